@@ -1,0 +1,66 @@
+#!/usr/bin/env node
+// Generates every artefact that derives from openapi.yaml:
+//   server/src/generated/routes.ts   @hono/zod-openapi routes and zod schemas (hono-takibi + post-processing)
+//   sdk/src/generated/openapi.ts     the SDK's types (openapi-typescript)
+// With --check it regenerates, compares with the files on disk, restores them and fails on any difference,
+// so a spec change that was not regenerated cannot pass `npm run check`.
+import { execFileSync } from 'node:child_process'
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { dirname, join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { fixTakibiOutput } from './takibi-postprocess.mjs'
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..')
+const bin = (name) => join(root, 'node_modules', '.bin', name)
+const HEADER = '// generated from openapi.yaml by `npm run generate` — do not edit\n'
+
+const targets = {
+  routes: join(root, 'server/src/generated/routes.ts'),
+  types: join(root, 'sdk/src/generated/openapi.ts'),
+}
+
+function run(cmd, args) {
+  execFileSync(cmd, args, { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] })
+}
+
+function generate() {
+  for (const file of Object.values(targets)) mkdirSync(dirname(file), { recursive: true })
+
+  // hono-takibi reads hono-takibi.config.ts and writes the routes file; its gaps are fixed afterwards.
+  run(bin('hono-takibi'), [])
+  const raw = readFileSync(targets.routes, 'utf8')
+  writeFileSync(targets.routes, HEADER + fixTakibiOutput(raw, join(root, 'openapi.yaml')))
+
+  run(bin('openapi-typescript'), ['openapi.yaml', '--output', targets.types, '--empty-objects-unknown'])
+  writeFileSync(targets.types, HEADER + readFileSync(targets.types, 'utf8'))
+}
+
+const check = process.argv.includes('--check')
+if (!check) {
+  generate()
+  console.log(
+    'generated:',
+    Object.values(targets)
+      .map((f) => f.slice(root.length + 1))
+      .join(', '),
+  )
+} else {
+  const before = Object.fromEntries(
+    Object.values(targets).map((f) => [f, existsSync(f) ? readFileSync(f, 'utf8') : null]),
+  )
+  generate()
+  const stale = Object.entries(before).filter(([f, text]) => readFileSync(f, 'utf8') !== text)
+  for (const [f, text] of stale) {
+    if (text === null) continue
+    writeFileSync(f, text)
+  }
+  if (stale.length > 0) {
+    console.error(
+      `generate:check: these files do not match openapi.yaml; run \`npm run generate\` and commit them:\n${stale
+        .map(([f]) => `  ${f.slice(root.length + 1)}`)
+        .join('\n')}`,
+    )
+    process.exit(1)
+  }
+  console.log('generate:check: generated files match openapi.yaml')
+}

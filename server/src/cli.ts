@@ -1,0 +1,97 @@
+import { join } from 'node:path'
+import { parseArgs } from 'node:util'
+import { ConfigError, loadConfig } from './config.js'
+import { databaseOptions } from './context.js'
+import { backupSqlite } from './db/backup.js'
+import { openDatabase } from './db/database.js'
+import { MigrationError, migrateToLatest } from './db/migrate.js'
+import { startServer } from './server.js'
+
+const USAGE = `Usage: tasklane <command>
+
+Commands:
+  serve           start the API server (the default)
+  migrate         apply pending database migrations and exit
+  backup <file>   write a consistent copy of the SQLite database to <file>, safe while the server runs
+
+Configuration comes from the environment; see the README for every variable.`
+
+async function main(argv: string[]): Promise<number> {
+  const { positionals, values } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: { help: { type: 'boolean', short: 'h' } },
+  })
+  const [command = 'serve', ...rest] = positionals
+  if (values.help) {
+    console.log(USAGE)
+    return 0
+  }
+  const config = loadConfig()
+
+  if (command === 'serve') {
+    const server = await startServer(config)
+    console.log(`Tasklane is running at ${server.url}\nAPI docs: ${server.url}/docs`)
+    const shutdown = (signal: string) => {
+      console.log(`${signal} received: finishing in-flight requests`)
+      server.stop().then(
+        () => process.exit(0),
+        (err) => {
+          console.error('shutdown failed', err)
+          process.exit(1)
+        },
+      )
+    }
+    process.once('SIGTERM', () => shutdown('SIGTERM'))
+    process.once('SIGINT', () => shutdown('SIGINT'))
+    return -1
+  }
+
+  if (command === 'migrate') {
+    const db = openDatabase(databaseOptions(config))
+    try {
+      const applied = await migrateToLatest(db.kysely)
+      console.log(applied.length ? `applied: ${applied.join(', ')}` : 'the database is up to date')
+    } finally {
+      await db.close()
+    }
+    return 0
+  }
+
+  if (command === 'backup') {
+    const [target] = rest
+    if (!target) {
+      console.error('backup needs a target file: tasklane backup <file>')
+      return 2
+    }
+    if (config.DATABASE_URL) {
+      console.error('backup copies the embedded SQLite database; on PostgreSQL use pg_dump')
+      return 2
+    }
+    const db = openDatabase({ dialect: 'sqlite', file: join(config.DATA_DIR, 'tasklane.db') })
+    try {
+      const { totalPages } = await backupSqlite(db, target)
+      console.log(`backup written to ${target} (${totalPages} pages)`)
+    } finally {
+      await db.close()
+    }
+    return 0
+  }
+
+  console.error(`unknown command: ${command}\n\n${USAGE}`)
+  return 2
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    if (code >= 0) process.exitCode = code
+  },
+  (err) => {
+    if (err instanceof ConfigError || err instanceof MigrationError) {
+      console.error(err.message)
+      process.exit(1)
+    }
+    console.error(err)
+    process.exit(1)
+  },
+)

@@ -1,0 +1,49 @@
+import { mkdirSync } from 'node:fs'
+import { dirname } from 'node:path'
+import SqliteDatabase from 'better-sqlite3'
+import { Kysely, PostgresDialect, SqliteDialect } from 'kysely'
+import pg from 'pg'
+import type { Database } from './schema.js'
+
+export type Dialect = 'sqlite' | 'postgres'
+
+export type DatabaseOptions =
+  | { dialect: 'sqlite'; file: string }
+  | { dialect: 'postgres'; url: string; schema?: string; poolSize?: number }
+
+export interface Db {
+  kysely: Kysely<Database>
+  dialect: Dialect
+  /** The open better-sqlite3 handle, for online backups; undefined on PostgreSQL. */
+  sqlite?: SqliteDatabase.Database
+  close(): Promise<void>
+}
+
+// PostgreSQL's bigint and numeric come back as strings by default; counts and ids here fit in a double.
+pg.types.setTypeParser(pg.types.builtins.INT8, (v) => Number.parseInt(v, 10))
+
+/**
+ * Opens the database: SQLite (WAL, foreign keys on) for the embedded default, PostgreSQL when a URL is set.
+ *
+ * @example
+ * const db = openDatabase({ dialect: 'sqlite', file: './data/tasklane.db' })
+ */
+export function openDatabase(options: DatabaseOptions): Db {
+  if (options.dialect === 'sqlite') {
+    if (options.file !== ':memory:') mkdirSync(dirname(options.file), { recursive: true })
+    const sqlite = new SqliteDatabase(options.file)
+    sqlite.pragma('journal_mode = WAL')
+    sqlite.pragma('synchronous = NORMAL')
+    sqlite.pragma('foreign_keys = ON')
+    sqlite.pragma('busy_timeout = 5000')
+    const kysely = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) })
+    return { kysely, dialect: 'sqlite', sqlite, close: () => kysely.destroy() }
+  }
+  const pool = new pg.Pool({
+    connectionString: options.url,
+    max: options.poolSize ?? 10,
+    ...(options.schema ? { options: `-c search_path=${options.schema}` } : {}),
+  })
+  const kysely = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) })
+  return { kysely, dialect: 'postgres', close: () => kysely.destroy() }
+}

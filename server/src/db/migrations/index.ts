@@ -1,0 +1,10 @@
+import type { Kysely, Migration } from 'kysely'
+
+/**
+ * Every migration, in order. Kysely's Migrator runs them by name; a migration, once released, never
+ * changes: add a new one instead.
+ */
+export const migrations: Record<string, Migration> = {}
+
+// Kysely's Migration takes Kysely<any>: a migration runs against the schema as it was, not as it is now.
+export type MigrationDb = Kysely<any>

@@ -1,0 +1,34 @@
+import { sql } from 'kysely'
+import type { AppContext } from '../../context.js'
+import type { operations } from '../../generated/routes.js'
+import type { AppRouteHandler } from '../../http/env.js'
+import { ApiError } from '../../http/problem.js'
+
+type Routes = typeof operations
+
+export function operationsHandlers(ctx: AppContext) {
+  const getHealth: AppRouteHandler<Routes['getHealth']> = (c) => c.json({ status: 'ok' as const }, 200)
+
+  const getReadiness: AppRouteHandler<Routes['getReadiness']> = async (c) => {
+    try {
+      await sql`select 1`.execute(ctx.db.kysely)
+    } catch (err) {
+      c.get('log').warn({ err }, 'readiness check failed')
+      throw new ApiError(503, 'service_unavailable', 'The database is not answering.', {
+        headers: { 'Retry-After': '5' },
+      })
+    }
+    return c.json({ status: 'ok' as const, database: ctx.db.dialect }, 200)
+  }
+
+  const getMetrics: AppRouteHandler<Routes['getMetrics']> = async (c) =>
+    c.text(await ctx.metrics.registry.metrics(), 200, { 'content-type': ctx.metrics.registry.contentType })
+
+  const getOpenApiJson: AppRouteHandler<Routes['getOpenApiJson']> = (c) =>
+    c.json(ctx.document.json as { openapi: string; info: Record<string, unknown>; paths: Record<string, unknown> }, 200)
+
+  const getOpenApiYaml: AppRouteHandler<Routes['getOpenApiYaml']> = (c) =>
+    c.body(ctx.document.yaml, 200, { 'content-type': 'application/yaml; charset=utf-8' })
+
+  return { getHealth, getReadiness, getMetrics, getOpenApiJson, getOpenApiYaml }
+}

@@ -1,0 +1,70 @@
+import { readFileSync } from 'node:fs'
+import { createRequire } from 'node:module'
+import { join } from 'node:path'
+import { Hono } from 'hono'
+import type { AppEnv } from '../http/env.js'
+
+const require = createRequire(import.meta.url)
+const ASSETS_DIR: string = require('swagger-ui-dist').getAbsoluteFSPath()
+
+// Swagger UI's own files, served from the installed package so /docs works with no network at all.
+const ASSETS: Record<string, string> = {
+  'swagger-ui.css': 'text/css; charset=utf-8',
+  'swagger-ui-bundle.js': 'text/javascript; charset=utf-8',
+  'swagger-ui-standalone-preset.js': 'text/javascript; charset=utf-8',
+  'favicon-32x32.png': 'image/png',
+}
+
+const PAGE = `<!doctype html>
+<html lang="en">
+<head>
+  <meta charset="utf-8">
+  <meta name="viewport" content="width=device-width, initial-scale=1">
+  <title>Tasklane API</title>
+  <link rel="stylesheet" href="/docs/assets/swagger-ui.css">
+  <link rel="icon" type="image/png" href="/docs/assets/favicon-32x32.png">
+</head>
+<body>
+  <div id="swagger-ui"></div>
+  <script src="/docs/assets/swagger-ui-bundle.js"></script>
+  <script src="/docs/assets/swagger-ui-standalone-preset.js"></script>
+  <script src="/docs/init.js"></script>
+</body>
+</html>
+`
+
+// "Try it out" must call the server that serves the page, wherever it runs, so this origin is put first
+// in the document's servers list.
+const INIT = `fetch('/openapi.json')
+  .then((res) => res.json())
+  .then((spec) => {
+    spec.servers = [{ url: window.location.origin, description: 'This server' }, ...(spec.servers || [])]
+      .filter((s, i, all) => all.findIndex((o) => o.url === s.url) === i)
+    window.ui = SwaggerUIBundle({
+      spec,
+      dom_id: '#swagger-ui',
+      deepLinking: true,
+      persistAuthorization: true,
+      displayRequestDuration: true,
+      presets: [SwaggerUIBundle.presets.apis, SwaggerUIStandalonePreset],
+      layout: 'StandaloneLayout',
+    })
+  })
+`
+
+/** The interactive API docs at /docs, Swagger UI from local assets. */
+export function createDocsRouter() {
+  const files = new Map(
+    Object.entries(ASSETS).map(([name, type]) => [name, { body: readFileSync(join(ASSETS_DIR, name)), type }]),
+  )
+  const router = new Hono<AppEnv>()
+  router.get('/docs', (c) => c.html(PAGE))
+  router.get('/docs/', (c) => c.redirect('/docs', 301))
+  router.get('/docs/init.js', (c) => c.body(INIT, 200, { 'content-type': 'text/javascript; charset=utf-8' }))
+  router.get('/docs/assets/:name', (c) => {
+    const file = files.get(c.req.param('name'))
+    if (!file) return c.notFound()
+    return c.body(file.body, 200, { 'content-type': file.type, 'cache-control': 'public, max-age=86400' })
+  })
+  return router
+}

@@ -1,0 +1,45 @@
+import pino from 'pino'
+import { onTestFinished } from 'vitest'
+import { createApp } from '../app.js'
+import { type Config, loadConfig } from '../config.js'
+import { type AppContext, createContext } from '../context.js'
+import { freshDatabase } from './databases.js'
+import { assertMatchesSpec } from './spec.js'
+
+export interface TestApp {
+  ctx: AppContext
+  app: ReturnType<typeof createApp>
+  /** A fetch into the app, in process; every response is checked against openapi.yaml. */
+  fetch: (input: Request | string | URL, init?: RequestInit) => Promise<Response>
+  /** `fetch` on a path: `t.request('/healthz')`. */
+  request: (path: string, init?: RequestInit) => Promise<Response>
+  baseUrl: string
+}
+
+const BASE_URL = 'http://tasklane.test'
+
+/**
+ * Builds an app on a fresh database (SQLite or PostgreSQL, per the vitest project) that is closed and
+ * dropped when the test ends.
+ *
+ * @example
+ * const t = await createTestApp()
+ * const res = await t.request('/healthz')
+ */
+export async function createTestApp(env: Record<string, string> = {}): Promise<TestApp> {
+  const database = await freshDatabase()
+  const config: Config = loadConfig({ DATA_DIR: database.dataDir, LOG_LEVEL: 'silent', ...env })
+  const ctx = await createContext(config, { database: database.options, logger: pino({ level: 'silent' }) })
+  onTestFinished(async () => {
+    await ctx.close()
+    await database.drop()
+  })
+  const app = createApp(ctx)
+  const fetch = async (input: Request | string | URL, init?: RequestInit) => {
+    const request = new Request(input instanceof Request ? input : new URL(String(input), BASE_URL), init)
+    const response = await app.fetch(request)
+    await assertMatchesSpec(request.method, request.url, response)
+    return response
+  }
+  return { ctx, app, fetch, request: (path, init) => fetch(`${BASE_URL}${path}`, init), baseUrl: BASE_URL }
+}

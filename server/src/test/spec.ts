@@ -1,0 +1,114 @@
+import { readFileSync } from 'node:fs'
+import $RefParser from '@apidevtools/json-schema-ref-parser'
+import Ajv2020, { type ValidateFunction } from 'ajv/dist/2020.js'
+import addFormats from 'ajv-formats'
+import { parse } from 'yaml'
+import { pathPattern } from '../http/errors.js'
+import { SPEC_PATH } from '../openapi/document.js'
+
+type Json = any
+
+export const rawSpec: Json = parse(readFileSync(SPEC_PATH, 'utf8'))
+/** openapi.yaml with every $ref resolved in place. */
+export const dereferencedSpec: Json = await $RefParser.dereference(structuredClone(rawSpec))
+
+const METHODS = ['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace'] as const
+
+export interface SpecOperation {
+  method: string
+  path: string
+  operationId: string
+  pattern: RegExp
+  operation: Json
+}
+
+export const specOperations: SpecOperation[] = Object.entries(dereferencedSpec.paths as Json).flatMap(
+  ([path, item]: [string, Json]) =>
+    METHODS.filter((m) => item[m]).map((method) => ({
+      method,
+      path,
+      operationId: item[method].operationId,
+      pattern: pathPattern(path),
+      operation: item[method],
+    })),
+)
+
+const ajv = new Ajv2020({ strict: false, allErrors: true })
+addFormats.default(ajv)
+const compiled = new WeakMap<object, ValidateFunction>()
+const compile = (schema: object) => {
+  let fn = compiled.get(schema)
+  if (!fn) {
+    fn = ajv.compile(schema)
+    compiled.set(schema, fn)
+  }
+  return fn
+}
+
+/** Finds the documented operation a request went to, preferring literal paths over templated ones. */
+export function findOperation(method: string, pathname: string): SpecOperation | undefined {
+  const matches = specOperations.filter((o) => o.method === method.toLowerCase() && o.pattern.test(pathname))
+  return matches.sort((a, b) => (a.path.match(/\{/g)?.length ?? 0) - (b.path.match(/\{/g)?.length ?? 0))[0]
+}
+
+export class SpecViolation extends Error {
+  override name = 'SpecViolation'
+}
+
+/**
+ * Checks a response against openapi.yaml: the status is documented for the operation, the content type is
+ * one it lists, and the body validates against that schema (JSON Schema 2020-12 with formats). Responses
+ * to undocumented routes (404/405) must be problem+json bodies. Throws a SpecViolation saying what differs.
+ */
+export async function assertMatchesSpec(method: string, url: string, response: Response): Promise<void> {
+  const pathname = new URL(url, 'http://tasklane.test').pathname
+  const op = findOperation(method === 'HEAD' ? 'get' : method, pathname)
+  const where = `${method} ${pathname} → ${response.status}`
+  const contentType = (response.headers.get('content-type') ?? '').split(';')[0]?.trim() ?? ''
+  let schema: Json
+  if (!op || response.status === 405) {
+    if (!(response.status === 404 || response.status === 405 || (response.status === 200 && !op))) {
+      throw new SpecViolation(`${where}: no documented operation matches`)
+    }
+    if (response.status === 200) return // static assets of /docs
+    schema = dereferencedSpec.components.schemas.Problem
+    if (contentType !== 'application/problem+json') throw new SpecViolation(`${where}: content type ${contentType}`)
+  } else {
+    const documented = op.operation.responses[String(response.status)] ?? op.operation.responses.default
+    if (!documented) {
+      throw new SpecViolation(
+        `${where}: status not documented for ${op.operationId} (${Object.keys(op.operation.responses).join(', ')})`,
+      )
+    }
+    if (!documented.content) {
+      if (method !== 'HEAD' && response.status !== 304 && (await response.clone().text()) !== '') {
+        throw new SpecViolation(`${where}: body sent where ${op.operationId} documents none`)
+      }
+      return
+    }
+    if (method === 'HEAD' || response.status === 304) return
+    const media = documented.content[contentType]
+    if (!media) {
+      throw new SpecViolation(
+        `${where}: content type '${contentType}' not documented (${Object.keys(documented.content).join(', ')})`,
+      )
+    }
+    schema = media.schema
+  }
+  if (!schema) return
+  const text = await response.clone().text()
+  let body: unknown = text
+  if (contentType.endsWith('json')) {
+    try {
+      body = JSON.parse(text)
+    } catch {
+      throw new SpecViolation(`${where}: body is not JSON: ${text.slice(0, 200)}`)
+    }
+  }
+  const validate = compile(schema)
+  if (!validate(body)) {
+    throw new SpecViolation(
+      `${where}: body does not match the spec: ${ajv.errorsText(validate.errors)}\n${text.slice(0, 500)}`,
+    )
+  }
+}
