@@ -33,7 +33,7 @@ export const specOperations: SpecOperation[] = Object.entries(dereferencedSpec.p
     })),
 )
 
-const ajv = new Ajv2020({ strict: false, allErrors: true })
+const ajv = new Ajv2020.default({ strict: false, allErrors: true })
 addFormats.default(ajv)
 const compiled = new WeakMap<object, ValidateFunction>()
 const compile = (schema: object) => {
