@@ -20,7 +20,14 @@ const targets = {
 }
 
 function run(cmd, args) {
-  execFileSync(cmd, args, { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] })
+  try {
+    execFileSync(cmd, args, { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] })
+  } catch (err) {
+    // hono-takibi reports spec errors on stdout; show them instead of a stack trace.
+    process.stderr.write(`${err.stdout ?? ''}${err.stderr ?? ''}`)
+    console.error(`generate: ${cmd.split('/').pop()} failed`)
+    process.exit(1)
+  }
 }
 
 function generate() {

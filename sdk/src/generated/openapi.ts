@@ -211,6 +211,169 @@ export interface components {
                 "application/problem+json": components["schemas"]["Problem"];
             };
         };
+        /** @description The request has no valid credentials. `code` says why: `unauthenticated`, `token_expired`, `token_invalid`, `session_revoked`, `api_key_revoked`. */
+        Unauthorized: {
+            headers: {
+                "X-Request-Id": components["headers"]["X-Request-Id"];
+                RateLimit: components["headers"]["RateLimit"];
+                "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                [name: string]: unknown;
+            };
+            content: {
+                /**
+                 * @example {
+                 *       "type": "https://tasklane.dev/problems/token_expired",
+                 *       "title": "Unauthorized",
+                 *       "status": 401,
+                 *       "detail": "The access token has expired; refresh the session.",
+                 *       "instance": "/v1/projects/prj_01JD8X3Z7Q2W6V5T4R3P1N0M9K",
+                 *       "code": "token_expired",
+                 *       "requestId": "req_01JD8X3Z7Q2W6V5T4R3P1N0M9K"
+                 *     }
+                 */
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /** @description The credentials are valid but may not do this (for example a `read` API key on a write). */
+        Forbidden: {
+            headers: {
+                "X-Request-Id": components["headers"]["X-Request-Id"];
+                RateLimit: components["headers"]["RateLimit"];
+                "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                [name: string]: unknown;
+            };
+            content: {
+                /**
+                 * @example {
+                 *       "type": "https://tasklane.dev/problems/insufficient_scope",
+                 *       "title": "Forbidden",
+                 *       "status": 403,
+                 *       "detail": "This API key has the read scope only.",
+                 *       "instance": "/v1/projects/prj_01JD8X3Z7Q2W6V5T4R3P1N0M9K",
+                 *       "code": "insufficient_scope",
+                 *       "requestId": "req_01JD8X3Z7Q2W6V5T4R3P1N0M9K"
+                 *     }
+                 */
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /** @description No such resource, or one the caller may not see (the two are indistinguishable). */
+        NotFound: {
+            headers: {
+                "X-Request-Id": components["headers"]["X-Request-Id"];
+                RateLimit: components["headers"]["RateLimit"];
+                "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                [name: string]: unknown;
+            };
+            content: {
+                /**
+                 * @example {
+                 *       "type": "https://tasklane.dev/problems/not_found",
+                 *       "title": "Not found",
+                 *       "status": 404,
+                 *       "detail": "No project with this id.",
+                 *       "instance": "/v1/projects/prj_01JD8X3Z7Q2W6V5T4R3P1N0M9K",
+                 *       "code": "not_found",
+                 *       "requestId": "req_01JD8X3Z7Q2W6V5T4R3P1N0M9K"
+                 *     }
+                 */
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /** @description The request conflicts with the current state (for example a request with the same `Idempotency-Key` is still being processed). */
+        Conflict: {
+            headers: {
+                "X-Request-Id": components["headers"]["X-Request-Id"];
+                RateLimit: components["headers"]["RateLimit"];
+                "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                [name: string]: unknown;
+            };
+            content: {
+                /**
+                 * @example {
+                 *       "type": "https://tasklane.dev/problems/conflict",
+                 *       "title": "Conflict",
+                 *       "status": 409,
+                 *       "detail": "A request with this Idempotency-Key is still in progress.",
+                 *       "instance": "/v1/projects/prj_01JD8X3Z7Q2W6V5T4R3P1N0M9K",
+                 *       "code": "conflict",
+                 *       "requestId": "req_01JD8X3Z7Q2W6V5T4R3P1N0M9K"
+                 *     }
+                 */
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /** @description `If-Match` does not match the resource's current version; the current `ETag` is in the response. */
+        PreconditionFailed: {
+            headers: {
+                "X-Request-Id": components["headers"]["X-Request-Id"];
+                RateLimit: components["headers"]["RateLimit"];
+                "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                ETag: components["headers"]["ETag"];
+                [name: string]: unknown;
+            };
+            content: {
+                /**
+                 * @example {
+                 *       "type": "https://tasklane.dev/problems/precondition_failed",
+                 *       "title": "Precondition failed",
+                 *       "status": 412,
+                 *       "detail": "The resource has changed since it was read.",
+                 *       "instance": "/v1/projects/prj_01JD8X3Z7Q2W6V5T4R3P1N0M9K",
+                 *       "code": "precondition_failed",
+                 *       "requestId": "req_01JD8X3Z7Q2W6V5T4R3P1N0M9K"
+                 *     }
+                 */
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /** @description The request is well-formed but cannot be carried out (for example an `Idempotency-Key` reused with a different body). */
+        UnprocessableContent: {
+            headers: {
+                "X-Request-Id": components["headers"]["X-Request-Id"];
+                RateLimit: components["headers"]["RateLimit"];
+                "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                [name: string]: unknown;
+            };
+            content: {
+                /**
+                 * @example {
+                 *       "type": "https://tasklane.dev/problems/idempotency_key_reused",
+                 *       "title": "Unprocessable content",
+                 *       "status": 422,
+                 *       "detail": "This Idempotency-Key was used with a different request body.",
+                 *       "instance": "/v1/projects/prj_01JD8X3Z7Q2W6V5T4R3P1N0M9K",
+                 *       "code": "idempotency_key_reused",
+                 *       "requestId": "req_01JD8X3Z7Q2W6V5T4R3P1N0M9K"
+                 *     }
+                 */
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /** @description A rate limit was exceeded; wait `Retry-After` seconds. */
+        TooManyRequests: {
+            headers: {
+                "X-Request-Id": components["headers"]["X-Request-Id"];
+                RateLimit: components["headers"]["RateLimit"];
+                "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                "Retry-After": components["headers"]["Retry-After"];
+                [name: string]: unknown;
+            };
+            content: {
+                /**
+                 * @example {
+                 *       "type": "https://tasklane.dev/problems/rate_limited",
+                 *       "title": "Too many requests",
+                 *       "status": 429,
+                 *       "detail": "Too many requests; retry in 30 seconds.",
+                 *       "instance": "/v1/projects/prj_01JD8X3Z7Q2W6V5T4R3P1N0M9K",
+                 *       "code": "rate_limited",
+                 *       "requestId": "req_01JD8X3Z7Q2W6V5T4R3P1N0M9K"
+                 *     }
+                 */
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
         /** @description An unexpected error. It is logged in full with the request id; the body never carries internals. */
         InternalError: {
             headers: {
@@ -236,8 +399,7 @@ export interface components {
         ServiceUnavailable: {
             headers: {
                 "X-Request-Id": components["headers"]["X-Request-Id"];
-                /** @description Seconds to wait before trying again. */
-                "Retry-After"?: number;
+                "Retry-After": components["headers"]["Retry-After"];
                 [name: string]: unknown;
             };
             content: {
@@ -256,7 +418,21 @@ export interface components {
             };
         };
     };
-    parameters: never;
+    parameters: {
+        /** @description How many items to return, from 1 to 100. */
+        Limit: number;
+        /** @description The `nextCursor` of the previous page. Opaque and tamper-proof; a cursor of another list is rejected with 400. */
+        Cursor: string;
+        /** @description Apply the change only if the resource's current `ETag` is this one; otherwise 412. */
+        IfMatch: string;
+        /** @description Answer 304 with no body if the resource's current `ETag` is this one. */
+        IfNoneMatch: string;
+        /**
+         * @description A unique key (e.g. a UUID) that makes retrying this request safe: a repeat with the same key and body
+         *     within 24 hours replays the first response (with `Idempotent-Replayed: true`) instead of acting again.
+         */
+        IdempotencyKey: string;
+    };
     requestBodies: never;
     headers: {
         /**
@@ -264,6 +440,42 @@ export interface components {
          * @example req_01JD8X3Z7Q2W6V5T4R3P1N0M9K
          */
         "X-Request-Id": string;
+        /**
+         * @description The caller's remaining quota under the policy that is closest to running out (IETF
+         *     draft-ietf-httpapi-ratelimit-headers): `"<policy>";r=<remaining>;t=<seconds until reset>`.
+         * @example "default";r=97;t=42
+         */
+        RateLimit: string;
+        /**
+         * @description The quota policies that apply to this request, e.g. `"default";q=100;w=60` (100 requests a minute).
+         * @example "default";q=100;w=60
+         */
+        "RateLimit-Policy": string;
+        /**
+         * @description Seconds to wait before sending the request again.
+         * @example 30
+         */
+        "Retry-After": number;
+        /**
+         * @description The version of the resource; send it in `If-Match` to update only that version, or `If-None-Match` to skip an unchanged read.
+         * @example "3"
+         */
+        ETag: string;
+        /**
+         * @description RFC 8288 links; `rel="next"` points at the next page of a list.
+         * @example </v1/projects?limit=20&cursor=eyJ2IjoxfQ>; rel="next"
+         */
+        Link: string;
+        /**
+         * @description The URL of the resource that was created.
+         * @example /v1/projects/prj_01JD8X3Z7Q2W6V5T4R3P1N0M9K
+         */
+        Location: string;
+        /**
+         * @description `true` when this response is the stored response of an earlier request with the same `Idempotency-Key`.
+         * @example true
+         */
+        "Idempotent-Replayed": "true";
     };
     pathItems: never;
 }

@@ -149,6 +149,211 @@ export const BadRequestResponse = {
   },
 }
 
+export const RateLimitHeaderSchema = z
+  .string()
+  .max(200)
+  .optional()
+  .openapi({
+    description:
+      'The caller\'s remaining quota under the policy that is closest to running out (IETF\ndraft-ietf-httpapi-ratelimit-headers): `"<policy>";r=<remaining>;t=<seconds until reset>`.\n',
+    example: '"default";r=97;t=42',
+  })
+
+export const RateLimitPolicyHeaderSchema = z
+  .string()
+  .max(500)
+  .optional()
+  .openapi({
+    description:
+      'The quota policies that apply to this request, e.g. `"default";q=100;w=60` (100 requests a minute).',
+    example: '"default";q=100;w=60',
+  })
+
+export const UnauthorizedResponse = {
+  description:
+    'The request has no valid credentials. `code` says why: `unauthenticated`, `token_expired`, `token_invalid`, `session_revoked`, `api_key_revoked`.',
+  headers: z.object({
+    'X-Request-Id': XRequestIdHeaderSchema,
+    RateLimit: RateLimitHeaderSchema,
+    'RateLimit-Policy': RateLimitPolicyHeaderSchema,
+  }),
+  content: {
+    'application/problem+json': {
+      schema: ProblemSchema,
+      example: {
+        type: 'https://tasklane.dev/problems/token_expired',
+        title: 'Unauthorized',
+        status: 401,
+        detail: 'The access token has expired; refresh the session.',
+        instance: '/v1/projects/prj_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
+        code: 'token_expired',
+        requestId: 'req_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
+      },
+    },
+  },
+}
+
+export const ForbiddenResponse = {
+  description:
+    'The credentials are valid but may not do this (for example a `read` API key on a write).',
+  headers: z.object({
+    'X-Request-Id': XRequestIdHeaderSchema,
+    RateLimit: RateLimitHeaderSchema,
+    'RateLimit-Policy': RateLimitPolicyHeaderSchema,
+  }),
+  content: {
+    'application/problem+json': {
+      schema: ProblemSchema,
+      example: {
+        type: 'https://tasklane.dev/problems/insufficient_scope',
+        title: 'Forbidden',
+        status: 403,
+        detail: 'This API key has the read scope only.',
+        instance: '/v1/projects/prj_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
+        code: 'insufficient_scope',
+        requestId: 'req_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
+      },
+    },
+  },
+}
+
+export const NotFoundResponse = {
+  description: 'No such resource, or one the caller may not see (the two are indistinguishable).',
+  headers: z.object({
+    'X-Request-Id': XRequestIdHeaderSchema,
+    RateLimit: RateLimitHeaderSchema,
+    'RateLimit-Policy': RateLimitPolicyHeaderSchema,
+  }),
+  content: {
+    'application/problem+json': {
+      schema: ProblemSchema,
+      example: {
+        type: 'https://tasklane.dev/problems/not_found',
+        title: 'Not found',
+        status: 404,
+        detail: 'No project with this id.',
+        instance: '/v1/projects/prj_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
+        code: 'not_found',
+        requestId: 'req_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
+      },
+    },
+  },
+}
+
+export const ConflictResponse = {
+  description:
+    'The request conflicts with the current state (for example a request with the same `Idempotency-Key` is still being processed).',
+  headers: z.object({
+    'X-Request-Id': XRequestIdHeaderSchema,
+    RateLimit: RateLimitHeaderSchema,
+    'RateLimit-Policy': RateLimitPolicyHeaderSchema,
+  }),
+  content: {
+    'application/problem+json': {
+      schema: ProblemSchema,
+      example: {
+        type: 'https://tasklane.dev/problems/conflict',
+        title: 'Conflict',
+        status: 409,
+        detail: 'A request with this Idempotency-Key is still in progress.',
+        instance: '/v1/projects/prj_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
+        code: 'conflict',
+        requestId: 'req_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
+      },
+    },
+  },
+}
+
+export const ETagHeaderSchema = z
+  .string()
+  .max(100)
+  .optional()
+  .openapi({
+    description:
+      'The version of the resource; send it in `If-Match` to update only that version, or `If-None-Match` to skip an unchanged read.',
+    example: '"3"',
+  })
+
+export const PreconditionFailedResponse = {
+  description:
+    "`If-Match` does not match the resource's current version; the current `ETag` is in the response.",
+  headers: z.object({
+    'X-Request-Id': XRequestIdHeaderSchema,
+    RateLimit: RateLimitHeaderSchema,
+    'RateLimit-Policy': RateLimitPolicyHeaderSchema,
+    ETag: ETagHeaderSchema,
+  }),
+  content: {
+    'application/problem+json': {
+      schema: ProblemSchema,
+      example: {
+        type: 'https://tasklane.dev/problems/precondition_failed',
+        title: 'Precondition failed',
+        status: 412,
+        detail: 'The resource has changed since it was read.',
+        instance: '/v1/projects/prj_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
+        code: 'precondition_failed',
+        requestId: 'req_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
+      },
+    },
+  },
+}
+
+export const UnprocessableContentResponse = {
+  description:
+    'The request is well-formed but cannot be carried out (for example an `Idempotency-Key` reused with a different body).',
+  headers: z.object({
+    'X-Request-Id': XRequestIdHeaderSchema,
+    RateLimit: RateLimitHeaderSchema,
+    'RateLimit-Policy': RateLimitPolicyHeaderSchema,
+  }),
+  content: {
+    'application/problem+json': {
+      schema: ProblemSchema,
+      example: {
+        type: 'https://tasklane.dev/problems/idempotency_key_reused',
+        title: 'Unprocessable content',
+        status: 422,
+        detail: 'This Idempotency-Key was used with a different request body.',
+        instance: '/v1/projects/prj_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
+        code: 'idempotency_key_reused',
+        requestId: 'req_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
+      },
+    },
+  },
+}
+
+export const RetryAfterHeaderSchema = z
+  .int()
+  .min(0)
+  .max(86400)
+  .optional()
+  .openapi({ description: 'Seconds to wait before sending the request again.', example: 30 })
+
+export const TooManyRequestsResponse = {
+  description: 'A rate limit was exceeded; wait `Retry-After` seconds.',
+  headers: z.object({
+    'X-Request-Id': XRequestIdHeaderSchema,
+    RateLimit: RateLimitHeaderSchema,
+    'RateLimit-Policy': RateLimitPolicyHeaderSchema,
+    'Retry-After': RetryAfterHeaderSchema,
+  }),
+  content: {
+    'application/problem+json': {
+      schema: ProblemSchema,
+      example: {
+        type: 'https://tasklane.dev/problems/rate_limited',
+        title: 'Too many requests',
+        status: 429,
+        detail: 'Too many requests; retry in 30 seconds.',
+        instance: '/v1/projects/prj_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
+        code: 'rate_limited',
+        requestId: 'req_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
+      },
+    },
+  },
+}
+
 export const InternalErrorResponse = {
   description:
     'An unexpected error. It is logged in full with the request id; the body never carries internals.',
@@ -173,12 +378,7 @@ export const ServiceUnavailableResponse = {
   description: 'The server cannot serve traffic now (for example, the database does not answer).',
   headers: z.object({
     'X-Request-Id': XRequestIdHeaderSchema,
-    'Retry-After': z
-        .int()
-        .min(0)
-        .max(86400)
-        .optional()
-        .openapi({ description: 'Seconds to wait before trying again.' }),
+    'Retry-After': RetryAfterHeaderSchema,
   }),
   content: {
     'application/problem+json': {
@@ -195,6 +395,110 @@ export const ServiceUnavailableResponse = {
     },
   },
 }
+
+const LimitParamsSchema = z.coerce
+  .number()
+  .pipe(z.int32().min(1).max(100))
+  .default(20)
+  .optional()
+  .openapi({
+    param: {
+      name: 'limit',
+      in: 'query',
+      required: false,
+      description: 'How many items to return, from 1 to 100.',
+      schema: { type: 'integer', format: 'int32', minimum: 1, maximum: 100, default: 20 },
+    },
+  })
+
+const CursorParamsSchema = z
+  .string()
+  .regex(/^[A-Za-z0-9_-]+$/)
+  .max(1000)
+  .optional()
+  .openapi({
+    param: {
+      name: 'cursor',
+      in: 'query',
+      required: false,
+      description:
+        'The `nextCursor` of the previous page. Opaque and tamper-proof; a cursor of another list is rejected with 400.',
+      schema: { type: 'string', maxLength: 1000, pattern: '^[A-Za-z0-9_-]+$' },
+    },
+  })
+
+const IfMatchParamsSchema = z
+  .string()
+  .max(100)
+  .optional()
+  .openapi({
+    param: {
+      name: 'If-Match',
+      in: 'header',
+      required: false,
+      description:
+        "Apply the change only if the resource's current `ETag` is this one; otherwise 412.",
+      schema: { type: 'string', maxLength: 100 },
+    },
+  })
+
+const IfNoneMatchParamsSchema = z
+  .string()
+  .max(100)
+  .optional()
+  .openapi({
+    param: {
+      name: 'If-None-Match',
+      in: 'header',
+      required: false,
+      description: "Answer 304 with no body if the resource's current `ETag` is this one.",
+      schema: { type: 'string', maxLength: 100 },
+    },
+  })
+
+const IdempotencyKeyParamsSchema = z
+  .string()
+  .regex(/^[\x21-\x7E]+$/)
+  .min(1)
+  .max(255)
+  .optional()
+  .openapi({
+    param: {
+      name: 'Idempotency-Key',
+      in: 'header',
+      required: false,
+      description:
+        'A unique key (e.g. a UUID) that makes retrying this request safe: a repeat with the same key and body\nwithin 24 hours replays the first response (with `Idempotent-Replayed: true`) instead of acting again.\n',
+      schema: { type: 'string', minLength: 1, maxLength: 255, pattern: '^[\\x21-\\x7E]+$' },
+    },
+  })
+
+export const LinkHeaderSchema = z
+  .string()
+  .max(4000)
+  .optional()
+  .openapi({
+    description: 'RFC 8288 links; `rel="next"` points at the next page of a list.',
+    example: '</v1/projects?limit=20&cursor=eyJ2IjoxfQ>; rel="next"',
+  })
+
+export const LocationHeaderSchema = z
+  .string()
+  .max(2000)
+  .optional()
+  .openapi({
+    description: 'The URL of the resource that was created.',
+    example: '/v1/projects/prj_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
+  })
+
+export const IdempotentReplayedHeaderSchema = z
+  .literal('true')
+  .optional()
+  .openapi({
+    description:
+      '`true` when this response is the stored response of an earlier request with the same `Idempotency-Key`.',
+    example: 'true',
+  })
 
 export const BearerAuthSecurityScheme = {
   type: 'http',
