@@ -24,6 +24,8 @@ const schema = z.object({
     .min(1024)
     .max(1024 * 1024 * 1024)
     .default(1024 * 1024),
+  // Shared by every instance; when unset, the first instance generates one and keeps it in the database.
+  SECRET_KEY: z.string().min(32, 'must be at least 32 characters').optional(),
   SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(0).max(600_000).default(10_000),
 })
 

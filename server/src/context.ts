@@ -5,6 +5,7 @@ import { type DatabaseOptions, type Db, openDatabase } from './db/database.js'
 import { migrateToLatest } from './db/migrate.js'
 import { createMetrics, type Metrics } from './http/metrics.js'
 import { type ApiDocument, loadApiDocument } from './openapi/document.js'
+import { loadSecrets, type Secrets } from './secrets/secrets.js'
 
 /**
  * Every dependency of the server, built once here and passed down; nothing else opens connections or
@@ -16,6 +17,7 @@ export interface AppContext {
   logger: Logger
   metrics: Metrics
   document: ApiDocument
+  secrets: Secrets
   close(): Promise<void>
 }
 
@@ -35,9 +37,11 @@ export function databaseOptions(config: Config): DatabaseOptions {
 export async function createContext(config: Config, overrides: ContextOverrides = {}): Promise<AppContext> {
   const logger = overrides.logger ?? pino({ level: config.LOG_LEVEL })
   const db = openDatabase(overrides.database ?? databaseOptions(config))
+  let secrets: Secrets
   try {
     const applied = await migrateToLatest(db.kysely)
     if (applied.length > 0) logger.info({ migrations: applied }, 'database migrated')
+    secrets = await loadSecrets(db.kysely, config.SECRET_KEY)
   } catch (err) {
     await db.close()
     throw err
@@ -48,6 +52,7 @@ export async function createContext(config: Config, overrides: ContextOverrides 
     logger,
     metrics: createMetrics(),
     document: loadApiDocument(),
+    secrets,
     close: () => db.close(),
   }
 }

@@ -1,2 +1,12 @@
 // The database's tables as Kysely sees them: one interface per table, each added with its migration.
-export interface Database {}
+// Timestamps are stored as RFC 3339 UTC text on both dialects, so they compare and sort the same way.
+
+export interface ServerSecretsTable {
+  name: string
+  value: string
+  created_at: string
+}
+
+export interface Database {
+  server_secrets: ServerSecretsTable
+}

@@ -1,11 +1,28 @@
 import type { RouteConfig, RouteHandler } from '@hono/zod-openapi'
 import type { Logger } from 'pino'
 
+export type Scope = 'read' | 'write'
+
+/**
+ * Who is calling: set by the authentication middleware for a valid access token or API key, absent for
+ * anonymous requests.
+ */
+export interface Principal {
+  userId: string
+  /** The session an access token belongs to. */
+  sessionId?: string
+  /** The API key used, when the caller authenticated with one. */
+  apiKeyId?: string
+  /** What the credentials may do: access tokens carry both scopes; API keys the ones they were made with. */
+  scopes: readonly Scope[]
+}
+
 /** What every request carries through the middleware chain. */
 export interface AppEnv {
   Variables: {
     requestId: string
     log: Logger
+    principal?: Principal
   }
 }
 

@@ -1,10 +1,13 @@
 import type { Kysely, Migration } from 'kysely'
+import { serverSecrets } from './0001-server-secrets.js'
 
 /**
  * Every migration, in order. Kysely's Migrator runs them by name; a migration, once released, never
  * changes: add a new one instead.
  */
-export const migrations: Record<string, Migration> = {}
+export const migrations: Record<string, Migration> = {
+  '0001-server-secrets': serverSecrets,
+}
 
 // Kysely's Migration takes Kysely<any>: a migration runs against the schema as it was, not as it is now.
 export type MigrationDb = Kysely<any>
