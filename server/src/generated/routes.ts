@@ -34,7 +34,7 @@ export const ProblemSchema = z
       .openapi({
         description: 'A URI reference naming the kind of problem; resolves to its documentation.',
         example: 'https://tasklane.dev/problems/validation_failed',
-      }),
+      }).openapi({ format: 'uri-reference' }),
     title: z
       .string()
       .max(200)
@@ -43,8 +43,7 @@ export const ProblemSchema = z
           'A short summary of the kind of problem; the same for every occurrence of a `code`.',
         example: 'Validation failed',
       }),
-    status: z
-      .int32()
+    status: z.int().refine((n) => n >= -2147483648 && n <= 2147483647, { error: 'Expected a 32-bit integer' }).openapi({ format: 'int32' })
       .min(400)
       .max(599)
       .openapi({ description: 'The HTTP status code of this response.', example: 400 }),
@@ -60,7 +59,7 @@ export const ProblemSchema = z
       .string()
       .max(2000)
       .optional()
-      .openapi({ description: 'The path of the request that failed.', example: '/v1/projects' }),
+      .openapi({ description: 'The path of the request that failed.', example: '/v1/projects' }).openapi({ format: 'uri-reference' }),
     code: z
       .string()
       .regex(/^[a-z][a-z0-9_]*$/)
@@ -398,7 +397,7 @@ export const ServiceUnavailableResponse = {
 
 const LimitParamsSchema = z.coerce
   .number()
-  .pipe(z.int32().min(1).max(100))
+  .pipe(z.int().refine((n) => n >= -2147483648 && n <= 2147483647, { error: 'Expected a 32-bit integer' }).openapi({ format: 'int32' }).min(1).max(100))
   .default(20)
   .optional()
   .openapi({
@@ -489,7 +488,7 @@ export const LocationHeaderSchema = z
   .openapi({
     description: 'The URL of the resource that was created.',
     example: '/v1/projects/prj_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
-  })
+  }).openapi({ format: 'uri-reference' })
 
 export const IdempotentReplayedHeaderSchema = z
   .literal('true')
