@@ -121,10 +121,34 @@ export const XRequestIdHeaderSchema = z
     example: 'req_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
   })
 
+export const RateLimitHeaderSchema = z
+  .string()
+  .max(200)
+  .optional()
+  .openapi({
+    description:
+      'The caller\'s remaining quota under the policy that is closest to running out (IETF\ndraft-ietf-httpapi-ratelimit-headers): `"<policy>";r=<remaining>;t=<seconds until reset>`.\n',
+    example: '"default";r=97;t=42',
+  })
+
+export const RateLimitPolicyHeaderSchema = z
+  .string()
+  .max(500)
+  .optional()
+  .openapi({
+    description:
+      'The quota policies that apply to this request, e.g. `"default";q=100;w=60` (100 requests a minute).',
+    example: '"default";q=100;w=60',
+  })
+
 export const BadRequestResponse = {
   description:
     'The request is malformed or fails validation (`code` is `validation_failed` or `malformed_json`).',
-  headers: z.object({ 'X-Request-Id': XRequestIdHeaderSchema }),
+  headers: z.object({
+    'X-Request-Id': XRequestIdHeaderSchema,
+    RateLimit: RateLimitHeaderSchema,
+    'RateLimit-Policy': RateLimitPolicyHeaderSchema,
+  }),
   content: {
     'application/problem+json': {
       schema: ProblemSchema,
@@ -147,26 +171,6 @@ export const BadRequestResponse = {
     },
   },
 }
-
-export const RateLimitHeaderSchema = z
-  .string()
-  .max(200)
-  .optional()
-  .openapi({
-    description:
-      'The caller\'s remaining quota under the policy that is closest to running out (IETF\ndraft-ietf-httpapi-ratelimit-headers): `"<policy>";r=<remaining>;t=<seconds until reset>`.\n',
-    example: '"default";r=97;t=42',
-  })
-
-export const RateLimitPolicyHeaderSchema = z
-  .string()
-  .max(500)
-  .optional()
-  .openapi({
-    description:
-      'The quota policies that apply to this request, e.g. `"default";q=100;w=60` (100 requests a minute).',
-    example: '"default";q=100;w=60',
-  })
 
 export const UnauthorizedResponse = {
   description:
@@ -322,8 +326,7 @@ export const UnprocessableContentResponse = {
   },
 }
 
-export const RetryAfterHeaderSchema = z
-  .int()
+export const RetryAfterHeaderSchema = z.int().refine((n) => n >= -2147483648 && n <= 2147483647, { error: 'Expected a 32-bit integer' }).openapi({ format: 'int32' })
   .min(0)
   .max(86400)
   .optional()
