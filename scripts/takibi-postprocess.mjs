@@ -38,8 +38,7 @@ function fixStructure(source, spec) {
     // unless it is optional, as the spec's `required: true` says).
     if (ts.isPropertyAssignment(node) && propName(node) === 'headers' && isZObjectCall(node.initializer)) {
       const shape = node.initializer.arguments[0]
-      const inRequest = isInsideRequest(node)
-      const specHeaders = inRequest ? undefined : responseHeadersInSpec(node, spec, file)
+      const specHeaders = isInsideRequest(node) ? undefined : responseHeadersInSpec(node, spec, file)
       for (const prop of shape.properties) {
         if (!ts.isPropertyAssignment(prop) || !ts.isObjectLiteralExpression(prop.initializer)) continue
         const schema = prop.initializer.properties.find((p) => propName(p) === 'schema')
@@ -51,13 +50,8 @@ function fixStructure(source, spec) {
           : null
         edits.push(replace(prop.initializer, fixed ?? text(schema.initializer)))
       }
-      // Request headers reach the validator with lower-case names; the documented name stays in `param`.
-      if (inRequest) {
-        for (const prop of shape.properties) {
-          const name = propName(prop)
-          if (name && name !== name.toLowerCase()) edits.push(replace(prop.name, `'${name.toLowerCase()}'`))
-        }
-      }
+      // Request headers (`Idempotency-Key`) need no fix: the validator matches them case-insensitively,
+      // and zod-openapi insists that a key equals its `param.name`.
       return
     }
     if (ts.isVariableDeclaration(node) && ts.isIdentifier(node.name) && node.initializer) {

@@ -67,10 +67,10 @@ const rawDocument = () => {
 }
 const fixedDocument = () => documentOf(appOf(fixed, [fixed.getThingsRoute, fixed.postThingsRoute]))
 
-const post = (app: OpenAPIHono, body: unknown) =>
+const post = (app: OpenAPIHono, body: unknown, headers: Record<string, string> = {}) =>
   app.request('/things', {
     method: 'POST',
-    headers: { 'content-type': 'application/json' },
+    headers: { 'content-type': 'application/json', ...headers },
     body: JSON.stringify(body),
   })
 
@@ -153,5 +153,16 @@ describe('hono-takibi output, post-processed', () => {
     expect(fixed.ThingSchema.safeParse(thing(1, 5)).success).toBe(true)
     expect(fixed.ThingSchema.safeParse(thing(1.5, 5)).success).toBe(false)
     expect(fixed.ThingSchema.safeParse(thing(1, -1)).success).toBe(false)
+  })
+
+  it('needs no fix for request headers with mixed-case names: validates them and documents them', async () => {
+    const invalidKey = { 'Idempotency-Key': 'has spaces' }
+    expect((await post(appOf(raw, [raw.postThingsRoute]), { name: 'x' }, invalidKey)).status).toBe(400)
+
+    const app = appOf(fixed, [fixed.postThingsRoute])
+    expect((await post(app, { name: 'x' }, invalidKey)).status).toBe(400)
+    expect((await post(app, { name: 'x' }, { 'idempotency-key': 'a-key_1' })).status).toBe(201)
+    const param = fixedDocument().paths['/things'].post.parameters.find((p: Json) => p.in === 'header')
+    expect(param).toMatchObject({ name: 'Idempotency-Key', required: false, schema: { maxLength: 255 } })
   })
 })

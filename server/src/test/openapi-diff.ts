@@ -190,7 +190,12 @@ function operationsOf(doc: Json): Map<string, Json> {
   const ops = new Map<string, Json>()
   for (const [path, item] of Object.entries(doc.paths ?? {}) as [string, Json][]) {
     for (const method of METHODS) {
-      if (item[method]) ops.set(`${method.toUpperCase()} ${path}`, item[method])
+      if (!item[method]) continue
+      // Path-level parameters apply to every operation of the path unless the operation redefines them.
+      const own = paramsByKey(item[method].parameters)
+      const inherited = [...paramsByKey(item.parameters)].filter(([key]) => !own.has(key)).map(([, p]) => p)
+      const parameters = [...inherited, ...own.values()]
+      ops.set(`${method.toUpperCase()} ${path}`, { ...item[method], parameters })
     }
   }
   return ops
