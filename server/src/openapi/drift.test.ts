@@ -26,4 +26,35 @@ describe('generated routes against openapi.yaml', () => {
       )
     expect(list(emitted).sort()).toEqual(list(dereferencedSpec).sort())
   })
+
+  it('reports each kind of difference, naming the operation and where it is', () => {
+    const routes = structuredClone(dereferencedSpec)
+    const ready = routes.paths['/readyz'].get
+    delete ready.responses['503']
+    // Dereferenced components are shared objects: replace, never mutate, to change one place only.
+    ready.responses['200'] = structuredClone(ready.responses['200'])
+    ready.responses['200'].content['application/json'].schema.properties.database.enum = ['sqlite']
+    ready.responses['200'].headers['X-Request-Id'].required = true
+    ready.responses['200'].headers['X-Request-Id'].schema.maxLength = 100
+    ready.parameters = [{ name: 'verbose', in: 'query', schema: { type: 'boolean' } }]
+    routes.paths['/healthz'].get.operationId = 'health'
+    const health = routes.paths['/healthz'].get.responses['200'].content['application/json']
+    health.schema = { ...health.schema, additionalProperties: true }
+    delete routes.paths['/metrics']
+    // Documentation only: not a difference.
+    const yaml = routes.paths['/openapi.yaml'].get.responses['200']
+    yaml.description = 'Other words.'
+    yaml.content['application/yaml'].schema = { ...yaml.content['application/yaml'].schema, example: 'x' }
+
+    expect(diffDocuments(dereferencedSpec, routes)).toEqual([
+      'GET /healthz (getHealth) operationId: spec "getHealth", routes "health"',
+      'GET /healthz (getHealth) response 200 application/json schema.additionalProperties: spec false, routes true',
+      'GET /readyz (getReadiness) parameter query verbose: not in the spec',
+      'GET /readyz (getReadiness) response 200 application/json schema.properties.database.enum: spec ["postgres","sqlite"], routes ["sqlite"]',
+      'GET /readyz (getReadiness) response 200 header x-request-id required: spec false, routes true',
+      'GET /readyz (getReadiness) response 200 header x-request-id schema.maxLength: spec 200, routes 100',
+      'GET /readyz (getReadiness) response 503: missing from the routes',
+      'GET /metrics (getMetrics): in the spec but not served by the routes',
+    ])
+  })
 })
