@@ -27,7 +27,7 @@ function fixStructure(source, spec) {
   const edits = []
   const text = (node) => node.getText(file)
   const addFormat = (node, format) => {
-    if (DROPPED_FORMATS.has(format) && !/\bformat\b/.test(text(node))) {
+    if (DROPPED_FORMATS.has(format) && !/\bformat\s*:/.test(text(node))) {
       edits.push({ start: node.end, end: node.end, text: `.openapi({ format: '${format}' })` })
     }
   }
@@ -137,6 +137,18 @@ function fixTokens(source) {
         method?.text === 'refine' && node.arguments.length === 1
           ? /^\(o\)=>Object\.keys\(o\)\.length>=(\d+)$/.exec(code(node.arguments[0], file))?.[1]
           : undefined
+      // Gap: `uniqueItems` likewise becomes a bare refine, missing from the document.
+      if (
+        method?.text === 'refine' &&
+        node.arguments.length === 1 &&
+        code(node.arguments[0], file) === '(items)=>newSet(items).size===items.length'
+      ) {
+        edits.push({
+          start: node.arguments[0].getStart(file),
+          end: node.end,
+          text: `(items) => new Set(items).size === items.length, { error: 'Give each item once' }).openapi({ uniqueItems: true })`,
+        })
+      }
       if (minProperties) {
         const n = minProperties
         edits.push({

@@ -91,7 +91,7 @@ describe('hono-takibi output, post-processed', () => {
 
   it('(b) documents exactOptional fields, parameters and headers as optional', () => {
     const before = rawDocument()
-    expect([...before.components.schemas.ThingPatch.required].sort()).toEqual(['dueAt', 'link', 'name'])
+    expect([...before.components.schemas.ThingPatch.required].sort()).toEqual(['dueAt', 'labels', 'link', 'name'])
     expect(before.paths['/things'].get.responses['200'].headers['X-Request-Id'].required).toBe(true)
 
     const after = fixedDocument()
@@ -130,6 +130,17 @@ describe('hono-takibi output, post-processed', () => {
     expect(empty.status).toBe(400)
     expect(JSON.stringify(await empty.json())).toContain('Give at least 1 field')
     expect((await post(app, { name: 'x' })).status).toBe(201)
+  })
+
+  it('keeps uniqueItems in the document, and enforces it with a message', async () => {
+    expect(rawDocument().components.schemas.ThingPatch.properties.labels.uniqueItems).toBeUndefined()
+
+    expect(fixedDocument().components.schemas.ThingPatch.properties.labels.uniqueItems).toBe(true)
+    const app = appOf(fixed, [fixed.postThingsRoute])
+    const twice = await post(app, { labels: ['a', 'a'] })
+    expect(twice.status).toBe(400)
+    expect(JSON.stringify(await twice.json())).toContain('Give each item once')
+    expect((await post(app, { labels: ['a', 'b'] })).status).toBe(201)
   })
 
   it('(e) registers the security schemes', () => {

@@ -48,6 +48,16 @@ export function normalizeSchema(schema: Json, seen = new Map<object, Json>()): J
       return { ...other, type: [other.type, 'null'] }
     }
   }
+  // `const: v` is `enum: [v]`, and either implies the type of v.
+  if ('const' in out && !('enum' in out)) {
+    out.enum = [out.const]
+    delete out.const
+  }
+  if (Array.isArray(out.enum) && out.enum.length === 1 && out.type === undefined) {
+    const value = out.enum[0]
+    const type = value === null ? 'null' : Array.isArray(value) ? 'array' : typeof value
+    if (type === 'string' || type === 'boolean' || type === 'null') out.type = type
+  }
   for (const key of SET_KEYWORDS) {
     if (Array.isArray(out[key])) out[key] = [...out[key]].sort((a, b) => stable(a).localeCompare(stable(b)))
   }
