@@ -2,12 +2,13 @@
 // Generates every artefact that derives from openapi.yaml:
 //   server/src/generated/routes.ts   @hono/zod-openapi routes and zod schemas (hono-takibi + post-processing)
 //   sdk/src/generated/openapi.ts     the SDK's types (openapi-typescript)
-// With --check it regenerates, compares with the files on disk, restores them and fails on any difference,
-// so a spec change that was not regenerated cannot pass `npm run check`.
+// With --check it generates into memory, compares with the files on disk (leaving them alone) and fails on
+// any difference, so a spec change that was not regenerated cannot pass `npm run check`.
 import { execFileSync } from 'node:child_process'
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
-import { dirname, join } from 'node:path'
-import { fileURLToPath } from 'node:url'
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { dirname, join, resolve } from 'node:path'
+import { fileURLToPath, pathToFileURL } from 'node:url'
 import { fixTakibiOutput } from './takibi-postprocess.mjs'
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..')
@@ -19,55 +20,91 @@ const targets = {
   types: join(root, 'sdk/src/generated/openapi.ts'),
 }
 
-function run(cmd, args) {
+function run(cmd, args, cwd = root) {
   try {
-    execFileSync(cmd, args, { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] })
+    execFileSync(cmd, args, { cwd, stdio: ['ignore', 'pipe', 'pipe'] })
   } catch (err) {
     // hono-takibi reports spec errors on stdout; show them instead of a stack trace.
-    process.stderr.write(`${err.stdout ?? ''}${err.stderr ?? ''}`)
-    console.error(`generate: ${cmd.split('/').pop()} failed`)
-    process.exit(1)
+    const message = `${err.stdout ?? ''}${err.stderr ?? ''}`
+    throw new Error(`generate: ${cmd.split('/').pop()} failed\n${message}`)
   }
 }
 
+/**
+ * Runs hono-takibi on any spec with the options of hono-takibi.config.ts and returns its output as is
+ * (`raw`) and with the gaps fixed (`fixed`). hono-takibi only reads a config from its working directory,
+ * so it runs in a temporary one whose config extends ours with the given input.
+ *
+ * @param {string} specPath
+ * @returns {{ raw: string, fixed: string }}
+ */
+export function generateRoutes(specPath) {
+  const dir = mkdtempSync(join(tmpdir(), 'tasklane-takibi-'))
+  try {
+    const output = join(dir, 'routes.ts')
+    writeFileSync(join(dir, 'package.json'), '{ "type": "module" }\n')
+    const base = pathToFileURL(join(root, 'hono-takibi.config.ts')).href
+    writeFileSync(
+      join(dir, 'hono-takibi.config.ts'),
+      `import base from ${JSON.stringify(base)}
+export default { ...base, input: ${JSON.stringify(resolve(specPath))}, 'zod-openapi': { ...base['zod-openapi'], output: ${JSON.stringify(output)} } }
+`,
+    )
+    run(bin('hono-takibi'), [], dir)
+    const raw = readFileSync(output, 'utf8')
+    return { raw, fixed: HEADER + fixTakibiOutput(raw, resolve(specPath)) }
+  } finally {
+    rmSync(dir, { recursive: true, force: true })
+  }
+}
+
+/** Every generated file's expected text, computed without touching the files on disk. */
 function generate() {
-  for (const file of Object.values(targets)) mkdirSync(dirname(file), { recursive: true })
-
-  // hono-takibi reads hono-takibi.config.ts and writes the routes file; its gaps are fixed afterwards.
-  run(bin('hono-takibi'), [])
-  const raw = readFileSync(targets.routes, 'utf8')
-  writeFileSync(targets.routes, HEADER + fixTakibiOutput(raw, join(root, 'openapi.yaml')))
-
-  run(bin('openapi-typescript'), ['openapi.yaml', '--output', targets.types, '--empty-objects-unknown'])
-  writeFileSync(targets.types, HEADER + readFileSync(targets.types, 'utf8'))
+  const dir = mkdtempSync(join(tmpdir(), 'tasklane-types-'))
+  try {
+    const typesOut = join(dir, 'openapi.ts')
+    run(bin('openapi-typescript'), ['openapi.yaml', '--output', typesOut, '--empty-objects-unknown'])
+    return {
+      [targets.routes]: generateRoutes(join(root, 'openapi.yaml')).fixed,
+      [targets.types]: HEADER + readFileSync(typesOut, 'utf8'),
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true })
+  }
 }
 
-const check = process.argv.includes('--check')
-if (!check) {
-  generate()
-  console.log(
-    'generated:',
-    Object.values(targets)
-      .map((f) => f.slice(root.length + 1))
-      .join(', '),
-  )
-} else {
-  const before = Object.fromEntries(
-    Object.values(targets).map((f) => [f, existsSync(f) ? readFileSync(f, 'utf8') : null]),
-  )
-  generate()
-  const stale = Object.entries(before).filter(([f, text]) => readFileSync(f, 'utf8') !== text)
-  for (const [f, text] of stale) {
-    if (text === null) continue
-    writeFileSync(f, text)
+const relative = (file) => file.slice(root.length + 1)
+
+function main(check) {
+  const expected = generate()
+  if (!check) {
+    for (const [file, text] of Object.entries(expected)) {
+      mkdirSync(dirname(file), { recursive: true })
+      writeFileSync(file, text)
+    }
+    console.log('generated:', Object.keys(expected).map(relative).join(', '))
+    return
   }
+  const stale = Object.entries(expected)
+    .filter(([file, text]) => !existsSync(file) || readFileSync(file, 'utf8') !== text)
+    .map(([file]) => file)
   if (stale.length > 0) {
     console.error(
       `generate:check: these files do not match openapi.yaml; run \`npm run generate\` and commit them:\n${stale
-        .map(([f]) => `  ${f.slice(root.length + 1)}`)
+        .map((f) => `  ${relative(f)}`)
         .join('\n')}`,
     )
     process.exit(1)
   }
   console.log('generate:check: generated files match openapi.yaml')
+}
+
+// Imported (by the gap tests) only for generateRoutes; run as a script, it generates or checks.
+if (process.argv[1] && import.meta.url === pathToFileURL(resolve(process.argv[1])).href) {
+  try {
+    main(process.argv.includes('--check'))
+  } catch (err) {
+    console.error(err instanceof Error ? err.message : err)
+    process.exit(1)
+  }
 }

@@ -15,68 +15,153 @@ const DROPPED_FORMATS = new Set(['uri-reference'])
  */
 export function fixTakibiOutput(source, specPath) {
   const spec = parse(readFileSync(specPath, 'utf8'))
-  const file = ts.createSourceFile('routes.ts', source, ts.ScriptTarget.Latest, true, ts.ScriptKind.TS)
+  // Structural fixes first; they copy text of inner nodes, which the token fixes then see in their place.
+  const structural = fixStructure(source, spec)
+  const out = fixTokens(structural)
+  return out + appendix(ts.createSourceFile('routes.ts', out, ts.ScriptTarget.Latest, true), spec)
+}
+
+function fixStructure(source, spec) {
+  const file = parseTs(source)
   /** @type {{ start: number, end: number, text: string }[]} */
   const edits = []
   const text = (node) => node.getText(file)
+  const addFormat = (node, format) => {
+    if (DROPPED_FORMATS.has(format) && !/\bformat\s*:/.test(text(node))) {
+      edits.push({ start: node.end, end: node.end, text: `.openapi({ format: '${format}' })` })
+    }
+  }
 
   const visit = (node) => {
     // Gap: an inline response header comes out as `{ description, required, schema }` inside z.object(),
-    // which makes document emission throw. The header's schema alone is what z.object() wants.
+    // which makes document emission throw. The header's schema alone is what z.object() wants (required
+    // unless it is optional, as the spec's `required: true` says).
     if (ts.isPropertyAssignment(node) && propName(node) === 'headers' && isZObjectCall(node.initializer)) {
       const shape = node.initializer.arguments[0]
+      const specHeaders = isInsideRequest(node) ? undefined : responseHeadersInSpec(node, spec, file)
       for (const prop of shape.properties) {
         if (!ts.isPropertyAssignment(prop) || !ts.isObjectLiteralExpression(prop.initializer)) continue
         const schema = prop.initializer.properties.find((p) => propName(p) === 'schema')
-        if (schema) edits.push(replace(prop.initializer, text(schema.initializer)))
+        if (!schema) continue
+        // Gap: the inline header's schema also loses formats such as uri-reference (`Location`).
+        const format = specHeaders?.[propName(prop)]?.schema?.format
+        const fixed = DROPPED_FORMATS.has(format)
+          ? `${text(schema.initializer)}.openapi({ format: '${format}' })`
+          : null
+        edits.push(replace(prop.initializer, fixed ?? text(schema.initializer)))
       }
-      // Request headers reach the validator with lower-case names; the documented name stays in `param`.
-      if (isInsideRequest(node)) {
-        for (const prop of shape.properties) {
-          const name = propName(prop)
-          if (name && name !== name.toLowerCase()) edits.push(replace(prop.name, `'${name.toLowerCase()}'`))
-        }
-      }
+      // Request headers (`Idempotency-Key`) need no fix: the validator matches them case-insensitively,
+      // and zod-openapi insists that a key equals its `param.name`.
       return
     }
-    // Gap: component schema properties lose some string formats (uri-reference).
-    if (ts.isVariableDeclaration(node) && ts.isIdentifier(node.name) && node.name.text.endsWith('Schema')) {
-      const component = spec.components?.schemas?.[node.name.text.slice(0, -'Schema'.length)]
+    if (ts.isVariableDeclaration(node) && ts.isIdentifier(node.name) && node.initializer) {
+      const name = node.name.text
+      // Gap: component schema properties lose some string formats (uri-reference).
+      const component = name.endsWith('Schema') && spec.components?.schemas?.[name.slice(0, -'Schema'.length)]
       const shape = component && findObjectShape(node.initializer)
       if (shape) {
         for (const prop of shape.properties) {
-          const format = component.properties?.[propName(prop)]?.format
-          if (
-            ts.isPropertyAssignment(prop) &&
-            DROPPED_FORMATS.has(format) &&
-            !text(prop.initializer).includes('format')
-          ) {
-            edits.push({
-              start: prop.initializer.end,
-              end: prop.initializer.end,
-              text: `.openapi({ format: '${format}' })`,
-            })
-          }
+          if (ts.isPropertyAssignment(prop)) addFormat(prop.initializer, component.properties?.[propName(prop)]?.format)
         }
+      }
+      // Gap: component headers lose them too (`Location: format: uri-reference`).
+      if (name.endsWith('HeaderSchema')) {
+        const header = Object.entries(spec.components?.headers ?? {}).find(
+          ([key]) => `${key.replace(/[^A-Za-z0-9]/g, '')}HeaderSchema` === name,
+        )?.[1]
+        if (header) addFormat(node.initializer, header.schema?.format)
       }
     }
     ts.forEachChild(node, visit)
   }
   visit(file)
+  return applyEdits(source, edits)
+}
 
-  let out = applyEdits(source, edits)
-  // Gap: zod-openapi documents `.exactOptional()` fields as required. For JSON input the two are the same
-  // (JSON has no `undefined`), so plain `.optional()` keeps validation and fixes the document.
-  out = out.replaceAll('.exactOptional()', '.optional()')
-  // Gap: `z.iso.datetime()` rejects RFC 3339 offsets such as `+02:00`, which `format: date-time` allows.
-  out = out.replaceAll('z.iso.datetime()', 'z.iso.datetime({ offset: true })')
-  // Gap: `minProperties` becomes a bare refine: give it a message and put it back in the document.
-  out = out.replace(
-    /\.refine\(\(o\) => Object\.keys\(o\)\.length >= (\d+)\)/g,
-    (_, n) =>
-      `.refine((o) => Object.keys(o).length >= ${n}, { error: 'Give at least ${n} field${n === '1' ? '' : 's'}' }).openapi({ minProperties: ${n} })`,
-  )
-  return out + appendix(file, spec)
+/** The spec's headers of the response a `headers:` property of a createRoute() belongs to. */
+function responseHeadersInSpec(headersProp, spec, file) {
+  const response = headersProp.parent?.parent
+  const status = response && ts.isPropertyAssignment(response) ? propName(response) : undefined
+  let route = headersProp.parent
+  while (route && !(ts.isCallExpression(route) && route.expression.getText(file) === 'createRoute'))
+    route = route.parent
+  const config = route?.arguments[0]
+  if (!status || !config || !ts.isObjectLiteralExpression(config)) return undefined
+  const value = (key) => config.properties.find((p) => propName(p) === key)?.initializer?.text
+  return spec.paths?.[value('path')]?.[value('method')]?.responses?.[status]?.headers
+}
+
+const INT32_MIN = -2147483648
+const INT32_MAX = 2147483647
+
+function fixTokens(source) {
+  const file = parseTs(source)
+  /** @type {{ start: number, end: number, text: string }[]} */
+  const edits = []
+  const visit = (node) => {
+    if (ts.isCallExpression(node)) {
+      const callee = code(node.expression, file)
+      const method = ts.isPropertyAccessExpression(node.expression) ? node.expression.name : undefined
+      // Gap: zod-openapi documents `.exactOptional()` fields as required. For JSON input the two are the
+      // same (JSON has no `undefined`), so plain `.optional()` keeps validation and fixes the document.
+      if (method?.text === 'exactOptional' && node.arguments.length === 0) edits.push(replace(method, 'optional'))
+      // Gap: `z.iso.datetime()` rejects RFC 3339 offsets such as `+02:00`, which `format: date-time` allows.
+      if (callee === 'z.iso.datetime' && node.arguments.length === 0) {
+        edits.push(replace(node, 'z.iso.datetime({ offset: true })'))
+      }
+      // Gap: `z.int32()` is documented as `type: number` without its format. A safe integer with a 32-bit
+      // range check validates the same and is documented as `type: integer, format: int32`.
+      if (callee === 'z.int32' && node.arguments.length === 0) {
+        edits.push(
+          replace(
+            node,
+            `z.int().refine((n) => n >= ${INT32_MIN} && n <= ${INT32_MAX}, { error: 'Expected a 32-bit integer' }).openapi({ format: 'int32' })`,
+          ),
+        )
+      }
+      // Gap: `z.int64()` accepts only a bigint, so no JSON number ever validates, and is documented as a
+      // string. JSON numbers reach JavaScript as safe integers at most: validate those, as `format: int64`,
+      // and turn the chain's bigint bounds (`.min(0n)`) into numbers.
+      if (callee === 'z.int64' && node.arguments.length === 0) {
+        edits.push(replace(node, `z.int().openapi({ format: 'int64' })`))
+        for (let n = node.parent; n && ts.isPropertyAccessExpression(n) && ts.isCallExpression(n.parent); ) {
+          for (const arg of n.parent.arguments) {
+            if (ts.isBigIntLiteral(arg)) edits.push(replace(arg, arg.text.slice(0, -1)))
+          }
+          n = n.parent.parent
+        }
+      }
+      // Gap: `minProperties` becomes a bare refine that says "Invalid input" and is missing from the
+      // document: give it a message and put the keyword back.
+      const minProperties =
+        method?.text === 'refine' && node.arguments.length === 1
+          ? /^\(o\)=>Object\.keys\(o\)\.length>=(\d+)$/.exec(code(node.arguments[0], file))?.[1]
+          : undefined
+      // Gap: `uniqueItems` likewise becomes a bare refine, missing from the document.
+      if (
+        method?.text === 'refine' &&
+        node.arguments.length === 1 &&
+        code(node.arguments[0], file) === '(items)=>newSet(items).size===items.length'
+      ) {
+        edits.push({
+          start: node.arguments[0].getStart(file),
+          end: node.end,
+          text: `(items) => new Set(items).size === items.length, { error: 'Give each item once' }).openapi({ uniqueItems: true })`,
+        })
+      }
+      if (minProperties) {
+        const n = minProperties
+        edits.push({
+          start: node.arguments[0].getStart(file),
+          end: node.end,
+          text: `(o) => Object.keys(o).length >= ${n}, { error: 'Give at least ${n} field${n === '1' ? '' : 's'}' }).openapi({ minProperties: ${n} })`,
+        })
+      }
+    }
+    ts.forEachChild(node, visit)
+  }
+  visit(file)
+  return applyEdits(source, edits)
 }
 
 // Gap: security schemes are exported but never registered, and routes are named after paths. The appendix
@@ -114,11 +199,20 @@ ${schemes.join('\n')}
 function propName(prop) {
   const name = prop?.name
   if (!name) return undefined
-  return ts.isIdentifier(name) || ts.isStringLiteral(name) ? name.text : undefined
+  return ts.isIdentifier(name) || ts.isStringLiteral(name) || ts.isNumericLiteral(name) ? name.text : undefined
 }
 
 function isZObjectCall(node) {
-  return ts.isCallExpression(node) && /^z\.(object|strictObject|looseObject)$/.test(node.expression.getText())
+  return ts.isCallExpression(node) && /^z\.(object|strictObject|looseObject)$/.test(code(node.expression))
+}
+
+/** A node's source without whitespace, so that `z\n  .object` reads as `z.object`. */
+function code(node, file) {
+  return node.getText(file).replace(/\s+/g, '')
+}
+
+function parseTs(source) {
+  return ts.createSourceFile('routes.ts', source, ts.ScriptTarget.Latest, true, ts.ScriptKind.TS)
 }
 
 function isInsideRequest(node) {

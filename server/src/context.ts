@@ -36,10 +36,11 @@ export function databaseOptions(config: Config): DatabaseOptions {
 /** Opens the database, brings its schema up to date and builds everything the app needs. */
 export async function createContext(config: Config, overrides: ContextOverrides = {}): Promise<AppContext> {
   const logger = overrides.logger ?? pino({ level: config.LOG_LEVEL })
-  const db = openDatabase(overrides.database ?? databaseOptions(config))
+  const options = overrides.database ?? databaseOptions(config)
+  const db = openDatabase(options)
   let secrets: Secrets
   try {
-    const applied = await migrateToLatest(db.kysely)
+    const applied = await migrateToLatest(db.kysely, options.dialect === 'postgres' ? options.schema : undefined)
     if (applied.length > 0) logger.info({ migrations: applied }, 'database migrated')
     secrets = await loadSecrets(db.kysely, config.SECRET_KEY)
   } catch (err) {

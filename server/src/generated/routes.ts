@@ -34,7 +34,7 @@ export const ProblemSchema = z
       .openapi({
         description: 'A URI reference naming the kind of problem; resolves to its documentation.',
         example: 'https://tasklane.dev/problems/validation_failed',
-      }),
+      }).openapi({ format: 'uri-reference' }),
     title: z
       .string()
       .max(200)
@@ -43,8 +43,7 @@ export const ProblemSchema = z
           'A short summary of the kind of problem; the same for every occurrence of a `code`.',
         example: 'Validation failed',
       }),
-    status: z
-      .int32()
+    status: z.int().refine((n) => n >= -2147483648 && n <= 2147483647, { error: 'Expected a 32-bit integer' }).openapi({ format: 'int32' })
       .min(400)
       .max(599)
       .openapi({ description: 'The HTTP status code of this response.', example: 400 }),
@@ -60,7 +59,7 @@ export const ProblemSchema = z
       .string()
       .max(2000)
       .optional()
-      .openapi({ description: 'The path of the request that failed.', example: '/v1/projects' }),
+      .openapi({ description: 'The path of the request that failed.', example: '/v1/projects' }).openapi({ format: 'uri-reference' }),
     code: z
       .string()
       .regex(/^[a-z][a-z0-9_]*$/)
@@ -122,10 +121,34 @@ export const XRequestIdHeaderSchema = z
     example: 'req_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
   })
 
+export const RateLimitHeaderSchema = z
+  .string()
+  .max(200)
+  .optional()
+  .openapi({
+    description:
+      'The caller\'s remaining quota under the policy that is closest to running out (IETF\ndraft-ietf-httpapi-ratelimit-headers): `"<policy>";r=<remaining>;t=<seconds until reset>`.\n',
+    example: '"default";r=97;t=42',
+  })
+
+export const RateLimitPolicyHeaderSchema = z
+  .string()
+  .max(500)
+  .optional()
+  .openapi({
+    description:
+      'The quota policies that apply to this request, e.g. `"default";q=100;w=60` (100 requests a minute).',
+    example: '"default";q=100;w=60',
+  })
+
 export const BadRequestResponse = {
   description:
     'The request is malformed or fails validation (`code` is `validation_failed` or `malformed_json`).',
-  headers: z.object({ 'X-Request-Id': XRequestIdHeaderSchema }),
+  headers: z.object({
+    'X-Request-Id': XRequestIdHeaderSchema,
+    RateLimit: RateLimitHeaderSchema,
+    'RateLimit-Policy': RateLimitPolicyHeaderSchema,
+  }),
   content: {
     'application/problem+json': {
       schema: ProblemSchema,
@@ -148,26 +171,6 @@ export const BadRequestResponse = {
     },
   },
 }
-
-export const RateLimitHeaderSchema = z
-  .string()
-  .max(200)
-  .optional()
-  .openapi({
-    description:
-      'The caller\'s remaining quota under the policy that is closest to running out (IETF\ndraft-ietf-httpapi-ratelimit-headers): `"<policy>";r=<remaining>;t=<seconds until reset>`.\n',
-    example: '"default";r=97;t=42',
-  })
-
-export const RateLimitPolicyHeaderSchema = z
-  .string()
-  .max(500)
-  .optional()
-  .openapi({
-    description:
-      'The quota policies that apply to this request, e.g. `"default";q=100;w=60` (100 requests a minute).',
-    example: '"default";q=100;w=60',
-  })
 
 export const UnauthorizedResponse = {
   description:
@@ -323,8 +326,7 @@ export const UnprocessableContentResponse = {
   },
 }
 
-export const RetryAfterHeaderSchema = z
-  .int()
+export const RetryAfterHeaderSchema = z.int().refine((n) => n >= -2147483648 && n <= 2147483647, { error: 'Expected a 32-bit integer' }).openapi({ format: 'int32' })
   .min(0)
   .max(86400)
   .optional()
@@ -398,7 +400,7 @@ export const ServiceUnavailableResponse = {
 
 const LimitParamsSchema = z.coerce
   .number()
-  .pipe(z.int32().min(1).max(100))
+  .pipe(z.int().refine((n) => n >= -2147483648 && n <= 2147483647, { error: 'Expected a 32-bit integer' }).openapi({ format: 'int32' }).min(1).max(100))
   .default(20)
   .optional()
   .openapi({
@@ -489,7 +491,7 @@ export const LocationHeaderSchema = z
   .openapi({
     description: 'The URL of the resource that was created.',
     example: '/v1/projects/prj_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
-  })
+  }).openapi({ format: 'uri-reference' })
 
 export const IdempotentReplayedHeaderSchema = z
   .literal('true')

@@ -1,0 +1,61 @@
+import { execFileSync } from 'node:child_process'
+import { cpSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+
+// `npm run generate:check` is what keeps openapi.yaml and the generated files in step in CI. It runs here
+// on a copy of the repository's contract and generated files, so editing the copy cannot touch the real ones.
+const ROOT = fileURLToPath(new URL('../../', import.meta.url))
+const COPIED = [
+  'package.json',
+  'openapi.yaml',
+  'hono-takibi.config.ts',
+  'scripts',
+  'server/src/generated/routes.ts',
+  'sdk/src/generated/openapi.ts',
+]
+
+let copy: string
+
+beforeAll(() => {
+  copy = mkdtempSync(join(tmpdir(), 'tasklane-generate-check-'))
+  for (const path of COPIED) cpSync(join(ROOT, path), join(copy, path), { recursive: true })
+  symlinkSync(join(ROOT, 'node_modules'), join(copy, 'node_modules'), 'dir')
+})
+
+afterAll(() => {
+  if (copy) rmSync(copy, { recursive: true, force: true })
+})
+
+function check(): { code: number; output: string } {
+  try {
+    const stdout = execFileSync('node', ['scripts/generate.mjs', '--check'], { cwd: copy, stdio: 'pipe' })
+    return { code: 0, output: stdout.toString() }
+  } catch (err: any) {
+    return { code: err.status, output: `${err.stdout}${err.stderr}` }
+  }
+}
+
+describe('npm run generate:check', () => {
+  it('passes when the generated files match openapi.yaml', () => {
+    const result = check()
+    expect(result.output).toContain('generated files match openapi.yaml')
+    expect(result.code).toBe(0)
+  })
+
+  it('fails, naming the stale files and leaving them as they were, when openapi.yaml changed', () => {
+    const spec = join(copy, 'openapi.yaml')
+    writeFileSync(spec, readFileSync(spec, 'utf8').replace('enum: [ok]\n', 'enum: [ok, degraded]\n'))
+    const routes = join(copy, 'server/src/generated/routes.ts')
+    const before = readFileSync(routes, 'utf8')
+
+    const result = check()
+
+    expect(result.code).toBe(1)
+    expect(result.output).toContain('server/src/generated/routes.ts')
+    expect(result.output).toContain('sdk/src/generated/openapi.ts')
+    expect(readFileSync(routes, 'utf8')).toBe(before)
+  })
+})
