@@ -6,5 +6,10 @@ import type { Kysely, Migration } from 'kysely'
  */
 export const migrations: Record<string, Migration> = {}
 
-// Kysely's Migration takes Kysely<any>: a migration runs against the schema as it was, not as it is now.
+/**
+ * What each migration's `up`/`down` receives. Kysely's Migration takes Kysely<any>: a migration runs against
+ * the schema as it was, not as it is now.
+ *
+ * @public
+ */
 export type MigrationDb = Kysely<any>
