@@ -1,4 +1,4 @@
-import { type Kysely, type MigrationResultSet, Migrator } from 'kysely'
+import { type Kysely, type MigrationResultSet, Migrator, PostgresAdapter, sql } from 'kysely'
 import { migrations } from './migrations/index.js'
 
 export class MigrationError extends Error {
@@ -7,7 +7,11 @@ export class MigrationError extends Error {
 
 /** Runs every pending migration of the registry; throws, with the failing migration named, on failure. */
 export async function migrateToLatest(db: Kysely<any>): Promise<string[]> {
-  const migrator = new Migrator({ db, provider: { getMigrations: async () => migrations } })
+  const migrator = new Migrator({
+    db,
+    provider: { getMigrations: async () => migrations },
+    migrationTableSchema: await postgresSchema(db),
+  })
   const { error, results }: MigrationResultSet = await migrator.migrateToLatest()
   const failed = results?.find((r) => r.status === 'Error')
   if (error) {
@@ -15,4 +19,16 @@ export async function migrateToLatest(db: Kysely<any>): Promise<string[]> {
     throw new MigrationError(`migration ${failed?.migrationName ?? '(unknown)'} failed: ${cause.message}`, { cause })
   }
   return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName)
+}
+
+/**
+ * On PostgreSQL, the schema the connection works in. Kysely's Migrator, given no schema, takes its tables
+ * as existing when any schema in the database has tables of those names (another app's, or a parallel
+ * test's), and then fails on its own schema where they are missing; naming the schema avoids that.
+ */
+async function postgresSchema(db: Kysely<any>): Promise<string | undefined> {
+  // The adapter is how Kysely itself tells dialects apart; the Kysely instance does not expose its dialect.
+  if (!(db.getExecutor().adapter instanceof PostgresAdapter)) return undefined
+  const { rows } = await sql<{ schema: string }>`select current_schema() as schema`.execute(db)
+  return rows[0]?.schema
 }
