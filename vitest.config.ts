@@ -51,7 +51,15 @@ export default defineConfig(async () => {
               },
             ]
           : []),
-        { extends: true, test: { name: 'system', include: ['server/test/**/*.test.ts'], testTimeout: 60_000 } },
+        {
+          extends: true,
+          test: {
+            name: 'system',
+            include: ['server/test/**/*.test.ts'],
+            globalSetup: ['server/test/global-setup.ts'],
+            testTimeout: 60_000,
+          },
+        },
         { extends: true, test: { name: 'sdk', include: ['sdk/src/**/*.test.ts', 'sdk/test/**/*.test.ts'] } },
       ],
     },

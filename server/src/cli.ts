@@ -50,7 +50,7 @@ async function main(argv: string[]): Promise<number> {
   if (command === 'migrate') {
     const db = openDatabase(databaseOptions(config))
     try {
-      const applied = await migrateToLatest(db.kysely)
+      const applied = await migrateToLatest(db)
       console.log(applied.length ? `applied: ${applied.join(', ')}` : 'the database is up to date')
     } finally {
       await db.close()

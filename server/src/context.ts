@@ -36,11 +36,10 @@ export function databaseOptions(config: Config): DatabaseOptions {
 /** Opens the database, brings its schema up to date and builds everything the app needs. */
 export async function createContext(config: Config, overrides: ContextOverrides = {}): Promise<AppContext> {
   const logger = overrides.logger ?? pino({ level: config.LOG_LEVEL })
-  const options = overrides.database ?? databaseOptions(config)
-  const db = openDatabase(options)
+  const db = openDatabase(overrides.database ?? databaseOptions(config))
   let secrets: Secrets
   try {
-    const applied = await migrateToLatest(db.kysely, options.dialect === 'postgres' ? options.schema : undefined)
+    const applied = await migrateToLatest(db)
     if (applied.length > 0) logger.info({ migrations: applied }, 'database migrated')
     secrets = await loadSecrets(db.kysely, config.SECRET_KEY)
   } catch (err) {

@@ -112,3 +112,14 @@ export async function assertMatchesSpec(method: string, url: string, response: R
     )
   }
 }
+
+/**
+ * Checks a body against the spec's Problem schema, for responses of routes a test adds itself (which
+ * `assertMatchesSpec` cannot place). Throws a SpecViolation saying what differs.
+ */
+export function assertProblem(body: unknown): void {
+  const validate = compile(dereferencedSpec.components.schemas.Problem)
+  if (!validate(body)) {
+    throw new SpecViolation(`not a Problem: ${ajv.errorsText(validate.errors)}\n${JSON.stringify(body).slice(0, 500)}`)
+  }
+}

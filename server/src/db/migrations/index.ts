@@ -9,5 +9,10 @@ export const migrations: Record<string, Migration> = {
   '0001-server-secrets': serverSecrets,
 }
 
-// Kysely's Migration takes Kysely<any>: a migration runs against the schema as it was, not as it is now.
+/**
+ * What each migration's `up`/`down` receives. Kysely's Migration takes Kysely<any>: a migration runs against
+ * the schema as it was, not as it is now.
+ *
+ * @public
+ */
 export type MigrationDb = Kysely<any>

@@ -1,5 +1,5 @@
-import { sql } from 'kysely'
 import type { AppContext } from '../../context.js'
+import { pingDatabase } from '../../db/database.js'
 import type { operations } from '../../generated/routes.js'
 import type { AppRouteHandler } from '../../http/env.js'
 import { ApiError } from '../../http/problem.js'
@@ -11,7 +11,7 @@ export function operationsHandlers(ctx: AppContext) {
 
   const getReadiness: AppRouteHandler<Routes['getReadiness']> = async (c) => {
     try {
-      await sql`select 1`.execute(ctx.db.kysely)
+      await pingDatabase(ctx.db)
     } catch (err) {
       c.get('log').warn({ err }, 'readiness check failed')
       throw new ApiError(503, 'service_unavailable', 'The database is not answering.', {

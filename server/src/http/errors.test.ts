@@ -1,0 +1,123 @@
+import { describe, expect, it } from 'vitest'
+import { createTestApp } from '../test/app.js'
+import { appWithTestRoutes } from '../test/routes.js'
+import { assertProblem } from '../test/spec.js'
+import { PROBLEM_TYPE_BASE } from './problem.js'
+
+async function problem(res: Response) {
+  expect(res.headers.get('content-type')).toBe('application/problem+json')
+  const body = await res.json()
+  assertProblem(body)
+  expect(body.status).toBe(res.status)
+  expect(body.type).toBe(PROBLEM_TYPE_BASE + body.code)
+  expect(body.requestId).toBe(res.headers.get('x-request-id'))
+  return body
+}
+
+const post = (body: string, headers: Record<string, string> = { 'content-type': 'application/json' }) =>
+  new Request('http://tasklane.test/test/items', { method: 'POST', body, headers })
+
+describe('unmatched requests', () => {
+  it('answers 404 route_not_found for an unknown path', async () => {
+    const t = await createTestApp()
+    const res = await t.request('/v1/nothing-here')
+    expect(res.status).toBe(404)
+    expect(await problem(res)).toMatchObject({ code: 'route_not_found', instance: '/v1/nothing-here' })
+  })
+
+  it('answers 405 with Allow for a known path under another method', async () => {
+    const t = await createTestApp()
+    const res = await t.request('/healthz', { method: 'DELETE' })
+    expect(res.status).toBe(405)
+    expect(res.headers.get('allow')).toBe('GET, HEAD')
+    expect(await problem(res)).toMatchObject({ code: 'method_not_allowed' })
+  })
+})
+
+describe('request bodies', () => {
+  it('accepts a valid body', async () => {
+    const { app } = await appWithTestRoutes()
+    const res = await app.fetch(post('{"title":"milk"}'))
+    expect(res.status).toBe(201)
+    expect(await res.json()).toEqual({ title: 'milk' })
+  })
+
+  it('answers 415 for a media type the operation does not take, saying which it takes', async () => {
+    const { app } = await appWithTestRoutes()
+    const res = await app.fetch(post('title=milk', { 'content-type': 'application/x-www-form-urlencoded' }))
+    expect(res.status).toBe(415)
+    expect(res.headers.get('accept-post')).toBe('application/json')
+    expect(await problem(res)).toMatchObject({ code: 'unsupported_media_type' })
+  })
+
+  it('answers 400 malformed_json for JSON that does not parse', async () => {
+    const { app } = await appWithTestRoutes()
+    const res = await app.fetch(post('{"title": "milk"'))
+    expect(res.status).toBe(400)
+    expect(await problem(res)).toMatchObject({ code: 'malformed_json' })
+  })
+
+  it('answers 413 for a body over BODY_LIMIT, declared or streamed', async () => {
+    const { app } = await appWithTestRoutes({ BODY_LIMIT: '1024' })
+    const big = JSON.stringify({ title: 'x'.repeat(2000) })
+    const declared = await app.fetch(post(big, { 'content-type': 'application/json', 'content-length': '2014' }))
+    expect(declared.status).toBe(413)
+    expect(await problem(declared)).toMatchObject({ code: 'content_too_large' })
+
+    const bytes = new TextEncoder().encode(big)
+    const stream = new ReadableStream({
+      start(controller) {
+        for (let i = 0; i < bytes.length; i += 256) controller.enqueue(bytes.slice(i, i + 256))
+        controller.close()
+      },
+    })
+    const streamed = await app.fetch(
+      new Request('http://tasklane.test/test/items', {
+        method: 'POST',
+        body: stream,
+        headers: { 'content-type': 'application/json' },
+        duplex: 'half',
+      } as RequestInit),
+    )
+    expect(streamed.status).toBe(413)
+    expect(await problem(streamed)).toMatchObject({ code: 'content_too_large' })
+  })
+
+  it('answers 400 validation_failed listing each invalid input, unknown fields included', async () => {
+    const { app } = await appWithTestRoutes()
+    const res = await app.fetch(post(JSON.stringify({ title: 'far too long a title', done: 'yes', colour: 'red' })))
+    expect(res.status).toBe(400)
+    const body = await problem(res)
+    expect(body.code).toBe('validation_failed')
+    expect(body.title).toBe('Validation failed')
+    const byPath = Object.fromEntries(body.errors.map((e: { path: string }) => [e.path, e]))
+    expect(Object.keys(byPath).sort()).toEqual(['/body/colour', '/body/done', '/body/title'])
+    expect(byPath['/body/title']).toMatchObject({ code: 'too_big' })
+    expect(byPath['/body/done']).toMatchObject({ code: 'invalid_type' })
+    expect(byPath['/body/colour']).toEqual({
+      path: '/body/colour',
+      message: "Unknown field 'colour'",
+      code: 'unrecognized_keys',
+    })
+    for (const e of body.errors) expect(e.message).toEqual(expect.any(String))
+  })
+})
+
+describe('unexpected errors', () => {
+  it('answers 500 without stack or SQL, and logs the error in full with the request id', async () => {
+    const { app, logs } = await appWithTestRoutes()
+    const res = await app.fetch(new Request('http://tasklane.test/test/boom', { headers: { 'X-Request-Id': 'r-500' } }))
+    expect(res.status).toBe(500)
+    const text = await res.clone().text()
+    expect(text).not.toMatch(/secret_table|select|password|at .*\.ts/i)
+    expect(await problem(res)).toMatchObject({ code: 'internal_error', requestId: 'r-500' })
+
+    const logged = logs.find((l) => l.msg === 'unhandled error')
+    expect(logged).toBeDefined()
+    expect(logged?.requestId).toBe('r-500')
+    const err = logged?.err as { message: string; stack: string }
+    expect(err.message).toContain('secret_table')
+    expect(err.stack).toContain('routes.ts')
+    expect(logs.find((l) => l.msg === 'request' && l.status === 500)?.requestId).toBe('r-500')
+  })
+})

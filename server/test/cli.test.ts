@@ -1,0 +1,129 @@
+import { existsSync, readFileSync } from 'node:fs'
+import { join } from 'node:path'
+import SqliteDatabase from 'better-sqlite3'
+import { describe, expect, it } from 'vitest'
+import { runCli, sleep, startCli, tempDataDir } from './support/cli.js'
+
+// Requests in flight during shutdown are covered in process by server/src/server.test.ts, where a test can
+// hold a request open without adding an endpoint to the API.
+describe('tasklane serve', () => {
+  it('starts on a fresh data directory, serves docs, spec and metrics, and stops cleanly on SIGTERM', async () => {
+    const dataDir = tempDataDir()
+    const server = await startCli({ DATA_DIR: dataDir })
+
+    const docs = await fetch(`${server.url}/docs`)
+    expect(docs.status).toBe(200)
+    expect(docs.headers.get('content-type')).toMatch(/^text\/html/)
+    expect(await docs.text()).toContain('swagger-ui-bundle.js')
+
+    const spec = await fetch(`${server.url}/openapi.json`)
+    expect(spec.status).toBe(200)
+    expect((await spec.json()).openapi).toBe('3.1.0')
+
+    const metrics = await (await fetch(`${server.url}/metrics`)).text()
+    expect(metrics).toMatch(/http_requests_total\{method="GET",route="\/readyz",status="200"\} \d+/)
+    expect(metrics).toContain('http_requests_total{method="GET",route="/docs",status="200"} 1')
+
+    server.child.kill('SIGTERM')
+    const result = await server.exited
+    expect(result.code, result.stderr).toBe(0)
+    expect(result.stdout).toContain('SIGTERM received')
+
+    // Closing the last connection checkpoints the WAL into the main file and removes it.
+    const file = join(dataDir, 'tasklane.db')
+    expect(existsSync(`${file}-wal`)).toBe(false)
+    const reopened = new SqliteDatabase(file, { readonly: true, fileMustExist: true })
+    expect(reopened.pragma('integrity_check', { simple: true })).toBe('ok')
+    expect(reopened.prepare("select name from sqlite_master where name = 'kysely_migration'").get()).toBeTruthy()
+    reopened.close()
+  })
+
+  it('refuses to start on an invalid setting, naming the variable', async () => {
+    const dataDir = tempDataDir()
+    const result = await runCli(['serve'], { DATA_DIR: dataDir, PORT: 'abc' })
+    expect(result.code).not.toBe(0)
+    expect(result.code).not.toBeNull()
+    expect(result.stderr).toMatch(/PORT/)
+    expect(result.stderr).not.toMatch(/\n\s+at /) // a message for the operator, not a stack trace
+
+    const badUrl = await runCli(['serve'], { DATA_DIR: dataDir, DATABASE_URL: 'mysql://localhost/tasklane' })
+    expect(badUrl.code).not.toBe(0)
+    expect(badUrl.stderr).toMatch(/DATABASE_URL/)
+  })
+})
+
+describe('tasklane migrate', () => {
+  it('brings a new database up to date and does nothing on a second run', async () => {
+    const dataDir = tempDataDir()
+    const first = await runCli(['migrate'], { DATA_DIR: dataDir })
+    expect(first.code, first.stderr).toBe(0)
+    expect(first.stdout).toMatch(/^(applied: .+|the database is up to date)$/m)
+
+    const second = await runCli(['migrate'], { DATA_DIR: dataDir })
+    expect(second.code, second.stderr).toBe(0)
+    expect(second.stdout.trim()).toBe('the database is up to date')
+
+    const db = new SqliteDatabase(join(dataDir, 'tasklane.db'), { readonly: true })
+    expect(db.prepare("select name from sqlite_master where name = 'kysely_migration'").get()).toBeTruthy()
+    db.close()
+  })
+})
+
+describe('tasklane backup', () => {
+  it('copies the database consistently while the server is up and rows are being written', async () => {
+    const dataDir = tempDataDir()
+    const server = await startCli({ DATA_DIR: dataDir })
+
+    // A writer of its own on the server's database file: batches of rows, each batch one transaction, so a
+    // consistent copy holds whole batches 1..n and nothing else.
+    const BATCH = 20
+    const writer = new SqliteDatabase(join(dataDir, 'tasklane.db'))
+    writer.pragma('busy_timeout = 5000')
+    writer.exec('create table backup_probe (seq integer primary key, batch integer not null, payload text not null)')
+    const insert = writer.prepare('insert into backup_probe (seq, batch, payload) values (?, ?, ?)')
+    const writeBatch = writer.transaction((batch: number) => {
+      for (let i = 0; i < BATCH; i++) insert.run(batch * BATCH + i, batch, 'x'.repeat(200))
+    })
+    let batches = 0
+    let writing = true
+    const writes = (async () => {
+      while (writing) {
+        writeBatch(batches++)
+        await sleep(1)
+      }
+    })()
+
+    await sleep(100)
+    const target = join(dataDir, 'copy.db')
+    const backup = await runCli(['backup', target], { DATA_DIR: dataDir })
+    await sleep(100)
+    writing = false
+    await writes
+    writer.close()
+    expect(backup.code, backup.stderr).toBe(0)
+    expect(backup.stdout).toContain(`backup written to ${target}`)
+
+    const copy = new SqliteDatabase(target, { readonly: true, fileMustExist: true })
+    expect(copy.pragma('integrity_check', { simple: true })).toBe('ok')
+    const { count, min, max } = copy
+      .prepare('select count(*) as count, min(seq) as min, max(seq) as max from backup_probe')
+      .get() as { count: number; min: number; max: number }
+    copy.close()
+    expect(count).toBeGreaterThan(0)
+    expect(count % BATCH).toBe(0)
+    expect(min).toBe(0)
+    expect(max).toBe(count - 1)
+    // The writer went on after the copy was taken, so the copy is a strict prefix of what was written.
+    expect(count).toBeLessThan(batches * BATCH)
+    expect(readFileSync(target).subarray(0, 15).toString()).toBe('SQLite format 3')
+
+    server.child.kill('SIGTERM')
+    expect((await server.exited).code).toBe(0)
+  })
+
+  it('needs a target file', async () => {
+    const result = await runCli(['backup'], { DATA_DIR: tempDataDir() })
+    expect(result.code).toBe(2)
+    expect(result.stderr).toContain('tasklane backup <file>')
+  })
+})
