@@ -199,7 +199,7 @@ describe('ending sessions', () => {
     const other = createApp(second)
     try {
       const alice = await signUpUser(t)
-      const viaOther = () => other.request('/v1/me', { headers: alice.authHeaders }).then((r) => r.status)
+      const viaOther = async () => (await other.request('/v1/me', { headers: alice.authHeaders })).status
       expect(await viaOther()).toBe(200)
       await t.request('/v1/auth/logout', { method: 'POST', headers: alice.authHeaders })
       await sleep(600)
