@@ -29,7 +29,14 @@ const BASE_URL = 'http://tasklane.test'
 export async function createTestApp(env: Record<string, string> = {}): Promise<TestApp> {
   const database = await freshDatabase()
   const config: Config = loadConfig({ DATA_DIR: database.dataDir, LOG_LEVEL: 'silent', ...env })
-  const ctx = await createContext(config, { database: database.options, logger: pino({ level: 'silent' }) })
+  let ctx: AppContext
+  try {
+    ctx = await createContext(config, { database: database.options, logger: pino({ level: 'silent' }) })
+  } catch (err) {
+    // onTestFinished is not registered yet: drop here, or the schema outlives the failed test.
+    await database.drop()
+    throw err
+  }
   onTestFinished(async () => {
     await ctx.close()
     await database.drop()
