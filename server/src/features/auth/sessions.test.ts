@@ -136,7 +136,8 @@ describe('ending sessions', () => {
     ).json()
     expect(page2.data).toHaveLength(1)
     expect(page2.nextCursor).toBeNull()
-    const forged = await t.request(`/v1/me/sessions?cursor=${page1.nextCursor.slice(0, -1)}A`, {
+    const flipped = page1.nextCursor.endsWith('A') ? 'B' : 'A'
+    const forged = await t.request(`/v1/me/sessions?cursor=${page1.nextCursor.slice(0, -1)}${flipped}`, {
       headers: alice.authHeaders,
     })
     expect(forged.status).toBe(400)
