@@ -191,10 +191,7 @@ describe('ending sessions', () => {
   it('another instance on the same database stops accepting a revoked session within its poll interval', async () => {
     const t = await createTestApp({ REVOCATION_POLL_MS: '200' })
     const second = await createContext(t.ctx.config, {
-      database:
-        t.ctx.db.dialect === 'sqlite'
-          ? { dialect: 'sqlite', file: `${t.ctx.config.DATA_DIR}/tasklane.db` }
-          : await postgresOptionsOf(t),
+      database: t.database,
       logger: t.ctx.logger,
     })
     const other = createApp(second)
@@ -210,14 +207,6 @@ describe('ending sessions', () => {
     }
   })
 })
-
-// The PostgreSQL test database is a schema of the test database; the second instance opens the same one.
-async function postgresOptionsOf(t: TestApp) {
-  const { sql } = await import('kysely')
-  const schema = (await sql<{ s: string }>`select current_schema() as s`.execute(t.ctx.db.kysely)).rows[0]?.s
-  const { TEST_POSTGRES_URL } = await import('../../test/databases.js')
-  return { dialect: 'postgres' as const, url: TEST_POSTGRES_URL, schema, poolSize: 2 }
-}
 
 describe('access tokens', () => {
   const sign = (
