@@ -39,7 +39,7 @@ const sessionRevoked = () => new ApiError(401, 'session_revoked', 'This session 
 const invalidToken = () => new ApiError(422, 'invalid_token', 'This link is invalid or has expired; request a new one.')
 const emailTaken = () => new ApiError(409, 'email_taken', 'An account with this email already exists.')
 
-export function toUser(row: repo.UserRow): User {
+function toUser(row: repo.UserRow): User {
   return {
     id: row.id,
     email: row.email,
