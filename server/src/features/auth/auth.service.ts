@@ -147,6 +147,14 @@ export function createAuthService(deps: AuthDeps) {
     }
   }
 
+  const pending = new Set<Promise<void>>()
+  function inBackground(what: string, work: () => Promise<void>) {
+    const p = work()
+      .catch((err) => deps.logger.error({ err }, `${what} failed`))
+      .finally(() => pending.delete(p))
+    pending.add(p)
+  }
+
   function page<R extends { id: string }, T>(rows: R[], limit: number, list: string, map: (r: R) => T): Page<T> {
     const more = rows.length > limit
     const items = more ? rows.slice(0, limit) : rows
@@ -357,28 +365,39 @@ export function createAuthService(deps: AuthDeps) {
       })
     },
 
-    async requestPasswordReset(email: string): Promise<void> {
-      const token = randomToken('pr')
-      const tokenHash = hashToken(token)
-      const user = await repo.findUserByEmail(kysely, email)
-      if (!user) return
-      const now = Date.now()
-      await kysely.transaction().execute((trx) =>
-        repo.replaceEmailToken(trx, {
-          token_hash: tokenHash,
-          user_id: user.id,
-          purpose: 'reset_password',
-          email: user.email,
-          created_at: iso(now),
-          expires_at: iso(now + RESET_PASSWORD_TTL_MS),
-          used_at: null,
-        }),
-      )
-      mailer.send({
-        to: user.email,
-        subject: 'Reset your Tasklane password',
-        text: `Hello ${user.name},\n\nSomeone asked to reset the password of your Tasklane account. To choose a new password, open this link within 30 minutes:\n\n${publicUrl}/reset-password?token=${token}\n\nIf it was not you, ignore this email; your password stays as it is.\n`,
+    /**
+     * Answers at once and does the work in the background, so that neither the answer nor its timing
+     * tells whether an account has this email.
+     */
+    requestPasswordReset(email: string): void {
+      inBackground('password reset request', async () => {
+        const user = await repo.findUserByEmail(kysely, email)
+        if (!user) return
+        const token = randomToken('pr')
+        const now = Date.now()
+        await kysely.transaction().execute((trx) =>
+          repo.replaceEmailToken(trx, {
+            token_hash: hashToken(token),
+            user_id: user.id,
+            purpose: 'reset_password',
+            email: user.email,
+            created_at: iso(now),
+            expires_at: iso(now + RESET_PASSWORD_TTL_MS),
+            used_at: null,
+          }),
+        )
+        mailer.send({
+          to: user.email,
+          subject: 'Reset your Tasklane password',
+          text: `Hello ${user.name},\n\nSomeone asked to reset the password of your Tasklane account. To choose a new password, open this link within 30 minutes:\n\n${publicUrl}/reset-password?token=${token}\n\nIf it was not you, ignore this email; your password stays as it is.\n`,
+        })
       })
+    },
+
+    /** Resolves once background work started so far (and the mail it sends) has finished. */
+    async idle(): Promise<void> {
+      await Promise.all([...pending])
+      await mailer.idle()
     },
 
     async resetPassword(token: string, newPassword: string): Promise<void> {

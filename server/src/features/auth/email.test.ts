@@ -77,7 +77,7 @@ describe('email verification', () => {
   it('writes mail as .eml files under the data directory when no SMTP server is configured', async () => {
     const t = await createTestApp({ PUBLIC_URL: 'https://app.example.com' })
     await signUpUser(t, { email: 'file@example.com' })
-    await t.ctx.mailer.idle()
+    await t.ctx.auth.idle()
     const dir = join(t.ctx.config.DATA_DIR, 'mail')
     const files = readdirSync(dir).filter((f) => f.endsWith('.eml'))
     expect(files).toHaveLength(1)
@@ -138,7 +138,7 @@ describe('password reset', () => {
     expect(unknown.status).toBe(202)
     expect(await known.text()).toBe(await unknown.text())
     await smtp.waitForMail('alice@example.com', /reset/i)
-    await t.ctx.mailer.idle()
+    await t.ctx.auth.idle()
     expect(smtp.messages.filter((m) => m.to.includes('nobody@example.com'))).toHaveLength(0)
   })
 

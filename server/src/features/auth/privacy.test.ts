@@ -74,7 +74,7 @@ describe('what responses reveal', () => {
     await post('/v1/me/password', { currentPassword: 'wrong current one', newPassword: 'some new passphrase' })
     await request('/v1/me', { method: 'DELETE', headers: h, body: JSON.stringify({ password: 'wrong password here' }) })
     await post('/v1/auth/logout', {})
-    await t.ctx.mailer.idle()
+    await t.ctx.auth.idle()
 
     const db = t.ctx.db.kysely
     const secrets = [
