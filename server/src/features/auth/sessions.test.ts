@@ -72,6 +72,20 @@ describe('refresh tokens', () => {
     expect(await codeOf(await refresh(t, two.refreshToken))).toBe('session_revoked')
   })
 
+  it('answers token_expired for a session that was not refreshed within its lifetime', async () => {
+    const t = await createTestApp()
+    const alice = await signUpUser(t)
+    await t.ctx.db.kysely
+      .updateTable('sessions')
+      .set({ expires_at: new Date(Date.now() - 1000).toISOString() })
+      .execute()
+    const res = await refresh(t, alice.refreshToken)
+    expect(res.status).toBe(401)
+    expect(await codeOf(res)).toBe('token_expired')
+    const list = await (await t.request('/v1/me/sessions', { headers: alice.authHeaders })).json()
+    expect(list.data).toEqual([])
+  })
+
   it('answers token_invalid for an unknown refresh token', async () => {
     const t = await createTestApp()
     const res = await refresh(t, 'rt_not-a-real-token')
