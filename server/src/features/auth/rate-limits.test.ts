@@ -94,16 +94,22 @@ describe('rate limits', () => {
   })
 
   it('shares counters between instances through Redis when REDIS_URL is set', async () => {
-    const a = await createTestApp({ REDIS_URL, RATE_LIMIT_LOGIN_ACCOUNT: '4/60' })
-    const b = await createTestApp({ REDIS_URL, RATE_LIMIT_LOGIN_ACCOUNT: '4/60' })
-    // A fresh address per run: Redis outlives the test, and its counters must not leak into the next run.
-    const email = `redis-${randomBytes(6).toString('hex')}@example.com`
-    expect((await logIn(a, email, 'any password here')).status).toBe(401)
-    expect((await logIn(b, email, 'any password here')).status).toBe(401)
-    expect((await logIn(a, email, 'any password here')).status).toBe(401)
-    const fourth = await logIn(b, email, 'any password here')
+    const env = { REDIS_URL, RATE_LIMIT_LOGIN_ACCOUNT: '4/60', TRUST_PROXY: 'true' }
+    const a = await createTestApp(env)
+    const b = await createTestApp(env)
+    // A fresh address and client IP per run: Redis outlives the test, and its counters must not leak into
+    // the next run.
+    const run = randomBytes(6).toString('hex')
+    const email = `redis-${run}@example.com`
+    const headers = { 'X-Forwarded-For': `198.51.100.${Number.parseInt(run.slice(0, 2), 16)}, 10.0.0.1` }
+    const attempt = (t: TestApp) =>
+      t.request('/v1/auth/login', post({ email, password: `any password here ${run}` }, headers))
+    expect((await attempt(a)).status).toBe(401)
+    expect((await attempt(b)).status).toBe(401)
+    expect((await attempt(a)).status).toBe(401)
+    const fourth = await attempt(b)
     expect(fourth.headers.get('ratelimit')).toMatch(/^"login-account";r=0;t=\d+$/)
-    const fifth = await logIn(a, email, 'any password here')
+    const fifth = await attempt(a)
     expect(fifth.status).toBe(429)
     expect(Number(fifth.headers.get('retry-after'))).toBeGreaterThan(0)
   })
