@@ -54,7 +54,7 @@ export async function createContext(config: Config, overrides: ContextOverrides 
   try {
     const applied = await migrateToLatest(db)
     if (applied.length > 0) logger.info({ migrations: applied }, 'database migrated')
-    secrets = await loadSecrets(db.kysely, config.SECRET_KEY)
+    secrets = await loadSecrets(db, config.SECRET_KEY)
   } catch (err) {
     await db.close()
     throw err

@@ -101,7 +101,7 @@ export function createRateLimiter(options: RateLimiterOptions) {
 export type RateLimiter = ReturnType<typeof createRateLimiter>
 
 /** draft-ietf-httpapi-ratelimit-headers: every policy in RateLimit-Policy, the tightest one in RateLimit. */
-export function rateLimitHeaders(states: RateLimitState[]): Record<string, string> {
+function rateLimitHeaders(states: RateLimitState[]): Record<string, string> {
   const policies = new Map(states.map((s) => [s.policy, s]))
   const all = [...policies.values()]
   const tightest = all.reduce((a, b) =>

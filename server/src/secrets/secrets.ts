@@ -1,6 +1,5 @@
 import { hkdfSync, randomBytes } from 'node:crypto'
-import type { Kysely } from 'kysely'
-import type { Database } from '../db/schema.js'
+import type { Db } from '../db/database.js'
 import { getOrCreateSecret } from './secrets.repository.js'
 
 /** Keys for signing and MACs, each derived for one purpose from the instance's master secret. */
@@ -14,8 +13,8 @@ export interface Secrets {
  * first instance stores in the database. Purposes get independent keys (HKDF-SHA256), so a key leaked from
  * one use cannot forge another.
  */
-export async function loadSecrets(db: Kysely<Database>, configured?: string): Promise<Secrets> {
-  const master = configured ?? (await getOrCreateSecret(db, 'master', randomBytes(32).toString('base64url')))
+export async function loadSecrets(db: Db, configured?: string): Promise<Secrets> {
+  const master = configured ?? (await getOrCreateSecret(db.kysely, 'master', randomBytes(32).toString('base64url')))
   const cache = new Map<string, Uint8Array>()
   return {
     key(purpose) {

@@ -1,5 +1,5 @@
 import type { Migration } from 'kysely'
-import type { MigrationDb } from './index.js'
+import type { MigrationDb } from './migration-db.js'
 
 // Accounts and everything that authenticates as one. Every row that belongs to a user references it with
 // ON DELETE CASCADE, so deleting an account removes its sessions, keys and tokens in one statement; later

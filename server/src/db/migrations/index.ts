@@ -1,4 +1,4 @@
-import type { Kysely, Migration } from 'kysely'
+import type { Migration } from 'kysely'
 import { serverSecrets } from './0001-server-secrets.js'
 import { accounts } from './0002-accounts.js'
 
@@ -10,11 +10,3 @@ export const migrations: Record<string, Migration> = {
   '0001-server-secrets': serverSecrets,
   '0002-accounts': accounts,
 }
-
-/**
- * What each migration's `up`/`down` receives. Kysely's Migration takes Kysely<any>: a migration runs against
- * the schema as it was, not as it is now.
- *
- * @public
- */
-export type MigrationDb = Kysely<any>
