@@ -2,12 +2,15 @@
 // Generates every artefact that derives from openapi.yaml:
 //   server/src/generated/routes.ts   @hono/zod-openapi routes and zod schemas (hono-takibi + post-processing)
 //   sdk/src/generated/openapi.ts     the SDK's types (openapi-typescript)
+//   sdk/src/generated/spec.ts        the spec as data, for the mocks and fixtures of @tasklane/sdk/testing
+//   sdk/test/fixtures/generated/api.ts  types of the SDK tests' stand-in API (sdk/test/fixtures/api.yaml)
 // With --check it regenerates, compares with the files on disk, restores them and fails on any difference,
 // so a spec change that was not regenerated cannot pass `npm run check`.
 import { execFileSync } from 'node:child_process'
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { parse } from 'yaml'
 import { fixTakibiOutput } from './takibi-postprocess.mjs'
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..')
@@ -17,6 +20,8 @@ const HEADER = '// generated from openapi.yaml by `npm run generate` — do not 
 const targets = {
   routes: join(root, 'server/src/generated/routes.ts'),
   types: join(root, 'sdk/src/generated/openapi.ts'),
+  spec: join(root, 'sdk/src/generated/spec.ts'),
+  fixtureTypes: join(root, 'sdk/test/fixtures/generated/api.ts'),
 }
 
 function run(cmd, args) {
@@ -40,6 +45,20 @@ function generate() {
 
   run(bin('openapi-typescript'), ['openapi.yaml', '--output', targets.types, '--empty-objects-unknown'])
   writeFileSync(targets.types, HEADER + readFileSync(targets.types, 'utf8'))
+
+  // The testing entry builds its mocks at runtime from the spec itself, so it ships the spec as data.
+  const spec = parse(readFileSync(join(root, 'openapi.yaml'), 'utf8'))
+  writeFileSync(
+    targets.spec,
+    `${HEADER}import type { OpenApiDocument } from '../testing/spec-types.js'\n\nexport const spec: OpenApiDocument = JSON.parse(${JSON.stringify(JSON.stringify(spec))})\n`,
+  )
+
+  const fixture = 'sdk/test/fixtures/api.yaml'
+  run(bin('openapi-typescript'), [fixture, '--output', targets.fixtureTypes, '--empty-objects-unknown'])
+  writeFileSync(
+    targets.fixtureTypes,
+    HEADER.replace('openapi.yaml', fixture) + readFileSync(targets.fixtureTypes, 'utf8'),
+  )
 }
 
 const check = process.argv.includes('--check')

@@ -1,0 +1,50 @@
+import type { FetchResponse, MaybeOptionalInit } from 'openapi-fetch'
+import type { CallOptions } from './transport.js'
+
+export type HttpMethod = 'get' | 'put' | 'post' | 'delete' | 'options' | 'head' | 'patch' | 'trace'
+// An interface of paths (as openapi-typescript writes them) has no index signature, so no Record constraint.
+export type AnyPaths = {}
+
+type RequiredKeysOf<T> = { [K in keyof T]-?: {} extends Pick<T, K> ? never : K }[keyof T]
+
+/** Paths of `Paths` that have an operation for `Method`. */
+export type PathsWith<Paths, Method extends HttpMethod> = {
+  [P in keyof Paths]: Paths[P] extends { [M in Method]: unknown } ? P : never
+}[keyof Paths]
+
+/** Every result carries the server's `X-Request-Id`, so it can be quoted in a bug report. */
+export type WithRequestId<R> = R & { requestId: string | null }
+
+type InitArg<Init> = RequiredKeysOf<Init> extends never ? [(Init & CallOptions)?] : [Init & CallOptions]
+
+/** One HTTP method of the client: a path of the spec, its typed init, and the typed result. */
+export type TasklaneMethod<Paths extends AnyPaths, Method extends HttpMethod> = <
+  Path extends PathsWith<Paths, Method>,
+  Init extends MaybeOptionalInit<Paths[Path], Method & keyof Paths[Path]>,
+>(
+  url: Path,
+  ...init: InitArg<Init>
+) => Promise<WithRequestId<FetchResponse<Paths[Path][Method & keyof Paths[Path]] & {}, Init, `${string}/${string}`>>>
+
+/** The 200 JSON body of an operation. */
+type Ok<Op> = Op extends { responses: { 200: { content: { 'application/json': infer B } } } } ? B : never
+
+/** The GET paths that are cursor-paginated lists: `cursor` in the query, `{ data, nextCursor }` answered. */
+export type ListPaths<Paths> = {
+  [P in keyof Paths]: Paths[P] extends { get: infer Op }
+    ? Op extends { parameters: { query?: infer Q } }
+      ? 'cursor' extends keyof NonNullable<Q>
+        ? Ok<Op> extends { data: unknown[]; nextCursor?: string | null }
+          ? P
+          : never
+        : never
+      : never
+    : never
+}[keyof Paths]
+
+/** The item type of a list path. */
+export type ListItem<Paths, P extends keyof Paths> = Paths[P] extends { get: infer Op }
+  ? Ok<Op> extends { data: (infer T)[] }
+    ? T
+    : never
+  : never
