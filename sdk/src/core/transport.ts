@@ -87,6 +87,7 @@ export class Transport {
         const link = linkSignals([call.signal], timeout)
         let response: Response
         try {
+          if (link.signal.aborted) throw link.signal.reason
           const init: RequestInit & { duplex?: 'half' } = { headers, signal: link.signal }
           if (body) init.body = body
           else if (!ctx.replayable && original.body) Object.assign(init, { body: original.body, duplex: 'half' })

@@ -1,0 +1,88 @@
+import { AbortError, TimeoutError } from '@tasklane/sdk'
+import { describe, expect, test } from 'vitest'
+import { createFakeServer } from './fake-server.js'
+import { rejection, sdkOn } from './helpers.js'
+
+const auth = { apiKey: 'tl_test_key' }
+
+describe('time limits', () => {
+  test('an attempt slower than timeout is retried; the last one throws TimeoutError', async () => {
+    const s = createFakeServer()
+    s.fault({ delayMs: 300 }, { delayMs: 300 })
+    const tl = sdkOn(s.app, { ...auth, timeout: 50, maxRetries: 1 })
+    const started = performance.now()
+    const error = await rejection(tl.GET('/v1/me'))
+    expect(error).toBeInstanceOf(TimeoutError)
+    expect((error as TimeoutError).code).toBe('timeout')
+    expect(s.count('GET', '/v1/me')).toBe(2)
+    expect(performance.now() - started).toBeLessThan(250)
+  })
+
+  test('a slow first attempt that times out is followed by a successful retry', async () => {
+    const s = createFakeServer()
+    s.fault({ delayMs: 300 })
+    const tl = sdkOn(s.app, { ...auth, timeout: 50 })
+    expect((await tl.GET('/v1/me')).response.status).toBe(200)
+  })
+
+  test('each request gets a fresh timer: a client created long ago still allows the full timeout', async () => {
+    const s = createFakeServer()
+    const tl = sdkOn(s.app, { ...auth, timeout: 200, maxRetries: 0 })
+    await new Promise((r) => setTimeout(r, 250))
+    s.fault({ delayMs: 100 })
+    expect((await tl.GET('/v1/me')).response.status).toBe(200)
+  })
+
+  test('the deadline bounds the call across attempts and waits', async () => {
+    const s = createFakeServer()
+    s.fault(...Array.from({ length: 10 }, () => ({ status: 503, delayMs: 60 })))
+    const tl = sdkOn(s.app, { ...auth, maxRetries: 10, deadline: 200, backoff: { initialMs: 30 } })
+    const started = performance.now()
+    const error = await rejection(tl.GET('/v1/me'))
+    const elapsed = performance.now() - started
+    // Either the deadline fired mid-attempt (TimeoutError) or no further wait fitted (the 503 is returned).
+    expect(error).toBeInstanceOf(TimeoutError)
+    expect(elapsed).toBeLessThan(300)
+    expect(s.count('GET', '/v1/me')).toBeLessThan(5)
+  })
+
+  test('a per-call deadline and timeout override the client defaults', async () => {
+    const s = createFakeServer()
+    s.fault({ delayMs: 200 })
+    const tl = sdkOn(s.app, { ...auth, timeout: 10 })
+    const { response } = await tl.GET('/v1/me', { timeout: 1000 })
+    expect(response.status).toBe(200)
+    s.fault({ delayMs: 200 })
+    expect(await rejection(tl.GET('/v1/me', { deadline: 50, timeout: 1000 }))).toBeInstanceOf(TimeoutError)
+  })
+
+  test("the caller's signal aborts the call with AbortError and is never retried", async () => {
+    const s = createFakeServer()
+    s.fault({ delayMs: 300 }, { delayMs: 300 })
+    const tl = sdkOn(s.app, auth)
+    const controller = new AbortController()
+    setTimeout(() => controller.abort(new Error('user left')), 30)
+    const error = await rejection(tl.GET('/v1/me', { signal: controller.signal }))
+    expect(error).toBeInstanceOf(AbortError)
+    expect((error as AbortError).cause).toEqual(new Error('user left'))
+    expect(s.count('GET', '/v1/me')).toBe(1)
+  })
+
+  test('aborting during the wait between retries stops at once', async () => {
+    const s = createFakeServer()
+    s.fault({ status: 503, headers: { 'Retry-After': '5' } })
+    const tl = sdkOn(s.app, auth)
+    const controller = new AbortController()
+    setTimeout(() => controller.abort(), 50)
+    const started = performance.now()
+    expect(await rejection(tl.GET('/v1/me', { signal: controller.signal }))).toBeInstanceOf(AbortError)
+    expect(performance.now() - started).toBeLessThan(500)
+  })
+
+  test('an already aborted signal sends nothing', async () => {
+    const s = createFakeServer()
+    const tl = sdkOn(s.app, auth)
+    expect(await rejection(tl.GET('/v1/me', { signal: AbortSignal.abort() }))).toBeInstanceOf(AbortError)
+    expect(s.state.requests).toHaveLength(0)
+  })
+})
