@@ -1,9 +1,9 @@
-import createClient, { type Middleware } from 'openapi-fetch'
+import createClient, { type MaybeOptionalInit, type Middleware } from 'openapi-fetch'
 import { errorFromResponse, TasklaneError } from './core/errors.js'
 import { type Page, Paginator } from './core/pagination.js'
 import { Session, type SessionHandle, type SessionOptions } from './core/session.js'
 import { type CallContext, type CallOptions, type RetryBackoff, Transport } from './core/transport.js'
-import type { AnyPaths, ListItem, ListPaths, TasklaneMethod, WithRequestId } from './core/types.js'
+import type { AnyPaths, InitArg, ListItem, ListPaths, PathsWith, TasklaneMethod, WithRequestId } from './core/types.js'
 import type { paths } from './generated/openapi.js'
 import { refreshSessionVia } from './internal/refresh-session.js'
 
@@ -56,10 +56,10 @@ export interface TasklaneClient<Paths extends AnyPaths = paths> {
    *   console.log(project.name)
    * }
    */
-  paginate<P extends ListPaths<Paths> & keyof Paths & string>(
-    path: P,
-    ...init: Parameters<TasklaneMethod<Paths, 'get'>> extends [unknown, ...infer I] ? I : never
-  ): Paginator<ListItem<Paths, P>>
+  paginate<
+    P extends ListPaths<Paths> & PathsWith<Paths, 'get'>,
+    Init extends MaybeOptionalInit<Paths[P], 'get' & keyof Paths[P]>,
+  >(path: P, ...init: InitArg<Init>): Paginator<ListItem<Paths, P>>
   /** The session (for the `session` auth mode, the default when neither apiKey nor accessToken is given). */
   session: SessionHandle
   /** Adds openapi-fetch middleware (runs once per call, outside the SDK's retries). @example tl.use({ onRequest: ({ request }) => console.log(request.url) }) */

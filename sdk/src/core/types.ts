@@ -15,7 +15,7 @@ export type PathsWith<Paths, Method extends HttpMethod> = {
 /** Every result carries the server's `X-Request-Id`, so it can be quoted in a bug report. */
 export type WithRequestId<R> = R & { requestId: string | null }
 
-type InitArg<Init> = RequiredKeysOf<Init> extends never ? [(Init & CallOptions)?] : [Init & CallOptions]
+export type InitArg<Init> = RequiredKeysOf<Init> extends never ? [(Init & CallOptions)?] : [Init & CallOptions]
 
 /** One HTTP method of the client: a path of the spec, its typed init, and the typed result. */
 export type TasklaneMethod<Paths extends AnyPaths, Method extends HttpMethod> = <
