@@ -38,9 +38,9 @@ test('paths, params and bodies are checked', () => {
   tl.POST('/v1/projects', { body: { name: 5 } })
   // @ts-expect-error a required body field is missing
   tl.POST('/v1/projects', { body: {} })
-  // @ts-expect-error an enum value that does not exist
   tl.POST('/v1/projects/{projectId}/tasks', {
     params: { path: { projectId: 'p' } },
+    // @ts-expect-error an enum value that does not exist
     body: { title: 't', status: 'doing' },
   })
   // @ts-expect-error call options are typed too
