@@ -77,7 +77,7 @@ const METHODS = ['GET', 'PUT', 'POST', 'DELETE', 'PATCH', 'HEAD', 'OPTIONS'] as 
  * @example
  * import { createTasklane } from '@tasklane/sdk'
  *
- * const tl = createTasklane({ baseUrl: 'http://localhost:3000', apiKey: process.env.TASKLANE_API_KEY })
+ * const tl = createTasklane({ baseUrl: 'http://localhost:3000', apiKey: 'tl_…' })
  * const { data, error, requestId } = await tl.GET('/healthz')
  */
 export function createTasklane<Paths extends AnyPaths = paths>(options: TasklaneOptions): TasklaneClient<Paths> {
