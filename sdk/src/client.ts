@@ -1,7 +1,8 @@
-import createClient, { type MaybeOptionalInit, type Middleware } from 'openapi-fetch'
+import createClient, { defaultBodySerializer, type MaybeOptionalInit, type Middleware } from 'openapi-fetch'
 import { errorFromResponse, TasklaneError } from './core/errors.js'
 import { type Page, Paginator } from './core/pagination.js'
 import { Session, type SessionHandle, type SessionOptions } from './core/session.js'
+import type { SessionTokens } from './core/storage.js'
 import { type CallContext, type CallOptions, type RetryBackoff, Transport } from './core/transport.js'
 import type { AnyPaths, InitArg, ListItem, ListPaths, PathsWith, TasklaneMethod, WithRequestId } from './core/types.js'
 import type { paths } from './generated/openapi.js'
@@ -95,30 +96,36 @@ export function createTasklane<Paths extends AnyPaths = paths>(options: Tasklane
     credentials: session ?? (fixed ? () => fixed : null),
   })
 
-  function call(method: string, path: string, init: Record<string, unknown> = {}) {
-    const { signal, timeout, deadline, maxRetries, ifMatch, auth, ...rest } = init as CallOptions &
-      Record<string, unknown> & { auth?: boolean }
-    const ctx: CallContext = {
-      signal,
-      timeout,
-      deadline,
-      maxRetries,
-      ifMatch,
-      auth: auth !== false,
-      replayable: !(typeof ReadableStream !== 'undefined' && rest.body instanceof ReadableStream),
-    }
+  function call(
+    method: string,
+    path: string,
+    init: Record<string, unknown> = {},
+  ): Promise<{ response: Response; requestId: string | null }> {
+    const { signal, timeout, deadline, maxRetries, ifMatch, auth, bodySerializer, ...rest } = init as CallOptions &
+      Record<string, unknown> & { auth?: boolean; bodySerializer?: (body: unknown, headers?: Headers) => unknown }
+    const ctx: CallContext = { signal, timeout, deadline, maxRetries, ifMatch, auth: auth !== false }
+    const serialize = bodySerializer ?? defaultBodySerializer
+    const signals = transport.begin(ctx)
     return (client.request as (m: string, p: string, i: unknown) => Promise<{ response: Response }>)(
       method.toLowerCase(),
       path,
       {
         ...rest,
-        ...(ctx.replayable ? {} : { duplex: 'half' }),
-        fetch: (request: Request) => transport.send(request, ctx),
+        signal: signals.attempt.signal,
+        // Kept so that a retry can send the same bytes; a stream cannot be, so it is sent once.
+        bodySerializer: (body: unknown, headers?: Headers) => {
+          ctx.body = serialize(body, headers)
+          return ctx.body
+        },
+        ...(rest.body instanceof ReadableStream ? { duplex: 'half' } : {}),
+        fetch: (request: Request) => transport.send(request, ctx, signals),
       },
-    ).then((result) => Object.assign(result, { requestId: result.response.headers.get('X-Request-Id') }))
+    )
+      .then((result) => Object.assign(result, { requestId: result.response.headers.get('X-Request-Id') }))
+      .finally(() => transport.end(signals))
   }
 
-  function refresh(refreshToken: string) {
+  function refresh(refreshToken: string): Promise<SessionTokens> {
     return refreshSessionVia((path, init) => call('POST', path, init) as never)(refreshToken)
   }
 

@@ -33,17 +33,41 @@ describe('time limits', () => {
     expect((await tl.GET('/v1/me')).response.status).toBe(200)
   })
 
-  test('the deadline bounds the call across attempts and waits', async () => {
+  test('the deadline cuts an attempt short with TimeoutError, however long the per-attempt timeout', async () => {
     const s = createFakeServer()
-    s.fault(...Array.from({ length: 10 }, () => ({ status: 503, delayMs: 60 })))
-    const tl = sdkOn(s.app, { ...auth, maxRetries: 10, deadline: 200, backoff: { initialMs: 30 } })
+    s.fault({ delayMs: 500 })
+    const tl = sdkOn(s.app, { ...auth, deadline: 100, timeout: 10_000 })
     const started = performance.now()
     const error = await rejection(tl.GET('/v1/me'))
-    const elapsed = performance.now() - started
-    // Either the deadline fired mid-attempt (TimeoutError) or no further wait fitted (the 503 is returned).
     expect(error).toBeInstanceOf(TimeoutError)
-    expect(elapsed).toBeLessThan(300)
-    expect(s.count('GET', '/v1/me')).toBeLessThan(5)
+    expect((error as TimeoutError).message).toMatch(/deadline/)
+    expect(performance.now() - started).toBeLessThan(300)
+    expect(s.count('GET', '/v1/me')).toBe(1)
+  })
+
+  test('a retry wait that would overrun the deadline is not started: the last answer is returned', async () => {
+    const s = createFakeServer()
+    s.fault({ status: 503, headers: { 'Retry-After': '1' } })
+    const tl = sdkOn(s.app, { ...auth, deadline: 500 })
+    const started = performance.now()
+    const { error, response } = await tl.GET('/v1/me')
+    expect(response.status).toBe(503)
+    expect(error?.code).toBe('internal_error')
+    expect(performance.now() - started).toBeLessThan(200)
+    expect(s.count('GET', '/v1/me')).toBe(1)
+  })
+
+  test('the deadline spans attempts: retries stop when it runs out', async () => {
+    const s = createFakeServer()
+    s.fault(...Array.from({ length: 20 }, () => ({ status: 503, delayMs: 40 })))
+    const tl = sdkOn(s.app, { ...auth, maxRetries: 20, deadline: 250, backoff: { initialMs: 10, maxMs: 10 } })
+    const started = performance.now()
+    const result = await tl.GET('/v1/me').catch((error: unknown) => error)
+    // Depending on where the clock stops: mid-attempt (TimeoutError) or before a wait (the last 503).
+    if (result instanceof TimeoutError) expect(result.code).toBe('timeout')
+    else expect((result as { response: Response }).response.status).toBe(503)
+    expect(performance.now() - started).toBeLessThan(400)
+    expect(s.count('GET', '/v1/me')).toBeLessThan(8)
   })
 
   test('a per-call deadline and timeout override the client defaults', async () => {

@@ -40,11 +40,24 @@ export interface TransportOptions {
 
 /** What the client knows about one call before openapi-fetch builds its Request. */
 export interface CallContext extends CallOptions {
-  /** False when the body is a stream that can be sent only once. */
-  replayable: boolean
   /** False for the session refresh itself, which must not carry (or renew) an access token. */
   auth: boolean
+  /** The body as openapi-fetch serialized it, kept so that a retry can send it again. */
+  body?: unknown
 }
+
+/**
+ * The signals of one call. They exist before openapi-fetch builds the first Request, so that Request
+ * carries its attempt's signal and can be sent as it is; only retries build new Requests.
+ */
+export interface CallSignals {
+  /** The caller's signal and the deadline; null when the call has neither. */
+  call: Linked | null
+  attempt: Linked
+  started: number
+}
+
+type Linked = ReturnType<typeof linkSignals>
 
 const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS', 'PUT', 'DELETE'])
 const ETAG_MEMORY = 500
@@ -63,76 +76,103 @@ export class Transport {
 
   constructor(readonly options: TransportOptions) {}
 
-  async send(original: Request, ctx: CallContext): Promise<Response> {
+  /** Starts the call's clocks: a fresh timer per call, never one shared since the client was created. */
+  begin(ctx: CallContext): CallSignals {
+    const deadline = ctx.deadline ?? this.options.deadline
+    const call = ctx.signal || deadline !== undefined ? linkSignals([ctx.signal], deadline, 'deadline') : null
+    return { call, attempt: linkSignals([call?.signal], ctx.timeout ?? this.options.timeout), started: Date.now() }
+  }
+
+  /** Stops the call's clocks (idempotent). */
+  end(signals: CallSignals) {
+    signals.attempt.done()
+    signals.call?.done()
+  }
+
+  async send(original: Request, ctx: CallContext, signals: CallSignals): Promise<Response> {
     const o = this.options
-    const started = Date.now()
     const deadline = ctx.deadline ?? o.deadline
     const maxRetries = ctx.maxRetries ?? o.maxRetries
     const timeout = ctx.timeout ?? o.timeout
-    const call = linkSignals([ctx.signal], deadline, 'deadline')
-    try {
-      const method = original.method
-      const headers = new Headers(original.headers)
-      // One key per call, reused by every attempt, so that the server can replay instead of acting twice.
-      if (method === 'POST' && !headers.has('Idempotency-Key')) headers.set('Idempotency-Key', randomId())
-      if (ctx.ifMatch !== undefined) headers.set('If-Match', this.#ifMatch(original.url, ctx.ifMatch))
-      const body = ctx.replayable && original.body ? await original.arrayBuffer() : null
-      const retryable = ctx.replayable && (IDEMPOTENT.has(method) || headers.has('Idempotency-Key'))
-      const ownAuth = ctx.auth && !headers.has('Authorization')
-      let attempt = 0
-      let renewed = false
-      for (;;) {
-        const token = ownAuth ? await this.#token() : null
-        if (token) headers.set('Authorization', `Bearer ${token}`)
-        const link = linkSignals([call.signal], timeout)
-        let response: Response
-        try {
-          if (link.signal.aborted) throw link.signal.reason
-          const init: RequestInit & { duplex?: 'half' } = { headers, signal: link.signal }
-          if (body) init.body = body
-          else if (!ctx.replayable && original.body) Object.assign(init, { body: original.body, duplex: 'half' })
-          response = await raceSignal(o.fetch(new Request(original, init)), link.signal)
-        } catch (error) {
-          const failure = this.#failure(error, link.signal, ctx, timeout)
-          if (!retryable || attempt >= maxRetries || !(failure instanceof ConnectionError)) throw failure
-          if (failure instanceof TimeoutError && call.signal.aborted) throw failure
-          await this.#pause(this.#backoff(attempt), call.signal, ctx)
+    const callSignal = signals.call?.signal
+    const method = original.method
+    const headers = original.headers
+    // One key per call, reused by every attempt, so that the server can replay instead of acting twice.
+    if (method === 'POST' && !headers.has('Idempotency-Key')) headers.set('Idempotency-Key', randomId())
+    if (ctx.ifMatch !== undefined) headers.set('If-Match', this.#ifMatch(original.url, ctx.ifMatch))
+    const replayable = !(typeof ReadableStream !== 'undefined' && ctx.body instanceof ReadableStream)
+    const retryable = replayable && (IDEMPOTENT.has(method) || headers.has('Idempotency-Key'))
+    const ownAuth = ctx.auth && !headers.has('Authorization')
+    let request = original
+    let link = signals.attempt
+    let attempt = 0
+    let renewed = false
+    for (;;) {
+      if (request !== original || attempt > 0 || renewed) {
+        link = linkSignals([callSignal], timeout)
+        signals.attempt = link
+        request = this.#rebuild(original, ctx, link.signal)
+      }
+      const token = ownAuth ? await this.#token() : null
+      if (token) request.headers.set('Authorization', `Bearer ${token}`)
+      let response: Response
+      try {
+        if (link.signal.aborted) throw link.signal.reason
+        response = await raceSignal(o.fetch(request), link.signal)
+      } catch (error) {
+        link.done()
+        const failure = this.#failure(error, link.signal, ctx, timeout)
+        if (!retryable || attempt >= maxRetries || !(failure instanceof ConnectionError)) throw failure
+        if (failure instanceof TimeoutError && callSignal?.aborted) throw failure
+        await this.#pause(this.#backoff(attempt), callSignal, ctx)
+        attempt++
+        continue
+      }
+      link.done()
+      const credentials = o.credentials
+      if (
+        response.status === 401 &&
+        token &&
+        !renewed &&
+        replayable &&
+        credentials &&
+        typeof credentials === 'object' &&
+        (await problemCode(response)) === 'token_expired'
+      ) {
+        renewed = true
+        await response.body?.cancel().catch(() => {})
+        await credentials.renewAfter(token)
+        continue
+      }
+      if (retryable && attempt < maxRetries && retryableStatus(response.status)) {
+        const asked = retryAfterMs(response.headers)
+        const wait = asked ?? this.#backoff(attempt)
+        const fits = deadline === undefined || Date.now() - signals.started + wait < deadline
+        if (fits && (asked === null || asked <= (o.backoff.maxRetryAfterMs ?? 60_000))) {
+          await response.body?.cancel().catch(() => {})
+          await this.#pause(wait, callSignal, ctx)
           attempt++
           continue
-        } finally {
-          link.done()
         }
-        if (
-          response.status === 401 &&
-          token &&
-          !renewed &&
-          ctx.replayable &&
-          this.options.credentials &&
-          typeof this.options.credentials === 'object' &&
-          (await problemCode(response)) === 'token_expired'
-        ) {
-          renewed = true
-          await response.body?.cancel().catch(() => {})
-          await this.options.credentials.renewAfter(token)
-          continue
-        }
-        if (retryable && attempt < maxRetries && retryableStatus(response.status)) {
-          const asked = retryAfterMs(response.headers)
-          const wait = asked ?? this.#backoff(attempt)
-          const fits = deadline === undefined || Date.now() - started + wait < deadline
-          if (fits && (asked === null || asked <= (o.backoff.maxRetryAfterMs ?? 60_000))) {
-            await response.body?.cancel().catch(() => {})
-            await this.#pause(wait, call.signal, ctx)
-            attempt++
-            continue
-          }
-        }
-        this.#remember(method, original.url, response)
-        return response
       }
-    } finally {
-      call.done()
+      this.#remember(method, original.url, response)
+      return response
     }
+  }
+
+  /** A new Request for a retry or a replay: same URL, method and headers, the kept body, a new signal. */
+  #rebuild(original: Request, ctx: CallContext, signal: AbortSignal): Request {
+    const init: RequestInit = { signal }
+    if (ctx.body !== undefined) {
+      init.body = ctx.body as BodyInit
+      if (typeof FormData !== 'undefined' && ctx.body instanceof FormData) {
+        // The multipart boundary belongs to the first body; the new Request picks its own.
+        const headers = new Headers(original.headers)
+        headers.delete('Content-Type')
+        init.headers = headers
+      }
+    }
+    return new Request(original, init)
   }
 
   async #token(): Promise<string | null> {
@@ -154,7 +194,7 @@ export class Transport {
     return new ConnectionError(error instanceof Error ? error.message : 'Connection error', error)
   }
 
-  async #pause(ms: number, signal: AbortSignal, ctx: CallContext) {
+  async #pause(ms: number, signal: AbortSignal | undefined, ctx: CallContext) {
     try {
       await sleep(ms, signal)
     } catch (error) {
