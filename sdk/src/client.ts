@@ -18,8 +18,12 @@ export type TasklaneAuth =
 export type TasklaneOptions = TasklaneAuth & {
   /** Where the server is, e.g. `https://tasks.example.com`. */
   baseUrl: string
-  /** A fetch to use instead of the global one (e.g. an in-process server's `app.fetch` in tests). */
-  fetch?: (request: Request) => Promise<Response>
+  /**
+   * A fetch to use instead of the global one (e.g. an in-process server's `app.fetch` in tests). It gets
+   * each attempt's `signal` in its second argument; pass it on (`(req, init) => fetch(req, init)`) so that
+   * timeouts and aborts also cancel the request on the wire.
+   */
+  fetch?: (request: Request, init: { signal: AbortSignal }) => Promise<Response>
   /** Milliseconds each attempt may wait for response headers. Default 60 000. */
   timeout?: number
   /** Milliseconds a whole call may take, across retries. Default: no limit beyond the retries. */
@@ -82,7 +86,7 @@ const METHODS = ['GET', 'PUT', 'POST', 'DELETE', 'PATCH', 'HEAD', 'OPTIONS'] as 
  * const { data, error, requestId } = await tl.GET('/healthz')
  */
 export function createTasklane<Paths extends AnyPaths = paths>(options: TasklaneOptions): TasklaneClient<Paths> {
-  const fetchImpl = options.fetch ?? ((request: Request) => globalThis.fetch(request))
+  const fetchImpl = options.fetch ?? ((request: Request, init: RequestInit) => globalThis.fetch(request, init))
   const client = createClient<Paths>({ baseUrl: options.baseUrl.replace(/\/+$/, ''), headers: options.headers })
 
   const session = options.apiKey || options.accessToken ? null : new Session(options.session ?? {}, refresh)
@@ -111,7 +115,6 @@ export function createTasklane<Paths extends AnyPaths = paths>(options: Tasklane
       path,
       {
         ...rest,
-        signal: signals.attempt.signal,
         // Kept so that a retry can send the same bytes; a stream cannot be, so it is sent once.
         bodySerializer: (body: unknown, headers?: Headers) => {
           ctx.body = serialize(body, headers)

@@ -1,4 +1,5 @@
 import { type Context, Hono } from 'hono'
+import { cors } from 'hono/cors'
 
 /**
  * An in-memory server for the stand-in API of fixtures/api.yaml, with the behaviours the SDK must cope
@@ -29,7 +30,7 @@ const problem = (status: number, code: string, requestId: string, extra: Record<
   ...extra,
 })
 
-export function createFakeServer() {
+export function createFakeServer(options: { corsOrigin?: string } = {}) {
   let seq = 0
   const nextId = (prefix: string) => `${prefix}_${++seq}`
   const state = {
@@ -38,6 +39,7 @@ export function createFakeServer() {
     refreshTokens: new Set<string>(),
     apiKeys: new Set(['tl_test_key']),
     projects: new Map<string, Project>(),
+    tasks: [] as { id: string; projectId: string; title: string; status: string; labels: string[] }[],
     idempotency: new Map<string, { status: number; body: unknown; headers: Record<string, string> }>(),
     faults: [] as Fault[],
     /** Every request as the server saw it. */
@@ -46,6 +48,16 @@ export function createFakeServer() {
   }
 
   const app = new Hono()
+  if (options.corsOrigin) {
+    app.use(
+      cors({
+        origin: options.corsOrigin,
+        allowHeaders: ['Authorization', 'Content-Type', 'Idempotency-Key', 'If-Match', 'If-None-Match', 'X-Request-Id'],
+        allowMethods: ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'],
+        exposeHeaders: ['X-Request-Id', 'ETag', 'Link', 'Location', 'Retry-After', 'RateLimit', 'Idempotent-Replayed'],
+      }),
+    )
+  }
   app.use(async (c, next) => {
     const requestId = c.req.header('X-Request-Id') ?? nextId('req')
     c.set('requestId' as never, requestId as never)
@@ -143,7 +155,21 @@ export function createFakeServer() {
     return c.json(view(project), 200, { ETag: etag(project) })
   })
 
-  app.get('/v1/projects/:projectId/tasks', (c) => c.json({ data: [], nextCursor: null }))
+  app.get('/v1/projects/:projectId/tasks', (c) => {
+    const limit = Number(c.req.query('limit') ?? 20)
+    const all = state.tasks.filter((t) => t.projectId === c.req.param('projectId'))
+    const start = Number(c.req.query('cursor') ?? 0)
+    const nextCursor = start + limit < all.length ? String(start + limit) : null
+    return c.json({ data: all.slice(start, start + limit), nextCursor })
+  })
+
+  app.post('/v1/projects/:projectId/tasks', async (c) => {
+    if (!state.projects.has(c.req.param('projectId'))) return fail(c, 404, 'not_found')
+    const { title, status = 'todo' } = await c.req.json<{ title: string; status?: string }>()
+    const task = { id: nextId('tsk'), projectId: c.req.param('projectId'), title, status, labels: [] }
+    state.tasks.push(task)
+    return c.json(task, 201)
+  })
 
   return {
     app,
@@ -167,5 +193,3 @@ export function createFakeServer() {
     },
   }
 }
-
-export type FakeServer = ReturnType<typeof createFakeServer>

@@ -1,7 +1,7 @@
 import type { FetchResponse, MaybeOptionalInit } from 'openapi-fetch'
 import type { CallOptions } from './transport.js'
 
-export type HttpMethod = 'get' | 'put' | 'post' | 'delete' | 'options' | 'head' | 'patch' | 'trace'
+type HttpMethod = 'get' | 'put' | 'post' | 'delete' | 'options' | 'head' | 'patch' | 'trace'
 // An interface of paths (as openapi-typescript writes them) has no index signature, so no Record constraint.
 export type AnyPaths = {}
 

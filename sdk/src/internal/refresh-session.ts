@@ -7,7 +7,7 @@ import type { SessionTokens } from '../core/storage.js'
  * path and the call are typed loosely here; once it is generated, call `client.POST(<its path>, …)` on the
  * typed client instead and drop the casts.
  */
-export const REFRESH_SESSION_PATH = '/v1/auth/refresh'
+const REFRESH_SESSION_PATH = '/v1/auth/refresh'
 
 /** Statuses with which the server refuses a refresh token for good (as opposed to a transient failure). */
 const REFUSED = new Set([400, 401, 403])
