@@ -8,13 +8,24 @@ import type { AnyPaths, InitArg, ListItem, ListPaths, PathsWith, TasklaneMethod,
 import type { paths } from './generated/openapi.js'
 import { refreshSessionVia } from './internal/refresh-session.js'
 
-/** How the client authenticates: at most one of `apiKey`, `accessToken` or `session`. */
+/**
+ * How the client authenticates: at most one of `apiKey`, `accessToken` or `session` (the default, which
+ * starts empty until `tl.session.set(...)`).
+ *
+ * @example
+ * const auth: TasklaneAuth = { session: { storage: localStorageTokenStorage() } }
+ */
 export type TasklaneAuth =
   | { apiKey: string; accessToken?: never; session?: never }
   | { accessToken: string; apiKey?: never; session?: never }
   | { session?: SessionOptions; apiKey?: never; accessToken?: never }
 
-/** Options of `createTasklane`. */
+/**
+ * Options of `createTasklane`.
+ *
+ * @example
+ * const options: TasklaneOptions = { baseUrl: 'https://tasks.example.com', apiKey: 'tl_…', timeout: 10_000 }
+ */
 export type TasklaneOptions = TasklaneAuth & {
   /** Where the server is, e.g. `https://tasks.example.com`. */
   baseUrl: string
@@ -36,7 +47,15 @@ export type TasklaneOptions = TasklaneAuth & {
   headers?: Record<string, string>
 }
 
-/** A typed Tasklane client: openapi-fetch's methods plus the SDK's helpers. */
+/**
+ * A typed Tasklane client: openapi-fetch's methods plus the SDK's helpers. Type parameters of your own
+ * functions with it.
+ *
+ * @example
+ * async function isReady(tl: TasklaneClient): Promise<boolean> {
+ *   return (await tl.GET('/readyz')).response.ok
+ * }
+ */
 export interface TasklaneClient<Paths extends AnyPaths = paths> {
   /** @example const { data, error, requestId } = await tl.GET('/healthz') */
   GET: TasklaneMethod<Paths, 'get'>

@@ -1,6 +1,12 @@
 import type { components } from '../generated/openapi.js'
 
-/** An RFC 9457 problem body, as every Tasklane error response carries it. */
+/**
+ * An RFC 9457 problem body, as every Tasklane error response carries it.
+ *
+ * @example
+ * const { error } = await tl.GET('/readyz')
+ * const problem: Problem | undefined = error
+ */
 export type Problem = components['schemas']['Problem']
 
 /**

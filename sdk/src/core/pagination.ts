@@ -1,6 +1,11 @@
 import { AbortError } from './errors.js'
 
-/** One page of a list, as `Paginator.pages()` yields it. */
+/**
+ * One page of a list, as `Paginator.pages()` yields it.
+ *
+ * @example
+ * for await (const page of tl.paginate('/v1/projects').pages()) console.log(page.data.length, page.nextCursor)
+ */
 export interface Page<T> {
   data: T[]
   /** The cursor of the page after this one; null on the last page. */

@@ -2,7 +2,12 @@ import { errorFromResponse } from './errors.js'
 
 type AnyResult = { data?: unknown; error?: unknown; response: Response }
 
-/** The `data` of a successful result. */
+/**
+ * The `data` of a successful result type.
+ *
+ * @example
+ * type Health = DataOf<Awaited<ReturnType<typeof tl.GET<'/healthz'>>>>
+ */
 export type DataOf<R> = R extends { error?: never; data: infer D } ? D : never
 
 /**

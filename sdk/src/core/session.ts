@@ -1,10 +1,23 @@
 import { SessionExpiredError } from './errors.js'
 import { memoryTokenStorage, type SessionTokens, type StoredTokens, type TokenStorage } from './storage.js'
 
-/** Calls the API's `refreshSession` operation; the client provides one, tests may inject their own. */
+/**
+ * Calls the API's `refreshSession` operation; the client provides one, tests may inject their own.
+ *
+ * @example
+ * const refresh: RefreshSession = async (refreshToken) => myAuthProxy.refresh(refreshToken)
+ */
 export type RefreshSession = (refreshToken: string) => Promise<SessionTokens>
 
-/** Options of the `session` auth mode. */
+/**
+ * Options of the `session` auth mode.
+ *
+ * @example
+ * const tl = createTasklane({
+ *   baseUrl,
+ *   session: { storage: localStorageTokenStorage(), onExpired: () => router.push('/login') },
+ * })
+ */
 export interface SessionOptions {
   /** Where tokens live; memory by default. */
   storage?: TokenStorage

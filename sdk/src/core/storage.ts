@@ -1,4 +1,10 @@
-/** What `signUp`, `logIn` and `refreshSession` answer with (the `user` field, if any, is ignored). */
+/**
+ * What `signUp`, `logIn` and `refreshSession` answer with (the `user` field, if any, is ignored).
+ *
+ * @example
+ * const tokens: SessionTokens = { accessToken: 'eyJ…', refreshToken: 'rt_…', expiresIn: 900 }
+ * await tl.session.set(tokens)
+ */
 export interface SessionTokens {
   accessToken: string
   refreshToken: string
@@ -6,7 +12,13 @@ export interface SessionTokens {
   expiresIn: number
 }
 
-/** Tokens as stored: the expiry is absolute so that a reload later still knows it. */
+/**
+ * Tokens as stored: the expiry is absolute so that a reload later still knows it.
+ *
+ * @example
+ * const stored: StoredTokens | null = await tl.session.get()
+ * if (stored?.expiresAt) console.log('access token valid until', new Date(stored.expiresAt))
+ */
 export interface StoredTokens {
   accessToken: string | null
   refreshToken: string

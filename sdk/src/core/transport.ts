@@ -3,7 +3,12 @@ import { AbortMark, linkSignals, raceSignal, sleep } from '../internal/signals.j
 import { AbortError, ConnectionError, retryAfterMs, TasklaneError, TimeoutError } from './errors.js'
 import type { Session } from './session.js'
 
-/** Per-call options, accepted by every method next to openapi-fetch's own (`params`, `body`, …). */
+/**
+ * Per-call options, accepted by every method next to openapi-fetch's own (`params`, `body`, …).
+ *
+ * @example
+ * await tl.GET('/readyz', { timeout: 2000, maxRetries: 0, signal: controller.signal })
+ */
 export interface CallOptions {
   /** Aborts the call, including its retries and waits; the call then throws `AbortError`. */
   signal?: AbortSignal
@@ -20,6 +25,12 @@ export interface CallOptions {
   ifMatch?: string | true | null
 }
 
+/**
+ * Tuning of the waits between retries.
+ *
+ * @example
+ * const tl = createTasklane({ baseUrl, backoff: { initialMs: 200, maxMs: 2000 } })
+ */
 export interface RetryBackoff {
   /** The first retry waits about this long (ms); each further one twice as long. Default 500. */
   initialMs?: number

@@ -12,12 +12,23 @@ export type PathsWith<Paths, Method extends HttpMethod> = {
   [P in keyof Paths]: Paths[P] extends { [M in Method]: unknown } ? P : never
 }[keyof Paths]
 
-/** Every result carries the server's `X-Request-Id`, so it can be quoted in a bug report. */
+/**
+ * Every result carries the server's `X-Request-Id`, so it can be quoted in a bug report.
+ *
+ * @example
+ * const { error, requestId } = await tl.GET('/readyz')
+ * if (error) console.error(`failed, request ${requestId}`)
+ */
 export type WithRequestId<R> = R & { requestId: string | null }
 
 export type InitArg<Init> = RequiredKeysOf<Init> extends never ? [(Init & CallOptions)?] : [Init & CallOptions]
 
-/** One HTTP method of the client: a path of the spec, its typed init, and the typed result. */
+/**
+ * One HTTP method of the client: a path of the spec, its typed init, and the typed result.
+ *
+ * @example
+ * const get: TasklaneMethod<paths, 'get'> = tl.GET
+ */
 export type TasklaneMethod<Paths extends AnyPaths, Method extends HttpMethod> = <
   Path extends PathsWith<Paths, Method>,
   Init extends MaybeOptionalInit<Paths[Path], Method & keyof Paths[Path]>,
@@ -29,7 +40,12 @@ export type TasklaneMethod<Paths extends AnyPaths, Method extends HttpMethod> = 
 /** The 200 JSON body of an operation. */
 type Ok<Op> = Op extends { responses: { 200: { content: { 'application/json': infer B } } } } ? B : never
 
-/** The GET paths that are cursor-paginated lists: `cursor` in the query, `{ data, nextCursor }` answered. */
+/**
+ * The GET paths that are cursor-paginated lists: `cursor` in the query, `{ data, nextCursor }` answered.
+ *
+ * @example
+ * type Lists = ListPaths<paths> // e.g. '/v1/projects' | '/v1/projects/{projectId}/tasks'
+ */
 export type ListPaths<Paths> = {
   [P in keyof Paths]: Paths[P] extends { get: infer Op }
     ? Op extends { parameters: { query?: infer Q } }
@@ -42,7 +58,12 @@ export type ListPaths<Paths> = {
     : never
 }[keyof Paths]
 
-/** The item type of a list path. */
+/**
+ * The item type of a list path.
+ *
+ * @example
+ * type Project = ListItem<paths, '/v1/projects'>
+ */
 export type ListItem<Paths, P extends keyof Paths> = Paths[P] extends { get: infer Op }
   ? Ok<Op> extends { data: (infer T)[] }
     ? T

@@ -71,7 +71,12 @@ export function sample(doc: OpenApiDocument, input: SchemaObject | undefined, de
   }
 }
 
-/** A fixture factory over a document's component schemas; `T` maps schema names to their types. */
+/**
+ * A fixture factory over a document's component schemas; `T` maps schema names to their types.
+ *
+ * @example
+ * const make: FixtureFactory<components['schemas']> = fixture
+ */
 export type FixtureFactory<T> = <K extends keyof T & string>(name: K, overrides?: Partial<T[K]>) => T[K]
 
 /**

@@ -4,6 +4,12 @@ import type { MediaObject, OpenApiDocument, OperationObject, ResponseObject } fr
 
 const METHODS = ['get', 'put', 'post', 'delete', 'patch', 'head', 'options'] as const
 
+/**
+ * Options of the mock handlers.
+ *
+ * @example
+ * const handlers = tasklaneHandlers({ baseUrl: 'http://tasklane.test' } satisfies MockHandlerOptions)
+ */
 export interface MockHandlerOptions {
   /** The `baseUrl` the app's client uses; `*` (the default) matches any origin. */
   baseUrl?: string

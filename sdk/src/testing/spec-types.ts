@@ -42,6 +42,12 @@ export interface OperationObject {
   [key: string]: unknown
 }
 
+/**
+ * An OpenAPI document, loosely typed, for `createMockHandlers` and `createFixtureFactory`.
+ *
+ * @example
+ * const doc: OpenApiDocument = JSON.parse(await readFile('openapi.json', 'utf8'))
+ */
 export interface OpenApiDocument {
   paths?: Record<string, Record<string, OperationObject | unknown>>
   components?: {
