@@ -112,6 +112,7 @@ export function createTasklane<Paths extends AnyPaths = paths>(options: Tasklane
   const fixed = options.apiKey ?? options.accessToken
   const transport = new Transport({
     fetch: fetchImpl,
+    fetchHonoursSignal: !options.fetch,
     timeout: options.timeout ?? 60_000,
     deadline: options.deadline,
     maxRetries: options.maxRetries ?? 2,

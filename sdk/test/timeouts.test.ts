@@ -1,5 +1,7 @@
-import { AbortError, TimeoutError } from '@tasklane/sdk'
-import { describe, expect, test } from 'vitest'
+import { createServer } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { AbortError, createTasklane, TimeoutError } from '@tasklane/sdk'
+import { describe, expect, onTestFinished, test } from 'vitest'
 import { createFakeServer } from './fake-server.js'
 import { rejection, sdkOn } from './helpers.js'
 
@@ -108,5 +110,27 @@ describe('time limits', () => {
     const tl = sdkOn(s.app, auth)
     expect(await rejection(tl.GET('/v1/me', { signal: AbortSignal.abort() }))).toBeInstanceOf(AbortError)
     expect(s.state.requests).toHaveLength(0)
+  })
+
+  test('with the platform fetch a timeout also closes the connection on the wire', async () => {
+    let closedAfter: number | undefined
+    const started = performance.now()
+    const server = createServer((req) => {
+      // Never answers; records when the client gives up.
+      req.socket.on('close', () => {
+        closedAfter = performance.now() - started
+      })
+    })
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+    onTestFinished(() => {
+      server.closeAllConnections()
+      return new Promise((resolve) => server.close(() => resolve(undefined)))
+    })
+    const tl = createTasklane({ baseUrl: `http://127.0.0.1:${(server.address() as AddressInfo).port}` })
+    const error = await rejection(tl.GET('/healthz', { timeout: 100, maxRetries: 0 }))
+    expect(error).toBeInstanceOf(TimeoutError)
+    await new Promise((r) => setTimeout(r, 100))
+    expect(closedAfter).toBeGreaterThanOrEqual(90)
+    expect(closedAfter).toBeLessThan(500)
   })
 })

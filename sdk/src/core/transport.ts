@@ -42,6 +42,8 @@ export interface RetryBackoff {
 
 export interface TransportOptions {
   fetch: (request: Request, init: { signal: AbortSignal }) => Promise<Response>
+  /** True for the platform's fetch, which stops on its signal; an injected one is raced against it. */
+  fetchHonoursSignal: boolean
   timeout: number
   deadline: number | undefined
   maxRetries: number
@@ -130,7 +132,8 @@ export class Transport {
       let response: Response
       try {
         if (link.signal.aborted) throw link.signal.reason
-        response = await raceSignal(o.fetch(request, { signal: link.signal }), link.signal)
+        const sent = o.fetch(request, { signal: link.signal })
+        response = await (o.fetchHonoursSignal ? sent : raceSignal(sent, link.signal))
       } catch (error) {
         link.done()
         const failure = this.#failure(error, link.signal, ctx, timeout)
