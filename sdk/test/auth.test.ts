@@ -11,7 +11,7 @@ import { createFakeServer } from './fake-server.js'
 import { rejection, sdkOn } from './helpers.js'
 
 const credentials = { email: 'ada@example.com', password: 'correct horse' }
-const bearer = (s: ReturnType<typeof createFakeServer>, i: number) => s.state.requests[i]?.headers.get('Authorization')
+const bearer = (s: ReturnType<typeof createFakeServer>, i: number) => s.requests[i]?.headers.get('Authorization')
 
 function memoryStorage(): Storage {
   const map = new Map<string, string>()
@@ -30,15 +30,15 @@ function memoryStorage(): Storage {
 describe('auth modes', () => {
   test('apiKey is sent as a bearer token', async () => {
     const s = createFakeServer()
-    const tl = sdkOn(s.app, { apiKey: 'tl_test_key' })
+    const tl = sdkOn(s, { apiKey: 'tl_test_key' })
     expect((await tl.GET('/v1/me')).response.status).toBe(200)
     expect(bearer(s, 0)).toBe('Bearer tl_test_key')
   })
 
   test('a fixed accessToken is sent, and its expiry is not handled by the SDK', async () => {
     const s = createFakeServer()
-    const { accessToken } = await unwrap(sdkOn(s.app).POST('/v1/auth/login', { body: credentials }))
-    const tl = sdkOn(s.app, { accessToken })
+    const { accessToken } = await unwrap(sdkOn(s).POST('/v1/auth/login', { body: credentials }))
+    const tl = sdkOn(s, { accessToken })
     expect((await tl.GET('/v1/me')).response.status).toBe(200)
     s.expireAccessTokens()
     const error = await rejection(unwrap(tl.GET('/v1/me')))
@@ -49,7 +49,7 @@ describe('auth modes', () => {
 
   test('session: logIn then set(), requests carry the access token', async () => {
     const s = createFakeServer()
-    const tl = sdkOn(s.app)
+    const tl = sdkOn(s)
     expect((await tl.GET('/v1/me')).error?.code).toBe('unauthenticated')
     await tl.session.set(await unwrap(tl.POST('/v1/auth/login', { body: credentials })))
     const me = await unwrap(tl.GET('/v1/me'))
@@ -61,7 +61,7 @@ describe('auth modes', () => {
 
   test('concurrent 401 token_expired cause exactly one refresh; every request is replayed with its body', async () => {
     const s = createFakeServer()
-    const tl = sdkOn(s.app)
+    const tl = sdkOn(s)
     await tl.session.set(await unwrap(tl.POST('/v1/auth/signup', { body: credentials })))
     const before = (await tl.session.get())?.refreshToken
     s.expireAccessTokens()
@@ -81,11 +81,11 @@ describe('auth modes', () => {
   test('proactive refresh: a token about to expire is refreshed before the request, without a 401', async () => {
     const s = createFakeServer()
     s.state.accessTtlMs = 20_000 // below the default refreshBeforeMs of 30 s
-    const tl = sdkOn(s.app)
+    const tl = sdkOn(s)
     await tl.session.set(await unwrap(tl.POST('/v1/auth/login', { body: credentials })))
     s.state.accessTtlMs = 15 * 60_000
     expect((await tl.GET('/v1/me')).response.status).toBe(200)
-    expect(s.state.requests.map((r) => `${r.method} ${r.path}`)).toEqual([
+    expect(s.requests.map((r) => `${r.method} ${r.path}`)).toEqual([
       'POST /v1/auth/login',
       'POST /v1/auth/refresh',
       'GET /v1/me',
@@ -95,7 +95,7 @@ describe('auth modes', () => {
   test('a refused refresh ends the session: SessionExpiredError, tokens cleared, onExpired called once', async () => {
     const s = createFakeServer()
     const onExpired = vi.fn()
-    const tl = sdkOn(s.app, { session: { onExpired } })
+    const tl = sdkOn(s, { session: { onExpired } })
     await tl.session.set(await unwrap(tl.POST('/v1/auth/login', { body: credentials })))
     s.state.refreshTokens.clear() // revoked on the server
     s.expireAccessTokens()
@@ -112,8 +112,8 @@ describe('auth modes', () => {
 
   test('a session resumes from a stored refresh token alone', async () => {
     const s = createFakeServer()
-    const { refreshToken } = await unwrap(sdkOn(s.app).POST('/v1/auth/login', { body: credentials }))
-    const tl = sdkOn(s.app, { session: { refreshToken } })
+    const { refreshToken } = await unwrap(sdkOn(s).POST('/v1/auth/login', { body: credentials }))
+    const tl = sdkOn(s, { session: { refreshToken } })
     expect((await unwrap(tl.GET('/v1/me'))).id).toBe('usr_1')
     expect(s.count('POST', '/v1/auth/refresh')).toBe(1)
   })
@@ -121,10 +121,10 @@ describe('auth modes', () => {
   test('localStorage adapter: the session survives a new client (a page reload) and is cleared on expiry', async () => {
     const s = createFakeServer()
     const storage = memoryStorage()
-    const first = sdkOn(s.app, { session: { storage: localStorageTokenStorage('tl', storage) } })
+    const first = sdkOn(s, { session: { storage: localStorageTokenStorage('tl', storage) } })
     await first.session.set(await unwrap(first.POST('/v1/auth/login', { body: credentials })))
     expect(JSON.parse(storage.getItem('tl') ?? '{}').refreshToken).toMatch(/^rt_/)
-    const reloaded = sdkOn(s.app, { session: { storage: localStorageTokenStorage('tl', storage) } })
+    const reloaded = sdkOn(s, { session: { storage: localStorageTokenStorage('tl', storage) } })
     expect((await reloaded.GET('/v1/me')).response.status).toBe(200)
     expect(s.count('POST', '/v1/auth/refresh')).toBe(0)
     await reloaded.session.clear()
@@ -134,9 +134,9 @@ describe('auth modes', () => {
   test('two tabs sharing localStorage: the second adopts the first one’s refresh instead of reusing a rotated token', async () => {
     const s = createFakeServer()
     const storage = memoryStorage()
-    const tabA = sdkOn(s.app, { session: { storage: localStorageTokenStorage('tl', storage) } })
+    const tabA = sdkOn(s, { session: { storage: localStorageTokenStorage('tl', storage) } })
     await tabA.session.set(await unwrap(tabA.POST('/v1/auth/login', { body: credentials })))
-    const tabB = sdkOn(s.app, { session: { storage: localStorageTokenStorage('tl', storage) } })
+    const tabB = sdkOn(s, { session: { storage: localStorageTokenStorage('tl', storage) } })
     expect((await tabB.GET('/v1/me')).response.status).toBe(200)
     s.expireAccessTokens()
     expect((await tabA.GET('/v1/me')).response.status).toBe(200)
@@ -147,7 +147,7 @@ describe('auth modes', () => {
   test('callback storage reports every change, including rotation and the end of the session', async () => {
     const s = createFakeServer()
     const seen: (StoredTokens | null)[] = []
-    const tl = sdkOn(s.app, { session: { storage: callbackTokenStorage(null, (t) => void seen.push(t)) } })
+    const tl = sdkOn(s, { session: { storage: callbackTokenStorage(null, (t) => void seen.push(t)) } })
     await tl.session.set(await unwrap(tl.POST('/v1/auth/login', { body: credentials })))
     await tl.session.refresh()
     await tl.session.clear()
@@ -159,8 +159,8 @@ describe('auth modes', () => {
 
   test('the refresh call can be injected', async () => {
     const s = createFakeServer()
-    const refresh = vi.fn(async () => unwrap(sdkOn(s.app).POST('/v1/auth/login', { body: credentials })))
-    const tl = sdkOn(s.app, { session: { refreshToken: 'stored', refresh } })
+    const refresh = vi.fn(async () => unwrap(sdkOn(s).POST('/v1/auth/login', { body: credentials })))
+    const tl = sdkOn(s, { session: { refreshToken: 'stored', refresh } })
     expect((await tl.GET('/v1/me')).response.status).toBe(200)
     expect(refresh).toHaveBeenCalledWith('stored')
   })

@@ -70,7 +70,7 @@ test.skipIf(!available)(
     pageApp.get('/sdk.js', (c) => c.body(bundle, 200, { 'Content-Type': 'text/javascript' }))
     const pageOrigin = await listen(pageApp.fetch)
     const fake = createFakeServer({ corsOrigin: pageOrigin })
-    const api = await listen(fake.app.fetch)
+    const api = await listen(fake.fetch)
 
     const browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] })
     try {

@@ -34,7 +34,7 @@ describe('errors', () => {
   ] as const)('%i is thrown by unwrap() as %o with status, code, requestId and body', async (status, Class) => {
     const s = createFakeServer()
     s.fault({ status, headers: { 'X-Request-Id': 'req_given' } })
-    const tl = sdkOn(s.app, auth)
+    const tl = sdkOn(s, auth)
     const error = await rejection(unwrap(tl.GET('/v1/me')))
     expect(error).toBeInstanceOf(Class)
     expect(error).toBeInstanceOf(APIError)
@@ -50,7 +50,7 @@ describe('errors', () => {
 
   test('the result style returns the typed problem, the response and the request id', async () => {
     const s = createFakeServer()
-    const tl = sdkOn(s.app, auth)
+    const tl = sdkOn(s, auth)
     const { data, error, response, requestId } = await tl.GET('/v1/projects/{projectId}', {
       params: { path: { projectId: 'prj_missing' } },
     })
@@ -62,7 +62,7 @@ describe('errors', () => {
 
   test('requestId is on every successful result', async () => {
     const s = createFakeServer()
-    const tl = sdkOn(s.app, auth)
+    const tl = sdkOn(s, auth)
     const result = await tl.GET('/v1/me')
     expect(result.requestId).toMatch(/^req_/)
     expect(result.requestId).toBe(result.response.headers.get('X-Request-Id'))
@@ -71,7 +71,7 @@ describe('errors', () => {
   test('a non-problem error body still becomes the right class, with a fallback code', async () => {
     const s = createFakeServer()
     s.fault({ status: 502, body: 'bad gateway' })
-    const tl = sdkOn(s.app, auth)
+    const tl = sdkOn(s, auth)
     const error = (await rejection(unwrap(tl.GET('/v1/me')))) as InternalServerError
     expect(error).toBeInstanceOf(InternalServerError)
     expect(error.code).toBe('http_502')

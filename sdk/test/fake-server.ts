@@ -1,17 +1,7 @@
 import { type Context, Hono } from 'hono'
 import { cors } from 'hono/cors'
 
-/**
- * An in-memory server for the stand-in API of fixtures/api.yaml, with the behaviours the SDK must cope
- * with: expiring access tokens and rotating refresh tokens, ETags and If-Match, cursor lists with Link
- * headers, Idempotency-Key replay, and faults a test can queue (statuses, headers, delays).
- */
-export interface Fault {
-  status?: number
-  headers?: Record<string, string>
-  body?: unknown
-  delayMs?: number
-}
+import { instrument } from './network.js'
 
 interface Project {
   id: string
@@ -30,6 +20,12 @@ const problem = (status: number, code: string, requestId: string, extra: Record<
   ...extra,
 })
 
+/**
+ * An in-memory server for the stand-in API of fixtures/api.yaml, with the behaviours the SDK must cope
+ * with: expiring access tokens and rotating refresh tokens, ETags and If-Match, cursor lists with Link
+ * headers, Idempotency-Key replay. It comes `instrument`ed: `fetch` goes through a network a test can
+ * fault (`fault`, `count`, `requests`), `app.fetch` straight to the app.
+ */
 export function createFakeServer(options: { corsOrigin?: string } = {}) {
   let seq = 0
   const nextId = (prefix: string) => `${prefix}_${++seq}`
@@ -41,9 +37,6 @@ export function createFakeServer(options: { corsOrigin?: string } = {}) {
     projects: new Map<string, Project>(),
     tasks: [] as { id: string; projectId: string; title: string; status: string; labels: string[] }[],
     idempotency: new Map<string, { status: number; body: unknown; headers: Record<string, string> }>(),
-    faults: [] as Fault[],
-    /** Every request as the server saw it. */
-    requests: [] as { method: string; path: string; headers: Headers; body: string }[],
     accessTtlMs: 15 * 60_000,
   }
 
@@ -61,18 +54,6 @@ export function createFakeServer(options: { corsOrigin?: string } = {}) {
   app.use(async (c, next) => {
     const requestId = c.req.header('X-Request-Id') ?? nextId('req')
     c.set('requestId' as never, requestId as never)
-    const body = ['GET', 'HEAD'].includes(c.req.method) ? '' : await c.req.raw.clone().text()
-    state.requests.push({ method: c.req.method, path: new URL(c.req.url).pathname, headers: c.req.raw.headers, body })
-    const fault = state.faults.shift()
-    if (fault?.delayMs) await new Promise((r) => setTimeout(r, fault.delayMs))
-    if (fault?.status) {
-      const code = fault.status === 429 ? 'rate_limited' : fault.status >= 500 ? 'internal_error' : 'fault'
-      return c.json(fault.body ?? problem(fault.status, code, requestId), fault.status as 500, {
-        'Content-Type': 'application/problem+json',
-        'X-Request-Id': requestId,
-        ...fault.headers,
-      })
-    }
     await next()
     c.header('X-Request-Id', requestId)
   })
@@ -174,13 +155,7 @@ export function createFakeServer(options: { corsOrigin?: string } = {}) {
   return {
     app,
     state,
-    /** Queues faults: the next requests (any path) get these answers instead of the real ones. */
-    fault(...faults: Fault[]) {
-      state.faults.push(...faults)
-    },
-    count(method: string, path: string) {
-      return state.requests.filter((r) => r.method === method && r.path === path).length
-    },
+    ...instrument(app),
     seedProjects(n: number) {
       for (let i = 0; i < n; i++) {
         const id = nextId('prj')

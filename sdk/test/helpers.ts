@@ -1,6 +1,7 @@
 import { createTasklane, type TasklaneClient, type TasklaneOptions } from '@tasklane/sdk'
 import type { paths as FixturePaths } from './fixtures/generated/api.js'
 
+export { type Fault, instrument } from './network.js'
 export type { FixturePaths }
 
 export const BASE_URL = 'http://tasklane.test'
@@ -12,8 +13,14 @@ export interface Fetchable {
 
 /**
  * A client whose requests go to `target.fetch` in process. Retry waits are shortened so that tests run
- * fast; pass `backoff` to test the real ones. Live-server tests use it the same way:
- * `sdkOn<paths>(await createTestApp())`.
+ * fast; pass `backoff` to test the real ones. Live-server tests use it the same way, with the network of
+ * `instrument` in front to inject faults and count requests:
+ *
+ * @example
+ * const t = await createTestApp()        // the server's test app, in a server-side test
+ * const net = instrument(t)
+ * const tl = sdkOn<paths>(net, { apiKey })
+ * net.fault({ drop: 'after' })           // POST acts, response lost: the retry must replay, not create
  */
 export function sdkOn<Paths extends {} = FixturePaths>(
   target: Fetchable,

@@ -10,7 +10,7 @@ describe('pagination', () => {
   test('for await walks every item across more than three pages, one request per page', async () => {
     const s = createFakeServer()
     s.seedProjects(11)
-    const tl = sdkOn(s.app, auth)
+    const tl = sdkOn(s, auth)
     const seen: string[] = []
     for await (const project of tl.paginate('/v1/projects', { params: { query: { limit: 3 } } })) {
       seen.push(project.name)
@@ -22,7 +22,7 @@ describe('pagination', () => {
   test('.pages() yields pages with their cursors and request ids', async () => {
     const s = createFakeServer()
     s.seedProjects(7)
-    const tl = sdkOn(s.app, auth)
+    const tl = sdkOn(s, auth)
     const pages = []
     for await (const page of tl.paginate('/v1/projects', { params: { query: { limit: 3 } } }).pages()) pages.push(page)
     expect(pages.map((p) => p.data.length)).toEqual([3, 3, 1])
@@ -35,7 +35,7 @@ describe('pagination', () => {
   test('.toArray({ maxItems }) stops early and fetches no more pages than needed', async () => {
     const s = createFakeServer()
     s.seedProjects(20)
-    const tl = sdkOn(s.app, auth)
+    const tl = sdkOn(s, auth)
     const items = await tl.paginate('/v1/projects', { params: { query: { limit: 5 } } }).toArray({ maxItems: 7 })
     expect(names(items)).toEqual(Array.from({ length: 7 }, (_, i) => `Project ${i + 1}`))
     expect(s.count('GET', '/v1/projects')).toBe(2)
@@ -44,7 +44,7 @@ describe('pagination', () => {
   test('the cursor can be saved and resumed without losing an item', async () => {
     const s = createFakeServer()
     s.seedProjects(10)
-    const tl = sdkOn(s.app, auth)
+    const tl = sdkOn(s, auth)
     const first = tl.paginate('/v1/projects', { params: { query: { limit: 4 } } })
     const seen: string[] = []
     for await (const project of first) {
@@ -63,7 +63,7 @@ describe('pagination', () => {
   test('an AbortSignal stops the iteration', async () => {
     const s = createFakeServer()
     s.seedProjects(10)
-    const tl = sdkOn(s.app, auth)
+    const tl = sdkOn(s, auth)
     const controller = new AbortController()
     const seen: string[] = []
     const error = await rejection(
@@ -84,7 +84,7 @@ describe('pagination', () => {
   test('an error response is thrown as its error class', async () => {
     const s = createFakeServer()
     s.seedProjects(2)
-    const tl = sdkOn(s.app, auth)
+    const tl = sdkOn(s, auth)
     const error = await rejection(
       tl.paginate('/v1/projects', { params: { query: { cursor: 'bm9wZQ' } } }).toArray({ maxItems: 5 }),
     )
@@ -95,7 +95,7 @@ describe('pagination', () => {
   test('pages are retried like any GET', async () => {
     const s = createFakeServer()
     s.seedProjects(4)
-    const tl = sdkOn(s.app, auth)
+    const tl = sdkOn(s, auth)
     const paginator = tl.paginate('/v1/projects', { params: { query: { limit: 2 } } })
     const iterator = paginator[Symbol.asyncIterator]()
     await iterator.next()

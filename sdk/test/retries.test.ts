@@ -11,7 +11,7 @@ describe('retries', () => {
   test('a GET that meets 503 is retried and succeeds, with the default of 2 retries', async () => {
     const s = createFakeServer()
     s.fault({ status: 503 }, { status: 502 })
-    const tl = sdkOn(s.app, auth)
+    const tl = sdkOn(s, auth)
     const { data, error } = await tl.GET('/v1/me')
     expect(error).toBeUndefined()
     expect(data?.email).toBe('ada@example.com')
@@ -21,7 +21,7 @@ describe('retries', () => {
   test('408 and 429 are retried; other 4xx are not', async () => {
     const s = createFakeServer()
     s.fault({ status: 408 }, { status: 429, headers: { 'Retry-After': '0' } })
-    const tl = sdkOn(s.app, auth)
+    const tl = sdkOn(s, auth)
     expect((await tl.GET('/v1/me')).response.status).toBe(200)
     s.fault({ status: 409 })
     expect((await tl.GET('/v1/me')).response.status).toBe(409)
@@ -31,7 +31,7 @@ describe('retries', () => {
   test('after maxRetries the last error is returned (result style) or thrown (unwrap)', async () => {
     const s = createFakeServer()
     s.fault({ status: 500 }, { status: 500 }, { status: 500 }, { status: 500 })
-    const tl = sdkOn(s.app, { ...auth, maxRetries: 1 })
+    const tl = sdkOn(s, { ...auth, maxRetries: 1 })
     const first = await tl.GET('/v1/me')
     expect(first.error?.code).toBe('internal_error')
     expect(s.count('GET', '/v1/me')).toBe(2)
@@ -42,7 +42,7 @@ describe('retries', () => {
   test('Retry-After in seconds is waited for', async () => {
     const s = createFakeServer()
     s.fault({ status: 429, headers: { 'Retry-After': '1' } })
-    const tl = sdkOn(s.app, auth)
+    const tl = sdkOn(s, auth)
     const started = performance.now()
     expect((await tl.GET('/v1/me')).response.status).toBe(200)
     expect(performance.now() - started).toBeGreaterThanOrEqual(950)
@@ -52,7 +52,7 @@ describe('retries', () => {
     const s = createFakeServer()
     // HTTP dates have whole seconds: two seconds ahead waits between one and two seconds.
     s.fault({ status: 503, headers: { 'Retry-After': new Date(Date.now() + 2000).toUTCString() } })
-    const tl = sdkOn(s.app, auth)
+    const tl = sdkOn(s, auth)
     const started = performance.now()
     expect((await tl.GET('/v1/me')).response.status).toBe(200)
     expect(performance.now() - started).toBeGreaterThanOrEqual(900)
@@ -61,7 +61,7 @@ describe('retries', () => {
   test('a 429 without Retry-After waits for the RateLimit header reset when nothing remains', async () => {
     const s = createFakeServer()
     s.fault({ status: 429, headers: { RateLimit: '"default";r=0;t=1' } })
-    const tl = sdkOn(s.app, auth)
+    const tl = sdkOn(s, auth)
     const started = performance.now()
     expect((await tl.GET('/v1/me')).response.status).toBe(200)
     expect(performance.now() - started).toBeGreaterThanOrEqual(950)
@@ -70,7 +70,7 @@ describe('retries', () => {
   test('a Retry-After longer than maxRetryAfterMs is not waited for: RateLimitError carries it', async () => {
     const s = createFakeServer()
     s.fault({ status: 429, headers: { 'Retry-After': '3600' } })
-    const tl = sdkOn(s.app, auth)
+    const tl = sdkOn(s, auth)
     const error = await rejection(unwrap(tl.GET('/v1/me')))
     expect(error).toBeInstanceOf(RateLimitError)
     expect((error as RateLimitError).retryAfter).toBe(3600)
@@ -79,20 +79,13 @@ describe('retries', () => {
 
   test('a POST whose response was lost is retried with the same Idempotency-Key and creates one project', async () => {
     const s = createFakeServer()
-    let drops = 1
-    const tl = sdkOn(s.app, {
-      ...auth,
-      // The server acts, then the connection drops before the response reaches the client.
-      fetch: async (request) => {
-        const response = await s.app.fetch(request)
-        if (drops-- > 0) throw new TypeError('fetch failed: socket hang up')
-        return response
-      },
-    })
+    // The server acts, then the connection drops before the response reaches the client.
+    s.fault({ drop: 'after' })
+    const tl = sdkOn(s, auth)
     const { data, response } = await tl.POST('/v1/projects', { body: { name: 'Launch' } })
     expect(data?.name).toBe('Launch')
     expect(response.headers.get('Idempotent-Replayed')).toBe('true')
-    const posts = s.state.requests.filter((r) => r.method === 'POST')
+    const posts = s.requests.filter((r) => r.method === 'POST')
     expect(posts).toHaveLength(2)
     expect(posts[0]?.headers.get('Idempotency-Key')).toMatch(/^[0-9a-f-]{36}$/)
     expect(posts[1]?.headers.get('Idempotency-Key')).toBe(posts[0]?.headers.get('Idempotency-Key'))
@@ -100,13 +93,24 @@ describe('retries', () => {
     expect(s.state.projects.size).toBe(1)
   })
 
+  test('a connection that fails before reaching the server is retried, for a GET and a POST', async () => {
+    const s = createFakeServer()
+    const tl = sdkOn(s, auth)
+    s.fault({ drop: 'before' })
+    expect((await tl.GET('/v1/me')).response.status).toBe(200)
+    s.fault({ drop: 'before' })
+    expect((await tl.POST('/v1/projects', { body: { name: 'A' } })).response.status).toBe(201)
+    expect(s.count('GET', '/v1/me')).toBe(2)
+    expect(s.count('POST', '/v1/projects')).toBe(2)
+  })
+
   test('each call gets its own Idempotency-Key; one the caller sets is kept', async () => {
     const s = createFakeServer()
-    const tl = sdkOn(s.app, auth)
+    const tl = sdkOn(s, auth)
     await tl.POST('/v1/projects', { body: { name: 'A' } })
     await tl.POST('/v1/projects', { body: { name: 'B' } })
     await tl.POST('/v1/projects', { body: { name: 'C' }, params: { header: { 'Idempotency-Key': 'mine-1' } } })
-    const keys = s.state.requests.map((r) => r.headers.get('Idempotency-Key'))
+    const keys = s.requests.map((r) => r.headers.get('Idempotency-Key'))
     expect(new Set(keys).size).toBe(3)
     expect(keys[2]).toBe('mine-1')
   })
@@ -114,7 +118,7 @@ describe('retries', () => {
   test('a PATCH without Idempotency-Key is not retried; a body that is a stream is not retried', async () => {
     const s = createFakeServer()
     s.seedProjects(1)
-    const tl = sdkOn(s.app, auth)
+    const tl = sdkOn(s, auth)
     s.fault({ status: 503 })
     const patch = await tl.PATCH('/v1/projects/{projectId}', {
       params: { path: { projectId: 'prj_1' } },
@@ -171,7 +175,7 @@ describe('retries', () => {
   test('default backoff waits about 0.5 s then 1 s, with jitter', async () => {
     const s = createFakeServer()
     s.fault({ status: 503 }, { status: 503 })
-    const tl = createTasklane<FixturePaths>({ baseUrl: BASE_URL, fetch: async (r) => s.app.fetch(r), ...auth })
+    const tl = createTasklane<FixturePaths>({ baseUrl: BASE_URL, fetch: async (r) => s.fetch(r), ...auth })
     const started = performance.now()
     expect((await tl.GET('/v1/me')).response.status).toBe(200)
     const elapsed = performance.now() - started

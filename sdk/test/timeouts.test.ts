@@ -11,7 +11,7 @@ describe('time limits', () => {
   test('an attempt slower than timeout is retried; the last one throws TimeoutError', async () => {
     const s = createFakeServer()
     s.fault({ delayMs: 300 }, { delayMs: 300 })
-    const tl = sdkOn(s.app, { ...auth, timeout: 50, maxRetries: 1 })
+    const tl = sdkOn(s, { ...auth, timeout: 50, maxRetries: 1 })
     const started = performance.now()
     const error = await rejection(tl.GET('/v1/me'))
     expect(error).toBeInstanceOf(TimeoutError)
@@ -23,13 +23,13 @@ describe('time limits', () => {
   test('a slow first attempt that times out is followed by a successful retry', async () => {
     const s = createFakeServer()
     s.fault({ delayMs: 300 })
-    const tl = sdkOn(s.app, { ...auth, timeout: 50 })
+    const tl = sdkOn(s, { ...auth, timeout: 50 })
     expect((await tl.GET('/v1/me')).response.status).toBe(200)
   })
 
   test('each request gets a fresh timer: a client created long ago still allows the full timeout', async () => {
     const s = createFakeServer()
-    const tl = sdkOn(s.app, { ...auth, timeout: 200, maxRetries: 0 })
+    const tl = sdkOn(s, { ...auth, timeout: 200, maxRetries: 0 })
     await new Promise((r) => setTimeout(r, 250))
     s.fault({ delayMs: 100 })
     expect((await tl.GET('/v1/me')).response.status).toBe(200)
@@ -38,7 +38,7 @@ describe('time limits', () => {
   test('the deadline cuts an attempt short with TimeoutError, however long the per-attempt timeout', async () => {
     const s = createFakeServer()
     s.fault({ delayMs: 500 })
-    const tl = sdkOn(s.app, { ...auth, deadline: 100, timeout: 10_000 })
+    const tl = sdkOn(s, { ...auth, deadline: 100, timeout: 10_000 })
     const started = performance.now()
     const error = await rejection(tl.GET('/v1/me'))
     expect(error).toBeInstanceOf(TimeoutError)
@@ -50,7 +50,7 @@ describe('time limits', () => {
   test('a retry wait that would overrun the deadline is not started: the last answer is returned', async () => {
     const s = createFakeServer()
     s.fault({ status: 503, headers: { 'Retry-After': '1' } })
-    const tl = sdkOn(s.app, { ...auth, deadline: 500 })
+    const tl = sdkOn(s, { ...auth, deadline: 500 })
     const started = performance.now()
     const { error, response } = await tl.GET('/v1/me')
     expect(response.status).toBe(503)
@@ -62,7 +62,7 @@ describe('time limits', () => {
   test('the deadline spans attempts: retries stop when it runs out', async () => {
     const s = createFakeServer()
     s.fault(...Array.from({ length: 20 }, () => ({ status: 503, delayMs: 40 })))
-    const tl = sdkOn(s.app, { ...auth, maxRetries: 20, deadline: 250, backoff: { initialMs: 10, maxMs: 10 } })
+    const tl = sdkOn(s, { ...auth, maxRetries: 20, deadline: 250, backoff: { initialMs: 10, maxMs: 10 } })
     const started = performance.now()
     const result = await tl.GET('/v1/me').catch((error: unknown) => error)
     // Depending on where the clock stops: mid-attempt (TimeoutError) or before a wait (the last 503).
@@ -75,7 +75,7 @@ describe('time limits', () => {
   test('a per-call deadline and timeout override the client defaults', async () => {
     const s = createFakeServer()
     s.fault({ delayMs: 200 })
-    const tl = sdkOn(s.app, { ...auth, timeout: 10 })
+    const tl = sdkOn(s, { ...auth, timeout: 10 })
     const { response } = await tl.GET('/v1/me', { timeout: 1000 })
     expect(response.status).toBe(200)
     s.fault({ delayMs: 200 })
@@ -85,7 +85,7 @@ describe('time limits', () => {
   test("the caller's signal aborts the call with AbortError and is never retried", async () => {
     const s = createFakeServer()
     s.fault({ delayMs: 300 }, { delayMs: 300 })
-    const tl = sdkOn(s.app, auth)
+    const tl = sdkOn(s, auth)
     const controller = new AbortController()
     setTimeout(() => controller.abort(new Error('user left')), 30)
     const error = await rejection(tl.GET('/v1/me', { signal: controller.signal }))
@@ -97,7 +97,7 @@ describe('time limits', () => {
   test('aborting during the wait between retries stops at once', async () => {
     const s = createFakeServer()
     s.fault({ status: 503, headers: { 'Retry-After': '5' } })
-    const tl = sdkOn(s.app, auth)
+    const tl = sdkOn(s, auth)
     const controller = new AbortController()
     setTimeout(() => controller.abort(), 50)
     const started = performance.now()
@@ -107,9 +107,9 @@ describe('time limits', () => {
 
   test('an already aborted signal sends nothing', async () => {
     const s = createFakeServer()
-    const tl = sdkOn(s.app, auth)
+    const tl = sdkOn(s, auth)
     expect(await rejection(tl.GET('/v1/me', { signal: AbortSignal.abort() }))).toBeInstanceOf(AbortError)
-    expect(s.state.requests).toHaveLength(0)
+    expect(s.requests).toHaveLength(0)
   })
 
   test('with the platform fetch a timeout also closes the connection on the wire', async () => {
