@@ -1,7 +1,6 @@
 import { createTasklane, type TasklaneClient, type TasklaneOptions } from '@tasklane/sdk'
 import type { paths as FixturePaths } from './fixtures/generated/api.js'
 
-export { type Fault, instrument } from './network.js'
 export type { FixturePaths }
 
 export const BASE_URL = 'http://tasklane.test'
@@ -18,7 +17,7 @@ export interface Fetchable {
  *
  * @example
  * const t = await createTestApp()        // the server's test app, in a server-side test
- * const net = instrument(t)
+ * const net = instrument(t)             // from ./network.js
  * const tl = sdkOn<paths>(net, { apiKey })
  * net.fault({ drop: 'after' })           // POST acts, response lost: the retry must replay, not create
  */

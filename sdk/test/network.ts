@@ -15,7 +15,7 @@ export interface Fault {
   drop?: 'before' | 'after'
 }
 
-export interface SeenRequest {
+interface SeenRequest {
   method: string
   path: string
   headers: Headers
