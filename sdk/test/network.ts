@@ -15,7 +15,7 @@ export interface Fault {
   drop?: 'before' | 'after'
 }
 
-interface SeenRequest {
+export interface SeenRequest {
   method: string
   path: string
   headers: Headers
