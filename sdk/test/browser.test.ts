@@ -2,7 +2,9 @@
 // create a project, create tasks, paginate them. Until the real auth and tasks endpoints are merged the
 // server is the in-process fake of the same API; switching to the live app means passing its fetch to
 // `serve` below.
-import { existsSync } from 'node:fs'
+import { execFileSync } from 'node:child_process'
+import { existsSync, mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { serve } from '@hono/node-server'
 import { build } from 'esbuild'
@@ -32,11 +34,18 @@ afterAll(() => {
 let bundle = ''
 beforeAll(async () => {
   if (!available) return
-  const { execFileSync } = await import('node:child_process')
-  execFileSync('npm', ['run', 'build', '--silent'], { cwd: sdkDir, stdio: 'ignore' })
+  // The package build, into a folder of its own so that the pack test's build of dist/ cannot race it.
+  const outDir = mkdtempSync(join(tmpdir(), 'tasklane-sdk-browser-'))
+  servers.push({ close: () => rmSync(outDir, { recursive: true, force: true }) })
+  const tsc = join(sdkDir, '..', 'node_modules', 'typescript', 'bin', 'tsc')
+  execFileSync(process.execPath, [tsc, '-p', 'tsconfig.build.json', '--outDir', outDir], {
+    cwd: sdkDir,
+    stdio: 'ignore',
+  })
   // platform 'browser' fails the build on any Node built-in the main entry might import.
   const out = await build({
-    entryPoints: [join(sdkDir, 'dist/index.js')],
+    entryPoints: [join(outDir, 'index.js')],
+    nodePaths: [join(sdkDir, '..', 'node_modules')],
     bundle: true,
     format: 'esm',
     platform: 'browser',
