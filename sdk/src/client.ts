@@ -1,4 +1,8 @@
-import createClient, { defaultBodySerializer, type MaybeOptionalInit, type Middleware } from 'openapi-fetch'
+import createClient, {
+  defaultBodySerializer,
+  type MaybeOptionalInit,
+  type Middleware as OpenApiFetchMiddleware,
+} from 'openapi-fetch'
 import { errorFromResponse, TasklaneError } from './core/errors.js'
 import { type Page, Paginator } from './core/pagination.js'
 import { Session, type SessionHandle, type SessionOptions } from './core/session.js'
@@ -6,7 +10,18 @@ import type { SessionTokens } from './core/storage.js'
 import { type CallContext, type CallOptions, type RetryBackoff, Transport } from './core/transport.js'
 import type { AnyPaths, InitArg, ListItem, ListPaths, PathsWith, TasklaneMethod, WithRequestId } from './core/types.js'
 import type { paths } from './generated/openapi.js'
+import { PendingRequest } from './internal/pending-request.js'
 import { refreshSessionVia } from './internal/refresh-session.js'
+
+/**
+ * openapi-fetch middleware, for `tl.use`: it runs once per call with a real Request, before the SDK's own
+ * retries, credentials and timeouts (so it never sees the Authorization header the SDK adds).
+ *
+ * @example
+ * const log: Middleware = { onResponse: ({ request, response }) => console.log(request.url, response.status) }
+ * tl.use(log)
+ */
+export type Middleware = OpenApiFetchMiddleware
 
 /**
  * How the client authenticates: at most one of `apiKey`, `accessToken` or `session` (the default, which
@@ -106,7 +121,12 @@ const METHODS = ['GET', 'PUT', 'POST', 'DELETE', 'PATCH', 'HEAD', 'OPTIONS'] as 
  */
 export function createTasklane<Paths extends AnyPaths = paths>(options: TasklaneOptions): TasklaneClient<Paths> {
   const fetchImpl = options.fetch ?? ((request: Request, init: RequestInit) => globalThis.fetch(request, init))
-  const client = createClient<Paths>({ baseUrl: options.baseUrl.replace(/\/+$/, ''), headers: options.headers })
+  const clientOptions = { baseUrl: options.baseUrl.replace(/\/+$/, ''), headers: options.headers }
+  // Two openapi-fetch clients: one that builds no Request of its own (see PendingRequest), used until
+  // middleware is added, and one that builds real Requests for middleware to see.
+  const fast = createClient<Paths>({ ...clientOptions, Request: PendingRequest as unknown as typeof Request })
+  const client = createClient<Paths>(clientOptions)
+  let middleware = 0
 
   const session = options.apiKey || options.accessToken ? null : new Session(options.session ?? {}, refresh)
   const fixed = options.apiKey ?? options.accessToken
@@ -130,20 +150,18 @@ export function createTasklane<Paths extends AnyPaths = paths>(options: Tasklane
     const ctx: CallContext = { signal, timeout, deadline, maxRetries, ifMatch, auth: auth !== false }
     const serialize = bodySerializer ?? defaultBodySerializer
     const signals = transport.begin(ctx)
-    return (client.request as (m: string, p: string, i: unknown) => Promise<{ response: Response }>)(
-      method.toLowerCase(),
-      path,
-      {
-        ...rest,
-        // Kept so that a retry can send the same bytes; a stream cannot be, so it is sent once.
-        bodySerializer: (body: unknown, headers?: Headers) => {
-          ctx.body = serialize(body, headers)
-          return ctx.body
-        },
-        ...(rest.body instanceof ReadableStream ? { duplex: 'half' } : {}),
-        fetch: (request: Request) => transport.send(request, ctx, signals),
+    return (
+      (middleware ? client : fast).request as (m: string, p: string, i: unknown) => Promise<{ response: Response }>
+    )(method.toLowerCase(), path, {
+      ...rest,
+      // Kept so that a retry can send the same bytes; a stream cannot be, so it is sent once.
+      bodySerializer: (body: unknown, headers?: Headers) => {
+        ctx.body = serialize(body, headers)
+        return ctx.body
       },
-    )
+      ...(rest.body instanceof ReadableStream ? { duplex: 'half' } : {}),
+      fetch: (request: Request | PendingRequest) => transport.send(request, ctx, signals),
+    })
       .then((result) => Object.assign(result, { requestId: result.response.headers.get('X-Request-Id') }))
       .finally(() => transport.end(signals))
   }
@@ -178,8 +196,14 @@ export function createTasklane<Paths extends AnyPaths = paths>(options: Tasklane
       return new Paginator(fetchPage, start, init.signal as AbortSignal | undefined)
     },
     session: session ?? noSession(),
-    use: client.use,
-    eject: client.eject,
+    use(...added: Middleware[]) {
+      client.use(...added)
+      middleware += added.length
+    },
+    eject(...removed: Middleware[]) {
+      client.eject(...removed)
+      middleware = Math.max(0, middleware - removed.length)
+    },
   } as Record<string, unknown>
   for (const method of METHODS) tl[method] = (path: string, init?: Record<string, unknown>) => call(method, path, init)
   return tl as unknown as TasklaneClient<Paths>

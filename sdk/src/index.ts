@@ -1,4 +1,10 @@
-export { createTasklane, type TasklaneAuth, type TasklaneClient, type TasklaneOptions } from './client.js'
+export {
+  createTasklane,
+  type Middleware,
+  type TasklaneAuth,
+  type TasklaneClient,
+  type TasklaneOptions,
+} from './client.js'
 export {
   AbortError,
   APIError,

@@ -1,4 +1,5 @@
 import { randomId } from '../internal/ids.js'
+import { PendingRequest } from '../internal/pending-request.js'
 import { AbortMark, linkSignals, raceSignal, sleep } from '../internal/signals.js'
 import { AbortError, ConnectionError, retryAfterMs, TasklaneError, TimeoutError } from './errors.js'
 import type { Session } from './session.js'
@@ -41,6 +42,7 @@ export interface RetryBackoff {
 }
 
 export interface TransportOptions {
+  /** An injected fetch; unused when `fetchHonoursSignal` (then the platform's fetch is called). */
   fetch: (request: Request, init: { signal: AbortSignal }) => Promise<Response>
   /** True for the platform's fetch, which stops on its signal; an injected one is raced against it. */
   fetchHonoursSignal: boolean
@@ -103,7 +105,7 @@ export class Transport {
     signals.call?.done()
   }
 
-  async send(original: Request, ctx: CallContext, signals: CallSignals): Promise<Response> {
+  async send(original: Request | PendingRequest, ctx: CallContext, signals: CallSignals): Promise<Response> {
     const o = this.options
     const deadline = ctx.deadline ?? o.deadline
     const maxRetries = ctx.maxRetries ?? o.maxRetries
@@ -117,23 +119,23 @@ export class Transport {
     const replayable = !(typeof ReadableStream !== 'undefined' && ctx.body instanceof ReadableStream)
     const retryable = replayable && (IDEMPOTENT.has(method) || headers.has('Idempotency-Key'))
     const ownAuth = ctx.auth && !headers.has('Authorization')
-    let request = original
+    let request: Request | PendingRequest = original
     let link = signals.attempt
     let attempt = 0
     let renewed = false
     for (;;) {
-      if (request !== original || attempt > 0 || renewed) {
+      if (attempt > 0 || renewed) {
         link = linkSignals([callSignal], timeout)
         signals.attempt = link
-        request = this.#rebuild(original, ctx)
+        // A PendingRequest holds the serialized body and can be sent again as it is.
+        if (original instanceof Request) request = this.#rebuild(original, ctx)
       }
       const token = ownAuth ? await this.#token() : null
       if (token) request.headers.set('Authorization', `Bearer ${token}`)
       let response: Response
       try {
         if (link.signal.aborted) throw link.signal.reason
-        const sent = o.fetch(request, { signal: link.signal })
-        response = await (o.fetchHonoursSignal ? sent : raceSignal(sent, link.signal))
+        response = await this.#dispatch(request, link.signal)
       } catch (error) {
         link.done()
         const failure = this.#failure(error, link.signal, ctx, timeout)
@@ -173,6 +175,19 @@ export class Transport {
       this.#remember(method, original.url, response)
       return response
     }
+  }
+
+  #dispatch(request: Request | PendingRequest, signal: AbortSignal): Promise<Response> {
+    const o = this.options
+    if (o.fetchHonoursSignal) {
+      // The platform's fetch: it stops on the signal, and builds the one Request from URL and init.
+      if (request instanceof PendingRequest) {
+        return globalThis.fetch(request.url, { ...request.init, headers: request.headers, signal })
+      }
+      return globalThis.fetch(request, { signal })
+    }
+    const real = request instanceof PendingRequest ? request.toRequest() : request
+    return raceSignal(o.fetch(real, { signal }), signal)
   }
 
   /** A new Request for a retry or a replay: same URL, method and headers, the kept body. */
