@@ -159,7 +159,7 @@ export function createTasklane<Paths extends AnyPaths = paths>(options: Tasklane
         ctx.body = serialize(body, headers)
         return ctx.body
       },
-      ...(rest.body instanceof ReadableStream ? { duplex: 'half' } : {}),
+      ...(typeof ReadableStream !== 'undefined' && rest.body instanceof ReadableStream ? { duplex: 'half' } : {}),
       fetch: (request: Request | PendingRequest) => transport.send(request, ctx, signals),
     })
       .then((result) => Object.assign(result, { requestId: result.response.headers.get('X-Request-Id') }))
