@@ -2,6 +2,8 @@
 // Generates every artefact that derives from openapi.yaml:
 //   server/src/generated/routes.ts   @hono/zod-openapi routes and zod schemas (hono-takibi + post-processing)
 //   sdk/src/generated/openapi.ts     the SDK's types (openapi-typescript)
+//   sdk/src/generated/spec.ts        the spec as data, for the mocks and fixtures of @tasklane/sdk/testing
+//   sdk/test/fixtures/generated/api.ts  types of the SDK tests' stand-in API (sdk/test/fixtures/api.yaml)
 // With --check it generates into memory, compares with the files on disk (leaving them alone) and fails on
 // any difference, so a spec change that was not regenerated cannot pass `npm run check`.
 import { execFileSync } from 'node:child_process'
@@ -9,6 +11,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { tmpdir } from 'node:os'
 import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
+import { parse } from 'yaml'
 import { fixTakibiOutput } from './takibi-postprocess.mjs'
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..')
@@ -18,6 +21,8 @@ const HEADER = '// generated from openapi.yaml by `npm run generate` — do not 
 const targets = {
   routes: join(root, 'server/src/generated/routes.ts'),
   types: join(root, 'sdk/src/generated/openapi.ts'),
+  spec: join(root, 'sdk/src/generated/spec.ts'),
+  fixtureTypes: join(root, 'sdk/test/fixtures/generated/api.ts'),
 }
 
 function run(cmd, args, cwd = root) {
@@ -61,12 +66,25 @@ export default { ...base, input: ${JSON.stringify(resolve(specPath))}, 'zod-open
 /** Every generated file's expected text, computed without touching the files on disk. */
 function generate() {
   const dir = mkdtempSync(join(tmpdir(), 'tasklane-types-'))
+  // openapi-typescript lints with the redocly.yaml of its working directory: the contract gets the
+  // project's strict rules, the SDK tests' stand-in API (not a published contract) only the defaults.
+  const types = (spec, header, cwd = root) => {
+    const out = join(dir, 'types.ts')
+    run(bin('openapi-typescript'), [join(root, spec), '--output', out, '--empty-objects-unknown'], cwd)
+    return header + readFileSync(out, 'utf8')
+  }
   try {
-    const typesOut = join(dir, 'openapi.ts')
-    run(bin('openapi-typescript'), ['openapi.yaml', '--output', typesOut, '--empty-objects-unknown'])
+    // The testing entry builds its mocks at runtime from the spec itself, so it ships the spec as data.
+    const spec = parse(readFileSync(join(root, 'openapi.yaml'), 'utf8'))
+    const fixture = 'sdk/test/fixtures/api.yaml'
     return {
       [targets.routes]: generateRoutes(join(root, 'openapi.yaml')).fixed,
-      [targets.types]: HEADER + readFileSync(typesOut, 'utf8'),
+      [targets.types]: types('openapi.yaml', HEADER),
+      [targets.spec]: `${HEADER}import type { OpenApiDocument } from '../testing/spec-types.js'
+
+export const spec: OpenApiDocument = JSON.parse(${JSON.stringify(JSON.stringify(spec))})
+`,
+      [targets.fixtureTypes]: types(fixture, HEADER.replace('openapi.yaml', fixture), dir),
     }
   } finally {
     rmSync(dir, { recursive: true, force: true })

@@ -14,7 +14,11 @@ const COPIED = [
   'hono-takibi.config.ts',
   'scripts',
   'server/src/generated/routes.ts',
+  'redocly.yaml',
   'sdk/src/generated/openapi.ts',
+  'sdk/src/generated/spec.ts',
+  'sdk/test/fixtures/api.yaml',
+  'sdk/test/fixtures/generated/api.ts',
 ]
 
 let copy: string

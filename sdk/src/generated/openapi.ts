@@ -516,7 +516,10 @@ export interface components {
         /** @description A signed-in session: the user and its tokens. */
         AuthResult: {
             user: components["schemas"]["User"];
-            /** @description Send as `Authorization: Bearer <accessToken>`. A JWT, but treat it as opaque. */
+            /**
+             * @description Send as `Authorization: Bearer <accessToken>`. A JWT, but treat it as opaque.
+             * @example eyJhbGciOiJIUzI1NiIsInR5cCI6ImF0K2p3dCJ9.eyJzdWIiOiJ1c3JfMDFKRDhYM1o3UTJXNlY1VDRSM1AxTjBNOUsifQ.c2lnbmF0dXJl
+             */
             accessToken: string;
             /** @description Pass to `refreshSession` to get new tokens; single use. Store it securely. */
             refreshToken: string;

@@ -155,6 +155,8 @@ export const AuthResultSchema = z
       .openapi({
         description:
           'Send as `Authorization: Bearer <accessToken>`. A JWT, but treat it as opaque.',
+        example:
+          'eyJhbGciOiJIUzI1NiIsInR5cCI6ImF0K2p3dCJ9.eyJzdWIiOiJ1c3JfMDFKRDhYM1o3UTJXNlY1VDRSM1AxTjBNOUsifQ.c2lnbmF0dXJl',
       }),
     refreshToken: z
       .string()

@@ -29,7 +29,7 @@ describe('sign up, log in, me', () => {
     expect(login.response.status).toBe(200)
     const authed = createTasklane({
       baseUrl: t.baseUrl,
-      accessToken: login.data?.accessToken,
+      accessToken: login.data?.accessToken ?? '',
       fetch: (req) => t.fetch(req),
     })
     const me = await authed.GET('/v1/me')

@@ -1,0 +1,93 @@
+import { AbortError } from './errors.js'
+
+/**
+ * One page of a list, as `Paginator.pages()` yields it.
+ *
+ * @example
+ * for await (const page of tl.paginate('/v1/projects').pages()) console.log(page.data.length, page.nextCursor)
+ */
+export interface Page<T> {
+  data: T[]
+  /** The cursor of the page after this one; null on the last page. */
+  nextCursor: string | null
+  /** The cursor that fetched this page (undefined for the first). */
+  cursor: string | undefined
+  requestId: string | null
+  response: Response
+}
+
+/**
+ * Walks a cursor-paginated list: `for await` over items, `.pages()` over pages, `.toArray({ maxItems })`.
+ * Pages are fetched lazily, one at a time, and errors are thrown (as the SDK's error classes).
+ *
+ * @example
+ * const tasks = tl.paginate('/v1/projects/{projectId}/tasks', { params: { path: { projectId } } })
+ * for await (const task of tasks) {
+ *   console.log(task.title)
+ * }
+ */
+export class Paginator<T> implements AsyncIterable<T> {
+  /**
+   * Where to resume: a new `paginate(..., { params: { query: { cursor } } })` from this cursor sees every
+   * item not yet fully handled (possibly a few again, never one less). `undefined` means the start, `null`
+   * that the list is exhausted.
+   */
+  cursor: string | null | undefined
+
+  readonly #fetchPage: (cursor: string | undefined) => Promise<Page<T>>
+  readonly #signal: AbortSignal | undefined
+
+  constructor(
+    fetchPage: (cursor: string | undefined) => Promise<Page<T>>,
+    start: string | undefined,
+    signal?: AbortSignal,
+  ) {
+    this.#fetchPage = fetchPage
+    this.cursor = start
+    this.#signal = signal
+  }
+
+  /**
+   * Yields whole pages, with their cursors and request ids.
+   *
+   * @example
+   * for await (const page of tl.paginate('/v1/projects').pages()) {
+   *   await save(page.data)
+   *   await checkpoint(page.nextCursor)
+   * }
+   */
+  async *pages(): AsyncGenerator<Page<T>, void, undefined> {
+    while (this.cursor !== null) {
+      if (this.#signal?.aborted) throw new AbortError(this.#signal.reason)
+      const page = await this.#fetchPage(this.cursor)
+      yield page
+      this.cursor = page.nextCursor ?? null
+    }
+  }
+
+  async *[Symbol.asyncIterator](): AsyncGenerator<T, void, undefined> {
+    for await (const page of this.pages()) {
+      for (const item of page.data) {
+        if (this.#signal?.aborted) throw new AbortError(this.#signal.reason)
+        yield item
+      }
+    }
+  }
+
+  /**
+   * Collects items into an array, stopping after `maxItems` (required, so a huge list cannot exhaust memory
+   * by accident).
+   *
+   * @example
+   * const first50 = await tl.paginate('/v1/projects').toArray({ maxItems: 50 })
+   */
+  async toArray({ maxItems }: { maxItems: number }): Promise<T[]> {
+    const items: T[] = []
+    if (maxItems <= 0) return items
+    for await (const item of this) {
+      items.push(item)
+      if (items.length >= maxItems) break
+    }
+    return items
+  }
+}

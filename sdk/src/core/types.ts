@@ -1,0 +1,71 @@
+import type { FetchResponse, MaybeOptionalInit } from 'openapi-fetch'
+import type { CallOptions } from './transport.js'
+
+type HttpMethod = 'get' | 'put' | 'post' | 'delete' | 'options' | 'head' | 'patch' | 'trace'
+// An interface of paths (as openapi-typescript writes them) has no index signature, so no Record constraint.
+export type AnyPaths = {}
+
+type RequiredKeysOf<T> = { [K in keyof T]-?: {} extends Pick<T, K> ? never : K }[keyof T]
+
+/** Paths of `Paths` that have an operation for `Method`. */
+export type PathsWith<Paths, Method extends HttpMethod> = {
+  [P in keyof Paths]: Paths[P] extends { [M in Method]: unknown } ? P : never
+}[keyof Paths]
+
+/**
+ * Every result carries the server's `X-Request-Id`, so it can be quoted in a bug report.
+ *
+ * @example
+ * const { error, requestId } = await tl.GET('/readyz')
+ * if (error) console.error(`failed, request ${requestId}`)
+ */
+export type WithRequestId<R> = R & { requestId: string | null }
+
+export type InitArg<Init> = RequiredKeysOf<Init> extends never ? [(Init & CallOptions)?] : [Init & CallOptions]
+
+/**
+ * One HTTP method of the client: a path of the spec, its typed init, and the typed result.
+ *
+ * @example
+ * const get: TasklaneMethod<paths, 'get'> = tl.GET
+ */
+export type TasklaneMethod<Paths extends AnyPaths, Method extends HttpMethod> = <
+  Path extends PathsWith<Paths, Method>,
+  Init extends MaybeOptionalInit<Paths[Path], Method & keyof Paths[Path]>,
+>(
+  url: Path,
+  ...init: InitArg<Init>
+) => Promise<WithRequestId<FetchResponse<Paths[Path][Method & keyof Paths[Path]] & {}, Init, `${string}/${string}`>>>
+
+/** The 200 JSON body of an operation. */
+type Ok<Op> = Op extends { responses: { 200: { content: { 'application/json': infer B } } } } ? B : never
+
+/**
+ * The GET paths that are cursor-paginated lists: `cursor` in the query, `{ data, nextCursor }` answered.
+ *
+ * @example
+ * type Lists = ListPaths<paths> // e.g. '/v1/projects' | '/v1/projects/{projectId}/tasks'
+ */
+export type ListPaths<Paths> = {
+  [P in keyof Paths]: Paths[P] extends { get: infer Op }
+    ? Op extends { parameters: { query?: infer Q } }
+      ? 'cursor' extends keyof NonNullable<Q>
+        ? Ok<Op> extends { data: unknown[]; nextCursor?: string | null }
+          ? P
+          : never
+        : never
+      : never
+    : never
+}[keyof Paths]
+
+/**
+ * The item type of a list path.
+ *
+ * @example
+ * type Project = ListItem<paths, '/v1/projects'>
+ */
+export type ListItem<Paths, P extends keyof Paths> = Paths[P] extends { get: infer Op }
+  ? Ok<Op> extends { data: (infer T)[] }
+    ? T
+    : never
+  : never

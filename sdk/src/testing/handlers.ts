@@ -1,0 +1,68 @@
+import { type HttpHandler, HttpResponse, http } from 'msw'
+import { resolveRef, sample } from './fixtures.js'
+import type { MediaObject, OpenApiDocument, OperationObject, ResponseObject } from './spec-types.js'
+
+const METHODS = ['get', 'put', 'post', 'delete', 'patch', 'head', 'options'] as const
+
+/**
+ * Options of the mock handlers.
+ *
+ * @example
+ * const handlers = tasklaneHandlers({ baseUrl: 'http://tasklane.test' } satisfies MockHandlerOptions)
+ */
+export interface MockHandlerOptions {
+  /** The `baseUrl` the app's client uses; `*` (the default) matches any origin. */
+  baseUrl?: string
+}
+
+/**
+ * msw handlers for every operation of any OpenAPI document: each answers with its first 2xx response,
+ * body from the spec's example (or built from the schema), documented headers from their examples.
+ *
+ * @example
+ * import { setupServer } from 'msw/node'
+ * import { createMockHandlers } from '@tasklane/sdk/testing'
+ *
+ * const server = setupServer(...createMockHandlers(myOpenApiDocument, { baseUrl: 'http://api.test' }))
+ */
+export function createMockHandlers(doc: OpenApiDocument, options: MockHandlerOptions = {}): HttpHandler[] {
+  const baseUrl = (options.baseUrl ?? '*').replace(/\/+$/, '')
+  const handlers: HttpHandler[] = []
+  for (const [path, item] of Object.entries(doc.paths ?? {})) {
+    const url = baseUrl + path.replace(/\{([^}]+)\}/g, ':$1')
+    for (const method of METHODS) {
+      const operation = item[method] as OperationObject | undefined
+      if (!operation) continue
+      const answer = mockResponse(doc, operation)
+      handlers.push(http[method](url, () => answer()))
+    }
+  }
+  return handlers
+}
+
+function mockResponse(doc: OpenApiDocument, operation: OperationObject): () => Response {
+  const statuses = Object.keys(operation.responses ?? {}).filter((s) => /^2\d\d$/.test(s))
+  const status = statuses.sort()[0] ?? '200'
+  const response = resolveRef<ResponseObject | undefined>(doc, operation.responses?.[status]) ?? {}
+  const headers: Record<string, string> = {}
+  for (const [name, raw] of Object.entries(response.headers ?? {})) {
+    const header = resolveRef(doc, raw)
+    const value = header?.example ?? (header?.schema ? sample(doc, header.schema) : undefined)
+    if (value !== undefined && value !== null) headers[name] = String(value)
+  }
+  const [contentType, media] = Object.entries(response.content ?? {})[0] ?? []
+  const init = { status: Number(status), headers }
+  if (!contentType || !media || status === '204') return () => new HttpResponse(null, init)
+  const body = exampleOf(doc, media)
+  if (/json/.test(contentType)) {
+    return () => HttpResponse.json(body as never, { ...init, headers: { 'Content-Type': contentType, ...headers } })
+  }
+  return () => HttpResponse.text(String(body), { ...init, headers: { 'Content-Type': contentType, ...headers } })
+}
+
+function exampleOf(doc: OpenApiDocument, media: MediaObject): unknown {
+  if (media.example !== undefined) return media.example
+  const first = Object.values(media.examples ?? {})[0]
+  if (first) return resolveRef(doc, first)?.value
+  return sample(doc, media.schema)
+}

@@ -1,0 +1,32 @@
+// Every public export of both entries has JSDoc with an @example (the generated spec types excepted:
+// their documentation is openapi.yaml's).
+import { join } from 'node:path'
+import ts from 'typescript'
+import { expect, test } from 'vitest'
+
+const src = join(import.meta.dirname, '..', 'src')
+const GENERATED = new Set(['components', 'operations', 'paths'])
+
+test.each(['index.ts', 'testing/index.ts'])('every export of %s has an @example', (entry) => {
+  const file = join(src, entry)
+  const program = ts.createProgram([file], {
+    module: ts.ModuleKind.NodeNext,
+    moduleResolution: ts.ModuleResolutionKind.NodeNext,
+    noEmit: true,
+  })
+  const checker = program.getTypeChecker()
+  const source = program.getSourceFile(file)
+  if (!source) throw new Error(`cannot read ${file}`)
+  const moduleSymbol = checker.getSymbolAtLocation(source)
+  if (!moduleSymbol) throw new Error(`${file} has no exports`)
+  const exports = checker.getExportsOfModule(moduleSymbol)
+  expect(exports.length).toBeGreaterThan(5)
+  const missing = exports
+    .filter((e) => !GENERATED.has(e.name))
+    .filter((e) => {
+      const symbol = e.flags & ts.SymbolFlags.Alias ? checker.getAliasedSymbol(e) : e
+      return !(symbol.declarations ?? []).some((d) => ts.getJSDocTags(d).some((tag) => tag.tagName.text === 'example'))
+    })
+    .map((e) => e.name)
+  expect(missing).toEqual([])
+})

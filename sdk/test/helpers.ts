@@ -1,0 +1,44 @@
+import { createTasklane, type TasklaneClient, type TasklaneOptions } from '@tasklane/sdk'
+import type { paths as FixturePaths } from './fixtures/generated/api.js'
+
+export type { FixturePaths }
+
+export const BASE_URL = 'http://tasklane.test'
+
+/** Anything that answers a Request in process: a Hono app, the server's `createTestApp()`, an msw-less stub. */
+export interface Fetchable {
+  fetch(request: Request): Response | Promise<Response>
+}
+
+/**
+ * A client whose requests go to `target.fetch` in process. Retry waits are shortened so that tests run
+ * fast; pass `backoff` to test the real ones. Live-server tests use it the same way, with the network of
+ * `instrument` in front to inject faults and count requests:
+ *
+ * @example
+ * const t = await createTestApp()        // the server's test app, in a server-side test
+ * const net = instrument(t)             // from ./network.js
+ * const tl = sdkOn<paths>(net, { apiKey })
+ * net.fault({ drop: 'after' })           // POST acts, response lost: the retry must replay, not create
+ */
+export function sdkOn<Paths extends {} = FixturePaths>(
+  target: Fetchable,
+  options: Partial<TasklaneOptions> = {},
+): TasklaneClient<Paths> {
+  return createTasklane<Paths>({
+    baseUrl: BASE_URL,
+    backoff: { initialMs: 1, maxMs: 5 },
+    ...options,
+    fetch: options.fetch ?? (async (request) => target.fetch(request)),
+  } as TasklaneOptions)
+}
+
+/** The error a promise rejects with (fails the test when it resolves). */
+export async function rejection(promise: Promise<unknown>): Promise<unknown> {
+  try {
+    await promise
+  } catch (error) {
+    return error
+  }
+  throw new Error('expected the promise to reject')
+}

@@ -1,0 +1,132 @@
+// The package as npm users get it: `npm pack`, installed into an empty folder, imported from plain ESM and
+// type-checked by TypeScript under `node16` and `bundler` resolution. Nothing here sees the sources.
+import { execFileSync } from 'node:child_process'
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { dirname, join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { afterAll, beforeAll, describe, expect, test } from 'vitest'
+import { parse } from 'yaml'
+
+const sdkDir = join(dirname(fileURLToPath(import.meta.url)), '..')
+const rootModules = join(sdkDir, '..', 'node_modules')
+const operationCount = Object.values(
+  parse(readFileSync(join(sdkDir, '..', 'openapi.yaml'), 'utf8')).paths as Record<string, Record<string, unknown>>,
+).flatMap((item) => Object.keys(item).filter((key) => ['get', 'put', 'post', 'patch', 'delete'].includes(key))).length
+const tsc = join(rootModules, 'typescript', 'bin', 'tsc')
+let dir: string
+
+function sh(cmd: string, args: string[], cwd: string) {
+  return execFileSync(cmd, args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 120_000 })
+}
+
+beforeAll(() => {
+  dir = mkdtempSync(join(tmpdir(), 'tasklane-sdk-pack-'))
+  sh('npm', ['pack', '--silent', '--pack-destination', dir], sdkDir)
+  const tarball = readdirSync(dir).find((f) => f.endsWith('.tgz'))
+  if (!tarball) throw new Error('npm pack produced no tarball')
+  writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: 'consumer', private: true, type: 'module' }))
+  // openapi-fetch comes from the npm cache when there is no network; the registry otherwise.
+  sh('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund', '--ignore-scripts', `./${tarball}`], dir)
+  // The optional peers of the testing entry, as an app that uses it has them installed.
+  for (const peer of ['msw', 'openapi-msw'])
+    symlinkSync(join(rootModules, peer), join(dir, 'node_modules', peer), 'dir')
+}, 180_000)
+
+afterAll(() => {
+  if (dir) rmSync(dir, { recursive: true, force: true })
+})
+
+const app = `
+import { createTasklane, unwrap, NotFoundError, TasklaneError } from '@tasklane/sdk'
+import { tasklaneHandlers, fixture } from '@tasklane/sdk/testing'
+
+const fetch = async (request) =>
+  request.url.endsWith('/healthz')
+    ? Response.json({ status: 'ok' }, { headers: { 'X-Request-Id': 'req_pack' } })
+    : Response.json({ type: 'about:blank', title: 'Not found', status: 404, code: 'not_found', requestId: 'req_404' }, { status: 404 })
+const tl = createTasklane({ baseUrl: 'http://tasklane.test', fetch })
+const health = await tl.GET('/healthz')
+let notFound
+try { await unwrap(tl.GET('/readyz')) } catch (e) { notFound = e instanceof NotFoundError && e instanceof TasklaneError && e.requestId }
+console.log(JSON.stringify({ status: health.data.status, requestId: health.requestId, notFound, handlers: tasklaneHandlers().length, problem: fixture('Problem').code }))
+`
+
+const typed = `
+import { createTasklane, unwrap, type Problem, type TasklaneClient } from '@tasklane/sdk'
+import { fixture, tasklaneHttp } from '@tasklane/sdk/testing'
+
+const tl: TasklaneClient = createTasklane({ baseUrl: 'http://x', maxRetries: 1 })
+export async function ready(): Promise<'sqlite' | 'postgres'> {
+  return (await unwrap(tl.GET('/readyz'))).database
+}
+export const problem: Problem = fixture('Problem')
+export const handler = tasklaneHttp().get('/healthz', ({ response }) => response(200).json({ status: 'ok' }))
+// @ts-expect-error the published types know the paths
+tl.GET('/nope')
+`
+
+function typecheck(compilerOptions: Record<string, unknown>) {
+  const sub = join(dir, String(compilerOptions.moduleResolution))
+  mkdirSync(sub, { recursive: true })
+  writeFileSync(join(sub, 'index.ts'), typed)
+  const base = { strict: true, noEmit: true, target: 'ES2022', lib: ['ES2022', 'DOM'], types: [], skipLibCheck: false }
+  writeFileSync(
+    join(sub, 'tsconfig.json'),
+    JSON.stringify({ compilerOptions: { ...base, ...compilerOptions }, files: ['index.ts'] }),
+  )
+  return sh(process.execPath, [tsc, '-p', sub], dir)
+}
+
+describe('the packed package', () => {
+  test('imports from an ESM script (both entries) and works', () => {
+    writeFileSync(join(dir, 'app.mjs'), app)
+    const out = JSON.parse(sh(process.execPath, ['app.mjs'], dir))
+    expect(out).toEqual({
+      status: 'ok',
+      requestId: 'req_pack',
+      notFound: 'req_404',
+      // One mock handler per operation of openapi.yaml.
+      handlers: operationCount,
+      problem: 'validation_failed',
+    })
+  })
+
+  test('type-checks under TypeScript node16 resolution', () => {
+    expect(typecheck({ module: 'node16', moduleResolution: 'node16' })).toBe('')
+  })
+
+  test('type-checks under TypeScript bundler resolution', () => {
+    expect(typecheck({ module: 'esnext', moduleResolution: 'bundler' })).toBe('')
+  })
+
+  test('ships no tests, and the main entry uses no Node-only API (it runs in browsers)', () => {
+    const dist = join(dir, 'node_modules/@tasklane/sdk/dist')
+    const files = readdirSync(dist, { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.js'))
+    expect(files.filter((f) => /\.test\./.test(f))).toEqual([])
+    const main = files.filter((f) => !f.startsWith('testing'))
+    expect(main).toContain('index.js')
+    const nodeOnly = main.filter((f) =>
+      /from ['"]node:|require\(|\bprocess\.|\bBuffer\b/.test(readFileSync(join(dist, f), 'utf8')),
+    )
+    expect(nodeOnly).toEqual([])
+  })
+
+  // The package checks CI runs, here so that `npm test` runs them (dist was built by `npm pack` above).
+  test('publint --strict finds nothing', () => {
+    expect(sh(join(rootModules, '.bin', 'publint'), ['--strict'], sdkDir)).toMatch(/All good/)
+  })
+
+  test('attw --pack --profile esm-only finds no problem', () => {
+    // attw exits non-zero on any problem the profile does not ignore, which fails `sh`.
+    const out = sh(join(rootModules, '.bin', 'attw'), ['--pack', '--profile', 'esm-only'], sdkDir)
+    expect(out).not.toMatch(/❌/)
+    expect(out.match(/node16 \(from ESM\): 🟢 \(ESM\)/g)).toHaveLength(2) // . and ./testing
+  })
+
+  test('the main entry with openapi-fetch is at most 8 KB minified and gzipped (size-limit)', () => {
+    const [result] = JSON.parse(sh(join(rootModules, '.bin', 'size-limit'), ['--json'], sdkDir))
+    expect(result.passed).toBe(true)
+    expect(result.size).toBeLessThanOrEqual(8000)
+  })
+})
