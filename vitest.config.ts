@@ -65,6 +65,7 @@ export default defineConfig(async () => {
           test: {
             name: 'sdk',
             include: ['sdk/src/**/*.test.ts', 'sdk/test/**/*.test.ts'],
+            globalSetup: ['sdk/test/global-setup.ts'],
             // The SDK's type tests (*.test-d.ts) fail the run when its types loosen.
             typecheck: { enabled: true, include: ['sdk/test/**/*.test-d.ts'], tsconfig: 'sdk/test/tsconfig.json' },
           },
