@@ -7,6 +7,20 @@ export interface ServerSecretsTable {
   created_at: string
 }
 
+export interface IdempotencyKeysTable {
+  principal_id: string
+  key: string
+  fingerprint: string
+  state: 'running' | 'done'
+  status: number | null
+  headers: string | null
+  body: string | null
+  created_at: string
+  locked_until: string
+  expires_at: string
+}
+
 export interface Database {
   server_secrets: ServerSecretsTable
+  idempotency_keys: IdempotencyKeysTable
 }

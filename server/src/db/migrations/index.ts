@@ -1,5 +1,6 @@
 import type { Kysely, Migration } from 'kysely'
 import { serverSecrets } from './0001-server-secrets.js'
+import { idempotencyKeys } from './0010-idempotency-keys.js'
 
 /**
  * Every migration, in order. Kysely's Migrator runs them by name; a migration, once released, never
@@ -7,6 +8,7 @@ import { serverSecrets } from './0001-server-secrets.js'
  */
 export const migrations: Record<string, Migration> = {
   '0001-server-secrets': serverSecrets,
+  '0010-idempotency-keys': idempotencyKeys,
 }
 
 // Kysely's Migration takes Kysely<any>: a migration runs against the schema as it was, not as it is now.
