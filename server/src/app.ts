@@ -3,8 +3,10 @@ import { bodyLimit } from 'hono/body-limit'
 import { cors } from 'hono/cors'
 import { secureHeaders } from 'hono/secure-headers'
 import type { AppContext } from './context.js'
+import { createAuthRouter } from './features/auth/auth.router.js'
 import { createOperationsRouter } from './features/operations/operations.router.js'
 import { operations, securitySchemes } from './generated/routes.js'
+import { authentication } from './http/auth.js'
 import { bodyGuard } from './http/body.js'
 import { errorHandler, notFoundHandler, pathPattern } from './http/errors.js'
 import { requestLogging } from './http/logging.js'
@@ -68,12 +70,17 @@ export function createApp(ctx: AppContext) {
       },
     }),
   )
+  // Who is calling, then the general rate limit keyed by it; both before body checks so that a flood of
+  // bad requests is still counted.
+  app.use('/v1/*', authentication(ctx.auth))
+  app.use('/v1/*', ctx.rateLimiter.middleware)
   for (const route of routeList()) {
     const content = route.request?.body?.content
     if (content) app.on(route.method.toUpperCase(), honoPath(route.path), bodyGuard(Object.keys(content)))
   }
 
   app.route('/', createOperationsRouter(ctx))
+  app.route('/', createAuthRouter(ctx))
   app.route('/', createDocsRouter())
 
   for (const [name, scheme] of Object.entries(securitySchemes)) {

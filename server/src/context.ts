@@ -1,9 +1,16 @@
 import { join } from 'node:path'
+import { Redis } from 'ioredis'
 import pino, { type Logger } from 'pino'
 import type { Config } from './config.js'
 import { type DatabaseOptions, type Db, openDatabase } from './db/database.js'
 import { migrateToLatest } from './db/migrate.js'
+import { type AuthService, createAuthService } from './features/auth/auth.service.js'
+import { RevocationCache } from './features/auth/revocations.js'
+import { createAccessTokens, createSealer } from './features/auth/tokens.js'
 import { createMetrics, type Metrics } from './http/metrics.js'
+import { createRateLimiter, type RateLimiter } from './http/rate-limit.js'
+import { type Cursors, createCursors } from './lib/cursor.js'
+import { createMailer, type Mailer } from './mail/mailer.js'
 import { type ApiDocument, loadApiDocument } from './openapi/document.js'
 import { loadSecrets, type Secrets } from './secrets/secrets.js'
 
@@ -18,6 +25,12 @@ export interface AppContext {
   metrics: Metrics
   document: ApiDocument
   secrets: Secrets
+  /** Accounts, sessions, API keys; also what the authentication middleware resolves credentials with. */
+  auth: AuthService
+  mailer: Mailer
+  rateLimiter: RateLimiter
+  /** Signed keyset cursors for list operations. */
+  cursors: Cursors
   close(): Promise<void>
 }
 
@@ -46,6 +59,37 @@ export async function createContext(config: Config, overrides: ContextOverrides 
     await db.close()
     throw err
   }
+  const accessTokens = await createAccessTokens(secrets.key('jwt'), config.ACCESS_TOKEN_TTL_S)
+  const revocations = new RevocationCache(db, logger, config.ACCESS_TOKEN_TTL_S * 1000, config.REVOCATION_POLL_MS)
+  const redis = config.REDIS_URL
+    ? new Redis(config.REDIS_URL, { lazyConnect: false, maxRetriesPerRequest: 2 })
+    : undefined
+  redis?.on('error', (err) => logger.warn({ err }, 'redis error'))
+  try {
+    await revocations.start()
+  } catch (err) {
+    redis?.disconnect()
+    await db.close()
+    throw err
+  }
+  const mailer = createMailer(config, logger)
+  const cursors = createCursors(secrets.key('cursor'))
+  const rateLimiter = createRateLimiter({
+    enabled: config.RATE_LIMITS_ENABLED,
+    general: { name: 'default', ...config.RATE_LIMIT_DEFAULT },
+    redis,
+    trustProxy: config.TRUST_PROXY,
+  })
+  const auth = createAuthService({
+    config,
+    db,
+    logger,
+    accessTokens,
+    revocations,
+    sealer: createSealer(secrets.key('refresh-grace')),
+    mailer,
+    cursors,
+  })
   return {
     config,
     db,
@@ -53,6 +97,16 @@ export async function createContext(config: Config, overrides: ContextOverrides 
     metrics: createMetrics(),
     document: loadApiDocument(),
     secrets,
-    close: () => db.close(),
+    auth,
+    mailer,
+    rateLimiter,
+    cursors,
+    async close() {
+      revocations.stop()
+      await mailer.close()
+      await rateLimiter.close()
+      if (redis) await redis.quit().catch(() => redis.disconnect())
+      await db.close()
+    },
   }
 }

@@ -17,12 +17,25 @@ export interface Principal {
   scopes: readonly Scope[]
 }
 
+/** One rate-limit policy's state for the caller after this request. */
+export interface RateLimitState {
+  policy: string
+  limit: number
+  windowS: number
+  remaining: number
+  resetS: number
+}
+
 /** What every request carries through the middleware chain. */
 export interface AppEnv {
   Variables: {
     requestId: string
     log: Logger
     principal?: Principal
+    /** Why the request's credentials were refused; thrown by `requireAuth`, so public routes ignore it. */
+    authError?: Error
+    /** Rate-limit counters consumed by this request, turned into RateLimit headers on the response. */
+    rateLimits?: RateLimitState[]
   }
 }
 

@@ -1,5 +1,6 @@
 import type { Kysely, Migration } from 'kysely'
 import { serverSecrets } from './0001-server-secrets.js'
+import { accounts } from './0002-accounts.js'
 import { idempotencyKeys } from './0010-idempotency-keys.js'
 
 /**
@@ -8,6 +9,7 @@ import { idempotencyKeys } from './0010-idempotency-keys.js'
  */
 export const migrations: Record<string, Migration> = {
   '0001-server-secrets': serverSecrets,
+  '0002-accounts': accounts,
   '0010-idempotency-keys': idempotencyKeys,
 }
 

@@ -1,0 +1,133 @@
+import type { Context } from 'hono'
+import type { AppContext } from '../../context.js'
+import type { operations } from '../../generated/routes.js'
+import { requireAuth, requireSession } from '../../http/auth.js'
+import type { AppEnv, AppRouteHandler } from '../../http/env.js'
+import type { RatePolicy } from '../../http/rate-limit.js'
+import { deviceLabel } from './device-label.js'
+
+type Routes = typeof operations
+
+export function authHandlers(ctx: AppContext) {
+  const { auth, rateLimiter, config } = ctx
+  const policy = (name: string, rate: { limit: number; windowS: number }): RatePolicy => ({ name, ...rate })
+  const loginIp = policy('login-ip', config.RATE_LIMIT_LOGIN_IP)
+  const loginAccount = policy('login-account', config.RATE_LIMIT_LOGIN_ACCOUNT)
+  const signupIp = policy('signup', config.RATE_LIMIT_SIGNUP_IP)
+  const resetIp = policy('password-reset', config.RATE_LIMIT_PASSWORD_RESET_IP)
+  const device = (c: Context<AppEnv>) => deviceLabel(c.req.header('user-agent'))
+  const ip = (c: Context<AppEnv>) => `ip:${rateLimiter.clientIp(c)}`
+  const nextLink = (c: Context<AppEnv>, cursor: string | null, limit: number): Record<string, string> => {
+    if (!cursor) return {}
+    const url = new URL(c.req.url)
+    return { Link: `<${url.pathname}?limit=${limit}&cursor=${cursor}>; rel="next"` }
+  }
+
+  const signUp: AppRouteHandler<Routes['signUp']> = async (c) => {
+    await rateLimiter.consume(c, signupIp, ip(c))
+    const result = await auth.signUp(c.req.valid('json'), device(c))
+    return c.json(result, 201, { Location: '/v1/me' })
+  }
+
+  const logIn: AppRouteHandler<Routes['logIn']> = async (c) => {
+    const body = c.req.valid('json')
+    await rateLimiter.consume(c, loginIp, ip(c))
+    await rateLimiter.consume(c, loginAccount, `email:${body.email.toLowerCase()}`)
+    return c.json(await auth.logIn(body, device(c)), 200)
+  }
+
+  const refreshSession: AppRouteHandler<Routes['refreshSession']> = async (c) =>
+    c.json(await auth.refreshSession(c.req.valid('json').refreshToken), 200)
+
+  const logOut: AppRouteHandler<Routes['logOut']> = async (c) => {
+    await auth.logOut(requireSession(c, 'read'))
+    return c.body(null, 204)
+  }
+
+  const getMe: AppRouteHandler<Routes['getMe']> = async (c) => c.json(await auth.getMe(requireAuth(c).userId), 200)
+
+  const updateMe: AppRouteHandler<Routes['updateMe']> = async (c) =>
+    c.json(await auth.updateMe(requireSession(c).userId, c.req.valid('json')), 200)
+
+  const deleteMe: AppRouteHandler<Routes['deleteMe']> = async (c) => {
+    await auth.deleteMe(requireSession(c).userId, c.req.valid('json').password)
+    return c.body(null, 204)
+  }
+
+  const changePassword: AppRouteHandler<Routes['changePassword']> = async (c) => {
+    const body = c.req.valid('json')
+    await auth.changePassword(requireSession(c), body.currentPassword, body.newPassword)
+    return c.body(null, 204)
+  }
+
+  const requestEmailVerification: AppRouteHandler<Routes['requestEmailVerification']> = async (c) => {
+    await auth.requestEmailVerification(requireSession(c).userId)
+    return c.body(null, 202)
+  }
+
+  const verifyEmail: AppRouteHandler<Routes['verifyEmail']> = async (c) => {
+    await auth.verifyEmail(c.req.valid('json').token)
+    return c.body(null, 204)
+  }
+
+  const requestPasswordReset: AppRouteHandler<Routes['requestPasswordReset']> = async (c) => {
+    await rateLimiter.consume(c, resetIp, ip(c))
+    await auth.requestPasswordReset(c.req.valid('json').email)
+    return c.body(null, 202)
+  }
+
+  const resetPassword: AppRouteHandler<Routes['resetPassword']> = async (c) => {
+    const body = c.req.valid('json')
+    await auth.resetPassword(body.token, body.newPassword)
+    return c.body(null, 204)
+  }
+
+  const listSessions: AppRouteHandler<Routes['listSessions']> = async (c) => {
+    const principal = requireSession(c, 'read')
+    const { limit = 20, cursor } = c.req.valid('query')
+    const page = await auth.listSessions(principal, limit, cursor)
+    return c.json(page, 200, nextLink(c, page.nextCursor, limit))
+  }
+
+  const revokeSession: AppRouteHandler<Routes['revokeSession']> = async (c) => {
+    await auth.revokeSession(requireSession(c).userId, c.req.valid('param').sessionId)
+    return c.body(null, 204)
+  }
+
+  const createApiKey: AppRouteHandler<Routes['createApiKey']> = async (c) => {
+    const key = await auth.createApiKey(requireSession(c).userId, c.req.valid('json'))
+    return c.json(key, 201, { Location: `/v1/me/api-keys/${key.id}` })
+  }
+
+  const listApiKeys: AppRouteHandler<Routes['listApiKeys']> = async (c) => {
+    const principal = requireSession(c, 'read')
+    const { limit = 20, cursor } = c.req.valid('query')
+    const page = await auth.listApiKeys(principal.userId, limit, cursor)
+    return c.json(page, 200, nextLink(c, page.nextCursor, limit))
+  }
+
+  const revokeApiKey: AppRouteHandler<Routes['revokeApiKey']> = async (c) => {
+    await auth.revokeApiKey(requireSession(c).userId, c.req.valid('param').apiKeyId)
+    return c.body(null, 204)
+  }
+
+  return {
+    signUp,
+    logIn,
+    refreshSession,
+    logOut,
+    getMe,
+    updateMe,
+    deleteMe,
+    changePassword,
+    requestEmailVerification,
+    verifyEmail,
+    requestPasswordReset,
+    resetPassword,
+    listSessions,
+    revokeSession,
+    createApiKey,
+    listApiKeys,
+    revokeApiKey,
+  }
+}

@@ -1,0 +1,466 @@
+import type { Logger } from 'pino'
+import type { Config } from '../../config.js'
+import type { Db } from '../../db/database.js'
+import type { ApiKey, AuthResult, Session, User } from '../../generated/routes.js'
+import type { Principal, Scope } from '../../http/env.js'
+import { ApiError } from '../../http/problem.js'
+import type { Cursors } from '../../lib/cursor.js'
+import { newId } from '../../lib/ids.js'
+import type { Mailer } from '../../mail/mailer.js'
+import * as repo from './auth.repository.js'
+import { assertPasswordAllowed, createDummyVerifier, hashPassword, verifyPassword } from './passwords.js'
+import type { RevocationCache } from './revocations.js'
+import { type AccessTokens, hashToken, randomToken, type Sealer } from './tokens.js'
+
+const VERIFY_EMAIL_TTL_MS = 24 * 3600_000
+const RESET_PASSWORD_TTL_MS = 30 * 60_000
+const API_KEY_TOUCH_MS = 60_000
+
+export interface AuthDeps {
+  config: Config
+  db: Db
+  logger: Logger
+  accessTokens: AccessTokens
+  revocations: RevocationCache
+  sealer: Sealer
+  mailer: Mailer
+  cursors: Cursors
+}
+
+export interface Page<T> {
+  data: T[]
+  nextCursor: string | null
+}
+
+const iso = (ms = Date.now()) => new Date(ms).toISOString()
+
+const invalidCredentials = () => new ApiError(401, 'invalid_credentials', 'The email or password is incorrect.')
+const sessionRevoked = () => new ApiError(401, 'session_revoked', 'This session has ended; sign in again.')
+const invalidToken = () => new ApiError(422, 'invalid_token', 'This link is invalid or has expired; request a new one.')
+const emailTaken = () => new ApiError(409, 'email_taken', 'An account with this email already exists.')
+
+export function toUser(row: repo.UserRow): User {
+  return {
+    id: row.id,
+    email: row.email,
+    name: row.name,
+    emailVerified: row.email_verified_at !== null,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+  }
+}
+
+function toApiKey(row: repo.ApiKeyRow): ApiKey {
+  return {
+    id: row.id,
+    name: row.name,
+    prefix: row.prefix,
+    scopes: row.scopes.split(' ') as Scope[],
+    createdAt: row.created_at,
+    expiresAt: row.expires_at,
+    lastUsedAt: row.last_used_at,
+  }
+}
+
+/**
+ * Accounts, sessions, API keys and the email flows. Every multi-step change runs in one transaction, so a
+ * failed request changes nothing; mail goes out only after the change is committed.
+ */
+export function createAuthService(deps: AuthDeps) {
+  const { config, db, accessTokens, revocations, sealer, mailer, cursors } = deps
+  const kysely = db.kysely
+  const dummyVerify = createDummyVerifier()
+  const publicUrl = (config.PUBLIC_URL ?? `http://localhost:${config.PORT}`).replace(/\/$/, '')
+  const sessionTtlMs = config.SESSION_TTL_S * 1000
+
+  async function issue(
+    user: repo.UserRow,
+    sessionId: string,
+    refreshToken: string,
+    issuedAtMs: number,
+  ): Promise<AuthResult> {
+    const accessToken = await accessTokens.sign(
+      { userId: user.id, sessionId, scopes: ['read', 'write'] },
+      Math.floor(issuedAtMs / 1000),
+    )
+    return { user: toUser(user), accessToken, refreshToken, expiresIn: accessTokens.ttlS }
+  }
+
+  async function startSession(
+    trx: typeof kysely,
+    user: repo.UserRow,
+    device: string,
+  ): Promise<{ id: string; refreshToken: string; now: number }> {
+    const now = Date.now()
+    const refreshToken = randomToken('rt')
+    const session: repo.SessionRow = {
+      id: newId('ses'),
+      user_id: user.id,
+      device_label: device.slice(0, 100),
+      created_at: iso(now),
+      last_used_at: iso(now),
+      expires_at: iso(now + sessionTtlMs),
+      revoked_at: null,
+      revoked_reason: null,
+      grace_parent_hash: null,
+      grace_token: null,
+      rotated_at: null,
+    }
+    await repo.insertSession(trx, session, hashToken(refreshToken))
+    return { id: session.id, refreshToken, now }
+  }
+
+  async function revoke(filter: Parameters<typeof repo.revokeSessions>[1], reason: string, trx = kysely) {
+    const ids = await repo.revokeSessions(trx, filter, reason, iso())
+    return ids
+  }
+
+  async function sendVerification(trx: typeof kysely, user: { id: string; email: string; name: string }) {
+    const token = randomToken('vt')
+    const now = Date.now()
+    await repo.replaceEmailToken(trx, {
+      token_hash: hashToken(token),
+      user_id: user.id,
+      purpose: 'verify_email',
+      email: user.email,
+      created_at: iso(now),
+      expires_at: iso(now + VERIFY_EMAIL_TTL_MS),
+      used_at: null,
+    })
+    return () =>
+      mailer.send({
+        to: user.email,
+        subject: 'Verify your email address for Tasklane',
+        text: `Hello ${user.name},\n\nConfirm that this is your email address by opening this link within 24 hours:\n\n${publicUrl}/verify-email?token=${token}\n\nIf you did not sign up for Tasklane, ignore this email.\n`,
+      })
+  }
+
+  async function userOrRevoked(userId: string): Promise<repo.UserRow> {
+    const user = await repo.findUserById(kysely, userId)
+    if (!user) throw sessionRevoked()
+    return user
+  }
+
+  async function checkPassword(user: repo.UserRow, password: string) {
+    if (!(await verifyPassword(user.password_hash, password))) {
+      throw new ApiError(422, 'invalid_password', 'The password is incorrect.')
+    }
+  }
+
+  function page<R extends { id: string }, T>(rows: R[], limit: number, list: string, map: (r: R) => T): Page<T> {
+    const more = rows.length > limit
+    const items = more ? rows.slice(0, limit) : rows
+    const last = items.at(-1)
+    return { data: items.map(map), nextCursor: more && last ? cursors.encode(list, last.id) : null }
+  }
+
+  return {
+    async signUp(input: { email: string; password: string; name: string }, device: string): Promise<AuthResult> {
+      assertPasswordAllowed(input.password)
+      const passwordHash = await hashPassword(input.password)
+      const now = iso()
+      const user: repo.UserRow = {
+        id: newId('usr'),
+        email: input.email,
+        email_normalized: input.email.toLowerCase(),
+        name: input.name,
+        password_hash: passwordHash,
+        email_verified_at: null,
+        created_at: now,
+        updated_at: now,
+      }
+      try {
+        const { session, mail } = await kysely.transaction().execute(async (trx) => {
+          if (await repo.findUserByEmail(trx, input.email)) throw emailTaken()
+          await repo.insertUser(trx, user)
+          const session = await startSession(trx, user, device)
+          return { session, mail: await sendVerification(trx, user) }
+        })
+        mail()
+        return await issue(user, session.id, session.refreshToken, session.now)
+      } catch (err) {
+        if (repo.isUniqueViolation(err)) throw emailTaken()
+        throw err
+      }
+    },
+
+    async logIn(input: { email: string; password: string }, device: string): Promise<AuthResult> {
+      const user = await repo.findUserByEmail(kysely, input.email)
+      if (!user) {
+        await dummyVerify()
+        throw invalidCredentials()
+      }
+      if (!(await verifyPassword(user.password_hash, input.password))) throw invalidCredentials()
+      const session = await kysely.transaction().execute((trx) => startSession(trx, user, device))
+      return issue(user, session.id, session.refreshToken, session.now)
+    },
+
+    async refreshSession(refreshToken: string): Promise<AuthResult> {
+      const tokenHash = hashToken(refreshToken)
+      const outcome = await kysely.transaction().execute(async (trx) => {
+        const token = await repo.findRefreshToken(trx, tokenHash)
+        if (!token) throw new ApiError(401, 'token_invalid', 'The refresh token is not valid.')
+        const now = Date.now()
+        if (await repo.useRefreshToken(trx, tokenHash, iso(now))) {
+          const session = await repo.findSession(trx, token.session_id)
+          if (!session || session.revoked_at) throw sessionRevoked()
+          if (session.expires_at <= iso(now))
+            throw new ApiError(401, 'token_expired', 'The session has expired; sign in again.')
+          const next = randomToken('rt')
+          await repo.rotateSession(trx, session.id, {
+            parentHash: tokenHash,
+            newHash: hashToken(next),
+            sealedToken: sealer.seal(next),
+            now: iso(now),
+            expiresAt: iso(now + sessionTtlMs),
+          })
+          return {
+            kind: 'rotated' as const,
+            sessionId: session.id,
+            userId: session.user_id,
+            refreshToken: next,
+            issuedAt: now,
+          }
+        }
+        // Already used. Read after the compare-and-set so that a concurrent rotation is visible.
+        const session = await repo.findSession(trx, token.session_id)
+        if (!session || session.revoked_at) return { kind: 'revoked' as const }
+        const rotatedAt = session.rotated_at ? Date.parse(session.rotated_at) : 0
+        const inGrace =
+          session.grace_parent_hash === tokenHash &&
+          session.grace_token &&
+          now - rotatedAt <= config.REFRESH_GRACE_S * 1000
+        if (inGrace && session.grace_token) {
+          return {
+            kind: 'rotated' as const,
+            sessionId: session.id,
+            userId: session.user_id,
+            refreshToken: sealer.open(session.grace_token),
+            issuedAt: rotatedAt,
+          }
+        }
+        // A used token outside the grace window: someone holds a copy. End the whole session.
+        const ids = await repo.revokeSessions(
+          trx,
+          { userId: session.user_id, sessionIds: [session.id] },
+          'refresh_token_reused',
+          iso(now),
+        )
+        deps.logger.warn({ sessionId: session.id, userId: session.user_id }, 'refresh token reused; session revoked')
+        return { kind: 'reused' as const, ids }
+      })
+      if (outcome.kind === 'reused') revocations.add(outcome.ids)
+      if (outcome.kind !== 'rotated') throw sessionRevoked()
+      const user = await userOrRevoked(outcome.userId)
+      return issue(user, outcome.sessionId, outcome.refreshToken, outcome.issuedAt)
+    },
+
+    async logOut(principal: Principal & { sessionId: string }): Promise<void> {
+      revocations.add(await revoke({ userId: principal.userId, sessionIds: [principal.sessionId] }, 'logout'))
+    },
+
+    /** Resolves a bearer credential (access token or API key) to the principal; throws 401 problems. */
+    async authenticate(bearer: string): Promise<Principal> {
+      if (bearer.startsWith('tl_')) {
+        const key = await repo.findApiKeyByHash(kysely, hashToken(bearer))
+        if (!key) throw new ApiError(401, 'token_invalid', 'The API key is not valid.')
+        if (key.revoked_at) throw new ApiError(401, 'api_key_revoked', 'This API key has been revoked.')
+        const now = Date.now()
+        if (key.expires_at && key.expires_at <= iso(now))
+          throw new ApiError(401, 'token_expired', 'This API key has expired.')
+        if (!key.last_used_at || Date.parse(key.last_used_at) < now - API_KEY_TOUCH_MS) {
+          await repo.touchApiKey(kysely, key.id, iso(now))
+        }
+        return { userId: key.user_id, apiKeyId: key.id, scopes: key.scopes.split(' ') as Scope[] }
+      }
+      const claims = await accessTokens.verify(bearer)
+      if (revocations.isRevoked(claims.sessionId)) throw sessionRevoked()
+      return { userId: claims.userId, sessionId: claims.sessionId, scopes: claims.scopes }
+    },
+
+    async getMe(userId: string): Promise<User> {
+      return toUser(await userOrRevoked(userId))
+    },
+
+    async updateMe(userId: string, changes: { name?: string; email?: string }): Promise<User> {
+      try {
+        const { user, mail } = await kysely.transaction().execute(async (trx) => {
+          const user = await repo.findUserById(trx, userId)
+          if (!user) throw sessionRevoked()
+          const emailChanged = changes.email !== undefined && changes.email.toLowerCase() !== user.email_normalized
+          if (emailChanged && changes.email && (await repo.findUserByEmail(trx, changes.email))) throw emailTaken()
+          const updated: repo.UserRow = {
+            ...user,
+            ...(changes.name !== undefined ? { name: changes.name } : {}),
+            ...(changes.email !== undefined
+              ? { email: changes.email, email_normalized: changes.email.toLowerCase() }
+              : {}),
+            ...(emailChanged ? { email_verified_at: null } : {}),
+            updated_at: iso(),
+          }
+          await repo.updateUser(trx, userId, {
+            name: updated.name,
+            email: updated.email,
+            email_verified_at: updated.email_verified_at,
+            updated_at: updated.updated_at,
+          })
+          return { user: updated, mail: emailChanged ? await sendVerification(trx, updated) : undefined }
+        })
+        mail?.()
+        return toUser(user)
+      } catch (err) {
+        if (repo.isUniqueViolation(err)) throw emailTaken()
+        throw err
+      }
+    },
+
+    async deleteMe(userId: string, password: string): Promise<void> {
+      const user = await userOrRevoked(userId)
+      await checkPassword(user, password)
+      const ids = await kysely.transaction().execute(async (trx) => {
+        // Logged before the cascade removes the sessions, so every instance drops their access tokens.
+        const ids = await repo.revokeSessions(trx, { userId }, 'account_deleted', iso())
+        await repo.deleteUser(trx, userId)
+        return ids
+      })
+      revocations.add(ids)
+    },
+
+    async changePassword(principal: Principal & { sessionId: string }, current: string, next: string): Promise<void> {
+      const user = await userOrRevoked(principal.userId)
+      await checkPassword(user, current)
+      assertPasswordAllowed(next)
+      const passwordHash = await hashPassword(next)
+      const ids = await kysely.transaction().execute(async (trx) => {
+        await repo.updateUser(trx, user.id, { password_hash: passwordHash, updated_at: iso() })
+        return repo.revokeSessions(trx, { userId: user.id, except: principal.sessionId }, 'password_changed', iso())
+      })
+      revocations.add(ids)
+    },
+
+    async requestEmailVerification(userId: string): Promise<void> {
+      const user = await userOrRevoked(userId)
+      if (user.email_verified_at) {
+        throw new ApiError(409, 'email_already_verified', 'This email address is already verified.')
+      }
+      const mail = await kysely.transaction().execute((trx) => sendVerification(trx, user))
+      mail()
+    },
+
+    async verifyEmail(token: string): Promise<void> {
+      await kysely.transaction().execute(async (trx) => {
+        const row = await repo.consumeEmailToken(trx, hashToken(token), 'verify_email', iso())
+        const user = row && (await repo.findUserById(trx, row.user_id))
+        // A token for an address the user has since changed verifies nothing.
+        if (!row || !user || user.email_normalized !== row.email.toLowerCase()) throw invalidToken()
+        await repo.updateUser(trx, user.id, { email_verified_at: iso(), updated_at: iso() })
+      })
+    },
+
+    async requestPasswordReset(email: string): Promise<void> {
+      const token = randomToken('pr')
+      const tokenHash = hashToken(token)
+      const user = await repo.findUserByEmail(kysely, email)
+      if (!user) return
+      const now = Date.now()
+      await kysely.transaction().execute((trx) =>
+        repo.replaceEmailToken(trx, {
+          token_hash: tokenHash,
+          user_id: user.id,
+          purpose: 'reset_password',
+          email: user.email,
+          created_at: iso(now),
+          expires_at: iso(now + RESET_PASSWORD_TTL_MS),
+          used_at: null,
+        }),
+      )
+      mailer.send({
+        to: user.email,
+        subject: 'Reset your Tasklane password',
+        text: `Hello ${user.name},\n\nSomeone asked to reset the password of your Tasklane account. To choose a new password, open this link within 30 minutes:\n\n${publicUrl}/reset-password?token=${token}\n\nIf it was not you, ignore this email; your password stays as it is.\n`,
+      })
+    },
+
+    async resetPassword(token: string, newPassword: string): Promise<void> {
+      assertPasswordAllowed(newPassword)
+      const passwordHash = await hashPassword(newPassword)
+      const ids = await kysely.transaction().execute(async (trx) => {
+        const row = await repo.consumeEmailToken(trx, hashToken(token), 'reset_password', iso())
+        const user = row && (await repo.findUserById(trx, row.user_id))
+        if (!row || !user) throw invalidToken()
+        const now = iso()
+        const verified =
+          user.email_normalized === row.email.toLowerCase() ? { email_verified_at: user.email_verified_at ?? now } : {}
+        await repo.updateUser(trx, user.id, { password_hash: passwordHash, updated_at: now, ...verified })
+        return repo.revokeSessions(trx, { userId: user.id }, 'password_reset', now)
+      })
+      revocations.add(ids)
+    },
+
+    async listSessions(
+      principal: Principal & { sessionId: string },
+      limit: number,
+      cursor?: string,
+    ): Promise<Page<Session>> {
+      const list = `sessions:${principal.userId}`
+      const before = cursors.decode(list, cursor)
+      const rows = await repo.listSessions(kysely, principal.userId, iso(), limit + 1, before)
+      return page(rows, limit, list, (r) => ({
+        id: r.id,
+        deviceLabel: r.device_label,
+        createdAt: r.created_at,
+        lastUsedAt: r.last_used_at,
+        expiresAt: r.expires_at,
+        current: r.id === principal.sessionId,
+      }))
+    },
+
+    async revokeSession(userId: string, sessionId: string): Promise<void> {
+      const ids = await revoke({ userId, sessionIds: [sessionId] }, 'revoked_by_user')
+      if (ids.length === 0) throw new ApiError(404, 'not_found', 'No active session with this id.')
+      revocations.add(ids)
+    },
+
+    async createApiKey(userId: string, input: { name: string; scopes: Scope[]; expiresAt?: string }) {
+      const now = Date.now()
+      if (input.expiresAt && Date.parse(input.expiresAt) <= now) {
+        throw new ApiError(400, 'validation_failed', 'expiresAt must be in the future.', {
+          title: 'Validation failed',
+          errors: [{ path: '/body/expiresAt', message: 'Must be in the future', code: 'too_small' }],
+        })
+      }
+      const key = randomToken('tl')
+      const row: repo.ApiKeyRow = {
+        id: newId('key'),
+        user_id: userId,
+        name: input.name,
+        prefix: key.slice(0, 8),
+        key_hash: hashToken(key),
+        // `write` implies `read`: a key that may change data may also read it.
+        scopes: (['read', 'write'] as const)
+          .filter((s) => input.scopes.includes(s) || (s === 'read' && input.scopes.includes('write')))
+          .join(' '),
+        created_at: iso(now),
+        expires_at: input.expiresAt ? iso(Date.parse(input.expiresAt)) : null,
+        last_used_at: null,
+        revoked_at: null,
+      }
+      await repo.insertApiKey(kysely, row)
+      return { ...toApiKey(row), key }
+    },
+
+    async listApiKeys(userId: string, limit: number, cursor?: string): Promise<Page<ApiKey>> {
+      const list = `api-keys:${userId}`
+      const rows = await repo.listApiKeys(kysely, userId, limit + 1, cursors.decode(list, cursor))
+      return page(rows, limit, list, toApiKey)
+    },
+
+    async revokeApiKey(userId: string, apiKeyId: string): Promise<void> {
+      if (!(await repo.revokeApiKey(kysely, userId, apiKeyId, iso()))) {
+        throw new ApiError(404, 'not_found', 'No API key with this id.')
+      }
+    },
+  }
+}
+
+export type AuthService = ReturnType<typeof createAuthService>

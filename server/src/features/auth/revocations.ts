@@ -1,0 +1,61 @@
+import type { Logger } from 'pino'
+import type { Db } from '../../db/database.js'
+import { listRevocationsSince, pruneRevocations } from './auth.repository.js'
+
+// Other instances' clocks may run behind ours; every poll rereads this much history so that a revocation
+// stamped with a slow clock is not skipped. Entries are kept in a map, so rereading costs nothing.
+const CLOCK_SKEW_MS = 30_000
+
+/**
+ * Which sessions were revoked recently, kept in memory so that checking an access token needs no database
+ * round trip. Revocations made here are known at once; those made by other instances sharing the database
+ * arrive with the next poll (every `pollMs`). An entry is needed only while access tokens of the session
+ * can still be unexpired, so entries and rows older than the access-token lifetime are dropped.
+ */
+export class RevocationCache {
+  private readonly revoked = new Map<string, number>()
+  private timer?: NodeJS.Timeout
+  private lastPoll = 0
+
+  constructor(
+    private readonly db: Db,
+    private readonly logger: Logger,
+    private readonly accessTtlMs: number,
+    private readonly pollMs: number,
+  ) {}
+
+  async start(): Promise<void> {
+    await this.poll()
+    this.timer = setInterval(() => {
+      this.poll().catch((err) => this.logger.warn({ err }, 'reading session revocations failed'))
+    }, this.pollMs)
+    this.timer.unref()
+  }
+
+  stop(): void {
+    clearInterval(this.timer)
+  }
+
+  isRevoked(sessionId: string): boolean {
+    return this.revoked.has(sessionId)
+  }
+
+  /** Records revocations this instance made (already written to the database). */
+  add(sessionIds: readonly string[]): void {
+    const now = Date.now()
+    for (const id of sessionIds) this.revoked.set(id, now)
+  }
+
+  private async poll(): Promise<void> {
+    const started = Date.now()
+    const horizon = this.lastPoll === 0 ? started - this.accessTtlMs - CLOCK_SKEW_MS : this.lastPoll - CLOCK_SKEW_MS
+    const rows = await listRevocationsSince(this.db.kysely, new Date(horizon).toISOString())
+    for (const row of rows)
+      if (!this.revoked.has(row.session_id)) this.revoked.set(row.session_id, Date.parse(row.revoked_at))
+    this.lastPoll = started
+    const expired = started - this.accessTtlMs - 2 * CLOCK_SKEW_MS
+    for (const [id, at] of this.revoked) if (at < expired) this.revoked.delete(id)
+    // Any instance may prune; deleting rows no instance still needs is idempotent.
+    if (Math.random() < 0.05) await pruneRevocations(this.db.kysely, new Date(expired).toISOString())
+  }
+}

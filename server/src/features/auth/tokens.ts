@@ -1,0 +1,99 @@
+import { createCipheriv, createDecipheriv, createHash, randomBytes, webcrypto } from 'node:crypto'
+import { errors, jwtVerify, SignJWT } from 'jose'
+import type { Scope } from '../../http/env.js'
+import { ApiError } from '../../http/problem.js'
+
+const ALGORITHM = 'HS256'
+const ISSUER = 'tasklane'
+const AUDIENCE = 'tasklane-api'
+
+export interface AccessClaims {
+  userId: string
+  sessionId: string
+  scopes: Scope[]
+}
+
+export interface AccessTokens {
+  /** Seconds an access token is valid. */
+  readonly ttlS: number
+  /** Signs an access token; `issuedAt` (seconds) makes the token reproducible for the refresh grace window. */
+  sign(claims: AccessClaims, issuedAt: number): Promise<string>
+  /** Verifies signature, algorithm, issuer, audience and expiry; throws 401 `token_expired` / `token_invalid`. */
+  verify(token: string): Promise<AccessClaims>
+}
+
+/**
+ * Access tokens are HS256 JWTs with `sub`, `sid` and `scope`. The HMAC key is imported into WebCrypto once
+ * here: handing jose raw bytes would import it again on every sign and verify.
+ */
+export async function createAccessTokens(rawKey: Uint8Array, ttlS: number): Promise<AccessTokens> {
+  const key = await webcrypto.subtle.importKey('raw', rawKey, { name: 'HMAC', hash: 'SHA-256' }, false, [
+    'sign',
+    'verify',
+  ])
+  return {
+    ttlS,
+    sign: (claims, issuedAt) =>
+      new SignJWT({ sid: claims.sessionId, scope: claims.scopes.join(' ') })
+        .setProtectedHeader({ alg: ALGORITHM, typ: 'at+jwt' })
+        .setSubject(claims.userId)
+        .setIssuer(ISSUER)
+        .setAudience(AUDIENCE)
+        .setIssuedAt(issuedAt)
+        .setExpirationTime(issuedAt + ttlS)
+        .sign(key),
+    async verify(token) {
+      try {
+        const { payload } = await jwtVerify(token, key, {
+          algorithms: [ALGORITHM],
+          issuer: ISSUER,
+          audience: AUDIENCE,
+          typ: 'at+jwt',
+          requiredClaims: ['sub', 'sid', 'exp', 'iat'],
+        })
+        if (typeof payload.sub !== 'string' || typeof payload.sid !== 'string' || typeof payload.scope !== 'string') {
+          throw new Error('malformed claims')
+        }
+        const scopes = payload.scope.split(' ').filter((s): s is Scope => s === 'read' || s === 'write')
+        return { userId: payload.sub, sessionId: payload.sid, scopes }
+      } catch (err) {
+        if (err instanceof errors.JWTExpired) {
+          throw new ApiError(401, 'token_expired', 'The access token has expired; refresh the session.')
+        }
+        throw new ApiError(401, 'token_invalid', 'The access token is not valid.')
+      }
+    },
+  }
+}
+
+/** A random 256-bit secret with a recognisable prefix: `rt_…`, `tl_…`. */
+export function randomToken(prefix: string): string {
+  return `${prefix}_${randomBytes(32).toString('base64url')}`
+}
+
+/**
+ * SHA-256 of a high-entropy token. A fast hash is right here: the tokens are 256-bit random values, so there
+ * is nothing to brute-force, and lookups stay one indexed query.
+ */
+export function hashToken(token: string): string {
+  return createHash('sha256').update(token).digest('base64url')
+}
+
+/** AES-256-GCM for the one secret the server must read back (the refresh token of the grace window). */
+export function createSealer(key: Uint8Array) {
+  return {
+    seal(plain: string): string {
+      const iv = randomBytes(12)
+      const cipher = createCipheriv('aes-256-gcm', key, iv)
+      const data = Buffer.concat([cipher.update(plain, 'utf8'), cipher.final()])
+      return Buffer.concat([iv, cipher.getAuthTag(), data]).toString('base64url')
+    },
+    open(sealed: string): string {
+      const buf = Buffer.from(sealed, 'base64url')
+      const decipher = createDecipheriv('aes-256-gcm', key, buf.subarray(0, 12))
+      decipher.setAuthTag(buf.subarray(12, 28))
+      return Buffer.concat([decipher.update(buf.subarray(28)), decipher.final()]).toString('utf8')
+    },
+  }
+}
+export type Sealer = ReturnType<typeof createSealer>

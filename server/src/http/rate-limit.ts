@@ -1,0 +1,125 @@
+import { getConnInfo } from '@hono/node-server/conninfo'
+import type { Context } from 'hono'
+import { createMiddleware } from 'hono/factory'
+import { type HonoConfigType, MemoryStore, RedisStore, type Store } from 'hono-rate-limiter'
+import type { Redis } from 'ioredis'
+import type { AppEnv, RateLimitState } from './env.js'
+import { ApiError } from './problem.js'
+
+export interface RatePolicy {
+  /** The policy name in the RateLimit headers ("default", "login-ip", …). */
+  name: string
+  limit: number
+  windowS: number
+}
+
+export interface RateLimiterOptions {
+  enabled: boolean
+  /** The limit every /v1 request counts against, per principal (or per IP when anonymous). */
+  general: RatePolicy
+  /** Shared counters across instances; in-process counters when absent. */
+  redis?: Redis
+  trustProxy: boolean
+}
+
+/**
+ * Fixed-window rate limits with hono-rate-limiter's stores (memory, or Redis for several instances).
+ * A request may count against several policies (the general one, then e.g. per-IP and per-account login
+ * limits); the response carries the IETF headers for all of them: `RateLimit-Policy` lists every policy,
+ * `RateLimit` reports the one closest to running out, and a 429 adds `Retry-After`.
+ */
+export function createRateLimiter(options: RateLimiterOptions) {
+  const stores = new Map<string, Store>()
+  const storeFor = (policy: RatePolicy): Store => {
+    const id = `${policy.name}:${policy.windowS}`
+    let store = stores.get(id)
+    if (!store) {
+      store = options.redis
+        ? new RedisStore({ client: redisClient(options.redis), prefix: `tasklane:rl:${id}:` })
+        : new MemoryStore()
+      store.init?.({ windowMs: policy.windowS * 1000 } as HonoConfigType)
+      stores.set(id, store)
+    }
+    return store
+  }
+
+  /** The client's address: the socket peer, or the first X-Forwarded-For hop when behind a trusted proxy. */
+  const clientIp = (c: Context<AppEnv>): string => {
+    if (options.trustProxy) {
+      const forwarded = c.req.header('x-forwarded-for')?.split(',')[0]?.trim()
+      if (forwarded) return forwarded
+    }
+    try {
+      return getConnInfo(c).remote.address ?? 'unknown'
+    } catch {
+      return 'unknown' // not served by @hono/node-server (in-process requests)
+    }
+  }
+
+  /** Counts this request against `policy` for `key`; throws 429 when over the limit. */
+  async function consume(c: Context<AppEnv>, policy: RatePolicy, key: string): Promise<void> {
+    if (!options.enabled) return
+    const { totalHits, resetTime } = await storeFor(policy).increment(`${policy.name}:${key}`)
+    const resetS = Math.max(0, Math.ceil(((resetTime?.getTime() ?? Date.now()) - Date.now()) / 1000))
+    const state: RateLimitState = {
+      policy: policy.name,
+      limit: policy.limit,
+      windowS: policy.windowS,
+      remaining: Math.max(0, policy.limit - totalHits),
+      resetS,
+    }
+    const states = c.get('rateLimits') ?? []
+    states.push(state)
+    c.set('rateLimits', states)
+    if (totalHits > policy.limit) {
+      throw new ApiError(429, 'rate_limited', `Too many requests; retry in ${resetS} seconds.`, {
+        headers: { ...rateLimitHeaders(states), 'Retry-After': String(resetS) },
+      })
+    }
+  }
+
+  /** The general limit on every /v1 request, keyed by the authenticated user or else the client IP. */
+  const middleware = createMiddleware<AppEnv>(async (c, next) => {
+    const principal = c.get('principal')
+    await consume(c, options.general, principal ? `user:${principal.userId}` : `ip:${clientIp(c)}`)
+    await next()
+    const states = c.get('rateLimits')
+    if (states?.length)
+      for (const [name, value] of Object.entries(rateLimitHeaders(states))) c.res.headers.set(name, value)
+  })
+
+  return {
+    consume,
+    clientIp,
+    middleware,
+    async close() {
+      for (const store of stores.values()) await store.shutdown?.()
+    },
+  }
+}
+
+export type RateLimiter = ReturnType<typeof createRateLimiter>
+
+/** draft-ietf-httpapi-ratelimit-headers: every policy in RateLimit-Policy, the tightest one in RateLimit. */
+export function rateLimitHeaders(states: RateLimitState[]): Record<string, string> {
+  const policies = new Map(states.map((s) => [s.policy, s]))
+  const all = [...policies.values()]
+  const tightest = all.reduce((a, b) =>
+    b.remaining < a.remaining || (b.remaining === a.remaining && b.resetS > a.resetS) ? b : a,
+  )
+  return {
+    'RateLimit-Policy': all.map((s) => `"${s.policy}";q=${s.limit};w=${s.windowS}`).join(', '),
+    RateLimit: `"${tightest.policy}";r=${tightest.remaining};t=${tightest.resetS}`,
+  }
+}
+
+// hono-rate-limiter's RedisStore speaks a minimal client interface; ioredis spells two of its calls differently.
+function redisClient(redis: Redis) {
+  return {
+    scriptLoad: (script: string) => redis.script('LOAD', script) as Promise<string>,
+    evalsha: <TArgs extends unknown[], TData = unknown>(sha: string, keys: string[], args: TArgs) =>
+      redis.evalsha(sha, keys.length, ...keys, ...(args as (string | number)[])) as Promise<TData>,
+    decr: (key: string) => redis.decr(key),
+    del: (key: string) => redis.del(key),
+  }
+}
