@@ -69,7 +69,8 @@ export function fixTakibiOutput(source, specPath) {
   // (JSON has no `undefined`), so plain `.optional()` keeps validation and fixes the document.
   out = out.replaceAll('.exactOptional()', '.optional()')
   // Gap: `z.iso.datetime()` rejects RFC 3339 offsets such as `+02:00`, which `format: date-time` allows.
-  out = out.replaceAll('z.iso.datetime()', 'z.iso.datetime({ offset: true })')
+  // The formatter may break the chain across lines (`z.iso\n  .datetime()`), so match it with any spacing.
+  out = out.replace(/z\.iso(\s*)\.datetime\(\)/g, 'z.iso$1.datetime({ offset: true })')
   // Gap: `minProperties` becomes a bare refine: give it a message and put it back in the document.
   out = out.replace(
     /\.refine\(\(o\) => Object\.keys\(o\)\.length >= (\d+)\)/g,

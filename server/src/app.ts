@@ -4,7 +4,12 @@ import { cors } from 'hono/cors'
 import { secureHeaders } from 'hono/secure-headers'
 import type { AppContext } from './context.js'
 import { createAuthRouter } from './features/auth/auth.router.js'
+import { createCommentsRouter } from './features/comments/comments.router.js'
+import { createNotesRouter } from './features/notes/notes.router.js'
 import { createOperationsRouter } from './features/operations/operations.router.js'
+import { createProjectsRouter } from './features/projects/projects.router.js'
+import { createServices } from './features/services.js'
+import { createTasksRouter } from './features/tasks/tasks.router.js'
 import { operations, securitySchemes } from './generated/routes.js'
 import { authentication } from './http/auth.js'
 import { bodyGuard } from './http/body.js'
@@ -13,6 +18,7 @@ import { requestLogging } from './http/logging.js'
 import { ApiError } from './http/problem.js'
 import { requestId } from './http/request-id.js'
 import { createRouter } from './http/router.js'
+import { idempotency } from './idempotency/idempotency.js'
 import { createDocsRouter } from './openapi/docs.js'
 
 /** Headers a browser client may read: the ones the API documents on its responses. */
@@ -28,6 +34,11 @@ const EXPOSED_HEADERS = [
 ]
 
 const routeList = (): RouteConfig[] => Object.values(operations)
+/** Whether the operation documents request header `name` (lower case, as the generated schemas key it). */
+const declaresHeader = (route: RouteConfig, name: string): boolean => {
+  const headers = route.request?.headers as { shape?: Record<string, unknown> } | undefined
+  return headers?.shape !== undefined && name in headers.shape
+}
 const honoPath = (openapiPath: string) => openapiPath.replace(/\{([^}]+)\}/g, ':$1')
 
 /**
@@ -78,9 +89,19 @@ export function createApp(ctx: AppContext) {
     const content = route.request?.body?.content
     if (content) app.on(route.method.toUpperCase(), honoPath(route.path), bodyGuard(Object.keys(content)))
   }
+  // After authentication (keys are per principal) and the body guard (the body is known to parse).
+  const idempotent = idempotency(ctx.db.kysely)
+  for (const route of routeList()) {
+    if (declaresHeader(route, 'idempotency-key')) app.on(route.method.toUpperCase(), honoPath(route.path), idempotent)
+  }
 
   app.route('/', createOperationsRouter(ctx))
   app.route('/', createAuthRouter(ctx))
+  const services = createServices(ctx)
+  app.route('/', createProjectsRouter(ctx, services))
+  app.route('/', createTasksRouter(services))
+  app.route('/', createNotesRouter(services))
+  app.route('/', createCommentsRouter(services))
   app.route('/', createDocsRouter())
 
   for (const [name, scheme] of Object.entries(securitySchemes)) {
