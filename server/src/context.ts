@@ -103,6 +103,7 @@ export async function createContext(config: Config, overrides: ContextOverrides 
     cursors,
     async close() {
       revocations.stop()
+      await auth.idle()
       await mailer.close()
       await rateLimiter.close()
       if (redis) await redis.quit().catch(() => redis.disconnect())

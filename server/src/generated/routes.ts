@@ -114,7 +114,11 @@ export type Readiness = z.infer<typeof ReadinessSchema>
 
 export const UserSchema = z
   .strictObject({
-    id: z.string().max(64).openapi({ example: 'usr_01JD8X3Z7Q2W6V5T4R3P1N0M9K' }),
+    id: z
+      .string()
+      .regex(/^usr_[0-9A-Z]{26}$/)
+      .max(64)
+      .openapi({ example: 'usr_01JD8X3Z7Q2W6V5T4R3P1N0M9K' }),
     email: z
       .email()
       .max(254)
@@ -124,6 +128,7 @@ export const UserSchema = z
       }),
     name: z
       .string()
+      .regex(/^[^\u0000-\u001F\u007F]*$/)
       .min(1)
       .max(100)
       .openapi({ description: 'The name shown to other users.', example: 'Ada Lovelace' }),
@@ -146,6 +151,7 @@ export const AuthResultSchema = z
     user: UserSchema,
     accessToken: z
       .string()
+      .regex(/^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/)
       .max(2000)
       .openapi({
         description:
@@ -153,6 +159,7 @@ export const AuthResultSchema = z
       }),
     refreshToken: z
       .string()
+      .regex(/^[A-Za-z0-9_-]+$/)
       .max(200)
       .openapi({
         description: 'Pass to `refreshSession` to get new tokens; single use. Store it securely.',
@@ -182,6 +189,7 @@ export const SignUpRequestSchema = z
       }),
     password: z
       .string()
+      .regex(/^[^\u0000-\u001F\u007F]*$/)
       .min(10)
       .max(256)
       .openapi({
@@ -190,6 +198,7 @@ export const SignUpRequestSchema = z
       }),
     name: z
       .string()
+      .regex(/^[^\u0000-\u001F\u007F]*$/)
       .min(1)
       .max(100)
       .openapi({ description: 'The name shown to other users.', example: 'Ada Lovelace' }),
@@ -210,6 +219,7 @@ export const LogInRequestSchema = z
       }),
     password: z
       .string()
+      .regex(/^[^\u0000-\u001F\u007F]*$/)
       .min(1)
       .max(256)
       .openapi({ description: 'The password.', example: 'correct horse battery staple' }),
@@ -223,6 +233,7 @@ export const RefreshSessionRequestSchema = z
   .strictObject({
     refreshToken: z
       .string()
+      .regex(/^[A-Za-z0-9_-]+$/)
       .min(1)
       .max(200)
       .openapi({ description: 'The latest refresh token of the session.' }),
@@ -236,6 +247,7 @@ export const UpdateMeRequestSchema = z
   .strictObject({
     name: z
       .string()
+      .regex(/^[^\u0000-\u001F\u007F]*$/)
       .min(1)
       .max(100)
       .optional()
@@ -259,6 +271,7 @@ export const DeleteMeRequestSchema = z
   .strictObject({
     password: z
       .string()
+      .regex(/^[^\u0000-\u001F\u007F]*$/)
       .min(1)
       .max(256)
       .openapi({ description: 'The current password.', example: 'correct horse battery staple' }),
@@ -272,11 +285,13 @@ export const ChangePasswordRequestSchema = z
   .strictObject({
     currentPassword: z
       .string()
+      .regex(/^[^\u0000-\u001F\u007F]*$/)
       .min(1)
       .max(256)
       .openapi({ description: 'The current password.', example: 'correct horse battery staple' }),
     newPassword: z
       .string()
+      .regex(/^[^\u0000-\u001F\u007F]*$/)
       .min(10)
       .max(256)
       .openapi({
@@ -293,6 +308,7 @@ export const VerifyEmailRequestSchema = z
   .strictObject({
     token: z
       .string()
+      .regex(/^[A-Za-z0-9_-]+$/)
       .min(1)
       .max(200)
       .openapi({ description: 'The token from the verification email.' }),
@@ -319,9 +335,15 @@ export type RequestPasswordResetRequest = z.infer<typeof RequestPasswordResetReq
 
 export const ResetPasswordRequestSchema = z
   .strictObject({
-    token: z.string().min(1).max(200).openapi({ description: 'The token from the reset email.' }),
+    token: z
+      .string()
+      .regex(/^[A-Za-z0-9_-]+$/)
+      .min(1)
+      .max(200)
+      .openapi({ description: 'The token from the reset email.' }),
     newPassword: z
       .string()
+      .regex(/^[^\u0000-\u001F\u007F]*$/)
       .min(10)
       .max(256)
       .openapi({
@@ -336,9 +358,14 @@ export type ResetPasswordRequest = z.infer<typeof ResetPasswordRequestSchema>
 
 export const SessionSchema = z
   .strictObject({
-    id: z.string().max(64).openapi({ example: 'ses_01JD8X3Z7Q2W6V5T4R3P1N0M9K' }),
+    id: z
+      .string()
+      .regex(/^ses_[0-9A-Z]{26}$/)
+      .max(64)
+      .openapi({ example: 'ses_01JD8X3Z7Q2W6V5T4R3P1N0M9K' }),
     deviceLabel: z
       .string()
+      .regex(/^[^\u0000-\u001F\u007F]*$/)
       .max(100)
       .openapi({
         description: 'The browser and system the session was started from, from its User-Agent.',
@@ -368,6 +395,7 @@ export const SessionListSchema = z
     data: z.array(SessionSchema).max(100),
     nextCursor: z
       .string()
+      .regex(/^[A-Za-z0-9_-]+$/)
       .max(1000)
       .nullable()
       .openapi({ description: 'Pass as `cursor` to get the next page; `null` on the last page.' }),
@@ -381,6 +409,7 @@ export const ApiKeyCreateSchema = z
   .strictObject({
     name: z
       .string()
+      .regex(/^[^\u0000-\u001F\u007F]*$/)
       .min(1)
       .max(100)
       .openapi({ description: 'What the key is for.', example: 'Nightly export' }),
@@ -409,14 +438,20 @@ export type ApiKeyCreate = z.infer<typeof ApiKeyCreateSchema>
 
 export const ApiKeySchema = z
   .strictObject({
-    id: z.string().max(64).openapi({ example: 'key_01JD8X3Z7Q2W6V5T4R3P1N0M9K' }),
+    id: z
+      .string()
+      .regex(/^key_[0-9A-Z]{26}$/)
+      .max(64)
+      .openapi({ example: 'key_01JD8X3Z7Q2W6V5T4R3P1N0M9K' }),
     name: z
       .string()
+      .regex(/^[^\u0000-\u001F\u007F]*$/)
       .min(1)
       .max(100)
       .openapi({ description: 'What the key is for.', example: 'Nightly export' }),
     prefix: z
       .string()
+      .regex(/^tl_[A-Za-z0-9_-]+$/)
       .max(20)
       .openapi({
         description: 'The first characters of the key, to tell keys apart.',
@@ -455,14 +490,20 @@ export type ApiKey = z.infer<typeof ApiKeySchema>
 
 export const ApiKeyWithSecretSchema = z
   .strictObject({
-    id: z.string().max(64).openapi({ example: 'key_01JD8X3Z7Q2W6V5T4R3P1N0M9K' }),
+    id: z
+      .string()
+      .regex(/^key_[0-9A-Z]{26}$/)
+      .max(64)
+      .openapi({ example: 'key_01JD8X3Z7Q2W6V5T4R3P1N0M9K' }),
     name: z
       .string()
+      .regex(/^[^\u0000-\u001F\u007F]*$/)
       .min(1)
       .max(100)
       .openapi({ description: 'What the key is for.', example: 'Nightly export' }),
     prefix: z
       .string()
+      .regex(/^tl_[A-Za-z0-9_-]+$/)
       .max(20)
       .openapi({
         description: 'The first characters of the key, to tell keys apart.',
@@ -492,6 +533,7 @@ export const ApiKeyWithSecretSchema = z
       }),
     key: z
       .string()
+      .regex(/^tl_[A-Za-z0-9_-]{43}$/)
       .max(200)
       .openapi({
         description: 'The secret key. Shown only in this answer.',
@@ -511,6 +553,7 @@ export const ApiKeyListSchema = z
     data: z.array(ApiKeySchema).max(100),
     nextCursor: z
       .string()
+      .regex(/^[A-Za-z0-9_-]+$/)
       .max(1000)
       .nullable()
       .openapi({ description: 'Pass as `cursor` to get the next page; `null` on the last page.' }),

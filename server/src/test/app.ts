@@ -3,6 +3,7 @@ import { onTestFinished } from 'vitest'
 import { createApp } from '../app.js'
 import { type Config, loadConfig } from '../config.js'
 import { type AppContext, createContext } from '../context.js'
+import type { DatabaseOptions } from '../db/database.js'
 import { freshDatabase } from './databases.js'
 import { assertMatchesSpec } from './spec.js'
 
@@ -14,6 +15,8 @@ export interface TestApp {
   /** `fetch` on a path: `t.request('/healthz')`. */
   request: (path: string, init?: RequestInit) => Promise<Response>
   baseUrl: string
+  /** The test's database, for opening a second instance on it (`createContext(t.ctx.config, { database })`). */
+  database: DatabaseOptions
 }
 
 const BASE_URL = 'http://tasklane.test'
@@ -29,7 +32,14 @@ const BASE_URL = 'http://tasklane.test'
 export async function createTestApp(env: Record<string, string> = {}): Promise<TestApp> {
   const database = await freshDatabase()
   const config: Config = loadConfig({ DATA_DIR: database.dataDir, LOG_LEVEL: 'silent', ...env })
-  const ctx = await createContext(config, { database: database.options, logger: pino({ level: 'silent' }) })
+  let ctx: AppContext
+  try {
+    ctx = await createContext(config, { database: database.options, logger: pino({ level: 'silent' }) })
+  } catch (err) {
+    // onTestFinished is not registered yet: drop here, or the schema outlives the failed test.
+    await database.drop()
+    throw err
+  }
   onTestFinished(async () => {
     await ctx.close()
     await database.drop()
@@ -41,5 +51,12 @@ export async function createTestApp(env: Record<string, string> = {}): Promise<T
     await assertMatchesSpec(request.method, request.url, response)
     return response
   }
-  return { ctx, app, fetch, request: (path, init) => fetch(`${BASE_URL}${path}`, init), baseUrl: BASE_URL }
+  return {
+    ctx,
+    app,
+    fetch,
+    request: (path, init) => fetch(`${BASE_URL}${path}`, init),
+    baseUrl: BASE_URL,
+    database: database.options,
+  }
 }

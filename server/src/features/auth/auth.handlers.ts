@@ -72,7 +72,7 @@ export function authHandlers(ctx: AppContext) {
 
   const requestPasswordReset: AppRouteHandler<Routes['requestPasswordReset']> = async (c) => {
     await rateLimiter.consume(c, resetIp, ip(c))
-    await auth.requestPasswordReset(c.req.valid('json').email)
+    auth.requestPasswordReset(c.req.valid('json').email)
     return c.body(null, 202)
   }
 

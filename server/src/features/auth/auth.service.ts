@@ -39,7 +39,7 @@ const sessionRevoked = () => new ApiError(401, 'session_revoked', 'This session 
 const invalidToken = () => new ApiError(422, 'invalid_token', 'This link is invalid or has expired; request a new one.')
 const emailTaken = () => new ApiError(409, 'email_taken', 'An account with this email already exists.')
 
-export function toUser(row: repo.UserRow): User {
+function toUser(row: repo.UserRow): User {
   return {
     id: row.id,
     email: row.email,
@@ -145,6 +145,14 @@ export function createAuthService(deps: AuthDeps) {
     if (!(await verifyPassword(user.password_hash, password))) {
       throw new ApiError(422, 'invalid_password', 'The password is incorrect.')
     }
+  }
+
+  const pending = new Set<Promise<void>>()
+  function inBackground(what: string, work: () => Promise<void>) {
+    const p = work()
+      .catch((err) => deps.logger.error({ err }, `${what} failed`))
+      .finally(() => pending.delete(p))
+    pending.add(p)
   }
 
   function page<R extends { id: string }, T>(rows: R[], limit: number, list: string, map: (r: R) => T): Page<T> {
@@ -357,28 +365,39 @@ export function createAuthService(deps: AuthDeps) {
       })
     },
 
-    async requestPasswordReset(email: string): Promise<void> {
-      const token = randomToken('pr')
-      const tokenHash = hashToken(token)
-      const user = await repo.findUserByEmail(kysely, email)
-      if (!user) return
-      const now = Date.now()
-      await kysely.transaction().execute((trx) =>
-        repo.replaceEmailToken(trx, {
-          token_hash: tokenHash,
-          user_id: user.id,
-          purpose: 'reset_password',
-          email: user.email,
-          created_at: iso(now),
-          expires_at: iso(now + RESET_PASSWORD_TTL_MS),
-          used_at: null,
-        }),
-      )
-      mailer.send({
-        to: user.email,
-        subject: 'Reset your Tasklane password',
-        text: `Hello ${user.name},\n\nSomeone asked to reset the password of your Tasklane account. To choose a new password, open this link within 30 minutes:\n\n${publicUrl}/reset-password?token=${token}\n\nIf it was not you, ignore this email; your password stays as it is.\n`,
+    /**
+     * Answers at once and does the work in the background, so that neither the answer nor its timing
+     * tells whether an account has this email.
+     */
+    requestPasswordReset(email: string): void {
+      inBackground('password reset request', async () => {
+        const user = await repo.findUserByEmail(kysely, email)
+        if (!user) return
+        const token = randomToken('pr')
+        const now = Date.now()
+        await kysely.transaction().execute((trx) =>
+          repo.replaceEmailToken(trx, {
+            token_hash: hashToken(token),
+            user_id: user.id,
+            purpose: 'reset_password',
+            email: user.email,
+            created_at: iso(now),
+            expires_at: iso(now + RESET_PASSWORD_TTL_MS),
+            used_at: null,
+          }),
+        )
+        mailer.send({
+          to: user.email,
+          subject: 'Reset your Tasklane password',
+          text: `Hello ${user.name},\n\nSomeone asked to reset the password of your Tasklane account. To choose a new password, open this link within 30 minutes:\n\n${publicUrl}/reset-password?token=${token}\n\nIf it was not you, ignore this email; your password stays as it is.\n`,
+        })
       })
+    },
+
+    /** Resolves once background work started so far (and the mail it sends) has finished. */
+    async idle(): Promise<void> {
+      await Promise.all([...pending])
+      await mailer.idle()
     },
 
     async resetPassword(token: string, newPassword: string): Promise<void> {

@@ -7,7 +7,7 @@ const ALGORITHM = 'HS256'
 const ISSUER = 'tasklane'
 const AUDIENCE = 'tasklane-api'
 
-export interface AccessClaims {
+interface AccessClaims {
   userId: string
   sessionId: string
   scopes: Scope[]

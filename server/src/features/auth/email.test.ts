@@ -1,0 +1,193 @@
+import { readdirSync, readFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { describe, expect, it } from 'vitest'
+import { createTestApp, type TestApp } from '../../test/app.js'
+import { parseMail, startTestSmtp } from '../../test/smtp.js'
+import { signUpUser } from '../../test/users.js'
+
+const post = (body: unknown, headers: Record<string, string> = {}): RequestInit => ({
+  method: 'POST',
+  headers: { 'content-type': 'application/json', ...headers },
+  body: JSON.stringify(body),
+})
+const tokenIn = (text: string, path: string) => {
+  const match = new RegExp(`https://app\\.example\\.com${path}\\?token=([A-Za-z0-9_-]+)`).exec(text)
+  if (!match?.[1]) throw new Error(`no ${path} link in:\n${text}`)
+  return match[1]
+}
+const me = async (t: TestApp, headers: Record<string, string>) => (await t.request('/v1/me', { headers })).json()
+
+describe('email verification', () => {
+  it('sends a verification mail over SMTP on sign-up; its token verifies once only', async () => {
+    const smtp = await startTestSmtp()
+    const t = await createTestApp({ SMTP_URL: smtp.url, PUBLIC_URL: 'https://app.example.com' })
+    const alice = await signUpUser(t, { email: 'alice@example.com' })
+    const mail = await smtp.waitForMail('alice@example.com')
+    expect(mail.subject).toMatch(/verify/i)
+    const token = tokenIn(mail.text, '/verify-email')
+
+    expect((await me(t, alice.authHeaders)).emailVerified).toBe(false)
+    const ok = await t.request('/v1/auth/email-verification/confirm', post({ token }))
+    expect(ok.status).toBe(204)
+    expect((await me(t, alice.authHeaders)).emailVerified).toBe(true)
+    const again = await t.request('/v1/auth/email-verification/confirm', post({ token }))
+    expect(again.status).toBe(422)
+    expect((await again.json()).code).toBe('invalid_token')
+
+    const already = await t.request('/v1/auth/email-verification', { method: 'POST', headers: alice.authHeaders })
+    expect(already.status).toBe(409)
+  })
+
+  it('a new verification mail replaces the earlier link; an email change must be verified again', async () => {
+    const smtp = await startTestSmtp()
+    const t = await createTestApp({ SMTP_URL: smtp.url, PUBLIC_URL: 'https://app.example.com' })
+    const alice = await signUpUser(t, { email: 'alice@example.com' })
+    const first = tokenIn((await smtp.waitForMail('alice@example.com')).text, '/verify-email')
+    const resend = await t.request('/v1/auth/email-verification', { method: 'POST', headers: alice.authHeaders })
+    expect(resend.status).toBe(202)
+    const second = tokenIn((await smtp.waitForMail('alice@example.com', /verify/i, 2)).text, '/verify-email')
+    expect((await t.request('/v1/auth/email-verification/confirm', post({ token: first }))).status).toBe(422)
+    expect((await t.request('/v1/auth/email-verification/confirm', post({ token: second }))).status).toBe(204)
+
+    const patch = await t.request('/v1/me', {
+      method: 'PATCH',
+      headers: { ...alice.authHeaders, 'content-type': 'application/json' },
+      body: JSON.stringify({ email: 'alice@new.example.com', name: 'Alice N.' }),
+    })
+    expect(patch.status).toBe(200)
+    expect(await patch.json()).toMatchObject({ email: 'alice@new.example.com', name: 'Alice N.', emailVerified: false })
+    const token = tokenIn((await smtp.waitForMail('alice@new.example.com')).text, '/verify-email')
+    expect((await t.request('/v1/auth/email-verification/confirm', post({ token }))).status).toBe(204)
+    expect((await me(t, alice.authHeaders)).emailVerified).toBe(true)
+  })
+
+  it("refuses to change the email to another account's, in any case", async () => {
+    const t = await createTestApp()
+    const alice = await signUpUser(t)
+    await signUpUser(t, { email: 'bob@example.com' })
+    const res = await t.request('/v1/me', {
+      method: 'PATCH',
+      headers: { ...alice.authHeaders, 'content-type': 'application/json' },
+      body: JSON.stringify({ email: 'BOB@example.com' }),
+    })
+    expect(res.status).toBe(409)
+    expect((await res.json()).code).toBe('email_taken')
+  })
+
+  it('writes mail as .eml files under the data directory when no SMTP server is configured', async () => {
+    const t = await createTestApp({ PUBLIC_URL: 'https://app.example.com' })
+    await signUpUser(t, { email: 'file@example.com' })
+    await t.ctx.auth.idle()
+    const dir = join(t.ctx.config.DATA_DIR, 'mail')
+    const files = readdirSync(dir).filter((f) => f.endsWith('.eml'))
+    expect(files).toHaveLength(1)
+    const mail = parseMail(readFileSync(join(dir, files[0] ?? ''), 'utf8'))
+    expect(mail.subject).toMatch(/verify/i)
+    expect(mail.text).toContain('https://app.example.com/verify-email?token=vt_')
+  })
+})
+
+describe('password reset', () => {
+  it('mails a single-use token that sets a new password and ends every session', async () => {
+    const smtp = await startTestSmtp()
+    const t = await createTestApp({ SMTP_URL: smtp.url, PUBLIC_URL: 'https://app.example.com' })
+    const alice = await signUpUser(t, { email: 'alice@example.com' })
+    const res = await t.request('/v1/auth/password-reset', post({ email: 'ALICE@example.com' }))
+    expect(res.status).toBe(202)
+    const mail = await smtp.waitForMail('alice@example.com', /reset/i)
+    const token = tokenIn(mail.text, '/reset-password')
+
+    const common = await t.request('/v1/auth/password-reset/confirm', post({ token, newPassword: 'password1234' }))
+    expect(common.status).toBe(422)
+    expect((await common.json()).code).toBe('password_too_common')
+
+    const reset = await t.request(
+      '/v1/auth/password-reset/confirm',
+      post({ token, newPassword: 'a fresh reset passphrase' }),
+    )
+    expect(reset.status).toBe(204)
+    const old = await t.request('/v1/me', { headers: alice.authHeaders })
+    expect(old.status).toBe(401)
+    expect((await old.json()).code).toBe('session_revoked')
+    const oldRefresh = await t.request('/v1/auth/refresh', post({ refreshToken: alice.refreshToken }))
+    expect((await oldRefresh.json()).code).toBe('session_revoked')
+
+    const again = await t.request(
+      '/v1/auth/password-reset/confirm',
+      post({ token, newPassword: 'yet another passphrase' }),
+    )
+    expect(again.status).toBe(422)
+    expect((await again.json()).code).toBe('invalid_token')
+    const login = await t.request(
+      '/v1/auth/login',
+      post({ email: 'alice@example.com', password: 'a fresh reset passphrase' }),
+    )
+    expect(login.status).toBe(200)
+    // Following the emailed link proves the user reads that address.
+    expect((await login.json()).user.emailVerified).toBe(true)
+  })
+
+  it('answers the same whether or not the email exists, and mails only real accounts', async () => {
+    const smtp = await startTestSmtp()
+    const t = await createTestApp({ SMTP_URL: smtp.url, PUBLIC_URL: 'https://app.example.com' })
+    await signUpUser(t, { email: 'alice@example.com' })
+    await smtp.waitForMail('alice@example.com')
+    const known = await t.request('/v1/auth/password-reset', post({ email: 'alice@example.com' }))
+    const unknown = await t.request('/v1/auth/password-reset', post({ email: 'nobody@example.com' }))
+    expect(known.status).toBe(202)
+    expect(unknown.status).toBe(202)
+    expect(await known.text()).toBe(await unknown.text())
+    await smtp.waitForMail('alice@example.com', /reset/i)
+    await t.ctx.auth.idle()
+    expect(smtp.messages.filter((m) => m.to.includes('nobody@example.com'))).toHaveLength(0)
+  })
+
+  it('rejects an expired or unknown reset token', async () => {
+    const smtp = await startTestSmtp()
+    const t = await createTestApp({ SMTP_URL: smtp.url, PUBLIC_URL: 'https://app.example.com' })
+    await signUpUser(t, { email: 'alice@example.com' })
+    await t.request('/v1/auth/password-reset', post({ email: 'alice@example.com' }))
+    const token = tokenIn((await smtp.waitForMail('alice@example.com', /reset/i)).text, '/reset-password')
+    await t.ctx.db.kysely
+      .updateTable('email_tokens')
+      .set({ expires_at: new Date(Date.now() - 1000).toISOString() })
+      .execute()
+    const expired = await t.request(
+      '/v1/auth/password-reset/confirm',
+      post({ token, newPassword: 'a fresh reset passphrase' }),
+    )
+    expect(expired.status).toBe(422)
+    const unknown = await t.request(
+      '/v1/auth/password-reset/confirm',
+      post({ token: 'pr_nope', newPassword: 'a fresh reset passphrase' }),
+    )
+    expect(unknown.status).toBe(422)
+  })
+})
+
+describe('deleting the account', () => {
+  it('needs the password, then removes the user with sessions and keys', async () => {
+    const t = await createTestApp()
+    const alice = await signUpUser(t)
+    const key = await t.request('/v1/me/api-keys', post({ name: 'k', scopes: ['read'] }, alice.authHeaders))
+    const { key: secret } = await key.json()
+    const del = (password: string) =>
+      t.request('/v1/me', {
+        method: 'DELETE',
+        headers: { ...alice.authHeaders, 'content-type': 'application/json' },
+        body: JSON.stringify({ password }),
+      })
+    const wrong = await del('not the password at all')
+    expect(wrong.status).toBe(422)
+    expect((await del(alice.password)).status).toBe(204)
+    expect((await t.request('/v1/me', { headers: alice.authHeaders })).status).toBe(401)
+    expect((await t.request('/v1/me', { headers: { Authorization: `Bearer ${secret}` } })).status).toBe(401)
+    const login = await t.request('/v1/auth/login', post({ email: alice.user.email, password: alice.password }))
+    expect(login.status).toBe(401)
+    const db = t.ctx.db.kysely
+    for (const table of ['users', 'sessions', 'refresh_tokens', 'api_keys', 'email_tokens'] as const) {
+      const rows = await db.selectFrom(table).selectAll().execute()
+      expect(rows, table).toHaveLength(0)
+    }
+  })
+})

@@ -1,0 +1,83 @@
+import type { AddressInfo } from 'node:net'
+import { SMTPServer } from 'smtp-server'
+import { onTestFinished } from 'vitest'
+
+export interface ReceivedMail {
+  to: string[]
+  subject: string
+  /** The decoded text body. */
+  text: string
+}
+
+export interface TestSmtp {
+  /** An `SMTP_URL` pointing at this server. */
+  url: string
+  messages: ReceivedMail[]
+  /**
+   * Waits for a mail to `to` whose subject matches `subject` (the n-th such, counting from 1) and returns
+   * it. Mail is sent in the background, so mails of one request sequence may arrive in any order.
+   */
+  waitForMail(to: string, subject?: RegExp, nth?: number): Promise<ReceivedMail>
+}
+
+/**
+ * A real SMTP server in the test process (smtp-server), closed when the test ends. The app under test
+ * sends to it over TCP exactly as it would to a production mail server.
+ *
+ * @example
+ * const smtp = await startTestSmtp()
+ * const t = await createTestApp({ SMTP_URL: smtp.url })
+ * const mail = await smtp.waitForMail('ada@example.com', /verify/i)
+ */
+export async function startTestSmtp(): Promise<TestSmtp> {
+  const messages: ReceivedMail[] = []
+  const server = new SMTPServer({
+    authOptional: true,
+    disabledCommands: ['STARTTLS', 'AUTH'],
+    logger: false,
+    onData(stream, session, callback) {
+      const chunks: Buffer[] = []
+      stream.on('data', (chunk: Buffer) => chunks.push(chunk))
+      stream.on('end', () => {
+        const raw = Buffer.concat(chunks).toString('utf8')
+        messages.push({ to: session.envelope.rcptTo.map((r) => r.address), ...parseMail(raw) })
+        callback()
+      })
+    },
+  })
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  const { port } = server.server.address() as AddressInfo
+  onTestFinished(() => new Promise<void>((resolve) => server.close(() => resolve())))
+  return {
+    url: `smtp://127.0.0.1:${port}`,
+    messages,
+    async waitForMail(to, subject = /./, nth = 1) {
+      const deadline = Date.now() + 5000
+      for (;;) {
+        const found = messages.filter((m) => m.to.includes(to) && subject.test(m.subject))[nth - 1]
+        if (found) return found
+        if (Date.now() > deadline) throw new Error(`no mail #${nth} to ${to} within 5 s (got ${messages.length})`)
+        await new Promise((r) => setTimeout(r, 20))
+      }
+    },
+  }
+}
+
+// Enough MIME for the single-part text mails the server sends: headers, then a 7bit, quoted-printable or
+// base64 body.
+export function parseMail(raw: string): { subject: string; text: string } {
+  const split = raw.search(/\r?\n\r?\n/)
+  const head = raw.slice(0, split).replace(/\r?\n[ \t]+/g, ' ')
+  const body = raw.slice(split).replace(/^\r?\n\r?\n/, '')
+  const header = (name: string) => new RegExp(`^${name}:\\s*(.*)$`, 'im').exec(head)?.[1]?.trim() ?? ''
+  const encoding = header('Content-Transfer-Encoding').toLowerCase()
+  let text = body
+  if (encoding === 'quoted-printable') {
+    text = body
+      .replace(/=\r?\n/g, '')
+      .replace(/=([0-9A-F]{2})/gi, (_, hex: string) => String.fromCharCode(Number.parseInt(hex, 16)))
+  } else if (encoding === 'base64') {
+    text = Buffer.from(body.replace(/\s+/g, ''), 'base64').toString('utf8')
+  }
+  return { subject: header('Subject'), text: text.replace(/\r\n/g, '\n') }
+}
