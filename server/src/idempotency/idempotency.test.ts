@@ -139,3 +139,35 @@ describe('Idempotency-Key', () => {
     await stuck
   })
 })
+
+describe('Idempotency-Key across instances', () => {
+  it('replays on a second instance sharing the database, and after a restart', async () => {
+    const { createContext } = await import('../context.js')
+    const { createApp } = await import('../app.js')
+    const pino = (await import('pino')).default
+    const { signUpUser } = await import('../test/users.js')
+    const { createProject } = await import('../test/projects.js')
+    const t = await createTestApp({ RATE_LIMITS_ENABLED: 'false' })
+    const alice = await signUpUser(t)
+    const project = await createProject(t, alice.authHeaders)
+    const send = (fetcher: (r: Request) => Response | Promise<Response>) =>
+      fetcher(
+        new Request(`http://tasklane.test/v1/projects/${project.id}/tasks`, {
+          method: 'POST',
+          headers: { ...alice.authHeaders, 'content-type': 'application/json', 'Idempotency-Key': 'cross' },
+          body: JSON.stringify({ title: 'Once' }),
+        }),
+      )
+    const first = await send((r) => t.app.fetch(r))
+    expect(first.status).toBe(201)
+    const ctx2 = await createContext(t.ctx.config, { database: t.database, logger: pino({ level: 'silent' }) })
+    try {
+      const second = await send((r) => createApp(ctx2).fetch(r))
+      expect(second.status).toBe(201)
+      expect(second.headers.get('idempotent-replayed')).toBe('true')
+      expect(await second.json()).toEqual(await first.json())
+    } finally {
+      await ctx2.close()
+    }
+  })
+})
