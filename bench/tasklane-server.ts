@@ -11,7 +11,7 @@ import { createContext } from '../server/src/context.js'
 import { newId } from '../server/src/lib/ids.js'
 
 const TASKS = Number(process.env.BENCH_TASKS ?? 100_000)
-// A vocabulary of 2,000 words; each title has 4, so one word is in ~200 of 100,000 tasks.
+// A vocabulary of 2,000 made-up words, four to a title.
 const WORDS = Array.from({ length: 2000 }, (_, i) => `w${i.toString(36)}${'aeiou'[i % 5]}x`)
 let seed = 42
 const random = () => {
@@ -62,7 +62,8 @@ for (let offset = 0; offset < TASKS; offset += 500) {
     rows.push({
       id: newId('tsk'),
       project_id: project.id,
-      title: `${word()} ${word()} ${word()} ${word()}`,
+      // One task in a hundred mentions the launch: the search scenario matches 1% of the project.
+      title: `${word()} ${word()} ${i % 100 === 0 ? 'Launch' : word()} ${word()}`,
       description: `Seeded task number ${i} with ${word()} and ${word()}.`,
       status: (['todo', 'in_progress', 'done'] as const)[i % 3]!,
       priority: i % 4,
@@ -88,14 +89,8 @@ for (let page = 1; page < 500; page++) {
   const body = await call('GET', `/v1/projects/${project.id}/tasks${cursor ? `?cursor=${cursor}` : ''}`, auth)
   cursor = body.nextCursor
 }
-const searchWord = WORDS[7]!
-const matches = (
-  await db
-    .selectFrom('tasks')
-    .select((eb) => eb.fn.countAll<number>().as('n'))
-    .where('title', 'like', `%${searchWord}%`)
-    .executeTakeFirstOrThrow()
-).n
+const searchWord = 'launch'
+const matches = Math.ceil(TASKS / 100)
 
 const server = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' }, (info) => {
   process.send?.({

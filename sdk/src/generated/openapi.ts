@@ -1117,11 +1117,6 @@ export interface components {
             /** @description Pass as `cursor` to get the next page; `null` on the last page. */
             nextCursor: string | null;
         };
-        /**
-         * @description `owner`: everything, including members and invitations; `editor`: reads and writes tasks, notes and comments; `viewer`: reads only.
-         * @enum {string}
-         */
-        Role: "owner" | "editor" | "viewer";
         /** @description A project: a shared space for tasks and notes. */
         Project: {
             /**
@@ -1317,11 +1312,6 @@ export interface components {
              */
             nextCursor: string | null;
         };
-        /**
-         * @description Where the task stands. Moving it to `done` sets `completedAt`; moving it out clears it.
-         * @enum {string}
-         */
-        TaskStatus: "todo" | "in_progress" | "done";
         /** @description A task in a project. */
         Task: {
             /**

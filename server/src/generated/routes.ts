@@ -563,16 +563,6 @@ export const ApiKeyListSchema = z
 
 export type ApiKeyList = z.infer<typeof ApiKeyListSchema>
 
-export const RoleSchema = z
-  .enum(['owner', 'editor', 'viewer'])
-  .openapi({
-    description:
-      '`owner`: everything, including members and invitations; `editor`: reads and writes tasks, notes and comments; `viewer`: reads only.',
-  })
-  .openapi('Role')
-
-export type Role = z.infer<typeof RoleSchema>
-
 export const ProjectSchema = z
   .strictObject({
     id: z
@@ -853,16 +843,6 @@ export const InvitationListSchema = z
   .openapi('InvitationList')
 
 export type InvitationList = z.infer<typeof InvitationListSchema>
-
-export const TaskStatusSchema = z
-  .enum(['todo', 'in_progress', 'done'])
-  .openapi({
-    description:
-      'Where the task stands. Moving it to `done` sets `completedAt`; moving it out clears it.',
-  })
-  .openapi('TaskStatus')
-
-export type TaskStatus = z.infer<typeof TaskStatusSchema>
 
 export const TaskSchema = z
   .strictObject({

@@ -1,7 +1,10 @@
 import type { Kysely } from 'kysely'
 import { keyset, type Page, toPage } from '../../db/keyset.js'
 import type { Database, InvitationsTable } from '../../db/schema.js'
-import type { Invitation, Member, Role } from '../../generated/routes.js'
+import type { Invitation, Member } from '../../generated/routes.js'
+
+type Role = Member['role']
+
 import type { CursorPosition } from '../../lib/cursor.js'
 
 const toInvitation = (row: InvitationsTable): Invitation => ({

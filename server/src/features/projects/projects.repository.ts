@@ -2,7 +2,10 @@ import { type Kysely, sql } from 'kysely'
 import type { Dialect } from '../../db/database.js'
 import { keyset, type Page, toPage } from '../../db/keyset.js'
 import type { Database, ProjectMembersTable, ProjectsTable } from '../../db/schema.js'
-import type { Member, Project, Role } from '../../generated/routes.js'
+import type { Member, Project } from '../../generated/routes.js'
+
+type Role = Member['role']
+
 import type { CursorPosition } from '../../lib/cursor.js'
 
 type ProjectRow = ProjectsTable & { role: Role }

@@ -5,15 +5,10 @@ import {
   requirePrincipal,
   requireScope,
 } from '../../authorization/permissions.js'
-import type {
-  Member,
-  MemberList,
-  Project,
-  ProjectCreate,
-  ProjectList,
-  ProjectUpdate,
-  Role,
-} from '../../generated/routes.js'
+import type { Member, MemberList, Project, ProjectCreate, ProjectList, ProjectUpdate } from '../../generated/routes.js'
+
+type Role = Member['role']
+
 import { assertIfMatch, preconditionFailed } from '../../http/conditional.js'
 import type { Principal } from '../../http/env.js'
 import { ApiError } from '../../http/problem.js'
