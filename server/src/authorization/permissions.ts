@@ -1,15 +1,14 @@
 import type { Principal, Scope } from '../http/env.js'
 import { ApiError } from '../http/problem.js'
 
-export const ROLES = ['owner', 'editor', 'viewer'] as const
-export type Role = (typeof ROLES)[number]
+export type Role = 'owner' | 'editor' | 'viewer'
 
 /**
  * Who may do what inside a project: role × action × resource. Every check in the services reads this
  * table, and the authorization test generates its matrix from it, so the two cannot drift apart.
  * Actions named `read` need the `read` scope; every other action changes data and needs `write`.
  */
-export const PERMISSIONS = {
+const PERMISSIONS = {
   project: { read: ['owner', 'editor', 'viewer'], update: ['owner'], delete: ['owner'] },
   member: {
     read: ['owner', 'editor', 'viewer'],

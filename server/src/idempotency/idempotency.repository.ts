@@ -1,7 +1,7 @@
 import type { Kysely } from 'kysely'
 import type { Database, IdempotencyKeysTable } from '../db/schema.js'
 
-export type IdempotencyRecord = Pick<
+type IdempotencyRecord = Pick<
   IdempotencyKeysTable,
   'fingerprint' | 'state' | 'status' | 'headers' | 'body' | 'created_at' | 'locked_until' | 'expires_at'
 >

@@ -32,8 +32,6 @@ const COLUMNS = [
   'n.version',
 ] as const
 
-export type NotesRepository = ReturnType<typeof notesRepository>
-
 /** Notes: the only SQL for them, including full-text search on either database (as for tasks). */
 export function notesRepository(db: Kysely<Database>, dialect: Dialect) {
   const searchVector = (title: string, body: string): RawBuilder<unknown> =>

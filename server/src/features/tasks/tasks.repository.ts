@@ -28,7 +28,7 @@ export const toTask = (row: TaskRow): Task => ({
 
 export type TaskSortField = 'created_at' | 'updated_at' | 'due_at' | 'priority' | 'position'
 
-export interface TaskFilter {
+interface TaskFilter {
   projectId: string
   status?: TasksTable['status']
   assigneeId?: string
