@@ -567,15 +567,18 @@ export const ProjectSchema = z
   .strictObject({
     id: z
       .string()
+      .regex(/^prj_[0-9A-Z]{26}$/)
       .max(64)
       .openapi({ description: 'The project id.', example: 'prj_01JD8X3Z7Q2W6V5T4R3P1N0M9K' }),
     name: z
       .string()
+      .regex(/^[^\u0000-\u001F\u007F]*$/)
       .min(1)
       .max(200)
       .openapi({ description: 'The project name.', example: 'Website relaunch' }),
     description: z
       .string()
+      .regex(/^[^\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F]*$/)
       .max(5000)
       .nullable()
       .openapi({
@@ -621,11 +624,13 @@ export const ProjectCreateSchema = z
   .strictObject({
     name: z
       .string()
+      .regex(/^[^\u0000-\u001F\u007F]*$/)
       .min(1)
       .max(200)
       .openapi({ description: 'The project name.', example: 'Website relaunch' }),
     description: z
       .string()
+      .regex(/^[^\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F]*$/)
       .max(5000)
       .optional()
       .openapi({
@@ -642,12 +647,14 @@ export const ProjectUpdateSchema = z
   .strictObject({
     name: z
       .string()
+      .regex(/^[^\u0000-\u001F\u007F]*$/)
       .min(1)
       .max(200)
       .optional()
       .openapi({ description: 'The project name.', example: 'Website relaunch' }),
     description: z
       .string()
+      .regex(/^[^\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F]*$/)
       .max(5000)
       .nullable()
       .optional()
@@ -667,6 +674,7 @@ export const ProjectListSchema = z
     data: z.array(ProjectSchema).max(100),
     nextCursor: z
       .string()
+      .regex(/^[A-Za-z0-9_-]+$/)
       .max(1000)
       .nullable()
       .openapi({
@@ -683,10 +691,12 @@ export const MemberSchema = z
   .strictObject({
     projectId: z
       .string()
+      .regex(/^prj_[0-9A-Z]{26}$/)
       .max(64)
       .openapi({ description: 'The project.', example: 'prj_01JD8X3Z7Q2W6V5T4R3P1N0M9K' }),
     userId: z
       .string()
+      .regex(/^usr_[0-9A-Z]{26}$/)
       .max(64)
       .openapi({ description: 'The member’s user id.', example: 'usr_01JD8X3Z7Q2W6V5T4R3P1N0M9K' }),
     email: z
@@ -734,6 +744,7 @@ export const MemberListSchema = z
     data: z.array(MemberSchema).max(100),
     nextCursor: z
       .string()
+      .regex(/^[A-Za-z0-9_-]+$/)
       .max(1000)
       .nullable()
       .openapi({
@@ -753,10 +764,12 @@ export const InvitationSchema = z
   .strictObject({
     id: z
       .string()
+      .regex(/^inv_[0-9A-Z]{26}$/)
       .max(64)
       .openapi({ description: 'The invitation id.', example: 'inv_01JD8X3Z7Q2W6V5T4R3P1N0M9K' }),
     projectId: z
       .string()
+      .regex(/^prj_[0-9A-Z]{26}$/)
       .max(64)
       .openapi({ description: 'The project.', example: 'prj_01JD8X3Z7Q2W6V5T4R3P1N0M9K' }),
     email: z
@@ -768,6 +781,7 @@ export const InvitationSchema = z
       .openapi({ description: 'The role the invited user gets on accepting.' }),
     invitedBy: z
       .string()
+      .regex(/^usr_[0-9A-Z]{26}$/)
       .max(64)
       .openapi({ description: 'The user who sent it.', example: 'usr_01JD8X3Z7Q2W6V5T4R3P1N0M9K' }),
     createdAt: z.iso
@@ -812,6 +826,7 @@ export const InvitationAcceptSchema = z
   .strictObject({
     token: z
       .string()
+      .regex(/^[A-Za-z0-9_-]+$/)
       .min(1)
       .max(200)
       .openapi({
@@ -829,6 +844,7 @@ export const InvitationListSchema = z
     data: z.array(InvitationSchema).max(100),
     nextCursor: z
       .string()
+      .regex(/^[A-Za-z0-9_-]+$/)
       .max(1000)
       .nullable()
       .openapi({
@@ -848,10 +864,12 @@ export const TaskSchema = z
   .strictObject({
     id: z
       .string()
+      .regex(/^tsk_[0-9A-Z]{26}$/)
       .max(64)
       .openapi({ description: 'The task id.', example: 'tsk_01JD8X3Z7Q2W6V5T4R3P1N0M9K' }),
     projectId: z
       .string()
+      .regex(/^prj_[0-9A-Z]{26}$/)
       .max(64)
       .openapi({
         description: 'The project the task belongs to.',
@@ -859,11 +877,13 @@ export const TaskSchema = z
       }),
     title: z
       .string()
+      .regex(/^[^\u0000-\u001F\u007F]*$/)
       .min(1)
       .max(500)
       .openapi({ description: 'A one-line summary.', example: 'Write the launch post' }),
     description: z
       .string()
+      .regex(/^[^\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F]*$/)
       .max(50000)
       .nullable()
       .openapi({
@@ -903,6 +923,7 @@ export const TaskSchema = z
       .openapi({ description: 'Up to 20 distinct labels.', example: ['content', 'launch'] }),
     assigneeId: z
       .string()
+      .regex(/^usr_[0-9A-Z]{26}$/)
       .max(64)
       .nullable()
       .openapi({
@@ -928,6 +949,7 @@ export const TaskSchema = z
       }),
     createdBy: z
       .string()
+      .regex(/^usr_[0-9A-Z]{26}$/)
       .max(64)
       .openapi({
         description: 'The user who created the task.',
@@ -979,11 +1001,13 @@ export const TaskCreateSchema = z
   .strictObject({
     title: z
       .string()
+      .regex(/^[^\u0000-\u001F\u007F]*$/)
       .min(1)
       .max(500)
       .openapi({ description: 'A one-line summary.', example: 'Write the launch post' }),
     description: z
       .string()
+      .regex(/^[^\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F]*$/)
       .max(50000)
       .optional()
       .openapi({
@@ -1027,6 +1051,7 @@ export const TaskCreateSchema = z
       .openapi({ description: 'Up to 20 distinct labels.', example: ['content', 'launch'] }),
     assigneeId: z
       .string()
+      .regex(/^usr_[0-9A-Z]{26}$/)
       .max(64)
       .nullable()
       .optional()
@@ -1054,12 +1079,14 @@ export const TaskUpdateSchema = z
   .strictObject({
     title: z
       .string()
+      .regex(/^[^\u0000-\u001F\u007F]*$/)
       .min(1)
       .max(500)
       .optional()
       .openapi({ description: 'A one-line summary.', example: 'Write the launch post' }),
     description: z
       .string()
+      .regex(/^[^\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F]*$/)
       .max(50000)
       .nullable()
       .optional()
@@ -1104,6 +1131,7 @@ export const TaskUpdateSchema = z
       .openapi({ description: 'Up to 20 distinct labels.', example: ['content', 'launch'] }),
     assigneeId: z
       .string()
+      .regex(/^usr_[0-9A-Z]{26}$/)
       .max(64)
       .nullable()
       .optional()
@@ -1133,6 +1161,7 @@ export const TaskListSchema = z
     data: z.array(TaskSchema).max(100),
     nextCursor: z
       .string()
+      .regex(/^[A-Za-z0-9_-]+$/)
       .max(1000)
       .nullable()
       .openapi({
@@ -1149,10 +1178,12 @@ export const NoteSchema = z
   .strictObject({
     id: z
       .string()
+      .regex(/^not_[0-9A-Z]{26}$/)
       .max(64)
       .openapi({ description: 'The note id.', example: 'not_01JD8X3Z7Q2W6V5T4R3P1N0M9K' }),
     projectId: z
       .string()
+      .regex(/^prj_[0-9A-Z]{26}$/)
       .max(64)
       .openapi({
         description: 'The project the note belongs to.',
@@ -1160,11 +1191,13 @@ export const NoteSchema = z
       }),
     title: z
       .string()
+      .regex(/^[^\u0000-\u001F\u007F]*$/)
       .min(1)
       .max(500)
       .openapi({ description: 'The note title.', example: 'Meeting notes 2026-11-20' }),
     body: z
       .string()
+      .regex(/^[^\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F]*$/)
       .max(100000)
       .openapi({
         description: 'The note in Markdown.',
@@ -1172,6 +1205,7 @@ export const NoteSchema = z
       }),
     createdBy: z
       .string()
+      .regex(/^usr_[0-9A-Z]{26}$/)
       .max(64)
       .openapi({
         description: 'The user who created the note.',
@@ -1216,11 +1250,13 @@ export const NoteCreateSchema = z
   .strictObject({
     title: z
       .string()
+      .regex(/^[^\u0000-\u001F\u007F]*$/)
       .min(1)
       .max(500)
       .openapi({ description: 'The note title.', example: 'Meeting notes 2026-11-20' }),
     body: z
       .string()
+      .regex(/^[^\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F]*$/)
       .max(100000)
       .optional()
       .openapi({
@@ -1237,12 +1273,14 @@ export const NoteUpdateSchema = z
   .strictObject({
     title: z
       .string()
+      .regex(/^[^\u0000-\u001F\u007F]*$/)
       .min(1)
       .max(500)
       .optional()
       .openapi({ description: 'The note title.', example: 'Meeting notes 2026-11-20' }),
     body: z
       .string()
+      .regex(/^[^\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F]*$/)
       .max(100000)
       .optional()
       .openapi({
@@ -1261,6 +1299,7 @@ export const NoteListSchema = z
     data: z.array(NoteSchema).max(100),
     nextCursor: z
       .string()
+      .regex(/^[A-Za-z0-9_-]+$/)
       .max(1000)
       .nullable()
       .openapi({
@@ -1277,10 +1316,12 @@ export const CommentSchema = z
   .strictObject({
     id: z
       .string()
+      .regex(/^cmt_[0-9A-Z]{26}$/)
       .max(64)
       .openapi({ description: 'The comment id.', example: 'cmt_01JD8X3Z7Q2W6V5T4R3P1N0M9K' }),
     taskId: z
       .string()
+      .regex(/^tsk_[0-9A-Z]{26}$/)
       .max(64)
       .openapi({
         description: 'The task commented on.',
@@ -1288,10 +1329,12 @@ export const CommentSchema = z
       }),
     authorId: z
       .string()
+      .regex(/^usr_[0-9A-Z]{26}$/)
       .max(64)
       .openapi({ description: 'Who wrote it.', example: 'usr_01JD8X3Z7Q2W6V5T4R3P1N0M9K' }),
     body: z
       .string()
+      .regex(/^[^\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F]*$/)
       .min(1)
       .max(10000)
       .openapi({
@@ -1328,6 +1371,7 @@ export const CommentCreateSchema = z
   .strictObject({
     body: z
       .string()
+      .regex(/^[^\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F]*$/)
       .min(1)
       .max(10000)
       .openapi({
@@ -1344,6 +1388,7 @@ export const CommentUpdateSchema = z
   .strictObject({
     body: z
       .string()
+      .regex(/^[^\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F]*$/)
       .min(1)
       .max(10000)
       .openapi({
@@ -1361,6 +1406,7 @@ export const CommentListSchema = z
     data: z.array(CommentSchema).max(100),
     nextCursor: z
       .string()
+      .regex(/^[A-Za-z0-9_-]+$/)
       .max(1000)
       .nullable()
       .openapi({
@@ -3242,6 +3288,7 @@ export const getV1ProjectsProjectIdRoute = createRoute({
     params: z.object({
       projectId: z
         .string()
+        .regex(/^prj_[0-9A-Z]{26}$/)
         .min(1)
         .max(64)
         .openapi({
@@ -3250,7 +3297,7 @@ export const getV1ProjectsProjectIdRoute = createRoute({
             in: 'path',
             required: true,
             description: 'The id of the project.',
-            schema: { type: 'string', minLength: 1, maxLength: 64 },
+            schema: { type: 'string', minLength: 1, maxLength: 64, pattern: '^prj_[0-9A-Z]{26}$' },
             example: 'prj_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
           },
         }),
@@ -3313,6 +3360,7 @@ export const deleteV1ProjectsProjectIdRoute = createRoute({
     params: z.object({
       projectId: z
         .string()
+        .regex(/^prj_[0-9A-Z]{26}$/)
         .min(1)
         .max(64)
         .openapi({
@@ -3321,7 +3369,7 @@ export const deleteV1ProjectsProjectIdRoute = createRoute({
             in: 'path',
             required: true,
             description: 'The id of the project.',
-            schema: { type: 'string', minLength: 1, maxLength: 64 },
+            schema: { type: 'string', minLength: 1, maxLength: 64, pattern: '^prj_[0-9A-Z]{26}$' },
             example: 'prj_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
           },
         }),
@@ -3360,6 +3408,7 @@ export const patchV1ProjectsProjectIdRoute = createRoute({
     params: z.object({
       projectId: z
         .string()
+        .regex(/^prj_[0-9A-Z]{26}$/)
         .min(1)
         .max(64)
         .openapi({
@@ -3368,7 +3417,7 @@ export const patchV1ProjectsProjectIdRoute = createRoute({
             in: 'path',
             required: true,
             description: 'The id of the project.',
-            schema: { type: 'string', minLength: 1, maxLength: 64 },
+            schema: { type: 'string', minLength: 1, maxLength: 64, pattern: '^prj_[0-9A-Z]{26}$' },
             example: 'prj_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
           },
         }),
@@ -3431,6 +3480,7 @@ export const getV1ProjectsProjectIdMembersRoute = createRoute({
     params: z.object({
       projectId: z
         .string()
+        .regex(/^prj_[0-9A-Z]{26}$/)
         .min(1)
         .max(64)
         .openapi({
@@ -3439,7 +3489,7 @@ export const getV1ProjectsProjectIdMembersRoute = createRoute({
             in: 'path',
             required: true,
             description: 'The id of the project.',
-            schema: { type: 'string', minLength: 1, maxLength: 64 },
+            schema: { type: 'string', minLength: 1, maxLength: 64, pattern: '^prj_[0-9A-Z]{26}$' },
             example: 'prj_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
           },
         }),
@@ -3496,6 +3546,7 @@ export const deleteV1ProjectsProjectIdMembersUserIdRoute = createRoute({
     params: z.object({
       projectId: z
         .string()
+        .regex(/^prj_[0-9A-Z]{26}$/)
         .min(1)
         .max(64)
         .openapi({
@@ -3504,12 +3555,13 @@ export const deleteV1ProjectsProjectIdMembersUserIdRoute = createRoute({
             in: 'path',
             required: true,
             description: 'The id of the project.',
-            schema: { type: 'string', minLength: 1, maxLength: 64 },
+            schema: { type: 'string', minLength: 1, maxLength: 64, pattern: '^prj_[0-9A-Z]{26}$' },
             example: 'prj_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
           },
         }),
       userId: z
         .string()
+        .regex(/^usr_[0-9A-Z]{26}$/)
         .min(1)
         .max(64)
         .openapi({
@@ -3518,7 +3570,7 @@ export const deleteV1ProjectsProjectIdMembersUserIdRoute = createRoute({
             in: 'path',
             required: true,
             description: 'The id of the member (their user id).',
-            schema: { type: 'string', minLength: 1, maxLength: 64 },
+            schema: { type: 'string', minLength: 1, maxLength: 64, pattern: '^usr_[0-9A-Z]{26}$' },
             example: 'usr_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
           },
         }),
@@ -3556,6 +3608,7 @@ export const patchV1ProjectsProjectIdMembersUserIdRoute = createRoute({
     params: z.object({
       projectId: z
         .string()
+        .regex(/^prj_[0-9A-Z]{26}$/)
         .min(1)
         .max(64)
         .openapi({
@@ -3564,12 +3617,13 @@ export const patchV1ProjectsProjectIdMembersUserIdRoute = createRoute({
             in: 'path',
             required: true,
             description: 'The id of the project.',
-            schema: { type: 'string', minLength: 1, maxLength: 64 },
+            schema: { type: 'string', minLength: 1, maxLength: 64, pattern: '^prj_[0-9A-Z]{26}$' },
             example: 'prj_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
           },
         }),
       userId: z
         .string()
+        .regex(/^usr_[0-9A-Z]{26}$/)
         .min(1)
         .max(64)
         .openapi({
@@ -3578,7 +3632,7 @@ export const patchV1ProjectsProjectIdMembersUserIdRoute = createRoute({
             in: 'path',
             required: true,
             description: 'The id of the member (their user id).',
-            schema: { type: 'string', minLength: 1, maxLength: 64 },
+            schema: { type: 'string', minLength: 1, maxLength: 64, pattern: '^usr_[0-9A-Z]{26}$' },
             example: 'usr_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
           },
         }),
@@ -3632,6 +3686,7 @@ export const getV1ProjectsProjectIdInvitationsRoute = createRoute({
     params: z.object({
       projectId: z
         .string()
+        .regex(/^prj_[0-9A-Z]{26}$/)
         .min(1)
         .max(64)
         .openapi({
@@ -3640,7 +3695,7 @@ export const getV1ProjectsProjectIdInvitationsRoute = createRoute({
             in: 'path',
             required: true,
             description: 'The id of the project.',
-            schema: { type: 'string', minLength: 1, maxLength: 64 },
+            schema: { type: 'string', minLength: 1, maxLength: 64, pattern: '^prj_[0-9A-Z]{26}$' },
             example: 'prj_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
           },
         }),
@@ -3699,6 +3754,7 @@ export const postV1ProjectsProjectIdInvitationsRoute = createRoute({
     params: z.object({
       projectId: z
         .string()
+        .regex(/^prj_[0-9A-Z]{26}$/)
         .min(1)
         .max(64)
         .openapi({
@@ -3707,7 +3763,7 @@ export const postV1ProjectsProjectIdInvitationsRoute = createRoute({
             in: 'path',
             required: true,
             description: 'The id of the project.',
-            schema: { type: 'string', minLength: 1, maxLength: 64 },
+            schema: { type: 'string', minLength: 1, maxLength: 64, pattern: '^prj_[0-9A-Z]{26}$' },
             example: 'prj_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
           },
         }),
@@ -3773,6 +3829,7 @@ export const deleteV1ProjectsProjectIdInvitationsInvitationIdRoute = createRoute
     params: z.object({
       projectId: z
         .string()
+        .regex(/^prj_[0-9A-Z]{26}$/)
         .min(1)
         .max(64)
         .openapi({
@@ -3781,12 +3838,13 @@ export const deleteV1ProjectsProjectIdInvitationsInvitationIdRoute = createRoute
             in: 'path',
             required: true,
             description: 'The id of the project.',
-            schema: { type: 'string', minLength: 1, maxLength: 64 },
+            schema: { type: 'string', minLength: 1, maxLength: 64, pattern: '^prj_[0-9A-Z]{26}$' },
             example: 'prj_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
           },
         }),
       invitationId: z
         .string()
+        .regex(/^inv_[0-9A-Z]{26}$/)
         .min(1)
         .max(64)
         .openapi({
@@ -3795,7 +3853,7 @@ export const deleteV1ProjectsProjectIdInvitationsInvitationIdRoute = createRoute
             in: 'path',
             required: true,
             description: 'The id of the invitation.',
-            schema: { type: 'string', minLength: 1, maxLength: 64 },
+            schema: { type: 'string', minLength: 1, maxLength: 64, pattern: '^inv_[0-9A-Z]{26}$' },
             example: 'inv_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
           },
         }),
@@ -3886,6 +3944,7 @@ export const getV1ProjectsProjectIdTasksRoute = createRoute({
     params: z.object({
       projectId: z
         .string()
+        .regex(/^prj_[0-9A-Z]{26}$/)
         .min(1)
         .max(64)
         .openapi({
@@ -3894,7 +3953,7 @@ export const getV1ProjectsProjectIdTasksRoute = createRoute({
             in: 'path',
             required: true,
             description: 'The id of the project.',
-            schema: { type: 'string', minLength: 1, maxLength: 64 },
+            schema: { type: 'string', minLength: 1, maxLength: 64, pattern: '^prj_[0-9A-Z]{26}$' },
             example: 'prj_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
           },
         }),
@@ -3921,6 +3980,7 @@ export const getV1ProjectsProjectIdTasksRoute = createRoute({
         }),
       assigneeId: z
         .string()
+        .regex(/^usr_[0-9A-Z]{26}$/)
         .min(1)
         .max(64)
         .optional()
@@ -3930,7 +3990,7 @@ export const getV1ProjectsProjectIdTasksRoute = createRoute({
             in: 'query',
             required: false,
             description: 'Only tasks assigned to this member.',
-            schema: { type: 'string', minLength: 1, maxLength: 64 },
+            schema: { type: 'string', minLength: 1, maxLength: 64, pattern: '^usr_[0-9A-Z]{26}$' },
             example: 'usr_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
           },
         }),
@@ -4026,6 +4086,7 @@ export const getV1ProjectsProjectIdTasksRoute = createRoute({
         }),
       q: z
         .string()
+        .regex(/^[^\u0000-\u001F\u007F]*$/)
         .min(1)
         .max(200)
         .optional()
@@ -4036,7 +4097,12 @@ export const getV1ProjectsProjectIdTasksRoute = createRoute({
             required: false,
             description:
               'Full-text search in title and description. Every word must match, as a prefix; case and diacritics are ignored (`creme` finds "Crème"). Title matches rank higher.',
-            schema: { type: 'string', minLength: 1, maxLength: 200 },
+            schema: {
+              type: 'string',
+              minLength: 1,
+              maxLength: 200,
+              pattern: '^[^\\u0000-\\u001F\\u007F]*$',
+            },
             example: 'launch post',
           },
         }),
@@ -4104,6 +4170,7 @@ export const postV1ProjectsProjectIdTasksRoute = createRoute({
     params: z.object({
       projectId: z
         .string()
+        .regex(/^prj_[0-9A-Z]{26}$/)
         .min(1)
         .max(64)
         .openapi({
@@ -4112,7 +4179,7 @@ export const postV1ProjectsProjectIdTasksRoute = createRoute({
             in: 'path',
             required: true,
             description: 'The id of the project.',
-            schema: { type: 'string', minLength: 1, maxLength: 64 },
+            schema: { type: 'string', minLength: 1, maxLength: 64, pattern: '^prj_[0-9A-Z]{26}$' },
             example: 'prj_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
           },
         }),
@@ -4191,6 +4258,7 @@ export const getV1TasksTaskIdRoute = createRoute({
     params: z.object({
       taskId: z
         .string()
+        .regex(/^tsk_[0-9A-Z]{26}$/)
         .min(1)
         .max(64)
         .openapi({
@@ -4199,7 +4267,7 @@ export const getV1TasksTaskIdRoute = createRoute({
             in: 'path',
             required: true,
             description: 'The id of the task.',
-            schema: { type: 'string', minLength: 1, maxLength: 64 },
+            schema: { type: 'string', minLength: 1, maxLength: 64, pattern: '^tsk_[0-9A-Z]{26}$' },
             example: 'tsk_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
           },
         }),
@@ -4270,6 +4338,7 @@ export const deleteV1TasksTaskIdRoute = createRoute({
     params: z.object({
       taskId: z
         .string()
+        .regex(/^tsk_[0-9A-Z]{26}$/)
         .min(1)
         .max(64)
         .openapi({
@@ -4278,7 +4347,7 @@ export const deleteV1TasksTaskIdRoute = createRoute({
             in: 'path',
             required: true,
             description: 'The id of the task.',
-            schema: { type: 'string', minLength: 1, maxLength: 64 },
+            schema: { type: 'string', minLength: 1, maxLength: 64, pattern: '^tsk_[0-9A-Z]{26}$' },
             example: 'tsk_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
           },
         }),
@@ -4317,6 +4386,7 @@ export const patchV1TasksTaskIdRoute = createRoute({
     params: z.object({
       taskId: z
         .string()
+        .regex(/^tsk_[0-9A-Z]{26}$/)
         .min(1)
         .max(64)
         .openapi({
@@ -4325,7 +4395,7 @@ export const patchV1TasksTaskIdRoute = createRoute({
             in: 'path',
             required: true,
             description: 'The id of the task.',
-            schema: { type: 'string', minLength: 1, maxLength: 64 },
+            schema: { type: 'string', minLength: 1, maxLength: 64, pattern: '^tsk_[0-9A-Z]{26}$' },
             example: 'tsk_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
           },
         }),
@@ -4392,6 +4462,7 @@ export const getV1ProjectsProjectIdNotesRoute = createRoute({
     params: z.object({
       projectId: z
         .string()
+        .regex(/^prj_[0-9A-Z]{26}$/)
         .min(1)
         .max(64)
         .openapi({
@@ -4400,7 +4471,7 @@ export const getV1ProjectsProjectIdNotesRoute = createRoute({
             in: 'path',
             required: true,
             description: 'The id of the project.',
-            schema: { type: 'string', minLength: 1, maxLength: 64 },
+            schema: { type: 'string', minLength: 1, maxLength: 64, pattern: '^prj_[0-9A-Z]{26}$' },
             example: 'prj_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
           },
         }),
@@ -4424,6 +4495,7 @@ export const getV1ProjectsProjectIdNotesRoute = createRoute({
         }),
       q: z
         .string()
+        .regex(/^[^\u0000-\u001F\u007F]*$/)
         .min(1)
         .max(200)
         .optional()
@@ -4433,7 +4505,12 @@ export const getV1ProjectsProjectIdNotesRoute = createRoute({
             in: 'query',
             required: false,
             description: 'Full-text search in title and body, like `q` of listTasks.',
-            schema: { type: 'string', minLength: 1, maxLength: 200 },
+            schema: {
+              type: 'string',
+              minLength: 1,
+              maxLength: 200,
+              pattern: '^[^\\u0000-\\u001F\\u007F]*$',
+            },
             example: 'decisions',
           },
         }),
@@ -4494,6 +4571,7 @@ export const postV1ProjectsProjectIdNotesRoute = createRoute({
     params: z.object({
       projectId: z
         .string()
+        .regex(/^prj_[0-9A-Z]{26}$/)
         .min(1)
         .max(64)
         .openapi({
@@ -4502,7 +4580,7 @@ export const postV1ProjectsProjectIdNotesRoute = createRoute({
             in: 'path',
             required: true,
             description: 'The id of the project.',
-            schema: { type: 'string', minLength: 1, maxLength: 64 },
+            schema: { type: 'string', minLength: 1, maxLength: 64, pattern: '^prj_[0-9A-Z]{26}$' },
             example: 'prj_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
           },
         }),
@@ -4572,6 +4650,7 @@ export const getV1NotesNoteIdRoute = createRoute({
     params: z.object({
       noteId: z
         .string()
+        .regex(/^not_[0-9A-Z]{26}$/)
         .min(1)
         .max(64)
         .openapi({
@@ -4580,7 +4659,7 @@ export const getV1NotesNoteIdRoute = createRoute({
             in: 'path',
             required: true,
             description: 'The id of the note.',
-            schema: { type: 'string', minLength: 1, maxLength: 64 },
+            schema: { type: 'string', minLength: 1, maxLength: 64, pattern: '^not_[0-9A-Z]{26}$' },
             example: 'not_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
           },
         }),
@@ -4644,6 +4723,7 @@ export const deleteV1NotesNoteIdRoute = createRoute({
     params: z.object({
       noteId: z
         .string()
+        .regex(/^not_[0-9A-Z]{26}$/)
         .min(1)
         .max(64)
         .openapi({
@@ -4652,7 +4732,7 @@ export const deleteV1NotesNoteIdRoute = createRoute({
             in: 'path',
             required: true,
             description: 'The id of the note.',
-            schema: { type: 'string', minLength: 1, maxLength: 64 },
+            schema: { type: 'string', minLength: 1, maxLength: 64, pattern: '^not_[0-9A-Z]{26}$' },
             example: 'not_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
           },
         }),
@@ -4691,6 +4771,7 @@ export const patchV1NotesNoteIdRoute = createRoute({
     params: z.object({
       noteId: z
         .string()
+        .regex(/^not_[0-9A-Z]{26}$/)
         .min(1)
         .max(64)
         .openapi({
@@ -4699,7 +4780,7 @@ export const patchV1NotesNoteIdRoute = createRoute({
             in: 'path',
             required: true,
             description: 'The id of the note.',
-            schema: { type: 'string', minLength: 1, maxLength: 64 },
+            schema: { type: 'string', minLength: 1, maxLength: 64, pattern: '^not_[0-9A-Z]{26}$' },
             example: 'not_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
           },
         }),
@@ -4763,6 +4844,7 @@ export const getV1TasksTaskIdCommentsRoute = createRoute({
     params: z.object({
       taskId: z
         .string()
+        .regex(/^tsk_[0-9A-Z]{26}$/)
         .min(1)
         .max(64)
         .openapi({
@@ -4771,7 +4853,7 @@ export const getV1TasksTaskIdCommentsRoute = createRoute({
             in: 'path',
             required: true,
             description: 'The id of the task.',
-            schema: { type: 'string', minLength: 1, maxLength: 64 },
+            schema: { type: 'string', minLength: 1, maxLength: 64, pattern: '^tsk_[0-9A-Z]{26}$' },
             example: 'tsk_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
           },
         }),
@@ -4830,6 +4912,7 @@ export const postV1TasksTaskIdCommentsRoute = createRoute({
     params: z.object({
       taskId: z
         .string()
+        .regex(/^tsk_[0-9A-Z]{26}$/)
         .min(1)
         .max(64)
         .openapi({
@@ -4838,7 +4921,7 @@ export const postV1TasksTaskIdCommentsRoute = createRoute({
             in: 'path',
             required: true,
             description: 'The id of the task.',
-            schema: { type: 'string', minLength: 1, maxLength: 64 },
+            schema: { type: 'string', minLength: 1, maxLength: 64, pattern: '^tsk_[0-9A-Z]{26}$' },
             example: 'tsk_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
           },
         }),
@@ -4904,6 +4987,7 @@ export const deleteV1CommentsCommentIdRoute = createRoute({
     params: z.object({
       commentId: z
         .string()
+        .regex(/^cmt_[0-9A-Z]{26}$/)
         .min(1)
         .max(64)
         .openapi({
@@ -4912,7 +4996,7 @@ export const deleteV1CommentsCommentIdRoute = createRoute({
             in: 'path',
             required: true,
             description: 'The id of the comment.',
-            schema: { type: 'string', minLength: 1, maxLength: 64 },
+            schema: { type: 'string', minLength: 1, maxLength: 64, pattern: '^cmt_[0-9A-Z]{26}$' },
             example: 'cmt_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
           },
         }),
@@ -4951,6 +5035,7 @@ export const patchV1CommentsCommentIdRoute = createRoute({
     params: z.object({
       commentId: z
         .string()
+        .regex(/^cmt_[0-9A-Z]{26}$/)
         .min(1)
         .max(64)
         .openapi({
@@ -4959,7 +5044,7 @@ export const patchV1CommentsCommentIdRoute = createRoute({
             in: 'path',
             required: true,
             description: 'The id of the comment.',
-            schema: { type: 'string', minLength: 1, maxLength: 64 },
+            schema: { type: 'string', minLength: 1, maxLength: 64, pattern: '^cmt_[0-9A-Z]{26}$' },
             example: 'cmt_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
           },
         }),

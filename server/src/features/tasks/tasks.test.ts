@@ -273,6 +273,9 @@ describe('task fields and rules', () => {
       [{ title: 'x', labels: ['a,b'] }, '/body/labels/0'],
       [{ title: 'x', dueAt: 'tomorrow' }, '/body/dueAt'],
       [{}, '/body/title'],
+      [{ title: 'line\nbreak' }, '/body/title'],
+      [{ title: 'x', description: 'bell\u0007' }, '/body/description'],
+      [{ title: 'x', assigneeId: 'bob' }, '/body/assigneeId'],
     ]
     for (const [body, path] of cases) {
       const res = await post(body)
@@ -281,6 +284,11 @@ describe('task fields and rules', () => {
       expect(problem.code).toBe('validation_failed')
       expect(problem.errors.map((e: { path: string }) => e.path)).toContain(path)
     }
+    // Multi-line Markdown is fine in descriptions.
+    await createTask(t, h, project.id, { title: 'x', description: '# Heading\n\n- item\r\n\tindented' })
+    const malformedId = await jsonRequest(t, 'GET', '/v1/tasks/not-an-id', h)
+    expect(malformedId.status).toBe(400)
+    expect((await malformedId.json()).errors[0].path).toBe('/path/taskId')
     const task = await createTask(t, h, project.id)
     const patch = await jsonRequest(t, 'PATCH', `/v1/tasks/${task.id}`, h, {})
     expect(patch.status).toBe(400)
