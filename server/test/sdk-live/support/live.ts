@@ -33,10 +33,16 @@ export interface SeenRequest {
   path: string
   headers: Headers
   body: string
+  /** When it arrived (performance.now()). */
+  at: number
   /** Set when the client closed the connection before an answer was sent (a timeout or an abort). */
   abandonedAfterMs?: number
   /** Whether the request was passed on to the server. */
   reachedServer: boolean
+  /** Whether the network reset the connection (a `drop` fault). */
+  reset?: boolean
+  /** Whether its connection is done with it: answered, reset, or closed by the client. */
+  settled: boolean
 }
 
 export type SignedUp = components['schemas']['AuthResult'] & { email: string; password: string }
@@ -50,6 +56,8 @@ export interface LiveServer {
   /** Queues faults for the next requests, one each. */
   fault(...next: Fault[]): void
   count(method: string, path: string): number
+  /** Resolves once the network is done with every request so far (a client's close takes a moment to arrive). */
+  settled(): Promise<void>
   /** A client of the live server over real sockets (the platform fetch), with short retry waits. */
   sdk(options?: Partial<TasklaneOptions>): TasklaneClient<paths>
   /** Signs a new user up through the SDK and returns its credentials and tokens. */
@@ -104,16 +112,23 @@ export async function startLiveServer(env: Record<string, string> = {}): Promise
       path: new URL(req.url ?? '/', upstream).pathname,
       headers: toHeaders(req.headers),
       body: body.toString('utf8'),
+      at: started,
       reachedServer: false,
+      settled: false,
     }
     requests.push(seen)
     res.once('close', () => {
-      if (!res.writableFinished) seen.abandonedAfterMs = performance.now() - started
+      if (!res.writableFinished && !seen.reset) seen.abandonedAfterMs = performance.now() - started
+      seen.settled = true
     })
     const fault = faults.shift()
+    const reset = () => {
+      seen.reset = true
+      req.socket.destroy()
+    }
     if (fault?.delayMs) await new Promise((resolve) => setTimeout(resolve, fault.delayMs))
     if (res.destroyed) return // the client gave up meanwhile; the server never hears of it
-    if (fault?.drop === 'before') return void req.socket.destroy()
+    if (fault?.drop === 'before') return reset()
     try {
       const headers = new Headers()
       for (const [name, value] of seen.headers) if (!HOP_BY_HOP.has(name)) headers.set(name, value)
@@ -135,7 +150,7 @@ export async function startLiveServer(env: Record<string, string> = {}): Promise
           violations.push(err)
         })
       }
-      if (fault?.drop === 'after') return void req.socket.destroy()
+      if (fault?.drop === 'after') return reset()
       const out: Record<string, string> = {}
       for (const [name, value] of answer.headers) if (!HOP_BY_HOP.has(name)) out[name] = value
       res.writeHead(answer.status, { ...out, 'content-length': String(payload.length) })
@@ -167,6 +182,12 @@ export async function startLiveServer(env: Record<string, string> = {}): Promise
       faults.push(...next)
     },
     count: (method, path) => requests.filter((r) => r.method === method && r.path === path).length,
+    async settled() {
+      for (let waited = 0; requests.some((r) => !r.settled); waited += 10) {
+        if (waited > 2000) throw new Error('the network still holds a request after 2 s')
+        await new Promise((resolve) => setTimeout(resolve, 10))
+      }
+    },
     sdk,
     async signUp() {
       users += 1
