@@ -23,6 +23,8 @@ describe('loadConfig', () => {
       RATE_LIMIT_LOGIN_IP: { limit: 50, windowS: 900 },
       RATE_LIMIT_SIGNUP_IP: { limit: 20, windowS: 3600 },
       RATE_LIMIT_PASSWORD_RESET_IP: { limit: 10, windowS: 900 },
+      RATE_LIMIT_INVITATIONS_PROJECT: { limit: 50, windowS: 3600 },
+      RATE_LIMIT_INVITATIONS_RECIPIENT: { limit: 5, windowS: 3600 },
     })
   })
 
@@ -52,6 +54,8 @@ describe('loadConfig', () => {
       RATE_LIMIT_LOGIN_IP: '20/60',
       RATE_LIMIT_SIGNUP_IP: '3/3600',
       RATE_LIMIT_PASSWORD_RESET_IP: '2/600',
+      RATE_LIMIT_INVITATIONS_PROJECT: '20/600',
+      RATE_LIMIT_INVITATIONS_RECIPIENT: '3/60',
     })
     expect(config).toEqual({
       PORT: 0,
@@ -78,6 +82,8 @@ describe('loadConfig', () => {
       RATE_LIMIT_LOGIN_IP: { limit: 20, windowS: 60 },
       RATE_LIMIT_SIGNUP_IP: { limit: 3, windowS: 3600 },
       RATE_LIMIT_PASSWORD_RESET_IP: { limit: 2, windowS: 600 },
+      RATE_LIMIT_INVITATIONS_PROJECT: { limit: 20, windowS: 600 },
+      RATE_LIMIT_INVITATIONS_RECIPIENT: { limit: 3, windowS: 60 },
     })
     const unset = loadConfig({ PORT: '', DATABASE_URL: '' })
     expect(unset.PORT).toBe(3000)

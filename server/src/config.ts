@@ -70,6 +70,9 @@ const schema = z.object({
   RATE_LIMIT_LOGIN_IP: rate.prefault('50/900'),
   RATE_LIMIT_SIGNUP_IP: rate.prefault('20/3600'),
   RATE_LIMIT_PASSWORD_RESET_IP: rate.prefault('10/900'),
+  // Invitations send email to addresses the caller names, so they are limited per project and per recipient.
+  RATE_LIMIT_INVITATIONS_PROJECT: rate.prefault('50/3600'),
+  RATE_LIMIT_INVITATIONS_RECIPIENT: rate.prefault('5/3600'),
 })
 
 export type Config = z.output<typeof schema>

@@ -411,6 +411,370 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/projects": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List your projects
+         * @description The projects the caller is a member of, oldest first, with the caller’s role in each.
+         *
+         *     Needs the `read` scope.
+         */
+        get: operations["listProjects"];
+        put?: never;
+        /**
+         * Create a project
+         * @description Creates a project with the caller as its owner.
+         *
+         *     Needs the `write` scope.
+         */
+        post: operations["createProject"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/projects/{projectId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get a project
+         * @description One project, with the caller’s role in it.
+         *
+         *     Needs any role. Callers who are not members of the project get 404, as for a project that does not exist.
+         */
+        get: operations["getProject"];
+        put?: never;
+        post?: never;
+        /**
+         * Delete a project
+         * @description Deletes a project with all its tasks, notes, comments, members and invitations. This cannot be undone.
+         *
+         *     Needs the `owner` role. Callers who are not members of the project get 404, as for a project that does not exist.
+         */
+        delete: operations["deleteProject"];
+        options?: never;
+        head?: never;
+        /**
+         * Update a project
+         * @description Renames a project or changes its description.
+         *
+         *     Needs the `owner` role. Callers who are not members of the project get 404, as for a project that does not exist.
+         */
+        patch: operations["updateProject"];
+        trace?: never;
+    };
+    "/v1/projects/{projectId}/members": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List members
+         * @description The members of a project and their roles, in the order they joined.
+         *
+         *     Needs any role. Callers who are not members of the project get 404, as for a project that does not exist.
+         */
+        get: operations["listMembers"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/projects/{projectId}/members/{userId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Remove a member, or leave
+         * @description Owners remove any member; any member may remove themselves (leave the project). The last owner cannot leave or be removed (409 `last_owner`): hand ownership to someone else, or delete the project.
+         *
+         *     Needs the `owner` role, or being that member. Callers who are not members of the project get 404, as for a project that does not exist.
+         */
+        delete: operations["removeMember"];
+        options?: never;
+        head?: never;
+        /**
+         * Change a member’s role
+         * @description Gives a member another role. A project always keeps at least one owner: demoting the last owner is refused with 409 `last_owner`.
+         *
+         *     Needs the `owner` role. Callers who are not members of the project get 404, as for a project that does not exist.
+         */
+        patch: operations["updateMember"];
+        trace?: never;
+    };
+    "/v1/projects/{projectId}/invitations": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List pending invitations
+         * @description Invitations of a project that were neither accepted, revoked nor expired, oldest first.
+         *
+         *     Needs the `owner` role. Callers who are not members of the project get 404, as for a project that does not exist.
+         */
+        get: operations["listInvitations"];
+        put?: never;
+        /**
+         * Invite someone by email
+         * @description Emails a single-use link that lets the recipient join the project with the given role; it expires after 7 days. Inviting an address again replaces its pending invitation. Rate-limited per project and per recipient (429). An address that already belongs to a member is refused with 409 `already_member`.
+         *
+         *     Needs the `owner` role. Callers who are not members of the project get 404, as for a project that does not exist.
+         */
+        post: operations["createInvitation"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/projects/{projectId}/invitations/{invitationId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Revoke an invitation
+         * @description Makes a pending invitation’s token unusable.
+         *
+         *     Needs the `owner` role. Callers who are not members of the project get 404, as for a project that does not exist.
+         */
+        delete: operations["revokeInvitation"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/invitations/accept": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Accept an invitation
+         * @description Joins the project of an invitation as the signed-in caller, with the invitation’s role, and uses up the token. A token that is unknown, expired, revoked or already used answers 404. A caller who is already a member keeps their role; the token is used up all the same.
+         *
+         *     Needs the `write` scope.
+         */
+        post: operations["acceptInvitation"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/projects/{projectId}/tasks": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List tasks
+         * @description The tasks of a project, filtered, sorted and searched. Filters combine with AND.
+         *
+         *     Needs any role. Callers who are not members of the project get 404, as for a project that does not exist.
+         */
+        get: operations["listTasks"];
+        put?: never;
+        /**
+         * Create a task
+         * @description Adds a task to a project. The assignee must be a member of the project (422 `invalid_assignee` otherwise).
+         *
+         *     Needs the `owner` or `editor` role. Callers who are not members of the project get 404, as for a project that does not exist.
+         */
+        post: operations["createTask"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/tasks/{taskId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get a task
+         * @description One task.
+         *
+         *     Needs any role. Callers who are not members of the project get 404, as for a project that does not exist.
+         */
+        get: operations["getTask"];
+        put?: never;
+        post?: never;
+        /**
+         * Delete a task
+         * @description Deletes a task and its comments.
+         *
+         *     Needs the `owner` or `editor` role. Callers who are not members of the project get 404, as for a project that does not exist.
+         */
+        delete: operations["deleteTask"];
+        options?: never;
+        head?: never;
+        /**
+         * Update a task
+         * @description Changes some fields of a task. Setting `status` to `done` records `completedAt`; setting it to anything else clears it. The assignee must be a member (422 `invalid_assignee`).
+         *
+         *     Needs the `owner` or `editor` role. Callers who are not members of the project get 404, as for a project that does not exist.
+         */
+        patch: operations["updateTask"];
+        trace?: never;
+    };
+    "/v1/projects/{projectId}/notes": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List notes
+         * @description The notes of a project, sorted or searched.
+         *
+         *     Needs any role. Callers who are not members of the project get 404, as for a project that does not exist.
+         */
+        get: operations["listNotes"];
+        put?: never;
+        /**
+         * Create a note
+         * @description Adds a Markdown note to a project.
+         *
+         *     Needs the `owner` or `editor` role. Callers who are not members of the project get 404, as for a project that does not exist.
+         */
+        post: operations["createNote"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/notes/{noteId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get a note
+         * @description One note.
+         *
+         *     Needs any role. Callers who are not members of the project get 404, as for a project that does not exist.
+         */
+        get: operations["getNote"];
+        put?: never;
+        post?: never;
+        /**
+         * Delete a note
+         * @description Deletes a note.
+         *
+         *     Needs the `owner` or `editor` role. Callers who are not members of the project get 404, as for a project that does not exist.
+         */
+        delete: operations["deleteNote"];
+        options?: never;
+        head?: never;
+        /**
+         * Update a note
+         * @description Changes the title or body of a note.
+         *
+         *     Needs the `owner` or `editor` role. Callers who are not members of the project get 404, as for a project that does not exist.
+         */
+        patch: operations["updateNote"];
+        trace?: never;
+    };
+    "/v1/tasks/{taskId}/comments": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List comments
+         * @description The comments on a task, oldest first.
+         *
+         *     Needs any role. Callers who are not members of the project get 404, as for a project that does not exist.
+         */
+        get: operations["listComments"];
+        put?: never;
+        /**
+         * Comment on a task
+         * @description Adds a comment to a task.
+         *
+         *     Needs the `owner` or `editor` role. Callers who are not members of the project get 404, as for a project that does not exist.
+         */
+        post: operations["createComment"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/comments/{commentId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Delete a comment
+         * @description Deletes a comment. Its author may (with the `owner` or `editor` role), and so may any owner of the project.
+         *
+         *     Needs being the author, or the `owner` role. Callers who are not members of the project get 404, as for a project that does not exist.
+         */
+        delete: operations["deleteComment"];
+        options?: never;
+        head?: never;
+        /**
+         * Edit a comment
+         * @description Changes the text of a comment. Only its author may, while they may still write in the project.
+         *
+         *     Needs being the author, with the `owner` or `editor` role. Callers who are not members of the project get 404, as for a project that does not exist.
+         */
+        patch: operations["updateComment"];
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -754,6 +1118,546 @@ export interface components {
         ApiKeyList: {
             data: components["schemas"]["ApiKey"][];
             /** @description Pass as `cursor` to get the next page; `null` on the last page. */
+            nextCursor: string | null;
+        };
+        /** @description A project: a shared space for tasks and notes. */
+        Project: {
+            /**
+             * @description The project id.
+             * @example prj_01JD8X3Z7Q2W6V5T4R3P1N0M9K
+             */
+            id: string;
+            /**
+             * @description The project name.
+             * @example Website relaunch
+             */
+            name: string;
+            /**
+             * @description What the project is about.
+             * @example Everything for the new marketing site.
+             */
+            description: string | null;
+            /**
+             * @description The role of the caller in this project.
+             * @enum {string}
+             */
+            role: "owner" | "editor" | "viewer";
+            /**
+             * Format: date-time
+             * @description When the project was created.
+             * @example 2026-11-20T09:30:00.000Z
+             */
+            createdAt: string;
+            /**
+             * Format: date-time
+             * @description When the project last changed.
+             * @example 2026-11-20T09:30:00.000Z
+             */
+            updatedAt: string;
+            /**
+             * Format: int32
+             * @description Increases with every change; the `ETag` of the resource is this number in quotes.
+             * @example 3
+             */
+            version: number;
+        };
+        /** @description A new project; the caller becomes its owner. */
+        ProjectCreate: {
+            /**
+             * @description The project name.
+             * @example Website relaunch
+             */
+            name: string;
+            /**
+             * @description What the project is about.
+             * @example Everything for the new marketing site.
+             */
+            description?: string;
+        };
+        /** @description The fields to change; `description: null` removes it. */
+        ProjectUpdate: {
+            /**
+             * @description The project name.
+             * @example Website relaunch
+             */
+            name?: string;
+            /**
+             * @description What the project is about.
+             * @example Everything for the new marketing site.
+             */
+            description?: string | null;
+        };
+        /** @description A page of projects. */
+        ProjectList: {
+            data: components["schemas"]["Project"][];
+            /**
+             * @description Pass as `cursor` to get the next page; `null` on the last page.
+             * @example WyIyMDI2LTExLTIwVDA5OjMwOjAwLjAwMFoiLCJ0c2tfMDFKRDhYIl0aZ3kXb4c2mPq0r9TnV1wA
+             */
+            nextCursor: string | null;
+        };
+        /** @description A user’s membership of a project. */
+        Member: {
+            /**
+             * @description The project.
+             * @example prj_01JD8X3Z7Q2W6V5T4R3P1N0M9K
+             */
+            projectId: string;
+            /**
+             * @description The member’s user id.
+             * @example usr_01JD8X3Z7Q2W6V5T4R3P1N0M9K
+             */
+            userId: string;
+            /**
+             * Format: email
+             * @description The member’s email address.
+             * @example ada@example.com
+             */
+            email: string;
+            /**
+             * @description `owner`: everything, including members and invitations; `editor`: reads and writes tasks, notes and comments; `viewer`: reads only.
+             * @enum {string}
+             */
+            role: "owner" | "editor" | "viewer";
+            /**
+             * Format: date-time
+             * @description When the user joined the project.
+             * @example 2026-11-20T09:30:00.000Z
+             */
+            joinedAt: string;
+        };
+        /** @description The member’s new role. */
+        MemberUpdate: {
+            /**
+             * @description `owner`: everything, including members and invitations; `editor`: reads and writes tasks, notes and comments; `viewer`: reads only.
+             * @enum {string}
+             */
+            role: "owner" | "editor" | "viewer";
+        };
+        /** @description A page of members, in the order they joined. */
+        MemberList: {
+            data: components["schemas"]["Member"][];
+            /**
+             * @description Pass as `cursor` to get the next page; `null` on the last page.
+             * @example WyIyMDI2LTExLTIwVDA5OjMwOjAwLjAwMFoiLCJ0c2tfMDFKRDhYIl0aZ3kXb4c2mPq0r9TnV1wA
+             */
+            nextCursor: string | null;
+        };
+        /** @description A pending invitation. Its token is only ever sent to the invited address. */
+        Invitation: {
+            /**
+             * @description The invitation id.
+             * @example inv_01JD8X3Z7Q2W6V5T4R3P1N0M9K
+             */
+            id: string;
+            /**
+             * @description The project.
+             * @example prj_01JD8X3Z7Q2W6V5T4R3P1N0M9K
+             */
+            projectId: string;
+            /**
+             * Format: email
+             * @description Where the invitation was sent.
+             * @example grace@example.com
+             */
+            email: string;
+            /**
+             * @description The role the invited user gets on accepting.
+             * @enum {string}
+             */
+            role: "owner" | "editor" | "viewer";
+            /**
+             * @description The user who sent it.
+             * @example usr_01JD8X3Z7Q2W6V5T4R3P1N0M9K
+             */
+            invitedBy: string;
+            /**
+             * Format: date-time
+             * @description When it was sent.
+             * @example 2026-11-20T09:30:00.000Z
+             */
+            createdAt: string;
+            /**
+             * Format: date-time
+             * @description After this the token no longer works (7 days after sending).
+             * @example 2026-11-20T09:30:00.000Z
+             */
+            expiresAt: string;
+        };
+        /** @description Who to invite, and with which role. */
+        InvitationCreate: {
+            /**
+             * Format: email
+             * @description The address to send the invitation to.
+             * @example grace@example.com
+             */
+            email: string;
+            /**
+             * @description The role the invited user gets on accepting.
+             * @enum {string}
+             */
+            role: "owner" | "editor" | "viewer";
+        };
+        /** @description The token from the invitation email. */
+        InvitationAccept: {
+            /**
+             * @description The token from the invitation email.
+             * @example inv_tok_3q2l0Jx8m9QfKc1b5sT7vWzYhN4pR6dE
+             */
+            token: string;
+        };
+        /** @description A page of pending invitations, oldest first. */
+        InvitationList: {
+            data: components["schemas"]["Invitation"][];
+            /**
+             * @description Pass as `cursor` to get the next page; `null` on the last page.
+             * @example WyIyMDI2LTExLTIwVDA5OjMwOjAwLjAwMFoiLCJ0c2tfMDFKRDhYIl0aZ3kXb4c2mPq0r9TnV1wA
+             */
+            nextCursor: string | null;
+        };
+        /** @description A task in a project. */
+        Task: {
+            /**
+             * @description The task id.
+             * @example tsk_01JD8X3Z7Q2W6V5T4R3P1N0M9K
+             */
+            id: string;
+            /**
+             * @description The project the task belongs to.
+             * @example prj_01JD8X3Z7Q2W6V5T4R3P1N0M9K
+             */
+            projectId: string;
+            /**
+             * @description A one-line summary.
+             * @example Write the launch post
+             */
+            title: string;
+            /**
+             * @description Details in Markdown.
+             * @example Draft in **Markdown**, then ask for review.
+             */
+            description: string | null;
+            /**
+             * @description Where the task stands. Moving it to `done` sets `completedAt`; moving it out clears it.
+             * @enum {string}
+             */
+            status: "todo" | "in_progress" | "done";
+            /**
+             * Format: int32
+             * @description 0 (none) to 3 (urgent).
+             * @example 2
+             */
+            priority: number;
+            /**
+             * Format: date-time
+             * @description When the task is due (RFC 3339).
+             * @example 2026-12-01T17:00:00.000Z
+             */
+            dueAt: string | null;
+            /**
+             * @description Up to 20 distinct labels.
+             * @example [
+             *       "content",
+             *       "launch"
+             *     ]
+             */
+            labels: string[];
+            /**
+             * @description The member the task is assigned to.
+             * @example usr_01JD8X3Z7Q2W6V5T4R3P1N0M9K
+             */
+            assigneeId: string | null;
+            /**
+             * @description Manual order within the project (sort by `position`); new tasks go last. Any number, so an item can be placed between two others.
+             * @example 3
+             */
+            position: number;
+            /**
+             * Format: date-time
+             * @description When the task was last moved to `done`; `null` unless it is done.
+             * @example null
+             */
+            completedAt: string | null;
+            /**
+             * @description The user who created the task.
+             * @example usr_01JD8X3Z7Q2W6V5T4R3P1N0M9K
+             */
+            createdBy: string;
+            /**
+             * Format: date-time
+             * @description When the task was created.
+             * @example 2026-11-20T09:30:00.000Z
+             */
+            createdAt: string;
+            /**
+             * Format: date-time
+             * @description When the task last changed.
+             * @example 2026-11-20T09:30:00.000Z
+             */
+            updatedAt: string;
+            /**
+             * Format: int32
+             * @description Increases with every change; the `ETag` of the resource is this number in quotes.
+             * @example 3
+             */
+            version: number;
+        };
+        /** @description A new task. Only `title` is required. */
+        TaskCreate: {
+            /**
+             * @description A one-line summary.
+             * @example Write the launch post
+             */
+            title: string;
+            /**
+             * @description Details in Markdown.
+             * @example Draft in **Markdown**, then ask for review.
+             */
+            description?: string;
+            /**
+             * @description Where the task stands. Moving it to `done` sets `completedAt`; moving it out clears it.
+             * @enum {string}
+             */
+            status?: "todo" | "in_progress" | "done";
+            /**
+             * Format: int32
+             * @description 0 (none) to 3 (urgent).
+             * @example 2
+             */
+            priority?: number;
+            /**
+             * Format: date-time
+             * @description When the task is due (RFC 3339).
+             * @example 2026-12-01T17:00:00.000Z
+             */
+            dueAt?: string | null;
+            /**
+             * @description Up to 20 distinct labels.
+             * @example [
+             *       "content",
+             *       "launch"
+             *     ]
+             */
+            labels?: string[];
+            /**
+             * @description A member of the project to assign the task to.
+             * @example usr_01JD8X3Z7Q2W6V5T4R3P1N0M9K
+             */
+            assigneeId?: string | null;
+            /**
+             * @description Manual order within the project (sort by `position`); new tasks go last. Any number, so an item can be placed between two others.
+             * @example 3
+             */
+            position?: number;
+        };
+        /** @description The fields to change; `null` clears an optional field. */
+        TaskUpdate: {
+            /**
+             * @description A one-line summary.
+             * @example Write the launch post
+             */
+            title?: string;
+            /**
+             * @description Details in Markdown.
+             * @example Draft in **Markdown**, then ask for review.
+             */
+            description?: string | null;
+            /**
+             * @description Where the task stands. Moving it to `done` sets `completedAt`; moving it out clears it.
+             * @enum {string}
+             */
+            status?: "todo" | "in_progress" | "done";
+            /**
+             * Format: int32
+             * @description 0 (none) to 3 (urgent).
+             * @example 2
+             */
+            priority?: number;
+            /**
+             * Format: date-time
+             * @description When the task is due (RFC 3339).
+             * @example 2026-12-01T17:00:00.000Z
+             */
+            dueAt?: string | null;
+            /**
+             * @description Up to 20 distinct labels.
+             * @example [
+             *       "content",
+             *       "launch"
+             *     ]
+             */
+            labels?: string[];
+            /**
+             * @description A member of the project, or `null` to unassign.
+             * @example usr_01JD8X3Z7Q2W6V5T4R3P1N0M9K
+             */
+            assigneeId?: string | null;
+            /**
+             * @description Manual order within the project (sort by `position`); new tasks go last. Any number, so an item can be placed between two others.
+             * @example 3
+             */
+            position?: number;
+        };
+        /** @description A page of tasks. */
+        TaskList: {
+            data: components["schemas"]["Task"][];
+            /**
+             * @description Pass as `cursor` to get the next page; `null` on the last page.
+             * @example WyIyMDI2LTExLTIwVDA5OjMwOjAwLjAwMFoiLCJ0c2tfMDFKRDhYIl0aZ3kXb4c2mPq0r9TnV1wA
+             */
+            nextCursor: string | null;
+        };
+        /** @description A Markdown note in a project. */
+        Note: {
+            /**
+             * @description The note id.
+             * @example not_01JD8X3Z7Q2W6V5T4R3P1N0M9K
+             */
+            id: string;
+            /**
+             * @description The project the note belongs to.
+             * @example prj_01JD8X3Z7Q2W6V5T4R3P1N0M9K
+             */
+            projectId: string;
+            /**
+             * @description The note title.
+             * @example Meeting notes 2026-11-20
+             */
+            title: string;
+            /**
+             * @description The note in Markdown.
+             * @example ## Decisions
+             *
+             *     - Launch on December 1st
+             */
+            body: string;
+            /**
+             * @description The user who created the note.
+             * @example usr_01JD8X3Z7Q2W6V5T4R3P1N0M9K
+             */
+            createdBy: string;
+            /**
+             * Format: date-time
+             * @description When the note was created.
+             * @example 2026-11-20T09:30:00.000Z
+             */
+            createdAt: string;
+            /**
+             * Format: date-time
+             * @description When the note last changed.
+             * @example 2026-11-20T09:30:00.000Z
+             */
+            updatedAt: string;
+            /**
+             * Format: int32
+             * @description Increases with every change; the `ETag` of the resource is this number in quotes.
+             * @example 3
+             */
+            version: number;
+        };
+        /** @description A new note. */
+        NoteCreate: {
+            /**
+             * @description The note title.
+             * @example Meeting notes 2026-11-20
+             */
+            title: string;
+            /**
+             * @description The note in Markdown.
+             * @example ## Decisions
+             *
+             *     - Launch on December 1st
+             */
+            body?: string;
+        };
+        /** @description The fields to change. */
+        NoteUpdate: {
+            /**
+             * @description The note title.
+             * @example Meeting notes 2026-11-20
+             */
+            title?: string;
+            /**
+             * @description The note in Markdown.
+             * @example ## Decisions
+             *
+             *     - Launch on December 1st
+             */
+            body?: string;
+        };
+        /** @description A page of notes. */
+        NoteList: {
+            data: components["schemas"]["Note"][];
+            /**
+             * @description Pass as `cursor` to get the next page; `null` on the last page.
+             * @example WyIyMDI2LTExLTIwVDA5OjMwOjAwLjAwMFoiLCJ0c2tfMDFKRDhYIl0aZ3kXb4c2mPq0r9TnV1wA
+             */
+            nextCursor: string | null;
+        };
+        /** @description A comment on a task. */
+        Comment: {
+            /**
+             * @description The comment id.
+             * @example cmt_01JD8X3Z7Q2W6V5T4R3P1N0M9K
+             */
+            id: string;
+            /**
+             * @description The task commented on.
+             * @example tsk_01JD8X3Z7Q2W6V5T4R3P1N0M9K
+             */
+            taskId: string;
+            /**
+             * @description Who wrote it.
+             * @example usr_01JD8X3Z7Q2W6V5T4R3P1N0M9K
+             */
+            authorId: string;
+            /**
+             * @description The comment in Markdown.
+             * @example First draft is in the shared folder.
+             */
+            body: string;
+            /**
+             * Format: date-time
+             * @description When it was written.
+             * @example 2026-11-20T09:30:00.000Z
+             */
+            createdAt: string;
+            /**
+             * Format: date-time
+             * @description When it was last edited.
+             * @example 2026-11-20T09:30:00.000Z
+             */
+            updatedAt: string;
+            /**
+             * Format: int32
+             * @description Increases with every change; the `ETag` of the resource is this number in quotes.
+             * @example 3
+             */
+            version: number;
+        };
+        /** @description A new comment. */
+        CommentCreate: {
+            /**
+             * @description The comment in Markdown.
+             * @example First draft is in the shared folder.
+             */
+            body: string;
+        };
+        /** @description The new text of the comment. */
+        CommentUpdate: {
+            /**
+             * @description The comment in Markdown.
+             * @example First draft is in the shared folder.
+             */
+            body: string;
+        };
+        /** @description A page of comments, oldest first. */
+        CommentList: {
+            data: components["schemas"]["Comment"][];
+            /**
+             * @description Pass as `cursor` to get the next page; `null` on the last page.
+             * @example WyIyMDI2LTExLTIwVDA5OjMwOjAwLjAwMFoiLCJ0c2tfMDFKRDhYIl0aZ3kXb4c2mPq0r9TnV1wA
+             */
             nextCursor: string | null;
         };
     };
@@ -2225,6 +3129,1516 @@ export interface operations {
                 };
             };
             404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    listProjects: {
+        parameters: {
+            query?: {
+                /** @description How many items to return, from 1 to 100. */
+                limit?: components["parameters"]["Limit"];
+                /** @description The `nextCursor` of the previous page. Opaque and tamper-proof; a cursor of another list is rejected with 400. */
+                cursor?: components["parameters"]["Cursor"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of results. `Link` points at the next page when there is one. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    Link: components["headers"]["Link"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "data": [
+                     *         {
+                     *           "id": "prj_01JD8X3Z7Q2W6V5T4R3P1N0M9K",
+                     *           "name": "Website relaunch",
+                     *           "description": "Everything for the new marketing site.",
+                     *           "role": "owner",
+                     *           "createdAt": "2026-11-20T09:30:00.000Z",
+                     *           "updatedAt": "2026-11-21T14:05:12.000Z",
+                     *           "version": 3
+                     *         }
+                     *       ],
+                     *       "nextCursor": "WyIyMDI2LTExLTIwVDA5OjMwOjAwLjAwMFoiLCJ0c2tfMDFKRDhYIl0aZ3kXb4c2mPq0r9TnV1wA"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ProjectList"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    createProject: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description A unique key (e.g. a UUID) that makes retrying this request safe: a repeat with the same key and body
+                 *     within 24 hours replays the first response (with `Idempotent-Replayed: true`) instead of acting again.
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "name": "Website relaunch",
+                 *       "description": "Everything for the new marketing site."
+                 *     }
+                 */
+                "application/json": components["schemas"]["ProjectCreate"];
+            };
+        };
+        responses: {
+            /** @description Created. `Location` is its URL and `ETag` its version. */
+            201: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    Location: components["headers"]["Location"];
+                    ETag: components["headers"]["ETag"];
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "prj_01JD8X3Z7Q2W6V5T4R3P1N0M9K",
+                     *       "name": "Website relaunch",
+                     *       "description": "Everything for the new marketing site.",
+                     *       "role": "owner",
+                     *       "createdAt": "2026-11-20T09:30:00.000Z",
+                     *       "updatedAt": "2026-11-20T09:30:00.000Z",
+                     *       "version": 1
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Project"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            409: components["responses"]["Conflict"];
+            422: components["responses"]["UnprocessableContent"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    getProject: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Answer 304 with no body if the resource's current `ETag` is this one. */
+                "If-None-Match"?: components["parameters"]["IfNoneMatch"];
+            };
+            path: {
+                /**
+                 * @description The id of the project.
+                 * @example prj_01JD8X3Z7Q2W6V5T4R3P1N0M9K
+                 */
+                projectId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The resource, with its version in `ETag`. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    ETag: components["headers"]["ETag"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "prj_01JD8X3Z7Q2W6V5T4R3P1N0M9K",
+                     *       "name": "Website relaunch",
+                     *       "description": "Everything for the new marketing site.",
+                     *       "role": "owner",
+                     *       "createdAt": "2026-11-20T09:30:00.000Z",
+                     *       "updatedAt": "2026-11-21T14:05:12.000Z",
+                     *       "version": 3
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Project"];
+                };
+            };
+            /** @description `If-None-Match` named the current version: the copy the client has is up to date. */
+            304: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    ETag: components["headers"]["ETag"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    deleteProject: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Apply the change only if the resource's current `ETag` is this one; otherwise 412. */
+                "If-Match"?: components["parameters"]["IfMatch"];
+            };
+            path: {
+                /**
+                 * @description The id of the project.
+                 * @example prj_01JD8X3Z7Q2W6V5T4R3P1N0M9K
+                 */
+                projectId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted. */
+            204: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            412: components["responses"]["PreconditionFailed"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    updateProject: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Apply the change only if the resource's current `ETag` is this one; otherwise 412. */
+                "If-Match"?: components["parameters"]["IfMatch"];
+            };
+            path: {
+                /**
+                 * @description The id of the project.
+                 * @example prj_01JD8X3Z7Q2W6V5T4R3P1N0M9K
+                 */
+                projectId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "name": "Website relaunch 2027"
+                 *     }
+                 */
+                "application/json": components["schemas"]["ProjectUpdate"];
+            };
+        };
+        responses: {
+            /** @description The changed resource, with its new version in `ETag`. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    ETag: components["headers"]["ETag"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "prj_01JD8X3Z7Q2W6V5T4R3P1N0M9K",
+                     *       "name": "Website relaunch",
+                     *       "description": "Everything for the new marketing site.",
+                     *       "role": "owner",
+                     *       "createdAt": "2026-11-20T09:30:00.000Z",
+                     *       "updatedAt": "2026-11-21T14:05:12.000Z",
+                     *       "version": 3
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Project"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            412: components["responses"]["PreconditionFailed"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    listMembers: {
+        parameters: {
+            query?: {
+                /** @description How many items to return, from 1 to 100. */
+                limit?: components["parameters"]["Limit"];
+                /** @description The `nextCursor` of the previous page. Opaque and tamper-proof; a cursor of another list is rejected with 400. */
+                cursor?: components["parameters"]["Cursor"];
+            };
+            header?: never;
+            path: {
+                /**
+                 * @description The id of the project.
+                 * @example prj_01JD8X3Z7Q2W6V5T4R3P1N0M9K
+                 */
+                projectId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of results. `Link` points at the next page when there is one. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    Link: components["headers"]["Link"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "data": [
+                     *         {
+                     *           "projectId": "prj_01JD8X3Z7Q2W6V5T4R3P1N0M9K",
+                     *           "userId": "usr_01JD8X3Z7Q2W6V5T4R3P1N0M9K",
+                     *           "email": "ada@example.com",
+                     *           "role": "editor",
+                     *           "joinedAt": "2026-11-20T09:30:00.000Z"
+                     *         }
+                     *       ],
+                     *       "nextCursor": "WyIyMDI2LTExLTIwVDA5OjMwOjAwLjAwMFoiLCJ0c2tfMDFKRDhYIl0aZ3kXb4c2mPq0r9TnV1wA"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["MemberList"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    removeMember: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description The id of the project.
+                 * @example prj_01JD8X3Z7Q2W6V5T4R3P1N0M9K
+                 */
+                projectId: string;
+                /**
+                 * @description The id of the member (their user id).
+                 * @example usr_01JD8X3Z7Q2W6V5T4R3P1N0M9K
+                 */
+                userId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted. */
+            204: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    updateMember: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description The id of the project.
+                 * @example prj_01JD8X3Z7Q2W6V5T4R3P1N0M9K
+                 */
+                projectId: string;
+                /**
+                 * @description The id of the member (their user id).
+                 * @example usr_01JD8X3Z7Q2W6V5T4R3P1N0M9K
+                 */
+                userId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "role": "editor"
+                 *     }
+                 */
+                "application/json": components["schemas"]["MemberUpdate"];
+            };
+        };
+        responses: {
+            /** @description The changed resource. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "projectId": "prj_01JD8X3Z7Q2W6V5T4R3P1N0M9K",
+                     *       "userId": "usr_01JD8X3Z7Q2W6V5T4R3P1N0M9K",
+                     *       "email": "ada@example.com",
+                     *       "role": "editor",
+                     *       "joinedAt": "2026-11-20T09:30:00.000Z"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Member"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    listInvitations: {
+        parameters: {
+            query?: {
+                /** @description How many items to return, from 1 to 100. */
+                limit?: components["parameters"]["Limit"];
+                /** @description The `nextCursor` of the previous page. Opaque and tamper-proof; a cursor of another list is rejected with 400. */
+                cursor?: components["parameters"]["Cursor"];
+            };
+            header?: never;
+            path: {
+                /**
+                 * @description The id of the project.
+                 * @example prj_01JD8X3Z7Q2W6V5T4R3P1N0M9K
+                 */
+                projectId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of results. `Link` points at the next page when there is one. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    Link: components["headers"]["Link"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "data": [
+                     *         {
+                     *           "id": "inv_01JD8X3Z7Q2W6V5T4R3P1N0M9K",
+                     *           "projectId": "prj_01JD8X3Z7Q2W6V5T4R3P1N0M9K",
+                     *           "email": "grace@example.com",
+                     *           "role": "viewer",
+                     *           "invitedBy": "usr_01JD8X3Z7Q2W6V5T4R3P1N0M9K",
+                     *           "createdAt": "2026-11-20T09:30:00.000Z",
+                     *           "expiresAt": "2026-11-27T09:30:00.000Z"
+                     *         }
+                     *       ],
+                     *       "nextCursor": "WyIyMDI2LTExLTIwVDA5OjMwOjAwLjAwMFoiLCJ0c2tfMDFKRDhYIl0aZ3kXb4c2mPq0r9TnV1wA"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["InvitationList"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    createInvitation: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description A unique key (e.g. a UUID) that makes retrying this request safe: a repeat with the same key and body
+                 *     within 24 hours replays the first response (with `Idempotent-Replayed: true`) instead of acting again.
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path: {
+                /**
+                 * @description The id of the project.
+                 * @example prj_01JD8X3Z7Q2W6V5T4R3P1N0M9K
+                 */
+                projectId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "email": "grace@example.com",
+                 *       "role": "viewer"
+                 *     }
+                 */
+                "application/json": components["schemas"]["InvitationCreate"];
+            };
+        };
+        responses: {
+            /** @description Created. `Location` is its URL and `ETag` its version. */
+            201: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    Location: components["headers"]["Location"];
+                    ETag: components["headers"]["ETag"];
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "inv_01JD8X3Z7Q2W6V5T4R3P1N0M9K",
+                     *       "projectId": "prj_01JD8X3Z7Q2W6V5T4R3P1N0M9K",
+                     *       "email": "grace@example.com",
+                     *       "role": "viewer",
+                     *       "invitedBy": "usr_01JD8X3Z7Q2W6V5T4R3P1N0M9K",
+                     *       "createdAt": "2026-11-20T09:30:00.000Z",
+                     *       "expiresAt": "2026-11-27T09:30:00.000Z"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Invitation"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            422: components["responses"]["UnprocessableContent"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    revokeInvitation: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description The id of the project.
+                 * @example prj_01JD8X3Z7Q2W6V5T4R3P1N0M9K
+                 */
+                projectId: string;
+                /**
+                 * @description The id of the invitation.
+                 * @example inv_01JD8X3Z7Q2W6V5T4R3P1N0M9K
+                 */
+                invitationId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted. */
+            204: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    acceptInvitation: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description A unique key (e.g. a UUID) that makes retrying this request safe: a repeat with the same key and body
+                 *     within 24 hours replays the first response (with `Idempotent-Replayed: true`) instead of acting again.
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "token": "inv_tok_3q2l0Jx8m9QfKc1b5sT7vWzYhN4pR6dE"
+                 *     }
+                 */
+                "application/json": components["schemas"]["InvitationAccept"];
+            };
+        };
+        responses: {
+            /** @description The caller’s membership of the project. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "projectId": "prj_01JD8X3Z7Q2W6V5T4R3P1N0M9K",
+                     *       "userId": "usr_01JD8X3Z7Q2W6V5T4R3P1N0M9K",
+                     *       "email": "ada@example.com",
+                     *       "role": "editor",
+                     *       "joinedAt": "2026-11-20T09:30:00.000Z"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Member"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            422: components["responses"]["UnprocessableContent"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    listTasks: {
+        parameters: {
+            query?: {
+                /** @description Only tasks with this status. */
+                status?: "todo" | "in_progress" | "done";
+                /**
+                 * @description Only tasks assigned to this member.
+                 * @example usr_01JD8X3Z7Q2W6V5T4R3P1N0M9K
+                 */
+                assigneeId?: string;
+                /** @description Only tasks with this label. */
+                label?: string;
+                /**
+                 * @description Only tasks due before this instant (exclusive).
+                 * @example 2026-12-31T00:00:00Z
+                 */
+                dueBefore?: string;
+                /**
+                 * @description Only tasks due at or after this instant.
+                 * @example 2026-12-01T00:00:00Z
+                 */
+                dueAfter?: string;
+                /** @description The order: a field, prefixed with `-` for descending. Defaults to `createdAt`, or to relevance (best match first) when `q` is given. Tasks without a due date come last when sorting by `dueAt`. */
+                sort?: "createdAt" | "-createdAt" | "updatedAt" | "-updatedAt" | "dueAt" | "-dueAt" | "priority" | "-priority" | "position" | "-position";
+                /**
+                 * @description Full-text search in title and description. Every word must match, as a prefix; case and diacritics are ignored (`creme` finds "Crème"). Title matches rank higher.
+                 * @example launch post
+                 */
+                q?: string;
+                /** @description How many items to return, from 1 to 100. */
+                limit?: components["parameters"]["Limit"];
+                /** @description The `nextCursor` of the previous page. Opaque and tamper-proof; a cursor of another list is rejected with 400. */
+                cursor?: components["parameters"]["Cursor"];
+            };
+            header?: never;
+            path: {
+                /**
+                 * @description The id of the project.
+                 * @example prj_01JD8X3Z7Q2W6V5T4R3P1N0M9K
+                 */
+                projectId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of results. `Link` points at the next page when there is one. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    Link: components["headers"]["Link"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "data": [
+                     *         {
+                     *           "id": "tsk_01JD8X3Z7Q2W6V5T4R3P1N0M9K",
+                     *           "projectId": "prj_01JD8X3Z7Q2W6V5T4R3P1N0M9K",
+                     *           "title": "Write the launch post",
+                     *           "description": "Draft in **Markdown**, then ask for review.",
+                     *           "status": "in_progress",
+                     *           "priority": 2,
+                     *           "dueAt": "2026-12-01T17:00:00.000Z",
+                     *           "labels": [
+                     *             "content",
+                     *             "launch"
+                     *           ],
+                     *           "assigneeId": "usr_01JD8X3Z7Q2W6V5T4R3P1N0M9K",
+                     *           "position": 3,
+                     *           "completedAt": null,
+                     *           "createdBy": "usr_01JD8X3Z7Q2W6V5T4R3P1N0M9K",
+                     *           "createdAt": "2026-11-20T09:30:00.000Z",
+                     *           "updatedAt": "2026-11-21T14:05:12.000Z",
+                     *           "version": 4
+                     *         }
+                     *       ],
+                     *       "nextCursor": "WyIyMDI2LTExLTIwVDA5OjMwOjAwLjAwMFoiLCJ0c2tfMDFKRDhYIl0aZ3kXb4c2mPq0r9TnV1wA"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["TaskList"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    createTask: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description A unique key (e.g. a UUID) that makes retrying this request safe: a repeat with the same key and body
+                 *     within 24 hours replays the first response (with `Idempotent-Replayed: true`) instead of acting again.
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path: {
+                /**
+                 * @description The id of the project.
+                 * @example prj_01JD8X3Z7Q2W6V5T4R3P1N0M9K
+                 */
+                projectId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "title": "Write the launch post",
+                 *       "priority": 2,
+                 *       "labels": [
+                 *         "content",
+                 *         "launch"
+                 *       ],
+                 *       "dueAt": "2026-12-01T17:00:00Z"
+                 *     }
+                 */
+                "application/json": components["schemas"]["TaskCreate"];
+            };
+        };
+        responses: {
+            /** @description Created. `Location` is its URL and `ETag` its version. */
+            201: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    Location: components["headers"]["Location"];
+                    ETag: components["headers"]["ETag"];
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "tsk_01JD8X3Z7Q2W6V5T4R3P1N0M9K",
+                     *       "projectId": "prj_01JD8X3Z7Q2W6V5T4R3P1N0M9K",
+                     *       "title": "Write the launch post",
+                     *       "description": "Draft in **Markdown**, then ask for review.",
+                     *       "status": "in_progress",
+                     *       "priority": 2,
+                     *       "dueAt": "2026-12-01T17:00:00.000Z",
+                     *       "labels": [
+                     *         "content",
+                     *         "launch"
+                     *       ],
+                     *       "assigneeId": "usr_01JD8X3Z7Q2W6V5T4R3P1N0M9K",
+                     *       "position": 3,
+                     *       "completedAt": null,
+                     *       "createdBy": "usr_01JD8X3Z7Q2W6V5T4R3P1N0M9K",
+                     *       "createdAt": "2026-11-20T09:30:00.000Z",
+                     *       "updatedAt": "2026-11-21T14:05:12.000Z",
+                     *       "version": 1
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Task"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            422: components["responses"]["UnprocessableContent"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    getTask: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Answer 304 with no body if the resource's current `ETag` is this one. */
+                "If-None-Match"?: components["parameters"]["IfNoneMatch"];
+            };
+            path: {
+                /**
+                 * @description The id of the task.
+                 * @example tsk_01JD8X3Z7Q2W6V5T4R3P1N0M9K
+                 */
+                taskId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The resource, with its version in `ETag`. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    ETag: components["headers"]["ETag"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "tsk_01JD8X3Z7Q2W6V5T4R3P1N0M9K",
+                     *       "projectId": "prj_01JD8X3Z7Q2W6V5T4R3P1N0M9K",
+                     *       "title": "Write the launch post",
+                     *       "description": "Draft in **Markdown**, then ask for review.",
+                     *       "status": "in_progress",
+                     *       "priority": 2,
+                     *       "dueAt": "2026-12-01T17:00:00.000Z",
+                     *       "labels": [
+                     *         "content",
+                     *         "launch"
+                     *       ],
+                     *       "assigneeId": "usr_01JD8X3Z7Q2W6V5T4R3P1N0M9K",
+                     *       "position": 3,
+                     *       "completedAt": null,
+                     *       "createdBy": "usr_01JD8X3Z7Q2W6V5T4R3P1N0M9K",
+                     *       "createdAt": "2026-11-20T09:30:00.000Z",
+                     *       "updatedAt": "2026-11-21T14:05:12.000Z",
+                     *       "version": 4
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Task"];
+                };
+            };
+            /** @description `If-None-Match` named the current version: the copy the client has is up to date. */
+            304: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    ETag: components["headers"]["ETag"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    deleteTask: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Apply the change only if the resource's current `ETag` is this one; otherwise 412. */
+                "If-Match"?: components["parameters"]["IfMatch"];
+            };
+            path: {
+                /**
+                 * @description The id of the task.
+                 * @example tsk_01JD8X3Z7Q2W6V5T4R3P1N0M9K
+                 */
+                taskId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted. */
+            204: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            412: components["responses"]["PreconditionFailed"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    updateTask: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Apply the change only if the resource's current `ETag` is this one; otherwise 412. */
+                "If-Match"?: components["parameters"]["IfMatch"];
+            };
+            path: {
+                /**
+                 * @description The id of the task.
+                 * @example tsk_01JD8X3Z7Q2W6V5T4R3P1N0M9K
+                 */
+                taskId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "status": "done"
+                 *     }
+                 */
+                "application/json": components["schemas"]["TaskUpdate"];
+            };
+        };
+        responses: {
+            /** @description The changed resource, with its new version in `ETag`. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    ETag: components["headers"]["ETag"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "tsk_01JD8X3Z7Q2W6V5T4R3P1N0M9K",
+                     *       "projectId": "prj_01JD8X3Z7Q2W6V5T4R3P1N0M9K",
+                     *       "title": "Write the launch post",
+                     *       "description": "Draft in **Markdown**, then ask for review.",
+                     *       "status": "in_progress",
+                     *       "priority": 2,
+                     *       "dueAt": "2026-12-01T17:00:00.000Z",
+                     *       "labels": [
+                     *         "content",
+                     *         "launch"
+                     *       ],
+                     *       "assigneeId": "usr_01JD8X3Z7Q2W6V5T4R3P1N0M9K",
+                     *       "position": 3,
+                     *       "completedAt": null,
+                     *       "createdBy": "usr_01JD8X3Z7Q2W6V5T4R3P1N0M9K",
+                     *       "createdAt": "2026-11-20T09:30:00.000Z",
+                     *       "updatedAt": "2026-11-21T14:05:12.000Z",
+                     *       "version": 4
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Task"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            412: components["responses"]["PreconditionFailed"];
+            422: components["responses"]["UnprocessableContent"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    listNotes: {
+        parameters: {
+            query?: {
+                /** @description The order: `createdAt` or `updatedAt`, prefixed with `-` for descending. Defaults to `createdAt`, or to relevance when `q` is given. */
+                sort?: "createdAt" | "-createdAt" | "updatedAt" | "-updatedAt";
+                /**
+                 * @description Full-text search in title and body, like `q` of listTasks.
+                 * @example decisions
+                 */
+                q?: string;
+                /** @description How many items to return, from 1 to 100. */
+                limit?: components["parameters"]["Limit"];
+                /** @description The `nextCursor` of the previous page. Opaque and tamper-proof; a cursor of another list is rejected with 400. */
+                cursor?: components["parameters"]["Cursor"];
+            };
+            header?: never;
+            path: {
+                /**
+                 * @description The id of the project.
+                 * @example prj_01JD8X3Z7Q2W6V5T4R3P1N0M9K
+                 */
+                projectId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of results. `Link` points at the next page when there is one. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    Link: components["headers"]["Link"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "data": [
+                     *         {
+                     *           "id": "not_01JD8X3Z7Q2W6V5T4R3P1N0M9K",
+                     *           "projectId": "prj_01JD8X3Z7Q2W6V5T4R3P1N0M9K",
+                     *           "title": "Meeting notes 2026-11-20",
+                     *           "body": "## Decisions\n\n- Launch on December 1st",
+                     *           "createdBy": "usr_01JD8X3Z7Q2W6V5T4R3P1N0M9K",
+                     *           "createdAt": "2026-11-20T09:30:00.000Z",
+                     *           "updatedAt": "2026-11-21T14:05:12.000Z",
+                     *           "version": 2
+                     *         }
+                     *       ],
+                     *       "nextCursor": "WyIyMDI2LTExLTIwVDA5OjMwOjAwLjAwMFoiLCJ0c2tfMDFKRDhYIl0aZ3kXb4c2mPq0r9TnV1wA"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["NoteList"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    createNote: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description A unique key (e.g. a UUID) that makes retrying this request safe: a repeat with the same key and body
+                 *     within 24 hours replays the first response (with `Idempotent-Replayed: true`) instead of acting again.
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path: {
+                /**
+                 * @description The id of the project.
+                 * @example prj_01JD8X3Z7Q2W6V5T4R3P1N0M9K
+                 */
+                projectId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "title": "Meeting notes 2026-11-20",
+                 *       "body": "## Decisions\n\n- Launch on December 1st"
+                 *     }
+                 */
+                "application/json": components["schemas"]["NoteCreate"];
+            };
+        };
+        responses: {
+            /** @description Created. `Location` is its URL and `ETag` its version. */
+            201: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    Location: components["headers"]["Location"];
+                    ETag: components["headers"]["ETag"];
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "not_01JD8X3Z7Q2W6V5T4R3P1N0M9K",
+                     *       "projectId": "prj_01JD8X3Z7Q2W6V5T4R3P1N0M9K",
+                     *       "title": "Meeting notes 2026-11-20",
+                     *       "body": "## Decisions\n\n- Launch on December 1st",
+                     *       "createdBy": "usr_01JD8X3Z7Q2W6V5T4R3P1N0M9K",
+                     *       "createdAt": "2026-11-20T09:30:00.000Z",
+                     *       "updatedAt": "2026-11-21T14:05:12.000Z",
+                     *       "version": 1
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Note"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            422: components["responses"]["UnprocessableContent"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    getNote: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Answer 304 with no body if the resource's current `ETag` is this one. */
+                "If-None-Match"?: components["parameters"]["IfNoneMatch"];
+            };
+            path: {
+                /**
+                 * @description The id of the note.
+                 * @example not_01JD8X3Z7Q2W6V5T4R3P1N0M9K
+                 */
+                noteId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The resource, with its version in `ETag`. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    ETag: components["headers"]["ETag"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "not_01JD8X3Z7Q2W6V5T4R3P1N0M9K",
+                     *       "projectId": "prj_01JD8X3Z7Q2W6V5T4R3P1N0M9K",
+                     *       "title": "Meeting notes 2026-11-20",
+                     *       "body": "## Decisions\n\n- Launch on December 1st",
+                     *       "createdBy": "usr_01JD8X3Z7Q2W6V5T4R3P1N0M9K",
+                     *       "createdAt": "2026-11-20T09:30:00.000Z",
+                     *       "updatedAt": "2026-11-21T14:05:12.000Z",
+                     *       "version": 2
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Note"];
+                };
+            };
+            /** @description `If-None-Match` named the current version: the copy the client has is up to date. */
+            304: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    ETag: components["headers"]["ETag"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    deleteNote: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Apply the change only if the resource's current `ETag` is this one; otherwise 412. */
+                "If-Match"?: components["parameters"]["IfMatch"];
+            };
+            path: {
+                /**
+                 * @description The id of the note.
+                 * @example not_01JD8X3Z7Q2W6V5T4R3P1N0M9K
+                 */
+                noteId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted. */
+            204: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            412: components["responses"]["PreconditionFailed"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    updateNote: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Apply the change only if the resource's current `ETag` is this one; otherwise 412. */
+                "If-Match"?: components["parameters"]["IfMatch"];
+            };
+            path: {
+                /**
+                 * @description The id of the note.
+                 * @example not_01JD8X3Z7Q2W6V5T4R3P1N0M9K
+                 */
+                noteId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "body": "## Decisions\n\n- Launch on December 2nd"
+                 *     }
+                 */
+                "application/json": components["schemas"]["NoteUpdate"];
+            };
+        };
+        responses: {
+            /** @description The changed resource, with its new version in `ETag`. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    ETag: components["headers"]["ETag"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "not_01JD8X3Z7Q2W6V5T4R3P1N0M9K",
+                     *       "projectId": "prj_01JD8X3Z7Q2W6V5T4R3P1N0M9K",
+                     *       "title": "Meeting notes 2026-11-20",
+                     *       "body": "## Decisions\n\n- Launch on December 1st",
+                     *       "createdBy": "usr_01JD8X3Z7Q2W6V5T4R3P1N0M9K",
+                     *       "createdAt": "2026-11-20T09:30:00.000Z",
+                     *       "updatedAt": "2026-11-21T14:05:12.000Z",
+                     *       "version": 2
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Note"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            412: components["responses"]["PreconditionFailed"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    listComments: {
+        parameters: {
+            query?: {
+                /** @description How many items to return, from 1 to 100. */
+                limit?: components["parameters"]["Limit"];
+                /** @description The `nextCursor` of the previous page. Opaque and tamper-proof; a cursor of another list is rejected with 400. */
+                cursor?: components["parameters"]["Cursor"];
+            };
+            header?: never;
+            path: {
+                /**
+                 * @description The id of the task.
+                 * @example tsk_01JD8X3Z7Q2W6V5T4R3P1N0M9K
+                 */
+                taskId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of results. `Link` points at the next page when there is one. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    Link: components["headers"]["Link"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "data": [
+                     *         {
+                     *           "id": "cmt_01JD8X3Z7Q2W6V5T4R3P1N0M9K",
+                     *           "taskId": "tsk_01JD8X3Z7Q2W6V5T4R3P1N0M9K",
+                     *           "authorId": "usr_01JD8X3Z7Q2W6V5T4R3P1N0M9K",
+                     *           "body": "First draft is in the shared folder.",
+                     *           "createdAt": "2026-11-20T09:30:00.000Z",
+                     *           "updatedAt": "2026-11-20T09:30:00.000Z",
+                     *           "version": 1
+                     *         }
+                     *       ],
+                     *       "nextCursor": "WyIyMDI2LTExLTIwVDA5OjMwOjAwLjAwMFoiLCJ0c2tfMDFKRDhYIl0aZ3kXb4c2mPq0r9TnV1wA"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["CommentList"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    createComment: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description A unique key (e.g. a UUID) that makes retrying this request safe: a repeat with the same key and body
+                 *     within 24 hours replays the first response (with `Idempotent-Replayed: true`) instead of acting again.
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path: {
+                /**
+                 * @description The id of the task.
+                 * @example tsk_01JD8X3Z7Q2W6V5T4R3P1N0M9K
+                 */
+                taskId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "body": "First draft is in the shared folder."
+                 *     }
+                 */
+                "application/json": components["schemas"]["CommentCreate"];
+            };
+        };
+        responses: {
+            /** @description Created. `Location` is its URL and `ETag` its version. */
+            201: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    Location: components["headers"]["Location"];
+                    ETag: components["headers"]["ETag"];
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "cmt_01JD8X3Z7Q2W6V5T4R3P1N0M9K",
+                     *       "taskId": "tsk_01JD8X3Z7Q2W6V5T4R3P1N0M9K",
+                     *       "authorId": "usr_01JD8X3Z7Q2W6V5T4R3P1N0M9K",
+                     *       "body": "First draft is in the shared folder.",
+                     *       "createdAt": "2026-11-20T09:30:00.000Z",
+                     *       "updatedAt": "2026-11-20T09:30:00.000Z",
+                     *       "version": 1
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Comment"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            422: components["responses"]["UnprocessableContent"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    deleteComment: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Apply the change only if the resource's current `ETag` is this one; otherwise 412. */
+                "If-Match"?: components["parameters"]["IfMatch"];
+            };
+            path: {
+                /**
+                 * @description The id of the comment.
+                 * @example cmt_01JD8X3Z7Q2W6V5T4R3P1N0M9K
+                 */
+                commentId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted. */
+            204: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            412: components["responses"]["PreconditionFailed"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    updateComment: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Apply the change only if the resource's current `ETag` is this one; otherwise 412. */
+                "If-Match"?: components["parameters"]["IfMatch"];
+            };
+            path: {
+                /**
+                 * @description The id of the comment.
+                 * @example cmt_01JD8X3Z7Q2W6V5T4R3P1N0M9K
+                 */
+                commentId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "body": "Second draft is in the shared folder."
+                 *     }
+                 */
+                "application/json": components["schemas"]["CommentUpdate"];
+            };
+        };
+        responses: {
+            /** @description The changed resource, with its new version in `ETag`. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    ETag: components["headers"]["ETag"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "cmt_01JD8X3Z7Q2W6V5T4R3P1N0M9K",
+                     *       "taskId": "tsk_01JD8X3Z7Q2W6V5T4R3P1N0M9K",
+                     *       "authorId": "usr_01JD8X3Z7Q2W6V5T4R3P1N0M9K",
+                     *       "body": "First draft is in the shared folder.",
+                     *       "createdAt": "2026-11-20T09:30:00.000Z",
+                     *       "updatedAt": "2026-11-21T14:05:12.000Z",
+                     *       "version": 2
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Comment"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            412: components["responses"]["PreconditionFailed"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
         };

@@ -36,7 +36,7 @@ export function openDatabase(options: DatabaseOptions): Db {
     sqlite.pragma('synchronous = NORMAL')
     sqlite.pragma('foreign_keys = ON')
     sqlite.pragma('busy_timeout = 5000')
-    const kysely = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) })
+    const kysely = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) })
     return { kysely, dialect: 'sqlite', sqlite, close: () => kysely.destroy() }
   }
   const pool = new pg.Pool({
@@ -51,4 +51,31 @@ export function openDatabase(options: DatabaseOptions): Db {
 /** Resolves when the database answers a trivial query, throws when it does not: what /readyz checks. */
 export async function pingDatabase(db: Db): Promise<void> {
   await sql`select 1`.execute(db.kysely)
+}
+
+/**
+ * Kysely prepares every query afresh, and on SQLite preparing costs as much as running a small query.
+ * Queries are parameterised, so the same SQL text recurs; its prepared statement is kept and reused
+ * (better-sqlite3 runs one statement at a time on the one connection, so reuse is safe). Bounded, oldest
+ * first out, because `in (…)` lists of different lengths make distinct texts.
+ */
+function withStatementCache(sqlite: SqliteDatabase.Database, size = 500) {
+  const cache = new Map<string, SqliteDatabase.Statement>()
+  return {
+    prepare(sql: string) {
+      let statement = cache.get(sql)
+      if (statement) {
+        cache.delete(sql)
+      } else {
+        statement = sqlite.prepare(sql)
+        if (cache.size >= size) cache.delete(cache.keys().next().value as string)
+      }
+      cache.set(sql, statement)
+      return statement
+    },
+    close() {
+      cache.clear()
+      sqlite.close()
+    },
+  }
 }

@@ -7,6 +7,19 @@ export interface ServerSecretsTable {
   created_at: string
 }
 
+export interface IdempotencyKeysTable {
+  principal_id: string
+  key: string
+  fingerprint: string
+  state: 'running' | 'done'
+  status: number | null
+  headers: string | null
+  body: string | null
+  created_at: string
+  locked_until: string
+  expires_at: string
+}
+
 export interface UsersTable {
   id: string
   email: string
@@ -68,8 +81,96 @@ export interface EmailTokensTable {
   used_at: string | null
 }
 
+export interface ProjectsTable {
+  id: string
+  name: string
+  description: string | null
+  created_at: string
+  updated_at: string
+  version: number
+}
+
+export interface ProjectMembersTable {
+  project_id: string
+  user_id: string
+  role: 'owner' | 'editor' | 'viewer'
+  joined_at: string
+}
+
+export interface InvitationsTable {
+  id: string
+  project_id: string
+  email: string
+  role: 'owner' | 'editor' | 'viewer'
+  /** SHA-256 of the emailed token; the token itself is never stored. */
+  token_hash: string
+  invited_by: string
+  created_at: string
+  expires_at: string
+  accepted_at: string | null
+  revoked_at: string | null
+}
+
+/** PostgreSQL only: the folded, weighted full-text vector (SQLite keeps an FTS5 table instead). */
+type SearchVector = { search_vector?: unknown }
+
+export interface TasksTable extends SearchVector {
+  id: string
+  project_id: string
+  title: string
+  description: string | null
+  status: 'todo' | 'in_progress' | 'done'
+  priority: number
+  due_at: string | null
+  /** JSON array of labels, for reading; task_labels indexes them for filtering. */
+  labels: string
+  assignee_id: string | null
+  position: number
+  completed_at: string | null
+  created_by: string
+  created_at: string
+  updated_at: string
+  version: number
+}
+
+export interface TaskLabelsTable {
+  task_id: string
+  project_id: string
+  label: string
+}
+
+export interface NotesTable extends SearchVector {
+  id: string
+  project_id: string
+  title: string
+  body: string
+  created_by: string
+  created_at: string
+  updated_at: string
+  version: number
+}
+
+export interface CommentsTable {
+  id: string
+  task_id: string
+  project_id: string
+  author_id: string
+  body: string
+  created_at: string
+  updated_at: string
+  version: number
+}
+
 export interface Database {
   server_secrets: ServerSecretsTable
+  idempotency_keys: IdempotencyKeysTable
+  projects: ProjectsTable
+  project_members: ProjectMembersTable
+  invitations: InvitationsTable
+  tasks: TasksTable
+  task_labels: TaskLabelsTable
+  notes: NotesTable
+  comments: CommentsTable
   users: UsersTable
   sessions: SessionsTable
   refresh_tokens: RefreshTokensTable

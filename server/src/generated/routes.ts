@@ -556,6 +556,794 @@ export const ApiKeyListSchema = z
 
 export type ApiKeyList = z.infer<typeof ApiKeyListSchema>
 
+export const ProjectSchema = z
+  .strictObject({
+    id: z
+      .string()
+      .max(64)
+      .openapi({ description: 'The project id.', example: 'prj_01JD8X3Z7Q2W6V5T4R3P1N0M9K' }),
+    name: z
+      .string()
+      .min(1)
+      .max(200)
+      .openapi({ description: 'The project name.', example: 'Website relaunch' }),
+    description: z
+      .string()
+      .max(5000)
+      .nullable()
+      .openapi({
+        description: 'What the project is about.',
+        example: 'Everything for the new marketing site.',
+      }),
+    role: z
+      .enum(['owner', 'editor', 'viewer'])
+      .openapi({ description: 'The role of the caller in this project.' }),
+    createdAt: z.iso.datetime({ offset: true })
+      .max(40)
+      .openapi({
+        description: 'When the project was created.',
+        example: '2026-11-20T09:30:00.000Z',
+      }),
+    updatedAt: z.iso.datetime({ offset: true })
+      .max(40)
+      .openapi({
+        description: 'When the project last changed.',
+        example: '2026-11-20T09:30:00.000Z',
+      }),
+    version: z.int().refine((n) => n >= -2147483648 && n <= 2147483647, { error: 'Expected a 32-bit integer' }).openapi({ format: 'int32' })
+      .min(1)
+      .max(2147483647)
+      .openapi({
+        description:
+          'Increases with every change; the `ETag` of the resource is this number in quotes.',
+        example: 3,
+      }),
+  })
+  .openapi({
+    description: 'A project: a shared space for tasks and notes.',
+    required: ['id', 'name', 'description', 'role', 'createdAt', 'updatedAt', 'version'],
+  })
+  .openapi('Project')
+
+export type Project = z.infer<typeof ProjectSchema>
+
+export const ProjectCreateSchema = z
+  .strictObject({
+    name: z
+      .string()
+      .min(1)
+      .max(200)
+      .openapi({ description: 'The project name.', example: 'Website relaunch' }),
+    description: z
+      .string()
+      .max(5000)
+      .optional()
+      .openapi({
+        description: 'What the project is about.',
+        example: 'Everything for the new marketing site.',
+      }),
+  })
+  .openapi({ required: ['name'], description: 'A new project; the caller becomes its owner.' })
+  .openapi('ProjectCreate')
+
+export type ProjectCreate = z.infer<typeof ProjectCreateSchema>
+
+export const ProjectUpdateSchema = z
+  .strictObject({
+    name: z
+      .string()
+      .min(1)
+      .max(200)
+      .optional()
+      .openapi({ description: 'The project name.', example: 'Website relaunch' }),
+    description: z
+      .string()
+      .max(5000)
+      .nullable()
+      .optional()
+      .openapi({
+        description: 'What the project is about.',
+        example: 'Everything for the new marketing site.',
+      }),
+  })
+  .refine((o) => Object.keys(o).length >= 1, { error: 'Give at least 1 field' }).openapi({ minProperties: 1 })
+  .openapi({ description: 'The fields to change; `description: null` removes it.' })
+  .openapi('ProjectUpdate')
+
+export type ProjectUpdate = z.infer<typeof ProjectUpdateSchema>
+
+export const ProjectListSchema = z
+  .strictObject({
+    data: z.array(ProjectSchema).max(100),
+    nextCursor: z
+      .string()
+      .max(1000)
+      .nullable()
+      .openapi({
+        description: 'Pass as `cursor` to get the next page; `null` on the last page.',
+        example: 'WyIyMDI2LTExLTIwVDA5OjMwOjAwLjAwMFoiLCJ0c2tfMDFKRDhYIl0aZ3kXb4c2mPq0r9TnV1wA',
+      }),
+  })
+  .openapi({ required: ['data', 'nextCursor'], description: 'A page of projects.' })
+  .openapi('ProjectList')
+
+export type ProjectList = z.infer<typeof ProjectListSchema>
+
+export const MemberSchema = z
+  .strictObject({
+    projectId: z
+      .string()
+      .max(64)
+      .openapi({ description: 'The project.', example: 'prj_01JD8X3Z7Q2W6V5T4R3P1N0M9K' }),
+    userId: z
+      .string()
+      .max(64)
+      .openapi({ description: 'The member’s user id.', example: 'usr_01JD8X3Z7Q2W6V5T4R3P1N0M9K' }),
+    email: z
+      .email()
+      .max(254)
+      .openapi({ description: 'The member’s email address.', example: 'ada@example.com' }),
+    role: z
+      .enum(['owner', 'editor', 'viewer'])
+      .openapi({
+        description:
+          '`owner`: everything, including members and invitations; `editor`: reads and writes tasks, notes and comments; `viewer`: reads only.',
+      }),
+    joinedAt: z.iso.datetime({ offset: true })
+      .max(40)
+      .openapi({
+        description: 'When the user joined the project.',
+        example: '2026-11-20T09:30:00.000Z',
+      }),
+  })
+  .openapi({
+    description: 'A user’s membership of a project.',
+    required: ['projectId', 'userId', 'email', 'role', 'joinedAt'],
+  })
+  .openapi('Member')
+
+export type Member = z.infer<typeof MemberSchema>
+
+export const MemberUpdateSchema = z
+  .strictObject({
+    role: z
+      .enum(['owner', 'editor', 'viewer'])
+      .openapi({
+        description:
+          '`owner`: everything, including members and invitations; `editor`: reads and writes tasks, notes and comments; `viewer`: reads only.',
+      }),
+  })
+  .openapi({ required: ['role'], description: 'The member’s new role.' })
+  .openapi('MemberUpdate')
+
+export type MemberUpdate = z.infer<typeof MemberUpdateSchema>
+
+export const MemberListSchema = z
+  .strictObject({
+    data: z.array(MemberSchema).max(100),
+    nextCursor: z
+      .string()
+      .max(1000)
+      .nullable()
+      .openapi({
+        description: 'Pass as `cursor` to get the next page; `null` on the last page.',
+        example: 'WyIyMDI2LTExLTIwVDA5OjMwOjAwLjAwMFoiLCJ0c2tfMDFKRDhYIl0aZ3kXb4c2mPq0r9TnV1wA',
+      }),
+  })
+  .openapi({
+    required: ['data', 'nextCursor'],
+    description: 'A page of members, in the order they joined.',
+  })
+  .openapi('MemberList')
+
+export type MemberList = z.infer<typeof MemberListSchema>
+
+export const InvitationSchema = z
+  .strictObject({
+    id: z
+      .string()
+      .max(64)
+      .openapi({ description: 'The invitation id.', example: 'inv_01JD8X3Z7Q2W6V5T4R3P1N0M9K' }),
+    projectId: z
+      .string()
+      .max(64)
+      .openapi({ description: 'The project.', example: 'prj_01JD8X3Z7Q2W6V5T4R3P1N0M9K' }),
+    email: z
+      .email()
+      .max(254)
+      .openapi({ description: 'Where the invitation was sent.', example: 'grace@example.com' }),
+    role: z
+      .enum(['owner', 'editor', 'viewer'])
+      .openapi({ description: 'The role the invited user gets on accepting.' }),
+    invitedBy: z
+      .string()
+      .max(64)
+      .openapi({ description: 'The user who sent it.', example: 'usr_01JD8X3Z7Q2W6V5T4R3P1N0M9K' }),
+    createdAt: z.iso.datetime({ offset: true })
+      .max(40)
+      .openapi({ description: 'When it was sent.', example: '2026-11-20T09:30:00.000Z' }),
+    expiresAt: z.iso.datetime({ offset: true })
+      .max(40)
+      .openapi({
+        description: 'After this the token no longer works (7 days after sending).',
+        example: '2026-11-20T09:30:00.000Z',
+      }),
+  })
+  .openapi({
+    description: 'A pending invitation. Its token is only ever sent to the invited address.',
+    required: ['id', 'projectId', 'email', 'role', 'invitedBy', 'createdAt', 'expiresAt'],
+  })
+  .openapi('Invitation')
+
+export type Invitation = z.infer<typeof InvitationSchema>
+
+export const InvitationCreateSchema = z
+  .strictObject({
+    email: z
+      .email()
+      .max(254)
+      .openapi({
+        description: 'The address to send the invitation to.',
+        example: 'grace@example.com',
+      }),
+    role: z
+      .enum(['owner', 'editor', 'viewer'])
+      .openapi({ description: 'The role the invited user gets on accepting.' }),
+  })
+  .openapi({ required: ['email', 'role'], description: 'Who to invite, and with which role.' })
+  .openapi('InvitationCreate')
+
+export type InvitationCreate = z.infer<typeof InvitationCreateSchema>
+
+export const InvitationAcceptSchema = z
+  .strictObject({
+    token: z
+      .string()
+      .min(1)
+      .max(200)
+      .openapi({
+        description: 'The token from the invitation email.',
+        example: 'inv_tok_3q2l0Jx8m9QfKc1b5sT7vWzYhN4pR6dE',
+      }),
+  })
+  .openapi({ required: ['token'], description: 'The token from the invitation email.' })
+  .openapi('InvitationAccept')
+
+export type InvitationAccept = z.infer<typeof InvitationAcceptSchema>
+
+export const InvitationListSchema = z
+  .strictObject({
+    data: z.array(InvitationSchema).max(100),
+    nextCursor: z
+      .string()
+      .max(1000)
+      .nullable()
+      .openapi({
+        description: 'Pass as `cursor` to get the next page; `null` on the last page.',
+        example: 'WyIyMDI2LTExLTIwVDA5OjMwOjAwLjAwMFoiLCJ0c2tfMDFKRDhYIl0aZ3kXb4c2mPq0r9TnV1wA',
+      }),
+  })
+  .openapi({
+    required: ['data', 'nextCursor'],
+    description: 'A page of pending invitations, oldest first.',
+  })
+  .openapi('InvitationList')
+
+export type InvitationList = z.infer<typeof InvitationListSchema>
+
+export const TaskSchema = z
+  .strictObject({
+    id: z
+      .string()
+      .max(64)
+      .openapi({ description: 'The task id.', example: 'tsk_01JD8X3Z7Q2W6V5T4R3P1N0M9K' }),
+    projectId: z
+      .string()
+      .max(64)
+      .openapi({
+        description: 'The project the task belongs to.',
+        example: 'prj_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
+      }),
+    title: z
+      .string()
+      .min(1)
+      .max(500)
+      .openapi({ description: 'A one-line summary.', example: 'Write the launch post' }),
+    description: z
+      .string()
+      .max(50000)
+      .nullable()
+      .openapi({
+        description: 'Details in Markdown.',
+        example: 'Draft in **Markdown**, then ask for review.',
+      }),
+    status: z
+      .enum(['todo', 'in_progress', 'done'])
+      .openapi({
+        description:
+          'Where the task stands. Moving it to `done` sets `completedAt`; moving it out clears it.',
+      }),
+    priority: z.int().refine((n) => n >= -2147483648 && n <= 2147483647, { error: 'Expected a 32-bit integer' }).openapi({ format: 'int32' })
+      .min(0)
+      .max(3)
+      .openapi({ description: '0 (none) to 3 (urgent).', example: 2 }),
+    dueAt: z.iso.datetime({ offset: true })
+      .max(40)
+      .nullable()
+      .openapi({
+        description: 'When the task is due (RFC 3339).',
+        example: '2026-12-01T17:00:00.000Z',
+      }),
+    labels: z
+      .array(
+        z
+          .string()
+          .regex(/^[^,\s][^,]*$/)
+          .min(1)
+          .max(50)
+          .openapi({ description: 'A label: no commas, no leading space.', example: 'launch' }),
+      )
+      .max(20)
+      .refine((items) => new Set(items).size === items.length, { error: 'Give each item once' }).openapi({ uniqueItems: true })
+      .openapi({ description: 'Up to 20 distinct labels.', example: ['content', 'launch'] }),
+    assigneeId: z
+      .string()
+      .max(64)
+      .nullable()
+      .openapi({
+        description: 'The member the task is assigned to.',
+        example: 'usr_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
+      }),
+    position: z
+      .number()
+      .min(-1000000000000000)
+      .max(1000000000000000)
+      .openapi({
+        description:
+          'Manual order within the project (sort by `position`); new tasks go last. Any number, so an item can be placed between two others.',
+        example: 3,
+      }),
+    completedAt: z.iso.datetime({ offset: true })
+      .max(40)
+      .nullable()
+      .openapi({
+        description: 'When the task was last moved to `done`; `null` unless it is done.',
+        example: null,
+      }),
+    createdBy: z
+      .string()
+      .max(64)
+      .openapi({
+        description: 'The user who created the task.',
+        example: 'usr_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
+      }),
+    createdAt: z.iso.datetime({ offset: true })
+      .max(40)
+      .openapi({ description: 'When the task was created.', example: '2026-11-20T09:30:00.000Z' }),
+    updatedAt: z.iso.datetime({ offset: true })
+      .max(40)
+      .openapi({ description: 'When the task last changed.', example: '2026-11-20T09:30:00.000Z' }),
+    version: z.int().refine((n) => n >= -2147483648 && n <= 2147483647, { error: 'Expected a 32-bit integer' }).openapi({ format: 'int32' })
+      .min(1)
+      .max(2147483647)
+      .openapi({
+        description:
+          'Increases with every change; the `ETag` of the resource is this number in quotes.',
+        example: 3,
+      }),
+  })
+  .openapi({
+    description: 'A task in a project.',
+    required: [
+      'id',
+      'projectId',
+      'title',
+      'description',
+      'status',
+      'priority',
+      'dueAt',
+      'labels',
+      'assigneeId',
+      'position',
+      'completedAt',
+      'createdBy',
+      'createdAt',
+      'updatedAt',
+      'version',
+    ],
+  })
+  .openapi('Task')
+
+export type Task = z.infer<typeof TaskSchema>
+
+export const TaskCreateSchema = z
+  .strictObject({
+    title: z
+      .string()
+      .min(1)
+      .max(500)
+      .openapi({ description: 'A one-line summary.', example: 'Write the launch post' }),
+    description: z
+      .string()
+      .max(50000)
+      .optional()
+      .openapi({
+        description: 'Details in Markdown.',
+        example: 'Draft in **Markdown**, then ask for review.',
+      }),
+    status: z
+      .enum(['todo', 'in_progress', 'done'])
+      .optional()
+      .openapi({
+        description:
+          'Where the task stands. Moving it to `done` sets `completedAt`; moving it out clears it.',
+      }),
+    priority: z.int().refine((n) => n >= -2147483648 && n <= 2147483647, { error: 'Expected a 32-bit integer' }).openapi({ format: 'int32' })
+      .min(0)
+      .max(3)
+      .optional()
+      .openapi({ description: '0 (none) to 3 (urgent).', example: 2 }),
+    dueAt: z.iso.datetime({ offset: true })
+      .max(40)
+      .nullable()
+      .optional()
+      .openapi({
+        description: 'When the task is due (RFC 3339).',
+        example: '2026-12-01T17:00:00.000Z',
+      }),
+    labels: z
+      .array(
+        z
+          .string()
+          .regex(/^[^,\s][^,]*$/)
+          .min(1)
+          .max(50)
+          .openapi({ description: 'A label: no commas, no leading space.', example: 'launch' }),
+      )
+      .max(20)
+      .refine((items) => new Set(items).size === items.length, { error: 'Give each item once' }).openapi({ uniqueItems: true })
+      .optional()
+      .openapi({ description: 'Up to 20 distinct labels.', example: ['content', 'launch'] }),
+    assigneeId: z
+      .string()
+      .max(64)
+      .nullable()
+      .optional()
+      .openapi({
+        description: 'A member of the project to assign the task to.',
+        example: 'usr_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
+      }),
+    position: z
+      .number()
+      .min(-1000000000000000)
+      .max(1000000000000000)
+      .optional()
+      .openapi({
+        description:
+          'Manual order within the project (sort by `position`); new tasks go last. Any number, so an item can be placed between two others.',
+        example: 3,
+      }),
+  })
+  .openapi({ required: ['title'], description: 'A new task. Only `title` is required.' })
+  .openapi('TaskCreate')
+
+export type TaskCreate = z.infer<typeof TaskCreateSchema>
+
+export const TaskUpdateSchema = z
+  .strictObject({
+    title: z
+      .string()
+      .min(1)
+      .max(500)
+      .optional()
+      .openapi({ description: 'A one-line summary.', example: 'Write the launch post' }),
+    description: z
+      .string()
+      .max(50000)
+      .nullable()
+      .optional()
+      .openapi({
+        description: 'Details in Markdown.',
+        example: 'Draft in **Markdown**, then ask for review.',
+      }),
+    status: z
+      .enum(['todo', 'in_progress', 'done'])
+      .optional()
+      .openapi({
+        description:
+          'Where the task stands. Moving it to `done` sets `completedAt`; moving it out clears it.',
+      }),
+    priority: z.int().refine((n) => n >= -2147483648 && n <= 2147483647, { error: 'Expected a 32-bit integer' }).openapi({ format: 'int32' })
+      .min(0)
+      .max(3)
+      .optional()
+      .openapi({ description: '0 (none) to 3 (urgent).', example: 2 }),
+    dueAt: z.iso.datetime({ offset: true })
+      .max(40)
+      .nullable()
+      .optional()
+      .openapi({
+        description: 'When the task is due (RFC 3339).',
+        example: '2026-12-01T17:00:00.000Z',
+      }),
+    labels: z
+      .array(
+        z
+          .string()
+          .regex(/^[^,\s][^,]*$/)
+          .min(1)
+          .max(50)
+          .openapi({ description: 'A label: no commas, no leading space.', example: 'launch' }),
+      )
+      .max(20)
+      .refine((items) => new Set(items).size === items.length, { error: 'Give each item once' }).openapi({ uniqueItems: true })
+      .optional()
+      .openapi({ description: 'Up to 20 distinct labels.', example: ['content', 'launch'] }),
+    assigneeId: z
+      .string()
+      .max(64)
+      .nullable()
+      .optional()
+      .openapi({
+        description: 'A member of the project, or `null` to unassign.',
+        example: 'usr_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
+      }),
+    position: z
+      .number()
+      .min(-1000000000000000)
+      .max(1000000000000000)
+      .optional()
+      .openapi({
+        description:
+          'Manual order within the project (sort by `position`); new tasks go last. Any number, so an item can be placed between two others.',
+        example: 3,
+      }),
+  })
+  .refine((o) => Object.keys(o).length >= 1, { error: 'Give at least 1 field' }).openapi({ minProperties: 1 })
+  .openapi({ description: 'The fields to change; `null` clears an optional field.' })
+  .openapi('TaskUpdate')
+
+export type TaskUpdate = z.infer<typeof TaskUpdateSchema>
+
+export const TaskListSchema = z
+  .strictObject({
+    data: z.array(TaskSchema).max(100),
+    nextCursor: z
+      .string()
+      .max(1000)
+      .nullable()
+      .openapi({
+        description: 'Pass as `cursor` to get the next page; `null` on the last page.',
+        example: 'WyIyMDI2LTExLTIwVDA5OjMwOjAwLjAwMFoiLCJ0c2tfMDFKRDhYIl0aZ3kXb4c2mPq0r9TnV1wA',
+      }),
+  })
+  .openapi({ required: ['data', 'nextCursor'], description: 'A page of tasks.' })
+  .openapi('TaskList')
+
+export type TaskList = z.infer<typeof TaskListSchema>
+
+export const NoteSchema = z
+  .strictObject({
+    id: z
+      .string()
+      .max(64)
+      .openapi({ description: 'The note id.', example: 'not_01JD8X3Z7Q2W6V5T4R3P1N0M9K' }),
+    projectId: z
+      .string()
+      .max(64)
+      .openapi({
+        description: 'The project the note belongs to.',
+        example: 'prj_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
+      }),
+    title: z
+      .string()
+      .min(1)
+      .max(500)
+      .openapi({ description: 'The note title.', example: 'Meeting notes 2026-11-20' }),
+    body: z
+      .string()
+      .max(100000)
+      .openapi({
+        description: 'The note in Markdown.',
+        example: '## Decisions\n\n- Launch on December 1st',
+      }),
+    createdBy: z
+      .string()
+      .max(64)
+      .openapi({
+        description: 'The user who created the note.',
+        example: 'usr_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
+      }),
+    createdAt: z.iso.datetime({ offset: true })
+      .max(40)
+      .openapi({ description: 'When the note was created.', example: '2026-11-20T09:30:00.000Z' }),
+    updatedAt: z.iso.datetime({ offset: true })
+      .max(40)
+      .openapi({ description: 'When the note last changed.', example: '2026-11-20T09:30:00.000Z' }),
+    version: z.int().refine((n) => n >= -2147483648 && n <= 2147483647, { error: 'Expected a 32-bit integer' }).openapi({ format: 'int32' })
+      .min(1)
+      .max(2147483647)
+      .openapi({
+        description:
+          'Increases with every change; the `ETag` of the resource is this number in quotes.',
+        example: 3,
+      }),
+  })
+  .openapi({
+    description: 'A Markdown note in a project.',
+    required: [
+      'id',
+      'projectId',
+      'title',
+      'body',
+      'createdBy',
+      'createdAt',
+      'updatedAt',
+      'version',
+    ],
+  })
+  .openapi('Note')
+
+export type Note = z.infer<typeof NoteSchema>
+
+export const NoteCreateSchema = z
+  .strictObject({
+    title: z
+      .string()
+      .min(1)
+      .max(500)
+      .openapi({ description: 'The note title.', example: 'Meeting notes 2026-11-20' }),
+    body: z
+      .string()
+      .max(100000)
+      .optional()
+      .openapi({
+        description: 'The note in Markdown.',
+        example: '## Decisions\n\n- Launch on December 1st',
+      }),
+  })
+  .openapi({ required: ['title'], description: 'A new note.' })
+  .openapi('NoteCreate')
+
+export type NoteCreate = z.infer<typeof NoteCreateSchema>
+
+export const NoteUpdateSchema = z
+  .strictObject({
+    title: z
+      .string()
+      .min(1)
+      .max(500)
+      .optional()
+      .openapi({ description: 'The note title.', example: 'Meeting notes 2026-11-20' }),
+    body: z
+      .string()
+      .max(100000)
+      .optional()
+      .openapi({
+        description: 'The note in Markdown.',
+        example: '## Decisions\n\n- Launch on December 1st',
+      }),
+  })
+  .refine((o) => Object.keys(o).length >= 1, { error: 'Give at least 1 field' }).openapi({ minProperties: 1 })
+  .openapi({ description: 'The fields to change.' })
+  .openapi('NoteUpdate')
+
+export type NoteUpdate = z.infer<typeof NoteUpdateSchema>
+
+export const NoteListSchema = z
+  .strictObject({
+    data: z.array(NoteSchema).max(100),
+    nextCursor: z
+      .string()
+      .max(1000)
+      .nullable()
+      .openapi({
+        description: 'Pass as `cursor` to get the next page; `null` on the last page.',
+        example: 'WyIyMDI2LTExLTIwVDA5OjMwOjAwLjAwMFoiLCJ0c2tfMDFKRDhYIl0aZ3kXb4c2mPq0r9TnV1wA',
+      }),
+  })
+  .openapi({ required: ['data', 'nextCursor'], description: 'A page of notes.' })
+  .openapi('NoteList')
+
+export type NoteList = z.infer<typeof NoteListSchema>
+
+export const CommentSchema = z
+  .strictObject({
+    id: z
+      .string()
+      .max(64)
+      .openapi({ description: 'The comment id.', example: 'cmt_01JD8X3Z7Q2W6V5T4R3P1N0M9K' }),
+    taskId: z
+      .string()
+      .max(64)
+      .openapi({
+        description: 'The task commented on.',
+        example: 'tsk_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
+      }),
+    authorId: z
+      .string()
+      .max(64)
+      .openapi({ description: 'Who wrote it.', example: 'usr_01JD8X3Z7Q2W6V5T4R3P1N0M9K' }),
+    body: z
+      .string()
+      .min(1)
+      .max(10000)
+      .openapi({
+        description: 'The comment in Markdown.',
+        example: 'First draft is in the shared folder.',
+      }),
+    createdAt: z.iso.datetime({ offset: true })
+      .max(40)
+      .openapi({ description: 'When it was written.', example: '2026-11-20T09:30:00.000Z' }),
+    updatedAt: z.iso.datetime({ offset: true })
+      .max(40)
+      .openapi({ description: 'When it was last edited.', example: '2026-11-20T09:30:00.000Z' }),
+    version: z.int().refine((n) => n >= -2147483648 && n <= 2147483647, { error: 'Expected a 32-bit integer' }).openapi({ format: 'int32' })
+      .min(1)
+      .max(2147483647)
+      .openapi({
+        description:
+          'Increases with every change; the `ETag` of the resource is this number in quotes.',
+        example: 3,
+      }),
+  })
+  .openapi({
+    description: 'A comment on a task.',
+    required: ['id', 'taskId', 'authorId', 'body', 'createdAt', 'updatedAt', 'version'],
+  })
+  .openapi('Comment')
+
+export type Comment = z.infer<typeof CommentSchema>
+
+export const CommentCreateSchema = z
+  .strictObject({
+    body: z
+      .string()
+      .min(1)
+      .max(10000)
+      .openapi({
+        description: 'The comment in Markdown.',
+        example: 'First draft is in the shared folder.',
+      }),
+  })
+  .openapi({ required: ['body'], description: 'A new comment.' })
+  .openapi('CommentCreate')
+
+export type CommentCreate = z.infer<typeof CommentCreateSchema>
+
+export const CommentUpdateSchema = z
+  .strictObject({
+    body: z
+      .string()
+      .min(1)
+      .max(10000)
+      .openapi({
+        description: 'The comment in Markdown.',
+        example: 'First draft is in the shared folder.',
+      }),
+  })
+  .openapi({ required: ['body'], description: 'The new text of the comment.' })
+  .openapi('CommentUpdate')
+
+export type CommentUpdate = z.infer<typeof CommentUpdateSchema>
+
+export const CommentListSchema = z
+  .strictObject({
+    data: z.array(CommentSchema).max(100),
+    nextCursor: z
+      .string()
+      .max(1000)
+      .nullable()
+      .openapi({
+        description: 'Pass as `cursor` to get the next page; `null` on the last page.',
+        example: 'WyIyMDI2LTExLTIwVDA5OjMwOjAwLjAwMFoiLCJ0c2tfMDFKRDhYIl0aZ3kXb4c2mPq0r9TnV1wA',
+      }),
+  })
+  .openapi({ required: ['data', 'nextCursor'], description: 'A page of comments, oldest first.' })
+  .openapi('CommentList')
+
+export type CommentList = z.infer<typeof CommentListSchema>
+
 export const XRequestIdHeaderSchema = z
   .string()
   .max(200)
@@ -2309,29 +3097,1940 @@ export const deleteV1MeApiKeysKeyIdRoute = createRoute({
   security: [{ bearerAuth: [] }],
 })
 
+export const getV1ProjectsRoute = createRoute({
+  method: 'get',
+  path: '/v1/projects',
+  tags: ['Projects'],
+  summary: 'List your projects',
+  description:
+    'The projects the caller is a member of, oldest first, with the caller’s role in each.\n\nNeeds the `read` scope.',
+  operationId: 'listProjects',
+  request: { query: z.object({ limit: LimitParamsSchema, cursor: CursorParamsSchema }) },
+  responses: {
+    200: {
+      description: 'A page of results. `Link` points at the next page when there is one.',
+      headers: z.object({
+        'X-Request-Id': XRequestIdHeaderSchema,
+        RateLimit: RateLimitHeaderSchema,
+        'RateLimit-Policy': RateLimitPolicyHeaderSchema,
+        Link: LinkHeaderSchema,
+      }),
+      content: {
+        'application/json': {
+          schema: ProjectListSchema,
+          example: {
+            data: [
+              {
+                id: 'prj_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
+                name: 'Website relaunch',
+                description: 'Everything for the new marketing site.',
+                role: 'owner',
+                createdAt: '2026-11-20T09:30:00.000Z',
+                updatedAt: '2026-11-21T14:05:12.000Z',
+                version: 3,
+              },
+            ],
+            nextCursor:
+              'WyIyMDI2LTExLTIwVDA5OjMwOjAwLjAwMFoiLCJ0c2tfMDFKRDhYIl0aZ3kXb4c2mPq0r9TnV1wA',
+          },
+        },
+      },
+    },
+    400: BadRequestResponse,
+    401: UnauthorizedResponse,
+    403: ForbiddenResponse,
+    429: TooManyRequestsResponse,
+    500: InternalErrorResponse,
+  },
+  security: [{ bearerAuth: [] }],
+})
+
+export const postV1ProjectsRoute = createRoute({
+  method: 'post',
+  path: '/v1/projects',
+  tags: ['Projects'],
+  summary: 'Create a project',
+  description: 'Creates a project with the caller as its owner.\n\nNeeds the `write` scope.',
+  operationId: 'createProject',
+  request: {
+    headers: z.object({ 'Idempotency-Key': IdempotencyKeyParamsSchema }),
+    body: {
+      content: {
+        'application/json': {
+          schema: ProjectCreateSchema,
+          example: {
+            name: 'Website relaunch',
+            description: 'Everything for the new marketing site.',
+          },
+        },
+      },
+      required: true,
+    },
+  },
+  responses: {
+    201: {
+      description: 'Created. `Location` is its URL and `ETag` its version.',
+      headers: z.object({
+        'X-Request-Id': XRequestIdHeaderSchema,
+        RateLimit: RateLimitHeaderSchema,
+        'RateLimit-Policy': RateLimitPolicyHeaderSchema,
+        Location: LocationHeaderSchema,
+        ETag: ETagHeaderSchema,
+        'Idempotent-Replayed': IdempotentReplayedHeaderSchema,
+      }),
+      content: {
+        'application/json': {
+          schema: ProjectSchema,
+          example: {
+            id: 'prj_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
+            name: 'Website relaunch',
+            description: 'Everything for the new marketing site.',
+            role: 'owner',
+            createdAt: '2026-11-20T09:30:00.000Z',
+            updatedAt: '2026-11-20T09:30:00.000Z',
+            version: 1,
+          },
+        },
+      },
+    },
+    400: BadRequestResponse,
+    401: UnauthorizedResponse,
+    403: ForbiddenResponse,
+    409: ConflictResponse,
+    422: UnprocessableContentResponse,
+    429: TooManyRequestsResponse,
+    500: InternalErrorResponse,
+  },
+  security: [{ bearerAuth: [] }],
+})
+
+export const getV1ProjectsProjectIdRoute = createRoute({
+  method: 'get',
+  path: '/v1/projects/{projectId}',
+  tags: ['Projects'],
+  summary: 'Get a project',
+  description:
+    'One project, with the caller’s role in it.\n\nNeeds any role. Callers who are not members of the project get 404, as for a project that does not exist.',
+  operationId: 'getProject',
+  request: {
+    params: z.object({
+      projectId: z
+        .string()
+        .min(1)
+        .max(64)
+        .openapi({
+          param: {
+            name: 'projectId',
+            in: 'path',
+            required: true,
+            description: 'The id of the project.',
+            schema: { type: 'string', minLength: 1, maxLength: 64 },
+            example: 'prj_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
+          },
+        }),
+    }),
+    headers: z.object({ 'If-None-Match': IfNoneMatchParamsSchema }),
+  },
+  responses: {
+    200: {
+      description: 'The resource, with its version in `ETag`.',
+      headers: z.object({
+        'X-Request-Id': XRequestIdHeaderSchema,
+        RateLimit: RateLimitHeaderSchema,
+        'RateLimit-Policy': RateLimitPolicyHeaderSchema,
+        ETag: ETagHeaderSchema,
+      }),
+      content: {
+        'application/json': {
+          schema: ProjectSchema,
+          example: {
+            id: 'prj_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
+            name: 'Website relaunch',
+            description: 'Everything for the new marketing site.',
+            role: 'owner',
+            createdAt: '2026-11-20T09:30:00.000Z',
+            updatedAt: '2026-11-21T14:05:12.000Z',
+            version: 3,
+          },
+        },
+      },
+    },
+    304: {
+      description:
+        '`If-None-Match` named the current version: the copy the client has is up to date.',
+      headers: z.object({
+        'X-Request-Id': XRequestIdHeaderSchema,
+        RateLimit: RateLimitHeaderSchema,
+        'RateLimit-Policy': RateLimitPolicyHeaderSchema,
+        ETag: ETagHeaderSchema,
+      }),
+    },
+    400: BadRequestResponse,
+    401: UnauthorizedResponse,
+    403: ForbiddenResponse,
+    404: NotFoundResponse,
+    429: TooManyRequestsResponse,
+    500: InternalErrorResponse,
+  },
+  security: [{ bearerAuth: [] }],
+})
+
+export const deleteV1ProjectsProjectIdRoute = createRoute({
+  method: 'delete',
+  path: '/v1/projects/{projectId}',
+  tags: ['Projects'],
+  summary: 'Delete a project',
+  description:
+    'Deletes a project with all its tasks, notes, comments, members and invitations. This cannot be undone.\n\nNeeds the `owner` role. Callers who are not members of the project get 404, as for a project that does not exist.',
+  operationId: 'deleteProject',
+  request: {
+    params: z.object({
+      projectId: z
+        .string()
+        .min(1)
+        .max(64)
+        .openapi({
+          param: {
+            name: 'projectId',
+            in: 'path',
+            required: true,
+            description: 'The id of the project.',
+            schema: { type: 'string', minLength: 1, maxLength: 64 },
+            example: 'prj_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
+          },
+        }),
+    }),
+    headers: z.object({ 'If-Match': IfMatchParamsSchema }),
+  },
+  responses: {
+    204: {
+      description: 'Deleted.',
+      headers: z.object({
+        'X-Request-Id': XRequestIdHeaderSchema,
+        RateLimit: RateLimitHeaderSchema,
+        'RateLimit-Policy': RateLimitPolicyHeaderSchema,
+      }),
+    },
+    400: BadRequestResponse,
+    401: UnauthorizedResponse,
+    403: ForbiddenResponse,
+    404: NotFoundResponse,
+    412: PreconditionFailedResponse,
+    429: TooManyRequestsResponse,
+    500: InternalErrorResponse,
+  },
+  security: [{ bearerAuth: [] }],
+})
+
+export const patchV1ProjectsProjectIdRoute = createRoute({
+  method: 'patch',
+  path: '/v1/projects/{projectId}',
+  tags: ['Projects'],
+  summary: 'Update a project',
+  description:
+    'Renames a project or changes its description.\n\nNeeds the `owner` role. Callers who are not members of the project get 404, as for a project that does not exist.',
+  operationId: 'updateProject',
+  request: {
+    params: z.object({
+      projectId: z
+        .string()
+        .min(1)
+        .max(64)
+        .openapi({
+          param: {
+            name: 'projectId',
+            in: 'path',
+            required: true,
+            description: 'The id of the project.',
+            schema: { type: 'string', minLength: 1, maxLength: 64 },
+            example: 'prj_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
+          },
+        }),
+    }),
+    headers: z.object({ 'If-Match': IfMatchParamsSchema }),
+    body: {
+      content: {
+        'application/json': {
+          schema: ProjectUpdateSchema,
+          example: { name: 'Website relaunch 2027' },
+        },
+      },
+      required: true,
+    },
+  },
+  responses: {
+    200: {
+      description: 'The changed resource, with its new version in `ETag`.',
+      headers: z.object({
+        'X-Request-Id': XRequestIdHeaderSchema,
+        RateLimit: RateLimitHeaderSchema,
+        'RateLimit-Policy': RateLimitPolicyHeaderSchema,
+        ETag: ETagHeaderSchema,
+      }),
+      content: {
+        'application/json': {
+          schema: ProjectSchema,
+          example: {
+            id: 'prj_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
+            name: 'Website relaunch',
+            description: 'Everything for the new marketing site.',
+            role: 'owner',
+            createdAt: '2026-11-20T09:30:00.000Z',
+            updatedAt: '2026-11-21T14:05:12.000Z',
+            version: 3,
+          },
+        },
+      },
+    },
+    400: BadRequestResponse,
+    401: UnauthorizedResponse,
+    403: ForbiddenResponse,
+    404: NotFoundResponse,
+    412: PreconditionFailedResponse,
+    429: TooManyRequestsResponse,
+    500: InternalErrorResponse,
+  },
+  security: [{ bearerAuth: [] }],
+})
+
+export const getV1ProjectsProjectIdMembersRoute = createRoute({
+  method: 'get',
+  path: '/v1/projects/{projectId}/members',
+  tags: ['Members'],
+  summary: 'List members',
+  description:
+    'The members of a project and their roles, in the order they joined.\n\nNeeds any role. Callers who are not members of the project get 404, as for a project that does not exist.',
+  operationId: 'listMembers',
+  request: {
+    params: z.object({
+      projectId: z
+        .string()
+        .min(1)
+        .max(64)
+        .openapi({
+          param: {
+            name: 'projectId',
+            in: 'path',
+            required: true,
+            description: 'The id of the project.',
+            schema: { type: 'string', minLength: 1, maxLength: 64 },
+            example: 'prj_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
+          },
+        }),
+    }),
+    query: z.object({ limit: LimitParamsSchema, cursor: CursorParamsSchema }),
+  },
+  responses: {
+    200: {
+      description: 'A page of results. `Link` points at the next page when there is one.',
+      headers: z.object({
+        'X-Request-Id': XRequestIdHeaderSchema,
+        RateLimit: RateLimitHeaderSchema,
+        'RateLimit-Policy': RateLimitPolicyHeaderSchema,
+        Link: LinkHeaderSchema,
+      }),
+      content: {
+        'application/json': {
+          schema: MemberListSchema,
+          example: {
+            data: [
+              {
+                projectId: 'prj_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
+                userId: 'usr_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
+                email: 'ada@example.com',
+                role: 'editor',
+                joinedAt: '2026-11-20T09:30:00.000Z',
+              },
+            ],
+            nextCursor:
+              'WyIyMDI2LTExLTIwVDA5OjMwOjAwLjAwMFoiLCJ0c2tfMDFKRDhYIl0aZ3kXb4c2mPq0r9TnV1wA',
+          },
+        },
+      },
+    },
+    400: BadRequestResponse,
+    401: UnauthorizedResponse,
+    403: ForbiddenResponse,
+    404: NotFoundResponse,
+    429: TooManyRequestsResponse,
+    500: InternalErrorResponse,
+  },
+  security: [{ bearerAuth: [] }],
+})
+
+export const deleteV1ProjectsProjectIdMembersUserIdRoute = createRoute({
+  method: 'delete',
+  path: '/v1/projects/{projectId}/members/{userId}',
+  tags: ['Members'],
+  summary: 'Remove a member, or leave',
+  description:
+    'Owners remove any member; any member may remove themselves (leave the project). The last owner cannot leave or be removed (409 `last_owner`): hand ownership to someone else, or delete the project.\n\nNeeds the `owner` role, or being that member. Callers who are not members of the project get 404, as for a project that does not exist.',
+  operationId: 'removeMember',
+  request: {
+    params: z.object({
+      projectId: z
+        .string()
+        .min(1)
+        .max(64)
+        .openapi({
+          param: {
+            name: 'projectId',
+            in: 'path',
+            required: true,
+            description: 'The id of the project.',
+            schema: { type: 'string', minLength: 1, maxLength: 64 },
+            example: 'prj_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
+          },
+        }),
+      userId: z
+        .string()
+        .min(1)
+        .max(64)
+        .openapi({
+          param: {
+            name: 'userId',
+            in: 'path',
+            required: true,
+            description: 'The id of the member (their user id).',
+            schema: { type: 'string', minLength: 1, maxLength: 64 },
+            example: 'usr_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
+          },
+        }),
+    }),
+  },
+  responses: {
+    204: {
+      description: 'Deleted.',
+      headers: z.object({
+        'X-Request-Id': XRequestIdHeaderSchema,
+        RateLimit: RateLimitHeaderSchema,
+        'RateLimit-Policy': RateLimitPolicyHeaderSchema,
+      }),
+    },
+    400: BadRequestResponse,
+    401: UnauthorizedResponse,
+    403: ForbiddenResponse,
+    404: NotFoundResponse,
+    409: ConflictResponse,
+    429: TooManyRequestsResponse,
+    500: InternalErrorResponse,
+  },
+  security: [{ bearerAuth: [] }],
+})
+
+export const patchV1ProjectsProjectIdMembersUserIdRoute = createRoute({
+  method: 'patch',
+  path: '/v1/projects/{projectId}/members/{userId}',
+  tags: ['Members'],
+  summary: 'Change a member’s role',
+  description:
+    'Gives a member another role. A project always keeps at least one owner: demoting the last owner is refused with 409 `last_owner`.\n\nNeeds the `owner` role. Callers who are not members of the project get 404, as for a project that does not exist.',
+  operationId: 'updateMember',
+  request: {
+    params: z.object({
+      projectId: z
+        .string()
+        .min(1)
+        .max(64)
+        .openapi({
+          param: {
+            name: 'projectId',
+            in: 'path',
+            required: true,
+            description: 'The id of the project.',
+            schema: { type: 'string', minLength: 1, maxLength: 64 },
+            example: 'prj_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
+          },
+        }),
+      userId: z
+        .string()
+        .min(1)
+        .max(64)
+        .openapi({
+          param: {
+            name: 'userId',
+            in: 'path',
+            required: true,
+            description: 'The id of the member (their user id).',
+            schema: { type: 'string', minLength: 1, maxLength: 64 },
+            example: 'usr_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
+          },
+        }),
+    }),
+    body: {
+      content: { 'application/json': { schema: MemberUpdateSchema, example: { role: 'editor' } } },
+      required: true,
+    },
+  },
+  responses: {
+    200: {
+      description: 'The changed resource.',
+      headers: z.object({
+        'X-Request-Id': XRequestIdHeaderSchema,
+        RateLimit: RateLimitHeaderSchema,
+        'RateLimit-Policy': RateLimitPolicyHeaderSchema,
+      }),
+      content: {
+        'application/json': {
+          schema: MemberSchema,
+          example: {
+            projectId: 'prj_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
+            userId: 'usr_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
+            email: 'ada@example.com',
+            role: 'editor',
+            joinedAt: '2026-11-20T09:30:00.000Z',
+          },
+        },
+      },
+    },
+    400: BadRequestResponse,
+    401: UnauthorizedResponse,
+    403: ForbiddenResponse,
+    404: NotFoundResponse,
+    409: ConflictResponse,
+    429: TooManyRequestsResponse,
+    500: InternalErrorResponse,
+  },
+  security: [{ bearerAuth: [] }],
+})
+
+export const getV1ProjectsProjectIdInvitationsRoute = createRoute({
+  method: 'get',
+  path: '/v1/projects/{projectId}/invitations',
+  tags: ['Invitations'],
+  summary: 'List pending invitations',
+  description:
+    'Invitations of a project that were neither accepted, revoked nor expired, oldest first.\n\nNeeds the `owner` role. Callers who are not members of the project get 404, as for a project that does not exist.',
+  operationId: 'listInvitations',
+  request: {
+    params: z.object({
+      projectId: z
+        .string()
+        .min(1)
+        .max(64)
+        .openapi({
+          param: {
+            name: 'projectId',
+            in: 'path',
+            required: true,
+            description: 'The id of the project.',
+            schema: { type: 'string', minLength: 1, maxLength: 64 },
+            example: 'prj_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
+          },
+        }),
+    }),
+    query: z.object({ limit: LimitParamsSchema, cursor: CursorParamsSchema }),
+  },
+  responses: {
+    200: {
+      description: 'A page of results. `Link` points at the next page when there is one.',
+      headers: z.object({
+        'X-Request-Id': XRequestIdHeaderSchema,
+        RateLimit: RateLimitHeaderSchema,
+        'RateLimit-Policy': RateLimitPolicyHeaderSchema,
+        Link: LinkHeaderSchema,
+      }),
+      content: {
+        'application/json': {
+          schema: InvitationListSchema,
+          example: {
+            data: [
+              {
+                id: 'inv_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
+                projectId: 'prj_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
+                email: 'grace@example.com',
+                role: 'viewer',
+                invitedBy: 'usr_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
+                createdAt: '2026-11-20T09:30:00.000Z',
+                expiresAt: '2026-11-27T09:30:00.000Z',
+              },
+            ],
+            nextCursor:
+              'WyIyMDI2LTExLTIwVDA5OjMwOjAwLjAwMFoiLCJ0c2tfMDFKRDhYIl0aZ3kXb4c2mPq0r9TnV1wA',
+          },
+        },
+      },
+    },
+    400: BadRequestResponse,
+    401: UnauthorizedResponse,
+    403: ForbiddenResponse,
+    404: NotFoundResponse,
+    429: TooManyRequestsResponse,
+    500: InternalErrorResponse,
+  },
+  security: [{ bearerAuth: [] }],
+})
+
+export const postV1ProjectsProjectIdInvitationsRoute = createRoute({
+  method: 'post',
+  path: '/v1/projects/{projectId}/invitations',
+  tags: ['Invitations'],
+  summary: 'Invite someone by email',
+  description:
+    'Emails a single-use link that lets the recipient join the project with the given role; it expires after 7 days. Inviting an address again replaces its pending invitation. Rate-limited per project and per recipient (429). An address that already belongs to a member is refused with 409 `already_member`.\n\nNeeds the `owner` role. Callers who are not members of the project get 404, as for a project that does not exist.',
+  operationId: 'createInvitation',
+  request: {
+    params: z.object({
+      projectId: z
+        .string()
+        .min(1)
+        .max(64)
+        .openapi({
+          param: {
+            name: 'projectId',
+            in: 'path',
+            required: true,
+            description: 'The id of the project.',
+            schema: { type: 'string', minLength: 1, maxLength: 64 },
+            example: 'prj_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
+          },
+        }),
+    }),
+    headers: z.object({ 'Idempotency-Key': IdempotencyKeyParamsSchema }),
+    body: {
+      content: {
+        'application/json': {
+          schema: InvitationCreateSchema,
+          example: { email: 'grace@example.com', role: 'viewer' },
+        },
+      },
+      required: true,
+    },
+  },
+  responses: {
+    201: {
+      description: 'Created. `Location` is its URL and `ETag` its version.',
+      headers: z.object({
+        'X-Request-Id': XRequestIdHeaderSchema,
+        RateLimit: RateLimitHeaderSchema,
+        'RateLimit-Policy': RateLimitPolicyHeaderSchema,
+        Location: LocationHeaderSchema,
+        ETag: ETagHeaderSchema,
+        'Idempotent-Replayed': IdempotentReplayedHeaderSchema,
+      }),
+      content: {
+        'application/json': {
+          schema: InvitationSchema,
+          example: {
+            id: 'inv_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
+            projectId: 'prj_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
+            email: 'grace@example.com',
+            role: 'viewer',
+            invitedBy: 'usr_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
+            createdAt: '2026-11-20T09:30:00.000Z',
+            expiresAt: '2026-11-27T09:30:00.000Z',
+          },
+        },
+      },
+    },
+    400: BadRequestResponse,
+    401: UnauthorizedResponse,
+    403: ForbiddenResponse,
+    404: NotFoundResponse,
+    409: ConflictResponse,
+    422: UnprocessableContentResponse,
+    429: TooManyRequestsResponse,
+    500: InternalErrorResponse,
+  },
+  security: [{ bearerAuth: [] }],
+})
+
+export const deleteV1ProjectsProjectIdInvitationsInvitationIdRoute = createRoute({
+  method: 'delete',
+  path: '/v1/projects/{projectId}/invitations/{invitationId}',
+  tags: ['Invitations'],
+  summary: 'Revoke an invitation',
+  description:
+    'Makes a pending invitation’s token unusable.\n\nNeeds the `owner` role. Callers who are not members of the project get 404, as for a project that does not exist.',
+  operationId: 'revokeInvitation',
+  request: {
+    params: z.object({
+      projectId: z
+        .string()
+        .min(1)
+        .max(64)
+        .openapi({
+          param: {
+            name: 'projectId',
+            in: 'path',
+            required: true,
+            description: 'The id of the project.',
+            schema: { type: 'string', minLength: 1, maxLength: 64 },
+            example: 'prj_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
+          },
+        }),
+      invitationId: z
+        .string()
+        .min(1)
+        .max(64)
+        .openapi({
+          param: {
+            name: 'invitationId',
+            in: 'path',
+            required: true,
+            description: 'The id of the invitation.',
+            schema: { type: 'string', minLength: 1, maxLength: 64 },
+            example: 'inv_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
+          },
+        }),
+    }),
+  },
+  responses: {
+    204: {
+      description: 'Deleted.',
+      headers: z.object({
+        'X-Request-Id': XRequestIdHeaderSchema,
+        RateLimit: RateLimitHeaderSchema,
+        'RateLimit-Policy': RateLimitPolicyHeaderSchema,
+      }),
+    },
+    400: BadRequestResponse,
+    401: UnauthorizedResponse,
+    403: ForbiddenResponse,
+    404: NotFoundResponse,
+    429: TooManyRequestsResponse,
+    500: InternalErrorResponse,
+  },
+  security: [{ bearerAuth: [] }],
+})
+
+export const postV1InvitationsAcceptRoute = createRoute({
+  method: 'post',
+  path: '/v1/invitations/accept',
+  tags: ['Invitations'],
+  summary: 'Accept an invitation',
+  description:
+    'Joins the project of an invitation as the signed-in caller, with the invitation’s role, and uses up the token. A token that is unknown, expired, revoked or already used answers 404. A caller who is already a member keeps their role; the token is used up all the same.\n\nNeeds the `write` scope.',
+  operationId: 'acceptInvitation',
+  request: {
+    headers: z.object({ 'Idempotency-Key': IdempotencyKeyParamsSchema }),
+    body: {
+      content: {
+        'application/json': {
+          schema: InvitationAcceptSchema,
+          example: { token: 'inv_tok_3q2l0Jx8m9QfKc1b5sT7vWzYhN4pR6dE' },
+        },
+      },
+      required: true,
+    },
+  },
+  responses: {
+    200: {
+      description: 'The caller’s membership of the project.',
+      headers: z.object({
+        'X-Request-Id': XRequestIdHeaderSchema,
+        RateLimit: RateLimitHeaderSchema,
+        'RateLimit-Policy': RateLimitPolicyHeaderSchema,
+        'Idempotent-Replayed': IdempotentReplayedHeaderSchema,
+      }),
+      content: {
+        'application/json': {
+          schema: MemberSchema,
+          example: {
+            projectId: 'prj_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
+            userId: 'usr_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
+            email: 'ada@example.com',
+            role: 'editor',
+            joinedAt: '2026-11-20T09:30:00.000Z',
+          },
+        },
+      },
+    },
+    400: BadRequestResponse,
+    401: UnauthorizedResponse,
+    403: ForbiddenResponse,
+    404: NotFoundResponse,
+    409: ConflictResponse,
+    422: UnprocessableContentResponse,
+    429: TooManyRequestsResponse,
+    500: InternalErrorResponse,
+  },
+  security: [{ bearerAuth: [] }],
+})
+
+export const getV1ProjectsProjectIdTasksRoute = createRoute({
+  method: 'get',
+  path: '/v1/projects/{projectId}/tasks',
+  tags: ['Tasks'],
+  summary: 'List tasks',
+  description:
+    'The tasks of a project, filtered, sorted and searched. Filters combine with AND.\n\nNeeds any role. Callers who are not members of the project get 404, as for a project that does not exist.',
+  operationId: 'listTasks',
+  request: {
+    params: z.object({
+      projectId: z
+        .string()
+        .min(1)
+        .max(64)
+        .openapi({
+          param: {
+            name: 'projectId',
+            in: 'path',
+            required: true,
+            description: 'The id of the project.',
+            schema: { type: 'string', minLength: 1, maxLength: 64 },
+            example: 'prj_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
+          },
+        }),
+    }),
+    query: z.object({
+      status: z
+        .enum(['todo', 'in_progress', 'done'])
+        .optional()
+        .openapi({
+          param: {
+            name: 'status',
+            in: 'query',
+            required: false,
+            description: 'Only tasks with this status.',
+            schema: {
+              type: 'string',
+              enum: ['todo', 'in_progress', 'done'],
+              description:
+                'Where the task stands. Moving it to `done` sets `completedAt`; moving it out clears it.',
+            },
+          },
+          description:
+            'Where the task stands. Moving it to `done` sets `completedAt`; moving it out clears it.',
+        }),
+      assigneeId: z
+        .string()
+        .min(1)
+        .max(64)
+        .optional()
+        .openapi({
+          param: {
+            name: 'assigneeId',
+            in: 'query',
+            required: false,
+            description: 'Only tasks assigned to this member.',
+            schema: { type: 'string', minLength: 1, maxLength: 64 },
+            example: 'usr_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
+          },
+        }),
+      label: z
+        .string()
+        .regex(/^[^,\s][^,]*$/)
+        .min(1)
+        .max(50)
+        .optional()
+        .openapi({
+          param: {
+            name: 'label',
+            in: 'query',
+            required: false,
+            description: 'Only tasks with this label.',
+            schema: {
+              type: 'string',
+              minLength: 1,
+              maxLength: 50,
+              pattern: '^[^,\\s][^,]*$',
+              description: 'A label: no commas, no leading space.',
+              example: 'launch',
+            },
+          },
+          description: 'A label: no commas, no leading space.',
+          example: 'launch',
+        }),
+      dueBefore: z.iso.datetime({ offset: true })
+        .max(40)
+        .optional()
+        .openapi({
+          param: {
+            name: 'dueBefore',
+            in: 'query',
+            required: false,
+            description: 'Only tasks due before this instant (exclusive).',
+            schema: { type: 'string', format: 'date-time', maxLength: 40 },
+            example: '2026-12-31T00:00:00Z',
+          },
+        }),
+      dueAfter: z.iso.datetime({ offset: true })
+        .max(40)
+        .optional()
+        .openapi({
+          param: {
+            name: 'dueAfter',
+            in: 'query',
+            required: false,
+            description: 'Only tasks due at or after this instant.',
+            schema: { type: 'string', format: 'date-time', maxLength: 40 },
+            example: '2026-12-01T00:00:00Z',
+          },
+        }),
+      sort: z
+        .enum([
+          'createdAt',
+          '-createdAt',
+          'updatedAt',
+          '-updatedAt',
+          'dueAt',
+          '-dueAt',
+          'priority',
+          '-priority',
+          'position',
+          '-position',
+        ])
+        .optional()
+        .openapi({
+          param: {
+            name: 'sort',
+            in: 'query',
+            required: false,
+            description:
+              'The order: a field, prefixed with `-` for descending. Defaults to `createdAt`, or to relevance (best match first) when `q` is given. Tasks without a due date come last when sorting by `dueAt`.',
+            schema: {
+              type: 'string',
+              enum: [
+                'createdAt',
+                '-createdAt',
+                'updatedAt',
+                '-updatedAt',
+                'dueAt',
+                '-dueAt',
+                'priority',
+                '-priority',
+                'position',
+                '-position',
+              ],
+            },
+          },
+        }),
+      q: z
+        .string()
+        .min(1)
+        .max(200)
+        .optional()
+        .openapi({
+          param: {
+            name: 'q',
+            in: 'query',
+            required: false,
+            description:
+              'Full-text search in title and description. Every word must match, as a prefix; case and diacritics are ignored (`creme` finds "Crème"). Title matches rank higher.',
+            schema: { type: 'string', minLength: 1, maxLength: 200 },
+            example: 'launch post',
+          },
+        }),
+      limit: LimitParamsSchema,
+      cursor: CursorParamsSchema,
+    }),
+  },
+  responses: {
+    200: {
+      description: 'A page of results. `Link` points at the next page when there is one.',
+      headers: z.object({
+        'X-Request-Id': XRequestIdHeaderSchema,
+        RateLimit: RateLimitHeaderSchema,
+        'RateLimit-Policy': RateLimitPolicyHeaderSchema,
+        Link: LinkHeaderSchema,
+      }),
+      content: {
+        'application/json': {
+          schema: TaskListSchema,
+          example: {
+            data: [
+              {
+                id: 'tsk_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
+                projectId: 'prj_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
+                title: 'Write the launch post',
+                description: 'Draft in **Markdown**, then ask for review.',
+                status: 'in_progress',
+                priority: 2,
+                dueAt: '2026-12-01T17:00:00.000Z',
+                labels: ['content', 'launch'],
+                assigneeId: 'usr_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
+                position: 3,
+                completedAt: null,
+                createdBy: 'usr_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
+                createdAt: '2026-11-20T09:30:00.000Z',
+                updatedAt: '2026-11-21T14:05:12.000Z',
+                version: 4,
+              },
+            ],
+            nextCursor:
+              'WyIyMDI2LTExLTIwVDA5OjMwOjAwLjAwMFoiLCJ0c2tfMDFKRDhYIl0aZ3kXb4c2mPq0r9TnV1wA',
+          },
+        },
+      },
+    },
+    400: BadRequestResponse,
+    401: UnauthorizedResponse,
+    403: ForbiddenResponse,
+    404: NotFoundResponse,
+    429: TooManyRequestsResponse,
+    500: InternalErrorResponse,
+  },
+  security: [{ bearerAuth: [] }],
+})
+
+export const postV1ProjectsProjectIdTasksRoute = createRoute({
+  method: 'post',
+  path: '/v1/projects/{projectId}/tasks',
+  tags: ['Tasks'],
+  summary: 'Create a task',
+  description:
+    'Adds a task to a project. The assignee must be a member of the project (422 `invalid_assignee` otherwise).\n\nNeeds the `owner` or `editor` role. Callers who are not members of the project get 404, as for a project that does not exist.',
+  operationId: 'createTask',
+  request: {
+    params: z.object({
+      projectId: z
+        .string()
+        .min(1)
+        .max(64)
+        .openapi({
+          param: {
+            name: 'projectId',
+            in: 'path',
+            required: true,
+            description: 'The id of the project.',
+            schema: { type: 'string', minLength: 1, maxLength: 64 },
+            example: 'prj_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
+          },
+        }),
+    }),
+    headers: z.object({ 'Idempotency-Key': IdempotencyKeyParamsSchema }),
+    body: {
+      content: {
+        'application/json': {
+          schema: TaskCreateSchema,
+          example: {
+            title: 'Write the launch post',
+            priority: 2,
+            labels: ['content', 'launch'],
+            dueAt: '2026-12-01T17:00:00Z',
+          },
+        },
+      },
+      required: true,
+    },
+  },
+  responses: {
+    201: {
+      description: 'Created. `Location` is its URL and `ETag` its version.',
+      headers: z.object({
+        'X-Request-Id': XRequestIdHeaderSchema,
+        RateLimit: RateLimitHeaderSchema,
+        'RateLimit-Policy': RateLimitPolicyHeaderSchema,
+        Location: LocationHeaderSchema,
+        ETag: ETagHeaderSchema,
+        'Idempotent-Replayed': IdempotentReplayedHeaderSchema,
+      }),
+      content: {
+        'application/json': {
+          schema: TaskSchema,
+          example: {
+            id: 'tsk_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
+            projectId: 'prj_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
+            title: 'Write the launch post',
+            description: 'Draft in **Markdown**, then ask for review.',
+            status: 'in_progress',
+            priority: 2,
+            dueAt: '2026-12-01T17:00:00.000Z',
+            labels: ['content', 'launch'],
+            assigneeId: 'usr_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
+            position: 3,
+            completedAt: null,
+            createdBy: 'usr_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
+            createdAt: '2026-11-20T09:30:00.000Z',
+            updatedAt: '2026-11-21T14:05:12.000Z',
+            version: 1,
+          },
+        },
+      },
+    },
+    400: BadRequestResponse,
+    401: UnauthorizedResponse,
+    403: ForbiddenResponse,
+    404: NotFoundResponse,
+    409: ConflictResponse,
+    422: UnprocessableContentResponse,
+    429: TooManyRequestsResponse,
+    500: InternalErrorResponse,
+  },
+  security: [{ bearerAuth: [] }],
+})
+
+export const getV1TasksTaskIdRoute = createRoute({
+  method: 'get',
+  path: '/v1/tasks/{taskId}',
+  tags: ['Tasks'],
+  summary: 'Get a task',
+  description:
+    'One task.\n\nNeeds any role. Callers who are not members of the project get 404, as for a project that does not exist.',
+  operationId: 'getTask',
+  request: {
+    params: z.object({
+      taskId: z
+        .string()
+        .min(1)
+        .max(64)
+        .openapi({
+          param: {
+            name: 'taskId',
+            in: 'path',
+            required: true,
+            description: 'The id of the task.',
+            schema: { type: 'string', minLength: 1, maxLength: 64 },
+            example: 'tsk_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
+          },
+        }),
+    }),
+    headers: z.object({ 'If-None-Match': IfNoneMatchParamsSchema }),
+  },
+  responses: {
+    200: {
+      description: 'The resource, with its version in `ETag`.',
+      headers: z.object({
+        'X-Request-Id': XRequestIdHeaderSchema,
+        RateLimit: RateLimitHeaderSchema,
+        'RateLimit-Policy': RateLimitPolicyHeaderSchema,
+        ETag: ETagHeaderSchema,
+      }),
+      content: {
+        'application/json': {
+          schema: TaskSchema,
+          example: {
+            id: 'tsk_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
+            projectId: 'prj_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
+            title: 'Write the launch post',
+            description: 'Draft in **Markdown**, then ask for review.',
+            status: 'in_progress',
+            priority: 2,
+            dueAt: '2026-12-01T17:00:00.000Z',
+            labels: ['content', 'launch'],
+            assigneeId: 'usr_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
+            position: 3,
+            completedAt: null,
+            createdBy: 'usr_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
+            createdAt: '2026-11-20T09:30:00.000Z',
+            updatedAt: '2026-11-21T14:05:12.000Z',
+            version: 4,
+          },
+        },
+      },
+    },
+    304: {
+      description:
+        '`If-None-Match` named the current version: the copy the client has is up to date.',
+      headers: z.object({
+        'X-Request-Id': XRequestIdHeaderSchema,
+        RateLimit: RateLimitHeaderSchema,
+        'RateLimit-Policy': RateLimitPolicyHeaderSchema,
+        ETag: ETagHeaderSchema,
+      }),
+    },
+    400: BadRequestResponse,
+    401: UnauthorizedResponse,
+    403: ForbiddenResponse,
+    404: NotFoundResponse,
+    429: TooManyRequestsResponse,
+    500: InternalErrorResponse,
+  },
+  security: [{ bearerAuth: [] }],
+})
+
+export const deleteV1TasksTaskIdRoute = createRoute({
+  method: 'delete',
+  path: '/v1/tasks/{taskId}',
+  tags: ['Tasks'],
+  summary: 'Delete a task',
+  description:
+    'Deletes a task and its comments.\n\nNeeds the `owner` or `editor` role. Callers who are not members of the project get 404, as for a project that does not exist.',
+  operationId: 'deleteTask',
+  request: {
+    params: z.object({
+      taskId: z
+        .string()
+        .min(1)
+        .max(64)
+        .openapi({
+          param: {
+            name: 'taskId',
+            in: 'path',
+            required: true,
+            description: 'The id of the task.',
+            schema: { type: 'string', minLength: 1, maxLength: 64 },
+            example: 'tsk_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
+          },
+        }),
+    }),
+    headers: z.object({ 'If-Match': IfMatchParamsSchema }),
+  },
+  responses: {
+    204: {
+      description: 'Deleted.',
+      headers: z.object({
+        'X-Request-Id': XRequestIdHeaderSchema,
+        RateLimit: RateLimitHeaderSchema,
+        'RateLimit-Policy': RateLimitPolicyHeaderSchema,
+      }),
+    },
+    400: BadRequestResponse,
+    401: UnauthorizedResponse,
+    403: ForbiddenResponse,
+    404: NotFoundResponse,
+    412: PreconditionFailedResponse,
+    429: TooManyRequestsResponse,
+    500: InternalErrorResponse,
+  },
+  security: [{ bearerAuth: [] }],
+})
+
+export const patchV1TasksTaskIdRoute = createRoute({
+  method: 'patch',
+  path: '/v1/tasks/{taskId}',
+  tags: ['Tasks'],
+  summary: 'Update a task',
+  description:
+    'Changes some fields of a task. Setting `status` to `done` records `completedAt`; setting it to anything else clears it. The assignee must be a member (422 `invalid_assignee`).\n\nNeeds the `owner` or `editor` role. Callers who are not members of the project get 404, as for a project that does not exist.',
+  operationId: 'updateTask',
+  request: {
+    params: z.object({
+      taskId: z
+        .string()
+        .min(1)
+        .max(64)
+        .openapi({
+          param: {
+            name: 'taskId',
+            in: 'path',
+            required: true,
+            description: 'The id of the task.',
+            schema: { type: 'string', minLength: 1, maxLength: 64 },
+            example: 'tsk_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
+          },
+        }),
+    }),
+    headers: z.object({ 'If-Match': IfMatchParamsSchema }),
+    body: {
+      content: { 'application/json': { schema: TaskUpdateSchema, example: { status: 'done' } } },
+      required: true,
+    },
+  },
+  responses: {
+    200: {
+      description: 'The changed resource, with its new version in `ETag`.',
+      headers: z.object({
+        'X-Request-Id': XRequestIdHeaderSchema,
+        RateLimit: RateLimitHeaderSchema,
+        'RateLimit-Policy': RateLimitPolicyHeaderSchema,
+        ETag: ETagHeaderSchema,
+      }),
+      content: {
+        'application/json': {
+          schema: TaskSchema,
+          example: {
+            id: 'tsk_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
+            projectId: 'prj_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
+            title: 'Write the launch post',
+            description: 'Draft in **Markdown**, then ask for review.',
+            status: 'in_progress',
+            priority: 2,
+            dueAt: '2026-12-01T17:00:00.000Z',
+            labels: ['content', 'launch'],
+            assigneeId: 'usr_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
+            position: 3,
+            completedAt: null,
+            createdBy: 'usr_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
+            createdAt: '2026-11-20T09:30:00.000Z',
+            updatedAt: '2026-11-21T14:05:12.000Z',
+            version: 4,
+          },
+        },
+      },
+    },
+    400: BadRequestResponse,
+    401: UnauthorizedResponse,
+    403: ForbiddenResponse,
+    404: NotFoundResponse,
+    412: PreconditionFailedResponse,
+    422: UnprocessableContentResponse,
+    429: TooManyRequestsResponse,
+    500: InternalErrorResponse,
+  },
+  security: [{ bearerAuth: [] }],
+})
+
+export const getV1ProjectsProjectIdNotesRoute = createRoute({
+  method: 'get',
+  path: '/v1/projects/{projectId}/notes',
+  tags: ['Notes'],
+  summary: 'List notes',
+  description:
+    'The notes of a project, sorted or searched.\n\nNeeds any role. Callers who are not members of the project get 404, as for a project that does not exist.',
+  operationId: 'listNotes',
+  request: {
+    params: z.object({
+      projectId: z
+        .string()
+        .min(1)
+        .max(64)
+        .openapi({
+          param: {
+            name: 'projectId',
+            in: 'path',
+            required: true,
+            description: 'The id of the project.',
+            schema: { type: 'string', minLength: 1, maxLength: 64 },
+            example: 'prj_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
+          },
+        }),
+    }),
+    query: z.object({
+      sort: z
+        .enum(['createdAt', '-createdAt', 'updatedAt', '-updatedAt'])
+        .optional()
+        .openapi({
+          param: {
+            name: 'sort',
+            in: 'query',
+            required: false,
+            description:
+              'The order: `createdAt` or `updatedAt`, prefixed with `-` for descending. Defaults to `createdAt`, or to relevance when `q` is given.',
+            schema: {
+              type: 'string',
+              enum: ['createdAt', '-createdAt', 'updatedAt', '-updatedAt'],
+            },
+          },
+        }),
+      q: z
+        .string()
+        .min(1)
+        .max(200)
+        .optional()
+        .openapi({
+          param: {
+            name: 'q',
+            in: 'query',
+            required: false,
+            description: 'Full-text search in title and body, like `q` of listTasks.',
+            schema: { type: 'string', minLength: 1, maxLength: 200 },
+            example: 'decisions',
+          },
+        }),
+      limit: LimitParamsSchema,
+      cursor: CursorParamsSchema,
+    }),
+  },
+  responses: {
+    200: {
+      description: 'A page of results. `Link` points at the next page when there is one.',
+      headers: z.object({
+        'X-Request-Id': XRequestIdHeaderSchema,
+        RateLimit: RateLimitHeaderSchema,
+        'RateLimit-Policy': RateLimitPolicyHeaderSchema,
+        Link: LinkHeaderSchema,
+      }),
+      content: {
+        'application/json': {
+          schema: NoteListSchema,
+          example: {
+            data: [
+              {
+                id: 'not_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
+                projectId: 'prj_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
+                title: 'Meeting notes 2026-11-20',
+                body: '## Decisions\n\n- Launch on December 1st',
+                createdBy: 'usr_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
+                createdAt: '2026-11-20T09:30:00.000Z',
+                updatedAt: '2026-11-21T14:05:12.000Z',
+                version: 2,
+              },
+            ],
+            nextCursor:
+              'WyIyMDI2LTExLTIwVDA5OjMwOjAwLjAwMFoiLCJ0c2tfMDFKRDhYIl0aZ3kXb4c2mPq0r9TnV1wA',
+          },
+        },
+      },
+    },
+    400: BadRequestResponse,
+    401: UnauthorizedResponse,
+    403: ForbiddenResponse,
+    404: NotFoundResponse,
+    429: TooManyRequestsResponse,
+    500: InternalErrorResponse,
+  },
+  security: [{ bearerAuth: [] }],
+})
+
+export const postV1ProjectsProjectIdNotesRoute = createRoute({
+  method: 'post',
+  path: '/v1/projects/{projectId}/notes',
+  tags: ['Notes'],
+  summary: 'Create a note',
+  description:
+    'Adds a Markdown note to a project.\n\nNeeds the `owner` or `editor` role. Callers who are not members of the project get 404, as for a project that does not exist.',
+  operationId: 'createNote',
+  request: {
+    params: z.object({
+      projectId: z
+        .string()
+        .min(1)
+        .max(64)
+        .openapi({
+          param: {
+            name: 'projectId',
+            in: 'path',
+            required: true,
+            description: 'The id of the project.',
+            schema: { type: 'string', minLength: 1, maxLength: 64 },
+            example: 'prj_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
+          },
+        }),
+    }),
+    headers: z.object({ 'Idempotency-Key': IdempotencyKeyParamsSchema }),
+    body: {
+      content: {
+        'application/json': {
+          schema: NoteCreateSchema,
+          example: {
+            title: 'Meeting notes 2026-11-20',
+            body: '## Decisions\n\n- Launch on December 1st',
+          },
+        },
+      },
+      required: true,
+    },
+  },
+  responses: {
+    201: {
+      description: 'Created. `Location` is its URL and `ETag` its version.',
+      headers: z.object({
+        'X-Request-Id': XRequestIdHeaderSchema,
+        RateLimit: RateLimitHeaderSchema,
+        'RateLimit-Policy': RateLimitPolicyHeaderSchema,
+        Location: LocationHeaderSchema,
+        ETag: ETagHeaderSchema,
+        'Idempotent-Replayed': IdempotentReplayedHeaderSchema,
+      }),
+      content: {
+        'application/json': {
+          schema: NoteSchema,
+          example: {
+            id: 'not_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
+            projectId: 'prj_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
+            title: 'Meeting notes 2026-11-20',
+            body: '## Decisions\n\n- Launch on December 1st',
+            createdBy: 'usr_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
+            createdAt: '2026-11-20T09:30:00.000Z',
+            updatedAt: '2026-11-21T14:05:12.000Z',
+            version: 1,
+          },
+        },
+      },
+    },
+    400: BadRequestResponse,
+    401: UnauthorizedResponse,
+    403: ForbiddenResponse,
+    404: NotFoundResponse,
+    409: ConflictResponse,
+    422: UnprocessableContentResponse,
+    429: TooManyRequestsResponse,
+    500: InternalErrorResponse,
+  },
+  security: [{ bearerAuth: [] }],
+})
+
+export const getV1NotesNoteIdRoute = createRoute({
+  method: 'get',
+  path: '/v1/notes/{noteId}',
+  tags: ['Notes'],
+  summary: 'Get a note',
+  description:
+    'One note.\n\nNeeds any role. Callers who are not members of the project get 404, as for a project that does not exist.',
+  operationId: 'getNote',
+  request: {
+    params: z.object({
+      noteId: z
+        .string()
+        .min(1)
+        .max(64)
+        .openapi({
+          param: {
+            name: 'noteId',
+            in: 'path',
+            required: true,
+            description: 'The id of the note.',
+            schema: { type: 'string', minLength: 1, maxLength: 64 },
+            example: 'not_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
+          },
+        }),
+    }),
+    headers: z.object({ 'If-None-Match': IfNoneMatchParamsSchema }),
+  },
+  responses: {
+    200: {
+      description: 'The resource, with its version in `ETag`.',
+      headers: z.object({
+        'X-Request-Id': XRequestIdHeaderSchema,
+        RateLimit: RateLimitHeaderSchema,
+        'RateLimit-Policy': RateLimitPolicyHeaderSchema,
+        ETag: ETagHeaderSchema,
+      }),
+      content: {
+        'application/json': {
+          schema: NoteSchema,
+          example: {
+            id: 'not_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
+            projectId: 'prj_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
+            title: 'Meeting notes 2026-11-20',
+            body: '## Decisions\n\n- Launch on December 1st',
+            createdBy: 'usr_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
+            createdAt: '2026-11-20T09:30:00.000Z',
+            updatedAt: '2026-11-21T14:05:12.000Z',
+            version: 2,
+          },
+        },
+      },
+    },
+    304: {
+      description:
+        '`If-None-Match` named the current version: the copy the client has is up to date.',
+      headers: z.object({
+        'X-Request-Id': XRequestIdHeaderSchema,
+        RateLimit: RateLimitHeaderSchema,
+        'RateLimit-Policy': RateLimitPolicyHeaderSchema,
+        ETag: ETagHeaderSchema,
+      }),
+    },
+    400: BadRequestResponse,
+    401: UnauthorizedResponse,
+    403: ForbiddenResponse,
+    404: NotFoundResponse,
+    429: TooManyRequestsResponse,
+    500: InternalErrorResponse,
+  },
+  security: [{ bearerAuth: [] }],
+})
+
+export const deleteV1NotesNoteIdRoute = createRoute({
+  method: 'delete',
+  path: '/v1/notes/{noteId}',
+  tags: ['Notes'],
+  summary: 'Delete a note',
+  description:
+    'Deletes a note.\n\nNeeds the `owner` or `editor` role. Callers who are not members of the project get 404, as for a project that does not exist.',
+  operationId: 'deleteNote',
+  request: {
+    params: z.object({
+      noteId: z
+        .string()
+        .min(1)
+        .max(64)
+        .openapi({
+          param: {
+            name: 'noteId',
+            in: 'path',
+            required: true,
+            description: 'The id of the note.',
+            schema: { type: 'string', minLength: 1, maxLength: 64 },
+            example: 'not_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
+          },
+        }),
+    }),
+    headers: z.object({ 'If-Match': IfMatchParamsSchema }),
+  },
+  responses: {
+    204: {
+      description: 'Deleted.',
+      headers: z.object({
+        'X-Request-Id': XRequestIdHeaderSchema,
+        RateLimit: RateLimitHeaderSchema,
+        'RateLimit-Policy': RateLimitPolicyHeaderSchema,
+      }),
+    },
+    400: BadRequestResponse,
+    401: UnauthorizedResponse,
+    403: ForbiddenResponse,
+    404: NotFoundResponse,
+    412: PreconditionFailedResponse,
+    429: TooManyRequestsResponse,
+    500: InternalErrorResponse,
+  },
+  security: [{ bearerAuth: [] }],
+})
+
+export const patchV1NotesNoteIdRoute = createRoute({
+  method: 'patch',
+  path: '/v1/notes/{noteId}',
+  tags: ['Notes'],
+  summary: 'Update a note',
+  description:
+    'Changes the title or body of a note.\n\nNeeds the `owner` or `editor` role. Callers who are not members of the project get 404, as for a project that does not exist.',
+  operationId: 'updateNote',
+  request: {
+    params: z.object({
+      noteId: z
+        .string()
+        .min(1)
+        .max(64)
+        .openapi({
+          param: {
+            name: 'noteId',
+            in: 'path',
+            required: true,
+            description: 'The id of the note.',
+            schema: { type: 'string', minLength: 1, maxLength: 64 },
+            example: 'not_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
+          },
+        }),
+    }),
+    headers: z.object({ 'If-Match': IfMatchParamsSchema }),
+    body: {
+      content: {
+        'application/json': {
+          schema: NoteUpdateSchema,
+          example: { body: '## Decisions\n\n- Launch on December 2nd' },
+        },
+      },
+      required: true,
+    },
+  },
+  responses: {
+    200: {
+      description: 'The changed resource, with its new version in `ETag`.',
+      headers: z.object({
+        'X-Request-Id': XRequestIdHeaderSchema,
+        RateLimit: RateLimitHeaderSchema,
+        'RateLimit-Policy': RateLimitPolicyHeaderSchema,
+        ETag: ETagHeaderSchema,
+      }),
+      content: {
+        'application/json': {
+          schema: NoteSchema,
+          example: {
+            id: 'not_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
+            projectId: 'prj_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
+            title: 'Meeting notes 2026-11-20',
+            body: '## Decisions\n\n- Launch on December 1st',
+            createdBy: 'usr_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
+            createdAt: '2026-11-20T09:30:00.000Z',
+            updatedAt: '2026-11-21T14:05:12.000Z',
+            version: 2,
+          },
+        },
+      },
+    },
+    400: BadRequestResponse,
+    401: UnauthorizedResponse,
+    403: ForbiddenResponse,
+    404: NotFoundResponse,
+    412: PreconditionFailedResponse,
+    429: TooManyRequestsResponse,
+    500: InternalErrorResponse,
+  },
+  security: [{ bearerAuth: [] }],
+})
+
+export const getV1TasksTaskIdCommentsRoute = createRoute({
+  method: 'get',
+  path: '/v1/tasks/{taskId}/comments',
+  tags: ['Comments'],
+  summary: 'List comments',
+  description:
+    'The comments on a task, oldest first.\n\nNeeds any role. Callers who are not members of the project get 404, as for a project that does not exist.',
+  operationId: 'listComments',
+  request: {
+    params: z.object({
+      taskId: z
+        .string()
+        .min(1)
+        .max(64)
+        .openapi({
+          param: {
+            name: 'taskId',
+            in: 'path',
+            required: true,
+            description: 'The id of the task.',
+            schema: { type: 'string', minLength: 1, maxLength: 64 },
+            example: 'tsk_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
+          },
+        }),
+    }),
+    query: z.object({ limit: LimitParamsSchema, cursor: CursorParamsSchema }),
+  },
+  responses: {
+    200: {
+      description: 'A page of results. `Link` points at the next page when there is one.',
+      headers: z.object({
+        'X-Request-Id': XRequestIdHeaderSchema,
+        RateLimit: RateLimitHeaderSchema,
+        'RateLimit-Policy': RateLimitPolicyHeaderSchema,
+        Link: LinkHeaderSchema,
+      }),
+      content: {
+        'application/json': {
+          schema: CommentListSchema,
+          example: {
+            data: [
+              {
+                id: 'cmt_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
+                taskId: 'tsk_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
+                authorId: 'usr_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
+                body: 'First draft is in the shared folder.',
+                createdAt: '2026-11-20T09:30:00.000Z',
+                updatedAt: '2026-11-20T09:30:00.000Z',
+                version: 1,
+              },
+            ],
+            nextCursor:
+              'WyIyMDI2LTExLTIwVDA5OjMwOjAwLjAwMFoiLCJ0c2tfMDFKRDhYIl0aZ3kXb4c2mPq0r9TnV1wA',
+          },
+        },
+      },
+    },
+    400: BadRequestResponse,
+    401: UnauthorizedResponse,
+    403: ForbiddenResponse,
+    404: NotFoundResponse,
+    429: TooManyRequestsResponse,
+    500: InternalErrorResponse,
+  },
+  security: [{ bearerAuth: [] }],
+})
+
+export const postV1TasksTaskIdCommentsRoute = createRoute({
+  method: 'post',
+  path: '/v1/tasks/{taskId}/comments',
+  tags: ['Comments'],
+  summary: 'Comment on a task',
+  description:
+    'Adds a comment to a task.\n\nNeeds the `owner` or `editor` role. Callers who are not members of the project get 404, as for a project that does not exist.',
+  operationId: 'createComment',
+  request: {
+    params: z.object({
+      taskId: z
+        .string()
+        .min(1)
+        .max(64)
+        .openapi({
+          param: {
+            name: 'taskId',
+            in: 'path',
+            required: true,
+            description: 'The id of the task.',
+            schema: { type: 'string', minLength: 1, maxLength: 64 },
+            example: 'tsk_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
+          },
+        }),
+    }),
+    headers: z.object({ 'Idempotency-Key': IdempotencyKeyParamsSchema }),
+    body: {
+      content: {
+        'application/json': {
+          schema: CommentCreateSchema,
+          example: { body: 'First draft is in the shared folder.' },
+        },
+      },
+      required: true,
+    },
+  },
+  responses: {
+    201: {
+      description: 'Created. `Location` is its URL and `ETag` its version.',
+      headers: z.object({
+        'X-Request-Id': XRequestIdHeaderSchema,
+        RateLimit: RateLimitHeaderSchema,
+        'RateLimit-Policy': RateLimitPolicyHeaderSchema,
+        Location: LocationHeaderSchema,
+        ETag: ETagHeaderSchema,
+        'Idempotent-Replayed': IdempotentReplayedHeaderSchema,
+      }),
+      content: {
+        'application/json': {
+          schema: CommentSchema,
+          example: {
+            id: 'cmt_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
+            taskId: 'tsk_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
+            authorId: 'usr_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
+            body: 'First draft is in the shared folder.',
+            createdAt: '2026-11-20T09:30:00.000Z',
+            updatedAt: '2026-11-20T09:30:00.000Z',
+            version: 1,
+          },
+        },
+      },
+    },
+    400: BadRequestResponse,
+    401: UnauthorizedResponse,
+    403: ForbiddenResponse,
+    404: NotFoundResponse,
+    409: ConflictResponse,
+    422: UnprocessableContentResponse,
+    429: TooManyRequestsResponse,
+    500: InternalErrorResponse,
+  },
+  security: [{ bearerAuth: [] }],
+})
+
+export const deleteV1CommentsCommentIdRoute = createRoute({
+  method: 'delete',
+  path: '/v1/comments/{commentId}',
+  tags: ['Comments'],
+  summary: 'Delete a comment',
+  description:
+    'Deletes a comment. Its author may (with the `owner` or `editor` role), and so may any owner of the project.\n\nNeeds being the author, or the `owner` role. Callers who are not members of the project get 404, as for a project that does not exist.',
+  operationId: 'deleteComment',
+  request: {
+    params: z.object({
+      commentId: z
+        .string()
+        .min(1)
+        .max(64)
+        .openapi({
+          param: {
+            name: 'commentId',
+            in: 'path',
+            required: true,
+            description: 'The id of the comment.',
+            schema: { type: 'string', minLength: 1, maxLength: 64 },
+            example: 'cmt_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
+          },
+        }),
+    }),
+    headers: z.object({ 'If-Match': IfMatchParamsSchema }),
+  },
+  responses: {
+    204: {
+      description: 'Deleted.',
+      headers: z.object({
+        'X-Request-Id': XRequestIdHeaderSchema,
+        RateLimit: RateLimitHeaderSchema,
+        'RateLimit-Policy': RateLimitPolicyHeaderSchema,
+      }),
+    },
+    400: BadRequestResponse,
+    401: UnauthorizedResponse,
+    403: ForbiddenResponse,
+    404: NotFoundResponse,
+    412: PreconditionFailedResponse,
+    429: TooManyRequestsResponse,
+    500: InternalErrorResponse,
+  },
+  security: [{ bearerAuth: [] }],
+})
+
+export const patchV1CommentsCommentIdRoute = createRoute({
+  method: 'patch',
+  path: '/v1/comments/{commentId}',
+  tags: ['Comments'],
+  summary: 'Edit a comment',
+  description:
+    'Changes the text of a comment. Only its author may, while they may still write in the project.\n\nNeeds being the author, with the `owner` or `editor` role. Callers who are not members of the project get 404, as for a project that does not exist.',
+  operationId: 'updateComment',
+  request: {
+    params: z.object({
+      commentId: z
+        .string()
+        .min(1)
+        .max(64)
+        .openapi({
+          param: {
+            name: 'commentId',
+            in: 'path',
+            required: true,
+            description: 'The id of the comment.',
+            schema: { type: 'string', minLength: 1, maxLength: 64 },
+            example: 'cmt_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
+          },
+        }),
+    }),
+    headers: z.object({ 'If-Match': IfMatchParamsSchema }),
+    body: {
+      content: {
+        'application/json': {
+          schema: CommentUpdateSchema,
+          example: { body: 'Second draft is in the shared folder.' },
+        },
+      },
+      required: true,
+    },
+  },
+  responses: {
+    200: {
+      description: 'The changed resource, with its new version in `ETag`.',
+      headers: z.object({
+        'X-Request-Id': XRequestIdHeaderSchema,
+        RateLimit: RateLimitHeaderSchema,
+        'RateLimit-Policy': RateLimitPolicyHeaderSchema,
+        ETag: ETagHeaderSchema,
+      }),
+      content: {
+        'application/json': {
+          schema: CommentSchema,
+          example: {
+            id: 'cmt_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
+            taskId: 'tsk_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
+            authorId: 'usr_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
+            body: 'First draft is in the shared folder.',
+            createdAt: '2026-11-20T09:30:00.000Z',
+            updatedAt: '2026-11-21T14:05:12.000Z',
+            version: 2,
+          },
+        },
+      },
+    },
+    400: BadRequestResponse,
+    401: UnauthorizedResponse,
+    403: ForbiddenResponse,
+    404: NotFoundResponse,
+    412: PreconditionFailedResponse,
+    429: TooManyRequestsResponse,
+    500: InternalErrorResponse,
+  },
+  security: [{ bearerAuth: [] }],
+})
+
 /** Every operation of openapi.yaml by operationId. */
 export const operations = {
+  acceptInvitation: postV1InvitationsAcceptRoute,
   changePassword: postV1MePasswordRoute,
   createApiKey: postV1MeApiKeysRoute,
+  createComment: postV1TasksTaskIdCommentsRoute,
+  createInvitation: postV1ProjectsProjectIdInvitationsRoute,
+  createNote: postV1ProjectsProjectIdNotesRoute,
+  createProject: postV1ProjectsRoute,
+  createTask: postV1ProjectsProjectIdTasksRoute,
+  deleteComment: deleteV1CommentsCommentIdRoute,
   deleteMe: deleteV1MeRoute,
+  deleteNote: deleteV1NotesNoteIdRoute,
+  deleteProject: deleteV1ProjectsProjectIdRoute,
+  deleteTask: deleteV1TasksTaskIdRoute,
   getHealth: getHealthzRoute,
   getMe: getV1MeRoute,
   getMetrics: getMetricsRoute,
+  getNote: getV1NotesNoteIdRoute,
   getOpenApiJson: getOpenapiJsonRoute,
   getOpenApiYaml: getOpenapiYamlRoute,
+  getProject: getV1ProjectsProjectIdRoute,
   getReadiness: getReadyzRoute,
+  getTask: getV1TasksTaskIdRoute,
   listApiKeys: getV1MeApiKeysRoute,
+  listComments: getV1TasksTaskIdCommentsRoute,
+  listInvitations: getV1ProjectsProjectIdInvitationsRoute,
+  listMembers: getV1ProjectsProjectIdMembersRoute,
+  listNotes: getV1ProjectsProjectIdNotesRoute,
+  listProjects: getV1ProjectsRoute,
   listSessions: getV1MeSessionsRoute,
+  listTasks: getV1ProjectsProjectIdTasksRoute,
   logIn: postV1AuthLoginRoute,
   logOut: postV1AuthLogoutRoute,
   refreshSession: postV1AuthRefreshRoute,
+  removeMember: deleteV1ProjectsProjectIdMembersUserIdRoute,
   requestEmailVerification: postV1AuthEmailVerificationRoute,
   requestPasswordReset: postV1AuthPasswordResetRoute,
   resetPassword: postV1AuthPasswordResetConfirmRoute,
   revokeApiKey: deleteV1MeApiKeysKeyIdRoute,
+  revokeInvitation: deleteV1ProjectsProjectIdInvitationsInvitationIdRoute,
   revokeSession: deleteV1MeSessionsSessionIdRoute,
   signUp: postV1AuthSignupRoute,
+  updateComment: patchV1CommentsCommentIdRoute,
   updateMe: patchV1MeRoute,
+  updateMember: patchV1ProjectsProjectIdMembersUserIdRoute,
+  updateNote: patchV1NotesNoteIdRoute,
+  updateProject: patchV1ProjectsProjectIdRoute,
+  updateTask: patchV1TasksTaskIdRoute,
   verifyEmail: postV1AuthEmailVerificationConfirmRoute,
 } as const
 

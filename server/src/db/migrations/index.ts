@@ -1,6 +1,8 @@
 import type { Migration } from 'kysely'
 import { serverSecrets } from './0001-server-secrets.js'
 import { accounts } from './0002-accounts.js'
+import { idempotencyKeys } from './0010-idempotency-keys.js'
+import { projects } from './0011-projects.js'
 
 /**
  * Every migration, in order. Kysely's Migrator runs them by name; a migration, once released, never
@@ -9,4 +11,6 @@ import { accounts } from './0002-accounts.js'
 export const migrations: Record<string, Migration> = {
   '0001-server-secrets': serverSecrets,
   '0002-accounts': accounts,
+  '0010-idempotency-keys': idempotencyKeys,
+  '0011-projects': projects,
 }

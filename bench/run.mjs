@@ -1,0 +1,152 @@
+#!/usr/bin/env node
+// `npm run bench`: Tasklane next to a bare node:http server, both in child processes, load from a third
+// process (autocannon) on 127.0.0.1, each scenario for a fixed time. Reports requests per second of server
+// CPU (the server process's own user+system time, read over IPC before and after each run) and p50/p99
+// latency, each as a ratio to the bare server, as a markdown table in bench/results/.
+import { execFile, fork } from 'node:child_process'
+import { mkdirSync, writeFileSync } from 'node:fs'
+import { dirname, join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+
+const here = dirname(fileURLToPath(import.meta.url))
+const root = join(here, '..')
+const DURATION = Number(process.env.BENCH_DURATION ?? 10)
+const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 10)
+
+function start(script, execArgv = []) {
+  const child = fork(script, [], { execArgv, stdio: ['ignore', 'inherit', 'inherit', 'ipc'], env: { ...process.env } })
+  const ready = new Promise((resolve, reject) => {
+    child.once('error', reject)
+    child.once('exit', (code) => reject(new Error(`${script} exited with ${code}`)))
+    child.on('message', (m) => m.ready && resolve(m))
+  })
+  const cpu = () =>
+    new Promise((resolve) => {
+      const onMessage = (m) => {
+        if (!m.cpu) return
+        child.off('message', onMessage)
+        resolve((m.cpu.user + m.cpu.system) / 1e6)
+      }
+      child.on('message', onMessage)
+      child.send('cpu')
+    })
+  const stop = () =>
+    new Promise((resolve) => {
+      child.removeAllListeners('exit')
+      child.once('exit', resolve)
+      child.send('stop')
+    })
+  return { ready, cpu, stop }
+}
+
+function autocannon(url, { method = 'GET', headers = {}, body, connections = CONNECTIONS } = {}, duration = DURATION) {
+  const args = ['-c', String(connections), '-d', String(duration), '-j', '-m', method]
+  for (const [k, v] of Object.entries(headers)) args.push('-H', `${k}=${v}`)
+  if (body) args.push('-b', body)
+  args.push(url)
+  return new Promise((resolve, reject) => {
+    execFile(join(root, 'node_modules/.bin/autocannon'), args, { maxBuffer: 64 * 1024 * 1024 }, (err, stdout) => {
+      if (err) return reject(err)
+      resolve(JSON.parse(stdout))
+    })
+  })
+}
+
+async function measure(server, url, options) {
+  // A short warm-up so JIT and caches are in the same state for both servers.
+  await autocannon(url, options, 1)
+  const before = await server.cpu()
+  const result = await autocannon(url, options)
+  const cpuS = (await server.cpu()) - before
+  const ok = result['2xx'] ?? 0
+  return {
+    rps: ok / result.duration,
+    perCpu: ok / cpuS,
+    cpuS,
+    p50: result.latency.p50,
+    p99: result.latency.p99,
+    non2xx: result.non2xx + result.errors + result.timeouts,
+    total: result.requests.total,
+  }
+}
+
+console.log(`bench: ${DURATION}s per scenario, ${CONNECTIONS} connections; seeding Tasklane…`)
+const bare = start(join(here, 'bare-server.mjs'))
+const tasklane = start(join(here, 'tasklane-server.ts'), ['--import', 'tsx'])
+const [bareInfo, info] = await Promise.all([bare.ready, tasklane.ready])
+console.log(
+  `bench: ${info.tasks} tasks seeded in ${info.seedMs} ms; '${info.searchWord}' is in ${info.searchMatches} titles`,
+)
+
+const auth = { Authorization: `Bearer ${info.token}` }
+const list = `/v1/projects/${info.projectId}/tasks`
+const scenarios = [
+  { name: 'getTask (authenticated)', path: `/v1/tasks/${info.taskId}`, options: { headers: auth } },
+  { name: 'listTasks, first page', path: list, options: { headers: auth } },
+  { name: 'listTasks, page 500 of 100k', path: `${list}?cursor=${info.deepCursor}`, options: { headers: auth } },
+  {
+    name: `listTasks, q=${info.searchWord} (${info.searchMatches} matches)`,
+    path: `${list}?q=${info.searchWord}`,
+    options: { headers: auth },
+  },
+  // The same search from one client at a time: its latency without waiting behind other requests.
+  {
+    name: `listTasks, q=${info.searchWord}, 1 connection`,
+    path: `${list}?q=${info.searchWord}`,
+    options: { headers: auth, connections: 1 },
+  },
+  {
+    name: 'createTask',
+    path: list,
+    options: {
+      method: 'POST',
+      headers: { ...auth, 'content-type': 'application/json' },
+      body: JSON.stringify({ title: 'Bench task', priority: 1 }),
+    },
+  },
+]
+
+const rows = []
+for (const s of scenarios) {
+  const b = await measure(bare, `http://127.0.0.1:${bareInfo.port}${s.path}`, s.options)
+  const t = await measure(tasklane, `http://127.0.0.1:${info.port}${s.path}`, s.options)
+  rows.push({ s, b, t })
+  console.log(
+    `bench: ${s.name}: bare ${b.rps.toFixed(0)} req/s, tasklane ${t.rps.toFixed(0)} req/s (${t.non2xx} non-2xx)`,
+  )
+}
+await Promise.all([bare.stop(), tasklane.stop()])
+
+const f0 = (n) => n.toFixed(0)
+const f2 = (n) => n.toFixed(2)
+const lines = [
+  `# Tasklane benchmark — ${new Date().toISOString()}`,
+  '',
+  `Node ${process.version}, ${CONNECTIONS} connections unless stated, ${DURATION} s per scenario after a 1 s warm-up, SQLite, ${info.tasks} tasks in the project, rate limits off, log level warn. Load from a separate autocannon process on 127.0.0.1. "req/CPU-s" = successful requests per second of the server process's own CPU time.`,
+  '',
+  '| scenario | bare req/s | Tasklane req/s | bare req/CPU-s | Tasklane req/CPU-s | req/CPU-s ratio | p50 bare / Tasklane (ms) | p50 ratio | p99 bare / Tasklane (ms) | p99 ratio | Tasklane non-2xx |',
+  '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
+  ...rows.map(
+    ({ s, b, t }) =>
+      `| ${s.name} | ${f0(b.rps)} | ${f0(t.rps)} | ${f0(b.perCpu)} | ${f0(t.perCpu)} | ${f2(t.perCpu / b.perCpu)}× | ${b.p50} / ${t.p50} | ${f2(t.p50 / Math.max(b.p50, 0.5))}× | ${b.p99} / ${t.p99} | ${f2(t.p99 / Math.max(b.p99, 0.5))}× | ${t.non2xx} |`,
+  ),
+  '',
+]
+const [get, first, deep, search, searchAlone] = rows
+const verdict = (ok) => (ok ? 'met' : '**not met**')
+lines.push(
+  '## Targets',
+  '',
+  `- getTask ≥ 0.25× bare req/CPU-s: ${f2(get.t.perCpu / get.b.perCpu)}× — ${verdict(get.t.perCpu / get.b.perCpu >= 0.25)}`,
+  `- page 500 within 1.2× of page 1: req/CPU-s ${f2(first.t.perCpu / deep.t.perCpu)}× lower, p50 ${f2(deep.t.p50 / Math.max(first.t.p50, 0.5))}× — ${verdict(first.t.perCpu / deep.t.perCpu <= 1.2 && deep.t.p50 <= first.t.p50 * 1.2 + 0.5)}`,
+  `- search p50 < 20 ms at ${info.tasks} tasks (${info.searchMatches} matches, ranked): ${search.t.p50} ms under ${CONNECTIONS} concurrent connections — ${verdict(search.t.p50 < 20)}; ${searchAlone.t.p50} ms from a single connection — ${verdict(searchAlone.t.p50 < 20)}`,
+  '',
+  'Latency is measured under load (all connections busy), so p50 includes queueing; autocannon reports whole milliseconds. On a shared machine numbers move by ±10–20% between runs.',
+  '',
+)
+const text = lines.join('\n')
+mkdirSync(join(here, 'results'), { recursive: true })
+const file = join(here, 'results', `bench-${new Date().toISOString().replace(/[:.]/g, '-')}.md`)
+writeFileSync(file, text)
+writeFileSync(join(here, 'results', 'latest.md'), text)
+console.log(`\n${text}\nbench: written to ${file.slice(root.length + 1)}`)

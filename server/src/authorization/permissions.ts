@@ -1,0 +1,97 @@
+import type { Principal, Scope } from '../http/env.js'
+import { ApiError } from '../http/problem.js'
+
+export type Role = 'owner' | 'editor' | 'viewer'
+
+/**
+ * Who may do what inside a project: role × action × resource. Every check in the services reads this
+ * table, and the authorization test generates its matrix from it, so the two cannot drift apart.
+ * Actions named `read` need the `read` scope; every other action changes data and needs `write`.
+ */
+const PERMISSIONS = {
+  project: { read: ['owner', 'editor', 'viewer'], update: ['owner'], delete: ['owner'] },
+  member: {
+    read: ['owner', 'editor', 'viewer'],
+    update: ['owner'],
+    remove: ['owner'],
+    leave: ['owner', 'editor', 'viewer'],
+  },
+  invitation: { read: ['owner'], create: ['owner'], revoke: ['owner'] },
+  task: {
+    read: ['owner', 'editor', 'viewer'],
+    create: ['owner', 'editor'],
+    update: ['owner', 'editor'],
+    delete: ['owner', 'editor'],
+  },
+  note: {
+    read: ['owner', 'editor', 'viewer'],
+    create: ['owner', 'editor'],
+    update: ['owner', 'editor'],
+    delete: ['owner', 'editor'],
+  },
+  comment: {
+    read: ['owner', 'editor', 'viewer'],
+    create: ['owner', 'editor'],
+    // Authors edit and delete their own comments while they may still write in the project.
+    updateOwn: ['owner', 'editor'],
+    deleteOwn: ['owner', 'editor'],
+    // Owners moderate: they may delete anyone's comment.
+    deleteAny: ['owner'],
+  },
+} as const satisfies Record<string, Record<string, readonly Role[]>>
+
+export type Resource = keyof typeof PERMISSIONS
+export type Action<R extends Resource> = keyof (typeof PERMISSIONS)[R] & string
+
+/** Whether `role` may do `action` on `resource`, per the table. */
+export function can<R extends Resource>(role: Role | undefined, resource: R, action: Action<R>): boolean {
+  if (!role) return false
+  const roles = PERMISSIONS[resource][action] as readonly Role[]
+  return roles.includes(role)
+}
+
+/** The credential scope an action needs. */
+export function scopeFor(action: string): Scope {
+  return action === 'read' ? 'read' : 'write'
+}
+
+/** The caller, or 401 when the request carries no valid credentials. */
+export function requirePrincipal(principal: Principal | undefined): Principal {
+  if (!principal)
+    throw new ApiError(401, 'unauthenticated', 'Send `Authorization: Bearer <token>` to use this operation.')
+  return principal
+}
+
+/** 403 when the credentials (an API key) lack the scope the action needs; says nothing about any resource. */
+export function requireScope(principal: Principal, action: string): void {
+  const needed = scopeFor(action)
+  if (!principal.scopes.includes(needed)) {
+    throw new ApiError(
+      403,
+      'insufficient_scope',
+      `These credentials lack the \`${needed}\` scope this operation needs.`,
+    )
+  }
+}
+
+/**
+ * The whole check for an action inside a project, in an order that leaks nothing: no credentials → 401;
+ * credentials without the scope → 403 (true whatever the id); not a member → 404, exactly like a missing
+ * id; a member whose role may not → 403.
+ *
+ * @example
+ * authorize(principal, 'task', 'update', membership?.role, 'No task with this id.')
+ */
+export function authorize<R extends Resource>(
+  principal: Principal,
+  resource: R,
+  action: Action<R>,
+  role: Role | undefined,
+  notFound: string,
+): Role {
+  if (!role) throw new ApiError(404, 'not_found', notFound)
+  if (!can(role, resource, action)) {
+    throw new ApiError(403, 'forbidden', `A project ${role} may not ${action} this ${resource}.`)
+  }
+  return role
+}

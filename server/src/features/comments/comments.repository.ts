@@ -1,0 +1,53 @@
+import type { Kysely } from 'kysely'
+import { keyset, type Page, toPage } from '../../db/keyset.js'
+import type { CommentsTable, Database } from '../../db/schema.js'
+import type { Comment } from '../../generated/routes.js'
+import type { CursorPosition } from '../../lib/cursor.js'
+
+export const toComment = (row: CommentsTable): Comment => ({
+  id: row.id,
+  taskId: row.task_id,
+  authorId: row.author_id,
+  body: row.body,
+  createdAt: row.created_at,
+  updatedAt: row.updated_at,
+  version: row.version,
+})
+
+/** Comments: the only SQL for them. */
+export function commentsRepository(db: Kysely<Database>) {
+  return {
+    async insert(row: CommentsTable): Promise<Comment> {
+      await db.insertInto('comments').values(row).execute()
+      return toComment(row)
+    },
+
+    async find(commentId: string): Promise<CommentsTable | undefined> {
+      return db.selectFrom('comments').selectAll().where('id', '=', commentId).executeTakeFirst()
+    },
+
+    async list(taskId: string, after: CursorPosition | undefined, limit: number): Promise<Page<Comment>> {
+      const query = db.selectFrom('comments').selectAll().where('task_id', '=', taskId)
+      const rows = await keyset(query, { key: 'id', id: 'id', direction: 'asc' }, after, limit).execute()
+      const page = toPage(rows, limit, (r) => [r.id, r.id])
+      return { items: page.items.map(toComment), next: page.next }
+    },
+
+    async update(next: CommentsTable, expectedVersion: number): Promise<boolean> {
+      const result = await db
+        .updateTable('comments')
+        .set({ body: next.body, updated_at: next.updated_at, version: next.version })
+        .where('id', '=', next.id)
+        .where('version', '=', expectedVersion)
+        .executeTakeFirst()
+      return Number(result.numUpdatedRows) === 1
+    },
+
+    async delete(commentId: string, expectedVersion?: number): Promise<boolean> {
+      let q = db.deleteFrom('comments').where('id', '=', commentId)
+      if (expectedVersion !== undefined) q = q.where('version', '=', expectedVersion)
+      const result = await q.executeTakeFirst()
+      return Number(result.numDeletedRows) === 1
+    },
+  }
+}

@@ -1,0 +1,100 @@
+import { can } from '../../authorization/permissions.js'
+import type { Comment, CommentCreate, CommentList, CommentUpdate } from '../../generated/routes.js'
+import { assertIfMatch, preconditionFailed } from '../../http/conditional.js'
+import type { Principal } from '../../http/env.js'
+import { ApiError } from '../../http/problem.js'
+import { listScope } from '../../lib/cursor.js'
+import { newId } from '../../lib/ids.js'
+import type { PageInput, ProjectsService } from '../projects/projects.service.js'
+import type { ServiceDeps } from '../services.js'
+import type { TasksService } from '../tasks/tasks.service.js'
+import { commentsRepository, toComment } from './comments.repository.js'
+
+const NO_COMMENT = 'No comment with this id.'
+
+export function createCommentsService(
+  { ctx, cursors, now }: ServiceDeps,
+  projects: ProjectsService,
+  tasks: TasksService,
+) {
+  const repo = commentsRepository(ctx.db.kysely)
+
+  /**
+   * A comment the caller may see, with their role in its project. Authors act on their own comments
+   * (`updateOwn`, `deleteOwn`); owners may delete anyone's (`deleteAny`).
+   */
+  async function load(principal: Principal | undefined, commentId: string, action: 'update' | 'delete') {
+    const caller = projects.authenticate(principal, action)
+    const comment = await repo.find(commentId)
+    if (!comment) throw new ApiError(404, 'not_found', NO_COMMENT)
+    const { role } = await projects.authorizeIn(caller, comment.project_id, 'comment', 'read', NO_COMMENT)
+    const own = comment.author_id === caller.userId
+    const allowed =
+      action === 'update'
+        ? own && can(role, 'comment', 'updateOwn')
+        : (own && can(role, 'comment', 'deleteOwn')) || can(role, 'comment', 'deleteAny')
+    if (!allowed) {
+      throw new ApiError(
+        403,
+        'forbidden',
+        action === 'update'
+          ? 'Only the author may edit a comment.'
+          : 'Only the author or a project owner may delete a comment.',
+      )
+    }
+    return comment
+  }
+
+  return {
+    async list(principal: Principal | undefined, taskId: string, page: PageInput): Promise<CommentList> {
+      await tasks.readable(principal, taskId)
+      const scope = listScope('listComments', { taskId })
+      const after = page.cursor ? cursors.decode(scope, page.cursor) : undefined
+      const result = await repo.list(taskId, after, page.limit)
+      return { data: result.items, nextCursor: result.next && cursors.encode(scope, result.next) }
+    },
+
+    async create(principal: Principal | undefined, taskId: string, input: CommentCreate): Promise<Comment> {
+      const caller = projects.authenticate(principal, 'create')
+      const task = await tasks.readable(caller, taskId)
+      await projects.authorizeIn(caller, task.projectId, 'comment', 'create', 'No task with this id.')
+      const at = now().toISOString()
+      return repo.insert({
+        id: newId('cmt'),
+        task_id: taskId,
+        project_id: task.projectId,
+        author_id: caller.userId,
+        body: input.body,
+        created_at: at,
+        updated_at: at,
+        version: 1,
+      })
+    },
+
+    async update(
+      principal: Principal | undefined,
+      commentId: string,
+      patch: CommentUpdate,
+      ifMatch: string | undefined,
+    ): Promise<Comment> {
+      let comment = await load(principal, commentId, 'update')
+      for (let attempt = 0; ; attempt++) {
+        assertIfMatch(ifMatch, comment.version)
+        const next = { ...comment, body: patch.body, updated_at: now().toISOString(), version: comment.version + 1 }
+        if (await repo.update(next, comment.version)) return toComment(next)
+        const current = await repo.find(commentId)
+        if (!current) throw new ApiError(404, 'not_found', NO_COMMENT)
+        if (ifMatch !== undefined || attempt >= 3) throw preconditionFailed(current.version)
+        comment = current
+      }
+    },
+
+    async remove(principal: Principal | undefined, commentId: string, ifMatch: string | undefined): Promise<void> {
+      const comment = await load(principal, commentId, 'delete')
+      assertIfMatch(ifMatch, comment.version)
+      if (await repo.delete(commentId, ifMatch === undefined ? undefined : comment.version)) return
+      const current = await repo.find(commentId)
+      throw current ? preconditionFailed(current.version) : new ApiError(404, 'not_found', NO_COMMENT)
+    },
+  }
+}

@@ -1,0 +1,131 @@
+import type { Kysely } from 'kysely'
+import { keyset, type Page, toPage } from '../../db/keyset.js'
+import type { Database, InvitationsTable } from '../../db/schema.js'
+import type { Invitation, Member } from '../../generated/routes.js'
+
+type Role = Member['role']
+
+import type { CursorPosition } from '../../lib/cursor.js'
+
+const toInvitation = (row: InvitationsTable): Invitation => ({
+  id: row.id,
+  projectId: row.project_id,
+  email: row.email,
+  role: row.role,
+  invitedBy: row.invited_by,
+  createdAt: row.created_at,
+  expiresAt: row.expires_at,
+})
+
+/** Invitations: the only SQL for them, including turning an accepted one into a membership. */
+export function invitationsRepository(db: Kysely<Database>) {
+  const pending = (now: string) =>
+    db
+      .selectFrom('invitations')
+      .selectAll()
+      .where('accepted_at', 'is', null)
+      .where('revoked_at', 'is', null)
+      .where('expires_at', '>', now)
+
+  return {
+    async isMemberEmail(projectId: string, emailNormalized: string): Promise<boolean> {
+      const row = await db
+        .selectFrom('project_members as m')
+        .innerJoin('users as u', 'u.id', 'm.user_id')
+        .select('m.user_id')
+        .where('m.project_id', '=', projectId)
+        .where('u.email_normalized', '=', emailNormalized)
+        .executeTakeFirst()
+      return row !== undefined
+    },
+
+    /** Stores a new invitation, revoking any pending one for the same address, in one transaction. */
+    async replacePending(row: InvitationsTable): Promise<Invitation> {
+      await db.transaction().execute(async (trx) => {
+        await trx
+          .updateTable('invitations')
+          .set({ revoked_at: row.created_at })
+          .where('project_id', '=', row.project_id)
+          .where('email', '=', row.email)
+          .where('accepted_at', 'is', null)
+          .where('revoked_at', 'is', null)
+          .execute()
+        await trx.insertInto('invitations').values(row).execute()
+      })
+      return toInvitation(row)
+    },
+
+    async listPending(
+      projectId: string,
+      now: string,
+      after: CursorPosition | undefined,
+      limit: number,
+    ): Promise<Page<Invitation>> {
+      const rows = await keyset(
+        pending(now).where('project_id', '=', projectId),
+        { key: 'id', id: 'id', direction: 'asc' },
+        after,
+        limit,
+      ).execute()
+      const page = toPage(rows, limit, (r) => [r.id, r.id])
+      return { items: page.items.map(toInvitation), next: page.next }
+    },
+
+    async revoke(projectId: string, invitationId: string, now: string): Promise<boolean> {
+      const result = await db
+        .updateTable('invitations')
+        .set({ revoked_at: now })
+        .where('id', '=', invitationId)
+        .where('project_id', '=', projectId)
+        .where('accepted_at', 'is', null)
+        .where('revoked_at', 'is', null)
+        .where('expires_at', '>', now)
+        .executeTakeFirst()
+      return Number(result.numUpdatedRows) === 1
+    },
+
+    /**
+     * Uses up a pending invitation and makes `userId` a member with its role (an existing member keeps
+     * theirs). The conditional update makes the token single-use even under concurrent accepts.
+     */
+    async accept(tokenHash: string, userId: string, now: string): Promise<Member | undefined> {
+      return db.transaction().execute(async (trx) => {
+        const invitation = await trx
+          .selectFrom('invitations')
+          .selectAll()
+          .where('token_hash', '=', tokenHash)
+          .where('accepted_at', 'is', null)
+          .where('revoked_at', 'is', null)
+          .where('expires_at', '>', now)
+          .executeTakeFirst()
+        if (!invitation) return undefined
+        const used = await trx
+          .updateTable('invitations')
+          .set({ accepted_at: now })
+          .where('id', '=', invitation.id)
+          .where('accepted_at', 'is', null)
+          .executeTakeFirst()
+        if (Number(used.numUpdatedRows) !== 1) return undefined
+        await trx
+          .insertInto('project_members')
+          .values({ project_id: invitation.project_id, user_id: userId, role: invitation.role as Role, joined_at: now })
+          .onConflict((oc) => oc.columns(['project_id', 'user_id']).doNothing())
+          .execute()
+        const member = await trx
+          .selectFrom('project_members as m')
+          .innerJoin('users as u', 'u.id', 'm.user_id')
+          .select(['m.project_id', 'm.user_id', 'm.role', 'm.joined_at', 'u.email'])
+          .where('m.project_id', '=', invitation.project_id)
+          .where('m.user_id', '=', userId)
+          .executeTakeFirstOrThrow()
+        return {
+          projectId: member.project_id,
+          userId: member.user_id,
+          email: member.email,
+          role: member.role,
+          joinedAt: member.joined_at,
+        }
+      })
+    },
+  }
+}

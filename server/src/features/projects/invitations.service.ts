@@ -1,0 +1,91 @@
+import { createHash, randomBytes } from 'node:crypto'
+import type { Invitation, InvitationCreate, InvitationList, Member } from '../../generated/routes.js'
+import type { Principal } from '../../http/env.js'
+import { ApiError } from '../../http/problem.js'
+import { listScope } from '../../lib/cursor.js'
+import { newId } from '../../lib/ids.js'
+import type { ServiceDeps } from '../services.js'
+import { invitationsRepository } from './invitations.repository.js'
+import type { PageInput, ProjectsService } from './projects.service.js'
+
+const INVITATION_TTL_MS = 7 * 24 * 60 * 60 * 1000
+const hashToken = (token: string) => createHash('sha256').update(token).digest('base64url')
+const normalizeEmail = (email: string) => email.trim().toLowerCase()
+
+export function createInvitationsService({ ctx, cursors, now }: ServiceDeps, projects: ProjectsService) {
+  const repo = invitationsRepository(ctx.db.kysely)
+  const publicUrl = (ctx.config.PUBLIC_URL ?? `http://localhost:${ctx.config.PORT}`).replace(/\/$/, '')
+
+  return {
+    /**
+     * Invites `input.email`. `admit` runs after authorization and before anything is stored or sent; the
+     * HTTP layer counts the per-project and per-recipient rate limits there, so callers who may not
+     * invite cannot use up a project's quota.
+     */
+    async create(
+      principal: Principal | undefined,
+      projectId: string,
+      input: InvitationCreate,
+      admit: (email: string) => Promise<void>,
+    ): Promise<Invitation> {
+      const { principal: caller } = await projects.authorizeIn(principal, projectId, 'invitation', 'create')
+      const email = normalizeEmail(input.email)
+      await admit(email)
+      if (await repo.isMemberEmail(projectId, email)) {
+        throw new ApiError(409, 'already_member', 'This address belongs to a member of the project already.')
+      }
+      const project = await projects.get(caller, projectId)
+      const token = `inv_${randomBytes(32).toString('base64url')}`
+      const at = now()
+      const invitation = await repo.replacePending({
+        id: newId('inv'),
+        project_id: projectId,
+        email,
+        role: input.role,
+        token_hash: hashToken(token),
+        invited_by: caller.userId,
+        created_at: at.toISOString(),
+        expires_at: new Date(at.getTime() + INVITATION_TTL_MS).toISOString(),
+        accepted_at: null,
+        revoked_at: null,
+      })
+      ctx.mailer.send({
+        to: email,
+        subject: `You are invited to “${project.name}” on Tasklane`,
+        text:
+          `Hello,\n\nYou have been invited to join the project “${project.name}” on Tasklane as ${input.role}.\n\n` +
+          `To accept, sign in (or sign up) and open this link within 7 days:\n\n${publicUrl}/accept-invitation?token=${token}\n\n` +
+          `Your invitation token: ${token}\n\nIf you did not expect this, ignore this email.\n`,
+      })
+      return invitation
+    },
+
+    async list(principal: Principal | undefined, projectId: string, page: PageInput): Promise<InvitationList> {
+      await projects.authorizeIn(principal, projectId, 'invitation', 'read')
+      const scope = listScope('listInvitations', { projectId })
+      const after = page.cursor ? cursors.decode(scope, page.cursor) : undefined
+      const result = await repo.listPending(projectId, now().toISOString(), after, page.limit)
+      return { data: result.items, nextCursor: result.next && cursors.encode(scope, result.next) }
+    },
+
+    async revoke(principal: Principal | undefined, projectId: string, invitationId: string): Promise<void> {
+      await projects.authorizeIn(principal, projectId, 'invitation', 'revoke')
+      if (!(await repo.revoke(projectId, invitationId, now().toISOString()))) {
+        throw new ApiError(404, 'not_found', 'No pending invitation with this id.')
+      }
+    },
+
+    async accept(principal: Principal | undefined, token: string): Promise<Member> {
+      const caller = projects.authenticate(principal, 'create')
+      const member = await repo.accept(hashToken(token), caller.userId, now().toISOString())
+      if (!member) {
+        throw new ApiError(
+          404,
+          'invitation_not_found',
+          'This invitation does not exist, has expired, or was already used.',
+        )
+      }
+      return member
+    },
+  }
+}

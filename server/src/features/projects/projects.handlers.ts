@@ -1,0 +1,114 @@
+import type { AppContext } from '../../context.js'
+import type { operations } from '../../generated/routes.js'
+import { requireAuth } from '../../http/auth.js'
+import { etagOf, isNotModified } from '../../http/conditional.js'
+import type { AppRouteHandler } from '../../http/env.js'
+import { setNextLink } from '../../http/pagination.js'
+import type { RatePolicy } from '../../http/rate-limit.js'
+import type { Services } from '../services.js'
+
+type Routes = typeof operations
+
+export function projectsHandlers(ctx: AppContext, { projects, invitations }: Services) {
+  const inviteProject: RatePolicy = { name: 'invitations-project', ...ctx.config.RATE_LIMIT_INVITATIONS_PROJECT }
+  const inviteRecipient: RatePolicy = { name: 'invitations-recipient', ...ctx.config.RATE_LIMIT_INVITATIONS_RECIPIENT }
+
+  const listProjects: AppRouteHandler<Routes['listProjects']> = async (c) => {
+    const { limit = 20, cursor } = c.req.valid('query')
+    const page = await projects.list(requireAuth(c, 'read'), { limit, cursor })
+    setNextLink(c, page.nextCursor)
+    return c.json(page, 200)
+  }
+
+  const createProject: AppRouteHandler<Routes['createProject']> = async (c) => {
+    const project = await projects.create(requireAuth(c, 'write'), c.req.valid('json'))
+    return c.json(project, 201, { Location: `/v1/projects/${project.id}`, ETag: etagOf(project.version) })
+  }
+
+  const getProject: AppRouteHandler<Routes['getProject']> = async (c) => {
+    const project = await projects.get(requireAuth(c, 'read'), c.req.valid('param').projectId)
+    const etag = etagOf(project.version)
+    if (isNotModified(c.req.valid('header')['If-None-Match'], project.version)) return c.body(null, 304, { ETag: etag })
+    return c.json(project, 200, { ETag: etag })
+  }
+
+  const updateProject: AppRouteHandler<Routes['updateProject']> = async (c) => {
+    const { projectId } = c.req.valid('param')
+    const ifMatch = c.req.valid('header')['If-Match']
+    const project = await projects.update(requireAuth(c, 'write'), projectId, c.req.valid('json'), ifMatch)
+    return c.json(project, 200, { ETag: etagOf(project.version) })
+  }
+
+  const deleteProject: AppRouteHandler<Routes['deleteProject']> = async (c) => {
+    await projects.remove(requireAuth(c, 'write'), c.req.valid('param').projectId, c.req.valid('header')['If-Match'])
+    return c.body(null, 204)
+  }
+
+  const listMembers: AppRouteHandler<Routes['listMembers']> = async (c) => {
+    const { limit = 20, cursor } = c.req.valid('query')
+    const page = await projects.listMembers(requireAuth(c, 'read'), c.req.valid('param').projectId, { limit, cursor })
+    setNextLink(c, page.nextCursor)
+    return c.json(page, 200)
+  }
+
+  const updateMember: AppRouteHandler<Routes['updateMember']> = async (c) => {
+    const { projectId, userId } = c.req.valid('param')
+    const member = await projects.updateMember(requireAuth(c, 'write'), projectId, userId, c.req.valid('json').role)
+    return c.json(member, 200)
+  }
+
+  const removeMember: AppRouteHandler<Routes['removeMember']> = async (c) => {
+    const { projectId, userId } = c.req.valid('param')
+    await projects.removeMember(requireAuth(c, 'write'), projectId, userId)
+    return c.body(null, 204)
+  }
+
+  const createInvitation: AppRouteHandler<Routes['createInvitation']> = async (c) => {
+    const { projectId } = c.req.valid('param')
+    const invitation = await invitations.create(
+      requireAuth(c, 'write'),
+      projectId,
+      c.req.valid('json'),
+      async (email) => {
+        await ctx.rateLimiter.consume(c, inviteProject, `project:${projectId}`)
+        await ctx.rateLimiter.consume(c, inviteRecipient, `email:${email}`)
+      },
+    )
+    return c.json(invitation, 201, {
+      Location: `/v1/projects/${projectId}/invitations/${invitation.id}`,
+      // Invitations are never changed, only revoked: their version is always 1.
+      ETag: etagOf(1),
+    })
+  }
+
+  const listInvitations: AppRouteHandler<Routes['listInvitations']> = async (c) => {
+    const { limit = 20, cursor } = c.req.valid('query')
+    const page = await invitations.list(requireAuth(c, 'read'), c.req.valid('param').projectId, { limit, cursor })
+    setNextLink(c, page.nextCursor)
+    return c.json(page, 200)
+  }
+
+  const revokeInvitation: AppRouteHandler<Routes['revokeInvitation']> = async (c) => {
+    const { projectId, invitationId } = c.req.valid('param')
+    await invitations.revoke(requireAuth(c, 'write'), projectId, invitationId)
+    return c.body(null, 204)
+  }
+
+  const acceptInvitation: AppRouteHandler<Routes['acceptInvitation']> = async (c) =>
+    c.json(await invitations.accept(requireAuth(c, 'write'), c.req.valid('json').token), 200)
+
+  return {
+    listProjects,
+    createProject,
+    getProject,
+    updateProject,
+    deleteProject,
+    listMembers,
+    updateMember,
+    removeMember,
+    createInvitation,
+    listInvitations,
+    revokeInvitation,
+    acceptInvitation,
+  }
+}

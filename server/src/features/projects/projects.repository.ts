@@ -1,0 +1,194 @@
+import { type Kysely, sql } from 'kysely'
+import type { Dialect } from '../../db/database.js'
+import { keyset, type Page, toPage } from '../../db/keyset.js'
+import type { Database, ProjectMembersTable, ProjectsTable } from '../../db/schema.js'
+import type { Member, Project } from '../../generated/routes.js'
+
+type Role = Member['role']
+
+import type { CursorPosition } from '../../lib/cursor.js'
+
+type ProjectRow = ProjectsTable & { role: Role }
+
+const toProject = (row: ProjectRow): Project => ({
+  id: row.id,
+  name: row.name,
+  description: row.description,
+  role: row.role,
+  createdAt: row.created_at,
+  updatedAt: row.updated_at,
+  version: row.version,
+})
+
+const toMember = (row: ProjectMembersTable & { email: string }): Member => ({
+  projectId: row.project_id,
+  userId: row.user_id,
+  email: row.email,
+  role: row.role,
+  joinedAt: row.joined_at,
+})
+
+/** Projects and their members: the only SQL for these two tables. */
+function queries(db: Kysely<Database>, dialect: Dialect) {
+  const projectColumns = [
+    'p.id',
+    'p.name',
+    'p.description',
+    'p.created_at',
+    'p.updated_at',
+    'p.version',
+    'm.role',
+  ] as const
+  return {
+    /**
+     * Serialises changes to one project's membership (PostgreSQL row lock; SQLite runs one writer at a
+     * time anyway), so two owners demoting each other cannot leave a project with none.
+     */
+    async lockProject(projectId: string): Promise<void> {
+      if (dialect === 'postgres') {
+        await sql`select id from projects where id = ${projectId} for update`.execute(db)
+      }
+    },
+
+    async insertProject(project: ProjectsTable, ownerId: string): Promise<Project> {
+      await db.insertInto('projects').values(project).execute()
+      await db
+        .insertInto('project_members')
+        .values({ project_id: project.id, user_id: ownerId, role: 'owner', joined_at: project.created_at })
+        .execute()
+      return toProject({ ...project, role: 'owner' })
+    },
+
+    async findForUser(projectId: string, userId: string): Promise<Project | undefined> {
+      const row = await db
+        .selectFrom('projects as p')
+        .innerJoin('project_members as m', (j) => j.onRef('m.project_id', '=', 'p.id').on('m.user_id', '=', userId))
+        .select(projectColumns)
+        .where('p.id', '=', projectId)
+        .executeTakeFirst()
+      return row && toProject(row)
+    },
+
+    async listForUser(userId: string, after: CursorPosition | undefined, limit: number): Promise<Page<Project>> {
+      const query = db
+        .selectFrom('project_members as m')
+        .innerJoin('projects as p', 'p.id', 'm.project_id')
+        .select(projectColumns)
+        .where('m.user_id', '=', userId)
+      const rows = await keyset(
+        query,
+        { key: 'm.project_id', id: 'm.project_id', direction: 'asc' },
+        after,
+        limit,
+      ).execute()
+      const page = toPage(rows, limit, (r) => [r.id, r.id])
+      return { items: page.items.map(toProject), next: page.next }
+    },
+
+    /** Applies `patch` if the version is still `expectedVersion`; undefined when it moved on meanwhile. */
+    async updateProject(
+      projectId: string,
+      expectedVersion: number,
+      patch: Partial<Pick<ProjectsTable, 'name' | 'description'>>,
+      now: string,
+    ): Promise<boolean> {
+      const result = await db
+        .updateTable('projects')
+        .set({ ...patch, updated_at: now, version: sql`version + 1` })
+        .where('id', '=', projectId)
+        .where('version', '=', expectedVersion)
+        .executeTakeFirst()
+      return Number(result.numUpdatedRows) === 1
+    },
+
+    async deleteProject(projectId: string, expectedVersion?: number): Promise<boolean> {
+      let q = db.deleteFrom('projects').where('id', '=', projectId)
+      if (expectedVersion !== undefined) q = q.where('version', '=', expectedVersion)
+      const result = await q.executeTakeFirst()
+      return Number(result.numDeletedRows) === 1
+    },
+
+    async roleOf(projectId: string, userId: string): Promise<Role | undefined> {
+      const row = await db
+        .selectFrom('project_members')
+        .select('role')
+        .where('project_id', '=', projectId)
+        .where('user_id', '=', userId)
+        .executeTakeFirst()
+      return row?.role
+    },
+
+    async findMember(projectId: string, userId: string): Promise<Member | undefined> {
+      const row = await db
+        .selectFrom('project_members as m')
+        .innerJoin('users as u', 'u.id', 'm.user_id')
+        .select(['m.project_id', 'm.user_id', 'm.role', 'm.joined_at', 'u.email'])
+        .where('m.project_id', '=', projectId)
+        .where('m.user_id', '=', userId)
+        .executeTakeFirst()
+      return row && toMember(row)
+    },
+
+    async listMembers(projectId: string, after: CursorPosition | undefined, limit: number): Promise<Page<Member>> {
+      const query = db
+        .selectFrom('project_members as m')
+        .innerJoin('users as u', 'u.id', 'm.user_id')
+        .select(['m.project_id', 'm.user_id', 'm.role', 'm.joined_at', 'u.email'])
+        .where('m.project_id', '=', projectId)
+      const rows = await keyset(
+        query,
+        { key: 'm.joined_at', id: 'm.user_id', direction: 'asc' },
+        after,
+        limit,
+      ).execute()
+      const page = toPage(rows, limit, (r) => [r.joined_at, r.user_id])
+      return { items: page.items.map(toMember), next: page.next }
+    },
+
+    async addMember(member: ProjectMembersTable): Promise<void> {
+      await db.insertInto('project_members').values(member).execute()
+    },
+
+    async setRole(projectId: string, userId: string, role: Role): Promise<void> {
+      await db
+        .updateTable('project_members')
+        .set({ role })
+        .where('project_id', '=', projectId)
+        .where('user_id', '=', userId)
+        .execute()
+    },
+
+    async removeMember(projectId: string, userId: string, now: string): Promise<void> {
+      await db.deleteFrom('project_members').where('project_id', '=', projectId).where('user_id', '=', userId).execute()
+      // A task stays in the project when its assignee leaves, unassigned.
+      await db
+        .updateTable('tasks')
+        .set({ assignee_id: null, updated_at: now, version: sql`version + 1` })
+        .where('project_id', '=', projectId)
+        .where('assignee_id', '=', userId)
+        .execute()
+    },
+
+    async countOwners(projectId: string): Promise<number> {
+      const row = await db
+        .selectFrom('project_members')
+        .select((eb) => eb.fn.countAll<number>().as('n'))
+        .where('project_id', '=', projectId)
+        .where('role', '=', 'owner')
+        .executeTakeFirstOrThrow()
+      return Number(row.n)
+    },
+  }
+}
+
+export type ProjectsRepository = ReturnType<typeof queries> & {
+  /** Runs `fn` in one transaction, with a repository bound to it. */
+  transaction<T>(fn: (repo: ReturnType<typeof queries>) => Promise<T>): Promise<T>
+}
+
+export function projectsRepository(db: Kysely<Database>, dialect: Dialect): ProjectsRepository {
+  return {
+    ...queries(db, dialect),
+    transaction: (fn) => db.transaction().execute((trx) => fn(queries(trx, dialect))),
+  }
+}

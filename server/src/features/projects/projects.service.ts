@@ -1,0 +1,184 @@
+import {
+  type Action,
+  authorize,
+  type Resource,
+  requirePrincipal,
+  requireScope,
+} from '../../authorization/permissions.js'
+import type { Member, MemberList, Project, ProjectCreate, ProjectList, ProjectUpdate } from '../../generated/routes.js'
+
+type Role = Member['role']
+
+import { assertIfMatch, preconditionFailed } from '../../http/conditional.js'
+import type { Principal } from '../../http/env.js'
+import { ApiError } from '../../http/problem.js'
+import { listScope } from '../../lib/cursor.js'
+import { newId } from '../../lib/ids.js'
+import type { ServiceDeps } from '../services.js'
+import { projectsRepository } from './projects.repository.js'
+
+export interface PageInput {
+  limit: number
+  cursor?: string
+}
+
+const NO_PROJECT = 'No project with this id.'
+
+export type ProjectsService = ReturnType<typeof createProjectsService>
+
+/** Projects and memberships, and the project-level authorization every other feature asks. */
+export function createProjectsService({ ctx, cursors, now }: ServiceDeps) {
+  const repo = projectsRepository(ctx.db.kysely, ctx.db.dialect)
+
+  /**
+   * The one authorization entry point for anything inside a project: checks credentials and scope, then
+   * the caller's role against the permission table. Missing and foreign projects both answer 404 with
+   * `notFound`.
+   */
+  async function authorizeIn<R extends Resource>(
+    principal: Principal | undefined,
+    projectId: string,
+    resource: R,
+    action: Action<R>,
+    notFound = NO_PROJECT,
+  ): Promise<{ principal: Principal; role: Role }> {
+    const caller = requirePrincipal(principal)
+    requireScope(caller, action)
+    const role = await repo.roleOf(projectId, caller.userId)
+    return { principal: caller, role: authorize(caller, resource, action, role, notFound) }
+  }
+
+  /** The credential checks alone, for operations that first have to find which project a resource is in. */
+  function authenticate(principal: Principal | undefined, action: string): Principal {
+    const caller = requirePrincipal(principal)
+    requireScope(caller, action)
+    return caller
+  }
+
+  return {
+    authorizeIn,
+    authenticate,
+
+    async list(principal: Principal | undefined, page: PageInput): Promise<ProjectList> {
+      const caller = authenticate(principal, 'read')
+      const scope = listScope('listProjects', { userId: caller.userId })
+      const after = page.cursor ? cursors.decode(scope, page.cursor) : undefined
+      const result = await repo.listForUser(caller.userId, after, page.limit)
+      return { data: result.items, nextCursor: result.next && cursors.encode(scope, result.next) }
+    },
+
+    async create(principal: Principal | undefined, input: ProjectCreate): Promise<Project> {
+      const caller = authenticate(principal, 'create')
+      const at = now().toISOString()
+      return repo.transaction((r) =>
+        r.insertProject(
+          {
+            id: newId('prj'),
+            name: input.name,
+            description: input.description ?? null,
+            created_at: at,
+            updated_at: at,
+            version: 1,
+          },
+          caller.userId,
+        ),
+      )
+    },
+
+    async get(principal: Principal | undefined, projectId: string): Promise<Project> {
+      const { principal: caller } = await authorizeIn(principal, projectId, 'project', 'read')
+      const project = await repo.findForUser(projectId, caller.userId)
+      if (!project) throw new ApiError(404, 'not_found', NO_PROJECT)
+      return project
+    },
+
+    async update(
+      principal: Principal | undefined,
+      projectId: string,
+      patch: ProjectUpdate,
+      ifMatch: string | undefined,
+    ): Promise<Project> {
+      const { principal: caller } = await authorizeIn(principal, projectId, 'project', 'update')
+      return repo.transaction(async (r) => {
+        await r.lockProject(projectId)
+        const current = await r.findForUser(projectId, caller.userId)
+        if (!current) throw new ApiError(404, 'not_found', NO_PROJECT)
+        assertIfMatch(ifMatch, current.version)
+        const changes: { name?: string; description?: string | null } = {}
+        if (patch.name !== undefined) changes.name = patch.name
+        if (patch.description !== undefined) changes.description = patch.description
+        if (!(await r.updateProject(projectId, current.version, changes, now().toISOString()))) {
+          throw preconditionFailed(current.version + 1)
+        }
+        const updated = await r.findForUser(projectId, caller.userId)
+        if (!updated) throw new ApiError(404, 'not_found', NO_PROJECT)
+        return updated
+      })
+    },
+
+    async remove(principal: Principal | undefined, projectId: string, ifMatch: string | undefined): Promise<void> {
+      const { principal: caller } = await authorizeIn(principal, projectId, 'project', 'delete')
+      await repo.transaction(async (r) => {
+        await r.lockProject(projectId)
+        const current = await r.findForUser(projectId, caller.userId)
+        if (!current) throw new ApiError(404, 'not_found', NO_PROJECT)
+        assertIfMatch(ifMatch, current.version)
+        await r.deleteProject(projectId)
+      })
+    },
+
+    async listMembers(principal: Principal | undefined, projectId: string, page: PageInput): Promise<MemberList> {
+      await authorizeIn(principal, projectId, 'member', 'read')
+      const scope = listScope('listMembers', { projectId })
+      const after = page.cursor ? cursors.decode(scope, page.cursor) : undefined
+      const result = await repo.listMembers(projectId, after, page.limit)
+      return { data: result.items, nextCursor: result.next && cursors.encode(scope, result.next) }
+    },
+
+    async updateMember(
+      principal: Principal | undefined,
+      projectId: string,
+      userId: string,
+      role: Role,
+    ): Promise<Member> {
+      await authorizeIn(principal, projectId, 'member', 'update')
+      return repo.transaction(async (r) => {
+        await r.lockProject(projectId)
+        const member = await r.findMember(projectId, userId)
+        if (!member) throw new ApiError(404, 'not_found', 'No member with this id in the project.')
+        if (member.role === 'owner' && role !== 'owner' && (await r.countOwners(projectId)) <= 1) {
+          throw lastOwner()
+        }
+        await r.setRole(projectId, userId, role)
+        return { ...member, role }
+      })
+    },
+
+    async removeMember(principal: Principal | undefined, projectId: string, userId: string): Promise<void> {
+      const caller = authenticate(principal, 'remove')
+      // Leaving is removing yourself, which every role may; removing someone else is for owners.
+      const action = caller.userId === userId ? 'leave' : 'remove'
+      await authorizeIn(caller, projectId, 'member', action)
+      await repo.transaction(async (r) => {
+        await r.lockProject(projectId)
+        const role = await r.roleOf(projectId, userId)
+        if (!role) throw new ApiError(404, 'not_found', 'No member with this id in the project.')
+        if (role === 'owner' && (await r.countOwners(projectId)) <= 1) throw lastOwner()
+        await r.removeMember(projectId, userId, now().toISOString())
+      })
+    },
+
+    /** Whether `userId` belongs to the project (tasks can only be assigned to members). */
+    async isMember(projectId: string, userId: string): Promise<boolean> {
+      return (await repo.roleOf(projectId, userId)) !== undefined
+    },
+  }
+}
+
+function lastOwner() {
+  return new ApiError(
+    409,
+    'last_owner',
+    'A project must keep an owner: make another member owner first, or delete the project.',
+  )
+}

@@ -1,0 +1,198 @@
+import { type Kysely, type RawBuilder, sql } from 'kysely'
+import type { Dialect } from '../../db/database.js'
+import { type KeysetSort, keyset, type Page, toPage } from '../../db/keyset.js'
+import type { Database, TasksTable } from '../../db/schema.js'
+import type { Task } from '../../generated/routes.js'
+import type { CursorPosition } from '../../lib/cursor.js'
+import { foldForSearch, fts5Query, tsQuery } from '../../lib/search.js'
+
+export type TaskRow = Omit<TasksTable, 'search_vector'>
+
+export const toTask = (row: TaskRow): Task => ({
+  id: row.id,
+  projectId: row.project_id,
+  title: row.title,
+  description: row.description,
+  status: row.status,
+  priority: row.priority,
+  dueAt: row.due_at,
+  labels: JSON.parse(row.labels) as string[],
+  assigneeId: row.assignee_id,
+  position: row.position,
+  completedAt: row.completed_at,
+  createdBy: row.created_by,
+  createdAt: row.created_at,
+  updatedAt: row.updated_at,
+  version: row.version,
+})
+
+export type TaskSortField = 'created_at' | 'updated_at' | 'due_at' | 'priority' | 'position'
+
+interface TaskFilter {
+  projectId: string
+  status?: TasksTable['status']
+  assigneeId?: string
+  label?: string
+  dueBefore?: string
+  dueAfter?: string
+  /** Folded search words; every one must match. */
+  terms?: string[]
+}
+
+/** Either a column order, or relevance to `filter.terms` (best first). */
+export type TaskOrder = { field: TaskSortField; direction: 'asc' | 'desc' } | { field: 'relevance' }
+
+const COLUMNS = [
+  't.id',
+  't.project_id',
+  't.title',
+  't.description',
+  't.status',
+  't.priority',
+  't.due_at',
+  't.labels',
+  't.assignee_id',
+  't.position',
+  't.completed_at',
+  't.created_by',
+  't.created_at',
+  't.updated_at',
+  't.version',
+] as const
+
+/** Tasks and their labels; the only SQL for them, including full-text search on either database. */
+function queries(db: Kysely<Database>, dialect: Dialect) {
+  // PostgreSQL indexes text folded in JS (see lib/search.ts), weighting the title above the description.
+  const searchVector = (title: string, description: string | null): RawBuilder<unknown> =>
+    sql`setweight(to_tsvector('simple', ${foldForSearch(title)}), 'A') || setweight(to_tsvector('simple', ${foldForSearch(description ?? '')}), 'B')`
+
+  async function replaceLabels(taskId: string, projectId: string, labels: string[]) {
+    await db.deleteFrom('task_labels').where('task_id', '=', taskId).execute()
+    if (labels.length > 0) {
+      await db
+        .insertInto('task_labels')
+        .values(labels.map((label) => ({ task_id: taskId, project_id: projectId, label })))
+        .execute()
+    }
+  }
+
+  /** The filtered rows, with a `rank` column when searching (lower is better on both databases). */
+  function filtered(filter: TaskFilter) {
+    const terms = filter.terms ?? []
+    const base =
+      terms.length === 0
+        ? db.selectFrom('tasks as t').select(COLUMNS).select(sql<number>`0`.as('rank'))
+        : dialect === 'postgres'
+          ? db
+              .selectFrom('tasks as t')
+              .select(COLUMNS)
+              // Negated so that, as with SQLite's bm25, a lower rank is a better match.
+              .select(
+                sql<number>`(-ts_rank(t.search_vector, to_tsquery('simple', ${tsQuery(terms)})))::float8`.as('rank'),
+              )
+              .where(sql<boolean>`t.search_vector @@ to_tsquery('simple', ${tsQuery(terms)})`)
+          : db
+              .selectFrom(sql`tasks_fts`.as('tasks_fts'))
+              .innerJoin('tasks as t', (j) => j.on(sql`t.seq`, '=', sql`tasks_fts.rowid`))
+              .select(COLUMNS)
+              .select(sql<number>`bm25(tasks_fts, 10.0, 1.0)`.as('rank'))
+              .where(sql<boolean>`tasks_fts match ${fts5Query(terms)}`)
+    let q = base.where('t.project_id', '=', filter.projectId)
+    if (filter.status) q = q.where('t.status', '=', filter.status)
+    if (filter.assigneeId) q = q.where('t.assignee_id', '=', filter.assigneeId)
+    if (filter.dueBefore) q = q.where('t.due_at', '<', filter.dueBefore)
+    if (filter.dueAfter) q = q.where('t.due_at', '>=', filter.dueAfter)
+    if (filter.label) {
+      const label = filter.label
+      q = q.where('t.id', 'in', (eb) =>
+        eb
+          .selectFrom('task_labels')
+          .select('task_id')
+          .where('project_id', '=', filter.projectId)
+          .where('label', '=', label),
+      )
+    }
+    return q
+  }
+
+  return {
+    async insert(row: TaskRow): Promise<Task> {
+      await db
+        .insertInto('tasks')
+        .values(dialect === 'postgres' ? { ...row, search_vector: searchVector(row.title, row.description) } : row)
+        .execute()
+      await replaceLabels(row.id, row.project_id, JSON.parse(row.labels) as string[])
+      return toTask(row)
+    },
+
+    async find(taskId: string): Promise<TaskRow | undefined> {
+      return db.selectFrom('tasks as t').select(COLUMNS).where('t.id', '=', taskId).executeTakeFirst()
+    },
+
+    async nextPosition(projectId: string): Promise<number> {
+      const row = await db
+        .selectFrom('tasks')
+        .select((eb) => eb.fn.max('position').as('max'))
+        .where('project_id', '=', projectId)
+        .executeTakeFirst()
+      return row?.max == null ? 1 : Math.floor(Number(row.max)) + 1
+    },
+
+    async list(
+      filter: TaskFilter,
+      order: TaskOrder,
+      after: CursorPosition | undefined,
+      limit: number,
+    ): Promise<Page<Task>> {
+      const sort: KeysetSort =
+        order.field === 'relevance'
+          ? { key: 'rank', id: 'id', direction: 'asc' }
+          : { key: order.field, id: 'id', direction: order.direction, nullable: order.field === 'due_at' }
+      let rows: (TaskRow & { rank: number })[]
+      if (order.field === 'relevance') {
+        // The rank is computed per row, so the seek happens on the ranked rows.
+        rows = await keyset(db.selectFrom(filtered(filter).as('r')).selectAll(), sort, after, limit).execute()
+      } else {
+        rows = await keyset(filtered(filter), { ...sort, key: `t.${order.field}`, id: 't.id' }, after, limit).execute()
+      }
+      const page = toPage(rows, limit, (r) => [order.field === 'relevance' ? r.rank : r[order.field], r.id])
+      return { items: page.items.map(toTask), next: page.next }
+    },
+
+    /** Writes the new state if the task is still at `expectedVersion`; false when it changed meanwhile. */
+    async update(next: TaskRow, expectedVersion: number, labelsChanged: boolean): Promise<boolean> {
+      const { id, project_id, created_by, created_at, ...changes } = next
+      const result = await db
+        .updateTable('tasks')
+        .set(
+          dialect === 'postgres' ? { ...changes, search_vector: searchVector(next.title, next.description) } : changes,
+        )
+        .where('id', '=', id)
+        .where('version', '=', expectedVersion)
+        .executeTakeFirst()
+      if (Number(result.numUpdatedRows) !== 1) return false
+      if (labelsChanged) await replaceLabels(id, project_id, JSON.parse(next.labels) as string[])
+      return true
+    },
+
+    /** Deletes the task, only at `expectedVersion` when one is given. */
+    async delete(taskId: string, expectedVersion?: number): Promise<boolean> {
+      let q = db.deleteFrom('tasks').where('id', '=', taskId)
+      if (expectedVersion !== undefined) q = q.where('version', '=', expectedVersion)
+      const result = await q.executeTakeFirst()
+      return Number(result.numDeletedRows) === 1
+    },
+  }
+}
+
+export type TasksRepository = ReturnType<typeof queries> & {
+  /** Runs `fn` in one transaction, with a repository bound to it. */
+  transaction<T>(fn: (repo: ReturnType<typeof queries>) => Promise<T>): Promise<T>
+}
+
+export function tasksRepository(db: Kysely<Database>, dialect: Dialect): TasksRepository {
+  return {
+    ...queries(db, dialect),
+    transaction: (fn) => db.transaction().execute((trx) => fn(queries(trx, dialect))),
+  }
+}

@@ -1,0 +1,165 @@
+import type { Task, TaskCreate, TaskList, TaskUpdate } from '../../generated/routes.js'
+import { assertIfMatch, preconditionFailed } from '../../http/conditional.js'
+import type { Principal } from '../../http/env.js'
+import { ApiError } from '../../http/problem.js'
+import { listScope } from '../../lib/cursor.js'
+import { newId } from '../../lib/ids.js'
+import { searchTerms } from '../../lib/search.js'
+import type { PageInput, ProjectsService } from '../projects/projects.service.js'
+import type { ServiceDeps } from '../services.js'
+import { type TaskOrder, type TaskRow, type TaskSortField, tasksRepository, toTask } from './tasks.repository.js'
+
+const NO_TASK = 'No task with this id.'
+
+const SORT_FIELDS: Record<string, TaskSortField> = {
+  createdAt: 'created_at',
+  updatedAt: 'updated_at',
+  dueAt: 'due_at',
+  priority: 'priority',
+  position: 'position',
+}
+
+export interface TaskListInput extends PageInput {
+  status?: Task['status']
+  assigneeId?: string
+  label?: string
+  dueBefore?: string
+  dueAfter?: string
+  sort?: string
+  q?: string
+}
+
+// Instants are compared as text, so every one is stored and compared in the same UTC form.
+const instant = (value: string) => new Date(value).toISOString()
+
+export type TasksService = ReturnType<typeof createTasksService>
+
+export function createTasksService({ ctx, cursors, now }: ServiceDeps, projects: ProjectsService) {
+  const repo = tasksRepository(ctx.db.kysely, ctx.db.dialect)
+
+  async function assertAssignable(projectId: string, assigneeId: string | null | undefined) {
+    if (assigneeId && !(await projects.isMember(projectId, assigneeId))) {
+      throw new ApiError(422, 'invalid_assignee', 'The assignee must be a member of the project.', {
+        errors: [{ path: '/body/assigneeId', message: 'Not a member of this project', code: 'invalid_assignee' }],
+      })
+    }
+  }
+
+  /** Finds a task and checks the caller may `action` it; foreign and missing tasks are both 404. */
+  async function load(principal: Principal | undefined, taskId: string, action: 'read' | 'update' | 'delete') {
+    const caller = projects.authenticate(principal, action)
+    const task = await repo.find(taskId)
+    if (!task) throw new ApiError(404, 'not_found', NO_TASK)
+    await projects.authorizeIn(caller, task.project_id, 'task', action, NO_TASK)
+    return { caller, task }
+  }
+
+  return {
+    /** For comments: the task, if the caller may read it (404 otherwise). */
+    async readable(principal: Principal | undefined, taskId: string): Promise<Task> {
+      return toTask((await load(principal, taskId, 'read')).task)
+    },
+
+    async list(principal: Principal | undefined, projectId: string, input: TaskListInput): Promise<TaskList> {
+      await projects.authorizeIn(principal, projectId, 'task', 'read')
+      const terms = input.q ? searchTerms(input.q) : []
+      let order: TaskOrder = { field: 'created_at', direction: 'asc' }
+      if (input.sort) {
+        const desc = input.sort.startsWith('-')
+        const field = SORT_FIELDS[desc ? input.sort.slice(1) : input.sort]
+        if (field) order = { field, direction: desc ? 'desc' : 'asc' }
+      } else if (terms.length > 0) {
+        order = { field: 'relevance' }
+      }
+      const filter = {
+        projectId,
+        status: input.status,
+        assigneeId: input.assigneeId,
+        label: input.label,
+        dueBefore: input.dueBefore && instant(input.dueBefore),
+        dueAfter: input.dueAfter && instant(input.dueAfter),
+      }
+      // A query with no words (only punctuation) matches everything rather than nothing.
+      const scope = listScope('listTasks', { ...filter, sort: input.sort, q: terms.join(' ') || undefined })
+      const after = input.cursor ? cursors.decode(scope, input.cursor) : undefined
+      const page = await repo.list({ ...filter, terms }, order, after, input.limit)
+      return { data: page.items, nextCursor: page.next && cursors.encode(scope, page.next) }
+    },
+
+    async create(principal: Principal | undefined, projectId: string, input: TaskCreate): Promise<Task> {
+      const { principal: caller } = await projects.authorizeIn(principal, projectId, 'task', 'create')
+      await assertAssignable(projectId, input.assigneeId)
+      const at = now().toISOString()
+      const status = input.status ?? 'todo'
+      return repo.transaction(async (r) =>
+        r.insert({
+          id: newId('tsk'),
+          project_id: projectId,
+          title: input.title,
+          description: input.description ?? null,
+          status,
+          priority: input.priority ?? 0,
+          due_at: input.dueAt ? instant(input.dueAt) : null,
+          labels: JSON.stringify(input.labels ?? []),
+          assignee_id: input.assigneeId ?? null,
+          position: input.position ?? (await r.nextPosition(projectId)),
+          completed_at: status === 'done' ? at : null,
+          created_by: caller.userId,
+          created_at: at,
+          updated_at: at,
+          version: 1,
+        }),
+      )
+    },
+
+    async get(principal: Principal | undefined, taskId: string): Promise<Task> {
+      return toTask((await load(principal, taskId, 'read')).task)
+    },
+
+    async update(
+      principal: Principal | undefined,
+      taskId: string,
+      patch: TaskUpdate,
+      ifMatch: string | undefined,
+    ): Promise<Task> {
+      let { task } = await load(principal, taskId, 'update')
+      if (patch.assigneeId !== undefined) await assertAssignable(task.project_id, patch.assigneeId)
+      // Without If-Match the caller asked for no precondition: a concurrent change is re-read and the patch
+      // applied on top; with it, the change is refused with the version that won.
+      for (let attempt = 0; ; attempt++) {
+        assertIfMatch(ifMatch, task.version)
+        const next = applyPatch(task, patch, now().toISOString())
+        if (await repo.transaction((r) => r.update(next, task.version, patch.labels !== undefined))) return toTask(next)
+        const current = await repo.find(taskId)
+        if (!current) throw new ApiError(404, 'not_found', NO_TASK)
+        if (ifMatch !== undefined || attempt >= 3) throw preconditionFailed(current.version)
+        task = current
+      }
+    },
+
+    async remove(principal: Principal | undefined, taskId: string, ifMatch: string | undefined): Promise<void> {
+      const { task } = await load(principal, taskId, 'delete')
+      assertIfMatch(ifMatch, task.version)
+      if (await repo.delete(taskId, ifMatch === undefined ? undefined : task.version)) return
+      const current = await repo.find(taskId)
+      throw current ? preconditionFailed(current.version) : new ApiError(404, 'not_found', NO_TASK)
+    },
+  }
+}
+
+function applyPatch(task: TaskRow, patch: TaskUpdate, at: string): TaskRow {
+  const next: TaskRow = { ...task, updated_at: at, version: task.version + 1 }
+  if (patch.title !== undefined) next.title = patch.title
+  if (patch.description !== undefined) next.description = patch.description
+  if (patch.priority !== undefined) next.priority = patch.priority
+  if (patch.dueAt !== undefined) next.due_at = patch.dueAt === null ? null : instant(patch.dueAt)
+  if (patch.assigneeId !== undefined) next.assignee_id = patch.assigneeId
+  if (patch.position !== undefined) next.position = patch.position
+  if (patch.labels !== undefined) next.labels = JSON.stringify(patch.labels)
+  // completedAt follows status: set when a task becomes done, cleared when it stops being done.
+  if (patch.status !== undefined && patch.status !== task.status) {
+    next.status = patch.status
+    next.completed_at = patch.status === 'done' ? at : null
+  }
+  return next
+}

@@ -1,0 +1,380 @@
+import { describe, expect, it } from 'vitest'
+import type { Task, TaskList } from '../../generated/routes.js'
+import { createTestApp, type TestApp } from '../../test/app.js'
+import { addMember, createProject, createTask, jsonRequest } from '../../test/projects.js'
+import { signUpUser } from '../../test/users.js'
+
+async function setup() {
+  const t = await createTestApp({ RATE_LIMITS_ENABLED: 'false' })
+  const alice = await signUpUser(t)
+  const project = await createProject(t, alice.authHeaders)
+  return { t, alice, h: alice.authHeaders, project }
+}
+
+async function list(t: TestApp, headers: Record<string, string>, path: string): Promise<TaskList> {
+  const res = await jsonRequest(t, 'GET', path, headers)
+  if (res.status !== 200) expect.fail(`GET ${path} answered ${res.status}: ${await res.text()}`)
+  return (await res.json()) as TaskList
+}
+
+/** Follows `nextCursor` to the end, returning every item in order. */
+async function walk(t: TestApp, headers: Record<string, string>, path: string, between?: () => Promise<void>) {
+  const items: Task[] = []
+  let url = path
+  for (let i = 0; i < 500; i++) {
+    const page = await list(t, headers, url)
+    items.push(...page.data)
+    if (!page.nextCursor) return items
+    url = `${path}${path.includes('?') ? '&' : '?'}cursor=${page.nextCursor}`
+    await between?.()
+  }
+  throw new Error('too many pages')
+}
+
+const ids = (tasks: { id: string }[]) => tasks.map((x) => x.id)
+
+describe('listTasks pagination', () => {
+  it('pages with limit, nextCursor and a Link header, and defaults to 20', async () => {
+    const { t, h, project } = await setup()
+    for (let i = 0; i < 25; i++) await createTask(t, h, project.id, { title: `Task ${i}` })
+    const first = await jsonRequest(t, 'GET', `/v1/projects/${project.id}/tasks`, h)
+    const body = (await first.json()) as TaskList
+    expect(body.data).toHaveLength(20)
+    expect(body.nextCursor).toMatch(/^[A-Za-z0-9_-]+$/)
+    expect(first.headers.get('link')).toBe(`</v1/projects/${project.id}/tasks?cursor=${body.nextCursor}>; rel="next"`)
+    const second = await jsonRequest(t, 'GET', `/v1/projects/${project.id}/tasks?cursor=${body.nextCursor}`, h)
+    const rest = (await second.json()) as TaskList
+    expect(rest.data).toHaveLength(5)
+    expect(rest.nextCursor).toBeNull()
+    expect(second.headers.get('link')).toBeNull()
+    expect(new Set([...ids(body.data), ...ids(rest.data)]).size).toBe(25)
+    const small = await list(t, h, `/v1/projects/${project.id}/tasks?limit=7`)
+    expect(small.data).toHaveLength(7)
+  })
+
+  it('returns no task twice, and every task that existed, while tasks are added during the walk', async () => {
+    const { t, h, project } = await setup()
+    const before = []
+    for (let i = 0; i < 30; i++) before.push(await createTask(t, h, project.id, { title: `T${i}`, priority: i % 4 }))
+    for (const sort of ['createdAt', '-createdAt', 'priority', '-priority']) {
+      let n = 0
+      const seen = await walk(t, h, `/v1/projects/${project.id}/tasks?limit=4&sort=${sort}`, async () => {
+        await createTask(t, h, project.id, { title: `added ${sort} ${n++}`, priority: n % 4 })
+      })
+      expect(new Set(ids(seen)).size).toBe(seen.length)
+      for (const task of before) expect(ids(seen)).toContain(task.id)
+    }
+  })
+
+  it('rejects a forged cursor, and a cursor of another list, filter or sort, with 400', async () => {
+    const { t, h, alice, project } = await setup()
+    const other = await createProject(t, alice.authHeaders)
+    for (let i = 0; i < 3; i++) {
+      await createTask(t, h, project.id, { status: 'todo', title: `a${i}` })
+      await createTask(t, h, other.id, { title: `b${i}` })
+    }
+    const page = await list(t, h, `/v1/projects/${project.id}/tasks?limit=1&status=todo`)
+    const cursor = page.nextCursor!
+    const forged =
+      Buffer.from(JSON.stringify(['2000-01-01T00:00:00.000Z', 'tsk_0'])).toString('base64url') + cursor.slice(-22)
+    const attempts = [
+      `/v1/projects/${project.id}/tasks?limit=1&status=todo&cursor=${forged}`,
+      `/v1/projects/${project.id}/tasks?limit=1&status=todo&cursor=${cursor.slice(0, -1)}${cursor.endsWith('A') ? 'B' : 'A'}`,
+      `/v1/projects/${other.id}/tasks?limit=1&status=todo&cursor=${cursor}`,
+      `/v1/projects/${project.id}/tasks?limit=1&status=done&cursor=${cursor}`,
+      `/v1/projects/${project.id}/tasks?limit=1&status=todo&sort=-createdAt&cursor=${cursor}`,
+      `/v1/projects/${project.id}/notes?limit=1&cursor=${cursor}`,
+    ]
+    for (const path of attempts) {
+      const res = await jsonRequest(t, 'GET', path, h)
+      expect(res.status, path).toBe(400)
+      expect((await res.json()).code).toBe('invalid_cursor')
+    }
+    // The same list with another page size is the same list.
+    expect(
+      (await jsonRequest(t, 'GET', `/v1/projects/${project.id}/tasks?limit=2&status=todo&cursor=${cursor}`, h)).status,
+    ).toBe(200)
+  })
+})
+
+describe('listTasks filters and sorts', () => {
+  it('filters by status, assignee, label and due date, combined with AND', async () => {
+    const { t, h, project } = await setup()
+    const bob = await signUpUser(t)
+    await addMember(t, project.id, bob.user.id, 'editor')
+    const a = await createTask(t, h, project.id, {
+      title: 'a',
+      status: 'todo',
+      labels: ['x', 'y'],
+      dueAt: '2026-12-01T00:00:00Z',
+      assigneeId: bob.user.id,
+    })
+    const b = await createTask(t, h, project.id, {
+      title: 'b',
+      status: 'done',
+      labels: ['y'],
+      dueAt: '2026-12-10T00:00:00Z',
+    })
+    const c = await createTask(t, h, project.id, { title: 'c', status: 'in_progress', labels: [] })
+    const d = await createTask(t, h, project.id, {
+      title: 'd',
+      status: 'todo',
+      labels: ['x'],
+      dueAt: '2026-12-20T12:00:00+02:00',
+      assigneeId: bob.user.id,
+    })
+    const q = async (query: string) => ids((await list(t, h, `/v1/projects/${project.id}/tasks?${query}`)).data)
+    expect(await q('status=todo')).toEqual([a.id, d.id])
+    expect(await q('status=done')).toEqual([b.id])
+    expect(await q('status=in_progress')).toEqual([c.id])
+    expect(await q(`assigneeId=${bob.user.id}`)).toEqual([a.id, d.id])
+    expect(await q('label=x')).toEqual([a.id, d.id])
+    expect(await q('label=y')).toEqual([a.id, b.id])
+    expect(await q('label=nope')).toEqual([])
+    expect(await q('dueBefore=2026-12-10T00:00:00Z')).toEqual([a.id])
+    expect(await q('dueAfter=2026-12-10T00:00:00Z')).toEqual([b.id, d.id])
+    // Offsets are compared as instants: 12:00+02:00 is 10:00Z.
+    expect(await q('dueAfter=2026-12-20T10:00:00Z')).toEqual([d.id])
+    expect(await q('dueAfter=2026-12-20T10:00:01Z')).toEqual([])
+    expect(await q('dueAfter=2026-12-01T00:00:00Z&dueBefore=2026-12-15T00:00:00Z')).toEqual([a.id, b.id])
+    expect(await q(`status=todo&label=x&assigneeId=${bob.user.id}&dueBefore=2026-12-05T00:00:00Z`)).toEqual([a.id])
+  })
+
+  it('sorts by every field in both directions, ties by creation, tasks without due date last', async () => {
+    const { t, h, project } = await setup()
+    const specs = [
+      { title: 'p0', priority: 2, dueAt: '2026-12-03T00:00:00Z', position: 5 },
+      { title: 'p1', priority: 0, position: -1 },
+      { title: 'p2', priority: 3, dueAt: '2026-12-01T00:00:00Z', position: 2.5 },
+      { title: 'p3', priority: 2, dueAt: '2026-12-02T00:00:00Z', position: 10 },
+      { title: 'p4', priority: 1 },
+    ]
+    const created: Task[] = []
+    for (const s of specs) created.push(await createTask(t, h, project.id, s))
+    // Make updatedAt differ from creation order.
+    await jsonRequest(t, 'PATCH', `/v1/tasks/${created[1]!.id}`, h, { title: 'p1 edited' })
+    const order = async (sort: string) =>
+      (await walk(t, h, `/v1/projects/${project.id}/tasks?limit=2&sort=${sort}`)).map((x) => x.title.slice(0, 2))
+    expect(await order('createdAt')).toEqual(['p0', 'p1', 'p2', 'p3', 'p4'])
+    expect(await order('-createdAt')).toEqual(['p4', 'p3', 'p2', 'p1', 'p0'])
+    expect(await order('updatedAt')).toEqual(['p0', 'p2', 'p3', 'p4', 'p1'])
+    expect(await order('-updatedAt')).toEqual(['p1', 'p4', 'p3', 'p2', 'p0'])
+    expect(await order('priority')).toEqual(['p1', 'p4', 'p0', 'p3', 'p2'])
+    expect(await order('-priority')).toEqual(['p2', 'p3', 'p0', 'p4', 'p1'])
+    expect(await order('dueAt')).toEqual(['p2', 'p3', 'p0', 'p1', 'p4'])
+    expect(await order('-dueAt')).toEqual(['p0', 'p3', 'p2', 'p4', 'p1'])
+    // p4 was given no position: it goes after the highest one so far (10 → 11).
+    expect(created[4]!.position).toBe(11)
+    expect(await order('position')).toEqual(['p1', 'p2', 'p0', 'p3', 'p4'])
+    expect(await order('-position')).toEqual(['p4', 'p3', 'p0', 'p2', 'p1'])
+  })
+})
+
+describe('listTasks search', () => {
+  it('folds case and diacritics both ways, matches prefixes, and needs every word', async () => {
+    const { t, h, project } = await setup()
+    const creme = await createTask(t, h, project.id, { title: 'Crème Brûlée for the party', description: 'Ask Zoë' })
+    const plain = await createTask(t, h, project.id, { title: 'CREME BRULEE shopping list' })
+    await createTask(t, h, project.id, { title: 'Unrelated', description: 'nothing here' })
+    const search = async (q: string) =>
+      ids((await list(t, h, `/v1/projects/${project.id}/tasks?q=${encodeURIComponent(q)}`)).data).sort()
+    expect(await search('creme brulee')).toEqual([creme.id, plain.id].sort())
+    expect(await search('CRÈME')).toEqual([creme.id, plain.id].sort())
+    expect(await search('brû')).toEqual([creme.id, plain.id].sort())
+    expect(await search('zoe')).toEqual([creme.id])
+    expect(await search('ZOË')).toEqual([creme.id])
+    expect(await search('creme party')).toEqual([creme.id])
+    expect(await search('creme nothing')).toEqual([])
+    expect(await search('"creme" OR -x*')).toEqual([]) // no query syntax: 'or' and 'x' are plain words
+  })
+
+  it('ranks title matches above description matches, and pages through ranked results', async () => {
+    const { t, h, project } = await setup()
+    const inDescription = await createTask(t, h, project.id, {
+      title: 'Meeting',
+      description: 'about the launch of the website',
+    })
+    const inTitle = await createTask(t, h, project.id, { title: 'Launch checklist', description: 'steps' })
+    const other = await createTask(t, h, project.id, { title: 'Launch party', description: 'launch launch' })
+    await createTask(t, h, project.id, { title: 'Nothing to see' })
+    const ranked = await walk(t, h, `/v1/projects/${project.id}/tasks?q=launch&limit=1`)
+    expect(ids(ranked)).toHaveLength(3)
+    expect(ids(ranked).at(-1)).toBe(inDescription.id)
+    expect(ids(ranked).slice(0, 2).sort()).toEqual([inTitle.id, other.id].sort())
+    // An explicit sort replaces relevance but keeps the search as a filter.
+    const byCreation = await list(t, h, `/v1/projects/${project.id}/tasks?q=launch&sort=createdAt`)
+    expect(ids(byCreation.data)).toEqual([inDescription.id, inTitle.id, other.id])
+  })
+
+  it('keeps the index in step with edits and deletes', async () => {
+    const { t, h, project } = await setup()
+    const task = await createTask(t, h, project.id, { title: 'Alpha' })
+    await jsonRequest(t, 'PATCH', `/v1/tasks/${task.id}`, h, { title: 'Beta', description: 'Gamma' })
+    const q = async (word: string) => ids((await list(t, h, `/v1/projects/${project.id}/tasks?q=${word}`)).data)
+    expect(await q('alpha')).toEqual([])
+    expect(await q('beta')).toEqual([task.id])
+    expect(await q('gamma')).toEqual([task.id])
+    await jsonRequest(t, 'DELETE', `/v1/tasks/${task.id}`, h)
+    expect(await q('beta')).toEqual([])
+  })
+})
+
+describe('task fields and rules', () => {
+  it('sets completedAt when a task becomes done and clears it when it stops being done', async () => {
+    const { t, h, project } = await setup()
+    const task = await createTask(t, h, project.id, { title: 'x' })
+    expect(task).toMatchObject({ status: 'todo', priority: 0, labels: [], completedAt: null, dueAt: null, version: 1 })
+    const done = (await (await jsonRequest(t, 'PATCH', `/v1/tasks/${task.id}`, h, { status: 'done' })).json()) as Task
+    expect(done.completedAt).not.toBeNull()
+    expect(done.version).toBe(2)
+    const again = (await (
+      await jsonRequest(t, 'PATCH', `/v1/tasks/${task.id}`, h, { status: 'in_progress' })
+    ).json()) as Task
+    expect(again.completedAt).toBeNull()
+    const createdDone = await createTask(t, h, project.id, { title: 'y', status: 'done' })
+    expect(createdDone.completedAt).toBe(createdDone.createdAt)
+  })
+
+  it('accepts only members as assignees (422), and unassigns a member who leaves', async () => {
+    const { t, h, project } = await setup()
+    const bob = await signUpUser(t)
+    const res = await jsonRequest(t, 'POST', `/v1/projects/${project.id}/tasks`, h, {
+      title: 'x',
+      assigneeId: bob.user.id,
+    })
+    expect(res.status).toBe(422)
+    expect(await res.json()).toMatchObject({ code: 'invalid_assignee', errors: [{ path: '/body/assigneeId' }] })
+    await addMember(t, project.id, bob.user.id, 'editor')
+    const task = await createTask(t, h, project.id, { title: 'x', assigneeId: bob.user.id })
+    expect(
+      (await jsonRequest(t, 'DELETE', `/v1/projects/${project.id}/members/${bob.user.id}`, bob.authHeaders)).status,
+    ).toBe(204)
+    const after = (await (await jsonRequest(t, 'GET', `/v1/tasks/${task.id}`, h)).json()) as Task
+    expect(after.assigneeId).toBeNull()
+    expect(after.version).toBe(2)
+  })
+
+  it('rejects unknown and read-only fields, and values over their limits, with 400 and the path', async () => {
+    const { t, h, project } = await setup()
+    const post = (body: unknown) => jsonRequest(t, 'POST', `/v1/projects/${project.id}/tasks`, h, body)
+    const cases: [unknown, string][] = [
+      [{ title: 'x', colour: 'red' }, '/body/colour'],
+      [{ title: 'x', id: 'tsk_mine' }, '/body/id'],
+      [{ title: 'x', completedAt: '2026-01-01T00:00:00Z' }, '/body/completedAt'],
+      [{ title: 'x', createdBy: 'usr_x' }, '/body/createdBy'],
+      [{ title: '' }, '/body/title'],
+      [{ title: 'x'.repeat(501) }, '/body/title'],
+      [{ title: 'x', description: 'd'.repeat(50_001) }, '/body/description'],
+      [{ title: 'x', priority: 4 }, '/body/priority'],
+      [{ title: 'x', priority: 1.5 }, '/body/priority'],
+      [{ title: 'x', status: 'blocked' }, '/body/status'],
+      [{ title: 'x', labels: Array.from({ length: 21 }, (_, i) => `l${i}`) }, '/body/labels'],
+      [{ title: 'x', labels: ['a'.repeat(51)] }, '/body/labels/0'],
+      [{ title: 'x', labels: ['a,b'] }, '/body/labels/0'],
+      [{ title: 'x', dueAt: 'tomorrow' }, '/body/dueAt'],
+      [{}, '/body/title'],
+    ]
+    for (const [body, path] of cases) {
+      const res = await post(body)
+      expect(res.status, JSON.stringify(body).slice(0, 80)).toBe(400)
+      const problem = await res.json()
+      expect(problem.code).toBe('validation_failed')
+      expect(problem.errors.map((e: { path: string }) => e.path)).toContain(path)
+    }
+    const task = await createTask(t, h, project.id)
+    const patch = await jsonRequest(t, 'PATCH', `/v1/tasks/${task.id}`, h, {})
+    expect(patch.status).toBe(400)
+    const patchVersion = await jsonRequest(t, 'PATCH', `/v1/tasks/${task.id}`, h, { version: 7 })
+    expect((await patchVersion.json()).errors[0].path).toBe('/body/version')
+    for (const query of ['limit=0', 'limit=101', 'limit=abc', 'status=blocked', 'sort=title', `q=${'x'.repeat(201)}`]) {
+      const res = await jsonRequest(t, 'GET', `/v1/projects/${project.id}/tasks?${query}`, h)
+      expect(res.status, query).toBe(400)
+      expect((await res.json()).errors[0].path).toBe(`/query/${query.split('=')[0]}`)
+    }
+  })
+})
+
+describe('task conditional requests', () => {
+  it('answers If-None-Match with 304, and If-Match mismatches with 412 and the current ETag', async () => {
+    const { t, h, project } = await setup()
+    const task = await createTask(t, h, project.id)
+    const get = await jsonRequest(t, 'GET', `/v1/tasks/${task.id}`, h)
+    expect(get.headers.get('etag')).toBe('"1"')
+    const cached = await jsonRequest(t, 'GET', `/v1/tasks/${task.id}`, { ...h, 'If-None-Match': '"1"' })
+    expect(cached.status).toBe(304)
+    expect(cached.headers.get('etag')).toBe('"1"')
+    expect(await cached.text()).toBe('')
+
+    const ok = await jsonRequest(t, 'PATCH', `/v1/tasks/${task.id}`, { ...h, 'If-Match': '"1"' }, { title: 'v2' })
+    expect(ok.status).toBe(200)
+    expect(ok.headers.get('etag')).toBe('"2"')
+    expect((await jsonRequest(t, 'GET', `/v1/tasks/${task.id}`, { ...h, 'If-None-Match': '"1"' })).status).toBe(200)
+
+    const stale = await jsonRequest(
+      t,
+      'PATCH',
+      `/v1/tasks/${task.id}`,
+      { ...h, 'If-Match': '"1"' },
+      { title: 'lost update' },
+    )
+    expect(stale.status).toBe(412)
+    expect(stale.headers.get('etag')).toBe('"2"')
+    expect((await stale.json()).code).toBe('precondition_failed')
+    const staleDelete = await jsonRequest(t, 'DELETE', `/v1/tasks/${task.id}`, { ...h, 'If-Match': '"1"' })
+    expect(staleDelete.status).toBe(412)
+    const current = (await (await jsonRequest(t, 'GET', `/v1/tasks/${task.id}`, h)).json()) as Task
+    expect(current.title).toBe('v2')
+    expect((await jsonRequest(t, 'DELETE', `/v1/tasks/${task.id}`, { ...h, 'If-Match': '"2"' })).status).toBe(204)
+  })
+
+  it('lets exactly one of two concurrent updates with the same If-Match win', async () => {
+    const { t, h, project } = await setup()
+    const task = await createTask(t, h, project.id)
+    const results = await Promise.all(
+      ['one', 'two', 'three'].map((title) =>
+        jsonRequest(t, 'PATCH', `/v1/tasks/${task.id}`, { ...h, 'If-Match': '"1"' }, { title }),
+      ),
+    )
+    expect(results.map((r) => r.status).sort()).toEqual([200, 412, 412])
+  })
+})
+
+describe('createTask idempotency', () => {
+  it('replays, refuses a changed body, and creates once', async () => {
+    const { t, h, project } = await setup()
+    const post = (body: unknown, key: string) =>
+      jsonRequest(t, 'POST', `/v1/projects/${project.id}/tasks`, { ...h, 'Idempotency-Key': key }, body)
+    const first = await post({ title: 'Once' }, 'key-1')
+    expect(first.status).toBe(201)
+    const replay = await post({ title: 'Once' }, 'key-1')
+    expect(replay.status).toBe(201)
+    expect(replay.headers.get('idempotent-replayed')).toBe('true')
+    expect(replay.headers.get('location')).toBe(first.headers.get('location'))
+    expect(replay.headers.get('etag')).toBe('"1"')
+    expect(await replay.json()).toEqual(await first.json())
+    const mismatch = await post({ title: 'Twice' }, 'key-1')
+    expect(mismatch.status).toBe(422)
+    expect((await mismatch.json()).code).toBe('idempotency_key_reused')
+    const all = await list(t, h, `/v1/projects/${project.id}/tasks`)
+    expect(all.data).toHaveLength(1)
+  })
+
+  it('runs one of several simultaneous repeats and answers the others 409 or a replay', async () => {
+    const { t, h, project } = await setup()
+    const results = await Promise.all(
+      Array.from({ length: 5 }, () =>
+        jsonRequest(
+          t,
+          'POST',
+          `/v1/projects/${project.id}/tasks`,
+          { ...h, 'Idempotency-Key': 'same' },
+          { title: 'Race' },
+        ),
+      ),
+    )
+    const statuses = results.map((r) => r.status)
+    expect(statuses.every((s) => s === 201 || s === 409)).toBe(true)
+    expect(results.filter((r) => r.status === 201 && r.headers.get('idempotent-replayed') === null)).toHaveLength(1)
+    expect((await list(t, h, `/v1/projects/${project.id}/tasks`)).data).toHaveLength(1)
+  })
+})

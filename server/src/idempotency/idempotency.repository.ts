@@ -1,0 +1,91 @@
+import type { Kysely } from 'kysely'
+import type { Database, IdempotencyKeysTable } from '../db/schema.js'
+
+type IdempotencyRecord = Pick<
+  IdempotencyKeysTable,
+  'fingerprint' | 'state' | 'status' | 'headers' | 'body' | 'created_at' | 'locked_until' | 'expires_at'
+>
+
+export type Claim = { claimed: true } | { claimed: false; record: IdempotencyRecord }
+
+export interface ClaimInput {
+  principalId: string
+  key: string
+  fingerprint: string
+  now: Date
+  lockMs: number
+  retainMs: number
+}
+
+/**
+ * Claims `key` for a request, atomically: the insert wins for exactly one of several concurrent requests
+ * (on any instance); the others get the record that won. A record past its retention, or a claim whose
+ * request died without finishing (its lock ran out), is replaced.
+ */
+export async function claimKey(db: Kysely<Database>, input: ClaimInput): Promise<Claim> {
+  for (let attempt = 0; attempt < 3; attempt++) {
+    const nowIso = input.now.toISOString()
+    const inserted = await db
+      .insertInto('idempotency_keys')
+      .values({
+        principal_id: input.principalId,
+        key: input.key,
+        fingerprint: input.fingerprint,
+        state: 'running',
+        status: null,
+        headers: null,
+        body: null,
+        created_at: nowIso,
+        locked_until: new Date(input.now.getTime() + input.lockMs).toISOString(),
+        expires_at: new Date(input.now.getTime() + input.retainMs).toISOString(),
+      })
+      .onConflict((oc) => oc.columns(['principal_id', 'key']).doNothing())
+      .executeTakeFirst()
+    if (Number(inserted.numInsertedOrUpdatedRows ?? 0) === 1) return { claimed: true }
+    const record = await db
+      .selectFrom('idempotency_keys')
+      .select(['fingerprint', 'state', 'status', 'headers', 'body', 'created_at', 'locked_until', 'expires_at'])
+      .where('principal_id', '=', input.principalId)
+      .where('key', '=', input.key)
+      .executeTakeFirst()
+    if (!record) continue // released between our insert and select: try again
+    const stale = record.expires_at <= nowIso || (record.state === 'running' && record.locked_until <= nowIso)
+    if (!stale) return { claimed: false, record }
+    // Only the record we looked at is removed, so two requests replacing the same stale record cannot
+    // both win.
+    await db
+      .deleteFrom('idempotency_keys')
+      .where('principal_id', '=', input.principalId)
+      .where('key', '=', input.key)
+      .where('created_at', '=', record.created_at)
+      .execute()
+  }
+  throw new Error('could not claim the idempotency key')
+}
+
+export async function completeKey(
+  db: Kysely<Database>,
+  principalId: string,
+  key: string,
+  response: { status: number; headers: string; body: string },
+): Promise<void> {
+  await db
+    .updateTable('idempotency_keys')
+    .set({ state: 'done', status: response.status, headers: response.headers, body: response.body })
+    .where('principal_id', '=', principalId)
+    .where('key', '=', key)
+    .execute()
+}
+
+export async function releaseKey(db: Kysely<Database>, principalId: string, key: string): Promise<void> {
+  await db
+    .deleteFrom('idempotency_keys')
+    .where('principal_id', '=', principalId)
+    .where('key', '=', key)
+    .where('state', '=', 'running')
+    .execute()
+}
+
+export async function pruneExpiredKeys(db: Kysely<Database>, now: Date): Promise<void> {
+  await db.deleteFrom('idempotency_keys').where('expires_at', '<=', now.toISOString()).execute()
+}

@@ -1,0 +1,173 @@
+import { createMiddleware } from 'hono/factory'
+import { describe, expect, it } from 'vitest'
+import type { AppEnv } from '../http/env.js'
+import { errorHandler } from '../http/errors.js'
+import { ApiError } from '../http/problem.js'
+import { requestId } from '../http/request-id.js'
+import { createRouter } from '../http/router.js'
+import { createTestApp } from '../test/app.js'
+import { idempotency } from './idempotency.js'
+
+// A stand-in create operation behind the middleware, on the test database, so replay, mismatch and
+// concurrent repeats are tested without any feature.
+async function harness(options: Parameters<typeof idempotency>[1] = {}) {
+  const t = await createTestApp()
+  let created = 0
+  let gate: Promise<void> = Promise.resolve()
+  const app = createRouter()
+  app.use(requestId)
+  app.use(
+    createMiddleware<AppEnv>(async (c, next) => {
+      const user = c.req.header('x-user')
+      if (user) c.set('principal', { userId: user, scopes: ['read', 'write'] })
+      await next()
+    }),
+  )
+  app.post('/things', idempotency(t.ctx.db.kysely, options), async (c) => {
+    const body = await c.req.json<{ name: string }>()
+    await gate
+    if (body.name === 'fail') throw new ApiError(400, 'bad', 'nope')
+    created++
+    return c.json({ id: `thing_${created}`, name: body.name }, 201, { Location: `/things/${created}`, ETag: '"1"' })
+  })
+  app.onError(errorHandler)
+  const post = (body: unknown, headers: Record<string, string> = {}) =>
+    app.request('/things', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-user': 'usr_1', ...headers },
+      body: typeof body === 'string' ? body : JSON.stringify(body),
+    })
+  return {
+    post,
+    created: () => created,
+    hold() {
+      let release = () => {}
+      gate = new Promise<void>((r) => {
+        release = r
+      })
+      return release
+    },
+  }
+}
+
+describe('Idempotency-Key', () => {
+  it('replays the first response — status, headers, body — with Idempotent-Replayed', async () => {
+    const h = await harness()
+    const first = await h.post({ name: 'a' }, { 'Idempotency-Key': 'k1' })
+    expect(first.status).toBe(201)
+    expect(first.headers.get('idempotent-replayed')).toBeNull()
+    // Same content, other key order and spacing: still the same request.
+    const again = await h.post('{ "name" : "a" }', { 'Idempotency-Key': 'k1' })
+    expect(again.status).toBe(201)
+    expect(again.headers.get('idempotent-replayed')).toBe('true')
+    expect(again.headers.get('location')).toBe('/things/1')
+    expect(again.headers.get('etag')).toBe('"1"')
+    expect(again.headers.get('content-type')).toMatch(/application\/json/)
+    expect(await again.json()).toEqual(await first.json())
+    expect(h.created()).toBe(1)
+  })
+
+  it('answers 422 when the key is reused with another body', async () => {
+    const h = await harness()
+    await h.post({ name: 'a' }, { 'Idempotency-Key': 'k1' })
+    const res = await h.post({ name: 'b' }, { 'Idempotency-Key': 'k1' })
+    expect(res.status).toBe(422)
+    expect((await res.json()).code).toBe('idempotency_key_reused')
+    expect(h.created()).toBe(1)
+  })
+
+  it('answers 409 to a repeat while the first request is still running, then replays', async () => {
+    const h = await harness()
+    const release = h.hold()
+    const first = h.post({ name: 'a' }, { 'Idempotency-Key': 'k1' })
+    await new Promise((r) => setTimeout(r, 50))
+    const repeat = await h.post({ name: 'a' }, { 'Idempotency-Key': 'k1' })
+    expect(repeat.status).toBe(409)
+    expect((await repeat.json()).code).toBe('idempotency_key_in_use')
+    release()
+    expect((await first).status).toBe(201)
+    const later = await h.post({ name: 'a' }, { 'Idempotency-Key': 'k1' })
+    expect(later.headers.get('idempotent-replayed')).toBe('true')
+    expect(h.created()).toBe(1)
+  })
+
+  it('lets exactly one of many simultaneous requests with the same key run', async () => {
+    const h = await harness()
+    const release = h.hold()
+    const all = Array.from({ length: 8 }, () => h.post({ name: 'a' }, { 'Idempotency-Key': 'race' }))
+    await new Promise((r) => setTimeout(r, 100))
+    release()
+    const statuses = (await Promise.all(all)).map((r) => r.status).sort()
+    expect(statuses.filter((s) => s === 201)).toHaveLength(1)
+    expect(statuses.filter((s) => s === 409)).toHaveLength(7)
+    expect(h.created()).toBe(1)
+  })
+
+  it('keeps keys per principal, and without a key acts every time', async () => {
+    const h = await harness()
+    await h.post({ name: 'a' }, { 'Idempotency-Key': 'k1' })
+    const other = await h.post({ name: 'a' }, { 'Idempotency-Key': 'k1', 'x-user': 'usr_2' })
+    expect(other.headers.get('idempotent-replayed')).toBeNull()
+    await h.post({ name: 'a' })
+    await h.post({ name: 'a' })
+    expect(h.created()).toBe(4)
+  })
+
+  it('does not store failures, so the same key can be retried', async () => {
+    const h = await harness()
+    expect((await h.post({ name: 'fail' }, { 'Idempotency-Key': 'k1' })).status).toBe(400)
+    expect((await h.post({ name: 'fail' }, { 'Idempotency-Key': 'k1' })).status).toBe(400)
+  })
+
+  it('forgets a response after the retention period, and takes over a claim whose request died', async () => {
+    let now = new Date('2026-11-20T00:00:00Z')
+    const h = await harness({ now: () => now, lockMs: 60_000 })
+    await h.post({ name: 'a' }, { 'Idempotency-Key': 'k1' })
+    now = new Date(now.getTime() + 24 * 60 * 60 * 1000 + 1)
+    const fresh = await h.post({ name: 'a' }, { 'Idempotency-Key': 'k1' })
+    expect(fresh.headers.get('idempotent-replayed')).toBeNull()
+    expect(h.created()).toBe(2)
+
+    const release = h.hold()
+    const stuck = h.post({ name: 'b' }, { 'Idempotency-Key': 'k2' })
+    await new Promise((r) => setTimeout(r, 50))
+    now = new Date(now.getTime() + 61_000)
+    release()
+    // The claim's lock ran out, so a retry is treated as a new attempt rather than 409 forever.
+    const retry = await h.post({ name: 'b' }, { 'Idempotency-Key': 'k2' })
+    expect([201]).toContain(retry.status)
+    await stuck
+  })
+})
+
+describe('Idempotency-Key across instances', () => {
+  it('replays on a second instance sharing the database, and after a restart', async () => {
+    const { createContext } = await import('../context.js')
+    const { createApp } = await import('../app.js')
+    const pino = (await import('pino')).default
+    const { signUpUser } = await import('../test/users.js')
+    const { createProject } = await import('../test/projects.js')
+    const t = await createTestApp({ RATE_LIMITS_ENABLED: 'false' })
+    const alice = await signUpUser(t)
+    const project = await createProject(t, alice.authHeaders)
+    const send = (fetcher: (r: Request) => Response | Promise<Response>) =>
+      fetcher(
+        new Request(`http://tasklane.test/v1/projects/${project.id}/tasks`, {
+          method: 'POST',
+          headers: { ...alice.authHeaders, 'content-type': 'application/json', 'Idempotency-Key': 'cross' },
+          body: JSON.stringify({ title: 'Once' }),
+        }),
+      )
+    const first = await send((r) => t.app.fetch(r))
+    expect(first.status).toBe(201)
+    const ctx2 = await createContext(t.ctx.config, { database: t.database, logger: pino({ level: 'silent' }) })
+    try {
+      const second = await send((r) => createApp(ctx2).fetch(r))
+      expect(second.status).toBe(201)
+      expect(second.headers.get('idempotent-replayed')).toBe('true')
+      expect(await second.json()).toEqual(await first.json())
+    } finally {
+      await ctx2.close()
+    }
+  })
+})

@@ -1,0 +1,108 @@
+import { createHash } from 'node:crypto'
+import { createMiddleware } from 'hono/factory'
+import type { Kysely } from 'kysely'
+import type { Database } from '../db/schema.js'
+import type { AppEnv } from '../http/env.js'
+import { ApiError } from '../http/problem.js'
+import { claimKey, completeKey, pruneExpiredKeys, releaseKey } from './idempotency.repository.js'
+
+export interface IdempotencyOptions {
+  /** How long a completed response is replayed (24 h). */
+  retainMs?: number
+  /** How long a claim protects a request that is still running; after that a crashed attempt is retried. */
+  lockMs?: number
+  now?: () => Date
+}
+
+/** Response headers that belong to the result and are replayed; per-request ones (request id, limits) are not. */
+const REPLAYED_HEADERS = ['content-type', 'location', 'etag', 'link']
+
+/**
+ * `Idempotency-Key` for creates, applied to every operation that declares the header. The first request
+ * with a key runs and, if it succeeds (2xx), its status, headers and body are stored for the principal;
+ * a repeat with the same body gets that response again with `Idempotent-Replayed: true`, a repeat with a
+ * different body 422, and a repeat while the first still runs 409. Failures are not stored: the key is
+ * released so the client can retry it.
+ */
+export function idempotency(db: Kysely<Database>, options: IdempotencyOptions = {}) {
+  const retainMs = options.retainMs ?? 24 * 60 * 60 * 1000
+  const lockMs = options.lockMs ?? 60 * 1000
+  const now = options.now ?? (() => new Date())
+  let sincePrune = 0
+  return createMiddleware<AppEnv>(async (c, next) => {
+    const key = c.req.header('idempotency-key')
+    const principal = c.get('principal')
+    // Without credentials the operation answers 401 anyway; without a key there is nothing to remember.
+    if (!key || !principal) return next()
+    const principalId = principal.userId
+    const fingerprint = fingerprintOf(c.req.method, c.req.path, c.req.header('content-type'), await c.req.text())
+
+    if (++sincePrune >= 500) {
+      sincePrune = 0
+      pruneExpiredKeys(db, now()).catch((err) => c.get('log')?.warn({ err }, 'pruning idempotency keys failed'))
+    }
+
+    const claim = await claimKey(db, { principalId, key, fingerprint, now: now(), lockMs, retainMs })
+    if (!claim.claimed) {
+      const { record } = claim
+      if (record.fingerprint !== fingerprint) {
+        throw new ApiError(
+          422,
+          'idempotency_key_reused',
+          'This Idempotency-Key was used with a different request; use a new key for a new request.',
+        )
+      }
+      if (record.state !== 'done' || record.status === null) {
+        throw new ApiError(409, 'idempotency_key_in_use', 'A request with this Idempotency-Key is still in progress.', {
+          headers: { 'Retry-After': '1' },
+        })
+      }
+      const headers = new Headers(JSON.parse(record.headers ?? '{}') as Record<string, string>)
+      headers.set('Idempotent-Replayed', 'true')
+      return new Response(record.body ?? '', { status: record.status, headers })
+    }
+
+    let stored = false
+    try {
+      await next()
+      const res = c.res
+      if (res.status >= 200 && res.status < 300) {
+        const headers: Record<string, string> = {}
+        for (const name of REPLAYED_HEADERS) {
+          const value = res.headers.get(name)
+          if (value !== null) headers[name] = value
+        }
+        const body = await res.clone().text()
+        await completeKey(db, principalId, key, { status: res.status, headers: JSON.stringify(headers), body })
+        stored = true
+      }
+    } finally {
+      if (!stored) await releaseKey(db, principalId, key)
+    }
+  })
+}
+
+/**
+ * What makes two requests "the same": method, path and body. JSON bodies are compared by content, not
+ * bytes, so a client that re-serialises with other spacing or key order still gets its replay.
+ */
+function fingerprintOf(method: string, path: string, contentType: string | undefined, text: string) {
+  let body = text
+  if ((contentType ?? '').toLowerCase().includes('json') && text !== '') {
+    try {
+      body = canonicalJson(JSON.parse(text))
+    } catch {
+      // The body guard answers malformed JSON before this runs; keep the bytes if it did not.
+    }
+  }
+  return createHash('sha256').update(`${method} ${path}\n`).update(body).digest('base64url')
+}
+
+function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`
+  if (value && typeof value === 'object') {
+    const entries = Object.entries(value as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`
+  }
+  return JSON.stringify(value)
+}
