@@ -1,7 +1,6 @@
-// The built SDK in headless Chromium, against a server on another origin (so CORS is exercised): sign up,
-// create a project, create tasks, paginate them. Until the real auth and tasks endpoints are merged the
-// server is the in-process fake of the same API; switching to the live app means passing its fetch to
-// `serve` below.
+// The built SDK, bundled for browsers, in headless Chromium against the in-process fake of the API on another
+// origin (so CORS is exercised): sign up, create a project, create tasks, paginate them. The same journey
+// against the real server, with the package's files unbundled, is server/test/sdk-live/browser.test.ts.
 import { execFileSync } from 'node:child_process'
 import { existsSync, mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'

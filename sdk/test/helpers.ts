@@ -12,13 +12,13 @@ export interface Fetchable {
 
 /**
  * A client whose requests go to `target.fetch` in process. Retry waits are shortened so that tests run
- * fast; pass `backoff` to test the real ones. Live-server tests use it the same way, with the network of
- * `instrument` in front to inject faults and count requests:
+ * fast; pass `backoff` to test the real ones. With the network of `instrument` in front, faults are
+ * injected and requests counted. (The tests against the real server, over real sockets, are in
+ * server/test/sdk-live/, with a network of the same shape in front of it.)
  *
  * @example
- * const t = await createTestApp()        // the server's test app, in a server-side test
- * const net = instrument(t)             // from ./network.js
- * const tl = sdkOn<paths>(net, { apiKey })
+ * const net = instrument(createFakeServer())
+ * const tl = sdkOn(net, { apiKey })
  * net.fault({ drop: 'after' })           // POST acts, response lost: the retry must replay, not create
  */
 export function sdkOn<Paths extends {} = FixturePaths>(

@@ -1,0 +1,209 @@
+import { createServer, type IncomingHttpHeaders } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import {
+  type components,
+  createTasklane,
+  type paths,
+  type TasklaneClient,
+  type TasklaneOptions,
+  unwrap,
+} from '@tasklane/sdk'
+import pino from 'pino'
+import { onTestFinished } from 'vitest'
+import { createApp } from '../../../src/app.js'
+import { loadConfig } from '../../../src/config.js'
+import { type AppContext, createContext } from '../../../src/context.js'
+import { listen } from '../../../src/server.js'
+import { freshDatabase } from '../../../src/test/databases.js'
+import { assertMatchesSpec } from '../../../src/test/spec.js'
+
+/** What the network does to the next request on its way to the server or back. */
+export interface Fault {
+  /** Hold the request this long before passing it on (a slow network or a slow server). */
+  delayMs?: number
+  /**
+   * Reset the connection: `before` the server sees the request, or `after` the server has answered (the
+   * server acted, the answer is lost: the case idempotency keys exist for).
+   */
+  drop?: 'before' | 'after'
+}
+
+export interface SeenRequest {
+  method: string
+  path: string
+  headers: Headers
+  body: string
+  /** When it arrived (performance.now()). */
+  at: number
+  /** Set when the client closed the connection before an answer was sent (a timeout or an abort). */
+  abandonedAfterMs?: number
+  /** Whether the request was passed on to the server. */
+  reachedServer: boolean
+  /** Whether the network reset the connection (a `drop` fault). */
+  reset?: boolean
+  /** Whether its connection is done with it: answered, reset, or closed by the client. */
+  settled: boolean
+}
+
+export type SignedUp = components['schemas']['AuthResult'] & { email: string; password: string }
+
+export interface LiveServer {
+  /** Where clients connect: the network in front of the server. */
+  url: string
+  ctx: AppContext
+  /** Every request as it arrived from a client, in order. */
+  requests: SeenRequest[]
+  /** Queues faults for the next requests, one each. */
+  fault(...next: Fault[]): void
+  count(method: string, path: string): number
+  /** Resolves once the network is done with every request so far (a client's close takes a moment to arrive). */
+  settled(): Promise<void>
+  /** A client of the live server over real sockets (the platform fetch), with short retry waits. */
+  sdk(options?: Partial<TasklaneOptions>): TasklaneClient<paths>
+  /** Signs a new user up through the SDK and returns its credentials and tokens. */
+  signUp(): Promise<SignedUp>
+}
+
+const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'transfer-encoding', 'content-length', 'host', 'upgrade'])
+let users = 0
+
+/**
+ * The real server (`listen` on a fresh database, as `tasklane serve` runs it) on a free port, behind a
+ * programmable network: an HTTP hop that can delay requests and reset connections before or after the
+ * server acts, logs every request, and checks every answer against openapi.yaml as `createTestApp` does.
+ * Everything is torn down when the test ends.
+ *
+ * @example
+ * const live = await startLiveServer({ RATE_LIMIT_DEFAULT: '3/1' })
+ * const tl = live.sdk({ apiKey })
+ * live.fault({ drop: 'after' })
+ */
+export async function startLiveServer(env: Record<string, string> = {}): Promise<LiveServer> {
+  const database = await freshDatabase()
+  const config = loadConfig({
+    DATA_DIR: database.dataDir,
+    PORT: '0',
+    HOST: '127.0.0.1',
+    LOG_LEVEL: 'silent',
+    SHUTDOWN_TIMEOUT_MS: '2000',
+    ...env,
+  })
+  let ctx: AppContext
+  try {
+    ctx = await createContext(config, { database: database.options, logger: pino({ level: 'silent' }) })
+  } catch (err) {
+    await database.drop()
+    throw err
+  }
+  const server = await listen(ctx, createApp(ctx))
+  const upstream = server.url
+
+  const faults: Fault[] = []
+  const requests: SeenRequest[] = []
+  const violations: unknown[] = []
+
+  const network = createServer(async (req, res) => {
+    const started = performance.now()
+    const chunks: Buffer[] = []
+    for await (const chunk of req) chunks.push(chunk as Buffer)
+    const body = Buffer.concat(chunks)
+    const seen: SeenRequest = {
+      method: req.method ?? 'GET',
+      path: new URL(req.url ?? '/', upstream).pathname,
+      headers: toHeaders(req.headers),
+      body: body.toString('utf8'),
+      at: started,
+      reachedServer: false,
+      settled: false,
+    }
+    requests.push(seen)
+    res.once('close', () => {
+      if (!res.writableFinished && !seen.reset) seen.abandonedAfterMs = performance.now() - started
+      seen.settled = true
+    })
+    const fault = faults.shift()
+    const reset = () => {
+      seen.reset = true
+      req.socket.destroy()
+    }
+    if (fault?.delayMs) await new Promise((resolve) => setTimeout(resolve, fault.delayMs))
+    if (res.destroyed) return // the client gave up meanwhile; the server never hears of it
+    if (fault?.drop === 'before') return reset()
+    try {
+      const headers = new Headers()
+      for (const [name, value] of seen.headers) if (!HOP_BY_HOP.has(name)) headers.set(name, value)
+      seen.reachedServer = true
+      const answer = await fetch(`${upstream}${req.url}`, {
+        method: seen.method,
+        headers,
+        body: body.length > 0 ? body : undefined,
+        redirect: 'manual',
+      })
+      const payload = Buffer.from(await answer.arrayBuffer())
+      const preflight = seen.method === 'OPTIONS' && seen.headers.has('access-control-request-method')
+      if (!preflight) {
+        const copy = new Response(payload.length > 0 ? payload : null, {
+          status: answer.status,
+          headers: answer.headers,
+        })
+        await assertMatchesSpec(seen.method, `${upstream}${req.url}`, copy).catch((err: unknown) => {
+          violations.push(err)
+        })
+      }
+      if (fault?.drop === 'after') return reset()
+      const out: Record<string, string> = {}
+      for (const [name, value] of answer.headers) if (!HOP_BY_HOP.has(name)) out[name] = value
+      res.writeHead(answer.status, { ...out, 'content-length': String(payload.length) })
+      res.end(payload)
+    } catch (err) {
+      violations.push(err)
+      res.destroy()
+    }
+  })
+  await new Promise<void>((resolve) => network.listen(0, '127.0.0.1', resolve))
+  const url = `http://127.0.0.1:${(network.address() as AddressInfo).port}`
+
+  onTestFinished(async () => {
+    network.closeAllConnections()
+    await new Promise((resolve) => network.close(resolve))
+    await server.stop()
+    await database.drop()
+    if (violations.length > 0) throw violations[0]
+  })
+
+  const sdk = (options: Partial<TasklaneOptions> = {}) =>
+    createTasklane({ baseUrl: url, backoff: { initialMs: 1, maxMs: 5 }, ...options } as TasklaneOptions)
+
+  return {
+    url,
+    ctx,
+    requests,
+    fault(...next) {
+      faults.push(...next)
+    },
+    count: (method, path) => requests.filter((r) => r.method === method && r.path === path).length,
+    async settled() {
+      for (let waited = 0; requests.some((r) => !r.settled); waited += 10) {
+        if (waited > 2000) throw new Error('the network still holds a request after 2 s')
+        await new Promise((resolve) => setTimeout(resolve, 10))
+      }
+    },
+    sdk,
+    async signUp() {
+      users += 1
+      const email = `live${users}-${Math.random().toString(36).slice(2, 8)}@example.com`
+      const password = 'a long enough test passphrase'
+      const tokens = await unwrap(sdk().POST('/v1/auth/signup', { body: { email, password, name: `Live ${users}` } }))
+      return { email, password, ...tokens }
+    },
+  }
+}
+
+function toHeaders(incoming: IncomingHttpHeaders): Headers {
+  const headers = new Headers()
+  for (const [name, value] of Object.entries(incoming)) {
+    if (value === undefined) continue
+    for (const v of Array.isArray(value) ? value : [value]) headers.append(name, v)
+  }
+  return headers
+}
