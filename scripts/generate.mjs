@@ -3,7 +3,10 @@
 //   server/src/generated/routes.ts   @hono/zod-openapi routes and zod schemas (hono-takibi + post-processing)
 //   sdk/src/generated/openapi.ts     the SDK's types (openapi-typescript)
 //   sdk/src/generated/spec.ts        the spec as data, for the mocks and fixtures of @tasklane/sdk/testing
-//   sdk/test/fixtures/generated/api.ts  types of the SDK tests' stand-in API (sdk/test/fixtures/api.yaml)
+//   sdk/src/generated/idempotent.ts  the operations that honour Idempotency-Key, the only non-idempotent
+//                                    ones the SDK may retry once a request may have reached the server
+//   sdk/test/fixtures/generated/{api,idempotent}.ts  the same two for the SDK tests' stand-in API
+//                                    (sdk/test/fixtures/api.yaml)
 // With --check it generates into memory, compares with the files on disk (leaving them alone) and fails on
 // any difference, so a spec change that was not regenerated cannot pass `npm run check`.
 import { execFileSync } from 'node:child_process'
@@ -22,7 +25,48 @@ const targets = {
   routes: join(root, 'server/src/generated/routes.ts'),
   types: join(root, 'sdk/src/generated/openapi.ts'),
   spec: join(root, 'sdk/src/generated/spec.ts'),
+  idempotent: join(root, 'sdk/src/generated/idempotent.ts'),
   fixtureTypes: join(root, 'sdk/test/fixtures/generated/api.ts'),
+  fixtureIdempotent: join(root, 'sdk/test/fixtures/generated/idempotent.ts'),
+}
+
+const METHODS = ['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace']
+
+/**
+ * The module listing every operation of a spec that declares the `Idempotency-Key` header parameter (on
+ * the operation or its path, directly or by a local $ref), as "METHOD /path/template".
+ *
+ * @param {any} spec
+ * @param {string} header
+ */
+function idempotentModule(spec, header) {
+  const resolve = (p) =>
+    typeof p?.$ref === 'string' && p.$ref.startsWith('#/')
+      ? resolve(
+          p.$ref
+            .slice(2)
+            .split('/')
+            .reduce((o, k) => o?.[k.replaceAll('~1', '/').replaceAll('~0', '~')], spec),
+        )
+      : p
+  const keyed = []
+  for (const [path, item] of Object.entries(spec.paths ?? {})) {
+    for (const method of METHODS) {
+      if (!item[method]) continue
+      const params = [...(item.parameters ?? []), ...(item[method].parameters ?? [])].map(resolve)
+      if (params.some((p) => p?.in === 'header' && p.name?.toLowerCase() === 'idempotency-key')) {
+        keyed.push(`${method.toUpperCase()} ${path}`)
+      }
+    }
+  }
+  return `${header}
+/**
+ * The operations that declare \`Idempotency-Key\`, as "METHOD /path/template": the server replays a repeated
+ * key instead of acting twice, so only these (besides the idempotent methods) are retried once a request
+ * may have reached the server, and only these get a generated key.
+ */
+export const idempotentOperations: ReadonlySet<string> = new Set(${JSON.stringify(keyed, null, 2).replaceAll('"', "'")})
+`
 }
 
 function run(cmd, args, cwd = root) {
@@ -77,6 +121,7 @@ function generate() {
     // The testing entry builds its mocks at runtime from the spec itself, so it ships the spec as data.
     const spec = parse(readFileSync(join(root, 'openapi.yaml'), 'utf8'))
     const fixture = 'sdk/test/fixtures/api.yaml'
+    const fixtureHeader = HEADER.replace('openapi.yaml', fixture)
     return {
       [targets.routes]: generateRoutes(join(root, 'openapi.yaml')).fixed,
       [targets.types]: types('openapi.yaml', HEADER),
@@ -84,7 +129,9 @@ function generate() {
 
 export const spec: OpenApiDocument = JSON.parse(${JSON.stringify(JSON.stringify(spec))})
 `,
-      [targets.fixtureTypes]: types(fixture, HEADER.replace('openapi.yaml', fixture), dir),
+      [targets.idempotent]: idempotentModule(spec, HEADER),
+      [targets.fixtureTypes]: types(fixture, fixtureHeader, dir),
+      [targets.fixtureIdempotent]: idempotentModule(parse(readFileSync(join(root, fixture), 'utf8')), fixtureHeader),
     }
   } finally {
     rmSync(dir, { recursive: true, force: true })

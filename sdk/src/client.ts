@@ -9,6 +9,7 @@ import { Session, type SessionHandle, type SessionOptions } from './core/session
 import type { SessionTokens } from './core/storage.js'
 import { type CallContext, type CallOptions, type RetryBackoff, Transport } from './core/transport.js'
 import type { AnyPaths, InitArg, ListItem, ListPaths, PathsWith, TasklaneMethod, WithRequestId } from './core/types.js'
+import { idempotentOperations } from './generated/idempotent.js'
 import type { paths } from './generated/openapi.js'
 import { PendingRequest } from './internal/pending-request.js'
 import { refreshSessionVia } from './internal/refresh-session.js'
@@ -54,8 +55,16 @@ export type TasklaneOptions = TasklaneAuth & {
   timeout?: number
   /** Milliseconds a whole call may take, across retries. Default: no limit beyond the retries. */
   deadline?: number
-  /** Retries after the first attempt, for network errors, 408, 429 and 5xx. Default 2. */
+  /**
+   * Retries after the first attempt, for network errors, 408, 429 and 5xx, of calls that are safe to repeat
+   * (idempotent methods and operations that declare `Idempotency-Key`). Default 2.
+   */
   maxRetries?: number
+  /**
+   * For a client typed with other `Paths`: its operations, as "METHOD /path/template", that declare the
+   * `Idempotency-Key` header. Default: those of the Tasklane API, generated from its openapi.yaml.
+   */
+  idempotentOperations?: ReadonlySet<string>
   /** Tuning of the wait between retries. */
   backoff?: RetryBackoff
   /** Headers sent with every request. */
@@ -76,7 +85,10 @@ export interface TasklaneClient<Paths extends AnyPaths = paths> {
   GET: TasklaneMethod<Paths, 'get'>
   /** @example await tl.PUT(path, { params, body }) */
   PUT: TasklaneMethod<Paths, 'put'>
-  /** A POST gets an `Idempotency-Key` (generated once per call) so it can be retried safely. @example await tl.POST(path, { body }) */
+  /**
+   * A POST to an operation that declares `Idempotency-Key` gets one (generated once per call) and is retried
+   * safely; any other POST is sent once. @example await tl.POST(path, { body })
+   */
   POST: TasklaneMethod<Paths, 'post'>
   /** @example await tl.DELETE(path, { params, ifMatch: true }) */
   DELETE: TasklaneMethod<Paths, 'delete'>
@@ -127,6 +139,7 @@ export function createTasklane<Paths extends AnyPaths = paths>(options: Tasklane
   const fast = createClient<Paths>({ ...clientOptions, Request: PendingRequest as unknown as typeof Request })
   const client = createClient<Paths>(clientOptions)
   let middleware = 0
+  const keyed = options.idempotentOperations ?? idempotentOperations
 
   const session = options.apiKey || options.accessToken ? null : new Session(options.session ?? {}, refresh)
   const fixed = options.apiKey ?? options.accessToken
@@ -147,7 +160,15 @@ export function createTasklane<Paths extends AnyPaths = paths>(options: Tasklane
   ): Promise<{ response: Response; requestId: string | null }> {
     const { signal, timeout, deadline, maxRetries, ifMatch, auth, bodySerializer, ...rest } = init as CallOptions &
       Record<string, unknown> & { auth?: boolean; bodySerializer?: (body: unknown, headers?: Headers) => unknown }
-    const ctx: CallContext = { signal, timeout, deadline, maxRetries, ifMatch, auth: auth !== false }
+    const ctx: CallContext = {
+      signal,
+      timeout,
+      deadline,
+      maxRetries,
+      ifMatch,
+      auth: auth !== false,
+      keyed: keyed.has(`${method} ${path}`),
+    }
     const serialize = bodySerializer ?? defaultBodySerializer
     const signals = transport.begin(ctx)
     return (

@@ -1,5 +1,6 @@
 import { createTasklane, type TasklaneClient, type TasklaneOptions } from '@tasklane/sdk'
 import type { paths as FixturePaths } from './fixtures/generated/api.js'
+import { idempotentOperations } from './fixtures/generated/idempotent.js'
 
 export type { FixturePaths }
 
@@ -28,6 +29,8 @@ export function sdkOn<Paths extends {} = FixturePaths>(
   return createTasklane<Paths>({
     baseUrl: BASE_URL,
     backoff: { initialMs: 1, maxMs: 5 },
+    // The stand-in API's own, so that what is retried follows fixtures/api.yaml, not openapi.yaml.
+    idempotentOperations,
     ...options,
     fetch: options.fetch ?? (async (request) => target.fetch(request)),
   } as TasklaneOptions)

@@ -93,7 +93,46 @@ describe('retries', () => {
     expect(s.state.projects.size).toBe(1)
   })
 
-  test('a connection that fails before reaching the server is retried, for a GET and a POST', async () => {
+  test('a POST to an operation without Idempotency-Key is sent once, without a key: a lost answer is a ConnectionError', async () => {
+    const s = createFakeServer()
+    s.seedProjects(1)
+    const tl = sdkOn(s, auth)
+    const path = { projectId: 'prj_1' }
+    // The stand-in's createTask declares no Idempotency-Key, like the real signUp or createApiKey.
+    s.fault({ drop: 'after' })
+    const lost = await rejection(tl.POST('/v1/projects/{projectId}/tasks', { params: { path }, body: { title: 'A' } }))
+    expect(lost).toBeInstanceOf(ConnectionError)
+    expect(s.state.tasks).toHaveLength(1)
+    s.fault({ drop: 'before' })
+    expect(
+      await rejection(tl.POST('/v1/projects/{projectId}/tasks', { params: { path }, body: { title: 'B' } })),
+    ).toBeInstanceOf(ConnectionError)
+    s.fault({ status: 503, headers: { 'Retry-After': '0' } })
+    const failed = await tl.POST('/v1/projects/{projectId}/tasks', { params: { path }, body: { title: 'C' } })
+    expect(failed.response.status).toBe(503)
+    const posts = s.requests.filter((r) => r.method === 'POST')
+    expect(posts).toHaveLength(3)
+    expect(posts.map((r) => r.headers.get('Idempotency-Key'))).toEqual([null, null, null])
+  })
+
+  test('which operations declare Idempotency-Key comes from the spec: by default the Tasklane API', async () => {
+    const s = createFakeServer()
+    s.seedProjects(1)
+    // Without the stand-in's list, the client follows openapi.yaml, where createTask declares the header.
+    const tl = sdkOn(s, { ...auth, idempotentOperations: undefined })
+    s.fault({ status: 503 })
+    const { data } = await tl.POST('/v1/projects/{projectId}/tasks', {
+      params: { path: { projectId: 'prj_1' } },
+      body: { title: 'A' },
+    })
+    expect(data?.title).toBe('A')
+    const posts = s.requests.filter((r) => r.method === 'POST')
+    expect(posts).toHaveLength(2)
+    expect(posts[1]?.headers.get('Idempotency-Key')).toBe(posts[0]?.headers.get('Idempotency-Key'))
+    expect(posts[0]?.headers.get('Idempotency-Key')).toMatch(/^[0-9a-f-]{36}$/)
+  })
+
+  test('a failed connection is retried for a GET and for a POST whose operation declares Idempotency-Key', async () => {
     const s = createFakeServer()
     const tl = sdkOn(s, auth)
     s.fault({ drop: 'before' })

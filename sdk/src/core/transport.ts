@@ -59,6 +59,8 @@ export interface CallContext extends CallOptions {
   auth: boolean
   /** The body as openapi-fetch serialized it, kept so that a retry can send it again. */
   body?: unknown
+  /** The operation declares `Idempotency-Key`: the server replays a repeated key instead of acting twice. */
+  keyed?: boolean
 }
 
 /**
@@ -114,10 +116,13 @@ export class Transport {
     const method = original.method
     const headers = original.headers
     // One key per call, reused by every attempt, so that the server can replay instead of acting twice.
-    if (method === 'POST' && !headers.has('Idempotency-Key')) headers.set('Idempotency-Key', randomId())
+    if (ctx.keyed && !headers.has('Idempotency-Key')) headers.set('Idempotency-Key', randomId())
     if (ctx.ifMatch !== undefined) headers.set('If-Match', this.#ifMatch(original.url, ctx.ifMatch))
     const replayable = !(typeof ReadableStream !== 'undefined' && ctx.body instanceof ReadableStream)
-    const retryable = replayable && (IDEMPOTENT.has(method) || headers.has('Idempotency-Key'))
+    // Any other call may have acted before its answer was lost or came back as a 5xx, and the server would
+    // act again on a repeat: it is sent once. (A failed connection says nothing about whether the server got
+    // the request, so it counts as one that may have.)
+    const retryable = replayable && (IDEMPOTENT.has(method) || ctx.keyed === true)
     const ownAuth = ctx.auth && !headers.has('Authorization')
     let request: Request | PendingRequest = original
     let link = signals.attempt
