@@ -1,8 +1,11 @@
 // Every public export of both entries has JSDoc with an @example (the generated spec types excepted:
 // their documentation is openapi.yaml's).
+import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import ts from 'typescript'
 import { expect, test } from 'vitest'
+import { idempotentOperations } from '../src/generated/idempotent.js'
+import { spec } from '../src/generated/spec.js'
 
 const src = join(import.meta.dirname, '..', 'src')
 const GENERATED = new Set(['components', 'operations', 'paths'])
@@ -29,4 +32,14 @@ test.each(['index.ts', 'testing/index.ts'])('every export of %s has an @example'
     })
     .map((e) => e.name)
   expect(missing).toEqual([])
+})
+
+test("the README's list of retried non-idempotent operations is the generated one", () => {
+  const readme = readFileSync(join(import.meta.dirname, '..', 'README.md'), 'utf8')
+  const listed = /declare the `Idempotency-Key` header in the API description:([^.]*)\./.exec(readme)?.[1] ?? ''
+  const generated = [...idempotentOperations].map((op) => {
+    const [method, path] = op.split(' ') as [string, string]
+    return (spec.paths?.[path] as Record<string, { operationId?: string }>)[method.toLowerCase()]?.operationId
+  })
+  expect([...listed.matchAll(/`(\w+)`/g)].map((m) => m[1]).sort()).toEqual(generated.sort())
 })
