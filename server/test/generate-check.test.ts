@@ -8,17 +8,16 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 // `npm run generate:check` is what keeps openapi.yaml and the generated files in step in CI. It runs here
 // on a copy of the repository's contract and generated files, so editing the copy cannot touch the real ones.
 const ROOT = fileURLToPath(new URL('../../', import.meta.url))
+// Whole generated folders, so a new generated file is covered without listing it here.
 const COPIED = [
   'package.json',
   'openapi.yaml',
+  'redocly.yaml',
   'hono-takibi.config.ts',
   'scripts',
-  'server/src/generated/routes.ts',
-  'redocly.yaml',
-  'sdk/src/generated/openapi.ts',
-  'sdk/src/generated/spec.ts',
-  'sdk/test/fixtures/api.yaml',
-  'sdk/test/fixtures/generated/api.ts',
+  'server/src/generated',
+  'sdk/src/generated',
+  'sdk/test/fixtures',
 ]
 
 let copy: string
