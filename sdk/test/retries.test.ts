@@ -115,6 +115,23 @@ describe('retries', () => {
     expect(posts.map((r) => r.headers.get('Idempotency-Key'))).toEqual([null, null, null])
   })
 
+  test('a 429 is retried even for a POST without Idempotency-Key: the server did not act on it', async () => {
+    const s = createFakeServer()
+    s.seedProjects(1)
+    const tl = sdkOn(s, auth)
+    s.fault({ status: 429, headers: { 'Retry-After': '0' } })
+    const { data, response } = await tl.POST('/v1/projects/{projectId}/tasks', {
+      params: { path: { projectId: 'prj_1' } },
+      body: { title: 'A' },
+    })
+    expect(response.status).toBe(201)
+    expect(data?.title).toBe('A')
+    expect(s.state.tasks).toHaveLength(1)
+    const posts = s.requests.filter((r) => r.method === 'POST')
+    expect(posts).toHaveLength(2)
+    expect(posts.map((r) => r.headers.get('Idempotency-Key'))).toEqual([null, null])
+  })
+
   test('which operations declare Idempotency-Key comes from the spec: by default the Tasklane API', async () => {
     const s = createFakeServer()
     s.seedProjects(1)

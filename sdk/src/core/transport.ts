@@ -166,7 +166,10 @@ export class Transport {
         await credentials.renewAfter(token)
         continue
       }
-      if (retryable && attempt < maxRetries && retryableStatus(response.status)) {
+      // A 429 or 408 says the server did not act on the request (RFC 6585 §4, RFC 9110 §15.5.9), so even a
+      // call that is otherwise sent once may wait and try again.
+      const notActedOn = response.status === 429 || response.status === 408
+      if ((retryable || (replayable && notActedOn)) && attempt < maxRetries && retryableStatus(response.status)) {
         const asked = retryAfterMs(response.headers)
         const wait = asked ?? this.#backoff(attempt)
         const fits = deadline === undefined || Date.now() - signals.started + wait < deadline
