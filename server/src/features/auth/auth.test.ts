@@ -59,6 +59,8 @@ describe('sign up, log in, me', () => {
     const common = await attempt('Password123')
     expect(common.status).toBe(422)
     expect((await common.json()).code).toBe('password_too_common')
+    // From the breach-frequency list, in another case.
+    expect((await attempt('BasketBall')).status).toBe(422)
     // Lower-case letters and spaces only: fine, no composition rules.
     expect((await attempt('just some lower case words')).status).toBe(201)
   })
