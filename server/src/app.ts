@@ -107,6 +107,7 @@ export function createApp(ctx: AppContext) {
   app.route('/', createOperationsRouter(ctx))
   app.route('/', createAuthRouter(ctx))
   const services = createServices(ctx)
+  ctx.auth.setAccountDeletionGuard((trx, userId) => services.projects.beforeAccountDeletion(trx, userId))
   app.route('/', createProjectsRouter(ctx, services))
   app.route('/', createTasksRouter(services))
   app.route('/', createNotesRouter(services))

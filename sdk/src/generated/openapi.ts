@@ -295,7 +295,7 @@ export interface paths {
         post?: never;
         /**
          * Delete the account
-         * @description Deletes the account for good, with its sessions, API keys and data. Needs the current password and a session (not an API key).
+         * @description Deletes the account for good, with its sessions, API keys and data. Needs the current password and a session (not an API key). Projects the user has to themselves are deleted with the account; the only owner of a project that others belong to must hand it over first.
          */
         delete: operations["deleteMe"];
         options?: never;
@@ -2649,6 +2649,29 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["SessionRequired"];
+            /** @description You are the only owner of a project that others belong to (`code` `last_owner`): make another member an owner or delete the project first. Nothing was deleted. */
+            409: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://tasklane.dev/problems/last_owner",
+                     *       "title": "Conflict",
+                     *       "status": 409,
+                     *       "detail": "You are the only owner of a project that others belong to (prj_01JD8X3Z7Q2W6V5T4R3P1N0M9K); make another member an owner or delete it first.",
+                     *       "instance": "/v1/me",
+                     *       "code": "last_owner",
+                     *       "requestId": "req_01JD8X3Z7Q2W6V5T4R3P1N0M9K"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             413: components["responses"]["ContentTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             /** @description The password is wrong (`code` `invalid_password`). */

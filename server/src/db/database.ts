@@ -11,6 +11,9 @@ export type DatabaseOptions =
   | { dialect: 'sqlite'; file: string }
   | { dialect: 'postgres'; url: string; schema?: string; poolSize?: number }
 
+/** A connection or an open transaction: what repository functions run their queries on. */
+export type Queryable = Kysely<Database>
+
 export interface Db {
   kysely: Kysely<Database>
   dialect: Dialect

@@ -2562,7 +2562,7 @@ export const deleteV1MeRoute = createRoute({
   tags: ['Account'],
   summary: 'Delete the account',
   description:
-    'Deletes the account for good, with its sessions, API keys and data. Needs the current password and a session (not an API key).',
+    'Deletes the account for good, with its sessions, API keys and data. Needs the current password and a session (not an API key). Projects the user has to themselves are deleted with the account; the only owner of a project that others belong to must hand it over first.',
   operationId: 'deleteMe',
   request: {
     body: {
@@ -2587,6 +2587,30 @@ export const deleteV1MeRoute = createRoute({
     400: BadRequestResponse,
     401: UnauthorizedResponse,
     403: SessionRequiredResponse,
+    409: {
+      description:
+        'You are the only owner of a project that others belong to (`code` `last_owner`): make another member an owner or delete the project first. Nothing was deleted.',
+      headers: z.object({
+        'X-Request-Id': XRequestIdHeaderSchema,
+        RateLimit: RateLimitHeaderSchema,
+        'RateLimit-Policy': RateLimitPolicyHeaderSchema,
+      }),
+      content: {
+        'application/problem+json': {
+          schema: ProblemSchema,
+          example: {
+            type: 'https://tasklane.dev/problems/last_owner',
+            title: 'Conflict',
+            status: 409,
+            detail:
+              'You are the only owner of a project that others belong to (prj_01JD8X3Z7Q2W6V5T4R3P1N0M9K); make another member an owner or delete it first.',
+            instance: '/v1/me',
+            code: 'last_owner',
+            requestId: 'req_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
+          },
+        },
+      },
+    },
     413: ContentTooLargeResponse,
     415: UnsupportedMediaTypeResponse,
     422: {

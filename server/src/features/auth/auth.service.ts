@@ -1,6 +1,6 @@
 import type { Logger } from 'pino'
 import type { Config } from '../../config.js'
-import type { Db } from '../../db/database.js'
+import type { Db, Queryable } from '../../db/database.js'
 import type { ApiKey, AuthResult, Session, User } from '../../generated/routes.js'
 import type { Principal, Scope } from '../../http/env.js'
 import { ApiError } from '../../http/problem.js'
@@ -66,7 +66,11 @@ function toApiKey(row: repo.ApiKeyRow): ApiKey {
  * Accounts, sessions, API keys and the email flows. Every multi-step change runs in one transaction, so a
  * failed request changes nothing; mail goes out only after the change is committed.
  */
+/** See `setAccountDeletionGuard`. */
+export type AccountDeletionGuard = (trx: Queryable, userId: string) => Promise<void>
+
 export function createAuthService(deps: AuthDeps) {
+  let accountDeletionGuard: AccountDeletionGuard | undefined
   const { config, db, accessTokens, revocations, sealer, mailer, cursors } = deps
   const kysely = db.kysely
   const dummyVerify = createDummyVerifier()
@@ -322,10 +326,19 @@ export function createAuthService(deps: AuthDeps) {
       }
     },
 
+    /**
+     * Lets another feature check or clean up a user's data inside the account-deletion transaction (a
+     * throw refuses the deletion and changes nothing). Set once, by the app.
+     */
+    setAccountDeletionGuard(guard: AccountDeletionGuard): void {
+      accountDeletionGuard = guard
+    },
+
     async deleteMe(userId: string, password: string): Promise<void> {
       const user = await userOrRevoked(userId)
       await checkPassword(user, password)
       const ids = await kysely.transaction().execute(async (trx) => {
+        await accountDeletionGuard?.(trx, userId)
         // Logged before the cascade removes the sessions, so every instance drops their access tokens.
         const ids = await repo.revokeSessions(trx, { userId }, 'account_deleted', iso())
         await repo.deleteUser(trx, userId)

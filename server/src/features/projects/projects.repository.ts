@@ -169,6 +169,36 @@ function queries(db: Kysely<Database>, dialect: Dialect) {
         .execute()
     },
 
+    /** Projects whose only owner is `userId`, with how many other members each has. */
+    async soleOwnedProjects(userId: string): Promise<{ projectId: string; otherMembers: number }[]> {
+      const rows = await db
+        .selectFrom('project_members as pm')
+        .where('pm.user_id', '=', userId)
+        .where('pm.role', '=', 'owner')
+        .where(({ not, exists, selectFrom }) =>
+          not(
+            exists(
+              selectFrom('project_members as o')
+                .select('o.user_id')
+                .whereRef('o.project_id', '=', 'pm.project_id')
+                .where('o.role', '=', 'owner')
+                .where('o.user_id', '<>', userId),
+            ),
+          ),
+        )
+        .select((eb) => [
+          'pm.project_id as projectId',
+          eb
+            .selectFrom('project_members as m')
+            .select((inner) => inner.fn.countAll<number>().as('n'))
+            .whereRef('m.project_id', '=', 'pm.project_id')
+            .where('m.user_id', '<>', userId)
+            .as('otherMembers'),
+        ])
+        .execute()
+      return rows.map((r) => ({ projectId: r.projectId, otherMembers: Number(r.otherMembers ?? 0) }))
+    },
+
     async countOwners(projectId: string): Promise<number> {
       const row = await db
         .selectFrom('project_members')

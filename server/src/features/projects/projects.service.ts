@@ -9,6 +9,7 @@ import type { Member, MemberList, Project, ProjectCreate, ProjectList, ProjectUp
 
 type Role = Member['role']
 
+import type { Queryable } from '../../db/database.js'
 import { assertIfMatch, preconditionFailed } from '../../http/conditional.js'
 import type { Principal } from '../../http/env.js'
 import { ApiError } from '../../http/problem.js'
@@ -56,6 +57,25 @@ export function createProjectsService({ ctx, cursors, now }: ServiceDeps) {
   }
 
   return {
+    /**
+     * Runs inside the account-deletion transaction: a project always keeps an owner, so deleting the only
+     * owner of a project that others belong to is refused (409 `last_owner`); projects the user has to
+     * themselves are their data and go with the account.
+     */
+    async beforeAccountDeletion(trx: Queryable, userId: string): Promise<void> {
+      const r = projectsRepository(trx, ctx.db.dialect)
+      const owned = await r.soleOwnedProjects(userId)
+      const shared = owned.filter((p) => p.otherMembers > 0).map((p) => p.projectId)
+      if (shared.length > 0) {
+        throw new ApiError(
+          409,
+          'last_owner',
+          `You are the only owner of ${shared.length === 1 ? 'a project' : `${shared.length} projects`} that others belong to (${shared.join(', ')}); make another member an owner or delete ${shared.length === 1 ? 'it' : 'them'} first.`,
+        )
+      }
+      for (const { projectId } of owned) await r.deleteProject(projectId)
+    },
+
     authorizeIn,
     authenticate,
 

@@ -169,3 +169,40 @@ describe('members', () => {
     expect((await jsonRequest(t, 'GET', `/v1/projects/${project.id}`, bob.authHeaders)).status).toBe(404)
   })
 })
+
+describe('deleting an account and project ownership', () => {
+  it('refuses to delete the only owner of a shared project, changing nothing, until ownership is handed over', async () => {
+    const { t, alice, bob } = await setup()
+    const shared = await createProject(t, alice.authHeaders, { name: 'Shared' })
+    await addMember(t, shared.id, bob.user.id, 'editor')
+    const refused = await jsonRequest(t, 'DELETE', '/v1/me', alice.authHeaders, { password: alice.password })
+    expect(refused.status).toBe(409)
+    expect(await refused.json()).toMatchObject({ code: 'last_owner', detail: expect.stringContaining(shared.id) })
+    expect((await jsonRequest(t, 'GET', '/v1/me', alice.authHeaders)).status).toBe(200)
+    expect((await jsonRequest(t, 'GET', `/v1/projects/${shared.id}`, bob.authHeaders)).status).toBe(200)
+
+    const promote = await jsonRequest(
+      t,
+      'PATCH',
+      `/v1/projects/${shared.id}/members/${bob.user.id}`,
+      alice.authHeaders,
+      {
+        role: 'owner',
+      },
+    )
+    expect(promote.status).toBe(200)
+    const deleted = await jsonRequest(t, 'DELETE', '/v1/me', alice.authHeaders, { password: alice.password })
+    expect(deleted.status).toBe(204)
+    const members = await jsonRequest(t, 'GET', `/v1/projects/${shared.id}/members`, bob.authHeaders)
+    expect(((await members.json()) as MemberList).data.map((m) => m.userId)).toEqual([bob.user.id])
+  })
+
+  it('deletes the projects a user has to themselves with the account', async () => {
+    const { t, alice } = await setup()
+    const solo = await createProject(t, alice.authHeaders, { name: 'Mine' })
+    const deleted = await jsonRequest(t, 'DELETE', '/v1/me', alice.authHeaders, { password: alice.password })
+    expect(deleted.status).toBe(204)
+    const left = await t.ctx.db.kysely.selectFrom('projects').select('id').where('id', '=', solo.id).execute()
+    expect(left).toEqual([])
+  })
+})
