@@ -1,6 +1,7 @@
 import { type Kysely, sql } from 'kysely'
 import type { Dialect } from '../../db/database.js'
 import { keyset, type Page, toPage } from '../../db/keyset.js'
+import { prepared } from '../../db/prepared.js'
 import type { Database, ProjectMembersTable, ProjectsTable } from '../../db/schema.js'
 import type { Member, Project } from '../../generated/routes.js'
 
@@ -39,6 +40,10 @@ function queries(db: Kysely<Database>, dialect: Dialect) {
     'p.version',
     'm.role',
   ] as const
+  // Every project-scoped request authorizes through this lookup.
+  const roleQuery = prepared(db, (db, projectId: string, userId: string) =>
+    db.selectFrom('project_members').select('role').where('project_id', '=', projectId).where('user_id', '=', userId),
+  )
   return {
     /**
      * Serialises changes to one project's membership (PostgreSQL row lock; SQLite runs one writer at a
@@ -109,13 +114,7 @@ function queries(db: Kysely<Database>, dialect: Dialect) {
     },
 
     async roleOf(projectId: string, userId: string): Promise<Role | undefined> {
-      const row = await db
-        .selectFrom('project_members')
-        .select('role')
-        .where('project_id', '=', projectId)
-        .where('user_id', '=', userId)
-        .executeTakeFirst()
-      return row?.role
+      return (await roleQuery(projectId, userId))[0]?.role
     },
 
     async findMember(projectId: string, userId: string): Promise<Member | undefined> {

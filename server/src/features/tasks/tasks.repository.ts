@@ -1,6 +1,7 @@
 import { type Kysely, type RawBuilder, sql } from 'kysely'
 import type { Dialect } from '../../db/database.js'
 import { type KeysetSort, keyset, type Page, toPage } from '../../db/keyset.js'
+import { prepared } from '../../db/prepared.js'
 import type { Database, TasksTable } from '../../db/schema.js'
 import type { Task } from '../../generated/routes.js'
 import type { CursorPosition } from '../../lib/cursor.js'
@@ -65,6 +66,10 @@ function queries(db: Kysely<Database>, dialect: Dialect) {
   // PostgreSQL indexes text folded in JS (see lib/search.ts), weighting the title above the description.
   const searchVector = (title: string, description: string | null): RawBuilder<unknown> =>
     sql`setweight(to_tsvector('simple', ${foldForSearch(title)}), 'A') || setweight(to_tsvector('simple', ${foldForSearch(description ?? '')}), 'B')`
+  // Every task operation starts with this lookup.
+  const findById = prepared(db, (db, taskId: string) =>
+    db.selectFrom('tasks as t').select(COLUMNS).where('t.id', '=', taskId),
+  )
 
   async function replaceLabels(taskId: string, projectId: string, labels: string[]) {
     await db.deleteFrom('task_labels').where('task_id', '=', taskId).execute()
@@ -126,7 +131,7 @@ function queries(db: Kysely<Database>, dialect: Dialect) {
     },
 
     async find(taskId: string): Promise<TaskRow | undefined> {
-      return db.selectFrom('tasks as t').select(COLUMNS).where('t.id', '=', taskId).executeTakeFirst()
+      return (await findById(taskId))[0]
     },
 
     async nextPosition(projectId: string): Promise<number> {

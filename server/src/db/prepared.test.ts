@@ -1,0 +1,41 @@
+import { describe, expect, it } from 'vitest'
+import { createTestApp } from '../test/app.js'
+import { prepared } from './prepared.js'
+
+describe('prepared queries', () => {
+  it('runs the compiled query with each call’s own arguments, also repeated and in any position', async () => {
+    const t = await createTestApp()
+    const db = t.ctx.db.kysely
+    const at = new Date().toISOString()
+    await db
+      .insertInto('users')
+      .values(
+        ['a', 'b'].map((n) => ({
+          id: `usr_${n}`,
+          email: `${n}@example.com`,
+          email_normalized: `${n}@example.com`,
+          name: n.toUpperCase(),
+          password_hash: 'x',
+          email_verified_at: null,
+          created_at: at,
+          updated_at: at,
+        })),
+      )
+      .execute()
+    const byIdOrEmail = prepared(db, (db, id: string, email: string) =>
+      db
+        .selectFrom('users')
+        .select('name')
+        .where((eb) => eb.or([eb('id', '=', id), eb('email', '=', email)])),
+    )
+    expect(await byIdOrEmail('usr_a', 'nobody@example.com')).toEqual([{ name: 'A' }])
+    expect(await byIdOrEmail('usr_none', 'b@example.com')).toEqual([{ name: 'B' }])
+    expect(await byIdOrEmail('usr_none', 'nobody@example.com')).toEqual([])
+  })
+
+  it('refuses a query where an argument does not become a bound parameter', async () => {
+    const t = await createTestApp()
+    const ignoresArg = prepared(t.ctx.db.kysely, (db, _id: string) => db.selectFrom('users').select('id'))
+    await expect(ignoresArg('usr_a')).rejects.toThrow(/bound parameter/)
+  })
+})

@@ -1,0 +1,39 @@
+import type { Compilable, CompiledQuery, Kysely } from 'kysely'
+
+/** Stands in for argument `i` while the query is compiled; no real id or value contains a NUL. */
+const marker = (i: number) => `\u0000arg${i}\u0000`
+
+/**
+ * A query that is built and compiled once and then run with new arguments: Kysely otherwise builds,
+ * freezes and compiles the whole operation tree on every call, which costs more CPU than SQLite takes to
+ * run a primary-key lookup. For the hottest lookups only (every authenticated request makes them).
+ *
+ * `build` is compiled with marker strings in place of the arguments; each call puts the real arguments
+ * where the markers landed in the compiled parameters. Arguments must therefore be strings that end up
+ * as bound parameters, which is checked when the query is first compiled.
+ *
+ * @example
+ * const findTask = prepared(db, (db, id: string) => db.selectFrom('tasks').selectAll().where('id', '=', id))
+ * const task = (await findTask(taskId))[0]
+ */
+export function prepared<DB, Args extends string[], Row>(
+  db: Kysely<DB>,
+  build: (db: Kysely<DB>, ...args: Args) => Compilable<Row>,
+): (...args: Args) => Promise<Row[]> {
+  let compiled: { query: CompiledQuery<Row>; slots: number[] } | undefined
+  const compile = (arity: number) => {
+    const markers = Array.from({ length: arity }, (_, i) => marker(i)) as Args
+    const query = build(db, ...markers).compile()
+    const slots = query.parameters.map((p) => markers.indexOf(p as string))
+    if (markers.some((m, i) => query.sql.includes(m) || !slots.includes(i))) {
+      throw new Error('prepared(): every argument must be a bound parameter of the query')
+    }
+    return { query, slots }
+  }
+  return async (...args) => {
+    compiled ??= compile(args.length)
+    const { query, slots } = compiled
+    const parameters = query.parameters.map((p, i) => (slots[i] === -1 ? p : args[slots[i] as number]))
+    return (await db.executeQuery<Row>({ ...query, parameters })).rows
+  }
+}
