@@ -1,4 +1,4 @@
-import { errorFromResponse, SessionExpiredError } from '../core/errors.js'
+import { ConnectionError, errorFromResponse, SessionExpiredError } from '../core/errors.js'
 import type { RefreshSession } from '../core/session.js'
 import type { SessionTokens } from '../core/storage.js'
 import type { paths } from '../generated/openapi.js'
@@ -20,7 +20,9 @@ type LooseCall = (
 
 export function refreshSessionVia(post: LooseCall): RefreshSession {
   return async (refreshToken) => {
-    const { data, error, response } = await post(REFRESH_SESSION_PATH, { body: { refreshToken }, auth: false })
+    const { data, error, response } = await sendOnceMore(() =>
+      post(REFRESH_SESSION_PATH, { body: { refreshToken }, auth: false }),
+    )
     if (error !== undefined || !isTokens(data)) {
       const apiError = errorFromResponse(response, error)
       if (REFUSED.has(response.status)) {
@@ -40,4 +42,18 @@ export function refreshSessionVia(post: LooseCall): RefreshSession {
 function isTokens(data: unknown): data is SessionTokens {
   const d = data as SessionTokens | undefined
   return typeof d?.accessToken === 'string' && typeof d.refreshToken === 'string' && typeof d.expiresIn === 'number'
+}
+
+/**
+ * A refresh whose answer was lost may have rotated the token on the server. The server answers a repeat of
+ * the same refresh token within its grace window (about 10 s) with the pair it already made, so sending it
+ * once more right away is safe, and keeps the call that needed the refresh from failing.
+ */
+async function sendOnceMore<T>(send: () => Promise<T>): Promise<T> {
+  try {
+    return await send()
+  } catch (error) {
+    if (!(error instanceof ConnectionError)) throw error
+    return send()
+  }
 }
