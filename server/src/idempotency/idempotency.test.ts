@@ -1,5 +1,5 @@
 import { createMiddleware } from 'hono/factory'
-import { describe, expect, it } from 'vitest'
+import { describe, expect, it, vi } from 'vitest'
 import type { AppEnv } from '../http/env.js'
 import { errorHandler } from '../http/errors.js'
 import { ApiError } from '../http/problem.js'
@@ -95,7 +95,11 @@ describe('Idempotency-Key', () => {
     const h = await harness()
     const release = h.hold()
     const all = Array.from({ length: 8 }, () => h.post({ name: 'a' }, { 'Idempotency-Key': 'race' }))
-    await new Promise((r) => setTimeout(r, 100))
+    // The repeats are answered while the first is held; release it only once all seven have been, so a
+    // slow machine cannot turn a repeat into one that arrives after the first finished (a replay).
+    let answered = 0
+    for (const request of all) Promise.resolve(request).then(() => answered++)
+    await vi.waitFor(() => expect(answered).toBe(7), { timeout: 10_000, interval: 10 })
     release()
     const statuses = (await Promise.all(all)).map((r) => r.status).sort()
     expect(statuses.filter((s) => s === 201)).toHaveLength(1)
