@@ -1,18 +1,13 @@
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { chromium, type Locator, type Page } from 'playwright-core'
+import type { Locator, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { loadConfig } from '../src/config.js'
 import { type RunningServer, startServer } from '../src/server.js'
+import { chromiumFor, openOfflineBrowser } from './support/browser.js'
 
-const CHROMIUM = '/usr/bin/chromium'
-const hasChromium = existsSync(CHROMIUM)
-if (!hasChromium) {
-  const message = `${CHROMIUM} is missing: the browser test of sharing from /docs cannot run (apt-get install -y chromium)`
-  if (process.env.REQUIRE_CHROMIUM === '1') throw new Error(`REQUIRE_CHROMIUM=1 but ${message}`)
-  console.warn(`\n[tasklane] ${message}; skipped.\n`)
-}
+const hasChromium = chromiumFor('the browser test of sharing from /docs')
 
 interface Answer {
   status: number
@@ -99,11 +94,9 @@ async function invitationTokenFromMail(dataDir: string, to: string): Promise<str
 describe.skipIf(!hasChromium)('sharing a project from /docs in a browser', () => {
   let server: RunningServer
   let dataDir: string
-  let userDataDir: string
 
   beforeAll(async () => {
     dataDir = mkdtempSync(join(tmpdir(), 'tasklane-docs-sharing-'))
-    userDataDir = mkdtempSync(join(tmpdir(), 'tasklane-chromium-'))
     // No SMTP_URL: mail is written as .eml files under DATA_DIR/mail.
     server = await startServer(loadConfig({ PORT: '0', HOST: '127.0.0.1', DATA_DIR: dataDir, LOG_LEVEL: 'silent' }))
   })
@@ -111,38 +104,12 @@ describe.skipIf(!hasChromium)('sharing a project from /docs in a browser', () =>
   afterAll(async () => {
     await server?.stop()
     rmSync(dataDir, { recursive: true, force: true })
-    rmSync(userDataDir, { recursive: true, force: true })
   })
 
   it('Alice shares a project with Bob as viewer; Bob reads it but may not add tasks', async () => {
-    const context = await chromium.launchPersistentContext(userDataDir, {
-      executablePath: CHROMIUM,
-      headless: true,
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-dev-shm-usage',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-        '--no-first-run',
-      ],
-      viewport: { width: 1280, height: 1000 },
-    })
+    const browser = await openOfflineBrowser(new URL(server.url).origin)
+    const { page, outside, pageErrors } = browser
     try {
-      const origin = new URL(server.url).origin
-      const outside: string[] = []
-      await context.route('**/*', (route) => {
-        const url = route.request().url()
-        if (new URL(url).origin === origin || url.startsWith('data:')) return route.continue()
-        outside.push(url)
-        return route.abort()
-      })
-      const pageErrors: string[] = []
-      const page = await context.newPage()
-      page.on('pageerror', (err) => pageErrors.push(err.message))
-
       await page.goto(`${server.url}/docs`)
       await page.locator('.opblock').first().waitFor()
 
@@ -204,7 +171,7 @@ describe.skipIf(!hasChromium)('sharing a project from /docs in a browser', () =>
       expect(outside).toEqual([])
       expect(pageErrors).toEqual([])
     } finally {
-      await context.close()
+      await browser.close()
     }
   })
 })

@@ -1,20 +1,14 @@
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { chromium } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { parse } from 'yaml'
 import { loadConfig } from '../src/config.js'
 import { type RunningServer, startServer } from '../src/server.js'
+import { chromiumFor, openOfflineBrowser } from './support/browser.js'
 import { REPO_ROOT } from './support/cli.js'
 
-const CHROMIUM = '/usr/bin/chromium'
-const hasChromium = existsSync(CHROMIUM)
-if (!hasChromium) {
-  const message = `${CHROMIUM} is missing: the browser test of /docs cannot run (apt-get install -y chromium)`
-  if (process.env.REQUIRE_CHROMIUM === '1') throw new Error(`REQUIRE_CHROMIUM=1 but ${message}`)
-  console.warn(`\n[tasklane] ${message}; skipped.\n`)
-}
+const hasChromium = chromiumFor('the browser test of /docs')
 
 const METHODS = ['get', 'put', 'post', 'delete', 'patch', 'head', 'options', 'trace']
 const spec = parse(readFileSync(join(REPO_ROOT, 'openapi.yaml'), 'utf8'))
@@ -27,50 +21,21 @@ const operations: { method: string; path: string; operationId: string }[] = Obje
 describe.skipIf(!hasChromium)('/docs in a browser', () => {
   let server: RunningServer
   let dataDir: string
-  let userDataDir: string
 
   beforeAll(async () => {
     dataDir = mkdtempSync(join(tmpdir(), 'tasklane-docs-'))
-    userDataDir = mkdtempSync(join(tmpdir(), 'tasklane-chromium-'))
     server = await startServer(loadConfig({ PORT: '0', HOST: '127.0.0.1', DATA_DIR: dataDir, LOG_LEVEL: 'silent' }))
   })
 
   afterAll(async () => {
     await server?.stop()
     rmSync(dataDir, { recursive: true, force: true })
-    rmSync(userDataDir, { recursive: true, force: true })
   })
 
   it('lists every operation and runs GET /healthz with "Try it out", all without leaving the server', async () => {
-    const context = await chromium.launchPersistentContext(userDataDir, {
-      executablePath: CHROMIUM,
-      headless: true,
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-dev-shm-usage',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-        '--no-first-run',
-      ],
-      viewport: { width: 1280, height: 1000 },
-    })
+    const browser = await openOfflineBrowser(new URL(server.url).origin)
+    const { page, outside, pageErrors } = browser
     try {
-      // The docs must work offline: anything not served by this server is recorded and refused.
-      const origin = new URL(server.url).origin
-      const outside: string[] = []
-      await context.route('**/*', (route) => {
-        const url = route.request().url()
-        if (new URL(url).origin === origin || url.startsWith('data:')) return route.continue()
-        outside.push(url)
-        return route.abort()
-      })
-      const pageErrors: string[] = []
-      const page = await context.newPage()
-      page.on('pageerror', (err) => pageErrors.push(err.message))
-
       await page.goto(`${server.url}/docs`)
       await page.locator('.opblock').first().waitFor()
       expect(await page.locator('.info .title').textContent()).toContain(spec.info.title)
@@ -97,7 +62,7 @@ describe.skipIf(!hasChromium)('/docs in a browser', () => {
       expect(outside).toEqual([])
       expect(pageErrors).toEqual([])
     } finally {
-      await context.close()
+      await browser.close()
     }
   })
 })
