@@ -9,7 +9,7 @@ import { RevocationCache } from './features/auth/revocations.js'
 import { createAccessTokens, createSealer } from './features/auth/tokens.js'
 import { createMetrics, type Metrics } from './http/metrics.js'
 import { createRateLimiter, type RateLimiter } from './http/rate-limit.js'
-import { type Cursors, createCursors } from './lib/cursor.js'
+import { type CursorCodec, createCursorCodec, createCursors } from './lib/cursor.js'
 import { createMailer, type Mailer } from './mail/mailer.js'
 import { type ApiDocument, loadApiDocument } from './openapi/document.js'
 import { loadSecrets, type Secrets } from './secrets/secrets.js'
@@ -29,8 +29,8 @@ export interface AppContext {
   auth: AuthService
   mailer: Mailer
   rateLimiter: RateLimiter
-  /** Signed keyset cursors for list operations. */
-  cursors: Cursors
+  /** Signed keyset cursors for list operations, one codec for every feature. */
+  cursors: CursorCodec
   close(): Promise<void>
 }
 
@@ -73,7 +73,7 @@ export async function createContext(config: Config, overrides: ContextOverrides 
     throw err
   }
   const mailer = createMailer(config, logger)
-  const cursors = createCursors(secrets.key('cursor'))
+  const cursors = createCursorCodec(secrets.key('cursor'))
   const rateLimiter = createRateLimiter({
     enabled: config.RATE_LIMITS_ENABLED,
     general: { name: 'default', ...config.RATE_LIMIT_DEFAULT },
@@ -88,7 +88,7 @@ export async function createContext(config: Config, overrides: ContextOverrides 
     revocations,
     sealer: createSealer(secrets.key('refresh-grace')),
     mailer,
-    cursors,
+    cursors: createCursors(cursors),
   })
   return {
     config,

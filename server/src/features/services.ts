@@ -1,5 +1,4 @@
 import type { AppContext } from '../context.js'
-import { createCursorCodec } from '../lib/cursor.js'
 import { createCommentsService } from './comments/comments.service.js'
 import { createNotesService } from './notes/notes.service.js'
 import { createInvitationsService } from './projects/invitations.service.js'
@@ -12,7 +11,7 @@ import { createTasksService } from './tasks/tasks.service.js'
  * projects who may do what), never through each other's repositories.
  */
 export function createServices(ctx: AppContext) {
-  const deps: ServiceDeps = { ctx, cursors: createCursorCodec(ctx.secrets.key('cursor')), now: () => new Date() }
+  const deps: ServiceDeps = { ctx, cursors: ctx.cursors, now: () => new Date() }
   const projects = createProjectsService(deps)
   const tasks = createTasksService(deps, projects)
   return {

@@ -78,12 +78,11 @@ function isPosition(value: unknown): value is CursorPosition {
  * both the sort value and the tie-breaker.
  *
  * @example
- * const cursors = createCursors(ctx.secrets.key('cursor'))
+ * const cursors = createCursors(ctx.cursors)
  * const next = cursors.encode('sessions:usr_1', lastId)
  * const after = cursors.decode('sessions:usr_1', query.cursor) // lastId
  */
-export function createCursors(key: Uint8Array) {
-  const codec = createCursorCodec(key)
+export function createCursors(codec: CursorCodec) {
   return {
     encode(list: string, after: string): string {
       return codec.encode(list, [after, after])
