@@ -30,9 +30,14 @@ async function execute(
   input: { params?: Record<string, string>; body?: unknown } = {},
 ): Promise<Answer> {
   const block = operation(page, tag, operationId)
-  if (!(await block.locator('.opblock-body').isVisible())) await block.locator('.opblock-summary-control').click()
-  const tryItOut = block.getByRole('button', { name: 'Try it out' })
-  if (await tryItOut.isVisible()) await tryItOut.click()
+  const body = block.locator('.opblock-body')
+  if (!(await body.isVisible())) await block.locator('.opblock-summary-control').click()
+  // Wait for the block to render its toggle before reading it: it says "Try it out", or "Cancel" when Swagger
+  // UI kept the block in try-it-out mode from an earlier call. Execute appears only once the mode is on.
+  const toggle = block.locator('.try-out__btn').filter({ hasText: /^\s*(Try it out|Cancel)\s*$/ })
+  await toggle.waitFor()
+  if ((await toggle.textContent())?.trim() === 'Try it out') await toggle.click()
+  await block.getByRole('button', { name: 'Execute' }).waitFor()
   // A previous answer stays on the page until cleared; clear it so the one read below is new.
   const clear = block.getByRole('button', { name: 'Clear' })
   if (await clear.isVisible()) await clear.click()
