@@ -31,6 +31,13 @@ export interface AppContext {
   rateLimiter: RateLimiter
   /** Signed keyset cursors for list operations, one codec for every feature. */
   cursors: CursorCodec
+  /**
+   * Aborted when the server starts shutting down, before it waits for in-flight requests: long-lived
+   * responses (event streams) listen to it to end themselves, so draining does not wait for them.
+   */
+  stopping: AbortSignal
+  /** Aborts `stopping`; called by the server's stop() (and by close(), for apps that are never served). */
+  beginShutdown(): void
   close(): Promise<void>
 }
 
@@ -90,6 +97,7 @@ export async function createContext(config: Config, overrides: ContextOverrides 
     mailer,
     cursors: createCursors(cursors),
   })
+  const shutdown = new AbortController()
   return {
     config,
     db,
@@ -101,7 +109,10 @@ export async function createContext(config: Config, overrides: ContextOverrides 
     mailer,
     rateLimiter,
     cursors,
+    stopping: shutdown.signal,
+    beginShutdown: () => shutdown.abort(),
     async close() {
+      shutdown.abort()
       revocations.stop()
       await auth.idle()
       await mailer.close()

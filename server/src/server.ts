@@ -53,6 +53,7 @@ export async function listen(ctx: AppContext, app: App): Promise<RunningServer> 
 
   const stop = () => {
     stopping ??= (async () => {
+      ctx.beginShutdown()
       // net.Server's close, not http.Server's: since Node 19 the latter destroys every connection whose
       // response has been ended, even while that response's bytes are still queued, truncating large
       // downloads. Idle connections are ended here instead, which flushes what is queued first.
