@@ -898,10 +898,13 @@ export const TaskSchema = z
       .array(
         z
           .string()
-          .regex(/^[^,\s][^,]*$/)
+          .regex(/^[^,\s\u0000-\u001F\u007F][^,\u0000-\u001F\u007F]*$/)
           .min(1)
           .max(50)
-          .openapi({ description: 'A label: no commas, no leading space.', example: 'launch' }),
+          .openapi({
+            description: 'A label: no commas, no leading space, no control characters.',
+            example: 'launch',
+          }),
       )
       .max(20)
       .refine((items) => new Set(items).size === items.length, { error: 'Give each item once' }).openapi({ uniqueItems: true })
@@ -1019,10 +1022,13 @@ export const TaskCreateSchema = z
       .array(
         z
           .string()
-          .regex(/^[^,\s][^,]*$/)
+          .regex(/^[^,\s\u0000-\u001F\u007F][^,\u0000-\u001F\u007F]*$/)
           .min(1)
           .max(50)
-          .openapi({ description: 'A label: no commas, no leading space.', example: 'launch' }),
+          .openapi({
+            description: 'A label: no commas, no leading space, no control characters.',
+            example: 'launch',
+          }),
       )
       .max(20)
       .refine((items) => new Set(items).size === items.length, { error: 'Give each item once' }).openapi({ uniqueItems: true })
@@ -1097,10 +1103,13 @@ export const TaskUpdateSchema = z
       .array(
         z
           .string()
-          .regex(/^[^,\s][^,]*$/)
+          .regex(/^[^,\s\u0000-\u001F\u007F][^,\u0000-\u001F\u007F]*$/)
           .min(1)
           .max(50)
-          .openapi({ description: 'A label: no commas, no leading space.', example: 'launch' }),
+          .openapi({
+            description: 'A label: no commas, no leading space, no control characters.',
+            example: 'launch',
+          }),
       )
       .max(20)
       .refine((items) => new Set(items).size === items.length, { error: 'Give each item once' }).openapi({ uniqueItems: true })
@@ -3876,7 +3885,7 @@ export const getV1ProjectsProjectIdTasksRoute = createRoute({
         }),
       label: z
         .string()
-        .regex(/^[^,\s][^,]*$/)
+        .regex(/^[^,\s\u0000-\u001F\u007F][^,\u0000-\u001F\u007F]*$/)
         .min(1)
         .max(50)
         .optional()
@@ -3890,12 +3899,12 @@ export const getV1ProjectsProjectIdTasksRoute = createRoute({
               type: 'string',
               minLength: 1,
               maxLength: 50,
-              pattern: '^[^,\\s][^,]*$',
-              description: 'A label: no commas, no leading space.',
+              pattern: '^[^,\\s\\u0000-\\u001F\\u007F][^,\\u0000-\\u001F\\u007F]*$',
+              description: 'A label: no commas, no leading space, no control characters.',
               example: 'launch',
             },
           },
-          description: 'A label: no commas, no leading space.',
+          description: 'A label: no commas, no leading space, no control characters.',
           example: 'launch',
         }),
       dueBefore: z.iso.datetime({ offset: true })

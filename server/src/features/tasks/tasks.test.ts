@@ -271,6 +271,9 @@ describe('task fields and rules', () => {
       [{ title: 'x', labels: Array.from({ length: 21 }, (_, i) => `l${i}`) }, '/body/labels'],
       [{ title: 'x', labels: ['a'.repeat(51)] }, '/body/labels/0'],
       [{ title: 'x', labels: ['a,b'] }, '/body/labels/0'],
+      // PostgreSQL refuses NUL in text: it must be refused as input, not reach the database as a 500.
+      [{ title: 'x', labels: ['nul\u0000byte'] }, '/body/labels/0'],
+      [{ title: 'x', labels: ['tab\tlabel'] }, '/body/labels/0'],
       [{ title: 'x', dueAt: 'tomorrow' }, '/body/dueAt'],
       [{}, '/body/title'],
       [{ title: 'line\nbreak' }, '/body/title'],
@@ -294,7 +297,15 @@ describe('task fields and rules', () => {
     expect(patch.status).toBe(400)
     const patchVersion = await jsonRequest(t, 'PATCH', `/v1/tasks/${task.id}`, h, { version: 7 })
     expect((await patchVersion.json()).errors[0].path).toBe('/body/version')
-    for (const query of ['limit=0', 'limit=101', 'limit=abc', 'status=blocked', 'sort=title', `q=${'x'.repeat(201)}`]) {
+    for (const query of [
+      'limit=0',
+      'limit=101',
+      'limit=abc',
+      'status=blocked',
+      'sort=title',
+      `q=${'x'.repeat(201)}`,
+      'label=a%00b',
+    ]) {
       const res = await jsonRequest(t, 'GET', `/v1/projects/${project.id}/tasks?${query}`, h)
       expect(res.status, query).toBe(400)
       expect((await res.json()).errors[0].path).toBe(`/query/${query.split('=')[0]}`)
