@@ -66,13 +66,32 @@ const schema = z.object({
   // Rate limits as "<requests>/<seconds>". On by default; set RATE_LIMITS_ENABLED=false to turn all off.
   RATE_LIMITS_ENABLED: bool.default(true),
   RATE_LIMIT_DEFAULT: rate.prefault('600/60'),
-  RATE_LIMIT_LOGIN_ACCOUNT: rate.prefault('10/900'),
+  // Guessing one account's password is limited per account and client IP, so that a stranger elsewhere
+  // cannot lock its owner out; the higher per-account ceiling bounds guessing spread over many addresses.
+  RATE_LIMIT_LOGIN_ACCOUNT_IP: rate.prefault('10/900'),
+  RATE_LIMIT_LOGIN_ACCOUNT: rate.prefault('100/900'),
   RATE_LIMIT_LOGIN_IP: rate.prefault('50/900'),
   RATE_LIMIT_SIGNUP_IP: rate.prefault('20/3600'),
   RATE_LIMIT_PASSWORD_RESET_IP: rate.prefault('10/900'),
-  // Invitations send email to addresses the caller names, so they are limited per project and per recipient.
+  // Signed-in requests that check the current password (change password, delete account, change email)
+  // or hash a new one (reset): per user against guessing with a stolen access token, per IP against floods.
+  RATE_LIMIT_PASSWORD_USER: rate.prefault('10/900'),
+  RATE_LIMIT_PASSWORD_IP: rate.prefault('30/900'),
+  // Invitations send email to addresses the caller names, so they are limited per project, per inviting
+  // user (who could otherwise create projects to get more) and per recipient.
   RATE_LIMIT_INVITATIONS_PROJECT: rate.prefault('50/3600'),
+  RATE_LIMIT_INVITATIONS_USER: rate.prefault('100/3600'),
   RATE_LIMIT_INVITATIONS_RECIPIENT: rate.prefault('5/3600'),
+  // Verification and email-change mails, per requesting user and per recipient address.
+  RATE_LIMIT_EMAIL_USER: rate.prefault('5/3600'),
+  RATE_LIMIT_EMAIL_RECIPIENT: rate.prefault('5/3600'),
+
+  // Password hashing (argon2id, 19 MiB each) runs on libuv's thread pool, which the rest of the server
+  // shares; at most this many run at once, this many more wait, and further ones are answered 503.
+  PASSWORD_HASH_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(2),
+  PASSWORD_HASH_QUEUE: z.coerce.number().int().min(0).max(10_000).default(32),
+  // When set, /metrics answers only `Authorization: Bearer <METRICS_TOKEN>`.
+  METRICS_TOKEN: z.string().min(16, 'must be at least 16 characters').max(200).optional(),
 })
 
 export type Config = z.output<typeof schema>

@@ -5,6 +5,7 @@ import type { Config } from './config.js'
 import { type DatabaseOptions, type Db, openDatabase } from './db/database.js'
 import { migrateToLatest } from './db/migrate.js'
 import { type AuthService, createAuthService } from './features/auth/auth.service.js'
+import { createPasswordHasher } from './features/auth/passwords.js'
 import { RevocationCache } from './features/auth/revocations.js'
 import { createAccessTokens, createSealer } from './features/auth/tokens.js'
 import { createMetrics, type Metrics } from './http/metrics.js'
@@ -79,6 +80,7 @@ export async function createContext(config: Config, overrides: ContextOverrides 
     await db.close()
     throw err
   }
+  const metrics = createMetrics()
   const mailer = createMailer(config, logger)
   const cursors = createCursorCodec(secrets.key('cursor'))
   const rateLimiter = createRateLimiter({
@@ -96,13 +98,18 @@ export async function createContext(config: Config, overrides: ContextOverrides 
     sealer: createSealer(secrets.key('refresh-grace')),
     mailer,
     cursors: createCursors(cursors),
+    hasher: createPasswordHasher({
+      concurrency: config.PASSWORD_HASH_CONCURRENCY,
+      maxQueue: config.PASSWORD_HASH_QUEUE,
+      registry: metrics.registry,
+    }),
   })
   const shutdown = new AbortController()
   return {
     config,
     db,
     logger,
-    metrics: createMetrics(),
+    metrics,
     document: loadApiDocument(),
     secrets,
     auth,

@@ -146,7 +146,7 @@ export interface paths {
          *
          *     A wrong password and an unknown email get the same answer (401 `invalid_credentials`), in the same time.
          *
-         *     Rate limited per account and per client IP (policies `login-account` and `login-ip`): repeated attempts answer 429 with `Retry-After`.
+         *     Rate limited per account and client IP together (policy `login-account-ip`), so that someone else guessing cannot lock the owner out; per client IP across accounts (`login-ip`); and by a higher ceiling per account from every address (`login-account`). Repeated attempts answer 429 with `Retry-After`. While too many passwords are being checked at once the answer is 503 `server_busy` with `Retry-After`.
          */
         post: operations["logIn"];
         delete?: never;
@@ -208,7 +208,7 @@ export interface paths {
         put?: never;
         /**
          * Send a new verification email
-         * @description Emails the caller a new link to verify their address. Earlier links stop working. The link carries a single-use token that expires after 24 hours; pass it to `verifyEmail`.
+         * @description Emails the caller a new link to verify their address. Earlier links stop working. The link carries a single-use token that expires after 24 hours; pass it to `verifyEmail`. Rate limited per user and per recipient address (policies `email-user` and `email-recipient`), shared with email changes.
          */
         post: operations["requestEmailVerification"];
         delete?: never;
@@ -231,6 +231,26 @@ export interface paths {
          * @description Marks the address as verified with the token from a verification email. A token works once, and only until it expires.
          */
         post: operations["verifyEmail"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/auth/email-change/confirm": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Confirm an email change
+         * @description Makes the pending email address (see `updateMe`) the account's, verified, with the token from the mail sent to it, and tells the previous address. A token works once, only until it expires, and only for the latest change requested.
+         */
+        post: operations["confirmEmailChange"];
         delete?: never;
         options?: never;
         head?: never;
@@ -270,7 +290,9 @@ export interface paths {
         put?: never;
         /**
          * Choose a new password with a reset token
-         * @description Sets a new password with the token from a reset email and ends every session of the account, so anyone signed in with the old password is signed out. Also verifies the email address, since the token proves the user reads it. A token works once, and only until it expires.
+         * @description Sets a new password with the token from a reset email, ends every session of the account and revokes every API key, so nothing made by whoever had the old password outlives it. Also verifies the email address, since the token proves the user reads it. A token works once, and only until it expires.
+         *
+         *     Rate limited per client IP (policy `password-ip`).
          */
         post: operations["resetPassword"];
         delete?: never;
@@ -295,14 +317,18 @@ export interface paths {
         post?: never;
         /**
          * Delete the account
-         * @description Deletes the account for good, with its sessions, API keys and data. Needs the current password and a session (not an API key). Projects the user has to themselves are deleted with the account; the only owner of a project that others belong to must hand it over first.
+         * @description Deletes the account for good, with its sessions, API keys and data. Needs the current password and a session (not an API key). Rate limited per user and per client IP (policies `password-user` and `password-ip`). Projects the user has to themselves are deleted with the account; the only owner of a project that others belong to must hand it over first.
          */
         delete: operations["deleteMe"];
         options?: never;
         head?: never;
         /**
          * Update the signed-in user
-         * @description Changes the name and/or the email address. A new email address is unverified until the user follows the link that is sent to it. Needs a session (not an API key).
+         * @description Changes the name at once. Needs a session (not an API key).
+         *
+         *     A new email address also needs `currentPassword`, and does not take effect at once: it shows as `pendingEmail` while a single-use link that expires after 24 hours is mailed to the new address, and a notice to the current one. Following the link (`confirmEmailChange`) makes it the account's address, verified. A newer request replaces the pending one; sending the current address cancels it. The answer is the same whether or not another account has the new address (that address is told so by mail instead of getting a link).
+         *
+         *     An email change is rate limited per user and per client IP (policies `password-user` and `password-ip`, as it checks the password) and, for the mails, per user and per recipient (`email-user` and `email-recipient`).
          */
         patch: operations["updateMe"];
         trace?: never;
@@ -318,7 +344,9 @@ export interface paths {
         put?: never;
         /**
          * Change the password
-         * @description Sets a new password after checking the current one, and ends every other session of the account; the session that made the change stays signed in. Needs a session (not an API key).
+         * @description Sets a new password after checking the current one, and ends every other session of the account; the session that made the change stays signed in. Every API key is revoked too, unless `keepApiKeys` is `true` (for a routine change when the keys are known to be safe). Needs a session (not an API key).
+         *
+         *     Rate limited per user and per client IP (policies `password-user` and `password-ip`), whether the current password is right or not.
          */
         post: operations["changePassword"];
         delete?: never;
@@ -867,6 +895,12 @@ export interface components {
             /** @description Whether the user has confirmed that they read this address. */
             emailVerified: boolean;
             /**
+             * Format: email
+             * @description An email address the user asked to change to, waiting for the link mailed to it to be followed (`confirmEmailChange`); null when there is none. Until then `email` is the account's address.
+             * @example ada.king@example.com
+             */
+            pendingEmail?: string | null;
+            /**
              * Format: date-time
              * @description When the account was created.
              */
@@ -937,10 +971,19 @@ export interface components {
             name?: string;
             /**
              * Format: email
-             * @description A new email address; it must be verified again.
-             * @example ada@example.com
+             * @description A new email address. Needs `currentPassword`; takes effect when the link mailed to it is followed, and shows as `pendingEmail` until then. The current address cancels a pending change.
+             * @example ada.king@example.com
              */
             email?: string;
+            /**
+             * @description The current password; required with a new `email`.
+             * @example correct horse battery staple
+             */
+            currentPassword?: string;
+        };
+        ConfirmEmailChangeRequest: {
+            /** @description The token from the mail sent to the new address. */
+            token: string;
         };
         DeleteMeRequest: {
             /**
@@ -960,6 +1003,11 @@ export interface components {
              * @example correct horse battery staple
              */
             newPassword: string;
+            /**
+             * @description Keep the account's API keys working; by default they are all revoked with the old password.
+             * @default false
+             */
+            keepApiKeys: boolean;
         };
         VerifyEmailRequest: {
             /** @description The token from the verification email. */
@@ -1898,6 +1946,30 @@ export interface components {
                 "application/problem+json": components["schemas"]["Problem"];
             };
         };
+        /** @description Too many passwords are being checked at once (`code` `server_busy`); retry after `Retry-After` seconds. Nothing was changed. */
+        ServerBusy: {
+            headers: {
+                "X-Request-Id": components["headers"]["X-Request-Id"];
+                RateLimit: components["headers"]["RateLimit"];
+                "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                "Retry-After": components["headers"]["Retry-After"];
+                [name: string]: unknown;
+            };
+            content: {
+                /**
+                 * @example {
+                 *       "type": "https://tasklane.dev/problems/server_busy",
+                 *       "title": "Service unavailable",
+                 *       "status": 503,
+                 *       "detail": "The server is busy checking passwords; retry in a moment.",
+                 *       "instance": "/v1/auth/login",
+                 *       "code": "server_busy",
+                 *       "requestId": "req_01JD8X3Z7Q2W6V5T4R3P1N0M9K"
+                 *     }
+                 */
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
         /** @description The request body is larger than the server accepts (`BODY_LIMIT`, 1 MiB by default). */
         ContentTooLarge: {
             headers: {
@@ -2001,6 +2073,11 @@ export interface components {
          * @example "default";q=100;w=60
          */
         "RateLimit-Policy": string;
+        /**
+         * @description `no-store`: the answer carries a secret (a token or an API key) that no cache may keep.
+         * @example no-store
+         */
+        "Cache-Control": "no-store";
         /**
          * @description Seconds to wait before sending the request again.
          * @example 30
@@ -2202,6 +2279,7 @@ export interface operations {
             /** @description The account was created and signed in. `Location` is `/v1/me`. */
             201: {
                 headers: {
+                    "Cache-Control": components["headers"]["Cache-Control"];
                     "X-Request-Id": components["headers"]["X-Request-Id"];
                     RateLimit: components["headers"]["RateLimit"];
                     "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
@@ -2256,6 +2334,7 @@ export interface operations {
             };
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
+            503: components["responses"]["ServerBusy"];
         };
     };
     logIn: {
@@ -2280,6 +2359,7 @@ export interface operations {
             /** @description Signed in. */
             200: {
                 headers: {
+                    "Cache-Control": components["headers"]["Cache-Control"];
                     "X-Request-Id": components["headers"]["X-Request-Id"];
                     RateLimit: components["headers"]["RateLimit"];
                     "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
@@ -2321,6 +2401,7 @@ export interface operations {
             415: components["responses"]["UnsupportedMediaType"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
+            503: components["responses"]["ServerBusy"];
         };
     };
     refreshSession: {
@@ -2344,6 +2425,7 @@ export interface operations {
             /** @description The session was rotated. */
             200: {
                 headers: {
+                    "Cache-Control": components["headers"]["Cache-Control"];
                     "X-Request-Id": components["headers"]["X-Request-Id"];
                     RateLimit: components["headers"]["RateLimit"];
                     "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
@@ -2498,6 +2580,65 @@ export interface operations {
             500: components["responses"]["InternalError"];
         };
     };
+    confirmEmailChange: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "token": "ec_Lm4n5Bv6Cx7Za8Sd9Fg0Hj1Kl2Qw3Er4Ty5Ui6Op7As"
+                 *     }
+                 */
+                "application/json": components["schemas"]["ConfirmEmailChangeRequest"];
+            };
+        };
+        responses: {
+            /** @description The account's email address is now the new one. */
+            204: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            /** @description Another account took this address since the change was requested (`code` `email_taken`). Nothing was changed. */
+            409: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            413: components["responses"]["ContentTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            /** @description The token is unknown, used, expired, or for a change that was since replaced or cancelled (`code` `invalid_token`). */
+            422: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+        };
+    };
     requestPasswordReset: {
         parameters: {
             query?: never;
@@ -2579,6 +2720,7 @@ export interface operations {
             };
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
+            503: components["responses"]["ServerBusy"];
         };
     };
     getMe: {
@@ -2688,6 +2830,7 @@ export interface operations {
             };
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
+            503: components["responses"]["ServerBusy"];
         };
     };
     updateMe: {
@@ -2699,16 +2842,11 @@ export interface operations {
         };
         requestBody: {
             content: {
-                /**
-                 * @example {
-                 *       "name": "Ada King"
-                 *     }
-                 */
                 "application/json": components["schemas"]["UpdateMeRequest"];
             };
         };
         responses: {
-            /** @description The updated user. */
+            /** @description The updated user; a requested email change shows as `pendingEmail`. */
             200: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
@@ -2722,7 +2860,8 @@ export interface operations {
                      *       "id": "usr_01JD8X3Z7Q2W6V5T4R3P1N0M9K",
                      *       "email": "ada@example.com",
                      *       "name": "Ada King",
-                     *       "emailVerified": false,
+                     *       "emailVerified": true,
+                     *       "pendingEmail": "ada.king@example.com",
                      *       "createdAt": "2026-01-05T10:00:00Z",
                      *       "updatedAt": "2026-01-05T10:00:00Z"
                      *     }
@@ -2733,8 +2872,10 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["SessionRequired"];
-            /** @description Another account has this email (`code` `email_taken`). */
-            409: {
+            413: components["responses"]["ContentTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            /** @description The current password is wrong (`code` `invalid_password`). */
+            422: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
                     RateLimit: components["headers"]["RateLimit"];
@@ -2745,10 +2886,9 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            413: components["responses"]["ContentTooLarge"];
-            415: components["responses"]["UnsupportedMediaType"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
+            503: components["responses"]["ServerBusy"];
         };
     };
     changePassword: {
@@ -2763,14 +2903,15 @@ export interface operations {
                 /**
                  * @example {
                  *       "currentPassword": "correct horse battery staple",
-                 *       "newPassword": "a new and long passphrase"
+                 *       "newPassword": "a new and long passphrase",
+                 *       "keepApiKeys": false
                  *     }
                  */
                 "application/json": components["schemas"]["ChangePasswordRequest"];
             };
         };
         responses: {
-            /** @description The password was changed and the other sessions ended. */
+            /** @description The password was changed, the other sessions ended and (unless `keepApiKeys`) every API key revoked. */
             204: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
@@ -2799,6 +2940,7 @@ export interface operations {
             };
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
+            503: components["responses"]["ServerBusy"];
         };
     };
     listSessions: {
@@ -2959,6 +3101,7 @@ export interface operations {
             /** @description The key was created; `Location` is its URL. */
             201: {
                 headers: {
+                    "Cache-Control": components["headers"]["Cache-Control"];
                     "X-Request-Id": components["headers"]["X-Request-Id"];
                     RateLimit: components["headers"]["RateLimit"];
                     "RateLimit-Policy": components["headers"]["RateLimit-Policy"];

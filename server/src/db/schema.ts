@@ -1,6 +1,8 @@
 // The database's tables as Kysely sees them: one interface per table, each added with its migration.
 // Timestamps are stored as RFC 3339 UTC text on both dialects, so they compare and sort the same way.
 
+import type { ColumnType } from 'kysely'
+
 export interface ServerSecretsTable {
   name: string
   value: string
@@ -29,6 +31,9 @@ export interface UsersTable {
   email_verified_at: string | null
   created_at: string
   updated_at: string
+  /** An email change waiting for its confirmation link to be followed (migration 0040), and until when. */
+  pending_email: ColumnType<string | null, string | null | undefined, string | null>
+  pending_email_expires_at: ColumnType<string | null, string | null | undefined, string | null>
 }
 
 export interface SessionsTable {
@@ -74,7 +79,7 @@ export interface ApiKeysTable {
 export interface EmailTokensTable {
   token_hash: string
   user_id: string
-  purpose: 'verify_email' | 'reset_password'
+  purpose: 'verify_email' | 'reset_password' | 'change_email'
   email: string
   created_at: string
   expires_at: string

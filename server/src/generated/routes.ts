@@ -134,6 +134,16 @@ export const UserSchema = z
     emailVerified: z
       .boolean()
       .openapi({ description: 'Whether the user has confirmed that they read this address.' }),
+    pendingEmail: z
+      .email()
+      .max(254)
+      .nullable()
+      .optional()
+      .openapi({
+        description:
+          "An email address the user asked to change to, waiting for the link mailed to it to be followed (`confirmEmailChange`); null when there is none. Until then `email` is the account's address.",
+        example: 'ada.king@example.com',
+      }),
     createdAt: z.iso.datetime({ offset: true }).max(40).openapi({ description: 'When the account was created.' }),
     updatedAt: z.iso.datetime({ offset: true }).max(40).openapi({ description: 'When the profile last changed.' }),
   })
@@ -257,8 +267,19 @@ export const UpdateMeRequestSchema = z
       .max(254)
       .optional()
       .openapi({
-        description: 'A new email address; it must be verified again.',
-        example: 'ada@example.com',
+        description:
+          'A new email address. Needs `currentPassword`; takes effect when the link mailed to it is followed, and shows as `pendingEmail` until then. The current address cancels a pending change.',
+        example: 'ada.king@example.com',
+      }),
+    currentPassword: z
+      .string()
+      .regex(/^[^\u0000-\u001F\u007F]*$/)
+      .min(1)
+      .max(256)
+      .optional()
+      .openapi({
+        description: 'The current password; required with a new `email`.',
+        example: 'correct horse battery staple',
       }),
   })
   .refine((o) => Object.keys(o).length >= 1, { error: 'Give at least 1 field' }).openapi({ minProperties: 1 })
@@ -266,6 +287,20 @@ export const UpdateMeRequestSchema = z
   .openapi('UpdateMeRequest')
 
 export type UpdateMeRequest = z.infer<typeof UpdateMeRequestSchema>
+
+export const ConfirmEmailChangeRequestSchema = z
+  .strictObject({
+    token: z
+      .string()
+      .regex(/^[A-Za-z0-9_-]+$/)
+      .min(1)
+      .max(200)
+      .openapi({ description: 'The token from the mail sent to the new address.' }),
+  })
+  .openapi({ required: ['token'] })
+  .openapi('ConfirmEmailChangeRequest')
+
+export type ConfirmEmailChangeRequest = z.infer<typeof ConfirmEmailChangeRequestSchema>
 
 export const DeleteMeRequestSchema = z
   .strictObject({
@@ -297,6 +332,14 @@ export const ChangePasswordRequestSchema = z
       .openapi({
         description: '10 to 256 characters, not a commonly used password.',
         example: 'correct horse battery staple',
+      }),
+    keepApiKeys: z
+      .boolean()
+      .default(false)
+      .optional()
+      .openapi({
+        description:
+          "Keep the account's API keys working; by default they are all revoked with the old password.",
       }),
   })
   .openapi({ required: ['currentPassword', 'newPassword'] })
@@ -1686,6 +1729,31 @@ export const ServiceUnavailableResponse = {
   },
 }
 
+export const ServerBusyResponse = {
+  description:
+    'Too many passwords are being checked at once (`code` `server_busy`); retry after `Retry-After` seconds. Nothing was changed.',
+  headers: z.object({
+    'X-Request-Id': XRequestIdHeaderSchema,
+    RateLimit: RateLimitHeaderSchema,
+    'RateLimit-Policy': RateLimitPolicyHeaderSchema,
+    'Retry-After': RetryAfterHeaderSchema,
+  }),
+  content: {
+    'application/problem+json': {
+      schema: ProblemSchema,
+      example: {
+        type: 'https://tasklane.dev/problems/server_busy',
+        title: 'Service unavailable',
+        status: 503,
+        detail: 'The server is busy checking passwords; retry in a moment.',
+        instance: '/v1/auth/login',
+        code: 'server_busy',
+        requestId: 'req_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
+      },
+    },
+  },
+}
+
 export const ContentTooLargeResponse = {
   description:
     'The request body is larger than the server accepts (`BODY_LIMIT`, 1 MiB by default).',
@@ -1833,6 +1901,15 @@ const IdempotencyKeyParamsSchema = z
         'A unique key (e.g. a UUID) that makes retrying this request safe: a repeat with the same key and body\nwithin 24 hours replays the first response (with `Idempotent-Replayed: true`) instead of acting again.\n',
       schema: { type: 'string', minLength: 1, maxLength: 255, pattern: '^[\\x21-\\x7E]+$' },
     },
+  })
+
+export const CacheControlHeaderSchema = z
+  .literal('no-store')
+  .optional()
+  .openapi({
+    description:
+      '`no-store`: the answer carries a secret (a token or an API key) that no cache may keep.',
+    example: 'no-store',
   })
 
 export const LinkHeaderSchema = z
@@ -2018,6 +2095,7 @@ export const postV1AuthSignupRoute = createRoute({
     201: {
       description: 'The account was created and signed in. `Location` is `/v1/me`.',
       headers: z.object({
+        'Cache-Control': CacheControlHeaderSchema,
         'X-Request-Id': XRequestIdHeaderSchema,
         RateLimit: RateLimitHeaderSchema,
         'RateLimit-Policy': RateLimitPolicyHeaderSchema,
@@ -2102,6 +2180,7 @@ export const postV1AuthSignupRoute = createRoute({
     },
     429: TooManyRequestsResponse,
     500: InternalErrorResponse,
+    503: ServerBusyResponse,
   },
   security: [],
 })
@@ -2112,7 +2191,7 @@ export const postV1AuthLoginRoute = createRoute({
   tags: ['Auth'],
   summary: 'Sign in with email and password',
   description:
-    'Starts a new session. The answer carries the user, an access token (valid `expiresIn` seconds) and a refresh token.\n\nA wrong password and an unknown email get the same answer (401 `invalid_credentials`), in the same time.\n\nRate limited per account and per client IP (policies `login-account` and `login-ip`): repeated attempts answer 429 with `Retry-After`.',
+    'Starts a new session. The answer carries the user, an access token (valid `expiresIn` seconds) and a refresh token.\n\nA wrong password and an unknown email get the same answer (401 `invalid_credentials`), in the same time.\n\nRate limited per account and client IP together (policy `login-account-ip`), so that someone else guessing cannot lock the owner out; per client IP across accounts (`login-ip`); and by a higher ceiling per account from every address (`login-account`). Repeated attempts answer 429 with `Retry-After`. While too many passwords are being checked at once the answer is 503 `server_busy` with `Retry-After`.',
   operationId: 'logIn',
   request: {
     body: {
@@ -2129,6 +2208,7 @@ export const postV1AuthLoginRoute = createRoute({
     200: {
       description: 'Signed in.',
       headers: z.object({
+        'Cache-Control': CacheControlHeaderSchema,
         'X-Request-Id': XRequestIdHeaderSchema,
         RateLimit: RateLimitHeaderSchema,
         'RateLimit-Policy': RateLimitPolicyHeaderSchema,
@@ -2184,6 +2264,7 @@ export const postV1AuthLoginRoute = createRoute({
     415: UnsupportedMediaTypeResponse,
     429: TooManyRequestsResponse,
     500: InternalErrorResponse,
+    503: ServerBusyResponse,
   },
   security: [],
 })
@@ -2211,6 +2292,7 @@ export const postV1AuthRefreshRoute = createRoute({
     200: {
       description: 'The session was rotated.',
       headers: z.object({
+        'Cache-Control': CacheControlHeaderSchema,
         'X-Request-Id': XRequestIdHeaderSchema,
         RateLimit: RateLimitHeaderSchema,
         'RateLimit-Policy': RateLimitPolicyHeaderSchema,
@@ -2303,7 +2385,7 @@ export const postV1AuthEmailVerificationRoute = createRoute({
   tags: ['Auth'],
   summary: 'Send a new verification email',
   description:
-    'Emails the caller a new link to verify their address. Earlier links stop working. The link carries a single-use token that expires after 24 hours; pass it to `verifyEmail`.',
+    'Emails the caller a new link to verify their address. Earlier links stop working. The link carries a single-use token that expires after 24 hours; pass it to `verifyEmail`. Rate limited per user and per recipient address (policies `email-user` and `email-recipient`), shared with email changes.',
   operationId: 'requestEmailVerification',
   responses: {
     202: {
@@ -2412,6 +2494,97 @@ export const postV1AuthEmailVerificationConfirmRoute = createRoute({
   security: [],
 })
 
+export const postV1AuthEmailChangeConfirmRoute = createRoute({
+  method: 'post',
+  path: '/v1/auth/email-change/confirm',
+  tags: ['Account'],
+  summary: 'Confirm an email change',
+  description:
+    "Makes the pending email address (see `updateMe`) the account's, verified, with the token from the mail sent to it, and tells the previous address. A token works once, only until it expires, and only for the latest change requested.",
+  operationId: 'confirmEmailChange',
+  request: {
+    body: {
+      content: {
+        'application/json': {
+          schema: ConfirmEmailChangeRequestSchema,
+          example: { token: 'ec_Lm4n5Bv6Cx7Za8Sd9Fg0Hj1Kl2Qw3Er4Ty5Ui6Op7As' },
+        },
+      },
+      required: true,
+    },
+  },
+  responses: {
+    204: {
+      description: "The account's email address is now the new one.",
+      headers: z.object({
+        'X-Request-Id': XRequestIdHeaderSchema,
+        RateLimit: RateLimitHeaderSchema,
+        'RateLimit-Policy': RateLimitPolicyHeaderSchema,
+      }),
+    },
+    400: BadRequestResponse,
+    409: {
+      description:
+        'Another account took this address since the change was requested (`code` `email_taken`). Nothing was changed.',
+      headers: z.object({
+        'X-Request-Id': XRequestIdHeaderSchema,
+        RateLimit: RateLimitHeaderSchema,
+        'RateLimit-Policy': RateLimitPolicyHeaderSchema,
+      }),
+      content: {
+        'application/problem+json': {
+          schema: ProblemSchema,
+          examples: {
+            emailTaken: {
+              value: {
+                type: 'https://tasklane.dev/problems/email_taken',
+                title: 'Conflict',
+                status: 409,
+                detail: 'An account with this email already exists.',
+                instance: '/v1/auth/email-change/confirm',
+                code: 'email_taken',
+                requestId: 'req_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
+              },
+            },
+          },
+        },
+      },
+    },
+    413: ContentTooLargeResponse,
+    415: UnsupportedMediaTypeResponse,
+    422: {
+      description:
+        'The token is unknown, used, expired, or for a change that was since replaced or cancelled (`code` `invalid_token`).',
+      headers: z.object({
+        'X-Request-Id': XRequestIdHeaderSchema,
+        RateLimit: RateLimitHeaderSchema,
+        'RateLimit-Policy': RateLimitPolicyHeaderSchema,
+      }),
+      content: {
+        'application/problem+json': {
+          schema: ProblemSchema,
+          examples: {
+            invalidToken: {
+              value: {
+                type: 'https://tasklane.dev/problems/invalid_token',
+                title: 'Unprocessable content',
+                status: 422,
+                detail: 'This link is invalid or has expired; request a new one.',
+                instance: '/v1/auth/email-change/confirm',
+                code: 'invalid_token',
+                requestId: 'req_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
+              },
+            },
+          },
+        },
+      },
+    },
+    429: TooManyRequestsResponse,
+    500: InternalErrorResponse,
+  },
+  security: [],
+})
+
 export const postV1AuthPasswordResetRoute = createRoute({
   method: 'post',
   path: '/v1/auth/password-reset',
@@ -2455,7 +2628,7 @@ export const postV1AuthPasswordResetConfirmRoute = createRoute({
   tags: ['Auth'],
   summary: 'Choose a new password with a reset token',
   description:
-    'Sets a new password with the token from a reset email and ends every session of the account, so anyone signed in with the old password is signed out. Also verifies the email address, since the token proves the user reads it. A token works once, and only until it expires.',
+    'Sets a new password with the token from a reset email, ends every session of the account and revokes every API key, so nothing made by whoever had the old password outlives it. Also verifies the email address, since the token proves the user reads it. A token works once, and only until it expires.\n\nRate limited per client IP (policy `password-ip`).',
   operationId: 'resetPassword',
   request: {
     body: {
@@ -2524,6 +2697,7 @@ export const postV1AuthPasswordResetConfirmRoute = createRoute({
     },
     429: TooManyRequestsResponse,
     500: InternalErrorResponse,
+    503: ServerBusyResponse,
   },
   security: [],
 })
@@ -2571,7 +2745,7 @@ export const deleteV1MeRoute = createRoute({
   tags: ['Account'],
   summary: 'Delete the account',
   description:
-    'Deletes the account for good, with its sessions, API keys and data. Needs the current password and a session (not an API key). Projects the user has to themselves are deleted with the account; the only owner of a project that others belong to must hand it over first.',
+    'Deletes the account for good, with its sessions, API keys and data. Needs the current password and a session (not an API key). Rate limited per user and per client IP (policies `password-user` and `password-ip`). Projects the user has to themselves are deleted with the account; the only owner of a project that others belong to must hand it over first.',
   operationId: 'deleteMe',
   request: {
     body: {
@@ -2650,6 +2824,7 @@ export const deleteV1MeRoute = createRoute({
     },
     429: TooManyRequestsResponse,
     500: InternalErrorResponse,
+    503: ServerBusyResponse,
   },
   security: [{ bearerAuth: [] }],
 })
@@ -2660,19 +2835,31 @@ export const patchV1MeRoute = createRoute({
   tags: ['Account'],
   summary: 'Update the signed-in user',
   description:
-    'Changes the name and/or the email address. A new email address is unverified until the user follows the link that is sent to it. Needs a session (not an API key).',
+    "Changes the name at once. Needs a session (not an API key).\n\nA new email address also needs `currentPassword`, and does not take effect at once: it shows as `pendingEmail` while a single-use link that expires after 24 hours is mailed to the new address, and a notice to the current one. Following the link (`confirmEmailChange`) makes it the account's address, verified. A newer request replaces the pending one; sending the current address cancels it. The answer is the same whether or not another account has the new address (that address is told so by mail instead of getting a link).\n\nAn email change is rate limited per user and per client IP (policies `password-user` and `password-ip`, as it checks the password) and, for the mails, per user and per recipient (`email-user` and `email-recipient`).",
   operationId: 'updateMe',
   request: {
     body: {
       content: {
-        'application/json': { schema: UpdateMeRequestSchema, example: { name: 'Ada King' } },
+        'application/json': {
+          schema: UpdateMeRequestSchema,
+          examples: {
+            rename: { summary: 'A new name', value: { name: 'Ada King' } },
+            changeEmail: {
+              summary: 'A new email address',
+              value: {
+                email: 'ada.king@example.com',
+                currentPassword: 'correct horse battery staple',
+              },
+            },
+          },
+        },
       },
       required: true,
     },
   },
   responses: {
     200: {
-      description: 'The updated user.',
+      description: 'The updated user; a requested email change shows as `pendingEmail`.',
       headers: z.object({
         'X-Request-Id': XRequestIdHeaderSchema,
         RateLimit: RateLimitHeaderSchema,
@@ -2685,7 +2872,8 @@ export const patchV1MeRoute = createRoute({
             id: 'usr_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
             email: 'ada@example.com',
             name: 'Ada King',
-            emailVerified: false,
+            emailVerified: true,
+            pendingEmail: 'ada.king@example.com',
             createdAt: '2026-01-05T10:00:00Z',
             updatedAt: '2026-01-05T10:00:00Z',
           },
@@ -2695,8 +2883,10 @@ export const patchV1MeRoute = createRoute({
     400: BadRequestResponse,
     401: UnauthorizedResponse,
     403: SessionRequiredResponse,
-    409: {
-      description: 'Another account has this email (`code` `email_taken`).',
+    413: ContentTooLargeResponse,
+    415: UnsupportedMediaTypeResponse,
+    422: {
+      description: 'The current password is wrong (`code` `invalid_password`).',
       headers: z.object({
         'X-Request-Id': XRequestIdHeaderSchema,
         RateLimit: RateLimitHeaderSchema,
@@ -2706,14 +2896,14 @@ export const patchV1MeRoute = createRoute({
         'application/problem+json': {
           schema: ProblemSchema,
           examples: {
-            emailTaken: {
+            invalidPassword: {
               value: {
-                type: 'https://tasklane.dev/problems/email_taken',
-                title: 'Conflict',
-                status: 409,
-                detail: 'An account with this email already exists.',
+                type: 'https://tasklane.dev/problems/invalid_password',
+                title: 'Unprocessable content',
+                status: 422,
+                detail: 'The password is incorrect.',
                 instance: '/v1/me',
-                code: 'email_taken',
+                code: 'invalid_password',
                 requestId: 'req_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
               },
             },
@@ -2721,10 +2911,9 @@ export const patchV1MeRoute = createRoute({
         },
       },
     },
-    413: ContentTooLargeResponse,
-    415: UnsupportedMediaTypeResponse,
     429: TooManyRequestsResponse,
     500: InternalErrorResponse,
+    503: ServerBusyResponse,
   },
   security: [{ bearerAuth: [] }],
 })
@@ -2735,7 +2924,7 @@ export const postV1MePasswordRoute = createRoute({
   tags: ['Account'],
   summary: 'Change the password',
   description:
-    'Sets a new password after checking the current one, and ends every other session of the account; the session that made the change stays signed in. Needs a session (not an API key).',
+    'Sets a new password after checking the current one, and ends every other session of the account; the session that made the change stays signed in. Every API key is revoked too, unless `keepApiKeys` is `true` (for a routine change when the keys are known to be safe). Needs a session (not an API key).\n\nRate limited per user and per client IP (policies `password-user` and `password-ip`), whether the current password is right or not.',
   operationId: 'changePassword',
   request: {
     body: {
@@ -2745,6 +2934,7 @@ export const postV1MePasswordRoute = createRoute({
           example: {
             currentPassword: 'correct horse battery staple',
             newPassword: 'a new and long passphrase',
+            keepApiKeys: false,
           },
         },
       },
@@ -2753,7 +2943,8 @@ export const postV1MePasswordRoute = createRoute({
   },
   responses: {
     204: {
-      description: 'The password was changed and the other sessions ended.',
+      description:
+        'The password was changed, the other sessions ended and (unless `keepApiKeys`) every API key revoked.',
       headers: z.object({
         'X-Request-Id': XRequestIdHeaderSchema,
         RateLimit: RateLimitHeaderSchema,
@@ -2806,6 +2997,7 @@ export const postV1MePasswordRoute = createRoute({
     },
     429: TooManyRequestsResponse,
     500: InternalErrorResponse,
+    503: ServerBusyResponse,
   },
   security: [{ bearerAuth: [] }],
 })
@@ -2971,6 +3163,7 @@ export const postV1MeApiKeysRoute = createRoute({
     201: {
       description: 'The key was created; `Location` is its URL.',
       headers: z.object({
+        'Cache-Control': CacheControlHeaderSchema,
         'X-Request-Id': XRequestIdHeaderSchema,
         RateLimit: RateLimitHeaderSchema,
         'RateLimit-Policy': RateLimitPolicyHeaderSchema,
@@ -4998,6 +5191,7 @@ export const patchV1CommentsCommentIdRoute = createRoute({
 export const operations = {
   acceptInvitation: postV1InvitationsAcceptRoute,
   changePassword: postV1MePasswordRoute,
+  confirmEmailChange: postV1AuthEmailChangeConfirmRoute,
   createApiKey: postV1MeApiKeysRoute,
   createComment: postV1TasksTaskIdCommentsRoute,
   createInvitation: postV1ProjectsProjectIdInvitationsRoute,
