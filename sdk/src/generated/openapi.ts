@@ -535,7 +535,7 @@ export interface paths {
         post?: never;
         /**
          * Remove a member, or leave
-         * @description Owners remove any member; any member may remove themselves (leave the project). The last owner cannot leave or be removed (409 `last_owner`): hand ownership to someone else, or delete the project.
+         * @description Owners remove any member; any member may remove themselves (leave the project). The last owner cannot leave or be removed (409 `last_owner`): hand ownership to someone else, or delete the project. The invitations a removed member sent that are still pending are revoked with them.
          *
          *     Needs the `owner` role, or being that member. Callers who are not members of the project get 404, as for a project that does not exist.
          */
@@ -544,7 +544,7 @@ export interface paths {
         head?: never;
         /**
          * Change a member’s role
-         * @description Gives a member another role. A project always keeps at least one owner: demoting the last owner is refused with 409 `last_owner`.
+         * @description Gives a member another role. A project always keeps at least one owner: demoting the last owner is refused with 409 `last_owner`. An owner who becomes editor or viewer loses the invitations they sent that are still pending.
          *
          *     Needs the `owner` role. Callers who are not members of the project get 404, as for a project that does not exist.
          */
@@ -568,7 +568,7 @@ export interface paths {
         put?: never;
         /**
          * Invite someone by email
-         * @description Emails a single-use link that lets the recipient join the project with the given role; it expires after 7 days. Inviting an address again replaces its pending invitation. Rate-limited per project and per recipient (429). An address that already belongs to a member is refused with 409 `already_member`.
+         * @description Emails a single-use link that lets the recipient join the project with the given role; it expires after 7 days. Inviting an address again replaces its pending invitation. Rate-limited per project, per inviting user across all their projects, and per recipient (policies `invitations-project`, `invitations-user` and `invitations-recipient`; 429). An address that already belongs to a member is refused with 409 `already_member`.
          *
          *     Needs the `owner` role. Callers who are not members of the project get 404, as for a project that does not exist.
          */

@@ -3616,7 +3616,7 @@ export const deleteV1ProjectsProjectIdMembersUserIdRoute = createRoute({
   tags: ['Members'],
   summary: 'Remove a member, or leave',
   description:
-    'Owners remove any member; any member may remove themselves (leave the project). The last owner cannot leave or be removed (409 `last_owner`): hand ownership to someone else, or delete the project.\n\nNeeds the `owner` role, or being that member. Callers who are not members of the project get 404, as for a project that does not exist.',
+    'Owners remove any member; any member may remove themselves (leave the project). The last owner cannot leave or be removed (409 `last_owner`): hand ownership to someone else, or delete the project. The invitations a removed member sent that are still pending are revoked with them.\n\nNeeds the `owner` role, or being that member. Callers who are not members of the project get 404, as for a project that does not exist.',
   operationId: 'removeMember',
   request: {
     params: z.object({
@@ -3678,7 +3678,7 @@ export const patchV1ProjectsProjectIdMembersUserIdRoute = createRoute({
   tags: ['Members'],
   summary: 'Change a member’s role',
   description:
-    'Gives a member another role. A project always keeps at least one owner: demoting the last owner is refused with 409 `last_owner`.\n\nNeeds the `owner` role. Callers who are not members of the project get 404, as for a project that does not exist.',
+    'Gives a member another role. A project always keeps at least one owner: demoting the last owner is refused with 409 `last_owner`. An owner who becomes editor or viewer loses the invitations they sent that are still pending.\n\nNeeds the `owner` role. Callers who are not members of the project get 404, as for a project that does not exist.',
   operationId: 'updateMember',
   request: {
     params: z.object({
@@ -3826,7 +3826,7 @@ export const postV1ProjectsProjectIdInvitationsRoute = createRoute({
   tags: ['Invitations'],
   summary: 'Invite someone by email',
   description:
-    'Emails a single-use link that lets the recipient join the project with the given role; it expires after 7 days. Inviting an address again replaces its pending invitation. Rate-limited per project and per recipient (429). An address that already belongs to a member is refused with 409 `already_member`.\n\nNeeds the `owner` role. Callers who are not members of the project get 404, as for a project that does not exist.',
+    'Emails a single-use link that lets the recipient join the project with the given role; it expires after 7 days. Inviting an address again replaces its pending invitation. Rate-limited per project, per inviting user across all their projects, and per recipient (policies `invitations-project`, `invitations-user` and `invitations-recipient`; 429). An address that already belongs to a member is refused with 409 `already_member`.\n\nNeeds the `owner` role. Callers who are not members of the project get 404, as for a project that does not exist.',
   operationId: 'createInvitation',
   request: {
     params: z.object({

@@ -11,6 +11,7 @@ type Routes = typeof operations
 
 export function projectsHandlers(ctx: AppContext, { projects, invitations }: Services) {
   const inviteProject: RatePolicy = { name: 'invitations-project', ...ctx.config.RATE_LIMIT_INVITATIONS_PROJECT }
+  const inviteUser: RatePolicy = { name: 'invitations-user', ...ctx.config.RATE_LIMIT_INVITATIONS_USER }
   const inviteRecipient: RatePolicy = { name: 'invitations-recipient', ...ctx.config.RATE_LIMIT_INVITATIONS_RECIPIENT }
 
   const listProjects: AppRouteHandler<Routes['listProjects']> = async (c) => {
@@ -65,15 +66,12 @@ export function projectsHandlers(ctx: AppContext, { projects, invitations }: Ser
 
   const createInvitation: AppRouteHandler<Routes['createInvitation']> = async (c) => {
     const { projectId } = c.req.valid('param')
-    const invitation = await invitations.create(
-      requireAuth(c, 'write'),
-      projectId,
-      c.req.valid('json'),
-      async (email) => {
-        await ctx.rateLimiter.consume(c, inviteProject, `project:${projectId}`)
-        await ctx.rateLimiter.consume(c, inviteRecipient, `email:${email}`)
-      },
-    )
+    const principal = requireAuth(c, 'write')
+    const invitation = await invitations.create(principal, projectId, c.req.valid('json'), async (email) => {
+      await ctx.rateLimiter.consume(c, inviteProject, `project:${projectId}`)
+      await ctx.rateLimiter.consume(c, inviteUser, `user:${principal.userId}`)
+      await ctx.rateLimiter.consume(c, inviteRecipient, `email:${email}`)
+    })
     return c.json(invitation, 201, {
       Location: `/v1/projects/${projectId}/invitations/${invitation.id}`,
       // Invitations are never changed, only revoked: their version is always 1.

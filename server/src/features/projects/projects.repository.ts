@@ -148,6 +148,21 @@ function queries(db: Kysely<Database>, dialect: Dialect) {
       await db.insertInto('project_members').values(member).execute()
     },
 
+    /**
+     * Revokes the pending invitations `userId` sent in the project: someone who is no longer an owner
+     * must not keep a way back in (an owner invitation to another address of theirs).
+     */
+    async revokeInvitationsFrom(projectId: string, userId: string, now: string): Promise<void> {
+      await db
+        .updateTable('invitations')
+        .set({ revoked_at: now })
+        .where('project_id', '=', projectId)
+        .where('invited_by', '=', userId)
+        .where('accepted_at', 'is', null)
+        .where('revoked_at', 'is', null)
+        .execute()
+    },
+
     async setRole(projectId: string, userId: string, role: Role): Promise<void> {
       await db
         .updateTable('project_members')

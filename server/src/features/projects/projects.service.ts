@@ -170,6 +170,8 @@ export function createProjectsService({ ctx, cursors, now }: ServiceDeps) {
           throw lastOwner()
         }
         await r.setRole(projectId, userId, role)
+        if (member.role === 'owner' && role !== 'owner')
+          await r.revokeInvitationsFrom(projectId, userId, now().toISOString())
         return { ...member, role }
       })
     },
@@ -185,6 +187,7 @@ export function createProjectsService({ ctx, cursors, now }: ServiceDeps) {
         if (!role) throw new ApiError(404, 'not_found', 'No member with this id in the project.')
         if (role === 'owner' && (await r.countOwners(projectId)) <= 1) throw lastOwner()
         await r.removeMember(projectId, userId, now().toISOString())
+        await r.revokeInvitationsFrom(projectId, userId, now().toISOString())
       })
     },
 
