@@ -57,14 +57,25 @@ async function execute(
   return answer
 }
 
+/**
+ * The user-credentials scheme's part of the "Authorize" dialog (the dialog also has one for the operator's
+ * METRICS_TOKEN).
+ */
+function bearerScheme(page: Page) {
+  return page
+    .locator('.dialog-ux .modal-ux .auth-container')
+    .filter({ has: page.locator('h4 code', { hasText: /^bearerAuth$/ }) })
+}
+
 /** Authorizes every secured operation with a bearer token through the "Authorize" dialog (its buttons are named by aria-label). */
 async function authorize(page: Page, token: string): Promise<void> {
   await page.locator('.scheme-container .auth-wrapper .authorize').click()
   const dialog = page.locator('.dialog-ux .modal-ux')
-  await dialog.locator('input[aria-label="auth-bearer-value"]').fill(token)
-  await dialog.locator('.auth-btn-wrapper').getByRole('button', { name: 'Apply credentials' }).click()
-  await dialog.locator('.auth-btn-wrapper').getByRole('button', { name: 'Remove authorization' }).waitFor()
-  await dialog.getByRole('button', { name: 'Close' }).click()
+  const scheme = bearerScheme(page)
+  await scheme.locator('input[aria-label="auth-bearer-value"]').fill(token)
+  await scheme.locator('.auth-btn-wrapper').getByRole('button', { name: 'Apply credentials' }).click()
+  await scheme.locator('.auth-btn-wrapper').getByRole('button', { name: 'Remove authorization' }).waitFor()
+  await scheme.getByRole('button', { name: 'Close' }).click()
   await dialog.waitFor({ state: 'detached' })
 }
 
@@ -72,9 +83,10 @@ async function authorize(page: Page, token: string): Promise<void> {
 async function logOut(page: Page): Promise<void> {
   await page.locator('.scheme-container .auth-wrapper .authorize').click()
   const dialog = page.locator('.dialog-ux .modal-ux')
-  await dialog.locator('.auth-btn-wrapper').getByRole('button', { name: 'Remove authorization' }).click()
-  await dialog.locator('input[aria-label="auth-bearer-value"]').waitFor()
-  await dialog.getByRole('button', { name: 'Close' }).click()
+  const scheme = bearerScheme(page)
+  await scheme.locator('.auth-btn-wrapper').getByRole('button', { name: 'Remove authorization' }).click()
+  await scheme.locator('input[aria-label="auth-bearer-value"]').waitFor()
+  await scheme.getByRole('button', { name: 'Close' }).click()
   await dialog.waitFor({ state: 'detached' })
 }
 

@@ -55,8 +55,11 @@ export interface paths {
         };
         /**
          * Prometheus metrics
-         * @description Request counts and latency histograms by route and status, plus process metrics, in the Prometheus
-         *     text exposition format.
+         * @description Request counts and latency histograms by route and status, password-hashing queue metrics, plus
+         *     process metrics, in the Prometheus text exposition format.
+         *
+         *     Open when the operator leaves `METRICS_TOKEN` unset (keep it on a private network then); when it is
+         *     set, only `Authorization: Bearer <METRICS_TOKEN>` is served and anything else answers 401.
          */
         get: operations["getMetrics"];
         put?: never;
@@ -2186,6 +2189,27 @@ export interface operations {
                      *     http_requests_total{method="GET",route="/healthz",status="200"} 3
                      */
                     "text/plain": string;
+                };
+            };
+            /** @description `METRICS_TOKEN` is set and the request does not carry it (`code` `unauthenticated`). */
+            401: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://tasklane.dev/problems/unauthenticated",
+                     *       "title": "Unauthorized",
+                     *       "status": 401,
+                     *       "detail": "The metrics need the operator's token: send \"Authorization: Bearer <METRICS_TOKEN>\".",
+                     *       "instance": "/metrics",
+                     *       "code": "unauthenticated",
+                     *       "requestId": "req_01JD8X3Z7Q2W6V5T4R3P1N0M9K"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             500: components["responses"]["InternalError"];

@@ -1939,6 +1939,13 @@ export const IdempotentReplayedHeaderSchema = z
     example: 'true',
   })
 
+export const MetricsTokenSecurityScheme = {
+  type: 'http',
+  scheme: 'bearer',
+  description:
+    "`Authorization: Bearer <METRICS_TOKEN>`, the operator's setting; only for `/metrics`, and only when it is set.",
+}
+
 export const BearerAuthSecurityScheme = {
   type: 'http',
   scheme: 'bearer',
@@ -1996,7 +2003,7 @@ export const getMetricsRoute = createRoute({
   tags: ['Operations'],
   summary: 'Prometheus metrics',
   description:
-    'Request counts and latency histograms by route and status, plus process metrics, in the Prometheus\ntext exposition format.\n',
+    'Request counts and latency histograms by route and status, password-hashing queue metrics, plus\nprocess metrics, in the Prometheus text exposition format.\n\nOpen when the operator leaves `METRICS_TOKEN` unset (keep it on a private network then); when it is\nset, only `Authorization: Bearer <METRICS_TOKEN>` is served and anything else answers 401.\n',
   operationId: 'getMetrics',
   responses: {
     200: {
@@ -2010,9 +2017,29 @@ export const getMetricsRoute = createRoute({
         },
       },
     },
+    401: {
+      description:
+        '`METRICS_TOKEN` is set and the request does not carry it (`code` `unauthenticated`).',
+      headers: z.object({ 'X-Request-Id': XRequestIdHeaderSchema }),
+      content: {
+        'application/problem+json': {
+          schema: ProblemSchema,
+          example: {
+            type: 'https://tasklane.dev/problems/unauthenticated',
+            title: 'Unauthorized',
+            status: 401,
+            detail:
+              'The metrics need the operator\'s token: send "Authorization: Bearer <METRICS_TOKEN>".',
+            instance: '/metrics',
+            code: 'unauthenticated',
+            requestId: 'req_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
+          },
+        },
+      },
+    },
     500: InternalErrorResponse,
   },
-  security: [],
+  security: [{}, { metricsToken: [] }],
 })
 
 export const getOpenapiJsonRoute = createRoute({
@@ -5244,5 +5271,6 @@ export type OperationId = keyof typeof operations
 
 /** The security schemes of openapi.yaml, to register on the app's OpenAPI registry. */
 export const securitySchemes = {
+  metricsToken: MetricsTokenSecurityScheme,
   bearerAuth: BearerAuthSecurityScheme,
 } as const
