@@ -32,7 +32,7 @@ describe('loadConfig', () => {
       RATE_LIMIT_EMAIL_USER: { limit: 5, windowS: 3600 },
       RATE_LIMIT_EMAIL_RECIPIENT: { limit: 5, windowS: 3600 },
       PASSWORD_HASH_CONCURRENCY: 2,
-      PASSWORD_HASH_QUEUE: 32,
+      PASSWORD_HASH_QUEUE: 64,
     })
   })
 

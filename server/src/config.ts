@@ -89,7 +89,7 @@ const schema = z.object({
   // Password hashing (argon2id, 19 MiB each) runs on libuv's thread pool, which the rest of the server
   // shares; at most this many run at once, this many more wait, and further ones are answered 503.
   PASSWORD_HASH_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(2),
-  PASSWORD_HASH_QUEUE: z.coerce.number().int().min(0).max(10_000).default(32),
+  PASSWORD_HASH_QUEUE: z.coerce.number().int().min(0).max(10_000).default(64),
   // When set, /metrics answers only `Authorization: Bearer <METRICS_TOKEN>`.
   METRICS_TOKEN: z.string().min(16, 'must be at least 16 characters').max(200).optional(),
 })
