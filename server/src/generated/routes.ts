@@ -101,10 +101,19 @@ export type Health = z.infer<typeof HealthSchema>
 
 export const ReadinessSchema = z
   .strictObject({
-    status: z.literal('ok'),
+    status: z
+      .enum(['ok', 'degraded'])
+      .openapi({
+        description:
+          '`degraded`: serving, but Redis does not answer and rate limits are counted per instance.',
+      }),
     database: z
       .enum(['sqlite', 'postgres'])
       .openapi({ description: 'Which database this instance is running on.' }),
+    redis: z
+      .enum(['ok', 'unavailable'])
+      .optional()
+      .openapi({ description: 'Whether Redis answers; present only when `REDIS_URL` is set.' }),
   })
   .openapi({ required: ['status', 'database'] })
   .openapi('Readiness')
@@ -1656,10 +1665,13 @@ export const InternalErrorResponse = {
 }
 
 export const ServiceUnavailableResponse = {
-  description: 'The server cannot serve traffic now (for example, the database does not answer).',
+  description:
+    'The database does not answer now (down, restarting, failing over, or slower than the configured time\nlimits); `code` is `service_unavailable`. Retry after `Retry-After` seconds. A write whose connection was\nlost while committing may have been carried out: retry creates with the same `Idempotency-Key`.\n',
   headers: z.object({
     'X-Request-Id': XRequestIdHeaderSchema,
     'Retry-After': RetryAfterHeaderSchema,
+    RateLimit: RateLimitHeaderSchema,
+    'RateLimit-Policy': RateLimitPolicyHeaderSchema,
   }),
   content: {
     'application/problem+json': {
@@ -1885,7 +1897,7 @@ export const getReadyzRoute = createRoute({
   tags: ['Operations'],
   summary: 'Readiness check',
   description:
-    'Answers 200 when the server can serve traffic: the database answers a query. Answers 503 while it\ncannot, so that a load balancer takes the instance out of rotation.\n',
+    'Answers 200 when the server can serve traffic: the database answers a query (within\n`DATABASE_CONNECT_TIMEOUT_MS`). Answers 503 while it cannot, so that a load balancer takes the instance\nout of rotation.\n\nWhen `REDIS_URL` is set, `redis` reports whether Redis answers. Redis holds only the shared rate-limit\ncounters; without it each instance counts in its own memory, so the instance still serves traffic:\nthe answer stays 200, with `status` `degraded` and `redis` `unavailable`, rather than taking every\ninstance out of rotation at once.\n',
   operationId: 'getReadiness',
   responses: {
     200: {
@@ -1894,7 +1906,13 @@ export const getReadyzRoute = createRoute({
       content: {
         'application/json': {
           schema: ReadinessSchema,
-          example: { status: 'ok', database: 'sqlite' },
+          examples: {
+            embedded: { summary: 'SQLite, no Redis', value: { status: 'ok', database: 'sqlite' } },
+            degraded: {
+              summary: 'PostgreSQL up, Redis down',
+              value: { status: 'degraded', database: 'postgres', redis: 'unavailable' },
+            },
+          },
         },
       },
     },
@@ -2093,6 +2111,7 @@ export const postV1AuthSignupRoute = createRoute({
     },
     429: TooManyRequestsResponse,
     500: InternalErrorResponse,
+    503: ServiceUnavailableResponse,
   },
   security: [],
 })
@@ -2175,6 +2194,7 @@ export const postV1AuthLoginRoute = createRoute({
     415: UnsupportedMediaTypeResponse,
     429: TooManyRequestsResponse,
     500: InternalErrorResponse,
+    503: ServiceUnavailableResponse,
   },
   security: [],
 })
@@ -2258,6 +2278,7 @@ export const postV1AuthRefreshRoute = createRoute({
     415: UnsupportedMediaTypeResponse,
     429: TooManyRequestsResponse,
     500: InternalErrorResponse,
+    503: ServiceUnavailableResponse,
   },
   security: [],
 })
@@ -2284,6 +2305,7 @@ export const postV1AuthLogoutRoute = createRoute({
     403: SessionRequiredResponse,
     429: TooManyRequestsResponse,
     500: InternalErrorResponse,
+    503: ServiceUnavailableResponse,
   },
   security: [{ bearerAuth: [] }],
 })
@@ -2336,6 +2358,7 @@ export const postV1AuthEmailVerificationRoute = createRoute({
     },
     429: TooManyRequestsResponse,
     500: InternalErrorResponse,
+    503: ServiceUnavailableResponse,
   },
   security: [{ bearerAuth: [] }],
 })
@@ -2399,6 +2422,7 @@ export const postV1AuthEmailVerificationConfirmRoute = createRoute({
     },
     429: TooManyRequestsResponse,
     500: InternalErrorResponse,
+    503: ServiceUnavailableResponse,
   },
   security: [],
 })
@@ -2436,6 +2460,7 @@ export const postV1AuthPasswordResetRoute = createRoute({
     415: UnsupportedMediaTypeResponse,
     429: TooManyRequestsResponse,
     500: InternalErrorResponse,
+    503: ServiceUnavailableResponse,
   },
   security: [],
 })
@@ -2515,6 +2540,7 @@ export const postV1AuthPasswordResetConfirmRoute = createRoute({
     },
     429: TooManyRequestsResponse,
     500: InternalErrorResponse,
+    503: ServiceUnavailableResponse,
   },
   security: [],
 })
@@ -2552,6 +2578,7 @@ export const getV1MeRoute = createRoute({
     401: UnauthorizedResponse,
     429: TooManyRequestsResponse,
     500: InternalErrorResponse,
+    503: ServiceUnavailableResponse,
   },
   security: [{ bearerAuth: [] }],
 })
@@ -2641,6 +2668,7 @@ export const deleteV1MeRoute = createRoute({
     },
     429: TooManyRequestsResponse,
     500: InternalErrorResponse,
+    503: ServiceUnavailableResponse,
   },
   security: [{ bearerAuth: [] }],
 })
@@ -2716,6 +2744,7 @@ export const patchV1MeRoute = createRoute({
     415: UnsupportedMediaTypeResponse,
     429: TooManyRequestsResponse,
     500: InternalErrorResponse,
+    503: ServiceUnavailableResponse,
   },
   security: [{ bearerAuth: [] }],
 })
@@ -2797,6 +2826,7 @@ export const postV1MePasswordRoute = createRoute({
     },
     429: TooManyRequestsResponse,
     500: InternalErrorResponse,
+    503: ServiceUnavailableResponse,
   },
   security: [{ bearerAuth: [] }],
 })
@@ -2843,6 +2873,7 @@ export const getV1MeSessionsRoute = createRoute({
     403: SessionRequiredResponse,
     429: TooManyRequestsResponse,
     500: InternalErrorResponse,
+    503: ServiceUnavailableResponse,
   },
   security: [{ bearerAuth: [] }],
 })
@@ -2888,6 +2919,7 @@ export const deleteV1MeSessionsSessionIdRoute = createRoute({
     404: NotFoundResponse,
     429: TooManyRequestsResponse,
     500: InternalErrorResponse,
+    503: ServiceUnavailableResponse,
   },
   security: [{ bearerAuth: [] }],
 })
@@ -2935,6 +2967,7 @@ export const getV1MeApiKeysRoute = createRoute({
     403: SessionRequiredResponse,
     429: TooManyRequestsResponse,
     500: InternalErrorResponse,
+    503: ServiceUnavailableResponse,
   },
   security: [{ bearerAuth: [] }],
 })
@@ -2990,6 +3023,7 @@ export const postV1MeApiKeysRoute = createRoute({
     415: UnsupportedMediaTypeResponse,
     429: TooManyRequestsResponse,
     500: InternalErrorResponse,
+    503: ServiceUnavailableResponse,
   },
   security: [{ bearerAuth: [] }],
 })
@@ -3035,6 +3069,7 @@ export const deleteV1MeApiKeysKeyIdRoute = createRoute({
     404: NotFoundResponse,
     429: TooManyRequestsResponse,
     500: InternalErrorResponse,
+    503: ServiceUnavailableResponse,
   },
   security: [{ bearerAuth: [] }],
 })
@@ -3083,6 +3118,7 @@ export const getV1ProjectsRoute = createRoute({
     403: ForbiddenResponse,
     429: TooManyRequestsResponse,
     500: InternalErrorResponse,
+    503: ServiceUnavailableResponse,
   },
   security: [{ bearerAuth: [] }],
 })
@@ -3144,6 +3180,7 @@ export const postV1ProjectsRoute = createRoute({
     422: UnprocessableContentResponse,
     429: TooManyRequestsResponse,
     500: InternalErrorResponse,
+    503: ServiceUnavailableResponse,
   },
   security: [{ bearerAuth: [] }],
 })
@@ -3216,6 +3253,7 @@ export const getV1ProjectsProjectIdRoute = createRoute({
     404: NotFoundResponse,
     429: TooManyRequestsResponse,
     500: InternalErrorResponse,
+    503: ServiceUnavailableResponse,
   },
   security: [{ bearerAuth: [] }],
 })
@@ -3264,6 +3302,7 @@ export const deleteV1ProjectsProjectIdRoute = createRoute({
     412: PreconditionFailedResponse,
     429: TooManyRequestsResponse,
     500: InternalErrorResponse,
+    503: ServiceUnavailableResponse,
   },
   security: [{ bearerAuth: [] }],
 })
@@ -3338,6 +3377,7 @@ export const patchV1ProjectsProjectIdRoute = createRoute({
     415: UnsupportedMediaTypeResponse,
     429: TooManyRequestsResponse,
     500: InternalErrorResponse,
+    503: ServiceUnavailableResponse,
   },
   security: [{ bearerAuth: [] }],
 })
@@ -3404,6 +3444,7 @@ export const getV1ProjectsProjectIdMembersRoute = createRoute({
     404: NotFoundResponse,
     429: TooManyRequestsResponse,
     500: InternalErrorResponse,
+    503: ServiceUnavailableResponse,
   },
   security: [{ bearerAuth: [] }],
 })
@@ -3466,6 +3507,7 @@ export const deleteV1ProjectsProjectIdMembersUserIdRoute = createRoute({
     409: ConflictResponse,
     429: TooManyRequestsResponse,
     500: InternalErrorResponse,
+    503: ServiceUnavailableResponse,
   },
   security: [{ bearerAuth: [] }],
 })
@@ -3546,6 +3588,7 @@ export const patchV1ProjectsProjectIdMembersUserIdRoute = createRoute({
     415: UnsupportedMediaTypeResponse,
     429: TooManyRequestsResponse,
     500: InternalErrorResponse,
+    503: ServiceUnavailableResponse,
   },
   security: [{ bearerAuth: [] }],
 })
@@ -3614,6 +3657,7 @@ export const getV1ProjectsProjectIdInvitationsRoute = createRoute({
     404: NotFoundResponse,
     429: TooManyRequestsResponse,
     500: InternalErrorResponse,
+    503: ServiceUnavailableResponse,
   },
   security: [{ bearerAuth: [] }],
 })
@@ -3691,6 +3735,7 @@ export const postV1ProjectsProjectIdInvitationsRoute = createRoute({
     422: UnprocessableContentResponse,
     429: TooManyRequestsResponse,
     500: InternalErrorResponse,
+    503: ServiceUnavailableResponse,
   },
   security: [{ bearerAuth: [] }],
 })
@@ -3752,6 +3797,7 @@ export const deleteV1ProjectsProjectIdInvitationsInvitationIdRoute = createRoute
     404: NotFoundResponse,
     429: TooManyRequestsResponse,
     500: InternalErrorResponse,
+    503: ServiceUnavailableResponse,
   },
   security: [{ bearerAuth: [] }],
 })
@@ -3808,6 +3854,7 @@ export const postV1InvitationsAcceptRoute = createRoute({
     422: UnprocessableContentResponse,
     429: TooManyRequestsResponse,
     500: InternalErrorResponse,
+    503: ServiceUnavailableResponse,
   },
   security: [{ bearerAuth: [] }],
 })
@@ -4032,6 +4079,7 @@ export const getV1ProjectsProjectIdTasksRoute = createRoute({
     404: NotFoundResponse,
     429: TooManyRequestsResponse,
     500: InternalErrorResponse,
+    503: ServiceUnavailableResponse,
   },
   security: [{ bearerAuth: [] }],
 })
@@ -4122,6 +4170,7 @@ export const postV1ProjectsProjectIdTasksRoute = createRoute({
     422: UnprocessableContentResponse,
     429: TooManyRequestsResponse,
     500: InternalErrorResponse,
+    503: ServiceUnavailableResponse,
   },
   security: [{ bearerAuth: [] }],
 })
@@ -4202,6 +4251,7 @@ export const getV1TasksTaskIdRoute = createRoute({
     404: NotFoundResponse,
     429: TooManyRequestsResponse,
     500: InternalErrorResponse,
+    503: ServiceUnavailableResponse,
   },
   security: [{ bearerAuth: [] }],
 })
@@ -4250,6 +4300,7 @@ export const deleteV1TasksTaskIdRoute = createRoute({
     412: PreconditionFailedResponse,
     429: TooManyRequestsResponse,
     500: InternalErrorResponse,
+    503: ServiceUnavailableResponse,
   },
   security: [{ bearerAuth: [] }],
 })
@@ -4328,6 +4379,7 @@ export const patchV1TasksTaskIdRoute = createRoute({
     422: UnprocessableContentResponse,
     429: TooManyRequestsResponse,
     500: InternalErrorResponse,
+    503: ServiceUnavailableResponse,
   },
   security: [{ bearerAuth: [] }],
 })
@@ -4437,6 +4489,7 @@ export const getV1ProjectsProjectIdNotesRoute = createRoute({
     404: NotFoundResponse,
     429: TooManyRequestsResponse,
     500: InternalErrorResponse,
+    503: ServiceUnavailableResponse,
   },
   security: [{ bearerAuth: [] }],
 })
@@ -4518,6 +4571,7 @@ export const postV1ProjectsProjectIdNotesRoute = createRoute({
     422: UnprocessableContentResponse,
     429: TooManyRequestsResponse,
     500: InternalErrorResponse,
+    503: ServiceUnavailableResponse,
   },
   security: [{ bearerAuth: [] }],
 })
@@ -4591,6 +4645,7 @@ export const getV1NotesNoteIdRoute = createRoute({
     404: NotFoundResponse,
     429: TooManyRequestsResponse,
     500: InternalErrorResponse,
+    503: ServiceUnavailableResponse,
   },
   security: [{ bearerAuth: [] }],
 })
@@ -4639,6 +4694,7 @@ export const deleteV1NotesNoteIdRoute = createRoute({
     412: PreconditionFailedResponse,
     429: TooManyRequestsResponse,
     500: InternalErrorResponse,
+    503: ServiceUnavailableResponse,
   },
   security: [{ bearerAuth: [] }],
 })
@@ -4714,6 +4770,7 @@ export const patchV1NotesNoteIdRoute = createRoute({
     415: UnsupportedMediaTypeResponse,
     429: TooManyRequestsResponse,
     500: InternalErrorResponse,
+    503: ServiceUnavailableResponse,
   },
   security: [{ bearerAuth: [] }],
 })
@@ -4782,6 +4839,7 @@ export const getV1TasksTaskIdCommentsRoute = createRoute({
     404: NotFoundResponse,
     429: TooManyRequestsResponse,
     500: InternalErrorResponse,
+    503: ServiceUnavailableResponse,
   },
   security: [{ bearerAuth: [] }],
 })
@@ -4859,6 +4917,7 @@ export const postV1TasksTaskIdCommentsRoute = createRoute({
     422: UnprocessableContentResponse,
     429: TooManyRequestsResponse,
     500: InternalErrorResponse,
+    503: ServiceUnavailableResponse,
   },
   security: [{ bearerAuth: [] }],
 })
@@ -4907,6 +4966,7 @@ export const deleteV1CommentsCommentIdRoute = createRoute({
     412: PreconditionFailedResponse,
     429: TooManyRequestsResponse,
     500: InternalErrorResponse,
+    503: ServiceUnavailableResponse,
   },
   security: [{ bearerAuth: [] }],
 })
@@ -4981,6 +5041,7 @@ export const patchV1CommentsCommentIdRoute = createRoute({
     415: UnsupportedMediaTypeResponse,
     429: TooManyRequestsResponse,
     500: InternalErrorResponse,
+    503: ServiceUnavailableResponse,
   },
   security: [{ bearerAuth: [] }],
 })
