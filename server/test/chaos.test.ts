@@ -40,7 +40,9 @@ describe.skipIf(!postgresUp)('chaos: PostgreSQL and Redis fail under load', () =
     const schema = `chaos_${randomBytes(5).toString('hex')}`
     const applicationName = `tasklane-${schema}`
     await admin((c) => c.query(`create schema ${schema}`))
-    onTestFinished(() => admin((c) => c.query(`drop schema ${schema} cascade`)))
+    onTestFinished(async () => {
+      await admin((c) => c.query(`drop schema ${schema} cascade`))
+    })
     const proxy = await startTcpProxy(Number(new URL(POSTGRES_URL).port || 5432))
     const redis = await startTestRedis()
     const url = new URL(POSTGRES_URL)
