@@ -116,6 +116,12 @@ describe.skipIf(TEST_DATABASE !== 'postgres')('PostgreSQL outages', () => {
     proxy.restore()
     await within(5000, async () => (await t.request('/v1/projects', { headers: alice.authHeaders })).status === 200)
     expect((await t.request('/readyz')).status).toBe(200)
+
+    // Shutting down while it does not answer takes the connect limit at most, not forever.
+    proxy.blackhole()
+    start = Date.now()
+    await t.ctx.close()
+    expect(Date.now() - start).toBeLessThan(2000)
   })
 })
 

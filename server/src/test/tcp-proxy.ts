@@ -31,7 +31,8 @@ export async function startTcpProxy(targetPort: number, targetHost = '127.0.0.1'
   let mode: 'pass' | 'cut' | 'blackhole' = 'pass'
   const pairs = new Set<[Socket, Socket | undefined]>()
   const held = new Set<Socket>()
-  const server = createServer((client) => {
+  // Half-open allowed, so that a blackholed connection swallows the app's FIN too instead of closing.
+  const server = createServer({ allowHalfOpen: true }, (client) => {
     client.on('error', () => {})
     if (mode === 'cut') {
       client.resetAndDestroy()
@@ -43,7 +44,7 @@ export async function startTcpProxy(targetPort: number, targetHost = '127.0.0.1'
       client.once('close', () => held.delete(client))
       return
     }
-    const upstream = tcpConnect(targetPort, targetHost)
+    const upstream = tcpConnect({ port: targetPort, host: targetHost, allowHalfOpen: true })
     upstream.on('error', () => client.destroy())
     const pair: [Socket, Socket] = [client, upstream]
     pairs.add(pair)
@@ -52,6 +53,12 @@ export async function startTcpProxy(targetPort: number, targetHost = '127.0.0.1'
     })
     upstream.on('data', (chunk) => {
       if (mode === 'pass') client.write(chunk)
+    })
+    client.on('end', () => {
+      if (mode === 'pass') upstream.end()
+    })
+    upstream.on('end', () => {
+      if (mode === 'pass') client.end()
     })
     const end = () => {
       pairs.delete(pair)
