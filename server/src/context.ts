@@ -168,6 +168,7 @@ async function connectRedis(url: string, timeoutMs: number, logger: Logger): Pro
   redis.on('ready', () => {
     if (!connected) logger.info('redis connected')
     connected = true
+    lastError = undefined
   })
   let timer: NodeJS.Timeout | undefined
   const timeout = new Promise<never>((_, reject) => {

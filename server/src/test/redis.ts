@@ -48,8 +48,13 @@ export async function startTestRedis(): Promise<TestRedis> {
     child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], {
       stdio: 'ignore',
     })
+    let missing: Error | undefined
+    child.once('error', (err) => {
+      missing = err
+    })
     const deadline = Date.now() + 5000
     for (;;) {
+      if (missing) throw new Error(`cannot run redis-server (the outage tests need it on the PATH): ${missing.message}`)
       const probe = new Redis({ port, host: '127.0.0.1', lazyConnect: true, retryStrategy: () => null })
       probe.on('error', () => {})
       try {
