@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
 import { ConfigError, loadConfig } from './config.js'
-import { databaseOptions } from './context.js'
+import { assertDatabaseAnswers, databaseOptions } from './context.js'
 import { backupSqlite } from './db/backup.js'
 import { DataDirLockedError } from './db/data-dir-lock.js'
 import { openDatabase } from './db/database.js'
@@ -51,11 +51,13 @@ async function main(argv: string[]): Promise<number> {
   }
 
   if (command === 'migrate') {
-    const db = openDatabase(databaseOptions(config), {
+    const options = databaseOptions(config)
+    const db = openDatabase(options, {
       connectTimeoutMs: config.DATABASE_CONNECT_TIMEOUT_MS,
       statementTimeoutMs: config.DATABASE_STATEMENT_TIMEOUT_MS,
     })
     try {
+      await assertDatabaseAnswers(db, options, config.DATABASE_CONNECT_TIMEOUT_MS)
       const applied = await migrateToLatest(db)
       console.log(applied.length ? `applied: ${applied.join(', ')}` : 'the database is up to date')
     } finally {

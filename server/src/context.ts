@@ -56,6 +56,20 @@ export function databaseOptions(config: Config): DatabaseOptions {
     : { dialect: 'sqlite', file: join(config.DATA_DIR, 'tasklane.db') }
 }
 
+/**
+ * Checks that PostgreSQL answers within `timeoutMs`, else throws a DependencyError naming it: the first
+ * thing start-up and `tasklane migrate` do, so an unreachable database is one clear line, not a hang.
+ */
+export async function assertDatabaseAnswers(db: Db, options: DatabaseOptions, timeoutMs: number): Promise<void> {
+  if (options.dialect !== 'postgres') return
+  await pingDatabase(db, timeoutMs).catch((err: unknown) => {
+    const reason = err instanceof Error ? err.message : String(err)
+    throw new DependencyError(
+      `PostgreSQL at ${describeUrl(options.url)} did not answer within ${timeoutMs} ms (DATABASE_URL): ${reason}`,
+    )
+  })
+}
+
 /** Opens the database, brings its schema up to date and builds everything the app needs. */
 export async function createContext(config: Config, overrides: ContextOverrides = {}): Promise<AppContext> {
   const logger = overrides.logger ?? pino({ level: config.LOG_LEVEL })
@@ -67,14 +81,7 @@ export async function createContext(config: Config, overrides: ContextOverrides 
   })
   let secrets: Secrets
   try {
-    if (options.dialect === 'postgres') {
-      await pingDatabase(db, config.DATABASE_CONNECT_TIMEOUT_MS).catch((err: unknown) => {
-        const reason = err instanceof Error ? err.message : String(err)
-        throw new DependencyError(
-          `PostgreSQL at ${describeUrl(options.url)} did not answer within ${config.DATABASE_CONNECT_TIMEOUT_MS} ms (DATABASE_URL): ${reason}`,
-        )
-      })
-    }
+    await assertDatabaseAnswers(db, options, config.DATABASE_CONNECT_TIMEOUT_MS)
     const applied = await migrateToLatest(db)
     if (applied.length > 0) logger.info({ migrations: applied }, 'database migrated')
     secrets = await loadSecrets(db, config.SECRET_KEY)

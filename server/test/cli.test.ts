@@ -113,6 +113,17 @@ describe('tasklane serve and the services it depends on', () => {
 })
 
 describe('tasklane migrate', () => {
+  it('gives up on a PostgreSQL that does not answer, in one line', async () => {
+    const proxy = await startTcpProxy(5432)
+    proxy.blackhole()
+    const result = await runCli(['migrate'], {
+      DATABASE_URL: `postgres://tasklane@127.0.0.1:${proxy.port}/tasklane`,
+      DATABASE_CONNECT_TIMEOUT_MS: '500',
+    })
+    expect(result.code).toBe(1)
+    expectOneLine(result.stderr, /^PostgreSQL at postgres:\/\/127\.0\.0\.1:\d+\/tasklane did not answer within 500 ms/)
+  })
+
   it('brings a new database up to date and does nothing on a second run', async () => {
     const dataDir = tempDataDir()
     const first = await runCli(['migrate'], { DATA_DIR: dataDir })
