@@ -101,10 +101,19 @@ export type Health = z.infer<typeof HealthSchema>
 
 export const ReadinessSchema = z
   .strictObject({
-    status: z.literal('ok'),
+    status: z
+      .enum(['ok', 'degraded'])
+      .openapi({
+        description:
+          '`degraded`: serving, but Redis does not answer and rate limits are counted per instance.',
+      }),
     database: z
       .enum(['sqlite', 'postgres'])
       .openapi({ description: 'Which database this instance is running on.' }),
+    redis: z
+      .enum(['ok', 'unavailable'])
+      .optional()
+      .openapi({ description: 'Whether Redis answers; present only when `REDIS_URL` is set.' }),
   })
   .openapi({ required: ['status', 'database'] })
   .openapi('Readiness')
@@ -1474,7 +1483,7 @@ export const RateLimitPolicyHeaderSchema = z
 
 export const BadRequestResponse = {
   description:
-    'The request is malformed or fails validation (`code` is `validation_failed` or `malformed_json`).',
+    'The request is malformed or fails validation (`code` is `validation_failed`, `malformed_json`, or `json_too_deep` for a JSON body that nests arrays and objects more than 64 deep).',
   headers: z.object({
     'X-Request-Id': XRequestIdHeaderSchema,
     RateLimit: RateLimitHeaderSchema,
@@ -1708,10 +1717,13 @@ export const InternalErrorResponse = {
 }
 
 export const ServiceUnavailableResponse = {
-  description: 'The server cannot serve traffic now (for example, the database does not answer).',
+  description:
+    'The database does not answer now (down, restarting, failing over, or slower than the configured time\nlimits); `code` is `service_unavailable`. Retry after `Retry-After` seconds. A write whose connection was\nlost while committing may have been carried out: retry creates with the same `Idempotency-Key`.\n',
   headers: z.object({
     'X-Request-Id': XRequestIdHeaderSchema,
     'Retry-After': RetryAfterHeaderSchema,
+    RateLimit: RateLimitHeaderSchema,
+    'RateLimit-Policy': RateLimitPolicyHeaderSchema,
   }),
   content: {
     'application/problem+json': {
@@ -1731,24 +1743,41 @@ export const ServiceUnavailableResponse = {
 
 export const ServerBusyResponse = {
   description:
-    'Too many passwords are being checked at once (`code` `server_busy`); retry after `Retry-After` seconds. Nothing was changed.',
+    'The server cannot take this request now; `code` says why, and `Retry-After` when to try again.\n`server_busy`: too many passwords are being checked at once (the hashing queue is full), refused\nbefore any work. `service_unavailable`: the database does not answer (down, restarting, failing over,\nor slower than the configured time limits). Nothing was changed, except that a write whose connection\nwas lost while committing may have been carried out.\n',
   headers: z.object({
     'X-Request-Id': XRequestIdHeaderSchema,
+    'Retry-After': RetryAfterHeaderSchema,
     RateLimit: RateLimitHeaderSchema,
     'RateLimit-Policy': RateLimitPolicyHeaderSchema,
-    'Retry-After': RetryAfterHeaderSchema,
   }),
   content: {
     'application/problem+json': {
       schema: ProblemSchema,
-      example: {
-        type: 'https://tasklane.dev/problems/server_busy',
-        title: 'Service unavailable',
-        status: 503,
-        detail: 'The server is busy checking passwords; retry in a moment.',
-        instance: '/v1/auth/login',
-        code: 'server_busy',
-        requestId: 'req_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
+      examples: {
+        serverBusy: {
+          summary: 'The hashing queue is full',
+          value: {
+            type: 'https://tasklane.dev/problems/server_busy',
+            title: 'Service unavailable',
+            status: 503,
+            detail: 'The server is busy checking passwords; retry in a moment.',
+            instance: '/v1/auth/login',
+            code: 'server_busy',
+            requestId: 'req_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
+          },
+        },
+        serviceUnavailable: {
+          summary: 'The database does not answer',
+          value: {
+            type: 'https://tasklane.dev/problems/service_unavailable',
+            title: 'Service unavailable',
+            status: 503,
+            detail: 'The database is not answering.',
+            instance: '/v1/auth/login',
+            code: 'service_unavailable',
+            requestId: 'req_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
+          },
+        },
       },
     },
   },
@@ -1780,7 +1809,7 @@ export const ContentTooLargeResponse = {
 
 export const UnsupportedMediaTypeResponse = {
   description:
-    'The request body is not in a media type this operation takes; `Accept-Post` or `Accept-Patch` lists the ones it does.',
+    'The request body is not in a media type this operation takes (`code` `unsupported_media_type`); `Accept-Post` or `Accept-Patch` lists the ones it does. JSON bodies are UTF-8, so a `charset` other than `utf-8` is refused too.',
   headers: z.object({
     'X-Request-Id': XRequestIdHeaderSchema,
     RateLimit: RateLimitHeaderSchema,
@@ -1978,7 +2007,7 @@ export const getReadyzRoute = createRoute({
   tags: ['Operations'],
   summary: 'Readiness check',
   description:
-    'Answers 200 when the server can serve traffic: the database answers a query. Answers 503 while it\ncannot, so that a load balancer takes the instance out of rotation.\n',
+    'Answers 200 when the server can serve traffic: the database answers a query (within\n`DATABASE_CONNECT_TIMEOUT_MS`). Answers 503 while it cannot, so that a load balancer takes the instance\nout of rotation.\n\nWhen `REDIS_URL` is set, `redis` reports whether Redis answers. Redis holds only the shared rate-limit\ncounters; without it each instance counts in its own memory, so the instance still serves traffic:\nthe answer stays 200, with `status` `degraded` and `redis` `unavailable`, rather than taking every\ninstance out of rotation at once.\n',
   operationId: 'getReadiness',
   responses: {
     200: {
@@ -1987,7 +2016,13 @@ export const getReadyzRoute = createRoute({
       content: {
         'application/json': {
           schema: ReadinessSchema,
-          example: { status: 'ok', database: 'sqlite' },
+          examples: {
+            embedded: { summary: 'SQLite, no Redis', value: { status: 'ok', database: 'sqlite' } },
+            degraded: {
+              summary: 'PostgreSQL up, Redis down',
+              value: { status: 'degraded', database: 'postgres', redis: 'unavailable' },
+            },
+          },
         },
       },
     },
@@ -2376,6 +2411,7 @@ export const postV1AuthRefreshRoute = createRoute({
     415: UnsupportedMediaTypeResponse,
     429: TooManyRequestsResponse,
     500: InternalErrorResponse,
+    503: ServiceUnavailableResponse,
   },
   security: [],
 })
@@ -2402,6 +2438,7 @@ export const postV1AuthLogoutRoute = createRoute({
     403: SessionRequiredResponse,
     429: TooManyRequestsResponse,
     500: InternalErrorResponse,
+    503: ServiceUnavailableResponse,
   },
   security: [{ bearerAuth: [] }],
 })
@@ -2454,6 +2491,7 @@ export const postV1AuthEmailVerificationRoute = createRoute({
     },
     429: TooManyRequestsResponse,
     500: InternalErrorResponse,
+    503: ServiceUnavailableResponse,
   },
   security: [{ bearerAuth: [] }],
 })
@@ -2517,6 +2555,7 @@ export const postV1AuthEmailVerificationConfirmRoute = createRoute({
     },
     429: TooManyRequestsResponse,
     500: InternalErrorResponse,
+    503: ServiceUnavailableResponse,
   },
   security: [],
 })
@@ -2608,6 +2647,7 @@ export const postV1AuthEmailChangeConfirmRoute = createRoute({
     },
     429: TooManyRequestsResponse,
     500: InternalErrorResponse,
+    503: ServiceUnavailableResponse,
   },
   security: [],
 })
@@ -2645,6 +2685,7 @@ export const postV1AuthPasswordResetRoute = createRoute({
     415: UnsupportedMediaTypeResponse,
     429: TooManyRequestsResponse,
     500: InternalErrorResponse,
+    503: ServiceUnavailableResponse,
   },
   security: [],
 })
@@ -2762,6 +2803,7 @@ export const getV1MeRoute = createRoute({
     401: UnauthorizedResponse,
     429: TooManyRequestsResponse,
     500: InternalErrorResponse,
+    503: ServiceUnavailableResponse,
   },
   security: [{ bearerAuth: [] }],
 })
@@ -3071,6 +3113,7 @@ export const getV1MeSessionsRoute = createRoute({
     403: SessionRequiredResponse,
     429: TooManyRequestsResponse,
     500: InternalErrorResponse,
+    503: ServiceUnavailableResponse,
   },
   security: [{ bearerAuth: [] }],
 })
@@ -3116,6 +3159,7 @@ export const deleteV1MeSessionsSessionIdRoute = createRoute({
     404: NotFoundResponse,
     429: TooManyRequestsResponse,
     500: InternalErrorResponse,
+    503: ServiceUnavailableResponse,
   },
   security: [{ bearerAuth: [] }],
 })
@@ -3163,6 +3207,7 @@ export const getV1MeApiKeysRoute = createRoute({
     403: SessionRequiredResponse,
     429: TooManyRequestsResponse,
     500: InternalErrorResponse,
+    503: ServiceUnavailableResponse,
   },
   security: [{ bearerAuth: [] }],
 })
@@ -3219,6 +3264,7 @@ export const postV1MeApiKeysRoute = createRoute({
     415: UnsupportedMediaTypeResponse,
     429: TooManyRequestsResponse,
     500: InternalErrorResponse,
+    503: ServiceUnavailableResponse,
   },
   security: [{ bearerAuth: [] }],
 })
@@ -3264,6 +3310,7 @@ export const deleteV1MeApiKeysKeyIdRoute = createRoute({
     404: NotFoundResponse,
     429: TooManyRequestsResponse,
     500: InternalErrorResponse,
+    503: ServiceUnavailableResponse,
   },
   security: [{ bearerAuth: [] }],
 })
@@ -3312,6 +3359,7 @@ export const getV1ProjectsRoute = createRoute({
     403: ForbiddenResponse,
     429: TooManyRequestsResponse,
     500: InternalErrorResponse,
+    503: ServiceUnavailableResponse,
   },
   security: [{ bearerAuth: [] }],
 })
@@ -3373,6 +3421,7 @@ export const postV1ProjectsRoute = createRoute({
     422: UnprocessableContentResponse,
     429: TooManyRequestsResponse,
     500: InternalErrorResponse,
+    503: ServiceUnavailableResponse,
   },
   security: [{ bearerAuth: [] }],
 })
@@ -3445,6 +3494,7 @@ export const getV1ProjectsProjectIdRoute = createRoute({
     404: NotFoundResponse,
     429: TooManyRequestsResponse,
     500: InternalErrorResponse,
+    503: ServiceUnavailableResponse,
   },
   security: [{ bearerAuth: [] }],
 })
@@ -3493,6 +3543,7 @@ export const deleteV1ProjectsProjectIdRoute = createRoute({
     412: PreconditionFailedResponse,
     429: TooManyRequestsResponse,
     500: InternalErrorResponse,
+    503: ServiceUnavailableResponse,
   },
   security: [{ bearerAuth: [] }],
 })
@@ -3567,6 +3618,7 @@ export const patchV1ProjectsProjectIdRoute = createRoute({
     415: UnsupportedMediaTypeResponse,
     429: TooManyRequestsResponse,
     500: InternalErrorResponse,
+    503: ServiceUnavailableResponse,
   },
   security: [{ bearerAuth: [] }],
 })
@@ -3633,6 +3685,7 @@ export const getV1ProjectsProjectIdMembersRoute = createRoute({
     404: NotFoundResponse,
     429: TooManyRequestsResponse,
     500: InternalErrorResponse,
+    503: ServiceUnavailableResponse,
   },
   security: [{ bearerAuth: [] }],
 })
@@ -3695,6 +3748,7 @@ export const deleteV1ProjectsProjectIdMembersUserIdRoute = createRoute({
     409: ConflictResponse,
     429: TooManyRequestsResponse,
     500: InternalErrorResponse,
+    503: ServiceUnavailableResponse,
   },
   security: [{ bearerAuth: [] }],
 })
@@ -3775,6 +3829,7 @@ export const patchV1ProjectsProjectIdMembersUserIdRoute = createRoute({
     415: UnsupportedMediaTypeResponse,
     429: TooManyRequestsResponse,
     500: InternalErrorResponse,
+    503: ServiceUnavailableResponse,
   },
   security: [{ bearerAuth: [] }],
 })
@@ -3843,6 +3898,7 @@ export const getV1ProjectsProjectIdInvitationsRoute = createRoute({
     404: NotFoundResponse,
     429: TooManyRequestsResponse,
     500: InternalErrorResponse,
+    503: ServiceUnavailableResponse,
   },
   security: [{ bearerAuth: [] }],
 })
@@ -3920,6 +3976,7 @@ export const postV1ProjectsProjectIdInvitationsRoute = createRoute({
     422: UnprocessableContentResponse,
     429: TooManyRequestsResponse,
     500: InternalErrorResponse,
+    503: ServiceUnavailableResponse,
   },
   security: [{ bearerAuth: [] }],
 })
@@ -3981,6 +4038,7 @@ export const deleteV1ProjectsProjectIdInvitationsInvitationIdRoute = createRoute
     404: NotFoundResponse,
     429: TooManyRequestsResponse,
     500: InternalErrorResponse,
+    503: ServiceUnavailableResponse,
   },
   security: [{ bearerAuth: [] }],
 })
@@ -4037,6 +4095,7 @@ export const postV1InvitationsAcceptRoute = createRoute({
     422: UnprocessableContentResponse,
     429: TooManyRequestsResponse,
     500: InternalErrorResponse,
+    503: ServiceUnavailableResponse,
   },
   security: [{ bearerAuth: [] }],
 })
@@ -4261,6 +4320,7 @@ export const getV1ProjectsProjectIdTasksRoute = createRoute({
     404: NotFoundResponse,
     429: TooManyRequestsResponse,
     500: InternalErrorResponse,
+    503: ServiceUnavailableResponse,
   },
   security: [{ bearerAuth: [] }],
 })
@@ -4351,6 +4411,7 @@ export const postV1ProjectsProjectIdTasksRoute = createRoute({
     422: UnprocessableContentResponse,
     429: TooManyRequestsResponse,
     500: InternalErrorResponse,
+    503: ServiceUnavailableResponse,
   },
   security: [{ bearerAuth: [] }],
 })
@@ -4431,6 +4492,7 @@ export const getV1TasksTaskIdRoute = createRoute({
     404: NotFoundResponse,
     429: TooManyRequestsResponse,
     500: InternalErrorResponse,
+    503: ServiceUnavailableResponse,
   },
   security: [{ bearerAuth: [] }],
 })
@@ -4479,6 +4541,7 @@ export const deleteV1TasksTaskIdRoute = createRoute({
     412: PreconditionFailedResponse,
     429: TooManyRequestsResponse,
     500: InternalErrorResponse,
+    503: ServiceUnavailableResponse,
   },
   security: [{ bearerAuth: [] }],
 })
@@ -4557,6 +4620,7 @@ export const patchV1TasksTaskIdRoute = createRoute({
     422: UnprocessableContentResponse,
     429: TooManyRequestsResponse,
     500: InternalErrorResponse,
+    503: ServiceUnavailableResponse,
   },
   security: [{ bearerAuth: [] }],
 })
@@ -4666,6 +4730,7 @@ export const getV1ProjectsProjectIdNotesRoute = createRoute({
     404: NotFoundResponse,
     429: TooManyRequestsResponse,
     500: InternalErrorResponse,
+    503: ServiceUnavailableResponse,
   },
   security: [{ bearerAuth: [] }],
 })
@@ -4747,6 +4812,7 @@ export const postV1ProjectsProjectIdNotesRoute = createRoute({
     422: UnprocessableContentResponse,
     429: TooManyRequestsResponse,
     500: InternalErrorResponse,
+    503: ServiceUnavailableResponse,
   },
   security: [{ bearerAuth: [] }],
 })
@@ -4820,6 +4886,7 @@ export const getV1NotesNoteIdRoute = createRoute({
     404: NotFoundResponse,
     429: TooManyRequestsResponse,
     500: InternalErrorResponse,
+    503: ServiceUnavailableResponse,
   },
   security: [{ bearerAuth: [] }],
 })
@@ -4868,6 +4935,7 @@ export const deleteV1NotesNoteIdRoute = createRoute({
     412: PreconditionFailedResponse,
     429: TooManyRequestsResponse,
     500: InternalErrorResponse,
+    503: ServiceUnavailableResponse,
   },
   security: [{ bearerAuth: [] }],
 })
@@ -4943,6 +5011,7 @@ export const patchV1NotesNoteIdRoute = createRoute({
     415: UnsupportedMediaTypeResponse,
     429: TooManyRequestsResponse,
     500: InternalErrorResponse,
+    503: ServiceUnavailableResponse,
   },
   security: [{ bearerAuth: [] }],
 })
@@ -5011,6 +5080,7 @@ export const getV1TasksTaskIdCommentsRoute = createRoute({
     404: NotFoundResponse,
     429: TooManyRequestsResponse,
     500: InternalErrorResponse,
+    503: ServiceUnavailableResponse,
   },
   security: [{ bearerAuth: [] }],
 })
@@ -5088,6 +5158,7 @@ export const postV1TasksTaskIdCommentsRoute = createRoute({
     422: UnprocessableContentResponse,
     429: TooManyRequestsResponse,
     500: InternalErrorResponse,
+    503: ServiceUnavailableResponse,
   },
   security: [{ bearerAuth: [] }],
 })
@@ -5136,6 +5207,7 @@ export const deleteV1CommentsCommentIdRoute = createRoute({
     412: PreconditionFailedResponse,
     429: TooManyRequestsResponse,
     500: InternalErrorResponse,
+    503: ServiceUnavailableResponse,
   },
   security: [{ bearerAuth: [] }],
 })
@@ -5210,6 +5282,7 @@ export const patchV1CommentsCommentIdRoute = createRoute({
     415: UnsupportedMediaTypeResponse,
     429: TooManyRequestsResponse,
     500: InternalErrorResponse,
+    503: ServiceUnavailableResponse,
   },
   security: [{ bearerAuth: [] }],
 })
