@@ -1368,7 +1368,7 @@ export interface components {
              */
             assigneeId: string | null;
             /**
-             * @description Manual order within the project (sort by `position`); new tasks go last. Any number, so an item can be placed between two others.
+             * @description Manual order within the project (sort by `position`); a new task without one goes last, one above the highest position (at most 10^15, where later tasks share it and follow in creation order). Any number in range, so an item can be placed between two others.
              * @example 3
              */
             position: number;
@@ -1445,7 +1445,7 @@ export interface components {
              */
             assigneeId?: string | null;
             /**
-             * @description Manual order within the project (sort by `position`); new tasks go last. Any number, so an item can be placed between two others.
+             * @description Manual order within the project (sort by `position`); a new task without one goes last, one above the highest position (at most 10^15, where later tasks share it and follow in creation order). Any number in range, so an item can be placed between two others.
              * @example 3
              */
             position?: number;
@@ -1493,7 +1493,7 @@ export interface components {
              */
             assigneeId?: string | null;
             /**
-             * @description Manual order within the project (sort by `position`); new tasks go last. Any number, so an item can be placed between two others.
+             * @description Manual order within the project (sort by `position`); a new task without one goes last, one above the highest position (at most 10^15, where later tasks share it and follow in creation order). Any number in range, so an item can be placed between two others.
              * @example 3
              */
             position?: number;

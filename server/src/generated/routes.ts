@@ -1,6 +1,37 @@
 // generated from openapi.yaml by `npm run generate` — do not edit
 import { createRoute, z } from '@hono/zod-openapi'
 
+// RFC 5321 Mailbox in dot-atom form (the form JSON Schema's `format: email` is checked by), any case.
+const EMAIL =
+  /^[a-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[a-z0-9!#$%&'*+/=?^_`{|}~-]+)*@(?:[a-z0-9](?:[a-z0-9-]*[a-z0-9])?\.)+[a-z0-9](?:[a-z0-9-]*[a-z0-9])?$/i
+
+const RFC3339 =
+  /^(\d{4})-(\d{2})-(\d{2})[Tt](\d{2}):(\d{2}):(\d{2})(?:\.\d+)?(?:[Zz]|([+-])(\d{2}):(\d{2}))$/
+const DAYS_IN_MONTH = [31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31]
+
+/** RFC 3339 §5.6 date-time whose instant, in UTC, falls in years 0000–9999 (so it has an RFC 3339 UTC form). */
+export function isRfc3339DateTime(value: string): boolean {
+  const m = RFC3339.exec(value)
+  if (!m) return false
+  const [year, month, day, hour, minute, second] = m.slice(1, 7).map(Number) as [number, number, number, number, number, number]
+  const leap = year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0)
+  if (month < 1 || month > 12 || day < 1 || day > (month === 2 && !leap ? 28 : DAYS_IN_MONTH[month - 1]!)) return false
+  if (hour > 23 || minute > 59 || second > 60) return false
+  const offsetMinutes = m[7] ? (m[7] === '-' ? -1 : 1) * (Number(m[8]) * 60 + Number(m[9])) : 0
+  if (m[7] && (Number(m[8]) > 23 || Number(m[9]) > 59)) return false
+  const utc = new Date(0)
+  utc.setUTCFullYear(year, month - 1, day)
+  utc.setUTCHours(hour, minute - offsetMinutes, Math.min(second, 59))
+  // A leap second is inserted at the end of a UTC day only.
+  if (second === 60 && (utc.getUTCHours() !== 23 || utc.getUTCMinutes() !== 59)) return false
+  const utcYear = utc.getUTCFullYear()
+  return utcYear >= 0 && utcYear <= 9999
+}
+
+const dateTime = () =>
+  z.string().refine(isRfc3339DateTime, { error: 'Invalid RFC 3339 date-time (years 0000–9999 in UTC)' }).openapi({ format: 'date-time' })
+
+
 export const ValidationIssueSchema = z
   .strictObject({
     path: z
@@ -118,8 +149,7 @@ export const UserSchema = z
       .regex(/^usr_[0-9A-Z]{26}$/)
       .max(64)
       .openapi({ example: 'usr_01JD8X3Z7Q2W6V5T4R3P1N0M9K' }),
-    email: z
-      .email()
+    email: z.email({ pattern: EMAIL })
       .max(254)
       .openapi({
         description: 'An email address; compared without regard to case.',
@@ -134,8 +164,8 @@ export const UserSchema = z
     emailVerified: z
       .boolean()
       .openapi({ description: 'Whether the user has confirmed that they read this address.' }),
-    createdAt: z.iso.datetime({ offset: true }).max(40).openapi({ description: 'When the account was created.' }),
-    updatedAt: z.iso.datetime({ offset: true }).max(40).openapi({ description: 'When the profile last changed.' }),
+    createdAt: dateTime().max(40).openapi({ description: 'When the account was created.' }),
+    updatedAt: dateTime().max(40).openapi({ description: 'When the profile last changed.' }),
   })
   .openapi({
     description: 'An account.',
@@ -180,8 +210,7 @@ export type AuthResult = z.infer<typeof AuthResultSchema>
 
 export const SignUpRequestSchema = z
   .strictObject({
-    email: z
-      .email()
+    email: z.email({ pattern: EMAIL })
       .max(254)
       .openapi({
         description: 'An email address; compared without regard to case.',
@@ -210,8 +239,7 @@ export type SignUpRequest = z.infer<typeof SignUpRequestSchema>
 
 export const LogInRequestSchema = z
   .strictObject({
-    email: z
-      .email()
+    email: z.email({ pattern: EMAIL })
       .max(254)
       .openapi({
         description: 'An email address; compared without regard to case.',
@@ -252,8 +280,7 @@ export const UpdateMeRequestSchema = z
       .max(100)
       .optional()
       .openapi({ description: 'The name shown to other users.', example: 'Ada Lovelace' }),
-    email: z
-      .email()
+    email: z.email({ pattern: EMAIL })
       .max(254)
       .optional()
       .openapi({
@@ -320,8 +347,7 @@ export type VerifyEmailRequest = z.infer<typeof VerifyEmailRequestSchema>
 
 export const RequestPasswordResetRequestSchema = z
   .strictObject({
-    email: z
-      .email()
+    email: z.email({ pattern: EMAIL })
       .max(254)
       .openapi({
         description: 'An email address; compared without regard to case.',
@@ -371,11 +397,11 @@ export const SessionSchema = z
         description: 'The browser and system the session was started from, from its User-Agent.',
         example: 'Firefox on Linux',
       }),
-    createdAt: z.iso.datetime({ offset: true }).max(40).openapi({ description: 'When the user signed in.' }),
-    lastUsedAt: z.iso.datetime({ offset: true })
+    createdAt: dateTime().max(40).openapi({ description: 'When the user signed in.' }),
+    lastUsedAt: dateTime()
       .max(40)
       .openapi({ description: 'When the session last signed in or refreshed its tokens.' }),
-    expiresAt: z.iso.datetime({ offset: true })
+    expiresAt: dateTime()
       .max(40)
       .openapi({ description: 'When the session ends unless it is refreshed before.' }),
     current: z.boolean().openapi({ description: 'Whether this is the session of the request.' }),
@@ -420,7 +446,7 @@ export const ApiKeyCreateSchema = z
         description: '`read` allows reads only; `write` allows changes as well.',
         example: ['read', 'write'],
       }),
-    expiresAt: z.iso.datetime({ offset: true })
+    expiresAt: dateTime()
       .max(40)
       .optional()
       .openapi({
@@ -463,12 +489,12 @@ export const ApiKeySchema = z
         description: '`read` allows reads only; `write` allows changes as well.',
         example: ['read', 'write'],
       }),
-    createdAt: z.iso.datetime({ offset: true }).max(40).openapi({ description: 'When the key was created.' }),
-    expiresAt: z.iso.datetime({ offset: true })
+    createdAt: dateTime().max(40).openapi({ description: 'When the key was created.' }),
+    expiresAt: dateTime()
       .max(40)
       .nullable()
       .openapi({ description: 'When the key stops working; `null` for never.' }),
-    lastUsedAt: z.iso.datetime({ offset: true })
+    lastUsedAt: dateTime()
       .max(40)
       .nullable()
       .openapi({
@@ -513,12 +539,12 @@ export const ApiKeyWithSecretSchema = z
         description: '`read` allows reads only; `write` allows changes as well.',
         example: ['read', 'write'],
       }),
-    createdAt: z.iso.datetime({ offset: true }).max(40).openapi({ description: 'When the key was created.' }),
-    expiresAt: z.iso.datetime({ offset: true })
+    createdAt: dateTime().max(40).openapi({ description: 'When the key was created.' }),
+    expiresAt: dateTime()
       .max(40)
       .nullable()
       .openapi({ description: 'When the key stops working; `null` for never.' }),
-    lastUsedAt: z.iso.datetime({ offset: true })
+    lastUsedAt: dateTime()
       .max(40)
       .nullable()
       .openapi({
@@ -581,13 +607,13 @@ export const ProjectSchema = z
     role: z
       .enum(['owner', 'editor', 'viewer'])
       .openapi({ description: 'The role of the caller in this project.' }),
-    createdAt: z.iso.datetime({ offset: true })
+    createdAt: dateTime()
       .max(40)
       .openapi({
         description: 'When the project was created.',
         example: '2026-11-20T09:30:00.000Z',
       }),
-    updatedAt: z.iso.datetime({ offset: true })
+    updatedAt: dateTime()
       .max(40)
       .openapi({
         description: 'When the project last changed.',
@@ -689,8 +715,7 @@ export const MemberSchema = z
       .regex(/^usr_[0-9A-Z]{26}$/)
       .max(64)
       .openapi({ description: 'The member’s user id.', example: 'usr_01JD8X3Z7Q2W6V5T4R3P1N0M9K' }),
-    email: z
-      .email()
+    email: z.email({ pattern: EMAIL })
       .max(254)
       .openapi({ description: 'The member’s email address.', example: 'ada@example.com' }),
     role: z
@@ -699,7 +724,7 @@ export const MemberSchema = z
         description:
           '`owner`: everything, including members and invitations; `editor`: reads and writes tasks, notes and comments; `viewer`: reads only.',
       }),
-    joinedAt: z.iso.datetime({ offset: true })
+    joinedAt: dateTime()
       .max(40)
       .openapi({
         description: 'When the user joined the project.',
@@ -761,8 +786,7 @@ export const InvitationSchema = z
       .regex(/^prj_[0-9A-Z]{26}$/)
       .max(64)
       .openapi({ description: 'The project.', example: 'prj_01JD8X3Z7Q2W6V5T4R3P1N0M9K' }),
-    email: z
-      .email()
+    email: z.email({ pattern: EMAIL })
       .max(254)
       .openapi({ description: 'Where the invitation was sent.', example: 'grace@example.com' }),
     role: z
@@ -773,10 +797,10 @@ export const InvitationSchema = z
       .regex(/^usr_[0-9A-Z]{26}$/)
       .max(64)
       .openapi({ description: 'The user who sent it.', example: 'usr_01JD8X3Z7Q2W6V5T4R3P1N0M9K' }),
-    createdAt: z.iso.datetime({ offset: true })
+    createdAt: dateTime()
       .max(40)
       .openapi({ description: 'When it was sent.', example: '2026-11-20T09:30:00.000Z' }),
-    expiresAt: z.iso.datetime({ offset: true })
+    expiresAt: dateTime()
       .max(40)
       .openapi({
         description: 'After this the token no longer works (7 days after sending).',
@@ -793,8 +817,7 @@ export type Invitation = z.infer<typeof InvitationSchema>
 
 export const InvitationCreateSchema = z
   .strictObject({
-    email: z
-      .email()
+    email: z.email({ pattern: EMAIL })
       .max(254)
       .openapi({
         description: 'The address to send the invitation to.',
@@ -887,7 +910,7 @@ export const TaskSchema = z
       .min(0)
       .max(3)
       .openapi({ description: '0 (none) to 3 (urgent).', example: 2 }),
-    dueAt: z.iso.datetime({ offset: true })
+    dueAt: dateTime()
       .max(40)
       .nullable()
       .openapi({
@@ -921,10 +944,10 @@ export const TaskSchema = z
       .max(1000000000000000)
       .openapi({
         description:
-          'Manual order within the project (sort by `position`); new tasks go last. Any number, so an item can be placed between two others.',
+          'Manual order within the project (sort by `position`); a new task without one goes last, one above the highest position (at most 10^15, where later tasks share it and follow in creation order). Any number in range, so an item can be placed between two others.',
         example: 3,
       }),
-    completedAt: z.iso.datetime({ offset: true })
+    completedAt: dateTime()
       .max(40)
       .nullable()
       .openapi({
@@ -939,10 +962,10 @@ export const TaskSchema = z
         description: 'The user who created the task.',
         example: 'usr_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
       }),
-    createdAt: z.iso.datetime({ offset: true })
+    createdAt: dateTime()
       .max(40)
       .openapi({ description: 'When the task was created.', example: '2026-11-20T09:30:00.000Z' }),
-    updatedAt: z.iso.datetime({ offset: true })
+    updatedAt: dateTime()
       .max(40)
       .openapi({ description: 'When the task last changed.', example: '2026-11-20T09:30:00.000Z' }),
     version: z.int().refine((n) => n >= -2147483648 && n <= 2147483647, { error: 'Expected a 32-bit integer' }).openapi({ format: 'int32' })
@@ -1007,7 +1030,7 @@ export const TaskCreateSchema = z
       .max(3)
       .optional()
       .openapi({ description: '0 (none) to 3 (urgent).', example: 2 }),
-    dueAt: z.iso.datetime({ offset: true })
+    dueAt: dateTime()
       .max(40)
       .nullable()
       .optional()
@@ -1045,7 +1068,7 @@ export const TaskCreateSchema = z
       .optional()
       .openapi({
         description:
-          'Manual order within the project (sort by `position`); new tasks go last. Any number, so an item can be placed between two others.',
+          'Manual order within the project (sort by `position`); a new task without one goes last, one above the highest position (at most 10^15, where later tasks share it and follow in creation order). Any number in range, so an item can be placed between two others.',
         example: 3,
       }),
   })
@@ -1085,7 +1108,7 @@ export const TaskUpdateSchema = z
       .max(3)
       .optional()
       .openapi({ description: '0 (none) to 3 (urgent).', example: 2 }),
-    dueAt: z.iso.datetime({ offset: true })
+    dueAt: dateTime()
       .max(40)
       .nullable()
       .optional()
@@ -1123,7 +1146,7 @@ export const TaskUpdateSchema = z
       .optional()
       .openapi({
         description:
-          'Manual order within the project (sort by `position`); new tasks go last. Any number, so an item can be placed between two others.',
+          'Manual order within the project (sort by `position`); a new task without one goes last, one above the highest position (at most 10^15, where later tasks share it and follow in creation order). Any number in range, so an item can be placed between two others.',
         example: 3,
       }),
   })
@@ -1188,10 +1211,10 @@ export const NoteSchema = z
         description: 'The user who created the note.',
         example: 'usr_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
       }),
-    createdAt: z.iso.datetime({ offset: true })
+    createdAt: dateTime()
       .max(40)
       .openapi({ description: 'When the note was created.', example: '2026-11-20T09:30:00.000Z' }),
-    updatedAt: z.iso.datetime({ offset: true })
+    updatedAt: dateTime()
       .max(40)
       .openapi({ description: 'When the note last changed.', example: '2026-11-20T09:30:00.000Z' }),
     version: z.int().refine((n) => n >= -2147483648 && n <= 2147483647, { error: 'Expected a 32-bit integer' }).openapi({ format: 'int32' })
@@ -1315,10 +1338,10 @@ export const CommentSchema = z
         description: 'The comment in Markdown.',
         example: 'First draft is in the shared folder.',
       }),
-    createdAt: z.iso.datetime({ offset: true })
+    createdAt: dateTime()
       .max(40)
       .openapi({ description: 'When it was written.', example: '2026-11-20T09:30:00.000Z' }),
-    updatedAt: z.iso.datetime({ offset: true })
+    updatedAt: dateTime()
       .max(40)
       .openapi({ description: 'When it was last edited.', example: '2026-11-20T09:30:00.000Z' }),
     version: z.int().refine((n) => n >= -2147483648 && n <= 2147483647, { error: 'Expected a 32-bit integer' }).openapi({ format: 'int32' })
@@ -3898,7 +3921,7 @@ export const getV1ProjectsProjectIdTasksRoute = createRoute({
           description: 'A label: no commas, no leading space.',
           example: 'launch',
         }),
-      dueBefore: z.iso.datetime({ offset: true })
+      dueBefore: dateTime()
         .max(40)
         .optional()
         .openapi({
@@ -3911,7 +3934,7 @@ export const getV1ProjectsProjectIdTasksRoute = createRoute({
             example: '2026-12-31T00:00:00Z',
           },
         }),
-      dueAfter: z.iso.datetime({ offset: true })
+      dueAfter: dateTime()
         .max(40)
         .optional()
         .openapi({
