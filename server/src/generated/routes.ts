@@ -1445,7 +1445,7 @@ export const RateLimitPolicyHeaderSchema = z
 
 export const BadRequestResponse = {
   description:
-    'The request is malformed or fails validation (`code` is `validation_failed` or `malformed_json`).',
+    'A parameter or header fails validation (`code` `validation_failed`; `errors` lists each invalid input).',
   headers: z.object({
     'X-Request-Id': XRequestIdHeaderSchema,
     RateLimit: RateLimitHeaderSchema,
@@ -1453,12 +1453,12 @@ export const BadRequestResponse = {
   }),
   content: {
     'application/problem+json': {
-      schema: ProblemSchema,
+      schema: ProblemSchema.and(z.object({ code: z.literal('validation_failed').optional() })),
       example: {
         type: 'https://tasklane.dev/problems/validation_failed',
         title: 'Validation failed',
         status: 400,
-        detail: 'The request does not match the schema.',
+        detail: 'The request body does not match the schema.',
         instance: '/v1/projects',
         code: 'validation_failed',
         requestId: 'req_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
@@ -1484,14 +1484,26 @@ export const UnauthorizedResponse = {
   }),
   content: {
     'application/problem+json': {
-      schema: ProblemSchema,
+      schema: ProblemSchema.and(
+        z.object({
+          code: z
+            .enum([
+              'unauthenticated',
+              'token_invalid',
+              'token_expired',
+              'session_revoked',
+              'api_key_revoked',
+            ])
+            .optional(),
+        }),
+      ),
       example: {
-        type: 'https://tasklane.dev/problems/token_expired',
+        type: 'https://tasklane.dev/problems/unauthenticated',
         title: 'Unauthorized',
         status: 401,
-        detail: 'The access token has expired; refresh the session.',
+        detail: 'This operation needs credentials: send "Authorization: Bearer <token>".',
         instance: '/v1/projects/prj_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
-        code: 'token_expired',
+        code: 'unauthenticated',
         requestId: 'req_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
       },
     },
@@ -1500,7 +1512,7 @@ export const UnauthorizedResponse = {
 
 export const ForbiddenResponse = {
   description:
-    'The credentials are valid but may not do this (for example a `read` API key on a write).',
+    'The credentials may not do this: an API key without the `write` scope (`insufficient_scope`), or a project role that may not (`forbidden`).',
   headers: z.object({
     'X-Request-Id': XRequestIdHeaderSchema,
     RateLimit: RateLimitHeaderSchema,
@@ -1508,12 +1520,14 @@ export const ForbiddenResponse = {
   }),
   content: {
     'application/problem+json': {
-      schema: ProblemSchema,
+      schema: ProblemSchema.and(
+        z.object({ code: z.enum(['insufficient_scope', 'forbidden']).optional() }),
+      ),
       example: {
         type: 'https://tasklane.dev/problems/insufficient_scope',
         title: 'Forbidden',
         status: 403,
-        detail: 'This API key has the read scope only.',
+        detail: 'These credentials lack the `write` scope this operation needs.',
         instance: '/v1/projects/prj_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
         code: 'insufficient_scope',
         requestId: 'req_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
@@ -1531,7 +1545,7 @@ export const NotFoundResponse = {
   }),
   content: {
     'application/problem+json': {
-      schema: ProblemSchema,
+      schema: ProblemSchema.and(z.object({ code: z.literal('not_found').optional() })),
       example: {
         type: 'https://tasklane.dev/problems/not_found',
         title: 'Not found',
@@ -1547,7 +1561,7 @@ export const NotFoundResponse = {
 
 export const ConflictResponse = {
   description:
-    'The request conflicts with the current state (for example a request with the same `Idempotency-Key` is still being processed).',
+    'A request with the same `Idempotency-Key` is still being processed (`idempotency_key_in_use`); retry it later.',
   headers: z.object({
     'X-Request-Id': XRequestIdHeaderSchema,
     RateLimit: RateLimitHeaderSchema,
@@ -1555,14 +1569,16 @@ export const ConflictResponse = {
   }),
   content: {
     'application/problem+json': {
-      schema: ProblemSchema,
+      schema: ProblemSchema.and(
+        z.object({ code: z.literal('idempotency_key_in_use').optional() }),
+      ),
       example: {
-        type: 'https://tasklane.dev/problems/conflict',
+        type: 'https://tasklane.dev/problems/idempotency_key_in_use',
         title: 'Conflict',
         status: 409,
         detail: 'A request with this Idempotency-Key is still in progress.',
         instance: '/v1/projects/prj_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
-        code: 'conflict',
+        code: 'idempotency_key_in_use',
         requestId: 'req_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
       },
     },
@@ -1590,12 +1606,14 @@ export const PreconditionFailedResponse = {
   }),
   content: {
     'application/problem+json': {
-      schema: ProblemSchema,
+      schema: ProblemSchema.and(
+        z.object({ code: z.literal('precondition_failed').optional() }),
+      ),
       example: {
         type: 'https://tasklane.dev/problems/precondition_failed',
         title: 'Precondition failed',
         status: 412,
-        detail: 'The resource has changed since it was read.',
+        detail: 'The resource has changed since it was read; fetch it again.',
         instance: '/v1/projects/prj_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
         code: 'precondition_failed',
         requestId: 'req_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
@@ -1606,7 +1624,7 @@ export const PreconditionFailedResponse = {
 
 export const UnprocessableContentResponse = {
   description:
-    'The request is well-formed but cannot be carried out (for example an `Idempotency-Key` reused with a different body).',
+    'This `Idempotency-Key` was used with a different request (`idempotency_key_reused`).',
   headers: z.object({
     'X-Request-Id': XRequestIdHeaderSchema,
     RateLimit: RateLimitHeaderSchema,
@@ -1614,12 +1632,15 @@ export const UnprocessableContentResponse = {
   }),
   content: {
     'application/problem+json': {
-      schema: ProblemSchema,
+      schema: ProblemSchema.and(
+        z.object({ code: z.literal('idempotency_key_reused').optional() }),
+      ),
       example: {
         type: 'https://tasklane.dev/problems/idempotency_key_reused',
         title: 'Unprocessable content',
         status: 422,
-        detail: 'This Idempotency-Key was used with a different request body.',
+        detail:
+          'This Idempotency-Key was used with a different request; use a new key for a new request.',
         instance: '/v1/projects/prj_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
         code: 'idempotency_key_reused',
         requestId: 'req_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
@@ -1644,7 +1665,7 @@ export const TooManyRequestsResponse = {
   }),
   content: {
     'application/problem+json': {
-      schema: ProblemSchema,
+      schema: ProblemSchema.and(z.object({ code: z.literal('rate_limited').optional() })),
       example: {
         type: 'https://tasklane.dev/problems/rate_limited',
         title: 'Too many requests',
@@ -1664,7 +1685,7 @@ export const InternalErrorResponse = {
   headers: z.object({ 'X-Request-Id': XRequestIdHeaderSchema }),
   content: {
     'application/problem+json': {
-      schema: ProblemSchema,
+      schema: ProblemSchema.and(z.object({ code: z.literal('internal_error').optional() })),
       example: {
         type: 'https://tasklane.dev/problems/internal_error',
         title: 'Internal server error',
@@ -1686,7 +1707,9 @@ export const ServiceUnavailableResponse = {
   }),
   content: {
     'application/problem+json': {
-      schema: ProblemSchema,
+      schema: ProblemSchema.and(
+        z.object({ code: z.literal('service_unavailable').optional() }),
+      ),
       example: {
         type: 'https://tasklane.dev/problems/service_unavailable',
         title: 'Service unavailable',
@@ -1710,7 +1733,7 @@ export const ContentTooLargeResponse = {
   }),
   content: {
     'application/problem+json': {
-      schema: ProblemSchema,
+      schema: ProblemSchema.and(z.object({ code: z.literal('content_too_large').optional() })),
       example: {
         type: 'https://tasklane.dev/problems/content_too_large',
         title: 'Content too large',
@@ -1734,7 +1757,9 @@ export const UnsupportedMediaTypeResponse = {
   }),
   content: {
     'application/problem+json': {
-      schema: ProblemSchema,
+      schema: ProblemSchema.and(
+        z.object({ code: z.literal('unsupported_media_type').optional() }),
+      ),
       example: {
         type: 'https://tasklane.dev/problems/unsupported_media_type',
         title: 'Unsupported media type',
@@ -1758,7 +1783,7 @@ export const SessionRequiredResponse = {
   }),
   content: {
     'application/problem+json': {
-      schema: ProblemSchema,
+      schema: ProblemSchema.and(z.object({ code: z.literal('session_required').optional() })),
       example: {
         type: 'https://tasklane.dev/problems/session_required',
         title: 'Forbidden',
@@ -1766,6 +1791,146 @@ export const SessionRequiredResponse = {
         detail: 'Managing the account needs a signed-in session, not an API key.',
         instance: '/v1/me/api-keys',
         code: 'session_required',
+        requestId: 'req_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
+      },
+    },
+  },
+}
+
+export const BadRequestBodyResponse = {
+  description:
+    'The request fails validation (`validation_failed`, with `errors` listing each invalid input) or its JSON does not parse (`malformed_json`).',
+  headers: z.object({
+    'X-Request-Id': XRequestIdHeaderSchema,
+    RateLimit: RateLimitHeaderSchema,
+    'RateLimit-Policy': RateLimitPolicyHeaderSchema,
+  }),
+  content: {
+    'application/problem+json': {
+      schema: ProblemSchema.and(
+        z.object({ code: z.enum(['validation_failed', 'malformed_json']).optional() }),
+      ),
+      example: {
+        type: 'https://tasklane.dev/problems/validation_failed',
+        title: 'Validation failed',
+        status: 400,
+        detail: 'The request body does not match the schema.',
+        instance: '/v1/projects',
+        code: 'validation_failed',
+        requestId: 'req_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
+        errors: [
+          {
+            path: '/body/name',
+            message: 'Too small: expected string to have >=1 characters',
+            code: 'too_small',
+          },
+        ],
+      },
+    },
+  },
+}
+
+export const BadRequestListResponse = {
+  description:
+    'A parameter fails validation (`validation_failed`, with `errors`), or `cursor` is not one this list issued for these filters (`invalid_cursor`).',
+  headers: z.object({
+    'X-Request-Id': XRequestIdHeaderSchema,
+    RateLimit: RateLimitHeaderSchema,
+    'RateLimit-Policy': RateLimitPolicyHeaderSchema,
+  }),
+  content: {
+    'application/problem+json': {
+      schema: ProblemSchema.and(
+        z.object({ code: z.enum(['validation_failed', 'invalid_cursor']).optional() }),
+      ),
+      example: {
+        type: 'https://tasklane.dev/problems/validation_failed',
+        title: 'Validation failed',
+        status: 400,
+        detail: 'The request body does not match the schema.',
+        instance: '/v1/projects',
+        code: 'validation_failed',
+        requestId: 'req_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
+        errors: [
+          {
+            path: '/body/name',
+            message: 'Too small: expected string to have >=1 characters',
+            code: 'too_small',
+          },
+        ],
+      },
+    },
+  },
+}
+
+export const ForbiddenScopeResponse = {
+  description: 'An API key without the `write` scope may not do this (`insufficient_scope`).',
+  headers: z.object({
+    'X-Request-Id': XRequestIdHeaderSchema,
+    RateLimit: RateLimitHeaderSchema,
+    'RateLimit-Policy': RateLimitPolicyHeaderSchema,
+  }),
+  content: {
+    'application/problem+json': {
+      schema: ProblemSchema.and(
+        z.object({ code: z.literal('insufficient_scope').optional() }),
+      ),
+      example: {
+        type: 'https://tasklane.dev/problems/insufficient_scope',
+        title: 'Forbidden',
+        status: 403,
+        detail: 'These credentials lack the `write` scope this operation needs.',
+        instance: '/v1/projects/prj_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
+        code: 'insufficient_scope',
+        requestId: 'req_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
+      },
+    },
+  },
+}
+
+export const ForbiddenRoleResponse = {
+  description: "The caller's role in the project may not do this (`forbidden`).",
+  headers: z.object({
+    'X-Request-Id': XRequestIdHeaderSchema,
+    RateLimit: RateLimitHeaderSchema,
+    'RateLimit-Policy': RateLimitPolicyHeaderSchema,
+  }),
+  content: {
+    'application/problem+json': {
+      schema: ProblemSchema.and(z.object({ code: z.literal('forbidden').optional() })),
+      example: {
+        type: 'https://tasklane.dev/problems/forbidden',
+        title: 'Forbidden',
+        status: 403,
+        detail: 'A project viewer may not create this task.',
+        instance: '/v1/projects/prj_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
+        code: 'forbidden',
+        requestId: 'req_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
+      },
+    },
+  },
+}
+
+export const SessionRequiredForWriteResponse = {
+  description:
+    'Only a signed-in user may do this: an API key answers 403 with `code` `session_required` (or `insufficient_scope` when it lacks the `write` scope).',
+  headers: z.object({
+    'X-Request-Id': XRequestIdHeaderSchema,
+    RateLimit: RateLimitHeaderSchema,
+    'RateLimit-Policy': RateLimitPolicyHeaderSchema,
+  }),
+  content: {
+    'application/problem+json': {
+      schema: ProblemSchema.and(
+        z.object({ code: z.enum(['insufficient_scope', 'session_required']).optional() }),
+      ),
+      example: {
+        type: 'https://tasklane.dev/problems/insufficient_scope',
+        title: 'Forbidden',
+        status: 403,
+        detail: 'These credentials lack the `write` scope this operation needs.',
+        instance: '/v1/me/api-keys',
+        code: 'insufficient_scope',
         requestId: 'req_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
       },
     },
@@ -2057,9 +2222,9 @@ export const postV1AuthSignupRoute = createRoute({
         },
       },
     },
-    400: BadRequestResponse,
+    400: BadRequestBodyResponse,
     409: {
-      description: 'An account with this email exists (`code` `email_taken`).',
+      description: 'An account with this email already exists (`email_taken`).',
       headers: z.object({
         'X-Request-Id': XRequestIdHeaderSchema,
         RateLimit: RateLimitHeaderSchema,
@@ -2067,7 +2232,7 @@ export const postV1AuthSignupRoute = createRoute({
       }),
       content: {
         'application/problem+json': {
-          schema: ProblemSchema,
+          schema: ProblemSchema.and(z.object({ code: z.literal('email_taken').optional() })),
           examples: {
             emailTaken: {
               value: {
@@ -2088,7 +2253,7 @@ export const postV1AuthSignupRoute = createRoute({
     415: UnsupportedMediaTypeResponse,
     422: {
       description:
-        'The password is on the list of commonly used passwords (`code` `password_too_common`).',
+        'The password is on the list of commonly used passwords (`password_too_common`).',
       headers: z.object({
         'X-Request-Id': XRequestIdHeaderSchema,
         RateLimit: RateLimitHeaderSchema,
@@ -2096,7 +2261,9 @@ export const postV1AuthSignupRoute = createRoute({
       }),
       content: {
         'application/problem+json': {
-          schema: ProblemSchema,
+          schema: ProblemSchema.and(
+            z.object({ code: z.literal('password_too_common').optional() }),
+          ),
           examples: {
             passwordTooCommon: {
               summary: 'A common password',
@@ -2167,7 +2334,7 @@ export const postV1AuthLoginRoute = createRoute({
         },
       },
     },
-    400: BadRequestResponse,
+    400: BadRequestBodyResponse,
     401: {
       description: 'The email and password do not match an account (`code` `invalid_credentials`).',
       headers: z.object({
@@ -2177,7 +2344,9 @@ export const postV1AuthLoginRoute = createRoute({
       }),
       content: {
         'application/problem+json': {
-          schema: ProblemSchema,
+          schema: ProblemSchema.and(
+            z.object({ code: z.literal('invalid_credentials').optional() }),
+          ),
           examples: {
             invalidCredentials: {
               value: {
@@ -2249,7 +2418,7 @@ export const postV1AuthRefreshRoute = createRoute({
         },
       },
     },
-    400: BadRequestResponse,
+    400: BadRequestBodyResponse,
     401: {
       description:
         'The refresh token is unknown (`token_invalid`), expired (`token_expired`), or its session has ended (`session_revoked`).',
@@ -2260,7 +2429,11 @@ export const postV1AuthRefreshRoute = createRoute({
       }),
       content: {
         'application/problem+json': {
-          schema: ProblemSchema,
+          schema: ProblemSchema.and(
+            z.object({
+              code: z.enum(['token_invalid', 'token_expired', 'session_revoked']).optional(),
+            }),
+          ),
           examples: {
             sessionRevoked: {
               value: {
@@ -2302,7 +2475,6 @@ export const postV1AuthLogoutRoute = createRoute({
         'RateLimit-Policy': RateLimitPolicyHeaderSchema,
       }),
     },
-    400: BadRequestResponse,
     401: UnauthorizedResponse,
     403: SessionRequiredResponse,
     429: TooManyRequestsResponse,
@@ -2328,9 +2500,8 @@ export const postV1AuthEmailVerificationRoute = createRoute({
         'RateLimit-Policy': RateLimitPolicyHeaderSchema,
       }),
     },
-    400: BadRequestResponse,
     401: UnauthorizedResponse,
-    403: SessionRequiredResponse,
+    403: SessionRequiredForWriteResponse,
     409: {
       description: 'The email address is already verified (`code` `email_already_verified`).',
       headers: z.object({
@@ -2340,7 +2511,9 @@ export const postV1AuthEmailVerificationRoute = createRoute({
       }),
       content: {
         'application/problem+json': {
-          schema: ProblemSchema,
+          schema: ProblemSchema.and(
+            z.object({ code: z.literal('email_already_verified').optional() }),
+          ),
           examples: {
             alreadyVerified: {
               value: {
@@ -2391,7 +2564,7 @@ export const postV1AuthEmailVerificationConfirmRoute = createRoute({
         'RateLimit-Policy': RateLimitPolicyHeaderSchema,
       }),
     },
-    400: BadRequestResponse,
+    400: BadRequestBodyResponse,
     413: ContentTooLargeResponse,
     415: UnsupportedMediaTypeResponse,
     422: {
@@ -2403,7 +2576,7 @@ export const postV1AuthEmailVerificationConfirmRoute = createRoute({
       }),
       content: {
         'application/problem+json': {
-          schema: ProblemSchema,
+          schema: ProblemSchema.and(z.object({ code: z.literal('invalid_token').optional() })),
           examples: {
             invalidToken: {
               value: {
@@ -2454,7 +2627,7 @@ export const postV1AuthPasswordResetRoute = createRoute({
         'RateLimit-Policy': RateLimitPolicyHeaderSchema,
       }),
     },
-    400: BadRequestResponse,
+    400: BadRequestBodyResponse,
     413: ContentTooLargeResponse,
     415: UnsupportedMediaTypeResponse,
     429: TooManyRequestsResponse,
@@ -2494,7 +2667,7 @@ export const postV1AuthPasswordResetConfirmRoute = createRoute({
         'RateLimit-Policy': RateLimitPolicyHeaderSchema,
       }),
     },
-    400: BadRequestResponse,
+    400: BadRequestBodyResponse,
     413: ContentTooLargeResponse,
     415: UnsupportedMediaTypeResponse,
     422: {
@@ -2507,7 +2680,9 @@ export const postV1AuthPasswordResetConfirmRoute = createRoute({
       }),
       content: {
         'application/problem+json': {
-          schema: ProblemSchema,
+          schema: ProblemSchema.and(
+            z.object({ code: z.enum(['invalid_token', 'password_too_common']).optional() }),
+          ),
           examples: {
             invalidToken: {
               value: {
@@ -2571,7 +2746,6 @@ export const getV1MeRoute = createRoute({
         },
       },
     },
-    400: BadRequestResponse,
     401: UnauthorizedResponse,
     429: TooManyRequestsResponse,
     500: InternalErrorResponse,
@@ -2607,9 +2781,9 @@ export const deleteV1MeRoute = createRoute({
         'RateLimit-Policy': RateLimitPolicyHeaderSchema,
       }),
     },
-    400: BadRequestResponse,
+    400: BadRequestBodyResponse,
     401: UnauthorizedResponse,
-    403: SessionRequiredResponse,
+    403: SessionRequiredForWriteResponse,
     409: {
       description:
         'You are the only owner of a project that others belong to (`code` `last_owner`): make another member an owner or delete the project first. Nothing was deleted.',
@@ -2620,13 +2794,13 @@ export const deleteV1MeRoute = createRoute({
       }),
       content: {
         'application/problem+json': {
-          schema: ProblemSchema,
+          schema: ProblemSchema.and(z.object({ code: z.literal('last_owner').optional() })),
           example: {
             type: 'https://tasklane.dev/problems/last_owner',
             title: 'Conflict',
             status: 409,
             detail:
-              'You are the only owner of a project that others belong to (prj_01JD8X3Z7Q2W6V5T4R3P1N0M9K); make another member an owner or delete it first.',
+              'A project must keep an owner: make another member owner first, or delete the project.',
             instance: '/v1/me',
             code: 'last_owner',
             requestId: 'req_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
@@ -2645,7 +2819,9 @@ export const deleteV1MeRoute = createRoute({
       }),
       content: {
         'application/problem+json': {
-          schema: ProblemSchema,
+          schema: ProblemSchema.and(
+            z.object({ code: z.literal('invalid_password').optional() }),
+          ),
           examples: {
             invalidPassword: {
               value: {
@@ -2706,9 +2882,9 @@ export const patchV1MeRoute = createRoute({
         },
       },
     },
-    400: BadRequestResponse,
+    400: BadRequestBodyResponse,
     401: UnauthorizedResponse,
-    403: SessionRequiredResponse,
+    403: SessionRequiredForWriteResponse,
     409: {
       description: 'Another account has this email (`code` `email_taken`).',
       headers: z.object({
@@ -2718,7 +2894,7 @@ export const patchV1MeRoute = createRoute({
       }),
       content: {
         'application/problem+json': {
-          schema: ProblemSchema,
+          schema: ProblemSchema.and(z.object({ code: z.literal('email_taken').optional() })),
           examples: {
             emailTaken: {
               value: {
@@ -2774,9 +2950,9 @@ export const postV1MePasswordRoute = createRoute({
         'RateLimit-Policy': RateLimitPolicyHeaderSchema,
       }),
     },
-    400: BadRequestResponse,
+    400: BadRequestBodyResponse,
     401: UnauthorizedResponse,
-    403: SessionRequiredResponse,
+    403: SessionRequiredForWriteResponse,
     413: ContentTooLargeResponse,
     415: UnsupportedMediaTypeResponse,
     422: {
@@ -2789,7 +2965,9 @@ export const postV1MePasswordRoute = createRoute({
       }),
       content: {
         'application/problem+json': {
-          schema: ProblemSchema,
+          schema: ProblemSchema.and(
+            z.object({ code: z.enum(['invalid_password', 'password_too_common']).optional() }),
+          ),
           examples: {
             invalidPassword: {
               value: {
@@ -2861,7 +3039,7 @@ export const getV1MeSessionsRoute = createRoute({
         },
       },
     },
-    400: BadRequestResponse,
+    400: BadRequestListResponse,
     401: UnauthorizedResponse,
     403: SessionRequiredResponse,
     429: TooManyRequestsResponse,
@@ -2907,7 +3085,7 @@ export const deleteV1MeSessionsSessionIdRoute = createRoute({
     },
     400: BadRequestResponse,
     401: UnauthorizedResponse,
-    403: SessionRequiredResponse,
+    403: SessionRequiredForWriteResponse,
     404: NotFoundResponse,
     429: TooManyRequestsResponse,
     500: InternalErrorResponse,
@@ -2953,7 +3131,7 @@ export const getV1MeApiKeysRoute = createRoute({
         },
       },
     },
-    400: BadRequestResponse,
+    400: BadRequestListResponse,
     401: UnauthorizedResponse,
     403: SessionRequiredResponse,
     429: TooManyRequestsResponse,
@@ -3006,9 +3184,9 @@ export const postV1MeApiKeysRoute = createRoute({
         },
       },
     },
-    400: BadRequestResponse,
+    400: BadRequestBodyResponse,
     401: UnauthorizedResponse,
-    403: SessionRequiredResponse,
+    403: SessionRequiredForWriteResponse,
     413: ContentTooLargeResponse,
     415: UnsupportedMediaTypeResponse,
     429: TooManyRequestsResponse,
@@ -3054,7 +3232,7 @@ export const deleteV1MeApiKeysKeyIdRoute = createRoute({
     },
     400: BadRequestResponse,
     401: UnauthorizedResponse,
-    403: SessionRequiredResponse,
+    403: SessionRequiredForWriteResponse,
     404: NotFoundResponse,
     429: TooManyRequestsResponse,
     500: InternalErrorResponse,
@@ -3101,9 +3279,8 @@ export const getV1ProjectsRoute = createRoute({
         },
       },
     },
-    400: BadRequestResponse,
+    400: BadRequestListResponse,
     401: UnauthorizedResponse,
-    403: ForbiddenResponse,
     429: TooManyRequestsResponse,
     500: InternalErrorResponse,
   },
@@ -3158,9 +3335,9 @@ export const postV1ProjectsRoute = createRoute({
         },
       },
     },
-    400: BadRequestResponse,
+    400: BadRequestBodyResponse,
     401: UnauthorizedResponse,
-    403: ForbiddenResponse,
+    403: ForbiddenScopeResponse,
     409: ConflictResponse,
     413: ContentTooLargeResponse,
     415: UnsupportedMediaTypeResponse,
@@ -3235,7 +3412,6 @@ export const getV1ProjectsProjectIdRoute = createRoute({
     },
     400: BadRequestResponse,
     401: UnauthorizedResponse,
-    403: ForbiddenResponse,
     404: NotFoundResponse,
     429: TooManyRequestsResponse,
     500: InternalErrorResponse,
@@ -3352,7 +3528,7 @@ export const patchV1ProjectsProjectIdRoute = createRoute({
         },
       },
     },
-    400: BadRequestResponse,
+    400: BadRequestBodyResponse,
     401: UnauthorizedResponse,
     403: ForbiddenResponse,
     404: NotFoundResponse,
@@ -3421,9 +3597,8 @@ export const getV1ProjectsProjectIdMembersRoute = createRoute({
         },
       },
     },
-    400: BadRequestResponse,
+    400: BadRequestListResponse,
     401: UnauthorizedResponse,
-    403: ForbiddenResponse,
     404: NotFoundResponse,
     429: TooManyRequestsResponse,
     500: InternalErrorResponse,
@@ -3486,7 +3661,29 @@ export const deleteV1ProjectsProjectIdMembersUserIdRoute = createRoute({
     401: UnauthorizedResponse,
     403: ForbiddenResponse,
     404: NotFoundResponse,
-    409: ConflictResponse,
+    409: {
+      description: 'A project must keep an owner (`last_owner`).',
+      headers: z.object({
+        'X-Request-Id': XRequestIdHeaderSchema,
+        RateLimit: RateLimitHeaderSchema,
+        'RateLimit-Policy': RateLimitPolicyHeaderSchema,
+      }),
+      content: {
+        'application/problem+json': {
+          schema: ProblemSchema.and(z.object({ code: z.literal('last_owner').optional() })),
+          example: {
+            type: 'https://tasklane.dev/problems/last_owner',
+            title: 'Conflict',
+            status: 409,
+            detail:
+              'A project must keep an owner: make another member owner first, or delete the project.',
+            instance: '/v1/projects/prj_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
+            code: 'last_owner',
+            requestId: 'req_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
+          },
+        },
+      },
+    },
     429: TooManyRequestsResponse,
     500: InternalErrorResponse,
   },
@@ -3560,11 +3757,33 @@ export const patchV1ProjectsProjectIdMembersUserIdRoute = createRoute({
         },
       },
     },
-    400: BadRequestResponse,
+    400: BadRequestBodyResponse,
     401: UnauthorizedResponse,
     403: ForbiddenResponse,
     404: NotFoundResponse,
-    409: ConflictResponse,
+    409: {
+      description: 'A project must keep an owner (`last_owner`).',
+      headers: z.object({
+        'X-Request-Id': XRequestIdHeaderSchema,
+        RateLimit: RateLimitHeaderSchema,
+        'RateLimit-Policy': RateLimitPolicyHeaderSchema,
+      }),
+      content: {
+        'application/problem+json': {
+          schema: ProblemSchema.and(z.object({ code: z.literal('last_owner').optional() })),
+          example: {
+            type: 'https://tasklane.dev/problems/last_owner',
+            title: 'Conflict',
+            status: 409,
+            detail:
+              'A project must keep an owner: make another member owner first, or delete the project.',
+            instance: '/v1/projects/prj_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
+            code: 'last_owner',
+            requestId: 'req_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
+          },
+        },
+      },
+    },
     413: ContentTooLargeResponse,
     415: UnsupportedMediaTypeResponse,
     429: TooManyRequestsResponse,
@@ -3631,9 +3850,9 @@ export const getV1ProjectsProjectIdInvitationsRoute = createRoute({
         },
       },
     },
-    400: BadRequestResponse,
+    400: BadRequestListResponse,
     401: UnauthorizedResponse,
-    403: ForbiddenResponse,
+    403: ForbiddenRoleResponse,
     404: NotFoundResponse,
     429: TooManyRequestsResponse,
     500: InternalErrorResponse,
@@ -3704,11 +3923,37 @@ export const postV1ProjectsProjectIdInvitationsRoute = createRoute({
         },
       },
     },
-    400: BadRequestResponse,
+    400: BadRequestBodyResponse,
     401: UnauthorizedResponse,
     403: ForbiddenResponse,
     404: NotFoundResponse,
-    409: ConflictResponse,
+    409: {
+      description:
+        'The address belongs to a member already (`already_member`), or a request with the same `Idempotency-Key` is still being processed (`idempotency_key_in_use`).',
+      headers: z.object({
+        'X-Request-Id': XRequestIdHeaderSchema,
+        RateLimit: RateLimitHeaderSchema,
+        'RateLimit-Policy': RateLimitPolicyHeaderSchema,
+      }),
+      content: {
+        'application/problem+json': {
+          schema: ProblemSchema.and(
+            z.object({
+              code: z.enum(['idempotency_key_in_use', 'already_member']).optional(),
+            }),
+          ),
+          example: {
+            type: 'https://tasklane.dev/problems/idempotency_key_in_use',
+            title: 'Conflict',
+            status: 409,
+            detail: 'A request with this Idempotency-Key is still in progress.',
+            instance: '/v1/projects/prj_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
+            code: 'idempotency_key_in_use',
+            requestId: 'req_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
+          },
+        },
+      },
+    },
     413: ContentTooLargeResponse,
     415: UnsupportedMediaTypeResponse,
     422: UnprocessableContentResponse,
@@ -3821,10 +4066,34 @@ export const postV1InvitationsAcceptRoute = createRoute({
         },
       },
     },
-    400: BadRequestResponse,
+    400: BadRequestBodyResponse,
     401: UnauthorizedResponse,
-    403: ForbiddenResponse,
-    404: NotFoundResponse,
+    403: ForbiddenScopeResponse,
+    404: {
+      description:
+        'The invitation does not exist, has expired, or was already used (`invitation_not_found`).',
+      headers: z.object({
+        'X-Request-Id': XRequestIdHeaderSchema,
+        RateLimit: RateLimitHeaderSchema,
+        'RateLimit-Policy': RateLimitPolicyHeaderSchema,
+      }),
+      content: {
+        'application/problem+json': {
+          schema: ProblemSchema.and(
+            z.object({ code: z.literal('invitation_not_found').optional() }),
+          ),
+          example: {
+            type: 'https://tasklane.dev/problems/invitation_not_found',
+            title: 'Not found',
+            status: 404,
+            detail: 'This invitation does not exist, has expired, or was already used.',
+            instance: '/v1/projects/prj_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
+            code: 'invitation_not_found',
+            requestId: 'req_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
+          },
+        },
+      },
+    },
     409: ConflictResponse,
     413: ContentTooLargeResponse,
     415: UnsupportedMediaTypeResponse,
@@ -4049,9 +4318,8 @@ export const getV1ProjectsProjectIdTasksRoute = createRoute({
         },
       },
     },
-    400: BadRequestResponse,
+    400: BadRequestListResponse,
     401: UnauthorizedResponse,
-    403: ForbiddenResponse,
     404: NotFoundResponse,
     429: TooManyRequestsResponse,
     500: InternalErrorResponse,
@@ -4135,14 +4403,41 @@ export const postV1ProjectsProjectIdTasksRoute = createRoute({
         },
       },
     },
-    400: BadRequestResponse,
+    400: BadRequestBodyResponse,
     401: UnauthorizedResponse,
     403: ForbiddenResponse,
     404: NotFoundResponse,
     409: ConflictResponse,
     413: ContentTooLargeResponse,
     415: UnsupportedMediaTypeResponse,
-    422: UnprocessableContentResponse,
+    422: {
+      description:
+        'The assignee is not a member of the project (`invalid_assignee`), or the `Idempotency-Key` was used with a different request (`idempotency_key_reused`).',
+      headers: z.object({
+        'X-Request-Id': XRequestIdHeaderSchema,
+        RateLimit: RateLimitHeaderSchema,
+        'RateLimit-Policy': RateLimitPolicyHeaderSchema,
+      }),
+      content: {
+        'application/problem+json': {
+          schema: ProblemSchema.and(
+            z.object({
+              code: z.enum(['idempotency_key_reused', 'invalid_assignee']).optional(),
+            }),
+          ),
+          example: {
+            type: 'https://tasklane.dev/problems/idempotency_key_reused',
+            title: 'Unprocessable content',
+            status: 422,
+            detail:
+              'This Idempotency-Key was used with a different request; use a new key for a new request.',
+            instance: '/v1/projects/prj_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
+            code: 'idempotency_key_reused',
+            requestId: 'req_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
+          },
+        },
+      },
+    },
     429: TooManyRequestsResponse,
     500: InternalErrorResponse,
   },
@@ -4221,7 +4516,6 @@ export const getV1TasksTaskIdRoute = createRoute({
     },
     400: BadRequestResponse,
     401: UnauthorizedResponse,
-    403: ForbiddenResponse,
     404: NotFoundResponse,
     429: TooManyRequestsResponse,
     500: InternalErrorResponse,
@@ -4341,14 +4635,37 @@ export const patchV1TasksTaskIdRoute = createRoute({
         },
       },
     },
-    400: BadRequestResponse,
+    400: BadRequestBodyResponse,
     401: UnauthorizedResponse,
     403: ForbiddenResponse,
     404: NotFoundResponse,
     412: PreconditionFailedResponse,
     413: ContentTooLargeResponse,
     415: UnsupportedMediaTypeResponse,
-    422: UnprocessableContentResponse,
+    422: {
+      description: 'The assignee is not a member of the project (`invalid_assignee`).',
+      headers: z.object({
+        'X-Request-Id': XRequestIdHeaderSchema,
+        RateLimit: RateLimitHeaderSchema,
+        'RateLimit-Policy': RateLimitPolicyHeaderSchema,
+      }),
+      content: {
+        'application/problem+json': {
+          schema: ProblemSchema.and(
+            z.object({ code: z.literal('invalid_assignee').optional() }),
+          ),
+          example: {
+            type: 'https://tasklane.dev/problems/invalid_assignee',
+            title: 'Unprocessable content',
+            status: 422,
+            detail: 'The assignee must be a member of the project.',
+            instance: '/v1/projects/prj_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
+            code: 'invalid_assignee',
+            requestId: 'req_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
+          },
+        },
+      },
+    },
     429: TooManyRequestsResponse,
     500: InternalErrorResponse,
   },
@@ -4454,9 +4771,8 @@ export const getV1ProjectsProjectIdNotesRoute = createRoute({
         },
       },
     },
-    400: BadRequestResponse,
+    400: BadRequestListResponse,
     401: UnauthorizedResponse,
-    403: ForbiddenResponse,
     404: NotFoundResponse,
     429: TooManyRequestsResponse,
     500: InternalErrorResponse,
@@ -4531,7 +4847,7 @@ export const postV1ProjectsProjectIdNotesRoute = createRoute({
         },
       },
     },
-    400: BadRequestResponse,
+    400: BadRequestBodyResponse,
     401: UnauthorizedResponse,
     403: ForbiddenResponse,
     404: NotFoundResponse,
@@ -4610,7 +4926,6 @@ export const getV1NotesNoteIdRoute = createRoute({
     },
     400: BadRequestResponse,
     401: UnauthorizedResponse,
-    403: ForbiddenResponse,
     404: NotFoundResponse,
     429: TooManyRequestsResponse,
     500: InternalErrorResponse,
@@ -4728,7 +5043,7 @@ export const patchV1NotesNoteIdRoute = createRoute({
         },
       },
     },
-    400: BadRequestResponse,
+    400: BadRequestBodyResponse,
     401: UnauthorizedResponse,
     403: ForbiddenResponse,
     404: NotFoundResponse,
@@ -4799,9 +5114,8 @@ export const getV1TasksTaskIdCommentsRoute = createRoute({
         },
       },
     },
-    400: BadRequestResponse,
+    400: BadRequestListResponse,
     401: UnauthorizedResponse,
-    403: ForbiddenResponse,
     404: NotFoundResponse,
     429: TooManyRequestsResponse,
     500: InternalErrorResponse,
@@ -4872,7 +5186,7 @@ export const postV1TasksTaskIdCommentsRoute = createRoute({
         },
       },
     },
-    400: BadRequestResponse,
+    400: BadRequestBodyResponse,
     401: UnauthorizedResponse,
     403: ForbiddenResponse,
     404: NotFoundResponse,
@@ -4995,7 +5309,7 @@ export const patchV1CommentsCommentIdRoute = createRoute({
         },
       },
     },
-    400: BadRequestResponse,
+    400: BadRequestBodyResponse,
     401: UnauthorizedResponse,
     403: ForbiddenResponse,
     404: NotFoundResponse,

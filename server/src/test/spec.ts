@@ -105,12 +105,34 @@ export async function assertMatchesSpec(method: string, url: string, response: R
       throw new SpecViolation(`${where}: body is not JSON: ${text.slice(0, 200)}`)
     }
   }
+  if (op && response.status >= 400 && contentType === 'application/problem+json') {
+    const codes = documentedCodes(schema)
+    const code = (body as { code?: unknown } | null)?.code
+    if (!codes) throw new SpecViolation(`${where}: ${op.operationId} documents no \`code\` enum for ${response.status}`)
+    if (typeof code === 'string' && !codes.includes(code)) {
+      throw new SpecViolation(
+        `${where}: code '${code}' is not one ${op.operationId} documents for ${response.status} (${codes.join(', ')})`,
+      )
+    }
+  }
   const validate = compile(schema)
   if (!validate(body)) {
     throw new SpecViolation(
       `${where}: body does not match the spec: ${ajv.errorsText(validate.errors)}\n${text.slice(0, 500)}`,
     )
   }
+}
+
+/**
+ * The problem `code`s a (dereferenced) response schema allows: the `enum` of `code` in one of its `allOf`
+ * parts, which is how each operation documents the codes it may send with a status.
+ */
+export function documentedCodes(schema: Json): string[] | undefined {
+  for (const part of [schema, ...(schema?.allOf ?? [])]) {
+    const codes = part?.properties?.code?.enum
+    if (Array.isArray(codes)) return codes
+  }
+  return undefined
 }
 
 /**
