@@ -111,7 +111,7 @@ describe.skipIf(!hasChromium)('sharing a project from /docs in a browser', () =>
     rmSync(dataDir, { recursive: true, force: true })
   })
 
-  it('Alice shares a project with Bob as viewer; Bob reads it but may not add tasks', async () => {
+  it('Alice shares a project with Bob as viewer; Bob reads it and its tasks but may not add tasks', async () => {
     const browser = await openOfflineBrowser(new URL(server.url).origin)
     const { page, outside, pageErrors } = browser
     try {
@@ -136,6 +136,8 @@ describe.skipIf(!hasChromium)('sharing a project from /docs in a browser', () =>
       })
       expect(invited.status).toBe(201)
       expect(invited.body).toMatchObject({ email: 'bob@example.com', role: 'viewer' })
+      const sown = await execute(page, 'Tasks', 'createTask', { params: { projectId }, body: { title: 'Sow beans' } })
+      expect(sown.status).toBe(201)
       await logOut(page)
 
       // Bob: sign up, authorize, accept with the token from his mail.
@@ -154,6 +156,11 @@ describe.skipIf(!hasChromium)('sharing a project from /docs in a browser', () =>
       const project = await execute(page, 'Projects', 'getProject', { params: { projectId } })
       expect(project.status).toBe(200)
       expect(project.body).toMatchObject({ id: projectId, name: 'Garden plans', role: 'viewer' })
+
+      // "Try it out" with only the project id lists every task: no optional filter is filled in for the reader.
+      const tasks = await execute(page, 'Tasks', 'listTasks', { params: { projectId } })
+      expect(tasks.status).toBe(200)
+      expect(tasks.body.data).toEqual([expect.objectContaining({ id: sown.body.id, title: 'Sow beans' })])
 
       // A member whose role may not create tasks gets 403 (server/src/authorization/permissions.ts).
       const task = await execute(page, 'Tasks', 'createTask', {

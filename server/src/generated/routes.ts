@@ -36,6 +36,7 @@ export const ValidationIssueSchema = z
   .strictObject({
     path: z
       .string()
+      .regex(/^[^\u0000-\u001F\u007F]*$/)
       .max(500)
       .openapi({
         description:
@@ -44,10 +45,12 @@ export const ValidationIssueSchema = z
       }),
     message: z
       .string()
+      .regex(/^[^\u0000-\u001F\u007F]*$/)
       .max(1000)
       .openapi({ example: 'Too small: expected string to have >=1 characters' }),
     code: z
       .string()
+      .regex(/^[a-z][a-z0-9_]*$/)
       .max(100)
       .openapi({
         description: 'The kind of failure (`too_small`, `invalid_type`, `unrecognized_keys`, …).',
@@ -68,6 +71,7 @@ export const ProblemSchema = z
       }).openapi({ format: 'uri-reference' }),
     title: z
       .string()
+      .regex(/^[^\u0000-\u001F\u007F]*$/)
       .max(200)
       .openapi({
         description:
@@ -80,6 +84,7 @@ export const ProblemSchema = z
       .openapi({ description: 'The HTTP status code of this response.', example: 400 }),
     detail: z
       .string()
+      .regex(/^[^\u0000-\u001F\u007F]*$/)
       .max(2000)
       .optional()
       .openapi({
@@ -101,6 +106,7 @@ export const ProblemSchema = z
       }),
     requestId: z
       .string()
+      .regex(/^[A-Za-z0-9._:-]*$/)
       .max(200)
       .openapi({
         description:
@@ -1415,6 +1421,7 @@ export type CommentList = z.infer<typeof CommentListSchema>
 
 export const XRequestIdHeaderSchema = z
   .string()
+  .regex(/^[A-Za-z0-9._:-]+$/)
   .max(200)
   .optional()
   .openapi({
@@ -1425,6 +1432,7 @@ export const XRequestIdHeaderSchema = z
 
 export const RateLimitHeaderSchema = z
   .string()
+  .regex(/^"[a-z0-9-]+";r=[0-9]+;t=[0-9]+$/)
   .max(200)
   .optional()
   .openapi({
@@ -1435,12 +1443,24 @@ export const RateLimitHeaderSchema = z
 
 export const RateLimitPolicyHeaderSchema = z
   .string()
+  .regex(/^"[a-z0-9-]+";q=[0-9]+;w=[0-9]+(, "[a-z0-9-]+";q=[0-9]+;w=[0-9]+)*$/)
   .max(500)
   .optional()
   .openapi({
     description:
       'The quota policies that apply to this request, e.g. `"default";q=100;w=60` (100 requests a minute).',
     example: '"default";q=100;w=60',
+  })
+
+export const AccessControlAllowOriginHeaderSchema = z
+  .string()
+  .regex(/^(\*|[A-Za-z][A-Za-z0-9+.-]*:\S+)$/)
+  .max(2000)
+  .optional()
+  .openapi({
+    description:
+      "Sent only to a browser's cross-origin request whose `Origin` is allowed by the operator (`CORS_ORIGINS`): that origin, or `*` when any origin is allowed.",
+    example: 'https://app.example.com',
   })
 
 export const BadRequestResponse = {
@@ -1450,6 +1470,7 @@ export const BadRequestResponse = {
     'X-Request-Id': XRequestIdHeaderSchema,
     RateLimit: RateLimitHeaderSchema,
     'RateLimit-Policy': RateLimitPolicyHeaderSchema,
+    'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
   }),
   content: {
     'application/problem+json': {
@@ -1481,6 +1502,7 @@ export const UnauthorizedResponse = {
     'X-Request-Id': XRequestIdHeaderSchema,
     RateLimit: RateLimitHeaderSchema,
     'RateLimit-Policy': RateLimitPolicyHeaderSchema,
+    'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
   }),
   content: {
     'application/problem+json': {
@@ -1517,6 +1539,7 @@ export const ForbiddenResponse = {
     'X-Request-Id': XRequestIdHeaderSchema,
     RateLimit: RateLimitHeaderSchema,
     'RateLimit-Policy': RateLimitPolicyHeaderSchema,
+    'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
   }),
   content: {
     'application/problem+json': {
@@ -1542,6 +1565,7 @@ export const NotFoundResponse = {
     'X-Request-Id': XRequestIdHeaderSchema,
     RateLimit: RateLimitHeaderSchema,
     'RateLimit-Policy': RateLimitPolicyHeaderSchema,
+    'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
   }),
   content: {
     'application/problem+json': {
@@ -1566,6 +1590,7 @@ export const ConflictResponse = {
     'X-Request-Id': XRequestIdHeaderSchema,
     RateLimit: RateLimitHeaderSchema,
     'RateLimit-Policy': RateLimitPolicyHeaderSchema,
+    'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
   }),
   content: {
     'application/problem+json': {
@@ -1587,6 +1612,7 @@ export const ConflictResponse = {
 
 export const ETagHeaderSchema = z
   .string()
+  .regex(/^"[0-9]+"$/)
   .max(100)
   .optional()
   .openapi({
@@ -1603,6 +1629,7 @@ export const PreconditionFailedResponse = {
     RateLimit: RateLimitHeaderSchema,
     'RateLimit-Policy': RateLimitPolicyHeaderSchema,
     ETag: ETagHeaderSchema,
+    'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
   }),
   content: {
     'application/problem+json': {
@@ -1629,6 +1656,7 @@ export const UnprocessableContentResponse = {
     'X-Request-Id': XRequestIdHeaderSchema,
     RateLimit: RateLimitHeaderSchema,
     'RateLimit-Policy': RateLimitPolicyHeaderSchema,
+    'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
   }),
   content: {
     'application/problem+json': {
@@ -1662,6 +1690,7 @@ export const TooManyRequestsResponse = {
     RateLimit: RateLimitHeaderSchema,
     'RateLimit-Policy': RateLimitPolicyHeaderSchema,
     'Retry-After': RetryAfterHeaderSchema,
+    'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
   }),
   content: {
     'application/problem+json': {
@@ -1682,7 +1711,10 @@ export const TooManyRequestsResponse = {
 export const InternalErrorResponse = {
   description:
     'An unexpected error. It is logged in full with the request id; the body never carries internals.',
-  headers: z.object({ 'X-Request-Id': XRequestIdHeaderSchema }),
+  headers: z.object({
+    'X-Request-Id': XRequestIdHeaderSchema,
+    'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
+  }),
   content: {
     'application/problem+json': {
       schema: ProblemSchema.and(z.object({ code: z.literal('internal_error').optional() })),
@@ -1704,6 +1736,7 @@ export const ServiceUnavailableResponse = {
   headers: z.object({
     'X-Request-Id': XRequestIdHeaderSchema,
     'Retry-After': RetryAfterHeaderSchema,
+    'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
   }),
   content: {
     'application/problem+json': {
@@ -1730,6 +1763,7 @@ export const ContentTooLargeResponse = {
     'X-Request-Id': XRequestIdHeaderSchema,
     RateLimit: RateLimitHeaderSchema,
     'RateLimit-Policy': RateLimitPolicyHeaderSchema,
+    'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
   }),
   content: {
     'application/problem+json': {
@@ -1754,6 +1788,7 @@ export const UnsupportedMediaTypeResponse = {
     'X-Request-Id': XRequestIdHeaderSchema,
     RateLimit: RateLimitHeaderSchema,
     'RateLimit-Policy': RateLimitPolicyHeaderSchema,
+    'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
   }),
   content: {
     'application/problem+json': {
@@ -1780,6 +1815,7 @@ export const SessionRequiredResponse = {
     'X-Request-Id': XRequestIdHeaderSchema,
     RateLimit: RateLimitHeaderSchema,
     'RateLimit-Policy': RateLimitPolicyHeaderSchema,
+    'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
   }),
   content: {
     'application/problem+json': {
@@ -1804,6 +1840,7 @@ export const BadRequestBodyResponse = {
     'X-Request-Id': XRequestIdHeaderSchema,
     RateLimit: RateLimitHeaderSchema,
     'RateLimit-Policy': RateLimitPolicyHeaderSchema,
+    'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
   }),
   content: {
     'application/problem+json': {
@@ -1837,6 +1874,7 @@ export const BadRequestListResponse = {
     'X-Request-Id': XRequestIdHeaderSchema,
     RateLimit: RateLimitHeaderSchema,
     'RateLimit-Policy': RateLimitPolicyHeaderSchema,
+    'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
   }),
   content: {
     'application/problem+json': {
@@ -1869,6 +1907,7 @@ export const ForbiddenScopeResponse = {
     'X-Request-Id': XRequestIdHeaderSchema,
     RateLimit: RateLimitHeaderSchema,
     'RateLimit-Policy': RateLimitPolicyHeaderSchema,
+    'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
   }),
   content: {
     'application/problem+json': {
@@ -1894,6 +1933,7 @@ export const ForbiddenRoleResponse = {
     'X-Request-Id': XRequestIdHeaderSchema,
     RateLimit: RateLimitHeaderSchema,
     'RateLimit-Policy': RateLimitPolicyHeaderSchema,
+    'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
   }),
   content: {
     'application/problem+json': {
@@ -1918,6 +1958,7 @@ export const SessionRequiredForWriteResponse = {
     'X-Request-Id': XRequestIdHeaderSchema,
     RateLimit: RateLimitHeaderSchema,
     'RateLimit-Policy': RateLimitPolicyHeaderSchema,
+    'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
   }),
   content: {
     'application/problem+json': {
@@ -1970,6 +2011,7 @@ const CursorParamsSchema = z
 
 const IfMatchParamsSchema = z
   .string()
+  .regex(/^(\*|(W\x2F)?"[^"]*"( *, *(W\x2F)?"[^"]*")*)$/)
   .max(100)
   .optional()
   .openapi({
@@ -1979,12 +2021,17 @@ const IfMatchParamsSchema = z
       required: false,
       description:
         "Apply the change only if the resource's current `ETag` is this one; otherwise 412.",
-      schema: { type: 'string', maxLength: 100 },
+      schema: {
+        type: 'string',
+        maxLength: 100,
+        pattern: '^(\\*|(W\\x2F)?"[^"]*"( *, *(W\\x2F)?"[^"]*")*)$',
+      },
     },
   })
 
 const IfNoneMatchParamsSchema = z
   .string()
+  .regex(/^(\*|(W\x2F)?"[^"]*"( *, *(W\x2F)?"[^"]*")*)$/)
   .max(100)
   .optional()
   .openapi({
@@ -1993,7 +2040,11 @@ const IfNoneMatchParamsSchema = z
       in: 'header',
       required: false,
       description: "Answer 304 with no body if the resource's current `ETag` is this one.",
-      schema: { type: 'string', maxLength: 100 },
+      schema: {
+        type: 'string',
+        maxLength: 100,
+        pattern: '^(\\*|(W\\x2F)?"[^"]*"( *, *(W\\x2F)?"[^"]*")*)$',
+      },
     },
   })
 
@@ -2016,6 +2067,7 @@ const IdempotencyKeyParamsSchema = z
 
 export const LinkHeaderSchema = z
   .string()
+  .regex(/^<[^>]*>; rel="next"$/)
   .max(4000)
   .optional()
   .openapi({
@@ -2059,12 +2111,15 @@ export const getHealthzRoute = createRoute({
   responses: {
     200: {
       description: 'The process is alive.',
-      headers: z.object({ 'X-Request-Id': XRequestIdHeaderSchema }),
+      headers: z.object({
+        'X-Request-Id': XRequestIdHeaderSchema,
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
+      }),
       content: { 'application/json': { schema: HealthSchema, example: { status: 'ok' } } },
     },
     500: InternalErrorResponse,
   },
-  security: [],
+  security: [{}],
 })
 
 export const getReadyzRoute = createRoute({
@@ -2078,7 +2133,10 @@ export const getReadyzRoute = createRoute({
   responses: {
     200: {
       description: 'The server is ready.',
-      headers: z.object({ 'X-Request-Id': XRequestIdHeaderSchema }),
+      headers: z.object({
+        'X-Request-Id': XRequestIdHeaderSchema,
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
+      }),
       content: {
         'application/json': {
           schema: ReadinessSchema,
@@ -2089,7 +2147,7 @@ export const getReadyzRoute = createRoute({
     500: InternalErrorResponse,
     503: ServiceUnavailableResponse,
   },
-  security: [],
+  security: [{}],
 })
 
 export const getMetricsRoute = createRoute({
@@ -2103,7 +2161,10 @@ export const getMetricsRoute = createRoute({
   responses: {
     200: {
       description: 'Metrics in the Prometheus text format.',
-      headers: z.object({ 'X-Request-Id': XRequestIdHeaderSchema }),
+      headers: z.object({
+        'X-Request-Id': XRequestIdHeaderSchema,
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
+      }),
       content: {
         'text/plain': {
           schema: z.string().max(10000000),
@@ -2114,7 +2175,7 @@ export const getMetricsRoute = createRoute({
     },
     500: InternalErrorResponse,
   },
-  security: [],
+  security: [{}],
 })
 
 export const getOpenapiJsonRoute = createRoute({
@@ -2127,12 +2188,18 @@ export const getOpenapiJsonRoute = createRoute({
   responses: {
     200: {
       description: 'The OpenAPI document.',
-      headers: z.object({ 'X-Request-Id': XRequestIdHeaderSchema }),
+      headers: z.object({
+        'X-Request-Id': XRequestIdHeaderSchema,
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
+      }),
       content: {
         'application/json': {
           schema: z
             .looseObject({
-              openapi: z.string().max(20),
+              openapi: z
+                .string()
+                .regex(/^3\.1\.[0-9]+$/)
+                .max(20),
               info: z.looseObject({}),
               paths: z.looseObject({}),
             })
@@ -2147,7 +2214,7 @@ export const getOpenapiJsonRoute = createRoute({
     },
     500: InternalErrorResponse,
   },
-  security: [],
+  security: [{}],
 })
 
 export const getOpenapiYamlRoute = createRoute({
@@ -2160,14 +2227,17 @@ export const getOpenapiYamlRoute = createRoute({
   responses: {
     200: {
       description: 'The OpenAPI document.',
-      headers: z.object({ 'X-Request-Id': XRequestIdHeaderSchema }),
+      headers: z.object({
+        'X-Request-Id': XRequestIdHeaderSchema,
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
+      }),
       content: {
         'application/yaml': { schema: z.string().max(10000000), example: 'openapi: 3.1.0\n' },
       },
     },
     500: InternalErrorResponse,
   },
-  security: [],
+  security: [{}],
 })
 
 export const postV1AuthSignupRoute = createRoute({
@@ -2201,6 +2271,7 @@ export const postV1AuthSignupRoute = createRoute({
         RateLimit: RateLimitHeaderSchema,
         'RateLimit-Policy': RateLimitPolicyHeaderSchema,
         Location: LocationHeaderSchema,
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
       }),
       content: {
         'application/json': {
@@ -2229,6 +2300,7 @@ export const postV1AuthSignupRoute = createRoute({
         'X-Request-Id': XRequestIdHeaderSchema,
         RateLimit: RateLimitHeaderSchema,
         'RateLimit-Policy': RateLimitPolicyHeaderSchema,
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
       }),
       content: {
         'application/problem+json': {
@@ -2258,6 +2330,7 @@ export const postV1AuthSignupRoute = createRoute({
         'X-Request-Id': XRequestIdHeaderSchema,
         RateLimit: RateLimitHeaderSchema,
         'RateLimit-Policy': RateLimitPolicyHeaderSchema,
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
       }),
       content: {
         'application/problem+json': {
@@ -2284,7 +2357,7 @@ export const postV1AuthSignupRoute = createRoute({
     429: TooManyRequestsResponse,
     500: InternalErrorResponse,
   },
-  security: [],
+  security: [{}],
 })
 
 export const postV1AuthLoginRoute = createRoute({
@@ -2313,6 +2386,7 @@ export const postV1AuthLoginRoute = createRoute({
         'X-Request-Id': XRequestIdHeaderSchema,
         RateLimit: RateLimitHeaderSchema,
         'RateLimit-Policy': RateLimitPolicyHeaderSchema,
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
       }),
       content: {
         'application/json': {
@@ -2341,6 +2415,7 @@ export const postV1AuthLoginRoute = createRoute({
         'X-Request-Id': XRequestIdHeaderSchema,
         RateLimit: RateLimitHeaderSchema,
         'RateLimit-Policy': RateLimitPolicyHeaderSchema,
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
       }),
       content: {
         'application/problem+json': {
@@ -2368,7 +2443,7 @@ export const postV1AuthLoginRoute = createRoute({
     429: TooManyRequestsResponse,
     500: InternalErrorResponse,
   },
-  security: [],
+  security: [{}],
 })
 
 export const postV1AuthRefreshRoute = createRoute({
@@ -2397,6 +2472,7 @@ export const postV1AuthRefreshRoute = createRoute({
         'X-Request-Id': XRequestIdHeaderSchema,
         RateLimit: RateLimitHeaderSchema,
         'RateLimit-Policy': RateLimitPolicyHeaderSchema,
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
       }),
       content: {
         'application/json': {
@@ -2426,6 +2502,7 @@ export const postV1AuthRefreshRoute = createRoute({
         'X-Request-Id': XRequestIdHeaderSchema,
         RateLimit: RateLimitHeaderSchema,
         'RateLimit-Policy': RateLimitPolicyHeaderSchema,
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
       }),
       content: {
         'application/problem+json': {
@@ -2455,7 +2532,7 @@ export const postV1AuthRefreshRoute = createRoute({
     429: TooManyRequestsResponse,
     500: InternalErrorResponse,
   },
-  security: [],
+  security: [{}],
 })
 
 export const postV1AuthLogoutRoute = createRoute({
@@ -2473,6 +2550,7 @@ export const postV1AuthLogoutRoute = createRoute({
         'X-Request-Id': XRequestIdHeaderSchema,
         RateLimit: RateLimitHeaderSchema,
         'RateLimit-Policy': RateLimitPolicyHeaderSchema,
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
       }),
     },
     401: UnauthorizedResponse,
@@ -2498,6 +2576,7 @@ export const postV1AuthEmailVerificationRoute = createRoute({
         'X-Request-Id': XRequestIdHeaderSchema,
         RateLimit: RateLimitHeaderSchema,
         'RateLimit-Policy': RateLimitPolicyHeaderSchema,
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
       }),
     },
     401: UnauthorizedResponse,
@@ -2508,6 +2587,7 @@ export const postV1AuthEmailVerificationRoute = createRoute({
         'X-Request-Id': XRequestIdHeaderSchema,
         RateLimit: RateLimitHeaderSchema,
         'RateLimit-Policy': RateLimitPolicyHeaderSchema,
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
       }),
       content: {
         'application/problem+json': {
@@ -2562,6 +2642,7 @@ export const postV1AuthEmailVerificationConfirmRoute = createRoute({
         'X-Request-Id': XRequestIdHeaderSchema,
         RateLimit: RateLimitHeaderSchema,
         'RateLimit-Policy': RateLimitPolicyHeaderSchema,
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
       }),
     },
     400: BadRequestBodyResponse,
@@ -2573,6 +2654,7 @@ export const postV1AuthEmailVerificationConfirmRoute = createRoute({
         'X-Request-Id': XRequestIdHeaderSchema,
         RateLimit: RateLimitHeaderSchema,
         'RateLimit-Policy': RateLimitPolicyHeaderSchema,
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
       }),
       content: {
         'application/problem+json': {
@@ -2596,7 +2678,7 @@ export const postV1AuthEmailVerificationConfirmRoute = createRoute({
     429: TooManyRequestsResponse,
     500: InternalErrorResponse,
   },
-  security: [],
+  security: [{}],
 })
 
 export const postV1AuthPasswordResetRoute = createRoute({
@@ -2625,6 +2707,7 @@ export const postV1AuthPasswordResetRoute = createRoute({
         'X-Request-Id': XRequestIdHeaderSchema,
         RateLimit: RateLimitHeaderSchema,
         'RateLimit-Policy': RateLimitPolicyHeaderSchema,
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
       }),
     },
     400: BadRequestBodyResponse,
@@ -2633,7 +2716,7 @@ export const postV1AuthPasswordResetRoute = createRoute({
     429: TooManyRequestsResponse,
     500: InternalErrorResponse,
   },
-  security: [],
+  security: [{}],
 })
 
 export const postV1AuthPasswordResetConfirmRoute = createRoute({
@@ -2665,6 +2748,7 @@ export const postV1AuthPasswordResetConfirmRoute = createRoute({
         'X-Request-Id': XRequestIdHeaderSchema,
         RateLimit: RateLimitHeaderSchema,
         'RateLimit-Policy': RateLimitPolicyHeaderSchema,
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
       }),
     },
     400: BadRequestBodyResponse,
@@ -2677,6 +2761,7 @@ export const postV1AuthPasswordResetConfirmRoute = createRoute({
         'X-Request-Id': XRequestIdHeaderSchema,
         RateLimit: RateLimitHeaderSchema,
         'RateLimit-Policy': RateLimitPolicyHeaderSchema,
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
       }),
       content: {
         'application/problem+json': {
@@ -2714,7 +2799,7 @@ export const postV1AuthPasswordResetConfirmRoute = createRoute({
     429: TooManyRequestsResponse,
     500: InternalErrorResponse,
   },
-  security: [],
+  security: [{}],
 })
 
 export const getV1MeRoute = createRoute({
@@ -2731,6 +2816,7 @@ export const getV1MeRoute = createRoute({
         'X-Request-Id': XRequestIdHeaderSchema,
         RateLimit: RateLimitHeaderSchema,
         'RateLimit-Policy': RateLimitPolicyHeaderSchema,
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
       }),
       content: {
         'application/json': {
@@ -2779,6 +2865,7 @@ export const deleteV1MeRoute = createRoute({
         'X-Request-Id': XRequestIdHeaderSchema,
         RateLimit: RateLimitHeaderSchema,
         'RateLimit-Policy': RateLimitPolicyHeaderSchema,
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
       }),
     },
     400: BadRequestBodyResponse,
@@ -2791,6 +2878,7 @@ export const deleteV1MeRoute = createRoute({
         'X-Request-Id': XRequestIdHeaderSchema,
         RateLimit: RateLimitHeaderSchema,
         'RateLimit-Policy': RateLimitPolicyHeaderSchema,
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
       }),
       content: {
         'application/problem+json': {
@@ -2816,6 +2904,7 @@ export const deleteV1MeRoute = createRoute({
         'X-Request-Id': XRequestIdHeaderSchema,
         RateLimit: RateLimitHeaderSchema,
         'RateLimit-Policy': RateLimitPolicyHeaderSchema,
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
       }),
       content: {
         'application/problem+json': {
@@ -2867,6 +2956,7 @@ export const patchV1MeRoute = createRoute({
         'X-Request-Id': XRequestIdHeaderSchema,
         RateLimit: RateLimitHeaderSchema,
         'RateLimit-Policy': RateLimitPolicyHeaderSchema,
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
       }),
       content: {
         'application/json': {
@@ -2891,6 +2981,7 @@ export const patchV1MeRoute = createRoute({
         'X-Request-Id': XRequestIdHeaderSchema,
         RateLimit: RateLimitHeaderSchema,
         'RateLimit-Policy': RateLimitPolicyHeaderSchema,
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
       }),
       content: {
         'application/problem+json': {
@@ -2948,6 +3039,7 @@ export const postV1MePasswordRoute = createRoute({
         'X-Request-Id': XRequestIdHeaderSchema,
         RateLimit: RateLimitHeaderSchema,
         'RateLimit-Policy': RateLimitPolicyHeaderSchema,
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
       }),
     },
     400: BadRequestBodyResponse,
@@ -2962,6 +3054,7 @@ export const postV1MePasswordRoute = createRoute({
         'X-Request-Id': XRequestIdHeaderSchema,
         RateLimit: RateLimitHeaderSchema,
         'RateLimit-Policy': RateLimitPolicyHeaderSchema,
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
       }),
       content: {
         'application/problem+json': {
@@ -3019,6 +3112,7 @@ export const getV1MeSessionsRoute = createRoute({
         RateLimit: RateLimitHeaderSchema,
         'RateLimit-Policy': RateLimitPolicyHeaderSchema,
         Link: LinkHeaderSchema,
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
       }),
       content: {
         'application/json': {
@@ -3081,6 +3175,7 @@ export const deleteV1MeSessionsSessionIdRoute = createRoute({
         'X-Request-Id': XRequestIdHeaderSchema,
         RateLimit: RateLimitHeaderSchema,
         'RateLimit-Policy': RateLimitPolicyHeaderSchema,
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
       }),
     },
     400: BadRequestResponse,
@@ -3110,6 +3205,7 @@ export const getV1MeApiKeysRoute = createRoute({
         RateLimit: RateLimitHeaderSchema,
         'RateLimit-Policy': RateLimitPolicyHeaderSchema,
         Link: LinkHeaderSchema,
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
       }),
       content: {
         'application/json': {
@@ -3167,6 +3263,7 @@ export const postV1MeApiKeysRoute = createRoute({
         RateLimit: RateLimitHeaderSchema,
         'RateLimit-Policy': RateLimitPolicyHeaderSchema,
         Location: LocationHeaderSchema,
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
       }),
       content: {
         'application/json': {
@@ -3228,6 +3325,7 @@ export const deleteV1MeApiKeysKeyIdRoute = createRoute({
         'X-Request-Id': XRequestIdHeaderSchema,
         RateLimit: RateLimitHeaderSchema,
         'RateLimit-Policy': RateLimitPolicyHeaderSchema,
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
       }),
     },
     400: BadRequestResponse,
@@ -3257,6 +3355,7 @@ export const getV1ProjectsRoute = createRoute({
         RateLimit: RateLimitHeaderSchema,
         'RateLimit-Policy': RateLimitPolicyHeaderSchema,
         Link: LinkHeaderSchema,
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
       }),
       content: {
         'application/json': {
@@ -3319,6 +3418,7 @@ export const postV1ProjectsRoute = createRoute({
         Location: LocationHeaderSchema,
         ETag: ETagHeaderSchema,
         'Idempotent-Replayed': IdempotentReplayedHeaderSchema,
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
       }),
       content: {
         'application/json': {
@@ -3384,6 +3484,7 @@ export const getV1ProjectsProjectIdRoute = createRoute({
         RateLimit: RateLimitHeaderSchema,
         'RateLimit-Policy': RateLimitPolicyHeaderSchema,
         ETag: ETagHeaderSchema,
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
       }),
       content: {
         'application/json': {
@@ -3408,6 +3509,7 @@ export const getV1ProjectsProjectIdRoute = createRoute({
         RateLimit: RateLimitHeaderSchema,
         'RateLimit-Policy': RateLimitPolicyHeaderSchema,
         ETag: ETagHeaderSchema,
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
       }),
     },
     400: BadRequestResponse,
@@ -3454,6 +3556,7 @@ export const deleteV1ProjectsProjectIdRoute = createRoute({
         'X-Request-Id': XRequestIdHeaderSchema,
         RateLimit: RateLimitHeaderSchema,
         'RateLimit-Policy': RateLimitPolicyHeaderSchema,
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
       }),
     },
     400: BadRequestResponse,
@@ -3512,6 +3615,7 @@ export const patchV1ProjectsProjectIdRoute = createRoute({
         RateLimit: RateLimitHeaderSchema,
         'RateLimit-Policy': RateLimitPolicyHeaderSchema,
         ETag: ETagHeaderSchema,
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
       }),
       content: {
         'application/json': {
@@ -3577,6 +3681,7 @@ export const getV1ProjectsProjectIdMembersRoute = createRoute({
         RateLimit: RateLimitHeaderSchema,
         'RateLimit-Policy': RateLimitPolicyHeaderSchema,
         Link: LinkHeaderSchema,
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
       }),
       content: {
         'application/json': {
@@ -3655,6 +3760,7 @@ export const deleteV1ProjectsProjectIdMembersUserIdRoute = createRoute({
         'X-Request-Id': XRequestIdHeaderSchema,
         RateLimit: RateLimitHeaderSchema,
         'RateLimit-Policy': RateLimitPolicyHeaderSchema,
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
       }),
     },
     400: BadRequestResponse,
@@ -3667,6 +3773,7 @@ export const deleteV1ProjectsProjectIdMembersUserIdRoute = createRoute({
         'X-Request-Id': XRequestIdHeaderSchema,
         RateLimit: RateLimitHeaderSchema,
         'RateLimit-Policy': RateLimitPolicyHeaderSchema,
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
       }),
       content: {
         'application/problem+json': {
@@ -3743,6 +3850,7 @@ export const patchV1ProjectsProjectIdMembersUserIdRoute = createRoute({
         'X-Request-Id': XRequestIdHeaderSchema,
         RateLimit: RateLimitHeaderSchema,
         'RateLimit-Policy': RateLimitPolicyHeaderSchema,
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
       }),
       content: {
         'application/json': {
@@ -3767,6 +3875,7 @@ export const patchV1ProjectsProjectIdMembersUserIdRoute = createRoute({
         'X-Request-Id': XRequestIdHeaderSchema,
         RateLimit: RateLimitHeaderSchema,
         'RateLimit-Policy': RateLimitPolicyHeaderSchema,
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
       }),
       content: {
         'application/problem+json': {
@@ -3828,6 +3937,7 @@ export const getV1ProjectsProjectIdInvitationsRoute = createRoute({
         RateLimit: RateLimitHeaderSchema,
         'RateLimit-Policy': RateLimitPolicyHeaderSchema,
         Link: LinkHeaderSchema,
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
       }),
       content: {
         'application/json': {
@@ -3907,6 +4017,7 @@ export const postV1ProjectsProjectIdInvitationsRoute = createRoute({
         Location: LocationHeaderSchema,
         ETag: ETagHeaderSchema,
         'Idempotent-Replayed': IdempotentReplayedHeaderSchema,
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
       }),
       content: {
         'application/json': {
@@ -3934,6 +4045,7 @@ export const postV1ProjectsProjectIdInvitationsRoute = createRoute({
         'X-Request-Id': XRequestIdHeaderSchema,
         RateLimit: RateLimitHeaderSchema,
         'RateLimit-Policy': RateLimitPolicyHeaderSchema,
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
       }),
       content: {
         'application/problem+json': {
@@ -4012,6 +4124,7 @@ export const deleteV1ProjectsProjectIdInvitationsInvitationIdRoute = createRoute
         'X-Request-Id': XRequestIdHeaderSchema,
         RateLimit: RateLimitHeaderSchema,
         'RateLimit-Policy': RateLimitPolicyHeaderSchema,
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
       }),
     },
     400: BadRequestResponse,
@@ -4052,6 +4165,7 @@ export const postV1InvitationsAcceptRoute = createRoute({
         RateLimit: RateLimitHeaderSchema,
         'RateLimit-Policy': RateLimitPolicyHeaderSchema,
         'Idempotent-Replayed': IdempotentReplayedHeaderSchema,
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
       }),
       content: {
         'application/json': {
@@ -4076,6 +4190,7 @@ export const postV1InvitationsAcceptRoute = createRoute({
         'X-Request-Id': XRequestIdHeaderSchema,
         RateLimit: RateLimitHeaderSchema,
         'RateLimit-Policy': RateLimitPolicyHeaderSchema,
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
       }),
       content: {
         'application/problem+json': {
@@ -4161,9 +4276,9 @@ export const getV1ProjectsProjectIdTasksRoute = createRoute({
             name: 'assigneeId',
             in: 'query',
             required: false,
-            description: 'Only tasks assigned to this member.',
+            description:
+              'Only tasks assigned to this member. A user id, e.g. `usr_01JD8X3Z7Q2W6V5T4R3P1N0M9K`.',
             schema: { type: 'string', minLength: 1, maxLength: 64, pattern: '^usr_[0-9A-Z]{26}$' },
-            example: 'usr_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
           },
         }),
       label: z
@@ -4177,18 +4292,16 @@ export const getV1ProjectsProjectIdTasksRoute = createRoute({
             name: 'label',
             in: 'query',
             required: false,
-            description: 'Only tasks with this label.',
+            description: 'Only tasks with this label. E.g. `launch`.',
             schema: {
               type: 'string',
               minLength: 1,
               maxLength: 50,
               pattern: '^[^,\\s][^,]*$',
               description: 'A label: no commas, no leading space.',
-              example: 'launch',
             },
           },
           description: 'A label: no commas, no leading space.',
-          example: 'launch',
         }),
       dueBefore: dateTime()
         .max(40)
@@ -4198,9 +4311,9 @@ export const getV1ProjectsProjectIdTasksRoute = createRoute({
             name: 'dueBefore',
             in: 'query',
             required: false,
-            description: 'Only tasks due before this instant (exclusive).',
+            description:
+              'Only tasks due before this instant (exclusive). An RFC 3339 date-time, e.g. `2026-12-31T00:00:00Z`.',
             schema: { type: 'string', format: 'date-time', maxLength: 40 },
-            example: '2026-12-31T00:00:00Z',
           },
         }),
       dueAfter: dateTime()
@@ -4211,9 +4324,9 @@ export const getV1ProjectsProjectIdTasksRoute = createRoute({
             name: 'dueAfter',
             in: 'query',
             required: false,
-            description: 'Only tasks due at or after this instant.',
+            description:
+              'Only tasks due at or after this instant. An RFC 3339 date-time, e.g. `2026-12-01T00:00:00Z`.',
             schema: { type: 'string', format: 'date-time', maxLength: 40 },
-            example: '2026-12-01T00:00:00Z',
           },
         }),
       sort: z
@@ -4266,14 +4379,13 @@ export const getV1ProjectsProjectIdTasksRoute = createRoute({
             in: 'query',
             required: false,
             description:
-              'Full-text search in title and description. Every word must match, as a prefix; case and diacritics are ignored (`creme` finds "Crème"). Title matches rank higher.',
+              'Full-text search in title and description. Every word must match, as a prefix; case and diacritics are ignored (`creme` finds "Crème"). Title matches rank higher. E.g. `launch post`.',
             schema: {
               type: 'string',
               minLength: 1,
               maxLength: 200,
               pattern: '^[^\\u0000-\\u001F\\u007F]*$',
             },
-            example: 'launch post',
           },
         }),
       limit: LimitParamsSchema,
@@ -4288,6 +4400,7 @@ export const getV1ProjectsProjectIdTasksRoute = createRoute({
         RateLimit: RateLimitHeaderSchema,
         'RateLimit-Policy': RateLimitPolicyHeaderSchema,
         Link: LinkHeaderSchema,
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
       }),
       content: {
         'application/json': {
@@ -4379,6 +4492,7 @@ export const postV1ProjectsProjectIdTasksRoute = createRoute({
         Location: LocationHeaderSchema,
         ETag: ETagHeaderSchema,
         'Idempotent-Replayed': IdempotentReplayedHeaderSchema,
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
       }),
       content: {
         'application/json': {
@@ -4417,6 +4531,7 @@ export const postV1ProjectsProjectIdTasksRoute = createRoute({
         'X-Request-Id': XRequestIdHeaderSchema,
         RateLimit: RateLimitHeaderSchema,
         'RateLimit-Policy': RateLimitPolicyHeaderSchema,
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
       }),
       content: {
         'application/problem+json': {
@@ -4480,6 +4595,7 @@ export const getV1TasksTaskIdRoute = createRoute({
         RateLimit: RateLimitHeaderSchema,
         'RateLimit-Policy': RateLimitPolicyHeaderSchema,
         ETag: ETagHeaderSchema,
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
       }),
       content: {
         'application/json': {
@@ -4512,6 +4628,7 @@ export const getV1TasksTaskIdRoute = createRoute({
         RateLimit: RateLimitHeaderSchema,
         'RateLimit-Policy': RateLimitPolicyHeaderSchema,
         ETag: ETagHeaderSchema,
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
       }),
     },
     400: BadRequestResponse,
@@ -4558,6 +4675,7 @@ export const deleteV1TasksTaskIdRoute = createRoute({
         'X-Request-Id': XRequestIdHeaderSchema,
         RateLimit: RateLimitHeaderSchema,
         'RateLimit-Policy': RateLimitPolicyHeaderSchema,
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
       }),
     },
     400: BadRequestResponse,
@@ -4611,6 +4729,7 @@ export const patchV1TasksTaskIdRoute = createRoute({
         RateLimit: RateLimitHeaderSchema,
         'RateLimit-Policy': RateLimitPolicyHeaderSchema,
         ETag: ETagHeaderSchema,
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
       }),
       content: {
         'application/json': {
@@ -4648,6 +4767,7 @@ export const patchV1TasksTaskIdRoute = createRoute({
         'X-Request-Id': XRequestIdHeaderSchema,
         RateLimit: RateLimitHeaderSchema,
         'RateLimit-Policy': RateLimitPolicyHeaderSchema,
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
       }),
       content: {
         'application/problem+json': {
@@ -4726,14 +4846,14 @@ export const getV1ProjectsProjectIdNotesRoute = createRoute({
             name: 'q',
             in: 'query',
             required: false,
-            description: 'Full-text search in title and body, like `q` of listTasks.',
+            description:
+              'Full-text search in title and body, like `q` of listTasks. E.g. `launch post`.',
             schema: {
               type: 'string',
               minLength: 1,
               maxLength: 200,
               pattern: '^[^\\u0000-\\u001F\\u007F]*$',
             },
-            example: 'decisions',
           },
         }),
       limit: LimitParamsSchema,
@@ -4748,6 +4868,7 @@ export const getV1ProjectsProjectIdNotesRoute = createRoute({
         RateLimit: RateLimitHeaderSchema,
         'RateLimit-Policy': RateLimitPolicyHeaderSchema,
         Link: LinkHeaderSchema,
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
       }),
       content: {
         'application/json': {
@@ -4830,6 +4951,7 @@ export const postV1ProjectsProjectIdNotesRoute = createRoute({
         Location: LocationHeaderSchema,
         ETag: ETagHeaderSchema,
         'Idempotent-Replayed': IdempotentReplayedHeaderSchema,
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
       }),
       content: {
         'application/json': {
@@ -4897,6 +5019,7 @@ export const getV1NotesNoteIdRoute = createRoute({
         RateLimit: RateLimitHeaderSchema,
         'RateLimit-Policy': RateLimitPolicyHeaderSchema,
         ETag: ETagHeaderSchema,
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
       }),
       content: {
         'application/json': {
@@ -4922,6 +5045,7 @@ export const getV1NotesNoteIdRoute = createRoute({
         RateLimit: RateLimitHeaderSchema,
         'RateLimit-Policy': RateLimitPolicyHeaderSchema,
         ETag: ETagHeaderSchema,
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
       }),
     },
     400: BadRequestResponse,
@@ -4968,6 +5092,7 @@ export const deleteV1NotesNoteIdRoute = createRoute({
         'X-Request-Id': XRequestIdHeaderSchema,
         RateLimit: RateLimitHeaderSchema,
         'RateLimit-Policy': RateLimitPolicyHeaderSchema,
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
       }),
     },
     400: BadRequestResponse,
@@ -5026,6 +5151,7 @@ export const patchV1NotesNoteIdRoute = createRoute({
         RateLimit: RateLimitHeaderSchema,
         'RateLimit-Policy': RateLimitPolicyHeaderSchema,
         ETag: ETagHeaderSchema,
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
       }),
       content: {
         'application/json': {
@@ -5092,6 +5218,7 @@ export const getV1TasksTaskIdCommentsRoute = createRoute({
         RateLimit: RateLimitHeaderSchema,
         'RateLimit-Policy': RateLimitPolicyHeaderSchema,
         Link: LinkHeaderSchema,
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
       }),
       content: {
         'application/json': {
@@ -5170,6 +5297,7 @@ export const postV1TasksTaskIdCommentsRoute = createRoute({
         Location: LocationHeaderSchema,
         ETag: ETagHeaderSchema,
         'Idempotent-Replayed': IdempotentReplayedHeaderSchema,
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
       }),
       content: {
         'application/json': {
@@ -5235,6 +5363,7 @@ export const deleteV1CommentsCommentIdRoute = createRoute({
         'X-Request-Id': XRequestIdHeaderSchema,
         RateLimit: RateLimitHeaderSchema,
         'RateLimit-Policy': RateLimitPolicyHeaderSchema,
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
       }),
     },
     400: BadRequestResponse,
@@ -5293,6 +5422,7 @@ export const patchV1CommentsCommentIdRoute = createRoute({
         RateLimit: RateLimitHeaderSchema,
         'RateLimit-Policy': RateLimitPolicyHeaderSchema,
         ETag: ETagHeaderSchema,
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
       }),
       content: {
         'application/json': {

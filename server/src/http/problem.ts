@@ -81,8 +81,12 @@ export function problemResponse(c: Context, error: ApiError): Response {
   })
 }
 
-/** `text` cut to at most `max` characters, ending in `…` when cut, never inside a surrogate pair. */
-function clip(text: string, max: number): string {
+/**
+ * `text` as the spec allows it in a problem: control characters (which a quoted field name may hold) shown
+ * as U+FFFD, and cut to at most `max` characters, ending in `…` when cut, never inside a surrogate pair.
+ */
+function clip(raw: string, max: number): string {
+  const text = raw.replace(/[\u0000-\u001F\u007F]/g, '\uFFFD')
   if (text.length <= max) return text
   const cut = /[\uD800-\uDBFF]$/.test(text.slice(0, max - 1)) ? max - 2 : max - 1
   return `${text.slice(0, cut)}…`

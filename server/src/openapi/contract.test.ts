@@ -94,6 +94,16 @@ describe('what each operation documents', () => {
     expect(specOperations.filter((o) => !documents(o, 500)).map(name)).toEqual([])
   })
 
+  it('gives optional query parameters no example, which Swagger UI would fill in and send', () => {
+    const prefilled = specOperations.flatMap((o) =>
+      params(o)
+        .filter((p) => p.in === 'query' && !p.required)
+        .filter((p) => p.example !== undefined || p.examples !== undefined || p.schema?.example !== undefined)
+        .map((p) => `${name(o)} ${p.name}`),
+    )
+    expect(prefilled).toEqual([])
+  })
+
   it('documents, on some operation, every code the server source can send', () => {
     const sent = new Set<string>()
     const walk = (dir: string): string[] =>
