@@ -59,7 +59,7 @@ function withHelpers(source) {
   const file = parseTs(source)
   const lastImport = file.statements.filter((s) => ts.isImportDeclaration(s)).at(-1)
   const at = lastImport ? lastImport.end : 0
-  return source.slice(0, at) + '\n' + HELPERS + source.slice(at)
+  return `${source.slice(0, at)}\n${HELPERS}${source.slice(at)}`
 }
 
 function fixStructure(source, spec) {

@@ -86,6 +86,7 @@ export function problemResponse(c: Context, error: ApiError): Response {
  * as U+FFFD, and cut to at most `max` characters, ending in `…` when cut, never inside a surrogate pair.
  */
 function clip(raw: string, max: number): string {
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is the point
   const text = raw.replace(/[\u0000-\u001F\u007F]/g, '\uFFFD')
   if (text.length <= max) return text
   const cut = /[\uD800-\uDBFF]$/.test(text.slice(0, max - 1)) ? max - 2 : max - 1
