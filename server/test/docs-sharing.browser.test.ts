@@ -4,7 +4,7 @@ import { join } from 'node:path'
 import type { Locator, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { loadConfig } from '../src/config.js'
-import type { AuthResult, Project, ProjectList } from '../src/generated/routes.js'
+import type { AuthResult, Project, ProjectList, Task, TaskList } from '../src/generated/routes.js'
 import { type RunningServer, startServer } from '../src/server.js'
 import { chromiumFor, openOfflineBrowser } from './support/browser.js'
 
@@ -137,7 +137,10 @@ describe.skipIf(!hasChromium)('sharing a project from /docs in a browser', () =>
       })
       expect(invited.status).toBe(201)
       expect(invited.body).toMatchObject({ email: 'bob@example.com', role: 'viewer' })
-      const sown = await execute(page, 'Tasks', 'createTask', { params: { projectId }, body: { title: 'Sow beans' } })
+      const sown = await execute<Task>(page, 'Tasks', 'createTask', {
+        params: { projectId },
+        body: { title: 'Sow beans' },
+      })
       expect(sown.status).toBe(201)
       await logOut(page)
 
@@ -159,7 +162,7 @@ describe.skipIf(!hasChromium)('sharing a project from /docs in a browser', () =>
       expect(project.body).toMatchObject({ id: projectId, name: 'Garden plans', role: 'viewer' })
 
       // "Try it out" with only the project id lists every task: no optional filter is filled in for the reader.
-      const tasks = await execute(page, 'Tasks', 'listTasks', { params: { projectId } })
+      const tasks = await execute<TaskList>(page, 'Tasks', 'listTasks', { params: { projectId } })
       expect(tasks.status).toBe(200)
       expect(tasks.body.data).toEqual([expect.objectContaining({ id: sown.body.id, title: 'Sow beans' })])
 
