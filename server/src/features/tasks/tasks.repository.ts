@@ -10,7 +10,7 @@ import { foldForSearch, fts5Query, tsQuery } from '../../lib/search.js'
 export type TaskRow = Omit<TasksTable, 'search_vector'>
 
 /** The largest `position` openapi.yaml allows (`Task.position.maximum`). */
-export const POSITION_MAX = 1e15
+const POSITION_MAX = 1e15
 
 export const toTask = (row: TaskRow): Task => ({
   id: row.id,
