@@ -3,7 +3,7 @@ import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { describe, expect, it } from 'vitest'
 import { present } from '../test/present.js'
-import { documentedCodes, type SpecOperation, specOperations } from '../test/spec.js'
+import { assertMatchesSpec, documentedCodes, type SpecOperation, SpecViolation, specOperations } from '../test/spec.js'
 
 // What each operation documents follows from what it takes: these rules hold for every operation of
 // openapi.yaml, including ones added later, so a status or code that cannot occur is not documented and
@@ -123,5 +123,37 @@ describe('what each operation documents', () => {
     )
     expect(sent.size).toBeGreaterThan(20)
     expect([...sent].filter((code) => !documented.has(code)).sort()).toEqual([])
+  })
+})
+
+describe('the response check every test runs', () => {
+  const problem = (status: number, code: string) =>
+    new Response(
+      JSON.stringify({
+        type: `https://tasklane.dev/problems/${code}`,
+        title: 'Not found',
+        status,
+        code,
+        requestId: 'req_1',
+      }),
+      { status, headers: { 'content-type': 'application/problem+json' } },
+    )
+  const task = '/v1/tasks/tsk_01JD8X3Z7Q2W6V5T4R3P1N0M9K'
+
+  it('refuses a problem code the operation does not document for that status', async () => {
+    await expect(assertMatchesSpec('GET', task, problem(404, 'not_found'))).resolves.toBeUndefined()
+    await expect(assertMatchesSpec('GET', task, problem(404, 'forbidden'))).rejects.toThrow(
+      new SpecViolation(`GET ${task} → 404: code 'forbidden' is not one getTask documents for 404 (not_found)`),
+    )
+  })
+
+  it('refuses a documented header whose value does not match its schema', async () => {
+    const withRateLimit = (value: string) => {
+      const res = problem(404, 'not_found')
+      res.headers.set('RateLimit', value)
+      return res
+    }
+    await expect(assertMatchesSpec('GET', task, withRateLimit('"default";r=5;t=30'))).resolves.toBeUndefined()
+    await expect(assertMatchesSpec('GET', task, withRateLimit('five left'))).rejects.toThrow(/header RateLimit/)
   })
 })

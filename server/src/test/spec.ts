@@ -81,6 +81,7 @@ export async function assertMatchesSpec(method: string, url: string, response: R
         `${where}: status not documented for ${op.operationId} (${Object.keys(op.operation.responses).join(', ')})`,
       )
     }
+    assertHeaders(where, documented.headers ?? {}, response.headers)
     if (!documented.content) {
       if (method !== 'HEAD' && response.status !== 304 && (await response.clone().text()) !== '') {
         throw new SpecViolation(`${where}: body sent where ${op.operationId} documents none`)
@@ -121,6 +122,21 @@ export async function assertMatchesSpec(method: string, url: string, response: R
     throw new SpecViolation(
       `${where}: body does not match the spec: ${ajv.errorsText(validate.errors)}\n${text.slice(0, 500)}`,
     )
+  }
+}
+
+/** Checks every documented response header that was sent against its schema (integers as numbers). */
+function assertHeaders(where: string, documented: Record<string, Json>, headers: Headers): void {
+  for (const [name, header] of Object.entries(documented)) {
+    const value = headers.get(name)
+    if (value === null || !header.schema) continue
+    const validate = compile(header.schema)
+    const typed = header.schema.type === 'integer' && /^-?\d+$/.test(value) ? Number(value) : value
+    if (!validate(typed)) {
+      throw new SpecViolation(
+        `${where}: header ${name} '${value}' does not match the spec: ${ajv.errorsText(validate.errors)}`,
+      )
+    }
   }
 }
 
