@@ -138,10 +138,19 @@ export type Health = z.infer<typeof HealthSchema>
 
 export const ReadinessSchema = z
   .strictObject({
-    status: z.literal('ok'),
+    status: z
+      .enum(['ok', 'degraded'])
+      .openapi({
+        description:
+          '`degraded`: serving, but Redis does not answer and rate limits are counted per instance.',
+      }),
     database: z
       .enum(['sqlite', 'postgres'])
       .openapi({ description: 'Which database this instance is running on.' }),
+    redis: z
+      .enum(['ok', 'unavailable'])
+      .optional()
+      .openapi({ description: 'Whether Redis answers; present only when `REDIS_URL` is set.' }),
   })
   .openapi({ required: ['status', 'database'] })
   .openapi('Readiness')
@@ -1732,10 +1741,13 @@ export const InternalErrorResponse = {
 }
 
 export const ServiceUnavailableResponse = {
-  description: 'The server cannot serve traffic now (for example, the database does not answer).',
+  description:
+    'The database does not answer now (down, restarting, failing over, or slower than the configured time\nlimits); `code` is `service_unavailable`. Retry after `Retry-After` seconds. A write whose connection was\nlost while committing may have been carried out: retry creates with the same `Idempotency-Key`.\n',
   headers: z.object({
     'X-Request-Id': XRequestIdHeaderSchema,
     'Retry-After': RetryAfterHeaderSchema,
+    RateLimit: RateLimitHeaderSchema,
+    'RateLimit-Policy': RateLimitPolicyHeaderSchema,
     'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
   }),
   content: {
@@ -1783,7 +1795,7 @@ export const ContentTooLargeResponse = {
 
 export const UnsupportedMediaTypeResponse = {
   description:
-    'The request body is not in a media type this operation takes; `Accept-Post` or `Accept-Patch` lists the ones it does.',
+    'The request body is not in a media type this operation takes (`code` `unsupported_media_type`); `Accept-Post` or `Accept-Patch` lists the ones it does. JSON bodies are UTF-8, so a `charset` other than `utf-8` is refused too.',
   headers: z.object({
     'X-Request-Id': XRequestIdHeaderSchema,
     RateLimit: RateLimitHeaderSchema,
@@ -1835,7 +1847,7 @@ export const SessionRequiredResponse = {
 
 export const BadRequestBodyResponse = {
   description:
-    'The request fails validation (`validation_failed`, with `errors` listing each invalid input) or its JSON does not parse (`malformed_json`).',
+    'The request fails validation (`validation_failed`, with `errors` listing each invalid input), its JSON does not parse (`malformed_json`), or it nests arrays and objects more than 64 deep (`json_too_deep`).',
   headers: z.object({
     'X-Request-Id': XRequestIdHeaderSchema,
     RateLimit: RateLimitHeaderSchema,
@@ -1845,7 +1857,9 @@ export const BadRequestBodyResponse = {
   content: {
     'application/problem+json': {
       schema: ProblemSchema.and(
-        z.object({ code: z.enum(['validation_failed', 'malformed_json']).optional() }),
+        z.object({
+          code: z.enum(['validation_failed', 'malformed_json', 'json_too_deep']).optional(),
+        }),
       ),
       example: {
         type: 'https://tasklane.dev/problems/validation_failed',
@@ -2128,7 +2142,7 @@ export const getReadyzRoute = createRoute({
   tags: ['Operations'],
   summary: 'Readiness check',
   description:
-    'Answers 200 when the server can serve traffic: the database answers a query. Answers 503 while it\ncannot, so that a load balancer takes the instance out of rotation.\n',
+    'Answers 200 when the server can serve traffic: the database answers a query (within\n`DATABASE_CONNECT_TIMEOUT_MS`). Answers 503 while it cannot, so that a load balancer takes the instance\nout of rotation.\n\nWhen `REDIS_URL` is set, `redis` reports whether Redis answers. Redis holds only the shared rate-limit\ncounters; without it each instance counts in its own memory, so the instance still serves traffic:\nthe answer stays 200, with `status` `degraded` and `redis` `unavailable`, rather than taking every\ninstance out of rotation at once.\n',
   operationId: 'getReadiness',
   responses: {
     200: {
@@ -2140,7 +2154,13 @@ export const getReadyzRoute = createRoute({
       content: {
         'application/json': {
           schema: ReadinessSchema,
-          example: { status: 'ok', database: 'sqlite' },
+          examples: {
+            embedded: { summary: 'SQLite, no Redis', value: { status: 'ok', database: 'sqlite' } },
+            degraded: {
+              summary: 'PostgreSQL up, Redis down',
+              value: { status: 'degraded', database: 'postgres', redis: 'unavailable' },
+            },
+          },
         },
       },
     },
@@ -2356,6 +2376,7 @@ export const postV1AuthSignupRoute = createRoute({
     },
     429: TooManyRequestsResponse,
     500: InternalErrorResponse,
+    503: ServiceUnavailableResponse,
   },
   security: [{}],
 })
@@ -2442,6 +2463,7 @@ export const postV1AuthLoginRoute = createRoute({
     415: UnsupportedMediaTypeResponse,
     429: TooManyRequestsResponse,
     500: InternalErrorResponse,
+    503: ServiceUnavailableResponse,
   },
   security: [{}],
 })
@@ -2531,6 +2553,7 @@ export const postV1AuthRefreshRoute = createRoute({
     415: UnsupportedMediaTypeResponse,
     429: TooManyRequestsResponse,
     500: InternalErrorResponse,
+    503: ServiceUnavailableResponse,
   },
   security: [{}],
 })
@@ -2557,6 +2580,7 @@ export const postV1AuthLogoutRoute = createRoute({
     403: SessionRequiredResponse,
     429: TooManyRequestsResponse,
     500: InternalErrorResponse,
+    503: ServiceUnavailableResponse,
   },
   security: [{ bearerAuth: [] }],
 })
@@ -2612,6 +2636,7 @@ export const postV1AuthEmailVerificationRoute = createRoute({
     },
     429: TooManyRequestsResponse,
     500: InternalErrorResponse,
+    503: ServiceUnavailableResponse,
   },
   security: [{ bearerAuth: [] }],
 })
@@ -2677,6 +2702,7 @@ export const postV1AuthEmailVerificationConfirmRoute = createRoute({
     },
     429: TooManyRequestsResponse,
     500: InternalErrorResponse,
+    503: ServiceUnavailableResponse,
   },
   security: [{}],
 })
@@ -2715,6 +2741,7 @@ export const postV1AuthPasswordResetRoute = createRoute({
     415: UnsupportedMediaTypeResponse,
     429: TooManyRequestsResponse,
     500: InternalErrorResponse,
+    503: ServiceUnavailableResponse,
   },
   security: [{}],
 })
@@ -2798,6 +2825,7 @@ export const postV1AuthPasswordResetConfirmRoute = createRoute({
     },
     429: TooManyRequestsResponse,
     500: InternalErrorResponse,
+    503: ServiceUnavailableResponse,
   },
   security: [{}],
 })
@@ -2835,6 +2863,7 @@ export const getV1MeRoute = createRoute({
     401: UnauthorizedResponse,
     429: TooManyRequestsResponse,
     500: InternalErrorResponse,
+    503: ServiceUnavailableResponse,
   },
   security: [{ bearerAuth: [] }],
 })
@@ -2929,6 +2958,7 @@ export const deleteV1MeRoute = createRoute({
     },
     429: TooManyRequestsResponse,
     500: InternalErrorResponse,
+    503: ServiceUnavailableResponse,
   },
   security: [{ bearerAuth: [] }],
 })
@@ -3006,6 +3036,7 @@ export const patchV1MeRoute = createRoute({
     415: UnsupportedMediaTypeResponse,
     429: TooManyRequestsResponse,
     500: InternalErrorResponse,
+    503: ServiceUnavailableResponse,
   },
   security: [{ bearerAuth: [] }],
 })
@@ -3091,6 +3122,7 @@ export const postV1MePasswordRoute = createRoute({
     },
     429: TooManyRequestsResponse,
     500: InternalErrorResponse,
+    503: ServiceUnavailableResponse,
   },
   security: [{ bearerAuth: [] }],
 })
@@ -3138,6 +3170,7 @@ export const getV1MeSessionsRoute = createRoute({
     403: SessionRequiredResponse,
     429: TooManyRequestsResponse,
     500: InternalErrorResponse,
+    503: ServiceUnavailableResponse,
   },
   security: [{ bearerAuth: [] }],
 })
@@ -3184,6 +3217,7 @@ export const deleteV1MeSessionsSessionIdRoute = createRoute({
     404: NotFoundResponse,
     429: TooManyRequestsResponse,
     500: InternalErrorResponse,
+    503: ServiceUnavailableResponse,
   },
   security: [{ bearerAuth: [] }],
 })
@@ -3232,6 +3266,7 @@ export const getV1MeApiKeysRoute = createRoute({
     403: SessionRequiredResponse,
     429: TooManyRequestsResponse,
     500: InternalErrorResponse,
+    503: ServiceUnavailableResponse,
   },
   security: [{ bearerAuth: [] }],
 })
@@ -3288,6 +3323,7 @@ export const postV1MeApiKeysRoute = createRoute({
     415: UnsupportedMediaTypeResponse,
     429: TooManyRequestsResponse,
     500: InternalErrorResponse,
+    503: ServiceUnavailableResponse,
   },
   security: [{ bearerAuth: [] }],
 })
@@ -3334,6 +3370,7 @@ export const deleteV1MeApiKeysKeyIdRoute = createRoute({
     404: NotFoundResponse,
     429: TooManyRequestsResponse,
     500: InternalErrorResponse,
+    503: ServiceUnavailableResponse,
   },
   security: [{ bearerAuth: [] }],
 })
@@ -3382,6 +3419,7 @@ export const getV1ProjectsRoute = createRoute({
     401: UnauthorizedResponse,
     429: TooManyRequestsResponse,
     500: InternalErrorResponse,
+    503: ServiceUnavailableResponse,
   },
   security: [{ bearerAuth: [] }],
 })
@@ -3444,6 +3482,7 @@ export const postV1ProjectsRoute = createRoute({
     422: UnprocessableContentResponse,
     429: TooManyRequestsResponse,
     500: InternalErrorResponse,
+    503: ServiceUnavailableResponse,
   },
   security: [{ bearerAuth: [] }],
 })
@@ -3517,6 +3556,7 @@ export const getV1ProjectsProjectIdRoute = createRoute({
     404: NotFoundResponse,
     429: TooManyRequestsResponse,
     500: InternalErrorResponse,
+    503: ServiceUnavailableResponse,
   },
   security: [{ bearerAuth: [] }],
 })
@@ -3566,6 +3606,7 @@ export const deleteV1ProjectsProjectIdRoute = createRoute({
     412: PreconditionFailedResponse,
     429: TooManyRequestsResponse,
     500: InternalErrorResponse,
+    503: ServiceUnavailableResponse,
   },
   security: [{ bearerAuth: [] }],
 })
@@ -3641,6 +3682,7 @@ export const patchV1ProjectsProjectIdRoute = createRoute({
     415: UnsupportedMediaTypeResponse,
     429: TooManyRequestsResponse,
     500: InternalErrorResponse,
+    503: ServiceUnavailableResponse,
   },
   security: [{ bearerAuth: [] }],
 })
@@ -3707,6 +3749,7 @@ export const getV1ProjectsProjectIdMembersRoute = createRoute({
     404: NotFoundResponse,
     429: TooManyRequestsResponse,
     500: InternalErrorResponse,
+    503: ServiceUnavailableResponse,
   },
   security: [{ bearerAuth: [] }],
 })
@@ -3793,6 +3836,7 @@ export const deleteV1ProjectsProjectIdMembersUserIdRoute = createRoute({
     },
     429: TooManyRequestsResponse,
     500: InternalErrorResponse,
+    503: ServiceUnavailableResponse,
   },
   security: [{ bearerAuth: [] }],
 })
@@ -3897,6 +3941,7 @@ export const patchV1ProjectsProjectIdMembersUserIdRoute = createRoute({
     415: UnsupportedMediaTypeResponse,
     429: TooManyRequestsResponse,
     500: InternalErrorResponse,
+    503: ServiceUnavailableResponse,
   },
   security: [{ bearerAuth: [] }],
 })
@@ -3966,6 +4011,7 @@ export const getV1ProjectsProjectIdInvitationsRoute = createRoute({
     404: NotFoundResponse,
     429: TooManyRequestsResponse,
     500: InternalErrorResponse,
+    503: ServiceUnavailableResponse,
   },
   security: [{ bearerAuth: [] }],
 })
@@ -4071,6 +4117,7 @@ export const postV1ProjectsProjectIdInvitationsRoute = createRoute({
     422: UnprocessableContentResponse,
     429: TooManyRequestsResponse,
     500: InternalErrorResponse,
+    503: ServiceUnavailableResponse,
   },
   security: [{ bearerAuth: [] }],
 })
@@ -4133,6 +4180,7 @@ export const deleteV1ProjectsProjectIdInvitationsInvitationIdRoute = createRoute
     404: NotFoundResponse,
     429: TooManyRequestsResponse,
     500: InternalErrorResponse,
+    503: ServiceUnavailableResponse,
   },
   security: [{ bearerAuth: [] }],
 })
@@ -4215,6 +4263,7 @@ export const postV1InvitationsAcceptRoute = createRoute({
     422: UnprocessableContentResponse,
     429: TooManyRequestsResponse,
     500: InternalErrorResponse,
+    503: ServiceUnavailableResponse,
   },
   security: [{ bearerAuth: [] }],
 })
@@ -4436,6 +4485,7 @@ export const getV1ProjectsProjectIdTasksRoute = createRoute({
     404: NotFoundResponse,
     429: TooManyRequestsResponse,
     500: InternalErrorResponse,
+    503: ServiceUnavailableResponse,
   },
   security: [{ bearerAuth: [] }],
 })
@@ -4555,6 +4605,7 @@ export const postV1ProjectsProjectIdTasksRoute = createRoute({
     },
     429: TooManyRequestsResponse,
     500: InternalErrorResponse,
+    503: ServiceUnavailableResponse,
   },
   security: [{ bearerAuth: [] }],
 })
@@ -4636,6 +4687,7 @@ export const getV1TasksTaskIdRoute = createRoute({
     404: NotFoundResponse,
     429: TooManyRequestsResponse,
     500: InternalErrorResponse,
+    503: ServiceUnavailableResponse,
   },
   security: [{ bearerAuth: [] }],
 })
@@ -4685,6 +4737,7 @@ export const deleteV1TasksTaskIdRoute = createRoute({
     412: PreconditionFailedResponse,
     429: TooManyRequestsResponse,
     500: InternalErrorResponse,
+    503: ServiceUnavailableResponse,
   },
   security: [{ bearerAuth: [] }],
 })
@@ -4788,6 +4841,7 @@ export const patchV1TasksTaskIdRoute = createRoute({
     },
     429: TooManyRequestsResponse,
     500: InternalErrorResponse,
+    503: ServiceUnavailableResponse,
   },
   security: [{ bearerAuth: [] }],
 })
@@ -4897,6 +4951,7 @@ export const getV1ProjectsProjectIdNotesRoute = createRoute({
     404: NotFoundResponse,
     429: TooManyRequestsResponse,
     500: InternalErrorResponse,
+    503: ServiceUnavailableResponse,
   },
   security: [{ bearerAuth: [] }],
 })
@@ -4979,6 +5034,7 @@ export const postV1ProjectsProjectIdNotesRoute = createRoute({
     422: UnprocessableContentResponse,
     429: TooManyRequestsResponse,
     500: InternalErrorResponse,
+    503: ServiceUnavailableResponse,
   },
   security: [{ bearerAuth: [] }],
 })
@@ -5053,6 +5109,7 @@ export const getV1NotesNoteIdRoute = createRoute({
     404: NotFoundResponse,
     429: TooManyRequestsResponse,
     500: InternalErrorResponse,
+    503: ServiceUnavailableResponse,
   },
   security: [{ bearerAuth: [] }],
 })
@@ -5102,6 +5159,7 @@ export const deleteV1NotesNoteIdRoute = createRoute({
     412: PreconditionFailedResponse,
     429: TooManyRequestsResponse,
     500: InternalErrorResponse,
+    503: ServiceUnavailableResponse,
   },
   security: [{ bearerAuth: [] }],
 })
@@ -5178,6 +5236,7 @@ export const patchV1NotesNoteIdRoute = createRoute({
     415: UnsupportedMediaTypeResponse,
     429: TooManyRequestsResponse,
     500: InternalErrorResponse,
+    503: ServiceUnavailableResponse,
   },
   security: [{ bearerAuth: [] }],
 })
@@ -5246,6 +5305,7 @@ export const getV1TasksTaskIdCommentsRoute = createRoute({
     404: NotFoundResponse,
     429: TooManyRequestsResponse,
     500: InternalErrorResponse,
+    503: ServiceUnavailableResponse,
   },
   security: [{ bearerAuth: [] }],
 })
@@ -5324,6 +5384,7 @@ export const postV1TasksTaskIdCommentsRoute = createRoute({
     422: UnprocessableContentResponse,
     429: TooManyRequestsResponse,
     500: InternalErrorResponse,
+    503: ServiceUnavailableResponse,
   },
   security: [{ bearerAuth: [] }],
 })
@@ -5373,6 +5434,7 @@ export const deleteV1CommentsCommentIdRoute = createRoute({
     412: PreconditionFailedResponse,
     429: TooManyRequestsResponse,
     500: InternalErrorResponse,
+    503: ServiceUnavailableResponse,
   },
   security: [{ bearerAuth: [] }],
 })
@@ -5448,6 +5510,7 @@ export const patchV1CommentsCommentIdRoute = createRoute({
     415: UnsupportedMediaTypeResponse,
     429: TooManyRequestsResponse,
     500: InternalErrorResponse,
+    503: ServiceUnavailableResponse,
   },
   security: [{ bearerAuth: [] }],
 })
