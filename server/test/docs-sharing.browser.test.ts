@@ -4,7 +4,7 @@ import { join } from 'node:path'
 import type { Locator, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { loadConfig } from '../src/config.js'
-import type { AuthResult, Project, ProjectList } from '../src/generated/routes.js'
+import type { AuthResult, Project, ProjectList, Task, TaskList } from '../src/generated/routes.js'
 import { type RunningServer, startServer } from '../src/server.js'
 import { chromiumFor, openOfflineBrowser } from './support/browser.js'
 
@@ -124,7 +124,7 @@ describe.skipIf(!hasChromium)('sharing a project from /docs in a browser', () =>
     rmSync(dataDir, { recursive: true, force: true })
   })
 
-  it('Alice shares a project with Bob as viewer; Bob reads it but may not add tasks', async () => {
+  it('Alice shares a project with Bob as viewer; Bob reads it and its tasks but may not add tasks', async () => {
     const browser = await openOfflineBrowser(new URL(server.url).origin)
     const { page, outside, pageErrors } = browser
     try {
@@ -149,6 +149,11 @@ describe.skipIf(!hasChromium)('sharing a project from /docs in a browser', () =>
       })
       expect(invited.status).toBe(201)
       expect(invited.body).toMatchObject({ email: 'bob@example.com', role: 'viewer' })
+      const sown = await execute<Task>(page, 'Tasks', 'createTask', {
+        params: { projectId },
+        body: { title: 'Sow beans' },
+      })
+      expect(sown.status).toBe(201)
       await logOut(page)
 
       // Bob: sign up, authorize, accept with the token from his mail.
@@ -167,6 +172,11 @@ describe.skipIf(!hasChromium)('sharing a project from /docs in a browser', () =>
       const project = await execute(page, 'Projects', 'getProject', { params: { projectId } })
       expect(project.status).toBe(200)
       expect(project.body).toMatchObject({ id: projectId, name: 'Garden plans', role: 'viewer' })
+
+      // "Try it out" with only the project id lists every task: no optional filter is filled in for the reader.
+      const tasks = await execute<TaskList>(page, 'Tasks', 'listTasks', { params: { projectId } })
+      expect(tasks.status).toBe(200)
+      expect(tasks.body.data).toEqual([expect.objectContaining({ id: sown.body.id, title: 'Sow beans' })])
 
       // A member whose role may not create tasks gets 403 (server/src/authorization/permissions.ts).
       const task = await execute(page, 'Tasks', 'createTask', {

@@ -1,10 +1,42 @@
 // generated from openapi.yaml by `npm run generate` — do not edit
 import { createRoute, z } from '@hono/zod-openapi'
 
+// RFC 5321 Mailbox in dot-atom form (the form JSON Schema's `format: email` is checked by), any case.
+const EMAIL =
+  /^[a-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[a-z0-9!#$%&'*+/=?^_`{|}~-]+)*@(?:[a-z0-9](?:[a-z0-9-]*[a-z0-9])?\.)+[a-z0-9](?:[a-z0-9-]*[a-z0-9])?$/i
+
+const RFC3339 =
+  /^(\d{4})-(\d{2})-(\d{2})[Tt](\d{2}):(\d{2}):(\d{2})(?:\.\d+)?(?:[Zz]|([+-])(\d{2}):(\d{2}))$/
+const DAYS_IN_MONTH = [31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31]
+
+/** RFC 3339 §5.6 date-time whose instant, in UTC, falls in years 0000–9999 (so it has an RFC 3339 UTC form). */
+export function isRfc3339DateTime(value: string): boolean {
+  const m = RFC3339.exec(value)
+  if (!m) return false
+  const [year, month, day, hour, minute, second] = m.slice(1, 7).map(Number) as [number, number, number, number, number, number]
+  const leap = year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0)
+  if (month < 1 || month > 12 || day < 1 || day > (month === 2 && !leap ? 28 : DAYS_IN_MONTH[month - 1]!)) return false
+  if (hour > 23 || minute > 59 || second > 60) return false
+  const offsetMinutes = m[7] ? (m[7] === '-' ? -1 : 1) * (Number(m[8]) * 60 + Number(m[9])) : 0
+  if (m[7] && (Number(m[8]) > 23 || Number(m[9]) > 59)) return false
+  const utc = new Date(0)
+  utc.setUTCFullYear(year, month - 1, day)
+  utc.setUTCHours(hour, minute - offsetMinutes, Math.min(second, 59))
+  // A leap second is inserted at the end of a UTC day only.
+  if (second === 60 && (utc.getUTCHours() !== 23 || utc.getUTCMinutes() !== 59)) return false
+  const utcYear = utc.getUTCFullYear()
+  return utcYear >= 0 && utcYear <= 9999
+}
+
+const dateTime = () =>
+  z.string().refine(isRfc3339DateTime, { error: 'Invalid RFC 3339 date-time (years 0000–9999 in UTC)' }).openapi({ format: 'date-time' })
+
+
 export const ValidationIssueSchema = z
   .strictObject({
     path: z
       .string()
+      .regex(/^[^\u0000-\u001F\u007F]*$/)
       .max(500)
       .openapi({
         description:
@@ -13,10 +45,12 @@ export const ValidationIssueSchema = z
       }),
     message: z
       .string()
+      .regex(/^[^\u0000-\u001F\u007F]*$/)
       .max(1000)
       .openapi({ example: 'Too small: expected string to have >=1 characters' }),
     code: z
       .string()
+      .regex(/^[a-z][a-z0-9_]*$/)
       .max(100)
       .openapi({
         description: 'The kind of failure (`too_small`, `invalid_type`, `unrecognized_keys`, …).',
@@ -37,6 +71,7 @@ export const ProblemSchema = z
       }).openapi({ format: 'uri-reference' }),
     title: z
       .string()
+      .regex(/^[^\u0000-\u001F\u007F]*$/)
       .max(200)
       .openapi({
         description:
@@ -49,6 +84,7 @@ export const ProblemSchema = z
       .openapi({ description: 'The HTTP status code of this response.', example: 400 }),
     detail: z
       .string()
+      .regex(/^[^\u0000-\u001F\u007F]*$/)
       .max(2000)
       .optional()
       .openapi({
@@ -70,6 +106,7 @@ export const ProblemSchema = z
       }),
     requestId: z
       .string()
+      .regex(/^[A-Za-z0-9._:-]*$/)
       .max(200)
       .openapi({
         description:
@@ -127,8 +164,7 @@ export const UserSchema = z
       .regex(/^usr_[0-9A-Z]{26}$/)
       .max(64)
       .openapi({ example: 'usr_01JD8X3Z7Q2W6V5T4R3P1N0M9K' }),
-    email: z
-      .email()
+    email: z.email({ pattern: EMAIL })
       .max(254)
       .openapi({
         description: 'An email address; compared without regard to case.',
@@ -143,8 +179,7 @@ export const UserSchema = z
     emailVerified: z
       .boolean()
       .openapi({ description: 'Whether the user has confirmed that they read this address.' }),
-    pendingEmail: z
-      .email()
+    pendingEmail: z.email({ pattern: EMAIL })
       .max(254)
       .nullable()
       .optional()
@@ -153,8 +188,8 @@ export const UserSchema = z
           "An email address the user asked to change to, waiting for the link mailed to it to be followed (`confirmEmailChange`); null when there is none. Until then `email` is the account's address.",
         example: 'ada.king@example.com',
       }),
-    createdAt: z.iso.datetime({ offset: true }).max(40).openapi({ description: 'When the account was created.' }),
-    updatedAt: z.iso.datetime({ offset: true }).max(40).openapi({ description: 'When the profile last changed.' }),
+    createdAt: dateTime().max(40).openapi({ description: 'When the account was created.' }),
+    updatedAt: dateTime().max(40).openapi({ description: 'When the profile last changed.' }),
   })
   .openapi({
     description: 'An account.',
@@ -199,8 +234,7 @@ export type AuthResult = z.infer<typeof AuthResultSchema>
 
 export const SignUpRequestSchema = z
   .strictObject({
-    email: z
-      .email()
+    email: z.email({ pattern: EMAIL })
       .max(254)
       .openapi({
         description: 'An email address; compared without regard to case.',
@@ -229,8 +263,7 @@ export type SignUpRequest = z.infer<typeof SignUpRequestSchema>
 
 export const LogInRequestSchema = z
   .strictObject({
-    email: z
-      .email()
+    email: z.email({ pattern: EMAIL })
       .max(254)
       .openapi({
         description: 'An email address; compared without regard to case.',
@@ -271,8 +304,7 @@ export const UpdateMeRequestSchema = z
       .max(100)
       .optional()
       .openapi({ description: 'The name shown to other users.', example: 'Ada Lovelace' }),
-    email: z
-      .email()
+    email: z.email({ pattern: EMAIL })
       .max(254)
       .optional()
       .openapi({
@@ -372,8 +404,7 @@ export type VerifyEmailRequest = z.infer<typeof VerifyEmailRequestSchema>
 
 export const RequestPasswordResetRequestSchema = z
   .strictObject({
-    email: z
-      .email()
+    email: z.email({ pattern: EMAIL })
       .max(254)
       .openapi({
         description: 'An email address; compared without regard to case.',
@@ -423,11 +454,11 @@ export const SessionSchema = z
         description: 'The browser and system the session was started from, from its User-Agent.',
         example: 'Firefox on Linux',
       }),
-    createdAt: z.iso.datetime({ offset: true }).max(40).openapi({ description: 'When the user signed in.' }),
-    lastUsedAt: z.iso.datetime({ offset: true })
+    createdAt: dateTime().max(40).openapi({ description: 'When the user signed in.' }),
+    lastUsedAt: dateTime()
       .max(40)
       .openapi({ description: 'When the session last signed in or refreshed its tokens.' }),
-    expiresAt: z.iso.datetime({ offset: true })
+    expiresAt: dateTime()
       .max(40)
       .openapi({ description: 'When the session ends unless it is refreshed before.' }),
     current: z.boolean().openapi({ description: 'Whether this is the session of the request.' }),
@@ -472,7 +503,7 @@ export const ApiKeyCreateSchema = z
         description: '`read` allows reads only; `write` allows changes as well.',
         example: ['read', 'write'],
       }),
-    expiresAt: z.iso.datetime({ offset: true })
+    expiresAt: dateTime()
       .max(40)
       .optional()
       .openapi({
@@ -515,12 +546,12 @@ export const ApiKeySchema = z
         description: '`read` allows reads only; `write` allows changes as well.',
         example: ['read', 'write'],
       }),
-    createdAt: z.iso.datetime({ offset: true }).max(40).openapi({ description: 'When the key was created.' }),
-    expiresAt: z.iso.datetime({ offset: true })
+    createdAt: dateTime().max(40).openapi({ description: 'When the key was created.' }),
+    expiresAt: dateTime()
       .max(40)
       .nullable()
       .openapi({ description: 'When the key stops working; `null` for never.' }),
-    lastUsedAt: z.iso.datetime({ offset: true })
+    lastUsedAt: dateTime()
       .max(40)
       .nullable()
       .openapi({
@@ -565,12 +596,12 @@ export const ApiKeyWithSecretSchema = z
         description: '`read` allows reads only; `write` allows changes as well.',
         example: ['read', 'write'],
       }),
-    createdAt: z.iso.datetime({ offset: true }).max(40).openapi({ description: 'When the key was created.' }),
-    expiresAt: z.iso.datetime({ offset: true })
+    createdAt: dateTime().max(40).openapi({ description: 'When the key was created.' }),
+    expiresAt: dateTime()
       .max(40)
       .nullable()
       .openapi({ description: 'When the key stops working; `null` for never.' }),
-    lastUsedAt: z.iso.datetime({ offset: true })
+    lastUsedAt: dateTime()
       .max(40)
       .nullable()
       .openapi({
@@ -633,13 +664,13 @@ export const ProjectSchema = z
     role: z
       .enum(['owner', 'editor', 'viewer'])
       .openapi({ description: 'The role of the caller in this project.' }),
-    createdAt: z.iso.datetime({ offset: true })
+    createdAt: dateTime()
       .max(40)
       .openapi({
         description: 'When the project was created.',
         example: '2026-11-20T09:30:00.000Z',
       }),
-    updatedAt: z.iso.datetime({ offset: true })
+    updatedAt: dateTime()
       .max(40)
       .openapi({
         description: 'When the project last changed.',
@@ -741,8 +772,7 @@ export const MemberSchema = z
       .regex(/^usr_[0-9A-Z]{26}$/)
       .max(64)
       .openapi({ description: 'The member’s user id.', example: 'usr_01JD8X3Z7Q2W6V5T4R3P1N0M9K' }),
-    email: z
-      .email()
+    email: z.email({ pattern: EMAIL })
       .max(254)
       .openapi({ description: 'The member’s email address.', example: 'ada@example.com' }),
     role: z
@@ -751,7 +781,7 @@ export const MemberSchema = z
         description:
           '`owner`: everything, including members and invitations; `editor`: reads and writes tasks, notes and comments; `viewer`: reads only.',
       }),
-    joinedAt: z.iso.datetime({ offset: true })
+    joinedAt: dateTime()
       .max(40)
       .openapi({
         description: 'When the user joined the project.',
@@ -813,8 +843,7 @@ export const InvitationSchema = z
       .regex(/^prj_[0-9A-Z]{26}$/)
       .max(64)
       .openapi({ description: 'The project.', example: 'prj_01JD8X3Z7Q2W6V5T4R3P1N0M9K' }),
-    email: z
-      .email()
+    email: z.email({ pattern: EMAIL })
       .max(254)
       .openapi({ description: 'Where the invitation was sent.', example: 'grace@example.com' }),
     role: z
@@ -825,10 +854,10 @@ export const InvitationSchema = z
       .regex(/^usr_[0-9A-Z]{26}$/)
       .max(64)
       .openapi({ description: 'The user who sent it.', example: 'usr_01JD8X3Z7Q2W6V5T4R3P1N0M9K' }),
-    createdAt: z.iso.datetime({ offset: true })
+    createdAt: dateTime()
       .max(40)
       .openapi({ description: 'When it was sent.', example: '2026-11-20T09:30:00.000Z' }),
-    expiresAt: z.iso.datetime({ offset: true })
+    expiresAt: dateTime()
       .max(40)
       .openapi({
         description: 'After this the token no longer works (7 days after sending).',
@@ -845,8 +874,7 @@ export type Invitation = z.infer<typeof InvitationSchema>
 
 export const InvitationCreateSchema = z
   .strictObject({
-    email: z
-      .email()
+    email: z.email({ pattern: EMAIL })
       .max(254)
       .openapi({
         description: 'The address to send the invitation to.',
@@ -939,7 +967,7 @@ export const TaskSchema = z
       .min(0)
       .max(3)
       .openapi({ description: '0 (none) to 3 (urgent).', example: 2 }),
-    dueAt: z.iso.datetime({ offset: true })
+    dueAt: dateTime()
       .max(40)
       .nullable()
       .openapi({
@@ -976,10 +1004,10 @@ export const TaskSchema = z
       .max(1000000000000000)
       .openapi({
         description:
-          'Manual order within the project (sort by `position`); new tasks go last. Any number, so an item can be placed between two others.',
+          'Manual order within the project (sort by `position`); a new task without one goes last, one above the highest position (at most 10^15, where later tasks share it and follow in creation order). Any number in range, so an item can be placed between two others.',
         example: 3,
       }),
-    completedAt: z.iso.datetime({ offset: true })
+    completedAt: dateTime()
       .max(40)
       .nullable()
       .openapi({
@@ -994,10 +1022,10 @@ export const TaskSchema = z
         description: 'The user who created the task.',
         example: 'usr_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
       }),
-    createdAt: z.iso.datetime({ offset: true })
+    createdAt: dateTime()
       .max(40)
       .openapi({ description: 'When the task was created.', example: '2026-11-20T09:30:00.000Z' }),
-    updatedAt: z.iso.datetime({ offset: true })
+    updatedAt: dateTime()
       .max(40)
       .openapi({ description: 'When the task last changed.', example: '2026-11-20T09:30:00.000Z' }),
     version: z.int().refine((n) => n >= -2147483648 && n <= 2147483647, { error: 'Expected a 32-bit integer' }).openapi({ format: 'int32' })
@@ -1062,7 +1090,7 @@ export const TaskCreateSchema = z
       .max(3)
       .optional()
       .openapi({ description: '0 (none) to 3 (urgent).', example: 2 }),
-    dueAt: z.iso.datetime({ offset: true })
+    dueAt: dateTime()
       .max(40)
       .nullable()
       .optional()
@@ -1103,7 +1131,7 @@ export const TaskCreateSchema = z
       .optional()
       .openapi({
         description:
-          'Manual order within the project (sort by `position`); new tasks go last. Any number, so an item can be placed between two others.',
+          'Manual order within the project (sort by `position`); a new task without one goes last, one above the highest position (at most 10^15, where later tasks share it and follow in creation order). Any number in range, so an item can be placed between two others.',
         example: 3,
       }),
   })
@@ -1143,7 +1171,7 @@ export const TaskUpdateSchema = z
       .max(3)
       .optional()
       .openapi({ description: '0 (none) to 3 (urgent).', example: 2 }),
-    dueAt: z.iso.datetime({ offset: true })
+    dueAt: dateTime()
       .max(40)
       .nullable()
       .optional()
@@ -1184,7 +1212,7 @@ export const TaskUpdateSchema = z
       .optional()
       .openapi({
         description:
-          'Manual order within the project (sort by `position`); new tasks go last. Any number, so an item can be placed between two others.',
+          'Manual order within the project (sort by `position`); a new task without one goes last, one above the highest position (at most 10^15, where later tasks share it and follow in creation order). Any number in range, so an item can be placed between two others.',
         example: 3,
       }),
   })
@@ -1249,10 +1277,10 @@ export const NoteSchema = z
         description: 'The user who created the note.',
         example: 'usr_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
       }),
-    createdAt: z.iso.datetime({ offset: true })
+    createdAt: dateTime()
       .max(40)
       .openapi({ description: 'When the note was created.', example: '2026-11-20T09:30:00.000Z' }),
-    updatedAt: z.iso.datetime({ offset: true })
+    updatedAt: dateTime()
       .max(40)
       .openapi({ description: 'When the note last changed.', example: '2026-11-20T09:30:00.000Z' }),
     version: z.int().refine((n) => n >= -2147483648 && n <= 2147483647, { error: 'Expected a 32-bit integer' }).openapi({ format: 'int32' })
@@ -1376,10 +1404,10 @@ export const CommentSchema = z
         description: 'The comment in Markdown.',
         example: 'First draft is in the shared folder.',
       }),
-    createdAt: z.iso.datetime({ offset: true })
+    createdAt: dateTime()
       .max(40)
       .openapi({ description: 'When it was written.', example: '2026-11-20T09:30:00.000Z' }),
-    updatedAt: z.iso.datetime({ offset: true })
+    updatedAt: dateTime()
       .max(40)
       .openapi({ description: 'When it was last edited.', example: '2026-11-20T09:30:00.000Z' }),
     version: z.int().refine((n) => n >= -2147483648 && n <= 2147483647, { error: 'Expected a 32-bit integer' }).openapi({ format: 'int32' })
@@ -1453,6 +1481,7 @@ export type CommentList = z.infer<typeof CommentListSchema>
 
 export const XRequestIdHeaderSchema = z
   .string()
+  .regex(/^[A-Za-z0-9._:-]+$/)
   .max(200)
   .optional()
   .openapi({
@@ -1463,6 +1492,7 @@ export const XRequestIdHeaderSchema = z
 
 export const RateLimitHeaderSchema = z
   .string()
+  .regex(/^"[a-z0-9-]+";r=[0-9]+;t=[0-9]+$/)
   .max(200)
   .optional()
   .openapi({
@@ -1473,6 +1503,7 @@ export const RateLimitHeaderSchema = z
 
 export const RateLimitPolicyHeaderSchema = z
   .string()
+  .regex(/^"[a-z0-9-]+";q=[0-9]+;w=[0-9]+(, "[a-z0-9-]+";q=[0-9]+;w=[0-9]+)*$/)
   .max(500)
   .optional()
   .openapi({
@@ -1481,22 +1512,34 @@ export const RateLimitPolicyHeaderSchema = z
     example: '"default";q=100;w=60',
   })
 
+export const AccessControlAllowOriginHeaderSchema = z
+  .string()
+  .regex(/^(\*|[A-Za-z][A-Za-z0-9+.-]*:\S+)$/)
+  .max(2000)
+  .optional()
+  .openapi({
+    description:
+      "Sent only to a browser's cross-origin request whose `Origin` is allowed by the operator (`CORS_ORIGINS`): that origin, or `*` when any origin is allowed.",
+    example: 'https://app.example.com',
+  })
+
 export const BadRequestResponse = {
   description:
-    'The request is malformed or fails validation (`code` is `validation_failed`, `malformed_json`, or `json_too_deep` for a JSON body that nests arrays and objects more than 64 deep).',
+    'A parameter or header fails validation (`code` `validation_failed`; `errors` lists each invalid input).',
   headers: z.object({
     'X-Request-Id': XRequestIdHeaderSchema,
     RateLimit: RateLimitHeaderSchema,
     'RateLimit-Policy': RateLimitPolicyHeaderSchema,
+    'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
   }),
   content: {
     'application/problem+json': {
-      schema: ProblemSchema,
+      schema: ProblemSchema.and(z.object({ code: z.literal('validation_failed').optional() })),
       example: {
         type: 'https://tasklane.dev/problems/validation_failed',
         title: 'Validation failed',
         status: 400,
-        detail: 'The request does not match the schema.',
+        detail: 'The request body does not match the schema.',
         instance: '/v1/projects',
         code: 'validation_failed',
         requestId: 'req_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
@@ -1519,17 +1562,30 @@ export const UnauthorizedResponse = {
     'X-Request-Id': XRequestIdHeaderSchema,
     RateLimit: RateLimitHeaderSchema,
     'RateLimit-Policy': RateLimitPolicyHeaderSchema,
+    'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
   }),
   content: {
     'application/problem+json': {
-      schema: ProblemSchema,
+      schema: ProblemSchema.and(
+        z.object({
+          code: z
+            .enum([
+              'unauthenticated',
+              'token_invalid',
+              'token_expired',
+              'session_revoked',
+              'api_key_revoked',
+            ])
+            .optional(),
+        }),
+      ),
       example: {
-        type: 'https://tasklane.dev/problems/token_expired',
+        type: 'https://tasklane.dev/problems/unauthenticated',
         title: 'Unauthorized',
         status: 401,
-        detail: 'The access token has expired; refresh the session.',
+        detail: 'This operation needs credentials: send "Authorization: Bearer <token>".',
         instance: '/v1/projects/prj_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
-        code: 'token_expired',
+        code: 'unauthenticated',
         requestId: 'req_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
       },
     },
@@ -1538,20 +1594,23 @@ export const UnauthorizedResponse = {
 
 export const ForbiddenResponse = {
   description:
-    'The credentials are valid but may not do this (for example a `read` API key on a write).',
+    'The credentials may not do this: an API key without the `write` scope (`insufficient_scope`), or a project role that may not (`forbidden`).',
   headers: z.object({
     'X-Request-Id': XRequestIdHeaderSchema,
     RateLimit: RateLimitHeaderSchema,
     'RateLimit-Policy': RateLimitPolicyHeaderSchema,
+    'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
   }),
   content: {
     'application/problem+json': {
-      schema: ProblemSchema,
+      schema: ProblemSchema.and(
+        z.object({ code: z.enum(['insufficient_scope', 'forbidden']).optional() }),
+      ),
       example: {
         type: 'https://tasklane.dev/problems/insufficient_scope',
         title: 'Forbidden',
         status: 403,
-        detail: 'This API key has the read scope only.',
+        detail: 'These credentials lack the `write` scope this operation needs.',
         instance: '/v1/projects/prj_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
         code: 'insufficient_scope',
         requestId: 'req_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
@@ -1566,10 +1625,11 @@ export const NotFoundResponse = {
     'X-Request-Id': XRequestIdHeaderSchema,
     RateLimit: RateLimitHeaderSchema,
     'RateLimit-Policy': RateLimitPolicyHeaderSchema,
+    'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
   }),
   content: {
     'application/problem+json': {
-      schema: ProblemSchema,
+      schema: ProblemSchema.and(z.object({ code: z.literal('not_found').optional() })),
       example: {
         type: 'https://tasklane.dev/problems/not_found',
         title: 'Not found',
@@ -1585,22 +1645,25 @@ export const NotFoundResponse = {
 
 export const ConflictResponse = {
   description:
-    'The request conflicts with the current state (for example a request with the same `Idempotency-Key` is still being processed).',
+    'A request with the same `Idempotency-Key` is still being processed (`idempotency_key_in_use`); retry it later.',
   headers: z.object({
     'X-Request-Id': XRequestIdHeaderSchema,
     RateLimit: RateLimitHeaderSchema,
     'RateLimit-Policy': RateLimitPolicyHeaderSchema,
+    'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
   }),
   content: {
     'application/problem+json': {
-      schema: ProblemSchema,
+      schema: ProblemSchema.and(
+        z.object({ code: z.literal('idempotency_key_in_use').optional() }),
+      ),
       example: {
-        type: 'https://tasklane.dev/problems/conflict',
+        type: 'https://tasklane.dev/problems/idempotency_key_in_use',
         title: 'Conflict',
         status: 409,
         detail: 'A request with this Idempotency-Key is still in progress.',
         instance: '/v1/projects/prj_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
-        code: 'conflict',
+        code: 'idempotency_key_in_use',
         requestId: 'req_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
       },
     },
@@ -1609,6 +1672,7 @@ export const ConflictResponse = {
 
 export const ETagHeaderSchema = z
   .string()
+  .regex(/^"[0-9]+"$/)
   .max(100)
   .optional()
   .openapi({
@@ -1625,15 +1689,18 @@ export const PreconditionFailedResponse = {
     RateLimit: RateLimitHeaderSchema,
     'RateLimit-Policy': RateLimitPolicyHeaderSchema,
     ETag: ETagHeaderSchema,
+    'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
   }),
   content: {
     'application/problem+json': {
-      schema: ProblemSchema,
+      schema: ProblemSchema.and(
+        z.object({ code: z.literal('precondition_failed').optional() }),
+      ),
       example: {
         type: 'https://tasklane.dev/problems/precondition_failed',
         title: 'Precondition failed',
         status: 412,
-        detail: 'The resource has changed since it was read.',
+        detail: 'The resource has changed since it was read; fetch it again.',
         instance: '/v1/projects/prj_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
         code: 'precondition_failed',
         requestId: 'req_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
@@ -1644,20 +1711,24 @@ export const PreconditionFailedResponse = {
 
 export const UnprocessableContentResponse = {
   description:
-    'The request is well-formed but cannot be carried out (for example an `Idempotency-Key` reused with a different body).',
+    'This `Idempotency-Key` was used with a different request (`idempotency_key_reused`).',
   headers: z.object({
     'X-Request-Id': XRequestIdHeaderSchema,
     RateLimit: RateLimitHeaderSchema,
     'RateLimit-Policy': RateLimitPolicyHeaderSchema,
+    'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
   }),
   content: {
     'application/problem+json': {
-      schema: ProblemSchema,
+      schema: ProblemSchema.and(
+        z.object({ code: z.literal('idempotency_key_reused').optional() }),
+      ),
       example: {
         type: 'https://tasklane.dev/problems/idempotency_key_reused',
         title: 'Unprocessable content',
         status: 422,
-        detail: 'This Idempotency-Key was used with a different request body.',
+        detail:
+          'This Idempotency-Key was used with a different request; use a new key for a new request.',
         instance: '/v1/projects/prj_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
         code: 'idempotency_key_reused',
         requestId: 'req_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
@@ -1679,10 +1750,11 @@ export const TooManyRequestsResponse = {
     RateLimit: RateLimitHeaderSchema,
     'RateLimit-Policy': RateLimitPolicyHeaderSchema,
     'Retry-After': RetryAfterHeaderSchema,
+    'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
   }),
   content: {
     'application/problem+json': {
-      schema: ProblemSchema,
+      schema: ProblemSchema.and(z.object({ code: z.literal('rate_limited').optional() })),
       example: {
         type: 'https://tasklane.dev/problems/rate_limited',
         title: 'Too many requests',
@@ -1699,10 +1771,13 @@ export const TooManyRequestsResponse = {
 export const InternalErrorResponse = {
   description:
     'An unexpected error. It is logged in full with the request id; the body never carries internals.',
-  headers: z.object({ 'X-Request-Id': XRequestIdHeaderSchema }),
+  headers: z.object({
+    'X-Request-Id': XRequestIdHeaderSchema,
+    'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
+  }),
   content: {
     'application/problem+json': {
-      schema: ProblemSchema,
+      schema: ProblemSchema.and(z.object({ code: z.literal('internal_error').optional() })),
       example: {
         type: 'https://tasklane.dev/problems/internal_error',
         title: 'Internal server error',
@@ -1724,10 +1799,13 @@ export const ServiceUnavailableResponse = {
     'Retry-After': RetryAfterHeaderSchema,
     RateLimit: RateLimitHeaderSchema,
     'RateLimit-Policy': RateLimitPolicyHeaderSchema,
+    'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
   }),
   content: {
     'application/problem+json': {
-      schema: ProblemSchema,
+      schema: ProblemSchema.and(
+        z.object({ code: z.literal('service_unavailable').optional() }),
+      ),
       example: {
         type: 'https://tasklane.dev/problems/service_unavailable',
         title: 'Service unavailable',
@@ -1749,10 +1827,13 @@ export const ServerBusyResponse = {
     'Retry-After': RetryAfterHeaderSchema,
     RateLimit: RateLimitHeaderSchema,
     'RateLimit-Policy': RateLimitPolicyHeaderSchema,
+    'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
   }),
   content: {
     'application/problem+json': {
-      schema: ProblemSchema,
+      schema: ProblemSchema.and(
+        z.object({ code: z.enum(['server_busy', 'service_unavailable']).optional() }),
+      ),
       examples: {
         serverBusy: {
           summary: 'The hashing queue is full',
@@ -1790,10 +1871,11 @@ export const ContentTooLargeResponse = {
     'X-Request-Id': XRequestIdHeaderSchema,
     RateLimit: RateLimitHeaderSchema,
     'RateLimit-Policy': RateLimitPolicyHeaderSchema,
+    'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
   }),
   content: {
     'application/problem+json': {
-      schema: ProblemSchema,
+      schema: ProblemSchema.and(z.object({ code: z.literal('content_too_large').optional() })),
       example: {
         type: 'https://tasklane.dev/problems/content_too_large',
         title: 'Content too large',
@@ -1814,10 +1896,13 @@ export const UnsupportedMediaTypeResponse = {
     'X-Request-Id': XRequestIdHeaderSchema,
     RateLimit: RateLimitHeaderSchema,
     'RateLimit-Policy': RateLimitPolicyHeaderSchema,
+    'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
   }),
   content: {
     'application/problem+json': {
-      schema: ProblemSchema,
+      schema: ProblemSchema.and(
+        z.object({ code: z.literal('unsupported_media_type').optional() }),
+      ),
       example: {
         type: 'https://tasklane.dev/problems/unsupported_media_type',
         title: 'Unsupported media type',
@@ -1838,10 +1923,11 @@ export const SessionRequiredResponse = {
     'X-Request-Id': XRequestIdHeaderSchema,
     RateLimit: RateLimitHeaderSchema,
     'RateLimit-Policy': RateLimitPolicyHeaderSchema,
+    'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
   }),
   content: {
     'application/problem+json': {
-      schema: ProblemSchema,
+      schema: ProblemSchema.and(z.object({ code: z.literal('session_required').optional() })),
       example: {
         type: 'https://tasklane.dev/problems/session_required',
         title: 'Forbidden',
@@ -1849,6 +1935,153 @@ export const SessionRequiredResponse = {
         detail: 'Managing the account needs a signed-in session, not an API key.',
         instance: '/v1/me/api-keys',
         code: 'session_required',
+        requestId: 'req_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
+      },
+    },
+  },
+}
+
+export const BadRequestBodyResponse = {
+  description:
+    'The request fails validation (`validation_failed`, with `errors` listing each invalid input), its JSON does not parse (`malformed_json`), or it nests arrays and objects more than 64 deep (`json_too_deep`).',
+  headers: z.object({
+    'X-Request-Id': XRequestIdHeaderSchema,
+    RateLimit: RateLimitHeaderSchema,
+    'RateLimit-Policy': RateLimitPolicyHeaderSchema,
+    'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
+  }),
+  content: {
+    'application/problem+json': {
+      schema: ProblemSchema.and(
+        z.object({
+          code: z.enum(['validation_failed', 'malformed_json', 'json_too_deep']).optional(),
+        }),
+      ),
+      example: {
+        type: 'https://tasklane.dev/problems/validation_failed',
+        title: 'Validation failed',
+        status: 400,
+        detail: 'The request body does not match the schema.',
+        instance: '/v1/projects',
+        code: 'validation_failed',
+        requestId: 'req_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
+        errors: [
+          {
+            path: '/body/name',
+            message: 'Too small: expected string to have >=1 characters',
+            code: 'too_small',
+          },
+        ],
+      },
+    },
+  },
+}
+
+export const BadRequestListResponse = {
+  description:
+    'A parameter fails validation (`validation_failed`, with `errors`), or `cursor` is not one this list issued for these filters (`invalid_cursor`).',
+  headers: z.object({
+    'X-Request-Id': XRequestIdHeaderSchema,
+    RateLimit: RateLimitHeaderSchema,
+    'RateLimit-Policy': RateLimitPolicyHeaderSchema,
+    'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
+  }),
+  content: {
+    'application/problem+json': {
+      schema: ProblemSchema.and(
+        z.object({ code: z.enum(['validation_failed', 'invalid_cursor']).optional() }),
+      ),
+      example: {
+        type: 'https://tasklane.dev/problems/validation_failed',
+        title: 'Validation failed',
+        status: 400,
+        detail: 'The request body does not match the schema.',
+        instance: '/v1/projects',
+        code: 'validation_failed',
+        requestId: 'req_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
+        errors: [
+          {
+            path: '/body/name',
+            message: 'Too small: expected string to have >=1 characters',
+            code: 'too_small',
+          },
+        ],
+      },
+    },
+  },
+}
+
+export const ForbiddenScopeResponse = {
+  description: 'An API key without the `write` scope may not do this (`insufficient_scope`).',
+  headers: z.object({
+    'X-Request-Id': XRequestIdHeaderSchema,
+    RateLimit: RateLimitHeaderSchema,
+    'RateLimit-Policy': RateLimitPolicyHeaderSchema,
+    'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
+  }),
+  content: {
+    'application/problem+json': {
+      schema: ProblemSchema.and(
+        z.object({ code: z.literal('insufficient_scope').optional() }),
+      ),
+      example: {
+        type: 'https://tasklane.dev/problems/insufficient_scope',
+        title: 'Forbidden',
+        status: 403,
+        detail: 'These credentials lack the `write` scope this operation needs.',
+        instance: '/v1/projects/prj_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
+        code: 'insufficient_scope',
+        requestId: 'req_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
+      },
+    },
+  },
+}
+
+export const ForbiddenRoleResponse = {
+  description: "The caller's role in the project may not do this (`forbidden`).",
+  headers: z.object({
+    'X-Request-Id': XRequestIdHeaderSchema,
+    RateLimit: RateLimitHeaderSchema,
+    'RateLimit-Policy': RateLimitPolicyHeaderSchema,
+    'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
+  }),
+  content: {
+    'application/problem+json': {
+      schema: ProblemSchema.and(z.object({ code: z.literal('forbidden').optional() })),
+      example: {
+        type: 'https://tasklane.dev/problems/forbidden',
+        title: 'Forbidden',
+        status: 403,
+        detail: 'A project viewer may not create this task.',
+        instance: '/v1/projects/prj_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
+        code: 'forbidden',
+        requestId: 'req_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
+      },
+    },
+  },
+}
+
+export const SessionRequiredForWriteResponse = {
+  description:
+    'Only a signed-in user may do this: an API key answers 403 with `code` `session_required` (or `insufficient_scope` when it lacks the `write` scope).',
+  headers: z.object({
+    'X-Request-Id': XRequestIdHeaderSchema,
+    RateLimit: RateLimitHeaderSchema,
+    'RateLimit-Policy': RateLimitPolicyHeaderSchema,
+    'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
+  }),
+  content: {
+    'application/problem+json': {
+      schema: ProblemSchema.and(
+        z.object({ code: z.enum(['insufficient_scope', 'session_required']).optional() }),
+      ),
+      example: {
+        type: 'https://tasklane.dev/problems/insufficient_scope',
+        title: 'Forbidden',
+        status: 403,
+        detail: 'These credentials lack the `write` scope this operation needs.',
+        instance: '/v1/me/api-keys',
+        code: 'insufficient_scope',
         requestId: 'req_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
       },
     },
@@ -1888,6 +2121,7 @@ const CursorParamsSchema = z
 
 const IfMatchParamsSchema = z
   .string()
+  .regex(/^(\*|(W\x2F)?"[^"]*"( *, *(W\x2F)?"[^"]*")*)$/)
   .max(100)
   .optional()
   .openapi({
@@ -1897,12 +2131,17 @@ const IfMatchParamsSchema = z
       required: false,
       description:
         "Apply the change only if the resource's current `ETag` is this one; otherwise 412.",
-      schema: { type: 'string', maxLength: 100 },
+      schema: {
+        type: 'string',
+        maxLength: 100,
+        pattern: '^(\\*|(W\\x2F)?"[^"]*"( *, *(W\\x2F)?"[^"]*")*)$',
+      },
     },
   })
 
 const IfNoneMatchParamsSchema = z
   .string()
+  .regex(/^(\*|(W\x2F)?"[^"]*"( *, *(W\x2F)?"[^"]*")*)$/)
   .max(100)
   .optional()
   .openapi({
@@ -1911,7 +2150,11 @@ const IfNoneMatchParamsSchema = z
       in: 'header',
       required: false,
       description: "Answer 304 with no body if the resource's current `ETag` is this one.",
-      schema: { type: 'string', maxLength: 100 },
+      schema: {
+        type: 'string',
+        maxLength: 100,
+        pattern: '^(\\*|(W\\x2F)?"[^"]*"( *, *(W\\x2F)?"[^"]*")*)$',
+      },
     },
   })
 
@@ -1943,6 +2186,7 @@ export const CacheControlHeaderSchema = z
 
 export const LinkHeaderSchema = z
   .string()
+  .regex(/^<[^>]*>; rel="next"$/)
   .max(4000)
   .optional()
   .openapi({
@@ -1993,12 +2237,15 @@ export const getHealthzRoute = createRoute({
   responses: {
     200: {
       description: 'The process is alive.',
-      headers: z.object({ 'X-Request-Id': XRequestIdHeaderSchema }),
+      headers: z.object({
+        'X-Request-Id': XRequestIdHeaderSchema,
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
+      }),
       content: { 'application/json': { schema: HealthSchema, example: { status: 'ok' } } },
     },
     500: InternalErrorResponse,
   },
-  security: [],
+  security: [{}],
 })
 
 export const getReadyzRoute = createRoute({
@@ -2012,7 +2259,10 @@ export const getReadyzRoute = createRoute({
   responses: {
     200: {
       description: 'The server is ready.',
-      headers: z.object({ 'X-Request-Id': XRequestIdHeaderSchema }),
+      headers: z.object({
+        'X-Request-Id': XRequestIdHeaderSchema,
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
+      }),
       content: {
         'application/json': {
           schema: ReadinessSchema,
@@ -2029,7 +2279,7 @@ export const getReadyzRoute = createRoute({
     500: InternalErrorResponse,
     503: ServiceUnavailableResponse,
   },
-  security: [],
+  security: [{}],
 })
 
 export const getMetricsRoute = createRoute({
@@ -2043,7 +2293,10 @@ export const getMetricsRoute = createRoute({
   responses: {
     200: {
       description: 'Metrics in the Prometheus text format.',
-      headers: z.object({ 'X-Request-Id': XRequestIdHeaderSchema }),
+      headers: z.object({
+        'X-Request-Id': XRequestIdHeaderSchema,
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
+      }),
       content: {
         'text/plain': {
           schema: z.string().max(10000000),
@@ -2054,19 +2307,24 @@ export const getMetricsRoute = createRoute({
     },
     401: {
       description:
-        '`METRICS_TOKEN` is set and the request does not carry it (`code` `unauthenticated`).',
-      headers: z.object({ 'X-Request-Id': XRequestIdHeaderSchema }),
+        '`METRICS_TOKEN` is set and the request does not carry it (`code` `metrics_token_required`).',
+      headers: z.object({
+        'X-Request-Id': XRequestIdHeaderSchema,
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
+      }),
       content: {
         'application/problem+json': {
-          schema: ProblemSchema,
+          schema: ProblemSchema.and(
+            z.object({ code: z.literal('metrics_token_required').optional() }),
+          ),
           example: {
-            type: 'https://tasklane.dev/problems/unauthenticated',
+            type: 'https://tasklane.dev/problems/metrics_token_required',
             title: 'Unauthorized',
             status: 401,
             detail:
               'The metrics need the operator\'s token: send "Authorization: Bearer <METRICS_TOKEN>".',
             instance: '/metrics',
-            code: 'unauthenticated',
+            code: 'metrics_token_required',
             requestId: 'req_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
           },
         },
@@ -2087,12 +2345,18 @@ export const getOpenapiJsonRoute = createRoute({
   responses: {
     200: {
       description: 'The OpenAPI document.',
-      headers: z.object({ 'X-Request-Id': XRequestIdHeaderSchema }),
+      headers: z.object({
+        'X-Request-Id': XRequestIdHeaderSchema,
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
+      }),
       content: {
         'application/json': {
           schema: z
             .looseObject({
-              openapi: z.string().max(20),
+              openapi: z
+                .string()
+                .regex(/^3\.1\.[0-9]+$/)
+                .max(20),
               info: z.looseObject({}),
               paths: z.looseObject({}),
             })
@@ -2107,7 +2371,7 @@ export const getOpenapiJsonRoute = createRoute({
     },
     500: InternalErrorResponse,
   },
-  security: [],
+  security: [{}],
 })
 
 export const getOpenapiYamlRoute = createRoute({
@@ -2120,14 +2384,17 @@ export const getOpenapiYamlRoute = createRoute({
   responses: {
     200: {
       description: 'The OpenAPI document.',
-      headers: z.object({ 'X-Request-Id': XRequestIdHeaderSchema }),
+      headers: z.object({
+        'X-Request-Id': XRequestIdHeaderSchema,
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
+      }),
       content: {
         'application/yaml': { schema: z.string().max(10000000), example: 'openapi: 3.1.0\n' },
       },
     },
     500: InternalErrorResponse,
   },
-  security: [],
+  security: [{}],
 })
 
 export const postV1AuthSignupRoute = createRoute({
@@ -2162,6 +2429,7 @@ export const postV1AuthSignupRoute = createRoute({
         RateLimit: RateLimitHeaderSchema,
         'RateLimit-Policy': RateLimitPolicyHeaderSchema,
         Location: LocationHeaderSchema,
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
       }),
       content: {
         'application/json': {
@@ -2183,17 +2451,18 @@ export const postV1AuthSignupRoute = createRoute({
         },
       },
     },
-    400: BadRequestResponse,
+    400: BadRequestBodyResponse,
     409: {
-      description: 'An account with this email exists (`code` `email_taken`).',
+      description: 'An account with this email already exists (`email_taken`).',
       headers: z.object({
         'X-Request-Id': XRequestIdHeaderSchema,
         RateLimit: RateLimitHeaderSchema,
         'RateLimit-Policy': RateLimitPolicyHeaderSchema,
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
       }),
       content: {
         'application/problem+json': {
-          schema: ProblemSchema,
+          schema: ProblemSchema.and(z.object({ code: z.literal('email_taken').optional() })),
           examples: {
             emailTaken: {
               value: {
@@ -2214,15 +2483,18 @@ export const postV1AuthSignupRoute = createRoute({
     415: UnsupportedMediaTypeResponse,
     422: {
       description:
-        'The password is on the list of commonly used passwords (`code` `password_too_common`).',
+        'The password is on the list of commonly used passwords (`password_too_common`).',
       headers: z.object({
         'X-Request-Id': XRequestIdHeaderSchema,
         RateLimit: RateLimitHeaderSchema,
         'RateLimit-Policy': RateLimitPolicyHeaderSchema,
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
       }),
       content: {
         'application/problem+json': {
-          schema: ProblemSchema,
+          schema: ProblemSchema.and(
+            z.object({ code: z.literal('password_too_common').optional() }),
+          ),
           examples: {
             passwordTooCommon: {
               summary: 'A common password',
@@ -2244,7 +2516,7 @@ export const postV1AuthSignupRoute = createRoute({
     500: InternalErrorResponse,
     503: ServerBusyResponse,
   },
-  security: [],
+  security: [{}],
 })
 
 export const postV1AuthLoginRoute = createRoute({
@@ -2274,6 +2546,7 @@ export const postV1AuthLoginRoute = createRoute({
         'X-Request-Id': XRequestIdHeaderSchema,
         RateLimit: RateLimitHeaderSchema,
         'RateLimit-Policy': RateLimitPolicyHeaderSchema,
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
       }),
       content: {
         'application/json': {
@@ -2295,17 +2568,20 @@ export const postV1AuthLoginRoute = createRoute({
         },
       },
     },
-    400: BadRequestResponse,
+    400: BadRequestBodyResponse,
     401: {
       description: 'The email and password do not match an account (`code` `invalid_credentials`).',
       headers: z.object({
         'X-Request-Id': XRequestIdHeaderSchema,
         RateLimit: RateLimitHeaderSchema,
         'RateLimit-Policy': RateLimitPolicyHeaderSchema,
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
       }),
       content: {
         'application/problem+json': {
-          schema: ProblemSchema,
+          schema: ProblemSchema.and(
+            z.object({ code: z.literal('invalid_credentials').optional() }),
+          ),
           examples: {
             invalidCredentials: {
               value: {
@@ -2328,7 +2604,7 @@ export const postV1AuthLoginRoute = createRoute({
     500: InternalErrorResponse,
     503: ServerBusyResponse,
   },
-  security: [],
+  security: [{}],
 })
 
 export const postV1AuthRefreshRoute = createRoute({
@@ -2358,6 +2634,7 @@ export const postV1AuthRefreshRoute = createRoute({
         'X-Request-Id': XRequestIdHeaderSchema,
         RateLimit: RateLimitHeaderSchema,
         'RateLimit-Policy': RateLimitPolicyHeaderSchema,
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
       }),
       content: {
         'application/json': {
@@ -2379,7 +2656,7 @@ export const postV1AuthRefreshRoute = createRoute({
         },
       },
     },
-    400: BadRequestResponse,
+    400: BadRequestBodyResponse,
     401: {
       description:
         'The refresh token is unknown (`token_invalid`), expired (`token_expired`), or its session has ended (`session_revoked`).',
@@ -2387,10 +2664,15 @@ export const postV1AuthRefreshRoute = createRoute({
         'X-Request-Id': XRequestIdHeaderSchema,
         RateLimit: RateLimitHeaderSchema,
         'RateLimit-Policy': RateLimitPolicyHeaderSchema,
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
       }),
       content: {
         'application/problem+json': {
-          schema: ProblemSchema,
+          schema: ProblemSchema.and(
+            z.object({
+              code: z.enum(['token_invalid', 'token_expired', 'session_revoked']).optional(),
+            }),
+          ),
           examples: {
             sessionRevoked: {
               value: {
@@ -2413,7 +2695,7 @@ export const postV1AuthRefreshRoute = createRoute({
     500: InternalErrorResponse,
     503: ServiceUnavailableResponse,
   },
-  security: [],
+  security: [{}],
 })
 
 export const postV1AuthLogoutRoute = createRoute({
@@ -2431,9 +2713,9 @@ export const postV1AuthLogoutRoute = createRoute({
         'X-Request-Id': XRequestIdHeaderSchema,
         RateLimit: RateLimitHeaderSchema,
         'RateLimit-Policy': RateLimitPolicyHeaderSchema,
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
       }),
     },
-    400: BadRequestResponse,
     401: UnauthorizedResponse,
     403: SessionRequiredResponse,
     429: TooManyRequestsResponse,
@@ -2458,21 +2740,24 @@ export const postV1AuthEmailVerificationRoute = createRoute({
         'X-Request-Id': XRequestIdHeaderSchema,
         RateLimit: RateLimitHeaderSchema,
         'RateLimit-Policy': RateLimitPolicyHeaderSchema,
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
       }),
     },
-    400: BadRequestResponse,
     401: UnauthorizedResponse,
-    403: SessionRequiredResponse,
+    403: SessionRequiredForWriteResponse,
     409: {
       description: 'The email address is already verified (`code` `email_already_verified`).',
       headers: z.object({
         'X-Request-Id': XRequestIdHeaderSchema,
         RateLimit: RateLimitHeaderSchema,
         'RateLimit-Policy': RateLimitPolicyHeaderSchema,
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
       }),
       content: {
         'application/problem+json': {
-          schema: ProblemSchema,
+          schema: ProblemSchema.and(
+            z.object({ code: z.literal('email_already_verified').optional() }),
+          ),
           examples: {
             alreadyVerified: {
               value: {
@@ -2522,9 +2807,10 @@ export const postV1AuthEmailVerificationConfirmRoute = createRoute({
         'X-Request-Id': XRequestIdHeaderSchema,
         RateLimit: RateLimitHeaderSchema,
         'RateLimit-Policy': RateLimitPolicyHeaderSchema,
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
       }),
     },
-    400: BadRequestResponse,
+    400: BadRequestBodyResponse,
     413: ContentTooLargeResponse,
     415: UnsupportedMediaTypeResponse,
     422: {
@@ -2533,10 +2819,11 @@ export const postV1AuthEmailVerificationConfirmRoute = createRoute({
         'X-Request-Id': XRequestIdHeaderSchema,
         RateLimit: RateLimitHeaderSchema,
         'RateLimit-Policy': RateLimitPolicyHeaderSchema,
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
       }),
       content: {
         'application/problem+json': {
-          schema: ProblemSchema,
+          schema: ProblemSchema.and(z.object({ code: z.literal('invalid_token').optional() })),
           examples: {
             invalidToken: {
               value: {
@@ -2557,7 +2844,7 @@ export const postV1AuthEmailVerificationConfirmRoute = createRoute({
     500: InternalErrorResponse,
     503: ServiceUnavailableResponse,
   },
-  security: [],
+  security: [{}],
 })
 
 export const postV1AuthEmailChangeConfirmRoute = createRoute({
@@ -2586,9 +2873,10 @@ export const postV1AuthEmailChangeConfirmRoute = createRoute({
         'X-Request-Id': XRequestIdHeaderSchema,
         RateLimit: RateLimitHeaderSchema,
         'RateLimit-Policy': RateLimitPolicyHeaderSchema,
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
       }),
     },
-    400: BadRequestResponse,
+    400: BadRequestBodyResponse,
     409: {
       description:
         'Another account took this address since the change was requested (`code` `email_taken`). Nothing was changed.',
@@ -2596,10 +2884,11 @@ export const postV1AuthEmailChangeConfirmRoute = createRoute({
         'X-Request-Id': XRequestIdHeaderSchema,
         RateLimit: RateLimitHeaderSchema,
         'RateLimit-Policy': RateLimitPolicyHeaderSchema,
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
       }),
       content: {
         'application/problem+json': {
-          schema: ProblemSchema,
+          schema: ProblemSchema.and(z.object({ code: z.literal('email_taken').optional() })),
           examples: {
             emailTaken: {
               value: {
@@ -2625,10 +2914,11 @@ export const postV1AuthEmailChangeConfirmRoute = createRoute({
         'X-Request-Id': XRequestIdHeaderSchema,
         RateLimit: RateLimitHeaderSchema,
         'RateLimit-Policy': RateLimitPolicyHeaderSchema,
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
       }),
       content: {
         'application/problem+json': {
-          schema: ProblemSchema,
+          schema: ProblemSchema.and(z.object({ code: z.literal('invalid_token').optional() })),
           examples: {
             invalidToken: {
               value: {
@@ -2649,7 +2939,7 @@ export const postV1AuthEmailChangeConfirmRoute = createRoute({
     500: InternalErrorResponse,
     503: ServiceUnavailableResponse,
   },
-  security: [],
+  security: [{}],
 })
 
 export const postV1AuthPasswordResetRoute = createRoute({
@@ -2678,16 +2968,17 @@ export const postV1AuthPasswordResetRoute = createRoute({
         'X-Request-Id': XRequestIdHeaderSchema,
         RateLimit: RateLimitHeaderSchema,
         'RateLimit-Policy': RateLimitPolicyHeaderSchema,
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
       }),
     },
-    400: BadRequestResponse,
+    400: BadRequestBodyResponse,
     413: ContentTooLargeResponse,
     415: UnsupportedMediaTypeResponse,
     429: TooManyRequestsResponse,
     500: InternalErrorResponse,
     503: ServiceUnavailableResponse,
   },
-  security: [],
+  security: [{}],
 })
 
 export const postV1AuthPasswordResetConfirmRoute = createRoute({
@@ -2719,9 +3010,10 @@ export const postV1AuthPasswordResetConfirmRoute = createRoute({
         'X-Request-Id': XRequestIdHeaderSchema,
         RateLimit: RateLimitHeaderSchema,
         'RateLimit-Policy': RateLimitPolicyHeaderSchema,
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
       }),
     },
-    400: BadRequestResponse,
+    400: BadRequestBodyResponse,
     413: ContentTooLargeResponse,
     415: UnsupportedMediaTypeResponse,
     422: {
@@ -2731,10 +3023,13 @@ export const postV1AuthPasswordResetConfirmRoute = createRoute({
         'X-Request-Id': XRequestIdHeaderSchema,
         RateLimit: RateLimitHeaderSchema,
         'RateLimit-Policy': RateLimitPolicyHeaderSchema,
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
       }),
       content: {
         'application/problem+json': {
-          schema: ProblemSchema,
+          schema: ProblemSchema.and(
+            z.object({ code: z.enum(['invalid_token', 'password_too_common']).optional() }),
+          ),
           examples: {
             invalidToken: {
               value: {
@@ -2767,7 +3062,7 @@ export const postV1AuthPasswordResetConfirmRoute = createRoute({
     500: InternalErrorResponse,
     503: ServerBusyResponse,
   },
-  security: [],
+  security: [{}],
 })
 
 export const getV1MeRoute = createRoute({
@@ -2784,6 +3079,7 @@ export const getV1MeRoute = createRoute({
         'X-Request-Id': XRequestIdHeaderSchema,
         RateLimit: RateLimitHeaderSchema,
         'RateLimit-Policy': RateLimitPolicyHeaderSchema,
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
       }),
       content: {
         'application/json': {
@@ -2799,7 +3095,6 @@ export const getV1MeRoute = createRoute({
         },
       },
     },
-    400: BadRequestResponse,
     401: UnauthorizedResponse,
     429: TooManyRequestsResponse,
     500: InternalErrorResponse,
@@ -2834,11 +3129,12 @@ export const deleteV1MeRoute = createRoute({
         'X-Request-Id': XRequestIdHeaderSchema,
         RateLimit: RateLimitHeaderSchema,
         'RateLimit-Policy': RateLimitPolicyHeaderSchema,
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
       }),
     },
-    400: BadRequestResponse,
+    400: BadRequestBodyResponse,
     401: UnauthorizedResponse,
-    403: SessionRequiredResponse,
+    403: SessionRequiredForWriteResponse,
     409: {
       description:
         'You are the only owner of a project that others belong to (`code` `last_owner`): make another member an owner or delete the project first. Nothing was deleted.',
@@ -2846,16 +3142,17 @@ export const deleteV1MeRoute = createRoute({
         'X-Request-Id': XRequestIdHeaderSchema,
         RateLimit: RateLimitHeaderSchema,
         'RateLimit-Policy': RateLimitPolicyHeaderSchema,
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
       }),
       content: {
         'application/problem+json': {
-          schema: ProblemSchema,
+          schema: ProblemSchema.and(z.object({ code: z.literal('last_owner').optional() })),
           example: {
             type: 'https://tasklane.dev/problems/last_owner',
             title: 'Conflict',
             status: 409,
             detail:
-              'You are the only owner of a project that others belong to (prj_01JD8X3Z7Q2W6V5T4R3P1N0M9K); make another member an owner or delete it first.',
+              'A project must keep an owner: make another member owner first, or delete the project.',
             instance: '/v1/me',
             code: 'last_owner',
             requestId: 'req_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
@@ -2871,10 +3168,13 @@ export const deleteV1MeRoute = createRoute({
         'X-Request-Id': XRequestIdHeaderSchema,
         RateLimit: RateLimitHeaderSchema,
         'RateLimit-Policy': RateLimitPolicyHeaderSchema,
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
       }),
       content: {
         'application/problem+json': {
-          schema: ProblemSchema,
+          schema: ProblemSchema.and(
+            z.object({ code: z.literal('invalid_password').optional() }),
+          ),
           examples: {
             invalidPassword: {
               value: {
@@ -2933,6 +3233,7 @@ export const patchV1MeRoute = createRoute({
         'X-Request-Id': XRequestIdHeaderSchema,
         RateLimit: RateLimitHeaderSchema,
         'RateLimit-Policy': RateLimitPolicyHeaderSchema,
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
       }),
       content: {
         'application/json': {
@@ -2949,9 +3250,9 @@ export const patchV1MeRoute = createRoute({
         },
       },
     },
-    400: BadRequestResponse,
+    400: BadRequestBodyResponse,
     401: UnauthorizedResponse,
-    403: SessionRequiredResponse,
+    403: SessionRequiredForWriteResponse,
     413: ContentTooLargeResponse,
     415: UnsupportedMediaTypeResponse,
     422: {
@@ -2960,10 +3261,13 @@ export const patchV1MeRoute = createRoute({
         'X-Request-Id': XRequestIdHeaderSchema,
         RateLimit: RateLimitHeaderSchema,
         'RateLimit-Policy': RateLimitPolicyHeaderSchema,
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
       }),
       content: {
         'application/problem+json': {
-          schema: ProblemSchema,
+          schema: ProblemSchema.and(
+            z.object({ code: z.literal('invalid_password').optional() }),
+          ),
           examples: {
             invalidPassword: {
               value: {
@@ -3018,11 +3322,12 @@ export const postV1MePasswordRoute = createRoute({
         'X-Request-Id': XRequestIdHeaderSchema,
         RateLimit: RateLimitHeaderSchema,
         'RateLimit-Policy': RateLimitPolicyHeaderSchema,
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
       }),
     },
-    400: BadRequestResponse,
+    400: BadRequestBodyResponse,
     401: UnauthorizedResponse,
-    403: SessionRequiredResponse,
+    403: SessionRequiredForWriteResponse,
     413: ContentTooLargeResponse,
     415: UnsupportedMediaTypeResponse,
     422: {
@@ -3032,10 +3337,13 @@ export const postV1MePasswordRoute = createRoute({
         'X-Request-Id': XRequestIdHeaderSchema,
         RateLimit: RateLimitHeaderSchema,
         'RateLimit-Policy': RateLimitPolicyHeaderSchema,
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
       }),
       content: {
         'application/problem+json': {
-          schema: ProblemSchema,
+          schema: ProblemSchema.and(
+            z.object({ code: z.enum(['invalid_password', 'password_too_common']).optional() }),
+          ),
           examples: {
             invalidPassword: {
               value: {
@@ -3088,6 +3396,7 @@ export const getV1MeSessionsRoute = createRoute({
         RateLimit: RateLimitHeaderSchema,
         'RateLimit-Policy': RateLimitPolicyHeaderSchema,
         Link: LinkHeaderSchema,
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
       }),
       content: {
         'application/json': {
@@ -3108,7 +3417,7 @@ export const getV1MeSessionsRoute = createRoute({
         },
       },
     },
-    400: BadRequestResponse,
+    400: BadRequestListResponse,
     401: UnauthorizedResponse,
     403: SessionRequiredResponse,
     429: TooManyRequestsResponse,
@@ -3151,11 +3460,12 @@ export const deleteV1MeSessionsSessionIdRoute = createRoute({
         'X-Request-Id': XRequestIdHeaderSchema,
         RateLimit: RateLimitHeaderSchema,
         'RateLimit-Policy': RateLimitPolicyHeaderSchema,
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
       }),
     },
     400: BadRequestResponse,
     401: UnauthorizedResponse,
-    403: SessionRequiredResponse,
+    403: SessionRequiredForWriteResponse,
     404: NotFoundResponse,
     429: TooManyRequestsResponse,
     500: InternalErrorResponse,
@@ -3181,6 +3491,7 @@ export const getV1MeApiKeysRoute = createRoute({
         RateLimit: RateLimitHeaderSchema,
         'RateLimit-Policy': RateLimitPolicyHeaderSchema,
         Link: LinkHeaderSchema,
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
       }),
       content: {
         'application/json': {
@@ -3202,7 +3513,7 @@ export const getV1MeApiKeysRoute = createRoute({
         },
       },
     },
-    400: BadRequestResponse,
+    400: BadRequestListResponse,
     401: UnauthorizedResponse,
     403: SessionRequiredResponse,
     429: TooManyRequestsResponse,
@@ -3240,6 +3551,7 @@ export const postV1MeApiKeysRoute = createRoute({
         RateLimit: RateLimitHeaderSchema,
         'RateLimit-Policy': RateLimitPolicyHeaderSchema,
         Location: LocationHeaderSchema,
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
       }),
       content: {
         'application/json': {
@@ -3257,9 +3569,9 @@ export const postV1MeApiKeysRoute = createRoute({
         },
       },
     },
-    400: BadRequestResponse,
+    400: BadRequestBodyResponse,
     401: UnauthorizedResponse,
-    403: SessionRequiredResponse,
+    403: SessionRequiredForWriteResponse,
     413: ContentTooLargeResponse,
     415: UnsupportedMediaTypeResponse,
     429: TooManyRequestsResponse,
@@ -3302,11 +3614,12 @@ export const deleteV1MeApiKeysKeyIdRoute = createRoute({
         'X-Request-Id': XRequestIdHeaderSchema,
         RateLimit: RateLimitHeaderSchema,
         'RateLimit-Policy': RateLimitPolicyHeaderSchema,
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
       }),
     },
     400: BadRequestResponse,
     401: UnauthorizedResponse,
-    403: SessionRequiredResponse,
+    403: SessionRequiredForWriteResponse,
     404: NotFoundResponse,
     429: TooManyRequestsResponse,
     500: InternalErrorResponse,
@@ -3332,6 +3645,7 @@ export const getV1ProjectsRoute = createRoute({
         RateLimit: RateLimitHeaderSchema,
         'RateLimit-Policy': RateLimitPolicyHeaderSchema,
         Link: LinkHeaderSchema,
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
       }),
       content: {
         'application/json': {
@@ -3354,9 +3668,8 @@ export const getV1ProjectsRoute = createRoute({
         },
       },
     },
-    400: BadRequestResponse,
+    400: BadRequestListResponse,
     401: UnauthorizedResponse,
-    403: ForbiddenResponse,
     429: TooManyRequestsResponse,
     500: InternalErrorResponse,
     503: ServiceUnavailableResponse,
@@ -3396,6 +3709,7 @@ export const postV1ProjectsRoute = createRoute({
         Location: LocationHeaderSchema,
         ETag: ETagHeaderSchema,
         'Idempotent-Replayed': IdempotentReplayedHeaderSchema,
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
       }),
       content: {
         'application/json': {
@@ -3412,9 +3726,9 @@ export const postV1ProjectsRoute = createRoute({
         },
       },
     },
-    400: BadRequestResponse,
+    400: BadRequestBodyResponse,
     401: UnauthorizedResponse,
-    403: ForbiddenResponse,
+    403: ForbiddenScopeResponse,
     409: ConflictResponse,
     413: ContentTooLargeResponse,
     415: UnsupportedMediaTypeResponse,
@@ -3462,6 +3776,7 @@ export const getV1ProjectsProjectIdRoute = createRoute({
         RateLimit: RateLimitHeaderSchema,
         'RateLimit-Policy': RateLimitPolicyHeaderSchema,
         ETag: ETagHeaderSchema,
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
       }),
       content: {
         'application/json': {
@@ -3486,11 +3801,11 @@ export const getV1ProjectsProjectIdRoute = createRoute({
         RateLimit: RateLimitHeaderSchema,
         'RateLimit-Policy': RateLimitPolicyHeaderSchema,
         ETag: ETagHeaderSchema,
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
       }),
     },
     400: BadRequestResponse,
     401: UnauthorizedResponse,
-    403: ForbiddenResponse,
     404: NotFoundResponse,
     429: TooManyRequestsResponse,
     500: InternalErrorResponse,
@@ -3534,6 +3849,7 @@ export const deleteV1ProjectsProjectIdRoute = createRoute({
         'X-Request-Id': XRequestIdHeaderSchema,
         RateLimit: RateLimitHeaderSchema,
         'RateLimit-Policy': RateLimitPolicyHeaderSchema,
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
       }),
     },
     400: BadRequestResponse,
@@ -3593,6 +3909,7 @@ export const patchV1ProjectsProjectIdRoute = createRoute({
         RateLimit: RateLimitHeaderSchema,
         'RateLimit-Policy': RateLimitPolicyHeaderSchema,
         ETag: ETagHeaderSchema,
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
       }),
       content: {
         'application/json': {
@@ -3609,7 +3926,7 @@ export const patchV1ProjectsProjectIdRoute = createRoute({
         },
       },
     },
-    400: BadRequestResponse,
+    400: BadRequestBodyResponse,
     401: UnauthorizedResponse,
     403: ForbiddenResponse,
     404: NotFoundResponse,
@@ -3659,6 +3976,7 @@ export const getV1ProjectsProjectIdMembersRoute = createRoute({
         RateLimit: RateLimitHeaderSchema,
         'RateLimit-Policy': RateLimitPolicyHeaderSchema,
         Link: LinkHeaderSchema,
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
       }),
       content: {
         'application/json': {
@@ -3679,9 +3997,8 @@ export const getV1ProjectsProjectIdMembersRoute = createRoute({
         },
       },
     },
-    400: BadRequestResponse,
+    400: BadRequestListResponse,
     401: UnauthorizedResponse,
-    403: ForbiddenResponse,
     404: NotFoundResponse,
     429: TooManyRequestsResponse,
     500: InternalErrorResponse,
@@ -3739,13 +4056,37 @@ export const deleteV1ProjectsProjectIdMembersUserIdRoute = createRoute({
         'X-Request-Id': XRequestIdHeaderSchema,
         RateLimit: RateLimitHeaderSchema,
         'RateLimit-Policy': RateLimitPolicyHeaderSchema,
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
       }),
     },
     400: BadRequestResponse,
     401: UnauthorizedResponse,
     403: ForbiddenResponse,
     404: NotFoundResponse,
-    409: ConflictResponse,
+    409: {
+      description: 'A project must keep an owner (`last_owner`).',
+      headers: z.object({
+        'X-Request-Id': XRequestIdHeaderSchema,
+        RateLimit: RateLimitHeaderSchema,
+        'RateLimit-Policy': RateLimitPolicyHeaderSchema,
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
+      }),
+      content: {
+        'application/problem+json': {
+          schema: ProblemSchema.and(z.object({ code: z.literal('last_owner').optional() })),
+          example: {
+            type: 'https://tasklane.dev/problems/last_owner',
+            title: 'Conflict',
+            status: 409,
+            detail:
+              'A project must keep an owner: make another member owner first, or delete the project.',
+            instance: '/v1/projects/prj_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
+            code: 'last_owner',
+            requestId: 'req_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
+          },
+        },
+      },
+    },
     429: TooManyRequestsResponse,
     500: InternalErrorResponse,
     503: ServiceUnavailableResponse,
@@ -3806,6 +4147,7 @@ export const patchV1ProjectsProjectIdMembersUserIdRoute = createRoute({
         'X-Request-Id': XRequestIdHeaderSchema,
         RateLimit: RateLimitHeaderSchema,
         'RateLimit-Policy': RateLimitPolicyHeaderSchema,
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
       }),
       content: {
         'application/json': {
@@ -3820,11 +4162,34 @@ export const patchV1ProjectsProjectIdMembersUserIdRoute = createRoute({
         },
       },
     },
-    400: BadRequestResponse,
+    400: BadRequestBodyResponse,
     401: UnauthorizedResponse,
     403: ForbiddenResponse,
     404: NotFoundResponse,
-    409: ConflictResponse,
+    409: {
+      description: 'A project must keep an owner (`last_owner`).',
+      headers: z.object({
+        'X-Request-Id': XRequestIdHeaderSchema,
+        RateLimit: RateLimitHeaderSchema,
+        'RateLimit-Policy': RateLimitPolicyHeaderSchema,
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
+      }),
+      content: {
+        'application/problem+json': {
+          schema: ProblemSchema.and(z.object({ code: z.literal('last_owner').optional() })),
+          example: {
+            type: 'https://tasklane.dev/problems/last_owner',
+            title: 'Conflict',
+            status: 409,
+            detail:
+              'A project must keep an owner: make another member owner first, or delete the project.',
+            instance: '/v1/projects/prj_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
+            code: 'last_owner',
+            requestId: 'req_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
+          },
+        },
+      },
+    },
     413: ContentTooLargeResponse,
     415: UnsupportedMediaTypeResponse,
     429: TooManyRequestsResponse,
@@ -3870,6 +4235,7 @@ export const getV1ProjectsProjectIdInvitationsRoute = createRoute({
         RateLimit: RateLimitHeaderSchema,
         'RateLimit-Policy': RateLimitPolicyHeaderSchema,
         Link: LinkHeaderSchema,
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
       }),
       content: {
         'application/json': {
@@ -3892,9 +4258,9 @@ export const getV1ProjectsProjectIdInvitationsRoute = createRoute({
         },
       },
     },
-    400: BadRequestResponse,
+    400: BadRequestListResponse,
     401: UnauthorizedResponse,
-    403: ForbiddenResponse,
+    403: ForbiddenRoleResponse,
     404: NotFoundResponse,
     429: TooManyRequestsResponse,
     500: InternalErrorResponse,
@@ -3950,6 +4316,7 @@ export const postV1ProjectsProjectIdInvitationsRoute = createRoute({
         Location: LocationHeaderSchema,
         ETag: ETagHeaderSchema,
         'Idempotent-Replayed': IdempotentReplayedHeaderSchema,
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
       }),
       content: {
         'application/json': {
@@ -3966,11 +4333,38 @@ export const postV1ProjectsProjectIdInvitationsRoute = createRoute({
         },
       },
     },
-    400: BadRequestResponse,
+    400: BadRequestBodyResponse,
     401: UnauthorizedResponse,
     403: ForbiddenResponse,
     404: NotFoundResponse,
-    409: ConflictResponse,
+    409: {
+      description:
+        'The address belongs to a member already (`already_member`), or a request with the same `Idempotency-Key` is still being processed (`idempotency_key_in_use`).',
+      headers: z.object({
+        'X-Request-Id': XRequestIdHeaderSchema,
+        RateLimit: RateLimitHeaderSchema,
+        'RateLimit-Policy': RateLimitPolicyHeaderSchema,
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
+      }),
+      content: {
+        'application/problem+json': {
+          schema: ProblemSchema.and(
+            z.object({
+              code: z.enum(['idempotency_key_in_use', 'already_member']).optional(),
+            }),
+          ),
+          example: {
+            type: 'https://tasklane.dev/problems/idempotency_key_in_use',
+            title: 'Conflict',
+            status: 409,
+            detail: 'A request with this Idempotency-Key is still in progress.',
+            instance: '/v1/projects/prj_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
+            code: 'idempotency_key_in_use',
+            requestId: 'req_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
+          },
+        },
+      },
+    },
     413: ContentTooLargeResponse,
     415: UnsupportedMediaTypeResponse,
     422: UnprocessableContentResponse,
@@ -4030,6 +4424,7 @@ export const deleteV1ProjectsProjectIdInvitationsInvitationIdRoute = createRoute
         'X-Request-Id': XRequestIdHeaderSchema,
         RateLimit: RateLimitHeaderSchema,
         'RateLimit-Policy': RateLimitPolicyHeaderSchema,
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
       }),
     },
     400: BadRequestResponse,
@@ -4071,6 +4466,7 @@ export const postV1InvitationsAcceptRoute = createRoute({
         RateLimit: RateLimitHeaderSchema,
         'RateLimit-Policy': RateLimitPolicyHeaderSchema,
         'Idempotent-Replayed': IdempotentReplayedHeaderSchema,
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
       }),
       content: {
         'application/json': {
@@ -4085,10 +4481,35 @@ export const postV1InvitationsAcceptRoute = createRoute({
         },
       },
     },
-    400: BadRequestResponse,
+    400: BadRequestBodyResponse,
     401: UnauthorizedResponse,
-    403: ForbiddenResponse,
-    404: NotFoundResponse,
+    403: ForbiddenScopeResponse,
+    404: {
+      description:
+        'The invitation does not exist, has expired, or was already used (`invitation_not_found`).',
+      headers: z.object({
+        'X-Request-Id': XRequestIdHeaderSchema,
+        RateLimit: RateLimitHeaderSchema,
+        'RateLimit-Policy': RateLimitPolicyHeaderSchema,
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
+      }),
+      content: {
+        'application/problem+json': {
+          schema: ProblemSchema.and(
+            z.object({ code: z.literal('invitation_not_found').optional() }),
+          ),
+          example: {
+            type: 'https://tasklane.dev/problems/invitation_not_found',
+            title: 'Not found',
+            status: 404,
+            detail: 'This invitation does not exist, has expired, or was already used.',
+            instance: '/v1/projects/prj_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
+            code: 'invitation_not_found',
+            requestId: 'req_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
+          },
+        },
+      },
+    },
     409: ConflictResponse,
     413: ContentTooLargeResponse,
     415: UnsupportedMediaTypeResponse,
@@ -4157,9 +4578,9 @@ export const getV1ProjectsProjectIdTasksRoute = createRoute({
             name: 'assigneeId',
             in: 'query',
             required: false,
-            description: 'Only tasks assigned to this member.',
+            description:
+              'Only tasks assigned to this member. A user id, e.g. `usr_01JD8X3Z7Q2W6V5T4R3P1N0M9K`.',
             schema: { type: 'string', minLength: 1, maxLength: 64, pattern: '^usr_[0-9A-Z]{26}$' },
-            example: 'usr_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
           },
         }),
       label: z
@@ -4173,20 +4594,18 @@ export const getV1ProjectsProjectIdTasksRoute = createRoute({
             name: 'label',
             in: 'query',
             required: false,
-            description: 'Only tasks with this label.',
+            description: 'Only tasks with this label. E.g. `launch`.',
             schema: {
               type: 'string',
               minLength: 1,
               maxLength: 50,
               pattern: '^[^,\\s\\u0000-\\u001F\\u007F][^,\\u0000-\\u001F\\u007F]*$',
               description: 'A label: no commas, no leading space, no control characters.',
-              example: 'launch',
             },
           },
           description: 'A label: no commas, no leading space, no control characters.',
-          example: 'launch',
         }),
-      dueBefore: z.iso.datetime({ offset: true })
+      dueBefore: dateTime()
         .max(40)
         .optional()
         .openapi({
@@ -4194,12 +4613,12 @@ export const getV1ProjectsProjectIdTasksRoute = createRoute({
             name: 'dueBefore',
             in: 'query',
             required: false,
-            description: 'Only tasks due before this instant (exclusive).',
+            description:
+              'Only tasks due before this instant (exclusive). An RFC 3339 date-time, e.g. `2026-12-31T00:00:00Z`.',
             schema: { type: 'string', format: 'date-time', maxLength: 40 },
-            example: '2026-12-31T00:00:00Z',
           },
         }),
-      dueAfter: z.iso.datetime({ offset: true })
+      dueAfter: dateTime()
         .max(40)
         .optional()
         .openapi({
@@ -4207,9 +4626,9 @@ export const getV1ProjectsProjectIdTasksRoute = createRoute({
             name: 'dueAfter',
             in: 'query',
             required: false,
-            description: 'Only tasks due at or after this instant.',
+            description:
+              'Only tasks due at or after this instant. An RFC 3339 date-time, e.g. `2026-12-01T00:00:00Z`.',
             schema: { type: 'string', format: 'date-time', maxLength: 40 },
-            example: '2026-12-01T00:00:00Z',
           },
         }),
       sort: z
@@ -4262,14 +4681,13 @@ export const getV1ProjectsProjectIdTasksRoute = createRoute({
             in: 'query',
             required: false,
             description:
-              'Full-text search in title and description. Every word must match, as a prefix; case and diacritics are ignored (`creme` finds "Crème"). Title matches rank higher.',
+              'Full-text search in title and description. Every word must match, as a prefix; case and diacritics are ignored (`creme` finds "Crème"). Title matches rank higher. E.g. `launch post`.',
             schema: {
               type: 'string',
               minLength: 1,
               maxLength: 200,
               pattern: '^[^\\u0000-\\u001F\\u007F]*$',
             },
-            example: 'launch post',
           },
         }),
       limit: LimitParamsSchema,
@@ -4284,6 +4702,7 @@ export const getV1ProjectsProjectIdTasksRoute = createRoute({
         RateLimit: RateLimitHeaderSchema,
         'RateLimit-Policy': RateLimitPolicyHeaderSchema,
         Link: LinkHeaderSchema,
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
       }),
       content: {
         'application/json': {
@@ -4314,9 +4733,8 @@ export const getV1ProjectsProjectIdTasksRoute = createRoute({
         },
       },
     },
-    400: BadRequestResponse,
+    400: BadRequestListResponse,
     401: UnauthorizedResponse,
-    403: ForbiddenResponse,
     404: NotFoundResponse,
     429: TooManyRequestsResponse,
     500: InternalErrorResponse,
@@ -4377,6 +4795,7 @@ export const postV1ProjectsProjectIdTasksRoute = createRoute({
         Location: LocationHeaderSchema,
         ETag: ETagHeaderSchema,
         'Idempotent-Replayed': IdempotentReplayedHeaderSchema,
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
       }),
       content: {
         'application/json': {
@@ -4401,14 +4820,42 @@ export const postV1ProjectsProjectIdTasksRoute = createRoute({
         },
       },
     },
-    400: BadRequestResponse,
+    400: BadRequestBodyResponse,
     401: UnauthorizedResponse,
     403: ForbiddenResponse,
     404: NotFoundResponse,
     409: ConflictResponse,
     413: ContentTooLargeResponse,
     415: UnsupportedMediaTypeResponse,
-    422: UnprocessableContentResponse,
+    422: {
+      description:
+        'The assignee is not a member of the project (`invalid_assignee`), or the `Idempotency-Key` was used with a different request (`idempotency_key_reused`).',
+      headers: z.object({
+        'X-Request-Id': XRequestIdHeaderSchema,
+        RateLimit: RateLimitHeaderSchema,
+        'RateLimit-Policy': RateLimitPolicyHeaderSchema,
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
+      }),
+      content: {
+        'application/problem+json': {
+          schema: ProblemSchema.and(
+            z.object({
+              code: z.enum(['idempotency_key_reused', 'invalid_assignee']).optional(),
+            }),
+          ),
+          example: {
+            type: 'https://tasklane.dev/problems/idempotency_key_reused',
+            title: 'Unprocessable content',
+            status: 422,
+            detail:
+              'This Idempotency-Key was used with a different request; use a new key for a new request.',
+            instance: '/v1/projects/prj_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
+            code: 'idempotency_key_reused',
+            requestId: 'req_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
+          },
+        },
+      },
+    },
     429: TooManyRequestsResponse,
     500: InternalErrorResponse,
     503: ServiceUnavailableResponse,
@@ -4452,6 +4899,7 @@ export const getV1TasksTaskIdRoute = createRoute({
         RateLimit: RateLimitHeaderSchema,
         'RateLimit-Policy': RateLimitPolicyHeaderSchema,
         ETag: ETagHeaderSchema,
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
       }),
       content: {
         'application/json': {
@@ -4484,11 +4932,11 @@ export const getV1TasksTaskIdRoute = createRoute({
         RateLimit: RateLimitHeaderSchema,
         'RateLimit-Policy': RateLimitPolicyHeaderSchema,
         ETag: ETagHeaderSchema,
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
       }),
     },
     400: BadRequestResponse,
     401: UnauthorizedResponse,
-    403: ForbiddenResponse,
     404: NotFoundResponse,
     429: TooManyRequestsResponse,
     500: InternalErrorResponse,
@@ -4532,6 +4980,7 @@ export const deleteV1TasksTaskIdRoute = createRoute({
         'X-Request-Id': XRequestIdHeaderSchema,
         RateLimit: RateLimitHeaderSchema,
         'RateLimit-Policy': RateLimitPolicyHeaderSchema,
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
       }),
     },
     400: BadRequestResponse,
@@ -4586,6 +5035,7 @@ export const patchV1TasksTaskIdRoute = createRoute({
         RateLimit: RateLimitHeaderSchema,
         'RateLimit-Policy': RateLimitPolicyHeaderSchema,
         ETag: ETagHeaderSchema,
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
       }),
       content: {
         'application/json': {
@@ -4610,14 +5060,38 @@ export const patchV1TasksTaskIdRoute = createRoute({
         },
       },
     },
-    400: BadRequestResponse,
+    400: BadRequestBodyResponse,
     401: UnauthorizedResponse,
     403: ForbiddenResponse,
     404: NotFoundResponse,
     412: PreconditionFailedResponse,
     413: ContentTooLargeResponse,
     415: UnsupportedMediaTypeResponse,
-    422: UnprocessableContentResponse,
+    422: {
+      description: 'The assignee is not a member of the project (`invalid_assignee`).',
+      headers: z.object({
+        'X-Request-Id': XRequestIdHeaderSchema,
+        RateLimit: RateLimitHeaderSchema,
+        'RateLimit-Policy': RateLimitPolicyHeaderSchema,
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
+      }),
+      content: {
+        'application/problem+json': {
+          schema: ProblemSchema.and(
+            z.object({ code: z.literal('invalid_assignee').optional() }),
+          ),
+          example: {
+            type: 'https://tasklane.dev/problems/invalid_assignee',
+            title: 'Unprocessable content',
+            status: 422,
+            detail: 'The assignee must be a member of the project.',
+            instance: '/v1/projects/prj_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
+            code: 'invalid_assignee',
+            requestId: 'req_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
+          },
+        },
+      },
+    },
     429: TooManyRequestsResponse,
     500: InternalErrorResponse,
     503: ServiceUnavailableResponse,
@@ -4679,14 +5153,14 @@ export const getV1ProjectsProjectIdNotesRoute = createRoute({
             name: 'q',
             in: 'query',
             required: false,
-            description: 'Full-text search in title and body, like `q` of listTasks.',
+            description:
+              'Full-text search in title and body, like `q` of listTasks. E.g. `launch post`.',
             schema: {
               type: 'string',
               minLength: 1,
               maxLength: 200,
               pattern: '^[^\\u0000-\\u001F\\u007F]*$',
             },
-            example: 'decisions',
           },
         }),
       limit: LimitParamsSchema,
@@ -4701,6 +5175,7 @@ export const getV1ProjectsProjectIdNotesRoute = createRoute({
         RateLimit: RateLimitHeaderSchema,
         'RateLimit-Policy': RateLimitPolicyHeaderSchema,
         Link: LinkHeaderSchema,
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
       }),
       content: {
         'application/json': {
@@ -4724,9 +5199,8 @@ export const getV1ProjectsProjectIdNotesRoute = createRoute({
         },
       },
     },
-    400: BadRequestResponse,
+    400: BadRequestListResponse,
     401: UnauthorizedResponse,
-    403: ForbiddenResponse,
     404: NotFoundResponse,
     429: TooManyRequestsResponse,
     500: InternalErrorResponse,
@@ -4785,6 +5259,7 @@ export const postV1ProjectsProjectIdNotesRoute = createRoute({
         Location: LocationHeaderSchema,
         ETag: ETagHeaderSchema,
         'Idempotent-Replayed': IdempotentReplayedHeaderSchema,
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
       }),
       content: {
         'application/json': {
@@ -4802,7 +5277,7 @@ export const postV1ProjectsProjectIdNotesRoute = createRoute({
         },
       },
     },
-    400: BadRequestResponse,
+    400: BadRequestBodyResponse,
     401: UnauthorizedResponse,
     403: ForbiddenResponse,
     404: NotFoundResponse,
@@ -4853,6 +5328,7 @@ export const getV1NotesNoteIdRoute = createRoute({
         RateLimit: RateLimitHeaderSchema,
         'RateLimit-Policy': RateLimitPolicyHeaderSchema,
         ETag: ETagHeaderSchema,
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
       }),
       content: {
         'application/json': {
@@ -4878,11 +5354,11 @@ export const getV1NotesNoteIdRoute = createRoute({
         RateLimit: RateLimitHeaderSchema,
         'RateLimit-Policy': RateLimitPolicyHeaderSchema,
         ETag: ETagHeaderSchema,
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
       }),
     },
     400: BadRequestResponse,
     401: UnauthorizedResponse,
-    403: ForbiddenResponse,
     404: NotFoundResponse,
     429: TooManyRequestsResponse,
     500: InternalErrorResponse,
@@ -4926,6 +5402,7 @@ export const deleteV1NotesNoteIdRoute = createRoute({
         'X-Request-Id': XRequestIdHeaderSchema,
         RateLimit: RateLimitHeaderSchema,
         'RateLimit-Policy': RateLimitPolicyHeaderSchema,
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
       }),
     },
     400: BadRequestResponse,
@@ -4985,6 +5462,7 @@ export const patchV1NotesNoteIdRoute = createRoute({
         RateLimit: RateLimitHeaderSchema,
         'RateLimit-Policy': RateLimitPolicyHeaderSchema,
         ETag: ETagHeaderSchema,
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
       }),
       content: {
         'application/json': {
@@ -5002,7 +5480,7 @@ export const patchV1NotesNoteIdRoute = createRoute({
         },
       },
     },
-    400: BadRequestResponse,
+    400: BadRequestBodyResponse,
     401: UnauthorizedResponse,
     403: ForbiddenResponse,
     404: NotFoundResponse,
@@ -5052,6 +5530,7 @@ export const getV1TasksTaskIdCommentsRoute = createRoute({
         RateLimit: RateLimitHeaderSchema,
         'RateLimit-Policy': RateLimitPolicyHeaderSchema,
         Link: LinkHeaderSchema,
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
       }),
       content: {
         'application/json': {
@@ -5074,9 +5553,8 @@ export const getV1TasksTaskIdCommentsRoute = createRoute({
         },
       },
     },
-    400: BadRequestResponse,
+    400: BadRequestListResponse,
     401: UnauthorizedResponse,
-    403: ForbiddenResponse,
     404: NotFoundResponse,
     429: TooManyRequestsResponse,
     500: InternalErrorResponse,
@@ -5132,6 +5610,7 @@ export const postV1TasksTaskIdCommentsRoute = createRoute({
         Location: LocationHeaderSchema,
         ETag: ETagHeaderSchema,
         'Idempotent-Replayed': IdempotentReplayedHeaderSchema,
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
       }),
       content: {
         'application/json': {
@@ -5148,7 +5627,7 @@ export const postV1TasksTaskIdCommentsRoute = createRoute({
         },
       },
     },
-    400: BadRequestResponse,
+    400: BadRequestBodyResponse,
     401: UnauthorizedResponse,
     403: ForbiddenResponse,
     404: NotFoundResponse,
@@ -5198,6 +5677,7 @@ export const deleteV1CommentsCommentIdRoute = createRoute({
         'X-Request-Id': XRequestIdHeaderSchema,
         RateLimit: RateLimitHeaderSchema,
         'RateLimit-Policy': RateLimitPolicyHeaderSchema,
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
       }),
     },
     400: BadRequestResponse,
@@ -5257,6 +5737,7 @@ export const patchV1CommentsCommentIdRoute = createRoute({
         RateLimit: RateLimitHeaderSchema,
         'RateLimit-Policy': RateLimitPolicyHeaderSchema,
         ETag: ETagHeaderSchema,
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
       }),
       content: {
         'application/json': {
@@ -5273,7 +5754,7 @@ export const patchV1CommentsCommentIdRoute = createRoute({
         },
       },
     },
-    400: BadRequestResponse,
+    400: BadRequestBodyResponse,
     401: UnauthorizedResponse,
     403: ForbiddenResponse,
     404: NotFoundResponse,

@@ -81,6 +81,7 @@ export async function assertMatchesSpec(method: string, url: string, response: R
         `${where}: status not documented for ${op.operationId} (${Object.keys(op.operation.responses).join(', ')})`,
       )
     }
+    assertHeaders(where, documented.headers ?? {}, response.headers)
     if (!documented.content) {
       if (method !== 'HEAD' && response.status !== 304 && (await response.clone().text()) !== '') {
         throw new SpecViolation(`${where}: body sent where ${op.operationId} documents none`)
@@ -106,12 +107,49 @@ export async function assertMatchesSpec(method: string, url: string, response: R
       throw new SpecViolation(`${where}: body is not JSON: ${text.slice(0, 200)}`)
     }
   }
+  if (op && response.status >= 400 && contentType === 'application/problem+json') {
+    const codes = documentedCodes(schema)
+    const code = (body as { code?: unknown } | null)?.code
+    if (!codes) throw new SpecViolation(`${where}: ${op.operationId} documents no \`code\` enum for ${response.status}`)
+    if (typeof code === 'string' && !codes.includes(code)) {
+      throw new SpecViolation(
+        `${where}: code '${code}' is not one ${op.operationId} documents for ${response.status} (${codes.join(', ')})`,
+      )
+    }
+  }
   const validate = compile(schema)
   if (!validate(body)) {
     throw new SpecViolation(
       `${where}: body does not match the spec: ${ajv.errorsText(validate.errors)}\n${text.slice(0, 500)}`,
     )
   }
+}
+
+/** Checks every documented response header that was sent against its schema (integers as numbers). */
+function assertHeaders(where: string, documented: Record<string, Json>, headers: Headers): void {
+  for (const [name, header] of Object.entries(documented)) {
+    const value = headers.get(name)
+    if (value === null || !header.schema) continue
+    const validate = compile(header.schema)
+    const typed = header.schema.type === 'integer' && /^-?\d+$/.test(value) ? Number(value) : value
+    if (!validate(typed)) {
+      throw new SpecViolation(
+        `${where}: header ${name} '${value}' does not match the spec: ${ajv.errorsText(validate.errors)}`,
+      )
+    }
+  }
+}
+
+/**
+ * The problem `code`s a (dereferenced) response schema allows: the `enum` of `code` in one of its `allOf`
+ * parts, which is how each operation documents the codes it may send with a status.
+ */
+export function documentedCodes(schema: Json): string[] | undefined {
+  for (const part of [schema, ...(schema?.allOf ?? [])]) {
+    const codes = part?.properties?.code?.enum
+    if (Array.isArray(codes)) return codes
+  }
+  return undefined
 }
 
 /**

@@ -6,6 +6,7 @@ import type { Principal, Scope } from '../../http/env.js'
 import { ApiError } from '../../http/problem.js'
 import type { Cursors } from '../../lib/cursor.js'
 import { newId } from '../../lib/ids.js'
+import { toInstant } from '../../lib/instant.js'
 import type { Mailer } from '../../mail/mailer.js'
 import * as repo from './auth.repository.js'
 import { assertPasswordAllowed, type PasswordHasher } from './passwords.js'
@@ -569,7 +570,8 @@ export function createAuthService(deps: AuthDeps) {
 
     async createApiKey(userId: string, input: { name: string; scopes: Scope[]; expiresAt?: string }) {
       const now = Date.now()
-      if (input.expiresAt && Date.parse(input.expiresAt) <= now) {
+      const expiresAt = input.expiresAt && toInstant(input.expiresAt)
+      if (expiresAt && Date.parse(expiresAt) <= now) {
         throw new ApiError(400, 'validation_failed', 'expiresAt must be in the future.', {
           title: 'Validation failed',
           errors: [{ path: '/body/expiresAt', message: 'Must be in the future', code: 'too_small' }],
@@ -587,7 +589,7 @@ export function createAuthService(deps: AuthDeps) {
           .filter((s) => input.scopes.includes(s) || (s === 'read' && input.scopes.includes('write')))
           .join(' '),
         created_at: iso(now),
-        expires_at: input.expiresAt ? iso(Date.parse(input.expiresAt)) : null,
+        expires_at: expiresAt || null,
         last_used_at: null,
         revoked_at: null,
       }

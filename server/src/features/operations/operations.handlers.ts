@@ -39,7 +39,7 @@ export function operationsHandlers(ctx: AppContext) {
     if (metricsToken && !timingSafeEqual(digest(c.req.header('authorization') ?? ''), metricsToken)) {
       throw new ApiError(
         401,
-        'unauthenticated',
+        'metrics_token_required',
         `The metrics need the operator's token: send "Authorization: Bearer <METRICS_TOKEN>".`,
         { headers: { 'WWW-Authenticate': 'Bearer realm="metrics"' } },
       )

@@ -70,7 +70,7 @@ describe('operations endpoints', () => {
     const anonymous = await t.request('/metrics')
     expect(anonymous.status).toBe(401)
     expect(anonymous.headers.get('www-authenticate')).toBe('Bearer realm="metrics"')
-    expect(await anonymous.json()).toMatchObject({ status: 401, code: 'unauthenticated' })
+    expect(await anonymous.json()).toMatchObject({ status: 401, code: 'metrics_token_required' })
     const wrong = await t.request('/metrics', { headers: { Authorization: `Bearer ${token}x` } })
     expect(wrong.status).toBe(401)
     const right = await t.request('/metrics', { headers: { Authorization: `Bearer ${token}` } })

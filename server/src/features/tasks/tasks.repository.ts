@@ -9,6 +9,9 @@ import { foldForSearch, fts5Query, tsQuery } from '../../lib/search.js'
 
 export type TaskRow = Omit<TasksTable, 'search_vector'>
 
+/** The largest `position` openapi.yaml allows (`Task.position.maximum`). */
+const POSITION_MAX = 1e15
+
 export const toTask = (row: TaskRow): Task => ({
   id: row.id,
   projectId: row.project_id,
@@ -140,7 +143,10 @@ function queries(db: Kysely<Database>, dialect: Dialect) {
         .select((eb) => eb.fn.max('position').as('max'))
         .where('project_id', '=', projectId)
         .executeTakeFirst()
-      return row?.max == null ? 1 : Math.floor(Number(row.max)) + 1
+      if (row?.max == null) return 1
+      // Never past the documented maximum: there, new tasks share it and keep their creation order (ties
+      // are ordered by id, which grows with time).
+      return Math.min(Math.floor(Number(row.max)) + 1, POSITION_MAX)
     },
 
     async list(

@@ -4,6 +4,7 @@ import type { Principal } from '../../http/env.js'
 import { ApiError } from '../../http/problem.js'
 import { listScope } from '../../lib/cursor.js'
 import { newId } from '../../lib/ids.js'
+import { toInstant } from '../../lib/instant.js'
 import { searchTerms } from '../../lib/search.js'
 import type { PageInput, ProjectsService } from '../projects/projects.service.js'
 import type { ServiceDeps } from '../service-deps.js'
@@ -28,9 +29,6 @@ export interface TaskListInput extends PageInput {
   sort?: string
   q?: string
 }
-
-// Instants are compared as text, so every one is stored and compared in the same UTC form.
-const instant = (value: string) => new Date(value).toISOString()
 
 export type TasksService = ReturnType<typeof createTasksService>
 
@@ -76,8 +74,8 @@ export function createTasksService({ ctx, cursors, now }: ServiceDeps, projects:
         status: input.status,
         assigneeId: input.assigneeId,
         label: input.label,
-        dueBefore: input.dueBefore && instant(input.dueBefore),
-        dueAfter: input.dueAfter && instant(input.dueAfter),
+        dueBefore: input.dueBefore && toInstant(input.dueBefore),
+        dueAfter: input.dueAfter && toInstant(input.dueAfter),
       }
       // A query with no words (only punctuation) matches everything rather than nothing.
       const scope = listScope('listTasks', { ...filter, sort: input.sort, q: terms.join(' ') || undefined })
@@ -99,7 +97,7 @@ export function createTasksService({ ctx, cursors, now }: ServiceDeps, projects:
           description: input.description ?? null,
           status,
           priority: input.priority ?? 0,
-          due_at: input.dueAt ? instant(input.dueAt) : null,
+          due_at: input.dueAt ? toInstant(input.dueAt) : null,
           labels: JSON.stringify(input.labels ?? []),
           assignee_id: input.assigneeId ?? null,
           position: input.position ?? (await r.nextPosition(projectId)),
@@ -152,7 +150,7 @@ function applyPatch(task: TaskRow, patch: TaskUpdate, at: string): TaskRow {
   if (patch.title !== undefined) next.title = patch.title
   if (patch.description !== undefined) next.description = patch.description
   if (patch.priority !== undefined) next.priority = patch.priority
-  if (patch.dueAt !== undefined) next.due_at = patch.dueAt === null ? null : instant(patch.dueAt)
+  if (patch.dueAt !== undefined) next.due_at = patch.dueAt === null ? null : toInstant(patch.dueAt)
   if (patch.assigneeId !== undefined) next.assignee_id = patch.assigneeId
   if (patch.position !== undefined) next.position = patch.position
   if (patch.labels !== undefined) next.labels = JSON.stringify(patch.labels)
