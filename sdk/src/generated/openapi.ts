@@ -775,6 +775,126 @@ export interface paths {
         patch: operations["updateComment"];
         trace?: never;
     };
+    "/v1/notifications": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List your notifications
+         * @description The caller's notifications, most recently updated first. A notification is a thread: one per task (or project, for invitations) and reason while it is unread, so a repeat (a second comment, another mention) bumps it to the top with a higher `count` and the latest actor instead of adding a new one. Once read, the next event starts a new thread.
+         *
+         *     Reasons: `assigned` (a task was assigned to you), `mentioned` (you were @mentioned in a task description or a comment), `commented` (a comment on a task you created or are assigned), `invited` (you were invited to a project). You are never notified of your own actions, and only of tasks in projects you can still see.
+         *
+         *     New notifications also arrive on the event stream (`streamEvents`) as `notification.created` changes, visible only to their recipient.
+         *
+         *     Needs the `read` scope.
+         */
+        get: operations["listNotifications"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/notifications/unread-count": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Count unread notifications
+         * @description How many of the caller's notifications are unread (what `listNotifications?unread=true` would list), for a badge.
+         *
+         *     Needs the `read` scope.
+         */
+        get: operations["getUnreadNotificationCount"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/notifications/{notificationId}/read": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Mark a notification read
+         * @description Marks one notification read; its email, if not sent yet, will not be. Marking a read notification again changes nothing and answers it as it is.
+         *
+         *     Needs the `write` scope. Another user's notification answers 404, as for one that does not exist.
+         */
+        post: operations["markNotificationRead"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/notifications/read": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Mark notifications read up to a time
+         * @description Marks read every unread notification of the caller whose `updatedAt` is at or before `before`. Pass the `updatedAt` of the newest notification you showed (or the time you showed the list): a notification that arrived or was bumped after that stays unread, so nothing the user has not seen is cleared.
+         *
+         *     Needs the `write` scope.
+         */
+        post: operations["markAllNotificationsRead"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/notifications/preferences": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get notification preferences
+         * @description For each reason, whether the caller gets an in-app notification (`inApp`) and, if it stays unread, an email (`email`). Everything is on until changed.
+         *
+         *     Needs the `read` scope.
+         */
+        get: operations["getNotificationPreferences"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /**
+         * Change notification preferences
+         * @description Changes the channels named in the body and leaves the rest as they are. With `inApp` off for a reason, no notification is made for it at all (none in the list, none on the event stream, and so no email either); with `email` off, notifications still appear in the app but are never emailed. The change applies to events from now on, and to emails not sent yet.
+         *
+         *     Needs the `write` scope.
+         */
+        patch: operations["updateNotificationPreferences"];
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -1659,6 +1779,149 @@ export interface components {
              * @example WyIyMDI2LTExLTIwVDA5OjMwOjAwLjAwMFoiLCJ0c2tfMDFKRDhYIl0aZ3kXb4c2mPq0r9TnV1wA
              */
             nextCursor: string | null;
+        };
+        /** @description Something that happened to you: a thread per task (or project) and reason while unread. */
+        Notification: {
+            /**
+             * @description The notification id.
+             * @example ntf_01JD8X3Z7Q2W6V5T4R3P1N0M9K
+             */
+            id: string;
+            /**
+             * @description Why you were notified: `assigned` (a task was assigned to you), `mentioned` (an @mention of you in a task description or comment), `commented` (a comment on a task you created or are assigned), `invited` (an invitation to a project).
+             * @enum {string}
+             */
+            reason: "assigned" | "mentioned" | "commented" | "invited";
+            /**
+             * @description The project it happened in (for `invited`, the project you were invited to).
+             * @example prj_01JD8X3Z7Q2W6V5T4R3P1N0M9K
+             */
+            projectId: string;
+            /**
+             * @description The task; `null` for `invited`.
+             * @example tsk_01JD8X3Z7Q2W6V5T4R3P1N0M9K
+             */
+            taskId: string | null;
+            /**
+             * @description The latest comment of the thread, when the latest event was a comment; otherwise `null`.
+             * @example cmt_01JD8X3Z7Q2W6V5T4R3P1N0M9K
+             */
+            commentId: string | null;
+            /**
+             * @description The latest invitation, for `invited`; otherwise `null`. Accept it with the token from the invitation email.
+             * @example null
+             */
+            invitationId: string | null;
+            /**
+             * @description Who caused the latest event of the thread; `null` once their account is deleted.
+             * @example usr_01JD8X3Z7Q2W6V5T4R3P1N0M9K
+             */
+            actorId: string | null;
+            /**
+             * @description The task title (or, for `invited`, the project name) at the latest event, so the notification can be shown without another request.
+             * @example Write the launch post
+             */
+            title: string;
+            /**
+             * Format: int32
+             * @description How many events this thread has gathered while unread.
+             * @example 2
+             */
+            count: number;
+            /**
+             * Format: date-time
+             * @description When it was marked read; `null` while unread.
+             * @example null
+             */
+            readAt: string | null;
+            /**
+             * Format: date-time
+             * @description When the thread started.
+             * @example 2026-11-20T09:30:00.000Z
+             */
+            createdAt: string;
+            /**
+             * Format: date-time
+             * @description When the latest event of the thread happened; lists are newest first by this.
+             * @example 2026-11-20T10:12:40.000Z
+             */
+            updatedAt: string;
+        };
+        /** @description A page of notifications, most recently updated first. */
+        NotificationList: {
+            data: components["schemas"]["Notification"][];
+            /**
+             * @description Pass as `cursor` to get the next page; `null` on the last page.
+             * @example WyIyMDI2LTExLTIwVDA5OjMwOjAwLjAwMFoiLCJ0c2tfMDFKRDhYIl0aZ3kXb4c2mPq0r9TnV1wA
+             */
+            nextCursor: string | null;
+        };
+        /** @description How many notifications are unread. */
+        UnreadNotificationCount: {
+            /**
+             * Format: int32
+             * @description The number of unread notifications.
+             * @example 3
+             */
+            count: number;
+        };
+        /** @description Which notifications to mark read. */
+        NotificationsMarkRead: {
+            /**
+             * Format: date-time
+             * @description Mark read the unread notifications whose `updatedAt` is at or before this time.
+             * @example 2026-11-20T10:12:40.000Z
+             */
+            before: string;
+        };
+        /** @description The outcome of marking notifications read. */
+        NotificationsMarked: {
+            /**
+             * Format: int32
+             * @description How many notifications were unread and are now read.
+             * @example 3
+             */
+            marked: number;
+        };
+        /** @description Where notifications of one reason go. */
+        NotificationChannels: {
+            /**
+             * @description Make a notification in the app (and on the event stream). When off, nothing is made, so nothing is emailed either.
+             * @example true
+             */
+            inApp: boolean;
+            /**
+             * @description Email it when it is still unread some minutes later (the server's `NOTIFICATION_EMAIL_DELAY_S`, 10 minutes by default).
+             * @example true
+             */
+            email: boolean;
+        };
+        /** @description The channels to change for one reason; those left out stay as they are. */
+        NotificationChannelsUpdate: {
+            /**
+             * @description Make a notification in the app (and on the event stream).
+             * @example true
+             */
+            inApp?: boolean;
+            /**
+             * @description Email it when it is still unread after the delay.
+             * @example false
+             */
+            email?: boolean;
+        };
+        /** @description For each reason, which channels notify you. */
+        NotificationPreferences: {
+            assigned: components["schemas"]["NotificationChannels"];
+            mentioned: components["schemas"]["NotificationChannels"];
+            commented: components["schemas"]["NotificationChannels"];
+            invited: components["schemas"]["NotificationChannels"];
+        };
+        /** @description The reasons and channels to change; anything left out stays as it is. */
+        NotificationPreferencesUpdate: {
+            assigned?: components["schemas"]["NotificationChannelsUpdate"];
+            mentioned?: components["schemas"]["NotificationChannelsUpdate"];
+            commented?: components["schemas"]["NotificationChannelsUpdate"];
+            invited?: components["schemas"]["NotificationChannelsUpdate"];
         };
     };
     responses: {
@@ -4551,6 +4814,300 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             412: components["responses"]["PreconditionFailed"];
+            413: components["responses"]["ContentTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    listNotifications: {
+        parameters: {
+            query?: {
+                /** @description `true`: only unread notifications; `false`: only read ones. Leave out for both. */
+                unread?: "true" | "false";
+                /** @description How many items to return, from 1 to 100. */
+                limit?: components["parameters"]["Limit"];
+                /** @description The `nextCursor` of the previous page. Opaque and tamper-proof; a cursor of another list is rejected with 400. */
+                cursor?: components["parameters"]["Cursor"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of results. `Link` points at the next page when there is one. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    Link: components["headers"]["Link"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "data": [
+                     *         {
+                     *           "id": "ntf_01JD8X3Z7Q2W6V5T4R3P1N0M9K",
+                     *           "reason": "commented",
+                     *           "projectId": "prj_01JD8X3Z7Q2W6V5T4R3P1N0M9K",
+                     *           "taskId": "tsk_01JD8X3Z7Q2W6V5T4R3P1N0M9K",
+                     *           "commentId": "cmt_01JD8X3Z7Q2W6V5T4R3P1N0M9K",
+                     *           "invitationId": null,
+                     *           "actorId": "usr_01JD8X3Z7Q2W6V5T4R3P1N0M9K",
+                     *           "title": "Write the launch post",
+                     *           "count": 2,
+                     *           "readAt": null,
+                     *           "createdAt": "2026-11-20T09:30:00.000Z",
+                     *           "updatedAt": "2026-11-20T10:12:40.000Z"
+                     *         }
+                     *       ],
+                     *       "nextCursor": "WyIyMDI2LTExLTIwVDA5OjMwOjAwLjAwMFoiLCJ0c2tfMDFKRDhYIl0aZ3kXb4c2mPq0r9TnV1wA"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["NotificationList"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    getUnreadNotificationCount: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The number of unread notifications. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "count": 3
+                     *     }
+                     */
+                    "application/json": components["schemas"]["UnreadNotificationCount"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    markNotificationRead: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description The id of the notification.
+                 * @example ntf_01JD8X3Z7Q2W6V5T4R3P1N0M9K
+                 */
+                notificationId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The notification, now read. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "ntf_01JD8X3Z7Q2W6V5T4R3P1N0M9K",
+                     *       "reason": "assigned",
+                     *       "projectId": "prj_01JD8X3Z7Q2W6V5T4R3P1N0M9K",
+                     *       "taskId": "tsk_01JD8X3Z7Q2W6V5T4R3P1N0M9K",
+                     *       "commentId": null,
+                     *       "invitationId": null,
+                     *       "actorId": "usr_01JD8X3Z7Q2W6V5T4R3P1N0M9K",
+                     *       "title": "Write the launch post",
+                     *       "count": 1,
+                     *       "readAt": "2026-11-20T11:02:00.000Z",
+                     *       "createdAt": "2026-11-20T09:30:00.000Z",
+                     *       "updatedAt": "2026-11-20T09:30:00.000Z"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Notification"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    markAllNotificationsRead: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "before": "2026-11-20T10:12:40.000Z"
+                 *     }
+                 */
+                "application/json": components["schemas"]["NotificationsMarkRead"];
+            };
+        };
+        responses: {
+            /** @description How many notifications were marked read. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "marked": 3
+                     *     }
+                     */
+                    "application/json": components["schemas"]["NotificationsMarked"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            413: components["responses"]["ContentTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    getNotificationPreferences: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The caller's preferences. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "assigned": {
+                     *         "inApp": true,
+                     *         "email": true
+                     *       },
+                     *       "mentioned": {
+                     *         "inApp": true,
+                     *         "email": true
+                     *       },
+                     *       "commented": {
+                     *         "inApp": true,
+                     *         "email": false
+                     *       },
+                     *       "invited": {
+                     *         "inApp": true,
+                     *         "email": true
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["NotificationPreferences"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    updateNotificationPreferences: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "commented": {
+                 *         "email": false
+                 *       }
+                 *     }
+                 */
+                "application/json": components["schemas"]["NotificationPreferencesUpdate"];
+            };
+        };
+        responses: {
+            /** @description The caller's preferences after the change. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "assigned": {
+                     *         "inApp": true,
+                     *         "email": true
+                     *       },
+                     *       "mentioned": {
+                     *         "inApp": true,
+                     *         "email": true
+                     *       },
+                     *       "commented": {
+                     *         "inApp": true,
+                     *         "email": false
+                     *       },
+                     *       "invited": {
+                     *         "inApp": true,
+                     *         "email": true
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["NotificationPreferences"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
             413: components["responses"]["ContentTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             429: components["responses"]["TooManyRequests"];

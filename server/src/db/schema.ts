@@ -161,6 +161,37 @@ export interface CommentsTable {
   version: number
 }
 
+export type NotificationReason = 'assigned' | 'mentioned' | 'commented' | 'invited'
+
+export interface NotificationsTable {
+  id: string
+  user_id: string
+  reason: NotificationReason
+  /** `task:<id>` or `project:<id>`: one unread thread per recipient, reason and subject. */
+  subject: string
+  project_id: string
+  task_id: string | null
+  comment_id: string | null
+  invitation_id: string | null
+  actor_id: string | null
+  title: string
+  count: number
+  created_at: string
+  updated_at: string
+  read_at: string | null
+  /** When the email for this notification becomes due; null once sent, skipped or read. */
+  email_due_at: string | null
+  emailed_at: string | null
+}
+
+export interface NotificationPreferencesTable {
+  user_id: string
+  reason: NotificationReason
+  /** 0 or 1 (booleans on both dialects). */
+  in_app: number
+  email: number
+}
+
 export interface Database {
   server_secrets: ServerSecretsTable
   idempotency_keys: IdempotencyKeysTable
@@ -177,4 +208,6 @@ export interface Database {
   session_revocations: SessionRevocationsTable
   api_keys: ApiKeysTable
   email_tokens: EmailTokensTable
+  notifications: NotificationsTable
+  notification_preferences: NotificationPreferencesTable
 }
