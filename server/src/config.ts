@@ -73,6 +73,11 @@ const schema = z.object({
   // Invitations send email to addresses the caller names, so they are limited per project and per recipient.
   RATE_LIMIT_INVITATIONS_PROJECT: rate.prefault('50/3600'),
   RATE_LIMIT_INVITATIONS_RECIPIENT: rate.prefault('5/3600'),
+
+  // A notification is emailed only if it is still unread this long after it arrived (and the recipient
+  // wants email for its reason); the worker looks for due ones this often.
+  NOTIFICATION_EMAIL_DELAY_S: seconds(0, 7 * 86_400).default(600),
+  NOTIFICATION_EMAIL_INTERVAL_MS: z.coerce.number().int().min(50).max(3_600_000).default(15_000),
 })
 
 export type Config = z.output<typeof schema>

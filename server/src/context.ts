@@ -7,6 +7,7 @@ import { migrateToLatest } from './db/migrate.js'
 import { type AuthService, createAuthService } from './features/auth/auth.service.js'
 import { RevocationCache } from './features/auth/revocations.js'
 import { createAccessTokens, createSealer } from './features/auth/tokens.js'
+import { startNotificationEmailWorker } from './features/notifications/email-worker.js'
 import { createMetrics, type Metrics } from './http/metrics.js'
 import { createRateLimiter, type RateLimiter } from './http/rate-limit.js'
 import { type CursorCodec, createCursorCodec, createCursors } from './lib/cursor.js'
@@ -97,6 +98,13 @@ export async function createContext(config: Config, overrides: ContextOverrides 
     mailer,
     cursors: createCursors(cursors),
   })
+  const notificationEmails = startNotificationEmailWorker({
+    db,
+    mailer,
+    logger,
+    intervalMs: config.NOTIFICATION_EMAIL_INTERVAL_MS,
+    publicUrl: (config.PUBLIC_URL ?? `http://localhost:${config.PORT}`).replace(/\/$/, ''),
+  })
   const shutdown = new AbortController()
   return {
     config,
@@ -114,6 +122,7 @@ export async function createContext(config: Config, overrides: ContextOverrides 
     async close() {
       shutdown.abort()
       revocations.stop()
+      await notificationEmails.stop()
       await auth.idle()
       await mailer.close()
       await rateLimiter.close()

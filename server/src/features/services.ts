@@ -1,6 +1,7 @@
 import type { AppContext } from '../context.js'
 import { createCommentsService } from './comments/comments.service.js'
 import { createNotesService } from './notes/notes.service.js'
+import { createNotificationsService } from './notifications/notifications.service.js'
 import { createInvitationsService } from './projects/invitations.service.js'
 import { createProjectsService } from './projects/projects.service.js'
 import type { ServiceDeps } from './service-deps.js'
@@ -20,6 +21,7 @@ export function createServices(ctx: AppContext) {
     tasks,
     notes: createNotesService(deps, projects),
     comments: createCommentsService(deps, projects, tasks),
+    notifications: createNotificationsService(deps),
   }
 }
 

@@ -1,4 +1,4 @@
-import type { Migration } from 'kysely'
+import { type Migration, sql } from 'kysely'
 import type { MigrationDb } from './migration-db.js'
 
 // In-app notifications and who wants which. A notification is a thread: while it is unread there is at
@@ -32,7 +32,7 @@ export const notifications: Migration = {
       .on('notifications')
       .columns(['user_id', 'reason', 'subject'])
       .unique()
-      .where('read_at', 'is', null)
+      .where(sql.ref('read_at'), 'is', null)
       .execute()
     await db.schema
       .createIndex('notifications_by_updated')
