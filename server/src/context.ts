@@ -7,6 +7,7 @@ import { migrateToLatest } from './db/migrate.js'
 import { type AuthService, createAuthService } from './features/auth/auth.service.js'
 import { RevocationCache } from './features/auth/revocations.js'
 import { createAccessTokens, createSealer } from './features/auth/tokens.js'
+import { type ChangeLog, createChangeLog } from './features/changes/change-log.js'
 import { createMetrics, type Metrics } from './http/metrics.js'
 import { createRateLimiter, type RateLimiter } from './http/rate-limit.js'
 import { type CursorCodec, createCursorCodec, createCursors } from './lib/cursor.js'
@@ -29,6 +30,8 @@ export interface AppContext {
   auth: AuthService
   mailer: Mailer
   rateLimiter: RateLimiter
+  /** The seam every write goes through, and the log of changes it appends (see change-log.ts). */
+  changeLog: ChangeLog
   /** Signed keyset cursors for list operations, one codec for every feature. */
   cursors: CursorCodec
   /**
@@ -109,6 +112,7 @@ export async function createContext(config: Config, overrides: ContextOverrides 
     mailer,
     rateLimiter,
     cursors,
+    changeLog: createChangeLog({ db, logger, retentionS: config.CHANGES_RETENTION_S }),
     stopping: shutdown.signal,
     beginShutdown: () => shutdown.abort(),
     async close() {
