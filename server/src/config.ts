@@ -62,6 +62,8 @@ const schema = z.object({
   REFRESH_GRACE_S: seconds(0, 60).default(10),
   // How often an instance reads revocations made by other instances.
   REVOCATION_POLL_MS: z.coerce.number().int().min(100).max(60_000).default(1000),
+  // How long the change log keeps changes; a client further behind gets 410 cursor_expired and resyncs.
+  CHANGES_RETENTION_S: seconds(60, 365 * 86_400).default(7 * 86_400),
 
   // Rate limits as "<requests>/<seconds>". On by default; set RATE_LIMITS_ENABLED=false to turn all off.
   RATE_LIMITS_ENABLED: bool.default(true),

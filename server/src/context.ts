@@ -7,7 +7,9 @@ import { migrateToLatest } from './db/migrate.js'
 import { type AuthService, createAuthService } from './features/auth/auth.service.js'
 import { RevocationCache } from './features/auth/revocations.js'
 import { createAccessTokens, createSealer } from './features/auth/tokens.js'
+import { type ChangeLog, createChangeLog } from './features/changes/change-log.js'
 import { startNotificationEmailWorker } from './features/notifications/email-worker.js'
+import { createNotifier } from './features/notifications/notifications.subscriber.js'
 import { createMetrics, type Metrics } from './http/metrics.js'
 import { createRateLimiter, type RateLimiter } from './http/rate-limit.js'
 import { type CursorCodec, createCursorCodec, createCursors } from './lib/cursor.js'
@@ -30,6 +32,8 @@ export interface AppContext {
   auth: AuthService
   mailer: Mailer
   rateLimiter: RateLimiter
+  /** The seam every write goes through, and the log of changes it appends (see change-log.ts). */
+  changeLog: ChangeLog
   /** Signed keyset cursors for list operations, one codec for every feature. */
   cursors: CursorCodec
   /**
@@ -98,6 +102,9 @@ export async function createContext(config: Config, overrides: ContextOverrides 
     mailer,
     cursors: createCursors(cursors),
   })
+  const changeLog = createChangeLog({ db, logger, retentionS: config.CHANGES_RETENTION_S })
+  // Notifications are made inside the transaction of the write that causes them.
+  changeLog.subscribe(createNotifier({ now: () => new Date(), emailDelayS: config.NOTIFICATION_EMAIL_DELAY_S }))
   const notificationEmails = startNotificationEmailWorker({
     db,
     mailer,
@@ -117,6 +124,7 @@ export async function createContext(config: Config, overrides: ContextOverrides 
     mailer,
     rateLimiter,
     cursors,
+    changeLog,
     stopping: shutdown.signal,
     beginShutdown: () => shutdown.abort(),
     async close() {

@@ -1,32 +1,9 @@
-import type { Queryable } from '../../db/database.js'
 import type { NotificationReason } from '../../db/schema.js'
 import type { Comment, Invitation, Notification, Task } from '../../generated/routes.js'
 import { newId } from '../../lib/ids.js'
+import type { ChangeSubscriber, WriteTx } from '../changes/change-log.js'
 import { newMentions, parseMentions } from './mentions.js'
 import { notificationsRepository, type TaskFacts, toNotification } from './notifications.repository.js'
-
-/** What the notifier needs of a change-log write: its transaction and a way to record a change in it. */
-export interface NotifyTx {
-  db: Queryable
-  record(change: {
-    type: 'notification.created'
-    projectId: string | null
-    userId: string
-    resourceType: 'notification'
-    resourceId: string
-    version: null
-    actorId: string | null
-    data: Notification
-  }): Promise<number>
-}
-
-/** The part of a recorded change the notifier reads. */
-export interface NotifyChange {
-  type: string
-  actorId: string | null
-  data: unknown
-  previous?: unknown
-}
 
 interface Event {
   recipient: string
@@ -45,8 +22,8 @@ interface Event {
  * makes nothing; a repeat while the recipient's thread on that subject and reason is unread bumps it.
  * Every notification made or bumped is recorded as a `notification.created` change for its recipient only.
  */
-export function createNotifier({ now, emailDelayS }: { now: () => Date; emailDelayS: number }) {
-  async function notify(tx: NotifyTx, actorId: string | null, event: Event): Promise<void> {
+export function createNotifier({ now, emailDelayS }: { now: () => Date; emailDelayS: number }): ChangeSubscriber {
+  async function notify(tx: WriteTx, actorId: string | null, event: Event): Promise<void> {
     if (event.recipient === actorId) return
     const repo = notificationsRepository(tx.db)
     const prefs = await repo.preferenceFor(event.recipient, event.reason)
@@ -84,7 +61,7 @@ export function createNotifier({ now, emailDelayS }: { now: () => Date; emailDel
   }
 
   async function mentioned(
-    tx: NotifyTx,
+    tx: WriteTx,
     actorId: string | null,
     task: TaskFacts,
     names: { userIds: string[]; emails: string[] },
@@ -113,7 +90,7 @@ export function createNotifier({ now, emailDelayS }: { now: () => Date; emailDel
     assigneeId: task.assigneeId,
   })
 
-  return async function onChange(tx: NotifyTx, change: NotifyChange): Promise<void> {
+  return async function onChange(tx, change) {
     const { actorId } = change
     switch (change.type) {
       case 'task.created':
