@@ -814,7 +814,7 @@ export interface paths {
          *
          *     Reasons: `assigned` (a task was assigned to you), `mentioned` (you were @mentioned in a task description or a comment), `commented` (a comment on a task you created or are assigned), `invited` (you were invited to a project). You are never notified of your own actions, and only of tasks in projects you can still see.
          *
-         *     New notifications also arrive on the event stream (`streamEvents`) as `notification.created` changes, visible only to their recipient.
+         *     New and bumped notifications are also recorded in the change log as `notification.created` changes (`listChanges`, and the event stream), visible only to their recipient, with the notification as it is now in `data`.
          *
          *     Needs the `read` scope.
          */
