@@ -65,7 +65,7 @@ export function startNotificationEmailWorker(options: {
 const quoted = (text: string) => `“${text}”`
 
 /** The email for one notification thread, in plain text. */
-export function notificationEmail({ notification: n, to, actorName, projectName }: DueEmail, publicUrl: string) {
+function notificationEmail({ notification: n, to, actorName, projectName }: DueEmail, publicUrl: string) {
   const who = actorName ?? 'Someone'
   const title = quoted(n.title)
   const more = n.count > 1 ? ` (${n.count} times)` : ''

@@ -232,8 +232,6 @@ export function notificationsRepository(db: Queryable) {
   }
 }
 
-export type NotificationsRepository = ReturnType<typeof notificationsRepository>
-
 /**
  * Takes up to `limit` due emails off the queue and answers those that should go out: still unread,
  * the recipient still wants email for the reason, and can still see the project (or was invited).

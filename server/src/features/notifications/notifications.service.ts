@@ -50,5 +50,3 @@ export function createNotificationsService({ ctx, cursors, now }: ServiceDeps) {
     },
   }
 }
-
-export type NotificationsService = ReturnType<typeof createNotificationsService>
