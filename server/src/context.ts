@@ -90,7 +90,9 @@ export async function createContext(config: Config, overrides: ContextOverrides 
     redis,
     trustProxy: config.TRUST_PROXY,
   })
+  const changeLog = createChangeLog({ db, logger, retentionS: config.CHANGES_RETENTION_S })
   const auth = createAuthService({
+    changeLog,
     config,
     db,
     logger,
@@ -112,7 +114,7 @@ export async function createContext(config: Config, overrides: ContextOverrides 
     mailer,
     rateLimiter,
     cursors,
-    changeLog: createChangeLog({ db, logger, retentionS: config.CHANGES_RETENTION_S }),
+    changeLog,
     stopping: shutdown.signal,
     beginShutdown: () => shutdown.abort(),
     async close() {
