@@ -92,7 +92,9 @@ export async function createContext(config: Config, overrides: ContextOverrides 
     redis,
     trustProxy: config.TRUST_PROXY,
   })
+  const changeLog = createChangeLog({ db, logger, retentionS: config.CHANGES_RETENTION_S })
   const auth = createAuthService({
+    changeLog,
     config,
     db,
     logger,

@@ -1,4 +1,5 @@
 import type { AppContext } from '../context.js'
+import { createChangesService } from './changes/changes.service.js'
 import { createCommentsService } from './comments/comments.service.js'
 import { createNotesService } from './notes/notes.service.js'
 import { createNotificationsService } from './notifications/notifications.service.js'
@@ -22,6 +23,7 @@ export function createServices(ctx: AppContext) {
     notes: createNotesService(deps, projects),
     comments: createCommentsService(deps, projects, tasks),
     notifications: createNotificationsService(deps),
+    changes: createChangesService(deps, projects.authenticate),
   }
 }
 
