@@ -104,7 +104,6 @@ export async function createContext(config: Config, overrides: ContextOverrides 
     mailer,
     cursors: createCursors(cursors),
   })
-  const changeLog = createChangeLog({ db, logger, retentionS: config.CHANGES_RETENTION_S })
   // Notifications are made inside the transaction of the write that causes them.
   changeLog.subscribe(createNotifier({ now: () => new Date(), emailDelayS: config.NOTIFICATION_EMAIL_DELAY_S }))
   const notificationEmails = startNotificationEmailWorker({
