@@ -1,5 +1,5 @@
 import type { NotificationReason } from '../../db/schema.js'
-import type { Comment, Invitation, Notification, Task } from '../../generated/routes.js'
+import type { Comment, Invitation, Task } from '../../generated/routes.js'
 import { newId } from '../../lib/ids.js'
 import type { ChangeSubscriber, WriteTx } from '../changes/change-log.js'
 import { newMentions, parseMentions } from './mentions.js'

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import type { Notification, NotificationList, NotificationPreferences } from '../../generated/routes.js'
 import { createTestApp, type TestApp } from '../../test/app.js'
+import { present } from '../../test/present.js'
 import { addMember, createComment, createProject, createTask, jsonRequest } from '../../test/projects.js'
 import { type SignedUpUser, signUpUser } from '../../test/users.js'
 
@@ -97,6 +98,18 @@ describe('notifications', () => {
     const [mention] = await notificationsOf(t, viewer)
     expect(mention).toMatchObject({ reason: 'mentioned', commentId: comment.id, actorId: editor.user.id, count: 2 })
     expect(await notificationsOf(t, editor)).toHaveLength(1)
+
+    // Editing the comment to name someone new tells them, and nobody named before.
+    const edited = await jsonRequest(t, 'PATCH', `/v1/comments/${comment.id}`, editor.authHeaders, {
+      body: `@${viewer.user.email} can you check? @${owner.user.id} too`,
+    })
+    expect(edited.status).toBe(200)
+    // (The owner created the task, so the comment itself told them already.)
+    expect((await notificationsOf(t, owner)).map((n) => [n.reason, n.commentId])).toEqual([
+      ['mentioned', comment.id],
+      ['commented', comment.id],
+    ])
+    expect((await notificationsOf(t, viewer))[0]).toMatchObject({ count: 2 })
   })
 
   it('tells the task’s creator and assignee of comments, bumping one unread thread per task', async () => {
@@ -107,26 +120,27 @@ describe('notifications', () => {
     await addMember(t, project.id, another.user.id, 'editor')
     const first = await createComment(t, editor.authHeaders, task.id, { body: 'First thoughts' })
 
-    const ownerThread = (await notificationsOf(t, owner))[0]
+    const ownerThread = present((await notificationsOf(t, owner))[0], 'the owner’s notification')
     expect(ownerThread).toMatchObject({ reason: 'commented', taskId: task.id, commentId: first.id, count: 1 })
     expect((await notificationsOf(t, viewer)).map((n) => n.reason).sort()).toEqual(['assigned', 'commented'])
     expect(await notificationsOf(t, editor)).toEqual([])
 
     // A second comment bumps the owner's unread thread instead of adding another.
     const second = await createComment(t, another.authHeaders, task.id, { body: 'Agreed' })
-    const [bumped, ...rest] = await notificationsOf(t, owner)
+    const [latest, ...rest] = await notificationsOf(t, owner)
+    const bumped = present(latest, 'the bumped notification')
     expect(rest).toEqual([])
     expect(bumped).toMatchObject({
-      id: ownerThread!.id,
+      id: ownerThread.id,
       count: 2,
       commentId: second.id,
       actorId: another.user.id,
-      createdAt: ownerThread!.createdAt,
+      createdAt: ownerThread.createdAt,
     })
-    expect(bumped!.updatedAt >= ownerThread!.updatedAt).toBe(true)
+    expect(bumped.updatedAt >= ownerThread.updatedAt).toBe(true)
 
     // Once read, the next comment starts a new thread.
-    expect((await jsonRequest(t, 'POST', `/v1/notifications/${bumped!.id}/read`, owner.authHeaders)).status).toBe(200)
+    expect((await jsonRequest(t, 'POST', `/v1/notifications/${bumped.id}/read`, owner.authHeaders)).status).toBe(200)
     await createComment(t, editor.authHeaders, task.id, { body: 'One more' })
     const threads = await notificationsOf(t, owner)
     expect(threads.map((n) => [n.count, n.readAt === null])).toEqual([
@@ -299,7 +313,7 @@ describe('notifications', () => {
     const t = await createTestApp(quiet)
     const { owner, editor, viewer, project } = await team(t)
     const task = await createTask(t, owner.authHeaders, project.id, { title: 'Watch', assigneeId: editor.user.id })
-    const [notification] = await notificationsOf(t, editor)
+    const notification = present((await notificationsOf(t, editor))[0], 'the assignee’s notification')
 
     const ofType = async (user: SignedUpUser) =>
       (await t.ctx.changeLog.readVisible({ userId: user.user.id }, { since: 0, limit: 100 })).filter(
@@ -309,7 +323,7 @@ describe('notifications', () => {
       {
         type: 'notification.created',
         resourceType: 'notification',
-        resourceId: notification!.id,
+        resourceId: notification.id,
         projectId: project.id,
         actorId: owner.user.id,
         data: notification,
@@ -324,7 +338,7 @@ describe('notifications', () => {
       const page = (await res.json()) as { data: { type: string; resourceId: string }[] }
       return page.data.filter((c) => c.type === 'notification.created').map((c) => c.resourceId)
     }
-    expect(await listed(editor)).toEqual([notification!.id])
+    expect(await listed(editor)).toEqual([notification.id])
     expect(await listed(owner)).toEqual([])
 
     // A bump is delivered too, as the thread now is.
