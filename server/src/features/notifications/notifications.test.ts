@@ -264,6 +264,39 @@ describe('notifications', () => {
     expect(await unreadCount(t, editor)).toBe(0)
   })
 
+  it('go with their task, comment, project and recipient; outlive their actor', async () => {
+    const t = await createTestApp(quiet)
+    const { owner, editor, viewer, outsider, project } = await team(t)
+    const kept = await createTask(t, editor.authHeaders, project.id, { title: 'Kept', assigneeId: viewer.user.id })
+    const gone = await createTask(t, owner.authHeaders, project.id, { title: 'Gone', assigneeId: editor.user.id })
+    const comment = await createComment(t, owner.authHeaders, kept.id, { body: 'On it' })
+    expect((await notificationsOf(t, editor)).map((n) => n.title)).toEqual(['Kept', 'Gone'])
+
+    expect((await jsonRequest(t, 'DELETE', `/v1/comments/${comment.id}`, owner.authHeaders)).status).toBe(204)
+    expect((await notificationsOf(t, editor))[0]).toMatchObject({ reason: 'commented', commentId: null })
+    expect((await jsonRequest(t, 'DELETE', `/v1/tasks/${gone.id}`, owner.authHeaders)).status).toBe(204)
+    expect((await notificationsOf(t, editor)).map((n) => n.title)).toEqual(['Kept'])
+
+    // The actor's account goes; the notification stays, without them. The recipient's goes with theirs.
+    const remove = (user: SignedUpUser) =>
+      jsonRequest(t, 'DELETE', '/v1/me', user.authHeaders, { password: user.password })
+    expect((await remove(editor)).status).toBe(204)
+    expect((await notificationsOf(t, viewer)).map((n) => [n.reason, n.actorId])).toEqual([
+      ['commented', owner.user.id],
+      ['assigned', null],
+    ])
+    const stored = (userId: string) =>
+      t.ctx.db.kysely.selectFrom('notifications').select('id').where('user_id', '=', userId).execute()
+    expect((await remove(viewer)).status).toBe(204)
+    expect(await stored(viewer.user.id)).toEqual([])
+
+    await addMember(t, project.id, outsider.user.id, 'editor')
+    await createTask(t, owner.authHeaders, project.id, { title: 'Last', assigneeId: outsider.user.id })
+    expect(await stored(outsider.user.id)).toHaveLength(1)
+    expect((await jsonRequest(t, 'DELETE', `/v1/projects/${project.id}`, owner.authHeaders)).status).toBe(204)
+    expect(await stored(outsider.user.id)).toEqual([])
+  })
+
   it('keeps preferences per reason and channel; in-app off makes no notification', async () => {
     const t = await createTestApp(quiet)
     const { owner, editor, project } = await team(t)
