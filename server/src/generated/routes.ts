@@ -101,10 +101,19 @@ export type Health = z.infer<typeof HealthSchema>
 
 export const ReadinessSchema = z
   .strictObject({
-    status: z.literal('ok'),
+    status: z
+      .enum(['ok', 'degraded'])
+      .openapi({
+        description:
+          '`degraded`: serving, but Redis does not answer and rate limits are counted per instance.',
+      }),
     database: z
       .enum(['sqlite', 'postgres'])
       .openapi({ description: 'Which database this instance is running on.' }),
+    redis: z
+      .enum(['ok', 'unavailable'])
+      .optional()
+      .openapi({ description: 'Whether Redis answers; present only when `REDIS_URL` is set.' }),
   })
   .openapi({ required: ['status', 'database'] })
   .openapi('Readiness')
@@ -2064,10 +2073,13 @@ export const InternalErrorResponse = {
 }
 
 export const ServiceUnavailableResponse = {
-  description: 'The server cannot serve traffic now (for example, the database does not answer).',
+  description:
+    'The database does not answer now (down, restarting, failing over, or slower than the configured time\nlimits); `code` is `service_unavailable`. Retry after `Retry-After` seconds. A write whose connection was\nlost while committing may have been carried out: retry creates with the same `Idempotency-Key`.\n',
   headers: z.object({
     'X-Request-Id': XRequestIdHeaderSchema,
     'Retry-After': RetryAfterHeaderSchema,
+    RateLimit: RateLimitHeaderSchema,
+    'RateLimit-Policy': RateLimitPolicyHeaderSchema,
   }),
   content: {
     'application/problem+json': {
@@ -2293,7 +2305,7 @@ export const getReadyzRoute = createRoute({
   tags: ['Operations'],
   summary: 'Readiness check',
   description:
-    'Answers 200 when the server can serve traffic: the database answers a query. Answers 503 while it\ncannot, so that a load balancer takes the instance out of rotation.\n',
+    'Answers 200 when the server can serve traffic: the database answers a query (within\n`DATABASE_CONNECT_TIMEOUT_MS`). Answers 503 while it cannot, so that a load balancer takes the instance\nout of rotation.\n\nWhen `REDIS_URL` is set, `redis` reports whether Redis answers. Redis holds only the shared rate-limit\ncounters; without it each instance counts in its own memory, so the instance still serves traffic:\nthe answer stays 200, with `status` `degraded` and `redis` `unavailable`, rather than taking every\ninstance out of rotation at once.\n',
   operationId: 'getReadiness',
   responses: {
     200: {
@@ -2302,7 +2314,13 @@ export const getReadyzRoute = createRoute({
       content: {
         'application/json': {
           schema: ReadinessSchema,
-          example: { status: 'ok', database: 'sqlite' },
+          examples: {
+            embedded: { summary: 'SQLite, no Redis', value: { status: 'ok', database: 'sqlite' } },
+            degraded: {
+              summary: 'PostgreSQL up, Redis down',
+              value: { status: 'degraded', database: 'postgres', redis: 'unavailable' },
+            },
+          },
         },
       },
     },
@@ -2501,6 +2519,7 @@ export const postV1AuthSignupRoute = createRoute({
     },
     429: TooManyRequestsResponse,
     500: InternalErrorResponse,
+    503: ServiceUnavailableResponse,
   },
   security: [],
 })
@@ -2583,6 +2602,7 @@ export const postV1AuthLoginRoute = createRoute({
     415: UnsupportedMediaTypeResponse,
     429: TooManyRequestsResponse,
     500: InternalErrorResponse,
+    503: ServiceUnavailableResponse,
   },
   security: [],
 })
@@ -2666,6 +2686,7 @@ export const postV1AuthRefreshRoute = createRoute({
     415: UnsupportedMediaTypeResponse,
     429: TooManyRequestsResponse,
     500: InternalErrorResponse,
+    503: ServiceUnavailableResponse,
   },
   security: [],
 })
@@ -2692,6 +2713,7 @@ export const postV1AuthLogoutRoute = createRoute({
     403: SessionRequiredResponse,
     429: TooManyRequestsResponse,
     500: InternalErrorResponse,
+    503: ServiceUnavailableResponse,
   },
   security: [{ bearerAuth: [] }],
 })
@@ -2744,6 +2766,7 @@ export const postV1AuthEmailVerificationRoute = createRoute({
     },
     429: TooManyRequestsResponse,
     500: InternalErrorResponse,
+    503: ServiceUnavailableResponse,
   },
   security: [{ bearerAuth: [] }],
 })
@@ -2807,6 +2830,7 @@ export const postV1AuthEmailVerificationConfirmRoute = createRoute({
     },
     429: TooManyRequestsResponse,
     500: InternalErrorResponse,
+    503: ServiceUnavailableResponse,
   },
   security: [],
 })
@@ -2844,6 +2868,7 @@ export const postV1AuthPasswordResetRoute = createRoute({
     415: UnsupportedMediaTypeResponse,
     429: TooManyRequestsResponse,
     500: InternalErrorResponse,
+    503: ServiceUnavailableResponse,
   },
   security: [],
 })
@@ -2923,6 +2948,7 @@ export const postV1AuthPasswordResetConfirmRoute = createRoute({
     },
     429: TooManyRequestsResponse,
     500: InternalErrorResponse,
+    503: ServiceUnavailableResponse,
   },
   security: [],
 })
@@ -2960,6 +2986,7 @@ export const getV1MeRoute = createRoute({
     401: UnauthorizedResponse,
     429: TooManyRequestsResponse,
     500: InternalErrorResponse,
+    503: ServiceUnavailableResponse,
   },
   security: [{ bearerAuth: [] }],
 })
@@ -3049,6 +3076,7 @@ export const deleteV1MeRoute = createRoute({
     },
     429: TooManyRequestsResponse,
     500: InternalErrorResponse,
+    503: ServiceUnavailableResponse,
   },
   security: [{ bearerAuth: [] }],
 })
@@ -3124,6 +3152,7 @@ export const patchV1MeRoute = createRoute({
     415: UnsupportedMediaTypeResponse,
     429: TooManyRequestsResponse,
     500: InternalErrorResponse,
+    503: ServiceUnavailableResponse,
   },
   security: [{ bearerAuth: [] }],
 })
@@ -3205,6 +3234,7 @@ export const postV1MePasswordRoute = createRoute({
     },
     429: TooManyRequestsResponse,
     500: InternalErrorResponse,
+    503: ServiceUnavailableResponse,
   },
   security: [{ bearerAuth: [] }],
 })
@@ -3251,6 +3281,7 @@ export const getV1MeSessionsRoute = createRoute({
     403: SessionRequiredResponse,
     429: TooManyRequestsResponse,
     500: InternalErrorResponse,
+    503: ServiceUnavailableResponse,
   },
   security: [{ bearerAuth: [] }],
 })
@@ -3296,6 +3327,7 @@ export const deleteV1MeSessionsSessionIdRoute = createRoute({
     404: NotFoundResponse,
     429: TooManyRequestsResponse,
     500: InternalErrorResponse,
+    503: ServiceUnavailableResponse,
   },
   security: [{ bearerAuth: [] }],
 })
@@ -3343,6 +3375,7 @@ export const getV1MeApiKeysRoute = createRoute({
     403: SessionRequiredResponse,
     429: TooManyRequestsResponse,
     500: InternalErrorResponse,
+    503: ServiceUnavailableResponse,
   },
   security: [{ bearerAuth: [] }],
 })
@@ -3398,6 +3431,7 @@ export const postV1MeApiKeysRoute = createRoute({
     415: UnsupportedMediaTypeResponse,
     429: TooManyRequestsResponse,
     500: InternalErrorResponse,
+    503: ServiceUnavailableResponse,
   },
   security: [{ bearerAuth: [] }],
 })
@@ -3443,6 +3477,7 @@ export const deleteV1MeApiKeysKeyIdRoute = createRoute({
     404: NotFoundResponse,
     429: TooManyRequestsResponse,
     500: InternalErrorResponse,
+    503: ServiceUnavailableResponse,
   },
   security: [{ bearerAuth: [] }],
 })
@@ -3491,6 +3526,7 @@ export const getV1ProjectsRoute = createRoute({
     403: ForbiddenResponse,
     429: TooManyRequestsResponse,
     500: InternalErrorResponse,
+    503: ServiceUnavailableResponse,
   },
   security: [{ bearerAuth: [] }],
 })
@@ -3552,6 +3588,7 @@ export const postV1ProjectsRoute = createRoute({
     422: UnprocessableContentResponse,
     429: TooManyRequestsResponse,
     500: InternalErrorResponse,
+    503: ServiceUnavailableResponse,
   },
   security: [{ bearerAuth: [] }],
 })
@@ -3624,6 +3661,7 @@ export const getV1ProjectsProjectIdRoute = createRoute({
     404: NotFoundResponse,
     429: TooManyRequestsResponse,
     500: InternalErrorResponse,
+    503: ServiceUnavailableResponse,
   },
   security: [{ bearerAuth: [] }],
 })
@@ -3672,6 +3710,7 @@ export const deleteV1ProjectsProjectIdRoute = createRoute({
     412: PreconditionFailedResponse,
     429: TooManyRequestsResponse,
     500: InternalErrorResponse,
+    503: ServiceUnavailableResponse,
   },
   security: [{ bearerAuth: [] }],
 })
@@ -3746,6 +3785,7 @@ export const patchV1ProjectsProjectIdRoute = createRoute({
     415: UnsupportedMediaTypeResponse,
     429: TooManyRequestsResponse,
     500: InternalErrorResponse,
+    503: ServiceUnavailableResponse,
   },
   security: [{ bearerAuth: [] }],
 })
@@ -3812,6 +3852,7 @@ export const getV1ProjectsProjectIdMembersRoute = createRoute({
     404: NotFoundResponse,
     429: TooManyRequestsResponse,
     500: InternalErrorResponse,
+    503: ServiceUnavailableResponse,
   },
   security: [{ bearerAuth: [] }],
 })
@@ -3874,6 +3915,7 @@ export const deleteV1ProjectsProjectIdMembersUserIdRoute = createRoute({
     409: ConflictResponse,
     429: TooManyRequestsResponse,
     500: InternalErrorResponse,
+    503: ServiceUnavailableResponse,
   },
   security: [{ bearerAuth: [] }],
 })
@@ -3954,6 +3996,7 @@ export const patchV1ProjectsProjectIdMembersUserIdRoute = createRoute({
     415: UnsupportedMediaTypeResponse,
     429: TooManyRequestsResponse,
     500: InternalErrorResponse,
+    503: ServiceUnavailableResponse,
   },
   security: [{ bearerAuth: [] }],
 })
@@ -4022,6 +4065,7 @@ export const getV1ProjectsProjectIdInvitationsRoute = createRoute({
     404: NotFoundResponse,
     429: TooManyRequestsResponse,
     500: InternalErrorResponse,
+    503: ServiceUnavailableResponse,
   },
   security: [{ bearerAuth: [] }],
 })
@@ -4099,6 +4143,7 @@ export const postV1ProjectsProjectIdInvitationsRoute = createRoute({
     422: UnprocessableContentResponse,
     429: TooManyRequestsResponse,
     500: InternalErrorResponse,
+    503: ServiceUnavailableResponse,
   },
   security: [{ bearerAuth: [] }],
 })
@@ -4160,6 +4205,7 @@ export const deleteV1ProjectsProjectIdInvitationsInvitationIdRoute = createRoute
     404: NotFoundResponse,
     429: TooManyRequestsResponse,
     500: InternalErrorResponse,
+    503: ServiceUnavailableResponse,
   },
   security: [{ bearerAuth: [] }],
 })
@@ -4216,6 +4262,7 @@ export const postV1InvitationsAcceptRoute = createRoute({
     422: UnprocessableContentResponse,
     429: TooManyRequestsResponse,
     500: InternalErrorResponse,
+    503: ServiceUnavailableResponse,
   },
   security: [{ bearerAuth: [] }],
 })
@@ -4440,6 +4487,7 @@ export const getV1ProjectsProjectIdTasksRoute = createRoute({
     404: NotFoundResponse,
     429: TooManyRequestsResponse,
     500: InternalErrorResponse,
+    503: ServiceUnavailableResponse,
   },
   security: [{ bearerAuth: [] }],
 })
@@ -4530,6 +4578,7 @@ export const postV1ProjectsProjectIdTasksRoute = createRoute({
     422: UnprocessableContentResponse,
     429: TooManyRequestsResponse,
     500: InternalErrorResponse,
+    503: ServiceUnavailableResponse,
   },
   security: [{ bearerAuth: [] }],
 })
@@ -4610,6 +4659,7 @@ export const getV1TasksTaskIdRoute = createRoute({
     404: NotFoundResponse,
     429: TooManyRequestsResponse,
     500: InternalErrorResponse,
+    503: ServiceUnavailableResponse,
   },
   security: [{ bearerAuth: [] }],
 })
@@ -4658,6 +4708,7 @@ export const deleteV1TasksTaskIdRoute = createRoute({
     412: PreconditionFailedResponse,
     429: TooManyRequestsResponse,
     500: InternalErrorResponse,
+    503: ServiceUnavailableResponse,
   },
   security: [{ bearerAuth: [] }],
 })
@@ -4736,6 +4787,7 @@ export const patchV1TasksTaskIdRoute = createRoute({
     422: UnprocessableContentResponse,
     429: TooManyRequestsResponse,
     500: InternalErrorResponse,
+    503: ServiceUnavailableResponse,
   },
   security: [{ bearerAuth: [] }],
 })
@@ -4845,6 +4897,7 @@ export const getV1ProjectsProjectIdNotesRoute = createRoute({
     404: NotFoundResponse,
     429: TooManyRequestsResponse,
     500: InternalErrorResponse,
+    503: ServiceUnavailableResponse,
   },
   security: [{ bearerAuth: [] }],
 })
@@ -4926,6 +4979,7 @@ export const postV1ProjectsProjectIdNotesRoute = createRoute({
     422: UnprocessableContentResponse,
     429: TooManyRequestsResponse,
     500: InternalErrorResponse,
+    503: ServiceUnavailableResponse,
   },
   security: [{ bearerAuth: [] }],
 })
@@ -4999,6 +5053,7 @@ export const getV1NotesNoteIdRoute = createRoute({
     404: NotFoundResponse,
     429: TooManyRequestsResponse,
     500: InternalErrorResponse,
+    503: ServiceUnavailableResponse,
   },
   security: [{ bearerAuth: [] }],
 })
@@ -5047,6 +5102,7 @@ export const deleteV1NotesNoteIdRoute = createRoute({
     412: PreconditionFailedResponse,
     429: TooManyRequestsResponse,
     500: InternalErrorResponse,
+    503: ServiceUnavailableResponse,
   },
   security: [{ bearerAuth: [] }],
 })
@@ -5122,6 +5178,7 @@ export const patchV1NotesNoteIdRoute = createRoute({
     415: UnsupportedMediaTypeResponse,
     429: TooManyRequestsResponse,
     500: InternalErrorResponse,
+    503: ServiceUnavailableResponse,
   },
   security: [{ bearerAuth: [] }],
 })
@@ -5190,6 +5247,7 @@ export const getV1TasksTaskIdCommentsRoute = createRoute({
     404: NotFoundResponse,
     429: TooManyRequestsResponse,
     500: InternalErrorResponse,
+    503: ServiceUnavailableResponse,
   },
   security: [{ bearerAuth: [] }],
 })
@@ -5267,6 +5325,7 @@ export const postV1TasksTaskIdCommentsRoute = createRoute({
     422: UnprocessableContentResponse,
     429: TooManyRequestsResponse,
     500: InternalErrorResponse,
+    503: ServiceUnavailableResponse,
   },
   security: [{ bearerAuth: [] }],
 })
@@ -5315,6 +5374,7 @@ export const deleteV1CommentsCommentIdRoute = createRoute({
     412: PreconditionFailedResponse,
     429: TooManyRequestsResponse,
     500: InternalErrorResponse,
+    503: ServiceUnavailableResponse,
   },
   security: [{ bearerAuth: [] }],
 })
@@ -5389,6 +5449,7 @@ export const patchV1CommentsCommentIdRoute = createRoute({
     415: UnsupportedMediaTypeResponse,
     429: TooManyRequestsResponse,
     500: InternalErrorResponse,
+    503: ServiceUnavailableResponse,
   },
   security: [{ bearerAuth: [] }],
 })
@@ -5577,6 +5638,7 @@ export const getV1NotificationsRoute = createRoute({
     403: ForbiddenResponse,
     429: TooManyRequestsResponse,
     500: InternalErrorResponse,
+    503: ServiceUnavailableResponse,
   },
   security: [{ bearerAuth: [] }],
 })
@@ -5606,6 +5668,7 @@ export const getV1NotificationsUnreadCountRoute = createRoute({
     403: ForbiddenResponse,
     429: TooManyRequestsResponse,
     500: InternalErrorResponse,
+    503: ServiceUnavailableResponse,
   },
   security: [{ bearerAuth: [] }],
 })
@@ -5671,6 +5734,7 @@ export const postV1NotificationsNotificationIdReadRoute = createRoute({
     404: NotFoundResponse,
     429: TooManyRequestsResponse,
     500: InternalErrorResponse,
+    503: ServiceUnavailableResponse,
   },
   security: [{ bearerAuth: [] }],
 })
@@ -5713,6 +5777,7 @@ export const postV1NotificationsReadRoute = createRoute({
     415: UnsupportedMediaTypeResponse,
     429: TooManyRequestsResponse,
     500: InternalErrorResponse,
+    503: ServiceUnavailableResponse,
   },
   security: [{ bearerAuth: [] }],
 })
@@ -5750,6 +5815,7 @@ export const getV1NotificationsPreferencesRoute = createRoute({
     403: ForbiddenResponse,
     429: TooManyRequestsResponse,
     500: InternalErrorResponse,
+    503: ServiceUnavailableResponse,
   },
   security: [{ bearerAuth: [] }],
 })
@@ -5800,6 +5866,7 @@ export const patchV1NotificationsPreferencesRoute = createRoute({
     415: UnsupportedMediaTypeResponse,
     429: TooManyRequestsResponse,
     500: InternalErrorResponse,
+    503: ServiceUnavailableResponse,
   },
   security: [{ bearerAuth: [] }],
 })
