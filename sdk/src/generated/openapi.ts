@@ -866,7 +866,7 @@ export interface paths {
         put?: never;
         /**
          * Mark a notification read
-         * @description Marks one notification read; its email, if not sent yet, will not be. Marking a read notification again changes nothing and answers it as it is.
+         * @description Marks one notification read; its email, if not sent yet, will not be. The change is recorded as a `notification.updated` change for the caller (`listChanges`, the event stream), so their other devices clear it too. Marking a read notification again changes nothing and answers it as it is.
          *
          *     Needs the `write` scope. Another user's notification answers 404, as for one that does not exist.
          */
@@ -888,7 +888,7 @@ export interface paths {
         put?: never;
         /**
          * Mark notifications read up to a time
-         * @description Marks read every unread notification of the caller whose `updatedAt` is at or before `before`. Pass the `updatedAt` of the newest notification you showed (or the time you showed the list): a notification that arrived or was bumped after that stays unread, so nothing the user has not seen is cleared.
+         * @description Marks read every unread notification of the caller whose `updatedAt` is at or before `before`. Pass the `updatedAt` of the newest notification you showed (or the time you showed the list): a notification that arrived or was bumped after that stays unread, so nothing the user has not seen is cleared. Each notification marked is recorded as a `notification.updated` change for the caller.
          *
          *     Needs the `write` scope.
          */
@@ -1832,7 +1832,7 @@ export interface components {
              * @example task.updated
              * @enum {string}
              */
-            type: "project.created" | "project.updated" | "project.deleted" | "member.added" | "member.updated" | "member.removed" | "invitation.created" | "invitation.accepted" | "invitation.revoked" | "task.created" | "task.updated" | "task.deleted" | "note.created" | "note.updated" | "note.deleted" | "comment.created" | "comment.updated" | "comment.deleted" | "notification.created";
+            type: "project.created" | "project.updated" | "project.deleted" | "member.added" | "member.updated" | "member.removed" | "invitation.created" | "invitation.accepted" | "invitation.revoked" | "task.created" | "task.updated" | "task.deleted" | "note.created" | "note.updated" | "note.deleted" | "comment.created" | "comment.updated" | "comment.deleted" | "notification.created" | "notification.updated";
             /**
              * @description The project the change belongs to; `null` for changes of the caller's own account.
              * @example prj_01JD8X3Z7Q2W6V5T4R3P1N0M9K

@@ -1431,6 +1431,7 @@ export const ChangeSchema = z
         'comment.updated',
         'comment.deleted',
         'notification.created',
+        'notification.updated',
       ])
       .openapi({ description: 'What happened, `<resourceType>.<verb>`.', example: 'task.updated' }),
     projectId: z
@@ -5678,7 +5679,7 @@ export const postV1NotificationsNotificationIdReadRoute = createRoute({
   tags: ['Notifications'],
   summary: 'Mark a notification read',
   description:
-    "Marks one notification read; its email, if not sent yet, will not be. Marking a read notification again changes nothing and answers it as it is.\n\nNeeds the `write` scope. Another user's notification answers 404, as for one that does not exist.",
+    "Marks one notification read; its email, if not sent yet, will not be. The change is recorded as a `notification.updated` change for the caller (`listChanges`, the event stream), so their other devices clear it too. Marking a read notification again changes nothing and answers it as it is.\n\nNeeds the `write` scope. Another user's notification answers 404, as for one that does not exist.",
   operationId: 'markNotificationRead',
   request: {
     params: z.object({
@@ -5744,7 +5745,7 @@ export const postV1NotificationsReadRoute = createRoute({
   tags: ['Notifications'],
   summary: 'Mark notifications read up to a time',
   description:
-    'Marks read every unread notification of the caller whose `updatedAt` is at or before `before`. Pass the `updatedAt` of the newest notification you showed (or the time you showed the list): a notification that arrived or was bumped after that stays unread, so nothing the user has not seen is cleared.\n\nNeeds the `write` scope.',
+    'Marks read every unread notification of the caller whose `updatedAt` is at or before `before`. Pass the `updatedAt` of the newest notification you showed (or the time you showed the list): a notification that arrived or was bumped after that stays unread, so nothing the user has not seen is cleared. Each notification marked is recorded as a `notification.updated` change for the caller.\n\nNeeds the `write` scope.',
   operationId: 'markAllNotificationsRead',
   request: {
     body: {

@@ -208,26 +208,28 @@ export function notificationsRepository(db: Queryable) {
     find,
 
     /** Marks one read (and cancels its email); answers it as it is now. */
+    /** Marks one unread notification read (and cancels its email); answers it if it was unread. */
     async markRead(userId: string, notificationId: string, at: string): Promise<NotificationsTable | undefined> {
-      await db
+      return db
         .updateTable('notifications')
         .set({ read_at: at, email_due_at: null })
         .where('id', '=', notificationId)
         .where('user_id', '=', userId)
         .where('read_at', 'is', null)
-        .execute()
-      return find(userId, notificationId)
+        .returningAll()
+        .executeTakeFirst()
     },
 
-    async markAllRead(userId: string, before: string, at: string): Promise<number> {
-      const result = await db
+    /** Marks read every unread notification updated at or before `before`; answers those it marked. */
+    async markAllRead(userId: string, before: string, at: string): Promise<NotificationsTable[]> {
+      return db
         .updateTable('notifications')
         .set({ read_at: at, email_due_at: null })
         .where('user_id', '=', userId)
         .where('read_at', 'is', null)
         .where('updated_at', '<=', before)
-        .executeTakeFirst()
-      return Number(result.numUpdatedRows)
+        .returningAll()
+        .execute()
     },
   }
 }

@@ -381,5 +381,27 @@ describe('notifications', () => {
     await createComment(t, owner.authHeaders, task.id, { body: 'Hello' })
     const [, , commented] = await ofType(editor)
     expect(commented).toMatchObject({ data: { reason: 'commented', count: 2, actorId: owner.user.id } })
+
+    // Marking read is recorded for the recipient's other devices: once per notification that changed.
+    const updates = async (user: SignedUpUser) =>
+      (await t.ctx.changeLog.readVisible({ userId: user.user.id }, { since: 0, limit: 100 })).filter(
+        (c) => c.type === 'notification.updated',
+      )
+    expect((await jsonRequest(t, 'POST', `/v1/notifications/${notification.id}/read`, editor.authHeaders)).status).toBe(
+      200,
+    )
+    expect((await jsonRequest(t, 'POST', `/v1/notifications/${notification.id}/read`, editor.authHeaders)).status).toBe(
+      200,
+    )
+    const all = await jsonRequest(t, 'POST', '/v1/notifications/read', editor.authHeaders, {
+      before: new Date().toISOString(),
+    })
+    expect(await all.json()).toEqual({ marked: 1 })
+    const marked = await updates(editor)
+    expect(marked.map((c) => [c.resourceId, c.actorId, (c.data as Notification).readAt !== null])).toEqual([
+      [notification.id, editor.user.id, true],
+      [commented?.resourceId, editor.user.id, true],
+    ])
+    expect(await updates(owner)).toEqual([])
   })
 })
