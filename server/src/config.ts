@@ -68,6 +68,8 @@ const schema = z.object({
   REFRESH_GRACE_S: seconds(0, 60).default(10),
   // How often an instance reads revocations made by other instances.
   REVOCATION_POLL_MS: z.coerce.number().int().min(100).max(60_000).default(1000),
+  // How long the change log keeps changes; a client further behind gets 410 cursor_expired and resyncs.
+  CHANGES_RETENTION_S: seconds(60, 365 * 86_400).default(7 * 86_400),
 
   // Rate limits as "<requests>/<seconds>". On by default; set RATE_LIMITS_ENABLED=false to turn all off.
   RATE_LIMITS_ENABLED: bool.default(true),
@@ -79,6 +81,11 @@ const schema = z.object({
   // Invitations send email to addresses the caller names, so they are limited per project and per recipient.
   RATE_LIMIT_INVITATIONS_PROJECT: rate.prefault('50/3600'),
   RATE_LIMIT_INVITATIONS_RECIPIENT: rate.prefault('5/3600'),
+
+  // A notification is emailed only if it is still unread this long after it arrived (and the recipient
+  // wants email for its reason); the worker looks for due ones this often.
+  NOTIFICATION_EMAIL_DELAY_S: seconds(0, 7 * 86_400).default(600),
+  NOTIFICATION_EMAIL_INTERVAL_MS: z.coerce.number().int().min(50).max(3_600_000).default(15_000),
 })
 
 export type Config = z.output<typeof schema>

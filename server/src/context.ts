@@ -7,6 +7,9 @@ import { migrateToLatest } from './db/migrate.js'
 import { type AuthService, createAuthService } from './features/auth/auth.service.js'
 import { RevocationCache } from './features/auth/revocations.js'
 import { createAccessTokens, createSealer } from './features/auth/tokens.js'
+import { type ChangeLog, createChangeLog } from './features/changes/change-log.js'
+import { startNotificationEmailWorker } from './features/notifications/email-worker.js'
+import { createNotifier } from './features/notifications/notifications.subscriber.js'
 import { createMetrics, type Metrics } from './http/metrics.js'
 import { createRateLimiter, type RateLimiter } from './http/rate-limit.js'
 import { type CursorCodec, createCursorCodec, createCursors } from './lib/cursor.js'
@@ -30,6 +33,8 @@ export interface AppContext {
   auth: AuthService
   mailer: Mailer
   rateLimiter: RateLimiter
+  /** The seam every write goes through, and the log of changes it appends (see change-log.ts). */
+  changeLog: ChangeLog
   /** Shared rate-limit counters, when `REDIS_URL` is set; what /readyz reports on besides the database. */
   redis?: Redis
   /** Signed keyset cursors for list operations, one codec for every feature. */
@@ -109,7 +114,9 @@ export async function createContext(config: Config, overrides: ContextOverrides 
     trustProxy: config.TRUST_PROXY,
     logger,
   })
+  const changeLog = createChangeLog({ db, logger, retentionS: config.CHANGES_RETENTION_S })
   const auth = createAuthService({
+    changeLog,
     config,
     db,
     logger,
@@ -118,6 +125,15 @@ export async function createContext(config: Config, overrides: ContextOverrides 
     sealer: createSealer(secrets.key('refresh-grace')),
     mailer,
     cursors: createCursors(cursors),
+  })
+  // Notifications are made inside the transaction of the write that causes them.
+  changeLog.subscribe(createNotifier({ now: () => new Date(), emailDelayS: config.NOTIFICATION_EMAIL_DELAY_S }))
+  const notificationEmails = startNotificationEmailWorker({
+    db,
+    mailer,
+    logger,
+    intervalMs: config.NOTIFICATION_EMAIL_INTERVAL_MS,
+    publicUrl: (config.PUBLIC_URL ?? `http://localhost:${config.PORT}`).replace(/\/$/, ''),
   })
   const shutdown = new AbortController()
   return {
@@ -132,11 +148,13 @@ export async function createContext(config: Config, overrides: ContextOverrides 
     rateLimiter,
     redis,
     cursors,
+    changeLog,
     stopping: shutdown.signal,
     beginShutdown: () => shutdown.abort(),
     async close() {
       shutdown.abort()
       revocations.stop()
+      await notificationEmails.stop()
       await auth.idle()
       await mailer.close()
       await rateLimiter.close()
