@@ -775,6 +775,32 @@ export interface paths {
         patch: operations["updateComment"];
         trace?: never;
     };
+    "/v1/changes": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List changes since a sync token
+         * @description The change log as JSON pages, for clients that poll: every create, update and delete of a project, task, note, comment, membership or invitation the caller may see, in the order they committed, each with the resource as its get operation answers it (or a tombstone `{ "id": "…", "deleted": true }`).
+         *
+         *     Start with `since=0` (or the `syncToken` of a full load), then pass each answer's `syncToken` as `since`. A change is never skipped, even one whose transaction commits after a later one started. Visibility is decided when the change is delivered: changes of projects the caller is a member of now, and the caller's own (their removal from a project, a project of theirs being deleted). `projectId` narrows to one project.
+         *
+         *     Changes are kept for `CHANGES_RETENTION_S` (7 days by default). A `since` older than that answers 410 `cursor_expired`: reload the resources and continue from the latest `syncToken`. While a page is full, `nextCursor` (and `Link`) point at the next one.
+         *
+         *     Needs any role in the projects concerned; a `read` API key is enough.
+         */
+        get: operations["listChanges"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/events": {
         parameters: {
             query?: never;
@@ -1721,6 +1747,77 @@ export interface components {
              */
             nextCursor: string | null;
         };
+        /** @description One entry of the change log. */
+        Change: {
+            /**
+             * @description Position in the log, a decimal integer (it may exceed 2^53); also the event id on the stream.
+             * @example 42
+             */
+            seq: string;
+            /**
+             * @description What happened, `<resourceType>.<verb>`.
+             * @example task.updated
+             * @enum {string}
+             */
+            type: "project.created" | "project.updated" | "project.deleted" | "member.added" | "member.updated" | "member.removed" | "invitation.created" | "invitation.accepted" | "invitation.revoked" | "task.created" | "task.updated" | "task.deleted" | "note.created" | "note.updated" | "note.deleted" | "comment.created" | "comment.updated" | "comment.deleted" | "notification.created";
+            /**
+             * @description The project the change belongs to; `null` for changes of the caller's own account.
+             * @example prj_01JD8X3Z7Q2W6V5T4R3P1N0M9K
+             */
+            projectId: string | null;
+            /**
+             * @description The kind of resource in `data`.
+             * @example task
+             * @enum {string}
+             */
+            resourceType: "project" | "member" | "invitation" | "task" | "note" | "comment" | "notification";
+            /**
+             * @description The id of the resource (for a membership, the member's user id).
+             * @example tsk_01JD8X3Z7Q2W6V5T4R3P1N0M9K
+             */
+            resourceId: string;
+            /**
+             * Format: int32
+             * @description The resource's version after the change (its `ETag`); `null` for deletions and resources without versions.
+             * @example 2
+             */
+            version: number | null;
+            /**
+             * @description Who made the change; `null` when no user did (an account that has since been deleted, or the system).
+             * @example usr_01JD8X3Z7Q2W6V5T4R3P1N0M9K
+             */
+            actorId: string | null;
+            /**
+             * Format: date-time
+             * @description When the change was committed.
+             * @example 2026-11-20T09:31:00.000Z
+             */
+            occurredAt: string;
+            /**
+             * @description The resource as its get operation answers it, as of this change; for deletions and removals a tombstone `{ "id": "…", "deleted": true }`.
+             * @example {
+             *       "id": "nte_01JD8X3Z7Q2W6V5T4R3P1N0M9K",
+             *       "deleted": true
+             *     }
+             */
+            data: {
+                [key: string]: unknown;
+            };
+        };
+        /** @description A page of changes. */
+        ChangeList: {
+            data: components["schemas"]["Change"][];
+            /**
+             * @description Pass as `cursor` to get the next page; `null` when this page holds every change there is now.
+             * @example WyIyMDI2LTExLTIwVDA5OjMwOjAwLjAwMFoiLCJ0c2tfMDFKRDhYIl0aZ3kXb4c2mPq0r9TnV1wA
+             */
+            nextCursor: string | null;
+            /**
+             * @description Pass as `since` on the next poll; the `seq` of the last change returned, or the given `since` when there is nothing new.
+             * @example 43
+             */
+            syncToken: string;
+        };
         /**
          * @description One event of `streamEvents` as an `EventSource` parses it: `id` (changes only), `event` and `data`
          *     (parsed from JSON).
@@ -1731,13 +1828,11 @@ export interface components {
             /** @example 42 */
             id: string;
             /**
-             * @description The change's `type`.
+             * @description The change's `type` (as in `data.type`).
              * @example task.updated
              */
             event: string;
-            data: {
-                [key: string]: unknown;
-            };
+            data: components["schemas"]["Change"];
         };
         /** @description The caller lost access to a project (removed from it, or it was deleted); nothing more of it follows. */
         AccessRevokedEvent: {
@@ -1936,6 +2031,29 @@ export interface components {
                  *       "detail": "This Idempotency-Key was used with a different request body.",
                  *       "instance": "/v1/projects/prj_01JD8X3Z7Q2W6V5T4R3P1N0M9K",
                  *       "code": "idempotency_key_reused",
+                 *       "requestId": "req_01JD8X3Z7Q2W6V5T4R3P1N0M9K"
+                 *     }
+                 */
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /** @description `since` (or `Last-Event-ID`) is older than the change log keeps (`code` is `cursor_expired`): reload the resources, then continue from the latest `syncToken`. */
+        CursorExpired: {
+            headers: {
+                "X-Request-Id": components["headers"]["X-Request-Id"];
+                RateLimit: components["headers"]["RateLimit"];
+                "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                [name: string]: unknown;
+            };
+            content: {
+                /**
+                 * @example {
+                 *       "type": "https://tasklane.dev/problems/cursor_expired",
+                 *       "title": "Gone",
+                 *       "status": 410,
+                 *       "detail": "Changes before seq 1200 are no longer kept; reload and continue from the latest syncToken.",
+                 *       "instance": "/v1/changes",
+                 *       "code": "cursor_expired",
                  *       "requestId": "req_01JD8X3Z7Q2W6V5T4R3P1N0M9K"
                  *     }
                  */
@@ -4668,6 +4786,102 @@ export interface operations {
             500: components["responses"]["InternalError"];
         };
     };
+    listChanges: {
+        parameters: {
+            query?: {
+                /**
+                 * @description The `syncToken` of the previous answer; changes after it are returned. `0` (the default) starts from the oldest retained change.
+                 * @example 42
+                 */
+                since?: string;
+                /**
+                 * @description Only changes of this project.
+                 * @example prj_01JD8X3Z7Q2W6V5T4R3P1N0M9K
+                 */
+                projectId?: string;
+                /** @description How many items to return, from 1 to 100. */
+                limit?: components["parameters"]["Limit"];
+                /** @description The `nextCursor` of the previous page. Opaque and tamper-proof; a cursor of another list is rejected with 400. */
+                cursor?: components["parameters"]["Cursor"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of changes, oldest first. `Link` points at the next page when this one is full. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    Link: components["headers"]["Link"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "data": [
+                     *         {
+                     *           "seq": "42",
+                     *           "type": "task.updated",
+                     *           "projectId": "prj_01JD8X3Z7Q2W6V5T4R3P1N0M9K",
+                     *           "resourceType": "task",
+                     *           "resourceId": "tsk_01JD8X3Z7Q2W6V5T4R3P1N0M9K",
+                     *           "version": 2,
+                     *           "actorId": "usr_01JD8X3Z7Q2W6V5T4R3P1N0M9K",
+                     *           "occurredAt": "2026-11-20T09:31:00.000Z",
+                     *           "data": {
+                     *             "id": "tsk_01JD8X3Z7Q2W6V5T4R3P1N0M9K",
+                     *             "projectId": "prj_01JD8X3Z7Q2W6V5T4R3P1N0M9K",
+                     *             "title": "Write the launch post",
+                     *             "description": null,
+                     *             "status": "in_progress",
+                     *             "priority": 2,
+                     *             "dueAt": null,
+                     *             "labels": [
+                     *               "launch"
+                     *             ],
+                     *             "assigneeId": null,
+                     *             "position": 1,
+                     *             "completedAt": null,
+                     *             "createdBy": "usr_01JD8X3Z7Q2W6V5T4R3P1N0M9K",
+                     *             "createdAt": "2026-11-20T09:30:00.000Z",
+                     *             "updatedAt": "2026-11-20T09:31:00.000Z",
+                     *             "version": 2
+                     *           }
+                     *         },
+                     *         {
+                     *           "seq": "43",
+                     *           "type": "note.deleted",
+                     *           "projectId": "prj_01JD8X3Z7Q2W6V5T4R3P1N0M9K",
+                     *           "resourceType": "note",
+                     *           "resourceId": "nte_01JD8X3Z7Q2W6V5T4R3P1N0M9K",
+                     *           "version": null,
+                     *           "actorId": "usr_01JD8X3Z7Q2W6V5T4R3P1N0M9K",
+                     *           "occurredAt": "2026-11-20T09:32:00.000Z",
+                     *           "data": {
+                     *             "id": "nte_01JD8X3Z7Q2W6V5T4R3P1N0M9K",
+                     *             "deleted": true
+                     *           }
+                     *         }
+                     *       ],
+                     *       "nextCursor": null,
+                     *       "syncToken": "43"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ChangeList"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            410: components["responses"]["CursorExpired"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+        };
+    };
     streamEvents: {
         parameters: {
             query?: {
@@ -4740,29 +4954,7 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
-            /** @description The position (`Last-Event-ID` or `since`) is older than the change log keeps (`code` is `cursor_expired`). */
-            410: {
-                headers: {
-                    "X-Request-Id": components["headers"]["X-Request-Id"];
-                    RateLimit: components["headers"]["RateLimit"];
-                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "type": "https://tasklane.dev/problems/cursor_expired",
-                     *       "title": "Gone",
-                     *       "status": 410,
-                     *       "detail": "Changes before this position are no longer kept; read the current state and stream from there.",
-                     *       "instance": "/v1/events",
-                     *       "code": "cursor_expired",
-                     *       "requestId": "req_01JD8X3Z7Q2W6V5T4R3P1N0M9K"
-                     *     }
-                     */
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
+            410: components["responses"]["CursorExpired"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
         };
