@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest'
+import { newId } from '../../lib/ids.js'
 import { createTestApp, type TestApp } from '../../test/app.js'
 import { openStream } from '../../test/events.js'
 import { addMember, createProject, jsonRequest } from '../../test/projects.js'
@@ -12,18 +13,30 @@ async function setup(env: Record<string, string> = {}) {
   return { t, alice, project }
 }
 
-/** Appends a change to the log the way every service write does. */
-const record = (t: TestApp, projectId: string, id: string, type = 'task.updated') =>
-  t.ctx.changeLog.write((tx) =>
-    tx.record({ type, projectId, resourceType: 'task', resourceId: id, version: 1, actorId: null, data: { id } }),
+/** Appends a change to the log the way every service write does; `title` tells the changes apart. */
+const record = (t: TestApp, projectId: string, title: string, type = 'task.updated') => {
+  const id = newId('tsk')
+  return t.ctx.changeLog.write((tx) =>
+    tx.record({
+      type,
+      projectId,
+      resourceType: 'task',
+      resourceId: id,
+      version: 1,
+      actorId: null,
+      data: { id, title },
+    }),
   )
+}
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 
 describe('streamEvents', () => {
   it('sends retry first, then each visible change with its seq as id, with headers for proxies', async () => {
     const { t, alice, project } = await setup()
-    const stream = await openStream(t.fetch, t.baseUrl, { headers: { ...alice.authHeaders, 'Accept-Encoding': 'gzip' } })
+    const stream = await openStream(t.fetch, t.baseUrl, {
+      headers: { ...alice.authHeaders, 'Accept-Encoding': 'gzip' },
+    })
     expect(stream.response.headers.get('content-type')).toBe('text/event-stream; charset=utf-8')
     expect(stream.response.headers.get('cache-control')).toBe('no-cache, no-transform')
     expect(stream.response.headers.get('x-accel-buffering')).toBe('no')
@@ -36,7 +49,12 @@ describe('streamEvents', () => {
     expect(event).toEqual({
       id: String(seq),
       event: 'task.updated',
-      data: expect.objectContaining({ seq: String(seq), type: 'task.updated', projectId: project.id, resourceId: 'tsk_1' }),
+      data: expect.objectContaining({
+        seq: String(seq),
+        type: 'task.updated',
+        projectId: project.id,
+        data: expect.objectContaining({ title: 'tsk_1' }),
+      }),
     })
   })
 
@@ -50,7 +68,7 @@ describe('streamEvents', () => {
     const mine = await record(t, project.id, 'tsk_after')
     expect((await stream.next()).id).toBe(String(mine))
     await sleep(100)
-    expect(stream.events().map((e) => e.data.resourceId)).toEqual(['tsk_after'])
+    expect(stream.events().map((e) => e.data.data.title)).toEqual(['tsk_after'])
   })
 
   it('resumes after Last-Event-ID or since with no gap and no duplicate; Last-Event-ID wins', async () => {
