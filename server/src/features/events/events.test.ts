@@ -305,7 +305,10 @@ describe('streamEvents with a reader that stops reading', () => {
     expect(changes.length).toBeLessThan(20)
     // Told to reconnect from its position; or, when it let even that sit unread too long, cut off.
     if (error === undefined) {
-      expect(events.at(-1)).toEqual({ event: 'reconnect', data: { reason: 'slow_consumer', since: changes.at(-1)!.id } })
+      expect(events.at(-1)).toEqual({
+        event: 'reconnect',
+        data: { reason: 'slow_consumer', since: changes.at(-1)!.id },
+      })
     }
     const ids = changes.map((e) => Number(e.id))
     expect(ids).toEqual(ids.map((_, i) => ids[0]! + i))
