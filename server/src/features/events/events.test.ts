@@ -1,6 +1,6 @@
 import v8 from 'node:v8'
 import { runInNewContext } from 'node:vm'
-import { describe, expect, it, onTestFinished } from 'vitest'
+import { describe, expect, it, onTestFinished, vi } from 'vitest'
 import { newId } from '../../lib/ids.js'
 import { createTestApp, type TestApp } from '../../test/app.js'
 import { openStream } from '../../test/events.js'
@@ -154,6 +154,17 @@ describe('streamEvents', () => {
     const mine = await record(t, project.id, 'tsk_mine')
     expect((await stream.next()).id).toBe(String(mine))
     expect(stream.events()).toHaveLength(1)
+  })
+
+  it('answers HEAD with the stream headers and opens no stream', async () => {
+    const { t, alice } = await setup()
+    const subscribe = vi.spyOn(t.ctx.changeSignal, 'subscribe')
+    const res = await t.request('/v1/events', { method: 'HEAD', headers: alice.authHeaders })
+    expect(res.status).toBe(200)
+    expect(res.headers.get('content-type')).toBe('text/event-stream; charset=utf-8')
+    expect(subscribe).not.toHaveBeenCalled()
+    await openStream(t.fetch, t.baseUrl, { headers: alice.authHeaders })
+    expect(subscribe).toHaveBeenCalledTimes(1)
   })
 
   it('sends a heartbeat comment every EVENTS_HEARTBEAT_S', async () => {
