@@ -158,6 +158,10 @@ export function openEventStream(
             }
             send(frame(change.type, change, change.seq))
             lastSent = Number(change.seq)
+            // Added back after a removal: a later removal is news again.
+            if (change.type === 'member.added' && change.resourceId === principal.userId && change.projectId) {
+              revokedProjects.delete(change.projectId)
+            }
             const lost = lostAccess(change)
             if (lost && !revokedProjects.has(lost)) {
               revokedProjects.add(lost)

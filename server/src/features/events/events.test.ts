@@ -241,6 +241,22 @@ describe('streamEvents', () => {
     await stream.waitFor((b) => b.event?.id === String(marker))
     const after = stream.events().slice(stream.events().indexOf(present(revoked.event)) + 1)
     expect(after.map((e) => e.data.projectId)).toEqual([bobsOwn.id])
+
+    // Added back, then removed again: told again.
+    await addMember(t, project.id, bob.user.id, 'viewer')
+    await t.ctx.changeLog.write((tx) =>
+      tx.record({
+        type: 'member.added',
+        projectId: project.id,
+        resourceType: 'member',
+        resourceId: bob.user.id,
+        version: null,
+        actorId: alice.user.id,
+        data: { userId: bob.user.id, projectId: project.id, role: 'viewer' },
+      }),
+    )
+    await jsonRequest(t, 'DELETE', `/v1/projects/${project.id}/members/${bob.user.id}`, alice.authHeaders)
+    await stream.waitFor((b) => b !== revoked && b.event?.event === 'access_revoked', 1_000)
   })
 })
 
