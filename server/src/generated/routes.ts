@@ -1473,7 +1473,6 @@ export const ChangeSchema = z
       }),
     data: z
       .looseObject({})
-      .refine((o) => Object.keys(o).length <= 100)
       .openapi({
         description:
           'The resource as its get operation answers it, as of this change; for deletions and removals a tombstone `{ "id": "…", "deleted": true }`.',
