@@ -120,11 +120,14 @@ export function openEventStream(
       roomWaiter = done
     })
 
-  /** Whether the queue has room, waiting up to the grace period for the client to read. */
-  const hasRoom = async () => {
-    if ((controller.desiredSize ?? 0) > 0) return true
+  /**
+   * Whether the queue has room: `now`, `later` (the client read within the grace period), or `never`
+   * (it did not, or the stream ended meanwhile).
+   */
+  const room = async (): Promise<'now' | 'later' | 'never'> => {
+    if ((controller.desiredSize ?? 0) > 0) return 'now'
     await waitForRoom(SLOW_GRACE_MS)
-    return !ended && (controller.desiredSize ?? 0) > 0
+    return !ended && (controller.desiredSize ?? 0) > 0 ? 'later' : 'never'
   }
 
   const lostAccess = (change: StreamedChange): string | undefined => {
@@ -144,7 +147,7 @@ export function openEventStream(
     try {
       do {
         again = false
-        for (;;) {
+        read: for (;;) {
           const batch = await source.readVisible(principal, {
             since: lastSent,
             limit: BATCH,
@@ -152,10 +155,13 @@ export function openEventStream(
           })
           for (const change of batch) {
             if (ended) return
-            if (!(await hasRoom())) {
+            const hasRoom = await room()
+            if (hasRoom === 'never') {
               if (!ended) finish('reconnect', { reason: 'slow_consumer', since: String(lastSent) })
               return
             }
+            // Visibility is decided at delivery: after a wait, what is left of the batch is read again.
+            if (hasRoom === 'later') continue read
             send(frame(change.type, change, change.seq))
             lastSent = Number(change.seq)
             // Added back after a removal: a later removal is news again.
