@@ -127,7 +127,13 @@ export async function createContext(config: Config, overrides: ContextOverrides 
     mailer,
     cursors: createCursors(cursors),
   })
-  const changeSignal = createChangeSignal({ db, changeLog, logger, pollMs: config.EVENTS_POLL_MS })
+  const changeSignal = createChangeSignal({
+    db,
+    changeLog,
+    logger,
+    pollMs: config.EVENTS_POLL_MS,
+    connectTimeoutMs: config.DATABASE_CONNECT_TIMEOUT_MS,
+  })
   const shutdown = new AbortController()
   return {
     config,

@@ -42,6 +42,7 @@ export function listenForNotifications(
   channel: string,
   handlers: NotificationHandlers,
   logger: Logger,
+  connectTimeoutMs = 5_000,
 ): NotificationListener {
   let client: pg.Client | undefined
   let closed = false
@@ -54,6 +55,10 @@ export function listenForNotifications(
       connectionString: options.url,
       // Names the channel so an operator (or a test) can tell this connection apart in pg_stat_activity.
       application_name: `tasklane-listen ${channel}`.slice(0, 63),
+      connectionTimeoutMillis: connectTimeoutMs,
+      // A connection that silently died (a partition) would otherwise never report it, and never reconnect.
+      keepAlive: true,
+      keepAliveInitialDelayMillis: 10_000,
       ...(options.schema ? { options: `-c search_path=${options.schema}` } : {}),
     })
     client = next

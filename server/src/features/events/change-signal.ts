@@ -27,6 +27,8 @@ export interface ChangeSignalOptions {
   logger: Logger
   /** SQLite: how often to look for changes written by other processes while streams are open. */
   pollMs: number
+  /** PostgreSQL: how long connecting the LISTEN connection may take. */
+  connectTimeoutMs?: number
 }
 
 /**
@@ -40,7 +42,13 @@ export interface ChangeSignalOptions {
  * const signal = createChangeSignal({ db, changeLog, logger, pollMs: 250 })
  * const stop = signal.subscribe(() => readMore())
  */
-export function createChangeSignal({ db, changeLog, logger, pollMs }: ChangeSignalOptions): ChangeSignal {
+export function createChangeSignal({
+  db,
+  changeLog,
+  logger,
+  pollMs,
+  connectTimeoutMs,
+}: ChangeSignalOptions): ChangeSignal {
   const wakers = new Set<() => void>()
   let known = 0
   const wakeAll = () => {
@@ -95,6 +103,7 @@ export function createChangeSignal({ db, changeLog, logger, pollMs }: ChangeSign
           connected: wakeAll,
         },
         logger,
+        connectTimeoutMs,
       )
     } else if (!poller) {
       void changeLog.latestSeq().then(saw, () => {})
