@@ -1665,7 +1665,7 @@ export const RateLimitPolicyHeaderSchema = z
 
 export const BadRequestResponse = {
   description:
-    'The request is malformed or fails validation (`code` is `validation_failed` or `malformed_json`).',
+    'The request is malformed or fails validation (`code` is `validation_failed`, `malformed_json`, or `json_too_deep` for a JSON body that nests arrays and objects more than 64 deep).',
   headers: z.object({
     'X-Request-Id': XRequestIdHeaderSchema,
     RateLimit: RateLimitHeaderSchema,
@@ -1974,7 +1974,7 @@ export const ContentTooLargeResponse = {
 
 export const UnsupportedMediaTypeResponse = {
   description:
-    'The request body is not in a media type this operation takes; `Accept-Post` or `Accept-Patch` lists the ones it does.',
+    'The request body is not in a media type this operation takes (`code` `unsupported_media_type`); `Accept-Post` or `Accept-Patch` lists the ones it does. JSON bodies are UTF-8, so a `charset` other than `utf-8` is refused too.',
   headers: z.object({
     'X-Request-Id': XRequestIdHeaderSchema,
     RateLimit: RateLimitHeaderSchema,

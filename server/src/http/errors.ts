@@ -74,6 +74,7 @@ export const errorHandler: ErrorHandler<AppEnv> = (err, c) => {
 function codeForStatus(status: number): string {
   if (status === 401) return 'unauthorized'
   if (status === 413) return 'content_too_large'
+  if (status === 415) return 'unsupported_media_type'
   return 'bad_request'
 }
 
