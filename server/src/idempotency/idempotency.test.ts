@@ -226,9 +226,11 @@ async function writingHarness(options: Parameters<typeof idempotency>[1] = {}) {
     (
       await t.ctx.db.kysely.selectFrom('changes').select('resource_id').where('type', '=', 'thing.created').execute()
     ).map((r) => r.resource_id)
+  const claims = async () => (await t.ctx.db.kysely.selectFrom('idempotency_keys').select('key').execute()).length
   return {
     post,
     committed,
+    claims,
     crashAfterCommit: () => {
       crashAfterCommit = true
     },
@@ -262,7 +264,7 @@ describe('Idempotency-Key with the write', () => {
     const h = await writingHarness({ now: () => now, lockMs: 60_000 })
     const release = h.hold()
     const stuck = h.post('a')
-    await new Promise((r) => setTimeout(r, 50))
+    await vi.waitFor(async () => expect(await h.claims()).toBe(1))
     const meanwhile = await h.post('a')
     expect(meanwhile.status).toBe(409)
     expect(meanwhile.headers.get('retry-after')).toBe('1')

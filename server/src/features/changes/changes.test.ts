@@ -122,6 +122,34 @@ describe('listChanges', () => {
     expect(alices).toEqual([`member.removed ${bob.user.id}`, `task.updated ${assigned.id}`, `task.created ${later.id}`])
   })
 
+  it('records what goes with a deleted account: its own project, its memberships and its assignments', async () => {
+    const { t, alice, bob } = await setup()
+    const shared = await createProject(t, alice.authHeaders)
+    await addMember(t, shared.id, bob.user.id, 'editor')
+    const assigned = await createTask(t, alice.authHeaders, shared.id, { title: 'Bob’s', assigneeId: bob.user.id })
+    const bobsOwn = await createProject(t, bob.authHeaders, { name: 'Bob only' })
+    const { syncToken } = await poll(t, alice.authHeaders, '0')
+    const before = await t.ctx.changeLog.latestSeq()
+    expect((await jsonRequest(t, 'DELETE', '/v1/me', bob.authHeaders, { password: bob.password })).status).toBe(204)
+
+    expect(summary((await poll(t, alice.authHeaders, syncToken)).changes)).toEqual([
+      `member.removed ${bob.user.id}`,
+      `task.updated ${assigned.id}`,
+    ])
+    const all = await t.ctx.db.kysely
+      .selectFrom('changes')
+      .selectAll()
+      .where('seq', '>', before)
+      .orderBy('seq')
+      .execute()
+    expect(all.map((c) => `${c.type} ${c.resource_id} ${c.user_id ?? 'members'}`)).toEqual([
+      `project.deleted ${bobsOwn.id} ${bob.user.id}`,
+      `member.removed ${bob.user.id} members`,
+      `task.updated ${assigned.id} members`,
+      `member.removed ${bob.user.id} ${bob.user.id}`,
+    ])
+  })
+
   it('tells every former member when a project is deleted', async () => {
     const { t, alice, bob } = await setup()
     const project = await createProject(t, alice.authHeaders)
