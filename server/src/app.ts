@@ -5,6 +5,7 @@ import type { AppContext } from './context.js'
 import { createAuthRouter } from './features/auth/auth.router.js'
 import { createChangesRouter } from './features/changes/changes.router.js'
 import { createCommentsRouter } from './features/comments/comments.router.js'
+import { createEventsRouter } from './features/events/events.router.js'
 import { createNotesRouter } from './features/notes/notes.router.js'
 import { createNotificationsRouter } from './features/notifications/notifications.router.js'
 import { createOperationsRouter } from './features/operations/operations.router.js'
@@ -106,6 +107,7 @@ export function createApp(ctx: AppContext) {
   app.route('/', createCommentsRouter(services))
   app.route('/', createNotificationsRouter(services))
   app.route('/', createChangesRouter(services))
+  app.route('/', createEventsRouter(services))
   app.route('/', createDocsRouter())
 
   for (const [name, scheme] of Object.entries(securitySchemes)) {

@@ -8,6 +8,7 @@ import { type AuthService, createAuthService } from './features/auth/auth.servic
 import { RevocationCache } from './features/auth/revocations.js'
 import { createAccessTokens, createSealer } from './features/auth/tokens.js'
 import { type ChangeLog, createChangeLog } from './features/changes/change-log.js'
+import { type ChangeSignal, createChangeSignal } from './features/events/change-signal.js'
 import { startNotificationEmailWorker } from './features/notifications/email-worker.js'
 import { createNotifier } from './features/notifications/notifications.subscriber.js'
 import { createMetrics, type Metrics } from './http/metrics.js'
@@ -35,6 +36,8 @@ export interface AppContext {
   rateLimiter: RateLimiter
   /** The seam every write goes through, and the log of changes it appends (see change-log.ts). */
   changeLog: ChangeLog
+  /** Wakes open event streams when changes may have been committed here or on another instance. */
+  changeSignal: ChangeSignal
   /** Shared rate-limit counters, when `REDIS_URL` is set; what /readyz reports on besides the database. */
   redis?: Redis
   /** Signed keyset cursors for list operations, one codec for every feature. */
@@ -135,6 +138,13 @@ export async function createContext(config: Config, overrides: ContextOverrides 
     intervalMs: config.NOTIFICATION_EMAIL_INTERVAL_MS,
     publicUrl: (config.PUBLIC_URL ?? `http://localhost:${config.PORT}`).replace(/\/$/, ''),
   })
+  const changeSignal = createChangeSignal({
+    db,
+    changeLog,
+    logger,
+    pollMs: config.EVENTS_POLL_MS,
+    connectTimeoutMs: config.DATABASE_CONNECT_TIMEOUT_MS,
+  })
   const shutdown = new AbortController()
   return {
     config,
@@ -149,12 +159,14 @@ export async function createContext(config: Config, overrides: ContextOverrides 
     redis,
     cursors,
     changeLog,
+    changeSignal,
     stopping: shutdown.signal,
     beginShutdown: () => shutdown.abort(),
     async close() {
       shutdown.abort()
       revocations.stop()
       await notificationEmails.stop()
+      await changeSignal.close()
       await auth.idle()
       await mailer.close()
       await rateLimiter.close()

@@ -807,6 +807,67 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/events": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Stream changes as Server-Sent Events
+         * @description A `text/event-stream` of every change the caller may see, as it happens: the same log that
+         *     `listChanges` pages through. Each change is one event whose `id` is its `seq` and whose `event` is
+         *     its `type`; `data` is the `Change` as JSON. What the caller may see is checked when each event is
+         *     delivered, so a member who is removed from a project receives `access_revoked` for it and nothing of
+         *     that project afterwards.
+         *
+         *     Where to start: the `Last-Event-ID` header (sent by `EventSource` when it reconnects) wins over
+         *     `since`; with neither, the stream starts at the newest change and sends only what happens next.
+         *     Resuming from the last `id` received delivers every later change once, with no gap. A position older
+         *     than the log keeps (see `CHANGES_RETENTION_S`) answers 410 `cursor_expired` before the stream starts:
+         *     read the current state again, then stream from `syncToken` of `listChanges`.
+         *
+         *     Besides changes, the stream carries (none of these has an `id`, so a reconnect resumes after the last change):
+         *     - `access_revoked` `{ "projectId": … }` when the caller loses access to a project (removed, or the project deleted);
+         *     - `auth_expired` `{}` when the credentials expire or are revoked; the server then closes the stream,
+         *       and the client reconnects with fresh credentials;
+         *     - `reconnect` `{ "reason", "since" }` before the server closes the stream because it is shutting down
+         *       (`shutdown`) or the client reads too slowly (`slow_consumer`); reconnect with `Last-Event-ID` (or
+         *       `since`) set to `since`;
+         *     - a `: heartbeat` comment at least every 15 seconds, so proxies and clients can tell a quiet stream
+         *       from a dead one; and `retry:` (milliseconds to wait before reconnecting) first thing.
+         *
+         *     On the wire:
+         *
+         *     ```
+         *     retry: 3000
+         *
+         *     id: 42
+         *     event: task.updated
+         *     data: {"seq":"42","type":"task.updated","projectId":"prj_…",…}
+         *
+         *     : heartbeat
+         *
+         *     event: reconnect
+         *     data: {"reason":"shutdown","since":"42"}
+         *     ```
+         *
+         *     The response is never compressed or cached (`Cache-Control: no-cache, no-transform`), and
+         *     `X-Accel-Buffering: no` asks nginx-style proxies not to buffer it.
+         *
+         *     Needs the `read` scope. With `projectId`, only that project's changes; callers who are not members of
+         *     it get 404, as for a project that does not exist.
+         */
+        get: operations["streamEvents"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/notifications": {
         parameters: {
             query?: never;
@@ -2033,6 +2094,54 @@ export interface components {
             mentioned?: components["schemas"]["NotificationChannelsUpdate"];
             commented?: components["schemas"]["NotificationChannelsUpdate"];
             invited?: components["schemas"]["NotificationChannelsUpdate"];
+        };
+        /**
+         * @description One event of `streamEvents` as an `EventSource` parses it: `id` (changes only), `event` and `data`
+         *     (parsed from JSON). Exactly one of these matches, told apart by `event`.
+         */
+        StreamEvent: components["schemas"]["ChangeEvent"] | components["schemas"]["AccessRevokedEvent"] | components["schemas"]["AuthExpiredEvent"] | components["schemas"]["ReconnectEvent"];
+        /** @description A change the caller may see. Its `id` is the change's `seq`, to resume from. */
+        ChangeEvent: {
+            /** @example 42 */
+            id: string;
+            /**
+             * @description The change's `type` (as in `data.type`).
+             * @example task.updated
+             */
+            event: string;
+            data: components["schemas"]["Change"];
+        };
+        /** @description The caller lost access to a project (removed from it, or it was deleted); nothing more of it follows. */
+        AccessRevokedEvent: {
+            /** @enum {string} */
+            event: "access_revoked";
+            data: {
+                /** @example prj_01JD8X3Z7Q2W6V5T4R3P1N0M9K */
+                projectId: string;
+            };
+        };
+        /** @description The credentials expired or were revoked; the server closes the stream. Reconnect with fresh credentials. */
+        AuthExpiredEvent: {
+            /** @enum {string} */
+            event: "auth_expired";
+            data: Record<string, unknown>;
+        };
+        /**
+         * @description The server closes the stream: it is shutting down (`shutdown`) or the client reads too slowly
+         *     (`slow_consumer`). Reconnect (to any instance) from `since`.
+         */
+        ReconnectEvent: {
+            /** @enum {string} */
+            event: "reconnect";
+            data: {
+                /** @enum {string} */
+                reason: "shutdown" | "slow_consumer";
+                /**
+                 * @description The `seq` of the last change sent; resume after it.
+                 * @example 42
+                 */
+                since: string;
+            };
         };
     };
     responses: {
@@ -5522,6 +5631,85 @@ export interface operations {
             410: components["responses"]["CursorExpired"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    streamEvents: {
+        parameters: {
+            query?: {
+                /**
+                 * @description Send the changes after this `seq` (the last event `id` the client has, or a `syncToken` of `listChanges`).
+                 * @example 42
+                 */
+                since?: string;
+                /**
+                 * @description Only this project's changes.
+                 * @example prj_01JD8X3Z7Q2W6V5T4R3P1N0M9K
+                 */
+                projectId?: string;
+            };
+            header?: {
+                /**
+                 * @description The `id` of the last event received; sent by `EventSource` when it reconnects. Wins over `since`.
+                 * @example 42
+                 */
+                "Last-Event-ID"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /**
+             * @description The event stream. Each event, as an `EventSource` parses it (`id`, `event`, and `data` parsed
+             *     as JSON), matches `StreamEvent`.
+             */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    /**
+                     * @description Never cache or transform (compress) the stream.
+                     * @example no-cache, no-transform
+                     */
+                    "Cache-Control"?: "no-cache, no-transform";
+                    /**
+                     * @description Asks a reverse proxy (nginx) to pass events on as they come instead of buffering them.
+                     * @example no
+                     */
+                    "X-Accel-Buffering"?: "no";
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "42",
+                     *       "event": "task.updated",
+                     *       "data": {
+                     *         "seq": "42",
+                     *         "type": "task.updated",
+                     *         "projectId": "prj_01JD8X3Z7Q2W6V5T4R3P1N0M9K",
+                     *         "resourceType": "task",
+                     *         "resourceId": "tsk_01JD8X3Z7Q2W6V5T4R3P1N0M9K",
+                     *         "version": 4,
+                     *         "actorId": "usr_01JD8X3Z7Q2W6V5T4R3P1N0M9K",
+                     *         "occurredAt": "2026-11-21T14:05:12.000Z",
+                     *         "data": {}
+                     *       }
+                     *     }
+                     */
+                    "text/event-stream": components["schemas"]["StreamEvent"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            410: components["responses"]["CursorExpired"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     listNotifications: {

@@ -1,6 +1,7 @@
 import type { AppContext } from '../context.js'
 import { createChangesService } from './changes/changes.service.js'
 import { createCommentsService } from './comments/comments.service.js'
+import { createEventsService } from './events/events.service.js'
 import { createNotesService } from './notes/notes.service.js'
 import { createNotificationsService } from './notifications/notifications.service.js'
 import { createInvitationsService } from './projects/invitations.service.js'
@@ -24,6 +25,7 @@ export function createServices(ctx: AppContext) {
     comments: createCommentsService(deps, projects, tasks),
     notifications: createNotificationsService(deps),
     changes: createChangesService(deps, projects.authenticate),
+    events: createEventsService(deps, projects),
   }
 }
 

@@ -1811,6 +1811,105 @@ export const NotificationPreferencesUpdateSchema = z
 
 export type NotificationPreferencesUpdate = z.infer<typeof NotificationPreferencesUpdateSchema>
 
+export const ChangeEventSchema = z
+  .strictObject({
+    id: z
+      .string()
+      .regex(/^[0-9]{1,19}$/)
+      .max(19)
+      .openapi({ example: '42' }),
+    event: z
+      .string()
+      .regex(/^[a-z]+\.[a-z_]+$/)
+      .max(64)
+      .openapi({
+        description: "The change's `type` (as in `data.type`).",
+        example: 'task.updated',
+      }),
+    data: ChangeSchema,
+  })
+  .openapi({
+    required: ['id', 'event', 'data'],
+    description: "A change the caller may see. Its `id` is the change's `seq`, to resume from.",
+  })
+  .openapi('ChangeEvent')
+
+export const AccessRevokedEventSchema = z
+  .strictObject({
+    event: z.literal('access_revoked'),
+    data: z
+      .strictObject({
+        projectId: z
+          .string()
+          .regex(/^prj_[0-9A-Z]{26}$/)
+          .max(64)
+          .openapi({ example: 'prj_01JD8X3Z7Q2W6V5T4R3P1N0M9K' }),
+      })
+      .openapi({ required: ['projectId'] }),
+  })
+  .openapi({
+    required: ['event', 'data'],
+    description:
+      'The caller lost access to a project (removed from it, or it was deleted); nothing more of it follows.',
+  })
+  .openapi('AccessRevokedEvent')
+
+export const AuthExpiredEventSchema = z
+  .strictObject({ event: z.literal('auth_expired'), data: z.strictObject({}) })
+  .openapi({
+    required: ['event', 'data'],
+    description:
+      'The credentials expired or were revoked; the server closes the stream. Reconnect with fresh credentials.',
+  })
+  .openapi('AuthExpiredEvent')
+
+export const ReconnectEventSchema = z
+  .strictObject({
+    event: z.literal('reconnect'),
+    data: z
+      .strictObject({
+        reason: z.enum(['shutdown', 'slow_consumer']),
+        since: z
+          .string()
+          .regex(/^[0-9]{1,19}$/)
+          .max(19)
+          .openapi({
+            description: 'The `seq` of the last change sent; resume after it.',
+            example: '42',
+          }),
+      })
+      .openapi({ required: ['reason', 'since'] }),
+  })
+  .openapi({
+    required: ['event', 'data'],
+    description:
+      'The server closes the stream: it is shutting down (`shutdown`) or the client reads too slowly\n(`slow_consumer`). Reconnect (to any instance) from `since`.',
+  })
+  .openapi('ReconnectEvent')
+
+export const StreamEventSchema = z
+  .union([
+    ChangeEventSchema,
+    AccessRevokedEventSchema,
+    AuthExpiredEventSchema,
+    ReconnectEventSchema,
+  ])
+  .openapi({
+    description:
+      'One event of `streamEvents` as an `EventSource` parses it: `id` (changes only), `event` and `data`\n(parsed from JSON). Exactly one of these matches, told apart by `event`.',
+  })
+  .openapi('StreamEvent')
+
+export type StreamEvent = z.infer<typeof StreamEventSchema>
+
+export type ChangeEvent = z.infer<typeof ChangeEventSchema>
+
+export type AccessRevokedEvent = z.infer<typeof AccessRevokedEventSchema>
+
+export type AuthExpiredEvent = z.infer<typeof AuthExpiredEventSchema>
+
+export type ReconnectEvent = z.infer<typeof ReconnectEventSchema>
+
 export const XRequestIdHeaderSchema = z
   .string()
   .regex(/^[A-Za-z0-9._:-]+$/)
@@ -6036,6 +6135,126 @@ export const getV1ChangesRoute = createRoute({
     410: CursorExpiredResponse,
     429: TooManyRequestsResponse,
     500: InternalErrorResponse,
+    503: ServiceUnavailableResponse,
+  },
+  security: [{ bearerAuth: [] }],
+})
+
+export const getV1EventsRoute = createRoute({
+  method: 'get',
+  path: '/v1/events',
+  tags: ['Events'],
+  summary: 'Stream changes as Server-Sent Events',
+  description:
+    'A `text/event-stream` of every change the caller may see, as it happens: the same log that\n`listChanges` pages through. Each change is one event whose `id` is its `seq` and whose `event` is\nits `type`; `data` is the `Change` as JSON. What the caller may see is checked when each event is\ndelivered, so a member who is removed from a project receives `access_revoked` for it and nothing of\nthat project afterwards.\n\nWhere to start: the `Last-Event-ID` header (sent by `EventSource` when it reconnects) wins over\n`since`; with neither, the stream starts at the newest change and sends only what happens next.\nResuming from the last `id` received delivers every later change once, with no gap. A position older\nthan the log keeps (see `CHANGES_RETENTION_S`) answers 410 `cursor_expired` before the stream starts:\nread the current state again, then stream from `syncToken` of `listChanges`.\n\nBesides changes, the stream carries (none of these has an `id`, so a reconnect resumes after the last change):\n- `access_revoked` `{ "projectId": … }` when the caller loses access to a project (removed, or the project deleted);\n- `auth_expired` `{}` when the credentials expire or are revoked; the server then closes the stream,\n  and the client reconnects with fresh credentials;\n- `reconnect` `{ "reason", "since" }` before the server closes the stream because it is shutting down\n  (`shutdown`) or the client reads too slowly (`slow_consumer`); reconnect with `Last-Event-ID` (or\n  `since`) set to `since`;\n- a `: heartbeat` comment at least every 15 seconds, so proxies and clients can tell a quiet stream\n  from a dead one; and `retry:` (milliseconds to wait before reconnecting) first thing.\n\nOn the wire:\n\n```\nretry: 3000\n\nid: 42\nevent: task.updated\ndata: {"seq":"42","type":"task.updated","projectId":"prj_…",…}\n\n: heartbeat\n\nevent: reconnect\ndata: {"reason":"shutdown","since":"42"}\n```\n\nThe response is never compressed or cached (`Cache-Control: no-cache, no-transform`), and\n`X-Accel-Buffering: no` asks nginx-style proxies not to buffer it.\n\nNeeds the `read` scope. With `projectId`, only that project\'s changes; callers who are not members of\nit get 404, as for a project that does not exist.',
+  operationId: 'streamEvents',
+  request: {
+    query: z.object({
+      since: z
+        .string()
+        .regex(/^[0-9]{1,19}$/)
+        .max(19)
+        .optional()
+        .openapi({
+          param: {
+            name: 'since',
+            in: 'query',
+            required: false,
+            description:
+              'Send the changes after this `seq` (the last event `id` the client has, or a `syncToken` of `listChanges`).',
+            schema: { type: 'string', maxLength: 19, pattern: '^[0-9]{1,19}$' },
+            example: '42',
+          },
+        }),
+      projectId: z
+        .string()
+        .regex(/^prj_[0-9A-Z]{26}$/)
+        .min(1)
+        .max(64)
+        .optional()
+        .openapi({
+          param: {
+            name: 'projectId',
+            in: 'query',
+            required: false,
+            description: "Only this project's changes.",
+            schema: { type: 'string', minLength: 1, maxLength: 64, pattern: '^prj_[0-9A-Z]{26}$' },
+            example: 'prj_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
+          },
+        }),
+    }),
+    headers: z.object({
+      'Last-Event-ID': z
+        .string()
+        .regex(/^[0-9]{1,19}$/)
+        .max(19)
+        .optional()
+        .openapi({
+          param: {
+            name: 'Last-Event-ID',
+            in: 'header',
+            required: false,
+            description:
+              'The `id` of the last event received; sent by `EventSource` when it reconnects. Wins over `since`.',
+            schema: { type: 'string', maxLength: 19, pattern: '^[0-9]{1,19}$' },
+            example: '42',
+          },
+        }),
+    }),
+  },
+  responses: {
+    200: {
+      description:
+        'The event stream. Each event, as an `EventSource` parses it (`id`, `event`, and `data` parsed\nas JSON), matches `StreamEvent`.',
+      headers: z.object({
+        'X-Request-Id': XRequestIdHeaderSchema,
+        RateLimit: RateLimitHeaderSchema,
+        'RateLimit-Policy': RateLimitPolicyHeaderSchema,
+        'Cache-Control': z
+            .literal('no-cache, no-transform')
+            .optional()
+            .openapi({
+              description: 'Never cache or transform (compress) the stream.',
+              example: 'no-cache, no-transform',
+            }),
+        'X-Accel-Buffering': z
+            .literal('no')
+            .optional()
+            .openapi({
+              description:
+                'Asks a reverse proxy (nginx) to pass events on as they come instead of buffering them.',
+              example: 'no',
+            }),
+      }),
+      content: {
+        'text/event-stream': {
+          schema: StreamEventSchema,
+          example: {
+            id: '42',
+            event: 'task.updated',
+            data: {
+              seq: '42',
+              type: 'task.updated',
+              projectId: 'prj_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
+              resourceType: 'task',
+              resourceId: 'tsk_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
+              version: 4,
+              actorId: 'usr_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
+              occurredAt: '2026-11-21T14:05:12.000Z',
+              data: {},
+            },
+          },
+        },
+      },
+    },
+    400: BadRequestResponse,
+    401: UnauthorizedResponse,
+    403: ForbiddenResponse,
+    404: NotFoundResponse,
+    410: CursorExpiredResponse,
+    429: TooManyRequestsResponse,
+    500: InternalErrorResponse,
+    503: ServiceUnavailableResponse,
   },
   security: [{ bearerAuth: [] }],
 })
@@ -6389,6 +6608,7 @@ export const operations = {
   revokeInvitation: deleteV1ProjectsProjectIdInvitationsInvitationIdRoute,
   revokeSession: deleteV1MeSessionsSessionIdRoute,
   signUp: postV1AuthSignupRoute,
+  streamEvents: getV1EventsRoute,
   updateComment: patchV1CommentsCommentIdRoute,
   updateMe: patchV1MeRoute,
   updateMember: patchV1ProjectsProjectIdMembersUserIdRoute,

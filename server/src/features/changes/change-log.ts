@@ -70,6 +70,11 @@ export interface ChangeLog {
   latestSeq(): Promise<number>
   /** The smallest seq that may still be stored; a reader with `since` below `oldestRetainedSeq() - 1` missed changes. */
   oldestRetainedSeq(): Promise<number>
+  /**
+   * Whether a reader at `since` may have missed pruned changes (410 `cursor_expired`). `0` means "from the
+   * oldest retained change" and never expires.
+   */
+  isExpired(since: number): Promise<boolean>
   /** Deletes changes older than the retention; run periodically by the log itself after writes. */
   prune(): Promise<number>
 }
@@ -203,6 +208,10 @@ export function createChangeLog({
 
     async oldestRetainedSeq() {
       return (await reader.prunedThrough()) + 1
+    },
+
+    async isExpired(since) {
+      return since > 0 && since < (await reader.prunedThrough())
     },
 
     prune,

@@ -25,7 +25,7 @@ export function createChangesService(
       const scope = listScope('listChanges', { userId: caller.userId, projectId: input.projectId })
       const from = input.cursor ? String(cursors.decode(scope, input.cursor)[0]) : (input.since ?? '0')
       const since = Number(from)
-      if (since > 0 && since + 1 < (await log.oldestRetainedSeq())) {
+      if (await log.isExpired(since)) {
         throw new ApiError(
           410,
           'cursor_expired',
