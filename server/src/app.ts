@@ -5,6 +5,7 @@ import { secureHeaders } from 'hono/secure-headers'
 import type { AppContext } from './context.js'
 import { createAuthRouter } from './features/auth/auth.router.js'
 import { createCommentsRouter } from './features/comments/comments.router.js'
+import { createEventsRouter } from './features/events/events.router.js'
 import { createNotesRouter } from './features/notes/notes.router.js'
 import { createOperationsRouter } from './features/operations/operations.router.js'
 import { createProjectsRouter } from './features/projects/projects.router.js'
@@ -112,6 +113,7 @@ export function createApp(ctx: AppContext) {
   app.route('/', createTasksRouter(services))
   app.route('/', createNotesRouter(services))
   app.route('/', createCommentsRouter(services))
+  app.route('/', createEventsRouter(services))
   app.route('/', createDocsRouter())
 
   for (const [name, scheme] of Object.entries(securitySchemes)) {

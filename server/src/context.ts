@@ -7,6 +7,8 @@ import { migrateToLatest } from './db/migrate.js'
 import { type AuthService, createAuthService } from './features/auth/auth.service.js'
 import { RevocationCache } from './features/auth/revocations.js'
 import { createAccessTokens, createSealer } from './features/auth/tokens.js'
+import { type ChangeLog, createChangeLog } from './features/changes/change-log.js'
+import { type ChangeSignal, createChangeSignal } from './features/events/change-signal.js'
 import { createMetrics, type Metrics } from './http/metrics.js'
 import { createRateLimiter, type RateLimiter } from './http/rate-limit.js'
 import { type CursorCodec, createCursorCodec, createCursors } from './lib/cursor.js'
@@ -29,6 +31,10 @@ export interface AppContext {
   auth: AuthService
   mailer: Mailer
   rateLimiter: RateLimiter
+  /** The seam every write goes through, and the log of changes it appends (see change-log.ts). */
+  changeLog: ChangeLog
+  /** Wakes open event streams when changes may have been committed here or on another instance. */
+  changeSignal: ChangeSignal
   /** Signed keyset cursors for list operations, one codec for every feature. */
   cursors: CursorCodec
   /**
@@ -97,6 +103,8 @@ export async function createContext(config: Config, overrides: ContextOverrides 
     mailer,
     cursors: createCursors(cursors),
   })
+  const changeLog = createChangeLog({ db, logger, retentionS: config.CHANGES_RETENTION_S })
+  const changeSignal = createChangeSignal({ db, changeLog, logger, pollMs: config.EVENTS_POLL_MS })
   const shutdown = new AbortController()
   return {
     config,
@@ -109,11 +117,14 @@ export async function createContext(config: Config, overrides: ContextOverrides 
     mailer,
     rateLimiter,
     cursors,
+    changeLog,
+    changeSignal,
     stopping: shutdown.signal,
     beginShutdown: () => shutdown.abort(),
     async close() {
       shutdown.abort()
       revocations.stop()
+      await changeSignal.close()
       await auth.idle()
       await mailer.close()
       await rateLimiter.close()

@@ -775,6 +775,93 @@ export interface paths {
         patch: operations["updateComment"];
         trace?: never;
     };
+    "/v1/changes": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List changes since a sync token
+         * @description The change log as JSON pages, for clients that poll: every create, update and delete of a project, task, note, comment, membership or invitation the caller may see, in the order they committed, each with the resource as its get operation answers it (or a tombstone `{ "id": "…", "deleted": true }`).
+         *
+         *     Start with `since=0` (or the `syncToken` of a full load), then pass each answer's `syncToken` as `since`. A change is never skipped, even one whose transaction commits after a later one started. Visibility is decided when the change is delivered: changes of projects the caller is a member of now, and the caller's own (their removal from a project, a project of theirs being deleted). `projectId` narrows to one project.
+         *
+         *     Changes are kept for `CHANGES_RETENTION_S` (7 days by default). A `since` older than that answers 410 `cursor_expired`: reload the resources and continue from the latest `syncToken`. While a page is full, `nextCursor` (and `Link`) point at the next one.
+         *
+         *     Needs any role in the projects concerned; a `read` API key is enough.
+         */
+        get: operations["listChanges"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/events": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Stream changes as Server-Sent Events
+         * @description A `text/event-stream` of every change the caller may see, as it happens: the same log that
+         *     `listChanges` pages through. Each change is one event whose `id` is its `seq` and whose `event` is
+         *     its `type`; `data` is the `Change` as JSON. What the caller may see is checked when each event is
+         *     delivered, so a member who is removed from a project receives `access_revoked` for it and nothing of
+         *     that project afterwards.
+         *
+         *     Where to start: the `Last-Event-ID` header (sent by `EventSource` when it reconnects) wins over
+         *     `since`; with neither, the stream starts at the newest change and sends only what happens next.
+         *     Resuming from the last `id` received delivers every later change once, with no gap. A position older
+         *     than the log keeps (see `CHANGES_RETENTION_S`) answers 410 `cursor_expired` before the stream starts:
+         *     read the current state again, then stream from `syncToken` of `listChanges`.
+         *
+         *     Besides changes, the stream carries (none of these has an `id`, so a reconnect resumes after the last change):
+         *     - `access_revoked` `{ "projectId": … }` when the caller loses access to a project (removed, or the project deleted);
+         *     - `auth_expired` `{}` when the credentials expire or are revoked; the server then closes the stream,
+         *       and the client reconnects with fresh credentials;
+         *     - `reconnect` `{ "reason", "since" }` before the server closes the stream because it is shutting down
+         *       (`shutdown`) or the client reads too slowly (`slow_consumer`); reconnect with `Last-Event-ID` (or
+         *       `since`) set to `since`;
+         *     - a `: heartbeat` comment at least every 15 seconds, so proxies and clients can tell a quiet stream
+         *       from a dead one; and `retry:` (milliseconds to wait before reconnecting) first thing.
+         *
+         *     On the wire:
+         *
+         *     ```
+         *     retry: 3000
+         *
+         *     id: 42
+         *     event: task.updated
+         *     data: {"seq":"42","type":"task.updated","projectId":"prj_…",…}
+         *
+         *     : heartbeat
+         *
+         *     event: reconnect
+         *     data: {"reason":"shutdown","since":"42"}
+         *     ```
+         *
+         *     The response is never compressed or cached (`Cache-Control: no-cache, no-transform`), and
+         *     `X-Accel-Buffering: no` asks nginx-style proxies not to buffer it.
+         *
+         *     Needs the `read` scope. With `projectId`, only that project's changes; callers who are not members of
+         *     it get 404, as for a project that does not exist.
+         */
+        get: operations["streamEvents"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -1660,6 +1747,125 @@ export interface components {
              */
             nextCursor: string | null;
         };
+        /** @description One entry of the change log. */
+        Change: {
+            /**
+             * @description Position in the log, a decimal integer (it may exceed 2^53); also the event id on the stream.
+             * @example 42
+             */
+            seq: string;
+            /**
+             * @description What happened, `<resourceType>.<verb>`.
+             * @example task.updated
+             * @enum {string}
+             */
+            type: "project.created" | "project.updated" | "project.deleted" | "member.added" | "member.updated" | "member.removed" | "invitation.created" | "invitation.accepted" | "invitation.revoked" | "task.created" | "task.updated" | "task.deleted" | "note.created" | "note.updated" | "note.deleted" | "comment.created" | "comment.updated" | "comment.deleted" | "notification.created";
+            /**
+             * @description The project the change belongs to; `null` for changes of the caller's own account.
+             * @example prj_01JD8X3Z7Q2W6V5T4R3P1N0M9K
+             */
+            projectId: string | null;
+            /**
+             * @description The kind of resource in `data`.
+             * @example task
+             * @enum {string}
+             */
+            resourceType: "project" | "member" | "invitation" | "task" | "note" | "comment" | "notification";
+            /**
+             * @description The id of the resource (for a membership, the member's user id).
+             * @example tsk_01JD8X3Z7Q2W6V5T4R3P1N0M9K
+             */
+            resourceId: string;
+            /**
+             * Format: int32
+             * @description The resource's version after the change (its `ETag`); `null` for deletions and resources without versions.
+             * @example 2
+             */
+            version: number | null;
+            /**
+             * @description Who made the change; `null` when no user did (an account that has since been deleted, or the system).
+             * @example usr_01JD8X3Z7Q2W6V5T4R3P1N0M9K
+             */
+            actorId: string | null;
+            /**
+             * Format: date-time
+             * @description When the change was committed.
+             * @example 2026-11-20T09:31:00.000Z
+             */
+            occurredAt: string;
+            /**
+             * @description The resource as its get operation answers it, as of this change; for deletions and removals a tombstone `{ "id": "…", "deleted": true }`.
+             * @example {
+             *       "id": "nte_01JD8X3Z7Q2W6V5T4R3P1N0M9K",
+             *       "deleted": true
+             *     }
+             */
+            data: {
+                [key: string]: unknown;
+            };
+        };
+        /** @description A page of changes. */
+        ChangeList: {
+            data: components["schemas"]["Change"][];
+            /**
+             * @description Pass as `cursor` to get the next page; `null` when this page holds every change there is now.
+             * @example WyIyMDI2LTExLTIwVDA5OjMwOjAwLjAwMFoiLCJ0c2tfMDFKRDhYIl0aZ3kXb4c2mPq0r9TnV1wA
+             */
+            nextCursor: string | null;
+            /**
+             * @description Pass as `since` on the next poll; the `seq` of the last change returned, or the given `since` when there is nothing new.
+             * @example 43
+             */
+            syncToken: string;
+        };
+        /**
+         * @description One event of `streamEvents` as an `EventSource` parses it: `id` (changes only), `event` and `data`
+         *     (parsed from JSON).
+         */
+        StreamEvent: components["schemas"]["ChangeEvent"] | components["schemas"]["AccessRevokedEvent"] | components["schemas"]["AuthExpiredEvent"] | components["schemas"]["ReconnectEvent"];
+        /** @description A change the caller may see. Its `id` is the change's `seq`, to resume from. */
+        ChangeEvent: {
+            /** @example 42 */
+            id: string;
+            /**
+             * @description The change's `type` (as in `data.type`).
+             * @example task.updated
+             */
+            event: string;
+            data: components["schemas"]["Change"];
+        };
+        /** @description The caller lost access to a project (removed from it, or it was deleted); nothing more of it follows. */
+        AccessRevokedEvent: {
+            /** @enum {string} */
+            event: "access_revoked";
+            data: {
+                /** @example prj_01JD8X3Z7Q2W6V5T4R3P1N0M9K */
+                projectId: string;
+            };
+        };
+        /** @description The credentials expired or were revoked; the server closes the stream. Reconnect with fresh credentials. */
+        AuthExpiredEvent: {
+            /** @enum {string} */
+            event: "auth_expired";
+            data: Record<string, unknown>;
+        };
+        /**
+         * @description The server closes the stream: it is shutting down (`shutdown`) or the client reads too slowly
+         *     (`slow_consumer`). Reconnect (to any instance) from `since`.
+         */
+        ReconnectEvent: {
+            /** @enum {string} */
+            event: "reconnect";
+            data: {
+                /** @enum {string} */
+                reason: "shutdown" | "slow_consumer";
+                /**
+                 * @description The `seq` of the last change sent; resume after it.
+                 * @example 42
+                 */
+                since: string;
+            };
+        };
     };
     responses: {
         /** @description The request is malformed or fails validation (`code` is `validation_failed` or `malformed_json`). */
@@ -1825,6 +2031,29 @@ export interface components {
                  *       "detail": "This Idempotency-Key was used with a different request body.",
                  *       "instance": "/v1/projects/prj_01JD8X3Z7Q2W6V5T4R3P1N0M9K",
                  *       "code": "idempotency_key_reused",
+                 *       "requestId": "req_01JD8X3Z7Q2W6V5T4R3P1N0M9K"
+                 *     }
+                 */
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /** @description `since` (or `Last-Event-ID`) is older than the change log keeps (`code` is `cursor_expired`): reload the resources, then continue from the latest `syncToken`. */
+        CursorExpired: {
+            headers: {
+                "X-Request-Id": components["headers"]["X-Request-Id"];
+                RateLimit: components["headers"]["RateLimit"];
+                "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                [name: string]: unknown;
+            };
+            content: {
+                /**
+                 * @example {
+                 *       "type": "https://tasklane.dev/problems/cursor_expired",
+                 *       "title": "Gone",
+                 *       "status": 410,
+                 *       "detail": "Changes before seq 1200 are no longer kept; reload and continue from the latest syncToken.",
+                 *       "instance": "/v1/changes",
+                 *       "code": "cursor_expired",
                  *       "requestId": "req_01JD8X3Z7Q2W6V5T4R3P1N0M9K"
                  *     }
                  */
@@ -4553,6 +4782,179 @@ export interface operations {
             412: components["responses"]["PreconditionFailed"];
             413: components["responses"]["ContentTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    listChanges: {
+        parameters: {
+            query?: {
+                /**
+                 * @description The `syncToken` of the previous answer; changes after it are returned. `0` (the default) starts from the oldest retained change.
+                 * @example 42
+                 */
+                since?: string;
+                /**
+                 * @description Only changes of this project.
+                 * @example prj_01JD8X3Z7Q2W6V5T4R3P1N0M9K
+                 */
+                projectId?: string;
+                /** @description How many items to return, from 1 to 100. */
+                limit?: components["parameters"]["Limit"];
+                /** @description The `nextCursor` of the previous page. Opaque and tamper-proof; a cursor of another list is rejected with 400. */
+                cursor?: components["parameters"]["Cursor"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of changes, oldest first. `Link` points at the next page when this one is full. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    Link: components["headers"]["Link"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "data": [
+                     *         {
+                     *           "seq": "42",
+                     *           "type": "task.updated",
+                     *           "projectId": "prj_01JD8X3Z7Q2W6V5T4R3P1N0M9K",
+                     *           "resourceType": "task",
+                     *           "resourceId": "tsk_01JD8X3Z7Q2W6V5T4R3P1N0M9K",
+                     *           "version": 2,
+                     *           "actorId": "usr_01JD8X3Z7Q2W6V5T4R3P1N0M9K",
+                     *           "occurredAt": "2026-11-20T09:31:00.000Z",
+                     *           "data": {
+                     *             "id": "tsk_01JD8X3Z7Q2W6V5T4R3P1N0M9K",
+                     *             "projectId": "prj_01JD8X3Z7Q2W6V5T4R3P1N0M9K",
+                     *             "title": "Write the launch post",
+                     *             "description": null,
+                     *             "status": "in_progress",
+                     *             "priority": 2,
+                     *             "dueAt": null,
+                     *             "labels": [
+                     *               "launch"
+                     *             ],
+                     *             "assigneeId": null,
+                     *             "position": 1,
+                     *             "completedAt": null,
+                     *             "createdBy": "usr_01JD8X3Z7Q2W6V5T4R3P1N0M9K",
+                     *             "createdAt": "2026-11-20T09:30:00.000Z",
+                     *             "updatedAt": "2026-11-20T09:31:00.000Z",
+                     *             "version": 2
+                     *           }
+                     *         },
+                     *         {
+                     *           "seq": "43",
+                     *           "type": "note.deleted",
+                     *           "projectId": "prj_01JD8X3Z7Q2W6V5T4R3P1N0M9K",
+                     *           "resourceType": "note",
+                     *           "resourceId": "nte_01JD8X3Z7Q2W6V5T4R3P1N0M9K",
+                     *           "version": null,
+                     *           "actorId": "usr_01JD8X3Z7Q2W6V5T4R3P1N0M9K",
+                     *           "occurredAt": "2026-11-20T09:32:00.000Z",
+                     *           "data": {
+                     *             "id": "nte_01JD8X3Z7Q2W6V5T4R3P1N0M9K",
+                     *             "deleted": true
+                     *           }
+                     *         }
+                     *       ],
+                     *       "nextCursor": null,
+                     *       "syncToken": "43"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ChangeList"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            410: components["responses"]["CursorExpired"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    streamEvents: {
+        parameters: {
+            query?: {
+                /**
+                 * @description Send the changes after this `seq` (the last event `id` the client has, or a `syncToken` of `listChanges`).
+                 * @example 42
+                 */
+                since?: string;
+                /**
+                 * @description Only this project's changes.
+                 * @example prj_01JD8X3Z7Q2W6V5T4R3P1N0M9K
+                 */
+                projectId?: string;
+            };
+            header?: {
+                /**
+                 * @description The `id` of the last event received; sent by `EventSource` when it reconnects. Wins over `since`.
+                 * @example 42
+                 */
+                "Last-Event-ID"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /**
+             * @description The event stream. Each event, as an `EventSource` parses it (`id`, `event`, and `data` parsed
+             *     as JSON), matches `StreamEvent`.
+             */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    /**
+                     * @description Never cache or transform (compress) the stream.
+                     * @example no-cache, no-transform
+                     */
+                    "Cache-Control"?: "no-cache, no-transform";
+                    /**
+                     * @description Asks a reverse proxy (nginx) to pass events on as they come instead of buffering them.
+                     * @example no
+                     */
+                    "X-Accel-Buffering"?: "no";
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "42",
+                     *       "event": "task.updated",
+                     *       "data": {
+                     *         "seq": "42",
+                     *         "type": "task.updated",
+                     *         "projectId": "prj_01JD8X3Z7Q2W6V5T4R3P1N0M9K",
+                     *         "resourceType": "task",
+                     *         "resourceId": "tsk_01JD8X3Z7Q2W6V5T4R3P1N0M9K",
+                     *         "version": 4,
+                     *         "actorId": "usr_01JD8X3Z7Q2W6V5T4R3P1N0M9K",
+                     *         "occurredAt": "2026-11-21T14:05:12.000Z",
+                     *         "data": {}
+                     *       }
+                     *     }
+                     */
+                    "text/event-stream": components["schemas"]["StreamEvent"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            410: components["responses"]["CursorExpired"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
         };

@@ -17,6 +17,8 @@ export type Queryable = Kysely<Database>
 export interface Db {
   kysely: Kysely<Database>
   dialect: Dialect
+  /** What the database was opened with, for opening further dedicated connections (LISTEN). */
+  options: DatabaseOptions
   /** The open better-sqlite3 handle, for online backups; undefined on PostgreSQL. */
   sqlite?: SqliteDatabase.Database
   close(): Promise<void>
@@ -40,7 +42,7 @@ export function openDatabase(options: DatabaseOptions): Db {
     sqlite.pragma('foreign_keys = ON')
     sqlite.pragma('busy_timeout = 5000')
     const kysely = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) })
-    return { kysely, dialect: 'sqlite', sqlite, close: () => kysely.destroy() }
+    return { kysely, dialect: 'sqlite', options, sqlite, close: () => kysely.destroy() }
   }
   const pool = new pg.Pool({
     connectionString: options.url,
@@ -48,7 +50,7 @@ export function openDatabase(options: DatabaseOptions): Db {
     ...(options.schema ? { options: `-c search_path=${options.schema}` } : {}),
   })
   const kysely = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) })
-  return { kysely, dialect: 'postgres', close: () => kysely.destroy() }
+  return { kysely, dialect: 'postgres', options, close: () => kysely.destroy() }
 }
 
 /**

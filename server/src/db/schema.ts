@@ -1,6 +1,8 @@
 // The database's tables as Kysely sees them: one interface per table, each added with its migration.
 // Timestamps are stored as RFC 3339 UTC text on both dialects, so they compare and sort the same way.
 
+import type { Generated } from 'kysely'
+
 export interface ServerSecretsTable {
   name: string
   value: string
@@ -161,6 +163,27 @@ export interface CommentsTable {
   version: number
 }
 
+export interface ChangesTable {
+  /** Generated: the log's order (see features/changes/change-log.ts for why it is gap-free). */
+  seq: Generated<number>
+  project_id: string | null
+  /** Set: only this user sees the change (their notifications, their own removal from a project). */
+  user_id: string | null
+  type: string
+  resource_type: string
+  resource_id: string
+  version: number | null
+  actor_id: string | null
+  /** JSON: the resource as its get operation answers it, or a tombstone `{ id, deleted: true }`. */
+  data: string
+  created_at: string
+}
+
+export interface ChangesRetentionTable {
+  id: number
+  pruned_through: number
+}
+
 export interface Database {
   server_secrets: ServerSecretsTable
   idempotency_keys: IdempotencyKeysTable
@@ -177,4 +200,6 @@ export interface Database {
   session_revocations: SessionRevocationsTable
   api_keys: ApiKeysTable
   email_tokens: EmailTokensTable
+  changes: ChangesTable
+  changes_retention: ChangesRetentionTable
 }

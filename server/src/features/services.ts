@@ -1,5 +1,6 @@
 import type { AppContext } from '../context.js'
 import { createCommentsService } from './comments/comments.service.js'
+import { createEventsService } from './events/events.service.js'
 import { createNotesService } from './notes/notes.service.js'
 import { createInvitationsService } from './projects/invitations.service.js'
 import { createProjectsService } from './projects/projects.service.js'
@@ -20,6 +21,7 @@ export function createServices(ctx: AppContext) {
     tasks,
     notes: createNotesService(deps, projects),
     comments: createCommentsService(deps, projects, tasks),
+    events: createEventsService(deps, projects),
   }
 }
 

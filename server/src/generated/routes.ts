@@ -1390,6 +1390,239 @@ export const CommentListSchema = z
 
 export type CommentList = z.infer<typeof CommentListSchema>
 
+export const ChangeSchema = z
+  .strictObject({
+    seq: z
+      .string()
+      .regex(/^[0-9]{1,19}$/)
+      .max(19)
+      .openapi({
+        description:
+          'Position in the log, a decimal integer (it may exceed 2^53); also the event id on the stream.',
+        example: '42',
+      }),
+    type: z
+      .enum([
+        'project.created',
+        'project.updated',
+        'project.deleted',
+        'member.added',
+        'member.updated',
+        'member.removed',
+        'invitation.created',
+        'invitation.accepted',
+        'invitation.revoked',
+        'task.created',
+        'task.updated',
+        'task.deleted',
+        'note.created',
+        'note.updated',
+        'note.deleted',
+        'comment.created',
+        'comment.updated',
+        'comment.deleted',
+        'notification.created',
+      ])
+      .openapi({ description: 'What happened, `<resourceType>.<verb>`.', example: 'task.updated' }),
+    projectId: z
+      .string()
+      .regex(/^prj_[0-9A-Z]{26}$/)
+      .max(64)
+      .nullable()
+      .openapi({
+        description:
+          "The project the change belongs to; `null` for changes of the caller's own account.",
+        example: 'prj_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
+      }),
+    resourceType: z
+      .enum(['project', 'member', 'invitation', 'task', 'note', 'comment', 'notification'])
+      .openapi({ description: 'The kind of resource in `data`.', example: 'task' }),
+    resourceId: z
+      .string()
+      .regex(/^[a-z]{3}_[0-9A-Z]{26}$/)
+      .min(1)
+      .max(64)
+      .openapi({
+        description: "The id of the resource (for a membership, the member's user id).",
+        example: 'tsk_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
+      }),
+    version: z.int().refine((n) => n >= -2147483648 && n <= 2147483647, { error: 'Expected a 32-bit integer' }).openapi({ format: 'int32' })
+      .min(1)
+      .max(2147483647)
+      .nullable()
+      .openapi({
+        description:
+          "The resource's version after the change (its `ETag`); `null` for deletions and resources without versions.",
+        example: 2,
+      }),
+    actorId: z
+      .string()
+      .regex(/^usr_[0-9A-Z]{26}$/)
+      .max(64)
+      .nullable()
+      .openapi({
+        description:
+          'Who made the change; `null` when no user did (an account that has since been deleted, or the system).',
+        example: 'usr_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
+      }),
+    occurredAt: z.iso.datetime({ offset: true })
+      .max(40)
+      .openapi({
+        description: 'When the change was committed.',
+        example: '2026-11-20T09:31:00.000Z',
+      }),
+    data: z
+      .looseObject({})
+      .refine((o) => Object.keys(o).length <= 100)
+      .openapi({
+        description:
+          'The resource as its get operation answers it, as of this change; for deletions and removals a tombstone `{ "id": "…", "deleted": true }`.',
+        example: { id: 'nte_01JD8X3Z7Q2W6V5T4R3P1N0M9K', deleted: true },
+      }),
+  })
+  .openapi({
+    description: 'One entry of the change log.',
+    required: [
+      'seq',
+      'type',
+      'projectId',
+      'resourceType',
+      'resourceId',
+      'version',
+      'actorId',
+      'occurredAt',
+      'data',
+    ],
+  })
+  .openapi('Change')
+
+export type Change = z.infer<typeof ChangeSchema>
+
+export const ChangeListSchema = z
+  .strictObject({
+    data: z.array(ChangeSchema).max(100),
+    nextCursor: z
+      .string()
+      .regex(/^[A-Za-z0-9_-]+$/)
+      .max(1000)
+      .nullable()
+      .openapi({
+        description:
+          'Pass as `cursor` to get the next page; `null` when this page holds every change there is now.',
+        example: 'WyIyMDI2LTExLTIwVDA5OjMwOjAwLjAwMFoiLCJ0c2tfMDFKRDhYIl0aZ3kXb4c2mPq0r9TnV1wA',
+      }),
+    syncToken: z
+      .string()
+      .regex(/^[0-9]{1,19}$/)
+      .max(19)
+      .openapi({
+        description:
+          'Pass as `since` on the next poll; the `seq` of the last change returned, or the given `since` when there is nothing new.',
+        example: '43',
+      }),
+  })
+  .openapi({ required: ['data', 'nextCursor', 'syncToken'], description: 'A page of changes.' })
+  .openapi('ChangeList')
+
+export type ChangeList = z.infer<typeof ChangeListSchema>
+
+export const ChangeEventSchema = z
+  .strictObject({
+    id: z
+      .string()
+      .regex(/^[0-9]{1,19}$/)
+      .max(19)
+      .openapi({ example: '42' }),
+    event: z
+      .string()
+      .regex(/^[a-z]+\.[a-z_]+$/)
+      .max(64)
+      .openapi({
+        description: "The change's `type` (as in `data.type`).",
+        example: 'task.updated',
+      }),
+    data: ChangeSchema,
+  })
+  .openapi({
+    required: ['id', 'event', 'data'],
+    description: "A change the caller may see. Its `id` is the change's `seq`, to resume from.",
+  })
+  .openapi('ChangeEvent')
+
+export const AccessRevokedEventSchema = z
+  .strictObject({
+    event: z.literal('access_revoked'),
+    data: z
+      .strictObject({
+        projectId: z
+          .string()
+          .regex(/^prj_[0-9A-Z]{26}$/)
+          .max(64)
+          .openapi({ example: 'prj_01JD8X3Z7Q2W6V5T4R3P1N0M9K' }),
+      })
+      .openapi({ required: ['projectId'] }),
+  })
+  .openapi({
+    required: ['event', 'data'],
+    description:
+      'The caller lost access to a project (removed from it, or it was deleted); nothing more of it follows.',
+  })
+  .openapi('AccessRevokedEvent')
+
+export const AuthExpiredEventSchema = z
+  .strictObject({
+    event: z.literal('auth_expired'),
+    data: z.strictObject({}).refine((o) => Object.keys(o).length <= 0),
+  })
+  .openapi({
+    required: ['event', 'data'],
+    description:
+      'The credentials expired or were revoked; the server closes the stream. Reconnect with fresh credentials.',
+  })
+  .openapi('AuthExpiredEvent')
+
+export const ReconnectEventSchema = z
+  .strictObject({
+    event: z.literal('reconnect'),
+    data: z
+      .strictObject({
+        reason: z.enum(['shutdown', 'slow_consumer']),
+        since: z
+          .string()
+          .regex(/^[0-9]{1,19}$/)
+          .max(19)
+          .openapi({
+            description: 'The `seq` of the last change sent; resume after it.',
+            example: '42',
+          }),
+      })
+      .openapi({ required: ['reason', 'since'] }),
+  })
+  .openapi({
+    required: ['event', 'data'],
+    description:
+      'The server closes the stream: it is shutting down (`shutdown`) or the client reads too slowly\n(`slow_consumer`). Reconnect (to any instance) from `since`.',
+  })
+  .openapi('ReconnectEvent')
+
+export const StreamEventSchema = z
+  .xor([ChangeEventSchema, AccessRevokedEventSchema, AuthExpiredEventSchema, ReconnectEventSchema])
+  .openapi({
+    description:
+      'One event of `streamEvents` as an `EventSource` parses it: `id` (changes only), `event` and `data`\n(parsed from JSON).',
+  })
+  .openapi('StreamEvent')
+
+export type StreamEvent = z.infer<typeof StreamEventSchema>
+
+export type ChangeEvent = z.infer<typeof ChangeEventSchema>
+
+export type AccessRevokedEvent = z.infer<typeof AccessRevokedEventSchema>
+
+export type AuthExpiredEvent = z.infer<typeof AuthExpiredEventSchema>
+
+export type ReconnectEvent = z.infer<typeof ReconnectEventSchema>
+
 export const XRequestIdHeaderSchema = z
   .string()
   .max(200)
@@ -1599,6 +1832,31 @@ export const UnprocessableContentResponse = {
         detail: 'This Idempotency-Key was used with a different request body.',
         instance: '/v1/projects/prj_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
         code: 'idempotency_key_reused',
+        requestId: 'req_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
+      },
+    },
+  },
+}
+
+export const CursorExpiredResponse = {
+  description:
+    '`since` (or `Last-Event-ID`) is older than the change log keeps (`code` is `cursor_expired`): reload the resources, then continue from the latest `syncToken`.',
+  headers: z.object({
+    'X-Request-Id': XRequestIdHeaderSchema,
+    RateLimit: RateLimitHeaderSchema,
+    'RateLimit-Policy': RateLimitPolicyHeaderSchema,
+  }),
+  content: {
+    'application/problem+json': {
+      schema: ProblemSchema,
+      example: {
+        type: 'https://tasklane.dev/problems/cursor_expired',
+        title: 'Gone',
+        status: 410,
+        detail:
+          'Changes before seq 1200 are no longer kept; reload and continue from the latest syncToken.',
+        instance: '/v1/changes',
+        code: 'cursor_expired',
         requestId: 'req_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
       },
     },
@@ -4985,6 +5243,241 @@ export const patchV1CommentsCommentIdRoute = createRoute({
   security: [{ bearerAuth: [] }],
 })
 
+export const getV1ChangesRoute = createRoute({
+  method: 'get',
+  path: '/v1/changes',
+  tags: ['Events'],
+  summary: 'List changes since a sync token',
+  description:
+    'The change log as JSON pages, for clients that poll: every create, update and delete of a project, task, note, comment, membership or invitation the caller may see, in the order they committed, each with the resource as its get operation answers it (or a tombstone `{ "id": "…", "deleted": true }`).\n\nStart with `since=0` (or the `syncToken` of a full load), then pass each answer\'s `syncToken` as `since`. A change is never skipped, even one whose transaction commits after a later one started. Visibility is decided when the change is delivered: changes of projects the caller is a member of now, and the caller\'s own (their removal from a project, a project of theirs being deleted). `projectId` narrows to one project.\n\nChanges are kept for `CHANGES_RETENTION_S` (7 days by default). A `since` older than that answers 410 `cursor_expired`: reload the resources and continue from the latest `syncToken`. While a page is full, `nextCursor` (and `Link`) point at the next one.\n\nNeeds any role in the projects concerned; a `read` API key is enough.',
+  operationId: 'listChanges',
+  request: {
+    query: z.object({
+      since: z
+        .string()
+        .regex(/^[0-9]{1,19}$/)
+        .max(19)
+        .default('0')
+        .optional()
+        .openapi({
+          param: {
+            name: 'since',
+            in: 'query',
+            required: false,
+            description:
+              'The `syncToken` of the previous answer; changes after it are returned. `0` (the default) starts from the oldest retained change.',
+            schema: { type: 'string', pattern: '^[0-9]{1,19}$', maxLength: 19, default: '0' },
+            example: '42',
+          },
+        }),
+      projectId: z
+        .string()
+        .regex(/^prj_[0-9A-Z]{26}$/)
+        .min(1)
+        .max(64)
+        .optional()
+        .openapi({
+          param: {
+            name: 'projectId',
+            in: 'query',
+            required: false,
+            description: 'Only changes of this project.',
+            schema: { type: 'string', minLength: 1, maxLength: 64, pattern: '^prj_[0-9A-Z]{26}$' },
+            example: 'prj_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
+          },
+        }),
+      limit: LimitParamsSchema,
+      cursor: CursorParamsSchema,
+    }),
+  },
+  responses: {
+    200: {
+      description:
+        'A page of changes, oldest first. `Link` points at the next page when this one is full.',
+      headers: z.object({
+        'X-Request-Id': XRequestIdHeaderSchema,
+        RateLimit: RateLimitHeaderSchema,
+        'RateLimit-Policy': RateLimitPolicyHeaderSchema,
+        Link: LinkHeaderSchema,
+      }),
+      content: {
+        'application/json': {
+          schema: ChangeListSchema,
+          example: {
+            data: [
+              {
+                seq: '42',
+                type: 'task.updated',
+                projectId: 'prj_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
+                resourceType: 'task',
+                resourceId: 'tsk_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
+                version: 2,
+                actorId: 'usr_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
+                occurredAt: '2026-11-20T09:31:00.000Z',
+                data: {
+                  id: 'tsk_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
+                  projectId: 'prj_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
+                  title: 'Write the launch post',
+                  description: null,
+                  status: 'in_progress',
+                  priority: 2,
+                  dueAt: null,
+                  labels: ['launch'],
+                  assigneeId: null,
+                  position: 1,
+                  completedAt: null,
+                  createdBy: 'usr_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
+                  createdAt: '2026-11-20T09:30:00.000Z',
+                  updatedAt: '2026-11-20T09:31:00.000Z',
+                  version: 2,
+                },
+              },
+              {
+                seq: '43',
+                type: 'note.deleted',
+                projectId: 'prj_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
+                resourceType: 'note',
+                resourceId: 'nte_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
+                version: null,
+                actorId: 'usr_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
+                occurredAt: '2026-11-20T09:32:00.000Z',
+                data: { id: 'nte_01JD8X3Z7Q2W6V5T4R3P1N0M9K', deleted: true },
+              },
+            ],
+            nextCursor: null,
+            syncToken: '43',
+          },
+        },
+      },
+    },
+    400: BadRequestResponse,
+    401: UnauthorizedResponse,
+    403: ForbiddenResponse,
+    410: CursorExpiredResponse,
+    429: TooManyRequestsResponse,
+    500: InternalErrorResponse,
+  },
+  security: [{ bearerAuth: [] }],
+})
+
+export const getV1EventsRoute = createRoute({
+  method: 'get',
+  path: '/v1/events',
+  tags: ['Events'],
+  summary: 'Stream changes as Server-Sent Events',
+  description:
+    'A `text/event-stream` of every change the caller may see, as it happens: the same log that\n`listChanges` pages through. Each change is one event whose `id` is its `seq` and whose `event` is\nits `type`; `data` is the `Change` as JSON. What the caller may see is checked when each event is\ndelivered, so a member who is removed from a project receives `access_revoked` for it and nothing of\nthat project afterwards.\n\nWhere to start: the `Last-Event-ID` header (sent by `EventSource` when it reconnects) wins over\n`since`; with neither, the stream starts at the newest change and sends only what happens next.\nResuming from the last `id` received delivers every later change once, with no gap. A position older\nthan the log keeps (see `CHANGES_RETENTION_S`) answers 410 `cursor_expired` before the stream starts:\nread the current state again, then stream from `syncToken` of `listChanges`.\n\nBesides changes, the stream carries (none of these has an `id`, so a reconnect resumes after the last change):\n- `access_revoked` `{ "projectId": … }` when the caller loses access to a project (removed, or the project deleted);\n- `auth_expired` `{}` when the credentials expire or are revoked; the server then closes the stream,\n  and the client reconnects with fresh credentials;\n- `reconnect` `{ "reason", "since" }` before the server closes the stream because it is shutting down\n  (`shutdown`) or the client reads too slowly (`slow_consumer`); reconnect with `Last-Event-ID` (or\n  `since`) set to `since`;\n- a `: heartbeat` comment at least every 15 seconds, so proxies and clients can tell a quiet stream\n  from a dead one; and `retry:` (milliseconds to wait before reconnecting) first thing.\n\nOn the wire:\n\n```\nretry: 3000\n\nid: 42\nevent: task.updated\ndata: {"seq":"42","type":"task.updated","projectId":"prj_…",…}\n\n: heartbeat\n\nevent: reconnect\ndata: {"reason":"shutdown","since":"42"}\n```\n\nThe response is never compressed or cached (`Cache-Control: no-cache, no-transform`), and\n`X-Accel-Buffering: no` asks nginx-style proxies not to buffer it.\n\nNeeds the `read` scope. With `projectId`, only that project\'s changes; callers who are not members of\nit get 404, as for a project that does not exist.',
+  operationId: 'streamEvents',
+  request: {
+    query: z.object({
+      since: z
+        .string()
+        .regex(/^[0-9]{1,19}$/)
+        .max(19)
+        .optional()
+        .openapi({
+          param: {
+            name: 'since',
+            in: 'query',
+            required: false,
+            description:
+              'Send the changes after this `seq` (the last event `id` the client has, or a `syncToken` of `listChanges`).',
+            schema: { type: 'string', maxLength: 19, pattern: '^[0-9]{1,19}$' },
+            example: '42',
+          },
+        }),
+      projectId: z
+        .string()
+        .regex(/^prj_[0-9A-Z]{26}$/)
+        .min(1)
+        .max(64)
+        .optional()
+        .openapi({
+          param: {
+            name: 'projectId',
+            in: 'query',
+            required: false,
+            description: "Only this project's changes.",
+            schema: { type: 'string', minLength: 1, maxLength: 64, pattern: '^prj_[0-9A-Z]{26}$' },
+            example: 'prj_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
+          },
+        }),
+    }),
+    headers: z.object({
+      'Last-Event-ID': z
+        .string()
+        .regex(/^[0-9]{1,19}$/)
+        .max(19)
+        .optional()
+        .openapi({
+          param: {
+            name: 'Last-Event-ID',
+            in: 'header',
+            required: false,
+            description:
+              'The `id` of the last event received; sent by `EventSource` when it reconnects. Wins over `since`.',
+            schema: { type: 'string', maxLength: 19, pattern: '^[0-9]{1,19}$' },
+            example: '42',
+          },
+        }),
+    }),
+  },
+  responses: {
+    200: {
+      description:
+        'The event stream. Each event, as an `EventSource` parses it (`id`, `event`, and `data` parsed\nas JSON), matches `StreamEvent`.',
+      headers: z.object({
+        'X-Request-Id': XRequestIdHeaderSchema,
+        RateLimit: RateLimitHeaderSchema,
+        'RateLimit-Policy': RateLimitPolicyHeaderSchema,
+        'Cache-Control': z
+            .literal('no-cache, no-transform')
+            .optional()
+            .openapi({
+              description: 'Never cache or transform (compress) the stream.',
+              example: 'no-cache, no-transform',
+            }),
+        'X-Accel-Buffering': z
+            .literal('no')
+            .optional()
+            .openapi({
+              description:
+                'Asks a reverse proxy (nginx) to pass events on as they come instead of buffering them.',
+              example: 'no',
+            }),
+      }),
+      content: {
+        'text/event-stream': {
+          schema: StreamEventSchema,
+          example: {
+            id: '42',
+            event: 'task.updated',
+            data: {
+              seq: '42',
+              type: 'task.updated',
+              projectId: 'prj_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
+              resourceType: 'task',
+              resourceId: 'tsk_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
+              version: 4,
+              actorId: 'usr_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
+              occurredAt: '2026-11-21T14:05:12.000Z',
+              data: {},
+            },
+          },
+        },
+      },
+    },
+    400: BadRequestResponse,
+    401: UnauthorizedResponse,
+    403: ForbiddenResponse,
+    404: NotFoundResponse,
+    410: CursorExpiredResponse,
+    429: TooManyRequestsResponse,
+    500: InternalErrorResponse,
+  },
+  security: [{ bearerAuth: [] }],
+})
+
 /** Every operation of openapi.yaml by operationId. */
 export const operations = {
   acceptInvitation: postV1InvitationsAcceptRoute,
@@ -5010,6 +5503,7 @@ export const operations = {
   getReadiness: getReadyzRoute,
   getTask: getV1TasksTaskIdRoute,
   listApiKeys: getV1MeApiKeysRoute,
+  listChanges: getV1ChangesRoute,
   listComments: getV1TasksTaskIdCommentsRoute,
   listInvitations: getV1ProjectsProjectIdInvitationsRoute,
   listMembers: getV1ProjectsProjectIdMembersRoute,
@@ -5028,6 +5522,7 @@ export const operations = {
   revokeInvitation: deleteV1ProjectsProjectIdInvitationsInvitationIdRoute,
   revokeSession: deleteV1MeSessionsSessionIdRoute,
   signUp: postV1AuthSignupRoute,
+  streamEvents: getV1EventsRoute,
   updateComment: patchV1CommentsCommentIdRoute,
   updateMe: patchV1MeRoute,
   updateMember: patchV1ProjectsProjectIdMembersUserIdRoute,

@@ -15,6 +15,8 @@ export interface Principal {
   apiKeyId?: string
   /** What the credentials may do: access tokens carry both scopes; API keys the ones they were made with. */
   scopes: readonly Scope[]
+  /** When the credentials stop being valid (epoch milliseconds); absent for API keys that never expire. */
+  expiresAt?: number
 }
 
 /** One rate-limit policy's state for the caller after this request. */

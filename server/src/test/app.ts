@@ -5,7 +5,7 @@ import { type Config, loadConfig } from '../config.js'
 import { type AppContext, createContext } from '../context.js'
 import type { DatabaseOptions } from '../db/database.js'
 import { freshDatabase } from './databases.js'
-import { assertMatchesSpec } from './spec.js'
+import { assertMatchesSpec, eventStreamChecker } from './spec.js'
 
 export interface TestApp {
   ctx: AppContext
@@ -49,6 +49,11 @@ export async function createTestApp(env: Record<string, string> = {}): Promise<T
     const request = new Request(input instanceof Request ? input : new URL(String(input), BASE_URL), init)
     const response = await app.fetch(request)
     await assertMatchesSpec(request.method, request.url, response)
+    if (response.body && response.headers.get('content-type')?.startsWith('text/event-stream')) {
+      const { status, statusText, headers } = response
+      const checked = response.body.pipeThrough(eventStreamChecker(request.method, request.url, response))
+      return new Response(checked, { status, statusText, headers })
+    }
     return response
   }
   return {

@@ -283,11 +283,16 @@ export function createAuthService(deps: AuthDeps) {
         if (!key.last_used_at || Date.parse(key.last_used_at) < now - API_KEY_TOUCH_MS) {
           await repo.touchApiKey(kysely, key.id, iso(now))
         }
-        return { userId: key.user_id, apiKeyId: key.id, scopes: key.scopes.split(' ') as Scope[] }
+        return {
+          userId: key.user_id,
+          apiKeyId: key.id,
+          scopes: key.scopes.split(' ') as Scope[],
+          ...(key.expires_at ? { expiresAt: Date.parse(key.expires_at) } : {}),
+        }
       }
       const claims = await accessTokens.verify(bearer)
       if (revocations.isRevoked(claims.sessionId)) throw sessionRevoked()
-      return { userId: claims.userId, sessionId: claims.sessionId, scopes: claims.scopes }
+      return { userId: claims.userId, sessionId: claims.sessionId, scopes: claims.scopes, expiresAt: claims.expiresAt }
     },
 
     async getMe(userId: string): Promise<User> {
