@@ -145,8 +145,11 @@ export interface TasklaneClient<Paths extends AnyPaths = paths> {
 
 const METHODS = ['GET', 'PUT', 'POST', 'DELETE', 'PATCH', 'HEAD', 'OPTIONS'] as const
 
-/** The path of `streamEvents`, which `tl.events()` reads. */
-const EVENTS_PATH = '/v1/events'
+/**
+ * The path of `streamEvents`, which `tl.events()` reads; checked against the generated paths, so that moving
+ * the operation in openapi.yaml fails the SDK's build here.
+ */
+const EVENTS_PATH = '/v1/events' satisfies keyof paths
 
 /**
  * Creates a typed Tasklane client. Every path, parameter, body and response is typed from the API's

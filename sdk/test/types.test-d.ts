@@ -88,7 +88,7 @@ test('pagination is inferred from the spec and its items are typed', async () =>
   tasks.toArray({})
   // @ts-expect-error /v1/me is not a list
   tl.paginate('/v1/me')
-  // @ts-expect-error the real spec has no list operation yet
+  // @ts-expect-error /healthz is not a list
   real.paginate('/healthz')
 })
 
@@ -125,8 +125,16 @@ test('events: a union on type, narrowed by checking it', async () => {
   }
   // @ts-expect-error since is a seq string
   tl.events({ since: 1 })
-  // The default is the real API's paths.
+  // The default is the real API's paths, whose Change types narrow the same way.
   expectTypeOf<TasklaneEvent>().toEqualTypeOf<TasklaneEvent<paths>>()
+  for await (const event of real.events()) {
+    if (event.type === 'comment.deleted') {
+      expectTypeOf(event.type).toEqualTypeOf<'comment.deleted'>()
+      expectTypeOf(event.resourceType).toEqualTypeOf<components_real['Change']['resourceType']>()
+    }
+    if (event.type === 'access_revoked') expectTypeOf(event.projectId).toEqualTypeOf<string>()
+  }
+  expectTypeOf(real.paginate('/v1/changes').lastPage?.body).toEqualTypeOf<components_real['ChangeList'] | undefined>()
 })
 
 test('fixtures are typed by schema name', () => {
