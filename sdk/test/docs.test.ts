@@ -39,7 +39,8 @@ test("the README's list of retried non-idempotent operations is the generated on
   const listed = /declare the `Idempotency-Key` header in the API description:([^.]*)\./.exec(readme)?.[1] ?? ''
   const generated = [...idempotentOperations].map((op) => {
     const [method, path] = op.split(' ') as [string, string]
-    return (spec.paths?.[path] as Record<string, { operationId?: string }>)[method.toLowerCase()]?.operationId
+    const item = spec.paths?.[path] as Record<string, { operationId?: string } | undefined> | undefined
+    return item?.[method.toLowerCase()]?.operationId
   })
   expect([...listed.matchAll(/`(\w+)`/g)].map((m) => m[1]).sort()).toEqual(generated.sort())
 })

@@ -4,14 +4,15 @@ import { join } from 'node:path'
 import type { Locator, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { loadConfig } from '../src/config.js'
+import type { AuthResult, Project, ProjectList } from '../src/generated/routes.js'
 import { type RunningServer, startServer } from '../src/server.js'
 import { chromiumFor, openOfflineBrowser } from './support/browser.js'
 
 const hasChromium = chromiumFor('the browser test of sharing from /docs')
 
-interface Answer {
+interface Answer<T> {
   status: number
-  body: any
+  body: T
 }
 
 /** One operation's block on the page, found by Swagger UI's deep-link id (tag whitespace → underscores). */
@@ -23,12 +24,12 @@ function operation(page: Page, tag: string, operationId: string): Locator {
  * Runs an operation the way a reader of the docs does: expand it, "Try it out", fill the parameters and
  * the body, "Execute", and read the status and body Swagger UI shows.
  */
-async function execute(
+async function execute<T = unknown>(
   page: Page,
   tag: string,
   operationId: string,
   input: { params?: Record<string, string>; body?: unknown } = {},
-): Promise<Answer> {
+): Promise<Answer<T>> {
   const block = operation(page, tag, operationId)
   const body = block.locator('.opblock-body')
   if (!(await body.isVisible())) await block.locator('.opblock-summary-control').click()
@@ -119,13 +120,13 @@ describe.skipIf(!hasChromium)('sharing a project from /docs in a browser', () =>
       await page.locator('.opblock').first().waitFor()
 
       // Alice: sign up, authorize, create a project and invite Bob as viewer.
-      const alice = await execute(page, 'Auth', 'signUp', {
+      const alice = await execute<AuthResult>(page, 'Auth', 'signUp', {
         body: { email: 'alice@example.com', password: 'alice keeps a long passphrase', name: 'Alice' },
       })
       expect(alice.status).toBe(201)
       await authorize(page, alice.body.accessToken)
 
-      const created = await execute(page, 'Projects', 'createProject', { body: { name: 'Garden plans' } })
+      const created = await execute<Project>(page, 'Projects', 'createProject', { body: { name: 'Garden plans' } })
       expect(created.status).toBe(201)
       expect(created.body).toMatchObject({ name: 'Garden plans', role: 'owner' })
       const projectId: string = created.body.id
@@ -139,7 +140,7 @@ describe.skipIf(!hasChromium)('sharing a project from /docs in a browser', () =>
       await logOut(page)
 
       // Bob: sign up, authorize, accept with the token from his mail.
-      const bob = await execute(page, 'Auth', 'signUp', {
+      const bob = await execute<AuthResult>(page, 'Auth', 'signUp', {
         body: { email: 'bob@example.com', password: 'bob keeps another passphrase', name: 'Bob' },
       })
       expect(bob.status).toBe(201)
@@ -163,7 +164,7 @@ describe.skipIf(!hasChromium)('sharing a project from /docs in a browser', () =>
       expect(task.status).toBe(403)
       expect(task.body).toMatchObject({ status: 403, code: 'forbidden' })
 
-      const projects = await execute(page, 'Projects', 'listProjects')
+      const projects = await execute<ProjectList>(page, 'Projects', 'listProjects')
       expect(projects.status).toBe(200)
       expect(projects.body.data).toEqual([expect.objectContaining({ id: projectId, role: 'viewer' })])
 

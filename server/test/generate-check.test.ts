@@ -1,4 +1,4 @@
-import { execFileSync } from 'node:child_process'
+import { execFileSync, type SpawnSyncReturns } from 'node:child_process'
 import { cpSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -32,12 +32,14 @@ afterAll(() => {
   if (copy) rmSync(copy, { recursive: true, force: true })
 })
 
-function check(): { code: number; output: string } {
+function check(): { code: number | null; output: string } {
   try {
     const stdout = execFileSync('node', ['scripts/generate.mjs', '--check'], { cwd: copy, stdio: 'pipe' })
     return { code: 0, output: stdout.toString() }
-  } catch (err: any) {
-    return { code: err.status, output: `${err.stdout}${err.stderr}` }
+  } catch (err) {
+    // execFileSync throws an Error that carries spawnSync's whole result.
+    const failed = err as Error & SpawnSyncReturns<Buffer>
+    return { code: failed.status, output: `${failed.stdout}${failed.stderr}` }
   }
 }
 

@@ -107,7 +107,12 @@ export class Session implements SessionHandle {
       return (await this.refresh()).accessToken
     } catch (error) {
       // A refresh that merely failed to connect should not stop a request whose token is still valid.
-      if (!(error instanceof SessionExpiredError) && tokens.accessToken && tokens.expiresAt! > Date.now()) {
+      if (
+        !(error instanceof SessionExpiredError) &&
+        tokens.accessToken &&
+        tokens.expiresAt !== null &&
+        tokens.expiresAt > Date.now()
+      ) {
         return tokens.accessToken
       }
       throw error

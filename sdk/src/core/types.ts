@@ -3,9 +3,9 @@ import type { CallOptions } from './transport.js'
 
 type HttpMethod = 'get' | 'put' | 'post' | 'delete' | 'options' | 'head' | 'patch' | 'trace'
 // An interface of paths (as openapi-typescript writes them) has no index signature, so no Record constraint.
-export type AnyPaths = {}
+export type AnyPaths = object
 
-type RequiredKeysOf<T> = { [K in keyof T]-?: {} extends Pick<T, K> ? never : K }[keyof T]
+type RequiredKeysOf<T> = { [K in keyof T]-?: Record<never, never> extends Pick<T, K> ? never : K }[keyof T]
 
 /** Paths of `Paths` that have an operation for `Method`. */
 export type PathsWith<Paths, Method extends HttpMethod> = {

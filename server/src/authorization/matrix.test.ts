@@ -38,11 +38,13 @@ interface Cell {
   callerUserId: string | undefined
 }
 
-interface OperationCase {
+/** The permission the operation needs, or a rule of its own (with its scope) for operations outside any project. */
+type OperationPermission =
+  | { permission: { resource: Resource; action: string } }
+  | { permission: 'authenticated'; scope: 'read' | 'write' }
+
+type OperationCase = OperationPermission & {
   operationId: string
-  /** The permission the operation needs, or a rule of its own for operations outside any project. */
-  permission: { resource: Resource; action: string } | 'authenticated'
-  scope?: 'read' | 'write'
   success: number
   send(cell: Cell, headers: Record<string, string>): Promise<Response>
 }
@@ -222,7 +224,7 @@ const CASES: OperationCase[] = [
 
 function expectedStatus(op: OperationCase, caller: Caller): number {
   if (caller === 'anonymous') return 401
-  const scope = op.permission === 'authenticated' ? op.scope! : scopeFor(op.permission.action)
+  const scope = op.permission === 'authenticated' ? op.scope : scopeFor(op.permission.action)
   if (caller === 'readKey' && scope === 'write') return 403
   if (op.permission === 'authenticated') return op.success
   const role = ROLE_OF[caller]
@@ -233,15 +235,21 @@ function expectedStatus(op: OperationCase, caller: Caller): number {
 
 async function world() {
   const t = await createTestApp()
-  const [owner, editor, viewer, outsider, author] = await Promise.all(Array.from({ length: 5 }, () => signUpUser(t)))
-  const readKey = await createApiKeyFor(t, owner!.accessToken, ['read'])
-  const writeKey = await createApiKeyFor(t, owner!.accessToken, ['write'])
+  const [owner, editor, viewer, outsider, author] = await Promise.all([
+    signUpUser(t),
+    signUpUser(t),
+    signUpUser(t),
+    signUpUser(t),
+    signUpUser(t),
+  ])
+  const readKey = await createApiKeyFor(t, owner.accessToken, ['read'])
+  const writeKey = await createApiKeyFor(t, owner.accessToken, ['write'])
   const users = {
-    owner: { id: owner!.user.id, headers: owner!.authHeaders },
-    editor: { id: editor!.user.id, headers: editor!.authHeaders },
-    viewer: { id: viewer!.user.id, headers: viewer!.authHeaders },
-    outsider: { id: outsider!.user.id, headers: outsider!.authHeaders },
-    author: { id: author!.user.id, headers: author!.authHeaders },
+    owner: { id: owner.user.id, headers: owner.authHeaders },
+    editor: { id: editor.user.id, headers: editor.authHeaders },
+    viewer: { id: viewer.user.id, headers: viewer.authHeaders },
+    outsider: { id: outsider.user.id, headers: outsider.authHeaders },
+    author: { id: author.user.id, headers: author.authHeaders },
   }
   const headersOf: Record<Caller, Record<string, string>> = {
     owner: users.owner.headers,

@@ -75,15 +75,14 @@ export function requireScope(principal: Principal, action: string): void {
 }
 
 /**
- * The whole check for an action inside a project, in an order that leaks nothing: no credentials → 401;
- * credentials without the scope → 403 (true whatever the id); not a member → 404, exactly like a missing
- * id; a member whose role may not → 403.
+ * The role check for an action inside a project, once `requirePrincipal` and `requireScope` have passed, so
+ * the order leaks nothing: no credentials → 401; credentials without the scope → 403 (true whatever the id);
+ * then not a member → 404, exactly like a missing id; a member whose role may not → 403.
  *
  * @example
- * authorize(principal, 'task', 'update', membership?.role, 'No task with this id.')
+ * authorize('task', 'update', membership?.role, 'No task with this id.')
  */
 export function authorize<R extends Resource>(
-  principal: Principal,
   resource: R,
   action: Action<R>,
   role: Role | undefined,

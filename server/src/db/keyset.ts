@@ -27,12 +27,12 @@ const ref = (key: string | RawBuilder<unknown>): Expression<unknown> => (typeof 
  * @example
  * const rows = await keyset(db.selectFrom('tasks as t').selectAll(), sort, after, 20).execute()
  */
-export function keyset<QB extends SelectQueryBuilder<any, any, any>>(
-  qb: QB,
+export function keyset<DB, TB extends keyof DB, O>(
+  qb: SelectQueryBuilder<DB, TB, O>,
   sort: KeysetSort,
   after: CursorPosition | undefined,
   limit: number,
-): QB {
+): SelectQueryBuilder<DB, TB, O> {
   const key = ref(sort.key)
   const id = sql.ref(sort.id)
   const cmp = sql.raw(sort.direction === 'asc' ? '>' : '<')
@@ -41,18 +41,18 @@ export function keyset<QB extends SelectQueryBuilder<any, any, any>>(
   if (after) {
     const [value, lastId] = after
     if (value === null) {
-      q = q.where(sql<boolean>`(${key} is null and ${id} ${cmp} ${lastId})`) as QB
+      q = q.where(sql<boolean>`(${key} is null and ${id} ${cmp} ${lastId})`)
     } else if (sort.nullable) {
-      q = q.where(sql<boolean>`((${key}, ${id}) ${cmp} (${value}, ${lastId}) or ${key} is null)`) as QB
+      q = q.where(sql<boolean>`((${key}, ${id}) ${cmp} (${value}, ${lastId}) or ${key} is null)`)
     } else {
-      q = q.where(sql<boolean>`(${key}, ${id}) ${cmp} (${value}, ${lastId})`) as QB
+      q = q.where(sql<boolean>`(${key}, ${id}) ${cmp} (${value}, ${lastId})`)
     }
   }
   const nulls = sort.nullable ? sql.raw(' nulls last') : sql.raw('')
   return q
     .orderBy(sql`${key} ${dir}${nulls}`)
     .orderBy(sql`${id} ${dir}`)
-    .limit(limit + 1) as QB
+    .limit(limit + 1)
 }
 
 /** Splits the `limit + 1` rows of a keyset query into a page and the position the next one starts at. */

@@ -27,7 +27,7 @@ export async function migrateToLatest(db: Db): Promise<string[]> {
  * as existing when any schema in the database has tables of those names (another app's, or a parallel
  * test's), and then fails on its own schema where they are missing; naming the schema avoids that.
  */
-async function currentSchema(db: Kysely<any>): Promise<string | undefined> {
+async function currentSchema<DB>(db: Kysely<DB>): Promise<string | undefined> {
   const { rows } = await sql<{ schema: string }>`select current_schema() as schema`.execute(db)
   return rows[0]?.schema
 }

@@ -30,7 +30,8 @@ export function createMailer(config: Config, logger: Logger): Mailer {
   const pending = new Set<Promise<void>>()
   const from = config.MAIL_FROM
   const smtp = config.SMTP_URL ? nodemailer.createTransport(config.SMTP_URL) : undefined
-  const files = smtp ? undefined : nodemailer.createTransport({ streamTransport: true, buffer: true, newline: 'unix' })
+  // A stream transport opens nothing, so it can exist unused beside SMTP.
+  const files = nodemailer.createTransport({ streamTransport: true, buffer: true, newline: 'unix' })
   const dir = join(config.DATA_DIR, 'mail')
 
   const deliver = async (message: MailMessage) => {
@@ -39,7 +40,7 @@ export function createMailer(config: Config, logger: Logger): Mailer {
       logger.info({ to: message.to, subject: message.subject, messageId: info.messageId }, 'mail sent')
       return
     }
-    const info = await files!.sendMail({ from, ...message })
+    const info = await files.sendMail({ from, ...message })
     await mkdir(dir, { recursive: true })
     const file = join(
       dir,

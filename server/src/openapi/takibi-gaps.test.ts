@@ -11,6 +11,7 @@ import { diffDocuments } from '../test/openapi-diff.js'
 // fixes. Each test generates routes from a fixture spec that has one of each construct, and shows the gap
 // in hono-takibi's own output next to the fix in ours, so a fix that is no longer needed (or no longer
 // works) after an upgrade is noticed.
+// biome-ignore lint/suspicious/noExplicitAny: generated modules and OpenAPI documents, walked by key; the assertions check the shapes.
 type Json = any
 
 const FIXTURE = fileURLToPath(new URL('./fixtures/takibi-gaps.yaml', import.meta.url))

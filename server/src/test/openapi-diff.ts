@@ -1,6 +1,7 @@
 // Compares two dereferenced OpenAPI documents operation by operation, as a client or validator sees them:
 // which operations exist, and what each accepts and answers. Differences come back as readable lines
 // ("GET /v1/projects (listProjects) response 200 body .data.items.maxLength: spec 200, routes undefined").
+// biome-ignore lint/suspicious/noExplicitAny: two OpenAPI documents walked by key; any difference in shape is reported, not typed away.
 type Json = any
 
 const METHODS = ['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace'] as const
@@ -91,7 +92,9 @@ function diffValues(where: string, spec: Json, routes: Json, out: string[], dept
     return
   }
   if (Array.isArray(spec) && Array.isArray(routes) && spec.length === routes.length) {
-    spec.forEach((s, i) => diffValues(`${where}[${i}]`, s, routes[i], out, depth + 1))
+    spec.forEach((s, i) => {
+      diffValues(`${where}[${i}]`, s, routes[i], out, depth + 1)
+    })
     return
   }
   if (stable(spec) !== stable(routes)) {

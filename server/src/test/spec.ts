@@ -7,6 +7,7 @@ import { pathPattern } from '../http/errors.js'
 import { SPEC_PATH } from '../openapi/document.js'
 import { sseParser } from './sse.js'
 
+// biome-ignore lint/suspicious/noExplicitAny: openapi.yaml as parsed, walked by key; ajv checks the shapes it describes.
 type Json = any
 
 export const rawSpec: Json = parse(readFileSync(SPEC_PATH, 'utf8'))

@@ -3,13 +3,13 @@
 // nothing else) is moved forward, so jose on the server and the SDK's session both see the time pass.
 import {
   AuthenticationError,
-  ConnectionError,
   callbackTokenStorage,
   SessionExpiredError,
   type StoredTokens,
   unwrap,
 } from '@tasklane/sdk'
 import { afterEach, describe, expect, test, vi } from 'vitest'
+import { present } from '../../src/test/present.js'
 import { startLiveServer } from './support/live.js'
 
 const TTL = { ACCESS_TOKEN_TTL_S: '60' }
@@ -39,7 +39,7 @@ describe('auth modes against the live server', () => {
     const tl = live.sdk({ apiKey: created.key })
     const me = await unwrap(tl.GET('/v1/me'))
     expect(me.id).toBe(user.user.id)
-    expect(bearerOf(live.requests.at(-1)!.headers)).toBe(created.key)
+    expect(bearerOf(present(live.requests.at(-1), 'the last request').headers)).toBe(created.key)
     expect(live.count('POST', '/v1/auth/refresh')).toBe(0)
   })
 
@@ -69,7 +69,7 @@ describe('auth modes against the live server', () => {
     )
     await tl.session.set(signedUp)
     expect((await unwrap(tl.GET('/v1/me'))).id).toBe(signedUp.user.id)
-    expect(bearerOf(live.requests.at(-1)!.headers)).toBe(signedUp.accessToken)
+    expect(bearerOf(present(live.requests.at(-1), 'the last request').headers)).toBe(signedUp.accessToken)
     // signUp itself went out without credentials
     expect(live.requests[0]?.headers.has('authorization')).toBe(false)
   })
@@ -97,7 +97,7 @@ describe('auth modes against the live server', () => {
     expect(live.requests.map((r) => `${r.method} ${r.path}`).slice(1)).toEqual(['POST /v1/auth/refresh', 'GET /v1/me'])
     expect(saved).toHaveLength(1)
     expect(saved[0]?.refreshToken).not.toBe(user.refreshToken)
-    expect(saved[0]?.accessToken).toBe(bearerOf(live.requests.at(-1)!.headers))
+    expect(saved[0]?.accessToken).toBe(bearerOf(present(live.requests.at(-1), 'the last request').headers))
   })
 
   test('concurrent 401 token_expired cause exactly one refreshSession; every request is replayed with its body', async () => {
@@ -143,7 +143,7 @@ describe('auth modes against the live server', () => {
 
     expect((await tl.GET('/v1/me')).response.status).toBe(200)
     expect(live.requests.map((r) => `${r.method} ${r.path}`).slice(1)).toEqual(['POST /v1/auth/refresh', 'GET /v1/me'])
-    expect(bearerOf(live.requests.at(-1)!.headers)).not.toBe(user.accessToken)
+    expect(bearerOf(present(live.requests.at(-1), 'the last request').headers)).not.toBe(user.accessToken)
     // The old token was still accepted: the refresh happened because it was close, not because it failed.
     expect((await live.sdk({ accessToken: user.accessToken }).GET('/v1/me')).response.status).toBe(200)
   })

@@ -1,6 +1,7 @@
 // The SDK's paginator over real lists of the live server, more than three pages long.
 import { AbortError, unwrap } from '@tasklane/sdk'
 import { describe, expect, test } from 'vitest'
+import { present } from '../../src/test/present.js'
 import { startLiveServer } from './support/live.js'
 
 describe('pagination against the live server', () => {
@@ -59,7 +60,9 @@ describe('pagination against the live server', () => {
       if (seen.length === 3) break // in the middle of the second page
     }
     expect(typeof walk.cursor).toBe('string')
-    const resumed = tl.paginate('/v1/me/api-keys', { params: { query: { limit: 2, cursor: walk.cursor! } } })
+    const resumed = tl.paginate('/v1/me/api-keys', {
+      params: { query: { limit: 2, cursor: present(walk.cursor, 'the cursor') } },
+    })
     const rest = await resumed.toArray({ maxItems: 100 })
     expect(resumed.cursor).toBeNull()
     const all = (await unwrap(tl.GET('/v1/me/api-keys', { params: { query: { limit: 100 } } }))).data.map((k) => k.name)

@@ -9,6 +9,7 @@ import {
   unwrap,
 } from '@tasklane/sdk'
 import { describe, expect, test } from 'vitest'
+import { present } from '../../src/test/present.js'
 import { type LiveServer, startLiveServer } from './support/live.js'
 
 async function projectOf(live: LiveServer) {
@@ -82,7 +83,7 @@ describe('tasks against the live server', () => {
     const live = await startLiveServer()
     const { tl, path } = await projectOf(live)
     const created = await tl.POST('/v1/projects/{projectId}/tasks', { params: { path }, body: { title: 'Draft' } })
-    const taskId = created.data!.id
+    const taskId = present(created.data, 'the created task').id
     const stale = etagOf(created)
     expect(stale).toMatch(/\S/)
     // It changes meanwhile (the client now knows the new ETag; `stale` is what another tab still holds).

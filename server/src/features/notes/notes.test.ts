@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import type { Note, NoteList } from '../../generated/routes.js'
 import { createTestApp } from '../../test/app.js'
+import { present } from '../../test/present.js'
 import { createNote, createProject, jsonRequest } from '../../test/projects.js'
 import { signUpUser } from '../../test/users.js'
 
@@ -50,7 +51,7 @@ describe('notes', () => {
     const { t, h, project } = await setup()
     const notes = []
     for (let i = 0; i < 5; i++) notes.push(await createNote(t, h, project.id, { title: `n${i}` }))
-    await jsonRequest(t, 'PATCH', `/v1/notes/${notes[0]!.id}`, h, { body: 'touched' })
+    await jsonRequest(t, 'PATCH', `/v1/notes/${present(notes[0], 'the first note').id}`, h, { body: 'touched' })
     const order = async (sort: string) => {
       const seen: string[] = []
       let path = `/v1/projects/${project.id}/notes?limit=2&sort=${sort}`

@@ -46,7 +46,7 @@ export function createProjectsService({ ctx, cursors, now }: ServiceDeps) {
     const caller = requirePrincipal(principal)
     requireScope(caller, action)
     const role = await repo.roleOf(projectId, caller.userId)
-    return { principal: caller, role: authorize(caller, resource, action, role, notFound) }
+    return { principal: caller, role: authorize(resource, action, role, notFound) }
   }
 
   /** The credential checks alone, for operations that first have to find which project a resource is in. */

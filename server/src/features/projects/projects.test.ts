@@ -1,13 +1,14 @@
 import { describe, expect, it } from 'vitest'
 import type { Member, MemberList, Project, ProjectList } from '../../generated/routes.js'
 import { createTestApp } from '../../test/app.js'
+import { present } from '../../test/present.js'
 import { addMember, createProject, jsonRequest } from '../../test/projects.js'
 import { signUpUser } from '../../test/users.js'
 
 async function setup() {
   const t = await createTestApp({ RATE_LIMITS_ENABLED: 'false' })
   const [alice, bob, carol] = [await signUpUser(t), await signUpUser(t), await signUpUser(t)]
-  return { t, alice: alice!, bob: bob!, carol: carol! }
+  return { t, alice, bob, carol }
 }
 
 describe('projects', () => {
@@ -38,7 +39,7 @@ describe('projects', () => {
       path = `/v1/projects?limit=2&cursor=${page.nextCursor}`
     }
     expect(seen.map((p) => p.id)).toEqual([...own.map((p) => p.id), bobs.id])
-    expect(seen.at(-1)!.role).toBe('viewer')
+    expect(present(seen.at(-1), 'the last project').role).toBe('viewer')
     const bobList = (await (await jsonRequest(t, 'GET', '/v1/projects', bob.authHeaders)).json()) as ProjectList
     expect(bobList.data.map((p) => p.id)).toEqual([bobs.id])
   })

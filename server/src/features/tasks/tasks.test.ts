@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import type { Task, TaskList } from '../../generated/routes.js'
 import { createTestApp, type TestApp } from '../../test/app.js'
+import { present } from '../../test/present.js'
 import { addMember, createProject, createTask, jsonRequest } from '../../test/projects.js'
 import { signUpUser } from '../../test/users.js'
 
@@ -74,7 +75,7 @@ describe('listTasks pagination', () => {
       await createTask(t, h, other.id, { title: `b${i}` })
     }
     const page = await list(t, h, `/v1/projects/${project.id}/tasks?limit=1&status=todo`)
-    const cursor = page.nextCursor!
+    const cursor = present(page.nextCursor, 'the next page cursor')
     const forged =
       Buffer.from(JSON.stringify(['2000-01-01T00:00:00.000Z', 'tsk_0'])).toString('base64url') + cursor.slice(-22)
     const attempts = [
@@ -152,7 +153,7 @@ describe('listTasks filters and sorts', () => {
     const created: Task[] = []
     for (const s of specs) created.push(await createTask(t, h, project.id, s))
     // Make updatedAt differ from creation order.
-    await jsonRequest(t, 'PATCH', `/v1/tasks/${created[1]!.id}`, h, { title: 'p1 edited' })
+    await jsonRequest(t, 'PATCH', `/v1/tasks/${present(created[1], 'task p1').id}`, h, { title: 'p1 edited' })
     const order = async (sort: string) =>
       (await walk(t, h, `/v1/projects/${project.id}/tasks?limit=2&sort=${sort}`)).map((x) => x.title.slice(0, 2))
     expect(await order('createdAt')).toEqual(['p0', 'p1', 'p2', 'p3', 'p4'])
@@ -164,7 +165,7 @@ describe('listTasks filters and sorts', () => {
     expect(await order('dueAt')).toEqual(['p2', 'p3', 'p0', 'p1', 'p4'])
     expect(await order('-dueAt')).toEqual(['p0', 'p3', 'p2', 'p4', 'p1'])
     // p4 was given no position: it goes after the highest one so far (10 → 11).
-    expect(created[4]!.position).toBe(11)
+    expect(present(created[4], 'task p4').position).toBe(11)
     expect(await order('position')).toEqual(['p1', 'p2', 'p0', 'p3', 'p4'])
     expect(await order('-position')).toEqual(['p4', 'p3', 'p0', 'p2', 'p1'])
   })
