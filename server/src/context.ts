@@ -93,7 +93,9 @@ export async function createContext(config: Config, overrides: ContextOverrides 
     redis,
     trustProxy: config.TRUST_PROXY,
   })
+  const changeLog = createChangeLog({ db, logger, retentionS: config.CHANGES_RETENTION_S })
   const auth = createAuthService({
+    changeLog,
     config,
     db,
     logger,
@@ -103,7 +105,6 @@ export async function createContext(config: Config, overrides: ContextOverrides 
     mailer,
     cursors: createCursors(cursors),
   })
-  const changeLog = createChangeLog({ db, logger, retentionS: config.CHANGES_RETENTION_S })
   const changeSignal = createChangeSignal({ db, changeLog, logger, pollMs: config.EVENTS_POLL_MS })
   const shutdown = new AbortController()
   return {

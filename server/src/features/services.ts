@@ -1,4 +1,5 @@
 import type { AppContext } from '../context.js'
+import { createChangesService } from './changes/changes.service.js'
 import { createCommentsService } from './comments/comments.service.js'
 import { createEventsService } from './events/events.service.js'
 import { createNotesService } from './notes/notes.service.js'
@@ -21,6 +22,7 @@ export function createServices(ctx: AppContext) {
     tasks,
     notes: createNotesService(deps, projects),
     comments: createCommentsService(deps, projects, tasks),
+    changes: createChangesService(deps, projects.authenticate),
     events: createEventsService(deps, projects),
   }
 }

@@ -45,7 +45,23 @@ export async function createTestApp(env: Record<string, string> = {}): Promise<T
     await database.drop()
   })
   const app = createApp(ctx)
-  const fetch = async (input: Request | string | URL, init?: RequestInit) => {
+  const fetch = checkedFetch(app)
+  return {
+    ctx,
+    app,
+    fetch,
+    request: (path, init) => fetch(`${BASE_URL}${path}`, init),
+    baseUrl: BASE_URL,
+    database: database.options,
+  }
+}
+
+/**
+ * A fetch into `app`, in process, that checks every response against openapi.yaml (and every event of an
+ * event stream as it arrives). Relative URLs resolve against the test base URL.
+ */
+export function checkedFetch(app: Pick<ReturnType<typeof createApp>, 'fetch'>) {
+  return async (input: Request | string | URL, init?: RequestInit): Promise<Response> => {
     const request = new Request(input instanceof Request ? input : new URL(String(input), BASE_URL), init)
     const response = await app.fetch(request)
     await assertMatchesSpec(request.method, request.url, response)
@@ -55,13 +71,5 @@ export async function createTestApp(env: Record<string, string> = {}): Promise<T
       return new Response(checked, { status, statusText, headers })
     }
     return response
-  }
-  return {
-    ctx,
-    app,
-    fetch,
-    request: (path, init) => fetch(`${BASE_URL}${path}`, init),
-    baseUrl: BASE_URL,
-    database: database.options,
   }
 }

@@ -7,6 +7,7 @@ import { ApiError } from '../../http/problem.js'
 import type { Cursors } from '../../lib/cursor.js'
 import { newId } from '../../lib/ids.js'
 import type { Mailer } from '../../mail/mailer.js'
+import type { ChangeLog, WriteTx } from '../changes/change-log.js'
 import * as repo from './auth.repository.js'
 import { assertPasswordAllowed, createDummyVerifier, hashPassword, verifyPassword } from './passwords.js'
 import type { RevocationCache } from './revocations.js'
@@ -25,6 +26,8 @@ export interface AuthDeps {
   sealer: Sealer
   mailer: Mailer
   cursors: Cursors
+  /** Account deletion is a write whose effects on projects are recorded (see setAccountDeletionGuard). */
+  changeLog: ChangeLog
 }
 
 export interface Page<T> {
@@ -67,7 +70,7 @@ function toApiKey(row: repo.ApiKeyRow): ApiKey {
  * failed request changes nothing; mail goes out only after the change is committed.
  */
 /** See `setAccountDeletionGuard`. */
-export type AccountDeletionGuard = (trx: Queryable, userId: string) => Promise<void>
+export type AccountDeletionGuard = (tx: WriteTx, userId: string) => Promise<void>
 
 export function createAuthService(deps: AuthDeps) {
   let accountDeletionGuard: AccountDeletionGuard | undefined
@@ -342,11 +345,12 @@ export function createAuthService(deps: AuthDeps) {
     async deleteMe(userId: string, password: string): Promise<void> {
       const user = await userOrRevoked(userId)
       await checkPassword(user, password)
-      const ids = await kysely.transaction().execute(async (trx) => {
-        await accountDeletionGuard?.(trx, userId)
+      // Through the change log: what goes with the account (projects, memberships) is recorded with it.
+      const ids = await deps.changeLog.write(async (tx) => {
+        await accountDeletionGuard?.(tx, userId)
         // Logged before the cascade removes the sessions, so every instance drops their access tokens.
-        const ids = await repo.revokeSessions(trx, { userId }, 'account_deleted', iso())
-        await repo.deleteUser(trx, userId)
+        const ids = await repo.revokeSessions(tx.db, { userId }, 'account_deleted', iso())
+        await repo.deleteUser(tx.db, userId)
         return ids
       })
       revocations.add(ids)

@@ -1,6 +1,8 @@
 import { AsyncLocalStorage } from 'node:async_hooks'
 import type { Logger } from 'pino'
+import { readableResources } from '../../authorization/permissions.js'
 import type { Db, Queryable } from '../../db/database.js'
+import type { Change } from '../../generated/routes.js'
 import { type ChangeRow, changesRepository } from './changes.repository.js'
 
 /** What a write says it changed; `data` is the resource as its get operation answers it, or a tombstone. */
@@ -35,22 +37,12 @@ export interface RecordedChange {
 }
 
 /** A change as the API answers it (`Change` in openapi.yaml). */
-export interface ApiChange {
-  seq: string
-  type: string
-  projectId: string | null
-  resourceType: string
-  resourceId: string
-  version: number | null
-  actorId: string | null
-  occurredAt: string
-  data: Record<string, unknown>
-}
+export type ApiChange = Change
 
 /** One write's transaction: every repository call of the write runs on `db`. */
 export interface WriteTx {
   db: Queryable
-  /** Appends a change in this transaction and returns its seq. Call it after the write's own statements. */
+  /** Appends a change in this transaction and returns its seq. */
   record(change: ChangeInput): Promise<number>
 }
 
@@ -100,7 +92,8 @@ export interface ChangeLogOptions {
 
 /**
  * The one seam every service write goes through: a transaction whose repositories run on `tx.db`, and
- * the change rows that say what it changed, committed or rolled back together.
+ * the change rows that say what it changed, committed or rolled back together. On PostgreSQL writes
+ * take one transaction-scoped lock each, so they commit one at a time, in seq order.
  *
  * @example
  * const task = await ctx.changeLog.write(async (tx) => {
@@ -121,6 +114,7 @@ export function createChangeLog({
   const listeners = new Set<(lastSeq: number) => void>()
   const reader = changesRepository(db.kysely, db.dialect)
   let sincePrune = 0
+  const readable = readableResources()
 
   const prune = () => reader.pruneBefore(new Date(now().getTime() - retentionS * 1000).toISOString())
 
@@ -130,14 +124,12 @@ export function createChangeLog({
       const recorded: RecordedChange[] = []
       const result = await db.kysely.transaction().execute(async (trx) => {
         const repo = changesRepository(trx, db.dialect)
-        let locked = false
+        // Taken first, before any row lock the write takes: writes then queue on this one lock and can
+        // never deadlock with each other over it (see lockForAppend for why it exists).
+        await repo.lockForAppend()
         const tx: WriteTx = {
           db: trx,
           async record(input) {
-            if (!locked) {
-              await repo.lockForAppend()
-              locked = true
-            }
             const occurredAt = now().toISOString()
             const seq = await repo.append({
               project_id: input.projectId,
@@ -200,7 +192,7 @@ export function createChangeLog({
     },
 
     async readVisible(principal, { since, projectId, limit }) {
-      const rows = await reader.readVisible(principal.userId, since, limit, projectId)
+      const rows = await reader.readVisible(principal.userId, since, limit, readable, projectId)
       // A project's `role` is the reader's, not the writer's: filled in as of now.
       const projectIds = [...new Set(rows.filter(isProjectState).map((r) => r.resource_id))]
       const roles = await reader.rolesOf(principal.userId, projectIds)
@@ -225,11 +217,12 @@ function toApiChange(row: ChangeRow, roles: Map<string, string>): ApiChange {
     const role = roles.get(row.resource_id)
     if (role) data = { ...data, role }
   }
+  // The types and resource types written are the spec's enums (see ChangeInput); the database keeps text.
   return {
     seq: String(row.seq),
-    type: row.type,
+    type: row.type as Change['type'],
     projectId: row.project_id,
-    resourceType: row.resource_type,
+    resourceType: row.resource_type as Change['resourceType'],
     resourceId: row.resource_id,
     version: row.version,
     actorId: row.actor_id,

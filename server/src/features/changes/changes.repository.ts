@@ -1,6 +1,8 @@
 import { type Kysely, sql } from 'kysely'
 import type { Dialect } from '../../db/database.js'
-import type { ChangesTable, Database } from '../../db/schema.js'
+import type { ChangesTable, Database, ProjectMembersTable } from '../../db/schema.js'
+
+type Role = ProjectMembersTable['role']
 
 export type ChangeRow = Omit<ChangesTable, 'seq'> & { seq: number }
 export type NewChangeRow = Omit<ChangesTable, 'seq'>
@@ -32,9 +34,15 @@ export function changesRepository(db: Kysely<Database>, dialect: Dialect) {
 
     /**
      * Changes after `since` that `userId` may see now: their own (`user_id`), and those of projects they
-     * are a member of at this moment.
+     * are a member of at this moment whose resource type their role may read (`readable`).
      */
-    async readVisible(userId: string, since: number, limit: number, projectId?: string): Promise<ChangeRow[]> {
+    async readVisible(
+      userId: string,
+      since: number,
+      limit: number,
+      readable: Record<string, readonly string[]>,
+      projectId?: string,
+    ): Promise<ChangeRow[]> {
       let q = db
         .selectFrom('changes as c')
         .selectAll('c')
@@ -44,10 +52,21 @@ export function changesRepository(db: Kysely<Database>, dialect: Dialect) {
             eb('c.user_id', '=', userId),
             eb.and([
               eb('c.user_id', 'is', null),
-              eb(
-                'c.project_id',
-                'in',
-                eb.selectFrom('project_members as m').select('m.project_id').where('m.user_id', '=', userId),
+              eb.exists(
+                eb
+                  .selectFrom('project_members as m')
+                  .select('m.user_id')
+                  .whereRef('m.project_id', '=', 'c.project_id')
+                  .where('m.user_id', '=', userId)
+                  .where((mb) =>
+                    mb.or(
+                      Object.entries(readable)
+                        .filter(([, types]) => types.length > 0)
+                        .map(([role, types]) =>
+                          mb.and([mb('m.role', '=', role as Role), mb('c.resource_type', 'in', [...types])]),
+                        ),
+                    ),
+                  ),
               ),
             ]),
           ]),

@@ -14,8 +14,6 @@ export interface StreamRequest {
 /** How often a session's stream checks that the session was not revoked (an in-memory check). */
 const SESSION_CHECK_MS = 1_000
 
-export type EventsService = ReturnType<typeof createEventsService>
-
 /** The event stream: where a client starts, and its stream of what it may see from there. */
 export function createEventsService({ ctx }: ServiceDeps, projects: ProjectsService) {
   const { config, changeLog } = ctx

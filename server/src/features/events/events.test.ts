@@ -1,8 +1,11 @@
-import { describe, expect, it } from 'vitest'
+import v8 from 'node:v8'
+import { runInNewContext } from 'node:vm'
+import { describe, expect, it, onTestFinished } from 'vitest'
 import { newId } from '../../lib/ids.js'
 import { createTestApp, type TestApp } from '../../test/app.js'
 import { openStream } from '../../test/events.js'
 import { addMember, createProject, jsonRequest } from '../../test/projects.js'
+import { type ParsedEvent, sseParser } from '../../test/sse.js'
 import { createApiKeyFor, signUpUser } from '../../test/users.js'
 import { createAccessTokens } from '../auth/tokens.js'
 
@@ -27,6 +30,16 @@ const record = (t: TestApp, projectId: string, title: string, type = 'task.updat
       data: { id, title },
     }),
   )
+}
+
+// A full garbage collection before each memory reading, so what is counted is what is still referenced.
+v8.setFlagsFromString('--expose-gc')
+const gc = runInNewContext('gc') as () => void
+function settledMemory() {
+  gc()
+  gc()
+  const usage = process.memoryUsage()
+  return { rss: usage.rss, held: usage.heapUsed + usage.arrayBuffers }
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
@@ -216,4 +229,90 @@ describe('streamEvents', () => {
     const after = stream.events().slice(stream.events().indexOf(revoked.event!) + 1)
     expect(after.map((e) => e.data.projectId)).toEqual([bobsOwn.id])
   })
+})
+
+describe('streamEvents with a reader that stops reading', () => {
+  /** Opens a stream and reads only its first block, leaving the rest unread until `resume`. */
+  async function stalledStream(t: TestApp, headers: Record<string, string>) {
+    const res = await t.fetch(`${t.baseUrl}/v1/events`, { headers })
+    const reader = res.body!.getReader()
+    await reader.read()
+    const parser = sseParser()
+    const readRest = async () => {
+      const events: ParsedEvent[] = []
+      let error: unknown
+      try {
+        for (;;) {
+          const { done, value } = await reader.read()
+          if (done) break
+          for (const block of parser.push(value)) if (block.event) events.push(block.event)
+        }
+      } catch (err) {
+        error = err
+      }
+      return { events, error }
+    }
+    onTestFinished(() => reader.cancel().catch(() => {}))
+    return readRest
+  }
+
+  it('is sent reconnect (slow_consumer) with its position once its queue stays full, then closed', async () => {
+    const { t, alice, project } = await setup({ EVENTS_BUFFER_BYTES: String(16 * 1024) })
+    const readRest = await stalledStream(t, alice.authHeaders)
+    const big = 'x'.repeat(4 * 1024)
+    for (let i = 0; i < 20; i++) await record(t, project.id, big)
+    // The queue holds ~16 KiB: full after a few changes; after the grace period the reader counts as slow.
+    await sleep(2_500)
+    const { events, error } = await readRest()
+    expect(error).toBeUndefined()
+    const changes = events.filter((e) => e.id !== undefined)
+    expect(changes.length).toBeGreaterThan(0)
+    expect(changes.length).toBeLessThan(20)
+    expect(events.at(-1)).toEqual({ event: 'reconnect', data: { reason: 'slow_consumer', since: changes.at(-1)!.id } })
+
+    // Resuming from there delivers the rest, without a gap.
+    const resumed = await openStream(t.fetch, t.baseUrl, {
+      headers: alice.authHeaders,
+      lastEventId: changes.at(-1)!.id!,
+    })
+    const latest = String(await t.ctx.changeLog.latestSeq())
+    await resumed.waitFor((b) => b.event?.id === latest)
+    expect(changes.length + resumed.events().length).toBe(20)
+  })
+
+  it('keeps memory flat however much is written while it does not read', async () => {
+    const { t, alice, project } = await setup({ EVENTS_BUFFER_BYTES: String(64 * 1024) })
+    const readRest = await stalledStream(t, alice.authHeaders)
+    const payload = 'x'.repeat(32 * 1024)
+    for (let i = 0; i < 50; i++) await record(t, project.id, payload)
+    const before = settledMemory()
+    const WRITES = 500
+    for (let i = 0; i < WRITES; i++) await record(t, project.id, payload)
+    const after = settledMemory()
+    const rssMb = (after.rss - before.rss) / 1024 / 1024
+    // What JavaScript holds: the heap and the bytes of ArrayBuffers (the stream's queue is Uint8Arrays).
+    const heldMb = (after.held - before.held) / 1024 / 1024
+    const writtenMb = (WRITES * payload.length) / 1024 / 1024
+    // Time passes: the grace period for a full queue runs out, and the reader is told to reconnect.
+    await sleep(2_500)
+    const { events, error } = await readRest()
+    const changes = events.filter((e) => e.id !== undefined)
+    console.info(
+      `[events] slow reader: RSS ${rssMb >= 0 ? '+' : ''}${rssMb.toFixed(1)} MB, heap+buffers ${heldMb >= 0 ? '+' : ''}${heldMb.toFixed(1)} MB ` +
+        `while ${writtenMb.toFixed(1)} MB of changes were written; ${changes.length} events were queued for it`,
+    )
+    // What was queued is bounded by the buffer, not by what was written.
+    expect(changes.length).toBeLessThan(20)
+    // Told to reconnect from its position; or, when it let even that sit unread too long, cut off.
+    if (error === undefined) {
+      expect(events.at(-1)).toEqual({
+        event: 'reconnect',
+        data: { reason: 'slow_consumer', since: changes.at(-1)!.id },
+      })
+    }
+    const ids = changes.map((e) => Number(e.id))
+    expect(ids).toEqual(ids.map((_, i) => ids[0]! + i))
+    expect(heldMb).toBeLessThan(writtenMb / 4)
+    expect(rssMb).toBeLessThan(writtenMb / 2)
+  }, 30_000)
 })
