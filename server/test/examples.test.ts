@@ -5,11 +5,8 @@ import { join } from 'node:path'
 import { promisify } from 'node:util'
 import { createTasklane, unwrap } from '@tasklane/sdk'
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest'
-import { createApp } from '../src/app.js'
 import { loadConfig } from '../src/config.js'
-import { type AppContext, createContext } from '../src/context.js'
-import { newId } from '../src/lib/ids.js'
-import { listen, type RunningServer } from '../src/server.js'
+import { type RunningServer, startServer } from '../src/server.js'
 import { REPO_ROOT } from './support/cli.js'
 
 const run = promisify(execFile)
@@ -51,13 +48,11 @@ async function until(check: () => boolean, what: string, ms = 15_000): Promise<v
 
 describe('examples against a live server', () => {
   let server: RunningServer
-  let ctx: AppContext
   let dataDir: string
 
   beforeAll(async () => {
     dataDir = mkdtempSync(join(tmpdir(), 'tasklane-examples-'))
-    ctx = await createContext(loadConfig({ PORT: '0', HOST: '127.0.0.1', DATA_DIR: dataDir, LOG_LEVEL: 'silent' }))
-    server = await listen(ctx, createApp(ctx))
+    server = await startServer(loadConfig({ PORT: '0', HOST: '127.0.0.1', DATA_DIR: dataDir, LOG_LEVEL: 'silent' }))
   })
 
   afterAll(async () => {
@@ -87,7 +82,10 @@ describe('examples against a live server', () => {
     const password = 'a long enough example passphrase'
     let users = 0
 
-    /** A user with a project, and `change(title)`: a task of the project written as every service write is. */
+    /**
+     * A user with a project, where following it starts (`since`, the syncToken after loading its changes),
+     * and `change(title)`: creates a task through the API and answers the line the watcher should print.
+     */
     async function projectOfNewUser() {
       const email = `watcher${++users}@example.com`
       const tl = createTasklane({ baseUrl: server.url })
@@ -95,21 +93,17 @@ describe('examples against a live server', () => {
       const owner = createTasklane({ baseUrl: server.url, accessToken: user.accessToken })
       const project = await unwrap(owner.POST('/v1/projects', { body: { name: 'Watched' } }))
       const key = await unwrap(owner.POST('/v1/me/api-keys', { body: { name: 'watcher', scopes: ['read'] } }))
-      const since = String(await ctx.changeLog.latestSeq())
+      const loaded = owner.paginate('/v1/changes', { params: { query: { projectId: project.id } } })
+      await loaded.toArray({ maxItems: 100 })
+      let since = loaded.lastPage?.body.syncToken ?? '0'
       const change = async (title: string) => {
-        const id = newId('tsk')
-        const seq = await ctx.changeLog.write((tx) =>
-          tx.record({
-            type: 'task.created',
-            projectId: project.id,
-            resourceType: 'task',
-            resourceId: id,
-            version: 1,
-            actorId: user.user.id,
-            data: { id, title },
-          }),
-        )
-        return `${seq} task.created ${id} "${title}"`
+        const path = { projectId: project.id }
+        const task = await unwrap(owner.POST('/v1/projects/{projectId}/tasks', { params: { path }, body: { title } }))
+        const [made] = await owner
+          .paginate('/v1/changes', { params: { query: { since, projectId: project.id } } })
+          .toArray({ maxItems: 1 })
+        since = made?.seq ?? since
+        return `${made?.seq} task.created ${task.id} "${title}"`
       }
       return { email, project, apiKey: key.key, since, change }
     }
