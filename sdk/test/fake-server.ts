@@ -95,7 +95,15 @@ export function createFakeServer(options: { corsOrigin?: string } = {}) {
     app.use(
       cors({
         origin: options.corsOrigin,
-        allowHeaders: ['Authorization', 'Content-Type', 'Idempotency-Key', 'If-Match', 'If-None-Match', 'X-Request-Id'],
+        allowHeaders: [
+          'Authorization',
+          'Content-Type',
+          'Idempotency-Key',
+          'If-Match',
+          'If-None-Match',
+          'X-Request-Id',
+          'Last-Event-ID',
+        ],
         allowMethods: ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'],
         exposeHeaders: ['X-Request-Id', 'ETag', 'Link', 'Location', 'Retry-After', 'RateLimit', 'Idempotent-Replayed'],
       }),
