@@ -1820,7 +1820,7 @@ export interface components {
         };
         /**
          * @description One event of `streamEvents` as an `EventSource` parses it: `id` (changes only), `event` and `data`
-         *     (parsed from JSON).
+         *     (parsed from JSON). Exactly one of these matches, told apart by `event`.
          */
         StreamEvent: components["schemas"]["ChangeEvent"] | components["schemas"]["AccessRevokedEvent"] | components["schemas"]["AuthExpiredEvent"] | components["schemas"]["ReconnectEvent"];
         /** @description A change the caller may see. Its `id` is the change's `seq`, to resume from. */

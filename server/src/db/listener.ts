@@ -52,7 +52,8 @@ export function listenForNotifications(
     timer = undefined
     const next = new pg.Client({
       connectionString: options.url,
-      application_name: 'tasklane-listen',
+      // Names the channel so an operator (or a test) can tell this connection apart in pg_stat_activity.
+      application_name: `tasklane-listen ${channel}`.slice(0, 63),
       ...(options.schema ? { options: `-c search_path=${options.schema}` } : {}),
     })
     client = next

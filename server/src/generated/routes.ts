@@ -1570,10 +1570,7 @@ export const AccessRevokedEventSchema = z
   .openapi('AccessRevokedEvent')
 
 export const AuthExpiredEventSchema = z
-  .strictObject({
-    event: z.literal('auth_expired'),
-    data: z.strictObject({}).refine((o) => Object.keys(o).length <= 0),
-  })
+  .strictObject({ event: z.literal('auth_expired'), data: z.strictObject({}) })
   .openapi({
     required: ['event', 'data'],
     description:
@@ -1606,10 +1603,15 @@ export const ReconnectEventSchema = z
   .openapi('ReconnectEvent')
 
 export const StreamEventSchema = z
-  .xor([ChangeEventSchema, AccessRevokedEventSchema, AuthExpiredEventSchema, ReconnectEventSchema])
+  .union([
+    ChangeEventSchema,
+    AccessRevokedEventSchema,
+    AuthExpiredEventSchema,
+    ReconnectEventSchema,
+  ])
   .openapi({
     description:
-      'One event of `streamEvents` as an `EventSource` parses it: `id` (changes only), `event` and `data`\n(parsed from JSON).',
+      'One event of `streamEvents` as an `EventSource` parses it: `id` (changes only), `event` and `data`\n(parsed from JSON). Exactly one of these matches, told apart by `event`.',
   })
   .openapi('StreamEvent')
 

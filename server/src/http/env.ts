@@ -38,6 +38,11 @@ export interface AppEnv {
     authError?: Error
     /** Rate-limit counters consumed by this request, turned into RateLimit headers on the response. */
     rateLimits?: RateLimitState[]
+    /**
+     * How the handler answers its write's result (see `answersWith` in idempotency.ts): lets the
+     * idempotency record store that answer inside the write's transaction.
+     */
+    answer?: (result: unknown) => Response
   }
 }
 

@@ -1,3 +1,4 @@
+import { sql } from 'kysely'
 import pino from 'pino'
 import { describe, expect, it, onTestFinished } from 'vitest'
 import { createApp } from '../../app.js'
@@ -50,6 +51,28 @@ describe(`event stream across instances (${fanOut})`, () => {
       expect(event.id).toBe(String(seq))
       expect(Date.now() - written).toBeLessThan(1_000)
     }
+  })
+
+  it('tells a member removed on A, streaming from B, access_revoked within a second', async () => {
+    const t = await createTestApp({ RATE_LIMITS_ENABLED: 'false' })
+    const b = await secondInstance(t)
+    const alice = await signUpUser(t)
+    const bob = await signUpUser(t)
+    const project = await createProject(t, alice.authHeaders)
+    await addMember(t, project.id, bob.user.id, 'editor')
+    const stream = await openStream(b.fetch, t.baseUrl, { headers: bob.authHeaders })
+    await stream.waitFor((block) => block.retry !== undefined)
+    const removed = Date.now()
+    const res = await t.request(`/v1/projects/${project.id}/members/${bob.user.id}`, {
+      method: 'DELETE',
+      headers: alice.authHeaders,
+    })
+    expect(res.status).toBe(204)
+    const revoked = await stream.waitFor((block) => block.event?.event === 'access_revoked', 1_000)
+    const delay = Date.now() - removed
+    console.info(`[events] access_revoked reached a stream on the other instance after ${delay} ms`)
+    expect(revoked.event?.data).toEqual({ projectId: project.id })
+    expect(delay).toBeLessThan(1_000)
   })
 
   it('delivers every visible change exactly once and in order to a client that disconnects at random during 1,000 writes from several writers', async () => {
@@ -137,4 +160,28 @@ describe(`event stream across instances (${fanOut})`, () => {
       `[events] 1,000 writes, ${connections} connections, ${received.length} events in ${elapsed} ms (writes done after ${writesDone} ms)`,
     )
   }, 90_000)
+})
+
+describe.runIf(TEST_DATABASE === 'postgres')('event stream when LISTEN is interrupted', () => {
+  it('re-reads from where each stream was once the LISTEN connection is back, so nothing is missed', async () => {
+    const t = await createTestApp({ RATE_LIMITS_ENABLED: 'false' })
+    const b = await secondInstance(t)
+    const alice = await signUpUser(t)
+    const project = await createProject(t, alice.authHeaders)
+    const stream = await openStream(b.fetch, t.baseUrl, { headers: alice.authHeaders })
+    const first = await record(t.ctx, project.id, 'before')
+    expect((await stream.next(1_000)).id).toBe(String(first))
+
+    // Cut B's LISTEN connection (only this test's: the application name carries this test's schema), then
+    // write while it is down.
+    const schema = t.database.dialect === 'postgres' ? t.database.schema : undefined
+    const { rows } = await sql<{ pid: number }>`
+      select pg_terminate_backend(pid) as pid from pg_stat_activity
+      where application_name = ${`tasklane-listen tasklane_changes_${schema}`.slice(0, 63)}`.execute(t.ctx.db.kysely)
+    // Instances LISTEN from their first stream on: only B does.
+    expect(rows.length).toBe(1)
+    const during = await record(t.ctx, project.id, 'while B was not listening')
+    const event = await stream.next(3_000)
+    expect(event.id).toBe(String(during))
+  })
 })
