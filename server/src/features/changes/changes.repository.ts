@@ -128,5 +128,3 @@ export function changesRepository(db: Kysely<Database>, dialect: Dialect) {
     },
   }
 }
-
-export type ChangesRepository = ReturnType<typeof changesRepository>

@@ -11,8 +11,6 @@ export interface ChangeListInput {
   cursor?: string
 }
 
-export type ChangesService = ReturnType<typeof createChangesService>
-
 /** `/v1/changes`: the change log as pages, for clients that poll. */
 export function createChangesService(
   { ctx, cursors }: ServiceDeps,
