@@ -2,6 +2,7 @@
 export interface ParsedEvent {
   id?: string
   event: string
+  // biome-ignore lint/suspicious/noExplicitAny: parsed JSON whose shape the spec checker has already checked; tests read its fields.
   data: any
 }
 

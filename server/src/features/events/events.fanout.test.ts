@@ -7,6 +7,7 @@ import { newId } from '../../lib/ids.js'
 import { checkedFetch, createTestApp, type TestApp } from '../../test/app.js'
 import { TEST_DATABASE } from '../../test/databases.js'
 import { openStream } from '../../test/events.js'
+import { present } from '../../test/present.js'
 import { addMember, createProject } from '../../test/projects.js'
 import { signUpUser } from '../../test/users.js'
 
@@ -104,10 +105,10 @@ describe(`event stream across instances (${fanOut})`, () => {
     let writesDone = 0
     const writing$ = Promise.all(
       Array.from({ length: WRITERS }, async (_, w) => {
-        const writer = writers[w % writers.length]!
+        const writer = present(writers[w % writers.length])
         for (let i = w; i < WRITES; i += WRITERS) {
-          const via = writersOn[i % writersOn.length]!
-          const projectId = writer.projects[Math.floor(i / WRITERS) % 2]!
+          const via = present(writersOn[i % writersOn.length])
+          const projectId = present(writer.projects[Math.floor(i / WRITERS) % 2])
           const res = await via(`/v1/projects/${projectId}/tasks`, {
             method: 'POST',
             headers: { ...writer.headers, 'content-type': 'application/json' },
@@ -129,7 +130,7 @@ describe(`event stream across instances (${fanOut})`, () => {
     }
     for (;;) {
       const last = received.at(-1)
-      const stream = await openStream(fetchers[connections % 2]!, t.baseUrl, {
+      const stream = await openStream(present(fetchers[connections % 2]), t.baseUrl, {
         headers: alice.authHeaders,
         ...(last === undefined ? { since: String(start) } : { lastEventId: last }),
       })

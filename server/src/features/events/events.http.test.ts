@@ -1,16 +1,13 @@
 import { request } from 'node:http'
-import { connect } from 'node:net'
 import pino from 'pino'
 import { describe, expect, it, onTestFinished } from 'vitest'
 import { createApp } from '../../app.js'
 import { loadConfig } from '../../config.js'
-import { type AppContext, createContext } from '../../context.js'
-import { newId } from '../../lib/ids.js'
+import { createContext } from '../../context.js'
 import { listen } from '../../server.js'
 import { freshDatabase } from '../../test/databases.js'
-import { type ParsedEvent, sseParser } from '../../test/sse.js'
 
-/** The app served on a real port, as clients reach it: sockets, backpressure, shutdown. */
+/** The app served on a real port, as clients reach it. */
 async function served(env: Record<string, string> = {}) {
   const database = await freshDatabase()
   onTestFinished(() => database.drop())
@@ -38,40 +35,8 @@ async function served(env: Record<string, string> = {}) {
     password: 'a long enough test passphrase',
     name: 'Streamer',
   })
-  const project = await post('/v1/projects', { name: 'Streamed' }, accessToken)
   const { port } = new URL(server.url)
-  return { ctx, server, port: Number(port), accessToken: accessToken as string, projectId: project.id as string }
-}
-
-const record = (ctx: AppContext, projectId: string, payload = '') => {
-  const id = newId('tsk')
-  return ctx.changeLog.write((tx) =>
-    tx.record({
-      type: 'task.updated',
-      projectId,
-      resourceType: 'task',
-      resourceId: id,
-      version: 1,
-      actorId: null,
-      data: { id, description: payload },
-    }),
-  )
-}
-
-/** The payload of a chunked HTTP/1.1 body, up to where it was cut off. */
-function dechunk(body: Buffer): Buffer {
-  const parts: Buffer[] = []
-  let at = 0
-  for (;;) {
-    const lineEnd = body.indexOf('\r\n', at)
-    if (lineEnd === -1) break
-    const size = Number.parseInt(body.subarray(at, lineEnd).toString('latin1'), 16)
-    if (!(size > 0)) break
-    parts.push(body.subarray(lineEnd + 2, Math.min(lineEnd + 2 + size, body.length)))
-    at = lineEnd + 2 + size + 2
-    if (at > body.length) break
-  }
-  return Buffer.concat(parts)
+  return { port: Number(port), accessToken: accessToken as string }
 }
 
 describe('event stream over HTTP', () => {

@@ -41,14 +41,20 @@ export function createEventsService({ ctx }: ServiceDeps, projects: ProjectsServ
 
   return {
     /**
-     * Opens the caller's event stream. `credential` is the bearer token the stream was opened with: it is
-     * checked again while the stream is open, which ends the stream with `auth_expired` once it expires or
-     * is revoked.
+     * Checks a stream request and resolves where the stream starts (the seq it sends changes after):
+     * 404 for a project the caller may not see, as every project operation answers; 410 past retention.
      */
-    async open(principal: Principal, credential: string, request: StreamRequest): Promise<ReadableStream<Uint8Array>> {
-      // 404 for a project the caller may not see, as every project operation answers.
+    async start(principal: Principal, request: StreamRequest): Promise<number> {
       if (request.projectId) await projects.get(principal, request.projectId)
-      const since = await startingPoint(request)
+      return startingPoint(request)
+    },
+
+    /**
+     * The caller's event stream from `since`. `credential` is the bearer token the stream was opened with:
+     * it is checked again while the stream is open, which ends the stream with `auth_expired` once it
+     * expires or is revoked.
+     */
+    stream(principal: Principal, credential: string, since: number, projectId?: string): ReadableStream<Uint8Array> {
       const stillAuthorized = () =>
         ctx.auth.authenticate(credential).then(
           (current) => current.userId === principal.userId,
@@ -71,7 +77,7 @@ export function createEventsService({ ctx }: ServiceDeps, projects: ProjectsServ
           authCheckMs: principal.sessionId ? SESSION_CHECK_MS : config.EVENTS_HEARTBEAT_S * 1000,
         },
         principal,
-        { since, ...(request.projectId ? { projectId: request.projectId } : {}) },
+        { since, ...(projectId ? { projectId } : {}) },
       )
     },
   }

@@ -1,9 +1,10 @@
 import v8 from 'node:v8'
 import { runInNewContext } from 'node:vm'
-import { describe, expect, it, onTestFinished } from 'vitest'
+import { describe, expect, it, onTestFinished, vi } from 'vitest'
 import { newId } from '../../lib/ids.js'
 import { createTestApp, type TestApp } from '../../test/app.js'
 import { openStream } from '../../test/events.js'
+import { present } from '../../test/present.js'
 import { addMember, createProject, jsonRequest } from '../../test/projects.js'
 import { type ParsedEvent, sseParser } from '../../test/sse.js'
 import { createApiKeyFor, signUpUser } from '../../test/users.js'
@@ -97,11 +98,12 @@ describe('streamEvents', () => {
     await first.close()
     expect(second.id).toBe(String(seqs[1]))
 
-    const byHeader = await openStream(t.fetch, t.baseUrl, { headers: alice.authHeaders, lastEventId: second.id! })
-    const byQuery = await openStream(t.fetch, t.baseUrl, { headers: alice.authHeaders, since: second.id! })
+    const position = present(second.id, 'the id of the second event')
+    const byHeader = await openStream(t.fetch, t.baseUrl, { headers: alice.authHeaders, lastEventId: position })
+    const byQuery = await openStream(t.fetch, t.baseUrl, { headers: alice.authHeaders, since: position })
     const both = await openStream(t.fetch, t.baseUrl, {
       headers: alice.authHeaders,
-      lastEventId: second.id!,
+      lastEventId: position,
       since: String(start),
     })
     const rest = seqs.slice(2).map(String)
@@ -154,6 +156,17 @@ describe('streamEvents', () => {
     expect(stream.events()).toHaveLength(1)
   })
 
+  it('answers HEAD with the stream headers and opens no stream', async () => {
+    const { t, alice } = await setup()
+    const subscribe = vi.spyOn(t.ctx.changeSignal, 'subscribe')
+    const res = await t.request('/v1/events', { method: 'HEAD', headers: alice.authHeaders })
+    expect(res.status).toBe(200)
+    expect(res.headers.get('content-type')).toBe('text/event-stream; charset=utf-8')
+    expect(subscribe).not.toHaveBeenCalled()
+    await openStream(t.fetch, t.baseUrl, { headers: alice.authHeaders })
+    expect(subscribe).toHaveBeenCalledTimes(1)
+  })
+
   it('sends a heartbeat comment every EVENTS_HEARTBEAT_S', async () => {
     const { t, alice } = await setup({ EVENTS_HEARTBEAT_S: '1' })
     const stream = await openStream(t.fetch, t.baseUrl, { headers: alice.authHeaders })
@@ -177,7 +190,7 @@ describe('streamEvents', () => {
 
   it('ends with auth_expired when the access token expires', async () => {
     const { t, alice, project } = await setup()
-    const claims = JSON.parse(Buffer.from(alice.accessToken.split('.')[1]!, 'base64url').toString())
+    const claims = JSON.parse(Buffer.from(present(alice.accessToken.split('.')[1]), 'base64url').toString())
     const tokens = await createAccessTokens(t.ctx.secrets.key('jwt'), 60)
     // Issued 58.5 s ago with a 60 s lifetime: valid for another ~1.5 s.
     const token = await tokens.sign(
@@ -226,7 +239,7 @@ describe('streamEvents', () => {
     await record(t, project.id, 'tsk_after_removal')
     const marker = await record(t, bobsOwn.id, 'tsk_marker')
     await stream.waitFor((b) => b.event?.id === String(marker))
-    const after = stream.events().slice(stream.events().indexOf(revoked.event!) + 1)
+    const after = stream.events().slice(stream.events().indexOf(present(revoked.event)) + 1)
     expect(after.map((e) => e.data.projectId)).toEqual([bobsOwn.id])
   })
 })
@@ -235,7 +248,7 @@ describe('streamEvents with a reader that stops reading', () => {
   /** Opens a stream and reads only its first block, leaving the rest unread until `resume`. */
   async function stalledStream(t: TestApp, headers: Record<string, string>) {
     const res = await t.fetch(`${t.baseUrl}/v1/events`, { headers })
-    const reader = res.body!.getReader()
+    const reader = present(res.body, 'the stream body').getReader()
     await reader.read()
     const parser = sseParser()
     const readRest = async () => {
@@ -268,12 +281,13 @@ describe('streamEvents with a reader that stops reading', () => {
     const changes = events.filter((e) => e.id !== undefined)
     expect(changes.length).toBeGreaterThan(0)
     expect(changes.length).toBeLessThan(20)
-    expect(events.at(-1)).toEqual({ event: 'reconnect', data: { reason: 'slow_consumer', since: changes.at(-1)!.id } })
+    const lastChange = present(changes.at(-1), 'the last change sent')
+    expect(events.at(-1)).toEqual({ event: 'reconnect', data: { reason: 'slow_consumer', since: lastChange.id } })
 
     // Resuming from there delivers the rest, without a gap.
     const resumed = await openStream(t.fetch, t.baseUrl, {
       headers: alice.authHeaders,
-      lastEventId: changes.at(-1)!.id!,
+      lastEventId: present(lastChange.id),
     })
     const latest = String(await t.ctx.changeLog.latestSeq())
     await resumed.waitFor((b) => b.event?.id === latest)
@@ -307,11 +321,11 @@ describe('streamEvents with a reader that stops reading', () => {
     if (error === undefined) {
       expect(events.at(-1)).toEqual({
         event: 'reconnect',
-        data: { reason: 'slow_consumer', since: changes.at(-1)!.id },
+        data: { reason: 'slow_consumer', since: present(changes.at(-1)).id },
       })
     }
     const ids = changes.map((e) => Number(e.id))
-    expect(ids).toEqual(ids.map((_, i) => ids[0]! + i))
+    expect(ids).toEqual(ids.map((_, i) => present(ids[0]) + i))
     expect(heldMb).toBeLessThan(writtenMb / 4)
     expect(rssMb).toBeLessThan(writtenMb / 2)
   }, 30_000)
