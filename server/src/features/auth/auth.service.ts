@@ -1,6 +1,6 @@
 import type { Logger } from 'pino'
 import type { Config } from '../../config.js'
-import type { Db, Queryable } from '../../db/database.js'
+import type { Db } from '../../db/database.js'
 import type { ApiKey, AuthResult, Session, User } from '../../generated/routes.js'
 import type { Principal, Scope } from '../../http/env.js'
 import { ApiError } from '../../http/problem.js'

@@ -1,6 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises'
 import { describe, expect, it } from 'vitest'
 import { createTestApp } from '../../test/app.js'
+import { present } from '../../test/present.js'
 import { createProject } from '../../test/projects.js'
 import { signUpUser } from '../../test/users.js'
 import type { ChangeInput, RecordedChange } from './change-log.js'
@@ -41,7 +42,7 @@ describe('change log', () => {
       await tx.record(change(project.id, 'tsk_1', { previous: { id: 'tsk_1', title: 'old' } })),
       await tx.record(change(project.id, 'tsk_2', { actorId: alice.userId })),
     ])
-    expect(seqs[1]).toBeGreaterThan(seqs[0]!)
+    expect(seqs[1]).toBeGreaterThan(present(seqs[0]))
     expect(seqs[0]).toBeGreaterThan(before)
     expect(seen.map((c) => c.seq)).toEqual(seqs)
     expect(seen[0]?.previous).toEqual({ id: 'tsk_1', title: 'old' })
@@ -58,7 +59,7 @@ describe('change log', () => {
       }),
     ])
     expect(visible[0]).not.toHaveProperty('previous')
-    expect(Date.parse(visible[0]!.occurredAt)).not.toBeNaN()
+    expect(Date.parse(present(visible[0]).occurredAt)).not.toBeNaN()
   })
 
   it('rolls the changes back with a failed write and tells no listener', async () => {
@@ -123,7 +124,8 @@ describe('change log', () => {
     const poll = async () => {
       const page = await log.readVisible(alice, { since: cursor, limit: 10 })
       for (const c of page) delivered.push(c.resourceId)
-      if (page.length > 0) cursor = Number(page.at(-1)!.seq)
+      const last = page.at(-1)
+      if (last) cursor = Number(last.seq)
     }
     const early = poll()
     await sleep(150)
@@ -131,7 +133,7 @@ describe('change log', () => {
     const seqs = [await first, await second]
     await early
     await poll()
-    expect(seqs[0]).toBeLessThan(seqs[1]!)
+    expect(seqs[0]).toBeLessThan(present(seqs[1]))
     expect(delivered).toEqual(['first', 'second'])
   })
 

@@ -1,13 +1,13 @@
 import { describe, expect, it } from 'vitest'
 import type { Change, ChangeList, Task } from '../../generated/routes.js'
 import { createTestApp, type TestApp } from '../../test/app.js'
+import { present } from '../../test/present.js'
 import { addMember, createNote, createProject, createTask, jsonRequest } from '../../test/projects.js'
 import { signUpUser } from '../../test/users.js'
 
 async function setup() {
   const t = await createTestApp({ RATE_LIMITS_ENABLED: 'false' })
-  const [alice, bob] = [await signUpUser(t), await signUpUser(t)]
-  return { t, alice: alice!, bob: bob! }
+  return { t, alice: await signUpUser(t), bob: await signUpUser(t) }
 }
 
 /** Follows the log from `since` as a polling client does, page by page; answers every change and the token. */
@@ -51,7 +51,7 @@ describe('listChanges', () => {
     ])
     const seqs = changes.map((c) => BigInt(c.seq))
     expect([...seqs].sort((a, b) => (a < b ? -1 : 1))).toEqual(seqs)
-    expect(syncToken).toBe(changes.at(-1)!.seq)
+    expect(syncToken).toBe(present(changes.at(-1)).seq)
     const current = (await (await jsonRequest(t, 'GET', `/v1/tasks/${task.id}`, h)).json()) as Task
     expect(changes[4]).toMatchObject({
       projectId: project.id,
@@ -59,8 +59,8 @@ describe('listChanges', () => {
       version: 2,
       actorId: alice.user.id,
     })
-    expect(changes[4]!.data).toEqual(current)
-    expect(changes[0]!.data).toMatchObject({ id: project.id, role: 'owner' })
+    expect(present(changes[4]).data).toEqual(current)
+    expect(present(changes[0]).data).toMatchObject({ id: project.id, role: 'owner' })
     expect(changes[5]).toMatchObject({ version: null, data: { id: note.id, deleted: true } })
 
     // Nothing new: the same token comes back.
@@ -68,7 +68,7 @@ describe('listChanges', () => {
     await jsonRequest(t, 'PATCH', `/v1/tasks/${task.id}`, h, { title: 'Final' })
     const next = await poll(t, h, syncToken)
     expect(summary(next.changes)).toEqual([`task.updated ${task.id}`])
-    expect(next.changes[0]!.data).toMatchObject({ title: 'Final', version: 3 })
+    expect(present(next.changes[0]).data).toMatchObject({ title: 'Final', version: 3 })
   })
 
   it("shows a member their projects' changes and nothing of other projects", async () => {
