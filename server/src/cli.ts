@@ -1,10 +1,13 @@
+import { existsSync } from 'node:fs'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
 import { ConfigError, loadConfig } from './config.js'
-import { databaseOptions } from './context.js'
+import { assertDatabaseAnswers, databaseOptions } from './context.js'
 import { backupSqlite } from './db/backup.js'
+import { DataDirLockedError } from './db/data-dir-lock.js'
 import { openDatabase } from './db/database.js'
 import { MigrationError, migrateToLatest } from './db/migrate.js'
+import { DependencyError } from './lib/dependency-error.js'
 import { startServer } from './server.js'
 
 const USAGE = `Usage: tasklane <command>
@@ -48,8 +51,13 @@ async function main(argv: string[]): Promise<number> {
   }
 
   if (command === 'migrate') {
-    const db = openDatabase(databaseOptions(config))
+    const options = databaseOptions(config)
+    const db = openDatabase(options, {
+      connectTimeoutMs: config.DATABASE_CONNECT_TIMEOUT_MS,
+      statementTimeoutMs: config.DATABASE_STATEMENT_TIMEOUT_MS,
+    })
     try {
+      await assertDatabaseAnswers(db, options, config.DATABASE_CONNECT_TIMEOUT_MS)
       const applied = await migrateToLatest(db)
       console.log(applied.length ? `applied: ${applied.join(', ')}` : 'the database is up to date')
     } finally {
@@ -68,7 +76,13 @@ async function main(argv: string[]): Promise<number> {
       console.error('backup copies the embedded SQLite database; on PostgreSQL use pg_dump')
       return 2
     }
-    const db = openDatabase({ dialect: 'sqlite', file: join(config.DATA_DIR, 'tasklane.db') })
+    const file = join(config.DATA_DIR, 'tasklane.db')
+    // Opening a missing file would create an empty database, and the copy of it would look like a backup.
+    if (!existsSync(file)) {
+      console.error(`no database to back up: ${file} does not exist (check DATA_DIR)`)
+      return 1
+    }
+    const db = openDatabase({ dialect: 'sqlite', file }, { mustExist: true })
     try {
       const { totalPages } = await backupSqlite(db, target)
       console.log(`backup written to ${target} (${totalPages} pages)`)
@@ -87,7 +101,13 @@ main(process.argv.slice(2)).then(
     if (code >= 0) process.exitCode = code
   },
   (err) => {
-    if (err instanceof ConfigError || err instanceof MigrationError) {
+    // Problems the operator can fix get one line, not a stack trace.
+    if (
+      err instanceof ConfigError ||
+      err instanceof MigrationError ||
+      err instanceof DependencyError ||
+      err instanceof DataDirLockedError
+    ) {
       console.error(err.message)
       process.exit(1)
     }

@@ -28,6 +28,10 @@ const schema = z.object({
     .string()
     .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// or postgresql:// URL')
     .optional(),
+  // PostgreSQL: opening a connection (or waiting for a free one) and running one statement are bounded, so
+  // a database that stops answering turns into 503s within these times instead of requests that hang.
+  DATABASE_CONNECT_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(5000),
+  DATABASE_STATEMENT_TIMEOUT_MS: z.coerce.number().int().min(100).max(3_600_000).default(15_000),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   CORS_ORIGINS: list.default([]),
   BODY_LIMIT: z.coerce
@@ -53,6 +57,8 @@ const schema = z.object({
     .string()
     .regex(/^rediss?:\/\//, 'must be a redis:// or rediss:// URL')
     .optional(),
+  // Connecting to Redis and each Redis command are bounded by this; past it, rate limits use in-process counters.
+  REDIS_TIMEOUT_MS: z.coerce.number().int().min(50).max(60_000).default(1000),
   // Take the client IP from X-Forwarded-For (set only behind a proxy that overwrites it).
   TRUST_PROXY: bool.default(false),
 

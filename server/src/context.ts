@@ -2,7 +2,7 @@ import { join } from 'node:path'
 import { Redis } from 'ioredis'
 import pino, { type Logger } from 'pino'
 import type { Config } from './config.js'
-import { type DatabaseOptions, type Db, openDatabase } from './db/database.js'
+import { type DatabaseOptions, type Db, openDatabase, pingDatabase } from './db/database.js'
 import { migrateToLatest } from './db/migrate.js'
 import { type AuthService, createAuthService } from './features/auth/auth.service.js'
 import { RevocationCache } from './features/auth/revocations.js'
@@ -11,6 +11,7 @@ import { type ChangeLog, createChangeLog } from './features/changes/change-log.j
 import { createMetrics, type Metrics } from './http/metrics.js'
 import { createRateLimiter, type RateLimiter } from './http/rate-limit.js'
 import { type CursorCodec, createCursorCodec, createCursors } from './lib/cursor.js'
+import { DependencyError, describeUrl } from './lib/dependency-error.js'
 import { createMailer, type Mailer } from './mail/mailer.js'
 import { type ApiDocument, loadApiDocument } from './openapi/document.js'
 import { loadSecrets, type Secrets } from './secrets/secrets.js'
@@ -30,6 +31,8 @@ export interface AppContext {
   auth: AuthService
   mailer: Mailer
   rateLimiter: RateLimiter
+  /** Shared rate-limit counters, when `REDIS_URL` is set; what /readyz reports on besides the database. */
+  redis?: Redis
   /** The seam every write goes through, and the log of changes it appends (see change-log.ts). */
   changeLog: ChangeLog
   /** Signed keyset cursors for list operations, one codec for every feature. */
@@ -56,12 +59,32 @@ export function databaseOptions(config: Config): DatabaseOptions {
     : { dialect: 'sqlite', file: join(config.DATA_DIR, 'tasklane.db') }
 }
 
+/**
+ * Checks that PostgreSQL answers within `timeoutMs`, else throws a DependencyError naming it: the first
+ * thing start-up and `tasklane migrate` do, so an unreachable database is one clear line, not a hang.
+ */
+export async function assertDatabaseAnswers(db: Db, options: DatabaseOptions, timeoutMs: number): Promise<void> {
+  if (options.dialect !== 'postgres') return
+  await pingDatabase(db, timeoutMs).catch((err: unknown) => {
+    const reason = err instanceof Error ? err.message : String(err)
+    throw new DependencyError(
+      `PostgreSQL at ${describeUrl(options.url)} did not answer within ${timeoutMs} ms (DATABASE_URL): ${reason}`,
+    )
+  })
+}
+
 /** Opens the database, brings its schema up to date and builds everything the app needs. */
 export async function createContext(config: Config, overrides: ContextOverrides = {}): Promise<AppContext> {
   const logger = overrides.logger ?? pino({ level: config.LOG_LEVEL })
-  const db = openDatabase(overrides.database ?? databaseOptions(config))
+  const options = overrides.database ?? databaseOptions(config)
+  const db = openDatabase(options, {
+    connectTimeoutMs: config.DATABASE_CONNECT_TIMEOUT_MS,
+    statementTimeoutMs: config.DATABASE_STATEMENT_TIMEOUT_MS,
+    onConnectionError: (err) => logger.warn({ err }, 'database connection lost'),
+  })
   let secrets: Secrets
   try {
+    await assertDatabaseAnswers(db, options, config.DATABASE_CONNECT_TIMEOUT_MS)
     const applied = await migrateToLatest(db)
     if (applied.length > 0) logger.info({ migrations: applied }, 'database migrated')
     secrets = await loadSecrets(db, config.SECRET_KEY)
@@ -71,11 +94,9 @@ export async function createContext(config: Config, overrides: ContextOverrides 
   }
   const accessTokens = await createAccessTokens(secrets.key('jwt'), config.ACCESS_TOKEN_TTL_S)
   const revocations = new RevocationCache(db, logger, config.ACCESS_TOKEN_TTL_S * 1000, config.REVOCATION_POLL_MS)
-  const redis = config.REDIS_URL
-    ? new Redis(config.REDIS_URL, { lazyConnect: false, maxRetriesPerRequest: 2 })
-    : undefined
-  redis?.on('error', (err) => logger.warn({ err }, 'redis error'))
+  let redis: Redis | undefined
   try {
+    if (config.REDIS_URL) redis = await connectRedis(config.REDIS_URL, config.REDIS_TIMEOUT_MS, logger)
     await revocations.start()
   } catch (err) {
     redis?.disconnect()
@@ -89,6 +110,7 @@ export async function createContext(config: Config, overrides: ContextOverrides 
     general: { name: 'default', ...config.RATE_LIMIT_DEFAULT },
     redis,
     trustProxy: config.TRUST_PROXY,
+    logger,
   })
   const changeLog = createChangeLog({ db, logger, retentionS: config.CHANGES_RETENTION_S })
   const auth = createAuthService({
@@ -113,6 +135,7 @@ export async function createContext(config: Config, overrides: ContextOverrides 
     auth,
     mailer,
     rateLimiter,
+    redis,
     cursors,
     changeLog,
     stopping: shutdown.signal,
@@ -127,4 +150,53 @@ export async function createContext(config: Config, overrides: ContextOverrides 
       await db.close()
     },
   }
+}
+
+/**
+ * Connects to Redis, failing with one clear line when it does not answer in time. Once connected, a lost
+ * connection is retried in the background; commands meanwhile fail at once (no offline queue) or after
+ * `timeoutMs`, and the rate limiter falls back to in-process counters.
+ */
+async function connectRedis(url: string, timeoutMs: number, logger: Logger): Promise<Redis> {
+  const redis = new Redis(url, {
+    lazyConnect: true,
+    connectTimeout: timeoutMs,
+    commandTimeout: timeoutMs,
+    enableOfflineQueue: false,
+    maxRetriesPerRequest: 0,
+    retryStrategy: (attempt) => Math.min(attempt * 200, 2000),
+  })
+  // One line when the connection goes and one when it is back, not one per reconnection attempt.
+  let connected = false
+  let lastError: Error | undefined
+  redis.on('error', (err) => {
+    lastError = err
+  })
+  redis.on('close', () => {
+    if (connected) {
+      logger.warn({ err: lastError }, 'redis connection lost; rate limits use in-process counters until it is back')
+    }
+    connected = false
+  })
+  redis.on('ready', () => {
+    if (!connected) logger.info('redis connected')
+    connected = true
+    lastError = undefined
+  })
+  let timer: NodeJS.Timeout | undefined
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error('timed out')), timeoutMs)
+  })
+  try {
+    await Promise.race([redis.connect(), timeout])
+  } catch (err) {
+    redis.disconnect()
+    const reason = err instanceof Error ? err.message : String(err)
+    throw new DependencyError(
+      `Redis at ${describeUrl(url)} did not answer within ${timeoutMs} ms (REDIS_URL): ${reason}`,
+    )
+  } finally {
+    clearTimeout(timer)
+  }
+  return redis
 }

@@ -1,9 +1,10 @@
 import type { Server as HttpServer, IncomingMessage, ServerResponse } from 'node:http'
 import { type AddressInfo, Server as NetServer, type Socket } from 'node:net'
-import { serve } from '@hono/node-server'
+import { type Http2Bindings, type HttpBindings, serve } from '@hono/node-server'
 import { type App, createApp } from './app.js'
 import type { Config } from './config.js'
 import { type AppContext, createContext } from './context.js'
+import { type DataDirLock, lockDataDir } from './db/data-dir-lock.js'
 
 export interface RunningServer {
   url: string
@@ -11,10 +12,23 @@ export interface RunningServer {
   stop(): Promise<void>
 }
 
-/** Starts the API on the configured host and port. */
+/**
+ * Starts the API on the configured host and port. On SQLite, first takes the data directory's lock, so a
+ * second server on the same directory refuses to start (DataDirLockedError) instead of failing writes.
+ */
 export async function startServer(config: Config): Promise<RunningServer> {
-  const ctx = await createContext(config)
-  return listen(ctx, createApp(ctx))
+  const lock: DataDirLock | undefined = config.DATABASE_URL ? undefined : lockDataDir(config.DATA_DIR)
+  try {
+    const ctx = await createContext(config)
+    const server = await listen(ctx, createApp(ctx))
+    return {
+      url: server.url,
+      stop: () => server.stop().finally(() => lock?.release()),
+    }
+  } catch (err) {
+    lock?.release()
+    throw err
+  }
 }
 
 /**
@@ -23,21 +37,52 @@ export async function startServer(config: Config): Promise<RunningServer> {
  */
 export async function listen(ctx: AppContext, app: App): Promise<RunningServer> {
   const { config } = ctx
-  const server = serve({ fetch: app.fetch, port: config.PORT, hostname: config.HOST }) as HttpServer
-  // Every open connection, and the response each one is sending, so shutdown can tell idle ones apart.
+  // Connections that shutdown is closing. The HTTP parser goes on reading a connection after the server has
+  // ended its side, so a request a keep-alive client sent just then would still reach the app, be carried
+  // out, and have its answer dropped (the client sees a reset). Such a request is not run at all: the
+  // connection is reset before the app sees it, and the client may safely send it again elsewhere.
+  const closing = new WeakSet<Socket>()
+  const fetch = (request: Request, env: HttpBindings | Http2Bindings) => {
+    const socket = env.incoming.socket as Socket
+    if (closing.has(socket)) {
+      socket.destroy()
+      return new Response(null, { status: 503 })
+    }
+    return app.fetch(request, env)
+  }
+  const server = serve({ fetch, port: config.PORT, hostname: config.HOST }) as HttpServer
+  // Every open connection, and how many responses each one still has to send, so shutdown can tell idle
+  // ones apart (a client may pipeline several requests on one connection).
   const sockets = new Set<Socket>()
-  const sending = new Map<Socket, ServerResponse>()
+  const sending = new Map<Socket, number>()
+  const latest = new Map<Socket, ServerResponse>()
   let stopping: Promise<void> | undefined
+  const closeIdle = (socket: Socket) => {
+    closing.add(socket)
+    socket.end()
+  }
   server.on('connection', (socket: Socket) => {
     sockets.add(socket)
     socket.once('close', () => sockets.delete(socket))
   })
   server.on('request', (req: IncomingMessage, res: ServerResponse) => {
+    const socket = req.socket
+    if (closing.has(socket)) return
+    // Answers given while stopping say `Connection: close`, so clients open no further request on them.
     if (stopping) res.shouldKeepAlive = false
-    sending.set(req.socket, res)
+    sending.set(socket, (sending.get(socket) ?? 0) + 1)
+    latest.set(socket, res)
+    let counted = true
     const done = () => {
-      if (sending.get(req.socket) === res) sending.delete(req.socket)
-      if (stopping) req.socket.end()
+      if (!counted) return
+      counted = false
+      const left = (sending.get(socket) ?? 1) - 1
+      if (left > 0) sending.set(socket, left)
+      else {
+        sending.delete(socket)
+        latest.delete(socket)
+      }
+      if (stopping && left === 0) closeIdle(socket)
     }
     // 'finish' fires once the last byte is handed to the OS, not when the handler calls end().
     res.once('finish', done)
@@ -59,9 +104,12 @@ export async function listen(ctx: AppContext, app: App): Promise<RunningServer> 
       // downloads. Idle connections are ended here instead, which flushes what is queued first.
       const closed = new Promise<void>((resolve) => NetServer.prototype.close.call(server, () => resolve()))
       for (const socket of sockets) {
-        const res = sending.get(socket)
-        if (!res) socket.end()
-        else if (!res.headersSent) res.shouldKeepAlive = false
+        if (!sending.has(socket)) closeIdle(socket)
+        else {
+          // The connection's last answer (pipelined ones queue behind the one being sent) closes it.
+          const res = latest.get(socket)
+          if (res && !res.headersSent) res.shouldKeepAlive = false
+        }
       }
       const timeout = new Promise<'timeout'>((resolve) =>
         setTimeout(resolve, config.SHUTDOWN_TIMEOUT_MS, 'timeout').unref(),

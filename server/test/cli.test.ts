@@ -2,7 +2,15 @@ import { existsSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import SqliteDatabase from 'better-sqlite3'
 import { describe, expect, it } from 'vitest'
+import { startTcpProxy } from '../src/test/tcp-proxy.js'
 import { runCli, sleep, startCli, tempDataDir } from './support/cli.js'
+
+/** Asserts that `stderr` is one line for the operator matching `pattern`, not a stack trace. */
+function expectOneLine(stderr: string, pattern: RegExp) {
+  const lines = stderr.trim().split('\n')
+  expect(lines, stderr).toHaveLength(1)
+  expect(lines[0]).toMatch(pattern)
+}
 
 // Requests in flight during shutdown are covered in process by server/src/server.test.ts, where a test can
 // hold a request open without adding an endpoint to the API.
@@ -52,7 +60,70 @@ describe('tasklane serve', () => {
   })
 })
 
+describe('tasklane serve and the services it depends on', () => {
+  it('gives up on a PostgreSQL that does not answer within DATABASE_CONNECT_TIMEOUT_MS, in one line', async () => {
+    const proxy = await startTcpProxy(5432)
+    proxy.blackhole()
+    const start = Date.now()
+    const result = await runCli(['serve'], {
+      DATA_DIR: tempDataDir(),
+      PORT: '0',
+      DATABASE_URL: `postgres://tasklane:secret@127.0.0.1:${proxy.port}/tasklane`,
+      DATABASE_CONNECT_TIMEOUT_MS: '500',
+    })
+    expect(Date.now() - start).toBeLessThan(10_000)
+    expect(result.code).toBe(1)
+    expectOneLine(
+      result.stderr,
+      /^PostgreSQL at postgres:\/\/127\.0\.0\.1:\d+\/tasklane did not answer within 500 ms \(DATABASE_URL\): /,
+    )
+    expect(result.stderr).not.toContain('secret')
+  })
+
+  it('gives up on a Redis that does not answer within REDIS_TIMEOUT_MS, in one line', async () => {
+    const proxy = await startTcpProxy(6379)
+    proxy.blackhole()
+    const start = Date.now()
+    const result = await runCli(['serve'], {
+      DATA_DIR: tempDataDir(),
+      PORT: '0',
+      REDIS_URL: `redis://127.0.0.1:${proxy.port}`,
+      REDIS_TIMEOUT_MS: '300',
+    })
+    expect(Date.now() - start).toBeLessThan(10_000)
+    expect(result.code).toBe(1)
+    expectOneLine(result.stderr, /^Redis at redis:\/\/127\.0\.0\.1:\d+ did not answer within 300 ms \(REDIS_URL\): /)
+  })
+
+  it('refuses to start a second server on the same data directory, and starts once the first has stopped', async () => {
+    const dataDir = tempDataDir()
+    const first = await startCli({ DATA_DIR: dataDir })
+
+    const second = await runCli(['serve'], { DATA_DIR: dataDir, PORT: '0', HOST: '127.0.0.1' })
+    expect(second.code).toBe(1)
+    expectOneLine(second.stderr, /^Another Tasklane server is already using .+ \(it holds .+tasklane\.lock\)/)
+    expect((await fetch(`${first.url}/readyz`)).status).toBe(200)
+
+    first.child.kill('SIGTERM')
+    expect((await first.exited).code).toBe(0)
+    const third = await startCli({ DATA_DIR: dataDir })
+    third.child.kill('SIGTERM')
+    expect((await third.exited).code).toBe(0)
+  })
+})
+
 describe('tasklane migrate', () => {
+  it('gives up on a PostgreSQL that does not answer, in one line', async () => {
+    const proxy = await startTcpProxy(5432)
+    proxy.blackhole()
+    const result = await runCli(['migrate'], {
+      DATABASE_URL: `postgres://tasklane@127.0.0.1:${proxy.port}/tasklane`,
+      DATABASE_CONNECT_TIMEOUT_MS: '500',
+    })
+    expect(result.code).toBe(1)
+    expectOneLine(result.stderr, /^PostgreSQL at postgres:\/\/127\.0\.0\.1:\d+\/tasklane did not answer within 500 ms/)
+  })
+
   it('brings a new database up to date and does nothing on a second run', async () => {
     const dataDir = tempDataDir()
     const first = await runCli(['migrate'], { DATA_DIR: dataDir })
@@ -119,6 +190,16 @@ describe('tasklane backup', () => {
 
     server.child.kill('SIGTERM')
     expect((await server.exited).code).toBe(0)
+  })
+
+  it('fails on a data directory without a database, and writes no copy', async () => {
+    const dataDir = tempDataDir()
+    const target = join(dataDir, 'copy.db')
+    const result = await runCli(['backup', target], { DATA_DIR: join(dataDir, 'empty') })
+    expect(result.code).toBe(1)
+    expectOneLine(result.stderr, /^no database to back up: .+tasklane\.db does not exist \(check DATA_DIR\)$/)
+    expect(existsSync(target)).toBe(false)
+    expect(existsSync(join(dataDir, 'empty'))).toBe(false)
   })
 
   it('needs a target file', async () => {

@@ -11,6 +11,21 @@ export type DatabaseOptions =
   | { dialect: 'sqlite'; file: string }
   | { dialect: 'postgres'; url: string; schema?: string; poolSize?: number }
 
+export interface DatabaseLimits {
+  /** PostgreSQL: how long opening a connection (or waiting for a free one in the pool) may take; 5 s by default. */
+  connectTimeoutMs?: number
+  /** PostgreSQL: how long one statement may run (the server cancels it, the client gives up soon after); 15 s by default. */
+  statementTimeoutMs?: number
+  /** Told about connections that failed outside a query (terminated by the server, network lost). */
+  onConnectionError?: (err: Error) => void
+  /** SQLite: refuse to open a file that does not exist yet instead of creating an empty database. */
+  mustExist?: boolean
+}
+
+// A statement that has not answered this long after the server should have cancelled it is on a connection
+// that no longer reaches the server (a network partition, a frozen host).
+const CLIENT_GRACE_MS = 1000
+
 /** A connection or an open transaction: what repository functions run their queries on. */
 export type Queryable = Kysely<Database>
 
@@ -31,10 +46,10 @@ pg.types.setTypeParser(pg.types.builtins.INT8, (v) => Number.parseInt(v, 10))
  * @example
  * const db = openDatabase({ dialect: 'sqlite', file: './data/tasklane.db' })
  */
-export function openDatabase(options: DatabaseOptions): Db {
+export function openDatabase(options: DatabaseOptions, limits: DatabaseLimits = {}): Db {
   if (options.dialect === 'sqlite') {
-    if (options.file !== ':memory:') mkdirSync(dirname(options.file), { recursive: true })
-    const sqlite = new SqliteDatabase(options.file)
+    if (options.file !== ':memory:' && !limits.mustExist) mkdirSync(dirname(options.file), { recursive: true })
+    const sqlite = new SqliteDatabase(options.file, { fileMustExist: limits.mustExist ?? false })
     sqlite.pragma('journal_mode = WAL')
     sqlite.pragma('synchronous = NORMAL')
     sqlite.pragma('foreign_keys = ON')
@@ -42,10 +57,26 @@ export function openDatabase(options: DatabaseOptions): Db {
     const kysely = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) })
     return { kysely, dialect: 'sqlite', sqlite, close: () => kysely.destroy() }
   }
+  const { connectTimeoutMs = 5000, statementTimeoutMs = 15_000 } = limits
   const pool = new pg.Pool({
     connectionString: options.url,
     max: options.poolSize ?? 10,
     ...(options.schema ? { options: `-c search_path=${options.schema}` } : {}),
+    connectionTimeoutMillis: connectTimeoutMs,
+    statement_timeout: statementTimeoutMs,
+    query_timeout: statementTimeoutMs + CLIENT_GRACE_MS,
+    // Lets the kernel notice a peer that vanished without closing the connection.
+    keepAlive: true,
+  })
+  const onConnectionError = (err: Error) => limits.onConnectionError?.(err)
+  // An idle connection the server ended (restart, failover, pg_terminate_backend) is reported here; unheard,
+  // the 'error' event would end the process. The pool drops the connection and opens a new one when needed.
+  pool.on('error', () => {})
+  pool.on('connect', (client) => {
+    // A connection lost while a query runs fails that query, and is reported on the client itself, which
+    // the pool listens to only while the connection is idle.
+    client.on('error', onConnectionError)
+    abandonOnReadTimeout(client)
   })
   const kysely = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) })
   return { kysely, dialect: 'postgres', close: () => kysely.destroy() }
@@ -78,7 +109,38 @@ function withStatementCache(sqlite: SqliteDatabase.Database, size = 500) {
   }
 }
 
-/** Resolves when the database answers a trivial query, throws when it does not: what /readyz checks. */
-export async function pingDatabase(db: Db): Promise<void> {
-  await sql`select 1`.execute(db.kysely)
+/**
+ * After node-postgres gives up waiting for a statement's answer, the connection still has that statement
+ * outstanding: handed back to the pool, it would stall every later query on it. Closing its socket marks
+ * it broken, so the pool discards it instead.
+ */
+function abandonOnReadTimeout(client: pg.PoolClient) {
+  const query = client.query.bind(client) as (...args: unknown[]) => unknown
+  client.query = ((...args: unknown[]) => {
+    const result = query(...args)
+    if (result instanceof Promise) {
+      result.catch((err: unknown) => {
+        if (err instanceof Error && err.message === 'Query read timeout') {
+          ;(client as unknown as { connection: { stream: { destroy(): void } } }).connection.stream.destroy()
+        }
+      })
+    }
+    return result
+  }) as typeof client.query
+}
+
+/**
+ * Resolves when the database answers a trivial query within `timeoutMs`, throws when it does not: what
+ * /readyz checks.
+ */
+export async function pingDatabase(db: Db, timeoutMs = 5000): Promise<void> {
+  let timer: NodeJS.Timeout | undefined
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`the database did not answer within ${timeoutMs} ms`)), timeoutMs)
+  })
+  try {
+    await Promise.race([sql`select 1`.execute(db.kysely), timeout])
+  } finally {
+    clearTimeout(timer)
+  }
 }

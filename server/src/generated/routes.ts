@@ -101,10 +101,19 @@ export type Health = z.infer<typeof HealthSchema>
 
 export const ReadinessSchema = z
   .strictObject({
-    status: z.literal('ok'),
+    status: z
+      .enum(['ok', 'degraded'])
+      .openapi({
+        description:
+          '`degraded`: serving, but Redis does not answer and rate limits are counted per instance.',
+      }),
     database: z
       .enum(['sqlite', 'postgres'])
       .openapi({ description: 'Which database this instance is running on.' }),
+    redis: z
+      .enum(['ok', 'unavailable'])
+      .optional()
+      .openapi({ description: 'Whether Redis answers; present only when `REDIS_URL` is set.' }),
   })
   .openapi({ required: ['status', 'database'] })
   .openapi('Readiness')
@@ -1557,7 +1566,7 @@ export const RateLimitPolicyHeaderSchema = z
 
 export const BadRequestResponse = {
   description:
-    'The request is malformed or fails validation (`code` is `validation_failed` or `malformed_json`).',
+    'The request is malformed or fails validation (`code` is `validation_failed`, `malformed_json`, or `json_too_deep` for a JSON body that nests arrays and objects more than 64 deep).',
   headers: z.object({
     'X-Request-Id': XRequestIdHeaderSchema,
     RateLimit: RateLimitHeaderSchema,
@@ -1816,10 +1825,13 @@ export const InternalErrorResponse = {
 }
 
 export const ServiceUnavailableResponse = {
-  description: 'The server cannot serve traffic now (for example, the database does not answer).',
+  description:
+    'The database does not answer now (down, restarting, failing over, or slower than the configured time\nlimits); `code` is `service_unavailable`. Retry after `Retry-After` seconds. A write whose connection was\nlost while committing may have been carried out: retry creates with the same `Idempotency-Key`.\n',
   headers: z.object({
     'X-Request-Id': XRequestIdHeaderSchema,
     'Retry-After': RetryAfterHeaderSchema,
+    RateLimit: RateLimitHeaderSchema,
+    'RateLimit-Policy': RateLimitPolicyHeaderSchema,
   }),
   content: {
     'application/problem+json': {
@@ -1863,7 +1875,7 @@ export const ContentTooLargeResponse = {
 
 export const UnsupportedMediaTypeResponse = {
   description:
-    'The request body is not in a media type this operation takes; `Accept-Post` or `Accept-Patch` lists the ones it does.',
+    'The request body is not in a media type this operation takes (`code` `unsupported_media_type`); `Accept-Post` or `Accept-Patch` lists the ones it does. JSON bodies are UTF-8, so a `charset` other than `utf-8` is refused too.',
   headers: z.object({
     'X-Request-Id': XRequestIdHeaderSchema,
     RateLimit: RateLimitHeaderSchema,
@@ -2045,7 +2057,7 @@ export const getReadyzRoute = createRoute({
   tags: ['Operations'],
   summary: 'Readiness check',
   description:
-    'Answers 200 when the server can serve traffic: the database answers a query. Answers 503 while it\ncannot, so that a load balancer takes the instance out of rotation.\n',
+    'Answers 200 when the server can serve traffic: the database answers a query (within\n`DATABASE_CONNECT_TIMEOUT_MS`). Answers 503 while it cannot, so that a load balancer takes the instance\nout of rotation.\n\nWhen `REDIS_URL` is set, `redis` reports whether Redis answers. Redis holds only the shared rate-limit\ncounters; without it each instance counts in its own memory, so the instance still serves traffic:\nthe answer stays 200, with `status` `degraded` and `redis` `unavailable`, rather than taking every\ninstance out of rotation at once.\n',
   operationId: 'getReadiness',
   responses: {
     200: {
@@ -2054,7 +2066,13 @@ export const getReadyzRoute = createRoute({
       content: {
         'application/json': {
           schema: ReadinessSchema,
-          example: { status: 'ok', database: 'sqlite' },
+          examples: {
+            embedded: { summary: 'SQLite, no Redis', value: { status: 'ok', database: 'sqlite' } },
+            degraded: {
+              summary: 'PostgreSQL up, Redis down',
+              value: { status: 'degraded', database: 'postgres', redis: 'unavailable' },
+            },
+          },
         },
       },
     },
@@ -2253,6 +2271,7 @@ export const postV1AuthSignupRoute = createRoute({
     },
     429: TooManyRequestsResponse,
     500: InternalErrorResponse,
+    503: ServiceUnavailableResponse,
   },
   security: [],
 })
@@ -2335,6 +2354,7 @@ export const postV1AuthLoginRoute = createRoute({
     415: UnsupportedMediaTypeResponse,
     429: TooManyRequestsResponse,
     500: InternalErrorResponse,
+    503: ServiceUnavailableResponse,
   },
   security: [],
 })
@@ -2418,6 +2438,7 @@ export const postV1AuthRefreshRoute = createRoute({
     415: UnsupportedMediaTypeResponse,
     429: TooManyRequestsResponse,
     500: InternalErrorResponse,
+    503: ServiceUnavailableResponse,
   },
   security: [],
 })
@@ -2444,6 +2465,7 @@ export const postV1AuthLogoutRoute = createRoute({
     403: SessionRequiredResponse,
     429: TooManyRequestsResponse,
     500: InternalErrorResponse,
+    503: ServiceUnavailableResponse,
   },
   security: [{ bearerAuth: [] }],
 })
@@ -2496,6 +2518,7 @@ export const postV1AuthEmailVerificationRoute = createRoute({
     },
     429: TooManyRequestsResponse,
     500: InternalErrorResponse,
+    503: ServiceUnavailableResponse,
   },
   security: [{ bearerAuth: [] }],
 })
@@ -2559,6 +2582,7 @@ export const postV1AuthEmailVerificationConfirmRoute = createRoute({
     },
     429: TooManyRequestsResponse,
     500: InternalErrorResponse,
+    503: ServiceUnavailableResponse,
   },
   security: [],
 })
@@ -2596,6 +2620,7 @@ export const postV1AuthPasswordResetRoute = createRoute({
     415: UnsupportedMediaTypeResponse,
     429: TooManyRequestsResponse,
     500: InternalErrorResponse,
+    503: ServiceUnavailableResponse,
   },
   security: [],
 })
@@ -2675,6 +2700,7 @@ export const postV1AuthPasswordResetConfirmRoute = createRoute({
     },
     429: TooManyRequestsResponse,
     500: InternalErrorResponse,
+    503: ServiceUnavailableResponse,
   },
   security: [],
 })
@@ -2712,6 +2738,7 @@ export const getV1MeRoute = createRoute({
     401: UnauthorizedResponse,
     429: TooManyRequestsResponse,
     500: InternalErrorResponse,
+    503: ServiceUnavailableResponse,
   },
   security: [{ bearerAuth: [] }],
 })
@@ -2801,6 +2828,7 @@ export const deleteV1MeRoute = createRoute({
     },
     429: TooManyRequestsResponse,
     500: InternalErrorResponse,
+    503: ServiceUnavailableResponse,
   },
   security: [{ bearerAuth: [] }],
 })
@@ -2876,6 +2904,7 @@ export const patchV1MeRoute = createRoute({
     415: UnsupportedMediaTypeResponse,
     429: TooManyRequestsResponse,
     500: InternalErrorResponse,
+    503: ServiceUnavailableResponse,
   },
   security: [{ bearerAuth: [] }],
 })
@@ -2957,6 +2986,7 @@ export const postV1MePasswordRoute = createRoute({
     },
     429: TooManyRequestsResponse,
     500: InternalErrorResponse,
+    503: ServiceUnavailableResponse,
   },
   security: [{ bearerAuth: [] }],
 })
@@ -3003,6 +3033,7 @@ export const getV1MeSessionsRoute = createRoute({
     403: SessionRequiredResponse,
     429: TooManyRequestsResponse,
     500: InternalErrorResponse,
+    503: ServiceUnavailableResponse,
   },
   security: [{ bearerAuth: [] }],
 })
@@ -3048,6 +3079,7 @@ export const deleteV1MeSessionsSessionIdRoute = createRoute({
     404: NotFoundResponse,
     429: TooManyRequestsResponse,
     500: InternalErrorResponse,
+    503: ServiceUnavailableResponse,
   },
   security: [{ bearerAuth: [] }],
 })
@@ -3095,6 +3127,7 @@ export const getV1MeApiKeysRoute = createRoute({
     403: SessionRequiredResponse,
     429: TooManyRequestsResponse,
     500: InternalErrorResponse,
+    503: ServiceUnavailableResponse,
   },
   security: [{ bearerAuth: [] }],
 })
@@ -3150,6 +3183,7 @@ export const postV1MeApiKeysRoute = createRoute({
     415: UnsupportedMediaTypeResponse,
     429: TooManyRequestsResponse,
     500: InternalErrorResponse,
+    503: ServiceUnavailableResponse,
   },
   security: [{ bearerAuth: [] }],
 })
@@ -3195,6 +3229,7 @@ export const deleteV1MeApiKeysKeyIdRoute = createRoute({
     404: NotFoundResponse,
     429: TooManyRequestsResponse,
     500: InternalErrorResponse,
+    503: ServiceUnavailableResponse,
   },
   security: [{ bearerAuth: [] }],
 })
@@ -3243,6 +3278,7 @@ export const getV1ProjectsRoute = createRoute({
     403: ForbiddenResponse,
     429: TooManyRequestsResponse,
     500: InternalErrorResponse,
+    503: ServiceUnavailableResponse,
   },
   security: [{ bearerAuth: [] }],
 })
@@ -3304,6 +3340,7 @@ export const postV1ProjectsRoute = createRoute({
     422: UnprocessableContentResponse,
     429: TooManyRequestsResponse,
     500: InternalErrorResponse,
+    503: ServiceUnavailableResponse,
   },
   security: [{ bearerAuth: [] }],
 })
@@ -3376,6 +3413,7 @@ export const getV1ProjectsProjectIdRoute = createRoute({
     404: NotFoundResponse,
     429: TooManyRequestsResponse,
     500: InternalErrorResponse,
+    503: ServiceUnavailableResponse,
   },
   security: [{ bearerAuth: [] }],
 })
@@ -3424,6 +3462,7 @@ export const deleteV1ProjectsProjectIdRoute = createRoute({
     412: PreconditionFailedResponse,
     429: TooManyRequestsResponse,
     500: InternalErrorResponse,
+    503: ServiceUnavailableResponse,
   },
   security: [{ bearerAuth: [] }],
 })
@@ -3498,6 +3537,7 @@ export const patchV1ProjectsProjectIdRoute = createRoute({
     415: UnsupportedMediaTypeResponse,
     429: TooManyRequestsResponse,
     500: InternalErrorResponse,
+    503: ServiceUnavailableResponse,
   },
   security: [{ bearerAuth: [] }],
 })
@@ -3564,6 +3604,7 @@ export const getV1ProjectsProjectIdMembersRoute = createRoute({
     404: NotFoundResponse,
     429: TooManyRequestsResponse,
     500: InternalErrorResponse,
+    503: ServiceUnavailableResponse,
   },
   security: [{ bearerAuth: [] }],
 })
@@ -3626,6 +3667,7 @@ export const deleteV1ProjectsProjectIdMembersUserIdRoute = createRoute({
     409: ConflictResponse,
     429: TooManyRequestsResponse,
     500: InternalErrorResponse,
+    503: ServiceUnavailableResponse,
   },
   security: [{ bearerAuth: [] }],
 })
@@ -3706,6 +3748,7 @@ export const patchV1ProjectsProjectIdMembersUserIdRoute = createRoute({
     415: UnsupportedMediaTypeResponse,
     429: TooManyRequestsResponse,
     500: InternalErrorResponse,
+    503: ServiceUnavailableResponse,
   },
   security: [{ bearerAuth: [] }],
 })
@@ -3774,6 +3817,7 @@ export const getV1ProjectsProjectIdInvitationsRoute = createRoute({
     404: NotFoundResponse,
     429: TooManyRequestsResponse,
     500: InternalErrorResponse,
+    503: ServiceUnavailableResponse,
   },
   security: [{ bearerAuth: [] }],
 })
@@ -3851,6 +3895,7 @@ export const postV1ProjectsProjectIdInvitationsRoute = createRoute({
     422: UnprocessableContentResponse,
     429: TooManyRequestsResponse,
     500: InternalErrorResponse,
+    503: ServiceUnavailableResponse,
   },
   security: [{ bearerAuth: [] }],
 })
@@ -3912,6 +3957,7 @@ export const deleteV1ProjectsProjectIdInvitationsInvitationIdRoute = createRoute
     404: NotFoundResponse,
     429: TooManyRequestsResponse,
     500: InternalErrorResponse,
+    503: ServiceUnavailableResponse,
   },
   security: [{ bearerAuth: [] }],
 })
@@ -3968,6 +4014,7 @@ export const postV1InvitationsAcceptRoute = createRoute({
     422: UnprocessableContentResponse,
     429: TooManyRequestsResponse,
     500: InternalErrorResponse,
+    503: ServiceUnavailableResponse,
   },
   security: [{ bearerAuth: [] }],
 })
@@ -4192,6 +4239,7 @@ export const getV1ProjectsProjectIdTasksRoute = createRoute({
     404: NotFoundResponse,
     429: TooManyRequestsResponse,
     500: InternalErrorResponse,
+    503: ServiceUnavailableResponse,
   },
   security: [{ bearerAuth: [] }],
 })
@@ -4282,6 +4330,7 @@ export const postV1ProjectsProjectIdTasksRoute = createRoute({
     422: UnprocessableContentResponse,
     429: TooManyRequestsResponse,
     500: InternalErrorResponse,
+    503: ServiceUnavailableResponse,
   },
   security: [{ bearerAuth: [] }],
 })
@@ -4362,6 +4411,7 @@ export const getV1TasksTaskIdRoute = createRoute({
     404: NotFoundResponse,
     429: TooManyRequestsResponse,
     500: InternalErrorResponse,
+    503: ServiceUnavailableResponse,
   },
   security: [{ bearerAuth: [] }],
 })
@@ -4410,6 +4460,7 @@ export const deleteV1TasksTaskIdRoute = createRoute({
     412: PreconditionFailedResponse,
     429: TooManyRequestsResponse,
     500: InternalErrorResponse,
+    503: ServiceUnavailableResponse,
   },
   security: [{ bearerAuth: [] }],
 })
@@ -4488,6 +4539,7 @@ export const patchV1TasksTaskIdRoute = createRoute({
     422: UnprocessableContentResponse,
     429: TooManyRequestsResponse,
     500: InternalErrorResponse,
+    503: ServiceUnavailableResponse,
   },
   security: [{ bearerAuth: [] }],
 })
@@ -4597,6 +4649,7 @@ export const getV1ProjectsProjectIdNotesRoute = createRoute({
     404: NotFoundResponse,
     429: TooManyRequestsResponse,
     500: InternalErrorResponse,
+    503: ServiceUnavailableResponse,
   },
   security: [{ bearerAuth: [] }],
 })
@@ -4678,6 +4731,7 @@ export const postV1ProjectsProjectIdNotesRoute = createRoute({
     422: UnprocessableContentResponse,
     429: TooManyRequestsResponse,
     500: InternalErrorResponse,
+    503: ServiceUnavailableResponse,
   },
   security: [{ bearerAuth: [] }],
 })
@@ -4751,6 +4805,7 @@ export const getV1NotesNoteIdRoute = createRoute({
     404: NotFoundResponse,
     429: TooManyRequestsResponse,
     500: InternalErrorResponse,
+    503: ServiceUnavailableResponse,
   },
   security: [{ bearerAuth: [] }],
 })
@@ -4799,6 +4854,7 @@ export const deleteV1NotesNoteIdRoute = createRoute({
     412: PreconditionFailedResponse,
     429: TooManyRequestsResponse,
     500: InternalErrorResponse,
+    503: ServiceUnavailableResponse,
   },
   security: [{ bearerAuth: [] }],
 })
@@ -4874,6 +4930,7 @@ export const patchV1NotesNoteIdRoute = createRoute({
     415: UnsupportedMediaTypeResponse,
     429: TooManyRequestsResponse,
     500: InternalErrorResponse,
+    503: ServiceUnavailableResponse,
   },
   security: [{ bearerAuth: [] }],
 })
@@ -4942,6 +4999,7 @@ export const getV1TasksTaskIdCommentsRoute = createRoute({
     404: NotFoundResponse,
     429: TooManyRequestsResponse,
     500: InternalErrorResponse,
+    503: ServiceUnavailableResponse,
   },
   security: [{ bearerAuth: [] }],
 })
@@ -5019,6 +5077,7 @@ export const postV1TasksTaskIdCommentsRoute = createRoute({
     422: UnprocessableContentResponse,
     429: TooManyRequestsResponse,
     500: InternalErrorResponse,
+    503: ServiceUnavailableResponse,
   },
   security: [{ bearerAuth: [] }],
 })
@@ -5067,6 +5126,7 @@ export const deleteV1CommentsCommentIdRoute = createRoute({
     412: PreconditionFailedResponse,
     429: TooManyRequestsResponse,
     500: InternalErrorResponse,
+    503: ServiceUnavailableResponse,
   },
   security: [{ bearerAuth: [] }],
 })
@@ -5141,6 +5201,7 @@ export const patchV1CommentsCommentIdRoute = createRoute({
     415: UnsupportedMediaTypeResponse,
     429: TooManyRequestsResponse,
     500: InternalErrorResponse,
+    503: ServiceUnavailableResponse,
   },
   security: [{ bearerAuth: [] }],
 })
@@ -5258,6 +5319,7 @@ export const getV1ChangesRoute = createRoute({
     410: CursorExpiredResponse,
     429: TooManyRequestsResponse,
     500: InternalErrorResponse,
+    503: ServiceUnavailableResponse,
   },
   security: [{ bearerAuth: [] }],
 })

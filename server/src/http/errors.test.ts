@@ -103,6 +103,39 @@ describe('request bodies', () => {
   })
 })
 
+describe('database outages', () => {
+  it.each([
+    [
+      'a connection PostgreSQL ended',
+      Object.assign(new Error('terminating connection due to administrator command'), { code: '57P01' }),
+    ],
+    ['a lost connection', new Error('Connection terminated unexpectedly')],
+    ['no free connection in time', new Error('timeout exceeded when trying to connect')],
+    ['a refused connection', Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED' })],
+    ['a locked SQLite file', Object.assign(new Error('database is locked'), { code: 'SQLITE_BUSY' })],
+    ['a wrapped lost connection', new Error('loading the task failed', { cause: new Error('Query read timeout') })],
+  ])('answers 503 service_unavailable with Retry-After for %s, not 500', async (_, error) => {
+    const { app, logs } = await appWithTestRoutes()
+    app.get('/test/outage', () => {
+      throw error
+    })
+    const res = await app.fetch(new Request('http://tasklane.test/test/outage'))
+    expect(res.status).toBe(503)
+    expect(res.headers.get('retry-after')).toBe('5')
+    expect(await problem(res)).toMatchObject({ code: 'service_unavailable' })
+    expect(logs.some((l) => l.msg === 'database unavailable' && l.level === 40)).toBe(true)
+    expect(logs.some((l) => l.msg === 'unhandled error')).toBe(false)
+  })
+
+  it('still answers 500 for a query that is wrong', async () => {
+    const { app } = await appWithTestRoutes()
+    app.get('/test/bad-sql', () => {
+      throw Object.assign(new Error('syntax error at or near "selec"'), { code: '42601' })
+    })
+    expect((await app.fetch(new Request('http://tasklane.test/test/bad-sql'))).status).toBe(500)
+  })
+})
+
 describe('unexpected errors', () => {
   it('answers 500 without stack or SQL, and logs the error in full with the request id', async () => {
     const { app, logs } = await appWithTestRoutes()

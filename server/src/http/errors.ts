@@ -1,6 +1,7 @@
 import type { Hook } from '@hono/zod-openapi'
 import type { Context, ErrorHandler, NotFoundHandler } from 'hono'
 import { HTTPException } from 'hono/http-exception'
+import { isDatabaseUnavailable } from '../db/unavailable.js'
 import type { ValidationIssue } from '../generated/routes.js'
 import type { AppEnv } from './env.js'
 import { ApiError, problemResponse } from './problem.js'
@@ -39,9 +40,24 @@ export const validationHook: Hook<unknown, AppEnv, string, unknown> = (result) =
   })
 }
 
-/** Renders every thrown error as problem+json; anything unexpected is logged in full and answered 500. */
+/** How long a client should wait before retrying while the database is unreachable. */
+export const UNAVAILABLE_RETRY_AFTER_S = 5
+
+/**
+ * Renders every thrown error as problem+json. A database that cannot be reached is an outage, not a bug:
+ * 503 `service_unavailable` with `Retry-After`. Anything else unexpected is logged in full and answered 500.
+ */
 export const errorHandler: ErrorHandler<AppEnv> = (err, c) => {
   if (err instanceof ApiError) return problemResponse(c, err)
+  if (isDatabaseUnavailable(err)) {
+    c.get('log')?.warn({ err }, 'database unavailable')
+    return problemResponse(
+      c,
+      new ApiError(503, 'service_unavailable', 'The database is not answering; retry shortly.', {
+        headers: { 'Retry-After': String(UNAVAILABLE_RETRY_AFTER_S) },
+      }),
+    )
+  }
   if (err instanceof HTTPException && err.status < 500) {
     return problemResponse(
       c,
@@ -58,6 +74,7 @@ export const errorHandler: ErrorHandler<AppEnv> = (err, c) => {
 function codeForStatus(status: number): string {
   if (status === 401) return 'unauthorized'
   if (status === 413) return 'content_too_large'
+  if (status === 415) return 'unsupported_media_type'
   return 'bad_request'
 }
 

@@ -3,6 +3,7 @@ import type { Context } from 'hono'
 import { createMiddleware } from 'hono/factory'
 import { type HonoConfigType, MemoryStore, RedisStore, type Store } from 'hono-rate-limiter'
 import type { Redis } from 'ioredis'
+import type { Logger } from 'pino'
 import type { AppEnv, RateLimitState } from './env.js'
 import { ApiError } from './problem.js'
 
@@ -20,27 +21,54 @@ export interface RateLimiterOptions {
   /** Shared counters across instances; in-process counters when absent. */
   redis?: Redis
   trustProxy: boolean
+  logger: Logger
+  /** After Redis fails, how long to count in process before trying it again (and the least time between warnings). */
+  redisRetryMs?: number
 }
 
 /**
  * Fixed-window rate limits with hono-rate-limiter's stores (memory, or Redis for several instances).
+ * When Redis fails (down, or slower than its command timeout), limits degrade instead of failing the
+ * request: for `redisRetryMs` each instance counts in its own memory, as a single instance without Redis
+ * does, with one warning logged per interval; then Redis is tried again.
  * A request may count against several policies (the general one, then e.g. per-IP and per-account login
  * limits); the response carries the IETF headers for all of them: `RateLimit-Policy` lists every policy,
  * `RateLimit` reports the one closest to running out, and a 429 adds `Retry-After`.
  */
 export function createRateLimiter(options: RateLimiterOptions) {
   const stores = new Map<string, Store>()
-  const storeFor = (policy: RatePolicy): Store => {
+  const storeFor = (policy: RatePolicy, shared: boolean): Store => {
     const id = `${policy.name}:${policy.windowS}`
-    let store = stores.get(id)
+    let store = stores.get(`${shared}:${id}`)
     if (!store) {
-      store = options.redis
-        ? new RedisStore({ client: redisClient(options.redis), prefix: `tasklane:rl:${id}:` })
-        : new MemoryStore()
+      store =
+        shared && options.redis
+          ? new RedisStore({ client: redisClient(options.redis), prefix: `tasklane:rl:${id}:` })
+          : new MemoryStore()
       store.init?.({ windowMs: policy.windowS * 1000 } as HonoConfigType)
-      stores.set(id, store)
+      stores.set(`${shared}:${id}`, store)
     }
     return store
+  }
+
+  const retryMs = options.redisRetryMs ?? 5000
+  let redisFailedAt = Number.NEGATIVE_INFINITY
+  let warnedAt = Number.NEGATIVE_INFINITY
+  /** Counts a hit in Redis while it works, else in this process's memory. */
+  async function increment(policy: RatePolicy, key: string) {
+    const redis = options.redis
+    if (redis && redis.status === 'ready' && Date.now() - redisFailedAt >= retryMs) {
+      try {
+        return await storeFor(policy, true).increment(key)
+      } catch (err) {
+        redisFailedAt = Date.now()
+        if (redisFailedAt - warnedAt >= retryMs) {
+          warnedAt = redisFailedAt
+          options.logger.warn({ err }, 'redis failed; rate limits use in-process counters for now')
+        }
+      }
+    }
+    return storeFor(policy, false).increment(key)
   }
 
   /** The client's address: the socket peer, or the first X-Forwarded-For hop when behind a trusted proxy. */
@@ -59,7 +87,7 @@ export function createRateLimiter(options: RateLimiterOptions) {
   /** Counts this request against `policy` for `key`; throws 429 when over the limit. */
   async function consume(c: Context<AppEnv>, policy: RatePolicy, key: string): Promise<void> {
     if (!options.enabled) return
-    const { totalHits, resetTime } = await storeFor(policy).increment(`${policy.name}:${key}`)
+    const { totalHits, resetTime } = await increment(policy, `${policy.name}:${key}`)
     const resetS = Math.max(0, Math.ceil(((resetTime?.getTime() ?? Date.now()) - Date.now()) / 1000))
     const state: RateLimitState = {
       policy: policy.name,

@@ -1,4 +1,4 @@
-import pino from 'pino'
+import pino, { type Logger } from 'pino'
 import { onTestFinished } from 'vitest'
 import { createApp } from '../app.js'
 import { type Config, loadConfig } from '../config.js'
@@ -21,6 +21,13 @@ export interface TestApp {
 
 const BASE_URL = 'http://tasklane.test'
 
+export interface TestAppOptions {
+  /** Changes how the fresh database is reached (e.g. through a proxy the test controls). */
+  database?: (fresh: DatabaseOptions) => DatabaseOptions
+  /** Where the app logs; silent by default. */
+  logger?: Logger
+}
+
 /**
  * Builds an app on a fresh database (SQLite or PostgreSQL, per the vitest project) that is closed and
  * dropped when the test ends.
@@ -29,12 +36,15 @@ const BASE_URL = 'http://tasklane.test'
  * const t = await createTestApp()
  * const res = await t.request('/healthz')
  */
-export async function createTestApp(env: Record<string, string> = {}): Promise<TestApp> {
+export async function createTestApp(env: Record<string, string> = {}, options: TestAppOptions = {}): Promise<TestApp> {
   const database = await freshDatabase()
   const config: Config = loadConfig({ DATA_DIR: database.dataDir, LOG_LEVEL: 'silent', ...env })
   let ctx: AppContext
   try {
-    ctx = await createContext(config, { database: database.options, logger: pino({ level: 'silent' }) })
+    ctx = await createContext(config, {
+      database: options.database?.(database.options) ?? database.options,
+      logger: options.logger ?? pino({ level: 'silent' }),
+    })
   } catch (err) {
     // onTestFinished is not registered yet: drop here, or the schema outlives the failed test.
     await database.drop()

@@ -19,6 +19,12 @@ const CONFIG_VARIABLES = [
   'CORS_ORIGINS',
   'BODY_LIMIT',
   'SHUTDOWN_TIMEOUT_MS',
+  'DATABASE_CONNECT_TIMEOUT_MS',
+  'DATABASE_STATEMENT_TIMEOUT_MS',
+  'REDIS_URL',
+  'REDIS_TIMEOUT_MS',
+  'RATE_LIMITS_ENABLED',
+  'RATE_LIMIT_DEFAULT',
 ]
 
 /** A process environment with only the given Tasklane variables set. */

@@ -2,6 +2,7 @@ import type { AppContext } from '../../context.js'
 import { pingDatabase } from '../../db/database.js'
 import type { operations } from '../../generated/routes.js'
 import type { AppRouteHandler } from '../../http/env.js'
+import { UNAVAILABLE_RETRY_AFTER_S } from '../../http/errors.js'
 import { ApiError } from '../../http/problem.js'
 
 type Routes = typeof operations
@@ -9,16 +10,24 @@ type Routes = typeof operations
 export function operationsHandlers(ctx: AppContext) {
   const getHealth: AppRouteHandler<Routes['getHealth']> = (c) => c.json({ status: 'ok' as const }, 200)
 
+  // Redis only holds rate-limit counters, which fall back to in-process ones: without it the instance still
+  // serves traffic, so it stays ready (200, `degraded`) rather than leaving rotation with every other one.
   const getReadiness: AppRouteHandler<Routes['getReadiness']> = async (c) => {
-    try {
-      await pingDatabase(ctx.db)
-    } catch (err) {
-      c.get('log').warn({ err }, 'readiness check failed')
+    const redis = ctx.redis
+    const [database, redisUp] = await Promise.allSettled([
+      pingDatabase(ctx.db, ctx.config.DATABASE_CONNECT_TIMEOUT_MS),
+      redis ? redis.ping() : Promise.resolve(),
+    ])
+    if (database.status === 'rejected') {
+      c.get('log').warn({ err: database.reason }, 'readiness check failed')
       throw new ApiError(503, 'service_unavailable', 'The database is not answering.', {
-        headers: { 'Retry-After': '5' },
+        headers: { 'Retry-After': String(UNAVAILABLE_RETRY_AFTER_S) },
       })
     }
-    return c.json({ status: 'ok' as const, database: ctx.db.dialect }, 200)
+    if (!redis) return c.json({ status: 'ok' as const, database: ctx.db.dialect }, 200)
+    const redisStatus = redisUp.status === 'fulfilled' ? ('ok' as const) : ('unavailable' as const)
+    const status = redisStatus === 'ok' ? ('ok' as const) : ('degraded' as const)
+    return c.json({ status, database: ctx.db.dialect, redis: redisStatus }, 200)
   }
 
   const getMetrics: AppRouteHandler<Routes['getMetrics']> = async (c) =>
