@@ -3,8 +3,11 @@ import { cors } from 'hono/cors'
 import { secureHeaders } from 'hono/secure-headers'
 import type { AppContext } from './context.js'
 import { createAuthRouter } from './features/auth/auth.router.js'
+import { createChangesRouter } from './features/changes/changes.router.js'
 import { createCommentsRouter } from './features/comments/comments.router.js'
+import { createEventsRouter } from './features/events/events.router.js'
 import { createNotesRouter } from './features/notes/notes.router.js'
+import { createNotificationsRouter } from './features/notifications/notifications.router.js'
 import { createOperationsRouter } from './features/operations/operations.router.js'
 import { createProjectsRouter } from './features/projects/projects.router.js'
 import { createServices } from './features/services.js'
@@ -97,11 +100,14 @@ export function createApp(ctx: AppContext) {
   app.route('/', createOperationsRouter(ctx))
   app.route('/', createAuthRouter(ctx))
   const services = createServices(ctx)
-  ctx.auth.setAccountDeletionGuard((trx, userId) => services.projects.beforeAccountDeletion(trx, userId))
+  ctx.auth.setAccountDeletionGuard((tx, userId) => services.projects.beforeAccountDeletion(tx, userId))
   app.route('/', createProjectsRouter(ctx, services))
   app.route('/', createTasksRouter(services))
   app.route('/', createNotesRouter(services))
   app.route('/', createCommentsRouter(services))
+  app.route('/', createNotificationsRouter(services))
+  app.route('/', createChangesRouter(services))
+  app.route('/', createEventsRouter(services))
   app.route('/', createDocsRouter())
 
   for (const [name, scheme] of Object.entries(securitySchemes)) {

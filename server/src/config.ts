@@ -68,6 +68,22 @@ const schema = z.object({
   REFRESH_GRACE_S: seconds(0, 60).default(10),
   // How often an instance reads revocations made by other instances.
   REVOCATION_POLL_MS: z.coerce.number().int().min(100).max(60_000).default(1000),
+  // How long the change log keeps changes; a client further behind gets 410 cursor_expired and resyncs.
+  CHANGES_RETENTION_S: seconds(60, 365 * 86_400).default(7 * 86_400),
+
+  // Event stream (GET /v1/events): seconds between heartbeat comments, so proxies keep a quiet stream open.
+  EVENTS_HEARTBEAT_S: seconds(1, 15).default(15),
+  // Milliseconds an EventSource waits before reconnecting (sent as `retry:`).
+  EVENTS_RETRY_MS: z.coerce.number().int().min(0).max(60_000).default(3000),
+  // Bytes of events queued for one stream before its reader counts as too slow and is told to reconnect.
+  EVENTS_BUFFER_BYTES: z.coerce
+    .number()
+    .int()
+    .min(4096)
+    .max(16 * 1024 * 1024)
+    .default(256 * 1024),
+  // On SQLite, how often an instance with open streams looks for changes written by other processes.
+  EVENTS_POLL_MS: z.coerce.number().int().min(50).max(10_000).default(250),
 
   // Rate limits as "<requests>/<seconds>". On by default; set RATE_LIMITS_ENABLED=false to turn all off.
   RATE_LIMITS_ENABLED: bool.default(true),
@@ -98,6 +114,11 @@ const schema = z.object({
   PASSWORD_HASH_QUEUE: z.coerce.number().int().min(0).max(10_000).default(64),
   // When set, /metrics answers only `Authorization: Bearer <METRICS_TOKEN>`.
   METRICS_TOKEN: z.string().min(16, 'must be at least 16 characters').max(200).optional(),
+
+  // A notification is emailed only if it is still unread this long after it arrived (and the recipient
+  // wants email for its reason); the worker looks for due ones this often.
+  NOTIFICATION_EMAIL_DELAY_S: seconds(0, 7 * 86_400).default(600),
+  NOTIFICATION_EMAIL_INTERVAL_MS: z.coerce.number().int().min(50).max(3_600_000).default(15_000),
 })
 
 export type Config = z.output<typeof schema>

@@ -812,6 +812,213 @@ export interface paths {
         patch: operations["updateComment"];
         trace?: never;
     };
+    "/v1/changes": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List changes since a sync token
+         * @description The change log as JSON pages, for clients that poll: every create, update and delete of a project, task, note, comment, membership or invitation the caller may see, in the order they committed, each with the resource as its get operation answers it (or a tombstone `{ "id": "…", "deleted": true }`).
+         *
+         *     Start with `since=0` (or the `syncToken` of a full load), then pass each answer's `syncToken` as `since`. A change is never skipped, even one whose transaction commits after a later one started. Visibility is decided when the change is delivered: changes of projects the caller is a member of now, and the caller's own (their removal from a project, a project of theirs being deleted). `projectId` narrows to one project.
+         *
+         *     Changes are kept for `CHANGES_RETENTION_S` (7 days by default). A `since` older than that answers 410 `cursor_expired`: reload the resources and continue from the latest `syncToken`. While a page is full, `nextCursor` (and `Link`) point at the next one.
+         *
+         *     Needs any role in the projects concerned; a `read` API key is enough.
+         */
+        get: operations["listChanges"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/events": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Stream changes as Server-Sent Events
+         * @description A `text/event-stream` of every change the caller may see, as it happens: the same log that
+         *     `listChanges` pages through. Each change is one event whose `id` is its `seq` and whose `event` is
+         *     its `type`; `data` is the `Change` as JSON. What the caller may see is checked when each event is
+         *     delivered, so a member who is removed from a project receives `access_revoked` for it and nothing of
+         *     that project afterwards.
+         *
+         *     Where to start: the `Last-Event-ID` header (sent by `EventSource` when it reconnects) wins over
+         *     `since`; with neither, the stream starts at the newest change and sends only what happens next.
+         *     Resuming from the last `id` received delivers every later change once, with no gap. A position older
+         *     than the log keeps (see `CHANGES_RETENTION_S`) answers 410 `cursor_expired` before the stream starts:
+         *     read the current state again, then stream from `syncToken` of `listChanges`.
+         *
+         *     Besides changes, the stream carries (none of these has an `id`, so a reconnect resumes after the last change):
+         *     - `access_revoked` `{ "projectId": … }` when the caller loses access to a project (removed, or the project deleted);
+         *     - `auth_expired` `{}` when the credentials expire or are revoked; the server then closes the stream,
+         *       and the client reconnects with fresh credentials;
+         *     - `reconnect` `{ "reason", "since" }` before the server closes the stream because it is shutting down
+         *       (`shutdown`) or the client reads too slowly (`slow_consumer`); reconnect with `Last-Event-ID` (or
+         *       `since`) set to `since`;
+         *     - a `: heartbeat` comment at least every 15 seconds, so proxies and clients can tell a quiet stream
+         *       from a dead one; and `retry:` (milliseconds to wait before reconnecting) first thing.
+         *
+         *     On the wire:
+         *
+         *     ```
+         *     retry: 3000
+         *
+         *     id: 42
+         *     event: task.updated
+         *     data: {"seq":"42","type":"task.updated","projectId":"prj_…",…}
+         *
+         *     : heartbeat
+         *
+         *     event: reconnect
+         *     data: {"reason":"shutdown","since":"42"}
+         *     ```
+         *
+         *     The response is never compressed or cached (`Cache-Control: no-cache, no-transform`), and
+         *     `X-Accel-Buffering: no` asks nginx-style proxies not to buffer it.
+         *
+         *     Needs the `read` scope. With `projectId`, only that project's changes; callers who are not members of
+         *     it get 404, as for a project that does not exist.
+         */
+        get: operations["streamEvents"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/notifications": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List your notifications
+         * @description The caller's notifications, most recently updated first. A notification is a thread: one per task (or project, for invitations) and reason while it is unread, so a repeat (a second comment, another mention) bumps it to the top with a higher `count` and the latest actor instead of adding a new one. Once read, the next event starts a new thread.
+         *
+         *     Reasons: `assigned` (a task was assigned to you), `mentioned` (you were @mentioned in a task description or a comment), `commented` (a comment on a task you created or are assigned), `invited` (you were invited to a project). You are never notified of your own actions, and only of tasks in projects you can still see.
+         *
+         *     New and bumped notifications are also recorded in the change log as `notification.created` changes (`listChanges`, and the event stream), visible only to their recipient, with the notification as it is now in `data`.
+         *
+         *     Needs the `read` scope.
+         */
+        get: operations["listNotifications"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/notifications/unread-count": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Count unread notifications
+         * @description How many of the caller's notifications are unread (what `listNotifications?unread=true` would list), for a badge.
+         *
+         *     Needs the `read` scope.
+         */
+        get: operations["getUnreadNotificationCount"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/notifications/{notificationId}/read": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Mark a notification read
+         * @description Marks one notification read; its email, if not sent yet, will not be. The change is recorded as a `notification.updated` change for the caller (`listChanges`, the event stream), so their other devices clear it too. Marking a read notification again changes nothing and answers it as it is.
+         *
+         *     Needs the `write` scope. Another user's notification answers 404, as for one that does not exist.
+         */
+        post: operations["markNotificationRead"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/notifications/read": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Mark notifications read up to a time
+         * @description Marks read every unread notification of the caller whose `updatedAt` is at or before `before`. Pass the `updatedAt` of the newest notification you showed (or the time you showed the list): a notification that arrived or was bumped after that stays unread, so nothing the user has not seen is cleared. Each notification marked is recorded as a `notification.updated` change for the caller.
+         *
+         *     Needs the `write` scope.
+         */
+        post: operations["markAllNotificationsRead"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/notifications/preferences": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get notification preferences
+         * @description For each reason, whether the caller gets an in-app notification (`inApp`) and, if it stays unread, an email (`email`). Everything is on until changed.
+         *
+         *     Needs the `read` scope.
+         */
+        get: operations["getNotificationPreferences"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /**
+         * Change notification preferences
+         * @description Changes the channels named in the body and leaves the rest as they are. With `inApp` off for a reason, no notification is made for it at all (none in the list, none on the event stream, and so no email either); with `email` off, notifications still appear in the app but are never emailed. The change applies to events from now on, and to emails not sent yet.
+         *
+         *     Needs the `write` scope.
+         */
+        patch: operations["updateNotificationPreferences"];
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -1725,6 +1932,268 @@ export interface components {
              */
             nextCursor: string | null;
         };
+        /** @description One entry of the change log. */
+        Change: {
+            /**
+             * @description Position in the log, a decimal integer (it may exceed 2^53); also the event id on the stream.
+             * @example 42
+             */
+            seq: string;
+            /**
+             * @description What happened, `<resourceType>.<verb>`.
+             * @example task.updated
+             * @enum {string}
+             */
+            type: "project.created" | "project.updated" | "project.deleted" | "member.added" | "member.updated" | "member.removed" | "invitation.created" | "invitation.accepted" | "invitation.revoked" | "task.created" | "task.updated" | "task.deleted" | "note.created" | "note.updated" | "note.deleted" | "comment.created" | "comment.updated" | "comment.deleted" | "notification.created" | "notification.updated";
+            /**
+             * @description The project the change belongs to; `null` for changes of the caller's own account.
+             * @example prj_01JD8X3Z7Q2W6V5T4R3P1N0M9K
+             */
+            projectId: string | null;
+            /**
+             * @description The kind of resource in `data`.
+             * @example task
+             * @enum {string}
+             */
+            resourceType: "project" | "member" | "invitation" | "task" | "note" | "comment" | "notification";
+            /**
+             * @description The id of the resource (for a membership, the member's user id).
+             * @example tsk_01JD8X3Z7Q2W6V5T4R3P1N0M9K
+             */
+            resourceId: string;
+            /**
+             * Format: int32
+             * @description The resource's version after the change (its `ETag`); `null` for deletions and resources without versions.
+             * @example 2
+             */
+            version: number | null;
+            /**
+             * @description Who made the change; `null` when no user did (an account that has since been deleted, or the system).
+             * @example usr_01JD8X3Z7Q2W6V5T4R3P1N0M9K
+             */
+            actorId: string | null;
+            /**
+             * Format: date-time
+             * @description When the change was committed.
+             * @example 2026-11-20T09:31:00.000Z
+             */
+            occurredAt: string;
+            /**
+             * @description The resource as its get operation answers it, as of this change; for deletions and removals a tombstone `{ "id": "…", "deleted": true }`.
+             * @example {
+             *       "id": "nte_01JD8X3Z7Q2W6V5T4R3P1N0M9K",
+             *       "deleted": true
+             *     }
+             */
+            data: {
+                [key: string]: unknown;
+            };
+        };
+        /** @description A page of changes. */
+        ChangeList: {
+            data: components["schemas"]["Change"][];
+            /**
+             * @description Pass as `cursor` to get the next page; `null` when this page holds every change there is now.
+             * @example WyIyMDI2LTExLTIwVDA5OjMwOjAwLjAwMFoiLCJ0c2tfMDFKRDhYIl0aZ3kXb4c2mPq0r9TnV1wA
+             */
+            nextCursor: string | null;
+            /**
+             * @description Pass as `since` on the next poll; the `seq` of the last change returned, or the given `since` when there is nothing new.
+             * @example 43
+             */
+            syncToken: string;
+        };
+        /** @description Something that happened to you: a thread per task (or project) and reason while unread. */
+        Notification: {
+            /**
+             * @description The notification id.
+             * @example ntf_01JD8X3Z7Q2W6V5T4R3P1N0M9K
+             */
+            id: string;
+            /**
+             * @description Why you were notified: `assigned` (a task was assigned to you), `mentioned` (an @mention of you in a task description or comment), `commented` (a comment on a task you created or are assigned), `invited` (an invitation to a project).
+             * @enum {string}
+             */
+            reason: "assigned" | "mentioned" | "commented" | "invited";
+            /**
+             * @description The project it happened in (for `invited`, the project you were invited to).
+             * @example prj_01JD8X3Z7Q2W6V5T4R3P1N0M9K
+             */
+            projectId: string;
+            /**
+             * @description The task; `null` for `invited`.
+             * @example tsk_01JD8X3Z7Q2W6V5T4R3P1N0M9K
+             */
+            taskId: string | null;
+            /**
+             * @description The latest comment of the thread, when the latest event was a comment; otherwise `null`.
+             * @example cmt_01JD8X3Z7Q2W6V5T4R3P1N0M9K
+             */
+            commentId: string | null;
+            /**
+             * @description The latest invitation, for `invited`; otherwise `null`. Accept it with the token from the invitation email.
+             * @example null
+             */
+            invitationId: string | null;
+            /**
+             * @description Who caused the latest event of the thread; `null` once their account is deleted.
+             * @example usr_01JD8X3Z7Q2W6V5T4R3P1N0M9K
+             */
+            actorId: string | null;
+            /**
+             * @description The task title (or, for `invited`, the project name) at the latest event, so the notification can be shown without another request.
+             * @example Write the launch post
+             */
+            title: string;
+            /**
+             * Format: int32
+             * @description How many events this thread has gathered while unread.
+             * @example 2
+             */
+            count: number;
+            /**
+             * Format: date-time
+             * @description When it was marked read; `null` while unread.
+             * @example null
+             */
+            readAt: string | null;
+            /**
+             * Format: date-time
+             * @description When the thread started.
+             * @example 2026-11-20T09:30:00.000Z
+             */
+            createdAt: string;
+            /**
+             * Format: date-time
+             * @description When the latest event of the thread happened; lists are newest first by this.
+             * @example 2026-11-20T10:12:40.000Z
+             */
+            updatedAt: string;
+        };
+        /** @description A page of notifications, most recently updated first. */
+        NotificationList: {
+            data: components["schemas"]["Notification"][];
+            /**
+             * @description Pass as `cursor` to get the next page; `null` on the last page.
+             * @example WyIyMDI2LTExLTIwVDA5OjMwOjAwLjAwMFoiLCJ0c2tfMDFKRDhYIl0aZ3kXb4c2mPq0r9TnV1wA
+             */
+            nextCursor: string | null;
+        };
+        /** @description How many notifications are unread. */
+        UnreadNotificationCount: {
+            /**
+             * Format: int32
+             * @description The number of unread notifications.
+             * @example 3
+             */
+            count: number;
+        };
+        /** @description Which notifications to mark read. */
+        NotificationsMarkRead: {
+            /**
+             * Format: date-time
+             * @description Mark read the unread notifications whose `updatedAt` is at or before this time.
+             * @example 2026-11-20T10:12:40.000Z
+             */
+            before: string;
+        };
+        /** @description The outcome of marking notifications read. */
+        NotificationsMarked: {
+            /**
+             * Format: int32
+             * @description How many notifications were unread and are now read.
+             * @example 3
+             */
+            marked: number;
+        };
+        /** @description Where notifications of one reason go. */
+        NotificationChannels: {
+            /**
+             * @description Make a notification in the app (and on the event stream). When off, nothing is made, so nothing is emailed either.
+             * @example true
+             */
+            inApp: boolean;
+            /**
+             * @description Email it when it is still unread some minutes later (the server's `NOTIFICATION_EMAIL_DELAY_S`, 10 minutes by default).
+             * @example true
+             */
+            email: boolean;
+        };
+        /** @description The channels to change for one reason; those left out stay as they are. */
+        NotificationChannelsUpdate: {
+            /**
+             * @description Make a notification in the app (and on the event stream).
+             * @example true
+             */
+            inApp?: boolean;
+            /**
+             * @description Email it when it is still unread after the delay.
+             * @example false
+             */
+            email?: boolean;
+        };
+        /** @description For each reason, which channels notify you. */
+        NotificationPreferences: {
+            assigned: components["schemas"]["NotificationChannels"];
+            mentioned: components["schemas"]["NotificationChannels"];
+            commented: components["schemas"]["NotificationChannels"];
+            invited: components["schemas"]["NotificationChannels"];
+        };
+        /** @description The reasons and channels to change; anything left out stays as it is. */
+        NotificationPreferencesUpdate: {
+            assigned?: components["schemas"]["NotificationChannelsUpdate"];
+            mentioned?: components["schemas"]["NotificationChannelsUpdate"];
+            commented?: components["schemas"]["NotificationChannelsUpdate"];
+            invited?: components["schemas"]["NotificationChannelsUpdate"];
+        };
+        /**
+         * @description One event of `streamEvents` as an `EventSource` parses it: `id` (changes only), `event` and `data`
+         *     (parsed from JSON). Exactly one of these matches, told apart by `event`.
+         */
+        StreamEvent: components["schemas"]["ChangeEvent"] | components["schemas"]["AccessRevokedEvent"] | components["schemas"]["AuthExpiredEvent"] | components["schemas"]["ReconnectEvent"];
+        /** @description A change the caller may see. Its `id` is the change's `seq`, to resume from. */
+        ChangeEvent: {
+            /** @example 42 */
+            id: string;
+            /**
+             * @description The change's `type` (as in `data.type`).
+             * @example task.updated
+             */
+            event: string;
+            data: components["schemas"]["Change"];
+        };
+        /** @description The caller lost access to a project (removed from it, or it was deleted); nothing more of it follows. */
+        AccessRevokedEvent: {
+            /** @enum {string} */
+            event: "access_revoked";
+            data: {
+                /** @example prj_01JD8X3Z7Q2W6V5T4R3P1N0M9K */
+                projectId: string;
+            };
+        };
+        /** @description The credentials expired or were revoked; the server closes the stream. Reconnect with fresh credentials. */
+        AuthExpiredEvent: {
+            /** @enum {string} */
+            event: "auth_expired";
+            data: Record<string, unknown>;
+        };
+        /**
+         * @description The server closes the stream: it is shutting down (`shutdown`) or the client reads too slowly
+         *     (`slow_consumer`). Reconnect (to any instance) from `since`.
+         */
+        ReconnectEvent: {
+            /** @enum {string} */
+            event: "reconnect";
+            data: {
+                /** @enum {string} */
+                reason: "shutdown" | "slow_consumer";
+                /**
+                 * @description The `seq` of the last change sent; resume after it.
+                 * @example 42
+                 */
+                since: string;
+            };
+        };
     };
     responses: {
         /** @description A parameter or header fails validation (`code` `validation_failed`; `errors` lists each invalid input). */
@@ -1922,6 +2391,29 @@ export interface components {
                     /** @enum {string} */
                     code?: "idempotency_key_reused";
                 };
+            };
+        };
+        /** @description `since` (or `Last-Event-ID`) is older than the change log keeps (`code` is `cursor_expired`): reload the resources, then continue from the latest `syncToken`. */
+        CursorExpired: {
+            headers: {
+                "X-Request-Id": components["headers"]["X-Request-Id"];
+                RateLimit: components["headers"]["RateLimit"];
+                "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                [name: string]: unknown;
+            };
+            content: {
+                /**
+                 * @example {
+                 *       "type": "https://tasklane.dev/problems/cursor_expired",
+                 *       "title": "Gone",
+                 *       "status": 410,
+                 *       "detail": "Changes before seq 1200 are no longer kept; reload and continue from the latest syncToken.",
+                 *       "instance": "/v1/changes",
+                 *       "code": "cursor_expired",
+                 *       "requestId": "req_01JD8X3Z7Q2W6V5T4R3P1N0M9K"
+                 *     }
+                 */
+                "application/problem+json": components["schemas"]["Problem"];
             };
         };
         /** @description A rate limit was exceeded; wait `Retry-After` seconds. */
@@ -5212,6 +5704,481 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             412: components["responses"]["PreconditionFailed"];
+            413: components["responses"]["ContentTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    listChanges: {
+        parameters: {
+            query?: {
+                /**
+                 * @description The `syncToken` of the previous answer; changes after it are returned. `0` (the default) starts from the oldest retained change.
+                 * @example 42
+                 */
+                since?: string;
+                /**
+                 * @description Only changes of this project.
+                 * @example prj_01JD8X3Z7Q2W6V5T4R3P1N0M9K
+                 */
+                projectId?: string;
+                /** @description How many items to return, from 1 to 100. */
+                limit?: components["parameters"]["Limit"];
+                /** @description The `nextCursor` of the previous page. Opaque and tamper-proof; a cursor of another list is rejected with 400. */
+                cursor?: components["parameters"]["Cursor"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of changes, oldest first. `Link` points at the next page when this one is full. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    Link: components["headers"]["Link"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "data": [
+                     *         {
+                     *           "seq": "42",
+                     *           "type": "task.updated",
+                     *           "projectId": "prj_01JD8X3Z7Q2W6V5T4R3P1N0M9K",
+                     *           "resourceType": "task",
+                     *           "resourceId": "tsk_01JD8X3Z7Q2W6V5T4R3P1N0M9K",
+                     *           "version": 2,
+                     *           "actorId": "usr_01JD8X3Z7Q2W6V5T4R3P1N0M9K",
+                     *           "occurredAt": "2026-11-20T09:31:00.000Z",
+                     *           "data": {
+                     *             "id": "tsk_01JD8X3Z7Q2W6V5T4R3P1N0M9K",
+                     *             "projectId": "prj_01JD8X3Z7Q2W6V5T4R3P1N0M9K",
+                     *             "title": "Write the launch post",
+                     *             "description": null,
+                     *             "status": "in_progress",
+                     *             "priority": 2,
+                     *             "dueAt": null,
+                     *             "labels": [
+                     *               "launch"
+                     *             ],
+                     *             "assigneeId": null,
+                     *             "position": 1,
+                     *             "completedAt": null,
+                     *             "createdBy": "usr_01JD8X3Z7Q2W6V5T4R3P1N0M9K",
+                     *             "createdAt": "2026-11-20T09:30:00.000Z",
+                     *             "updatedAt": "2026-11-20T09:31:00.000Z",
+                     *             "version": 2
+                     *           }
+                     *         },
+                     *         {
+                     *           "seq": "43",
+                     *           "type": "note.deleted",
+                     *           "projectId": "prj_01JD8X3Z7Q2W6V5T4R3P1N0M9K",
+                     *           "resourceType": "note",
+                     *           "resourceId": "nte_01JD8X3Z7Q2W6V5T4R3P1N0M9K",
+                     *           "version": null,
+                     *           "actorId": "usr_01JD8X3Z7Q2W6V5T4R3P1N0M9K",
+                     *           "occurredAt": "2026-11-20T09:32:00.000Z",
+                     *           "data": {
+                     *             "id": "nte_01JD8X3Z7Q2W6V5T4R3P1N0M9K",
+                     *             "deleted": true
+                     *           }
+                     *         }
+                     *       ],
+                     *       "nextCursor": null,
+                     *       "syncToken": "43"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ChangeList"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            410: components["responses"]["CursorExpired"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    streamEvents: {
+        parameters: {
+            query?: {
+                /**
+                 * @description Send the changes after this `seq` (the last event `id` the client has, or a `syncToken` of `listChanges`).
+                 * @example 42
+                 */
+                since?: string;
+                /**
+                 * @description Only this project's changes.
+                 * @example prj_01JD8X3Z7Q2W6V5T4R3P1N0M9K
+                 */
+                projectId?: string;
+            };
+            header?: {
+                /**
+                 * @description The `id` of the last event received; sent by `EventSource` when it reconnects. Wins over `since`.
+                 * @example 42
+                 */
+                "Last-Event-ID"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /**
+             * @description The event stream. Each event, as an `EventSource` parses it (`id`, `event`, and `data` parsed
+             *     as JSON), matches `StreamEvent`.
+             */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    /**
+                     * @description Never cache or transform (compress) the stream.
+                     * @example no-cache, no-transform
+                     */
+                    "Cache-Control"?: "no-cache, no-transform";
+                    /**
+                     * @description Asks a reverse proxy (nginx) to pass events on as they come instead of buffering them.
+                     * @example no
+                     */
+                    "X-Accel-Buffering"?: "no";
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "42",
+                     *       "event": "task.updated",
+                     *       "data": {
+                     *         "seq": "42",
+                     *         "type": "task.updated",
+                     *         "projectId": "prj_01JD8X3Z7Q2W6V5T4R3P1N0M9K",
+                     *         "resourceType": "task",
+                     *         "resourceId": "tsk_01JD8X3Z7Q2W6V5T4R3P1N0M9K",
+                     *         "version": 4,
+                     *         "actorId": "usr_01JD8X3Z7Q2W6V5T4R3P1N0M9K",
+                     *         "occurredAt": "2026-11-21T14:05:12.000Z",
+                     *         "data": {}
+                     *       }
+                     *     }
+                     */
+                    "text/event-stream": components["schemas"]["StreamEvent"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            410: components["responses"]["CursorExpired"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    listNotifications: {
+        parameters: {
+            query?: {
+                /** @description `true`: only unread notifications; `false`: only read ones. Leave out for both. */
+                unread?: "true" | "false";
+                /** @description How many items to return, from 1 to 100. */
+                limit?: components["parameters"]["Limit"];
+                /** @description The `nextCursor` of the previous page. Opaque and tamper-proof; a cursor of another list is rejected with 400. */
+                cursor?: components["parameters"]["Cursor"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of results. `Link` points at the next page when there is one. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    Link: components["headers"]["Link"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "data": [
+                     *         {
+                     *           "id": "ntf_01JD8X3Z7Q2W6V5T4R3P1N0M9K",
+                     *           "reason": "commented",
+                     *           "projectId": "prj_01JD8X3Z7Q2W6V5T4R3P1N0M9K",
+                     *           "taskId": "tsk_01JD8X3Z7Q2W6V5T4R3P1N0M9K",
+                     *           "commentId": "cmt_01JD8X3Z7Q2W6V5T4R3P1N0M9K",
+                     *           "invitationId": null,
+                     *           "actorId": "usr_01JD8X3Z7Q2W6V5T4R3P1N0M9K",
+                     *           "title": "Write the launch post",
+                     *           "count": 2,
+                     *           "readAt": null,
+                     *           "createdAt": "2026-11-20T09:30:00.000Z",
+                     *           "updatedAt": "2026-11-20T10:12:40.000Z"
+                     *         }
+                     *       ],
+                     *       "nextCursor": "WyIyMDI2LTExLTIwVDA5OjMwOjAwLjAwMFoiLCJ0c2tfMDFKRDhYIl0aZ3kXb4c2mPq0r9TnV1wA"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["NotificationList"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    getUnreadNotificationCount: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The number of unread notifications. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "count": 3
+                     *     }
+                     */
+                    "application/json": components["schemas"]["UnreadNotificationCount"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    markNotificationRead: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description The id of the notification.
+                 * @example ntf_01JD8X3Z7Q2W6V5T4R3P1N0M9K
+                 */
+                notificationId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The notification, now read. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "ntf_01JD8X3Z7Q2W6V5T4R3P1N0M9K",
+                     *       "reason": "assigned",
+                     *       "projectId": "prj_01JD8X3Z7Q2W6V5T4R3P1N0M9K",
+                     *       "taskId": "tsk_01JD8X3Z7Q2W6V5T4R3P1N0M9K",
+                     *       "commentId": null,
+                     *       "invitationId": null,
+                     *       "actorId": "usr_01JD8X3Z7Q2W6V5T4R3P1N0M9K",
+                     *       "title": "Write the launch post",
+                     *       "count": 1,
+                     *       "readAt": "2026-11-20T11:02:00.000Z",
+                     *       "createdAt": "2026-11-20T09:30:00.000Z",
+                     *       "updatedAt": "2026-11-20T09:30:00.000Z"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Notification"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    markAllNotificationsRead: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "before": "2026-11-20T10:12:40.000Z"
+                 *     }
+                 */
+                "application/json": components["schemas"]["NotificationsMarkRead"];
+            };
+        };
+        responses: {
+            /** @description How many notifications were marked read. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "marked": 3
+                     *     }
+                     */
+                    "application/json": components["schemas"]["NotificationsMarked"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            413: components["responses"]["ContentTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    getNotificationPreferences: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The caller's preferences. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "assigned": {
+                     *         "inApp": true,
+                     *         "email": true
+                     *       },
+                     *       "mentioned": {
+                     *         "inApp": true,
+                     *         "email": true
+                     *       },
+                     *       "commented": {
+                     *         "inApp": true,
+                     *         "email": false
+                     *       },
+                     *       "invited": {
+                     *         "inApp": true,
+                     *         "email": true
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["NotificationPreferences"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    updateNotificationPreferences: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "commented": {
+                 *         "email": false
+                 *       }
+                 *     }
+                 */
+                "application/json": components["schemas"]["NotificationPreferencesUpdate"];
+            };
+        };
+        responses: {
+            /** @description The caller's preferences after the change. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "assigned": {
+                     *         "inApp": true,
+                     *         "email": true
+                     *       },
+                     *       "mentioned": {
+                     *         "inApp": true,
+                     *         "email": true
+                     *       },
+                     *       "commented": {
+                     *         "inApp": true,
+                     *         "email": false
+                     *       },
+                     *       "invited": {
+                     *         "inApp": true,
+                     *         "email": true
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["NotificationPreferences"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
             413: components["responses"]["ContentTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             429: components["responses"]["TooManyRequests"];

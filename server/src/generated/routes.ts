@@ -1479,6 +1479,488 @@ export const CommentListSchema = z
 
 export type CommentList = z.infer<typeof CommentListSchema>
 
+export const ChangeSchema = z
+  .strictObject({
+    seq: z
+      .string()
+      .regex(/^[0-9]{1,19}$/)
+      .max(19)
+      .openapi({
+        description:
+          'Position in the log, a decimal integer (it may exceed 2^53); also the event id on the stream.',
+        example: '42',
+      }),
+    type: z
+      .enum([
+        'project.created',
+        'project.updated',
+        'project.deleted',
+        'member.added',
+        'member.updated',
+        'member.removed',
+        'invitation.created',
+        'invitation.accepted',
+        'invitation.revoked',
+        'task.created',
+        'task.updated',
+        'task.deleted',
+        'note.created',
+        'note.updated',
+        'note.deleted',
+        'comment.created',
+        'comment.updated',
+        'comment.deleted',
+        'notification.created',
+        'notification.updated',
+      ])
+      .openapi({ description: 'What happened, `<resourceType>.<verb>`.', example: 'task.updated' }),
+    projectId: z
+      .string()
+      .regex(/^prj_[0-9A-Z]{26}$/)
+      .max(64)
+      .nullable()
+      .openapi({
+        description:
+          "The project the change belongs to; `null` for changes of the caller's own account.",
+        example: 'prj_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
+      }),
+    resourceType: z
+      .enum(['project', 'member', 'invitation', 'task', 'note', 'comment', 'notification'])
+      .openapi({ description: 'The kind of resource in `data`.', example: 'task' }),
+    resourceId: z
+      .string()
+      .regex(/^[a-z]{3}_[0-9A-Z]{26}$/)
+      .min(1)
+      .max(64)
+      .openapi({
+        description: "The id of the resource (for a membership, the member's user id).",
+        example: 'tsk_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
+      }),
+    version: z.int().refine((n) => n >= -2147483648 && n <= 2147483647, { error: 'Expected a 32-bit integer' }).openapi({ format: 'int32' })
+      .min(1)
+      .max(2147483647)
+      .nullable()
+      .openapi({
+        description:
+          "The resource's version after the change (its `ETag`); `null` for deletions and resources without versions.",
+        example: 2,
+      }),
+    actorId: z
+      .string()
+      .regex(/^usr_[0-9A-Z]{26}$/)
+      .max(64)
+      .nullable()
+      .openapi({
+        description:
+          'Who made the change; `null` when no user did (an account that has since been deleted, or the system).',
+        example: 'usr_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
+      }),
+    occurredAt: dateTime()
+      .max(40)
+      .openapi({
+        description: 'When the change was committed.',
+        example: '2026-11-20T09:31:00.000Z',
+      }),
+    data: z
+      .looseObject({})
+      .openapi({
+        description:
+          'The resource as its get operation answers it, as of this change; for deletions and removals a tombstone `{ "id": "…", "deleted": true }`.',
+        example: { id: 'nte_01JD8X3Z7Q2W6V5T4R3P1N0M9K', deleted: true },
+      }),
+  })
+  .openapi({
+    description: 'One entry of the change log.',
+    required: [
+      'seq',
+      'type',
+      'projectId',
+      'resourceType',
+      'resourceId',
+      'version',
+      'actorId',
+      'occurredAt',
+      'data',
+    ],
+  })
+  .openapi('Change')
+
+export type Change = z.infer<typeof ChangeSchema>
+
+export const ChangeListSchema = z
+  .strictObject({
+    data: z.array(ChangeSchema).max(100),
+    nextCursor: z
+      .string()
+      .regex(/^[A-Za-z0-9_-]+$/)
+      .max(1000)
+      .nullable()
+      .openapi({
+        description:
+          'Pass as `cursor` to get the next page; `null` when this page holds every change there is now.',
+        example: 'WyIyMDI2LTExLTIwVDA5OjMwOjAwLjAwMFoiLCJ0c2tfMDFKRDhYIl0aZ3kXb4c2mPq0r9TnV1wA',
+      }),
+    syncToken: z
+      .string()
+      .regex(/^[0-9]{1,19}$/)
+      .max(19)
+      .openapi({
+        description:
+          'Pass as `since` on the next poll; the `seq` of the last change returned, or the given `since` when there is nothing new.',
+        example: '43',
+      }),
+  })
+  .openapi({ required: ['data', 'nextCursor', 'syncToken'], description: 'A page of changes.' })
+  .openapi('ChangeList')
+
+export type ChangeList = z.infer<typeof ChangeListSchema>
+
+export const NotificationSchema = z
+  .strictObject({
+    id: z
+      .string()
+      .regex(/^ntf_[0-9A-Z]{26}$/)
+      .max(64)
+      .openapi({ description: 'The notification id.', example: 'ntf_01JD8X3Z7Q2W6V5T4R3P1N0M9K' }),
+    reason: z
+      .enum(['assigned', 'mentioned', 'commented', 'invited'])
+      .openapi({
+        description:
+          'Why you were notified: `assigned` (a task was assigned to you), `mentioned` (an @mention of you in a task description or comment), `commented` (a comment on a task you created or are assigned), `invited` (an invitation to a project).',
+      }),
+    projectId: z
+      .string()
+      .regex(/^prj_[0-9A-Z]{26}$/)
+      .max(64)
+      .openapi({
+        description: 'The project it happened in (for `invited`, the project you were invited to).',
+        example: 'prj_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
+      }),
+    taskId: z
+      .string()
+      .regex(/^tsk_[0-9A-Z]{26}$/)
+      .max(64)
+      .nullable()
+      .openapi({
+        description: 'The task; `null` for `invited`.',
+        example: 'tsk_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
+      }),
+    commentId: z
+      .string()
+      .regex(/^cmt_[0-9A-Z]{26}$/)
+      .max(64)
+      .nullable()
+      .openapi({
+        description:
+          'The latest comment of the thread, when the latest event was a comment; otherwise `null`.',
+        example: 'cmt_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
+      }),
+    invitationId: z
+      .string()
+      .regex(/^inv_[0-9A-Z]{26}$/)
+      .max(64)
+      .nullable()
+      .openapi({
+        description:
+          'The latest invitation, for `invited`; otherwise `null`. Accept it with the token from the invitation email.',
+        example: null,
+      }),
+    actorId: z
+      .string()
+      .regex(/^usr_[0-9A-Z]{26}$/)
+      .max(64)
+      .nullable()
+      .openapi({
+        description:
+          'Who caused the latest event of the thread; `null` once their account is deleted.',
+        example: 'usr_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
+      }),
+    title: z
+      .string()
+      .min(1)
+      .max(500)
+      .openapi({
+        description:
+          'The task title (or, for `invited`, the project name) at the latest event, so the notification can be shown without another request.',
+        example: 'Write the launch post',
+      }),
+    count: z.int().refine((n) => n >= -2147483648 && n <= 2147483647, { error: 'Expected a 32-bit integer' }).openapi({ format: 'int32' })
+      .min(1)
+      .max(2147483647)
+      .openapi({
+        description: 'How many events this thread has gathered while unread.',
+        example: 2,
+      }),
+    readAt: dateTime()
+      .max(40)
+      .nullable()
+      .openapi({ description: 'When it was marked read; `null` while unread.', example: null }),
+    createdAt: dateTime()
+      .max(40)
+      .openapi({ description: 'When the thread started.', example: '2026-11-20T09:30:00.000Z' }),
+    updatedAt: dateTime()
+      .max(40)
+      .openapi({
+        description:
+          'When the latest event of the thread happened; lists are newest first by this.',
+        example: '2026-11-20T10:12:40.000Z',
+      }),
+  })
+  .openapi({
+    description:
+      'Something that happened to you: a thread per task (or project) and reason while unread.',
+    required: [
+      'id',
+      'reason',
+      'projectId',
+      'taskId',
+      'commentId',
+      'invitationId',
+      'actorId',
+      'title',
+      'count',
+      'readAt',
+      'createdAt',
+      'updatedAt',
+    ],
+  })
+  .openapi('Notification')
+
+export type Notification = z.infer<typeof NotificationSchema>
+
+export const NotificationListSchema = z
+  .strictObject({
+    data: z.array(NotificationSchema).max(100),
+    nextCursor: z
+      .string()
+      .regex(/^[A-Za-z0-9_-]+$/)
+      .max(1000)
+      .nullable()
+      .openapi({
+        description: 'Pass as `cursor` to get the next page; `null` on the last page.',
+        example: 'WyIyMDI2LTExLTIwVDA5OjMwOjAwLjAwMFoiLCJ0c2tfMDFKRDhYIl0aZ3kXb4c2mPq0r9TnV1wA',
+      }),
+  })
+  .openapi({
+    required: ['data', 'nextCursor'],
+    description: 'A page of notifications, most recently updated first.',
+  })
+  .openapi('NotificationList')
+
+export type NotificationList = z.infer<typeof NotificationListSchema>
+
+export const UnreadNotificationCountSchema = z
+  .strictObject({
+    count: z.int().refine((n) => n >= -2147483648 && n <= 2147483647, { error: 'Expected a 32-bit integer' }).openapi({ format: 'int32' })
+      .min(0)
+      .max(2147483647)
+      .openapi({ description: 'The number of unread notifications.', example: 3 }),
+  })
+  .openapi({ required: ['count'], description: 'How many notifications are unread.' })
+  .openapi('UnreadNotificationCount')
+
+export type UnreadNotificationCount = z.infer<typeof UnreadNotificationCountSchema>
+
+export const NotificationsMarkReadSchema = z
+  .strictObject({
+    before: dateTime()
+      .max(40)
+      .openapi({
+        description:
+          'Mark read the unread notifications whose `updatedAt` is at or before this time.',
+        example: '2026-11-20T10:12:40.000Z',
+      }),
+  })
+  .openapi({ required: ['before'], description: 'Which notifications to mark read.' })
+  .openapi('NotificationsMarkRead')
+
+export type NotificationsMarkRead = z.infer<typeof NotificationsMarkReadSchema>
+
+export const NotificationsMarkedSchema = z
+  .strictObject({
+    marked: z.int().refine((n) => n >= -2147483648 && n <= 2147483647, { error: 'Expected a 32-bit integer' }).openapi({ format: 'int32' })
+      .min(0)
+      .max(2147483647)
+      .openapi({ description: 'How many notifications were unread and are now read.', example: 3 }),
+  })
+  .openapi({ required: ['marked'], description: 'The outcome of marking notifications read.' })
+  .openapi('NotificationsMarked')
+
+export type NotificationsMarked = z.infer<typeof NotificationsMarkedSchema>
+
+export const NotificationChannelsSchema = z
+  .strictObject({
+    inApp: z
+      .boolean()
+      .openapi({
+        description:
+          'Make a notification in the app (and on the event stream). When off, nothing is made, so nothing is emailed either.',
+        example: true,
+      }),
+    email: z
+      .boolean()
+      .openapi({
+        description:
+          "Email it when it is still unread some minutes later (the server's `NOTIFICATION_EMAIL_DELAY_S`, 10 minutes by default).",
+        example: true,
+      }),
+  })
+  .openapi({ required: ['inApp', 'email'], description: 'Where notifications of one reason go.' })
+  .openapi('NotificationChannels')
+
+export type NotificationChannels = z.infer<typeof NotificationChannelsSchema>
+
+export const NotificationChannelsUpdateSchema = z
+  .strictObject({
+    inApp: z
+      .boolean()
+      .optional()
+      .openapi({
+        description: 'Make a notification in the app (and on the event stream).',
+        example: true,
+      }),
+    email: z
+      .boolean()
+      .optional()
+      .openapi({
+        description: 'Email it when it is still unread after the delay.',
+        example: false,
+      }),
+  })
+  .refine((o) => Object.keys(o).length >= 1, { error: 'Give at least 1 field' }).openapi({ minProperties: 1 })
+  .openapi({
+    description: 'The channels to change for one reason; those left out stay as they are.',
+  })
+  .openapi('NotificationChannelsUpdate')
+
+export type NotificationChannelsUpdate = z.infer<typeof NotificationChannelsUpdateSchema>
+
+export const NotificationPreferencesSchema = z
+  .strictObject({
+    assigned: NotificationChannelsSchema,
+    mentioned: NotificationChannelsSchema,
+    commented: NotificationChannelsSchema,
+    invited: NotificationChannelsSchema,
+  })
+  .openapi({
+    required: ['assigned', 'mentioned', 'commented', 'invited'],
+    description: 'For each reason, which channels notify you.',
+  })
+  .openapi('NotificationPreferences')
+
+export type NotificationPreferences = z.infer<typeof NotificationPreferencesSchema>
+
+export const NotificationPreferencesUpdateSchema = z
+  .strictObject({
+    assigned: NotificationChannelsUpdateSchema.optional(),
+    mentioned: NotificationChannelsUpdateSchema.optional(),
+    commented: NotificationChannelsUpdateSchema.optional(),
+    invited: NotificationChannelsUpdateSchema.optional(),
+  })
+  .openapi({ description: 'The reasons and channels to change; anything left out stays as it is.' })
+  .openapi('NotificationPreferencesUpdate')
+
+export type NotificationPreferencesUpdate = z.infer<typeof NotificationPreferencesUpdateSchema>
+
+export const ChangeEventSchema = z
+  .strictObject({
+    id: z
+      .string()
+      .regex(/^[0-9]{1,19}$/)
+      .max(19)
+      .openapi({ example: '42' }),
+    event: z
+      .string()
+      .regex(/^[a-z]+\.[a-z_]+$/)
+      .max(64)
+      .openapi({
+        description: "The change's `type` (as in `data.type`).",
+        example: 'task.updated',
+      }),
+    data: ChangeSchema,
+  })
+  .openapi({
+    required: ['id', 'event', 'data'],
+    description: "A change the caller may see. Its `id` is the change's `seq`, to resume from.",
+  })
+  .openapi('ChangeEvent')
+
+export const AccessRevokedEventSchema = z
+  .strictObject({
+    event: z.literal('access_revoked'),
+    data: z
+      .strictObject({
+        projectId: z
+          .string()
+          .regex(/^prj_[0-9A-Z]{26}$/)
+          .max(64)
+          .openapi({ example: 'prj_01JD8X3Z7Q2W6V5T4R3P1N0M9K' }),
+      })
+      .openapi({ required: ['projectId'] }),
+  })
+  .openapi({
+    required: ['event', 'data'],
+    description:
+      'The caller lost access to a project (removed from it, or it was deleted); nothing more of it follows.',
+  })
+  .openapi('AccessRevokedEvent')
+
+export const AuthExpiredEventSchema = z
+  .strictObject({ event: z.literal('auth_expired'), data: z.strictObject({}) })
+  .openapi({
+    required: ['event', 'data'],
+    description:
+      'The credentials expired or were revoked; the server closes the stream. Reconnect with fresh credentials.',
+  })
+  .openapi('AuthExpiredEvent')
+
+export const ReconnectEventSchema = z
+  .strictObject({
+    event: z.literal('reconnect'),
+    data: z
+      .strictObject({
+        reason: z.enum(['shutdown', 'slow_consumer']),
+        since: z
+          .string()
+          .regex(/^[0-9]{1,19}$/)
+          .max(19)
+          .openapi({
+            description: 'The `seq` of the last change sent; resume after it.',
+            example: '42',
+          }),
+      })
+      .openapi({ required: ['reason', 'since'] }),
+  })
+  .openapi({
+    required: ['event', 'data'],
+    description:
+      'The server closes the stream: it is shutting down (`shutdown`) or the client reads too slowly\n(`slow_consumer`). Reconnect (to any instance) from `since`.',
+  })
+  .openapi('ReconnectEvent')
+
+export const StreamEventSchema = z
+  .union([
+    ChangeEventSchema,
+    AccessRevokedEventSchema,
+    AuthExpiredEventSchema,
+    ReconnectEventSchema,
+  ])
+  .openapi({
+    description:
+      'One event of `streamEvents` as an `EventSource` parses it: `id` (changes only), `event` and `data`\n(parsed from JSON). Exactly one of these matches, told apart by `event`.',
+  })
+  .openapi('StreamEvent')
+
+export type StreamEvent = z.infer<typeof StreamEventSchema>
+
+export type ChangeEvent = z.infer<typeof ChangeEventSchema>
+
+export type AccessRevokedEvent = z.infer<typeof AccessRevokedEventSchema>
+
+export type AuthExpiredEvent = z.infer<typeof AuthExpiredEventSchema>
+
+export type ReconnectEvent = z.infer<typeof ReconnectEventSchema>
+
 export const XRequestIdHeaderSchema = z
   .string()
   .regex(/^[A-Za-z0-9._:-]+$/)
@@ -1731,6 +2213,31 @@ export const UnprocessableContentResponse = {
           'This Idempotency-Key was used with a different request; use a new key for a new request.',
         instance: '/v1/projects/prj_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
         code: 'idempotency_key_reused',
+        requestId: 'req_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
+      },
+    },
+  },
+}
+
+export const CursorExpiredResponse = {
+  description:
+    '`since` (or `Last-Event-ID`) is older than the change log keeps (`code` is `cursor_expired`): reload the resources, then continue from the latest `syncToken`.',
+  headers: z.object({
+    'X-Request-Id': XRequestIdHeaderSchema,
+    RateLimit: RateLimitHeaderSchema,
+    'RateLimit-Policy': RateLimitPolicyHeaderSchema,
+  }),
+  content: {
+    'application/problem+json': {
+      schema: ProblemSchema,
+      example: {
+        type: 'https://tasklane.dev/problems/cursor_expired',
+        title: 'Gone',
+        status: 410,
+        detail:
+          'Changes before seq 1200 are no longer kept; reload and continue from the latest syncToken.',
+        instance: '/v1/changes',
+        code: 'cursor_expired',
         requestId: 'req_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
       },
     },
@@ -5768,6 +6275,543 @@ export const patchV1CommentsCommentIdRoute = createRoute({
   security: [{ bearerAuth: [] }],
 })
 
+export const getV1ChangesRoute = createRoute({
+  method: 'get',
+  path: '/v1/changes',
+  tags: ['Events'],
+  summary: 'List changes since a sync token',
+  description:
+    'The change log as JSON pages, for clients that poll: every create, update and delete of a project, task, note, comment, membership or invitation the caller may see, in the order they committed, each with the resource as its get operation answers it (or a tombstone `{ "id": "…", "deleted": true }`).\n\nStart with `since=0` (or the `syncToken` of a full load), then pass each answer\'s `syncToken` as `since`. A change is never skipped, even one whose transaction commits after a later one started. Visibility is decided when the change is delivered: changes of projects the caller is a member of now, and the caller\'s own (their removal from a project, a project of theirs being deleted). `projectId` narrows to one project.\n\nChanges are kept for `CHANGES_RETENTION_S` (7 days by default). A `since` older than that answers 410 `cursor_expired`: reload the resources and continue from the latest `syncToken`. While a page is full, `nextCursor` (and `Link`) point at the next one.\n\nNeeds any role in the projects concerned; a `read` API key is enough.',
+  operationId: 'listChanges',
+  request: {
+    query: z.object({
+      since: z
+        .string()
+        .regex(/^[0-9]{1,19}$/)
+        .max(19)
+        .default('0')
+        .optional()
+        .openapi({
+          param: {
+            name: 'since',
+            in: 'query',
+            required: false,
+            description:
+              'The `syncToken` of the previous answer; changes after it are returned. `0` (the default) starts from the oldest retained change.',
+            schema: { type: 'string', pattern: '^[0-9]{1,19}$', maxLength: 19, default: '0' },
+            example: '42',
+          },
+        }),
+      projectId: z
+        .string()
+        .regex(/^prj_[0-9A-Z]{26}$/)
+        .min(1)
+        .max(64)
+        .optional()
+        .openapi({
+          param: {
+            name: 'projectId',
+            in: 'query',
+            required: false,
+            description: 'Only changes of this project.',
+            schema: { type: 'string', minLength: 1, maxLength: 64, pattern: '^prj_[0-9A-Z]{26}$' },
+            example: 'prj_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
+          },
+        }),
+      limit: LimitParamsSchema,
+      cursor: CursorParamsSchema,
+    }),
+  },
+  responses: {
+    200: {
+      description:
+        'A page of changes, oldest first. `Link` points at the next page when this one is full.',
+      headers: z.object({
+        'X-Request-Id': XRequestIdHeaderSchema,
+        RateLimit: RateLimitHeaderSchema,
+        'RateLimit-Policy': RateLimitPolicyHeaderSchema,
+        Link: LinkHeaderSchema,
+      }),
+      content: {
+        'application/json': {
+          schema: ChangeListSchema,
+          example: {
+            data: [
+              {
+                seq: '42',
+                type: 'task.updated',
+                projectId: 'prj_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
+                resourceType: 'task',
+                resourceId: 'tsk_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
+                version: 2,
+                actorId: 'usr_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
+                occurredAt: '2026-11-20T09:31:00.000Z',
+                data: {
+                  id: 'tsk_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
+                  projectId: 'prj_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
+                  title: 'Write the launch post',
+                  description: null,
+                  status: 'in_progress',
+                  priority: 2,
+                  dueAt: null,
+                  labels: ['launch'],
+                  assigneeId: null,
+                  position: 1,
+                  completedAt: null,
+                  createdBy: 'usr_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
+                  createdAt: '2026-11-20T09:30:00.000Z',
+                  updatedAt: '2026-11-20T09:31:00.000Z',
+                  version: 2,
+                },
+              },
+              {
+                seq: '43',
+                type: 'note.deleted',
+                projectId: 'prj_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
+                resourceType: 'note',
+                resourceId: 'nte_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
+                version: null,
+                actorId: 'usr_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
+                occurredAt: '2026-11-20T09:32:00.000Z',
+                data: { id: 'nte_01JD8X3Z7Q2W6V5T4R3P1N0M9K', deleted: true },
+              },
+            ],
+            nextCursor: null,
+            syncToken: '43',
+          },
+        },
+      },
+    },
+    400: BadRequestResponse,
+    401: UnauthorizedResponse,
+    403: ForbiddenResponse,
+    410: CursorExpiredResponse,
+    429: TooManyRequestsResponse,
+    500: InternalErrorResponse,
+    503: ServiceUnavailableResponse,
+  },
+  security: [{ bearerAuth: [] }],
+})
+
+export const getV1EventsRoute = createRoute({
+  method: 'get',
+  path: '/v1/events',
+  tags: ['Events'],
+  summary: 'Stream changes as Server-Sent Events',
+  description:
+    'A `text/event-stream` of every change the caller may see, as it happens: the same log that\n`listChanges` pages through. Each change is one event whose `id` is its `seq` and whose `event` is\nits `type`; `data` is the `Change` as JSON. What the caller may see is checked when each event is\ndelivered, so a member who is removed from a project receives `access_revoked` for it and nothing of\nthat project afterwards.\n\nWhere to start: the `Last-Event-ID` header (sent by `EventSource` when it reconnects) wins over\n`since`; with neither, the stream starts at the newest change and sends only what happens next.\nResuming from the last `id` received delivers every later change once, with no gap. A position older\nthan the log keeps (see `CHANGES_RETENTION_S`) answers 410 `cursor_expired` before the stream starts:\nread the current state again, then stream from `syncToken` of `listChanges`.\n\nBesides changes, the stream carries (none of these has an `id`, so a reconnect resumes after the last change):\n- `access_revoked` `{ "projectId": … }` when the caller loses access to a project (removed, or the project deleted);\n- `auth_expired` `{}` when the credentials expire or are revoked; the server then closes the stream,\n  and the client reconnects with fresh credentials;\n- `reconnect` `{ "reason", "since" }` before the server closes the stream because it is shutting down\n  (`shutdown`) or the client reads too slowly (`slow_consumer`); reconnect with `Last-Event-ID` (or\n  `since`) set to `since`;\n- a `: heartbeat` comment at least every 15 seconds, so proxies and clients can tell a quiet stream\n  from a dead one; and `retry:` (milliseconds to wait before reconnecting) first thing.\n\nOn the wire:\n\n```\nretry: 3000\n\nid: 42\nevent: task.updated\ndata: {"seq":"42","type":"task.updated","projectId":"prj_…",…}\n\n: heartbeat\n\nevent: reconnect\ndata: {"reason":"shutdown","since":"42"}\n```\n\nThe response is never compressed or cached (`Cache-Control: no-cache, no-transform`), and\n`X-Accel-Buffering: no` asks nginx-style proxies not to buffer it.\n\nNeeds the `read` scope. With `projectId`, only that project\'s changes; callers who are not members of\nit get 404, as for a project that does not exist.',
+  operationId: 'streamEvents',
+  request: {
+    query: z.object({
+      since: z
+        .string()
+        .regex(/^[0-9]{1,19}$/)
+        .max(19)
+        .optional()
+        .openapi({
+          param: {
+            name: 'since',
+            in: 'query',
+            required: false,
+            description:
+              'Send the changes after this `seq` (the last event `id` the client has, or a `syncToken` of `listChanges`).',
+            schema: { type: 'string', maxLength: 19, pattern: '^[0-9]{1,19}$' },
+            example: '42',
+          },
+        }),
+      projectId: z
+        .string()
+        .regex(/^prj_[0-9A-Z]{26}$/)
+        .min(1)
+        .max(64)
+        .optional()
+        .openapi({
+          param: {
+            name: 'projectId',
+            in: 'query',
+            required: false,
+            description: "Only this project's changes.",
+            schema: { type: 'string', minLength: 1, maxLength: 64, pattern: '^prj_[0-9A-Z]{26}$' },
+            example: 'prj_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
+          },
+        }),
+    }),
+    headers: z.object({
+      'Last-Event-ID': z
+        .string()
+        .regex(/^[0-9]{1,19}$/)
+        .max(19)
+        .optional()
+        .openapi({
+          param: {
+            name: 'Last-Event-ID',
+            in: 'header',
+            required: false,
+            description:
+              'The `id` of the last event received; sent by `EventSource` when it reconnects. Wins over `since`.',
+            schema: { type: 'string', maxLength: 19, pattern: '^[0-9]{1,19}$' },
+            example: '42',
+          },
+        }),
+    }),
+  },
+  responses: {
+    200: {
+      description:
+        'The event stream. Each event, as an `EventSource` parses it (`id`, `event`, and `data` parsed\nas JSON), matches `StreamEvent`.',
+      headers: z.object({
+        'X-Request-Id': XRequestIdHeaderSchema,
+        RateLimit: RateLimitHeaderSchema,
+        'RateLimit-Policy': RateLimitPolicyHeaderSchema,
+        'Cache-Control': z
+            .literal('no-cache, no-transform')
+            .optional()
+            .openapi({
+              description: 'Never cache or transform (compress) the stream.',
+              example: 'no-cache, no-transform',
+            }),
+        'X-Accel-Buffering': z
+            .literal('no')
+            .optional()
+            .openapi({
+              description:
+                'Asks a reverse proxy (nginx) to pass events on as they come instead of buffering them.',
+              example: 'no',
+            }),
+      }),
+      content: {
+        'text/event-stream': {
+          schema: StreamEventSchema,
+          example: {
+            id: '42',
+            event: 'task.updated',
+            data: {
+              seq: '42',
+              type: 'task.updated',
+              projectId: 'prj_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
+              resourceType: 'task',
+              resourceId: 'tsk_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
+              version: 4,
+              actorId: 'usr_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
+              occurredAt: '2026-11-21T14:05:12.000Z',
+              data: {},
+            },
+          },
+        },
+      },
+    },
+    400: BadRequestResponse,
+    401: UnauthorizedResponse,
+    403: ForbiddenResponse,
+    404: NotFoundResponse,
+    410: CursorExpiredResponse,
+    429: TooManyRequestsResponse,
+    500: InternalErrorResponse,
+    503: ServiceUnavailableResponse,
+  },
+  security: [{ bearerAuth: [] }],
+})
+
+export const getV1NotificationsRoute = createRoute({
+  method: 'get',
+  path: '/v1/notifications',
+  tags: ['Notifications'],
+  summary: 'List your notifications',
+  description:
+    "The caller's notifications, most recently updated first. A notification is a thread: one per task (or project, for invitations) and reason while it is unread, so a repeat (a second comment, another mention) bumps it to the top with a higher `count` and the latest actor instead of adding a new one. Once read, the next event starts a new thread.\n\nReasons: `assigned` (a task was assigned to you), `mentioned` (you were @mentioned in a task description or a comment), `commented` (a comment on a task you created or are assigned), `invited` (you were invited to a project). You are never notified of your own actions, and only of tasks in projects you can still see.\n\nNew and bumped notifications are also recorded in the change log as `notification.created` changes (`listChanges`, and the event stream), visible only to their recipient, with the notification as it is now in `data`.\n\nNeeds the `read` scope.",
+  operationId: 'listNotifications',
+  request: {
+    query: z.object({
+      unread: z
+        .enum(['true', 'false'])
+        .optional()
+        .openapi({
+          param: {
+            name: 'unread',
+            in: 'query',
+            required: false,
+            description:
+              '`true`: only unread notifications; `false`: only read ones. Leave out for both.',
+            schema: { type: 'string', enum: ['true', 'false'] },
+          },
+        }),
+      limit: LimitParamsSchema,
+      cursor: CursorParamsSchema,
+    }),
+  },
+  responses: {
+    200: {
+      description: 'A page of results. `Link` points at the next page when there is one.',
+      headers: z.object({
+        'X-Request-Id': XRequestIdHeaderSchema,
+        RateLimit: RateLimitHeaderSchema,
+        'RateLimit-Policy': RateLimitPolicyHeaderSchema,
+        Link: LinkHeaderSchema,
+      }),
+      content: {
+        'application/json': {
+          schema: NotificationListSchema,
+          example: {
+            data: [
+              {
+                id: 'ntf_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
+                reason: 'commented',
+                projectId: 'prj_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
+                taskId: 'tsk_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
+                commentId: 'cmt_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
+                invitationId: null,
+                actorId: 'usr_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
+                title: 'Write the launch post',
+                count: 2,
+                readAt: null,
+                createdAt: '2026-11-20T09:30:00.000Z',
+                updatedAt: '2026-11-20T10:12:40.000Z',
+              },
+            ],
+            nextCursor:
+              'WyIyMDI2LTExLTIwVDA5OjMwOjAwLjAwMFoiLCJ0c2tfMDFKRDhYIl0aZ3kXb4c2mPq0r9TnV1wA',
+          },
+        },
+      },
+    },
+    400: BadRequestResponse,
+    401: UnauthorizedResponse,
+    403: ForbiddenResponse,
+    429: TooManyRequestsResponse,
+    500: InternalErrorResponse,
+    503: ServiceUnavailableResponse,
+  },
+  security: [{ bearerAuth: [] }],
+})
+
+export const getV1NotificationsUnreadCountRoute = createRoute({
+  method: 'get',
+  path: '/v1/notifications/unread-count',
+  tags: ['Notifications'],
+  summary: 'Count unread notifications',
+  description:
+    "How many of the caller's notifications are unread (what `listNotifications?unread=true` would list), for a badge.\n\nNeeds the `read` scope.",
+  operationId: 'getUnreadNotificationCount',
+  responses: {
+    200: {
+      description: 'The number of unread notifications.',
+      headers: z.object({
+        'X-Request-Id': XRequestIdHeaderSchema,
+        RateLimit: RateLimitHeaderSchema,
+        'RateLimit-Policy': RateLimitPolicyHeaderSchema,
+      }),
+      content: {
+        'application/json': { schema: UnreadNotificationCountSchema, example: { count: 3 } },
+      },
+    },
+    400: BadRequestResponse,
+    401: UnauthorizedResponse,
+    403: ForbiddenResponse,
+    429: TooManyRequestsResponse,
+    500: InternalErrorResponse,
+    503: ServiceUnavailableResponse,
+  },
+  security: [{ bearerAuth: [] }],
+})
+
+export const postV1NotificationsNotificationIdReadRoute = createRoute({
+  method: 'post',
+  path: '/v1/notifications/{notificationId}/read',
+  tags: ['Notifications'],
+  summary: 'Mark a notification read',
+  description:
+    "Marks one notification read; its email, if not sent yet, will not be. The change is recorded as a `notification.updated` change for the caller (`listChanges`, the event stream), so their other devices clear it too. Marking a read notification again changes nothing and answers it as it is.\n\nNeeds the `write` scope. Another user's notification answers 404, as for one that does not exist.",
+  operationId: 'markNotificationRead',
+  request: {
+    params: z.object({
+      notificationId: z
+        .string()
+        .regex(/^ntf_[0-9A-Z]{26}$/)
+        .min(1)
+        .max(64)
+        .openapi({
+          param: {
+            name: 'notificationId',
+            in: 'path',
+            required: true,
+            description: 'The id of the notification.',
+            schema: { type: 'string', minLength: 1, maxLength: 64, pattern: '^ntf_[0-9A-Z]{26}$' },
+            example: 'ntf_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
+          },
+        }),
+    }),
+  },
+  responses: {
+    200: {
+      description: 'The notification, now read.',
+      headers: z.object({
+        'X-Request-Id': XRequestIdHeaderSchema,
+        RateLimit: RateLimitHeaderSchema,
+        'RateLimit-Policy': RateLimitPolicyHeaderSchema,
+      }),
+      content: {
+        'application/json': {
+          schema: NotificationSchema,
+          example: {
+            id: 'ntf_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
+            reason: 'assigned',
+            projectId: 'prj_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
+            taskId: 'tsk_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
+            commentId: null,
+            invitationId: null,
+            actorId: 'usr_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
+            title: 'Write the launch post',
+            count: 1,
+            readAt: '2026-11-20T11:02:00.000Z',
+            createdAt: '2026-11-20T09:30:00.000Z',
+            updatedAt: '2026-11-20T09:30:00.000Z',
+          },
+        },
+      },
+    },
+    400: BadRequestResponse,
+    401: UnauthorizedResponse,
+    403: ForbiddenResponse,
+    404: NotFoundResponse,
+    429: TooManyRequestsResponse,
+    500: InternalErrorResponse,
+    503: ServiceUnavailableResponse,
+  },
+  security: [{ bearerAuth: [] }],
+})
+
+export const postV1NotificationsReadRoute = createRoute({
+  method: 'post',
+  path: '/v1/notifications/read',
+  tags: ['Notifications'],
+  summary: 'Mark notifications read up to a time',
+  description:
+    'Marks read every unread notification of the caller whose `updatedAt` is at or before `before`. Pass the `updatedAt` of the newest notification you showed (or the time you showed the list): a notification that arrived or was bumped after that stays unread, so nothing the user has not seen is cleared. Each notification marked is recorded as a `notification.updated` change for the caller.\n\nNeeds the `write` scope.',
+  operationId: 'markAllNotificationsRead',
+  request: {
+    body: {
+      content: {
+        'application/json': {
+          schema: NotificationsMarkReadSchema,
+          example: { before: '2026-11-20T10:12:40.000Z' },
+        },
+      },
+      required: true,
+    },
+  },
+  responses: {
+    200: {
+      description: 'How many notifications were marked read.',
+      headers: z.object({
+        'X-Request-Id': XRequestIdHeaderSchema,
+        RateLimit: RateLimitHeaderSchema,
+        'RateLimit-Policy': RateLimitPolicyHeaderSchema,
+      }),
+      content: {
+        'application/json': { schema: NotificationsMarkedSchema, example: { marked: 3 } },
+      },
+    },
+    400: BadRequestResponse,
+    401: UnauthorizedResponse,
+    403: ForbiddenResponse,
+    413: ContentTooLargeResponse,
+    415: UnsupportedMediaTypeResponse,
+    429: TooManyRequestsResponse,
+    500: InternalErrorResponse,
+    503: ServiceUnavailableResponse,
+  },
+  security: [{ bearerAuth: [] }],
+})
+
+export const getV1NotificationsPreferencesRoute = createRoute({
+  method: 'get',
+  path: '/v1/notifications/preferences',
+  tags: ['Notifications'],
+  summary: 'Get notification preferences',
+  description:
+    'For each reason, whether the caller gets an in-app notification (`inApp`) and, if it stays unread, an email (`email`). Everything is on until changed.\n\nNeeds the `read` scope.',
+  operationId: 'getNotificationPreferences',
+  responses: {
+    200: {
+      description: "The caller's preferences.",
+      headers: z.object({
+        'X-Request-Id': XRequestIdHeaderSchema,
+        RateLimit: RateLimitHeaderSchema,
+        'RateLimit-Policy': RateLimitPolicyHeaderSchema,
+      }),
+      content: {
+        'application/json': {
+          schema: NotificationPreferencesSchema,
+          example: {
+            assigned: { inApp: true, email: true },
+            mentioned: { inApp: true, email: true },
+            commented: { inApp: true, email: false },
+            invited: { inApp: true, email: true },
+          },
+        },
+      },
+    },
+    400: BadRequestResponse,
+    401: UnauthorizedResponse,
+    403: ForbiddenResponse,
+    429: TooManyRequestsResponse,
+    500: InternalErrorResponse,
+    503: ServiceUnavailableResponse,
+  },
+  security: [{ bearerAuth: [] }],
+})
+
+export const patchV1NotificationsPreferencesRoute = createRoute({
+  method: 'patch',
+  path: '/v1/notifications/preferences',
+  tags: ['Notifications'],
+  summary: 'Change notification preferences',
+  description:
+    'Changes the channels named in the body and leaves the rest as they are. With `inApp` off for a reason, no notification is made for it at all (none in the list, none on the event stream, and so no email either); with `email` off, notifications still appear in the app but are never emailed. The change applies to events from now on, and to emails not sent yet.\n\nNeeds the `write` scope.',
+  operationId: 'updateNotificationPreferences',
+  request: {
+    body: {
+      content: {
+        'application/json': {
+          schema: NotificationPreferencesUpdateSchema,
+          example: { commented: { email: false } },
+        },
+      },
+      required: true,
+    },
+  },
+  responses: {
+    200: {
+      description: "The caller's preferences after the change.",
+      headers: z.object({
+        'X-Request-Id': XRequestIdHeaderSchema,
+        RateLimit: RateLimitHeaderSchema,
+        'RateLimit-Policy': RateLimitPolicyHeaderSchema,
+      }),
+      content: {
+        'application/json': {
+          schema: NotificationPreferencesSchema,
+          example: {
+            assigned: { inApp: true, email: true },
+            mentioned: { inApp: true, email: true },
+            commented: { inApp: true, email: false },
+            invited: { inApp: true, email: true },
+          },
+        },
+      },
+    },
+    400: BadRequestResponse,
+    401: UnauthorizedResponse,
+    403: ForbiddenResponse,
+    413: ContentTooLargeResponse,
+    415: UnsupportedMediaTypeResponse,
+    429: TooManyRequestsResponse,
+    500: InternalErrorResponse,
+    503: ServiceUnavailableResponse,
+  },
+  security: [{ bearerAuth: [] }],
+})
+
 /** Every operation of openapi.yaml by operationId. */
 export const operations = {
   acceptInvitation: postV1InvitationsAcceptRoute,
@@ -5788,21 +6832,27 @@ export const operations = {
   getMe: getV1MeRoute,
   getMetrics: getMetricsRoute,
   getNote: getV1NotesNoteIdRoute,
+  getNotificationPreferences: getV1NotificationsPreferencesRoute,
   getOpenApiJson: getOpenapiJsonRoute,
   getOpenApiYaml: getOpenapiYamlRoute,
   getProject: getV1ProjectsProjectIdRoute,
   getReadiness: getReadyzRoute,
   getTask: getV1TasksTaskIdRoute,
+  getUnreadNotificationCount: getV1NotificationsUnreadCountRoute,
   listApiKeys: getV1MeApiKeysRoute,
+  listChanges: getV1ChangesRoute,
   listComments: getV1TasksTaskIdCommentsRoute,
   listInvitations: getV1ProjectsProjectIdInvitationsRoute,
   listMembers: getV1ProjectsProjectIdMembersRoute,
   listNotes: getV1ProjectsProjectIdNotesRoute,
+  listNotifications: getV1NotificationsRoute,
   listProjects: getV1ProjectsRoute,
   listSessions: getV1MeSessionsRoute,
   listTasks: getV1ProjectsProjectIdTasksRoute,
   logIn: postV1AuthLoginRoute,
   logOut: postV1AuthLogoutRoute,
+  markAllNotificationsRead: postV1NotificationsReadRoute,
+  markNotificationRead: postV1NotificationsNotificationIdReadRoute,
   refreshSession: postV1AuthRefreshRoute,
   removeMember: deleteV1ProjectsProjectIdMembersUserIdRoute,
   requestEmailVerification: postV1AuthEmailVerificationRoute,
@@ -5812,10 +6862,12 @@ export const operations = {
   revokeInvitation: deleteV1ProjectsProjectIdInvitationsInvitationIdRoute,
   revokeSession: deleteV1MeSessionsSessionIdRoute,
   signUp: postV1AuthSignupRoute,
+  streamEvents: getV1EventsRoute,
   updateComment: patchV1CommentsCommentIdRoute,
   updateMe: patchV1MeRoute,
   updateMember: patchV1ProjectsProjectIdMembersUserIdRoute,
   updateNote: patchV1NotesNoteIdRoute,
+  updateNotificationPreferences: patchV1NotificationsPreferencesRoute,
   updateProject: patchV1ProjectsProjectIdRoute,
   updateTask: patchV1TasksTaskIdRoute,
   verifyEmail: postV1AuthEmailVerificationConfirmRoute,

@@ -5,6 +5,7 @@ import addFormats from 'ajv-formats'
 import { parse } from 'yaml'
 import { pathPattern } from '../http/errors.js'
 import { SPEC_PATH } from '../openapi/document.js'
+import { sseParser } from './sse.js'
 
 // biome-ignore lint/suspicious/noExplicitAny: openapi.yaml as parsed, walked by key; ajv checks the shapes it describes.
 type Json = any
@@ -96,6 +97,8 @@ export async function assertMatchesSpec(method: string, url: string, response: R
       )
     }
     schema = media.schema
+    // An event stream does not end; its events are checked one by one as they arrive (eventStreamChecker).
+    if (contentType === 'text/event-stream') return
   }
   if (!schema) return
   const text = await response.clone().text()
@@ -161,4 +164,33 @@ export function assertProblem(body: unknown): void {
   if (!validate(body)) {
     throw new SpecViolation(`not a Problem: ${ajv.errorsText(validate.errors)}\n${JSON.stringify(body).slice(0, 500)}`)
   }
+}
+
+/**
+ * Passes a `text/event-stream` body through unchanged while checking each event (`id`, `event`, `data`
+ * parsed as JSON) against the schema the spec gives for the stream; `retry:` must be a whole number. The
+ * reader of the returned body gets a SpecViolation error at the first event that differs.
+ */
+export function eventStreamChecker(method: string, url: string, response: Response): TransformStream<Uint8Array> {
+  const pathname = new URL(url, 'http://tasklane.test').pathname
+  const op = findOperation(method, pathname)
+  const schema = op?.operation.responses[String(response.status)]?.content?.['text/event-stream']?.schema
+  if (!schema) throw new SpecViolation(`${method} ${pathname}: no event stream documented`)
+  const validate = compile(schema)
+  const parser = sseParser()
+  return new TransformStream({
+    transform(chunk, controller) {
+      for (const block of parser.push(chunk)) {
+        if (block.retry !== undefined && !Number.isInteger(block.retry)) {
+          throw new SpecViolation(`${method} ${pathname}: retry is not a whole number`)
+        }
+        if (block.event && !validate(block.event)) {
+          throw new SpecViolation(
+            `${method} ${pathname}: event does not match the spec: ${ajv.errorsText(validate.errors)}\n${JSON.stringify(block.event).slice(0, 500)}`,
+          )
+        }
+      }
+      controller.enqueue(chunk)
+    },
+  })
 }

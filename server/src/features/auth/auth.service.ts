@@ -1,6 +1,6 @@
 import type { Logger } from 'pino'
 import type { Config } from '../../config.js'
-import type { Db, Queryable } from '../../db/database.js'
+import type { Db } from '../../db/database.js'
 import type { ApiKey, AuthResult, Session, User } from '../../generated/routes.js'
 import type { Principal, Scope } from '../../http/env.js'
 import { ApiError } from '../../http/problem.js'
@@ -8,6 +8,7 @@ import type { Cursors } from '../../lib/cursor.js'
 import { newId } from '../../lib/ids.js'
 import { toInstant } from '../../lib/instant.js'
 import type { Mailer } from '../../mail/mailer.js'
+import type { ChangeLog, WriteTx } from '../changes/change-log.js'
 import * as repo from './auth.repository.js'
 import { assertPasswordAllowed, type PasswordHasher } from './passwords.js'
 import type { RevocationCache } from './revocations.js'
@@ -27,6 +28,8 @@ export interface AuthDeps {
   sealer: Sealer
   mailer: Mailer
   cursors: Cursors
+  /** Account deletion is a write whose effects on projects are recorded (see setAccountDeletionGuard). */
+  changeLog: ChangeLog
   hasher: PasswordHasher
 }
 
@@ -85,7 +88,7 @@ function toApiKey(row: repo.ApiKeyRow): ApiKey {
  * failed request changes nothing; mail goes out only after the change is committed.
  */
 /** See `setAccountDeletionGuard`. */
-export type AccountDeletionGuard = (trx: Queryable, userId: string) => Promise<void>
+export type AccountDeletionGuard = (tx: WriteTx, userId: string) => Promise<void>
 
 export function createAuthService(deps: AuthDeps) {
   let accountDeletionGuard: AccountDeletionGuard | undefined
@@ -343,11 +346,16 @@ export function createAuthService(deps: AuthDeps) {
         if (!key.last_used_at || Date.parse(key.last_used_at) < now - API_KEY_TOUCH_MS) {
           await repo.touchApiKey(kysely, key.id, iso(now))
         }
-        return { userId: key.user_id, apiKeyId: key.id, scopes: key.scopes.split(' ') as Scope[] }
+        return {
+          userId: key.user_id,
+          apiKeyId: key.id,
+          scopes: key.scopes.split(' ') as Scope[],
+          ...(key.expires_at ? { expiresAt: Date.parse(key.expires_at) } : {}),
+        }
       }
       const claims = await accessTokens.verify(bearer)
       if (revocations.isRevoked(claims.sessionId)) throw sessionRevoked()
-      return { userId: claims.userId, sessionId: claims.sessionId, scopes: claims.scopes }
+      return { userId: claims.userId, sessionId: claims.sessionId, scopes: claims.scopes, expiresAt: claims.expiresAt }
     },
 
     async getMe(userId: string): Promise<User> {
@@ -430,11 +438,12 @@ export function createAuthService(deps: AuthDeps) {
     async deleteMe(userId: string, password: string): Promise<void> {
       const user = await userOrRevoked(userId)
       await checkPassword(user, password)
-      const ids = await kysely.transaction().execute(async (trx) => {
-        await accountDeletionGuard?.(trx, userId)
+      // Through the change log: what goes with the account (projects, memberships) is recorded with it.
+      const ids = await deps.changeLog.write(async (tx) => {
+        await accountDeletionGuard?.(tx, userId)
         // Logged before the cascade removes the sessions, so every instance drops their access tokens.
-        const ids = await repo.revokeSessions(trx, { userId }, 'account_deleted', iso())
-        await repo.deleteUser(trx, userId)
+        const ids = await repo.revokeSessions(tx.db, { userId }, 'account_deleted', iso())
+        await repo.deleteUser(tx.db, userId)
         return ids
       })
       revocations.add(ids)

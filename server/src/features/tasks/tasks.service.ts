@@ -35,6 +35,17 @@ export type TasksService = ReturnType<typeof createTasksService>
 export function createTasksService({ ctx, cursors, now }: ServiceDeps, projects: ProjectsService) {
   const repo = tasksRepository(ctx.db.kysely, ctx.db.dialect)
 
+  // A task stays in the project when its assignee leaves (or is removed, or deletes their account),
+  // unassigned, in the same write.
+  ctx.changeLog.subscribe(async (tx, change) => {
+    if (change.type !== 'member.removed' || change.userId !== null || !change.projectId) return
+    const r = tasksRepository(tx.db, ctx.db.dialect)
+    for (const task of await r.unassignAll(change.projectId, change.resourceId, now().toISOString())) {
+      const previous = { ...task, assigneeId: change.resourceId, version: task.version - 1 }
+      await tx.record({ ...taskChange('task.updated', task, change.actorId), previous })
+    }
+  })
+
   async function assertAssignable(projectId: string, assigneeId: string | null | undefined) {
     if (assigneeId && !(await projects.isMember(projectId, assigneeId))) {
       throw new ApiError(422, 'invalid_assignee', 'The assignee must be a member of the project.', {
@@ -89,8 +100,9 @@ export function createTasksService({ ctx, cursors, now }: ServiceDeps, projects:
       await assertAssignable(projectId, input.assigneeId)
       const at = now().toISOString()
       const status = input.status ?? 'todo'
-      return repo.transaction(async (r) =>
-        r.insert({
+      return ctx.changeLog.write(async (tx) => {
+        const r = tasksRepository(tx.db, ctx.db.dialect)
+        const task = await r.insert({
           id: newId('tsk'),
           project_id: projectId,
           title: input.title,
@@ -106,8 +118,10 @@ export function createTasksService({ ctx, cursors, now }: ServiceDeps, projects:
           created_at: at,
           updated_at: at,
           version: 1,
-        }),
-      )
+        })
+        await tx.record(taskChange('task.created', task, caller.userId))
+        return task
+      })
     },
 
     async get(principal: Principal | undefined, taskId: string): Promise<Task> {
@@ -120,30 +134,56 @@ export function createTasksService({ ctx, cursors, now }: ServiceDeps, projects:
       patch: TaskUpdate,
       ifMatch: string | undefined,
     ): Promise<Task> {
-      let { task } = await load(principal, taskId, 'update')
+      const { caller, task } = await load(principal, taskId, 'update')
       if (patch.assigneeId !== undefined) await assertAssignable(task.project_id, patch.assigneeId)
-      // Without If-Match the caller asked for no precondition: a concurrent change is re-read and the patch
-      // applied on top; with it, the change is refused with the version that won.
-      for (let attempt = 0; ; attempt++) {
-        assertIfMatch(ifMatch, task.version)
-        const next = applyPatch(task, patch, now().toISOString())
-        if (await repo.transaction((r) => r.update(next, task.version, patch.labels !== undefined))) return toTask(next)
-        const current = await repo.find(taskId)
+      // The patch applies to the row as locked in the write, so concurrent updates without If-Match all
+      // land (last write wins) and one with If-Match is refused with the version that won.
+      return ctx.changeLog.write(async (tx) => {
+        const r = tasksRepository(tx.db, ctx.db.dialect)
+        const current = await r.findForUpdate(taskId)
         if (!current) throw new ApiError(404, 'not_found', NO_TASK)
-        if (ifMatch !== undefined || attempt >= 3) throw preconditionFailed(current.version)
-        task = current
-      }
+        assertIfMatch(ifMatch, current.version)
+        const next = applyPatch(current, patch, now().toISOString())
+        if (!(await r.update(next, current.version, patch.labels !== undefined)))
+          throw preconditionFailed(current.version)
+        const updated = toTask(next)
+        await tx.record({ ...taskChange('task.updated', updated, caller.userId), previous: toTask(current) })
+        return updated
+      })
     },
 
     async remove(principal: Principal | undefined, taskId: string, ifMatch: string | undefined): Promise<void> {
-      const { task } = await load(principal, taskId, 'delete')
-      assertIfMatch(ifMatch, task.version)
-      if (await repo.delete(taskId, ifMatch === undefined ? undefined : task.version)) return
-      const current = await repo.find(taskId)
-      throw current ? preconditionFailed(current.version) : new ApiError(404, 'not_found', NO_TASK)
+      const { caller } = await load(principal, taskId, 'delete')
+      await ctx.changeLog.write(async (tx) => {
+        const r = tasksRepository(tx.db, ctx.db.dialect)
+        const current = await r.findForUpdate(taskId)
+        if (!current) throw new ApiError(404, 'not_found', NO_TASK)
+        assertIfMatch(ifMatch, current.version)
+        await r.delete(taskId)
+        await tx.record({
+          type: 'task.deleted',
+          projectId: current.project_id,
+          resourceType: 'task',
+          resourceId: taskId,
+          version: null,
+          actorId: caller.userId,
+          data: { id: taskId, deleted: true },
+          previous: toTask(current),
+        })
+      })
     },
   }
 }
+
+const taskChange = (type: 'task.created' | 'task.updated', task: Task, actorId: string | null) => ({
+  type,
+  projectId: task.projectId,
+  resourceType: 'task',
+  resourceId: task.id,
+  version: task.version,
+  actorId,
+  data: task,
+})
 
 function applyPatch(task: TaskRow, patch: TaskUpdate, at: string): TaskRow {
   const next: TaskRow = { ...task, updated_at: at, version: task.version + 1 }

@@ -421,6 +421,21 @@ describe('task conditional requests', () => {
     )
     expect(results.map((r) => r.status).sort()).toEqual([200, 412, 412])
   })
+
+  it('applies 20 concurrent updates without If-Match, every one: last write wins, never 412', async () => {
+    const { t, h, project } = await setup()
+    const task = await createTask(t, h, project.id)
+    const results = await Promise.all(
+      Array.from({ length: 20 }, (_, i) =>
+        jsonRequest(t, 'PATCH', `/v1/tasks/${task.id}`, h, { title: `title ${i}`, priority: i % 4 }),
+      ),
+    )
+    expect(results.map((r) => r.status)).toEqual(Array(20).fill(200))
+    const versions = await Promise.all(results.map(async (r) => ((await r.json()) as Task).version))
+    expect(versions.sort((a, b) => a - b)).toEqual(Array.from({ length: 20 }, (_, i) => i + 2))
+    const final = (await (await jsonRequest(t, 'GET', `/v1/tasks/${task.id}`, h)).json()) as Task
+    expect(final.version).toBe(1 + 20)
+  })
 })
 
 describe('createTask idempotency', () => {
