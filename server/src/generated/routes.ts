@@ -1677,6 +1677,7 @@ export const NotificationSchema = z
       }),
     title: z
       .string()
+      .regex(/^[^\u0000-\u001F\u007F]*$/)
       .min(1)
       .max(500)
       .openapi({
@@ -2226,10 +2227,11 @@ export const CursorExpiredResponse = {
     'X-Request-Id': XRequestIdHeaderSchema,
     RateLimit: RateLimitHeaderSchema,
     'RateLimit-Policy': RateLimitPolicyHeaderSchema,
+    'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
   }),
   content: {
     'application/problem+json': {
-      schema: ProblemSchema,
+      schema: ProblemSchema.and(z.object({ code: z.literal('cursor_expired').optional() })),
       example: {
         type: 'https://tasklane.dev/problems/cursor_expired',
         title: 'Gone',
@@ -6297,9 +6299,8 @@ export const getV1ChangesRoute = createRoute({
             in: 'query',
             required: false,
             description:
-              'The `syncToken` of the previous answer; changes after it are returned. `0` (the default) starts from the oldest retained change.',
+              'The `syncToken` of the previous answer (e.g. `42`); changes after it are returned. `0` (the default) starts from the oldest retained change.',
             schema: { type: 'string', pattern: '^[0-9]{1,19}$', maxLength: 19, default: '0' },
-            example: '42',
           },
         }),
       projectId: z
@@ -6313,9 +6314,8 @@ export const getV1ChangesRoute = createRoute({
             name: 'projectId',
             in: 'query',
             required: false,
-            description: 'Only changes of this project.',
+            description: 'Only changes of this project (e.g. `prj_01JD8X3Z7Q2W6V5T4R3P1N0M9K`).',
             schema: { type: 'string', minLength: 1, maxLength: 64, pattern: '^prj_[0-9A-Z]{26}$' },
-            example: 'prj_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
           },
         }),
       limit: LimitParamsSchema,
@@ -6330,6 +6330,7 @@ export const getV1ChangesRoute = createRoute({
         'X-Request-Id': XRequestIdHeaderSchema,
         RateLimit: RateLimitHeaderSchema,
         'RateLimit-Policy': RateLimitPolicyHeaderSchema,
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
         Link: LinkHeaderSchema,
       }),
       content: {
@@ -6382,9 +6383,8 @@ export const getV1ChangesRoute = createRoute({
         },
       },
     },
-    400: BadRequestResponse,
+    400: BadRequestListResponse,
     401: UnauthorizedResponse,
-    403: ForbiddenResponse,
     410: CursorExpiredResponse,
     429: TooManyRequestsResponse,
     500: InternalErrorResponse,
@@ -6414,9 +6414,8 @@ export const getV1EventsRoute = createRoute({
             in: 'query',
             required: false,
             description:
-              'Send the changes after this `seq` (the last event `id` the client has, or a `syncToken` of `listChanges`).',
+              'Send the changes after this `seq` (the last event `id` the client has, or a `syncToken` of `listChanges`), e.g. `42`.',
             schema: { type: 'string', maxLength: 19, pattern: '^[0-9]{1,19}$' },
-            example: '42',
           },
         }),
       projectId: z
@@ -6430,9 +6429,8 @@ export const getV1EventsRoute = createRoute({
             name: 'projectId',
             in: 'query',
             required: false,
-            description: "Only this project's changes.",
+            description: "Only this project's changes (e.g. `prj_01JD8X3Z7Q2W6V5T4R3P1N0M9K`).",
             schema: { type: 'string', minLength: 1, maxLength: 64, pattern: '^prj_[0-9A-Z]{26}$' },
-            example: 'prj_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
           },
         }),
     }),
@@ -6463,6 +6461,7 @@ export const getV1EventsRoute = createRoute({
         'X-Request-Id': XRequestIdHeaderSchema,
         RateLimit: RateLimitHeaderSchema,
         'RateLimit-Policy': RateLimitPolicyHeaderSchema,
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
         'Cache-Control': z
             .literal('no-cache, no-transform')
             .optional()
@@ -6502,7 +6501,6 @@ export const getV1EventsRoute = createRoute({
     },
     400: BadRequestResponse,
     401: UnauthorizedResponse,
-    403: ForbiddenResponse,
     404: NotFoundResponse,
     410: CursorExpiredResponse,
     429: TooManyRequestsResponse,
@@ -6546,6 +6544,7 @@ export const getV1NotificationsRoute = createRoute({
         'X-Request-Id': XRequestIdHeaderSchema,
         RateLimit: RateLimitHeaderSchema,
         'RateLimit-Policy': RateLimitPolicyHeaderSchema,
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
         Link: LinkHeaderSchema,
       }),
       content: {
@@ -6574,9 +6573,8 @@ export const getV1NotificationsRoute = createRoute({
         },
       },
     },
-    400: BadRequestResponse,
+    400: BadRequestListResponse,
     401: UnauthorizedResponse,
-    403: ForbiddenResponse,
     429: TooManyRequestsResponse,
     500: InternalErrorResponse,
     503: ServiceUnavailableResponse,
@@ -6599,14 +6597,13 @@ export const getV1NotificationsUnreadCountRoute = createRoute({
         'X-Request-Id': XRequestIdHeaderSchema,
         RateLimit: RateLimitHeaderSchema,
         'RateLimit-Policy': RateLimitPolicyHeaderSchema,
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
       }),
       content: {
         'application/json': { schema: UnreadNotificationCountSchema, example: { count: 3 } },
       },
     },
-    400: BadRequestResponse,
     401: UnauthorizedResponse,
-    403: ForbiddenResponse,
     429: TooManyRequestsResponse,
     500: InternalErrorResponse,
     503: ServiceUnavailableResponse,
@@ -6648,6 +6645,7 @@ export const postV1NotificationsNotificationIdReadRoute = createRoute({
         'X-Request-Id': XRequestIdHeaderSchema,
         RateLimit: RateLimitHeaderSchema,
         'RateLimit-Policy': RateLimitPolicyHeaderSchema,
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
       }),
       content: {
         'application/json': {
@@ -6671,7 +6669,7 @@ export const postV1NotificationsNotificationIdReadRoute = createRoute({
     },
     400: BadRequestResponse,
     401: UnauthorizedResponse,
-    403: ForbiddenResponse,
+    403: ForbiddenScopeResponse,
     404: NotFoundResponse,
     429: TooManyRequestsResponse,
     500: InternalErrorResponse,
@@ -6706,14 +6704,15 @@ export const postV1NotificationsReadRoute = createRoute({
         'X-Request-Id': XRequestIdHeaderSchema,
         RateLimit: RateLimitHeaderSchema,
         'RateLimit-Policy': RateLimitPolicyHeaderSchema,
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
       }),
       content: {
         'application/json': { schema: NotificationsMarkedSchema, example: { marked: 3 } },
       },
     },
-    400: BadRequestResponse,
+    400: BadRequestBodyResponse,
     401: UnauthorizedResponse,
-    403: ForbiddenResponse,
+    403: ForbiddenScopeResponse,
     413: ContentTooLargeResponse,
     415: UnsupportedMediaTypeResponse,
     429: TooManyRequestsResponse,
@@ -6738,6 +6737,7 @@ export const getV1NotificationsPreferencesRoute = createRoute({
         'X-Request-Id': XRequestIdHeaderSchema,
         RateLimit: RateLimitHeaderSchema,
         'RateLimit-Policy': RateLimitPolicyHeaderSchema,
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
       }),
       content: {
         'application/json': {
@@ -6751,9 +6751,7 @@ export const getV1NotificationsPreferencesRoute = createRoute({
         },
       },
     },
-    400: BadRequestResponse,
     401: UnauthorizedResponse,
-    403: ForbiddenResponse,
     429: TooManyRequestsResponse,
     500: InternalErrorResponse,
     503: ServiceUnavailableResponse,
@@ -6787,6 +6785,7 @@ export const patchV1NotificationsPreferencesRoute = createRoute({
         'X-Request-Id': XRequestIdHeaderSchema,
         RateLimit: RateLimitHeaderSchema,
         'RateLimit-Policy': RateLimitPolicyHeaderSchema,
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
       }),
       content: {
         'application/json': {
@@ -6800,9 +6799,9 @@ export const patchV1NotificationsPreferencesRoute = createRoute({
         },
       },
     },
-    400: BadRequestResponse,
+    400: BadRequestBodyResponse,
     401: UnauthorizedResponse,
-    403: ForbiddenResponse,
+    403: ForbiddenScopeResponse,
     413: ContentTooLargeResponse,
     415: UnsupportedMediaTypeResponse,
     429: TooManyRequestsResponse,
