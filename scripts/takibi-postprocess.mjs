@@ -18,7 +18,48 @@ export function fixTakibiOutput(source, specPath) {
   // Structural fixes first; they copy text of inner nodes, which the token fixes then see in their place.
   const structural = fixStructure(source, spec)
   const out = fixTokens(structural)
-  return out + appendix(ts.createSourceFile('routes.ts', out, ts.ScriptTarget.Latest, true), spec)
+  return withHelpers(out) + appendix(ts.createSourceFile('routes.ts', out, ts.ScriptTarget.Latest, true), spec)
+}
+
+// The validators that the token fixes refer to, put after the imports. Function declarations are hoisted,
+// so the schemas below them may use them.
+const HELPERS = `
+// RFC 5321 Mailbox in dot-atom form (the form JSON Schema's \`format: email\` is checked by), any case.
+const EMAIL =
+  /^[a-z0-9!#$%&'*+/=?^_\`{|}~-]+(?:\\.[a-z0-9!#$%&'*+/=?^_\`{|}~-]+)*@(?:[a-z0-9](?:[a-z0-9-]*[a-z0-9])?\\.)+[a-z0-9](?:[a-z0-9-]*[a-z0-9])?$/i
+
+const RFC3339 =
+  /^(\\d{4})-(\\d{2})-(\\d{2})[Tt](\\d{2}):(\\d{2}):(\\d{2})(?:\\.\\d+)?(?:[Zz]|([+-])(\\d{2}):(\\d{2}))$/
+const DAYS_IN_MONTH = [31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31]
+
+/** RFC 3339 §5.6 date-time whose instant, in UTC, falls in years 0000–9999 (so it has an RFC 3339 UTC form). */
+export function isRfc3339DateTime(value: string): boolean {
+  const m = RFC3339.exec(value)
+  if (!m) return false
+  const [year, month, day, hour, minute, second] = m.slice(1, 7).map(Number) as [number, number, number, number, number, number]
+  const leap = year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0)
+  if (month < 1 || month > 12 || day < 1 || day > (month === 2 && !leap ? 28 : DAYS_IN_MONTH[month - 1]!)) return false
+  if (hour > 23 || minute > 59 || second > 60) return false
+  const offsetMinutes = m[7] ? (m[7] === '-' ? -1 : 1) * (Number(m[8]) * 60 + Number(m[9])) : 0
+  if (m[7] && (Number(m[8]) > 23 || Number(m[9]) > 59)) return false
+  const utc = new Date(0)
+  utc.setUTCFullYear(year, month - 1, day)
+  utc.setUTCHours(hour, minute - offsetMinutes, Math.min(second, 59))
+  // A leap second is inserted at the end of a UTC day only.
+  if (second === 60 && (utc.getUTCHours() !== 23 || utc.getUTCMinutes() !== 59)) return false
+  const utcYear = utc.getUTCFullYear()
+  return utcYear >= 0 && utcYear <= 9999
+}
+
+const dateTime = () =>
+  z.string().refine(isRfc3339DateTime, { error: 'Invalid RFC 3339 date-time (years 0000–9999 in UTC)' }).openapi({ format: 'date-time' })
+`
+
+function withHelpers(source) {
+  const file = parseTs(source)
+  const lastImport = file.statements.filter((s) => ts.isImportDeclaration(s)).at(-1)
+  const at = lastImport ? lastImport.end : 0
+  return `${source.slice(0, at)}\n${HELPERS}${source.slice(at)}`
 }
 
 function fixStructure(source, spec) {
@@ -105,10 +146,14 @@ function fixTokens(source) {
       // Gap: zod-openapi documents `.exactOptional()` fields as required. For JSON input the two are the
       // same (JSON has no `undefined`), so plain `.optional()` keeps validation and fixes the document.
       if (method?.text === 'exactOptional' && node.arguments.length === 0) edits.push(replace(method, 'optional'))
-      // Gap: `z.iso.datetime()` rejects RFC 3339 offsets such as `+02:00`, which `format: date-time` allows.
-      if (callee === 'z.iso.datetime' && node.arguments.length === 0) {
-        edits.push(replace(node, 'z.iso.datetime({ offset: true })'))
-      }
+      // Gap: `z.iso.datetime()` refuses much of what `format: date-time` (RFC 3339 §5.6) allows: offsets such
+      // as `+02:00`, a lower-case `t` or `z`, a leap second. And it takes instants that are not
+      // representable once turned into UTC (`9999-12-31T23:00:00-02:00` is in year 10000), which could not be
+      // given back as RFC 3339. The appended `dateTime()` takes exactly RFC 3339 within years 0000–9999 UTC.
+      if (callee === 'z.iso.datetime' && node.arguments.length === 0) edits.push(replace(node, 'dateTime()'))
+      // Gap: `z.email()` refuses addresses that `format: email` allows: RFC 5321 dot-atoms with characters
+      // such as `!` or `/` in the local part, numeric or punycode top-level domains (`xn--p1ai`).
+      if (callee === 'z.email' && node.arguments.length === 0) edits.push(replace(node, 'z.email({ pattern: EMAIL })'))
       // Gap: `z.int32()` is documented as `type: number` without its format. A safe integer with a 32-bit
       // range check validates the same and is documented as `type: integer, format: int32`.
       if (callee === 'z.int32' && node.arguments.length === 0) {

@@ -4,11 +4,21 @@ import createClient, {
   type Middleware as OpenApiFetchMiddleware,
 } from 'openapi-fetch'
 import { errorFromResponse, TasklaneError } from './core/errors.js'
+import { EventStream, type EventsOptions, type TasklaneEvent } from './core/events.js'
 import { type Page, Paginator } from './core/pagination.js'
 import { Session, type SessionHandle, type SessionOptions } from './core/session.js'
 import type { SessionTokens } from './core/storage.js'
 import { type CallContext, type CallOptions, type RetryBackoff, Transport } from './core/transport.js'
-import type { AnyPaths, InitArg, ListItem, ListPaths, PathsWith, TasklaneMethod, WithRequestId } from './core/types.js'
+import type {
+  AnyPaths,
+  InitArg,
+  ListBody,
+  ListItem,
+  ListPaths,
+  PathsWith,
+  TasklaneMethod,
+  WithRequestId,
+} from './core/types.js'
 import { idempotentOperations } from './generated/idempotent.js'
 import type { paths } from './generated/openapi.js'
 import { PendingRequest } from './internal/pending-request.js'
@@ -110,7 +120,21 @@ export interface TasklaneClient<Paths extends AnyPaths = paths> {
   paginate<
     P extends ListPaths<Paths> & PathsWith<Paths, 'get'>,
     Init extends MaybeOptionalInit<Paths[P], 'get' & keyof Paths[P]>,
-  >(path: P, ...init: InitArg<Init>): Paginator<ListItem<Paths, P>>
+  >(path: P, ...init: InitArg<Init>): Paginator<ListItem<Paths, P>, ListBody<Paths, P>>
+  /**
+   * The changes the caller may see, live, as they happen (`streamEvents`): iterate with `for await`. It
+   * reconnects, resumes and refreshes the session by itself, losing and repeating nothing; breaking out of
+   * the loop or firing `signal` closes the connection. Pass `since` (a `seq`, `listChanges`' `syncToken`,
+   * or `lastEventId`) to start after a change you have.
+   *
+   * @example
+   * const stream = tl.events({ projectId })
+   * for await (const event of stream) {
+   *   if (event.type === 'access_revoked') break
+   *   console.log(event.type, event.resourceId)
+   * }
+   */
+  events(options?: EventsOptions): EventStream<TasklaneEvent<Paths>>
   /** The session (for the `session` auth mode, the default when neither apiKey nor accessToken is given). */
   session: SessionHandle
   /** Adds openapi-fetch middleware (runs once per call, outside the SDK's retries). @example tl.use({ onRequest: ({ request }) => console.log(request.url) }) */
@@ -120,6 +144,12 @@ export interface TasklaneClient<Paths extends AnyPaths = paths> {
 }
 
 const METHODS = ['GET', 'PUT', 'POST', 'DELETE', 'PATCH', 'HEAD', 'OPTIONS'] as const
+
+/**
+ * The path of `streamEvents`, which `tl.events()` reads; checked against the generated paths, so that moving
+ * the operation in openapi.yaml fails the SDK's build here.
+ */
+const EVENTS_PATH = '/v1/events' satisfies keyof paths
 
 /**
  * Creates a typed Tasklane client. Every path, parameter, body and response is typed from the API's
@@ -212,9 +242,27 @@ export function createTasklane<Paths extends AnyPaths = paths>(options: Tasklane
           cursor,
           requestId: result.requestId,
           response: result.response,
+          body: result.data,
         }
       }
       return new Paginator(fetchPage, start, init.signal as AbortSignal | undefined)
+    },
+    events(options: EventsOptions = {}) {
+      const { projectId } = options
+      return new EventStream(
+        (lastEventId, signal) =>
+          call('GET', EVENTS_PATH, {
+            params: {
+              query: { ...(lastEventId === null ? {} : { since: lastEventId }), ...(projectId ? { projectId } : {}) },
+              header: lastEventId === null ? {} : { 'Last-Event-ID': lastEventId },
+            },
+            parseAs: 'stream',
+            signal,
+            // The stream's own loop reconnects, waiting what the server asks with `retry:`.
+            maxRetries: 0,
+          }),
+        options,
+      )
     },
     session: session ?? noSession(),
     use(...added: Middleware[]) {

@@ -12,6 +12,7 @@ export {
   BadRequestError,
   ConflictError,
   ConnectionError,
+  CursorExpiredError,
   errorFromResponse,
   InternalServerError,
   NotFoundError,
@@ -24,6 +25,14 @@ export {
   TimeoutError,
   UnprocessableEntityError,
 } from './core/errors.js'
+export {
+  type AccessRevokedEvent,
+  type ChangeEvent,
+  type ChangeOf,
+  EventStream,
+  type EventsOptions,
+  type TasklaneEvent,
+} from './core/events.js'
 export { type Page, Paginator } from './core/pagination.js'
 export { type DataOf, etagOf, unwrap } from './core/results.js'
 export type { RefreshSession, SessionHandle, SessionOptions } from './core/session.js'
@@ -36,5 +45,5 @@ export {
   type TokenStorage,
 } from './core/storage.js'
 export type { CallOptions, RetryBackoff } from './core/transport.js'
-export type { ListItem, ListPaths, TasklaneMethod, WithRequestId } from './core/types.js'
+export type { ListBody, ListItem, ListPaths, TasklaneMethod, WithRequestId } from './core/types.js'
 export type { components, operations, paths } from './generated/openapi.js'

@@ -66,12 +66,18 @@ try {
   }
   const titles = []
   for await (const task of tl.paginate('/v1/projects/{projectId}/tasks', { params: { path: { projectId: project.id }, query: { limit: 2 } } })) titles.push(task.title)
-  window.done({ titles, requestId: created.requestId, etag: created.response.headers.get('ETag'), stored: !!localStorage.getItem('tasklane.session') })
+  const changes = []
+  const stream = tl.events({ since: '0', projectId: project.id })
+  for await (const event of stream) {
+    changes.push(event.seq + ' ' + event.type)
+    if (changes.length === 8) break
+  }
+  window.done({ titles, changes, requestId: created.requestId, etag: created.response.headers.get('ETag'), stored: !!localStorage.getItem('tasklane.session') })
 } catch (e) { window.done({ error: String(e) + ' ' + e.stack }) }
 </script>`
 
 test.skipIf(!available)(
-  'the built SDK runs sign-up → create project → create tasks → paginate in Chromium',
+  'the built SDK runs sign-up → create project → create tasks → paginate → follow the changes in Chromium',
   async () => {
     const pageApp = new Hono()
     pageApp.get('/', (c) => c.html(page))
@@ -89,6 +95,14 @@ test.skipIf(!available)(
       const outcome = await result
       expect(outcome.error).toBeUndefined()
       expect(outcome.titles).toEqual(Array.from({ length: 7 }, (_, i) => `Task ${i + 1}`))
+      // The event stream over fetch, with Authorization and Last-Event-ID through CORS.
+      expect(outcome.changes).toEqual([
+        '1 project.created',
+        ...Array.from({ length: 7 }, (_, i) => `${i + 2} task.created`),
+      ])
+      const stream = fake.requests.find((r) => r.method === 'GET' && r.path === '/v1/events')
+      expect(stream?.headers.get('Authorization')).toMatch(/^Bearer at_/)
+      expect(stream?.headers.get('Last-Event-ID')).toBe('0')
       expect(outcome.requestId).toMatch(/^req_/) // exposed through CORS
       expect(outcome.etag).toBe('"1"')
       expect(outcome.stored).toBe(true)

@@ -1,5 +1,7 @@
+import type { IncomingMessage } from 'node:http'
 import { type Context, Hono } from 'hono'
 import { cors } from 'hono/cors'
+import { streamSSE } from 'hono/streaming'
 
 import { instrument } from './network.js'
 
@@ -8,6 +10,30 @@ interface Project {
   name: string
   createdAt: string
   version: number
+}
+
+export interface Change {
+  seq: string
+  type: string
+  projectId: string | null
+  resourceType: string
+  resourceId: string
+  version: number | null
+  actorId: string | null
+  occurredAt: string
+  data: Record<string, unknown>
+}
+
+/** One open connection of `GET /v1/events`, for a test to act on from the server's side. */
+export interface OpenStream {
+  /** The credentials it was opened with. */
+  token: string
+  /** Writes raw bytes of the wire format (e.g. `event: reconnect\ndata: {}\n\n`). */
+  write(raw: string): Promise<void>
+  /** Ends the response normally, as a server that closes the stream does. */
+  close(): void
+  /** Resets the TCP connection (only when served over a socket, e.g. by @hono/node-server). */
+  reset(): void
 }
 
 const problem = (status: number, code: string, requestId: string, extra: Record<string, unknown> = {}) => ({
@@ -38,6 +64,30 @@ export function createFakeServer(options: { corsOrigin?: string } = {}) {
     tasks: [] as { id: string; projectId: string; title: string; status: string; labels: string[] }[],
     idempotency: new Map<string, { status: number; body: unknown; headers: Record<string, string> }>(),
     accessTtlMs: 15 * 60_000,
+    /** The change log, oldest first; `seq` is its 1-based position. */
+    changes: [] as Change[],
+    /** Changes up to this seq have been pruned: a `since` before it answers 410 cursor_expired. */
+    prunedThrough: 0,
+    /** What the stream sends as `retry:`, and how often it sends a heartbeat. */
+    retryMs: 3000,
+    heartbeatMs: 15_000,
+  }
+  const streams = new Set<OpenStream & { wake(): void }>()
+  const record = (type: string, resource: { id: string }, projectId: string | null) => {
+    const change: Change = {
+      seq: String(state.changes.length + 1),
+      type,
+      projectId,
+      resourceType: type.split('.')[0] ?? '',
+      resourceId: resource.id,
+      version: 'version' in resource ? (resource.version as number) : null,
+      actorId: 'usr_1',
+      occurredAt: new Date().toISOString(),
+      data: { ...resource },
+    }
+    state.changes.push(change)
+    for (const stream of streams) stream.wake()
+    return change
   }
 
   const app = new Hono()
@@ -45,7 +95,15 @@ export function createFakeServer(options: { corsOrigin?: string } = {}) {
     app.use(
       cors({
         origin: options.corsOrigin,
-        allowHeaders: ['Authorization', 'Content-Type', 'Idempotency-Key', 'If-Match', 'If-None-Match', 'X-Request-Id'],
+        allowHeaders: [
+          'Authorization',
+          'Content-Type',
+          'Idempotency-Key',
+          'If-Match',
+          'If-None-Match',
+          'X-Request-Id',
+          'Last-Event-ID',
+        ],
         allowMethods: ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'],
         exposeHeaders: ['X-Request-Id', 'ETag', 'Link', 'Location', 'Retry-After', 'RateLimit', 'Idempotent-Replayed'],
       }),
@@ -115,6 +173,7 @@ export function createFakeServer(options: { corsOrigin?: string } = {}) {
     const { name } = JSON.parse(text) as { name: string }
     const project: Project = { id: nextId('prj'), name, createdAt: new Date().toISOString(), version: 1 }
     state.projects.set(project.id, project)
+    record('project.created', view(project), project.id)
     const headers = { ETag: etag(project), Location: `/v1/projects/${project.id}` }
     if (key) state.idempotency.set(key, { status: 201, body: view(project), headers })
     return c.json(view(project), 201, headers)
@@ -133,6 +192,7 @@ export function createFakeServer(options: { corsOrigin?: string } = {}) {
     if (ifMatch && ifMatch !== etag(project)) return fail(c, 412, 'precondition_failed', { ETag: etag(project) })
     const { name } = await c.req.json<{ name: string }>()
     Object.assign(project, { name, version: project.version + 1 })
+    record('project.updated', view(project), project.id)
     return c.json(view(project), 200, { ETag: etag(project) })
   })
 
@@ -149,12 +209,90 @@ export function createFakeServer(options: { corsOrigin?: string } = {}) {
     const { title, status = 'todo' } = await c.req.json<{ title: string; status?: string }>()
     const task = { id: nextId('tsk'), projectId: c.req.param('projectId'), title, status, labels: [] }
     state.tasks.push(task)
+    record('task.created', task, task.projectId)
     return c.json(task, 201)
+  })
+
+  const parseSeq = (value: string | undefined) =>
+    value !== undefined && /^[0-9]{1,19}$/.test(value) ? Number(value) : null
+  const bearer = (c: Context) => c.req.header('Authorization')?.replace(/^Bearer /, '') ?? ''
+
+  app.get('/v1/changes', (c) => {
+    const since = parseSeq(c.req.query('since') ?? '0')
+    if (since === null) return fail(c, 400, 'validation_failed')
+    if (since < state.prunedThrough) return fail(c, 410, 'cursor_expired')
+    const limit = Number(c.req.query('limit') ?? 20)
+    const projectId = c.req.query('projectId')
+    const after = Number(c.req.query('cursor') ?? since)
+    const matching = state.changes.filter((x) => Number(x.seq) > after && (!projectId || x.projectId === projectId))
+    const page = matching.slice(0, limit)
+    const last = page.at(-1)?.seq
+    const nextCursor = matching.length > limit && last ? last : null
+    return c.json({ data: page, nextCursor, syncToken: last ?? String(after) })
+  })
+
+  app.get('/v1/events', (c) => {
+    const token = bearer(c)
+    const from = c.req.header('Last-Event-ID') ?? c.req.query('since')
+    const since = from === undefined ? state.changes.length : parseSeq(from)
+    if (since === null) return fail(c, 400, 'validation_failed')
+    if (since < state.prunedThrough) return fail(c, 410, 'cursor_expired')
+    const projectId = c.req.query('projectId')
+    const socket = (c.env as { incoming?: IncomingMessage } | undefined)?.incoming?.socket
+    return streamSSE(c, async (stream) => {
+      let wake = () => {}
+      let closing = false
+      const open = {
+        token,
+        write: (raw: string) => stream.write(raw).then(() => {}),
+        close() {
+          closing = true
+          wake()
+        },
+        reset: () => socket?.destroy(),
+        wake: () => wake(),
+      }
+      streams.add(open)
+      stream.onAbort(() => open.close())
+      const expired = () => {
+        const expiresAt = state.accessTokens.get(token)
+        return expiresAt !== undefined && expiresAt <= Date.now()
+      }
+      try {
+        await stream.write(`retry: ${state.retryMs}\n\n`)
+        let next = since
+        while (!closing && !stream.aborted) {
+          while (next < state.changes.length) {
+            const change = state.changes[next++] as Change
+            if (projectId && change.projectId !== projectId) continue
+            await stream.writeSSE({ id: change.seq, event: change.type, data: JSON.stringify(change) })
+          }
+          if (expired()) {
+            await stream.writeSSE({ event: 'auth_expired', data: '{}' })
+            break
+          }
+          const beat = await new Promise<boolean>((resolve) => {
+            const timer = setTimeout(() => resolve(true), state.heartbeatMs)
+            wake = () => {
+              clearTimeout(timer)
+              resolve(false)
+            }
+          })
+          if (beat && !closing) await stream.write(': heartbeat\n\n')
+        }
+      } finally {
+        streams.delete(open)
+      }
+    })
   })
 
   return {
     app,
     state,
+    /** The event streams open right now. */
+    streams,
+    /** Appends a change to the log (and wakes the open streams), as a write of the API would. */
+    record,
     ...instrument(app),
     seedProjects(n: number) {
       for (let i = 0; i < n; i++) {
@@ -163,8 +301,10 @@ export function createFakeServer(options: { corsOrigin?: string } = {}) {
       }
     },
     /** Makes every access token issued so far expire now (the client does not know). */
-    expireAccessTokens() {
+    expireAccessTokens({ tellStreams = true } = {}) {
       for (const token of state.accessTokens.keys()) state.accessTokens.set(token, Date.now() - 1)
+      // An open stream notices at once (sends auth_expired and closes), unless told not to.
+      if (tellStreams) for (const stream of streams) stream.wake()
     },
   }
 }

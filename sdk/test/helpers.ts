@@ -6,9 +6,12 @@ export type { FixturePaths }
 
 export const BASE_URL = 'http://tasklane.test'
 
-/** Anything that answers a Request in process: a Hono app, the server's `createTestApp()`, an msw-less stub. */
+/**
+ * Anything that answers a Request in process: a Hono app, the server's `createTestApp()`, an msw-less stub.
+ * `env` is passed on (e.g. @hono/node-server's, with the socket).
+ */
 export interface Fetchable {
-  fetch(request: Request): Response | Promise<Response>
+  fetch(request: Request, env?: unknown): Response | Promise<Response>
 }
 
 /**

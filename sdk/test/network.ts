@@ -38,7 +38,7 @@ export function instrument(target: Fetchable) {
   const faults: Fault[] = []
   const requests: SeenRequest[] = []
 
-  async function fetch(request: Request): Promise<Response> {
+  async function fetch(request: Request, env?: unknown): Promise<Response> {
     const body = ['GET', 'HEAD'].includes(request.method) ? '' : await request.clone().text()
     requests.push({ method: request.method, path: new URL(request.url).pathname, headers: request.headers, body })
     const fault = faults.shift()
@@ -61,7 +61,7 @@ export function instrument(target: Fetchable) {
         headers: { 'Content-Type': 'application/problem+json', 'X-Request-Id': requestId, ...fault.headers },
       })
     }
-    const response = await target.fetch(request)
+    const response = await target.fetch(request, env)
     if (fault?.drop === 'after') {
       await response.body?.cancel()
       throw new TypeError('fetch failed: socket hang up')

@@ -106,6 +106,20 @@ describe('fixtures and overrides', () => {
     expect((await unwrap(tl.GET('/healthz'))).status).toBe('ok')
   })
 
+  test('tl.events() against the mocks yields the example change of streamEvents, valid against Change', async () => {
+    server.resetHandlers(...tasklaneHandlers({ baseUrl: BASE_URL }))
+    const tl = createTasklane({ baseUrl: BASE_URL, apiKey: 'tl_test' })
+    const check = validatorFor(specs['openapi.yaml'])
+    const events = []
+    for await (const event of tl.events({ signal: AbortSignal.timeout(5000) })) {
+      events.push(event)
+      break
+    }
+    expect(events).toHaveLength(1)
+    expect(events[0]).toMatchObject({ seq: '42', type: 'task.updated' })
+    expect(check('#/components/schemas/Change', events[0])).toBeNull()
+  })
+
   test('the generic handlers serve any spec to a typed client (here the fixture API)', async () => {
     server.resetHandlers(...createMockHandlers(specs['fixture api.yaml'], { baseUrl: BASE_URL }))
     const tl = createTasklane<FixturePaths>({ baseUrl: BASE_URL })

@@ -1,11 +1,15 @@
 // Type tests: they fail the build (tsc -b, and vitest's typecheck in the sdk project) when types loosen.
 import {
+  type AccessRevokedEvent,
   type APIError,
   createTasklane,
+  type EventStream,
   type Page,
   type Paginator,
   type Problem,
+  type paths,
   type TasklaneClient,
+  type TasklaneEvent,
   unwrap,
 } from '@tasklane/sdk'
 import { fixture } from '@tasklane/sdk/testing'
@@ -15,6 +19,7 @@ import type { FixturePaths } from './helpers.js'
 
 type Project = components['schemas']['Project']
 type Task = components['schemas']['Task']
+type Change = components['schemas']['Change']
 
 const tl = createTasklane<FixturePaths>({ baseUrl: 'http://x' })
 const real = createTasklane({ baseUrl: 'http://x' })
@@ -61,26 +66,76 @@ test('responses and error bodies are typed', async () => {
     result.data.title
   }
   const health = await real.GET('/healthz')
-  if (health.error) expectTypeOf(health.error).toEqualTypeOf<Problem>()
+  // Each operation's error bodies are Problems narrowed to the codes it documents.
+  if (health.error) expectTypeOf(health.error).toExtend<Problem>()
   expectTypeOf(await unwrap(real.GET('/readyz'))).toEqualTypeOf<components_real['Readiness']>()
   expectTypeOf(await unwrap(tl.POST('/v1/projects', { body: { name: 'n' } }))).toEqualTypeOf<Project>()
   expectTypeOf<APIError['body']>().toEqualTypeOf<Problem | undefined>()
 })
 
 test('pagination is inferred from the spec and its items are typed', async () => {
-  expectTypeOf(tl.paginate('/v1/projects')).toEqualTypeOf<Paginator<Project>>()
+  expectTypeOf(tl.paginate('/v1/projects')).toEqualTypeOf<
+    Paginator<Project, { data: Project[]; nextCursor: string | null }>
+  >()
   const tasks = tl.paginate('/v1/projects/{projectId}/tasks', {
     params: { path: { projectId: 'p' }, query: { status: 'done' } },
   })
   for await (const task of tasks) expectTypeOf(task).toEqualTypeOf<Task>()
-  for await (const page of tasks.pages()) expectTypeOf(page).toEqualTypeOf<Page<Task>>()
+  for await (const page of tasks.pages()) {
+    expectTypeOf(page).toEqualTypeOf<Page<Task, { data: Task[]; nextCursor: string | null }>>()
+  }
   expectTypeOf(await tasks.toArray({ maxItems: 5 })).toEqualTypeOf<Task[]>()
   // @ts-expect-error maxItems is required
   tasks.toArray({})
   // @ts-expect-error /v1/me is not a list
   tl.paginate('/v1/me')
-  // @ts-expect-error the real spec has no list operation yet
+  // @ts-expect-error /healthz is not a list
   real.paginate('/healthz')
+})
+
+test('changes: paginate types the syncToken beside the items', async () => {
+  const changes = tl.paginate('/v1/changes', { params: { query: { since: '0' } } })
+  for await (const change of changes) expectTypeOf(change).toEqualTypeOf<Change>()
+  expectTypeOf(changes.lastPage?.body.syncToken).toEqualTypeOf<string | undefined>()
+  // @ts-expect-error since is a string (a decimal seq), not a number
+  tl.paginate('/v1/changes', { params: { query: { since: 0 } } })
+})
+
+test('events: a union on type, narrowed by checking it', async () => {
+  const stream = tl.events({ since: '0', projectId: 'prj_1', signal: AbortSignal.timeout(1000) })
+  expectTypeOf(stream).toEqualTypeOf<EventStream<TasklaneEvent<FixturePaths>>>()
+  expectTypeOf(stream.lastEventId).toEqualTypeOf<string | null>()
+  for await (const event of stream) {
+    expectTypeOf(event.type).toEqualTypeOf<Change['type'] | 'access_revoked'>()
+    if (event.type === 'access_revoked') {
+      expectTypeOf(event).toEqualTypeOf<AccessRevokedEvent>()
+      expectTypeOf(event.projectId).toEqualTypeOf<string>()
+      // @ts-expect-error an access_revoked event is not a change: it has no seq
+      event.seq
+    } else {
+      expectTypeOf(event.seq).toEqualTypeOf<string>()
+      expectTypeOf(event.data).toEqualTypeOf<Change['data']>()
+      expectTypeOf(event).toMatchTypeOf<Change>()
+    }
+    if (event.type === 'task.deleted') {
+      expectTypeOf(event.type).toEqualTypeOf<'task.deleted'>()
+      expectTypeOf(event.resourceType).toEqualTypeOf<Change['resourceType']>()
+    }
+    // @ts-expect-error not a type of change the API has
+    if (event.type === 'task.archived') break
+  }
+  // @ts-expect-error since is a seq string
+  tl.events({ since: 1 })
+  // The default is the real API's paths, whose Change types narrow the same way.
+  expectTypeOf<TasklaneEvent>().toEqualTypeOf<TasklaneEvent<paths>>()
+  for await (const event of real.events()) {
+    if (event.type === 'comment.deleted') {
+      expectTypeOf(event.type).toEqualTypeOf<'comment.deleted'>()
+      expectTypeOf(event.resourceType).toEqualTypeOf<components_real['Change']['resourceType']>()
+    }
+    if (event.type === 'access_revoked') expectTypeOf(event.projectId).toEqualTypeOf<string>()
+  }
+  expectTypeOf(real.paginate('/v1/changes').lastPage?.body).toEqualTypeOf<components_real['ChangeList'] | undefined>()
 })
 
 test('fixtures are typed by schema name', () => {

@@ -1,21 +1,22 @@
 import type { RouteConfig } from '@hono/zod-openapi'
-import { bodyLimit } from 'hono/body-limit'
 import { cors } from 'hono/cors'
 import { secureHeaders } from 'hono/secure-headers'
 import type { AppContext } from './context.js'
 import { createAuthRouter } from './features/auth/auth.router.js'
+import { createChangesRouter } from './features/changes/changes.router.js'
 import { createCommentsRouter } from './features/comments/comments.router.js'
+import { createEventsRouter } from './features/events/events.router.js'
 import { createNotesRouter } from './features/notes/notes.router.js'
+import { createNotificationsRouter } from './features/notifications/notifications.router.js'
 import { createOperationsRouter } from './features/operations/operations.router.js'
 import { createProjectsRouter } from './features/projects/projects.router.js'
 import { createServices } from './features/services.js'
 import { createTasksRouter } from './features/tasks/tasks.router.js'
 import { operations, securitySchemes } from './generated/routes.js'
 import { authentication } from './http/auth.js'
-import { bodyGuard } from './http/body.js'
+import { bodyGuard, bodySizeLimit } from './http/body.js'
 import { errorHandler, notFoundHandler, pathPattern } from './http/errors.js'
 import { requestLogging } from './http/logging.js'
-import { ApiError } from './http/problem.js'
 import { requestId } from './http/request-id.js'
 import { createRouter } from './http/router.js'
 import { idempotency } from './idempotency/idempotency.js'
@@ -81,22 +82,14 @@ export function createApp(ctx: AppContext) {
     // On the response's own headers: c.header() after the handler would copy the response again.
     if (!allowAnyOrigin) c.res.headers.append('Vary', 'Origin')
   })
-  const limitBody = bodyLimit({
-    maxSize: ctx.config.BODY_LIMIT,
-    onError: () => {
-      throw new ApiError(413, 'content_too_large', `The request body is larger than ${ctx.config.BODY_LIMIT} bytes.`)
-    },
-  })
-  // No GET or HEAD operation reads a body, and asking for one (`c.req.raw.body`) makes @hono/node-server
-  // build a full Request for every read: the most frequent requests skip the check.
-  app.use((c, next) => (c.req.method === 'GET' || c.req.method === 'HEAD' ? next() : limitBody(c, next)))
   // Who is calling, then the general rate limit keyed by it; both before body checks so that a flood of
-  // bad requests is still counted.
+  // bad requests (oversized ones included) is still counted.
   app.use('/v1/*', authentication(ctx.auth))
   app.use('/v1/*', ctx.rateLimiter.middleware)
+  const limitBody = bodySizeLimit(ctx.config.BODY_LIMIT)
   for (const route of routeList()) {
     const content = route.request?.body?.content
-    if (content) app.on(route.method.toUpperCase(), honoPath(route.path), bodyGuard(Object.keys(content)))
+    if (content) app.on(route.method.toUpperCase(), honoPath(route.path), limitBody, bodyGuard(Object.keys(content)))
   }
   // After authentication (keys are per principal) and the body guard (the body is known to parse).
   const idempotent = idempotency(ctx.db)
@@ -107,11 +100,14 @@ export function createApp(ctx: AppContext) {
   app.route('/', createOperationsRouter(ctx))
   app.route('/', createAuthRouter(ctx))
   const services = createServices(ctx)
-  ctx.auth.setAccountDeletionGuard((trx, userId) => services.projects.beforeAccountDeletion(trx, userId))
+  ctx.auth.setAccountDeletionGuard((tx, userId) => services.projects.beforeAccountDeletion(tx, userId))
   app.route('/', createProjectsRouter(ctx, services))
   app.route('/', createTasksRouter(services))
   app.route('/', createNotesRouter(services))
   app.route('/', createCommentsRouter(services))
+  app.route('/', createNotificationsRouter(services))
+  app.route('/', createChangesRouter(services))
+  app.route('/', createEventsRouter(services))
   app.route('/', createDocsRouter())
 
   for (const [name, scheme] of Object.entries(securitySchemes)) {

@@ -68,17 +68,57 @@ const schema = z.object({
   REFRESH_GRACE_S: seconds(0, 60).default(10),
   // How often an instance reads revocations made by other instances.
   REVOCATION_POLL_MS: z.coerce.number().int().min(100).max(60_000).default(1000),
+  // How long the change log keeps changes; a client further behind gets 410 cursor_expired and resyncs.
+  CHANGES_RETENTION_S: seconds(60, 365 * 86_400).default(7 * 86_400),
+
+  // Event stream (GET /v1/events): seconds between heartbeat comments, so proxies keep a quiet stream open.
+  EVENTS_HEARTBEAT_S: seconds(1, 15).default(15),
+  // Milliseconds an EventSource waits before reconnecting (sent as `retry:`).
+  EVENTS_RETRY_MS: z.coerce.number().int().min(0).max(60_000).default(3000),
+  // Bytes of events queued for one stream before its reader counts as too slow and is told to reconnect.
+  EVENTS_BUFFER_BYTES: z.coerce
+    .number()
+    .int()
+    .min(4096)
+    .max(16 * 1024 * 1024)
+    .default(256 * 1024),
+  // On SQLite, how often an instance with open streams looks for changes written by other processes.
+  EVENTS_POLL_MS: z.coerce.number().int().min(50).max(10_000).default(250),
 
   // Rate limits as "<requests>/<seconds>". On by default; set RATE_LIMITS_ENABLED=false to turn all off.
   RATE_LIMITS_ENABLED: bool.default(true),
   RATE_LIMIT_DEFAULT: rate.prefault('600/60'),
-  RATE_LIMIT_LOGIN_ACCOUNT: rate.prefault('10/900'),
+  // Guessing one account's password is limited per account and client IP, so that a stranger elsewhere
+  // cannot lock its owner out; the higher per-account ceiling bounds guessing spread over many addresses.
+  RATE_LIMIT_LOGIN_ACCOUNT_IP: rate.prefault('10/900'),
+  RATE_LIMIT_LOGIN_ACCOUNT: rate.prefault('100/900'),
   RATE_LIMIT_LOGIN_IP: rate.prefault('50/900'),
   RATE_LIMIT_SIGNUP_IP: rate.prefault('20/3600'),
   RATE_LIMIT_PASSWORD_RESET_IP: rate.prefault('10/900'),
-  // Invitations send email to addresses the caller names, so they are limited per project and per recipient.
+  // Signed-in requests that check the current password (change password, delete account, change email)
+  // or hash a new one (reset): per user against guessing with a stolen access token, per IP against floods.
+  RATE_LIMIT_PASSWORD_USER: rate.prefault('10/900'),
+  RATE_LIMIT_PASSWORD_IP: rate.prefault('30/900'),
+  // Invitations send email to addresses the caller names, so they are limited per project, per inviting
+  // user (who could otherwise create projects to get more) and per recipient.
   RATE_LIMIT_INVITATIONS_PROJECT: rate.prefault('50/3600'),
+  RATE_LIMIT_INVITATIONS_USER: rate.prefault('100/3600'),
   RATE_LIMIT_INVITATIONS_RECIPIENT: rate.prefault('5/3600'),
+  // Verification and email-change mails, per requesting user and per recipient address.
+  RATE_LIMIT_EMAIL_USER: rate.prefault('5/3600'),
+  RATE_LIMIT_EMAIL_RECIPIENT: rate.prefault('5/3600'),
+
+  // Password hashing (argon2id, 19 MiB each) runs on libuv's thread pool, which the rest of the server
+  // shares; at most this many run at once, this many more wait, and further ones are answered 503.
+  PASSWORD_HASH_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(2),
+  PASSWORD_HASH_QUEUE: z.coerce.number().int().min(0).max(10_000).default(64),
+  // When set, /metrics answers only `Authorization: Bearer <METRICS_TOKEN>`.
+  METRICS_TOKEN: z.string().min(16, 'must be at least 16 characters').max(200).optional(),
+
+  // A notification is emailed only if it is still unread this long after it arrived (and the recipient
+  // wants email for its reason); the worker looks for due ones this often.
+  NOTIFICATION_EMAIL_DELAY_S: seconds(0, 7 * 86_400).default(600),
+  NOTIFICATION_EMAIL_INTERVAL_MS: z.coerce.number().int().min(50).max(3_600_000).default(15_000),
 })
 
 export type Config = z.output<typeof schema>

@@ -5,8 +5,13 @@ import type { Config } from './config.js'
 import { type DatabaseOptions, type Db, openDatabase, pingDatabase } from './db/database.js'
 import { migrateToLatest } from './db/migrate.js'
 import { type AuthService, createAuthService } from './features/auth/auth.service.js'
+import { createPasswordHasher } from './features/auth/passwords.js'
 import { RevocationCache } from './features/auth/revocations.js'
 import { createAccessTokens, createSealer } from './features/auth/tokens.js'
+import { type ChangeLog, createChangeLog } from './features/changes/change-log.js'
+import { type ChangeSignal, createChangeSignal } from './features/events/change-signal.js'
+import { startNotificationEmailWorker } from './features/notifications/email-worker.js'
+import { createNotifier } from './features/notifications/notifications.subscriber.js'
 import { createMetrics, type Metrics } from './http/metrics.js'
 import { createRateLimiter, type RateLimiter } from './http/rate-limit.js'
 import { type CursorCodec, createCursorCodec, createCursors } from './lib/cursor.js'
@@ -30,6 +35,10 @@ export interface AppContext {
   auth: AuthService
   mailer: Mailer
   rateLimiter: RateLimiter
+  /** The seam every write goes through, and the log of changes it appends (see change-log.ts). */
+  changeLog: ChangeLog
+  /** Wakes open event streams when changes may have been committed here or on another instance. */
+  changeSignal: ChangeSignal
   /** Shared rate-limit counters, when `REDIS_URL` is set; what /readyz reports on besides the database. */
   redis?: Redis
   /** Signed keyset cursors for list operations, one codec for every feature. */
@@ -100,6 +109,7 @@ export async function createContext(config: Config, overrides: ContextOverrides 
     await db.close()
     throw err
   }
+  const metrics = createMetrics()
   const mailer = createMailer(config, logger)
   const cursors = createCursorCodec(secrets.key('cursor'))
   const rateLimiter = createRateLimiter({
@@ -109,7 +119,9 @@ export async function createContext(config: Config, overrides: ContextOverrides 
     trustProxy: config.TRUST_PROXY,
     logger,
   })
+  const changeLog = createChangeLog({ db, logger, retentionS: config.CHANGES_RETENTION_S })
   const auth = createAuthService({
+    changeLog,
     config,
     db,
     logger,
@@ -118,13 +130,34 @@ export async function createContext(config: Config, overrides: ContextOverrides 
     sealer: createSealer(secrets.key('refresh-grace')),
     mailer,
     cursors: createCursors(cursors),
+    hasher: createPasswordHasher({
+      concurrency: config.PASSWORD_HASH_CONCURRENCY,
+      maxQueue: config.PASSWORD_HASH_QUEUE,
+      registry: metrics.registry,
+    }),
+  })
+  // Notifications are made inside the transaction of the write that causes them.
+  changeLog.subscribe(createNotifier({ now: () => new Date(), emailDelayS: config.NOTIFICATION_EMAIL_DELAY_S }))
+  const notificationEmails = startNotificationEmailWorker({
+    db,
+    mailer,
+    logger,
+    intervalMs: config.NOTIFICATION_EMAIL_INTERVAL_MS,
+    publicUrl: (config.PUBLIC_URL ?? `http://localhost:${config.PORT}`).replace(/\/$/, ''),
+  })
+  const changeSignal = createChangeSignal({
+    db,
+    changeLog,
+    logger,
+    pollMs: config.EVENTS_POLL_MS,
+    connectTimeoutMs: config.DATABASE_CONNECT_TIMEOUT_MS,
   })
   const shutdown = new AbortController()
   return {
     config,
     db,
     logger,
-    metrics: createMetrics(),
+    metrics,
     document: loadApiDocument(),
     secrets,
     auth,
@@ -132,11 +165,15 @@ export async function createContext(config: Config, overrides: ContextOverrides 
     rateLimiter,
     redis,
     cursors,
+    changeLog,
+    changeSignal,
     stopping: shutdown.signal,
     beginShutdown: () => shutdown.abort(),
     async close() {
       shutdown.abort()
       revocations.stop()
+      await notificationEmails.stop()
+      await changeSignal.close()
       await auth.idle()
       await mailer.close()
       await rateLimiter.close()

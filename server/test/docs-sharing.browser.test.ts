@@ -4,7 +4,7 @@ import { join } from 'node:path'
 import type { Locator, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { loadConfig } from '../src/config.js'
-import type { AuthResult, Project, ProjectList } from '../src/generated/routes.js'
+import type { AuthResult, Project, ProjectList, Task, TaskList } from '../src/generated/routes.js'
 import { type RunningServer, startServer } from '../src/server.js'
 import { chromiumFor, openOfflineBrowser } from './support/browser.js'
 
@@ -58,14 +58,25 @@ async function execute<T = unknown>(
   return answer
 }
 
+/**
+ * The user-credentials scheme's part of the "Authorize" dialog (the dialog also has one for the operator's
+ * METRICS_TOKEN).
+ */
+function bearerScheme(page: Page) {
+  return page
+    .locator('.dialog-ux .modal-ux .auth-container')
+    .filter({ has: page.locator('h4 code', { hasText: /^bearerAuth$/ }) })
+}
+
 /** Authorizes every secured operation with a bearer token through the "Authorize" dialog (its buttons are named by aria-label). */
 async function authorize(page: Page, token: string): Promise<void> {
   await page.locator('.scheme-container .auth-wrapper .authorize').click()
   const dialog = page.locator('.dialog-ux .modal-ux')
-  await dialog.locator('input[aria-label="auth-bearer-value"]').fill(token)
-  await dialog.locator('.auth-btn-wrapper').getByRole('button', { name: 'Apply credentials' }).click()
-  await dialog.locator('.auth-btn-wrapper').getByRole('button', { name: 'Remove authorization' }).waitFor()
-  await dialog.getByRole('button', { name: 'Close' }).click()
+  const scheme = bearerScheme(page)
+  await scheme.locator('input[aria-label="auth-bearer-value"]').fill(token)
+  await scheme.locator('.auth-btn-wrapper').getByRole('button', { name: 'Apply credentials' }).click()
+  await scheme.locator('.auth-btn-wrapper').getByRole('button', { name: 'Remove authorization' }).waitFor()
+  await scheme.getByRole('button', { name: 'Close' }).click()
   await dialog.waitFor({ state: 'detached' })
 }
 
@@ -73,9 +84,10 @@ async function authorize(page: Page, token: string): Promise<void> {
 async function logOut(page: Page): Promise<void> {
   await page.locator('.scheme-container .auth-wrapper .authorize').click()
   const dialog = page.locator('.dialog-ux .modal-ux')
-  await dialog.locator('.auth-btn-wrapper').getByRole('button', { name: 'Remove authorization' }).click()
-  await dialog.locator('input[aria-label="auth-bearer-value"]').waitFor()
-  await dialog.getByRole('button', { name: 'Close' }).click()
+  const scheme = bearerScheme(page)
+  await scheme.locator('.auth-btn-wrapper').getByRole('button', { name: 'Remove authorization' }).click()
+  await scheme.locator('input[aria-label="auth-bearer-value"]').waitFor()
+  await scheme.getByRole('button', { name: 'Close' }).click()
   await dialog.waitFor({ state: 'detached' })
 }
 
@@ -112,7 +124,7 @@ describe.skipIf(!hasChromium)('sharing a project from /docs in a browser', () =>
     rmSync(dataDir, { recursive: true, force: true })
   })
 
-  it('Alice shares a project with Bob as viewer; Bob reads it but may not add tasks', async () => {
+  it('Alice shares a project with Bob as viewer; Bob reads it and its tasks but may not add tasks', async () => {
     const browser = await openOfflineBrowser(new URL(server.url).origin)
     const { page, outside, pageErrors } = browser
     try {
@@ -137,6 +149,11 @@ describe.skipIf(!hasChromium)('sharing a project from /docs in a browser', () =>
       })
       expect(invited.status).toBe(201)
       expect(invited.body).toMatchObject({ email: 'bob@example.com', role: 'viewer' })
+      const sown = await execute<Task>(page, 'Tasks', 'createTask', {
+        params: { projectId },
+        body: { title: 'Sow beans' },
+      })
+      expect(sown.status).toBe(201)
       await logOut(page)
 
       // Bob: sign up, authorize, accept with the token from his mail.
@@ -155,6 +172,11 @@ describe.skipIf(!hasChromium)('sharing a project from /docs in a browser', () =>
       const project = await execute(page, 'Projects', 'getProject', { params: { projectId } })
       expect(project.status).toBe(200)
       expect(project.body).toMatchObject({ id: projectId, name: 'Garden plans', role: 'viewer' })
+
+      // "Try it out" with only the project id lists every task: no optional filter is filled in for the reader.
+      const tasks = await execute<TaskList>(page, 'Tasks', 'listTasks', { params: { projectId } })
+      expect(tasks.status).toBe(200)
+      expect(tasks.body.data).toEqual([expect.objectContaining({ id: sown.body.id, title: 'Sow beans' })])
 
       // A member whose role may not create tasks gets 403 (server/src/authorization/permissions.ts).
       const task = await execute(page, 'Tasks', 'createTask', {

@@ -38,6 +38,11 @@ describe.skipIf(!hasChromium)('/docs in a browser', () => {
   it('lists every operation and runs GET /healthz with "Try it out", all without leaving the server', async () => {
     const browser = await openOfflineBrowser(new URL(server.url).origin)
     const { page, outside, pageErrors } = browser
+    // The page runs under its Content-Security-Policy: anything it refuses would break part of the UI.
+    const refused: string[] = []
+    page.on('console', (message) => {
+      if (/Content Security Policy/i.test(message.text())) refused.push(message.text())
+    })
     try {
       await page.goto(`${server.url}/docs`)
       await page.locator('.opblock').first().waitFor()
@@ -64,6 +69,7 @@ describe.skipIf(!hasChromium)('/docs in a browser', () => {
       if (process.env.DOCS_SCREENSHOT) await page.screenshot({ path: process.env.DOCS_SCREENSHOT, fullPage: true })
       expect(outside).toEqual([])
       expect(pageErrors).toEqual([])
+      expect(refused).toEqual([])
     } finally {
       await browser.close()
     }

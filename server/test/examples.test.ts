@@ -1,14 +1,50 @@
-import { execFile } from 'node:child_process'
+import { execFile, spawn } from 'node:child_process'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { createTasklane, unwrap } from '@tasklane/sdk'
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest'
 import { loadConfig } from '../src/config.js'
 import { type RunningServer, startServer } from '../src/server.js'
 import { REPO_ROOT } from './support/cli.js'
 
 const run = promisify(execFile)
+
+/** Runs an example with plain `node` (it imports the SDK's built dist/), collecting its output. */
+function start(example: string, args: string[], env: Record<string, string>) {
+  const child = spawn(process.execPath, ['index.js', ...args], {
+    cwd: join(REPO_ROOT, 'examples', example),
+    env: { ...process.env, ...env },
+  })
+  let stdout = ''
+  let stderr = ''
+  child.stdout.on('data', (chunk: Buffer) => {
+    stdout += chunk.toString()
+  })
+  child.stderr.on('data', (chunk: Buffer) => {
+    stderr += chunk.toString()
+  })
+  const exited = new Promise<number | null>((resolve) => child.once('close', (code) => resolve(code)))
+  onTestFinished(() => {
+    if (child.exitCode === null) child.kill('SIGKILL')
+  })
+  return {
+    child,
+    exited,
+    lines: () => stdout.split('\n').filter(Boolean),
+    stdout: () => stdout,
+    stderr: () => stderr,
+  }
+}
+
+async function until(check: () => boolean, what: string, ms = 15_000): Promise<void> {
+  const started = Date.now()
+  while (!check()) {
+    if (Date.now() - started > ms) throw new Error(`timed out waiting for ${what}`)
+    await new Promise((resolve) => setTimeout(resolve, 20))
+  }
+}
 
 describe('examples against a live server', () => {
   let server: RunningServer
@@ -40,5 +76,73 @@ describe('examples against a live server', () => {
         env: { ...process.env, TASKLANE_URL: 'http://127.0.0.1:9' },
       }),
     ).rejects.toMatchObject({ code: 1 })
+  })
+
+  describe('live-watcher', () => {
+    const password = 'a long enough example passphrase'
+    let users = 0
+
+    /**
+     * A user with a project, where following it starts (`since`, the syncToken after loading its changes),
+     * and `change(title)`: creates a task through the API and answers the line the watcher should print.
+     */
+    async function projectOfNewUser() {
+      const email = `watcher${++users}@example.com`
+      const tl = createTasklane({ baseUrl: server.url })
+      const user = await unwrap(tl.POST('/v1/auth/signup', { body: { email, password, name: 'Watcher' } }))
+      const owner = createTasklane({ baseUrl: server.url, accessToken: user.accessToken })
+      const project = await unwrap(owner.POST('/v1/projects', { body: { name: 'Watched' } }))
+      const key = await unwrap(owner.POST('/v1/me/api-keys', { body: { name: 'watcher', scopes: ['read'] } }))
+      const loaded = owner.paginate('/v1/changes', { params: { query: { projectId: project.id } } })
+      await loaded.toArray({ maxItems: 100 })
+      let since = loaded.lastPage?.body.syncToken ?? '0'
+      const change = async (title: string) => {
+        const path = { projectId: project.id }
+        const task = await unwrap(owner.POST('/v1/projects/{projectId}/tasks', { params: { path }, body: { title } }))
+        const [made] = await owner
+          .paginate('/v1/changes', { params: { query: { since, projectId: project.id } } })
+          .toArray({ maxItems: 1 })
+        since = made?.seq ?? since
+        return `${made?.seq} task.created ${task.id} "${title}"`
+      }
+      return { email, project, apiKey: key.key, since, change }
+    }
+
+    it('logs in, prints each change of the project as it happens, and stops after --max-events', async () => {
+      const { email, project, since, change } = await projectOfNewUser()
+      const watcher = start('live-watcher', [project.id, '--since', since, '--max-events', '3'], {
+        TASKLANE_URL: server.url,
+        TASKLANE_EMAIL: email,
+        TASKLANE_PASSWORD: password,
+      })
+      const expected = [await change('Write the report')]
+      await until(() => watcher.lines().length === 1, 'the first line')
+      expected.push(await change('Review it'), await change('Ship it'))
+      expect(await watcher.exited).toBe(0)
+      expect(watcher.lines()).toEqual(expected)
+      expect(watcher.stderr()).toBe(`3 changes; resume with --since ${expected[2]?.split(' ')[0]}\n`)
+    })
+
+    it('with an API key, runs until Ctrl-C and then exits cleanly, saying where to resume', async () => {
+      const { project, apiKey, since, change } = await projectOfNewUser()
+      const watcher = start('live-watcher', [project.id, '--since', since], {
+        TASKLANE_URL: server.url,
+        TASKLANE_API_KEY: apiKey,
+      })
+      const line = await change('Only this')
+      await until(() => watcher.lines().length === 1, 'the line')
+      watcher.child.kill('SIGINT')
+      expect(await watcher.exited).toBe(0)
+      expect(watcher.lines()).toEqual([line])
+      expect(watcher.stderr()).toBe(`1 change; resume with --since ${line.split(' ')[0]}\n`)
+    })
+
+    it('fails with a clear message and exit code when the credentials are refused', async () => {
+      const { project } = await projectOfNewUser()
+      const watcher = start('live-watcher', [project.id], { TASKLANE_URL: server.url, TASKLANE_API_KEY: 'tl_wrong' })
+      expect(await watcher.exited).toBe(1)
+      expect(watcher.stdout()).toBe('')
+      expect(watcher.stderr()).toMatch(/^token_invalid: /)
+    })
   })
 })

@@ -13,6 +13,7 @@ const COPIED = [
   'package.json',
   'openapi.yaml',
   'redocly.yaml',
+  '.redocly.lint-ignore.yaml',
   'hono-takibi.config.ts',
   'scripts',
   'server/src/generated',

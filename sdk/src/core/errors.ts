@@ -102,6 +102,14 @@ export class NotFoundError extends APIError {}
  */
 export class ConflictError extends APIError {}
 /**
+ * 410 `cursor_expired`: `since` is older than the changes the server keeps (`listChanges`, `tl.events()`).
+ * What happened since cannot be told any more: read the resources afresh, then follow from the current
+ * `syncToken`.
+ * @example
+ * if (err instanceof CursorExpiredError) await resyncEverything()
+ */
+export class CursorExpiredError extends APIError {}
+/**
  * 412: `If-Match` did not match; `etag` is the resource's current version, to re-read and retry with.
  * @example
  * if (err instanceof PreconditionFailedError) console.log('changed meanwhile; now at', err.etag)
@@ -181,6 +189,7 @@ const byStatus: Record<number, new (s: number, b: Problem | undefined, h: Header
   403: PermissionDeniedError,
   404: NotFoundError,
   409: ConflictError,
+  410: CursorExpiredError,
   412: PreconditionFailedError,
   422: UnprocessableEntityError,
   429: RateLimitError,

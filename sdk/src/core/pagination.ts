@@ -6,7 +6,7 @@ import { AbortError } from './errors.js'
  * @example
  * for await (const page of tl.paginate('/v1/projects').pages()) console.log(page.data.length, page.nextCursor)
  */
-export interface Page<T> {
+export interface Page<T, B = unknown> {
   data: T[]
   /** The cursor of the page after this one; null on the last page. */
   nextCursor: string | null
@@ -14,6 +14,8 @@ export interface Page<T> {
   cursor: string | undefined
   requestId: string | null
   response: Response
+  /** The whole answer, typed: e.g. `listChanges`' `syncToken`, the `since` of the next poll. */
+  body: B
 }
 
 /**
@@ -26,7 +28,7 @@ export interface Page<T> {
  *   console.log(task.title)
  * }
  */
-export class Paginator<T> implements AsyncIterable<T> {
+export class Paginator<T, B = unknown> implements AsyncIterable<T> {
   /**
    * Where to resume: a new `paginate(..., { params: { query: { cursor } } })` from this cursor sees every
    * item not yet fully handled (possibly a few again, never one less). `undefined` means the start, `null`
@@ -34,11 +36,17 @@ export class Paginator<T> implements AsyncIterable<T> {
    */
   cursor: string | null | undefined
 
-  readonly #fetchPage: (cursor: string | undefined) => Promise<Page<T>>
+  /**
+   * The last page fetched, so that what its answer says beside the items stays at hand while iterating
+   * items (e.g. `listChanges`' `syncToken`).
+   */
+  lastPage: Page<T, B> | undefined
+
+  readonly #fetchPage: (cursor: string | undefined) => Promise<Page<T, B>>
   readonly #signal: AbortSignal | undefined
 
   constructor(
-    fetchPage: (cursor: string | undefined) => Promise<Page<T>>,
+    fetchPage: (cursor: string | undefined) => Promise<Page<T, B>>,
     start: string | undefined,
     signal?: AbortSignal,
   ) {
@@ -56,10 +64,11 @@ export class Paginator<T> implements AsyncIterable<T> {
    *   await checkpoint(page.nextCursor)
    * }
    */
-  async *pages(): AsyncGenerator<Page<T>, void, undefined> {
+  async *pages(): AsyncGenerator<Page<T, B>, void, undefined> {
     while (this.cursor !== null) {
       if (this.#signal?.aborted) throw new AbortError(this.#signal.reason)
       const page = await this.#fetchPage(this.cursor)
+      this.lastPage = page
       yield page
       this.cursor = page.nextCursor ?? null
     }

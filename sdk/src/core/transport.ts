@@ -80,7 +80,8 @@ type Linked = ReturnType<typeof linkSignals>
 const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS', 'PUT', 'DELETE'])
 const ETAG_MEMORY = 500
 
-function retryableStatus(status: number) {
+/** Statuses after which the same request may succeed later: 408, 429 and 5xx except 501 and 505. */
+export function retryableStatus(status: number) {
   return status === 408 || status === 429 || (status >= 500 && status !== 501 && status !== 505)
 }
 

@@ -59,6 +59,14 @@ export type ListPaths<Paths> = {
 }[keyof Paths]
 
 /**
+ * The whole 200 answer of a list path, e.g. with `listChanges`' `syncToken` beside `data` and `nextCursor`.
+ *
+ * @example
+ * type ChangesPage = ListBody<paths, '/v1/changes'> // { data: Change[]; nextCursor: string | null; syncToken: string }
+ */
+export type ListBody<Paths, P extends keyof Paths> = Paths[P] extends { get: infer Op } ? Ok<Op> : never
+
+/**
  * The item type of a list path.
  *
  * @example

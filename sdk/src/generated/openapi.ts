@@ -61,8 +61,11 @@ export interface paths {
         };
         /**
          * Prometheus metrics
-         * @description Request counts and latency histograms by route and status, plus process metrics, in the Prometheus
-         *     text exposition format.
+         * @description Request counts and latency histograms by route and status, password-hashing queue metrics, plus
+         *     process metrics, in the Prometheus text exposition format.
+         *
+         *     Open when the operator leaves `METRICS_TOKEN` unset (keep it on a private network then); when it is
+         *     set, only `Authorization: Bearer <METRICS_TOKEN>` is served and anything else answers 401.
          */
         get: operations["getMetrics"];
         put?: never;
@@ -152,7 +155,7 @@ export interface paths {
          *
          *     A wrong password and an unknown email get the same answer (401 `invalid_credentials`), in the same time.
          *
-         *     Rate limited per account and per client IP (policies `login-account` and `login-ip`): repeated attempts answer 429 with `Retry-After`.
+         *     Rate limited per account and client IP together (policy `login-account-ip`), so that someone else guessing cannot lock the owner out; per client IP across accounts (`login-ip`); and by a higher ceiling per account from every address (`login-account`). Repeated attempts answer 429 with `Retry-After`. While too many passwords are being checked at once the answer is 503 `server_busy` with `Retry-After`.
          */
         post: operations["logIn"];
         delete?: never;
@@ -214,7 +217,7 @@ export interface paths {
         put?: never;
         /**
          * Send a new verification email
-         * @description Emails the caller a new link to verify their address. Earlier links stop working. The link carries a single-use token that expires after 24 hours; pass it to `verifyEmail`.
+         * @description Emails the caller a new link to verify their address. Earlier links stop working. The link carries a single-use token that expires after 24 hours; pass it to `verifyEmail`. Rate limited per user and per recipient address (policies `email-user` and `email-recipient`), shared with email changes.
          */
         post: operations["requestEmailVerification"];
         delete?: never;
@@ -237,6 +240,26 @@ export interface paths {
          * @description Marks the address as verified with the token from a verification email. A token works once, and only until it expires.
          */
         post: operations["verifyEmail"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/auth/email-change/confirm": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Confirm an email change
+         * @description Makes the pending email address (see `updateMe`) the account's, verified, with the token from the mail sent to it, and tells the previous address. A token works once, only until it expires, and only for the latest change requested.
+         */
+        post: operations["confirmEmailChange"];
         delete?: never;
         options?: never;
         head?: never;
@@ -276,7 +299,9 @@ export interface paths {
         put?: never;
         /**
          * Choose a new password with a reset token
-         * @description Sets a new password with the token from a reset email and ends every session of the account, so anyone signed in with the old password is signed out. Also verifies the email address, since the token proves the user reads it. A token works once, and only until it expires.
+         * @description Sets a new password with the token from a reset email, ends every session of the account and revokes every API key, so nothing made by whoever had the old password outlives it. Also verifies the email address, since the token proves the user reads it. A token works once, and only until it expires.
+         *
+         *     Rate limited per client IP (policy `password-ip`).
          */
         post: operations["resetPassword"];
         delete?: never;
@@ -301,14 +326,18 @@ export interface paths {
         post?: never;
         /**
          * Delete the account
-         * @description Deletes the account for good, with its sessions, API keys and data. Needs the current password and a session (not an API key). Projects the user has to themselves are deleted with the account; the only owner of a project that others belong to must hand it over first.
+         * @description Deletes the account for good, with its sessions, API keys and data. Needs the current password and a session (not an API key). Rate limited per user and per client IP (policies `password-user` and `password-ip`). Projects the user has to themselves are deleted with the account; the only owner of a project that others belong to must hand it over first.
          */
         delete: operations["deleteMe"];
         options?: never;
         head?: never;
         /**
          * Update the signed-in user
-         * @description Changes the name and/or the email address. A new email address is unverified until the user follows the link that is sent to it. Needs a session (not an API key).
+         * @description Changes the name at once. Needs a session (not an API key).
+         *
+         *     A new email address also needs `currentPassword`, and does not take effect at once: it shows as `pendingEmail` while a single-use link that expires after 24 hours is mailed to the new address, and a notice to the current one. Following the link (`confirmEmailChange`) makes it the account's address, verified. A newer request replaces the pending one; sending the current address cancels it. The answer is the same whether or not another account has the new address (that address is told so by mail instead of getting a link).
+         *
+         *     An email change is rate limited per user and per client IP (policies `password-user` and `password-ip`, as it checks the password) and, for the mails, per user and per recipient (`email-user` and `email-recipient`).
          */
         patch: operations["updateMe"];
         trace?: never;
@@ -324,7 +353,9 @@ export interface paths {
         put?: never;
         /**
          * Change the password
-         * @description Sets a new password after checking the current one, and ends every other session of the account; the session that made the change stays signed in. Needs a session (not an API key).
+         * @description Sets a new password after checking the current one, and ends every other session of the account; the session that made the change stays signed in. Every API key is revoked too, unless `keepApiKeys` is `true` (for a routine change when the keys are known to be safe). Needs a session (not an API key).
+         *
+         *     Rate limited per user and per client IP (policies `password-user` and `password-ip`), whether the current password is right or not.
          */
         post: operations["changePassword"];
         delete?: never;
@@ -513,7 +544,7 @@ export interface paths {
         post?: never;
         /**
          * Remove a member, or leave
-         * @description Owners remove any member; any member may remove themselves (leave the project). The last owner cannot leave or be removed (409 `last_owner`): hand ownership to someone else, or delete the project.
+         * @description Owners remove any member; any member may remove themselves (leave the project). The last owner cannot leave or be removed (409 `last_owner`): hand ownership to someone else, or delete the project. The invitations a removed member sent that are still pending are revoked with them.
          *
          *     Needs the `owner` role, or being that member. Callers who are not members of the project get 404, as for a project that does not exist.
          */
@@ -522,7 +553,7 @@ export interface paths {
         head?: never;
         /**
          * Change a member’s role
-         * @description Gives a member another role. A project always keeps at least one owner: demoting the last owner is refused with 409 `last_owner`.
+         * @description Gives a member another role. A project always keeps at least one owner: demoting the last owner is refused with 409 `last_owner`. An owner who becomes editor or viewer loses the invitations they sent that are still pending.
          *
          *     Needs the `owner` role. Callers who are not members of the project get 404, as for a project that does not exist.
          */
@@ -546,7 +577,7 @@ export interface paths {
         put?: never;
         /**
          * Invite someone by email
-         * @description Emails a single-use link that lets the recipient join the project with the given role; it expires after 7 days. Inviting an address again replaces its pending invitation. Rate-limited per project and per recipient (429). An address that already belongs to a member is refused with 409 `already_member`.
+         * @description Emails a single-use link that lets the recipient join the project with the given role; it expires after 7 days. Inviting an address again replaces its pending invitation. Rate-limited per project, per inviting user across all their projects, and per recipient (policies `invitations-project`, `invitations-user` and `invitations-recipient`; 429). An address that already belongs to a member is refused with 409 `already_member`.
          *
          *     Needs the `owner` role. Callers who are not members of the project get 404, as for a project that does not exist.
          */
@@ -781,6 +812,213 @@ export interface paths {
         patch: operations["updateComment"];
         trace?: never;
     };
+    "/v1/changes": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List changes since a sync token
+         * @description The change log as JSON pages, for clients that poll: every create, update and delete of a project, task, note, comment, membership or invitation the caller may see, in the order they committed, each with the resource as its get operation answers it (or a tombstone `{ "id": "…", "deleted": true }`).
+         *
+         *     Start with `since=0` (or the `syncToken` of a full load), then pass each answer's `syncToken` as `since`. A change is never skipped, even one whose transaction commits after a later one started. Visibility is decided when the change is delivered: changes of projects the caller is a member of now, and the caller's own (their removal from a project, a project of theirs being deleted). `projectId` narrows to one project.
+         *
+         *     Changes are kept for `CHANGES_RETENTION_S` (7 days by default). A `since` older than that answers 410 `cursor_expired`: reload the resources and continue from the latest `syncToken`. While a page is full, `nextCursor` (and `Link`) point at the next one.
+         *
+         *     Needs any role in the projects concerned; a `read` API key is enough.
+         */
+        get: operations["listChanges"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/events": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Stream changes as Server-Sent Events
+         * @description A `text/event-stream` of every change the caller may see, as it happens: the same log that
+         *     `listChanges` pages through. Each change is one event whose `id` is its `seq` and whose `event` is
+         *     its `type`; `data` is the `Change` as JSON. What the caller may see is checked when each event is
+         *     delivered, so a member who is removed from a project receives `access_revoked` for it and nothing of
+         *     that project afterwards.
+         *
+         *     Where to start: the `Last-Event-ID` header (sent by `EventSource` when it reconnects) wins over
+         *     `since`; with neither, the stream starts at the newest change and sends only what happens next.
+         *     Resuming from the last `id` received delivers every later change once, with no gap. A position older
+         *     than the log keeps (see `CHANGES_RETENTION_S`) answers 410 `cursor_expired` before the stream starts:
+         *     read the current state again, then stream from `syncToken` of `listChanges`.
+         *
+         *     Besides changes, the stream carries (none of these has an `id`, so a reconnect resumes after the last change):
+         *     - `access_revoked` `{ "projectId": … }` when the caller loses access to a project (removed, or the project deleted);
+         *     - `auth_expired` `{}` when the credentials expire or are revoked; the server then closes the stream,
+         *       and the client reconnects with fresh credentials;
+         *     - `reconnect` `{ "reason", "since" }` before the server closes the stream because it is shutting down
+         *       (`shutdown`) or the client reads too slowly (`slow_consumer`); reconnect with `Last-Event-ID` (or
+         *       `since`) set to `since`;
+         *     - a `: heartbeat` comment at least every 15 seconds, so proxies and clients can tell a quiet stream
+         *       from a dead one; and `retry:` (milliseconds to wait before reconnecting) first thing.
+         *
+         *     On the wire:
+         *
+         *     ```
+         *     retry: 3000
+         *
+         *     id: 42
+         *     event: task.updated
+         *     data: {"seq":"42","type":"task.updated","projectId":"prj_…",…}
+         *
+         *     : heartbeat
+         *
+         *     event: reconnect
+         *     data: {"reason":"shutdown","since":"42"}
+         *     ```
+         *
+         *     The response is never compressed or cached (`Cache-Control: no-cache, no-transform`), and
+         *     `X-Accel-Buffering: no` asks nginx-style proxies not to buffer it.
+         *
+         *     Needs the `read` scope. With `projectId`, only that project's changes; callers who are not members of
+         *     it get 404, as for a project that does not exist.
+         */
+        get: operations["streamEvents"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/notifications": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List your notifications
+         * @description The caller's notifications, most recently updated first. A notification is a thread: one per task (or project, for invitations) and reason while it is unread, so a repeat (a second comment, another mention) bumps it to the top with a higher `count` and the latest actor instead of adding a new one. Once read, the next event starts a new thread.
+         *
+         *     Reasons: `assigned` (a task was assigned to you), `mentioned` (you were @mentioned in a task description or a comment), `commented` (a comment on a task you created or are assigned), `invited` (you were invited to a project). You are never notified of your own actions, and only of tasks in projects you can still see.
+         *
+         *     New and bumped notifications are also recorded in the change log as `notification.created` changes (`listChanges`, and the event stream), visible only to their recipient, with the notification as it is now in `data`.
+         *
+         *     Needs the `read` scope.
+         */
+        get: operations["listNotifications"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/notifications/unread-count": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Count unread notifications
+         * @description How many of the caller's notifications are unread (what `listNotifications?unread=true` would list), for a badge.
+         *
+         *     Needs the `read` scope.
+         */
+        get: operations["getUnreadNotificationCount"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/notifications/{notificationId}/read": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Mark a notification read
+         * @description Marks one notification read; its email, if not sent yet, will not be. The change is recorded as a `notification.updated` change for the caller (`listChanges`, the event stream), so their other devices clear it too. Marking a read notification again changes nothing and answers it as it is.
+         *
+         *     Needs the `write` scope. Another user's notification answers 404, as for one that does not exist.
+         */
+        post: operations["markNotificationRead"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/notifications/read": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Mark notifications read up to a time
+         * @description Marks read every unread notification of the caller whose `updatedAt` is at or before `before`. Pass the `updatedAt` of the newest notification you showed (or the time you showed the list): a notification that arrived or was bumped after that stays unread, so nothing the user has not seen is cleared. Each notification marked is recorded as a `notification.updated` change for the caller.
+         *
+         *     Needs the `write` scope.
+         */
+        post: operations["markAllNotificationsRead"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/notifications/preferences": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get notification preferences
+         * @description For each reason, whether the caller gets an in-app notification (`inApp`) and, if it stays unread, an email (`email`). Everything is on until changed.
+         *
+         *     Needs the `read` scope.
+         */
+        get: operations["getNotificationPreferences"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /**
+         * Change notification preferences
+         * @description Changes the channels named in the body and leaves the rest as they are. With `inApp` off for a reason, no notification is made for it at all (none in the list, none on the event stream, and so no email either); with `email` off, notifications still appear in the app but are never emailed. The change applies to events from now on, and to emails not sent yet.
+         *
+         *     Needs the `write` scope.
+         */
+        patch: operations["updateNotificationPreferences"];
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -881,6 +1119,12 @@ export interface components {
             /** @description Whether the user has confirmed that they read this address. */
             emailVerified: boolean;
             /**
+             * Format: email
+             * @description An email address the user asked to change to, waiting for the link mailed to it to be followed (`confirmEmailChange`); null when there is none. Until then `email` is the account's address.
+             * @example ada.king@example.com
+             */
+            pendingEmail?: string | null;
+            /**
              * Format: date-time
              * @description When the account was created.
              */
@@ -951,10 +1195,19 @@ export interface components {
             name?: string;
             /**
              * Format: email
-             * @description A new email address; it must be verified again.
-             * @example ada@example.com
+             * @description A new email address. Needs `currentPassword`; takes effect when the link mailed to it is followed, and shows as `pendingEmail` until then. The current address cancels a pending change.
+             * @example ada.king@example.com
              */
             email?: string;
+            /**
+             * @description The current password; required with a new `email`.
+             * @example correct horse battery staple
+             */
+            currentPassword?: string;
+        };
+        ConfirmEmailChangeRequest: {
+            /** @description The token from the mail sent to the new address. */
+            token: string;
         };
         DeleteMeRequest: {
             /**
@@ -974,6 +1227,11 @@ export interface components {
              * @example correct horse battery staple
              */
             newPassword: string;
+            /**
+             * @description Keep the account's API keys working; by default they are all revoked with the old password.
+             * @default false
+             */
+            keepApiKeys: boolean;
         };
         VerifyEmailRequest: {
             /** @description The token from the verification email. */
@@ -1382,7 +1640,7 @@ export interface components {
              */
             assigneeId: string | null;
             /**
-             * @description Manual order within the project (sort by `position`); new tasks go last. Any number, so an item can be placed between two others.
+             * @description Manual order within the project (sort by `position`); a new task without one goes last, one above the highest position (at most 10^15, where later tasks share it and follow in creation order). Any number in range, so an item can be placed between two others.
              * @example 3
              */
             position: number;
@@ -1459,7 +1717,7 @@ export interface components {
              */
             assigneeId?: string | null;
             /**
-             * @description Manual order within the project (sort by `position`); new tasks go last. Any number, so an item can be placed between two others.
+             * @description Manual order within the project (sort by `position`); a new task without one goes last, one above the highest position (at most 10^15, where later tasks share it and follow in creation order). Any number in range, so an item can be placed between two others.
              * @example 3
              */
             position?: number;
@@ -1507,7 +1765,7 @@ export interface components {
              */
             assigneeId?: string | null;
             /**
-             * @description Manual order within the project (sort by `position`); new tasks go last. Any number, so an item can be placed between two others.
+             * @description Manual order within the project (sort by `position`); a new task without one goes last, one above the highest position (at most 10^15, where later tasks share it and follow in creation order). Any number in range, so an item can be placed between two others.
              * @example 3
              */
             position?: number;
@@ -1674,14 +1932,277 @@ export interface components {
              */
             nextCursor: string | null;
         };
+        /** @description One entry of the change log. */
+        Change: {
+            /**
+             * @description Position in the log, a decimal integer (it may exceed 2^53); also the event id on the stream.
+             * @example 42
+             */
+            seq: string;
+            /**
+             * @description What happened, `<resourceType>.<verb>`.
+             * @example task.updated
+             * @enum {string}
+             */
+            type: "project.created" | "project.updated" | "project.deleted" | "member.added" | "member.updated" | "member.removed" | "invitation.created" | "invitation.accepted" | "invitation.revoked" | "task.created" | "task.updated" | "task.deleted" | "note.created" | "note.updated" | "note.deleted" | "comment.created" | "comment.updated" | "comment.deleted" | "notification.created" | "notification.updated";
+            /**
+             * @description The project the change belongs to; `null` for changes of the caller's own account.
+             * @example prj_01JD8X3Z7Q2W6V5T4R3P1N0M9K
+             */
+            projectId: string | null;
+            /**
+             * @description The kind of resource in `data`.
+             * @example task
+             * @enum {string}
+             */
+            resourceType: "project" | "member" | "invitation" | "task" | "note" | "comment" | "notification";
+            /**
+             * @description The id of the resource (for a membership, the member's user id).
+             * @example tsk_01JD8X3Z7Q2W6V5T4R3P1N0M9K
+             */
+            resourceId: string;
+            /**
+             * Format: int32
+             * @description The resource's version after the change (its `ETag`); `null` for deletions and resources without versions.
+             * @example 2
+             */
+            version: number | null;
+            /**
+             * @description Who made the change; `null` when no user did (an account that has since been deleted, or the system).
+             * @example usr_01JD8X3Z7Q2W6V5T4R3P1N0M9K
+             */
+            actorId: string | null;
+            /**
+             * Format: date-time
+             * @description When the change was committed.
+             * @example 2026-11-20T09:31:00.000Z
+             */
+            occurredAt: string;
+            /**
+             * @description The resource as its get operation answers it, as of this change; for deletions and removals a tombstone `{ "id": "…", "deleted": true }`.
+             * @example {
+             *       "id": "nte_01JD8X3Z7Q2W6V5T4R3P1N0M9K",
+             *       "deleted": true
+             *     }
+             */
+            data: {
+                [key: string]: unknown;
+            };
+        };
+        /** @description A page of changes. */
+        ChangeList: {
+            data: components["schemas"]["Change"][];
+            /**
+             * @description Pass as `cursor` to get the next page; `null` when this page holds every change there is now.
+             * @example WyIyMDI2LTExLTIwVDA5OjMwOjAwLjAwMFoiLCJ0c2tfMDFKRDhYIl0aZ3kXb4c2mPq0r9TnV1wA
+             */
+            nextCursor: string | null;
+            /**
+             * @description Pass as `since` on the next poll; the `seq` of the last change returned, or the given `since` when there is nothing new.
+             * @example 43
+             */
+            syncToken: string;
+        };
+        /** @description Something that happened to you: a thread per task (or project) and reason while unread. */
+        Notification: {
+            /**
+             * @description The notification id.
+             * @example ntf_01JD8X3Z7Q2W6V5T4R3P1N0M9K
+             */
+            id: string;
+            /**
+             * @description Why you were notified: `assigned` (a task was assigned to you), `mentioned` (an @mention of you in a task description or comment), `commented` (a comment on a task you created or are assigned), `invited` (an invitation to a project).
+             * @enum {string}
+             */
+            reason: "assigned" | "mentioned" | "commented" | "invited";
+            /**
+             * @description The project it happened in (for `invited`, the project you were invited to).
+             * @example prj_01JD8X3Z7Q2W6V5T4R3P1N0M9K
+             */
+            projectId: string;
+            /**
+             * @description The task; `null` for `invited`.
+             * @example tsk_01JD8X3Z7Q2W6V5T4R3P1N0M9K
+             */
+            taskId: string | null;
+            /**
+             * @description The latest comment of the thread, when the latest event was a comment; otherwise `null`.
+             * @example cmt_01JD8X3Z7Q2W6V5T4R3P1N0M9K
+             */
+            commentId: string | null;
+            /**
+             * @description The latest invitation, for `invited`; otherwise `null`. Accept it with the token from the invitation email.
+             * @example null
+             */
+            invitationId: string | null;
+            /**
+             * @description Who caused the latest event of the thread; `null` once their account is deleted.
+             * @example usr_01JD8X3Z7Q2W6V5T4R3P1N0M9K
+             */
+            actorId: string | null;
+            /**
+             * @description The task title (or, for `invited`, the project name) at the latest event, so the notification can be shown without another request.
+             * @example Write the launch post
+             */
+            title: string;
+            /**
+             * Format: int32
+             * @description How many events this thread has gathered while unread.
+             * @example 2
+             */
+            count: number;
+            /**
+             * Format: date-time
+             * @description When it was marked read; `null` while unread.
+             * @example null
+             */
+            readAt: string | null;
+            /**
+             * Format: date-time
+             * @description When the thread started.
+             * @example 2026-11-20T09:30:00.000Z
+             */
+            createdAt: string;
+            /**
+             * Format: date-time
+             * @description When the latest event of the thread happened; lists are newest first by this.
+             * @example 2026-11-20T10:12:40.000Z
+             */
+            updatedAt: string;
+        };
+        /** @description A page of notifications, most recently updated first. */
+        NotificationList: {
+            data: components["schemas"]["Notification"][];
+            /**
+             * @description Pass as `cursor` to get the next page; `null` on the last page.
+             * @example WyIyMDI2LTExLTIwVDA5OjMwOjAwLjAwMFoiLCJ0c2tfMDFKRDhYIl0aZ3kXb4c2mPq0r9TnV1wA
+             */
+            nextCursor: string | null;
+        };
+        /** @description How many notifications are unread. */
+        UnreadNotificationCount: {
+            /**
+             * Format: int32
+             * @description The number of unread notifications.
+             * @example 3
+             */
+            count: number;
+        };
+        /** @description Which notifications to mark read. */
+        NotificationsMarkRead: {
+            /**
+             * Format: date-time
+             * @description Mark read the unread notifications whose `updatedAt` is at or before this time.
+             * @example 2026-11-20T10:12:40.000Z
+             */
+            before: string;
+        };
+        /** @description The outcome of marking notifications read. */
+        NotificationsMarked: {
+            /**
+             * Format: int32
+             * @description How many notifications were unread and are now read.
+             * @example 3
+             */
+            marked: number;
+        };
+        /** @description Where notifications of one reason go. */
+        NotificationChannels: {
+            /**
+             * @description Make a notification in the app (and on the event stream). When off, nothing is made, so nothing is emailed either.
+             * @example true
+             */
+            inApp: boolean;
+            /**
+             * @description Email it when it is still unread some minutes later (the server's `NOTIFICATION_EMAIL_DELAY_S`, 10 minutes by default).
+             * @example true
+             */
+            email: boolean;
+        };
+        /** @description The channels to change for one reason; those left out stay as they are. */
+        NotificationChannelsUpdate: {
+            /**
+             * @description Make a notification in the app (and on the event stream).
+             * @example true
+             */
+            inApp?: boolean;
+            /**
+             * @description Email it when it is still unread after the delay.
+             * @example false
+             */
+            email?: boolean;
+        };
+        /** @description For each reason, which channels notify you. */
+        NotificationPreferences: {
+            assigned: components["schemas"]["NotificationChannels"];
+            mentioned: components["schemas"]["NotificationChannels"];
+            commented: components["schemas"]["NotificationChannels"];
+            invited: components["schemas"]["NotificationChannels"];
+        };
+        /** @description The reasons and channels to change; anything left out stays as it is. */
+        NotificationPreferencesUpdate: {
+            assigned?: components["schemas"]["NotificationChannelsUpdate"];
+            mentioned?: components["schemas"]["NotificationChannelsUpdate"];
+            commented?: components["schemas"]["NotificationChannelsUpdate"];
+            invited?: components["schemas"]["NotificationChannelsUpdate"];
+        };
+        /**
+         * @description One event of `streamEvents` as an `EventSource` parses it: `id` (changes only), `event` and `data`
+         *     (parsed from JSON). Exactly one of these matches, told apart by `event`.
+         */
+        StreamEvent: components["schemas"]["ChangeEvent"] | components["schemas"]["AccessRevokedEvent"] | components["schemas"]["AuthExpiredEvent"] | components["schemas"]["ReconnectEvent"];
+        /** @description A change the caller may see. Its `id` is the change's `seq`, to resume from. */
+        ChangeEvent: {
+            /** @example 42 */
+            id: string;
+            /**
+             * @description The change's `type` (as in `data.type`).
+             * @example task.updated
+             */
+            event: string;
+            data: components["schemas"]["Change"];
+        };
+        /** @description The caller lost access to a project (removed from it, or it was deleted); nothing more of it follows. */
+        AccessRevokedEvent: {
+            /** @enum {string} */
+            event: "access_revoked";
+            data: {
+                /** @example prj_01JD8X3Z7Q2W6V5T4R3P1N0M9K */
+                projectId: string;
+            };
+        };
+        /** @description The credentials expired or were revoked; the server closes the stream. Reconnect with fresh credentials. */
+        AuthExpiredEvent: {
+            /** @enum {string} */
+            event: "auth_expired";
+            data: Record<string, unknown>;
+        };
+        /**
+         * @description The server closes the stream: it is shutting down (`shutdown`) or the client reads too slowly
+         *     (`slow_consumer`). Reconnect (to any instance) from `since`.
+         */
+        ReconnectEvent: {
+            /** @enum {string} */
+            event: "reconnect";
+            data: {
+                /** @enum {string} */
+                reason: "shutdown" | "slow_consumer";
+                /**
+                 * @description The `seq` of the last change sent; resume after it.
+                 * @example 42
+                 */
+                since: string;
+            };
+        };
     };
     responses: {
-        /** @description The request is malformed or fails validation (`code` is `validation_failed`, `malformed_json`, or `json_too_deep` for a JSON body that nests arrays and objects more than 64 deep). */
+        /** @description A parameter or header fails validation (`code` `validation_failed`; `errors` lists each invalid input). */
         BadRequest: {
             headers: {
                 "X-Request-Id": components["headers"]["X-Request-Id"];
                 RateLimit: components["headers"]["RateLimit"];
                 "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
                 [name: string]: unknown;
             };
             content: {
@@ -1690,7 +2211,7 @@ export interface components {
                  *       "type": "https://tasklane.dev/problems/validation_failed",
                  *       "title": "Validation failed",
                  *       "status": 400,
-                 *       "detail": "The request does not match the schema.",
+                 *       "detail": "The request body does not match the schema.",
                  *       "instance": "/v1/projects",
                  *       "code": "validation_failed",
                  *       "requestId": "req_01JD8X3Z7Q2W6V5T4R3P1N0M9K",
@@ -1703,7 +2224,10 @@ export interface components {
                  *       ]
                  *     }
                  */
-                "application/problem+json": components["schemas"]["Problem"];
+                "application/problem+json": components["schemas"]["Problem"] & {
+                    /** @enum {string} */
+                    code?: "validation_failed";
+                };
             };
         };
         /** @description The request has no valid credentials. `code` says why: `unauthenticated`, `token_expired`, `token_invalid`, `session_revoked`, `api_key_revoked`. */
@@ -1712,29 +2236,34 @@ export interface components {
                 "X-Request-Id": components["headers"]["X-Request-Id"];
                 RateLimit: components["headers"]["RateLimit"];
                 "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
                 [name: string]: unknown;
             };
             content: {
                 /**
                  * @example {
-                 *       "type": "https://tasklane.dev/problems/token_expired",
+                 *       "type": "https://tasklane.dev/problems/unauthenticated",
                  *       "title": "Unauthorized",
                  *       "status": 401,
-                 *       "detail": "The access token has expired; refresh the session.",
+                 *       "detail": "This operation needs credentials: send \"Authorization: Bearer <token>\".",
                  *       "instance": "/v1/projects/prj_01JD8X3Z7Q2W6V5T4R3P1N0M9K",
-                 *       "code": "token_expired",
+                 *       "code": "unauthenticated",
                  *       "requestId": "req_01JD8X3Z7Q2W6V5T4R3P1N0M9K"
                  *     }
                  */
-                "application/problem+json": components["schemas"]["Problem"];
+                "application/problem+json": components["schemas"]["Problem"] & {
+                    /** @enum {string} */
+                    code?: "unauthenticated" | "token_invalid" | "token_expired" | "session_revoked" | "api_key_revoked";
+                };
             };
         };
-        /** @description The credentials are valid but may not do this (for example a `read` API key on a write). */
+        /** @description The credentials may not do this: an API key without the `write` scope (`insufficient_scope`), or a project role that may not (`forbidden`). */
         Forbidden: {
             headers: {
                 "X-Request-Id": components["headers"]["X-Request-Id"];
                 RateLimit: components["headers"]["RateLimit"];
                 "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
                 [name: string]: unknown;
             };
             content: {
@@ -1743,13 +2272,16 @@ export interface components {
                  *       "type": "https://tasklane.dev/problems/insufficient_scope",
                  *       "title": "Forbidden",
                  *       "status": 403,
-                 *       "detail": "This API key has the read scope only.",
+                 *       "detail": "These credentials lack the `write` scope this operation needs.",
                  *       "instance": "/v1/projects/prj_01JD8X3Z7Q2W6V5T4R3P1N0M9K",
                  *       "code": "insufficient_scope",
                  *       "requestId": "req_01JD8X3Z7Q2W6V5T4R3P1N0M9K"
                  *     }
                  */
-                "application/problem+json": components["schemas"]["Problem"];
+                "application/problem+json": components["schemas"]["Problem"] & {
+                    /** @enum {string} */
+                    code?: "insufficient_scope" | "forbidden";
+                };
             };
         };
         /** @description No such resource, or one the caller may not see (the two are indistinguishable). */
@@ -1758,6 +2290,7 @@ export interface components {
                 "X-Request-Id": components["headers"]["X-Request-Id"];
                 RateLimit: components["headers"]["RateLimit"];
                 "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
                 [name: string]: unknown;
             };
             content: {
@@ -1772,30 +2305,37 @@ export interface components {
                  *       "requestId": "req_01JD8X3Z7Q2W6V5T4R3P1N0M9K"
                  *     }
                  */
-                "application/problem+json": components["schemas"]["Problem"];
+                "application/problem+json": components["schemas"]["Problem"] & {
+                    /** @enum {string} */
+                    code?: "not_found";
+                };
             };
         };
-        /** @description The request conflicts with the current state (for example a request with the same `Idempotency-Key` is still being processed). */
+        /** @description A request with the same `Idempotency-Key` is still being processed (`idempotency_key_in_use`); retry it later. */
         Conflict: {
             headers: {
                 "X-Request-Id": components["headers"]["X-Request-Id"];
                 RateLimit: components["headers"]["RateLimit"];
                 "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
                 [name: string]: unknown;
             };
             content: {
                 /**
                  * @example {
-                 *       "type": "https://tasklane.dev/problems/conflict",
+                 *       "type": "https://tasklane.dev/problems/idempotency_key_in_use",
                  *       "title": "Conflict",
                  *       "status": 409,
                  *       "detail": "A request with this Idempotency-Key is still in progress.",
                  *       "instance": "/v1/projects/prj_01JD8X3Z7Q2W6V5T4R3P1N0M9K",
-                 *       "code": "conflict",
+                 *       "code": "idempotency_key_in_use",
                  *       "requestId": "req_01JD8X3Z7Q2W6V5T4R3P1N0M9K"
                  *     }
                  */
-                "application/problem+json": components["schemas"]["Problem"];
+                "application/problem+json": components["schemas"]["Problem"] & {
+                    /** @enum {string} */
+                    code?: "idempotency_key_in_use";
+                };
             };
         };
         /** @description `If-Match` does not match the resource's current version; the current `ETag` is in the response. */
@@ -1805,6 +2345,7 @@ export interface components {
                 RateLimit: components["headers"]["RateLimit"];
                 "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                 ETag: components["headers"]["ETag"];
+                "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
                 [name: string]: unknown;
             };
             content: {
@@ -1813,17 +2354,47 @@ export interface components {
                  *       "type": "https://tasklane.dev/problems/precondition_failed",
                  *       "title": "Precondition failed",
                  *       "status": 412,
-                 *       "detail": "The resource has changed since it was read.",
+                 *       "detail": "The resource has changed since it was read; fetch it again.",
                  *       "instance": "/v1/projects/prj_01JD8X3Z7Q2W6V5T4R3P1N0M9K",
                  *       "code": "precondition_failed",
                  *       "requestId": "req_01JD8X3Z7Q2W6V5T4R3P1N0M9K"
                  *     }
                  */
-                "application/problem+json": components["schemas"]["Problem"];
+                "application/problem+json": components["schemas"]["Problem"] & {
+                    /** @enum {string} */
+                    code?: "precondition_failed";
+                };
             };
         };
-        /** @description The request is well-formed but cannot be carried out (for example an `Idempotency-Key` reused with a different body). */
+        /** @description This `Idempotency-Key` was used with a different request (`idempotency_key_reused`). */
         UnprocessableContent: {
+            headers: {
+                "X-Request-Id": components["headers"]["X-Request-Id"];
+                RateLimit: components["headers"]["RateLimit"];
+                "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                [name: string]: unknown;
+            };
+            content: {
+                /**
+                 * @example {
+                 *       "type": "https://tasklane.dev/problems/idempotency_key_reused",
+                 *       "title": "Unprocessable content",
+                 *       "status": 422,
+                 *       "detail": "This Idempotency-Key was used with a different request; use a new key for a new request.",
+                 *       "instance": "/v1/projects/prj_01JD8X3Z7Q2W6V5T4R3P1N0M9K",
+                 *       "code": "idempotency_key_reused",
+                 *       "requestId": "req_01JD8X3Z7Q2W6V5T4R3P1N0M9K"
+                 *     }
+                 */
+                "application/problem+json": components["schemas"]["Problem"] & {
+                    /** @enum {string} */
+                    code?: "idempotency_key_reused";
+                };
+            };
+        };
+        /** @description `since` (or `Last-Event-ID`) is older than the change log keeps (`code` is `cursor_expired`): reload the resources, then continue from the latest `syncToken`. */
+        CursorExpired: {
             headers: {
                 "X-Request-Id": components["headers"]["X-Request-Id"];
                 RateLimit: components["headers"]["RateLimit"];
@@ -1833,12 +2404,12 @@ export interface components {
             content: {
                 /**
                  * @example {
-                 *       "type": "https://tasklane.dev/problems/idempotency_key_reused",
-                 *       "title": "Unprocessable content",
-                 *       "status": 422,
-                 *       "detail": "This Idempotency-Key was used with a different request body.",
-                 *       "instance": "/v1/projects/prj_01JD8X3Z7Q2W6V5T4R3P1N0M9K",
-                 *       "code": "idempotency_key_reused",
+                 *       "type": "https://tasklane.dev/problems/cursor_expired",
+                 *       "title": "Gone",
+                 *       "status": 410,
+                 *       "detail": "Changes before seq 1200 are no longer kept; reload and continue from the latest syncToken.",
+                 *       "instance": "/v1/changes",
+                 *       "code": "cursor_expired",
                  *       "requestId": "req_01JD8X3Z7Q2W6V5T4R3P1N0M9K"
                  *     }
                  */
@@ -1852,6 +2423,7 @@ export interface components {
                 RateLimit: components["headers"]["RateLimit"];
                 "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                 "Retry-After": components["headers"]["Retry-After"];
+                "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
                 [name: string]: unknown;
             };
             content: {
@@ -1866,13 +2438,17 @@ export interface components {
                  *       "requestId": "req_01JD8X3Z7Q2W6V5T4R3P1N0M9K"
                  *     }
                  */
-                "application/problem+json": components["schemas"]["Problem"];
+                "application/problem+json": components["schemas"]["Problem"] & {
+                    /** @enum {string} */
+                    code?: "rate_limited";
+                };
             };
         };
         /** @description An unexpected error. It is logged in full with the request id; the body never carries internals. */
         InternalError: {
             headers: {
                 "X-Request-Id": components["headers"]["X-Request-Id"];
+                "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
                 [name: string]: unknown;
             };
             content: {
@@ -1887,7 +2463,10 @@ export interface components {
                  *       "requestId": "req_01JD8X3Z7Q2W6V5T4R3P1N0M9K"
                  *     }
                  */
-                "application/problem+json": components["schemas"]["Problem"];
+                "application/problem+json": components["schemas"]["Problem"] & {
+                    /** @enum {string} */
+                    code?: "internal_error";
+                };
             };
         };
         /**
@@ -1901,6 +2480,7 @@ export interface components {
                 "Retry-After": components["headers"]["Retry-After"];
                 RateLimit: components["headers"]["RateLimit"];
                 "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
                 [name: string]: unknown;
             };
             content: {
@@ -1915,7 +2495,33 @@ export interface components {
                  *       "requestId": "req_01JD8X3Z7Q2W6V5T4R3P1N0M9K"
                  *     }
                  */
-                "application/problem+json": components["schemas"]["Problem"];
+                "application/problem+json": components["schemas"]["Problem"] & {
+                    /** @enum {string} */
+                    code?: "service_unavailable";
+                };
+            };
+        };
+        /**
+         * @description The server cannot take this request now; `code` says why, and `Retry-After` when to try again.
+         *     `server_busy`: too many passwords are being checked at once (the hashing queue is full), refused
+         *     before any work. `service_unavailable`: the database does not answer (down, restarting, failing over,
+         *     or slower than the configured time limits). Nothing was changed, except that a write whose connection
+         *     was lost while committing may have been carried out.
+         */
+        ServerBusy: {
+            headers: {
+                "X-Request-Id": components["headers"]["X-Request-Id"];
+                "Retry-After": components["headers"]["Retry-After"];
+                RateLimit: components["headers"]["RateLimit"];
+                "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"] & {
+                    /** @enum {string} */
+                    code?: "server_busy" | "service_unavailable";
+                };
             };
         };
         /** @description The request body is larger than the server accepts (`BODY_LIMIT`, 1 MiB by default). */
@@ -1924,6 +2530,7 @@ export interface components {
                 "X-Request-Id": components["headers"]["X-Request-Id"];
                 RateLimit: components["headers"]["RateLimit"];
                 "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
                 [name: string]: unknown;
             };
             content: {
@@ -1938,7 +2545,10 @@ export interface components {
                  *       "requestId": "req_01JD8X3Z7Q2W6V5T4R3P1N0M9K"
                  *     }
                  */
-                "application/problem+json": components["schemas"]["Problem"];
+                "application/problem+json": components["schemas"]["Problem"] & {
+                    /** @enum {string} */
+                    code?: "content_too_large";
+                };
             };
         };
         /** @description The request body is not in a media type this operation takes (`code` `unsupported_media_type`); `Accept-Post` or `Accept-Patch` lists the ones it does. JSON bodies are UTF-8, so a `charset` other than `utf-8` is refused too. */
@@ -1947,6 +2557,7 @@ export interface components {
                 "X-Request-Id": components["headers"]["X-Request-Id"];
                 RateLimit: components["headers"]["RateLimit"];
                 "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
                 [name: string]: unknown;
             };
             content: {
@@ -1961,7 +2572,10 @@ export interface components {
                  *       "requestId": "req_01JD8X3Z7Q2W6V5T4R3P1N0M9K"
                  *     }
                  */
-                "application/problem+json": components["schemas"]["Problem"];
+                "application/problem+json": components["schemas"]["Problem"] & {
+                    /** @enum {string} */
+                    code?: "unsupported_media_type";
+                };
             };
         };
         /** @description Only a signed-in user may do this: an API key answers 403 with `code` `session_required`. */
@@ -1970,6 +2584,7 @@ export interface components {
                 "X-Request-Id": components["headers"]["X-Request-Id"];
                 RateLimit: components["headers"]["RateLimit"];
                 "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
                 [name: string]: unknown;
             };
             content: {
@@ -1984,7 +2599,159 @@ export interface components {
                  *       "requestId": "req_01JD8X3Z7Q2W6V5T4R3P1N0M9K"
                  *     }
                  */
-                "application/problem+json": components["schemas"]["Problem"];
+                "application/problem+json": components["schemas"]["Problem"] & {
+                    /** @enum {string} */
+                    code?: "session_required";
+                };
+            };
+        };
+        /** @description The request fails validation (`validation_failed`, with `errors` listing each invalid input), its JSON does not parse (`malformed_json`), or it nests arrays and objects more than 64 deep (`json_too_deep`). */
+        BadRequestBody: {
+            headers: {
+                "X-Request-Id": components["headers"]["X-Request-Id"];
+                RateLimit: components["headers"]["RateLimit"];
+                "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                [name: string]: unknown;
+            };
+            content: {
+                /**
+                 * @example {
+                 *       "type": "https://tasklane.dev/problems/validation_failed",
+                 *       "title": "Validation failed",
+                 *       "status": 400,
+                 *       "detail": "The request body does not match the schema.",
+                 *       "instance": "/v1/projects",
+                 *       "code": "validation_failed",
+                 *       "requestId": "req_01JD8X3Z7Q2W6V5T4R3P1N0M9K",
+                 *       "errors": [
+                 *         {
+                 *           "path": "/body/name",
+                 *           "message": "Too small: expected string to have >=1 characters",
+                 *           "code": "too_small"
+                 *         }
+                 *       ]
+                 *     }
+                 */
+                "application/problem+json": components["schemas"]["Problem"] & {
+                    /** @enum {string} */
+                    code?: "validation_failed" | "malformed_json" | "json_too_deep";
+                };
+            };
+        };
+        /** @description A parameter fails validation (`validation_failed`, with `errors`), or `cursor` is not one this list issued for these filters (`invalid_cursor`). */
+        BadRequestList: {
+            headers: {
+                "X-Request-Id": components["headers"]["X-Request-Id"];
+                RateLimit: components["headers"]["RateLimit"];
+                "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                [name: string]: unknown;
+            };
+            content: {
+                /**
+                 * @example {
+                 *       "type": "https://tasklane.dev/problems/validation_failed",
+                 *       "title": "Validation failed",
+                 *       "status": 400,
+                 *       "detail": "The request body does not match the schema.",
+                 *       "instance": "/v1/projects",
+                 *       "code": "validation_failed",
+                 *       "requestId": "req_01JD8X3Z7Q2W6V5T4R3P1N0M9K",
+                 *       "errors": [
+                 *         {
+                 *           "path": "/body/name",
+                 *           "message": "Too small: expected string to have >=1 characters",
+                 *           "code": "too_small"
+                 *         }
+                 *       ]
+                 *     }
+                 */
+                "application/problem+json": components["schemas"]["Problem"] & {
+                    /** @enum {string} */
+                    code?: "validation_failed" | "invalid_cursor";
+                };
+            };
+        };
+        /** @description An API key without the `write` scope may not do this (`insufficient_scope`). */
+        ForbiddenScope: {
+            headers: {
+                "X-Request-Id": components["headers"]["X-Request-Id"];
+                RateLimit: components["headers"]["RateLimit"];
+                "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                [name: string]: unknown;
+            };
+            content: {
+                /**
+                 * @example {
+                 *       "type": "https://tasklane.dev/problems/insufficient_scope",
+                 *       "title": "Forbidden",
+                 *       "status": 403,
+                 *       "detail": "These credentials lack the `write` scope this operation needs.",
+                 *       "instance": "/v1/projects/prj_01JD8X3Z7Q2W6V5T4R3P1N0M9K",
+                 *       "code": "insufficient_scope",
+                 *       "requestId": "req_01JD8X3Z7Q2W6V5T4R3P1N0M9K"
+                 *     }
+                 */
+                "application/problem+json": components["schemas"]["Problem"] & {
+                    /** @enum {string} */
+                    code?: "insufficient_scope";
+                };
+            };
+        };
+        /** @description The caller's role in the project may not do this (`forbidden`). */
+        ForbiddenRole: {
+            headers: {
+                "X-Request-Id": components["headers"]["X-Request-Id"];
+                RateLimit: components["headers"]["RateLimit"];
+                "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                [name: string]: unknown;
+            };
+            content: {
+                /**
+                 * @example {
+                 *       "type": "https://tasklane.dev/problems/forbidden",
+                 *       "title": "Forbidden",
+                 *       "status": 403,
+                 *       "detail": "A project viewer may not create this task.",
+                 *       "instance": "/v1/projects/prj_01JD8X3Z7Q2W6V5T4R3P1N0M9K",
+                 *       "code": "forbidden",
+                 *       "requestId": "req_01JD8X3Z7Q2W6V5T4R3P1N0M9K"
+                 *     }
+                 */
+                "application/problem+json": components["schemas"]["Problem"] & {
+                    /** @enum {string} */
+                    code?: "forbidden";
+                };
+            };
+        };
+        /** @description Only a signed-in user may do this: an API key answers 403 with `code` `session_required` (or `insufficient_scope` when it lacks the `write` scope). */
+        SessionRequiredForWrite: {
+            headers: {
+                "X-Request-Id": components["headers"]["X-Request-Id"];
+                RateLimit: components["headers"]["RateLimit"];
+                "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                [name: string]: unknown;
+            };
+            content: {
+                /**
+                 * @example {
+                 *       "type": "https://tasklane.dev/problems/insufficient_scope",
+                 *       "title": "Forbidden",
+                 *       "status": 403,
+                 *       "detail": "These credentials lack the `write` scope this operation needs.",
+                 *       "instance": "/v1/me/api-keys",
+                 *       "code": "insufficient_scope",
+                 *       "requestId": "req_01JD8X3Z7Q2W6V5T4R3P1N0M9K"
+                 *     }
+                 */
+                "application/problem+json": components["schemas"]["Problem"] & {
+                    /** @enum {string} */
+                    code?: "insufficient_scope" | "session_required";
+                };
             };
         };
     };
@@ -2022,6 +2789,11 @@ export interface components {
          */
         "RateLimit-Policy": string;
         /**
+         * @description `no-store`: the answer carries a secret (a token or an API key) that no cache may keep.
+         * @example no-store
+         */
+        "Cache-Control": "no-store";
+        /**
          * @description Seconds to wait before sending the request again.
          * @example 30
          */
@@ -2046,6 +2818,11 @@ export interface components {
          * @example true
          */
         "Idempotent-Replayed": "true";
+        /**
+         * @description Sent only to a browser's cross-origin request whose `Origin` is allowed by the operator (`CORS_ORIGINS`): that origin, or `*` when any origin is allowed.
+         * @example https://app.example.com
+         */
+        "Access-Control-Allow-Origin": string;
     };
     pathItems: never;
 }
@@ -2064,6 +2841,7 @@ export interface operations {
             200: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2091,6 +2869,7 @@ export interface operations {
             200: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2114,6 +2893,7 @@ export interface operations {
             200: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2123,6 +2903,31 @@ export interface operations {
                      *     http_requests_total{method="GET",route="/healthz",status="200"} 3
                      */
                     "text/plain": string;
+                };
+            };
+            /** @description `METRICS_TOKEN` is set and the request does not carry it (`code` `metrics_token_required`). */
+            401: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://tasklane.dev/problems/metrics_token_required",
+                     *       "title": "Unauthorized",
+                     *       "status": 401,
+                     *       "detail": "The metrics need the operator's token: send \"Authorization: Bearer <METRICS_TOKEN>\".",
+                     *       "instance": "/metrics",
+                     *       "code": "metrics_token_required",
+                     *       "requestId": "req_01JD8X3Z7Q2W6V5T4R3P1N0M9K"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "metrics_token_required";
+                    };
                 };
             };
             500: components["responses"]["InternalError"];
@@ -2141,6 +2946,7 @@ export interface operations {
             200: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2183,6 +2989,7 @@ export interface operations {
             200: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2216,10 +3023,12 @@ export interface operations {
             /** @description The account was created and signed in. `Location` is `/v1/me`. */
             201: {
                 headers: {
+                    "Cache-Control": components["headers"]["Cache-Control"];
                     "X-Request-Id": components["headers"]["X-Request-Id"];
                     RateLimit: components["headers"]["RateLimit"];
                     "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     Location: components["headers"]["Location"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2241,36 +3050,44 @@ export interface operations {
                     "application/json": components["schemas"]["AuthResult"];
                 };
             };
-            400: components["responses"]["BadRequest"];
-            /** @description An account with this email exists (`code` `email_taken`). */
+            400: components["responses"]["BadRequestBody"];
+            /** @description An account with this email already exists (`email_taken`). */
             409: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
                     RateLimit: components["headers"]["RateLimit"];
                     "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "email_taken";
+                    };
                 };
             };
             413: components["responses"]["ContentTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
-            /** @description The password is on the list of commonly used passwords (`code` `password_too_common`). */
+            /** @description The password is on the list of commonly used passwords (`password_too_common`). */
             422: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
                     RateLimit: components["headers"]["RateLimit"];
                     "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "password_too_common";
+                    };
                 };
             };
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
-            503: components["responses"]["ServiceUnavailable"];
+            503: components["responses"]["ServerBusy"];
         };
     };
     logIn: {
@@ -2295,9 +3112,11 @@ export interface operations {
             /** @description Signed in. */
             200: {
                 headers: {
+                    "Cache-Control": components["headers"]["Cache-Control"];
                     "X-Request-Id": components["headers"]["X-Request-Id"];
                     RateLimit: components["headers"]["RateLimit"];
                     "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2319,24 +3138,28 @@ export interface operations {
                     "application/json": components["schemas"]["AuthResult"];
                 };
             };
-            400: components["responses"]["BadRequest"];
+            400: components["responses"]["BadRequestBody"];
             /** @description The email and password do not match an account (`code` `invalid_credentials`). */
             401: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
                     RateLimit: components["headers"]["RateLimit"];
                     "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "invalid_credentials";
+                    };
                 };
             };
             413: components["responses"]["ContentTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
-            503: components["responses"]["ServiceUnavailable"];
+            503: components["responses"]["ServerBusy"];
         };
     };
     refreshSession: {
@@ -2360,9 +3183,11 @@ export interface operations {
             /** @description The session was rotated. */
             200: {
                 headers: {
+                    "Cache-Control": components["headers"]["Cache-Control"];
                     "X-Request-Id": components["headers"]["X-Request-Id"];
                     RateLimit: components["headers"]["RateLimit"];
                     "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2384,17 +3209,21 @@ export interface operations {
                     "application/json": components["schemas"]["AuthResult"];
                 };
             };
-            400: components["responses"]["BadRequest"];
+            400: components["responses"]["BadRequestBody"];
             /** @description The refresh token is unknown (`token_invalid`), expired (`token_expired`), or its session has ended (`session_revoked`). */
             401: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
                     RateLimit: components["headers"]["RateLimit"];
                     "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "token_invalid" | "token_expired" | "session_revoked";
+                    };
                 };
             };
             413: components["responses"]["ContentTooLarge"];
@@ -2419,11 +3248,11 @@ export interface operations {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
                     RateLimit: components["headers"]["RateLimit"];
                     "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
                     [name: string]: unknown;
                 };
                 content?: never;
             };
-            400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["SessionRequired"];
             429: components["responses"]["TooManyRequests"];
@@ -2446,23 +3275,27 @@ export interface operations {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
                     RateLimit: components["headers"]["RateLimit"];
                     "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
                     [name: string]: unknown;
                 };
                 content?: never;
             };
-            400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
-            403: components["responses"]["SessionRequired"];
+            403: components["responses"]["SessionRequiredForWrite"];
             /** @description The email address is already verified (`code` `email_already_verified`). */
             409: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
                     RateLimit: components["headers"]["RateLimit"];
                     "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "email_already_verified";
+                    };
                 };
             };
             429: components["responses"]["TooManyRequests"];
@@ -2494,11 +3327,12 @@ export interface operations {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
                     RateLimit: components["headers"]["RateLimit"];
                     "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
                     [name: string]: unknown;
                 };
                 content?: never;
             };
-            400: components["responses"]["BadRequest"];
+            400: components["responses"]["BadRequestBody"];
             413: components["responses"]["ContentTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             /** @description The token is unknown, used or expired (`code` `invalid_token`). */
@@ -2507,10 +3341,83 @@ export interface operations {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
                     RateLimit: components["headers"]["RateLimit"];
                     "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "invalid_token";
+                    };
+                };
+            };
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    confirmEmailChange: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "token": "ec_Lm4n5Bv6Cx7Za8Sd9Fg0Hj1Kl2Qw3Er4Ty5Ui6Op7As"
+                 *     }
+                 */
+                "application/json": components["schemas"]["ConfirmEmailChangeRequest"];
+            };
+        };
+        responses: {
+            /** @description The account's email address is now the new one. */
+            204: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequestBody"];
+            /** @description Another account took this address since the change was requested (`code` `email_taken`). Nothing was changed. */
+            409: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "email_taken";
+                    };
+                };
+            };
+            413: components["responses"]["ContentTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            /** @description The token is unknown, used, expired, or for a change that was since replaced or cancelled (`code` `invalid_token`). */
+            422: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "invalid_token";
+                    };
                 };
             };
             429: components["responses"]["TooManyRequests"];
@@ -2542,11 +3449,12 @@ export interface operations {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
                     RateLimit: components["headers"]["RateLimit"];
                     "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
                     [name: string]: unknown;
                 };
                 content?: never;
             };
-            400: components["responses"]["BadRequest"];
+            400: components["responses"]["BadRequestBody"];
             413: components["responses"]["ContentTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             429: components["responses"]["TooManyRequests"];
@@ -2579,11 +3487,12 @@ export interface operations {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
                     RateLimit: components["headers"]["RateLimit"];
                     "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
                     [name: string]: unknown;
                 };
                 content?: never;
             };
-            400: components["responses"]["BadRequest"];
+            400: components["responses"]["BadRequestBody"];
             413: components["responses"]["ContentTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             /** @description The token is unknown, used or expired (`invalid_token`), or the new password is too common (`password_too_common`). */
@@ -2592,15 +3501,19 @@ export interface operations {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
                     RateLimit: components["headers"]["RateLimit"];
                     "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "invalid_token" | "password_too_common";
+                    };
                 };
             };
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
-            503: components["responses"]["ServiceUnavailable"];
+            503: components["responses"]["ServerBusy"];
         };
     };
     getMe: {
@@ -2618,6 +3531,7 @@ export interface operations {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
                     RateLimit: components["headers"]["RateLimit"];
                     "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2634,7 +3548,6 @@ export interface operations {
                     "application/json": components["schemas"]["User"];
                 };
             };
-            400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
@@ -2665,19 +3578,21 @@ export interface operations {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
                     RateLimit: components["headers"]["RateLimit"];
                     "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
                     [name: string]: unknown;
                 };
                 content?: never;
             };
-            400: components["responses"]["BadRequest"];
+            400: components["responses"]["BadRequestBody"];
             401: components["responses"]["Unauthorized"];
-            403: components["responses"]["SessionRequired"];
+            403: components["responses"]["SessionRequiredForWrite"];
             /** @description You are the only owner of a project that others belong to (`code` `last_owner`): make another member an owner or delete the project first. Nothing was deleted. */
             409: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
                     RateLimit: components["headers"]["RateLimit"];
                     "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2686,13 +3601,16 @@ export interface operations {
                      *       "type": "https://tasklane.dev/problems/last_owner",
                      *       "title": "Conflict",
                      *       "status": 409,
-                     *       "detail": "You are the only owner of a project that others belong to (prj_01JD8X3Z7Q2W6V5T4R3P1N0M9K); make another member an owner or delete it first.",
+                     *       "detail": "A project must keep an owner: make another member owner first, or delete the project.",
                      *       "instance": "/v1/me",
                      *       "code": "last_owner",
                      *       "requestId": "req_01JD8X3Z7Q2W6V5T4R3P1N0M9K"
                      *     }
                      */
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "last_owner";
+                    };
                 };
             };
             413: components["responses"]["ContentTooLarge"];
@@ -2703,15 +3621,19 @@ export interface operations {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
                     RateLimit: components["headers"]["RateLimit"];
                     "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "invalid_password";
+                    };
                 };
             };
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
-            503: components["responses"]["ServiceUnavailable"];
+            503: components["responses"]["ServerBusy"];
         };
     };
     updateMe: {
@@ -2723,21 +3645,17 @@ export interface operations {
         };
         requestBody: {
             content: {
-                /**
-                 * @example {
-                 *       "name": "Ada King"
-                 *     }
-                 */
                 "application/json": components["schemas"]["UpdateMeRequest"];
             };
         };
         responses: {
-            /** @description The updated user. */
+            /** @description The updated user; a requested email change shows as `pendingEmail`. */
             200: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
                     RateLimit: components["headers"]["RateLimit"];
                     "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2746,7 +3664,8 @@ export interface operations {
                      *       "id": "usr_01JD8X3Z7Q2W6V5T4R3P1N0M9K",
                      *       "email": "ada@example.com",
                      *       "name": "Ada King",
-                     *       "emailVerified": false,
+                     *       "emailVerified": true,
+                     *       "pendingEmail": "ada.king@example.com",
                      *       "createdAt": "2026-01-05T10:00:00Z",
                      *       "updatedAt": "2026-01-05T10:00:00Z"
                      *     }
@@ -2754,26 +3673,30 @@ export interface operations {
                     "application/json": components["schemas"]["User"];
                 };
             };
-            400: components["responses"]["BadRequest"];
+            400: components["responses"]["BadRequestBody"];
             401: components["responses"]["Unauthorized"];
-            403: components["responses"]["SessionRequired"];
-            /** @description Another account has this email (`code` `email_taken`). */
-            409: {
+            403: components["responses"]["SessionRequiredForWrite"];
+            413: components["responses"]["ContentTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            /** @description The current password is wrong (`code` `invalid_password`). */
+            422: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
                     RateLimit: components["headers"]["RateLimit"];
                     "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "invalid_password";
+                    };
                 };
             };
-            413: components["responses"]["ContentTooLarge"];
-            415: components["responses"]["UnsupportedMediaType"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
-            503: components["responses"]["ServiceUnavailable"];
+            503: components["responses"]["ServerBusy"];
         };
     };
     changePassword: {
@@ -2788,26 +3711,28 @@ export interface operations {
                 /**
                  * @example {
                  *       "currentPassword": "correct horse battery staple",
-                 *       "newPassword": "a new and long passphrase"
+                 *       "newPassword": "a new and long passphrase",
+                 *       "keepApiKeys": false
                  *     }
                  */
                 "application/json": components["schemas"]["ChangePasswordRequest"];
             };
         };
         responses: {
-            /** @description The password was changed and the other sessions ended. */
+            /** @description The password was changed, the other sessions ended and (unless `keepApiKeys`) every API key revoked. */
             204: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
                     RateLimit: components["headers"]["RateLimit"];
                     "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
                     [name: string]: unknown;
                 };
                 content?: never;
             };
-            400: components["responses"]["BadRequest"];
+            400: components["responses"]["BadRequestBody"];
             401: components["responses"]["Unauthorized"];
-            403: components["responses"]["SessionRequired"];
+            403: components["responses"]["SessionRequiredForWrite"];
             413: components["responses"]["ContentTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             /** @description The current password is wrong (`invalid_password`) or the new one is too common (`password_too_common`). */
@@ -2816,15 +3741,19 @@ export interface operations {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
                     RateLimit: components["headers"]["RateLimit"];
                     "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "invalid_password" | "password_too_common";
+                    };
                 };
             };
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
-            503: components["responses"]["ServiceUnavailable"];
+            503: components["responses"]["ServerBusy"];
         };
     };
     listSessions: {
@@ -2848,6 +3777,7 @@ export interface operations {
                     RateLimit: components["headers"]["RateLimit"];
                     "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     Link: components["headers"]["Link"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2869,7 +3799,7 @@ export interface operations {
                     "application/json": components["schemas"]["SessionList"];
                 };
             };
-            400: components["responses"]["BadRequest"];
+            400: components["responses"]["BadRequestList"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["SessionRequired"];
             429: components["responses"]["TooManyRequests"];
@@ -2898,13 +3828,14 @@ export interface operations {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
                     RateLimit: components["headers"]["RateLimit"];
                     "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
                     [name: string]: unknown;
                 };
                 content?: never;
             };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
-            403: components["responses"]["SessionRequired"];
+            403: components["responses"]["SessionRequiredForWrite"];
             404: components["responses"]["NotFound"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
@@ -2932,6 +3863,7 @@ export interface operations {
                     RateLimit: components["headers"]["RateLimit"];
                     "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     Link: components["headers"]["Link"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2956,7 +3888,7 @@ export interface operations {
                     "application/json": components["schemas"]["ApiKeyList"];
                 };
             };
-            400: components["responses"]["BadRequest"];
+            400: components["responses"]["BadRequestList"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["SessionRequired"];
             429: components["responses"]["TooManyRequests"];
@@ -2988,10 +3920,12 @@ export interface operations {
             /** @description The key was created; `Location` is its URL. */
             201: {
                 headers: {
+                    "Cache-Control": components["headers"]["Cache-Control"];
                     "X-Request-Id": components["headers"]["X-Request-Id"];
                     RateLimit: components["headers"]["RateLimit"];
                     "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     Location: components["headers"]["Location"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3012,9 +3946,9 @@ export interface operations {
                     "application/json": components["schemas"]["ApiKeyWithSecret"];
                 };
             };
-            400: components["responses"]["BadRequest"];
+            400: components["responses"]["BadRequestBody"];
             401: components["responses"]["Unauthorized"];
-            403: components["responses"]["SessionRequired"];
+            403: components["responses"]["SessionRequiredForWrite"];
             413: components["responses"]["ContentTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             429: components["responses"]["TooManyRequests"];
@@ -3043,13 +3977,14 @@ export interface operations {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
                     RateLimit: components["headers"]["RateLimit"];
                     "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
                     [name: string]: unknown;
                 };
                 content?: never;
             };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
-            403: components["responses"]["SessionRequired"];
+            403: components["responses"]["SessionRequiredForWrite"];
             404: components["responses"]["NotFound"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
@@ -3077,6 +4012,7 @@ export interface operations {
                     RateLimit: components["headers"]["RateLimit"];
                     "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     Link: components["headers"]["Link"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3099,9 +4035,8 @@ export interface operations {
                     "application/json": components["schemas"]["ProjectList"];
                 };
             };
-            400: components["responses"]["BadRequest"];
+            400: components["responses"]["BadRequestList"];
             401: components["responses"]["Unauthorized"];
-            403: components["responses"]["Forbidden"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
@@ -3141,6 +4076,7 @@ export interface operations {
                     Location: components["headers"]["Location"];
                     ETag: components["headers"]["ETag"];
                     "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3158,9 +4094,9 @@ export interface operations {
                     "application/json": components["schemas"]["Project"];
                 };
             };
-            400: components["responses"]["BadRequest"];
+            400: components["responses"]["BadRequestBody"];
             401: components["responses"]["Unauthorized"];
-            403: components["responses"]["Forbidden"];
+            403: components["responses"]["ForbiddenScope"];
             409: components["responses"]["Conflict"];
             413: components["responses"]["ContentTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
@@ -3195,6 +4131,7 @@ export interface operations {
                     RateLimit: components["headers"]["RateLimit"];
                     "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     ETag: components["headers"]["ETag"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3219,13 +4156,13 @@ export interface operations {
                     RateLimit: components["headers"]["RateLimit"];
                     "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     ETag: components["headers"]["ETag"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
                     [name: string]: unknown;
                 };
                 content?: never;
             };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
-            403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
@@ -3256,6 +4193,7 @@ export interface operations {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
                     RateLimit: components["headers"]["RateLimit"];
                     "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
                     [name: string]: unknown;
                 };
                 content?: never;
@@ -3304,6 +4242,7 @@ export interface operations {
                     RateLimit: components["headers"]["RateLimit"];
                     "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     ETag: components["headers"]["ETag"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3321,7 +4260,7 @@ export interface operations {
                     "application/json": components["schemas"]["Project"];
                 };
             };
-            400: components["responses"]["BadRequest"];
+            400: components["responses"]["BadRequestBody"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
@@ -3360,6 +4299,7 @@ export interface operations {
                     RateLimit: components["headers"]["RateLimit"];
                     "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     Link: components["headers"]["Link"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3380,9 +4320,8 @@ export interface operations {
                     "application/json": components["schemas"]["MemberList"];
                 };
             };
-            400: components["responses"]["BadRequest"];
+            400: components["responses"]["BadRequestList"];
             401: components["responses"]["Unauthorized"];
-            403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
@@ -3415,6 +4354,7 @@ export interface operations {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
                     RateLimit: components["headers"]["RateLimit"];
                     "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
                     [name: string]: unknown;
                 };
                 content?: never;
@@ -3423,7 +4363,33 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
-            409: components["responses"]["Conflict"];
+            /** @description A project must keep an owner (`last_owner`). */
+            409: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://tasklane.dev/problems/last_owner",
+                     *       "title": "Conflict",
+                     *       "status": 409,
+                     *       "detail": "A project must keep an owner: make another member owner first, or delete the project.",
+                     *       "instance": "/v1/projects/prj_01JD8X3Z7Q2W6V5T4R3P1N0M9K",
+                     *       "code": "last_owner",
+                     *       "requestId": "req_01JD8X3Z7Q2W6V5T4R3P1N0M9K"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "last_owner";
+                    };
+                };
+            };
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
@@ -3464,6 +4430,7 @@ export interface operations {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
                     RateLimit: components["headers"]["RateLimit"];
                     "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3479,11 +4446,37 @@ export interface operations {
                     "application/json": components["schemas"]["Member"];
                 };
             };
-            400: components["responses"]["BadRequest"];
+            400: components["responses"]["BadRequestBody"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
-            409: components["responses"]["Conflict"];
+            /** @description A project must keep an owner (`last_owner`). */
+            409: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://tasklane.dev/problems/last_owner",
+                     *       "title": "Conflict",
+                     *       "status": 409,
+                     *       "detail": "A project must keep an owner: make another member owner first, or delete the project.",
+                     *       "instance": "/v1/projects/prj_01JD8X3Z7Q2W6V5T4R3P1N0M9K",
+                     *       "code": "last_owner",
+                     *       "requestId": "req_01JD8X3Z7Q2W6V5T4R3P1N0M9K"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "last_owner";
+                    };
+                };
+            };
             413: components["responses"]["ContentTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             429: components["responses"]["TooManyRequests"];
@@ -3518,6 +4511,7 @@ export interface operations {
                     RateLimit: components["headers"]["RateLimit"];
                     "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     Link: components["headers"]["Link"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3540,9 +4534,9 @@ export interface operations {
                     "application/json": components["schemas"]["InvitationList"];
                 };
             };
-            400: components["responses"]["BadRequest"];
+            400: components["responses"]["BadRequestList"];
             401: components["responses"]["Unauthorized"];
-            403: components["responses"]["Forbidden"];
+            403: components["responses"]["ForbiddenRole"];
             404: components["responses"]["NotFound"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
@@ -3589,6 +4583,7 @@ export interface operations {
                     Location: components["headers"]["Location"];
                     ETag: components["headers"]["ETag"];
                     "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3606,11 +4601,37 @@ export interface operations {
                     "application/json": components["schemas"]["Invitation"];
                 };
             };
-            400: components["responses"]["BadRequest"];
+            400: components["responses"]["BadRequestBody"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
-            409: components["responses"]["Conflict"];
+            /** @description The address belongs to a member already (`already_member`), or a request with the same `Idempotency-Key` is still being processed (`idempotency_key_in_use`). */
+            409: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://tasklane.dev/problems/idempotency_key_in_use",
+                     *       "title": "Conflict",
+                     *       "status": 409,
+                     *       "detail": "A request with this Idempotency-Key is still in progress.",
+                     *       "instance": "/v1/projects/prj_01JD8X3Z7Q2W6V5T4R3P1N0M9K",
+                     *       "code": "idempotency_key_in_use",
+                     *       "requestId": "req_01JD8X3Z7Q2W6V5T4R3P1N0M9K"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "idempotency_key_in_use" | "already_member";
+                    };
+                };
+            };
             413: components["responses"]["ContentTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["UnprocessableContent"];
@@ -3645,6 +4666,7 @@ export interface operations {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
                     RateLimit: components["headers"]["RateLimit"];
                     "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
                     [name: string]: unknown;
                 };
                 content?: never;
@@ -3689,6 +4711,7 @@ export interface operations {
                     RateLimit: components["headers"]["RateLimit"];
                     "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3704,10 +4727,36 @@ export interface operations {
                     "application/json": components["schemas"]["Member"];
                 };
             };
-            400: components["responses"]["BadRequest"];
+            400: components["responses"]["BadRequestBody"];
             401: components["responses"]["Unauthorized"];
-            403: components["responses"]["Forbidden"];
-            404: components["responses"]["NotFound"];
+            403: components["responses"]["ForbiddenScope"];
+            /** @description The invitation does not exist, has expired, or was already used (`invitation_not_found`). */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://tasklane.dev/problems/invitation_not_found",
+                     *       "title": "Not found",
+                     *       "status": 404,
+                     *       "detail": "This invitation does not exist, has expired, or was already used.",
+                     *       "instance": "/v1/projects/prj_01JD8X3Z7Q2W6V5T4R3P1N0M9K",
+                     *       "code": "invitation_not_found",
+                     *       "requestId": "req_01JD8X3Z7Q2W6V5T4R3P1N0M9K"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "invitation_not_found";
+                    };
+                };
+            };
             409: components["responses"]["Conflict"];
             413: components["responses"]["ContentTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
@@ -3722,29 +4771,17 @@ export interface operations {
             query?: {
                 /** @description Only tasks with this status. */
                 status?: "todo" | "in_progress" | "done";
-                /**
-                 * @description Only tasks assigned to this member.
-                 * @example usr_01JD8X3Z7Q2W6V5T4R3P1N0M9K
-                 */
+                /** @description Only tasks assigned to this member. A user id, e.g. `usr_01JD8X3Z7Q2W6V5T4R3P1N0M9K`. */
                 assigneeId?: string;
-                /** @description Only tasks with this label. */
+                /** @description Only tasks with this label. E.g. `launch`. */
                 label?: string;
-                /**
-                 * @description Only tasks due before this instant (exclusive).
-                 * @example 2026-12-31T00:00:00Z
-                 */
+                /** @description Only tasks due before this instant (exclusive). An RFC 3339 date-time, e.g. `2026-12-31T00:00:00Z`. */
                 dueBefore?: string;
-                /**
-                 * @description Only tasks due at or after this instant.
-                 * @example 2026-12-01T00:00:00Z
-                 */
+                /** @description Only tasks due at or after this instant. An RFC 3339 date-time, e.g. `2026-12-01T00:00:00Z`. */
                 dueAfter?: string;
                 /** @description The order: a field, prefixed with `-` for descending. Defaults to `createdAt`, or to relevance (best match first) when `q` is given. Tasks without a due date come last when sorting by `dueAt`. */
                 sort?: "createdAt" | "-createdAt" | "updatedAt" | "-updatedAt" | "dueAt" | "-dueAt" | "priority" | "-priority" | "position" | "-position";
-                /**
-                 * @description Full-text search in title and description. Every word must match, as a prefix; case and diacritics are ignored (`creme` finds "Crème"). Title matches rank higher.
-                 * @example launch post
-                 */
+                /** @description Full-text search in title and description. Every word must match, as a prefix; case and diacritics are ignored (`creme` finds "Crème"). Title matches rank higher. E.g. `launch post`. */
                 q?: string;
                 /** @description How many items to return, from 1 to 100. */
                 limit?: components["parameters"]["Limit"];
@@ -3770,6 +4807,7 @@ export interface operations {
                     RateLimit: components["headers"]["RateLimit"];
                     "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     Link: components["headers"]["Link"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3803,9 +4841,8 @@ export interface operations {
                     "application/json": components["schemas"]["TaskList"];
                 };
             };
-            400: components["responses"]["BadRequest"];
+            400: components["responses"]["BadRequestList"];
             401: components["responses"]["Unauthorized"];
-            403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
@@ -3857,6 +4894,7 @@ export interface operations {
                     Location: components["headers"]["Location"];
                     ETag: components["headers"]["ETag"];
                     "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3885,14 +4923,40 @@ export interface operations {
                     "application/json": components["schemas"]["Task"];
                 };
             };
-            400: components["responses"]["BadRequest"];
+            400: components["responses"]["BadRequestBody"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
             413: components["responses"]["ContentTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
-            422: components["responses"]["UnprocessableContent"];
+            /** @description The assignee is not a member of the project (`invalid_assignee`), or the `Idempotency-Key` was used with a different request (`idempotency_key_reused`). */
+            422: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://tasklane.dev/problems/idempotency_key_reused",
+                     *       "title": "Unprocessable content",
+                     *       "status": 422,
+                     *       "detail": "This Idempotency-Key was used with a different request; use a new key for a new request.",
+                     *       "instance": "/v1/projects/prj_01JD8X3Z7Q2W6V5T4R3P1N0M9K",
+                     *       "code": "idempotency_key_reused",
+                     *       "requestId": "req_01JD8X3Z7Q2W6V5T4R3P1N0M9K"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "idempotency_key_reused" | "invalid_assignee";
+                    };
+                };
+            };
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
@@ -3923,6 +4987,7 @@ export interface operations {
                     RateLimit: components["headers"]["RateLimit"];
                     "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     ETag: components["headers"]["ETag"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3958,13 +5023,13 @@ export interface operations {
                     RateLimit: components["headers"]["RateLimit"];
                     "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     ETag: components["headers"]["ETag"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
                     [name: string]: unknown;
                 };
                 content?: never;
             };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
-            403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
@@ -3995,6 +5060,7 @@ export interface operations {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
                     RateLimit: components["headers"]["RateLimit"];
                     "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
                     [name: string]: unknown;
                 };
                 content?: never;
@@ -4043,6 +5109,7 @@ export interface operations {
                     RateLimit: components["headers"]["RateLimit"];
                     "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     ETag: components["headers"]["ETag"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4071,14 +5138,40 @@ export interface operations {
                     "application/json": components["schemas"]["Task"];
                 };
             };
-            400: components["responses"]["BadRequest"];
+            400: components["responses"]["BadRequestBody"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             412: components["responses"]["PreconditionFailed"];
             413: components["responses"]["ContentTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
-            422: components["responses"]["UnprocessableContent"];
+            /** @description The assignee is not a member of the project (`invalid_assignee`). */
+            422: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://tasklane.dev/problems/invalid_assignee",
+                     *       "title": "Unprocessable content",
+                     *       "status": 422,
+                     *       "detail": "The assignee must be a member of the project.",
+                     *       "instance": "/v1/projects/prj_01JD8X3Z7Q2W6V5T4R3P1N0M9K",
+                     *       "code": "invalid_assignee",
+                     *       "requestId": "req_01JD8X3Z7Q2W6V5T4R3P1N0M9K"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "invalid_assignee";
+                    };
+                };
+            };
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
@@ -4089,10 +5182,7 @@ export interface operations {
             query?: {
                 /** @description The order: `createdAt` or `updatedAt`, prefixed with `-` for descending. Defaults to `createdAt`, or to relevance when `q` is given. */
                 sort?: "createdAt" | "-createdAt" | "updatedAt" | "-updatedAt";
-                /**
-                 * @description Full-text search in title and body, like `q` of listTasks.
-                 * @example decisions
-                 */
+                /** @description Full-text search in title and body, like `q` of listTasks. E.g. `launch post`. */
                 q?: string;
                 /** @description How many items to return, from 1 to 100. */
                 limit?: components["parameters"]["Limit"];
@@ -4118,6 +5208,7 @@ export interface operations {
                     RateLimit: components["headers"]["RateLimit"];
                     "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     Link: components["headers"]["Link"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4141,9 +5232,8 @@ export interface operations {
                     "application/json": components["schemas"]["NoteList"];
                 };
             };
-            400: components["responses"]["BadRequest"];
+            400: components["responses"]["BadRequestList"];
             401: components["responses"]["Unauthorized"];
-            403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
@@ -4190,6 +5280,7 @@ export interface operations {
                     Location: components["headers"]["Location"];
                     ETag: components["headers"]["ETag"];
                     "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4208,7 +5299,7 @@ export interface operations {
                     "application/json": components["schemas"]["Note"];
                 };
             };
-            400: components["responses"]["BadRequest"];
+            400: components["responses"]["BadRequestBody"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
@@ -4246,6 +5337,7 @@ export interface operations {
                     RateLimit: components["headers"]["RateLimit"];
                     "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     ETag: components["headers"]["ETag"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4271,13 +5363,13 @@ export interface operations {
                     RateLimit: components["headers"]["RateLimit"];
                     "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     ETag: components["headers"]["ETag"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
                     [name: string]: unknown;
                 };
                 content?: never;
             };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
-            403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
@@ -4308,6 +5400,7 @@ export interface operations {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
                     RateLimit: components["headers"]["RateLimit"];
                     "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
                     [name: string]: unknown;
                 };
                 content?: never;
@@ -4356,6 +5449,7 @@ export interface operations {
                     RateLimit: components["headers"]["RateLimit"];
                     "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     ETag: components["headers"]["ETag"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4374,7 +5468,7 @@ export interface operations {
                     "application/json": components["schemas"]["Note"];
                 };
             };
-            400: components["responses"]["BadRequest"];
+            400: components["responses"]["BadRequestBody"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
@@ -4413,6 +5507,7 @@ export interface operations {
                     RateLimit: components["headers"]["RateLimit"];
                     "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     Link: components["headers"]["Link"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4435,9 +5530,8 @@ export interface operations {
                     "application/json": components["schemas"]["CommentList"];
                 };
             };
-            400: components["responses"]["BadRequest"];
+            400: components["responses"]["BadRequestList"];
             401: components["responses"]["Unauthorized"];
-            403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
@@ -4483,6 +5577,7 @@ export interface operations {
                     Location: components["headers"]["Location"];
                     ETag: components["headers"]["ETag"];
                     "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4500,7 +5595,7 @@ export interface operations {
                     "application/json": components["schemas"]["Comment"];
                 };
             };
-            400: components["responses"]["BadRequest"];
+            400: components["responses"]["BadRequestBody"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
@@ -4537,6 +5632,7 @@ export interface operations {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
                     RateLimit: components["headers"]["RateLimit"];
                     "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
                     [name: string]: unknown;
                 };
                 content?: never;
@@ -4585,6 +5681,7 @@ export interface operations {
                     RateLimit: components["headers"]["RateLimit"];
                     "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     ETag: components["headers"]["ETag"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4602,11 +5699,486 @@ export interface operations {
                     "application/json": components["schemas"]["Comment"];
                 };
             };
-            400: components["responses"]["BadRequest"];
+            400: components["responses"]["BadRequestBody"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             412: components["responses"]["PreconditionFailed"];
+            413: components["responses"]["ContentTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    listChanges: {
+        parameters: {
+            query?: {
+                /**
+                 * @description The `syncToken` of the previous answer; changes after it are returned. `0` (the default) starts from the oldest retained change.
+                 * @example 42
+                 */
+                since?: string;
+                /**
+                 * @description Only changes of this project.
+                 * @example prj_01JD8X3Z7Q2W6V5T4R3P1N0M9K
+                 */
+                projectId?: string;
+                /** @description How many items to return, from 1 to 100. */
+                limit?: components["parameters"]["Limit"];
+                /** @description The `nextCursor` of the previous page. Opaque and tamper-proof; a cursor of another list is rejected with 400. */
+                cursor?: components["parameters"]["Cursor"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of changes, oldest first. `Link` points at the next page when this one is full. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    Link: components["headers"]["Link"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "data": [
+                     *         {
+                     *           "seq": "42",
+                     *           "type": "task.updated",
+                     *           "projectId": "prj_01JD8X3Z7Q2W6V5T4R3P1N0M9K",
+                     *           "resourceType": "task",
+                     *           "resourceId": "tsk_01JD8X3Z7Q2W6V5T4R3P1N0M9K",
+                     *           "version": 2,
+                     *           "actorId": "usr_01JD8X3Z7Q2W6V5T4R3P1N0M9K",
+                     *           "occurredAt": "2026-11-20T09:31:00.000Z",
+                     *           "data": {
+                     *             "id": "tsk_01JD8X3Z7Q2W6V5T4R3P1N0M9K",
+                     *             "projectId": "prj_01JD8X3Z7Q2W6V5T4R3P1N0M9K",
+                     *             "title": "Write the launch post",
+                     *             "description": null,
+                     *             "status": "in_progress",
+                     *             "priority": 2,
+                     *             "dueAt": null,
+                     *             "labels": [
+                     *               "launch"
+                     *             ],
+                     *             "assigneeId": null,
+                     *             "position": 1,
+                     *             "completedAt": null,
+                     *             "createdBy": "usr_01JD8X3Z7Q2W6V5T4R3P1N0M9K",
+                     *             "createdAt": "2026-11-20T09:30:00.000Z",
+                     *             "updatedAt": "2026-11-20T09:31:00.000Z",
+                     *             "version": 2
+                     *           }
+                     *         },
+                     *         {
+                     *           "seq": "43",
+                     *           "type": "note.deleted",
+                     *           "projectId": "prj_01JD8X3Z7Q2W6V5T4R3P1N0M9K",
+                     *           "resourceType": "note",
+                     *           "resourceId": "nte_01JD8X3Z7Q2W6V5T4R3P1N0M9K",
+                     *           "version": null,
+                     *           "actorId": "usr_01JD8X3Z7Q2W6V5T4R3P1N0M9K",
+                     *           "occurredAt": "2026-11-20T09:32:00.000Z",
+                     *           "data": {
+                     *             "id": "nte_01JD8X3Z7Q2W6V5T4R3P1N0M9K",
+                     *             "deleted": true
+                     *           }
+                     *         }
+                     *       ],
+                     *       "nextCursor": null,
+                     *       "syncToken": "43"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ChangeList"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            410: components["responses"]["CursorExpired"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    streamEvents: {
+        parameters: {
+            query?: {
+                /**
+                 * @description Send the changes after this `seq` (the last event `id` the client has, or a `syncToken` of `listChanges`).
+                 * @example 42
+                 */
+                since?: string;
+                /**
+                 * @description Only this project's changes.
+                 * @example prj_01JD8X3Z7Q2W6V5T4R3P1N0M9K
+                 */
+                projectId?: string;
+            };
+            header?: {
+                /**
+                 * @description The `id` of the last event received; sent by `EventSource` when it reconnects. Wins over `since`.
+                 * @example 42
+                 */
+                "Last-Event-ID"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /**
+             * @description The event stream. Each event, as an `EventSource` parses it (`id`, `event`, and `data` parsed
+             *     as JSON), matches `StreamEvent`.
+             */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    /**
+                     * @description Never cache or transform (compress) the stream.
+                     * @example no-cache, no-transform
+                     */
+                    "Cache-Control"?: "no-cache, no-transform";
+                    /**
+                     * @description Asks a reverse proxy (nginx) to pass events on as they come instead of buffering them.
+                     * @example no
+                     */
+                    "X-Accel-Buffering"?: "no";
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "42",
+                     *       "event": "task.updated",
+                     *       "data": {
+                     *         "seq": "42",
+                     *         "type": "task.updated",
+                     *         "projectId": "prj_01JD8X3Z7Q2W6V5T4R3P1N0M9K",
+                     *         "resourceType": "task",
+                     *         "resourceId": "tsk_01JD8X3Z7Q2W6V5T4R3P1N0M9K",
+                     *         "version": 4,
+                     *         "actorId": "usr_01JD8X3Z7Q2W6V5T4R3P1N0M9K",
+                     *         "occurredAt": "2026-11-21T14:05:12.000Z",
+                     *         "data": {}
+                     *       }
+                     *     }
+                     */
+                    "text/event-stream": components["schemas"]["StreamEvent"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            410: components["responses"]["CursorExpired"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    listNotifications: {
+        parameters: {
+            query?: {
+                /** @description `true`: only unread notifications; `false`: only read ones. Leave out for both. */
+                unread?: "true" | "false";
+                /** @description How many items to return, from 1 to 100. */
+                limit?: components["parameters"]["Limit"];
+                /** @description The `nextCursor` of the previous page. Opaque and tamper-proof; a cursor of another list is rejected with 400. */
+                cursor?: components["parameters"]["Cursor"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of results. `Link` points at the next page when there is one. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    Link: components["headers"]["Link"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "data": [
+                     *         {
+                     *           "id": "ntf_01JD8X3Z7Q2W6V5T4R3P1N0M9K",
+                     *           "reason": "commented",
+                     *           "projectId": "prj_01JD8X3Z7Q2W6V5T4R3P1N0M9K",
+                     *           "taskId": "tsk_01JD8X3Z7Q2W6V5T4R3P1N0M9K",
+                     *           "commentId": "cmt_01JD8X3Z7Q2W6V5T4R3P1N0M9K",
+                     *           "invitationId": null,
+                     *           "actorId": "usr_01JD8X3Z7Q2W6V5T4R3P1N0M9K",
+                     *           "title": "Write the launch post",
+                     *           "count": 2,
+                     *           "readAt": null,
+                     *           "createdAt": "2026-11-20T09:30:00.000Z",
+                     *           "updatedAt": "2026-11-20T10:12:40.000Z"
+                     *         }
+                     *       ],
+                     *       "nextCursor": "WyIyMDI2LTExLTIwVDA5OjMwOjAwLjAwMFoiLCJ0c2tfMDFKRDhYIl0aZ3kXb4c2mPq0r9TnV1wA"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["NotificationList"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    getUnreadNotificationCount: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The number of unread notifications. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "count": 3
+                     *     }
+                     */
+                    "application/json": components["schemas"]["UnreadNotificationCount"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    markNotificationRead: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description The id of the notification.
+                 * @example ntf_01JD8X3Z7Q2W6V5T4R3P1N0M9K
+                 */
+                notificationId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The notification, now read. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "ntf_01JD8X3Z7Q2W6V5T4R3P1N0M9K",
+                     *       "reason": "assigned",
+                     *       "projectId": "prj_01JD8X3Z7Q2W6V5T4R3P1N0M9K",
+                     *       "taskId": "tsk_01JD8X3Z7Q2W6V5T4R3P1N0M9K",
+                     *       "commentId": null,
+                     *       "invitationId": null,
+                     *       "actorId": "usr_01JD8X3Z7Q2W6V5T4R3P1N0M9K",
+                     *       "title": "Write the launch post",
+                     *       "count": 1,
+                     *       "readAt": "2026-11-20T11:02:00.000Z",
+                     *       "createdAt": "2026-11-20T09:30:00.000Z",
+                     *       "updatedAt": "2026-11-20T09:30:00.000Z"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Notification"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    markAllNotificationsRead: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "before": "2026-11-20T10:12:40.000Z"
+                 *     }
+                 */
+                "application/json": components["schemas"]["NotificationsMarkRead"];
+            };
+        };
+        responses: {
+            /** @description How many notifications were marked read. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "marked": 3
+                     *     }
+                     */
+                    "application/json": components["schemas"]["NotificationsMarked"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            413: components["responses"]["ContentTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    getNotificationPreferences: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The caller's preferences. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "assigned": {
+                     *         "inApp": true,
+                     *         "email": true
+                     *       },
+                     *       "mentioned": {
+                     *         "inApp": true,
+                     *         "email": true
+                     *       },
+                     *       "commented": {
+                     *         "inApp": true,
+                     *         "email": false
+                     *       },
+                     *       "invited": {
+                     *         "inApp": true,
+                     *         "email": true
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["NotificationPreferences"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    updateNotificationPreferences: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "commented": {
+                 *         "email": false
+                 *       }
+                 *     }
+                 */
+                "application/json": components["schemas"]["NotificationPreferencesUpdate"];
+            };
+        };
+        responses: {
+            /** @description The caller's preferences after the change. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "assigned": {
+                     *         "inApp": true,
+                     *         "email": true
+                     *       },
+                     *       "mentioned": {
+                     *         "inApp": true,
+                     *         "email": true
+                     *       },
+                     *       "commented": {
+                     *         "inApp": true,
+                     *         "email": false
+                     *       },
+                     *       "invited": {
+                     *         "inApp": true,
+                     *         "email": true
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["NotificationPreferences"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
             413: components["responses"]["ContentTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             429: components["responses"]["TooManyRequests"];

@@ -72,12 +72,17 @@ export function sample(doc: OpenApiDocument, input: SchemaObject | undefined, de
 }
 
 /**
- * A fixture factory over a document's component schemas; `T` maps schema names to their types.
+ * A fixture factory over a document's component schemas; `T` maps schema names to their types. The
+ * overrides keep their literal types, so `fixture('Problem', { code: 'not_found' })` fits a response that
+ * documents only that code.
  *
  * @example
  * const make: FixtureFactory<components['schemas']> = fixture
  */
-export type FixtureFactory<T> = <K extends keyof T & string>(name: K, overrides?: Partial<T[K]>) => T[K]
+export type FixtureFactory<T> = <K extends keyof T & string, const O extends Partial<T[K]> = Record<never, never>>(
+  name: K,
+  overrides?: O,
+) => [keyof O] extends [never] ? T[K] : T[K] & O
 
 /**
  * Builds `fixture(name, overrides)` for any OpenAPI document (the SDK's own is `fixture`).

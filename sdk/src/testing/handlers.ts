@@ -57,7 +57,40 @@ function mockResponse(doc: OpenApiDocument, operation: OperationObject): () => R
   if (/json/.test(contentType)) {
     return () => HttpResponse.json(body as never, { ...init, headers: { 'Content-Type': contentType, ...headers } })
   }
+  if (/^text\/event-stream/.test(contentType)) {
+    const frames = serverSentEvents(body)
+    return () => new HttpResponse(openStream(frames), { ...init, headers: { 'Content-Type': contentType, ...headers } })
+  }
   return () => HttpResponse.text(String(body), { ...init, headers: { 'Content-Type': contentType, ...headers } })
+}
+
+/**
+ * An event-stream example (one event, or a list, each as an `EventSource` parses it: `id`, `event`, `data`)
+ * on the wire: `id:`, `event:` and `data:` lines, `data` as JSON unless it is a string.
+ */
+function serverSentEvents(example: unknown): string {
+  if (typeof example === 'string') return example
+  const events = Array.isArray(example) ? example : [example]
+  return events
+    .map((event: { id?: unknown; event?: unknown; data?: unknown }) => {
+      const data = typeof event?.data === 'string' ? event.data : JSON.stringify(event?.data ?? {})
+      const id = event?.id === undefined ? '' : `id: ${String(event.id)}\n`
+      const name = event?.event === undefined ? '' : `event: ${String(event.event)}\n`
+      return `${id}${name}${data
+        .split('\n')
+        .map((line) => `data: ${line}`)
+        .join('\n')}\n\n`
+    })
+    .join('')
+}
+
+/** Sends `text`, then stays open as a quiet live stream does, until the client closes it. */
+function openStream(text: string): ReadableStream<Uint8Array> {
+  return new ReadableStream({
+    start(controller) {
+      controller.enqueue(new TextEncoder().encode(text))
+    },
+  })
 }
 
 function exampleOf(doc: OpenApiDocument, media: MediaObject): unknown {

@@ -50,6 +50,15 @@ export function can<R extends Resource>(role: Role | undefined, resource: R, act
   return roles.includes(role)
 }
 
+/** For each role, the resources it may read: what the change log shows a member of that role. */
+export function readableResources(): Record<Role, Resource[]> {
+  const roles: Role[] = ['owner', 'editor', 'viewer']
+  const resources = Object.keys(PERMISSIONS) as Resource[]
+  return Object.fromEntries(
+    roles.map((role) => [role, resources.filter((resource) => can(role, resource, 'read' as Action<typeof resource>))]),
+  ) as Record<Role, Resource[]>
+}
+
 /** The credential scope an action needs. */
 export function scopeFor(action: string): Scope {
   return action === 'read' ? 'read' : 'write'

@@ -33,6 +33,8 @@ export type Queryable = Kysely<Database>
 export interface Db {
   kysely: Kysely<Database>
   dialect: Dialect
+  /** What the database was opened with, for opening further dedicated connections (LISTEN). */
+  options: DatabaseOptions
   /** The open better-sqlite3 handle, for online backups; undefined on PostgreSQL. */
   sqlite?: SqliteDatabase.Database
   close(): Promise<void>
@@ -56,7 +58,7 @@ export function openDatabase(options: DatabaseOptions, limits: DatabaseLimits = 
     sqlite.pragma('foreign_keys = ON')
     sqlite.pragma('busy_timeout = 5000')
     const kysely = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) })
-    return { kysely, dialect: 'sqlite', sqlite, close: () => kysely.destroy() }
+    return { kysely, dialect: 'sqlite', options, sqlite, close: () => kysely.destroy() }
   }
   const { connectTimeoutMs = 5000, statementTimeoutMs = 15_000 } = limits
   const pool = new pg.Pool({
@@ -80,7 +82,7 @@ export function openDatabase(options: DatabaseOptions, limits: DatabaseLimits = 
     abandonOnReadTimeout(client)
   })
   const kysely = new Kysely<Database>({ dialect: new OwnSchemaPostgresDialect({ pool }) })
-  return { kysely, dialect: 'postgres', close: () => kysely.destroy() }
+  return { kysely, dialect: 'postgres', options, close: () => kysely.destroy() }
 }
 
 /**

@@ -1,6 +1,8 @@
 // The database's tables as Kysely sees them: one interface per table, each added with its migration.
 // Timestamps are stored as RFC 3339 UTC text on both dialects, so they compare and sort the same way.
 
+import type { ColumnType, Generated } from 'kysely'
+
 export interface ServerSecretsTable {
   name: string
   value: string
@@ -29,6 +31,9 @@ export interface UsersTable {
   email_verified_at: string | null
   created_at: string
   updated_at: string
+  /** An email change waiting for its confirmation link to be followed (migration 0040), and until when. */
+  pending_email: ColumnType<string | null, string | null | undefined, string | null>
+  pending_email_expires_at: ColumnType<string | null, string | null | undefined, string | null>
 }
 
 export interface SessionsTable {
@@ -74,7 +79,7 @@ export interface ApiKeysTable {
 export interface EmailTokensTable {
   token_hash: string
   user_id: string
-  purpose: 'verify_email' | 'reset_password'
+  purpose: 'verify_email' | 'reset_password' | 'change_email'
   email: string
   created_at: string
   expires_at: string
@@ -161,6 +166,58 @@ export interface CommentsTable {
   version: number
 }
 
+export type NotificationReason = 'assigned' | 'mentioned' | 'commented' | 'invited'
+
+export interface NotificationsTable {
+  id: string
+  user_id: string
+  reason: NotificationReason
+  /** `task:<id>` or `project:<id>`: one unread thread per recipient, reason and subject. */
+  subject: string
+  project_id: string
+  task_id: string | null
+  comment_id: string | null
+  invitation_id: string | null
+  actor_id: string | null
+  title: string
+  count: number
+  created_at: string
+  updated_at: string
+  read_at: string | null
+  /** When the email for this notification becomes due; null once sent, skipped or read. */
+  email_due_at: string | null
+  emailed_at: string | null
+}
+
+export interface NotificationPreferencesTable {
+  user_id: string
+  reason: NotificationReason
+  /** 0 or 1 (booleans on both dialects). */
+  in_app: number
+  email: number
+}
+
+export interface ChangesTable {
+  /** Generated: the log's order (see features/changes/change-log.ts for why it is gap-free). */
+  seq: Generated<number>
+  project_id: string | null
+  /** Set: only this user sees the change (their notifications, their own removal from a project). */
+  user_id: string | null
+  type: string
+  resource_type: string
+  resource_id: string
+  version: number | null
+  actor_id: string | null
+  /** JSON: the resource as its get operation answers it, or a tombstone `{ id, deleted: true }`. */
+  data: string
+  created_at: string
+}
+
+export interface ChangesRetentionTable {
+  id: number
+  pruned_through: number
+}
+
 export interface Database {
   server_secrets: ServerSecretsTable
   idempotency_keys: IdempotencyKeysTable
@@ -177,4 +234,8 @@ export interface Database {
   session_revocations: SessionRevocationsTable
   api_keys: ApiKeysTable
   email_tokens: EmailTokensTable
+  notifications: NotificationsTable
+  notification_preferences: NotificationPreferencesTable
+  changes: ChangesTable
+  changes_retention: ChangesRetentionTable
 }

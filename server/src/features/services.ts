@@ -1,6 +1,9 @@
 import type { AppContext } from '../context.js'
+import { createChangesService } from './changes/changes.service.js'
 import { createCommentsService } from './comments/comments.service.js'
+import { createEventsService } from './events/events.service.js'
 import { createNotesService } from './notes/notes.service.js'
+import { createNotificationsService } from './notifications/notifications.service.js'
 import { createInvitationsService } from './projects/invitations.service.js'
 import { createProjectsService } from './projects/projects.service.js'
 import type { ServiceDeps } from './service-deps.js'
@@ -20,6 +23,9 @@ export function createServices(ctx: AppContext) {
     tasks,
     notes: createNotesService(deps, projects),
     comments: createCommentsService(deps, projects, tasks),
+    notifications: createNotificationsService(deps),
+    changes: createChangesService(deps, projects.authenticate),
+    events: createEventsService(deps, projects),
   }
 }
 

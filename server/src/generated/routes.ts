@@ -1,10 +1,42 @@
 // generated from openapi.yaml by `npm run generate` — do not edit
 import { createRoute, z } from '@hono/zod-openapi'
 
+// RFC 5321 Mailbox in dot-atom form (the form JSON Schema's `format: email` is checked by), any case.
+const EMAIL =
+  /^[a-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[a-z0-9!#$%&'*+/=?^_`{|}~-]+)*@(?:[a-z0-9](?:[a-z0-9-]*[a-z0-9])?\.)+[a-z0-9](?:[a-z0-9-]*[a-z0-9])?$/i
+
+const RFC3339 =
+  /^(\d{4})-(\d{2})-(\d{2})[Tt](\d{2}):(\d{2}):(\d{2})(?:\.\d+)?(?:[Zz]|([+-])(\d{2}):(\d{2}))$/
+const DAYS_IN_MONTH = [31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31]
+
+/** RFC 3339 §5.6 date-time whose instant, in UTC, falls in years 0000–9999 (so it has an RFC 3339 UTC form). */
+export function isRfc3339DateTime(value: string): boolean {
+  const m = RFC3339.exec(value)
+  if (!m) return false
+  const [year, month, day, hour, minute, second] = m.slice(1, 7).map(Number) as [number, number, number, number, number, number]
+  const leap = year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0)
+  if (month < 1 || month > 12 || day < 1 || day > (month === 2 && !leap ? 28 : DAYS_IN_MONTH[month - 1]!)) return false
+  if (hour > 23 || minute > 59 || second > 60) return false
+  const offsetMinutes = m[7] ? (m[7] === '-' ? -1 : 1) * (Number(m[8]) * 60 + Number(m[9])) : 0
+  if (m[7] && (Number(m[8]) > 23 || Number(m[9]) > 59)) return false
+  const utc = new Date(0)
+  utc.setUTCFullYear(year, month - 1, day)
+  utc.setUTCHours(hour, minute - offsetMinutes, Math.min(second, 59))
+  // A leap second is inserted at the end of a UTC day only.
+  if (second === 60 && (utc.getUTCHours() !== 23 || utc.getUTCMinutes() !== 59)) return false
+  const utcYear = utc.getUTCFullYear()
+  return utcYear >= 0 && utcYear <= 9999
+}
+
+const dateTime = () =>
+  z.string().refine(isRfc3339DateTime, { error: 'Invalid RFC 3339 date-time (years 0000–9999 in UTC)' }).openapi({ format: 'date-time' })
+
+
 export const ValidationIssueSchema = z
   .strictObject({
     path: z
       .string()
+      .regex(/^[^\u0000-\u001F\u007F]*$/)
       .max(500)
       .openapi({
         description:
@@ -13,10 +45,12 @@ export const ValidationIssueSchema = z
       }),
     message: z
       .string()
+      .regex(/^[^\u0000-\u001F\u007F]*$/)
       .max(1000)
       .openapi({ example: 'Too small: expected string to have >=1 characters' }),
     code: z
       .string()
+      .regex(/^[a-z][a-z0-9_]*$/)
       .max(100)
       .openapi({
         description: 'The kind of failure (`too_small`, `invalid_type`, `unrecognized_keys`, …).',
@@ -37,6 +71,7 @@ export const ProblemSchema = z
       }).openapi({ format: 'uri-reference' }),
     title: z
       .string()
+      .regex(/^[^\u0000-\u001F\u007F]*$/)
       .max(200)
       .openapi({
         description:
@@ -49,6 +84,7 @@ export const ProblemSchema = z
       .openapi({ description: 'The HTTP status code of this response.', example: 400 }),
     detail: z
       .string()
+      .regex(/^[^\u0000-\u001F\u007F]*$/)
       .max(2000)
       .optional()
       .openapi({
@@ -70,6 +106,7 @@ export const ProblemSchema = z
       }),
     requestId: z
       .string()
+      .regex(/^[A-Za-z0-9._:-]*$/)
       .max(200)
       .openapi({
         description:
@@ -127,8 +164,7 @@ export const UserSchema = z
       .regex(/^usr_[0-9A-Z]{26}$/)
       .max(64)
       .openapi({ example: 'usr_01JD8X3Z7Q2W6V5T4R3P1N0M9K' }),
-    email: z
-      .email()
+    email: z.email({ pattern: EMAIL })
       .max(254)
       .openapi({
         description: 'An email address; compared without regard to case.',
@@ -143,8 +179,17 @@ export const UserSchema = z
     emailVerified: z
       .boolean()
       .openapi({ description: 'Whether the user has confirmed that they read this address.' }),
-    createdAt: z.iso.datetime({ offset: true }).max(40).openapi({ description: 'When the account was created.' }),
-    updatedAt: z.iso.datetime({ offset: true }).max(40).openapi({ description: 'When the profile last changed.' }),
+    pendingEmail: z.email({ pattern: EMAIL })
+      .max(254)
+      .nullable()
+      .optional()
+      .openapi({
+        description:
+          "An email address the user asked to change to, waiting for the link mailed to it to be followed (`confirmEmailChange`); null when there is none. Until then `email` is the account's address.",
+        example: 'ada.king@example.com',
+      }),
+    createdAt: dateTime().max(40).openapi({ description: 'When the account was created.' }),
+    updatedAt: dateTime().max(40).openapi({ description: 'When the profile last changed.' }),
   })
   .openapi({
     description: 'An account.',
@@ -189,8 +234,7 @@ export type AuthResult = z.infer<typeof AuthResultSchema>
 
 export const SignUpRequestSchema = z
   .strictObject({
-    email: z
-      .email()
+    email: z.email({ pattern: EMAIL })
       .max(254)
       .openapi({
         description: 'An email address; compared without regard to case.',
@@ -219,8 +263,7 @@ export type SignUpRequest = z.infer<typeof SignUpRequestSchema>
 
 export const LogInRequestSchema = z
   .strictObject({
-    email: z
-      .email()
+    email: z.email({ pattern: EMAIL })
       .max(254)
       .openapi({
         description: 'An email address; compared without regard to case.',
@@ -261,13 +304,23 @@ export const UpdateMeRequestSchema = z
       .max(100)
       .optional()
       .openapi({ description: 'The name shown to other users.', example: 'Ada Lovelace' }),
-    email: z
-      .email()
+    email: z.email({ pattern: EMAIL })
       .max(254)
       .optional()
       .openapi({
-        description: 'A new email address; it must be verified again.',
-        example: 'ada@example.com',
+        description:
+          'A new email address. Needs `currentPassword`; takes effect when the link mailed to it is followed, and shows as `pendingEmail` until then. The current address cancels a pending change.',
+        example: 'ada.king@example.com',
+      }),
+    currentPassword: z
+      .string()
+      .regex(/^[^\u0000-\u001F\u007F]*$/)
+      .min(1)
+      .max(256)
+      .optional()
+      .openapi({
+        description: 'The current password; required with a new `email`.',
+        example: 'correct horse battery staple',
       }),
   })
   .refine((o) => Object.keys(o).length >= 1, { error: 'Give at least 1 field' }).openapi({ minProperties: 1 })
@@ -275,6 +328,20 @@ export const UpdateMeRequestSchema = z
   .openapi('UpdateMeRequest')
 
 export type UpdateMeRequest = z.infer<typeof UpdateMeRequestSchema>
+
+export const ConfirmEmailChangeRequestSchema = z
+  .strictObject({
+    token: z
+      .string()
+      .regex(/^[A-Za-z0-9_-]+$/)
+      .min(1)
+      .max(200)
+      .openapi({ description: 'The token from the mail sent to the new address.' }),
+  })
+  .openapi({ required: ['token'] })
+  .openapi('ConfirmEmailChangeRequest')
+
+export type ConfirmEmailChangeRequest = z.infer<typeof ConfirmEmailChangeRequestSchema>
 
 export const DeleteMeRequestSchema = z
   .strictObject({
@@ -307,6 +374,14 @@ export const ChangePasswordRequestSchema = z
         description: '10 to 256 characters, not a commonly used password.',
         example: 'correct horse battery staple',
       }),
+    keepApiKeys: z
+      .boolean()
+      .default(false)
+      .optional()
+      .openapi({
+        description:
+          "Keep the account's API keys working; by default they are all revoked with the old password.",
+      }),
   })
   .openapi({ required: ['currentPassword', 'newPassword'] })
   .openapi('ChangePasswordRequest')
@@ -329,8 +404,7 @@ export type VerifyEmailRequest = z.infer<typeof VerifyEmailRequestSchema>
 
 export const RequestPasswordResetRequestSchema = z
   .strictObject({
-    email: z
-      .email()
+    email: z.email({ pattern: EMAIL })
       .max(254)
       .openapi({
         description: 'An email address; compared without regard to case.',
@@ -380,11 +454,11 @@ export const SessionSchema = z
         description: 'The browser and system the session was started from, from its User-Agent.',
         example: 'Firefox on Linux',
       }),
-    createdAt: z.iso.datetime({ offset: true }).max(40).openapi({ description: 'When the user signed in.' }),
-    lastUsedAt: z.iso.datetime({ offset: true })
+    createdAt: dateTime().max(40).openapi({ description: 'When the user signed in.' }),
+    lastUsedAt: dateTime()
       .max(40)
       .openapi({ description: 'When the session last signed in or refreshed its tokens.' }),
-    expiresAt: z.iso.datetime({ offset: true })
+    expiresAt: dateTime()
       .max(40)
       .openapi({ description: 'When the session ends unless it is refreshed before.' }),
     current: z.boolean().openapi({ description: 'Whether this is the session of the request.' }),
@@ -429,7 +503,7 @@ export const ApiKeyCreateSchema = z
         description: '`read` allows reads only; `write` allows changes as well.',
         example: ['read', 'write'],
       }),
-    expiresAt: z.iso.datetime({ offset: true })
+    expiresAt: dateTime()
       .max(40)
       .optional()
       .openapi({
@@ -472,12 +546,12 @@ export const ApiKeySchema = z
         description: '`read` allows reads only; `write` allows changes as well.',
         example: ['read', 'write'],
       }),
-    createdAt: z.iso.datetime({ offset: true }).max(40).openapi({ description: 'When the key was created.' }),
-    expiresAt: z.iso.datetime({ offset: true })
+    createdAt: dateTime().max(40).openapi({ description: 'When the key was created.' }),
+    expiresAt: dateTime()
       .max(40)
       .nullable()
       .openapi({ description: 'When the key stops working; `null` for never.' }),
-    lastUsedAt: z.iso.datetime({ offset: true })
+    lastUsedAt: dateTime()
       .max(40)
       .nullable()
       .openapi({
@@ -522,12 +596,12 @@ export const ApiKeyWithSecretSchema = z
         description: '`read` allows reads only; `write` allows changes as well.',
         example: ['read', 'write'],
       }),
-    createdAt: z.iso.datetime({ offset: true }).max(40).openapi({ description: 'When the key was created.' }),
-    expiresAt: z.iso.datetime({ offset: true })
+    createdAt: dateTime().max(40).openapi({ description: 'When the key was created.' }),
+    expiresAt: dateTime()
       .max(40)
       .nullable()
       .openapi({ description: 'When the key stops working; `null` for never.' }),
-    lastUsedAt: z.iso.datetime({ offset: true })
+    lastUsedAt: dateTime()
       .max(40)
       .nullable()
       .openapi({
@@ -590,13 +664,13 @@ export const ProjectSchema = z
     role: z
       .enum(['owner', 'editor', 'viewer'])
       .openapi({ description: 'The role of the caller in this project.' }),
-    createdAt: z.iso.datetime({ offset: true })
+    createdAt: dateTime()
       .max(40)
       .openapi({
         description: 'When the project was created.',
         example: '2026-11-20T09:30:00.000Z',
       }),
-    updatedAt: z.iso.datetime({ offset: true })
+    updatedAt: dateTime()
       .max(40)
       .openapi({
         description: 'When the project last changed.',
@@ -698,8 +772,7 @@ export const MemberSchema = z
       .regex(/^usr_[0-9A-Z]{26}$/)
       .max(64)
       .openapi({ description: 'The member’s user id.', example: 'usr_01JD8X3Z7Q2W6V5T4R3P1N0M9K' }),
-    email: z
-      .email()
+    email: z.email({ pattern: EMAIL })
       .max(254)
       .openapi({ description: 'The member’s email address.', example: 'ada@example.com' }),
     role: z
@@ -708,7 +781,7 @@ export const MemberSchema = z
         description:
           '`owner`: everything, including members and invitations; `editor`: reads and writes tasks, notes and comments; `viewer`: reads only.',
       }),
-    joinedAt: z.iso.datetime({ offset: true })
+    joinedAt: dateTime()
       .max(40)
       .openapi({
         description: 'When the user joined the project.',
@@ -770,8 +843,7 @@ export const InvitationSchema = z
       .regex(/^prj_[0-9A-Z]{26}$/)
       .max(64)
       .openapi({ description: 'The project.', example: 'prj_01JD8X3Z7Q2W6V5T4R3P1N0M9K' }),
-    email: z
-      .email()
+    email: z.email({ pattern: EMAIL })
       .max(254)
       .openapi({ description: 'Where the invitation was sent.', example: 'grace@example.com' }),
     role: z
@@ -782,10 +854,10 @@ export const InvitationSchema = z
       .regex(/^usr_[0-9A-Z]{26}$/)
       .max(64)
       .openapi({ description: 'The user who sent it.', example: 'usr_01JD8X3Z7Q2W6V5T4R3P1N0M9K' }),
-    createdAt: z.iso.datetime({ offset: true })
+    createdAt: dateTime()
       .max(40)
       .openapi({ description: 'When it was sent.', example: '2026-11-20T09:30:00.000Z' }),
-    expiresAt: z.iso.datetime({ offset: true })
+    expiresAt: dateTime()
       .max(40)
       .openapi({
         description: 'After this the token no longer works (7 days after sending).',
@@ -802,8 +874,7 @@ export type Invitation = z.infer<typeof InvitationSchema>
 
 export const InvitationCreateSchema = z
   .strictObject({
-    email: z
-      .email()
+    email: z.email({ pattern: EMAIL })
       .max(254)
       .openapi({
         description: 'The address to send the invitation to.',
@@ -896,7 +967,7 @@ export const TaskSchema = z
       .min(0)
       .max(3)
       .openapi({ description: '0 (none) to 3 (urgent).', example: 2 }),
-    dueAt: z.iso.datetime({ offset: true })
+    dueAt: dateTime()
       .max(40)
       .nullable()
       .openapi({
@@ -907,10 +978,13 @@ export const TaskSchema = z
       .array(
         z
           .string()
-          .regex(/^[^,\s][^,]*$/)
+          .regex(/^[^,\s\u0000-\u001F\u007F][^,\u0000-\u001F\u007F]*$/)
           .min(1)
           .max(50)
-          .openapi({ description: 'A label: no commas, no leading space.', example: 'launch' }),
+          .openapi({
+            description: 'A label: no commas, no leading space, no control characters.',
+            example: 'launch',
+          }),
       )
       .max(20)
       .refine((items) => new Set(items).size === items.length, { error: 'Give each item once' }).openapi({ uniqueItems: true })
@@ -930,10 +1004,10 @@ export const TaskSchema = z
       .max(1000000000000000)
       .openapi({
         description:
-          'Manual order within the project (sort by `position`); new tasks go last. Any number, so an item can be placed between two others.',
+          'Manual order within the project (sort by `position`); a new task without one goes last, one above the highest position (at most 10^15, where later tasks share it and follow in creation order). Any number in range, so an item can be placed between two others.',
         example: 3,
       }),
-    completedAt: z.iso.datetime({ offset: true })
+    completedAt: dateTime()
       .max(40)
       .nullable()
       .openapi({
@@ -948,10 +1022,10 @@ export const TaskSchema = z
         description: 'The user who created the task.',
         example: 'usr_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
       }),
-    createdAt: z.iso.datetime({ offset: true })
+    createdAt: dateTime()
       .max(40)
       .openapi({ description: 'When the task was created.', example: '2026-11-20T09:30:00.000Z' }),
-    updatedAt: z.iso.datetime({ offset: true })
+    updatedAt: dateTime()
       .max(40)
       .openapi({ description: 'When the task last changed.', example: '2026-11-20T09:30:00.000Z' }),
     version: z.int().refine((n) => n >= -2147483648 && n <= 2147483647, { error: 'Expected a 32-bit integer' }).openapi({ format: 'int32' })
@@ -1016,7 +1090,7 @@ export const TaskCreateSchema = z
       .max(3)
       .optional()
       .openapi({ description: '0 (none) to 3 (urgent).', example: 2 }),
-    dueAt: z.iso.datetime({ offset: true })
+    dueAt: dateTime()
       .max(40)
       .nullable()
       .optional()
@@ -1028,10 +1102,13 @@ export const TaskCreateSchema = z
       .array(
         z
           .string()
-          .regex(/^[^,\s][^,]*$/)
+          .regex(/^[^,\s\u0000-\u001F\u007F][^,\u0000-\u001F\u007F]*$/)
           .min(1)
           .max(50)
-          .openapi({ description: 'A label: no commas, no leading space.', example: 'launch' }),
+          .openapi({
+            description: 'A label: no commas, no leading space, no control characters.',
+            example: 'launch',
+          }),
       )
       .max(20)
       .refine((items) => new Set(items).size === items.length, { error: 'Give each item once' }).openapi({ uniqueItems: true })
@@ -1054,7 +1131,7 @@ export const TaskCreateSchema = z
       .optional()
       .openapi({
         description:
-          'Manual order within the project (sort by `position`); new tasks go last. Any number, so an item can be placed between two others.',
+          'Manual order within the project (sort by `position`); a new task without one goes last, one above the highest position (at most 10^15, where later tasks share it and follow in creation order). Any number in range, so an item can be placed between two others.',
         example: 3,
       }),
   })
@@ -1094,7 +1171,7 @@ export const TaskUpdateSchema = z
       .max(3)
       .optional()
       .openapi({ description: '0 (none) to 3 (urgent).', example: 2 }),
-    dueAt: z.iso.datetime({ offset: true })
+    dueAt: dateTime()
       .max(40)
       .nullable()
       .optional()
@@ -1106,10 +1183,13 @@ export const TaskUpdateSchema = z
       .array(
         z
           .string()
-          .regex(/^[^,\s][^,]*$/)
+          .regex(/^[^,\s\u0000-\u001F\u007F][^,\u0000-\u001F\u007F]*$/)
           .min(1)
           .max(50)
-          .openapi({ description: 'A label: no commas, no leading space.', example: 'launch' }),
+          .openapi({
+            description: 'A label: no commas, no leading space, no control characters.',
+            example: 'launch',
+          }),
       )
       .max(20)
       .refine((items) => new Set(items).size === items.length, { error: 'Give each item once' }).openapi({ uniqueItems: true })
@@ -1132,7 +1212,7 @@ export const TaskUpdateSchema = z
       .optional()
       .openapi({
         description:
-          'Manual order within the project (sort by `position`); new tasks go last. Any number, so an item can be placed between two others.',
+          'Manual order within the project (sort by `position`); a new task without one goes last, one above the highest position (at most 10^15, where later tasks share it and follow in creation order). Any number in range, so an item can be placed between two others.',
         example: 3,
       }),
   })
@@ -1197,10 +1277,10 @@ export const NoteSchema = z
         description: 'The user who created the note.',
         example: 'usr_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
       }),
-    createdAt: z.iso.datetime({ offset: true })
+    createdAt: dateTime()
       .max(40)
       .openapi({ description: 'When the note was created.', example: '2026-11-20T09:30:00.000Z' }),
-    updatedAt: z.iso.datetime({ offset: true })
+    updatedAt: dateTime()
       .max(40)
       .openapi({ description: 'When the note last changed.', example: '2026-11-20T09:30:00.000Z' }),
     version: z.int().refine((n) => n >= -2147483648 && n <= 2147483647, { error: 'Expected a 32-bit integer' }).openapi({ format: 'int32' })
@@ -1324,10 +1404,10 @@ export const CommentSchema = z
         description: 'The comment in Markdown.',
         example: 'First draft is in the shared folder.',
       }),
-    createdAt: z.iso.datetime({ offset: true })
+    createdAt: dateTime()
       .max(40)
       .openapi({ description: 'When it was written.', example: '2026-11-20T09:30:00.000Z' }),
-    updatedAt: z.iso.datetime({ offset: true })
+    updatedAt: dateTime()
       .max(40)
       .openapi({ description: 'When it was last edited.', example: '2026-11-20T09:30:00.000Z' }),
     version: z.int().refine((n) => n >= -2147483648 && n <= 2147483647, { error: 'Expected a 32-bit integer' }).openapi({ format: 'int32' })
@@ -1399,8 +1479,491 @@ export const CommentListSchema = z
 
 export type CommentList = z.infer<typeof CommentListSchema>
 
+export const ChangeSchema = z
+  .strictObject({
+    seq: z
+      .string()
+      .regex(/^[0-9]{1,19}$/)
+      .max(19)
+      .openapi({
+        description:
+          'Position in the log, a decimal integer (it may exceed 2^53); also the event id on the stream.',
+        example: '42',
+      }),
+    type: z
+      .enum([
+        'project.created',
+        'project.updated',
+        'project.deleted',
+        'member.added',
+        'member.updated',
+        'member.removed',
+        'invitation.created',
+        'invitation.accepted',
+        'invitation.revoked',
+        'task.created',
+        'task.updated',
+        'task.deleted',
+        'note.created',
+        'note.updated',
+        'note.deleted',
+        'comment.created',
+        'comment.updated',
+        'comment.deleted',
+        'notification.created',
+        'notification.updated',
+      ])
+      .openapi({ description: 'What happened, `<resourceType>.<verb>`.', example: 'task.updated' }),
+    projectId: z
+      .string()
+      .regex(/^prj_[0-9A-Z]{26}$/)
+      .max(64)
+      .nullable()
+      .openapi({
+        description:
+          "The project the change belongs to; `null` for changes of the caller's own account.",
+        example: 'prj_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
+      }),
+    resourceType: z
+      .enum(['project', 'member', 'invitation', 'task', 'note', 'comment', 'notification'])
+      .openapi({ description: 'The kind of resource in `data`.', example: 'task' }),
+    resourceId: z
+      .string()
+      .regex(/^[a-z]{3}_[0-9A-Z]{26}$/)
+      .min(1)
+      .max(64)
+      .openapi({
+        description: "The id of the resource (for a membership, the member's user id).",
+        example: 'tsk_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
+      }),
+    version: z.int().refine((n) => n >= -2147483648 && n <= 2147483647, { error: 'Expected a 32-bit integer' }).openapi({ format: 'int32' })
+      .min(1)
+      .max(2147483647)
+      .nullable()
+      .openapi({
+        description:
+          "The resource's version after the change (its `ETag`); `null` for deletions and resources without versions.",
+        example: 2,
+      }),
+    actorId: z
+      .string()
+      .regex(/^usr_[0-9A-Z]{26}$/)
+      .max(64)
+      .nullable()
+      .openapi({
+        description:
+          'Who made the change; `null` when no user did (an account that has since been deleted, or the system).',
+        example: 'usr_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
+      }),
+    occurredAt: dateTime()
+      .max(40)
+      .openapi({
+        description: 'When the change was committed.',
+        example: '2026-11-20T09:31:00.000Z',
+      }),
+    data: z
+      .looseObject({})
+      .openapi({
+        description:
+          'The resource as its get operation answers it, as of this change; for deletions and removals a tombstone `{ "id": "…", "deleted": true }`.',
+        example: { id: 'nte_01JD8X3Z7Q2W6V5T4R3P1N0M9K', deleted: true },
+      }),
+  })
+  .openapi({
+    description: 'One entry of the change log.',
+    required: [
+      'seq',
+      'type',
+      'projectId',
+      'resourceType',
+      'resourceId',
+      'version',
+      'actorId',
+      'occurredAt',
+      'data',
+    ],
+  })
+  .openapi('Change')
+
+export type Change = z.infer<typeof ChangeSchema>
+
+export const ChangeListSchema = z
+  .strictObject({
+    data: z.array(ChangeSchema).max(100),
+    nextCursor: z
+      .string()
+      .regex(/^[A-Za-z0-9_-]+$/)
+      .max(1000)
+      .nullable()
+      .openapi({
+        description:
+          'Pass as `cursor` to get the next page; `null` when this page holds every change there is now.',
+        example: 'WyIyMDI2LTExLTIwVDA5OjMwOjAwLjAwMFoiLCJ0c2tfMDFKRDhYIl0aZ3kXb4c2mPq0r9TnV1wA',
+      }),
+    syncToken: z
+      .string()
+      .regex(/^[0-9]{1,19}$/)
+      .max(19)
+      .openapi({
+        description:
+          'Pass as `since` on the next poll; the `seq` of the last change returned, or the given `since` when there is nothing new.',
+        example: '43',
+      }),
+  })
+  .openapi({ required: ['data', 'nextCursor', 'syncToken'], description: 'A page of changes.' })
+  .openapi('ChangeList')
+
+export type ChangeList = z.infer<typeof ChangeListSchema>
+
+export const NotificationSchema = z
+  .strictObject({
+    id: z
+      .string()
+      .regex(/^ntf_[0-9A-Z]{26}$/)
+      .max(64)
+      .openapi({ description: 'The notification id.', example: 'ntf_01JD8X3Z7Q2W6V5T4R3P1N0M9K' }),
+    reason: z
+      .enum(['assigned', 'mentioned', 'commented', 'invited'])
+      .openapi({
+        description:
+          'Why you were notified: `assigned` (a task was assigned to you), `mentioned` (an @mention of you in a task description or comment), `commented` (a comment on a task you created or are assigned), `invited` (an invitation to a project).',
+      }),
+    projectId: z
+      .string()
+      .regex(/^prj_[0-9A-Z]{26}$/)
+      .max(64)
+      .openapi({
+        description: 'The project it happened in (for `invited`, the project you were invited to).',
+        example: 'prj_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
+      }),
+    taskId: z
+      .string()
+      .regex(/^tsk_[0-9A-Z]{26}$/)
+      .max(64)
+      .nullable()
+      .openapi({
+        description: 'The task; `null` for `invited`.',
+        example: 'tsk_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
+      }),
+    commentId: z
+      .string()
+      .regex(/^cmt_[0-9A-Z]{26}$/)
+      .max(64)
+      .nullable()
+      .openapi({
+        description:
+          'The latest comment of the thread, when the latest event was a comment; otherwise `null`.',
+        example: 'cmt_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
+      }),
+    invitationId: z
+      .string()
+      .regex(/^inv_[0-9A-Z]{26}$/)
+      .max(64)
+      .nullable()
+      .openapi({
+        description:
+          'The latest invitation, for `invited`; otherwise `null`. Accept it with the token from the invitation email.',
+        example: null,
+      }),
+    actorId: z
+      .string()
+      .regex(/^usr_[0-9A-Z]{26}$/)
+      .max(64)
+      .nullable()
+      .openapi({
+        description:
+          'Who caused the latest event of the thread; `null` once their account is deleted.',
+        example: 'usr_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
+      }),
+    title: z
+      .string()
+      .min(1)
+      .max(500)
+      .openapi({
+        description:
+          'The task title (or, for `invited`, the project name) at the latest event, so the notification can be shown without another request.',
+        example: 'Write the launch post',
+      }),
+    count: z.int().refine((n) => n >= -2147483648 && n <= 2147483647, { error: 'Expected a 32-bit integer' }).openapi({ format: 'int32' })
+      .min(1)
+      .max(2147483647)
+      .openapi({
+        description: 'How many events this thread has gathered while unread.',
+        example: 2,
+      }),
+    readAt: dateTime()
+      .max(40)
+      .nullable()
+      .openapi({ description: 'When it was marked read; `null` while unread.', example: null }),
+    createdAt: dateTime()
+      .max(40)
+      .openapi({ description: 'When the thread started.', example: '2026-11-20T09:30:00.000Z' }),
+    updatedAt: dateTime()
+      .max(40)
+      .openapi({
+        description:
+          'When the latest event of the thread happened; lists are newest first by this.',
+        example: '2026-11-20T10:12:40.000Z',
+      }),
+  })
+  .openapi({
+    description:
+      'Something that happened to you: a thread per task (or project) and reason while unread.',
+    required: [
+      'id',
+      'reason',
+      'projectId',
+      'taskId',
+      'commentId',
+      'invitationId',
+      'actorId',
+      'title',
+      'count',
+      'readAt',
+      'createdAt',
+      'updatedAt',
+    ],
+  })
+  .openapi('Notification')
+
+export type Notification = z.infer<typeof NotificationSchema>
+
+export const NotificationListSchema = z
+  .strictObject({
+    data: z.array(NotificationSchema).max(100),
+    nextCursor: z
+      .string()
+      .regex(/^[A-Za-z0-9_-]+$/)
+      .max(1000)
+      .nullable()
+      .openapi({
+        description: 'Pass as `cursor` to get the next page; `null` on the last page.',
+        example: 'WyIyMDI2LTExLTIwVDA5OjMwOjAwLjAwMFoiLCJ0c2tfMDFKRDhYIl0aZ3kXb4c2mPq0r9TnV1wA',
+      }),
+  })
+  .openapi({
+    required: ['data', 'nextCursor'],
+    description: 'A page of notifications, most recently updated first.',
+  })
+  .openapi('NotificationList')
+
+export type NotificationList = z.infer<typeof NotificationListSchema>
+
+export const UnreadNotificationCountSchema = z
+  .strictObject({
+    count: z.int().refine((n) => n >= -2147483648 && n <= 2147483647, { error: 'Expected a 32-bit integer' }).openapi({ format: 'int32' })
+      .min(0)
+      .max(2147483647)
+      .openapi({ description: 'The number of unread notifications.', example: 3 }),
+  })
+  .openapi({ required: ['count'], description: 'How many notifications are unread.' })
+  .openapi('UnreadNotificationCount')
+
+export type UnreadNotificationCount = z.infer<typeof UnreadNotificationCountSchema>
+
+export const NotificationsMarkReadSchema = z
+  .strictObject({
+    before: dateTime()
+      .max(40)
+      .openapi({
+        description:
+          'Mark read the unread notifications whose `updatedAt` is at or before this time.',
+        example: '2026-11-20T10:12:40.000Z',
+      }),
+  })
+  .openapi({ required: ['before'], description: 'Which notifications to mark read.' })
+  .openapi('NotificationsMarkRead')
+
+export type NotificationsMarkRead = z.infer<typeof NotificationsMarkReadSchema>
+
+export const NotificationsMarkedSchema = z
+  .strictObject({
+    marked: z.int().refine((n) => n >= -2147483648 && n <= 2147483647, { error: 'Expected a 32-bit integer' }).openapi({ format: 'int32' })
+      .min(0)
+      .max(2147483647)
+      .openapi({ description: 'How many notifications were unread and are now read.', example: 3 }),
+  })
+  .openapi({ required: ['marked'], description: 'The outcome of marking notifications read.' })
+  .openapi('NotificationsMarked')
+
+export type NotificationsMarked = z.infer<typeof NotificationsMarkedSchema>
+
+export const NotificationChannelsSchema = z
+  .strictObject({
+    inApp: z
+      .boolean()
+      .openapi({
+        description:
+          'Make a notification in the app (and on the event stream). When off, nothing is made, so nothing is emailed either.',
+        example: true,
+      }),
+    email: z
+      .boolean()
+      .openapi({
+        description:
+          "Email it when it is still unread some minutes later (the server's `NOTIFICATION_EMAIL_DELAY_S`, 10 minutes by default).",
+        example: true,
+      }),
+  })
+  .openapi({ required: ['inApp', 'email'], description: 'Where notifications of one reason go.' })
+  .openapi('NotificationChannels')
+
+export type NotificationChannels = z.infer<typeof NotificationChannelsSchema>
+
+export const NotificationChannelsUpdateSchema = z
+  .strictObject({
+    inApp: z
+      .boolean()
+      .optional()
+      .openapi({
+        description: 'Make a notification in the app (and on the event stream).',
+        example: true,
+      }),
+    email: z
+      .boolean()
+      .optional()
+      .openapi({
+        description: 'Email it when it is still unread after the delay.',
+        example: false,
+      }),
+  })
+  .refine((o) => Object.keys(o).length >= 1, { error: 'Give at least 1 field' }).openapi({ minProperties: 1 })
+  .openapi({
+    description: 'The channels to change for one reason; those left out stay as they are.',
+  })
+  .openapi('NotificationChannelsUpdate')
+
+export type NotificationChannelsUpdate = z.infer<typeof NotificationChannelsUpdateSchema>
+
+export const NotificationPreferencesSchema = z
+  .strictObject({
+    assigned: NotificationChannelsSchema,
+    mentioned: NotificationChannelsSchema,
+    commented: NotificationChannelsSchema,
+    invited: NotificationChannelsSchema,
+  })
+  .openapi({
+    required: ['assigned', 'mentioned', 'commented', 'invited'],
+    description: 'For each reason, which channels notify you.',
+  })
+  .openapi('NotificationPreferences')
+
+export type NotificationPreferences = z.infer<typeof NotificationPreferencesSchema>
+
+export const NotificationPreferencesUpdateSchema = z
+  .strictObject({
+    assigned: NotificationChannelsUpdateSchema.optional(),
+    mentioned: NotificationChannelsUpdateSchema.optional(),
+    commented: NotificationChannelsUpdateSchema.optional(),
+    invited: NotificationChannelsUpdateSchema.optional(),
+  })
+  .openapi({ description: 'The reasons and channels to change; anything left out stays as it is.' })
+  .openapi('NotificationPreferencesUpdate')
+
+export type NotificationPreferencesUpdate = z.infer<typeof NotificationPreferencesUpdateSchema>
+
+export const ChangeEventSchema = z
+  .strictObject({
+    id: z
+      .string()
+      .regex(/^[0-9]{1,19}$/)
+      .max(19)
+      .openapi({ example: '42' }),
+    event: z
+      .string()
+      .regex(/^[a-z]+\.[a-z_]+$/)
+      .max(64)
+      .openapi({
+        description: "The change's `type` (as in `data.type`).",
+        example: 'task.updated',
+      }),
+    data: ChangeSchema,
+  })
+  .openapi({
+    required: ['id', 'event', 'data'],
+    description: "A change the caller may see. Its `id` is the change's `seq`, to resume from.",
+  })
+  .openapi('ChangeEvent')
+
+export const AccessRevokedEventSchema = z
+  .strictObject({
+    event: z.literal('access_revoked'),
+    data: z
+      .strictObject({
+        projectId: z
+          .string()
+          .regex(/^prj_[0-9A-Z]{26}$/)
+          .max(64)
+          .openapi({ example: 'prj_01JD8X3Z7Q2W6V5T4R3P1N0M9K' }),
+      })
+      .openapi({ required: ['projectId'] }),
+  })
+  .openapi({
+    required: ['event', 'data'],
+    description:
+      'The caller lost access to a project (removed from it, or it was deleted); nothing more of it follows.',
+  })
+  .openapi('AccessRevokedEvent')
+
+export const AuthExpiredEventSchema = z
+  .strictObject({ event: z.literal('auth_expired'), data: z.strictObject({}) })
+  .openapi({
+    required: ['event', 'data'],
+    description:
+      'The credentials expired or were revoked; the server closes the stream. Reconnect with fresh credentials.',
+  })
+  .openapi('AuthExpiredEvent')
+
+export const ReconnectEventSchema = z
+  .strictObject({
+    event: z.literal('reconnect'),
+    data: z
+      .strictObject({
+        reason: z.enum(['shutdown', 'slow_consumer']),
+        since: z
+          .string()
+          .regex(/^[0-9]{1,19}$/)
+          .max(19)
+          .openapi({
+            description: 'The `seq` of the last change sent; resume after it.',
+            example: '42',
+          }),
+      })
+      .openapi({ required: ['reason', 'since'] }),
+  })
+  .openapi({
+    required: ['event', 'data'],
+    description:
+      'The server closes the stream: it is shutting down (`shutdown`) or the client reads too slowly\n(`slow_consumer`). Reconnect (to any instance) from `since`.',
+  })
+  .openapi('ReconnectEvent')
+
+export const StreamEventSchema = z
+  .union([
+    ChangeEventSchema,
+    AccessRevokedEventSchema,
+    AuthExpiredEventSchema,
+    ReconnectEventSchema,
+  ])
+  .openapi({
+    description:
+      'One event of `streamEvents` as an `EventSource` parses it: `id` (changes only), `event` and `data`\n(parsed from JSON). Exactly one of these matches, told apart by `event`.',
+  })
+  .openapi('StreamEvent')
+
+export type StreamEvent = z.infer<typeof StreamEventSchema>
+
+export type ChangeEvent = z.infer<typeof ChangeEventSchema>
+
+export type AccessRevokedEvent = z.infer<typeof AccessRevokedEventSchema>
+
+export type AuthExpiredEvent = z.infer<typeof AuthExpiredEventSchema>
+
+export type ReconnectEvent = z.infer<typeof ReconnectEventSchema>
+
 export const XRequestIdHeaderSchema = z
   .string()
+  .regex(/^[A-Za-z0-9._:-]+$/)
   .max(200)
   .optional()
   .openapi({
@@ -1411,6 +1974,7 @@ export const XRequestIdHeaderSchema = z
 
 export const RateLimitHeaderSchema = z
   .string()
+  .regex(/^"[a-z0-9-]+";r=[0-9]+;t=[0-9]+$/)
   .max(200)
   .optional()
   .openapi({
@@ -1421,6 +1985,7 @@ export const RateLimitHeaderSchema = z
 
 export const RateLimitPolicyHeaderSchema = z
   .string()
+  .regex(/^"[a-z0-9-]+";q=[0-9]+;w=[0-9]+(, "[a-z0-9-]+";q=[0-9]+;w=[0-9]+)*$/)
   .max(500)
   .optional()
   .openapi({
@@ -1429,22 +1994,34 @@ export const RateLimitPolicyHeaderSchema = z
     example: '"default";q=100;w=60',
   })
 
+export const AccessControlAllowOriginHeaderSchema = z
+  .string()
+  .regex(/^(\*|[A-Za-z][A-Za-z0-9+.-]*:\S+)$/)
+  .max(2000)
+  .optional()
+  .openapi({
+    description:
+      "Sent only to a browser's cross-origin request whose `Origin` is allowed by the operator (`CORS_ORIGINS`): that origin, or `*` when any origin is allowed.",
+    example: 'https://app.example.com',
+  })
+
 export const BadRequestResponse = {
   description:
-    'The request is malformed or fails validation (`code` is `validation_failed`, `malformed_json`, or `json_too_deep` for a JSON body that nests arrays and objects more than 64 deep).',
+    'A parameter or header fails validation (`code` `validation_failed`; `errors` lists each invalid input).',
   headers: z.object({
     'X-Request-Id': XRequestIdHeaderSchema,
     RateLimit: RateLimitHeaderSchema,
     'RateLimit-Policy': RateLimitPolicyHeaderSchema,
+    'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
   }),
   content: {
     'application/problem+json': {
-      schema: ProblemSchema,
+      schema: ProblemSchema.and(z.object({ code: z.literal('validation_failed').optional() })),
       example: {
         type: 'https://tasklane.dev/problems/validation_failed',
         title: 'Validation failed',
         status: 400,
-        detail: 'The request does not match the schema.',
+        detail: 'The request body does not match the schema.',
         instance: '/v1/projects',
         code: 'validation_failed',
         requestId: 'req_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
@@ -1467,17 +2044,30 @@ export const UnauthorizedResponse = {
     'X-Request-Id': XRequestIdHeaderSchema,
     RateLimit: RateLimitHeaderSchema,
     'RateLimit-Policy': RateLimitPolicyHeaderSchema,
+    'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
   }),
   content: {
     'application/problem+json': {
-      schema: ProblemSchema,
+      schema: ProblemSchema.and(
+        z.object({
+          code: z
+            .enum([
+              'unauthenticated',
+              'token_invalid',
+              'token_expired',
+              'session_revoked',
+              'api_key_revoked',
+            ])
+            .optional(),
+        }),
+      ),
       example: {
-        type: 'https://tasklane.dev/problems/token_expired',
+        type: 'https://tasklane.dev/problems/unauthenticated',
         title: 'Unauthorized',
         status: 401,
-        detail: 'The access token has expired; refresh the session.',
+        detail: 'This operation needs credentials: send "Authorization: Bearer <token>".',
         instance: '/v1/projects/prj_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
-        code: 'token_expired',
+        code: 'unauthenticated',
         requestId: 'req_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
       },
     },
@@ -1486,20 +2076,23 @@ export const UnauthorizedResponse = {
 
 export const ForbiddenResponse = {
   description:
-    'The credentials are valid but may not do this (for example a `read` API key on a write).',
+    'The credentials may not do this: an API key without the `write` scope (`insufficient_scope`), or a project role that may not (`forbidden`).',
   headers: z.object({
     'X-Request-Id': XRequestIdHeaderSchema,
     RateLimit: RateLimitHeaderSchema,
     'RateLimit-Policy': RateLimitPolicyHeaderSchema,
+    'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
   }),
   content: {
     'application/problem+json': {
-      schema: ProblemSchema,
+      schema: ProblemSchema.and(
+        z.object({ code: z.enum(['insufficient_scope', 'forbidden']).optional() }),
+      ),
       example: {
         type: 'https://tasklane.dev/problems/insufficient_scope',
         title: 'Forbidden',
         status: 403,
-        detail: 'This API key has the read scope only.',
+        detail: 'These credentials lack the `write` scope this operation needs.',
         instance: '/v1/projects/prj_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
         code: 'insufficient_scope',
         requestId: 'req_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
@@ -1514,10 +2107,11 @@ export const NotFoundResponse = {
     'X-Request-Id': XRequestIdHeaderSchema,
     RateLimit: RateLimitHeaderSchema,
     'RateLimit-Policy': RateLimitPolicyHeaderSchema,
+    'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
   }),
   content: {
     'application/problem+json': {
-      schema: ProblemSchema,
+      schema: ProblemSchema.and(z.object({ code: z.literal('not_found').optional() })),
       example: {
         type: 'https://tasklane.dev/problems/not_found',
         title: 'Not found',
@@ -1533,22 +2127,25 @@ export const NotFoundResponse = {
 
 export const ConflictResponse = {
   description:
-    'The request conflicts with the current state (for example a request with the same `Idempotency-Key` is still being processed).',
+    'A request with the same `Idempotency-Key` is still being processed (`idempotency_key_in_use`); retry it later.',
   headers: z.object({
     'X-Request-Id': XRequestIdHeaderSchema,
     RateLimit: RateLimitHeaderSchema,
     'RateLimit-Policy': RateLimitPolicyHeaderSchema,
+    'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
   }),
   content: {
     'application/problem+json': {
-      schema: ProblemSchema,
+      schema: ProblemSchema.and(
+        z.object({ code: z.literal('idempotency_key_in_use').optional() }),
+      ),
       example: {
-        type: 'https://tasklane.dev/problems/conflict',
+        type: 'https://tasklane.dev/problems/idempotency_key_in_use',
         title: 'Conflict',
         status: 409,
         detail: 'A request with this Idempotency-Key is still in progress.',
         instance: '/v1/projects/prj_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
-        code: 'conflict',
+        code: 'idempotency_key_in_use',
         requestId: 'req_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
       },
     },
@@ -1557,6 +2154,7 @@ export const ConflictResponse = {
 
 export const ETagHeaderSchema = z
   .string()
+  .regex(/^"[0-9]+"$/)
   .max(100)
   .optional()
   .openapi({
@@ -1573,15 +2171,18 @@ export const PreconditionFailedResponse = {
     RateLimit: RateLimitHeaderSchema,
     'RateLimit-Policy': RateLimitPolicyHeaderSchema,
     ETag: ETagHeaderSchema,
+    'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
   }),
   content: {
     'application/problem+json': {
-      schema: ProblemSchema,
+      schema: ProblemSchema.and(
+        z.object({ code: z.literal('precondition_failed').optional() }),
+      ),
       example: {
         type: 'https://tasklane.dev/problems/precondition_failed',
         title: 'Precondition failed',
         status: 412,
-        detail: 'The resource has changed since it was read.',
+        detail: 'The resource has changed since it was read; fetch it again.',
         instance: '/v1/projects/prj_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
         code: 'precondition_failed',
         requestId: 'req_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
@@ -1592,7 +2193,35 @@ export const PreconditionFailedResponse = {
 
 export const UnprocessableContentResponse = {
   description:
-    'The request is well-formed but cannot be carried out (for example an `Idempotency-Key` reused with a different body).',
+    'This `Idempotency-Key` was used with a different request (`idempotency_key_reused`).',
+  headers: z.object({
+    'X-Request-Id': XRequestIdHeaderSchema,
+    RateLimit: RateLimitHeaderSchema,
+    'RateLimit-Policy': RateLimitPolicyHeaderSchema,
+    'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
+  }),
+  content: {
+    'application/problem+json': {
+      schema: ProblemSchema.and(
+        z.object({ code: z.literal('idempotency_key_reused').optional() }),
+      ),
+      example: {
+        type: 'https://tasklane.dev/problems/idempotency_key_reused',
+        title: 'Unprocessable content',
+        status: 422,
+        detail:
+          'This Idempotency-Key was used with a different request; use a new key for a new request.',
+        instance: '/v1/projects/prj_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
+        code: 'idempotency_key_reused',
+        requestId: 'req_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
+      },
+    },
+  },
+}
+
+export const CursorExpiredResponse = {
+  description:
+    '`since` (or `Last-Event-ID`) is older than the change log keeps (`code` is `cursor_expired`): reload the resources, then continue from the latest `syncToken`.',
   headers: z.object({
     'X-Request-Id': XRequestIdHeaderSchema,
     RateLimit: RateLimitHeaderSchema,
@@ -1602,12 +2231,13 @@ export const UnprocessableContentResponse = {
     'application/problem+json': {
       schema: ProblemSchema,
       example: {
-        type: 'https://tasklane.dev/problems/idempotency_key_reused',
-        title: 'Unprocessable content',
-        status: 422,
-        detail: 'This Idempotency-Key was used with a different request body.',
-        instance: '/v1/projects/prj_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
-        code: 'idempotency_key_reused',
+        type: 'https://tasklane.dev/problems/cursor_expired',
+        title: 'Gone',
+        status: 410,
+        detail:
+          'Changes before seq 1200 are no longer kept; reload and continue from the latest syncToken.',
+        instance: '/v1/changes',
+        code: 'cursor_expired',
         requestId: 'req_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
       },
     },
@@ -1627,10 +2257,11 @@ export const TooManyRequestsResponse = {
     RateLimit: RateLimitHeaderSchema,
     'RateLimit-Policy': RateLimitPolicyHeaderSchema,
     'Retry-After': RetryAfterHeaderSchema,
+    'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
   }),
   content: {
     'application/problem+json': {
-      schema: ProblemSchema,
+      schema: ProblemSchema.and(z.object({ code: z.literal('rate_limited').optional() })),
       example: {
         type: 'https://tasklane.dev/problems/rate_limited',
         title: 'Too many requests',
@@ -1647,10 +2278,13 @@ export const TooManyRequestsResponse = {
 export const InternalErrorResponse = {
   description:
     'An unexpected error. It is logged in full with the request id; the body never carries internals.',
-  headers: z.object({ 'X-Request-Id': XRequestIdHeaderSchema }),
+  headers: z.object({
+    'X-Request-Id': XRequestIdHeaderSchema,
+    'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
+  }),
   content: {
     'application/problem+json': {
-      schema: ProblemSchema,
+      schema: ProblemSchema.and(z.object({ code: z.literal('internal_error').optional() })),
       example: {
         type: 'https://tasklane.dev/problems/internal_error',
         title: 'Internal server error',
@@ -1672,10 +2306,13 @@ export const ServiceUnavailableResponse = {
     'Retry-After': RetryAfterHeaderSchema,
     RateLimit: RateLimitHeaderSchema,
     'RateLimit-Policy': RateLimitPolicyHeaderSchema,
+    'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
   }),
   content: {
     'application/problem+json': {
-      schema: ProblemSchema,
+      schema: ProblemSchema.and(
+        z.object({ code: z.literal('service_unavailable').optional() }),
+      ),
       example: {
         type: 'https://tasklane.dev/problems/service_unavailable',
         title: 'Service unavailable',
@@ -1689,6 +2326,51 @@ export const ServiceUnavailableResponse = {
   },
 }
 
+export const ServerBusyResponse = {
+  description:
+    'The server cannot take this request now; `code` says why, and `Retry-After` when to try again.\n`server_busy`: too many passwords are being checked at once (the hashing queue is full), refused\nbefore any work. `service_unavailable`: the database does not answer (down, restarting, failing over,\nor slower than the configured time limits). Nothing was changed, except that a write whose connection\nwas lost while committing may have been carried out.\n',
+  headers: z.object({
+    'X-Request-Id': XRequestIdHeaderSchema,
+    'Retry-After': RetryAfterHeaderSchema,
+    RateLimit: RateLimitHeaderSchema,
+    'RateLimit-Policy': RateLimitPolicyHeaderSchema,
+    'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
+  }),
+  content: {
+    'application/problem+json': {
+      schema: ProblemSchema.and(
+        z.object({ code: z.enum(['server_busy', 'service_unavailable']).optional() }),
+      ),
+      examples: {
+        serverBusy: {
+          summary: 'The hashing queue is full',
+          value: {
+            type: 'https://tasklane.dev/problems/server_busy',
+            title: 'Service unavailable',
+            status: 503,
+            detail: 'The server is busy checking passwords; retry in a moment.',
+            instance: '/v1/auth/login',
+            code: 'server_busy',
+            requestId: 'req_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
+          },
+        },
+        serviceUnavailable: {
+          summary: 'The database does not answer',
+          value: {
+            type: 'https://tasklane.dev/problems/service_unavailable',
+            title: 'Service unavailable',
+            status: 503,
+            detail: 'The database is not answering.',
+            instance: '/v1/auth/login',
+            code: 'service_unavailable',
+            requestId: 'req_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
+          },
+        },
+      },
+    },
+  },
+}
+
 export const ContentTooLargeResponse = {
   description:
     'The request body is larger than the server accepts (`BODY_LIMIT`, 1 MiB by default).',
@@ -1696,10 +2378,11 @@ export const ContentTooLargeResponse = {
     'X-Request-Id': XRequestIdHeaderSchema,
     RateLimit: RateLimitHeaderSchema,
     'RateLimit-Policy': RateLimitPolicyHeaderSchema,
+    'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
   }),
   content: {
     'application/problem+json': {
-      schema: ProblemSchema,
+      schema: ProblemSchema.and(z.object({ code: z.literal('content_too_large').optional() })),
       example: {
         type: 'https://tasklane.dev/problems/content_too_large',
         title: 'Content too large',
@@ -1720,10 +2403,13 @@ export const UnsupportedMediaTypeResponse = {
     'X-Request-Id': XRequestIdHeaderSchema,
     RateLimit: RateLimitHeaderSchema,
     'RateLimit-Policy': RateLimitPolicyHeaderSchema,
+    'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
   }),
   content: {
     'application/problem+json': {
-      schema: ProblemSchema,
+      schema: ProblemSchema.and(
+        z.object({ code: z.literal('unsupported_media_type').optional() }),
+      ),
       example: {
         type: 'https://tasklane.dev/problems/unsupported_media_type',
         title: 'Unsupported media type',
@@ -1744,10 +2430,11 @@ export const SessionRequiredResponse = {
     'X-Request-Id': XRequestIdHeaderSchema,
     RateLimit: RateLimitHeaderSchema,
     'RateLimit-Policy': RateLimitPolicyHeaderSchema,
+    'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
   }),
   content: {
     'application/problem+json': {
-      schema: ProblemSchema,
+      schema: ProblemSchema.and(z.object({ code: z.literal('session_required').optional() })),
       example: {
         type: 'https://tasklane.dev/problems/session_required',
         title: 'Forbidden',
@@ -1755,6 +2442,153 @@ export const SessionRequiredResponse = {
         detail: 'Managing the account needs a signed-in session, not an API key.',
         instance: '/v1/me/api-keys',
         code: 'session_required',
+        requestId: 'req_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
+      },
+    },
+  },
+}
+
+export const BadRequestBodyResponse = {
+  description:
+    'The request fails validation (`validation_failed`, with `errors` listing each invalid input), its JSON does not parse (`malformed_json`), or it nests arrays and objects more than 64 deep (`json_too_deep`).',
+  headers: z.object({
+    'X-Request-Id': XRequestIdHeaderSchema,
+    RateLimit: RateLimitHeaderSchema,
+    'RateLimit-Policy': RateLimitPolicyHeaderSchema,
+    'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
+  }),
+  content: {
+    'application/problem+json': {
+      schema: ProblemSchema.and(
+        z.object({
+          code: z.enum(['validation_failed', 'malformed_json', 'json_too_deep']).optional(),
+        }),
+      ),
+      example: {
+        type: 'https://tasklane.dev/problems/validation_failed',
+        title: 'Validation failed',
+        status: 400,
+        detail: 'The request body does not match the schema.',
+        instance: '/v1/projects',
+        code: 'validation_failed',
+        requestId: 'req_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
+        errors: [
+          {
+            path: '/body/name',
+            message: 'Too small: expected string to have >=1 characters',
+            code: 'too_small',
+          },
+        ],
+      },
+    },
+  },
+}
+
+export const BadRequestListResponse = {
+  description:
+    'A parameter fails validation (`validation_failed`, with `errors`), or `cursor` is not one this list issued for these filters (`invalid_cursor`).',
+  headers: z.object({
+    'X-Request-Id': XRequestIdHeaderSchema,
+    RateLimit: RateLimitHeaderSchema,
+    'RateLimit-Policy': RateLimitPolicyHeaderSchema,
+    'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
+  }),
+  content: {
+    'application/problem+json': {
+      schema: ProblemSchema.and(
+        z.object({ code: z.enum(['validation_failed', 'invalid_cursor']).optional() }),
+      ),
+      example: {
+        type: 'https://tasklane.dev/problems/validation_failed',
+        title: 'Validation failed',
+        status: 400,
+        detail: 'The request body does not match the schema.',
+        instance: '/v1/projects',
+        code: 'validation_failed',
+        requestId: 'req_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
+        errors: [
+          {
+            path: '/body/name',
+            message: 'Too small: expected string to have >=1 characters',
+            code: 'too_small',
+          },
+        ],
+      },
+    },
+  },
+}
+
+export const ForbiddenScopeResponse = {
+  description: 'An API key without the `write` scope may not do this (`insufficient_scope`).',
+  headers: z.object({
+    'X-Request-Id': XRequestIdHeaderSchema,
+    RateLimit: RateLimitHeaderSchema,
+    'RateLimit-Policy': RateLimitPolicyHeaderSchema,
+    'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
+  }),
+  content: {
+    'application/problem+json': {
+      schema: ProblemSchema.and(
+        z.object({ code: z.literal('insufficient_scope').optional() }),
+      ),
+      example: {
+        type: 'https://tasklane.dev/problems/insufficient_scope',
+        title: 'Forbidden',
+        status: 403,
+        detail: 'These credentials lack the `write` scope this operation needs.',
+        instance: '/v1/projects/prj_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
+        code: 'insufficient_scope',
+        requestId: 'req_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
+      },
+    },
+  },
+}
+
+export const ForbiddenRoleResponse = {
+  description: "The caller's role in the project may not do this (`forbidden`).",
+  headers: z.object({
+    'X-Request-Id': XRequestIdHeaderSchema,
+    RateLimit: RateLimitHeaderSchema,
+    'RateLimit-Policy': RateLimitPolicyHeaderSchema,
+    'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
+  }),
+  content: {
+    'application/problem+json': {
+      schema: ProblemSchema.and(z.object({ code: z.literal('forbidden').optional() })),
+      example: {
+        type: 'https://tasklane.dev/problems/forbidden',
+        title: 'Forbidden',
+        status: 403,
+        detail: 'A project viewer may not create this task.',
+        instance: '/v1/projects/prj_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
+        code: 'forbidden',
+        requestId: 'req_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
+      },
+    },
+  },
+}
+
+export const SessionRequiredForWriteResponse = {
+  description:
+    'Only a signed-in user may do this: an API key answers 403 with `code` `session_required` (or `insufficient_scope` when it lacks the `write` scope).',
+  headers: z.object({
+    'X-Request-Id': XRequestIdHeaderSchema,
+    RateLimit: RateLimitHeaderSchema,
+    'RateLimit-Policy': RateLimitPolicyHeaderSchema,
+    'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
+  }),
+  content: {
+    'application/problem+json': {
+      schema: ProblemSchema.and(
+        z.object({ code: z.enum(['insufficient_scope', 'session_required']).optional() }),
+      ),
+      example: {
+        type: 'https://tasklane.dev/problems/insufficient_scope',
+        title: 'Forbidden',
+        status: 403,
+        detail: 'These credentials lack the `write` scope this operation needs.',
+        instance: '/v1/me/api-keys',
+        code: 'insufficient_scope',
         requestId: 'req_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
       },
     },
@@ -1794,6 +2628,7 @@ const CursorParamsSchema = z
 
 const IfMatchParamsSchema = z
   .string()
+  .regex(/^(\*|(W\x2F)?"[^"]*"( *, *(W\x2F)?"[^"]*")*)$/)
   .max(100)
   .optional()
   .openapi({
@@ -1803,12 +2638,17 @@ const IfMatchParamsSchema = z
       required: false,
       description:
         "Apply the change only if the resource's current `ETag` is this one; otherwise 412.",
-      schema: { type: 'string', maxLength: 100 },
+      schema: {
+        type: 'string',
+        maxLength: 100,
+        pattern: '^(\\*|(W\\x2F)?"[^"]*"( *, *(W\\x2F)?"[^"]*")*)$',
+      },
     },
   })
 
 const IfNoneMatchParamsSchema = z
   .string()
+  .regex(/^(\*|(W\x2F)?"[^"]*"( *, *(W\x2F)?"[^"]*")*)$/)
   .max(100)
   .optional()
   .openapi({
@@ -1817,7 +2657,11 @@ const IfNoneMatchParamsSchema = z
       in: 'header',
       required: false,
       description: "Answer 304 with no body if the resource's current `ETag` is this one.",
-      schema: { type: 'string', maxLength: 100 },
+      schema: {
+        type: 'string',
+        maxLength: 100,
+        pattern: '^(\\*|(W\\x2F)?"[^"]*"( *, *(W\\x2F)?"[^"]*")*)$',
+      },
     },
   })
 
@@ -1838,8 +2682,18 @@ const IdempotencyKeyParamsSchema = z
     },
   })
 
+export const CacheControlHeaderSchema = z
+  .literal('no-store')
+  .optional()
+  .openapi({
+    description:
+      '`no-store`: the answer carries a secret (a token or an API key) that no cache may keep.',
+    example: 'no-store',
+  })
+
 export const LinkHeaderSchema = z
   .string()
+  .regex(/^<[^>]*>; rel="next"$/)
   .max(4000)
   .optional()
   .openapi({
@@ -1865,6 +2719,13 @@ export const IdempotentReplayedHeaderSchema = z
     example: 'true',
   })
 
+export const MetricsTokenSecurityScheme = {
+  type: 'http',
+  scheme: 'bearer',
+  description:
+    "`Authorization: Bearer <METRICS_TOKEN>`, the operator's setting; only for `/metrics`, and only when it is set.",
+}
+
 export const BearerAuthSecurityScheme = {
   type: 'http',
   scheme: 'bearer',
@@ -1883,12 +2744,15 @@ export const getHealthzRoute = createRoute({
   responses: {
     200: {
       description: 'The process is alive.',
-      headers: z.object({ 'X-Request-Id': XRequestIdHeaderSchema }),
+      headers: z.object({
+        'X-Request-Id': XRequestIdHeaderSchema,
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
+      }),
       content: { 'application/json': { schema: HealthSchema, example: { status: 'ok' } } },
     },
     500: InternalErrorResponse,
   },
-  security: [],
+  security: [{}],
 })
 
 export const getReadyzRoute = createRoute({
@@ -1902,7 +2766,10 @@ export const getReadyzRoute = createRoute({
   responses: {
     200: {
       description: 'The server is ready.',
-      headers: z.object({ 'X-Request-Id': XRequestIdHeaderSchema }),
+      headers: z.object({
+        'X-Request-Id': XRequestIdHeaderSchema,
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
+      }),
       content: {
         'application/json': {
           schema: ReadinessSchema,
@@ -1919,7 +2786,7 @@ export const getReadyzRoute = createRoute({
     500: InternalErrorResponse,
     503: ServiceUnavailableResponse,
   },
-  security: [],
+  security: [{}],
 })
 
 export const getMetricsRoute = createRoute({
@@ -1928,12 +2795,15 @@ export const getMetricsRoute = createRoute({
   tags: ['Operations'],
   summary: 'Prometheus metrics',
   description:
-    'Request counts and latency histograms by route and status, plus process metrics, in the Prometheus\ntext exposition format.\n',
+    'Request counts and latency histograms by route and status, password-hashing queue metrics, plus\nprocess metrics, in the Prometheus text exposition format.\n\nOpen when the operator leaves `METRICS_TOKEN` unset (keep it on a private network then); when it is\nset, only `Authorization: Bearer <METRICS_TOKEN>` is served and anything else answers 401.\n',
   operationId: 'getMetrics',
   responses: {
     200: {
       description: 'Metrics in the Prometheus text format.',
-      headers: z.object({ 'X-Request-Id': XRequestIdHeaderSchema }),
+      headers: z.object({
+        'X-Request-Id': XRequestIdHeaderSchema,
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
+      }),
       content: {
         'text/plain': {
           schema: z.string().max(10000000),
@@ -1942,9 +2812,34 @@ export const getMetricsRoute = createRoute({
         },
       },
     },
+    401: {
+      description:
+        '`METRICS_TOKEN` is set and the request does not carry it (`code` `metrics_token_required`).',
+      headers: z.object({
+        'X-Request-Id': XRequestIdHeaderSchema,
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
+      }),
+      content: {
+        'application/problem+json': {
+          schema: ProblemSchema.and(
+            z.object({ code: z.literal('metrics_token_required').optional() }),
+          ),
+          example: {
+            type: 'https://tasklane.dev/problems/metrics_token_required',
+            title: 'Unauthorized',
+            status: 401,
+            detail:
+              'The metrics need the operator\'s token: send "Authorization: Bearer <METRICS_TOKEN>".',
+            instance: '/metrics',
+            code: 'metrics_token_required',
+            requestId: 'req_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
+          },
+        },
+      },
+    },
     500: InternalErrorResponse,
   },
-  security: [],
+  security: [{}, { metricsToken: [] }],
 })
 
 export const getOpenapiJsonRoute = createRoute({
@@ -1957,12 +2852,18 @@ export const getOpenapiJsonRoute = createRoute({
   responses: {
     200: {
       description: 'The OpenAPI document.',
-      headers: z.object({ 'X-Request-Id': XRequestIdHeaderSchema }),
+      headers: z.object({
+        'X-Request-Id': XRequestIdHeaderSchema,
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
+      }),
       content: {
         'application/json': {
           schema: z
             .looseObject({
-              openapi: z.string().max(20),
+              openapi: z
+                .string()
+                .regex(/^3\.1\.[0-9]+$/)
+                .max(20),
               info: z.looseObject({}),
               paths: z.looseObject({}),
             })
@@ -1977,7 +2878,7 @@ export const getOpenapiJsonRoute = createRoute({
     },
     500: InternalErrorResponse,
   },
-  security: [],
+  security: [{}],
 })
 
 export const getOpenapiYamlRoute = createRoute({
@@ -1990,14 +2891,17 @@ export const getOpenapiYamlRoute = createRoute({
   responses: {
     200: {
       description: 'The OpenAPI document.',
-      headers: z.object({ 'X-Request-Id': XRequestIdHeaderSchema }),
+      headers: z.object({
+        'X-Request-Id': XRequestIdHeaderSchema,
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
+      }),
       content: {
         'application/yaml': { schema: z.string().max(10000000), example: 'openapi: 3.1.0\n' },
       },
     },
     500: InternalErrorResponse,
   },
-  security: [],
+  security: [{}],
 })
 
 export const postV1AuthSignupRoute = createRoute({
@@ -2027,10 +2931,12 @@ export const postV1AuthSignupRoute = createRoute({
     201: {
       description: 'The account was created and signed in. `Location` is `/v1/me`.',
       headers: z.object({
+        'Cache-Control': CacheControlHeaderSchema,
         'X-Request-Id': XRequestIdHeaderSchema,
         RateLimit: RateLimitHeaderSchema,
         'RateLimit-Policy': RateLimitPolicyHeaderSchema,
         Location: LocationHeaderSchema,
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
       }),
       content: {
         'application/json': {
@@ -2052,17 +2958,18 @@ export const postV1AuthSignupRoute = createRoute({
         },
       },
     },
-    400: BadRequestResponse,
+    400: BadRequestBodyResponse,
     409: {
-      description: 'An account with this email exists (`code` `email_taken`).',
+      description: 'An account with this email already exists (`email_taken`).',
       headers: z.object({
         'X-Request-Id': XRequestIdHeaderSchema,
         RateLimit: RateLimitHeaderSchema,
         'RateLimit-Policy': RateLimitPolicyHeaderSchema,
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
       }),
       content: {
         'application/problem+json': {
-          schema: ProblemSchema,
+          schema: ProblemSchema.and(z.object({ code: z.literal('email_taken').optional() })),
           examples: {
             emailTaken: {
               value: {
@@ -2083,15 +2990,18 @@ export const postV1AuthSignupRoute = createRoute({
     415: UnsupportedMediaTypeResponse,
     422: {
       description:
-        'The password is on the list of commonly used passwords (`code` `password_too_common`).',
+        'The password is on the list of commonly used passwords (`password_too_common`).',
       headers: z.object({
         'X-Request-Id': XRequestIdHeaderSchema,
         RateLimit: RateLimitHeaderSchema,
         'RateLimit-Policy': RateLimitPolicyHeaderSchema,
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
       }),
       content: {
         'application/problem+json': {
-          schema: ProblemSchema,
+          schema: ProblemSchema.and(
+            z.object({ code: z.literal('password_too_common').optional() }),
+          ),
           examples: {
             passwordTooCommon: {
               summary: 'A common password',
@@ -2111,9 +3021,9 @@ export const postV1AuthSignupRoute = createRoute({
     },
     429: TooManyRequestsResponse,
     500: InternalErrorResponse,
-    503: ServiceUnavailableResponse,
+    503: ServerBusyResponse,
   },
-  security: [],
+  security: [{}],
 })
 
 export const postV1AuthLoginRoute = createRoute({
@@ -2122,7 +3032,7 @@ export const postV1AuthLoginRoute = createRoute({
   tags: ['Auth'],
   summary: 'Sign in with email and password',
   description:
-    'Starts a new session. The answer carries the user, an access token (valid `expiresIn` seconds) and a refresh token.\n\nA wrong password and an unknown email get the same answer (401 `invalid_credentials`), in the same time.\n\nRate limited per account and per client IP (policies `login-account` and `login-ip`): repeated attempts answer 429 with `Retry-After`.',
+    'Starts a new session. The answer carries the user, an access token (valid `expiresIn` seconds) and a refresh token.\n\nA wrong password and an unknown email get the same answer (401 `invalid_credentials`), in the same time.\n\nRate limited per account and client IP together (policy `login-account-ip`), so that someone else guessing cannot lock the owner out; per client IP across accounts (`login-ip`); and by a higher ceiling per account from every address (`login-account`). Repeated attempts answer 429 with `Retry-After`. While too many passwords are being checked at once the answer is 503 `server_busy` with `Retry-After`.',
   operationId: 'logIn',
   request: {
     body: {
@@ -2139,9 +3049,11 @@ export const postV1AuthLoginRoute = createRoute({
     200: {
       description: 'Signed in.',
       headers: z.object({
+        'Cache-Control': CacheControlHeaderSchema,
         'X-Request-Id': XRequestIdHeaderSchema,
         RateLimit: RateLimitHeaderSchema,
         'RateLimit-Policy': RateLimitPolicyHeaderSchema,
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
       }),
       content: {
         'application/json': {
@@ -2163,17 +3075,20 @@ export const postV1AuthLoginRoute = createRoute({
         },
       },
     },
-    400: BadRequestResponse,
+    400: BadRequestBodyResponse,
     401: {
       description: 'The email and password do not match an account (`code` `invalid_credentials`).',
       headers: z.object({
         'X-Request-Id': XRequestIdHeaderSchema,
         RateLimit: RateLimitHeaderSchema,
         'RateLimit-Policy': RateLimitPolicyHeaderSchema,
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
       }),
       content: {
         'application/problem+json': {
-          schema: ProblemSchema,
+          schema: ProblemSchema.and(
+            z.object({ code: z.literal('invalid_credentials').optional() }),
+          ),
           examples: {
             invalidCredentials: {
               value: {
@@ -2194,9 +3109,9 @@ export const postV1AuthLoginRoute = createRoute({
     415: UnsupportedMediaTypeResponse,
     429: TooManyRequestsResponse,
     500: InternalErrorResponse,
-    503: ServiceUnavailableResponse,
+    503: ServerBusyResponse,
   },
-  security: [],
+  security: [{}],
 })
 
 export const postV1AuthRefreshRoute = createRoute({
@@ -2222,9 +3137,11 @@ export const postV1AuthRefreshRoute = createRoute({
     200: {
       description: 'The session was rotated.',
       headers: z.object({
+        'Cache-Control': CacheControlHeaderSchema,
         'X-Request-Id': XRequestIdHeaderSchema,
         RateLimit: RateLimitHeaderSchema,
         'RateLimit-Policy': RateLimitPolicyHeaderSchema,
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
       }),
       content: {
         'application/json': {
@@ -2246,7 +3163,7 @@ export const postV1AuthRefreshRoute = createRoute({
         },
       },
     },
-    400: BadRequestResponse,
+    400: BadRequestBodyResponse,
     401: {
       description:
         'The refresh token is unknown (`token_invalid`), expired (`token_expired`), or its session has ended (`session_revoked`).',
@@ -2254,10 +3171,15 @@ export const postV1AuthRefreshRoute = createRoute({
         'X-Request-Id': XRequestIdHeaderSchema,
         RateLimit: RateLimitHeaderSchema,
         'RateLimit-Policy': RateLimitPolicyHeaderSchema,
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
       }),
       content: {
         'application/problem+json': {
-          schema: ProblemSchema,
+          schema: ProblemSchema.and(
+            z.object({
+              code: z.enum(['token_invalid', 'token_expired', 'session_revoked']).optional(),
+            }),
+          ),
           examples: {
             sessionRevoked: {
               value: {
@@ -2280,7 +3202,7 @@ export const postV1AuthRefreshRoute = createRoute({
     500: InternalErrorResponse,
     503: ServiceUnavailableResponse,
   },
-  security: [],
+  security: [{}],
 })
 
 export const postV1AuthLogoutRoute = createRoute({
@@ -2298,9 +3220,9 @@ export const postV1AuthLogoutRoute = createRoute({
         'X-Request-Id': XRequestIdHeaderSchema,
         RateLimit: RateLimitHeaderSchema,
         'RateLimit-Policy': RateLimitPolicyHeaderSchema,
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
       }),
     },
-    400: BadRequestResponse,
     401: UnauthorizedResponse,
     403: SessionRequiredResponse,
     429: TooManyRequestsResponse,
@@ -2316,7 +3238,7 @@ export const postV1AuthEmailVerificationRoute = createRoute({
   tags: ['Auth'],
   summary: 'Send a new verification email',
   description:
-    'Emails the caller a new link to verify their address. Earlier links stop working. The link carries a single-use token that expires after 24 hours; pass it to `verifyEmail`.',
+    'Emails the caller a new link to verify their address. Earlier links stop working. The link carries a single-use token that expires after 24 hours; pass it to `verifyEmail`. Rate limited per user and per recipient address (policies `email-user` and `email-recipient`), shared with email changes.',
   operationId: 'requestEmailVerification',
   responses: {
     202: {
@@ -2325,21 +3247,24 @@ export const postV1AuthEmailVerificationRoute = createRoute({
         'X-Request-Id': XRequestIdHeaderSchema,
         RateLimit: RateLimitHeaderSchema,
         'RateLimit-Policy': RateLimitPolicyHeaderSchema,
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
       }),
     },
-    400: BadRequestResponse,
     401: UnauthorizedResponse,
-    403: SessionRequiredResponse,
+    403: SessionRequiredForWriteResponse,
     409: {
       description: 'The email address is already verified (`code` `email_already_verified`).',
       headers: z.object({
         'X-Request-Id': XRequestIdHeaderSchema,
         RateLimit: RateLimitHeaderSchema,
         'RateLimit-Policy': RateLimitPolicyHeaderSchema,
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
       }),
       content: {
         'application/problem+json': {
-          schema: ProblemSchema,
+          schema: ProblemSchema.and(
+            z.object({ code: z.literal('email_already_verified').optional() }),
+          ),
           examples: {
             alreadyVerified: {
               value: {
@@ -2389,9 +3314,10 @@ export const postV1AuthEmailVerificationConfirmRoute = createRoute({
         'X-Request-Id': XRequestIdHeaderSchema,
         RateLimit: RateLimitHeaderSchema,
         'RateLimit-Policy': RateLimitPolicyHeaderSchema,
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
       }),
     },
-    400: BadRequestResponse,
+    400: BadRequestBodyResponse,
     413: ContentTooLargeResponse,
     415: UnsupportedMediaTypeResponse,
     422: {
@@ -2400,10 +3326,11 @@ export const postV1AuthEmailVerificationConfirmRoute = createRoute({
         'X-Request-Id': XRequestIdHeaderSchema,
         RateLimit: RateLimitHeaderSchema,
         'RateLimit-Policy': RateLimitPolicyHeaderSchema,
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
       }),
       content: {
         'application/problem+json': {
-          schema: ProblemSchema,
+          schema: ProblemSchema.and(z.object({ code: z.literal('invalid_token').optional() })),
           examples: {
             invalidToken: {
               value: {
@@ -2424,7 +3351,102 @@ export const postV1AuthEmailVerificationConfirmRoute = createRoute({
     500: InternalErrorResponse,
     503: ServiceUnavailableResponse,
   },
-  security: [],
+  security: [{}],
+})
+
+export const postV1AuthEmailChangeConfirmRoute = createRoute({
+  method: 'post',
+  path: '/v1/auth/email-change/confirm',
+  tags: ['Account'],
+  summary: 'Confirm an email change',
+  description:
+    "Makes the pending email address (see `updateMe`) the account's, verified, with the token from the mail sent to it, and tells the previous address. A token works once, only until it expires, and only for the latest change requested.",
+  operationId: 'confirmEmailChange',
+  request: {
+    body: {
+      content: {
+        'application/json': {
+          schema: ConfirmEmailChangeRequestSchema,
+          example: { token: 'ec_Lm4n5Bv6Cx7Za8Sd9Fg0Hj1Kl2Qw3Er4Ty5Ui6Op7As' },
+        },
+      },
+      required: true,
+    },
+  },
+  responses: {
+    204: {
+      description: "The account's email address is now the new one.",
+      headers: z.object({
+        'X-Request-Id': XRequestIdHeaderSchema,
+        RateLimit: RateLimitHeaderSchema,
+        'RateLimit-Policy': RateLimitPolicyHeaderSchema,
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
+      }),
+    },
+    400: BadRequestBodyResponse,
+    409: {
+      description:
+        'Another account took this address since the change was requested (`code` `email_taken`). Nothing was changed.',
+      headers: z.object({
+        'X-Request-Id': XRequestIdHeaderSchema,
+        RateLimit: RateLimitHeaderSchema,
+        'RateLimit-Policy': RateLimitPolicyHeaderSchema,
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
+      }),
+      content: {
+        'application/problem+json': {
+          schema: ProblemSchema.and(z.object({ code: z.literal('email_taken').optional() })),
+          examples: {
+            emailTaken: {
+              value: {
+                type: 'https://tasklane.dev/problems/email_taken',
+                title: 'Conflict',
+                status: 409,
+                detail: 'An account with this email already exists.',
+                instance: '/v1/auth/email-change/confirm',
+                code: 'email_taken',
+                requestId: 'req_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
+              },
+            },
+          },
+        },
+      },
+    },
+    413: ContentTooLargeResponse,
+    415: UnsupportedMediaTypeResponse,
+    422: {
+      description:
+        'The token is unknown, used, expired, or for a change that was since replaced or cancelled (`code` `invalid_token`).',
+      headers: z.object({
+        'X-Request-Id': XRequestIdHeaderSchema,
+        RateLimit: RateLimitHeaderSchema,
+        'RateLimit-Policy': RateLimitPolicyHeaderSchema,
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
+      }),
+      content: {
+        'application/problem+json': {
+          schema: ProblemSchema.and(z.object({ code: z.literal('invalid_token').optional() })),
+          examples: {
+            invalidToken: {
+              value: {
+                type: 'https://tasklane.dev/problems/invalid_token',
+                title: 'Unprocessable content',
+                status: 422,
+                detail: 'This link is invalid or has expired; request a new one.',
+                instance: '/v1/auth/email-change/confirm',
+                code: 'invalid_token',
+                requestId: 'req_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
+              },
+            },
+          },
+        },
+      },
+    },
+    429: TooManyRequestsResponse,
+    500: InternalErrorResponse,
+    503: ServiceUnavailableResponse,
+  },
+  security: [{}],
 })
 
 export const postV1AuthPasswordResetRoute = createRoute({
@@ -2453,16 +3475,17 @@ export const postV1AuthPasswordResetRoute = createRoute({
         'X-Request-Id': XRequestIdHeaderSchema,
         RateLimit: RateLimitHeaderSchema,
         'RateLimit-Policy': RateLimitPolicyHeaderSchema,
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
       }),
     },
-    400: BadRequestResponse,
+    400: BadRequestBodyResponse,
     413: ContentTooLargeResponse,
     415: UnsupportedMediaTypeResponse,
     429: TooManyRequestsResponse,
     500: InternalErrorResponse,
     503: ServiceUnavailableResponse,
   },
-  security: [],
+  security: [{}],
 })
 
 export const postV1AuthPasswordResetConfirmRoute = createRoute({
@@ -2471,7 +3494,7 @@ export const postV1AuthPasswordResetConfirmRoute = createRoute({
   tags: ['Auth'],
   summary: 'Choose a new password with a reset token',
   description:
-    'Sets a new password with the token from a reset email and ends every session of the account, so anyone signed in with the old password is signed out. Also verifies the email address, since the token proves the user reads it. A token works once, and only until it expires.',
+    'Sets a new password with the token from a reset email, ends every session of the account and revokes every API key, so nothing made by whoever had the old password outlives it. Also verifies the email address, since the token proves the user reads it. A token works once, and only until it expires.\n\nRate limited per client IP (policy `password-ip`).',
   operationId: 'resetPassword',
   request: {
     body: {
@@ -2494,9 +3517,10 @@ export const postV1AuthPasswordResetConfirmRoute = createRoute({
         'X-Request-Id': XRequestIdHeaderSchema,
         RateLimit: RateLimitHeaderSchema,
         'RateLimit-Policy': RateLimitPolicyHeaderSchema,
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
       }),
     },
-    400: BadRequestResponse,
+    400: BadRequestBodyResponse,
     413: ContentTooLargeResponse,
     415: UnsupportedMediaTypeResponse,
     422: {
@@ -2506,10 +3530,13 @@ export const postV1AuthPasswordResetConfirmRoute = createRoute({
         'X-Request-Id': XRequestIdHeaderSchema,
         RateLimit: RateLimitHeaderSchema,
         'RateLimit-Policy': RateLimitPolicyHeaderSchema,
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
       }),
       content: {
         'application/problem+json': {
-          schema: ProblemSchema,
+          schema: ProblemSchema.and(
+            z.object({ code: z.enum(['invalid_token', 'password_too_common']).optional() }),
+          ),
           examples: {
             invalidToken: {
               value: {
@@ -2540,9 +3567,9 @@ export const postV1AuthPasswordResetConfirmRoute = createRoute({
     },
     429: TooManyRequestsResponse,
     500: InternalErrorResponse,
-    503: ServiceUnavailableResponse,
+    503: ServerBusyResponse,
   },
-  security: [],
+  security: [{}],
 })
 
 export const getV1MeRoute = createRoute({
@@ -2559,6 +3586,7 @@ export const getV1MeRoute = createRoute({
         'X-Request-Id': XRequestIdHeaderSchema,
         RateLimit: RateLimitHeaderSchema,
         'RateLimit-Policy': RateLimitPolicyHeaderSchema,
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
       }),
       content: {
         'application/json': {
@@ -2574,7 +3602,6 @@ export const getV1MeRoute = createRoute({
         },
       },
     },
-    400: BadRequestResponse,
     401: UnauthorizedResponse,
     429: TooManyRequestsResponse,
     500: InternalErrorResponse,
@@ -2589,7 +3616,7 @@ export const deleteV1MeRoute = createRoute({
   tags: ['Account'],
   summary: 'Delete the account',
   description:
-    'Deletes the account for good, with its sessions, API keys and data. Needs the current password and a session (not an API key). Projects the user has to themselves are deleted with the account; the only owner of a project that others belong to must hand it over first.',
+    'Deletes the account for good, with its sessions, API keys and data. Needs the current password and a session (not an API key). Rate limited per user and per client IP (policies `password-user` and `password-ip`). Projects the user has to themselves are deleted with the account; the only owner of a project that others belong to must hand it over first.',
   operationId: 'deleteMe',
   request: {
     body: {
@@ -2609,11 +3636,12 @@ export const deleteV1MeRoute = createRoute({
         'X-Request-Id': XRequestIdHeaderSchema,
         RateLimit: RateLimitHeaderSchema,
         'RateLimit-Policy': RateLimitPolicyHeaderSchema,
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
       }),
     },
-    400: BadRequestResponse,
+    400: BadRequestBodyResponse,
     401: UnauthorizedResponse,
-    403: SessionRequiredResponse,
+    403: SessionRequiredForWriteResponse,
     409: {
       description:
         'You are the only owner of a project that others belong to (`code` `last_owner`): make another member an owner or delete the project first. Nothing was deleted.',
@@ -2621,16 +3649,17 @@ export const deleteV1MeRoute = createRoute({
         'X-Request-Id': XRequestIdHeaderSchema,
         RateLimit: RateLimitHeaderSchema,
         'RateLimit-Policy': RateLimitPolicyHeaderSchema,
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
       }),
       content: {
         'application/problem+json': {
-          schema: ProblemSchema,
+          schema: ProblemSchema.and(z.object({ code: z.literal('last_owner').optional() })),
           example: {
             type: 'https://tasklane.dev/problems/last_owner',
             title: 'Conflict',
             status: 409,
             detail:
-              'You are the only owner of a project that others belong to (prj_01JD8X3Z7Q2W6V5T4R3P1N0M9K); make another member an owner or delete it first.',
+              'A project must keep an owner: make another member owner first, or delete the project.',
             instance: '/v1/me',
             code: 'last_owner',
             requestId: 'req_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
@@ -2646,10 +3675,13 @@ export const deleteV1MeRoute = createRoute({
         'X-Request-Id': XRequestIdHeaderSchema,
         RateLimit: RateLimitHeaderSchema,
         'RateLimit-Policy': RateLimitPolicyHeaderSchema,
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
       }),
       content: {
         'application/problem+json': {
-          schema: ProblemSchema,
+          schema: ProblemSchema.and(
+            z.object({ code: z.literal('invalid_password').optional() }),
+          ),
           examples: {
             invalidPassword: {
               value: {
@@ -2668,7 +3700,7 @@ export const deleteV1MeRoute = createRoute({
     },
     429: TooManyRequestsResponse,
     500: InternalErrorResponse,
-    503: ServiceUnavailableResponse,
+    503: ServerBusyResponse,
   },
   security: [{ bearerAuth: [] }],
 })
@@ -2679,23 +3711,36 @@ export const patchV1MeRoute = createRoute({
   tags: ['Account'],
   summary: 'Update the signed-in user',
   description:
-    'Changes the name and/or the email address. A new email address is unverified until the user follows the link that is sent to it. Needs a session (not an API key).',
+    "Changes the name at once. Needs a session (not an API key).\n\nA new email address also needs `currentPassword`, and does not take effect at once: it shows as `pendingEmail` while a single-use link that expires after 24 hours is mailed to the new address, and a notice to the current one. Following the link (`confirmEmailChange`) makes it the account's address, verified. A newer request replaces the pending one; sending the current address cancels it. The answer is the same whether or not another account has the new address (that address is told so by mail instead of getting a link).\n\nAn email change is rate limited per user and per client IP (policies `password-user` and `password-ip`, as it checks the password) and, for the mails, per user and per recipient (`email-user` and `email-recipient`).",
   operationId: 'updateMe',
   request: {
     body: {
       content: {
-        'application/json': { schema: UpdateMeRequestSchema, example: { name: 'Ada King' } },
+        'application/json': {
+          schema: UpdateMeRequestSchema,
+          examples: {
+            rename: { summary: 'A new name', value: { name: 'Ada King' } },
+            changeEmail: {
+              summary: 'A new email address',
+              value: {
+                email: 'ada.king@example.com',
+                currentPassword: 'correct horse battery staple',
+              },
+            },
+          },
+        },
       },
       required: true,
     },
   },
   responses: {
     200: {
-      description: 'The updated user.',
+      description: 'The updated user; a requested email change shows as `pendingEmail`.',
       headers: z.object({
         'X-Request-Id': XRequestIdHeaderSchema,
         RateLimit: RateLimitHeaderSchema,
         'RateLimit-Policy': RateLimitPolicyHeaderSchema,
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
       }),
       content: {
         'application/json': {
@@ -2704,35 +3749,41 @@ export const patchV1MeRoute = createRoute({
             id: 'usr_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
             email: 'ada@example.com',
             name: 'Ada King',
-            emailVerified: false,
+            emailVerified: true,
+            pendingEmail: 'ada.king@example.com',
             createdAt: '2026-01-05T10:00:00Z',
             updatedAt: '2026-01-05T10:00:00Z',
           },
         },
       },
     },
-    400: BadRequestResponse,
+    400: BadRequestBodyResponse,
     401: UnauthorizedResponse,
-    403: SessionRequiredResponse,
-    409: {
-      description: 'Another account has this email (`code` `email_taken`).',
+    403: SessionRequiredForWriteResponse,
+    413: ContentTooLargeResponse,
+    415: UnsupportedMediaTypeResponse,
+    422: {
+      description: 'The current password is wrong (`code` `invalid_password`).',
       headers: z.object({
         'X-Request-Id': XRequestIdHeaderSchema,
         RateLimit: RateLimitHeaderSchema,
         'RateLimit-Policy': RateLimitPolicyHeaderSchema,
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
       }),
       content: {
         'application/problem+json': {
-          schema: ProblemSchema,
+          schema: ProblemSchema.and(
+            z.object({ code: z.literal('invalid_password').optional() }),
+          ),
           examples: {
-            emailTaken: {
+            invalidPassword: {
               value: {
-                type: 'https://tasklane.dev/problems/email_taken',
-                title: 'Conflict',
-                status: 409,
-                detail: 'An account with this email already exists.',
+                type: 'https://tasklane.dev/problems/invalid_password',
+                title: 'Unprocessable content',
+                status: 422,
+                detail: 'The password is incorrect.',
                 instance: '/v1/me',
-                code: 'email_taken',
+                code: 'invalid_password',
                 requestId: 'req_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
               },
             },
@@ -2740,11 +3791,9 @@ export const patchV1MeRoute = createRoute({
         },
       },
     },
-    413: ContentTooLargeResponse,
-    415: UnsupportedMediaTypeResponse,
     429: TooManyRequestsResponse,
     500: InternalErrorResponse,
-    503: ServiceUnavailableResponse,
+    503: ServerBusyResponse,
   },
   security: [{ bearerAuth: [] }],
 })
@@ -2755,7 +3804,7 @@ export const postV1MePasswordRoute = createRoute({
   tags: ['Account'],
   summary: 'Change the password',
   description:
-    'Sets a new password after checking the current one, and ends every other session of the account; the session that made the change stays signed in. Needs a session (not an API key).',
+    'Sets a new password after checking the current one, and ends every other session of the account; the session that made the change stays signed in. Every API key is revoked too, unless `keepApiKeys` is `true` (for a routine change when the keys are known to be safe). Needs a session (not an API key).\n\nRate limited per user and per client IP (policies `password-user` and `password-ip`), whether the current password is right or not.',
   operationId: 'changePassword',
   request: {
     body: {
@@ -2765,6 +3814,7 @@ export const postV1MePasswordRoute = createRoute({
           example: {
             currentPassword: 'correct horse battery staple',
             newPassword: 'a new and long passphrase',
+            keepApiKeys: false,
           },
         },
       },
@@ -2773,16 +3823,18 @@ export const postV1MePasswordRoute = createRoute({
   },
   responses: {
     204: {
-      description: 'The password was changed and the other sessions ended.',
+      description:
+        'The password was changed, the other sessions ended and (unless `keepApiKeys`) every API key revoked.',
       headers: z.object({
         'X-Request-Id': XRequestIdHeaderSchema,
         RateLimit: RateLimitHeaderSchema,
         'RateLimit-Policy': RateLimitPolicyHeaderSchema,
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
       }),
     },
-    400: BadRequestResponse,
+    400: BadRequestBodyResponse,
     401: UnauthorizedResponse,
-    403: SessionRequiredResponse,
+    403: SessionRequiredForWriteResponse,
     413: ContentTooLargeResponse,
     415: UnsupportedMediaTypeResponse,
     422: {
@@ -2792,10 +3844,13 @@ export const postV1MePasswordRoute = createRoute({
         'X-Request-Id': XRequestIdHeaderSchema,
         RateLimit: RateLimitHeaderSchema,
         'RateLimit-Policy': RateLimitPolicyHeaderSchema,
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
       }),
       content: {
         'application/problem+json': {
-          schema: ProblemSchema,
+          schema: ProblemSchema.and(
+            z.object({ code: z.enum(['invalid_password', 'password_too_common']).optional() }),
+          ),
           examples: {
             invalidPassword: {
               value: {
@@ -2826,7 +3881,7 @@ export const postV1MePasswordRoute = createRoute({
     },
     429: TooManyRequestsResponse,
     500: InternalErrorResponse,
-    503: ServiceUnavailableResponse,
+    503: ServerBusyResponse,
   },
   security: [{ bearerAuth: [] }],
 })
@@ -2848,6 +3903,7 @@ export const getV1MeSessionsRoute = createRoute({
         RateLimit: RateLimitHeaderSchema,
         'RateLimit-Policy': RateLimitPolicyHeaderSchema,
         Link: LinkHeaderSchema,
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
       }),
       content: {
         'application/json': {
@@ -2868,7 +3924,7 @@ export const getV1MeSessionsRoute = createRoute({
         },
       },
     },
-    400: BadRequestResponse,
+    400: BadRequestListResponse,
     401: UnauthorizedResponse,
     403: SessionRequiredResponse,
     429: TooManyRequestsResponse,
@@ -2911,11 +3967,12 @@ export const deleteV1MeSessionsSessionIdRoute = createRoute({
         'X-Request-Id': XRequestIdHeaderSchema,
         RateLimit: RateLimitHeaderSchema,
         'RateLimit-Policy': RateLimitPolicyHeaderSchema,
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
       }),
     },
     400: BadRequestResponse,
     401: UnauthorizedResponse,
-    403: SessionRequiredResponse,
+    403: SessionRequiredForWriteResponse,
     404: NotFoundResponse,
     429: TooManyRequestsResponse,
     500: InternalErrorResponse,
@@ -2941,6 +3998,7 @@ export const getV1MeApiKeysRoute = createRoute({
         RateLimit: RateLimitHeaderSchema,
         'RateLimit-Policy': RateLimitPolicyHeaderSchema,
         Link: LinkHeaderSchema,
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
       }),
       content: {
         'application/json': {
@@ -2962,7 +4020,7 @@ export const getV1MeApiKeysRoute = createRoute({
         },
       },
     },
-    400: BadRequestResponse,
+    400: BadRequestListResponse,
     401: UnauthorizedResponse,
     403: SessionRequiredResponse,
     429: TooManyRequestsResponse,
@@ -2995,10 +4053,12 @@ export const postV1MeApiKeysRoute = createRoute({
     201: {
       description: 'The key was created; `Location` is its URL.',
       headers: z.object({
+        'Cache-Control': CacheControlHeaderSchema,
         'X-Request-Id': XRequestIdHeaderSchema,
         RateLimit: RateLimitHeaderSchema,
         'RateLimit-Policy': RateLimitPolicyHeaderSchema,
         Location: LocationHeaderSchema,
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
       }),
       content: {
         'application/json': {
@@ -3016,9 +4076,9 @@ export const postV1MeApiKeysRoute = createRoute({
         },
       },
     },
-    400: BadRequestResponse,
+    400: BadRequestBodyResponse,
     401: UnauthorizedResponse,
-    403: SessionRequiredResponse,
+    403: SessionRequiredForWriteResponse,
     413: ContentTooLargeResponse,
     415: UnsupportedMediaTypeResponse,
     429: TooManyRequestsResponse,
@@ -3061,11 +4121,12 @@ export const deleteV1MeApiKeysKeyIdRoute = createRoute({
         'X-Request-Id': XRequestIdHeaderSchema,
         RateLimit: RateLimitHeaderSchema,
         'RateLimit-Policy': RateLimitPolicyHeaderSchema,
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
       }),
     },
     400: BadRequestResponse,
     401: UnauthorizedResponse,
-    403: SessionRequiredResponse,
+    403: SessionRequiredForWriteResponse,
     404: NotFoundResponse,
     429: TooManyRequestsResponse,
     500: InternalErrorResponse,
@@ -3091,6 +4152,7 @@ export const getV1ProjectsRoute = createRoute({
         RateLimit: RateLimitHeaderSchema,
         'RateLimit-Policy': RateLimitPolicyHeaderSchema,
         Link: LinkHeaderSchema,
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
       }),
       content: {
         'application/json': {
@@ -3113,9 +4175,8 @@ export const getV1ProjectsRoute = createRoute({
         },
       },
     },
-    400: BadRequestResponse,
+    400: BadRequestListResponse,
     401: UnauthorizedResponse,
-    403: ForbiddenResponse,
     429: TooManyRequestsResponse,
     500: InternalErrorResponse,
     503: ServiceUnavailableResponse,
@@ -3155,6 +4216,7 @@ export const postV1ProjectsRoute = createRoute({
         Location: LocationHeaderSchema,
         ETag: ETagHeaderSchema,
         'Idempotent-Replayed': IdempotentReplayedHeaderSchema,
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
       }),
       content: {
         'application/json': {
@@ -3171,9 +4233,9 @@ export const postV1ProjectsRoute = createRoute({
         },
       },
     },
-    400: BadRequestResponse,
+    400: BadRequestBodyResponse,
     401: UnauthorizedResponse,
-    403: ForbiddenResponse,
+    403: ForbiddenScopeResponse,
     409: ConflictResponse,
     413: ContentTooLargeResponse,
     415: UnsupportedMediaTypeResponse,
@@ -3221,6 +4283,7 @@ export const getV1ProjectsProjectIdRoute = createRoute({
         RateLimit: RateLimitHeaderSchema,
         'RateLimit-Policy': RateLimitPolicyHeaderSchema,
         ETag: ETagHeaderSchema,
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
       }),
       content: {
         'application/json': {
@@ -3245,11 +4308,11 @@ export const getV1ProjectsProjectIdRoute = createRoute({
         RateLimit: RateLimitHeaderSchema,
         'RateLimit-Policy': RateLimitPolicyHeaderSchema,
         ETag: ETagHeaderSchema,
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
       }),
     },
     400: BadRequestResponse,
     401: UnauthorizedResponse,
-    403: ForbiddenResponse,
     404: NotFoundResponse,
     429: TooManyRequestsResponse,
     500: InternalErrorResponse,
@@ -3293,6 +4356,7 @@ export const deleteV1ProjectsProjectIdRoute = createRoute({
         'X-Request-Id': XRequestIdHeaderSchema,
         RateLimit: RateLimitHeaderSchema,
         'RateLimit-Policy': RateLimitPolicyHeaderSchema,
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
       }),
     },
     400: BadRequestResponse,
@@ -3352,6 +4416,7 @@ export const patchV1ProjectsProjectIdRoute = createRoute({
         RateLimit: RateLimitHeaderSchema,
         'RateLimit-Policy': RateLimitPolicyHeaderSchema,
         ETag: ETagHeaderSchema,
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
       }),
       content: {
         'application/json': {
@@ -3368,7 +4433,7 @@ export const patchV1ProjectsProjectIdRoute = createRoute({
         },
       },
     },
-    400: BadRequestResponse,
+    400: BadRequestBodyResponse,
     401: UnauthorizedResponse,
     403: ForbiddenResponse,
     404: NotFoundResponse,
@@ -3418,6 +4483,7 @@ export const getV1ProjectsProjectIdMembersRoute = createRoute({
         RateLimit: RateLimitHeaderSchema,
         'RateLimit-Policy': RateLimitPolicyHeaderSchema,
         Link: LinkHeaderSchema,
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
       }),
       content: {
         'application/json': {
@@ -3438,9 +4504,8 @@ export const getV1ProjectsProjectIdMembersRoute = createRoute({
         },
       },
     },
-    400: BadRequestResponse,
+    400: BadRequestListResponse,
     401: UnauthorizedResponse,
-    403: ForbiddenResponse,
     404: NotFoundResponse,
     429: TooManyRequestsResponse,
     500: InternalErrorResponse,
@@ -3455,7 +4520,7 @@ export const deleteV1ProjectsProjectIdMembersUserIdRoute = createRoute({
   tags: ['Members'],
   summary: 'Remove a member, or leave',
   description:
-    'Owners remove any member; any member may remove themselves (leave the project). The last owner cannot leave or be removed (409 `last_owner`): hand ownership to someone else, or delete the project.\n\nNeeds the `owner` role, or being that member. Callers who are not members of the project get 404, as for a project that does not exist.',
+    'Owners remove any member; any member may remove themselves (leave the project). The last owner cannot leave or be removed (409 `last_owner`): hand ownership to someone else, or delete the project. The invitations a removed member sent that are still pending are revoked with them.\n\nNeeds the `owner` role, or being that member. Callers who are not members of the project get 404, as for a project that does not exist.',
   operationId: 'removeMember',
   request: {
     params: z.object({
@@ -3498,13 +4563,37 @@ export const deleteV1ProjectsProjectIdMembersUserIdRoute = createRoute({
         'X-Request-Id': XRequestIdHeaderSchema,
         RateLimit: RateLimitHeaderSchema,
         'RateLimit-Policy': RateLimitPolicyHeaderSchema,
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
       }),
     },
     400: BadRequestResponse,
     401: UnauthorizedResponse,
     403: ForbiddenResponse,
     404: NotFoundResponse,
-    409: ConflictResponse,
+    409: {
+      description: 'A project must keep an owner (`last_owner`).',
+      headers: z.object({
+        'X-Request-Id': XRequestIdHeaderSchema,
+        RateLimit: RateLimitHeaderSchema,
+        'RateLimit-Policy': RateLimitPolicyHeaderSchema,
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
+      }),
+      content: {
+        'application/problem+json': {
+          schema: ProblemSchema.and(z.object({ code: z.literal('last_owner').optional() })),
+          example: {
+            type: 'https://tasklane.dev/problems/last_owner',
+            title: 'Conflict',
+            status: 409,
+            detail:
+              'A project must keep an owner: make another member owner first, or delete the project.',
+            instance: '/v1/projects/prj_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
+            code: 'last_owner',
+            requestId: 'req_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
+          },
+        },
+      },
+    },
     429: TooManyRequestsResponse,
     500: InternalErrorResponse,
     503: ServiceUnavailableResponse,
@@ -3518,7 +4607,7 @@ export const patchV1ProjectsProjectIdMembersUserIdRoute = createRoute({
   tags: ['Members'],
   summary: 'Change a member’s role',
   description:
-    'Gives a member another role. A project always keeps at least one owner: demoting the last owner is refused with 409 `last_owner`.\n\nNeeds the `owner` role. Callers who are not members of the project get 404, as for a project that does not exist.',
+    'Gives a member another role. A project always keeps at least one owner: demoting the last owner is refused with 409 `last_owner`. An owner who becomes editor or viewer loses the invitations they sent that are still pending.\n\nNeeds the `owner` role. Callers who are not members of the project get 404, as for a project that does not exist.',
   operationId: 'updateMember',
   request: {
     params: z.object({
@@ -3565,6 +4654,7 @@ export const patchV1ProjectsProjectIdMembersUserIdRoute = createRoute({
         'X-Request-Id': XRequestIdHeaderSchema,
         RateLimit: RateLimitHeaderSchema,
         'RateLimit-Policy': RateLimitPolicyHeaderSchema,
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
       }),
       content: {
         'application/json': {
@@ -3579,11 +4669,34 @@ export const patchV1ProjectsProjectIdMembersUserIdRoute = createRoute({
         },
       },
     },
-    400: BadRequestResponse,
+    400: BadRequestBodyResponse,
     401: UnauthorizedResponse,
     403: ForbiddenResponse,
     404: NotFoundResponse,
-    409: ConflictResponse,
+    409: {
+      description: 'A project must keep an owner (`last_owner`).',
+      headers: z.object({
+        'X-Request-Id': XRequestIdHeaderSchema,
+        RateLimit: RateLimitHeaderSchema,
+        'RateLimit-Policy': RateLimitPolicyHeaderSchema,
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
+      }),
+      content: {
+        'application/problem+json': {
+          schema: ProblemSchema.and(z.object({ code: z.literal('last_owner').optional() })),
+          example: {
+            type: 'https://tasklane.dev/problems/last_owner',
+            title: 'Conflict',
+            status: 409,
+            detail:
+              'A project must keep an owner: make another member owner first, or delete the project.',
+            instance: '/v1/projects/prj_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
+            code: 'last_owner',
+            requestId: 'req_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
+          },
+        },
+      },
+    },
     413: ContentTooLargeResponse,
     415: UnsupportedMediaTypeResponse,
     429: TooManyRequestsResponse,
@@ -3629,6 +4742,7 @@ export const getV1ProjectsProjectIdInvitationsRoute = createRoute({
         RateLimit: RateLimitHeaderSchema,
         'RateLimit-Policy': RateLimitPolicyHeaderSchema,
         Link: LinkHeaderSchema,
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
       }),
       content: {
         'application/json': {
@@ -3651,9 +4765,9 @@ export const getV1ProjectsProjectIdInvitationsRoute = createRoute({
         },
       },
     },
-    400: BadRequestResponse,
+    400: BadRequestListResponse,
     401: UnauthorizedResponse,
-    403: ForbiddenResponse,
+    403: ForbiddenRoleResponse,
     404: NotFoundResponse,
     429: TooManyRequestsResponse,
     500: InternalErrorResponse,
@@ -3668,7 +4782,7 @@ export const postV1ProjectsProjectIdInvitationsRoute = createRoute({
   tags: ['Invitations'],
   summary: 'Invite someone by email',
   description:
-    'Emails a single-use link that lets the recipient join the project with the given role; it expires after 7 days. Inviting an address again replaces its pending invitation. Rate-limited per project and per recipient (429). An address that already belongs to a member is refused with 409 `already_member`.\n\nNeeds the `owner` role. Callers who are not members of the project get 404, as for a project that does not exist.',
+    'Emails a single-use link that lets the recipient join the project with the given role; it expires after 7 days. Inviting an address again replaces its pending invitation. Rate-limited per project, per inviting user across all their projects, and per recipient (policies `invitations-project`, `invitations-user` and `invitations-recipient`; 429). An address that already belongs to a member is refused with 409 `already_member`.\n\nNeeds the `owner` role. Callers who are not members of the project get 404, as for a project that does not exist.',
   operationId: 'createInvitation',
   request: {
     params: z.object({
@@ -3709,6 +4823,7 @@ export const postV1ProjectsProjectIdInvitationsRoute = createRoute({
         Location: LocationHeaderSchema,
         ETag: ETagHeaderSchema,
         'Idempotent-Replayed': IdempotentReplayedHeaderSchema,
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
       }),
       content: {
         'application/json': {
@@ -3725,11 +4840,38 @@ export const postV1ProjectsProjectIdInvitationsRoute = createRoute({
         },
       },
     },
-    400: BadRequestResponse,
+    400: BadRequestBodyResponse,
     401: UnauthorizedResponse,
     403: ForbiddenResponse,
     404: NotFoundResponse,
-    409: ConflictResponse,
+    409: {
+      description:
+        'The address belongs to a member already (`already_member`), or a request with the same `Idempotency-Key` is still being processed (`idempotency_key_in_use`).',
+      headers: z.object({
+        'X-Request-Id': XRequestIdHeaderSchema,
+        RateLimit: RateLimitHeaderSchema,
+        'RateLimit-Policy': RateLimitPolicyHeaderSchema,
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
+      }),
+      content: {
+        'application/problem+json': {
+          schema: ProblemSchema.and(
+            z.object({
+              code: z.enum(['idempotency_key_in_use', 'already_member']).optional(),
+            }),
+          ),
+          example: {
+            type: 'https://tasklane.dev/problems/idempotency_key_in_use',
+            title: 'Conflict',
+            status: 409,
+            detail: 'A request with this Idempotency-Key is still in progress.',
+            instance: '/v1/projects/prj_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
+            code: 'idempotency_key_in_use',
+            requestId: 'req_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
+          },
+        },
+      },
+    },
     413: ContentTooLargeResponse,
     415: UnsupportedMediaTypeResponse,
     422: UnprocessableContentResponse,
@@ -3789,6 +4931,7 @@ export const deleteV1ProjectsProjectIdInvitationsInvitationIdRoute = createRoute
         'X-Request-Id': XRequestIdHeaderSchema,
         RateLimit: RateLimitHeaderSchema,
         'RateLimit-Policy': RateLimitPolicyHeaderSchema,
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
       }),
     },
     400: BadRequestResponse,
@@ -3830,6 +4973,7 @@ export const postV1InvitationsAcceptRoute = createRoute({
         RateLimit: RateLimitHeaderSchema,
         'RateLimit-Policy': RateLimitPolicyHeaderSchema,
         'Idempotent-Replayed': IdempotentReplayedHeaderSchema,
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
       }),
       content: {
         'application/json': {
@@ -3844,10 +4988,35 @@ export const postV1InvitationsAcceptRoute = createRoute({
         },
       },
     },
-    400: BadRequestResponse,
+    400: BadRequestBodyResponse,
     401: UnauthorizedResponse,
-    403: ForbiddenResponse,
-    404: NotFoundResponse,
+    403: ForbiddenScopeResponse,
+    404: {
+      description:
+        'The invitation does not exist, has expired, or was already used (`invitation_not_found`).',
+      headers: z.object({
+        'X-Request-Id': XRequestIdHeaderSchema,
+        RateLimit: RateLimitHeaderSchema,
+        'RateLimit-Policy': RateLimitPolicyHeaderSchema,
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
+      }),
+      content: {
+        'application/problem+json': {
+          schema: ProblemSchema.and(
+            z.object({ code: z.literal('invitation_not_found').optional() }),
+          ),
+          example: {
+            type: 'https://tasklane.dev/problems/invitation_not_found',
+            title: 'Not found',
+            status: 404,
+            detail: 'This invitation does not exist, has expired, or was already used.',
+            instance: '/v1/projects/prj_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
+            code: 'invitation_not_found',
+            requestId: 'req_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
+          },
+        },
+      },
+    },
     409: ConflictResponse,
     413: ContentTooLargeResponse,
     415: UnsupportedMediaTypeResponse,
@@ -3916,14 +5085,14 @@ export const getV1ProjectsProjectIdTasksRoute = createRoute({
             name: 'assigneeId',
             in: 'query',
             required: false,
-            description: 'Only tasks assigned to this member.',
+            description:
+              'Only tasks assigned to this member. A user id, e.g. `usr_01JD8X3Z7Q2W6V5T4R3P1N0M9K`.',
             schema: { type: 'string', minLength: 1, maxLength: 64, pattern: '^usr_[0-9A-Z]{26}$' },
-            example: 'usr_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
           },
         }),
       label: z
         .string()
-        .regex(/^[^,\s][^,]*$/)
+        .regex(/^[^,\s\u0000-\u001F\u007F][^,\u0000-\u001F\u007F]*$/)
         .min(1)
         .max(50)
         .optional()
@@ -3932,20 +5101,18 @@ export const getV1ProjectsProjectIdTasksRoute = createRoute({
             name: 'label',
             in: 'query',
             required: false,
-            description: 'Only tasks with this label.',
+            description: 'Only tasks with this label. E.g. `launch`.',
             schema: {
               type: 'string',
               minLength: 1,
               maxLength: 50,
-              pattern: '^[^,\\s][^,]*$',
-              description: 'A label: no commas, no leading space.',
-              example: 'launch',
+              pattern: '^[^,\\s\\u0000-\\u001F\\u007F][^,\\u0000-\\u001F\\u007F]*$',
+              description: 'A label: no commas, no leading space, no control characters.',
             },
           },
-          description: 'A label: no commas, no leading space.',
-          example: 'launch',
+          description: 'A label: no commas, no leading space, no control characters.',
         }),
-      dueBefore: z.iso.datetime({ offset: true })
+      dueBefore: dateTime()
         .max(40)
         .optional()
         .openapi({
@@ -3953,12 +5120,12 @@ export const getV1ProjectsProjectIdTasksRoute = createRoute({
             name: 'dueBefore',
             in: 'query',
             required: false,
-            description: 'Only tasks due before this instant (exclusive).',
+            description:
+              'Only tasks due before this instant (exclusive). An RFC 3339 date-time, e.g. `2026-12-31T00:00:00Z`.',
             schema: { type: 'string', format: 'date-time', maxLength: 40 },
-            example: '2026-12-31T00:00:00Z',
           },
         }),
-      dueAfter: z.iso.datetime({ offset: true })
+      dueAfter: dateTime()
         .max(40)
         .optional()
         .openapi({
@@ -3966,9 +5133,9 @@ export const getV1ProjectsProjectIdTasksRoute = createRoute({
             name: 'dueAfter',
             in: 'query',
             required: false,
-            description: 'Only tasks due at or after this instant.',
+            description:
+              'Only tasks due at or after this instant. An RFC 3339 date-time, e.g. `2026-12-01T00:00:00Z`.',
             schema: { type: 'string', format: 'date-time', maxLength: 40 },
-            example: '2026-12-01T00:00:00Z',
           },
         }),
       sort: z
@@ -4021,14 +5188,13 @@ export const getV1ProjectsProjectIdTasksRoute = createRoute({
             in: 'query',
             required: false,
             description:
-              'Full-text search in title and description. Every word must match, as a prefix; case and diacritics are ignored (`creme` finds "Crème"). Title matches rank higher.',
+              'Full-text search in title and description. Every word must match, as a prefix; case and diacritics are ignored (`creme` finds "Crème"). Title matches rank higher. E.g. `launch post`.',
             schema: {
               type: 'string',
               minLength: 1,
               maxLength: 200,
               pattern: '^[^\\u0000-\\u001F\\u007F]*$',
             },
-            example: 'launch post',
           },
         }),
       limit: LimitParamsSchema,
@@ -4043,6 +5209,7 @@ export const getV1ProjectsProjectIdTasksRoute = createRoute({
         RateLimit: RateLimitHeaderSchema,
         'RateLimit-Policy': RateLimitPolicyHeaderSchema,
         Link: LinkHeaderSchema,
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
       }),
       content: {
         'application/json': {
@@ -4073,9 +5240,8 @@ export const getV1ProjectsProjectIdTasksRoute = createRoute({
         },
       },
     },
-    400: BadRequestResponse,
+    400: BadRequestListResponse,
     401: UnauthorizedResponse,
-    403: ForbiddenResponse,
     404: NotFoundResponse,
     429: TooManyRequestsResponse,
     500: InternalErrorResponse,
@@ -4136,6 +5302,7 @@ export const postV1ProjectsProjectIdTasksRoute = createRoute({
         Location: LocationHeaderSchema,
         ETag: ETagHeaderSchema,
         'Idempotent-Replayed': IdempotentReplayedHeaderSchema,
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
       }),
       content: {
         'application/json': {
@@ -4160,14 +5327,42 @@ export const postV1ProjectsProjectIdTasksRoute = createRoute({
         },
       },
     },
-    400: BadRequestResponse,
+    400: BadRequestBodyResponse,
     401: UnauthorizedResponse,
     403: ForbiddenResponse,
     404: NotFoundResponse,
     409: ConflictResponse,
     413: ContentTooLargeResponse,
     415: UnsupportedMediaTypeResponse,
-    422: UnprocessableContentResponse,
+    422: {
+      description:
+        'The assignee is not a member of the project (`invalid_assignee`), or the `Idempotency-Key` was used with a different request (`idempotency_key_reused`).',
+      headers: z.object({
+        'X-Request-Id': XRequestIdHeaderSchema,
+        RateLimit: RateLimitHeaderSchema,
+        'RateLimit-Policy': RateLimitPolicyHeaderSchema,
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
+      }),
+      content: {
+        'application/problem+json': {
+          schema: ProblemSchema.and(
+            z.object({
+              code: z.enum(['idempotency_key_reused', 'invalid_assignee']).optional(),
+            }),
+          ),
+          example: {
+            type: 'https://tasklane.dev/problems/idempotency_key_reused',
+            title: 'Unprocessable content',
+            status: 422,
+            detail:
+              'This Idempotency-Key was used with a different request; use a new key for a new request.',
+            instance: '/v1/projects/prj_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
+            code: 'idempotency_key_reused',
+            requestId: 'req_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
+          },
+        },
+      },
+    },
     429: TooManyRequestsResponse,
     500: InternalErrorResponse,
     503: ServiceUnavailableResponse,
@@ -4211,6 +5406,7 @@ export const getV1TasksTaskIdRoute = createRoute({
         RateLimit: RateLimitHeaderSchema,
         'RateLimit-Policy': RateLimitPolicyHeaderSchema,
         ETag: ETagHeaderSchema,
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
       }),
       content: {
         'application/json': {
@@ -4243,11 +5439,11 @@ export const getV1TasksTaskIdRoute = createRoute({
         RateLimit: RateLimitHeaderSchema,
         'RateLimit-Policy': RateLimitPolicyHeaderSchema,
         ETag: ETagHeaderSchema,
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
       }),
     },
     400: BadRequestResponse,
     401: UnauthorizedResponse,
-    403: ForbiddenResponse,
     404: NotFoundResponse,
     429: TooManyRequestsResponse,
     500: InternalErrorResponse,
@@ -4291,6 +5487,7 @@ export const deleteV1TasksTaskIdRoute = createRoute({
         'X-Request-Id': XRequestIdHeaderSchema,
         RateLimit: RateLimitHeaderSchema,
         'RateLimit-Policy': RateLimitPolicyHeaderSchema,
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
       }),
     },
     400: BadRequestResponse,
@@ -4345,6 +5542,7 @@ export const patchV1TasksTaskIdRoute = createRoute({
         RateLimit: RateLimitHeaderSchema,
         'RateLimit-Policy': RateLimitPolicyHeaderSchema,
         ETag: ETagHeaderSchema,
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
       }),
       content: {
         'application/json': {
@@ -4369,14 +5567,38 @@ export const patchV1TasksTaskIdRoute = createRoute({
         },
       },
     },
-    400: BadRequestResponse,
+    400: BadRequestBodyResponse,
     401: UnauthorizedResponse,
     403: ForbiddenResponse,
     404: NotFoundResponse,
     412: PreconditionFailedResponse,
     413: ContentTooLargeResponse,
     415: UnsupportedMediaTypeResponse,
-    422: UnprocessableContentResponse,
+    422: {
+      description: 'The assignee is not a member of the project (`invalid_assignee`).',
+      headers: z.object({
+        'X-Request-Id': XRequestIdHeaderSchema,
+        RateLimit: RateLimitHeaderSchema,
+        'RateLimit-Policy': RateLimitPolicyHeaderSchema,
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
+      }),
+      content: {
+        'application/problem+json': {
+          schema: ProblemSchema.and(
+            z.object({ code: z.literal('invalid_assignee').optional() }),
+          ),
+          example: {
+            type: 'https://tasklane.dev/problems/invalid_assignee',
+            title: 'Unprocessable content',
+            status: 422,
+            detail: 'The assignee must be a member of the project.',
+            instance: '/v1/projects/prj_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
+            code: 'invalid_assignee',
+            requestId: 'req_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
+          },
+        },
+      },
+    },
     429: TooManyRequestsResponse,
     500: InternalErrorResponse,
     503: ServiceUnavailableResponse,
@@ -4438,14 +5660,14 @@ export const getV1ProjectsProjectIdNotesRoute = createRoute({
             name: 'q',
             in: 'query',
             required: false,
-            description: 'Full-text search in title and body, like `q` of listTasks.',
+            description:
+              'Full-text search in title and body, like `q` of listTasks. E.g. `launch post`.',
             schema: {
               type: 'string',
               minLength: 1,
               maxLength: 200,
               pattern: '^[^\\u0000-\\u001F\\u007F]*$',
             },
-            example: 'decisions',
           },
         }),
       limit: LimitParamsSchema,
@@ -4460,6 +5682,7 @@ export const getV1ProjectsProjectIdNotesRoute = createRoute({
         RateLimit: RateLimitHeaderSchema,
         'RateLimit-Policy': RateLimitPolicyHeaderSchema,
         Link: LinkHeaderSchema,
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
       }),
       content: {
         'application/json': {
@@ -4483,9 +5706,8 @@ export const getV1ProjectsProjectIdNotesRoute = createRoute({
         },
       },
     },
-    400: BadRequestResponse,
+    400: BadRequestListResponse,
     401: UnauthorizedResponse,
-    403: ForbiddenResponse,
     404: NotFoundResponse,
     429: TooManyRequestsResponse,
     500: InternalErrorResponse,
@@ -4544,6 +5766,7 @@ export const postV1ProjectsProjectIdNotesRoute = createRoute({
         Location: LocationHeaderSchema,
         ETag: ETagHeaderSchema,
         'Idempotent-Replayed': IdempotentReplayedHeaderSchema,
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
       }),
       content: {
         'application/json': {
@@ -4561,7 +5784,7 @@ export const postV1ProjectsProjectIdNotesRoute = createRoute({
         },
       },
     },
-    400: BadRequestResponse,
+    400: BadRequestBodyResponse,
     401: UnauthorizedResponse,
     403: ForbiddenResponse,
     404: NotFoundResponse,
@@ -4612,6 +5835,7 @@ export const getV1NotesNoteIdRoute = createRoute({
         RateLimit: RateLimitHeaderSchema,
         'RateLimit-Policy': RateLimitPolicyHeaderSchema,
         ETag: ETagHeaderSchema,
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
       }),
       content: {
         'application/json': {
@@ -4637,11 +5861,11 @@ export const getV1NotesNoteIdRoute = createRoute({
         RateLimit: RateLimitHeaderSchema,
         'RateLimit-Policy': RateLimitPolicyHeaderSchema,
         ETag: ETagHeaderSchema,
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
       }),
     },
     400: BadRequestResponse,
     401: UnauthorizedResponse,
-    403: ForbiddenResponse,
     404: NotFoundResponse,
     429: TooManyRequestsResponse,
     500: InternalErrorResponse,
@@ -4685,6 +5909,7 @@ export const deleteV1NotesNoteIdRoute = createRoute({
         'X-Request-Id': XRequestIdHeaderSchema,
         RateLimit: RateLimitHeaderSchema,
         'RateLimit-Policy': RateLimitPolicyHeaderSchema,
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
       }),
     },
     400: BadRequestResponse,
@@ -4744,6 +5969,7 @@ export const patchV1NotesNoteIdRoute = createRoute({
         RateLimit: RateLimitHeaderSchema,
         'RateLimit-Policy': RateLimitPolicyHeaderSchema,
         ETag: ETagHeaderSchema,
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
       }),
       content: {
         'application/json': {
@@ -4761,7 +5987,7 @@ export const patchV1NotesNoteIdRoute = createRoute({
         },
       },
     },
-    400: BadRequestResponse,
+    400: BadRequestBodyResponse,
     401: UnauthorizedResponse,
     403: ForbiddenResponse,
     404: NotFoundResponse,
@@ -4811,6 +6037,7 @@ export const getV1TasksTaskIdCommentsRoute = createRoute({
         RateLimit: RateLimitHeaderSchema,
         'RateLimit-Policy': RateLimitPolicyHeaderSchema,
         Link: LinkHeaderSchema,
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
       }),
       content: {
         'application/json': {
@@ -4833,9 +6060,8 @@ export const getV1TasksTaskIdCommentsRoute = createRoute({
         },
       },
     },
-    400: BadRequestResponse,
+    400: BadRequestListResponse,
     401: UnauthorizedResponse,
-    403: ForbiddenResponse,
     404: NotFoundResponse,
     429: TooManyRequestsResponse,
     500: InternalErrorResponse,
@@ -4891,6 +6117,7 @@ export const postV1TasksTaskIdCommentsRoute = createRoute({
         Location: LocationHeaderSchema,
         ETag: ETagHeaderSchema,
         'Idempotent-Replayed': IdempotentReplayedHeaderSchema,
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
       }),
       content: {
         'application/json': {
@@ -4907,7 +6134,7 @@ export const postV1TasksTaskIdCommentsRoute = createRoute({
         },
       },
     },
-    400: BadRequestResponse,
+    400: BadRequestBodyResponse,
     401: UnauthorizedResponse,
     403: ForbiddenResponse,
     404: NotFoundResponse,
@@ -4957,6 +6184,7 @@ export const deleteV1CommentsCommentIdRoute = createRoute({
         'X-Request-Id': XRequestIdHeaderSchema,
         RateLimit: RateLimitHeaderSchema,
         'RateLimit-Policy': RateLimitPolicyHeaderSchema,
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
       }),
     },
     400: BadRequestResponse,
@@ -5016,6 +6244,7 @@ export const patchV1CommentsCommentIdRoute = createRoute({
         RateLimit: RateLimitHeaderSchema,
         'RateLimit-Policy': RateLimitPolicyHeaderSchema,
         ETag: ETagHeaderSchema,
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
       }),
       content: {
         'application/json': {
@@ -5032,7 +6261,7 @@ export const patchV1CommentsCommentIdRoute = createRoute({
         },
       },
     },
-    400: BadRequestResponse,
+    400: BadRequestBodyResponse,
     401: UnauthorizedResponse,
     403: ForbiddenResponse,
     404: NotFoundResponse,
@@ -5046,10 +6275,548 @@ export const patchV1CommentsCommentIdRoute = createRoute({
   security: [{ bearerAuth: [] }],
 })
 
+export const getV1ChangesRoute = createRoute({
+  method: 'get',
+  path: '/v1/changes',
+  tags: ['Events'],
+  summary: 'List changes since a sync token',
+  description:
+    'The change log as JSON pages, for clients that poll: every create, update and delete of a project, task, note, comment, membership or invitation the caller may see, in the order they committed, each with the resource as its get operation answers it (or a tombstone `{ "id": "…", "deleted": true }`).\n\nStart with `since=0` (or the `syncToken` of a full load), then pass each answer\'s `syncToken` as `since`. A change is never skipped, even one whose transaction commits after a later one started. Visibility is decided when the change is delivered: changes of projects the caller is a member of now, and the caller\'s own (their removal from a project, a project of theirs being deleted). `projectId` narrows to one project.\n\nChanges are kept for `CHANGES_RETENTION_S` (7 days by default). A `since` older than that answers 410 `cursor_expired`: reload the resources and continue from the latest `syncToken`. While a page is full, `nextCursor` (and `Link`) point at the next one.\n\nNeeds any role in the projects concerned; a `read` API key is enough.',
+  operationId: 'listChanges',
+  request: {
+    query: z.object({
+      since: z
+        .string()
+        .regex(/^[0-9]{1,19}$/)
+        .max(19)
+        .default('0')
+        .optional()
+        .openapi({
+          param: {
+            name: 'since',
+            in: 'query',
+            required: false,
+            description:
+              'The `syncToken` of the previous answer; changes after it are returned. `0` (the default) starts from the oldest retained change.',
+            schema: { type: 'string', pattern: '^[0-9]{1,19}$', maxLength: 19, default: '0' },
+            example: '42',
+          },
+        }),
+      projectId: z
+        .string()
+        .regex(/^prj_[0-9A-Z]{26}$/)
+        .min(1)
+        .max(64)
+        .optional()
+        .openapi({
+          param: {
+            name: 'projectId',
+            in: 'query',
+            required: false,
+            description: 'Only changes of this project.',
+            schema: { type: 'string', minLength: 1, maxLength: 64, pattern: '^prj_[0-9A-Z]{26}$' },
+            example: 'prj_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
+          },
+        }),
+      limit: LimitParamsSchema,
+      cursor: CursorParamsSchema,
+    }),
+  },
+  responses: {
+    200: {
+      description:
+        'A page of changes, oldest first. `Link` points at the next page when this one is full.',
+      headers: z.object({
+        'X-Request-Id': XRequestIdHeaderSchema,
+        RateLimit: RateLimitHeaderSchema,
+        'RateLimit-Policy': RateLimitPolicyHeaderSchema,
+        Link: LinkHeaderSchema,
+      }),
+      content: {
+        'application/json': {
+          schema: ChangeListSchema,
+          example: {
+            data: [
+              {
+                seq: '42',
+                type: 'task.updated',
+                projectId: 'prj_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
+                resourceType: 'task',
+                resourceId: 'tsk_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
+                version: 2,
+                actorId: 'usr_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
+                occurredAt: '2026-11-20T09:31:00.000Z',
+                data: {
+                  id: 'tsk_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
+                  projectId: 'prj_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
+                  title: 'Write the launch post',
+                  description: null,
+                  status: 'in_progress',
+                  priority: 2,
+                  dueAt: null,
+                  labels: ['launch'],
+                  assigneeId: null,
+                  position: 1,
+                  completedAt: null,
+                  createdBy: 'usr_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
+                  createdAt: '2026-11-20T09:30:00.000Z',
+                  updatedAt: '2026-11-20T09:31:00.000Z',
+                  version: 2,
+                },
+              },
+              {
+                seq: '43',
+                type: 'note.deleted',
+                projectId: 'prj_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
+                resourceType: 'note',
+                resourceId: 'nte_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
+                version: null,
+                actorId: 'usr_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
+                occurredAt: '2026-11-20T09:32:00.000Z',
+                data: { id: 'nte_01JD8X3Z7Q2W6V5T4R3P1N0M9K', deleted: true },
+              },
+            ],
+            nextCursor: null,
+            syncToken: '43',
+          },
+        },
+      },
+    },
+    400: BadRequestResponse,
+    401: UnauthorizedResponse,
+    403: ForbiddenResponse,
+    410: CursorExpiredResponse,
+    429: TooManyRequestsResponse,
+    500: InternalErrorResponse,
+    503: ServiceUnavailableResponse,
+  },
+  security: [{ bearerAuth: [] }],
+})
+
+export const getV1EventsRoute = createRoute({
+  method: 'get',
+  path: '/v1/events',
+  tags: ['Events'],
+  summary: 'Stream changes as Server-Sent Events',
+  description:
+    'A `text/event-stream` of every change the caller may see, as it happens: the same log that\n`listChanges` pages through. Each change is one event whose `id` is its `seq` and whose `event` is\nits `type`; `data` is the `Change` as JSON. What the caller may see is checked when each event is\ndelivered, so a member who is removed from a project receives `access_revoked` for it and nothing of\nthat project afterwards.\n\nWhere to start: the `Last-Event-ID` header (sent by `EventSource` when it reconnects) wins over\n`since`; with neither, the stream starts at the newest change and sends only what happens next.\nResuming from the last `id` received delivers every later change once, with no gap. A position older\nthan the log keeps (see `CHANGES_RETENTION_S`) answers 410 `cursor_expired` before the stream starts:\nread the current state again, then stream from `syncToken` of `listChanges`.\n\nBesides changes, the stream carries (none of these has an `id`, so a reconnect resumes after the last change):\n- `access_revoked` `{ "projectId": … }` when the caller loses access to a project (removed, or the project deleted);\n- `auth_expired` `{}` when the credentials expire or are revoked; the server then closes the stream,\n  and the client reconnects with fresh credentials;\n- `reconnect` `{ "reason", "since" }` before the server closes the stream because it is shutting down\n  (`shutdown`) or the client reads too slowly (`slow_consumer`); reconnect with `Last-Event-ID` (or\n  `since`) set to `since`;\n- a `: heartbeat` comment at least every 15 seconds, so proxies and clients can tell a quiet stream\n  from a dead one; and `retry:` (milliseconds to wait before reconnecting) first thing.\n\nOn the wire:\n\n```\nretry: 3000\n\nid: 42\nevent: task.updated\ndata: {"seq":"42","type":"task.updated","projectId":"prj_…",…}\n\n: heartbeat\n\nevent: reconnect\ndata: {"reason":"shutdown","since":"42"}\n```\n\nThe response is never compressed or cached (`Cache-Control: no-cache, no-transform`), and\n`X-Accel-Buffering: no` asks nginx-style proxies not to buffer it.\n\nNeeds the `read` scope. With `projectId`, only that project\'s changes; callers who are not members of\nit get 404, as for a project that does not exist.',
+  operationId: 'streamEvents',
+  request: {
+    query: z.object({
+      since: z
+        .string()
+        .regex(/^[0-9]{1,19}$/)
+        .max(19)
+        .optional()
+        .openapi({
+          param: {
+            name: 'since',
+            in: 'query',
+            required: false,
+            description:
+              'Send the changes after this `seq` (the last event `id` the client has, or a `syncToken` of `listChanges`).',
+            schema: { type: 'string', maxLength: 19, pattern: '^[0-9]{1,19}$' },
+            example: '42',
+          },
+        }),
+      projectId: z
+        .string()
+        .regex(/^prj_[0-9A-Z]{26}$/)
+        .min(1)
+        .max(64)
+        .optional()
+        .openapi({
+          param: {
+            name: 'projectId',
+            in: 'query',
+            required: false,
+            description: "Only this project's changes.",
+            schema: { type: 'string', minLength: 1, maxLength: 64, pattern: '^prj_[0-9A-Z]{26}$' },
+            example: 'prj_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
+          },
+        }),
+    }),
+    headers: z.object({
+      'Last-Event-ID': z
+        .string()
+        .regex(/^[0-9]{1,19}$/)
+        .max(19)
+        .optional()
+        .openapi({
+          param: {
+            name: 'Last-Event-ID',
+            in: 'header',
+            required: false,
+            description:
+              'The `id` of the last event received; sent by `EventSource` when it reconnects. Wins over `since`.',
+            schema: { type: 'string', maxLength: 19, pattern: '^[0-9]{1,19}$' },
+            example: '42',
+          },
+        }),
+    }),
+  },
+  responses: {
+    200: {
+      description:
+        'The event stream. Each event, as an `EventSource` parses it (`id`, `event`, and `data` parsed\nas JSON), matches `StreamEvent`.',
+      headers: z.object({
+        'X-Request-Id': XRequestIdHeaderSchema,
+        RateLimit: RateLimitHeaderSchema,
+        'RateLimit-Policy': RateLimitPolicyHeaderSchema,
+        'Cache-Control': z
+            .literal('no-cache, no-transform')
+            .optional()
+            .openapi({
+              description: 'Never cache or transform (compress) the stream.',
+              example: 'no-cache, no-transform',
+            }),
+        'X-Accel-Buffering': z
+            .literal('no')
+            .optional()
+            .openapi({
+              description:
+                'Asks a reverse proxy (nginx) to pass events on as they come instead of buffering them.',
+              example: 'no',
+            }),
+      }),
+      content: {
+        'text/event-stream': {
+          schema: StreamEventSchema,
+          example: {
+            id: '42',
+            event: 'task.updated',
+            data: {
+              seq: '42',
+              type: 'task.updated',
+              projectId: 'prj_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
+              resourceType: 'task',
+              resourceId: 'tsk_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
+              version: 4,
+              actorId: 'usr_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
+              occurredAt: '2026-11-21T14:05:12.000Z',
+              data: {},
+            },
+          },
+        },
+      },
+    },
+    400: BadRequestResponse,
+    401: UnauthorizedResponse,
+    403: ForbiddenResponse,
+    404: NotFoundResponse,
+    410: CursorExpiredResponse,
+    429: TooManyRequestsResponse,
+    500: InternalErrorResponse,
+    503: ServiceUnavailableResponse,
+  },
+  security: [{ bearerAuth: [] }],
+})
+
+export const getV1NotificationsRoute = createRoute({
+  method: 'get',
+  path: '/v1/notifications',
+  tags: ['Notifications'],
+  summary: 'List your notifications',
+  description:
+    "The caller's notifications, most recently updated first. A notification is a thread: one per task (or project, for invitations) and reason while it is unread, so a repeat (a second comment, another mention) bumps it to the top with a higher `count` and the latest actor instead of adding a new one. Once read, the next event starts a new thread.\n\nReasons: `assigned` (a task was assigned to you), `mentioned` (you were @mentioned in a task description or a comment), `commented` (a comment on a task you created or are assigned), `invited` (you were invited to a project). You are never notified of your own actions, and only of tasks in projects you can still see.\n\nNew and bumped notifications are also recorded in the change log as `notification.created` changes (`listChanges`, and the event stream), visible only to their recipient, with the notification as it is now in `data`.\n\nNeeds the `read` scope.",
+  operationId: 'listNotifications',
+  request: {
+    query: z.object({
+      unread: z
+        .enum(['true', 'false'])
+        .optional()
+        .openapi({
+          param: {
+            name: 'unread',
+            in: 'query',
+            required: false,
+            description:
+              '`true`: only unread notifications; `false`: only read ones. Leave out for both.',
+            schema: { type: 'string', enum: ['true', 'false'] },
+          },
+        }),
+      limit: LimitParamsSchema,
+      cursor: CursorParamsSchema,
+    }),
+  },
+  responses: {
+    200: {
+      description: 'A page of results. `Link` points at the next page when there is one.',
+      headers: z.object({
+        'X-Request-Id': XRequestIdHeaderSchema,
+        RateLimit: RateLimitHeaderSchema,
+        'RateLimit-Policy': RateLimitPolicyHeaderSchema,
+        Link: LinkHeaderSchema,
+      }),
+      content: {
+        'application/json': {
+          schema: NotificationListSchema,
+          example: {
+            data: [
+              {
+                id: 'ntf_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
+                reason: 'commented',
+                projectId: 'prj_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
+                taskId: 'tsk_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
+                commentId: 'cmt_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
+                invitationId: null,
+                actorId: 'usr_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
+                title: 'Write the launch post',
+                count: 2,
+                readAt: null,
+                createdAt: '2026-11-20T09:30:00.000Z',
+                updatedAt: '2026-11-20T10:12:40.000Z',
+              },
+            ],
+            nextCursor:
+              'WyIyMDI2LTExLTIwVDA5OjMwOjAwLjAwMFoiLCJ0c2tfMDFKRDhYIl0aZ3kXb4c2mPq0r9TnV1wA',
+          },
+        },
+      },
+    },
+    400: BadRequestResponse,
+    401: UnauthorizedResponse,
+    403: ForbiddenResponse,
+    429: TooManyRequestsResponse,
+    500: InternalErrorResponse,
+    503: ServiceUnavailableResponse,
+  },
+  security: [{ bearerAuth: [] }],
+})
+
+export const getV1NotificationsUnreadCountRoute = createRoute({
+  method: 'get',
+  path: '/v1/notifications/unread-count',
+  tags: ['Notifications'],
+  summary: 'Count unread notifications',
+  description:
+    "How many of the caller's notifications are unread (what `listNotifications?unread=true` would list), for a badge.\n\nNeeds the `read` scope.",
+  operationId: 'getUnreadNotificationCount',
+  responses: {
+    200: {
+      description: 'The number of unread notifications.',
+      headers: z.object({
+        'X-Request-Id': XRequestIdHeaderSchema,
+        RateLimit: RateLimitHeaderSchema,
+        'RateLimit-Policy': RateLimitPolicyHeaderSchema,
+      }),
+      content: {
+        'application/json': { schema: UnreadNotificationCountSchema, example: { count: 3 } },
+      },
+    },
+    400: BadRequestResponse,
+    401: UnauthorizedResponse,
+    403: ForbiddenResponse,
+    429: TooManyRequestsResponse,
+    500: InternalErrorResponse,
+    503: ServiceUnavailableResponse,
+  },
+  security: [{ bearerAuth: [] }],
+})
+
+export const postV1NotificationsNotificationIdReadRoute = createRoute({
+  method: 'post',
+  path: '/v1/notifications/{notificationId}/read',
+  tags: ['Notifications'],
+  summary: 'Mark a notification read',
+  description:
+    "Marks one notification read; its email, if not sent yet, will not be. The change is recorded as a `notification.updated` change for the caller (`listChanges`, the event stream), so their other devices clear it too. Marking a read notification again changes nothing and answers it as it is.\n\nNeeds the `write` scope. Another user's notification answers 404, as for one that does not exist.",
+  operationId: 'markNotificationRead',
+  request: {
+    params: z.object({
+      notificationId: z
+        .string()
+        .regex(/^ntf_[0-9A-Z]{26}$/)
+        .min(1)
+        .max(64)
+        .openapi({
+          param: {
+            name: 'notificationId',
+            in: 'path',
+            required: true,
+            description: 'The id of the notification.',
+            schema: { type: 'string', minLength: 1, maxLength: 64, pattern: '^ntf_[0-9A-Z]{26}$' },
+            example: 'ntf_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
+          },
+        }),
+    }),
+  },
+  responses: {
+    200: {
+      description: 'The notification, now read.',
+      headers: z.object({
+        'X-Request-Id': XRequestIdHeaderSchema,
+        RateLimit: RateLimitHeaderSchema,
+        'RateLimit-Policy': RateLimitPolicyHeaderSchema,
+      }),
+      content: {
+        'application/json': {
+          schema: NotificationSchema,
+          example: {
+            id: 'ntf_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
+            reason: 'assigned',
+            projectId: 'prj_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
+            taskId: 'tsk_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
+            commentId: null,
+            invitationId: null,
+            actorId: 'usr_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
+            title: 'Write the launch post',
+            count: 1,
+            readAt: '2026-11-20T11:02:00.000Z',
+            createdAt: '2026-11-20T09:30:00.000Z',
+            updatedAt: '2026-11-20T09:30:00.000Z',
+          },
+        },
+      },
+    },
+    400: BadRequestResponse,
+    401: UnauthorizedResponse,
+    403: ForbiddenResponse,
+    404: NotFoundResponse,
+    429: TooManyRequestsResponse,
+    500: InternalErrorResponse,
+    503: ServiceUnavailableResponse,
+  },
+  security: [{ bearerAuth: [] }],
+})
+
+export const postV1NotificationsReadRoute = createRoute({
+  method: 'post',
+  path: '/v1/notifications/read',
+  tags: ['Notifications'],
+  summary: 'Mark notifications read up to a time',
+  description:
+    'Marks read every unread notification of the caller whose `updatedAt` is at or before `before`. Pass the `updatedAt` of the newest notification you showed (or the time you showed the list): a notification that arrived or was bumped after that stays unread, so nothing the user has not seen is cleared. Each notification marked is recorded as a `notification.updated` change for the caller.\n\nNeeds the `write` scope.',
+  operationId: 'markAllNotificationsRead',
+  request: {
+    body: {
+      content: {
+        'application/json': {
+          schema: NotificationsMarkReadSchema,
+          example: { before: '2026-11-20T10:12:40.000Z' },
+        },
+      },
+      required: true,
+    },
+  },
+  responses: {
+    200: {
+      description: 'How many notifications were marked read.',
+      headers: z.object({
+        'X-Request-Id': XRequestIdHeaderSchema,
+        RateLimit: RateLimitHeaderSchema,
+        'RateLimit-Policy': RateLimitPolicyHeaderSchema,
+      }),
+      content: {
+        'application/json': { schema: NotificationsMarkedSchema, example: { marked: 3 } },
+      },
+    },
+    400: BadRequestResponse,
+    401: UnauthorizedResponse,
+    403: ForbiddenResponse,
+    413: ContentTooLargeResponse,
+    415: UnsupportedMediaTypeResponse,
+    429: TooManyRequestsResponse,
+    500: InternalErrorResponse,
+    503: ServiceUnavailableResponse,
+  },
+  security: [{ bearerAuth: [] }],
+})
+
+export const getV1NotificationsPreferencesRoute = createRoute({
+  method: 'get',
+  path: '/v1/notifications/preferences',
+  tags: ['Notifications'],
+  summary: 'Get notification preferences',
+  description:
+    'For each reason, whether the caller gets an in-app notification (`inApp`) and, if it stays unread, an email (`email`). Everything is on until changed.\n\nNeeds the `read` scope.',
+  operationId: 'getNotificationPreferences',
+  responses: {
+    200: {
+      description: "The caller's preferences.",
+      headers: z.object({
+        'X-Request-Id': XRequestIdHeaderSchema,
+        RateLimit: RateLimitHeaderSchema,
+        'RateLimit-Policy': RateLimitPolicyHeaderSchema,
+      }),
+      content: {
+        'application/json': {
+          schema: NotificationPreferencesSchema,
+          example: {
+            assigned: { inApp: true, email: true },
+            mentioned: { inApp: true, email: true },
+            commented: { inApp: true, email: false },
+            invited: { inApp: true, email: true },
+          },
+        },
+      },
+    },
+    400: BadRequestResponse,
+    401: UnauthorizedResponse,
+    403: ForbiddenResponse,
+    429: TooManyRequestsResponse,
+    500: InternalErrorResponse,
+    503: ServiceUnavailableResponse,
+  },
+  security: [{ bearerAuth: [] }],
+})
+
+export const patchV1NotificationsPreferencesRoute = createRoute({
+  method: 'patch',
+  path: '/v1/notifications/preferences',
+  tags: ['Notifications'],
+  summary: 'Change notification preferences',
+  description:
+    'Changes the channels named in the body and leaves the rest as they are. With `inApp` off for a reason, no notification is made for it at all (none in the list, none on the event stream, and so no email either); with `email` off, notifications still appear in the app but are never emailed. The change applies to events from now on, and to emails not sent yet.\n\nNeeds the `write` scope.',
+  operationId: 'updateNotificationPreferences',
+  request: {
+    body: {
+      content: {
+        'application/json': {
+          schema: NotificationPreferencesUpdateSchema,
+          example: { commented: { email: false } },
+        },
+      },
+      required: true,
+    },
+  },
+  responses: {
+    200: {
+      description: "The caller's preferences after the change.",
+      headers: z.object({
+        'X-Request-Id': XRequestIdHeaderSchema,
+        RateLimit: RateLimitHeaderSchema,
+        'RateLimit-Policy': RateLimitPolicyHeaderSchema,
+      }),
+      content: {
+        'application/json': {
+          schema: NotificationPreferencesSchema,
+          example: {
+            assigned: { inApp: true, email: true },
+            mentioned: { inApp: true, email: true },
+            commented: { inApp: true, email: false },
+            invited: { inApp: true, email: true },
+          },
+        },
+      },
+    },
+    400: BadRequestResponse,
+    401: UnauthorizedResponse,
+    403: ForbiddenResponse,
+    413: ContentTooLargeResponse,
+    415: UnsupportedMediaTypeResponse,
+    429: TooManyRequestsResponse,
+    500: InternalErrorResponse,
+    503: ServiceUnavailableResponse,
+  },
+  security: [{ bearerAuth: [] }],
+})
+
 /** Every operation of openapi.yaml by operationId. */
 export const operations = {
   acceptInvitation: postV1InvitationsAcceptRoute,
   changePassword: postV1MePasswordRoute,
+  confirmEmailChange: postV1AuthEmailChangeConfirmRoute,
   createApiKey: postV1MeApiKeysRoute,
   createComment: postV1TasksTaskIdCommentsRoute,
   createInvitation: postV1ProjectsProjectIdInvitationsRoute,
@@ -5065,21 +6832,27 @@ export const operations = {
   getMe: getV1MeRoute,
   getMetrics: getMetricsRoute,
   getNote: getV1NotesNoteIdRoute,
+  getNotificationPreferences: getV1NotificationsPreferencesRoute,
   getOpenApiJson: getOpenapiJsonRoute,
   getOpenApiYaml: getOpenapiYamlRoute,
   getProject: getV1ProjectsProjectIdRoute,
   getReadiness: getReadyzRoute,
   getTask: getV1TasksTaskIdRoute,
+  getUnreadNotificationCount: getV1NotificationsUnreadCountRoute,
   listApiKeys: getV1MeApiKeysRoute,
+  listChanges: getV1ChangesRoute,
   listComments: getV1TasksTaskIdCommentsRoute,
   listInvitations: getV1ProjectsProjectIdInvitationsRoute,
   listMembers: getV1ProjectsProjectIdMembersRoute,
   listNotes: getV1ProjectsProjectIdNotesRoute,
+  listNotifications: getV1NotificationsRoute,
   listProjects: getV1ProjectsRoute,
   listSessions: getV1MeSessionsRoute,
   listTasks: getV1ProjectsProjectIdTasksRoute,
   logIn: postV1AuthLoginRoute,
   logOut: postV1AuthLogoutRoute,
+  markAllNotificationsRead: postV1NotificationsReadRoute,
+  markNotificationRead: postV1NotificationsNotificationIdReadRoute,
   refreshSession: postV1AuthRefreshRoute,
   removeMember: deleteV1ProjectsProjectIdMembersUserIdRoute,
   requestEmailVerification: postV1AuthEmailVerificationRoute,
@@ -5089,10 +6862,12 @@ export const operations = {
   revokeInvitation: deleteV1ProjectsProjectIdInvitationsInvitationIdRoute,
   revokeSession: deleteV1MeSessionsSessionIdRoute,
   signUp: postV1AuthSignupRoute,
+  streamEvents: getV1EventsRoute,
   updateComment: patchV1CommentsCommentIdRoute,
   updateMe: patchV1MeRoute,
   updateMember: patchV1ProjectsProjectIdMembersUserIdRoute,
   updateNote: patchV1NotesNoteIdRoute,
+  updateNotificationPreferences: patchV1NotificationsPreferencesRoute,
   updateProject: patchV1ProjectsProjectIdRoute,
   updateTask: patchV1TasksTaskIdRoute,
   verifyEmail: postV1AuthEmailVerificationConfirmRoute,
@@ -5102,5 +6877,6 @@ export type OperationId = keyof typeof operations
 
 /** The security schemes of openapi.yaml, to register on the app's OpenAPI registry. */
 export const securitySchemes = {
+  metricsToken: MetricsTokenSecurityScheme,
   bearerAuth: BearerAuthSecurityScheme,
 } as const

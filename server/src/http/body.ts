@@ -1,3 +1,4 @@
+import { bodyLimit } from 'hono/body-limit'
 import { createMiddleware } from 'hono/factory'
 import type { AppEnv } from './env.js'
 import { ApiError } from './problem.js'
@@ -117,4 +118,18 @@ function acceptHeader(method: string, accepted: string[]): Record<string, string
   if (method === 'POST') return { 'Accept-Post': accepted.join(', ') }
   if (method === 'PATCH') return { 'Accept-Patch': accepted.join(', ') }
   return {}
+}
+
+/**
+ * 413 `content_too_large` for a body over `maxBytes`, declared or streamed. Only operations that take a
+ * body get it (others never read one), and it runs after the rate limit, so an oversized request is
+ * counted and its 413 carries the RateLimit headers like any other answer.
+ */
+export function bodySizeLimit(maxBytes: number) {
+  return bodyLimit({
+    maxSize: maxBytes,
+    onError: () => {
+      throw new ApiError(413, 'content_too_large', `The request body is larger than ${maxBytes} bytes.`)
+    },
+  })
 }

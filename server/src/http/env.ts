@@ -15,6 +15,8 @@ export interface Principal {
   apiKeyId?: string
   /** What the credentials may do: access tokens carry both scopes; API keys the ones they were made with. */
   scopes: readonly Scope[]
+  /** When the credentials stop being valid (epoch milliseconds); absent for API keys that never expire. */
+  expiresAt?: number
 }
 
 /** One rate-limit policy's state for the caller after this request. */
@@ -36,6 +38,11 @@ export interface AppEnv {
     authError?: Error
     /** Rate-limit counters consumed by this request, turned into RateLimit headers on the response. */
     rateLimits?: RateLimitState[]
+    /**
+     * How the handler answers its write's result (see `answersWith` in idempotency.ts): lets the
+     * idempotency record store that answer inside the write's transaction.
+     */
+    answer?: (result: unknown) => Response
   }
 }
 

@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest'
 import { createTestApp } from '../test/app.js'
+import { createProject } from '../test/projects.js'
 import { appWithTestRoutes } from '../test/routes.js'
 import { assertProblem } from '../test/spec.js'
+import { signUpUser } from '../test/users.js'
 import { PROBLEM_TYPE_BASE } from './problem.js'
 
 async function problem(res: Response) {
@@ -23,6 +25,32 @@ describe('unmatched requests', () => {
     const res = await t.request('/v1/nothing-here')
     expect(res.status).toBe(404)
     expect(await problem(res)).toMatchObject({ code: 'route_not_found', instance: '/v1/nothing-here' })
+  })
+
+  it('keeps every problem field within the length and characters the spec allows, whatever the request', async () => {
+    const t = await createTestApp()
+    const long = `/v1/${'a%C3%A9'.repeat(600)}`
+    const res = await t.request(long)
+    expect(res.status).toBe(404)
+    const body = await problem(res)
+    expect(body.instance.length).toBeLessThanOrEqual(2000)
+    expect(long.startsWith(body.instance)).toBe(true)
+    expect(body.detail).toMatch(/…$/)
+
+    const { app } = await appWithTestRoutes()
+    const key = 'k'.repeat(3000)
+    const invalid = await app.fetch(post(JSON.stringify({ title: 'x', [key]: 1 })))
+    expect(invalid.status).toBe(400)
+    const issue = (await problem(invalid)).errors[0]
+    expect(issue.path).toBe(`/body/${'k'.repeat(493)}…`)
+    expect(issue.message.length).toBe(1000)
+
+    const control = await app.fetch(post(JSON.stringify({ title: 'x', 'bad\nkey\u0000': 1 })))
+    expect(control.status).toBe(400)
+    expect((await problem(control)).errors[0]).toMatchObject({
+      path: '/body/bad\uFFFDkey\uFFFD',
+      message: "Unknown field 'bad\uFFFDkey\uFFFD'",
+    })
   })
 
   it('answers 405 with Allow for a known path under another method', async () => {
@@ -81,6 +109,40 @@ describe('request bodies', () => {
     )
     expect(streamed.status).toBe(413)
     expect(await problem(streamed)).toMatchObject({ code: 'content_too_large' })
+  })
+
+  it('counts oversized requests against the rate limit and sends the RateLimit headers on 413', async () => {
+    const t = await createTestApp({ BODY_LIMIT: '1024', RATE_LIMIT_DEFAULT: '3/60' })
+    const alice = await signUpUser(t)
+    const big = JSON.stringify({ name: 'x'.repeat(2000) })
+    const send = () =>
+      t.request('/v1/projects', {
+        method: 'POST',
+        headers: { ...alice.authHeaders, 'content-type': 'application/json' },
+        body: big,
+      })
+    for (const remaining of [2, 1, 0]) {
+      const res = await send()
+      expect(res.status).toBe(413)
+      expect(res.headers.get('ratelimit')).toMatch(new RegExp(`^"default";r=${remaining};t=\\d+$`))
+      expect(res.headers.get('ratelimit-policy')).toBe('"default";q=3;w=60')
+      expect(await problem(res)).toMatchObject({ code: 'content_too_large' })
+    }
+    const limited = await send()
+    expect(limited.status).toBe(429)
+    expect(limited.headers.get('retry-after')).toMatch(/^\d+$/)
+  })
+
+  it('ignores a body sent to an operation that takes none, whatever its size', async () => {
+    const t = await createTestApp({ BODY_LIMIT: '1024', RATE_LIMITS_ENABLED: 'false' })
+    const alice = await signUpUser(t)
+    const project = await createProject(t, alice.authHeaders)
+    const res = await t.request(`/v1/projects/${project.id}`, {
+      method: 'DELETE',
+      headers: { ...alice.authHeaders, 'content-type': 'application/json' },
+      body: JSON.stringify({ padding: 'x'.repeat(5000) }),
+    })
+    expect(res.status).toBe(204)
   })
 
   it('answers 400 validation_failed listing each invalid input, unknown fields included', async () => {

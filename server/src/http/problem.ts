@@ -55,18 +55,45 @@ export const PROBLEM_TYPE_BASE = 'https://tasklane.dev/problems/'
 
 /** Renders an ApiError as the problem+json response for this request. */
 export function problemResponse(c: Context, error: ApiError): Response {
+  // Details quote the request (paths, field names, header values), which may be of any length; the
+  // body keeps within the maxLength limits the spec gives each field.
   const body: Problem = {
     type: PROBLEM_TYPE_BASE + error.code,
-    title: error.title,
+    title: clip(error.title, 200),
     status: error.status,
-    detail: error.detail,
-    instance: new URL(c.req.url).pathname,
+    detail: clip(error.detail, 2000),
+    instance: clipUri(new URL(c.req.url).pathname, 2000),
     code: error.code,
     requestId: c.get('requestId') ?? '',
-    ...(error.errors ? { errors: error.errors } : {}),
+    ...(error.errors
+      ? {
+          errors: error.errors.slice(0, 100).map((e) => ({
+            path: clip(e.path, 500),
+            message: clip(e.message, 1000),
+            code: clip(e.code, 100),
+          })),
+        }
+      : {}),
   }
   return new Response(JSON.stringify(body), {
     status: error.status,
     headers: { ...error.headers, 'content-type': 'application/problem+json' },
   })
+}
+
+/**
+ * `text` as the spec allows it in a problem: control characters (which a quoted field name may hold) shown
+ * as U+FFFD, and cut to at most `max` characters, ending in `…` when cut, never inside a surrogate pair.
+ */
+function clip(raw: string, max: number): string {
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is the point
+  const text = raw.replace(/[\u0000-\u001F\u007F]/g, '\uFFFD')
+  if (text.length <= max) return text
+  const cut = /[\uD800-\uDBFF]$/.test(text.slice(0, max - 1)) ? max - 2 : max - 1
+  return `${text.slice(0, cut)}…`
+}
+
+/** A percent-encoded path cut to at most `max` characters, still a URI reference (no partial escape). */
+function clipUri(path: string, max: number): string {
+  return path.length <= max ? path : path.slice(0, max).replace(/%[0-9A-Fa-f]?$/, '')
 }

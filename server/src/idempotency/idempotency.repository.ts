@@ -6,7 +6,8 @@ type IdempotencyRecord = Pick<
   'fingerprint' | 'state' | 'status' | 'headers' | 'body' | 'created_at' | 'locked_until' | 'expires_at'
 >
 
-export type Claim = { claimed: true } | { claimed: false; record: IdempotencyRecord }
+/** `claimedAt` identifies this claim: a later takeover of the same key has another. */
+export type Claim = { claimed: true; claimedAt: string } | { claimed: false; record: IdempotencyRecord }
 
 export interface ClaimInput {
   principalId: string
@@ -41,7 +42,7 @@ export async function claimKey(db: Kysely<Database>, input: ClaimInput): Promise
       })
       .onConflict((oc) => oc.columns(['principal_id', 'key']).doNothing())
       .executeTakeFirst()
-    if (Number(inserted.numInsertedOrUpdatedRows ?? 0) === 1) return { claimed: true }
+    if (Number(inserted.numInsertedOrUpdatedRows ?? 0) === 1) return { claimed: true, claimedAt: nowIso }
     const record = await db
       .selectFrom('idempotency_keys')
       .select(['fingerprint', 'state', 'status', 'headers', 'body', 'created_at', 'locked_until', 'expires_at'])
@@ -49,39 +50,56 @@ export async function claimKey(db: Kysely<Database>, input: ClaimInput): Promise
       .where('key', '=', input.key)
       .executeTakeFirst()
     if (!record) continue // released between our insert and select: try again
-    const stale = record.expires_at <= nowIso || (record.state === 'running' && record.locked_until <= nowIso)
-    if (!stale) return { claimed: false, record }
+    const expired = record.expires_at <= nowIso
+    const abandoned = record.state === 'running' && record.locked_until <= nowIso
+    if (!expired && !abandoned) return { claimed: false, record }
     // Only the record we looked at is removed, so two requests replacing the same stale record cannot
-    // both win.
-    await db
+    // both win; an abandoned claim only while still running, so a result its request committed
+    // meanwhile is kept and replayed.
+    let stale = db
       .deleteFrom('idempotency_keys')
       .where('principal_id', '=', input.principalId)
       .where('key', '=', input.key)
       .where('created_at', '=', record.created_at)
-      .execute()
+    if (!expired) stale = stale.where('state', '=', 'running')
+    await stale.execute()
   }
   throw new Error('could not claim the idempotency key')
 }
 
+/**
+ * Stores the response of the claim made at `claimedAt`; false when that claim is no longer ours (its
+ * lock ran out and a retry took the key over), in which case nothing is stored.
+ */
 export async function completeKey(
   db: Kysely<Database>,
   principalId: string,
   key: string,
+  claimedAt: string,
   response: { status: number; headers: string; body: string },
-): Promise<void> {
-  await db
+): Promise<boolean> {
+  const result = await db
     .updateTable('idempotency_keys')
     .set({ state: 'done', status: response.status, headers: response.headers, body: response.body })
     .where('principal_id', '=', principalId)
     .where('key', '=', key)
-    .execute()
+    .where('created_at', '=', claimedAt)
+    .where('state', '=', 'running')
+    .executeTakeFirst()
+  return Number(result.numUpdatedRows) === 1
 }
 
-export async function releaseKey(db: Kysely<Database>, principalId: string, key: string): Promise<void> {
+export async function releaseKey(
+  db: Kysely<Database>,
+  principalId: string,
+  key: string,
+  claimedAt: string,
+): Promise<void> {
   await db
     .deleteFrom('idempotency_keys')
     .where('principal_id', '=', principalId)
     .where('key', '=', key)
+    .where('created_at', '=', claimedAt)
     .where('state', '=', 'running')
     .execute()
 }

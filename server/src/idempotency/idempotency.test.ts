@@ -6,7 +6,7 @@ import { ApiError } from '../http/problem.js'
 import { requestId } from '../http/request-id.js'
 import { createRouter } from '../http/router.js'
 import { createTestApp } from '../test/app.js'
-import { idempotency } from './idempotency.js'
+import { answersWith, idempotency } from './idempotency.js'
 
 // A stand-in create operation behind the middleware, on the test database, so replay, mismatch and
 // concurrent repeats are tested without any feature.
@@ -173,5 +173,112 @@ describe('Idempotency-Key across instances', () => {
     } finally {
       await ctx2.close()
     }
+  })
+})
+
+// A create that writes through the change log, as every feature's create does, on the test database.
+async function writingHarness(options: Parameters<typeof idempotency>[1] = {}) {
+  const t = await createTestApp()
+  let crashAfterCommit = false
+  let gate: Promise<void> = Promise.resolve()
+  const app = createRouter()
+  app.use(requestId)
+  app.use(
+    createMiddleware<AppEnv>(async (c, next) => {
+      c.set('principal', { userId: 'usr_1', scopes: ['read', 'write'] })
+      await next()
+    }),
+  )
+  app.post('/things', idempotency(t.ctx.db, options), async (c) => {
+    const { name } = await c.req.json<{ name: string }>()
+    const respond = answersWith(c, (thing: { id: string; name: string }) =>
+      c.json(thing, 201, { Location: `/things/${thing.id}` }),
+    )
+    // Only the request that was held waits.
+    const held = gate
+    gate = Promise.resolve()
+    await held
+    const thing = await t.ctx.changeLog.write(async (tx) => {
+      const id = `thing_${Math.random().toString(36).slice(2)}`
+      await tx.record({
+        type: 'thing.created',
+        projectId: null,
+        resourceType: 'thing',
+        resourceId: id,
+        version: 1,
+        actorId: null,
+        data: { id, name },
+      })
+      return { id, name }
+    })
+    // The process dies here: committed, but never answers and never runs another line.
+    if (crashAfterCommit) await new Promise(() => {})
+    return respond(thing)
+  })
+  app.onError(errorHandler)
+  const post = (name: string) =>
+    app.request('/things', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'Idempotency-Key': 'k1' },
+      body: JSON.stringify({ name }),
+    })
+  const committed = async () =>
+    (
+      await t.ctx.db.kysely.selectFrom('changes').select('resource_id').where('type', '=', 'thing.created').execute()
+    ).map((r) => r.resource_id)
+  const claims = async () => (await t.ctx.db.kysely.selectFrom('idempotency_keys').select('key').execute()).length
+  return {
+    post,
+    committed,
+    claims,
+    crashAfterCommit: () => {
+      crashAfterCommit = true
+    },
+    hold() {
+      let release = () => {}
+      gate = new Promise<void>((r) => {
+        release = r
+      })
+      return release
+    },
+  }
+}
+
+describe('Idempotency-Key with the write', () => {
+  it('replays the committed result to a retry when the first request died after its write committed', async () => {
+    const h = await writingHarness()
+    h.crashAfterCommit()
+    void h.post('a')
+    await vi.waitFor(async () => expect(await h.committed()).toHaveLength(1))
+    const [id] = await h.committed()
+    const retry = await h.post('a')
+    expect(retry.status).toBe(201)
+    expect(retry.headers.get('idempotent-replayed')).toBe('true')
+    expect(retry.headers.get('location')).toBe(`/things/${id}`)
+    expect(await retry.json()).toEqual({ id, name: 'a' })
+    expect(await h.committed()).toEqual([id])
+  })
+
+  it('answers 409 with Retry-After during a stuck claim, lets a retry take it over after the lock, and never writes twice', async () => {
+    let now = new Date('2026-11-20T00:00:00Z')
+    const h = await writingHarness({ now: () => now, lockMs: 60_000 })
+    const release = h.hold()
+    const stuck = h.post('a')
+    await vi.waitFor(async () => expect(await h.claims()).toBe(1))
+    const meanwhile = await h.post('a')
+    expect(meanwhile.status).toBe(409)
+    expect(meanwhile.headers.get('retry-after')).toBe('1')
+
+    now = new Date(now.getTime() + 61_000)
+    const retry = await h.post('a')
+    expect(retry.status).toBe(201)
+    const { id } = (await retry.json()) as { id: string }
+    // The stuck request wakes up and tries to write: its claim is no longer its own, so it writes nothing.
+    release()
+    expect((await stuck).status).toBe(409)
+    expect(await h.committed()).toEqual([id])
+    const replay = await h.post('a')
+    expect(replay.headers.get('idempotent-replayed')).toBe('true')
+    expect(await replay.json()).toEqual({ id, name: 'a' })
   })
 })

@@ -1,6 +1,8 @@
 import { createHash } from 'node:crypto'
+import type { Context } from 'hono'
 import { createMiddleware } from 'hono/factory'
 import type { Db } from '../db/database.js'
+import { withWriteScope } from '../features/changes/change-log.js'
 import type { AppEnv } from '../http/env.js'
 import { ApiError } from '../http/problem.js'
 import { claimKey, completeKey, pruneExpiredKeys, releaseKey } from './idempotency.repository.js'
@@ -62,25 +64,64 @@ export function idempotency(database: Db, options: IdempotencyOptions = {}) {
       return new Response(record.body ?? '', { status: record.status, headers })
     }
 
+    const { claimedAt } = claim
     let stored = false
-    try {
-      await next()
-      const res = c.res
-      if (res.status >= 200 && res.status < 300) {
-        const headers: Record<string, string> = {}
-        for (const name of REPLAYED_HEADERS) {
-          const value = res.headers.get(name)
-          if (value !== null) headers[name] = value
-        }
-        const body = await res.clone().text()
-        await completeKey(db, principalId, key, { status: res.status, headers: JSON.stringify(headers), body })
+    // The response is stored in the same transaction as the write it answers: once the write commits,
+    // a retry replays it, even if this process dies before answering. If the claim was taken over
+    // meanwhile (this request outlived its lock), the write is refused instead, so it happens once.
+    const scope = {
+      async beforeCommit(tx: { db: Db['kysely'] }, result: unknown, changes: readonly unknown[]) {
+        const answer = c.get('answer')
+        if (stored || !answer || changes.length === 0) return
+        const snapshot = await snapshotOf(answer(result))
+        if (!snapshot) return
+        if (!(await completeKey(tx.db, principalId, key, claimedAt, snapshot))) throw takenOver()
         stored = true
+      },
+    }
+    try {
+      await withWriteScope(scope, next)
+      if (!stored) {
+        const snapshot = await snapshotOf(c.res)
+        if (snapshot) stored = await completeKey(db, principalId, key, claimedAt, snapshot)
       }
     } finally {
-      if (!stored) await releaseKey(db, principalId, key)
+      if (!stored) await releaseKey(db, principalId, key, claimedAt)
     }
   })
 }
+
+/**
+ * Declares how a handler answers its write's result, so an `Idempotency-Key` request can store that
+ * answer with the write (see `idempotency`). Returns `answer` for the handler to use.
+ *
+ * @example
+ * const respond = answersWith(c, (task: Task) => c.json(task, 201, { ETag: etagOf(task.version) }))
+ * return respond(await tasks.create(…))
+ */
+export function answersWith<T, R extends Response>(c: Context<AppEnv>, answer: (result: T) => R): (result: T) => R {
+  c.set('answer', answer as (result: unknown) => Response)
+  return answer
+}
+
+/** What is stored of a successful (2xx) response; undefined for any other. */
+async function snapshotOf(res: Response) {
+  if (res.status < 200 || res.status >= 300) return undefined
+  const headers: Record<string, string> = {}
+  for (const name of REPLAYED_HEADERS) {
+    const value = res.headers.get(name)
+    if (value !== null) headers[name] = value
+  }
+  return { status: res.status, headers: JSON.stringify(headers), body: await res.clone().text() }
+}
+
+const takenOver = () =>
+  new ApiError(
+    409,
+    'idempotency_key_in_use',
+    'This request outlived its Idempotency-Key lock and a retry took the key over; nothing was changed.',
+    { headers: { 'Retry-After': '1' } },
+  )
 
 /**
  * What makes two requests "the same": method, path and body. JSON bodies are compared by content, not

@@ -114,6 +114,14 @@ describe('hono-takibi output, post-processed', () => {
     expect((await post(app, { dueAt: '2026-12-01T10:00:00Z' })).status).toBe(201)
     expect((await post(app, { dueAt: '2026-12-01 10:00' })).status).toBe(400)
     expect((await post(app, { dueAt: '2026-12-01T10:00:00+25:00' })).status).toBe(400)
+    // RFC 3339 §5.6 allows `t` and `z` in lower case, and a leap second at the end of a UTC day.
+    expect(raw.ThingPatchSchema.safeParse({ dueAt: '2026-12-01t10:00:00z' }).success).toBe(false)
+    expect((await post(app, { dueAt: '2026-12-01t10:00:00z' })).status).toBe(201)
+    expect((await post(app, { dueAt: '2016-12-31T23:59:60Z' })).status).toBe(201)
+    expect((await post(app, { dueAt: '2016-12-31T12:59:60Z' })).status).toBe(400)
+    // In year 10000 once in UTC: no RFC 3339 form to give it back in.
+    expect((await post(app, { dueAt: '9999-12-31T23:00:00-02:00' })).status).toBe(400)
+    expect((await post(app, { dueAt: '2026-02-29T10:00:00Z' })).status).toBe(400)
     expect(fixedDocument().components.schemas.ThingPatch.properties.dueAt).toMatchObject({ format: 'date-time' })
   })
 

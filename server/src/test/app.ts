@@ -5,7 +5,7 @@ import { type Config, loadConfig } from '../config.js'
 import { type AppContext, createContext } from '../context.js'
 import type { DatabaseOptions } from '../db/database.js'
 import { freshDatabase } from './databases.js'
-import { assertMatchesSpec } from './spec.js'
+import { assertMatchesSpec, eventStreamChecker } from './spec.js'
 
 export interface TestApp {
   ctx: AppContext
@@ -55,12 +55,7 @@ export async function createTestApp(env: Record<string, string> = {}, options: T
     await database.drop()
   })
   const app = createApp(ctx)
-  const fetch = async (input: Request | string | URL, init?: RequestInit) => {
-    const request = new Request(input instanceof Request ? input : new URL(String(input), BASE_URL), init)
-    const response = await app.fetch(request)
-    await assertMatchesSpec(request.method, request.url, response)
-    return response
-  }
+  const fetch = checkedFetch(app)
   return {
     ctx,
     app,
@@ -68,5 +63,23 @@ export async function createTestApp(env: Record<string, string> = {}, options: T
     request: (path, init) => fetch(`${BASE_URL}${path}`, init),
     baseUrl: BASE_URL,
     database: database.options,
+  }
+}
+
+/**
+ * A fetch into `app`, in process, that checks every response against openapi.yaml (and every event of an
+ * event stream as it arrives). Relative URLs resolve against the test base URL.
+ */
+export function checkedFetch(app: Pick<ReturnType<typeof createApp>, 'fetch'>) {
+  return async (input: Request | string | URL, init?: RequestInit): Promise<Response> => {
+    const request = new Request(input instanceof Request ? input : new URL(String(input), BASE_URL), init)
+    const response = await app.fetch(request)
+    await assertMatchesSpec(request.method, request.url, response)
+    if (response.body && response.headers.get('content-type')?.startsWith('text/event-stream')) {
+      const { status, statusText, headers } = response
+      const checked = response.body.pipeThrough(eventStreamChecker(request.method, request.url, response))
+      return new Response(checked, { status, statusText, headers })
+    }
+    return response
   }
 }

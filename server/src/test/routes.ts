@@ -5,7 +5,7 @@ import { onTestFinished } from 'vitest'
 import { createApp } from '../app.js'
 import { loadConfig } from '../config.js'
 import { createContext } from '../context.js'
-import { bodyGuard } from '../http/body.js'
+import { bodyGuard, bodySizeLimit } from '../http/body.js'
 import { freshDatabase } from './databases.js'
 
 // Test-only: no body-taking operation exists in the spec yet, so the body middleware is exercised through
@@ -50,7 +50,7 @@ export async function appWithTestRoutes(env: Record<string, string> = {}) {
     await database.drop()
   })
   const app = createApp(ctx)
-  app.on('POST', '/test/items', bodyGuard(['application/json']))
+  app.on('POST', '/test/items', bodySizeLimit(config.BODY_LIMIT), bodyGuard(['application/json']))
   app.openapi(itemRoute, (c) => c.json({ ...c.req.valid('json') }, 201))
   app.get('/test/boom', () => {
     throw new Error('select * from secret_table where password = $1')

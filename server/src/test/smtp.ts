@@ -73,11 +73,27 @@ export function parseMail(raw: string): { subject: string; text: string } {
   const encoding = header('Content-Transfer-Encoding').toLowerCase()
   let text = body
   if (encoding === 'quoted-printable') {
-    text = body
-      .replace(/=\r?\n/g, '')
-      .replace(/=([0-9A-F]{2})/gi, (_, hex: string) => String.fromCharCode(Number.parseInt(hex, 16)))
+    text = unescapeBytes(body.replace(/=\r?\n/g, ''))
   } else if (encoding === 'base64') {
     text = Buffer.from(body.replace(/\s+/g, ''), 'base64').toString('utf8')
   }
-  return { subject: header('Subject'), text: text.replace(/\r\n/g, '\n') }
+  return { subject: decodeWords(header('Subject')), text: text.replace(/\r\n/g, '\n') }
+}
+
+// RFC 2047 encoded-words, which nodemailer uses for headers with non-ASCII text (`=?UTF-8?Q?…?=`); the
+// space between two adjacent encoded-words is not part of the text.
+function decodeWords(value: string): string {
+  return value
+    .replace(/(\?=)\s+(=\?)/g, '$1$2')
+    .replace(/=\?([^?]+)\?([QqBb])\?([^?]*)\?=/g, (_, _charset: string, encoding: string, data: string) => {
+      return encoding.toUpperCase() === 'B'
+        ? Buffer.from(data, 'base64').toString('utf8')
+        : unescapeBytes(data.replace(/_/g, ' '))
+    })
+}
+
+// Quoted-printable text is ASCII with `=XX` escapes of the bytes of UTF-8 text.
+function unescapeBytes(ascii: string): string {
+  const bytes = ascii.replace(/=([0-9A-F]{2})/gi, (_, hex: string) => String.fromCharCode(Number.parseInt(hex, 16)))
+  return Buffer.from(bytes, 'latin1').toString('utf8')
 }

@@ -5,6 +5,7 @@ import addFormats from 'ajv-formats'
 import { parse } from 'yaml'
 import { pathPattern } from '../http/errors.js'
 import { SPEC_PATH } from '../openapi/document.js'
+import { sseParser } from './sse.js'
 
 // biome-ignore lint/suspicious/noExplicitAny: openapi.yaml as parsed, walked by key; ajv checks the shapes it describes.
 type Json = any
@@ -81,6 +82,7 @@ export async function assertMatchesSpec(method: string, url: string, response: R
         `${where}: status not documented for ${op.operationId} (${Object.keys(op.operation.responses).join(', ')})`,
       )
     }
+    assertHeaders(where, documented.headers ?? {}, response.headers)
     if (!documented.content) {
       if (method !== 'HEAD' && response.status !== 304 && (await response.clone().text()) !== '') {
         throw new SpecViolation(`${where}: body sent where ${op.operationId} documents none`)
@@ -95,6 +97,8 @@ export async function assertMatchesSpec(method: string, url: string, response: R
       )
     }
     schema = media.schema
+    // An event stream does not end; its events are checked one by one as they arrive (eventStreamChecker).
+    if (contentType === 'text/event-stream') return
   }
   if (!schema) return
   const text = await response.clone().text()
@@ -106,12 +110,49 @@ export async function assertMatchesSpec(method: string, url: string, response: R
       throw new SpecViolation(`${where}: body is not JSON: ${text.slice(0, 200)}`)
     }
   }
+  if (op && response.status >= 400 && contentType === 'application/problem+json') {
+    const codes = documentedCodes(schema)
+    const code = (body as { code?: unknown } | null)?.code
+    if (!codes) throw new SpecViolation(`${where}: ${op.operationId} documents no \`code\` enum for ${response.status}`)
+    if (typeof code === 'string' && !codes.includes(code)) {
+      throw new SpecViolation(
+        `${where}: code '${code}' is not one ${op.operationId} documents for ${response.status} (${codes.join(', ')})`,
+      )
+    }
+  }
   const validate = compile(schema)
   if (!validate(body)) {
     throw new SpecViolation(
       `${where}: body does not match the spec: ${ajv.errorsText(validate.errors)}\n${text.slice(0, 500)}`,
     )
   }
+}
+
+/** Checks every documented response header that was sent against its schema (integers as numbers). */
+function assertHeaders(where: string, documented: Record<string, Json>, headers: Headers): void {
+  for (const [name, header] of Object.entries(documented)) {
+    const value = headers.get(name)
+    if (value === null || !header.schema) continue
+    const validate = compile(header.schema)
+    const typed = header.schema.type === 'integer' && /^-?\d+$/.test(value) ? Number(value) : value
+    if (!validate(typed)) {
+      throw new SpecViolation(
+        `${where}: header ${name} '${value}' does not match the spec: ${ajv.errorsText(validate.errors)}`,
+      )
+    }
+  }
+}
+
+/**
+ * The problem `code`s a (dereferenced) response schema allows: the `enum` of `code` in one of its `allOf`
+ * parts, which is how each operation documents the codes it may send with a status.
+ */
+export function documentedCodes(schema: Json): string[] | undefined {
+  for (const part of [schema, ...(schema?.allOf ?? [])]) {
+    const codes = part?.properties?.code?.enum
+    if (Array.isArray(codes)) return codes
+  }
+  return undefined
 }
 
 /**
@@ -123,4 +164,33 @@ export function assertProblem(body: unknown): void {
   if (!validate(body)) {
     throw new SpecViolation(`not a Problem: ${ajv.errorsText(validate.errors)}\n${JSON.stringify(body).slice(0, 500)}`)
   }
+}
+
+/**
+ * Passes a `text/event-stream` body through unchanged while checking each event (`id`, `event`, `data`
+ * parsed as JSON) against the schema the spec gives for the stream; `retry:` must be a whole number. The
+ * reader of the returned body gets a SpecViolation error at the first event that differs.
+ */
+export function eventStreamChecker(method: string, url: string, response: Response): TransformStream<Uint8Array> {
+  const pathname = new URL(url, 'http://tasklane.test').pathname
+  const op = findOperation(method, pathname)
+  const schema = op?.operation.responses[String(response.status)]?.content?.['text/event-stream']?.schema
+  if (!schema) throw new SpecViolation(`${method} ${pathname}: no event stream documented`)
+  const validate = compile(schema)
+  const parser = sseParser()
+  return new TransformStream({
+    transform(chunk, controller) {
+      for (const block of parser.push(chunk)) {
+        if (block.retry !== undefined && !Number.isInteger(block.retry)) {
+          throw new SpecViolation(`${method} ${pathname}: retry is not a whole number`)
+        }
+        if (block.event && !validate(block.event)) {
+          throw new SpecViolation(
+            `${method} ${pathname}: event does not match the spec: ${ajv.errorsText(validate.errors)}\n${JSON.stringify(block.event).slice(0, 500)}`,
+          )
+        }
+      }
+      controller.enqueue(chunk)
+    },
+  })
 }

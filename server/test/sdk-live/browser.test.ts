@@ -1,5 +1,5 @@
 // The built SDK in headless Chromium against the live server on another origin, so that CORS is exercised
-// for real: sign up, create a project, create tasks, paginate them.
+// for real: sign up, create a project, create tasks, paginate them, follow the project's changes.
 import { existsSync, readFileSync } from 'node:fs'
 import { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
@@ -14,12 +14,17 @@ const available = existsSync(CHROMIUM)
 if (!available && process.env.REQUIRE_CHROMIUM === '1') throw new Error(`REQUIRE_CHROMIUM=1 but ${CHROMIUM} is missing`)
 
 // The package's own files, unbundled, as a browser app would load them from a CDN or its build: the built
-// dist/ (the system tests' global setup builds it) and openapi-fetch, mapped by an import map.
+// dist/ (the system tests' global setup builds it) and its dependencies, mapped by an import map.
 const SDK_DIST = join(REPO_ROOT, 'sdk', 'dist')
-const OPENAPI_FETCH = join(REPO_ROOT, 'node_modules', 'openapi-fetch', 'dist', 'index.mjs')
+const DEPENDENCIES: Record<string, string> = {
+  '/openapi-fetch.js': join(REPO_ROOT, 'node_modules', 'openapi-fetch', 'dist', 'index.mjs'),
+  '/eventsource-parser.js': join(REPO_ROOT, 'node_modules', 'eventsource-parser', 'dist', 'index.js'),
+}
 
 const page = `<!doctype html>
-<script type="importmap">{ "imports": { "openapi-fetch": "/openapi-fetch.js" } }</script>
+<script type="importmap">
+{ "imports": { "openapi-fetch": "/openapi-fetch.js", "eventsource-parser": "/eventsource-parser.js" } }
+</script>
 <script type="module">
 import { createTasklane, unwrap, localStorageTokenStorage } from '/sdk/index.js'
 try {
@@ -35,8 +40,14 @@ try {
   const titles = []
   const walk = tl.paginate('/v1/projects/{projectId}/tasks', { params: { path: { projectId: project.id }, query: { limit: 2 } } })
   for await (const task of walk) titles.push(task.title)
+  const changes = []
+  for await (const event of tl.events({ since: '0', projectId: project.id })) {
+    if (event.type === 'task.created') changes.push(event.data.title)
+    if (changes.length === 7) break
+  }
   window.done({
     titles,
+    changes,
     projectId: project.id,
     requestId: created.requestId,
     etag: created.response.headers.get('ETag'),
@@ -46,7 +57,7 @@ try {
 </script>`
 
 test.skipIf(!available)(
-  'the built SDK runs sign-up → create project → create tasks → paginate in Chromium, across origins',
+  'the built SDK runs sign-up → create project → create tasks → paginate → follow changes in Chromium, across origins',
   async () => {
     const served: string[] = []
     const pages = createServer((req, res) => {
@@ -54,7 +65,8 @@ test.skipIf(!available)(
       served.push(url.pathname)
       const js = { 'Content-Type': 'text/javascript' }
       if (url.pathname === '/') return void res.writeHead(200, { 'Content-Type': 'text/html' }).end(page)
-      if (url.pathname === '/openapi-fetch.js') return void res.writeHead(200, js).end(readFileSync(OPENAPI_FETCH))
+      const dependency = DEPENDENCIES[url.pathname]
+      if (dependency) return void res.writeHead(200, js).end(readFileSync(dependency))
       const file = normalize(join(SDK_DIST, url.pathname.replace(/^\/sdk\//, '')))
       if (url.pathname.startsWith('/sdk/') && file.startsWith(SDK_DIST) && existsSync(file)) {
         return void res.writeHead(200, js).end(readFileSync(file))
@@ -83,6 +95,11 @@ test.skipIf(!available)(
       expect(outcome.etag).toMatch(/^(W\/)?"/)
       expect(outcome.stored).toBe(true)
       expect(live.count('GET', `/v1/projects/${outcome.projectId}/tasks`)).toBe(4) // 7 tasks, 2 a page
+      // The event stream over fetch, its Authorization and Last-Event-ID let through by CORS.
+      expect(outcome.changes).toEqual(Array.from({ length: 7 }, (_, i) => `Task ${i + 1}`))
+      const stream = live.requests.find((r) => r.method === 'GET' && r.path === '/v1/events')
+      expect(stream?.headers.get('authorization')).toMatch(/^Bearer /)
+      expect(stream?.headers.get('last-event-id')).toBe('0')
       // The browser asked before its cross-origin POSTs with credentials and an Idempotency-Key.
       expect(live.requests.some((r) => r.method === 'OPTIONS')).toBe(true)
     } finally {

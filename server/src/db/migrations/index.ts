@@ -3,6 +3,9 @@ import { serverSecrets } from './0001-server-secrets.js'
 import { accounts } from './0002-accounts.js'
 import { idempotencyKeys } from './0010-idempotency-keys.js'
 import { projects } from './0011-projects.js'
+import { changes } from './0020-changes.js'
+import { notifications } from './0030-notifications.js'
+import { emailChange } from './0040-email-change.js'
 
 /**
  * Every migration, in order. Kysely's Migrator runs them by name; a migration, once released, never
@@ -13,4 +16,7 @@ export const migrations: Record<string, Migration> = {
   '0002-accounts': accounts,
   '0010-idempotency-keys': idempotencyKeys,
   '0011-projects': projects,
+  '0020-changes': changes,
+  '0030-notifications': notifications,
+  '0040-email-change': emailChange,
 }

@@ -8,15 +8,33 @@ import { deviceLabel } from './device-label.js'
 
 type Routes = typeof operations
 
+// Answers that carry a token or an API key: no browser or proxy cache may keep a copy.
+const NO_STORE = { 'Cache-Control': 'no-store' }
+
 export function authHandlers(ctx: AppContext) {
   const { auth, rateLimiter, config } = ctx
   const policy = (name: string, rate: { limit: number; windowS: number }): RatePolicy => ({ name, ...rate })
   const loginIp = policy('login-ip', config.RATE_LIMIT_LOGIN_IP)
+  const loginAccountIp = policy('login-account-ip', config.RATE_LIMIT_LOGIN_ACCOUNT_IP)
   const loginAccount = policy('login-account', config.RATE_LIMIT_LOGIN_ACCOUNT)
   const signupIp = policy('signup', config.RATE_LIMIT_SIGNUP_IP)
   const resetIp = policy('password-reset', config.RATE_LIMIT_PASSWORD_RESET_IP)
+  const passwordUser = policy('password-user', config.RATE_LIMIT_PASSWORD_USER)
+  const passwordIp = policy('password-ip', config.RATE_LIMIT_PASSWORD_IP)
+  const emailUser = policy('email-user', config.RATE_LIMIT_EMAIL_USER)
+  const emailRecipient = policy('email-recipient', config.RATE_LIMIT_EMAIL_RECIPIENT)
   const device = (c: Context<AppEnv>) => deviceLabel(c.req.header('user-agent'))
   const ip = (c: Context<AppEnv>) => `ip:${rateLimiter.clientIp(c)}`
+  /** Counts a request that checks the signed-in user's password, before the check. */
+  const passwordCheck = async (c: Context<AppEnv>, userId: string) => {
+    await rateLimiter.consume(c, passwordIp, ip(c))
+    await rateLimiter.consume(c, passwordUser, `user:${userId}`)
+  }
+  /** Counts a mail the signed-in user asks to be sent to `email`. */
+  const mailTo = (c: Context<AppEnv>, userId: string) => async (email: string) => {
+    await rateLimiter.consume(c, emailUser, `user:${userId}`)
+    await rateLimiter.consume(c, emailRecipient, `email:${email}`)
+  }
   const nextLink = (c: Context<AppEnv>, cursor: string | null, limit: number): Record<string, string> => {
     if (!cursor) return {}
     const url = new URL(c.req.url)
@@ -26,18 +44,20 @@ export function authHandlers(ctx: AppContext) {
   const signUp: AppRouteHandler<Routes['signUp']> = async (c) => {
     await rateLimiter.consume(c, signupIp, ip(c))
     const result = await auth.signUp(c.req.valid('json'), device(c))
-    return c.json(result, 201, { Location: '/v1/me' })
+    return c.json(result, 201, { Location: '/v1/me', ...NO_STORE })
   }
 
   const logIn: AppRouteHandler<Routes['logIn']> = async (c) => {
     const body = c.req.valid('json')
+    const account = `email:${body.email.toLowerCase()}`
     await rateLimiter.consume(c, loginIp, ip(c))
-    await rateLimiter.consume(c, loginAccount, `email:${body.email.toLowerCase()}`)
-    return c.json(await auth.logIn(body, device(c)), 200)
+    await rateLimiter.consume(c, loginAccountIp, `${account}|${ip(c)}`)
+    await rateLimiter.consume(c, loginAccount, account)
+    return c.json(await auth.logIn(body, device(c)), 200, NO_STORE)
   }
 
   const refreshSession: AppRouteHandler<Routes['refreshSession']> = async (c) =>
-    c.json(await auth.refreshSession(c.req.valid('json').refreshToken), 200)
+    c.json(await auth.refreshSession(c.req.valid('json').refreshToken), 200, NO_STORE)
 
   const logOut: AppRouteHandler<Routes['logOut']> = async (c) => {
     await auth.logOut(requireSession(c, 'read'))
@@ -46,22 +66,36 @@ export function authHandlers(ctx: AppContext) {
 
   const getMe: AppRouteHandler<Routes['getMe']> = async (c) => c.json(await auth.getMe(requireAuth(c).userId), 200)
 
-  const updateMe: AppRouteHandler<Routes['updateMe']> = async (c) =>
-    c.json(await auth.updateMe(requireSession(c).userId, c.req.valid('json')), 200)
+  const updateMe: AppRouteHandler<Routes['updateMe']> = async (c) => {
+    const { userId } = requireSession(c)
+    const body = c.req.valid('json')
+    if (body.currentPassword !== undefined) await passwordCheck(c, userId)
+    return c.json(await auth.updateMe(userId, body, mailTo(c, userId)), 200)
+  }
+
+  const confirmEmailChange: AppRouteHandler<Routes['confirmEmailChange']> = async (c) => {
+    await auth.confirmEmailChange(c.req.valid('json').token)
+    return c.body(null, 204)
+  }
 
   const deleteMe: AppRouteHandler<Routes['deleteMe']> = async (c) => {
-    await auth.deleteMe(requireSession(c).userId, c.req.valid('json').password)
+    const { userId } = requireSession(c)
+    await passwordCheck(c, userId)
+    await auth.deleteMe(userId, c.req.valid('json').password)
     return c.body(null, 204)
   }
 
   const changePassword: AppRouteHandler<Routes['changePassword']> = async (c) => {
+    const principal = requireSession(c)
     const body = c.req.valid('json')
-    await auth.changePassword(requireSession(c), body.currentPassword, body.newPassword)
+    await passwordCheck(c, principal.userId)
+    await auth.changePassword(principal, body.currentPassword, body.newPassword, body.keepApiKeys)
     return c.body(null, 204)
   }
 
   const requestEmailVerification: AppRouteHandler<Routes['requestEmailVerification']> = async (c) => {
-    await auth.requestEmailVerification(requireSession(c).userId)
+    const { userId } = requireSession(c)
+    await auth.requestEmailVerification(userId, mailTo(c, userId))
     return c.body(null, 202)
   }
 
@@ -78,6 +112,7 @@ export function authHandlers(ctx: AppContext) {
 
   const resetPassword: AppRouteHandler<Routes['resetPassword']> = async (c) => {
     const body = c.req.valid('json')
+    await rateLimiter.consume(c, passwordIp, ip(c))
     await auth.resetPassword(body.token, body.newPassword)
     return c.body(null, 204)
   }
@@ -96,7 +131,7 @@ export function authHandlers(ctx: AppContext) {
 
   const createApiKey: AppRouteHandler<Routes['createApiKey']> = async (c) => {
     const key = await auth.createApiKey(requireSession(c).userId, c.req.valid('json'))
-    return c.json(key, 201, { Location: `/v1/me/api-keys/${key.id}` })
+    return c.json(key, 201, { Location: `/v1/me/api-keys/${key.id}`, ...NO_STORE })
   }
 
   const listApiKeys: AppRouteHandler<Routes['listApiKeys']> = async (c) => {
@@ -118,6 +153,7 @@ export function authHandlers(ctx: AppContext) {
     logOut,
     getMe,
     updateMe,
+    confirmEmailChange,
     deleteMe,
     changePassword,
     requestEmailVerification,

@@ -31,7 +31,18 @@ export async function insertUser(db: Db, user: Omit<UserRow, 'email_normalized'>
 export async function updateUser(
   db: Db,
   id: string,
-  changes: Partial<Pick<UserRow, 'name' | 'email' | 'password_hash' | 'email_verified_at' | 'updated_at'>>,
+  changes: Partial<
+    Pick<
+      UserRow,
+      | 'name'
+      | 'email'
+      | 'password_hash'
+      | 'email_verified_at'
+      | 'updated_at'
+      | 'pending_email'
+      | 'pending_email_expires_at'
+    >
+  >,
 ): Promise<void> {
   const values = changes.email ? { ...changes, email_normalized: changes.email.toLowerCase() } : changes
   await db.updateTable('users').set(values).where('id', '=', id).execute()
@@ -158,6 +169,17 @@ export async function listApiKeys(db: Db, userId: string, limit: number, before?
   return query.orderBy('id', 'desc').limit(limit).execute()
 }
 
+/** Revokes every live API key of a user; returns how many. */
+export async function revokeApiKeysOfUser(db: Db, userId: string, now: string): Promise<number> {
+  const result = await db
+    .updateTable('api_keys')
+    .set({ revoked_at: now })
+    .where('user_id', '=', userId)
+    .where('revoked_at', 'is', null)
+    .executeTakeFirst()
+  return Number(result.numUpdatedRows)
+}
+
 export async function revokeApiKey(db: Db, userId: string, id: string, now: string): Promise<boolean> {
   const result = await db
     .updateTable('api_keys')
@@ -181,6 +203,28 @@ export async function replaceEmailToken(db: Db, token: EmailTokenRow): Promise<v
     .where('used_at', 'is', null)
     .execute()
   await db.insertInto('email_tokens').values(token).execute()
+}
+
+/** A live (unused, unexpired) email token of this purpose, without using it up. */
+export const findLiveEmailToken = (db: Db, tokenHash: string, purpose: EmailTokenRow['purpose'], now: string) =>
+  db
+    .selectFrom('email_tokens')
+    .selectAll()
+    .where('token_hash', '=', tokenHash)
+    .where('purpose', '=', purpose)
+    .where('used_at', 'is', null)
+    .where('expires_at', '>', now)
+    .executeTakeFirst()
+
+/** Invalidates a user's live email tokens of one purpose (e.g. when a pending change is cancelled). */
+export async function expireEmailTokens(db: Db, userId: string, purpose: EmailTokenRow['purpose'], now: string) {
+  await db
+    .updateTable('email_tokens')
+    .set({ used_at: now })
+    .where('user_id', '=', userId)
+    .where('purpose', '=', purpose)
+    .where('used_at', 'is', null)
+    .execute()
 }
 
 /** Uses up a live email token; returns it, or undefined when unknown, used, expired or of another purpose. */

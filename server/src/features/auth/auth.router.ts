@@ -12,6 +12,7 @@ export function createAuthRouter(ctx: AppContext) {
     .openapi(operations.logOut, h.logOut)
     .openapi(operations.getMe, h.getMe)
     .openapi(operations.updateMe, h.updateMe)
+    .openapi(operations.confirmEmailChange, h.confirmEmailChange)
     .openapi(operations.deleteMe, h.deleteMe)
     .openapi(operations.changePassword, h.changePassword)
     .openapi(operations.requestEmailVerification, h.requestEmailVerification)

@@ -1,19 +1,22 @@
 import type { Logger } from 'pino'
 import type { Config } from '../../config.js'
-import type { Db, Queryable } from '../../db/database.js'
+import type { Db } from '../../db/database.js'
 import type { ApiKey, AuthResult, Session, User } from '../../generated/routes.js'
 import type { Principal, Scope } from '../../http/env.js'
 import { ApiError } from '../../http/problem.js'
 import type { Cursors } from '../../lib/cursor.js'
 import { newId } from '../../lib/ids.js'
+import { toInstant } from '../../lib/instant.js'
 import type { Mailer } from '../../mail/mailer.js'
+import type { ChangeLog, WriteTx } from '../changes/change-log.js'
 import * as repo from './auth.repository.js'
-import { assertPasswordAllowed, createDummyVerifier, hashPassword, verifyPassword } from './passwords.js'
+import { assertPasswordAllowed, type PasswordHasher } from './passwords.js'
 import type { RevocationCache } from './revocations.js'
 import { type AccessTokens, hashToken, randomToken, type Sealer } from './tokens.js'
 
 const VERIFY_EMAIL_TTL_MS = 24 * 3600_000
 const RESET_PASSWORD_TTL_MS = 30 * 60_000
+const CHANGE_EMAIL_TTL_MS = 24 * 3600_000
 const API_KEY_TOUCH_MS = 60_000
 
 export interface AuthDeps {
@@ -25,6 +28,21 @@ export interface AuthDeps {
   sealer: Sealer
   mailer: Mailer
   cursors: Cursors
+  /** Account deletion is a write whose effects on projects are recorded (see setAccountDeletionGuard). */
+  changeLog: ChangeLog
+  hasher: PasswordHasher
+}
+
+/**
+ * Runs before a mail goes out to `email`, after the request has been authorized; the HTTP layer counts
+ * the per-user and per-recipient mail limits there (a throw sends nothing and changes nothing).
+ */
+export type AdmitMail = (email: string) => Promise<void>
+
+export interface UpdateMeInput {
+  name?: string
+  email?: string
+  currentPassword?: string
 }
 
 export interface Page<T> {
@@ -38,13 +56,16 @@ const invalidCredentials = () => new ApiError(401, 'invalid_credentials', 'The e
 const sessionRevoked = () => new ApiError(401, 'session_revoked', 'This session has ended; sign in again.')
 const invalidToken = () => new ApiError(422, 'invalid_token', 'This link is invalid or has expired; request a new one.')
 const emailTaken = () => new ApiError(409, 'email_taken', 'An account with this email already exists.')
+const invalidPassword = () => new ApiError(422, 'invalid_password', 'The password is incorrect.')
 
-function toUser(row: repo.UserRow): User {
+function toUser(row: repo.UserRow, now = iso()): User {
+  const pending = row.pending_email && row.pending_email_expires_at && row.pending_email_expires_at > now
   return {
     id: row.id,
     email: row.email,
     name: row.name,
     emailVerified: row.email_verified_at !== null,
+    pendingEmail: pending ? row.pending_email : null,
     createdAt: row.created_at,
     updatedAt: row.updated_at,
   }
@@ -67,13 +88,12 @@ function toApiKey(row: repo.ApiKeyRow): ApiKey {
  * failed request changes nothing; mail goes out only after the change is committed.
  */
 /** See `setAccountDeletionGuard`. */
-export type AccountDeletionGuard = (trx: Queryable, userId: string) => Promise<void>
+export type AccountDeletionGuard = (tx: WriteTx, userId: string) => Promise<void>
 
 export function createAuthService(deps: AuthDeps) {
   let accountDeletionGuard: AccountDeletionGuard | undefined
-  const { config, db, accessTokens, revocations, sealer, mailer, cursors } = deps
+  const { config, db, accessTokens, revocations, sealer, mailer, cursors, hasher } = deps
   const kysely = db.kysely
-  const dummyVerify = createDummyVerifier()
   const publicUrl = (config.PUBLIC_URL ?? `http://localhost:${config.PORT}`).replace(/\/$/, '')
   const sessionTtlMs = config.SESSION_TTL_S * 1000
 
@@ -146,9 +166,50 @@ export function createAuthService(deps: AuthDeps) {
   }
 
   async function checkPassword(user: repo.UserRow, password: string) {
-    if (!(await verifyPassword(user.password_hash, password))) {
-      throw new ApiError(422, 'invalid_password', 'The password is incorrect.')
-    }
+    if (!(await hasher.verify(user.password_hash, password))) throw invalidPassword()
+  }
+
+  /**
+   * Records `email` as the user's pending address and mails the new address a single-use link that makes
+   * it theirs, and the current address a notice. When another account already has the address, the new
+   * address is told so instead of getting a link: the caller's answer is the same either way, so the
+   * request cannot be used to learn which addresses have accounts.
+   */
+  async function requestEmailChange(user: repo.UserRow, email: string) {
+    const now = Date.now()
+    const token = randomToken('ec')
+    const { taken } = await kysely.transaction().execute(async (trx) => {
+      const taken = await repo.findUserByEmail(trx, email)
+      await repo.updateUser(trx, user.id, {
+        pending_email: email,
+        pending_email_expires_at: iso(now + CHANGE_EMAIL_TTL_MS),
+        updated_at: iso(now),
+      })
+      if (taken) await repo.expireEmailTokens(trx, user.id, 'change_email', iso(now))
+      else
+        await repo.replaceEmailToken(trx, {
+          token_hash: hashToken(token),
+          user_id: user.id,
+          purpose: 'change_email',
+          email,
+          created_at: iso(now),
+          expires_at: iso(now + CHANGE_EMAIL_TTL_MS),
+          used_at: null,
+        })
+      return { taken }
+    })
+    mailer.send({
+      to: taken?.email ?? email,
+      subject: 'Confirm your new email address for Tasklane',
+      text: taken
+        ? `Hello,\n\nSomeone asked to use this address for a Tasklane account, but another account already uses it, so nothing was changed. If you have forgotten the password of that account, you can reset it from the sign-in page.\n\nIf you did not ask for this, ignore this email.\n`
+        : `Hello ${user.name},\n\nTo make this the email address of your Tasklane account, open this link within 24 hours:\n\n${publicUrl}/confirm-email-change?token=${token}\n\nUntil then, your account keeps its current address. If you did not ask for this, ignore this email.\n`,
+    })
+    mailer.send({
+      to: user.email,
+      subject: 'Your Tasklane email address is about to change',
+      text: `Hello ${user.name},\n\nSomeone signed in to your Tasklane account asked to change its email address to ${email}. The change takes effect only when the link sent to that address is followed.\n\nIf this was not you, change your password now: it ends every other session. Your address stays as it is.\n`,
+    })
   }
 
   const pending = new Set<Promise<void>>()
@@ -169,7 +230,7 @@ export function createAuthService(deps: AuthDeps) {
   return {
     async signUp(input: { email: string; password: string; name: string }, device: string): Promise<AuthResult> {
       assertPasswordAllowed(input.password)
-      const passwordHash = await hashPassword(input.password)
+      const passwordHash = await hasher.hash(input.password)
       const now = iso()
       const user: repo.UserRow = {
         id: newId('usr'),
@@ -180,6 +241,8 @@ export function createAuthService(deps: AuthDeps) {
         email_verified_at: null,
         created_at: now,
         updated_at: now,
+        pending_email: null,
+        pending_email_expires_at: null,
       }
       try {
         const { session, mail } = await kysely.transaction().execute(async (trx) => {
@@ -199,10 +262,10 @@ export function createAuthService(deps: AuthDeps) {
     async logIn(input: { email: string; password: string }, device: string): Promise<AuthResult> {
       const user = await repo.findUserByEmail(kysely, input.email)
       if (!user) {
-        await dummyVerify()
+        await hasher.dummyVerify()
         throw invalidCredentials()
       }
-      if (!(await verifyPassword(user.password_hash, input.password))) throw invalidCredentials()
+      if (!(await hasher.verify(user.password_hash, input.password))) throw invalidCredentials()
       const session = await kysely.transaction().execute((trx) => startSession(trx, user, device))
       return issue(user, session.id, session.refreshToken, session.now)
     },
@@ -283,43 +346,81 @@ export function createAuthService(deps: AuthDeps) {
         if (!key.last_used_at || Date.parse(key.last_used_at) < now - API_KEY_TOUCH_MS) {
           await repo.touchApiKey(kysely, key.id, iso(now))
         }
-        return { userId: key.user_id, apiKeyId: key.id, scopes: key.scopes.split(' ') as Scope[] }
+        return {
+          userId: key.user_id,
+          apiKeyId: key.id,
+          scopes: key.scopes.split(' ') as Scope[],
+          ...(key.expires_at ? { expiresAt: Date.parse(key.expires_at) } : {}),
+        }
       }
       const claims = await accessTokens.verify(bearer)
       if (revocations.isRevoked(claims.sessionId)) throw sessionRevoked()
-      return { userId: claims.userId, sessionId: claims.sessionId, scopes: claims.scopes }
+      return { userId: claims.userId, sessionId: claims.sessionId, scopes: claims.scopes, expiresAt: claims.expiresAt }
     },
 
     async getMe(userId: string): Promise<User> {
       return toUser(await userOrRevoked(userId))
     },
 
-    async updateMe(userId: string, changes: { name?: string; email?: string }): Promise<User> {
-      try {
-        const { user, mail } = await kysely.transaction().execute(async (trx) => {
-          const user = await repo.findUserById(trx, userId)
-          if (!user) throw sessionRevoked()
-          const emailChanged = changes.email !== undefined && changes.email.toLowerCase() !== user.email_normalized
-          if (emailChanged && changes.email && (await repo.findUserByEmail(trx, changes.email))) throw emailTaken()
-          const updated: repo.UserRow = {
-            ...user,
-            ...(changes.name !== undefined ? { name: changes.name } : {}),
-            ...(changes.email !== undefined
-              ? { email: changes.email, email_normalized: changes.email.toLowerCase() }
-              : {}),
-            ...(emailChanged ? { email_verified_at: null } : {}),
-            updated_at: iso(),
-          }
-          await repo.updateUser(trx, userId, {
-            name: updated.name,
-            email: updated.email,
-            email_verified_at: updated.email_verified_at,
-            updated_at: updated.updated_at,
+    /**
+     * Changes the name at once. A new email address needs the current password and takes effect only
+     * when the link mailed to it is followed (`confirmEmailChange`); until then it is `pendingEmail`.
+     * Sending the current address again cancels a pending change.
+     */
+    async updateMe(userId: string, changes: UpdateMeInput, admit: AdmitMail): Promise<User> {
+      const user = await userOrRevoked(userId)
+      const email = changes.email
+      const newAddress = email !== undefined && email.toLowerCase() !== user.email_normalized
+      if (newAddress) {
+        if (changes.currentPassword === undefined) {
+          throw new ApiError(400, 'validation_failed', 'Changing the email address needs the current password.', {
+            title: 'Validation failed',
+            errors: [{ path: '/body/currentPassword', message: 'Required to change the email', code: 'invalid_type' }],
           })
-          return { user: updated, mail: emailChanged ? await sendVerification(trx, updated) : undefined }
+        }
+        await checkPassword(user, changes.currentPassword)
+        await admit(email.toLowerCase())
+      }
+      const now = iso()
+      await kysely.transaction().execute(async (trx) => {
+        await repo.updateUser(trx, userId, {
+          ...(changes.name !== undefined ? { name: changes.name } : {}),
+          // The same address again (in any case) keeps it, with that spelling, and cancels a pending change.
+          ...(email !== undefined && !newAddress ? { email, pending_email: null, pending_email_expires_at: null } : {}),
+          updated_at: now,
         })
-        mail?.()
-        return toUser(user)
+        if (email !== undefined && !newAddress) await repo.expireEmailTokens(trx, userId, 'change_email', now)
+      })
+      if (newAddress) await requestEmailChange(await userOrRevoked(userId), email)
+      return toUser(await userOrRevoked(userId))
+    },
+
+    /** Makes a pending email address the account's, with the token mailed to it; tells the old address. */
+    async confirmEmailChange(token: string): Promise<void> {
+      const now = iso()
+      try {
+        const { user, email } = await kysely.transaction().execute(async (trx) => {
+          const row = await repo.consumeEmailToken(trx, hashToken(token), 'change_email', now)
+          const user = row && (await repo.findUserById(trx, row.user_id))
+          // Only the latest request counts: a cancelled or replaced change leaves its link dead.
+          if (!row || !user || user.pending_email?.toLowerCase() !== row.email.toLowerCase()) throw invalidToken()
+          const other = await repo.findUserByEmail(trx, row.email)
+          if (other && other.id !== user.id) throw emailTaken()
+          // Following the link proves the user reads the new address: it is verified.
+          await repo.updateUser(trx, user.id, {
+            email: row.email,
+            email_verified_at: now,
+            pending_email: null,
+            pending_email_expires_at: null,
+            updated_at: now,
+          })
+          return { user, email: row.email }
+        })
+        mailer.send({
+          to: user.email,
+          subject: 'Your Tasklane email address was changed',
+          text: `Hello ${user.name},\n\nThe email address of your Tasklane account is now ${email}; mail about it no longer comes to this address.\n\nIf this was not you, reset your password from the sign-in page using the new address, or contact the operator of this server.\n`,
+        })
       } catch (err) {
         if (repo.isUniqueViolation(err)) throw emailTaken()
         throw err
@@ -337,33 +438,47 @@ export function createAuthService(deps: AuthDeps) {
     async deleteMe(userId: string, password: string): Promise<void> {
       const user = await userOrRevoked(userId)
       await checkPassword(user, password)
-      const ids = await kysely.transaction().execute(async (trx) => {
-        await accountDeletionGuard?.(trx, userId)
+      // Through the change log: what goes with the account (projects, memberships) is recorded with it.
+      const ids = await deps.changeLog.write(async (tx) => {
+        await accountDeletionGuard?.(tx, userId)
         // Logged before the cascade removes the sessions, so every instance drops their access tokens.
-        const ids = await repo.revokeSessions(trx, { userId }, 'account_deleted', iso())
-        await repo.deleteUser(trx, userId)
+        const ids = await repo.revokeSessions(tx.db, { userId }, 'account_deleted', iso())
+        await repo.deleteUser(tx.db, userId)
         return ids
       })
       revocations.add(ids)
     },
 
-    async changePassword(principal: Principal & { sessionId: string }, current: string, next: string): Promise<void> {
+    /**
+     * Sets a new password and ends every other session. API keys are revoked too unless `keepApiKeys`:
+     * a password change is often a reaction to a leak, and keys made by whoever had the password would
+     * otherwise outlive it.
+     */
+    async changePassword(
+      principal: Principal & { sessionId: string },
+      current: string,
+      next: string,
+      keepApiKeys = false,
+    ): Promise<void> {
       const user = await userOrRevoked(principal.userId)
       await checkPassword(user, current)
       assertPasswordAllowed(next)
-      const passwordHash = await hashPassword(next)
+      const passwordHash = await hasher.hash(next)
       const ids = await kysely.transaction().execute(async (trx) => {
-        await repo.updateUser(trx, user.id, { password_hash: passwordHash, updated_at: iso() })
-        return repo.revokeSessions(trx, { userId: user.id, except: principal.sessionId }, 'password_changed', iso())
+        const now = iso()
+        await repo.updateUser(trx, user.id, { password_hash: passwordHash, updated_at: now })
+        if (!keepApiKeys) await repo.revokeApiKeysOfUser(trx, user.id, now)
+        return repo.revokeSessions(trx, { userId: user.id, except: principal.sessionId }, 'password_changed', now)
       })
       revocations.add(ids)
     },
 
-    async requestEmailVerification(userId: string): Promise<void> {
+    async requestEmailVerification(userId: string, admit: AdmitMail): Promise<void> {
       const user = await userOrRevoked(userId)
       if (user.email_verified_at) {
         throw new ApiError(409, 'email_already_verified', 'This email address is already verified.')
       }
+      await admit(user.email_normalized)
       const mail = await kysely.transaction().execute((trx) => sendVerification(trx, user))
       mail()
     },
@@ -413,17 +528,26 @@ export function createAuthService(deps: AuthDeps) {
       await mailer.idle()
     },
 
+    /**
+     * Sets a new password with a reset token, ending every session and revoking every API key: a reset is
+     * how an account is taken back, and nothing the previous password holder made may outlive it.
+     */
     async resetPassword(token: string, newPassword: string): Promise<void> {
+      const tokenHash = hashToken(token)
+      // The token is checked before the (costly) hashing, so that bogus tokens cost next to nothing; it is
+      // used up in the transaction below, which fails if a concurrent request used it first.
+      if (!(await repo.findLiveEmailToken(kysely, tokenHash, 'reset_password', iso()))) throw invalidToken()
       assertPasswordAllowed(newPassword)
-      const passwordHash = await hashPassword(newPassword)
+      const passwordHash = await hasher.hash(newPassword)
       const ids = await kysely.transaction().execute(async (trx) => {
-        const row = await repo.consumeEmailToken(trx, hashToken(token), 'reset_password', iso())
+        const row = await repo.consumeEmailToken(trx, tokenHash, 'reset_password', iso())
         const user = row && (await repo.findUserById(trx, row.user_id))
         if (!row || !user) throw invalidToken()
         const now = iso()
         const verified =
           user.email_normalized === row.email.toLowerCase() ? { email_verified_at: user.email_verified_at ?? now } : {}
         await repo.updateUser(trx, user.id, { password_hash: passwordHash, updated_at: now, ...verified })
+        await repo.revokeApiKeysOfUser(trx, user.id, now)
         return repo.revokeSessions(trx, { userId: user.id }, 'password_reset', now)
       })
       revocations.add(ids)
@@ -455,7 +579,8 @@ export function createAuthService(deps: AuthDeps) {
 
     async createApiKey(userId: string, input: { name: string; scopes: Scope[]; expiresAt?: string }) {
       const now = Date.now()
-      if (input.expiresAt && Date.parse(input.expiresAt) <= now) {
+      const expiresAt = input.expiresAt && toInstant(input.expiresAt)
+      if (expiresAt && Date.parse(expiresAt) <= now) {
         throw new ApiError(400, 'validation_failed', 'expiresAt must be in the future.', {
           title: 'Validation failed',
           errors: [{ path: '/body/expiresAt', message: 'Must be in the future', code: 'too_small' }],
@@ -473,7 +598,7 @@ export function createAuthService(deps: AuthDeps) {
           .filter((s) => input.scopes.includes(s) || (s === 'read' && input.scopes.includes('write')))
           .join(' '),
         created_at: iso(now),
-        expires_at: input.expiresAt ? iso(Date.parse(input.expiresAt)) : null,
+        expires_at: expiresAt || null,
         last_used_at: null,
         revoked_at: null,
       }

@@ -47,6 +47,29 @@ describe('sign up, log in, me', () => {
     expect((await res.json()).code).toBe('email_taken')
   })
 
+  it('takes every address that format: email allows, and refuses what it does not', async () => {
+    const t = await createTestApp({ RATE_LIMITS_ENABLED: 'false' })
+    const signUp = (email: string) =>
+      t.request('/v1/auth/signup', json({ email, password: 'a long enough test passphrase', name: 'E' }))
+    for (const email of [
+      "o'brien!#$%&*+/=?^_`{|}~-@example.com",
+      'x.y@example.xn--p1ai',
+      'digits@123.example.42',
+      'short@b.c',
+      'UPPER.case@EXAMPLE.ORG',
+    ]) {
+      const res = await signUp(email)
+      expect(res.status, email).toBe(201)
+      expect((await res.json()).user.email).toBe(email)
+      expect((await logIn(t, email.toLowerCase(), 'a long enough test passphrase')).status, email).toBe(200)
+    }
+    for (const email of ['no-at-sign', 'a..b@example.com', '.a@example.com', 'a@-example.com', 'a b@example.com']) {
+      const res = await signUp(email)
+      expect(res.status, email).toBe(400)
+      expect((await res.json()).errors[0].path).toBe('/body/email')
+    }
+  })
+
   it('enforces the password policy: length and the common-password list, no composition rules', async () => {
     const t = await createTestApp()
     const attempt = (password: string) =>

@@ -38,7 +38,7 @@ describe('email verification', () => {
     expect(already.status).toBe(409)
   })
 
-  it('a new verification mail replaces the earlier link; an email change must be verified again', async () => {
+  it('a new verification mail replaces the earlier link', async () => {
     const smtp = await startTestSmtp()
     const t = await createTestApp({ SMTP_URL: smtp.url, PUBLIC_URL: 'https://app.example.com' })
     const alice = await signUpUser(t, { email: 'alice@example.com' })
@@ -48,30 +48,7 @@ describe('email verification', () => {
     const second = tokenIn((await smtp.waitForMail('alice@example.com', /verify/i, 2)).text, '/verify-email')
     expect((await t.request('/v1/auth/email-verification/confirm', post({ token: first }))).status).toBe(422)
     expect((await t.request('/v1/auth/email-verification/confirm', post({ token: second }))).status).toBe(204)
-
-    const patch = await t.request('/v1/me', {
-      method: 'PATCH',
-      headers: { ...alice.authHeaders, 'content-type': 'application/json' },
-      body: JSON.stringify({ email: 'alice@new.example.com', name: 'Alice N.' }),
-    })
-    expect(patch.status).toBe(200)
-    expect(await patch.json()).toMatchObject({ email: 'alice@new.example.com', name: 'Alice N.', emailVerified: false })
-    const token = tokenIn((await smtp.waitForMail('alice@new.example.com')).text, '/verify-email')
-    expect((await t.request('/v1/auth/email-verification/confirm', post({ token }))).status).toBe(204)
     expect((await me(t, alice.authHeaders)).emailVerified).toBe(true)
-  })
-
-  it("refuses to change the email to another account's, in any case", async () => {
-    const t = await createTestApp()
-    const alice = await signUpUser(t)
-    await signUpUser(t, { email: 'bob@example.com' })
-    const res = await t.request('/v1/me', {
-      method: 'PATCH',
-      headers: { ...alice.authHeaders, 'content-type': 'application/json' },
-      body: JSON.stringify({ email: 'BOB@example.com' }),
-    })
-    expect(res.status).toBe(409)
-    expect((await res.json()).code).toBe('email_taken')
   })
 
   it('writes mail as .eml files under the data directory when no SMTP server is configured', async () => {

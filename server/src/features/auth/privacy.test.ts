@@ -48,7 +48,6 @@ describe('what responses reveal', () => {
     )
     await request('/v1/me', { headers: h })
     await request('/v1/me', { method: 'PATCH', headers: h, body: JSON.stringify({ name: 'Alice E.' }) })
-    await request('/v1/me', { method: 'PATCH', headers: h, body: JSON.stringify({ email: 'bob@example.com' }) })
     await request('/v1/me/sessions', { headers: h })
     const bobSessions = await t.request('/v1/me/sessions', { headers: bob.authHeaders })
     const bobSessionId = (await bobSessions.json()).data[0].id
@@ -73,6 +72,12 @@ describe('what responses reveal', () => {
     )
     await post('/v1/me/password', { currentPassword: 'wrong current one', newPassword: 'some new passphrase' })
     await request('/v1/me', { method: 'DELETE', headers: h, body: JSON.stringify({ password: 'wrong password here' }) })
+    // Last: from here on Alice's own answers carry the address she typed, as her pending email.
+    await request('/v1/me', {
+      method: 'PATCH',
+      headers: h,
+      body: JSON.stringify({ email: 'bob@example.com', currentPassword: alice.password }),
+    })
     await post('/v1/auth/logout', {})
     await t.ctx.auth.idle()
 

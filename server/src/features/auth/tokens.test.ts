@@ -32,8 +32,14 @@ async function codeOf(promise: Promise<unknown>): Promise<string> {
 describe('access token verification', () => {
   it('accepts its own tokens, and typ spelled as jose accepts it', async () => {
     const tokens = await createAccessTokens(key, 60)
-    const signed = await tokens.sign({ userId: 'usr_1', sessionId: 'ses_1', scopes: ['read', 'write'] }, now())
-    expect(await tokens.verify(signed)).toEqual({ userId: 'usr_1', sessionId: 'ses_1', scopes: ['read', 'write'] })
+    const issuedAt = now()
+    const signed = await tokens.sign({ userId: 'usr_1', sessionId: 'ses_1', scopes: ['read', 'write'] }, issuedAt)
+    expect(await tokens.verify(signed)).toEqual({
+      userId: 'usr_1',
+      sessionId: 'ses_1',
+      scopes: ['read', 'write'],
+      expiresAt: (issuedAt + 60) * 1000,
+    })
     expect(await codeOf(tokens.verify(await token(valid(), { typ: 'application/AT+JWT' })))).toBe('accepted')
     expect(await codeOf(tokens.verify(await token({ ...valid(), aud: ['other', 'tasklane-api'] })))).toBe('accepted')
     expect(await codeOf(tokens.verify(handSigned({}, valid())))).toBe('accepted')

@@ -18,8 +18,11 @@ export interface AccessTokens {
   readonly ttlS: number
   /** Signs an access token; `issuedAt` (seconds) makes the token reproducible for the refresh grace window. */
   sign(claims: AccessClaims, issuedAt: number): Promise<string>
-  /** Verifies signature, algorithm, issuer, audience and expiry; throws 401 `token_expired` / `token_invalid`. */
-  verify(token: string): Promise<AccessClaims>
+  /**
+   * Verifies signature, algorithm, issuer, audience and expiry; throws 401 `token_expired` / `token_invalid`.
+   * `expiresAt` (epoch milliseconds) lets long-lived responses end when the token does.
+   */
+  verify(token: string): Promise<AccessClaims & { expiresAt: number }>
 }
 
 /**
@@ -55,7 +58,7 @@ export async function createAccessTokens(rawKey: Uint8Array, ttlS: number): Prom
           throw new Error('malformed claims')
         }
         const scopes = payload.scope.split(' ').filter((s): s is Scope => s === 'read' || s === 'write')
-        return { userId: payload.sub, sessionId: payload.sid, scopes }
+        return { userId: payload.sub, sessionId: payload.sid, scopes, expiresAt: (payload.exp as number) * 1000 }
       } catch (err) {
         if (err instanceof errors.JWTExpired) {
           throw new ApiError(401, 'token_expired', 'The access token has expired; refresh the session.')

@@ -1,8 +1,9 @@
-import type { operations } from '../../generated/routes.js'
+import type { Comment, operations } from '../../generated/routes.js'
 import { requireAuth } from '../../http/auth.js'
 import { etagOf } from '../../http/conditional.js'
 import type { AppRouteHandler } from '../../http/env.js'
 import { setNextLink } from '../../http/pagination.js'
+import { answersWith } from '../../idempotency/idempotency.js'
 import type { Services } from '../services.js'
 
 type Routes = typeof operations
@@ -16,8 +17,10 @@ export function commentsHandlers({ comments }: Services) {
   }
 
   const createComment: AppRouteHandler<Routes['createComment']> = async (c) => {
-    const comment = await comments.create(requireAuth(c, 'write'), c.req.valid('param').taskId, c.req.valid('json'))
-    return c.json(comment, 201, { Location: `/v1/comments/${comment.id}`, ETag: etagOf(comment.version) })
+    const respond = answersWith(c, (comment: Comment) =>
+      c.json(comment, 201, { Location: `/v1/comments/${comment.id}`, ETag: etagOf(comment.version) }),
+    )
+    return respond(await comments.create(requireAuth(c, 'write'), c.req.valid('param').taskId, c.req.valid('json')))
   }
 
   const updateComment: AppRouteHandler<Routes['updateComment']> = async (c) => {

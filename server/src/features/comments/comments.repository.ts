@@ -1,4 +1,5 @@
 import type { Kysely } from 'kysely'
+import type { Dialect } from '../../db/database.js'
 import { keyset, type Page, toPage } from '../../db/keyset.js'
 import type { CommentsTable, Database } from '../../db/schema.js'
 import type { Comment } from '../../generated/routes.js'
@@ -15,7 +16,7 @@ export const toComment = (row: CommentsTable): Comment => ({
 })
 
 /** Comments: the only SQL for them. */
-export function commentsRepository(db: Kysely<Database>) {
+export function commentsRepository(db: Kysely<Database>, dialect: Dialect) {
   return {
     async insert(row: CommentsTable): Promise<Comment> {
       await db.insertInto('comments').values(row).execute()
@@ -24,6 +25,12 @@ export function commentsRepository(db: Kysely<Database>) {
 
     async find(commentId: string): Promise<CommentsTable | undefined> {
       return db.selectFrom('comments').selectAll().where('id', '=', commentId).executeTakeFirst()
+    },
+
+    /** The comment, locked until the write's transaction ends (see tasksRepository's findForUpdate). */
+    async findForUpdate(commentId: string): Promise<CommentsTable | undefined> {
+      const q = db.selectFrom('comments').selectAll().where('id', '=', commentId)
+      return (dialect === 'postgres' ? q.forUpdate() : q).executeTakeFirst()
     },
 
     async list(taskId: string, after: CursorPosition | undefined, limit: number): Promise<Page<Comment>> {

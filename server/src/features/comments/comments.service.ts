@@ -17,7 +17,7 @@ export function createCommentsService(
   projects: ProjectsService,
   tasks: TasksService,
 ) {
-  const repo = commentsRepository(ctx.db.kysely)
+  const repo = commentsRepository(ctx.db.kysely, ctx.db.dialect)
 
   /**
    * A comment the caller may see, with their role in its project. Authors act on their own comments
@@ -59,15 +59,19 @@ export function createCommentsService(
       const task = await tasks.readable(caller, taskId)
       await projects.authorizeIn(caller, task.projectId, 'comment', 'create', 'No task with this id.')
       const at = now().toISOString()
-      return repo.insert({
-        id: newId('cmt'),
-        task_id: taskId,
-        project_id: task.projectId,
-        author_id: caller.userId,
-        body: input.body,
-        created_at: at,
-        updated_at: at,
-        version: 1,
+      return ctx.changeLog.write(async (tx) => {
+        const comment = await commentsRepository(tx.db, ctx.db.dialect).insert({
+          id: newId('cmt'),
+          task_id: taskId,
+          project_id: task.projectId,
+          author_id: caller.userId,
+          body: input.body,
+          created_at: at,
+          updated_at: at,
+          version: 1,
+        })
+        await tx.record(commentChange('comment.created', task.projectId, comment, caller.userId))
+        return comment
       })
     },
 
@@ -77,24 +81,60 @@ export function createCommentsService(
       patch: CommentUpdate,
       ifMatch: string | undefined,
     ): Promise<Comment> {
-      let comment = await load(principal, commentId, 'update')
-      for (let attempt = 0; ; attempt++) {
-        assertIfMatch(ifMatch, comment.version)
-        const next = { ...comment, body: patch.body, updated_at: now().toISOString(), version: comment.version + 1 }
-        if (await repo.update(next, comment.version)) return toComment(next)
-        const current = await repo.find(commentId)
+      const caller = projects.authenticate(principal, 'update')
+      await load(caller, commentId, 'update')
+      // Applied to the row as locked in the write: without If-Match the last write wins, never 412.
+      return ctx.changeLog.write(async (tx) => {
+        const r = commentsRepository(tx.db, ctx.db.dialect)
+        const current = await r.findForUpdate(commentId)
         if (!current) throw new ApiError(404, 'not_found', NO_COMMENT)
-        if (ifMatch !== undefined || attempt >= 3) throw preconditionFailed(current.version)
-        comment = current
-      }
+        assertIfMatch(ifMatch, current.version)
+        const next = { ...current, body: patch.body, updated_at: now().toISOString(), version: current.version + 1 }
+        if (!(await r.update(next, current.version))) throw preconditionFailed(current.version)
+        const updated = toComment(next)
+        await tx.record({
+          ...commentChange('comment.updated', current.project_id, updated, caller.userId),
+          previous: toComment(current),
+        })
+        return updated
+      })
     },
 
     async remove(principal: Principal | undefined, commentId: string, ifMatch: string | undefined): Promise<void> {
-      const comment = await load(principal, commentId, 'delete')
-      assertIfMatch(ifMatch, comment.version)
-      if (await repo.delete(commentId, ifMatch === undefined ? undefined : comment.version)) return
-      const current = await repo.find(commentId)
-      throw current ? preconditionFailed(current.version) : new ApiError(404, 'not_found', NO_COMMENT)
+      const caller = projects.authenticate(principal, 'delete')
+      await load(caller, commentId, 'delete')
+      await ctx.changeLog.write(async (tx) => {
+        const r = commentsRepository(tx.db, ctx.db.dialect)
+        const current = await r.findForUpdate(commentId)
+        if (!current) throw new ApiError(404, 'not_found', NO_COMMENT)
+        assertIfMatch(ifMatch, current.version)
+        await r.delete(commentId)
+        await tx.record({
+          type: 'comment.deleted',
+          projectId: current.project_id,
+          resourceType: 'comment',
+          resourceId: commentId,
+          version: null,
+          actorId: caller.userId,
+          data: { id: commentId, deleted: true },
+          previous: toComment(current),
+        })
+      })
     },
   }
 }
+
+const commentChange = (
+  type: 'comment.created' | 'comment.updated',
+  projectId: string,
+  comment: Comment,
+  actorId: string,
+) => ({
+  type,
+  projectId,
+  resourceType: 'comment',
+  resourceId: comment.id,
+  version: comment.version,
+  actorId,
+  data: comment,
+})

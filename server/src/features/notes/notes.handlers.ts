@@ -1,8 +1,9 @@
-import type { operations } from '../../generated/routes.js'
+import type { Note, operations } from '../../generated/routes.js'
 import { requireAuth } from '../../http/auth.js'
 import { etagOf, isNotModified } from '../../http/conditional.js'
 import type { AppRouteHandler } from '../../http/env.js'
 import { setNextLink } from '../../http/pagination.js'
+import { answersWith } from '../../idempotency/idempotency.js'
 import type { Services } from '../services.js'
 
 type Routes = typeof operations
@@ -16,8 +17,10 @@ export function notesHandlers({ notes }: Services) {
   }
 
   const createNote: AppRouteHandler<Routes['createNote']> = async (c) => {
-    const note = await notes.create(requireAuth(c, 'write'), c.req.valid('param').projectId, c.req.valid('json'))
-    return c.json(note, 201, { Location: `/v1/notes/${note.id}`, ETag: etagOf(note.version) })
+    const respond = answersWith(c, (note: Note) =>
+      c.json(note, 201, { Location: `/v1/notes/${note.id}`, ETag: etagOf(note.version) }),
+    )
+    return respond(await notes.create(requireAuth(c, 'write'), c.req.valid('param').projectId, c.req.valid('json')))
   }
 
   const getNote: AppRouteHandler<Routes['getNote']> = async (c) => {

@@ -71,6 +71,12 @@ export function notesRepository(db: Kysely<Database>, dialect: Dialect) {
       return db.selectFrom('notes as n').select(COLUMNS).where('n.id', '=', noteId).executeTakeFirst()
     },
 
+    /** The note, locked until the write's transaction ends (see tasksRepository's findForUpdate). */
+    async findForUpdate(noteId: string): Promise<NoteRow | undefined> {
+      const q = db.selectFrom('notes as n').select(COLUMNS).where('n.id', '=', noteId)
+      return (dialect === 'postgres' ? q.forUpdate() : q).executeTakeFirst()
+    },
+
     async list(
       projectId: string,
       terms: string[],

@@ -50,15 +50,19 @@ export function createNotesService({ ctx, cursors, now }: ServiceDeps, projects:
     async create(principal: Principal | undefined, projectId: string, input: NoteCreate): Promise<Note> {
       const { principal: caller } = await projects.authorizeIn(principal, projectId, 'note', 'create')
       const at = now().toISOString()
-      return repo.insert({
-        id: newId('not'),
-        project_id: projectId,
-        title: input.title,
-        body: input.body ?? '',
-        created_by: caller.userId,
-        created_at: at,
-        updated_at: at,
-        version: 1,
+      return ctx.changeLog.write(async (tx) => {
+        const note = await notesRepository(tx.db, ctx.db.dialect).insert({
+          id: newId('not'),
+          project_id: projectId,
+          title: input.title,
+          body: input.body ?? '',
+          created_by: caller.userId,
+          created_at: at,
+          updated_at: at,
+          version: 1,
+        })
+        await tx.record(noteChange('note.created', note, caller.userId))
+        return note
       })
     },
 
@@ -72,30 +76,58 @@ export function createNotesService({ ctx, cursors, now }: ServiceDeps, projects:
       patch: NoteUpdate,
       ifMatch: string | undefined,
     ): Promise<Note> {
-      let note = await load(principal, noteId, 'update')
-      for (let attempt = 0; ; attempt++) {
-        assertIfMatch(ifMatch, note.version)
-        const next: NoteRow = {
-          ...note,
-          title: patch.title ?? note.title,
-          body: patch.body ?? note.body,
-          updated_at: now().toISOString(),
-          version: note.version + 1,
-        }
-        if (await repo.update(next, note.version)) return toNote(next)
-        const current = await repo.find(noteId)
+      const caller = projects.authenticate(principal, 'update')
+      await load(caller, noteId, 'update')
+      // Applied to the row as locked in the write: without If-Match the last write wins, never 412.
+      return ctx.changeLog.write(async (tx) => {
+        const r = notesRepository(tx.db, ctx.db.dialect)
+        const current = await r.findForUpdate(noteId)
         if (!current) throw new ApiError(404, 'not_found', NO_NOTE)
-        if (ifMatch !== undefined || attempt >= 3) throw preconditionFailed(current.version)
-        note = current
-      }
+        assertIfMatch(ifMatch, current.version)
+        const next: NoteRow = {
+          ...current,
+          title: patch.title ?? current.title,
+          body: patch.body ?? current.body,
+          updated_at: now().toISOString(),
+          version: current.version + 1,
+        }
+        if (!(await r.update(next, current.version))) throw preconditionFailed(current.version)
+        const updated = toNote(next)
+        await tx.record({ ...noteChange('note.updated', updated, caller.userId), previous: toNote(current) })
+        return updated
+      })
     },
 
     async remove(principal: Principal | undefined, noteId: string, ifMatch: string | undefined): Promise<void> {
-      const note = await load(principal, noteId, 'delete')
-      assertIfMatch(ifMatch, note.version)
-      if (await repo.delete(noteId, ifMatch === undefined ? undefined : note.version)) return
-      const current = await repo.find(noteId)
-      throw current ? preconditionFailed(current.version) : new ApiError(404, 'not_found', NO_NOTE)
+      const caller = projects.authenticate(principal, 'delete')
+      await load(caller, noteId, 'delete')
+      await ctx.changeLog.write(async (tx) => {
+        const r = notesRepository(tx.db, ctx.db.dialect)
+        const current = await r.findForUpdate(noteId)
+        if (!current) throw new ApiError(404, 'not_found', NO_NOTE)
+        assertIfMatch(ifMatch, current.version)
+        await r.delete(noteId)
+        await tx.record({
+          type: 'note.deleted',
+          projectId: current.project_id,
+          resourceType: 'note',
+          resourceId: noteId,
+          version: null,
+          actorId: caller.userId,
+          data: { id: noteId, deleted: true },
+          previous: toNote(current),
+        })
+      })
     },
   }
 }
+
+const noteChange = (type: 'note.created' | 'note.updated', note: Note, actorId: string) => ({
+  type,
+  projectId: note.projectId,
+  resourceType: 'note',
+  resourceId: note.id,
+  version: note.version,
+  actorId,
+  data: note,
+})

@@ -30,6 +30,20 @@ describe('notes', () => {
     expect((await jsonRequest(t, 'GET', path, h)).status).toBe(404)
   })
 
+  it('applies 20 concurrent updates without If-Match, every one: last write wins, never 412', async () => {
+    const { t, h, project } = await setup()
+    const note = await createNote(t, h, project.id)
+    const results = await Promise.all(
+      Array.from({ length: 20 }, (_, i) => jsonRequest(t, 'PATCH', `/v1/notes/${note.id}`, h, { body: `body ${i}` })),
+    )
+    expect(results.map((r) => r.status)).toEqual(Array(20).fill(200))
+    const final = (await (await jsonRequest(t, 'GET', `/v1/notes/${note.id}`, h)).json()) as Note
+    expect(final.version).toBe(1 + 20)
+    // The last write won: the stored body is the one of the update that answered the highest version.
+    const bodies = await Promise.all(results.map(async (r) => (await r.json()) as Note))
+    expect(final.body).toBe(bodies.find((n) => n.version === 21)?.body)
+  })
+
   it('searches title and body with case and diacritics folded, ranking title matches first', async () => {
     const { t, h, project } = await setup()
     const inBody = await createNote(t, h, project.id, { title: 'Trip', body: 'We meet in Zürich at the café' })

@@ -1,3 +1,4 @@
+import { createHash, timingSafeEqual } from 'node:crypto'
 import type { AppContext } from '../../context.js'
 import { pingDatabase } from '../../db/database.js'
 import type { operations } from '../../generated/routes.js'
@@ -6,6 +7,8 @@ import { UNAVAILABLE_RETRY_AFTER_S } from '../../http/errors.js'
 import { ApiError } from '../../http/problem.js'
 
 type Routes = typeof operations
+
+const digest = (value: string) => createHash('sha256').update(value).digest()
 
 export function operationsHandlers(ctx: AppContext) {
   const getHealth: AppRouteHandler<Routes['getHealth']> = (c) => c.json({ status: 'ok' as const }, 200)
@@ -30,8 +33,19 @@ export function operationsHandlers(ctx: AppContext) {
     return c.json({ status, database: ctx.db.dialect, redis: redisStatus }, 200)
   }
 
-  const getMetrics: AppRouteHandler<Routes['getMetrics']> = async (c) =>
-    c.text(await ctx.metrics.registry.metrics(), 200, { 'content-type': ctx.metrics.registry.contentType })
+  const metricsToken = ctx.config.METRICS_TOKEN && digest(`Bearer ${ctx.config.METRICS_TOKEN}`)
+  const getMetrics: AppRouteHandler<Routes['getMetrics']> = async (c) => {
+    // Compared as digests, in constant time, so that the answer's timing says nothing about the token.
+    if (metricsToken && !timingSafeEqual(digest(c.req.header('authorization') ?? ''), metricsToken)) {
+      throw new ApiError(
+        401,
+        'metrics_token_required',
+        `The metrics need the operator's token: send "Authorization: Bearer <METRICS_TOKEN>".`,
+        { headers: { 'WWW-Authenticate': 'Bearer realm="metrics"' } },
+      )
+    }
+    return c.text(await ctx.metrics.registry.metrics(), 200, { 'content-type': ctx.metrics.registry.contentType })
+  }
 
   const getOpenApiJson: AppRouteHandler<Routes['getOpenApiJson']> = (c) =>
     c.json(ctx.document.json as { openapi: string; info: Record<string, unknown>; paths: Record<string, unknown> }, 200)

@@ -63,4 +63,30 @@ describe('operations endpoints', () => {
     expect(json).toEqual(t.ctx.document.json)
     expect(json.openapi).toBe('3.1.0')
   })
+
+  it('serves /metrics only with the bearer token when METRICS_TOKEN is set', async () => {
+    const token = 'metrics-scraper-secret-123'
+    const t = await createTestApp({ METRICS_TOKEN: token })
+    const anonymous = await t.request('/metrics')
+    expect(anonymous.status).toBe(401)
+    expect(anonymous.headers.get('www-authenticate')).toBe('Bearer realm="metrics"')
+    expect(await anonymous.json()).toMatchObject({ status: 401, code: 'metrics_token_required' })
+    const wrong = await t.request('/metrics', { headers: { Authorization: `Bearer ${token}x` } })
+    expect(wrong.status).toBe(401)
+    const right = await t.request('/metrics', { headers: { Authorization: `Bearer ${token}` } })
+    expect(right.status).toBe(200)
+    expect(await right.text()).toContain('http_requests_total')
+  })
+
+  it('serves /docs with a Content-Security-Policy that allows only its own assets', async () => {
+    const t = await createTestApp()
+    const res = await t.request('/docs')
+    expect(res.status).toBe(200)
+    const csp = res.headers.get('content-security-policy') ?? ''
+    expect(csp).toContain("default-src 'self'")
+    expect(csp).toContain("script-src 'self'")
+    expect(csp).toContain("frame-ancestors 'none'")
+    expect(csp).toContain("object-src 'none'")
+    expect(csp).not.toMatch(/script-src[^;]*unsafe-(inline|eval)/)
+  })
 })

@@ -39,20 +39,21 @@ export function invitationsRepository(db: Kysely<Database>) {
       return row !== undefined
     },
 
-    /** Stores a new invitation, revoking any pending one for the same address, in one transaction. */
-    async replacePending(row: InvitationsTable): Promise<Invitation> {
-      await db.transaction().execute(async (trx) => {
-        await trx
-          .updateTable('invitations')
-          .set({ revoked_at: row.created_at })
-          .where('project_id', '=', row.project_id)
-          .where('email', '=', row.email)
-          .where('accepted_at', 'is', null)
-          .where('revoked_at', 'is', null)
-          .execute()
-        await trx.insertInto('invitations').values(row).execute()
-      })
-      return toInvitation(row)
+    /** Stores a new invitation, revoking any pending one for the same address; answers the revoked ids. */
+    async replacePending(row: InvitationsTable): Promise<{ invitation: Invitation; revoked: string[] }> {
+      const pendingForEmail = db
+        .selectFrom('invitations')
+        .select('id')
+        .where('project_id', '=', row.project_id)
+        .where('email', '=', row.email)
+        .where('accepted_at', 'is', null)
+        .where('revoked_at', 'is', null)
+      const revoked = (await pendingForEmail.execute()).map((r) => r.id)
+      if (revoked.length > 0) {
+        await db.updateTable('invitations').set({ revoked_at: row.created_at }).where('id', 'in', revoked).execute()
+      }
+      await db.insertInto('invitations').values(row).execute()
+      return { invitation: toInvitation(row), revoked }
     },
 
     async listPending(
@@ -88,44 +89,50 @@ export function invitationsRepository(db: Kysely<Database>) {
      * Uses up a pending invitation and makes `userId` a member with its role (an existing member keeps
      * theirs). The conditional update makes the token single-use even under concurrent accepts.
      */
-    async accept(tokenHash: string, userId: string, now: string): Promise<Member | undefined> {
-      return db.transaction().execute(async (trx) => {
-        const invitation = await trx
-          .selectFrom('invitations')
-          .selectAll()
-          .where('token_hash', '=', tokenHash)
-          .where('accepted_at', 'is', null)
-          .where('revoked_at', 'is', null)
-          .where('expires_at', '>', now)
-          .executeTakeFirst()
-        if (!invitation) return undefined
-        const used = await trx
-          .updateTable('invitations')
-          .set({ accepted_at: now })
-          .where('id', '=', invitation.id)
-          .where('accepted_at', 'is', null)
-          .executeTakeFirst()
-        if (Number(used.numUpdatedRows) !== 1) return undefined
-        await trx
-          .insertInto('project_members')
-          .values({ project_id: invitation.project_id, user_id: userId, role: invitation.role as Role, joined_at: now })
-          .onConflict((oc) => oc.columns(['project_id', 'user_id']).doNothing())
-          .execute()
-        const member = await trx
-          .selectFrom('project_members as m')
-          .innerJoin('users as u', 'u.id', 'm.user_id')
-          .select(['m.project_id', 'm.user_id', 'm.role', 'm.joined_at', 'u.email'])
-          .where('m.project_id', '=', invitation.project_id)
-          .where('m.user_id', '=', userId)
-          .executeTakeFirstOrThrow()
-        return {
+    async accept(
+      tokenHash: string,
+      userId: string,
+      now: string,
+    ): Promise<{ invitationId: string; member: Member; added: boolean } | undefined> {
+      const invitation = await db
+        .selectFrom('invitations')
+        .selectAll()
+        .where('token_hash', '=', tokenHash)
+        .where('accepted_at', 'is', null)
+        .where('revoked_at', 'is', null)
+        .where('expires_at', '>', now)
+        .executeTakeFirst()
+      if (!invitation) return undefined
+      const used = await db
+        .updateTable('invitations')
+        .set({ accepted_at: now })
+        .where('id', '=', invitation.id)
+        .where('accepted_at', 'is', null)
+        .executeTakeFirst()
+      if (Number(used.numUpdatedRows) !== 1) return undefined
+      const inserted = await db
+        .insertInto('project_members')
+        .values({ project_id: invitation.project_id, user_id: userId, role: invitation.role as Role, joined_at: now })
+        .onConflict((oc) => oc.columns(['project_id', 'user_id']).doNothing())
+        .executeTakeFirst()
+      const member = await db
+        .selectFrom('project_members as m')
+        .innerJoin('users as u', 'u.id', 'm.user_id')
+        .select(['m.project_id', 'm.user_id', 'm.role', 'm.joined_at', 'u.email'])
+        .where('m.project_id', '=', invitation.project_id)
+        .where('m.user_id', '=', userId)
+        .executeTakeFirstOrThrow()
+      return {
+        invitationId: invitation.id,
+        added: Number(inserted.numInsertedOrUpdatedRows ?? 0) === 1,
+        member: {
           projectId: member.project_id,
           userId: member.user_id,
           email: member.email,
           role: member.role,
           joinedAt: member.joined_at,
-        }
-      })
+        },
+      }
     },
   }
 }

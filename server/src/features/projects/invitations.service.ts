@@ -37,17 +37,30 @@ export function createInvitationsService({ ctx, cursors, now }: ServiceDeps, pro
       const project = await projects.get(caller, projectId)
       const token = `inv_${randomBytes(32).toString('base64url')}`
       const at = now()
-      const invitation = await repo.replacePending({
-        id: newId('inv'),
-        project_id: projectId,
-        email,
-        role: input.role,
-        token_hash: hashToken(token),
-        invited_by: caller.userId,
-        created_at: at.toISOString(),
-        expires_at: new Date(at.getTime() + INVITATION_TTL_MS).toISOString(),
-        accepted_at: null,
-        revoked_at: null,
+      const invitation = await ctx.changeLog.write(async (tx) => {
+        const { invitation, revoked } = await invitationsRepository(tx.db).replacePending({
+          id: newId('inv'),
+          project_id: projectId,
+          email,
+          role: input.role,
+          token_hash: hashToken(token),
+          invited_by: caller.userId,
+          created_at: at.toISOString(),
+          expires_at: new Date(at.getTime() + INVITATION_TTL_MS).toISOString(),
+          accepted_at: null,
+          revoked_at: null,
+        })
+        for (const id of revoked) await tx.record(invitationEnded('invitation.revoked', projectId, id, caller.userId))
+        await tx.record({
+          type: 'invitation.created',
+          projectId,
+          resourceType: 'invitation',
+          resourceId: invitation.id,
+          version: 1,
+          actorId: caller.userId,
+          data: invitation,
+        })
+        return invitation
       })
       ctx.mailer.send({
         to: email,
@@ -69,15 +82,35 @@ export function createInvitationsService({ ctx, cursors, now }: ServiceDeps, pro
     },
 
     async revoke(principal: Principal | undefined, projectId: string, invitationId: string): Promise<void> {
-      await projects.authorizeIn(principal, projectId, 'invitation', 'revoke')
-      if (!(await repo.revoke(projectId, invitationId, now().toISOString()))) {
-        throw new ApiError(404, 'not_found', 'No pending invitation with this id.')
-      }
+      const { principal: caller } = await projects.authorizeIn(principal, projectId, 'invitation', 'revoke')
+      await ctx.changeLog.write(async (tx) => {
+        if (!(await invitationsRepository(tx.db).revoke(projectId, invitationId, now().toISOString()))) {
+          throw new ApiError(404, 'not_found', 'No pending invitation with this id.')
+        }
+        await tx.record(invitationEnded('invitation.revoked', projectId, invitationId, caller.userId))
+      })
     },
 
     async accept(principal: Principal | undefined, token: string): Promise<Member> {
       const caller = projects.authenticate(principal, 'create')
-      const member = await repo.accept(hashToken(token), caller.userId, now().toISOString())
+      const member = await ctx.changeLog.write(async (tx) => {
+        const accepted = await invitationsRepository(tx.db).accept(hashToken(token), caller.userId, now().toISOString())
+        if (!accepted) return undefined
+        const { member } = accepted
+        await tx.record(invitationEnded('invitation.accepted', member.projectId, accepted.invitationId, caller.userId))
+        if (accepted.added) {
+          await tx.record({
+            type: 'member.added',
+            projectId: member.projectId,
+            resourceType: 'member',
+            resourceId: member.userId,
+            version: null,
+            actorId: caller.userId,
+            data: member,
+          })
+        }
+        return member
+      })
       if (!member) {
         throw new ApiError(
           404,
@@ -89,3 +122,19 @@ export function createInvitationsService({ ctx, cursors, now }: ServiceDeps, pro
     },
   }
 }
+
+/** An invitation stops being pending: for the pending list it is gone. */
+const invitationEnded = (
+  type: 'invitation.revoked' | 'invitation.accepted',
+  projectId: string,
+  invitationId: string,
+  actorId: string,
+) => ({
+  type,
+  projectId,
+  resourceType: 'invitation',
+  resourceId: invitationId,
+  version: null,
+  actorId,
+  data: { id: invitationId, deleted: true },
+})

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest'
 import type { Invitation, InvitationList, Member } from '../../generated/routes.js'
 import { createTestApp } from '../../test/app.js'
 import { present } from '../../test/present.js'
-import { createProject, jsonRequest } from '../../test/projects.js'
+import { addMember, createProject, jsonRequest } from '../../test/projects.js'
 import { startTestSmtp } from '../../test/smtp.js'
 import { signUpUser } from '../../test/users.js'
 
@@ -121,5 +121,67 @@ describe('invitations', () => {
     expect((await invite('y@example.com')).status).toBe(201)
     expect((await invite('z@example.com')).status).toBe(429)
     await t.ctx.mailer.idle()
+  })
+
+  it('limits invitations per inviting user, so new projects do not bring a new quota', async () => {
+    const { t, alice, invite } = await setup({ RATE_LIMIT_INVITATIONS_USER: '2/3600' })
+    expect((await invite('a@example.com')).status).toBe(201)
+    const other = await createProject(t, alice.authHeaders, { name: 'Another' })
+    const inOther = (email: string) =>
+      jsonRequest(t, 'POST', `/v1/projects/${other.id}/invitations`, alice.authHeaders, { email, role: 'viewer' })
+    expect((await inOther('b@example.com')).status).toBe(201)
+    const third = await createProject(t, alice.authHeaders, { name: 'Third' })
+    const res = await jsonRequest(t, 'POST', `/v1/projects/${third.id}/invitations`, alice.authHeaders, {
+      email: 'c@example.com',
+      role: 'viewer',
+    })
+    expect(res.status).toBe(429)
+    expect(res.headers.get('ratelimit')).toMatch(/^"invitations-user";r=0;t=\d+$/)
+    await t.ctx.mailer.idle()
+  })
+
+  it('revokes the pending invitations of an owner who is removed or stops being owner', async () => {
+    const { smtp, t, alice, project } = await setup()
+    const bob = await signUpUser(t)
+    const carol = await signUpUser(t)
+    await addMember(t, project.id, bob.user.id, 'owner')
+    await addMember(t, project.id, carol.user.id, 'owner')
+    const inviteAs = (headers: Record<string, string>, email: string) =>
+      jsonRequest(t, 'POST', `/v1/projects/${project.id}/invitations`, headers, { email, role: 'owner' })
+    expect((await inviteAs(bob.authHeaders, 'bob-alt@example.com')).status).toBe(201)
+    expect((await inviteAs(carol.authHeaders, 'carol-alt@example.com')).status).toBe(201)
+    expect((await inviteAs(alice.authHeaders, 'dave@example.com')).status).toBe(201)
+    const bobToken = tokenIn((await smtp.waitForMail('bob-alt@example.com', /invited/)).text)
+    const carolToken = tokenIn((await smtp.waitForMail('carol-alt@example.com', /invited/)).text)
+
+    const removed = await jsonRequest(
+      t,
+      'DELETE',
+      `/v1/projects/${project.id}/members/${bob.user.id}`,
+      alice.authHeaders,
+    )
+    expect(removed.status).toBe(204)
+    const demoted = await jsonRequest(
+      t,
+      'PATCH',
+      `/v1/projects/${project.id}/members/${carol.user.id}`,
+      alice.authHeaders,
+      {
+        role: 'viewer',
+      },
+    )
+    expect(demoted.status).toBe(200)
+
+    const pending = (await (
+      await jsonRequest(t, 'GET', `/v1/projects/${project.id}/invitations`, alice.authHeaders)
+    ).json()) as InvitationList
+    expect(pending.data.map((i) => i.email)).toEqual(['dave@example.com'])
+    const bobAlt = await signUpUser(t, { email: 'bob-alt@example.com' })
+    const carolAlt = await signUpUser(t, { email: 'carol-alt@example.com' })
+    const accept = (headers: Record<string, string>, token: string) =>
+      jsonRequest(t, 'POST', '/v1/invitations/accept', headers, { token })
+    expect((await accept(bobAlt.authHeaders, bobToken)).status).toBe(404)
+    expect((await accept(carolAlt.authHeaders, carolToken)).status).toBe(404)
+    expect((await jsonRequest(t, 'GET', `/v1/projects/${project.id}`, bobAlt.authHeaders)).status).toBe(404)
   })
 })

@@ -1,16 +1,18 @@
 import type { AppContext } from '../../context.js'
-import type { operations } from '../../generated/routes.js'
+import type { Invitation, Member, operations, Project } from '../../generated/routes.js'
 import { requireAuth } from '../../http/auth.js'
 import { etagOf, isNotModified } from '../../http/conditional.js'
 import type { AppRouteHandler } from '../../http/env.js'
 import { setNextLink } from '../../http/pagination.js'
 import type { RatePolicy } from '../../http/rate-limit.js'
+import { answersWith } from '../../idempotency/idempotency.js'
 import type { Services } from '../services.js'
 
 type Routes = typeof operations
 
 export function projectsHandlers(ctx: AppContext, { projects, invitations }: Services) {
   const inviteProject: RatePolicy = { name: 'invitations-project', ...ctx.config.RATE_LIMIT_INVITATIONS_PROJECT }
+  const inviteUser: RatePolicy = { name: 'invitations-user', ...ctx.config.RATE_LIMIT_INVITATIONS_USER }
   const inviteRecipient: RatePolicy = { name: 'invitations-recipient', ...ctx.config.RATE_LIMIT_INVITATIONS_RECIPIENT }
 
   const listProjects: AppRouteHandler<Routes['listProjects']> = async (c) => {
@@ -21,8 +23,10 @@ export function projectsHandlers(ctx: AppContext, { projects, invitations }: Ser
   }
 
   const createProject: AppRouteHandler<Routes['createProject']> = async (c) => {
-    const project = await projects.create(requireAuth(c, 'write'), c.req.valid('json'))
-    return c.json(project, 201, { Location: `/v1/projects/${project.id}`, ETag: etagOf(project.version) })
+    const respond = answersWith(c, (project: Project) =>
+      c.json(project, 201, { Location: `/v1/projects/${project.id}`, ETag: etagOf(project.version) }),
+    )
+    return respond(await projects.create(requireAuth(c, 'write'), c.req.valid('json')))
   }
 
   const getProject: AppRouteHandler<Routes['getProject']> = async (c) => {
@@ -65,20 +69,20 @@ export function projectsHandlers(ctx: AppContext, { projects, invitations }: Ser
 
   const createInvitation: AppRouteHandler<Routes['createInvitation']> = async (c) => {
     const { projectId } = c.req.valid('param')
-    const invitation = await invitations.create(
-      requireAuth(c, 'write'),
-      projectId,
-      c.req.valid('json'),
-      async (email) => {
-        await ctx.rateLimiter.consume(c, inviteProject, `project:${projectId}`)
-        await ctx.rateLimiter.consume(c, inviteRecipient, `email:${email}`)
-      },
+    const respond = answersWith(c, (invitation: Invitation) =>
+      c.json(invitation, 201, {
+        Location: `/v1/projects/${projectId}/invitations/${invitation.id}`,
+        // Invitations are never changed, only revoked: their version is always 1.
+        ETag: etagOf(1),
+      }),
     )
-    return c.json(invitation, 201, {
-      Location: `/v1/projects/${projectId}/invitations/${invitation.id}`,
-      // Invitations are never changed, only revoked: their version is always 1.
-      ETag: etagOf(1),
+    const principal = requireAuth(c, 'write')
+    const invitation = await invitations.create(principal, projectId, c.req.valid('json'), async (email) => {
+      await ctx.rateLimiter.consume(c, inviteProject, `project:${projectId}`)
+      await ctx.rateLimiter.consume(c, inviteUser, `user:${principal.userId}`)
+      await ctx.rateLimiter.consume(c, inviteRecipient, `email:${email}`)
     })
+    return respond(invitation)
   }
 
   const listInvitations: AppRouteHandler<Routes['listInvitations']> = async (c) => {
@@ -94,8 +98,10 @@ export function projectsHandlers(ctx: AppContext, { projects, invitations }: Ser
     return c.body(null, 204)
   }
 
-  const acceptInvitation: AppRouteHandler<Routes['acceptInvitation']> = async (c) =>
-    c.json(await invitations.accept(requireAuth(c, 'write'), c.req.valid('json').token), 200)
+  const acceptInvitation: AppRouteHandler<Routes['acceptInvitation']> = async (c) => {
+    const respond = answersWith(c, (member: Member) => c.json(member, 200))
+    return respond(await invitations.accept(requireAuth(c, 'write'), c.req.valid('json').token))
+  }
 
   return {
     listProjects,

@@ -148,6 +148,21 @@ function queries(db: Kysely<Database>, dialect: Dialect) {
       await db.insertInto('project_members').values(member).execute()
     },
 
+    /**
+     * Revokes the pending invitations `userId` sent in the project: someone who is no longer an owner
+     * must not keep a way back in (an owner invitation to another address of theirs).
+     */
+    async revokeInvitationsFrom(projectId: string, userId: string, now: string): Promise<void> {
+      await db
+        .updateTable('invitations')
+        .set({ revoked_at: now })
+        .where('project_id', '=', projectId)
+        .where('invited_by', '=', userId)
+        .where('accepted_at', 'is', null)
+        .where('revoked_at', 'is', null)
+        .execute()
+    },
+
     async setRole(projectId: string, userId: string, role: Role): Promise<void> {
       await db
         .updateTable('project_members')
@@ -157,15 +172,24 @@ function queries(db: Kysely<Database>, dialect: Dialect) {
         .execute()
     },
 
-    async removeMember(projectId: string, userId: string, now: string): Promise<void> {
+    async removeMember(projectId: string, userId: string): Promise<void> {
       await db.deleteFrom('project_members').where('project_id', '=', projectId).where('user_id', '=', userId).execute()
-      // A task stays in the project when its assignee leaves, unassigned.
-      await db
-        .updateTable('tasks')
-        .set({ assignee_id: null, updated_at: now, version: sql`version + 1` })
+    },
+
+    /** Everyone in the project, for telling each of them it is gone. */
+    async memberIds(projectId: string): Promise<string[]> {
+      const rows = await db
+        .selectFrom('project_members')
+        .select('user_id')
         .where('project_id', '=', projectId)
-        .where('assignee_id', '=', userId)
         .execute()
+      return rows.map((r) => r.user_id)
+    },
+
+    /** The projects `userId` belongs to. */
+    async projectIdsOf(userId: string): Promise<string[]> {
+      const rows = await db.selectFrom('project_members').select('project_id').where('user_id', '=', userId).execute()
+      return rows.map((r) => r.project_id)
     },
 
     /** Projects whose only owner is `userId`, with how many other members each has. */
@@ -210,14 +234,9 @@ function queries(db: Kysely<Database>, dialect: Dialect) {
   }
 }
 
-export type ProjectsRepository = ReturnType<typeof queries> & {
-  /** Runs `fn` in one transaction, with a repository bound to it. */
-  transaction<T>(fn: (repo: ReturnType<typeof queries>) => Promise<T>): Promise<T>
-}
+export type ProjectsRepository = ReturnType<typeof queries>
 
+/** Projects on `db`: the root connection for reads, a write's transaction (`tx.db`) for writes. */
 export function projectsRepository(db: Kysely<Database>, dialect: Dialect): ProjectsRepository {
-  return {
-    ...queries(db, dialect),
-    transaction: (fn) => db.transaction().execute((trx) => fn(queries(trx, dialect))),
-  }
+  return queries(db, dialect)
 }

@@ -9,12 +9,12 @@ import type { Member, MemberList, Project, ProjectCreate, ProjectList, ProjectUp
 
 type Role = Member['role']
 
-import type { Queryable } from '../../db/database.js'
 import { assertIfMatch, preconditionFailed } from '../../http/conditional.js'
 import type { Principal } from '../../http/env.js'
 import { ApiError } from '../../http/problem.js'
 import { listScope } from '../../lib/cursor.js'
 import { newId } from '../../lib/ids.js'
+import type { WriteTx } from '../changes/change-log.js'
 import type { ServiceDeps } from '../service-deps.js'
 import { projectsRepository } from './projects.repository.js'
 
@@ -56,14 +56,46 @@ export function createProjectsService({ ctx, cursors, now }: ServiceDeps) {
     return caller
   }
 
+  /** Deletes a project (everything in it goes with it) and tells each of its members. */
+  async function deleteProject(tx: WriteTx, projectId: string, actorId: string | null) {
+    const r = projectsRepository(tx.db, ctx.db.dialect)
+    const members = await r.memberIds(projectId)
+    await r.deleteProject(projectId)
+    // One row per former member: once the project is gone nobody is a member, so the rows are addressed.
+    for (const userId of members) {
+      await tx.record({
+        type: 'project.deleted',
+        projectId,
+        userId,
+        resourceType: 'project',
+        resourceId: projectId,
+        version: null,
+        actorId,
+        data: { id: projectId, deleted: true },
+      })
+    }
+  }
+
+  /**
+   * A member left or was removed: the remaining members see it, and so does the member, who can no longer
+   * read the project's changes. Subscribers (tasks) unassign what they were assigned.
+   */
+  async function recordRemoval(tx: WriteTx, member: Member, actorId: string | null) {
+    const tombstone = { id: member.userId, deleted: true }
+    const removal = { type: 'member.removed', projectId: member.projectId, resourceType: 'member' }
+    const common = { ...removal, resourceId: member.userId, version: null, actorId, data: tombstone, previous: member }
+    await tx.record(common)
+    await tx.record({ ...common, userId: member.userId })
+  }
+
   return {
     /**
      * Runs inside the account-deletion transaction: a project always keeps an owner, so deleting the only
      * owner of a project that others belong to is refused (409 `last_owner`); projects the user has to
      * themselves are their data and go with the account.
      */
-    async beforeAccountDeletion(trx: Queryable, userId: string): Promise<void> {
-      const r = projectsRepository(trx, ctx.db.dialect)
+    async beforeAccountDeletion(tx: WriteTx, userId: string): Promise<void> {
+      const r = projectsRepository(tx.db, ctx.db.dialect)
       const owned = await r.soleOwnedProjects(userId)
       const shared = owned.filter((p) => p.otherMembers > 0).map((p) => p.projectId)
       if (shared.length > 0) {
@@ -73,7 +105,15 @@ export function createProjectsService({ ctx, cursors, now }: ServiceDeps) {
           `You are the only owner of ${shared.length === 1 ? 'a project' : `${shared.length} projects`} that others belong to (${shared.join(', ')}); make another member an owner or delete ${shared.length === 1 ? 'it' : 'them'} first.`,
         )
       }
-      for (const { projectId } of owned) await r.deleteProject(projectId)
+      const deleted = new Set(owned.map((p) => p.projectId))
+      for (const projectId of deleted) await deleteProject(tx, projectId, null)
+      // Memberships elsewhere go with the account; the remaining members see the user leave.
+      for (const projectId of await r.projectIdsOf(userId)) {
+        if (deleted.has(projectId)) continue
+        const member = await r.findMember(projectId, userId)
+        await r.removeMember(projectId, userId)
+        if (member) await recordRemoval(tx, member, null)
+      }
     },
 
     authorizeIn,
@@ -90,8 +130,9 @@ export function createProjectsService({ ctx, cursors, now }: ServiceDeps) {
     async create(principal: Principal | undefined, input: ProjectCreate): Promise<Project> {
       const caller = authenticate(principal, 'create')
       const at = now().toISOString()
-      return repo.transaction((r) =>
-        r.insertProject(
+      return ctx.changeLog.write(async (tx) => {
+        const r = projectsRepository(tx.db, ctx.db.dialect)
+        const project = await r.insertProject(
           {
             id: newId('prj'),
             name: input.name,
@@ -101,8 +142,12 @@ export function createProjectsService({ ctx, cursors, now }: ServiceDeps) {
             version: 1,
           },
           caller.userId,
-        ),
-      )
+        )
+        await tx.record(projectChange('project.created', project, caller.userId))
+        const owner = await r.findMember(project.id, caller.userId)
+        if (owner) await tx.record(memberChange('member.added', owner, caller.userId))
+        return project
+      })
     },
 
     async get(principal: Principal | undefined, projectId: string): Promise<Project> {
@@ -119,7 +164,8 @@ export function createProjectsService({ ctx, cursors, now }: ServiceDeps) {
       ifMatch: string | undefined,
     ): Promise<Project> {
       const { principal: caller } = await authorizeIn(principal, projectId, 'project', 'update')
-      return repo.transaction(async (r) => {
+      return ctx.changeLog.write(async (tx) => {
+        const r = projectsRepository(tx.db, ctx.db.dialect)
         await r.lockProject(projectId)
         const current = await r.findForUser(projectId, caller.userId)
         if (!current) throw new ApiError(404, 'not_found', NO_PROJECT)
@@ -132,18 +178,20 @@ export function createProjectsService({ ctx, cursors, now }: ServiceDeps) {
         }
         const updated = await r.findForUser(projectId, caller.userId)
         if (!updated) throw new ApiError(404, 'not_found', NO_PROJECT)
+        await tx.record({ ...projectChange('project.updated', updated, caller.userId), previous: current })
         return updated
       })
     },
 
     async remove(principal: Principal | undefined, projectId: string, ifMatch: string | undefined): Promise<void> {
       const { principal: caller } = await authorizeIn(principal, projectId, 'project', 'delete')
-      await repo.transaction(async (r) => {
+      await ctx.changeLog.write(async (tx) => {
+        const r = projectsRepository(tx.db, ctx.db.dialect)
         await r.lockProject(projectId)
         const current = await r.findForUser(projectId, caller.userId)
         if (!current) throw new ApiError(404, 'not_found', NO_PROJECT)
         assertIfMatch(ifMatch, current.version)
-        await r.deleteProject(projectId)
+        await deleteProject(tx, projectId, caller.userId)
       })
     },
 
@@ -161,8 +209,9 @@ export function createProjectsService({ ctx, cursors, now }: ServiceDeps) {
       userId: string,
       role: Role,
     ): Promise<Member> {
-      await authorizeIn(principal, projectId, 'member', 'update')
-      return repo.transaction(async (r) => {
+      const { principal: caller } = await authorizeIn(principal, projectId, 'member', 'update')
+      return ctx.changeLog.write(async (tx) => {
+        const r = projectsRepository(tx.db, ctx.db.dialect)
         await r.lockProject(projectId)
         const member = await r.findMember(projectId, userId)
         if (!member) throw new ApiError(404, 'not_found', 'No member with this id in the project.')
@@ -170,7 +219,11 @@ export function createProjectsService({ ctx, cursors, now }: ServiceDeps) {
           throw lastOwner()
         }
         await r.setRole(projectId, userId, role)
-        return { ...member, role }
+        if (member.role === 'owner' && role !== 'owner')
+          await r.revokeInvitationsFrom(projectId, userId, now().toISOString())
+        const updated = { ...member, role }
+        await tx.record({ ...memberChange('member.updated', updated, caller.userId), previous: member })
+        return updated
       })
     },
 
@@ -179,12 +232,15 @@ export function createProjectsService({ ctx, cursors, now }: ServiceDeps) {
       // Leaving is removing yourself, which every role may; removing someone else is for owners.
       const action = caller.userId === userId ? 'leave' : 'remove'
       await authorizeIn(caller, projectId, 'member', action)
-      await repo.transaction(async (r) => {
+      await ctx.changeLog.write(async (tx) => {
+        const r = projectsRepository(tx.db, ctx.db.dialect)
         await r.lockProject(projectId)
-        const role = await r.roleOf(projectId, userId)
-        if (!role) throw new ApiError(404, 'not_found', 'No member with this id in the project.')
-        if (role === 'owner' && (await r.countOwners(projectId)) <= 1) throw lastOwner()
-        await r.removeMember(projectId, userId, now().toISOString())
+        const member = await r.findMember(projectId, userId)
+        if (!member) throw new ApiError(404, 'not_found', 'No member with this id in the project.')
+        if (member.role === 'owner' && (await r.countOwners(projectId)) <= 1) throw lastOwner()
+        await r.removeMember(projectId, userId)
+        await recordRemoval(tx, member, caller.userId)
+        await r.revokeInvitationsFrom(projectId, userId, now().toISOString())
       })
     },
 
@@ -202,3 +258,23 @@ function lastOwner() {
     'A project must keep an owner: make another member owner first, or delete the project.',
   )
 }
+
+const projectChange = (type: 'project.created' | 'project.updated', project: Project, actorId: string) => ({
+  type,
+  projectId: project.id,
+  resourceType: 'project',
+  resourceId: project.id,
+  version: project.version,
+  actorId,
+  data: project,
+})
+
+const memberChange = (type: 'member.added' | 'member.updated', member: Member, actorId: string | null) => ({
+  type,
+  projectId: member.projectId,
+  resourceType: 'member',
+  resourceId: member.userId,
+  version: null,
+  actorId,
+  data: member,
+})

@@ -1,8 +1,9 @@
-import type { operations } from '../../generated/routes.js'
+import type { operations, Task } from '../../generated/routes.js'
 import { requireAuth } from '../../http/auth.js'
 import { etagOf, isNotModified } from '../../http/conditional.js'
 import type { AppRouteHandler } from '../../http/env.js'
 import { setNextLink } from '../../http/pagination.js'
+import { answersWith } from '../../idempotency/idempotency.js'
 import type { Services } from '../services.js'
 
 type Routes = typeof operations
@@ -16,8 +17,10 @@ export function tasksHandlers({ tasks }: Services) {
   }
 
   const createTask: AppRouteHandler<Routes['createTask']> = async (c) => {
-    const task = await tasks.create(requireAuth(c, 'write'), c.req.valid('param').projectId, c.req.valid('json'))
-    return c.json(task, 201, { Location: `/v1/tasks/${task.id}`, ETag: etagOf(task.version) })
+    const respond = answersWith(c, (task: Task) =>
+      c.json(task, 201, { Location: `/v1/tasks/${task.id}`, ETag: etagOf(task.version) }),
+    )
+    return respond(await tasks.create(requireAuth(c, 'write'), c.req.valid('param').projectId, c.req.valid('json')))
   }
 
   const getTask: AppRouteHandler<Routes['getTask']> = async (c) => {

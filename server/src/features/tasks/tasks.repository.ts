@@ -9,6 +9,9 @@ import { foldForSearch, fts5Query, tsQuery } from '../../lib/search.js'
 
 export type TaskRow = Omit<TasksTable, 'search_vector'>
 
+/** The largest `position` openapi.yaml allows (`Task.position.maximum`). */
+const POSITION_MAX = 1e15
+
 export const toTask = (row: TaskRow): Task => ({
   id: row.id,
   projectId: row.project_id,
@@ -134,13 +137,25 @@ function queries(db: Kysely<Database>, dialect: Dialect) {
       return (await findById(taskId))[0]
     },
 
+    /**
+     * The task, locked until the write's transaction ends (PostgreSQL row lock; SQLite runs one writer at
+     * a time), so a patch applies to the version it read.
+     */
+    async findForUpdate(taskId: string): Promise<TaskRow | undefined> {
+      const q = db.selectFrom('tasks as t').select(COLUMNS).where('t.id', '=', taskId)
+      return (dialect === 'postgres' ? q.forUpdate() : q).executeTakeFirst()
+    },
+
     async nextPosition(projectId: string): Promise<number> {
       const row = await db
         .selectFrom('tasks')
         .select((eb) => eb.fn.max('position').as('max'))
         .where('project_id', '=', projectId)
         .executeTakeFirst()
-      return row?.max == null ? 1 : Math.floor(Number(row.max)) + 1
+      if (row?.max == null) return 1
+      // Never past the documented maximum: there, new tasks share it and keep their creation order (ties
+      // are ordered by id, which grows with time).
+      return Math.min(Math.floor(Number(row.max)) + 1, POSITION_MAX)
     },
 
     async list(
@@ -180,6 +195,26 @@ function queries(db: Kysely<Database>, dialect: Dialect) {
       return true
     },
 
+    /** Unassigns `userId`'s tasks in the project (they left it); answers the tasks as they are now. */
+    async unassignAll(projectId: string, userId: string, now: string): Promise<Task[]> {
+      const ids = (
+        await db
+          .selectFrom('tasks')
+          .select('id')
+          .where('project_id', '=', projectId)
+          .where('assignee_id', '=', userId)
+          .execute()
+      ).map((r) => r.id)
+      if (ids.length === 0) return []
+      await db
+        .updateTable('tasks')
+        .set({ assignee_id: null, updated_at: now, version: sql`version + 1` })
+        .where('id', 'in', ids)
+        .execute()
+      const rows = await db.selectFrom('tasks as t').select(COLUMNS).where('t.id', 'in', ids).orderBy('t.id').execute()
+      return rows.map(toTask)
+    },
+
     /** Deletes the task, only at `expectedVersion` when one is given. */
     async delete(taskId: string, expectedVersion?: number): Promise<boolean> {
       let q = db.deleteFrom('tasks').where('id', '=', taskId)
@@ -190,14 +225,9 @@ function queries(db: Kysely<Database>, dialect: Dialect) {
   }
 }
 
-export type TasksRepository = ReturnType<typeof queries> & {
-  /** Runs `fn` in one transaction, with a repository bound to it. */
-  transaction<T>(fn: (repo: ReturnType<typeof queries>) => Promise<T>): Promise<T>
-}
+export type TasksRepository = ReturnType<typeof queries>
 
+/** Tasks on `db`: the root connection for reads, a write's transaction (`tx.db`) for writes. */
 export function tasksRepository(db: Kysely<Database>, dialect: Dialect): TasksRepository {
-  return {
-    ...queries(db, dialect),
-    transaction: (fn) => db.transaction().execute((trx) => fn(queries(trx, dialect))),
-  }
+  return queries(db, dialect)
 }

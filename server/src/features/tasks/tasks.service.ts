@@ -4,6 +4,7 @@ import type { Principal } from '../../http/env.js'
 import { ApiError } from '../../http/problem.js'
 import { listScope } from '../../lib/cursor.js'
 import { newId } from '../../lib/ids.js'
+import { toInstant } from '../../lib/instant.js'
 import { searchTerms } from '../../lib/search.js'
 import type { PageInput, ProjectsService } from '../projects/projects.service.js'
 import type { ServiceDeps } from '../service-deps.js'
@@ -29,13 +30,21 @@ export interface TaskListInput extends PageInput {
   q?: string
 }
 
-// Instants are compared as text, so every one is stored and compared in the same UTC form.
-const instant = (value: string) => new Date(value).toISOString()
-
 export type TasksService = ReturnType<typeof createTasksService>
 
 export function createTasksService({ ctx, cursors, now }: ServiceDeps, projects: ProjectsService) {
   const repo = tasksRepository(ctx.db.kysely, ctx.db.dialect)
+
+  // A task stays in the project when its assignee leaves (or is removed, or deletes their account),
+  // unassigned, in the same write.
+  ctx.changeLog.subscribe(async (tx, change) => {
+    if (change.type !== 'member.removed' || change.userId !== null || !change.projectId) return
+    const r = tasksRepository(tx.db, ctx.db.dialect)
+    for (const task of await r.unassignAll(change.projectId, change.resourceId, now().toISOString())) {
+      const previous = { ...task, assigneeId: change.resourceId, version: task.version - 1 }
+      await tx.record({ ...taskChange('task.updated', task, change.actorId), previous })
+    }
+  })
 
   async function assertAssignable(projectId: string, assigneeId: string | null | undefined) {
     if (assigneeId && !(await projects.isMember(projectId, assigneeId))) {
@@ -76,8 +85,8 @@ export function createTasksService({ ctx, cursors, now }: ServiceDeps, projects:
         status: input.status,
         assigneeId: input.assigneeId,
         label: input.label,
-        dueBefore: input.dueBefore && instant(input.dueBefore),
-        dueAfter: input.dueAfter && instant(input.dueAfter),
+        dueBefore: input.dueBefore && toInstant(input.dueBefore),
+        dueAfter: input.dueAfter && toInstant(input.dueAfter),
       }
       // A query with no words (only punctuation) matches everything rather than nothing.
       const scope = listScope('listTasks', { ...filter, sort: input.sort, q: terms.join(' ') || undefined })
@@ -91,15 +100,16 @@ export function createTasksService({ ctx, cursors, now }: ServiceDeps, projects:
       await assertAssignable(projectId, input.assigneeId)
       const at = now().toISOString()
       const status = input.status ?? 'todo'
-      return repo.transaction(async (r) =>
-        r.insert({
+      return ctx.changeLog.write(async (tx) => {
+        const r = tasksRepository(tx.db, ctx.db.dialect)
+        const task = await r.insert({
           id: newId('tsk'),
           project_id: projectId,
           title: input.title,
           description: input.description ?? null,
           status,
           priority: input.priority ?? 0,
-          due_at: input.dueAt ? instant(input.dueAt) : null,
+          due_at: input.dueAt ? toInstant(input.dueAt) : null,
           labels: JSON.stringify(input.labels ?? []),
           assignee_id: input.assigneeId ?? null,
           position: input.position ?? (await r.nextPosition(projectId)),
@@ -108,8 +118,10 @@ export function createTasksService({ ctx, cursors, now }: ServiceDeps, projects:
           created_at: at,
           updated_at: at,
           version: 1,
-        }),
-      )
+        })
+        await tx.record(taskChange('task.created', task, caller.userId))
+        return task
+      })
     },
 
     async get(principal: Principal | undefined, taskId: string): Promise<Task> {
@@ -122,37 +134,63 @@ export function createTasksService({ ctx, cursors, now }: ServiceDeps, projects:
       patch: TaskUpdate,
       ifMatch: string | undefined,
     ): Promise<Task> {
-      let { task } = await load(principal, taskId, 'update')
+      const { caller, task } = await load(principal, taskId, 'update')
       if (patch.assigneeId !== undefined) await assertAssignable(task.project_id, patch.assigneeId)
-      // Without If-Match the caller asked for no precondition: a concurrent change is re-read and the patch
-      // applied on top; with it, the change is refused with the version that won.
-      for (let attempt = 0; ; attempt++) {
-        assertIfMatch(ifMatch, task.version)
-        const next = applyPatch(task, patch, now().toISOString())
-        if (await repo.transaction((r) => r.update(next, task.version, patch.labels !== undefined))) return toTask(next)
-        const current = await repo.find(taskId)
+      // The patch applies to the row as locked in the write, so concurrent updates without If-Match all
+      // land (last write wins) and one with If-Match is refused with the version that won.
+      return ctx.changeLog.write(async (tx) => {
+        const r = tasksRepository(tx.db, ctx.db.dialect)
+        const current = await r.findForUpdate(taskId)
         if (!current) throw new ApiError(404, 'not_found', NO_TASK)
-        if (ifMatch !== undefined || attempt >= 3) throw preconditionFailed(current.version)
-        task = current
-      }
+        assertIfMatch(ifMatch, current.version)
+        const next = applyPatch(current, patch, now().toISOString())
+        if (!(await r.update(next, current.version, patch.labels !== undefined)))
+          throw preconditionFailed(current.version)
+        const updated = toTask(next)
+        await tx.record({ ...taskChange('task.updated', updated, caller.userId), previous: toTask(current) })
+        return updated
+      })
     },
 
     async remove(principal: Principal | undefined, taskId: string, ifMatch: string | undefined): Promise<void> {
-      const { task } = await load(principal, taskId, 'delete')
-      assertIfMatch(ifMatch, task.version)
-      if (await repo.delete(taskId, ifMatch === undefined ? undefined : task.version)) return
-      const current = await repo.find(taskId)
-      throw current ? preconditionFailed(current.version) : new ApiError(404, 'not_found', NO_TASK)
+      const { caller } = await load(principal, taskId, 'delete')
+      await ctx.changeLog.write(async (tx) => {
+        const r = tasksRepository(tx.db, ctx.db.dialect)
+        const current = await r.findForUpdate(taskId)
+        if (!current) throw new ApiError(404, 'not_found', NO_TASK)
+        assertIfMatch(ifMatch, current.version)
+        await r.delete(taskId)
+        await tx.record({
+          type: 'task.deleted',
+          projectId: current.project_id,
+          resourceType: 'task',
+          resourceId: taskId,
+          version: null,
+          actorId: caller.userId,
+          data: { id: taskId, deleted: true },
+          previous: toTask(current),
+        })
+      })
     },
   }
 }
+
+const taskChange = (type: 'task.created' | 'task.updated', task: Task, actorId: string | null) => ({
+  type,
+  projectId: task.projectId,
+  resourceType: 'task',
+  resourceId: task.id,
+  version: task.version,
+  actorId,
+  data: task,
+})
 
 function applyPatch(task: TaskRow, patch: TaskUpdate, at: string): TaskRow {
   const next: TaskRow = { ...task, updated_at: at, version: task.version + 1 }
   if (patch.title !== undefined) next.title = patch.title
   if (patch.description !== undefined) next.description = patch.description
   if (patch.priority !== undefined) next.priority = patch.priority
-  if (patch.dueAt !== undefined) next.due_at = patch.dueAt === null ? null : instant(patch.dueAt)
+  if (patch.dueAt !== undefined) next.due_at = patch.dueAt === null ? null : toInstant(patch.dueAt)
   if (patch.assigneeId !== undefined) next.assignee_id = patch.assigneeId
   if (patch.position !== undefined) next.position = patch.position
   if (patch.labels !== undefined) next.labels = JSON.stringify(patch.labels)

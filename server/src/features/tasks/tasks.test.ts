@@ -3,6 +3,7 @@ import type { Task, TaskList } from '../../generated/routes.js'
 import { createTestApp, type TestApp } from '../../test/app.js'
 import { present } from '../../test/present.js'
 import { addMember, createProject, createTask, jsonRequest } from '../../test/projects.js'
+import { rawSpec } from '../../test/spec.js'
 import { signUpUser } from '../../test/users.js'
 
 async function setup() {
@@ -272,6 +273,9 @@ describe('task fields and rules', () => {
       [{ title: 'x', labels: Array.from({ length: 21 }, (_, i) => `l${i}`) }, '/body/labels'],
       [{ title: 'x', labels: ['a'.repeat(51)] }, '/body/labels/0'],
       [{ title: 'x', labels: ['a,b'] }, '/body/labels/0'],
+      // PostgreSQL refuses NUL in text: it must be refused as input, not reach the database as a 500.
+      [{ title: 'x', labels: ['nul\u0000byte'] }, '/body/labels/0'],
+      [{ title: 'x', labels: ['tab\tlabel'] }, '/body/labels/0'],
       [{ title: 'x', dueAt: 'tomorrow' }, '/body/dueAt'],
       [{}, '/body/title'],
       [{ title: 'line\nbreak' }, '/body/title'],
@@ -295,10 +299,81 @@ describe('task fields and rules', () => {
     expect(patch.status).toBe(400)
     const patchVersion = await jsonRequest(t, 'PATCH', `/v1/tasks/${task.id}`, h, { version: 7 })
     expect((await patchVersion.json()).errors[0].path).toBe('/body/version')
-    for (const query of ['limit=0', 'limit=101', 'limit=abc', 'status=blocked', 'sort=title', `q=${'x'.repeat(201)}`]) {
+    for (const query of [
+      'limit=0',
+      'limit=101',
+      'limit=abc',
+      'status=blocked',
+      'sort=title',
+      `q=${'x'.repeat(201)}`,
+      'label=a%00b',
+    ]) {
       const res = await jsonRequest(t, 'GET', `/v1/projects/${project.id}/tasks?${query}`, h)
       expect(res.status, query).toBe(400)
       expect((await res.json()).errors[0].path).toBe(`/query/${query.split('=')[0]}`)
+    }
+  })
+})
+
+describe('task positions and dates at the edges of their ranges', () => {
+  it('never gives a new task a position above the documented maximum; new tasks still go last', async () => {
+    const { t, h, project } = await setup()
+    const max = rawSpec.components.schemas.Task.properties.position.maximum as number
+    await createTask(t, h, project.id, { title: 'near the top', position: max - 0.5 })
+    const first = await createTask(t, h, project.id, { title: 'first auto' })
+    const second = await createTask(t, h, project.id, { title: 'second auto' })
+    expect(first.position).toBe(max)
+    expect(second.position).toBe(max)
+    const order = await walk(t, h, `/v1/projects/${project.id}/tasks?sort=position`)
+    expect(order.map((x) => x.title)).toEqual(['near the top', 'first auto', 'second auto'])
+    const over = await jsonRequest(t, 'POST', `/v1/projects/${project.id}/tasks`, h, { title: 'x', position: max + 1 })
+    expect(over.status).toBe(400)
+  })
+
+  it('takes every RFC 3339 date-time (lower-case t and z, offsets, a leap second) and stores it in UTC', async () => {
+    const { t, h, project } = await setup()
+    const cases: [string, string][] = [
+      ['2026-12-01t10:00:00z', '2026-12-01T10:00:00.000Z'],
+      ['2026-12-01T10:00:00.5+02:00', '2026-12-01T08:00:00.500Z'],
+      ['2016-12-31T23:59:60Z', '2016-12-31T23:59:59.999Z'],
+      ['9999-12-31T23:59:59.999Z', '9999-12-31T23:59:59.999Z'],
+      ['0000-01-01T00:00:00-01:00', '0000-01-01T01:00:00.000Z'],
+    ]
+    for (const [given, stored] of cases) {
+      const task = await createTask(t, h, project.id, { title: given, dueAt: given })
+      expect(task.dueAt, given).toBe(stored)
+    }
+    const found = await list(
+      t,
+      h,
+      `/v1/projects/${project.id}/tasks?dueAfter=2026-12-01t07:59:59z&dueBefore=2026-12-01t08:00:01z`,
+    )
+    expect(found.data.map((x) => x.title)).toEqual(['2026-12-01T10:00:00.5+02:00'])
+  })
+
+  it('refuses date-times that have no RFC 3339 form in UTC, or are not real times, with 400', async () => {
+    const { t, h, project } = await setup()
+    const task = await createTask(t, h, project.id, { title: 'x' })
+    for (const dueAt of [
+      '9999-12-31T23:00:00-02:00',
+      '0000-01-01T00:30:00+01:00',
+      '2026-02-29T10:00:00Z',
+      '2026-12-01T10:00:60Z',
+      '2026-12-01T24:00:00Z',
+      '2026-12-01T10:00:00+24:00',
+    ]) {
+      const create = await jsonRequest(t, 'POST', `/v1/projects/${project.id}/tasks`, h, { title: 'x', dueAt })
+      expect(create.status, dueAt).toBe(400)
+      expect((await create.json()).errors[0].path).toBe('/body/dueAt')
+      const patch = await jsonRequest(t, 'PATCH', `/v1/tasks/${task.id}`, h, { dueAt })
+      expect(patch.status, dueAt).toBe(400)
+      const filter = await jsonRequest(
+        t,
+        'GET',
+        `/v1/projects/${project.id}/tasks?dueBefore=${encodeURIComponent(dueAt)}`,
+        h,
+      )
+      expect(filter.status, dueAt).toBe(400)
     }
   })
 })
@@ -345,6 +420,21 @@ describe('task conditional requests', () => {
       ),
     )
     expect(results.map((r) => r.status).sort()).toEqual([200, 412, 412])
+  })
+
+  it('applies 20 concurrent updates without If-Match, every one: last write wins, never 412', async () => {
+    const { t, h, project } = await setup()
+    const task = await createTask(t, h, project.id)
+    const results = await Promise.all(
+      Array.from({ length: 20 }, (_, i) =>
+        jsonRequest(t, 'PATCH', `/v1/tasks/${task.id}`, h, { title: `title ${i}`, priority: i % 4 }),
+      ),
+    )
+    expect(results.map((r) => r.status)).toEqual(Array(20).fill(200))
+    const versions = await Promise.all(results.map(async (r) => ((await r.json()) as Task).version))
+    expect(versions.sort((a, b) => a - b)).toEqual(Array.from({ length: 20 }, (_, i) => i + 2))
+    const final = (await (await jsonRequest(t, 'GET', `/v1/tasks/${task.id}`, h)).json()) as Task
+    expect(final.version).toBe(1 + 20)
   })
 })
 

@@ -1,4 +1,4 @@
-import { createServer, type IncomingHttpHeaders } from 'node:http'
+import { createServer, type IncomingHttpHeaders, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import {
   type components,
@@ -63,6 +63,10 @@ export interface LiveServer {
   count(method: string, path: string): number
   /** Resolves once the network is done with every request so far (a client's close takes a moment to arrive). */
   settled(): Promise<void>
+  /** Event streams (`text/event-stream` answers) the network is passing on right now. */
+  openStreams(): number
+  /** Resets the connections of every open event stream, as a network failure does mid-stream. */
+  cutStreams(): void
   /** A client of the live server over real sockets (the platform fetch), with short retry waits. */
   sdk(options?: Partial<TasklaneOptions>): TasklaneClient<paths>
   /** Signs a new user up through the SDK and returns its credentials and tokens. */
@@ -117,6 +121,7 @@ export async function startLiveServer(env: Record<string, string> = {}): Promise
   const requests: SeenRequest[] = []
   const violations: unknown[] = []
   const waiting: ((seen: SeenRequest) => void)[] = []
+  const streams = new Set<() => void>()
 
   const network = createServer(async (req, res) => {
     const started = performance.now()
@@ -156,6 +161,11 @@ export async function startLiveServer(env: Record<string, string> = {}): Promise
         body: body.length > 0 ? body : undefined,
         redirect: 'manual',
       })
+      if (answer.ok && answer.headers.get('content-type')?.startsWith('text/event-stream') && answer.body) {
+        // An event stream never ends by itself: it is passed on as it comes, not read whole first. Its
+        // events are checked against the spec by the server's own tests (server/src/test/sse.ts).
+        return pipeStream(answer, answer.body, res, () => reset(), streams)
+      }
       const payload = Buffer.from(await answer.arrayBuffer())
       const preflight = seen.method === 'OPTIONS' && seen.headers.has('access-control-request-method')
       if (!preflight) {
@@ -218,6 +228,10 @@ export async function startLiveServer(env: Record<string, string> = {}): Promise
         await new Promise((resolve) => setTimeout(resolve, 10))
       }
     },
+    openStreams: () => streams.size,
+    cutStreams() {
+      for (const cut of [...streams]) cut()
+    },
     sdk,
     async signUp() {
       users += 1
@@ -226,6 +240,43 @@ export async function startLiveServer(env: Record<string, string> = {}): Promise
       const tokens = await unwrap(sdk().POST('/v1/auth/signup', { body: { email, password, name: `Live ${users}` } }))
       return { email, password, ...tokens }
     },
+  }
+}
+
+async function pipeStream(
+  answer: Response,
+  body: ReadableStream<Uint8Array>,
+  res: ServerResponse,
+  reset: () => void,
+  streams: Set<() => void>,
+): Promise<void> {
+  const out: Record<string, string> = {}
+  for (const [name, value] of answer.headers) if (!HOP_BY_HOP.has(name)) out[name] = value
+  res.writeHead(answer.status, out)
+  res.flushHeaders()
+  const reader = body.getReader()
+  const cut = () => {
+    streams.delete(cut)
+    reset()
+    void reader.cancel().catch(() => {})
+  }
+  streams.add(cut)
+  // The client went away: so does the hop's own connection to the server.
+  res.once('close', () => {
+    streams.delete(cut)
+    void reader.cancel().catch(() => {})
+  })
+  try {
+    for (;;) {
+      const { done, value } = await reader.read()
+      if (done || res.destroyed) break
+      res.write(value)
+    }
+    if (!res.destroyed) res.end()
+  } catch {
+    res.destroy()
+  } finally {
+    streams.delete(cut)
   }
 }
 

@@ -1,0 +1,159 @@
+import { setTimeout as sleep } from 'node:timers/promises'
+import { describe, expect, it } from 'vitest'
+import { createTestApp } from '../../test/app.js'
+import { present } from '../../test/present.js'
+import { createProject } from '../../test/projects.js'
+import { signUpUser } from '../../test/users.js'
+import type { ChangeInput, RecordedChange } from './change-log.js'
+
+const change = (projectId: string | null, id: string, extra: Partial<ChangeInput> = {}): ChangeInput => ({
+  type: 'task.updated',
+  projectId,
+  resourceType: 'task',
+  resourceId: id,
+  version: 1,
+  actorId: null,
+  data: { id },
+  ...extra,
+})
+
+async function setup() {
+  const t = await createTestApp({ RATE_LIMITS_ENABLED: 'false' })
+  const alice = await signUpUser(t)
+  const bob = await signUpUser(t)
+  const project = await createProject(t, alice.authHeaders)
+  return { t, log: t.ctx.changeLog, alice: { userId: alice.user.id }, bob: { userId: bob.user.id }, project }
+}
+
+describe('change log', () => {
+  it('commits changes with the write, tells subscribers inside it and listeners after it', async () => {
+    const { log, alice, project } = await setup()
+    const seen: RecordedChange[] = []
+    const committed: number[] = []
+    log.subscribe(async (tx, c) => {
+      // Inside the transaction: the subscriber sees the write's uncommitted row.
+      const row = await tx.db.selectFrom('changes').select('seq').where('seq', '=', c.seq).executeTakeFirst()
+      expect(row).toBeDefined()
+      seen.push(c)
+    })
+    log.afterCommit((seq) => committed.push(seq))
+    const before = await log.latestSeq()
+    const seqs = await log.write(async (tx) => [
+      await tx.record(change(project.id, 'tsk_1', { previous: { id: 'tsk_1', title: 'old' } })),
+      await tx.record(change(project.id, 'tsk_2', { actorId: alice.userId })),
+    ])
+    expect(seqs[1]).toBeGreaterThan(present(seqs[0]))
+    expect(seqs[0]).toBeGreaterThan(before)
+    expect(seen.map((c) => c.seq)).toEqual(seqs)
+    expect(seen[0]?.previous).toEqual({ id: 'tsk_1', title: 'old' })
+    expect(committed).toEqual([seqs[1]])
+    expect(await log.latestSeq()).toBe(seqs[1])
+    const visible = await log.readVisible(alice, { since: before, limit: 10 })
+    expect(visible).toEqual([
+      expect.objectContaining({ seq: String(seqs[0]), type: 'task.updated', resourceId: 'tsk_1', actorId: null }),
+      expect.objectContaining({
+        seq: String(seqs[1]),
+        resourceId: 'tsk_2',
+        actorId: alice.userId,
+        data: { id: 'tsk_2' },
+      }),
+    ])
+    expect(visible[0]).not.toHaveProperty('previous')
+    expect(Date.parse(present(visible[0]).occurredAt)).not.toBeNaN()
+  })
+
+  it('rolls the changes back with a failed write and tells no listener', async () => {
+    const { log, alice, project } = await setup()
+    const committed: number[] = []
+    log.afterCommit((seq) => committed.push(seq))
+    const before = await log.latestSeq()
+    await expect(
+      log.write(async (tx) => {
+        await tx.record(change(project.id, 'tsk_1'))
+        throw new Error('the write failed')
+      }),
+    ).rejects.toThrow('the write failed')
+    expect(committed).toEqual([])
+    expect(await log.readVisible(alice, { since: before, limit: 10 })).toEqual([])
+  })
+
+  it("shows each user their own changes and their projects' changes, nothing else", async () => {
+    const { t, log, alice, bob, project } = await setup()
+    const bobs = await createProject(t, { Authorization: `Bearer ${(await signUpUser(t)).accessToken}` })
+    const before = await log.latestSeq()
+    await log.write(async (tx) => {
+      await tx.record(change(project.id, 'tsk_alice'))
+      await tx.record(change(bobs.id, 'tsk_other'))
+      await tx.record(change(null, 'ntf_bob', { type: 'notification.created', userId: bob.userId }))
+      await tx.record(change(project.id, 'ntf_alice', { type: 'notification.created', userId: alice.userId }))
+    })
+    const ids = async (user: { userId: string }, projectId?: string) =>
+      (await log.readVisible(user, { since: before, limit: 10, projectId })).map((c) => c.resourceId)
+    expect(await ids(alice)).toEqual(['tsk_alice', 'ntf_alice'])
+    expect(await ids(alice, project.id)).toEqual(['tsk_alice', 'ntf_alice'])
+    expect(await ids(alice, bobs.id)).toEqual([])
+    expect(await ids(bob)).toEqual(['ntf_bob'])
+    expect((await log.readVisible(alice, { since: before, limit: 1 })).length).toBe(1)
+  })
+
+  it('never lets a reader skip a change that commits after a later seq was taken', async () => {
+    const { log, alice, project } = await setup()
+    const since = await log.latestSeq()
+    let releaseFirst!: () => void
+    const firstHolds = new Promise<void>((resolve) => {
+      releaseFirst = resolve
+    })
+    let firstTook!: (seq: number) => void
+    const firstSeq = new Promise<number>((resolve) => {
+      firstTook = resolve
+    })
+    // The first write takes its seq and then stays open; the second starts after it and would, without
+    // ordering, take the next seq and commit first.
+    const first = log.write(async (tx) => {
+      const seq = await tx.record(change(project.id, 'first'))
+      firstTook(seq)
+      await firstHolds
+      return seq
+    })
+    await firstSeq
+    const second = log.write((tx) => tx.record(change(project.id, 'second')))
+    await sleep(150)
+    // A reader polls while the first write is still open, then follows its sync token.
+    const delivered: string[] = []
+    let cursor = since
+    const poll = async () => {
+      const page = await log.readVisible(alice, { since: cursor, limit: 10 })
+      for (const c of page) delivered.push(c.resourceId)
+      const last = page.at(-1)
+      if (last) cursor = Number(last.seq)
+    }
+    const early = poll()
+    await sleep(150)
+    releaseFirst()
+    const seqs = [await first, await second]
+    await early
+    await poll()
+    expect(seqs[0]).toBeLessThan(present(seqs[1]))
+    expect(delivered).toEqual(['first', 'second'])
+  })
+
+  it('prunes changes past retention and moves the oldest retained seq past them', async () => {
+    const { log, alice, project } = await setup()
+    const base = await log.write((tx) => tx.record(change(project.id, 'old')))
+    expect(await log.oldestRetainedSeq()).toBe(1)
+    expect(await log.prune()).toBe(0) // nothing is a week old yet
+    // Backdate the first change past the retention.
+    await log.write(async (tx) => {
+      await tx.db
+        .updateTable('changes')
+        .set({ created_at: '2000-01-01T00:00:00.000Z' })
+        .where('seq', '<=', base)
+        .execute()
+    })
+    const kept = await log.write((tx) => tx.record(change(project.id, 'new')))
+    expect(await log.prune()).toBeGreaterThanOrEqual(1)
+    expect(await log.oldestRetainedSeq()).toBe(base + 1)
+    expect((await log.readVisible(alice, { since: 0, limit: 10 })).map((c) => c.seq)).toEqual([String(kept)])
+    expect(await log.latestSeq()).toBe(kept)
+  })
+})

@@ -1,0 +1,45 @@
+import type { ChangeList } from '../../generated/routes.js'
+import type { Principal } from '../../http/env.js'
+import { ApiError } from '../../http/problem.js'
+import { listScope } from '../../lib/cursor.js'
+import type { ServiceDeps } from '../service-deps.js'
+
+export interface ChangeListInput {
+  since?: string
+  projectId?: string
+  limit: number
+  cursor?: string
+}
+
+/** `/v1/changes`: the change log as pages, for clients that poll. */
+export function createChangesService(
+  { ctx, cursors }: ServiceDeps,
+  authenticate: (p: Principal | undefined, action: string) => Principal,
+) {
+  const log = ctx.changeLog
+  return {
+    async list(principal: Principal | undefined, input: ChangeListInput): Promise<ChangeList> {
+      const caller = authenticate(principal, 'read')
+      // The page's position is a seq, so a cursor only saves the client from reading `syncToken`; it is
+      // signed like every cursor so that one list's cursor cannot be replayed on another.
+      const scope = listScope('listChanges', { userId: caller.userId, projectId: input.projectId })
+      const from = input.cursor ? String(cursors.decode(scope, input.cursor)[0]) : (input.since ?? '0')
+      const since = Number(from)
+      if (await log.isExpired(since)) {
+        throw new ApiError(
+          410,
+          'cursor_expired',
+          'Changes this old are no longer kept; reload the resources and continue from the latest syncToken.',
+          { title: 'Gone' },
+        )
+      }
+      const data = await log.readVisible(caller, { since, projectId: input.projectId, limit: input.limit })
+      const last = data.at(-1)?.seq
+      return {
+        data,
+        nextCursor: last !== undefined && data.length === input.limit ? cursors.encode(scope, [last, '']) : null,
+        syncToken: last ?? from,
+      }
+    },
+  }
+}

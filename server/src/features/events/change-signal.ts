@@ -1,0 +1,135 @@
+import type { Logger } from 'pino'
+import type { Db } from '../../db/database.js'
+import { changesChannel, listenForNotifications, type NotificationListener } from '../../db/listener.js'
+import { notifyChange } from './events.repository.js'
+
+/** The part of the change log the signal needs (see `ctx.changeLog`). */
+export interface SignalSource {
+  afterCommit(listener: (lastSeq: number) => void): unknown
+  latestSeq(): Promise<number>
+  subscribe(subscriber: (tx: { db: Db['kysely'] }, change: { seq: number }) => Promise<void>): unknown
+}
+
+/**
+ * Tells open event streams that changes may have been committed, by this instance or by any other sharing
+ * the database, so each re-reads the log from where it is. Carries no change itself: every stream reads
+ * what its caller may see from the database.
+ */
+export interface ChangeSignal {
+  /** Calls `wake` whenever new changes may exist; returns the function that stops it. */
+  subscribe(wake: () => void): () => void
+  close(): Promise<void>
+}
+
+export interface ChangeSignalOptions {
+  db: Db
+  changeLog: SignalSource
+  logger: Logger
+  /** SQLite: how often to look for changes written by other processes while streams are open. */
+  pollMs: number
+  /** PostgreSQL: how long connecting the LISTEN connection may take. */
+  connectTimeoutMs?: number
+}
+
+/**
+ * Writes on this instance wake streams in process (`afterCommit`). Other instances' writes arrive through
+ * PostgreSQL LISTEN/NOTIFY, whose payload is only the seq (far below NOTIFY's 8000-byte limit); NOTIFY is
+ * sent inside the writing transaction, so it is delivered exactly when the change becomes visible. SQLite
+ * has no notifications: while streams are open, the latest seq is polled every `pollMs`, which is what lets
+ * two processes on one SQLite file fan out too.
+ *
+ * @example
+ * const signal = createChangeSignal({ db, changeLog, logger, pollMs: 250 })
+ * const stop = signal.subscribe(() => readMore())
+ */
+export function createChangeSignal({
+  db,
+  changeLog,
+  logger,
+  pollMs,
+  connectTimeoutMs,
+}: ChangeSignalOptions): ChangeSignal {
+  const wakers = new Set<() => void>()
+  let known = 0
+  const wakeAll = () => {
+    for (const wake of wakers) wake()
+  }
+  const saw = (seq: number) => {
+    if (seq > known) known = seq
+  }
+  changeLog.afterCommit((lastSeq) => {
+    saw(lastSeq)
+    wakeAll()
+  })
+
+  let listener: NotificationListener | undefined
+  let poller: NodeJS.Timeout | undefined
+  let polling = false
+  const channel = changesChannel(db.options)
+  if (db.dialect === 'postgres') {
+    changeLog.subscribe((tx, change) => notifyChange(tx.db, channel, change.seq))
+  }
+
+  const poll = async () => {
+    if (polling) return
+    polling = true
+    try {
+      const latest = await changeLog.latestSeq()
+      if (latest > known) {
+        known = latest
+        wakeAll()
+      }
+    } catch (err) {
+      logger.warn({ err }, 'looking for new changes failed')
+    } finally {
+      polling = false
+    }
+  }
+
+  const start = () => {
+    if (db.dialect === 'postgres') {
+      if (db.options.dialect !== 'postgres') return
+      listener ??= listenForNotifications(
+        db.options,
+        channel,
+        {
+          notify: (payload) => {
+            // Another database's writers can share the channel only through misconfiguration; a payload
+            // that is not a seq still just wakes the streams, which read the truth from the log.
+            const seq = Number(payload)
+            if (Number.isSafeInteger(seq)) saw(seq)
+            wakeAll()
+          },
+          connected: wakeAll,
+        },
+        logger,
+        connectTimeoutMs,
+      )
+    } else if (!poller) {
+      void changeLog.latestSeq().then(saw, () => {})
+      poller = setInterval(poll, pollMs)
+      poller.unref()
+    }
+  }
+  const stopPolling = () => {
+    clearInterval(poller)
+    poller = undefined
+  }
+
+  return {
+    subscribe(wake) {
+      wakers.add(wake)
+      start()
+      return () => {
+        wakers.delete(wake)
+        if (wakers.size === 0) stopPolling()
+      }
+    },
+    async close() {
+      wakers.clear()
+      stopPolling()
+      await listener?.close()
+      listener = undefined
+    },
+  }
+}

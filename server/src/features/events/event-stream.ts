@@ -1,0 +1,242 @@
+import type { Logger } from 'pino'
+import type { Principal } from '../../http/env.js'
+import type { ChangeSignal } from './change-signal.js'
+
+/** A change as the API shows it (schema `Change`); only the fields the stream itself looks at are typed. */
+export interface StreamedChange {
+  seq: string
+  type: string
+  projectId: string | null
+  resourceId: string
+}
+
+/** The reads a stream makes: what the caller may see now, after a seq. */
+export interface StreamSource {
+  readVisible(
+    principal: Principal,
+    options: { since: number; projectId?: string; limit: number },
+  ): Promise<readonly StreamedChange[]>
+}
+
+export interface EventStreamOptions {
+  source: StreamSource
+  signal: ChangeSignal
+  /** Aborted when the server begins shutting down. */
+  stopping: AbortSignal
+  logger: Logger
+  heartbeatMs: number
+  retryMs: number
+  /** Bytes queued for the client before it counts as too slow. */
+  bufferBytes: number
+  /**
+   * Checks that the caller's credentials still hold (not expired, session not revoked, key not revoked);
+   * resolves false when they do not.
+   */
+  stillAuthorized(): Promise<boolean>
+  /** How often `stillAuthorized` is asked. */
+  authCheckMs: number
+}
+
+export interface StreamPosition {
+  /** Send the changes after this seq. */
+  since: number
+  projectId?: string
+}
+
+/** Changes read from the log at a time: the most a stream holds in memory besides its queue. */
+const BATCH = 100
+/** How long a full queue may stay full before its reader counts as too slow. */
+const SLOW_GRACE_MS = 2_000
+/** How long a client told to reconnect has to read what is queued before the connection is cut. */
+const CLOSE_GRACE_MS = 5_000
+
+const encoder = new TextEncoder()
+
+/**
+ * One client's event stream as the bytes of a `text/event-stream` body. The queue of unsent bytes is
+ * bounded (`bufferBytes`); the server writes it to the socket only as fast as the client reads, so a client
+ * that stops reading fills it, is sent `reconnect` (`slow_consumer`) with its position and is closed, and
+ * memory stays flat however many changes happen meanwhile.
+ *
+ * @example
+ * return new Response(openEventStream(options, principal, { since: 42 }), { headers: { 'content-type': 'text/event-stream' } })
+ */
+export function openEventStream(
+  options: EventStreamOptions,
+  principal: Principal,
+  position: StreamPosition,
+): ReadableStream<Uint8Array> {
+  const { source, logger } = options
+  let controller!: ReadableStreamDefaultController<Uint8Array>
+  let lastSent = position.since
+  let ended = false
+  /** The client went away (or the body was cancelled): nothing more may be queued. */
+  let cancelled = false
+  let pumping = false
+  let again = false
+  let roomWaiter: (() => void) | undefined
+  const revokedProjects = new Set<string>()
+  const timers: NodeJS.Timeout[] = []
+  let unsubscribe: (() => void) | undefined
+
+  const cleanUp = () => {
+    ended = true
+    for (const timer of timers) clearInterval(timer)
+    unsubscribe?.()
+    options.stopping.removeEventListener('abort', onStopping)
+    roomWaiter?.()
+  }
+
+  const send = (text: string) => controller.enqueue(encoder.encode(text))
+  const frame = (event: string, data: unknown, id?: string) =>
+    `${id === undefined ? '' : `id: ${id}\n`}event: ${event}\ndata: ${JSON.stringify(data)}\n\n`
+
+  /** Sends a last event and ends the stream once the client has read it (or cuts it off if it does not). */
+  const finish = (event: string, data: unknown) => {
+    if (ended) return
+    cleanUp()
+    send(frame(event, data))
+    void (async () => {
+      const deadline = Date.now() + CLOSE_GRACE_MS
+      const unread = () => !cancelled && (controller.desiredSize ?? 0) < options.bufferBytes
+      while (unread() && Date.now() < deadline) await waitForRoom(deadline - Date.now())
+      if (cancelled) return
+      if (unread()) {
+        controller.error(new Error('event stream reader stopped reading'))
+      } else {
+        controller.close()
+      }
+    })()
+  }
+
+  const waitForRoom = (ms: number) =>
+    new Promise<void>((resolve) => {
+      const timer = setTimeout(done, ms)
+      function done() {
+        clearTimeout(timer)
+        if (roomWaiter === done) roomWaiter = undefined
+        resolve()
+      }
+      roomWaiter = done
+    })
+
+  /**
+   * Whether the queue has room: `now`, `later` (the client read within the grace period), or `never`
+   * (it did not, or the stream ended meanwhile).
+   */
+  const room = async (): Promise<'now' | 'later' | 'never'> => {
+    if ((controller.desiredSize ?? 0) > 0) return 'now'
+    await waitForRoom(SLOW_GRACE_MS)
+    return !ended && (controller.desiredSize ?? 0) > 0 ? 'later' : 'never'
+  }
+
+  const lostAccess = (change: StreamedChange): string | undefined => {
+    if (!change.projectId) return undefined
+    if (change.type === 'project.deleted') return change.projectId
+    if (change.type === 'member.removed' && change.resourceId === principal.userId) return change.projectId
+    return undefined
+  }
+
+  const pump = async () => {
+    if (ended) return
+    if (pumping) {
+      again = true
+      return
+    }
+    pumping = true
+    try {
+      do {
+        again = false
+        read: for (;;) {
+          const batch = await source.readVisible(principal, {
+            since: lastSent,
+            limit: BATCH,
+            ...(position.projectId ? { projectId: position.projectId } : {}),
+          })
+          for (const change of batch) {
+            if (ended) return
+            const hasRoom = await room()
+            if (hasRoom === 'never') {
+              if (!ended) finish('reconnect', { reason: 'slow_consumer', since: String(lastSent) })
+              return
+            }
+            // Visibility is decided at delivery: after a wait, what is left of the batch is read again.
+            if (hasRoom === 'later') continue read
+            send(frame(change.type, change, change.seq))
+            lastSent = Number(change.seq)
+            // Added back after a removal: a later removal is news again.
+            if (change.type === 'member.added' && change.resourceId === principal.userId && change.projectId) {
+              revokedProjects.delete(change.projectId)
+            }
+            const lost = lostAccess(change)
+            if (lost && !revokedProjects.has(lost)) {
+              revokedProjects.add(lost)
+              send(frame('access_revoked', { projectId: lost }))
+            }
+          }
+          if (batch.length < BATCH || ended) break
+        }
+      } while (again && !ended)
+    } catch (err) {
+      // The next wake-up or heartbeat reads again from the same position, so nothing is skipped.
+      logger.warn({ err }, 'reading changes for an event stream failed')
+    } finally {
+      pumping = false
+    }
+  }
+
+  const checkAuth = async () => {
+    if (ended) return
+    let ok: boolean
+    try {
+      ok = await options.stillAuthorized()
+    } catch (err) {
+      logger.warn({ err }, 'checking event stream credentials failed')
+      return
+    }
+    if (!ok) finish('auth_expired', {})
+  }
+
+  function onStopping() {
+    finish('reconnect', { reason: 'shutdown', since: String(lastSent) })
+  }
+
+  return new ReadableStream<Uint8Array>(
+    {
+      start(c) {
+        controller = c
+        // The first bytes go out at once, so the client (and any proxy) sees the stream is open.
+        send(`retry: ${options.retryMs}\n\n`)
+        if (options.stopping.aborted) {
+          onStopping()
+          return
+        }
+        options.stopping.addEventListener('abort', onStopping)
+        unsubscribe = options.signal.subscribe(() => void pump())
+        timers.push(
+          setInterval(() => {
+            if ((controller.desiredSize ?? 0) > 0) send(': heartbeat\n\n')
+            // Also a safety net: a wake-up lost on the way (a dropped LISTEN connection) costs one interval.
+            void pump()
+          }, options.heartbeatMs),
+          setInterval(() => void checkAuth(), options.authCheckMs),
+        )
+        if (principal.expiresAt !== undefined) {
+          // setTimeout fires at once for delays beyond 2^31 ms (~24.8 days); the periodic check covers those.
+          const delay = principal.expiresAt - Date.now()
+          if (delay < 2 ** 31) timers.push(setTimeout(() => finish('auth_expired', {}), Math.max(0, delay)))
+        }
+        for (const timer of timers) timer.unref()
+        void pump()
+      },
+      pull() {
+        roomWaiter?.()
+      },
+      cancel() {
+        cancelled = true
+        cleanUp()
+      },
+    },
+    { highWaterMark: options.bufferBytes, size: (chunk) => chunk.byteLength },
+  )
+}

@@ -1,0 +1,84 @@
+import type { Principal } from '../../http/env.js'
+import { ApiError } from '../../http/problem.js'
+import type { ProjectsService } from '../projects/projects.service.js'
+import type { ServiceDeps } from '../service-deps.js'
+import { openEventStream } from './event-stream.js'
+
+export interface StreamRequest {
+  /** `Last-Event-ID`: wins over `since`. */
+  lastEventId?: string
+  since?: string
+  projectId?: string
+}
+
+/** How often a session's stream checks that the session was not revoked (an in-memory check). */
+const SESSION_CHECK_MS = 1_000
+
+/** The event stream: where a client starts, and its stream of what it may see from there. */
+export function createEventsService({ ctx }: ServiceDeps, projects: ProjectsService) {
+  const { config, changeLog } = ctx
+
+  /** The seq to stream after: the client's position, or the newest change for a client without one. */
+  async function startingPoint(request: StreamRequest): Promise<number> {
+    const position = request.lastEventId ?? request.since
+    if (position === undefined) return changeLog.latestSeq()
+    const since = Number(position)
+    if (!Number.isSafeInteger(since)) {
+      const path = request.lastEventId === undefined ? '/query/since' : '/header/Last-Event-ID'
+      throw new ApiError(400, 'validation_failed', 'The stream position is beyond any change seq.', {
+        errors: [{ path, message: `Must be at most ${Number.MAX_SAFE_INTEGER}`, code: 'too_big' }],
+      })
+    }
+    if (since + 1 < (await changeLog.oldestRetainedSeq())) {
+      throw new ApiError(
+        410,
+        'cursor_expired',
+        'Changes after this position are no longer kept; read the current state again and stream from there.',
+      )
+    }
+    return since
+  }
+
+  return {
+    /**
+     * Checks a stream request and resolves where the stream starts (the seq it sends changes after):
+     * 404 for a project the caller may not see, as every project operation answers; 410 past retention.
+     */
+    async start(principal: Principal, request: StreamRequest): Promise<number> {
+      if (request.projectId) await projects.get(principal, request.projectId)
+      return startingPoint(request)
+    },
+
+    /**
+     * The caller's event stream from `since`. `credential` is the bearer token the stream was opened with:
+     * it is checked again while the stream is open, which ends the stream with `auth_expired` once it
+     * expires or is revoked.
+     */
+    stream(principal: Principal, credential: string, since: number, projectId?: string): ReadableStream<Uint8Array> {
+      const stillAuthorized = () =>
+        ctx.auth.authenticate(credential).then(
+          (current) => current.userId === principal.userId,
+          (err: unknown) => {
+            if (err instanceof ApiError && err.status === 401) return false
+            throw err
+          },
+        )
+      return openEventStream(
+        {
+          source: changeLog,
+          signal: ctx.changeSignal,
+          stopping: ctx.stopping,
+          logger: ctx.logger,
+          heartbeatMs: config.EVENTS_HEARTBEAT_S * 1000,
+          retryMs: config.EVENTS_RETRY_MS,
+          bufferBytes: config.EVENTS_BUFFER_BYTES,
+          stillAuthorized,
+          // API keys are looked up in the database; sessions only in memory, so they are checked often.
+          authCheckMs: principal.sessionId ? SESSION_CHECK_MS : config.EVENTS_HEARTBEAT_S * 1000,
+        },
+        principal,
+        { since, ...(projectId ? { projectId } : {}) },
+      )
+    },
+  }
+}

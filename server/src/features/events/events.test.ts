@@ -1,0 +1,348 @@
+import v8 from 'node:v8'
+import { runInNewContext } from 'node:vm'
+import { describe, expect, it, onTestFinished, vi } from 'vitest'
+import { newId } from '../../lib/ids.js'
+import { createTestApp, type TestApp } from '../../test/app.js'
+import { openStream } from '../../test/events.js'
+import { present } from '../../test/present.js'
+import { addMember, createProject, jsonRequest } from '../../test/projects.js'
+import { type ParsedEvent, sseParser } from '../../test/sse.js'
+import { createApiKeyFor, signUpUser } from '../../test/users.js'
+import { createAccessTokens } from '../auth/tokens.js'
+
+async function setup(env: Record<string, string> = {}) {
+  const t = await createTestApp({ RATE_LIMITS_ENABLED: 'false', ...env })
+  const alice = await signUpUser(t)
+  const project = await createProject(t, alice.authHeaders)
+  return { t, alice, project }
+}
+
+/** Appends a change to the log the way every service write does; `title` tells the changes apart. */
+const record = (t: TestApp, projectId: string, title: string, type = 'task.updated') => {
+  const id = newId('tsk')
+  return t.ctx.changeLog.write((tx) =>
+    tx.record({
+      type,
+      projectId,
+      resourceType: 'task',
+      resourceId: id,
+      version: 1,
+      actorId: null,
+      data: { id, title },
+    }),
+  )
+}
+
+// A full garbage collection before each memory reading, so what is counted is what is still referenced.
+v8.setFlagsFromString('--expose-gc')
+const gc = runInNewContext('gc') as () => void
+function settledMemory() {
+  gc()
+  gc()
+  const usage = process.memoryUsage()
+  return { rss: usage.rss, held: usage.heapUsed + usage.arrayBuffers }
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
+
+describe('streamEvents', () => {
+  it('sends retry first, then each visible change with its seq as id, with headers for proxies', async () => {
+    const { t, alice, project } = await setup()
+    const stream = await openStream(t.fetch, t.baseUrl, {
+      headers: { ...alice.authHeaders, 'Accept-Encoding': 'gzip' },
+    })
+    expect(stream.response.headers.get('content-type')).toBe('text/event-stream; charset=utf-8')
+    expect(stream.response.headers.get('cache-control')).toBe('no-cache, no-transform')
+    expect(stream.response.headers.get('x-accel-buffering')).toBe('no')
+    expect(stream.response.headers.get('content-encoding')).toBeNull()
+    await stream.waitFor((b) => b.retry !== undefined)
+    expect(stream.blocks[0]).toEqual({ retry: 3000, comments: [] })
+
+    const seq = await record(t, project.id, 'tsk_1')
+    const event = await stream.next()
+    expect(event).toEqual({
+      id: String(seq),
+      event: 'task.updated',
+      data: expect.objectContaining({
+        seq: String(seq),
+        type: 'task.updated',
+        projectId: project.id,
+        data: expect.objectContaining({ title: 'tsk_1' }),
+      }),
+    })
+  })
+
+  it('starts after the newest change without a position, and never sends what the caller may not see', async () => {
+    const { t, alice, project } = await setup()
+    const bob = await signUpUser(t)
+    const bobs = await createProject(t, bob.authHeaders)
+    await record(t, project.id, 'tsk_before')
+    const stream = await openStream(t.fetch, t.baseUrl, { headers: alice.authHeaders })
+    await record(t, bobs.id, 'tsk_bobs')
+    const mine = await record(t, project.id, 'tsk_after')
+    expect((await stream.next()).id).toBe(String(mine))
+    await sleep(100)
+    expect(stream.events().map((e) => e.data.data.title)).toEqual(['tsk_after'])
+  })
+
+  it('resumes after Last-Event-ID or since with no gap and no duplicate; Last-Event-ID wins', async () => {
+    const { t, alice, project } = await setup()
+    const start = await t.ctx.changeLog.latestSeq()
+    const seqs: number[] = []
+    for (let i = 0; i < 5; i++) seqs.push(await record(t, project.id, `tsk_${i}`))
+    const ids = (events: { id?: string }[]) => events.map((e) => e.id)
+
+    const first = await openStream(t.fetch, t.baseUrl, { headers: alice.authHeaders, since: String(start) })
+    await first.next()
+    const second = await first.next()
+    await first.close()
+    expect(second.id).toBe(String(seqs[1]))
+
+    const position = present(second.id, 'the id of the second event')
+    const byHeader = await openStream(t.fetch, t.baseUrl, { headers: alice.authHeaders, lastEventId: position })
+    const byQuery = await openStream(t.fetch, t.baseUrl, { headers: alice.authHeaders, since: position })
+    const both = await openStream(t.fetch, t.baseUrl, {
+      headers: alice.authHeaders,
+      lastEventId: position,
+      since: String(start),
+    })
+    const rest = seqs.slice(2).map(String)
+    for (const stream of [byHeader, byQuery, both]) {
+      await stream.waitFor((b) => b.event?.id === rest.at(-1))
+      expect(ids(stream.events())).toEqual(rest)
+    }
+  })
+
+  it('answers 410 cursor_expired for a position older than the log keeps, 400 for a malformed one', async () => {
+    const { t, alice, project } = await setup({ CHANGES_RETENTION_S: '60' })
+    const start = await t.ctx.changeLog.latestSeq()
+    const old = await record(t, project.id, 'tsk_old')
+    await record(t, project.id, 'tsk_older')
+    await t.ctx.db.kysely
+      .updateTable('changes')
+      .set({ created_at: new Date(Date.now() - 120_000).toISOString() })
+      .where('seq', '<=', old + 1)
+      .execute()
+    await t.ctx.changeLog.prune()
+    const expired = await t.request(`/v1/events?since=${start}`, { headers: alice.authHeaders })
+    expect(expired.status).toBe(410)
+    expect((await expired.json()).code).toBe('cursor_expired')
+    const header = await t.request('/v1/events', { headers: { ...alice.authHeaders, 'Last-Event-ID': String(start) } })
+    expect(header.status).toBe(410)
+    await header.body?.cancel()
+    // Up to date with the pruned log: nothing was missed.
+    const current = await openStream(t.fetch, t.baseUrl, { headers: alice.authHeaders, since: String(old + 1) })
+    const next = await record(t, project.id, 'tsk_new')
+    expect((await current.next()).id).toBe(String(next))
+
+    const malformed = await t.request('/v1/events?since=abc', { headers: alice.authHeaders })
+    expect(malformed.status).toBe(400)
+    const huge = await t.request('/v1/events?since=9999999999999999999', { headers: alice.authHeaders })
+    expect(huge.status).toBe(400)
+    expect((await huge.json()).errors[0].path).toBe('/query/since')
+  })
+
+  it('needs credentials, and a project the caller belongs to when filtering by project', async () => {
+    const { t, alice, project } = await setup()
+    const bob = await signUpUser(t)
+    expect((await t.request('/v1/events')).status).toBe(401)
+    const foreign = await t.request(`/v1/events?projectId=${project.id}`, { headers: bob.authHeaders })
+    expect(foreign.status).toBe(404)
+    const other = await createProject(t, alice.authHeaders)
+    const stream = await openStream(t.fetch, t.baseUrl, { headers: alice.authHeaders, projectId: project.id })
+    await record(t, other.id, 'tsk_other')
+    const mine = await record(t, project.id, 'tsk_mine')
+    expect((await stream.next()).id).toBe(String(mine))
+    expect(stream.events()).toHaveLength(1)
+  })
+
+  it('answers HEAD with the stream headers and opens no stream', async () => {
+    const { t, alice } = await setup()
+    const subscribe = vi.spyOn(t.ctx.changeSignal, 'subscribe')
+    const res = await t.request('/v1/events', { method: 'HEAD', headers: alice.authHeaders })
+    expect(res.status).toBe(200)
+    expect(res.headers.get('content-type')).toBe('text/event-stream; charset=utf-8')
+    expect(subscribe).not.toHaveBeenCalled()
+    await openStream(t.fetch, t.baseUrl, { headers: alice.authHeaders })
+    expect(subscribe).toHaveBeenCalledTimes(1)
+  })
+
+  it('sends a heartbeat comment every EVENTS_HEARTBEAT_S', async () => {
+    const { t, alice } = await setup({ EVENTS_HEARTBEAT_S: '1' })
+    const stream = await openStream(t.fetch, t.baseUrl, { headers: alice.authHeaders })
+    const started = Date.now()
+    await stream.waitFor((b) => b.comments.includes('heartbeat'), 3_000)
+    const first = Date.now() - started
+    await stream.waitFor((b) => b !== stream.blocks.find((x) => x.comments.length > 0) && b.comments.length > 0, 3_000)
+    expect(first).toBeLessThan(1_500)
+    expect(stream.events()).toEqual([])
+  })
+
+  it('ends with a reconnect event carrying the position when the server shuts down', async () => {
+    const { t, alice, project } = await setup()
+    const stream = await openStream(t.fetch, t.baseUrl, { headers: alice.authHeaders })
+    const seq = await record(t, project.id, 'tsk_1')
+    await stream.next()
+    t.ctx.beginShutdown()
+    expect(await stream.next()).toEqual({ event: 'reconnect', data: { reason: 'shutdown', since: String(seq) } })
+    await stream.ended
+  })
+
+  it('ends with auth_expired when the access token expires', async () => {
+    const { t, alice, project } = await setup()
+    const claims = JSON.parse(Buffer.from(present(alice.accessToken.split('.')[1]), 'base64url').toString())
+    const tokens = await createAccessTokens(t.ctx.secrets.key('jwt'), 60)
+    // Issued 58.5 s ago with a 60 s lifetime: valid for another ~1.5 s.
+    const token = await tokens.sign(
+      { userId: alice.user.id, sessionId: claims.sid, scopes: ['read', 'write'] },
+      Math.floor(Date.now() / 1000) - 58,
+    )
+    const stream = await openStream(t.fetch, t.baseUrl, { headers: { Authorization: `Bearer ${token}` } })
+    await record(t, project.id, 'tsk_1')
+    await stream.next()
+    expect(await stream.next(4_000)).toEqual({ event: 'auth_expired', data: {} })
+    await stream.ended
+  })
+
+  it('ends with auth_expired when an API key expires or the session logs out', async () => {
+    const { t, alice } = await setup()
+    const { authHeaders } = await createApiKeyFor(t, alice.accessToken, ['read'], {
+      expiresAt: new Date(Date.now() + 1_500).toISOString(),
+    })
+    const byKey = await openStream(t.fetch, t.baseUrl, { headers: authHeaders })
+    const bySession = await openStream(t.fetch, t.baseUrl, { headers: alice.authHeaders })
+    const loggedOut = Date.now()
+    expect((await jsonRequest(t, 'POST', '/v1/auth/logout', alice.authHeaders)).status).toBe(204)
+    expect(await bySession.next(3_000)).toEqual({ event: 'auth_expired', data: {} })
+    expect(Date.now() - loggedOut).toBeLessThan(1_500)
+    await bySession.ended
+    expect(await byKey.next(4_000)).toEqual({ event: 'auth_expired', data: {} })
+    await byKey.ended
+  })
+
+  it('tells a removed member access_revoked within a second and sends nothing more of that project', async () => {
+    const { t, alice, project } = await setup()
+    const bob = await signUpUser(t)
+    await addMember(t, project.id, bob.user.id, 'editor')
+    const bobsOwn = await createProject(t, bob.authHeaders)
+    const stream = await openStream(t.fetch, t.baseUrl, { headers: bob.authHeaders })
+    const before = await record(t, project.id, 'tsk_1')
+    expect((await stream.next()).id).toBe(String(before))
+
+    const removed = Date.now()
+    const res = await jsonRequest(t, 'DELETE', `/v1/projects/${project.id}/members/${bob.user.id}`, alice.authHeaders)
+    expect(res.status).toBe(204)
+    const revoked = await stream.waitFor((b) => b.event?.event === 'access_revoked', 1_000)
+    expect(Date.now() - removed).toBeLessThan(1_000)
+    expect(revoked.event?.data).toEqual({ projectId: project.id })
+
+    await record(t, project.id, 'tsk_after_removal')
+    const marker = await record(t, bobsOwn.id, 'tsk_marker')
+    await stream.waitFor((b) => b.event?.id === String(marker))
+    const after = stream.events().slice(stream.events().indexOf(present(revoked.event)) + 1)
+    expect(after.map((e) => e.data.projectId)).toEqual([bobsOwn.id])
+
+    // Added back, then removed again: told again.
+    await addMember(t, project.id, bob.user.id, 'viewer')
+    await t.ctx.changeLog.write((tx) =>
+      tx.record({
+        type: 'member.added',
+        projectId: project.id,
+        resourceType: 'member',
+        resourceId: bob.user.id,
+        version: null,
+        actorId: alice.user.id,
+        data: { userId: bob.user.id, projectId: project.id, role: 'viewer' },
+      }),
+    )
+    await jsonRequest(t, 'DELETE', `/v1/projects/${project.id}/members/${bob.user.id}`, alice.authHeaders)
+    await stream.waitFor((b) => b !== revoked && b.event?.event === 'access_revoked', 1_000)
+  })
+})
+
+describe('streamEvents with a reader that stops reading', () => {
+  /** Opens a stream and reads only its first block, leaving the rest unread until `resume`. */
+  async function stalledStream(t: TestApp, headers: Record<string, string>) {
+    const res = await t.fetch(`${t.baseUrl}/v1/events`, { headers })
+    const reader = present(res.body, 'the stream body').getReader()
+    await reader.read()
+    const parser = sseParser()
+    const readRest = async () => {
+      const events: ParsedEvent[] = []
+      let error: unknown
+      try {
+        for (;;) {
+          const { done, value } = await reader.read()
+          if (done) break
+          for (const block of parser.push(value)) if (block.event) events.push(block.event)
+        }
+      } catch (err) {
+        error = err
+      }
+      return { events, error }
+    }
+    onTestFinished(() => reader.cancel().catch(() => {}))
+    return readRest
+  }
+
+  it('is sent reconnect (slow_consumer) with its position once its queue stays full, then closed', async () => {
+    const { t, alice, project } = await setup({ EVENTS_BUFFER_BYTES: String(16 * 1024) })
+    const readRest = await stalledStream(t, alice.authHeaders)
+    const big = 'x'.repeat(4 * 1024)
+    for (let i = 0; i < 20; i++) await record(t, project.id, big)
+    // The queue holds ~16 KiB: full after a few changes; after the grace period the reader counts as slow.
+    await sleep(2_500)
+    const { events, error } = await readRest()
+    expect(error).toBeUndefined()
+    const changes = events.filter((e) => e.id !== undefined)
+    expect(changes.length).toBeGreaterThan(0)
+    expect(changes.length).toBeLessThan(20)
+    const lastChange = present(changes.at(-1), 'the last change sent')
+    expect(events.at(-1)).toEqual({ event: 'reconnect', data: { reason: 'slow_consumer', since: lastChange.id } })
+
+    // Resuming from there delivers the rest, without a gap.
+    const resumed = await openStream(t.fetch, t.baseUrl, {
+      headers: alice.authHeaders,
+      lastEventId: present(lastChange.id),
+    })
+    const latest = String(await t.ctx.changeLog.latestSeq())
+    await resumed.waitFor((b) => b.event?.id === latest)
+    expect(changes.length + resumed.events().length).toBe(20)
+  })
+
+  it('keeps memory flat however much is written while it does not read', async () => {
+    const { t, alice, project } = await setup({ EVENTS_BUFFER_BYTES: String(64 * 1024) })
+    const readRest = await stalledStream(t, alice.authHeaders)
+    const payload = 'x'.repeat(32 * 1024)
+    for (let i = 0; i < 50; i++) await record(t, project.id, payload)
+    const before = settledMemory()
+    const WRITES = 500
+    for (let i = 0; i < WRITES; i++) await record(t, project.id, payload)
+    const after = settledMemory()
+    const rssMb = (after.rss - before.rss) / 1024 / 1024
+    // What JavaScript holds: the heap and the bytes of ArrayBuffers (the stream's queue is Uint8Arrays).
+    const heldMb = (after.held - before.held) / 1024 / 1024
+    const writtenMb = (WRITES * payload.length) / 1024 / 1024
+    // Time passes: the grace period for a full queue runs out, and the reader is told to reconnect.
+    await sleep(2_500)
+    const { events, error } = await readRest()
+    const changes = events.filter((e) => e.id !== undefined)
+    console.info(
+      `[events] slow reader: RSS ${rssMb >= 0 ? '+' : ''}${rssMb.toFixed(1)} MB, heap+buffers ${heldMb >= 0 ? '+' : ''}${heldMb.toFixed(1)} MB ` +
+        `while ${writtenMb.toFixed(1)} MB of changes were written; ${changes.length} events were queued for it`,
+    )
+    // What was queued is bounded by the buffer, not by what was written.
+    expect(changes.length).toBeLessThan(20)
+    // Told to reconnect from its position; or, when it let even that sit unread too long, cut off.
+    if (error === undefined) {
+      expect(events.at(-1)).toEqual({
+        event: 'reconnect',
+        data: { reason: 'slow_consumer', since: present(changes.at(-1)).id },
+      })
+    }
+    const ids = changes.map((e) => Number(e.id))
+    expect(ids).toEqual(ids.map((_, i) => present(ids[0]) + i))
+    expect(heldMb).toBeLessThan(writtenMb / 4)
+    expect(rssMb).toBeLessThan(writtenMb / 2)
+  }, 30_000)
+})
