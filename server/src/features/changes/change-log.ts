@@ -21,6 +21,14 @@ export interface ChangeInput {
   previous?: unknown
 }
 
+/**
+ * The change for a resource that is gone: no version, and a tombstone `{ id, deleted: true }` as its data,
+ * the same shape for every kind of resource so clients drop it by id.
+ */
+export function removalChange(input: Omit<ChangeInput, 'version' | 'data'>): ChangeInput {
+  return { ...input, version: null, data: { id: input.resourceId, deleted: true } }
+}
+
 /** A change as stored, handed to in-transaction subscribers. */
 export interface RecordedChange {
   seq: number

@@ -5,6 +5,7 @@ import type { Principal } from '../../http/env.js'
 import { ApiError } from '../../http/problem.js'
 import { listScope } from '../../lib/cursor.js'
 import { newId } from '../../lib/ids.js'
+import { removalChange } from '../changes/change-log.js'
 import type { PageInput, ProjectsService } from '../projects/projects.service.js'
 import type { ServiceDeps } from '../service-deps.js'
 import type { TasksService } from '../tasks/tasks.service.js'
@@ -109,16 +110,16 @@ export function createCommentsService(
         if (!current) throw new ApiError(404, 'not_found', NO_COMMENT)
         assertIfMatch(ifMatch, current.version)
         await r.delete(commentId)
-        await tx.record({
-          type: 'comment.deleted',
-          projectId: current.project_id,
-          resourceType: 'comment',
-          resourceId: commentId,
-          version: null,
-          actorId: caller.userId,
-          data: { id: commentId, deleted: true },
-          previous: toComment(current),
-        })
+        await tx.record(
+          removalChange({
+            type: 'comment.deleted',
+            projectId: current.project_id,
+            resourceType: 'comment',
+            resourceId: commentId,
+            actorId: caller.userId,
+            previous: toComment(current),
+          }),
+        )
       })
     },
   }

@@ -5,6 +5,7 @@ import { ApiError } from '../../http/problem.js'
 import { listScope } from '../../lib/cursor.js'
 import { newId } from '../../lib/ids.js'
 import { searchTerms } from '../../lib/search.js'
+import { removalChange } from '../changes/change-log.js'
 import type { PageInput, ProjectsService } from '../projects/projects.service.js'
 import type { ServiceDeps } from '../service-deps.js'
 import { type NoteOrder, type NoteRow, notesRepository, toNote } from './notes.repository.js'
@@ -107,16 +108,16 @@ export function createNotesService({ ctx, cursors, now }: ServiceDeps, projects:
         if (!current) throw new ApiError(404, 'not_found', NO_NOTE)
         assertIfMatch(ifMatch, current.version)
         await r.delete(noteId)
-        await tx.record({
-          type: 'note.deleted',
-          projectId: current.project_id,
-          resourceType: 'note',
-          resourceId: noteId,
-          version: null,
-          actorId: caller.userId,
-          data: { id: noteId, deleted: true },
-          previous: toNote(current),
-        })
+        await tx.record(
+          removalChange({
+            type: 'note.deleted',
+            projectId: current.project_id,
+            resourceType: 'note',
+            resourceId: noteId,
+            actorId: caller.userId,
+            previous: toNote(current),
+          }),
+        )
       })
     },
   }

@@ -4,6 +4,7 @@ import type { Principal } from '../../http/env.js'
 import { ApiError } from '../../http/problem.js'
 import { listScope } from '../../lib/cursor.js'
 import { newId } from '../../lib/ids.js'
+import { removalChange } from '../changes/change-log.js'
 import type { ServiceDeps } from '../service-deps.js'
 import { invitationsRepository } from './invitations.repository.js'
 import type { PageInput, ProjectsService } from './projects.service.js'
@@ -129,12 +130,4 @@ const invitationEnded = (
   projectId: string,
   invitationId: string,
   actorId: string,
-) => ({
-  type,
-  projectId,
-  resourceType: 'invitation',
-  resourceId: invitationId,
-  version: null,
-  actorId,
-  data: { id: invitationId, deleted: true },
-})
+) => removalChange({ type, projectId, resourceType: 'invitation', resourceId: invitationId, actorId })

@@ -14,7 +14,7 @@ import type { Principal } from '../../http/env.js'
 import { ApiError } from '../../http/problem.js'
 import { listScope } from '../../lib/cursor.js'
 import { newId } from '../../lib/ids.js'
-import type { WriteTx } from '../changes/change-log.js'
+import { removalChange, type WriteTx } from '../changes/change-log.js'
 import type { ServiceDeps } from '../service-deps.js'
 import { projectsRepository } from './projects.repository.js'
 
@@ -63,16 +63,16 @@ export function createProjectsService({ ctx, cursors, now }: ServiceDeps) {
     await r.deleteProject(projectId)
     // One row per former member: once the project is gone nobody is a member, so the rows are addressed.
     for (const userId of members) {
-      await tx.record({
-        type: 'project.deleted',
-        projectId,
-        userId,
-        resourceType: 'project',
-        resourceId: projectId,
-        version: null,
-        actorId,
-        data: { id: projectId, deleted: true },
-      })
+      await tx.record(
+        removalChange({
+          type: 'project.deleted',
+          projectId,
+          userId,
+          resourceType: 'project',
+          resourceId: projectId,
+          actorId,
+        }),
+      )
     }
   }
 
@@ -81,9 +81,14 @@ export function createProjectsService({ ctx, cursors, now }: ServiceDeps) {
    * read the project's changes. Subscribers (tasks) unassign what they were assigned.
    */
   async function recordRemoval(tx: WriteTx, member: Member, actorId: string | null) {
-    const tombstone = { id: member.userId, deleted: true }
-    const removal = { type: 'member.removed', projectId: member.projectId, resourceType: 'member' }
-    const common = { ...removal, resourceId: member.userId, version: null, actorId, data: tombstone, previous: member }
+    const common = removalChange({
+      type: 'member.removed',
+      projectId: member.projectId,
+      resourceType: 'member',
+      resourceId: member.userId,
+      actorId,
+      previous: member,
+    })
     await tx.record(common)
     await tx.record({ ...common, userId: member.userId })
   }

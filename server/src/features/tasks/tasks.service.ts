@@ -6,6 +6,7 @@ import { listScope } from '../../lib/cursor.js'
 import { newId } from '../../lib/ids.js'
 import { toInstant } from '../../lib/instant.js'
 import { searchTerms } from '../../lib/search.js'
+import { removalChange } from '../changes/change-log.js'
 import type { PageInput, ProjectsService } from '../projects/projects.service.js'
 import type { ServiceDeps } from '../service-deps.js'
 import { type TaskOrder, type TaskRow, type TaskSortField, tasksRepository, toTask } from './tasks.repository.js'
@@ -160,16 +161,16 @@ export function createTasksService({ ctx, cursors, now }: ServiceDeps, projects:
         if (!current) throw new ApiError(404, 'not_found', NO_TASK)
         assertIfMatch(ifMatch, current.version)
         await r.delete(taskId)
-        await tx.record({
-          type: 'task.deleted',
-          projectId: current.project_id,
-          resourceType: 'task',
-          resourceId: taskId,
-          version: null,
-          actorId: caller.userId,
-          data: { id: taskId, deleted: true },
-          previous: toTask(current),
-        })
+        await tx.record(
+          removalChange({
+            type: 'task.deleted',
+            projectId: current.project_id,
+            resourceType: 'task',
+            resourceId: taskId,
+            actorId: caller.userId,
+            previous: toTask(current),
+          }),
+        )
       })
     },
   }
