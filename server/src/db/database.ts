@@ -1,8 +1,9 @@
 import { mkdirSync } from 'node:fs'
 import { dirname } from 'node:path'
 import SqliteDatabase from 'better-sqlite3'
-import { Kysely, PostgresDialect, SqliteDialect, sql } from 'kysely'
+import { Kysely, SqliteDialect, sql } from 'kysely'
 import pg from 'pg'
+import { OwnSchemaPostgresDialect } from './postgres-dialect.js'
 import type { Database } from './schema.js'
 
 export type Dialect = 'sqlite' | 'postgres'
@@ -80,7 +81,7 @@ export function openDatabase(options: DatabaseOptions, limits: DatabaseLimits = 
     client.on('error', onConnectionError)
     abandonOnReadTimeout(client)
   })
-  const kysely = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) })
+  const kysely = new Kysely<Database>({ dialect: new OwnSchemaPostgresDialect({ pool }) })
   return { kysely, dialect: 'postgres', options, close: () => kysely.destroy() }
 }
 

@@ -67,8 +67,13 @@ describe('time limits against the live server', () => {
     const tl = live.sdk()
     live.fault({ delayMs: 500 })
     const controller = new AbortController()
-    setTimeout(() => controller.abort(new Error('user left')), 50)
-    const error = await tl.GET('/readyz', { signal: controller.signal }).catch((e: unknown) => e)
+    // The caller gives up while the network holds the request: the call is slow, and the request is on the
+    // wire. A fixed delay from the call's start would race the request's way there on a loaded machine.
+    const held = live.nextRequest()
+    const call = tl.GET('/readyz', { signal: controller.signal }).catch((e: unknown) => e)
+    await held
+    controller.abort(new Error('user left'))
+    const error = await call
     expect(error).toBeInstanceOf(AbortError)
     expect((error as AbortError).cause).toEqual(new Error('user left'))
     await live.settled()
