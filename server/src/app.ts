@@ -100,7 +100,12 @@ export function createApp(ctx: AppContext) {
   app.route('/', createOperationsRouter(ctx))
   app.route('/', createAuthRouter(ctx))
   const services = createServices(ctx)
-  ctx.auth.setAccountDeletionGuard((tx, userId) => services.projects.beforeAccountDeletion(tx, userId))
+  // Projects first: they may refuse the deletion, and the comments in projects deleted with the account
+  // are covered by `project.deleted`.
+  ctx.auth.setAccountDeletionGuard(async (tx, userId) => {
+    await services.projects.beforeAccountDeletion(tx, userId)
+    await services.comments.beforeAccountDeletion(tx, userId)
+  })
   app.route('/', createProjectsRouter(ctx, services))
   app.route('/', createTasksRouter(services))
   app.route('/', createNotesRouter(services))

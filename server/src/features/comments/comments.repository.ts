@@ -33,6 +33,16 @@ export function commentsRepository(db: Kysely<Database>, dialect: Dialect) {
       return (dialect === 'postgres' ? q.forUpdate() : q).executeTakeFirst()
     },
 
+    /** Every comment on a task, for the tombstones of a task's deletion (its comments go with it). */
+    async allOfTask(taskId: string): Promise<CommentsTable[]> {
+      return db.selectFrom('comments').selectAll().where('task_id', '=', taskId).orderBy('id').execute()
+    },
+
+    /** Every comment a user wrote, for the tombstones of their account's deletion. */
+    async allByAuthor(authorId: string): Promise<CommentsTable[]> {
+      return db.selectFrom('comments').selectAll().where('author_id', '=', authorId).orderBy('id').execute()
+    },
+
     async list(taskId: string, after: CursorPosition | undefined, limit: number): Promise<Page<Comment>> {
       const query = db.selectFrom('comments').selectAll().where('task_id', '=', taskId)
       const rows = await keyset(query, { key: 'id', id: 'id', direction: 'asc' }, after, limit).execute()

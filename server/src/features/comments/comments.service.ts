@@ -1,11 +1,12 @@
 import { can } from '../../authorization/permissions.js'
+import type { CommentsTable } from '../../db/schema.js'
 import type { Comment, CommentCreate, CommentList, CommentUpdate } from '../../generated/routes.js'
 import { assertIfMatch, preconditionFailed } from '../../http/conditional.js'
 import type { Principal } from '../../http/env.js'
 import { ApiError } from '../../http/problem.js'
 import { listScope } from '../../lib/cursor.js'
 import { newId } from '../../lib/ids.js'
-import { removalChange } from '../changes/change-log.js'
+import { removalChange, type WriteTx } from '../changes/change-log.js'
 import type { PageInput, ProjectsService } from '../projects/projects.service.js'
 import type { ServiceDeps } from '../service-deps.js'
 import type { TasksService } from '../tasks/tasks.service.js'
@@ -19,6 +20,28 @@ export function createCommentsService(
   tasks: TasksService,
 ) {
   const repo = commentsRepository(ctx.db.kysely, ctx.db.dialect)
+
+  /** A comment that goes with something else (its task, its author's account): clients drop it by id. */
+  const recordRemoval = (tx: WriteTx, comment: CommentsTable, actorId: string | null) =>
+    tx.record(
+      removalChange({
+        type: 'comment.deleted',
+        projectId: comment.project_id,
+        resourceType: 'comment',
+        resourceId: comment.id,
+        actorId,
+        previous: toComment(comment),
+      }),
+    )
+
+  // A task's comments go with it (ON DELETE CASCADE); recorded in the same write, while they are still
+  // there, so a client that synced them is told they are gone.
+  ctx.changeLog.subscribe(async (tx, change) => {
+    if (change.type !== 'task.deleted') return
+    for (const comment of await commentsRepository(tx.db, ctx.db.dialect).allOfTask(change.resourceId)) {
+      await recordRemoval(tx, comment, change.actorId)
+    }
+  })
 
   /**
    * A comment the caller may see, with their role in its project. Authors act on their own comments
@@ -47,6 +70,17 @@ export function createCommentsService(
   }
 
   return {
+    /**
+     * Runs inside the account-deletion write, after projects have deleted the user's own projects (whose
+     * `project.deleted` covers their comments): the comments the user wrote anywhere else go with the
+     * account, and the members who still see those projects are told.
+     */
+    async beforeAccountDeletion(tx: WriteTx, userId: string): Promise<void> {
+      for (const comment of await commentsRepository(tx.db, ctx.db.dialect).allByAuthor(userId)) {
+        await recordRemoval(tx, comment, userId)
+      }
+    },
+
     async list(principal: Principal | undefined, taskId: string, page: PageInput): Promise<CommentList> {
       await tasks.readable(principal, taskId)
       const scope = listScope('listComments', { taskId })

@@ -160,7 +160,7 @@ export function createTasksService({ ctx, cursors, now }: ServiceDeps, projects:
         const current = await r.findForUpdate(taskId)
         if (!current) throw new ApiError(404, 'not_found', NO_TASK)
         assertIfMatch(ifMatch, current.version)
-        await r.delete(taskId)
+        // Recorded before the delete: subscribers (comments) still read what the task takes with it.
         await tx.record(
           removalChange({
             type: 'task.deleted',
@@ -171,6 +171,7 @@ export function createTasksService({ ctx, cursors, now }: ServiceDeps, projects:
             previous: toTask(current),
           }),
         )
+        await r.delete(taskId)
       })
     },
   }
