@@ -245,6 +245,30 @@ describe('tl.events()', () => {
     expect(net.connects[1]?.headers.get('last-event-id')).toBe('2')
   })
 
+  test('started without since and cut before any change, it resumes from where it started, losing nothing', async () => {
+    const s = createFakeServer()
+    project(s, 1)
+    project(s, 2)
+    const net = await served(s, (fake) => {
+      fake.state.retryMs = 200
+    })
+    const controller = new AbortController()
+    const stream = net.sdk({ apiKey }).events({ signal: controller.signal }) // from now: after seq 2
+    const seen = consume(stream)
+    await until(() => stream.lastEventId === '2', 'the position the server started at')
+    for (const open of s.streams) open.reset()
+    project(s, 3) // while no stream is open
+    project(s, 4)
+    await until(() => net.connects.length === 2, 'the reconnection')
+    project(s, 5)
+    await until(() => seen.events.length === 3, 'the changes made meanwhile and after')
+    controller.abort()
+    await seen.done
+    expect(seen.seqs()).toEqual(['3', '4', '5'])
+    expect(seen.events.every((e) => e.type === 'project.created')).toBe(true)
+    expect(net.connects[1]?.headers.get('last-event-id')).toBe('2')
+  })
+
   test('auth_expired: the session refreshes once and the stream resumes, nothing lost or repeated', async () => {
     const s = createFakeServer()
     const net = await served(s)

@@ -260,6 +260,7 @@ export function createFakeServer(options: { corsOrigin?: string } = {}) {
       }
       try {
         await stream.write(`retry: ${state.retryMs}\n\n`)
+        await stream.writeSSE({ id: String(since), event: 'ready', data: JSON.stringify({ since: String(since) }) })
         let next = since
         while (!closing && !stream.aborted) {
           while (next < state.changes.length) {

@@ -109,6 +109,7 @@ describe.runIf(withPostgres)('event stream across two server processes on Postgr
     const next = await call(a, 'PATCH', `/v1/tasks/${task.id}`, accessToken, { status: 'done' })
     const updated = await onA.waitFor((e) => e.event === 'task.updated')
     expect(updated.data.version).toBe(next.version)
-    expect(onA.events.filter((e) => e.id !== undefined)).toEqual([updated])
+    const ready = { id: created.id, event: 'ready', data: { since: created.id } }
+    expect(onA.events.filter((e) => e.id !== undefined)).toEqual([ready, updated])
   })
 })

@@ -109,7 +109,8 @@ export class EventStream<E> implements AsyncIterable<E> {
   /**
    * Where to resume later (`tl.events({ since: stream.lastEventId })`): the id of the last change the loop
    * has finished with, i.e. asked for the next event after. A change the loop broke out of or threw in
-   * is delivered again, so none is skipped. Null until the first change when started without `since`.
+   * is delivered again, so none is skipped. Null until the server has answered when started without
+   * `since`: its first event (`ready`) says where the stream starts.
    */
   lastEventId: string | null
 
@@ -199,6 +200,12 @@ export class EventStream<E> implements AsyncIterable<E> {
               if (this.lastEventId === null && typeof since === 'string') this.lastEventId = since
               ended = 'reconnect'
               break
+            }
+            if (message.event === 'ready') {
+              // Where this connection starts: a stream started without `since` now resumes from here, so
+              // what is committed while a reconnect is under way is not lost. Not a change: not yielded.
+              if (message.id) this.lastEventId = message.id
+              continue
             }
             if (message.id !== undefined && message.id !== '') {
               const id = message.id

@@ -859,7 +859,12 @@ export interface paths {
          *     than the log keeps (see `CHANGES_RETENTION_S`) answers 410 `cursor_expired` before the stream starts:
          *     read the current state again, then stream from `syncToken` of `listChanges`.
          *
-         *     Besides changes, the stream carries (none of these has an `id`, so a reconnect resumes after the last change):
+         *     The first event of every stream (after `retry:`) is `ready` `{ "since" }`, with `id` set to the same
+         *     `since`: the position the stream starts after (the `Last-Event-ID` or `since` sent, or the newest
+         *     change). A client that started without a position thereby has one before any change arrives, so a
+         *     reconnect (which sends it as `Last-Event-ID`) misses nothing committed while it was away.
+         *
+         *     Besides changes and `ready`, the stream carries (none of these has an `id`, so a reconnect resumes after the last change):
          *     - `access_revoked` `{ "projectId": … }` when the caller loses access to a project (removed, or the project deleted);
          *     - `auth_expired` `{}` when the credentials expire or are revoked; the server then closes the stream,
          *       and the client reconnects with fresh credentials;
@@ -873,6 +878,10 @@ export interface paths {
          *
          *     ```
          *     retry: 3000
+         *
+         *     id: 41
+         *     event: ready
+         *     data: {"since":"41"}
          *
          *     id: 42
          *     event: task.updated
@@ -2147,10 +2156,27 @@ export interface components {
             invited?: components["schemas"]["NotificationChannelsUpdate"];
         };
         /**
-         * @description One event of `streamEvents` as an `EventSource` parses it: `id` (changes only), `event` and `data`
-         *     (parsed from JSON). Exactly one of these matches, told apart by `event`.
+         * @description One event of `streamEvents` as an `EventSource` parses it: `id` (changes and `ready` only), `event`
+         *     and `data` (parsed from JSON). Exactly one of these matches, told apart by `event`.
          */
-        StreamEvent: components["schemas"]["ChangeEvent"] | components["schemas"]["AccessRevokedEvent"] | components["schemas"]["AuthExpiredEvent"] | components["schemas"]["ReconnectEvent"];
+        StreamEvent: components["schemas"]["ReadyEvent"] | components["schemas"]["ChangeEvent"] | components["schemas"]["AccessRevokedEvent"] | components["schemas"]["AuthExpiredEvent"] | components["schemas"]["ReconnectEvent"];
+        /**
+         * @description The first event of every stream: where it starts. Its `id` (the same as `data.since`) is the
+         *     position to resume from until the first change arrives.
+         */
+        ReadyEvent: {
+            /** @example 41 */
+            id: string;
+            /** @enum {string} */
+            event: "ready";
+            data: {
+                /**
+                 * @description The `seq` the stream sends changes after (`0` for an empty log).
+                 * @example 41
+                 */
+                since: string;
+            };
+        };
         /** @description A change the caller may see. Its `id` is the change's `seq`, to resume from. */
         ChangeEvent: {
             /** @example 42 */

@@ -1863,6 +1863,34 @@ export const NotificationPreferencesUpdateSchema = z
 
 export type NotificationPreferencesUpdate = z.infer<typeof NotificationPreferencesUpdateSchema>
 
+export const ReadyEventSchema = z
+  .strictObject({
+    id: z
+      .string()
+      .regex(/^[0-9]{1,19}$/)
+      .max(19)
+      .openapi({ example: '41' }),
+    event: z.literal('ready'),
+    data: z
+      .strictObject({
+        since: z
+          .string()
+          .regex(/^[0-9]{1,19}$/)
+          .max(19)
+          .openapi({
+            description: 'The `seq` the stream sends changes after (`0` for an empty log).',
+            example: '41',
+          }),
+      })
+      .openapi({ required: ['since'] }),
+  })
+  .openapi({
+    required: ['id', 'event', 'data'],
+    description:
+      'The first event of every stream: where it starts. Its `id` (the same as `data.since`) is the\nposition to resume from until the first change arrives.',
+  })
+  .openapi('ReadyEvent')
+
 export const ChangeEventSchema = z
   .strictObject({
     id: z
@@ -1941,6 +1969,7 @@ export const ReconnectEventSchema = z
 
 export const StreamEventSchema = z
   .union([
+    ReadyEventSchema,
     ChangeEventSchema,
     AccessRevokedEventSchema,
     AuthExpiredEventSchema,
@@ -1948,11 +1977,13 @@ export const StreamEventSchema = z
   ])
   .openapi({
     description:
-      'One event of `streamEvents` as an `EventSource` parses it: `id` (changes only), `event` and `data`\n(parsed from JSON). Exactly one of these matches, told apart by `event`.',
+      'One event of `streamEvents` as an `EventSource` parses it: `id` (changes and `ready` only), `event`\nand `data` (parsed from JSON). Exactly one of these matches, told apart by `event`.',
   })
   .openapi('StreamEvent')
 
 export type StreamEvent = z.infer<typeof StreamEventSchema>
+
+export type ReadyEvent = z.infer<typeof ReadyEventSchema>
 
 export type ChangeEvent = z.infer<typeof ChangeEventSchema>
 
@@ -6399,7 +6430,7 @@ export const getV1EventsRoute = createRoute({
   tags: ['Events'],
   summary: 'Stream changes as Server-Sent Events',
   description:
-    'A `text/event-stream` of every change the caller may see, as it happens: the same log that\n`listChanges` pages through. Each change is one event whose `id` is its `seq` and whose `event` is\nits `type`; `data` is the `Change` as JSON. What the caller may see is checked when each event is\ndelivered, so a member who is removed from a project receives `access_revoked` for it and nothing of\nthat project afterwards.\n\nWhere to start: the `Last-Event-ID` header (sent by `EventSource` when it reconnects) wins over\n`since`; with neither, the stream starts at the newest change and sends only what happens next.\nResuming from the last `id` received delivers every later change once, with no gap. A position older\nthan the log keeps (see `CHANGES_RETENTION_S`) answers 410 `cursor_expired` before the stream starts:\nread the current state again, then stream from `syncToken` of `listChanges`.\n\nBesides changes, the stream carries (none of these has an `id`, so a reconnect resumes after the last change):\n- `access_revoked` `{ "projectId": … }` when the caller loses access to a project (removed, or the project deleted);\n- `auth_expired` `{}` when the credentials expire or are revoked; the server then closes the stream,\n  and the client reconnects with fresh credentials;\n- `reconnect` `{ "reason", "since" }` before the server closes the stream because it is shutting down\n  (`shutdown`) or the client reads too slowly (`slow_consumer`); reconnect with `Last-Event-ID` (or\n  `since`) set to `since`;\n- a `: heartbeat` comment at least every 15 seconds, so proxies and clients can tell a quiet stream\n  from a dead one; and `retry:` (milliseconds to wait before reconnecting) first thing.\n\nOn the wire:\n\n```\nretry: 3000\n\nid: 42\nevent: task.updated\ndata: {"seq":"42","type":"task.updated","projectId":"prj_…",…}\n\n: heartbeat\n\nevent: reconnect\ndata: {"reason":"shutdown","since":"42"}\n```\n\nThe response is never compressed or cached (`Cache-Control: no-cache, no-transform`), and\n`X-Accel-Buffering: no` asks nginx-style proxies not to buffer it.\n\nNeeds the `read` scope. With `projectId`, only that project\'s changes; callers who are not members of\nit get 404, as for a project that does not exist.',
+    'A `text/event-stream` of every change the caller may see, as it happens: the same log that\n`listChanges` pages through. Each change is one event whose `id` is its `seq` and whose `event` is\nits `type`; `data` is the `Change` as JSON. What the caller may see is checked when each event is\ndelivered, so a member who is removed from a project receives `access_revoked` for it and nothing of\nthat project afterwards.\n\nWhere to start: the `Last-Event-ID` header (sent by `EventSource` when it reconnects) wins over\n`since`; with neither, the stream starts at the newest change and sends only what happens next.\nResuming from the last `id` received delivers every later change once, with no gap. A position older\nthan the log keeps (see `CHANGES_RETENTION_S`) answers 410 `cursor_expired` before the stream starts:\nread the current state again, then stream from `syncToken` of `listChanges`.\n\nThe first event of every stream (after `retry:`) is `ready` `{ "since" }`, with `id` set to the same\n`since`: the position the stream starts after (the `Last-Event-ID` or `since` sent, or the newest\nchange). A client that started without a position thereby has one before any change arrives, so a\nreconnect (which sends it as `Last-Event-ID`) misses nothing committed while it was away.\n\nBesides changes and `ready`, the stream carries (none of these has an `id`, so a reconnect resumes after the last change):\n- `access_revoked` `{ "projectId": … }` when the caller loses access to a project (removed, or the project deleted);\n- `auth_expired` `{}` when the credentials expire or are revoked; the server then closes the stream,\n  and the client reconnects with fresh credentials;\n- `reconnect` `{ "reason", "since" }` before the server closes the stream because it is shutting down\n  (`shutdown`) or the client reads too slowly (`slow_consumer`); reconnect with `Last-Event-ID` (or\n  `since`) set to `since`;\n- a `: heartbeat` comment at least every 15 seconds, so proxies and clients can tell a quiet stream\n  from a dead one; and `retry:` (milliseconds to wait before reconnecting) first thing.\n\nOn the wire:\n\n```\nretry: 3000\n\nid: 41\nevent: ready\ndata: {"since":"41"}\n\nid: 42\nevent: task.updated\ndata: {"seq":"42","type":"task.updated","projectId":"prj_…",…}\n\n: heartbeat\n\nevent: reconnect\ndata: {"reason":"shutdown","since":"42"}\n```\n\nThe response is never compressed or cached (`Cache-Control: no-cache, no-transform`), and\n`X-Accel-Buffering: no` asks nginx-style proxies not to buffer it.\n\nNeeds the `read` scope. With `projectId`, only that project\'s changes; callers who are not members of\nit get 404, as for a project that does not exist.',
   operationId: 'streamEvents',
   request: {
     query: z.object({

@@ -3,9 +3,11 @@ import { type ParsedEvent, type SseBlock, sseParser } from './sse.js'
 
 export interface StreamClient {
   response: Response
-  /** Every block received so far, heartbeats and `retry:` included, in order. */
+  /** The stream's first event, `ready`: where it starts (`data.since`, also its `id`). */
+  ready: ParsedEvent
+  /** Every block received so far, heartbeats, `retry:` and `ready` included, in order. */
   blocks: SseBlock[]
-  /** The events received so far (blocks without events left out). */
+  /** The events received so far after `ready` (blocks without events left out). */
   events(): ParsedEvent[]
   /** Waits for the next event not yet taken by `next`; rejects after `timeoutMs`. */
   next(timeoutMs?: number): Promise<ParsedEvent>
@@ -26,7 +28,8 @@ export interface OpenStreamOptions {
 
 /**
  * Opens `GET /v1/events` with `fetcher` (a TestApp's `fetch`, which checks every event against the spec,
- * or the global fetch against a listening server) and reads it in the background. Closed when the test ends.
+ * or the global fetch against a listening server) and reads it in the background. Resolves once the first
+ * event has arrived, which must be `ready` with its `id` equal to its `since`. Closed when the test ends.
  *
  * @example
  * const stream = await openStream(t.fetch, t.baseUrl, { headers: alice.authHeaders })
@@ -97,9 +100,16 @@ export async function openStream(
       attempt()
     })
 
-  const events = () => blocks.flatMap((b) => (b.event ? [b.event] : []))
+  const received = () => blocks.flatMap((b) => (b.event ? [b.event] : []))
+  const first = await waitUntil(() => received()[0], 5_000, 'the first event')
+  if (first.event !== 'ready' || first.id === undefined || first.id !== first.data?.since) {
+    await reader.cancel().catch(() => {})
+    throw new Error(`the stream's first event is not ready with id = since: ${JSON.stringify(first)}`)
+  }
+  const events = () => received().slice(1)
   const client: StreamClient = {
     response,
+    ready: first,
     blocks,
     events,
     next: (timeoutMs = 5_000) =>

@@ -207,6 +207,10 @@ export function openEventStream(
         controller = c
         // The first bytes go out at once, so the client (and any proxy) sees the stream is open.
         send(`retry: ${options.retryMs}\n\n`)
+        // The client's position before any change arrives: one that started without a position would
+        // otherwise reconnect at "now" again and miss what was committed while it was away. A real event,
+        // as parsers (eventsource-parser) drop an id-only block.
+        send(frame('ready', { since: String(position.since) }, String(position.since)))
         if (options.stopping.aborted) {
           onStopping()
           return

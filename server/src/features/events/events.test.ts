@@ -57,6 +57,8 @@ describe('streamEvents', () => {
     expect(stream.response.headers.get('content-encoding')).toBeNull()
     await stream.waitFor((b) => b.retry !== undefined)
     expect(stream.blocks[0]).toEqual({ retry: 3000, comments: [] })
+    const latest = String(await t.ctx.changeLog.latestSeq())
+    expect(stream.blocks[1]).toEqual({ event: { id: latest, event: 'ready', data: { since: latest } }, comments: [] })
 
     const seq = await record(t, project.id, 'tsk_1')
     const event = await stream.next()
@@ -83,6 +85,25 @@ describe('streamEvents', () => {
     expect((await stream.next()).id).toBe(String(mine))
     await sleep(100)
     expect(stream.events().map((e) => e.data.data.title)).toEqual(['tsk_after'])
+  })
+
+  it('starts with ready carrying the position it streams after: the newest change, since, or Last-Event-ID', async () => {
+    const { t, alice, project } = await setup()
+    const start = await t.ctx.changeLog.latestSeq()
+    const later = await record(t, project.id, 'tsk_later')
+    const ready = { event: 'ready', id: String(later), data: { since: String(later) } }
+    const fresh = await openStream(t.fetch, t.baseUrl, { headers: alice.authHeaders })
+    expect(fresh.ready).toEqual(ready)
+    const bySince = await openStream(t.fetch, t.baseUrl, { headers: alice.authHeaders, since: String(start) })
+    expect(bySince.ready).toEqual({ event: 'ready', id: String(start), data: { since: String(start) } })
+    // The position comes before any change, so the change after `start` follows it.
+    expect((await bySince.next()).id).toBe(String(later))
+    const byHeader = await openStream(t.fetch, t.baseUrl, {
+      headers: alice.authHeaders,
+      lastEventId: String(later),
+      since: String(start),
+    })
+    expect(byHeader.ready).toEqual(ready)
   })
 
   it('resumes after Last-Event-ID or since with no gap and no duplicate; Last-Event-ID wins', async () => {
@@ -261,12 +282,16 @@ describe('streamEvents', () => {
 })
 
 describe('streamEvents with a reader that stops reading', () => {
-  /** Opens a stream and reads only its first block, leaving the rest unread until `resume`. */
+  /** Opens a stream and reads it up to its `ready` event, leaving the rest unread until `readRest`. */
   async function stalledStream(t: TestApp, headers: Record<string, string>) {
     const res = await t.fetch(`${t.baseUrl}/v1/events`, { headers })
     const reader = present(res.body, 'the stream body').getReader()
-    await reader.read()
     const parser = sseParser()
+    for (let ready = false; !ready; ) {
+      const { done, value } = await reader.read()
+      if (done) throw new Error('the stream ended before ready')
+      ready = parser.push(value).some((block) => block.event?.event === 'ready')
+    }
     const readRest = async () => {
       const events: ParsedEvent[] = []
       let error: unknown
