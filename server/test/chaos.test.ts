@@ -1,24 +1,11 @@
 import { randomBytes } from 'node:crypto'
-import pg from 'pg'
 import { describe, expect, it, onTestFinished } from 'vitest'
+import { postgresWanted, TEST_POSTGRES_URL, withAdmin } from '../src/test/databases.js'
 import { startTestRedis } from '../src/test/redis.js'
 import { startTcpProxy } from '../src/test/tcp-proxy.js'
 import { sleep, startCli, tempDataDir } from './support/cli.js'
 
-const POSTGRES_URL = process.env.TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test'
-
-async function admin<T>(fn: (client: pg.Client) => Promise<T>): Promise<T> {
-  const client = new pg.Client({ connectionString: POSTGRES_URL })
-  await client.connect()
-  try {
-    return await fn(client)
-  } finally {
-    await client.end()
-  }
-}
-
-/** Whether the test PostgreSQL answers; this test needs it (the PostgreSQL run of the suite does too). */
-const postgresUp = await admin(async () => true).catch(() => false)
+const postgresUp = await postgresWanted()
 
 interface Sample {
   at: number
@@ -39,13 +26,13 @@ describe.skipIf(!postgresUp)('chaos: PostgreSQL and Redis fail under load', () =
   it('answers 503 with Retry-After while they are down, recovers, and never exits', async () => {
     const schema = `chaos_${randomBytes(5).toString('hex')}`
     const applicationName = `tasklane-${schema}`
-    await admin((c) => c.query(`create schema ${schema}`))
+    await withAdmin((c) => c.query(`create schema ${schema}`))
     onTestFinished(async () => {
-      await admin((c) => c.query(`drop schema ${schema} cascade`))
+      await withAdmin((c) => c.query(`drop schema ${schema} cascade`))
     })
-    const proxy = await startTcpProxy(Number(new URL(POSTGRES_URL).port || 5432))
+    const proxy = await startTcpProxy(Number(new URL(TEST_POSTGRES_URL).port || 5432))
     const redis = await startTestRedis()
-    const url = new URL(POSTGRES_URL)
+    const url = new URL(TEST_POSTGRES_URL)
     url.port = String(proxy.port)
     url.searchParams.set('application_name', applicationName)
     url.searchParams.set('options', `-c search_path=${schema}`)
@@ -113,7 +100,7 @@ describe.skipIf(!postgresUp)('chaos: PostgreSQL and Redis fail under load', () =
     // PostgreSQL ends every connection of this server, twice: a restart or failover, as the server sees it.
     const terminatedAt = Date.now() - t0
     for (let round = 0; round < 2; round++) {
-      await admin((c) =>
+      await withAdmin((c) =>
         c.query('select pg_terminate_backend(pid) from pg_stat_activity where application_name = $1', [
           applicationName,
         ]),

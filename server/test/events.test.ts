@@ -1,24 +1,9 @@
-import { Socket } from 'node:net'
 import { describe, expect, it, onTestFinished } from 'vitest'
-import { freshDatabase, TEST_POSTGRES_URL } from '../src/test/databases.js'
+import { freshDatabase, postgresWanted, TEST_POSTGRES_URL } from '../src/test/databases.js'
 import { type ParsedEvent, sseParser } from '../src/test/sse.js'
 import { type RunningCli, startCli, tempDataDir } from './support/cli.js'
 
-function reachable(url: string): Promise<boolean> {
-  const { hostname, port } = new URL(url)
-  return new Promise((resolve) => {
-    const socket = new Socket()
-    const done = (ok: boolean) => {
-      socket.destroy()
-      resolve(ok)
-    }
-    socket.setTimeout(1000, () => done(false))
-    socket.once('error', () => done(false))
-    socket.connect(Number(port || 5432), hostname, () => done(true))
-  })
-}
-
-const withPostgres = (await reachable(TEST_POSTGRES_URL)) || process.env.REQUIRE_POSTGRES === '1'
+const withPostgres = await postgresWanted()
 
 /** A stream read in the background over a real connection, as an EventSource would. */
 async function listen(url: string, token: string, lastEventId?: string) {

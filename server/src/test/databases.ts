@@ -43,7 +43,17 @@ export async function freshDatabase(dialect = TEST_DATABASE): Promise<FreshDatab
   }
 }
 
-async function withAdmin<T>(fn: (client: pg.Client) => Promise<T>): Promise<T> {
+/**
+ * Whether tests that need PostgreSQL should run: it answers, or CI requires it (REQUIRE_POSTGRES=1), in which
+ * case the tests run and fail on the missing database instead of skipping.
+ */
+export async function postgresWanted(): Promise<boolean> {
+  if (process.env.REQUIRE_POSTGRES === '1') return true
+  return withAdmin(async () => true).catch(() => false)
+}
+
+/** A short-lived connection to the test database as its administrator. */
+export async function withAdmin<T>(fn: (client: pg.Client) => Promise<T>): Promise<T> {
   const client = new pg.Client({ connectionString: TEST_POSTGRES_URL })
   await client.connect()
   try {
