@@ -29,7 +29,7 @@ export function createEventsService({ ctx }: ServiceDeps, projects: ProjectsServ
         errors: [{ path, message: `Must be at most ${Number.MAX_SAFE_INTEGER}`, code: 'too_big' }],
       })
     }
-    if (since + 1 < (await changeLog.oldestRetainedSeq())) {
+    if (await changeLog.isExpired(since)) {
       throw new ApiError(
         410,
         'cursor_expired',

@@ -151,6 +151,10 @@ describe('streamEvents', () => {
     const header = await t.request('/v1/events', { headers: { ...alice.authHeaders, 'Last-Event-ID': String(start) } })
     expect(header.status).toBe(410)
     await header.body?.cancel()
+    // `since=0` reads from the oldest change kept, as listChanges does; it never expires.
+    const fromStart = await t.request('/v1/events?since=0', { headers: alice.authHeaders })
+    expect(fromStart.status).toBe(200)
+    await fromStart.body?.cancel()
     // Up to date with the pruned log: nothing was missed.
     const current = await openStream(t.fetch, t.baseUrl, { headers: alice.authHeaders, since: String(old + 1) })
     const next = await record(t, project.id, 'tsk_new')
