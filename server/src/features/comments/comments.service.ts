@@ -144,16 +144,7 @@ export function createCommentsService(
         if (!current) throw new ApiError(404, 'not_found', NO_COMMENT)
         assertIfMatch(ifMatch, current.version)
         await r.delete(commentId)
-        await tx.record(
-          removalChange({
-            type: 'comment.deleted',
-            projectId: current.project_id,
-            resourceType: 'comment',
-            resourceId: commentId,
-            actorId: caller.userId,
-            previous: toComment(current),
-          }),
-        )
+        await recordRemoval(tx, current, caller.userId)
       })
     },
   }
