@@ -249,9 +249,11 @@ export function createTasklane<Paths extends AnyPaths = paths>(options: Tasklane
     },
     events(options: EventsOptions = {}) {
       const { projectId } = options
+      // The access token the open stream was authorised with: the one to renew when the server says it ended.
+      let used: string | null = null
       return new EventStream(
-        (lastEventId, signal) =>
-          call('GET', EVENTS_PATH, {
+        async (lastEventId, signal) => {
+          const opened = await call('GET', EVENTS_PATH, {
             params: {
               query: { ...(lastEventId === null ? {} : { since: lastEventId }), ...(projectId ? { projectId } : {}) },
               header: lastEventId === null ? {} : { 'Last-Event-ID': lastEventId },
@@ -260,8 +262,12 @@ export function createTasklane<Paths extends AnyPaths = paths>(options: Tasklane
             signal,
             // The stream's own loop reconnects, waiting what the server asks with `retry:`.
             maxRetries: 0,
-          }),
+          })
+          used = (await session?.get())?.accessToken ?? null
+          return opened
+        },
         options,
+        session ? async () => void (await session.renewAfter(used)) : undefined,
       )
     },
     session: session ?? noSession(),

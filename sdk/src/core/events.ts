@@ -115,11 +115,17 @@ export class EventStream<E> implements AsyncIterable<E> {
   lastEventId: string | null
 
   readonly #open: OpenStream
+  readonly #renew: (() => Promise<void>) | undefined
   readonly #options: EventsOptions
   #retryMs: number
 
-  constructor(open: OpenStream, options: EventsOptions = {}) {
+  /**
+   * `renew` replaces the session's access token after the server ended the stream with `auth_expired`
+   * (expiry, logout, revocation), so the reconnection does not first try the spent token.
+   */
+  constructor(open: OpenStream, options: EventsOptions = {}, renew?: () => Promise<void>) {
     this.#open = open
+    this.#renew = renew
     this.#options = options
     this.lastEventId = options.since ?? null
     this.#retryMs = options.retryMs ?? 3000
@@ -224,10 +230,11 @@ export class EventStream<E> implements AsyncIterable<E> {
         reader.cancel().catch(() => {})
       }
       if (ended === 'auth_expired') {
-        // Reconnecting fetches a fresh access token (the session refreshes an expired one, once for every
-        // call in flight), at once. A server that says so again right after is waited out like a failure.
+        // The session renews the spent token (once for every call in flight), then the stream reconnects
+        // at once. A server that says so again right after is waited out like a failure.
         authRenewals = Date.now() - openedAt < 1000 ? authRenewals + 1 : 1
         if (authRenewals > 1 && !(await this.#wait(++failures, null, signal))) return
+        await this.#renew?.()
         continue
       }
       if (!(await this.#wait(failures, null, signal))) return
