@@ -46,11 +46,14 @@ export function bodyGuard(mediaTypes: string[]) {
           `The request body nests arrays and objects deeper than ${MAX_JSON_DEPTH}.`,
         )
       }
+      let value: unknown
       try {
-        JSON.parse(text)
+        value = JSON.parse(text)
       } catch {
         throw new ApiError(400, 'malformed_json', 'The request body is not valid JSON.')
       }
+      // Handed to Hono, whose validator would otherwise rebuild a Response from the text and parse it again.
+      c.req.bodyCache.json = Promise.resolve(value)
     }
     return next()
   })
