@@ -1,16 +1,12 @@
 import {
   type ColumnMetadata,
   type DatabaseIntrospector,
-  type DatabaseMetadata,
   type DatabaseMetadataOptions,
   DEFAULT_MIGRATION_LOCK_TABLE,
   DEFAULT_MIGRATION_TABLE,
-  type Dialect,
   type Kysely,
   PostgresDialect,
-  type PostgresDialectConfig,
   PostgresIntrospector,
-  type SchemaMetadata,
   sql,
   type TableMetadata,
 } from 'kysely'
@@ -26,27 +22,9 @@ import {
  * whole query with "schema … does not exist", and with it the migration. Tasklane's tables all live in
  * its own schema; nothing else in the database is its business.
  */
-export class OwnSchemaPostgresDialect implements Dialect {
-  readonly #postgres: PostgresDialect
-
-  constructor(config: PostgresDialectConfig) {
-    this.#postgres = new PostgresDialect(config)
-  }
-
-  createDriver() {
-    return this.#postgres.createDriver()
-  }
-
-  createQueryCompiler() {
-    return this.#postgres.createQueryCompiler()
-  }
-
-  createAdapter() {
-    return this.#postgres.createAdapter()
-  }
-
+export class OwnSchemaPostgresDialect extends PostgresDialect {
   // biome-ignore lint/suspicious/noExplicitAny: Kysely's Dialect interface hands the introspector a Kysely<any>
-  createIntrospector(db: Kysely<any>): DatabaseIntrospector {
+  override createIntrospector(db: Kysely<any>): DatabaseIntrospector {
     return new OwnSchemaIntrospector(db)
   }
 }
@@ -64,24 +42,21 @@ interface ColumnRow {
   auto_incrementing: string | null
 }
 
-class OwnSchemaIntrospector implements DatabaseIntrospector {
+/** Kysely's introspector with `getTables` (which its `getMetadata` uses) kept to the current schema. */
+class OwnSchemaIntrospector extends PostgresIntrospector {
   // biome-ignore lint/suspicious/noExplicitAny: as given by Kysely's Dialect interface
   readonly #db: Kysely<any>
-  readonly #postgres: PostgresIntrospector
 
   // biome-ignore lint/suspicious/noExplicitAny: as given by Kysely's Dialect interface
   constructor(db: Kysely<any>) {
+    super(db)
     this.#db = db
-    this.#postgres = new PostgresIntrospector(db)
-  }
-
-  /** Reads only pg_namespace itself, with no lookup by name: safe while schemas come and go. */
-  getSchemas(): Promise<SchemaMetadata[]> {
-    return this.#postgres.getSchemas()
   }
 
   /** The tables and views of the connection's current schema, described as Kysely's own introspector does. */
-  async getTables(options: DatabaseMetadataOptions = { withInternalKyselyTables: false }): Promise<TableMetadata[]> {
+  override async getTables(
+    options: DatabaseMetadataOptions = { withInternalKyselyTables: false },
+  ): Promise<TableMetadata[]> {
     const internal = options.withInternalKyselyTables
       ? sql`true`
       : sql`c.relname not in (${DEFAULT_MIGRATION_TABLE}, ${DEFAULT_MIGRATION_LOCK_TABLE})`
@@ -107,10 +82,6 @@ class OwnSchemaIntrospector implements DatabaseIntrospector {
       order by c.relname, a.attnum
     `.execute(this.#db)
     return toTables(rows)
-  }
-
-  async getMetadata(options?: DatabaseMetadataOptions): Promise<DatabaseMetadata> {
-    return { tables: await this.getTables(options) }
   }
 }
 
