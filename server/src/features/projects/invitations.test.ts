@@ -176,6 +176,15 @@ describe('invitations', () => {
       await jsonRequest(t, 'GET', `/v1/projects/${project.id}/invitations`, alice.authHeaders)
     ).json()) as InvitationList
     expect(pending.data.map((i) => i.email)).toEqual(['dave@example.com'])
+    // Clients following the change log are told both invitations ended, like any other revocation.
+    const changes = (await (
+      await jsonRequest(t, 'GET', `/v1/changes?projectId=${project.id}&limit=100`, alice.authHeaders)
+    ).json()) as { data: { type: string; resourceId: string; data: unknown }[] }
+    const invited = changes.data.filter((c) => c.type === 'invitation.created').map((c) => c.resourceId)
+    const revoked = changes.data.filter((c) => c.type === 'invitation.revoked')
+    expect(revoked).toHaveLength(2)
+    expect(revoked.map((c) => c.resourceId).sort()).toEqual(invited.slice(0, 2).sort())
+    for (const change of revoked) expect(change.data).toEqual({ id: change.resourceId, deleted: true })
     const bobAlt = await signUpUser(t, { email: 'bob-alt@example.com' })
     const carolAlt = await signUpUser(t, { email: 'carol-alt@example.com' })
     const accept = (headers: Record<string, string>, token: string) =>

@@ -150,17 +150,20 @@ function queries(db: Kysely<Database>, dialect: Dialect) {
 
     /**
      * Revokes the pending invitations `userId` sent in the project: someone who is no longer an owner
-     * must not keep a way back in (an owner invitation to another address of theirs).
+     * must not keep a way back in (an owner invitation to another address of theirs). Answers the revoked ids.
      */
-    async revokeInvitationsFrom(projectId: string, userId: string, now: string): Promise<void> {
-      await db
-        .updateTable('invitations')
-        .set({ revoked_at: now })
+    async revokeInvitationsFrom(projectId: string, userId: string, now: string): Promise<string[]> {
+      const pending = await db
+        .selectFrom('invitations')
+        .select('id')
         .where('project_id', '=', projectId)
         .where('invited_by', '=', userId)
         .where('accepted_at', 'is', null)
         .where('revoked_at', 'is', null)
         .execute()
+      const ids = pending.map((row) => row.id)
+      if (ids.length > 0) await db.updateTable('invitations').set({ revoked_at: now }).where('id', 'in', ids).execute()
+      return ids
     },
 
     async setRole(projectId: string, userId: string, role: Role): Promise<void> {

@@ -93,6 +93,20 @@ export function createProjectsService({ ctx, cursors, now }: ServiceDeps) {
     await tx.record({ ...common, userId: member.userId })
   }
 
+  /** A former owner's pending invitations end, each recorded as revoked like any other revocation. */
+  async function revokeInvitationsFrom(tx: WriteTx, projectId: string, userId: string, actorId: string) {
+    const revoked = await projectsRepository(tx.db, ctx.db.dialect).revokeInvitationsFrom(
+      projectId,
+      userId,
+      now().toISOString(),
+    )
+    for (const id of revoked) {
+      await tx.record(
+        removalChange({ type: 'invitation.revoked', projectId, resourceType: 'invitation', resourceId: id, actorId }),
+      )
+    }
+  }
+
   return {
     /**
      * Runs inside the account-deletion transaction: a project always keeps an owner, so deleting the only
@@ -225,7 +239,7 @@ export function createProjectsService({ ctx, cursors, now }: ServiceDeps) {
         }
         await r.setRole(projectId, userId, role)
         if (member.role === 'owner' && role !== 'owner')
-          await r.revokeInvitationsFrom(projectId, userId, now().toISOString())
+          await revokeInvitationsFrom(tx, projectId, userId, caller.userId)
         const updated = { ...member, role }
         await tx.record({ ...memberChange('member.updated', updated, caller.userId), previous: member })
         return updated
@@ -245,7 +259,7 @@ export function createProjectsService({ ctx, cursors, now }: ServiceDeps) {
         if (member.role === 'owner' && (await r.countOwners(projectId)) <= 1) throw lastOwner()
         await r.removeMember(projectId, userId)
         await recordRemoval(tx, member, caller.userId)
-        await r.revokeInvitationsFrom(projectId, userId, now().toISOString())
+        await revokeInvitationsFrom(tx, projectId, userId, caller.userId)
       })
     },
 
