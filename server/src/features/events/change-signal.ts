@@ -34,7 +34,8 @@ export interface ChangeSignalOptions {
 /**
  * Writes on this instance wake streams in process (`afterCommit`). Other instances' writes arrive through
  * PostgreSQL LISTEN/NOTIFY, whose payload is only the seq (far below NOTIFY's 8000-byte limit); NOTIFY is
- * sent inside the writing transaction, so it is delivered exactly when the change becomes visible. SQLite
+ * sent inside the writing transaction (once per write), so it is delivered exactly when the changes become
+ * visible. SQLite
  * has no notifications: while streams are open, the latest seq is polled every `pollMs`, which is what lets
  * two processes on one SQLite file fan out too.
  *
@@ -66,8 +67,14 @@ export function createChangeSignal({
   let poller: NodeJS.Timeout | undefined
   let polling = false
   const channel = changesChannel(db.options)
-  if (db.dialect === 'postgres') {
-    changeLog.subscribe((tx, change) => notifyChange(tx.db, channel, change.seq))
+  if (db.options.dialect === 'postgres') {
+    // One NOTIFY per write, with its first seq: its changes commit together, and a woken stream reads them all.
+    const announced = new WeakSet<object>()
+    changeLog.subscribe(async (tx, change) => {
+      if (announced.has(tx)) return
+      announced.add(tx)
+      await notifyChange(tx.db, channel, change.seq)
+    })
   }
 
   const poll = async () => {
@@ -87,8 +94,7 @@ export function createChangeSignal({
   }
 
   const start = () => {
-    if (db.dialect === 'postgres') {
-      if (db.options.dialect !== 'postgres') return
+    if (db.options.dialect === 'postgres') {
       listener ??= listenForNotifications(
         db.options,
         channel,

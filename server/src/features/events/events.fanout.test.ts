@@ -1,11 +1,12 @@
 import { sql } from 'kysely'
+import pg from 'pg'
 import pino from 'pino'
 import { describe, expect, it, onTestFinished } from 'vitest'
 import { createApp } from '../../app.js'
 import { type AppContext, createContext } from '../../context.js'
 import { newId } from '../../lib/ids.js'
 import { checkedFetch, createTestApp, type TestApp } from '../../test/app.js'
-import { TEST_DATABASE } from '../../test/databases.js'
+import { TEST_DATABASE, TEST_POSTGRES_URL } from '../../test/databases.js'
 import { openStream } from '../../test/events.js'
 import { present } from '../../test/present.js'
 import { addMember, createProject } from '../../test/projects.js'
@@ -184,5 +185,39 @@ describe.runIf(TEST_DATABASE === 'postgres')('event stream when LISTEN is interr
     const during = await record(t.ctx, project.id, 'while B was not listening')
     const event = await stream.next(3_000)
     expect(event.id).toBe(String(during))
+  })
+})
+
+describe.runIf(TEST_DATABASE === 'postgres')('change notifications', () => {
+  it('sends one NOTIFY per write, however many changes it records, carrying its first seq', async () => {
+    const t = await createTestApp({ RATE_LIMITS_ENABLED: 'false' })
+    const alice = await signUpUser(t)
+    const project = await createProject(t, alice.authHeaders)
+    // An instance only announces once streams may listen: open one so the signal is running.
+    await openStream(t.fetch, t.baseUrl, { headers: alice.authHeaders })
+    const schema = t.database.dialect === 'postgres' ? t.database.schema : ''
+    const listener = new pg.Client({ connectionString: TEST_POSTGRES_URL })
+    await listener.connect()
+    onTestFinished(() => listener.end())
+    const payloads: string[] = []
+    listener.on('notification', (message) => payloads.push(message.payload ?? ''))
+    await listener.query(`listen "tasklane_changes_${schema}"`)
+
+    const seqs = await t.ctx.changeLog.write(async (tx) => {
+      const change = (title: string) => ({
+        type: 'task.updated',
+        projectId: project.id,
+        resourceType: 'task',
+        resourceId: newId('tsk'),
+        version: 1,
+        actorId: null,
+        data: { title },
+      })
+      return [await tx.record(change('one')), await tx.record(change('two')), await tx.record(change('three'))]
+    })
+    const second = await record(t.ctx, project.id, 'a second write')
+    // Notifications arrive in commit order: once the second write's is in, the first's are all there.
+    await expect.poll(() => payloads.at(-1)).toBe(String(second))
+    expect(payloads).toEqual([String(seqs[0]), String(second)])
   })
 })
