@@ -177,8 +177,9 @@ export function createChangeLog({
         if (scope) await scope.beforeCommit(tx, value, recorded)
         return value
       })
-      if (recorded.length > 0) {
-        const lastSeq = Math.max(...recorded.map((c) => c.seq))
+      // Seqs are taken in order under the write's lock, so the last recorded is the highest.
+      const lastSeq = recorded.at(-1)?.seq
+      if (lastSeq !== undefined) {
         for (const listener of listeners) {
           try {
             listener(lastSeq)

@@ -93,8 +93,9 @@ export function changesRepository(db: Kysely<Database>, dialect: Dialect) {
         .selectFrom('changes')
         .select((eb) => eb.fn.max('seq').as('seq'))
         .executeTakeFirst()
-      const pruned = await this.prunedThrough()
-      return Math.max(Number(row?.seq ?? 0), pruned)
+      // Kept rows are all newer than what was pruned; only an emptied log needs the pruning mark.
+      if (row?.seq != null) return Number(row.seq)
+      return this.prunedThrough()
     },
 
     async prunedThrough(): Promise<number> {
