@@ -41,7 +41,11 @@ export const validationHook: Hook<unknown, AppEnv, string, unknown> = (result) =
 }
 
 /** How long a client should wait before retrying while the database is unreachable. */
-export const UNAVAILABLE_RETRY_AFTER_S = 5
+const UNAVAILABLE_RETRY_AFTER_S = 5
+
+/** The answer while the database cannot be reached: 503 with the time to wait, for requests and /readyz. */
+export const databaseUnavailable = (detail = 'The database is not answering; retry shortly.') =>
+  new ApiError(503, 'service_unavailable', detail, { headers: { 'Retry-After': String(UNAVAILABLE_RETRY_AFTER_S) } })
 
 /**
  * Renders every thrown error as problem+json. A database that cannot be reached is an outage, not a bug:
@@ -51,12 +55,7 @@ export const errorHandler: ErrorHandler<AppEnv> = (err, c) => {
   if (err instanceof ApiError) return problemResponse(c, err)
   if (isDatabaseUnavailable(err)) {
     c.get('log')?.warn({ err }, 'database unavailable')
-    return problemResponse(
-      c,
-      new ApiError(503, 'service_unavailable', 'The database is not answering; retry shortly.', {
-        headers: { 'Retry-After': String(UNAVAILABLE_RETRY_AFTER_S) },
-      }),
-    )
+    return problemResponse(c, databaseUnavailable())
   }
   if (err instanceof HTTPException && err.status < 500) {
     return problemResponse(

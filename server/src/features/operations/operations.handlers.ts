@@ -3,7 +3,7 @@ import type { AppContext } from '../../context.js'
 import { pingDatabase } from '../../db/database.js'
 import type { operations } from '../../generated/routes.js'
 import type { AppRouteHandler } from '../../http/env.js'
-import { UNAVAILABLE_RETRY_AFTER_S } from '../../http/errors.js'
+import { databaseUnavailable } from '../../http/errors.js'
 import { ApiError } from '../../http/problem.js'
 
 type Routes = typeof operations
@@ -23,9 +23,7 @@ export function operationsHandlers(ctx: AppContext) {
     ])
     if (database.status === 'rejected') {
       c.get('log').warn({ err: database.reason }, 'readiness check failed')
-      throw new ApiError(503, 'service_unavailable', 'The database is not answering.', {
-        headers: { 'Retry-After': String(UNAVAILABLE_RETRY_AFTER_S) },
-      })
+      throw databaseUnavailable('The database is not answering.')
     }
     if (!redis) return c.json({ status: 'ok' as const, database: ctx.db.dialect }, 200)
     const redisStatus = redisUp.status === 'fulfilled' ? ('ok' as const) : ('unavailable' as const)
