@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
 import { ConfigError, loadConfig } from './config.js'
-import { assertDatabaseAnswers, databaseOptions } from './context.js'
+import { assertDatabaseAnswers, databaseLimits, databaseOptions } from './context.js'
 import { backupSqlite } from './db/backup.js'
 import { DataDirLockedError } from './db/data-dir-lock.js'
 import { openDatabase } from './db/database.js'
@@ -52,10 +52,7 @@ async function main(argv: string[]): Promise<number> {
 
   if (command === 'migrate') {
     const options = databaseOptions(config)
-    const db = openDatabase(options, {
-      connectTimeoutMs: config.DATABASE_CONNECT_TIMEOUT_MS,
-      statementTimeoutMs: config.DATABASE_STATEMENT_TIMEOUT_MS,
-    })
+    const db = openDatabase(options, databaseLimits(config))
     try {
       await assertDatabaseAnswers(db, options, config.DATABASE_CONNECT_TIMEOUT_MS)
       const applied = await migrateToLatest(db)
@@ -82,7 +79,7 @@ async function main(argv: string[]): Promise<number> {
       console.error(`no database to back up: ${file} does not exist (check DATA_DIR)`)
       return 1
     }
-    const db = openDatabase({ dialect: 'sqlite', file }, { mustExist: true })
+    const db = openDatabase({ dialect: 'sqlite', file })
     try {
       const { totalPages } = await backupSqlite(db, target)
       console.log(`backup written to ${target} (${totalPages} pages)`)

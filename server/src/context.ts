@@ -2,7 +2,7 @@ import { join } from 'node:path'
 import { Redis } from 'ioredis'
 import pino, { type Logger } from 'pino'
 import type { Config } from './config.js'
-import { type DatabaseOptions, type Db, openDatabase, pingDatabase } from './db/database.js'
+import { type DatabaseLimits, type DatabaseOptions, type Db, openDatabase, pingDatabase } from './db/database.js'
 import { migrateToLatest } from './db/migrate.js'
 import { type AuthService, createAuthService } from './features/auth/auth.service.js'
 import { createPasswordHasher } from './features/auth/passwords.js'
@@ -65,6 +65,14 @@ export function databaseOptions(config: Config): DatabaseOptions {
     : { dialect: 'sqlite', file: join(config.DATA_DIR, 'tasklane.db') }
 }
 
+/** The time limits every connection to the configured database runs under (serve and migrate alike). */
+export function databaseLimits(config: Config): DatabaseLimits {
+  return {
+    connectTimeoutMs: config.DATABASE_CONNECT_TIMEOUT_MS,
+    statementTimeoutMs: config.DATABASE_STATEMENT_TIMEOUT_MS,
+  }
+}
+
 /**
  * Checks that PostgreSQL answers within `timeoutMs`, else throws a DependencyError naming it: the first
  * thing start-up and `tasklane migrate` do, so an unreachable database is one clear line, not a hang.
@@ -84,8 +92,7 @@ export async function createContext(config: Config, overrides: ContextOverrides 
   const logger = overrides.logger ?? pino({ level: config.LOG_LEVEL })
   const options = overrides.database ?? databaseOptions(config)
   const db = openDatabase(options, {
-    connectTimeoutMs: config.DATABASE_CONNECT_TIMEOUT_MS,
-    statementTimeoutMs: config.DATABASE_STATEMENT_TIMEOUT_MS,
+    ...databaseLimits(config),
     onConnectionError: (err) => logger.warn({ err }, 'database connection lost'),
   })
   let secrets: Secrets

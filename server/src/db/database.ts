@@ -19,8 +19,6 @@ export interface DatabaseLimits {
   statementTimeoutMs?: number
   /** Told about connections that failed outside a query (terminated by the server, network lost). */
   onConnectionError?: (err: Error) => void
-  /** SQLite: refuse to open a file that does not exist yet instead of creating an empty database. */
-  mustExist?: boolean
 }
 
 // A statement that has not answered this long after the server should have cancelled it is on a connection
@@ -51,8 +49,8 @@ pg.types.setTypeParser(pg.types.builtins.INT8, (v) => Number.parseInt(v, 10))
  */
 export function openDatabase(options: DatabaseOptions, limits: DatabaseLimits = {}): Db {
   if (options.dialect === 'sqlite') {
-    if (options.file !== ':memory:' && !limits.mustExist) mkdirSync(dirname(options.file), { recursive: true })
-    const sqlite = new SqliteDatabase(options.file, { fileMustExist: limits.mustExist ?? false })
+    if (options.file !== ':memory:') mkdirSync(dirname(options.file), { recursive: true })
+    const sqlite = new SqliteDatabase(options.file)
     sqlite.pragma('journal_mode = WAL')
     sqlite.pragma('synchronous = NORMAL')
     sqlite.pragma('foreign_keys = ON')
