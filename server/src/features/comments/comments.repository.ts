@@ -60,11 +60,8 @@ export function commentsRepository(db: Kysely<Database>, dialect: Dialect) {
       return Number(result.numUpdatedRows) === 1
     },
 
-    async delete(commentId: string, expectedVersion?: number): Promise<boolean> {
-      let q = db.deleteFrom('comments').where('id', '=', commentId)
-      if (expectedVersion !== undefined) q = q.where('version', '=', expectedVersion)
-      const result = await q.executeTakeFirst()
-      return Number(result.numDeletedRows) === 1
+    async delete(commentId: string): Promise<void> {
+      await db.deleteFrom('comments').where('id', '=', commentId).execute()
     },
   }
 }

@@ -66,7 +66,7 @@ export function createCommentsService(
           : 'Only the author or a project owner may delete a comment.',
       )
     }
-    return comment
+    return { caller, comment }
   }
 
   return {
@@ -116,8 +116,7 @@ export function createCommentsService(
       patch: CommentUpdate,
       ifMatch: string | undefined,
     ): Promise<Comment> {
-      const caller = projects.authenticate(principal, 'update')
-      await load(caller, commentId, 'update')
+      const { caller } = await load(principal, commentId, 'update')
       // Applied to the row as locked in the write: without If-Match the last write wins, never 412.
       return ctx.changeLog.write(async (tx) => {
         const r = commentsRepository(tx.db, ctx.db.dialect)
@@ -136,8 +135,7 @@ export function createCommentsService(
     },
 
     async remove(principal: Principal | undefined, commentId: string, ifMatch: string | undefined): Promise<void> {
-      const caller = projects.authenticate(principal, 'delete')
-      await load(caller, commentId, 'delete')
+      const { caller } = await load(principal, commentId, 'delete')
       await ctx.changeLog.write(async (tx) => {
         const r = commentsRepository(tx.db, ctx.db.dialect)
         const current = await r.findForUpdate(commentId)

@@ -107,11 +107,8 @@ export function notesRepository(db: Kysely<Database>, dialect: Dialect) {
       return Number(result.numUpdatedRows) === 1
     },
 
-    async delete(noteId: string, expectedVersion?: number): Promise<boolean> {
-      let q = db.deleteFrom('notes').where('id', '=', noteId)
-      if (expectedVersion !== undefined) q = q.where('version', '=', expectedVersion)
-      const result = await q.executeTakeFirst()
-      return Number(result.numDeletedRows) === 1
+    async delete(noteId: string): Promise<void> {
+      await db.deleteFrom('notes').where('id', '=', noteId).execute()
     },
   }
 }

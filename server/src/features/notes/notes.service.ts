@@ -25,7 +25,7 @@ export function createNotesService({ ctx, cursors, now }: ServiceDeps, projects:
     const note = await repo.find(noteId)
     if (!note) throw new ApiError(404, 'not_found', NO_NOTE)
     await projects.authorizeIn(caller, note.project_id, 'note', action, NO_NOTE)
-    return note
+    return { caller, note }
   }
 
   return {
@@ -68,7 +68,7 @@ export function createNotesService({ ctx, cursors, now }: ServiceDeps, projects:
     },
 
     async get(principal: Principal | undefined, noteId: string): Promise<Note> {
-      return toNote(await load(principal, noteId, 'read'))
+      return toNote((await load(principal, noteId, 'read')).note)
     },
 
     async update(
@@ -77,8 +77,7 @@ export function createNotesService({ ctx, cursors, now }: ServiceDeps, projects:
       patch: NoteUpdate,
       ifMatch: string | undefined,
     ): Promise<Note> {
-      const caller = projects.authenticate(principal, 'update')
-      await load(caller, noteId, 'update')
+      const { caller } = await load(principal, noteId, 'update')
       // Applied to the row as locked in the write: without If-Match the last write wins, never 412.
       return ctx.changeLog.write(async (tx) => {
         const r = notesRepository(tx.db, ctx.db.dialect)
@@ -100,8 +99,7 @@ export function createNotesService({ ctx, cursors, now }: ServiceDeps, projects:
     },
 
     async remove(principal: Principal | undefined, noteId: string, ifMatch: string | undefined): Promise<void> {
-      const caller = projects.authenticate(principal, 'delete')
-      await load(caller, noteId, 'delete')
+      const { caller } = await load(principal, noteId, 'delete')
       await ctx.changeLog.write(async (tx) => {
         const r = notesRepository(tx.db, ctx.db.dialect)
         const current = await r.findForUpdate(noteId)

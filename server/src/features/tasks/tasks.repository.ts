@@ -215,12 +215,9 @@ function queries(db: Kysely<Database>, dialect: Dialect) {
       return rows.map(toTask)
     },
 
-    /** Deletes the task, only at `expectedVersion` when one is given. */
-    async delete(taskId: string, expectedVersion?: number): Promise<boolean> {
-      let q = db.deleteFrom('tasks').where('id', '=', taskId)
-      if (expectedVersion !== undefined) q = q.where('version', '=', expectedVersion)
-      const result = await q.executeTakeFirst()
-      return Number(result.numDeletedRows) === 1
+    /** Deletes the task; the caller has locked it in the same write. */
+    async delete(taskId: string): Promise<void> {
+      await db.deleteFrom('tasks').where('id', '=', taskId).execute()
     },
   }
 }
