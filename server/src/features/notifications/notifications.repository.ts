@@ -207,7 +207,6 @@ export function notificationsRepository(db: Queryable) {
 
     find,
 
-    /** Marks one read (and cancels its email); answers it as it is now. */
     /** Marks one unread notification read (and cancels its email); answers it if it was unread. */
     async markRead(userId: string, notificationId: string, at: string): Promise<NotificationsTable | undefined> {
       return db
