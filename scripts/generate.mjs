@@ -3,6 +3,9 @@
 //   server/src/generated/routes.ts   @hono/zod-openapi routes and zod schemas (hono-takibi + post-processing)
 //   sdk/src/generated/openapi.ts     the SDK's types (openapi-typescript)
 //   sdk/src/generated/spec.ts        the spec as data, for the mocks and fixtures of @tasklane/sdk/testing
+//   sdk/src/generated/resources.ts   the SDK's resource methods (`tl.tasks.create(…)`): types with the
+//                                    spec's docs, and the table the client builds them from
+//   sdk/src/generated/models.ts      named model types (`Task`, `Note`, …) and each change type's data
 //   sdk/src/generated/idempotent.ts  the operations that honour Idempotency-Key, the only non-idempotent
 //                                    ones the SDK may retry once a request may have reached the server
 //   sdk/test/fixtures/generated/{api,idempotent}.ts  the same two for the SDK tests' stand-in API
@@ -15,6 +18,7 @@ import { tmpdir } from 'node:os'
 import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
 import { parse, stringify } from 'yaml'
+import { modelsModule, resourcesModule } from './sdk-resources.mjs'
 import { fixTakibiOutput } from './takibi-postprocess.mjs'
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..')
@@ -26,6 +30,8 @@ const targets = {
   types: join(root, 'sdk/src/generated/openapi.ts'),
   spec: join(root, 'sdk/src/generated/spec.ts'),
   idempotent: join(root, 'sdk/src/generated/idempotent.ts'),
+  resources: join(root, 'sdk/src/generated/resources.ts'),
+  models: join(root, 'sdk/src/generated/models.ts'),
   fixtureTypes: join(root, 'sdk/test/fixtures/generated/api.ts'),
   fixtureIdempotent: join(root, 'sdk/test/fixtures/generated/idempotent.ts'),
 }
@@ -151,6 +157,8 @@ function generate() {
 export const spec: OpenApiDocument = JSON.parse(${JSON.stringify(JSON.stringify(spec))})
 `,
       [targets.idempotent]: idempotentModule(spec, HEADER),
+      [targets.resources]: resourcesModule(spec, HEADER),
+      [targets.models]: modelsModule(spec, HEADER),
       [targets.fixtureTypes]: types(fixture, fixtureHeader, dir),
       [targets.fixtureIdempotent]: idempotentModule(parse(readFileSync(join(root, fixture), 'utf8')), fixtureHeader),
     }

@@ -125,7 +125,7 @@ describe('the packed package', () => {
   })
 
   // 8 KB until the event stream: eventsource-parser (1.4 KB) and its reconnecting loop (0.8 KB) came in.
-  test('the main entry with openapi-fetch is at most 9.5 KB minified and gzipped (size-limit)', () => {
+  test('the main entry with openapi-fetch is at most 11 KB minified and gzipped (size-limit)', () => {
     const [result] = JSON.parse(sh(join(rootModules, '.bin', 'size-limit'), ['--json'], sdkDir))
     expect(result.passed).toBe(true)
     expect(result.size).toBeLessThanOrEqual(9500)
