@@ -23,6 +23,7 @@ import type {
 import { idempotentOperations } from './generated/idempotent.js'
 import type { paths } from './generated/openapi.js'
 import type { EventsResource, TasklaneResources } from './generated/resources.js'
+import { SDK_VERSION } from './generated/version.js'
 import { PendingRequest } from './internal/pending-request.js'
 import { refreshSessionVia } from './internal/refresh-session.js'
 
@@ -175,7 +176,11 @@ export function createTasklane<Paths extends AnyPaths>(options: TasklaneOptions)
 // annotation, comparing every method's generic signature: about 165 000 type instantiations per annotation.
 export function createTasklane<Paths extends AnyPaths = paths>(options: TasklaneOptions): TasklaneClient<Paths> {
   const fetchImpl = options.fetch ?? ((request: Request, init: RequestInit) => globalThis.fetch(request, init))
-  const clientOptions = { baseUrl: options.baseUrl.replace(/\/+$/, ''), headers: options.headers }
+  const clientOptions = {
+    baseUrl: options.baseUrl.replace(/\/+$/, ''),
+    // The server counts requests per client version, so an API change can be weighed against who still calls.
+    headers: { 'Tasklane-Client': `tasklane-sdk-js/${SDK_VERSION}`, ...options.headers },
+  }
   // Two openapi-fetch clients: one that builds no Request of its own (see PendingRequest), used until
   // middleware is added, and one that builds real Requests for middleware to see.
   const fast = createClient<Paths>({ ...clientOptions, Request: PendingRequest as unknown as typeof Request })

@@ -4,8 +4,10 @@ import { readFileSync } from 'node:fs'
 import { createTasklane, isNotModified, type Task, type TasklaneClient } from '@tasklane/sdk'
 import { tasklaneHandlers, tasklaneHttp } from '@tasklane/sdk/testing'
 import { setupServer } from 'msw/node'
-import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest'
+import { afterAll, afterEach, beforeAll, describe, expect, test, vi } from 'vitest'
 import { parse } from 'yaml'
+// @ts-expect-error a plain .mjs script without declarations
+import { resourcesModule } from '../../scripts/sdk-resources.mjs'
 import { operationMethods, resourceTable } from '../src/generated/resources.js'
 
 const spec = parse(readFileSync(new URL('../../openapi.yaml', import.meta.url), 'utf8'))
@@ -106,5 +108,66 @@ describe('resource methods against the mocks', () => {
     const tl = client()
     expect(await tl.tasks.delete('tsk_01JD8X3Z7Q2W6V5T4R3P1N0M9K')).toBeUndefined()
     expect(await tl.operations.getMetrics()).toContain('http_requests_total')
+  })
+})
+
+describe('versions and deprecations', () => {
+  test('every request names the SDK and its version in Tasklane-Client', async () => {
+    let header: string | null = null
+    const api = tasklaneHttp(baseUrl)
+    server.use(
+      api.get('/healthz', ({ request, response }) => {
+        header = request.headers.get('tasklane-client')
+        return response(200).json({ status: 'ok' })
+      }),
+    )
+    await createTasklane({ baseUrl }).operations.getHealth()
+    expect(header).toMatch(/^tasklane-sdk-js\/\d+\.\d+\.\d+$/)
+  })
+
+  test('a response marked Deprecation warns once per operation, with the sunset date', async () => {
+    const api = tasklaneHttp(baseUrl)
+    server.use(
+      api.get('/v1/me', ({ response }) =>
+        response.untyped(
+          Response.json(
+            { id: 'usr_1', email: 'a@b.c', name: 'A', emailVerified: true, createdAt: '', updatedAt: '' },
+            { headers: { Deprecation: '@1790000000', Sunset: 'Sat, 01 May 2027 00:00:00 GMT' } },
+          ),
+        ),
+      ),
+    )
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => {})
+    const tl = createTasklane({ baseUrl, apiKey: 'tl_test' })
+    await tl.account.getMe()
+    await tl.GET('/v1/me')
+    expect(warn).toHaveBeenCalledTimes(1)
+    expect(String(warn.mock.calls[0]?.[0])).toBe(
+      '[tasklane] GET /v1/me is deprecated: it is removed after Sat, 01 May 2027 00:00:00 GMT',
+    )
+    warn.mockRestore()
+  })
+
+  test('an operation deprecated in the spec is @deprecated in the generated types and warns when called', () => {
+    const doc = {
+      tags: [{ name: 'Things', description: 'Things.' }],
+      paths: {
+        '/v1/things/{thingId}': {
+          get: {
+            operationId: 'getThing',
+            tags: ['Things'],
+            summary: 'Get a thing',
+            deprecated: true,
+            'x-deprecated-at': '2026-11-01',
+            'x-sunset': '2027-05-01',
+            parameters: [{ name: 'thingId', in: 'path', required: true, schema: { type: 'string' } }],
+            responses: { 204: { description: 'Nothing.' } },
+          },
+        },
+      },
+    }
+    const module: string = resourcesModule(doc, '')
+    expect(module).toContain('@deprecated This operation is deprecated. It is removed after 2027-05-01.')
+    expect(module).toContain("get: ['GET', '/v1/things/{thingId}', 'nd'],")
   })
 })
