@@ -46,6 +46,7 @@ export {
   type StoredTokens,
   type TokenStorage,
 } from './core/storage.js'
+export { type Followed, loadThenFollow } from './core/sync.js'
 export type { CallOptions, RetryBackoff } from './core/transport.js'
 export type {
   ListBody,

@@ -82,6 +82,11 @@ export interface EventsOptions {
   projectId?: string
   /** Ends the iteration (without an error) and closes the connection. */
   signal?: AbortSignal
+  /**
+   * Called with the position the stream starts after, once the server has said it (its `ready` event on
+   * the first connection): from then on no change is missed, so it is the moment to load what you show.
+   */
+  onReady?: (since: string) => void
   /** Milliseconds to wait before reconnecting until the server sets its own with `retry:`. Default 3000. */
   retryMs?: number
   /** Repeated failures wait longer and longer, up to this many milliseconds. Default 30 000. */
@@ -149,6 +154,7 @@ export class EventStream<E> implements AsyncIterable<E> {
     const { signal, idleTimeout = 45_000 } = this.#options
     let failures = 0
     let authRenewals = 0
+    let announced = false
     for (;;) {
       if (signal?.aborted) return
       let opened: OpenedStream
@@ -225,6 +231,10 @@ export class EventStream<E> implements AsyncIterable<E> {
               // Where this connection starts: a stream started without `since` now resumes from here, so
               // what is committed while a reconnect is under way is not lost. Not a change: not yielded.
               if (message.id) this.lastEventId = message.id
+              if (!announced && this.lastEventId !== null) {
+                announced = true
+                this.#options.onReady?.(this.lastEventId)
+              }
               continue
             }
             if (message.id !== undefined && message.id !== '') {
