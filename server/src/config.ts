@@ -1,3 +1,4 @@
+import proxyaddr from 'proxy-addr'
 import { z } from 'zod'
 
 const port = z.coerce.number().int().min(0).max(65535)
@@ -7,6 +8,31 @@ const list = z.string().transform((s) =>
     .map((item) => item.trim())
     .filter(Boolean),
 )
+
+/**
+ * Which proxies in front of the server are trusted to say who the client is, as Express's `trust proxy`:
+ * `false`/`0` none (the socket's peer is the client), a number of hops (`true` is 1: the one proxy in front),
+ * or a comma-separated list of proxy addresses, CIDR ranges and proxy-addr's names (`loopback`,
+ * `linklocal`, `uniquelocal`).
+ */
+export type TrustProxy = { hops: number } | { proxies: string[] }
+const trustProxy = z.string().transform((value, ctx): TrustProxy => {
+  const v = value.trim()
+  if (v === 'false') return { hops: 0 }
+  if (v === 'true') return { hops: 1 }
+  if (/^\d{1,2}$/.test(v)) return { hops: Number(v) }
+  const proxies = v
+    .split(',')
+    .map((item) => item.trim())
+    .filter(Boolean)
+  try {
+    proxyaddr.compile(proxies)
+  } catch {
+    ctx.addIssue({ code: 'custom', message: 'must be true, false, a number of hops, or a list of proxy addresses' })
+    return z.NEVER
+  }
+  return { proxies }
+})
 
 const bool = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1')
 const seconds = (min: number, max: number) => z.coerce.number().int().min(min).max(max)
@@ -59,8 +85,8 @@ const schema = z.object({
     .optional(),
   // Connecting to Redis and each Redis command are bounded by this; past it, rate limits use in-process counters.
   REDIS_TIMEOUT_MS: z.coerce.number().int().min(50).max(60_000).default(1000),
-  // Take the client IP from X-Forwarded-For (set only behind a proxy that overwrites it).
-  TRUST_PROXY: bool.default(false),
+  // Which proxies' X-Forwarded-For to believe about the client's address (see TrustProxy).
+  TRUST_PROXY: trustProxy.default({ hops: 0 }),
 
   ACCESS_TOKEN_TTL_S: seconds(60, 86_400).default(900),
   // A session ends when it has not been refreshed for this long.
