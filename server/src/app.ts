@@ -6,6 +6,7 @@ import { createAuthRouter } from './features/auth/auth.router.js'
 import { createChangesRouter } from './features/changes/changes.router.js'
 import { createCommentsRouter } from './features/comments/comments.router.js'
 import { createEventsRouter } from './features/events/events.router.js'
+import { createIdentitiesRouter } from './features/identities/identities.router.js'
 import { createNotesRouter } from './features/notes/notes.router.js'
 import { createNotificationsRouter } from './features/notifications/notifications.router.js'
 import { createOperationsRouter } from './features/operations/operations.router.js'
@@ -99,6 +100,7 @@ export function createApp(ctx: AppContext) {
 
   app.route('/', createOperationsRouter(ctx))
   app.route('/', createAuthRouter(ctx))
+  app.route('/', createIdentitiesRouter(ctx))
   const services = createServices(ctx)
   // Projects first: they may refuse the deletion, and the comments in projects deleted with the account
   // are covered by `project.deleted`.

@@ -10,6 +10,9 @@ import { RevocationCache } from './features/auth/revocations.js'
 import { createAccessTokens, createSealer } from './features/auth/tokens.js'
 import { type ChangeLog, createChangeLog } from './features/changes/change-log.js'
 import { type ChangeSignal, createChangeSignal } from './features/events/change-signal.js'
+import { createIdentitiesService, type IdentitiesService } from './features/identities/identities.service.js'
+import { createProviderRegistry } from './features/identities/providers.js'
+import { createSessionIssuer } from './features/identities/sessions.js'
 import { startNotificationEmailWorker } from './features/notifications/email-worker.js'
 import { createNotifier } from './features/notifications/notifications.subscriber.js'
 import { createMetrics, type Metrics } from './http/metrics.js'
@@ -33,6 +36,8 @@ export interface AppContext {
   secrets: Secrets
   /** Accounts, sessions, API keys; also what the authentication middleware resolves credentials with. */
   auth: AuthService
+  /** Sign-in through outside identity providers, and the identities linking them to accounts. */
+  identities: IdentitiesService
   mailer: Mailer
   rateLimiter: RateLimiter
   /** The seam every write goes through, and the log of changes it appends (see change-log.ts). */
@@ -107,9 +112,22 @@ export async function createContext(config: Config, overrides: ContextOverrides 
   }
   const accessTokens = await createAccessTokens(secrets.key('jwt'), config.ACCESS_TOKEN_TTL_S)
   const revocations = new RevocationCache(db, logger, config.ACCESS_TOKEN_TTL_S * 1000, config.REVOCATION_POLL_MS)
+  const changeLog = createChangeLog({ db, logger, retentionS: config.CHANGES_RETENTION_S })
+  const cursors = createCursorCodec(secrets.key('cursor'))
+  const identities = createIdentitiesService({
+    config,
+    db,
+    logger,
+    changeLog,
+    providers: createProviderRegistry(config.authProviders, config.AUTH_PROVIDER_TIMEOUT_MS, logger),
+    sessions: await createSessionIssuer(config, secrets),
+    cursors: createCursors(cursors),
+  })
   let redis: Redis | undefined
   try {
     if (config.REDIS_URL) redis = await connectRedis(config.REDIS_URL, config.REDIS_TIMEOUT_MS, logger)
+    // Before the revocation cache loads, so that it knows these sessions ended.
+    await identities.endSessionsOfDisabledProviders()
     await revocations.start()
   } catch (err) {
     redis?.disconnect()
@@ -118,7 +136,6 @@ export async function createContext(config: Config, overrides: ContextOverrides 
   }
   const metrics = createMetrics()
   const mailer = createMailer(config, logger)
-  const cursors = createCursorCodec(secrets.key('cursor'))
   const rateLimiter = createRateLimiter({
     enabled: config.RATE_LIMITS_ENABLED,
     general: { name: 'default', ...config.RATE_LIMIT_DEFAULT },
@@ -126,7 +143,6 @@ export async function createContext(config: Config, overrides: ContextOverrides 
     trustProxy: config.TRUST_PROXY,
     logger,
   })
-  const changeLog = createChangeLog({ db, logger, retentionS: config.CHANGES_RETENTION_S })
   const auth = createAuthService({
     changeLog,
     config,
@@ -168,6 +184,7 @@ export async function createContext(config: Config, overrides: ContextOverrides 
     document: loadApiDocument(),
     secrets,
     auth,
+    identities,
     mailer,
     rateLimiter,
     redis,
