@@ -188,6 +188,9 @@ const GITHUB = {
   emailsUrl: 'https://api.github.com/user/emails',
 }
 
+const definedOnly = <T extends Record<string, string | undefined>>(o: T) =>
+  Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<Record<keyof T, string>>
+
 export type Config = z.output<typeof schema> & {
   /** Every provider named in AUTH_PROVIDERS, in that order; a disabled one signs nobody in. */
   authProviders: AuthProviderSettings[]
@@ -208,7 +211,12 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   // An empty variable means "not set", as in most shells' `FOO= cmd`.
   const present = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''))
   const parsed = schema.safeParse(present)
-  const issues = parsed.success ? [] : parsed.error.issues.map((issue) => `  ${issue.path.join('.')}: ${issue.message}`)
+  const issues = parsed.success
+    ? []
+    : parsed.error.issues.map(
+        // A list's item is named by its variable (`AUTH_PROVIDERS`, not `AUTH_PROVIDERS.0`).
+        (issue) => `  ${issue.path.filter((p) => typeof p === 'string').join('.')}: ${issue.message}`,
+      )
   const authProviders: AuthProviderSettings[] = []
   for (const id of parsed.data?.AUTH_PROVIDERS ?? []) {
     const prefix = `AUTH_PROVIDER_${id.toUpperCase().replaceAll('-', '_')}_`
@@ -231,10 +239,12 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       clientId: p.CLIENT_ID,
       ...(p.CLIENT_SECRET ? { clientSecret: p.CLIENT_SECRET } : {}),
       ...(p.ISSUER ? { issuer: p.ISSUER } : {}),
-      authorizationUrl: p.AUTHORIZATION_URL ?? (github ? GITHUB.authorizationUrl : undefined),
-      tokenUrl: p.TOKEN_URL ?? (github ? GITHUB.tokenUrl : undefined),
-      userinfoUrl: p.USERINFO_URL ?? (github ? GITHUB.userinfoUrl : undefined),
-      emailsUrl: p.EMAILS_URL ?? (github ? GITHUB.emailsUrl : undefined),
+      ...definedOnly({
+        authorizationUrl: p.AUTHORIZATION_URL ?? (github ? GITHUB.authorizationUrl : undefined),
+        tokenUrl: p.TOKEN_URL ?? (github ? GITHUB.tokenUrl : undefined),
+        userinfoUrl: p.USERINFO_URL ?? (github ? GITHUB.userinfoUrl : undefined),
+        emailsUrl: p.EMAILS_URL ?? (github ? GITHUB.emailsUrl : undefined),
+      }),
       scopes: p.SCOPES ?? (github ? 'read:user user:email' : p.TYPE === 'oidc' ? 'openid email profile' : ''),
       enabled: p.ENABLED,
     })

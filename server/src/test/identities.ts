@@ -1,7 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto'
 import { expect } from 'vitest'
 import type { TestApp } from './app.js'
-import { createTestApp } from './app.js'
+import { createTestApp, type TestAppOptions } from './app.js'
 import { startOidcProvider, type TestOidcProvider } from './oidc-provider.js'
 
 /** Where the tests' app wants the browser back after a provider sign-in. */
@@ -37,9 +37,9 @@ export function oidcSettings(op: TestOidcProvider, id = 'test', extra: Record<st
 }
 
 /** A Tasklane app with one OpenID Connect provider, `test`, served by a real in-process provider. */
-export async function appWithOidcProvider(env: Record<string, string> = {}) {
+export async function appWithOidcProvider(env: Record<string, string> = {}, options: TestAppOptions = {}) {
   const op = await startOidcProvider({ redirectUris: [callbackOf('test')] })
-  const t = await createTestApp({ ...oidcSettings(op), ...env })
+  const t = await createTestApp({ ...oidcSettings(op), ...env }, options)
   return { t, op }
 }
 

@@ -1,10 +1,10 @@
-import type { Config } from '../../config.js'
-import type { Queryable } from '../../db/database.js'
-import type { AuthResult, User } from '../../generated/routes.js'
-import { newId } from '../../lib/ids.js'
-import type { Secrets } from '../../secrets/secrets.js'
-import * as authRepo from '../auth/auth.repository.js'
-import { createAccessTokens, hashToken, randomToken } from '../auth/tokens.js'
+import type { Config } from '../../../config.js'
+import type { Queryable } from '../../../db/database.js'
+import type { AuthResult, User } from '../../../generated/routes.js'
+import { newId } from '../../../lib/ids.js'
+import type { Secrets } from '../../../secrets/secrets.js'
+import * as authRepo from '../auth.repository.js'
+import { createAccessTokens, hashToken, randomToken } from '../tokens.js'
 import { identitiesRepository } from './identities.repository.js'
 
 export type UserRow = authRepo.UserRow

@@ -1,10 +1,10 @@
 import type { Context } from 'hono'
-import type { AppContext } from '../../context.js'
-import type { operations } from '../../generated/routes.js'
-import { requireSession } from '../../http/auth.js'
-import type { AppEnv, AppRouteHandler } from '../../http/env.js'
-import type { RatePolicy } from '../../http/rate-limit.js'
-import { deviceLabel } from '../auth/device-label.js'
+import type { AppContext } from '../../../context.js'
+import type { operations } from '../../../generated/routes.js'
+import { requireSession } from '../../../http/auth.js'
+import type { AppEnv, AppRouteHandler } from '../../../http/env.js'
+import type { RatePolicy } from '../../../http/rate-limit.js'
+import { deviceLabel } from '../device-label.js'
 
 type Routes = typeof operations
 

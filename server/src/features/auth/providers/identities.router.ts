@@ -1,6 +1,6 @@
-import type { AppContext } from '../../context.js'
-import { operations } from '../../generated/routes.js'
-import { createRouter } from '../../http/router.js'
+import type { AppContext } from '../../../context.js'
+import { operations } from '../../../generated/routes.js'
+import { createRouter } from '../../../http/router.js'
 import { identitiesHandlers } from './identities.handlers.js'
 
 export function createIdentitiesRouter(ctx: AppContext) {

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest'
-import type { AuthResult } from '../../generated/routes.js'
-import { APP_REDIRECT, appWithOidcProvider, expectProblem, signInThroughProvider } from '../../test/identities.js'
+import type { AuthResult } from '../../../generated/routes.js'
+import { createTestApp } from '../../../test/app.js'
+import { APP_REDIRECT, appWithOidcProvider, expectProblem, signInThroughProvider } from '../../../test/identities.js'
 
 describe('signing in with an OpenID Connect provider', () => {
   it('lists the enabled providers publicly, and none by default', async () => {
@@ -8,6 +9,8 @@ describe('signing in with an OpenID Connect provider', () => {
     const res = await t.request('/v1/auth/providers')
     expect(res.status).toBe(200)
     expect(await res.json()).toEqual({ data: [{ id: 'test', name: 'Test ID', type: 'oidc' }] })
+    const plain = await createTestApp()
+    expect(await (await plain.request('/v1/auth/providers')).json()).toEqual({ data: [] })
   })
 
   it('creates a verified account on first sign-in and signs the same account in again', async () => {

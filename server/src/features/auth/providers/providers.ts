@@ -1,7 +1,7 @@
 import * as oidc from 'openid-client'
 import type { Logger } from 'pino'
-import type { AuthProviderSettings } from '../../config.js'
-import { ApiError } from '../../http/problem.js'
+import type { AuthProviderSettings } from '../../../config.js'
+import { ApiError } from '../../../http/problem.js'
 
 /** What a provider tells us about the person who signed in, after every check of its answer passed. */
 export interface ProviderProfile {
@@ -214,6 +214,8 @@ export function createAuthProvider(settings: AuthProviderSettings, timeoutMs: nu
           name: str(profile.name),
         }
       } catch (err) {
+        // The reason (which check failed, what the provider said) is for the operator, not the client.
+        logger.warn({ err, provider: settings.id }, 'provider sign-in refused')
         return mapError(settings, err)
       }
     },

@@ -1,5 +1,5 @@
 import type { Kysely, Selectable } from 'kysely'
-import type { AuthFlowsTable, AuthIdentitiesTable, Database } from '../../db/schema.js'
+import type { AuthFlowsTable, AuthIdentitiesTable, Database } from '../../../db/schema.js'
 
 type Db = Kysely<Database>
 export type IdentityRow = Selectable<AuthIdentitiesTable>
