@@ -200,7 +200,8 @@ export function createPasswordHasher(options: PasswordHasherOptions) {
 
   function rankOf(who: HashClient | undefined): { rank: Rank; failures: number } {
     if (!who) return { rank: Rank.Fresh, failures: 0 }
-    if (who.account !== undefined && known.get(`${who.account}\u0000${who.client}`)) return { rank: Rank.Known, failures: 0 }
+    if (who.account !== undefined && known.get(`${who.account}\u0000${who.client}`))
+      return { rank: Rank.Known, failures: 0 }
     const count = failures.get(who.client) ?? 0
     return { rank: count > 0 ? Rank.Failing : Rank.Fresh, failures: count }
   }
