@@ -9,7 +9,6 @@ const list = z.string().transform((s) =>
     .filter(Boolean),
 )
 
-<<<<<<< HEAD
 /**
  * Which proxies in front of the server are trusted to say who the client is, as Express's `trust proxy`:
  * `false`/`0` none (the socket's peer is the client), a number of hops (`true` is 1: the one proxy in front),
@@ -35,9 +34,7 @@ const trustProxy = z.string().transform((value, ctx): TrustProxy => {
   return { proxies }
 })
 
-=======
 const PROVIDER_ID = /^[a-z][a-z0-9-]{0,31}$/
->>>>>>> ed1ef6a
 const bool = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1')
 const seconds = (min: number, max: number) => z.coerce.number().int().min(min).max(max)
 /** A rate-limit policy written "<requests>/<window seconds>", e.g. "10/900". */
@@ -150,7 +147,6 @@ const schema = z.object({
   NOTIFICATION_EMAIL_DELAY_S: seconds(0, 7 * 86_400).default(600),
   NOTIFICATION_EMAIL_INTERVAL_MS: z.coerce.number().int().min(50).max(3_600_000).default(15_000),
 
-<<<<<<< HEAD
   // The job queue (mail, webhook deliveries): jobs one instance runs at once, how often an idle worker looks
   // for due jobs, and how long a claimed job is held (renewed while it runs) before another may take it over.
   QUEUE_CONCURRENCY: z.coerce.number().int().min(1).max(200).default(10),
@@ -171,7 +167,6 @@ const schema = z.object({
   // A delivery is retried for this long; an endpoint whose every attempt failed for DISABLE_AFTER is disabled.
   WEBHOOK_RETRY_FOR_S: seconds(1, 30 * 86_400).default(3 * 86_400),
   WEBHOOK_DISABLE_AFTER_S: seconds(1, 60 * 86_400).default(5 * 86_400),
-=======
   // Sign-in through outside identity providers: their ids (each configured by AUTH_PROVIDER_<ID>_*
   // variables, see providerSchema), the app URLs a finished sign-in may be sent back to, and how long a
   // provider may take to answer one request.
@@ -185,7 +180,6 @@ const schema = z.object({
   AUTH_PROVIDER_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(10_000),
   // Starting and finishing provider sign-ins, per client IP.
   RATE_LIMIT_PROVIDER_SIGNIN_IP: rate.prefault('30/900'),
->>>>>>> ed1ef6a
 })
 
 const httpUrl = z.url({ protocol: /^https?$/ })

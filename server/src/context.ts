@@ -143,7 +143,6 @@ export async function createContext(config: Config, overrides: ContextOverrides 
     throw err
   }
   const metrics = createMetrics()
-<<<<<<< HEAD
   const mailTransport = createMailTransport(config, logger)
   const retry = { baseMs: config.QUEUE_RETRY_BASE_MS, maxMs: config.QUEUE_RETRY_MAX_MS }
   const queue = createQueue<ServerJobKinds>({
@@ -158,10 +157,6 @@ export async function createContext(config: Config, overrides: ContextOverrides 
     },
   })
   const mailer = queuedMailer(db, queue, logger)
-  const cursors = createCursorCodec(secrets.key('cursor'))
-=======
-  const mailer = createMailer(config, logger)
->>>>>>> ed1ef6a
   const rateLimiter = createRateLimiter({
     enabled: config.RATE_LIMITS_ENABLED,
     general: { name: 'default', ...config.RATE_LIMIT_DEFAULT },

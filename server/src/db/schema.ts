@@ -218,7 +218,6 @@ export interface ChangesRetentionTable {
   pruned_through: number
 }
 
-<<<<<<< HEAD
 /** The durable job queue (migration 0050; see server/src/queue/queue.ts). */
 export interface JobsTable {
   id: string
@@ -235,7 +234,8 @@ export interface JobsTable {
   last_error: string | null
   created_at: string
   updated_at: string
-=======
+}
+
 /** An account's sign-in through an outside identity provider (migration 0070). */
 export interface AuthIdentitiesTable {
   id: string
@@ -270,7 +270,6 @@ export interface AuthFlowsTable {
 export interface SessionProvidersTable {
   session_id: string
   provider: string
->>>>>>> ed1ef6a
 }
 
 export interface Database {

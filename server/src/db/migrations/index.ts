@@ -6,11 +6,8 @@ import { projects } from './0011-projects.js'
 import { changes } from './0020-changes.js'
 import { notifications } from './0030-notifications.js'
 import { emailChange } from './0040-email-change.js'
-<<<<<<< HEAD
 import { jobs } from './0050-jobs.js'
-=======
 import { identities } from './0070-identities.js'
->>>>>>> ed1ef6a
 
 /**
  * Every migration, in order. Kysely's Migrator runs them by name; a migration, once released, never
@@ -24,9 +21,6 @@ export const migrations: Record<string, Migration> = {
   '0020-changes': changes,
   '0030-notifications': notifications,
   '0040-email-change': emailChange,
-<<<<<<< HEAD
   '0050-jobs': jobs,
-=======
   '0070-identities': identities,
->>>>>>> ed1ef6a
 }
