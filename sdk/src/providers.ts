@@ -3,15 +3,29 @@ import { TasklaneError } from './core/errors.js'
 import { unwrap } from './core/results.js'
 import type { components } from './generated/openapi.js'
 
-/** An outside identity provider a login screen offers (`listAuthProviders`). */
+/**
+ * An outside identity provider a login screen offers (`listAuthProviders`).
+ *
+ * @example
+ * const { data } = await unwrap(tl.GET('/v1/auth/providers'))
+ * for (const p of data) addButton(`Continue with ${p.name}`, () => signInWith(p.id))
+ */
 export type AuthProvider = components['schemas']['AuthProvider']
-/** A provider account linked to the signed-in account (`listIdentities`). */
+/**
+ * A provider account linked to the signed-in account (`listIdentities`).
+ *
+ * @example
+ * for await (const identity of tl.paginate('/v1/me/identities')) console.log(identity.providerName, identity.email)
+ */
 export type Identity = components['schemas']['Identity']
 type AuthResult = components['schemas']['AuthResult']
 
 /**
  * Where a started sign-in keeps its PKCE verifier until the browser comes back: any `Storage`-like object.
  * The default is `sessionStorage` in a browser (per tab, gone when the tab closes), else memory.
+ *
+ * @example
+ * await beginProviderSignIn(tl, 'github', { redirectUri, storage: window.localStorage })
  */
 export interface PendingSignInStorage {
   getItem(key: string): string | null
@@ -19,6 +33,12 @@ export interface PendingSignInStorage {
   removeItem(key: string): void
 }
 
+/**
+ * Where the browser comes back to, and whether this links instead of signing in.
+ *
+ * @example
+ * const options: BeginProviderSignInOptions = { redirectUri: 'http://127.0.0.1:53124/callback' } // a CLI
+ */
 export interface BeginProviderSignInOptions {
   /** The app URL the browser comes back to: one of the server's `AUTH_REDIRECT_URLS`, or a loopback URL for a CLI. */
   redirectUri: string
@@ -27,6 +47,13 @@ export interface BeginProviderSignInOptions {
   storage?: PendingSignInStorage
 }
 
+/**
+ * What `beginProviderSignIn` answers.
+ *
+ * @example
+ * const { url } = await beginProviderSignIn(tl, 'google', { redirectUri })
+ * location.assign(url)
+ */
 export interface ProviderSignInStart {
   /** Send the browser here (`location.assign(url)`); a CLI opens it in the user's browser. */
   url: string
@@ -87,6 +114,13 @@ export async function beginProviderSignIn(
   return { url: authorizationUrl, state: body.state }
 }
 
+/**
+ * What `completeProviderSignIn` answers: a session (now the client's), or the identity a link made.
+ *
+ * @example
+ * const result = await completeProviderSignIn(tl, location.href)
+ * if (result.kind === 'linked') showLinked(result.identity.providerName)
+ */
 export type ProviderSignInResult = { kind: 'signed_in'; auth: AuthResult } | { kind: 'linked'; identity: Identity }
 
 /**
