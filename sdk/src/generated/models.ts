@@ -23,6 +23,22 @@ export interface ChangePasswordRequest extends Schema<'ChangePasswordRequest'> {
 export interface VerifyEmailRequest extends Schema<'VerifyEmailRequest'> {}
 export interface RequestPasswordResetRequest extends Schema<'RequestPasswordResetRequest'> {}
 export interface ResetPasswordRequest extends Schema<'ResetPasswordRequest'> {}
+/** An outside identity provider people can sign in with. */
+export interface AuthProvider extends Schema<'AuthProvider'> {}
+/** The enabled sign-in providers. */
+export interface AuthProviderList extends Schema<'AuthProviderList'> {}
+/** Where to send the browser back, and the PKCE challenge of the app's secret verifier. */
+export interface ProviderSignInStart extends Schema<'ProviderSignInStart'> {}
+/** Which provider to link, where to send the browser back, and the PKCE challenge of the app's secret verifier. */
+export interface IdentityLinkStart extends Schema<'IdentityLinkStart'> {}
+/** The provider URL to send the browser to. */
+export interface ProviderAuthorization extends Schema<'ProviderAuthorization'> {}
+/** The one-time code from the redirect back to the app, and the PKCE verifier whose challenge started the sign-in. */
+export interface ProviderCodeExchange extends Schema<'ProviderCodeExchange'> {}
+/** A provider account that signs in to this account. */
+export interface Identity extends Schema<'Identity'> {}
+/** A page of identities. */
+export interface IdentityList extends Schema<'IdentityList'> {}
 /** A signed-in device. */
 export interface Session extends Schema<'Session'> {}
 export interface SessionList extends Schema<'SessionList'> {}

@@ -2,7 +2,7 @@
 import type { EventStream, EventsOptions, TasklaneEvent } from '../core/events.js'
 import type { Paginator } from '../core/pagination.js'
 import type { JsonBody, JsonOf, ListItemOf, NotModified, RequestOptions } from '../core/resource-types.js'
-import type { ApiKey, ApiKeyCreate, ApiKeyList, ApiKeyWithSecret, AuthResult, Change, ChangeList, ChangePasswordRequest, Comment, CommentCreate, CommentList, CommentUpdate, ConfirmEmailChangeRequest, DeleteMeRequest, Health, Invitation, InvitationAccept, InvitationCreate, InvitationList, LogInRequest, Member, MemberList, MemberUpdate, Note, NoteCreate, NoteList, NoteUpdate, Notification, NotificationList, NotificationPreferences, NotificationPreferencesUpdate, NotificationsMarkRead, NotificationsMarked, Project, ProjectCreate, ProjectList, ProjectUpdate, Readiness, RefreshSessionRequest, RequestPasswordResetRequest, ResetPasswordRequest, Session, SessionList, SignUpRequest, StreamEvent, Task, TaskCreate, TaskList, TaskUpdate, UnreadNotificationCount, UpdateMeRequest, User, VerifyEmailRequest } from './models.js'
+import type { ApiKey, ApiKeyCreate, ApiKeyList, ApiKeyWithSecret, AuthProviderList, AuthResult, Change, ChangeList, ChangePasswordRequest, Comment, CommentCreate, CommentList, CommentUpdate, ConfirmEmailChangeRequest, DeleteMeRequest, Health, Identity, IdentityLinkStart, IdentityList, Invitation, InvitationAccept, InvitationCreate, InvitationList, LogInRequest, Member, MemberList, MemberUpdate, Note, NoteCreate, NoteList, NoteUpdate, Notification, NotificationList, NotificationPreferences, NotificationPreferencesUpdate, NotificationsMarkRead, NotificationsMarked, Project, ProjectCreate, ProjectList, ProjectUpdate, ProviderAuthorization, ProviderCodeExchange, ProviderSignInStart, Readiness, RefreshSessionRequest, RequestPasswordResetRequest, ResetPasswordRequest, Session, SessionList, SignUpRequest, StreamEvent, Task, TaskCreate, TaskList, TaskUpdate, UnreadNotificationCount, UpdateMeRequest, User, VerifyEmailRequest } from './models.js'
 import type { operations } from './openapi.js'
 
 /** Health, readiness, metrics and the API description itself. (`tl.operations`) */
@@ -13,6 +13,7 @@ export interface OperationsResource {
    * Answers 200 while the process is up and serving requests. It does not touch the database.
    *
    * `getHealth`: `GET /healthz`
+   * @throws {APIError} 431 `request_header_fields_too_large`
    * @throws {InternalServerError} 500 `internal_error`
    * @example
    * const health = await tl.operations.getHealth()
@@ -26,6 +27,7 @@ export interface OperationsResource {
    * out of rotation.
    *
    * `getReadiness`: `GET /readyz`
+   * @throws {APIError} 431 `request_header_fields_too_large`
    * @throws {InternalServerError} 500 `internal_error`
    * @throws {InternalServerError} 503 `service_unavailable`
    * @example
@@ -40,6 +42,7 @@ export interface OperationsResource {
    *
    * `getMetrics`: `GET /metrics`
    * @throws {AuthenticationError} 401 `metrics_token_required`
+   * @throws {APIError} 431 `request_header_fields_too_large`
    * @throws {InternalServerError} 500 `internal_error`
    * @example
    * const result = await tl.operations.getMetrics()
@@ -51,6 +54,7 @@ export interface OperationsResource {
    * The reviewed `openapi.yaml` that the server is generated from, converted to JSON.
    *
    * `getOpenApiJson`: `GET /openapi.json`
+   * @throws {APIError} 431 `request_header_fields_too_large`
    * @throws {InternalServerError} 500 `internal_error`
    * @example
    * const result = await tl.operations.getOpenApiJson()
@@ -62,6 +66,7 @@ export interface OperationsResource {
    * The reviewed `openapi.yaml` that the server is generated from, byte for byte.
    *
    * `getOpenApiYaml`: `GET /openapi.yaml`
+   * @throws {APIError} 431 `request_header_fields_too_large`
    * @throws {InternalServerError} 500 `internal_error`
    * @example
    * const result = await tl.operations.getOpenApiYaml()
@@ -77,12 +82,13 @@ export interface AuthResource {
    * Creates an account and signs it in: the answer carries the new user, an access token (valid `expiresIn` seconds) and a refresh token for `refreshSession`.
    *
    * `signUp`: `POST /v1/auth/signup`
-   * @throws {BadRequestError} 400 `validation_failed`, `malformed_json`, `json_too_deep`
+   * @throws {BadRequestError} 400 `validation_failed`, `malformed_json`, `json_too_deep`, `json_too_wide`
    * @throws {ConflictError} 409 `email_taken`
    * @throws {APIError} 413 `content_too_large`
    * @throws {APIError} 415 `unsupported_media_type`
    * @throws {UnprocessableEntityError} 422 `password_too_common`
    * @throws {RateLimitError} 429 `rate_limited`
+   * @throws {APIError} 431 `request_header_fields_too_large`
    * @throws {InternalServerError} 500 `internal_error`
    * @throws {InternalServerError} 503 `server_busy`, `service_unavailable`
    * @example
@@ -95,11 +101,12 @@ export interface AuthResource {
    * Starts a new session. The answer carries the user, an access token (valid `expiresIn` seconds) and a refresh token.
    *
    * `logIn`: `POST /v1/auth/login`
-   * @throws {BadRequestError} 400 `validation_failed`, `malformed_json`, `json_too_deep`
+   * @throws {BadRequestError} 400 `validation_failed`, `malformed_json`, `json_too_deep`, `json_too_wide`
    * @throws {AuthenticationError} 401 `invalid_credentials`
    * @throws {APIError} 413 `content_too_large`
    * @throws {APIError} 415 `unsupported_media_type`
    * @throws {RateLimitError} 429 `rate_limited`
+   * @throws {APIError} 431 `request_header_fields_too_large`
    * @throws {InternalServerError} 500 `internal_error`
    * @throws {InternalServerError} 503 `server_busy`, `service_unavailable`
    * @example
@@ -112,11 +119,12 @@ export interface AuthResource {
    * Rotates the session: the refresh token is used up and a new access token and refresh token are returned. Keep only the newest refresh token.
    *
    * `refreshSession`: `POST /v1/auth/refresh`
-   * @throws {BadRequestError} 400 `validation_failed`, `malformed_json`, `json_too_deep`
+   * @throws {BadRequestError} 400 `validation_failed`, `malformed_json`, `json_too_deep`, `json_too_wide`
    * @throws {AuthenticationError} 401 `token_invalid`, `token_expired`, `session_revoked`
    * @throws {APIError} 413 `content_too_large`
    * @throws {APIError} 415 `unsupported_media_type`
    * @throws {RateLimitError} 429 `rate_limited`
+   * @throws {APIError} 431 `request_header_fields_too_large`
    * @throws {InternalServerError} 500 `internal_error`
    * @throws {InternalServerError} 503 `service_unavailable`
    * @example
@@ -132,6 +140,7 @@ export interface AuthResource {
    * @throws {AuthenticationError} 401 `unauthenticated`, `token_invalid`, `token_expired`, `session_revoked`, `api_key_revoked`
    * @throws {PermissionDeniedError} 403 `session_required`
    * @throws {RateLimitError} 429 `rate_limited`
+   * @throws {APIError} 431 `request_header_fields_too_large`
    * @throws {InternalServerError} 500 `internal_error`
    * @throws {InternalServerError} 503 `service_unavailable`
    * @example
@@ -148,6 +157,7 @@ export interface AuthResource {
    * @throws {PermissionDeniedError} 403 `insufficient_scope`, `session_required`
    * @throws {ConflictError} 409 `email_already_verified`
    * @throws {RateLimitError} 429 `rate_limited`
+   * @throws {APIError} 431 `request_header_fields_too_large`
    * @throws {InternalServerError} 500 `internal_error`
    * @throws {InternalServerError} 503 `service_unavailable`
    * @example
@@ -160,11 +170,12 @@ export interface AuthResource {
    * Marks the address as verified with the token from a verification email. A token works once, and only until it expires.
    *
    * `verifyEmail`: `POST /v1/auth/email-verification/confirm`
-   * @throws {BadRequestError} 400 `validation_failed`, `malformed_json`, `json_too_deep`
+   * @throws {BadRequestError} 400 `validation_failed`, `malformed_json`, `json_too_deep`, `json_too_wide`
    * @throws {APIError} 413 `content_too_large`
    * @throws {APIError} 415 `unsupported_media_type`
    * @throws {UnprocessableEntityError} 422 `invalid_token`
    * @throws {RateLimitError} 429 `rate_limited`
+   * @throws {APIError} 431 `request_header_fields_too_large`
    * @throws {InternalServerError} 500 `internal_error`
    * @throws {InternalServerError} 503 `service_unavailable`
    * @example
@@ -177,10 +188,11 @@ export interface AuthResource {
    * If an account has this email, emails it a link to choose a new password. The answer is the same whether or not the account exists. The link carries a single-use token that expires after 30 minutes; pass it to `resetPassword`.
    *
    * `requestPasswordReset`: `POST /v1/auth/password-reset`
-   * @throws {BadRequestError} 400 `validation_failed`, `malformed_json`, `json_too_deep`
+   * @throws {BadRequestError} 400 `validation_failed`, `malformed_json`, `json_too_deep`, `json_too_wide`
    * @throws {APIError} 413 `content_too_large`
    * @throws {APIError} 415 `unsupported_media_type`
    * @throws {RateLimitError} 429 `rate_limited`
+   * @throws {APIError} 431 `request_header_fields_too_large`
    * @throws {InternalServerError} 500 `internal_error`
    * @throws {InternalServerError} 503 `service_unavailable`
    * @example
@@ -193,17 +205,85 @@ export interface AuthResource {
    * Sets a new password with the token from a reset email, ends every session of the account and revokes every API key, so nothing made by whoever had the old password outlives it. Also verifies the email address, since the token proves the user reads it. A token works once, and only until it expires.
    *
    * `resetPassword`: `POST /v1/auth/password-reset/confirm`
-   * @throws {BadRequestError} 400 `validation_failed`, `malformed_json`, `json_too_deep`
+   * @throws {BadRequestError} 400 `validation_failed`, `malformed_json`, `json_too_deep`, `json_too_wide`
    * @throws {APIError} 413 `content_too_large`
    * @throws {APIError} 415 `unsupported_media_type`
    * @throws {UnprocessableEntityError} 422 `invalid_token`, `password_too_common`
    * @throws {RateLimitError} 429 `rate_limited`
+   * @throws {APIError} 431 `request_header_fields_too_large`
    * @throws {InternalServerError} 500 `internal_error`
    * @throws {InternalServerError} 503 `server_busy`, `service_unavailable`
    * @example
    * await tl.auth.resetPassword({ token: 'pr_Qw2e3Rt4Yu5Io6Pa7Sd8Fg9Hj0Kl1Zx2Cv3Bn4Mq5Wd', newPassword: 'a new and long passphrase' })
    */
   resetPassword(body: ResetPasswordRequest, options?: RequestOptions): Promise<void>
+  /**
+   * List the sign-in providers
+   *
+   * The outside identity providers this server offers sign-in with, in the order a login screen should show them. Empty unless the operator configured some (`AUTH_PROVIDERS`). `type` is `oidc` for OpenID Connect providers and `oauth2` for plain OAuth 2 ones such as GitHub.
+   *
+   * `listAuthProviders`: `GET /v1/auth/providers`
+   * @throws {RateLimitError} 429 `rate_limited`
+   * @throws {InternalServerError} 500 `internal_error`
+   * @example
+   * const authProviderList = await tl.auth.listProviders()
+   */
+  listProviders(options?: RequestOptions): Promise<AuthProviderList>
+  /**
+   * Start signing in with a provider
+   *
+   * Answers the provider URL to send the browser to. After the person signs in there, the provider sends the browser back to this server (`providerCallback`), which sends it on to `redirectUri` with a one-time `code` (and your `state`); exchange it with `exchangeProviderCode` within 60 seconds.
+   *
+   * `startProviderSignIn`: `POST /v1/auth/providers/{providerId}/authorizations`
+   * @param providerId The provider's id, as `listAuthProviders` lists it.
+   * @throws {BadRequestError} 400 `validation_failed`, `malformed_json`, `json_too_deep`, `json_too_wide`
+   * @throws {NotFoundError} 404 `provider_not_found`
+   * @throws {APIError} 413 `content_too_large`
+   * @throws {APIError} 415 `unsupported_media_type`
+   * @throws {UnprocessableEntityError} 422 `redirect_uri_not_allowed`
+   * @throws {RateLimitError} 429 `rate_limited`
+   * @throws {InternalServerError} 500 `internal_error`
+   * @throws {InternalServerError} 502 `provider_unavailable`, `provider_response_invalid`
+   * @throws {InternalServerError} 503 `service_unavailable`
+   * @example
+   * const providerAuthorization = await tl.auth.startProviderSignIn(providerId, { redirectUri: 'https://app.example.com/auth/callback', codeChallenge: 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM', codeChallengeMethod: 'S256', state: 'c3RhdGU' })
+   */
+  startProviderSignIn(providerId: string, body: ProviderSignInStart, options?: RequestOptions): Promise<ProviderAuthorization>
+  /**
+   * Where the provider sends the browser back
+   *
+   * Not called by apps: this is the redirect URI registered at the provider, `<server>/v1/auth/providers/<id>/callback` (the server's address is `SERVER_URL`). It redirects (302) the browser to the app's `redirectUri` with `code` (one-time, 60 seconds, exchanged with `exchangeProviderCode` or `linkIdentity`) and the app's `state`; or, when the person declined or the provider reported an error, with `error` `access_denied` or `provider_error` instead of `code`. No token is ever put in a URL.
+   *
+   * `providerCallback`: `GET /v1/auth/providers/{providerId}/callback`
+   * @param providerId The provider's id, as `listAuthProviders` lists it.
+   * @throws {BadRequestError} 400 `validation_failed`, `invalid_state`
+   * @throws {RateLimitError} 429 `rate_limited`
+   * @throws {InternalServerError} 500 `internal_error`
+   * @throws {InternalServerError} 503 `service_unavailable`
+   * @example
+   * await tl.auth.providerCallback(providerId)
+   */
+  providerCallback(providerId: string, query?: NonNullable<operations['providerCallback']['parameters']['query']>, options?: RequestOptions): Promise<void>
+  /**
+   * Finish signing in with a provider
+   *
+   * Exchanges the one-time `code` the browser came back with, and the PKCE verifier whose challenge started the sign-in, for an ordinary Tasklane session (the same tokens, rotation and revocation as `logIn`; `listSessions` shows the provider). The code works once, for 60 seconds.
+   *
+   * `exchangeProviderCode`: `POST /v1/auth/providers/exchange`
+   * @throws {BadRequestError} 400 `validation_failed`, `malformed_json`, `json_too_deep`, `json_too_wide`
+   * @throws {NotFoundError} 404 `provider_not_found`
+   * @throws {ConflictError} 409 `account_exists`
+   * @throws {APIError} 413 `content_too_large`
+   * @throws {APIError} 415 `unsupported_media_type`
+   * @throws {UnprocessableEntityError} 422 `invalid_code`, `provider_rejected`, `email_not_verified`
+   * @throws {RateLimitError} 429 `rate_limited`
+   * @throws {InternalServerError} 500 `internal_error`
+   * @throws {InternalServerError} 502 `provider_unavailable`, `provider_response_invalid`
+   * @throws {InternalServerError} 503 `service_unavailable`
+   * @example
+   * const authResult = await tl.auth.exchangeProviderCode({ code: 'pc_yLd2m2mS0n3QhJYm1ZyS8y3C2a8kQ8zj1x8p0rUu6Vw', codeVerifier: 'dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk' })
+   */
+  exchangeProviderCode(body: ProviderCodeExchange, options?: RequestOptions): Promise<AuthResult>
 }
 
 /** The signed-in user: profile, password, sessions. (`tl.account`) */
@@ -214,12 +294,13 @@ export interface AccountResource {
    * Makes the pending email address (see `updateMe`) the account's, verified, with the token from the mail sent to it, and tells the previous address. A token works once, only until it expires, and only for the latest change requested.
    *
    * `confirmEmailChange`: `POST /v1/auth/email-change/confirm`
-   * @throws {BadRequestError} 400 `validation_failed`, `malformed_json`, `json_too_deep`
+   * @throws {BadRequestError} 400 `validation_failed`, `malformed_json`, `json_too_deep`, `json_too_wide`
    * @throws {ConflictError} 409 `email_taken`
    * @throws {APIError} 413 `content_too_large`
    * @throws {APIError} 415 `unsupported_media_type`
    * @throws {UnprocessableEntityError} 422 `invalid_token`
    * @throws {RateLimitError} 429 `rate_limited`
+   * @throws {APIError} 431 `request_header_fields_too_large`
    * @throws {InternalServerError} 500 `internal_error`
    * @throws {InternalServerError} 503 `service_unavailable`
    * @example
@@ -234,6 +315,7 @@ export interface AccountResource {
    * `getMe`: `GET /v1/me`
    * @throws {AuthenticationError} 401 `unauthenticated`, `token_invalid`, `token_expired`, `session_revoked`, `api_key_revoked`
    * @throws {RateLimitError} 429 `rate_limited`
+   * @throws {APIError} 431 `request_header_fields_too_large`
    * @throws {InternalServerError} 500 `internal_error`
    * @throws {InternalServerError} 503 `service_unavailable`
    * @example
@@ -246,7 +328,7 @@ export interface AccountResource {
    * Deletes the account for good, with its sessions, API keys and data. Needs the current password and a session (not an API key). Rate limited per user and per client IP (policies `password-user` and `password-ip`). Projects the user has to themselves are deleted with the account; the only owner of a project that others belong to must hand it over first.
    *
    * `deleteMe`: `DELETE /v1/me`
-   * @throws {BadRequestError} 400 `validation_failed`, `malformed_json`, `json_too_deep`
+   * @throws {BadRequestError} 400 `validation_failed`, `malformed_json`, `json_too_deep`, `json_too_wide`
    * @throws {AuthenticationError} 401 `unauthenticated`, `token_invalid`, `token_expired`, `session_revoked`, `api_key_revoked`
    * @throws {PermissionDeniedError} 403 `insufficient_scope`, `session_required`
    * @throws {ConflictError} 409 `last_owner`
@@ -254,6 +336,7 @@ export interface AccountResource {
    * @throws {APIError} 415 `unsupported_media_type`
    * @throws {UnprocessableEntityError} 422 `invalid_password`
    * @throws {RateLimitError} 429 `rate_limited`
+   * @throws {APIError} 431 `request_header_fields_too_large`
    * @throws {InternalServerError} 500 `internal_error`
    * @throws {InternalServerError} 503 `server_busy`, `service_unavailable`
    * @example
@@ -266,13 +349,14 @@ export interface AccountResource {
    * Changes the name at once. Needs a session (not an API key).
    *
    * `updateMe`: `PATCH /v1/me`
-   * @throws {BadRequestError} 400 `validation_failed`, `malformed_json`, `json_too_deep`
+   * @throws {BadRequestError} 400 `validation_failed`, `malformed_json`, `json_too_deep`, `json_too_wide`
    * @throws {AuthenticationError} 401 `unauthenticated`, `token_invalid`, `token_expired`, `session_revoked`, `api_key_revoked`
    * @throws {PermissionDeniedError} 403 `insufficient_scope`, `session_required`
    * @throws {APIError} 413 `content_too_large`
    * @throws {APIError} 415 `unsupported_media_type`
    * @throws {UnprocessableEntityError} 422 `invalid_password`
    * @throws {RateLimitError} 429 `rate_limited`
+   * @throws {APIError} 431 `request_header_fields_too_large`
    * @throws {InternalServerError} 500 `internal_error`
    * @throws {InternalServerError} 503 `server_busy`, `service_unavailable`
    * @example
@@ -285,19 +369,100 @@ export interface AccountResource {
    * Sets a new password after checking the current one, and ends every other session of the account; the session that made the change stays signed in. Every API key is revoked too, unless `keepApiKeys` is `true` (for a routine change when the keys are known to be safe). Needs a session (not an API key).
    *
    * `changePassword`: `POST /v1/me/password`
-   * @throws {BadRequestError} 400 `validation_failed`, `malformed_json`, `json_too_deep`
+   * @throws {BadRequestError} 400 `validation_failed`, `malformed_json`, `json_too_deep`, `json_too_wide`
    * @throws {AuthenticationError} 401 `unauthenticated`, `token_invalid`, `token_expired`, `session_revoked`, `api_key_revoked`
    * @throws {PermissionDeniedError} 403 `insufficient_scope`, `session_required`
    * @throws {APIError} 413 `content_too_large`
    * @throws {APIError} 415 `unsupported_media_type`
    * @throws {UnprocessableEntityError} 422 `invalid_password`, `password_too_common`
    * @throws {RateLimitError} 429 `rate_limited`
+   * @throws {APIError} 431 `request_header_fields_too_large`
    * @throws {InternalServerError} 500 `internal_error`
    * @throws {InternalServerError} 503 `server_busy`, `service_unavailable`
    * @example
    * await tl.account.changePassword({ currentPassword: 'correct horse battery staple', newPassword: 'a new and long passphrase', keepApiKeys: false })
    */
   changePassword(body: ChangePasswordRequest, options?: RequestOptions): Promise<void>
+  /**
+   * List linked sign-in providers
+   *
+   * The provider accounts that sign in to this account, newest first. Needs a session (not an API key).
+   *
+   * `listIdentities`: `GET /v1/me/identities`
+   * @throws {BadRequestError} 400 `validation_failed`, `invalid_cursor`
+   * @throws {AuthenticationError} 401 `unauthenticated`, `token_invalid`, `token_expired`, `session_revoked`, `api_key_revoked`
+   * @throws {PermissionDeniedError} 403 `session_required`
+   * @throws {RateLimitError} 429 `rate_limited`
+   * @throws {InternalServerError} 500 `internal_error`
+   * @throws {InternalServerError} 503 `service_unavailable`
+   * @example
+   * for await (const identity of tl.account.listIdentities()) {
+   *   console.log(identity)
+   * }
+   */
+  listIdentities(query?: NonNullable<operations['listIdentities']['parameters']['query']>, options?: RequestOptions): Paginator<Identity, IdentityList>
+  /**
+   * Link a provider account
+   *
+   * Finishes what `startIdentityLink` started: exchanges the one-time `code` (with its PKCE verifier) and makes the provider account a way to sign in to this account. The provider's email address need not be the account's: being signed in here and at the provider is the proof. A provider account already linked to another Tasklane account is refused (409 `identity_taken`); one already linked to this account answers 200. Needs the session that started the link.
+   *
+   * `linkIdentity`: `POST /v1/me/identities`
+   * @throws {BadRequestError} 400 `validation_failed`, `malformed_json`, `json_too_deep`, `json_too_wide`
+   * @throws {AuthenticationError} 401 `unauthenticated`, `token_invalid`, `token_expired`, `session_revoked`, `api_key_revoked`
+   * @throws {PermissionDeniedError} 403 `insufficient_scope`, `session_required`
+   * @throws {NotFoundError} 404 `provider_not_found`
+   * @throws {ConflictError} 409 `identity_taken`
+   * @throws {APIError} 413 `content_too_large`
+   * @throws {APIError} 415 `unsupported_media_type`
+   * @throws {UnprocessableEntityError} 422 `invalid_code`, `provider_rejected`
+   * @throws {RateLimitError} 429 `rate_limited`
+   * @throws {InternalServerError} 500 `internal_error`
+   * @throws {InternalServerError} 502 `provider_unavailable`, `provider_response_invalid`
+   * @throws {InternalServerError} 503 `service_unavailable`
+   * @example
+   * const identity = await tl.account.linkIdentity({ code: 'pc_yLd2m2mS0n3QhJYm1ZyS8y3C2a8kQ8zj1x8p0rUu6Vw', codeVerifier: 'dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk' })
+   */
+  linkIdentity(body: ProviderCodeExchange, options?: RequestOptions): Promise<Identity>
+  /**
+   * Start linking a provider account
+   *
+   * Like `startProviderSignIn`, for the signed-in user: answers the provider URL to send the browser to; the browser comes back to `redirectUri` with a one-time `code` that `linkIdentity` takes. This is the only way a provider account is attached to an existing account. Needs a session (not an API key).
+   *
+   * `startIdentityLink`: `POST /v1/me/identities/authorizations`
+   * @throws {BadRequestError} 400 `validation_failed`, `malformed_json`, `json_too_deep`, `json_too_wide`
+   * @throws {AuthenticationError} 401 `unauthenticated`, `token_invalid`, `token_expired`, `session_revoked`, `api_key_revoked`
+   * @throws {PermissionDeniedError} 403 `insufficient_scope`, `session_required`
+   * @throws {NotFoundError} 404 `provider_not_found`
+   * @throws {APIError} 413 `content_too_large`
+   * @throws {APIError} 415 `unsupported_media_type`
+   * @throws {UnprocessableEntityError} 422 `redirect_uri_not_allowed`
+   * @throws {RateLimitError} 429 `rate_limited`
+   * @throws {InternalServerError} 500 `internal_error`
+   * @throws {InternalServerError} 502 `provider_unavailable`, `provider_response_invalid`
+   * @throws {InternalServerError} 503 `service_unavailable`
+   * @example
+   * const providerAuthorization = await tl.account.startIdentityLink({ provider: 'github', redirectUri: 'https://app.example.com/settings/identities', codeChallenge: 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM', codeChallengeMethod: 'S256' })
+   */
+  startIdentityLink(body: IdentityLinkStart, options?: RequestOptions): Promise<ProviderAuthorization>
+  /**
+   * Unlink a provider account
+   *
+   * The provider account no longer signs in to this account, and the sessions started with this provider end. Refused (409 `last_sign_in_method`) when it is the last way to sign in: an account without a password needs another linked provider first (or a password, set with a password reset). Needs a session (not an API key).
+   *
+   * `unlinkIdentity`: `DELETE /v1/me/identities/{identityId}`
+   * @param identityId The id of the identity.
+   * @throws {BadRequestError} 400 `validation_failed`
+   * @throws {AuthenticationError} 401 `unauthenticated`, `token_invalid`, `token_expired`, `session_revoked`, `api_key_revoked`
+   * @throws {PermissionDeniedError} 403 `insufficient_scope`, `session_required`
+   * @throws {NotFoundError} 404 `not_found`
+   * @throws {ConflictError} 409 `last_sign_in_method`
+   * @throws {RateLimitError} 429 `rate_limited`
+   * @throws {InternalServerError} 500 `internal_error`
+   * @throws {InternalServerError} 503 `service_unavailable`
+   * @example
+   * await tl.account.unlinkIdentity(identityId)
+   */
+  unlinkIdentity(identityId: string, options?: RequestOptions): Promise<void>
   /**
    * List active sessions
    *
@@ -308,6 +473,7 @@ export interface AccountResource {
    * @throws {AuthenticationError} 401 `unauthenticated`, `token_invalid`, `token_expired`, `session_revoked`, `api_key_revoked`
    * @throws {PermissionDeniedError} 403 `session_required`
    * @throws {RateLimitError} 429 `rate_limited`
+   * @throws {APIError} 431 `request_header_fields_too_large`
    * @throws {InternalServerError} 500 `internal_error`
    * @throws {InternalServerError} 503 `service_unavailable`
    * @example
@@ -328,6 +494,7 @@ export interface AccountResource {
    * @throws {PermissionDeniedError} 403 `insufficient_scope`, `session_required`
    * @throws {NotFoundError} 404 `not_found`
    * @throws {RateLimitError} 429 `rate_limited`
+   * @throws {APIError} 431 `request_header_fields_too_large`
    * @throws {InternalServerError} 500 `internal_error`
    * @throws {InternalServerError} 503 `service_unavailable`
    * @example
@@ -348,6 +515,7 @@ export interface ApiKeysResource {
    * @throws {AuthenticationError} 401 `unauthenticated`, `token_invalid`, `token_expired`, `session_revoked`, `api_key_revoked`
    * @throws {PermissionDeniedError} 403 `session_required`
    * @throws {RateLimitError} 429 `rate_limited`
+   * @throws {APIError} 431 `request_header_fields_too_large`
    * @throws {InternalServerError} 500 `internal_error`
    * @throws {InternalServerError} 503 `service_unavailable`
    * @example
@@ -362,12 +530,13 @@ export interface ApiKeysResource {
    * Creates a key for scripts and servers, sent as `Authorization: Bearer <key>`. The secret is in `key` in this answer only: it is stored hashed and cannot be shown again. Keys start with `tl_`. A key with only the `read` scope is refused (403 `insufficient_scope`) on anything that changes data. Needs a session (not an API key).
    *
    * `createApiKey`: `POST /v1/me/api-keys`
-   * @throws {BadRequestError} 400 `validation_failed`, `malformed_json`, `json_too_deep`
+   * @throws {BadRequestError} 400 `validation_failed`, `malformed_json`, `json_too_deep`, `json_too_wide`
    * @throws {AuthenticationError} 401 `unauthenticated`, `token_invalid`, `token_expired`, `session_revoked`, `api_key_revoked`
    * @throws {PermissionDeniedError} 403 `insufficient_scope`, `session_required`
    * @throws {APIError} 413 `content_too_large`
    * @throws {APIError} 415 `unsupported_media_type`
    * @throws {RateLimitError} 429 `rate_limited`
+   * @throws {APIError} 431 `request_header_fields_too_large`
    * @throws {InternalServerError} 500 `internal_error`
    * @throws {InternalServerError} 503 `service_unavailable`
    * @example
@@ -386,6 +555,7 @@ export interface ApiKeysResource {
    * @throws {PermissionDeniedError} 403 `insufficient_scope`, `session_required`
    * @throws {NotFoundError} 404 `not_found`
    * @throws {RateLimitError} 429 `rate_limited`
+   * @throws {APIError} 431 `request_header_fields_too_large`
    * @throws {InternalServerError} 500 `internal_error`
    * @throws {InternalServerError} 503 `service_unavailable`
    * @example
@@ -405,6 +575,7 @@ export interface ProjectsResource {
    * @throws {BadRequestError} 400 `validation_failed`, `invalid_cursor`
    * @throws {AuthenticationError} 401 `unauthenticated`, `token_invalid`, `token_expired`, `session_revoked`, `api_key_revoked`
    * @throws {RateLimitError} 429 `rate_limited`
+   * @throws {APIError} 431 `request_header_fields_too_large`
    * @throws {InternalServerError} 500 `internal_error`
    * @throws {InternalServerError} 503 `service_unavailable`
    * @example
@@ -419,7 +590,7 @@ export interface ProjectsResource {
    * Creates a project with the caller as its owner.
    *
    * `createProject`: `POST /v1/projects`
-   * @throws {BadRequestError} 400 `validation_failed`, `malformed_json`, `json_too_deep`
+   * @throws {BadRequestError} 400 `validation_failed`, `malformed_json`, `json_too_deep`, `json_too_wide`
    * @throws {AuthenticationError} 401 `unauthenticated`, `token_invalid`, `token_expired`, `session_revoked`, `api_key_revoked`
    * @throws {PermissionDeniedError} 403 `insufficient_scope`
    * @throws {ConflictError} 409 `idempotency_key_in_use`
@@ -427,6 +598,7 @@ export interface ProjectsResource {
    * @throws {APIError} 415 `unsupported_media_type`
    * @throws {UnprocessableEntityError} 422 `idempotency_key_reused`
    * @throws {RateLimitError} 429 `rate_limited`
+   * @throws {APIError} 431 `request_header_fields_too_large`
    * @throws {InternalServerError} 500 `internal_error`
    * @throws {InternalServerError} 503 `service_unavailable`
    * @example
@@ -444,6 +616,7 @@ export interface ProjectsResource {
    * @throws {AuthenticationError} 401 `unauthenticated`, `token_invalid`, `token_expired`, `session_revoked`, `api_key_revoked`
    * @throws {NotFoundError} 404 `not_found`
    * @throws {RateLimitError} 429 `rate_limited`
+   * @throws {APIError} 431 `request_header_fields_too_large`
    * @throws {InternalServerError} 500 `internal_error`
    * @throws {InternalServerError} 503 `service_unavailable`
    * @example
@@ -461,6 +634,7 @@ export interface ProjectsResource {
    * @throws {AuthenticationError} 401 `unauthenticated`, `token_invalid`, `token_expired`, `session_revoked`, `api_key_revoked`
    * @throws {NotFoundError} 404 `not_found`
    * @throws {RateLimitError} 429 `rate_limited`
+   * @throws {APIError} 431 `request_header_fields_too_large`
    * @throws {InternalServerError} 500 `internal_error`
    * @throws {InternalServerError} 503 `service_unavailable`
    * @example
@@ -480,6 +654,7 @@ export interface ProjectsResource {
    * @throws {NotFoundError} 404 `not_found`
    * @throws {PreconditionFailedError} 412 `precondition_failed`
    * @throws {RateLimitError} 429 `rate_limited`
+   * @throws {APIError} 431 `request_header_fields_too_large`
    * @throws {InternalServerError} 500 `internal_error`
    * @throws {InternalServerError} 503 `service_unavailable`
    * @example
@@ -493,7 +668,7 @@ export interface ProjectsResource {
    *
    * `updateProject`: `PATCH /v1/projects/{projectId}`
    * @param projectId The id of the project.
-   * @throws {BadRequestError} 400 `validation_failed`, `malformed_json`, `json_too_deep`
+   * @throws {BadRequestError} 400 `validation_failed`, `malformed_json`, `json_too_deep`, `json_too_wide`
    * @throws {AuthenticationError} 401 `unauthenticated`, `token_invalid`, `token_expired`, `session_revoked`, `api_key_revoked`
    * @throws {PermissionDeniedError} 403 `insufficient_scope`, `forbidden`
    * @throws {NotFoundError} 404 `not_found`
@@ -501,6 +676,7 @@ export interface ProjectsResource {
    * @throws {APIError} 413 `content_too_large`
    * @throws {APIError} 415 `unsupported_media_type`
    * @throws {RateLimitError} 429 `rate_limited`
+   * @throws {APIError} 431 `request_header_fields_too_large`
    * @throws {InternalServerError} 500 `internal_error`
    * @throws {InternalServerError} 503 `service_unavailable`
    * @example
@@ -522,6 +698,7 @@ export interface MembersResource {
    * @throws {AuthenticationError} 401 `unauthenticated`, `token_invalid`, `token_expired`, `session_revoked`, `api_key_revoked`
    * @throws {NotFoundError} 404 `not_found`
    * @throws {RateLimitError} 429 `rate_limited`
+   * @throws {APIError} 431 `request_header_fields_too_large`
    * @throws {InternalServerError} 500 `internal_error`
    * @throws {InternalServerError} 503 `service_unavailable`
    * @example
@@ -544,6 +721,7 @@ export interface MembersResource {
    * @throws {NotFoundError} 404 `not_found`
    * @throws {ConflictError} 409 `last_owner`
    * @throws {RateLimitError} 429 `rate_limited`
+   * @throws {APIError} 431 `request_header_fields_too_large`
    * @throws {InternalServerError} 500 `internal_error`
    * @throws {InternalServerError} 503 `service_unavailable`
    * @example
@@ -558,7 +736,7 @@ export interface MembersResource {
    * `updateMember`: `PATCH /v1/projects/{projectId}/members/{userId}`
    * @param projectId The id of the project.
    * @param userId The id of the member (their user id).
-   * @throws {BadRequestError} 400 `validation_failed`, `malformed_json`, `json_too_deep`
+   * @throws {BadRequestError} 400 `validation_failed`, `malformed_json`, `json_too_deep`, `json_too_wide`
    * @throws {AuthenticationError} 401 `unauthenticated`, `token_invalid`, `token_expired`, `session_revoked`, `api_key_revoked`
    * @throws {PermissionDeniedError} 403 `insufficient_scope`, `forbidden`
    * @throws {NotFoundError} 404 `not_found`
@@ -566,6 +744,7 @@ export interface MembersResource {
    * @throws {APIError} 413 `content_too_large`
    * @throws {APIError} 415 `unsupported_media_type`
    * @throws {RateLimitError} 429 `rate_limited`
+   * @throws {APIError} 431 `request_header_fields_too_large`
    * @throws {InternalServerError} 500 `internal_error`
    * @throws {InternalServerError} 503 `service_unavailable`
    * @example
@@ -588,6 +767,7 @@ export interface InvitationsResource {
    * @throws {PermissionDeniedError} 403 `forbidden`
    * @throws {NotFoundError} 404 `not_found`
    * @throws {RateLimitError} 429 `rate_limited`
+   * @throws {APIError} 431 `request_header_fields_too_large`
    * @throws {InternalServerError} 500 `internal_error`
    * @throws {InternalServerError} 503 `service_unavailable`
    * @example
@@ -603,7 +783,7 @@ export interface InvitationsResource {
    *
    * `createInvitation`: `POST /v1/projects/{projectId}/invitations`
    * @param projectId The id of the project.
-   * @throws {BadRequestError} 400 `validation_failed`, `malformed_json`, `json_too_deep`
+   * @throws {BadRequestError} 400 `validation_failed`, `malformed_json`, `json_too_deep`, `json_too_wide`
    * @throws {AuthenticationError} 401 `unauthenticated`, `token_invalid`, `token_expired`, `session_revoked`, `api_key_revoked`
    * @throws {PermissionDeniedError} 403 `insufficient_scope`, `forbidden`
    * @throws {NotFoundError} 404 `not_found`
@@ -612,6 +792,7 @@ export interface InvitationsResource {
    * @throws {APIError} 415 `unsupported_media_type`
    * @throws {UnprocessableEntityError} 422 `idempotency_key_reused`
    * @throws {RateLimitError} 429 `rate_limited`
+   * @throws {APIError} 431 `request_header_fields_too_large`
    * @throws {InternalServerError} 500 `internal_error`
    * @throws {InternalServerError} 503 `service_unavailable`
    * @example
@@ -631,6 +812,7 @@ export interface InvitationsResource {
    * @throws {PermissionDeniedError} 403 `insufficient_scope`, `forbidden`
    * @throws {NotFoundError} 404 `not_found`
    * @throws {RateLimitError} 429 `rate_limited`
+   * @throws {APIError} 431 `request_header_fields_too_large`
    * @throws {InternalServerError} 500 `internal_error`
    * @throws {InternalServerError} 503 `service_unavailable`
    * @example
@@ -643,7 +825,7 @@ export interface InvitationsResource {
    * Joins the project of an invitation as the signed-in caller, with the invitation’s role, and uses up the token. A token that is unknown, expired, revoked or already used answers 404. A caller who is already a member keeps their role; the token is used up all the same.
    *
    * `acceptInvitation`: `POST /v1/invitations/accept`
-   * @throws {BadRequestError} 400 `validation_failed`, `malformed_json`, `json_too_deep`
+   * @throws {BadRequestError} 400 `validation_failed`, `malformed_json`, `json_too_deep`, `json_too_wide`
    * @throws {AuthenticationError} 401 `unauthenticated`, `token_invalid`, `token_expired`, `session_revoked`, `api_key_revoked`
    * @throws {PermissionDeniedError} 403 `insufficient_scope`
    * @throws {NotFoundError} 404 `invitation_not_found`
@@ -652,6 +834,7 @@ export interface InvitationsResource {
    * @throws {APIError} 415 `unsupported_media_type`
    * @throws {UnprocessableEntityError} 422 `idempotency_key_reused`
    * @throws {RateLimitError} 429 `rate_limited`
+   * @throws {APIError} 431 `request_header_fields_too_large`
    * @throws {InternalServerError} 500 `internal_error`
    * @throws {InternalServerError} 503 `service_unavailable`
    * @example
@@ -673,6 +856,7 @@ export interface TasksResource {
    * @throws {AuthenticationError} 401 `unauthenticated`, `token_invalid`, `token_expired`, `session_revoked`, `api_key_revoked`
    * @throws {NotFoundError} 404 `not_found`
    * @throws {RateLimitError} 429 `rate_limited`
+   * @throws {APIError} 431 `request_header_fields_too_large`
    * @throws {InternalServerError} 500 `internal_error`
    * @throws {InternalServerError} 503 `service_unavailable`
    * @example
@@ -688,7 +872,7 @@ export interface TasksResource {
    *
    * `createTask`: `POST /v1/projects/{projectId}/tasks`
    * @param projectId The id of the project.
-   * @throws {BadRequestError} 400 `validation_failed`, `malformed_json`, `json_too_deep`
+   * @throws {BadRequestError} 400 `validation_failed`, `malformed_json`, `json_too_deep`, `json_too_wide`
    * @throws {AuthenticationError} 401 `unauthenticated`, `token_invalid`, `token_expired`, `session_revoked`, `api_key_revoked`
    * @throws {PermissionDeniedError} 403 `insufficient_scope`, `forbidden`
    * @throws {NotFoundError} 404 `not_found`
@@ -697,6 +881,7 @@ export interface TasksResource {
    * @throws {APIError} 415 `unsupported_media_type`
    * @throws {UnprocessableEntityError} 422 `idempotency_key_reused`, `invalid_assignee`
    * @throws {RateLimitError} 429 `rate_limited`
+   * @throws {APIError} 431 `request_header_fields_too_large`
    * @throws {InternalServerError} 500 `internal_error`
    * @throws {InternalServerError} 503 `service_unavailable`
    * @example
@@ -714,6 +899,7 @@ export interface TasksResource {
    * @throws {AuthenticationError} 401 `unauthenticated`, `token_invalid`, `token_expired`, `session_revoked`, `api_key_revoked`
    * @throws {NotFoundError} 404 `not_found`
    * @throws {RateLimitError} 429 `rate_limited`
+   * @throws {APIError} 431 `request_header_fields_too_large`
    * @throws {InternalServerError} 500 `internal_error`
    * @throws {InternalServerError} 503 `service_unavailable`
    * @example
@@ -731,6 +917,7 @@ export interface TasksResource {
    * @throws {AuthenticationError} 401 `unauthenticated`, `token_invalid`, `token_expired`, `session_revoked`, `api_key_revoked`
    * @throws {NotFoundError} 404 `not_found`
    * @throws {RateLimitError} 429 `rate_limited`
+   * @throws {APIError} 431 `request_header_fields_too_large`
    * @throws {InternalServerError} 500 `internal_error`
    * @throws {InternalServerError} 503 `service_unavailable`
    * @example
@@ -750,6 +937,7 @@ export interface TasksResource {
    * @throws {NotFoundError} 404 `not_found`
    * @throws {PreconditionFailedError} 412 `precondition_failed`
    * @throws {RateLimitError} 429 `rate_limited`
+   * @throws {APIError} 431 `request_header_fields_too_large`
    * @throws {InternalServerError} 500 `internal_error`
    * @throws {InternalServerError} 503 `service_unavailable`
    * @example
@@ -763,7 +951,7 @@ export interface TasksResource {
    *
    * `updateTask`: `PATCH /v1/tasks/{taskId}`
    * @param taskId The id of the task.
-   * @throws {BadRequestError} 400 `validation_failed`, `malformed_json`, `json_too_deep`
+   * @throws {BadRequestError} 400 `validation_failed`, `malformed_json`, `json_too_deep`, `json_too_wide`
    * @throws {AuthenticationError} 401 `unauthenticated`, `token_invalid`, `token_expired`, `session_revoked`, `api_key_revoked`
    * @throws {PermissionDeniedError} 403 `insufficient_scope`, `forbidden`
    * @throws {NotFoundError} 404 `not_found`
@@ -772,6 +960,7 @@ export interface TasksResource {
    * @throws {APIError} 415 `unsupported_media_type`
    * @throws {UnprocessableEntityError} 422 `invalid_assignee`
    * @throws {RateLimitError} 429 `rate_limited`
+   * @throws {APIError} 431 `request_header_fields_too_large`
    * @throws {InternalServerError} 500 `internal_error`
    * @throws {InternalServerError} 503 `service_unavailable`
    * @example
@@ -793,6 +982,7 @@ export interface NotesResource {
    * @throws {AuthenticationError} 401 `unauthenticated`, `token_invalid`, `token_expired`, `session_revoked`, `api_key_revoked`
    * @throws {NotFoundError} 404 `not_found`
    * @throws {RateLimitError} 429 `rate_limited`
+   * @throws {APIError} 431 `request_header_fields_too_large`
    * @throws {InternalServerError} 500 `internal_error`
    * @throws {InternalServerError} 503 `service_unavailable`
    * @example
@@ -808,7 +998,7 @@ export interface NotesResource {
    *
    * `createNote`: `POST /v1/projects/{projectId}/notes`
    * @param projectId The id of the project.
-   * @throws {BadRequestError} 400 `validation_failed`, `malformed_json`, `json_too_deep`
+   * @throws {BadRequestError} 400 `validation_failed`, `malformed_json`, `json_too_deep`, `json_too_wide`
    * @throws {AuthenticationError} 401 `unauthenticated`, `token_invalid`, `token_expired`, `session_revoked`, `api_key_revoked`
    * @throws {PermissionDeniedError} 403 `insufficient_scope`, `forbidden`
    * @throws {NotFoundError} 404 `not_found`
@@ -817,6 +1007,7 @@ export interface NotesResource {
    * @throws {APIError} 415 `unsupported_media_type`
    * @throws {UnprocessableEntityError} 422 `idempotency_key_reused`
    * @throws {RateLimitError} 429 `rate_limited`
+   * @throws {APIError} 431 `request_header_fields_too_large`
    * @throws {InternalServerError} 500 `internal_error`
    * @throws {InternalServerError} 503 `service_unavailable`
    * @example
@@ -836,6 +1027,7 @@ export interface NotesResource {
    * @throws {AuthenticationError} 401 `unauthenticated`, `token_invalid`, `token_expired`, `session_revoked`, `api_key_revoked`
    * @throws {NotFoundError} 404 `not_found`
    * @throws {RateLimitError} 429 `rate_limited`
+   * @throws {APIError} 431 `request_header_fields_too_large`
    * @throws {InternalServerError} 500 `internal_error`
    * @throws {InternalServerError} 503 `service_unavailable`
    * @example
@@ -853,6 +1045,7 @@ export interface NotesResource {
    * @throws {AuthenticationError} 401 `unauthenticated`, `token_invalid`, `token_expired`, `session_revoked`, `api_key_revoked`
    * @throws {NotFoundError} 404 `not_found`
    * @throws {RateLimitError} 429 `rate_limited`
+   * @throws {APIError} 431 `request_header_fields_too_large`
    * @throws {InternalServerError} 500 `internal_error`
    * @throws {InternalServerError} 503 `service_unavailable`
    * @example
@@ -872,6 +1065,7 @@ export interface NotesResource {
    * @throws {NotFoundError} 404 `not_found`
    * @throws {PreconditionFailedError} 412 `precondition_failed`
    * @throws {RateLimitError} 429 `rate_limited`
+   * @throws {APIError} 431 `request_header_fields_too_large`
    * @throws {InternalServerError} 500 `internal_error`
    * @throws {InternalServerError} 503 `service_unavailable`
    * @example
@@ -885,7 +1079,7 @@ export interface NotesResource {
    *
    * `updateNote`: `PATCH /v1/notes/{noteId}`
    * @param noteId The id of the note.
-   * @throws {BadRequestError} 400 `validation_failed`, `malformed_json`, `json_too_deep`
+   * @throws {BadRequestError} 400 `validation_failed`, `malformed_json`, `json_too_deep`, `json_too_wide`
    * @throws {AuthenticationError} 401 `unauthenticated`, `token_invalid`, `token_expired`, `session_revoked`, `api_key_revoked`
    * @throws {PermissionDeniedError} 403 `insufficient_scope`, `forbidden`
    * @throws {NotFoundError} 404 `not_found`
@@ -893,6 +1087,7 @@ export interface NotesResource {
    * @throws {APIError} 413 `content_too_large`
    * @throws {APIError} 415 `unsupported_media_type`
    * @throws {RateLimitError} 429 `rate_limited`
+   * @throws {APIError} 431 `request_header_fields_too_large`
    * @throws {InternalServerError} 500 `internal_error`
    * @throws {InternalServerError} 503 `service_unavailable`
    * @example
@@ -916,6 +1111,7 @@ export interface CommentsResource {
    * @throws {AuthenticationError} 401 `unauthenticated`, `token_invalid`, `token_expired`, `session_revoked`, `api_key_revoked`
    * @throws {NotFoundError} 404 `not_found`
    * @throws {RateLimitError} 429 `rate_limited`
+   * @throws {APIError} 431 `request_header_fields_too_large`
    * @throws {InternalServerError} 500 `internal_error`
    * @throws {InternalServerError} 503 `service_unavailable`
    * @example
@@ -931,7 +1127,7 @@ export interface CommentsResource {
    *
    * `createComment`: `POST /v1/tasks/{taskId}/comments`
    * @param taskId The id of the task.
-   * @throws {BadRequestError} 400 `validation_failed`, `malformed_json`, `json_too_deep`
+   * @throws {BadRequestError} 400 `validation_failed`, `malformed_json`, `json_too_deep`, `json_too_wide`
    * @throws {AuthenticationError} 401 `unauthenticated`, `token_invalid`, `token_expired`, `session_revoked`, `api_key_revoked`
    * @throws {PermissionDeniedError} 403 `insufficient_scope`, `forbidden`
    * @throws {NotFoundError} 404 `not_found`
@@ -940,6 +1136,7 @@ export interface CommentsResource {
    * @throws {APIError} 415 `unsupported_media_type`
    * @throws {UnprocessableEntityError} 422 `idempotency_key_reused`
    * @throws {RateLimitError} 429 `rate_limited`
+   * @throws {APIError} 431 `request_header_fields_too_large`
    * @throws {InternalServerError} 500 `internal_error`
    * @throws {InternalServerError} 503 `service_unavailable`
    * @example
@@ -959,6 +1156,7 @@ export interface CommentsResource {
    * @throws {NotFoundError} 404 `not_found`
    * @throws {PreconditionFailedError} 412 `precondition_failed`
    * @throws {RateLimitError} 429 `rate_limited`
+   * @throws {APIError} 431 `request_header_fields_too_large`
    * @throws {InternalServerError} 500 `internal_error`
    * @throws {InternalServerError} 503 `service_unavailable`
    * @example
@@ -972,7 +1170,7 @@ export interface CommentsResource {
    *
    * `updateComment`: `PATCH /v1/comments/{commentId}`
    * @param commentId The id of the comment.
-   * @throws {BadRequestError} 400 `validation_failed`, `malformed_json`, `json_too_deep`
+   * @throws {BadRequestError} 400 `validation_failed`, `malformed_json`, `json_too_deep`, `json_too_wide`
    * @throws {AuthenticationError} 401 `unauthenticated`, `token_invalid`, `token_expired`, `session_revoked`, `api_key_revoked`
    * @throws {PermissionDeniedError} 403 `insufficient_scope`, `forbidden`
    * @throws {NotFoundError} 404 `not_found`
@@ -980,6 +1178,7 @@ export interface CommentsResource {
    * @throws {APIError} 413 `content_too_large`
    * @throws {APIError} 415 `unsupported_media_type`
    * @throws {RateLimitError} 429 `rate_limited`
+   * @throws {APIError} 431 `request_header_fields_too_large`
    * @throws {InternalServerError} 500 `internal_error`
    * @throws {InternalServerError} 503 `service_unavailable`
    * @example
@@ -996,10 +1195,11 @@ export interface EventsResource {
    * The change log as JSON pages, for clients that poll: every create, update and delete of a project, task, note, comment, membership or invitation the caller may see, in the order they committed, each with the resource as its get operation answers it (or a tombstone `{ "id": "…", "deleted": true }`).
    *
    * `listChanges`: `GET /v1/changes`
-   * @throws {BadRequestError} 400 `validation_failed`, `invalid_cursor`
+   * @throws {BadRequestError} 400 `validation_failed`, `invalid_cursor`, `since_ahead`
    * @throws {AuthenticationError} 401 `unauthenticated`, `token_invalid`, `token_expired`, `session_revoked`, `api_key_revoked`
    * @throws {CursorExpiredError} 410 `cursor_expired`
    * @throws {RateLimitError} 429 `rate_limited`
+   * @throws {APIError} 431 `request_header_fields_too_large`
    * @throws {InternalServerError} 500 `internal_error`
    * @throws {InternalServerError} 503 `service_unavailable`
    * @example
@@ -1018,11 +1218,12 @@ export interface EventsResource {
    * that project afterwards.
    *
    * `streamEvents`: `GET /v1/events`
-   * @throws {BadRequestError} 400 `validation_failed`
+   * @throws {BadRequestError} 400 `validation_failed`, `since_ahead`
    * @throws {AuthenticationError} 401 `unauthenticated`, `token_invalid`, `token_expired`, `session_revoked`, `api_key_revoked`
    * @throws {NotFoundError} 404 `not_found`
    * @throws {CursorExpiredError} 410 `cursor_expired`
    * @throws {RateLimitError} 429 `rate_limited`
+   * @throws {APIError} 431 `request_header_fields_too_large`
    * @throws {InternalServerError} 500 `internal_error`
    * @throws {InternalServerError} 503 `service_unavailable`
    * @example
@@ -1042,6 +1243,7 @@ export interface NotificationsResource {
    * @throws {BadRequestError} 400 `validation_failed`, `invalid_cursor`
    * @throws {AuthenticationError} 401 `unauthenticated`, `token_invalid`, `token_expired`, `session_revoked`, `api_key_revoked`
    * @throws {RateLimitError} 429 `rate_limited`
+   * @throws {APIError} 431 `request_header_fields_too_large`
    * @throws {InternalServerError} 500 `internal_error`
    * @throws {InternalServerError} 503 `service_unavailable`
    * @example
@@ -1058,6 +1260,7 @@ export interface NotificationsResource {
    * `getUnreadNotificationCount`: `GET /v1/notifications/unread-count`
    * @throws {AuthenticationError} 401 `unauthenticated`, `token_invalid`, `token_expired`, `session_revoked`, `api_key_revoked`
    * @throws {RateLimitError} 429 `rate_limited`
+   * @throws {APIError} 431 `request_header_fields_too_large`
    * @throws {InternalServerError} 500 `internal_error`
    * @throws {InternalServerError} 503 `service_unavailable`
    * @example
@@ -1076,6 +1279,7 @@ export interface NotificationsResource {
    * @throws {PermissionDeniedError} 403 `insufficient_scope`
    * @throws {NotFoundError} 404 `not_found`
    * @throws {RateLimitError} 429 `rate_limited`
+   * @throws {APIError} 431 `request_header_fields_too_large`
    * @throws {InternalServerError} 500 `internal_error`
    * @throws {InternalServerError} 503 `service_unavailable`
    * @example
@@ -1088,12 +1292,13 @@ export interface NotificationsResource {
    * Marks read every unread notification of the caller whose `updatedAt` is at or before `before`. Pass the `updatedAt` of the newest notification you showed (or the time you showed the list): a notification that arrived or was bumped after that stays unread, so nothing the user has not seen is cleared. Each notification marked is recorded as a `notification.updated` change for the caller.
    *
    * `markAllNotificationsRead`: `POST /v1/notifications/read`
-   * @throws {BadRequestError} 400 `validation_failed`, `malformed_json`, `json_too_deep`
+   * @throws {BadRequestError} 400 `validation_failed`, `malformed_json`, `json_too_deep`, `json_too_wide`
    * @throws {AuthenticationError} 401 `unauthenticated`, `token_invalid`, `token_expired`, `session_revoked`, `api_key_revoked`
    * @throws {PermissionDeniedError} 403 `insufficient_scope`
    * @throws {APIError} 413 `content_too_large`
    * @throws {APIError} 415 `unsupported_media_type`
    * @throws {RateLimitError} 429 `rate_limited`
+   * @throws {APIError} 431 `request_header_fields_too_large`
    * @throws {InternalServerError} 500 `internal_error`
    * @throws {InternalServerError} 503 `service_unavailable`
    * @example
@@ -1108,6 +1313,7 @@ export interface NotificationsResource {
    * `getNotificationPreferences`: `GET /v1/notifications/preferences`
    * @throws {AuthenticationError} 401 `unauthenticated`, `token_invalid`, `token_expired`, `session_revoked`, `api_key_revoked`
    * @throws {RateLimitError} 429 `rate_limited`
+   * @throws {APIError} 431 `request_header_fields_too_large`
    * @throws {InternalServerError} 500 `internal_error`
    * @throws {InternalServerError} 503 `service_unavailable`
    * @example
@@ -1120,12 +1326,13 @@ export interface NotificationsResource {
    * Changes the channels named in the body and leaves the rest as they are. With `inApp` off for a reason, no notification is made for it at all (none in the list, none on the event stream, and so no email either); with `email` off, notifications still appear in the app but are never emailed. The change applies to events from now on, and to emails not sent yet.
    *
    * `updateNotificationPreferences`: `PATCH /v1/notifications/preferences`
-   * @throws {BadRequestError} 400 `validation_failed`, `malformed_json`, `json_too_deep`
+   * @throws {BadRequestError} 400 `validation_failed`, `malformed_json`, `json_too_deep`, `json_too_wide`
    * @throws {AuthenticationError} 401 `unauthenticated`, `token_invalid`, `token_expired`, `session_revoked`, `api_key_revoked`
    * @throws {PermissionDeniedError} 403 `insufficient_scope`
    * @throws {APIError} 413 `content_too_large`
    * @throws {APIError} 415 `unsupported_media_type`
    * @throws {RateLimitError} 429 `rate_limited`
+   * @throws {APIError} 431 `request_header_fields_too_large`
    * @throws {InternalServerError} 500 `internal_error`
    * @throws {InternalServerError} 503 `service_unavailable`
    * @example
@@ -1168,6 +1375,10 @@ export const resourceTable: Record<string, Record<string, [string, string, strin
     verifyEmail: ['POST', '/v1/auth/email-verification/confirm', 'bn'],
     requestPasswordReset: ['POST', '/v1/auth/password-reset', 'bn'],
     resetPassword: ['POST', '/v1/auth/password-reset/confirm', 'bn'],
+    listProviders: ['GET', '/v1/auth/providers'],
+    startProviderSignIn: ['POST', '/v1/auth/providers/{providerId}/authorizations', 'b'],
+    providerCallback: ['GET', '/v1/auth/providers/{providerId}/callback', 'qn'],
+    exchangeProviderCode: ['POST', '/v1/auth/providers/exchange', 'b'],
   },
   account: {
     confirmEmailChange: ['POST', '/v1/auth/email-change/confirm', 'bn'],
@@ -1175,6 +1386,10 @@ export const resourceTable: Record<string, Record<string, [string, string, strin
     deleteMe: ['DELETE', '/v1/me', 'bn'],
     updateMe: ['PATCH', '/v1/me', 'b'],
     changePassword: ['POST', '/v1/me/password', 'bn'],
+    listIdentities: ['GET', '/v1/me/identities', 'ql'],
+    linkIdentity: ['POST', '/v1/me/identities', 'b'],
+    startIdentityLink: ['POST', '/v1/me/identities/authorizations', 'b'],
+    unlinkIdentity: ['DELETE', '/v1/me/identities/{identityId}', 'n'],
     listSessions: ['GET', '/v1/me/sessions', 'ql'],
     revokeSession: ['DELETE', '/v1/me/sessions/{sessionId}', 'n'],
   },
@@ -1255,6 +1470,14 @@ export const operationMethods: Record<string, string> = {
   deleteMe: 'account.deleteMe',
   updateMe: 'account.updateMe',
   changePassword: 'account.changePassword',
+  listAuthProviders: 'auth.listProviders',
+  startProviderSignIn: 'auth.startProviderSignIn',
+  providerCallback: 'auth.providerCallback',
+  exchangeProviderCode: 'auth.exchangeProviderCode',
+  listIdentities: 'account.listIdentities',
+  linkIdentity: 'account.linkIdentity',
+  startIdentityLink: 'account.startIdentityLink',
+  unlinkIdentity: 'account.unlinkIdentity',
   listSessions: 'account.listSessions',
   revokeSession: 'account.revokeSession',
   listApiKeys: 'apiKeys.list',
