@@ -49,7 +49,7 @@ export function etagOf(result: { response: Response } | Response): string | null
 }
 
 /** The outcome of a 304: the copy the caller has (the ETag it sent) is current. */
-export function notModified(response: Response): NotModified {
+function notModified(response: Response): NotModified {
   return {
     notModified: true,
     etag: response.headers.get('ETag'),
