@@ -59,13 +59,3 @@ export type {
 export type * from './generated/models.js'
 export type { components, operations, paths } from './generated/openapi.js'
 export type * from './generated/resources.js'
-export {
-  type AuthProvider,
-  type BeginProviderSignInOptions,
-  beginProviderSignIn,
-  completeProviderSignIn,
-  type Identity,
-  type PendingSignInStorage,
-  type ProviderSignInResult,
-  type ProviderSignInStart,
-} from './providers.js'

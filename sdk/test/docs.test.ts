@@ -10,7 +10,7 @@ import { spec } from '../src/generated/spec.js'
 const src = join(import.meta.dirname, '..', 'src')
 const GENERATED = new Set(['components', 'operations', 'paths'])
 
-test.each(['index.ts', 'testing/index.ts'])('every export of %s has an @example', (entry) => {
+test.each(['index.ts', 'testing/index.ts', 'providers.ts'])('every export of %s has an @example', (entry) => {
   const file = join(src, entry)
   const program = ts.createProgram([file], {
     module: ts.ModuleKind.NodeNext,
