@@ -104,8 +104,9 @@ describe('Dockerfile', () => {
     const workdir = mkdtempSync(join(tmpdir(), 'tasklane-image-'))
     onTestFinished(() => rmSync(workdir, { recursive: true, force: true }))
     const [appDir] = runtimeStage()
-      .getWORKDIRs()
-      .map((w) => w.getArgumentsContent() ?? '')
+      .getInstructions()
+      .filter((i) => i.getKeyword() === 'WORKDIR')
+      .map((i) => i.getArgumentsContent() ?? '')
     expect(appDir).toBeTruthy()
     for (const copy of runtimeStage().getCOPYs()) {
       const [from = '', to = ''] = copy.getArguments().map((a) => a.getValue())
