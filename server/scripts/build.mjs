@@ -37,7 +37,8 @@ await build({
   sourcemap: 'linked',
   sourcesContent: false,
   // Keeps class and function names (error names, log lines) as they are in the sources.
-  keepNames: false,
+  minifyWhitespace: true,
+  minifySyntax: true,
   logLevel: 'warning',
 })
 for (const asset of ASSETS) {

@@ -11,9 +11,16 @@ export interface ApiDocument {
 
 /**
  * The reviewed openapi.yaml as served by /openapi.yaml and /openapi.json, from the copy `npm run generate`
- * keeps beside the routes (parsing the YAML itself at start-up cost more CPU than the rest of it). Each app
- * gets its own parsed copy, so no app can change another's.
+ * keeps beside the routes (parsing the YAML itself at start-up cost more CPU than the rest of it). The JSON
+ * is parsed when first asked for, and each app gets its own copy, so no app can change another's.
  */
 export function loadApiDocument(): ApiDocument {
-  return { yaml: specYaml, json: JSON.parse(specJson) as Record<string, unknown> }
+  let json: Record<string, unknown> | undefined
+  return {
+    yaml: specYaml,
+    get json() {
+      json ??= JSON.parse(specJson) as Record<string, unknown>
+      return json
+    },
+  }
 }
