@@ -6,6 +6,9 @@ import { type DatabaseLimits, type DatabaseOptions, type Db, openDatabase, pingD
 import { migrateToLatest } from './db/migrate.js'
 import { type AuthService, createAuthService } from './features/auth/auth.service.js'
 import { createPasswordHasher } from './features/auth/passwords.js'
+import { createIdentitiesService, type IdentitiesService } from './features/auth/providers/identities.service.js'
+import { createProviderRegistry } from './features/auth/providers/providers.js'
+import { createSessionIssuer } from './features/auth/providers/sessions.js'
 import { RevocationCache } from './features/auth/revocations.js'
 import { createAccessTokens, createSealer } from './features/auth/tokens.js'
 import { type ChangeLog, createChangeLog } from './features/changes/change-log.js'
@@ -39,6 +42,8 @@ export interface AppContext {
   secrets: Secrets
   /** Accounts, sessions, API keys; also what the authentication middleware resolves credentials with. */
   auth: AuthService
+  /** Sign-in through outside identity providers, and the identities linking them to accounts. */
+  identities: IdentitiesService
   mailer: Mailer
   /** The durable queue all outbound work (mail, webhook deliveries) goes through. */
   queue: Queue<ServerJobKinds>
@@ -115,9 +120,22 @@ export async function createContext(config: Config, overrides: ContextOverrides 
   }
   const accessTokens = await createAccessTokens(secrets.key('jwt'), config.ACCESS_TOKEN_TTL_S)
   const revocations = new RevocationCache(db, logger, config.ACCESS_TOKEN_TTL_S * 1000, config.REVOCATION_POLL_MS)
+  const changeLog = createChangeLog({ db, logger, retentionS: config.CHANGES_RETENTION_S })
+  const cursors = createCursorCodec(secrets.key('cursor'))
+  const identities = createIdentitiesService({
+    config,
+    db,
+    logger,
+    changeLog,
+    providers: createProviderRegistry(config.authProviders, config.AUTH_PROVIDER_TIMEOUT_MS, logger),
+    sessions: await createSessionIssuer(config, secrets),
+    cursors: createCursors(cursors),
+  })
   let redis: Redis | undefined
   try {
     if (config.REDIS_URL) redis = await connectRedis(config.REDIS_URL, config.REDIS_TIMEOUT_MS, logger)
+    // Before the revocation cache loads, so that it knows these sessions ended.
+    await identities.endSessionsOfDisabledProviders()
     await revocations.start()
   } catch (err) {
     redis?.disconnect()
@@ -139,7 +157,6 @@ export async function createContext(config: Config, overrides: ContextOverrides 
     },
   })
   const mailer = queuedMailer(db, queue, logger)
-  const cursors = createCursorCodec(secrets.key('cursor'))
   const rateLimiter = createRateLimiter({
     enabled: config.RATE_LIMITS_ENABLED,
     general: { name: 'default', ...config.RATE_LIMIT_DEFAULT },
@@ -147,7 +164,6 @@ export async function createContext(config: Config, overrides: ContextOverrides 
     trustProxy: config.TRUST_PROXY,
     logger,
   })
-  const changeLog = createChangeLog({ db, logger, retentionS: config.CHANGES_RETENTION_S })
   const auth = createAuthService({
     changeLog,
     config,
@@ -190,6 +206,7 @@ export async function createContext(config: Config, overrides: ContextOverrides 
     document: loadApiDocument(),
     secrets,
     auth,
+    identities,
     mailer,
     queue,
     rateLimiter,
