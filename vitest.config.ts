@@ -46,6 +46,8 @@ export default defineConfig(async () => {
                 test: {
                   name: 'server:postgres',
                   include: serverTests,
+                  // Names (and at the end drops) the migrated schemas the test processes pool.
+                  globalSetup: ['server/src/test/global-setup.ts'],
                   env: { TEST_DATABASE: 'postgres', TEST_POSTGRES_URL: POSTGRES_URL },
                 },
               },
