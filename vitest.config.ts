@@ -1,4 +1,5 @@
 import { Socket } from 'node:net'
+import { availableParallelism } from 'node:os'
 import { defineConfig } from 'vitest/config'
 
 const POSTGRES_URL = process.env.TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test'
@@ -40,6 +41,9 @@ export default defineConfig(async () => {
     resolve: { conditions: ['@tasklane/source'] },
     ssr: { resolve: { conditions: ['@tasklane/source'] } },
     test: {
+      // Vitest's default leaves a core free (one worker on two cores); many tests here wait on a database,
+      // a child process or the clock rather than compute, so a worker per core keeps both busy.
+      maxWorkers: Math.max(2, availableParallelism()),
       testTimeout: 20_000,
       hookTimeout: 30_000,
       projects: [
