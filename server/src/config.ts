@@ -121,6 +121,27 @@ const schema = z.object({
   // wants email for its reason); the worker looks for due ones this often.
   NOTIFICATION_EMAIL_DELAY_S: seconds(0, 7 * 86_400).default(600),
   NOTIFICATION_EMAIL_INTERVAL_MS: z.coerce.number().int().min(50).max(3_600_000).default(15_000),
+
+  // The job queue (mail, webhook deliveries): jobs one instance runs at once, how often an idle worker looks
+  // for due jobs, and how long a claimed job is held (renewed while it runs) before another may take it over.
+  QUEUE_CONCURRENCY: z.coerce.number().int().min(1).max(200).default(10),
+  QUEUE_POLL_MS: z.coerce.number().int().min(10).max(60_000).default(1000),
+  QUEUE_LEASE_MS: z.coerce.number().int().min(500).max(600_000).default(30_000),
+  // Retries wait a random time up to BASE·2^(attempt−1), at most MAX (exponential backoff, full jitter).
+  QUEUE_RETRY_BASE_MS: z.coerce.number().int().min(1).max(3_600_000).default(5000),
+  QUEUE_RETRY_MAX_MS: z.coerce.number().int().min(1).max(86_400_000).default(3_600_000),
+  // How long a mail is retried while the mail server refuses or is down, before it is kept as failed.
+  MAIL_RETRY_FOR_S: seconds(1, 30 * 86_400).default(3 * 86_400),
+
+  // Webhooks: http:// URLs are refused unless allowed (development); targets that resolve to loopback,
+  // private, link-local, multicast or metadata addresses are refused unless listed here (IPs, CIDR ranges or
+  // host names, comma-separated).
+  WEBHOOK_ALLOW_HTTP: bool.default(false),
+  WEBHOOK_ALLOWED_TARGETS: list.default([]),
+  WEBHOOK_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(10_000),
+  // A delivery is retried for this long; an endpoint whose every attempt failed for DISABLE_AFTER is disabled.
+  WEBHOOK_RETRY_FOR_S: seconds(1, 30 * 86_400).default(3 * 86_400),
+  WEBHOOK_DISABLE_AFTER_S: seconds(1, 60 * 86_400).default(5 * 86_400),
 })
 
 export type Config = z.output<typeof schema>

@@ -16,14 +16,20 @@ import { createMetrics, type Metrics } from './http/metrics.js'
 import { createRateLimiter, type RateLimiter } from './http/rate-limit.js'
 import { type CursorCodec, createCursorCodec, createCursors } from './lib/cursor.js'
 import { DependencyError, describeUrl } from './lib/dependency-error.js'
-import { createMailer, type Mailer } from './mail/mailer.js'
+import { createMailTransport, type Mailer, type MailMessage, mailJob } from './mail/mailer.js'
 import { type ApiDocument, loadApiDocument } from './openapi/document.js'
+import { createQueue, type JobKind, type Queue } from './queue/queue.js'
 import { loadSecrets, type Secrets } from './secrets/secrets.js'
 
 /**
  * Every dependency of the server, built once here and passed down; nothing else opens connections or
  * keeps module-level state, so a test can build as many independent apps as it likes.
  */
+/** Every kind of outbound job the server runs, by name. */
+export type ServerJobKinds = {
+  mail: JobKind<MailMessage>
+}
+
 export interface AppContext {
   config: Config
   db: Db
@@ -34,6 +40,8 @@ export interface AppContext {
   /** Accounts, sessions, API keys; also what the authentication middleware resolves credentials with. */
   auth: AuthService
   mailer: Mailer
+  /** The durable queue all outbound work (mail, webhook deliveries) goes through. */
+  queue: Queue<ServerJobKinds>
   rateLimiter: RateLimiter
   /** The seam every write goes through, and the log of changes it appends (see change-log.ts). */
   changeLog: ChangeLog
@@ -121,7 +129,20 @@ export async function createContext(config: Config, overrides: ContextOverrides 
     throw err
   }
   const metrics = createMetrics()
-  const mailer = createMailer(config, logger)
+  const mailTransport = createMailTransport(config, logger)
+  const retry = { baseMs: config.QUEUE_RETRY_BASE_MS, maxMs: config.QUEUE_RETRY_MAX_MS }
+  const queue = createQueue<ServerJobKinds>({
+    db,
+    logger,
+    registry: metrics.registry,
+    concurrency: config.QUEUE_CONCURRENCY,
+    pollMs: config.QUEUE_POLL_MS,
+    leaseMs: config.QUEUE_LEASE_MS,
+    kinds: {
+      mail: mailJob(mailTransport, logger, { ...retry, forMs: config.MAIL_RETRY_FOR_S * 1000 }),
+    },
+  })
+  const mailer = queuedMailer(db, queue, logger)
   const cursors = createCursorCodec(secrets.key('cursor'))
   const rateLimiter = createRateLimiter({
     enabled: config.RATE_LIMITS_ENABLED,
@@ -165,6 +186,7 @@ export async function createContext(config: Config, overrides: ContextOverrides 
     connectTimeoutMs: config.DATABASE_CONNECT_TIMEOUT_MS,
   })
   const shutdown = new AbortController()
+  queue.start()
   return {
     config,
     db,
@@ -174,6 +196,7 @@ export async function createContext(config: Config, overrides: ContextOverrides 
     secrets,
     auth,
     mailer,
+    queue,
     rateLimiter,
     redis,
     cursors,
@@ -187,10 +210,31 @@ export async function createContext(config: Config, overrides: ContextOverrides 
       await notificationEmails.stop()
       await changeSignal.close()
       await auth.idle()
-      await mailer.close()
+      await mailer.idle()
+      await queue.stop(config.SHUTDOWN_TIMEOUT_MS)
+      await mailTransport.close()
       await rateLimiter.close()
       if (redis) await redis.quit().catch(() => redis.disconnect())
       await db.close()
+    },
+  }
+}
+
+/** Mail handed to the queue in a transaction of its own, for senders that are not inside a write. */
+function queuedMailer(db: Db, queue: Queue<ServerJobKinds>, logger: Logger): Mailer {
+  const pending = new Set<Promise<void>>()
+  return {
+    send(message) {
+      const p = db.kysely
+        .transaction()
+        .execute((trx) => queue.enqueue(trx, { kind: 'mail', payload: message }))
+        .then(() => queue.wake())
+        .catch((err) => logger.error({ err, to: message.to, subject: message.subject }, 'queueing mail failed'))
+        .finally(() => pending.delete(p))
+      pending.add(p)
+    },
+    async idle() {
+      await Promise.all([...pending])
     },
   }
 }
