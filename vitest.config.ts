@@ -1,5 +1,4 @@
 import { Socket } from 'node:net'
-import { availableParallelism } from 'node:os'
 import { defineConfig } from 'vitest/config'
 
 const POSTGRES_URL = process.env.TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test'
@@ -35,15 +34,12 @@ export default defineConfig(async () => {
   // checker) and build everything they use per test (createTestApp), keeping nothing in modules: one module
   // registry per worker instead of one per file saves most of their import time. Helpers that are costly to
   // make (the parsed contract, a migrated template database) are then made once per worker too.
-  const shared = { isolate: false }
+  const shared = { isolate: false, setupFiles: ['server/src/test/setup-file.ts'] }
   return {
     // Workspaces resolve each other's TypeScript sources, so tests never run against a stale build.
     resolve: { conditions: ['@tasklane/source'] },
     ssr: { resolve: { conditions: ['@tasklane/source'] } },
     test: {
-      // Vitest's default leaves a core free (one worker on two cores); many tests here wait on a database,
-      // a child process or the clock rather than compute, so a worker per core keeps both busy.
-      maxWorkers: Math.max(2, availableParallelism()),
       testTimeout: 20_000,
       hookTimeout: 30_000,
       projects: [
