@@ -30,7 +30,7 @@ module.exports = {
       severity: 'error',
       comment: 'A feature uses another only through its service, never its router, handlers or repository.',
       from: { path: '^server/src/features/([^/]+)/', pathNot: TESTS },
-      // The change log is the one write seam every feature's service goes through.
+      // The change log, which the event stream reads as /v1/changes does.
       to: {
         path: '^server/src/features/[^/]+/',
         pathNot: ['^server/src/features/$1/', '\\.service\\.ts$', '^server/src/features/changes/change-log\\.ts$'],

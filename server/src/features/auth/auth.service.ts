@@ -1,6 +1,5 @@
 import type { Logger } from 'pino'
 import type { Config } from '../../config.js'
-import type { Db } from '../../db/database.js'
 import type { ApiKey, AuthResult, Session, User } from '../../generated/routes.js'
 import type { Principal, Scope } from '../../http/env.js'
 import { ApiError } from '../../http/problem.js'
@@ -8,7 +7,9 @@ import type { Cursors } from '../../lib/cursor.js'
 import { newId } from '../../lib/ids.js'
 import { toInstant } from '../../lib/instant.js'
 import type { Mailer } from '../../mail/mailer.js'
-import type { ChangeLog, WriteTx } from '../changes/change-log.js'
+import type { Repositories } from '../../write/repositories.js'
+import type { Writer, WriteTx } from '../../write/writer.js'
+import type { SessionsRepository } from './auth.repository.js'
 import * as repo from './auth.repository.js'
 import { assertPasswordAllowed, type PasswordHasher } from './passwords.js'
 import type { RevocationCache } from './revocations.js'
@@ -21,15 +22,18 @@ const API_KEY_TOUCH_MS = 60_000
 
 export interface AuthDeps {
   config: Config
-  db: Db
   logger: Logger
   accessTokens: AccessTokens
   revocations: RevocationCache
   sealer: Sealer
   mailer: Mailer
   cursors: Cursors
-  /** Account deletion is a write whose effects on projects are recorded (see setAccountDeletionGuard). */
-  changeLog: ChangeLog
+  /** The repositories on the root connection, for reads. */
+  repositories: Repositories
+  /** Auth's writes record no change (nothing in them is visible to other users), except account deletion. */
+  writer: Writer
+  /** Checks or cleans up a user's data in other features inside the account-deletion write (see below). */
+  accountDeletionGuard: AccountDeletionGuard
   hasher: PasswordHasher
 }
 
@@ -84,16 +88,28 @@ function toApiKey(row: repo.ApiKeyRow): ApiKey {
 }
 
 /**
+ * Lets other features check or clean up a user's data inside the account-deletion transaction (a throw
+ * refuses the deletion and changes nothing). Given at construction by the composition root.
+ */
+export type AccountDeletionGuard = (tx: WriteTx, userId: string) => Promise<void>
+
+/**
  * Accounts, sessions, API keys and the email flows. Every multi-step change runs in one transaction, so a
  * failed request changes nothing; mail goes out only after the change is committed.
  */
-/** See `setAccountDeletionGuard`. */
-export type AccountDeletionGuard = (tx: WriteTx, userId: string) => Promise<void>
-
 export function createAuthService(deps: AuthDeps) {
-  let accountDeletionGuard: AccountDeletionGuard | undefined
-  const { config, db, accessTokens, revocations, sealer, mailer, cursors, hasher } = deps
-  const kysely = db.kysely
+  const {
+    config,
+    repositories,
+    writer,
+    accountDeletionGuard,
+    accessTokens,
+    revocations,
+    sealer,
+    mailer,
+    cursors,
+    hasher,
+  } = deps
   const publicUrl = (config.PUBLIC_URL ?? `http://localhost:${config.PORT}`).replace(/\/$/, '')
   const sessionTtlMs = config.SESSION_TTL_S * 1000
 
@@ -111,7 +127,7 @@ export function createAuthService(deps: AuthDeps) {
   }
 
   async function startSession(
-    trx: typeof kysely,
+    tx: WriteTx,
     user: repo.UserRow,
     device: string,
   ): Promise<{ id: string; refreshToken: string; now: number }> {
@@ -130,19 +146,18 @@ export function createAuthService(deps: AuthDeps) {
       grace_token: null,
       rotated_at: null,
     }
-    await repo.insertSession(trx, session, hashToken(refreshToken))
+    await tx.sessions.insertSession(session, hashToken(refreshToken))
     return { id: session.id, refreshToken, now }
   }
 
-  async function revoke(filter: Parameters<typeof repo.revokeSessions>[1], reason: string, trx = kysely) {
-    const ids = await repo.revokeSessions(trx, filter, reason, iso())
-    return ids
+  function revoke(filter: Parameters<SessionsRepository['revokeSessions']>[0], reason: string) {
+    return writer.write((tx) => tx.sessions.revokeSessions(filter, reason, iso()), { silent: true })
   }
 
-  async function sendVerification(trx: typeof kysely, user: { id: string; email: string; name: string }) {
+  async function sendVerification(tx: WriteTx, user: { id: string; email: string; name: string }) {
     const token = randomToken('vt')
     const now = Date.now()
-    await repo.replaceEmailToken(trx, {
+    await tx.accounts.replaceEmailToken({
       token_hash: hashToken(token),
       user_id: user.id,
       purpose: 'verify_email',
@@ -160,7 +175,7 @@ export function createAuthService(deps: AuthDeps) {
   }
 
   async function userOrRevoked(userId: string): Promise<repo.UserRow> {
-    const user = await repo.findUserById(kysely, userId)
+    const user = await repositories.accounts.findUserById(userId)
     if (!user) throw sessionRevoked()
     return user
   }
@@ -178,26 +193,29 @@ export function createAuthService(deps: AuthDeps) {
   async function requestEmailChange(user: repo.UserRow, email: string) {
     const now = Date.now()
     const token = randomToken('ec')
-    const { taken } = await kysely.transaction().execute(async (trx) => {
-      const taken = await repo.findUserByEmail(trx, email)
-      await repo.updateUser(trx, user.id, {
-        pending_email: email,
-        pending_email_expires_at: iso(now + CHANGE_EMAIL_TTL_MS),
-        updated_at: iso(now),
-      })
-      if (taken) await repo.expireEmailTokens(trx, user.id, 'change_email', iso(now))
-      else
-        await repo.replaceEmailToken(trx, {
-          token_hash: hashToken(token),
-          user_id: user.id,
-          purpose: 'change_email',
-          email,
-          created_at: iso(now),
-          expires_at: iso(now + CHANGE_EMAIL_TTL_MS),
-          used_at: null,
+    const { taken } = await writer.write(
+      async (tx) => {
+        const taken = await tx.accounts.findUserByEmail(email)
+        await tx.accounts.updateUser(user.id, {
+          pending_email: email,
+          pending_email_expires_at: iso(now + CHANGE_EMAIL_TTL_MS),
+          updated_at: iso(now),
         })
-      return { taken }
-    })
+        if (taken) await tx.accounts.expireEmailTokens(user.id, 'change_email', iso(now))
+        else
+          await tx.accounts.replaceEmailToken({
+            token_hash: hashToken(token),
+            user_id: user.id,
+            purpose: 'change_email',
+            email,
+            created_at: iso(now),
+            expires_at: iso(now + CHANGE_EMAIL_TTL_MS),
+            used_at: null,
+          })
+        return { taken }
+      },
+      { silent: true },
+    )
     mailer.send({
       to: taken?.email ?? email,
       subject: 'Confirm your new email address for Tasklane',
@@ -245,12 +263,15 @@ export function createAuthService(deps: AuthDeps) {
         pending_email_expires_at: null,
       }
       try {
-        const { session, mail } = await kysely.transaction().execute(async (trx) => {
-          if (await repo.findUserByEmail(trx, input.email)) throw emailTaken()
-          await repo.insertUser(trx, user)
-          const session = await startSession(trx, user, device)
-          return { session, mail: await sendVerification(trx, user) }
-        })
+        const { session, mail } = await writer.write(
+          async (tx) => {
+            if (await tx.accounts.findUserByEmail(input.email)) throw emailTaken()
+            await tx.accounts.insertUser(user)
+            const session = await startSession(tx, user, device)
+            return { session, mail: await sendVerification(tx, user) }
+          },
+          { silent: true },
+        )
         mail()
         return await issue(user, session.id, session.refreshToken, session.now)
       } catch (err) {
@@ -260,70 +281,72 @@ export function createAuthService(deps: AuthDeps) {
     },
 
     async logIn(input: { email: string; password: string }, device: string): Promise<AuthResult> {
-      const user = await repo.findUserByEmail(kysely, input.email)
+      const user = await repositories.accounts.findUserByEmail(input.email)
       if (!user) {
         await hasher.dummyVerify()
         throw invalidCredentials()
       }
       if (!(await hasher.verify(user.password_hash, input.password))) throw invalidCredentials()
-      const session = await kysely.transaction().execute((trx) => startSession(trx, user, device))
+      const session = await writer.write((tx) => startSession(tx, user, device), { silent: true })
       return issue(user, session.id, session.refreshToken, session.now)
     },
 
     async refreshSession(refreshToken: string): Promise<AuthResult> {
       const tokenHash = hashToken(refreshToken)
-      const outcome = await kysely.transaction().execute(async (trx) => {
-        const token = await repo.findRefreshToken(trx, tokenHash)
-        if (!token) throw new ApiError(401, 'token_invalid', 'The refresh token is not valid.')
-        const now = Date.now()
-        if (await repo.useRefreshToken(trx, tokenHash, iso(now))) {
-          const session = await repo.findSession(trx, token.session_id)
-          if (!session || session.revoked_at) throw sessionRevoked()
-          if (session.expires_at <= iso(now))
-            throw new ApiError(401, 'token_expired', 'The session has expired; sign in again.')
-          const next = randomToken('rt')
-          await repo.rotateSession(trx, session.id, {
-            parentHash: tokenHash,
-            newHash: hashToken(next),
-            sealedToken: sealer.seal(next),
-            now: iso(now),
-            expiresAt: iso(now + sessionTtlMs),
-          })
-          return {
-            kind: 'rotated' as const,
-            sessionId: session.id,
-            userId: session.user_id,
-            refreshToken: next,
-            issuedAt: now,
+      const outcome = await writer.write(
+        async (tx) => {
+          const token = await tx.sessions.findRefreshToken(tokenHash)
+          if (!token) throw new ApiError(401, 'token_invalid', 'The refresh token is not valid.')
+          const now = Date.now()
+          if (await tx.sessions.useRefreshToken(tokenHash, iso(now))) {
+            const session = await tx.sessions.findSession(token.session_id)
+            if (!session || session.revoked_at) throw sessionRevoked()
+            if (session.expires_at <= iso(now))
+              throw new ApiError(401, 'token_expired', 'The session has expired; sign in again.')
+            const next = randomToken('rt')
+            await tx.sessions.rotateSession(session.id, {
+              parentHash: tokenHash,
+              newHash: hashToken(next),
+              sealedToken: sealer.seal(next),
+              now: iso(now),
+              expiresAt: iso(now + sessionTtlMs),
+            })
+            return {
+              kind: 'rotated' as const,
+              sessionId: session.id,
+              userId: session.user_id,
+              refreshToken: next,
+              issuedAt: now,
+            }
           }
-        }
-        // Already used. Read after the compare-and-set so that a concurrent rotation is visible.
-        const session = await repo.findSession(trx, token.session_id)
-        if (!session || session.revoked_at) return { kind: 'revoked' as const }
-        const rotatedAt = session.rotated_at ? Date.parse(session.rotated_at) : 0
-        const inGrace =
-          session.grace_parent_hash === tokenHash &&
-          session.grace_token &&
-          now - rotatedAt <= config.REFRESH_GRACE_S * 1000
-        if (inGrace && session.grace_token) {
-          return {
-            kind: 'rotated' as const,
-            sessionId: session.id,
-            userId: session.user_id,
-            refreshToken: sealer.open(session.grace_token),
-            issuedAt: rotatedAt,
+          // Already used. Read after the compare-and-set so that a concurrent rotation is visible.
+          const session = await tx.sessions.findSession(token.session_id)
+          if (!session || session.revoked_at) return { kind: 'revoked' as const }
+          const rotatedAt = session.rotated_at ? Date.parse(session.rotated_at) : 0
+          const inGrace =
+            session.grace_parent_hash === tokenHash &&
+            session.grace_token &&
+            now - rotatedAt <= config.REFRESH_GRACE_S * 1000
+          if (inGrace && session.grace_token) {
+            return {
+              kind: 'rotated' as const,
+              sessionId: session.id,
+              userId: session.user_id,
+              refreshToken: sealer.open(session.grace_token),
+              issuedAt: rotatedAt,
+            }
           }
-        }
-        // A used token outside the grace window: someone holds a copy. End the whole session.
-        const ids = await repo.revokeSessions(
-          trx,
-          { userId: session.user_id, sessionIds: [session.id] },
-          'refresh_token_reused',
-          iso(now),
-        )
-        deps.logger.warn({ sessionId: session.id, userId: session.user_id }, 'refresh token reused; session revoked')
-        return { kind: 'reused' as const, ids }
-      })
+          // A used token outside the grace window: someone holds a copy. End the whole session.
+          const ids = await tx.sessions.revokeSessions(
+            { userId: session.user_id, sessionIds: [session.id] },
+            'refresh_token_reused',
+            iso(now),
+          )
+          deps.logger.warn({ sessionId: session.id, userId: session.user_id }, 'refresh token reused; session revoked')
+          return { kind: 'reused' as const, ids }
+        },
+        { silent: true },
+      )
       if (outcome.kind === 'reused') revocations.add(outcome.ids)
       if (outcome.kind !== 'rotated') throw sessionRevoked()
       const user = await userOrRevoked(outcome.userId)
@@ -337,14 +360,14 @@ export function createAuthService(deps: AuthDeps) {
     /** Resolves a bearer credential (access token or API key) to the principal; throws 401 problems. */
     async authenticate(bearer: string): Promise<Principal> {
       if (bearer.startsWith('tl_')) {
-        const key = await repo.findApiKeyByHash(kysely, hashToken(bearer))
+        const key = await repositories.apiKeys.findApiKeyByHash(hashToken(bearer))
         if (!key) throw new ApiError(401, 'token_invalid', 'The API key is not valid.')
         if (key.revoked_at) throw new ApiError(401, 'api_key_revoked', 'This API key has been revoked.')
         const now = Date.now()
         if (key.expires_at && key.expires_at <= iso(now))
           throw new ApiError(401, 'token_expired', 'This API key has expired.')
         if (!key.last_used_at || Date.parse(key.last_used_at) < now - API_KEY_TOUCH_MS) {
-          await repo.touchApiKey(kysely, key.id, iso(now))
+          await writer.write((tx) => tx.apiKeys.touchApiKey(key.id, iso(now)), { silent: true })
         }
         return {
           userId: key.user_id,
@@ -382,15 +405,20 @@ export function createAuthService(deps: AuthDeps) {
         await admit(email.toLowerCase())
       }
       const now = iso()
-      await kysely.transaction().execute(async (trx) => {
-        await repo.updateUser(trx, userId, {
-          ...(changes.name !== undefined ? { name: changes.name } : {}),
-          // The same address again (in any case) keeps it, with that spelling, and cancels a pending change.
-          ...(email !== undefined && !newAddress ? { email, pending_email: null, pending_email_expires_at: null } : {}),
-          updated_at: now,
-        })
-        if (email !== undefined && !newAddress) await repo.expireEmailTokens(trx, userId, 'change_email', now)
-      })
+      await writer.write(
+        async (tx) => {
+          await tx.accounts.updateUser(userId, {
+            ...(changes.name !== undefined ? { name: changes.name } : {}),
+            // The same address again (in any case) keeps it, with that spelling, and cancels a pending change.
+            ...(email !== undefined && !newAddress
+              ? { email, pending_email: null, pending_email_expires_at: null }
+              : {}),
+            updated_at: now,
+          })
+          if (email !== undefined && !newAddress) await tx.accounts.expireEmailTokens(userId, 'change_email', now)
+        },
+        { silent: true },
+      )
       if (newAddress) await requestEmailChange(await userOrRevoked(userId), email)
       return toUser(await userOrRevoked(userId))
     },
@@ -399,23 +427,26 @@ export function createAuthService(deps: AuthDeps) {
     async confirmEmailChange(token: string): Promise<void> {
       const now = iso()
       try {
-        const { user, email } = await kysely.transaction().execute(async (trx) => {
-          const row = await repo.consumeEmailToken(trx, hashToken(token), 'change_email', now)
-          const user = row && (await repo.findUserById(trx, row.user_id))
-          // Only the latest request counts: a cancelled or replaced change leaves its link dead.
-          if (!row || !user || user.pending_email?.toLowerCase() !== row.email.toLowerCase()) throw invalidToken()
-          const other = await repo.findUserByEmail(trx, row.email)
-          if (other && other.id !== user.id) throw emailTaken()
-          // Following the link proves the user reads the new address: it is verified.
-          await repo.updateUser(trx, user.id, {
-            email: row.email,
-            email_verified_at: now,
-            pending_email: null,
-            pending_email_expires_at: null,
-            updated_at: now,
-          })
-          return { user, email: row.email }
-        })
+        const { user, email } = await writer.write(
+          async (tx) => {
+            const row = await tx.accounts.consumeEmailToken(hashToken(token), 'change_email', now)
+            const user = row && (await tx.accounts.findUserById(row.user_id))
+            // Only the latest request counts: a cancelled or replaced change leaves its link dead.
+            if (!row || !user || user.pending_email?.toLowerCase() !== row.email.toLowerCase()) throw invalidToken()
+            const other = await tx.accounts.findUserByEmail(row.email)
+            if (other && other.id !== user.id) throw emailTaken()
+            // Following the link proves the user reads the new address: it is verified.
+            await tx.accounts.updateUser(user.id, {
+              email: row.email,
+              email_verified_at: now,
+              pending_email: null,
+              pending_email_expires_at: null,
+              updated_at: now,
+            })
+            return { user, email: row.email }
+          },
+          { silent: true },
+        )
         mailer.send({
           to: user.email,
           subject: 'Your Tasklane email address was changed',
@@ -427,23 +458,15 @@ export function createAuthService(deps: AuthDeps) {
       }
     },
 
-    /**
-     * Lets another feature check or clean up a user's data inside the account-deletion transaction (a
-     * throw refuses the deletion and changes nothing). Set once, by the app.
-     */
-    setAccountDeletionGuard(guard: AccountDeletionGuard): void {
-      accountDeletionGuard = guard
-    },
-
     async deleteMe(userId: string, password: string): Promise<void> {
       const user = await userOrRevoked(userId)
       await checkPassword(user, password)
       // Through the change log: what goes with the account (projects, memberships) is recorded with it.
-      const ids = await deps.changeLog.write(async (tx) => {
-        await accountDeletionGuard?.(tx, userId)
+      const ids = await writer.write(async (tx) => {
+        await accountDeletionGuard(tx, userId)
         // Logged before the cascade removes the sessions, so every instance drops their access tokens.
-        const ids = await repo.revokeSessions(tx.db, { userId }, 'account_deleted', iso())
-        await repo.deleteUser(tx.db, userId)
+        const ids = await tx.sessions.revokeSessions({ userId }, 'account_deleted', iso())
+        await tx.accounts.deleteUser(userId)
         return ids
       })
       revocations.add(ids)
@@ -464,12 +487,15 @@ export function createAuthService(deps: AuthDeps) {
       await checkPassword(user, current)
       assertPasswordAllowed(next)
       const passwordHash = await hasher.hash(next)
-      const ids = await kysely.transaction().execute(async (trx) => {
-        const now = iso()
-        await repo.updateUser(trx, user.id, { password_hash: passwordHash, updated_at: now })
-        if (!keepApiKeys) await repo.revokeApiKeysOfUser(trx, user.id, now)
-        return repo.revokeSessions(trx, { userId: user.id, except: principal.sessionId }, 'password_changed', now)
-      })
+      const ids = await writer.write(
+        async (tx) => {
+          const now = iso()
+          await tx.accounts.updateUser(user.id, { password_hash: passwordHash, updated_at: now })
+          if (!keepApiKeys) await tx.apiKeys.revokeApiKeysOfUser(user.id, now)
+          return tx.sessions.revokeSessions({ userId: user.id, except: principal.sessionId }, 'password_changed', now)
+        },
+        { silent: true },
+      )
       revocations.add(ids)
     },
 
@@ -479,18 +505,21 @@ export function createAuthService(deps: AuthDeps) {
         throw new ApiError(409, 'email_already_verified', 'This email address is already verified.')
       }
       await admit(user.email_normalized)
-      const mail = await kysely.transaction().execute((trx) => sendVerification(trx, user))
+      const mail = await writer.write((tx) => sendVerification(tx, user), { silent: true })
       mail()
     },
 
     async verifyEmail(token: string): Promise<void> {
-      await kysely.transaction().execute(async (trx) => {
-        const row = await repo.consumeEmailToken(trx, hashToken(token), 'verify_email', iso())
-        const user = row && (await repo.findUserById(trx, row.user_id))
-        // A token for an address the user has since changed verifies nothing.
-        if (!row || !user || user.email_normalized !== row.email.toLowerCase()) throw invalidToken()
-        await repo.updateUser(trx, user.id, { email_verified_at: iso(), updated_at: iso() })
-      })
+      await writer.write(
+        async (tx) => {
+          const row = await tx.accounts.consumeEmailToken(hashToken(token), 'verify_email', iso())
+          const user = row && (await tx.accounts.findUserById(row.user_id))
+          // A token for an address the user has since changed verifies nothing.
+          if (!row || !user || user.email_normalized !== row.email.toLowerCase()) throw invalidToken()
+          await tx.accounts.updateUser(user.id, { email_verified_at: iso(), updated_at: iso() })
+        },
+        { silent: true },
+      )
     },
 
     /**
@@ -499,20 +528,22 @@ export function createAuthService(deps: AuthDeps) {
      */
     requestPasswordReset(email: string): void {
       inBackground('password reset request', async () => {
-        const user = await repo.findUserByEmail(kysely, email)
+        const user = await repositories.accounts.findUserByEmail(email)
         if (!user) return
         const token = randomToken('pr')
         const now = Date.now()
-        await kysely.transaction().execute((trx) =>
-          repo.replaceEmailToken(trx, {
-            token_hash: hashToken(token),
-            user_id: user.id,
-            purpose: 'reset_password',
-            email: user.email,
-            created_at: iso(now),
-            expires_at: iso(now + RESET_PASSWORD_TTL_MS),
-            used_at: null,
-          }),
+        await writer.write(
+          (tx) =>
+            tx.accounts.replaceEmailToken({
+              token_hash: hashToken(token),
+              user_id: user.id,
+              purpose: 'reset_password',
+              email: user.email,
+              created_at: iso(now),
+              expires_at: iso(now + RESET_PASSWORD_TTL_MS),
+              used_at: null,
+            }),
+          { silent: true },
         )
         mailer.send({
           to: user.email,
@@ -536,20 +567,25 @@ export function createAuthService(deps: AuthDeps) {
       const tokenHash = hashToken(token)
       // The token is checked before the (costly) hashing, so that bogus tokens cost next to nothing; it is
       // used up in the transaction below, which fails if a concurrent request used it first.
-      if (!(await repo.findLiveEmailToken(kysely, tokenHash, 'reset_password', iso()))) throw invalidToken()
+      if (!(await repositories.accounts.findLiveEmailToken(tokenHash, 'reset_password', iso()))) throw invalidToken()
       assertPasswordAllowed(newPassword)
       const passwordHash = await hasher.hash(newPassword)
-      const ids = await kysely.transaction().execute(async (trx) => {
-        const row = await repo.consumeEmailToken(trx, tokenHash, 'reset_password', iso())
-        const user = row && (await repo.findUserById(trx, row.user_id))
-        if (!row || !user) throw invalidToken()
-        const now = iso()
-        const verified =
-          user.email_normalized === row.email.toLowerCase() ? { email_verified_at: user.email_verified_at ?? now } : {}
-        await repo.updateUser(trx, user.id, { password_hash: passwordHash, updated_at: now, ...verified })
-        await repo.revokeApiKeysOfUser(trx, user.id, now)
-        return repo.revokeSessions(trx, { userId: user.id }, 'password_reset', now)
-      })
+      const ids = await writer.write(
+        async (tx) => {
+          const row = await tx.accounts.consumeEmailToken(tokenHash, 'reset_password', iso())
+          const user = row && (await tx.accounts.findUserById(row.user_id))
+          if (!row || !user) throw invalidToken()
+          const now = iso()
+          const verified =
+            user.email_normalized === row.email.toLowerCase()
+              ? { email_verified_at: user.email_verified_at ?? now }
+              : {}
+          await tx.accounts.updateUser(user.id, { password_hash: passwordHash, updated_at: now, ...verified })
+          await tx.apiKeys.revokeApiKeysOfUser(user.id, now)
+          return tx.sessions.revokeSessions({ userId: user.id }, 'password_reset', now)
+        },
+        { silent: true },
+      )
       revocations.add(ids)
     },
 
@@ -560,7 +596,7 @@ export function createAuthService(deps: AuthDeps) {
     ): Promise<Page<Session>> {
       const list = `sessions:${principal.userId}`
       const before = cursors.decode(list, cursor)
-      const rows = await repo.listSessions(kysely, principal.userId, iso(), limit + 1, before)
+      const rows = await repositories.sessions.listSessions(principal.userId, iso(), limit + 1, before)
       return page(rows, limit, list, (r) => ({
         id: r.id,
         deviceLabel: r.device_label,
@@ -602,18 +638,19 @@ export function createAuthService(deps: AuthDeps) {
         last_used_at: null,
         revoked_at: null,
       }
-      await repo.insertApiKey(kysely, row)
+      await writer.write((tx) => tx.apiKeys.insertApiKey(row), { silent: true })
       return { ...toApiKey(row), key }
     },
 
     async listApiKeys(userId: string, limit: number, cursor?: string): Promise<Page<ApiKey>> {
       const list = `api-keys:${userId}`
-      const rows = await repo.listApiKeys(kysely, userId, limit + 1, cursors.decode(list, cursor))
+      const rows = await repositories.apiKeys.listApiKeys(userId, limit + 1, cursors.decode(list, cursor))
       return page(rows, limit, list, toApiKey)
     },
 
     async revokeApiKey(userId: string, apiKeyId: string): Promise<void> {
-      if (!(await repo.revokeApiKey(kysely, userId, apiKeyId, iso()))) {
+      const revoked = await writer.write((tx) => tx.apiKeys.revokeApiKey(userId, apiKeyId, iso()), { silent: true })
+      if (!revoked) {
         throw new ApiError(404, 'not_found', 'No API key with this id.')
       }
     },

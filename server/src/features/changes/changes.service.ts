@@ -3,6 +3,7 @@ import type { Principal } from '../../http/env.js'
 import { ApiError } from '../../http/problem.js'
 import { listScope } from '../../lib/cursor.js'
 import type { ServiceDeps } from '../service-deps.js'
+import type { ChangeLog } from './change-log.js'
 
 export interface ChangeListInput {
   since?: string
@@ -13,10 +14,10 @@ export interface ChangeListInput {
 
 /** `/v1/changes`: the change log as pages, for clients that poll. */
 export function createChangesService(
-  { ctx, cursors }: ServiceDeps,
+  { cursors }: ServiceDeps,
+  log: ChangeLog,
   authenticate: (p: Principal | undefined, action: string) => Principal,
 ) {
-  const log = ctx.changeLog
   return {
     async list(principal: Principal | undefined, input: ChangeListInput): Promise<ChangeList> {
       const caller = authenticate(principal, 'read')
@@ -43,3 +44,5 @@ export function createChangesService(
     },
   }
 }
+
+export type ChangesService = ReturnType<typeof createChangesService>

@@ -20,7 +20,7 @@ async function setup(env: Record<string, string> = {}) {
 /** Appends a change to the log the way every service write does; `title` tells the changes apart. */
 const record = (t: TestApp, projectId: string, title: string, type = 'task.updated') => {
   const id = newId('tsk')
-  return t.ctx.changeLog.write((tx) =>
+  return t.ctx.writer.write((tx) =>
     tx.record({
       type,
       projectId,
@@ -269,7 +269,7 @@ describe('streamEvents', () => {
 
     // Added back, then removed again: told again.
     await addMember(t, project.id, bob.user.id, 'viewer')
-    await t.ctx.changeLog.write((tx) =>
+    await t.ctx.writer.write((tx) =>
       tx.record({
         type: 'member.added',
         projectId: project.id,
