@@ -81,10 +81,16 @@ export function createNotificationsService({ repositories, writer, cursors, now 
     preferences: (caller: Principal): Promise<NotificationPreferences> => repo.preferences(caller.userId),
 
     async updatePreferences(caller: Principal, patch: NotificationPreferencesUpdate): Promise<NotificationPreferences> {
-      for (const reason of REASONS) {
-        const change = patch[reason]
-        if (change) await repo.savePreference(caller.userId, reason, change)
-      }
+      // Preferences are the caller's own settings, not something any stream tells about: a silent write.
+      await writer.write(
+        async (tx) => {
+          for (const reason of REASONS) {
+            const change = patch[reason]
+            if (change) await tx.notifications.savePreference(caller.userId, reason, change)
+          }
+        },
+        { silent: true },
+      )
       return repo.preferences(caller.userId)
     },
   }
