@@ -1,5 +1,6 @@
 import { readableResources } from '../../authorization/permissions.js'
 import type { Change } from '../../generated/routes.js'
+import { ApiError } from '../../http/problem.js'
 import type { Repositories } from '../../write/repositories.js'
 import type { Writer } from '../../write/writer.js'
 import type { ChangeRow } from './changes.repository.js'
@@ -22,6 +23,8 @@ export interface ChangeLog {
    * oldest retained change" and never expires.
    */
   isExpired(since: number): Promise<boolean>
+  /** Throws 410 `cursor_expired` (see `cursorExpired`) when `isExpired(since)`. */
+  assertRetained(since: number): Promise<void>
   /** Deletes changes older than the retention (also done every so many writes, see reactions.ts). */
   prune(): Promise<number>
 }
@@ -31,6 +34,18 @@ export interface ChangeLogOptions {
   writer: Writer
   retentionS: number
   now?: () => Date
+}
+
+/**
+ * The one answer to a reader (`/v1/changes` or `/v1/events`) whose position is older than the log keeps:
+ * 410 `cursor_expired`, with what to do about it.
+ */
+function cursorExpired(): ApiError {
+  return new ApiError(
+    410,
+    'cursor_expired',
+    'Changes after this position are no longer kept; reload the resources and continue from the latest position (syncToken).',
+  )
 }
 
 /** Deletes changes older than `retentionS`, in a write of its own; answers how many went. */
@@ -68,6 +83,10 @@ export function createChangeLog({
 
     async isExpired(since) {
       return since > 0 && since < (await reader.prunedThrough())
+    },
+
+    async assertRetained(since) {
+      if (await this.isExpired(since)) throw cursorExpired()
     },
 
     prune: () => pruneChanges(writer, retentionS, now),

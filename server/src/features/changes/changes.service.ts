@@ -26,14 +26,7 @@ export function createChangesService(
       const scope = listScope('listChanges', { userId: caller.userId, projectId: input.projectId })
       const from = input.cursor ? String(cursors.decode(scope, input.cursor)[0]) : (input.since ?? '0')
       const since = Number(from)
-      if (await log.isExpired(since)) {
-        throw new ApiError(
-          410,
-          'cursor_expired',
-          'Changes this old are no longer kept; reload the resources and continue from the latest syncToken.',
-          { title: 'Gone' },
-        )
-      }
+      await log.assertRetained(since)
       const data = await log.readVisible(caller, { since, projectId: input.projectId, limit: input.limit })
       const last = data.at(-1)?.seq
       return {

@@ -1,20 +1,21 @@
 import type { CommentsTable } from '../../db/schema.js'
-import { type RecordedChange, removalChange } from '../../write/change.js'
+import { type ChangeInput, type RecordedChange, removalChange } from '../../write/change.js'
 import type { WriteTx } from '../../write/writer.js'
 import { toComment } from './comments.repository.js'
 
 /** A comment that is gone (deleted, or gone with its task or its author's account): clients drop it by id. */
+export const commentRemoval = (comment: CommentsTable, actorId: string | null): ChangeInput =>
+  removalChange({
+    type: 'comment.deleted',
+    projectId: comment.project_id,
+    resourceType: 'comment',
+    resourceId: comment.id,
+    actorId,
+    previous: toComment(comment),
+  })
+
 export const recordCommentRemoval = (tx: WriteTx, comment: CommentsTable, actorId: string | null) =>
-  tx.record(
-    removalChange({
-      type: 'comment.deleted',
-      projectId: comment.project_id,
-      resourceType: 'comment',
-      resourceId: comment.id,
-      actorId,
-      previous: toComment(comment),
-    }),
-  )
+  tx.record(commentRemoval(comment, actorId))
 
 /**
  * On `task.deleted`: a task's comments go with it (ON DELETE CASCADE). Recorded in the same write, while

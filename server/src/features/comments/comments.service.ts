@@ -1,15 +1,15 @@
 import { can } from '../../authorization/permissions.js'
 import type { Comment, CommentCreate, CommentList, CommentUpdate } from '../../generated/routes.js'
-import { assertIfMatch, preconditionFailed } from '../../http/conditional.js'
 import type { Principal } from '../../http/env.js'
 import { ApiError } from '../../http/problem.js'
 import { listScope } from '../../lib/cursor.js'
 import { newId } from '../../lib/ids.js'
+import { deleteVersioned, updateVersioned } from '../../write/versioned.js'
 import type { WriteTx } from '../../write/writer.js'
 import type { PageInput, ProjectsService } from '../projects/projects.service.js'
 import type { ServiceDeps } from '../service-deps.js'
 import type { TasksService } from '../tasks/tasks.service.js'
-import { recordCommentRemoval } from './comments.reactions.js'
+import { commentRemoval, recordCommentRemoval } from './comments.reactions.js'
 import { toComment } from './comments.repository.js'
 
 const NO_COMMENT = 'No comment with this id.'
@@ -101,18 +101,18 @@ export function createCommentsService(
       // Applied to the row as locked in the write: without If-Match the last write wins, never 412.
       return writer.write(
         async (tx) => {
-          const r = tx.comments
-          const current = await r.findForUpdate(commentId)
-          if (!current) throw new ApiError(404, 'not_found', NO_COMMENT)
-          assertIfMatch(ifMatch, current.version)
-          const next = { ...current, body: patch.body, updated_at: now().toISOString(), version: current.version + 1 }
-          if (!(await r.update(next, current.version))) throw preconditionFailed(current.version)
-          const updated = toComment(next)
-          await tx.record({
-            ...commentChange('comment.updated', current.project_id, updated, caller.userId),
-            previous: toComment(current),
+          const next = await updateVersioned(tx, {
+            lock: () => tx.comments.findForUpdate(commentId),
+            notFound: NO_COMMENT,
+            ifMatch,
+            apply: (current) => ({ ...current, body: patch.body, updated_at: now().toISOString() }),
+            save: (next, version) => tx.comments.update(next, version),
+            change: (next, current) => ({
+              ...commentChange('comment.updated', current.project_id, toComment(next), caller.userId),
+              previous: toComment(current),
+            }),
           })
-          return updated
+          return toComment(next)
         },
         { by: caller },
       )
@@ -122,12 +122,13 @@ export function createCommentsService(
       const { caller } = await load(principal, commentId, 'delete')
       await writer.write(
         async (tx) => {
-          const r = tx.comments
-          const current = await r.findForUpdate(commentId)
-          if (!current) throw new ApiError(404, 'not_found', NO_COMMENT)
-          assertIfMatch(ifMatch, current.version)
-          await r.delete(commentId)
-          await recordCommentRemoval(tx, current, caller.userId)
+          await deleteVersioned(tx, {
+            lock: () => tx.comments.findForUpdate(commentId),
+            notFound: NO_COMMENT,
+            ifMatch,
+            removal: (current) => commentRemoval(current, caller.userId),
+            remove: () => tx.comments.delete(commentId),
+          })
         },
         { by: caller },
       )

@@ -44,13 +44,7 @@ export function createEventsService(
         errors: [{ path, message: `Must be at most ${Number.MAX_SAFE_INTEGER}`, code: 'too_big' }],
       })
     }
-    if (await changeLog.isExpired(since)) {
-      throw new ApiError(
-        410,
-        'cursor_expired',
-        'Changes after this position are no longer kept; read the current state again and stream from there.',
-      )
-    }
+    await changeLog.assertRetained(since)
     return since
   }
 

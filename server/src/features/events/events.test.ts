@@ -147,7 +147,11 @@ describe('streamEvents', () => {
     await t.ctx.changeLog.prune()
     const expired = await t.request(`/v1/events?since=${start}`, { headers: alice.authHeaders })
     expect(expired.status).toBe(410)
-    expect((await expired.json()).code).toBe('cursor_expired')
+    // The same problem as /v1/changes answers for the same position.
+    const problem = await expired.json()
+    expect(problem).toMatchObject({ code: 'cursor_expired', status: 410, title: 'Gone' })
+    const polled = await t.request(`/v1/changes?since=${start}`, { headers: alice.authHeaders })
+    expect(await polled.json()).toMatchObject({ code: problem.code, title: problem.title, detail: problem.detail })
     const header = await t.request('/v1/events', { headers: { ...alice.authHeaders, 'Last-Event-ID': String(start) } })
     expect(header.status).toBe(410)
     await header.body?.cancel()

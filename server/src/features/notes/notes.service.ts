@@ -1,11 +1,11 @@
 import type { Note, NoteCreate, NoteList, NoteUpdate } from '../../generated/routes.js'
-import { assertIfMatch, preconditionFailed } from '../../http/conditional.js'
 import type { Principal } from '../../http/env.js'
 import { ApiError } from '../../http/problem.js'
 import { listScope } from '../../lib/cursor.js'
 import { newId } from '../../lib/ids.js'
 import { searchTerms } from '../../lib/search.js'
 import { removalChange } from '../../write/change.js'
+import { deleteVersioned, updateVersioned } from '../../write/versioned.js'
 import type { PageInput, ProjectsService } from '../projects/projects.service.js'
 import type { ServiceDeps } from '../service-deps.js'
 import { type NoteOrder, type NoteRow, toNote } from './notes.repository.js'
@@ -84,21 +84,23 @@ export function createNotesService({ repositories, writer, cursors, now }: Servi
       // Applied to the row as locked in the write: without If-Match the last write wins, never 412.
       return writer.write(
         async (tx) => {
-          const r = tx.notes
-          const current = await r.findForUpdate(noteId)
-          if (!current) throw new ApiError(404, 'not_found', NO_NOTE)
-          assertIfMatch(ifMatch, current.version)
-          const next: NoteRow = {
-            ...current,
-            title: patch.title ?? current.title,
-            body: patch.body ?? current.body,
-            updated_at: now().toISOString(),
-            version: current.version + 1,
-          }
-          if (!(await r.update(next, current.version))) throw preconditionFailed(current.version)
-          const updated = toNote(next)
-          await tx.record({ ...noteChange('note.updated', updated, caller.userId), previous: toNote(current) })
-          return updated
+          const next = await updateVersioned(tx, {
+            lock: () => tx.notes.findForUpdate(noteId),
+            notFound: NO_NOTE,
+            ifMatch,
+            apply: (current): NoteRow => ({
+              ...current,
+              title: patch.title ?? current.title,
+              body: patch.body ?? current.body,
+              updated_at: now().toISOString(),
+            }),
+            save: (next, version) => tx.notes.update(next, version),
+            change: (next, current) => ({
+              ...noteChange('note.updated', toNote(next), caller.userId),
+              previous: toNote(current),
+            }),
+          })
+          return toNote(next)
         },
         { by: caller },
       )
@@ -108,21 +110,21 @@ export function createNotesService({ repositories, writer, cursors, now }: Servi
       const { caller } = await load(principal, noteId, 'delete')
       await writer.write(
         async (tx) => {
-          const r = tx.notes
-          const current = await r.findForUpdate(noteId)
-          if (!current) throw new ApiError(404, 'not_found', NO_NOTE)
-          assertIfMatch(ifMatch, current.version)
-          await r.delete(noteId)
-          await tx.record(
-            removalChange({
-              type: 'note.deleted',
-              projectId: current.project_id,
-              resourceType: 'note',
-              resourceId: noteId,
-              actorId: caller.userId,
-              previous: toNote(current),
-            }),
-          )
+          await deleteVersioned(tx, {
+            lock: () => tx.notes.findForUpdate(noteId),
+            notFound: NO_NOTE,
+            ifMatch,
+            removal: (current) =>
+              removalChange({
+                type: 'note.deleted',
+                projectId: current.project_id,
+                resourceType: 'note',
+                resourceId: noteId,
+                actorId: caller.userId,
+                previous: toNote(current),
+              }),
+            remove: () => tx.notes.delete(noteId),
+          })
         },
         { by: caller },
       )

@@ -1,5 +1,4 @@
 import type { Task, TaskCreate, TaskList, TaskUpdate } from '../../generated/routes.js'
-import { assertIfMatch, preconditionFailed } from '../../http/conditional.js'
 import type { Principal } from '../../http/env.js'
 import { ApiError } from '../../http/problem.js'
 import { listScope } from '../../lib/cursor.js'
@@ -7,6 +6,7 @@ import { newId } from '../../lib/ids.js'
 import { toInstant } from '../../lib/instant.js'
 import { searchTerms } from '../../lib/search.js'
 import { removalChange } from '../../write/change.js'
+import { deleteVersioned, updateVersioned } from '../../write/versioned.js'
 import type { PageInput, ProjectsService } from '../projects/projects.service.js'
 import type { ServiceDeps } from '../service-deps.js'
 import { taskChange } from './tasks.reactions.js'
@@ -134,16 +134,18 @@ export function createTasksService({ repositories, writer, cursors, now }: Servi
       // land (last write wins) and one with If-Match is refused with the version that won.
       return writer.write(
         async (tx) => {
-          const r = tx.tasks
-          const current = await r.findForUpdate(taskId)
-          if (!current) throw new ApiError(404, 'not_found', NO_TASK)
-          assertIfMatch(ifMatch, current.version)
-          const next = applyPatch(current, patch, now().toISOString())
-          if (!(await r.update(next, current.version, patch.labels !== undefined)))
-            throw preconditionFailed(current.version)
-          const updated = toTask(next)
-          await tx.record({ ...taskChange('task.updated', updated, caller.userId), previous: toTask(current) })
-          return updated
+          const next = await updateVersioned(tx, {
+            lock: () => tx.tasks.findForUpdate(taskId),
+            notFound: NO_TASK,
+            ifMatch,
+            apply: (current) => applyPatch(current, patch, now().toISOString()),
+            save: (next, version) => tx.tasks.update(next, version, patch.labels !== undefined),
+            change: (next, current) => ({
+              ...taskChange('task.updated', toTask(next), caller.userId),
+              previous: toTask(current),
+            }),
+          })
+          return toTask(next)
         },
         { by: caller },
       )
@@ -153,22 +155,21 @@ export function createTasksService({ repositories, writer, cursors, now }: Servi
       const { caller } = await load(principal, taskId, 'delete')
       await writer.write(
         async (tx) => {
-          const r = tx.tasks
-          const current = await r.findForUpdate(taskId)
-          if (!current) throw new ApiError(404, 'not_found', NO_TASK)
-          assertIfMatch(ifMatch, current.version)
-          // Recorded before the delete: subscribers (comments) still read what the task takes with it.
-          await tx.record(
-            removalChange({
-              type: 'task.deleted',
-              projectId: current.project_id,
-              resourceType: 'task',
-              resourceId: taskId,
-              actorId: caller.userId,
-              previous: toTask(current),
-            }),
-          )
-          await r.delete(taskId)
+          await deleteVersioned(tx, {
+            lock: () => tx.tasks.findForUpdate(taskId),
+            notFound: NO_TASK,
+            ifMatch,
+            removal: (current) =>
+              removalChange({
+                type: 'task.deleted',
+                projectId: current.project_id,
+                resourceType: 'task',
+                resourceId: taskId,
+                actorId: caller.userId,
+                previous: toTask(current),
+              }),
+            remove: () => tx.tasks.delete(taskId),
+          })
         },
         { by: caller },
       )
@@ -177,7 +178,7 @@ export function createTasksService({ repositories, writer, cursors, now }: Servi
 }
 
 function applyPatch(task: TaskRow, patch: TaskUpdate, at: string): TaskRow {
-  const next: TaskRow = { ...task, updated_at: at, version: task.version + 1 }
+  const next: TaskRow = { ...task, updated_at: at }
   if (patch.title !== undefined) next.title = patch.title
   if (patch.description !== undefined) next.description = patch.description
   if (patch.priority !== undefined) next.priority = patch.priority
