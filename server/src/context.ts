@@ -23,7 +23,7 @@ import type { Services } from './features/services.js'
 import { createTasksService } from './features/tasks/tasks.service.js'
 import { createMetrics, type Metrics } from './http/metrics.js'
 import { createRateLimiter, type RateLimiter } from './http/rate-limit.js'
-import { type CursorCodec, createCursorCodec, createCursors } from './lib/cursor.js'
+import { type CursorCodec, createCursorCodec } from './lib/cursor.js'
 import { DependencyError, describeUrl } from './lib/dependency-error.js'
 import { createMailer, type Mailer } from './mail/mailer.js'
 import { type ApiDocument, loadApiDocument } from './openapi/document.js'
@@ -183,7 +183,7 @@ export async function createContext(config: Config, overrides: ContextOverrides 
     revocations,
     sealer: createSealer(secrets.key('refresh-grace')),
     mailer,
-    cursors: createCursors(cursors),
+    cursors,
     hasher: createPasswordHasher({
       concurrency: config.PASSWORD_HASH_CONCURRENCY,
       maxQueue: config.PASSWORD_HASH_QUEUE,

@@ -1,8 +1,13 @@
 import type { Kysely, Selectable } from 'kysely'
+import { type KeysetSort, keyset, toPage } from '../../db/keyset.js'
 import type { ApiKeysTable, Database, EmailTokensTable, SessionsTable, UsersTable } from '../../db/schema.js'
 import { assertTransaction } from '../../db/transaction.js'
+import type { CursorPosition } from '../../lib/cursor.js'
 
 type Db = Kysely<Database>
+
+/** Sessions and API keys are listed newest first by id alone (ids are time-sortable). */
+const NEWEST_FIRST: KeysetSort = { key: 'id', id: 'id', direction: 'desc' }
 export type UserRow = Selectable<UsersTable>
 export type SessionRow = Selectable<SessionsTable>
 export type ApiKeyRow = Selectable<ApiKeysTable>
@@ -198,15 +203,16 @@ export function sessionsRepository(db: Db) {
       return ids
     },
 
-    async listSessions(userId: string, now: string, limit: number, before?: string) {
-      let query = db
+    /** A user's live sessions, newest first (ids grow with time). */
+    async listSessions(userId: string, now: string, after: CursorPosition | undefined, limit: number) {
+      const query = db
         .selectFrom('sessions')
         .select(['id', 'device_label', 'created_at', 'last_used_at', 'expires_at'])
         .where('user_id', '=', userId)
         .where('revoked_at', 'is', null)
         .where('expires_at', '>', now)
-      if (before) query = query.where('id', '<', before)
-      return query.orderBy('id', 'desc').limit(limit).execute()
+      const rows = await keyset(query, NEWEST_FIRST, after, limit).execute()
+      return toPage(rows, limit, (r) => [r.id, r.id])
     },
 
     listRevocationsSince: (since: string) =>
@@ -239,10 +245,11 @@ export function apiKeysRepository(db: Db) {
       await db.updateTable('api_keys').set({ last_used_at: now }).where('id', '=', id).execute()
     },
 
-    async listApiKeys(userId: string, limit: number, before?: string) {
-      let query = db.selectFrom('api_keys').selectAll().where('user_id', '=', userId).where('revoked_at', 'is', null)
-      if (before) query = query.where('id', '<', before)
-      return query.orderBy('id', 'desc').limit(limit).execute()
+    /** A user's live API keys, newest first. */
+    async listApiKeys(userId: string, after: CursorPosition | undefined, limit: number) {
+      const query = db.selectFrom('api_keys').selectAll().where('user_id', '=', userId).where('revoked_at', 'is', null)
+      const rows = await keyset(query, NEWEST_FIRST, after, limit).execute()
+      return toPage(rows, limit, (r) => [r.id, r.id])
     },
 
     /** Revokes every live API key of a user; returns how many. */
@@ -270,5 +277,3 @@ export function apiKeysRepository(db: Db) {
     },
   }
 }
-
-export type SessionsRepository = ReturnType<typeof sessionsRepository>

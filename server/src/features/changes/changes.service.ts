@@ -1,6 +1,5 @@
 import type { ChangeList } from '../../generated/routes.js'
 import type { Principal } from '../../http/env.js'
-import { ApiError } from '../../http/problem.js'
 import { listScope } from '../../lib/cursor.js'
 import type { ServiceDeps } from '../service-deps.js'
 import type { ChangeLog } from './change-log.js'
