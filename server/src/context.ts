@@ -6,6 +6,9 @@ import { type DatabaseLimits, type DatabaseOptions, type Db, openDatabase, pingD
 import { migrateToLatest } from './db/migrate.js'
 import { type AuthService, createAuthService } from './features/auth/auth.service.js'
 import { createPasswordHasher } from './features/auth/passwords.js'
+import { createIdentitiesService, type IdentitiesService } from './features/auth/providers/identities.service.js'
+import { createProviderRegistry } from './features/auth/providers/providers.js'
+import { createSessionIssuer } from './features/auth/providers/sessions.js'
 import { RevocationCache } from './features/auth/revocations.js'
 import { createAccessTokens, createSealer } from './features/auth/tokens.js'
 import { type ChangeLog, createChangeLog } from './features/changes/change-log.js'
@@ -25,8 +28,9 @@ import { createMetrics, type Metrics } from './http/metrics.js'
 import { createRateLimiter, type RateLimiter } from './http/rate-limit.js'
 import { type CursorCodec, createCursorCodec } from './lib/cursor.js'
 import { DependencyError, describeUrl } from './lib/dependency-error.js'
-import { createMailer, type Mailer } from './mail/mailer.js'
+import { createMailTransport, type Mailer, type MailMessage, mailJob } from './mail/mailer.js'
 import { type ApiDocument, loadApiDocument } from './openapi/document.js'
+import { createQueue, type JobKind, type Queue } from './queue/queue.js'
 import { createReactions } from './reactions.js'
 import { loadSecrets, type Secrets } from './secrets/secrets.js'
 import { type Repositories, repositoriesOn } from './write/repositories.js'
@@ -38,6 +42,11 @@ import { createWriter, type Writer } from './write/writer.js'
  * state, so a test can build as many independent apps as it likes. The HTTP app (app.ts) only binds
  * middleware and routes to what is built here.
  */
+/** Every kind of outbound job the server runs, by name. */
+export type ServerJobKinds = {
+  mail: JobKind<MailMessage>
+}
+
 export interface AppContext {
   config: Config
   db: Db
@@ -53,7 +62,11 @@ export interface AppContext {
   auth: AuthService
   /** The feature services the routers call. */
   services: Services
+  /** Sign-in through outside identity providers, and the identities linking them to accounts. */
+  identities: IdentitiesService
   mailer: Mailer
+  /** The durable queue all outbound work (mail, webhook deliveries) goes through. */
+  queue: Queue<ServerJobKinds>
   rateLimiter: RateLimiter
   /** The log of changes the writes recorded, as readers see it (see change-log.ts). */
   changeLog: ChangeLog
@@ -147,9 +160,21 @@ export async function createContext(config: Config, overrides: ContextOverrides 
     config.ACCESS_TOKEN_TTL_S * 1000,
     config.REVOCATION_POLL_MS,
   )
+  const cursors = createCursorCodec(secrets.key('cursor'))
+  const identities = createIdentitiesService({
+    config,
+    repositories,
+    writer,
+    logger,
+    providers: createProviderRegistry(config.authProviders, config.AUTH_PROVIDER_TIMEOUT_MS, logger),
+    sessions: await createSessionIssuer(config, secrets),
+    cursors,
+  })
   let redis: Redis | undefined
   try {
     if (config.REDIS_URL) redis = await connectRedis(config.REDIS_URL, config.REDIS_TIMEOUT_MS, logger)
+    // Before the revocation cache loads, so that it knows these sessions ended.
+    await identities.endSessionsOfDisabledProviders()
     await revocations.start()
   } catch (err) {
     redis?.disconnect()
@@ -157,8 +182,20 @@ export async function createContext(config: Config, overrides: ContextOverrides 
     throw err
   }
   const metrics = createMetrics()
-  const mailer = createMailer(config, logger)
-  const cursors = createCursorCodec(secrets.key('cursor'))
+  const mailTransport = createMailTransport(config, logger)
+  const retry = { baseMs: config.QUEUE_RETRY_BASE_MS, maxMs: config.QUEUE_RETRY_MAX_MS }
+  const queue = createQueue<ServerJobKinds>({
+    db,
+    logger,
+    registry: metrics.registry,
+    concurrency: config.QUEUE_CONCURRENCY,
+    pollMs: config.QUEUE_POLL_MS,
+    leaseMs: config.QUEUE_LEASE_MS,
+    kinds: {
+      mail: mailJob(mailTransport, logger, { ...retry, forMs: config.MAIL_RETRY_FOR_S * 1000 }),
+    },
+  })
+  const mailer = queuedMailer(db, queue, logger)
   const rateLimiter = createRateLimiter({
     enabled: config.RATE_LIMITS_ENABLED,
     general: { name: 'default', ...config.RATE_LIMIT_DEFAULT },
@@ -217,6 +254,7 @@ export async function createContext(config: Config, overrides: ContextOverrides 
     intervalMs: config.NOTIFICATION_EMAIL_INTERVAL_MS,
     publicUrl: (config.PUBLIC_URL ?? `http://localhost:${config.PORT}`).replace(/\/$/, ''),
   })
+  queue.start()
   return {
     config,
     db,
@@ -228,7 +266,9 @@ export async function createContext(config: Config, overrides: ContextOverrides 
     writer,
     auth,
     services,
+    identities,
     mailer,
+    queue,
     rateLimiter,
     redis,
     cursors,
@@ -242,10 +282,31 @@ export async function createContext(config: Config, overrides: ContextOverrides 
       await notificationEmails.stop()
       await changeSignal.close()
       await auth.idle()
-      await mailer.close()
+      await mailer.idle()
+      await queue.stop(config.SHUTDOWN_TIMEOUT_MS)
+      await mailTransport.close()
       await rateLimiter.close()
       if (redis) await redis.quit().catch(() => redis.disconnect())
       await db.close()
+    },
+  }
+}
+
+/** Mail handed to the queue in a transaction of its own, for senders that are not inside a write. */
+function queuedMailer(db: Db, queue: Queue<ServerJobKinds>, logger: Logger): Mailer {
+  const pending = new Set<Promise<void>>()
+  return {
+    send(message) {
+      const p = db.kysely
+        .transaction()
+        .execute((trx) => queue.enqueue(trx, { kind: 'mail', payload: message }))
+        .then(() => queue.wake())
+        .catch((err) => logger.error({ err, to: message.to, subject: message.subject }, 'queueing mail failed'))
+        .finally(() => pending.delete(p))
+      pending.add(p)
+    },
+    async idle() {
+      await Promise.all([...pending])
     },
   }
 }

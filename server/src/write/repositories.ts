@@ -1,5 +1,6 @@
 import type { Dialect, Queryable } from '../db/database.js'
 import { accountsRepository, apiKeysRepository, sessionsRepository } from '../features/auth/auth.repository.js'
+import { identitiesRepository } from '../features/auth/providers/identities.repository.js'
 import { changesRepository } from '../features/changes/changes.repository.js'
 import { commentsRepository } from '../features/comments/comments.repository.js'
 import { eventsRepository } from '../features/events/events.repository.js'
@@ -15,6 +16,7 @@ const builders = {
   accounts: (db: Queryable) => accountsRepository(db),
   sessions: (db: Queryable) => sessionsRepository(db),
   apiKeys: (db: Queryable) => apiKeysRepository(db),
+  identities: (db: Queryable) => identitiesRepository(db),
   projects: (db: Queryable, dialect: Dialect) => projectsRepository(db, dialect),
   invitations: (db: Queryable) => invitationsRepository(db),
   tasks: (db: Queryable, dialect: Dialect) => tasksRepository(db, dialect),

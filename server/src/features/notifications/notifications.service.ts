@@ -8,6 +8,7 @@ import type {
 import type { Principal } from '../../http/env.js'
 import { ApiError } from '../../http/problem.js'
 import { listScope } from '../../lib/cursor.js'
+import { toInstant } from '../../lib/instant.js'
 import type { WriteTx } from '../../write/writer.js'
 import type { PageInput } from '../projects/projects.service.js'
 import type { ServiceDeps } from '../service-deps.js'
@@ -67,11 +68,7 @@ export function createNotificationsService({ repositories, writer, cursors, now 
     markAllRead: (caller: Principal, before: string): Promise<number> =>
       writer.write(
         async (tx) => {
-          const rows = await tx.notifications.markAllRead(
-            caller.userId,
-            new Date(before).toISOString(),
-            now().toISOString(),
-          )
+          const rows = await tx.notifications.markAllRead(caller.userId, toInstant(before), now().toISOString())
           for (const row of rows) await recordUpdate(tx, caller, row)
           return rows.length
         },
