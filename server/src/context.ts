@@ -1,5 +1,5 @@
 import { join } from 'node:path'
-import { Redis } from 'ioredis'
+import type { Redis } from 'ioredis'
 import pino, { type Logger } from 'pino'
 import type { Config } from './config.js'
 import { type DatabaseLimits, type DatabaseOptions, type Db, openDatabase, pingDatabase } from './db/database.js'
@@ -317,6 +317,8 @@ function queuedMailer(db: Db, queue: Queue<ServerJobKinds>, logger: Logger): Mai
  * `timeoutMs`, and the rate limiter falls back to in-process counters.
  */
 async function connectRedis(url: string, timeoutMs: number, logger: Logger): Promise<Redis> {
+  // Loaded only when configured: most servers run without Redis, and ioredis is slow to import.
+  const { Redis } = await import('ioredis')
   const redis = new Redis(url, {
     lazyConnect: true,
     connectTimeout: timeoutMs,

@@ -21,7 +21,8 @@ export interface MockHandlerOptions {
 }
 
 /**
- * msw handlers for every operation of any OpenAPI document: each answers with its first 2xx response,
+ * msw handlers for every operation of any OpenAPI document: each answers with its first 2xx response (or 3xx,
+ * for an operation that only redirects),
  * body from the spec's example (or built from the schema), documented headers from their examples.
  *
  * @example
@@ -53,8 +54,9 @@ function mockResponse(
   options: MockHandlerOptions,
   idParam: string | undefined,
 ): Answer {
-  const statuses = Object.keys(operation.responses ?? {}).filter((s) => /^2\d\d$/.test(s))
-  const status = statuses.sort()[0] ?? '200'
+  const documented = Object.keys(operation.responses ?? {}).sort()
+  // An operation that only redirects (a provider's callback) answers its redirect, Location and all.
+  const status = documented.find((s) => /^2\d\d$/.test(s)) ?? documented.find((s) => /^3\d\d$/.test(s)) ?? '200'
   const response = resolveRef<ResponseObject | undefined>(doc, operation.responses?.[status]) ?? {}
   const headers: Record<string, string> = {}
   for (const [name, raw] of Object.entries(response.headers ?? {})) {

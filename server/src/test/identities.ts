@@ -2,6 +2,7 @@ import { createHash, randomBytes } from 'node:crypto'
 import { expect } from 'vitest'
 import type { TestApp } from './app.js'
 import { createTestApp, type TestAppOptions } from './app.js'
+import { startOAuth2Stub } from './oauth2-stub.js'
 import { startOidcProvider, type TestOidcProvider } from './oidc-provider.js'
 
 /** Where the tests' app wants the browser back after a provider sign-in. */
@@ -78,12 +79,41 @@ export const exchange = (t: TestApp, code: string, codeVerifier: string) =>
   t.request('/v1/auth/providers/exchange', json('POST', { code, codeVerifier }))
 
 /** The whole browser-app flow up to the exchange: start, sign in at the provider as `subject`, come back. */
-export async function signInThroughProvider(t: TestApp, op: TestOidcProvider, subject: string) {
-  const { authorizationUrl, verifier } = await startSignIn(t)
-  const back = await followCallback(t, await op.login(authorizationUrl, subject))
+export function signInThroughProvider(t: TestApp, op: TestOidcProvider, subject: string) {
+  return signInWith(t, 'test', (url) => op.login(url, subject))
+}
+
+/**
+ * Start, `atProvider` (which signs in at the provider and answers its redirect back), Tasklane's callback;
+ * with `authHeaders`, a link instead of a sign-in. `response()` finishes it.
+ */
+export async function signInWith(
+  t: TestApp,
+  providerId: string,
+  atProvider: (authorizationUrl: string) => Promise<string>,
+  authHeaders?: Record<string, string>,
+) {
+  const { authorizationUrl, verifier } = await startSignIn(t, providerId, authHeaders ? { authHeaders } : {})
+  const back = await followCallback(t, await atProvider(authorizationUrl))
   const code = back.searchParams.get('code')
   if (!code) expect.fail(`no code in ${back.href}`)
-  return { code, verifier, back, response: () => exchange(t, code, verifier) }
+  const response = authHeaders
+    ? () => t.request('/v1/me/identities', json('POST', { code, codeVerifier: verifier }, authHeaders))
+    : () => exchange(t, code, verifier)
+  return { code, verifier, back, response }
+}
+
+/** An app with the OpenID Connect provider `test` and the GitHub-shaped `github`. */
+export async function appWithTwoProviders(env: Record<string, string> = {}) {
+  const op = await startOidcProvider({ redirectUris: [callbackOf('test')] })
+  const gh = await startOAuth2Stub()
+  const t = await createTestApp({
+    ...oidcSettings(op),
+    ...gh.settings('github'),
+    AUTH_PROVIDERS: 'test,github',
+    ...env,
+  })
+  return { t, op, gh }
 }
 
 /** Asserts a problem+json answer with `status` and `code`; answers its body. */

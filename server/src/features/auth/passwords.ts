@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs'
+import { createRequire } from 'node:module'
 import { hash, verify } from '@node-rs/argon2'
-import { dictionary } from '@zxcvbn-ts/language-common'
 import { Counter, Gauge, type Registry } from 'prom-client'
 import { ApiError } from '../../http/problem.js'
 
@@ -280,24 +280,34 @@ export type PasswordHasher = ReturnType<typeof createPasswordHasher>
 
 // Two lists, compared case-insensitively: zxcvbn-ts's 49,000 most frequent passwords from breach corpora
 // (only those of 10 or more characters can reach the check), and our own list of long patterns people use
-// to satisfy length rules (keyboard walks, repeated words, the product's name).
-const COMMON = new Set(
-  [
-    ...dictionary['passwords-common'],
-    ...readFileSync(new URL('./common-passwords.txt', import.meta.url), 'utf8')
-      .split('\n')
-      .filter((line) => !line.startsWith('#')),
-  ]
-    .map((line) => line.trim().toLowerCase())
-    .filter((line) => line.length >= 10),
-)
+// to satisfy length rules (keyboard walks, repeated words, the product's name). Built on first use: zxcvbn-ts
+// keeps all its dictionaries in memory once loaded, which a server that nobody signs up on need not pay.
+let common: Set<string> | undefined
+function commonPasswords(): Set<string> {
+  if (!common) {
+    const { dictionary } = createRequire(import.meta.url)('@zxcvbn-ts/language-common') as {
+      dictionary: Record<'passwords-common', string[]>
+    }
+    common = new Set(
+      [
+        ...dictionary['passwords-common'],
+        ...readFileSync(new URL('./common-passwords.txt', import.meta.url), 'utf8')
+          .split('\n')
+          .filter((line) => !line.startsWith('#')),
+      ]
+        .map((line) => line.trim().toLowerCase())
+        .filter((line) => line.length >= 10),
+    )
+  }
+  return common
+}
 
 /**
  * NIST SP 800-63B: length (10–256, checked by the schema) and a list of commonly used passwords, with no
  * composition rules. Throws 422 `password_too_common`.
  */
 export function assertPasswordAllowed(password: string): void {
-  if (COMMON.has(password.toLowerCase())) {
+  if (commonPasswords().has(password.toLowerCase())) {
     throw new ApiError(
       422,
       'password_too_common',

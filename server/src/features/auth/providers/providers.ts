@@ -72,6 +72,9 @@ function mapError(provider: AuthProviderSettings, err: unknown): never {
   if (err instanceof oidc.AuthorizationResponseError) throw rejected(provider, err)
   if (err instanceof oidc.ClientError) {
     if (err.code && UNAVAILABLE_CODES.has(err.code)) throw unavailable(provider, err)
+    // GitHub answers a refused code with 200 and an OAuth error body, which is no token response.
+    const body = (err.cause as { cause?: { body?: { error?: unknown } } } | undefined)?.cause?.body
+    if (typeof body?.error === 'string') throw rejected(provider, err)
     throw invalidResponse(provider, err)
   }
   // fetch() rejects with a TypeError whose cause is the socket error (refused, reset, DNS).
