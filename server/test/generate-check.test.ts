@@ -13,6 +13,8 @@ const COPIED = [
   'package.json',
   'openapi.yaml',
   'redocly.yaml',
+  // openapi-typescript lints with the exemptions too (e.g. the redirect-only provider callback).
+  '.redocly.lint-ignore.yaml',
   'hono-takibi.config.ts',
   'scripts',
   'server/src/generated',
