@@ -4,10 +4,10 @@ import { buffer } from 'node:stream/consumers'
 import { pipeline } from 'node:stream/promises'
 import { describe, expect, it } from 'vitest'
 import { ApiError } from '../../http/problem.js'
-import { checkFilename, detectType, parseMultipart, UploadInspector } from './intake.js'
+import { checkFilename, detectType, parseMultipart, type TypePolicy, UploadInspector } from './intake.js'
 import { tinyPng } from './test-files.js'
 
-const ANY = { allow: [], deny: [] }
+const ANY: TypePolicy = { allow: [], deny: [] }
 
 async function inspect(chunks: Buffer[], maxBytes: number, policy = ANY) {
   const inspector = new UploadInspector(maxBytes, policy)

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto'
 import { type Readable, Transform, type TransformCallback } from 'node:stream'
-import Busboy from '@fastify/busboy'
+import { Busboy } from '@fastify/busboy'
 import { fileTypeFromBuffer } from 'file-type'
 import { ApiError } from '../../http/problem.js'
 
@@ -51,12 +51,19 @@ export class UploadInspector extends Transform {
 
   override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
     this.size += chunk.length
-    if (this.size > this.maxBytes) return callback(this.tooLarge())
+    if (this.size > this.maxBytes) {
+      callback(this.tooLarge())
+      return
+    }
     this.hash.update(chunk)
-    if (this.contentType !== undefined) return callback(null, chunk)
-    this.sample.push(chunk)
-    this.sampled += chunk.length
-    if (this.sampled < SAMPLE_BYTES) return callback(null, chunk)
+    if (this.contentType === undefined) {
+      this.sample.push(chunk)
+      this.sampled += chunk.length
+    }
+    if (this.contentType !== undefined || this.sampled < SAMPLE_BYTES) {
+      callback(null, chunk)
+      return
+    }
     this.recognise().then(
       () => callback(null, chunk),
       (err: Error) => callback(err),
@@ -64,7 +71,10 @@ export class UploadInspector extends Transform {
   }
 
   override _flush(callback: TransformCallback): void {
-    if (this.size === 0) return callback(new ApiError(400, 'empty_file', 'The file is empty.'))
+    if (this.size === 0) {
+      callback(new ApiError(400, 'empty_file', 'The file is empty.'))
+      return
+    }
     const done = this.contentType === undefined ? this.recognise() : Promise.resolve()
     done.then(
       () => {
@@ -139,6 +149,7 @@ function assertAllowed(type: string, policy: TypePolicy) {
 
 const MAX_FILENAME = 255
 // C0 and C1 controls, DEL, and the bidirectional controls that make `evil\u202Efdp.exe` read as `evil.exe…`.
+// biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is the point
 const FORBIDDEN = /[\u0000-\u001f\u007f-\u009f\u200e\u200f\u202a-\u202e\u2066-\u2069]/u
 
 /**
