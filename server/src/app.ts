@@ -2,6 +2,7 @@ import type { RouteConfig } from '@hono/zod-openapi'
 import { cors } from 'hono/cors'
 import { secureHeaders } from 'hono/secure-headers'
 import type { AppContext } from './context.js'
+import { createAttachmentsRouter } from './features/attachments/attachments.router.js'
 import { createAuthRouter } from './features/auth/auth.router.js'
 import { createChangesRouter } from './features/changes/changes.router.js'
 import { createCommentsRouter } from './features/comments/comments.router.js'
@@ -32,7 +33,16 @@ const EXPOSED_HEADERS = [
   'RateLimit',
   'RateLimit-Policy',
   'Idempotent-Replayed',
+  'Content-Disposition',
+  'Content-Range',
+  'Content-Length',
+  'Accept-Ranges',
 ]
+
+// Uploads stream their body to the file store under their own limits (ATTACHMENT_MAX_BYTES, the quota),
+// so BODY_LIMIT and the JSON body guard, which read the body first, are not for them.
+const streamsItsBody = (route: RouteConfig) =>
+  Object.keys(route.request?.body?.content ?? {}).some((type) => type === 'multipart/form-data' || type === '*/*')
 
 const routeList = (): RouteConfig[] => Object.values(operations)
 /** Whether the operation documents request header `name` (header names are case-insensitive). */
@@ -68,6 +78,8 @@ export function createApp(ctx: AppContext) {
       'If-None-Match',
       'X-Request-Id',
       'Last-Event-ID',
+      'Range',
+      'If-Range',
     ],
     allowMethods: ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE'],
     exposeHeaders: EXPOSED_HEADERS,
@@ -89,7 +101,9 @@ export function createApp(ctx: AppContext) {
   const limitBody = bodySizeLimit(ctx.config.BODY_LIMIT)
   for (const route of routeList()) {
     const content = route.request?.body?.content
-    if (content) app.on(route.method.toUpperCase(), honoPath(route.path), limitBody, bodyGuard(Object.keys(content)))
+    if (content && !streamsItsBody(route)) {
+      app.on(route.method.toUpperCase(), honoPath(route.path), limitBody, bodyGuard(Object.keys(content)))
+    }
   }
   // After authentication (keys are per principal) and the body guard (the body is known to parse).
   const idempotent = idempotency(ctx.db)
@@ -113,6 +127,7 @@ export function createApp(ctx: AppContext) {
   app.route('/', createNotificationsRouter(services))
   app.route('/', createChangesRouter(services))
   app.route('/', createEventsRouter(services))
+  app.route('/', createAttachmentsRouter(services))
   app.route('/', createDocsRouter())
 
   for (const [name, scheme] of Object.entries(securitySchemes)) {

@@ -4,6 +4,9 @@ import pino, { type Logger } from 'pino'
 import type { Config } from './config.js'
 import { type DatabaseLimits, type DatabaseOptions, type Db, openDatabase, pingDatabase } from './db/database.js'
 import { migrateToLatest } from './db/migrate.js'
+import { createFileStorage } from './features/attachments/files.js'
+import { type AttachmentJanitor, startAttachmentJanitor } from './features/attachments/janitor.js'
+import type { FileStorage } from './features/attachments/storage/storage.js'
 import { type AuthService, createAuthService } from './features/auth/auth.service.js'
 import { createPasswordHasher } from './features/auth/passwords.js'
 import { RevocationCache } from './features/auth/revocations.js'
@@ -43,6 +46,10 @@ export interface AppContext {
   redis?: Redis
   /** Signed keyset cursors for list operations, one codec for every feature. */
   cursors: CursorCodec
+  /** Where attachment bytes live: local disk or an S3 bucket, per FILES_DRIVER. */
+  files: FileStorage
+  /** Deletes the bytes of deleted attachments after commit and sweeps orphans (see janitor.ts). */
+  attachmentJanitor: AttachmentJanitor
   /**
    * Aborted when the server starts shutting down, before it waits for in-flight requests: long-lived
    * responses (event streams) listen to it to end themselves, so draining does not wait for them.
@@ -159,6 +166,15 @@ export async function createContext(config: Config, overrides: ContextOverrides 
     pollMs: config.EVENTS_POLL_MS,
     connectTimeoutMs: config.DATABASE_CONNECT_TIMEOUT_MS,
   })
+  const files = createFileStorage(config)
+  const attachmentJanitor = startAttachmentJanitor({
+    db,
+    files,
+    changeLog,
+    logger,
+    intervalMs: config.ATTACHMENT_SWEEP_INTERVAL_MS,
+    graceS: config.ATTACHMENT_ORPHAN_GRACE_S,
+  })
   const shutdown = new AbortController()
   return {
     config,
@@ -174,11 +190,14 @@ export async function createContext(config: Config, overrides: ContextOverrides 
     cursors,
     changeLog,
     changeSignal,
+    files,
+    attachmentJanitor,
     stopping: shutdown.signal,
     beginShutdown: () => shutdown.abort(),
     async close() {
       shutdown.abort()
       revocations.stop()
+      await attachmentJanitor.stop()
       await notificationEmails.stop()
       await changeSignal.close()
       await auth.idle()

@@ -1,4 +1,5 @@
 import type { AppContext } from '../context.js'
+import { createAttachmentsService } from './attachments/attachments.service.js'
 import { createChangesService } from './changes/changes.service.js'
 import { createCommentsService } from './comments/comments.service.js'
 import { createEventsService } from './events/events.service.js'
@@ -17,7 +18,13 @@ export function createServices(ctx: AppContext) {
   const deps: ServiceDeps = { ctx, cursors: ctx.cursors, now: () => new Date() }
   const projects = createProjectsService(deps)
   const tasks = createTasksService(deps, projects)
+  const attachments = createAttachmentsService(deps, projects, ctx.files, () => {
+    void ctx.attachmentJanitor
+      .drain()
+      .catch((err: unknown) => ctx.logger.warn({ err }, 'deleting attachment bytes failed'))
+  })
   return {
+    attachments,
     projects,
     invitations: createInvitationsService(deps, projects),
     tasks,

@@ -6,6 +6,7 @@ import { projects } from './0011-projects.js'
 import { changes } from './0020-changes.js'
 import { notifications } from './0030-notifications.js'
 import { emailChange } from './0040-email-change.js'
+import { attachments } from './0060-attachments.js'
 
 /**
  * Every migration, in order. Kysely's Migrator runs them by name; a migration, once released, never
@@ -19,4 +20,5 @@ export const migrations: Record<string, Migration> = {
   '0020-changes': changes,
   '0030-notifications': notifications,
   '0040-email-change': emailChange,
+  '0060-attachments': attachments,
 }
