@@ -129,7 +129,7 @@ export function attachmentsHandlers({ attachments }: Services) {
     }
     const etag = contentEtag(row.sha256)
     const ifNoneMatch = c.req.header('if-none-match')
-    if (ifNoneMatch && ifNoneMatch.split(',').some((t) => [etag, `W/${etag}`, '*'].includes(t.trim()))) {
+    if (ifNoneMatch?.split(',').some((t) => [etag, `W/${etag}`, '*'].includes(t.trim()))) {
       return c.body(null, 304, { ETag: etag, ...extra })
     }
     const size = Number(row.size)
@@ -173,7 +173,7 @@ export function attachmentsHandlers({ attachments }: Services) {
   ) {
     const etag = thumbnailEtag(row.sha256, size)
     const ifNoneMatch = c.req.header('if-none-match')
-    if (ifNoneMatch && ifNoneMatch.split(',').some((t) => [etag, `W/${etag}`, '*'].includes(t.trim()))) {
+    if (ifNoneMatch?.split(',').some((t) => [etag, `W/${etag}`, '*'].includes(t.trim()))) {
       return c.body(null, 304, { ETag: etag, ...extra })
     }
     const thumb = await attachments.thumbnail(row, size)
