@@ -111,6 +111,8 @@ export function createAttachmentsService(
     const inspector = new UploadInspector(Math.min(maxFile, left), policy, () =>
       left < maxFile ? quotaExceeded(left) : fileTooLarge(maxFile),
     )
+    // The form may have failed while the usage was read (a second file part): then nothing is stored.
+    if (stream.destroyed) throw stream.errored ?? new Error('the request body ended early')
     const id = newId('att')
     const key = originalKey(id)
     // A client that stops sending is not waited for forever: the upload fails with 408 and is removed.
@@ -134,6 +136,13 @@ export function createAttachmentsService(
     arm()
     stream.on('data', arm)
     stream.on('error', (err) => inspector.destroy(err))
+    // A body that closes before it ends (the client went away) fails the upload; `pipe` alone would leave
+    // the store waiting for the rest.
+    stream.on('close', () => {
+      if (!stream.readableEnded) inspector.destroy(new Error('the request body ended early'))
+    })
+    // The store's promise reports the inspector's failure; this keeps it from also being an unhandled event.
+    inspector.on('error', () => {})
     stream.pipe(inspector)
     try {
       await files.put(key, inspector, { contentType: claimedType ?? 'application/octet-stream' })

@@ -128,12 +128,17 @@ function multipartBody(
 describe('parseMultipart', () => {
   const type = 'multipart/form-data; boundary=XyZ'
   const collect = (body: Buffer) =>
-    parseMultipart(Readable.from([body]), type, async (file, fieldsSoFar) => ({
-      bytes: (await buffer(file.stream)).toString(),
-      filename: file.filename,
-      claimedType: file.claimedType,
-      fieldsSoFar,
-    }))
+    parseMultipart(
+      Readable.from([body]),
+      type,
+      async (file, fieldsSoFar) => ({
+        bytes: (await buffer(file.stream)).toString(),
+        filename: file.filename,
+        claimedType: file.claimedType,
+        fieldsSoFar,
+      }),
+      async () => {},
+    )
 
   it('streams the file part to the handler and collects the fields around it', async () => {
     const body = multipartBody('XyZ', [
@@ -178,8 +183,15 @@ describe('parseMultipart', () => {
   })
 
   it('refuses a multipart type without a boundary', async () => {
-    expect(await codeOf(parseMultipart(Readable.from([Buffer.from('x')]), 'multipart/form-data', async () => 1))).toBe(
-      '400 malformed_multipart',
-    )
+    expect(
+      await codeOf(
+        parseMultipart(
+          Readable.from([Buffer.from('x')]),
+          'multipart/form-data',
+          async () => 1,
+          async () => {},
+        ),
+      ),
+    ).toBe('400 malformed_multipart')
   })
 })

@@ -186,18 +186,31 @@ export function parseMultipart<T>(
   body: Readable,
   contentType: string,
   onFile: (file: MultipartFile, fieldsSoFar: Record<string, string>) => Promise<T>,
+  discard: (stored: T) => Promise<void>,
 ): Promise<{ fields: Record<string, string>; stored: T }> {
   return new Promise((resolve, reject) => {
     const fields: Record<string, string> = Object.create(null)
     let stored: Promise<T> | undefined
+    let fileStream: Readable | undefined
     let failed = false
     let busboy: ReturnType<typeof createBusboy>
+    // A failure anywhere fails the file being stored too, and what was already stored is discarded, before
+    // the upload answers: a refused form leaves nothing behind.
     const fail = (err: unknown) => {
       if (failed) return
       failed = true
       body.unpipe()
       body.resume()
-      reject(err)
+      if (fileStream && !fileStream.readableEnded) {
+        // Whoever stores the file sees the error; if nobody had started to, it has no other listener.
+        fileStream.on('error', () => {})
+        fileStream.destroy(err instanceof Error ? err : new Error(String(err)))
+      }
+      const settled = stored ? stored.then(discard, () => undefined) : Promise.resolve()
+      settled.then(
+        () => reject(err),
+        () => reject(err),
+      )
     }
     try {
       busboy = createBusboy(contentType)
@@ -219,6 +232,7 @@ export function parseMultipart<T>(
         stream.resume()
         return fail(new ApiError(400, 'duplicate_file', 'Send one file part per upload.'))
       }
+      fileStream = stream
       stored = onFile({ stream, filename, claimedType: mime || undefined }, { ...fields })
       stored.catch((err) => {
         stream.resume()

@@ -40,7 +40,13 @@ export function createLocalStorage(root: string): FileStorage & { readonly root:
         // Written chunk by chunk: each write waits for the disk, which is the back-pressure on the body.
         for await (const chunk of body) {
           signal?.throwIfAborted()
-          await handle.write(chunk as Uint8Array)
+          // A write may take only part of the chunk (a disk that is filling up); the rest is written
+          // next, and a full disk then fails with ENOSPC instead of the file being cut short.
+          const bytes = chunk as Uint8Array
+          for (let offset = 0; offset < bytes.length; ) {
+            const { bytesWritten } = await handle.write(bytes, offset, bytes.length - offset)
+            offset += bytesWritten
+          }
         }
         await handle.sync()
         await handle.close()
