@@ -328,7 +328,7 @@ describe('over real HTTP', () => {
     })
     // The server notices the reset, fails the upload and removes what it had written.
     const { readdir } = await import('node:fs/promises')
-    const tmpDir = (ctx.files as { tmpDir: string }).tmpDir
+    const tmpDir = (ctx.files as unknown as { tmpDir: string }).tmpDir
     for (let i = 0; i < 100; i++) {
       if ((await readdir(tmpDir).catch(() => [])).length === 0) break
       await new Promise((r) => setTimeout(r, 50))
@@ -388,7 +388,7 @@ describe('on a full disk', () => {
   it('answers 507 and keeps nothing', async (ctx) => {
     const { execFileSync } = await import('node:child_process')
     const { t, alice, project } = await setup()
-    const filesDir = (t.ctx.files as { root: string }).root
+    const filesDir = (t.ctx.files as unknown as { root: string }).root
     const { mkdir } = await import('node:fs/promises')
     await mkdir(filesDir, { recursive: true })
     try {

@@ -263,18 +263,23 @@ export function createAttachmentsService(
       const { principal: caller } = await projects.authorizeIn(principal, projectId, 'attachment', 'create')
       const mediaType = input.contentType.split(';')[0]?.trim().toLowerCase() ?? ''
       if (mediaType === 'multipart/form-data') {
-        const { fields, stored } = await parseMultipart(input.body, input.contentType, async (file, fieldsSoFar) => {
-          // What is known before the bytes is checked before any byte is stored.
-          input.checkFields(fieldsSoFar)
-          const filename = checkFilename(file.filename)
-          const target = targetOf(fieldsSoFar)
-          await assertTarget(repo, projectId, target)
-          return {
-            filename,
-            claimedType: file.claimedType,
-            stored: await store(projectId, file.stream, file.claimedType),
-          }
-        })
+        const { fields, stored } = await parseMultipart(
+          input.body,
+          input.contentType,
+          async (file, fieldsSoFar) => {
+            // What is known before the bytes is checked before any byte is stored.
+            input.checkFields(fieldsSoFar)
+            const filename = checkFilename(file.filename)
+            const target = targetOf(fieldsSoFar)
+            await assertTarget(repo, projectId, target)
+            return {
+              filename,
+              claimedType: file.claimedType,
+              stored: await store(projectId, file.stream, file.claimedType),
+            }
+          },
+          (done) => removeBytes(done.stored.key),
+        )
         try {
           input.checkFields(fields)
         } catch (err) {
