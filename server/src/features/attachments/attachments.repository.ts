@@ -2,6 +2,7 @@ import { type Kysely, sql } from 'kysely'
 import type { Dialect } from '../../db/database.js'
 import { keyset, type Page, toPage } from '../../db/keyset.js'
 import type { AttachmentsTable, Database } from '../../db/schema.js'
+import { assertTransaction } from '../../db/transaction.js'
 import type { Attachment } from '../../generated/routes.js'
 import type { CursorPosition } from '../../lib/cursor.js'
 import { THUMBNAIL_SOURCE_TYPES } from './thumbnails.js'
@@ -32,6 +33,7 @@ export type AttachmentParent = { column: 'task_id' | 'note_id' | 'comment_id' | 
 export function attachmentsRepository(db: Kysely<Database>, dialect: Dialect) {
   return {
     async insert(row: AttachmentRow): Promise<void> {
+      assertTransaction(db)
       await db.insertInto('attachments').values(row).execute()
     },
 
@@ -74,6 +76,7 @@ export function attachmentsRepository(db: Kysely<Database>, dialect: Dialect) {
     },
 
     async update(next: AttachmentRow, expectedVersion: number): Promise<boolean> {
+      assertTransaction(db)
       const { id, project_id, created_by, created_at, storage_key, size, sha256, ...changes } = next
       const result = await db
         .updateTable('attachments')
@@ -86,6 +89,7 @@ export function attachmentsRepository(db: Kysely<Database>, dialect: Dialect) {
 
     /** Deletes the row and queues its bytes for deletion, in the caller's transaction. */
     async delete(row: AttachmentRow, at: string): Promise<void> {
+      assertTransaction(db)
       await db.deleteFrom('attachments').where('id', '=', row.id).execute()
       await db
         .insertInto('attachment_deletions')
@@ -107,6 +111,7 @@ export function attachmentsRepository(db: Kysely<Database>, dialect: Dialect) {
      * pass `quotaBytes`. One conditional update: two uploads committing at once cannot both fit under it.
      */
     async reserve(projectId: string, bytes: number, quotaBytes: number): Promise<boolean> {
+      assertTransaction(db)
       await db
         .insertInto('project_storage')
         .values({ project_id: projectId, used_bytes: 0, file_count: 0 })
@@ -135,6 +140,7 @@ export function attachmentsRepository(db: Kysely<Database>, dialect: Dialect) {
     },
 
     async forgetDeletion(attachmentId: string): Promise<void> {
+      assertTransaction(db)
       await db.deleteFrom('attachment_deletions').where('attachment_id', '=', attachmentId).execute()
     },
 

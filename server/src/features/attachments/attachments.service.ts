@@ -1,4 +1,5 @@
 import { Readable } from 'node:stream'
+import type { Logger } from 'pino'
 import { can } from '../../authorization/permissions.js'
 import type { Attachment, AttachmentList, AttachmentUpdate, ProjectStorage } from '../../generated/routes.js'
 import { assertIfMatch, preconditionFailed } from '../../http/conditional.js'
@@ -6,13 +7,13 @@ import type { Principal } from '../../http/env.js'
 import { ApiError } from '../../http/problem.js'
 import { listScope } from '../../lib/cursor.js'
 import { newId } from '../../lib/ids.js'
-import { removalChange, type WriteTx } from '../changes/change-log.js'
 import type { PageInput, ProjectsService } from '../projects/projects.service.js'
 import type { ServiceDeps } from '../service-deps.js'
+import { removeAttachments } from './attachments.reactions.js'
 import {
   type AttachmentParent,
   type AttachmentRow,
-  attachmentsRepository,
+  type attachmentsRepository,
   toAttachment,
 } from './attachments.repository.js'
 import { createLinkSigner, type LinkClaims } from './download.js'
@@ -49,14 +50,13 @@ export type AttachmentsService = ReturnType<typeof createAttachmentsService>
  * removes. Deleted rows queue their bytes for deletion in the same transaction (see the janitor).
  */
 export function createAttachmentsService(
-  { ctx, cursors, now }: ServiceDeps,
+  { config, repositories, writer, cursors, now }: ServiceDeps,
   projects: ProjectsService,
-  files: FileStorage,
-  afterDeletion: () => void,
+  { files, linkKey, logger }: { files: FileStorage; linkKey: Uint8Array; logger: Logger },
 ) {
-  const repo = attachmentsRepository(ctx.db.kysely, ctx.db.dialect)
-  const links = createLinkSigner(ctx.secrets.key('attachment-links'))
-  const policy = { allow: ctx.config.ATTACHMENT_TYPES_ALLOW, deny: ctx.config.ATTACHMENT_TYPES_DENY }
+  const repo = repositories.attachments
+  const links = createLinkSigner(linkKey)
+  const policy = { allow: config.ATTACHMENT_TYPES_ALLOW, deny: config.ATTACHMENT_TYPES_DENY }
 
   async function load(principal: Principal | undefined, attachmentId: string, action: 'read' | 'update' | 'delete') {
     const caller = projects.authenticate(principal, action)
@@ -106,8 +106,8 @@ export function createAttachmentsService(
   /** Streams one file into the store under a new key, measuring it; nothing is left behind on failure. */
   async function store(projectId: string, stream: Readable, claimedType: string | undefined) {
     const { usedBytes } = await repo.usage(projectId)
-    const left = Math.max(0, ctx.config.PROJECT_STORAGE_QUOTA_BYTES - usedBytes)
-    const maxFile = ctx.config.ATTACHMENT_MAX_BYTES
+    const left = Math.max(0, config.PROJECT_STORAGE_QUOTA_BYTES - usedBytes)
+    const maxFile = config.ATTACHMENT_MAX_BYTES
     const inspector = new UploadInspector(Math.min(maxFile, left), policy, () =>
       left < maxFile ? quotaExceeded(left) : fileTooLarge(maxFile),
     )
@@ -123,7 +123,7 @@ export function createAttachmentsService(
         const err = new ApiError(
           408,
           'request_timeout',
-          `No bytes of the body arrived for ${ctx.config.UPLOAD_IDLE_TIMEOUT_MS} ms.`,
+          `No bytes of the body arrived for ${config.UPLOAD_IDLE_TIMEOUT_MS} ms.`,
           {
             title: 'Request timeout',
             headers: { Connection: 'close' },
@@ -131,7 +131,7 @@ export function createAttachmentsService(
         )
         inspector.destroy(err)
         stream.destroy(err)
-      }, ctx.config.UPLOAD_IDLE_TIMEOUT_MS)
+      }, config.UPLOAD_IDLE_TIMEOUT_MS)
     }
     arm()
     stream.on('data', arm)
@@ -157,9 +157,7 @@ export function createAttachmentsService(
   }
 
   const removeBytes = (key: string) =>
-    files
-      .delete(key)
-      .catch((err: unknown) => ctx.logger.warn({ err, key }, 'removing stored bytes failed; the sweep will'))
+    files.delete(key).catch((err: unknown) => logger.warn({ err, key }, 'removing stored bytes failed; the sweep will'))
 
   async function commit(
     caller: Principal,
@@ -181,82 +179,43 @@ export function createAttachmentsService(
         )
       }
       const at = now().toISOString()
-      return await ctx.changeLog.write(async (tx) => {
-        const r = attachmentsRepository(tx.db, ctx.db.dialect)
-        await assertTarget(r, projectId, meta.target)
-        if (!(await r.reserve(projectId, stored.inspected.size, ctx.config.PROJECT_STORAGE_QUOTA_BYTES))) {
-          const { usedBytes } = await r.usage(projectId)
-          throw quotaExceeded(Math.max(0, ctx.config.PROJECT_STORAGE_QUOTA_BYTES - usedBytes))
-        }
-        const row: AttachmentRow = {
-          id: stored.id,
-          project_id: projectId,
-          task_id: meta.target?.column === 'task_id' ? meta.target.id : null,
-          note_id: meta.target?.column === 'note_id' ? meta.target.id : null,
-          comment_id: meta.target?.column === 'comment_id' ? meta.target.id : null,
-          filename: meta.filename,
-          content_type: stored.inspected.contentType,
-          claimed_type: meta.claimedType?.slice(0, 255) ?? null,
-          size: stored.inspected.size,
-          sha256: stored.inspected.sha256,
-          storage_key: stored.key,
-          created_by: caller.userId,
-          created_at: at,
-          updated_at: at,
-          version: 1,
-        }
-        await r.insert(row)
-        const attachment = toAttachment(row)
-        await tx.record(attachmentChange('attachment.created', attachment, caller.userId))
-        return attachment
-      })
+      return await writer.write(
+        async (tx) => {
+          const r = tx.attachments
+          await assertTarget(r, projectId, meta.target)
+          if (!(await r.reserve(projectId, stored.inspected.size, config.PROJECT_STORAGE_QUOTA_BYTES))) {
+            const { usedBytes } = await r.usage(projectId)
+            throw quotaExceeded(Math.max(0, config.PROJECT_STORAGE_QUOTA_BYTES - usedBytes))
+          }
+          const row: AttachmentRow = {
+            id: stored.id,
+            project_id: projectId,
+            task_id: meta.target?.column === 'task_id' ? meta.target.id : null,
+            note_id: meta.target?.column === 'note_id' ? meta.target.id : null,
+            comment_id: meta.target?.column === 'comment_id' ? meta.target.id : null,
+            filename: meta.filename,
+            content_type: stored.inspected.contentType,
+            claimed_type: meta.claimedType?.slice(0, 255) ?? null,
+            size: stored.inspected.size,
+            sha256: stored.inspected.sha256,
+            storage_key: stored.key,
+            created_by: caller.userId,
+            created_at: at,
+            updated_at: at,
+            version: 1,
+          }
+          await r.insert(row)
+          const attachment = toAttachment(row)
+          await tx.record(attachmentChange('attachment.created', attachment, caller.userId))
+          return attachment
+        },
+        { by: caller },
+      )
     } catch (err) {
       await removeBytes(stored.key)
       throw err
     }
   }
-
-  /** Deletes attachments in the caller's write: rows, usage and change now; bytes once it has committed. */
-  async function removeRows(tx: WriteTx, rows: AttachmentRow[], actorId: string | null) {
-    const r = attachmentsRepository(tx.db, ctx.db.dialect)
-    const at = now().toISOString()
-    for (const row of rows) {
-      await r.delete(row, at)
-      await tx.record(
-        removalChange({
-          type: 'attachment.deleted',
-          projectId: row.project_id,
-          resourceType: 'attachment',
-          resourceId: row.id,
-          actorId,
-          previous: toAttachment(row),
-        }),
-      )
-    }
-  }
-
-  // The reaction to a task, note, comment or project being deleted: its files go in the same write
-  // (recorded as `attachment.deleted`), their bytes once it has committed.
-  const PARENTS: Record<string, AttachmentParent['column']> = {
-    'task.deleted': 'task_id',
-    'note.deleted': 'note_id',
-    'comment.deleted': 'comment_id',
-    'project.deleted': 'project_id',
-  }
-  let bytesQueued = false
-  ctx.changeLog.subscribe(async (tx, change) => {
-    const column = PARENTS[change.type]
-    if (!column) return
-    const rows = await attachmentsRepository(tx.db, ctx.db.dialect).allOf({ column, id: change.resourceId })
-    if (rows.length === 0) return
-    await removeRows(tx, rows, change.actorId)
-    bytesQueued = true
-  })
-  ctx.changeLog.afterCommit(() => {
-    if (!bytesQueued) return
-    bytesQueued = false
-    afterDeletion()
-  })
 
   return {
     async upload(principal: Principal | undefined, projectId: string, input: UploadInput): Promise<Attachment> {
@@ -328,44 +287,49 @@ export function createAttachmentsService(
       const filename = patch.filename === undefined ? undefined : checkFilename(patch.filename)
       const retarget = 'taskId' in patch || 'noteId' in patch || 'commentId' in patch
       const target = retarget ? (targetOf(patch) ?? null) : undefined
-      return ctx.changeLog.write(async (tx) => {
-        const r = attachmentsRepository(tx.db, ctx.db.dialect)
-        const current = await r.findForUpdate(attachmentId)
-        if (!current) throw new ApiError(404, 'not_found', NO_ATTACHMENT)
-        assertIfMatch(ifMatch, current.version)
-        await assertTarget(r, current.project_id, target)
-        const next: AttachmentRow = {
-          ...current,
-          filename: filename ?? current.filename,
-          ...(target === undefined
-            ? {}
-            : {
-                task_id: target?.column === 'task_id' ? target.id : null,
-                note_id: target?.column === 'note_id' ? target.id : null,
-                comment_id: target?.column === 'comment_id' ? target.id : null,
-              }),
-          updated_at: now().toISOString(),
-          version: current.version + 1,
-        }
-        if (!(await r.update(next, current.version))) throw preconditionFailed(current.version)
-        const updated = toAttachment(next)
-        await tx.record({
-          ...attachmentChange('attachment.updated', updated, caller.userId),
-          previous: toAttachment(current),
-        })
-        return updated
-      })
+      return writer.write(
+        async (tx) => {
+          const r = tx.attachments
+          const current = await r.findForUpdate(attachmentId)
+          if (!current) throw new ApiError(404, 'not_found', NO_ATTACHMENT)
+          assertIfMatch(ifMatch, current.version)
+          await assertTarget(r, current.project_id, target)
+          const next: AttachmentRow = {
+            ...current,
+            filename: filename ?? current.filename,
+            ...(target === undefined
+              ? {}
+              : {
+                  task_id: target?.column === 'task_id' ? target.id : null,
+                  note_id: target?.column === 'note_id' ? target.id : null,
+                  comment_id: target?.column === 'comment_id' ? target.id : null,
+                }),
+            updated_at: now().toISOString(),
+            version: current.version + 1,
+          }
+          if (!(await r.update(next, current.version))) throw preconditionFailed(current.version)
+          const updated = toAttachment(next)
+          await tx.record({
+            ...attachmentChange('attachment.updated', updated, caller.userId),
+            previous: toAttachment(current),
+          })
+          return updated
+        },
+        { by: caller },
+      )
     },
 
     async remove(principal: Principal | undefined, attachmentId: string, ifMatch: string | undefined): Promise<void> {
       const { caller } = await load(principal, attachmentId, 'delete')
-      await ctx.changeLog.write(async (tx) => {
-        const current = await attachmentsRepository(tx.db, ctx.db.dialect).findForUpdate(attachmentId)
-        if (!current) throw new ApiError(404, 'not_found', NO_ATTACHMENT)
-        assertIfMatch(ifMatch, current.version)
-        await removeRows(tx, [current], caller.userId)
-      })
-      afterDeletion()
+      await writer.write(
+        async (tx) => {
+          const current = await tx.attachments.findForUpdate(attachmentId)
+          if (!current) throw new ApiError(404, 'not_found', NO_ATTACHMENT)
+          assertIfMatch(ifMatch, current.version)
+          await removeAttachments(tx, [current], caller.userId, now)
+        },
+        { by: caller },
+      )
     },
 
     async storage(principal: Principal | undefined, projectId: string): Promise<ProjectStorage> {
@@ -373,15 +337,15 @@ export function createAttachmentsService(
       const usage = await repo.usage(projectId)
       return {
         ...usage,
-        quotaBytes: ctx.config.PROJECT_STORAGE_QUOTA_BYTES,
-        maxFileBytes: ctx.config.ATTACHMENT_MAX_BYTES,
+        quotaBytes: config.PROJECT_STORAGE_QUOTA_BYTES,
+        maxFileBytes: config.ATTACHMENT_MAX_BYTES,
       }
     },
 
     /** A signed link for the caller to the file or one of its thumbnails. */
     async link(principal: Principal | undefined, attachmentId: string, thumbnail?: ThumbnailSize) {
       const { caller, row } = await load(principal, attachmentId, 'read')
-      const expires = Math.floor(now().getTime() / 1000) + ctx.config.ATTACHMENT_LINK_TTL_S
+      const expires = Math.floor(now().getTime() / 1000) + config.ATTACHMENT_LINK_TTL_S
       const token = links.sign({
         attachmentId: row.id,
         userId: caller.userId,

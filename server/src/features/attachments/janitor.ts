@@ -1,16 +1,15 @@
 import type { Logger } from 'pino'
-import type { Db } from '../../db/database.js'
-import { type ChangeLog, removalChange } from '../changes/change-log.js'
-import { attachmentsRepository, toAttachment } from './attachments.repository.js'
-import { thumbnailKey } from './files.js'
+import type { Repositories } from '../../write/repositories.js'
+import type { Writer } from '../../write/writer.js'
+import { type ByteCleanup, removeAttachments } from './attachments.reactions.js'
 import { removeStaleTemporaryFiles } from './storage/local-storage.js'
 import type { FileStorage } from './storage/storage.js'
-import { THUMBNAIL_SIZES } from './thumbnails.js'
 
 export interface JanitorOptions {
-  db: Db
+  repositories: Repositories
+  writer: Writer
   files: FileStorage
-  changeLog: ChangeLog
+  cleanup: ByteCleanup
   logger: Logger
   intervalMs: number
   /** Stored bytes without a row must be this old before they go (an upload between store and commit). */
@@ -29,72 +28,25 @@ export type AttachmentJanitor = ReturnType<typeof startAttachmentJanitor>
 
 /**
  * Keeps the file store and the attachment rows in step:
- * - `drain` deletes the bytes (and thumbnails) of rows whose deletion has committed, as queued in
- *   `attachment_deletions` by the deleting transaction: after every such write, and on each sweep;
+ * - `drain` deletes the bytes (and thumbnails) of rows whose deletion has committed (see createByteCleanup);
  * - `sweep` also removes what a crash leaves: temporary files of interrupted uploads, stored objects
  *   whose row never committed (older than the grace period), and rows whose bytes or parent are gone
  *   (recorded as `attachment.deleted` like any deletion).
  * It runs at start-up and every `intervalMs`.
  */
 export function startAttachmentJanitor({
-  db,
+  repositories,
+  writer,
   files,
-  changeLog,
+  cleanup,
   logger,
   intervalMs,
   graceS,
   now = () => new Date(),
 }: JanitorOptions) {
-  const repo = attachmentsRepository(db.kysely, db.dialect)
-  let draining: Promise<number> | undefined
-  let next: Promise<number> | undefined
+  const repo = repositories.attachments
   let sweeping: Promise<SweepReport> | undefined
-
-  async function deleteBytes(attachmentId: string, key: string) {
-    await files.delete(key)
-    for (const size of THUMBNAIL_SIZES) await files.delete(thumbnailKey(attachmentId, size))
-  }
-
-  async function drainOnce(): Promise<number> {
-    let done = 0
-    for (;;) {
-      const batch = await repo.pendingDeletions(100)
-      let progressed = false
-      for (const item of batch) {
-        try {
-          await deleteBytes(item.attachment_id, item.storage_key)
-          await repo.forgetDeletion(item.attachment_id)
-          done++
-          progressed = true
-        } catch (err) {
-          logger.warn(
-            { err, key: item.storage_key },
-            'deleting the bytes of a deleted attachment failed; retried later',
-          )
-        }
-      }
-      if (batch.length < 100 || !progressed) return done
-    }
-  }
-
-  /**
-   * Deletes the bytes queued by committed deletions. Runs one at a time; a call while one runs waits for
-   * a run that starts after it (shared by every call that came meanwhile), so what it queued is covered.
-   */
-  function drain(): Promise<number> {
-    if (next) return next
-    const after = draining ?? Promise.resolve(0)
-    next = after
-      .catch(() => 0)
-      .then(() => {
-        next = undefined
-        draining = drainOnce().finally(() => {
-          draining = undefined
-        })
-        return draining
-      })
-    return next
-  }
+  const drain = () => cleanup.drain(writer, repositories)
 
   async function sweepOnce(): Promise<SweepReport> {
     const report: SweepReport = { bytesDeleted: 0, temporaryFilesRemoved: 0, orphanObjectsRemoved: 0, rowsRemoved: 0 }
@@ -125,21 +77,9 @@ export function startAttachmentJanitor({
       for (const row of rows) {
         const broken = !(await repo.parentExists(row)) || (await files.size(row.storage_key)) === undefined
         if (!broken) continue
-        await changeLog.write(async (tx) => {
-          const r = attachmentsRepository(tx.db, db.dialect)
-          const current = await r.findForUpdate(row.id)
-          if (!current) return
-          await r.delete(current, now().toISOString())
-          await tx.record(
-            removalChange({
-              type: 'attachment.deleted',
-              projectId: current.project_id,
-              resourceType: 'attachment',
-              resourceId: current.id,
-              actorId: null,
-              previous: toAttachment(current),
-            }),
-          )
+        await writer.write(async (tx) => {
+          const current = await tx.attachments.findForUpdate(row.id)
+          if (current) await removeAttachments(tx, [current], null, now)
         })
         report.rowsRemoved++
       }
@@ -177,7 +117,7 @@ export function startAttachmentJanitor({
     async stop() {
       clearTimeout(startup)
       clearInterval(timer)
-      await Promise.allSettled([next, draining, sweeping])
+      await Promise.allSettled([sweeping, cleanup.idle()])
     },
   }
 }
