@@ -5,6 +5,7 @@ import type { AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
 import { extname, join, normalize } from 'node:path'
 import { promisify } from 'node:util'
+import { createTasklane, unwrap } from '@tasklane/sdk'
 import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { type Config, loadConfig } from '../src/config.js'
@@ -82,6 +83,8 @@ describe.skipIf(!hasChromium)('the web app (examples/web) in a browser', () => {
   let outage = false
   /** The one 412 the conflict step provokes on purpose. */
   let conflicts = 0
+  /** While a session is revoked on purpose, the refused refresh (401) is expected in the console. */
+  let revoking = false
 
   beforeAll(async () => {
     dataDir = mkdtempSync(join(tmpdir(), 'tasklane-web-'))
@@ -157,6 +160,7 @@ describe.skipIf(!hasChromium)('the web app (examples/web) in a browser', () => {
       if (message.type() !== 'error') return
       const text = message.text()
       if (outage && /net::ERR_CONNECTION_REFUSED|ERR_EMPTY_RESPONSE|network error/i.test(text)) return
+      if (revoking && /status of 401/.test(text)) return
       if (conflicts > 0 && /status of 412/.test(text)) {
         conflicts--
         return
@@ -322,6 +326,33 @@ describe.skipIf(!hasChromium)('the web app (examples/web) in a browser', () => {
     await a2.screenshot({ path: join(SHOTS, 'tasks-phone.png') })
     const overflow = await a2.evaluate(() => document.documentElement.scrollWidth - window.innerWidth)
     expect(overflow).toBeLessThanOrEqual(0)
+
+    // Bob's session is ended from another device while he is writing a comment: the app goes back to the
+    // login screen, and after logging in again he is on the same task with his text still there.
+    await b.goto(`${app.origin}${taskPath}`)
+    await b.getByLabel('Add a comment').fill('Half-written thought')
+    const elsewhere = createTasklane({ baseUrl: api.url })
+    await elsewhere.session.set(
+      await unwrap(
+        elsewhere.POST('/v1/auth/login', {
+          body: { email: 'bob@example.com', password: 'bob keeps another passphrase' },
+        }),
+      ),
+    )
+    revoking = true
+    for await (const session of elsewhere.paginate('/v1/me/sessions')) {
+      if (!session.current) {
+        await unwrap(elsewhere.DELETE('/v1/me/sessions/{sessionId}', { params: { path: { sessionId: session.id } } }))
+      }
+    }
+    await b.getByText('Your session has expired').waitFor({ timeout: 30_000 })
+    await b.getByRole('heading', { name: 'Log in to Tasklane' }).waitFor()
+    revoking = false
+    await b.getByLabel('Email').fill('bob@example.com')
+    await b.getByLabel('Password').fill('bob keeps another passphrase')
+    await b.getByRole('button', { name: 'Log in' }).click()
+    await b.getByRole('heading', { name: 'Sow runner beans' }).waitFor()
+    await expect(b.getByLabel('Add a comment').inputValue()).resolves.toBe('Half-written thought')
 
     // Logging out goes back to the login screen, also after a reload; Alice's other tab follows.
     await b.getByRole('button', { name: 'Log out' }).click()

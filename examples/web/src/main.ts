@@ -119,6 +119,8 @@ async function render(): Promise<void> {
   const url = new URL(location.href)
   if (url.pathname === '/auth/callback') {
     await finishProviderSignIn(url)
+    notice = sessionStorage.getItem('tasklane.providerError') ?? notice
+    sessionStorage.removeItem('tasklane.providerError')
     history.replaceState(null, '', sessionStorage.getItem('tasklane.return') ?? '/')
     sessionStorage.removeItem('tasklane.return')
     if (controller.signal.aborted) return
