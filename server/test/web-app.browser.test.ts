@@ -321,6 +321,33 @@ describe.skipIf(!hasChromium)('the web app (examples/web) in a browser', () => {
     await a.getByText('Saved.').waitFor()
     await a.screenshot({ path: join(SHOTS, 'notes.png') })
 
+    // A long list loads page by page (cursors) as it is scrolled.
+    const aliceApi = createTasklane({ baseUrl: api.url })
+    await aliceApi.session.set(
+      await unwrap(
+        aliceApi.POST('/v1/auth/login', {
+          body: { email: 'alice@example.com', password: 'alice keeps a long passphrase' },
+        }),
+      ),
+    )
+    const projectId = projectPath.split('/')[2] ?? ''
+    for (let i = 1; i <= 30; i++) {
+      await unwrap(
+        aliceApi.POST('/v1/projects/{projectId}/tasks', {
+          params: { path: { projectId } },
+          body: { title: `Chore ${i}` },
+        }),
+      )
+    }
+    await a2.reload()
+    const rows = a2.getByRole('list', { name: 'Tasks' }).getByRole('listitem')
+    await a2.getByRole('link', { name: 'Sow runner beans' }).waitFor()
+    await expect(rows.count()).resolves.toBe(25)
+    await a2.locator('.sentinel').scrollIntoViewIfNeeded()
+    await a2.getByRole('link', { name: 'Chore 30', exact: true }).waitFor()
+    await expect(rows.count()).resolves.toBe(32)
+    await a2.evaluate(() => window.scrollTo(0, 0))
+
     // At phone width the task list still fits.
     await a2.setViewportSize({ width: 390, height: 800 })
     await a2.screenshot({ path: join(SHOTS, 'tasks-phone.png') })
