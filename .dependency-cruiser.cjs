@@ -87,8 +87,9 @@ module.exports = {
       to: {
         pathNot: [
           '^examples/web/',
-          '^sdk/src/index\\.ts$',
-          '^sdk/dist/index\\.(js|d\\.ts)$',
+          // The SDK's public entries: the main one, and provider sign-in (@tasklane/sdk/providers).
+          '^sdk/src/(index|providers)\\.ts$',
+          '^sdk/dist/(index|providers)\\.(js|d\\.ts)$',
           '^node_modules/(marked|dompurify|vite)/',
         ],
         dependencyTypesNot: ['core'],

@@ -1,4 +1,5 @@
-import { beginProviderSignIn, completeProviderSignIn, unwrap } from '@tasklane/sdk'
+import { unwrap } from '@tasklane/sdk'
+import { beginProviderSignIn, completeProviderSignIn } from '@tasklane/sdk/providers'
 import { describe, tl, type User } from '../api.js'
 import { field, fields, h, replace } from '../dom.js'
 

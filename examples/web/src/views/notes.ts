@@ -91,7 +91,7 @@ export async function notesPanel(panel: HTMLElement, view: View, project: Projec
             message.textContent = 'Saved.'
           } catch (err) {
             if (err instanceof PreconditionFailedError && open) {
-              const theirs = await unwrap(tl.GET('/v1/notes/{noteId}', { params: { path: { noteId: open.id } } }))
+              const theirs = await tl.notes.get(open.id)
               open = theirs
               notes.set(theirs.id, theirs)
               message.textContent =

@@ -1,4 +1,3 @@
-import { unwrap } from '@tasklane/sdk'
 import { subscribe, tl } from '../api.js'
 import { h, replace } from '../dom.js'
 import type { View } from '../view.js'
@@ -15,7 +14,7 @@ const TABS: [Tab, string][] = [
 
 /** A project: its name, tabs for tasks, notes and members. */
 export async function projectView(main: HTMLElement, view: View, projectId: string, tab: Tab): Promise<void> {
-  const project = await unwrap(tl.GET('/v1/projects/{projectId}', { params: { path: { projectId } } }))
+  const project = await tl.projects.get(projectId)
   const title = h('h1', {}, project.name)
   const panel = h('section', { class: 'panel', 'aria-labelledby': `tab-${tab}` })
   replace(

@@ -26,8 +26,8 @@ function withMentions(text: string, members: Map<string, Member>): (string | HTM
 /** A task: edit it (with If-Match, and a clear message when someone else saved first), and its comments. */
 export async function taskView(main: HTMLElement, view: View, projectId: string, taskId: string): Promise<void> {
   const [project, first, memberList] = await Promise.all([
-    unwrap(tl.GET('/v1/projects/{projectId}', { params: { path: { projectId } } })),
-    unwrap(tl.GET('/v1/tasks/{taskId}', { params: { path: { taskId } } })),
+    tl.projects.get(projectId),
+    tl.tasks.get(taskId),
     tl
       .paginate('/v1/projects/{projectId}/members', { params: { path: { projectId }, query: { limit: 100 } } })
       .toArray({ maxItems: 1000 }),
@@ -98,7 +98,7 @@ export async function taskView(main: HTMLElement, view: View, projectId: string,
         } catch (err) {
           if (err instanceof PreconditionFailedError) {
             // Someone saved first. Keep what this user typed, show what the other saved, and let them choose.
-            const theirs = await unwrap(tl.GET('/v1/tasks/{taskId}', { params: { path: { taskId } } }))
+            const theirs = await tl.tasks.get(taskId)
             task = theirs
             heading.textContent = theirs.title
             replace(
