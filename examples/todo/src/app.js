@@ -413,10 +413,7 @@ async function logout(run) {
 async function whoami(run) {
   const projectId = requireProject(run)
   const tl = run.client()
-  const [me, project] = await Promise.all([
-    unwrap(tl.GET('/v1/me')),
-    unwrap(tl.GET('/v1/projects/{projectId}', { params: { path: { projectId } } })),
-  ])
+  const [me, project] = await Promise.all([tl.account.getMe(), tl.projects.get(projectId)])
   if (run.io.json) run.io.out(JSON.stringify({ url: run.config.url, user: me, project }))
   else run.io.out(`${me.name} <${me.email}> on ${run.config.url}, project "${project.name}" (${project.id})`)
 }

@@ -1,6 +1,7 @@
 import { createMiddleware } from 'hono/factory'
 import type { Logger } from 'pino'
 import type { AppEnv } from './env.js'
+import { CLIENT_HEADER, clientLabel } from './versioning.js'
 
 /** What handlers log through: lines bound to the request's id. */
 export type RequestLog = Pick<Logger, 'debug' | 'info' | 'warn' | 'error'>
@@ -53,6 +54,7 @@ export function requestLogging(logger: Logger) {
         path: c.req.path,
         status,
         durationMs: Math.round((performance.now() - start) * 10) / 10,
+        client: clientLabel(c.req.header(CLIENT_HEADER)),
       },
       'request',
     )
