@@ -12,6 +12,7 @@ import { createOperationsRouter } from './features/operations/operations.router.
 import { createProjectsRouter } from './features/projects/projects.router.js'
 import { createServices } from './features/services.js'
 import { createTasksRouter } from './features/tasks/tasks.router.js'
+import { createWebhooksRouter } from './features/webhooks/webhooks.router.js'
 import { operations, securitySchemes } from './generated/routes.js'
 import { authentication } from './http/auth.js'
 import { bodyGuard, bodySizeLimit } from './http/body.js'
@@ -111,6 +112,7 @@ export function createApp(ctx: AppContext) {
   app.route('/', createNotesRouter(services))
   app.route('/', createCommentsRouter(services))
   app.route('/', createNotificationsRouter(services))
+  app.route('/', createWebhooksRouter(services))
   app.route('/', createChangesRouter(services))
   app.route('/', createEventsRouter(services))
   app.route('/', createDocsRouter())

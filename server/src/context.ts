@@ -1,3 +1,4 @@
+import type { LookupFunction } from 'node:net'
 import { join } from 'node:path'
 import { Redis } from 'ioredis'
 import pino, { type Logger } from 'pino'
@@ -12,6 +13,9 @@ import { type ChangeLog, createChangeLog } from './features/changes/change-log.j
 import { type ChangeSignal, createChangeSignal } from './features/events/change-signal.js'
 import { startNotificationEmailWorker } from './features/notifications/email-worker.js'
 import { createNotifier } from './features/notifications/notifications.subscriber.js'
+import { webhookDeliveryJob } from './features/webhooks/webhook-delivery.job.js'
+import { webhookFanout } from './features/webhooks/webhook-fanout.js'
+import { createTargetAgents } from './features/webhooks/webhook-targets.js'
 import { createMetrics, type Metrics } from './http/metrics.js'
 import { createRateLimiter, type RateLimiter } from './http/rate-limit.js'
 import { type CursorCodec, createCursorCodec, createCursors } from './lib/cursor.js'
@@ -28,6 +32,8 @@ import { loadSecrets, type Secrets } from './secrets/secrets.js'
 /** Every kind of outbound job the server runs, by name. */
 export type ServerJobKinds = {
   mail: JobKind<MailMessage>
+  /** One attempt at one webhook delivery (features/webhooks/webhook-delivery.job.ts). */
+  webhook: JobKind<{ deliveryId: string }>
 }
 
 export interface AppContext {
@@ -65,6 +71,8 @@ export interface ContextOverrides {
   /** Open this database instead of the one the config names (tests use a fresh one each). */
   database?: DatabaseOptions
   logger?: Logger
+  /** Resolves webhook host names instead of DNS (tests point names at addresses they choose). */
+  webhookLookup?: LookupFunction
 }
 
 export function databaseOptions(config: Config): DatabaseOptions {
@@ -127,7 +135,13 @@ export async function createContext(config: Config, overrides: ContextOverrides 
   const metrics = createMetrics()
   const mailTransport = createMailTransport(config, logger)
   const retry = { baseMs: config.QUEUE_RETRY_BASE_MS, maxMs: config.QUEUE_RETRY_MAX_MS }
-  const queue = createQueue<ServerJobKinds>({
+  const publicUrl = (config.PUBLIC_URL ?? `http://localhost:${config.PORT}`).replace(/\/$/, '')
+  const webhookAgents = createTargetAgents({
+    allowHttp: config.WEBHOOK_ALLOW_HTTP,
+    allowed: config.WEBHOOK_ALLOWED_TARGETS,
+    lookup: overrides.webhookLookup,
+  })
+  const queue: Queue<ServerJobKinds> = createQueue<ServerJobKinds>({
     db,
     logger,
     registry: metrics.registry,
@@ -136,6 +150,16 @@ export async function createContext(config: Config, overrides: ContextOverrides 
     leaseMs: config.QUEUE_LEASE_MS,
     kinds: {
       mail: mailJob(mailTransport, logger, { ...retry, forMs: config.MAIL_RETRY_FOR_S * 1000 }),
+      webhook: webhookDeliveryJob({
+        db,
+        agents: webhookAgents,
+        logger,
+        timeoutMs: config.WEBHOOK_TIMEOUT_MS,
+        retry: { ...retry, forMs: config.WEBHOOK_RETRY_FOR_S * 1000 },
+        disableAfterMs: config.WEBHOOK_DISABLE_AFTER_S * 1000,
+        enqueueMail: (trx, message) => queue.enqueue(trx, { kind: 'mail', payload: message }),
+        publicUrl,
+      }),
     },
   })
   const mailer = queuedMailer(db, queue, logger)
@@ -166,12 +190,26 @@ export async function createContext(config: Config, overrides: ContextOverrides 
   })
   // Notifications are made inside the transaction of the write that causes them.
   changeLog.subscribe(createNotifier({ now: () => new Date(), emailDelayS: config.NOTIFICATION_EMAIL_DELAY_S }))
+  // Webhook deliveries are stored and queued inside the transaction of the write whose change they carry;
+  // the worker is woken once such a write has committed.
+  let deliveriesQueued = false
+  changeLog.subscribe(
+    webhookFanout(async (trx, deliveryId) => {
+      deliveriesQueued = true
+      return queue.enqueue(trx, { kind: 'webhook', payload: { deliveryId } })
+    }),
+  )
+  changeLog.afterCommit(() => {
+    if (!deliveriesQueued) return
+    deliveriesQueued = false
+    queue.wake()
+  })
   const notificationEmails = startNotificationEmailWorker({
     db,
     mailer,
     logger,
     intervalMs: config.NOTIFICATION_EMAIL_INTERVAL_MS,
-    publicUrl: (config.PUBLIC_URL ?? `http://localhost:${config.PORT}`).replace(/\/$/, ''),
+    publicUrl,
   })
   const changeSignal = createChangeSignal({
     db,
@@ -208,6 +246,7 @@ export async function createContext(config: Config, overrides: ContextOverrides 
       await mailer.idle()
       await queue.stop(config.SHUTDOWN_TIMEOUT_MS)
       await mailTransport.close()
+      webhookAgents.destroy()
       await rateLimiter.close()
       if (redis) await redis.quit().catch(() => redis.disconnect())
       await db.close()

@@ -2197,9 +2197,8 @@ export interface components {
             /**
              * @description `failing` when the server disabled it because every attempt failed for `WEBHOOK_DISABLE_AFTER_S`; `null` otherwise.
              * @example null
-             * @enum {string|null}
              */
-            disabledReason: "failing" | null;
+            disabledReason: string | null;
             /**
              * Format: date-time
              * @description Until when deliveries are also signed with the secret before the last rotation; `null` when there is none.
@@ -2264,9 +2263,8 @@ export interface components {
             /**
              * @description `failing` when the server disabled it because every attempt failed for `WEBHOOK_DISABLE_AFTER_S`; `null` otherwise.
              * @example null
-             * @enum {string|null}
              */
-            disabledReason: "failing" | null;
+            disabledReason: string | null;
             /**
              * Format: date-time
              * @description Until when deliveries are also signed with the secret before the last rotation; `null` when there is none.

@@ -8,6 +8,7 @@ import { createInvitationsService } from './projects/invitations.service.js'
 import { createProjectsService } from './projects/projects.service.js'
 import type { ServiceDeps } from './service-deps.js'
 import { createTasksService } from './tasks/tasks.service.js'
+import { createWebhooksService } from './webhooks/webhooks.service.js'
 
 /**
  * The feature services, built once per app. Features reach each other only through these (tasks ask
@@ -26,6 +27,7 @@ export function createServices(ctx: AppContext) {
     notifications: createNotificationsService(deps),
     changes: createChangesService(deps, projects.authenticate),
     events: createEventsService(deps, projects),
+    webhooks: createWebhooksService(deps, projects),
   }
 }
 

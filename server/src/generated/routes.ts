@@ -1534,7 +1534,9 @@ export const WebhookEndpointSchema = z
       .boolean()
       .openapi({ description: 'Whether new changes are delivered to it.', example: true }),
     disabledReason: z
-      .union([z.literal('failing'), z.literal(null)])
+      .string()
+      .regex(/^failing$/)
+      .max(20)
       .nullable()
       .openapi({
         description:
@@ -1636,7 +1638,9 @@ export const WebhookEndpointCreatedSchema = z
       .boolean()
       .openapi({ description: 'Whether new changes are delivered to it.', example: true }),
     disabledReason: z
-      .union([z.literal('failing'), z.literal(null)])
+      .string()
+      .regex(/^failing$/)
+      .max(20)
       .nullable()
       .openapi({
         description:
@@ -1663,7 +1667,7 @@ export const WebhookEndpointCreatedSchema = z
       .openapi({ description: 'Its version, also its `ETag`.', example: 1 }),
     secret: z
       .string()
-      .regex(/^whsec_[A-Za-z0-9+\/=]+$/)
+      .regex(/^whsec_[!-~]+$/)
       .min(20)
       .max(100)
       .openapi({
@@ -1817,7 +1821,7 @@ export const WebhookSecretSchema = z
   .strictObject({
     secret: z
       .string()
-      .regex(/^whsec_[A-Za-z0-9+\/=]+$/)
+      .regex(/^whsec_[!-~]+$/)
       .min(20)
       .max(100)
       .openapi({

@@ -2,7 +2,7 @@ import pino, { type Logger } from 'pino'
 import { onTestFinished } from 'vitest'
 import { createApp } from '../app.js'
 import { type Config, loadConfig } from '../config.js'
-import { type AppContext, createContext } from '../context.js'
+import { type AppContext, type ContextOverrides, createContext } from '../context.js'
 import type { DatabaseOptions } from '../db/database.js'
 import { freshDatabase } from './databases.js'
 import { assertMatchesSpec, eventStreamChecker } from './spec.js'
@@ -26,6 +26,8 @@ export interface TestAppOptions {
   database?: (fresh: DatabaseOptions) => DatabaseOptions
   /** Where the app logs; silent by default. */
   logger?: Logger
+  /** Resolves webhook host names (instead of DNS). */
+  webhookLookup?: ContextOverrides['webhookLookup']
 }
 
 /**
@@ -44,6 +46,7 @@ export async function createTestApp(env: Record<string, string> = {}, options: T
     ctx = await createContext(config, {
       database: options.database?.(database.options) ?? database.options,
       logger: options.logger ?? pino({ level: 'silent' }),
+      webhookLookup: options.webhookLookup,
     })
   } catch (err) {
     // onTestFinished is not registered yet: drop here, or the schema outlives the failed test.

@@ -7,6 +7,7 @@ import { changes } from './0020-changes.js'
 import { notifications } from './0030-notifications.js'
 import { emailChange } from './0040-email-change.js'
 import { jobs } from './0050-jobs.js'
+import { webhooks } from './0051-webhooks.js'
 
 /**
  * Every migration, in order. Kysely's Migrator runs them by name; a migration, once released, never
@@ -21,4 +22,5 @@ export const migrations: Record<string, Migration> = {
   '0030-notifications': notifications,
   '0040-email-change': emailChange,
   '0050-jobs': jobs,
+  '0051-webhooks': webhooks,
 }
