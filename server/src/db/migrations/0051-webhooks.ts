@@ -29,7 +29,11 @@ export const webhooks: Migration = {
       .addColumn('updated_at', 'text', (c) => c.notNull())
       .addColumn('version', 'integer', (c) => c.notNull())
       .execute()
-    await db.schema.createIndex('webhook_endpoints_project').on('webhook_endpoints').columns(['project_id', 'id']).execute()
+    await db.schema
+      .createIndex('webhook_endpoints_project')
+      .on('webhook_endpoints')
+      .columns(['project_id', 'id'])
+      .execute()
 
     await db.schema
       .createTable('webhook_deliveries')
