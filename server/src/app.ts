@@ -3,6 +3,7 @@ import { cors } from 'hono/cors'
 import { secureHeaders } from 'hono/secure-headers'
 import type { AppContext } from './context.js'
 import { createAuthRouter } from './features/auth/auth.router.js'
+import { createIdentitiesRouter } from './features/auth/providers/identities.router.js'
 import { createChangesRouter } from './features/changes/changes.router.js'
 import { createCommentsRouter } from './features/comments/comments.router.js'
 import { createEventsRouter } from './features/events/events.router.js'
@@ -15,7 +16,8 @@ import { createTasksRouter } from './features/tasks/tasks.router.js'
 import { createWebhooksRouter } from './features/webhooks/webhooks.router.js'
 import { operations, securitySchemes } from './generated/routes.js'
 import { authentication } from './http/auth.js'
-import { bodyGuard, bodySizeLimit } from './http/body.js'
+import { bodyGuard, bodySizeLimit, jsonLimits } from './http/body.js'
+import { jsonBounds, requestBodySchema } from './http/body-bounds.js'
 import { errorHandler, notFoundHandler, pathPattern } from './http/errors.js'
 import { requestLogging } from './http/logging.js'
 import { requestId } from './http/request-id.js'
@@ -34,6 +36,12 @@ const EXPOSED_HEADERS = [
   'RateLimit-Policy',
   'Idempotent-Replayed',
 ]
+
+/**
+ * Room for whitespace above the longest compact body a schema allows. That length already counts every
+ * string character as a six-byte escape, so real text, even pretty-printed, stays far below it.
+ */
+const WHITESPACE_ALLOWANCE = 1024
 
 const routeList = (): RouteConfig[] => Object.values(operations)
 /** Whether the operation documents request header `name` (header names are case-insensitive). */
@@ -87,10 +95,19 @@ export function createApp(ctx: AppContext) {
   // bad requests (oversized ones included) is still counted.
   app.use('/v1/*', authentication(ctx.auth))
   app.use('/v1/*', ctx.rateLimiter.middleware)
-  const limitBody = bodySizeLimit(ctx.config.BODY_LIMIT)
+  // Each operation reads at most what its schema can take (and never over BODY_LIMIT), so that a large or
+  // wide body costs no more than a valid one would.
   for (const route of routeList()) {
     const content = route.request?.body?.content
-    if (content) app.on(route.method.toUpperCase(), honoPath(route.path), limitBody, bodyGuard(Object.keys(content)))
+    if (!content) continue
+    const bounds = jsonBounds(requestBodySchema(ctx.document.json, route.method, route.path), ctx.document.json)
+    const maxBytes = Math.min(ctx.config.BODY_LIMIT, bounds.bytes + WHITESPACE_ALLOWANCE)
+    app.on(
+      route.method.toUpperCase(),
+      honoPath(route.path),
+      bodySizeLimit(maxBytes),
+      bodyGuard(Object.keys(content), jsonLimits(bounds)),
+    )
   }
   // After authentication (keys are per principal) and the body guard (the body is known to parse).
   const idempotent = idempotency(ctx.db)
@@ -100,6 +117,7 @@ export function createApp(ctx: AppContext) {
 
   app.route('/', createOperationsRouter(ctx))
   app.route('/', createAuthRouter(ctx))
+  app.route('/', createIdentitiesRouter(ctx))
   const services = createServices(ctx)
   // Projects first: they may refuse the deletion, and the comments in projects deleted with the account
   // are covered by `project.deleted`.

@@ -1,12 +1,15 @@
 import type { LookupFunction } from 'node:net'
 import { join } from 'node:path'
-import { Redis } from 'ioredis'
+import type { Redis } from 'ioredis'
 import pino, { type Logger } from 'pino'
 import type { Config } from './config.js'
 import { type DatabaseLimits, type DatabaseOptions, type Db, openDatabase, pingDatabase } from './db/database.js'
 import { migrateToLatest } from './db/migrate.js'
 import { type AuthService, createAuthService } from './features/auth/auth.service.js'
 import { createPasswordHasher } from './features/auth/passwords.js'
+import { createIdentitiesService, type IdentitiesService } from './features/auth/providers/identities.service.js'
+import { createProviderRegistry } from './features/auth/providers/providers.js'
+import { createSessionIssuer } from './features/auth/providers/sessions.js'
 import { RevocationCache } from './features/auth/revocations.js'
 import { createAccessTokens, createSealer } from './features/auth/tokens.js'
 import { type ChangeLog, createChangeLog } from './features/changes/change-log.js'
@@ -45,6 +48,8 @@ export interface AppContext {
   secrets: Secrets
   /** Accounts, sessions, API keys; also what the authentication middleware resolves credentials with. */
   auth: AuthService
+  /** Sign-in through outside identity providers, and the identities linking them to accounts. */
+  identities: IdentitiesService
   mailer: Mailer
   /** The durable queue all outbound work (mail, webhook deliveries) goes through. */
   queue: Queue<ServerJobKinds>
@@ -123,9 +128,22 @@ export async function createContext(config: Config, overrides: ContextOverrides 
   }
   const accessTokens = await createAccessTokens(secrets.key('jwt'), config.ACCESS_TOKEN_TTL_S)
   const revocations = new RevocationCache(db, logger, config.ACCESS_TOKEN_TTL_S * 1000, config.REVOCATION_POLL_MS)
+  const changeLog = createChangeLog({ db, logger, retentionS: config.CHANGES_RETENTION_S })
+  const cursors = createCursorCodec(secrets.key('cursor'))
+  const identities = createIdentitiesService({
+    config,
+    db,
+    logger,
+    changeLog,
+    providers: createProviderRegistry(config.authProviders, config.AUTH_PROVIDER_TIMEOUT_MS, logger),
+    sessions: await createSessionIssuer(config, secrets),
+    cursors: createCursors(cursors),
+  })
   let redis: Redis | undefined
   try {
     if (config.REDIS_URL) redis = await connectRedis(config.REDIS_URL, config.REDIS_TIMEOUT_MS, logger)
+    // Before the revocation cache loads, so that it knows these sessions ended.
+    await identities.endSessionsOfDisabledProviders()
     await revocations.start()
   } catch (err) {
     redis?.disconnect()
@@ -163,7 +181,6 @@ export async function createContext(config: Config, overrides: ContextOverrides 
     },
   })
   const mailer = queuedMailer(db, queue, logger)
-  const cursors = createCursorCodec(secrets.key('cursor'))
   const rateLimiter = createRateLimiter({
     enabled: config.RATE_LIMITS_ENABLED,
     general: { name: 'default', ...config.RATE_LIMIT_DEFAULT },
@@ -171,7 +188,6 @@ export async function createContext(config: Config, overrides: ContextOverrides 
     trustProxy: config.TRUST_PROXY,
     logger,
   })
-  const changeLog = createChangeLog({ db, logger, retentionS: config.CHANGES_RETENTION_S })
   const auth = createAuthService({
     changeLog,
     config,
@@ -228,6 +244,7 @@ export async function createContext(config: Config, overrides: ContextOverrides 
     document: loadApiDocument(),
     secrets,
     auth,
+    identities,
     mailer,
     queue,
     rateLimiter,
@@ -279,6 +296,8 @@ function queuedMailer(db: Db, queue: Queue<ServerJobKinds>, logger: Logger): Mai
  * `timeoutMs`, and the rate limiter falls back to in-process counters.
  */
 async function connectRedis(url: string, timeoutMs: number, logger: Logger): Promise<Redis> {
+  // Loaded only when configured: most servers run without Redis, and ioredis is slow to import.
+  const { Redis } = await import('ioredis')
   const redis = new Redis(url, {
     lazyConnect: true,
     connectTimeout: timeoutMs,

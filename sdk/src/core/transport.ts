@@ -163,19 +163,27 @@ export class Transport {
         (await problemCode(response)) === 'token_expired'
       ) {
         renewed = true
-        await response.body?.cancel().catch(() => {})
+        discard(response)
         await credentials.renewAfter(token)
         continue
       }
       // A 429 or 408 says the server did not act on the request (RFC 6585 §4, RFC 9110 §15.5.9), so even a
       // call that is otherwise sent once may wait and try again.
       const notActedOn = response.status === 429 || response.status === 408
-      if ((retryable || (replayable && notActedOn)) && attempt < maxRetries && retryableStatus(response.status)) {
+      // 409 `idempotency_key_in_use`: an earlier attempt with this key still holds it (or its instance died
+      // holding it); after `Retry-After` the retry replays the answer or carries the request out.
+      const keyInUse =
+        response.status === 409 && ctx.keyed === true && (await problemCode(response)) === 'idempotency_key_in_use'
+      if (
+        (retryable || (replayable && notActedOn)) &&
+        attempt < maxRetries &&
+        (retryableStatus(response.status) || keyInUse)
+      ) {
         const asked = retryAfterMs(response.headers)
         const wait = asked ?? this.#backoff(attempt)
         const fits = deadline === undefined || Date.now() - signals.started + wait < deadline
         if (fits && (asked === null || asked <= (o.backoff.maxRetryAfterMs ?? 60_000))) {
-          await response.body?.cancel().catch(() => {})
+          discard(response)
           await this.#pause(wait, callSignal, ctx)
           attempt++
           continue
@@ -267,6 +275,14 @@ export class Transport {
       if (this.#etags.size > ETAG_MEMORY) this.#etags.delete(this.#etags.keys().next().value as string)
     }
   }
+}
+
+/**
+ * Lets go of a response that will not be read. Not awaited: a body that was never read may never settle
+ * its cancel (msw's in-process responses do not), and nothing after it depends on it.
+ */
+function discard(response: Response) {
+  response.body?.cancel().catch(() => {})
 }
 
 function withoutQuery(url: string) {

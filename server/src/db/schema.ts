@@ -275,6 +275,42 @@ export interface WebhookDeliveriesTable {
   created_at: string
 }
 
+/** An account's sign-in through an outside identity provider (migration 0070). */
+export interface AuthIdentitiesTable {
+  id: string
+  user_id: string
+  provider: string
+  subject: string
+  email: string | null
+  created_at: string
+  last_used_at: string
+}
+
+/** A provider sign-in between its start and the app's exchange of its one-time code (migration 0070). */
+export interface AuthFlowsTable {
+  state_hash: string
+  provider: string
+  intent: 'sign_in' | 'link' | 'reauthenticate'
+  user_id: string | null
+  redirect_uri: string
+  app_state: string | null
+  code_challenge: string
+  nonce: string
+  code_verifier: string
+  created_at: string
+  expires_at: string
+  callback_params: string | null
+  exchange_hash: string | null
+  exchange_expires_at: string | null
+  used_at: string | null
+}
+
+/** The identity provider a session was started with (migration 0070); none for a password sign-in. */
+export interface SessionProvidersTable {
+  session_id: string
+  provider: string
+}
+
 export interface Database {
   server_secrets: ServerSecretsTable
   idempotency_keys: IdempotencyKeysTable
@@ -291,6 +327,9 @@ export interface Database {
   session_revocations: SessionRevocationsTable
   api_keys: ApiKeysTable
   email_tokens: EmailTokensTable
+  auth_identities: AuthIdentitiesTable
+  auth_flows: AuthFlowsTable
+  session_providers: SessionProvidersTable
   notifications: NotificationsTable
   notification_preferences: NotificationPreferencesTable
   changes: ChangesTable

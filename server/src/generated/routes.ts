@@ -439,6 +439,219 @@ export const ResetPasswordRequestSchema = z
 
 export type ResetPasswordRequest = z.infer<typeof ResetPasswordRequestSchema>
 
+export const AuthProviderSchema = z
+  .strictObject({
+    id: z
+      .string()
+      .regex(/^[a-z][a-z0-9-]{0,31}$/)
+      .max(32)
+      .openapi({ description: 'Pass to `startProviderSignIn`.', example: 'google' }),
+    name: z
+      .string()
+      .regex(/^[^\u0000-\u001F\u007F]+$/)
+      .max(100)
+      .openapi({
+        description: 'What a login button should say, e.g. "Continue with Google".',
+        example: 'Google',
+      }),
+    type: z
+      .enum(['oidc', 'oauth2'])
+      .openapi({
+        description:
+          '`oidc` for OpenID Connect, `oauth2` for plain OAuth 2 providers such as GitHub.',
+      }),
+  })
+  .openapi({
+    description: 'An outside identity provider people can sign in with.',
+    required: ['id', 'name', 'type'],
+  })
+  .openapi('AuthProvider')
+
+export type AuthProvider = z.infer<typeof AuthProviderSchema>
+
+export const AuthProviderListSchema = z
+  .strictObject({ data: z.array(AuthProviderSchema).max(100) })
+  .openapi({ description: 'The enabled sign-in providers.', required: ['data'] })
+  .openapi('AuthProviderList')
+
+export type AuthProviderList = z.infer<typeof AuthProviderListSchema>
+
+export const ProviderSignInStartSchema = z
+  .strictObject({
+    redirectUri: z
+      .url()
+      .max(2000)
+      .openapi({
+        description:
+          'An allowed app URL (`AUTH_REDIRECT_URLS`), or `http://127.0.0.1:<port>/…` for a command-line app.',
+        example: 'https://app.example.com/auth/callback',
+      }),
+    codeChallenge: z
+      .string()
+      .regex(/^[A-Za-z0-9_-]{43}$/)
+      .length(43)
+      .openapi({
+        description:
+          'BASE64URL(SHA-256(verifier)) of a random verifier of 43–128 characters that only the app knows.',
+        example: 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM',
+      }),
+    codeChallengeMethod: z.literal('S256').openapi({ description: 'Only S256.' }),
+    state: z
+      .string()
+      .regex(/^[A-Za-z0-9._~-]+$/)
+      .max(500)
+      .optional()
+      .openapi({
+        description: "Handed back unchanged with the code, for the app's own bookkeeping.",
+        example: 'c3RhdGU',
+      }),
+  })
+  .openapi({
+    description:
+      "Where to send the browser back, and the PKCE challenge of the app's secret verifier.",
+    required: ['redirectUri', 'codeChallenge', 'codeChallengeMethod'],
+  })
+  .openapi('ProviderSignInStart')
+
+export type ProviderSignInStart = z.infer<typeof ProviderSignInStartSchema>
+
+export const IdentityLinkStartSchema = z
+  .strictObject({
+    provider: z
+      .string()
+      .regex(/^[a-z][a-z0-9-]{0,31}$/)
+      .max(32)
+      .openapi({
+        description: "The provider's id, as `listAuthProviders` lists it.",
+        example: 'github',
+      }),
+    redirectUri: z
+      .url()
+      .max(2000)
+      .openapi({
+        description:
+          'An allowed app URL (`AUTH_REDIRECT_URLS`), or `http://127.0.0.1:<port>/…` for a command-line app.',
+        example: 'https://app.example.com/settings/identities',
+      }),
+    codeChallenge: z
+      .string()
+      .regex(/^[A-Za-z0-9_-]{43}$/)
+      .length(43)
+      .openapi({
+        description: 'BASE64URL(SHA-256(verifier)) of a random verifier that only the app knows.',
+        example: 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM',
+      }),
+    codeChallengeMethod: z.literal('S256').openapi({ description: 'Only S256.' }),
+    state: z
+      .string()
+      .regex(/^[A-Za-z0-9._~-]+$/)
+      .max(500)
+      .optional()
+      .openapi({ description: 'Handed back unchanged with the code.', example: 'c3RhdGU' }),
+  })
+  .openapi({
+    description:
+      "Which provider to link, where to send the browser back, and the PKCE challenge of the app's secret verifier.",
+    required: ['provider', 'redirectUri', 'codeChallenge', 'codeChallengeMethod'],
+  })
+  .openapi('IdentityLinkStart')
+
+export type IdentityLinkStart = z.infer<typeof IdentityLinkStartSchema>
+
+export const ProviderAuthorizationSchema = z
+  .strictObject({
+    authorizationUrl: z
+      .url()
+      .max(4000)
+      .openapi({ description: 'Navigate the browser here (a full-page navigation, not a fetch).' }),
+    expiresAt: dateTime()
+      .max(40)
+      .openapi({ description: 'The sign-in must be finished by then.' }),
+  })
+  .openapi({
+    description: 'The provider URL to send the browser to.',
+    required: ['authorizationUrl', 'expiresAt'],
+  })
+  .openapi('ProviderAuthorization')
+
+export type ProviderAuthorization = z.infer<typeof ProviderAuthorizationSchema>
+
+export const ProviderCodeExchangeSchema = z
+  .strictObject({
+    code: z
+      .string()
+      .regex(/^[A-Za-z0-9_-]+$/)
+      .max(200)
+      .openapi({ example: 'pc_yLd2m2mS0n3QhJYm1ZyS8y3C2a8kQ8zj1x8p0rUu6Vw' }),
+    codeVerifier: z
+      .string()
+      .regex(/^[A-Za-z0-9._~-]{43,128}$/)
+      .min(43)
+      .max(128)
+      .openapi({ example: 'dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk' }),
+  })
+  .openapi({
+    description:
+      'The one-time code from the redirect back to the app, and the PKCE verifier whose challenge started the sign-in.',
+    required: ['code', 'codeVerifier'],
+  })
+  .openapi('ProviderCodeExchange')
+
+export type ProviderCodeExchange = z.infer<typeof ProviderCodeExchangeSchema>
+
+export const IdentitySchema = z
+  .strictObject({
+    id: z
+      .string()
+      .regex(/^idt_[0-9A-Z]{26}$/)
+      .max(64)
+      .openapi({ example: 'idt_01JD8X3Z7Q2W6V5T4R3P1N0M9K' }),
+    provider: z
+      .string()
+      .regex(/^[a-z][a-z0-9-]{0,31}$/)
+      .max(32)
+      .openapi({ example: 'google' }),
+    providerName: z
+      .string()
+      .regex(/^[^\u0000-\u001F\u007F]+$/)
+      .max(100)
+      .openapi({ example: 'Google' }),
+    email: z
+      .string()
+      .regex(/^[^\u0000-\u001F\u007F]*$/)
+      .max(320)
+      .nullable()
+      .openapi({
+        description: 'The address the provider gave at the last sign-in, if any.',
+        example: 'ada@example.com',
+      }),
+    createdAt: dateTime().max(40),
+    lastUsedAt: dateTime()
+      .max(40)
+      .openapi({ description: 'When it last signed in or was linked.' }),
+  })
+  .openapi({
+    description: 'A provider account that signs in to this account.',
+    required: ['id', 'provider', 'providerName', 'email', 'createdAt', 'lastUsedAt'],
+  })
+  .openapi('Identity')
+
+export type Identity = z.infer<typeof IdentitySchema>
+
+export const IdentityListSchema = z
+  .strictObject({
+    data: z.array(IdentitySchema).max(100),
+    nextCursor: z
+      .string()
+      .regex(/^[A-Za-z0-9_-]+$/)
+      .max(1000)
+      .nullable(),
+  })
+  .openapi({ description: 'A page of identities.', required: ['data', 'nextCursor'] })
+  .openapi('IdentityList')
+
+export type IdentityList = z.infer<typeof IdentityListSchema>
+
 export const SessionSchema = z
   .strictObject({
     id: z
@@ -2989,11 +3202,46 @@ export const ServerBusyResponse = {
   },
 }
 
-export const ContentTooLargeResponse = {
+export const ConnectionCloseHeaderSchema = z
+  .literal('close')
+  .optional()
+  .openapi({
+    description:
+      '`close`: the server closes the connection after this answer; send the next request on a new one.',
+    example: 'close',
+  })
+
+export const RequestHeaderFieldsTooLargeResponse = {
   description:
-    'The request body is larger than the server accepts (`BODY_LIMIT`, 1 MiB by default).',
+    'The request line and header fields together are longer than 16 KiB (`code`\n`request_header_fields_too_large`), e.g. a URL over 16 KiB. The request is refused as it is read,\nbefore any other check (so this answer carries no rate-limit or CORS headers and `instance` is `/`),\nand the connection closes after it.\n',
   headers: z.object({
     'X-Request-Id': XRequestIdHeaderSchema,
+    Connection: ConnectionCloseHeaderSchema,
+  }),
+  content: {
+    'application/problem+json': {
+      schema: ProblemSchema.and(
+        z.object({ code: z.literal('request_header_fields_too_large').optional() }),
+      ),
+      example: {
+        type: 'https://tasklane.dev/problems/request_header_fields_too_large',
+        title: 'Request header fields too large',
+        status: 431,
+        detail: 'The request line and headers are longer than 16384 bytes.',
+        instance: '/',
+        code: 'request_header_fields_too_large',
+        requestId: 'req_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
+      },
+    },
+  },
+}
+
+export const ContentTooLargeResponse = {
+  description:
+    'The request body is larger than this operation takes (`code` `content_too_large`): the longest body its\nschema allows (compact JSON with every string character written as a `\\u` escape, plus 1 KiB for\nwhitespace; a few kilobytes for signing in), and never more than `BODY_LIMIT` (1 MiB by default). The\nrest of the body is not read, so the connection closes after this answer (`Connection: close`).\n',
+  headers: z.object({
+    'X-Request-Id': XRequestIdHeaderSchema,
+    Connection: ConnectionCloseHeaderSchema,
     RateLimit: RateLimitHeaderSchema,
     'RateLimit-Policy': RateLimitPolicyHeaderSchema,
     'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
@@ -3068,7 +3316,7 @@ export const SessionRequiredResponse = {
 
 export const BadRequestBodyResponse = {
   description:
-    'The request fails validation (`validation_failed`, with `errors` listing each invalid input), its JSON does not parse (`malformed_json`), or it nests arrays and objects more than 64 deep (`json_too_deep`).',
+    "The request fails validation (`validation_failed`, with `errors` listing each invalid input), its JSON does not parse (`malformed_json`), it nests arrays and objects more than 64 deep (`json_too_deep`), or an object in it has more keys or an array more items than any in the operation's schema and more than 64 (`json_too_wide`); the last two are found before the body is parsed.",
   headers: z.object({
     'X-Request-Id': XRequestIdHeaderSchema,
     RateLimit: RateLimitHeaderSchema,
@@ -3079,7 +3327,9 @@ export const BadRequestBodyResponse = {
     'application/problem+json': {
       schema: ProblemSchema.and(
         z.object({
-          code: z.enum(['validation_failed', 'malformed_json', 'json_too_deep']).optional(),
+          code: z
+            .enum(['validation_failed', 'malformed_json', 'json_too_deep', 'json_too_wide'])
+            .optional(),
         }),
       ),
       example: {
@@ -3095,6 +3345,72 @@ export const BadRequestBodyResponse = {
             path: '/body/name',
             message: 'Too small: expected string to have >=1 characters',
             code: 'too_small',
+          },
+        ],
+      },
+    },
+  },
+}
+
+export const BadRequestChangesResponse = {
+  description:
+    'A parameter fails validation (`validation_failed`, with `errors`), `cursor` is not one this list issued\nfor these filters (`invalid_cursor`), or `since` is past the newest change (`since_ahead`; reload and\ncontinue from the new `syncToken`).\n',
+  headers: z.object({
+    'X-Request-Id': XRequestIdHeaderSchema,
+    RateLimit: RateLimitHeaderSchema,
+    'RateLimit-Policy': RateLimitPolicyHeaderSchema,
+    'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
+  }),
+  content: {
+    'application/problem+json': {
+      schema: ProblemSchema.and(
+        z.object({
+          code: z.enum(['validation_failed', 'invalid_cursor', 'since_ahead']).optional(),
+        }),
+      ),
+      example: {
+        type: 'https://tasklane.dev/problems/since_ahead',
+        title: 'Bad request',
+        status: 400,
+        detail:
+          'since (900) is past the newest change (42); reload and continue from the latest syncToken.',
+        instance: '/v1/changes',
+        code: 'since_ahead',
+        requestId: 'req_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
+        errors: [{ path: '/query/since', message: 'Past the newest change (42)', code: 'too_big' }],
+      },
+    },
+  },
+}
+
+export const BadRequestEventsResponse = {
+  description:
+    'A parameter or header fails validation (`validation_failed`, with `errors`), or the position to start\nafter (`Last-Event-ID` or `since`) is past the newest change (`since_ahead`; reload and continue from\nthe new position).\n',
+  headers: z.object({
+    'X-Request-Id': XRequestIdHeaderSchema,
+    RateLimit: RateLimitHeaderSchema,
+    'RateLimit-Policy': RateLimitPolicyHeaderSchema,
+    'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
+  }),
+  content: {
+    'application/problem+json': {
+      schema: ProblemSchema.and(
+        z.object({ code: z.enum(['validation_failed', 'since_ahead']).optional() }),
+      ),
+      example: {
+        type: 'https://tasklane.dev/problems/since_ahead',
+        title: 'Bad request',
+        status: 400,
+        detail:
+          'Last-Event-ID (900) is past the newest change (42); reload and continue from the latest position.',
+        instance: '/v1/events',
+        code: 'since_ahead',
+        requestId: 'req_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
+        errors: [
+          {
+            path: '/header/Last-Event-ID',
+            message: 'Past the newest change (42)',
+            code: 'too_big',
           },
         ],
       },
@@ -3368,6 +3684,7 @@ export const getHealthzRoute = createRoute({
       }),
       content: { 'application/json': { schema: HealthSchema, example: { status: 'ok' } } },
     },
+    431: RequestHeaderFieldsTooLargeResponse,
     500: InternalErrorResponse,
   },
   security: [{}],
@@ -3401,6 +3718,7 @@ export const getReadyzRoute = createRoute({
         },
       },
     },
+    431: RequestHeaderFieldsTooLargeResponse,
     500: InternalErrorResponse,
     503: ServiceUnavailableResponse,
   },
@@ -3455,6 +3773,7 @@ export const getMetricsRoute = createRoute({
         },
       },
     },
+    431: RequestHeaderFieldsTooLargeResponse,
     500: InternalErrorResponse,
   },
   security: [{}, { metricsToken: [] }],
@@ -3494,6 +3813,7 @@ export const getOpenapiJsonRoute = createRoute({
         },
       },
     },
+    431: RequestHeaderFieldsTooLargeResponse,
     500: InternalErrorResponse,
   },
   security: [{}],
@@ -3517,6 +3837,7 @@ export const getOpenapiYamlRoute = createRoute({
         'application/yaml': { schema: z.string().max(10000000), example: 'openapi: 3.1.0\n' },
       },
     },
+    431: RequestHeaderFieldsTooLargeResponse,
     500: InternalErrorResponse,
   },
   security: [{}],
@@ -3638,6 +3959,7 @@ export const postV1AuthSignupRoute = createRoute({
       },
     },
     429: TooManyRequestsResponse,
+    431: RequestHeaderFieldsTooLargeResponse,
     500: InternalErrorResponse,
     503: ServerBusyResponse,
   },
@@ -3726,6 +4048,7 @@ export const postV1AuthLoginRoute = createRoute({
     413: ContentTooLargeResponse,
     415: UnsupportedMediaTypeResponse,
     429: TooManyRequestsResponse,
+    431: RequestHeaderFieldsTooLargeResponse,
     500: InternalErrorResponse,
     503: ServerBusyResponse,
   },
@@ -3817,6 +4140,7 @@ export const postV1AuthRefreshRoute = createRoute({
     413: ContentTooLargeResponse,
     415: UnsupportedMediaTypeResponse,
     429: TooManyRequestsResponse,
+    431: RequestHeaderFieldsTooLargeResponse,
     500: InternalErrorResponse,
     503: ServiceUnavailableResponse,
   },
@@ -3844,6 +4168,7 @@ export const postV1AuthLogoutRoute = createRoute({
     401: UnauthorizedResponse,
     403: SessionRequiredResponse,
     429: TooManyRequestsResponse,
+    431: RequestHeaderFieldsTooLargeResponse,
     500: InternalErrorResponse,
     503: ServiceUnavailableResponse,
   },
@@ -3900,6 +4225,7 @@ export const postV1AuthEmailVerificationRoute = createRoute({
       },
     },
     429: TooManyRequestsResponse,
+    431: RequestHeaderFieldsTooLargeResponse,
     500: InternalErrorResponse,
     503: ServiceUnavailableResponse,
   },
@@ -3966,6 +4292,7 @@ export const postV1AuthEmailVerificationConfirmRoute = createRoute({
       },
     },
     429: TooManyRequestsResponse,
+    431: RequestHeaderFieldsTooLargeResponse,
     500: InternalErrorResponse,
     503: ServiceUnavailableResponse,
   },
@@ -4061,6 +4388,7 @@ export const postV1AuthEmailChangeConfirmRoute = createRoute({
       },
     },
     429: TooManyRequestsResponse,
+    431: RequestHeaderFieldsTooLargeResponse,
     500: InternalErrorResponse,
     503: ServiceUnavailableResponse,
   },
@@ -4100,6 +4428,7 @@ export const postV1AuthPasswordResetRoute = createRoute({
     413: ContentTooLargeResponse,
     415: UnsupportedMediaTypeResponse,
     429: TooManyRequestsResponse,
+    431: RequestHeaderFieldsTooLargeResponse,
     500: InternalErrorResponse,
     503: ServiceUnavailableResponse,
   },
@@ -4184,6 +4513,7 @@ export const postV1AuthPasswordResetConfirmRoute = createRoute({
       },
     },
     429: TooManyRequestsResponse,
+    431: RequestHeaderFieldsTooLargeResponse,
     500: InternalErrorResponse,
     503: ServerBusyResponse,
   },
@@ -4222,6 +4552,7 @@ export const getV1MeRoute = createRoute({
     },
     401: UnauthorizedResponse,
     429: TooManyRequestsResponse,
+    431: RequestHeaderFieldsTooLargeResponse,
     500: InternalErrorResponse,
     503: ServiceUnavailableResponse,
   },
@@ -4317,6 +4648,7 @@ export const deleteV1MeRoute = createRoute({
       },
     },
     429: TooManyRequestsResponse,
+    431: RequestHeaderFieldsTooLargeResponse,
     500: InternalErrorResponse,
     503: ServerBusyResponse,
   },
@@ -4410,6 +4742,7 @@ export const patchV1MeRoute = createRoute({
       },
     },
     429: TooManyRequestsResponse,
+    431: RequestHeaderFieldsTooLargeResponse,
     500: InternalErrorResponse,
     503: ServerBusyResponse,
   },
@@ -4498,8 +4831,1118 @@ export const postV1MePasswordRoute = createRoute({
       },
     },
     429: TooManyRequestsResponse,
+    431: RequestHeaderFieldsTooLargeResponse,
     500: InternalErrorResponse,
     503: ServerBusyResponse,
+  },
+  security: [{ bearerAuth: [] }],
+})
+
+export const getV1AuthProvidersRoute = createRoute({
+  method: 'get',
+  path: '/v1/auth/providers',
+  tags: ['Auth'],
+  summary: 'List the sign-in providers',
+  description:
+    'The outside identity providers this server offers sign-in with, in the order a login screen should show them. Empty unless the operator configured some (`AUTH_PROVIDERS`). `type` is `oidc` for OpenID Connect providers and `oauth2` for plain OAuth 2 ones such as GitHub.',
+  operationId: 'listAuthProviders',
+  responses: {
+    200: {
+      description: 'The enabled providers.',
+      headers: z.object({
+        'X-Request-Id': XRequestIdHeaderSchema,
+        RateLimit: RateLimitHeaderSchema,
+        'RateLimit-Policy': RateLimitPolicyHeaderSchema,
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
+      }),
+      content: {
+        'application/json': {
+          schema: AuthProviderListSchema,
+          example: {
+            data: [
+              { id: 'google', name: 'Google', type: 'oidc' },
+              { id: 'github', name: 'GitHub', type: 'oauth2' },
+            ],
+          },
+        },
+      },
+    },
+    429: TooManyRequestsResponse,
+    500: InternalErrorResponse,
+  },
+  security: [{}],
+})
+
+export const postV1AuthProvidersProviderIdAuthorizationsRoute = createRoute({
+  method: 'post',
+  path: '/v1/auth/providers/{providerId}/authorizations',
+  tags: ['Auth'],
+  summary: 'Start signing in with a provider',
+  description:
+    'Answers the provider URL to send the browser to. After the person signs in there, the provider sends the browser back to this server (`providerCallback`), which sends it on to `redirectUri` with a one-time `code` (and your `state`); exchange it with `exchangeProviderCode` within 60 seconds.\n\n`redirectUri` must be one of the app URLs the operator allowed (`AUTH_REDIRECT_URLS`), or an `http://127.0.0.1:<port>/…` or `http://[::1]:<port>/…` address for a command-line app listening on loopback; otherwise 422 `redirect_uri_not_allowed`. `codeChallenge` is the S256 PKCE challenge of a secret verifier the app keeps (the SDK makes both): only the holder of the verifier can exchange the code, so a code seen in a URL, a log or a browser history is useless to anyone else. The sign-in must finish within 10 minutes.\n\nRate limited per client IP together with `exchangeProviderCode` (policy `provider-signin`).',
+  operationId: 'startProviderSignIn',
+  request: {
+    params: z.object({
+      providerId: z
+        .string()
+        .regex(/^[a-z][a-z0-9-]{0,31}$/)
+        .max(32)
+        .openapi({
+          param: {
+            name: 'providerId',
+            in: 'path',
+            required: true,
+            description: "The provider's id, as `listAuthProviders` lists it.",
+            schema: { type: 'string', maxLength: 32, pattern: '^[a-z][a-z0-9-]{0,31}$' },
+            example: 'google',
+          },
+        }),
+    }),
+    body: {
+      content: {
+        'application/json': {
+          schema: ProviderSignInStartSchema,
+          example: {
+            redirectUri: 'https://app.example.com/auth/callback',
+            codeChallenge: 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM',
+            codeChallengeMethod: 'S256',
+            state: 'c3RhdGU',
+          },
+        },
+      },
+      required: true,
+    },
+  },
+  responses: {
+    200: {
+      description: 'Where to send the browser.',
+      headers: z.object({
+        'X-Request-Id': XRequestIdHeaderSchema,
+        RateLimit: RateLimitHeaderSchema,
+        'RateLimit-Policy': RateLimitPolicyHeaderSchema,
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
+      }),
+      content: {
+        'application/json': {
+          schema: ProviderAuthorizationSchema,
+          example: {
+            authorizationUrl:
+              'https://accounts.example.com/authorize?client_id=tasklane&response_type=code&redirect_uri=https%3A%2F%2Fapi.example.com%2Fv1%2Fauth%2Fproviders%2Fexample%2Fcallback&scope=openid+email+profile&state=Wm9vbXpvb20&nonce=bm9uY2U&code_challenge=E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM&code_challenge_method=S256',
+            expiresAt: '2026-01-05T10:10:00Z',
+          },
+        },
+      },
+    },
+    400: BadRequestBodyResponse,
+    404: {
+      description: 'No enabled provider has this id (`provider_not_found`).',
+      headers: z.object({
+        'X-Request-Id': XRequestIdHeaderSchema,
+        RateLimit: RateLimitHeaderSchema,
+        'RateLimit-Policy': RateLimitPolicyHeaderSchema,
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
+      }),
+      content: {
+        'application/problem+json': {
+          schema: ProblemSchema.and(
+            z.object({ code: z.literal('provider_not_found').optional() }),
+          ),
+          examples: {
+            providerNotFound: {
+              value: {
+                type: 'https://tasklane.dev/problems/provider_not_found',
+                title: 'Not found',
+                status: 404,
+                detail: 'No sign-in provider "example".',
+                instance: '/v1/auth/providers/example/authorizations',
+                code: 'provider_not_found',
+                requestId: 'req_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
+              },
+            },
+          },
+        },
+      },
+    },
+    413: ContentTooLargeResponse,
+    415: UnsupportedMediaTypeResponse,
+    422: {
+      description: '`redirectUri` is not an allowed app URL (`redirect_uri_not_allowed`).',
+      headers: z.object({
+        'X-Request-Id': XRequestIdHeaderSchema,
+        RateLimit: RateLimitHeaderSchema,
+        'RateLimit-Policy': RateLimitPolicyHeaderSchema,
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
+      }),
+      content: {
+        'application/problem+json': {
+          schema: ProblemSchema.and(
+            z.object({ code: z.literal('redirect_uri_not_allowed').optional() }),
+          ),
+          examples: {
+            redirectUriNotAllowed: {
+              value: {
+                type: 'https://tasklane.dev/problems/redirect_uri_not_allowed',
+                title: 'Unprocessable content',
+                status: 422,
+                detail:
+                  'redirectUri is not one of the app URLs this server may send a finished sign-in to (AUTH_REDIRECT_URLS).',
+                instance: '/v1/auth/providers/example/authorizations',
+                code: 'redirect_uri_not_allowed',
+                requestId: 'req_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
+              },
+            },
+          },
+        },
+      },
+    },
+    429: TooManyRequestsResponse,
+    500: InternalErrorResponse,
+    502: {
+      description:
+        'The provider could not be reached in time or failed (`provider_unavailable`), or answered something that failed verification (`provider_response_invalid`: wrong issuer, audience, nonce or signature, an expired or not yet valid ID Token, an unexpected algorithm). Nothing was created; start the sign-in again.',
+      headers: z.object({
+        'X-Request-Id': XRequestIdHeaderSchema,
+        RateLimit: RateLimitHeaderSchema,
+        'RateLimit-Policy': RateLimitPolicyHeaderSchema,
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
+      }),
+      content: {
+        'application/problem+json': {
+          schema: ProblemSchema.and(
+            z.object({
+              code: z.enum(['provider_unavailable', 'provider_response_invalid']).optional(),
+            }),
+          ),
+          examples: {
+            providerUnavailable: {
+              value: {
+                type: 'https://tasklane.dev/problems/provider_unavailable',
+                title: 'Bad gateway',
+                status: 502,
+                detail: 'Example ID did not answer in time or failed; try again later.',
+                instance: '/v1/auth/providers/example/authorizations',
+                code: 'provider_unavailable',
+                requestId: 'req_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
+              },
+            },
+            providerResponseInvalid: {
+              value: {
+                type: 'https://tasklane.dev/problems/provider_response_invalid',
+                title: 'Bad gateway',
+                status: 502,
+                detail:
+                  'Example ID answered with something that failed verification; start the sign-in again.',
+                instance: '/v1/auth/providers/example/authorizations',
+                code: 'provider_response_invalid',
+                requestId: 'req_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
+              },
+            },
+          },
+        },
+      },
+    },
+    503: ServiceUnavailableResponse,
+  },
+  security: [{}],
+})
+
+export const getV1AuthProvidersProviderIdCallbackRoute = createRoute({
+  method: 'get',
+  path: '/v1/auth/providers/{providerId}/callback',
+  tags: ['Auth'],
+  summary: 'Where the provider sends the browser back',
+  description:
+    "Not called by apps: this is the redirect URI registered at the provider, `<server>/v1/auth/providers/<id>/callback` (the server's address is `SERVER_URL`). It redirects (302) the browser to the app's `redirectUri` with `code` (one-time, 60 seconds, exchanged with `exchangeProviderCode` or `linkIdentity`) and the app's `state`; or, when the person declined or the provider reported an error, with `error` `access_denied` or `provider_error` instead of `code`. No token is ever put in a URL.\n\nA missing, unknown, expired or already answered `state` answers 400 `invalid_state` here, without redirecting anywhere.",
+  operationId: 'providerCallback',
+  request: {
+    params: z.object({
+      providerId: z
+        .string()
+        .regex(/^[a-z][a-z0-9-]{0,31}$/)
+        .max(32)
+        .openapi({
+          param: {
+            name: 'providerId',
+            in: 'path',
+            required: true,
+            description: "The provider's id, as `listAuthProviders` lists it.",
+            schema: { type: 'string', maxLength: 32, pattern: '^[a-z][a-z0-9-]{0,31}$' },
+            example: 'google',
+          },
+        }),
+    }),
+    query: z.object({
+      code: z
+        .string()
+        .regex(/^[\x20-\x7E]+$/)
+        .max(2000)
+        .optional()
+        .openapi({
+          param: {
+            name: 'code',
+            in: 'query',
+            required: false,
+            description: "The provider's authorization code, e.g. `SplxlOBeZQQYbYS6WxSbIA`.",
+            schema: { type: 'string', maxLength: 2000, pattern: '^[\\x20-\\x7E]+$' },
+          },
+        }),
+      state: z
+        .string()
+        .regex(/^[\x20-\x7E]+$/)
+        .max(500)
+        .optional()
+        .openapi({
+          param: {
+            name: 'state',
+            in: 'query',
+            required: false,
+            description: 'The state this server sent to the provider, e.g. `af0ifjsldkj`.',
+            schema: { type: 'string', maxLength: 500, pattern: '^[\\x20-\\x7E]+$' },
+          },
+        }),
+      iss: z
+        .url()
+        .max(2000)
+        .optional()
+        .openapi({
+          param: {
+            name: 'iss',
+            in: 'query',
+            required: false,
+            description:
+              "The provider's issuer identifier (RFC 9207), e.g. `https://accounts.example.com`.",
+            schema: { type: 'string', format: 'uri', maxLength: 2000 },
+          },
+        }),
+      error: z
+        .string()
+        .regex(/^[\x20-\x7E]+$/)
+        .max(200)
+        .optional()
+        .openapi({
+          param: {
+            name: 'error',
+            in: 'query',
+            required: false,
+            description:
+              'An OAuth error the provider reports instead of a code, e.g. `access_denied`.',
+            schema: { type: 'string', maxLength: 200, pattern: '^[\\x20-\\x7E]+$' },
+          },
+        }),
+      error_description: z
+        .string()
+        .regex(/^[^\u0000-\u001F\u007F]*$/)
+        .max(2000)
+        .optional()
+        .openapi({
+          param: {
+            name: 'error_description',
+            in: 'query',
+            required: false,
+            description: "The provider's description of `error`, e.g. `The user declined`.",
+            schema: { type: 'string', maxLength: 2000, pattern: '^[^\\u0000-\\u001F\\u007F]*$' },
+          },
+        }),
+    }),
+  },
+  responses: {
+    302: {
+      description:
+        'Sent on to the app: `Location` is its `redirectUri` with `code` and `state`, or `error` and `state`.',
+      headers: z.object({
+        Location: z
+            .url()
+            .max(4000)
+            .optional()
+            .openapi({
+              description:
+                "The app's redirect URI with `code` and `state` (or `error` and `state`).",
+              example:
+                'https://app.example.com/auth/callback?code=pc_yLd2m2mS0n3QhJYm1ZyS8y3C2a8kQ8zj1x8p0rUu6Vw&state=c3RhdGU',
+            }),
+        'X-Request-Id': XRequestIdHeaderSchema,
+        RateLimit: RateLimitHeaderSchema,
+        'RateLimit-Policy': RateLimitPolicyHeaderSchema,
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
+      }),
+    },
+    400: {
+      description:
+        'A parameter fails validation (`validation_failed`), or `state` is missing, unknown, expired or already answered (`invalid_state`).',
+      headers: z.object({
+        'X-Request-Id': XRequestIdHeaderSchema,
+        RateLimit: RateLimitHeaderSchema,
+        'RateLimit-Policy': RateLimitPolicyHeaderSchema,
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
+      }),
+      content: {
+        'application/problem+json': {
+          schema: ProblemSchema.and(
+            z.object({ code: z.enum(['validation_failed', 'invalid_state']).optional() }),
+          ),
+          examples: {
+            validationFailed: {
+              value: {
+                type: 'https://tasklane.dev/problems/validation_failed',
+                title: 'Validation failed',
+                status: 400,
+                detail: 'The request does not match the schema.',
+                instance: '/v1/auth/providers/example/callback',
+                code: 'validation_failed',
+                requestId: 'req_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
+              },
+            },
+            invalidState: {
+              value: {
+                type: 'https://tasklane.dev/problems/invalid_state',
+                title: 'Bad request',
+                status: 400,
+                detail: 'This sign-in is unknown, expired or already finished; start it again.',
+                instance: '/v1/auth/providers/example/callback',
+                code: 'invalid_state',
+                requestId: 'req_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
+              },
+            },
+          },
+        },
+      },
+    },
+    429: TooManyRequestsResponse,
+    500: InternalErrorResponse,
+    503: ServiceUnavailableResponse,
+  },
+  security: [{}],
+})
+
+export const postV1AuthProvidersExchangeRoute = createRoute({
+  method: 'post',
+  path: '/v1/auth/providers/exchange',
+  tags: ['Auth'],
+  summary: 'Finish signing in with a provider',
+  description:
+    "Exchanges the one-time `code` the browser came back with, and the PKCE verifier whose challenge started the sign-in, for an ordinary Tasklane session (the same tokens, rotation and revocation as `logIn`; `listSessions` shows the provider). The code works once, for 60 seconds.\n\nWhich account: the one this provider account is linked to. A provider account not linked yet creates a new account, with its email verified, but only when the provider says the address is verified (else 422 `email_not_verified`) and no account has that address yet (else 409 `account_exists`: sign in to that account and link the provider with `linkIdentity`; a provider account is never attached to an existing account just because the addresses match). The new account has no password; it can set one with a password reset.\n\nThe provider's code is redeemed and its answer checked here: a replayed or refused code is 422 `provider_rejected`; a provider that is down, slow or answers something that fails verification is 502, and nothing is created.",
+  operationId: 'exchangeProviderCode',
+  request: {
+    body: {
+      content: {
+        'application/json': {
+          schema: ProviderCodeExchangeSchema,
+          example: {
+            code: 'pc_yLd2m2mS0n3QhJYm1ZyS8y3C2a8kQ8zj1x8p0rUu6Vw',
+            codeVerifier: 'dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk',
+          },
+        },
+      },
+      required: true,
+    },
+  },
+  responses: {
+    200: {
+      description: 'Signed in.',
+      headers: z.object({
+        'Cache-Control': CacheControlHeaderSchema,
+        'X-Request-Id': XRequestIdHeaderSchema,
+        RateLimit: RateLimitHeaderSchema,
+        'RateLimit-Policy': RateLimitPolicyHeaderSchema,
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
+      }),
+      content: {
+        'application/json': {
+          schema: AuthResultSchema,
+          example: {
+            user: {
+              id: 'usr_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
+              email: 'ada@example.com',
+              name: 'Ada Lovelace',
+              emailVerified: true,
+              pendingEmail: null,
+              createdAt: '2026-01-05T10:00:00Z',
+              updatedAt: '2026-01-05T10:00:00Z',
+            },
+            accessToken:
+              'eyJhbGciOiJIUzI1NiIsInR5cCI6ImF0K2p3dCJ9.eyJzdWIiOiJ1c3JfMDFKRDhYM1o3UTJXNlY1VDRSM1AxTjBNOUsifQ.c2lnbmF0dXJl',
+            refreshToken: 'rt_yLd2m2mS0n3QhJYm1ZyS8y3C2a8kQ8zj1x8p0rUu6Vw',
+            expiresIn: 900,
+          },
+        },
+      },
+    },
+    400: BadRequestBodyResponse,
+    404: {
+      description: 'No enabled provider has this id (`provider_not_found`).',
+      headers: z.object({
+        'X-Request-Id': XRequestIdHeaderSchema,
+        RateLimit: RateLimitHeaderSchema,
+        'RateLimit-Policy': RateLimitPolicyHeaderSchema,
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
+      }),
+      content: {
+        'application/problem+json': {
+          schema: ProblemSchema.and(
+            z.object({ code: z.literal('provider_not_found').optional() }),
+          ),
+          examples: {
+            providerNotFound: {
+              value: {
+                type: 'https://tasklane.dev/problems/provider_not_found',
+                title: 'Not found',
+                status: 404,
+                detail: 'No sign-in provider "example".',
+                instance: '/v1/auth/providers/exchange',
+                code: 'provider_not_found',
+                requestId: 'req_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
+              },
+            },
+          },
+        },
+      },
+    },
+    409: {
+      description:
+        "An account already has the provider's email address (`account_exists`); its owner links the provider while signed in.",
+      headers: z.object({
+        'X-Request-Id': XRequestIdHeaderSchema,
+        RateLimit: RateLimitHeaderSchema,
+        'RateLimit-Policy': RateLimitPolicyHeaderSchema,
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
+      }),
+      content: {
+        'application/problem+json': {
+          schema: ProblemSchema.and(
+            z.object({ code: z.literal('account_exists').optional() }),
+          ),
+          examples: {
+            accountExists: {
+              value: {
+                type: 'https://tasklane.dev/problems/account_exists',
+                title: 'Conflict',
+                status: 409,
+                detail:
+                  'An account with this email address already exists. Sign in to it and link Example ID from the account settings.',
+                instance: '/v1/auth/providers/exchange',
+                code: 'account_exists',
+                requestId: 'req_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
+              },
+            },
+          },
+        },
+      },
+    },
+    413: ContentTooLargeResponse,
+    415: UnsupportedMediaTypeResponse,
+    422: {
+      description:
+        'The code is unknown, expired, used or does not match `codeVerifier` (`invalid_code`); the provider refused its code (`provider_rejected`); or it did not confirm a verified email address for a new account (`email_not_verified`).',
+      headers: z.object({
+        'X-Request-Id': XRequestIdHeaderSchema,
+        RateLimit: RateLimitHeaderSchema,
+        'RateLimit-Policy': RateLimitPolicyHeaderSchema,
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
+      }),
+      content: {
+        'application/problem+json': {
+          schema: ProblemSchema.and(
+            z.object({
+              code: z
+                .enum(['invalid_code', 'provider_rejected', 'email_not_verified'])
+                .optional(),
+            }),
+          ),
+          examples: {
+            invalidCode: {
+              value: {
+                type: 'https://tasklane.dev/problems/invalid_code',
+                title: 'Unprocessable content',
+                status: 422,
+                detail:
+                  'The code is unknown, expired, already used or does not match codeVerifier.',
+                instance: '/v1/auth/providers/exchange',
+                code: 'invalid_code',
+                requestId: 'req_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
+              },
+            },
+            providerRejected: {
+              value: {
+                type: 'https://tasklane.dev/problems/provider_rejected',
+                title: 'Unprocessable content',
+                status: 422,
+                detail: 'Example ID refused the sign-in; start it again.',
+                instance: '/v1/auth/providers/exchange',
+                code: 'provider_rejected',
+                requestId: 'req_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
+              },
+            },
+            emailNotVerified: {
+              value: {
+                type: 'https://tasklane.dev/problems/email_not_verified',
+                title: 'Unprocessable content',
+                status: 422,
+                detail:
+                  'Example ID did not confirm a verified email address for this account; verify one there and try again.',
+                instance: '/v1/auth/providers/exchange',
+                code: 'email_not_verified',
+                requestId: 'req_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
+              },
+            },
+          },
+        },
+      },
+    },
+    429: TooManyRequestsResponse,
+    500: InternalErrorResponse,
+    502: {
+      description:
+        'The provider could not be reached in time or failed (`provider_unavailable`), or answered something that failed verification (`provider_response_invalid`: wrong issuer, audience, nonce or signature, an expired or not yet valid ID Token, an unexpected algorithm). Nothing was created; start the sign-in again.',
+      headers: z.object({
+        'X-Request-Id': XRequestIdHeaderSchema,
+        RateLimit: RateLimitHeaderSchema,
+        'RateLimit-Policy': RateLimitPolicyHeaderSchema,
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
+      }),
+      content: {
+        'application/problem+json': {
+          schema: ProblemSchema.and(
+            z.object({
+              code: z.enum(['provider_unavailable', 'provider_response_invalid']).optional(),
+            }),
+          ),
+          examples: {
+            providerUnavailable: {
+              value: {
+                type: 'https://tasklane.dev/problems/provider_unavailable',
+                title: 'Bad gateway',
+                status: 502,
+                detail: 'Example ID did not answer in time or failed; try again later.',
+                instance: '/v1/auth/providers/exchange',
+                code: 'provider_unavailable',
+                requestId: 'req_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
+              },
+            },
+            providerResponseInvalid: {
+              value: {
+                type: 'https://tasklane.dev/problems/provider_response_invalid',
+                title: 'Bad gateway',
+                status: 502,
+                detail:
+                  'Example ID answered with something that failed verification; start the sign-in again.',
+                instance: '/v1/auth/providers/exchange',
+                code: 'provider_response_invalid',
+                requestId: 'req_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
+              },
+            },
+          },
+        },
+      },
+    },
+    503: ServiceUnavailableResponse,
+  },
+  security: [{}],
+})
+
+export const getV1MeIdentitiesRoute = createRoute({
+  method: 'get',
+  path: '/v1/me/identities',
+  tags: ['Account'],
+  summary: 'List linked sign-in providers',
+  description:
+    'The provider accounts that sign in to this account, newest first. Needs a session (not an API key).',
+  operationId: 'listIdentities',
+  request: { query: z.object({ limit: LimitParamsSchema, cursor: CursorParamsSchema }) },
+  responses: {
+    200: {
+      description: 'A page of identities.',
+      headers: z.object({
+        'X-Request-Id': XRequestIdHeaderSchema,
+        RateLimit: RateLimitHeaderSchema,
+        'RateLimit-Policy': RateLimitPolicyHeaderSchema,
+        Link: LinkHeaderSchema,
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
+      }),
+      content: {
+        'application/json': {
+          schema: IdentityListSchema,
+          example: {
+            data: [
+              {
+                id: 'idt_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
+                provider: 'google',
+                providerName: 'Google',
+                email: 'ada@example.com',
+                createdAt: '2026-01-05T10:00:00Z',
+                lastUsedAt: '2026-01-06T08:30:00Z',
+              },
+            ],
+            nextCursor: null,
+          },
+        },
+      },
+    },
+    400: BadRequestListResponse,
+    401: UnauthorizedResponse,
+    403: SessionRequiredResponse,
+    429: TooManyRequestsResponse,
+    500: InternalErrorResponse,
+    503: ServiceUnavailableResponse,
+  },
+  security: [{ bearerAuth: [] }],
+})
+
+export const postV1MeIdentitiesRoute = createRoute({
+  method: 'post',
+  path: '/v1/me/identities',
+  tags: ['Account'],
+  summary: 'Link a provider account',
+  description:
+    "Finishes what `startIdentityLink` started: exchanges the one-time `code` (with its PKCE verifier) and makes the provider account a way to sign in to this account. The provider's email address need not be the account's: being signed in here and at the provider is the proof. A provider account already linked to another Tasklane account is refused (409 `identity_taken`); one already linked to this account answers 200. Needs the session that started the link.\n\nRate limited per client IP with the other provider sign-in steps (policy `provider-signin`).",
+  operationId: 'linkIdentity',
+  request: {
+    body: {
+      content: {
+        'application/json': {
+          schema: ProviderCodeExchangeSchema,
+          example: {
+            code: 'pc_yLd2m2mS0n3QhJYm1ZyS8y3C2a8kQ8zj1x8p0rUu6Vw',
+            codeVerifier: 'dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk',
+          },
+        },
+      },
+      required: true,
+    },
+  },
+  responses: {
+    200: {
+      description: 'The provider account was linked to this account already.',
+      headers: z.object({
+        'X-Request-Id': XRequestIdHeaderSchema,
+        RateLimit: RateLimitHeaderSchema,
+        'RateLimit-Policy': RateLimitPolicyHeaderSchema,
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
+      }),
+      content: {
+        'application/json': {
+          schema: IdentitySchema,
+          example: {
+            id: 'idt_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
+            provider: 'google',
+            providerName: 'Google',
+            email: 'ada@example.com',
+            createdAt: '2026-01-05T10:00:00Z',
+            lastUsedAt: '2026-01-06T08:30:00Z',
+          },
+        },
+      },
+    },
+    201: {
+      description: 'Linked.',
+      headers: z.object({
+        Location: LocationHeaderSchema,
+        'X-Request-Id': XRequestIdHeaderSchema,
+        RateLimit: RateLimitHeaderSchema,
+        'RateLimit-Policy': RateLimitPolicyHeaderSchema,
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
+      }),
+      content: {
+        'application/json': {
+          schema: IdentitySchema,
+          example: {
+            id: 'idt_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
+            provider: 'google',
+            providerName: 'Google',
+            email: 'ada@example.com',
+            createdAt: '2026-01-05T10:00:00Z',
+            lastUsedAt: '2026-01-06T08:30:00Z',
+          },
+        },
+      },
+    },
+    400: BadRequestBodyResponse,
+    401: UnauthorizedResponse,
+    403: SessionRequiredForWriteResponse,
+    404: {
+      description: 'No enabled provider has this id (`provider_not_found`).',
+      headers: z.object({
+        'X-Request-Id': XRequestIdHeaderSchema,
+        RateLimit: RateLimitHeaderSchema,
+        'RateLimit-Policy': RateLimitPolicyHeaderSchema,
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
+      }),
+      content: {
+        'application/problem+json': {
+          schema: ProblemSchema.and(
+            z.object({ code: z.literal('provider_not_found').optional() }),
+          ),
+          examples: {
+            providerNotFound: {
+              value: {
+                type: 'https://tasklane.dev/problems/provider_not_found',
+                title: 'Not found',
+                status: 404,
+                detail: 'No sign-in provider "example".',
+                instance: '/v1/me/identities',
+                code: 'provider_not_found',
+                requestId: 'req_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
+              },
+            },
+          },
+        },
+      },
+    },
+    409: {
+      description: 'The provider account is linked to another Tasklane account (`identity_taken`).',
+      headers: z.object({
+        'X-Request-Id': XRequestIdHeaderSchema,
+        RateLimit: RateLimitHeaderSchema,
+        'RateLimit-Policy': RateLimitPolicyHeaderSchema,
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
+      }),
+      content: {
+        'application/problem+json': {
+          schema: ProblemSchema.and(
+            z.object({ code: z.literal('identity_taken').optional() }),
+          ),
+          examples: {
+            identityTaken: {
+              value: {
+                type: 'https://tasklane.dev/problems/identity_taken',
+                title: 'Conflict',
+                status: 409,
+                detail: 'This provider account is already linked to another Tasklane account.',
+                instance: '/v1/me/identities',
+                code: 'identity_taken',
+                requestId: 'req_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
+              },
+            },
+          },
+        },
+      },
+    },
+    413: ContentTooLargeResponse,
+    415: UnsupportedMediaTypeResponse,
+    422: {
+      description:
+        "The code is unknown, expired, used, started by another session's user or does not match `codeVerifier` (`invalid_code`), or the provider refused its code (`provider_rejected`).",
+      headers: z.object({
+        'X-Request-Id': XRequestIdHeaderSchema,
+        RateLimit: RateLimitHeaderSchema,
+        'RateLimit-Policy': RateLimitPolicyHeaderSchema,
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
+      }),
+      content: {
+        'application/problem+json': {
+          schema: ProblemSchema.and(
+            z.object({ code: z.enum(['invalid_code', 'provider_rejected']).optional() }),
+          ),
+          examples: {
+            invalidCode: {
+              value: {
+                type: 'https://tasklane.dev/problems/invalid_code',
+                title: 'Unprocessable content',
+                status: 422,
+                detail:
+                  'The code is unknown, expired, already used or does not match codeVerifier.',
+                instance: '/v1/me/identities',
+                code: 'invalid_code',
+                requestId: 'req_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
+              },
+            },
+            providerRejected: {
+              value: {
+                type: 'https://tasklane.dev/problems/provider_rejected',
+                title: 'Unprocessable content',
+                status: 422,
+                detail: 'Example ID refused the sign-in; start it again.',
+                instance: '/v1/me/identities',
+                code: 'provider_rejected',
+                requestId: 'req_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
+              },
+            },
+          },
+        },
+      },
+    },
+    429: TooManyRequestsResponse,
+    500: InternalErrorResponse,
+    502: {
+      description:
+        'The provider could not be reached in time or failed (`provider_unavailable`), or answered something that failed verification (`provider_response_invalid`: wrong issuer, audience, nonce or signature, an expired or not yet valid ID Token, an unexpected algorithm). Nothing was created; start the sign-in again.',
+      headers: z.object({
+        'X-Request-Id': XRequestIdHeaderSchema,
+        RateLimit: RateLimitHeaderSchema,
+        'RateLimit-Policy': RateLimitPolicyHeaderSchema,
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
+      }),
+      content: {
+        'application/problem+json': {
+          schema: ProblemSchema.and(
+            z.object({
+              code: z.enum(['provider_unavailable', 'provider_response_invalid']).optional(),
+            }),
+          ),
+          examples: {
+            providerUnavailable: {
+              value: {
+                type: 'https://tasklane.dev/problems/provider_unavailable',
+                title: 'Bad gateway',
+                status: 502,
+                detail: 'Example ID did not answer in time or failed; try again later.',
+                instance: '/v1/me/identities',
+                code: 'provider_unavailable',
+                requestId: 'req_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
+              },
+            },
+            providerResponseInvalid: {
+              value: {
+                type: 'https://tasklane.dev/problems/provider_response_invalid',
+                title: 'Bad gateway',
+                status: 502,
+                detail:
+                  'Example ID answered with something that failed verification; start the sign-in again.',
+                instance: '/v1/me/identities',
+                code: 'provider_response_invalid',
+                requestId: 'req_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
+              },
+            },
+          },
+        },
+      },
+    },
+    503: ServiceUnavailableResponse,
+  },
+  security: [{ bearerAuth: [] }],
+})
+
+export const postV1MeIdentitiesAuthorizationsRoute = createRoute({
+  method: 'post',
+  path: '/v1/me/identities/authorizations',
+  tags: ['Account'],
+  summary: 'Start linking a provider account',
+  description:
+    'Like `startProviderSignIn`, for the signed-in user: answers the provider URL to send the browser to; the browser comes back to `redirectUri` with a one-time `code` that `linkIdentity` takes. This is the only way a provider account is attached to an existing account. Needs a session (not an API key).',
+  operationId: 'startIdentityLink',
+  request: {
+    body: {
+      content: {
+        'application/json': {
+          schema: IdentityLinkStartSchema,
+          example: {
+            provider: 'github',
+            redirectUri: 'https://app.example.com/settings/identities',
+            codeChallenge: 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM',
+            codeChallengeMethod: 'S256',
+          },
+        },
+      },
+      required: true,
+    },
+  },
+  responses: {
+    200: {
+      description: 'Where to send the browser.',
+      headers: z.object({
+        'X-Request-Id': XRequestIdHeaderSchema,
+        RateLimit: RateLimitHeaderSchema,
+        'RateLimit-Policy': RateLimitPolicyHeaderSchema,
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
+      }),
+      content: {
+        'application/json': {
+          schema: ProviderAuthorizationSchema,
+          example: {
+            authorizationUrl:
+              'https://accounts.example.com/authorize?client_id=tasklane&response_type=code&redirect_uri=https%3A%2F%2Fapi.example.com%2Fv1%2Fauth%2Fproviders%2Fexample%2Fcallback&scope=openid+email+profile&state=Wm9vbXpvb20&nonce=bm9uY2U&code_challenge=E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM&code_challenge_method=S256',
+            expiresAt: '2026-01-05T10:10:00Z',
+          },
+        },
+      },
+    },
+    400: BadRequestBodyResponse,
+    401: UnauthorizedResponse,
+    403: SessionRequiredForWriteResponse,
+    404: {
+      description: 'No enabled provider has this id (`provider_not_found`).',
+      headers: z.object({
+        'X-Request-Id': XRequestIdHeaderSchema,
+        RateLimit: RateLimitHeaderSchema,
+        'RateLimit-Policy': RateLimitPolicyHeaderSchema,
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
+      }),
+      content: {
+        'application/problem+json': {
+          schema: ProblemSchema.and(
+            z.object({ code: z.literal('provider_not_found').optional() }),
+          ),
+          examples: {
+            providerNotFound: {
+              value: {
+                type: 'https://tasklane.dev/problems/provider_not_found',
+                title: 'Not found',
+                status: 404,
+                detail: 'No sign-in provider "example".',
+                instance: '/v1/me/identities/authorizations',
+                code: 'provider_not_found',
+                requestId: 'req_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
+              },
+            },
+          },
+        },
+      },
+    },
+    413: ContentTooLargeResponse,
+    415: UnsupportedMediaTypeResponse,
+    422: {
+      description: '`redirectUri` is not an allowed app URL (`redirect_uri_not_allowed`).',
+      headers: z.object({
+        'X-Request-Id': XRequestIdHeaderSchema,
+        RateLimit: RateLimitHeaderSchema,
+        'RateLimit-Policy': RateLimitPolicyHeaderSchema,
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
+      }),
+      content: {
+        'application/problem+json': {
+          schema: ProblemSchema.and(
+            z.object({ code: z.literal('redirect_uri_not_allowed').optional() }),
+          ),
+          examples: {
+            redirectUriNotAllowed: {
+              value: {
+                type: 'https://tasklane.dev/problems/redirect_uri_not_allowed',
+                title: 'Unprocessable content',
+                status: 422,
+                detail:
+                  'redirectUri is not one of the app URLs this server may send a finished sign-in to (AUTH_REDIRECT_URLS).',
+                instance: '/v1/me/identities/authorizations',
+                code: 'redirect_uri_not_allowed',
+                requestId: 'req_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
+              },
+            },
+          },
+        },
+      },
+    },
+    429: TooManyRequestsResponse,
+    500: InternalErrorResponse,
+    502: {
+      description:
+        'The provider could not be reached in time or failed (`provider_unavailable`), or answered something that failed verification (`provider_response_invalid`: wrong issuer, audience, nonce or signature, an expired or not yet valid ID Token, an unexpected algorithm). Nothing was created; start the sign-in again.',
+      headers: z.object({
+        'X-Request-Id': XRequestIdHeaderSchema,
+        RateLimit: RateLimitHeaderSchema,
+        'RateLimit-Policy': RateLimitPolicyHeaderSchema,
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
+      }),
+      content: {
+        'application/problem+json': {
+          schema: ProblemSchema.and(
+            z.object({
+              code: z.enum(['provider_unavailable', 'provider_response_invalid']).optional(),
+            }),
+          ),
+          examples: {
+            providerUnavailable: {
+              value: {
+                type: 'https://tasklane.dev/problems/provider_unavailable',
+                title: 'Bad gateway',
+                status: 502,
+                detail: 'Example ID did not answer in time or failed; try again later.',
+                instance: '/v1/me/identities/authorizations',
+                code: 'provider_unavailable',
+                requestId: 'req_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
+              },
+            },
+            providerResponseInvalid: {
+              value: {
+                type: 'https://tasklane.dev/problems/provider_response_invalid',
+                title: 'Bad gateway',
+                status: 502,
+                detail:
+                  'Example ID answered with something that failed verification; start the sign-in again.',
+                instance: '/v1/me/identities/authorizations',
+                code: 'provider_response_invalid',
+                requestId: 'req_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
+              },
+            },
+          },
+        },
+      },
+    },
+    503: ServiceUnavailableResponse,
+  },
+  security: [{ bearerAuth: [] }],
+})
+
+export const deleteV1MeIdentitiesIdentityIdRoute = createRoute({
+  method: 'delete',
+  path: '/v1/me/identities/{identityId}',
+  tags: ['Account'],
+  summary: 'Unlink a provider account',
+  description:
+    'The provider account no longer signs in to this account, and the sessions started with this provider end. Refused (409 `last_sign_in_method`) when it is the last way to sign in: an account without a password needs another linked provider first (or a password, set with a password reset). Needs a session (not an API key).',
+  operationId: 'unlinkIdentity',
+  request: {
+    params: z.object({
+      identityId: z
+        .string()
+        .regex(/^idt_[0-9A-Z]{26}$/)
+        .max(64)
+        .openapi({
+          param: {
+            name: 'identityId',
+            in: 'path',
+            required: true,
+            description: 'The id of the identity.',
+            schema: { type: 'string', maxLength: 64, pattern: '^idt_[0-9A-Z]{26}$' },
+            example: 'idt_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
+          },
+        }),
+    }),
+  },
+  responses: {
+    204: {
+      description: 'Unlinked.',
+      headers: z.object({
+        'X-Request-Id': XRequestIdHeaderSchema,
+        RateLimit: RateLimitHeaderSchema,
+        'RateLimit-Policy': RateLimitPolicyHeaderSchema,
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
+      }),
+    },
+    400: BadRequestResponse,
+    401: UnauthorizedResponse,
+    403: SessionRequiredForWriteResponse,
+    404: NotFoundResponse,
+    409: {
+      description: "This is the account's last way to sign in (`last_sign_in_method`).",
+      headers: z.object({
+        'X-Request-Id': XRequestIdHeaderSchema,
+        RateLimit: RateLimitHeaderSchema,
+        'RateLimit-Policy': RateLimitPolicyHeaderSchema,
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
+      }),
+      content: {
+        'application/problem+json': {
+          schema: ProblemSchema.and(
+            z.object({ code: z.literal('last_sign_in_method').optional() }),
+          ),
+          examples: {
+            lastSignInMethod: {
+              value: {
+                type: 'https://tasklane.dev/problems/last_sign_in_method',
+                title: 'Conflict',
+                status: 409,
+                detail:
+                  'This is the only way to sign in to the account; set a password (reset it by email) or link another provider first.',
+                instance: '/v1/me/identities/idt_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
+                code: 'last_sign_in_method',
+                requestId: 'req_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
+              },
+            },
+          },
+        },
+      },
+    },
+    429: TooManyRequestsResponse,
+    500: InternalErrorResponse,
+    503: ServiceUnavailableResponse,
   },
   security: [{ bearerAuth: [] }],
 })
@@ -4546,6 +5989,7 @@ export const getV1MeSessionsRoute = createRoute({
     401: UnauthorizedResponse,
     403: SessionRequiredResponse,
     429: TooManyRequestsResponse,
+    431: RequestHeaderFieldsTooLargeResponse,
     500: InternalErrorResponse,
     503: ServiceUnavailableResponse,
   },
@@ -4593,6 +6037,7 @@ export const deleteV1MeSessionsSessionIdRoute = createRoute({
     403: SessionRequiredForWriteResponse,
     404: NotFoundResponse,
     429: TooManyRequestsResponse,
+    431: RequestHeaderFieldsTooLargeResponse,
     500: InternalErrorResponse,
     503: ServiceUnavailableResponse,
   },
@@ -4642,6 +6087,7 @@ export const getV1MeApiKeysRoute = createRoute({
     401: UnauthorizedResponse,
     403: SessionRequiredResponse,
     429: TooManyRequestsResponse,
+    431: RequestHeaderFieldsTooLargeResponse,
     500: InternalErrorResponse,
     503: ServiceUnavailableResponse,
   },
@@ -4700,6 +6146,7 @@ export const postV1MeApiKeysRoute = createRoute({
     413: ContentTooLargeResponse,
     415: UnsupportedMediaTypeResponse,
     429: TooManyRequestsResponse,
+    431: RequestHeaderFieldsTooLargeResponse,
     500: InternalErrorResponse,
     503: ServiceUnavailableResponse,
   },
@@ -4747,6 +6194,7 @@ export const deleteV1MeApiKeysKeyIdRoute = createRoute({
     403: SessionRequiredForWriteResponse,
     404: NotFoundResponse,
     429: TooManyRequestsResponse,
+    431: RequestHeaderFieldsTooLargeResponse,
     500: InternalErrorResponse,
     503: ServiceUnavailableResponse,
   },
@@ -4796,6 +6244,7 @@ export const getV1ProjectsRoute = createRoute({
     400: BadRequestListResponse,
     401: UnauthorizedResponse,
     429: TooManyRequestsResponse,
+    431: RequestHeaderFieldsTooLargeResponse,
     500: InternalErrorResponse,
     503: ServiceUnavailableResponse,
   },
@@ -4859,6 +6308,7 @@ export const postV1ProjectsRoute = createRoute({
     415: UnsupportedMediaTypeResponse,
     422: UnprocessableContentResponse,
     429: TooManyRequestsResponse,
+    431: RequestHeaderFieldsTooLargeResponse,
     500: InternalErrorResponse,
     503: ServiceUnavailableResponse,
   },
@@ -4933,6 +6383,7 @@ export const getV1ProjectsProjectIdRoute = createRoute({
     401: UnauthorizedResponse,
     404: NotFoundResponse,
     429: TooManyRequestsResponse,
+    431: RequestHeaderFieldsTooLargeResponse,
     500: InternalErrorResponse,
     503: ServiceUnavailableResponse,
   },
@@ -4983,6 +6434,7 @@ export const deleteV1ProjectsProjectIdRoute = createRoute({
     404: NotFoundResponse,
     412: PreconditionFailedResponse,
     429: TooManyRequestsResponse,
+    431: RequestHeaderFieldsTooLargeResponse,
     500: InternalErrorResponse,
     503: ServiceUnavailableResponse,
   },
@@ -5059,6 +6511,7 @@ export const patchV1ProjectsProjectIdRoute = createRoute({
     413: ContentTooLargeResponse,
     415: UnsupportedMediaTypeResponse,
     429: TooManyRequestsResponse,
+    431: RequestHeaderFieldsTooLargeResponse,
     500: InternalErrorResponse,
     503: ServiceUnavailableResponse,
   },
@@ -5126,6 +6579,7 @@ export const getV1ProjectsProjectIdMembersRoute = createRoute({
     401: UnauthorizedResponse,
     404: NotFoundResponse,
     429: TooManyRequestsResponse,
+    431: RequestHeaderFieldsTooLargeResponse,
     500: InternalErrorResponse,
     503: ServiceUnavailableResponse,
   },
@@ -5213,6 +6667,7 @@ export const deleteV1ProjectsProjectIdMembersUserIdRoute = createRoute({
       },
     },
     429: TooManyRequestsResponse,
+    431: RequestHeaderFieldsTooLargeResponse,
     500: InternalErrorResponse,
     503: ServiceUnavailableResponse,
   },
@@ -5318,6 +6773,7 @@ export const patchV1ProjectsProjectIdMembersUserIdRoute = createRoute({
     413: ContentTooLargeResponse,
     415: UnsupportedMediaTypeResponse,
     429: TooManyRequestsResponse,
+    431: RequestHeaderFieldsTooLargeResponse,
     500: InternalErrorResponse,
     503: ServiceUnavailableResponse,
   },
@@ -5388,6 +6844,7 @@ export const getV1ProjectsProjectIdInvitationsRoute = createRoute({
     403: ForbiddenRoleResponse,
     404: NotFoundResponse,
     429: TooManyRequestsResponse,
+    431: RequestHeaderFieldsTooLargeResponse,
     500: InternalErrorResponse,
     503: ServiceUnavailableResponse,
   },
@@ -5494,6 +6951,7 @@ export const postV1ProjectsProjectIdInvitationsRoute = createRoute({
     415: UnsupportedMediaTypeResponse,
     422: UnprocessableContentResponse,
     429: TooManyRequestsResponse,
+    431: RequestHeaderFieldsTooLargeResponse,
     500: InternalErrorResponse,
     503: ServiceUnavailableResponse,
   },
@@ -5557,6 +7015,7 @@ export const deleteV1ProjectsProjectIdInvitationsInvitationIdRoute = createRoute
     403: ForbiddenResponse,
     404: NotFoundResponse,
     429: TooManyRequestsResponse,
+    431: RequestHeaderFieldsTooLargeResponse,
     500: InternalErrorResponse,
     503: ServiceUnavailableResponse,
   },
@@ -5640,6 +7099,7 @@ export const postV1InvitationsAcceptRoute = createRoute({
     415: UnsupportedMediaTypeResponse,
     422: UnprocessableContentResponse,
     429: TooManyRequestsResponse,
+    431: RequestHeaderFieldsTooLargeResponse,
     500: InternalErrorResponse,
     503: ServiceUnavailableResponse,
   },
@@ -5862,6 +7322,7 @@ export const getV1ProjectsProjectIdTasksRoute = createRoute({
     401: UnauthorizedResponse,
     404: NotFoundResponse,
     429: TooManyRequestsResponse,
+    431: RequestHeaderFieldsTooLargeResponse,
     500: InternalErrorResponse,
     503: ServiceUnavailableResponse,
   },
@@ -5982,6 +7443,7 @@ export const postV1ProjectsProjectIdTasksRoute = createRoute({
       },
     },
     429: TooManyRequestsResponse,
+    431: RequestHeaderFieldsTooLargeResponse,
     500: InternalErrorResponse,
     503: ServiceUnavailableResponse,
   },
@@ -6064,6 +7526,7 @@ export const getV1TasksTaskIdRoute = createRoute({
     401: UnauthorizedResponse,
     404: NotFoundResponse,
     429: TooManyRequestsResponse,
+    431: RequestHeaderFieldsTooLargeResponse,
     500: InternalErrorResponse,
     503: ServiceUnavailableResponse,
   },
@@ -6114,6 +7577,7 @@ export const deleteV1TasksTaskIdRoute = createRoute({
     404: NotFoundResponse,
     412: PreconditionFailedResponse,
     429: TooManyRequestsResponse,
+    431: RequestHeaderFieldsTooLargeResponse,
     500: InternalErrorResponse,
     503: ServiceUnavailableResponse,
   },
@@ -6218,6 +7682,7 @@ export const patchV1TasksTaskIdRoute = createRoute({
       },
     },
     429: TooManyRequestsResponse,
+    431: RequestHeaderFieldsTooLargeResponse,
     500: InternalErrorResponse,
     503: ServiceUnavailableResponse,
   },
@@ -6328,6 +7793,7 @@ export const getV1ProjectsProjectIdNotesRoute = createRoute({
     401: UnauthorizedResponse,
     404: NotFoundResponse,
     429: TooManyRequestsResponse,
+    431: RequestHeaderFieldsTooLargeResponse,
     500: InternalErrorResponse,
     503: ServiceUnavailableResponse,
   },
@@ -6411,6 +7877,7 @@ export const postV1ProjectsProjectIdNotesRoute = createRoute({
     415: UnsupportedMediaTypeResponse,
     422: UnprocessableContentResponse,
     429: TooManyRequestsResponse,
+    431: RequestHeaderFieldsTooLargeResponse,
     500: InternalErrorResponse,
     503: ServiceUnavailableResponse,
   },
@@ -6486,6 +7953,7 @@ export const getV1NotesNoteIdRoute = createRoute({
     401: UnauthorizedResponse,
     404: NotFoundResponse,
     429: TooManyRequestsResponse,
+    431: RequestHeaderFieldsTooLargeResponse,
     500: InternalErrorResponse,
     503: ServiceUnavailableResponse,
   },
@@ -6536,6 +8004,7 @@ export const deleteV1NotesNoteIdRoute = createRoute({
     404: NotFoundResponse,
     412: PreconditionFailedResponse,
     429: TooManyRequestsResponse,
+    431: RequestHeaderFieldsTooLargeResponse,
     500: InternalErrorResponse,
     503: ServiceUnavailableResponse,
   },
@@ -6613,6 +8082,7 @@ export const patchV1NotesNoteIdRoute = createRoute({
     413: ContentTooLargeResponse,
     415: UnsupportedMediaTypeResponse,
     429: TooManyRequestsResponse,
+    431: RequestHeaderFieldsTooLargeResponse,
     500: InternalErrorResponse,
     503: ServiceUnavailableResponse,
   },
@@ -6682,6 +8152,7 @@ export const getV1TasksTaskIdCommentsRoute = createRoute({
     401: UnauthorizedResponse,
     404: NotFoundResponse,
     429: TooManyRequestsResponse,
+    431: RequestHeaderFieldsTooLargeResponse,
     500: InternalErrorResponse,
     503: ServiceUnavailableResponse,
   },
@@ -6761,6 +8232,7 @@ export const postV1TasksTaskIdCommentsRoute = createRoute({
     415: UnsupportedMediaTypeResponse,
     422: UnprocessableContentResponse,
     429: TooManyRequestsResponse,
+    431: RequestHeaderFieldsTooLargeResponse,
     500: InternalErrorResponse,
     503: ServiceUnavailableResponse,
   },
@@ -6811,6 +8283,7 @@ export const deleteV1CommentsCommentIdRoute = createRoute({
     404: NotFoundResponse,
     412: PreconditionFailedResponse,
     429: TooManyRequestsResponse,
+    431: RequestHeaderFieldsTooLargeResponse,
     500: InternalErrorResponse,
     503: ServiceUnavailableResponse,
   },
@@ -6887,6 +8360,7 @@ export const patchV1CommentsCommentIdRoute = createRoute({
     413: ContentTooLargeResponse,
     415: UnsupportedMediaTypeResponse,
     429: TooManyRequestsResponse,
+    431: RequestHeaderFieldsTooLargeResponse,
     500: InternalErrorResponse,
     503: ServiceUnavailableResponse,
   },
@@ -7660,7 +9134,7 @@ export const getV1ChangesRoute = createRoute({
   tags: ['Events'],
   summary: 'List changes since a sync token',
   description:
-    'The change log as JSON pages, for clients that poll: every create, update and delete of a project, task, note, comment, membership or invitation the caller may see, in the order they committed, each with the resource as its get operation answers it (or a tombstone `{ "id": "…", "deleted": true }`).\n\nStart with `since=0` (or the `syncToken` of a full load), then pass each answer\'s `syncToken` as `since`. A change is never skipped, even one whose transaction commits after a later one started. Visibility is decided when the change is delivered: changes of projects the caller is a member of now, and the caller\'s own (their removal from a project, a project of theirs being deleted). `projectId` narrows to one project.\n\nChanges are kept for `CHANGES_RETENTION_S` (7 days by default). A `since` older than that answers 410 `cursor_expired`: reload the resources and continue from the latest `syncToken`. While a page is full, `nextCursor` (and `Link`) point at the next one.\n\nNeeds any role in the projects concerned; a `read` API key is enough.',
+    'The change log as JSON pages, for clients that poll: every create, update and delete of a project, task, note, comment, membership or invitation the caller may see, in the order they committed, each with the resource as its get operation answers it (or a tombstone `{ "id": "…", "deleted": true }`).\n\nStart with `since=0` (or the `syncToken` of a full load), then pass each answer\'s `syncToken` as `since`. A change is never skipped, even one whose transaction commits after a later one started. Visibility is decided when the change is delivered: changes of projects the caller is a member of now, and the caller\'s own (their removal from a project, a project of theirs being deleted). `projectId` narrows to one project.\n\nChanges are kept for `CHANGES_RETENTION_S` (7 days by default). A `since` older than that answers 410 `cursor_expired`: reload the resources and continue from the latest `syncToken`. A `since` past the newest change (which no answer ever gave: a position from another deployment, or from before a restore) answers 400 `since_ahead` rather than silently skipping what is written up to it: reload, then continue from the new `syncToken`. While a page is full, `nextCursor` (and `Link`) point at the next one.\n\nNeeds any role in the projects concerned; a `read` API key is enough.',
   operationId: 'listChanges',
   request: {
     query: z.object({
@@ -7760,10 +9234,11 @@ export const getV1ChangesRoute = createRoute({
         },
       },
     },
-    400: BadRequestListResponse,
+    400: BadRequestChangesResponse,
     401: UnauthorizedResponse,
     410: CursorExpiredResponse,
     429: TooManyRequestsResponse,
+    431: RequestHeaderFieldsTooLargeResponse,
     500: InternalErrorResponse,
     503: ServiceUnavailableResponse,
   },
@@ -7776,7 +9251,7 @@ export const getV1EventsRoute = createRoute({
   tags: ['Events'],
   summary: 'Stream changes as Server-Sent Events',
   description:
-    'A `text/event-stream` of every change the caller may see, as it happens: the same log that\n`listChanges` pages through. Each change is one event whose `id` is its `seq` and whose `event` is\nits `type`; `data` is the `Change` as JSON. What the caller may see is checked when each event is\ndelivered, so a member who is removed from a project receives `access_revoked` for it and nothing of\nthat project afterwards.\n\nWhere to start: the `Last-Event-ID` header (sent by `EventSource` when it reconnects) wins over\n`since`; with neither, the stream starts at the newest change and sends only what happens next.\nResuming from the last `id` received delivers every later change once, with no gap. A position older\nthan the log keeps (see `CHANGES_RETENTION_S`) answers 410 `cursor_expired` before the stream starts:\nread the current state again, then stream from `syncToken` of `listChanges`.\n\nThe first event of every stream (after `retry:`) is `ready` `{ "since" }`, with `id` set to the same\n`since`: the position the stream starts after (the `Last-Event-ID` or `since` sent, or the newest\nchange). A client that started without a position thereby has one before any change arrives, so a\nreconnect (which sends it as `Last-Event-ID`) misses nothing committed while it was away.\n\nBesides changes and `ready`, the stream carries (none of these has an `id`, so a reconnect resumes after the last change):\n- `access_revoked` `{ "projectId": … }` when the caller loses access to a project (removed, or the project deleted);\n- `auth_expired` `{}` when the credentials expire or are revoked; the server then closes the stream,\n  and the client reconnects with fresh credentials;\n- `reconnect` `{ "reason", "since" }` before the server closes the stream because it is shutting down\n  (`shutdown`) or the client reads too slowly (`slow_consumer`); reconnect with `Last-Event-ID` (or\n  `since`) set to `since`;\n- a `: heartbeat` comment at least every 15 seconds, so proxies and clients can tell a quiet stream\n  from a dead one; and `retry:` (milliseconds to wait before reconnecting) first thing.\n\nOn the wire:\n\n```\nretry: 3000\n\nid: 41\nevent: ready\ndata: {"since":"41"}\n\nid: 42\nevent: task.updated\ndata: {"seq":"42","type":"task.updated","projectId":"prj_…",…}\n\n: heartbeat\n\nevent: reconnect\ndata: {"reason":"shutdown","since":"42"}\n```\n\nThe response is never compressed or cached (`Cache-Control: no-cache, no-transform`), and\n`X-Accel-Buffering: no` asks nginx-style proxies not to buffer it.\n\nNeeds the `read` scope. With `projectId`, only that project\'s changes; callers who are not members of\nit get 404, as for a project that does not exist.',
+    'A `text/event-stream` of every change the caller may see, as it happens: the same log that\n`listChanges` pages through. Each change is one event whose `id` is its `seq` and whose `event` is\nits `type`; `data` is the `Change` as JSON. What the caller may see is checked when each event is\ndelivered, so a member who is removed from a project receives `access_revoked` for it and nothing of\nthat project afterwards.\n\nWhere to start: the `Last-Event-ID` header (sent by `EventSource` when it reconnects) wins over\n`since`; with neither, the stream starts at the newest change and sends only what happens next.\nResuming from the last `id` received delivers every later change once, with no gap. A position older\nthan the log keeps (see `CHANGES_RETENTION_S`) answers 410 `cursor_expired` before the stream starts:\nread the current state again, then stream from `syncToken` of `listChanges`. A position past the\nnewest change answers 400 `since_ahead` (a stream from it would silently skip every change up to it).\nSeqs are 64-bit: a position may exceed 2^53, so keep it as the string it is sent as.\n\nThe first event of every stream (after `retry:`) is `ready` `{ "since" }`, with `id` set to the same\n`since`: the position the stream starts after (the `Last-Event-ID` or `since` sent, or the newest\nchange). A client that started without a position thereby has one before any change arrives, so a\nreconnect (which sends it as `Last-Event-ID`) misses nothing committed while it was away.\n\nBesides changes and `ready`, the stream carries (none of these has an `id`, so a reconnect resumes after the last change):\n- `access_revoked` `{ "projectId": … }` when the caller loses access to a project (removed, or the project deleted);\n- `auth_expired` `{}` when the credentials expire or are revoked; the server then closes the stream,\n  and the client reconnects with fresh credentials;\n- `reconnect` `{ "reason", "since" }` before the server closes the stream because it is shutting down\n  (`shutdown`) or the client reads too slowly (`slow_consumer`); reconnect with `Last-Event-ID` (or\n  `since`) set to `since`;\n- a `: heartbeat` comment at least every 15 seconds, so proxies and clients can tell a quiet stream\n  from a dead one; and `retry:` (milliseconds to wait before reconnecting) first thing.\n\nOn the wire:\n\n```\nretry: 3000\n\nid: 41\nevent: ready\ndata: {"since":"41"}\n\nid: 42\nevent: task.updated\ndata: {"seq":"42","type":"task.updated","projectId":"prj_…",…}\n\n: heartbeat\n\nevent: reconnect\ndata: {"reason":"shutdown","since":"42"}\n```\n\nThe response is never compressed or cached (`Cache-Control: no-cache, no-transform`), and\n`X-Accel-Buffering: no` asks nginx-style proxies not to buffer it.\n\nNeeds the `read` scope. With `projectId`, only that project\'s changes; callers who are not members of\nit get 404, as for a project that does not exist.',
   operationId: 'streamEvents',
   request: {
     query: z.object({
@@ -7876,11 +9351,12 @@ export const getV1EventsRoute = createRoute({
         },
       },
     },
-    400: BadRequestResponse,
+    400: BadRequestEventsResponse,
     401: UnauthorizedResponse,
     404: NotFoundResponse,
     410: CursorExpiredResponse,
     429: TooManyRequestsResponse,
+    431: RequestHeaderFieldsTooLargeResponse,
     500: InternalErrorResponse,
     503: ServiceUnavailableResponse,
   },
@@ -7953,6 +9429,7 @@ export const getV1NotificationsRoute = createRoute({
     400: BadRequestListResponse,
     401: UnauthorizedResponse,
     429: TooManyRequestsResponse,
+    431: RequestHeaderFieldsTooLargeResponse,
     500: InternalErrorResponse,
     503: ServiceUnavailableResponse,
   },
@@ -7982,6 +9459,7 @@ export const getV1NotificationsUnreadCountRoute = createRoute({
     },
     401: UnauthorizedResponse,
     429: TooManyRequestsResponse,
+    431: RequestHeaderFieldsTooLargeResponse,
     500: InternalErrorResponse,
     503: ServiceUnavailableResponse,
   },
@@ -8049,6 +9527,7 @@ export const postV1NotificationsNotificationIdReadRoute = createRoute({
     403: ForbiddenScopeResponse,
     404: NotFoundResponse,
     429: TooManyRequestsResponse,
+    431: RequestHeaderFieldsTooLargeResponse,
     500: InternalErrorResponse,
     503: ServiceUnavailableResponse,
   },
@@ -8093,6 +9572,7 @@ export const postV1NotificationsReadRoute = createRoute({
     413: ContentTooLargeResponse,
     415: UnsupportedMediaTypeResponse,
     429: TooManyRequestsResponse,
+    431: RequestHeaderFieldsTooLargeResponse,
     500: InternalErrorResponse,
     503: ServiceUnavailableResponse,
   },
@@ -8130,6 +9610,7 @@ export const getV1NotificationsPreferencesRoute = createRoute({
     },
     401: UnauthorizedResponse,
     429: TooManyRequestsResponse,
+    431: RequestHeaderFieldsTooLargeResponse,
     500: InternalErrorResponse,
     503: ServiceUnavailableResponse,
   },
@@ -8182,6 +9663,7 @@ export const patchV1NotificationsPreferencesRoute = createRoute({
     413: ContentTooLargeResponse,
     415: UnsupportedMediaTypeResponse,
     429: TooManyRequestsResponse,
+    431: RequestHeaderFieldsTooLargeResponse,
     500: InternalErrorResponse,
     503: ServiceUnavailableResponse,
   },
@@ -8382,6 +9864,7 @@ export const operations = {
   deleteProject: deleteV1ProjectsProjectIdRoute,
   deleteTask: deleteV1TasksTaskIdRoute,
   deleteWebhookEndpoint: deleteV1WebhooksWebhookIdRoute,
+  exchangeProviderCode: postV1AuthProvidersExchangeRoute,
   getHealth: getHealthzRoute,
   getMe: getV1MeRoute,
   getMetrics: getMetricsRoute,
@@ -8394,9 +9877,12 @@ export const operations = {
   getTask: getV1TasksTaskIdRoute,
   getUnreadNotificationCount: getV1NotificationsUnreadCountRoute,
   getWebhookEndpoint: getV1WebhooksWebhookIdRoute,
+  linkIdentity: postV1MeIdentitiesRoute,
   listApiKeys: getV1MeApiKeysRoute,
+  listAuthProviders: getV1AuthProvidersRoute,
   listChanges: getV1ChangesRoute,
   listComments: getV1TasksTaskIdCommentsRoute,
+  listIdentities: getV1MeIdentitiesRoute,
   listInvitations: getV1ProjectsProjectIdInvitationsRoute,
   listMembers: getV1ProjectsProjectIdMembersRoute,
   listNotes: getV1ProjectsProjectIdNotesRoute,
@@ -8411,6 +9897,7 @@ export const operations = {
   markAllNotificationsRead: postV1NotificationsReadRoute,
   markNotificationRead: postV1NotificationsNotificationIdReadRoute,
   pingWebhookEndpoint: postV1WebhooksWebhookIdPingRoute,
+  providerCallback: getV1AuthProvidersProviderIdCallbackRoute,
   redeliverWebhookDelivery: postV1WebhooksWebhookIdDeliveriesDeliveryIdRedeliverRoute,
   refreshSession: postV1AuthRefreshRoute,
   removeMember: deleteV1ProjectsProjectIdMembersUserIdRoute,
@@ -8423,7 +9910,10 @@ export const operations = {
   revokeSession: deleteV1MeSessionsSessionIdRoute,
   rotateWebhookSecret: postV1WebhooksWebhookIdSecretRotateRoute,
   signUp: postV1AuthSignupRoute,
+  startIdentityLink: postV1MeIdentitiesAuthorizationsRoute,
+  startProviderSignIn: postV1AuthProvidersProviderIdAuthorizationsRoute,
   streamEvents: getV1EventsRoute,
+  unlinkIdentity: deleteV1MeIdentitiesIdentityIdRoute,
   updateComment: patchV1CommentsCommentIdRoute,
   updateMe: patchV1MeRoute,
   updateMember: patchV1ProjectsProjectIdMembersUserIdRoute,
