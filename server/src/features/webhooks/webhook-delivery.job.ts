@@ -79,7 +79,8 @@ export function webhookDeliveryJob(options: WebhookDeliveryJobOptions): JobKind<
         response_status: outcome.status,
         response_body: outcome.body,
         error: redirect ? 'Redirects are not followed; point the endpoint at the final URL.' : outcome.error,
-        next_attempt_at: null,
+        // Until the queue has settled when the next attempt is due (afterFailure), it is due now.
+        next_attempt_at: ok ? null : at.toISOString(),
       })
       if (ok) {
         await repo.markHealthy(endpoint.id)
