@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import { verifyWebhook, type WebhookEvent, WebhookVerificationError } from '../src/webhooks.js'
 import { signWebhook } from '../src/testing/index.js'
+import { verifyWebhook, type WebhookEvent, WebhookVerificationError } from '../src/webhooks.js'
 
 const SECRET = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw'
 const NEXT_SECRET = 'whsec_C2FVsBQIhrscChlQIMV+b5sSYspob7oD'

@@ -8,7 +8,7 @@ import type { TargetAgents } from './webhook-targets.js'
 import { type EndpointRow, webhooksRepository } from './webhooks.repository.js'
 
 /** The most of a response body that is read and kept in the delivery log. */
-export const RESPONSE_BODY_BYTES = 64 * 1024
+const RESPONSE_BODY_BYTES = 64 * 1024
 
 // Statuses that say "try again later"; any other 4xx (and a redirect, which is not followed) will not change.
 const RETRIED = new Set([408, 409, 425, 429])

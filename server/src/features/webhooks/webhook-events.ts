@@ -5,7 +5,7 @@ import type { RecordedChange } from '../changes/change-log.js'
  * The change types an endpoint may subscribe to: every type of the change log except notifications, which
  * belong to one user and are never sent to a project's endpoints.
  */
-export const EVENT_TYPES: readonly string[] = ChangeSchema.shape.type.options.filter(
+const EVENT_TYPES: readonly string[] = ChangeSchema.shape.type.options.filter(
   (type) => !type.startsWith('notification.'),
 )
 

@@ -24,7 +24,7 @@ import { refuseUrl } from './webhook-targets.js'
 import { type EndpointRow, toDelivery, toEndpoint, webhooksRepository } from './webhooks.repository.js'
 
 /** The most endpoints one project may have (documented on createWebhookEndpoint). */
-export const MAX_ENDPOINTS_PER_PROJECT = 20
+const MAX_ENDPOINTS_PER_PROJECT = 20
 /** How long deliveries are also signed with the secret a rotation replaced. */
 const ROTATION_OVERLAP_MS = 24 * 60 * 60 * 1000
 /** The most changes one replay call queues. */
@@ -271,5 +271,3 @@ export function createWebhooksService({ ctx, cursors, now }: ServiceDeps, projec
     },
   }
 }
-
-export type WebhooksService = ReturnType<typeof createWebhooksService>
