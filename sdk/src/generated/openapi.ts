@@ -2596,11 +2596,10 @@ export interface components {
              */
             eventTypes: string[];
             /**
-             * @description Whether to deliver to it at once.
-             * @default true
+             * @description Whether to deliver to it at once; `true` when left out.
              * @example true
              */
-            enabled: boolean;
+            enabled?: boolean;
         };
         /** @description The fields to change. */
         WebhookEndpointUpdate: {

@@ -1947,9 +1947,11 @@ export const WebhookEndpointCreateSchema = z
       }),
     enabled: z
       .boolean()
-      .default(true)
       .optional()
-      .openapi({ description: 'Whether to deliver to it at once.', example: true }),
+      .openapi({
+        description: 'Whether to deliver to it at once; `true` when left out.',
+        example: true,
+      }),
   })
   .openapi({ required: ['url', 'eventTypes'], description: 'A new webhook endpoint.' })
   .openapi('WebhookEndpointCreate')
