@@ -6,31 +6,45 @@ import type { Config } from './config.js'
 import { type DatabaseLimits, type DatabaseOptions, type Db, openDatabase, pingDatabase } from './db/database.js'
 import { migrateToLatest } from './db/migrate.js'
 import { type AuthService, createAuthService } from './features/auth/auth.service.js'
-import { createPasswordHasher } from './features/auth/passwords.js'
+import { createPasswordHasher, type PasswordHashCost } from './features/auth/passwords.js'
 import { createIdentitiesService, type IdentitiesService } from './features/auth/providers/identities.service.js'
 import { createProviderRegistry } from './features/auth/providers/providers.js'
 import { createSessionIssuer } from './features/auth/providers/sessions.js'
 import { RevocationCache } from './features/auth/revocations.js'
 import { createAccessTokens, createSealer } from './features/auth/tokens.js'
 import { type ChangeLog, createChangeLog } from './features/changes/change-log.js'
+import { createChangesService } from './features/changes/changes.service.js'
+import { createCommentsService } from './features/comments/comments.service.js'
 import { type ChangeSignal, createChangeSignal } from './features/events/change-signal.js'
+import { createEventsService } from './features/events/events.service.js'
+import { createNotesService } from './features/notes/notes.service.js'
 import { startNotificationEmailWorker } from './features/notifications/email-worker.js'
-import { createNotifier } from './features/notifications/notifications.subscriber.js'
+import { createNotificationsService } from './features/notifications/notifications.service.js'
+import { createInvitationsService } from './features/projects/invitations.service.js'
+import { createProjectsService } from './features/projects/projects.service.js'
+import type { ServiceDeps } from './features/service-deps.js'
+import type { Services } from './features/services.js'
+import { createTasksService } from './features/tasks/tasks.service.js'
 import { webhookDeliveryJob } from './features/webhooks/webhook-delivery.job.js'
-import { webhookFanout } from './features/webhooks/webhook-fanout.js'
 import { createTargetAgents } from './features/webhooks/webhook-targets.js'
+import { createWebhooksService } from './features/webhooks/webhooks.service.js'
 import { createMetrics, type Metrics } from './http/metrics.js'
 import { createRateLimiter, type RateLimiter } from './http/rate-limit.js'
-import { type CursorCodec, createCursorCodec, createCursors } from './lib/cursor.js'
+import { type CursorCodec, createCursorCodec } from './lib/cursor.js'
 import { DependencyError, describeUrl } from './lib/dependency-error.js'
 import { createMailTransport, type Mailer, type MailMessage, mailJob } from './mail/mailer.js'
 import { type ApiDocument, loadApiDocument } from './openapi/document.js'
 import { createQueue, type JobKind, type Queue } from './queue/queue.js'
+import { createReactions } from './reactions.js'
 import { loadSecrets, type Secrets } from './secrets/secrets.js'
+import { type Repositories, repositoriesOn } from './write/repositories.js'
+import { createWriter, type Writer } from './write/writer.js'
 
 /**
- * Every dependency of the server, built once here and passed down; nothing else opens connections or
- * keeps module-level state, so a test can build as many independent apps as it likes.
+ * Every dependency of the server, built once here (the composition root), in dependency order, and
+ * passed down; nothing is wired up afterwards, nothing else opens connections or keeps module-level
+ * state, so a test can build as many independent apps as it likes. The HTTP app (app.ts) only binds
+ * middleware and routes to what is built here.
  */
 /** Every kind of outbound job the server runs, by name. */
 export type ServerJobKinds = {
@@ -46,15 +60,21 @@ export interface AppContext {
   metrics: Metrics
   document: ApiDocument
   secrets: Secrets
+  /** The repositories on the root connection, for reads (writes go through `writer`). */
+  repositories: Repositories
+  /** The one write seam: `writer.write(async (tx) => …)` (see write/writer.ts and reactions.ts). */
+  writer: Writer
   /** Accounts, sessions, API keys; also what the authentication middleware resolves credentials with. */
   auth: AuthService
+  /** The feature services the routers call. */
+  services: Services
   /** Sign-in through outside identity providers, and the identities linking them to accounts. */
   identities: IdentitiesService
   mailer: Mailer
   /** The durable queue all outbound work (mail, webhook deliveries) goes through. */
   queue: Queue<ServerJobKinds>
   rateLimiter: RateLimiter
-  /** The seam every write goes through, and the log of changes it appends (see change-log.ts). */
+  /** The log of changes the writes recorded, as readers see it (see change-log.ts). */
   changeLog: ChangeLog
   /** Wakes open event streams when changes may have been committed here or on another instance. */
   changeSignal: ChangeSignal
@@ -78,6 +98,10 @@ export interface ContextOverrides {
   logger?: Logger
   /** Resolves webhook host names instead of DNS (tests point names at addresses they choose). */
   webhookLookup?: LookupFunction
+  /** The contract as served; read from openapi.yaml unless given (tests share one parse). */
+  document?: ApiDocument
+  /** argon2id's parameters for new password hashes; the production ones (`PASSWORD_HASH_COST`) unless given. */
+  passwordHashCost?: PasswordHashCost
 }
 
 export function databaseOptions(config: Config): DatabaseOptions {
@@ -108,7 +132,7 @@ export async function assertDatabaseAnswers(db: Db, options: DatabaseOptions, ti
   })
 }
 
-/** Opens the database, brings its schema up to date and builds everything the app needs. */
+/** The composition root: opens the database, brings its schema up to date and builds everything the app needs. */
 export async function createContext(config: Config, overrides: ContextOverrides = {}): Promise<AppContext> {
   const logger = overrides.logger ?? pino({ level: config.LOG_LEVEL })
   const options = overrides.database ?? databaseOptions(config)
@@ -126,30 +150,19 @@ export async function createContext(config: Config, overrides: ContextOverrides 
     await db.close()
     throw err
   }
+  const now = () => new Date()
   const accessTokens = await createAccessTokens(secrets.key('jwt'), config.ACCESS_TOKEN_TTL_S)
-  const revocations = new RevocationCache(db, logger, config.ACCESS_TOKEN_TTL_S * 1000, config.REVOCATION_POLL_MS)
-  const changeLog = createChangeLog({ db, logger, retentionS: config.CHANGES_RETENTION_S })
-  const cursors = createCursorCodec(secrets.key('cursor'))
-  const identities = createIdentitiesService({
-    config,
+  // The write seam and what it sets off: repositories for reads, the signal that wakes event streams,
+  // the ordered reactions to each change, and the writer that runs them inside each write.
+  const repositories = repositoriesOn(db.kysely, db.dialect)
+  const changeSignal = createChangeSignal({
     db,
+    latestSeq: () => repositories.changes.latestSeq(),
     logger,
-    changeLog,
-    providers: createProviderRegistry(config.authProviders, config.AUTH_PROVIDER_TIMEOUT_MS, logger),
-    sessions: await createSessionIssuer(config, secrets),
-    cursors: createCursors(cursors),
+    pollMs: config.EVENTS_POLL_MS,
+    connectTimeoutMs: config.DATABASE_CONNECT_TIMEOUT_MS,
   })
-  let redis: Redis | undefined
-  try {
-    if (config.REDIS_URL) redis = await connectRedis(config.REDIS_URL, config.REDIS_TIMEOUT_MS, logger)
-    // Before the revocation cache loads, so that it knows these sessions ended.
-    await identities.endSessionsOfDisabledProviders()
-    await revocations.start()
-  } catch (err) {
-    redis?.disconnect()
-    await db.close()
-    throw err
-  }
+  const reactions = createReactions({ config, changeSignal, logger, now })
   const metrics = createMetrics()
   const mailTransport = createMailTransport(config, logger)
   const retry = { baseMs: config.QUEUE_RETRY_BASE_MS, maxMs: config.QUEUE_RETRY_MAX_MS }
@@ -159,6 +172,7 @@ export async function createContext(config: Config, overrides: ContextOverrides 
     allowed: config.WEBHOOK_ALLOWED_TARGETS,
     lookup: overrides.webhookLookup,
   })
+  // The durable job queue all outbound work goes through; before the writer, which enqueues on it.
   const queue: Queue<ServerJobKinds> = createQueue<ServerJobKinds>({
     db,
     logger,
@@ -180,6 +194,36 @@ export async function createContext(config: Config, overrides: ContextOverrides 
       }),
     },
   })
+  const writer = createWriter({ db, reactions, queue, logger, now })
+  const changeLog = createChangeLog({ repositories, writer, retentionS: config.CHANGES_RETENTION_S, now })
+  const revocations = new RevocationCache(
+    repositories,
+    writer,
+    logger,
+    config.ACCESS_TOKEN_TTL_S * 1000,
+    config.REVOCATION_POLL_MS,
+  )
+  const cursors = createCursorCodec(secrets.key('cursor'))
+  const identities = createIdentitiesService({
+    config,
+    repositories,
+    writer,
+    logger,
+    providers: createProviderRegistry(config.authProviders, config.AUTH_PROVIDER_TIMEOUT_MS, logger),
+    sessions: await createSessionIssuer(config, secrets),
+    cursors,
+  })
+  let redis: Redis | undefined
+  try {
+    if (config.REDIS_URL) redis = await connectRedis(config.REDIS_URL, config.REDIS_TIMEOUT_MS, logger)
+    // Before the revocation cache loads, so that it knows these sessions ended.
+    await identities.endSessionsOfDisabledProviders()
+    await revocations.start()
+  } catch (err) {
+    redis?.disconnect()
+    await db.close()
+    throw err
+  }
   const mailer = queuedMailer(db, queue, logger)
   const rateLimiter = createRateLimiter({
     enabled: config.RATE_LIMITS_ENABLED,
@@ -188,62 +232,71 @@ export async function createContext(config: Config, overrides: ContextOverrides 
     trustProxy: config.TRUST_PROXY,
     logger,
   })
+  const shutdown = new AbortController()
+
+  // The feature services, in dependency order. Features reach each other only through these (tasks ask
+  // projects who may do what), never through each other's repositories.
+  const deps: ServiceDeps = { config, repositories, writer, cursors, mailer, now }
+  const projects = createProjectsService(deps)
+  const tasks = createTasksService(deps, projects)
+  const comments = createCommentsService(deps, projects, tasks)
   const auth = createAuthService({
-    changeLog,
     config,
-    db,
+    repositories,
+    writer,
     logger,
     accessTokens,
     revocations,
     sealer: createSealer(secrets.key('refresh-grace')),
     mailer,
-    cursors: createCursors(cursors),
+    cursors,
     hasher: createPasswordHasher({
       concurrency: config.PASSWORD_HASH_CONCURRENCY,
       maxQueue: config.PASSWORD_HASH_QUEUE,
       registry: metrics.registry,
+      cost: overrides.passwordHashCost,
     }),
+    // Projects first: they may refuse the deletion, and the comments in projects deleted with the
+    // account are covered by `project.deleted`.
+    accountDeletionGuard: async (tx, userId) => {
+      await projects.beforeAccountDeletion(tx, userId)
+      await comments.beforeAccountDeletion(tx, userId)
+    },
   })
-  // Notifications are made inside the transaction of the write that causes them.
-  changeLog.subscribe(createNotifier({ now: () => new Date(), emailDelayS: config.NOTIFICATION_EMAIL_DELAY_S }))
-  // Webhook deliveries are stored and queued inside the transaction of the write whose change they carry;
-  // the worker is woken once such a write has committed.
-  let deliveriesQueued = false
-  changeLog.subscribe(
-    webhookFanout(async (trx, deliveryId) => {
-      deliveriesQueued = true
-      return queue.enqueue(trx, { kind: 'webhook', payload: { deliveryId } })
-    }),
-  )
-  changeLog.afterCommit(() => {
-    if (!deliveriesQueued) return
-    deliveriesQueued = false
-    queue.wake()
-  })
+  const services: Services = {
+    projects,
+    invitations: createInvitationsService(deps, projects),
+    tasks,
+    notes: createNotesService(deps, projects),
+    comments,
+    notifications: createNotificationsService(deps),
+    changes: createChangesService(deps, changeLog, projects.authenticate),
+    webhooks: createWebhooksService(deps, changeLog, projects),
+    events: createEventsService(
+      deps,
+      { changeLog, changeSignal, stopping: shutdown.signal, logger, authenticate: auth.authenticate },
+      projects,
+    ),
+  }
   const notificationEmails = startNotificationEmailWorker({
-    db,
+    writer,
     mailer,
     logger,
     intervalMs: config.NOTIFICATION_EMAIL_INTERVAL_MS,
     publicUrl,
   })
-  const changeSignal = createChangeSignal({
-    db,
-    changeLog,
-    logger,
-    pollMs: config.EVENTS_POLL_MS,
-    connectTimeoutMs: config.DATABASE_CONNECT_TIMEOUT_MS,
-  })
-  const shutdown = new AbortController()
   queue.start()
   return {
     config,
     db,
     logger,
     metrics,
-    document: loadApiDocument(),
+    document: overrides.document ?? loadApiDocument(),
     secrets,
+    repositories,
+    writer,
     auth,
+    services,
     identities,
     mailer,
     queue,

@@ -1441,7 +1441,7 @@ paths:
                     type: https://tasklane.dev/problems/provider_not_found
                     title: Not found
                     status: 404
-                    detail: "No sign-in provider \\"example\\"."
+                    detail: 'No sign-in provider "example".'
                     instance: /v1/auth/providers/example/authorizations
                     code: provider_not_found
                     requestId: req_01JD8X3Z7Q2W6V5T4R3P1N0M9K
@@ -1733,7 +1733,7 @@ paths:
                     type: https://tasklane.dev/problems/provider_not_found
                     title: Not found
                     status: 404
-                    detail: "No sign-in provider \\"example\\"."
+                    detail: 'No sign-in provider "example".'
                     instance: /v1/auth/providers/exchange
                     code: provider_not_found
                     requestId: req_01JD8X3Z7Q2W6V5T4R3P1N0M9K
@@ -2018,7 +2018,7 @@ paths:
                     type: https://tasklane.dev/problems/provider_not_found
                     title: Not found
                     status: 404
-                    detail: "No sign-in provider \\"example\\"."
+                    detail: 'No sign-in provider "example".'
                     instance: /v1/me/identities
                     code: provider_not_found
                     requestId: req_01JD8X3Z7Q2W6V5T4R3P1N0M9K
@@ -2216,7 +2216,7 @@ paths:
                     type: https://tasklane.dev/problems/provider_not_found
                     title: Not found
                     status: 404
-                    detail: "No sign-in provider \\"example\\"."
+                    detail: 'No sign-in provider "example".'
                     instance: /v1/me/identities/authorizations
                     code: provider_not_found
                     requestId: req_01JD8X3Z7Q2W6V5T4R3P1N0M9K

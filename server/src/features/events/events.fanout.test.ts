@@ -5,7 +5,7 @@ import { describe, expect, it, onTestFinished } from 'vitest'
 import { createApp } from '../../app.js'
 import { type AppContext, createContext } from '../../context.js'
 import { newId } from '../../lib/ids.js'
-import { checkedFetch, createTestApp, type TestApp } from '../../test/app.js'
+import { checkedFetch, createTestApp, type TestApp, testContextOverrides } from '../../test/app.js'
 import { TEST_DATABASE, TEST_POSTGRES_URL } from '../../test/databases.js'
 import { openStream } from '../../test/events.js'
 import { present } from '../../test/present.js'
@@ -14,7 +14,11 @@ import { signUpUser } from '../../test/users.js'
 
 /** A second app instance on the test's database, as a second server process would be. */
 async function secondInstance(t: TestApp) {
-  const ctx = await createContext(t.ctx.config, { database: t.database, logger: pino({ level: 'silent' }) })
+  const ctx = await createContext(t.ctx.config, {
+    ...testContextOverrides(),
+    database: t.database,
+    logger: pino({ level: 'silent' }),
+  })
   onTestFinished(() => ctx.close())
   const fetch = checkedFetch(createApp(ctx))
   return { ctx, fetch, request: (path: string, init?: RequestInit) => fetch(`${t.baseUrl}${path}`, init) }
@@ -23,7 +27,7 @@ async function secondInstance(t: TestApp) {
 /** Appends a change through an instance's change log, the way every service write does. */
 const record = (ctx: AppContext, projectId: string, title: string) => {
   const id = newId('tsk')
-  return ctx.changeLog.write((tx) =>
+  return ctx.writer.write((tx) =>
     tx.record({
       type: 'task.updated',
       projectId,
@@ -203,7 +207,7 @@ describe.runIf(TEST_DATABASE === 'postgres')('change notifications', () => {
     listener.on('notification', (message) => payloads.push(message.payload ?? ''))
     await listener.query(`listen "tasklane_changes_${schema}"`)
 
-    const seqs = await t.ctx.changeLog.write(async (tx) => {
+    const seqs = await t.ctx.writer.write(async (tx) => {
       const change = (title: string) => ({
         type: 'task.updated',
         projectId: project.id,

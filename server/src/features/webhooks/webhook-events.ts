@@ -1,5 +1,5 @@
 import { ChangeSchema } from '../../generated/routes.js'
-import type { RecordedChange } from '../changes/change-log.js'
+import type { RecordedChange } from '../../write/change.js'
 
 /**
  * The change types an endpoint may subscribe to: every type of the change log except notifications, which

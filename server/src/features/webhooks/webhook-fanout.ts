@@ -1,16 +1,12 @@
-import type { Queryable } from '../../db/database.js'
 import { newId } from '../../lib/ids.js'
-import type { ChangeSubscriber } from '../changes/change-log.js'
+import type { RecordedChange } from '../../write/change.js'
+import type { WriteTx } from '../../write/writer.js'
 import { changeEventBody, isProjectVisible, matches } from './webhook-events.js'
-import { type DeliveryRow, type EndpointRow, webhooksRepository } from './webhooks.repository.js'
+import type { DeliveryRow, EndpointRow } from './webhooks.repository.js'
 
-/** Puts a `webhook` job on the queue in the transaction `db` belongs to. */
-export type EnqueueDelivery = (db: Queryable, deliveryId: string) => Promise<unknown>
-
-/** Stores a delivery of `payload` to `endpoint` and queues its first attempt, in the caller's transaction. */
+/** Stores a delivery of `payload` to `endpoint` and queues its first attempt, in the write's transaction. */
 export async function queueDelivery(
-  db: Queryable,
-  enqueue: EnqueueDelivery,
+  tx: WriteTx,
   endpoint: Pick<EndpointRow, 'id'>,
   event: { eventType: string; changeSeq: number | null; payload: string; at: string },
 ): Promise<DeliveryRow> {
@@ -30,30 +26,28 @@ export async function queueDelivery(
     next_attempt_at: event.at,
     created_at: event.at,
   }
-  await webhooksRepository(db).insertDelivery(row)
-  await enqueue(db, row.id)
+  await tx.webhooks.insertDelivery(row)
+  await tx.enqueue({ kind: 'webhook', payload: { deliveryId: row.id } })
   return row
 }
 
 /**
- * The reaction that turns each recorded change into deliveries: one per enabled endpoint of the change's
+ * The reaction that turns a recorded change into deliveries: one per enabled endpoint of the change's
  * project that subscribes to its type, stored and queued in the write's own transaction, so a change that
  * rolls back sends nothing and one that commits is never lost.
  */
-export function webhookFanout(enqueue: EnqueueDelivery): ChangeSubscriber {
-  return async (tx, change) => {
-    if (!isProjectVisible(change) || change.projectId === null) return
-    const endpoints = await webhooksRepository(tx.db).enabledEndpoints(change.projectId)
-    let payload: string | undefined
-    for (const endpoint of endpoints) {
-      if (!(JSON.parse(endpoint.event_types) as string[]).some((p) => matches(p, change.type))) continue
-      payload ??= changeEventBody(change)
-      await queueDelivery(tx.db, enqueue, endpoint, {
-        eventType: change.type,
-        changeSeq: change.seq,
-        payload,
-        at: change.occurredAt,
-      })
-    }
+export async function deliverToWebhooks(tx: WriteTx, change: RecordedChange): Promise<void> {
+  if (!isProjectVisible(change) || change.projectId === null) return
+  const endpoints = await tx.webhooks.enabledEndpoints(change.projectId)
+  let payload: string | undefined
+  for (const endpoint of endpoints) {
+    if (!(JSON.parse(endpoint.event_types) as string[]).some((p) => matches(p, change.type))) continue
+    payload ??= changeEventBody(change)
+    await queueDelivery(tx, endpoint, {
+      eventType: change.type,
+      changeSeq: change.seq,
+      payload,
+      at: change.occurredAt,
+    })
   }
 }

@@ -38,7 +38,7 @@ export const toDelivery = (row: DeliveryRow): WebhookDelivery => ({
 })
 
 /** Webhook endpoints and their delivery log: the only SQL for them. */
-export function webhooksRepository(db: Queryable) {
+export function webhooksRepository(db: Queryable, dialect: 'sqlite' | 'postgres' = 'sqlite') {
   return {
     async countForProject(projectId: string): Promise<number> {
       const row = await db
@@ -58,7 +58,7 @@ export function webhooksRepository(db: Queryable) {
     },
 
     /** The endpoint, locked against concurrent changes for the rest of the transaction (PostgreSQL). */
-    findEndpointForUpdate(id: string, dialect: 'sqlite' | 'postgres'): Promise<EndpointRow | undefined> {
+    findEndpointForUpdate(id: string): Promise<EndpointRow | undefined> {
       let q = db.selectFrom('webhook_endpoints').selectAll().where('id', '=', id)
       if (dialect === 'postgres') q = q.forUpdate()
       return q.executeTakeFirst()

@@ -16,12 +16,13 @@ import type { Principal } from '../../http/env.js'
 import { ApiError } from '../../http/problem.js'
 import { listScope } from '../../lib/cursor.js'
 import { newId } from '../../lib/ids.js'
+import type { ChangeLog } from '../changes/change-log.js'
 import type { PageInput, ProjectsService } from '../projects/projects.service.js'
 import type { ServiceDeps } from '../service-deps.js'
 import { changeEventBody, matches, unknownPatterns } from './webhook-events.js'
-import { type EnqueueDelivery, queueDelivery } from './webhook-fanout.js'
+import { queueDelivery } from './webhook-fanout.js'
 import { refuseUrl } from './webhook-targets.js'
-import { type EndpointRow, toDelivery, toEndpoint, webhooksRepository } from './webhooks.repository.js'
+import { type EndpointRow, toDelivery, toEndpoint } from './webhooks.repository.js'
 
 /** The most endpoints one project may have (documented on createWebhookEndpoint). */
 const MAX_ENDPOINTS_PER_PROJECT = 20
@@ -33,11 +34,13 @@ const NO_WEBHOOK = 'No webhook endpoint with this id.'
 
 const newSecret = () => `whsec_${randomBytes(24).toString('base64')}`
 
-export function createWebhooksService({ ctx, cursors, now }: ServiceDeps, projects: ProjectsService) {
-  const repo = webhooksRepository(ctx.db.kysely)
-  const policy = { allowHttp: ctx.config.WEBHOOK_ALLOW_HTTP, allowed: ctx.config.WEBHOOK_ALLOWED_TARGETS }
-  const enqueue: EnqueueDelivery = (db, deliveryId) =>
-    ctx.queue.enqueue(db, { kind: 'webhook', payload: { deliveryId } })
+export function createWebhooksService(
+  { config, repositories, writer, cursors, now }: ServiceDeps,
+  changeLog: Pick<ChangeLog, 'assertRetained'>,
+  projects: ProjectsService,
+) {
+  const repo = repositories.webhooks
+  const policy = { allowHttp: config.WEBHOOK_ALLOW_HTTP, allowed: config.WEBHOOK_ALLOWED_TARGETS }
 
   function checkUrl(url: string) {
     const reason = refuseUrl(url, policy)
@@ -70,12 +73,8 @@ export function createWebhooksService({ ctx, cursors, now }: ServiceDeps, projec
     return { caller, row }
   }
 
-  /** Runs `fn` in a transaction, then starts the jobs it queued without waiting for the next poll. */
-  async function write<T>(fn: Parameters<typeof ctx.changeLog.write<T>>[0]): Promise<T> {
-    const result = await ctx.changeLog.write(fn)
-    ctx.queue.wake()
-    return result
-  }
+  // Endpoint settings and deliveries are no change any client is told about: their writes are silent.
+  const write = <T>(fn: Parameters<typeof writer.write<T>>[0]) => writer.write(fn, { silent: true })
 
   return {
     async list(principal: Principal | undefined, projectId: string, page: PageInput): Promise<WebhookEndpointList> {
@@ -112,8 +111,8 @@ export function createWebhooksService({ ctx, cursors, now }: ServiceDeps, projec
         updated_at: at,
         version: 1,
       }
-      await ctx.changeLog.write(async (tx) => {
-        const r = webhooksRepository(tx.db)
+      await write(async (tx) => {
+        const r = tx.webhooks
         if ((await r.countForProject(projectId)) >= MAX_ENDPOINTS_PER_PROJECT) {
           throw new ApiError(
             422,
@@ -139,9 +138,9 @@ export function createWebhooksService({ ctx, cursors, now }: ServiceDeps, projec
       await endpointFor(principal, webhookId, 'update')
       if (input.url !== undefined) checkUrl(input.url)
       if (input.eventTypes !== undefined) checkEventTypes(input.eventTypes)
-      return ctx.changeLog.write(async (tx) => {
-        const r = webhooksRepository(tx.db)
-        const row = await r.findEndpointForUpdate(webhookId, ctx.db.dialect)
+      return write(async (tx) => {
+        const r = tx.webhooks
+        const row = await r.findEndpointForUpdate(webhookId)
         if (!row) throw new ApiError(404, 'not_found', NO_WEBHOOK)
         assertIfMatch(ifMatch, row.version)
         const next: EndpointRow = {
@@ -163,15 +162,15 @@ export function createWebhooksService({ ctx, cursors, now }: ServiceDeps, projec
 
     async remove(principal: Principal | undefined, webhookId: string): Promise<void> {
       await endpointFor(principal, webhookId, 'delete')
-      await ctx.changeLog.write((tx) => webhooksRepository(tx.db).deleteEndpoint(webhookId))
+      await write((tx) => tx.webhooks.deleteEndpoint(webhookId))
     },
 
     async rotate(principal: Principal | undefined, webhookId: string): Promise<WebhookSecret> {
       await endpointFor(principal, webhookId, 'rotate')
       const at = now()
-      return ctx.changeLog.write(async (tx) => {
-        const r = webhooksRepository(tx.db)
-        const row = await r.findEndpointForUpdate(webhookId, ctx.db.dialect)
+      return write(async (tx) => {
+        const r = tx.webhooks
+        const row = await r.findEndpointForUpdate(webhookId)
         if (!row) throw new ApiError(404, 'not_found', NO_WEBHOOK)
         const secret = newSecret()
         const previousSecretExpiresAt = new Date(at.getTime() + ROTATION_OVERLAP_MS).toISOString()
@@ -195,7 +194,7 @@ export function createWebhooksService({ ctx, cursors, now }: ServiceDeps, projec
         data: { endpointId: row.id, projectId: row.project_id },
       })
       const delivery = await write((tx) =>
-        queueDelivery(tx.db, enqueue, row, { eventType: 'webhook.ping', changeSeq: null, payload, at }),
+        queueDelivery(tx, row, { eventType: 'webhook.ping', changeSeq: null, payload, at }),
       )
       return toDelivery(delivery)
     },
@@ -216,7 +215,7 @@ export function createWebhooksService({ ctx, cursors, now }: ServiceDeps, projec
       await endpointFor(principal, webhookId, 'redeliver')
       const at = now().toISOString()
       return write(async (tx) => {
-        const r = webhooksRepository(tx.db)
+        const r = tx.webhooks
         const delivery = await r.findDelivery(deliveryId)
         if (!delivery || delivery.endpoint_id !== webhookId) {
           throw new ApiError(404, 'not_found', 'No delivery with this id for this endpoint.')
@@ -225,7 +224,7 @@ export function createWebhooksService({ ctx, cursors, now }: ServiceDeps, projec
         if (delivery.status === 'pending') return toDelivery(delivery)
         const reset = { status: 'pending' as const, attempts: 0, error: null, next_attempt_at: at }
         await r.updateDelivery(deliveryId, reset)
-        await enqueue(tx.db, deliveryId)
+        await tx.enqueue({ kind: 'webhook', payload: { deliveryId } })
         return toDelivery({ ...delivery, ...reset })
       })
     },
@@ -233,16 +232,10 @@ export function createWebhooksService({ ctx, cursors, now }: ServiceDeps, projec
     async replay(principal: Principal | undefined, webhookId: string, since: string): Promise<WebhookReplayResult> {
       const { row } = await endpointFor(principal, webhookId, 'replay')
       const from = Number(since)
-      if (await ctx.changeLog.isExpired(from)) {
-        throw new ApiError(
-          410,
-          'cursor_expired',
-          `Changes after seq ${since} are no longer all kept; replay from a later seq.`,
-        )
-      }
+      await changeLog.assertRetained(from)
       const patterns = JSON.parse(row.event_types) as string[]
       return write(async (tx) => {
-        const changes = await webhooksRepository(tx.db).projectChangesAfter(row.project_id, from, REPLAY_LIMIT)
+        const changes = await tx.webhooks.projectChangesAfter(row.project_id, from, REPLAY_LIMIT)
         let queued = 0
         const at = now().toISOString()
         for (const c of changes) {
@@ -259,7 +252,7 @@ export function createWebhooksService({ ctx, cursors, now }: ServiceDeps, projec
             data: JSON.parse(c.data),
             occurredAt: c.created_at,
           })
-          await queueDelivery(tx.db, enqueue, row, { eventType: c.type, changeSeq: c.seq, payload, at })
+          await queueDelivery(tx, row, { eventType: c.type, changeSeq: c.seq, payload, at })
           queued++
         }
         return {
@@ -271,3 +264,5 @@ export function createWebhooksService({ ctx, cursors, now }: ServiceDeps, projec
     },
   }
 }
+
+export type WebhooksService = ReturnType<typeof createWebhooksService>
