@@ -280,7 +280,6 @@ export async function createContext(config: Config, overrides: ContextOverrides 
   }
   const notificationEmails = startNotificationEmailWorker({
     writer,
-    mailer,
     logger,
     intervalMs: config.NOTIFICATION_EMAIL_INTERVAL_MS,
     publicUrl,
