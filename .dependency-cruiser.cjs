@@ -71,10 +71,17 @@ module.exports = {
     {
       name: 'examples-use-only-the-public-sdk',
       severity: 'error',
-      comment: 'Examples are what SDK users copy: their own files, node builtins and @tasklane/sdk, nothing else.',
+      comment:
+        'Examples are what SDK users copy: their own files, node builtins and @tasklane/sdk (and Hono to receive webhooks), nothing else.',
       from: { path: '^examples/([^/]+)/', pathNot: '^examples/web/' },
       to: {
-        pathNot: ['^examples/$1/', '^sdk/src/index\\.ts$', '^sdk/dist/index\\.(js|d\\.ts)$'],
+        pathNot: [
+          '^examples/$1/',
+          '^sdk/src/(index|webhooks)\\.ts$',
+          '^sdk/dist/(index|webhooks)\\.(js|d\\.ts)$',
+          // A web framework, for examples that receive requests (the webhook receiver).
+          'node_modules/(hono|@hono/node-server)/',
+        ],
         dependencyTypesNot: ['core'],
       },
     },

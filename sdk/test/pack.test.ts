@@ -122,7 +122,7 @@ describe('the packed package', () => {
     // attw exits non-zero on any problem the profile does not ignore, which fails `sh`.
     const out = sh(join(rootModules, '.bin', 'attw'), ['--pack', '--profile', 'esm-only'], sdkDir)
     expect(out).not.toMatch(/❌/)
-    expect(out.match(/node16 \(from ESM\): 🟢 \(ESM\)/g)).toHaveLength(3) // ., ./providers and ./testing
+    expect(out.match(/node16 \(from ESM\): 🟢 \(ESM\)/g)).toHaveLength(4) // ., ./providers, ./testing and ./webhooks
   }, 120_000)
 
   // 8 KB until the event stream: eventsource-parser (1.4 KB) and its reconnecting loop (0.8 KB) came in;

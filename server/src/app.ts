@@ -13,6 +13,7 @@ import { createNotificationsRouter } from './features/notifications/notification
 import { createOperationsRouter } from './features/operations/operations.router.js'
 import { createProjectsRouter } from './features/projects/projects.router.js'
 import { createTasksRouter } from './features/tasks/tasks.router.js'
+import { createWebhooksRouter } from './features/webhooks/webhooks.router.js'
 import { operations, securitySchemes } from './generated/routes.js'
 import { authentication } from './http/auth.js'
 import { bodyGuard, bodySizeLimit, jsonLimits } from './http/body.js'
@@ -147,6 +148,7 @@ export function createApp(ctx: AppContext) {
   app.route('/', createNotesRouter(services))
   app.route('/', createCommentsRouter(services))
   app.route('/', createNotificationsRouter(services))
+  app.route('/', createWebhooksRouter(services))
   app.route('/', createChangesRouter(services))
   app.route('/', createEventsRouter(services))
   app.route('/', createAttachmentsRouter(services))

@@ -1,3 +1,4 @@
+import type { LookupFunction } from 'node:net'
 import { join } from 'node:path'
 import type { Redis } from 'ioredis'
 import pino, { type Logger } from 'pino'
@@ -29,6 +30,9 @@ import { createProjectsService } from './features/projects/projects.service.js'
 import type { ServiceDeps } from './features/service-deps.js'
 import type { Services } from './features/services.js'
 import { createTasksService } from './features/tasks/tasks.service.js'
+import { webhookDeliveryJob } from './features/webhooks/webhook-delivery.job.js'
+import { createTargetAgents } from './features/webhooks/webhook-targets.js'
+import { createWebhooksService } from './features/webhooks/webhooks.service.js'
 import { createMetrics, type Metrics } from './http/metrics.js'
 import { createRateLimiter, type RateLimiter } from './http/rate-limit.js'
 import { type CursorCodec, createCursorCodec } from './lib/cursor.js'
@@ -50,6 +54,8 @@ import { createWriter, type Writer } from './write/writer.js'
 /** Every kind of outbound job the server runs, by name. */
 export type ServerJobKinds = {
   mail: JobKind<MailMessage>
+  /** One attempt at one webhook delivery (features/webhooks/webhook-delivery.job.ts). */
+  webhook: JobKind<{ deliveryId: string }>
 }
 
 export interface AppContext {
@@ -99,6 +105,8 @@ export interface ContextOverrides {
   /** Open this database instead of the one the config names (tests use a fresh one each). */
   database?: DatabaseOptions
   logger?: Logger
+  /** Resolves webhook host names instead of DNS (tests point names at addresses they choose). */
+  webhookLookup?: LookupFunction
   /** The contract as served; read from openapi.yaml unless given (tests share one parse). */
   document?: ApiDocument
   /** argon2id's parameters for new password hashes; the production ones (`PASSWORD_HASH_COST`) unless given. */
@@ -175,7 +183,38 @@ export async function createContext(config: Config, overrides: ContextOverrides 
       afterCommit: (writer) => attachmentBytes.afterCommit(writer, repositories),
     },
   })
-  const writer = createWriter({ db, reactions, logger, now })
+  const metrics = createMetrics()
+  const mailTransport = createMailTransport(config, logger)
+  const retry = { baseMs: config.QUEUE_RETRY_BASE_MS, maxMs: config.QUEUE_RETRY_MAX_MS }
+  const publicUrl = (config.PUBLIC_URL ?? `http://localhost:${config.PORT}`).replace(/\/$/, '')
+  const webhookAgents = createTargetAgents({
+    allowHttp: config.WEBHOOK_ALLOW_HTTP,
+    allowed: config.WEBHOOK_ALLOWED_TARGETS,
+    lookup: overrides.webhookLookup,
+  })
+  // The durable job queue all outbound work goes through; before the writer, which enqueues on it.
+  const queue: Queue<ServerJobKinds> = createQueue<ServerJobKinds>({
+    db,
+    logger,
+    registry: metrics.registry,
+    concurrency: config.QUEUE_CONCURRENCY,
+    pollMs: config.QUEUE_POLL_MS,
+    leaseMs: config.QUEUE_LEASE_MS,
+    kinds: {
+      mail: mailJob(mailTransport, logger, { ...retry, forMs: config.MAIL_RETRY_FOR_S * 1000 }),
+      webhook: webhookDeliveryJob({
+        db,
+        agents: webhookAgents,
+        logger,
+        timeoutMs: config.WEBHOOK_TIMEOUT_MS,
+        retry: { ...retry, forMs: config.WEBHOOK_RETRY_FOR_S * 1000 },
+        disableAfterMs: config.WEBHOOK_DISABLE_AFTER_S * 1000,
+        enqueueMail: (trx, message) => queue.enqueue(trx, { kind: 'mail', payload: message }),
+        publicUrl,
+      }),
+    },
+  })
+  const writer = createWriter({ db, reactions, queue, logger, now })
   const changeLog = createChangeLog({ repositories, writer, retentionS: config.CHANGES_RETENTION_S, now })
   const revocations = new RevocationCache(
     repositories,
@@ -205,20 +244,6 @@ export async function createContext(config: Config, overrides: ContextOverrides 
     await db.close()
     throw err
   }
-  const metrics = createMetrics()
-  const mailTransport = createMailTransport(config, logger)
-  const retry = { baseMs: config.QUEUE_RETRY_BASE_MS, maxMs: config.QUEUE_RETRY_MAX_MS }
-  const queue = createQueue<ServerJobKinds>({
-    db,
-    logger,
-    registry: metrics.registry,
-    concurrency: config.QUEUE_CONCURRENCY,
-    pollMs: config.QUEUE_POLL_MS,
-    leaseMs: config.QUEUE_LEASE_MS,
-    kinds: {
-      mail: mailJob(mailTransport, logger, { ...retry, forMs: config.MAIL_RETRY_FOR_S * 1000 }),
-    },
-  })
   const mailer = queuedMailer(db, queue, logger)
   const rateLimiter = createRateLimiter({
     enabled: config.RATE_LIMITS_ENABLED,
@@ -271,6 +296,7 @@ export async function createContext(config: Config, overrides: ContextOverrides 
       linkKey: secrets.key('attachment-links'),
       logger,
     }),
+    webhooks: createWebhooksService(deps, changeLog, projects),
     events: createEventsService(
       deps,
       { changeLog, changeSignal, stopping: shutdown.signal, logger, authenticate: auth.authenticate },
@@ -279,10 +305,9 @@ export async function createContext(config: Config, overrides: ContextOverrides 
   }
   const notificationEmails = startNotificationEmailWorker({
     writer,
-    mailer,
     logger,
     intervalMs: config.NOTIFICATION_EMAIL_INTERVAL_MS,
-    publicUrl: (config.PUBLIC_URL ?? `http://localhost:${config.PORT}`).replace(/\/$/, ''),
+    publicUrl,
   })
   const attachmentJanitor = startAttachmentJanitor({
     repositories,
@@ -328,6 +353,7 @@ export async function createContext(config: Config, overrides: ContextOverrides 
       await mailer.idle()
       await queue.stop(config.SHUTDOWN_TIMEOUT_MS)
       await mailTransport.close()
+      webhookAgents.destroy()
       await rateLimiter.close()
       if (redis) await redis.quit().catch(() => redis.disconnect())
       await db.close()

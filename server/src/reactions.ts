@@ -6,6 +6,7 @@ import { tombstoneTaskComments } from './features/comments/comments.reactions.js
 import type { ChangeSignal } from './features/events/change-signal.js'
 import { createNotifier, NOTIFYING_CHANGES } from './features/notifications/notifications.reactions.js'
 import { unassignRemovedMember } from './features/tasks/tasks.reactions.js'
+import { deliverToWebhooks } from './features/webhooks/webhook-fanout.js'
 import type { Reactions, Writer } from './write/writer.js'
 
 export interface ReactionDeps {
@@ -66,6 +67,12 @@ export function createReactions({
         name: 'notify the people a change concerns',
         on: NOTIFYING_CHANGES,
         run: createNotifier({ now, emailDelayS: config.NOTIFICATION_EMAIL_DELAY_S }),
+      },
+      {
+        // Stored and queued in the write's transaction: a change that commits is never lost to a receiver.
+        name: "deliver the change to its project's webhook endpoints",
+        on: 'every change',
+        run: deliverToWebhooks,
       },
     ],
     afterCommit: [

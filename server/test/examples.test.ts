@@ -52,7 +52,18 @@ describe('examples against a live server', () => {
 
   beforeAll(async () => {
     dataDir = mkdtempSync(join(tmpdir(), 'tasklane-examples-'))
-    server = await startServer(loadConfig({ PORT: '0', HOST: '127.0.0.1', DATA_DIR: dataDir, LOG_LEVEL: 'silent' }))
+    server = await startServer(
+      loadConfig({
+        PORT: '0',
+        HOST: '127.0.0.1',
+        DATA_DIR: dataDir,
+        LOG_LEVEL: 'silent',
+        // The webhook receiver runs on this machine.
+        WEBHOOK_ALLOW_HTTP: 'true',
+        WEBHOOK_ALLOWED_TARGETS: '127.0.0.1',
+        QUEUE_POLL_MS: '100',
+      }),
+    )
   })
 
   afterAll(async () => {
@@ -145,4 +156,78 @@ describe('examples against a live server', () => {
       expect(watcher.stderr()).toMatch(/^token_invalid: /)
     })
   })
+
+  it('webhook-receiver verifies deliveries, handles each webhook-id once and prints the task changes', async () => {
+    const tl = createTasklane({ baseUrl: server.url })
+    const user = await unwrap(
+      tl.POST('/v1/auth/signup', {
+        body: { email: 'hooks@example.com', password: 'a long enough example passphrase', name: 'Hooks' },
+      }),
+    )
+    const owner = createTasklane({ baseUrl: server.url, accessToken: user.accessToken })
+    const project = await unwrap(owner.POST('/v1/projects', { body: { name: 'Hooked' } }))
+    const port = await freePort()
+    const endpoint = await unwrap(
+      owner.POST('/v1/projects/{projectId}/webhooks', {
+        params: { path: { projectId: project.id } },
+        body: { url: `http://127.0.0.1:${port}/webhooks`, eventTypes: ['task.*'] },
+      }),
+    )
+    const receiver = start('webhook-receiver', [], { PORT: String(port), TASKLANE_WEBHOOK_SECRET: endpoint.secret })
+    await until(() => receiver.stderr().includes('listening on'), 'the receiver to listen')
+
+    const path = { projectId: project.id }
+    const task = await unwrap(
+      owner.POST('/v1/projects/{projectId}/tasks', { params: { path }, body: { title: 'Ship it' } }),
+    )
+    await until(() => receiver.lines().length === 1, 'the first change')
+    const [delivery] = await unwrap(
+      owner.GET('/v1/webhooks/{webhookId}/deliveries', { params: { path: { webhookId: endpoint.id } } }),
+    ).then((page) => page.data)
+    expect(receiver.lines()).toEqual([`${delivery?.changeSeq} task.created ${task.id} "Ship it"`])
+
+    // The same delivery again (same webhook-id): acknowledged, not handled twice.
+    await until(() => delivery !== undefined, 'a delivery')
+    let settled = delivery
+    while (settled?.status === 'pending') {
+      await new Promise((r) => setTimeout(r, 50))
+      settled = (
+        await unwrap(owner.GET('/v1/webhooks/{webhookId}/deliveries', { params: { path: { webhookId: endpoint.id } } }))
+      ).data[0]
+    }
+    await unwrap(
+      owner.POST('/v1/webhooks/{webhookId}/deliveries/{deliveryId}/redeliver', {
+        params: { path: { webhookId: endpoint.id, deliveryId: delivery?.id ?? '' } },
+      }),
+    )
+    await until(() => receiver.stderr().includes('already handled'), 'the repeat')
+
+    // A forged delivery is refused.
+    const forged = await fetch(`http://127.0.0.1:${port}/webhooks`, {
+      method: 'POST',
+      headers: {
+        'webhook-id': 'msg_forged',
+        'webhook-timestamp': String(Math.floor(Date.now() / 1000)),
+        'webhook-signature': 'v1,Zm9yZ2Vk',
+      },
+      body: '{}',
+    })
+    expect(forged.status).toBe(401)
+
+    await unwrap(owner.DELETE('/v1/tasks/{taskId}', { params: { path: { taskId: task.id } } }))
+    await until(() => receiver.lines().length === 2, 'the deletion')
+    expect(receiver.lines()[1]).toMatch(new RegExp(`^\\d+ task.deleted ${task.id}$`))
+    receiver.child.kill('SIGTERM')
+    expect(await receiver.exited).toBe(0)
+  })
 })
+
+/** A TCP port nothing listens on now, for a program that must be told its port before it starts. */
+async function freePort(): Promise<number> {
+  const { createServer } = await import('node:net')
+  const probe = createServer()
+  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve))
+  const { port } = probe.address() as { port: number }
+  await new Promise((resolve) => probe.close(resolve))
+  return port
+}

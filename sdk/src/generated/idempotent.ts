@@ -11,5 +11,6 @@ export const idempotentOperations: ReadonlySet<string> = new Set([
   'POST /v1/invitations/accept',
   'POST /v1/projects/{projectId}/tasks',
   'POST /v1/projects/{projectId}/notes',
-  'POST /v1/tasks/{taskId}/comments'
+  'POST /v1/tasks/{taskId}/comments',
+  'POST /v1/projects/{projectId}/webhooks'
 ])

@@ -94,6 +94,30 @@ export interface CommentCreate extends Schema<'CommentCreate'> {}
 export interface CommentUpdate extends Schema<'CommentUpdate'> {}
 /** A page of comments, oldest first. */
 export interface CommentList extends Schema<'CommentList'> {}
+/** A URL that is sent a project's changes, signed. Its secret is shown only when created or rotated. */
+export interface WebhookEndpoint extends Schema<'WebhookEndpoint'> {}
+/** A new webhook endpoint, with its signing secret (shown only this once). */
+export interface WebhookEndpointCreated extends Schema<'WebhookEndpointCreated'> {}
+/** A new webhook endpoint. */
+export interface WebhookEndpointCreate extends Schema<'WebhookEndpointCreate'> {}
+/** The fields to change. */
+export interface WebhookEndpointUpdate extends Schema<'WebhookEndpointUpdate'> {}
+/** A page of webhook endpoints, oldest first. */
+export interface WebhookEndpointList extends Schema<'WebhookEndpointList'> {}
+/** A new signing secret, shown only this once. */
+export interface WebhookSecret extends Schema<'WebhookSecret'> {}
+/** One event sent (or to be sent) to an endpoint, with the outcome of its last attempt. */
+export interface WebhookDelivery extends Schema<'WebhookDelivery'> {}
+/** A page of deliveries, newest first. */
+export interface WebhookDeliveryList extends Schema<'WebhookDeliveryList'> {}
+/** Where to replay from. */
+export interface WebhookReplay extends Schema<'WebhookReplay'> {}
+/** What a replay queued. */
+export interface WebhookReplayResult extends Schema<'WebhookReplayResult'> {}
+/** The body of a webhook delivery for a change (Standard Webhooks envelope). */
+export interface WebhookChangeEvent extends Schema<'WebhookChangeEvent'> {}
+/** The body of a test event sent by `pingWebhookEndpoint`. */
+export interface WebhookPingEvent extends Schema<'WebhookPingEvent'> {}
 /** One entry of the change log. */
 export interface Change extends Schema<'Change'> {}
 /** A page of changes. */

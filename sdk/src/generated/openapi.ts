@@ -968,6 +968,182 @@ export interface paths {
         patch: operations["updateComment"];
         trace?: never;
     };
+    "/v1/projects/{projectId}/webhooks": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List a project's webhook endpoints
+         * @description The project's webhook endpoints, oldest first. Secrets are never listed: they are shown once, when created or rotated.
+         *
+         *     Needs the `owner` role. Callers who are not members of the project get 404, as for a project that does not exist.
+         */
+        get: operations["listWebhookEndpoints"];
+        put?: never;
+        /**
+         * Add a webhook endpoint
+         * @description Registers a URL that is sent the project's changes whose type matches `eventTypes` (`task.*`, `comment.created`, or `*` for all), signed per the Standard Webhooks specification with the `secret` in the answer — the only time it is shown; store it now.
+         *
+         *     The URL must be `https` (plain `http` only where the server allows it for development) and must not name a loopback, private, link-local or metadata address (422 `webhook_url_not_allowed`); names that resolve to such addresses are refused at delivery, on every connection. A project has at most 20 endpoints (422 `webhook_limit_reached`). An event type that is no change type answers 422 `unknown_event_type`.
+         *
+         *     Each change is delivered as the body `{ "type", "timestamp", "data" }` with `data` the change as `listChanges` answers it, with headers `webhook-id` (the same on every retry of one delivery, to deduplicate by), `webhook-timestamp` and `webhook-signature`. An endpoint receives only what the project's owners may read. See the `webhooks` section of this document for the payloads.
+         *
+         *     Needs the `owner` role. Callers who are not members of the project get 404, as for a project that does not exist.
+         */
+        post: operations["createWebhookEndpoint"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/webhooks/{webhookId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get a webhook endpoint
+         * @description One webhook endpoint, without its secret. `disabledReason` is `failing` when the server turned it off because every delivery attempt failed for `WEBHOOK_DISABLE_AFTER_S` (the owners were told).
+         *
+         *     Needs the `owner` role. Callers who are not members of the project get 404, as for a project that does not exist.
+         */
+        get: operations["getWebhookEndpoint"];
+        put?: never;
+        post?: never;
+        /**
+         * Delete a webhook endpoint
+         * @description Removes the endpoint, its delivery log and every delivery still waiting; an attempt already under way may still arrive.
+         *
+         *     Needs the `owner` role. Callers who are not members of the project get 404, as for a project that does not exist.
+         */
+        delete: operations["deleteWebhookEndpoint"];
+        options?: never;
+        head?: never;
+        /**
+         * Change a webhook endpoint
+         * @description Changes the URL, description, event types or `enabled`. Enabling an endpoint the server disabled clears `disabledReason` and starts delivering new changes again; use `replayWebhookEvents` for what it missed. The same URL rules as on creation apply.
+         *
+         *     Needs the `owner` role. Callers who are not members of the project get 404, as for a project that does not exist.
+         */
+        patch: operations["updateWebhookEndpoint"];
+        trace?: never;
+    };
+    "/v1/webhooks/{webhookId}/secret/rotate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Rotate a webhook endpoint's secret
+         * @description Makes a new signing secret and answers it, the only time it is shown. For 24 hours (`previousSecretExpiresAt`) every delivery carries two signatures in `webhook-signature`, one with each secret, so the receiver can switch at its own pace; attempts already under way are signed with both. Rotating again within the 24 hours drops the oldest secret.
+         *
+         *     Needs the `owner` role. Callers who are not members of the project get 404, as for a project that does not exist.
+         */
+        post: operations["rotateWebhookSecret"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/webhooks/{webhookId}/ping": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Send a test event
+         * @description Queues a `webhook.ping` event to the endpoint at once (also when it is disabled), and answers its delivery; follow it in `listWebhookDeliveries`.
+         *
+         *     Needs the `owner` role. Callers who are not members of the project get 404, as for a project that does not exist.
+         */
+        post: operations["pingWebhookEndpoint"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/webhooks/{webhookId}/deliveries": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List an endpoint's deliveries
+         * @description The delivery log, newest first: each event sent or to be sent, with its status (`pending` while it is being retried, `succeeded`, `failed` once retries ran out after `WEBHOOK_RETRY_FOR_S` or the receiver answered a 4xx that is not retried), the number of attempts, and the last attempt's duration, response status, first 64 KiB of the response body, or error (e.g. a refused address), and when the next attempt is due.
+         *
+         *     Needs the `owner` role. Callers who are not members of the project get 404, as for a project that does not exist.
+         */
+        get: operations["listWebhookDeliveries"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/webhooks/{webhookId}/deliveries/{deliveryId}/redeliver": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Send a delivery again
+         * @description Queues the same event again at once, with the same `webhook-id` and body, whatever its status; the attempt count and retry period start afresh.
+         *
+         *     Needs the `owner` role. Callers who are not members of the project get 404, as for a project that does not exist.
+         */
+        post: operations["redeliverWebhookDelivery"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/webhooks/{webhookId}/replay": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Send every change since a seq again
+         * @description For a receiver that was down: queues a new delivery of every change after `since` that the endpoint subscribes to and the project's owners may read, in seq order, as far as the change log keeps them (`CHANGES_RETENTION_S`; an older `since` answers 410 `cursor_expired`). At most 10,000 changes per call: when `hasMore` is true, call again with `since` set to `throughSeq`. Replayed deliveries get new `webhook-id`s; the change's `seq` in the body tells a receiver what it has seen already.
+         *
+         *     Needs the `owner` role. Callers who are not members of the project get 404, as for a project that does not exist.
+         */
+        post: operations["replayWebhookEvents"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/changes": {
         parameters: {
             query?: never;
@@ -1385,7 +1561,48 @@ export interface paths {
         trace?: never;
     };
 }
-export type webhooks = Record<string, never>;
+export interface webhooks {
+    changeEvent: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * A change in the project
+         * @description Sent to an endpoint for each change it subscribes to: the change as `listChanges` answers it, signed per Standard Webhooks (`verifyWebhook` in `@tasklane/sdk` checks it).
+         */
+        post: operations["changeEvent"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    pingEvent: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * A test event
+         * @description Sent by `pingWebhookEndpoint`.
+         */
+        post: operations["pingEvent"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+}
 export interface components {
     schemas: {
         /** @description An RFC 9457 problem details object. */
@@ -2417,6 +2634,374 @@ export interface components {
              * @example WyIyMDI2LTExLTIwVDA5OjMwOjAwLjAwMFoiLCJ0c2tfMDFKRDhYIl0aZ3kXb4c2mPq0r9TnV1wA
              */
             nextCursor: string | null;
+        };
+        /** @description A URL that is sent a project's changes, signed. Its secret is shown only when created or rotated. */
+        WebhookEndpoint: {
+            /**
+             * @description The webhook endpoint id.
+             * @example whk_01JD8X3Z7Q2W6V5T4R3P1N0M9K
+             */
+            id: string;
+            /**
+             * @description The project whose changes it receives.
+             * @example prj_01JD8X3Z7Q2W6V5T4R3P1N0M9K
+             */
+            projectId: string;
+            /**
+             * Format: uri
+             * @description Where events are POSTed; `https` unless the server allows `http` for development.
+             * @example https://hooks.example.com/tasklane
+             */
+            url: string;
+            /**
+             * @description What the endpoint is for.
+             * @example Post finished tasks to the team chat
+             */
+            description: string;
+            /**
+             * @description Which changes to send: change types (`task.updated`), a resource's every change (`task.*`), or `*` for all.
+             * @example [
+             *       "task.*",
+             *       "comment.created"
+             *     ]
+             */
+            eventTypes: string[];
+            /**
+             * @description Whether new changes are delivered to it.
+             * @example true
+             */
+            enabled: boolean;
+            /**
+             * @description `failing` when the server disabled it because every attempt failed for `WEBHOOK_DISABLE_AFTER_S`; `null` otherwise.
+             * @example null
+             */
+            disabledReason: string | null;
+            /**
+             * Format: date-time
+             * @description Until when deliveries are also signed with the secret before the last rotation; `null` when there is none.
+             * @example 2026-11-20T09:30:00.000Z
+             */
+            previousSecretExpiresAt: string | null;
+            /**
+             * Format: date-time
+             * @description When it was added.
+             * @example 2026-11-20T09:30:00.000Z
+             */
+            createdAt: string;
+            /**
+             * Format: date-time
+             * @description When it last changed.
+             * @example 2026-11-20T09:30:00.000Z
+             */
+            updatedAt: string;
+            /**
+             * Format: int32
+             * @description Its version, also its `ETag`.
+             * @example 1
+             */
+            version: number;
+        };
+        /** @description A new webhook endpoint, with its signing secret (shown only this once). */
+        WebhookEndpointCreated: {
+            /**
+             * @description The webhook endpoint id.
+             * @example whk_01JD8X3Z7Q2W6V5T4R3P1N0M9K
+             */
+            id: string;
+            /**
+             * @description The project whose changes it receives.
+             * @example prj_01JD8X3Z7Q2W6V5T4R3P1N0M9K
+             */
+            projectId: string;
+            /**
+             * Format: uri
+             * @description Where events are POSTed; `https` unless the server allows `http` for development.
+             * @example https://hooks.example.com/tasklane
+             */
+            url: string;
+            /**
+             * @description What the endpoint is for.
+             * @example Post finished tasks to the team chat
+             */
+            description: string;
+            /**
+             * @description Which changes to send: change types (`task.updated`), a resource's every change (`task.*`), or `*` for all.
+             * @example [
+             *       "task.*",
+             *       "comment.created"
+             *     ]
+             */
+            eventTypes: string[];
+            /**
+             * @description Whether new changes are delivered to it.
+             * @example true
+             */
+            enabled: boolean;
+            /**
+             * @description `failing` when the server disabled it because every attempt failed for `WEBHOOK_DISABLE_AFTER_S`; `null` otherwise.
+             * @example null
+             */
+            disabledReason: string | null;
+            /**
+             * Format: date-time
+             * @description Until when deliveries are also signed with the secret before the last rotation; `null` when there is none.
+             * @example 2026-11-20T09:30:00.000Z
+             */
+            previousSecretExpiresAt: string | null;
+            /**
+             * Format: date-time
+             * @description When it was added.
+             * @example 2026-11-20T09:30:00.000Z
+             */
+            createdAt: string;
+            /**
+             * Format: date-time
+             * @description When it last changed.
+             * @example 2026-11-20T09:30:00.000Z
+             */
+            updatedAt: string;
+            /**
+             * Format: int32
+             * @description Its version, also its `ETag`.
+             * @example 1
+             */
+            version: number;
+            /**
+             * @description The signing secret (Standard Webhooks `whsec_` form). Shown only once.
+             * @example whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw
+             */
+            secret: string;
+        };
+        /** @description A new webhook endpoint. */
+        WebhookEndpointCreate: {
+            /**
+             * Format: uri
+             * @description Where events are POSTed; `https` unless the server allows `http` for development.
+             * @example https://hooks.example.com/tasklane
+             */
+            url: string;
+            /**
+             * @description What the endpoint is for.
+             * @example Post finished tasks to the team chat
+             */
+            description?: string;
+            /**
+             * @description Which changes to send: change types (`task.updated`), a resource's every change (`task.*`), or `*` for all.
+             * @example [
+             *       "task.*",
+             *       "comment.created"
+             *     ]
+             */
+            eventTypes: string[];
+            /**
+             * @description Whether to deliver to it at once; `true` when left out.
+             * @example true
+             */
+            enabled?: boolean;
+        };
+        /** @description The fields to change. */
+        WebhookEndpointUpdate: {
+            /**
+             * Format: uri
+             * @description Where events are POSTed; `https` unless the server allows `http` for development.
+             * @example https://hooks.example.com/tasklane
+             */
+            url?: string;
+            /**
+             * @description What the endpoint is for.
+             * @example Post finished tasks to the team chat
+             */
+            description?: string;
+            /**
+             * @description Which changes to send: change types (`task.updated`), a resource's every change (`task.*`), or `*` for all.
+             * @example [
+             *       "task.*",
+             *       "comment.created"
+             *     ]
+             */
+            eventTypes?: string[];
+            /**
+             * @description `false` stops deliveries of new changes; `true` starts them again (and clears `disabledReason`).
+             * @example false
+             */
+            enabled?: boolean;
+        };
+        /** @description A page of webhook endpoints, oldest first. */
+        WebhookEndpointList: {
+            data: components["schemas"]["WebhookEndpoint"][];
+            /**
+             * @description Pass as `cursor` to get the next page; `null` on the last page.
+             * @example WyIyMDI2LTExLTIwVDA5OjMwOjAwLjAwMFoiLCJ0c2tfMDFKRDhYIl0aZ3kXb4c2mPq0r9TnV1wA
+             */
+            nextCursor: string | null;
+        };
+        /** @description A new signing secret, shown only this once. */
+        WebhookSecret: {
+            /**
+             * @description The signing secret (Standard Webhooks `whsec_` form). Shown only once.
+             * @example whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw
+             */
+            secret: string;
+            /**
+             * Format: date-time
+             * @description Until when deliveries are also signed with the previous secret (24 hours).
+             * @example 2026-11-20T09:30:00.000Z
+             */
+            previousSecretExpiresAt: string;
+        };
+        /** @description One event sent (or to be sent) to an endpoint, with the outcome of its last attempt. */
+        WebhookDelivery: {
+            /**
+             * @description The delivery id, sent as `webhook-id` on every attempt.
+             * @example msg_01JD8X3Z7Q2W6V5T4R3P1N0M9K
+             */
+            id: string;
+            /**
+             * @description The endpoint.
+             * @example whk_01JD8X3Z7Q2W6V5T4R3P1N0M9K
+             */
+            endpointId: string;
+            /**
+             * @description The event's `type`, a change type or `webhook.ping`.
+             * @example task.updated
+             */
+            eventType: string;
+            /**
+             * @description The change's seq; `null` for a ping.
+             * @example 42
+             */
+            changeSeq: string | null;
+            /**
+             * @description `pending` until an attempt succeeds (`succeeded`) or retries end (`failed`).
+             * @example pending
+             * @enum {string}
+             */
+            status: "pending" | "succeeded" | "failed";
+            /**
+             * Format: int32
+             * @description Attempts made so far.
+             * @example 2
+             */
+            attempts: number;
+            /**
+             * Format: date-time
+             * @description When the last attempt started; `null` before the first.
+             * @example 2026-11-20T09:30:00.000Z
+             */
+            lastAttemptAt: string | null;
+            /**
+             * Format: int32
+             * @description How long the last attempt took, in milliseconds.
+             * @example 131
+             */
+            durationMs: number | null;
+            /**
+             * Format: int32
+             * @description The HTTP status the receiver answered the last attempt with; `null` when it did not answer.
+             * @example 503
+             */
+            responseStatus: number | null;
+            /**
+             * @description The start of the last response's body (at most 64 KiB of it, as text).
+             * @example Service Unavailable
+             */
+            responseBody: string | null;
+            /**
+             * @description Why the last attempt failed when no status tells (a refused address, a time-out, a dropped connection, a redirect).
+             * @example null
+             */
+            error: string | null;
+            /**
+             * Format: date-time
+             * @description When the next attempt is due; `null` when none is.
+             * @example 2026-11-20T09:30:00.000Z
+             */
+            nextAttemptAt: string | null;
+            /**
+             * Format: date-time
+             * @description When the event was queued.
+             * @example 2026-11-20T09:30:00.000Z
+             */
+            createdAt: string;
+        };
+        /** @description A page of deliveries, newest first. */
+        WebhookDeliveryList: {
+            data: components["schemas"]["WebhookDelivery"][];
+            /**
+             * @description Pass as `cursor` to get the next page; `null` on the last page.
+             * @example WyIyMDI2LTExLTIwVDA5OjMwOjAwLjAwMFoiLCJ0c2tfMDFKRDhYIl0aZ3kXb4c2mPq0r9TnV1wA
+             */
+            nextCursor: string | null;
+        };
+        /** @description Where to replay from. */
+        WebhookReplay: {
+            /**
+             * @description Replay the changes after this seq.
+             * @example 42
+             */
+            since: string;
+        };
+        /** @description What a replay queued. */
+        WebhookReplayResult: {
+            /**
+             * Format: int32
+             * @description Deliveries queued.
+             * @example 37
+             */
+            queued: number;
+            /**
+             * @description The last seq looked at; pass it as `since` to continue when `hasMore`.
+             * @example 42
+             */
+            throughSeq: string;
+            /**
+             * @description Whether later changes are left to replay.
+             * @example false
+             */
+            hasMore: boolean;
+        };
+        /** @description The body of a webhook delivery for a change (Standard Webhooks envelope). */
+        WebhookChangeEvent: {
+            /**
+             * @description The change's type, e.g. `task.updated`.
+             * @example task.updated
+             */
+            type: string;
+            /**
+             * Format: date-time
+             * @description When the change happened.
+             * @example 2026-11-20T09:30:00.000Z
+             */
+            timestamp: string;
+            data: components["schemas"]["Change"];
+        };
+        /** @description The body of a test event sent by `pingWebhookEndpoint`. */
+        WebhookPingEvent: {
+            /**
+             * @description Always `webhook.ping`.
+             * @example webhook.ping
+             * @enum {string}
+             */
+            type: "webhook.ping";
+            /**
+             * Format: date-time
+             * @description When the ping was asked for.
+             * @example 2026-11-20T09:30:00.000Z
+             */
+            timestamp: string;
+            /** @description Which endpoint was pinged. */
+            data: {
+                /**
+                 * @description The endpoint.
+                 * @example whk_01JD8X3Z7Q2W6V5T4R3P1N0M9K
+                 */
+                endpointId: string;
+                /**
+                 * @description Its project.
+                 * @example prj_01JD8X3Z7Q2W6V5T4R3P1N0M9K
+                 */
+                projectId: string;
+            };
         };
         /** @description One entry of the change log. */
         Change: {
@@ -7275,6 +7860,647 @@ export interface operations {
             503: components["responses"]["ServiceUnavailable"];
         };
     };
+    listWebhookEndpoints: {
+        parameters: {
+            query?: {
+                /** @description How many items to return, from 1 to 100. */
+                limit?: components["parameters"]["Limit"];
+                /** @description The `nextCursor` of the previous page. Opaque and tamper-proof; a cursor of another list is rejected with 400. */
+                cursor?: components["parameters"]["Cursor"];
+            };
+            header?: never;
+            path: {
+                /**
+                 * @description The id of the project.
+                 * @example prj_01JD8X3Z7Q2W6V5T4R3P1N0M9K
+                 */
+                projectId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of results. `Link` points at the next page when there is one. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    Link: components["headers"]["Link"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "data": [
+                     *         {
+                     *           "id": "whk_01JD8X3Z7Q2W6V5T4R3P1N0M9K",
+                     *           "projectId": "prj_01JD8X3Z7Q2W6V5T4R3P1N0M9K",
+                     *           "url": "https://hooks.example.com/tasklane",
+                     *           "description": "Post finished tasks to the team chat",
+                     *           "eventTypes": [
+                     *             "task.*",
+                     *             "comment.created"
+                     *           ],
+                     *           "enabled": true,
+                     *           "disabledReason": null,
+                     *           "previousSecretExpiresAt": null,
+                     *           "createdAt": "2026-11-20T09:30:00.000Z",
+                     *           "updatedAt": "2026-11-20T09:30:00.000Z",
+                     *           "version": 1
+                     *         }
+                     *       ],
+                     *       "nextCursor": null
+                     *     }
+                     */
+                    "application/json": components["schemas"]["WebhookEndpointList"];
+                };
+            };
+            400: components["responses"]["BadRequestList"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["ForbiddenRole"];
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    createWebhookEndpoint: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description A unique key (e.g. a UUID) that makes retrying this request safe: a repeat with the same key and body
+                 *     within 24 hours replays the first response (with `Idempotent-Replayed: true`) instead of acting again.
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path: {
+                /**
+                 * @description The id of the project.
+                 * @example prj_01JD8X3Z7Q2W6V5T4R3P1N0M9K
+                 */
+                projectId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "url": "https://hooks.example.com/tasklane",
+                 *       "description": "Post finished tasks to the team chat",
+                 *       "eventTypes": [
+                 *         "task.*",
+                 *         "comment.created"
+                 *       ]
+                 *     }
+                 */
+                "application/json": components["schemas"]["WebhookEndpointCreate"];
+            };
+        };
+        responses: {
+            /** @description Created. `Location` is its URL and `ETag` its version. `secret` is shown only here. */
+            201: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    Location: components["headers"]["Location"];
+                    ETag: components["headers"]["ETag"];
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "whk_01JD8X3Z7Q2W6V5T4R3P1N0M9K",
+                     *       "projectId": "prj_01JD8X3Z7Q2W6V5T4R3P1N0M9K",
+                     *       "url": "https://hooks.example.com/tasklane",
+                     *       "description": "Post finished tasks to the team chat",
+                     *       "eventTypes": [
+                     *         "task.*",
+                     *         "comment.created"
+                     *       ],
+                     *       "enabled": true,
+                     *       "disabledReason": null,
+                     *       "previousSecretExpiresAt": null,
+                     *       "createdAt": "2026-11-20T09:30:00.000Z",
+                     *       "updatedAt": "2026-11-20T09:30:00.000Z",
+                     *       "version": 1,
+                     *       "secret": "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["WebhookEndpointCreated"];
+                };
+            };
+            400: components["responses"]["BadRequestBody"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["ContentTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            /** @description The URL may not be used (`webhook_url_not_allowed`), an event type is unknown (`unknown_event_type`), the project has its 20 endpoints already (`webhook_limit_reached`), or this `Idempotency-Key` was used with a different request (`idempotency_key_reused`). */
+            422: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://tasklane.dev/problems/webhook_url_not_allowed",
+                     *       "title": "Unprocessable content",
+                     *       "status": 422,
+                     *       "detail": "Webhook URLs may not point at loopback, private, link-local or metadata addresses.",
+                     *       "instance": "/v1/projects/prj_01JD8X3Z7Q2W6V5T4R3P1N0M9K/webhooks",
+                     *       "code": "webhook_url_not_allowed",
+                     *       "requestId": "req_01JD8X3Z7Q2W6V5T4R3P1N0M9K"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "idempotency_key_reused" | "webhook_url_not_allowed" | "unknown_event_type" | "webhook_limit_reached";
+                    };
+                };
+            };
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    getWebhookEndpoint: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description The id of the webhook endpoint.
+                 * @example whk_01JD8X3Z7Q2W6V5T4R3P1N0M9K
+                 */
+                webhookId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The webhook endpoint, with its version in `ETag`. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    ETag: components["headers"]["ETag"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "whk_01JD8X3Z7Q2W6V5T4R3P1N0M9K",
+                     *       "projectId": "prj_01JD8X3Z7Q2W6V5T4R3P1N0M9K",
+                     *       "url": "https://hooks.example.com/tasklane",
+                     *       "description": "Post finished tasks to the team chat",
+                     *       "eventTypes": [
+                     *         "task.*",
+                     *         "comment.created"
+                     *       ],
+                     *       "enabled": true,
+                     *       "disabledReason": null,
+                     *       "previousSecretExpiresAt": null,
+                     *       "createdAt": "2026-11-20T09:30:00.000Z",
+                     *       "updatedAt": "2026-11-20T09:30:00.000Z",
+                     *       "version": 1
+                     *     }
+                     */
+                    "application/json": components["schemas"]["WebhookEndpoint"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["ForbiddenRole"];
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    deleteWebhookEndpoint: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description The id of the webhook endpoint.
+                 * @example whk_01JD8X3Z7Q2W6V5T4R3P1N0M9K
+                 */
+                webhookId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted. */
+            204: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    updateWebhookEndpoint: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Apply the change only if the resource's current `ETag` is this one; otherwise 412. */
+                "If-Match"?: components["parameters"]["IfMatch"];
+            };
+            path: {
+                /**
+                 * @description The id of the webhook endpoint.
+                 * @example whk_01JD8X3Z7Q2W6V5T4R3P1N0M9K
+                 */
+                webhookId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "enabled": false
+                 *     }
+                 */
+                "application/json": components["schemas"]["WebhookEndpointUpdate"];
+            };
+        };
+        responses: {
+            /** @description The changed resource, with its new version in `ETag`. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    ETag: components["headers"]["ETag"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "whk_01JD8X3Z7Q2W6V5T4R3P1N0M9K",
+                     *       "projectId": "prj_01JD8X3Z7Q2W6V5T4R3P1N0M9K",
+                     *       "url": "https://hooks.example.com/tasklane",
+                     *       "description": "Post finished tasks to the team chat",
+                     *       "eventTypes": [
+                     *         "task.*",
+                     *         "comment.created"
+                     *       ],
+                     *       "enabled": true,
+                     *       "disabledReason": null,
+                     *       "previousSecretExpiresAt": null,
+                     *       "createdAt": "2026-11-20T09:30:00.000Z",
+                     *       "updatedAt": "2026-11-20T09:30:00.000Z",
+                     *       "version": 1
+                     *     }
+                     */
+                    "application/json": components["schemas"]["WebhookEndpoint"];
+                };
+            };
+            400: components["responses"]["BadRequestBody"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            412: components["responses"]["PreconditionFailed"];
+            413: components["responses"]["ContentTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            /** @description The URL may not be used (`webhook_url_not_allowed`) or an event type is unknown (`unknown_event_type`). */
+            422: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://tasklane.dev/problems/unknown_event_type",
+                     *       "title": "Unprocessable content",
+                     *       "status": 422,
+                     *       "detail": "No change type matches tsk.*.",
+                     *       "instance": "/v1/webhooks/whk_01JD8X3Z7Q2W6V5T4R3P1N0M9K",
+                     *       "code": "unknown_event_type",
+                     *       "requestId": "req_01JD8X3Z7Q2W6V5T4R3P1N0M9K"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "webhook_url_not_allowed" | "unknown_event_type";
+                    };
+                };
+            };
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    rotateWebhookSecret: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description The id of the webhook endpoint.
+                 * @example whk_01JD8X3Z7Q2W6V5T4R3P1N0M9K
+                 */
+                webhookId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The new secret. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "secret": "whsec_C2FVsBQIhrscChlQIMV+b5sSYspob7oD",
+                     *       "previousSecretExpiresAt": "2026-11-21T09:30:00.000Z"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["WebhookSecret"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    pingWebhookEndpoint: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description The id of the webhook endpoint.
+                 * @example whk_01JD8X3Z7Q2W6V5T4R3P1N0M9K
+                 */
+                webhookId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Queued. */
+            202: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "msg_01JD8X3Z7Q2W6V5T4R3P1N0M9K",
+                     *       "endpointId": "whk_01JD8X3Z7Q2W6V5T4R3P1N0M9K",
+                     *       "eventType": "webhook.ping",
+                     *       "changeSeq": null,
+                     *       "status": "pending",
+                     *       "attempts": 2,
+                     *       "lastAttemptAt": "2026-11-20T09:30:05.000Z",
+                     *       "durationMs": 131,
+                     *       "responseStatus": 503,
+                     *       "responseBody": "Service Unavailable",
+                     *       "error": null,
+                     *       "nextAttemptAt": "2026-11-20T09:30:45.000Z",
+                     *       "createdAt": "2026-11-20T09:30:00.000Z"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["WebhookDelivery"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    listWebhookDeliveries: {
+        parameters: {
+            query?: {
+                /** @description How many items to return, from 1 to 100. */
+                limit?: components["parameters"]["Limit"];
+                /** @description The `nextCursor` of the previous page. Opaque and tamper-proof; a cursor of another list is rejected with 400. */
+                cursor?: components["parameters"]["Cursor"];
+            };
+            header?: never;
+            path: {
+                /**
+                 * @description The id of the webhook endpoint.
+                 * @example whk_01JD8X3Z7Q2W6V5T4R3P1N0M9K
+                 */
+                webhookId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of results. `Link` points at the next page when there is one. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    Link: components["headers"]["Link"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "data": [
+                     *         {
+                     *           "id": "msg_01JD8X3Z7Q2W6V5T4R3P1N0M9K",
+                     *           "endpointId": "whk_01JD8X3Z7Q2W6V5T4R3P1N0M9K",
+                     *           "eventType": "task.updated",
+                     *           "changeSeq": "42",
+                     *           "status": "pending",
+                     *           "attempts": 2,
+                     *           "lastAttemptAt": "2026-11-20T09:30:05.000Z",
+                     *           "durationMs": 131,
+                     *           "responseStatus": 503,
+                     *           "responseBody": "Service Unavailable",
+                     *           "error": null,
+                     *           "nextAttemptAt": "2026-11-20T09:30:45.000Z",
+                     *           "createdAt": "2026-11-20T09:30:00.000Z"
+                     *         }
+                     *       ],
+                     *       "nextCursor": null
+                     *     }
+                     */
+                    "application/json": components["schemas"]["WebhookDeliveryList"];
+                };
+            };
+            400: components["responses"]["BadRequestList"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["ForbiddenRole"];
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    redeliverWebhookDelivery: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description The id of the webhook endpoint.
+                 * @example whk_01JD8X3Z7Q2W6V5T4R3P1N0M9K
+                 */
+                webhookId: string;
+                /**
+                 * @description The id of the delivery (its `webhook-id` header).
+                 * @example msg_01JD8X3Z7Q2W6V5T4R3P1N0M9K
+                 */
+                deliveryId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Queued. */
+            202: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "msg_01JD8X3Z7Q2W6V5T4R3P1N0M9K",
+                     *       "endpointId": "whk_01JD8X3Z7Q2W6V5T4R3P1N0M9K",
+                     *       "eventType": "task.updated",
+                     *       "changeSeq": "42",
+                     *       "status": "pending",
+                     *       "attempts": 2,
+                     *       "lastAttemptAt": "2026-11-20T09:30:05.000Z",
+                     *       "durationMs": 131,
+                     *       "responseStatus": 503,
+                     *       "responseBody": "Service Unavailable",
+                     *       "error": null,
+                     *       "nextAttemptAt": "2026-11-20T09:30:45.000Z",
+                     *       "createdAt": "2026-11-20T09:30:00.000Z"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["WebhookDelivery"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    replayWebhookEvents: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description The id of the webhook endpoint.
+                 * @example whk_01JD8X3Z7Q2W6V5T4R3P1N0M9K
+                 */
+                webhookId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "since": "1200"
+                 *     }
+                 */
+                "application/json": components["schemas"]["WebhookReplay"];
+            };
+        };
+        responses: {
+            /** @description Queued. */
+            202: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "queued": 37,
+                     *       "throughSeq": "1337",
+                     *       "hasMore": false
+                     *     }
+                     */
+                    "application/json": components["schemas"]["WebhookReplayResult"];
+                };
+            };
+            400: components["responses"]["BadRequestBody"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            410: components["responses"]["CursorExpired"];
+            413: components["responses"]["ContentTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
     listChanges: {
         parameters: {
             query?: {
@@ -8843,6 +10069,112 @@ export interface operations {
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    changeEvent: {
+        parameters: {
+            query?: never;
+            header: {
+                /**
+                 * @description The delivery's id, the same on every retry; deduplicate by it.
+                 * @example msg_01JD8X3Z7Q2W6V5T4R3P1N0M9K
+                 */
+                "webhook-id": string;
+                /**
+                 * @description Unix seconds when this attempt was signed; refuse ones far from your clock.
+                 * @example 1763631000
+                 */
+                "webhook-timestamp": string;
+                /**
+                 * @description Space-separated `v1,<base64 HMAC-SHA256>` signatures of `<webhook-id>.<webhook-timestamp>.<body>`, one per current secret.
+                 * @example v1,K5oZfzN95Z9UVu1EsfQmfVNQhnkZ2pj9o9NDN/H/pI4=
+                 */
+                "webhook-signature": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "type": "task.updated",
+                 *       "timestamp": "2026-11-20T09:30:00.000Z",
+                 *       "data": {
+                 *         "seq": "42",
+                 *         "type": "task.updated",
+                 *         "projectId": "prj_01JD8X3Z7Q2W6V5T4R3P1N0M9K",
+                 *         "resourceType": "task",
+                 *         "resourceId": "tsk_01JD8X3Z7Q2W6V5T4R3P1N0M9K",
+                 *         "version": 3,
+                 *         "actorId": "usr_01JD8X3Z7Q2W6V5T4R3P1N0M9K",
+                 *         "occurredAt": "2026-11-20T09:30:00.000Z",
+                 *         "data": {
+                 *           "id": "tsk_01JD8X3Z7Q2W6V5T4R3P1N0M9K",
+                 *           "title": "Ship the launch post"
+                 *         }
+                 *       }
+                 *     }
+                 */
+                "application/json": components["schemas"]["WebhookChangeEvent"];
+            };
+        };
+        responses: {
+            /** @description Any 2xx answer counts as delivered. 408, 409, 425, 429 (with `Retry-After`), 5xx, time-outs (10 s) and network errors are retried for up to 3 days with exponential backoff; other answers end the delivery as failed. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    pingEvent: {
+        parameters: {
+            query?: never;
+            header: {
+                /**
+                 * @description The delivery's id, the same on every retry; deduplicate by it.
+                 * @example msg_01JD8X3Z7Q2W6V5T4R3P1N0M9K
+                 */
+                "webhook-id": string;
+                /**
+                 * @description Unix seconds when this attempt was signed; refuse ones far from your clock.
+                 * @example 1763631000
+                 */
+                "webhook-timestamp": string;
+                /**
+                 * @description Space-separated `v1,<base64 HMAC-SHA256>` signatures of `<webhook-id>.<webhook-timestamp>.<body>`, one per current secret.
+                 * @example v1,K5oZfzN95Z9UVu1EsfQmfVNQhnkZ2pj9o9NDN/H/pI4=
+                 */
+                "webhook-signature": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "type": "webhook.ping",
+                 *       "timestamp": "2026-11-20T09:30:00.000Z",
+                 *       "data": {
+                 *         "endpointId": "whk_01JD8X3Z7Q2W6V5T4R3P1N0M9K",
+                 *         "projectId": "prj_01JD8X3Z7Q2W6V5T4R3P1N0M9K"
+                 *       }
+                 *     }
+                 */
+                "application/json": components["schemas"]["WebhookPingEvent"];
+            };
+        };
+        responses: {
+            /** @description Any 2xx answer counts as delivered. 408, 409, 425, 429 (with `Retry-After`), 5xx, time-outs (10 s) and network errors are retried for up to 3 days with exponential backoff; other answers end the delivery as failed. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
         };
     };
 }

@@ -2,7 +2,7 @@
 import type { EventStream, EventsOptions, TasklaneEvent } from '../core/events.js'
 import type { Paginator } from '../core/pagination.js'
 import type { JsonBody, JsonOf, ListItemOf, NotModified, RequestOptions } from '../core/resource-types.js'
-import type { ApiKey, ApiKeyCreate, ApiKeyList, ApiKeyWithSecret, Attachment, AttachmentLink, AttachmentList, AttachmentUpdate, AuthProviderList, AuthResult, Change, ChangeList, ChangePasswordRequest, Comment, CommentCreate, CommentList, CommentUpdate, ConfirmEmailChangeRequest, DeleteMeRequest, Health, Identity, IdentityLinkStart, IdentityList, Invitation, InvitationAccept, InvitationCreate, InvitationList, LogInRequest, Member, MemberList, MemberUpdate, Note, NoteCreate, NoteList, NoteUpdate, Notification, NotificationList, NotificationPreferences, NotificationPreferencesUpdate, NotificationsMarkRead, NotificationsMarked, Project, ProjectCreate, ProjectList, ProjectStorage, ProjectUpdate, ProviderAuthorization, ProviderCodeExchange, ProviderSignInStart, Readiness, RefreshSessionRequest, RequestPasswordResetRequest, ResetPasswordRequest, Session, SessionList, SignUpRequest, StreamEvent, Task, TaskCreate, TaskList, TaskUpdate, UnreadNotificationCount, UpdateMeRequest, User, VerifyEmailRequest } from './models.js'
+import type { ApiKey, ApiKeyCreate, ApiKeyList, ApiKeyWithSecret, Attachment, AttachmentLink, AttachmentList, AttachmentUpdate, AuthProviderList, AuthResult, Change, ChangeList, ChangePasswordRequest, Comment, CommentCreate, CommentList, CommentUpdate, ConfirmEmailChangeRequest, DeleteMeRequest, Health, Identity, IdentityLinkStart, IdentityList, Invitation, InvitationAccept, InvitationCreate, InvitationList, LogInRequest, Member, MemberList, MemberUpdate, Note, NoteCreate, NoteList, NoteUpdate, Notification, NotificationList, NotificationPreferences, NotificationPreferencesUpdate, NotificationsMarkRead, NotificationsMarked, Project, ProjectCreate, ProjectList, ProjectStorage, ProjectUpdate, ProviderAuthorization, ProviderCodeExchange, ProviderSignInStart, Readiness, RefreshSessionRequest, RequestPasswordResetRequest, ResetPasswordRequest, Session, SessionList, SignUpRequest, StreamEvent, Task, TaskCreate, TaskList, TaskUpdate, UnreadNotificationCount, UpdateMeRequest, User, VerifyEmailRequest, WebhookDelivery, WebhookDeliveryList, WebhookEndpoint, WebhookEndpointCreate, WebhookEndpointCreated, WebhookEndpointList, WebhookEndpointUpdate, WebhookReplay, WebhookReplayResult, WebhookSecret } from './models.js'
 import type { operations } from './openapi.js'
 
 /** Health, readiness, metrics and the API description itself. (`tl.operations`) */
@@ -1187,6 +1187,206 @@ export interface CommentsResource {
   update(commentId: string, body: CommentUpdate, options?: RequestOptions): Promise<Comment>
 }
 
+/** Signed HTTP callbacks (Standard Webhooks) with a project's changes: endpoints, secrets, delivery log, redelivery and replay. (`tl.webhooks`) */
+export interface WebhooksResource {
+  /**
+   * List a project's webhook endpoints
+   *
+   * The project's webhook endpoints, oldest first. Secrets are never listed: they are shown once, when created or rotated.
+   *
+   * `listWebhookEndpoints`: `GET /v1/projects/{projectId}/webhooks`
+   * @param projectId The id of the project.
+   * @throws {BadRequestError} 400 `validation_failed`, `invalid_cursor`
+   * @throws {AuthenticationError} 401 `unauthenticated`, `token_invalid`, `token_expired`, `session_revoked`, `api_key_revoked`
+   * @throws {PermissionDeniedError} 403 `forbidden`
+   * @throws {NotFoundError} 404 `not_found`
+   * @throws {RateLimitError} 429 `rate_limited`
+   * @throws {InternalServerError} 500 `internal_error`
+   * @throws {InternalServerError} 503 `service_unavailable`
+   * @example
+   * for await (const webhookEndpoint of tl.webhooks.listEndpoints(projectId)) {
+   *   console.log(webhookEndpoint)
+   * }
+   */
+  listEndpoints(projectId: string, query?: NonNullable<operations['listWebhookEndpoints']['parameters']['query']>, options?: RequestOptions): Paginator<WebhookEndpoint, WebhookEndpointList>
+  /**
+   * Add a webhook endpoint
+   *
+   * Registers a URL that is sent the project's changes whose type matches `eventTypes` (`task.*`, `comment.created`, or `*` for all), signed per the Standard Webhooks specification with the `secret` in the answer — the only time it is shown; store it now.
+   *
+   * `createWebhookEndpoint`: `POST /v1/projects/{projectId}/webhooks`
+   * @param projectId The id of the project.
+   * @throws {BadRequestError} 400 `validation_failed`, `malformed_json`, `json_too_deep`, `json_too_wide`
+   * @throws {AuthenticationError} 401 `unauthenticated`, `token_invalid`, `token_expired`, `session_revoked`, `api_key_revoked`
+   * @throws {PermissionDeniedError} 403 `insufficient_scope`, `forbidden`
+   * @throws {NotFoundError} 404 `not_found`
+   * @throws {ConflictError} 409 `idempotency_key_in_use`
+   * @throws {APIError} 413 `content_too_large`
+   * @throws {APIError} 415 `unsupported_media_type`
+   * @throws {UnprocessableEntityError} 422 `idempotency_key_reused`, `webhook_url_not_allowed`, `unknown_event_type`, `webhook_limit_reached`
+   * @throws {RateLimitError} 429 `rate_limited`
+   * @throws {InternalServerError} 500 `internal_error`
+   * @throws {InternalServerError} 503 `service_unavailable`
+   * @example
+   * const webhookEndpointCreated = await tl.webhooks.createEndpoint(projectId, { url: 'https://hooks.example.com/tasklane', description: 'Post finished tasks to the team chat', eventTypes: ['task.*', 'comment.created'] })
+   */
+  createEndpoint(projectId: string, body: WebhookEndpointCreate, options?: RequestOptions): Promise<WebhookEndpointCreated>
+  /**
+   * Get a webhook endpoint
+   *
+   * One webhook endpoint, without its secret. `disabledReason` is `failing` when the server turned it off because every delivery attempt failed for `WEBHOOK_DISABLE_AFTER_S` (the owners were told).
+   *
+   * `getWebhookEndpoint`: `GET /v1/webhooks/{webhookId}`
+   * @param webhookId The id of the webhook endpoint.
+   * @throws {BadRequestError} 400 `validation_failed`
+   * @throws {AuthenticationError} 401 `unauthenticated`, `token_invalid`, `token_expired`, `session_revoked`, `api_key_revoked`
+   * @throws {PermissionDeniedError} 403 `forbidden`
+   * @throws {NotFoundError} 404 `not_found`
+   * @throws {RateLimitError} 429 `rate_limited`
+   * @throws {InternalServerError} 500 `internal_error`
+   * @throws {InternalServerError} 503 `service_unavailable`
+   * @example
+   * const webhookEndpoint = await tl.webhooks.getEndpoint(webhookId)
+   */
+  getEndpoint(webhookId: string, options?: RequestOptions): Promise<WebhookEndpoint>
+  /**
+   * Delete a webhook endpoint
+   *
+   * Removes the endpoint, its delivery log and every delivery still waiting; an attempt already under way may still arrive.
+   *
+   * `deleteWebhookEndpoint`: `DELETE /v1/webhooks/{webhookId}`
+   * @param webhookId The id of the webhook endpoint.
+   * @throws {BadRequestError} 400 `validation_failed`
+   * @throws {AuthenticationError} 401 `unauthenticated`, `token_invalid`, `token_expired`, `session_revoked`, `api_key_revoked`
+   * @throws {PermissionDeniedError} 403 `insufficient_scope`, `forbidden`
+   * @throws {NotFoundError} 404 `not_found`
+   * @throws {RateLimitError} 429 `rate_limited`
+   * @throws {InternalServerError} 500 `internal_error`
+   * @throws {InternalServerError} 503 `service_unavailable`
+   * @example
+   * await tl.webhooks.deleteEndpoint(webhookId)
+   */
+  deleteEndpoint(webhookId: string, options?: RequestOptions): Promise<void>
+  /**
+   * Change a webhook endpoint
+   *
+   * Changes the URL, description, event types or `enabled`. Enabling an endpoint the server disabled clears `disabledReason` and starts delivering new changes again; use `replayWebhookEvents` for what it missed. The same URL rules as on creation apply.
+   *
+   * `updateWebhookEndpoint`: `PATCH /v1/webhooks/{webhookId}`
+   * @param webhookId The id of the webhook endpoint.
+   * @throws {BadRequestError} 400 `validation_failed`, `malformed_json`, `json_too_deep`, `json_too_wide`
+   * @throws {AuthenticationError} 401 `unauthenticated`, `token_invalid`, `token_expired`, `session_revoked`, `api_key_revoked`
+   * @throws {PermissionDeniedError} 403 `insufficient_scope`, `forbidden`
+   * @throws {NotFoundError} 404 `not_found`
+   * @throws {PreconditionFailedError} 412 `precondition_failed`
+   * @throws {APIError} 413 `content_too_large`
+   * @throws {APIError} 415 `unsupported_media_type`
+   * @throws {UnprocessableEntityError} 422 `webhook_url_not_allowed`, `unknown_event_type`
+   * @throws {RateLimitError} 429 `rate_limited`
+   * @throws {InternalServerError} 500 `internal_error`
+   * @throws {InternalServerError} 503 `service_unavailable`
+   * @example
+   * const webhookEndpoint = await tl.webhooks.updateEndpoint(webhookId, { enabled: false })
+   */
+  updateEndpoint(webhookId: string, body: WebhookEndpointUpdate, options?: RequestOptions): Promise<WebhookEndpoint>
+  /**
+   * Rotate a webhook endpoint's secret
+   *
+   * Makes a new signing secret and answers it, the only time it is shown. For 24 hours (`previousSecretExpiresAt`) every delivery carries two signatures in `webhook-signature`, one with each secret, so the receiver can switch at its own pace; attempts already under way are signed with both. Rotating again within the 24 hours drops the oldest secret.
+   *
+   * `rotateWebhookSecret`: `POST /v1/webhooks/{webhookId}/secret/rotate`
+   * @param webhookId The id of the webhook endpoint.
+   * @throws {BadRequestError} 400 `validation_failed`
+   * @throws {AuthenticationError} 401 `unauthenticated`, `token_invalid`, `token_expired`, `session_revoked`, `api_key_revoked`
+   * @throws {PermissionDeniedError} 403 `insufficient_scope`, `forbidden`
+   * @throws {NotFoundError} 404 `not_found`
+   * @throws {RateLimitError} 429 `rate_limited`
+   * @throws {InternalServerError} 500 `internal_error`
+   * @throws {InternalServerError} 503 `service_unavailable`
+   * @example
+   * const webhookSecret = await tl.webhooks.rotateSecret(webhookId)
+   */
+  rotateSecret(webhookId: string, options?: RequestOptions): Promise<WebhookSecret>
+  /**
+   * Send a test event
+   *
+   * Queues a `webhook.ping` event to the endpoint at once (also when it is disabled), and answers its delivery; follow it in `listWebhookDeliveries`.
+   *
+   * `pingWebhookEndpoint`: `POST /v1/webhooks/{webhookId}/ping`
+   * @param webhookId The id of the webhook endpoint.
+   * @throws {BadRequestError} 400 `validation_failed`
+   * @throws {AuthenticationError} 401 `unauthenticated`, `token_invalid`, `token_expired`, `session_revoked`, `api_key_revoked`
+   * @throws {PermissionDeniedError} 403 `insufficient_scope`, `forbidden`
+   * @throws {NotFoundError} 404 `not_found`
+   * @throws {RateLimitError} 429 `rate_limited`
+   * @throws {InternalServerError} 500 `internal_error`
+   * @throws {InternalServerError} 503 `service_unavailable`
+   * @example
+   * const webhookDelivery = await tl.webhooks.pingEndpoint(webhookId)
+   */
+  pingEndpoint(webhookId: string, options?: RequestOptions): Promise<WebhookDelivery>
+  /**
+   * List an endpoint's deliveries
+   *
+   * The delivery log, newest first: each event sent or to be sent, with its status (`pending` while it is being retried, `succeeded`, `failed` once retries ran out after `WEBHOOK_RETRY_FOR_S` or the receiver answered a 4xx that is not retried), the number of attempts, and the last attempt's duration, response status, first 64 KiB of the response body, or error (e.g. a refused address), and when the next attempt is due.
+   *
+   * `listWebhookDeliveries`: `GET /v1/webhooks/{webhookId}/deliveries`
+   * @param webhookId The id of the webhook endpoint.
+   * @throws {BadRequestError} 400 `validation_failed`, `invalid_cursor`
+   * @throws {AuthenticationError} 401 `unauthenticated`, `token_invalid`, `token_expired`, `session_revoked`, `api_key_revoked`
+   * @throws {PermissionDeniedError} 403 `forbidden`
+   * @throws {NotFoundError} 404 `not_found`
+   * @throws {RateLimitError} 429 `rate_limited`
+   * @throws {InternalServerError} 500 `internal_error`
+   * @throws {InternalServerError} 503 `service_unavailable`
+   * @example
+   * for await (const webhookDelivery of tl.webhooks.listDeliveries(webhookId)) {
+   *   console.log(webhookDelivery)
+   * }
+   */
+  listDeliveries(webhookId: string, query?: NonNullable<operations['listWebhookDeliveries']['parameters']['query']>, options?: RequestOptions): Paginator<WebhookDelivery, WebhookDeliveryList>
+  /**
+   * Send a delivery again
+   *
+   * Queues the same event again at once, with the same `webhook-id` and body, whatever its status; the attempt count and retry period start afresh.
+   *
+   * `redeliverWebhookDelivery`: `POST /v1/webhooks/{webhookId}/deliveries/{deliveryId}/redeliver`
+   * @param webhookId The id of the webhook endpoint.
+   * @param deliveryId The id of the delivery (its `webhook-id` header).
+   * @throws {BadRequestError} 400 `validation_failed`
+   * @throws {AuthenticationError} 401 `unauthenticated`, `token_invalid`, `token_expired`, `session_revoked`, `api_key_revoked`
+   * @throws {PermissionDeniedError} 403 `insufficient_scope`, `forbidden`
+   * @throws {NotFoundError} 404 `not_found`
+   * @throws {RateLimitError} 429 `rate_limited`
+   * @throws {InternalServerError} 500 `internal_error`
+   * @throws {InternalServerError} 503 `service_unavailable`
+   * @example
+   * const webhookDelivery = await tl.webhooks.redeliverDelivery(webhookId, deliveryId)
+   */
+  redeliverDelivery(webhookId: string, deliveryId: string, options?: RequestOptions): Promise<WebhookDelivery>
+  /**
+   * Send every change since a seq again
+   *
+   * For a receiver that was down: queues a new delivery of every change after `since` that the endpoint subscribes to and the project's owners may read, in seq order, as far as the change log keeps them (`CHANGES_RETENTION_S`; an older `since` answers 410 `cursor_expired`). At most 10,000 changes per call: when `hasMore` is true, call again with `since` set to `throughSeq`. Replayed deliveries get new `webhook-id`s; the change's `seq` in the body tells a receiver what it has seen already.
+   *
+   * `replayWebhookEvents`: `POST /v1/webhooks/{webhookId}/replay`
+   * @param webhookId The id of the webhook endpoint.
+   * @throws {BadRequestError} 400 `validation_failed`, `malformed_json`, `json_too_deep`, `json_too_wide`
+   * @throws {AuthenticationError} 401 `unauthenticated`, `token_invalid`, `token_expired`, `session_revoked`, `api_key_revoked`
+   * @throws {PermissionDeniedError} 403 `insufficient_scope`, `forbidden`
+   * @throws {NotFoundError} 404 `not_found`
+   * @throws {CursorExpiredError} 410 `cursor_expired`
+   * @throws {APIError} 413 `content_too_large`
+   * @throws {APIError} 415 `unsupported_media_type`
+   * @throws {RateLimitError} 429 `rate_limited`
+   * @throws {InternalServerError} 500 `internal_error`
+   * @throws {InternalServerError} 503 `service_unavailable`
+   * @example
+   * const webhookReplayResult = await tl.webhooks.replayEvents(webhookId, { since: '1200' })
+   */
+  replayEvents(webhookId: string, body: WebhookReplay, options?: RequestOptions): Promise<WebhookReplayResult>
+}
+
 /** The change log: every write, as pages to poll and as a live stream. (`tl.events`) */
 export interface EventsResource {
   /**
@@ -1633,6 +1833,7 @@ export interface TasklaneResources {
   tasks: TasksResource
   notes: NotesResource
   comments: CommentsResource
+  webhooks: WebhooksResource
   events: EventsResource
   notifications: NotificationsResource
   attachments: AttachmentsResource
@@ -1716,6 +1917,18 @@ export const resourceTable: Record<string, Record<string, [string, string, strin
     create: ['POST', '/v1/tasks/{taskId}/comments', 'b'],
     delete: ['DELETE', '/v1/comments/{commentId}', 'n'],
     update: ['PATCH', '/v1/comments/{commentId}', 'b'],
+  },
+  webhooks: {
+    listEndpoints: ['GET', '/v1/projects/{projectId}/webhooks', 'ql'],
+    createEndpoint: ['POST', '/v1/projects/{projectId}/webhooks', 'b'],
+    getEndpoint: ['GET', '/v1/webhooks/{webhookId}'],
+    deleteEndpoint: ['DELETE', '/v1/webhooks/{webhookId}', 'n'],
+    updateEndpoint: ['PATCH', '/v1/webhooks/{webhookId}', 'b'],
+    rotateSecret: ['POST', '/v1/webhooks/{webhookId}/secret/rotate'],
+    pingEndpoint: ['POST', '/v1/webhooks/{webhookId}/ping'],
+    listDeliveries: ['GET', '/v1/webhooks/{webhookId}/deliveries', 'ql'],
+    redeliverDelivery: ['POST', '/v1/webhooks/{webhookId}/deliveries/{deliveryId}/redeliver'],
+    replayEvents: ['POST', '/v1/webhooks/{webhookId}/replay', 'b'],
   },
   events: {
     listChanges: ['GET', '/v1/changes', 'ql'],
@@ -1802,6 +2015,16 @@ export const operationMethods: Record<string, string> = {
   createComment: 'comments.create',
   deleteComment: 'comments.delete',
   updateComment: 'comments.update',
+  listWebhookEndpoints: 'webhooks.listEndpoints',
+  createWebhookEndpoint: 'webhooks.createEndpoint',
+  getWebhookEndpoint: 'webhooks.getEndpoint',
+  deleteWebhookEndpoint: 'webhooks.deleteEndpoint',
+  updateWebhookEndpoint: 'webhooks.updateEndpoint',
+  rotateWebhookSecret: 'webhooks.rotateSecret',
+  pingWebhookEndpoint: 'webhooks.pingEndpoint',
+  listWebhookDeliveries: 'webhooks.listDeliveries',
+  redeliverWebhookDelivery: 'webhooks.redeliverDelivery',
+  replayWebhookEvents: 'webhooks.replayEvents',
   listChanges: 'events.listChanges',
   streamEvents: 'events.stream',
   listNotifications: 'notifications.list',

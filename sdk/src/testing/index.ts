@@ -5,6 +5,7 @@ import { spec } from '../generated/spec.js'
 import { createFixtureFactory, type FixtureFactory } from './fixtures.js'
 import { createMockHandlers, type MockHandlerOptions } from './handlers.js'
 
+export { signWebhook } from '../webhooks.js'
 export { createFixtureFactory, type FixtureFactory } from './fixtures.js'
 export { createMockHandlers, type MockHandlerOptions } from './handlers.js'
 export type { OpenApiDocument } from './spec-types.js'

@@ -36,6 +36,9 @@ interface Cell {
   /** A comment written by the caller's user (by the owner for callers who are not members). */
   ownComment: Comment
   invitation: Invitation
+  /** A webhook endpoint of the project (pointing at a closed local port) and one delivery of it. */
+  webhookId: string
+  deliveryId: string
   users: Record<'owner' | 'editor' | 'viewer' | 'outsider' | 'author', { id: string; headers: Record<string, string> }>
   invitationToken: string
   callerUserId: string | undefined
@@ -293,6 +296,70 @@ const CASES: OperationCase[] = [
     success: 204,
     send: (c, h) => jsonRequest(c.t, 'DELETE', `/v1/attachments/${c.othersAttachment.id}`, h),
   },
+  {
+    operationId: 'listWebhookEndpoints',
+    permission: { resource: 'webhook', action: 'read' },
+    success: 200,
+    send: (c, h) => jsonRequest(c.t, 'GET', `/v1/projects/${c.project.id}/webhooks`, h),
+  },
+  {
+    operationId: 'createWebhookEndpoint',
+    permission: { resource: 'webhook', action: 'create' },
+    success: 201,
+    send: (c, h) =>
+      jsonRequest(c.t, 'POST', `/v1/projects/${c.project.id}/webhooks`, h, {
+        url: 'http://127.0.0.1:9/other',
+        eventTypes: ['task.*'],
+      }),
+  },
+  {
+    operationId: 'getWebhookEndpoint',
+    permission: { resource: 'webhook', action: 'read' },
+    success: 200,
+    send: (c, h) => jsonRequest(c.t, 'GET', `/v1/webhooks/${c.webhookId}`, h),
+  },
+  {
+    operationId: 'updateWebhookEndpoint',
+    permission: { resource: 'webhook', action: 'update' },
+    success: 200,
+    send: (c, h) => jsonRequest(c.t, 'PATCH', `/v1/webhooks/${c.webhookId}`, h, { description: 'Renamed' }),
+  },
+  {
+    operationId: 'deleteWebhookEndpoint',
+    permission: { resource: 'webhook', action: 'delete' },
+    success: 204,
+    send: (c, h) => jsonRequest(c.t, 'DELETE', `/v1/webhooks/${c.webhookId}`, h),
+  },
+  {
+    operationId: 'rotateWebhookSecret',
+    permission: { resource: 'webhook', action: 'rotate' },
+    success: 200,
+    send: (c, h) => jsonRequest(c.t, 'POST', `/v1/webhooks/${c.webhookId}/secret/rotate`, h),
+  },
+  {
+    operationId: 'pingWebhookEndpoint',
+    permission: { resource: 'webhook', action: 'ping' },
+    success: 202,
+    send: (c, h) => jsonRequest(c.t, 'POST', `/v1/webhooks/${c.webhookId}/ping`, h),
+  },
+  {
+    operationId: 'listWebhookDeliveries',
+    permission: { resource: 'webhook', action: 'read' },
+    success: 200,
+    send: (c, h) => jsonRequest(c.t, 'GET', `/v1/webhooks/${c.webhookId}/deliveries`, h),
+  },
+  {
+    operationId: 'redeliverWebhookDelivery',
+    permission: { resource: 'webhook', action: 'redeliver' },
+    success: 202,
+    send: (c, h) => jsonRequest(c.t, 'POST', `/v1/webhooks/${c.webhookId}/deliveries/${c.deliveryId}/redeliver`, h),
+  },
+  {
+    operationId: 'replayWebhookEvents',
+    permission: { resource: 'webhook', action: 'replay' },
+    success: 202,
+    send: (c, h) => jsonRequest(c.t, 'POST', `/v1/webhooks/${c.webhookId}/replay`, h, { since: '0' }),
+  },
 ]
 
 function expectedStatus(op: OperationCase, caller: Caller): number {
@@ -307,7 +374,8 @@ function expectedStatus(op: OperationCase, caller: Caller): number {
 }
 
 async function world() {
-  const t = await createTestApp()
+  // Webhook endpoints of the cells point at a closed port on this machine.
+  const t = await createTestApp({ WEBHOOK_ALLOW_HTTP: 'true', WEBHOOK_ALLOWED_TARGETS: '127.0.0.1' })
   const [owner, editor, viewer, outsider, author] = await Promise.all([
     signUpUser(t),
     signUpUser(t),
@@ -385,9 +453,20 @@ async function world() {
     expect(invRes.status).toBe(201)
     const invitation = (await invRes.json()) as Invitation
     await t.ctx.mailer.idle()
-    await waitForQueueEmpty(t.ctx)
+    await waitForQueueEmpty(t.ctx, 10_000, 'mail')
     const invitationToken = await tokenFromMail(t, invitation.email)
+    const hookRes = await jsonRequest(t, 'POST', `/v1/projects/${project.id}/webhooks`, o, {
+      url: 'http://127.0.0.1:9/hook',
+      eventTypes: ['task.*'],
+    })
+    expect(hookRes.status).toBe(201)
+    const webhookId = ((await hookRes.json()) as { id: string }).id
+    const pingRes = await jsonRequest(t, 'POST', `/v1/webhooks/${webhookId}/ping`, o)
+    expect(pingRes.status).toBe(202)
+    const deliveryId = ((await pingRes.json()) as { id: string }).id
     return {
+      webhookId,
+      deliveryId,
       t,
       project,
       task,
@@ -423,12 +502,12 @@ async function tokenFromMail(t: TestApp, to: string): Promise<string> {
 }
 
 describe('authorization matrix', () => {
-  it('covers every operation of projects, members, invitations, tasks, notes, comments and attachments', () => {
+  it('covers every operation of projects, members, invitations, tasks, notes, comments, attachments and webhooks', () => {
     const covered = new Set(CASES.map((c) => c.operationId))
     const inScope = specOperations
-      .filter((o) => /^\/v1\/(projects|tasks|notes|comments|invitations|attachments)/.test(o.path))
+      .filter((o) => /^\/v1\/(projects|tasks|notes|comments|invitations|attachments|webhooks)/.test(o.path))
       .map((o) => o.operationId)
-    expect(inScope.length).toBe(35)
+    expect(inScope.length).toBe(45)
     expect([...covered].sort()).toEqual([...new Set(inScope)].sort())
   })
 

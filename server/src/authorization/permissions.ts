@@ -48,6 +48,17 @@ const PERMISSIONS = {
     deleteOwn: ['owner', 'editor'],
     deleteAny: ['owner'],
   },
+  // Endpoints receive everything an owner may read, and their secrets sign as the project: owners only.
+  webhook: {
+    read: ['owner'],
+    create: ['owner'],
+    update: ['owner'],
+    delete: ['owner'],
+    rotate: ['owner'],
+    ping: ['owner'],
+    redeliver: ['owner'],
+    replay: ['owner'],
+  },
 } as const satisfies Record<string, Record<string, readonly Role[]>>
 
 export type Resource = keyof typeof PERMISSIONS

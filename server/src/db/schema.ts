@@ -271,6 +271,45 @@ export interface JobsTable {
   updated_at: string
 }
 
+/** Webhook endpoints per project (migration 0051). */
+export interface WebhookEndpointsTable {
+  id: string
+  project_id: string
+  url: string
+  description: string
+  /** JSON array of event type patterns. */
+  event_types: string
+  enabled: number
+  disabled_reason: 'failing' | null
+  secret: string
+  previous_secret: string | null
+  previous_secret_expires_at: string | null
+  failing_since: string | null
+  created_by: string | null
+  created_at: string
+  updated_at: string
+  version: number
+}
+
+/** One message to a webhook endpoint and the outcome of its last attempt (migration 0051). */
+export interface WebhookDeliveriesTable {
+  id: string
+  endpoint_id: string
+  event_type: string
+  change_seq: number | null
+  /** The JSON body, fixed when queued so every attempt sends the same bytes. */
+  payload: string
+  status: 'pending' | 'succeeded' | 'failed'
+  attempts: number
+  last_attempt_at: string | null
+  duration_ms: number | null
+  response_status: number | null
+  response_body: string | null
+  error: string | null
+  next_attempt_at: string | null
+  created_at: string
+}
+
 /** An account's sign-in through an outside identity provider (migration 0070). */
 export interface AuthIdentitiesTable {
   id: string
@@ -334,4 +373,6 @@ export interface Database {
   project_storage: ProjectStorageTable
   attachment_deletions: AttachmentDeletionsTable
   jobs: JobsTable
+  webhook_endpoints: WebhookEndpointsTable
+  webhook_deliveries: WebhookDeliveriesTable
 }

@@ -7,6 +7,7 @@ import type { NotificationsService } from './notifications/notifications.service
 import type { InvitationsService } from './projects/invitations.service.js'
 import type { ProjectsService } from './projects/projects.service.js'
 import type { TasksService } from './tasks/tasks.service.js'
+import type { WebhooksService } from './webhooks/webhooks.service.js'
 
 /**
  * The feature services the routers call, built once per app by the composition root (`createContext`).
@@ -22,4 +23,5 @@ export interface Services {
   changes: ChangesService
   events: EventsService
   attachments: AttachmentsService
+  webhooks: WebhooksService
 }

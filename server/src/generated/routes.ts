@@ -1692,6 +1692,536 @@ export const CommentListSchema = z
 
 export type CommentList = z.infer<typeof CommentListSchema>
 
+export const WebhookEndpointSchema = z
+  .strictObject({
+    id: z
+      .string()
+      .regex(/^whk_[0-9A-Z]{26}$/)
+      .max(64)
+      .openapi({
+        description: 'The webhook endpoint id.',
+        example: 'whk_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
+      }),
+    projectId: z
+      .string()
+      .regex(/^prj_[0-9A-Z]{26}$/)
+      .max(64)
+      .openapi({
+        description: 'The project whose changes it receives.',
+        example: 'prj_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
+      }),
+    url: z
+      .url()
+      .min(1)
+      .max(2000)
+      .openapi({
+        description:
+          'Where events are POSTed; `https` unless the server allows `http` for development.',
+        example: 'https://hooks.example.com/tasklane',
+      }),
+    description: z
+      .string()
+      .regex(/^[^\u0000-\u001F\u007F]*$/)
+      .max(500)
+      .openapi({
+        description: 'What the endpoint is for.',
+        example: 'Post finished tasks to the team chat',
+      }),
+    eventTypes: z
+      .array(
+        z
+          .string()
+          .regex(/^(\*|[a-z]+\.(\*|[a-z_]+))$/)
+          .min(1)
+          .max(64),
+      )
+      .min(1)
+      .max(40)
+      .refine((items) => new Set(items).size === items.length, { error: 'Give each item once' }).openapi({ uniqueItems: true })
+      .openapi({
+        description:
+          "Which changes to send: change types (`task.updated`), a resource's every change (`task.*`), or `*` for all.",
+        example: ['task.*', 'comment.created'],
+      }),
+    enabled: z
+      .boolean()
+      .openapi({ description: 'Whether new changes are delivered to it.', example: true }),
+    disabledReason: z
+      .string()
+      .regex(/^failing$/)
+      .max(20)
+      .nullable()
+      .openapi({
+        description:
+          '`failing` when the server disabled it because every attempt failed for `WEBHOOK_DISABLE_AFTER_S`; `null` otherwise.',
+        example: null,
+      }),
+    previousSecretExpiresAt: dateTime()
+      .max(40)
+      .nullable()
+      .openapi({
+        description:
+          'Until when deliveries are also signed with the secret before the last rotation; `null` when there is none.',
+        example: '2026-11-20T09:30:00.000Z',
+      }),
+    createdAt: dateTime()
+      .max(40)
+      .openapi({ description: 'When it was added.', example: '2026-11-20T09:30:00.000Z' }),
+    updatedAt: dateTime()
+      .max(40)
+      .openapi({ description: 'When it last changed.', example: '2026-11-20T09:30:00.000Z' }),
+    version: z.int().refine((n) => n >= -2147483648 && n <= 2147483647, { error: 'Expected a 32-bit integer' }).openapi({ format: 'int32' })
+      .min(1)
+      .max(2147483647)
+      .openapi({ description: 'Its version, also its `ETag`.', example: 1 }),
+  })
+  .openapi({
+    description:
+      "A URL that is sent a project's changes, signed. Its secret is shown only when created or rotated.",
+    required: [
+      'id',
+      'projectId',
+      'url',
+      'description',
+      'eventTypes',
+      'enabled',
+      'disabledReason',
+      'previousSecretExpiresAt',
+      'createdAt',
+      'updatedAt',
+      'version',
+    ],
+  })
+  .openapi('WebhookEndpoint')
+
+export type WebhookEndpoint = z.infer<typeof WebhookEndpointSchema>
+
+export const WebhookEndpointCreatedSchema = z
+  .strictObject({
+    id: z
+      .string()
+      .regex(/^whk_[0-9A-Z]{26}$/)
+      .max(64)
+      .openapi({
+        description: 'The webhook endpoint id.',
+        example: 'whk_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
+      }),
+    projectId: z
+      .string()
+      .regex(/^prj_[0-9A-Z]{26}$/)
+      .max(64)
+      .openapi({
+        description: 'The project whose changes it receives.',
+        example: 'prj_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
+      }),
+    url: z
+      .url()
+      .min(1)
+      .max(2000)
+      .openapi({
+        description:
+          'Where events are POSTed; `https` unless the server allows `http` for development.',
+        example: 'https://hooks.example.com/tasklane',
+      }),
+    description: z
+      .string()
+      .regex(/^[^\u0000-\u001F\u007F]*$/)
+      .max(500)
+      .openapi({
+        description: 'What the endpoint is for.',
+        example: 'Post finished tasks to the team chat',
+      }),
+    eventTypes: z
+      .array(
+        z
+          .string()
+          .regex(/^(\*|[a-z]+\.(\*|[a-z_]+))$/)
+          .min(1)
+          .max(64),
+      )
+      .min(1)
+      .max(40)
+      .refine((items) => new Set(items).size === items.length, { error: 'Give each item once' }).openapi({ uniqueItems: true })
+      .openapi({
+        description:
+          "Which changes to send: change types (`task.updated`), a resource's every change (`task.*`), or `*` for all.",
+        example: ['task.*', 'comment.created'],
+      }),
+    enabled: z
+      .boolean()
+      .openapi({ description: 'Whether new changes are delivered to it.', example: true }),
+    disabledReason: z
+      .string()
+      .regex(/^failing$/)
+      .max(20)
+      .nullable()
+      .openapi({
+        description:
+          '`failing` when the server disabled it because every attempt failed for `WEBHOOK_DISABLE_AFTER_S`; `null` otherwise.',
+        example: null,
+      }),
+    previousSecretExpiresAt: dateTime()
+      .max(40)
+      .nullable()
+      .openapi({
+        description:
+          'Until when deliveries are also signed with the secret before the last rotation; `null` when there is none.',
+        example: '2026-11-20T09:30:00.000Z',
+      }),
+    createdAt: dateTime()
+      .max(40)
+      .openapi({ description: 'When it was added.', example: '2026-11-20T09:30:00.000Z' }),
+    updatedAt: dateTime()
+      .max(40)
+      .openapi({ description: 'When it last changed.', example: '2026-11-20T09:30:00.000Z' }),
+    version: z.int().refine((n) => n >= -2147483648 && n <= 2147483647, { error: 'Expected a 32-bit integer' }).openapi({ format: 'int32' })
+      .min(1)
+      .max(2147483647)
+      .openapi({ description: 'Its version, also its `ETag`.', example: 1 }),
+    secret: z
+      .string()
+      .regex(/^whsec_[!-~]+$/)
+      .min(20)
+      .max(100)
+      .openapi({
+        description: 'The signing secret (Standard Webhooks `whsec_` form). Shown only once.',
+        example: 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw',
+      }),
+  })
+  .openapi({
+    description: 'A new webhook endpoint, with its signing secret (shown only this once).',
+    required: [
+      'id',
+      'projectId',
+      'url',
+      'description',
+      'eventTypes',
+      'enabled',
+      'disabledReason',
+      'previousSecretExpiresAt',
+      'createdAt',
+      'updatedAt',
+      'version',
+      'secret',
+    ],
+  })
+  .openapi('WebhookEndpointCreated')
+
+export type WebhookEndpointCreated = z.infer<typeof WebhookEndpointCreatedSchema>
+
+export const WebhookEndpointCreateSchema = z
+  .strictObject({
+    url: z
+      .url()
+      .min(1)
+      .max(2000)
+      .openapi({
+        description:
+          'Where events are POSTed; `https` unless the server allows `http` for development.',
+        example: 'https://hooks.example.com/tasklane',
+      }),
+    description: z
+      .string()
+      .regex(/^[^\u0000-\u001F\u007F]*$/)
+      .max(500)
+      .optional()
+      .openapi({
+        description: 'What the endpoint is for.',
+        example: 'Post finished tasks to the team chat',
+      }),
+    eventTypes: z
+      .array(
+        z
+          .string()
+          .regex(/^(\*|[a-z]+\.(\*|[a-z_]+))$/)
+          .min(1)
+          .max(64),
+      )
+      .min(1)
+      .max(40)
+      .refine((items) => new Set(items).size === items.length, { error: 'Give each item once' }).openapi({ uniqueItems: true })
+      .openapi({
+        description:
+          "Which changes to send: change types (`task.updated`), a resource's every change (`task.*`), or `*` for all.",
+        example: ['task.*', 'comment.created'],
+      }),
+    enabled: z
+      .boolean()
+      .optional()
+      .openapi({
+        description: 'Whether to deliver to it at once; `true` when left out.',
+        example: true,
+      }),
+  })
+  .openapi({ required: ['url', 'eventTypes'], description: 'A new webhook endpoint.' })
+  .openapi('WebhookEndpointCreate')
+
+export type WebhookEndpointCreate = z.infer<typeof WebhookEndpointCreateSchema>
+
+export const WebhookEndpointUpdateSchema = z
+  .strictObject({
+    url: z
+      .url()
+      .min(1)
+      .max(2000)
+      .optional()
+      .openapi({
+        description:
+          'Where events are POSTed; `https` unless the server allows `http` for development.',
+        example: 'https://hooks.example.com/tasklane',
+      }),
+    description: z
+      .string()
+      .regex(/^[^\u0000-\u001F\u007F]*$/)
+      .max(500)
+      .optional()
+      .openapi({
+        description: 'What the endpoint is for.',
+        example: 'Post finished tasks to the team chat',
+      }),
+    eventTypes: z
+      .array(
+        z
+          .string()
+          .regex(/^(\*|[a-z]+\.(\*|[a-z_]+))$/)
+          .min(1)
+          .max(64),
+      )
+      .min(1)
+      .max(40)
+      .refine((items) => new Set(items).size === items.length, { error: 'Give each item once' }).openapi({ uniqueItems: true })
+      .optional()
+      .openapi({
+        description:
+          "Which changes to send: change types (`task.updated`), a resource's every change (`task.*`), or `*` for all.",
+        example: ['task.*', 'comment.created'],
+      }),
+    enabled: z
+      .boolean()
+      .optional()
+      .openapi({
+        description:
+          '`false` stops deliveries of new changes; `true` starts them again (and clears `disabledReason`).',
+        example: false,
+      }),
+  })
+  .refine((o) => Object.keys(o).length >= 1, { error: 'Give at least 1 field' }).openapi({ minProperties: 1 })
+  .openapi({ description: 'The fields to change.' })
+  .openapi('WebhookEndpointUpdate')
+
+export type WebhookEndpointUpdate = z.infer<typeof WebhookEndpointUpdateSchema>
+
+export const WebhookEndpointListSchema = z
+  .strictObject({
+    data: z.array(WebhookEndpointSchema).max(100),
+    nextCursor: z
+      .string()
+      .regex(/^[A-Za-z0-9_-]+$/)
+      .max(1000)
+      .nullable()
+      .openapi({
+        description: 'Pass as `cursor` to get the next page; `null` on the last page.',
+        example: 'WyIyMDI2LTExLTIwVDA5OjMwOjAwLjAwMFoiLCJ0c2tfMDFKRDhYIl0aZ3kXb4c2mPq0r9TnV1wA',
+      }),
+  })
+  .openapi({
+    required: ['data', 'nextCursor'],
+    description: 'A page of webhook endpoints, oldest first.',
+  })
+  .openapi('WebhookEndpointList')
+
+export type WebhookEndpointList = z.infer<typeof WebhookEndpointListSchema>
+
+export const WebhookSecretSchema = z
+  .strictObject({
+    secret: z
+      .string()
+      .regex(/^whsec_[!-~]+$/)
+      .min(20)
+      .max(100)
+      .openapi({
+        description: 'The signing secret (Standard Webhooks `whsec_` form). Shown only once.',
+        example: 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw',
+      }),
+    previousSecretExpiresAt: dateTime()
+      .max(40)
+      .openapi({
+        description: 'Until when deliveries are also signed with the previous secret (24 hours).',
+        example: '2026-11-20T09:30:00.000Z',
+      }),
+  })
+  .openapi({
+    required: ['secret', 'previousSecretExpiresAt'],
+    description: 'A new signing secret, shown only this once.',
+  })
+  .openapi('WebhookSecret')
+
+export type WebhookSecret = z.infer<typeof WebhookSecretSchema>
+
+export const WebhookDeliverySchema = z
+  .strictObject({
+    id: z
+      .string()
+      .regex(/^msg_[0-9A-Z]{26}$/)
+      .max(64)
+      .openapi({
+        description: 'The delivery id, sent as `webhook-id` on every attempt.',
+        example: 'msg_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
+      }),
+    endpointId: z
+      .string()
+      .regex(/^whk_[0-9A-Z]{26}$/)
+      .max(64)
+      .openapi({ description: 'The endpoint.', example: 'whk_01JD8X3Z7Q2W6V5T4R3P1N0M9K' }),
+    eventType: z
+      .string()
+      .regex(/^[a-z]+\.[a-z_]+$/)
+      .max(64)
+      .openapi({
+        description: "The event's `type`, a change type or `webhook.ping`.",
+        example: 'task.updated',
+      }),
+    changeSeq: z
+      .string()
+      .regex(/^[0-9]{1,19}$/)
+      .max(19)
+      .nullable()
+      .openapi({ description: "The change's seq; `null` for a ping.", example: '42' }),
+    status: z
+      .enum(['pending', 'succeeded', 'failed'])
+      .openapi({
+        description: '`pending` until an attempt succeeds (`succeeded`) or retries end (`failed`).',
+        example: 'pending',
+      }),
+    attempts: z.int().refine((n) => n >= -2147483648 && n <= 2147483647, { error: 'Expected a 32-bit integer' }).openapi({ format: 'int32' })
+      .min(0)
+      .max(2147483647)
+      .openapi({ description: 'Attempts made so far.', example: 2 }),
+    lastAttemptAt: dateTime()
+      .max(40)
+      .nullable()
+      .openapi({
+        description: 'When the last attempt started; `null` before the first.',
+        example: '2026-11-20T09:30:00.000Z',
+      }),
+    durationMs: z.int().refine((n) => n >= -2147483648 && n <= 2147483647, { error: 'Expected a 32-bit integer' }).openapi({ format: 'int32' })
+      .min(0)
+      .max(2147483647)
+      .nullable()
+      .openapi({ description: 'How long the last attempt took, in milliseconds.', example: 131 }),
+    responseStatus: z.int().refine((n) => n >= -2147483648 && n <= 2147483647, { error: 'Expected a 32-bit integer' }).openapi({ format: 'int32' })
+      .min(100)
+      .max(599)
+      .nullable()
+      .openapi({
+        description:
+          'The HTTP status the receiver answered the last attempt with; `null` when it did not answer.',
+        example: 503,
+      }),
+    responseBody: z
+      .string()
+      .regex(/^[^\u0000]*$/)
+      .max(65536)
+      .nullable()
+      .openapi({
+        description: "The start of the last response's body (at most 64 KiB of it, as text).",
+        example: 'Service Unavailable',
+      }),
+    error: z
+      .string()
+      .regex(/^[^\u0000-\u001F\u007F]*$/)
+      .max(2000)
+      .nullable()
+      .openapi({
+        description:
+          'Why the last attempt failed when no status tells (a refused address, a time-out, a dropped connection, a redirect).',
+        example: null,
+      }),
+    nextAttemptAt: dateTime()
+      .max(40)
+      .nullable()
+      .openapi({
+        description: 'When the next attempt is due; `null` when none is.',
+        example: '2026-11-20T09:30:00.000Z',
+      }),
+    createdAt: dateTime()
+      .max(40)
+      .openapi({ description: 'When the event was queued.', example: '2026-11-20T09:30:00.000Z' }),
+  })
+  .openapi({
+    description:
+      'One event sent (or to be sent) to an endpoint, with the outcome of its last attempt.',
+    required: [
+      'id',
+      'endpointId',
+      'eventType',
+      'changeSeq',
+      'status',
+      'attempts',
+      'lastAttemptAt',
+      'durationMs',
+      'responseStatus',
+      'responseBody',
+      'error',
+      'nextAttemptAt',
+      'createdAt',
+    ],
+  })
+  .openapi('WebhookDelivery')
+
+export type WebhookDelivery = z.infer<typeof WebhookDeliverySchema>
+
+export const WebhookDeliveryListSchema = z
+  .strictObject({
+    data: z.array(WebhookDeliverySchema).max(100),
+    nextCursor: z
+      .string()
+      .regex(/^[A-Za-z0-9_-]+$/)
+      .max(1000)
+      .nullable()
+      .openapi({
+        description: 'Pass as `cursor` to get the next page; `null` on the last page.',
+        example: 'WyIyMDI2LTExLTIwVDA5OjMwOjAwLjAwMFoiLCJ0c2tfMDFKRDhYIl0aZ3kXb4c2mPq0r9TnV1wA',
+      }),
+  })
+  .openapi({ required: ['data', 'nextCursor'], description: 'A page of deliveries, newest first.' })
+  .openapi('WebhookDeliveryList')
+
+export type WebhookDeliveryList = z.infer<typeof WebhookDeliveryListSchema>
+
+export const WebhookReplaySchema = z
+  .strictObject({
+    since: z
+      .string()
+      .regex(/^[0-9]{1,19}$/)
+      .max(19)
+      .openapi({ description: 'Replay the changes after this seq.', example: '42' }),
+  })
+  .openapi({ required: ['since'], description: 'Where to replay from.' })
+  .openapi('WebhookReplay')
+
+export type WebhookReplay = z.infer<typeof WebhookReplaySchema>
+
+export const WebhookReplayResultSchema = z
+  .strictObject({
+    queued: z.int().refine((n) => n >= -2147483648 && n <= 2147483647, { error: 'Expected a 32-bit integer' }).openapi({ format: 'int32' }).min(0).max(10000).openapi({ description: 'Deliveries queued.', example: 37 }),
+    throughSeq: z
+      .string()
+      .regex(/^[0-9]{1,19}$/)
+      .max(19)
+      .openapi({
+        description: 'The last seq looked at; pass it as `since` to continue when `hasMore`.',
+        example: '42',
+      }),
+    hasMore: z
+      .boolean()
+      .openapi({ description: 'Whether later changes are left to replay.', example: false }),
+  })
+  .openapi({ required: ['queued', 'throughSeq', 'hasMore'], description: 'What a replay queued.' })
+  .openapi('WebhookReplayResult')
+
+export type WebhookReplayResult = z.infer<typeof WebhookReplayResultSchema>
+
 export const ChangeSchema = z
   .strictObject({
     seq: z
@@ -1809,6 +2339,63 @@ export const ChangeSchema = z
     ],
   })
   .openapi('Change')
+
+export const WebhookChangeEventSchema = z
+  .strictObject({
+    type: z
+      .string()
+      .regex(/^[a-z]+\.[a-z_]+$/)
+      .max(64)
+      .openapi({ description: "The change's type, e.g. `task.updated`.", example: 'task.updated' }),
+    timestamp: dateTime()
+      .max(40)
+      .openapi({ description: 'When the change happened.', example: '2026-11-20T09:30:00.000Z' }),
+    data: ChangeSchema,
+  })
+  .openapi({
+    description: 'The body of a webhook delivery for a change (Standard Webhooks envelope).',
+    required: ['type', 'timestamp', 'data'],
+  })
+  .openapi('WebhookChangeEvent')
+
+export type WebhookChangeEvent = z.infer<typeof WebhookChangeEventSchema>
+
+export const WebhookPingEventSchema = z
+  .strictObject({
+    type: z
+      .literal('webhook.ping')
+      .openapi({ description: 'Always `webhook.ping`.', example: 'webhook.ping' }),
+    timestamp: dateTime()
+      .max(40)
+      .openapi({
+        description: 'When the ping was asked for.',
+        example: '2026-11-20T09:30:00.000Z',
+      }),
+    data: z
+      .strictObject({
+        endpointId: z
+          .string()
+          .regex(/^whk_[0-9A-Z]{26}$/)
+          .max(64)
+          .openapi({ description: 'The endpoint.', example: 'whk_01JD8X3Z7Q2W6V5T4R3P1N0M9K' }),
+        projectId: z
+          .string()
+          .regex(/^prj_[0-9A-Z]{26}$/)
+          .max(64)
+          .openapi({ description: 'Its project.', example: 'prj_01JD8X3Z7Q2W6V5T4R3P1N0M9K' }),
+      })
+      .openapi({
+        required: ['endpointId', 'projectId'],
+        description: 'Which endpoint was pinged.',
+      }),
+  })
+  .openapi({
+    description: 'The body of a test event sent by `pingWebhookEndpoint`.',
+    required: ['type', 'timestamp', 'data'],
+  })
+  .openapi('WebhookPingEvent')
+
+export type WebhookPingEvent = z.infer<typeof WebhookPingEventSchema>
 
 export type Change = z.infer<typeof ChangeSchema>
 
@@ -8181,6 +8768,767 @@ export const patchV1CommentsCommentIdRoute = createRoute({
   security: [{ bearerAuth: [] }],
 })
 
+export const getV1ProjectsProjectIdWebhooksRoute = createRoute({
+  method: 'get',
+  path: '/v1/projects/{projectId}/webhooks',
+  tags: ['Webhooks'],
+  summary: "List a project's webhook endpoints",
+  description:
+    "The project's webhook endpoints, oldest first. Secrets are never listed: they are shown once, when created or rotated.\n\nNeeds the `owner` role. Callers who are not members of the project get 404, as for a project that does not exist.",
+  operationId: 'listWebhookEndpoints',
+  request: {
+    params: z.object({
+      projectId: z
+        .string()
+        .regex(/^prj_[0-9A-Z]{26}$/)
+        .min(1)
+        .max(64)
+        .openapi({
+          param: {
+            name: 'projectId',
+            in: 'path',
+            required: true,
+            description: 'The id of the project.',
+            schema: { type: 'string', minLength: 1, maxLength: 64, pattern: '^prj_[0-9A-Z]{26}$' },
+            example: 'prj_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
+          },
+        }),
+    }),
+    query: z.object({ limit: LimitParamsSchema, cursor: CursorParamsSchema }),
+  },
+  responses: {
+    200: {
+      description: 'A page of results. `Link` points at the next page when there is one.',
+      headers: z.object({
+        'X-Request-Id': XRequestIdHeaderSchema,
+        RateLimit: RateLimitHeaderSchema,
+        'RateLimit-Policy': RateLimitPolicyHeaderSchema,
+        Link: LinkHeaderSchema,
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
+      }),
+      content: {
+        'application/json': {
+          schema: WebhookEndpointListSchema,
+          example: {
+            data: [
+              {
+                id: 'whk_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
+                projectId: 'prj_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
+                url: 'https://hooks.example.com/tasklane',
+                description: 'Post finished tasks to the team chat',
+                eventTypes: ['task.*', 'comment.created'],
+                enabled: true,
+                disabledReason: null,
+                previousSecretExpiresAt: null,
+                createdAt: '2026-11-20T09:30:00.000Z',
+                updatedAt: '2026-11-20T09:30:00.000Z',
+                version: 1,
+              },
+            ],
+            nextCursor: null,
+          },
+        },
+      },
+    },
+    400: BadRequestListResponse,
+    401: UnauthorizedResponse,
+    403: ForbiddenRoleResponse,
+    404: NotFoundResponse,
+    429: TooManyRequestsResponse,
+    500: InternalErrorResponse,
+    503: ServiceUnavailableResponse,
+  },
+  security: [{ bearerAuth: [] }],
+})
+
+export const postV1ProjectsProjectIdWebhooksRoute = createRoute({
+  method: 'post',
+  path: '/v1/projects/{projectId}/webhooks',
+  tags: ['Webhooks'],
+  summary: 'Add a webhook endpoint',
+  description:
+    'Registers a URL that is sent the project\'s changes whose type matches `eventTypes` (`task.*`, `comment.created`, or `*` for all), signed per the Standard Webhooks specification with the `secret` in the answer — the only time it is shown; store it now.\n\nThe URL must be `https` (plain `http` only where the server allows it for development) and must not name a loopback, private, link-local or metadata address (422 `webhook_url_not_allowed`); names that resolve to such addresses are refused at delivery, on every connection. A project has at most 20 endpoints (422 `webhook_limit_reached`). An event type that is no change type answers 422 `unknown_event_type`.\n\nEach change is delivered as the body `{ "type", "timestamp", "data" }` with `data` the change as `listChanges` answers it, with headers `webhook-id` (the same on every retry of one delivery, to deduplicate by), `webhook-timestamp` and `webhook-signature`. An endpoint receives only what the project\'s owners may read. See the `webhooks` section of this document for the payloads.\n\nNeeds the `owner` role. Callers who are not members of the project get 404, as for a project that does not exist.',
+  operationId: 'createWebhookEndpoint',
+  request: {
+    params: z.object({
+      projectId: z
+        .string()
+        .regex(/^prj_[0-9A-Z]{26}$/)
+        .min(1)
+        .max(64)
+        .openapi({
+          param: {
+            name: 'projectId',
+            in: 'path',
+            required: true,
+            description: 'The id of the project.',
+            schema: { type: 'string', minLength: 1, maxLength: 64, pattern: '^prj_[0-9A-Z]{26}$' },
+            example: 'prj_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
+          },
+        }),
+    }),
+    headers: z.object({ 'Idempotency-Key': IdempotencyKeyParamsSchema }),
+    body: {
+      content: {
+        'application/json': {
+          schema: WebhookEndpointCreateSchema,
+          example: {
+            url: 'https://hooks.example.com/tasklane',
+            description: 'Post finished tasks to the team chat',
+            eventTypes: ['task.*', 'comment.created'],
+          },
+        },
+      },
+      required: true,
+    },
+  },
+  responses: {
+    201: {
+      description:
+        'Created. `Location` is its URL and `ETag` its version. `secret` is shown only here.',
+      headers: z.object({
+        'X-Request-Id': XRequestIdHeaderSchema,
+        RateLimit: RateLimitHeaderSchema,
+        'RateLimit-Policy': RateLimitPolicyHeaderSchema,
+        Location: LocationHeaderSchema,
+        ETag: ETagHeaderSchema,
+        'Idempotent-Replayed': IdempotentReplayedHeaderSchema,
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
+      }),
+      content: {
+        'application/json': {
+          schema: WebhookEndpointCreatedSchema,
+          example: {
+            id: 'whk_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
+            projectId: 'prj_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
+            url: 'https://hooks.example.com/tasklane',
+            description: 'Post finished tasks to the team chat',
+            eventTypes: ['task.*', 'comment.created'],
+            enabled: true,
+            disabledReason: null,
+            previousSecretExpiresAt: null,
+            createdAt: '2026-11-20T09:30:00.000Z',
+            updatedAt: '2026-11-20T09:30:00.000Z',
+            version: 1,
+            secret: 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw',
+          },
+        },
+      },
+    },
+    400: BadRequestBodyResponse,
+    401: UnauthorizedResponse,
+    403: ForbiddenResponse,
+    404: NotFoundResponse,
+    409: ConflictResponse,
+    413: ContentTooLargeResponse,
+    415: UnsupportedMediaTypeResponse,
+    422: {
+      description:
+        'The URL may not be used (`webhook_url_not_allowed`), an event type is unknown (`unknown_event_type`), the project has its 20 endpoints already (`webhook_limit_reached`), or this `Idempotency-Key` was used with a different request (`idempotency_key_reused`).',
+      headers: z.object({
+        'X-Request-Id': XRequestIdHeaderSchema,
+        RateLimit: RateLimitHeaderSchema,
+        'RateLimit-Policy': RateLimitPolicyHeaderSchema,
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
+      }),
+      content: {
+        'application/problem+json': {
+          schema: ProblemSchema.and(
+            z.object({
+              code: z
+                .enum([
+                  'idempotency_key_reused',
+                  'webhook_url_not_allowed',
+                  'unknown_event_type',
+                  'webhook_limit_reached',
+                ])
+                .optional(),
+            }),
+          ),
+          example: {
+            type: 'https://tasklane.dev/problems/webhook_url_not_allowed',
+            title: 'Unprocessable content',
+            status: 422,
+            detail:
+              'Webhook URLs may not point at loopback, private, link-local or metadata addresses.',
+            instance: '/v1/projects/prj_01JD8X3Z7Q2W6V5T4R3P1N0M9K/webhooks',
+            code: 'webhook_url_not_allowed',
+            requestId: 'req_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
+          },
+        },
+      },
+    },
+    429: TooManyRequestsResponse,
+    500: InternalErrorResponse,
+    503: ServiceUnavailableResponse,
+  },
+  security: [{ bearerAuth: [] }],
+})
+
+export const getV1WebhooksWebhookIdRoute = createRoute({
+  method: 'get',
+  path: '/v1/webhooks/{webhookId}',
+  tags: ['Webhooks'],
+  summary: 'Get a webhook endpoint',
+  description:
+    'One webhook endpoint, without its secret. `disabledReason` is `failing` when the server turned it off because every delivery attempt failed for `WEBHOOK_DISABLE_AFTER_S` (the owners were told).\n\nNeeds the `owner` role. Callers who are not members of the project get 404, as for a project that does not exist.',
+  operationId: 'getWebhookEndpoint',
+  request: {
+    params: z.object({
+      webhookId: z
+        .string()
+        .regex(/^whk_[0-9A-Z]{26}$/)
+        .min(1)
+        .max(64)
+        .openapi({
+          param: {
+            name: 'webhookId',
+            in: 'path',
+            required: true,
+            description: 'The id of the webhook endpoint.',
+            schema: { type: 'string', minLength: 1, maxLength: 64, pattern: '^whk_[0-9A-Z]{26}$' },
+            example: 'whk_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
+          },
+        }),
+    }),
+  },
+  responses: {
+    200: {
+      description: 'The webhook endpoint, with its version in `ETag`.',
+      headers: z.object({
+        'X-Request-Id': XRequestIdHeaderSchema,
+        RateLimit: RateLimitHeaderSchema,
+        'RateLimit-Policy': RateLimitPolicyHeaderSchema,
+        ETag: ETagHeaderSchema,
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
+      }),
+      content: {
+        'application/json': {
+          schema: WebhookEndpointSchema,
+          example: {
+            id: 'whk_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
+            projectId: 'prj_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
+            url: 'https://hooks.example.com/tasklane',
+            description: 'Post finished tasks to the team chat',
+            eventTypes: ['task.*', 'comment.created'],
+            enabled: true,
+            disabledReason: null,
+            previousSecretExpiresAt: null,
+            createdAt: '2026-11-20T09:30:00.000Z',
+            updatedAt: '2026-11-20T09:30:00.000Z',
+            version: 1,
+          },
+        },
+      },
+    },
+    400: BadRequestResponse,
+    401: UnauthorizedResponse,
+    403: ForbiddenRoleResponse,
+    404: NotFoundResponse,
+    429: TooManyRequestsResponse,
+    500: InternalErrorResponse,
+    503: ServiceUnavailableResponse,
+  },
+  security: [{ bearerAuth: [] }],
+})
+
+export const deleteV1WebhooksWebhookIdRoute = createRoute({
+  method: 'delete',
+  path: '/v1/webhooks/{webhookId}',
+  tags: ['Webhooks'],
+  summary: 'Delete a webhook endpoint',
+  description:
+    'Removes the endpoint, its delivery log and every delivery still waiting; an attempt already under way may still arrive.\n\nNeeds the `owner` role. Callers who are not members of the project get 404, as for a project that does not exist.',
+  operationId: 'deleteWebhookEndpoint',
+  request: {
+    params: z.object({
+      webhookId: z
+        .string()
+        .regex(/^whk_[0-9A-Z]{26}$/)
+        .min(1)
+        .max(64)
+        .openapi({
+          param: {
+            name: 'webhookId',
+            in: 'path',
+            required: true,
+            description: 'The id of the webhook endpoint.',
+            schema: { type: 'string', minLength: 1, maxLength: 64, pattern: '^whk_[0-9A-Z]{26}$' },
+            example: 'whk_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
+          },
+        }),
+    }),
+  },
+  responses: {
+    204: {
+      description: 'Deleted.',
+      headers: z.object({
+        'X-Request-Id': XRequestIdHeaderSchema,
+        RateLimit: RateLimitHeaderSchema,
+        'RateLimit-Policy': RateLimitPolicyHeaderSchema,
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
+      }),
+    },
+    400: BadRequestResponse,
+    401: UnauthorizedResponse,
+    403: ForbiddenResponse,
+    404: NotFoundResponse,
+    429: TooManyRequestsResponse,
+    500: InternalErrorResponse,
+    503: ServiceUnavailableResponse,
+  },
+  security: [{ bearerAuth: [] }],
+})
+
+export const patchV1WebhooksWebhookIdRoute = createRoute({
+  method: 'patch',
+  path: '/v1/webhooks/{webhookId}',
+  tags: ['Webhooks'],
+  summary: 'Change a webhook endpoint',
+  description:
+    'Changes the URL, description, event types or `enabled`. Enabling an endpoint the server disabled clears `disabledReason` and starts delivering new changes again; use `replayWebhookEvents` for what it missed. The same URL rules as on creation apply.\n\nNeeds the `owner` role. Callers who are not members of the project get 404, as for a project that does not exist.',
+  operationId: 'updateWebhookEndpoint',
+  request: {
+    params: z.object({
+      webhookId: z
+        .string()
+        .regex(/^whk_[0-9A-Z]{26}$/)
+        .min(1)
+        .max(64)
+        .openapi({
+          param: {
+            name: 'webhookId',
+            in: 'path',
+            required: true,
+            description: 'The id of the webhook endpoint.',
+            schema: { type: 'string', minLength: 1, maxLength: 64, pattern: '^whk_[0-9A-Z]{26}$' },
+            example: 'whk_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
+          },
+        }),
+    }),
+    headers: z.object({ 'If-Match': IfMatchParamsSchema }),
+    body: {
+      content: {
+        'application/json': { schema: WebhookEndpointUpdateSchema, example: { enabled: false } },
+      },
+      required: true,
+    },
+  },
+  responses: {
+    200: {
+      description: 'The changed resource, with its new version in `ETag`.',
+      headers: z.object({
+        'X-Request-Id': XRequestIdHeaderSchema,
+        RateLimit: RateLimitHeaderSchema,
+        'RateLimit-Policy': RateLimitPolicyHeaderSchema,
+        ETag: ETagHeaderSchema,
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
+      }),
+      content: {
+        'application/json': {
+          schema: WebhookEndpointSchema,
+          example: {
+            id: 'whk_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
+            projectId: 'prj_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
+            url: 'https://hooks.example.com/tasklane',
+            description: 'Post finished tasks to the team chat',
+            eventTypes: ['task.*', 'comment.created'],
+            enabled: true,
+            disabledReason: null,
+            previousSecretExpiresAt: null,
+            createdAt: '2026-11-20T09:30:00.000Z',
+            updatedAt: '2026-11-20T09:30:00.000Z',
+            version: 1,
+          },
+        },
+      },
+    },
+    400: BadRequestBodyResponse,
+    401: UnauthorizedResponse,
+    403: ForbiddenResponse,
+    404: NotFoundResponse,
+    412: PreconditionFailedResponse,
+    413: ContentTooLargeResponse,
+    415: UnsupportedMediaTypeResponse,
+    422: {
+      description:
+        'The URL may not be used (`webhook_url_not_allowed`) or an event type is unknown (`unknown_event_type`).',
+      headers: z.object({
+        'X-Request-Id': XRequestIdHeaderSchema,
+        RateLimit: RateLimitHeaderSchema,
+        'RateLimit-Policy': RateLimitPolicyHeaderSchema,
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
+      }),
+      content: {
+        'application/problem+json': {
+          schema: ProblemSchema.and(
+            z.object({
+              code: z.enum(['webhook_url_not_allowed', 'unknown_event_type']).optional(),
+            }),
+          ),
+          example: {
+            type: 'https://tasklane.dev/problems/unknown_event_type',
+            title: 'Unprocessable content',
+            status: 422,
+            detail: 'No change type matches tsk.*.',
+            instance: '/v1/webhooks/whk_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
+            code: 'unknown_event_type',
+            requestId: 'req_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
+          },
+        },
+      },
+    },
+    429: TooManyRequestsResponse,
+    500: InternalErrorResponse,
+    503: ServiceUnavailableResponse,
+  },
+  security: [{ bearerAuth: [] }],
+})
+
+export const postV1WebhooksWebhookIdSecretRotateRoute = createRoute({
+  method: 'post',
+  path: '/v1/webhooks/{webhookId}/secret/rotate',
+  tags: ['Webhooks'],
+  summary: "Rotate a webhook endpoint's secret",
+  description:
+    'Makes a new signing secret and answers it, the only time it is shown. For 24 hours (`previousSecretExpiresAt`) every delivery carries two signatures in `webhook-signature`, one with each secret, so the receiver can switch at its own pace; attempts already under way are signed with both. Rotating again within the 24 hours drops the oldest secret.\n\nNeeds the `owner` role. Callers who are not members of the project get 404, as for a project that does not exist.',
+  operationId: 'rotateWebhookSecret',
+  request: {
+    params: z.object({
+      webhookId: z
+        .string()
+        .regex(/^whk_[0-9A-Z]{26}$/)
+        .min(1)
+        .max(64)
+        .openapi({
+          param: {
+            name: 'webhookId',
+            in: 'path',
+            required: true,
+            description: 'The id of the webhook endpoint.',
+            schema: { type: 'string', minLength: 1, maxLength: 64, pattern: '^whk_[0-9A-Z]{26}$' },
+            example: 'whk_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
+          },
+        }),
+    }),
+  },
+  responses: {
+    200: {
+      description: 'The new secret.',
+      headers: z.object({
+        'X-Request-Id': XRequestIdHeaderSchema,
+        RateLimit: RateLimitHeaderSchema,
+        'RateLimit-Policy': RateLimitPolicyHeaderSchema,
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
+      }),
+      content: {
+        'application/json': {
+          schema: WebhookSecretSchema,
+          example: {
+            secret: 'whsec_C2FVsBQIhrscChlQIMV+b5sSYspob7oD',
+            previousSecretExpiresAt: '2026-11-21T09:30:00.000Z',
+          },
+        },
+      },
+    },
+    400: BadRequestResponse,
+    401: UnauthorizedResponse,
+    403: ForbiddenResponse,
+    404: NotFoundResponse,
+    429: TooManyRequestsResponse,
+    500: InternalErrorResponse,
+    503: ServiceUnavailableResponse,
+  },
+  security: [{ bearerAuth: [] }],
+})
+
+export const postV1WebhooksWebhookIdPingRoute = createRoute({
+  method: 'post',
+  path: '/v1/webhooks/{webhookId}/ping',
+  tags: ['Webhooks'],
+  summary: 'Send a test event',
+  description:
+    'Queues a `webhook.ping` event to the endpoint at once (also when it is disabled), and answers its delivery; follow it in `listWebhookDeliveries`.\n\nNeeds the `owner` role. Callers who are not members of the project get 404, as for a project that does not exist.',
+  operationId: 'pingWebhookEndpoint',
+  request: {
+    params: z.object({
+      webhookId: z
+        .string()
+        .regex(/^whk_[0-9A-Z]{26}$/)
+        .min(1)
+        .max(64)
+        .openapi({
+          param: {
+            name: 'webhookId',
+            in: 'path',
+            required: true,
+            description: 'The id of the webhook endpoint.',
+            schema: { type: 'string', minLength: 1, maxLength: 64, pattern: '^whk_[0-9A-Z]{26}$' },
+            example: 'whk_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
+          },
+        }),
+    }),
+  },
+  responses: {
+    202: {
+      description: 'Queued.',
+      headers: z.object({
+        'X-Request-Id': XRequestIdHeaderSchema,
+        RateLimit: RateLimitHeaderSchema,
+        'RateLimit-Policy': RateLimitPolicyHeaderSchema,
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
+      }),
+      content: {
+        'application/json': {
+          schema: WebhookDeliverySchema,
+          example: {
+            id: 'msg_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
+            endpointId: 'whk_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
+            eventType: 'webhook.ping',
+            changeSeq: null,
+            status: 'pending',
+            attempts: 2,
+            lastAttemptAt: '2026-11-20T09:30:05.000Z',
+            durationMs: 131,
+            responseStatus: 503,
+            responseBody: 'Service Unavailable',
+            error: null,
+            nextAttemptAt: '2026-11-20T09:30:45.000Z',
+            createdAt: '2026-11-20T09:30:00.000Z',
+          },
+        },
+      },
+    },
+    400: BadRequestResponse,
+    401: UnauthorizedResponse,
+    403: ForbiddenResponse,
+    404: NotFoundResponse,
+    429: TooManyRequestsResponse,
+    500: InternalErrorResponse,
+    503: ServiceUnavailableResponse,
+  },
+  security: [{ bearerAuth: [] }],
+})
+
+export const getV1WebhooksWebhookIdDeliveriesRoute = createRoute({
+  method: 'get',
+  path: '/v1/webhooks/{webhookId}/deliveries',
+  tags: ['Webhooks'],
+  summary: "List an endpoint's deliveries",
+  description:
+    "The delivery log, newest first: each event sent or to be sent, with its status (`pending` while it is being retried, `succeeded`, `failed` once retries ran out after `WEBHOOK_RETRY_FOR_S` or the receiver answered a 4xx that is not retried), the number of attempts, and the last attempt's duration, response status, first 64 KiB of the response body, or error (e.g. a refused address), and when the next attempt is due.\n\nNeeds the `owner` role. Callers who are not members of the project get 404, as for a project that does not exist.",
+  operationId: 'listWebhookDeliveries',
+  request: {
+    params: z.object({
+      webhookId: z
+        .string()
+        .regex(/^whk_[0-9A-Z]{26}$/)
+        .min(1)
+        .max(64)
+        .openapi({
+          param: {
+            name: 'webhookId',
+            in: 'path',
+            required: true,
+            description: 'The id of the webhook endpoint.',
+            schema: { type: 'string', minLength: 1, maxLength: 64, pattern: '^whk_[0-9A-Z]{26}$' },
+            example: 'whk_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
+          },
+        }),
+    }),
+    query: z.object({ limit: LimitParamsSchema, cursor: CursorParamsSchema }),
+  },
+  responses: {
+    200: {
+      description: 'A page of results. `Link` points at the next page when there is one.',
+      headers: z.object({
+        'X-Request-Id': XRequestIdHeaderSchema,
+        RateLimit: RateLimitHeaderSchema,
+        'RateLimit-Policy': RateLimitPolicyHeaderSchema,
+        Link: LinkHeaderSchema,
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
+      }),
+      content: {
+        'application/json': {
+          schema: WebhookDeliveryListSchema,
+          example: {
+            data: [
+              {
+                id: 'msg_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
+                endpointId: 'whk_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
+                eventType: 'task.updated',
+                changeSeq: '42',
+                status: 'pending',
+                attempts: 2,
+                lastAttemptAt: '2026-11-20T09:30:05.000Z',
+                durationMs: 131,
+                responseStatus: 503,
+                responseBody: 'Service Unavailable',
+                error: null,
+                nextAttemptAt: '2026-11-20T09:30:45.000Z',
+                createdAt: '2026-11-20T09:30:00.000Z',
+              },
+            ],
+            nextCursor: null,
+          },
+        },
+      },
+    },
+    400: BadRequestListResponse,
+    401: UnauthorizedResponse,
+    403: ForbiddenRoleResponse,
+    404: NotFoundResponse,
+    429: TooManyRequestsResponse,
+    500: InternalErrorResponse,
+    503: ServiceUnavailableResponse,
+  },
+  security: [{ bearerAuth: [] }],
+})
+
+export const postV1WebhooksWebhookIdDeliveriesDeliveryIdRedeliverRoute = createRoute({
+  method: 'post',
+  path: '/v1/webhooks/{webhookId}/deliveries/{deliveryId}/redeliver',
+  tags: ['Webhooks'],
+  summary: 'Send a delivery again',
+  description:
+    'Queues the same event again at once, with the same `webhook-id` and body, whatever its status; the attempt count and retry period start afresh.\n\nNeeds the `owner` role. Callers who are not members of the project get 404, as for a project that does not exist.',
+  operationId: 'redeliverWebhookDelivery',
+  request: {
+    params: z.object({
+      webhookId: z
+        .string()
+        .regex(/^whk_[0-9A-Z]{26}$/)
+        .min(1)
+        .max(64)
+        .openapi({
+          param: {
+            name: 'webhookId',
+            in: 'path',
+            required: true,
+            description: 'The id of the webhook endpoint.',
+            schema: { type: 'string', minLength: 1, maxLength: 64, pattern: '^whk_[0-9A-Z]{26}$' },
+            example: 'whk_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
+          },
+        }),
+      deliveryId: z
+        .string()
+        .regex(/^msg_[0-9A-Z]{26}$/)
+        .min(1)
+        .max(64)
+        .openapi({
+          param: {
+            name: 'deliveryId',
+            in: 'path',
+            required: true,
+            description: 'The id of the delivery (its `webhook-id` header).',
+            schema: { type: 'string', minLength: 1, maxLength: 64, pattern: '^msg_[0-9A-Z]{26}$' },
+            example: 'msg_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
+          },
+        }),
+    }),
+  },
+  responses: {
+    202: {
+      description: 'Queued.',
+      headers: z.object({
+        'X-Request-Id': XRequestIdHeaderSchema,
+        RateLimit: RateLimitHeaderSchema,
+        'RateLimit-Policy': RateLimitPolicyHeaderSchema,
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
+      }),
+      content: {
+        'application/json': {
+          schema: WebhookDeliverySchema,
+          example: {
+            id: 'msg_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
+            endpointId: 'whk_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
+            eventType: 'task.updated',
+            changeSeq: '42',
+            status: 'pending',
+            attempts: 2,
+            lastAttemptAt: '2026-11-20T09:30:05.000Z',
+            durationMs: 131,
+            responseStatus: 503,
+            responseBody: 'Service Unavailable',
+            error: null,
+            nextAttemptAt: '2026-11-20T09:30:45.000Z',
+            createdAt: '2026-11-20T09:30:00.000Z',
+          },
+        },
+      },
+    },
+    400: BadRequestResponse,
+    401: UnauthorizedResponse,
+    403: ForbiddenResponse,
+    404: NotFoundResponse,
+    429: TooManyRequestsResponse,
+    500: InternalErrorResponse,
+    503: ServiceUnavailableResponse,
+  },
+  security: [{ bearerAuth: [] }],
+})
+
+export const postV1WebhooksWebhookIdReplayRoute = createRoute({
+  method: 'post',
+  path: '/v1/webhooks/{webhookId}/replay',
+  tags: ['Webhooks'],
+  summary: 'Send every change since a seq again',
+  description:
+    "For a receiver that was down: queues a new delivery of every change after `since` that the endpoint subscribes to and the project's owners may read, in seq order, as far as the change log keeps them (`CHANGES_RETENTION_S`; an older `since` answers 410 `cursor_expired`). At most 10,000 changes per call: when `hasMore` is true, call again with `since` set to `throughSeq`. Replayed deliveries get new `webhook-id`s; the change's `seq` in the body tells a receiver what it has seen already.\n\nNeeds the `owner` role. Callers who are not members of the project get 404, as for a project that does not exist.",
+  operationId: 'replayWebhookEvents',
+  request: {
+    params: z.object({
+      webhookId: z
+        .string()
+        .regex(/^whk_[0-9A-Z]{26}$/)
+        .min(1)
+        .max(64)
+        .openapi({
+          param: {
+            name: 'webhookId',
+            in: 'path',
+            required: true,
+            description: 'The id of the webhook endpoint.',
+            schema: { type: 'string', minLength: 1, maxLength: 64, pattern: '^whk_[0-9A-Z]{26}$' },
+            example: 'whk_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
+          },
+        }),
+    }),
+    body: {
+      content: { 'application/json': { schema: WebhookReplaySchema, example: { since: '1200' } } },
+      required: true,
+    },
+  },
+  responses: {
+    202: {
+      description: 'Queued.',
+      headers: z.object({
+        'X-Request-Id': XRequestIdHeaderSchema,
+        RateLimit: RateLimitHeaderSchema,
+        'RateLimit-Policy': RateLimitPolicyHeaderSchema,
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
+      }),
+      content: {
+        'application/json': {
+          schema: WebhookReplayResultSchema,
+          example: { queued: 37, throughSeq: '1337', hasMore: false },
+        },
+      },
+    },
+    400: BadRequestBodyResponse,
+    401: UnauthorizedResponse,
+    403: ForbiddenResponse,
+    404: NotFoundResponse,
+    410: CursorExpiredResponse,
+    413: ContentTooLargeResponse,
+    415: UnsupportedMediaTypeResponse,
+    429: TooManyRequestsResponse,
+    500: InternalErrorResponse,
+    503: ServiceUnavailableResponse,
+  },
+  security: [{ bearerAuth: [] }],
+})
+
 export const getV1ChangesRoute = createRoute({
   method: 'get',
   path: '/v1/changes',
@@ -10155,6 +11503,182 @@ export const getV1ProjectsProjectIdStorageRoute = createRoute({
   security: [{ bearerAuth: [] }],
 })
 
+export const changeEventPostWebhook = {
+  method: 'post',
+  path: '/changeEvent',
+  tags: ['Webhooks'],
+  summary: 'A change in the project',
+  description:
+    'Sent to an endpoint for each change it subscribes to: the change as `listChanges` answers it, signed per Standard Webhooks (`verifyWebhook` in `@tasklane/sdk` checks it).',
+  operationId: 'changeEvent',
+  request: {
+    headers: z.object({
+      'webhook-id': z
+        .string()
+        .regex(/^msg_[0-9A-Z]{26}$/)
+        .max(64)
+        .openapi({
+          param: {
+            name: 'webhook-id',
+            in: 'header',
+            required: true,
+            description: "The delivery's id, the same on every retry; deduplicate by it.",
+            schema: { type: 'string', maxLength: 64, pattern: '^msg_[0-9A-Z]{26}$' },
+            example: 'msg_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
+          },
+        }),
+      'webhook-timestamp': z
+        .string()
+        .regex(/^[0-9]+$/)
+        .max(20)
+        .openapi({
+          param: {
+            name: 'webhook-timestamp',
+            in: 'header',
+            required: true,
+            description:
+              'Unix seconds when this attempt was signed; refuse ones far from your clock.',
+            schema: { type: 'string', maxLength: 20, pattern: '^[0-9]+$' },
+            example: '1763631000',
+          },
+        }),
+      'webhook-signature': z
+        .string()
+        .regex(/^v1,[A-Za-z0-9+\/=]+( v1,[A-Za-z0-9+\/=]+)*$/)
+        .max(1000)
+        .openapi({
+          param: {
+            name: 'webhook-signature',
+            in: 'header',
+            required: true,
+            description:
+              'Space-separated `v1,<base64 HMAC-SHA256>` signatures of `<webhook-id>.<webhook-timestamp>.<body>`, one per current secret.',
+            schema: {
+              type: 'string',
+              maxLength: 1000,
+              pattern: '^v1,[A-Za-z0-9+/=]+( v1,[A-Za-z0-9+/=]+)*$',
+            },
+            example: 'v1,K5oZfzN95Z9UVu1EsfQmfVNQhnkZ2pj9o9NDN/H/pI4=',
+          },
+        }),
+    }),
+    body: {
+      content: {
+        'application/json': {
+          schema: WebhookChangeEventSchema,
+          example: {
+            type: 'task.updated',
+            timestamp: '2026-11-20T09:30:00.000Z',
+            data: {
+              seq: '42',
+              type: 'task.updated',
+              projectId: 'prj_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
+              resourceType: 'task',
+              resourceId: 'tsk_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
+              version: 3,
+              actorId: 'usr_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
+              occurredAt: '2026-11-20T09:30:00.000Z',
+              data: { id: 'tsk_01JD8X3Z7Q2W6V5T4R3P1N0M9K', title: 'Ship the launch post' },
+            },
+          },
+        },
+      },
+      required: true,
+    },
+  },
+  responses: {
+    200: {
+      description:
+        'Any 2xx answer counts as delivered. 408, 409, 425, 429 (with `Retry-After`), 5xx, time-outs (10 s) and network errors are retried for up to 3 days with exponential backoff; other answers end the delivery as failed.',
+    },
+  },
+  security: [{}],
+}
+
+export const pingEventPostWebhook = {
+  method: 'post',
+  path: '/pingEvent',
+  tags: ['Webhooks'],
+  summary: 'A test event',
+  description: 'Sent by `pingWebhookEndpoint`.',
+  operationId: 'pingEvent',
+  request: {
+    headers: z.object({
+      'webhook-id': z
+        .string()
+        .regex(/^msg_[0-9A-Z]{26}$/)
+        .max(64)
+        .openapi({
+          param: {
+            name: 'webhook-id',
+            in: 'header',
+            required: true,
+            description: "The delivery's id, the same on every retry; deduplicate by it.",
+            schema: { type: 'string', maxLength: 64, pattern: '^msg_[0-9A-Z]{26}$' },
+            example: 'msg_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
+          },
+        }),
+      'webhook-timestamp': z
+        .string()
+        .regex(/^[0-9]+$/)
+        .max(20)
+        .openapi({
+          param: {
+            name: 'webhook-timestamp',
+            in: 'header',
+            required: true,
+            description:
+              'Unix seconds when this attempt was signed; refuse ones far from your clock.',
+            schema: { type: 'string', maxLength: 20, pattern: '^[0-9]+$' },
+            example: '1763631000',
+          },
+        }),
+      'webhook-signature': z
+        .string()
+        .regex(/^v1,[A-Za-z0-9+\/=]+( v1,[A-Za-z0-9+\/=]+)*$/)
+        .max(1000)
+        .openapi({
+          param: {
+            name: 'webhook-signature',
+            in: 'header',
+            required: true,
+            description:
+              'Space-separated `v1,<base64 HMAC-SHA256>` signatures of `<webhook-id>.<webhook-timestamp>.<body>`, one per current secret.',
+            schema: {
+              type: 'string',
+              maxLength: 1000,
+              pattern: '^v1,[A-Za-z0-9+/=]+( v1,[A-Za-z0-9+/=]+)*$',
+            },
+            example: 'v1,K5oZfzN95Z9UVu1EsfQmfVNQhnkZ2pj9o9NDN/H/pI4=',
+          },
+        }),
+    }),
+    body: {
+      content: {
+        'application/json': {
+          schema: WebhookPingEventSchema,
+          example: {
+            type: 'webhook.ping',
+            timestamp: '2026-11-20T09:30:00.000Z',
+            data: {
+              endpointId: 'whk_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
+              projectId: 'prj_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
+            },
+          },
+        },
+      },
+      required: true,
+    },
+  },
+  responses: {
+    200: {
+      description:
+        'Any 2xx answer counts as delivered. 408, 409, 425, 429 (with `Retry-After`), 5xx, time-outs (10 s) and network errors are retried for up to 3 days with exponential backoff; other answers end the delivery as failed.',
+    },
+  },
+  security: [{}],
+}
+
 /** Every operation of openapi.yaml by operationId. */
 export const operations = {
   acceptInvitation: postV1InvitationsAcceptRoute,
@@ -10168,12 +11692,14 @@ export const operations = {
   createNote: postV1ProjectsProjectIdNotesRoute,
   createProject: postV1ProjectsRoute,
   createTask: postV1ProjectsProjectIdTasksRoute,
+  createWebhookEndpoint: postV1ProjectsProjectIdWebhooksRoute,
   deleteAttachment: deleteV1AttachmentsAttachmentIdRoute,
   deleteComment: deleteV1CommentsCommentIdRoute,
   deleteMe: deleteV1MeRoute,
   deleteNote: deleteV1NotesNoteIdRoute,
   deleteProject: deleteV1ProjectsProjectIdRoute,
   deleteTask: deleteV1TasksTaskIdRoute,
+  deleteWebhookEndpoint: deleteV1WebhooksWebhookIdRoute,
   downloadAttachment: getV1AttachmentsAttachmentIdContentRoute,
   downloadSignedFile: getV1FilesLinkRoute,
   exchangeProviderCode: postV1AuthProvidersExchangeRoute,
@@ -10191,6 +11717,7 @@ export const operations = {
   getReadiness: getReadyzRoute,
   getTask: getV1TasksTaskIdRoute,
   getUnreadNotificationCount: getV1NotificationsUnreadCountRoute,
+  getWebhookEndpoint: getV1WebhooksWebhookIdRoute,
   linkIdentity: postV1MeIdentitiesRoute,
   listApiKeys: getV1MeApiKeysRoute,
   listAttachments: getV1ProjectsProjectIdAttachmentsRoute,
@@ -10205,19 +11732,25 @@ export const operations = {
   listProjects: getV1ProjectsRoute,
   listSessions: getV1MeSessionsRoute,
   listTasks: getV1ProjectsProjectIdTasksRoute,
+  listWebhookDeliveries: getV1WebhooksWebhookIdDeliveriesRoute,
+  listWebhookEndpoints: getV1ProjectsProjectIdWebhooksRoute,
   logIn: postV1AuthLoginRoute,
   logOut: postV1AuthLogoutRoute,
   markAllNotificationsRead: postV1NotificationsReadRoute,
   markNotificationRead: postV1NotificationsNotificationIdReadRoute,
+  pingWebhookEndpoint: postV1WebhooksWebhookIdPingRoute,
   providerCallback: getV1AuthProvidersProviderIdCallbackRoute,
+  redeliverWebhookDelivery: postV1WebhooksWebhookIdDeliveriesDeliveryIdRedeliverRoute,
   refreshSession: postV1AuthRefreshRoute,
   removeMember: deleteV1ProjectsProjectIdMembersUserIdRoute,
+  replayWebhookEvents: postV1WebhooksWebhookIdReplayRoute,
   requestEmailVerification: postV1AuthEmailVerificationRoute,
   requestPasswordReset: postV1AuthPasswordResetRoute,
   resetPassword: postV1AuthPasswordResetConfirmRoute,
   revokeApiKey: deleteV1MeApiKeysKeyIdRoute,
   revokeInvitation: deleteV1ProjectsProjectIdInvitationsInvitationIdRoute,
   revokeSession: deleteV1MeSessionsSessionIdRoute,
+  rotateWebhookSecret: postV1WebhooksWebhookIdSecretRotateRoute,
   signUp: postV1AuthSignupRoute,
   startIdentityLink: postV1MeIdentitiesAuthorizationsRoute,
   startProviderSignIn: postV1AuthProvidersProviderIdAuthorizationsRoute,
@@ -10231,6 +11764,7 @@ export const operations = {
   updateNotificationPreferences: patchV1NotificationsPreferencesRoute,
   updateProject: patchV1ProjectsProjectIdRoute,
   updateTask: patchV1TasksTaskIdRoute,
+  updateWebhookEndpoint: patchV1WebhooksWebhookIdRoute,
   verifyEmail: postV1AuthEmailVerificationConfirmRoute,
 } as const
 

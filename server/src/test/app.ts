@@ -46,6 +46,8 @@ export interface TestAppOptions {
   logger?: Logger
   /** argon2id's parameters; `TEST_PASSWORD_HASH_COST` unless given, the app's own with 'default'. */
   passwordHashCost?: PasswordHashCost | 'default'
+  /** Resolves webhook host names (instead of DNS). */
+  webhookLookup?: ContextOverrides['webhookLookup']
 }
 
 /**
@@ -65,6 +67,7 @@ export async function createTestApp(env: Record<string, string> = {}, options: T
       ...testContextOverrides(options.passwordHashCost),
       database: options.database?.(database.options) ?? database.options,
       logger: options.logger ?? pino({ level: 'silent' }),
+      webhookLookup: options.webhookLookup,
     })
   } catch (err) {
     // onTestFinished is not registered yet: drop here, or the schema outlives the failed test.

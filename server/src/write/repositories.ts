@@ -10,6 +10,7 @@ import { notificationsRepository } from '../features/notifications/notifications
 import { invitationsRepository } from '../features/projects/invitations.repository.js'
 import { projectsRepository } from '../features/projects/projects.repository.js'
 import { tasksRepository } from '../features/tasks/tasks.repository.js'
+import { webhooksRepository } from '../features/webhooks/webhooks.repository.js'
 import { idempotencyRepository } from '../idempotency/idempotency.repository.js'
 
 /** How each repository is built on a connection or a transaction; a new repository is one more line. */
@@ -28,6 +29,7 @@ const builders = {
   events: (db: Queryable) => eventsRepository(db),
   idempotency: (db: Queryable) => idempotencyRepository(db),
   attachments: (db: Queryable, dialect: Dialect) => attachmentsRepository(db, dialect),
+  webhooks: (db: Queryable, dialect: Dialect) => webhooksRepository(db, dialect),
 }
 
 /**

@@ -1,5 +1,6 @@
 import type { Logger } from 'pino'
-import type { Db } from '../db/database.js'
+import type { Db, Queryable } from '../db/database.js'
+import type { MailMessage } from '../mail/mailer.js'
 import type { ChangeInput, RecordedChange } from './change.js'
 import { type Repositories, repositoriesOn } from './repositories.js'
 
@@ -13,8 +14,21 @@ export interface WriteTx extends Repositories {
    * returns its seq. Refused in a `silent` write.
    */
   record(change: ChangeInput): Promise<number>
-  // Outbound work (mail, webhooks) will be put on the durable job queue here, as `enqueue(job)`, in the
-  // same transaction as the change that causes it: it commits with the change or not at all.
+  /**
+   * Puts outbound work (a mail, a webhook delivery) on the durable job queue in this transaction: it is
+   * sent only if the write commits, and never lost once it has. The worker is woken after the commit.
+   */
+  enqueue(job: OutboundJob): Promise<string>
+}
+
+/** Outbound work, by kind: what the job queue runs (see queue/queue.ts and the kinds in context.ts). */
+export type OutboundJob = { kind: 'mail'; payload: MailMessage } | { kind: 'webhook'; payload: { deliveryId: string } }
+
+/** The durable job queue as the writer uses it. */
+export interface OutboundQueue {
+  enqueue(db: Queryable, job: OutboundJob): Promise<string>
+  /** Looks for due jobs now. */
+  wake(): void
 }
 
 /**
@@ -78,6 +92,8 @@ export interface Writer {
 export interface WriterOptions {
   db: Db
   reactions: Reactions
+  /** Where `tx.enqueue` puts jobs; a writer without one (a test's) refuses to enqueue. */
+  queue?: OutboundQueue
   logger: Logger
   now?: () => Date
 }
@@ -86,10 +102,11 @@ export interface WriterOptions {
  * The one write seam. On PostgreSQL a write that may record changes first takes the change log's
  * transaction-scoped lock, so writes commit one at a time, in seq order (see `lockForAppend`).
  */
-export function createWriter({ db, reactions, logger, now = () => new Date() }: WriterOptions): Writer {
+export function createWriter({ db, reactions, queue, logger, now = () => new Date() }: WriterOptions): Writer {
   const writer: Writer = {
     async write(fn, options = {}) {
       const recorded: RecordedChange[] = []
+      let enqueued = false
       const result = await db.kysely.transaction().execute(async (trx) => {
         const tx = repositoriesOn(trx, db.dialect) as WriteTx
         // Taken first, before any row lock the write takes: writes then queue on this one lock and can
@@ -106,10 +123,18 @@ export function createWriter({ db, reactions, logger, now = () => new Date() }: 
             return change.seq
           },
         })
+        Object.defineProperty(tx, 'enqueue', {
+          async value(job: OutboundJob) {
+            if (!queue) throw new Error(`This writer has no job queue to put a ${job.kind} job on.`)
+            enqueued = true
+            return queue.enqueue(trx, job)
+          },
+        })
         const value = await fn(tx)
         await options.by?.idempotency?.beforeCommit(tx, value, recorded)
         return value
       })
+      if (enqueued) queue?.wake()
       // Seqs are taken in order under the write's lock, so the last recorded is the highest.
       const lastSeq = recorded.at(-1)?.seq
       if (lastSeq !== undefined) {

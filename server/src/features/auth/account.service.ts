@@ -48,16 +48,16 @@ export function accountFlow(
         pending_email_expires_at: null,
       }
       try {
-        const { session, mail } = await writer.write(
+        const { session } = await writer.write(
           async (tx) => {
             if (await tx.accounts.findUserByEmail(input.email)) throw emailTaken()
             await tx.accounts.insertUser(user)
             const session = await startSession(tx, user, device)
-            return { session, mail: await sendVerification(tx, user) }
+            await sendVerification(tx, user)
+            return { session }
           },
           { silent: true },
         )
-        mail()
         return await common.issue(user, session.id, session.refreshToken, session.now)
       } catch (err) {
         if (isUniqueViolation(err)) throw emailTaken()

@@ -7,7 +7,7 @@ const VERIFY_EMAIL_TTL_MS = 24 * 3600_000
 
 /** Email verification: a single-use link mailed on sign-up and on request, that marks the address verified. */
 export function verificationFlow(deps: AuthDeps, common: AuthCommon) {
-  const { writer, mailer } = deps
+  const { writer } = deps
   const publicUrl = publicUrlOf(deps.config)
 
   /** Stores a new verification token inside a write; answers the function that mails it after the commit. */
@@ -23,12 +23,15 @@ export function verificationFlow(deps: AuthDeps, common: AuthCommon) {
       expires_at: iso(now + VERIFY_EMAIL_TTL_MS),
       used_at: null,
     })
-    return () =>
-      mailer.send({
+    // Queued in the same transaction as the token: the mail goes out if and only if the token exists.
+    await tx.enqueue({
+      kind: 'mail',
+      payload: {
         to: user.email,
         subject: 'Verify your email address for Tasklane',
         text: `Hello ${user.name},\n\nConfirm that this is your email address by opening this link within 24 hours:\n\n${publicUrl}/verify-email?token=${token}\n\nIf you did not sign up for Tasklane, ignore this email.\n`,
-      })
+      },
+    })
   }
 
   return {
@@ -40,8 +43,7 @@ export function verificationFlow(deps: AuthDeps, common: AuthCommon) {
         throw new ApiError(409, 'email_already_verified', 'This email address is already verified.')
       }
       await admit(user.email_normalized)
-      const mail = await writer.write((tx) => sendVerification(tx, user), { silent: true })
-      mail()
+      await writer.write((tx) => sendVerification(tx, user), { silent: true })
     },
 
     async verifyEmail(token: string): Promise<void> {

@@ -1,5 +1,5 @@
 import type { Logger } from 'pino'
-import type { Mailer, MailMessage } from '../../mail/mailer.js'
+import type { MailMessage } from '../../mail/mailer.js'
 import type { Writer } from '../../write/writer.js'
 import type { DueEmail } from './notifications.repository.js'
 
@@ -17,13 +17,12 @@ export interface NotificationEmailWorker {
  */
 export function startNotificationEmailWorker(options: {
   writer: Writer
-  mailer: Mailer
   logger: Logger
   intervalMs: number
   publicUrl: string
   now?: () => Date
 }): NotificationEmailWorker {
-  const { writer, mailer, logger, intervalMs, publicUrl } = options
+  const { writer, logger, intervalMs, publicUrl } = options
   const now = options.now ?? (() => new Date())
   let timer: NodeJS.Timeout | undefined
   let round: Promise<void> | undefined
@@ -33,8 +32,16 @@ export function startNotificationEmailWorker(options: {
     try {
       for (;;) {
         const at = now().toISOString()
-        const due = await writer.write((tx) => tx.notifications.claimDueEmails(at, BATCH), { silent: true })
-        for (const email of due) mailer.send(notificationEmail(email, publicUrl))
+        // Claimed and queued in one transaction: each due email is queued exactly once.
+        const due = await writer.write(
+          async (tx) => {
+            const claimed = await tx.notifications.claimDueEmails(at, BATCH)
+            for (const email of claimed)
+              await tx.enqueue({ kind: 'mail', payload: notificationEmail(email, publicUrl) })
+            return claimed
+          },
+          { silent: true },
+        )
         if (due.length < BATCH || stopped) return
       }
     } catch (err) {

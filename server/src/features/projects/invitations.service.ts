@@ -13,7 +13,7 @@ const hashToken = (token: string) => createHash('sha256').update(token).digest('
 const normalizeEmail = (email: string) => email.trim().toLowerCase()
 
 export function createInvitationsService(
-  { config, repositories, writer, mailer, cursors, now }: ServiceDeps,
+  { config, repositories, writer, cursors, now }: ServiceDeps,
   projects: ProjectsService,
 ) {
   const repo = repositories.invitations
@@ -64,18 +64,22 @@ export function createInvitationsService(
             actorId: caller.userId,
             data: invitation,
           })
+          // In the invitation's own transaction: the mail goes out if and only if the invitation exists.
+          await tx.enqueue({
+            kind: 'mail',
+            payload: {
+              to: email,
+              subject: `You are invited to “${project.name}” on Tasklane`,
+              text:
+                `Hello,\n\nYou have been invited to join the project “${project.name}” on Tasklane as ${input.role}.\n\n` +
+                `To accept, sign in (or sign up) and open this link within 7 days:\n\n${publicUrl}/accept-invitation?token=${token}\n\n` +
+                `Your invitation token: ${token}\n\nIf you did not expect this, ignore this email.\n`,
+            },
+          })
           return invitation
         },
         { by: caller },
       )
-      mailer.send({
-        to: email,
-        subject: `You are invited to “${project.name}” on Tasklane`,
-        text:
-          `Hello,\n\nYou have been invited to join the project “${project.name}” on Tasklane as ${input.role}.\n\n` +
-          `To accept, sign in (or sign up) and open this link within 7 days:\n\n${publicUrl}/accept-invitation?token=${token}\n\n` +
-          `Your invitation token: ${token}\n\nIf you did not expect this, ignore this email.\n`,
-      })
       return invitation
     },
 

@@ -1,0 +1,144 @@
+import type { Logger } from 'pino'
+import { Webhook } from 'standardwebhooks'
+import type { Db, Queryable } from '../../db/database.js'
+import type { MailMessage } from '../../mail/mailer.js'
+import { JobError, type JobKind } from '../../queue/queue.js'
+import { postOnce } from './webhook-http.js'
+import type { TargetAgents } from './webhook-targets.js'
+import { type EndpointRow, webhooksRepository } from './webhooks.repository.js'
+
+/** The most of a response body that is read and kept in the delivery log. */
+const RESPONSE_BODY_BYTES = 64 * 1024
+
+// Statuses that say "try again later"; any other 4xx (and a redirect, which is not followed) will not change.
+const RETRIED = new Set([408, 409, 425, 429])
+const retried = (status: number | null) => status === null || status >= 500 || RETRIED.has(status)
+
+export interface WebhookDeliveryJobOptions {
+  db: Db
+  agents: TargetAgents
+  logger: Logger
+  timeoutMs: number
+  retry: { baseMs: number; maxMs: number; forMs: number }
+  /** An endpoint whose every attempt failed for this long is disabled. */
+  disableAfterMs: number
+  /** Queues mail in the transaction `db` belongs to (telling owners their endpoint was disabled). */
+  enqueueMail(db: Queryable, message: MailMessage): Promise<unknown>
+  publicUrl: string
+  now?: () => Date
+}
+
+/**
+ * The queue's `webhook` job: one attempt to deliver one delivery row. The body and `webhook-id` are the
+ * row's, so every retry sends the same message; each attempt is signed afresh with the endpoint's current
+ * secrets (both during a rotation's overlap).
+ */
+export function webhookDeliveryJob(options: WebhookDeliveryJobOptions): JobKind<{ deliveryId: string }> {
+  const { db, agents, logger, timeoutMs, retry, disableAfterMs } = options
+  const now = options.now ?? (() => new Date())
+  const repo = webhooksRepository(db.kysely)
+
+  return {
+    retryBaseMs: retry.baseMs,
+    retryMaxMs: retry.maxMs,
+    giveUpAfterMs: retry.forMs,
+
+    async run({ deliveryId }) {
+      const delivery = await repo.findDelivery(deliveryId)
+      // Gone with its endpoint, or already delivered (a re-run after a crash past the first success).
+      if (delivery?.status !== 'pending') return
+      const endpoint = await repo.findEndpoint(delivery.endpoint_id)
+      if (!endpoint) return
+      const at = now()
+      if (!endpoint.enabled && delivery.event_type !== 'webhook.ping') {
+        await repo.updateDelivery(deliveryId, {
+          status: 'failed',
+          error: 'The endpoint is disabled; replay from this change once it is enabled again.',
+          next_attempt_at: null,
+        })
+        return
+      }
+      const outcome = await postOnce(
+        agents,
+        endpoint.url,
+        delivery.payload,
+        {
+          'webhook-id': delivery.id,
+          'webhook-timestamp': String(Math.floor(at.getTime() / 1000)),
+          'webhook-signature': signatures(endpoint, delivery.id, at, delivery.payload),
+        },
+        { timeoutMs, maxBodyBytes: RESPONSE_BODY_BYTES },
+      )
+      const ok = outcome.status !== null && outcome.status >= 200 && outcome.status < 300
+      const redirect = outcome.status !== null && outcome.status >= 300 && outcome.status < 400
+      await repo.updateDelivery(deliveryId, {
+        status: ok ? 'succeeded' : 'pending',
+        attempts: delivery.attempts + 1,
+        last_attempt_at: at.toISOString(),
+        duration_ms: outcome.durationMs,
+        response_status: outcome.status,
+        response_body: outcome.body,
+        error: redirect ? 'Redirects are not followed; point the endpoint at the final URL.' : outcome.error,
+        // Until the queue has settled when the next attempt is due (afterFailure), it is due now.
+        next_attempt_at: ok ? null : at.toISOString(),
+      })
+      if (ok) {
+        await repo.markHealthy(endpoint.id)
+        return
+      }
+      throw new JobError(outcome.error ?? `the receiver answered ${outcome.status}`, {
+        retry: retried(outcome.status),
+        retryAfterMs: outcome.retryAfterMs,
+      })
+    },
+
+    async afterFailure({ deliveryId }, _job, { nextAttemptAt }) {
+      const delivery = await repo.findDelivery(deliveryId)
+      if (!delivery) return
+      await repo.updateDelivery(deliveryId, {
+        status: nextAttemptAt ? 'pending' : 'failed',
+        next_attempt_at: nextAttemptAt?.toISOString() ?? null,
+      })
+      await noteFailure(delivery.endpoint_id)
+    },
+  }
+
+  /** Disables an endpoint that has failed every attempt for `disableAfterMs`, and tells its owners by mail. */
+  async function noteFailure(endpointId: string) {
+    const at = now()
+    const failingSince = await repo.markFailing(endpointId, at.toISOString())
+    if (!failingSince || at.getTime() - Date.parse(failingSince) < disableAfterMs) return
+    await db.kysely.transaction().execute(async (trx) => {
+      const r = webhooksRepository(trx)
+      if (!(await r.disableFailing(endpointId, at.toISOString()))) return
+      const endpoint = await r.findEndpoint(endpointId)
+      if (!endpoint) return
+      const days = Math.round((at.getTime() - Date.parse(failingSince)) / 86_400_000)
+      logger.warn({ endpointId, url: endpoint.url, failingSince }, 'webhook endpoint disabled after failing')
+      for (const owner of await r.owners(endpoint.project_id)) {
+        await options.enqueueMail(trx, {
+          to: owner.email,
+          subject: 'A webhook endpoint of your project was disabled',
+          text:
+            `Hello,\n\nEvery delivery to the webhook endpoint ${endpoint.url} (${endpoint.id}) has failed since ` +
+            `${failingSince}${days > 0 ? ` (${days} days)` : ''}, so Tasklane has stopped sending to it.\n\n` +
+            'Once the receiver works again, enable the endpoint (updateWebhookEndpoint with enabled: true) and ' +
+            `replay what it missed (replayWebhookEvents).\n\n${options.publicUrl}\n`,
+        })
+      }
+    })
+  }
+}
+
+/** `v1,<sig>` for each secret in use: the current one, and the previous one during a rotation's overlap. */
+function signatures(endpoint: EndpointRow, id: string, at: Date, payload: string): string {
+  const secrets = [endpoint.secret]
+  if (
+    endpoint.previous_secret &&
+    endpoint.previous_secret_expires_at &&
+    Date.parse(endpoint.previous_secret_expires_at) > at.getTime()
+  ) {
+    secrets.push(endpoint.previous_secret)
+  }
+  return secrets.map((secret) => new Webhook(secret).sign(id, at, payload)).join(' ')
+}
