@@ -4980,7 +4980,8 @@ paths:
                     properties:
                       code:
                         type: string
-                        enum: [idempotency_key_reused, webhook_url_not_allowed, unknown_event_type, webhook_limit_reached]
+                        enum:
+                          [idempotency_key_reused, webhook_url_not_allowed, unknown_event_type, webhook_limit_reached]
               example:
                 type: https://tasklane.dev/problems/webhook_url_not_allowed
                 title: Unprocessable content
@@ -7623,33 +7624,33 @@ webhooks:
       description: "Sent to an endpoint for each change it subscribes to: the change as \`listChanges\` answers it, signed per Standard Webhooks (\`verifyWebhook\` in \`@tasklane/sdk\` checks it)."
       security: [{}]
       parameters:
-          - name: webhook-id
-            in: header
-            required: true
-            description: The delivery's id, the same on every retry; deduplicate by it.
-            schema:
-              type: string
-              maxLength: 64
-              pattern: ^msg_[0-9A-Z]{26}$
-            example: msg_01JD8X3Z7Q2W6V5T4R3P1N0M9K
-          - name: webhook-timestamp
-            in: header
-            required: true
-            description: Unix seconds when this attempt was signed; refuse ones far from your clock.
-            schema:
-              type: string
-              maxLength: 20
-              pattern: ^[0-9]+$
-            example: "1763631000"
-          - name: webhook-signature
-            in: header
-            required: true
-            description: Space-separated \`v1,<base64 HMAC-SHA256>\` signatures of \`<webhook-id>.<webhook-timestamp>.<body>\`, one per current secret.
-            schema:
-              type: string
-              maxLength: 1000
-              pattern: ^v1,[A-Za-z0-9+/=]+( v1,[A-Za-z0-9+/=]+)*$
-            example: v1,K5oZfzN95Z9UVu1EsfQmfVNQhnkZ2pj9o9NDN/H/pI4=
+        - name: webhook-id
+          in: header
+          required: true
+          description: The delivery's id, the same on every retry; deduplicate by it.
+          schema:
+            type: string
+            maxLength: 64
+            pattern: ^msg_[0-9A-Z]{26}$
+          example: msg_01JD8X3Z7Q2W6V5T4R3P1N0M9K
+        - name: webhook-timestamp
+          in: header
+          required: true
+          description: Unix seconds when this attempt was signed; refuse ones far from your clock.
+          schema:
+            type: string
+            maxLength: 20
+            pattern: ^[0-9]+$
+          example: "1763631000"
+        - name: webhook-signature
+          in: header
+          required: true
+          description: Space-separated \`v1,<base64 HMAC-SHA256>\` signatures of \`<webhook-id>.<webhook-timestamp>.<body>\`, one per current secret.
+          schema:
+            type: string
+            maxLength: 1000
+            pattern: ^v1,[A-Za-z0-9+/=]+( v1,[A-Za-z0-9+/=]+)*$
+          example: v1,K5oZfzN95Z9UVu1EsfQmfVNQhnkZ2pj9o9NDN/H/pI4=
       requestBody:
         required: true
         content:
@@ -7683,33 +7684,33 @@ webhooks:
       description: Sent by \`pingWebhookEndpoint\`.
       security: [{}]
       parameters:
-          - name: webhook-id
-            in: header
-            required: true
-            description: The delivery's id, the same on every retry; deduplicate by it.
-            schema:
-              type: string
-              maxLength: 64
-              pattern: ^msg_[0-9A-Z]{26}$
-            example: msg_01JD8X3Z7Q2W6V5T4R3P1N0M9K
-          - name: webhook-timestamp
-            in: header
-            required: true
-            description: Unix seconds when this attempt was signed; refuse ones far from your clock.
-            schema:
-              type: string
-              maxLength: 20
-              pattern: ^[0-9]+$
-            example: "1763631000"
-          - name: webhook-signature
-            in: header
-            required: true
-            description: Space-separated \`v1,<base64 HMAC-SHA256>\` signatures of \`<webhook-id>.<webhook-timestamp>.<body>\`, one per current secret.
-            schema:
-              type: string
-              maxLength: 1000
-              pattern: ^v1,[A-Za-z0-9+/=]+( v1,[A-Za-z0-9+/=]+)*$
-            example: v1,K5oZfzN95Z9UVu1EsfQmfVNQhnkZ2pj9o9NDN/H/pI4=
+        - name: webhook-id
+          in: header
+          required: true
+          description: The delivery's id, the same on every retry; deduplicate by it.
+          schema:
+            type: string
+            maxLength: 64
+            pattern: ^msg_[0-9A-Z]{26}$
+          example: msg_01JD8X3Z7Q2W6V5T4R3P1N0M9K
+        - name: webhook-timestamp
+          in: header
+          required: true
+          description: Unix seconds when this attempt was signed; refuse ones far from your clock.
+          schema:
+            type: string
+            maxLength: 20
+            pattern: ^[0-9]+$
+          example: "1763631000"
+        - name: webhook-signature
+          in: header
+          required: true
+          description: Space-separated \`v1,<base64 HMAC-SHA256>\` signatures of \`<webhook-id>.<webhook-timestamp>.<body>\`, one per current secret.
+          schema:
+            type: string
+            maxLength: 1000
+            pattern: ^v1,[A-Za-z0-9+/=]+( v1,[A-Za-z0-9+/=]+)*$
+          example: v1,K5oZfzN95Z9UVu1EsfQmfVNQhnkZ2pj9o9NDN/H/pI4=
       requestBody:
         required: true
         content:
@@ -9554,7 +9555,20 @@ components:
       type: object
       additionalProperties: false
       description: A URL that is sent a project's changes, signed. Its secret is shown only when created or rotated.
-      required: [id, projectId, url, description, eventTypes, enabled, disabledReason, previousSecretExpiresAt, createdAt, updatedAt, version]
+      required:
+        [
+          id,
+          projectId,
+          url,
+          description,
+          eventTypes,
+          enabled,
+          disabledReason,
+          previousSecretExpiresAt,
+          createdAt,
+          updatedAt,
+          version,
+        ]
       properties:
         id:
           type: string
@@ -9636,7 +9650,21 @@ components:
       type: object
       additionalProperties: false
       description: A new webhook endpoint, with its signing secret (shown only this once).
-      required: [id, projectId, url, description, eventTypes, enabled, disabledReason, previousSecretExpiresAt, createdAt, updatedAt, version, secret]
+      required:
+        [
+          id,
+          projectId,
+          url,
+          description,
+          eventTypes,
+          enabled,
+          disabledReason,
+          previousSecretExpiresAt,
+          createdAt,
+          updatedAt,
+          version,
+          secret,
+        ]
       properties:
         id:
           type: string
@@ -9833,7 +9861,22 @@ components:
       type: object
       additionalProperties: false
       description: One event sent (or to be sent) to an endpoint, with the outcome of its last attempt.
-      required: [id, endpointId, eventType, changeSeq, status, attempts, lastAttemptAt, durationMs, responseStatus, responseBody, error, nextAttemptAt, createdAt]
+      required:
+        [
+          id,
+          endpointId,
+          eventType,
+          changeSeq,
+          status,
+          attempts,
+          lastAttemptAt,
+          durationMs,
+          responseStatus,
+          responseBody,
+          error,
+          nextAttemptAt,
+          createdAt,
+        ]
       properties:
         id:
           type: string
