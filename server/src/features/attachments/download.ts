@@ -5,13 +5,7 @@ import type { ByteRange } from './storage/storage.js'
  * Image types a browser shows without running anything: served `inline` (an `<img src>` of a signed link,
  * a preview). Everything else, SVG and HTML above all, is served as an attachment to download.
  */
-export const INLINE_TYPES: ReadonlySet<string> = new Set([
-  'image/png',
-  'image/jpeg',
-  'image/gif',
-  'image/webp',
-  'image/avif',
-])
+const INLINE_TYPES: ReadonlySet<string> = new Set(['image/png', 'image/jpeg', 'image/gif', 'image/webp', 'image/avif'])
 
 /**
  * Headers every download carries, whatever the file: the stored type (read from the bytes), `nosniff` so
