@@ -279,7 +279,7 @@ export interface paths {
          * Email a password reset link
          * @description If an account has this email, emails it a link to choose a new password. The answer is the same whether or not the account exists. The link carries a single-use token that expires after 30 minutes; pass it to `resetPassword`.
          *
-         *     Rate limited per client IP (policy `password-reset`).
+         *     Rate limited per client IP (policy `password-reset`) and per recipient address from every IP together (policy `email-recipient`, shared with every other mail the API sends on request), counted whether or not an account has the address.
          */
         post: operations["requestPasswordReset"];
         delete?: never;

@@ -105,8 +105,12 @@ export function authHandlers(ctx: AppContext) {
   }
 
   const requestPasswordReset: AppRouteHandler<Routes['requestPasswordReset']> = async (c) => {
+    const { email } = c.req.valid('json')
     await rateLimiter.consume(c, resetIp, ip(c))
-    auth.requestPasswordReset(c.req.valid('json').email)
+    // Per recipient too, as every other mail: addresses from many IPs cannot flood one inbox. Counted
+    // whether or not an account has the address, so the answer still says nothing about that.
+    await rateLimiter.consume(c, emailRecipient, `email:${email.toLowerCase()}`)
+    auth.requestPasswordReset(email)
     return c.body(null, 202)
   }
 
