@@ -15,13 +15,16 @@ const root = join(import.meta.dirname, '..')
 const bin = (name) => join(root, 'node_modules', '.bin', name)
 const run = promisify(execFile)
 
-/** `openapi.yaml#/paths/~1healthz` or `#/paths/~1healthz` → ['paths', '/healthz']. */
+/**
+ * `openapi.yaml#/paths/~1healthz` or `#/paths/~1healthz` → ['paths', '/healthz']. Overrides name files as
+ * URIs, so a path template's braces come percent-encoded (`%7BproviderId%7D`).
+ */
 const segments = (pointer) =>
   pointer
     .slice(pointer.indexOf('#') + 2)
     .split('/')
     .filter((s) => s !== '')
-    .map((s) => s.replaceAll('~1', '/').replaceAll('~0', '~'))
+    .map((s) => decodeURIComponent(s).replaceAll('~1', '/').replaceAll('~0', '~'))
 const within = (path, prefix) => prefix.every((segment, i) => String(path[i]) === segment)
 
 // Runs a linter that exits non-zero when it finds something; its JSON report is what matters.

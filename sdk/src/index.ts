@@ -47,3 +47,13 @@ export {
 export type { CallOptions, RetryBackoff } from './core/transport.js'
 export type { ListBody, ListItem, ListPaths, TasklaneMethod, WithRequestId } from './core/types.js'
 export type { components, operations, paths } from './generated/openapi.js'
+export {
+  type AuthProvider,
+  type BeginProviderSignInOptions,
+  beginProviderSignIn,
+  completeProviderSignIn,
+  type Identity,
+  type PendingSignInStorage,
+  type ProviderSignInResult,
+  type ProviderSignInStart,
+} from './providers.js'

@@ -3,6 +3,7 @@ import { cors } from 'hono/cors'
 import { secureHeaders } from 'hono/secure-headers'
 import type { AppContext } from './context.js'
 import { createAuthRouter } from './features/auth/auth.router.js'
+import { createIdentitiesRouter } from './features/auth/providers/identities.router.js'
 import { createChangesRouter } from './features/changes/changes.router.js'
 import { createCommentsRouter } from './features/comments/comments.router.js'
 import { createEventsRouter } from './features/events/events.router.js'
@@ -115,6 +116,7 @@ export function createApp(ctx: AppContext) {
 
   app.route('/', createOperationsRouter(ctx))
   app.route('/', createAuthRouter(ctx))
+  app.route('/', createIdentitiesRouter(ctx))
   const services = createServices(ctx)
   // Projects first: they may refuse the deletion, and the comments in projects deleted with the account
   // are covered by `project.deleted`.

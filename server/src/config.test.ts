@@ -23,6 +23,22 @@ describe('loadConfig', () => {
       CHANGES_RETENTION_S: 604800,
       NOTIFICATION_EMAIL_DELAY_S: 600,
       NOTIFICATION_EMAIL_INTERVAL_MS: 15000,
+      QUEUE_CONCURRENCY: 10,
+      QUEUE_POLL_MS: 1000,
+      QUEUE_LEASE_MS: 30_000,
+      QUEUE_RETRY_BASE_MS: 5000,
+      QUEUE_RETRY_MAX_MS: 3_600_000,
+      MAIL_RETRY_FOR_S: 259_200,
+      WEBHOOK_ALLOW_HTTP: false,
+      WEBHOOK_ALLOWED_TARGETS: [],
+      WEBHOOK_TIMEOUT_MS: 10_000,
+      WEBHOOK_RETRY_FOR_S: 259_200,
+      WEBHOOK_DISABLE_AFTER_S: 432_000,
+      AUTH_PROVIDERS: [],
+      AUTH_REDIRECT_URLS: [],
+      AUTH_PROVIDER_TIMEOUT_MS: 10_000,
+      RATE_LIMIT_PROVIDER_SIGNIN_IP: { limit: 30, windowS: 900 },
+      authProviders: [],
       EVENTS_HEARTBEAT_S: 15,
       EVENTS_RETRY_MS: 3000,
       EVENTS_BUFFER_BYTES: 256 * 1024,
@@ -72,6 +88,17 @@ describe('loadConfig', () => {
       CHANGES_RETENTION_S: '3600',
       NOTIFICATION_EMAIL_DELAY_S: '0',
       NOTIFICATION_EMAIL_INTERVAL_MS: '250',
+      QUEUE_CONCURRENCY: '3',
+      QUEUE_POLL_MS: '100',
+      QUEUE_LEASE_MS: '2000',
+      QUEUE_RETRY_BASE_MS: '10',
+      QUEUE_RETRY_MAX_MS: '500',
+      MAIL_RETRY_FOR_S: '600',
+      WEBHOOK_ALLOW_HTTP: 'true',
+      WEBHOOK_ALLOWED_TARGETS: '127.0.0.1, 10.0.0.0/8,hooks.internal',
+      WEBHOOK_TIMEOUT_MS: '500',
+      WEBHOOK_RETRY_FOR_S: '60',
+      WEBHOOK_DISABLE_AFTER_S: '120',
       EVENTS_HEARTBEAT_S: '2',
       EVENTS_RETRY_MS: '500',
       EVENTS_BUFFER_BYTES: '65536',
@@ -119,6 +146,22 @@ describe('loadConfig', () => {
       CHANGES_RETENTION_S: 3600,
       NOTIFICATION_EMAIL_DELAY_S: 0,
       NOTIFICATION_EMAIL_INTERVAL_MS: 250,
+      QUEUE_CONCURRENCY: 3,
+      QUEUE_POLL_MS: 100,
+      QUEUE_LEASE_MS: 2000,
+      QUEUE_RETRY_BASE_MS: 10,
+      QUEUE_RETRY_MAX_MS: 500,
+      MAIL_RETRY_FOR_S: 600,
+      WEBHOOK_ALLOW_HTTP: true,
+      WEBHOOK_ALLOWED_TARGETS: ['127.0.0.1', '10.0.0.0/8', 'hooks.internal'],
+      WEBHOOK_TIMEOUT_MS: 500,
+      WEBHOOK_RETRY_FOR_S: 60,
+      WEBHOOK_DISABLE_AFTER_S: 120,
+      AUTH_PROVIDERS: [],
+      AUTH_REDIRECT_URLS: [],
+      AUTH_PROVIDER_TIMEOUT_MS: 10_000,
+      RATE_LIMIT_PROVIDER_SIGNIN_IP: { limit: 30, windowS: 900 },
+      authProviders: [],
       EVENTS_HEARTBEAT_S: 2,
       EVENTS_RETRY_MS: 500,
       EVENTS_BUFFER_BYTES: 65536,
@@ -169,6 +212,8 @@ describe('loadConfig', () => {
     ['ACCESS_TOKEN_TTL_S', '10'],
     ['RATE_LIMIT_DEFAULT', '100 per minute'],
     ['RATE_LIMIT_LOGIN_IP', '0/60'],
+    ['AUTH_PROVIDERS', 'Google'],
+    ['AUTH_REDIRECT_URLS', 'app.example/callback'],
   ])('rejects %s=%s, naming the variable', (name, value) => {
     expect(() => loadConfig({ [name]: value })).toThrow(ConfigError)
     expect(() => loadConfig({ [name]: value })).toThrow(new RegExp(`^Invalid configuration:\\n  ${name}: `))
@@ -176,5 +221,55 @@ describe('loadConfig', () => {
 
   it('names every invalid variable at once', () => {
     expect(() => loadConfig({ PORT: 'abc', LOG_LEVEL: 'loud' })).toThrow(/PORT: [^\n]+\n {2}LOG_LEVEL: /)
+  })
+
+  it('reads each provider named in AUTH_PROVIDERS from its own variables, GitHub with its endpoints filled in', () => {
+    const config = loadConfig({
+      AUTH_PROVIDERS: 'company-sso, github',
+      AUTH_PROVIDER_COMPANY_SSO_ISSUER: 'https://sso.example.com',
+      AUTH_PROVIDER_COMPANY_SSO_CLIENT_ID: 'tasklane',
+      AUTH_PROVIDER_COMPANY_SSO_NAME: 'Company SSO',
+      AUTH_PROVIDER_GITHUB_TYPE: 'github',
+      AUTH_PROVIDER_GITHUB_CLIENT_ID: 'Iv1.abc',
+      AUTH_PROVIDER_GITHUB_CLIENT_SECRET: 'secret',
+      AUTH_PROVIDER_GITHUB_ENABLED: 'false',
+    })
+    expect(config.authProviders).toEqual([
+      {
+        id: 'company-sso',
+        type: 'oidc',
+        name: 'Company SSO',
+        clientId: 'tasklane',
+        issuer: 'https://sso.example.com',
+        scopes: 'openid email profile',
+        enabled: true,
+      },
+      {
+        id: 'github',
+        type: 'github',
+        name: 'GitHub',
+        clientId: 'Iv1.abc',
+        clientSecret: 'secret',
+        authorizationUrl: 'https://github.com/login/oauth/authorize',
+        tokenUrl: 'https://github.com/login/oauth/access_token',
+        userinfoUrl: 'https://api.github.com/user',
+        emailsUrl: 'https://api.github.com/user/emails',
+        scopes: 'read:user user:email',
+        enabled: false,
+      },
+    ])
+  })
+
+  it('names a provider setting that is missing or invalid', () => {
+    expect(() => loadConfig({ AUTH_PROVIDERS: 'sso', AUTH_PROVIDER_SSO_CLIENT_ID: 'x' })).toThrow(
+      /AUTH_PROVIDER_SSO_ISSUER: is required/,
+    )
+    expect(() =>
+      loadConfig({
+        AUTH_PROVIDERS: 'sso',
+        AUTH_PROVIDER_SSO_ISSUER: 'https://sso.example',
+        AUTH_PROVIDER_SSO_TYPE: 'saml',
+      }),
+    ).toThrow(/AUTH_PROVIDER_SSO_TYPE: [^\n]+\n {2}AUTH_PROVIDER_SSO_CLIENT_ID: /)
   })
 })

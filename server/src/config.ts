@@ -34,6 +34,7 @@ const trustProxy = z.string().transform((value, ctx): TrustProxy => {
   return { proxies }
 })
 
+const PROVIDER_ID = /^[a-z][a-z0-9-]{0,31}$/
 const bool = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1')
 const seconds = (min: number, max: number) => z.coerce.number().int().min(min).max(max)
 /** A rate-limit policy written "<requests>/<window seconds>", e.g. "10/900". */
@@ -145,9 +146,101 @@ const schema = z.object({
   // wants email for its reason); the worker looks for due ones this often.
   NOTIFICATION_EMAIL_DELAY_S: seconds(0, 7 * 86_400).default(600),
   NOTIFICATION_EMAIL_INTERVAL_MS: z.coerce.number().int().min(50).max(3_600_000).default(15_000),
+
+  // The job queue (mail, webhook deliveries): jobs one instance runs at once, how often an idle worker looks
+  // for due jobs, and how long a claimed job is held (renewed while it runs) before another may take it over.
+  QUEUE_CONCURRENCY: z.coerce.number().int().min(1).max(200).default(10),
+  QUEUE_POLL_MS: z.coerce.number().int().min(10).max(60_000).default(1000),
+  QUEUE_LEASE_MS: z.coerce.number().int().min(500).max(600_000).default(30_000),
+  // Retries wait a random time up to BASE·2^(attempt−1), at most MAX (exponential backoff, full jitter).
+  QUEUE_RETRY_BASE_MS: z.coerce.number().int().min(1).max(3_600_000).default(5000),
+  QUEUE_RETRY_MAX_MS: z.coerce.number().int().min(1).max(86_400_000).default(3_600_000),
+  // How long a mail is retried while the mail server refuses or is down, before it is kept as failed.
+  MAIL_RETRY_FOR_S: seconds(1, 30 * 86_400).default(3 * 86_400),
+
+  // Webhooks: http:// URLs are refused unless allowed (development); targets that resolve to loopback,
+  // private, link-local, multicast or metadata addresses are refused unless listed here (IPs, CIDR ranges or
+  // host names, comma-separated).
+  WEBHOOK_ALLOW_HTTP: bool.default(false),
+  WEBHOOK_ALLOWED_TARGETS: list.default([]),
+  WEBHOOK_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(10_000),
+  // A delivery is retried for this long; an endpoint whose every attempt failed for DISABLE_AFTER is disabled.
+  WEBHOOK_RETRY_FOR_S: seconds(1, 30 * 86_400).default(3 * 86_400),
+  WEBHOOK_DISABLE_AFTER_S: seconds(1, 60 * 86_400).default(5 * 86_400),
+  // Sign-in through outside identity providers: their ids (each configured by AUTH_PROVIDER_<ID>_*
+  // variables, see providerSchema), the app URLs a finished sign-in may be sent back to, and how long a
+  // provider may take to answer one request.
+  AUTH_PROVIDERS: list
+    .pipe(z.array(z.string().regex(PROVIDER_ID, 'ids are 1–32 of a-z, 0-9 and -, starting with a letter')))
+    .default([]),
+  // The server's own address as browsers reach it: providers send people back to
+  // SERVER_URL/v1/auth/providers/<id>/callback. Defaults to PUBLIC_URL, else http://localhost:PORT.
+  SERVER_URL: z.url({ protocol: /^https?$/ }).optional(),
+  AUTH_REDIRECT_URLS: list.pipe(z.array(z.url({ protocol: /^https?$/ }))).default([]),
+  AUTH_PROVIDER_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(10_000),
+  // Starting and finishing provider sign-ins, per client IP.
+  RATE_LIMIT_PROVIDER_SIGNIN_IP: rate.prefault('30/900'),
 })
 
-export type Config = z.output<typeof schema>
+const httpUrl = z.url({ protocol: /^https?$/ })
+const scopes = z
+  .string()
+  .regex(/^[\x21\x23-\x5b\x5d-\x7e]+( [\x21\x23-\x5b\x5d-\x7e]+)*$/, 'must be scope tokens separated by spaces')
+/**
+ * One provider's settings, from `AUTH_PROVIDER_<ID>_<SETTING>` (the id upper-cased, `-` as `_`). `oidc`
+ * providers are found by their issuer (discovery); `oauth2` ones by their endpoints; `github` is `oauth2`
+ * with GitHub's endpoints filled in.
+ */
+const providerSchema = z
+  .object({
+    TYPE: z.enum(['oidc', 'oauth2', 'github']).default('oidc'),
+    NAME: z.string().min(1).max(100).optional(),
+    CLIENT_ID: z.string().min(1).max(500),
+    CLIENT_SECRET: z.string().min(1).max(2000).optional(),
+    ISSUER: httpUrl.optional(),
+    AUTHORIZATION_URL: httpUrl.optional(),
+    TOKEN_URL: httpUrl.optional(),
+    USERINFO_URL: httpUrl.optional(),
+    EMAILS_URL: httpUrl.optional(),
+    SCOPES: scopes.optional(),
+    ENABLED: bool.default(true),
+  })
+  .superRefine((p, ctx) => {
+    if (p.TYPE === 'oidc' && !p.ISSUER) ctx.addIssue({ code: 'custom', path: ['ISSUER'], message: 'is required' })
+    if (p.TYPE === 'oauth2')
+      for (const key of ['AUTHORIZATION_URL', 'TOKEN_URL', 'USERINFO_URL'] as const)
+        if (!p[key]) ctx.addIssue({ code: 'custom', path: [key], message: 'is required for an oauth2 provider' })
+  })
+
+export interface AuthProviderSettings {
+  id: string
+  type: 'oidc' | 'oauth2' | 'github'
+  name: string
+  clientId: string
+  clientSecret?: string
+  issuer?: string
+  authorizationUrl?: string
+  tokenUrl?: string
+  userinfoUrl?: string
+  emailsUrl?: string
+  scopes: string
+  enabled: boolean
+}
+
+const GITHUB = {
+  authorizationUrl: 'https://github.com/login/oauth/authorize',
+  tokenUrl: 'https://github.com/login/oauth/access_token',
+  userinfoUrl: 'https://api.github.com/user',
+  emailsUrl: 'https://api.github.com/user/emails',
+}
+
+const definedOnly = <T extends Record<string, string | undefined>>(o: T) =>
+  Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<Record<keyof T, string>>
+
+export type Config = z.output<typeof schema> & {
+  /** Every provider named in AUTH_PROVIDERS, in that order; a disabled one signs nobody in. */
+  authProviders: AuthProviderSettings[]
+}
 
 export class ConfigError extends Error {
   override name = 'ConfigError'
@@ -164,9 +257,44 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   // An empty variable means "not set", as in most shells' `FOO= cmd`.
   const present = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''))
   const parsed = schema.safeParse(present)
-  if (!parsed.success) {
-    const lines = parsed.error.issues.map((issue) => `  ${issue.path.join('.')}: ${issue.message}`)
-    throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`)
+  const issues = parsed.success
+    ? []
+    : parsed.error.issues.map(
+        // A list's item is named by its variable (`AUTH_PROVIDERS`, not `AUTH_PROVIDERS.0`).
+        (issue) => `  ${issue.path.filter((p) => typeof p === 'string').join('.')}: ${issue.message}`,
+      )
+  const authProviders: AuthProviderSettings[] = []
+  for (const id of parsed.data?.AUTH_PROVIDERS ?? []) {
+    const prefix = `AUTH_PROVIDER_${id.toUpperCase().replaceAll('-', '_')}_`
+    const settings = Object.fromEntries(
+      Object.entries(present)
+        .filter(([key]) => key.startsWith(prefix))
+        .map(([key, value]) => [key.slice(prefix.length), value]),
+    )
+    const provider = providerSchema.safeParse(settings)
+    if (!provider.success) {
+      issues.push(...provider.error.issues.map((issue) => `  ${prefix}${issue.path.join('.')}: ${issue.message}`))
+      continue
+    }
+    const p = provider.data
+    const github = p.TYPE === 'github'
+    authProviders.push({
+      id,
+      type: p.TYPE,
+      name: p.NAME ?? (github ? 'GitHub' : id),
+      clientId: p.CLIENT_ID,
+      ...(p.CLIENT_SECRET ? { clientSecret: p.CLIENT_SECRET } : {}),
+      ...(p.ISSUER ? { issuer: p.ISSUER } : {}),
+      ...definedOnly({
+        authorizationUrl: p.AUTHORIZATION_URL ?? (github ? GITHUB.authorizationUrl : undefined),
+        tokenUrl: p.TOKEN_URL ?? (github ? GITHUB.tokenUrl : undefined),
+        userinfoUrl: p.USERINFO_URL ?? (github ? GITHUB.userinfoUrl : undefined),
+        emailsUrl: p.EMAILS_URL ?? (github ? GITHUB.emailsUrl : undefined),
+      }),
+      scopes: p.SCOPES ?? (github ? 'read:user user:email' : p.TYPE === 'oidc' ? 'openid email profile' : ''),
+      enabled: p.ENABLED,
+    })
   }
-  return parsed.data
+  if (issues.length > 0 || !parsed.success) throw new ConfigError(`Invalid configuration:\n${issues.join('\n')}`)
+  return { ...parsed.data, authProviders }
 }

@@ -6,6 +6,9 @@ import { type DatabaseLimits, type DatabaseOptions, type Db, openDatabase, pingD
 import { migrateToLatest } from './db/migrate.js'
 import { type AuthService, createAuthService } from './features/auth/auth.service.js'
 import { createPasswordHasher } from './features/auth/passwords.js'
+import { createIdentitiesService, type IdentitiesService } from './features/auth/providers/identities.service.js'
+import { createProviderRegistry } from './features/auth/providers/providers.js'
+import { createSessionIssuer } from './features/auth/providers/sessions.js'
 import { RevocationCache } from './features/auth/revocations.js'
 import { createAccessTokens, createSealer } from './features/auth/tokens.js'
 import { type ChangeLog, createChangeLog } from './features/changes/change-log.js'
@@ -16,14 +19,20 @@ import { createMetrics, type Metrics } from './http/metrics.js'
 import { createRateLimiter, type RateLimiter } from './http/rate-limit.js'
 import { type CursorCodec, createCursorCodec, createCursors } from './lib/cursor.js'
 import { DependencyError, describeUrl } from './lib/dependency-error.js'
-import { createMailer, type Mailer } from './mail/mailer.js'
+import { createMailTransport, type Mailer, type MailMessage, mailJob } from './mail/mailer.js'
 import { type ApiDocument, loadApiDocument } from './openapi/document.js'
+import { createQueue, type JobKind, type Queue } from './queue/queue.js'
 import { loadSecrets, type Secrets } from './secrets/secrets.js'
 
 /**
  * Every dependency of the server, built once here and passed down; nothing else opens connections or
  * keeps module-level state, so a test can build as many independent apps as it likes.
  */
+/** Every kind of outbound job the server runs, by name. */
+export type ServerJobKinds = {
+  mail: JobKind<MailMessage>
+}
+
 export interface AppContext {
   config: Config
   db: Db
@@ -33,7 +42,11 @@ export interface AppContext {
   secrets: Secrets
   /** Accounts, sessions, API keys; also what the authentication middleware resolves credentials with. */
   auth: AuthService
+  /** Sign-in through outside identity providers, and the identities linking them to accounts. */
+  identities: IdentitiesService
   mailer: Mailer
+  /** The durable queue all outbound work (mail, webhook deliveries) goes through. */
+  queue: Queue<ServerJobKinds>
   rateLimiter: RateLimiter
   /** The seam every write goes through, and the log of changes it appends (see change-log.ts). */
   changeLog: ChangeLog
@@ -107,9 +120,22 @@ export async function createContext(config: Config, overrides: ContextOverrides 
   }
   const accessTokens = await createAccessTokens(secrets.key('jwt'), config.ACCESS_TOKEN_TTL_S)
   const revocations = new RevocationCache(db, logger, config.ACCESS_TOKEN_TTL_S * 1000, config.REVOCATION_POLL_MS)
+  const changeLog = createChangeLog({ db, logger, retentionS: config.CHANGES_RETENTION_S })
+  const cursors = createCursorCodec(secrets.key('cursor'))
+  const identities = createIdentitiesService({
+    config,
+    db,
+    logger,
+    changeLog,
+    providers: createProviderRegistry(config.authProviders, config.AUTH_PROVIDER_TIMEOUT_MS, logger),
+    sessions: await createSessionIssuer(config, secrets),
+    cursors: createCursors(cursors),
+  })
   let redis: Redis | undefined
   try {
     if (config.REDIS_URL) redis = await connectRedis(config.REDIS_URL, config.REDIS_TIMEOUT_MS, logger)
+    // Before the revocation cache loads, so that it knows these sessions ended.
+    await identities.endSessionsOfDisabledProviders()
     await revocations.start()
   } catch (err) {
     redis?.disconnect()
@@ -117,8 +143,20 @@ export async function createContext(config: Config, overrides: ContextOverrides 
     throw err
   }
   const metrics = createMetrics()
-  const mailer = createMailer(config, logger)
-  const cursors = createCursorCodec(secrets.key('cursor'))
+  const mailTransport = createMailTransport(config, logger)
+  const retry = { baseMs: config.QUEUE_RETRY_BASE_MS, maxMs: config.QUEUE_RETRY_MAX_MS }
+  const queue = createQueue<ServerJobKinds>({
+    db,
+    logger,
+    registry: metrics.registry,
+    concurrency: config.QUEUE_CONCURRENCY,
+    pollMs: config.QUEUE_POLL_MS,
+    leaseMs: config.QUEUE_LEASE_MS,
+    kinds: {
+      mail: mailJob(mailTransport, logger, { ...retry, forMs: config.MAIL_RETRY_FOR_S * 1000 }),
+    },
+  })
+  const mailer = queuedMailer(db, queue, logger)
   const rateLimiter = createRateLimiter({
     enabled: config.RATE_LIMITS_ENABLED,
     general: { name: 'default', ...config.RATE_LIMIT_DEFAULT },
@@ -126,7 +164,6 @@ export async function createContext(config: Config, overrides: ContextOverrides 
     trustProxy: config.TRUST_PROXY,
     logger,
   })
-  const changeLog = createChangeLog({ db, logger, retentionS: config.CHANGES_RETENTION_S })
   const auth = createAuthService({
     changeLog,
     config,
@@ -160,6 +197,7 @@ export async function createContext(config: Config, overrides: ContextOverrides 
     connectTimeoutMs: config.DATABASE_CONNECT_TIMEOUT_MS,
   })
   const shutdown = new AbortController()
+  queue.start()
   return {
     config,
     db,
@@ -168,7 +206,9 @@ export async function createContext(config: Config, overrides: ContextOverrides 
     document: loadApiDocument(),
     secrets,
     auth,
+    identities,
     mailer,
+    queue,
     rateLimiter,
     redis,
     cursors,
@@ -182,10 +222,31 @@ export async function createContext(config: Config, overrides: ContextOverrides 
       await notificationEmails.stop()
       await changeSignal.close()
       await auth.idle()
-      await mailer.close()
+      await mailer.idle()
+      await queue.stop(config.SHUTDOWN_TIMEOUT_MS)
+      await mailTransport.close()
       await rateLimiter.close()
       if (redis) await redis.quit().catch(() => redis.disconnect())
       await db.close()
+    },
+  }
+}
+
+/** Mail handed to the queue in a transaction of its own, for senders that are not inside a write. */
+function queuedMailer(db: Db, queue: Queue<ServerJobKinds>, logger: Logger): Mailer {
+  const pending = new Set<Promise<void>>()
+  return {
+    send(message) {
+      const p = db.kysely
+        .transaction()
+        .execute((trx) => queue.enqueue(trx, { kind: 'mail', payload: message }))
+        .then(() => queue.wake())
+        .catch((err) => logger.error({ err, to: message.to, subject: message.subject }, 'queueing mail failed'))
+        .finally(() => pending.delete(p))
+      pending.add(p)
+    },
+    async idle() {
+      await Promise.all([...pending])
     },
   }
 }

@@ -364,6 +364,162 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/auth/providers": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List the sign-in providers
+         * @description The outside identity providers this server offers sign-in with, in the order a login screen should show them. Empty unless the operator configured some (`AUTH_PROVIDERS`). `type` is `oidc` for OpenID Connect providers and `oauth2` for plain OAuth 2 ones such as GitHub.
+         */
+        get: operations["listAuthProviders"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/auth/providers/{providerId}/authorizations": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Start signing in with a provider
+         * @description Answers the provider URL to send the browser to. After the person signs in there, the provider sends the browser back to this server (`providerCallback`), which sends it on to `redirectUri` with a one-time `code` (and your `state`); exchange it with `exchangeProviderCode` within 60 seconds.
+         *
+         *     `redirectUri` must be one of the app URLs the operator allowed (`AUTH_REDIRECT_URLS`), or an `http://127.0.0.1:<port>/…` or `http://[::1]:<port>/…` address for a command-line app listening on loopback; otherwise 422 `redirect_uri_not_allowed`. `codeChallenge` is the S256 PKCE challenge of a secret verifier the app keeps (the SDK makes both): only the holder of the verifier can exchange the code, so a code seen in a URL, a log or a browser history is useless to anyone else. The sign-in must finish within 10 minutes.
+         *
+         *     Rate limited per client IP together with `exchangeProviderCode` (policy `provider-signin`).
+         */
+        post: operations["startProviderSignIn"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/auth/providers/{providerId}/callback": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Where the provider sends the browser back
+         * @description Not called by apps: this is the redirect URI registered at the provider, `<server>/v1/auth/providers/<id>/callback` (the server's address is `SERVER_URL`). It redirects (302) the browser to the app's `redirectUri` with `code` (one-time, 60 seconds, exchanged with `exchangeProviderCode` or `linkIdentity`) and the app's `state`; or, when the person declined or the provider reported an error, with `error` `access_denied` or `provider_error` instead of `code`. No token is ever put in a URL.
+         *
+         *     A missing, unknown, expired or already answered `state` answers 400 `invalid_state` here, without redirecting anywhere.
+         */
+        get: operations["providerCallback"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/auth/providers/exchange": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Finish signing in with a provider
+         * @description Exchanges the one-time `code` the browser came back with, and the PKCE verifier whose challenge started the sign-in, for an ordinary Tasklane session (the same tokens, rotation and revocation as `logIn`; `listSessions` shows the provider). The code works once, for 60 seconds.
+         *
+         *     Which account: the one this provider account is linked to. A provider account not linked yet creates a new account, with its email verified, but only when the provider says the address is verified (else 422 `email_not_verified`) and no account has that address yet (else 409 `account_exists`: sign in to that account and link the provider with `linkIdentity`; a provider account is never attached to an existing account just because the addresses match). The new account has no password; it can set one with a password reset.
+         *
+         *     The provider's code is redeemed and its answer checked here: a replayed or refused code is 422 `provider_rejected`; a provider that is down, slow or answers something that fails verification is 502, and nothing is created.
+         */
+        post: operations["exchangeProviderCode"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/me/identities": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List linked sign-in providers
+         * @description The provider accounts that sign in to this account, newest first. Needs a session (not an API key).
+         */
+        get: operations["listIdentities"];
+        put?: never;
+        /**
+         * Link a provider account
+         * @description Finishes what `startIdentityLink` started: exchanges the one-time `code` (with its PKCE verifier) and makes the provider account a way to sign in to this account. The provider's email address need not be the account's: being signed in here and at the provider is the proof. A provider account already linked to another Tasklane account is refused (409 `identity_taken`); one already linked to this account answers 200. Needs the session that started the link.
+         *
+         *     Rate limited per client IP with the other provider sign-in steps (policy `provider-signin`).
+         */
+        post: operations["linkIdentity"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/me/identities/authorizations": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Start linking a provider account
+         * @description Like `startProviderSignIn`, for the signed-in user: answers the provider URL to send the browser to; the browser comes back to `redirectUri` with a one-time `code` that `linkIdentity` takes. This is the only way a provider account is attached to an existing account. Needs a session (not an API key).
+         */
+        post: operations["startIdentityLink"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/me/identities/{identityId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Unlink a provider account
+         * @description The provider account no longer signs in to this account, and the sessions started with this provider end. Refused (409 `last_sign_in_method`) when it is the last way to sign in: an account without a password needs another linked provider first (or a password, set with a password reset). Needs a session (not an API key).
+         */
+        delete: operations["unlinkIdentity"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/me/sessions": {
         parameters: {
             query?: never;
@@ -1264,6 +1420,127 @@ export interface components {
              * @example correct horse battery staple
              */
             newPassword: string;
+        };
+        /** @description An outside identity provider people can sign in with. */
+        AuthProvider: {
+            /**
+             * @description Pass to `startProviderSignIn`.
+             * @example google
+             */
+            id: string;
+            /**
+             * @description What a login button should say, e.g. "Continue with Google".
+             * @example Google
+             */
+            name: string;
+            /**
+             * @description `oidc` for OpenID Connect, `oauth2` for plain OAuth 2 providers such as GitHub.
+             * @enum {string}
+             */
+            type: "oidc" | "oauth2";
+        };
+        /** @description The enabled sign-in providers. */
+        AuthProviderList: {
+            data: components["schemas"]["AuthProvider"][];
+        };
+        /** @description Where to send the browser back, and the PKCE challenge of the app's secret verifier. */
+        ProviderSignInStart: {
+            /**
+             * Format: uri
+             * @description An allowed app URL (`AUTH_REDIRECT_URLS`), or `http://127.0.0.1:<port>/…` for a command-line app.
+             * @example https://app.example.com/auth/callback
+             */
+            redirectUri: string;
+            /**
+             * @description BASE64URL(SHA-256(verifier)) of a random verifier of 43–128 characters that only the app knows.
+             * @example E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM
+             */
+            codeChallenge: string;
+            /**
+             * @description Only S256.
+             * @enum {string}
+             */
+            codeChallengeMethod: "S256";
+            /**
+             * @description Handed back unchanged with the code, for the app's own bookkeeping.
+             * @example c3RhdGU
+             */
+            state?: string;
+        };
+        /** @description Which provider to link, where to send the browser back, and the PKCE challenge of the app's secret verifier. */
+        IdentityLinkStart: {
+            /**
+             * @description The provider's id, as `listAuthProviders` lists it.
+             * @example github
+             */
+            provider: string;
+            /**
+             * Format: uri
+             * @description An allowed app URL (`AUTH_REDIRECT_URLS`), or `http://127.0.0.1:<port>/…` for a command-line app.
+             * @example https://app.example.com/settings/identities
+             */
+            redirectUri: string;
+            /**
+             * @description BASE64URL(SHA-256(verifier)) of a random verifier that only the app knows.
+             * @example E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM
+             */
+            codeChallenge: string;
+            /**
+             * @description Only S256.
+             * @enum {string}
+             */
+            codeChallengeMethod: "S256";
+            /**
+             * @description Handed back unchanged with the code.
+             * @example c3RhdGU
+             */
+            state?: string;
+        };
+        /** @description The provider URL to send the browser to. */
+        ProviderAuthorization: {
+            /**
+             * Format: uri
+             * @description Navigate the browser here (a full-page navigation, not a fetch).
+             */
+            authorizationUrl: string;
+            /**
+             * Format: date-time
+             * @description The sign-in must be finished by then.
+             */
+            expiresAt: string;
+        };
+        /** @description The one-time code from the redirect back to the app, and the PKCE verifier whose challenge started the sign-in. */
+        ProviderCodeExchange: {
+            /** @example pc_yLd2m2mS0n3QhJYm1ZyS8y3C2a8kQ8zj1x8p0rUu6Vw */
+            code: string;
+            /** @example dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk */
+            codeVerifier: string;
+        };
+        /** @description A provider account that signs in to this account. */
+        Identity: {
+            /** @example idt_01JD8X3Z7Q2W6V5T4R3P1N0M9K */
+            id: string;
+            /** @example google */
+            provider: string;
+            /** @example Google */
+            providerName: string;
+            /**
+             * @description The address the provider gave at the last sign-in, if any.
+             * @example ada@example.com
+             */
+            email: string | null;
+            /** Format: date-time */
+            createdAt: string;
+            /**
+             * Format: date-time
+             * @description When it last signed in or was linked.
+             */
+            lastUsedAt: string;
+        };
+        /** @description A page of identities. */
+        IdentityList: {
+            data: components["schemas"]["Identity"][];
+            nextCursor: string | null;
         };
         /** @description A signed-in device. */
         Session: {
@@ -3921,6 +4198,674 @@ export interface operations {
             431: components["responses"]["RequestHeaderFieldsTooLarge"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["ServerBusy"];
+        };
+    };
+    listAuthProviders: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The enabled providers. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "data": [
+                     *         {
+                     *           "id": "google",
+                     *           "name": "Google",
+                     *           "type": "oidc"
+                     *         },
+                     *         {
+                     *           "id": "github",
+                     *           "name": "GitHub",
+                     *           "type": "oauth2"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": components["schemas"]["AuthProviderList"];
+                };
+            };
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    startProviderSignIn: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description The provider's id, as `listAuthProviders` lists it.
+                 * @example google
+                 */
+                providerId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "redirectUri": "https://app.example.com/auth/callback",
+                 *       "codeChallenge": "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM",
+                 *       "codeChallengeMethod": "S256",
+                 *       "state": "c3RhdGU"
+                 *     }
+                 */
+                "application/json": components["schemas"]["ProviderSignInStart"];
+            };
+        };
+        responses: {
+            /** @description Where to send the browser. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "authorizationUrl": "https://accounts.example.com/authorize?client_id=tasklane&response_type=code&redirect_uri=https%3A%2F%2Fapi.example.com%2Fv1%2Fauth%2Fproviders%2Fexample%2Fcallback&scope=openid+email+profile&state=Wm9vbXpvb20&nonce=bm9uY2U&code_challenge=E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM&code_challenge_method=S256",
+                     *       "expiresAt": "2026-01-05T10:10:00Z"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ProviderAuthorization"];
+                };
+            };
+            400: components["responses"]["BadRequestBody"];
+            /** @description No enabled provider has this id (`provider_not_found`). */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "provider_not_found";
+                    };
+                };
+            };
+            413: components["responses"]["ContentTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            /** @description `redirectUri` is not an allowed app URL (`redirect_uri_not_allowed`). */
+            422: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "redirect_uri_not_allowed";
+                    };
+                };
+            };
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            /** @description The provider could not be reached in time or failed (`provider_unavailable`), or answered something that failed verification (`provider_response_invalid`: wrong issuer, audience, nonce or signature, an expired or not yet valid ID Token, an unexpected algorithm). Nothing was created; start the sign-in again. */
+            502: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "provider_unavailable" | "provider_response_invalid";
+                    };
+                };
+            };
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    providerCallback: {
+        parameters: {
+            query?: {
+                /** @description The provider's authorization code, e.g. `SplxlOBeZQQYbYS6WxSbIA`. */
+                code?: string;
+                /** @description The state this server sent to the provider, e.g. `af0ifjsldkj`. */
+                state?: string;
+                /** @description The provider's issuer identifier (RFC 9207), e.g. `https://accounts.example.com`. */
+                iss?: string;
+                /** @description An OAuth error the provider reports instead of a code, e.g. `access_denied`. */
+                error?: string;
+                /** @description The provider's description of `error`, e.g. `The user declined`. */
+                error_description?: string;
+            };
+            header?: never;
+            path: {
+                /**
+                 * @description The provider's id, as `listAuthProviders` lists it.
+                 * @example google
+                 */
+                providerId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Sent on to the app: `Location` is its `redirectUri` with `code` and `state`, or `error` and `state`. */
+            302: {
+                headers: {
+                    /**
+                     * @description The app's redirect URI with `code` and `state` (or `error` and `state`).
+                     * @example https://app.example.com/auth/callback?code=pc_yLd2m2mS0n3QhJYm1ZyS8y3C2a8kQ8zj1x8p0rUu6Vw&state=c3RhdGU
+                     */
+                    Location?: string;
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description A parameter fails validation (`validation_failed`), or `state` is missing, unknown, expired or already answered (`invalid_state`). */
+            400: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "validation_failed" | "invalid_state";
+                    };
+                };
+            };
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    exchangeProviderCode: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "code": "pc_yLd2m2mS0n3QhJYm1ZyS8y3C2a8kQ8zj1x8p0rUu6Vw",
+                 *       "codeVerifier": "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk"
+                 *     }
+                 */
+                "application/json": components["schemas"]["ProviderCodeExchange"];
+            };
+        };
+        responses: {
+            /** @description Signed in. */
+            200: {
+                headers: {
+                    "Cache-Control": components["headers"]["Cache-Control"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "user": {
+                     *         "id": "usr_01JD8X3Z7Q2W6V5T4R3P1N0M9K",
+                     *         "email": "ada@example.com",
+                     *         "name": "Ada Lovelace",
+                     *         "emailVerified": true,
+                     *         "pendingEmail": null,
+                     *         "createdAt": "2026-01-05T10:00:00Z",
+                     *         "updatedAt": "2026-01-05T10:00:00Z"
+                     *       },
+                     *       "accessToken": "eyJhbGciOiJIUzI1NiIsInR5cCI6ImF0K2p3dCJ9.eyJzdWIiOiJ1c3JfMDFKRDhYM1o3UTJXNlY1VDRSM1AxTjBNOUsifQ.c2lnbmF0dXJl",
+                     *       "refreshToken": "rt_yLd2m2mS0n3QhJYm1ZyS8y3C2a8kQ8zj1x8p0rUu6Vw",
+                     *       "expiresIn": 900
+                     *     }
+                     */
+                    "application/json": components["schemas"]["AuthResult"];
+                };
+            };
+            400: components["responses"]["BadRequestBody"];
+            /** @description No enabled provider has this id (`provider_not_found`). */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "provider_not_found";
+                    };
+                };
+            };
+            /** @description An account already has the provider's email address (`account_exists`); its owner links the provider while signed in. */
+            409: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "account_exists";
+                    };
+                };
+            };
+            413: components["responses"]["ContentTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            /** @description The code is unknown, expired, used or does not match `codeVerifier` (`invalid_code`); the provider refused its code (`provider_rejected`); or it did not confirm a verified email address for a new account (`email_not_verified`). */
+            422: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "invalid_code" | "provider_rejected" | "email_not_verified";
+                    };
+                };
+            };
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            /** @description The provider could not be reached in time or failed (`provider_unavailable`), or answered something that failed verification (`provider_response_invalid`: wrong issuer, audience, nonce or signature, an expired or not yet valid ID Token, an unexpected algorithm). Nothing was created; start the sign-in again. */
+            502: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "provider_unavailable" | "provider_response_invalid";
+                    };
+                };
+            };
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    listIdentities: {
+        parameters: {
+            query?: {
+                /** @description How many items to return, from 1 to 100. */
+                limit?: components["parameters"]["Limit"];
+                /** @description The `nextCursor` of the previous page. Opaque and tamper-proof; a cursor of another list is rejected with 400. */
+                cursor?: components["parameters"]["Cursor"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of identities. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    Link: components["headers"]["Link"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "data": [
+                     *         {
+                     *           "id": "idt_01JD8X3Z7Q2W6V5T4R3P1N0M9K",
+                     *           "provider": "google",
+                     *           "providerName": "Google",
+                     *           "email": "ada@example.com",
+                     *           "createdAt": "2026-01-05T10:00:00Z",
+                     *           "lastUsedAt": "2026-01-06T08:30:00Z"
+                     *         }
+                     *       ],
+                     *       "nextCursor": null
+                     *     }
+                     */
+                    "application/json": components["schemas"]["IdentityList"];
+                };
+            };
+            400: components["responses"]["BadRequestList"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["SessionRequired"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    linkIdentity: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "code": "pc_yLd2m2mS0n3QhJYm1ZyS8y3C2a8kQ8zj1x8p0rUu6Vw",
+                 *       "codeVerifier": "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk"
+                 *     }
+                 */
+                "application/json": components["schemas"]["ProviderCodeExchange"];
+            };
+        };
+        responses: {
+            /** @description The provider account was linked to this account already. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "idt_01JD8X3Z7Q2W6V5T4R3P1N0M9K",
+                     *       "provider": "google",
+                     *       "providerName": "Google",
+                     *       "email": "ada@example.com",
+                     *       "createdAt": "2026-01-05T10:00:00Z",
+                     *       "lastUsedAt": "2026-01-06T08:30:00Z"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Identity"];
+                };
+            };
+            /** @description Linked. */
+            201: {
+                headers: {
+                    Location: components["headers"]["Location"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "idt_01JD8X3Z7Q2W6V5T4R3P1N0M9K",
+                     *       "provider": "google",
+                     *       "providerName": "Google",
+                     *       "email": "ada@example.com",
+                     *       "createdAt": "2026-01-05T10:00:00Z",
+                     *       "lastUsedAt": "2026-01-06T08:30:00Z"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Identity"];
+                };
+            };
+            400: components["responses"]["BadRequestBody"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["SessionRequiredForWrite"];
+            /** @description No enabled provider has this id (`provider_not_found`). */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "provider_not_found";
+                    };
+                };
+            };
+            /** @description The provider account is linked to another Tasklane account (`identity_taken`). */
+            409: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "identity_taken";
+                    };
+                };
+            };
+            413: components["responses"]["ContentTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            /** @description The code is unknown, expired, used, started by another session's user or does not match `codeVerifier` (`invalid_code`), or the provider refused its code (`provider_rejected`). */
+            422: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "invalid_code" | "provider_rejected";
+                    };
+                };
+            };
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            /** @description The provider could not be reached in time or failed (`provider_unavailable`), or answered something that failed verification (`provider_response_invalid`: wrong issuer, audience, nonce or signature, an expired or not yet valid ID Token, an unexpected algorithm). Nothing was created; start the sign-in again. */
+            502: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "provider_unavailable" | "provider_response_invalid";
+                    };
+                };
+            };
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    startIdentityLink: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "provider": "github",
+                 *       "redirectUri": "https://app.example.com/settings/identities",
+                 *       "codeChallenge": "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM",
+                 *       "codeChallengeMethod": "S256"
+                 *     }
+                 */
+                "application/json": components["schemas"]["IdentityLinkStart"];
+            };
+        };
+        responses: {
+            /** @description Where to send the browser. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "authorizationUrl": "https://accounts.example.com/authorize?client_id=tasklane&response_type=code&redirect_uri=https%3A%2F%2Fapi.example.com%2Fv1%2Fauth%2Fproviders%2Fexample%2Fcallback&scope=openid+email+profile&state=Wm9vbXpvb20&nonce=bm9uY2U&code_challenge=E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM&code_challenge_method=S256",
+                     *       "expiresAt": "2026-01-05T10:10:00Z"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ProviderAuthorization"];
+                };
+            };
+            400: components["responses"]["BadRequestBody"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["SessionRequiredForWrite"];
+            /** @description No enabled provider has this id (`provider_not_found`). */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "provider_not_found";
+                    };
+                };
+            };
+            413: components["responses"]["ContentTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            /** @description `redirectUri` is not an allowed app URL (`redirect_uri_not_allowed`). */
+            422: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "redirect_uri_not_allowed";
+                    };
+                };
+            };
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            /** @description The provider could not be reached in time or failed (`provider_unavailable`), or answered something that failed verification (`provider_response_invalid`: wrong issuer, audience, nonce or signature, an expired or not yet valid ID Token, an unexpected algorithm). Nothing was created; start the sign-in again. */
+            502: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "provider_unavailable" | "provider_response_invalid";
+                    };
+                };
+            };
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    unlinkIdentity: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description The id of the identity.
+                 * @example idt_01JD8X3Z7Q2W6V5T4R3P1N0M9K
+                 */
+                identityId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Unlinked. */
+            204: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["SessionRequiredForWrite"];
+            404: components["responses"]["NotFound"];
+            /** @description This is the account's last way to sign in (`last_sign_in_method`). */
+            409: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "last_sign_in_method";
+                    };
+                };
+            };
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     listSessions: {

@@ -218,6 +218,60 @@ export interface ChangesRetentionTable {
   pruned_through: number
 }
 
+/** The durable job queue (migration 0050; see server/src/queue/queue.ts). */
+export interface JobsTable {
+  id: string
+  kind: string
+  /** JSON, as the job's kind defines it. */
+  payload: string
+  state: 'queued' | 'running' | 'failed'
+  /** Attempts started so far, the running one included. */
+  attempts: number
+  /** Queued: when it may run next. Running: when its lease ends and another worker may take it over. */
+  available_at: string
+  /** The worker holding the lease, while running. */
+  locked_by: string | null
+  last_error: string | null
+  created_at: string
+  updated_at: string
+}
+
+/** An account's sign-in through an outside identity provider (migration 0070). */
+export interface AuthIdentitiesTable {
+  id: string
+  user_id: string
+  provider: string
+  subject: string
+  email: string | null
+  created_at: string
+  last_used_at: string
+}
+
+/** A provider sign-in between its start and the app's exchange of its one-time code (migration 0070). */
+export interface AuthFlowsTable {
+  state_hash: string
+  provider: string
+  intent: 'sign_in' | 'link' | 'reauthenticate'
+  user_id: string | null
+  redirect_uri: string
+  app_state: string | null
+  code_challenge: string
+  nonce: string
+  code_verifier: string
+  created_at: string
+  expires_at: string
+  callback_params: string | null
+  exchange_hash: string | null
+  exchange_expires_at: string | null
+  used_at: string | null
+}
+
+/** The identity provider a session was started with (migration 0070); none for a password sign-in. */
+export interface SessionProvidersTable {
+  session_id: string
+  provider: string
+}
+
 export interface Database {
   server_secrets: ServerSecretsTable
   idempotency_keys: IdempotencyKeysTable
@@ -234,8 +288,12 @@ export interface Database {
   session_revocations: SessionRevocationsTable
   api_keys: ApiKeysTable
   email_tokens: EmailTokensTable
+  auth_identities: AuthIdentitiesTable
+  auth_flows: AuthFlowsTable
+  session_providers: SessionProvidersTable
   notifications: NotificationsTable
   notification_preferences: NotificationPreferencesTable
   changes: ChangesTable
   changes_retention: ChangesRetentionTable
+  jobs: JobsTable
 }

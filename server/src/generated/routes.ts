@@ -439,6 +439,219 @@ export const ResetPasswordRequestSchema = z
 
 export type ResetPasswordRequest = z.infer<typeof ResetPasswordRequestSchema>
 
+export const AuthProviderSchema = z
+  .strictObject({
+    id: z
+      .string()
+      .regex(/^[a-z][a-z0-9-]{0,31}$/)
+      .max(32)
+      .openapi({ description: 'Pass to `startProviderSignIn`.', example: 'google' }),
+    name: z
+      .string()
+      .regex(/^[^\u0000-\u001F\u007F]+$/)
+      .max(100)
+      .openapi({
+        description: 'What a login button should say, e.g. "Continue with Google".',
+        example: 'Google',
+      }),
+    type: z
+      .enum(['oidc', 'oauth2'])
+      .openapi({
+        description:
+          '`oidc` for OpenID Connect, `oauth2` for plain OAuth 2 providers such as GitHub.',
+      }),
+  })
+  .openapi({
+    description: 'An outside identity provider people can sign in with.',
+    required: ['id', 'name', 'type'],
+  })
+  .openapi('AuthProvider')
+
+export type AuthProvider = z.infer<typeof AuthProviderSchema>
+
+export const AuthProviderListSchema = z
+  .strictObject({ data: z.array(AuthProviderSchema).max(100) })
+  .openapi({ description: 'The enabled sign-in providers.', required: ['data'] })
+  .openapi('AuthProviderList')
+
+export type AuthProviderList = z.infer<typeof AuthProviderListSchema>
+
+export const ProviderSignInStartSchema = z
+  .strictObject({
+    redirectUri: z
+      .url()
+      .max(2000)
+      .openapi({
+        description:
+          'An allowed app URL (`AUTH_REDIRECT_URLS`), or `http://127.0.0.1:<port>/…` for a command-line app.',
+        example: 'https://app.example.com/auth/callback',
+      }),
+    codeChallenge: z
+      .string()
+      .regex(/^[A-Za-z0-9_-]{43}$/)
+      .length(43)
+      .openapi({
+        description:
+          'BASE64URL(SHA-256(verifier)) of a random verifier of 43–128 characters that only the app knows.',
+        example: 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM',
+      }),
+    codeChallengeMethod: z.literal('S256').openapi({ description: 'Only S256.' }),
+    state: z
+      .string()
+      .regex(/^[A-Za-z0-9._~-]+$/)
+      .max(500)
+      .optional()
+      .openapi({
+        description: "Handed back unchanged with the code, for the app's own bookkeeping.",
+        example: 'c3RhdGU',
+      }),
+  })
+  .openapi({
+    description:
+      "Where to send the browser back, and the PKCE challenge of the app's secret verifier.",
+    required: ['redirectUri', 'codeChallenge', 'codeChallengeMethod'],
+  })
+  .openapi('ProviderSignInStart')
+
+export type ProviderSignInStart = z.infer<typeof ProviderSignInStartSchema>
+
+export const IdentityLinkStartSchema = z
+  .strictObject({
+    provider: z
+      .string()
+      .regex(/^[a-z][a-z0-9-]{0,31}$/)
+      .max(32)
+      .openapi({
+        description: "The provider's id, as `listAuthProviders` lists it.",
+        example: 'github',
+      }),
+    redirectUri: z
+      .url()
+      .max(2000)
+      .openapi({
+        description:
+          'An allowed app URL (`AUTH_REDIRECT_URLS`), or `http://127.0.0.1:<port>/…` for a command-line app.',
+        example: 'https://app.example.com/settings/identities',
+      }),
+    codeChallenge: z
+      .string()
+      .regex(/^[A-Za-z0-9_-]{43}$/)
+      .length(43)
+      .openapi({
+        description: 'BASE64URL(SHA-256(verifier)) of a random verifier that only the app knows.',
+        example: 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM',
+      }),
+    codeChallengeMethod: z.literal('S256').openapi({ description: 'Only S256.' }),
+    state: z
+      .string()
+      .regex(/^[A-Za-z0-9._~-]+$/)
+      .max(500)
+      .optional()
+      .openapi({ description: 'Handed back unchanged with the code.', example: 'c3RhdGU' }),
+  })
+  .openapi({
+    description:
+      "Which provider to link, where to send the browser back, and the PKCE challenge of the app's secret verifier.",
+    required: ['provider', 'redirectUri', 'codeChallenge', 'codeChallengeMethod'],
+  })
+  .openapi('IdentityLinkStart')
+
+export type IdentityLinkStart = z.infer<typeof IdentityLinkStartSchema>
+
+export const ProviderAuthorizationSchema = z
+  .strictObject({
+    authorizationUrl: z
+      .url()
+      .max(4000)
+      .openapi({ description: 'Navigate the browser here (a full-page navigation, not a fetch).' }),
+    expiresAt: dateTime()
+      .max(40)
+      .openapi({ description: 'The sign-in must be finished by then.' }),
+  })
+  .openapi({
+    description: 'The provider URL to send the browser to.',
+    required: ['authorizationUrl', 'expiresAt'],
+  })
+  .openapi('ProviderAuthorization')
+
+export type ProviderAuthorization = z.infer<typeof ProviderAuthorizationSchema>
+
+export const ProviderCodeExchangeSchema = z
+  .strictObject({
+    code: z
+      .string()
+      .regex(/^[A-Za-z0-9_-]+$/)
+      .max(200)
+      .openapi({ example: 'pc_yLd2m2mS0n3QhJYm1ZyS8y3C2a8kQ8zj1x8p0rUu6Vw' }),
+    codeVerifier: z
+      .string()
+      .regex(/^[A-Za-z0-9._~-]{43,128}$/)
+      .min(43)
+      .max(128)
+      .openapi({ example: 'dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk' }),
+  })
+  .openapi({
+    description:
+      'The one-time code from the redirect back to the app, and the PKCE verifier whose challenge started the sign-in.',
+    required: ['code', 'codeVerifier'],
+  })
+  .openapi('ProviderCodeExchange')
+
+export type ProviderCodeExchange = z.infer<typeof ProviderCodeExchangeSchema>
+
+export const IdentitySchema = z
+  .strictObject({
+    id: z
+      .string()
+      .regex(/^idt_[0-9A-Z]{26}$/)
+      .max(64)
+      .openapi({ example: 'idt_01JD8X3Z7Q2W6V5T4R3P1N0M9K' }),
+    provider: z
+      .string()
+      .regex(/^[a-z][a-z0-9-]{0,31}$/)
+      .max(32)
+      .openapi({ example: 'google' }),
+    providerName: z
+      .string()
+      .regex(/^[^\u0000-\u001F\u007F]+$/)
+      .max(100)
+      .openapi({ example: 'Google' }),
+    email: z
+      .string()
+      .regex(/^[^\u0000-\u001F\u007F]*$/)
+      .max(320)
+      .nullable()
+      .openapi({
+        description: 'The address the provider gave at the last sign-in, if any.',
+        example: 'ada@example.com',
+      }),
+    createdAt: dateTime().max(40),
+    lastUsedAt: dateTime()
+      .max(40)
+      .openapi({ description: 'When it last signed in or was linked.' }),
+  })
+  .openapi({
+    description: 'A provider account that signs in to this account.',
+    required: ['id', 'provider', 'providerName', 'email', 'createdAt', 'lastUsedAt'],
+  })
+  .openapi('Identity')
+
+export type Identity = z.infer<typeof IdentitySchema>
+
+export const IdentityListSchema = z
+  .strictObject({
+    data: z.array(IdentitySchema).max(100),
+    nextCursor: z
+      .string()
+      .regex(/^[A-Za-z0-9_-]+$/)
+      .max(1000)
+      .nullable(),
+  })
+  .openapi({ description: 'A page of identities.', required: ['data', 'nextCursor'] })
+  .openapi('IdentityList')
+
+export type IdentityList = z.infer<typeof IdentityListSchema>
+
 export const SessionSchema = z
   .strictObject({
     id: z
@@ -4040,6 +4253,1115 @@ export const postV1MePasswordRoute = createRoute({
   security: [{ bearerAuth: [] }],
 })
 
+export const getV1AuthProvidersRoute = createRoute({
+  method: 'get',
+  path: '/v1/auth/providers',
+  tags: ['Auth'],
+  summary: 'List the sign-in providers',
+  description:
+    'The outside identity providers this server offers sign-in with, in the order a login screen should show them. Empty unless the operator configured some (`AUTH_PROVIDERS`). `type` is `oidc` for OpenID Connect providers and `oauth2` for plain OAuth 2 ones such as GitHub.',
+  operationId: 'listAuthProviders',
+  responses: {
+    200: {
+      description: 'The enabled providers.',
+      headers: z.object({
+        'X-Request-Id': XRequestIdHeaderSchema,
+        RateLimit: RateLimitHeaderSchema,
+        'RateLimit-Policy': RateLimitPolicyHeaderSchema,
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
+      }),
+      content: {
+        'application/json': {
+          schema: AuthProviderListSchema,
+          example: {
+            data: [
+              { id: 'google', name: 'Google', type: 'oidc' },
+              { id: 'github', name: 'GitHub', type: 'oauth2' },
+            ],
+          },
+        },
+      },
+    },
+    429: TooManyRequestsResponse,
+    500: InternalErrorResponse,
+  },
+  security: [{}],
+})
+
+export const postV1AuthProvidersProviderIdAuthorizationsRoute = createRoute({
+  method: 'post',
+  path: '/v1/auth/providers/{providerId}/authorizations',
+  tags: ['Auth'],
+  summary: 'Start signing in with a provider',
+  description:
+    'Answers the provider URL to send the browser to. After the person signs in there, the provider sends the browser back to this server (`providerCallback`), which sends it on to `redirectUri` with a one-time `code` (and your `state`); exchange it with `exchangeProviderCode` within 60 seconds.\n\n`redirectUri` must be one of the app URLs the operator allowed (`AUTH_REDIRECT_URLS`), or an `http://127.0.0.1:<port>/…` or `http://[::1]:<port>/…` address for a command-line app listening on loopback; otherwise 422 `redirect_uri_not_allowed`. `codeChallenge` is the S256 PKCE challenge of a secret verifier the app keeps (the SDK makes both): only the holder of the verifier can exchange the code, so a code seen in a URL, a log or a browser history is useless to anyone else. The sign-in must finish within 10 minutes.\n\nRate limited per client IP together with `exchangeProviderCode` (policy `provider-signin`).',
+  operationId: 'startProviderSignIn',
+  request: {
+    params: z.object({
+      providerId: z
+        .string()
+        .regex(/^[a-z][a-z0-9-]{0,31}$/)
+        .max(32)
+        .openapi({
+          param: {
+            name: 'providerId',
+            in: 'path',
+            required: true,
+            description: "The provider's id, as `listAuthProviders` lists it.",
+            schema: { type: 'string', maxLength: 32, pattern: '^[a-z][a-z0-9-]{0,31}$' },
+            example: 'google',
+          },
+        }),
+    }),
+    body: {
+      content: {
+        'application/json': {
+          schema: ProviderSignInStartSchema,
+          example: {
+            redirectUri: 'https://app.example.com/auth/callback',
+            codeChallenge: 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM',
+            codeChallengeMethod: 'S256',
+            state: 'c3RhdGU',
+          },
+        },
+      },
+      required: true,
+    },
+  },
+  responses: {
+    200: {
+      description: 'Where to send the browser.',
+      headers: z.object({
+        'X-Request-Id': XRequestIdHeaderSchema,
+        RateLimit: RateLimitHeaderSchema,
+        'RateLimit-Policy': RateLimitPolicyHeaderSchema,
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
+      }),
+      content: {
+        'application/json': {
+          schema: ProviderAuthorizationSchema,
+          example: {
+            authorizationUrl:
+              'https://accounts.example.com/authorize?client_id=tasklane&response_type=code&redirect_uri=https%3A%2F%2Fapi.example.com%2Fv1%2Fauth%2Fproviders%2Fexample%2Fcallback&scope=openid+email+profile&state=Wm9vbXpvb20&nonce=bm9uY2U&code_challenge=E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM&code_challenge_method=S256',
+            expiresAt: '2026-01-05T10:10:00Z',
+          },
+        },
+      },
+    },
+    400: BadRequestBodyResponse,
+    404: {
+      description: 'No enabled provider has this id (`provider_not_found`).',
+      headers: z.object({
+        'X-Request-Id': XRequestIdHeaderSchema,
+        RateLimit: RateLimitHeaderSchema,
+        'RateLimit-Policy': RateLimitPolicyHeaderSchema,
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
+      }),
+      content: {
+        'application/problem+json': {
+          schema: ProblemSchema.and(
+            z.object({ code: z.literal('provider_not_found').optional() }),
+          ),
+          examples: {
+            providerNotFound: {
+              value: {
+                type: 'https://tasklane.dev/problems/provider_not_found',
+                title: 'Not found',
+                status: 404,
+                detail: 'No sign-in provider "example".',
+                instance: '/v1/auth/providers/example/authorizations',
+                code: 'provider_not_found',
+                requestId: 'req_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
+              },
+            },
+          },
+        },
+      },
+    },
+    413: ContentTooLargeResponse,
+    415: UnsupportedMediaTypeResponse,
+    422: {
+      description: '`redirectUri` is not an allowed app URL (`redirect_uri_not_allowed`).',
+      headers: z.object({
+        'X-Request-Id': XRequestIdHeaderSchema,
+        RateLimit: RateLimitHeaderSchema,
+        'RateLimit-Policy': RateLimitPolicyHeaderSchema,
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
+      }),
+      content: {
+        'application/problem+json': {
+          schema: ProblemSchema.and(
+            z.object({ code: z.literal('redirect_uri_not_allowed').optional() }),
+          ),
+          examples: {
+            redirectUriNotAllowed: {
+              value: {
+                type: 'https://tasklane.dev/problems/redirect_uri_not_allowed',
+                title: 'Unprocessable content',
+                status: 422,
+                detail:
+                  'redirectUri is not one of the app URLs this server may send a finished sign-in to (AUTH_REDIRECT_URLS).',
+                instance: '/v1/auth/providers/example/authorizations',
+                code: 'redirect_uri_not_allowed',
+                requestId: 'req_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
+              },
+            },
+          },
+        },
+      },
+    },
+    429: TooManyRequestsResponse,
+    500: InternalErrorResponse,
+    502: {
+      description:
+        'The provider could not be reached in time or failed (`provider_unavailable`), or answered something that failed verification (`provider_response_invalid`: wrong issuer, audience, nonce or signature, an expired or not yet valid ID Token, an unexpected algorithm). Nothing was created; start the sign-in again.',
+      headers: z.object({
+        'X-Request-Id': XRequestIdHeaderSchema,
+        RateLimit: RateLimitHeaderSchema,
+        'RateLimit-Policy': RateLimitPolicyHeaderSchema,
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
+      }),
+      content: {
+        'application/problem+json': {
+          schema: ProblemSchema.and(
+            z.object({
+              code: z.enum(['provider_unavailable', 'provider_response_invalid']).optional(),
+            }),
+          ),
+          examples: {
+            providerUnavailable: {
+              value: {
+                type: 'https://tasklane.dev/problems/provider_unavailable',
+                title: 'Bad gateway',
+                status: 502,
+                detail: 'Example ID did not answer in time or failed; try again later.',
+                instance: '/v1/auth/providers/example/authorizations',
+                code: 'provider_unavailable',
+                requestId: 'req_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
+              },
+            },
+            providerResponseInvalid: {
+              value: {
+                type: 'https://tasklane.dev/problems/provider_response_invalid',
+                title: 'Bad gateway',
+                status: 502,
+                detail:
+                  'Example ID answered with something that failed verification; start the sign-in again.',
+                instance: '/v1/auth/providers/example/authorizations',
+                code: 'provider_response_invalid',
+                requestId: 'req_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
+              },
+            },
+          },
+        },
+      },
+    },
+    503: ServiceUnavailableResponse,
+  },
+  security: [{}],
+})
+
+export const getV1AuthProvidersProviderIdCallbackRoute = createRoute({
+  method: 'get',
+  path: '/v1/auth/providers/{providerId}/callback',
+  tags: ['Auth'],
+  summary: 'Where the provider sends the browser back',
+  description:
+    "Not called by apps: this is the redirect URI registered at the provider, `<server>/v1/auth/providers/<id>/callback` (the server's address is `SERVER_URL`). It redirects (302) the browser to the app's `redirectUri` with `code` (one-time, 60 seconds, exchanged with `exchangeProviderCode` or `linkIdentity`) and the app's `state`; or, when the person declined or the provider reported an error, with `error` `access_denied` or `provider_error` instead of `code`. No token is ever put in a URL.\n\nA missing, unknown, expired or already answered `state` answers 400 `invalid_state` here, without redirecting anywhere.",
+  operationId: 'providerCallback',
+  request: {
+    params: z.object({
+      providerId: z
+        .string()
+        .regex(/^[a-z][a-z0-9-]{0,31}$/)
+        .max(32)
+        .openapi({
+          param: {
+            name: 'providerId',
+            in: 'path',
+            required: true,
+            description: "The provider's id, as `listAuthProviders` lists it.",
+            schema: { type: 'string', maxLength: 32, pattern: '^[a-z][a-z0-9-]{0,31}$' },
+            example: 'google',
+          },
+        }),
+    }),
+    query: z.object({
+      code: z
+        .string()
+        .regex(/^[\x20-\x7E]+$/)
+        .max(2000)
+        .optional()
+        .openapi({
+          param: {
+            name: 'code',
+            in: 'query',
+            required: false,
+            description: "The provider's authorization code, e.g. `SplxlOBeZQQYbYS6WxSbIA`.",
+            schema: { type: 'string', maxLength: 2000, pattern: '^[\\x20-\\x7E]+$' },
+          },
+        }),
+      state: z
+        .string()
+        .regex(/^[\x20-\x7E]+$/)
+        .max(500)
+        .optional()
+        .openapi({
+          param: {
+            name: 'state',
+            in: 'query',
+            required: false,
+            description: 'The state this server sent to the provider, e.g. `af0ifjsldkj`.',
+            schema: { type: 'string', maxLength: 500, pattern: '^[\\x20-\\x7E]+$' },
+          },
+        }),
+      iss: z
+        .url()
+        .max(2000)
+        .optional()
+        .openapi({
+          param: {
+            name: 'iss',
+            in: 'query',
+            required: false,
+            description:
+              "The provider's issuer identifier (RFC 9207), e.g. `https://accounts.example.com`.",
+            schema: { type: 'string', format: 'uri', maxLength: 2000 },
+          },
+        }),
+      error: z
+        .string()
+        .regex(/^[\x20-\x7E]+$/)
+        .max(200)
+        .optional()
+        .openapi({
+          param: {
+            name: 'error',
+            in: 'query',
+            required: false,
+            description:
+              'An OAuth error the provider reports instead of a code, e.g. `access_denied`.',
+            schema: { type: 'string', maxLength: 200, pattern: '^[\\x20-\\x7E]+$' },
+          },
+        }),
+      error_description: z
+        .string()
+        .regex(/^[^\u0000-\u001F\u007F]*$/)
+        .max(2000)
+        .optional()
+        .openapi({
+          param: {
+            name: 'error_description',
+            in: 'query',
+            required: false,
+            description: "The provider's description of `error`, e.g. `The user declined`.",
+            schema: { type: 'string', maxLength: 2000, pattern: '^[^\\u0000-\\u001F\\u007F]*$' },
+          },
+        }),
+    }),
+  },
+  responses: {
+    302: {
+      description:
+        'Sent on to the app: `Location` is its `redirectUri` with `code` and `state`, or `error` and `state`.',
+      headers: z.object({
+        Location: z
+            .url()
+            .max(4000)
+            .optional()
+            .openapi({
+              description:
+                "The app's redirect URI with `code` and `state` (or `error` and `state`).",
+              example:
+                'https://app.example.com/auth/callback?code=pc_yLd2m2mS0n3QhJYm1ZyS8y3C2a8kQ8zj1x8p0rUu6Vw&state=c3RhdGU',
+            }),
+        'X-Request-Id': XRequestIdHeaderSchema,
+        RateLimit: RateLimitHeaderSchema,
+        'RateLimit-Policy': RateLimitPolicyHeaderSchema,
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
+      }),
+    },
+    400: {
+      description:
+        'A parameter fails validation (`validation_failed`), or `state` is missing, unknown, expired or already answered (`invalid_state`).',
+      headers: z.object({
+        'X-Request-Id': XRequestIdHeaderSchema,
+        RateLimit: RateLimitHeaderSchema,
+        'RateLimit-Policy': RateLimitPolicyHeaderSchema,
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
+      }),
+      content: {
+        'application/problem+json': {
+          schema: ProblemSchema.and(
+            z.object({ code: z.enum(['validation_failed', 'invalid_state']).optional() }),
+          ),
+          examples: {
+            validationFailed: {
+              value: {
+                type: 'https://tasklane.dev/problems/validation_failed',
+                title: 'Validation failed',
+                status: 400,
+                detail: 'The request does not match the schema.',
+                instance: '/v1/auth/providers/example/callback',
+                code: 'validation_failed',
+                requestId: 'req_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
+              },
+            },
+            invalidState: {
+              value: {
+                type: 'https://tasklane.dev/problems/invalid_state',
+                title: 'Bad request',
+                status: 400,
+                detail: 'This sign-in is unknown, expired or already finished; start it again.',
+                instance: '/v1/auth/providers/example/callback',
+                code: 'invalid_state',
+                requestId: 'req_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
+              },
+            },
+          },
+        },
+      },
+    },
+    429: TooManyRequestsResponse,
+    500: InternalErrorResponse,
+    503: ServiceUnavailableResponse,
+  },
+  security: [{}],
+})
+
+export const postV1AuthProvidersExchangeRoute = createRoute({
+  method: 'post',
+  path: '/v1/auth/providers/exchange',
+  tags: ['Auth'],
+  summary: 'Finish signing in with a provider',
+  description:
+    "Exchanges the one-time `code` the browser came back with, and the PKCE verifier whose challenge started the sign-in, for an ordinary Tasklane session (the same tokens, rotation and revocation as `logIn`; `listSessions` shows the provider). The code works once, for 60 seconds.\n\nWhich account: the one this provider account is linked to. A provider account not linked yet creates a new account, with its email verified, but only when the provider says the address is verified (else 422 `email_not_verified`) and no account has that address yet (else 409 `account_exists`: sign in to that account and link the provider with `linkIdentity`; a provider account is never attached to an existing account just because the addresses match). The new account has no password; it can set one with a password reset.\n\nThe provider's code is redeemed and its answer checked here: a replayed or refused code is 422 `provider_rejected`; a provider that is down, slow or answers something that fails verification is 502, and nothing is created.",
+  operationId: 'exchangeProviderCode',
+  request: {
+    body: {
+      content: {
+        'application/json': {
+          schema: ProviderCodeExchangeSchema,
+          example: {
+            code: 'pc_yLd2m2mS0n3QhJYm1ZyS8y3C2a8kQ8zj1x8p0rUu6Vw',
+            codeVerifier: 'dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk',
+          },
+        },
+      },
+      required: true,
+    },
+  },
+  responses: {
+    200: {
+      description: 'Signed in.',
+      headers: z.object({
+        'Cache-Control': CacheControlHeaderSchema,
+        'X-Request-Id': XRequestIdHeaderSchema,
+        RateLimit: RateLimitHeaderSchema,
+        'RateLimit-Policy': RateLimitPolicyHeaderSchema,
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
+      }),
+      content: {
+        'application/json': {
+          schema: AuthResultSchema,
+          example: {
+            user: {
+              id: 'usr_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
+              email: 'ada@example.com',
+              name: 'Ada Lovelace',
+              emailVerified: true,
+              pendingEmail: null,
+              createdAt: '2026-01-05T10:00:00Z',
+              updatedAt: '2026-01-05T10:00:00Z',
+            },
+            accessToken:
+              'eyJhbGciOiJIUzI1NiIsInR5cCI6ImF0K2p3dCJ9.eyJzdWIiOiJ1c3JfMDFKRDhYM1o3UTJXNlY1VDRSM1AxTjBNOUsifQ.c2lnbmF0dXJl',
+            refreshToken: 'rt_yLd2m2mS0n3QhJYm1ZyS8y3C2a8kQ8zj1x8p0rUu6Vw',
+            expiresIn: 900,
+          },
+        },
+      },
+    },
+    400: BadRequestBodyResponse,
+    404: {
+      description: 'No enabled provider has this id (`provider_not_found`).',
+      headers: z.object({
+        'X-Request-Id': XRequestIdHeaderSchema,
+        RateLimit: RateLimitHeaderSchema,
+        'RateLimit-Policy': RateLimitPolicyHeaderSchema,
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
+      }),
+      content: {
+        'application/problem+json': {
+          schema: ProblemSchema.and(
+            z.object({ code: z.literal('provider_not_found').optional() }),
+          ),
+          examples: {
+            providerNotFound: {
+              value: {
+                type: 'https://tasklane.dev/problems/provider_not_found',
+                title: 'Not found',
+                status: 404,
+                detail: 'No sign-in provider "example".',
+                instance: '/v1/auth/providers/exchange',
+                code: 'provider_not_found',
+                requestId: 'req_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
+              },
+            },
+          },
+        },
+      },
+    },
+    409: {
+      description:
+        "An account already has the provider's email address (`account_exists`); its owner links the provider while signed in.",
+      headers: z.object({
+        'X-Request-Id': XRequestIdHeaderSchema,
+        RateLimit: RateLimitHeaderSchema,
+        'RateLimit-Policy': RateLimitPolicyHeaderSchema,
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
+      }),
+      content: {
+        'application/problem+json': {
+          schema: ProblemSchema.and(
+            z.object({ code: z.literal('account_exists').optional() }),
+          ),
+          examples: {
+            accountExists: {
+              value: {
+                type: 'https://tasklane.dev/problems/account_exists',
+                title: 'Conflict',
+                status: 409,
+                detail:
+                  'An account with this email address already exists. Sign in to it and link Example ID from the account settings.',
+                instance: '/v1/auth/providers/exchange',
+                code: 'account_exists',
+                requestId: 'req_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
+              },
+            },
+          },
+        },
+      },
+    },
+    413: ContentTooLargeResponse,
+    415: UnsupportedMediaTypeResponse,
+    422: {
+      description:
+        'The code is unknown, expired, used or does not match `codeVerifier` (`invalid_code`); the provider refused its code (`provider_rejected`); or it did not confirm a verified email address for a new account (`email_not_verified`).',
+      headers: z.object({
+        'X-Request-Id': XRequestIdHeaderSchema,
+        RateLimit: RateLimitHeaderSchema,
+        'RateLimit-Policy': RateLimitPolicyHeaderSchema,
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
+      }),
+      content: {
+        'application/problem+json': {
+          schema: ProblemSchema.and(
+            z.object({
+              code: z
+                .enum(['invalid_code', 'provider_rejected', 'email_not_verified'])
+                .optional(),
+            }),
+          ),
+          examples: {
+            invalidCode: {
+              value: {
+                type: 'https://tasklane.dev/problems/invalid_code',
+                title: 'Unprocessable content',
+                status: 422,
+                detail:
+                  'The code is unknown, expired, already used or does not match codeVerifier.',
+                instance: '/v1/auth/providers/exchange',
+                code: 'invalid_code',
+                requestId: 'req_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
+              },
+            },
+            providerRejected: {
+              value: {
+                type: 'https://tasklane.dev/problems/provider_rejected',
+                title: 'Unprocessable content',
+                status: 422,
+                detail: 'Example ID refused the sign-in; start it again.',
+                instance: '/v1/auth/providers/exchange',
+                code: 'provider_rejected',
+                requestId: 'req_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
+              },
+            },
+            emailNotVerified: {
+              value: {
+                type: 'https://tasklane.dev/problems/email_not_verified',
+                title: 'Unprocessable content',
+                status: 422,
+                detail:
+                  'Example ID did not confirm a verified email address for this account; verify one there and try again.',
+                instance: '/v1/auth/providers/exchange',
+                code: 'email_not_verified',
+                requestId: 'req_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
+              },
+            },
+          },
+        },
+      },
+    },
+    429: TooManyRequestsResponse,
+    500: InternalErrorResponse,
+    502: {
+      description:
+        'The provider could not be reached in time or failed (`provider_unavailable`), or answered something that failed verification (`provider_response_invalid`: wrong issuer, audience, nonce or signature, an expired or not yet valid ID Token, an unexpected algorithm). Nothing was created; start the sign-in again.',
+      headers: z.object({
+        'X-Request-Id': XRequestIdHeaderSchema,
+        RateLimit: RateLimitHeaderSchema,
+        'RateLimit-Policy': RateLimitPolicyHeaderSchema,
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
+      }),
+      content: {
+        'application/problem+json': {
+          schema: ProblemSchema.and(
+            z.object({
+              code: z.enum(['provider_unavailable', 'provider_response_invalid']).optional(),
+            }),
+          ),
+          examples: {
+            providerUnavailable: {
+              value: {
+                type: 'https://tasklane.dev/problems/provider_unavailable',
+                title: 'Bad gateway',
+                status: 502,
+                detail: 'Example ID did not answer in time or failed; try again later.',
+                instance: '/v1/auth/providers/exchange',
+                code: 'provider_unavailable',
+                requestId: 'req_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
+              },
+            },
+            providerResponseInvalid: {
+              value: {
+                type: 'https://tasklane.dev/problems/provider_response_invalid',
+                title: 'Bad gateway',
+                status: 502,
+                detail:
+                  'Example ID answered with something that failed verification; start the sign-in again.',
+                instance: '/v1/auth/providers/exchange',
+                code: 'provider_response_invalid',
+                requestId: 'req_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
+              },
+            },
+          },
+        },
+      },
+    },
+    503: ServiceUnavailableResponse,
+  },
+  security: [{}],
+})
+
+export const getV1MeIdentitiesRoute = createRoute({
+  method: 'get',
+  path: '/v1/me/identities',
+  tags: ['Account'],
+  summary: 'List linked sign-in providers',
+  description:
+    'The provider accounts that sign in to this account, newest first. Needs a session (not an API key).',
+  operationId: 'listIdentities',
+  request: { query: z.object({ limit: LimitParamsSchema, cursor: CursorParamsSchema }) },
+  responses: {
+    200: {
+      description: 'A page of identities.',
+      headers: z.object({
+        'X-Request-Id': XRequestIdHeaderSchema,
+        RateLimit: RateLimitHeaderSchema,
+        'RateLimit-Policy': RateLimitPolicyHeaderSchema,
+        Link: LinkHeaderSchema,
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
+      }),
+      content: {
+        'application/json': {
+          schema: IdentityListSchema,
+          example: {
+            data: [
+              {
+                id: 'idt_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
+                provider: 'google',
+                providerName: 'Google',
+                email: 'ada@example.com',
+                createdAt: '2026-01-05T10:00:00Z',
+                lastUsedAt: '2026-01-06T08:30:00Z',
+              },
+            ],
+            nextCursor: null,
+          },
+        },
+      },
+    },
+    400: BadRequestListResponse,
+    401: UnauthorizedResponse,
+    403: SessionRequiredResponse,
+    429: TooManyRequestsResponse,
+    500: InternalErrorResponse,
+    503: ServiceUnavailableResponse,
+  },
+  security: [{ bearerAuth: [] }],
+})
+
+export const postV1MeIdentitiesRoute = createRoute({
+  method: 'post',
+  path: '/v1/me/identities',
+  tags: ['Account'],
+  summary: 'Link a provider account',
+  description:
+    "Finishes what `startIdentityLink` started: exchanges the one-time `code` (with its PKCE verifier) and makes the provider account a way to sign in to this account. The provider's email address need not be the account's: being signed in here and at the provider is the proof. A provider account already linked to another Tasklane account is refused (409 `identity_taken`); one already linked to this account answers 200. Needs the session that started the link.\n\nRate limited per client IP with the other provider sign-in steps (policy `provider-signin`).",
+  operationId: 'linkIdentity',
+  request: {
+    body: {
+      content: {
+        'application/json': {
+          schema: ProviderCodeExchangeSchema,
+          example: {
+            code: 'pc_yLd2m2mS0n3QhJYm1ZyS8y3C2a8kQ8zj1x8p0rUu6Vw',
+            codeVerifier: 'dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk',
+          },
+        },
+      },
+      required: true,
+    },
+  },
+  responses: {
+    200: {
+      description: 'The provider account was linked to this account already.',
+      headers: z.object({
+        'X-Request-Id': XRequestIdHeaderSchema,
+        RateLimit: RateLimitHeaderSchema,
+        'RateLimit-Policy': RateLimitPolicyHeaderSchema,
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
+      }),
+      content: {
+        'application/json': {
+          schema: IdentitySchema,
+          example: {
+            id: 'idt_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
+            provider: 'google',
+            providerName: 'Google',
+            email: 'ada@example.com',
+            createdAt: '2026-01-05T10:00:00Z',
+            lastUsedAt: '2026-01-06T08:30:00Z',
+          },
+        },
+      },
+    },
+    201: {
+      description: 'Linked.',
+      headers: z.object({
+        Location: LocationHeaderSchema,
+        'X-Request-Id': XRequestIdHeaderSchema,
+        RateLimit: RateLimitHeaderSchema,
+        'RateLimit-Policy': RateLimitPolicyHeaderSchema,
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
+      }),
+      content: {
+        'application/json': {
+          schema: IdentitySchema,
+          example: {
+            id: 'idt_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
+            provider: 'google',
+            providerName: 'Google',
+            email: 'ada@example.com',
+            createdAt: '2026-01-05T10:00:00Z',
+            lastUsedAt: '2026-01-06T08:30:00Z',
+          },
+        },
+      },
+    },
+    400: BadRequestBodyResponse,
+    401: UnauthorizedResponse,
+    403: SessionRequiredForWriteResponse,
+    404: {
+      description: 'No enabled provider has this id (`provider_not_found`).',
+      headers: z.object({
+        'X-Request-Id': XRequestIdHeaderSchema,
+        RateLimit: RateLimitHeaderSchema,
+        'RateLimit-Policy': RateLimitPolicyHeaderSchema,
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
+      }),
+      content: {
+        'application/problem+json': {
+          schema: ProblemSchema.and(
+            z.object({ code: z.literal('provider_not_found').optional() }),
+          ),
+          examples: {
+            providerNotFound: {
+              value: {
+                type: 'https://tasklane.dev/problems/provider_not_found',
+                title: 'Not found',
+                status: 404,
+                detail: 'No sign-in provider "example".',
+                instance: '/v1/me/identities',
+                code: 'provider_not_found',
+                requestId: 'req_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
+              },
+            },
+          },
+        },
+      },
+    },
+    409: {
+      description: 'The provider account is linked to another Tasklane account (`identity_taken`).',
+      headers: z.object({
+        'X-Request-Id': XRequestIdHeaderSchema,
+        RateLimit: RateLimitHeaderSchema,
+        'RateLimit-Policy': RateLimitPolicyHeaderSchema,
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
+      }),
+      content: {
+        'application/problem+json': {
+          schema: ProblemSchema.and(
+            z.object({ code: z.literal('identity_taken').optional() }),
+          ),
+          examples: {
+            identityTaken: {
+              value: {
+                type: 'https://tasklane.dev/problems/identity_taken',
+                title: 'Conflict',
+                status: 409,
+                detail: 'This provider account is already linked to another Tasklane account.',
+                instance: '/v1/me/identities',
+                code: 'identity_taken',
+                requestId: 'req_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
+              },
+            },
+          },
+        },
+      },
+    },
+    413: ContentTooLargeResponse,
+    415: UnsupportedMediaTypeResponse,
+    422: {
+      description:
+        "The code is unknown, expired, used, started by another session's user or does not match `codeVerifier` (`invalid_code`), or the provider refused its code (`provider_rejected`).",
+      headers: z.object({
+        'X-Request-Id': XRequestIdHeaderSchema,
+        RateLimit: RateLimitHeaderSchema,
+        'RateLimit-Policy': RateLimitPolicyHeaderSchema,
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
+      }),
+      content: {
+        'application/problem+json': {
+          schema: ProblemSchema.and(
+            z.object({ code: z.enum(['invalid_code', 'provider_rejected']).optional() }),
+          ),
+          examples: {
+            invalidCode: {
+              value: {
+                type: 'https://tasklane.dev/problems/invalid_code',
+                title: 'Unprocessable content',
+                status: 422,
+                detail:
+                  'The code is unknown, expired, already used or does not match codeVerifier.',
+                instance: '/v1/me/identities',
+                code: 'invalid_code',
+                requestId: 'req_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
+              },
+            },
+            providerRejected: {
+              value: {
+                type: 'https://tasklane.dev/problems/provider_rejected',
+                title: 'Unprocessable content',
+                status: 422,
+                detail: 'Example ID refused the sign-in; start it again.',
+                instance: '/v1/me/identities',
+                code: 'provider_rejected',
+                requestId: 'req_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
+              },
+            },
+          },
+        },
+      },
+    },
+    429: TooManyRequestsResponse,
+    500: InternalErrorResponse,
+    502: {
+      description:
+        'The provider could not be reached in time or failed (`provider_unavailable`), or answered something that failed verification (`provider_response_invalid`: wrong issuer, audience, nonce or signature, an expired or not yet valid ID Token, an unexpected algorithm). Nothing was created; start the sign-in again.',
+      headers: z.object({
+        'X-Request-Id': XRequestIdHeaderSchema,
+        RateLimit: RateLimitHeaderSchema,
+        'RateLimit-Policy': RateLimitPolicyHeaderSchema,
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
+      }),
+      content: {
+        'application/problem+json': {
+          schema: ProblemSchema.and(
+            z.object({
+              code: z.enum(['provider_unavailable', 'provider_response_invalid']).optional(),
+            }),
+          ),
+          examples: {
+            providerUnavailable: {
+              value: {
+                type: 'https://tasklane.dev/problems/provider_unavailable',
+                title: 'Bad gateway',
+                status: 502,
+                detail: 'Example ID did not answer in time or failed; try again later.',
+                instance: '/v1/me/identities',
+                code: 'provider_unavailable',
+                requestId: 'req_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
+              },
+            },
+            providerResponseInvalid: {
+              value: {
+                type: 'https://tasklane.dev/problems/provider_response_invalid',
+                title: 'Bad gateway',
+                status: 502,
+                detail:
+                  'Example ID answered with something that failed verification; start the sign-in again.',
+                instance: '/v1/me/identities',
+                code: 'provider_response_invalid',
+                requestId: 'req_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
+              },
+            },
+          },
+        },
+      },
+    },
+    503: ServiceUnavailableResponse,
+  },
+  security: [{ bearerAuth: [] }],
+})
+
+export const postV1MeIdentitiesAuthorizationsRoute = createRoute({
+  method: 'post',
+  path: '/v1/me/identities/authorizations',
+  tags: ['Account'],
+  summary: 'Start linking a provider account',
+  description:
+    'Like `startProviderSignIn`, for the signed-in user: answers the provider URL to send the browser to; the browser comes back to `redirectUri` with a one-time `code` that `linkIdentity` takes. This is the only way a provider account is attached to an existing account. Needs a session (not an API key).',
+  operationId: 'startIdentityLink',
+  request: {
+    body: {
+      content: {
+        'application/json': {
+          schema: IdentityLinkStartSchema,
+          example: {
+            provider: 'github',
+            redirectUri: 'https://app.example.com/settings/identities',
+            codeChallenge: 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM',
+            codeChallengeMethod: 'S256',
+          },
+        },
+      },
+      required: true,
+    },
+  },
+  responses: {
+    200: {
+      description: 'Where to send the browser.',
+      headers: z.object({
+        'X-Request-Id': XRequestIdHeaderSchema,
+        RateLimit: RateLimitHeaderSchema,
+        'RateLimit-Policy': RateLimitPolicyHeaderSchema,
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
+      }),
+      content: {
+        'application/json': {
+          schema: ProviderAuthorizationSchema,
+          example: {
+            authorizationUrl:
+              'https://accounts.example.com/authorize?client_id=tasklane&response_type=code&redirect_uri=https%3A%2F%2Fapi.example.com%2Fv1%2Fauth%2Fproviders%2Fexample%2Fcallback&scope=openid+email+profile&state=Wm9vbXpvb20&nonce=bm9uY2U&code_challenge=E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM&code_challenge_method=S256',
+            expiresAt: '2026-01-05T10:10:00Z',
+          },
+        },
+      },
+    },
+    400: BadRequestBodyResponse,
+    401: UnauthorizedResponse,
+    403: SessionRequiredForWriteResponse,
+    404: {
+      description: 'No enabled provider has this id (`provider_not_found`).',
+      headers: z.object({
+        'X-Request-Id': XRequestIdHeaderSchema,
+        RateLimit: RateLimitHeaderSchema,
+        'RateLimit-Policy': RateLimitPolicyHeaderSchema,
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
+      }),
+      content: {
+        'application/problem+json': {
+          schema: ProblemSchema.and(
+            z.object({ code: z.literal('provider_not_found').optional() }),
+          ),
+          examples: {
+            providerNotFound: {
+              value: {
+                type: 'https://tasklane.dev/problems/provider_not_found',
+                title: 'Not found',
+                status: 404,
+                detail: 'No sign-in provider "example".',
+                instance: '/v1/me/identities/authorizations',
+                code: 'provider_not_found',
+                requestId: 'req_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
+              },
+            },
+          },
+        },
+      },
+    },
+    413: ContentTooLargeResponse,
+    415: UnsupportedMediaTypeResponse,
+    422: {
+      description: '`redirectUri` is not an allowed app URL (`redirect_uri_not_allowed`).',
+      headers: z.object({
+        'X-Request-Id': XRequestIdHeaderSchema,
+        RateLimit: RateLimitHeaderSchema,
+        'RateLimit-Policy': RateLimitPolicyHeaderSchema,
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
+      }),
+      content: {
+        'application/problem+json': {
+          schema: ProblemSchema.and(
+            z.object({ code: z.literal('redirect_uri_not_allowed').optional() }),
+          ),
+          examples: {
+            redirectUriNotAllowed: {
+              value: {
+                type: 'https://tasklane.dev/problems/redirect_uri_not_allowed',
+                title: 'Unprocessable content',
+                status: 422,
+                detail:
+                  'redirectUri is not one of the app URLs this server may send a finished sign-in to (AUTH_REDIRECT_URLS).',
+                instance: '/v1/me/identities/authorizations',
+                code: 'redirect_uri_not_allowed',
+                requestId: 'req_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
+              },
+            },
+          },
+        },
+      },
+    },
+    429: TooManyRequestsResponse,
+    500: InternalErrorResponse,
+    502: {
+      description:
+        'The provider could not be reached in time or failed (`provider_unavailable`), or answered something that failed verification (`provider_response_invalid`: wrong issuer, audience, nonce or signature, an expired or not yet valid ID Token, an unexpected algorithm). Nothing was created; start the sign-in again.',
+      headers: z.object({
+        'X-Request-Id': XRequestIdHeaderSchema,
+        RateLimit: RateLimitHeaderSchema,
+        'RateLimit-Policy': RateLimitPolicyHeaderSchema,
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
+      }),
+      content: {
+        'application/problem+json': {
+          schema: ProblemSchema.and(
+            z.object({
+              code: z.enum(['provider_unavailable', 'provider_response_invalid']).optional(),
+            }),
+          ),
+          examples: {
+            providerUnavailable: {
+              value: {
+                type: 'https://tasklane.dev/problems/provider_unavailable',
+                title: 'Bad gateway',
+                status: 502,
+                detail: 'Example ID did not answer in time or failed; try again later.',
+                instance: '/v1/me/identities/authorizations',
+                code: 'provider_unavailable',
+                requestId: 'req_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
+              },
+            },
+            providerResponseInvalid: {
+              value: {
+                type: 'https://tasklane.dev/problems/provider_response_invalid',
+                title: 'Bad gateway',
+                status: 502,
+                detail:
+                  'Example ID answered with something that failed verification; start the sign-in again.',
+                instance: '/v1/me/identities/authorizations',
+                code: 'provider_response_invalid',
+                requestId: 'req_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
+              },
+            },
+          },
+        },
+      },
+    },
+    503: ServiceUnavailableResponse,
+  },
+  security: [{ bearerAuth: [] }],
+})
+
+export const deleteV1MeIdentitiesIdentityIdRoute = createRoute({
+  method: 'delete',
+  path: '/v1/me/identities/{identityId}',
+  tags: ['Account'],
+  summary: 'Unlink a provider account',
+  description:
+    'The provider account no longer signs in to this account, and the sessions started with this provider end. Refused (409 `last_sign_in_method`) when it is the last way to sign in: an account without a password needs another linked provider first (or a password, set with a password reset). Needs a session (not an API key).',
+  operationId: 'unlinkIdentity',
+  request: {
+    params: z.object({
+      identityId: z
+        .string()
+        .regex(/^idt_[0-9A-Z]{26}$/)
+        .max(64)
+        .openapi({
+          param: {
+            name: 'identityId',
+            in: 'path',
+            required: true,
+            description: 'The id of the identity.',
+            schema: { type: 'string', maxLength: 64, pattern: '^idt_[0-9A-Z]{26}$' },
+            example: 'idt_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
+          },
+        }),
+    }),
+  },
+  responses: {
+    204: {
+      description: 'Unlinked.',
+      headers: z.object({
+        'X-Request-Id': XRequestIdHeaderSchema,
+        RateLimit: RateLimitHeaderSchema,
+        'RateLimit-Policy': RateLimitPolicyHeaderSchema,
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
+      }),
+    },
+    400: BadRequestResponse,
+    401: UnauthorizedResponse,
+    403: SessionRequiredForWriteResponse,
+    404: NotFoundResponse,
+    409: {
+      description: "This is the account's last way to sign in (`last_sign_in_method`).",
+      headers: z.object({
+        'X-Request-Id': XRequestIdHeaderSchema,
+        RateLimit: RateLimitHeaderSchema,
+        'RateLimit-Policy': RateLimitPolicyHeaderSchema,
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
+      }),
+      content: {
+        'application/problem+json': {
+          schema: ProblemSchema.and(
+            z.object({ code: z.literal('last_sign_in_method').optional() }),
+          ),
+          examples: {
+            lastSignInMethod: {
+              value: {
+                type: 'https://tasklane.dev/problems/last_sign_in_method',
+                title: 'Conflict',
+                status: 409,
+                detail:
+                  'This is the only way to sign in to the account; set a password (reset it by email) or link another provider first.',
+                instance: '/v1/me/identities/idt_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
+                code: 'last_sign_in_method',
+                requestId: 'req_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
+              },
+            },
+          },
+        },
+      },
+    },
+    429: TooManyRequestsResponse,
+    500: InternalErrorResponse,
+    503: ServiceUnavailableResponse,
+  },
+  security: [{ bearerAuth: [] }],
+})
+
 export const getV1MeSessionsRoute = createRoute({
   method: 'get',
   path: '/v1/me/sessions',
@@ -7018,6 +8340,7 @@ export const operations = {
   deleteNote: deleteV1NotesNoteIdRoute,
   deleteProject: deleteV1ProjectsProjectIdRoute,
   deleteTask: deleteV1TasksTaskIdRoute,
+  exchangeProviderCode: postV1AuthProvidersExchangeRoute,
   getHealth: getHealthzRoute,
   getMe: getV1MeRoute,
   getMetrics: getMetricsRoute,
@@ -7029,9 +8352,12 @@ export const operations = {
   getReadiness: getReadyzRoute,
   getTask: getV1TasksTaskIdRoute,
   getUnreadNotificationCount: getV1NotificationsUnreadCountRoute,
+  linkIdentity: postV1MeIdentitiesRoute,
   listApiKeys: getV1MeApiKeysRoute,
+  listAuthProviders: getV1AuthProvidersRoute,
   listChanges: getV1ChangesRoute,
   listComments: getV1TasksTaskIdCommentsRoute,
+  listIdentities: getV1MeIdentitiesRoute,
   listInvitations: getV1ProjectsProjectIdInvitationsRoute,
   listMembers: getV1ProjectsProjectIdMembersRoute,
   listNotes: getV1ProjectsProjectIdNotesRoute,
@@ -7043,6 +8369,7 @@ export const operations = {
   logOut: postV1AuthLogoutRoute,
   markAllNotificationsRead: postV1NotificationsReadRoute,
   markNotificationRead: postV1NotificationsNotificationIdReadRoute,
+  providerCallback: getV1AuthProvidersProviderIdCallbackRoute,
   refreshSession: postV1AuthRefreshRoute,
   removeMember: deleteV1ProjectsProjectIdMembersUserIdRoute,
   requestEmailVerification: postV1AuthEmailVerificationRoute,
@@ -7052,7 +8379,10 @@ export const operations = {
   revokeInvitation: deleteV1ProjectsProjectIdInvitationsInvitationIdRoute,
   revokeSession: deleteV1MeSessionsSessionIdRoute,
   signUp: postV1AuthSignupRoute,
+  startIdentityLink: postV1MeIdentitiesAuthorizationsRoute,
+  startProviderSignIn: postV1AuthProvidersProviderIdAuthorizationsRoute,
   streamEvents: getV1EventsRoute,
+  unlinkIdentity: deleteV1MeIdentitiesIdentityIdRoute,
   updateComment: patchV1CommentsCommentIdRoute,
   updateMe: patchV1MeRoute,
   updateMember: patchV1ProjectsProjectIdMembersUserIdRoute,
