@@ -155,7 +155,7 @@ export interface paths {
          *
          *     A wrong password and an unknown email get the same answer (401 `invalid_credentials`), in the same time.
          *
-         *     Rate limited per account and client IP together (policy `login-account-ip`), so that someone else guessing cannot lock the owner out; per client IP across accounts (`login-ip`); and by a higher ceiling per account from every address (`login-account`). Repeated attempts answer 429 with `Retry-After`. While too many passwords are being checked at once the answer is 503 `server_busy` with `Retry-After`.
+         *     Rate limited per account and client IP together (policy `login-account-ip`), so that someone else guessing cannot lock the owner out; per client IP across accounts (`login-ip`); and by a higher ceiling per account from every address (`login-account`), which does not apply to a client IP that signed up or signed in to the account before (within 90 days), so that strangers guessing from many addresses cannot lock the owner out of a place they use. While the hashing queue is full, password checks from such known clients go first, then those of clients without recent failures. Repeated attempts answer 429 with `Retry-After`. While too many passwords are being checked at once the answer is 503 `server_busy` with `Retry-After`.
          */
         post: operations["logIn"];
         delete?: never;

@@ -5,6 +5,7 @@ import { requireAuth, requireSession } from '../../http/auth.js'
 import type { AppEnv, AppRouteHandler } from '../../http/env.js'
 import type { RatePolicy } from '../../http/rate-limit.js'
 import { deviceLabel } from './device-label.js'
+import { isKnownLoginClient } from './login-clients.repository.js'
 
 type Routes = typeof operations
 
@@ -43,17 +44,21 @@ export function authHandlers(ctx: AppContext) {
 
   const signUp: AppRouteHandler<Routes['signUp']> = async (c) => {
     await rateLimiter.consume(c, signupIp, ip(c))
-    const result = await auth.signUp(c.req.valid('json'), device(c))
+    const result = await auth.signUp(c.req.valid('json'), device(c), { client: ip(c) })
     return c.json(result, 201, { Location: '/v1/me', ...NO_STORE })
   }
 
   const logIn: AppRouteHandler<Routes['logIn']> = async (c) => {
     const body = c.req.valid('json')
     const account = `email:${body.email.toLowerCase()}`
-    await rateLimiter.consume(c, loginIp, ip(c))
-    await rateLimiter.consume(c, loginAccountIp, `${account}|${ip(c)}`)
-    await rateLimiter.consume(c, loginAccount, account)
-    return c.json(await auth.logIn(body, device(c)), 200, NO_STORE)
+    const client = ip(c)
+    // A client that signed in to this account before is exempt from the account-wide ceiling, which
+    // strangers guessing from many addresses could otherwise use up to lock the owner out.
+    const known = await isKnownLoginClient(ctx.db.kysely, body.email, client)
+    await rateLimiter.consume(c, loginIp, client)
+    await rateLimiter.consume(c, loginAccountIp, `${account}|${client}`)
+    if (!known) await rateLimiter.consume(c, loginAccount, account)
+    return c.json(await auth.logIn(body, device(c), { client, known }), 200, NO_STORE)
   }
 
   const refreshSession: AppRouteHandler<Routes['refreshSession']> = async (c) =>

@@ -10,6 +10,7 @@ import { toInstant } from '../../lib/instant.js'
 import type { Mailer } from '../../mail/mailer.js'
 import type { ChangeLog, WriteTx } from '../changes/change-log.js'
 import * as repo from './auth.repository.js'
+import { rememberLoginClient } from './login-clients.repository.js'
 import { assertPasswordAllowed, type PasswordHasher } from './passwords.js'
 import type { RevocationCache } from './revocations.js'
 import { type AccessTokens, hashToken, randomToken, type Sealer } from './tokens.js'
@@ -228,9 +229,13 @@ export function createAuthService(deps: AuthDeps) {
   }
 
   return {
-    async signUp(input: { email: string; password: string; name: string }, device: string): Promise<AuthResult> {
+    async signUp(
+      input: { email: string; password: string; name: string },
+      device: string,
+      from?: { client: string },
+    ): Promise<AuthResult> {
       assertPasswordAllowed(input.password)
-      const passwordHash = await hasher.hash(input.password)
+      const passwordHash = await hasher.hash(input.password, from)
       const now = iso()
       const user: repo.UserRow = {
         id: newId('usr'),
@@ -249,6 +254,7 @@ export function createAuthService(deps: AuthDeps) {
           if (await repo.findUserByEmail(trx, input.email)) throw emailTaken()
           await repo.insertUser(trx, user)
           const session = await startSession(trx, user, device)
+          if (from) await rememberLoginClient(trx, user.id, from.client, now)
           return { session, mail: await sendVerification(trx, user) }
         })
         mail()
@@ -259,14 +265,28 @@ export function createAuthService(deps: AuthDeps) {
       }
     },
 
-    async logIn(input: { email: string; password: string }, device: string): Promise<AuthResult> {
+    /**
+     * Signs in with a password. `from` says who asks (the client's address, and whether it signed in to
+     * this account before): it decides the check's place in the hashing queue, and a success makes the
+     * client known to the account.
+     */
+    async logIn(
+      input: { email: string; password: string },
+      device: string,
+      from?: { client: string; known: boolean },
+    ): Promise<AuthResult> {
       const user = await repo.findUserByEmail(kysely, input.email)
+      const who = from && { client: from.client, account: input.email.toLowerCase(), known: from.known }
       if (!user) {
-        await hasher.dummyVerify()
+        await hasher.dummyVerify(who)
         throw invalidCredentials()
       }
-      if (!(await hasher.verify(user.password_hash, input.password))) throw invalidCredentials()
-      const session = await kysely.transaction().execute((trx) => startSession(trx, user, device))
+      if (!(await hasher.verify(user.password_hash, input.password, who))) throw invalidCredentials()
+      const session = await kysely.transaction().execute(async (trx) => {
+        const started = await startSession(trx, user, device)
+        if (from) await rememberLoginClient(trx, user.id, from.client, iso(started.now))
+        return started
+      })
       return issue(user, session.id, session.refreshToken, session.now)
     },
 
