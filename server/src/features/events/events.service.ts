@@ -75,6 +75,7 @@ export function createEventsService({ ctx }: ServiceDeps, projects: ProjectsServ
           heartbeatMs: config.EVENTS_HEARTBEAT_S * 1000,
           retryMs: config.EVENTS_RETRY_MS,
           bufferBytes: config.EVENTS_BUFFER_BYTES,
+          slowGraceMs: config.EVENTS_SLOW_CONSUMER_GRACE_MS,
           stillAuthorized,
           // API keys are looked up in the database; sessions only in memory, so they are checked often.
           authCheckMs: principal.sessionId ? SESSION_CHECK_MS : config.EVENTS_HEARTBEAT_S * 1000,
