@@ -169,17 +169,24 @@ export async function listApiKeys(db: Db, userId: string, limit: number, before?
   return query.orderBy('id', 'desc').limit(limit).execute()
 }
 
-/** Revokes every live API key of a user; returns how many. */
-export async function revokeApiKeysOfUser(db: Db, userId: string, now: string): Promise<number> {
-  const result = await db
-    .updateTable('api_keys')
-    .set({ revoked_at: now })
-    .where('user_id', '=', userId)
-    .where('revoked_at', 'is', null)
-    .executeTakeFirst()
-  return Number(result.numUpdatedRows)
+/**
+ * Revokes every live API key of a user and logs them for other instances, as sessions are (see
+ * RevocationCache), so that their open event streams end within a poll; returns their ids.
+ */
+export async function revokeApiKeysOfUser(db: Db, userId: string, now: string): Promise<string[]> {
+  const ids = (
+    await db.selectFrom('api_keys').select('id').where('user_id', '=', userId).where('revoked_at', 'is', null).execute()
+  ).map((r) => r.id)
+  if (ids.length === 0) return []
+  await db.updateTable('api_keys').set({ revoked_at: now }).where('id', 'in', ids).execute()
+  await db
+    .insertInto('session_revocations')
+    .values(ids.map((id) => ({ session_id: id, revoked_at: now })))
+    .execute()
+  return ids
 }
 
+/** Revokes one live API key of the user and logs it for other instances; whether there was one. */
 export async function revokeApiKey(db: Db, userId: string, id: string, now: string): Promise<boolean> {
   const result = await db
     .updateTable('api_keys')
@@ -188,7 +195,9 @@ export async function revokeApiKey(db: Db, userId: string, id: string, now: stri
     .where('user_id', '=', userId)
     .where('revoked_at', 'is', null)
     .executeTakeFirst()
-  return Number(result.numUpdatedRows) === 1
+  if (Number(result.numUpdatedRows) !== 1) return false
+  await db.insertInto('session_revocations').values({ session_id: id, revoked_at: now }).execute()
+  return true
 }
 
 // Email tokens

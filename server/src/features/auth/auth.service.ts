@@ -354,6 +354,12 @@ export function createAuthService(deps: AuthDeps) {
       revocations.add(await revoke({ userId: principal.userId, sessionIds: [principal.sessionId] }, 'logout'))
     },
 
+    /**
+     * Whether a session or API key was revoked lately, as far as this instance knows (at once for its own
+     * revocations, within REVOCATION_POLL_MS for other instances'); no database round trip.
+     */
+    isRevoked: (credentialId: string): boolean => revocations.isRevoked(credentialId),
+
     /** Resolves a bearer credential (access token or API key) to the principal; throws 401 problems. */
     async authenticate(bearer: string): Promise<Principal> {
       if (bearer.startsWith('tl_')) {
@@ -487,8 +493,14 @@ export function createAuthService(deps: AuthDeps) {
       const ids = await kysely.transaction().execute(async (trx) => {
         const now = iso()
         await repo.updateUser(trx, user.id, { password_hash: passwordHash, updated_at: now })
-        if (!keepApiKeys) await repo.revokeApiKeysOfUser(trx, user.id, now)
-        return repo.revokeSessions(trx, { userId: user.id, except: principal.sessionId }, 'password_changed', now)
+        const keys = keepApiKeys ? [] : await repo.revokeApiKeysOfUser(trx, user.id, now)
+        const sessions = await repo.revokeSessions(
+          trx,
+          { userId: user.id, except: principal.sessionId },
+          'password_changed',
+          now,
+        )
+        return [...sessions, ...keys]
       })
       revocations.add(ids)
     },
@@ -567,8 +579,8 @@ export function createAuthService(deps: AuthDeps) {
         const verified =
           user.email_normalized === row.email.toLowerCase() ? { email_verified_at: user.email_verified_at ?? now } : {}
         await repo.updateUser(trx, user.id, { password_hash: passwordHash, updated_at: now, ...verified })
-        await repo.revokeApiKeysOfUser(trx, user.id, now)
-        return repo.revokeSessions(trx, { userId: user.id }, 'password_reset', now)
+        const keys = await repo.revokeApiKeysOfUser(trx, user.id, now)
+        return [...(await repo.revokeSessions(trx, { userId: user.id }, 'password_reset', now)), ...keys]
       })
       revocations.add(ids)
     },
@@ -633,9 +645,9 @@ export function createAuthService(deps: AuthDeps) {
     },
 
     async revokeApiKey(userId: string, apiKeyId: string): Promise<void> {
-      if (!(await repo.revokeApiKey(kysely, userId, apiKeyId, iso()))) {
-        throw new ApiError(404, 'not_found', 'No API key with this id.')
-      }
+      const revoked = await kysely.transaction().execute((trx) => repo.revokeApiKey(trx, userId, apiKeyId, iso()))
+      if (!revoked) throw new ApiError(404, 'not_found', 'No API key with this id.')
+      revocations.add([apiKeyId])
     },
   }
 }
