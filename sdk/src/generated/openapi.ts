@@ -1079,7 +1079,7 @@ export interface paths {
          *
          *     Reasons: `assigned` (a task was assigned to you), `mentioned` (you were @mentioned in a task description or a comment), `commented` (a comment on a task you created or are assigned), `invited` (you were invited to a project). You are never notified of your own actions, and only of tasks in projects you can still see.
          *
-         *     New and bumped notifications are also recorded in the change log as `notification.created` changes (`listChanges`, and the event stream), visible only to their recipient, with the notification as it is now in `data`.
+         *     New and bumped notifications are also recorded in the change log as `notification.created` changes (`listChanges`, and the event stream), visible only to their recipient, with the notification as it is now in `data`. An `invited` notification is deleted when its invitation is revoked (`notification.deleted`, a tombstone, for the recipient), so it can no longer be followed to an invitation that is gone.
          *
          *     Needs the `read` scope.
          */
@@ -2232,7 +2232,7 @@ export interface components {
              * @example task.updated
              * @enum {string}
              */
-            type: "project.created" | "project.updated" | "project.deleted" | "member.added" | "member.updated" | "member.removed" | "invitation.created" | "invitation.accepted" | "invitation.revoked" | "task.created" | "task.updated" | "task.deleted" | "note.created" | "note.updated" | "note.deleted" | "comment.created" | "comment.updated" | "comment.deleted" | "notification.created" | "notification.updated";
+            type: "project.created" | "project.updated" | "project.deleted" | "member.added" | "member.updated" | "member.removed" | "invitation.created" | "invitation.accepted" | "invitation.revoked" | "task.created" | "task.updated" | "task.deleted" | "note.created" | "note.updated" | "note.deleted" | "comment.created" | "comment.updated" | "comment.deleted" | "notification.created" | "notification.updated" | "notification.deleted";
             /**
              * @description The project the change belongs to; `null` for changes of the caller's own account.
              * @example prj_01JD8X3Z7Q2W6V5T4R3P1N0M9K

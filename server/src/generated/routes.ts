@@ -1725,6 +1725,7 @@ export const ChangeSchema = z
         'comment.deleted',
         'notification.created',
         'notification.updated',
+        'notification.deleted',
       ])
       .openapi({ description: 'What happened, `<resourceType>.<verb>`.', example: 'task.updated' }),
     projectId: z
@@ -8023,7 +8024,7 @@ export const getV1NotificationsRoute = createRoute({
   tags: ['Notifications'],
   summary: 'List your notifications',
   description:
-    "The caller's notifications, most recently updated first. A notification is a thread: one per task (or project, for invitations) and reason while it is unread, so a repeat (a second comment, another mention) bumps it to the top with a higher `count` and the latest actor instead of adding a new one. Once read, the next event starts a new thread.\n\nReasons: `assigned` (a task was assigned to you), `mentioned` (you were @mentioned in a task description or a comment), `commented` (a comment on a task you created or are assigned), `invited` (you were invited to a project). You are never notified of your own actions, and only of tasks in projects you can still see.\n\nNew and bumped notifications are also recorded in the change log as `notification.created` changes (`listChanges`, and the event stream), visible only to their recipient, with the notification as it is now in `data`.\n\nNeeds the `read` scope.",
+    "The caller's notifications, most recently updated first. A notification is a thread: one per task (or project, for invitations) and reason while it is unread, so a repeat (a second comment, another mention) bumps it to the top with a higher `count` and the latest actor instead of adding a new one. Once read, the next event starts a new thread.\n\nReasons: `assigned` (a task was assigned to you), `mentioned` (you were @mentioned in a task description or a comment), `commented` (a comment on a task you created or are assigned), `invited` (you were invited to a project). You are never notified of your own actions, and only of tasks in projects you can still see.\n\nNew and bumped notifications are also recorded in the change log as `notification.created` changes (`listChanges`, and the event stream), visible only to their recipient, with the notification as it is now in `data`. An `invited` notification is deleted when its invitation is revoked (`notification.deleted`, a tombstone, for the recipient), so it can no longer be followed to an invitation that is gone.\n\nNeeds the `read` scope.",
   operationId: 'listNotifications',
   request: {
     query: z.object({

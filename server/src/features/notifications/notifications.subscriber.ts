@@ -1,7 +1,7 @@
 import type { NotificationReason } from '../../db/schema.js'
 import type { Comment, Invitation, Task } from '../../generated/routes.js'
 import { newId } from '../../lib/ids.js'
-import type { ChangeSubscriber, WriteTx } from '../changes/change-log.js'
+import { type ChangeSubscriber, removalChange, type WriteTx } from '../changes/change-log.js'
 import { newMentions, parseMentions } from './mentions.js'
 import { notificationsRepository, type TaskFacts, toNotification } from './notifications.repository.js'
 
@@ -154,6 +154,24 @@ export function createNotifier({ now, emailDelayS }: { now: () => Date; emailDel
           invitationId: invitation.id,
           title: projectName,
         })
+        return
+      }
+      case 'invitation.revoked': {
+        // An invitation that can no longer be accepted leaves nothing behind in the invitee's list (nor a
+        // pending email): the notification goes, and their other devices are told by a tombstone.
+        const removed = await notificationsRepository(tx.db).deleteForInvitation(change.resourceId)
+        for (const row of removed) {
+          await tx.record(
+            removalChange({
+              type: 'notification.deleted',
+              projectId: row.project_id,
+              userId: row.user_id,
+              resourceType: 'notification',
+              resourceId: row.id,
+              actorId,
+            }),
+          )
+        }
         return
       }
     }
