@@ -11,7 +11,6 @@ import { createNotesRouter } from './features/notes/notes.router.js'
 import { createNotificationsRouter } from './features/notifications/notifications.router.js'
 import { createOperationsRouter } from './features/operations/operations.router.js'
 import { createProjectsRouter } from './features/projects/projects.router.js'
-import { createServices } from './features/services.js'
 import { createTasksRouter } from './features/tasks/tasks.router.js'
 import { operations, securitySchemes } from './generated/routes.js'
 import { authentication } from './http/auth.js'
@@ -21,6 +20,7 @@ import { errorHandler, notFoundHandler, pathPattern } from './http/errors.js'
 import { requestLogging } from './http/logging.js'
 import { requestId } from './http/request-id.js'
 import { createRouter } from './http/router.js'
+import { API_VERSION_HEADER, apiVersioning, CLIENT_HEADER } from './http/versioning.js'
 import { idempotency } from './idempotency/idempotency.js'
 import { createDocsRouter } from './openapi/docs.js'
 
@@ -34,6 +34,9 @@ const EXPOSED_HEADERS = [
   'RateLimit',
   'RateLimit-Policy',
   'Idempotent-Replayed',
+  API_VERSION_HEADER,
+  'Deprecation',
+  'Sunset',
 ]
 
 /**
@@ -51,7 +54,8 @@ const declaresHeader = (route: RouteConfig, name: string): boolean => {
 const honoPath = (openapiPath: string) => openapiPath.replace(/\{([^}]+)\}/g, ':$1')
 
 /**
- * Builds the HTTP app on a context. Every route comes from the generated `operations`; each feature's
+ * Builds the HTTP app on a context (everything it serves is built by `createContext`, the composition
+ * root): the middleware in order, then the routes. Every route comes from the generated `operations`; each feature's
  * router binds them to handlers.
  *
  * @example
@@ -64,6 +68,13 @@ export function createApp(ctx: AppContext) {
   app.use(requestId)
   app.use(requestLogging(ctx.logger))
   app.use(ctx.metrics.middleware)
+  app.use(
+    apiVersioning({
+      version: String((ctx.document.json.info as { version?: unknown } | undefined)?.version ?? ''),
+      document: ctx.document.json,
+      registry: ctx.metrics.registry,
+    }),
+  )
   app.use(secureHeaders({ crossOriginResourcePolicy: false }))
   const allowAnyOrigin = ctx.config.CORS_ORIGINS.includes('*')
   const corsHeaders = cors({
@@ -76,6 +87,7 @@ export function createApp(ctx: AppContext) {
       'If-None-Match',
       'X-Request-Id',
       'Last-Event-ID',
+      CLIENT_HEADER,
     ],
     allowMethods: ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE'],
     exposeHeaders: EXPOSED_HEADERS,
@@ -109,7 +121,7 @@ export function createApp(ctx: AppContext) {
     )
   }
   // After authentication (keys are per principal) and the body guard (the body is known to parse).
-  const idempotent = idempotency(ctx.db)
+  const idempotent = idempotency(ctx.writer)
   for (const route of routeList()) {
     if (declaresHeader(route, 'Idempotency-Key')) app.on(route.method.toUpperCase(), honoPath(route.path), idempotent)
   }
@@ -117,13 +129,7 @@ export function createApp(ctx: AppContext) {
   app.route('/', createOperationsRouter(ctx))
   app.route('/', createAuthRouter(ctx))
   app.route('/', createIdentitiesRouter(ctx))
-  const services = createServices(ctx)
-  // Projects first: they may refuse the deletion, and the comments in projects deleted with the account
-  // are covered by `project.deleted`.
-  ctx.auth.setAccountDeletionGuard(async (tx, userId) => {
-    await services.projects.beforeAccountDeletion(tx, userId)
-    await services.comments.beforeAccountDeletion(tx, userId)
-  })
+  const { services } = ctx
   app.route('/', createProjectsRouter(ctx, services))
   app.route('/', createTasksRouter(services))
   app.route('/', createNotesRouter(services))

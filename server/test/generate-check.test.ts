@@ -19,6 +19,10 @@ const COPIED = [
   'server/src/generated',
   'sdk/src/generated',
   'sdk/test/fixtures',
+  // The SDK's version and the contract's changelog are generated too.
+  'sdk/package.json',
+  'contracts',
+  'docs',
 ]
 
 let copy: string

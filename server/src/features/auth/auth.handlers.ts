@@ -3,9 +3,9 @@ import type { AppContext } from '../../context.js'
 import type { operations } from '../../generated/routes.js'
 import { requireAuth, requireSession } from '../../http/auth.js'
 import type { AppEnv, AppRouteHandler } from '../../http/env.js'
+import { setNextLink } from '../../http/pagination.js'
 import type { RatePolicy } from '../../http/rate-limit.js'
 import { deviceLabel } from './device-label.js'
-import { isKnownLoginClient } from './login-clients.repository.js'
 
 type Routes = typeof operations
 
@@ -36,11 +36,6 @@ export function authHandlers(ctx: AppContext) {
     await rateLimiter.consume(c, emailUser, `user:${userId}`)
     await rateLimiter.consume(c, emailRecipient, `email:${email}`)
   }
-  const nextLink = (c: Context<AppEnv>, cursor: string | null, limit: number): Record<string, string> => {
-    if (!cursor) return {}
-    const url = new URL(c.req.url)
-    return { Link: `<${url.pathname}?limit=${limit}&cursor=${cursor}>; rel="next"` }
-  }
 
   const signUp: AppRouteHandler<Routes['signUp']> = async (c) => {
     await rateLimiter.consume(c, signupIp, ip(c))
@@ -54,7 +49,7 @@ export function authHandlers(ctx: AppContext) {
     const client = ip(c)
     // A client that signed in to this account before is exempt from the account-wide ceiling, which
     // strangers guessing from many addresses could otherwise use up to lock the owner out.
-    const known = await isKnownLoginClient(ctx.db.kysely, body.email, client)
+    const known = await auth.isKnownLoginClient(body.email, client)
     await rateLimiter.consume(c, loginIp, client)
     await rateLimiter.consume(c, loginAccountIp, `${account}|${client}`)
     if (!known) await rateLimiter.consume(c, loginAccount, account)
@@ -130,7 +125,8 @@ export function authHandlers(ctx: AppContext) {
     const principal = requireSession(c, 'read')
     const { limit = 20, cursor } = c.req.valid('query')
     const page = await auth.listSessions(principal, limit, cursor)
-    return c.json(page, 200, nextLink(c, page.nextCursor, limit))
+    setNextLink(c, page.nextCursor)
+    return c.json(page, 200)
   }
 
   const revokeSession: AppRouteHandler<Routes['revokeSession']> = async (c) => {
@@ -147,7 +143,8 @@ export function authHandlers(ctx: AppContext) {
     const principal = requireSession(c, 'read')
     const { limit = 20, cursor } = c.req.valid('query')
     const page = await auth.listApiKeys(principal.userId, limit, cursor)
-    return c.json(page, 200, nextLink(c, page.nextCursor, limit))
+    setNextLink(c, page.nextCursor)
+    return c.json(page, 200)
   }
 
   const revokeApiKey: AppRouteHandler<Routes['revokeApiKey']> = async (c) => {
