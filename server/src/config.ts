@@ -94,7 +94,7 @@ const schema = z.object({
   SESSION_TTL_S: seconds(300, 365 * 86_400).default(30 * 86_400),
   REFRESH_GRACE_S: seconds(0, 60).default(10),
   // How often an instance reads revocations made by other instances.
-  REVOCATION_POLL_MS: z.coerce.number().int().min(100).max(60_000).default(1000),
+  REVOCATION_POLL_MS: z.coerce.number().int().min(100).max(60_000).default(500),
   // How long the change log keeps changes; a client further behind gets 410 cursor_expired and resyncs.
   CHANGES_RETENTION_S: seconds(60, 365 * 86_400).default(7 * 86_400),
 

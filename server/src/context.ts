@@ -299,7 +299,14 @@ export async function createContext(config: Config, overrides: ContextOverrides 
     webhooks: createWebhooksService(deps, changeLog, projects),
     events: createEventsService(
       deps,
-      { changeLog, changeSignal, stopping: shutdown.signal, logger, authenticate: auth.authenticate },
+      {
+        changeLog,
+        changeSignal,
+        stopping: shutdown.signal,
+        logger,
+        authenticate: auth.authenticate,
+        isRevoked: auth.isRevoked,
+      },
       projects,
     ),
   }

@@ -1,5 +1,5 @@
 import { execFileSync, type SpawnSyncReturns } from 'node:child_process'
-import { cpSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
+import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -30,7 +30,10 @@ let copy: string
 
 beforeAll(() => {
   copy = mkdtempSync(join(tmpdir(), 'tasklane-generate-check-'))
-  for (const path of COPIED) cpSync(join(ROOT, path), join(copy, path), { recursive: true })
+  for (const path of COPIED) {
+    // An ignore file exists only while some Redocly rule has a place it cannot apply.
+    if (existsSync(join(ROOT, path))) cpSync(join(ROOT, path), join(copy, path), { recursive: true })
+  }
   symlinkSync(join(ROOT, 'node_modules'), join(copy, 'node_modules'), 'dir')
 })
 

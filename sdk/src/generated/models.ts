@@ -196,4 +196,5 @@ export interface ChangeDataMap {
   'attachment.created': Attachment
   'attachment.updated': Attachment
   'attachment.deleted': Tombstone
+  'notification.deleted': Tombstone
 }

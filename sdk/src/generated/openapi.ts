@@ -155,7 +155,7 @@ export interface paths {
          *
          *     A wrong password and an unknown email get the same answer (401 `invalid_credentials`), in the same time.
          *
-         *     Rate limited per account and client IP together (policy `login-account-ip`), so that someone else guessing cannot lock the owner out; per client IP across accounts (`login-ip`); and by a higher ceiling per account from every address (`login-account`). Repeated attempts answer 429 with `Retry-After`. While too many passwords are being checked at once the answer is 503 `server_busy` with `Retry-After`.
+         *     Rate limited per account and client IP together (policy `login-account-ip`), so that someone else guessing cannot lock the owner out; per client IP across accounts (`login-ip`); and by a higher ceiling per account from every address (`login-account`), which does not apply to a client IP that signed up or signed in to the account before (within 90 days), so that strangers guessing from many addresses cannot lock the owner out of a place they use. While the hashing queue is full, password checks from such known clients go first, then those of clients without recent failures. Repeated attempts answer 429 with `Retry-After`. While too many passwords are being checked at once the answer is 503 `server_busy` with `Retry-After`.
          */
         post: operations["logIn"];
         delete?: never;
@@ -279,7 +279,7 @@ export interface paths {
          * Email a password reset link
          * @description If an account has this email, emails it a link to choose a new password. The answer is the same whether or not the account exists. The link carries a single-use token that expires after 30 minutes; pass it to `resetPassword`.
          *
-         *     Rate limited per client IP (policy `password-reset`).
+         *     Rate limited per client IP (policy `password-reset`) and per recipient address from every IP together (policy `email-recipient`, shared with every other mail the API sends on request), counted whether or not an account has the address.
          */
         post: operations["requestPasswordReset"];
         delete?: never;
@@ -1255,7 +1255,7 @@ export interface paths {
          *
          *     Reasons: `assigned` (a task was assigned to you), `mentioned` (you were @mentioned in a task description or a comment), `commented` (a comment on a task you created or are assigned), `invited` (you were invited to a project). You are never notified of your own actions, and only of tasks in projects you can still see.
          *
-         *     New and bumped notifications are also recorded in the change log as `notification.created` changes (`listChanges`, and the event stream), visible only to their recipient, with the notification as it is now in `data`.
+         *     New and bumped notifications are also recorded in the change log as `notification.created` changes (`listChanges`, and the event stream), visible only to their recipient, with the notification as it is now in `data`. An `invited` notification is deleted when its invitation is revoked (`notification.deleted`, a tombstone, for the recipient), so it can no longer be followed to an invitation that is gone.
          *
          *     Needs the `read` scope.
          */
@@ -3015,7 +3015,7 @@ export interface components {
              * @example task.updated
              * @enum {string}
              */
-            type: "project.created" | "project.updated" | "project.deleted" | "member.added" | "member.updated" | "member.removed" | "invitation.created" | "invitation.accepted" | "invitation.revoked" | "task.created" | "task.updated" | "task.deleted" | "note.created" | "note.updated" | "note.deleted" | "comment.created" | "comment.updated" | "comment.deleted" | "notification.created" | "notification.updated" | "attachment.created" | "attachment.updated" | "attachment.deleted";
+            type: "project.created" | "project.updated" | "project.deleted" | "member.added" | "member.updated" | "member.removed" | "invitation.created" | "invitation.accepted" | "invitation.revoked" | "task.created" | "task.updated" | "task.deleted" | "note.created" | "note.updated" | "note.deleted" | "comment.created" | "comment.updated" | "comment.deleted" | "notification.created" | "notification.updated" | "attachment.created" | "attachment.updated" | "attachment.deleted" | "notification.deleted";
             /**
              * @description The project the change belongs to; `null` for changes of the caller's own account.
              * @example prj_01JD8X3Z7Q2W6V5T4R3P1N0M9K

@@ -346,6 +346,13 @@ export interface SessionProvidersTable {
   provider: string
 }
 
+export interface LoginClientsTable {
+  user_id: string
+  /** The client's address, as the rate limiter keys it (`ip:…`). */
+  client: string
+  last_success_at: string
+}
+
 export interface Database {
   server_secrets: ServerSecretsTable
   idempotency_keys: IdempotencyKeysTable
@@ -363,6 +370,7 @@ export interface Database {
   api_keys: ApiKeysTable
   email_tokens: EmailTokensTable
   auth_identities: AuthIdentitiesTable
+  login_clients: LoginClientsTable
   auth_flows: AuthFlowsTable
   session_providers: SessionProvidersTable
   notifications: NotificationsTable

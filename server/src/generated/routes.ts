@@ -2258,6 +2258,7 @@ export const ChangeSchema = z
         'attachment.created',
         'attachment.updated',
         'attachment.deleted',
+        'notification.deleted',
       ])
       .openapi({ description: 'What happened, `<resourceType>.<verb>`.', example: 'task.updated' }),
     projectId: z
@@ -4373,7 +4374,7 @@ export const postV1AuthLoginRoute = createRoute({
   tags: ['Auth'],
   summary: 'Sign in with email and password',
   description:
-    'Starts a new session. The answer carries the user, an access token (valid `expiresIn` seconds) and a refresh token.\n\nA wrong password and an unknown email get the same answer (401 `invalid_credentials`), in the same time.\n\nRate limited per account and client IP together (policy `login-account-ip`), so that someone else guessing cannot lock the owner out; per client IP across accounts (`login-ip`); and by a higher ceiling per account from every address (`login-account`). Repeated attempts answer 429 with `Retry-After`. While too many passwords are being checked at once the answer is 503 `server_busy` with `Retry-After`.',
+    'Starts a new session. The answer carries the user, an access token (valid `expiresIn` seconds) and a refresh token.\n\nA wrong password and an unknown email get the same answer (401 `invalid_credentials`), in the same time.\n\nRate limited per account and client IP together (policy `login-account-ip`), so that someone else guessing cannot lock the owner out; per client IP across accounts (`login-ip`); and by a higher ceiling per account from every address (`login-account`), which does not apply to a client IP that signed up or signed in to the account before (within 90 days), so that strangers guessing from many addresses cannot lock the owner out of a place they use. While the hashing queue is full, password checks from such known clients go first, then those of clients without recent failures. Repeated attempts answer 429 with `Retry-After`. While too many passwords are being checked at once the answer is 503 `server_busy` with `Retry-After`.',
   operationId: 'logIn',
   request: {
     body: {
@@ -4802,7 +4803,7 @@ export const postV1AuthPasswordResetRoute = createRoute({
   tags: ['Auth'],
   summary: 'Email a password reset link',
   description:
-    'If an account has this email, emails it a link to choose a new password. The answer is the same whether or not the account exists. The link carries a single-use token that expires after 30 minutes; pass it to `resetPassword`.\n\nRate limited per client IP (policy `password-reset`).',
+    'If an account has this email, emails it a link to choose a new password. The answer is the same whether or not the account exists. The link carries a single-use token that expires after 30 minutes; pass it to `resetPassword`.\n\nRate limited per client IP (policy `password-reset`) and per recipient address from every IP together (policy `email-recipient`, shared with every other mail the API sends on request), counted whether or not an account has the address.',
   operationId: 'requestPasswordReset',
   request: {
     body: {
@@ -9770,7 +9771,7 @@ export const getV1NotificationsRoute = createRoute({
   tags: ['Notifications'],
   summary: 'List your notifications',
   description:
-    "The caller's notifications, most recently updated first. A notification is a thread: one per task (or project, for invitations) and reason while it is unread, so a repeat (a second comment, another mention) bumps it to the top with a higher `count` and the latest actor instead of adding a new one. Once read, the next event starts a new thread.\n\nReasons: `assigned` (a task was assigned to you), `mentioned` (you were @mentioned in a task description or a comment), `commented` (a comment on a task you created or are assigned), `invited` (you were invited to a project). You are never notified of your own actions, and only of tasks in projects you can still see.\n\nNew and bumped notifications are also recorded in the change log as `notification.created` changes (`listChanges`, and the event stream), visible only to their recipient, with the notification as it is now in `data`.\n\nNeeds the `read` scope.",
+    "The caller's notifications, most recently updated first. A notification is a thread: one per task (or project, for invitations) and reason while it is unread, so a repeat (a second comment, another mention) bumps it to the top with a higher `count` and the latest actor instead of adding a new one. Once read, the next event starts a new thread.\n\nReasons: `assigned` (a task was assigned to you), `mentioned` (you were @mentioned in a task description or a comment), `commented` (a comment on a task you created or are assigned), `invited` (you were invited to a project). You are never notified of your own actions, and only of tasks in projects you can still see.\n\nNew and bumped notifications are also recorded in the change log as `notification.created` changes (`listChanges`, and the event stream), visible only to their recipient, with the notification as it is now in `data`. An `invited` notification is deleted when its invitation is revoked (`notification.deleted`, a tombstone, for the recipient), so it can no longer be followed to an invitation that is gone.\n\nNeeds the `read` scope.",
   operationId: 'listNotifications',
   request: {
     query: z.object({

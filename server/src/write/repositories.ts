@@ -1,6 +1,7 @@
 import type { Dialect, Queryable } from '../db/database.js'
 import { attachmentsRepository } from '../features/attachments/attachments.repository.js'
 import { accountsRepository, apiKeysRepository, sessionsRepository } from '../features/auth/auth.repository.js'
+import { loginClientsRepository } from '../features/auth/login-clients.repository.js'
 import { identitiesRepository } from '../features/auth/providers/identities.repository.js'
 import { changesRepository } from '../features/changes/changes.repository.js'
 import { commentsRepository } from '../features/comments/comments.repository.js'
@@ -19,6 +20,7 @@ const builders = {
   sessions: (db: Queryable) => sessionsRepository(db),
   apiKeys: (db: Queryable) => apiKeysRepository(db),
   identities: (db: Queryable) => identitiesRepository(db),
+  loginClients: (db: Queryable) => loginClientsRepository(db),
   projects: (db: Queryable, dialect: Dialect) => projectsRepository(db, dialect),
   invitations: (db: Queryable) => invitationsRepository(db),
   tasks: (db: Queryable, dialect: Dialect) => tasksRepository(db, dialect),

@@ -10,6 +10,7 @@ import { jobs } from './0050-jobs.js'
 import { webhooks } from './0051-webhooks.js'
 import { attachments } from './0060-attachments.js'
 import { identities } from './0070-identities.js'
+import { loginClients } from './0080-login-clients.js'
 
 /**
  * Every migration, in order. Kysely's Migrator runs them by name; a migration, once released, never
@@ -27,4 +28,5 @@ export const migrations: Record<string, Migration> = {
   '0051-webhooks': webhooks,
   '0060-attachments': attachments,
   '0070-identities': identities,
+  '0080-login-clients': loginClients,
 }

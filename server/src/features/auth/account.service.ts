@@ -31,9 +31,13 @@ export function accountFlow(
   const { requestEmailChange } = flows.emailChange
 
   return {
-    async signUp(input: { email: string; password: string; name: string }, device: string): Promise<AuthResult> {
+    async signUp(
+      input: { email: string; password: string; name: string },
+      device: string,
+      from?: { client: string },
+    ): Promise<AuthResult> {
       assertPasswordAllowed(input.password)
-      const passwordHash = await hasher.hash(input.password)
+      const passwordHash = await hasher.hash(input.password, from)
       const now = iso()
       const user: UserRow = {
         id: newId('usr'),
@@ -53,6 +57,7 @@ export function accountFlow(
             if (await tx.accounts.findUserByEmail(input.email)) throw emailTaken()
             await tx.accounts.insertUser(user)
             const session = await startSession(tx, user, device)
+            if (from) await tx.loginClients.remember(user.id, from.client, now)
             await sendVerification(tx, user)
             return { session }
           },
@@ -140,8 +145,13 @@ export function accountFlow(
         async (tx) => {
           const now = iso()
           await tx.accounts.updateUser(user.id, { password_hash: passwordHash, updated_at: now })
-          if (!keepApiKeys) await tx.apiKeys.revokeApiKeysOfUser(user.id, now)
-          return tx.sessions.revokeSessions({ userId: user.id, except: principal.sessionId }, 'password_changed', now)
+          const keys = keepApiKeys ? [] : await tx.apiKeys.revokeApiKeysOfUser(user.id, now)
+          const sessions = await tx.sessions.revokeSessions(
+            { userId: user.id, except: principal.sessionId },
+            'password_changed',
+            now,
+          )
+          return [...sessions, ...keys]
         },
         { silent: true },
       )

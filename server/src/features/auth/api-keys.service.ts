@@ -22,7 +22,7 @@ function toApiKey(row: ApiKeyRow): ApiKey {
 
 /** API keys for scripts and servers: made with scopes, shown once, stored hashed, listed and revoked by their owner. */
 export function apiKeysFlow(deps: AuthDeps) {
-  const { repositories, writer, cursors } = deps
+  const { repositories, writer, cursors, revocations } = deps
 
   return {
     async createApiKey(userId: string, input: { name: string; scopes: Scope[]; expiresAt?: string }) {
@@ -66,6 +66,7 @@ export function apiKeysFlow(deps: AuthDeps) {
       if (!revoked) {
         throw new ApiError(404, 'not_found', 'No API key with this id.')
       }
+      revocations.add([apiKeyId])
     },
   }
 }

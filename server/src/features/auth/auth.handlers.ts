@@ -39,17 +39,21 @@ export function authHandlers(ctx: AppContext) {
 
   const signUp: AppRouteHandler<Routes['signUp']> = async (c) => {
     await rateLimiter.consume(c, signupIp, ip(c))
-    const result = await auth.signUp(c.req.valid('json'), device(c))
+    const result = await auth.signUp(c.req.valid('json'), device(c), { client: ip(c) })
     return c.json(result, 201, { Location: '/v1/me', ...NO_STORE })
   }
 
   const logIn: AppRouteHandler<Routes['logIn']> = async (c) => {
     const body = c.req.valid('json')
     const account = `email:${body.email.toLowerCase()}`
-    await rateLimiter.consume(c, loginIp, ip(c))
-    await rateLimiter.consume(c, loginAccountIp, `${account}|${ip(c)}`)
-    await rateLimiter.consume(c, loginAccount, account)
-    return c.json(await auth.logIn(body, device(c)), 200, NO_STORE)
+    const client = ip(c)
+    // A client that signed in to this account before is exempt from the account-wide ceiling, which
+    // strangers guessing from many addresses could otherwise use up to lock the owner out.
+    const known = await auth.isKnownLoginClient(body.email, client)
+    await rateLimiter.consume(c, loginIp, client)
+    await rateLimiter.consume(c, loginAccountIp, `${account}|${client}`)
+    if (!known) await rateLimiter.consume(c, loginAccount, account)
+    return c.json(await auth.logIn(body, device(c), { client, known }), 200, NO_STORE)
   }
 
   const refreshSession: AppRouteHandler<Routes['refreshSession']> = async (c) =>
@@ -101,8 +105,12 @@ export function authHandlers(ctx: AppContext) {
   }
 
   const requestPasswordReset: AppRouteHandler<Routes['requestPasswordReset']> = async (c) => {
+    const { email } = c.req.valid('json')
     await rateLimiter.consume(c, resetIp, ip(c))
-    auth.requestPasswordReset(c.req.valid('json').email)
+    // Per recipient too, as every other mail: addresses from many IPs cannot flood one inbox. Counted
+    // whether or not an account has the address, so the answer still says nothing about that.
+    await rateLimiter.consume(c, emailRecipient, `email:${email.toLowerCase()}`)
+    auth.requestPasswordReset(email)
     return c.body(null, 202)
   }
 

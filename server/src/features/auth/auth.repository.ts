@@ -252,16 +252,27 @@ export function apiKeysRepository(db: Db) {
       return toPage(rows, limit, (r) => [r.id, r.id])
     },
 
-    /** Revokes every live API key of a user; returns how many. */
-    async revokeApiKeysOfUser(userId: string, now: string): Promise<number> {
+    /**
+     * Revokes every live API key of a user and logs them for other instances, as sessions are (see
+     * RevocationCache), so that their open event streams end within a poll; returns their ids.
+     */
+    async revokeApiKeysOfUser(userId: string, now: string): Promise<string[]> {
       assertTransaction(db)
-      const result = await db
-        .updateTable('api_keys')
-        .set({ revoked_at: now })
-        .where('user_id', '=', userId)
-        .where('revoked_at', 'is', null)
-        .executeTakeFirst()
-      return Number(result.numUpdatedRows)
+      const ids = (
+        await db
+          .selectFrom('api_keys')
+          .select('id')
+          .where('user_id', '=', userId)
+          .where('revoked_at', 'is', null)
+          .execute()
+      ).map((r) => r.id)
+      if (ids.length === 0) return []
+      await db.updateTable('api_keys').set({ revoked_at: now }).where('id', 'in', ids).execute()
+      await db
+        .insertInto('session_revocations')
+        .values(ids.map((id) => ({ session_id: id, revoked_at: now })))
+        .execute()
+      return ids
     },
 
     async revokeApiKey(userId: string, id: string, now: string): Promise<boolean> {
@@ -273,7 +284,10 @@ export function apiKeysRepository(db: Db) {
         .where('user_id', '=', userId)
         .where('revoked_at', 'is', null)
         .executeTakeFirst()
-      return Number(result.numUpdatedRows) === 1
+      if (Number(result.numUpdatedRows) !== 1) return false
+      // Logged for other instances, as session revocations are, so its open streams end within a poll.
+      await db.insertInto('session_revocations').values({ session_id: id, revoked_at: now }).execute()
+      return true
     },
   }
 }

@@ -52,6 +52,14 @@ export function createAuthService(deps: AuthDeps) {
 
   return {
     authenticate,
+    /**
+     * Whether a session or API key was revoked lately, as far as this instance knows (at once for its own
+     * revocations, within REVOCATION_POLL_MS for other instances'); no database round trip.
+     */
+    isRevoked: (credentialId: string): boolean => revocations.isRevoked(credentialId),
+    /** Whether `client` signed up or signed in to the account with this email before (see login_clients). */
+    isKnownLoginClient: (email: string, client: string): Promise<boolean> =>
+      repositories.loginClients.isKnown(email, client),
     signUp: account.signUp,
     getMe: account.getMe,
     updateMe: account.updateMe,

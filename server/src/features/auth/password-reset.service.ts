@@ -77,8 +77,8 @@ export function passwordResetFlow(deps: AuthDeps) {
               ? { email_verified_at: user.email_verified_at ?? now }
               : {}
           await tx.accounts.updateUser(user.id, { password_hash: passwordHash, updated_at: now, ...verified })
-          await tx.apiKeys.revokeApiKeysOfUser(user.id, now)
-          return tx.sessions.revokeSessions({ userId: user.id }, 'password_reset', now)
+          const keys = await tx.apiKeys.revokeApiKeysOfUser(user.id, now)
+          return [...(await tx.sessions.revokeSessions({ userId: user.id }, 'password_reset', now)), ...keys]
         },
         { silent: true },
       )

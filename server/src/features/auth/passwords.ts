@@ -51,6 +51,8 @@ export interface HashClient {
   client: string
   /** The account the password is checked for, when there is one (its normalised email or id). */
   account?: string
+  /** The client signed in to this account before (as recorded durably by the caller). */
+  known?: boolean
 }
 
 const serverBusy = () =>
@@ -212,7 +214,7 @@ export function createPasswordHasher(options: PasswordHasherOptions) {
 
   function rankOf(who: HashClient | undefined): { rank: Rank; failures: number } {
     if (!who) return { rank: Rank.Fresh, failures: 0 }
-    if (who.account !== undefined && known.get(`${who.account}\u0000${who.client}`))
+    if (who.known || (who.account !== undefined && known.get(`${who.account}\u0000${who.client}`)))
       return { rank: Rank.Known, failures: 0 }
     const count = failures.get(who.client) ?? 0
     return { rank: count > 0 ? Rank.Failing : Rank.Fresh, failures: count }

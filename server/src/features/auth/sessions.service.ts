@@ -48,14 +48,31 @@ export function sessionsFlow(deps: AuthDeps, common: AuthCommon) {
   return {
     startSession,
 
-    async logIn(input: { email: string; password: string }, device: string): Promise<AuthResult> {
+    /**
+     * Signs in with a password. `from` says who asks (the client's address, and whether it signed in to
+     * this account before): it decides the check's place in the hashing queue, and a success makes the
+     * client known to the account.
+     */
+    async logIn(
+      input: { email: string; password: string },
+      device: string,
+      from?: { client: string; known: boolean },
+    ): Promise<AuthResult> {
       const user = await repositories.accounts.findUserByEmail(input.email)
+      const who = from && { client: from.client, account: input.email.toLowerCase(), known: from.known }
       if (!user) {
-        await hasher.dummyVerify()
+        await hasher.dummyVerify(who)
         throw invalidCredentials()
       }
-      if (!(await hasher.verify(user.password_hash, input.password))) throw invalidCredentials()
-      const session = await writer.write((tx) => startSession(tx, user, device), { silent: true })
+      if (!(await hasher.verify(user.password_hash, input.password, who))) throw invalidCredentials()
+      const session = await writer.write(
+        async (tx) => {
+          const started = await startSession(tx, user, device)
+          if (from) await tx.loginClients.remember(user.id, from.client, new Date(started.now).toISOString())
+          return started
+        },
+        { silent: true },
+      )
       return common.issue(user, session.id, session.refreshToken, session.now)
     },
 

@@ -10,7 +10,7 @@ import { TEST_DATABASE, TEST_POSTGRES_URL } from '../../test/databases.js'
 import { openStream } from '../../test/events.js'
 import { present } from '../../test/present.js'
 import { addMember, createProject } from '../../test/projects.js'
-import { signUpUser } from '../../test/users.js'
+import { createApiKeyFor, signUpUser } from '../../test/users.js'
 
 /** A second app instance on the test's database, as a second server process would be. */
 async function secondInstance(t: TestApp) {
@@ -79,6 +79,32 @@ describe(`event stream across instances (${fanOut})`, () => {
     console.info(`[events] access_revoked reached a stream on the other instance after ${delay} ms`)
     expect(revoked.event?.data).toEqual({ projectId: project.id })
     expect(delay).toBeLessThan(1_000)
+  })
+
+  it('ends the streams of an API key revoked on A, on A and on B, within a second', async () => {
+    const t = await createTestApp({ RATE_LIMITS_ENABLED: 'false' })
+    const b = await secondInstance(t)
+    const alice = await signUpUser(t)
+    const { apiKey, authHeaders } = await createApiKeyFor(t, alice.accessToken, ['read'])
+    const keyId = apiKey.id
+    const onA = await openStream(t.fetch, t.baseUrl, { headers: authHeaders })
+    const onB = await openStream(b.fetch, t.baseUrl, { headers: authHeaders })
+    await Promise.all([onA, onB].map((s) => s.waitFor((block) => block.retry !== undefined)))
+    const revoked = Date.now()
+    const res = await t.request(`/v1/me/api-keys/${keyId}`, { method: 'DELETE', headers: alice.authHeaders })
+    expect(res.status).toBe(204)
+    const ends = await Promise.all(
+      [onA, onB].map(async (stream) => {
+        const end = await stream.waitFor((block) => block.event?.event === 'auth_expired', 2_000)
+        await stream.ended
+        return { end, ms: Date.now() - revoked }
+      }),
+    )
+    console.info(`[events] a revoked API key's streams ended after ${ends.map((e) => `${e.ms} ms`).join(' (A), ')} (B)`)
+    for (const { end, ms } of ends) {
+      expect(end.event?.data).toEqual({})
+      expect(ms).toBeLessThan(1_000)
+    }
   })
 
   it('delivers every visible change exactly once and in order to a client that disconnects at random during 1,000 writes from several writers', async () => {

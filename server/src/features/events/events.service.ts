@@ -15,8 +15,12 @@ export interface StreamRequest {
   projectId?: string
 }
 
-/** How often a session's stream checks that the session was not revoked (an in-memory check). */
-const SESSION_CHECK_MS = 1_000
+/**
+ * How often a stream checks that its credentials were not revoked (in memory). With the revocation log
+ * polled every REVOCATION_POLL_MS (500 ms by default), a revoked session's or API key's streams end within
+ * about 0.75 s on every instance.
+ */
+const AUTH_CHECK_MS = 250
 
 /** The event stream: where a client starts, and its stream of what it may see from there. */
 export interface EventsDeps {
@@ -27,11 +31,13 @@ export interface EventsDeps {
   logger: Logger
   /** Resolves a bearer credential again (see `AuthService.authenticate`); throws 401 problems. */
   authenticate(credential: string): Promise<Principal>
+  /** Whether a session or API key was revoked lately, in memory (see `AuthService.isRevoked`). */
+  isRevoked(credentialId: string): boolean
 }
 
 export function createEventsService(
   { config }: ServiceDeps,
-  { changeLog, changeSignal, stopping, logger, authenticate }: EventsDeps,
+  { changeLog, changeSignal, stopping, logger, authenticate, isRevoked }: EventsDeps,
   projects: ProjectsService,
 ) {
   /** The seq to stream after: the client's position, or the newest change for a client without one. */
@@ -67,7 +73,7 @@ export function createEventsService(
      * expires or is revoked.
      */
     stream(principal: Principal, credential: string, since: number, projectId?: string): ReadableStream<Uint8Array> {
-      const stillAuthorized = () =>
+      const fullCheck = () =>
         authenticate(credential).then(
           (current) => current.userId === principal.userId,
           (err: unknown) => {
@@ -75,6 +81,18 @@ export function createEventsService(
             throw err
           },
         )
+      // An API key is looked up in the database, so only its revocation (known in memory, from this
+      // instance or the revocation log that every instance polls) is checked at every tick; the full check
+      // (expiry, a deleted account) runs once per heartbeat interval. Sessions are checked in memory anyway.
+      let lastFullCheck = Date.now()
+      const stillAuthorized = async () => {
+        const keyId = principal.apiKeyId
+        if (keyId === undefined) return fullCheck()
+        if (isRevoked(keyId)) return false
+        if (Date.now() - lastFullCheck < config.EVENTS_HEARTBEAT_S * 1000) return true
+        lastFullCheck = Date.now()
+        return fullCheck()
+      }
       return openEventStream(
         {
           source: changeLog,
@@ -87,7 +105,7 @@ export function createEventsService(
           slowGraceMs: config.EVENTS_SLOW_CONSUMER_GRACE_MS,
           stillAuthorized,
           // API keys are looked up in the database; sessions only in memory, so they are checked often.
-          authCheckMs: principal.sessionId ? SESSION_CHECK_MS : config.EVENTS_HEARTBEAT_S * 1000,
+          authCheckMs: AUTH_CHECK_MS,
         },
         principal,
         { since, ...(projectId ? { projectId } : {}) },

@@ -1,7 +1,7 @@
 import type { NotificationReason } from '../../db/schema.js'
 import type { Comment, Invitation, Task } from '../../generated/routes.js'
 import { newId } from '../../lib/ids.js'
-import type { RecordedChange } from '../../write/change.js'
+import { type RecordedChange, removalChange } from '../../write/change.js'
 import type { WriteTx } from '../../write/writer.js'
 import { newMentions, parseMentions } from './mentions.js'
 import { type TaskFacts, toNotification } from './notifications.repository.js'
@@ -30,6 +30,7 @@ export const NOTIFYING_CHANGES = [
   'comment.created',
   'comment.updated',
   'invitation.created',
+  'invitation.revoked',
 ] as const
 
 export function createNotifier({ now, emailDelayS }: { now: () => Date; emailDelayS: number }) {
@@ -164,6 +165,23 @@ export function createNotifier({ now, emailDelayS }: { now: () => Date; emailDel
           invitationId: invitation.id,
           title: projectName,
         })
+        return
+      }
+      case 'invitation.revoked': {
+        // An invitation that can no longer be accepted leaves nothing behind in the invitee's list (nor a
+        // pending email): the notification goes, and their other devices are told by a tombstone.
+        for (const row of await tx.notifications.deleteForInvitation(change.resourceId)) {
+          await tx.record(
+            removalChange({
+              type: 'notification.deleted',
+              projectId: row.project_id,
+              userId: row.user_id,
+              resourceType: 'notification',
+              resourceId: row.id,
+              actorId,
+            }),
+          )
+        }
         return
       }
     }

@@ -71,6 +71,27 @@ export function notificationsRepository(db: Queryable, dialect: Dialect) {
     visible(userId).selectAll('n').where('n.id', '=', notificationId).executeTakeFirst()
 
   return {
+    /** Deletes the notifications about an invitation; answers them as they were. */
+    async deleteForInvitation(invitationId: string): Promise<{ id: string; user_id: string; project_id: string }[]> {
+      assertTransaction(db)
+      const rows = await db
+        .selectFrom('notifications')
+        .select(['id', 'user_id', 'project_id'])
+        .where('invitation_id', '=', invitationId)
+        .execute()
+      if (rows.length > 0) {
+        await db
+          .deleteFrom('notifications')
+          .where(
+            'id',
+            'in',
+            rows.map((r) => r.id),
+          )
+          .execute()
+      }
+      return rows
+    },
+
     async preferences(userId: string): Promise<NotificationPreferences> {
       const rows = await db.selectFrom('notification_preferences').selectAll().where('user_id', '=', userId).execute()
       const prefs = Object.fromEntries(REASONS.map((r) => [r, { inApp: true, email: true }])) as NotificationPreferences

@@ -185,6 +185,33 @@ describe('notifications', () => {
     expect(await unreadCount(t, outsider)).toBe(1)
   })
 
+  it('deletes the invited notification when its invitation is revoked, and tells the invitee’s devices', async () => {
+    const t = await createTestApp(quiet)
+    const { owner, outsider, project } = await team(t)
+    const res = await jsonRequest(t, 'POST', `/v1/projects/${project.id}/invitations`, owner.authHeaders, {
+      email: outsider.user.email,
+      role: 'editor',
+    })
+    const invitation = (await res.json()) as { id: string }
+    const [notification] = await notificationsOf(t, outsider)
+    expect(notification).toMatchObject({ reason: 'invited', invitationId: invitation.id })
+    const revoked = await jsonRequest(
+      t,
+      'DELETE',
+      `/v1/projects/${project.id}/invitations/${invitation.id}`,
+      owner.authHeaders,
+    )
+    expect(revoked.status).toBe(204)
+    expect(await notificationsOf(t, outsider)).toEqual([])
+    expect(await unreadCount(t, outsider)).toBe(0)
+    const changes = await (await jsonRequest(t, 'GET', '/v1/changes?since=0&limit=100', outsider.authHeaders)).json()
+    expect(changes.data.map((c: { type: string; resourceId: string }) => `${c.type} ${c.resourceId}`)).toEqual([
+      `notification.created ${notification?.id}`,
+      `notification.deleted ${notification?.id}`,
+    ])
+    expect(changes.data[1].data).toEqual({ id: notification?.id, deleted: true })
+  })
+
   it('counts unread, marks one read, and marks all up to a time, leaving later ones unread', async () => {
     const t = await createTestApp(quiet)
     const { owner, editor, viewer, project } = await team(t)
