@@ -15,7 +15,8 @@ import { createServices } from './features/services.js'
 import { createTasksRouter } from './features/tasks/tasks.router.js'
 import { operations, securitySchemes } from './generated/routes.js'
 import { authentication } from './http/auth.js'
-import { bodyGuard, bodySizeLimit } from './http/body.js'
+import { bodyGuard, bodySizeLimit, jsonLimits } from './http/body.js'
+import { jsonBounds, requestBodySchema } from './http/body-bounds.js'
 import { errorHandler, notFoundHandler, pathPattern } from './http/errors.js'
 import { requestLogging } from './http/logging.js'
 import { requestId } from './http/request-id.js'
@@ -34,6 +35,12 @@ const EXPOSED_HEADERS = [
   'RateLimit-Policy',
   'Idempotent-Replayed',
 ]
+
+/**
+ * Room for whitespace above the longest compact body a schema allows. That length already counts every
+ * string character as a six-byte escape, so real text, even pretty-printed, stays far below it.
+ */
+const WHITESPACE_ALLOWANCE = 1024
 
 const routeList = (): RouteConfig[] => Object.values(operations)
 /** Whether the operation documents request header `name` (header names are case-insensitive). */
@@ -87,10 +94,19 @@ export function createApp(ctx: AppContext) {
   // bad requests (oversized ones included) is still counted.
   app.use('/v1/*', authentication(ctx.auth))
   app.use('/v1/*', ctx.rateLimiter.middleware)
-  const limitBody = bodySizeLimit(ctx.config.BODY_LIMIT)
+  // Each operation reads at most what its schema can take (and never over BODY_LIMIT), so that a large or
+  // wide body costs no more than a valid one would.
   for (const route of routeList()) {
     const content = route.request?.body?.content
-    if (content) app.on(route.method.toUpperCase(), honoPath(route.path), limitBody, bodyGuard(Object.keys(content)))
+    if (!content) continue
+    const bounds = jsonBounds(requestBodySchema(ctx.document.json, route.method, route.path), ctx.document.json)
+    const maxBytes = Math.min(ctx.config.BODY_LIMIT, bounds.bytes + WHITESPACE_ALLOWANCE)
+    app.on(
+      route.method.toUpperCase(),
+      honoPath(route.path),
+      bodySizeLimit(maxBytes),
+      bodyGuard(Object.keys(content), jsonLimits(bounds)),
+    )
   }
   // After authentication (keys are per principal) and the body guard (the body is known to parse).
   const idempotent = idempotency(ctx.db)

@@ -1,3 +1,4 @@
+import proxyaddr from 'proxy-addr'
 import { z } from 'zod'
 
 const port = z.coerce.number().int().min(0).max(65535)
@@ -7,6 +8,31 @@ const list = z.string().transform((s) =>
     .map((item) => item.trim())
     .filter(Boolean),
 )
+
+/**
+ * Which proxies in front of the server are trusted to say who the client is, as Express's `trust proxy`:
+ * `false`/`0` none (the socket's peer is the client), a number of hops (`true` is 1: the one proxy in front),
+ * or a comma-separated list of proxy addresses, CIDR ranges and proxy-addr's names (`loopback`,
+ * `linklocal`, `uniquelocal`).
+ */
+export type TrustProxy = { hops: number } | { proxies: string[] }
+const trustProxy = z.string().transform((value, ctx): TrustProxy => {
+  const v = value.trim()
+  if (v === 'false') return { hops: 0 }
+  if (v === 'true') return { hops: 1 }
+  if (/^\d{1,2}$/.test(v)) return { hops: Number(v) }
+  const proxies = v
+    .split(',')
+    .map((item) => item.trim())
+    .filter(Boolean)
+  try {
+    proxyaddr.compile(proxies)
+  } catch {
+    ctx.addIssue({ code: 'custom', message: 'must be true, false, a number of hops, or a list of proxy addresses' })
+    return z.NEVER
+  }
+  return { proxies }
+})
 
 const PROVIDER_ID = /^[a-z][a-z0-9-]{0,31}$/
 const bool = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1')
@@ -60,8 +86,8 @@ const schema = z.object({
     .optional(),
   // Connecting to Redis and each Redis command are bounded by this; past it, rate limits use in-process counters.
   REDIS_TIMEOUT_MS: z.coerce.number().int().min(50).max(60_000).default(1000),
-  // Take the client IP from X-Forwarded-For (set only behind a proxy that overwrites it).
-  TRUST_PROXY: bool.default(false),
+  // Which proxies' X-Forwarded-For to believe about the client's address (see TrustProxy).
+  TRUST_PROXY: trustProxy.default({ hops: 0 }),
 
   ACCESS_TOKEN_TTL_S: seconds(60, 86_400).default(900),
   // A session ends when it has not been refreshed for this long.
@@ -121,6 +147,26 @@ const schema = z.object({
   NOTIFICATION_EMAIL_DELAY_S: seconds(0, 7 * 86_400).default(600),
   NOTIFICATION_EMAIL_INTERVAL_MS: z.coerce.number().int().min(50).max(3_600_000).default(15_000),
 
+  // The job queue (mail, webhook deliveries): jobs one instance runs at once, how often an idle worker looks
+  // for due jobs, and how long a claimed job is held (renewed while it runs) before another may take it over.
+  QUEUE_CONCURRENCY: z.coerce.number().int().min(1).max(200).default(10),
+  QUEUE_POLL_MS: z.coerce.number().int().min(10).max(60_000).default(1000),
+  QUEUE_LEASE_MS: z.coerce.number().int().min(500).max(600_000).default(30_000),
+  // Retries wait a random time up to BASE·2^(attempt−1), at most MAX (exponential backoff, full jitter).
+  QUEUE_RETRY_BASE_MS: z.coerce.number().int().min(1).max(3_600_000).default(5000),
+  QUEUE_RETRY_MAX_MS: z.coerce.number().int().min(1).max(86_400_000).default(3_600_000),
+  // How long a mail is retried while the mail server refuses or is down, before it is kept as failed.
+  MAIL_RETRY_FOR_S: seconds(1, 30 * 86_400).default(3 * 86_400),
+
+  // Webhooks: http:// URLs are refused unless allowed (development); targets that resolve to loopback,
+  // private, link-local, multicast or metadata addresses are refused unless listed here (IPs, CIDR ranges or
+  // host names, comma-separated).
+  WEBHOOK_ALLOW_HTTP: bool.default(false),
+  WEBHOOK_ALLOWED_TARGETS: list.default([]),
+  WEBHOOK_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(10_000),
+  // A delivery is retried for this long; an endpoint whose every attempt failed for DISABLE_AFTER is disabled.
+  WEBHOOK_RETRY_FOR_S: seconds(1, 30 * 86_400).default(3 * 86_400),
+  WEBHOOK_DISABLE_AFTER_S: seconds(1, 60 * 86_400).default(5 * 86_400),
   // Sign-in through outside identity providers: their ids (each configured by AUTH_PROVIDER_<ID>_*
   // variables, see providerSchema), the app URLs a finished sign-in may be sent back to, and how long a
   // provider may take to answer one request.

@@ -19,14 +19,20 @@ import { createMetrics, type Metrics } from './http/metrics.js'
 import { createRateLimiter, type RateLimiter } from './http/rate-limit.js'
 import { type CursorCodec, createCursorCodec, createCursors } from './lib/cursor.js'
 import { DependencyError, describeUrl } from './lib/dependency-error.js'
-import { createMailer, type Mailer } from './mail/mailer.js'
+import { createMailTransport, type Mailer, type MailMessage, mailJob } from './mail/mailer.js'
 import { type ApiDocument, loadApiDocument } from './openapi/document.js'
+import { createQueue, type JobKind, type Queue } from './queue/queue.js'
 import { loadSecrets, type Secrets } from './secrets/secrets.js'
 
 /**
  * Every dependency of the server, built once here and passed down; nothing else opens connections or
  * keeps module-level state, so a test can build as many independent apps as it likes.
  */
+/** Every kind of outbound job the server runs, by name. */
+export type ServerJobKinds = {
+  mail: JobKind<MailMessage>
+}
+
 export interface AppContext {
   config: Config
   db: Db
@@ -39,6 +45,8 @@ export interface AppContext {
   /** Sign-in through outside identity providers, and the identities linking them to accounts. */
   identities: IdentitiesService
   mailer: Mailer
+  /** The durable queue all outbound work (mail, webhook deliveries) goes through. */
+  queue: Queue<ServerJobKinds>
   rateLimiter: RateLimiter
   /** The seam every write goes through, and the log of changes it appends (see change-log.ts). */
   changeLog: ChangeLog
@@ -135,7 +143,20 @@ export async function createContext(config: Config, overrides: ContextOverrides 
     throw err
   }
   const metrics = createMetrics()
-  const mailer = createMailer(config, logger)
+  const mailTransport = createMailTransport(config, logger)
+  const retry = { baseMs: config.QUEUE_RETRY_BASE_MS, maxMs: config.QUEUE_RETRY_MAX_MS }
+  const queue = createQueue<ServerJobKinds>({
+    db,
+    logger,
+    registry: metrics.registry,
+    concurrency: config.QUEUE_CONCURRENCY,
+    pollMs: config.QUEUE_POLL_MS,
+    leaseMs: config.QUEUE_LEASE_MS,
+    kinds: {
+      mail: mailJob(mailTransport, logger, { ...retry, forMs: config.MAIL_RETRY_FOR_S * 1000 }),
+    },
+  })
+  const mailer = queuedMailer(db, queue, logger)
   const rateLimiter = createRateLimiter({
     enabled: config.RATE_LIMITS_ENABLED,
     general: { name: 'default', ...config.RATE_LIMIT_DEFAULT },
@@ -176,6 +197,7 @@ export async function createContext(config: Config, overrides: ContextOverrides 
     connectTimeoutMs: config.DATABASE_CONNECT_TIMEOUT_MS,
   })
   const shutdown = new AbortController()
+  queue.start()
   return {
     config,
     db,
@@ -186,6 +208,7 @@ export async function createContext(config: Config, overrides: ContextOverrides 
     auth,
     identities,
     mailer,
+    queue,
     rateLimiter,
     redis,
     cursors,
@@ -199,10 +222,31 @@ export async function createContext(config: Config, overrides: ContextOverrides 
       await notificationEmails.stop()
       await changeSignal.close()
       await auth.idle()
-      await mailer.close()
+      await mailer.idle()
+      await queue.stop(config.SHUTDOWN_TIMEOUT_MS)
+      await mailTransport.close()
       await rateLimiter.close()
       if (redis) await redis.quit().catch(() => redis.disconnect())
       await db.close()
+    },
+  }
+}
+
+/** Mail handed to the queue in a transaction of its own, for senders that are not inside a write. */
+function queuedMailer(db: Db, queue: Queue<ServerJobKinds>, logger: Logger): Mailer {
+  const pending = new Set<Promise<void>>()
+  return {
+    send(message) {
+      const p = db.kysely
+        .transaction()
+        .execute((trx) => queue.enqueue(trx, { kind: 'mail', payload: message }))
+        .then(() => queue.wake())
+        .catch((err) => logger.error({ err, to: message.to, subject: message.subject }, 'queueing mail failed'))
+        .finally(() => pending.delete(p))
+      pending.add(p)
+    },
+    async idle() {
+      await Promise.all([...pending])
     },
   }
 }

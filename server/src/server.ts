@@ -5,6 +5,7 @@ import { type App, createApp } from './app.js'
 import type { Config } from './config.js'
 import { type AppContext, createContext } from './context.js'
 import { type DataDirLock, lockDataDir } from './db/data-dir-lock.js'
+import { answerClientError, MAX_HEADER_BYTES } from './http/client-error.js'
 
 export interface RunningServer {
   url: string
@@ -50,7 +51,14 @@ export async function listen(ctx: AppContext, app: App): Promise<RunningServer> 
     }
     return app.fetch(request, env)
   }
-  const server = serve({ fetch, port: config.PORT, hostname: config.HOST }) as HttpServer
+  const server = serve({
+    fetch,
+    port: config.PORT,
+    hostname: config.HOST,
+    // Stated rather than inherited from `--max-http-header-size`, so the documented 431 holds.
+    serverOptions: { maxHeaderSize: MAX_HEADER_BYTES },
+  }) as HttpServer
+  server.on('clientError', (err: Error, socket: Socket) => answerClientError(err, socket, ctx.logger))
   // Every open connection, and how many responses each one still has to send, so shutdown can tell idle
   // ones apart (a client may pipeline several requests on one connection).
   const sockets = new Set<Socket>()

@@ -13,7 +13,6 @@ const COPIED = [
   'package.json',
   'openapi.yaml',
   'redocly.yaml',
-  '.redocly.lint-ignore.yaml',
   'hono-takibi.config.ts',
   'scripts',
   'server/src/generated',

@@ -1,4 +1,11 @@
-import { AbortError } from './errors.js'
+import { AbortError, TasklaneError } from './errors.js'
+
+/**
+ * A macrotask between pages: a server (or a mock) that answers at once resolves each page in microtasks
+ * only, and a loop of those would never let a timer fire, so neither `AbortSignal.timeout` nor a test
+ * runner's timeout could stop it.
+ */
+const nextTick = () => new Promise<void>((resolve) => setTimeout(resolve, 0))
 
 /**
  * One page of a list, as `Paginator.pages()` yields it.
@@ -65,11 +72,20 @@ export class Paginator<T, B = unknown> implements AsyncIterable<T> {
    * }
    */
   async *pages(): AsyncGenerator<Page<T, B>, void, undefined> {
+    let first = true
     while (this.cursor !== null) {
+      if (!first) await nextTick()
+      first = false
       if (this.#signal?.aborted) throw new AbortError(this.#signal.reason)
       const page = await this.#fetchPage(this.cursor)
       this.lastPage = page
       yield page
+      if (page.nextCursor !== null && page.nextCursor === page.cursor) {
+        throw new TasklaneError(`The server answered the cursor it was sent (${page.cursor}) as the next one`, {
+          code: 'pagination_loop',
+          requestId: page.requestId ?? undefined,
+        })
+      }
       this.cursor = page.nextCursor ?? null
     }
   }

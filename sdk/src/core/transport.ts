@@ -163,7 +163,7 @@ export class Transport {
         (await problemCode(response)) === 'token_expired'
       ) {
         renewed = true
-        await response.body?.cancel().catch(() => {})
+        discard(response)
         await credentials.renewAfter(token)
         continue
       }
@@ -175,7 +175,7 @@ export class Transport {
         const wait = asked ?? this.#backoff(attempt)
         const fits = deadline === undefined || Date.now() - signals.started + wait < deadline
         if (fits && (asked === null || asked <= (o.backoff.maxRetryAfterMs ?? 60_000))) {
-          await response.body?.cancel().catch(() => {})
+          discard(response)
           await this.#pause(wait, callSignal, ctx)
           attempt++
           continue
@@ -267,6 +267,14 @@ export class Transport {
       if (this.#etags.size > ETAG_MEMORY) this.#etags.delete(this.#etags.keys().next().value as string)
     }
   }
+}
+
+/**
+ * Lets go of a response that will not be read. Not awaited: a body that was never read may never settle
+ * its cancel (msw's in-process responses do not), and nothing after it depends on it.
+ */
+function discard(response: Response) {
+  response.body?.cancel().catch(() => {})
 }
 
 function withoutQuery(url: string) {

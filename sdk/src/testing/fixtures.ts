@@ -79,10 +79,19 @@ export function sample(doc: OpenApiDocument, input: SchemaObject | undefined, de
  * @example
  * const make: FixtureFactory<components['schemas']> = fixture
  */
-export type FixtureFactory<T> = <K extends keyof T & string, const O extends Partial<T[K]> = Record<never, never>>(
+export type FixtureFactory<T> = <K extends keyof T & string, const O extends Overrides<T[K]> = Record<never, never>>(
   name: K,
   overrides?: O,
 ) => [keyof O] extends [never] ? T[K] : T[K] & O
+
+/**
+ * What `fixture` takes as overrides: any of the schema's fields. Arrays may be read-only, because the
+ * `const` inference that keeps `code: 'not_found'` a literal also makes `errors: [...]` a read-only tuple,
+ * which a mutable array type would refuse (and the literals would be lost with it).
+ */
+type Overrides<T> = {
+  [P in keyof T]?: NonNullable<T[P]> extends (infer E)[] ? readonly E[] | Extract<T[P], null> : T[P]
+}
 
 /**
  * Builds `fixture(name, overrides)` for any OpenAPI document (the SDK's own is `fixture`).

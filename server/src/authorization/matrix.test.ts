@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest'
 import type { Comment, Invitation, Project, Task } from '../generated/routes.js'
 import { createTestApp, type TestApp } from '../test/app.js'
 import { addMember, createComment, createNote, createProject, createTask, jsonRequest } from '../test/projects.js'
+import { waitForQueueEmpty } from '../test/queue.js'
 import { specOperations } from '../test/spec.js'
 import { createApiKeyFor, signUpUser } from '../test/users.js'
 import { type Action, can, type Resource, type Role, scopeFor } from './permissions.js'
@@ -299,6 +300,7 @@ async function world() {
     expect(invRes.status).toBe(201)
     const invitation = (await invRes.json()) as Invitation
     await t.ctx.mailer.idle()
+    await waitForQueueEmpty(t.ctx)
     const invitationToken = await tokenFromMail(t, invitation.email)
     return {
       t,

@@ -218,6 +218,24 @@ export interface ChangesRetentionTable {
   pruned_through: number
 }
 
+/** The durable job queue (migration 0050; see server/src/queue/queue.ts). */
+export interface JobsTable {
+  id: string
+  kind: string
+  /** JSON, as the job's kind defines it. */
+  payload: string
+  state: 'queued' | 'running' | 'failed'
+  /** Attempts started so far, the running one included. */
+  attempts: number
+  /** Queued: when it may run next. Running: when its lease ends and another worker may take it over. */
+  available_at: string
+  /** The worker holding the lease, while running. */
+  locked_by: string | null
+  last_error: string | null
+  created_at: string
+  updated_at: string
+}
+
 /** An account's sign-in through an outside identity provider (migration 0070). */
 export interface AuthIdentitiesTable {
   id: string
@@ -277,4 +295,5 @@ export interface Database {
   notification_preferences: NotificationPreferencesTable
   changes: ChangesTable
   changes_retention: ChangesRetentionTable
+  jobs: JobsTable
 }

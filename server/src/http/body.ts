@@ -11,11 +11,35 @@ import { ApiError } from './problem.js'
 const MAX_JSON_DEPTH = 64
 
 /**
- * Guards an operation's request body before validation: a media type the operation does not take is a
- * 415, JSON nested deeper than MAX_JSON_DEPTH is a 400 `json_too_deep`, and JSON that does not parse is
- * a 400 `malformed_json` (the body text is cached for the validator, so it is read once).
+ * The fewest keys per object and items per array a body may have before it is refused unparsed, whatever
+ * the schema says: below this, an extra key or item reaches validation and is reported by name.
  */
-export function bodyGuard(mediaTypes: string[]) {
+const MIN_WIDTH_LIMIT = 64
+
+/** What a JSON body may hold before it is refused unparsed; see `jsonBounds`. */
+export interface JsonLimits {
+  /** The most keys in any one object. */
+  keys: number
+  /** The most items in any one array. */
+  items: number
+}
+
+/** The limits for a schema's bounds: its widest object and array, but never below MIN_WIDTH_LIMIT. */
+export const jsonLimits = (bounds: { keys: number; items: number }): JsonLimits => ({
+  keys: Math.max(MIN_WIDTH_LIMIT, bounds.keys),
+  items: Math.max(MIN_WIDTH_LIMIT, bounds.items),
+})
+
+const NO_WIDTH_LIMITS: JsonLimits = { keys: Number.POSITIVE_INFINITY, items: Number.POSITIVE_INFINITY }
+
+/**
+ * Guards an operation's request body before validation: a media type the operation does not take is a
+ * 415, JSON nested deeper than MAX_JSON_DEPTH is a 400 `json_too_deep`, an object with more keys or an
+ * array with more items than `limits` is a 400 `json_too_wide` (both found in one pass before parsing,
+ * which with validation costs far more per key), and JSON that does not parse is a 400 `malformed_json`
+ * (the body text is cached for the validator, so it is read once).
+ */
+export function bodyGuard(mediaTypes: string[], limits: JsonLimits = NO_WIDTH_LIMITS) {
   const accepted = mediaTypes.map((t) => t.toLowerCase())
   return createMiddleware<AppEnv>(async (c, next) => {
     const contentType = c.req.header('content-type')
@@ -39,11 +63,21 @@ export function bodyGuard(mediaTypes: string[]) {
     c.req.raw.headers.set('content-type', parsed.type)
     if (json) {
       const text = await c.req.text()
-      if (nestsDeeperThan(text, MAX_JSON_DEPTH)) {
+      const shape = jsonShapeFault(text, MAX_JSON_DEPTH, limits)
+      if (shape === 'depth') {
         throw new ApiError(
           400,
           'json_too_deep',
           `The request body nests arrays and objects deeper than ${MAX_JSON_DEPTH}.`,
+        )
+      }
+      if (shape === 'keys' || shape === 'items') {
+        throw new ApiError(
+          400,
+          'json_too_wide',
+          shape === 'keys'
+            ? `An object in the request body has more than ${limits.keys} keys.`
+            : `An array in the request body has more than ${limits.items} items.`,
         )
       }
       let value: unknown
@@ -93,10 +127,14 @@ function parseMediaType(value: string): { type: string; parameters: [string, str
 }
 
 /**
- * Whether JSON text nests arrays and objects deeper than `limit`, found in one pass that skips strings and
- * stops at the first level too deep. Text that is not JSON gets some answer; JSON.parse refuses it next.
+ * The first way JSON text exceeds the limits, found in one pass that skips strings and stops there:
+ * nesting deeper than `maxDepth`, an object with more than `limits.keys` keys or an array with more than
+ * `limits.items` items. Text that is not JSON gets some answer; JSON.parse refuses it next.
  */
-function nestsDeeperThan(text: string, limit: number): boolean {
+function jsonShapeFault(text: string, maxDepth: number, limits: JsonLimits): 'depth' | 'keys' | 'items' | undefined {
+  // Per open container: how many members it has so far, and whether it is an object.
+  const counts: number[] = []
+  const objects: boolean[] = []
   let depth = 0
   let inString = false
   for (let i = 0; i < text.length; i++) {
@@ -105,15 +143,31 @@ function nestsDeeperThan(text: string, limit: number): boolean {
       if (char === 0x5c)
         i++ // a backslash escapes the next character, a quote included
       else if (char === 0x22) inString = false
-    } else if (char === 0x22) {
+      continue
+    }
+    if (char === 0x20 || char === 0x0a || char === 0x0d || char === 0x09) continue
+    if (char === 0x5d || char === 0x7d) {
+      depth--
+      continue
+    }
+    // Anything else inside an empty container is its first member; each comma starts another.
+    if (depth > 0) {
+      const top = depth - 1
+      if (char === 0x2c || counts[top] === 0) {
+        const count = (counts[top] ?? 0) + 1
+        counts[top] = count
+        if (objects[top] ? count > limits.keys : count > limits.items) return objects[top] ? 'keys' : 'items'
+      }
+    }
+    if (char === 0x22) {
       inString = true
     } else if (char === 0x5b || char === 0x7b) {
-      if (++depth > limit) return true
-    } else if (char === 0x5d || char === 0x7d) {
-      depth--
+      if (++depth > maxDepth) return 'depth'
+      counts[depth - 1] = 0
+      objects[depth - 1] = char === 0x7b
     }
   }
-  return false
+  return undefined
 }
 
 // RFC 9110 §15.5.16: a 415 says which media types would have been taken.
@@ -126,13 +180,17 @@ function acceptHeader(method: string, accepted: string[]): Record<string, string
 /**
  * 413 `content_too_large` for a body over `maxBytes`, declared or streamed. Only operations that take a
  * body get it (others never read one), and it runs after the rate limit, so an oversized request is
- * counted and its 413 carries the RateLimit headers like any other answer.
+ * counted and its 413 carries the RateLimit headers like any other answer. The rest of the body is not
+ * read, so the connection cannot carry another request: the 413 says `Connection: close` (and Node closes
+ * it after the answer), rather than a keep-alive client sending its next request into a closing socket.
  */
 export function bodySizeLimit(maxBytes: number) {
   return bodyLimit({
     maxSize: maxBytes,
     onError: () => {
-      throw new ApiError(413, 'content_too_large', `The request body is larger than ${maxBytes} bytes.`)
+      throw new ApiError(413, 'content_too_large', `The request body is larger than ${maxBytes} bytes.`, {
+        headers: { Connection: 'close' },
+      })
     },
   })
 }

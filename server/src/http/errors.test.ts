@@ -53,6 +53,24 @@ describe('unmatched requests', () => {
     })
   })
 
+  it('percent-encodes what in the path is not a URI reference, so instance stays one', async () => {
+    const t = await createTestApp()
+    const alice = await signUpUser(t)
+    for (const [path, instance] of [
+      ['/v1/projects/prj_%zz', '/v1/projects/prj_%25zz'],
+      ['/v1/projects/prj_%', '/v1/projects/prj_%25'],
+      ['/v1/projects/prj_%4', '/v1/projects/prj_%254'],
+      ['/v1/projects/a|b^c[d]', '/v1/projects/a%7Cb%5Ec%5Bd%5D'],
+      ['/v1/projects/prj_%41ok', '/v1/projects/prj_%41ok'],
+    ] as const) {
+      const res = await t.request(path, { headers: alice.authHeaders })
+      // A malformed id is a 400 by the path's pattern, a well-formed unknown one a 404.
+      expect([400, 404], path).toContain(res.status)
+      // problem() validates the body against the spec, `format: uri-reference` included.
+      expect((await problem(res)).instance, path).toBe(instance)
+    }
+  })
+
   it('answers 405 with Allow for a known path under another method', async () => {
     const t = await createTestApp()
     const res = await t.request('/healthz', { method: 'DELETE' })

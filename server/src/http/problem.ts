@@ -14,6 +14,7 @@ const TITLES: Record<number, string> = {
   415: 'Unsupported media type',
   422: 'Unprocessable content',
   429: 'Too many requests',
+  431: 'Request header fields too large',
   500: 'Internal server error',
   502: 'Bad gateway',
   503: 'Service unavailable',
@@ -94,7 +95,24 @@ function clip(raw: string, max: number): string {
   return `${text.slice(0, cut)}…`
 }
 
-/** A percent-encoded path cut to at most `max` characters, still a URI reference (no partial escape). */
+/**
+ * A request path as an RFC 3986 URI reference cut to at most `max` characters (never inside an escape).
+ * The URL parser leaves a malformed escape (`/prj_%zz`) and some characters RFC 3986 does not allow in a
+ * path (`|`, `^`, `[`) as they came, so those are percent-encoded here: `%zz` becomes `%25zz`.
+ */
 function clipUri(path: string, max: number): string {
-  return path.length <= max ? path : path.slice(0, max).replace(/%[0-9A-Fa-f]?$/, '')
+  const encoded = path.replace(NOT_IN_URI_PATH, (char) => (char === '%' ? '%25' : percentEncode(char)))
+  return encoded.length <= max ? encoded : encoded.slice(0, max).replace(/%[0-9A-Fa-f]?$/, '')
+}
+
+// A `%` that does not start an escape, or a character outside RFC 3986's pchar and `/`.
+const NOT_IN_URI_PATH = /%(?![0-9A-Fa-f]{2})|[^A-Za-z0-9\-._~!$&'()*+,;=:@/%]/g
+
+// A lone surrogate has no UTF-8 form; it stands for U+FFFD, as the URL parser would have made it.
+const percentEncode = (char: string) => {
+  try {
+    return encodeURIComponent(char)
+  } catch {
+    return '%EF%BF%BD'
+  }
 }

@@ -4,6 +4,8 @@ import { createMiddleware } from 'hono/factory'
 import { type HonoConfigType, MemoryStore, RedisStore, type Store } from 'hono-rate-limiter'
 import type { Redis } from 'ioredis'
 import type { Logger } from 'pino'
+import proxyaddr from 'proxy-addr'
+import type { TrustProxy } from '../config.js'
 import type { AppEnv, RateLimitState } from './env.js'
 import { ApiError } from './problem.js'
 
@@ -20,7 +22,8 @@ export interface RateLimiterOptions {
   general: RatePolicy
   /** Shared counters across instances; in-process counters when absent. */
   redis?: Redis
-  trustProxy: boolean
+  /** Which proxies' `X-Forwarded-For` to believe; see TrustProxy. */
+  trustProxy: TrustProxy
   logger: Logger
   /** After Redis fails, how long to count in process before trying it again (and the least time between warnings). */
   redisRetryMs?: number
@@ -71,17 +74,23 @@ export function createRateLimiter(options: RateLimiterOptions) {
     return storeFor(policy, false).increment(key)
   }
 
-  /** The client's address: the socket peer, or the first X-Forwarded-For hop when behind a trusted proxy. */
+  const trust = trustFunction(options.trustProxy)
+  /**
+   * The client's address as Express finds it (with the same library, proxy-addr): walking from the socket's
+   * peer leftwards through `X-Forwarded-For`, the first address not trusted to forward. A proxy appends the
+   * address it was connected from, so the entries left of the trusted ones are whatever the client wrote
+   * and are never taken.
+   */
   const clientIp = (c: Context<AppEnv>): string => {
-    if (options.trustProxy) {
-      const forwarded = c.req.header('x-forwarded-for')?.split(',')[0]?.trim()
-      if (forwarded) return forwarded
-    }
+    let remoteAddress: string | undefined
     try {
-      return getConnInfo(c).remote.address ?? 'unknown'
+      remoteAddress = getConnInfo(c).remote.address
     } catch {
-      return 'unknown' // not served by @hono/node-server (in-process requests)
+      // Not served by @hono/node-server (in-process requests): only the trusted X-Forwarded-For hops say who.
     }
+    const forwarded = c.req.header('x-forwarded-for')
+    const request = { headers: forwarded ? { 'x-forwarded-for': forwarded } : {}, socket: { remoteAddress } }
+    return proxyaddr(request as never, trust) || 'unknown'
   }
 
   /** Counts this request against `policy` for `key`; throws 429 when over the limit. */
@@ -127,6 +136,13 @@ export function createRateLimiter(options: RateLimiterOptions) {
 }
 
 export type RateLimiter = ReturnType<typeof createRateLimiter>
+
+/** proxy-addr's trust test for the setting: the nearest `hops` addresses, or those in the proxy list. */
+function trustFunction(setting: TrustProxy): (address: string, hop: number) => boolean {
+  if ('proxies' in setting) return proxyaddr.compile(setting.proxies)
+  const { hops } = setting
+  return (_address, hop) => hop < hops
+}
 
 /** draft-ietf-httpapi-ratelimit-headers: every policy in RateLimit-Policy, the tightest one in RateLimit. */
 function rateLimitHeaders(states: RateLimitState[]): Record<string, string> {

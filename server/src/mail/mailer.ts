@@ -3,6 +3,7 @@ import { join } from 'node:path'
 import nodemailer from 'nodemailer'
 import type { Logger } from 'pino'
 import type { Config } from '../config.js'
+import { JobError, type JobKind } from '../queue/queue.js'
 
 export interface MailMessage {
   to: string
@@ -10,59 +11,89 @@ export interface MailMessage {
   text: string
 }
 
-export interface Mailer {
+export interface MailTransport {
   /**
-   * Sends in the background and never throws: a mail failure is logged, not turned into a failed
-   * request, and the caller's response time does not depend on the mail server (nor reveal whether a
-   * mail was sent at all).
+   * Sends one message now; throws when the mail server refuses it or cannot be reached. `messageId` is the
+   * job's stable id, so a retry after a crash carries the same `Message-ID` as the first attempt.
    */
-  send(message: MailMessage): void
-  /** Resolves once every mail handed to `send` so far is delivered or has failed. */
-  idle(): Promise<void>
+  deliver(message: MailMessage, messageId: string): Promise<void>
   close(): Promise<void>
 }
 
+// Bounded so that a mail server that accepts the connection and then stalls fails the attempt (to be
+// retried) instead of holding a worker slot for nodemailer's default two minutes.
+const SMTP_TIMEOUTS = { connectionTimeout: 10_000, greetingTimeout: 10_000, socketTimeout: 30_000 }
+
 /**
  * Mail through nodemailer: SMTP when `SMTP_URL` is set; otherwise each message is written as an `.eml`
- * file under `DATA_DIR/mail` and logged, so the embedded default needs no mail server.
+ * file under `DATA_DIR/mail` and logged, so the embedded default needs no mail server. Sending is done by
+ * the job queue (see mailJob): a write enqueues its mail in its own transaction.
  */
-export function createMailer(config: Config, logger: Logger): Mailer {
-  const pending = new Set<Promise<void>>()
+export function createMailTransport(config: Config, logger: Logger): MailTransport {
   const from = config.MAIL_FROM
-  const smtp = config.SMTP_URL ? nodemailer.createTransport(config.SMTP_URL) : undefined
+  const smtp = config.SMTP_URL ? nodemailer.createTransport(config.SMTP_URL, SMTP_TIMEOUTS) : undefined
   // A stream transport opens nothing, so it can exist unused beside SMTP.
   const files = nodemailer.createTransport({ streamTransport: true, buffer: true, newline: 'unix' })
   const dir = join(config.DATA_DIR, 'mail')
-
-  const deliver = async (message: MailMessage) => {
-    if (smtp) {
-      const info = await smtp.sendMail({ from, ...message })
-      logger.info({ to: message.to, subject: message.subject, messageId: info.messageId }, 'mail sent')
-      return
-    }
-    const info = await files.sendMail({ from, ...message })
-    await mkdir(dir, { recursive: true })
-    const file = join(
-      dir,
-      `${new Date().toISOString().replace(/[:.]/g, '-')}-${info.messageId.replace(/[^\w.-]/g, '')}.eml`,
-    )
-    await writeFile(file, info.message as Buffer, { mode: 0o600 })
-    logger.info({ to: message.to, subject: message.subject, file }, 'mail written to file (SMTP_URL is not set)')
-  }
+  const host = new URL(config.PUBLIC_URL ?? 'http://localhost').hostname
 
   return {
-    send(message) {
-      const p = deliver(message)
-        .catch((err) => logger.error({ err, to: message.to, subject: message.subject }, 'sending mail failed'))
-        .finally(() => pending.delete(p))
-      pending.add(p)
-    },
-    async idle() {
-      await Promise.all([...pending])
+    async deliver(message, messageId) {
+      const mail = { from, ...message, messageId: `<${messageId}@${host}>` }
+      if (smtp) {
+        const info = await smtp.sendMail(mail)
+        logger.info({ to: message.to, subject: message.subject, messageId: info.messageId }, 'mail sent')
+        return
+      }
+      const info = await files.sendMail(mail)
+      await mkdir(dir, { recursive: true })
+      const file = join(dir, `${messageId.replace(/[^\w.-]/g, '')}.eml`)
+      await writeFile(file, info.message as Buffer, { mode: 0o600 })
+      logger.info({ to: message.to, subject: message.subject, file }, 'mail written to file (SMTP_URL is not set)')
     },
     async close() {
-      await Promise.all([...pending])
       smtp?.close()
+    },
+  }
+}
+
+/** Hands mail to the job queue. */
+export interface Mailer {
+  /** Enqueues the message durably and returns at once; it is delivered (and retried) by the job queue. */
+  send(message: MailMessage): void
+  /** Resolves once every message handed to `send` so far is on the queue. */
+  idle(): Promise<void>
+}
+
+/**
+ * The queue's `mail` job: one message, retried while the mail server is down or answers a temporary (4xx)
+ * error; a permanent refusal (5xx, e.g. no such mailbox) ends it as failed at once.
+ */
+export function mailJob(
+  mailer: MailTransport,
+  logger: Logger,
+  retry: { baseMs: number; maxMs: number; forMs: number },
+): JobKind<MailMessage> {
+  return {
+    retryBaseMs: retry.baseMs,
+    retryMaxMs: retry.maxMs,
+    giveUpAfterMs: retry.forMs,
+    async run(message, job) {
+      try {
+        await mailer.deliver(message, job.id)
+      } catch (err) {
+        const code = (err as { responseCode?: number }).responseCode
+        if (code !== undefined && code >= 500) {
+          throw new JobError(`the mail server refused the message (${code})`, { retry: false, cause: err })
+        }
+        throw err
+      }
+    },
+    async afterFailure(message, job, { error, nextAttemptAt }) {
+      logger.warn(
+        { err: error, to: message.to, subject: message.subject, jobId: job.id, attempt: job.attempt, nextAttemptAt },
+        nextAttemptAt ? 'sending mail failed; will retry' : 'sending mail failed; giving up',
+      )
     },
   }
 }

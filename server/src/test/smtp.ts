@@ -5,6 +5,7 @@ import { onTestFinished } from 'vitest'
 export interface ReceivedMail {
   to: string[]
   subject: string
+  messageId: string
   /** The decoded text body. */
   text: string
 }
@@ -18,6 +19,9 @@ export interface TestSmtp {
    * it. Mail is sent in the background, so mails of one request sequence may arrive in any order.
    */
   waitForMail(to: string, subject?: RegExp, nth?: number): Promise<ReceivedMail>
+  /** Stops listening (the mail server is down); `start()` listens again on the same port. */
+  stop(): Promise<void>
+  start(): Promise<void>
 }
 
 /**
@@ -31,26 +35,49 @@ export interface TestSmtp {
  */
 export async function startTestSmtp(): Promise<TestSmtp> {
   const messages: ReceivedMail[] = []
-  const server = new SMTPServer({
-    authOptional: true,
-    disabledCommands: ['STARTTLS', 'AUTH'],
-    logger: false,
-    onData(stream, session, callback) {
-      const chunks: Buffer[] = []
-      stream.on('data', (chunk: Buffer) => chunks.push(chunk))
-      stream.on('end', () => {
-        const raw = Buffer.concat(chunks).toString('utf8')
-        messages.push({ to: session.envelope.rcptTo.map((r) => r.address), ...parseMail(raw) })
+  const create = () =>
+    new SMTPServer({
+      authOptional: true,
+      disabledCommands: ['STARTTLS', 'AUTH'],
+      logger: false,
+      // Refuses every mailbox at refused.example for good (550), as a server does for one that does not exist.
+      onRcptTo(address, _session, callback) {
+        if (address.address.endsWith('@refused.example')) {
+          callback(Object.assign(new Error('No such mailbox'), { responseCode: 550 }))
+          return
+        }
         callback()
-      })
-    },
-  })
+      },
+      onData(stream, session, callback) {
+        const chunks: Buffer[] = []
+        stream.on('data', (chunk: Buffer) => chunks.push(chunk))
+        stream.on('end', () => {
+          const raw = Buffer.concat(chunks).toString('utf8')
+          messages.push({ to: session.envelope.rcptTo.map((r) => r.address), ...parseMail(raw) })
+          callback()
+        })
+      },
+    })
+  let server = create()
+  let running = true
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
   const { port } = server.server.address() as AddressInfo
-  onTestFinished(() => new Promise<void>((resolve) => server.close(() => resolve())))
+  const stop = () => {
+    if (!running) return Promise.resolve()
+    running = false
+    return new Promise<void>((resolve) => server.close(() => resolve()))
+  }
+  onTestFinished(stop)
   return {
     url: `smtp://127.0.0.1:${port}`,
     messages,
+    stop,
+    async start() {
+      if (running) return
+      server = create()
+      await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve))
+      running = true
+    },
     async waitForMail(to, subject = /./, nth = 1) {
       const deadline = Date.now() + 5000
       for (;;) {
@@ -65,7 +92,7 @@ export async function startTestSmtp(): Promise<TestSmtp> {
 
 // Enough MIME for the single-part text mails the server sends: headers, then a 7bit, quoted-printable or
 // base64 body.
-export function parseMail(raw: string): { subject: string; text: string } {
+export function parseMail(raw: string): { subject: string; text: string; messageId: string } {
   const split = raw.search(/\r?\n\r?\n/)
   const head = raw.slice(0, split).replace(/\r?\n[ \t]+/g, ' ')
   const body = raw.slice(split).replace(/^\r?\n\r?\n/, '')
@@ -77,7 +104,11 @@ export function parseMail(raw: string): { subject: string; text: string } {
   } else if (encoding === 'base64') {
     text = Buffer.from(body.replace(/\s+/g, ''), 'base64').toString('utf8')
   }
-  return { subject: decodeWords(header('Subject')), text: text.replace(/\r\n/g, '\n') }
+  return {
+    subject: decodeWords(header('Subject')),
+    text: text.replace(/\r\n/g, '\n'),
+    messageId: header('Message-ID'),
+  }
 }
 
 // RFC 2047 encoded-words, which nodemailer uses for headers with non-ASCII text (`=?UTF-8?Q?…?=`); the

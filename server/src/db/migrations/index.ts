@@ -6,6 +6,7 @@ import { projects } from './0011-projects.js'
 import { changes } from './0020-changes.js'
 import { notifications } from './0030-notifications.js'
 import { emailChange } from './0040-email-change.js'
+import { jobs } from './0050-jobs.js'
 import { identities } from './0070-identities.js'
 
 /**
@@ -20,5 +21,6 @@ export const migrations: Record<string, Migration> = {
   '0020-changes': changes,
   '0030-notifications': notifications,
   '0040-email-change': emailChange,
+  '0050-jobs': jobs,
   '0070-identities': identities,
 }

@@ -2,6 +2,7 @@ import { readdirSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { createTestApp, type TestApp } from '../../test/app.js'
+import { waitForQueueEmpty } from '../../test/queue.js'
 import { parseMail, startTestSmtp } from '../../test/smtp.js'
 import { signUpUser } from '../../test/users.js'
 
@@ -55,6 +56,7 @@ describe('email verification', () => {
     const t = await createTestApp({ PUBLIC_URL: 'https://app.example.com' })
     await signUpUser(t, { email: 'file@example.com' })
     await t.ctx.auth.idle()
+    await waitForQueueEmpty(t.ctx)
     const dir = join(t.ctx.config.DATA_DIR, 'mail')
     const files = readdirSync(dir).filter((f) => f.endsWith('.eml'))
     expect(files).toHaveLength(1)

@@ -25,10 +25,20 @@ async function verifyPassword(passwordHash: string, password: string): Promise<b
 export interface PasswordHasherOptions {
   /** How many hashes may run at once. */
   concurrency: number
-  /** How many more may wait for a turn; beyond that, `server_busy`. */
+  /** How many more may wait for a turn; beyond that, `server_busy` (or the least deserving waiter's turn is given away). */
   maxQueue: number
   /** Where to report hashing work and refusals. */
   registry: Registry
+  /** The clock, for the memory of recent outcomes (tests move it). */
+  now?: () => number
+}
+
+/** Who a password check is for, so that the queue can share its turns fairly. */
+export interface HashClient {
+  /** The client's address (or another key for whoever sends the request). */
+  client: string
+  /** The account the password is checked for, when there is one (its normalised email or id). */
+  account?: string
 }
 
 const serverBusy = () =>
@@ -38,14 +48,76 @@ const serverBusy = () =>
   })
 
 /**
- * argon2id behind a bounded queue. Each hash takes 19 MiB and tens of milliseconds on libuv's thread pool,
- * which the rest of the server shares (crypto, DNS, file access): unbounded, a burst of logins fills the
- * pool and every other request waits behind it. At most `concurrency` run at once and `maxQueue` wait;
- * a request beyond that is refused at once with 503 `server_busy` and `Retry-After`, before any work.
+ * The order in which waiting checks get a turn, best first: a client that has signed in to this account
+ * before, then a client with no recent wrong password, then a client whose recent checks failed (the fewer
+ * failures, the sooner).
+ */
+const Rank = { Known: 0, Fresh: 1, Failing: 2 } as const
+type Rank = (typeof Rank)[keyof typeof Rank]
+
+/** How long a failed check counts against its client, and a success makes the client known to the account. */
+const FAILURE_MEMORY_MS = 15 * 60_000
+const KNOWN_MEMORY_MS = 30 * 86_400_000
+/** Bounds on what is remembered, so that a flood of addresses cannot grow the memory without end. */
+const MAX_REMEMBERED = 100_000
+
+interface Waiter {
+  client: string
+  rank: Rank
+  failures: number
+  start: () => void
+  refuse: (err: ApiError) => void
+}
+
+/**
+ * A map that forgets entries after `ttlMs` and, past `max` entries, the oldest ones; reading refreshes nothing.
+ */
+function memory<V>(ttlMs: number, max: number, now: () => number) {
+  const entries = new Map<string, { value: V; at: number }>()
+  return {
+    get(key: string): V | undefined {
+      const entry = entries.get(key)
+      if (!entry) return undefined
+      if (now() - entry.at > ttlMs) {
+        entries.delete(key)
+        return undefined
+      }
+      return entry.value
+    },
+    set(key: string, value: V) {
+      entries.delete(key)
+      entries.set(key, { value, at: now() })
+      if (entries.size > max) entries.delete(entries.keys().next().value as string)
+    },
+    delete(key: string) {
+      entries.delete(key)
+    },
+  }
+}
+
+/**
+ * argon2id behind a bounded, fair queue. Each hash takes 19 MiB and tens of milliseconds on libuv's thread
+ * pool, which the rest of the server shares (crypto, DNS, file access): unbounded, a burst of logins fills
+ * the pool and every other request waits behind it. At most `concurrency` run at once and `maxQueue` wait.
+ *
+ * Turns are shared so that a flood hurts its senders before anyone else: waiting checks are served by rank
+ * (a client that signed in to the account before, then clients with no recent wrong password, then
+ * clients whose checks failed recently), and within a rank round-robin by client, so one client's many
+ * requests wait behind everyone else's one. A client may hold at most an eighth of the waiting places.
+ * When the queue is full, a newcomer of a better rank takes the place of the newest waiter of the worst
+ * rank, who is refused; otherwise the newcomer is refused. A refusal is 503 `server_busy` with
+ * `Retry-After`, before any work.
  */
 export function createPasswordHasher(options: PasswordHasherOptions) {
+  const now = options.now ?? Date.now
+  const perClient = Math.max(1, Math.ceil(options.maxQueue / 8))
   let running = 0
-  const waiting: (() => void)[] = []
+  // Per rank, each client's waiting checks in arrival order; a Map keeps clients in round-robin order.
+  const queues: Map<string, Waiter[]>[] = [new Map(), new Map(), new Map()]
+  let waitingCount = 0
+  const failures = memory<number>(FAILURE_MEMORY_MS, MAX_REMEMBERED, now)
+  const known = memory<true>(KNOWN_MEMORY_MS, MAX_REMEMBERED, now)
+
   const work = new Counter({
     name: 'password_hash_operations_total',
     help: 'argon2id hashes and verifications run, by kind.',
@@ -62,45 +134,144 @@ export function createPasswordHasher(options: PasswordHasherOptions) {
     help: 'Password hashes waiting for a turn.',
     registers: [options.registry],
     collect() {
-      this.set(waiting.length)
+      this.set(waitingCount)
     },
   })
 
-  async function run<T>(kind: 'hash' | 'verify', job: () => Promise<T>): Promise<T> {
+  const waitingOf = (client: string) => queues.reduce((n, q) => n + (q.get(client)?.length ?? 0), 0)
+
+  function enqueue(waiter: Waiter) {
+    const queue = queues[waiter.rank] as Map<string, Waiter[]>
+    const own = queue.get(waiter.client)
+    if (own) own.push(waiter)
+    else queue.set(waiter.client, [waiter])
+    waitingCount++
+  }
+
+  /** The next waiter to run: the best rank, the client at the head of its round, and that client's oldest. */
+  function dequeue(): Waiter | undefined {
+    for (const queue of queues) {
+      for (const [client, own] of queue) {
+        const next = own.shift() as Waiter
+        queue.delete(client)
+        // Back of the round with what it has left.
+        if (own.length > 0) queue.set(client, own)
+        waitingCount--
+        return next
+      }
+    }
+    return undefined
+  }
+
+  /**
+   * The waiter a newcomer of `rank` may displace from a full queue: the newest of the worst rank worse
+   * than the newcomer's, or among failing clients, the newest of the client with the most failures, when
+   * that is more than the newcomer's.
+   */
+  function victimFor(rank: Rank, newcomerFailures: number): Waiter | undefined {
+    for (let r: number = Rank.Failing; r >= Rank.Known; r--) {
+      const queue = queues[r] as Map<string, Waiter[]>
+      if (queue.size === 0) continue
+      let worst: Waiter[] | undefined
+      for (const own of queue.values()) {
+        const candidate = own.at(-1) as Waiter
+        if (!worst || candidate.failures > (worst.at(-1) as Waiter).failures) worst = own
+      }
+      const candidate = worst?.at(-1)
+      if (!candidate) continue
+      if (r > rank || (r === Rank.Failing && rank === Rank.Failing && candidate.failures > newcomerFailures)) {
+        return candidate
+      }
+      return undefined
+    }
+    return undefined
+  }
+
+  function remove(waiter: Waiter) {
+    const queue = queues[waiter.rank] as Map<string, Waiter[]>
+    const own = queue.get(waiter.client)
+    if (!own) return
+    const at = own.indexOf(waiter)
+    if (at < 0) return
+    own.splice(at, 1)
+    if (own.length === 0) queue.delete(waiter.client)
+    waitingCount--
+  }
+
+  function rankOf(who: HashClient | undefined): { rank: Rank; failures: number } {
+    if (!who) return { rank: Rank.Fresh, failures: 0 }
+    if (who.account !== undefined && known.get(`${who.account}\u0000${who.client}`))
+      return { rank: Rank.Known, failures: 0 }
+    const count = failures.get(who.client) ?? 0
+    return { rank: count > 0 ? Rank.Failing : Rank.Fresh, failures: count }
+  }
+
+  async function run<T>(kind: 'hash' | 'verify', who: HashClient | undefined, job: () => Promise<T>): Promise<T> {
     if (running < options.concurrency) {
       running += 1
     } else {
-      if (waiting.length >= options.maxQueue) {
+      const client = who?.client ?? ''
+      const { rank, failures: count } = rankOf(who)
+      if (who && waitingOf(client) >= perClient) {
         refused.inc()
         throw serverBusy()
       }
-      // The finishing job hands its slot straight to the first waiter, so `running` stays as it is.
-      await new Promise<void>((resolve) => waiting.push(resolve))
+      if (waitingCount >= options.maxQueue) {
+        const victim = victimFor(rank, count)
+        if (!victim) {
+          refused.inc()
+          throw serverBusy()
+        }
+        remove(victim)
+        refused.inc()
+        victim.refuse(serverBusy())
+      }
+      // The finishing job hands its slot straight to the next waiter, so `running` stays as it is.
+      await new Promise<void>((start, refuse) => enqueue({ client, rank, failures: count, start, refuse }))
     }
     try {
       work.inc({ kind })
       return await job()
     } finally {
-      const next = waiting.shift()
-      if (next) next()
+      const next = dequeue()
+      if (next) next.start()
       else running -= 1
+    }
+  }
+
+  /** Remembers how a check for `who` ended: a success makes the client known to the account, a failure counts. */
+  function record(who: HashClient | undefined, matched: boolean) {
+    if (!who) return
+    if (matched) {
+      if (who.account !== undefined) known.set(`${who.account}\u0000${who.client}`, true)
+      failures.delete(who.client)
+    } else {
+      failures.set(who.client, (failures.get(who.client) ?? 0) + 1)
     }
   }
 
   const dummy = hashPassword('tasklane-no-such-user-password')
   return {
     /** Hashes a password with argon2id; the PHC string carries its parameters and salt. */
-    hash: (password: string) => run('hash', () => hashPassword(password)),
-    /** Whether `password` matches the stored hash; a malformed hash is simply no match. */
-    verify: (passwordHash: string, password: string) => run('verify', () => verifyPassword(passwordHash, password)),
+    hash: (password: string, who?: HashClient) => run('hash', who, () => hashPassword(password)),
+    /**
+     * Whether `password` matches the stored hash; a malformed hash is simply no match. The outcome is
+     * remembered for `who`, which decides the place of its later checks in the queue.
+     */
+    async verify(passwordHash: string, password: string, who?: HashClient): Promise<boolean> {
+      const matched = await run('verify', who, () => verifyPassword(passwordHash, password))
+      record(who, matched)
+      return matched
+    },
     /**
      * Checks a password against the hash of a user who does not exist, so that a login for an unknown
      * email costs the same hashing work (and queue place) as a wrong password and cannot be told apart by
-     * its timing.
+     * its timing. It counts as a failed check for `who`.
      */
-    async dummyVerify(): Promise<void> {
+    async dummyVerify(who?: HashClient): Promise<void> {
       const passwordHash = await dummy
-      await run('verify', () => verifyPassword(passwordHash, 'tasklane-not-the-password'))
+      await run('verify', who, () => verifyPassword(passwordHash, 'tasklane-not-the-password'))
+      record(who, false)
     },
   }
 }

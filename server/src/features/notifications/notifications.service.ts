@@ -8,6 +8,7 @@ import type {
 import type { Principal } from '../../http/env.js'
 import { ApiError } from '../../http/problem.js'
 import { listScope } from '../../lib/cursor.js'
+import { toInstant } from '../../lib/instant.js'
 import type { WriteTx } from '../changes/change-log.js'
 import type { PageInput } from '../projects/projects.service.js'
 import type { ServiceDeps } from '../service-deps.js'
@@ -65,7 +66,7 @@ export function createNotificationsService({ ctx, cursors, now }: ServiceDeps) {
       ctx.changeLog.write(async (tx) => {
         const rows = await notificationsRepository(tx.db).markAllRead(
           caller.userId,
-          new Date(before).toISOString(),
+          toInstant(before),
           now().toISOString(),
         )
         for (const row of rows) await recordUpdate(tx, caller, row)
