@@ -8,6 +8,7 @@ import { notifications } from './0030-notifications.js'
 import { emailChange } from './0040-email-change.js'
 import { jobs } from './0050-jobs.js'
 import { identities } from './0070-identities.js'
+import { reauthentications } from './0071-reauthentications.js'
 
 /**
  * Every migration, in order. Kysely's Migrator runs them by name; a migration, once released, never
@@ -23,4 +24,5 @@ export const migrations: Record<string, Migration> = {
   '0040-email-change': emailChange,
   '0050-jobs': jobs,
   '0070-identities': identities,
+  '0071-reauthentications': reauthentications,
 }

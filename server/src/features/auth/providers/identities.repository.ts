@@ -1,5 +1,5 @@
 import type { Kysely, Selectable } from 'kysely'
-import type { AuthFlowsTable, AuthIdentitiesTable, Database } from '../../../db/schema.js'
+import type { AuthFlowsTable, AuthIdentitiesTable, Database, ReauthenticationsTable } from '../../../db/schema.js'
 
 type Db = Kysely<Database>
 export type IdentityRow = Selectable<AuthIdentitiesTable>
@@ -123,6 +123,23 @@ export function identitiesRepository(db: Db) {
         .where('sessions.expires_at', '>', now)
       if (enabled.length > 0) query = query.where('session_providers.provider', 'not in', enabled)
       return query.execute()
+    },
+
+    async insertReauthentication(row: Selectable<ReauthenticationsTable>): Promise<void> {
+      await db.insertInto('reauthentications').values(row).execute()
+    },
+
+    /** Uses up a live re-authentication of `userId`; false when unknown, another user's, used or expired. */
+    async useReauthentication(tokenHash: string, userId: string, now: string): Promise<boolean> {
+      const result = await db
+        .updateTable('reauthentications')
+        .set({ used_at: now })
+        .where('token_hash', '=', tokenHash)
+        .where('user_id', '=', userId)
+        .where('used_at', 'is', null)
+        .where('expires_at', '>', now)
+        .executeTakeFirst()
+      return Number(result.numUpdatedRows) === 1
     },
   }
 }
