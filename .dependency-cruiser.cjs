@@ -1,4 +1,4 @@
-// The module boundaries of STYLE.md, checked by `npm run boundaries` (part of `npm run check`).
+// The module boundaries of the README's "Project layout", checked by `npm run boundaries` (part of `npm run check`).
 const TESTS = '(\\.test\\.ts$|\\.test-d\\.ts$|^server/src/test/|^sdk/src/test/|^sdk/test/)'
 
 /** @type {import('dependency-cruiser').IConfiguration} */

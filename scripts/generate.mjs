@@ -1,6 +1,8 @@
 #!/usr/bin/env node
 // Generates every artefact that derives from openapi.yaml:
 //   server/src/generated/routes.ts   @hono/zod-openapi routes and zod schemas (hono-takibi + post-processing)
+//   server/src/generated/document.ts the spec as the server serves it (/openapi.yaml as is, /openapi.json
+//                                    parsed here once rather than at every start)
 //   sdk/src/generated/openapi.ts     the SDK's types (openapi-typescript)
 //   sdk/src/generated/spec.ts        the spec as data, for the mocks and fixtures of @tasklane/sdk/testing
 //   sdk/src/generated/idempotent.ts  the operations that honour Idempotency-Key, the only non-idempotent
@@ -23,6 +25,7 @@ const HEADER = '// generated from openapi.yaml by `npm run generate` — do not 
 
 const targets = {
   routes: join(root, 'server/src/generated/routes.ts'),
+  document: join(root, 'server/src/generated/document.ts'),
   types: join(root, 'sdk/src/generated/openapi.ts'),
   spec: join(root, 'sdk/src/generated/spec.ts'),
   idempotent: join(root, 'sdk/src/generated/idempotent.ts'),
@@ -66,6 +69,30 @@ function idempotentModule(spec, header) {
  * may have reached the server, and only these get a generated key.
  */
 export const idempotentOperations: ReadonlySet<string> = new Set(${JSON.stringify(keyed, null, 2).replaceAll('"', "'")})
+`
+}
+
+/**
+ * The server's copy of the spec: the YAML text byte for byte (in a template literal, so a spec change reads
+ * as the same lines changed here), and the parsed document as JSON text, which JSON.parse reads in a
+ * fraction of the time the YAML parser takes (parsing openapi.yaml was most of the server's start-up CPU).
+ *
+ * @param {string} text
+ * @param {unknown} spec
+ */
+function documentModule(text, spec) {
+  const literal = text
+    .replaceAll('\\', '\\\\')
+    .replaceAll('`', '\\`')
+    .replaceAll('${', '\\${')
+    // A raw carriage return would read as a newline in a template literal.
+    .replaceAll('\r', '\\r')
+  return `${HEADER}
+/** openapi.yaml as it is, served at /openapi.yaml. */
+export const specYaml: string = \`${literal}\`
+
+/** openapi.yaml parsed, as JSON text: served (parsed once per app) at /openapi.json. */
+export const specJson: string = ${JSON.stringify(JSON.stringify(spec))}
 `
 }
 
@@ -140,11 +167,13 @@ function generate() {
   }
   try {
     // The testing entry builds its mocks at runtime from the spec itself, so it ships the spec as data.
-    const spec = parse(readFileSync(join(root, 'openapi.yaml'), 'utf8'))
+    const specText = readFileSync(join(root, 'openapi.yaml'), 'utf8')
+    const spec = parse(specText)
     const fixture = 'sdk/test/fixtures/api.yaml'
     const fixtureHeader = HEADER.replace('openapi.yaml', fixture)
     return {
       [targets.routes]: generateRoutes(join(root, 'openapi.yaml')).fixed,
+      [targets.document]: documentModule(specText, spec),
       [targets.types]: types('openapi.yaml', HEADER, contractLintDir(dir)),
       [targets.spec]: `${HEADER}import type { OpenApiDocument } from '../testing/spec-types.js'
 

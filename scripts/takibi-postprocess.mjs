@@ -1,7 +1,9 @@
 // Fixes the known gaps of hono-takibi 0.9.x output on @hono/zod-openapi 1.6 + zod 4, so that the routes
 // validate what openapi.yaml says and emit a document equal to it (server/src/openapi/drift.test.ts proves
 // that). Each fix is small, applied to the parsed output rather than by guessing at text, and covered by
-// server/src/openapi/takibi-gaps.test.ts.
+// server/src/openapi/takibi-gaps.test.ts. Each is a named rule that must edit something whenever the spec
+// uses the construct it fixes: a rule that matches nothing means hono-takibi's output changed shape (an
+// upgrade), and generation fails saying which rule to review instead of silently shipping the gap.
 import { readFileSync } from 'node:fs'
 import ts from 'typescript'
 import { parse } from 'yaml'
@@ -15,10 +17,69 @@ const DROPPED_FORMATS = new Set(['uri-reference'])
  */
 export function fixTakibiOutput(source, specPath) {
   const spec = parse(readFileSync(specPath, 'utf8'))
+  /** @type {Map<string, number>} edits made by each rule */
+  const edits = new Map(Object.keys(RULES).map((rule) => [rule, 0]))
+  const count = (rule) => edits.set(rule, (edits.get(rule) ?? 0) + 1)
   // Structural fixes first; they copy text of inner nodes, which the token fixes then see in their place.
-  const structural = fixStructure(source, spec)
-  const out = fixTokens(structural)
+  const structural = fixStructure(source, spec, count)
+  const out = fixTokens(structural, count)
+  assertEveryRuleApplied(edits, specConstructs(spec), specPath)
   return withHelpers(out) + appendix(ts.createSourceFile('routes.ts', out, ts.ScriptTarget.Latest, true), spec)
+}
+
+/**
+ * The post-processing rules by name, each with the spec construct whose presence means it must edit
+ * something (`specConstructs` names them: `format:<name>`, a keyword, or `optional` / `response-header`).
+ */
+const RULES = {
+  'response-header-shape': 'response-header',
+  'dropped-format': 'format:uri-reference',
+  'exact-optional': 'optional',
+  'date-time': 'format:date-time',
+  email: 'format:email',
+  int32: 'format:int32',
+  int64: 'format:int64',
+  'min-properties': 'minProperties',
+  'unique-items': 'uniqueItems',
+}
+
+/** What a spec uses that the rules care about: every `format`, the keywords, optional properties, response headers. */
+function specConstructs(spec) {
+  const found = new Set()
+  const walk = (node, key) => {
+    if (!node || typeof node !== 'object') return
+    if (Array.isArray(node)) {
+      for (const n of node) walk(n)
+      return
+    }
+    if (typeof node.format === 'string') found.add(`format:${node.format}`)
+    if (node.uniqueItems === true) found.add('uniqueItems')
+    if (typeof node.minProperties === 'number') found.add('minProperties')
+    if (node.properties && typeof node.properties === 'object') {
+      const required = new Set(Array.isArray(node.required) ? node.required : [])
+      if (Object.keys(node.properties).some((p) => !required.has(p))) found.add('optional')
+    }
+    if (key === 'responses') {
+      for (const response of Object.values(node)) {
+        if (response?.headers && Object.keys(response.headers).length > 0) found.add('response-header')
+      }
+    }
+    for (const [k, v] of Object.entries(node)) walk(v, k)
+  }
+  walk(spec)
+  return found
+}
+
+function assertEveryRuleApplied(edits, constructs, specPath) {
+  const idle = Object.entries(RULES)
+    .filter(([rule, construct]) => constructs.has(construct) && edits.get(rule) === 0)
+    .map(([rule, construct]) => `  ${rule} (the spec uses ${construct})`)
+  if (idle.length > 0) {
+    throw new Error(
+      `takibi-postprocess: these rules edited nothing in the routes generated from ${specPath}, though the spec uses what they fix:\n${idle.join('\n')}\n` +
+        "hono-takibi's output has changed shape (was it upgraded?): check whether the gap is gone (then delete the rule and its test in takibi-gaps.test.ts) or the rule needs to match the new output.",
+    )
+  }
 }
 
 // The validators that the token fixes refer to, put after the imports. Function declarations are hoisted,
@@ -62,7 +123,7 @@ function withHelpers(source) {
   return `${source.slice(0, at)}\n${HELPERS}${source.slice(at)}`
 }
 
-function fixStructure(source, spec) {
+function fixStructure(source, spec, count) {
   const file = parseTs(source)
   /** @type {{ start: number, end: number, text: string }[]} */
   const edits = []
@@ -70,6 +131,7 @@ function fixStructure(source, spec) {
   const addFormat = (node, format) => {
     if (DROPPED_FORMATS.has(format) && !/\bformat\s*:/.test(text(node))) {
       edits.push({ start: node.end, end: node.end, text: `.openapi({ format: '${format}' })` })
+      count('dropped-format')
     }
   }
 
@@ -89,7 +151,9 @@ function fixStructure(source, spec) {
         const fixed = DROPPED_FORMATS.has(format)
           ? `${text(schema.initializer)}.openapi({ format: '${format}' })`
           : null
+        if (fixed) count('dropped-format')
         edits.push(replace(prop.initializer, fixed ?? text(schema.initializer)))
+        count('response-header-shape')
       }
       // Request headers (`Idempotency-Key`) need no fix: the validator matches them case-insensitively,
       // and zod-openapi insists that a key equals its `param.name`.
@@ -135,29 +199,36 @@ function responseHeadersInSpec(headersProp, spec, file) {
 const INT32_MIN = -2147483648
 const INT32_MAX = 2147483647
 
-function fixTokens(source) {
+function fixTokens(source, count) {
   const file = parseTs(source)
   /** @type {{ start: number, end: number, text: string }[]} */
   const edits = []
+  const fix = (rule, edit) => {
+    edits.push(edit)
+    count(rule)
+  }
   const visit = (node) => {
     if (ts.isCallExpression(node)) {
       const callee = code(node.expression, file)
       const method = ts.isPropertyAccessExpression(node.expression) ? node.expression.name : undefined
       // Gap: zod-openapi documents `.exactOptional()` fields as required. For JSON input the two are the
       // same (JSON has no `undefined`), so plain `.optional()` keeps validation and fixes the document.
-      if (method?.text === 'exactOptional' && node.arguments.length === 0) edits.push(replace(method, 'optional'))
+      if (method?.text === 'exactOptional' && node.arguments.length === 0)
+        fix('exact-optional', replace(method, 'optional'))
       // Gap: `z.iso.datetime()` refuses much of what `format: date-time` (RFC 3339 §5.6) allows: offsets such
       // as `+02:00`, a lower-case `t` or `z`, a leap second. And it takes instants that are not
       // representable once turned into UTC (`9999-12-31T23:00:00-02:00` is in year 10000), which could not be
       // given back as RFC 3339. The appended `dateTime()` takes exactly RFC 3339 within years 0000–9999 UTC.
-      if (callee === 'z.iso.datetime' && node.arguments.length === 0) edits.push(replace(node, 'dateTime()'))
+      if (callee === 'z.iso.datetime' && node.arguments.length === 0) fix('date-time', replace(node, 'dateTime()'))
       // Gap: `z.email()` refuses addresses that `format: email` allows: RFC 5321 dot-atoms with characters
       // such as `!` or `/` in the local part, numeric or punycode top-level domains (`xn--p1ai`).
-      if (callee === 'z.email' && node.arguments.length === 0) edits.push(replace(node, 'z.email({ pattern: EMAIL })'))
+      if (callee === 'z.email' && node.arguments.length === 0)
+        fix('email', replace(node, 'z.email({ pattern: EMAIL })'))
       // Gap: `z.int32()` is documented as `type: number` without its format. A safe integer with a 32-bit
       // range check validates the same and is documented as `type: integer, format: int32`.
       if (callee === 'z.int32' && node.arguments.length === 0) {
-        edits.push(
+        fix(
+          'int32',
           replace(
             node,
             `z.int().refine((n) => n >= ${INT32_MIN} && n <= ${INT32_MAX}, { error: 'Expected a 32-bit integer' }).openapi({ format: 'int32' })`,
@@ -168,7 +239,7 @@ function fixTokens(source) {
       // string. JSON numbers reach JavaScript as safe integers at most: validate those, as `format: int64`,
       // and turn the chain's bigint bounds (`.min(0n)`) into numbers.
       if (callee === 'z.int64' && node.arguments.length === 0) {
-        edits.push(replace(node, `z.int().openapi({ format: 'int64' })`))
+        fix('int64', replace(node, `z.int().openapi({ format: 'int64' })`))
         for (let n = node.parent; n && ts.isPropertyAccessExpression(n) && ts.isCallExpression(n.parent); ) {
           for (const arg of n.parent.arguments) {
             if (ts.isBigIntLiteral(arg)) edits.push(replace(arg, arg.text.slice(0, -1)))
@@ -188,7 +259,7 @@ function fixTokens(source) {
         node.arguments.length === 1 &&
         code(node.arguments[0], file) === '(items)=>newSet(items).size===items.length'
       ) {
-        edits.push({
+        fix('unique-items', {
           start: node.arguments[0].getStart(file),
           end: node.end,
           text: `(items) => new Set(items).size === items.length, { error: 'Give each item once' }).openapi({ uniqueItems: true })`,
@@ -196,7 +267,7 @@ function fixTokens(source) {
       }
       if (minProperties) {
         const n = minProperties
-        edits.push({
+        fix('min-properties', {
           start: node.arguments[0].getStart(file),
           end: node.end,
           text: `(o) => Object.keys(o).length >= ${n}, { error: 'Give at least ${n} field${n === '1' ? '' : 's'}' }).openapi({ minProperties: ${n} })`,

@@ -93,6 +93,22 @@ describe('retries', () => {
     expect(s.state.projects.size).toBe(1)
   })
 
+  test('a keyed POST answered 409 idempotency_key_in_use is retried with the same key after Retry-After', async () => {
+    const s = createFakeServer()
+    const inUse = { code: 'idempotency_key_in_use', status: 409, title: 'Conflict', type: 'about:blank' }
+    s.fault({ status: 409, headers: { 'Retry-After': '0' }, body: { ...inUse, requestId: 'req_1' } })
+    const tl = sdkOn(s, auth)
+    const { data } = await tl.POST('/v1/projects', { body: { name: 'Launch' } })
+    expect(data?.name).toBe('Launch')
+    const posts = s.requests.filter((r) => r.method === 'POST')
+    expect(posts).toHaveLength(2)
+    expect(posts[1]?.headers.get('Idempotency-Key')).toBe(posts[0]?.headers.get('Idempotency-Key'))
+    // Any other 409 is the answer: the request conflicts with the data, and a repeat would too.
+    s.fault({ status: 409 })
+    expect((await tl.POST('/v1/projects', { body: { name: 'Again' } })).response.status).toBe(409)
+    expect(s.requests.filter((r) => r.method === 'POST')).toHaveLength(3)
+  })
+
   test('a POST to an operation without Idempotency-Key is sent once, without a key: a lost answer is a ConnectionError', async () => {
     const s = createFakeServer()
     s.seedProjects(1)

@@ -109,6 +109,8 @@ const schema = z.object({
     .min(4096)
     .max(16 * 1024 * 1024)
     .default(256 * 1024),
+  // Milliseconds a stream's queue may stay full before its reader counts as too slow.
+  EVENTS_SLOW_CONSUMER_GRACE_MS: z.coerce.number().int().min(100).max(60_000).default(2000),
   // On SQLite, how often an instance with open streams looks for changes written by other processes.
   EVENTS_POLL_MS: z.coerce.number().int().min(50).max(10_000).default(250),
 

@@ -1,11 +1,11 @@
 import { join } from 'node:path'
-import { Redis } from 'ioredis'
+import type { Redis } from 'ioredis'
 import pino, { type Logger } from 'pino'
 import type { Config } from './config.js'
 import { type DatabaseLimits, type DatabaseOptions, type Db, openDatabase, pingDatabase } from './db/database.js'
 import { migrateToLatest } from './db/migrate.js'
 import { type AuthService, createAuthService } from './features/auth/auth.service.js'
-import { createPasswordHasher } from './features/auth/passwords.js'
+import { createPasswordHasher, type PasswordHashCost } from './features/auth/passwords.js'
 import { createIdentitiesService, type IdentitiesService } from './features/auth/providers/identities.service.js'
 import { createProviderRegistry } from './features/auth/providers/providers.js'
 import { createSessionIssuer } from './features/auth/providers/sessions.js'
@@ -70,6 +70,10 @@ export interface ContextOverrides {
   /** Open this database instead of the one the config names (tests use a fresh one each). */
   database?: DatabaseOptions
   logger?: Logger
+  /** The contract as served; read from openapi.yaml unless given (tests share one parse). */
+  document?: ApiDocument
+  /** argon2id's parameters for new password hashes; the production ones (`PASSWORD_HASH_COST`) unless given. */
+  passwordHashCost?: PasswordHashCost
 }
 
 export function databaseOptions(config: Config): DatabaseOptions {
@@ -178,6 +182,7 @@ export async function createContext(config: Config, overrides: ContextOverrides 
       concurrency: config.PASSWORD_HASH_CONCURRENCY,
       maxQueue: config.PASSWORD_HASH_QUEUE,
       registry: metrics.registry,
+      cost: overrides.passwordHashCost,
     }),
   })
   // Notifications are made inside the transaction of the write that causes them.
@@ -203,7 +208,7 @@ export async function createContext(config: Config, overrides: ContextOverrides 
     db,
     logger,
     metrics,
-    document: loadApiDocument(),
+    document: overrides.document ?? loadApiDocument(),
     secrets,
     auth,
     identities,
@@ -257,6 +262,8 @@ function queuedMailer(db: Db, queue: Queue<ServerJobKinds>, logger: Logger): Mai
  * `timeoutMs`, and the rate limiter falls back to in-process counters.
  */
 async function connectRedis(url: string, timeoutMs: number, logger: Logger): Promise<Redis> {
+  // Loaded only when configured: most servers run without Redis, and ioredis is slow to import.
+  const { Redis } = await import('ioredis')
   const redis = new Redis(url, {
     lazyConnect: true,
     connectTimeout: timeoutMs,

@@ -3,15 +3,21 @@ import { fileURLToPath } from 'node:url'
 
 const root = fileURLToPath(new URL('../../', import.meta.url))
 
-/**
- * Builds the SDK once before the system tests: examples run with plain `node` and import `@tasklane/sdk`
- * from its built `dist/`, which must match the sources under test.
- */
-export default function buildSdk(): void {
+function run(what: string, command: string, args: string[]): void {
   try {
-    execFileSync('npm', ['run', 'build', '-w', '@tasklane/sdk'], { cwd: root, stdio: 'pipe' })
+    execFileSync(command, args, { cwd: root, stdio: 'pipe' })
   } catch (err) {
     const { stdout = '', stderr = '' } = err as { stdout?: Buffer; stderr?: Buffer }
-    throw new Error(`building the SDK failed:\n${stdout}${stderr}`)
+    throw new Error(`building ${what} failed:\n${stdout}${stderr}`)
   }
+}
+
+/**
+ * Builds what the system tests run as users do, once before them: the server that the `tasklane` CLI
+ * starts (server/dist, bundled from the sources under test in well under a second), and the SDK, whose
+ * built `dist/` the examples import when they run with plain `node`.
+ */
+export default function buildServerAndSdk(): void {
+  run('the server', process.execPath, ['server/scripts/build.mjs'])
+  run('the SDK', 'npm', ['run', 'build', '-w', '@tasklane/sdk'])
 }

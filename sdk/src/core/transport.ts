@@ -170,7 +170,15 @@ export class Transport {
       // A 429 or 408 says the server did not act on the request (RFC 6585 §4, RFC 9110 §15.5.9), so even a
       // call that is otherwise sent once may wait and try again.
       const notActedOn = response.status === 429 || response.status === 408
-      if ((retryable || (replayable && notActedOn)) && attempt < maxRetries && retryableStatus(response.status)) {
+      // 409 `idempotency_key_in_use`: an earlier attempt with this key still holds it (or its instance died
+      // holding it); after `Retry-After` the retry replays the answer or carries the request out.
+      const keyInUse =
+        response.status === 409 && ctx.keyed === true && (await problemCode(response)) === 'idempotency_key_in_use'
+      if (
+        (retryable || (replayable && notActedOn)) &&
+        attempt < maxRetries &&
+        (retryableStatus(response.status) || keyInUse)
+      ) {
         const asked = retryAfterMs(response.headers)
         const wait = asked ?? this.#backoff(attempt)
         const fits = deadline === undefined || Date.now() - signals.started + wait < deadline

@@ -981,7 +981,7 @@ export interface paths {
          *
          *     Start with `since=0` (or the `syncToken` of a full load), then pass each answer's `syncToken` as `since`. A change is never skipped, even one whose transaction commits after a later one started. Visibility is decided when the change is delivered: changes of projects the caller is a member of now, and the caller's own (their removal from a project, a project of theirs being deleted). `projectId` narrows to one project.
          *
-         *     Changes are kept for `CHANGES_RETENTION_S` (7 days by default). A `since` older than that answers 410 `cursor_expired`: reload the resources and continue from the latest `syncToken`. While a page is full, `nextCursor` (and `Link`) point at the next one.
+         *     Changes are kept for `CHANGES_RETENTION_S` (7 days by default). A `since` older than that answers 410 `cursor_expired`: reload the resources and continue from the latest `syncToken`. A `since` past the newest change (which no answer ever gave: a position from another deployment, or from before a restore) answers 400 `since_ahead` rather than silently skipping what is written up to it: reload, then continue from the new `syncToken`. While a page is full, `nextCursor` (and `Link`) point at the next one.
          *
          *     Needs any role in the projects concerned; a `read` API key is enough.
          */
@@ -1013,7 +1013,9 @@ export interface paths {
          *     `since`; with neither, the stream starts at the newest change and sends only what happens next.
          *     Resuming from the last `id` received delivers every later change once, with no gap. A position older
          *     than the log keeps (see `CHANGES_RETENTION_S`) answers 410 `cursor_expired` before the stream starts:
-         *     read the current state again, then stream from `syncToken` of `listChanges`.
+         *     read the current state again, then stream from `syncToken` of `listChanges`. A position past the
+         *     newest change answers 400 `since_ahead` (a stream from it would silently skip every change up to it).
+         *     Seqs are 64-bit: a position may exceed 2^53, so keep it as the string it is sent as.
          *
          *     The first event of every stream (after `retry:`) is `ready` `{ "since" }`, with `id` set to the same
          *     `since`: the position the stream starts after (the `Last-Event-ID` or `since` sent, or the newest
@@ -2979,6 +2981,82 @@ export interface components {
                 "application/problem+json": components["schemas"]["Problem"] & {
                     /** @enum {string} */
                     code?: "validation_failed" | "malformed_json" | "json_too_deep" | "json_too_wide";
+                };
+            };
+        };
+        /**
+         * @description A parameter fails validation (`validation_failed`, with `errors`), `cursor` is not one this list issued
+         *     for these filters (`invalid_cursor`), or `since` is past the newest change (`since_ahead`; reload and
+         *     continue from the new `syncToken`).
+         */
+        BadRequestChanges: {
+            headers: {
+                "X-Request-Id": components["headers"]["X-Request-Id"];
+                RateLimit: components["headers"]["RateLimit"];
+                "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                [name: string]: unknown;
+            };
+            content: {
+                /**
+                 * @example {
+                 *       "type": "https://tasklane.dev/problems/since_ahead",
+                 *       "title": "Bad request",
+                 *       "status": 400,
+                 *       "detail": "since (900) is past the newest change (42); reload and continue from the latest syncToken.",
+                 *       "instance": "/v1/changes",
+                 *       "code": "since_ahead",
+                 *       "requestId": "req_01JD8X3Z7Q2W6V5T4R3P1N0M9K",
+                 *       "errors": [
+                 *         {
+                 *           "path": "/query/since",
+                 *           "message": "Past the newest change (42)",
+                 *           "code": "too_big"
+                 *         }
+                 *       ]
+                 *     }
+                 */
+                "application/problem+json": components["schemas"]["Problem"] & {
+                    /** @enum {string} */
+                    code?: "validation_failed" | "invalid_cursor" | "since_ahead";
+                };
+            };
+        };
+        /**
+         * @description A parameter or header fails validation (`validation_failed`, with `errors`), or the position to start
+         *     after (`Last-Event-ID` or `since`) is past the newest change (`since_ahead`; reload and continue from
+         *     the new position).
+         */
+        BadRequestEvents: {
+            headers: {
+                "X-Request-Id": components["headers"]["X-Request-Id"];
+                RateLimit: components["headers"]["RateLimit"];
+                "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                [name: string]: unknown;
+            };
+            content: {
+                /**
+                 * @example {
+                 *       "type": "https://tasklane.dev/problems/since_ahead",
+                 *       "title": "Bad request",
+                 *       "status": 400,
+                 *       "detail": "Last-Event-ID (900) is past the newest change (42); reload and continue from the latest position.",
+                 *       "instance": "/v1/events",
+                 *       "code": "since_ahead",
+                 *       "requestId": "req_01JD8X3Z7Q2W6V5T4R3P1N0M9K",
+                 *       "errors": [
+                 *         {
+                 *           "path": "/header/Last-Event-ID",
+                 *           "message": "Past the newest change (42)",
+                 *           "code": "too_big"
+                 *         }
+                 *       ]
+                 *     }
+                 */
+                "application/problem+json": components["schemas"]["Problem"] & {
+                    /** @enum {string} */
+                    code?: "validation_failed" | "since_ahead";
                 };
             };
         };
@@ -6859,7 +6937,7 @@ export interface operations {
                     "application/json": components["schemas"]["ChangeList"];
                 };
             };
-            400: components["responses"]["BadRequestList"];
+            400: components["responses"]["BadRequestChanges"];
             401: components["responses"]["Unauthorized"];
             410: components["responses"]["CursorExpired"];
             429: components["responses"]["TooManyRequests"];
@@ -6931,7 +7009,7 @@ export interface operations {
                     "text/event-stream": components["schemas"]["StreamEvent"];
                 };
             };
-            400: components["responses"]["BadRequest"];
+            400: components["responses"]["BadRequestEvents"];
             401: components["responses"]["Unauthorized"];
             404: components["responses"]["NotFound"];
             410: components["responses"]["CursorExpired"];

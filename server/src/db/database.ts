@@ -2,7 +2,8 @@ import { mkdirSync } from 'node:fs'
 import { dirname } from 'node:path'
 import SqliteDatabase from 'better-sqlite3'
 import { Kysely, SqliteDialect, sql } from 'kysely'
-import pg from 'pg'
+import type { PoolClient } from 'pg'
+import { loadPg } from './pg.js'
 import { OwnSchemaPostgresDialect } from './postgres-dialect.js'
 import type { Database } from './schema.js'
 
@@ -38,9 +39,6 @@ export interface Db {
   close(): Promise<void>
 }
 
-// PostgreSQL's bigint and numeric come back as strings by default; counts and ids here fit in a double.
-pg.types.setTypeParser(pg.types.builtins.INT8, (v) => Number.parseInt(v, 10))
-
 /**
  * Opens the database: SQLite (WAL, foreign keys on) for the embedded default, PostgreSQL when a URL is set.
  *
@@ -59,7 +57,7 @@ export function openDatabase(options: DatabaseOptions, limits: DatabaseLimits = 
     return { kysely, dialect: 'sqlite', options, sqlite, close: () => kysely.destroy() }
   }
   const { connectTimeoutMs = 5000, statementTimeoutMs = 15_000 } = limits
-  const pool = new pg.Pool({
+  const pool = new (loadPg().Pool)({
     connectionString: options.url,
     max: options.poolSize ?? 10,
     ...(options.schema ? { options: `-c search_path=${options.schema}` } : {}),
@@ -115,7 +113,7 @@ function withStatementCache(sqlite: SqliteDatabase.Database, size = 500) {
  * outstanding: handed back to the pool, it would stall every later query on it. Closing its socket marks
  * it broken, so the pool discards it instead.
  */
-function abandonOnReadTimeout(client: pg.PoolClient) {
+function abandonOnReadTimeout(client: PoolClient) {
   const query = client.query.bind(client) as (...args: unknown[]) => unknown
   client.query = ((...args: unknown[]) => {
     const result = query(...args)

@@ -1,6 +1,7 @@
-import pg from 'pg'
+import type { Client } from 'pg'
 import type { Logger } from 'pino'
 import type { DatabaseOptions } from './database.js'
+import { loadPg } from './pg.js'
 
 type PostgresOptions = Extract<DatabaseOptions, { dialect: 'postgres' }>
 
@@ -44,13 +45,14 @@ export function listenForNotifications(
   logger: Logger,
   connectTimeoutMs = 5_000,
 ): NotificationListener {
-  let client: pg.Client | undefined
+  let client: Client | undefined
   let closed = false
   let retryMs = RETRY_MIN_MS
   let timer: NodeJS.Timeout | undefined
 
   const connect = async () => {
     timer = undefined
+    const pg = loadPg()
     const next = new pg.Client({
       connectionString: options.url,
       // Names the channel so an operator (or a test) can tell this connection apart in pg_stat_activity.

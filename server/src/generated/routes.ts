@@ -2767,6 +2767,72 @@ export const BadRequestBodyResponse = {
   },
 }
 
+export const BadRequestChangesResponse = {
+  description:
+    'A parameter fails validation (`validation_failed`, with `errors`), `cursor` is not one this list issued\nfor these filters (`invalid_cursor`), or `since` is past the newest change (`since_ahead`; reload and\ncontinue from the new `syncToken`).\n',
+  headers: z.object({
+    'X-Request-Id': XRequestIdHeaderSchema,
+    RateLimit: RateLimitHeaderSchema,
+    'RateLimit-Policy': RateLimitPolicyHeaderSchema,
+    'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
+  }),
+  content: {
+    'application/problem+json': {
+      schema: ProblemSchema.and(
+        z.object({
+          code: z.enum(['validation_failed', 'invalid_cursor', 'since_ahead']).optional(),
+        }),
+      ),
+      example: {
+        type: 'https://tasklane.dev/problems/since_ahead',
+        title: 'Bad request',
+        status: 400,
+        detail:
+          'since (900) is past the newest change (42); reload and continue from the latest syncToken.',
+        instance: '/v1/changes',
+        code: 'since_ahead',
+        requestId: 'req_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
+        errors: [{ path: '/query/since', message: 'Past the newest change (42)', code: 'too_big' }],
+      },
+    },
+  },
+}
+
+export const BadRequestEventsResponse = {
+  description:
+    'A parameter or header fails validation (`validation_failed`, with `errors`), or the position to start\nafter (`Last-Event-ID` or `since`) is past the newest change (`since_ahead`; reload and continue from\nthe new position).\n',
+  headers: z.object({
+    'X-Request-Id': XRequestIdHeaderSchema,
+    RateLimit: RateLimitHeaderSchema,
+    'RateLimit-Policy': RateLimitPolicyHeaderSchema,
+    'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
+  }),
+  content: {
+    'application/problem+json': {
+      schema: ProblemSchema.and(
+        z.object({ code: z.enum(['validation_failed', 'since_ahead']).optional() }),
+      ),
+      example: {
+        type: 'https://tasklane.dev/problems/since_ahead',
+        title: 'Bad request',
+        status: 400,
+        detail:
+          'Last-Event-ID (900) is past the newest change (42); reload and continue from the latest position.',
+        instance: '/v1/events',
+        code: 'since_ahead',
+        requestId: 'req_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
+        errors: [
+          {
+            path: '/header/Last-Event-ID',
+            message: 'Past the newest change (42)',
+            code: 'too_big',
+          },
+        ],
+      },
+    },
+  },
+}
+
 export const BadRequestListResponse = {
   description:
     'A parameter fails validation (`validation_failed`, with `errors`), or `cursor` is not one this list issued for these filters (`invalid_cursor`).',
@@ -7722,7 +7788,7 @@ export const getV1ChangesRoute = createRoute({
   tags: ['Events'],
   summary: 'List changes since a sync token',
   description:
-    'The change log as JSON pages, for clients that poll: every create, update and delete of a project, task, note, comment, membership or invitation the caller may see, in the order they committed, each with the resource as its get operation answers it (or a tombstone `{ "id": "…", "deleted": true }`).\n\nStart with `since=0` (or the `syncToken` of a full load), then pass each answer\'s `syncToken` as `since`. A change is never skipped, even one whose transaction commits after a later one started. Visibility is decided when the change is delivered: changes of projects the caller is a member of now, and the caller\'s own (their removal from a project, a project of theirs being deleted). `projectId` narrows to one project.\n\nChanges are kept for `CHANGES_RETENTION_S` (7 days by default). A `since` older than that answers 410 `cursor_expired`: reload the resources and continue from the latest `syncToken`. While a page is full, `nextCursor` (and `Link`) point at the next one.\n\nNeeds any role in the projects concerned; a `read` API key is enough.',
+    'The change log as JSON pages, for clients that poll: every create, update and delete of a project, task, note, comment, membership or invitation the caller may see, in the order they committed, each with the resource as its get operation answers it (or a tombstone `{ "id": "…", "deleted": true }`).\n\nStart with `since=0` (or the `syncToken` of a full load), then pass each answer\'s `syncToken` as `since`. A change is never skipped, even one whose transaction commits after a later one started. Visibility is decided when the change is delivered: changes of projects the caller is a member of now, and the caller\'s own (their removal from a project, a project of theirs being deleted). `projectId` narrows to one project.\n\nChanges are kept for `CHANGES_RETENTION_S` (7 days by default). A `since` older than that answers 410 `cursor_expired`: reload the resources and continue from the latest `syncToken`. A `since` past the newest change (which no answer ever gave: a position from another deployment, or from before a restore) answers 400 `since_ahead` rather than silently skipping what is written up to it: reload, then continue from the new `syncToken`. While a page is full, `nextCursor` (and `Link`) point at the next one.\n\nNeeds any role in the projects concerned; a `read` API key is enough.',
   operationId: 'listChanges',
   request: {
     query: z.object({
@@ -7822,7 +7888,7 @@ export const getV1ChangesRoute = createRoute({
         },
       },
     },
-    400: BadRequestListResponse,
+    400: BadRequestChangesResponse,
     401: UnauthorizedResponse,
     410: CursorExpiredResponse,
     429: TooManyRequestsResponse,
@@ -7839,7 +7905,7 @@ export const getV1EventsRoute = createRoute({
   tags: ['Events'],
   summary: 'Stream changes as Server-Sent Events',
   description:
-    'A `text/event-stream` of every change the caller may see, as it happens: the same log that\n`listChanges` pages through. Each change is one event whose `id` is its `seq` and whose `event` is\nits `type`; `data` is the `Change` as JSON. What the caller may see is checked when each event is\ndelivered, so a member who is removed from a project receives `access_revoked` for it and nothing of\nthat project afterwards.\n\nWhere to start: the `Last-Event-ID` header (sent by `EventSource` when it reconnects) wins over\n`since`; with neither, the stream starts at the newest change and sends only what happens next.\nResuming from the last `id` received delivers every later change once, with no gap. A position older\nthan the log keeps (see `CHANGES_RETENTION_S`) answers 410 `cursor_expired` before the stream starts:\nread the current state again, then stream from `syncToken` of `listChanges`.\n\nThe first event of every stream (after `retry:`) is `ready` `{ "since" }`, with `id` set to the same\n`since`: the position the stream starts after (the `Last-Event-ID` or `since` sent, or the newest\nchange). A client that started without a position thereby has one before any change arrives, so a\nreconnect (which sends it as `Last-Event-ID`) misses nothing committed while it was away.\n\nBesides changes and `ready`, the stream carries (none of these has an `id`, so a reconnect resumes after the last change):\n- `access_revoked` `{ "projectId": … }` when the caller loses access to a project (removed, or the project deleted);\n- `auth_expired` `{}` when the credentials expire or are revoked; the server then closes the stream,\n  and the client reconnects with fresh credentials;\n- `reconnect` `{ "reason", "since" }` before the server closes the stream because it is shutting down\n  (`shutdown`) or the client reads too slowly (`slow_consumer`); reconnect with `Last-Event-ID` (or\n  `since`) set to `since`;\n- a `: heartbeat` comment at least every 15 seconds, so proxies and clients can tell a quiet stream\n  from a dead one; and `retry:` (milliseconds to wait before reconnecting) first thing.\n\nOn the wire:\n\n```\nretry: 3000\n\nid: 41\nevent: ready\ndata: {"since":"41"}\n\nid: 42\nevent: task.updated\ndata: {"seq":"42","type":"task.updated","projectId":"prj_…",…}\n\n: heartbeat\n\nevent: reconnect\ndata: {"reason":"shutdown","since":"42"}\n```\n\nThe response is never compressed or cached (`Cache-Control: no-cache, no-transform`), and\n`X-Accel-Buffering: no` asks nginx-style proxies not to buffer it.\n\nNeeds the `read` scope. With `projectId`, only that project\'s changes; callers who are not members of\nit get 404, as for a project that does not exist.',
+    'A `text/event-stream` of every change the caller may see, as it happens: the same log that\n`listChanges` pages through. Each change is one event whose `id` is its `seq` and whose `event` is\nits `type`; `data` is the `Change` as JSON. What the caller may see is checked when each event is\ndelivered, so a member who is removed from a project receives `access_revoked` for it and nothing of\nthat project afterwards.\n\nWhere to start: the `Last-Event-ID` header (sent by `EventSource` when it reconnects) wins over\n`since`; with neither, the stream starts at the newest change and sends only what happens next.\nResuming from the last `id` received delivers every later change once, with no gap. A position older\nthan the log keeps (see `CHANGES_RETENTION_S`) answers 410 `cursor_expired` before the stream starts:\nread the current state again, then stream from `syncToken` of `listChanges`. A position past the\nnewest change answers 400 `since_ahead` (a stream from it would silently skip every change up to it).\nSeqs are 64-bit: a position may exceed 2^53, so keep it as the string it is sent as.\n\nThe first event of every stream (after `retry:`) is `ready` `{ "since" }`, with `id` set to the same\n`since`: the position the stream starts after (the `Last-Event-ID` or `since` sent, or the newest\nchange). A client that started without a position thereby has one before any change arrives, so a\nreconnect (which sends it as `Last-Event-ID`) misses nothing committed while it was away.\n\nBesides changes and `ready`, the stream carries (none of these has an `id`, so a reconnect resumes after the last change):\n- `access_revoked` `{ "projectId": … }` when the caller loses access to a project (removed, or the project deleted);\n- `auth_expired` `{}` when the credentials expire or are revoked; the server then closes the stream,\n  and the client reconnects with fresh credentials;\n- `reconnect` `{ "reason", "since" }` before the server closes the stream because it is shutting down\n  (`shutdown`) or the client reads too slowly (`slow_consumer`); reconnect with `Last-Event-ID` (or\n  `since`) set to `since`;\n- a `: heartbeat` comment at least every 15 seconds, so proxies and clients can tell a quiet stream\n  from a dead one; and `retry:` (milliseconds to wait before reconnecting) first thing.\n\nOn the wire:\n\n```\nretry: 3000\n\nid: 41\nevent: ready\ndata: {"since":"41"}\n\nid: 42\nevent: task.updated\ndata: {"seq":"42","type":"task.updated","projectId":"prj_…",…}\n\n: heartbeat\n\nevent: reconnect\ndata: {"reason":"shutdown","since":"42"}\n```\n\nThe response is never compressed or cached (`Cache-Control: no-cache, no-transform`), and\n`X-Accel-Buffering: no` asks nginx-style proxies not to buffer it.\n\nNeeds the `read` scope. With `projectId`, only that project\'s changes; callers who are not members of\nit get 404, as for a project that does not exist.',
   operationId: 'streamEvents',
   request: {
     query: z.object({
@@ -7939,7 +8005,7 @@ export const getV1EventsRoute = createRoute({
         },
       },
     },
-    400: BadRequestResponse,
+    400: BadRequestEventsResponse,
     401: UnauthorizedResponse,
     404: NotFoundResponse,
     410: CursorExpiredResponse,

@@ -6,15 +6,20 @@ import { createApp } from '../app.js'
 import { loadConfig } from '../config.js'
 import { createContext } from '../context.js'
 import { listen } from '../server.js'
-import { freshDatabase } from '../test/databases.js'
+import { testContextOverrides } from '../test/app.js'
+import { migratedDatabase } from '../test/databases.js'
 import { assertProblem } from '../test/spec.js'
 
 /** A real server on a free port over a fresh database. */
 async function serve(env: Record<string, string> = {}) {
-  const database = await freshDatabase()
+  const database = await migratedDatabase()
   onTestFinished(() => database.drop())
   const config = loadConfig({ DATA_DIR: database.dataDir, PORT: '0', HOST: '127.0.0.1', ...env })
-  const ctx = await createContext(config, { database: database.options, logger: pino({ level: 'silent' }) })
+  const ctx = await createContext(config, {
+    ...testContextOverrides(),
+    database: database.options,
+    logger: pino({ level: 'silent' }),
+  })
   const server = await listen(ctx, createApp(ctx))
   onTestFinished(() => server.stop())
   return server

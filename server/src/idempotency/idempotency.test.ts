@@ -5,7 +5,7 @@ import { errorHandler } from '../http/errors.js'
 import { ApiError } from '../http/problem.js'
 import { requestId } from '../http/request-id.js'
 import { createRouter } from '../http/router.js'
-import { createTestApp } from '../test/app.js'
+import { createTestApp, testContextOverrides } from '../test/app.js'
 import { answersWith, idempotency } from './idempotency.js'
 
 // A stand-in create operation behind the middleware, on the test database, so replay, mismatch and
@@ -164,7 +164,11 @@ describe('Idempotency-Key across instances', () => {
       )
     const first = await send((r) => t.app.fetch(r))
     expect(first.status).toBe(201)
-    const ctx2 = await createContext(t.ctx.config, { database: t.database, logger: pino({ level: 'silent' }) })
+    const ctx2 = await createContext(t.ctx.config, {
+      ...testContextOverrides(),
+      database: t.database,
+      logger: pino({ level: 'silent' }),
+    })
     try {
       const second = await send((r) => createApp(ctx2).fetch(r))
       expect(second.status).toBe(201)

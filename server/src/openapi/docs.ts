@@ -4,8 +4,9 @@ import { join } from 'node:path'
 import { Hono } from 'hono'
 import type { AppEnv } from '../http/env.js'
 
-const require = createRequire(import.meta.url)
-const ASSETS_DIR: string = require('swagger-ui-dist').getAbsoluteFSPath()
+// The package's folder, from its absolute-path helper: its main module would load the 1.4 MB Swagger UI
+// bundle into the server at every start.
+const ASSETS_DIR: string = createRequire(import.meta.url)('swagger-ui-dist/absolute-path.js')()
 
 // Swagger UI's own files, served from the installed package so /docs works with no network at all.
 const ASSETS: Record<string, string> = {
@@ -68,15 +69,24 @@ const CSP = [
 
 /** The interactive API docs at /docs, Swagger UI from local assets. */
 export function createDocsRouter() {
-  const files = new Map(
-    Object.entries(ASSETS).map(([name, type]) => [name, { body: readFileSync(join(ASSETS_DIR, name)), type }]),
-  )
+  // Read on first request (about 2 MB a server that nobody reads the docs of need not hold), then kept.
+  const files = new Map<string, { body: Buffer<ArrayBuffer>; type: string }>()
+  const asset = (name: string) => {
+    const type = Object.hasOwn(ASSETS, name) ? ASSETS[name] : undefined
+    if (!type) return undefined
+    let file = files.get(name)
+    if (!file) {
+      file = { body: readFileSync(join(ASSETS_DIR, name)), type }
+      files.set(name, file)
+    }
+    return file
+  }
   const router = new Hono<AppEnv>()
   router.get('/docs', (c) => c.html(PAGE, 200, { 'Content-Security-Policy': CSP }))
   router.get('/docs/', (c) => c.redirect('/docs', 301))
   router.get('/docs/init.js', (c) => c.body(INIT, 200, { 'content-type': 'text/javascript; charset=utf-8' }))
   router.get('/docs/assets/:name', (c) => {
-    const file = files.get(c.req.param('name'))
+    const file = asset(c.req.param('name'))
     if (!file) return c.notFound()
     return c.body(file.body, 200, { 'content-type': file.type, 'cache-control': 'public, max-age=86400' })
   })

@@ -1,6 +1,5 @@
-import { readFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
-import { parse } from 'yaml'
+import { specJson, specYaml } from '../generated/document.js'
 
 /** Where the contract lives: the repository root, two folders above server/src/openapi. */
 export const SPEC_PATH = fileURLToPath(new URL('../../../openapi.yaml', import.meta.url))
@@ -10,8 +9,18 @@ export interface ApiDocument {
   json: Record<string, unknown>
 }
 
-/** The reviewed openapi.yaml as served by /openapi.yaml and /openapi.json: read once, never rebuilt. */
-export function loadApiDocument(path = SPEC_PATH): ApiDocument {
-  const yaml = readFileSync(path, 'utf8')
-  return { yaml, json: parse(yaml) as Record<string, unknown> }
+/**
+ * The reviewed openapi.yaml as served by /openapi.yaml and /openapi.json, from the copy `npm run generate`
+ * keeps beside the routes (parsing the YAML itself at start-up cost more CPU than the rest of it). The JSON
+ * is parsed when first asked for, and each app gets its own copy, so no app can change another's.
+ */
+export function loadApiDocument(): ApiDocument {
+  let json: Record<string, unknown> | undefined
+  return {
+    yaml: specYaml,
+    get json() {
+      json ??= JSON.parse(specJson) as Record<string, unknown>
+      return json
+    },
+  }
 }

@@ -5,6 +5,7 @@ import { OpenAPIHono, type RouteConfig } from '@hono/zod-openapi'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { parse } from 'yaml'
 import { generateRoutes } from '../../../scripts/generate.mjs'
+import { fixTakibiOutput } from '../../../scripts/takibi-postprocess.mjs'
 import { diffDocuments } from '../test/openapi-diff.js'
 
 // hono-takibi 0.9.x output has gaps on @hono/zod-openapi 1.6 + zod 4 that scripts/takibi-postprocess.mjs
@@ -21,12 +22,14 @@ const OFFSET_TIME = '2026-12-01T10:00:00+02:00'
 const INFO = { title: 'takibi gaps', version: '0.0.0' }
 
 let dir: string
+let rawSource: string
 let raw: Json
 let fixed: Json
 let spec: Json
 
 beforeAll(async () => {
   const { raw: rawText, fixed: fixedText } = generateRoutes(FIXTURE)
+  rawSource = rawText
   mkdirSync(OUT_ROOT, { recursive: true })
   dir = mkdtempSync(OUT_ROOT)
   writeFileSync(`${dir}/raw.mts`, rawText)
@@ -184,5 +187,13 @@ describe('hono-takibi output, post-processed', () => {
     expect((await post(app, { name: 'x' }, { 'idempotency-key': 'a-key_1' })).status).toBe(201)
     const param = fixedDocument().paths['/things'].post.parameters.find((p: Json) => p.in === 'header')
     expect(param).toMatchObject({ name: 'Idempotency-Key', required: false, schema: { maxLength: 255 } })
+  })
+
+  it('fails generation, naming the rule, when a rule edits nothing because the output changed shape', () => {
+    // As if an upgrade of hono-takibi wrote int32 differently: the int32 rule no longer matches.
+    const changed = rawSource.replace(/\.int32\(\)/g, '.int()')
+    expect(changed).not.toBe(rawSource)
+    expect(() => fixTakibiOutput(changed, FIXTURE)).toThrow(/edited nothing[\s\S]*int32 \(the spec uses format:int32\)/)
+    expect(() => fixTakibiOutput(rawSource, FIXTURE)).not.toThrow()
   })
 })

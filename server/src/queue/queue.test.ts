@@ -2,9 +2,8 @@ import pino from 'pino'
 import { Registry } from 'prom-client'
 import { describe, expect, it, onTestFinished } from 'vitest'
 import { type Db, openDatabase } from '../db/database.js'
-import { migrateToLatest } from '../db/migrate.js'
 import { createTestApp } from '../test/app.js'
-import { freshDatabase, TEST_DATABASE } from '../test/databases.js'
+import { migratedDatabase, TEST_DATABASE } from '../test/databases.js'
 import { claimJobs, findJob, listFailedJobs } from './jobs.repository.js'
 import { createQueue, JobError, type JobKind, type JobKinds, type QueueOptions } from './queue.js'
 
@@ -12,16 +11,15 @@ const logger = pino({ level: 'silent' })
 
 /** A migrated fresh database (SQLite file or PostgreSQL schema), and a way to open more connections to it. */
 async function database() {
-  const fresh = await freshDatabase()
+  const fresh = await migratedDatabase()
+  // Registered first, so it runs last: after every connection opened below is closed.
+  onTestFinished(() => fresh.drop())
   const open = () => {
     const db = openDatabase(fresh.options)
     onTestFinished(() => db.close())
     return db
   }
-  const db = open()
-  await migrateToLatest(db)
-  onTestFinished(() => fresh.drop())
-  return { db, open }
+  return { db: open(), open }
 }
 
 function queueOn<K extends JobKinds>(db: Db, kinds: K, options: Partial<QueueOptions<K>> = {}) {

@@ -2,10 +2,28 @@ import pino, { type Logger } from 'pino'
 import { onTestFinished } from 'vitest'
 import { createApp } from '../app.js'
 import { type Config, loadConfig } from '../config.js'
-import { type AppContext, createContext } from '../context.js'
+import { type AppContext, type ContextOverrides, createContext } from '../context.js'
 import type { DatabaseOptions } from '../db/database.js'
-import { freshDatabase } from './databases.js'
-import { assertMatchesSpec, eventStreamChecker } from './spec.js'
+import type { PasswordHashCost } from '../features/auth/passwords.js'
+import { migratedDatabase } from './databases.js'
+import { assertMatchesSpec, eventStreamChecker, testApiDocument } from './spec.js'
+
+/**
+ * argon2id at its smallest (8 KiB, one pass): a test signs up and logs in many times, and at the production
+ * cost (19 MiB, two passes) hashing was much of the suite's CPU. Tests about hashing itself (its cost, its
+ * queue, timing equality) ask for the app's own default with `passwordHashCost: 'default'`.
+ */
+export const TEST_PASSWORD_HASH_COST: PasswordHashCost = { memoryCost: 8, timeCost: 1, parallelism: 1 }
+
+/**
+ * What every app a test builds shares: the parsed contract, and cheap password hashing (or, given
+ * 'default', whatever the app hashes with when nobody says: production's cost).
+ */
+export function testContextOverrides(
+  passwordHashCost: PasswordHashCost | 'default' = TEST_PASSWORD_HASH_COST,
+): ContextOverrides {
+  return { document: testApiDocument, ...(passwordHashCost === 'default' ? {} : { passwordHashCost }) }
+}
 
 export interface TestApp {
   ctx: AppContext
@@ -26,6 +44,8 @@ export interface TestAppOptions {
   database?: (fresh: DatabaseOptions) => DatabaseOptions
   /** Where the app logs; silent by default. */
   logger?: Logger
+  /** argon2id's parameters; `TEST_PASSWORD_HASH_COST` unless given, the app's own with 'default'. */
+  passwordHashCost?: PasswordHashCost | 'default'
 }
 
 /**
@@ -37,11 +57,12 @@ export interface TestAppOptions {
  * const res = await t.request('/healthz')
  */
 export async function createTestApp(env: Record<string, string> = {}, options: TestAppOptions = {}): Promise<TestApp> {
-  const database = await freshDatabase()
+  const database = await migratedDatabase()
   const config: Config = loadConfig({ DATA_DIR: database.dataDir, LOG_LEVEL: 'silent', ...env })
   let ctx: AppContext
   try {
     ctx = await createContext(config, {
+      ...testContextOverrides(options.passwordHashCost),
       database: options.database?.(database.options) ?? database.options,
       logger: options.logger ?? pino({ level: 'silent' }),
     })

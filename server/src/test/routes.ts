@@ -6,7 +6,8 @@ import { createApp } from '../app.js'
 import { loadConfig } from '../config.js'
 import { createContext } from '../context.js'
 import { bodyGuard, bodySizeLimit } from '../http/body.js'
-import { freshDatabase } from './databases.js'
+import { testContextOverrides } from './app.js'
+import { migratedDatabase } from './databases.js'
 
 // Test-only: no body-taking operation exists in the spec yet, so the body middleware is exercised through
 // routes built here and mounted on a real app. Never imported by production code.
@@ -35,7 +36,7 @@ export type LogLine = Record<string, unknown> & { msg?: string; level: number }
  * generated route) and one that fails with an unexpected error (`GET /test/boom`), and the log lines it wrote.
  */
 export async function appWithTestRoutes(env: Record<string, string> = {}) {
-  const database = await freshDatabase()
+  const database = await migratedDatabase()
   const logs: LogLine[] = []
   const sink = new Writable({
     write(chunk, _encoding, callback) {
@@ -44,7 +45,11 @@ export async function appWithTestRoutes(env: Record<string, string> = {}) {
     },
   })
   const config = loadConfig({ DATA_DIR: database.dataDir, ...env })
-  const ctx = await createContext(config, { database: database.options, logger: pino({ level: 'info' }, sink) })
+  const ctx = await createContext(config, {
+    ...testContextOverrides(),
+    database: database.options,
+    logger: pino({ level: 'info' }, sink),
+  })
   onTestFinished(async () => {
     await ctx.close()
     await database.drop()

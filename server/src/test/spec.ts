@@ -1,16 +1,46 @@
-import { readFileSync } from 'node:fs'
+import { createHash } from 'node:crypto'
+import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import $RefParser from '@apidevtools/json-schema-ref-parser'
 import Ajv2020, { type ValidateFunction } from 'ajv/dist/2020.js'
 import addFormats from 'ajv-formats'
 import { parse } from 'yaml'
 import { pathPattern } from '../http/errors.js'
-import { SPEC_PATH } from '../openapi/document.js'
+import { type ApiDocument, SPEC_PATH } from '../openapi/document.js'
 import { sseParser } from './sse.js'
 
 // biome-ignore lint/suspicious/noExplicitAny: openapi.yaml as parsed, walked by key; ajv checks the shapes it describes.
 type Json = any
 
-export const rawSpec: Json = parse(readFileSync(SPEC_PATH, 'utf8'))
+const specYaml = readFileSync(SPEC_PATH, 'utf8')
+const specJson = parsedOnce(specYaml)
+
+/**
+ * openapi.yaml as JSON text. Parsing the 250 KB of YAML costs a few hundred milliseconds of CPU, paid by
+ * every test process; the JSON, kept in the temporary folder under the hash of the YAML it came from, is
+ * read in a few. A changed spec has a new hash, so a stale parse is never used.
+ */
+function parsedOnce(yaml: string): string {
+  const dir = join(tmpdir(), 'tasklane-spec-cache')
+  const file = join(dir, `${createHash('sha256').update(yaml).digest('hex')}.json`)
+  try {
+    return readFileSync(file, 'utf8')
+  } catch {
+    const json = JSON.stringify(parse(yaml))
+    mkdirSync(dir, { recursive: true })
+    // Written aside and renamed into place, so a parallel reader sees the whole file or none.
+    const partial = `${file}.${process.pid}.partial`
+    writeFileSync(partial, json)
+    renameSync(partial, file)
+    return json
+  }
+}
+
+export const rawSpec: Json = JSON.parse(specJson)
+
+/** The document every test app serves: the same text and parse as production's loadApiDocument(), made once. */
+export const testApiDocument: ApiDocument = { yaml: specYaml, json: JSON.parse(specJson) }
 /** openapi.yaml with every $ref resolved in place. */
 export const dereferencedSpec: Json = await $RefParser.dereference(structuredClone(rawSpec))
 

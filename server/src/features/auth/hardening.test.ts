@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest'
 import { createTestApp, type TestApp } from '../../test/app.js'
 import { startTestSmtp } from '../../test/smtp.js'
 import { createApiKeyFor, signUpUser } from '../../test/users.js'
+import { PASSWORD_HASH_COST } from './passwords.js'
 
 const post = (body: unknown, headers: Record<string, string> = {}): RequestInit => ({
   method: 'POST',
@@ -18,11 +19,11 @@ async function hashingWork(t: TestApp, kind: 'hash' | 'verify'): Promise<number>
 
 describe('password hashing under load', () => {
   it('refuses logins beyond the hashing queue with 503 server_busy and Retry-After, and serves the rest', async () => {
-    const t = await createTestApp({
-      RATE_LIMITS_ENABLED: 'false',
-      PASSWORD_HASH_CONCURRENCY: '1',
-      PASSWORD_HASH_QUEUE: '1',
-    })
+    // At the production cost, so that a hash takes long enough for the burst to queue behind it.
+    const t = await createTestApp(
+      { RATE_LIMITS_ENABLED: 'false', PASSWORD_HASH_CONCURRENCY: '1', PASSWORD_HASH_QUEUE: '1' },
+      { passwordHashCost: 'default' },
+    )
     const alice = await signUpUser(t)
     const results = await Promise.all(
       Array.from({ length: 8 }, (_, i) =>
@@ -37,6 +38,21 @@ describe('password hashing under load', () => {
     // Refused attempts did no hashing: only the admitted ones were verified.
     expect(await hashingWork(t, 'verify')).toBe(8 - busy.length)
     // Once the burst is over, the owner signs in as usual.
+    expect(
+      (await t.request('/v1/auth/login', post({ email: alice.user.email, password: alice.password }))).status,
+    ).toBe(200)
+  })
+
+  it("hashes passwords with argon2id at OWASP's cost (19 MiB, 2 passes, 1 lane) unless told otherwise", async () => {
+    expect(PASSWORD_HASH_COST).toEqual({ memoryCost: 19_456, timeCost: 2, parallelism: 1 })
+    const t = await createTestApp({}, { passwordHashCost: 'default' })
+    const alice = await signUpUser(t)
+    const { password_hash } = await t.ctx.db.kysely
+      .selectFrom('users')
+      .select('password_hash')
+      .where('id', '=', alice.user.id)
+      .executeTakeFirstOrThrow()
+    expect(password_hash).toMatch(/^\$argon2id\$v=19\$m=19456,t=2,p=1\$/)
     expect(
       (await t.request('/v1/auth/login', post({ email: alice.user.email, password: alice.password }))).status,
     ).toBe(200)

@@ -1,16 +1,23 @@
 import { readFileSync } from 'node:fs'
+import { createRequire } from 'node:module'
 import { hash, verify } from '@node-rs/argon2'
-import { dictionary } from '@zxcvbn-ts/language-common'
 import { Counter, Gauge, type Registry } from 'prom-client'
 import { ApiError } from '../../http/problem.js'
 
-// OWASP Password Storage Cheat Sheet: argon2id, 19 MiB, 2 iterations, 1 lane. `algorithm: 2` is
-// Argon2id (the library's Algorithm is a const enum, which isolated modules cannot import).
-const ARGON2 = { algorithm: 2, memoryCost: 19_456, timeCost: 2, parallelism: 1 } as const
+/** argon2id's cost parameters: memory in KiB, iterations, lanes. */
+export interface PasswordHashCost {
+  memoryCost: number
+  timeCost: number
+  parallelism: number
+}
+
+/** OWASP Password Storage Cheat Sheet: argon2id, 19 MiB, 2 iterations, 1 lane. What the server hashes with. */
+export const PASSWORD_HASH_COST: PasswordHashCost = { memoryCost: 19_456, timeCost: 2, parallelism: 1 }
 
 /** Hashes a password with argon2id; the PHC string carries its parameters and salt. */
-function hashPassword(password: string): Promise<string> {
-  return hash(password, ARGON2)
+function hashPassword(password: string, cost: PasswordHashCost): Promise<string> {
+  // `algorithm: 2` is Argon2id (the library's Algorithm is a const enum, which isolated modules cannot import).
+  return hash(password, { algorithm: 2, ...cost })
 }
 
 /** Whether `password` matches the stored hash; a malformed hash is simply no match. */
@@ -31,6 +38,11 @@ export interface PasswordHasherOptions {
   registry: Registry
   /** The clock, for the memory of recent outcomes (tests move it). */
   now?: () => number
+  /**
+   * argon2id's parameters for new hashes; `PASSWORD_HASH_COST` unless given. Only tests lower it, to spend
+   * their time on what they test; verifying reads the parameters from the stored hash, whatever they are.
+   */
+  cost?: PasswordHashCost
 }
 
 /** Who a password check is for, so that the queue can share its turns fairly. */
@@ -250,10 +262,11 @@ export function createPasswordHasher(options: PasswordHasherOptions) {
     }
   }
 
-  const dummy = hashPassword('tasklane-no-such-user-password')
+  const cost = options.cost ?? PASSWORD_HASH_COST
+  const dummy = hashPassword('tasklane-no-such-user-password', cost)
   return {
     /** Hashes a password with argon2id; the PHC string carries its parameters and salt. */
-    hash: (password: string, who?: HashClient) => run('hash', who, () => hashPassword(password)),
+    hash: (password: string, who?: HashClient) => run('hash', who, () => hashPassword(password, cost)),
     /**
      * Whether `password` matches the stored hash; a malformed hash is simply no match. The outcome is
      * remembered for `who`, which decides the place of its later checks in the queue.
@@ -280,24 +293,34 @@ export type PasswordHasher = ReturnType<typeof createPasswordHasher>
 
 // Two lists, compared case-insensitively: zxcvbn-ts's 49,000 most frequent passwords from breach corpora
 // (only those of 10 or more characters can reach the check), and our own list of long patterns people use
-// to satisfy length rules (keyboard walks, repeated words, the product's name).
-const COMMON = new Set(
-  [
-    ...dictionary['passwords-common'],
-    ...readFileSync(new URL('./common-passwords.txt', import.meta.url), 'utf8')
-      .split('\n')
-      .filter((line) => !line.startsWith('#')),
-  ]
-    .map((line) => line.trim().toLowerCase())
-    .filter((line) => line.length >= 10),
-)
+// to satisfy length rules (keyboard walks, repeated words, the product's name). Built on first use: zxcvbn-ts
+// keeps all its dictionaries in memory once loaded, which a server that nobody signs up on need not pay.
+let common: Set<string> | undefined
+function commonPasswords(): Set<string> {
+  if (!common) {
+    const { dictionary } = createRequire(import.meta.url)('@zxcvbn-ts/language-common') as {
+      dictionary: Record<'passwords-common', string[]>
+    }
+    common = new Set(
+      [
+        ...dictionary['passwords-common'],
+        ...readFileSync(new URL('./common-passwords.txt', import.meta.url), 'utf8')
+          .split('\n')
+          .filter((line) => !line.startsWith('#')),
+      ]
+        .map((line) => line.trim().toLowerCase())
+        .filter((line) => line.length >= 10),
+    )
+  }
+  return common
+}
 
 /**
  * NIST SP 800-63B: length (10–256, checked by the schema) and a list of commonly used passwords, with no
  * composition rules. Throws 422 `password_too_common`.
  */
 export function assertPasswordAllowed(password: string): void {
-  if (COMMON.has(password.toLowerCase())) {
+  if (commonPasswords().has(password.toLowerCase())) {
     throw new ApiError(
       422,
       'password_too_common',

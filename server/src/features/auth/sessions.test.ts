@@ -3,7 +3,7 @@ import { SignJWT } from 'jose'
 import { describe, expect, it } from 'vitest'
 import { createApp } from '../../app.js'
 import { createContext } from '../../context.js'
-import { createTestApp, type TestApp } from '../../test/app.js'
+import { createTestApp, type TestApp, testContextOverrides } from '../../test/app.js'
 import { signUpUser } from '../../test/users.js'
 
 const post = (body: unknown, headers: Record<string, string> = {}): RequestInit => ({
@@ -205,6 +205,7 @@ describe('ending sessions', () => {
   it('another instance on the same database stops accepting a revoked session within its poll interval', async () => {
     const t = await createTestApp({ REVOCATION_POLL_MS: '200' })
     const second = await createContext(t.ctx.config, {
+      ...testContextOverrides(),
       database: t.database,
       logger: t.ctx.logger,
     })

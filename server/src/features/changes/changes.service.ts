@@ -3,6 +3,7 @@ import type { Principal } from '../../http/env.js'
 import { ApiError } from '../../http/problem.js'
 import { listScope } from '../../lib/cursor.js'
 import type { ServiceDeps } from '../service-deps.js'
+import { assertNotAhead } from './positions.js'
 
 export interface ChangeListInput {
   since?: string
@@ -24,6 +25,8 @@ export function createChangesService(
       // signed like every cursor so that one list's cursor cannot be replayed on another.
       const scope = listScope('listChanges', { userId: caller.userId, projectId: input.projectId })
       const from = input.cursor ? String(cursors.decode(scope, input.cursor)[0]) : (input.since ?? '0')
+      assertNotAhead(from, BigInt(await log.latestSeq()), { path: '/query/since', name: 'since' })
+      // Not past the newest seq, which the log reads as a number.
       const since = Number(from)
       if (await log.isExpired(since)) {
         throw new ApiError(

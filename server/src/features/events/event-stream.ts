@@ -28,6 +28,8 @@ export interface EventStreamOptions {
   retryMs: number
   /** Bytes queued for the client before it counts as too slow. */
   bufferBytes: number
+  /** How long a full queue may stay full before its reader counts as too slow; 2 s unless given. */
+  slowGraceMs?: number
   /**
    * Checks that the caller's credentials still hold (not expired, session not revoked, key not revoked);
    * resolves false when they do not.
@@ -45,7 +47,6 @@ export interface StreamPosition {
 
 /** Changes read from the log at a time: the most a stream holds in memory besides its queue. */
 const BATCH = 100
-/** How long a full queue may stay full before its reader counts as too slow. */
 const SLOW_GRACE_MS = 2_000
 /** How long a client told to reconnect has to read what is queued before the connection is cut. */
 const CLOSE_GRACE_MS = 5_000
@@ -126,7 +127,7 @@ export function openEventStream(
    */
   const room = async (): Promise<'now' | 'later' | 'never'> => {
     if ((controller.desiredSize ?? 0) > 0) return 'now'
-    await waitForRoom(SLOW_GRACE_MS)
+    await waitForRoom(options.slowGraceMs ?? SLOW_GRACE_MS)
     return !ended && (controller.desiredSize ?? 0) > 0 ? 'later' : 'never'
   }
 

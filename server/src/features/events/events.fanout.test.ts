@@ -5,7 +5,7 @@ import { describe, expect, it, onTestFinished } from 'vitest'
 import { createApp } from '../../app.js'
 import { type AppContext, createContext } from '../../context.js'
 import { newId } from '../../lib/ids.js'
-import { checkedFetch, createTestApp, type TestApp } from '../../test/app.js'
+import { checkedFetch, createTestApp, type TestApp, testContextOverrides } from '../../test/app.js'
 import { TEST_DATABASE, TEST_POSTGRES_URL } from '../../test/databases.js'
 import { openStream } from '../../test/events.js'
 import { present } from '../../test/present.js'
@@ -14,7 +14,11 @@ import { signUpUser } from '../../test/users.js'
 
 /** A second app instance on the test's database, as a second server process would be. */
 async function secondInstance(t: TestApp) {
-  const ctx = await createContext(t.ctx.config, { database: t.database, logger: pino({ level: 'silent' }) })
+  const ctx = await createContext(t.ctx.config, {
+    ...testContextOverrides(),
+    database: t.database,
+    logger: pino({ level: 'silent' }),
+  })
   onTestFinished(() => ctx.close())
   const fetch = checkedFetch(createApp(ctx))
   return { ctx, fetch, request: (path: string, init?: RequestInit) => fetch(`${t.baseUrl}${path}`, init) }

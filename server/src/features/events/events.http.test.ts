@@ -5,11 +5,12 @@ import { createApp } from '../../app.js'
 import { loadConfig } from '../../config.js'
 import { createContext } from '../../context.js'
 import { listen } from '../../server.js'
-import { freshDatabase } from '../../test/databases.js'
+import { testContextOverrides } from '../../test/app.js'
+import { migratedDatabase } from '../../test/databases.js'
 
 /** The app served on a real port, as clients reach it. */
 async function served(env: Record<string, string> = {}) {
-  const database = await freshDatabase()
+  const database = await migratedDatabase()
   onTestFinished(() => database.drop())
   const config = loadConfig({
     DATA_DIR: database.dataDir,
@@ -18,7 +19,11 @@ async function served(env: Record<string, string> = {}) {
     RATE_LIMITS_ENABLED: 'false',
     ...env,
   })
-  const ctx = await createContext(config, { database: database.options, logger: pino({ level: 'silent' }) })
+  const ctx = await createContext(config, {
+    ...testContextOverrides(),
+    database: database.options,
+    logger: pino({ level: 'silent' }),
+  })
   const server = await listen(ctx, createApp(ctx))
   onTestFinished(() => server.stop())
   const post = async (path: string, body: unknown, token?: string) => {

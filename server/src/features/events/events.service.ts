@@ -1,5 +1,6 @@
 import type { Principal } from '../../http/env.js'
 import { ApiError } from '../../http/problem.js'
+import { assertNotAhead } from '../changes/positions.js'
 import type { ProjectsService } from '../projects/projects.service.js'
 import type { ServiceDeps } from '../service-deps.js'
 import { openEventStream } from './event-stream.js'
@@ -22,13 +23,15 @@ export function createEventsService({ ctx }: ServiceDeps, projects: ProjectsServ
   async function startingPoint(request: StreamRequest): Promise<number> {
     const position = request.lastEventId ?? request.since
     if (position === undefined) return changeLog.latestSeq()
+    assertNotAhead(
+      position,
+      BigInt(await changeLog.latestSeq()),
+      request.lastEventId === undefined
+        ? { path: '/query/since', name: 'since' }
+        : { path: '/header/Last-Event-ID', name: 'Last-Event-ID' },
+    )
+    // Not past the newest seq, which the log reads as a number.
     const since = Number(position)
-    if (!Number.isSafeInteger(since)) {
-      const path = request.lastEventId === undefined ? '/query/since' : '/header/Last-Event-ID'
-      throw new ApiError(400, 'validation_failed', 'The stream position is beyond any change seq.', {
-        errors: [{ path, message: `Must be at most ${Number.MAX_SAFE_INTEGER}`, code: 'too_big' }],
-      })
-    }
     if (await changeLog.isExpired(since)) {
       throw new ApiError(
         410,
@@ -72,6 +75,7 @@ export function createEventsService({ ctx }: ServiceDeps, projects: ProjectsServ
           heartbeatMs: config.EVENTS_HEARTBEAT_S * 1000,
           retryMs: config.EVENTS_RETRY_MS,
           bufferBytes: config.EVENTS_BUFFER_BYTES,
+          slowGraceMs: config.EVENTS_SLOW_CONSUMER_GRACE_MS,
           stillAuthorized,
           // API keys are looked up in the database; sessions only in memory, so they are checked often.
           authCheckMs: principal.sessionId ? SESSION_CHECK_MS : config.EVENTS_HEARTBEAT_S * 1000,

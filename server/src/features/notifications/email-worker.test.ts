@@ -2,7 +2,7 @@ import pino from 'pino'
 import { describe, expect, it, onTestFinished } from 'vitest'
 import { createContext } from '../../context.js'
 import type { Notification, NotificationList } from '../../generated/routes.js'
-import { createTestApp } from '../../test/app.js'
+import { createTestApp, testContextOverrides } from '../../test/app.js'
 import { TEST_DATABASE } from '../../test/databases.js'
 import { addMember, createProject, createTask, jsonRequest } from '../../test/projects.js'
 import { startTestSmtp, type TestSmtp } from '../../test/smtp.js'
@@ -77,7 +77,11 @@ describe('notification emails', () => {
     const { t, ada, bob, assign } = await setup(smtp, { NOTIFICATION_EMAIL_INTERVAL_MS: '50' })
     const others = []
     for (let i = 0; i < 2; i++) {
-      const ctx = await createContext(t.ctx.config, { database: t.database, logger: pino({ level: 'silent' }) })
+      const ctx = await createContext(t.ctx.config, {
+        ...testContextOverrides(),
+        database: t.database,
+        logger: pino({ level: 'silent' }),
+      })
       onTestFinished(() => ctx.close())
       others.push(ctx)
     }

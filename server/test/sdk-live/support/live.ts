@@ -14,7 +14,8 @@ import { createApp } from '../../../src/app.js'
 import { loadConfig } from '../../../src/config.js'
 import { type AppContext, createContext } from '../../../src/context.js'
 import { listen } from '../../../src/server.js'
-import { freshDatabase } from '../../../src/test/databases.js'
+import { testContextOverrides } from '../../../src/test/app.js'
+import { migratedDatabase } from '../../../src/test/databases.js'
 import { assertMatchesSpec } from '../../../src/test/spec.js'
 
 /** What the network does to the next request on its way to the server or back. */
@@ -89,7 +90,7 @@ let warmedUp = false
  * live.fault({ drop: 'after' })
  */
 export async function startLiveServer(env: Record<string, string> = {}): Promise<LiveServer> {
-  const database = await freshDatabase()
+  const database = await migratedDatabase()
   const config = loadConfig({
     DATA_DIR: database.dataDir,
     PORT: '0',
@@ -100,7 +101,11 @@ export async function startLiveServer(env: Record<string, string> = {}): Promise
   })
   let ctx: AppContext
   try {
-    ctx = await createContext(config, { database: database.options, logger: pino({ level: 'silent' }) })
+    ctx = await createContext(config, {
+      ...testContextOverrides(),
+      database: database.options,
+      logger: pino({ level: 'silent' }),
+    })
   } catch (err) {
     await database.drop()
     throw err
