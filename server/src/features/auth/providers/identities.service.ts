@@ -17,6 +17,8 @@ import type { SessionIssuer, UserRow } from './sessions.js'
 
 /** How long a started sign-in may take at the provider (the login page, a second factor). */
 const FLOW_TTL_MS = 10 * 60_000
+/** How long a re-authentication proves a fresh sign-in. */
+const REAUTHENTICATION_TTL_MS = 5 * 60_000
 /** How long the app has to exchange the one-time code it was sent back with. */
 const EXCHANGE_TTL_MS = 60_000
 
@@ -313,6 +315,39 @@ export function createIdentitiesService(deps: IdentitiesDeps) {
         if (authRepo.isUniqueViolation(err)) throw identityTaken()
         throw err
       }
+    },
+
+    /**
+     * Finishes a re-authentication: a single-use proof, valid for minutes, that the signed-in person just
+     * signed in again at a provider account linked to their account. Accounts without a password give it
+     * instead of one (deleting the account, changing its address).
+     */
+    async reauthenticate(userId: string, code: string, codeVerifier: string) {
+      const { flow, profile } = await redeem(code, codeVerifier, 'reauthenticate', userId)
+      const identity = await reader.findIdentity(flow.provider, profile.subject)
+      if (identity?.user_id !== userId)
+        throw new ApiError(422, 'identity_not_linked', 'This provider account is not linked to your account.')
+      const token = randomToken('ra')
+      const now = Date.now()
+      const expiresAt = iso(now + REAUTHENTICATION_TTL_MS)
+      await deps.changeLog.write((tx) =>
+        identitiesRepository(tx.db).insertReauthentication({
+          token_hash: hashToken(token),
+          user_id: userId,
+          provider: flow.provider,
+          created_at: iso(now),
+          expires_at: expiresAt,
+          used_at: null,
+        }),
+      )
+      return { reauthenticationToken: token, expiresAt }
+    },
+
+    /** Uses up a re-authentication token; false unless it is a live one of `userId`. */
+    useReauthentication(userId: string, token: string): Promise<boolean> {
+      return deps.changeLog.write((tx) =>
+        identitiesRepository(tx.db).useReauthentication(hashToken(token), userId, iso()),
+      )
     },
 
     async listIdentities(userId: string, limit: number, cursor?: string) {
