@@ -11,7 +11,6 @@ import { createNotesRouter } from './features/notes/notes.router.js'
 import { createNotificationsRouter } from './features/notifications/notifications.router.js'
 import { createOperationsRouter } from './features/operations/operations.router.js'
 import { createProjectsRouter } from './features/projects/projects.router.js'
-import { createServices } from './features/services.js'
 import { createTasksRouter } from './features/tasks/tasks.router.js'
 import { operations, securitySchemes } from './generated/routes.js'
 import { authentication } from './http/auth.js'
@@ -51,7 +50,8 @@ const declaresHeader = (route: RouteConfig, name: string): boolean => {
 const honoPath = (openapiPath: string) => openapiPath.replace(/\{([^}]+)\}/g, ':$1')
 
 /**
- * Builds the HTTP app on a context. Every route comes from the generated `operations`; each feature's
+ * Builds the HTTP app on a context (everything it serves is built by `createContext`, the composition
+ * root): the middleware in order, then the routes. Every route comes from the generated `operations`; each feature's
  * router binds them to handlers.
  *
  * @example
@@ -109,7 +109,7 @@ export function createApp(ctx: AppContext) {
     )
   }
   // After authentication (keys are per principal) and the body guard (the body is known to parse).
-  const idempotent = idempotency(ctx.db)
+  const idempotent = idempotency(ctx.writer)
   for (const route of routeList()) {
     if (declaresHeader(route, 'Idempotency-Key')) app.on(route.method.toUpperCase(), honoPath(route.path), idempotent)
   }
@@ -117,13 +117,7 @@ export function createApp(ctx: AppContext) {
   app.route('/', createOperationsRouter(ctx))
   app.route('/', createAuthRouter(ctx))
   app.route('/', createIdentitiesRouter(ctx))
-  const services = createServices(ctx)
-  // Projects first: they may refuse the deletion, and the comments in projects deleted with the account
-  // are covered by `project.deleted`.
-  ctx.auth.setAccountDeletionGuard(async (tx, userId) => {
-    await services.projects.beforeAccountDeletion(tx, userId)
-    await services.comments.beforeAccountDeletion(tx, userId)
-  })
+  const { services } = ctx
   app.route('/', createProjectsRouter(ctx, services))
   app.route('/', createTasksRouter(services))
   app.route('/', createNotesRouter(services))

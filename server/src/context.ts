@@ -12,21 +12,35 @@ import { createSessionIssuer } from './features/auth/providers/sessions.js'
 import { RevocationCache } from './features/auth/revocations.js'
 import { createAccessTokens, createSealer } from './features/auth/tokens.js'
 import { type ChangeLog, createChangeLog } from './features/changes/change-log.js'
+import { createChangesService } from './features/changes/changes.service.js'
+import { createCommentsService } from './features/comments/comments.service.js'
 import { type ChangeSignal, createChangeSignal } from './features/events/change-signal.js'
+import { createEventsService } from './features/events/events.service.js'
+import { createNotesService } from './features/notes/notes.service.js'
 import { startNotificationEmailWorker } from './features/notifications/email-worker.js'
-import { createNotifier } from './features/notifications/notifications.subscriber.js'
+import { createNotificationsService } from './features/notifications/notifications.service.js'
+import { createInvitationsService } from './features/projects/invitations.service.js'
+import { createProjectsService } from './features/projects/projects.service.js'
+import type { ServiceDeps } from './features/service-deps.js'
+import type { Services } from './features/services.js'
+import { createTasksService } from './features/tasks/tasks.service.js'
 import { createMetrics, type Metrics } from './http/metrics.js'
 import { createRateLimiter, type RateLimiter } from './http/rate-limit.js'
-import { type CursorCodec, createCursorCodec, createCursors } from './lib/cursor.js'
+import { type CursorCodec, createCursorCodec } from './lib/cursor.js'
 import { DependencyError, describeUrl } from './lib/dependency-error.js'
 import { createMailTransport, type Mailer, type MailMessage, mailJob } from './mail/mailer.js'
 import { type ApiDocument, loadApiDocument } from './openapi/document.js'
 import { createQueue, type JobKind, type Queue } from './queue/queue.js'
+import { createReactions } from './reactions.js'
 import { loadSecrets, type Secrets } from './secrets/secrets.js'
+import { type Repositories, repositoriesOn } from './write/repositories.js'
+import { createWriter, type Writer } from './write/writer.js'
 
 /**
- * Every dependency of the server, built once here and passed down; nothing else opens connections or
- * keeps module-level state, so a test can build as many independent apps as it likes.
+ * Every dependency of the server, built once here (the composition root), in dependency order, and
+ * passed down; nothing is wired up afterwards, nothing else opens connections or keeps module-level
+ * state, so a test can build as many independent apps as it likes. The HTTP app (app.ts) only binds
+ * middleware and routes to what is built here.
  */
 /** Every kind of outbound job the server runs, by name. */
 export type ServerJobKinds = {
@@ -40,15 +54,21 @@ export interface AppContext {
   metrics: Metrics
   document: ApiDocument
   secrets: Secrets
+  /** The repositories on the root connection, for reads (writes go through `writer`). */
+  repositories: Repositories
+  /** The one write seam: `writer.write(async (tx) => …)` (see write/writer.ts and reactions.ts). */
+  writer: Writer
   /** Accounts, sessions, API keys; also what the authentication middleware resolves credentials with. */
   auth: AuthService
+  /** The feature services the routers call. */
+  services: Services
   /** Sign-in through outside identity providers, and the identities linking them to accounts. */
   identities: IdentitiesService
   mailer: Mailer
   /** The durable queue all outbound work (mail, webhook deliveries) goes through. */
   queue: Queue<ServerJobKinds>
   rateLimiter: RateLimiter
-  /** The seam every write goes through, and the log of changes it appends (see change-log.ts). */
+  /** The log of changes the writes recorded, as readers see it (see change-log.ts). */
   changeLog: ChangeLog
   /** Wakes open event streams when changes may have been committed here or on another instance. */
   changeSignal: ChangeSignal
@@ -104,7 +124,7 @@ export async function assertDatabaseAnswers(db: Db, options: DatabaseOptions, ti
   })
 }
 
-/** Opens the database, brings its schema up to date and builds everything the app needs. */
+/** The composition root: opens the database, brings its schema up to date and builds everything the app needs. */
 export async function createContext(config: Config, overrides: ContextOverrides = {}): Promise<AppContext> {
   const logger = overrides.logger ?? pino({ level: config.LOG_LEVEL })
   const options = overrides.database ?? databaseOptions(config)
@@ -122,18 +142,37 @@ export async function createContext(config: Config, overrides: ContextOverrides 
     await db.close()
     throw err
   }
+  const now = () => new Date()
   const accessTokens = await createAccessTokens(secrets.key('jwt'), config.ACCESS_TOKEN_TTL_S)
-  const revocations = new RevocationCache(db, logger, config.ACCESS_TOKEN_TTL_S * 1000, config.REVOCATION_POLL_MS)
-  const changeLog = createChangeLog({ db, logger, retentionS: config.CHANGES_RETENTION_S })
+  // The write seam and what it sets off: repositories for reads, the signal that wakes event streams,
+  // the ordered reactions to each change, and the writer that runs them inside each write.
+  const repositories = repositoriesOn(db.kysely, db.dialect)
+  const changeSignal = createChangeSignal({
+    db,
+    latestSeq: () => repositories.changes.latestSeq(),
+    logger,
+    pollMs: config.EVENTS_POLL_MS,
+    connectTimeoutMs: config.DATABASE_CONNECT_TIMEOUT_MS,
+  })
+  const reactions = createReactions({ config, changeSignal, logger, now })
+  const writer = createWriter({ db, reactions, logger, now })
+  const changeLog = createChangeLog({ repositories, writer, retentionS: config.CHANGES_RETENTION_S, now })
+  const revocations = new RevocationCache(
+    repositories,
+    writer,
+    logger,
+    config.ACCESS_TOKEN_TTL_S * 1000,
+    config.REVOCATION_POLL_MS,
+  )
   const cursors = createCursorCodec(secrets.key('cursor'))
   const identities = createIdentitiesService({
     config,
-    db,
+    repositories,
+    writer,
     logger,
-    changeLog,
     providers: createProviderRegistry(config.authProviders, config.AUTH_PROVIDER_TIMEOUT_MS, logger),
     sessions: await createSessionIssuer(config, secrets),
-    cursors: createCursors(cursors),
+    cursors,
   })
   let redis: Redis | undefined
   try {
@@ -168,40 +207,58 @@ export async function createContext(config: Config, overrides: ContextOverrides 
     trustProxy: config.TRUST_PROXY,
     logger,
   })
+  const shutdown = new AbortController()
+
+  // The feature services, in dependency order. Features reach each other only through these (tasks ask
+  // projects who may do what), never through each other's repositories.
+  const deps: ServiceDeps = { config, repositories, writer, cursors, mailer, now }
+  const projects = createProjectsService(deps)
+  const tasks = createTasksService(deps, projects)
+  const comments = createCommentsService(deps, projects, tasks)
   const auth = createAuthService({
-    changeLog,
     config,
-    db,
+    repositories,
+    writer,
     logger,
     accessTokens,
     revocations,
     sealer: createSealer(secrets.key('refresh-grace')),
     mailer,
-    cursors: createCursors(cursors),
+    cursors,
     hasher: createPasswordHasher({
       concurrency: config.PASSWORD_HASH_CONCURRENCY,
       maxQueue: config.PASSWORD_HASH_QUEUE,
       registry: metrics.registry,
       cost: overrides.passwordHashCost,
     }),
+    // Projects first: they may refuse the deletion, and the comments in projects deleted with the
+    // account are covered by `project.deleted`.
+    accountDeletionGuard: async (tx, userId) => {
+      await projects.beforeAccountDeletion(tx, userId)
+      await comments.beforeAccountDeletion(tx, userId)
+    },
   })
-  // Notifications are made inside the transaction of the write that causes them.
-  changeLog.subscribe(createNotifier({ now: () => new Date(), emailDelayS: config.NOTIFICATION_EMAIL_DELAY_S }))
+  const services: Services = {
+    projects,
+    invitations: createInvitationsService(deps, projects),
+    tasks,
+    notes: createNotesService(deps, projects),
+    comments,
+    notifications: createNotificationsService(deps),
+    changes: createChangesService(deps, changeLog, projects.authenticate),
+    events: createEventsService(
+      deps,
+      { changeLog, changeSignal, stopping: shutdown.signal, logger, authenticate: auth.authenticate },
+      projects,
+    ),
+  }
   const notificationEmails = startNotificationEmailWorker({
-    db,
+    writer,
     mailer,
     logger,
     intervalMs: config.NOTIFICATION_EMAIL_INTERVAL_MS,
     publicUrl: (config.PUBLIC_URL ?? `http://localhost:${config.PORT}`).replace(/\/$/, ''),
   })
-  const changeSignal = createChangeSignal({
-    db,
-    changeLog,
-    logger,
-    pollMs: config.EVENTS_POLL_MS,
-    connectTimeoutMs: config.DATABASE_CONNECT_TIMEOUT_MS,
-  })
-  const shutdown = new AbortController()
   queue.start()
   return {
     config,
@@ -210,7 +267,10 @@ export async function createContext(config: Config, overrides: ContextOverrides 
     metrics,
     document: overrides.document ?? loadApiDocument(),
     secrets,
+    repositories,
+    writer,
     auth,
+    services,
     identities,
     mailer,
     queue,

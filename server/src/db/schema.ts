@@ -198,7 +198,7 @@ export interface NotificationPreferencesTable {
 }
 
 export interface ChangesTable {
-  /** Generated: the log's order (see features/changes/change-log.ts for why it is gap-free). */
+  /** Generated: the log's order (see lockForAppend in features/changes/changes.repository.ts for why it is gap-free). */
   seq: Generated<number>
   project_id: string | null
   /** Set: only this user sees the change (their notifications, their own removal from a project). */

@@ -1,5 +1,6 @@
 import type { RouteConfig, RouteHandler } from '@hono/zod-openapi'
 import type { Logger } from 'pino'
+import type { IdempotencyScope } from '../write/writer.js'
 
 export type Scope = 'read' | 'write'
 
@@ -17,6 +18,11 @@ export interface Principal {
   scopes: readonly Scope[]
   /** When the credentials stop being valid (epoch milliseconds); absent for API keys that never expire. */
   expiresAt?: number
+  /**
+   * The request's `Idempotency-Key` record, when it sent one: services pass their caller to their write
+   * (`ctx.writer.write(fn, { by: caller })`), which completes the record in the same transaction.
+   */
+  idempotency?: IdempotencyScope
 }
 
 /** One rate-limit policy's state for the caller after this request. */

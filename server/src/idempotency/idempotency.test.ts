@@ -23,7 +23,7 @@ async function harness(options: Parameters<typeof idempotency>[1] = {}) {
       await next()
     }),
   )
-  app.post('/things', idempotency(t.ctx.db, options), async (c) => {
+  app.post('/things', idempotency(t.ctx.writer, options), async (c) => {
     const body = await c.req.json<{ name: string }>()
     await gate
     if (body.name === 'fail') throw new ApiError(400, 'bad', 'nope')
@@ -193,7 +193,7 @@ async function writingHarness(options: Parameters<typeof idempotency>[1] = {}) {
       await next()
     }),
   )
-  app.post('/things', idempotency(t.ctx.db, options), async (c) => {
+  app.post('/things', idempotency(t.ctx.writer, options), async (c) => {
     const { name } = await c.req.json<{ name: string }>()
     const respond = answersWith(c, (thing: { id: string; name: string }) =>
       c.json(thing, 201, { Location: `/things/${thing.id}` }),
@@ -202,19 +202,22 @@ async function writingHarness(options: Parameters<typeof idempotency>[1] = {}) {
     const held = gate
     gate = Promise.resolve()
     await held
-    const thing = await t.ctx.changeLog.write(async (tx) => {
-      const id = `thing_${Math.random().toString(36).slice(2)}`
-      await tx.record({
-        type: 'thing.created',
-        projectId: null,
-        resourceType: 'thing',
-        resourceId: id,
-        version: 1,
-        actorId: null,
-        data: { id, name },
-      })
-      return { id, name }
-    })
+    const thing = await t.ctx.writer.write(
+      async (tx) => {
+        const id = `thing_${Math.random().toString(36).slice(2)}`
+        await tx.record({
+          type: 'thing.created',
+          projectId: null,
+          resourceType: 'thing',
+          resourceId: id,
+          version: 1,
+          actorId: null,
+          data: { id, name },
+        })
+        return { id, name }
+      },
+      { by: c.get('principal') },
+    )
     // The process dies here: committed, but never answers and never runs another line.
     if (crashAfterCommit) await new Promise(() => {})
     return respond(thing)

@@ -1,11 +1,9 @@
 import { createHash } from 'node:crypto'
 import type { Context } from 'hono'
 import { createMiddleware } from 'hono/factory'
-import type { Db } from '../db/database.js'
-import { withWriteScope } from '../features/changes/change-log.js'
 import type { AppEnv } from '../http/env.js'
 import { ApiError } from '../http/problem.js'
-import { claimKey, completeKey, pruneExpiredKeys, releaseKey } from './idempotency.repository.js'
+import type { IdempotencyScope, Writer } from '../write/writer.js'
 
 export interface IdempotencyOptions {
   /** How long a completed response is replayed (24 h). */
@@ -25,8 +23,7 @@ const REPLAYED_HEADERS = ['content-type', 'location', 'etag', 'link']
  * different body 422, and a repeat while the first still runs 409. Failures are not stored: the key is
  * released so the client can retry it.
  */
-export function idempotency(database: Db, options: IdempotencyOptions = {}) {
-  const db = database.kysely
+export function idempotency(writer: Writer, options: IdempotencyOptions = {}) {
   const retainMs = options.retainMs ?? 24 * 60 * 60 * 1000
   const lockMs = options.lockMs ?? 60 * 1000
   const now = options.now ?? (() => new Date())
@@ -41,10 +38,17 @@ export function idempotency(database: Db, options: IdempotencyOptions = {}) {
 
     if (++sincePrune >= 500) {
       sincePrune = 0
-      pruneExpiredKeys(db, now()).catch((err) => c.get('log')?.warn({ err }, 'pruning idempotency keys failed'))
+      writer
+        .write((tx) => tx.idempotency.pruneExpiredKeys(now()), { silent: true })
+        .catch((err) => c.get('log')?.warn({ err }, 'pruning idempotency keys failed'))
     }
 
-    const claim = await claimKey(db, { principalId, key, fingerprint, now: now(), lockMs, retainMs })
+    // Claims and releases are writes of their own, outside the request's write: concurrent requests must
+    // see a claim at once, and a release must outlive the request's write rolling back.
+    const claim = await writer.write(
+      (tx) => tx.idempotency.claimKey({ principalId, key, fingerprint, now: now(), lockMs, retainMs }),
+      { silent: true },
+    )
     if (!claim.claimed) {
       const { record } = claim
       if (record.fingerprint !== fingerprint) {
@@ -69,24 +73,30 @@ export function idempotency(database: Db, options: IdempotencyOptions = {}) {
     // The response is stored in the same transaction as the write it answers: once the write commits,
     // a retry replays it, even if this process dies before answering. If the claim was taken over
     // meanwhile (this request outlived its lock), the write is refused instead, so it happens once.
-    const scope = {
-      async beforeCommit(tx: { db: Db['kysely'] }, result: unknown, changes: readonly unknown[]) {
+    const scope: IdempotencyScope = {
+      async beforeCommit(tx, result, changes) {
         const answer = c.get('answer')
         if (stored || !answer || changes.length === 0) return
         const snapshot = await snapshotOf(answer(result))
         if (!snapshot) return
-        if (!(await completeKey(tx.db, principalId, key, claimedAt, snapshot))) throw takenOver()
+        if (!(await tx.idempotency.completeKey(principalId, key, claimedAt, snapshot))) throw takenOver()
         stored = true
       },
     }
+    // Declared on the caller the handler passes to its service, which passes it to its write (`by`).
+    c.set('principal', { ...principal, idempotency: scope })
     try {
-      await withWriteScope(scope, next)
+      await next()
       if (!stored) {
         const snapshot = await snapshotOf(c.res)
-        if (snapshot) stored = await completeKey(db, principalId, key, claimedAt, snapshot)
+        if (snapshot) {
+          stored = await writer.write((tx) => tx.idempotency.completeKey(principalId, key, claimedAt, snapshot), {
+            silent: true,
+          })
+        }
       }
     } finally {
-      if (!stored) await releaseKey(db, principalId, key, claimedAt)
+      if (!stored) await writer.write((tx) => tx.idempotency.releaseKey(principalId, key, claimedAt), { silent: true })
     }
   })
 }

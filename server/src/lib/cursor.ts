@@ -72,25 +72,3 @@ function isPosition(value: unknown): value is CursorPosition {
     typeof value[1] === 'string'
   )
 }
-
-/**
- * Cursors for lists that page by id alone (sessions, API keys): the same signed format, with the id as
- * both the sort value and the tie-breaker.
- *
- * @example
- * const cursors = createCursors(ctx.cursors)
- * const next = cursors.encode('sessions:usr_1', lastId)
- * const after = cursors.decode('sessions:usr_1', query.cursor) // lastId
- */
-export function createCursors(codec: CursorCodec) {
-  return {
-    encode(list: string, after: string): string {
-      return codec.encode(list, [after, after])
-    },
-    decode(list: string, cursor: string | undefined): string | undefined {
-      if (cursor === undefined) return undefined
-      return codec.decode(list, cursor)[1]
-    },
-  }
-}
-export type Cursors = ReturnType<typeof createCursors>

@@ -3,6 +3,7 @@ import type { AppContext } from '../../context.js'
 import type { operations } from '../../generated/routes.js'
 import { requireAuth, requireSession } from '../../http/auth.js'
 import type { AppEnv, AppRouteHandler } from '../../http/env.js'
+import { setNextLink } from '../../http/pagination.js'
 import type { RatePolicy } from '../../http/rate-limit.js'
 import { deviceLabel } from './device-label.js'
 
@@ -34,11 +35,6 @@ export function authHandlers(ctx: AppContext) {
   const mailTo = (c: Context<AppEnv>, userId: string) => async (email: string) => {
     await rateLimiter.consume(c, emailUser, `user:${userId}`)
     await rateLimiter.consume(c, emailRecipient, `email:${email}`)
-  }
-  const nextLink = (c: Context<AppEnv>, cursor: string | null, limit: number): Record<string, string> => {
-    if (!cursor) return {}
-    const url = new URL(c.req.url)
-    return { Link: `<${url.pathname}?limit=${limit}&cursor=${cursor}>; rel="next"` }
   }
 
   const signUp: AppRouteHandler<Routes['signUp']> = async (c) => {
@@ -121,7 +117,8 @@ export function authHandlers(ctx: AppContext) {
     const principal = requireSession(c, 'read')
     const { limit = 20, cursor } = c.req.valid('query')
     const page = await auth.listSessions(principal, limit, cursor)
-    return c.json(page, 200, nextLink(c, page.nextCursor, limit))
+    setNextLink(c, page.nextCursor)
+    return c.json(page, 200)
   }
 
   const revokeSession: AppRouteHandler<Routes['revokeSession']> = async (c) => {
@@ -138,7 +135,8 @@ export function authHandlers(ctx: AppContext) {
     const principal = requireSession(c, 'read')
     const { limit = 20, cursor } = c.req.valid('query')
     const page = await auth.listApiKeys(principal.userId, limit, cursor)
-    return c.json(page, 200, nextLink(c, page.nextCursor, limit))
+    setNextLink(c, page.nextCursor)
+    return c.json(page, 200)
   }
 
   const revokeApiKey: AppRouteHandler<Routes['revokeApiKey']> = async (c) => {

@@ -1,6 +1,6 @@
 import type { Logger } from 'pino'
-import type { Db } from '../../db/database.js'
-import { listRevocationsSince, pruneRevocations } from './auth.repository.js'
+import type { Repositories } from '../../write/repositories.js'
+import type { Writer } from '../../write/writer.js'
 
 // Other instances' clocks may run behind ours; every poll rereads this much history so that a revocation
 // stamped with a slow clock is not skipped. Entries are kept in a map, so rereading costs nothing.
@@ -18,7 +18,8 @@ export class RevocationCache {
   private lastPoll = 0
 
   constructor(
-    private readonly db: Db,
+    private readonly repositories: Repositories,
+    private readonly writer: Writer,
     private readonly logger: Logger,
     private readonly accessTtlMs: number,
     private readonly pollMs: number,
@@ -49,13 +50,16 @@ export class RevocationCache {
   private async poll(): Promise<void> {
     const started = Date.now()
     const horizon = this.lastPoll === 0 ? started - this.accessTtlMs - CLOCK_SKEW_MS : this.lastPoll - CLOCK_SKEW_MS
-    const rows = await listRevocationsSince(this.db.kysely, new Date(horizon).toISOString())
+    const rows = await this.repositories.sessions.listRevocationsSince(new Date(horizon).toISOString())
     for (const row of rows)
       if (!this.revoked.has(row.session_id)) this.revoked.set(row.session_id, Date.parse(row.revoked_at))
     this.lastPoll = started
     const expired = started - this.accessTtlMs - 2 * CLOCK_SKEW_MS
     for (const [id, at] of this.revoked) if (at < expired) this.revoked.delete(id)
     // Any instance may prune; deleting rows no instance still needs is idempotent.
-    if (Math.random() < 0.05) await pruneRevocations(this.db.kysely, new Date(expired).toISOString())
+    if (Math.random() < 0.05) {
+      const before = new Date(expired).toISOString()
+      await this.writer.write((tx) => tx.sessions.pruneRevocations(before), { silent: true })
+    }
   }
 }

@@ -173,35 +173,6 @@ describe('ending sessions', () => {
     expect((await me(t, alice.accessToken)).status).toBe(200)
   })
 
-  it('changePassword needs the current password and ends every other session', async () => {
-    const t = await createTestApp()
-    const alice = await signUpUser(t)
-    const other = await (
-      await t.request('/v1/auth/login', post({ email: alice.user.email, password: alice.password }))
-    ).json()
-    const wrong = await t.request(
-      '/v1/me/password',
-      post({ currentPassword: 'not my password at all', newPassword: 'a brand new passphrase' }, alice.authHeaders),
-    )
-    expect(wrong.status).toBe(422)
-    expect(await codeOf(wrong)).toBe('invalid_password')
-    const ok = await t.request(
-      '/v1/me/password',
-      post({ currentPassword: alice.password, newPassword: 'a brand new passphrase' }, alice.authHeaders),
-    )
-    expect(ok.status).toBe(204)
-    expect((await me(t, alice.accessToken)).status).toBe(200)
-    expect(await codeOf(await me(t, other.accessToken))).toBe('session_revoked')
-    expect(await codeOf(await refresh(t, other.refreshToken))).toBe('session_revoked')
-    const oldLogin = await t.request('/v1/auth/login', post({ email: alice.user.email, password: alice.password }))
-    expect(oldLogin.status).toBe(401)
-    const newLogin = await t.request(
-      '/v1/auth/login',
-      post({ email: alice.user.email, password: 'a brand new passphrase' }),
-    )
-    expect(newLogin.status).toBe(200)
-  })
-
   it('another instance on the same database stops accepting a revoked session within its poll interval', async () => {
     const t = await createTestApp({ REVOCATION_POLL_MS: '200' })
     const second = await createContext(t.ctx.config, {

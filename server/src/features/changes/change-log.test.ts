@@ -4,7 +4,8 @@ import { createTestApp } from '../../test/app.js'
 import { present } from '../../test/present.js'
 import { createProject } from '../../test/projects.js'
 import { signUpUser } from '../../test/users.js'
-import type { ChangeInput, RecordedChange } from './change-log.js'
+import type { ChangeInput, RecordedChange } from '../../write/change.js'
+import { createWriter, type Reactions } from '../../write/writer.js'
 
 const change = (projectId: string | null, id: string, extra: Partial<ChangeInput> = {}): ChangeInput => ({
   type: 'task.updated',
@@ -22,23 +23,38 @@ async function setup() {
   const alice = await signUpUser(t)
   const bob = await signUpUser(t)
   const project = await createProject(t, alice.authHeaders)
-  return { t, log: t.ctx.changeLog, alice: { userId: alice.user.id }, bob: { userId: bob.user.id }, project }
+  return {
+    t,
+    log: t.ctx.changeLog,
+    writer: t.ctx.writer,
+    alice: { userId: alice.user.id },
+    bob: { userId: bob.user.id },
+    project,
+  }
 }
 
 describe('change log', () => {
-  it('commits changes with the write, tells subscribers inside it and listeners after it', async () => {
-    const { log, alice, project } = await setup()
+  it('commits changes with the write, runs reactions inside it and after-commit reactions after it', async () => {
+    const { t, log, alice, project } = await setup()
     const seen: RecordedChange[] = []
     const committed: number[] = []
-    log.subscribe(async (tx, c) => {
-      // Inside the transaction: the subscriber sees the write's uncommitted row.
-      const row = await tx.db.selectFrom('changes').select('seq').where('seq', '=', c.seq).executeTakeFirst()
-      expect(row).toBeDefined()
-      seen.push(c)
-    })
-    log.afterCommit((seq) => committed.push(seq))
+    const reactions: Reactions = {
+      inTransaction: [
+        {
+          name: 'test: see each change',
+          on: 'every change',
+          async run(tx, c) {
+            // Inside the transaction: the reaction sees the write's uncommitted row.
+            expect(await tx.changes.latestSeq()).toBe(c.seq)
+            seen.push(c)
+          },
+        },
+      ],
+      afterCommit: [{ name: 'test: see the commit', run: (seq) => committed.push(seq) }],
+    }
+    const writer = createWriter({ db: t.ctx.db, reactions, logger: t.ctx.logger })
     const before = await log.latestSeq()
-    const seqs = await log.write(async (tx) => [
+    const seqs = await writer.write(async (tx) => [
       await tx.record(change(project.id, 'tsk_1', { previous: { id: 'tsk_1', title: 'old' } })),
       await tx.record(change(project.id, 'tsk_2', { actorId: alice.userId })),
     ])
@@ -62,13 +78,17 @@ describe('change log', () => {
     expect(Date.parse(present(visible[0]).occurredAt)).not.toBeNaN()
   })
 
-  it('rolls the changes back with a failed write and tells no listener', async () => {
-    const { log, alice, project } = await setup()
+  it('rolls the changes back with a failed write and runs no after-commit reaction', async () => {
+    const { t, log, alice, project } = await setup()
     const committed: number[] = []
-    log.afterCommit((seq) => committed.push(seq))
+    const writer = createWriter({
+      db: t.ctx.db,
+      reactions: { inTransaction: [], afterCommit: [{ name: 'test', run: (seq) => committed.push(seq) }] },
+      logger: t.ctx.logger,
+    })
     const before = await log.latestSeq()
     await expect(
-      log.write(async (tx) => {
+      writer.write(async (tx) => {
         await tx.record(change(project.id, 'tsk_1'))
         throw new Error('the write failed')
       }),
@@ -78,10 +98,10 @@ describe('change log', () => {
   })
 
   it("shows each user their own changes and their projects' changes, nothing else", async () => {
-    const { t, log, alice, bob, project } = await setup()
+    const { t, log, writer, alice, bob, project } = await setup()
     const bobs = await createProject(t, { Authorization: `Bearer ${(await signUpUser(t)).accessToken}` })
     const before = await log.latestSeq()
-    await log.write(async (tx) => {
+    await writer.write(async (tx) => {
       await tx.record(change(project.id, 'tsk_alice'))
       await tx.record(change(bobs.id, 'tsk_other'))
       await tx.record(change(null, 'ntf_bob', { type: 'notification.created', userId: bob.userId }))
@@ -97,7 +117,7 @@ describe('change log', () => {
   })
 
   it('never lets a reader skip a change that commits after a later seq was taken', async () => {
-    const { log, alice, project } = await setup()
+    const { log, writer, alice, project } = await setup()
     const since = await log.latestSeq()
     let releaseFirst!: () => void
     const firstHolds = new Promise<void>((resolve) => {
@@ -109,14 +129,14 @@ describe('change log', () => {
     })
     // The first write takes its seq and then stays open; the second starts after it and would, without
     // ordering, take the next seq and commit first.
-    const first = log.write(async (tx) => {
+    const first = writer.write(async (tx) => {
       const seq = await tx.record(change(project.id, 'first'))
       firstTook(seq)
       await firstHolds
       return seq
     })
     await firstSeq
-    const second = log.write((tx) => tx.record(change(project.id, 'second')))
+    const second = writer.write((tx) => tx.record(change(project.id, 'second')))
     await sleep(150)
     // A reader polls while the first write is still open, then follows its sync token.
     const delivered: string[] = []
@@ -138,19 +158,17 @@ describe('change log', () => {
   })
 
   it('prunes changes past retention and moves the oldest retained seq past them', async () => {
-    const { log, alice, project } = await setup()
-    const base = await log.write((tx) => tx.record(change(project.id, 'old')))
+    const { t, log, writer, alice, project } = await setup()
+    const base = await writer.write((tx) => tx.record(change(project.id, 'old')))
     expect(await log.oldestRetainedSeq()).toBe(1)
     expect(await log.prune()).toBe(0) // nothing is a week old yet
     // Backdate the first change past the retention.
-    await log.write(async (tx) => {
-      await tx.db
-        .updateTable('changes')
-        .set({ created_at: '2000-01-01T00:00:00.000Z' })
-        .where('seq', '<=', base)
-        .execute()
-    })
-    const kept = await log.write((tx) => tx.record(change(project.id, 'new')))
+    await t.ctx.db.kysely
+      .updateTable('changes')
+      .set({ created_at: '2000-01-01T00:00:00.000Z' })
+      .where('seq', '<=', base)
+      .execute()
+    const kept = await writer.write((tx) => tx.record(change(project.id, 'new')))
     expect(await log.prune()).toBeGreaterThanOrEqual(1)
     expect(await log.oldestRetainedSeq()).toBe(base + 1)
     expect((await log.readVisible(alice, { since: 0, limit: 10 })).map((c) => c.seq)).toEqual([String(kept)])

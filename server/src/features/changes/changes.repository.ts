@@ -1,6 +1,7 @@
 import { type Kysely, sql } from 'kysely'
 import type { Dialect } from '../../db/database.js'
 import type { ChangesTable, Database, ProjectMembersTable } from '../../db/schema.js'
+import { assertTransaction } from '../../db/transaction.js'
 
 type Role = ProjectMembersTable['role']
 
@@ -20,6 +21,7 @@ export function changesRepository(db: Kysely<Database>, dialect: Dialect) {
      * moment a seq is taken until commit makes seq order and commit order the same. SQLite has one writer.
      */
     async lockForAppend(): Promise<void> {
+      assertTransaction(db)
       if (dialect === 'postgres') {
         await sql`select pg_advisory_xact_lock(${sql.lit(CHANGE_LOCK_NAMESPACE)}, hashtext(current_schema()))`.execute(
           db,
@@ -28,6 +30,7 @@ export function changesRepository(db: Kysely<Database>, dialect: Dialect) {
     },
 
     async append(row: NewChangeRow): Promise<number> {
+      assertTransaction(db)
       const { seq } = await db.insertInto('changes').values(row).returning('seq').executeTakeFirstOrThrow()
       return Number(seq)
     },
@@ -109,23 +112,22 @@ export function changesRepository(db: Kysely<Database>, dialect: Dialect) {
 
     /** Deletes changes older than `before`, moving the retention mark past them; returns how many went. */
     async pruneBefore(before: string): Promise<number> {
-      return db.transaction().execute(async (trx) => {
-        const row = await trx
-          .selectFrom('changes')
-          .select((eb) => eb.fn.max('seq').as('seq'))
-          .where('created_at', '<', before)
-          .executeTakeFirst()
-        const through = Number(row?.seq ?? 0)
-        if (through === 0) return 0
-        const deleted = await trx.deleteFrom('changes').where('seq', '<=', through).executeTakeFirst()
-        await trx
-          .updateTable('changes_retention')
-          .set({ pruned_through: through })
-          .where('id', '=', 1)
-          .where('pruned_through', '<', through)
-          .execute()
-        return Number(deleted.numDeletedRows)
-      })
+      assertTransaction(db)
+      const row = await db
+        .selectFrom('changes')
+        .select((eb) => eb.fn.max('seq').as('seq'))
+        .where('created_at', '<', before)
+        .executeTakeFirst()
+      const through = Number(row?.seq ?? 0)
+      if (through === 0) return 0
+      const deleted = await db.deleteFrom('changes').where('seq', '<=', through).executeTakeFirst()
+      await db
+        .updateTable('changes_retention')
+        .set({ pruned_through: through })
+        .where('id', '=', 1)
+        .where('pruned_through', '<', through)
+        .execute()
+      return Number(deleted.numDeletedRows)
     },
   }
 }

@@ -1,8 +1,8 @@
 import type { ChangeList } from '../../generated/routes.js'
 import type { Principal } from '../../http/env.js'
-import { ApiError } from '../../http/problem.js'
 import { listScope } from '../../lib/cursor.js'
 import type { ServiceDeps } from '../service-deps.js'
+import type { ChangeLog } from './change-log.js'
 import { assertNotAhead } from './positions.js'
 
 export interface ChangeListInput {
@@ -14,10 +14,10 @@ export interface ChangeListInput {
 
 /** `/v1/changes`: the change log as pages, for clients that poll. */
 export function createChangesService(
-  { ctx, cursors }: ServiceDeps,
+  { cursors }: ServiceDeps,
+  log: ChangeLog,
   authenticate: (p: Principal | undefined, action: string) => Principal,
 ) {
-  const log = ctx.changeLog
   return {
     async list(principal: Principal | undefined, input: ChangeListInput): Promise<ChangeList> {
       const caller = authenticate(principal, 'read')
@@ -28,14 +28,7 @@ export function createChangesService(
       assertNotAhead(from, BigInt(await log.latestSeq()), { path: '/query/since', name: 'since' })
       // Not past the newest seq, which the log reads as a number.
       const since = Number(from)
-      if (await log.isExpired(since)) {
-        throw new ApiError(
-          410,
-          'cursor_expired',
-          'Changes this old are no longer kept; reload the resources and continue from the latest syncToken.',
-          { title: 'Gone' },
-        )
-      }
+      await log.assertRetained(since)
       const data = await log.readVisible(caller, { since, projectId: input.projectId, limit: input.limit })
       const last = data.at(-1)?.seq
       return {
@@ -46,3 +39,5 @@ export function createChangesService(
     },
   }
 }
+
+export type ChangesService = ReturnType<typeof createChangesService>

@@ -183,7 +183,7 @@ describe('listChanges', () => {
 
     const expired = await jsonRequest(t, 'GET', '/v1/changes?since=1', h)
     expect(expired.status).toBe(410)
-    expect(await expired.json()).toMatchObject({ code: 'cursor_expired', status: 410 })
+    expect(await expired.json()).toMatchObject({ code: 'cursor_expired', status: 410, title: 'Gone' })
     // A client that had seen everything pruned continues; one starting over gets what is kept.
     const pruned = await t.ctx.changeLog.oldestRetainedSeq()
     expect((await jsonRequest(t, 'GET', `/v1/changes?since=${pruned - 1}`, h)).status).toBe(200)

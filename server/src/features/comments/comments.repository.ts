@@ -2,6 +2,7 @@ import type { Kysely } from 'kysely'
 import type { Dialect } from '../../db/database.js'
 import { keyset, type Page, toPage } from '../../db/keyset.js'
 import type { CommentsTable, Database } from '../../db/schema.js'
+import { assertTransaction } from '../../db/transaction.js'
 import type { Comment } from '../../generated/routes.js'
 import type { CursorPosition } from '../../lib/cursor.js'
 
@@ -19,6 +20,7 @@ export const toComment = (row: CommentsTable): Comment => ({
 export function commentsRepository(db: Kysely<Database>, dialect: Dialect) {
   return {
     async insert(row: CommentsTable): Promise<Comment> {
+      assertTransaction(db)
       await db.insertInto('comments').values(row).execute()
       return toComment(row)
     },
@@ -51,6 +53,7 @@ export function commentsRepository(db: Kysely<Database>, dialect: Dialect) {
     },
 
     async update(next: CommentsTable, expectedVersion: number): Promise<boolean> {
+      assertTransaction(db)
       const result = await db
         .updateTable('comments')
         .set({ body: next.body, updated_at: next.updated_at, version: next.version })
@@ -61,6 +64,7 @@ export function commentsRepository(db: Kysely<Database>, dialect: Dialect) {
     },
 
     async delete(commentId: string): Promise<void> {
+      assertTransaction(db)
       await db.deleteFrom('comments').where('id', '=', commentId).execute()
     },
   }

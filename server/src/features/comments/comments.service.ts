@@ -1,47 +1,25 @@
 import { can } from '../../authorization/permissions.js'
-import type { CommentsTable } from '../../db/schema.js'
 import type { Comment, CommentCreate, CommentList, CommentUpdate } from '../../generated/routes.js'
-import { assertIfMatch, preconditionFailed } from '../../http/conditional.js'
 import type { Principal } from '../../http/env.js'
 import { ApiError } from '../../http/problem.js'
 import { listScope } from '../../lib/cursor.js'
 import { newId } from '../../lib/ids.js'
-import { removalChange, type WriteTx } from '../changes/change-log.js'
+import { deleteVersioned, updateVersioned } from '../../write/versioned.js'
+import type { WriteTx } from '../../write/writer.js'
 import type { PageInput, ProjectsService } from '../projects/projects.service.js'
 import type { ServiceDeps } from '../service-deps.js'
 import type { TasksService } from '../tasks/tasks.service.js'
-import { commentsRepository, toComment } from './comments.repository.js'
+import { commentRemoval, recordCommentRemoval } from './comments.reactions.js'
+import { toComment } from './comments.repository.js'
 
 const NO_COMMENT = 'No comment with this id.'
 
 export function createCommentsService(
-  { ctx, cursors, now }: ServiceDeps,
+  { repositories, writer, cursors, now }: ServiceDeps,
   projects: ProjectsService,
   tasks: TasksService,
 ) {
-  const repo = commentsRepository(ctx.db.kysely, ctx.db.dialect)
-
-  /** A comment that goes with something else (its task, its author's account): clients drop it by id. */
-  const recordRemoval = (tx: WriteTx, comment: CommentsTable, actorId: string | null) =>
-    tx.record(
-      removalChange({
-        type: 'comment.deleted',
-        projectId: comment.project_id,
-        resourceType: 'comment',
-        resourceId: comment.id,
-        actorId,
-        previous: toComment(comment),
-      }),
-    )
-
-  // A task's comments go with it (ON DELETE CASCADE); recorded in the same write, while they are still
-  // there, so a client that synced them is told they are gone.
-  ctx.changeLog.subscribe(async (tx, change) => {
-    if (change.type !== 'task.deleted') return
-    for (const comment of await commentsRepository(tx.db, ctx.db.dialect).allOfTask(change.resourceId)) {
-      await recordRemoval(tx, comment, change.actorId)
-    }
-  })
+  const repo = repositories.comments
 
   /**
    * A comment the caller may see, with their role in its project. Authors act on their own comments
@@ -76,8 +54,8 @@ export function createCommentsService(
      * account, and the members who still see those projects are told.
      */
     async beforeAccountDeletion(tx: WriteTx, userId: string): Promise<void> {
-      for (const comment of await commentsRepository(tx.db, ctx.db.dialect).allByAuthor(userId)) {
-        await recordRemoval(tx, comment, userId)
+      for (const comment of await tx.comments.allByAuthor(userId)) {
+        await recordCommentRemoval(tx, comment, userId)
       }
     },
 
@@ -94,20 +72,23 @@ export function createCommentsService(
       const task = await tasks.readable(caller, taskId)
       await projects.authorizeIn(caller, task.projectId, 'comment', 'create', 'No task with this id.')
       const at = now().toISOString()
-      return ctx.changeLog.write(async (tx) => {
-        const comment = await commentsRepository(tx.db, ctx.db.dialect).insert({
-          id: newId('cmt'),
-          task_id: taskId,
-          project_id: task.projectId,
-          author_id: caller.userId,
-          body: input.body,
-          created_at: at,
-          updated_at: at,
-          version: 1,
-        })
-        await tx.record(commentChange('comment.created', task.projectId, comment, caller.userId))
-        return comment
-      })
+      return writer.write(
+        async (tx) => {
+          const comment = await tx.comments.insert({
+            id: newId('cmt'),
+            task_id: taskId,
+            project_id: task.projectId,
+            author_id: caller.userId,
+            body: input.body,
+            created_at: at,
+            updated_at: at,
+            version: 1,
+          })
+          await tx.record(commentChange('comment.created', task.projectId, comment, caller.userId))
+          return comment
+        },
+        { by: caller },
+      )
     },
 
     async update(
@@ -118,32 +99,39 @@ export function createCommentsService(
     ): Promise<Comment> {
       const { caller } = await load(principal, commentId, 'update')
       // Applied to the row as locked in the write: without If-Match the last write wins, never 412.
-      return ctx.changeLog.write(async (tx) => {
-        const r = commentsRepository(tx.db, ctx.db.dialect)
-        const current = await r.findForUpdate(commentId)
-        if (!current) throw new ApiError(404, 'not_found', NO_COMMENT)
-        assertIfMatch(ifMatch, current.version)
-        const next = { ...current, body: patch.body, updated_at: now().toISOString(), version: current.version + 1 }
-        if (!(await r.update(next, current.version))) throw preconditionFailed(current.version)
-        const updated = toComment(next)
-        await tx.record({
-          ...commentChange('comment.updated', current.project_id, updated, caller.userId),
-          previous: toComment(current),
-        })
-        return updated
-      })
+      return writer.write(
+        async (tx) => {
+          const next = await updateVersioned(tx, {
+            lock: () => tx.comments.findForUpdate(commentId),
+            notFound: NO_COMMENT,
+            ifMatch,
+            apply: (current) => ({ ...current, body: patch.body, updated_at: now().toISOString() }),
+            save: (next, version) => tx.comments.update(next, version),
+            change: (next, current) => ({
+              ...commentChange('comment.updated', current.project_id, toComment(next), caller.userId),
+              previous: toComment(current),
+            }),
+          })
+          return toComment(next)
+        },
+        { by: caller },
+      )
     },
 
     async remove(principal: Principal | undefined, commentId: string, ifMatch: string | undefined): Promise<void> {
       const { caller } = await load(principal, commentId, 'delete')
-      await ctx.changeLog.write(async (tx) => {
-        const r = commentsRepository(tx.db, ctx.db.dialect)
-        const current = await r.findForUpdate(commentId)
-        if (!current) throw new ApiError(404, 'not_found', NO_COMMENT)
-        assertIfMatch(ifMatch, current.version)
-        await r.delete(commentId)
-        await recordRemoval(tx, current, caller.userId)
-      })
+      await writer.write(
+        async (tx) => {
+          await deleteVersioned(tx, {
+            lock: () => tx.comments.findForUpdate(commentId),
+            notFound: NO_COMMENT,
+            ifMatch,
+            removal: (current) => commentRemoval(current, caller.userId),
+            remove: () => tx.comments.delete(commentId),
+          })
+        },
+        { by: caller },
+      )
     },
   }
 }
@@ -162,3 +150,5 @@ const commentChange = (
   actorId,
   data: comment,
 })
+
+export type CommentsService = ReturnType<typeof createCommentsService>

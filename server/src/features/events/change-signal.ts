@@ -1,14 +1,7 @@
 import type { Logger } from 'pino'
 import type { Db } from '../../db/database.js'
 import { changesChannel, listenForNotifications, type NotificationListener } from '../../db/listener.js'
-import { notifyChange } from './events.repository.js'
-
-/** The part of the change log the signal needs (see `ctx.changeLog`). */
-export interface SignalSource {
-  afterCommit(listener: (lastSeq: number) => void): unknown
-  latestSeq(): Promise<number>
-  subscribe(subscriber: (tx: { db: Db['kysely'] }, change: { seq: number }) => Promise<void>): unknown
-}
+import type { WriteTx } from '../../write/writer.js'
 
 /**
  * Tells open event streams that changes may have been committed, by this instance or by any other sharing
@@ -18,12 +11,20 @@ export interface SignalSource {
 export interface ChangeSignal {
   /** Calls `wake` whenever new changes may exist; returns the function that stops it. */
   subscribe(wake: () => void): () => void
+  /**
+   * Inside a write, once per write: tells other instances (PostgreSQL NOTIFY, delivered on commit) that
+   * changes from `seq` on are coming. Nothing to do on SQLite, where other processes poll.
+   */
+  announce(tx: WriteTx, seq: number): Promise<void>
+  /** After a write of this instance committed: wakes the streams here at once. */
+  committed(lastSeq: number): void
   close(): Promise<void>
 }
 
 export interface ChangeSignalOptions {
   db: Db
-  changeLog: SignalSource
+  /** The newest seq in the log (what polling compares with). */
+  latestSeq(): Promise<number>
   logger: Logger
   /** SQLite: how often to look for changes written by other processes while streams are open. */
   pollMs: number
@@ -32,7 +33,7 @@ export interface ChangeSignalOptions {
 }
 
 /**
- * Writes on this instance wake streams in process (`afterCommit`). Other instances' writes arrive through
+ * Writes on this instance wake streams in process (`committed`). Other instances' writes arrive through
  * PostgreSQL LISTEN/NOTIFY, whose payload is only the seq (far below NOTIFY's 8000-byte limit); NOTIFY is
  * sent inside the writing transaction (once per write), so it is delivered exactly when the changes become
  * visible. SQLite
@@ -40,12 +41,12 @@ export interface ChangeSignalOptions {
  * two processes on one SQLite file fan out too.
  *
  * @example
- * const signal = createChangeSignal({ db, changeLog, logger, pollMs: 250 })
+ * const signal = createChangeSignal({ db, latestSeq: () => latestSeq(), logger, pollMs: 250 })
  * const stop = signal.subscribe(() => readMore())
  */
 export function createChangeSignal({
   db,
-  changeLog,
+  latestSeq,
   logger,
   pollMs,
   connectTimeoutMs,
@@ -58,30 +59,19 @@ export function createChangeSignal({
   const saw = (seq: number) => {
     if (seq > known) known = seq
   }
-  changeLog.afterCommit((lastSeq) => {
-    saw(lastSeq)
-    wakeAll()
-  })
 
   let listener: NotificationListener | undefined
   let poller: NodeJS.Timeout | undefined
   let polling = false
   const channel = changesChannel(db.options)
-  if (db.options.dialect === 'postgres') {
-    // One NOTIFY per write, with its first seq: its changes commit together, and a woken stream reads them all.
-    const announced = new WeakSet<object>()
-    changeLog.subscribe(async (tx, change) => {
-      if (announced.has(tx)) return
-      announced.add(tx)
-      await notifyChange(tx.db, channel, change.seq)
-    })
-  }
+  // One NOTIFY per write, with its first seq: its changes commit together, and a woken stream reads them all.
+  const announced = new WeakSet<WriteTx>()
 
   const poll = async () => {
     if (polling) return
     polling = true
     try {
-      const latest = await changeLog.latestSeq()
+      const latest = await latestSeq()
       if (latest > known) {
         known = latest
         wakeAll()
@@ -112,7 +102,7 @@ export function createChangeSignal({
         connectTimeoutMs,
       )
     } else if (!poller) {
-      void changeLog.latestSeq().then(saw, () => {})
+      void latestSeq().then(saw, () => {})
       poller = setInterval(poll, pollMs)
       poller.unref()
     }
@@ -130,6 +120,15 @@ export function createChangeSignal({
         wakers.delete(wake)
         if (wakers.size === 0) stopPolling()
       }
+    },
+    async announce(tx, seq) {
+      if (db.options.dialect !== 'postgres' || announced.has(tx)) return
+      announced.add(tx)
+      await tx.events.notifyChange(channel, seq)
+    },
+    committed(lastSeq) {
+      saw(lastSeq)
+      wakeAll()
     },
     async close() {
       wakers.clear()

@@ -27,7 +27,7 @@ async function secondInstance(t: TestApp) {
 /** Appends a change through an instance's change log, the way every service write does. */
 const record = (ctx: AppContext, projectId: string, title: string) => {
   const id = newId('tsk')
-  return ctx.changeLog.write((tx) =>
+  return ctx.writer.write((tx) =>
     tx.record({
       type: 'task.updated',
       projectId,
@@ -207,7 +207,7 @@ describe.runIf(TEST_DATABASE === 'postgres')('change notifications', () => {
     listener.on('notification', (message) => payloads.push(message.payload ?? ''))
     await listener.query(`listen "tasklane_changes_${schema}"`)
 
-    const seqs = await t.ctx.changeLog.write(async (tx) => {
+    const seqs = await t.ctx.writer.write(async (tx) => {
       const change = (title: string) => ({
         type: 'task.updated',
         projectId: project.id,

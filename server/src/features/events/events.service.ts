@@ -1,8 +1,11 @@
+import type { Logger } from 'pino'
 import type { Principal } from '../../http/env.js'
 import { ApiError } from '../../http/problem.js'
+import type { ChangeLog } from '../changes/change-log.js'
 import { assertNotAhead } from '../changes/positions.js'
 import type { ProjectsService } from '../projects/projects.service.js'
 import type { ServiceDeps } from '../service-deps.js'
+import type { ChangeSignal } from './change-signal.js'
 import { openEventStream } from './event-stream.js'
 
 export interface StreamRequest {
@@ -16,9 +19,21 @@ export interface StreamRequest {
 const SESSION_CHECK_MS = 1_000
 
 /** The event stream: where a client starts, and its stream of what it may see from there. */
-export function createEventsService({ ctx }: ServiceDeps, projects: ProjectsService) {
-  const { config, changeLog } = ctx
+export interface EventsDeps {
+  changeLog: ChangeLog
+  changeSignal: ChangeSignal
+  /** Aborted when the server starts shutting down: open streams end themselves. */
+  stopping: AbortSignal
+  logger: Logger
+  /** Resolves a bearer credential again (see `AuthService.authenticate`); throws 401 problems. */
+  authenticate(credential: string): Promise<Principal>
+}
 
+export function createEventsService(
+  { config }: ServiceDeps,
+  { changeLog, changeSignal, stopping, logger, authenticate }: EventsDeps,
+  projects: ProjectsService,
+) {
   /** The seq to stream after: the client's position, or the newest change for a client without one. */
   async function startingPoint(request: StreamRequest): Promise<number> {
     const position = request.lastEventId ?? request.since
@@ -32,13 +47,7 @@ export function createEventsService({ ctx }: ServiceDeps, projects: ProjectsServ
     )
     // Not past the newest seq, which the log reads as a number.
     const since = Number(position)
-    if (await changeLog.isExpired(since)) {
-      throw new ApiError(
-        410,
-        'cursor_expired',
-        'Changes after this position are no longer kept; read the current state again and stream from there.',
-      )
-    }
+    await changeLog.assertRetained(since)
     return since
   }
 
@@ -59,7 +68,7 @@ export function createEventsService({ ctx }: ServiceDeps, projects: ProjectsServ
      */
     stream(principal: Principal, credential: string, since: number, projectId?: string): ReadableStream<Uint8Array> {
       const stillAuthorized = () =>
-        ctx.auth.authenticate(credential).then(
+        authenticate(credential).then(
           (current) => current.userId === principal.userId,
           (err: unknown) => {
             if (err instanceof ApiError && err.status === 401) return false
@@ -69,9 +78,9 @@ export function createEventsService({ ctx }: ServiceDeps, projects: ProjectsServ
       return openEventStream(
         {
           source: changeLog,
-          signal: ctx.changeSignal,
-          stopping: ctx.stopping,
-          logger: ctx.logger,
+          signal: changeSignal,
+          stopping,
+          logger,
           heartbeatMs: config.EVENTS_HEARTBEAT_S * 1000,
           retryMs: config.EVENTS_RETRY_MS,
           bufferBytes: config.EVENTS_BUFFER_BYTES,
@@ -86,3 +95,5 @@ export function createEventsService({ ctx }: ServiceDeps, projects: ProjectsServ
     },
   }
 }
+
+export type EventsService = ReturnType<typeof createEventsService>

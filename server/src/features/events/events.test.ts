@@ -20,7 +20,7 @@ async function setup(env: Record<string, string> = {}) {
 /** Appends a change to the log the way every service write does; `title` tells the changes apart. */
 const record = (t: TestApp, projectId: string, title: string, type = 'task.updated') => {
   const id = newId('tsk')
-  return t.ctx.changeLog.write((tx) =>
+  return t.ctx.writer.write((tx) =>
     tx.record({
       type,
       projectId,
@@ -147,7 +147,11 @@ describe('streamEvents', () => {
     await t.ctx.changeLog.prune()
     const expired = await t.request(`/v1/events?since=${start}`, { headers: alice.authHeaders })
     expect(expired.status).toBe(410)
-    expect((await expired.json()).code).toBe('cursor_expired')
+    // The same problem as /v1/changes answers for the same position.
+    const problem = await expired.json()
+    expect(problem).toMatchObject({ code: 'cursor_expired', status: 410, title: 'Gone' })
+    const polled = await t.request(`/v1/changes?since=${start}`, { headers: alice.authHeaders })
+    expect(await polled.json()).toMatchObject({ code: problem.code, title: problem.title, detail: problem.detail })
     const header = await t.request('/v1/events', { headers: { ...alice.authHeaders, 'Last-Event-ID': String(start) } })
     expect(header.status).toBe(410)
     await header.body?.cancel()
@@ -269,7 +273,7 @@ describe('streamEvents', () => {
 
     // Added back, then removed again: told again.
     await addMember(t, project.id, bob.user.id, 'viewer')
-    await t.ctx.changeLog.write((tx) =>
+    await t.ctx.writer.write((tx) =>
       tx.record({
         type: 'member.added',
         projectId: project.id,

@@ -2,6 +2,7 @@ import { type Kysely, type RawBuilder, sql } from 'kysely'
 import type { Dialect } from '../../db/database.js'
 import { keyset, type Page, toPage } from '../../db/keyset.js'
 import type { Database, NotesTable } from '../../db/schema.js'
+import { assertTransaction } from '../../db/transaction.js'
 import type { Note } from '../../generated/routes.js'
 import type { CursorPosition } from '../../lib/cursor.js'
 import { foldForSearch, fts5Query, tsQuery } from '../../lib/search.js'
@@ -60,6 +61,7 @@ export function notesRepository(db: Kysely<Database>, dialect: Dialect) {
 
   return {
     async insert(row: NoteRow): Promise<Note> {
+      assertTransaction(db)
       await db
         .insertInto('notes')
         .values(dialect === 'postgres' ? { ...row, search_vector: searchVector(row.title, row.body) } : row)
@@ -97,6 +99,7 @@ export function notesRepository(db: Kysely<Database>, dialect: Dialect) {
     },
 
     async update(next: NoteRow, expectedVersion: number): Promise<boolean> {
+      assertTransaction(db)
       const { id, project_id, created_by, created_at, ...changes } = next
       const result = await db
         .updateTable('notes')
@@ -108,6 +111,7 @@ export function notesRepository(db: Kysely<Database>, dialect: Dialect) {
     },
 
     async delete(noteId: string): Promise<void> {
+      assertTransaction(db)
       await db.deleteFrom('notes').where('id', '=', noteId).execute()
     },
   }

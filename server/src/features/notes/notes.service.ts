@@ -1,14 +1,14 @@
 import type { Note, NoteCreate, NoteList, NoteUpdate } from '../../generated/routes.js'
-import { assertIfMatch, preconditionFailed } from '../../http/conditional.js'
 import type { Principal } from '../../http/env.js'
 import { ApiError } from '../../http/problem.js'
 import { listScope } from '../../lib/cursor.js'
 import { newId } from '../../lib/ids.js'
 import { searchTerms } from '../../lib/search.js'
-import { removalChange } from '../changes/change-log.js'
+import { removalChange } from '../../write/change.js'
+import { deleteVersioned, updateVersioned } from '../../write/versioned.js'
 import type { PageInput, ProjectsService } from '../projects/projects.service.js'
 import type { ServiceDeps } from '../service-deps.js'
-import { type NoteOrder, type NoteRow, notesRepository, toNote } from './notes.repository.js'
+import { type NoteOrder, type NoteRow, toNote } from './notes.repository.js'
 
 const NO_NOTE = 'No note with this id.'
 
@@ -17,8 +17,8 @@ export interface NoteListInput extends PageInput {
   q?: string
 }
 
-export function createNotesService({ ctx, cursors, now }: ServiceDeps, projects: ProjectsService) {
-  const repo = notesRepository(ctx.db.kysely, ctx.db.dialect)
+export function createNotesService({ repositories, writer, cursors, now }: ServiceDeps, projects: ProjectsService) {
+  const repo = repositories.notes
 
   async function load(principal: Principal | undefined, noteId: string, action: 'read' | 'update' | 'delete') {
     const caller = projects.authenticate(principal, action)
@@ -51,20 +51,23 @@ export function createNotesService({ ctx, cursors, now }: ServiceDeps, projects:
     async create(principal: Principal | undefined, projectId: string, input: NoteCreate): Promise<Note> {
       const { principal: caller } = await projects.authorizeIn(principal, projectId, 'note', 'create')
       const at = now().toISOString()
-      return ctx.changeLog.write(async (tx) => {
-        const note = await notesRepository(tx.db, ctx.db.dialect).insert({
-          id: newId('not'),
-          project_id: projectId,
-          title: input.title,
-          body: input.body ?? '',
-          created_by: caller.userId,
-          created_at: at,
-          updated_at: at,
-          version: 1,
-        })
-        await tx.record(noteChange('note.created', note, caller.userId))
-        return note
-      })
+      return writer.write(
+        async (tx) => {
+          const note = await tx.notes.insert({
+            id: newId('not'),
+            project_id: projectId,
+            title: input.title,
+            body: input.body ?? '',
+            created_by: caller.userId,
+            created_at: at,
+            updated_at: at,
+            version: 1,
+          })
+          await tx.record(noteChange('note.created', note, caller.userId))
+          return note
+        },
+        { by: caller },
+      )
     },
 
     async get(principal: Principal | undefined, noteId: string): Promise<Note> {
@@ -79,44 +82,52 @@ export function createNotesService({ ctx, cursors, now }: ServiceDeps, projects:
     ): Promise<Note> {
       const { caller } = await load(principal, noteId, 'update')
       // Applied to the row as locked in the write: without If-Match the last write wins, never 412.
-      return ctx.changeLog.write(async (tx) => {
-        const r = notesRepository(tx.db, ctx.db.dialect)
-        const current = await r.findForUpdate(noteId)
-        if (!current) throw new ApiError(404, 'not_found', NO_NOTE)
-        assertIfMatch(ifMatch, current.version)
-        const next: NoteRow = {
-          ...current,
-          title: patch.title ?? current.title,
-          body: patch.body ?? current.body,
-          updated_at: now().toISOString(),
-          version: current.version + 1,
-        }
-        if (!(await r.update(next, current.version))) throw preconditionFailed(current.version)
-        const updated = toNote(next)
-        await tx.record({ ...noteChange('note.updated', updated, caller.userId), previous: toNote(current) })
-        return updated
-      })
+      return writer.write(
+        async (tx) => {
+          const next = await updateVersioned(tx, {
+            lock: () => tx.notes.findForUpdate(noteId),
+            notFound: NO_NOTE,
+            ifMatch,
+            apply: (current): NoteRow => ({
+              ...current,
+              title: patch.title ?? current.title,
+              body: patch.body ?? current.body,
+              updated_at: now().toISOString(),
+            }),
+            save: (next, version) => tx.notes.update(next, version),
+            change: (next, current) => ({
+              ...noteChange('note.updated', toNote(next), caller.userId),
+              previous: toNote(current),
+            }),
+          })
+          return toNote(next)
+        },
+        { by: caller },
+      )
     },
 
     async remove(principal: Principal | undefined, noteId: string, ifMatch: string | undefined): Promise<void> {
       const { caller } = await load(principal, noteId, 'delete')
-      await ctx.changeLog.write(async (tx) => {
-        const r = notesRepository(tx.db, ctx.db.dialect)
-        const current = await r.findForUpdate(noteId)
-        if (!current) throw new ApiError(404, 'not_found', NO_NOTE)
-        assertIfMatch(ifMatch, current.version)
-        await r.delete(noteId)
-        await tx.record(
-          removalChange({
-            type: 'note.deleted',
-            projectId: current.project_id,
-            resourceType: 'note',
-            resourceId: noteId,
-            actorId: caller.userId,
-            previous: toNote(current),
-          }),
-        )
-      })
+      await writer.write(
+        async (tx) => {
+          await deleteVersioned(tx, {
+            lock: () => tx.notes.findForUpdate(noteId),
+            notFound: NO_NOTE,
+            ifMatch,
+            removal: (current) =>
+              removalChange({
+                type: 'note.deleted',
+                projectId: current.project_id,
+                resourceType: 'note',
+                resourceId: noteId,
+                actorId: caller.userId,
+                previous: toNote(current),
+              }),
+            remove: () => tx.notes.delete(noteId),
+          })
+        },
+        { by: caller },
+      )
     },
   }
 }
@@ -130,3 +141,5 @@ const noteChange = (type: 'note.created' | 'note.updated', note: Note, actorId: 
   actorId,
   data: note,
 })
+
+export type NotesService = ReturnType<typeof createNotesService>

@@ -1,7 +1,7 @@
 import type { Logger } from 'pino'
-import type { Db } from '../../db/database.js'
 import type { Mailer, MailMessage } from '../../mail/mailer.js'
-import { claimDueEmails, type DueEmail } from './notifications.repository.js'
+import type { Writer } from '../../write/writer.js'
+import type { DueEmail } from './notifications.repository.js'
 
 const BATCH = 100
 
@@ -16,14 +16,14 @@ export interface NotificationEmailWorker {
  * claimed by one of them (see claimDueEmails).
  */
 export function startNotificationEmailWorker(options: {
-  db: Db
+  writer: Writer
   mailer: Mailer
   logger: Logger
   intervalMs: number
   publicUrl: string
   now?: () => Date
 }): NotificationEmailWorker {
-  const { db, mailer, logger, intervalMs, publicUrl } = options
+  const { writer, mailer, logger, intervalMs, publicUrl } = options
   const now = options.now ?? (() => new Date())
   let timer: NodeJS.Timeout | undefined
   let round: Promise<void> | undefined
@@ -32,7 +32,8 @@ export function startNotificationEmailWorker(options: {
   async function runRound() {
     try {
       for (;;) {
-        const due = await claimDueEmails(db, now().toISOString(), BATCH)
+        const at = now().toISOString()
+        const due = await writer.write((tx) => tx.notifications.claimDueEmails(at, BATCH), { silent: true })
         for (const email of due) mailer.send(notificationEmail(email, publicUrl))
         if (due.length < BATCH || stopped) return
       }

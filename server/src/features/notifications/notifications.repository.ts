@@ -1,6 +1,7 @@
-import type { Db, Queryable } from '../../db/database.js'
+import type { Dialect, Queryable } from '../../db/database.js'
 import { keyset, type Page, toPage } from '../../db/keyset.js'
 import type { NotificationReason, NotificationsTable } from '../../db/schema.js'
+import { assertTransaction } from '../../db/transaction.js'
 import type { Notification, NotificationPreferences } from '../../generated/routes.js'
 import type { CursorPosition } from '../../lib/cursor.js'
 
@@ -44,7 +45,7 @@ export interface DueEmail {
 }
 
 /** Notifications and notification preferences: the only SQL for them. */
-export function notificationsRepository(db: Queryable) {
+export function notificationsRepository(db: Queryable, dialect: Dialect) {
   /**
    * Notifications are shown only while their recipient can still see where they happened: a member of
    * the project, or anyone for an invitation (the invitee is not a member yet).
@@ -89,6 +90,7 @@ export function notificationsRepository(db: Queryable) {
 
     /** Sets the channels given for one reason, leaving the other as it is (on by default), in one statement. */
     async savePreference(userId: string, reason: NotificationReason, change: Partial<Channels>): Promise<void> {
+      assertTransaction(db)
       const set = {
         ...(change.inApp === undefined ? {} : { in_app: change.inApp ? 1 : 0 }),
         ...(change.email === undefined ? {} : { email: change.email ? 1 : 0 }),
@@ -165,6 +167,7 @@ export function notificationsRepository(db: Queryable) {
      * unread threads makes this one atomic statement, so concurrent events never make two threads.
      */
     async upsert(row: NotificationsTable): Promise<NotificationsTable> {
+      assertTransaction(db)
       return db
         .insertInto('notifications')
         .values(row)
@@ -209,6 +212,7 @@ export function notificationsRepository(db: Queryable) {
 
     /** Marks one unread notification read (and cancels its email); answers it if it was unread. */
     async markRead(userId: string, notificationId: string, at: string): Promise<NotificationsTable | undefined> {
+      assertTransaction(db)
       return db
         .updateTable('notifications')
         .set({ read_at: at, email_due_at: null })
@@ -221,6 +225,7 @@ export function notificationsRepository(db: Queryable) {
 
     /** Marks read every unread notification updated at or before `before`; answers those it marked. */
     async markAllRead(userId: string, before: string, at: string): Promise<NotificationsTable[]> {
+      assertTransaction(db)
       return db
         .updateTable('notifications')
         .set({ read_at: at, email_due_at: null })
@@ -230,66 +235,65 @@ export function notificationsRepository(db: Queryable) {
         .returningAll()
         .execute()
     },
-  }
-}
 
-/**
- * Takes up to `limit` due emails off the queue and answers those that should go out: still unread,
- * the recipient still wants email for the reason, and can still see the project (or was invited).
- * Every row taken is cleared from the queue, sent or not, in the transaction that claims it; on
- * PostgreSQL `FOR UPDATE SKIP LOCKED` lets several instances run this at once, each row going to one.
- * The caller sends after the commit, so an email goes out at most once.
- */
-export function claimDueEmails(database: Db, now: string, limit: number): Promise<DueEmail[]> {
-  return database.kysely.transaction().execute(async (db) => {
-    let due = db
-      .selectFrom('notifications')
-      .select('id')
-      .where('email_due_at', '<=', now)
-      .where('read_at', 'is', null)
-      .orderBy('email_due_at')
-      .limit(limit)
-    if (database.dialect === 'postgres') due = due.forUpdate().skipLocked()
-    const ids = (await due.execute()).map((r) => r.id)
-    if (ids.length === 0) return []
-    const rows = await db
-      .selectFrom('notifications as n')
-      .innerJoin('users as u', 'u.id', 'n.user_id')
-      .innerJoin('projects as p', 'p.id', 'n.project_id')
-      .leftJoin('users as a', 'a.id', 'n.actor_id')
-      .leftJoin('notification_preferences as pref', (join) =>
-        join.onRef('pref.user_id', '=', 'n.user_id').onRef('pref.reason', '=', 'n.reason'),
-      )
-      .selectAll('n')
-      .select(['u.email as to', 'a.name as actor_name', 'p.name as project_name', 'pref.email as wants_email'])
-      .select((eb) =>
-        eb
-          .exists(
-            eb
-              .selectFrom('project_members as m')
-              .select('m.user_id')
-              .whereRef('m.project_id', '=', 'n.project_id')
-              .whereRef('m.user_id', '=', 'n.user_id'),
-          )
-          .as('is_member'),
-      )
-      .where('n.id', 'in', ids)
-      .execute()
-    const send = rows.filter((r) => r.wants_email !== 0 && (r.reason === 'invited' || Boolean(r.is_member)))
-    const sentIds = new Set(send.map((r) => r.id))
-    await db.updateTable('notifications').set({ email_due_at: null }).where('id', 'in', ids).execute()
-    if (sentIds.size > 0) {
-      await db
-        .updateTable('notifications')
-        .set({ emailed_at: now })
-        .where('id', 'in', [...sentIds])
+    /**
+     * Takes up to `limit` due emails off the queue and answers those that should go out: still unread,
+     * the recipient still wants email for the reason, and can still see the project (or was invited).
+     * Every row taken is cleared from the queue, sent or not, in the transaction that claims it; on
+     * PostgreSQL `FOR UPDATE SKIP LOCKED` lets several instances run this at once, each row going to one.
+     * The caller sends after the commit, so an email goes out at most once.
+     */
+    async claimDueEmails(now: string, limit: number): Promise<DueEmail[]> {
+      assertTransaction(db)
+      let due = db
+        .selectFrom('notifications')
+        .select('id')
+        .where('email_due_at', '<=', now)
+        .where('read_at', 'is', null)
+        .orderBy('email_due_at')
+        .limit(limit)
+      if (dialect === 'postgres') due = due.forUpdate().skipLocked()
+      const ids = (await due.execute()).map((r) => r.id)
+      if (ids.length === 0) return []
+      const rows = await db
+        .selectFrom('notifications as n')
+        .innerJoin('users as u', 'u.id', 'n.user_id')
+        .innerJoin('projects as p', 'p.id', 'n.project_id')
+        .leftJoin('users as a', 'a.id', 'n.actor_id')
+        .leftJoin('notification_preferences as pref', (join) =>
+          join.onRef('pref.user_id', '=', 'n.user_id').onRef('pref.reason', '=', 'n.reason'),
+        )
+        .selectAll('n')
+        .select(['u.email as to', 'a.name as actor_name', 'p.name as project_name', 'pref.email as wants_email'])
+        .select((eb) =>
+          eb
+            .exists(
+              eb
+                .selectFrom('project_members as m')
+                .select('m.user_id')
+                .whereRef('m.project_id', '=', 'n.project_id')
+                .whereRef('m.user_id', '=', 'n.user_id'),
+            )
+            .as('is_member'),
+        )
+        .where('n.id', 'in', ids)
         .execute()
-    }
-    return send.map(({ to, actor_name, project_name, wants_email: _w, is_member: _m, ...notification }) => ({
-      notification,
-      to,
-      actorName: actor_name,
-      projectName: project_name,
-    }))
-  })
+      const send = rows.filter((r) => r.wants_email !== 0 && (r.reason === 'invited' || Boolean(r.is_member)))
+      const sentIds = new Set(send.map((r) => r.id))
+      await db.updateTable('notifications').set({ email_due_at: null }).where('id', 'in', ids).execute()
+      if (sentIds.size > 0) {
+        await db
+          .updateTable('notifications')
+          .set({ emailed_at: now })
+          .where('id', 'in', [...sentIds])
+          .execute()
+      }
+      return send.map(({ to, actor_name, project_name, wants_email: _w, is_member: _m, ...notification }) => ({
+        notification,
+        to,
+        actorName: actor_name,
+        projectName: project_name,
+      }))
+    },
+  }
 }

@@ -9,16 +9,16 @@ import type { Principal } from '../../http/env.js'
 import { ApiError } from '../../http/problem.js'
 import { listScope } from '../../lib/cursor.js'
 import { toInstant } from '../../lib/instant.js'
-import type { WriteTx } from '../changes/change-log.js'
+import type { WriteTx } from '../../write/writer.js'
 import type { PageInput } from '../projects/projects.service.js'
 import type { ServiceDeps } from '../service-deps.js'
-import { notificationsRepository, REASONS, toNotification } from './notifications.repository.js'
+import { REASONS, toNotification } from './notifications.repository.js'
 
 const NO_NOTIFICATION = 'No notification with this id.'
 
 /** The caller's own notifications and preferences. (Notifications are made by the change subscriber.) */
-export function createNotificationsService({ ctx, cursors, now }: ServiceDeps) {
-  const repo = notificationsRepository(ctx.db.kysely)
+export function createNotificationsService({ repositories, writer, cursors, now }: ServiceDeps) {
+  const repo = repositories.notifications
 
   const recordUpdate = (tx: WriteTx, caller: Principal, row: NotificationsTable) =>
     tx.record({
@@ -51,11 +51,14 @@ export function createNotificationsService({ ctx, cursors, now }: ServiceDeps) {
      * tabs clear it too.
      */
     async markRead(caller: Principal, notificationId: string): Promise<Notification> {
-      const row = await ctx.changeLog.write(async (tx) => {
-        const marked = await notificationsRepository(tx.db).markRead(caller.userId, notificationId, now().toISOString())
-        if (marked) await recordUpdate(tx, caller, marked)
-        return marked
-      })
+      const row = await writer.write(
+        async (tx) => {
+          const marked = await tx.notifications.markRead(caller.userId, notificationId, now().toISOString())
+          if (marked) await recordUpdate(tx, caller, marked)
+          return marked
+        },
+        { by: caller },
+      )
       // Already read (nothing to record), or not the caller's: answered as it is, or 404.
       const current = row ?? (await repo.find(caller.userId, notificationId))
       if (!current) throw new ApiError(404, 'not_found', NO_NOTIFICATION)
@@ -63,24 +66,31 @@ export function createNotificationsService({ ctx, cursors, now }: ServiceDeps) {
     },
 
     markAllRead: (caller: Principal, before: string): Promise<number> =>
-      ctx.changeLog.write(async (tx) => {
-        const rows = await notificationsRepository(tx.db).markAllRead(
-          caller.userId,
-          toInstant(before),
-          now().toISOString(),
-        )
-        for (const row of rows) await recordUpdate(tx, caller, row)
-        return rows.length
-      }),
+      writer.write(
+        async (tx) => {
+          const rows = await tx.notifications.markAllRead(caller.userId, toInstant(before), now().toISOString())
+          for (const row of rows) await recordUpdate(tx, caller, row)
+          return rows.length
+        },
+        { by: caller },
+      ),
 
     preferences: (caller: Principal): Promise<NotificationPreferences> => repo.preferences(caller.userId),
 
     async updatePreferences(caller: Principal, patch: NotificationPreferencesUpdate): Promise<NotificationPreferences> {
-      for (const reason of REASONS) {
-        const change = patch[reason]
-        if (change) await repo.savePreference(caller.userId, reason, change)
-      }
+      // Preferences are the caller's own settings, not something any stream tells about: a silent write.
+      await writer.write(
+        async (tx) => {
+          for (const reason of REASONS) {
+            const change = patch[reason]
+            if (change) await tx.notifications.savePreference(caller.userId, reason, change)
+          }
+        },
+        { silent: true },
+      )
       return repo.preferences(caller.userId)
     },
   }
 }
+
+export type NotificationsService = ReturnType<typeof createNotificationsService>

@@ -1,6 +1,7 @@
 import type { Kysely } from 'kysely'
 import { keyset, type Page, toPage } from '../../db/keyset.js'
 import type { Database, InvitationsTable } from '../../db/schema.js'
+import { assertTransaction } from '../../db/transaction.js'
 import type { Invitation, Member } from '../../generated/routes.js'
 
 type Role = Member['role']
@@ -41,6 +42,7 @@ export function invitationsRepository(db: Kysely<Database>) {
 
     /** Stores a new invitation, revoking any pending one for the same address; answers the revoked ids. */
     async replacePending(row: InvitationsTable): Promise<{ invitation: Invitation; revoked: string[] }> {
+      assertTransaction(db)
       const pendingForEmail = db
         .selectFrom('invitations')
         .select('id')
@@ -73,6 +75,7 @@ export function invitationsRepository(db: Kysely<Database>) {
     },
 
     async revoke(projectId: string, invitationId: string, now: string): Promise<boolean> {
+      assertTransaction(db)
       const result = await db
         .updateTable('invitations')
         .set({ revoked_at: now })
@@ -94,6 +97,7 @@ export function invitationsRepository(db: Kysely<Database>) {
       userId: string,
       now: string,
     ): Promise<{ invitationId: string; member: Member; added: boolean } | undefined> {
+      assertTransaction(db)
       const invitation = await db
         .selectFrom('invitations')
         .selectAll()

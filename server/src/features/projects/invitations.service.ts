@@ -4,18 +4,20 @@ import type { Principal } from '../../http/env.js'
 import { ApiError } from '../../http/problem.js'
 import { listScope } from '../../lib/cursor.js'
 import { newId } from '../../lib/ids.js'
-import { removalChange } from '../changes/change-log.js'
+import { removalChange } from '../../write/change.js'
 import type { ServiceDeps } from '../service-deps.js'
-import { invitationsRepository } from './invitations.repository.js'
 import type { PageInput, ProjectsService } from './projects.service.js'
 
 const INVITATION_TTL_MS = 7 * 24 * 60 * 60 * 1000
 const hashToken = (token: string) => createHash('sha256').update(token).digest('base64url')
 const normalizeEmail = (email: string) => email.trim().toLowerCase()
 
-export function createInvitationsService({ ctx, cursors, now }: ServiceDeps, projects: ProjectsService) {
-  const repo = invitationsRepository(ctx.db.kysely)
-  const publicUrl = (ctx.config.PUBLIC_URL ?? `http://localhost:${ctx.config.PORT}`).replace(/\/$/, '')
+export function createInvitationsService(
+  { config, repositories, writer, mailer, cursors, now }: ServiceDeps,
+  projects: ProjectsService,
+) {
+  const repo = repositories.invitations
+  const publicUrl = (config.PUBLIC_URL ?? `http://localhost:${config.PORT}`).replace(/\/$/, '')
 
   return {
     /**
@@ -38,32 +40,35 @@ export function createInvitationsService({ ctx, cursors, now }: ServiceDeps, pro
       const project = await projects.get(caller, projectId)
       const token = `inv_${randomBytes(32).toString('base64url')}`
       const at = now()
-      const invitation = await ctx.changeLog.write(async (tx) => {
-        const { invitation, revoked } = await invitationsRepository(tx.db).replacePending({
-          id: newId('inv'),
-          project_id: projectId,
-          email,
-          role: input.role,
-          token_hash: hashToken(token),
-          invited_by: caller.userId,
-          created_at: at.toISOString(),
-          expires_at: new Date(at.getTime() + INVITATION_TTL_MS).toISOString(),
-          accepted_at: null,
-          revoked_at: null,
-        })
-        for (const id of revoked) await tx.record(invitationEnded('invitation.revoked', projectId, id, caller.userId))
-        await tx.record({
-          type: 'invitation.created',
-          projectId,
-          resourceType: 'invitation',
-          resourceId: invitation.id,
-          version: 1,
-          actorId: caller.userId,
-          data: invitation,
-        })
-        return invitation
-      })
-      ctx.mailer.send({
+      const invitation = await writer.write(
+        async (tx) => {
+          const { invitation, revoked } = await tx.invitations.replacePending({
+            id: newId('inv'),
+            project_id: projectId,
+            email,
+            role: input.role,
+            token_hash: hashToken(token),
+            invited_by: caller.userId,
+            created_at: at.toISOString(),
+            expires_at: new Date(at.getTime() + INVITATION_TTL_MS).toISOString(),
+            accepted_at: null,
+            revoked_at: null,
+          })
+          for (const id of revoked) await tx.record(invitationEnded('invitation.revoked', projectId, id, caller.userId))
+          await tx.record({
+            type: 'invitation.created',
+            projectId,
+            resourceType: 'invitation',
+            resourceId: invitation.id,
+            version: 1,
+            actorId: caller.userId,
+            data: invitation,
+          })
+          return invitation
+        },
+        { by: caller },
+      )
+      mailer.send({
         to: email,
         subject: `You are invited to “${project.name}” on Tasklane`,
         text:
@@ -84,34 +89,42 @@ export function createInvitationsService({ ctx, cursors, now }: ServiceDeps, pro
 
     async revoke(principal: Principal | undefined, projectId: string, invitationId: string): Promise<void> {
       const { principal: caller } = await projects.authorizeIn(principal, projectId, 'invitation', 'revoke')
-      await ctx.changeLog.write(async (tx) => {
-        if (!(await invitationsRepository(tx.db).revoke(projectId, invitationId, now().toISOString()))) {
-          throw new ApiError(404, 'not_found', 'No pending invitation with this id.')
-        }
-        await tx.record(invitationEnded('invitation.revoked', projectId, invitationId, caller.userId))
-      })
+      await writer.write(
+        async (tx) => {
+          if (!(await tx.invitations.revoke(projectId, invitationId, now().toISOString()))) {
+            throw new ApiError(404, 'not_found', 'No pending invitation with this id.')
+          }
+          await tx.record(invitationEnded('invitation.revoked', projectId, invitationId, caller.userId))
+        },
+        { by: caller },
+      )
     },
 
     async accept(principal: Principal | undefined, token: string): Promise<Member> {
       const caller = projects.authenticate(principal, 'create')
-      const member = await ctx.changeLog.write(async (tx) => {
-        const accepted = await invitationsRepository(tx.db).accept(hashToken(token), caller.userId, now().toISOString())
-        if (!accepted) return undefined
-        const { member } = accepted
-        await tx.record(invitationEnded('invitation.accepted', member.projectId, accepted.invitationId, caller.userId))
-        if (accepted.added) {
-          await tx.record({
-            type: 'member.added',
-            projectId: member.projectId,
-            resourceType: 'member',
-            resourceId: member.userId,
-            version: null,
-            actorId: caller.userId,
-            data: member,
-          })
-        }
-        return member
-      })
+      const member = await writer.write(
+        async (tx) => {
+          const accepted = await tx.invitations.accept(hashToken(token), caller.userId, now().toISOString())
+          if (!accepted) return undefined
+          const { member } = accepted
+          await tx.record(
+            invitationEnded('invitation.accepted', member.projectId, accepted.invitationId, caller.userId),
+          )
+          if (accepted.added) {
+            await tx.record({
+              type: 'member.added',
+              projectId: member.projectId,
+              resourceType: 'member',
+              resourceId: member.userId,
+              version: null,
+              actorId: caller.userId,
+              data: member,
+            })
+          }
+          return member
+        },
+        { by: caller },
+      )
       if (!member) {
         throw new ApiError(
           404,
@@ -131,3 +144,5 @@ const invitationEnded = (
   invitationId: string,
   actorId: string,
 ) => removalChange({ type, projectId, resourceType: 'invitation', resourceId: invitationId, actorId })
+
+export type InvitationsService = ReturnType<typeof createInvitationsService>

@@ -3,6 +3,7 @@ import type { Dialect } from '../../db/database.js'
 import { keyset, type Page, toPage } from '../../db/keyset.js'
 import { prepared } from '../../db/prepared.js'
 import type { Database, ProjectMembersTable, ProjectsTable } from '../../db/schema.js'
+import { assertTransaction } from '../../db/transaction.js'
 import type { Member, Project } from '../../generated/routes.js'
 
 type Role = Member['role']
@@ -50,12 +51,14 @@ function queries(db: Kysely<Database>, dialect: Dialect) {
      * time anyway), so two owners demoting each other cannot leave a project with none.
      */
     async lockProject(projectId: string): Promise<void> {
+      assertTransaction(db)
       if (dialect === 'postgres') {
         await sql`select id from projects where id = ${projectId} for update`.execute(db)
       }
     },
 
     async insertProject(project: ProjectsTable, ownerId: string): Promise<Project> {
+      assertTransaction(db)
       await db.insertInto('projects').values(project).execute()
       await db
         .insertInto('project_members')
@@ -97,6 +100,7 @@ function queries(db: Kysely<Database>, dialect: Dialect) {
       patch: Partial<Pick<ProjectsTable, 'name' | 'description'>>,
       now: string,
     ): Promise<boolean> {
+      assertTransaction(db)
       const result = await db
         .updateTable('projects')
         .set({ ...patch, updated_at: now, version: sql`version + 1` })
@@ -107,6 +111,7 @@ function queries(db: Kysely<Database>, dialect: Dialect) {
     },
 
     async deleteProject(projectId: string, expectedVersion?: number): Promise<boolean> {
+      assertTransaction(db)
       let q = db.deleteFrom('projects').where('id', '=', projectId)
       if (expectedVersion !== undefined) q = q.where('version', '=', expectedVersion)
       const result = await q.executeTakeFirst()
@@ -145,6 +150,7 @@ function queries(db: Kysely<Database>, dialect: Dialect) {
     },
 
     async addMember(member: ProjectMembersTable): Promise<void> {
+      assertTransaction(db)
       await db.insertInto('project_members').values(member).execute()
     },
 
@@ -153,6 +159,7 @@ function queries(db: Kysely<Database>, dialect: Dialect) {
      * must not keep a way back in (an owner invitation to another address of theirs). Answers the revoked ids.
      */
     async revokeInvitationsFrom(projectId: string, userId: string, now: string): Promise<string[]> {
+      assertTransaction(db)
       const pending = await db
         .selectFrom('invitations')
         .select('id')
@@ -167,6 +174,7 @@ function queries(db: Kysely<Database>, dialect: Dialect) {
     },
 
     async setRole(projectId: string, userId: string, role: Role): Promise<void> {
+      assertTransaction(db)
       await db
         .updateTable('project_members')
         .set({ role })
@@ -176,6 +184,7 @@ function queries(db: Kysely<Database>, dialect: Dialect) {
     },
 
     async removeMember(projectId: string, userId: string): Promise<void> {
+      assertTransaction(db)
       await db.deleteFrom('project_members').where('project_id', '=', projectId).where('user_id', '=', userId).execute()
     },
 
@@ -239,7 +248,7 @@ function queries(db: Kysely<Database>, dialect: Dialect) {
 
 export type ProjectsRepository = ReturnType<typeof queries>
 
-/** Projects on `db`: the root connection for reads, a write's transaction (`tx.db`) for writes. */
+/** Projects on `db`: the root connection for reads (`ctx.repositories.projects`), a write's transaction (`tx.projects`) for writes. */
 export function projectsRepository(db: Kysely<Database>, dialect: Dialect): ProjectsRepository {
   return queries(db, dialect)
 }

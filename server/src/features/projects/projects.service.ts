@@ -14,9 +14,9 @@ import type { Principal } from '../../http/env.js'
 import { ApiError } from '../../http/problem.js'
 import { listScope } from '../../lib/cursor.js'
 import { newId } from '../../lib/ids.js'
-import { removalChange, type WriteTx } from '../changes/change-log.js'
+import { removalChange } from '../../write/change.js'
+import type { WriteTx } from '../../write/writer.js'
 import type { ServiceDeps } from '../service-deps.js'
-import { projectsRepository } from './projects.repository.js'
 
 export interface PageInput {
   limit: number
@@ -28,8 +28,8 @@ const NO_PROJECT = 'No project with this id.'
 export type ProjectsService = ReturnType<typeof createProjectsService>
 
 /** Projects and memberships, and the project-level authorization every other feature asks. */
-export function createProjectsService({ ctx, cursors, now }: ServiceDeps) {
-  const repo = projectsRepository(ctx.db.kysely, ctx.db.dialect)
+export function createProjectsService({ repositories, writer, cursors, now }: ServiceDeps) {
+  const repo = repositories.projects
 
   /**
    * The one authorization entry point for anything inside a project: checks credentials and scope, then
@@ -58,7 +58,7 @@ export function createProjectsService({ ctx, cursors, now }: ServiceDeps) {
 
   /** Deletes a project (everything in it goes with it) and tells each of its members. */
   async function deleteProject(tx: WriteTx, projectId: string, actorId: string | null) {
-    const r = projectsRepository(tx.db, ctx.db.dialect)
+    const r = tx.projects
     const members = await r.memberIds(projectId)
     await r.deleteProject(projectId)
     // One row per former member: once the project is gone nobody is a member, so the rows are addressed.
@@ -95,11 +95,7 @@ export function createProjectsService({ ctx, cursors, now }: ServiceDeps) {
 
   /** A former owner's pending invitations end, each recorded as revoked like any other revocation. */
   async function revokeInvitationsFrom(tx: WriteTx, projectId: string, userId: string, actorId: string) {
-    const revoked = await projectsRepository(tx.db, ctx.db.dialect).revokeInvitationsFrom(
-      projectId,
-      userId,
-      now().toISOString(),
-    )
+    const revoked = await tx.projects.revokeInvitationsFrom(projectId, userId, now().toISOString())
     for (const id of revoked) {
       await tx.record(
         removalChange({ type: 'invitation.revoked', projectId, resourceType: 'invitation', resourceId: id, actorId }),
@@ -114,7 +110,7 @@ export function createProjectsService({ ctx, cursors, now }: ServiceDeps) {
      * themselves are their data and go with the account.
      */
     async beforeAccountDeletion(tx: WriteTx, userId: string): Promise<void> {
-      const r = projectsRepository(tx.db, ctx.db.dialect)
+      const r = tx.projects
       const owned = await r.soleOwnedProjects(userId)
       const shared = owned.filter((p) => p.otherMembers > 0).map((p) => p.projectId)
       if (shared.length > 0) {
@@ -149,24 +145,27 @@ export function createProjectsService({ ctx, cursors, now }: ServiceDeps) {
     async create(principal: Principal | undefined, input: ProjectCreate): Promise<Project> {
       const caller = authenticate(principal, 'create')
       const at = now().toISOString()
-      return ctx.changeLog.write(async (tx) => {
-        const r = projectsRepository(tx.db, ctx.db.dialect)
-        const project = await r.insertProject(
-          {
-            id: newId('prj'),
-            name: input.name,
-            description: input.description ?? null,
-            created_at: at,
-            updated_at: at,
-            version: 1,
-          },
-          caller.userId,
-        )
-        await tx.record(projectChange('project.created', project, caller.userId))
-        const owner = await r.findMember(project.id, caller.userId)
-        if (owner) await tx.record(memberChange('member.added', owner, caller.userId))
-        return project
-      })
+      return writer.write(
+        async (tx) => {
+          const r = tx.projects
+          const project = await r.insertProject(
+            {
+              id: newId('prj'),
+              name: input.name,
+              description: input.description ?? null,
+              created_at: at,
+              updated_at: at,
+              version: 1,
+            },
+            caller.userId,
+          )
+          await tx.record(projectChange('project.created', project, caller.userId))
+          const owner = await r.findMember(project.id, caller.userId)
+          if (owner) await tx.record(memberChange('member.added', owner, caller.userId))
+          return project
+        },
+        { by: caller },
+      )
     },
 
     async get(principal: Principal | undefined, projectId: string): Promise<Project> {
@@ -183,35 +182,41 @@ export function createProjectsService({ ctx, cursors, now }: ServiceDeps) {
       ifMatch: string | undefined,
     ): Promise<Project> {
       const { principal: caller } = await authorizeIn(principal, projectId, 'project', 'update')
-      return ctx.changeLog.write(async (tx) => {
-        const r = projectsRepository(tx.db, ctx.db.dialect)
-        await r.lockProject(projectId)
-        const current = await r.findForUser(projectId, caller.userId)
-        if (!current) throw new ApiError(404, 'not_found', NO_PROJECT)
-        assertIfMatch(ifMatch, current.version)
-        const changes: { name?: string; description?: string | null } = {}
-        if (patch.name !== undefined) changes.name = patch.name
-        if (patch.description !== undefined) changes.description = patch.description
-        if (!(await r.updateProject(projectId, current.version, changes, now().toISOString()))) {
-          throw preconditionFailed(current.version + 1)
-        }
-        const updated = await r.findForUser(projectId, caller.userId)
-        if (!updated) throw new ApiError(404, 'not_found', NO_PROJECT)
-        await tx.record({ ...projectChange('project.updated', updated, caller.userId), previous: current })
-        return updated
-      })
+      return writer.write(
+        async (tx) => {
+          const r = tx.projects
+          await r.lockProject(projectId)
+          const current = await r.findForUser(projectId, caller.userId)
+          if (!current) throw new ApiError(404, 'not_found', NO_PROJECT)
+          assertIfMatch(ifMatch, current.version)
+          const changes: { name?: string; description?: string | null } = {}
+          if (patch.name !== undefined) changes.name = patch.name
+          if (patch.description !== undefined) changes.description = patch.description
+          if (!(await r.updateProject(projectId, current.version, changes, now().toISOString()))) {
+            throw preconditionFailed(current.version + 1)
+          }
+          const updated = await r.findForUser(projectId, caller.userId)
+          if (!updated) throw new ApiError(404, 'not_found', NO_PROJECT)
+          await tx.record({ ...projectChange('project.updated', updated, caller.userId), previous: current })
+          return updated
+        },
+        { by: caller },
+      )
     },
 
     async remove(principal: Principal | undefined, projectId: string, ifMatch: string | undefined): Promise<void> {
       const { principal: caller } = await authorizeIn(principal, projectId, 'project', 'delete')
-      await ctx.changeLog.write(async (tx) => {
-        const r = projectsRepository(tx.db, ctx.db.dialect)
-        await r.lockProject(projectId)
-        const current = await r.findForUser(projectId, caller.userId)
-        if (!current) throw new ApiError(404, 'not_found', NO_PROJECT)
-        assertIfMatch(ifMatch, current.version)
-        await deleteProject(tx, projectId, caller.userId)
-      })
+      await writer.write(
+        async (tx) => {
+          const r = tx.projects
+          await r.lockProject(projectId)
+          const current = await r.findForUser(projectId, caller.userId)
+          if (!current) throw new ApiError(404, 'not_found', NO_PROJECT)
+          assertIfMatch(ifMatch, current.version)
+          await deleteProject(tx, projectId, caller.userId)
+        },
+        { by: caller },
+      )
     },
 
     async listMembers(principal: Principal | undefined, projectId: string, page: PageInput): Promise<MemberList> {
@@ -229,21 +234,24 @@ export function createProjectsService({ ctx, cursors, now }: ServiceDeps) {
       role: Role,
     ): Promise<Member> {
       const { principal: caller } = await authorizeIn(principal, projectId, 'member', 'update')
-      return ctx.changeLog.write(async (tx) => {
-        const r = projectsRepository(tx.db, ctx.db.dialect)
-        await r.lockProject(projectId)
-        const member = await r.findMember(projectId, userId)
-        if (!member) throw new ApiError(404, 'not_found', 'No member with this id in the project.')
-        if (member.role === 'owner' && role !== 'owner' && (await r.countOwners(projectId)) <= 1) {
-          throw lastOwner()
-        }
-        await r.setRole(projectId, userId, role)
-        if (member.role === 'owner' && role !== 'owner')
-          await revokeInvitationsFrom(tx, projectId, userId, caller.userId)
-        const updated = { ...member, role }
-        await tx.record({ ...memberChange('member.updated', updated, caller.userId), previous: member })
-        return updated
-      })
+      return writer.write(
+        async (tx) => {
+          const r = tx.projects
+          await r.lockProject(projectId)
+          const member = await r.findMember(projectId, userId)
+          if (!member) throw new ApiError(404, 'not_found', 'No member with this id in the project.')
+          if (member.role === 'owner' && role !== 'owner' && (await r.countOwners(projectId)) <= 1) {
+            throw lastOwner()
+          }
+          await r.setRole(projectId, userId, role)
+          if (member.role === 'owner' && role !== 'owner')
+            await revokeInvitationsFrom(tx, projectId, userId, caller.userId)
+          const updated = { ...member, role }
+          await tx.record({ ...memberChange('member.updated', updated, caller.userId), previous: member })
+          return updated
+        },
+        { by: caller },
+      )
     },
 
     async removeMember(principal: Principal | undefined, projectId: string, userId: string): Promise<void> {
@@ -251,16 +259,19 @@ export function createProjectsService({ ctx, cursors, now }: ServiceDeps) {
       // Leaving is removing yourself, which every role may; removing someone else is for owners.
       const action = caller.userId === userId ? 'leave' : 'remove'
       await authorizeIn(caller, projectId, 'member', action)
-      await ctx.changeLog.write(async (tx) => {
-        const r = projectsRepository(tx.db, ctx.db.dialect)
-        await r.lockProject(projectId)
-        const member = await r.findMember(projectId, userId)
-        if (!member) throw new ApiError(404, 'not_found', 'No member with this id in the project.')
-        if (member.role === 'owner' && (await r.countOwners(projectId)) <= 1) throw lastOwner()
-        await r.removeMember(projectId, userId)
-        await recordRemoval(tx, member, caller.userId)
-        await revokeInvitationsFrom(tx, projectId, userId, caller.userId)
-      })
+      await writer.write(
+        async (tx) => {
+          const r = tx.projects
+          await r.lockProject(projectId)
+          const member = await r.findMember(projectId, userId)
+          if (!member) throw new ApiError(404, 'not_found', 'No member with this id in the project.')
+          if (member.role === 'owner' && (await r.countOwners(projectId)) <= 1) throw lastOwner()
+          await r.removeMember(projectId, userId)
+          await recordRemoval(tx, member, caller.userId)
+          await revokeInvitationsFrom(tx, projectId, userId, caller.userId)
+        },
+        { by: caller },
+      )
     },
 
     /** Whether `userId` belongs to the project (tasks can only be assigned to members). */

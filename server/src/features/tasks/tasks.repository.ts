@@ -3,6 +3,7 @@ import type { Dialect } from '../../db/database.js'
 import { type KeysetSort, keyset, type Page, toPage } from '../../db/keyset.js'
 import { prepared } from '../../db/prepared.js'
 import type { Database, TasksTable } from '../../db/schema.js'
+import { assertTransaction } from '../../db/transaction.js'
 import type { Task } from '../../generated/routes.js'
 import type { CursorPosition } from '../../lib/cursor.js'
 import { foldForSearch, fts5Query, tsQuery } from '../../lib/search.js'
@@ -32,7 +33,7 @@ export const toTask = (row: TaskRow): Task => ({
 
 export type TaskSortField = 'created_at' | 'updated_at' | 'due_at' | 'priority' | 'position'
 
-interface TaskFilter {
+export interface TaskFilter {
   projectId: string
   status?: TasksTable['status']
   assigneeId?: string
@@ -125,6 +126,7 @@ function queries(db: Kysely<Database>, dialect: Dialect) {
 
   return {
     async insert(row: TaskRow): Promise<Task> {
+      assertTransaction(db)
       await db
         .insertInto('tasks')
         .values(dialect === 'postgres' ? { ...row, search_vector: searchVector(row.title, row.description) } : row)
@@ -181,6 +183,7 @@ function queries(db: Kysely<Database>, dialect: Dialect) {
 
     /** Writes the new state if the task is still at `expectedVersion`; false when it changed meanwhile. */
     async update(next: TaskRow, expectedVersion: number, labelsChanged: boolean): Promise<boolean> {
+      assertTransaction(db)
       const { id, project_id, created_by, created_at, ...changes } = next
       const result = await db
         .updateTable('tasks')
@@ -197,6 +200,7 @@ function queries(db: Kysely<Database>, dialect: Dialect) {
 
     /** Unassigns `userId`'s tasks in the project (they left it); answers the tasks as they are now. */
     async unassignAll(projectId: string, userId: string, now: string): Promise<Task[]> {
+      assertTransaction(db)
       const ids = (
         await db
           .selectFrom('tasks')
@@ -217,6 +221,7 @@ function queries(db: Kysely<Database>, dialect: Dialect) {
 
     /** Deletes the task; the caller has locked it in the same write. */
     async delete(taskId: string): Promise<void> {
+      assertTransaction(db)
       await db.deleteFrom('tasks').where('id', '=', taskId).execute()
     },
   }
@@ -224,7 +229,7 @@ function queries(db: Kysely<Database>, dialect: Dialect) {
 
 export type TasksRepository = ReturnType<typeof queries>
 
-/** Tasks on `db`: the root connection for reads, a write's transaction (`tx.db`) for writes. */
+/** Tasks on `db`: the root connection for reads (`ctx.repositories.tasks`), a write's transaction (`tx.tasks`) for writes. */
 export function tasksRepository(db: Kysely<Database>, dialect: Dialect): TasksRepository {
   return queries(db, dialect)
 }

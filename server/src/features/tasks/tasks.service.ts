@@ -1,15 +1,16 @@
 import type { Task, TaskCreate, TaskList, TaskUpdate } from '../../generated/routes.js'
-import { assertIfMatch, preconditionFailed } from '../../http/conditional.js'
 import type { Principal } from '../../http/env.js'
 import { ApiError } from '../../http/problem.js'
 import { listScope } from '../../lib/cursor.js'
 import { newId } from '../../lib/ids.js'
 import { toInstant } from '../../lib/instant.js'
 import { searchTerms } from '../../lib/search.js'
-import { removalChange } from '../changes/change-log.js'
+import { removalChange } from '../../write/change.js'
+import { deleteVersioned, updateVersioned } from '../../write/versioned.js'
 import type { PageInput, ProjectsService } from '../projects/projects.service.js'
 import type { ServiceDeps } from '../service-deps.js'
-import { type TaskOrder, type TaskRow, type TaskSortField, tasksRepository, toTask } from './tasks.repository.js'
+import { taskChange } from './tasks.reactions.js'
+import { type TaskOrder, type TaskRow, type TaskSortField, toTask } from './tasks.repository.js'
 
 const NO_TASK = 'No task with this id.'
 
@@ -33,19 +34,8 @@ export interface TaskListInput extends PageInput {
 
 export type TasksService = ReturnType<typeof createTasksService>
 
-export function createTasksService({ ctx, cursors, now }: ServiceDeps, projects: ProjectsService) {
-  const repo = tasksRepository(ctx.db.kysely, ctx.db.dialect)
-
-  // A task stays in the project when its assignee leaves (or is removed, or deletes their account),
-  // unassigned, in the same write.
-  ctx.changeLog.subscribe(async (tx, change) => {
-    if (change.type !== 'member.removed' || change.userId !== null || !change.projectId) return
-    const r = tasksRepository(tx.db, ctx.db.dialect)
-    for (const task of await r.unassignAll(change.projectId, change.resourceId, now().toISOString())) {
-      const previous = { ...task, assigneeId: change.resourceId, version: task.version - 1 }
-      await tx.record({ ...taskChange('task.updated', task, change.actorId), previous })
-    }
-  })
+export function createTasksService({ repositories, writer, cursors, now }: ServiceDeps, projects: ProjectsService) {
+  const repo = repositories.tasks
 
   async function assertAssignable(projectId: string, assigneeId: string | null | undefined) {
     if (assigneeId && !(await projects.isMember(projectId, assigneeId))) {
@@ -101,28 +91,31 @@ export function createTasksService({ ctx, cursors, now }: ServiceDeps, projects:
       await assertAssignable(projectId, input.assigneeId)
       const at = now().toISOString()
       const status = input.status ?? 'todo'
-      return ctx.changeLog.write(async (tx) => {
-        const r = tasksRepository(tx.db, ctx.db.dialect)
-        const task = await r.insert({
-          id: newId('tsk'),
-          project_id: projectId,
-          title: input.title,
-          description: input.description ?? null,
-          status,
-          priority: input.priority ?? 0,
-          due_at: input.dueAt ? toInstant(input.dueAt) : null,
-          labels: JSON.stringify(input.labels ?? []),
-          assignee_id: input.assigneeId ?? null,
-          position: input.position ?? (await r.nextPosition(projectId)),
-          completed_at: status === 'done' ? at : null,
-          created_by: caller.userId,
-          created_at: at,
-          updated_at: at,
-          version: 1,
-        })
-        await tx.record(taskChange('task.created', task, caller.userId))
-        return task
-      })
+      return writer.write(
+        async (tx) => {
+          const r = tx.tasks
+          const task = await r.insert({
+            id: newId('tsk'),
+            project_id: projectId,
+            title: input.title,
+            description: input.description ?? null,
+            status,
+            priority: input.priority ?? 0,
+            due_at: input.dueAt ? toInstant(input.dueAt) : null,
+            labels: JSON.stringify(input.labels ?? []),
+            assignee_id: input.assigneeId ?? null,
+            position: input.position ?? (await r.nextPosition(projectId)),
+            completed_at: status === 'done' ? at : null,
+            created_by: caller.userId,
+            created_at: at,
+            updated_at: at,
+            version: 1,
+          })
+          await tx.record(taskChange('task.created', task, caller.userId))
+          return task
+        },
+        { by: caller },
+      )
     },
 
     async get(principal: Principal | undefined, taskId: string): Promise<Task> {
@@ -139,56 +132,53 @@ export function createTasksService({ ctx, cursors, now }: ServiceDeps, projects:
       if (patch.assigneeId !== undefined) await assertAssignable(task.project_id, patch.assigneeId)
       // The patch applies to the row as locked in the write, so concurrent updates without If-Match all
       // land (last write wins) and one with If-Match is refused with the version that won.
-      return ctx.changeLog.write(async (tx) => {
-        const r = tasksRepository(tx.db, ctx.db.dialect)
-        const current = await r.findForUpdate(taskId)
-        if (!current) throw new ApiError(404, 'not_found', NO_TASK)
-        assertIfMatch(ifMatch, current.version)
-        const next = applyPatch(current, patch, now().toISOString())
-        if (!(await r.update(next, current.version, patch.labels !== undefined)))
-          throw preconditionFailed(current.version)
-        const updated = toTask(next)
-        await tx.record({ ...taskChange('task.updated', updated, caller.userId), previous: toTask(current) })
-        return updated
-      })
+      return writer.write(
+        async (tx) => {
+          const next = await updateVersioned(tx, {
+            lock: () => tx.tasks.findForUpdate(taskId),
+            notFound: NO_TASK,
+            ifMatch,
+            apply: (current) => applyPatch(current, patch, now().toISOString()),
+            save: (next, version) => tx.tasks.update(next, version, patch.labels !== undefined),
+            change: (next, current) => ({
+              ...taskChange('task.updated', toTask(next), caller.userId),
+              previous: toTask(current),
+            }),
+          })
+          return toTask(next)
+        },
+        { by: caller },
+      )
     },
 
     async remove(principal: Principal | undefined, taskId: string, ifMatch: string | undefined): Promise<void> {
       const { caller } = await load(principal, taskId, 'delete')
-      await ctx.changeLog.write(async (tx) => {
-        const r = tasksRepository(tx.db, ctx.db.dialect)
-        const current = await r.findForUpdate(taskId)
-        if (!current) throw new ApiError(404, 'not_found', NO_TASK)
-        assertIfMatch(ifMatch, current.version)
-        // Recorded before the delete: subscribers (comments) still read what the task takes with it.
-        await tx.record(
-          removalChange({
-            type: 'task.deleted',
-            projectId: current.project_id,
-            resourceType: 'task',
-            resourceId: taskId,
-            actorId: caller.userId,
-            previous: toTask(current),
-          }),
-        )
-        await r.delete(taskId)
-      })
+      await writer.write(
+        async (tx) => {
+          await deleteVersioned(tx, {
+            lock: () => tx.tasks.findForUpdate(taskId),
+            notFound: NO_TASK,
+            ifMatch,
+            removal: (current) =>
+              removalChange({
+                type: 'task.deleted',
+                projectId: current.project_id,
+                resourceType: 'task',
+                resourceId: taskId,
+                actorId: caller.userId,
+                previous: toTask(current),
+              }),
+            remove: () => tx.tasks.delete(taskId),
+          })
+        },
+        { by: caller },
+      )
     },
   }
 }
 
-const taskChange = (type: 'task.created' | 'task.updated', task: Task, actorId: string | null) => ({
-  type,
-  projectId: task.projectId,
-  resourceType: 'task',
-  resourceId: task.id,
-  version: task.version,
-  actorId,
-  data: task,
-})
-
 function applyPatch(task: TaskRow, patch: TaskUpdate, at: string): TaskRow {
-  const next: TaskRow = { ...task, updated_at: at, version: task.version + 1 }
+  const next: TaskRow = { ...task, updated_at: at }
   if (patch.title !== undefined) next.title = patch.title
   if (patch.description !== undefined) next.description = patch.description
   if (patch.priority !== undefined) next.priority = patch.priority

@@ -2,15 +2,15 @@ import { createHash, timingSafeEqual } from 'node:crypto'
 import * as oidc from 'openid-client'
 import type { Logger } from 'pino'
 import type { Config } from '../../../config.js'
-import type { Db, Queryable } from '../../../db/database.js'
 import type { AuthProvider as ApiAuthProvider, AuthResult, Identity } from '../../../generated/routes.js'
 import { ApiError } from '../../../http/problem.js'
-import type { Cursors } from '../../../lib/cursor.js'
+import { type CursorCodec, listScope } from '../../../lib/cursor.js'
 import { newId } from '../../../lib/ids.js'
-import type { ChangeLog } from '../../changes/change-log.js'
-import * as authRepo from '../auth.repository.js'
+import type { Repositories } from '../../../write/repositories.js'
+import type { Writer, WriteTx } from '../../../write/writer.js'
+import { isUniqueViolation } from '../auth.repository.js'
 import { hashToken, randomToken } from '../tokens.js'
-import { type FlowRow, type IdentityRow, identitiesRepository } from './identities.repository.js'
+import type { FlowRow, IdentityRow } from './identities.repository.js'
 import type { ProviderProfile, ProviderRegistry } from './providers.js'
 import { assertRedirectAllowed } from './redirects.js'
 import type { SessionIssuer, UserRow } from './sessions.js'
@@ -33,13 +33,14 @@ export type Intent = 'sign_in' | 'link' | 'reauthenticate'
 
 export interface IdentitiesDeps {
   config: Config
-  db: Db
   logger: Logger
   /** The write seam: every write below runs in one of its transactions. */
-  changeLog: ChangeLog
+  writer: Writer
+  /** The repositories on the root connection, for reads. */
+  repositories: Repositories
   providers: ProviderRegistry
   sessions: SessionIssuer
-  cursors: Cursors
+  cursors: CursorCodec
 }
 
 export interface StartInput {
@@ -80,8 +81,8 @@ function verifierMatches(verifier: string, challenge: string): boolean {
  * provider account claiming someone's address can neither take over nor shadow their account.
  */
 export function createIdentitiesService(deps: IdentitiesDeps) {
-  const { config, db, providers, sessions, cursors } = deps
-  const reader = identitiesRepository(db.kysely)
+  const { config, writer, repositories, providers, sessions, cursors } = deps
+  const reader = repositories.identities
   const serverUrl = (config.SERVER_URL ?? config.PUBLIC_URL ?? `http://localhost:${config.PORT}`).replace(/\/$/, '')
   const callbackUrl = (providerId: string) => `${serverUrl}/v1/auth/providers/${providerId}/callback`
 
@@ -113,7 +114,7 @@ export function createIdentitiesService(deps: IdentitiesDeps) {
     )
       throw invalidCode()
     const provider = providers.get(flow.provider)
-    const used = await deps.changeLog.write((tx) => identitiesRepository(tx.db).useFlow(flow.state_hash, now))
+    const used = await writer.write((tx) => tx.identities.useFlow(flow.state_hash, now))
     if (!used) throw invalidCode()
     const answer = new URL(callbackUrl(flow.provider))
     answer.search = flow.callback_params ?? ''
@@ -126,8 +127,8 @@ export function createIdentitiesService(deps: IdentitiesDeps) {
     return { flow, profile }
   }
 
-  async function findUser(q: Queryable, id: string): Promise<UserRow> {
-    const user = await authRepo.findUserById(q, id)
+  async function findUser(tx: WriteTx, id: string): Promise<UserRow> {
+    const user = await tx.accounts.findUserById(id)
     if (!user) throw new ApiError(401, 'session_revoked', 'This session has ended; sign in again.')
     return user
   }
@@ -136,13 +137,13 @@ export function createIdentitiesService(deps: IdentitiesDeps) {
   async function signInOrCreate(flow: FlowRow, profile: ProviderProfile, device: string): Promise<AuthResult> {
     const now = iso()
     try {
-      const { user, session } = await deps.changeLog.write(async (tx) => {
-        const repo = identitiesRepository(tx.db)
+      const { user, session } = await writer.write(async (tx) => {
+        const repo = tx.identities
         const identity = await repo.findIdentity(flow.provider, profile.subject)
         if (identity) {
-          const user = await findUser(tx.db, identity.user_id)
+          const user = await findUser(tx, identity.user_id)
           await repo.touchIdentity(identity.id, profile.email, now)
-          return { user, session: await sessions.open(tx.db, user, device, flow.provider) }
+          return { user, session: await sessions.open(tx, user, device, flow.provider) }
         }
         if (!profile.email || !profile.emailVerified) {
           throw new ApiError(
@@ -151,7 +152,7 @@ export function createIdentitiesService(deps: IdentitiesDeps) {
             `${providers.name(flow.provider)} did not confirm a verified email address for this account; verify one there and try again.`,
           )
         }
-        if (await authRepo.findUserByEmail(tx.db, profile.email)) throw accountExists(flow.provider)
+        if (await tx.accounts.findUserByEmail(profile.email)) throw accountExists(flow.provider)
         const user: UserRow = {
           id: newId('usr'),
           email: profile.email,
@@ -164,7 +165,7 @@ export function createIdentitiesService(deps: IdentitiesDeps) {
           pending_email: null,
           pending_email_expires_at: null,
         }
-        await authRepo.insertUser(tx.db, user)
+        await tx.accounts.insertUser(user)
         await repo.insertIdentity({
           id: newId('idt'),
           user_id: user.id,
@@ -174,12 +175,12 @@ export function createIdentitiesService(deps: IdentitiesDeps) {
           created_at: now,
           last_used_at: now,
         })
-        return { user, session: await sessions.open(tx.db, user, device, flow.provider) }
+        return { user, session: await sessions.open(tx, user, device, flow.provider) }
       })
       return sessions.issue(user, session)
     } catch (err) {
       // A concurrent sign-in made the same account or identity first: the answer a retry would get.
-      if (authRepo.isUniqueViolation(err)) throw accountExists(flow.provider)
+      if (isUniqueViolation(err)) throw accountExists(flow.provider)
       throw err
     }
   }
@@ -221,8 +222,8 @@ export function createIdentitiesService(deps: IdentitiesDeps) {
       })
       const now = Date.now()
       const expiresAt = iso(now + FLOW_TTL_MS)
-      await deps.changeLog.write(async (tx) => {
-        const repo = identitiesRepository(tx.db)
+      await writer.write(async (tx) => {
+        const repo = tx.identities
         await repo.pruneFlows(iso(now))
         await repo.insertFlow({
           state_hash: hashToken(state),
@@ -260,8 +261,8 @@ export function createIdentitiesService(deps: IdentitiesDeps) {
       const target = new URL(flow.redirect_uri)
       const failed = params.has('error') || !params.get('code')
       const code = failed ? null : randomToken('pc')
-      const recorded = await deps.changeLog.write((tx) =>
-        identitiesRepository(tx.db).recordCallback(flow.state_hash, {
+      const recorded = await writer.write((tx) =>
+        tx.identities.recordCallback(flow.state_hash, {
           params: params.toString(),
           exchangeHash: code ? hashToken(code) : null,
           exchangeExpiresAt: code ? iso(now + EXCHANGE_TTL_MS) : null,
@@ -290,9 +291,9 @@ export function createIdentitiesService(deps: IdentitiesDeps) {
       const { flow, profile } = await redeem(code, codeVerifier, 'link', userId)
       const now = iso()
       try {
-        return await deps.changeLog.write(async (tx) => {
-          const repo = identitiesRepository(tx.db)
-          await findUser(tx.db, userId)
+        return await writer.write(async (tx) => {
+          const repo = tx.identities
+          await findUser(tx, userId)
           const existing = await repo.findIdentity(flow.provider, profile.subject)
           if (existing && existing.user_id !== userId) throw identityTaken()
           if (existing) {
@@ -312,7 +313,7 @@ export function createIdentitiesService(deps: IdentitiesDeps) {
           return { identity: toIdentity(row), created: true }
         })
       } catch (err) {
-        if (authRepo.isUniqueViolation(err)) throw identityTaken()
+        if (isUniqueViolation(err)) throw identityTaken()
         throw err
       }
     },
@@ -351,12 +352,16 @@ export function createIdentitiesService(deps: IdentitiesDeps) {
     },
 
     async listIdentities(userId: string, limit: number, cursor?: string) {
-      const list = `identities:${userId}`
-      const rows = await reader.listIdentities(userId, limit + 1, cursors.decode(list, cursor))
+      const scope = listScope('listIdentities', { userId })
+      const before = cursor ? cursors.decode(scope, cursor)[1] : undefined
+      const rows = await reader.listIdentities(userId, limit + 1, before)
       const more = rows.length > limit
       const items = more ? rows.slice(0, limit) : rows
       const last = items.at(-1)
-      return { data: items.map(toIdentity), nextCursor: more && last ? cursors.encode(list, last.id) : null }
+      return {
+        data: items.map(toIdentity),
+        nextCursor: more && last ? cursors.encode(scope, [last.id, last.id]) : null,
+      }
     },
 
     /**
@@ -365,11 +370,11 @@ export function createIdentitiesService(deps: IdentitiesDeps) {
      */
     async unlink(userId: string, identityId: string): Promise<void> {
       const now = iso()
-      await deps.changeLog.write(async (tx) => {
-        const repo = identitiesRepository(tx.db)
+      await writer.write(async (tx) => {
+        const repo = tx.identities
         const identity = await repo.findIdentityOfUser(userId, identityId)
         if (!identity) throw new ApiError(404, 'not_found', 'No identity with this id.')
-        const user = await findUser(tx.db, userId)
+        const user = await findUser(tx, userId)
         const others = (await repo.providersOfUser(userId)).filter(
           (p, i, all) => providers.isEnabled(p) && (p !== identity.provider || all.indexOf(p) !== i),
         )
@@ -382,8 +387,7 @@ export function createIdentitiesService(deps: IdentitiesDeps) {
         }
         await repo.deleteIdentity(identity.id)
         const sessionIds = await repo.sessionsOfProvider(userId, identity.provider, now)
-        if (sessionIds.length > 0)
-          await authRepo.revokeSessions(tx.db, { userId, sessionIds }, 'identity_unlinked', now)
+        if (sessionIds.length > 0) await tx.sessions.revokeSessions({ userId, sessionIds }, 'identity_unlinked', now)
       })
     },
 
@@ -399,9 +403,9 @@ export function createIdentitiesService(deps: IdentitiesDeps) {
       if (stale.length === 0) return 0
       const byUser = new Map<string, string[]>()
       for (const s of stale) byUser.set(s.user_id, [...(byUser.get(s.user_id) ?? []), s.id])
-      await deps.changeLog.write(async (tx) => {
+      await writer.write(async (tx) => {
         for (const [userId, sessionIds] of byUser)
-          await authRepo.revokeSessions(tx.db, { userId, sessionIds }, 'provider_disabled', now)
+          await tx.sessions.revokeSessions({ userId, sessionIds }, 'provider_disabled', now)
       })
       deps.logger.info({ sessions: stale.length }, 'ended sessions of identity providers that are switched off')
       return stale.length

@@ -1,18 +1,17 @@
 import type { Config } from '../../../config.js'
-import type { Queryable } from '../../../db/database.js'
 import type { AuthResult, User } from '../../../generated/routes.js'
 import { newId } from '../../../lib/ids.js'
 import type { Secrets } from '../../../secrets/secrets.js'
-import * as authRepo from '../auth.repository.js'
+import type { WriteTx } from '../../../write/writer.js'
+import type * as authRepo from '../auth.repository.js'
 import { createAccessTokens, hashToken, randomToken } from '../tokens.js'
-import { identitiesRepository } from './identities.repository.js'
 
 export type UserRow = authRepo.UserRow
 
 /** Starts ordinary Tasklane sessions for provider sign-ins: the same rows, tokens and rotation as a password sign-in. */
 export interface SessionIssuer {
   /** Inserts the session in the caller's transaction; the tokens are returned by `issue` after commit. */
-  open(db: Queryable, user: UserRow, device: string, provider: string): Promise<OpenedSession>
+  open(tx: WriteTx, user: UserRow, device: string, provider: string): Promise<OpenedSession>
   issue(user: UserRow, session: OpenedSession): Promise<AuthResult>
 }
 
@@ -39,13 +38,12 @@ export async function createSessionIssuer(config: Config, secrets: Secrets): Pro
   const accessTokens = await createAccessTokens(secrets.key('jwt'), config.ACCESS_TOKEN_TTL_S)
   const sessionTtlMs = config.SESSION_TTL_S * 1000
   return {
-    async open(db, user, device, provider) {
+    async open(tx, user, device, provider) {
       const now = Date.now()
       const iso = (ms: number) => new Date(ms).toISOString()
       const refreshToken = randomToken('rt')
       const id = newId('ses')
-      await authRepo.insertSession(
-        db,
+      await tx.sessions.insertSession(
         {
           id,
           user_id: user.id,
@@ -61,7 +59,7 @@ export async function createSessionIssuer(config: Config, secrets: Secrets): Pro
         },
         hashToken(refreshToken),
       )
-      await identitiesRepository(db).recordSessionProvider(id, provider)
+      await tx.identities.recordSessionProvider(id, provider)
       return { id, refreshToken, issuedAtMs: now }
     },
     async issue(user, session) {

@@ -1,9 +1,10 @@
 import type { NotificationReason } from '../../db/schema.js'
 import type { Comment, Invitation, Task } from '../../generated/routes.js'
 import { newId } from '../../lib/ids.js'
-import type { ChangeSubscriber, WriteTx } from '../changes/change-log.js'
+import type { RecordedChange } from '../../write/change.js'
+import type { WriteTx } from '../../write/writer.js'
 import { newMentions, parseMentions } from './mentions.js'
-import { notificationsRepository, type TaskFacts, toNotification } from './notifications.repository.js'
+import { type TaskFacts, toNotification } from './notifications.repository.js'
 
 interface Event {
   recipient: string
@@ -16,16 +17,25 @@ interface Event {
 }
 
 /**
- * Turns changes into notifications, inside the transaction of the write that made them, so a notification
+ * Turns changes into notifications (a reaction, see reactions.ts), inside the transaction of the write that made them, so a notification
  * exists exactly when its cause does. Rules: the actor is never notified; nobody is notified about a
  * project they are not a member of (except the invitee of an invitation); a preference with `inApp` off
  * makes nothing; a repeat while the recipient's thread on that subject and reason is unread bumps it.
  * Every notification made or bumped is recorded as a `notification.created` change for its recipient only.
  */
-export function createNotifier({ now, emailDelayS }: { now: () => Date; emailDelayS: number }): ChangeSubscriber {
+/** The changes that can notify someone. */
+export const NOTIFYING_CHANGES = [
+  'task.created',
+  'task.updated',
+  'comment.created',
+  'comment.updated',
+  'invitation.created',
+] as const
+
+export function createNotifier({ now, emailDelayS }: { now: () => Date; emailDelayS: number }) {
   async function notify(tx: WriteTx, actorId: string | null, event: Event): Promise<void> {
     if (event.recipient === actorId) return
-    const repo = notificationsRepository(tx.db)
+    const repo = tx.notifications
     const prefs = await repo.preferenceFor(event.recipient, event.reason)
     if (!prefs.inApp) return
     if (event.reason !== 'invited' && !(await repo.isMember(event.projectId, event.recipient))) return
@@ -67,7 +77,7 @@ export function createNotifier({ now, emailDelayS }: { now: () => Date; emailDel
     names: { userIds: string[]; emails: string[] },
     commentId: string | null,
   ): Promise<string[]> {
-    const members = await notificationsRepository(tx.db).membersNamed(task.projectId, names.userIds, names.emails)
+    const members = await tx.notifications.membersNamed(task.projectId, names.userIds, names.emails)
     for (const recipient of members) {
       await notify(tx, actorId, {
         recipient,
@@ -90,7 +100,7 @@ export function createNotifier({ now, emailDelayS }: { now: () => Date; emailDel
     assigneeId: task.assigneeId,
   })
 
-  return async function onChange(tx, change) {
+  return async function onChange(tx: WriteTx, change: RecordedChange): Promise<void> {
     const { actorId } = change
     switch (change.type) {
       case 'task.created':
@@ -115,7 +125,7 @@ export function createNotifier({ now, emailDelayS }: { now: () => Date; emailDel
       case 'comment.created':
       case 'comment.updated': {
         const comment = change.data as Comment
-        const task = await notificationsRepository(tx.db).task(comment.taskId)
+        const task = await tx.notifications.task(comment.taskId)
         if (!task) return
         const names =
           change.type === 'comment.updated'
@@ -141,7 +151,7 @@ export function createNotifier({ now, emailDelayS }: { now: () => Date; emailDel
       }
       case 'invitation.created': {
         const invitation = change.data as Invitation
-        const repo = notificationsRepository(tx.db)
+        const repo = tx.notifications
         const recipient = await repo.userIdByEmail(invitation.email.toLowerCase())
         const projectName = await repo.projectName(invitation.projectId)
         if (!recipient || projectName === undefined) return

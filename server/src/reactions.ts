@@ -1,0 +1,67 @@
+import type { Logger } from 'pino'
+import type { Config } from './config.js'
+import { pruneChanges } from './features/changes/change-log.js'
+import { tombstoneTaskComments } from './features/comments/comments.reactions.js'
+import type { ChangeSignal } from './features/events/change-signal.js'
+import { createNotifier, NOTIFYING_CHANGES } from './features/notifications/notifications.reactions.js'
+import { unassignRemovedMember } from './features/tasks/tasks.reactions.js'
+import type { Reactions } from './write/writer.js'
+
+export interface ReactionDeps {
+  config: Config
+  changeSignal: ChangeSignal
+  logger: Logger
+  now: () => Date
+  /** Prune the change log after this many committed writes (one indexed delete; no timer to stop). */
+  pruneEvery?: number
+}
+
+/**
+ * Everything a write sets off, in order, in one list: what runs inside the write's transaction for each
+ * kind of change (and so commits or rolls back with it), then what runs once it has committed. A change
+ * recorded by a reaction gets its own reactions, depth first. A new reaction is a new entry here.
+ */
+export function createReactions({ config, changeSignal, logger, now, pruneEvery = 1000 }: ReactionDeps): Reactions {
+  let sincePrune = 0
+  return {
+    inTransaction: [
+      {
+        // First, so the announcement carries the write's first seq.
+        name: 'announce the write to other instances',
+        on: 'every change',
+        run: (tx, change) => changeSignal.announce(tx, change.seq),
+      },
+      {
+        name: "unassign a removed member's tasks",
+        on: ['member.removed'],
+        run: unassignRemovedMember(now),
+      },
+      {
+        name: "tombstone a deleted task's comments",
+        on: ['task.deleted'],
+        run: tombstoneTaskComments,
+      },
+      {
+        name: 'notify the people a change concerns',
+        on: NOTIFYING_CHANGES,
+        run: createNotifier({ now, emailDelayS: config.NOTIFICATION_EMAIL_DELAY_S }),
+      },
+    ],
+    afterCommit: [
+      {
+        name: "wake this instance's event streams",
+        run: (lastSeq) => changeSignal.committed(lastSeq),
+      },
+      {
+        name: 'prune the change log now and then',
+        run: (_lastSeq, writer) => {
+          if (++sincePrune < pruneEvery) return
+          sincePrune = 0
+          pruneChanges(writer, config.CHANGES_RETENTION_S, now).catch((err) =>
+            logger.warn({ err }, 'pruning the change log failed'),
+          )
+        },
+      },
+    ],
+  }
+}

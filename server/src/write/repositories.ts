@@ -1,0 +1,54 @@
+import type { Dialect, Queryable } from '../db/database.js'
+import { accountsRepository, apiKeysRepository, sessionsRepository } from '../features/auth/auth.repository.js'
+import { identitiesRepository } from '../features/auth/providers/identities.repository.js'
+import { changesRepository } from '../features/changes/changes.repository.js'
+import { commentsRepository } from '../features/comments/comments.repository.js'
+import { eventsRepository } from '../features/events/events.repository.js'
+import { notesRepository } from '../features/notes/notes.repository.js'
+import { notificationsRepository } from '../features/notifications/notifications.repository.js'
+import { invitationsRepository } from '../features/projects/invitations.repository.js'
+import { projectsRepository } from '../features/projects/projects.repository.js'
+import { tasksRepository } from '../features/tasks/tasks.repository.js'
+import { idempotencyRepository } from '../idempotency/idempotency.repository.js'
+
+/** How each repository is built on a connection or a transaction; a new repository is one more line. */
+const builders = {
+  accounts: (db: Queryable) => accountsRepository(db),
+  sessions: (db: Queryable) => sessionsRepository(db),
+  apiKeys: (db: Queryable) => apiKeysRepository(db),
+  identities: (db: Queryable) => identitiesRepository(db),
+  projects: (db: Queryable, dialect: Dialect) => projectsRepository(db, dialect),
+  invitations: (db: Queryable) => invitationsRepository(db),
+  tasks: (db: Queryable, dialect: Dialect) => tasksRepository(db, dialect),
+  notes: (db: Queryable, dialect: Dialect) => notesRepository(db, dialect),
+  comments: (db: Queryable, dialect: Dialect) => commentsRepository(db, dialect),
+  notifications: (db: Queryable, dialect: Dialect) => notificationsRepository(db, dialect),
+  changes: (db: Queryable, dialect: Dialect) => changesRepository(db, dialect),
+  events: (db: Queryable) => eventsRepository(db),
+  idempotency: (db: Queryable) => idempotencyRepository(db),
+}
+
+/**
+ * Every repository, bound to one connection or transaction, with the dialect given once. Built lazily: a
+ * write that touches only tasks builds only the tasks repository.
+ */
+export type Repositories = { readonly [K in keyof typeof builders]: ReturnType<(typeof builders)[K]> }
+
+/**
+ * The repositories on `db`: the root connection for reads (`ctx.repositories`), a write's transaction for
+ * writes (the `tx` of `ctx.writer.write`, whose writing methods refuse to run anywhere else).
+ */
+export function repositoriesOn(db: Queryable, dialect: Dialect): Repositories {
+  const built = new Map<string, unknown>()
+  const repositories = {}
+  for (const [name, build] of Object.entries(builders)) {
+    Object.defineProperty(repositories, name, {
+      enumerable: true,
+      get() {
+        if (!built.has(name)) built.set(name, build(db, dialect))
+        return built.get(name)
+      },
+    })
+  }
+  return repositories as Repositories
+}

@@ -1,0 +1,66 @@
+import { describe, expect, it } from 'vitest'
+import { createTestApp } from '../test/app.js'
+import { createProject } from '../test/projects.js'
+import { signUpUser } from '../test/users.js'
+
+describe('the write seam', () => {
+  it('refuses a repository write outside a transaction, and serves reads there', async () => {
+    const t = await createTestApp({ RATE_LIMITS_ENABLED: 'false' })
+    const alice = await signUpUser(t)
+    const project = await createProject(t, alice.authHeaders)
+    await expect(t.ctx.repositories.projects.removeMember(project.id, alice.user.id)).rejects.toThrow(
+      /outside a transaction/,
+    )
+    await expect(t.ctx.repositories.accounts.deleteUser(alice.user.id)).rejects.toThrow(/outside a transaction/)
+    expect(await t.ctx.repositories.projects.roleOf(project.id, alice.user.id)).toBe('owner')
+    expect((await t.ctx.repositories.accounts.findUserById(alice.user.id))?.id).toBe(alice.user.id)
+  })
+
+  it('hands a write repositories bound to its transaction, rolled back together with its changes', async () => {
+    const t = await createTestApp({ RATE_LIMITS_ENABLED: 'false' })
+    const alice = await signUpUser(t)
+    const project = await createProject(t, alice.authHeaders)
+    const before = await t.ctx.changeLog.latestSeq()
+    await expect(
+      t.ctx.writer.write(async (tx) => {
+        await tx.projects.removeMember(project.id, alice.user.id)
+        await tx.record({
+          type: 'member.removed',
+          projectId: project.id,
+          resourceType: 'member',
+          resourceId: alice.user.id,
+          version: null,
+          actorId: alice.user.id,
+          data: { id: alice.user.id, deleted: true },
+        })
+        throw new Error('the write failed')
+      }),
+    ).rejects.toThrow('the write failed')
+    expect(await t.ctx.repositories.projects.roleOf(project.id, alice.user.id)).toBe('owner')
+    expect(await t.ctx.changeLog.latestSeq()).toBe(before)
+  })
+
+  it('lets a silent write change data but record no change', async () => {
+    const t = await createTestApp({ RATE_LIMITS_ENABLED: 'false' })
+    const alice = await signUpUser(t)
+    const before = await t.ctx.changeLog.latestSeq()
+    await t.ctx.writer.write((tx) => tx.accounts.updateUser(alice.user.id, { name: 'Renamed' }), { silent: true })
+    expect((await t.ctx.repositories.accounts.findUserById(alice.user.id))?.name).toBe('Renamed')
+    await expect(
+      t.ctx.writer.write(
+        (tx) =>
+          tx.record({
+            type: 'task.updated',
+            projectId: null,
+            resourceType: 'task',
+            resourceId: 'tsk_1',
+            version: 1,
+            actorId: null,
+            data: {},
+          }),
+        { silent: true },
+      ),
+    ).rejects.toThrow(/silent write recorded a change/)
+    expect(await t.ctx.changeLog.latestSeq()).toBe(before)
+  })
+})
