@@ -1618,6 +1618,11 @@ export interface components {
              */
             deviceLabel: string;
             /**
+             * @description The identity provider (its id, as `listAuthProviders` lists it) the session was started with; null for a password sign-in.
+             * @example github
+             */
+            provider: string | null;
+            /**
              * Format: date-time
              * @description When the user signed in.
              */
@@ -5160,6 +5165,7 @@ export interface operations {
                      *         {
                      *           "id": "ses_01JD8X3Z7Q2W6V5T4R3P1N0M9K",
                      *           "deviceLabel": "Firefox on Linux",
+                     *           "provider": null,
                      *           "createdAt": "2026-01-05T10:00:00Z",
                      *           "lastUsedAt": "2026-01-06T08:30:00Z",
                      *           "expiresAt": "2026-02-05T08:30:00Z",

@@ -716,6 +716,16 @@ export const SessionSchema = z
         description: 'The browser and system the session was started from, from its User-Agent.',
         example: 'Firefox on Linux',
       }),
+    provider: z
+      .string()
+      .regex(/^[a-z][a-z0-9-]{0,31}$/)
+      .max(32)
+      .nullable()
+      .openapi({
+        description:
+          'The identity provider (its id, as `listAuthProviders` lists it) the session was started with; null for a password sign-in.',
+        example: 'github',
+      }),
     createdAt: dateTime().max(40).openapi({ description: 'When the user signed in.' }),
     lastUsedAt: dateTime()
       .max(40)
@@ -727,7 +737,7 @@ export const SessionSchema = z
   })
   .openapi({
     description: 'A signed-in device.',
-    required: ['id', 'deviceLabel', 'createdAt', 'lastUsedAt', 'expiresAt', 'current'],
+    required: ['id', 'deviceLabel', 'provider', 'createdAt', 'lastUsedAt', 'expiresAt', 'current'],
   })
   .openapi('Session')
 
@@ -5787,6 +5797,7 @@ export const getV1MeSessionsRoute = createRoute({
               {
                 id: 'ses_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
                 deviceLabel: 'Firefox on Linux',
+                provider: null,
                 createdAt: '2026-01-05T10:00:00Z',
                 lastUsedAt: '2026-01-06T08:30:00Z',
                 expiresAt: '2026-02-05T08:30:00Z',
