@@ -373,7 +373,6 @@ export const DeleteMeRequestSchema = z
       }),
   })
   .refine((o) => Object.keys(o).length >= 1, { error: 'Give at least 1 field' }).openapi({ minProperties: 1 })
-  .refine((o) => Object.keys(o).length <= 1)
   .openapi({
     description:
       'The current password, or for an account without one a `reauthenticationToken`; exactly one.',

@@ -43,6 +43,14 @@ export function accountFlow(
    * an account without a password proves it is them (see `reauthenticate`).
    */
   async function proveItIsThem(user: UserRow, proof: Proof): Promise<void> {
+    if (proof.password !== undefined && proof.reauthenticationToken !== undefined) {
+      throw new ApiError(400, 'validation_failed', 'Send the password or a reauthenticationToken, not both.', {
+        title: 'Validation failed',
+        errors: [
+          { path: '/body/reauthenticationToken', message: 'Not allowed with password', code: 'unrecognized_keys' },
+        ],
+      })
+    }
     if (proof.password !== undefined || proof.reauthenticationToken === undefined)
       return common.checkPassword(user, proof.password ?? '')
     const token = proof.reauthenticationToken
