@@ -5,6 +5,12 @@
 //                                    parsed here once rather than at every start)
 //   sdk/src/generated/openapi.ts     the SDK's types (openapi-typescript)
 //   sdk/src/generated/spec.ts        the spec as data, for the mocks and fixtures of @tasklane/sdk/testing
+//   sdk/src/generated/resources.ts   the SDK's resource methods (`tl.tasks.create(…)`): types with the
+//                                    spec's docs, and the table the client builds them from
+//   sdk/src/generated/models.ts      named model types (`Task`, `Note`, …) and each change type's data
+//   sdk/src/generated/version.ts     the SDK's version (sdk/package.json) and the contract's (info.version)
+//   docs/api-changelog.md            the contract's changelog: each release in contracts/ against the one
+//                                    before, and what openapi.yaml adds since the last (scripts/contract-diff.mjs)
 //   sdk/src/generated/idempotent.ts  the operations that honour Idempotency-Key, the only non-idempotent
 //                                    ones the SDK may retry once a request may have reached the server
 //   sdk/test/fixtures/generated/{api,idempotent}.ts  the same two for the SDK tests' stand-in API
@@ -17,6 +23,8 @@ import { tmpdir } from 'node:os'
 import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
 import { parse, stringify } from 'yaml'
+import { changelog } from './contract-diff.mjs'
+import { modelsModule, resourcesModule } from './sdk-resources.mjs'
 import { fixTakibiOutput } from './takibi-postprocess.mjs'
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..')
@@ -29,6 +37,10 @@ const targets = {
   types: join(root, 'sdk/src/generated/openapi.ts'),
   spec: join(root, 'sdk/src/generated/spec.ts'),
   idempotent: join(root, 'sdk/src/generated/idempotent.ts'),
+  resources: join(root, 'sdk/src/generated/resources.ts'),
+  models: join(root, 'sdk/src/generated/models.ts'),
+  version: join(root, 'sdk/src/generated/version.ts'),
+  changelog: join(root, 'docs/api-changelog.md'),
   fixtureTypes: join(root, 'sdk/test/fixtures/generated/api.ts'),
   fixtureIdempotent: join(root, 'sdk/test/fixtures/generated/idempotent.ts'),
 }
@@ -155,7 +167,7 @@ function contractLintDir(dir) {
 }
 
 /** Every generated file's expected text, computed without touching the files on disk. */
-function generate() {
+async function generate() {
   const dir = mkdtempSync(join(tmpdir(), 'tasklane-types-'))
   // openapi-typescript lints with the redocly.yaml of its working directory: the contract gets the
   // project's strict rules (see contractLintDir), the SDK tests' stand-in API (not a published contract)
@@ -180,6 +192,15 @@ function generate() {
 export const spec: OpenApiDocument = JSON.parse(${JSON.stringify(JSON.stringify(spec))})
 `,
       [targets.idempotent]: idempotentModule(spec, HEADER),
+      [targets.resources]: resourcesModule(spec, HEADER),
+      [targets.models]: modelsModule(spec, HEADER),
+      [targets.version]: `${HEADER}
+/** This SDK's version, sent as \`Tasklane-Client: tasklane-sdk-js/<version>\`. */
+export const SDK_VERSION = ${JSON.stringify(JSON.parse(readFileSync(join(root, 'sdk/package.json'), 'utf8')).version).replaceAll('"', "'")}
+/** The version of the contract (openapi.yaml's \`info.version\`) these types were generated from. */
+export const API_VERSION = ${JSON.stringify(String(spec.info.version)).replaceAll('"', "'")}
+`,
+      [targets.changelog]: await changelog(join(root, 'openapi.yaml')),
       [targets.fixtureTypes]: types(fixture, fixtureHeader, dir),
       [targets.fixtureIdempotent]: idempotentModule(parse(readFileSync(join(root, fixture), 'utf8')), fixtureHeader),
     }
@@ -190,8 +211,8 @@ export const spec: OpenApiDocument = JSON.parse(${JSON.stringify(JSON.stringify(
 
 const relative = (file) => file.slice(root.length + 1)
 
-function main(check) {
-  const expected = generate()
+async function main(check) {
+  const expected = await generate()
   if (!check) {
     for (const [file, text] of Object.entries(expected)) {
       mkdirSync(dirname(file), { recursive: true })
@@ -217,7 +238,7 @@ function main(check) {
 // Imported (by the gap tests) only for generateRoutes; run as a script, it generates or checks.
 if (process.argv[1] && import.meta.url === pathToFileURL(resolve(process.argv[1])).href) {
   try {
-    main(process.argv.includes('--check'))
+    await main(process.argv.includes('--check'))
   } catch (err) {
     console.error(err instanceof Error ? err.message : err)
     process.exit(1)

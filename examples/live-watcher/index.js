@@ -37,10 +37,13 @@ if (!apiKey) {
 const stop = new AbortController()
 process.once('SIGINT', () => stop.abort())
 
-/** @param {Record<string, unknown>} data */
+/**
+ * A change's resource in a few words. `event.data` is typed by `event.type`: the resource, or a tombstone.
+ * @param {import('@tasklane/sdk').EventOf<import('@tasklane/sdk').Change['type']>['data']} data
+ */
 function describe(data) {
-  if (data.deleted === true) return '(deleted)'
-  const label = data.title ?? data.name ?? data.email
+  if ('deleted' in data) return '(deleted)'
+  const label = 'title' in data ? data.title : 'name' in data ? data.name : 'email' in data ? data.email : undefined
   return typeof label === 'string' ? JSON.stringify(label) : ''
 }
 

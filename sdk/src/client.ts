@@ -6,6 +6,7 @@ import createClient, {
 import { errorFromResponse, TasklaneError } from './core/errors.js'
 import { EventStream, type EventsOptions, type TasklaneEvent } from './core/events.js'
 import { type Page, Paginator } from './core/pagination.js'
+import { addResources, warnDeprecated } from './core/resources.js'
 import { Session, type SessionHandle, type SessionOptions } from './core/session.js'
 import type { SessionTokens } from './core/storage.js'
 import { type CallContext, type CallOptions, type RetryBackoff, Transport } from './core/transport.js'
@@ -21,6 +22,8 @@ import type {
 } from './core/types.js'
 import { idempotentOperations } from './generated/idempotent.js'
 import type { paths } from './generated/openapi.js'
+import type { EventsResource, TasklaneResources } from './generated/resources.js'
+import { SDK_VERSION } from './generated/version.js'
 import { PendingRequest } from './internal/pending-request.js'
 import { refreshSessionVia } from './internal/refresh-session.js'
 
@@ -90,7 +93,7 @@ export type TasklaneOptions = TasklaneAuth & {
  *   return (await tl.GET('/readyz')).response.ok
  * }
  */
-export interface TasklaneClient<Paths extends AnyPaths = paths> {
+export interface TasklaneClient<Paths extends AnyPaths = paths> extends Omit<TasklaneResources, 'events'> {
   /** @example const { data, error, requestId } = await tl.GET('/healthz') */
   GET: TasklaneMethod<Paths, 'get'>
   /** @example await tl.PUT(path, { params, body }) */
@@ -134,7 +137,7 @@ export interface TasklaneClient<Paths extends AnyPaths = paths> {
    *   console.log(event.type, event.resourceId)
    * }
    */
-  events(options?: EventsOptions): EventStream<TasklaneEvent<Paths>>
+  events: ((options?: EventsOptions) => EventStream<TasklaneEvent<Paths>>) & EventsResource
   /** The session (for the `session` auth mode, the default when neither apiKey nor accessToken is given). */
   session: SessionHandle
   /** Adds openapi-fetch middleware (runs once per call, outside the SDK's retries). @example tl.use({ onRequest: ({ request }) => console.log(request.url) }) */
@@ -161,9 +164,23 @@ const EVENTS_PATH = '/v1/events' satisfies keyof paths
  * const tl = createTasklane({ baseUrl: 'http://localhost:3000', apiKey: 'tl_…' })
  * const { data, error, requestId } = await tl.GET('/healthz')
  */
+export function createTasklane(options: TasklaneOptions): TasklaneClient
+/**
+ * A client typed by other paths (e.g. a fork's or a test API's), with the same helpers.
+ *
+ * @example
+ * const tl = createTasklane<MyPaths>({ baseUrl, apiKey })
+ */
+export function createTasklane<Paths extends AnyPaths>(options: TasklaneOptions): TasklaneClient<Paths>
+// Without the first overload, `const tl: TasklaneClient = createTasklane(…)` would infer `Paths` from the
+// annotation, comparing every method's generic signature: about 165 000 type instantiations per annotation.
 export function createTasklane<Paths extends AnyPaths = paths>(options: TasklaneOptions): TasklaneClient<Paths> {
   const fetchImpl = options.fetch ?? ((request: Request, init: RequestInit) => globalThis.fetch(request, init))
-  const clientOptions = { baseUrl: options.baseUrl.replace(/\/+$/, ''), headers: options.headers }
+  const clientOptions = {
+    baseUrl: options.baseUrl.replace(/\/+$/, ''),
+    // The server counts requests per client version, so an API change can be weighed against who still calls.
+    headers: { 'Tasklane-Client': `tasklane-sdk-js/${SDK_VERSION}`, ...options.headers },
+  }
   // Two openapi-fetch clients: one that builds no Request of its own (see PendingRequest), used until
   // middleware is added, and one that builds real Requests for middleware to see.
   const fast = createClient<Paths>({ ...clientOptions, Request: PendingRequest as unknown as typeof Request })
@@ -213,7 +230,18 @@ export function createTasklane<Paths extends AnyPaths = paths>(options: Tasklane
       ...(typeof ReadableStream !== 'undefined' && rest.body instanceof ReadableStream ? { duplex: 'half' } : {}),
       fetch: (request: Request | PendingRequest) => transport.send(request, ctx, signals),
     })
-      .then((result) => Object.assign(result, { requestId: result.response.headers.get('X-Request-Id') }))
+      .then((result) => {
+        const response = result.response
+        const deprecation = response.headers.get('Deprecation')
+        if (deprecation) {
+          const sunset = response.headers.get('Sunset')
+          warnDeprecated(`${method} ${path}`, sunset ? `it is removed after ${sunset}` : '')
+        }
+        const requestId = response.headers.get('X-Request-Id')
+        // openapi-fetch reads a 304 as an error with an empty body; it is the copy the caller has being current.
+        if (response.status === 304) return { notModified: true as const, response, requestId }
+        return Object.assign(result, { requestId })
+      })
       .finally(() => transport.end(signals))
   }
 
@@ -281,6 +309,7 @@ export function createTasklane<Paths extends AnyPaths = paths>(options: Tasklane
     },
   } as Record<string, unknown>
   for (const method of METHODS) tl[method] = (path: string, init?: Record<string, unknown>) => call(method, path, init)
+  addResources(tl as never, call as never)
   return tl as unknown as TasklaneClient<Paths>
 }
 

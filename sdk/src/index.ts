@@ -29,11 +29,13 @@ export {
   type AccessRevokedEvent,
   type ChangeEvent,
   type ChangeOf,
+  type EventOf,
   EventStream,
   type EventsOptions,
   type TasklaneEvent,
 } from './core/events.js'
 export { type Page, Paginator } from './core/pagination.js'
+export { isNotModified, type NotModified, type RequestOptions } from './core/resource-types.js'
 export { type DataOf, etagOf, unwrap } from './core/results.js'
 export type { RefreshSession, SessionHandle, SessionOptions } from './core/session.js'
 export {
@@ -44,16 +46,16 @@ export {
   type StoredTokens,
   type TokenStorage,
 } from './core/storage.js'
+export { type Followed, loadThenFollow } from './core/sync.js'
 export type { CallOptions, RetryBackoff } from './core/transport.js'
-export type { ListBody, ListItem, ListPaths, TasklaneMethod, WithRequestId } from './core/types.js'
+export type {
+  ListBody,
+  ListItem,
+  ListPaths,
+  NotModifiedResult,
+  TasklaneMethod,
+  WithRequestId,
+} from './core/types.js'
+export type * from './generated/models.js'
 export type { components, operations, paths } from './generated/openapi.js'
-export {
-  type AuthProvider,
-  type BeginProviderSignInOptions,
-  beginProviderSignIn,
-  completeProviderSignIn,
-  type Identity,
-  type PendingSignInStorage,
-  type ProviderSignInResult,
-  type ProviderSignInStart,
-} from './providers.js'
+export type * from './generated/resources.js'

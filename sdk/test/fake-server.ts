@@ -103,6 +103,8 @@ export function createFakeServer(options: { corsOrigin?: string } = {}) {
           'If-None-Match',
           'X-Request-Id',
           'Last-Event-ID',
+          // As the real server's (server/src/app.ts): the SDK names itself in every request.
+          'Tasklane-Client',
         ],
         allowMethods: ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'],
         exposeHeaders: ['X-Request-Id', 'ETag', 'Link', 'Location', 'Retry-After', 'RateLimit', 'Idempotent-Replayed'],

@@ -92,13 +92,14 @@ describe('the packed package', () => {
     })
   })
 
+  // Whole-program checks (and attw below) take tens of seconds when the machine is busy.
   test('type-checks under TypeScript node16 resolution', () => {
     expect(typecheck({ module: 'node16', moduleResolution: 'node16' })).toBe('')
-  })
+  }, 120_000)
 
   test('type-checks under TypeScript bundler resolution', () => {
     expect(typecheck({ module: 'esnext', moduleResolution: 'bundler' })).toBe('')
-  })
+  }, 120_000)
 
   test('ships no tests, and the main entry uses no Node-only API (it runs in browsers)', () => {
     const dist = join(dir, 'node_modules/@tasklane/sdk/dist')
@@ -121,13 +122,26 @@ describe('the packed package', () => {
     // attw exits non-zero on any problem the profile does not ignore, which fails `sh`.
     const out = sh(join(rootModules, '.bin', 'attw'), ['--pack', '--profile', 'esm-only'], sdkDir)
     expect(out).not.toMatch(/❌/)
-    expect(out.match(/node16 \(from ESM\): 🟢 \(ESM\)/g)).toHaveLength(2) // . and ./testing
-  })
+    expect(out.match(/node16 \(from ESM\): 🟢 \(ESM\)/g)).toHaveLength(3) // ., ./providers and ./testing
+  }, 120_000)
 
-  // 8 KB until the event stream: eventsource-parser (1.4 KB) and its reconnecting loop (0.8 KB) came in.
-  test('the main entry with openapi-fetch is at most 9.5 KB minified and gzipped (size-limit)', () => {
+  // 8 KB until the event stream: eventsource-parser (1.4 KB) and its reconnecting loop (0.8 KB) came in;
+  // 9.5 KB until the resource methods (their table, 1.3 KB) and the error and session additions; the
+  // provider sign-in helpers live in their own entry. Moving the event stream (1.4 KB + its parser) to one
+  // as well would bring it back under 9.5 KB.
+  test('the main entry with openapi-fetch is at most 11.5 KB minified and gzipped (size-limit)', () => {
     const [result] = JSON.parse(sh(join(rootModules, '.bin', 'size-limit'), ['--json'], sdkDir))
     expect(result.passed).toBe(true)
-    expect(result.size).toBeLessThanOrEqual(9500)
+    expect(result.size).toBeLessThanOrEqual(11_500)
+  })
+
+  test('the tarball holds the build and the README, no sources or maps, and runs no script on install', () => {
+    const installed = join(dir, 'node_modules/@tasklane/sdk')
+    const top = readdirSync(installed).sort()
+    expect(top).toEqual(['README.md', 'dist', 'package.json'])
+    const files = readdirSync(join(installed, 'dist'), { recursive: true, encoding: 'utf8' })
+    expect(files.filter((f) => f.endsWith('.map'))).toEqual([])
+    const scripts = JSON.parse(readFileSync(join(installed, 'package.json'), 'utf8')).scripts ?? {}
+    for (const hook of ['preinstall', 'install', 'postinstall', 'prepare']) expect(scripts[hook]).toBeUndefined()
   })
 })

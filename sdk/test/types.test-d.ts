@@ -2,14 +2,21 @@
 import {
   type AccessRevokedEvent,
   type APIError,
+  type Comment,
   createTasklane,
+  type EventOf,
   type EventStream,
+  type Note,
+  type NotModified,
   type Page,
   type Paginator,
   type Problem,
   type paths,
+  type TaskList,
   type TasklaneClient,
   type TasklaneEvent,
+  type Task as TaskModel,
+  type Tombstone,
   unwrap,
 } from '@tasklane/sdk'
 import { fixture } from '@tasklane/sdk/testing'
@@ -148,3 +155,25 @@ test('fixtures are typed by schema name', () => {
 })
 
 type components_real = import('@tasklane/sdk').components['schemas']
+
+test('event.data is typed by event.type: the resource, or a tombstone', () => {
+  const event = {} as TasklaneEvent
+  if (event.type === 'task.updated') expectTypeOf(event.data).toEqualTypeOf<TaskModel>()
+  if (event.type === 'note.created') expectTypeOf(event.data).toEqualTypeOf<Note>()
+  if (event.type === 'task.deleted') expectTypeOf(event.data).toEqualTypeOf<Tombstone>()
+  expectTypeOf<EventOf<'comment.created'>['data']>().toEqualTypeOf<Comment>()
+})
+
+test('resource methods take positional ids and typed bodies, and return named models', () => {
+  expectTypeOf(real.tasks.create('prj_1', { title: 'Buy milk' })).toEqualTypeOf<Promise<TaskModel>>()
+  expectTypeOf(real.tasks.list('prj_1', { status: 'todo' })).toEqualTypeOf<Paginator<TaskModel, TaskList>>()
+  expectTypeOf(real.tasks.get('tsk_1', { ifNoneMatch: '"1"' })).toEqualTypeOf<Promise<TaskModel | NotModified>>()
+  expectTypeOf(real.tasks.get('tsk_1')).toEqualTypeOf<Promise<TaskModel>>()
+  expectTypeOf(real.tasks.delete('tsk_1')).toEqualTypeOf<Promise<void>>()
+  // @ts-expect-error the title is required
+  real.tasks.create('prj_1', {})
+  // @ts-expect-error status is one of the documented values
+  real.tasks.list('prj_1', { status: 'open' })
+  // @ts-expect-error the task id comes first
+  real.tasks.update({ title: 'x' })
+})

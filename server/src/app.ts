@@ -20,6 +20,7 @@ import { errorHandler, notFoundHandler, pathPattern } from './http/errors.js'
 import { requestLogging } from './http/logging.js'
 import { requestId } from './http/request-id.js'
 import { createRouter } from './http/router.js'
+import { API_VERSION_HEADER, apiVersioning, CLIENT_HEADER } from './http/versioning.js'
 import { idempotency } from './idempotency/idempotency.js'
 import { createDocsRouter } from './openapi/docs.js'
 
@@ -33,6 +34,9 @@ const EXPOSED_HEADERS = [
   'RateLimit',
   'RateLimit-Policy',
   'Idempotent-Replayed',
+  API_VERSION_HEADER,
+  'Deprecation',
+  'Sunset',
 ]
 
 /**
@@ -64,6 +68,13 @@ export function createApp(ctx: AppContext) {
   app.use(requestId)
   app.use(requestLogging(ctx.logger))
   app.use(ctx.metrics.middleware)
+  app.use(
+    apiVersioning({
+      version: String((ctx.document.json.info as { version?: unknown } | undefined)?.version ?? ''),
+      document: ctx.document.json,
+      registry: ctx.metrics.registry,
+    }),
+  )
   app.use(secureHeaders({ crossOriginResourcePolicy: false }))
   const allowAnyOrigin = ctx.config.CORS_ORIGINS.includes('*')
   const corsHeaders = cors({
@@ -76,6 +87,7 @@ export function createApp(ctx: AppContext) {
       'If-None-Match',
       'X-Request-Id',
       'Last-Event-ID',
+      CLIENT_HEADER,
     ],
     allowMethods: ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE'],
     exposeHeaders: EXPOSED_HEADERS,

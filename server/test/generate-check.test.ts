@@ -13,11 +13,17 @@ const COPIED = [
   'package.json',
   'openapi.yaml',
   'redocly.yaml',
+  // openapi-typescript lints with the exemptions too (e.g. the redirect-only provider callback).
+  '.redocly.lint-ignore.yaml',
   'hono-takibi.config.ts',
   'scripts',
   'server/src/generated',
   'sdk/src/generated',
   'sdk/test/fixtures',
+  // The SDK's version and the contract's changelog are generated too.
+  'sdk/package.json',
+  'contracts',
+  'docs',
 ]
 
 let copy: string

@@ -31,7 +31,8 @@ const page = (api: string) => `<!doctype html>
 <p id="status">loading</p>
 <button id="sign-in" hidden>Continue with Test ID</button>
 <script type="module">
-import { createTasklane, unwrap, localStorageTokenStorage, beginProviderSignIn, completeProviderSignIn } from '/sdk/index.js'
+import { createTasklane, unwrap, localStorageTokenStorage } from '/sdk/index.js'
+import { beginProviderSignIn, completeProviderSignIn } from '/sdk/providers.js'
 const tl = createTasklane({ baseUrl: ${JSON.stringify(api)}, session: { storage: localStorageTokenStorage() } })
 const status = document.getElementById('status')
 try {

@@ -21,6 +21,8 @@ export type Problem = components['schemas']['Problem']
  * }
  */
 export class TasklaneError extends Error {
+  // Spelled out in every class: minifiers rename classes, and `err.name` must still say what failed.
+  override readonly name: string = 'TasklaneError'
   /** The HTTP status, when a response was received. */
   readonly status: number | undefined
   /** A stable machine code: the problem's `code`, or `connection_error`, `timeout`, `aborted`, … */
@@ -35,7 +37,6 @@ export class TasklaneError extends Error {
     init: { status?: number; code: string; requestId?: string; body?: Problem; cause?: unknown },
   ) {
     super(message, init.cause === undefined ? undefined : { cause: init.cause })
-    this.name = new.target.name
     this.status = init.status
     this.code = init.code
     this.requestId = init.requestId
@@ -55,6 +56,7 @@ export class TasklaneError extends Error {
  * }
  */
 export class APIError extends TasklaneError {
+  override readonly name: string = 'APIError'
   declare readonly status: number
   /** The response headers. */
   readonly headers: Headers
@@ -76,31 +78,41 @@ export class APIError extends TasklaneError {
  * @example
  * if (err instanceof BadRequestError) for (const issue of err.body?.errors ?? []) console.log(issue.path)
  */
-export class BadRequestError extends APIError {}
+export class BadRequestError extends APIError {
+  override readonly name: string = 'BadRequestError'
+}
 /**
  * 401: missing, invalid or expired credentials (`code` says which).
  * @example
  * if (err instanceof AuthenticationError && err.code === 'api_key_revoked') promptForNewKey()
  */
-export class AuthenticationError extends APIError {}
+export class AuthenticationError extends APIError {
+  override readonly name: string = 'AuthenticationError'
+}
 /**
  * 403: valid credentials that may not do this (e.g. a `read` API key on a write).
  * @example
  * if (err instanceof PermissionDeniedError) console.warn('read-only key')
  */
-export class PermissionDeniedError extends APIError {}
+export class PermissionDeniedError extends APIError {
+  override readonly name: string = 'PermissionDeniedError'
+}
 /**
  * 404: no such resource, or one the caller may not see.
  * @example
  * if (err instanceof NotFoundError) return null
  */
-export class NotFoundError extends APIError {}
+export class NotFoundError extends APIError {
+  override readonly name: string = 'NotFoundError'
+}
 /**
  * 409: conflicts with the current state (e.g. the same `Idempotency-Key` is still in progress).
  * @example
  * if (err instanceof ConflictError) await retryLater()
  */
-export class ConflictError extends APIError {}
+export class ConflictError extends APIError {
+  override readonly name: string = 'ConflictError'
+}
 /**
  * 410 `cursor_expired`: `since` is older than the changes the server keeps (`listChanges`, `tl.events()`).
  * What happened since cannot be told any more: read the resources afresh, then follow from the current
@@ -108,13 +120,16 @@ export class ConflictError extends APIError {}
  * @example
  * if (err instanceof CursorExpiredError) await resyncEverything()
  */
-export class CursorExpiredError extends APIError {}
+export class CursorExpiredError extends APIError {
+  override readonly name: string = 'CursorExpiredError'
+}
 /**
  * 412: `If-Match` did not match; `etag` is the resource's current version, to re-read and retry with.
  * @example
  * if (err instanceof PreconditionFailedError) console.log('changed meanwhile; now at', err.etag)
  */
 export class PreconditionFailedError extends APIError {
+  override readonly name: string = 'PreconditionFailedError'
   /** The resource's current `ETag`, from the 412 response. */
   get etag(): string | null {
     return this.headers.get('ETag')
@@ -125,13 +140,16 @@ export class PreconditionFailedError extends APIError {
  * @example
  * if (err instanceof UnprocessableEntityError) console.error(err.code)
  */
-export class UnprocessableEntityError extends APIError {}
+export class UnprocessableEntityError extends APIError {
+  override readonly name: string = 'UnprocessableEntityError'
+}
 /**
  * 429: a rate limit was exceeded (after the SDK's own retries); `retryAfter` is in seconds.
  * @example
  * if (err instanceof RateLimitError) setTimeout(again, (err.retryAfter ?? 1) * 1000)
  */
 export class RateLimitError extends APIError {
+  override readonly name: string = 'RateLimitError'
   /** Seconds to wait, from `Retry-After` or the `RateLimit` header; null when the server did not say. */
   get retryAfter(): number | null {
     const ms = retryAfterMs(this.headers)
@@ -143,7 +161,9 @@ export class RateLimitError extends APIError {
  * @example
  * if (err instanceof InternalServerError) report(err.requestId)
  */
-export class InternalServerError extends APIError {}
+export class InternalServerError extends APIError {
+  override readonly name: string = 'InternalServerError'
+}
 
 /**
  * No response arrived: the connection failed or dropped (after the SDK's own retries).
@@ -151,6 +171,7 @@ export class InternalServerError extends APIError {}
  * if (err instanceof ConnectionError) showOfflineBanner()
  */
 export class ConnectionError extends TasklaneError {
+  override readonly name: string = 'ConnectionError'
   constructor(message = 'Connection error', cause?: unknown, code = 'connection_error') {
     super(message, { code, cause })
   }
@@ -161,6 +182,7 @@ export class ConnectionError extends TasklaneError {
  * if (err instanceof TimeoutError) console.warn('Tasklane is slow')
  */
 export class TimeoutError extends ConnectionError {
+  override readonly name: string = 'TimeoutError'
   constructor(message = 'Request timed out', cause?: unknown) {
     super(message, cause, 'timeout')
   }
@@ -171,6 +193,7 @@ export class TimeoutError extends ConnectionError {
  * if (err instanceof AbortError) return // the user navigated away
  */
 export class AbortError extends TasklaneError {
+  override readonly name: string = 'AbortError'
   constructor(cause?: unknown) {
     super('Request was aborted', { code: 'aborted', cause })
   }
@@ -181,7 +204,9 @@ export class AbortError extends TasklaneError {
  * @example
  * if (err instanceof SessionExpiredError) router.push('/login')
  */
-export class SessionExpiredError extends AuthenticationError {}
+export class SessionExpiredError extends AuthenticationError {
+  override readonly name: string = 'SessionExpiredError'
+}
 
 const byStatus: Record<number, new (s: number, b: Problem | undefined, h: Headers) => APIError> = {
   400: BadRequestError,
@@ -204,6 +229,14 @@ const byStatus: Record<number, new (s: number, b: Problem | undefined, h: Header
  */
 export function errorFromResponse(response: Response, body: unknown): APIError {
   const problem = isProblem(body) ? body : undefined
+  if (response.status === 401 && problem?.code === 'session_revoked') {
+    return new SessionExpiredError(
+      401,
+      problem,
+      response.headers,
+      problem.detail ?? 'The session has ended; log in again',
+    )
+  }
   const Class = byStatus[response.status] ?? (response.status >= 500 ? InternalServerError : APIError)
   return new Class(response.status, problem, response.headers)
 }

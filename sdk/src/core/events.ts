@@ -1,4 +1,5 @@
 import { createParser, type EventSourceMessage } from 'eventsource-parser'
+import type { ChangeDataMap } from '../generated/models.js'
 import type { paths } from '../generated/openapi.js'
 import { AbortMark, sleep } from '../internal/signals.js'
 import { AbortError, ConnectionError, errorFromResponse, retryAfterMs, TasklaneError } from './errors.js'
@@ -31,15 +32,16 @@ export type ChangeOf<Paths> = '/v1/changes' extends keyof Paths ? ListItem<Paths
  * @example
  * type TaskDeleted = Extract<ChangeEvent<Change>, { type: 'task.deleted' }>
  */
-export type ChangeEvent<C> = C extends { type: infer T }
+export type ChangeEvent<C, DataMap = Record<never, never>> = C extends { type: infer T }
   ? T extends string
-    ? { [K in keyof C]: K extends 'type' ? T : C[K] }
+    ? { [K in keyof C]: K extends 'type' ? T : K extends 'data' ? (T extends keyof DataMap ? DataMap[T] : C[K]) : C[K] }
     : never
   : never
 
 /**
  * What `tl.events()` yields: each change the caller may see (`type` is the change's, e.g. `task.updated`;
- * `seq` its id), or `access_revoked`.
+ * `seq` its id), or `access_revoked`. Checking `type` narrows `data`: the `Task` for `task.updated`, a
+ * `Tombstone` for `task.deleted`.
  *
  * @example
  * function apply(event: TasklaneEvent) {
@@ -50,7 +52,19 @@ export type ChangeEvent<C> = C extends { type: infer T }
  *   }
  * }
  */
-export type TasklaneEvent<Paths = paths> = ChangeEvent<ChangeOf<Paths>> | AccessRevokedEvent
+export type TasklaneEvent<Paths = paths> =
+  | ChangeEvent<ChangeOf<Paths>, [Paths] extends [paths] ? ChangeDataMap : Record<never, never>>
+  | AccessRevokedEvent
+
+/**
+ * The event of one change type, with its `data` typed.
+ *
+ * @example
+ * function onTaskUpdated(event: EventOf<'task.updated'>) {
+ *   console.log(event.data.title)
+ * }
+ */
+export type EventOf<T extends TasklaneEvent['type']> = Extract<TasklaneEvent, { type: T }>
 
 /**
  * Options of `tl.events()`.
@@ -68,6 +82,11 @@ export interface EventsOptions {
   projectId?: string
   /** Ends the iteration (without an error) and closes the connection. */
   signal?: AbortSignal
+  /**
+   * Called with the position the stream starts after, once the server has said it (its `ready` event on
+   * the first connection): from then on no change is missed, so it is the moment to load what you show.
+   */
+  onReady?: (since: string) => void
   /** Milliseconds to wait before reconnecting until the server sets its own with `retry:`. Default 3000. */
   retryMs?: number
   /** Repeated failures wait longer and longer, up to this many milliseconds. Default 30 000. */
@@ -135,6 +154,7 @@ export class EventStream<E> implements AsyncIterable<E> {
     const { signal, idleTimeout = 45_000 } = this.#options
     let failures = 0
     let authRenewals = 0
+    let announced = false
     for (;;) {
       if (signal?.aborted) return
       let opened: OpenedStream
@@ -211,6 +231,10 @@ export class EventStream<E> implements AsyncIterable<E> {
               // Where this connection starts: a stream started without `since` now resumes from here, so
               // what is committed while a reconnect is under way is not lost. Not a change: not yielded.
               if (message.id) this.lastEventId = message.id
+              if (!announced && this.lastEventId !== null) {
+                announced = true
+                this.#options.onReady?.(this.lastEventId)
+              }
               continue
             }
             if (message.id !== undefined && message.id !== '') {

@@ -130,6 +130,17 @@ export class Session implements SessionHandle {
     return (await this.refresh()).accessToken
   }
 
+  /**
+   * The server said the session of `rejected` was revoked (logged out elsewhere): forget the tokens and
+   * tell the app, unless they were replaced meanwhile by a new login.
+   */
+  async end(rejected: string): Promise<void> {
+    const tokens = await this.#load()
+    if (!tokens || (tokens.accessToken !== rejected && tokens.accessToken !== null)) return
+    await this.#store(null)
+    this.#onExpired?.(new SessionExpiredError(401, undefined, new Headers(), 'The session was revoked; log in again'))
+  }
+
   refresh(): Promise<StoredTokens> {
     this.#inflight ??= this.#doRefresh().finally(() => {
       this.#inflight = null

@@ -144,7 +144,7 @@ export class Transport {
         response = await this.#dispatch(request, link.signal)
       } catch (error) {
         link.done()
-        const failure = this.#failure(error, link.signal, ctx, timeout)
+        const failure = this.#failure(error, link.signal, ctx, timeout, `${method} ${pathOf(original.url)}`)
         if (!retryable || attempt >= maxRetries || !(failure instanceof ConnectionError)) throw failure
         if (failure instanceof TimeoutError && callSignal?.aborted) throw failure
         await this.#pause(this.#backoff(attempt), callSignal, ctx)
@@ -166,6 +166,16 @@ export class Transport {
         discard(response)
         await credentials.renewAfter(token)
         continue
+      }
+      // Logged out elsewhere (or the session was revoked): no refresh can help, the session is over.
+      if (
+        response.status === 401 &&
+        token &&
+        credentials &&
+        typeof credentials === 'object' &&
+        (await problemCode(response)) === 'session_revoked'
+      ) {
+        await credentials.end(token)
       }
       // A 429 or 408 says the server did not act on the request (RFC 6585 §4, RFC 9110 §15.5.9), so even a
       // call that is otherwise sent once may wait and try again.
@@ -228,7 +238,7 @@ export class Transport {
     return typeof credentials === 'function' ? credentials() : credentials.accessToken()
   }
 
-  #failure(error: unknown, signal: AbortSignal, ctx: CallContext, timeout: number): TasklaneError {
+  #failure(error: unknown, signal: AbortSignal, ctx: CallContext, timeout: number, what: string): TasklaneError {
     if (error instanceof TasklaneError) return error
     if (ctx.signal?.aborted) return new AbortError(ctx.signal.reason)
     if (signal.aborted) {
@@ -238,7 +248,7 @@ export class Transport {
       }
       return new TimeoutError(`No response within ${timeout} ms`)
     }
-    return new ConnectionError(error instanceof Error ? error.message : 'Connection error', error)
+    return new ConnectionError(`${networkReason(error)} (${what})`, error)
   }
 
   async #pause(ms: number, signal: AbortSignal | undefined, ctx: CallContext) {
@@ -283,6 +293,25 @@ export class Transport {
  */
 function discard(response: Response) {
   response.body?.cancel().catch(() => {})
+}
+
+/**
+ * What failed on the wire, from the platform's error: undici says only "fetch failed" and puts the reason
+ * (`connect ECONNREFUSED 127.0.0.1:3000`) in `cause`.
+ */
+function networkReason(error: unknown): string {
+  const cause = (error as { cause?: unknown })?.cause
+  if (cause instanceof Error && cause.message) return cause.message
+  if (error instanceof Error && error.message) return error.message
+  return 'Connection error'
+}
+
+function pathOf(url: string): string {
+  try {
+    return new URL(url).pathname
+  } catch {
+    return url
+  }
 }
 
 function withoutQuery(url: string) {

@@ -35,7 +35,31 @@ export type TasklaneMethod<Paths extends AnyPaths, Method extends HttpMethod> = 
 >(
   url: Path,
   ...init: InitArg<Init>
-) => Promise<WithRequestId<FetchResponse<Paths[Path][Method & keyof Paths[Path]] & {}, Init, `${string}/${string}`>>>
+) => Promise<
+  WithRequestId<
+    | (FetchResponse<Paths[Path][Method & keyof Paths[Path]] & {}, Init, `${string}/${string}`> & {
+        notModified?: false
+      })
+    | NotModifiedOf<Paths[Path][Method & keyof Paths[Path]]>
+  >
+>
+
+/**
+ * A 304 answer, in the result pattern: neither `data` nor `error`, `notModified: true`. Only operations that
+ * document 304 (reads that take `If-None-Match`) can answer it.
+ *
+ * @example
+ * const read = await tl.GET('/v1/tasks/{taskId}', { params: { path: { taskId }, header: { 'If-None-Match': etag } } })
+ * if (read.notModified) return cached
+ */
+export interface NotModifiedResult {
+  data?: undefined
+  error?: undefined
+  notModified: true
+  response: Response
+}
+
+type NotModifiedOf<Op> = Op extends { responses: { 304: unknown } } ? NotModifiedResult : never
 
 /** The 200 JSON body of an operation. */
 type Ok<Op> = Op extends { responses: { 200: { content: { 'application/json': infer B } } } } ? B : never

@@ -1,6 +1,7 @@
 import { createMiddleware } from 'hono/factory'
 import type { Logger } from 'pino'
 import type { AppEnv } from './env.js'
+import { CLIENT_HEADER, clientLabel } from './versioning.js'
 
 /** Gives each request a child logger bound to its id, and logs one line per response. */
 export function requestLogging(logger: Logger) {
@@ -11,7 +12,13 @@ export function requestLogging(logger: Logger) {
     await next()
     const status = c.res.status
     log[status >= 500 ? 'error' : 'info'](
-      { method: c.req.method, path: c.req.path, status, durationMs: Math.round((performance.now() - start) * 10) / 10 },
+      {
+        method: c.req.method,
+        path: c.req.path,
+        status,
+        durationMs: Math.round((performance.now() - start) * 10) / 10,
+        client: clientLabel(c.req.header(CLIENT_HEADER)),
+      },
       'request',
     )
   })

@@ -82,6 +82,8 @@ export function createDocsRouter() {
     return file
   }
   const router = new Hono<AppEnv>()
+  // The server's root is where people land first; the API's docs are what they are looking for.
+  router.get('/', (c) => c.redirect('/docs', 302))
   router.get('/docs', (c) => c.html(PAGE, 200, { 'Content-Security-Policy': CSP }))
   router.get('/docs/', (c) => c.redirect('/docs', 301))
   router.get('/docs/init.js', (c) => c.body(INIT, 200, { 'content-type': 'text/javascript; charset=utf-8' }))
