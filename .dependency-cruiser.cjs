@@ -72,9 +72,26 @@ module.exports = {
       name: 'examples-use-only-the-public-sdk',
       severity: 'error',
       comment: 'Examples are what SDK users copy: their own files, node builtins and @tasklane/sdk, nothing else.',
-      from: { path: '^examples/([^/]+)/' },
+      from: { path: '^examples/([^/]+)/', pathNot: '^examples/web/' },
       to: {
         pathNot: ['^examples/$1/', '^sdk/src/index\\.ts$', '^sdk/dist/index\\.(js|d\\.ts)$'],
+        dependencyTypesNot: ['core'],
+      },
+    },
+    {
+      name: 'the-web-example-uses-only-the-public-sdk-and-its-page-libraries',
+      severity: 'error',
+      comment:
+        "The web app is built by Vite and renders Markdown with marked and DOMPurify; of Tasklane it uses the SDK's public entry only.",
+      from: { path: '^examples/web/' },
+      to: {
+        pathNot: [
+          '^examples/web/',
+          // The SDK's public entries: the main one, and provider sign-in (@tasklane/sdk/providers).
+          '^sdk/src/(index|providers)\\.ts$',
+          '^sdk/dist/(index|providers)\\.(js|d\\.ts)$',
+          '^node_modules/(marked|dompurify|vite)/',
+        ],
         dependencyTypesNot: ['core'],
       },
     },

@@ -1,24 +1,54 @@
 // Tasklane as `npm start` runs it (SQLite, default middleware: auth, rate-limit middleware, metrics,
 // request ids, validation), on a fresh data directory seeded for the benchmark. Started by run.mjs with an
 // IPC channel; answers `cpu` with process.cpuUsage().
-import { mkdtempSync, rmSync } from 'node:fs'
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { serve } from '@hono/node-server'
+import { sql } from 'kysely'
+import wordListPath from 'word-list'
 import { createApp } from '../server/src/app.js'
 import { loadConfig } from '../server/src/config.js'
 import { createContext } from '../server/src/context.js'
 import { newId } from '../server/src/lib/ids.js'
+import { fts5Query, searchTerms } from '../server/src/lib/search.js'
 
 const TASKS = Number(process.env.BENCH_TASKS ?? 100_000)
-// A vocabulary of 2,000 made-up words, four to a title.
-const WORDS = Array.from({ length: 2000 }, (_, i) => `w${i.toString(36)}${'aeiou'[i % 5]}x`)
+// A second, small project of the same user: searching it must not cost what searching the big one does.
+const SMALL_TASKS = Number(process.env.BENCH_SMALL_TASKS ?? 1_000)
 let seed = 42
 const random = () => {
   seed = (seed * 1103515245 + 12345) & 0x7fffffff
   return seed / 0x7fffffff
 }
-const word = () => WORDS[Math.floor(random() * WORDS.length)]
+// Real English words (the `word-list` package), a fixed pseudo-random 20,000 of them, drawn with Zipf's law
+// (the word of rank r is drawn with weight 1/r) the way words occur in real titles: a few words are in
+// many tasks, most in few.
+const dictionary = readFileSync(wordListPath, 'utf8')
+  .split('\n')
+  .filter((w) => /^[a-z]{3,10}$/.test(w))
+for (let i = dictionary.length - 1; i > 0; i--) {
+  const j = Math.floor(random() * (i + 1))
+  ;[dictionary[i], dictionary[j]] = [dictionary[j] as string, dictionary[i] as string]
+}
+const WORDS = dictionary.slice(0, 20_000)
+const cumulative: number[] = []
+WORDS.reduce((sum, _, r) => {
+  cumulative.push(sum + 1 / (r + 1))
+  return sum + 1 / (r + 1)
+}, 0)
+const word = () => {
+  const x = random() * (cumulative.at(-1) as number)
+  let lo = 0
+  let hi = cumulative.length - 1
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1
+    if ((cumulative[mid] as number) < x) lo = mid + 1
+    else hi = mid
+  }
+  return WORDS[lo] as string
+}
+const words = (n: number) => Array.from({ length: n }, word).join(' ')
 
 const dataDir = mkdtempSync(join(tmpdir(), 'tasklane-bench-'))
 const config = loadConfig({
@@ -55,31 +85,35 @@ const project = await call('POST', '/v1/projects', auth, { name: 'Benchmark' })
 const started = Date.now()
 const base = Date.parse('2026-01-01T00:00:00.000Z')
 const db = ctx.db.kysely
-for (let offset = 0; offset < TASKS; offset += 500) {
-  const rows = []
-  for (let i = offset; i < Math.min(TASKS, offset + 500); i++) {
-    const at = new Date(base + i * 1000).toISOString()
-    rows.push({
-      id: newId('tsk'),
-      project_id: project.id,
-      // One task in a hundred mentions the launch: the search scenario matches 1% of the project.
-      title: `${word()} ${word()} ${i % 100 === 0 ? 'Launch' : word()} ${word()}`,
-      description: `Seeded task number ${i} with ${word()} and ${word()}.`,
-      status: i % 3 === 0 ? 'todo' : i % 3 === 1 ? 'in_progress' : 'done',
-      priority: i % 4,
-      due_at: i % 5 === 0 ? null : new Date(base + (i % 365) * 86_400_000).toISOString(),
-      labels: '[]',
-      assignee_id: null,
-      position: i + 1,
-      completed_at: null,
-      created_by: signup.user.id,
-      created_at: at,
-      updated_at: at,
-      version: 1,
-    })
+async function seedTasks(projectId: string, count: number) {
+  for (let offset = 0; offset < count; offset += 500) {
+    const rows = []
+    for (let i = offset; i < Math.min(count, offset + 500); i++) {
+      const at = new Date(base + i * 1000).toISOString()
+      rows.push({
+        id: newId('tsk'),
+        project_id: projectId,
+        title: words(3 + Math.floor(random() * 5)),
+        description: `${words(8 + Math.floor(random() * 17))}.`,
+        status: i % 3 === 0 ? 'todo' : i % 3 === 1 ? 'in_progress' : 'done',
+        priority: i % 4,
+        due_at: i % 5 === 0 ? null : new Date(base + (i % 365) * 86_400_000).toISOString(),
+        labels: '[]',
+        assignee_id: null,
+        position: i + 1,
+        completed_at: null,
+        created_by: signup.user.id,
+        created_at: at,
+        updated_at: at,
+        version: 1,
+      })
+    }
+    await db.transaction().execute((trx) => trx.insertInto('tasks').values(rows).execute())
   }
-  await db.transaction().execute((trx) => trx.insertInto('tasks').values(rows).execute())
 }
+await seedTasks(project.id, TASKS)
+const small = await call('POST', '/v1/projects', auth, { name: 'Small' })
+await seedTasks(small.id, SMALL_TASKS)
 const seedMs = Date.now() - started
 
 const task = (await call('GET', `/v1/projects/${project.id}/tasks?limit=1`, auth)).data[0]
@@ -89,8 +123,25 @@ for (let page = 1; page < 500; page++) {
   const body = await call('GET', `/v1/projects/${project.id}/tasks${cursor ? `?cursor=${cursor}` : ''}`, auth)
   cursor = body.nextCursor
 }
-const searchWord = 'launch'
-const matches = Math.ceil(TASKS / 100)
+// Searches as users type them: a frequent word, a rarer one, two words, and prefixes of a frequent word.
+// Counted in SQL (the search's own MATCH expression): paging through every match would take minutes.
+const total = async (projectId: string, q: string) => {
+  const match = fts5Query(searchTerms(decodeURIComponent(q)))
+  const { rows } = await sql<{ n: number }>`
+    select count(*) as n from tasks_fts join tasks on tasks.seq = tasks_fts.rowid
+    where tasks_fts match ${match} and tasks.project_id = ${projectId}`.execute(db)
+  return Number(rows[0]?.n)
+}
+const frequent = WORDS[3] as string
+const rarer = WORDS[300] as string
+const searches = [
+  frequent,
+  rarer,
+  `${WORDS[10]} ${WORDS[40]}`.replace(' ', '%20'),
+  frequent.slice(0, 3),
+  frequent.slice(0, 2),
+]
+const searchCounts = await Promise.all(searches.map((q) => total(project.id, q)))
 
 const server = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' }, (info) => {
   process.send?.({
@@ -100,10 +151,11 @@ const server = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' }, (info
     projectId: project.id,
     taskId: task.id,
     deepCursor: cursor,
-    searchWord,
-    searchMatches: Number(matches),
+    smallProjectId: small.id,
+    searches: searches.map((q, i) => ({ q, matches: searchCounts[i] })),
     seedMs,
     tasks: TASKS,
+    smallTasks: SMALL_TASKS,
   })
 })
 process.on('message', (msg) => {

@@ -247,6 +247,18 @@ function fixTokens(source, count) {
           n = n.parent.parent
         }
       }
+      // Gap: `z.file()` (what `format: binary` becomes) has no OpenAPI form, so the document cannot be
+      // emitted at all. Say what it is, with its `maxLength` (the most bytes, from the chained `.max(n)`).
+      if (callee === 'z.file' && node.arguments.length === 0) {
+        const max = node.parent
+        const bounded =
+          ts.isPropertyAccessExpression(max) && max.name.text === 'max' && ts.isCallExpression(max.parent)
+            ? max.parent
+            : undefined
+        const limit = bounded?.arguments[0] ? code(bounded.arguments[0], file) : undefined
+        const doc = `{ type: 'string', format: 'binary'${limit ? `, maxLength: ${limit}` : ''} }`
+        edits.push({ start: (bounded ?? node).end, end: (bounded ?? node).end, text: `.openapi(${doc})` })
+      }
       // Gap: `minProperties` becomes a bare refine that says "Invalid input" and is missing from the
       // document: give it a message and put the keyword back.
       const minProperties =

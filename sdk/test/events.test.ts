@@ -210,6 +210,33 @@ describe('tl.events()', () => {
     expect(gaps[1]).toBeGreaterThanOrEqual(150)
   })
 
+  test('onConnectionChange: told once when connected, once when the connection is lost, once when back', async () => {
+    const s = createFakeServer()
+    const net = await served(s)
+    const controller = new AbortController()
+    const changes: boolean[] = []
+    const seen = consume(
+      net.sdk({ apiKey }).events({ since: '0', signal: controller.signal, onConnectionChange: (c) => changes.push(c) }),
+    )
+    await until(() => s.streams.size === 1, 'the stream to open')
+    project(s, 1)
+    await until(() => seen.events.length === 1, 'the first event')
+    expect(changes).toEqual([true])
+
+    // The connection drops, and the next two attempts fail before the server answers.
+    net.intercept = (env) => {
+      if (net.connects.length > 3) return undefined
+      env.incoming.socket.destroy()
+      return new Response(null)
+    }
+    for (const open of s.streams) open.reset()
+    project(s, 2)
+    await until(() => seen.events.length === 2, 'the event made while disconnected')
+    controller.abort()
+    await seen.done
+    expect(changes).toEqual([true, false, true])
+  })
+
   test('a 503 on connecting is waited out (Retry-After) and the stream then starts', async () => {
     const s = createFakeServer()
     const net = await served(s)

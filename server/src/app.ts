@@ -2,6 +2,7 @@ import type { RouteConfig } from '@hono/zod-openapi'
 import { cors } from 'hono/cors'
 import { secureHeaders } from 'hono/secure-headers'
 import type { AppContext } from './context.js'
+import { createAttachmentsRouter } from './features/attachments/attachments.router.js'
 import { createAuthRouter } from './features/auth/auth.router.js'
 import { createIdentitiesRouter } from './features/auth/providers/identities.router.js'
 import { createChangesRouter } from './features/changes/changes.router.js'
@@ -37,7 +38,16 @@ const EXPOSED_HEADERS = [
   API_VERSION_HEADER,
   'Deprecation',
   'Sunset',
+  'Content-Disposition',
+  'Content-Range',
+  'Content-Length',
+  'Accept-Ranges',
 ]
+
+// Uploads stream their body to the file store under their own limits (ATTACHMENT_MAX_BYTES, the quota),
+// so BODY_LIMIT and the JSON body guard, which read the body first, are not for them.
+const streamsItsBody = (route: RouteConfig) =>
+  Object.keys(route.request?.body?.content ?? {}).some((type) => type === 'multipart/form-data' || type === '*/*')
 
 /**
  * Room for whitespace above the longest compact body a schema allows. That length already counts every
@@ -88,6 +98,8 @@ export function createApp(ctx: AppContext) {
       'X-Request-Id',
       'Last-Event-ID',
       CLIENT_HEADER,
+      'Range',
+      'If-Range',
     ],
     allowMethods: ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE'],
     exposeHeaders: EXPOSED_HEADERS,
@@ -110,7 +122,7 @@ export function createApp(ctx: AppContext) {
   // wide body costs no more than a valid one would.
   for (const route of routeList()) {
     const content = route.request?.body?.content
-    if (!content) continue
+    if (!content || streamsItsBody(route)) continue
     const bounds = jsonBounds(requestBodySchema(ctx.document.json, route.method, route.path), ctx.document.json)
     const maxBytes = Math.min(ctx.config.BODY_LIMIT, bounds.bytes + WHITESPACE_ALLOWANCE)
     app.on(
@@ -137,6 +149,7 @@ export function createApp(ctx: AppContext) {
   app.route('/', createNotificationsRouter(services))
   app.route('/', createChangesRouter(services))
   app.route('/', createEventsRouter(services))
+  app.route('/', createAttachmentsRouter(services))
   app.route('/', createDocsRouter())
 
   for (const [name, scheme] of Object.entries(securitySchemes)) {

@@ -60,6 +60,18 @@ describe('loadConfig', () => {
       RATE_LIMIT_EMAIL_RECIPIENT: { limit: 5, windowS: 3600 },
       PASSWORD_HASH_CONCURRENCY: 2,
       PASSWORD_HASH_QUEUE: 64,
+      FILES_DRIVER: 'local',
+      S3_REGION: 'us-east-1',
+      S3_FORCE_PATH_STYLE: false,
+      S3_TIMEOUT_MS: 10_000,
+      ATTACHMENT_MAX_BYTES: 100 * 1024 * 1024,
+      PROJECT_STORAGE_QUOTA_BYTES: 1024 * 1024 * 1024,
+      ATTACHMENT_TYPES_ALLOW: [],
+      ATTACHMENT_TYPES_DENY: ['application/x-msdownload', 'application/x-elf', 'application/x-mach-binary'],
+      UPLOAD_IDLE_TIMEOUT_MS: 30_000,
+      ATTACHMENT_LINK_TTL_S: 300,
+      ATTACHMENT_SWEEP_INTERVAL_MS: 3_600_000,
+      ATTACHMENT_ORPHAN_GRACE_S: 3600,
     })
   })
 
@@ -122,6 +134,23 @@ describe('loadConfig', () => {
       PASSWORD_HASH_CONCURRENCY: '4',
       PASSWORD_HASH_QUEUE: '0',
       METRICS_TOKEN: 'm'.repeat(16),
+      FILES_DRIVER: 's3',
+      S3_BUCKET: 'tasklane-files',
+      S3_REGION: 'eu-central-1',
+      S3_ENDPOINT: 'http://127.0.0.1:9000',
+      S3_FORCE_PATH_STYLE: 'true',
+      S3_ACCESS_KEY_ID: 'AKIAEXAMPLE',
+      S3_SECRET_ACCESS_KEY: 'secret',
+      S3_PREFIX: 'prod/',
+      S3_TIMEOUT_MS: '2000',
+      ATTACHMENT_MAX_BYTES: '1048576',
+      PROJECT_STORAGE_QUOTA_BYTES: '10485760',
+      ATTACHMENT_TYPES_ALLOW: 'image/*, application/pdf',
+      ATTACHMENT_TYPES_DENY: 'image/svg+xml',
+      UPLOAD_IDLE_TIMEOUT_MS: '5000',
+      ATTACHMENT_LINK_TTL_S: '60',
+      ATTACHMENT_SWEEP_INTERVAL_MS: '60000',
+      ATTACHMENT_ORPHAN_GRACE_S: '0',
     })
     expect(config).toEqual({
       PORT: 0,
@@ -186,6 +215,23 @@ describe('loadConfig', () => {
       PASSWORD_HASH_CONCURRENCY: 4,
       PASSWORD_HASH_QUEUE: 0,
       METRICS_TOKEN: 'm'.repeat(16),
+      FILES_DRIVER: 's3',
+      S3_BUCKET: 'tasklane-files',
+      S3_REGION: 'eu-central-1',
+      S3_ENDPOINT: 'http://127.0.0.1:9000',
+      S3_FORCE_PATH_STYLE: true,
+      S3_ACCESS_KEY_ID: 'AKIAEXAMPLE',
+      S3_SECRET_ACCESS_KEY: 'secret',
+      S3_PREFIX: 'prod/',
+      S3_TIMEOUT_MS: 2000,
+      ATTACHMENT_MAX_BYTES: 1_048_576,
+      PROJECT_STORAGE_QUOTA_BYTES: 10_485_760,
+      ATTACHMENT_TYPES_ALLOW: ['image/*', 'application/pdf'],
+      ATTACHMENT_TYPES_DENY: ['image/svg+xml'],
+      UPLOAD_IDLE_TIMEOUT_MS: 5000,
+      ATTACHMENT_LINK_TTL_S: 60,
+      ATTACHMENT_SWEEP_INTERVAL_MS: 60_000,
+      ATTACHMENT_ORPHAN_GRACE_S: 0,
     })
     const unset = loadConfig({ PORT: '', DATABASE_URL: '' })
     expect(unset.PORT).toBe(3000)
@@ -215,11 +261,20 @@ describe('loadConfig', () => {
     ['ACCESS_TOKEN_TTL_S', '10'],
     ['RATE_LIMIT_DEFAULT', '100 per minute'],
     ['RATE_LIMIT_LOGIN_IP', '0/60'],
+    ['FILES_DRIVER', 'ftp'],
+    ['S3_PREFIX', '../x'],
+    ['ATTACHMENT_MAX_BYTES', '0'],
+    ['ATTACHMENT_LINK_TTL_S', '1'],
     ['AUTH_PROVIDERS', 'Google'],
     ['AUTH_REDIRECT_URLS', 'app.example/callback'],
   ])('rejects %s=%s, naming the variable', (name, value) => {
     expect(() => loadConfig({ [name]: value })).toThrow(ConfigError)
     expect(() => loadConfig({ [name]: value })).toThrow(new RegExp(`^Invalid configuration:\\n  ${name}: `))
+  })
+
+  it('requires S3_BUCKET when the S3 driver is chosen', () => {
+    expect(() => loadConfig({ FILES_DRIVER: 's3' })).toThrow(/^Invalid configuration:\n {2}S3_BUCKET: is required/)
+    expect(loadConfig({ FILES_DRIVER: 's3', S3_BUCKET: 'files' }).S3_BUCKET).toBe('files')
   })
 
   it('names every invalid variable at once', () => {

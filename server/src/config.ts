@@ -149,6 +149,45 @@ const schema = z.object({
   NOTIFICATION_EMAIL_DELAY_S: seconds(0, 7 * 86_400).default(600),
   NOTIFICATION_EMAIL_INTERVAL_MS: z.coerce.number().int().min(50).max(3_600_000).default(15_000),
 
+  // Attachments. Bytes live on local disk under DATA_DIR/files, or in an S3-compatible bucket.
+  FILES_DRIVER: z.enum(['local', 's3']).default('local'),
+  S3_BUCKET: z.string().min(3).max(63).optional(),
+  S3_REGION: z.string().min(1).max(64).default('us-east-1'),
+  // For stores other than AWS (MinIO, R2, …); usually with S3_FORCE_PATH_STYLE=true.
+  S3_ENDPOINT: z.url({ protocol: /^https?$/ }).optional(),
+  S3_FORCE_PATH_STYLE: bool.default(false),
+  // When unset, the AWS SDK's default credential chain (environment, profile, instance role) is used.
+  S3_ACCESS_KEY_ID: z.string().min(1).optional(),
+  S3_SECRET_ACCESS_KEY: z.string().min(1).optional(),
+  S3_PREFIX: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]+\/$/, 'must be letters, digits, _ or - ending in /')
+    .optional(),
+  S3_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(10_000),
+  // The largest file accepted, and the bytes each project's files may take together.
+  ATTACHMENT_MAX_BYTES: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(5 * 1024 ** 3)
+    .default(100 * 1024 ** 2),
+  PROJECT_STORAGE_QUOTA_BYTES: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .max(2 ** 50)
+    .default(1024 ** 3),
+  // Media types (read from the bytes) accepted and refused; `image/*` names a family. Empty allow: any.
+  ATTACHMENT_TYPES_ALLOW: list.default([]),
+  ATTACHMENT_TYPES_DENY: list.default(['application/x-msdownload', 'application/x-elf', 'application/x-mach-binary']),
+  // An upload whose client sends nothing for this long is answered 408 and its bytes removed.
+  UPLOAD_IDLE_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(30_000),
+  // Lifetime of signed download links.
+  ATTACHMENT_LINK_TTL_S: seconds(10, 86_400).default(300),
+  // The orphan sweep: how often it runs, and how old stored bytes without a row must be before they go.
+  ATTACHMENT_SWEEP_INTERVAL_MS: z.coerce.number().int().min(1000).max(86_400_000).default(3_600_000),
+  ATTACHMENT_ORPHAN_GRACE_S: seconds(0, 7 * 86_400).default(3600),
+
   // The job queue (mail, webhook deliveries): jobs one instance runs at once, how often an idle worker looks
   // for due jobs, and how long a claimed job is held (renewed while it runs) before another may take it over.
   QUEUE_CONCURRENCY: z.coerce.number().int().min(1).max(200).default(10),
@@ -244,6 +283,12 @@ export type Config = z.output<typeof schema> & {
   authProviders: AuthProviderSettings[]
 }
 
+const checked = schema.superRefine((config, ctx) => {
+  if (config.FILES_DRIVER === 's3' && !config.S3_BUCKET) {
+    ctx.addIssue({ code: 'custom', path: ['S3_BUCKET'], message: 'is required when FILES_DRIVER=s3' })
+  }
+})
+
 export class ConfigError extends Error {
   override name = 'ConfigError'
 }
@@ -258,7 +303,7 @@ export class ConfigError extends Error {
 export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
   // An empty variable means "not set", as in most shells' `FOO= cmd`.
   const present = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''))
-  const parsed = schema.safeParse(present)
+  const parsed = checked.safeParse(present)
   const issues = parsed.success
     ? []
     : parsed.error.issues.map(

@@ -4,6 +4,11 @@ import pino, { type Logger } from 'pino'
 import type { Config } from './config.js'
 import { type DatabaseLimits, type DatabaseOptions, type Db, openDatabase, pingDatabase } from './db/database.js'
 import { migrateToLatest } from './db/migrate.js'
+import { createByteCleanup } from './features/attachments/attachments.reactions.js'
+import { createAttachmentsService } from './features/attachments/attachments.service.js'
+import { createFileStorage } from './features/attachments/files.js'
+import { type AttachmentJanitor, startAttachmentJanitor } from './features/attachments/janitor.js'
+import type { FileStorage } from './features/attachments/storage/storage.js'
 import { type AuthService, createAuthService } from './features/auth/auth.service.js'
 import { createPasswordHasher, type PasswordHashCost } from './features/auth/passwords.js'
 import { createIdentitiesService, type IdentitiesService } from './features/auth/providers/identities.service.js'
@@ -76,6 +81,10 @@ export interface AppContext {
   redis?: Redis
   /** Signed keyset cursors for list operations, one codec for every feature. */
   cursors: CursorCodec
+  /** Where attachment bytes live: local disk or an S3 bucket, per FILES_DRIVER. */
+  files: FileStorage
+  /** Deletes the bytes of deleted attachments and sweeps orphans (features/attachments/janitor.ts). */
+  attachmentJanitor: AttachmentJanitor
   /**
    * Aborted when the server starts shutting down, before it waits for in-flight requests: long-lived
    * responses (event streams) listen to it to end themselves, so draining does not wait for them.
@@ -154,7 +163,18 @@ export async function createContext(config: Config, overrides: ContextOverrides 
     pollMs: config.EVENTS_POLL_MS,
     connectTimeoutMs: config.DATABASE_CONNECT_TIMEOUT_MS,
   })
-  const reactions = createReactions({ config, changeSignal, logger, now })
+  const files = createFileStorage(config)
+  const attachmentBytes = createByteCleanup({ files, logger })
+  const reactions = createReactions({
+    config,
+    changeSignal,
+    logger,
+    now,
+    attachmentBytes: {
+      noteDeletion: attachmentBytes.noteDeletion,
+      afterCommit: (writer) => attachmentBytes.afterCommit(writer, repositories),
+    },
+  })
   const writer = createWriter({ db, reactions, logger, now })
   const changeLog = createChangeLog({ repositories, writer, retentionS: config.CHANGES_RETENTION_S, now })
   const revocations = new RevocationCache(
@@ -247,6 +267,11 @@ export async function createContext(config: Config, overrides: ContextOverrides 
     comments,
     notifications: createNotificationsService(deps),
     changes: createChangesService(deps, changeLog, projects.authenticate),
+    attachments: createAttachmentsService(deps, projects, {
+      files,
+      linkKey: secrets.key('attachment-links'),
+      logger,
+    }),
     events: createEventsService(
       deps,
       { changeLog, changeSignal, stopping: shutdown.signal, logger, authenticate: auth.authenticate },
@@ -259,6 +284,16 @@ export async function createContext(config: Config, overrides: ContextOverrides 
     logger,
     intervalMs: config.NOTIFICATION_EMAIL_INTERVAL_MS,
     publicUrl: (config.PUBLIC_URL ?? `http://localhost:${config.PORT}`).replace(/\/$/, ''),
+  })
+  const attachmentJanitor = startAttachmentJanitor({
+    repositories,
+    writer,
+    files,
+    cleanup: attachmentBytes,
+    logger,
+    intervalMs: config.ATTACHMENT_SWEEP_INTERVAL_MS,
+    graceS: config.ATTACHMENT_ORPHAN_GRACE_S,
+    now,
   })
   queue.start()
   return {
@@ -280,11 +315,14 @@ export async function createContext(config: Config, overrides: ContextOverrides 
     cursors,
     changeLog,
     changeSignal,
+    files,
+    attachmentJanitor,
     stopping: shutdown.signal,
     beginShutdown: () => shutdown.abort(),
     async close() {
       shutdown.abort()
       revocations.stop()
+      await attachmentJanitor.stop()
       await notificationEmails.stop()
       await changeSignal.close()
       await auth.idle()

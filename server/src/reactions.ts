@@ -1,11 +1,12 @@
 import type { Logger } from 'pino'
 import type { Config } from './config.js'
+import { PARENT_DELETIONS, removeFilesOfDeleted } from './features/attachments/attachments.reactions.js'
 import { pruneChanges } from './features/changes/change-log.js'
 import { tombstoneTaskComments } from './features/comments/comments.reactions.js'
 import type { ChangeSignal } from './features/events/change-signal.js'
 import { createNotifier, NOTIFYING_CHANGES } from './features/notifications/notifications.reactions.js'
 import { unassignRemovedMember } from './features/tasks/tasks.reactions.js'
-import type { Reactions } from './write/writer.js'
+import type { Reactions, Writer } from './write/writer.js'
 
 export interface ReactionDeps {
   config: Config
@@ -14,6 +15,8 @@ export interface ReactionDeps {
   now: () => Date
   /** Prune the change log after this many committed writes (one indexed delete; no timer to stop). */
   pruneEvery?: number
+  /** Deletes the bytes of deleted attachments once their deletion has committed (attachments.reactions.ts). */
+  attachmentBytes: { noteDeletion(): Promise<void>; afterCommit(writer: Writer): void }
 }
 
 /**
@@ -21,7 +24,14 @@ export interface ReactionDeps {
  * kind of change (and so commits or rolls back with it), then what runs once it has committed. A change
  * recorded by a reaction gets its own reactions, depth first. A new reaction is a new entry here.
  */
-export function createReactions({ config, changeSignal, logger, now, pruneEvery = 1000 }: ReactionDeps): Reactions {
+export function createReactions({
+  config,
+  changeSignal,
+  logger,
+  now,
+  pruneEvery = 1000,
+  attachmentBytes,
+}: ReactionDeps): Reactions {
   let sincePrune = 0
   return {
     inTransaction: [
@@ -42,6 +52,17 @@ export function createReactions({ config, changeSignal, logger, now, pruneEvery 
         run: tombstoneTaskComments,
       },
       {
+        // After the comments' tombstones, whose own files go by this same entry.
+        name: "remove a deleted task's, note's, comment's or project's files",
+        on: PARENT_DELETIONS,
+        run: removeFilesOfDeleted(now),
+      },
+      {
+        name: 'queue the bytes of deleted attachments for after the commit',
+        on: ['attachment.deleted'],
+        run: () => attachmentBytes.noteDeletion(),
+      },
+      {
         name: 'notify the people a change concerns',
         on: NOTIFYING_CHANGES,
         run: createNotifier({ now, emailDelayS: config.NOTIFICATION_EMAIL_DELAY_S }),
@@ -51,6 +72,10 @@ export function createReactions({ config, changeSignal, logger, now, pruneEvery 
       {
         name: "wake this instance's event streams",
         run: (lastSeq) => changeSignal.committed(lastSeq),
+      },
+      {
+        name: 'delete the bytes of attachments whose deletion committed',
+        run: (_lastSeq, writer) => attachmentBytes.afterCommit(writer),
       },
       {
         name: 'prune the change log now and then',

@@ -96,6 +96,11 @@ export interface EventsOptions {
    * milliseconds: the connection is then dead without anyone having closed it. Default 45 000.
    */
   idleTimeout?: number
+  /**
+   * Told `true` when a connection is open and `false` when it is lost and the stream waits to reconnect
+   * (only on a change), e.g. to show an app's "reconnecting" banner.
+   */
+  onConnectionChange?: (connected: boolean) => void
 }
 
 /** What opening one connection answered: the client's result of `streamEvents` with `parseAs: 'stream'`. */
@@ -154,6 +159,12 @@ export class EventStream<E> implements AsyncIterable<E> {
     const { signal, idleTimeout = 45_000 } = this.#options
     let failures = 0
     let authRenewals = 0
+    let connected = false
+    const report = (now: boolean) => {
+      if (now === connected) return
+      connected = now
+      this.#options.onConnectionChange?.(now)
+    }
     let announced = false
     for (;;) {
       if (signal?.aborted) return
@@ -163,6 +174,7 @@ export class EventStream<E> implements AsyncIterable<E> {
       } catch (error) {
         if (signal?.aborted || error instanceof AbortError) return
         if (!(error instanceof ConnectionError)) throw error
+        report(false)
         if (!(await this.#wait(++failures, null, signal))) return
         continue
       }
@@ -170,6 +182,7 @@ export class EventStream<E> implements AsyncIterable<E> {
       if (!response.ok || !response.body) {
         if (retryableStatus(response.status)) {
           response.body?.cancel().catch(() => {})
+          report(false)
           if (!(await this.#wait(++failures, retryAfterMs(response.headers), signal))) return
           continue
         }
@@ -184,6 +197,7 @@ export class EventStream<E> implements AsyncIterable<E> {
           requestId: response.headers.get('X-Request-Id') ?? undefined,
         })
       }
+      report(true)
       const openedAt = Date.now()
       const reader = response.body.getReader()
       const decoder = new TextDecoder()
@@ -261,6 +275,7 @@ export class EventStream<E> implements AsyncIterable<E> {
         await this.#renew?.()
         continue
       }
+      report(false)
       if (!(await this.#wait(failures, null, signal))) return
     }
   }

@@ -131,6 +131,18 @@ export interface AccessRevokedEvent extends Schema<'AccessRevokedEvent'> {}
 export interface AuthExpiredEvent extends Schema<'AuthExpiredEvent'> {}
 /** The server closes the stream: it is shutting down (`shutdown`) or the client reads too slowly (`slow_consumer`). Reconnect (to any instance) from `since`. */
 export interface ReconnectEvent extends Schema<'ReconnectEvent'> {}
+/** A file stored in a project, optionally attached to one of its tasks, notes or comments. */
+export interface Attachment extends Schema<'Attachment'> {}
+/** A multipart upload. Send the fields before the file part when you can; they are read as they arrive. */
+export interface AttachmentUpload extends Schema<'AttachmentUpload'> {}
+/** The fields to change. `null` detaches the file from a task, note or comment. */
+export interface AttachmentUpdate extends Schema<'AttachmentUpdate'> {}
+/** A page of attachments. */
+export interface AttachmentList extends Schema<'AttachmentList'> {}
+/** A signed download link. */
+export interface AttachmentLink extends Schema<'AttachmentLink'> {}
+/** A project's storage use and limits. */
+export interface ProjectStorage extends Schema<'ProjectStorage'> {}
 
 /** What a change's `data` holds after a deletion or removal: the id, and that it is gone. */
 export interface Tombstone {
@@ -160,4 +172,7 @@ export interface ChangeDataMap {
   'comment.deleted': Tombstone
   'notification.created': Notification
   'notification.updated': Notification
+  'attachment.created': Attachment
+  'attachment.updated': Attachment
+  'attachment.deleted': Tombstone
 }

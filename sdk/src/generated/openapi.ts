@@ -1228,6 +1228,204 @@ export interface paths {
         patch: operations["updateNotificationPreferences"];
         trace?: never;
     };
+    "/v1/projects/{projectId}/attachments": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List attachments
+         * @description The project's files, oldest first; with `taskId`, `noteId` or `commentId`, only those attached to it.
+         *
+         *     Needs any role. Callers who are not members of the project get 404.
+         */
+        get: operations["listAttachments"];
+        put?: never;
+        /**
+         * Upload a file
+         * @description Stores a file in the project, optionally attached to a task, note or comment of it. The body is
+         *     streamed to storage, never held whole in memory, in either form:
+         *
+         *     - `multipart/form-data` with one part named `file` (its `filename` is the file name) and, as further
+         *       fields, `taskId`, `noteId` or `commentId` and `sha256`;
+         *     - any other media type: the raw bytes of the file, with `filename` (and the other fields) as query
+         *       parameters. The `Content-Type` sent is kept as `claimedContentType`.
+         *
+         *     The stored `contentType` is read from the bytes (magic numbers), never taken from the client. A file
+         *     over the size limit (`ATTACHMENT_MAX_BYTES`) or over what is left of the project's quota is cut off
+         *     at the limit while it streams (413) and nothing is kept. With `sha256`, a file whose bytes hash
+         *     differently is refused (400 `checksum_mismatch`); the hash is always returned. For large files and
+         *     flaky networks use the resumable (tus) upload instead.
+         *
+         *     Needs the `owner` or `editor` role. Callers who are not members of the project get 404.
+         */
+        post: operations["createAttachment"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/attachments/{attachmentId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get an attachment
+         * @description One file's metadata; `downloadAttachment` serves its bytes.
+         *
+         *     Needs any role. Callers who are not members of the project get 404.
+         */
+        get: operations["getAttachment"];
+        put?: never;
+        post?: never;
+        /**
+         * Delete an attachment
+         * @description Deletes the file and its thumbnails. Its bytes are removed once the deletion has committed (or, if
+         *     that fails, by the orphan sweep); the project's storage usage drops at once.
+         *
+         *     Needs the `owner` role, or the `editor` role for a file the caller uploaded. Callers who are not
+         *     members of the project get 404.
+         */
+        delete: operations["deleteAttachment"];
+        options?: never;
+        head?: never;
+        /**
+         * Rename or attach a file
+         * @description Renames the file, or attaches it to a task, note or comment of its project (or to none of them,
+         *     with `null`). At most one of `taskId`, `noteId` and `commentId` may be set at a time.
+         *
+         *     Needs the `owner` role, or the `editor` role for a file the caller uploaded. Callers who are not
+         *     members of the project get 404.
+         */
+        patch: operations["updateAttachment"];
+        trace?: never;
+    };
+    "/v1/attachments/{attachmentId}/content": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Download a file
+         * @description The file's bytes, streamed. Supports `Range` (one range; 206, or 416 past the end), `If-Range`,
+         *     `If-None-Match` (304) and `HEAD`. The `ETag` is the SHA-256 of the bytes.
+         *
+         *     Needs any role in the project. Callers who are not members get 404.
+         */
+        get: operations["downloadAttachment"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/attachments/{attachmentId}/thumbnails/{size}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get a thumbnail
+         * @description A WebP preview of an image attachment (PNG, JPEG, GIF, WebP, AVIF, TIFF), its longest side at most
+         *     `size` pixels (64, 256 or 1024; smaller images are not enlarged). Made on first request and kept,
+         *     so later requests are served from storage. An image that is malformed or too large to decode (a
+         *     decompression bomb) answers 422.
+         *
+         *     Needs any role. Callers who are not members of the project get 404.
+         */
+        get: operations["getAttachmentThumbnail"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/attachments/{attachmentId}/link": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get a signed download link
+         * @description A short-lived URL (`ATTACHMENT_LINK_TTL_S`, 5 minutes by default) that serves the file, or one of
+         *     its thumbnails with `thumbnail`, without an `Authorization` header: for `<img src>` and download
+         *     links. The link is signed (HMAC-SHA256 with a key derived from the server's secret) and names the
+         *     caller: it stops working when it expires and as soon as the caller may no longer read the file.
+         *
+         *     Needs any role. Callers who are not members of the project get 404.
+         */
+        get: operations["createAttachmentLink"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/files/{link}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Download through a signed link
+         * @description A file (or one of its thumbnails) through a link made by `createAttachmentLink`: no `Authorization`
+         *     header, so it works as an `<img src>` or a download link. The link is refused (404) once it has expired, and
+         *     as soon as the user it was made for may no longer read the file (removed from the project, file deleted).
+         *
+         *     Supports `Range`, `If-Range`, `If-None-Match` and `HEAD` like `downloadAttachment`.
+         */
+        get: operations["downloadSignedFile"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/projects/{projectId}/storage": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get a project's storage use
+         * @description How many bytes and files the project's attachments take, against its quota
+         *     (`PROJECT_STORAGE_QUOTA_BYTES`) and the largest file allowed (`ATTACHMENT_MAX_BYTES`).
+         *
+         *     Needs any role. Callers who are not members of the project get 404.
+         */
+        get: operations["getProjectStorage"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -2303,7 +2501,7 @@ export interface components {
              * @example task.updated
              * @enum {string}
              */
-            type: "project.created" | "project.updated" | "project.deleted" | "member.added" | "member.updated" | "member.removed" | "invitation.created" | "invitation.accepted" | "invitation.revoked" | "task.created" | "task.updated" | "task.deleted" | "note.created" | "note.updated" | "note.deleted" | "comment.created" | "comment.updated" | "comment.deleted" | "notification.created" | "notification.updated";
+            type: "project.created" | "project.updated" | "project.deleted" | "member.added" | "member.updated" | "member.removed" | "invitation.created" | "invitation.accepted" | "invitation.revoked" | "task.created" | "task.updated" | "task.deleted" | "note.created" | "note.updated" | "note.deleted" | "comment.created" | "comment.updated" | "comment.deleted" | "notification.created" | "notification.updated" | "attachment.created" | "attachment.updated" | "attachment.deleted";
             /**
              * @description The project the change belongs to; `null` for changes of the caller's own account.
              * @example prj_01JD8X3Z7Q2W6V5T4R3P1N0M9K
@@ -2314,7 +2512,7 @@ export interface components {
              * @example task
              * @enum {string}
              */
-            resourceType: "project" | "member" | "invitation" | "task" | "note" | "comment" | "notification";
+            resourceType: "project" | "member" | "invitation" | "task" | "note" | "comment" | "notification" | "attachment";
             /**
              * @description The id of the resource (for a membership, the member's user id).
              * @example tsk_01JD8X3Z7Q2W6V5T4R3P1N0M9K
@@ -2569,6 +2767,189 @@ export interface components {
                  */
                 since: string;
             };
+        };
+        /** @description A file stored in a project, optionally attached to one of its tasks, notes or comments. */
+        Attachment: {
+            /**
+             * @description The attachment id.
+             * @example att_01JD8X3Z7Q2W6V5T4R3P1N0M9K
+             */
+            id: string;
+            /**
+             * @description The project the file belongs to.
+             * @example prj_01JD8X3Z7Q2W6V5T4R3P1N0M9K
+             */
+            projectId: string;
+            /**
+             * @description The task the file is attached to, if any.
+             * @example tsk_01JD8X3Z7Q2W6V5T4R3P1N0M9K
+             */
+            taskId: string | null;
+            /**
+             * @description The note the file is attached to, if any.
+             * @example not_01JD8X3Z7Q2W6V5T4R3P1N0M9K
+             */
+            noteId: string | null;
+            /**
+             * @description The comment the file is attached to, if any.
+             * @example cmt_01JD8X3Z7Q2W6V5T4R3P1N0M9K
+             */
+            commentId: string | null;
+            /**
+             * @description The file's name as uploaded (or renamed); shown to people, never used as a path.
+             * @example screenshot 2026-11-20.png
+             */
+            filename: string;
+            /**
+             * @description The media type read from the file's bytes; `text/plain` or `application/octet-stream` when nothing more is known.
+             * @example image/png
+             */
+            contentType: string;
+            /**
+             * @description The media type the client sent with the file, kept for reference only.
+             * @example image/png
+             */
+            claimedContentType: string | null;
+            /**
+             * Format: int64
+             * @description The file's size in bytes.
+             * @example 48213
+             */
+            size: number;
+            /**
+             * @description The hex SHA-256 of the file's bytes; also its download `ETag`.
+             * @example 9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08
+             */
+            sha256: string;
+            /**
+             * @description Whether thumbnails can be asked for (the file is a PNG, JPEG, GIF, WebP, AVIF or TIFF image).
+             * @example true
+             */
+            thumbnails: boolean;
+            /**
+             * @description Who uploaded the file; `null` once their account is deleted.
+             * @example usr_01JD8X3Z7Q2W6V5T4R3P1N0M9K
+             */
+            createdBy: string | null;
+            /**
+             * Format: date-time
+             * @description When the file was stored.
+             * @example 2026-11-20T09:30:00.000Z
+             */
+            createdAt: string;
+            /**
+             * Format: date-time
+             * @description When the metadata last changed.
+             * @example 2026-11-20T09:30:00.000Z
+             */
+            updatedAt: string;
+            /**
+             * Format: int32
+             * @description Increases with every change of the metadata; the `ETag` of the resource is this number in quotes.
+             * @example 1
+             */
+            version: number;
+        };
+        /** @description A multipart upload. Send the fields before the file part when you can; they are read as they arrive. */
+        AttachmentUpload: {
+            /**
+             * Format: binary
+             * @description The file; its part's `filename` is the file's name.
+             */
+            file: string;
+            /**
+             * @description Attach the file to this task of the project.
+             * @example tsk_01JD8X3Z7Q2W6V5T4R3P1N0M9K
+             */
+            taskId?: string;
+            /**
+             * @description Attach the file to this note of the project.
+             * @example not_01JD8X3Z7Q2W6V5T4R3P1N0M9K
+             */
+            noteId?: string;
+            /**
+             * @description Attach the file to this comment on a task of the project.
+             * @example cmt_01JD8X3Z7Q2W6V5T4R3P1N0M9K
+             */
+            commentId?: string;
+            /**
+             * @description The hex SHA-256 the file must have.
+             * @example 9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08
+             */
+            sha256?: string;
+        };
+        /** @description The fields to change. `null` detaches the file from a task, note or comment. */
+        AttachmentUpdate: {
+            /**
+             * @description A new name (at most 255 characters, no path separators).
+             * @example final report.pdf
+             */
+            filename?: string;
+            /**
+             * @description Attach the file to this task of its project.
+             * @example tsk_01JD8X3Z7Q2W6V5T4R3P1N0M9K
+             */
+            taskId?: string | null;
+            /**
+             * @description Attach the file to this note of its project.
+             * @example not_01JD8X3Z7Q2W6V5T4R3P1N0M9K
+             */
+            noteId?: string | null;
+            /**
+             * @description Attach the file to this comment on a task of its project.
+             * @example cmt_01JD8X3Z7Q2W6V5T4R3P1N0M9K
+             */
+            commentId?: string | null;
+        };
+        /** @description A page of attachments. */
+        AttachmentList: {
+            data: components["schemas"]["Attachment"][];
+            /**
+             * @description Pass as `cursor` to get the next page; `null` on the last page.
+             * @example WyIyMDI2LTExLTIwVDA5OjMwOjAwLjAwMFoiLCJ0c2tfMDFKRDhYIl0aZ3kXb4c2mPq0r9TnV1wA
+             */
+            nextCursor: string | null;
+        };
+        /** @description A signed download link. */
+        AttachmentLink: {
+            /**
+             * @description The link, relative to the server's base URL.
+             * @example /v1/files/YXR0XzAx.pH1wJ3rN
+             */
+            url: string;
+            /**
+             * Format: date-time
+             * @description When the link stops working.
+             * @example 2026-11-20T09:35:00.000Z
+             */
+            expiresAt: string;
+        };
+        /** @description A project's storage use and limits. */
+        ProjectStorage: {
+            /**
+             * Format: int64
+             * @description Bytes the project's files take.
+             * @example 48213
+             */
+            usedBytes: number;
+            /**
+             * Format: int32
+             * @description How many files the project has.
+             * @example 1
+             */
+            fileCount: number;
+            /**
+             * Format: int64
+             * @description The most bytes the project's files may take.
+             * @example 1073741824
+             */
+            quotaBytes: number;
+            /**
+             * Format: int64
+             * @description The largest file accepted.
+             * @example 104857600
+             */
+            maxFileBytes: number;
         };
     };
     responses: {
@@ -3320,6 +3701,46 @@ export interface components {
          * @example https://app.example.com
          */
         "Access-Control-Allow-Origin": string;
+        /**
+         * @description `inline` for PNG, JPEG, GIF, WebP and AVIF images, `attachment` otherwise, with the file name as RFC 6266 `filename` (ASCII) and RFC 8187 `filename*` (UTF-8).
+         * @example attachment; filename="report.pdf"; filename*=UTF-8''report.pdf
+         */
+        "Content-Disposition": string;
+        /**
+         * @description Always `nosniff`, so browsers keep to the stored type.
+         * @example nosniff
+         */
+        "X-Content-Type-Options": "nosniff";
+        /**
+         * @description A sandbox that runs no script and loads nothing, should a file be opened in the browser.
+         * @example sandbox; default-src 'none'
+         */
+        "Content-Security-Policy": "sandbox; default-src 'none'";
+        /**
+         * @description The SHA-256 of the bytes in quotes; send it in `If-None-Match` or `If-Range`.
+         * @example "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"
+         */
+        "Content-ETag": string;
+        /**
+         * @description Always `bytes`.
+         * @example bytes
+         */
+        "Accept-Ranges": "bytes";
+        /**
+         * @description The number of bytes in the body (for HEAD, that a GET would send).
+         * @example 48213
+         */
+        "Content-Length": number;
+        /**
+         * @description Which bytes a 206 carries (`bytes 0-1023/48213`), or the size after a 416 (`bytes *\/48213`).
+         * @example bytes 0-1023/48213
+         */
+        "Content-Range": string;
+        /**
+         * @description Signed links may be cached by the browser alone, until they expire.
+         * @example private, max-age=300
+         */
+        "Cache-Control-Private": string;
     };
     pathItems: never;
 }
@@ -7589,6 +8010,1104 @@ export interface operations {
             415: components["responses"]["UnsupportedMediaType"];
             429: components["responses"]["TooManyRequests"];
             431: components["responses"]["RequestHeaderFieldsTooLarge"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    listAttachments: {
+        parameters: {
+            query?: {
+                /** @description Only files attached to this task. */
+                taskId?: string;
+                /** @description Only files attached to this note. */
+                noteId?: string;
+                /** @description Only files attached to this comment. */
+                commentId?: string;
+                /** @description How many items to return, from 1 to 100. */
+                limit?: components["parameters"]["Limit"];
+                /** @description The `nextCursor` of the previous page. Opaque and tamper-proof; a cursor of another list is rejected with 400. */
+                cursor?: components["parameters"]["Cursor"];
+            };
+            header?: never;
+            path: {
+                /**
+                 * @description The id of the project.
+                 * @example prj_01JD8X3Z7Q2W6V5T4R3P1N0M9K
+                 */
+                projectId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of attachments. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    Link: components["headers"]["Link"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "data": [
+                     *         {
+                     *           "id": "att_01JD8X3Z7Q2W6V5T4R3P1N0M9K",
+                     *           "projectId": "prj_01JD8X3Z7Q2W6V5T4R3P1N0M9K",
+                     *           "taskId": "tsk_01JD8X3Z7Q2W6V5T4R3P1N0M9K",
+                     *           "noteId": null,
+                     *           "commentId": null,
+                     *           "filename": "screenshot 2026-11-20.png",
+                     *           "contentType": "image/png",
+                     *           "claimedContentType": "image/png",
+                     *           "size": 48213,
+                     *           "sha256": "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08",
+                     *           "thumbnails": true,
+                     *           "createdBy": "usr_01JD8X3Z7Q2W6V5T4R3P1N0M9K",
+                     *           "createdAt": "2026-11-20T09:30:00.000Z",
+                     *           "updatedAt": "2026-11-20T09:30:00.000Z",
+                     *           "version": 1
+                     *         }
+                     *       ],
+                     *       "nextCursor": null
+                     *     }
+                     */
+                    "application/json": components["schemas"]["AttachmentList"];
+                };
+            };
+            400: components["responses"]["BadRequestList"];
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    createAttachment: {
+        parameters: {
+            query?: {
+                /** @description Raw uploads: the file's name (required there), e.g. `report.pdf`. At most 255 characters, no path separators or control characters. */
+                filename?: string;
+                /** @description Raw uploads: attach the file to this task of the project. */
+                taskId?: string;
+                /** @description Raw uploads: attach the file to this note of the project. */
+                noteId?: string;
+                /** @description Raw uploads: attach the file to this comment on a task of the project. */
+                commentId?: string;
+                /** @description Raw uploads: the hex SHA-256 the bytes must have, e.g. `9f86d0…0a08`. */
+                sha256?: string;
+            };
+            header?: never;
+            path: {
+                /**
+                 * @description The id of the project.
+                 * @example prj_01JD8X3Z7Q2W6V5T4R3P1N0M9K
+                 */
+                projectId: string;
+            };
+            cookie?: never;
+        };
+        /** @description The file, as a form or raw. Marked optional only because its two forms are validated apart; a request without a file is refused (415 without `Content-Type`, 400 `missing_file` or `empty_file`). */
+        requestBody?: {
+            content: {
+                "multipart/form-data": components["schemas"]["AttachmentUpload"];
+                "*/*": string;
+            };
+        };
+        responses: {
+            /** @description Stored. `Location` is the attachment's URL and `ETag` its version. */
+            201: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    Location: components["headers"]["Location"];
+                    ETag: components["headers"]["ETag"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "att_01JD8X3Z7Q2W6V5T4R3P1N0M9K",
+                     *       "projectId": "prj_01JD8X3Z7Q2W6V5T4R3P1N0M9K",
+                     *       "taskId": "tsk_01JD8X3Z7Q2W6V5T4R3P1N0M9K",
+                     *       "noteId": null,
+                     *       "commentId": null,
+                     *       "filename": "screenshot 2026-11-20.png",
+                     *       "contentType": "image/png",
+                     *       "claimedContentType": "image/png",
+                     *       "size": 48213,
+                     *       "sha256": "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08",
+                     *       "thumbnails": true,
+                     *       "createdBy": "usr_01JD8X3Z7Q2W6V5T4R3P1N0M9K",
+                     *       "createdAt": "2026-11-20T09:30:00.000Z",
+                     *       "updatedAt": "2026-11-20T09:30:00.000Z",
+                     *       "version": 1
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Attachment"];
+                };
+            };
+            /** @description The upload is not acceptable: `validation_failed` (a parameter or field), `invalid_filename`, `empty_file`, `missing_file` (no part named `file`), `duplicate_file` (two file parts), `duplicate_field`, `unexpected_file` (a file part with another name), `malformed_multipart`, `checksum_mismatch` (the bytes do not hash to `sha256`), `invalid_target` (more than one of `taskId`, `noteId`, `commentId`). */
+            400: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://tasklane.dev/problems/checksum_mismatch",
+                     *       "title": "Bad request",
+                     *       "status": 400,
+                     *       "detail": "The file does not have the SHA-256 sent.",
+                     *       "instance": "/v1/projects/prj_01JD8X3Z7Q2W6V5T4R3P1N0M9K/attachments",
+                     *       "code": "checksum_mismatch",
+                     *       "requestId": "req_01JD8X3Z7Q2W6V5T4R3P1N0M9K"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "validation_failed" | "invalid_filename" | "empty_file" | "missing_file" | "duplicate_file" | "duplicate_field" | "unexpected_file" | "malformed_multipart" | "checksum_mismatch" | "invalid_target";
+                    };
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            /** @description No such project, task, note or comment in it, or one the caller may not see (`not_found`). */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://tasklane.dev/problems/not_found",
+                     *       "title": "Not found",
+                     *       "status": 404,
+                     *       "detail": "No task with this id in the project.",
+                     *       "instance": "/v1/projects/prj_01JD8X3Z7Q2W6V5T4R3P1N0M9K/attachments",
+                     *       "code": "not_found",
+                     *       "requestId": "req_01JD8X3Z7Q2W6V5T4R3P1N0M9K"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "not_found";
+                    };
+                };
+            };
+            /** @description The client stopped sending the body for longer than `UPLOAD_IDLE_TIMEOUT_MS` (`request_timeout`); nothing was kept. */
+            408: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://tasklane.dev/problems/request_timeout",
+                     *       "title": "Request timeout",
+                     *       "status": 408,
+                     *       "detail": "No bytes of the body arrived for 30000 ms.",
+                     *       "instance": "/v1/projects/prj_01JD8X3Z7Q2W6V5T4R3P1N0M9K/attachments",
+                     *       "code": "request_timeout",
+                     *       "requestId": "req_01JD8X3Z7Q2W6V5T4R3P1N0M9K"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "request_timeout";
+                    };
+                };
+            };
+            /** @description The file is larger than `ATTACHMENT_MAX_BYTES` (`file_too_large`) or than what is left of the project's storage quota (`quota_exceeded`). Refused while streaming, at the limit; nothing was kept. */
+            413: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://tasklane.dev/problems/quota_exceeded",
+                     *       "title": "Content too large",
+                     *       "status": 413,
+                     *       "detail": "The project has 1200 bytes of its storage quota left; the file is larger.",
+                     *       "instance": "/v1/projects/prj_01JD8X3Z7Q2W6V5T4R3P1N0M9K/attachments",
+                     *       "code": "quota_exceeded",
+                     *       "requestId": "req_01JD8X3Z7Q2W6V5T4R3P1N0M9K"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "file_too_large" | "quota_exceeded";
+                    };
+                };
+            };
+            /** @description The bytes are of a type the server does not accept (`file_type_not_allowed`, per `ATTACHMENT_TYPES_ALLOW` and `ATTACHMENT_TYPES_DENY`), or the body has no `Content-Type` (`unsupported_media_type`). */
+            415: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://tasklane.dev/problems/file_type_not_allowed",
+                     *       "title": "Unsupported media type",
+                     *       "status": 415,
+                     *       "detail": "Files of type application/x-msdownload are not accepted here.",
+                     *       "instance": "/v1/projects/prj_01JD8X3Z7Q2W6V5T4R3P1N0M9K/attachments",
+                     *       "code": "file_type_not_allowed",
+                     *       "requestId": "req_01JD8X3Z7Q2W6V5T4R3P1N0M9K"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "file_type_not_allowed" | "unsupported_media_type";
+                    };
+                };
+            };
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            /** @description The database or the file store does not answer now (`service_unavailable`, `storage_unavailable`); nothing was kept. Retry after `Retry-After` seconds. */
+            503: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://tasklane.dev/problems/storage_unavailable",
+                     *       "title": "Service unavailable",
+                     *       "status": 503,
+                     *       "detail": "The file store did not answer.",
+                     *       "instance": "/v1/projects/prj_01JD8X3Z7Q2W6V5T4R3P1N0M9K/attachments",
+                     *       "code": "storage_unavailable",
+                     *       "requestId": "req_01JD8X3Z7Q2W6V5T4R3P1N0M9K"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "service_unavailable" | "storage_unavailable";
+                    };
+                };
+            };
+            /** @description The server's disk is full (`insufficient_storage`); nothing was kept. */
+            507: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://tasklane.dev/problems/insufficient_storage",
+                     *       "title": "Insufficient storage",
+                     *       "status": 507,
+                     *       "detail": "The file store has no room left.",
+                     *       "instance": "/v1/projects/prj_01JD8X3Z7Q2W6V5T4R3P1N0M9K/attachments",
+                     *       "code": "insufficient_storage",
+                     *       "requestId": "req_01JD8X3Z7Q2W6V5T4R3P1N0M9K"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "insufficient_storage";
+                    };
+                };
+            };
+        };
+    };
+    getAttachment: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Answer 304 with no body if the resource's current `ETag` is this one. */
+                "If-None-Match"?: components["parameters"]["IfNoneMatch"];
+            };
+            path: {
+                /**
+                 * @description The id of the attachment.
+                 * @example att_01JD8X3Z7Q2W6V5T4R3P1N0M9K
+                 */
+                attachmentId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The attachment, with its version in `ETag`. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    ETag: components["headers"]["ETag"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "att_01JD8X3Z7Q2W6V5T4R3P1N0M9K",
+                     *       "projectId": "prj_01JD8X3Z7Q2W6V5T4R3P1N0M9K",
+                     *       "taskId": "tsk_01JD8X3Z7Q2W6V5T4R3P1N0M9K",
+                     *       "noteId": null,
+                     *       "commentId": null,
+                     *       "filename": "screenshot 2026-11-20.png",
+                     *       "contentType": "image/png",
+                     *       "claimedContentType": "image/png",
+                     *       "size": 48213,
+                     *       "sha256": "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08",
+                     *       "thumbnails": true,
+                     *       "createdBy": "usr_01JD8X3Z7Q2W6V5T4R3P1N0M9K",
+                     *       "createdAt": "2026-11-20T09:30:00.000Z",
+                     *       "updatedAt": "2026-11-20T09:30:00.000Z",
+                     *       "version": 1
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Attachment"];
+                };
+            };
+            /** @description `If-None-Match` named the current version: the copy the client has is up to date. */
+            304: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    ETag: components["headers"]["ETag"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    deleteAttachment: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Apply the change only if the resource's current `ETag` is this one; otherwise 412. */
+                "If-Match"?: components["parameters"]["IfMatch"];
+            };
+            path: {
+                /**
+                 * @description The id of the attachment.
+                 * @example att_01JD8X3Z7Q2W6V5T4R3P1N0M9K
+                 */
+                attachmentId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted. */
+            204: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            412: components["responses"]["PreconditionFailed"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    updateAttachment: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Apply the change only if the resource's current `ETag` is this one; otherwise 412. */
+                "If-Match"?: components["parameters"]["IfMatch"];
+            };
+            path: {
+                /**
+                 * @description The id of the attachment.
+                 * @example att_01JD8X3Z7Q2W6V5T4R3P1N0M9K
+                 */
+                attachmentId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "noteId": "not_01JD8X3Z7Q2W6V5T4R3P1N0M9K"
+                 *     }
+                 */
+                "application/json": components["schemas"]["AttachmentUpdate"];
+            };
+        };
+        responses: {
+            /** @description The attachment as changed, with its new version in `ETag`. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    ETag: components["headers"]["ETag"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "att_01JD8X3Z7Q2W6V5T4R3P1N0M9K",
+                     *       "projectId": "prj_01JD8X3Z7Q2W6V5T4R3P1N0M9K",
+                     *       "taskId": "tsk_01JD8X3Z7Q2W6V5T4R3P1N0M9K",
+                     *       "noteId": null,
+                     *       "commentId": null,
+                     *       "filename": "screenshot 2026-11-20.png",
+                     *       "contentType": "image/png",
+                     *       "claimedContentType": "image/png",
+                     *       "size": 48213,
+                     *       "sha256": "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08",
+                     *       "thumbnails": true,
+                     *       "createdBy": "usr_01JD8X3Z7Q2W6V5T4R3P1N0M9K",
+                     *       "createdAt": "2026-11-20T09:30:00.000Z",
+                     *       "updatedAt": "2026-11-20T09:30:00.000Z",
+                     *       "version": 1
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Attachment"];
+                };
+            };
+            /** @description The body is not acceptable: `validation_failed`, `malformed_json`, `json_too_deep`, `invalid_filename`, or `invalid_target` (more than one of `taskId`, `noteId`, `commentId`). */
+            400: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://tasklane.dev/problems/invalid_target",
+                     *       "title": "Bad request",
+                     *       "status": 400,
+                     *       "detail": "Attach the file to one of a task, a note or a comment.",
+                     *       "instance": "/v1/attachments/att_01JD8X3Z7Q2W6V5T4R3P1N0M9K",
+                     *       "code": "invalid_target",
+                     *       "requestId": "req_01JD8X3Z7Q2W6V5T4R3P1N0M9K"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "validation_failed" | "malformed_json" | "json_too_deep" | "invalid_filename" | "invalid_target";
+                    };
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            /** @description No such attachment, or no such task, note or comment in its project, or one the caller may not see (`not_found`). */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://tasklane.dev/problems/not_found",
+                     *       "title": "Not found",
+                     *       "status": 404,
+                     *       "detail": "No attachment with this id.",
+                     *       "instance": "/v1/attachments/att_01JD8X3Z7Q2W6V5T4R3P1N0M9K",
+                     *       "code": "not_found",
+                     *       "requestId": "req_01JD8X3Z7Q2W6V5T4R3P1N0M9K"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "not_found";
+                    };
+                };
+            };
+            412: components["responses"]["PreconditionFailed"];
+            413: components["responses"]["ContentTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    downloadAttachment: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Answer 304 with no body if the resource's current `ETag` is this one. */
+                "If-None-Match"?: components["parameters"]["IfNoneMatch"];
+                /** @description One byte range, e.g. `bytes=0-1023`, `bytes=1024-` or `bytes=-512` (the last 512 bytes): answered 206 with that part. A range that starts past the end is 416; a header that does not parse, another unit or several ranges are ignored and the whole file is served (200). */
+                Range?: string;
+                /** @description Serve `Range` only if the file still has this `ETag`; otherwise the whole file (200). */
+                "If-Range"?: string;
+            };
+            path: {
+                /**
+                 * @description The id of the attachment.
+                 * @example att_01JD8X3Z7Q2W6V5T4R3P1N0M9K
+                 */
+                attachmentId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The whole file, with the type read from its bytes. Served `inline` only for PNG, JPEG, GIF, WebP and AVIF images, as an attachment otherwise; always with `nosniff` and a sandboxing CSP, so an HTML or SVG file cannot run script. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "Content-Disposition": components["headers"]["Content-Disposition"];
+                    "X-Content-Type-Options": components["headers"]["X-Content-Type-Options"];
+                    "Content-Security-Policy": components["headers"]["Content-Security-Policy"];
+                    ETag: components["headers"]["Content-ETag"];
+                    "Accept-Ranges": components["headers"]["Accept-Ranges"];
+                    "Content-Length": components["headers"]["Content-Length"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "*/*": string;
+                };
+            };
+            /** @description The byte range asked for in `Range`; `Content-Range` says which. */
+            206: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "Content-Disposition": components["headers"]["Content-Disposition"];
+                    "X-Content-Type-Options": components["headers"]["X-Content-Type-Options"];
+                    "Content-Security-Policy": components["headers"]["Content-Security-Policy"];
+                    ETag: components["headers"]["Content-ETag"];
+                    "Accept-Ranges": components["headers"]["Accept-Ranges"];
+                    "Content-Length": components["headers"]["Content-Length"];
+                    "Content-Range": components["headers"]["Content-Range"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "*/*": string;
+                };
+            };
+            /** @description `If-None-Match` named the file's `ETag`: the copy the client has is current. */
+            304: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    ETag: components["headers"]["Content-ETag"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            /** @description No such attachment, or one the caller may not see (`not_found`). */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://tasklane.dev/problems/not_found",
+                     *       "title": "Not found",
+                     *       "status": 404,
+                     *       "detail": "No attachment with this id.",
+                     *       "instance": "/v1/attachments/att_01JD8X3Z7Q2W6V5T4R3P1N0M9K/content",
+                     *       "code": "not_found",
+                     *       "requestId": "req_01JD8X3Z7Q2W6V5T4R3P1N0M9K"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "not_found";
+                    };
+                };
+            };
+            /** @description `Range` starts past the end of the file (`code` `range_not_satisfiable`); `Content-Range: bytes *\/<size>` gives the size. */
+            416: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "Content-Range": components["headers"]["Content-Range"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://tasklane.dev/problems/range_not_satisfiable",
+                     *       "title": "Range not satisfiable",
+                     *       "status": 416,
+                     *       "detail": "The file has 48213 bytes; the range asked for starts past its end.",
+                     *       "instance": "/v1/attachments/att_01JD8X3Z7Q2W6V5T4R3P1N0M9K/content",
+                     *       "code": "range_not_satisfiable",
+                     *       "requestId": "req_01JD8X3Z7Q2W6V5T4R3P1N0M9K"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "range_not_satisfiable";
+                    };
+                };
+            };
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            /** @description The database or the file store does not answer now (`service_unavailable`, `storage_unavailable`); retry after `Retry-After` seconds. */
+            503: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://tasklane.dev/problems/storage_unavailable",
+                     *       "title": "Service unavailable",
+                     *       "status": 503,
+                     *       "detail": "The file store did not answer.",
+                     *       "instance": "/v1/attachments/att_01JD8X3Z7Q2W6V5T4R3P1N0M9K/content",
+                     *       "code": "storage_unavailable",
+                     *       "requestId": "req_01JD8X3Z7Q2W6V5T4R3P1N0M9K"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "service_unavailable" | "storage_unavailable";
+                    };
+                };
+            };
+        };
+    };
+    getAttachmentThumbnail: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Answer 304 with no body if the resource's current `ETag` is this one. */
+                "If-None-Match"?: components["parameters"]["IfNoneMatch"];
+            };
+            path: {
+                /**
+                 * @description The id of the attachment.
+                 * @example att_01JD8X3Z7Q2W6V5T4R3P1N0M9K
+                 */
+                attachmentId: string;
+                /**
+                 * @description The longest side of the thumbnail, in pixels.
+                 * @example 256
+                 */
+                size: "64" | "256" | "1024";
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The thumbnail, served inline with `nosniff` and a sandboxing CSP. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "Content-Disposition": components["headers"]["Content-Disposition"];
+                    "X-Content-Type-Options": components["headers"]["X-Content-Type-Options"];
+                    "Content-Security-Policy": components["headers"]["Content-Security-Policy"];
+                    ETag: components["headers"]["Content-ETag"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "image/webp": string;
+                };
+            };
+            /** @description `If-None-Match` named the thumbnail's `ETag`: the copy the client has is current. */
+            304: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    ETag: components["headers"]["Content-ETag"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
+            /** @description No thumbnail can be made of this file: it is not an image type thumbnails are made of (`not_an_image`), or the image is malformed or too large to decode (`thumbnail_unavailable`). */
+            422: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://tasklane.dev/problems/thumbnail_unavailable",
+                     *       "title": "Unprocessable content",
+                     *       "status": 422,
+                     *       "detail": "No thumbnail can be made of this file: the image is malformed or too large to decode.",
+                     *       "instance": "/v1/attachments/att_01JD8X3Z7Q2W6V5T4R3P1N0M9K/thumbnails/256",
+                     *       "code": "thumbnail_unavailable",
+                     *       "requestId": "req_01JD8X3Z7Q2W6V5T4R3P1N0M9K"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "not_an_image" | "thumbnail_unavailable";
+                    };
+                };
+            };
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            /** @description The database or the file store does not answer now (`service_unavailable`, `storage_unavailable`); retry after `Retry-After` seconds. */
+            503: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://tasklane.dev/problems/storage_unavailable",
+                     *       "title": "Service unavailable",
+                     *       "status": 503,
+                     *       "detail": "The file store did not answer.",
+                     *       "instance": "/v1/attachments/att_01JD8X3Z7Q2W6V5T4R3P1N0M9K/thumbnails/256",
+                     *       "code": "storage_unavailable",
+                     *       "requestId": "req_01JD8X3Z7Q2W6V5T4R3P1N0M9K"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "service_unavailable" | "storage_unavailable";
+                    };
+                };
+            };
+        };
+    };
+    createAttachmentLink: {
+        parameters: {
+            query?: {
+                /** @description A link to the thumbnail of this size instead of the file, e.g. `256`. */
+                thumbnail?: "64" | "256" | "1024";
+            };
+            header?: never;
+            path: {
+                /**
+                 * @description The id of the attachment.
+                 * @example att_01JD8X3Z7Q2W6V5T4R3P1N0M9K
+                 */
+                attachmentId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The link and when it expires. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "Cache-Control": components["headers"]["Cache-Control"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "url": "/v1/files/YXR0XzAxSkQ4WDNaN1EyVzZWNVQ0UjNQMU4wTTlLLnVzcl8wMUpEOFgzWjdRMlc2VjVUNFIzUDFOME05Sy5vcmlnaW5hbC4xNzk1NjAwMDAw.pH1wJ3rN0Qz8b1m2X4c5v6B7n8M9a0s1D2f3G4h5J6k",
+                     *       "expiresAt": "2026-11-20T09:35:00.000Z"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["AttachmentLink"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    downloadSignedFile: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Answer 304 with no body if the resource's current `ETag` is this one. */
+                "If-None-Match"?: components["parameters"]["IfNoneMatch"];
+                /** @description One byte range, e.g. `bytes=0-1023`, `bytes=1024-` or `bytes=-512` (the last 512 bytes): answered 206 with that part. A range that starts past the end is 416; a header that does not parse, another unit or several ranges are ignored and the whole file is served (200). */
+                Range?: string;
+                /** @description Serve `Range` only if the file still has this `ETag`; otherwise the whole file (200). */
+                "If-Range"?: string;
+            };
+            path: {
+                /**
+                 * @description The signed token of the link, as `createAttachmentLink` made it.
+                 * @example YXR0XzAxSkQ4WDNaN1EyVzZWNVQ0UjNQMU4wTTlLLnVzcl8wMUpEOFgzWjdRMlc2VjVUNFIzUDFOME05Sy5vcmlnaW5hbC4xNzk1NjAwMDAw.pH1wJ3rN0Qz8b1m2X4c5v6B7n8M9a0s1D2f3G4h5J6k
+                 */
+                link: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The whole file, with the type read from its bytes. Served `inline` only for PNG, JPEG, GIF, WebP and AVIF images, as an attachment otherwise; always with `nosniff` and a sandboxing CSP, so an HTML or SVG file cannot run script. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "Content-Disposition": components["headers"]["Content-Disposition"];
+                    "X-Content-Type-Options": components["headers"]["X-Content-Type-Options"];
+                    "Content-Security-Policy": components["headers"]["Content-Security-Policy"];
+                    ETag: components["headers"]["Content-ETag"];
+                    "Accept-Ranges": components["headers"]["Accept-Ranges"];
+                    "Content-Length": components["headers"]["Content-Length"];
+                    "Cache-Control": components["headers"]["Cache-Control-Private"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "*/*": string;
+                };
+            };
+            /** @description The byte range asked for in `Range`; `Content-Range` says which. */
+            206: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "Content-Disposition": components["headers"]["Content-Disposition"];
+                    "X-Content-Type-Options": components["headers"]["X-Content-Type-Options"];
+                    "Content-Security-Policy": components["headers"]["Content-Security-Policy"];
+                    ETag: components["headers"]["Content-ETag"];
+                    "Accept-Ranges": components["headers"]["Accept-Ranges"];
+                    "Content-Length": components["headers"]["Content-Length"];
+                    "Cache-Control": components["headers"]["Cache-Control-Private"];
+                    "Content-Range": components["headers"]["Content-Range"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "*/*": string;
+                };
+            };
+            /** @description `If-None-Match` named the file's `ETag`: the copy the client has is current. */
+            304: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    ETag: components["headers"]["Content-ETag"];
+                    "Cache-Control": components["headers"]["Cache-Control-Private"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            /** @description The link is forged, expired, or its user may no longer read the file; or the file is gone (`not_found`). */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://tasklane.dev/problems/not_found",
+                     *       "title": "Not found",
+                     *       "status": 404,
+                     *       "detail": "No attachment with this id.",
+                     *       "instance": "/v1/files/YXR0.pH1w",
+                     *       "code": "not_found",
+                     *       "requestId": "req_01JD8X3Z7Q2W6V5T4R3P1N0M9K"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "not_found";
+                    };
+                };
+            };
+            /** @description `Range` starts past the end of the file (`code` `range_not_satisfiable`); `Content-Range: bytes *\/<size>` gives the size. */
+            416: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "Content-Range": components["headers"]["Content-Range"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://tasklane.dev/problems/range_not_satisfiable",
+                     *       "title": "Range not satisfiable",
+                     *       "status": 416,
+                     *       "detail": "The file has 48213 bytes; the range asked for starts past its end.",
+                     *       "instance": "/v1/files/YXR0.pH1w",
+                     *       "code": "range_not_satisfiable",
+                     *       "requestId": "req_01JD8X3Z7Q2W6V5T4R3P1N0M9K"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "range_not_satisfiable";
+                    };
+                };
+            };
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            /** @description The database or the file store does not answer now (`service_unavailable`, `storage_unavailable`); retry after `Retry-After` seconds. */
+            503: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://tasklane.dev/problems/storage_unavailable",
+                     *       "title": "Service unavailable",
+                     *       "status": 503,
+                     *       "detail": "The file store did not answer.",
+                     *       "instance": "/v1/files/YXR0.pH1w",
+                     *       "code": "storage_unavailable",
+                     *       "requestId": "req_01JD8X3Z7Q2W6V5T4R3P1N0M9K"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "service_unavailable" | "storage_unavailable";
+                    };
+                };
+            };
+        };
+    };
+    getProjectStorage: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description The id of the project.
+                 * @example prj_01JD8X3Z7Q2W6V5T4R3P1N0M9K
+                 */
+                projectId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The project's storage use. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "usedBytes": 48213,
+                     *       "fileCount": 1,
+                     *       "quotaBytes": 1073741824,
+                     *       "maxFileBytes": 104857600
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ProjectStorage"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };

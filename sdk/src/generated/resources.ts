@@ -2,7 +2,7 @@
 import type { EventStream, EventsOptions, TasklaneEvent } from '../core/events.js'
 import type { Paginator } from '../core/pagination.js'
 import type { JsonBody, JsonOf, ListItemOf, NotModified, RequestOptions } from '../core/resource-types.js'
-import type { ApiKey, ApiKeyCreate, ApiKeyList, ApiKeyWithSecret, AuthProviderList, AuthResult, Change, ChangeList, ChangePasswordRequest, Comment, CommentCreate, CommentList, CommentUpdate, ConfirmEmailChangeRequest, DeleteMeRequest, Health, Identity, IdentityLinkStart, IdentityList, Invitation, InvitationAccept, InvitationCreate, InvitationList, LogInRequest, Member, MemberList, MemberUpdate, Note, NoteCreate, NoteList, NoteUpdate, Notification, NotificationList, NotificationPreferences, NotificationPreferencesUpdate, NotificationsMarkRead, NotificationsMarked, Project, ProjectCreate, ProjectList, ProjectUpdate, ProviderAuthorization, ProviderCodeExchange, ProviderSignInStart, Readiness, Reauthentication, RefreshSessionRequest, RequestPasswordResetRequest, ResetPasswordRequest, Session, SessionList, SignUpRequest, StreamEvent, Task, TaskCreate, TaskList, TaskUpdate, UnreadNotificationCount, UpdateMeRequest, User, VerifyEmailRequest } from './models.js'
+import type { ApiKey, ApiKeyCreate, ApiKeyList, ApiKeyWithSecret, Attachment, AttachmentLink, AttachmentList, AttachmentUpdate, AuthProviderList, AuthResult, Change, ChangeList, ChangePasswordRequest, Comment, CommentCreate, CommentList, CommentUpdate, ConfirmEmailChangeRequest, DeleteMeRequest, Health, Identity, IdentityLinkStart, IdentityList, Invitation, InvitationAccept, InvitationCreate, InvitationList, LogInRequest, Member, MemberList, MemberUpdate, Note, NoteCreate, NoteList, NoteUpdate, Notification, NotificationList, NotificationPreferences, NotificationPreferencesUpdate, NotificationsMarkRead, NotificationsMarked, Project, ProjectCreate, ProjectList, ProjectStorage, ProjectUpdate, ProviderAuthorization, ProviderCodeExchange, ProviderSignInStart, Readiness, Reauthentication, RefreshSessionRequest, RequestPasswordResetRequest, ResetPasswordRequest, Session, SessionList, SignUpRequest, StreamEvent, Task, TaskCreate, TaskList, TaskUpdate, UnreadNotificationCount, UpdateMeRequest, User, VerifyEmailRequest } from './models.js'
 import type { operations } from './openapi.js'
 
 /** Health, readiness, metrics and the API description itself. (`tl.operations`) */
@@ -1383,6 +1383,286 @@ export interface NotificationsResource {
   updatePreferences(body: NotificationPreferencesUpdate, options?: RequestOptions): Promise<NotificationPreferences>
 }
 
+/** Files on tasks, notes and comments: streamed and resumable uploads, downloads, thumbnails, signed links. (`tl.attachments`) */
+export interface AttachmentsResource {
+  /**
+   * List attachments
+   *
+   * The project's files, oldest first; with `taskId`, `noteId` or `commentId`, only those attached to it.
+   *
+   * `listAttachments`: `GET /v1/projects/{projectId}/attachments`
+   * @param projectId The id of the project.
+   * @throws {BadRequestError} 400 `validation_failed`, `invalid_cursor`
+   * @throws {AuthenticationError} 401 `unauthenticated`, `token_invalid`, `token_expired`, `session_revoked`, `api_key_revoked`
+   * @throws {NotFoundError} 404 `not_found`
+   * @throws {RateLimitError} 429 `rate_limited`
+   * @throws {InternalServerError} 500 `internal_error`
+   * @throws {InternalServerError} 503 `service_unavailable`
+   * @example
+   * for await (const attachment of tl.attachments.list(projectId)) {
+   *   console.log(attachment)
+   * }
+   */
+  list(projectId: string, query?: NonNullable<operations['listAttachments']['parameters']['query']>, options?: RequestOptions): Paginator<Attachment, AttachmentList>
+  /**
+   * Upload a file
+   *
+   * Stores a file in the project, optionally attached to a task, note or comment of it. The body is
+   * streamed to storage, never held whole in memory, in either form:
+   *
+   * `createAttachment`: `POST /v1/projects/{projectId}/attachments`
+   * @param projectId The id of the project.
+   * @throws {BadRequestError} 400 `validation_failed`, `invalid_filename`, `empty_file`, `missing_file`, `duplicate_file`, `duplicate_field`, `unexpected_file`, `malformed_multipart`, `checksum_mismatch`, `invalid_target`
+   * @throws {AuthenticationError} 401 `unauthenticated`, `token_invalid`, `token_expired`, `session_revoked`, `api_key_revoked`
+   * @throws {PermissionDeniedError} 403 `insufficient_scope`, `forbidden`
+   * @throws {NotFoundError} 404 `not_found`
+   * @throws {APIError} 408 `request_timeout`
+   * @throws {APIError} 413 `file_too_large`, `quota_exceeded`
+   * @throws {APIError} 415 `file_type_not_allowed`, `unsupported_media_type`
+   * @throws {RateLimitError} 429 `rate_limited`
+   * @throws {InternalServerError} 500 `internal_error`
+   * @throws {InternalServerError} 503 `service_unavailable`, `storage_unavailable`
+   * @throws {InternalServerError} 507 `insufficient_storage`
+   * @example
+   * const attachment = await tl.attachments.create(projectId)
+   */
+  create(projectId: string, query?: NonNullable<operations['createAttachment']['parameters']['query']>, options?: RequestOptions): Promise<Attachment>
+  /**
+   * Get an attachment
+   *
+   * One file's metadata; `downloadAttachment` serves its bytes.
+   *
+   * `getAttachment`: `GET /v1/attachments/{attachmentId}`
+   * @param attachmentId The id of the attachment.
+   * @throws {BadRequestError} 400 `validation_failed`
+   * @throws {AuthenticationError} 401 `unauthenticated`, `token_invalid`, `token_expired`, `session_revoked`, `api_key_revoked`
+   * @throws {NotFoundError} 404 `not_found`
+   * @throws {RateLimitError} 429 `rate_limited`
+   * @throws {InternalServerError} 500 `internal_error`
+   * @throws {InternalServerError} 503 `service_unavailable`
+   * @example
+   * const attachment = await tl.attachments.get(attachmentId)
+   */
+  get(attachmentId: string, options: RequestOptions & { ifNoneMatch: string | null }): Promise<Attachment | NotModified>
+  /**
+   * Get an attachment
+   *
+   * One file's metadata; `downloadAttachment` serves its bytes.
+   *
+   * `getAttachment`: `GET /v1/attachments/{attachmentId}`
+   * @param attachmentId The id of the attachment.
+   * @throws {BadRequestError} 400 `validation_failed`
+   * @throws {AuthenticationError} 401 `unauthenticated`, `token_invalid`, `token_expired`, `session_revoked`, `api_key_revoked`
+   * @throws {NotFoundError} 404 `not_found`
+   * @throws {RateLimitError} 429 `rate_limited`
+   * @throws {InternalServerError} 500 `internal_error`
+   * @throws {InternalServerError} 503 `service_unavailable`
+   * @example
+   * const attachment = await tl.attachments.get(attachmentId)
+   */
+  get(attachmentId: string, options?: RequestOptions): Promise<Attachment>
+  /**
+   * Delete an attachment
+   *
+   * Deletes the file and its thumbnails. Its bytes are removed once the deletion has committed (or, if
+   * that fails, by the orphan sweep); the project's storage usage drops at once.
+   *
+   * `deleteAttachment`: `DELETE /v1/attachments/{attachmentId}`
+   * @param attachmentId The id of the attachment.
+   * @throws {BadRequestError} 400 `validation_failed`
+   * @throws {AuthenticationError} 401 `unauthenticated`, `token_invalid`, `token_expired`, `session_revoked`, `api_key_revoked`
+   * @throws {PermissionDeniedError} 403 `insufficient_scope`, `forbidden`
+   * @throws {NotFoundError} 404 `not_found`
+   * @throws {PreconditionFailedError} 412 `precondition_failed`
+   * @throws {RateLimitError} 429 `rate_limited`
+   * @throws {InternalServerError} 500 `internal_error`
+   * @throws {InternalServerError} 503 `service_unavailable`
+   * @example
+   * await tl.attachments.delete(attachmentId)
+   */
+  delete(attachmentId: string, options?: RequestOptions): Promise<void>
+  /**
+   * Rename or attach a file
+   *
+   * Renames the file, or attaches it to a task, note or comment of its project (or to none of them,
+   * with `null`). At most one of `taskId`, `noteId` and `commentId` may be set at a time.
+   *
+   * `updateAttachment`: `PATCH /v1/attachments/{attachmentId}`
+   * @param attachmentId The id of the attachment.
+   * @throws {BadRequestError} 400 `validation_failed`, `malformed_json`, `json_too_deep`, `invalid_filename`, `invalid_target`
+   * @throws {AuthenticationError} 401 `unauthenticated`, `token_invalid`, `token_expired`, `session_revoked`, `api_key_revoked`
+   * @throws {PermissionDeniedError} 403 `insufficient_scope`, `forbidden`
+   * @throws {NotFoundError} 404 `not_found`
+   * @throws {PreconditionFailedError} 412 `precondition_failed`
+   * @throws {APIError} 413 `content_too_large`
+   * @throws {APIError} 415 `unsupported_media_type`
+   * @throws {RateLimitError} 429 `rate_limited`
+   * @throws {InternalServerError} 500 `internal_error`
+   * @throws {InternalServerError} 503 `service_unavailable`
+   * @example
+   * const attachment = await tl.attachments.update(attachmentId, { noteId: 'not_01JD8X3Z7Q2W6V5T4R3P1N0M9K' })
+   */
+  update(attachmentId: string, body: AttachmentUpdate, options?: RequestOptions): Promise<Attachment>
+  /**
+   * Download a file
+   *
+   * The file's bytes, streamed. Supports `Range` (one range; 206, or 416 past the end), `If-Range`,
+   * `If-None-Match` (304) and `HEAD`. The `ETag` is the SHA-256 of the bytes.
+   *
+   * `downloadAttachment`: `GET /v1/attachments/{attachmentId}/content`
+   * @param attachmentId The id of the attachment.
+   * @throws {BadRequestError} 400 `validation_failed`
+   * @throws {AuthenticationError} 401 `unauthenticated`, `token_invalid`, `token_expired`, `session_revoked`, `api_key_revoked`
+   * @throws {NotFoundError} 404 `not_found`
+   * @throws {APIError} 416 `range_not_satisfiable`
+   * @throws {RateLimitError} 429 `rate_limited`
+   * @throws {InternalServerError} 500 `internal_error`
+   * @throws {InternalServerError} 503 `service_unavailable`, `storage_unavailable`
+   * @example
+   * const result = await tl.attachments.download(attachmentId)
+   */
+  download(attachmentId: string, options: RequestOptions & { ifNoneMatch: string | null }): Promise<string | NotModified>
+  /**
+   * Download a file
+   *
+   * The file's bytes, streamed. Supports `Range` (one range; 206, or 416 past the end), `If-Range`,
+   * `If-None-Match` (304) and `HEAD`. The `ETag` is the SHA-256 of the bytes.
+   *
+   * `downloadAttachment`: `GET /v1/attachments/{attachmentId}/content`
+   * @param attachmentId The id of the attachment.
+   * @throws {BadRequestError} 400 `validation_failed`
+   * @throws {AuthenticationError} 401 `unauthenticated`, `token_invalid`, `token_expired`, `session_revoked`, `api_key_revoked`
+   * @throws {NotFoundError} 404 `not_found`
+   * @throws {APIError} 416 `range_not_satisfiable`
+   * @throws {RateLimitError} 429 `rate_limited`
+   * @throws {InternalServerError} 500 `internal_error`
+   * @throws {InternalServerError} 503 `service_unavailable`, `storage_unavailable`
+   * @example
+   * const result = await tl.attachments.download(attachmentId)
+   */
+  download(attachmentId: string, options?: RequestOptions): Promise<string>
+  /**
+   * Get a thumbnail
+   *
+   * A WebP preview of an image attachment (PNG, JPEG, GIF, WebP, AVIF, TIFF), its longest side at most
+   * `size` pixels (64, 256 or 1024; smaller images are not enlarged). Made on first request and kept,
+   * so later requests are served from storage. An image that is malformed or too large to decode (a
+   * decompression bomb) answers 422.
+   *
+   * `getAttachmentThumbnail`: `GET /v1/attachments/{attachmentId}/thumbnails/{size}`
+   * @param attachmentId The id of the attachment.
+   * @param size The longest side of the thumbnail, in pixels.
+   * @throws {BadRequestError} 400 `validation_failed`
+   * @throws {AuthenticationError} 401 `unauthenticated`, `token_invalid`, `token_expired`, `session_revoked`, `api_key_revoked`
+   * @throws {NotFoundError} 404 `not_found`
+   * @throws {UnprocessableEntityError} 422 `not_an_image`, `thumbnail_unavailable`
+   * @throws {RateLimitError} 429 `rate_limited`
+   * @throws {InternalServerError} 500 `internal_error`
+   * @throws {InternalServerError} 503 `service_unavailable`, `storage_unavailable`
+   * @example
+   * const result = await tl.attachments.getThumbnail(attachmentId, size)
+   */
+  getThumbnail(attachmentId: string, size: string, options: RequestOptions & { ifNoneMatch: string | null }): Promise<string | NotModified>
+  /**
+   * Get a thumbnail
+   *
+   * A WebP preview of an image attachment (PNG, JPEG, GIF, WebP, AVIF, TIFF), its longest side at most
+   * `size` pixels (64, 256 or 1024; smaller images are not enlarged). Made on first request and kept,
+   * so later requests are served from storage. An image that is malformed or too large to decode (a
+   * decompression bomb) answers 422.
+   *
+   * `getAttachmentThumbnail`: `GET /v1/attachments/{attachmentId}/thumbnails/{size}`
+   * @param attachmentId The id of the attachment.
+   * @param size The longest side of the thumbnail, in pixels.
+   * @throws {BadRequestError} 400 `validation_failed`
+   * @throws {AuthenticationError} 401 `unauthenticated`, `token_invalid`, `token_expired`, `session_revoked`, `api_key_revoked`
+   * @throws {NotFoundError} 404 `not_found`
+   * @throws {UnprocessableEntityError} 422 `not_an_image`, `thumbnail_unavailable`
+   * @throws {RateLimitError} 429 `rate_limited`
+   * @throws {InternalServerError} 500 `internal_error`
+   * @throws {InternalServerError} 503 `service_unavailable`, `storage_unavailable`
+   * @example
+   * const result = await tl.attachments.getThumbnail(attachmentId, size)
+   */
+  getThumbnail(attachmentId: string, size: string, options?: RequestOptions): Promise<string>
+  /**
+   * Get a signed download link
+   *
+   * A short-lived URL (`ATTACHMENT_LINK_TTL_S`, 5 minutes by default) that serves the file, or one of
+   * its thumbnails with `thumbnail`, without an `Authorization` header: for `<img src>` and download
+   * links. The link is signed (HMAC-SHA256 with a key derived from the server's secret) and names the
+   * caller: it stops working when it expires and as soon as the caller may no longer read the file.
+   *
+   * `createAttachmentLink`: `GET /v1/attachments/{attachmentId}/link`
+   * @param attachmentId The id of the attachment.
+   * @throws {BadRequestError} 400 `validation_failed`
+   * @throws {AuthenticationError} 401 `unauthenticated`, `token_invalid`, `token_expired`, `session_revoked`, `api_key_revoked`
+   * @throws {NotFoundError} 404 `not_found`
+   * @throws {RateLimitError} 429 `rate_limited`
+   * @throws {InternalServerError} 500 `internal_error`
+   * @throws {InternalServerError} 503 `service_unavailable`
+   * @example
+   * const attachmentLink = await tl.attachments.createLink(attachmentId)
+   */
+  createLink(attachmentId: string, query?: NonNullable<operations['createAttachmentLink']['parameters']['query']>, options?: RequestOptions): Promise<AttachmentLink>
+  /**
+   * Download through a signed link
+   *
+   * A file (or one of its thumbnails) through a link made by `createAttachmentLink`: no `Authorization`
+   * header, so it works as an `<img src>` or a download link. The link is refused (404) once it has expired, and
+   * as soon as the user it was made for may no longer read the file (removed from the project, file deleted).
+   *
+   * `downloadSignedFile`: `GET /v1/files/{link}`
+   * @param link The signed token of the link, as `createAttachmentLink` made it.
+   * @throws {BadRequestError} 400 `validation_failed`
+   * @throws {NotFoundError} 404 `not_found`
+   * @throws {APIError} 416 `range_not_satisfiable`
+   * @throws {RateLimitError} 429 `rate_limited`
+   * @throws {InternalServerError} 500 `internal_error`
+   * @throws {InternalServerError} 503 `service_unavailable`, `storage_unavailable`
+   * @example
+   * const result = await tl.attachments.downloadSignedFile(link)
+   */
+  downloadSignedFile(link: string, options: RequestOptions & { ifNoneMatch: string | null }): Promise<string | NotModified>
+  /**
+   * Download through a signed link
+   *
+   * A file (or one of its thumbnails) through a link made by `createAttachmentLink`: no `Authorization`
+   * header, so it works as an `<img src>` or a download link. The link is refused (404) once it has expired, and
+   * as soon as the user it was made for may no longer read the file (removed from the project, file deleted).
+   *
+   * `downloadSignedFile`: `GET /v1/files/{link}`
+   * @param link The signed token of the link, as `createAttachmentLink` made it.
+   * @throws {BadRequestError} 400 `validation_failed`
+   * @throws {NotFoundError} 404 `not_found`
+   * @throws {APIError} 416 `range_not_satisfiable`
+   * @throws {RateLimitError} 429 `rate_limited`
+   * @throws {InternalServerError} 500 `internal_error`
+   * @throws {InternalServerError} 503 `service_unavailable`, `storage_unavailable`
+   * @example
+   * const result = await tl.attachments.downloadSignedFile(link)
+   */
+  downloadSignedFile(link: string, options?: RequestOptions): Promise<string>
+  /**
+   * Get a project's storage use
+   *
+   * How many bytes and files the project's attachments take, against its quota
+   * (`PROJECT_STORAGE_QUOTA_BYTES`) and the largest file allowed (`ATTACHMENT_MAX_BYTES`).
+   *
+   * `getProjectStorage`: `GET /v1/projects/{projectId}/storage`
+   * @param projectId The id of the project.
+   * @throws {BadRequestError} 400 `validation_failed`
+   * @throws {AuthenticationError} 401 `unauthenticated`, `token_invalid`, `token_expired`, `session_revoked`, `api_key_revoked`
+   * @throws {NotFoundError} 404 `not_found`
+   * @throws {RateLimitError} 429 `rate_limited`
+   * @throws {InternalServerError} 500 `internal_error`
+   * @throws {InternalServerError} 503 `service_unavailable`
+   * @example
+   * const projectStorage = await tl.attachments.getProjectStorage(projectId)
+   */
+  getProjectStorage(projectId: string, options?: RequestOptions): Promise<ProjectStorage>
+}
+
 /** Every group of resource methods, by tag: `tl.tasks`, `tl.notes`, … */
 export interface TasklaneResources {
   operations: OperationsResource
@@ -1397,6 +1677,7 @@ export interface TasklaneResources {
   comments: CommentsResource
   events: EventsResource
   notifications: NotificationsResource
+  attachments: AttachmentsResource
 }
 
 /** Each operation's method, as `[METHOD, path, flags]` by group and name (see scripts/sdk-resources.mjs). */
@@ -1492,6 +1773,18 @@ export const resourceTable: Record<string, Record<string, [string, string, strin
     getPreferences: ['GET', '/v1/notifications/preferences'],
     updatePreferences: ['PATCH', '/v1/notifications/preferences', 'b'],
   },
+  attachments: {
+    list: ['GET', '/v1/projects/{projectId}/attachments', 'ql'],
+    create: ['POST', '/v1/projects/{projectId}/attachments', 'q'],
+    get: ['GET', '/v1/attachments/{attachmentId}'],
+    delete: ['DELETE', '/v1/attachments/{attachmentId}', 'n'],
+    update: ['PATCH', '/v1/attachments/{attachmentId}', 'b'],
+    download: ['GET', '/v1/attachments/{attachmentId}/content', 't'],
+    getThumbnail: ['GET', '/v1/attachments/{attachmentId}/thumbnails/{size}', 't'],
+    createLink: ['GET', '/v1/attachments/{attachmentId}/link', 'q'],
+    downloadSignedFile: ['GET', '/v1/files/{link}', 't'],
+    getProjectStorage: ['GET', '/v1/projects/{projectId}/storage'],
+  },
 }
 
 /** Which method calls each operation, by operationId: `createTask` → `tasks.create`. */
@@ -1563,4 +1856,14 @@ export const operationMethods: Record<string, string> = {
   markAllNotificationsRead: 'notifications.markAllRead',
   getNotificationPreferences: 'notifications.getPreferences',
   updateNotificationPreferences: 'notifications.updatePreferences',
+  listAttachments: 'attachments.list',
+  createAttachment: 'attachments.create',
+  getAttachment: 'attachments.get',
+  deleteAttachment: 'attachments.delete',
+  updateAttachment: 'attachments.update',
+  downloadAttachment: 'attachments.download',
+  getAttachmentThumbnail: 'attachments.getThumbnail',
+  createAttachmentLink: 'attachments.createLink',
+  downloadSignedFile: 'attachments.downloadSignedFile',
+  getProjectStorage: 'attachments.getProjectStorage',
 }

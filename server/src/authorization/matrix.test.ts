@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest'
-import type { Comment, Invitation, Project, Task } from '../generated/routes.js'
+import { tinyPng } from '../features/attachments/test-files.js'
+import { upload, uploaded } from '../features/attachments/test-support.js'
+import type { Attachment, Comment, Invitation, Project, Task } from '../generated/routes.js'
 import { createTestApp, type TestApp } from '../test/app.js'
 import { addMember, createComment, createNote, createProject, createTask, jsonRequest } from '../test/projects.js'
 import { waitForQueueEmpty } from '../test/queue.js'
@@ -37,6 +39,10 @@ interface Cell {
   users: Record<'owner' | 'editor' | 'viewer' | 'outsider' | 'author', { id: string; headers: Record<string, string> }>
   invitationToken: string
   callerUserId: string | undefined
+  /** A file uploaded by someone who is none of the callers (an editor). */
+  othersAttachment: Attachment
+  /** A file uploaded by the caller's user (by the owner for callers who are not members). */
+  ownAttachment: Attachment
 }
 
 /** The permission the operation needs, or a rule of its own (with its scope) for operations outside any project. */
@@ -221,6 +227,72 @@ const CASES: OperationCase[] = [
     success: 204,
     send: (c, h) => jsonRequest(c.t, 'DELETE', `/v1/comments/${c.othersComment.id}`, h),
   },
+  {
+    operationId: 'createAttachment',
+    permission: { resource: 'attachment', action: 'create' },
+    success: 201,
+    send: (c, h) => upload(c.t, h, c.project.id, { name: 'a.txt', bytes: 'hello' }, { taskId: c.task.id }),
+  },
+  {
+    operationId: 'listAttachments',
+    permission: { resource: 'attachment', action: 'read' },
+    success: 200,
+    send: (c, h) => jsonRequest(c.t, 'GET', `/v1/projects/${c.project.id}/attachments`, h),
+  },
+  {
+    operationId: 'getProjectStorage',
+    permission: { resource: 'attachment', action: 'read' },
+    success: 200,
+    send: (c, h) => jsonRequest(c.t, 'GET', `/v1/projects/${c.project.id}/storage`, h),
+  },
+  {
+    operationId: 'getAttachment',
+    permission: { resource: 'attachment', action: 'read' },
+    success: 200,
+    send: (c, h) => jsonRequest(c.t, 'GET', `/v1/attachments/${c.othersAttachment.id}`, h),
+  },
+  {
+    operationId: 'downloadAttachment',
+    permission: { resource: 'attachment', action: 'read' },
+    success: 200,
+    send: (c, h) => jsonRequest(c.t, 'GET', `/v1/attachments/${c.othersAttachment.id}/content`, h),
+  },
+  {
+    operationId: 'getAttachmentThumbnail',
+    permission: { resource: 'attachment', action: 'read' },
+    success: 200,
+    send: (c, h) => jsonRequest(c.t, 'GET', `/v1/attachments/${c.othersAttachment.id}/thumbnails/64`, h),
+  },
+  {
+    operationId: 'createAttachmentLink',
+    permission: { resource: 'attachment', action: 'read' },
+    success: 200,
+    send: (c, h) => jsonRequest(c.t, 'GET', `/v1/attachments/${c.othersAttachment.id}/link`, h),
+  },
+  {
+    operationId: 'updateAttachment',
+    permission: { resource: 'attachment', action: 'updateOwn' },
+    success: 200,
+    send: (c, h) => jsonRequest(c.t, 'PATCH', `/v1/attachments/${c.ownAttachment.id}`, h, { filename: 'b.txt' }),
+  },
+  {
+    operationId: 'updateAttachment',
+    permission: { resource: 'attachment', action: 'updateAny' },
+    success: 200,
+    send: (c, h) => jsonRequest(c.t, 'PATCH', `/v1/attachments/${c.othersAttachment.id}`, h, { filename: 'b.txt' }),
+  },
+  {
+    operationId: 'deleteAttachment',
+    permission: { resource: 'attachment', action: 'deleteOwn' },
+    success: 204,
+    send: (c, h) => jsonRequest(c.t, 'DELETE', `/v1/attachments/${c.ownAttachment.id}`, h),
+  },
+  {
+    operationId: 'deleteAttachment',
+    permission: { resource: 'attachment', action: 'deleteAny' },
+    success: 204,
+    send: (c, h) => jsonRequest(c.t, 'DELETE', `/v1/attachments/${c.othersAttachment.id}`, h),
+  },
 ]
 
 function expectedStatus(op: OperationCase, caller: Caller): number {
@@ -293,6 +365,19 @@ async function world() {
         .execute()
       ownComment = { ...ownComment, authorId: callerUser }
     }
+    const othersAttachment = await uploaded(
+      await upload(t, users.author.headers, project.id, { name: 'theirs.png', bytes: await tinyPng() }),
+    )
+    let ownAttachment = await uploaded(await upload(t, o, project.id, { bytes: 'mine' }))
+    if (callerUser && callerUser !== users.owner.id && ROLE_OF[caller]) {
+      // As for comments: a viewer's "own" file is one they uploaded while they were still an editor.
+      await t.ctx.db.kysely
+        .updateTable('attachments')
+        .set({ created_by: callerUser })
+        .where('id', '=', ownAttachment.id)
+        .execute()
+      ownAttachment = { ...ownAttachment, createdBy: callerUser }
+    }
     const invRes = await jsonRequest(t, 'POST', `/v1/projects/${project.id}/invitations`, o, {
       email: `invitee-${caller}@example.com`,
       role: 'editor',
@@ -313,6 +398,8 @@ async function world() {
       users,
       invitationToken,
       callerUserId: callerUser,
+      othersAttachment,
+      ownAttachment,
     }
   }
   return { t, headersOf, cell }
@@ -336,12 +423,12 @@ async function tokenFromMail(t: TestApp, to: string): Promise<string> {
 }
 
 describe('authorization matrix', () => {
-  it('covers every operation of projects, members, invitations, tasks, notes and comments', () => {
+  it('covers every operation of projects, members, invitations, tasks, notes, comments and attachments', () => {
     const covered = new Set(CASES.map((c) => c.operationId))
     const inScope = specOperations
-      .filter((o) => /^\/v1\/(projects|tasks|notes|comments|invitations)/.test(o.path))
+      .filter((o) => /^\/v1\/(projects|tasks|notes|comments|invitations|attachments)/.test(o.path))
       .map((o) => o.operationId)
-    expect(inScope.length).toBe(26)
+    expect(inScope.length).toBe(35)
     expect([...covered].sort()).toEqual([...new Set(inScope)].sort())
   })
 

@@ -38,6 +38,16 @@ const PERMISSIONS = {
     // Owners moderate: they may delete anyone's comment.
     deleteAny: ['owner'],
   },
+  attachment: {
+    read: ['owner', 'editor', 'viewer'],
+    create: ['owner', 'editor'],
+    // Whoever uploaded a file renames, re-attaches and deletes it while they may still write in the
+    // project; owners may do so with anyone's.
+    updateOwn: ['owner', 'editor'],
+    updateAny: ['owner'],
+    deleteOwn: ['owner', 'editor'],
+    deleteAny: ['owner'],
+  },
 } as const satisfies Record<string, Record<string, readonly Role[]>>
 
 export type Resource = keyof typeof PERMISSIONS

@@ -218,6 +218,41 @@ export interface ChangesRetentionTable {
   pruned_through: number
 }
 
+export interface AttachmentsTable {
+  id: string
+  project_id: string
+  /** At most one of task, note and comment is set: what the file is attached to (none: the project). */
+  task_id: string | null
+  note_id: string | null
+  comment_id: string | null
+  filename: string
+  /** Read from the bytes when stored; what the client claimed is `claimed_type`. */
+  content_type: string
+  claimed_type: string | null
+  size: number
+  sha256: string
+  /** Made by the server (`att/<id>`), never from a request. */
+  storage_key: string
+  created_by: string | null
+  created_at: string
+  updated_at: string
+  version: number
+}
+
+/** Bytes and files stored per project, kept with each attachment write so the quota check is atomic. */
+export interface ProjectStorageTable {
+  project_id: string
+  used_bytes: number
+  file_count: number
+}
+
+/** Bytes whose row is gone, to be deleted from storage (see migration 0060). */
+export interface AttachmentDeletionsTable {
+  attachment_id: string
+  storage_key: string
+  created_at: string
+}
+
 /** The durable job queue (migration 0050; see server/src/queue/queue.ts). */
 export interface JobsTable {
   id: string
@@ -306,5 +341,8 @@ export interface Database {
   notification_preferences: NotificationPreferencesTable
   changes: ChangesTable
   changes_retention: ChangesRetentionTable
+  attachments: AttachmentsTable
+  project_storage: ProjectStorageTable
+  attachment_deletions: AttachmentDeletionsTable
   jobs: JobsTable
 }

@@ -1,3 +1,4 @@
+import type { AttachmentsService } from './attachments/attachments.service.js'
 import type { ChangesService } from './changes/changes.service.js'
 import type { CommentsService } from './comments/comments.service.js'
 import type { EventsService } from './events/events.service.js'
@@ -20,4 +21,5 @@ export interface Services {
   notifications: NotificationsService
   changes: ChangesService
   events: EventsService
+  attachments: AttachmentsService
 }

@@ -1783,6 +1783,9 @@ export const ChangeSchema = z
         'comment.deleted',
         'notification.created',
         'notification.updated',
+        'attachment.created',
+        'attachment.updated',
+        'attachment.deleted',
       ])
       .openapi({ description: 'What happened, `<resourceType>.<verb>`.', example: 'task.updated' }),
     projectId: z
@@ -1796,7 +1799,16 @@ export const ChangeSchema = z
         example: 'prj_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
       }),
     resourceType: z
-      .enum(['project', 'member', 'invitation', 'task', 'note', 'comment', 'notification'])
+      .enum([
+        'project',
+        'member',
+        'invitation',
+        'task',
+        'note',
+        'comment',
+        'notification',
+        'attachment',
+      ])
       .openapi({ description: 'The kind of resource in `data`.', example: 'task' }),
     resourceId: z
       .string()
@@ -2263,6 +2275,320 @@ export type AccessRevokedEvent = z.infer<typeof AccessRevokedEventSchema>
 export type AuthExpiredEvent = z.infer<typeof AuthExpiredEventSchema>
 
 export type ReconnectEvent = z.infer<typeof ReconnectEventSchema>
+
+export const AttachmentSchema = z
+  .strictObject({
+    id: z
+      .string()
+      .regex(/^att_[0-9A-Z]{26}$/)
+      .max(64)
+      .openapi({ description: 'The attachment id.', example: 'att_01JD8X3Z7Q2W6V5T4R3P1N0M9K' }),
+    projectId: z
+      .string()
+      .regex(/^prj_[0-9A-Z]{26}$/)
+      .max(64)
+      .openapi({
+        description: 'The project the file belongs to.',
+        example: 'prj_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
+      }),
+    taskId: z
+      .string()
+      .regex(/^tsk_[0-9A-Z]{26}$/)
+      .max(64)
+      .nullable()
+      .openapi({
+        description: 'The task the file is attached to, if any.',
+        example: 'tsk_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
+      }),
+    noteId: z
+      .string()
+      .regex(/^not_[0-9A-Z]{26}$/)
+      .max(64)
+      .nullable()
+      .openapi({
+        description: 'The note the file is attached to, if any.',
+        example: 'not_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
+      }),
+    commentId: z
+      .string()
+      .regex(/^cmt_[0-9A-Z]{26}$/)
+      .max(64)
+      .nullable()
+      .openapi({
+        description: 'The comment the file is attached to, if any.',
+        example: 'cmt_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
+      }),
+    filename: z
+      .string()
+      .regex(/^[^\u0000-\u001F\u007F\u002F\u005C]*$/)
+      .min(1)
+      .max(255)
+      .openapi({
+        description:
+          "The file's name as uploaded (or renamed); shown to people, never used as a path.",
+        example: 'screenshot 2026-11-20.png',
+      }),
+    contentType: z
+      .string()
+      .regex(/^[a-z0-9!#$&^_.+-]+\u002F[a-z0-9!#$&^_.+-]+$/)
+      .max(255)
+      .openapi({
+        description:
+          "The media type read from the file's bytes; `text/plain` or `application/octet-stream` when nothing more is known.",
+        example: 'image/png',
+      }),
+    claimedContentType: z
+      .string()
+      .regex(/^[\x20-\x7E]*$/)
+      .max(255)
+      .nullable()
+      .openapi({
+        description: 'The media type the client sent with the file, kept for reference only.',
+        example: 'image/png',
+      }),
+    size: z.int().openapi({ format: 'int64' })
+      .min(1)
+      .max(9007199254740991)
+      .openapi({ description: "The file's size in bytes.", example: 48213 }),
+    sha256: z
+      .string()
+      .regex(/^[0-9a-f]{64}$/)
+      .length(64)
+      .openapi({
+        description: "The hex SHA-256 of the file's bytes; also its download `ETag`.",
+        example: '9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08',
+      }),
+    thumbnails: z
+      .boolean()
+      .openapi({
+        description:
+          'Whether thumbnails can be asked for (the file is a PNG, JPEG, GIF, WebP, AVIF or TIFF image).',
+        example: true,
+      }),
+    createdBy: z
+      .string()
+      .regex(/^usr_[0-9A-Z]{26}$/)
+      .max(64)
+      .nullable()
+      .openapi({
+        description: 'Who uploaded the file; `null` once their account is deleted.',
+        example: 'usr_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
+      }),
+    createdAt: dateTime()
+      .max(40)
+      .openapi({ description: 'When the file was stored.', example: '2026-11-20T09:30:00.000Z' }),
+    updatedAt: dateTime()
+      .max(40)
+      .openapi({
+        description: 'When the metadata last changed.',
+        example: '2026-11-20T09:30:00.000Z',
+      }),
+    version: z.int().refine((n) => n >= -2147483648 && n <= 2147483647, { error: 'Expected a 32-bit integer' }).openapi({ format: 'int32' })
+      .min(1)
+      .max(2147483647)
+      .openapi({
+        description:
+          'Increases with every change of the metadata; the `ETag` of the resource is this number in quotes.',
+        example: 1,
+      }),
+  })
+  .openapi({
+    description:
+      'A file stored in a project, optionally attached to one of its tasks, notes or comments.',
+    required: [
+      'id',
+      'projectId',
+      'taskId',
+      'noteId',
+      'commentId',
+      'filename',
+      'contentType',
+      'claimedContentType',
+      'size',
+      'sha256',
+      'thumbnails',
+      'createdBy',
+      'createdAt',
+      'updatedAt',
+      'version',
+    ],
+  })
+  .openapi('Attachment')
+
+export type Attachment = z.infer<typeof AttachmentSchema>
+
+export const AttachmentUploadSchema = z
+  .strictObject({
+    file: z
+      .file()
+      .max(5368709120).openapi({ type: 'string', format: 'binary', maxLength: 5368709120 })
+      .openapi({ description: "The file; its part's `filename` is the file's name." }),
+    taskId: z
+      .string()
+      .regex(/^tsk_[0-9A-Z]{26}$/)
+      .max(64)
+      .optional()
+      .openapi({
+        description: 'Attach the file to this task of the project.',
+        example: 'tsk_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
+      }),
+    noteId: z
+      .string()
+      .regex(/^not_[0-9A-Z]{26}$/)
+      .max(64)
+      .optional()
+      .openapi({
+        description: 'Attach the file to this note of the project.',
+        example: 'not_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
+      }),
+    commentId: z
+      .string()
+      .regex(/^cmt_[0-9A-Z]{26}$/)
+      .max(64)
+      .optional()
+      .openapi({
+        description: 'Attach the file to this comment on a task of the project.',
+        example: 'cmt_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
+      }),
+    sha256: z
+      .string()
+      .regex(/^[0-9a-fA-F]{64}$/)
+      .length(64)
+      .optional()
+      .openapi({
+        description: 'The hex SHA-256 the file must have.',
+        example: '9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08',
+      }),
+  })
+  .openapi({
+    required: ['file'],
+    description:
+      'A multipart upload. Send the fields before the file part when you can; they are read as they arrive.',
+  })
+  .openapi('AttachmentUpload')
+
+export type AttachmentUpload = z.infer<typeof AttachmentUploadSchema>
+
+export const AttachmentUpdateSchema = z
+  .strictObject({
+    filename: z
+      .string()
+      .regex(/^[^\u0000-\u001F\u007F]*$/)
+      .min(1)
+      .max(1000)
+      .optional()
+      .openapi({
+        description: 'A new name (at most 255 characters, no path separators).',
+        example: 'final report.pdf',
+      }),
+    taskId: z
+      .string()
+      .regex(/^tsk_[0-9A-Z]{26}$/)
+      .max(64)
+      .nullable()
+      .optional()
+      .openapi({
+        description: 'Attach the file to this task of its project.',
+        example: 'tsk_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
+      }),
+    noteId: z
+      .string()
+      .regex(/^not_[0-9A-Z]{26}$/)
+      .max(64)
+      .nullable()
+      .optional()
+      .openapi({
+        description: 'Attach the file to this note of its project.',
+        example: 'not_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
+      }),
+    commentId: z
+      .string()
+      .regex(/^cmt_[0-9A-Z]{26}$/)
+      .max(64)
+      .nullable()
+      .optional()
+      .openapi({
+        description: 'Attach the file to this comment on a task of its project.',
+        example: 'cmt_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
+      }),
+  })
+  .refine((o) => Object.keys(o).length >= 1, { error: 'Give at least 1 field' }).openapi({ minProperties: 1 })
+  .openapi({
+    description: 'The fields to change. `null` detaches the file from a task, note or comment.',
+  })
+  .openapi('AttachmentUpdate')
+
+export type AttachmentUpdate = z.infer<typeof AttachmentUpdateSchema>
+
+export const AttachmentListSchema = z
+  .strictObject({
+    data: z.array(AttachmentSchema).max(100),
+    nextCursor: z
+      .string()
+      .regex(/^[A-Za-z0-9_-]+$/)
+      .max(1000)
+      .nullable()
+      .openapi({
+        description: 'Pass as `cursor` to get the next page; `null` on the last page.',
+        example: 'WyIyMDI2LTExLTIwVDA5OjMwOjAwLjAwMFoiLCJ0c2tfMDFKRDhYIl0aZ3kXb4c2mPq0r9TnV1wA',
+      }),
+  })
+  .openapi({ required: ['data', 'nextCursor'], description: 'A page of attachments.' })
+  .openapi('AttachmentList')
+
+export type AttachmentList = z.infer<typeof AttachmentListSchema>
+
+export const AttachmentLinkSchema = z
+  .strictObject({
+    url: z
+      .string()
+      .regex(/^\u002Fv1\u002Ffiles\u002F[A-Za-z0-9_.-]+$/)
+      .max(1000)
+      .openapi({
+        description: "The link, relative to the server's base URL.",
+        example: '/v1/files/YXR0XzAx.pH1wJ3rN',
+      }),
+    expiresAt: dateTime()
+      .max(40)
+      .openapi({
+        description: 'When the link stops working.',
+        example: '2026-11-20T09:35:00.000Z',
+      }),
+  })
+  .openapi({ required: ['url', 'expiresAt'], description: 'A signed download link.' })
+  .openapi('AttachmentLink')
+
+export type AttachmentLink = z.infer<typeof AttachmentLinkSchema>
+
+export const ProjectStorageSchema = z
+  .strictObject({
+    usedBytes: z.int().openapi({ format: 'int64' })
+      .min(0)
+      .max(9007199254740991)
+      .openapi({ description: "Bytes the project's files take.", example: 48213 }),
+    fileCount: z.int().refine((n) => n >= -2147483648 && n <= 2147483647, { error: 'Expected a 32-bit integer' }).openapi({ format: 'int32' })
+      .min(0)
+      .max(2147483647)
+      .openapi({ description: 'How many files the project has.', example: 1 }),
+    quotaBytes: z.int().openapi({ format: 'int64' })
+      .min(0)
+      .max(9007199254740991)
+      .openapi({
+        description: "The most bytes the project's files may take.",
+        example: 1073741824,
+      }),
+    maxFileBytes: z.int().openapi({ format: 'int64' })
+      .min(1)
+      .max(9007199254740991)
+      .openapi({ description: 'The largest file accepted.', example: 104857600 }),
+  })
+  .openapi({
+    required: ['usedBytes', 'fileCount', 'quotaBytes', 'maxFileBytes'],
+    description: "A project's storage use and limits.",
+  })
+  .openapi('ProjectStorage')
+
+export type ProjectStorage = z.infer<typeof ProjectStorageSchema>
 
 export const XRequestIdHeaderSchema = z
   .string()
@@ -3124,6 +3450,79 @@ export const IdempotentReplayedHeaderSchema = z
     description:
       '`true` when this response is the stored response of an earlier request with the same `Idempotency-Key`.',
     example: 'true',
+  })
+
+export const ContentDispositionHeaderSchema = z
+  .string()
+  .regex(/^(inline|attachment); filename="[\x20-\x7E]*"; filename\*=UTF-8''[A-Za-z0-9%._~-]*$/)
+  .max(2000)
+  .optional()
+  .openapi({
+    description:
+      '`inline` for PNG, JPEG, GIF, WebP and AVIF images, `attachment` otherwise, with the file name as RFC 6266 `filename` (ASCII) and RFC 8187 `filename*` (UTF-8).',
+    example: 'attachment; filename="report.pdf"; filename*=UTF-8\'\'report.pdf',
+  })
+
+export const XContentTypeOptionsHeaderSchema = z
+  .literal('nosniff')
+  .optional()
+  .openapi({
+    description: 'Always `nosniff`, so browsers keep to the stored type.',
+    example: 'nosniff',
+  })
+
+export const ContentSecurityPolicyHeaderSchema = z
+  .literal("sandbox; default-src 'none'")
+  .optional()
+  .openapi({
+    description:
+      'A sandbox that runs no script and loads nothing, should a file be opened in the browser.',
+    example: "sandbox; default-src 'none'",
+  })
+
+export const ContentETagHeaderSchema = z
+  .string()
+  .regex(/^"[0-9a-f]{64}(-[0-9]+)?"$/)
+  .max(100)
+  .optional()
+  .openapi({
+    description: 'The SHA-256 of the bytes in quotes; send it in `If-None-Match` or `If-Range`.',
+    example: '"9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"',
+  })
+
+export const AcceptRangesHeaderSchema = z
+  .literal('bytes')
+  .optional()
+  .openapi({ description: 'Always `bytes`.', example: 'bytes' })
+
+export const ContentLengthHeaderSchema = z.int().openapi({ format: 'int64' })
+  .min(0)
+  .max(9007199254740991)
+  .optional()
+  .openapi({
+    description: 'The number of bytes in the body (for HEAD, that a GET would send).',
+    example: 48213,
+  })
+
+export const ContentRangeHeaderSchema = z
+  .string()
+  .regex(/^bytes (\d+-\d+|\*)\u002F\d+$/)
+  .max(100)
+  .optional()
+  .openapi({
+    description:
+      'Which bytes a 206 carries (`bytes 0-1023/48213`), or the size after a 416 (`bytes */48213`).',
+    example: 'bytes 0-1023/48213',
+  })
+
+export const CacheControlPrivateHeaderSchema = z
+  .string()
+  .regex(/^private, max-age=\d+$/)
+  .max(100)
+  .optional()
+  .openapi({
+    description: 'Signed links may be cached by the browser alone, until they expire.',
+    example: 'private, max-age=300',
   })
 
 export const MetricsTokenSecurityScheme = {
@@ -8732,23 +9131,1462 @@ export const patchV1NotificationsPreferencesRoute = createRoute({
   security: [{ bearerAuth: [] }],
 })
 
+export const getV1ProjectsProjectIdAttachmentsRoute = createRoute({
+  method: 'get',
+  path: '/v1/projects/{projectId}/attachments',
+  tags: ['Attachments'],
+  summary: 'List attachments',
+  description:
+    "The project's files, oldest first; with `taskId`, `noteId` or `commentId`, only those attached to it.\n\nNeeds any role. Callers who are not members of the project get 404.",
+  operationId: 'listAttachments',
+  request: {
+    params: z.object({
+      projectId: z
+        .string()
+        .regex(/^prj_[0-9A-Z]{26}$/)
+        .min(1)
+        .max(64)
+        .openapi({
+          param: {
+            name: 'projectId',
+            in: 'path',
+            required: true,
+            description: 'The id of the project.',
+            schema: { type: 'string', minLength: 1, maxLength: 64, pattern: '^prj_[0-9A-Z]{26}$' },
+            example: 'prj_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
+          },
+        }),
+    }),
+    query: z.object({
+      taskId: z
+        .string()
+        .regex(/^tsk_[0-9A-Z]{26}$/)
+        .min(1)
+        .max(64)
+        .optional()
+        .openapi({
+          param: {
+            name: 'taskId',
+            in: 'query',
+            required: false,
+            description: 'Only files attached to this task.',
+            schema: { type: 'string', minLength: 1, maxLength: 64, pattern: '^tsk_[0-9A-Z]{26}$' },
+          },
+        }),
+      noteId: z
+        .string()
+        .regex(/^not_[0-9A-Z]{26}$/)
+        .min(1)
+        .max(64)
+        .optional()
+        .openapi({
+          param: {
+            name: 'noteId',
+            in: 'query',
+            required: false,
+            description: 'Only files attached to this note.',
+            schema: { type: 'string', minLength: 1, maxLength: 64, pattern: '^not_[0-9A-Z]{26}$' },
+          },
+        }),
+      commentId: z
+        .string()
+        .regex(/^cmt_[0-9A-Z]{26}$/)
+        .min(1)
+        .max(64)
+        .optional()
+        .openapi({
+          param: {
+            name: 'commentId',
+            in: 'query',
+            required: false,
+            description: 'Only files attached to this comment.',
+            schema: { type: 'string', minLength: 1, maxLength: 64, pattern: '^cmt_[0-9A-Z]{26}$' },
+          },
+        }),
+      limit: LimitParamsSchema,
+      cursor: CursorParamsSchema,
+    }),
+  },
+  responses: {
+    200: {
+      description: 'A page of attachments.',
+      headers: z.object({
+        'X-Request-Id': XRequestIdHeaderSchema,
+        RateLimit: RateLimitHeaderSchema,
+        'RateLimit-Policy': RateLimitPolicyHeaderSchema,
+        Link: LinkHeaderSchema,
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
+      }),
+      content: {
+        'application/json': {
+          schema: AttachmentListSchema,
+          example: {
+            data: [
+              {
+                id: 'att_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
+                projectId: 'prj_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
+                taskId: 'tsk_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
+                noteId: null,
+                commentId: null,
+                filename: 'screenshot 2026-11-20.png',
+                contentType: 'image/png',
+                claimedContentType: 'image/png',
+                size: 48213,
+                sha256: '9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08',
+                thumbnails: true,
+                createdBy: 'usr_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
+                createdAt: '2026-11-20T09:30:00.000Z',
+                updatedAt: '2026-11-20T09:30:00.000Z',
+                version: 1,
+              },
+            ],
+            nextCursor: null,
+          },
+        },
+      },
+    },
+    400: BadRequestListResponse,
+    401: UnauthorizedResponse,
+    404: NotFoundResponse,
+    429: TooManyRequestsResponse,
+    500: InternalErrorResponse,
+    503: ServiceUnavailableResponse,
+  },
+  security: [{ bearerAuth: [] }],
+})
+
+export const postV1ProjectsProjectIdAttachmentsRoute = createRoute({
+  method: 'post',
+  path: '/v1/projects/{projectId}/attachments',
+  tags: ['Attachments'],
+  summary: 'Upload a file',
+  description:
+    "Stores a file in the project, optionally attached to a task, note or comment of it. The body is\nstreamed to storage, never held whole in memory, in either form:\n\n- `multipart/form-data` with one part named `file` (its `filename` is the file name) and, as further\n  fields, `taskId`, `noteId` or `commentId` and `sha256`;\n- any other media type: the raw bytes of the file, with `filename` (and the other fields) as query\n  parameters. The `Content-Type` sent is kept as `claimedContentType`.\n\nThe stored `contentType` is read from the bytes (magic numbers), never taken from the client. A file\nover the size limit (`ATTACHMENT_MAX_BYTES`) or over what is left of the project's quota is cut off\nat the limit while it streams (413) and nothing is kept. With `sha256`, a file whose bytes hash\ndifferently is refused (400 `checksum_mismatch`); the hash is always returned. For large files and\nflaky networks use the resumable (tus) upload instead.\n\nNeeds the `owner` or `editor` role. Callers who are not members of the project get 404.",
+  operationId: 'createAttachment',
+  request: {
+    params: z.object({
+      projectId: z
+        .string()
+        .regex(/^prj_[0-9A-Z]{26}$/)
+        .min(1)
+        .max(64)
+        .openapi({
+          param: {
+            name: 'projectId',
+            in: 'path',
+            required: true,
+            description: 'The id of the project.',
+            schema: { type: 'string', minLength: 1, maxLength: 64, pattern: '^prj_[0-9A-Z]{26}$' },
+            example: 'prj_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
+          },
+        }),
+    }),
+    query: z.object({
+      filename: z
+        .string()
+        .regex(/^[^\u0000-\u001F\u007F]*$/)
+        .min(1)
+        .max(1000)
+        .optional()
+        .openapi({
+          param: {
+            name: 'filename',
+            in: 'query',
+            required: false,
+            description:
+              "Raw uploads: the file's name (required there), e.g. `report.pdf`. At most 255 characters, no path separators or control characters.",
+            schema: {
+              type: 'string',
+              minLength: 1,
+              maxLength: 1000,
+              pattern: '^[^\\u0000-\\u001F\\u007F]*$',
+            },
+          },
+        }),
+      taskId: z
+        .string()
+        .regex(/^tsk_[0-9A-Z]{26}$/)
+        .min(1)
+        .max(64)
+        .optional()
+        .openapi({
+          param: {
+            name: 'taskId',
+            in: 'query',
+            required: false,
+            description: 'Raw uploads: attach the file to this task of the project.',
+            schema: { type: 'string', minLength: 1, maxLength: 64, pattern: '^tsk_[0-9A-Z]{26}$' },
+          },
+        }),
+      noteId: z
+        .string()
+        .regex(/^not_[0-9A-Z]{26}$/)
+        .min(1)
+        .max(64)
+        .optional()
+        .openapi({
+          param: {
+            name: 'noteId',
+            in: 'query',
+            required: false,
+            description: 'Raw uploads: attach the file to this note of the project.',
+            schema: { type: 'string', minLength: 1, maxLength: 64, pattern: '^not_[0-9A-Z]{26}$' },
+          },
+        }),
+      commentId: z
+        .string()
+        .regex(/^cmt_[0-9A-Z]{26}$/)
+        .min(1)
+        .max(64)
+        .optional()
+        .openapi({
+          param: {
+            name: 'commentId',
+            in: 'query',
+            required: false,
+            description: 'Raw uploads: attach the file to this comment on a task of the project.',
+            schema: { type: 'string', minLength: 1, maxLength: 64, pattern: '^cmt_[0-9A-Z]{26}$' },
+          },
+        }),
+      sha256: z
+        .string()
+        .regex(/^[0-9a-fA-F]{64}$/)
+        .length(64)
+        .optional()
+        .openapi({
+          param: {
+            name: 'sha256',
+            in: 'query',
+            required: false,
+            description: 'Raw uploads: the hex SHA-256 the bytes must have, e.g. `9f86d0…0a08`.',
+            schema: { type: 'string', minLength: 64, maxLength: 64, pattern: '^[0-9a-fA-F]{64}$' },
+          },
+        }),
+    }),
+    body: {
+      description:
+        'The file, as a form or raw. Marked optional only because its two forms are validated apart; a request without a file is refused (415 without `Content-Type`, 400 `missing_file` or `empty_file`).',
+      content: {
+        'multipart/form-data': {
+          schema: AttachmentUploadSchema,
+          encoding: { file: { contentType: '*/*' } },
+        },
+        '*/*': {
+          schema: z.file().max(5368709120).openapi({ type: 'string', format: 'binary', maxLength: 5368709120 }).openapi({ description: 'The raw bytes of the file.' }),
+        },
+      },
+    },
+  },
+  responses: {
+    201: {
+      description: "Stored. `Location` is the attachment's URL and `ETag` its version.",
+      headers: z.object({
+        'X-Request-Id': XRequestIdHeaderSchema,
+        RateLimit: RateLimitHeaderSchema,
+        'RateLimit-Policy': RateLimitPolicyHeaderSchema,
+        Location: LocationHeaderSchema,
+        ETag: ETagHeaderSchema,
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
+      }),
+      content: {
+        'application/json': {
+          schema: AttachmentSchema,
+          example: {
+            id: 'att_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
+            projectId: 'prj_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
+            taskId: 'tsk_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
+            noteId: null,
+            commentId: null,
+            filename: 'screenshot 2026-11-20.png',
+            contentType: 'image/png',
+            claimedContentType: 'image/png',
+            size: 48213,
+            sha256: '9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08',
+            thumbnails: true,
+            createdBy: 'usr_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
+            createdAt: '2026-11-20T09:30:00.000Z',
+            updatedAt: '2026-11-20T09:30:00.000Z',
+            version: 1,
+          },
+        },
+      },
+    },
+    400: {
+      description:
+        'The upload is not acceptable: `validation_failed` (a parameter or field), `invalid_filename`, `empty_file`, `missing_file` (no part named `file`), `duplicate_file` (two file parts), `duplicate_field`, `unexpected_file` (a file part with another name), `malformed_multipart`, `checksum_mismatch` (the bytes do not hash to `sha256`), `invalid_target` (more than one of `taskId`, `noteId`, `commentId`).',
+      headers: z.object({
+        'X-Request-Id': XRequestIdHeaderSchema,
+        RateLimit: RateLimitHeaderSchema,
+        'RateLimit-Policy': RateLimitPolicyHeaderSchema,
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
+      }),
+      content: {
+        'application/problem+json': {
+          schema: ProblemSchema.and(
+            z.object({
+              code: z
+                .enum([
+                  'validation_failed',
+                  'invalid_filename',
+                  'empty_file',
+                  'missing_file',
+                  'duplicate_file',
+                  'duplicate_field',
+                  'unexpected_file',
+                  'malformed_multipart',
+                  'checksum_mismatch',
+                  'invalid_target',
+                ])
+                .optional(),
+            }),
+          ),
+          example: {
+            type: 'https://tasklane.dev/problems/checksum_mismatch',
+            title: 'Bad request',
+            status: 400,
+            detail: 'The file does not have the SHA-256 sent.',
+            instance: '/v1/projects/prj_01JD8X3Z7Q2W6V5T4R3P1N0M9K/attachments',
+            code: 'checksum_mismatch',
+            requestId: 'req_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
+          },
+        },
+      },
+    },
+    401: UnauthorizedResponse,
+    403: ForbiddenResponse,
+    404: {
+      description:
+        'No such project, task, note or comment in it, or one the caller may not see (`not_found`).',
+      headers: z.object({
+        'X-Request-Id': XRequestIdHeaderSchema,
+        RateLimit: RateLimitHeaderSchema,
+        'RateLimit-Policy': RateLimitPolicyHeaderSchema,
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
+      }),
+      content: {
+        'application/problem+json': {
+          schema: ProblemSchema.and(z.object({ code: z.literal('not_found').optional() })),
+          example: {
+            type: 'https://tasklane.dev/problems/not_found',
+            title: 'Not found',
+            status: 404,
+            detail: 'No task with this id in the project.',
+            instance: '/v1/projects/prj_01JD8X3Z7Q2W6V5T4R3P1N0M9K/attachments',
+            code: 'not_found',
+            requestId: 'req_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
+          },
+        },
+      },
+    },
+    408: {
+      description:
+        'The client stopped sending the body for longer than `UPLOAD_IDLE_TIMEOUT_MS` (`request_timeout`); nothing was kept.',
+      headers: z.object({
+        'X-Request-Id': XRequestIdHeaderSchema,
+        RateLimit: RateLimitHeaderSchema,
+        'RateLimit-Policy': RateLimitPolicyHeaderSchema,
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
+      }),
+      content: {
+        'application/problem+json': {
+          schema: ProblemSchema.and(
+            z.object({ code: z.literal('request_timeout').optional() }),
+          ),
+          example: {
+            type: 'https://tasklane.dev/problems/request_timeout',
+            title: 'Request timeout',
+            status: 408,
+            detail: 'No bytes of the body arrived for 30000 ms.',
+            instance: '/v1/projects/prj_01JD8X3Z7Q2W6V5T4R3P1N0M9K/attachments',
+            code: 'request_timeout',
+            requestId: 'req_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
+          },
+        },
+      },
+    },
+    413: {
+      description:
+        "The file is larger than `ATTACHMENT_MAX_BYTES` (`file_too_large`) or than what is left of the project's storage quota (`quota_exceeded`). Refused while streaming, at the limit; nothing was kept.",
+      headers: z.object({
+        'X-Request-Id': XRequestIdHeaderSchema,
+        RateLimit: RateLimitHeaderSchema,
+        'RateLimit-Policy': RateLimitPolicyHeaderSchema,
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
+      }),
+      content: {
+        'application/problem+json': {
+          schema: ProblemSchema.and(
+            z.object({ code: z.enum(['file_too_large', 'quota_exceeded']).optional() }),
+          ),
+          example: {
+            type: 'https://tasklane.dev/problems/quota_exceeded',
+            title: 'Content too large',
+            status: 413,
+            detail: 'The project has 1200 bytes of its storage quota left; the file is larger.',
+            instance: '/v1/projects/prj_01JD8X3Z7Q2W6V5T4R3P1N0M9K/attachments',
+            code: 'quota_exceeded',
+            requestId: 'req_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
+          },
+        },
+      },
+    },
+    415: {
+      description:
+        'The bytes are of a type the server does not accept (`file_type_not_allowed`, per `ATTACHMENT_TYPES_ALLOW` and `ATTACHMENT_TYPES_DENY`), or the body has no `Content-Type` (`unsupported_media_type`).',
+      headers: z.object({
+        'X-Request-Id': XRequestIdHeaderSchema,
+        RateLimit: RateLimitHeaderSchema,
+        'RateLimit-Policy': RateLimitPolicyHeaderSchema,
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
+      }),
+      content: {
+        'application/problem+json': {
+          schema: ProblemSchema.and(
+            z.object({
+              code: z.enum(['file_type_not_allowed', 'unsupported_media_type']).optional(),
+            }),
+          ),
+          example: {
+            type: 'https://tasklane.dev/problems/file_type_not_allowed',
+            title: 'Unsupported media type',
+            status: 415,
+            detail: 'Files of type application/x-msdownload are not accepted here.',
+            instance: '/v1/projects/prj_01JD8X3Z7Q2W6V5T4R3P1N0M9K/attachments',
+            code: 'file_type_not_allowed',
+            requestId: 'req_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
+          },
+        },
+      },
+    },
+    429: TooManyRequestsResponse,
+    500: InternalErrorResponse,
+    503: {
+      description:
+        'The database or the file store does not answer now (`service_unavailable`, `storage_unavailable`); nothing was kept. Retry after `Retry-After` seconds.',
+      headers: z.object({
+        'X-Request-Id': XRequestIdHeaderSchema,
+        RateLimit: RateLimitHeaderSchema,
+        'RateLimit-Policy': RateLimitPolicyHeaderSchema,
+        'Retry-After': RetryAfterHeaderSchema,
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
+      }),
+      content: {
+        'application/problem+json': {
+          schema: ProblemSchema.and(
+            z.object({
+              code: z.enum(['service_unavailable', 'storage_unavailable']).optional(),
+            }),
+          ),
+          example: {
+            type: 'https://tasklane.dev/problems/storage_unavailable',
+            title: 'Service unavailable',
+            status: 503,
+            detail: 'The file store did not answer.',
+            instance: '/v1/projects/prj_01JD8X3Z7Q2W6V5T4R3P1N0M9K/attachments',
+            code: 'storage_unavailable',
+            requestId: 'req_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
+          },
+        },
+      },
+    },
+    507: {
+      description: "The server's disk is full (`insufficient_storage`); nothing was kept.",
+      headers: z.object({
+        'X-Request-Id': XRequestIdHeaderSchema,
+        RateLimit: RateLimitHeaderSchema,
+        'RateLimit-Policy': RateLimitPolicyHeaderSchema,
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
+      }),
+      content: {
+        'application/problem+json': {
+          schema: ProblemSchema.and(
+            z.object({ code: z.literal('insufficient_storage').optional() }),
+          ),
+          example: {
+            type: 'https://tasklane.dev/problems/insufficient_storage',
+            title: 'Insufficient storage',
+            status: 507,
+            detail: 'The file store has no room left.',
+            instance: '/v1/projects/prj_01JD8X3Z7Q2W6V5T4R3P1N0M9K/attachments',
+            code: 'insufficient_storage',
+            requestId: 'req_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
+          },
+        },
+      },
+    },
+  },
+  security: [{ bearerAuth: [] }],
+})
+
+export const getV1AttachmentsAttachmentIdRoute = createRoute({
+  method: 'get',
+  path: '/v1/attachments/{attachmentId}',
+  tags: ['Attachments'],
+  summary: 'Get an attachment',
+  description:
+    "One file's metadata; `downloadAttachment` serves its bytes.\n\nNeeds any role. Callers who are not members of the project get 404.",
+  operationId: 'getAttachment',
+  request: {
+    params: z.object({
+      attachmentId: z
+        .string()
+        .regex(/^att_[0-9A-Z]{26}$/)
+        .min(1)
+        .max(64)
+        .openapi({
+          param: {
+            name: 'attachmentId',
+            in: 'path',
+            required: true,
+            description: 'The id of the attachment.',
+            schema: { type: 'string', minLength: 1, maxLength: 64, pattern: '^att_[0-9A-Z]{26}$' },
+            example: 'att_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
+          },
+        }),
+    }),
+    headers: z.object({ 'If-None-Match': IfNoneMatchParamsSchema }),
+  },
+  responses: {
+    200: {
+      description: 'The attachment, with its version in `ETag`.',
+      headers: z.object({
+        'X-Request-Id': XRequestIdHeaderSchema,
+        RateLimit: RateLimitHeaderSchema,
+        'RateLimit-Policy': RateLimitPolicyHeaderSchema,
+        ETag: ETagHeaderSchema,
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
+      }),
+      content: {
+        'application/json': {
+          schema: AttachmentSchema,
+          example: {
+            id: 'att_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
+            projectId: 'prj_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
+            taskId: 'tsk_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
+            noteId: null,
+            commentId: null,
+            filename: 'screenshot 2026-11-20.png',
+            contentType: 'image/png',
+            claimedContentType: 'image/png',
+            size: 48213,
+            sha256: '9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08',
+            thumbnails: true,
+            createdBy: 'usr_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
+            createdAt: '2026-11-20T09:30:00.000Z',
+            updatedAt: '2026-11-20T09:30:00.000Z',
+            version: 1,
+          },
+        },
+      },
+    },
+    304: {
+      description:
+        '`If-None-Match` named the current version: the copy the client has is up to date.',
+      headers: z.object({
+        'X-Request-Id': XRequestIdHeaderSchema,
+        RateLimit: RateLimitHeaderSchema,
+        'RateLimit-Policy': RateLimitPolicyHeaderSchema,
+        ETag: ETagHeaderSchema,
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
+      }),
+    },
+    400: BadRequestResponse,
+    401: UnauthorizedResponse,
+    404: NotFoundResponse,
+    429: TooManyRequestsResponse,
+    500: InternalErrorResponse,
+    503: ServiceUnavailableResponse,
+  },
+  security: [{ bearerAuth: [] }],
+})
+
+export const deleteV1AttachmentsAttachmentIdRoute = createRoute({
+  method: 'delete',
+  path: '/v1/attachments/{attachmentId}',
+  tags: ['Attachments'],
+  summary: 'Delete an attachment',
+  description:
+    "Deletes the file and its thumbnails. Its bytes are removed once the deletion has committed (or, if\nthat fails, by the orphan sweep); the project's storage usage drops at once.\n\nNeeds the `owner` role, or the `editor` role for a file the caller uploaded. Callers who are not\nmembers of the project get 404.",
+  operationId: 'deleteAttachment',
+  request: {
+    params: z.object({
+      attachmentId: z
+        .string()
+        .regex(/^att_[0-9A-Z]{26}$/)
+        .min(1)
+        .max(64)
+        .openapi({
+          param: {
+            name: 'attachmentId',
+            in: 'path',
+            required: true,
+            description: 'The id of the attachment.',
+            schema: { type: 'string', minLength: 1, maxLength: 64, pattern: '^att_[0-9A-Z]{26}$' },
+            example: 'att_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
+          },
+        }),
+    }),
+    headers: z.object({ 'If-Match': IfMatchParamsSchema }),
+  },
+  responses: {
+    204: {
+      description: 'Deleted.',
+      headers: z.object({
+        'X-Request-Id': XRequestIdHeaderSchema,
+        RateLimit: RateLimitHeaderSchema,
+        'RateLimit-Policy': RateLimitPolicyHeaderSchema,
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
+      }),
+    },
+    400: BadRequestResponse,
+    401: UnauthorizedResponse,
+    403: ForbiddenResponse,
+    404: NotFoundResponse,
+    412: PreconditionFailedResponse,
+    429: TooManyRequestsResponse,
+    500: InternalErrorResponse,
+    503: ServiceUnavailableResponse,
+  },
+  security: [{ bearerAuth: [] }],
+})
+
+export const patchV1AttachmentsAttachmentIdRoute = createRoute({
+  method: 'patch',
+  path: '/v1/attachments/{attachmentId}',
+  tags: ['Attachments'],
+  summary: 'Rename or attach a file',
+  description:
+    'Renames the file, or attaches it to a task, note or comment of its project (or to none of them,\nwith `null`). At most one of `taskId`, `noteId` and `commentId` may be set at a time.\n\nNeeds the `owner` role, or the `editor` role for a file the caller uploaded. Callers who are not\nmembers of the project get 404.',
+  operationId: 'updateAttachment',
+  request: {
+    params: z.object({
+      attachmentId: z
+        .string()
+        .regex(/^att_[0-9A-Z]{26}$/)
+        .min(1)
+        .max(64)
+        .openapi({
+          param: {
+            name: 'attachmentId',
+            in: 'path',
+            required: true,
+            description: 'The id of the attachment.',
+            schema: { type: 'string', minLength: 1, maxLength: 64, pattern: '^att_[0-9A-Z]{26}$' },
+            example: 'att_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
+          },
+        }),
+    }),
+    headers: z.object({ 'If-Match': IfMatchParamsSchema }),
+    body: {
+      content: {
+        'application/json': {
+          schema: AttachmentUpdateSchema,
+          example: { noteId: 'not_01JD8X3Z7Q2W6V5T4R3P1N0M9K' },
+        },
+      },
+      required: true,
+    },
+  },
+  responses: {
+    200: {
+      description: 'The attachment as changed, with its new version in `ETag`.',
+      headers: z.object({
+        'X-Request-Id': XRequestIdHeaderSchema,
+        RateLimit: RateLimitHeaderSchema,
+        'RateLimit-Policy': RateLimitPolicyHeaderSchema,
+        ETag: ETagHeaderSchema,
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
+      }),
+      content: {
+        'application/json': {
+          schema: AttachmentSchema,
+          example: {
+            id: 'att_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
+            projectId: 'prj_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
+            taskId: 'tsk_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
+            noteId: null,
+            commentId: null,
+            filename: 'screenshot 2026-11-20.png',
+            contentType: 'image/png',
+            claimedContentType: 'image/png',
+            size: 48213,
+            sha256: '9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08',
+            thumbnails: true,
+            createdBy: 'usr_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
+            createdAt: '2026-11-20T09:30:00.000Z',
+            updatedAt: '2026-11-20T09:30:00.000Z',
+            version: 1,
+          },
+        },
+      },
+    },
+    400: {
+      description:
+        'The body is not acceptable: `validation_failed`, `malformed_json`, `json_too_deep`, `invalid_filename`, or `invalid_target` (more than one of `taskId`, `noteId`, `commentId`).',
+      headers: z.object({
+        'X-Request-Id': XRequestIdHeaderSchema,
+        RateLimit: RateLimitHeaderSchema,
+        'RateLimit-Policy': RateLimitPolicyHeaderSchema,
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
+      }),
+      content: {
+        'application/problem+json': {
+          schema: ProblemSchema.and(
+            z.object({
+              code: z
+                .enum([
+                  'validation_failed',
+                  'malformed_json',
+                  'json_too_deep',
+                  'invalid_filename',
+                  'invalid_target',
+                ])
+                .optional(),
+            }),
+          ),
+          example: {
+            type: 'https://tasklane.dev/problems/invalid_target',
+            title: 'Bad request',
+            status: 400,
+            detail: 'Attach the file to one of a task, a note or a comment.',
+            instance: '/v1/attachments/att_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
+            code: 'invalid_target',
+            requestId: 'req_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
+          },
+        },
+      },
+    },
+    401: UnauthorizedResponse,
+    403: ForbiddenResponse,
+    404: {
+      description:
+        'No such attachment, or no such task, note or comment in its project, or one the caller may not see (`not_found`).',
+      headers: z.object({
+        'X-Request-Id': XRequestIdHeaderSchema,
+        RateLimit: RateLimitHeaderSchema,
+        'RateLimit-Policy': RateLimitPolicyHeaderSchema,
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
+      }),
+      content: {
+        'application/problem+json': {
+          schema: ProblemSchema.and(z.object({ code: z.literal('not_found').optional() })),
+          example: {
+            type: 'https://tasklane.dev/problems/not_found',
+            title: 'Not found',
+            status: 404,
+            detail: 'No attachment with this id.',
+            instance: '/v1/attachments/att_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
+            code: 'not_found',
+            requestId: 'req_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
+          },
+        },
+      },
+    },
+    412: PreconditionFailedResponse,
+    413: ContentTooLargeResponse,
+    415: UnsupportedMediaTypeResponse,
+    429: TooManyRequestsResponse,
+    500: InternalErrorResponse,
+    503: ServiceUnavailableResponse,
+  },
+  security: [{ bearerAuth: [] }],
+})
+
+export const getV1AttachmentsAttachmentIdContentRoute = createRoute({
+  method: 'get',
+  path: '/v1/attachments/{attachmentId}/content',
+  tags: ['Attachments'],
+  summary: 'Download a file',
+  description:
+    "The file's bytes, streamed. Supports `Range` (one range; 206, or 416 past the end), `If-Range`,\n`If-None-Match` (304) and `HEAD`. The `ETag` is the SHA-256 of the bytes.\n\nNeeds any role in the project. Callers who are not members get 404.",
+  operationId: 'downloadAttachment',
+  request: {
+    params: z.object({
+      attachmentId: z
+        .string()
+        .regex(/^att_[0-9A-Z]{26}$/)
+        .min(1)
+        .max(64)
+        .openapi({
+          param: {
+            name: 'attachmentId',
+            in: 'path',
+            required: true,
+            description: 'The id of the attachment.',
+            schema: { type: 'string', minLength: 1, maxLength: 64, pattern: '^att_[0-9A-Z]{26}$' },
+            example: 'att_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
+          },
+        }),
+    }),
+    headers: z.object({
+      'If-None-Match': IfNoneMatchParamsSchema,
+      Range: z
+        .string()
+        .regex(/^[\x20-\x7E]*$/)
+        .max(200)
+        .optional()
+        .openapi({
+          param: {
+            name: 'Range',
+            in: 'header',
+            required: false,
+            description:
+              'One byte range, e.g. `bytes=0-1023`, `bytes=1024-` or `bytes=-512` (the last 512 bytes): answered 206 with that part. A range that starts past the end is 416; a header that does not parse, another unit or several ranges are ignored and the whole file is served (200).',
+            schema: { type: 'string', maxLength: 200, pattern: '^[\\x20-\\x7E]*$' },
+          },
+        }),
+      'If-Range': z
+        .string()
+        .regex(/^[\x20-\x7E]*$/)
+        .max(200)
+        .optional()
+        .openapi({
+          param: {
+            name: 'If-Range',
+            in: 'header',
+            required: false,
+            description:
+              'Serve `Range` only if the file still has this `ETag`; otherwise the whole file (200).',
+            schema: { type: 'string', maxLength: 200, pattern: '^[\\x20-\\x7E]*$' },
+          },
+        }),
+    }),
+  },
+  responses: {
+    200: {
+      description:
+        'The whole file, with the type read from its bytes. Served `inline` only for PNG, JPEG, GIF, WebP and AVIF images, as an attachment otherwise; always with `nosniff` and a sandboxing CSP, so an HTML or SVG file cannot run script.',
+      headers: z.object({
+        'X-Request-Id': XRequestIdHeaderSchema,
+        RateLimit: RateLimitHeaderSchema,
+        'RateLimit-Policy': RateLimitPolicyHeaderSchema,
+        'Content-Disposition': ContentDispositionHeaderSchema,
+        'X-Content-Type-Options': XContentTypeOptionsHeaderSchema,
+        'Content-Security-Policy': ContentSecurityPolicyHeaderSchema,
+        ETag: ContentETagHeaderSchema,
+        'Accept-Ranges': AcceptRangesHeaderSchema,
+        'Content-Length': ContentLengthHeaderSchema,
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
+      }),
+      content: {
+        '*/*': {
+          schema: z.file().max(5368709120).openapi({ type: 'string', format: 'binary', maxLength: 5368709120 }).openapi({ description: 'The bytes of the file.' }),
+        },
+      },
+    },
+    206: {
+      description: 'The byte range asked for in `Range`; `Content-Range` says which.',
+      headers: z.object({
+        'X-Request-Id': XRequestIdHeaderSchema,
+        RateLimit: RateLimitHeaderSchema,
+        'RateLimit-Policy': RateLimitPolicyHeaderSchema,
+        'Content-Disposition': ContentDispositionHeaderSchema,
+        'X-Content-Type-Options': XContentTypeOptionsHeaderSchema,
+        'Content-Security-Policy': ContentSecurityPolicyHeaderSchema,
+        ETag: ContentETagHeaderSchema,
+        'Accept-Ranges': AcceptRangesHeaderSchema,
+        'Content-Length': ContentLengthHeaderSchema,
+        'Content-Range': ContentRangeHeaderSchema,
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
+      }),
+      content: {
+        '*/*': {
+          schema: z.file().max(5368709120).openapi({ type: 'string', format: 'binary', maxLength: 5368709120 }).openapi({ description: 'The bytes of the range.' }),
+        },
+      },
+    },
+    304: {
+      description: "`If-None-Match` named the file's `ETag`: the copy the client has is current.",
+      headers: z.object({
+        'X-Request-Id': XRequestIdHeaderSchema,
+        RateLimit: RateLimitHeaderSchema,
+        'RateLimit-Policy': RateLimitPolicyHeaderSchema,
+        ETag: ContentETagHeaderSchema,
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
+      }),
+    },
+    400: BadRequestResponse,
+    401: UnauthorizedResponse,
+    404: {
+      description: 'No such attachment, or one the caller may not see (`not_found`).',
+      headers: z.object({
+        'X-Request-Id': XRequestIdHeaderSchema,
+        RateLimit: RateLimitHeaderSchema,
+        'RateLimit-Policy': RateLimitPolicyHeaderSchema,
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
+      }),
+      content: {
+        'application/problem+json': {
+          schema: ProblemSchema.and(z.object({ code: z.literal('not_found').optional() })),
+          example: {
+            type: 'https://tasklane.dev/problems/not_found',
+            title: 'Not found',
+            status: 404,
+            detail: 'No attachment with this id.',
+            instance: '/v1/attachments/att_01JD8X3Z7Q2W6V5T4R3P1N0M9K/content',
+            code: 'not_found',
+            requestId: 'req_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
+          },
+        },
+      },
+    },
+    416: {
+      description:
+        '`Range` starts past the end of the file (`code` `range_not_satisfiable`); `Content-Range: bytes */<size>` gives the size.',
+      headers: z.object({
+        'X-Request-Id': XRequestIdHeaderSchema,
+        RateLimit: RateLimitHeaderSchema,
+        'RateLimit-Policy': RateLimitPolicyHeaderSchema,
+        'Content-Range': ContentRangeHeaderSchema,
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
+      }),
+      content: {
+        'application/problem+json': {
+          schema: ProblemSchema.and(
+            z.object({ code: z.literal('range_not_satisfiable').optional() }),
+          ),
+          example: {
+            type: 'https://tasklane.dev/problems/range_not_satisfiable',
+            title: 'Range not satisfiable',
+            status: 416,
+            detail: 'The file has 48213 bytes; the range asked for starts past its end.',
+            instance: '/v1/attachments/att_01JD8X3Z7Q2W6V5T4R3P1N0M9K/content',
+            code: 'range_not_satisfiable',
+            requestId: 'req_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
+          },
+        },
+      },
+    },
+    429: TooManyRequestsResponse,
+    500: InternalErrorResponse,
+    503: {
+      description:
+        'The database or the file store does not answer now (`service_unavailable`, `storage_unavailable`); retry after `Retry-After` seconds.',
+      headers: z.object({
+        'X-Request-Id': XRequestIdHeaderSchema,
+        RateLimit: RateLimitHeaderSchema,
+        'RateLimit-Policy': RateLimitPolicyHeaderSchema,
+        'Retry-After': RetryAfterHeaderSchema,
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
+      }),
+      content: {
+        'application/problem+json': {
+          schema: ProblemSchema.and(
+            z.object({
+              code: z.enum(['service_unavailable', 'storage_unavailable']).optional(),
+            }),
+          ),
+          example: {
+            type: 'https://tasklane.dev/problems/storage_unavailable',
+            title: 'Service unavailable',
+            status: 503,
+            detail: 'The file store did not answer.',
+            instance: '/v1/attachments/att_01JD8X3Z7Q2W6V5T4R3P1N0M9K/content',
+            code: 'storage_unavailable',
+            requestId: 'req_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
+          },
+        },
+      },
+    },
+  },
+  security: [{ bearerAuth: [] }],
+})
+
+export const getV1AttachmentsAttachmentIdThumbnailsSizeRoute = createRoute({
+  method: 'get',
+  path: '/v1/attachments/{attachmentId}/thumbnails/{size}',
+  tags: ['Attachments'],
+  summary: 'Get a thumbnail',
+  description:
+    'A WebP preview of an image attachment (PNG, JPEG, GIF, WebP, AVIF, TIFF), its longest side at most\n`size` pixels (64, 256 or 1024; smaller images are not enlarged). Made on first request and kept,\nso later requests are served from storage. An image that is malformed or too large to decode (a\ndecompression bomb) answers 422.\n\nNeeds any role. Callers who are not members of the project get 404.',
+  operationId: 'getAttachmentThumbnail',
+  request: {
+    params: z.object({
+      attachmentId: z
+        .string()
+        .regex(/^att_[0-9A-Z]{26}$/)
+        .min(1)
+        .max(64)
+        .openapi({
+          param: {
+            name: 'attachmentId',
+            in: 'path',
+            required: true,
+            description: 'The id of the attachment.',
+            schema: { type: 'string', minLength: 1, maxLength: 64, pattern: '^att_[0-9A-Z]{26}$' },
+            example: 'att_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
+          },
+        }),
+      size: z
+        .enum(['64', '256', '1024'])
+        .openapi({
+          param: {
+            name: 'size',
+            in: 'path',
+            required: true,
+            description: 'The longest side of the thumbnail, in pixels.',
+            schema: { type: 'string', enum: ['64', '256', '1024'] },
+            example: '256',
+          },
+        }),
+    }),
+    headers: z.object({ 'If-None-Match': IfNoneMatchParamsSchema }),
+  },
+  responses: {
+    200: {
+      description: 'The thumbnail, served inline with `nosniff` and a sandboxing CSP.',
+      headers: z.object({
+        'X-Request-Id': XRequestIdHeaderSchema,
+        RateLimit: RateLimitHeaderSchema,
+        'RateLimit-Policy': RateLimitPolicyHeaderSchema,
+        'Content-Disposition': ContentDispositionHeaderSchema,
+        'X-Content-Type-Options': XContentTypeOptionsHeaderSchema,
+        'Content-Security-Policy': ContentSecurityPolicyHeaderSchema,
+        ETag: ContentETagHeaderSchema,
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
+      }),
+      content: {
+        'image/webp': { schema: z.file().max(10485760).openapi({ type: 'string', format: 'binary', maxLength: 10485760 }).openapi({ description: 'A WebP image.' }) },
+      },
+    },
+    304: {
+      description:
+        "`If-None-Match` named the thumbnail's `ETag`: the copy the client has is current.",
+      headers: z.object({
+        'X-Request-Id': XRequestIdHeaderSchema,
+        RateLimit: RateLimitHeaderSchema,
+        'RateLimit-Policy': RateLimitPolicyHeaderSchema,
+        ETag: ContentETagHeaderSchema,
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
+      }),
+    },
+    400: BadRequestResponse,
+    401: UnauthorizedResponse,
+    404: NotFoundResponse,
+    422: {
+      description:
+        'No thumbnail can be made of this file: it is not an image type thumbnails are made of (`not_an_image`), or the image is malformed or too large to decode (`thumbnail_unavailable`).',
+      headers: z.object({
+        'X-Request-Id': XRequestIdHeaderSchema,
+        RateLimit: RateLimitHeaderSchema,
+        'RateLimit-Policy': RateLimitPolicyHeaderSchema,
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
+      }),
+      content: {
+        'application/problem+json': {
+          schema: ProblemSchema.and(
+            z.object({ code: z.enum(['not_an_image', 'thumbnail_unavailable']).optional() }),
+          ),
+          example: {
+            type: 'https://tasklane.dev/problems/thumbnail_unavailable',
+            title: 'Unprocessable content',
+            status: 422,
+            detail:
+              'No thumbnail can be made of this file: the image is malformed or too large to decode.',
+            instance: '/v1/attachments/att_01JD8X3Z7Q2W6V5T4R3P1N0M9K/thumbnails/256',
+            code: 'thumbnail_unavailable',
+            requestId: 'req_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
+          },
+        },
+      },
+    },
+    429: TooManyRequestsResponse,
+    500: InternalErrorResponse,
+    503: {
+      description:
+        'The database or the file store does not answer now (`service_unavailable`, `storage_unavailable`); retry after `Retry-After` seconds.',
+      headers: z.object({
+        'X-Request-Id': XRequestIdHeaderSchema,
+        RateLimit: RateLimitHeaderSchema,
+        'RateLimit-Policy': RateLimitPolicyHeaderSchema,
+        'Retry-After': RetryAfterHeaderSchema,
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
+      }),
+      content: {
+        'application/problem+json': {
+          schema: ProblemSchema.and(
+            z.object({
+              code: z.enum(['service_unavailable', 'storage_unavailable']).optional(),
+            }),
+          ),
+          example: {
+            type: 'https://tasklane.dev/problems/storage_unavailable',
+            title: 'Service unavailable',
+            status: 503,
+            detail: 'The file store did not answer.',
+            instance: '/v1/attachments/att_01JD8X3Z7Q2W6V5T4R3P1N0M9K/thumbnails/256',
+            code: 'storage_unavailable',
+            requestId: 'req_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
+          },
+        },
+      },
+    },
+  },
+  security: [{ bearerAuth: [] }],
+})
+
+export const getV1AttachmentsAttachmentIdLinkRoute = createRoute({
+  method: 'get',
+  path: '/v1/attachments/{attachmentId}/link',
+  tags: ['Attachments'],
+  summary: 'Get a signed download link',
+  description:
+    "A short-lived URL (`ATTACHMENT_LINK_TTL_S`, 5 minutes by default) that serves the file, or one of\nits thumbnails with `thumbnail`, without an `Authorization` header: for `<img src>` and download\nlinks. The link is signed (HMAC-SHA256 with a key derived from the server's secret) and names the\ncaller: it stops working when it expires and as soon as the caller may no longer read the file.\n\nNeeds any role. Callers who are not members of the project get 404.",
+  operationId: 'createAttachmentLink',
+  request: {
+    params: z.object({
+      attachmentId: z
+        .string()
+        .regex(/^att_[0-9A-Z]{26}$/)
+        .min(1)
+        .max(64)
+        .openapi({
+          param: {
+            name: 'attachmentId',
+            in: 'path',
+            required: true,
+            description: 'The id of the attachment.',
+            schema: { type: 'string', minLength: 1, maxLength: 64, pattern: '^att_[0-9A-Z]{26}$' },
+            example: 'att_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
+          },
+        }),
+    }),
+    query: z.object({
+      thumbnail: z
+        .enum(['64', '256', '1024'])
+        .optional()
+        .openapi({
+          param: {
+            name: 'thumbnail',
+            in: 'query',
+            required: false,
+            description: 'A link to the thumbnail of this size instead of the file, e.g. `256`.',
+            schema: { type: 'string', enum: ['64', '256', '1024'] },
+          },
+        }),
+    }),
+  },
+  responses: {
+    200: {
+      description: 'The link and when it expires.',
+      headers: z.object({
+        'X-Request-Id': XRequestIdHeaderSchema,
+        RateLimit: RateLimitHeaderSchema,
+        'RateLimit-Policy': RateLimitPolicyHeaderSchema,
+        'Cache-Control': CacheControlHeaderSchema,
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
+      }),
+      content: {
+        'application/json': {
+          schema: AttachmentLinkSchema,
+          example: {
+            url: '/v1/files/YXR0XzAxSkQ4WDNaN1EyVzZWNVQ0UjNQMU4wTTlLLnVzcl8wMUpEOFgzWjdRMlc2VjVUNFIzUDFOME05Sy5vcmlnaW5hbC4xNzk1NjAwMDAw.pH1wJ3rN0Qz8b1m2X4c5v6B7n8M9a0s1D2f3G4h5J6k',
+            expiresAt: '2026-11-20T09:35:00.000Z',
+          },
+        },
+      },
+    },
+    400: BadRequestResponse,
+    401: UnauthorizedResponse,
+    404: NotFoundResponse,
+    429: TooManyRequestsResponse,
+    500: InternalErrorResponse,
+    503: ServiceUnavailableResponse,
+  },
+  security: [{ bearerAuth: [] }],
+})
+
+export const getV1FilesLinkRoute = createRoute({
+  method: 'get',
+  path: '/v1/files/{link}',
+  tags: ['Attachments'],
+  summary: 'Download through a signed link',
+  description:
+    'A file (or one of its thumbnails) through a link made by `createAttachmentLink`: no `Authorization`\nheader, so it works as an `<img src>` or a download link. The link is refused (404) once it has expired, and\nas soon as the user it was made for may no longer read the file (removed from the project, file deleted).\n\nSupports `Range`, `If-Range`, `If-None-Match` and `HEAD` like `downloadAttachment`.',
+  operationId: 'downloadSignedFile',
+  request: {
+    params: z.object({
+      link: z
+        .string()
+        .regex(/^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/)
+        .min(1)
+        .max(500)
+        .openapi({
+          param: {
+            name: 'link',
+            in: 'path',
+            required: true,
+            description: 'The signed token of the link, as `createAttachmentLink` made it.',
+            schema: {
+              type: 'string',
+              minLength: 1,
+              maxLength: 500,
+              pattern: '^[A-Za-z0-9_-]+\\.[A-Za-z0-9_-]+$',
+            },
+            example:
+              'YXR0XzAxSkQ4WDNaN1EyVzZWNVQ0UjNQMU4wTTlLLnVzcl8wMUpEOFgzWjdRMlc2VjVUNFIzUDFOME05Sy5vcmlnaW5hbC4xNzk1NjAwMDAw.pH1wJ3rN0Qz8b1m2X4c5v6B7n8M9a0s1D2f3G4h5J6k',
+          },
+        }),
+    }),
+    headers: z.object({
+      'If-None-Match': IfNoneMatchParamsSchema,
+      Range: z
+        .string()
+        .regex(/^[\x20-\x7E]*$/)
+        .max(200)
+        .optional()
+        .openapi({
+          param: {
+            name: 'Range',
+            in: 'header',
+            required: false,
+            description:
+              'One byte range, e.g. `bytes=0-1023`, `bytes=1024-` or `bytes=-512` (the last 512 bytes): answered 206 with that part. A range that starts past the end is 416; a header that does not parse, another unit or several ranges are ignored and the whole file is served (200).',
+            schema: { type: 'string', maxLength: 200, pattern: '^[\\x20-\\x7E]*$' },
+          },
+        }),
+      'If-Range': z
+        .string()
+        .regex(/^[\x20-\x7E]*$/)
+        .max(200)
+        .optional()
+        .openapi({
+          param: {
+            name: 'If-Range',
+            in: 'header',
+            required: false,
+            description:
+              'Serve `Range` only if the file still has this `ETag`; otherwise the whole file (200).',
+            schema: { type: 'string', maxLength: 200, pattern: '^[\\x20-\\x7E]*$' },
+          },
+        }),
+    }),
+  },
+  responses: {
+    200: {
+      description:
+        'The whole file, with the type read from its bytes. Served `inline` only for PNG, JPEG, GIF, WebP and AVIF images, as an attachment otherwise; always with `nosniff` and a sandboxing CSP, so an HTML or SVG file cannot run script.',
+      headers: z.object({
+        'X-Request-Id': XRequestIdHeaderSchema,
+        RateLimit: RateLimitHeaderSchema,
+        'RateLimit-Policy': RateLimitPolicyHeaderSchema,
+        'Content-Disposition': ContentDispositionHeaderSchema,
+        'X-Content-Type-Options': XContentTypeOptionsHeaderSchema,
+        'Content-Security-Policy': ContentSecurityPolicyHeaderSchema,
+        ETag: ContentETagHeaderSchema,
+        'Accept-Ranges': AcceptRangesHeaderSchema,
+        'Content-Length': ContentLengthHeaderSchema,
+        'Cache-Control': CacheControlPrivateHeaderSchema,
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
+      }),
+      content: {
+        '*/*': {
+          schema: z.file().max(5368709120).openapi({ type: 'string', format: 'binary', maxLength: 5368709120 }).openapi({ description: 'The bytes of the file.' }),
+        },
+      },
+    },
+    206: {
+      description: 'The byte range asked for in `Range`; `Content-Range` says which.',
+      headers: z.object({
+        'X-Request-Id': XRequestIdHeaderSchema,
+        RateLimit: RateLimitHeaderSchema,
+        'RateLimit-Policy': RateLimitPolicyHeaderSchema,
+        'Content-Disposition': ContentDispositionHeaderSchema,
+        'X-Content-Type-Options': XContentTypeOptionsHeaderSchema,
+        'Content-Security-Policy': ContentSecurityPolicyHeaderSchema,
+        ETag: ContentETagHeaderSchema,
+        'Accept-Ranges': AcceptRangesHeaderSchema,
+        'Content-Length': ContentLengthHeaderSchema,
+        'Cache-Control': CacheControlPrivateHeaderSchema,
+        'Content-Range': ContentRangeHeaderSchema,
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
+      }),
+      content: {
+        '*/*': {
+          schema: z.file().max(5368709120).openapi({ type: 'string', format: 'binary', maxLength: 5368709120 }).openapi({ description: 'The bytes of the range.' }),
+        },
+      },
+    },
+    304: {
+      description: "`If-None-Match` named the file's `ETag`: the copy the client has is current.",
+      headers: z.object({
+        'X-Request-Id': XRequestIdHeaderSchema,
+        RateLimit: RateLimitHeaderSchema,
+        'RateLimit-Policy': RateLimitPolicyHeaderSchema,
+        ETag: ContentETagHeaderSchema,
+        'Cache-Control': CacheControlPrivateHeaderSchema,
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
+      }),
+    },
+    400: BadRequestResponse,
+    404: {
+      description:
+        'The link is forged, expired, or its user may no longer read the file; or the file is gone (`not_found`).',
+      headers: z.object({
+        'X-Request-Id': XRequestIdHeaderSchema,
+        RateLimit: RateLimitHeaderSchema,
+        'RateLimit-Policy': RateLimitPolicyHeaderSchema,
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
+      }),
+      content: {
+        'application/problem+json': {
+          schema: ProblemSchema.and(z.object({ code: z.literal('not_found').optional() })),
+          example: {
+            type: 'https://tasklane.dev/problems/not_found',
+            title: 'Not found',
+            status: 404,
+            detail: 'No attachment with this id.',
+            instance: '/v1/files/YXR0.pH1w',
+            code: 'not_found',
+            requestId: 'req_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
+          },
+        },
+      },
+    },
+    416: {
+      description:
+        '`Range` starts past the end of the file (`code` `range_not_satisfiable`); `Content-Range: bytes */<size>` gives the size.',
+      headers: z.object({
+        'X-Request-Id': XRequestIdHeaderSchema,
+        RateLimit: RateLimitHeaderSchema,
+        'RateLimit-Policy': RateLimitPolicyHeaderSchema,
+        'Content-Range': ContentRangeHeaderSchema,
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
+      }),
+      content: {
+        'application/problem+json': {
+          schema: ProblemSchema.and(
+            z.object({ code: z.literal('range_not_satisfiable').optional() }),
+          ),
+          example: {
+            type: 'https://tasklane.dev/problems/range_not_satisfiable',
+            title: 'Range not satisfiable',
+            status: 416,
+            detail: 'The file has 48213 bytes; the range asked for starts past its end.',
+            instance: '/v1/files/YXR0.pH1w',
+            code: 'range_not_satisfiable',
+            requestId: 'req_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
+          },
+        },
+      },
+    },
+    429: TooManyRequestsResponse,
+    500: InternalErrorResponse,
+    503: {
+      description:
+        'The database or the file store does not answer now (`service_unavailable`, `storage_unavailable`); retry after `Retry-After` seconds.',
+      headers: z.object({
+        'X-Request-Id': XRequestIdHeaderSchema,
+        RateLimit: RateLimitHeaderSchema,
+        'RateLimit-Policy': RateLimitPolicyHeaderSchema,
+        'Retry-After': RetryAfterHeaderSchema,
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
+      }),
+      content: {
+        'application/problem+json': {
+          schema: ProblemSchema.and(
+            z.object({
+              code: z.enum(['service_unavailable', 'storage_unavailable']).optional(),
+            }),
+          ),
+          example: {
+            type: 'https://tasklane.dev/problems/storage_unavailable',
+            title: 'Service unavailable',
+            status: 503,
+            detail: 'The file store did not answer.',
+            instance: '/v1/files/YXR0.pH1w',
+            code: 'storage_unavailable',
+            requestId: 'req_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
+          },
+        },
+      },
+    },
+  },
+  security: [{}],
+})
+
+export const getV1ProjectsProjectIdStorageRoute = createRoute({
+  method: 'get',
+  path: '/v1/projects/{projectId}/storage',
+  tags: ['Attachments'],
+  summary: "Get a project's storage use",
+  description:
+    "How many bytes and files the project's attachments take, against its quota\n(`PROJECT_STORAGE_QUOTA_BYTES`) and the largest file allowed (`ATTACHMENT_MAX_BYTES`).\n\nNeeds any role. Callers who are not members of the project get 404.",
+  operationId: 'getProjectStorage',
+  request: {
+    params: z.object({
+      projectId: z
+        .string()
+        .regex(/^prj_[0-9A-Z]{26}$/)
+        .min(1)
+        .max(64)
+        .openapi({
+          param: {
+            name: 'projectId',
+            in: 'path',
+            required: true,
+            description: 'The id of the project.',
+            schema: { type: 'string', minLength: 1, maxLength: 64, pattern: '^prj_[0-9A-Z]{26}$' },
+            example: 'prj_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
+          },
+        }),
+    }),
+  },
+  responses: {
+    200: {
+      description: "The project's storage use.",
+      headers: z.object({
+        'X-Request-Id': XRequestIdHeaderSchema,
+        RateLimit: RateLimitHeaderSchema,
+        'RateLimit-Policy': RateLimitPolicyHeaderSchema,
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
+      }),
+      content: {
+        'application/json': {
+          schema: ProjectStorageSchema,
+          example: {
+            usedBytes: 48213,
+            fileCount: 1,
+            quotaBytes: 1073741824,
+            maxFileBytes: 104857600,
+          },
+        },
+      },
+    },
+    400: BadRequestResponse,
+    401: UnauthorizedResponse,
+    404: NotFoundResponse,
+    429: TooManyRequestsResponse,
+    500: InternalErrorResponse,
+    503: ServiceUnavailableResponse,
+  },
+  security: [{ bearerAuth: [] }],
+})
+
 /** Every operation of openapi.yaml by operationId. */
 export const operations = {
   acceptInvitation: postV1InvitationsAcceptRoute,
   changePassword: postV1MePasswordRoute,
   confirmEmailChange: postV1AuthEmailChangeConfirmRoute,
   createApiKey: postV1MeApiKeysRoute,
+  createAttachment: postV1ProjectsProjectIdAttachmentsRoute,
+  createAttachmentLink: getV1AttachmentsAttachmentIdLinkRoute,
   createComment: postV1TasksTaskIdCommentsRoute,
   createInvitation: postV1ProjectsProjectIdInvitationsRoute,
   createNote: postV1ProjectsProjectIdNotesRoute,
   createProject: postV1ProjectsRoute,
   createTask: postV1ProjectsProjectIdTasksRoute,
+  deleteAttachment: deleteV1AttachmentsAttachmentIdRoute,
   deleteComment: deleteV1CommentsCommentIdRoute,
   deleteMe: deleteV1MeRoute,
   deleteNote: deleteV1NotesNoteIdRoute,
   deleteProject: deleteV1ProjectsProjectIdRoute,
   deleteTask: deleteV1TasksTaskIdRoute,
+  downloadAttachment: getV1AttachmentsAttachmentIdContentRoute,
+  downloadSignedFile: getV1FilesLinkRoute,
   exchangeProviderCode: postV1AuthProvidersExchangeRoute,
+  getAttachment: getV1AttachmentsAttachmentIdRoute,
+  getAttachmentThumbnail: getV1AttachmentsAttachmentIdThumbnailsSizeRoute,
   getHealth: getHealthzRoute,
   getMe: getV1MeRoute,
   getMetrics: getMetricsRoute,
@@ -8757,11 +10595,13 @@ export const operations = {
   getOpenApiJson: getOpenapiJsonRoute,
   getOpenApiYaml: getOpenapiYamlRoute,
   getProject: getV1ProjectsProjectIdRoute,
+  getProjectStorage: getV1ProjectsProjectIdStorageRoute,
   getReadiness: getReadyzRoute,
   getTask: getV1TasksTaskIdRoute,
   getUnreadNotificationCount: getV1NotificationsUnreadCountRoute,
   linkIdentity: postV1MeIdentitiesRoute,
   listApiKeys: getV1MeApiKeysRoute,
+  listAttachments: getV1ProjectsProjectIdAttachmentsRoute,
   listAuthProviders: getV1AuthProvidersRoute,
   listChanges: getV1ChangesRoute,
   listComments: getV1TasksTaskIdCommentsRoute,
@@ -8793,6 +10633,7 @@ export const operations = {
   startReauthentication: postV1MeReauthenticationAuthorizationsRoute,
   streamEvents: getV1EventsRoute,
   unlinkIdentity: deleteV1MeIdentitiesIdentityIdRoute,
+  updateAttachment: patchV1AttachmentsAttachmentIdRoute,
   updateComment: patchV1CommentsCommentIdRoute,
   updateMe: patchV1MeRoute,
   updateMember: patchV1ProjectsProjectIdMembersUserIdRoute,

@@ -1,6 +1,6 @@
 import type { RouteConfig, RouteHandler } from '@hono/zod-openapi'
-import type { Logger } from 'pino'
 import type { IdempotencyScope } from '../write/writer.js'
+import type { RequestLog } from './logging.js'
 
 export type Scope = 'read' | 'write'
 
@@ -38,7 +38,7 @@ export interface RateLimitState {
 export interface AppEnv {
   Variables: {
     requestId: string
-    log: Logger
+    log: RequestLog
     principal?: Principal
     /** Why the request's credentials were refused; thrown by `requireAuth`, so public routes ignore it. */
     authError?: Error

@@ -1,4 +1,5 @@
 import type { Dialect, Queryable } from '../db/database.js'
+import { attachmentsRepository } from '../features/attachments/attachments.repository.js'
 import { accountsRepository, apiKeysRepository, sessionsRepository } from '../features/auth/auth.repository.js'
 import { identitiesRepository } from '../features/auth/providers/identities.repository.js'
 import { changesRepository } from '../features/changes/changes.repository.js'
@@ -26,6 +27,7 @@ const builders = {
   changes: (db: Queryable, dialect: Dialect) => changesRepository(db, dialect),
   events: (db: Queryable) => eventsRepository(db),
   idempotency: (db: Queryable) => idempotencyRepository(db),
+  attachments: (db: Queryable, dialect: Dialect) => attachmentsRepository(db, dialect),
 }
 
 /**

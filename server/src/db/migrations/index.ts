@@ -7,6 +7,7 @@ import { changes } from './0020-changes.js'
 import { notifications } from './0030-notifications.js'
 import { emailChange } from './0040-email-change.js'
 import { jobs } from './0050-jobs.js'
+import { attachments } from './0060-attachments.js'
 import { identities } from './0070-identities.js'
 import { reauthentications } from './0071-reauthentications.js'
 
@@ -23,6 +24,7 @@ export const migrations: Record<string, Migration> = {
   '0030-notifications': notifications,
   '0040-email-change': emailChange,
   '0050-jobs': jobs,
+  '0060-attachments': attachments,
   '0070-identities': identities,
   '0071-reauthentications': reauthentications,
 }

@@ -1,6 +1,6 @@
 import { createHmac, randomBytes } from 'node:crypto'
 import { type JWTPayload, SignJWT } from 'jose'
-import { describe, expect, it } from 'vitest'
+import { afterEach, describe, expect, it, vi } from 'vitest'
 import { ApiError } from '../../http/problem.js'
 import { createAccessTokens } from './tokens.js'
 
@@ -79,5 +79,48 @@ describe('access token verification', () => {
     expect(await codeOf(tokens.verify(`${h}.${p}.${s}!`))).toBe('token_invalid')
     expect(await codeOf(tokens.verify(`${h}.${p}.${s.slice(0, -2)}`))).toBe('token_invalid')
     expect(await codeOf(tokens.verify(`${h}.${p}.`))).toBe('token_invalid')
+  })
+})
+
+describe('access tokens verified before', () => {
+  afterEach(() => vi.useRealTimers())
+
+  it('still expire at exp', async () => {
+    vi.useFakeTimers({ toFake: ['Date'] })
+    const tokens = await createAccessTokens(key, 60)
+    const signed = await tokens.sign({ userId: 'usr_1', sessionId: 'ses_1', scopes: ['read'] }, now())
+    expect(await codeOf(tokens.verify(signed))).toBe('accepted')
+    vi.setSystemTime(Date.now() + 59_000)
+    expect(await codeOf(tokens.verify(signed))).toBe('accepted')
+    vi.setSystemTime(Date.now() + 1_000)
+    expect(await codeOf(tokens.verify(signed))).toBe('token_expired')
+    expect(await codeOf(tokens.verify(signed))).toBe('token_expired')
+  })
+
+  it('vouch for no other text: a tampered copy, another algorithm or key is refused', async () => {
+    const tokens = await createAccessTokens(key, 60)
+    const good = await tokens.sign({ userId: 'usr_1', sessionId: 'ses_1', scopes: ['read'] }, now())
+    expect(await codeOf(tokens.verify(good))).toBe('accepted')
+    const [h, p, s] = good.split('.') as [string, string, string]
+    const claims = JSON.parse(Buffer.from(p, 'base64url').toString())
+    const raised = Buffer.from(JSON.stringify({ ...claims, scope: 'read write' })).toString('base64url')
+    expect(await codeOf(tokens.verify(`${h}.${raised}.${s}`))).toBe('token_invalid')
+    expect(await codeOf(tokens.verify(`${h}.${p}.${s.slice(0, -1)}${s.endsWith('A') ? 'B' : 'A'}`))).toBe(
+      'token_invalid',
+    )
+    const none = Buffer.from(JSON.stringify({ alg: 'none', typ: 'at+jwt' })).toString('base64url')
+    expect(await codeOf(tokens.verify(`${none}.${p}.`))).toBe('token_invalid')
+    expect(await codeOf(tokens.verify(handSigned({ alg: 'HS512' }, claims)))).toBe('token_invalid')
+    const other = await createAccessTokens(randomBytes(32), 60)
+    expect(await codeOf(other.verify(good))).toBe('token_invalid')
+    expect(await codeOf(tokens.verify(good))).toBe('accepted')
+  })
+
+  it('answer claims a caller cannot change for the next request', async () => {
+    const tokens = await createAccessTokens(key, 60)
+    const signed = await tokens.sign({ userId: 'usr_1', sessionId: 'ses_1', scopes: ['read'] }, now())
+    const first = await tokens.verify(signed)
+    expect(() => first.scopes.push('write')).toThrow()
+    expect((await tokens.verify(signed)).scopes).toEqual(['read'])
   })
 })

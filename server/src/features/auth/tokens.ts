@@ -6,6 +6,9 @@ import { ApiError } from '../../http/problem.js'
 const ALGORITHM = 'HS256'
 const ISSUER = 'tasklane'
 const AUDIENCE = 'tasklane-api'
+// Enough for every token in use on a busy instance; beyond it the oldest entry goes and that token is
+// simply verified again. At ~0.5 KB an entry, a few MB at most.
+const VERIFIED_MAX = 10_000
 
 interface AccessClaims {
   userId: string
@@ -28,12 +31,20 @@ export interface AccessTokens {
 /**
  * Access tokens are HS256 JWTs with `sub`, `sid` and `scope`. The HMAC key is imported into WebCrypto once
  * here: handing jose raw bytes would import it again on every sign and verify.
+ *
+ * jose's verification is asynchronous WebCrypto and costs more than the rest of a simple read, and a client
+ * sends the same token with every request until it expires. So the claims of tokens jose accepted are kept,
+ * keyed by the exact token text: a different byte anywhere (tampering, another algorithm, another key) is a
+ * miss and goes through jose. A hit is refused as `token_expired` from `exp` on, exactly as jose would;
+ * revocation is not a property of the token and is checked by the caller on every request either way.
  */
 export async function createAccessTokens(rawKey: Uint8Array, ttlS: number): Promise<AccessTokens> {
   const key = await webcrypto.subtle.importKey('raw', rawKey, { name: 'HMAC', hash: 'SHA-256' }, false, [
     'sign',
     'verify',
   ])
+  const verified = new Map<string, AccessClaims & { expiresAt: number }>()
+  const expired = () => new ApiError(401, 'token_expired', 'The access token has expired; refresh the session.')
   return {
     ttlS,
     sign: (claims, issuedAt) =>
@@ -46,6 +57,12 @@ export async function createAccessTokens(rawKey: Uint8Array, ttlS: number): Prom
         .setExpirationTime(issuedAt + ttlS)
         .sign(key),
     async verify(token) {
+      const known = verified.get(token)
+      if (known) {
+        if (known.expiresAt > Date.now()) return known
+        verified.delete(token)
+        throw expired()
+      }
       try {
         const { payload } = await jwtVerify(token, key, {
           algorithms: [ALGORITHM],
@@ -58,11 +75,18 @@ export async function createAccessTokens(rawKey: Uint8Array, ttlS: number): Prom
           throw new Error('malformed claims')
         }
         const scopes = payload.scope.split(' ').filter((s): s is Scope => s === 'read' || s === 'write')
-        return { userId: payload.sub, sessionId: payload.sid, scopes, expiresAt: (payload.exp as number) * 1000 }
+        // Frozen: the same object answers every later request with this token.
+        const claims = Object.freeze({
+          userId: payload.sub,
+          sessionId: payload.sid,
+          scopes: Object.freeze(scopes) as Scope[],
+          expiresAt: (payload.exp as number) * 1000,
+        })
+        if (verified.size >= VERIFIED_MAX) verified.delete(verified.keys().next().value as string)
+        verified.set(token, claims)
+        return claims
       } catch (err) {
-        if (err instanceof errors.JWTExpired) {
-          throw new ApiError(401, 'token_expired', 'The access token has expired; refresh the session.')
-        }
+        if (err instanceof errors.JWTExpired) throw expired()
         throw new ApiError(401, 'token_invalid', 'The access token is not valid.')
       }
     },
