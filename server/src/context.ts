@@ -231,6 +231,7 @@ export async function createContext(config: Config, overrides: ContextOverrides 
     logger,
     providers: createProviderRegistry(config.authProviders, config.AUTH_PROVIDER_TIMEOUT_MS, logger),
     sessions: await createSessionIssuer(config, secrets),
+    revocations,
     cursors,
   })
   let redis: Redis | undefined

@@ -18,6 +18,7 @@ export interface LogInRequest extends Schema<'LogInRequest'> {}
 export interface RefreshSessionRequest extends Schema<'RefreshSessionRequest'> {}
 export interface UpdateMeRequest extends Schema<'UpdateMeRequest'> {}
 export interface ConfirmEmailChangeRequest extends Schema<'ConfirmEmailChangeRequest'> {}
+/** The current password, or for an account without one a `reauthenticationToken`; exactly one. */
 export interface DeleteMeRequest extends Schema<'DeleteMeRequest'> {}
 export interface ChangePasswordRequest extends Schema<'ChangePasswordRequest'> {}
 export interface VerifyEmailRequest extends Schema<'VerifyEmailRequest'> {}
@@ -39,6 +40,8 @@ export interface ProviderCodeExchange extends Schema<'ProviderCodeExchange'> {}
 export interface Identity extends Schema<'Identity'> {}
 /** A page of identities. */
 export interface IdentityList extends Schema<'IdentityList'> {}
+/** Proof, for a few minutes, that the signed-in person just signed in again at a linked provider. */
+export interface Reauthentication extends Schema<'Reauthentication'> {}
 /** A signed-in device. */
 export interface Session extends Schema<'Session'> {}
 export interface SessionList extends Schema<'SessionList'> {}

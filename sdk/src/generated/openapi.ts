@@ -326,7 +326,7 @@ export interface paths {
         post?: never;
         /**
          * Delete the account
-         * @description Deletes the account for good, with its sessions, API keys and data. Needs the current password and a session (not an API key). Rate limited per user and per client IP (policies `password-user` and `password-ip`). Projects the user has to themselves are deleted with the account; the only owner of a project that others belong to must hand it over first.
+         * @description Deletes the account for good, with its sessions, API keys and data. Needs the current password (an account without one sends a `reauthenticationToken` from `reauthenticate` instead) and a session (not an API key). Rate limited per user and per client IP (policies `password-user` and `password-ip`). Projects the user has to themselves are deleted with the account; the only owner of a project that others belong to must hand it over first.
          */
         delete: operations["deleteMe"];
         options?: never;
@@ -335,7 +335,7 @@ export interface paths {
          * Update the signed-in user
          * @description Changes the name at once. Needs a session (not an API key).
          *
-         *     A new email address also needs `currentPassword`, and does not take effect at once: it shows as `pendingEmail` while a single-use link that expires after 24 hours is mailed to the new address, and a notice to the current one. Following the link (`confirmEmailChange`) makes it the account's address, verified. A newer request replaces the pending one; sending the current address cancels it. The answer is the same whether or not another account has the new address (that address is told so by mail instead of getting a link).
+         *     A new email address also needs `currentPassword` (an account without a password sends a `reauthenticationToken` from `reauthenticate` instead), and does not take effect at once: it shows as `pendingEmail` while a single-use link that expires after 24 hours is mailed to the new address, and a notice to the current one. Following the link (`confirmEmailChange`) makes it the account's address, verified. A newer request replaces the pending one; sending the current address cancels it. The answer is the same whether or not another account has the new address (that address is told so by mail instead of getting a link).
          *
          *     An email change is rate limited per user and per client IP (policies `password-user` and `password-ip`, as it checks the password) and, for the mails, per user and per recipient (`email-user` and `email-recipient`).
          */
@@ -515,6 +515,48 @@ export interface paths {
          * @description The provider account no longer signs in to this account, and the sessions started with this provider end. Refused (409 `last_sign_in_method`) when it is the last way to sign in: an account without a password needs another linked provider first (or a password, set with a password reset). Needs a session (not an API key).
          */
         delete: operations["unlinkIdentity"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/me/reauthentication": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Prove it is you again, through a linked provider
+         * @description For accounts that sign in through a provider (and have no password): finishes what `startReauthentication` started and answers a `reauthenticationToken`, valid once for 5 minutes, that `deleteMe` and an email change (`updateMe`) take instead of the password. The provider account must be one linked to this account (else 422 `identity_not_linked`). Needs the session that started it.
+         *
+         *     Rate limited per client IP with the other provider sign-in steps (policy `provider-signin`).
+         */
+        post: operations["reauthenticate"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/me/reauthentication/authorizations": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Start proving it is you again, through a linked provider
+         * @description Like `startIdentityLink`: answers the provider URL to send the browser to; it comes back to `redirectUri` with a one-time `code` that `reauthenticate` takes. For accounts without a password, before `deleteMe` or an email change. Needs a session (not an API key).
+         */
+        post: operations["startReauthentication"];
+        delete?: never;
         options?: never;
         head?: never;
         patch?: never;
@@ -1782,21 +1824,32 @@ export interface components {
              */
             email?: string;
             /**
-             * @description The current password; required with a new `email`.
+             * @description The current password; required with a new `email` (or `reauthenticationToken`).
              * @example correct horse battery staple
              */
             currentPassword?: string;
+            /**
+             * @description For an account without a password, instead of it, from `reauthenticate`.
+             * @example ra_yLd2m2mS0n3QhJYm1ZyS8y3C2a8kQ8zj1x8p0rUu6Vw
+             */
+            reauthenticationToken?: string;
         };
         ConfirmEmailChangeRequest: {
             /** @description The token from the mail sent to the new address. */
             token: string;
         };
+        /** @description The current password, or for an account without one a `reauthenticationToken`; exactly one. */
         DeleteMeRequest: {
             /**
              * @description The current password.
              * @example correct horse battery staple
              */
-            password: string;
+            password?: string;
+            /**
+             * @description For an account without a password, instead of it, from `reauthenticate`.
+             * @example ra_yLd2m2mS0n3QhJYm1ZyS8y3C2a8kQ8zj1x8p0rUu6Vw
+             */
+            reauthenticationToken?: string;
         };
         ChangePasswordRequest: {
             /**
@@ -1957,6 +2010,19 @@ export interface components {
             data: components["schemas"]["Identity"][];
             nextCursor: string | null;
         };
+        /** @description Proof, for a few minutes, that the signed-in person just signed in again at a linked provider. */
+        Reauthentication: {
+            /**
+             * @description Send as `reauthenticationToken` to `deleteMe` or `updateMe`, instead of the password. Works once.
+             * @example ra_yLd2m2mS0n3QhJYm1ZyS8y3C2a8kQ8zj1x8p0rUu6Vw
+             */
+            reauthenticationToken: string;
+            /**
+             * Format: date-time
+             * @description It works until then (5 minutes).
+             */
+            expiresAt: string;
+        };
         /** @description A signed-in device. */
         Session: {
             /** @example ses_01JD8X3Z7Q2W6V5T4R3P1N0M9K */
@@ -1966,6 +2032,11 @@ export interface components {
              * @example Firefox on Linux
              */
             deviceLabel: string;
+            /**
+             * @description The identity provider (its id, as `listAuthProviders` lists it) the session was started with; null for a password sign-in.
+             * @example github
+             */
+            provider: string | null;
             /**
              * Format: date-time
              * @description When the user signed in.
@@ -5062,7 +5133,7 @@ export interface operations {
             };
             413: components["responses"]["ContentTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
-            /** @description The password is wrong (`code` `invalid_password`). */
+            /** @description The password is wrong (`invalid_password`), or the `reauthenticationToken` is unknown, used, expired or another account's (`reauthentication_invalid`). */
             422: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
@@ -5074,7 +5145,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
-                        code?: "invalid_password";
+                        code?: "invalid_password" | "reauthentication_invalid";
                     };
                 };
             };
@@ -5126,7 +5197,7 @@ export interface operations {
             403: components["responses"]["SessionRequiredForWrite"];
             413: components["responses"]["ContentTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
-            /** @description The current password is wrong (`code` `invalid_password`). */
+            /** @description The current password is wrong (`invalid_password`), or the `reauthenticationToken` is unknown, used, expired or another account's (`reauthentication_invalid`). */
             422: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
@@ -5138,7 +5209,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
-                        code?: "invalid_password";
+                        code?: "invalid_password" | "reauthentication_invalid";
                     };
                 };
             };
@@ -5874,6 +5945,201 @@ export interface operations {
             503: components["responses"]["ServiceUnavailable"];
         };
     };
+    reauthenticate: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "code": "pc_yLd2m2mS0n3QhJYm1ZyS8y3C2a8kQ8zj1x8p0rUu6Vw",
+                 *       "codeVerifier": "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk"
+                 *     }
+                 */
+                "application/json": components["schemas"]["ProviderCodeExchange"];
+            };
+        };
+        responses: {
+            /** @description Re-authenticated. */
+            201: {
+                headers: {
+                    "Cache-Control": components["headers"]["Cache-Control"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "reauthenticationToken": "ra_yLd2m2mS0n3QhJYm1ZyS8y3C2a8kQ8zj1x8p0rUu6Vw",
+                     *       "expiresAt": "2026-01-05T10:05:00Z"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Reauthentication"];
+                };
+            };
+            400: components["responses"]["BadRequestBody"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["SessionRequiredForWrite"];
+            /** @description No enabled provider has this id (`provider_not_found`). */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "provider_not_found";
+                    };
+                };
+            };
+            413: components["responses"]["ContentTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            /** @description The code is unknown, expired, used, started by another user or does not match `codeVerifier` (`invalid_code`), the provider refused its code (`provider_rejected`), or the provider account is not linked to this account (`identity_not_linked`). */
+            422: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "invalid_code" | "provider_rejected" | "identity_not_linked";
+                    };
+                };
+            };
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            /** @description The provider could not be reached in time or failed (`provider_unavailable`), or answered something that failed verification (`provider_response_invalid`: wrong issuer, audience, nonce or signature, an expired or not yet valid ID Token, an unexpected algorithm). Nothing was created; start the sign-in again. */
+            502: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "provider_unavailable" | "provider_response_invalid";
+                    };
+                };
+            };
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    startReauthentication: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "provider": "github",
+                 *       "redirectUri": "https://app.example.com/settings/delete-account",
+                 *       "codeChallenge": "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM",
+                 *       "codeChallengeMethod": "S256"
+                 *     }
+                 */
+                "application/json": components["schemas"]["IdentityLinkStart"];
+            };
+        };
+        responses: {
+            /** @description Where to send the browser. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "authorizationUrl": "https://accounts.example.com/authorize?client_id=tasklane&response_type=code&redirect_uri=https%3A%2F%2Fapi.example.com%2Fv1%2Fauth%2Fproviders%2Fexample%2Fcallback&scope=openid+email+profile&state=Wm9vbXpvb20&nonce=bm9uY2U&code_challenge=E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM&code_challenge_method=S256",
+                     *       "expiresAt": "2026-01-05T10:10:00Z"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ProviderAuthorization"];
+                };
+            };
+            400: components["responses"]["BadRequestBody"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["SessionRequiredForWrite"];
+            /** @description No enabled provider has this id (`provider_not_found`). */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "provider_not_found";
+                    };
+                };
+            };
+            413: components["responses"]["ContentTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            /** @description `redirectUri` is not an allowed app URL (`redirect_uri_not_allowed`). */
+            422: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "redirect_uri_not_allowed";
+                    };
+                };
+            };
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            /** @description The provider could not be reached in time or failed (`provider_unavailable`), or answered something that failed verification (`provider_response_invalid`: wrong issuer, audience, nonce or signature, an expired or not yet valid ID Token, an unexpected algorithm). Nothing was created; start the sign-in again. */
+            502: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "provider_unavailable" | "provider_response_invalid";
+                    };
+                };
+            };
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
     listSessions: {
         parameters: {
             query?: {
@@ -5905,6 +6171,7 @@ export interface operations {
                      *         {
                      *           "id": "ses_01JD8X3Z7Q2W6V5T4R3P1N0M9K",
                      *           "deviceLabel": "Firefox on Linux",
+                     *           "provider": null,
                      *           "createdAt": "2026-01-05T10:00:00Z",
                      *           "lastUsedAt": "2026-01-06T08:30:00Z",
                      *           "expiresAt": "2026-02-05T08:30:00Z",

@@ -2,7 +2,7 @@
 import type { EventStream, EventsOptions, TasklaneEvent } from '../core/events.js'
 import type { Paginator } from '../core/pagination.js'
 import type { JsonBody, JsonOf, ListItemOf, NotModified, RequestOptions } from '../core/resource-types.js'
-import type { ApiKey, ApiKeyCreate, ApiKeyList, ApiKeyWithSecret, Attachment, AttachmentLink, AttachmentList, AttachmentUpdate, AuthProviderList, AuthResult, Change, ChangeList, ChangePasswordRequest, Comment, CommentCreate, CommentList, CommentUpdate, ConfirmEmailChangeRequest, DeleteMeRequest, Health, Identity, IdentityLinkStart, IdentityList, Invitation, InvitationAccept, InvitationCreate, InvitationList, LogInRequest, Member, MemberList, MemberUpdate, Note, NoteCreate, NoteList, NoteUpdate, Notification, NotificationList, NotificationPreferences, NotificationPreferencesUpdate, NotificationsMarkRead, NotificationsMarked, Project, ProjectCreate, ProjectList, ProjectStorage, ProjectUpdate, ProviderAuthorization, ProviderCodeExchange, ProviderSignInStart, Readiness, RefreshSessionRequest, RequestPasswordResetRequest, ResetPasswordRequest, Session, SessionList, SignUpRequest, StreamEvent, Task, TaskCreate, TaskList, TaskUpdate, UnreadNotificationCount, UpdateMeRequest, User, VerifyEmailRequest, WebhookDelivery, WebhookDeliveryList, WebhookEndpoint, WebhookEndpointCreate, WebhookEndpointCreated, WebhookEndpointList, WebhookEndpointUpdate, WebhookReplay, WebhookReplayResult, WebhookSecret } from './models.js'
+import type { ApiKey, ApiKeyCreate, ApiKeyList, ApiKeyWithSecret, Attachment, AttachmentLink, AttachmentList, AttachmentUpdate, AuthProviderList, AuthResult, Change, ChangeList, ChangePasswordRequest, Comment, CommentCreate, CommentList, CommentUpdate, ConfirmEmailChangeRequest, DeleteMeRequest, Health, Identity, IdentityLinkStart, IdentityList, Invitation, InvitationAccept, InvitationCreate, InvitationList, LogInRequest, Member, MemberList, MemberUpdate, Note, NoteCreate, NoteList, NoteUpdate, Notification, NotificationList, NotificationPreferences, NotificationPreferencesUpdate, NotificationsMarkRead, NotificationsMarked, Project, ProjectCreate, ProjectList, ProjectStorage, ProjectUpdate, ProviderAuthorization, ProviderCodeExchange, ProviderSignInStart, Readiness, Reauthentication, RefreshSessionRequest, RequestPasswordResetRequest, ResetPasswordRequest, Session, SessionList, SignUpRequest, StreamEvent, Task, TaskCreate, TaskList, TaskUpdate, UnreadNotificationCount, UpdateMeRequest, User, VerifyEmailRequest, WebhookDelivery, WebhookDeliveryList, WebhookEndpoint, WebhookEndpointCreate, WebhookEndpointCreated, WebhookEndpointList, WebhookEndpointUpdate, WebhookReplay, WebhookReplayResult, WebhookSecret } from './models.js'
 import type { operations } from './openapi.js'
 
 /** Health, readiness, metrics and the API description itself. (`tl.operations`) */
@@ -325,7 +325,7 @@ export interface AccountResource {
   /**
    * Delete the account
    *
-   * Deletes the account for good, with its sessions, API keys and data. Needs the current password and a session (not an API key). Rate limited per user and per client IP (policies `password-user` and `password-ip`). Projects the user has to themselves are deleted with the account; the only owner of a project that others belong to must hand it over first.
+   * Deletes the account for good, with its sessions, API keys and data. Needs the current password (an account without one sends a `reauthenticationToken` from `reauthenticate` instead) and a session (not an API key). Rate limited per user and per client IP (policies `password-user` and `password-ip`). Projects the user has to themselves are deleted with the account; the only owner of a project that others belong to must hand it over first.
    *
    * `deleteMe`: `DELETE /v1/me`
    * @throws {BadRequestError} 400 `validation_failed`, `malformed_json`, `json_too_deep`, `json_too_wide`
@@ -334,7 +334,7 @@ export interface AccountResource {
    * @throws {ConflictError} 409 `last_owner`
    * @throws {APIError} 413 `content_too_large`
    * @throws {APIError} 415 `unsupported_media_type`
-   * @throws {UnprocessableEntityError} 422 `invalid_password`
+   * @throws {UnprocessableEntityError} 422 `invalid_password`, `reauthentication_invalid`
    * @throws {RateLimitError} 429 `rate_limited`
    * @throws {APIError} 431 `request_header_fields_too_large`
    * @throws {InternalServerError} 500 `internal_error`
@@ -354,7 +354,7 @@ export interface AccountResource {
    * @throws {PermissionDeniedError} 403 `insufficient_scope`, `session_required`
    * @throws {APIError} 413 `content_too_large`
    * @throws {APIError} 415 `unsupported_media_type`
-   * @throws {UnprocessableEntityError} 422 `invalid_password`
+   * @throws {UnprocessableEntityError} 422 `invalid_password`, `reauthentication_invalid`
    * @throws {RateLimitError} 429 `rate_limited`
    * @throws {APIError} 431 `request_header_fields_too_large`
    * @throws {InternalServerError} 500 `internal_error`
@@ -463,6 +463,48 @@ export interface AccountResource {
    * await tl.account.unlinkIdentity(identityId)
    */
   unlinkIdentity(identityId: string, options?: RequestOptions): Promise<void>
+  /**
+   * Prove it is you again, through a linked provider
+   *
+   * For accounts that sign in through a provider (and have no password): finishes what `startReauthentication` started and answers a `reauthenticationToken`, valid once for 5 minutes, that `deleteMe` and an email change (`updateMe`) take instead of the password. The provider account must be one linked to this account (else 422 `identity_not_linked`). Needs the session that started it.
+   *
+   * `reauthenticate`: `POST /v1/me/reauthentication`
+   * @throws {BadRequestError} 400 `validation_failed`, `malformed_json`, `json_too_deep`, `json_too_wide`
+   * @throws {AuthenticationError} 401 `unauthenticated`, `token_invalid`, `token_expired`, `session_revoked`, `api_key_revoked`
+   * @throws {PermissionDeniedError} 403 `insufficient_scope`, `session_required`
+   * @throws {NotFoundError} 404 `provider_not_found`
+   * @throws {APIError} 413 `content_too_large`
+   * @throws {APIError} 415 `unsupported_media_type`
+   * @throws {UnprocessableEntityError} 422 `invalid_code`, `provider_rejected`, `identity_not_linked`
+   * @throws {RateLimitError} 429 `rate_limited`
+   * @throws {InternalServerError} 500 `internal_error`
+   * @throws {InternalServerError} 502 `provider_unavailable`, `provider_response_invalid`
+   * @throws {InternalServerError} 503 `service_unavailable`
+   * @example
+   * const reauthentication = await tl.account.reauthenticate({ code: 'pc_yLd2m2mS0n3QhJYm1ZyS8y3C2a8kQ8zj1x8p0rUu6Vw', codeVerifier: 'dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk' })
+   */
+  reauthenticate(body: ProviderCodeExchange, options?: RequestOptions): Promise<Reauthentication>
+  /**
+   * Start proving it is you again, through a linked provider
+   *
+   * Like `startIdentityLink`: answers the provider URL to send the browser to; it comes back to `redirectUri` with a one-time `code` that `reauthenticate` takes. For accounts without a password, before `deleteMe` or an email change. Needs a session (not an API key).
+   *
+   * `startReauthentication`: `POST /v1/me/reauthentication/authorizations`
+   * @throws {BadRequestError} 400 `validation_failed`, `malformed_json`, `json_too_deep`, `json_too_wide`
+   * @throws {AuthenticationError} 401 `unauthenticated`, `token_invalid`, `token_expired`, `session_revoked`, `api_key_revoked`
+   * @throws {PermissionDeniedError} 403 `insufficient_scope`, `session_required`
+   * @throws {NotFoundError} 404 `provider_not_found`
+   * @throws {APIError} 413 `content_too_large`
+   * @throws {APIError} 415 `unsupported_media_type`
+   * @throws {UnprocessableEntityError} 422 `redirect_uri_not_allowed`
+   * @throws {RateLimitError} 429 `rate_limited`
+   * @throws {InternalServerError} 500 `internal_error`
+   * @throws {InternalServerError} 502 `provider_unavailable`, `provider_response_invalid`
+   * @throws {InternalServerError} 503 `service_unavailable`
+   * @example
+   * const providerAuthorization = await tl.account.startReauthentication({ provider: 'github', redirectUri: 'https://app.example.com/settings/delete-account', codeChallenge: 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM', codeChallengeMethod: 'S256' })
+   */
+  startReauthentication(body: IdentityLinkStart, options?: RequestOptions): Promise<ProviderAuthorization>
   /**
    * List active sessions
    *
@@ -1872,6 +1914,8 @@ export const resourceTable: Record<string, Record<string, [string, string, strin
     linkIdentity: ['POST', '/v1/me/identities', 'b'],
     startIdentityLink: ['POST', '/v1/me/identities/authorizations', 'b'],
     unlinkIdentity: ['DELETE', '/v1/me/identities/{identityId}', 'n'],
+    reauthenticate: ['POST', '/v1/me/reauthentication', 'b'],
+    startReauthentication: ['POST', '/v1/me/reauthentication/authorizations', 'b'],
     listSessions: ['GET', '/v1/me/sessions', 'ql'],
     revokeSession: ['DELETE', '/v1/me/sessions/{sessionId}', 'n'],
   },
@@ -1984,6 +2028,8 @@ export const operationMethods: Record<string, string> = {
   linkIdentity: 'account.linkIdentity',
   startIdentityLink: 'account.startIdentityLink',
   unlinkIdentity: 'account.unlinkIdentity',
+  reauthenticate: 'account.reauthenticate',
+  startReauthentication: 'account.startReauthentication',
   listSessions: 'account.listSessions',
   revokeSession: 'account.revokeSession',
   listApiKeys: 'apiKeys.list',

@@ -340,6 +340,16 @@ export interface AuthFlowsTable {
   used_at: string | null
 }
 
+/** A single-use proof of a fresh sign-in at a linked provider, for accounts without a password (migration 0071). */
+export interface ReauthenticationsTable {
+  token_hash: string
+  user_id: string
+  provider: string
+  created_at: string
+  expires_at: string
+  used_at: string | null
+}
+
 /** The identity provider a session was started with (migration 0070); none for a password sign-in. */
 export interface SessionProvidersTable {
   session_id: string
@@ -373,6 +383,7 @@ export interface Database {
   login_clients: LoginClientsTable
   auth_flows: AuthFlowsTable
   session_providers: SessionProvidersTable
+  reauthentications: ReauthenticationsTable
   notifications: NotificationsTable
   notification_preferences: NotificationPreferencesTable
   changes: ChangesTable

@@ -319,8 +319,18 @@ export const UpdateMeRequestSchema = z
       .max(256)
       .optional()
       .openapi({
-        description: 'The current password; required with a new `email`.',
+        description:
+          'The current password; required with a new `email` (or `reauthenticationToken`).',
         example: 'correct horse battery staple',
+      }),
+    reauthenticationToken: z
+      .string()
+      .regex(/^ra_[A-Za-z0-9_-]+$/)
+      .max(200)
+      .optional()
+      .openapi({
+        description: 'For an account without a password, instead of it, from `reauthenticate`.',
+        example: 'ra_yLd2m2mS0n3QhJYm1ZyS8y3C2a8kQ8zj1x8p0rUu6Vw',
       }),
   })
   .refine((o) => Object.keys(o).length >= 1, { error: 'Give at least 1 field' }).openapi({ minProperties: 1 })
@@ -350,9 +360,23 @@ export const DeleteMeRequestSchema = z
       .regex(/^[^\u0000-\u001F\u007F]*$/)
       .min(1)
       .max(256)
+      .optional()
       .openapi({ description: 'The current password.', example: 'correct horse battery staple' }),
+    reauthenticationToken: z
+      .string()
+      .regex(/^ra_[A-Za-z0-9_-]+$/)
+      .max(200)
+      .optional()
+      .openapi({
+        description: 'For an account without a password, instead of it, from `reauthenticate`.',
+        example: 'ra_yLd2m2mS0n3QhJYm1ZyS8y3C2a8kQ8zj1x8p0rUu6Vw',
+      }),
   })
-  .openapi({ required: ['password'] })
+  .refine((o) => Object.keys(o).length >= 1, { error: 'Give at least 1 field' }).openapi({ minProperties: 1 })
+  .openapi({
+    description:
+      'The current password, or for an account without one a `reauthenticationToken`; exactly one.',
+  })
   .openapi('DeleteMeRequest')
 
 export type DeleteMeRequest = z.infer<typeof DeleteMeRequestSchema>
@@ -652,6 +676,30 @@ export const IdentityListSchema = z
 
 export type IdentityList = z.infer<typeof IdentityListSchema>
 
+export const ReauthenticationSchema = z
+  .strictObject({
+    reauthenticationToken: z
+      .string()
+      .regex(/^ra_[A-Za-z0-9_-]+$/)
+      .max(200)
+      .openapi({
+        description:
+          'Send as `reauthenticationToken` to `deleteMe` or `updateMe`, instead of the password. Works once.',
+        example: 'ra_yLd2m2mS0n3QhJYm1ZyS8y3C2a8kQ8zj1x8p0rUu6Vw',
+      }),
+    expiresAt: dateTime()
+      .max(40)
+      .openapi({ description: 'It works until then (5 minutes).' }),
+  })
+  .openapi({
+    description:
+      'Proof, for a few minutes, that the signed-in person just signed in again at a linked provider.',
+    required: ['reauthenticationToken', 'expiresAt'],
+  })
+  .openapi('Reauthentication')
+
+export type Reauthentication = z.infer<typeof ReauthenticationSchema>
+
 export const SessionSchema = z
   .strictObject({
     id: z
@@ -667,6 +715,16 @@ export const SessionSchema = z
         description: 'The browser and system the session was started from, from its User-Agent.',
         example: 'Firefox on Linux',
       }),
+    provider: z
+      .string()
+      .regex(/^[a-z][a-z0-9-]{0,31}$/)
+      .max(32)
+      .nullable()
+      .openapi({
+        description:
+          'The identity provider (its id, as `listAuthProviders` lists it) the session was started with; null for a password sign-in.',
+        example: 'github',
+      }),
     createdAt: dateTime().max(40).openapi({ description: 'When the user signed in.' }),
     lastUsedAt: dateTime()
       .max(40)
@@ -678,7 +736,7 @@ export const SessionSchema = z
   })
   .openapi({
     description: 'A signed-in device.',
-    required: ['id', 'deviceLabel', 'createdAt', 'lastUsedAt', 'expiresAt', 'current'],
+    required: ['id', 'deviceLabel', 'provider', 'createdAt', 'lastUsedAt', 'expiresAt', 'current'],
   })
   .openapi('Session')
 
@@ -4967,7 +5025,7 @@ export const deleteV1MeRoute = createRoute({
   tags: ['Account'],
   summary: 'Delete the account',
   description:
-    'Deletes the account for good, with its sessions, API keys and data. Needs the current password and a session (not an API key). Rate limited per user and per client IP (policies `password-user` and `password-ip`). Projects the user has to themselves are deleted with the account; the only owner of a project that others belong to must hand it over first.',
+    'Deletes the account for good, with its sessions, API keys and data. Needs the current password (an account without one sends a `reauthenticationToken` from `reauthenticate` instead) and a session (not an API key). Rate limited per user and per client IP (policies `password-user` and `password-ip`). Projects the user has to themselves are deleted with the account; the only owner of a project that others belong to must hand it over first.',
   operationId: 'deleteMe',
   request: {
     body: {
@@ -5021,7 +5079,8 @@ export const deleteV1MeRoute = createRoute({
     413: ContentTooLargeResponse,
     415: UnsupportedMediaTypeResponse,
     422: {
-      description: 'The password is wrong (`code` `invalid_password`).',
+      description:
+        "The password is wrong (`invalid_password`), or the `reauthenticationToken` is unknown, used, expired or another account's (`reauthentication_invalid`).",
       headers: z.object({
         'X-Request-Id': XRequestIdHeaderSchema,
         RateLimit: RateLimitHeaderSchema,
@@ -5031,7 +5090,9 @@ export const deleteV1MeRoute = createRoute({
       content: {
         'application/problem+json': {
           schema: ProblemSchema.and(
-            z.object({ code: z.literal('invalid_password').optional() }),
+            z.object({
+              code: z.enum(['invalid_password', 'reauthentication_invalid']).optional(),
+            }),
           ),
           examples: {
             invalidPassword: {
@@ -5063,7 +5124,7 @@ export const patchV1MeRoute = createRoute({
   tags: ['Account'],
   summary: 'Update the signed-in user',
   description:
-    "Changes the name at once. Needs a session (not an API key).\n\nA new email address also needs `currentPassword`, and does not take effect at once: it shows as `pendingEmail` while a single-use link that expires after 24 hours is mailed to the new address, and a notice to the current one. Following the link (`confirmEmailChange`) makes it the account's address, verified. A newer request replaces the pending one; sending the current address cancels it. The answer is the same whether or not another account has the new address (that address is told so by mail instead of getting a link).\n\nAn email change is rate limited per user and per client IP (policies `password-user` and `password-ip`, as it checks the password) and, for the mails, per user and per recipient (`email-user` and `email-recipient`).",
+    "Changes the name at once. Needs a session (not an API key).\n\nA new email address also needs `currentPassword` (an account without a password sends a `reauthenticationToken` from `reauthenticate` instead), and does not take effect at once: it shows as `pendingEmail` while a single-use link that expires after 24 hours is mailed to the new address, and a notice to the current one. Following the link (`confirmEmailChange`) makes it the account's address, verified. A newer request replaces the pending one; sending the current address cancels it. The answer is the same whether or not another account has the new address (that address is told so by mail instead of getting a link).\n\nAn email change is rate limited per user and per client IP (policies `password-user` and `password-ip`, as it checks the password) and, for the mails, per user and per recipient (`email-user` and `email-recipient`).",
   operationId: 'updateMe',
   request: {
     body: {
@@ -5115,7 +5176,8 @@ export const patchV1MeRoute = createRoute({
     413: ContentTooLargeResponse,
     415: UnsupportedMediaTypeResponse,
     422: {
-      description: 'The current password is wrong (`code` `invalid_password`).',
+      description:
+        "The current password is wrong (`invalid_password`), or the `reauthenticationToken` is unknown, used, expired or another account's (`reauthentication_invalid`).",
       headers: z.object({
         'X-Request-Id': XRequestIdHeaderSchema,
         RateLimit: RateLimitHeaderSchema,
@@ -5125,7 +5187,9 @@ export const patchV1MeRoute = createRoute({
       content: {
         'application/problem+json': {
           schema: ProblemSchema.and(
-            z.object({ code: z.literal('invalid_password').optional() }),
+            z.object({
+              code: z.enum(['invalid_password', 'reauthentication_invalid']).optional(),
+            }),
           ),
           examples: {
             invalidPassword: {
@@ -6349,6 +6413,349 @@ export const deleteV1MeIdentitiesIdentityIdRoute = createRoute({
   security: [{ bearerAuth: [] }],
 })
 
+export const postV1MeReauthenticationRoute = createRoute({
+  method: 'post',
+  path: '/v1/me/reauthentication',
+  tags: ['Account'],
+  summary: 'Prove it is you again, through a linked provider',
+  description:
+    'For accounts that sign in through a provider (and have no password): finishes what `startReauthentication` started and answers a `reauthenticationToken`, valid once for 5 minutes, that `deleteMe` and an email change (`updateMe`) take instead of the password. The provider account must be one linked to this account (else 422 `identity_not_linked`). Needs the session that started it.\n\nRate limited per client IP with the other provider sign-in steps (policy `provider-signin`).',
+  operationId: 'reauthenticate',
+  request: {
+    body: {
+      content: {
+        'application/json': {
+          schema: ProviderCodeExchangeSchema,
+          example: {
+            code: 'pc_yLd2m2mS0n3QhJYm1ZyS8y3C2a8kQ8zj1x8p0rUu6Vw',
+            codeVerifier: 'dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk',
+          },
+        },
+      },
+      required: true,
+    },
+  },
+  responses: {
+    201: {
+      description: 'Re-authenticated.',
+      headers: z.object({
+        'Cache-Control': CacheControlHeaderSchema,
+        'X-Request-Id': XRequestIdHeaderSchema,
+        RateLimit: RateLimitHeaderSchema,
+        'RateLimit-Policy': RateLimitPolicyHeaderSchema,
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
+      }),
+      content: {
+        'application/json': {
+          schema: ReauthenticationSchema,
+          example: {
+            reauthenticationToken: 'ra_yLd2m2mS0n3QhJYm1ZyS8y3C2a8kQ8zj1x8p0rUu6Vw',
+            expiresAt: '2026-01-05T10:05:00Z',
+          },
+        },
+      },
+    },
+    400: BadRequestBodyResponse,
+    401: UnauthorizedResponse,
+    403: SessionRequiredForWriteResponse,
+    404: {
+      description: 'No enabled provider has this id (`provider_not_found`).',
+      headers: z.object({
+        'X-Request-Id': XRequestIdHeaderSchema,
+        RateLimit: RateLimitHeaderSchema,
+        'RateLimit-Policy': RateLimitPolicyHeaderSchema,
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
+      }),
+      content: {
+        'application/problem+json': {
+          schema: ProblemSchema.and(
+            z.object({ code: z.literal('provider_not_found').optional() }),
+          ),
+          examples: {
+            providerNotFound: {
+              value: {
+                type: 'https://tasklane.dev/problems/provider_not_found',
+                title: 'Not found',
+                status: 404,
+                detail: 'No sign-in provider "example".',
+                instance: '/v1/me/reauthentication',
+                code: 'provider_not_found',
+                requestId: 'req_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
+              },
+            },
+          },
+        },
+      },
+    },
+    413: ContentTooLargeResponse,
+    415: UnsupportedMediaTypeResponse,
+    422: {
+      description:
+        'The code is unknown, expired, used, started by another user or does not match `codeVerifier` (`invalid_code`), the provider refused its code (`provider_rejected`), or the provider account is not linked to this account (`identity_not_linked`).',
+      headers: z.object({
+        'X-Request-Id': XRequestIdHeaderSchema,
+        RateLimit: RateLimitHeaderSchema,
+        'RateLimit-Policy': RateLimitPolicyHeaderSchema,
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
+      }),
+      content: {
+        'application/problem+json': {
+          schema: ProblemSchema.and(
+            z.object({
+              code: z
+                .enum(['invalid_code', 'provider_rejected', 'identity_not_linked'])
+                .optional(),
+            }),
+          ),
+          examples: {
+            invalidCode: {
+              value: {
+                type: 'https://tasklane.dev/problems/invalid_code',
+                title: 'Unprocessable content',
+                status: 422,
+                detail:
+                  'The code is unknown, expired, already used or does not match codeVerifier.',
+                instance: '/v1/me/reauthentication',
+                code: 'invalid_code',
+                requestId: 'req_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
+              },
+            },
+            providerRejected: {
+              value: {
+                type: 'https://tasklane.dev/problems/provider_rejected',
+                title: 'Unprocessable content',
+                status: 422,
+                detail: 'Example ID refused the sign-in; start it again.',
+                instance: '/v1/me/reauthentication',
+                code: 'provider_rejected',
+                requestId: 'req_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
+              },
+            },
+            identityNotLinked: {
+              value: {
+                type: 'https://tasklane.dev/problems/identity_not_linked',
+                title: 'Unprocessable content',
+                status: 422,
+                detail: 'This provider account is not linked to your account.',
+                instance: '/v1/me/reauthentication',
+                code: 'identity_not_linked',
+                requestId: 'req_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
+              },
+            },
+          },
+        },
+      },
+    },
+    429: TooManyRequestsResponse,
+    500: InternalErrorResponse,
+    502: {
+      description:
+        'The provider could not be reached in time or failed (`provider_unavailable`), or answered something that failed verification (`provider_response_invalid`: wrong issuer, audience, nonce or signature, an expired or not yet valid ID Token, an unexpected algorithm). Nothing was created; start the sign-in again.',
+      headers: z.object({
+        'X-Request-Id': XRequestIdHeaderSchema,
+        RateLimit: RateLimitHeaderSchema,
+        'RateLimit-Policy': RateLimitPolicyHeaderSchema,
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
+      }),
+      content: {
+        'application/problem+json': {
+          schema: ProblemSchema.and(
+            z.object({
+              code: z.enum(['provider_unavailable', 'provider_response_invalid']).optional(),
+            }),
+          ),
+          examples: {
+            providerUnavailable: {
+              value: {
+                type: 'https://tasklane.dev/problems/provider_unavailable',
+                title: 'Bad gateway',
+                status: 502,
+                detail: 'Example ID did not answer in time or failed; try again later.',
+                instance: '/v1/me/reauthentication',
+                code: 'provider_unavailable',
+                requestId: 'req_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
+              },
+            },
+            providerResponseInvalid: {
+              value: {
+                type: 'https://tasklane.dev/problems/provider_response_invalid',
+                title: 'Bad gateway',
+                status: 502,
+                detail:
+                  'Example ID answered with something that failed verification; start the sign-in again.',
+                instance: '/v1/me/reauthentication',
+                code: 'provider_response_invalid',
+                requestId: 'req_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
+              },
+            },
+          },
+        },
+      },
+    },
+    503: ServiceUnavailableResponse,
+  },
+  security: [{ bearerAuth: [] }],
+})
+
+export const postV1MeReauthenticationAuthorizationsRoute = createRoute({
+  method: 'post',
+  path: '/v1/me/reauthentication/authorizations',
+  tags: ['Account'],
+  summary: 'Start proving it is you again, through a linked provider',
+  description:
+    'Like `startIdentityLink`: answers the provider URL to send the browser to; it comes back to `redirectUri` with a one-time `code` that `reauthenticate` takes. For accounts without a password, before `deleteMe` or an email change. Needs a session (not an API key).',
+  operationId: 'startReauthentication',
+  request: {
+    body: {
+      content: {
+        'application/json': {
+          schema: IdentityLinkStartSchema,
+          example: {
+            provider: 'github',
+            redirectUri: 'https://app.example.com/settings/delete-account',
+            codeChallenge: 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM',
+            codeChallengeMethod: 'S256',
+          },
+        },
+      },
+      required: true,
+    },
+  },
+  responses: {
+    200: {
+      description: 'Where to send the browser.',
+      headers: z.object({
+        'X-Request-Id': XRequestIdHeaderSchema,
+        RateLimit: RateLimitHeaderSchema,
+        'RateLimit-Policy': RateLimitPolicyHeaderSchema,
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
+      }),
+      content: {
+        'application/json': {
+          schema: ProviderAuthorizationSchema,
+          example: {
+            authorizationUrl:
+              'https://accounts.example.com/authorize?client_id=tasklane&response_type=code&redirect_uri=https%3A%2F%2Fapi.example.com%2Fv1%2Fauth%2Fproviders%2Fexample%2Fcallback&scope=openid+email+profile&state=Wm9vbXpvb20&nonce=bm9uY2U&code_challenge=E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM&code_challenge_method=S256',
+            expiresAt: '2026-01-05T10:10:00Z',
+          },
+        },
+      },
+    },
+    400: BadRequestBodyResponse,
+    401: UnauthorizedResponse,
+    403: SessionRequiredForWriteResponse,
+    404: {
+      description: 'No enabled provider has this id (`provider_not_found`).',
+      headers: z.object({
+        'X-Request-Id': XRequestIdHeaderSchema,
+        RateLimit: RateLimitHeaderSchema,
+        'RateLimit-Policy': RateLimitPolicyHeaderSchema,
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
+      }),
+      content: {
+        'application/problem+json': {
+          schema: ProblemSchema.and(
+            z.object({ code: z.literal('provider_not_found').optional() }),
+          ),
+          examples: {
+            providerNotFound: {
+              value: {
+                type: 'https://tasklane.dev/problems/provider_not_found',
+                title: 'Not found',
+                status: 404,
+                detail: 'No sign-in provider "example".',
+                instance: '/v1/me/reauthentication/authorizations',
+                code: 'provider_not_found',
+                requestId: 'req_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
+              },
+            },
+          },
+        },
+      },
+    },
+    413: ContentTooLargeResponse,
+    415: UnsupportedMediaTypeResponse,
+    422: {
+      description: '`redirectUri` is not an allowed app URL (`redirect_uri_not_allowed`).',
+      headers: z.object({
+        'X-Request-Id': XRequestIdHeaderSchema,
+        RateLimit: RateLimitHeaderSchema,
+        'RateLimit-Policy': RateLimitPolicyHeaderSchema,
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
+      }),
+      content: {
+        'application/problem+json': {
+          schema: ProblemSchema.and(
+            z.object({ code: z.literal('redirect_uri_not_allowed').optional() }),
+          ),
+          examples: {
+            redirectUriNotAllowed: {
+              value: {
+                type: 'https://tasklane.dev/problems/redirect_uri_not_allowed',
+                title: 'Unprocessable content',
+                status: 422,
+                detail:
+                  'redirectUri is not one of the app URLs this server may send a finished sign-in to (AUTH_REDIRECT_URLS).',
+                instance: '/v1/me/reauthentication/authorizations',
+                code: 'redirect_uri_not_allowed',
+                requestId: 'req_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
+              },
+            },
+          },
+        },
+      },
+    },
+    429: TooManyRequestsResponse,
+    500: InternalErrorResponse,
+    502: {
+      description:
+        'The provider could not be reached in time or failed (`provider_unavailable`), or answered something that failed verification (`provider_response_invalid`: wrong issuer, audience, nonce or signature, an expired or not yet valid ID Token, an unexpected algorithm). Nothing was created; start the sign-in again.',
+      headers: z.object({
+        'X-Request-Id': XRequestIdHeaderSchema,
+        RateLimit: RateLimitHeaderSchema,
+        'RateLimit-Policy': RateLimitPolicyHeaderSchema,
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
+      }),
+      content: {
+        'application/problem+json': {
+          schema: ProblemSchema.and(
+            z.object({
+              code: z.enum(['provider_unavailable', 'provider_response_invalid']).optional(),
+            }),
+          ),
+          examples: {
+            providerUnavailable: {
+              value: {
+                type: 'https://tasklane.dev/problems/provider_unavailable',
+                title: 'Bad gateway',
+                status: 502,
+                detail: 'Example ID did not answer in time or failed; try again later.',
+                instance: '/v1/me/reauthentication/authorizations',
+                code: 'provider_unavailable',
+                requestId: 'req_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
+              },
+            },
+            providerResponseInvalid: {
+              value: {
+                type: 'https://tasklane.dev/problems/provider_response_invalid',
+                title: 'Bad gateway',
+                status: 502,
+                detail:
+                  'Example ID answered with something that failed verification; start the sign-in again.',
+                instance: '/v1/me/reauthentication/authorizations',
+                code: 'provider_response_invalid',
+                requestId: 'req_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
+              },
+            },
+          },
+        },
+      },
+    },
+    503: ServiceUnavailableResponse,
+  },
+  security: [{ bearerAuth: [] }],
+})
+
 export const getV1MeSessionsRoute = createRoute({
   method: 'get',
   path: '/v1/me/sessions',
@@ -6376,6 +6783,7 @@ export const getV1MeSessionsRoute = createRoute({
               {
                 id: 'ses_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
                 deviceLabel: 'Firefox on Linux',
+                provider: null,
                 createdAt: '2026-01-05T10:00:00Z',
                 lastUsedAt: '2026-01-06T08:30:00Z',
                 expiresAt: '2026-02-05T08:30:00Z',
@@ -11741,6 +12149,7 @@ export const operations = {
   markNotificationRead: postV1NotificationsNotificationIdReadRoute,
   pingWebhookEndpoint: postV1WebhooksWebhookIdPingRoute,
   providerCallback: getV1AuthProvidersProviderIdCallbackRoute,
+  reauthenticate: postV1MeReauthenticationRoute,
   redeliverWebhookDelivery: postV1WebhooksWebhookIdDeliveriesDeliveryIdRedeliverRoute,
   refreshSession: postV1AuthRefreshRoute,
   removeMember: deleteV1ProjectsProjectIdMembersUserIdRoute,
@@ -11755,6 +12164,7 @@ export const operations = {
   signUp: postV1AuthSignupRoute,
   startIdentityLink: postV1MeIdentitiesAuthorizationsRoute,
   startProviderSignIn: postV1AuthProvidersProviderIdAuthorizationsRoute,
+  startReauthentication: postV1MeReauthenticationAuthorizationsRoute,
   streamEvents: getV1EventsRoute,
   unlinkIdentity: deleteV1MeIdentitiesIdentityIdRoute,
   updateAttachment: patchV1AttachmentsAttachmentIdRoute,

@@ -10,6 +10,7 @@ import { jobs } from './0050-jobs.js'
 import { webhooks } from './0051-webhooks.js'
 import { attachments } from './0060-attachments.js'
 import { identities } from './0070-identities.js'
+import { reauthentications } from './0071-reauthentications.js'
 import { loginClients } from './0080-login-clients.js'
 
 /**
@@ -28,5 +29,6 @@ export const migrations: Record<string, Migration> = {
   '0051-webhooks': webhooks,
   '0060-attachments': attachments,
   '0070-identities': identities,
+  '0071-reauthentications': reauthentications,
   '0080-login-clients': loginClients,
 }

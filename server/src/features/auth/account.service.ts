@@ -7,12 +7,20 @@ import { isUniqueViolation, type UserRow } from './auth.repository.js'
 import type { emailChangeFlow } from './email-change.service.js'
 import { assertPasswordAllowed } from './passwords.js'
 import type { sessionsFlow } from './sessions.service.js'
+import { hashToken } from './tokens.js'
 import type { verificationFlow } from './verification.service.js'
 
 export interface UpdateMeInput {
   name?: string
   email?: string
   currentPassword?: string
+  reauthenticationToken?: string
+}
+
+/** How the signed-in person shows it is them: the password, or a fresh re-authentication at a linked provider. */
+export interface Proof {
+  password?: string
+  reauthenticationToken?: string
 }
 
 /** The account itself: signing up, the profile, the password, and deleting it with what goes with it. */
@@ -29,6 +37,33 @@ export function accountFlow(
   const { startSession } = flows.sessions
   const { sendVerification } = flows.verification
   const { requestEmailChange } = flows.emailChange
+
+  /**
+   * The password, or else a re-authentication token (single use, this user's, unexpired), which is how
+   * an account without a password proves it is them (see `reauthenticate`).
+   */
+  async function proveItIsThem(user: UserRow, proof: Proof): Promise<void> {
+    if (proof.password !== undefined && proof.reauthenticationToken !== undefined) {
+      throw new ApiError(400, 'validation_failed', 'Send the password or a reauthenticationToken, not both.', {
+        title: 'Validation failed',
+        errors: [
+          { path: '/body/reauthenticationToken', message: 'Not allowed with password', code: 'unrecognized_keys' },
+        ],
+      })
+    }
+    if (proof.password !== undefined || proof.reauthenticationToken === undefined)
+      return common.checkPassword(user, proof.password ?? '')
+    const token = proof.reauthenticationToken
+    const used = await writer.write((tx) => tx.identities.useReauthentication(hashToken(token), user.id, iso()), {
+      silent: true,
+    })
+    if (!used)
+      throw new ApiError(
+        422,
+        'reauthentication_invalid',
+        'The reauthenticationToken is unknown, used, expired or not yours; sign in again at your provider.',
+      )
+  }
 
   return {
     async signUp(
@@ -84,13 +119,16 @@ export function accountFlow(
       const email = changes.email
       const newAddress = email !== undefined && email.toLowerCase() !== user.email_normalized
       if (newAddress) {
-        if (changes.currentPassword === undefined) {
+        if (changes.currentPassword === undefined && changes.reauthenticationToken === undefined) {
           throw new ApiError(400, 'validation_failed', 'Changing the email address needs the current password.', {
             title: 'Validation failed',
             errors: [{ path: '/body/currentPassword', message: 'Required to change the email', code: 'invalid_type' }],
           })
         }
-        await common.checkPassword(user, changes.currentPassword)
+        await proveItIsThem(user, {
+          password: changes.currentPassword,
+          reauthenticationToken: changes.reauthenticationToken,
+        })
         await admit(email.toLowerCase())
       }
       const now = iso()
@@ -112,9 +150,9 @@ export function accountFlow(
       return toUser(await common.userOrRevoked(userId))
     },
 
-    async deleteMe(userId: string, password: string): Promise<void> {
+    async deleteMe(userId: string, proof: Proof): Promise<void> {
       const user = await common.userOrRevoked(userId)
-      await common.checkPassword(user, password)
+      await proveItIsThem(user, proof)
       // Through the change log: what goes with the account (projects, memberships) is recorded with it.
       const ids = await writer.write(async (tx) => {
         await accountDeletionGuard(tx, userId)

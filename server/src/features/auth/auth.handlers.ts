@@ -69,7 +69,7 @@ export function authHandlers(ctx: AppContext) {
   const updateMe: AppRouteHandler<Routes['updateMe']> = async (c) => {
     const { userId } = requireSession(c)
     const body = c.req.valid('json')
-    if (body.currentPassword !== undefined) await passwordCheck(c, userId)
+    if (body.currentPassword !== undefined || body.reauthenticationToken !== undefined) await passwordCheck(c, userId)
     return c.json(await auth.updateMe(userId, body, mailTo(c, userId)), 200)
   }
 
@@ -81,7 +81,7 @@ export function authHandlers(ctx: AppContext) {
   const deleteMe: AppRouteHandler<Routes['deleteMe']> = async (c) => {
     const { userId } = requireSession(c)
     await passwordCheck(c, userId)
-    await auth.deleteMe(userId, c.req.valid('json').password)
+    await auth.deleteMe(userId, c.req.valid('json'))
     return c.body(null, 204)
   }
 

@@ -330,3 +330,10 @@ export function assertPasswordAllowed(password: string): void {
     )
   }
 }
+
+/**
+ * What `users.password_hash` holds for an account made through an identity provider: no argon2 hash, so no
+ * password ever matches it. Such an account sets a password with a password reset.
+ */
+export const NO_PASSWORD = '!no-password'
+export const hasPassword = (user: { password_hash: string }) => user.password_hash !== NO_PASSWORD

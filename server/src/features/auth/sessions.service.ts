@@ -6,6 +6,7 @@ import { newId } from '../../lib/ids.js'
 import type { WriteTx } from '../../write/writer.js'
 import { type AuthCommon, type AuthDeps, invalidCredentials, iso, sessionRevoked } from './auth.common.js'
 import type { SessionRow, UserRow } from './auth.repository.js'
+import { hasPassword } from './passwords.js'
 import { hashToken, randomToken } from './tokens.js'
 
 /**
@@ -60,7 +61,9 @@ export function sessionsFlow(deps: AuthDeps, common: AuthCommon) {
     ): Promise<AuthResult> {
       const user = await repositories.accounts.findUserByEmail(input.email)
       const who = from && { client: from.client, account: input.email.toLowerCase(), known: from.known }
-      if (!user) {
+      // No account, or one without a password (made through a provider): the same work and the same answer
+      // as a wrong password, so the answer tells nothing about which accounts exist or how they sign in.
+      if (!user || !hasPassword(user)) {
         await hasher.dummyVerify(who)
         throw invalidCredentials()
       }
@@ -150,10 +153,12 @@ export function sessionsFlow(deps: AuthDeps, common: AuthCommon) {
       const scope = listScope('listSessions', { userId: principal.userId })
       const after = cursor ? cursors.decode(scope, cursor) : undefined
       const page = await repositories.sessions.listSessions(principal.userId, iso(), after, limit)
+      const providers = await repositories.identities.providersOfSessions(page.items.map((r) => r.id))
       return {
         data: page.items.map((r) => ({
           id: r.id,
           deviceLabel: r.device_label,
+          provider: providers.get(r.id) ?? null,
           createdAt: r.created_at,
           lastUsedAt: r.last_used_at,
           expiresAt: r.expires_at,

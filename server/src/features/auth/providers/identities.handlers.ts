@@ -68,6 +68,20 @@ export function identitiesHandlers(ctx: AppContext) {
     return c.json(identity, 201, { Location: `/v1/me/identities/${identity.id}` })
   }
 
+  const startReauthentication: AppRouteHandler<Routes['startReauthentication']> = async (c) => {
+    const { userId } = requireSession(c)
+    await countSignIn(c)
+    const { provider, ...input } = c.req.valid('json')
+    return c.json(await identities.start(provider, { ...input, intent: 'reauthenticate' }, userId), 200)
+  }
+
+  const reauthenticate: AppRouteHandler<Routes['reauthenticate']> = async (c) => {
+    const { userId } = requireSession(c)
+    await countSignIn(c)
+    const { code, codeVerifier } = c.req.valid('json')
+    return c.json(await identities.reauthenticate(userId, code, codeVerifier), 201, NO_STORE)
+  }
+
   const unlinkIdentity: AppRouteHandler<Routes['unlinkIdentity']> = async (c) => {
     await identities.unlink(requireSession(c).userId, c.req.valid('param').identityId)
     return c.body(null, 204)
@@ -82,5 +96,7 @@ export function identitiesHandlers(ctx: AppContext) {
     startIdentityLink,
     linkIdentity,
     unlinkIdentity,
+    startReauthentication,
+    reauthenticate,
   }
 }

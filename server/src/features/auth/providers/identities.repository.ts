@@ -1,5 +1,6 @@
 import type { Kysely, Selectable } from 'kysely'
-import type { AuthFlowsTable, AuthIdentitiesTable, Database } from '../../../db/schema.js'
+import type { AuthFlowsTable, AuthIdentitiesTable, Database, ReauthenticationsTable } from '../../../db/schema.js'
+import { assertTransaction } from '../../../db/transaction.js'
 
 type Db = Kysely<Database>
 export type IdentityRow = Selectable<AuthIdentitiesTable>
@@ -37,18 +38,22 @@ export function identitiesRepository(db: Db) {
     },
 
     async insertIdentity(row: IdentityRow): Promise<void> {
+      assertTransaction(db)
       await db.insertInto('auth_identities').values(row).execute()
     },
 
     async touchIdentity(id: string, email: string | null, now: string): Promise<void> {
+      assertTransaction(db)
       await db.updateTable('auth_identities').set({ last_used_at: now, email }).where('id', '=', id).execute()
     },
 
     async deleteIdentity(id: string): Promise<void> {
+      assertTransaction(db)
       await db.deleteFrom('auth_identities').where('id', '=', id).execute()
     },
 
     async insertFlow(row: FlowRow): Promise<void> {
+      assertTransaction(db)
       await db.insertInto('auth_flows').values(row).execute()
     },
 
@@ -66,6 +71,7 @@ export function identitiesRepository(db: Db) {
       stateHash: string,
       answer: { params: string; exchangeHash: string | null; exchangeExpiresAt: string | null; usedAt: string | null },
     ): Promise<boolean> {
+      assertTransaction(db)
       const result = await db
         .updateTable('auth_flows')
         .set({
@@ -82,6 +88,7 @@ export function identitiesRepository(db: Db) {
 
     /** Uses up a flow's exchange code; false when it was used already (the compare-and-set that makes it single-use). */
     async useFlow(stateHash: string, now: string): Promise<boolean> {
+      assertTransaction(db)
       const result = await db
         .updateTable('auth_flows')
         .set({ used_at: now })
@@ -92,11 +99,24 @@ export function identitiesRepository(db: Db) {
     },
 
     async pruneFlows(before: string): Promise<void> {
+      assertTransaction(db)
       await db.deleteFrom('auth_flows').where('expires_at', '<', before).execute()
     },
 
     async recordSessionProvider(sessionId: string, provider: string): Promise<void> {
+      assertTransaction(db)
       await db.insertInto('session_providers').values({ session_id: sessionId, provider }).execute()
+    },
+
+    /** The provider each of these sessions was started with; sessions started with a password are absent. */
+    async providersOfSessions(sessionIds: readonly string[]): Promise<Map<string, string>> {
+      if (sessionIds.length === 0) return new Map()
+      const rows = await db
+        .selectFrom('session_providers')
+        .select(['session_id', 'provider'])
+        .where('session_id', 'in', sessionIds)
+        .execute()
+      return new Map(rows.map((r) => [r.session_id, r.provider]))
     },
 
     /** The user's live sessions started with `provider`. */
@@ -123,6 +143,25 @@ export function identitiesRepository(db: Db) {
         .where('sessions.expires_at', '>', now)
       if (enabled.length > 0) query = query.where('session_providers.provider', 'not in', enabled)
       return query.execute()
+    },
+
+    async insertReauthentication(row: Selectable<ReauthenticationsTable>): Promise<void> {
+      assertTransaction(db)
+      await db.insertInto('reauthentications').values(row).execute()
+    },
+
+    /** Uses up a live re-authentication of `userId`; false when unknown, another user's, used or expired. */
+    async useReauthentication(tokenHash: string, userId: string, now: string): Promise<boolean> {
+      assertTransaction(db)
+      const result = await db
+        .updateTable('reauthentications')
+        .set({ used_at: now })
+        .where('token_hash', '=', tokenHash)
+        .where('user_id', '=', userId)
+        .where('used_at', 'is', null)
+        .where('expires_at', '>', now)
+        .executeTakeFirst()
+      return Number(result.numUpdatedRows) === 1
     },
   }
 }

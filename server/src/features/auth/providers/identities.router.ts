@@ -14,4 +14,6 @@ export function createIdentitiesRouter(ctx: AppContext) {
     .openapi(operations.startIdentityLink, h.startIdentityLink)
     .openapi(operations.linkIdentity, h.linkIdentity)
     .openapi(operations.unlinkIdentity, h.unlinkIdentity)
+    .openapi(operations.startReauthentication, h.startReauthentication)
+    .openapi(operations.reauthenticate, h.reauthenticate)
 }

@@ -9,6 +9,8 @@ import { newId } from '../../../lib/ids.js'
 import type { Repositories } from '../../../write/repositories.js'
 import type { Writer, WriteTx } from '../../../write/writer.js'
 import { isUniqueViolation } from '../auth.repository.js'
+import { hasPassword, NO_PASSWORD } from '../passwords.js'
+import type { RevocationCache } from '../revocations.js'
 import { hashToken, randomToken } from '../tokens.js'
 import type { FlowRow, IdentityRow } from './identities.repository.js'
 import type { ProviderProfile, ProviderRegistry } from './providers.js'
@@ -17,15 +19,10 @@ import type { SessionIssuer, UserRow } from './sessions.js'
 
 /** How long a started sign-in may take at the provider (the login page, a second factor). */
 const FLOW_TTL_MS = 10 * 60_000
+/** How long a re-authentication proves a fresh sign-in. */
+const REAUTHENTICATION_TTL_MS = 5 * 60_000
 /** How long the app has to exchange the one-time code it was sent back with. */
 const EXCHANGE_TTL_MS = 60_000
-
-/**
- * What `users.password_hash` holds for an account made through a provider: no argon2 hash, so no password
- * ever matches it (the hasher treats a malformed hash as a mismatch).
- */
-export const NO_PASSWORD = '!no-password'
-export const hasPassword = (user: Pick<UserRow, 'password_hash'>) => user.password_hash !== NO_PASSWORD
 
 export type Intent = 'sign_in' | 'link' | 'reauthenticate'
 
@@ -38,6 +35,8 @@ export interface IdentitiesDeps {
   repositories: Repositories
   providers: ProviderRegistry
   sessions: SessionIssuer
+  /** Sessions ended here stop working on this instance at once (others learn within a poll). */
+  revocations: Pick<RevocationCache, 'add'>
   cursors: CursorCodec
 }
 
@@ -112,7 +111,7 @@ export function createIdentitiesService(deps: IdentitiesDeps) {
     )
       throw invalidCode()
     const provider = providers.get(flow.provider)
-    const used = await writer.write((tx) => tx.identities.useFlow(flow.state_hash, now))
+    const used = await writer.write((tx) => tx.identities.useFlow(flow.state_hash, now), { silent: true })
     if (!used) throw invalidCode()
     const answer = new URL(callbackUrl(flow.provider))
     answer.search = flow.callback_params ?? ''
@@ -135,46 +134,49 @@ export function createIdentitiesService(deps: IdentitiesDeps) {
   async function signInOrCreate(flow: FlowRow, profile: ProviderProfile, device: string): Promise<AuthResult> {
     const now = iso()
     try {
-      const { user, session } = await writer.write(async (tx) => {
-        const repo = tx.identities
-        const identity = await repo.findIdentity(flow.provider, profile.subject)
-        if (identity) {
-          const user = await findUser(tx, identity.user_id)
-          await repo.touchIdentity(identity.id, profile.email, now)
+      const { user, session } = await writer.write(
+        async (tx) => {
+          const repo = tx.identities
+          const identity = await repo.findIdentity(flow.provider, profile.subject)
+          if (identity) {
+            const user = await findUser(tx, identity.user_id)
+            await repo.touchIdentity(identity.id, profile.email, now)
+            return { user, session: await sessions.open(tx, user, device, flow.provider) }
+          }
+          if (!profile.email || !profile.emailVerified) {
+            throw new ApiError(
+              422,
+              'email_not_verified',
+              `${providers.name(flow.provider)} did not confirm a verified email address for this account; verify one there and try again.`,
+            )
+          }
+          if (await tx.accounts.findUserByEmail(profile.email)) throw accountExists(flow.provider)
+          const user: UserRow = {
+            id: newId('usr'),
+            email: profile.email,
+            email_normalized: profile.email.toLowerCase(),
+            name: (profile.name ?? profile.email.split('@')[0] ?? profile.email).slice(0, 100),
+            password_hash: NO_PASSWORD,
+            email_verified_at: now,
+            created_at: now,
+            updated_at: now,
+            pending_email: null,
+            pending_email_expires_at: null,
+          }
+          await tx.accounts.insertUser(user)
+          await repo.insertIdentity({
+            id: newId('idt'),
+            user_id: user.id,
+            provider: flow.provider,
+            subject: profile.subject,
+            email: profile.email,
+            created_at: now,
+            last_used_at: now,
+          })
           return { user, session: await sessions.open(tx, user, device, flow.provider) }
-        }
-        if (!profile.email || !profile.emailVerified) {
-          throw new ApiError(
-            422,
-            'email_not_verified',
-            `${providers.name(flow.provider)} did not confirm a verified email address for this account; verify one there and try again.`,
-          )
-        }
-        if (await tx.accounts.findUserByEmail(profile.email)) throw accountExists(flow.provider)
-        const user: UserRow = {
-          id: newId('usr'),
-          email: profile.email,
-          email_normalized: profile.email.toLowerCase(),
-          name: (profile.name ?? profile.email.split('@')[0] ?? profile.email).slice(0, 100),
-          password_hash: NO_PASSWORD,
-          email_verified_at: now,
-          created_at: now,
-          updated_at: now,
-          pending_email: null,
-          pending_email_expires_at: null,
-        }
-        await tx.accounts.insertUser(user)
-        await repo.insertIdentity({
-          id: newId('idt'),
-          user_id: user.id,
-          provider: flow.provider,
-          subject: profile.subject,
-          email: profile.email,
-          created_at: now,
-          last_used_at: now,
-        })
-        return { user, session: await sessions.open(tx, user, device, flow.provider) }
-      })
+        },
+        { silent: true },
+      )
       return sessions.issue(user, session)
     } catch (err) {
       // A concurrent sign-in made the same account or identity first: the answer a retry would get.
@@ -220,27 +222,30 @@ export function createIdentitiesService(deps: IdentitiesDeps) {
       })
       const now = Date.now()
       const expiresAt = iso(now + FLOW_TTL_MS)
-      await writer.write(async (tx) => {
-        const repo = tx.identities
-        await repo.pruneFlows(iso(now))
-        await repo.insertFlow({
-          state_hash: hashToken(state),
-          provider: providerId,
-          intent: input.intent ?? 'sign_in',
-          user_id: userId ?? null,
-          redirect_uri: redirect.href,
-          app_state: input.state ?? null,
-          code_challenge: input.codeChallenge,
-          nonce,
-          code_verifier: codeVerifier,
-          created_at: iso(now),
-          expires_at: expiresAt,
-          callback_params: null,
-          exchange_hash: null,
-          exchange_expires_at: null,
-          used_at: null,
-        })
-      })
+      await writer.write(
+        async (tx) => {
+          const repo = tx.identities
+          await repo.pruneFlows(iso(now))
+          await repo.insertFlow({
+            state_hash: hashToken(state),
+            provider: providerId,
+            intent: input.intent ?? 'sign_in',
+            user_id: userId ?? null,
+            redirect_uri: redirect.href,
+            app_state: input.state ?? null,
+            code_challenge: input.codeChallenge,
+            nonce,
+            code_verifier: codeVerifier,
+            created_at: iso(now),
+            expires_at: expiresAt,
+            callback_params: null,
+            exchange_hash: null,
+            exchange_expires_at: null,
+            used_at: null,
+          })
+        },
+        { silent: true },
+      )
       return { authorizationUrl: url.href, expiresAt }
     },
 
@@ -259,13 +264,15 @@ export function createIdentitiesService(deps: IdentitiesDeps) {
       const target = new URL(flow.redirect_uri)
       const failed = params.has('error') || !params.get('code')
       const code = failed ? null : randomToken('pc')
-      const recorded = await writer.write((tx) =>
-        tx.identities.recordCallback(flow.state_hash, {
-          params: params.toString(),
-          exchangeHash: code ? hashToken(code) : null,
-          exchangeExpiresAt: code ? iso(now + EXCHANGE_TTL_MS) : null,
-          usedAt: code ? null : iso(now),
-        }),
+      const recorded = await writer.write(
+        (tx) =>
+          tx.identities.recordCallback(flow.state_hash, {
+            params: params.toString(),
+            exchangeHash: code ? hashToken(code) : null,
+            exchangeExpiresAt: code ? iso(now + EXCHANGE_TTL_MS) : null,
+            usedAt: code ? null : iso(now),
+          }),
+        { silent: true },
       )
       if (!recorded) throw invalidState()
       if (code) target.searchParams.set('code', code)
@@ -289,31 +296,69 @@ export function createIdentitiesService(deps: IdentitiesDeps) {
       const { flow, profile } = await redeem(code, codeVerifier, 'link', userId)
       const now = iso()
       try {
-        return await writer.write(async (tx) => {
-          const repo = tx.identities
-          await findUser(tx, userId)
-          const existing = await repo.findIdentity(flow.provider, profile.subject)
-          if (existing && existing.user_id !== userId) throw identityTaken()
-          if (existing) {
-            await repo.touchIdentity(existing.id, profile.email, now)
-            return { identity: toIdentity({ ...existing, email: profile.email, last_used_at: now }), created: false }
-          }
-          const row: IdentityRow = {
-            id: newId('idt'),
-            user_id: userId,
-            provider: flow.provider,
-            subject: profile.subject,
-            email: profile.email,
-            created_at: now,
-            last_used_at: now,
-          }
-          await repo.insertIdentity(row)
-          return { identity: toIdentity(row), created: true }
-        })
+        return await writer.write(
+          async (tx) => {
+            const repo = tx.identities
+            await findUser(tx, userId)
+            const existing = await repo.findIdentity(flow.provider, profile.subject)
+            if (existing && existing.user_id !== userId) throw identityTaken()
+            if (existing) {
+              await repo.touchIdentity(existing.id, profile.email, now)
+              return { identity: toIdentity({ ...existing, email: profile.email, last_used_at: now }), created: false }
+            }
+            const row: IdentityRow = {
+              id: newId('idt'),
+              user_id: userId,
+              provider: flow.provider,
+              subject: profile.subject,
+              email: profile.email,
+              created_at: now,
+              last_used_at: now,
+            }
+            await repo.insertIdentity(row)
+            return { identity: toIdentity(row), created: true }
+          },
+          { silent: true },
+        )
       } catch (err) {
         if (isUniqueViolation(err)) throw identityTaken()
         throw err
       }
+    },
+
+    /**
+     * Finishes a re-authentication: a single-use proof, valid for minutes, that the signed-in person just
+     * signed in again at a provider account linked to their account. Accounts without a password give it
+     * instead of one (deleting the account, changing its address).
+     */
+    async reauthenticate(userId: string, code: string, codeVerifier: string) {
+      const { flow, profile } = await redeem(code, codeVerifier, 'reauthenticate', userId)
+      const identity = await reader.findIdentity(flow.provider, profile.subject)
+      if (identity?.user_id !== userId)
+        throw new ApiError(422, 'identity_not_linked', 'This provider account is not linked to your account.')
+      const token = randomToken('ra')
+      const now = Date.now()
+      const expiresAt = iso(now + REAUTHENTICATION_TTL_MS)
+      await writer.write(
+        (tx) =>
+          tx.identities.insertReauthentication({
+            token_hash: hashToken(token),
+            user_id: userId,
+            provider: flow.provider,
+            created_at: iso(now),
+            expires_at: expiresAt,
+            used_at: null,
+          }),
+        { silent: true },
+      )
+      return { reauthenticationToken: token, expiresAt }
+    },
+
+    /** Uses up a re-authentication token; false unless it is a live one of `userId`. */
+    useReauthentication(userId: string, token: string): Promise<boolean> {
+      return writer.write((tx) => tx.identities.useReauthentication(hashToken(token), userId, iso()), {
+        silent: true,
+      })
     },
 
     async listIdentities(userId: string, limit: number, cursor?: string) {
@@ -335,25 +380,31 @@ export function createIdentitiesService(deps: IdentitiesDeps) {
      */
     async unlink(userId: string, identityId: string): Promise<void> {
       const now = iso()
-      await writer.write(async (tx) => {
-        const repo = tx.identities
-        const identity = await repo.findIdentityOfUser(userId, identityId)
-        if (!identity) throw new ApiError(404, 'not_found', 'No identity with this id.')
-        const user = await findUser(tx, userId)
-        const others = (await repo.providersOfUser(userId)).filter(
-          (p, i, all) => providers.isEnabled(p) && (p !== identity.provider || all.indexOf(p) !== i),
-        )
-        if (!hasPassword(user) && others.length === 0) {
-          throw new ApiError(
-            409,
-            'last_sign_in_method',
-            'This is the only way to sign in to the account; set a password (reset it by email) or link another provider first.',
+      const ended = await writer.write(
+        async (tx) => {
+          const repo = tx.identities
+          const identity = await repo.findIdentityOfUser(userId, identityId)
+          if (!identity) throw new ApiError(404, 'not_found', 'No identity with this id.')
+          const user = await findUser(tx, userId)
+          const others = (await repo.providersOfUser(userId)).filter(
+            (p, i, all) => providers.isEnabled(p) && (p !== identity.provider || all.indexOf(p) !== i),
           )
-        }
-        await repo.deleteIdentity(identity.id)
-        const sessionIds = await repo.sessionsOfProvider(userId, identity.provider, now)
-        if (sessionIds.length > 0) await tx.sessions.revokeSessions({ userId, sessionIds }, 'identity_unlinked', now)
-      })
+          if (!hasPassword(user) && others.length === 0) {
+            throw new ApiError(
+              409,
+              'last_sign_in_method',
+              'This is the only way to sign in to the account; set a password (reset it by email) or link another provider first.',
+            )
+          }
+          await repo.deleteIdentity(identity.id)
+          const sessionIds = await repo.sessionsOfProvider(userId, identity.provider, now)
+          return sessionIds.length > 0
+            ? tx.sessions.revokeSessions({ userId, sessionIds }, 'identity_unlinked', now)
+            : []
+        },
+        { silent: true },
+      )
+      deps.revocations.add(ended)
     },
 
     /**
@@ -368,10 +419,13 @@ export function createIdentitiesService(deps: IdentitiesDeps) {
       if (stale.length === 0) return 0
       const byUser = new Map<string, string[]>()
       for (const s of stale) byUser.set(s.user_id, [...(byUser.get(s.user_id) ?? []), s.id])
-      await writer.write(async (tx) => {
-        for (const [userId, sessionIds] of byUser)
-          await tx.sessions.revokeSessions({ userId, sessionIds }, 'provider_disabled', now)
-      })
+      await writer.write(
+        async (tx) => {
+          for (const [userId, sessionIds] of byUser)
+            await tx.sessions.revokeSessions({ userId, sessionIds }, 'provider_disabled', now)
+        },
+        { silent: true },
+      )
       deps.logger.info({ sessions: stale.length }, 'ended sessions of identity providers that are switched off')
       return stale.length
     },

@@ -28,6 +28,9 @@ describe('signing in with an OpenID Connect provider', () => {
     expect(session.user).toMatchObject({ email: 'Ada@Example.com', name: 'Ada Lovelace', emailVerified: true })
     const me = await t.request('/v1/me', { headers: { Authorization: `Bearer ${session.accessToken}` } })
     expect(await me.json()).toMatchObject({ id: session.user.id })
+    // Listed with the provider it was started with.
+    const sessions = await t.request('/v1/me/sessions', { headers: { Authorization: `Bearer ${session.accessToken}` } })
+    expect(await sessions.json()).toMatchObject({ data: [{ provider: 'test', current: true }] })
     // An ordinary session: it refreshes like any other.
     const refreshed = await t.request('/v1/auth/refresh', {
       method: 'POST',

@@ -103,7 +103,7 @@ const str = (value: unknown): string | null => (typeof value === 'string' && val
  * (GitHub) by its endpoints, and who signed in read from its user API. The discovery result is kept; a
  * failed discovery is retried on the next sign-in.
  */
-export function createAuthProvider(settings: AuthProviderSettings, timeoutMs: number, logger: Logger): AuthProvider {
+function createAuthProvider(settings: AuthProviderSettings, timeoutMs: number, logger: Logger): AuthProvider {
   const timeoutS = timeoutMs / 1000
   const isOidc = settings.type === 'oidc'
   let configuration: Promise<oidc.Configuration> | undefined

@@ -21,7 +21,7 @@ export interface OpenedSession {
   issuedAtMs: number
 }
 
-export function toUser(row: UserRow, now = new Date().toISOString()): User {
+function toUser(row: UserRow, now = new Date().toISOString()): User {
   const pending = row.pending_email && row.pending_email_expires_at && row.pending_email_expires_at > now
   return {
     id: row.id,
