@@ -129,7 +129,7 @@ describe('the packed package', () => {
   // 9.5 KB until the resource methods (their table, 1.3 KB) and the error and session additions; the
   // provider sign-in helpers live in their own entry. Moving the event stream (1.4 KB + its parser) to one
   // as well would bring it back under 9.5 KB.
-  test('the main entry with openapi-fetch is at most 11.5 KB minified and gzipped (size-limit)', () => {
+  test('the main entry with openapi-fetch is at most 11.75 KB minified and gzipped (size-limit)', () => {
     const [result] = JSON.parse(sh(join(rootModules, '.bin', 'size-limit'), ['--json'], sdkDir))
     expect(result.passed).toBe(true)
     expect(result.size).toBeLessThanOrEqual(11_500)
