@@ -127,12 +127,13 @@ describe('the packed package', () => {
 
   // 8 KB until the event stream: eventsource-parser (1.4 KB) and its reconnecting loop (0.8 KB) came in;
   // 9.5 KB until the resource methods (their table, 1.3 KB) and the error and session additions; the
-  // provider sign-in helpers live in their own entry. Moving the event stream (1.4 KB + its parser) to one
-  // as well would bring it back under 9.5 KB.
+  // provider sign-in helpers live in their own entry; 11.5 KB until the connection-state callback and the
+  // in-use key retry. Moving the event stream (1.4 KB + its parser) to an entry of its own would bring it
+  // back under 9.5 KB.
   test('the main entry with openapi-fetch is at most 11.75 KB minified and gzipped (size-limit)', () => {
     const [result] = JSON.parse(sh(join(rootModules, '.bin', 'size-limit'), ['--json'], sdkDir))
     expect(result.passed).toBe(true)
-    expect(result.size).toBeLessThanOrEqual(11_500)
+    expect(result.size).toBeLessThanOrEqual(11_750)
   })
 
   test('the tarball holds the build and the README, no sources or maps, and runs no script on install', () => {
