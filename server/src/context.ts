@@ -209,7 +209,7 @@ export async function createContext(config: Config, overrides: ContextOverrides 
         timeoutMs: config.WEBHOOK_TIMEOUT_MS,
         retry: { ...retry, forMs: config.WEBHOOK_RETRY_FOR_S * 1000 },
         disableAfterMs: config.WEBHOOK_DISABLE_AFTER_S * 1000,
-        enqueueMail: (trx, message) => queue.enqueue(trx, { kind: 'mail', payload: message }),
+        writer: () => writer,
         publicUrl,
       }),
     },

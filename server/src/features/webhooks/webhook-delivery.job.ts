@@ -1,8 +1,8 @@
 import type { Logger } from 'pino'
 import { Webhook } from 'standardwebhooks'
-import type { Db, Queryable } from '../../db/database.js'
-import type { MailMessage } from '../../mail/mailer.js'
+import type { Db } from '../../db/database.js'
 import { JobError, type JobKind } from '../../queue/queue.js'
+import type { Writer } from '../../write/writer.js'
 import { postOnce } from './webhook-http.js'
 import type { TargetAgents } from './webhook-targets.js'
 import { type EndpointRow, webhooksRepository } from './webhooks.repository.js'
@@ -22,8 +22,11 @@ export interface WebhookDeliveryJobOptions {
   retry: { baseMs: number; maxMs: number; forMs: number }
   /** An endpoint whose every attempt failed for this long is disabled. */
   disableAfterMs: number
-  /** Queues mail in the transaction `db` belongs to (telling owners their endpoint was disabled). */
-  enqueueMail(db: Queryable, message: MailMessage): Promise<unknown>
+  /**
+   * The write seam, for disabling a failing endpoint and mailing its owners in one transaction. A getter:
+   * the queue that runs this job is built before the writer, which enqueues on it.
+   */
+  writer: () => Writer
   publicUrl: string
   now?: () => Date
 }
@@ -108,25 +111,30 @@ export function webhookDeliveryJob(options: WebhookDeliveryJobOptions): JobKind<
     const at = now()
     const failingSince = await repo.markFailing(endpointId, at.toISOString())
     if (!failingSince || at.getTime() - Date.parse(failingSince) < disableAfterMs) return
-    await db.kysely.transaction().execute(async (trx) => {
-      const r = webhooksRepository(trx)
-      if (!(await r.disableFailing(endpointId, at.toISOString()))) return
-      const endpoint = await r.findEndpoint(endpointId)
-      if (!endpoint) return
-      const days = Math.round((at.getTime() - Date.parse(failingSince)) / 86_400_000)
-      logger.warn({ endpointId, url: endpoint.url, failingSince }, 'webhook endpoint disabled after failing')
-      for (const owner of await r.owners(endpoint.project_id)) {
-        await options.enqueueMail(trx, {
-          to: owner.email,
-          subject: 'A webhook endpoint of your project was disabled',
-          text:
-            `Hello,\n\nEvery delivery to the webhook endpoint ${endpoint.url} (${endpoint.id}) has failed since ` +
-            `${failingSince}${days > 0 ? ` (${days} days)` : ''}, so Tasklane has stopped sending to it.\n\n` +
-            'Once the receiver works again, enable the endpoint (updateWebhookEndpoint with enabled: true) and ' +
-            `replay what it missed (replayWebhookEvents).\n\n${options.publicUrl}\n`,
-        })
-      }
-    })
+    await options.writer().write(
+      async (tx) => {
+        if (!(await tx.webhooks.disableFailing(endpointId, at.toISOString()))) return
+        const endpoint = await tx.webhooks.findEndpoint(endpointId)
+        if (!endpoint) return
+        const days = Math.round((at.getTime() - Date.parse(failingSince)) / 86_400_000)
+        logger.warn({ endpointId, url: endpoint.url, failingSince }, 'webhook endpoint disabled after failing')
+        for (const owner of await tx.webhooks.owners(endpoint.project_id)) {
+          await tx.enqueue({
+            kind: 'mail',
+            payload: {
+              to: owner.email,
+              subject: 'A webhook endpoint of your project was disabled',
+              text:
+                `Hello,\n\nEvery delivery to the webhook endpoint ${endpoint.url} (${endpoint.id}) has failed since ` +
+                `${failingSince}${days > 0 ? ` (${days} days)` : ''}, so Tasklane has stopped sending to it.\n\n` +
+                'Once the receiver works again, enable the endpoint (updateWebhookEndpoint with enabled: true) and ' +
+                `replay what it missed (replayWebhookEvents).\n\n${options.publicUrl}\n`,
+            },
+          })
+        }
+      },
+      { silent: true },
+    )
   }
 }
 
