@@ -1,13 +1,9 @@
 import { describe, expect, it } from 'vitest'
 import { createTestApp, type TestApp } from '../../test/app.js'
+import { post } from '../../test/requests.js'
 import { startTestSmtp } from '../../test/smtp.js'
 import { type SignedUpUser, signUpUser } from '../../test/users.js'
 
-const post = (body: unknown, headers: Record<string, string> = {}): RequestInit => ({
-  method: 'POST',
-  headers: { 'content-type': 'application/json', ...headers },
-  body: JSON.stringify(body),
-})
 const tokenIn = (text: string) => {
   const match = /https:\/\/app\.example\.com\/confirm-email-change\?token=([A-Za-z0-9_-]+)/.exec(text)
   if (!match?.[1]) throw new Error(`no confirmation link in:\n${text}`)

@@ -1,14 +1,9 @@
 import { describe, expect, it } from 'vitest'
 import { createTestApp, type TestApp } from '../../test/app.js'
+import { post } from '../../test/requests.js'
 import { startTestSmtp } from '../../test/smtp.js'
 import { createApiKeyFor, signUpUser } from '../../test/users.js'
 import { PASSWORD_HASH_COST } from './passwords.js'
-
-const post = (body: unknown, headers: Record<string, string> = {}): RequestInit => ({
-  method: 'POST',
-  headers: { 'content-type': 'application/json', ...headers },
-  body: JSON.stringify(body),
-})
 
 /** How many argon2id hashes (`kind` "hash") or verifications ("verify") the app has run, from /metrics. */
 async function hashingWork(t: TestApp, kind: 'hash' | 'verify'): Promise<number> {

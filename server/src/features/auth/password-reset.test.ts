@@ -1,19 +1,8 @@
 import { describe, expect, it } from 'vitest'
-import { createTestApp, type TestApp } from '../../test/app.js'
+import { createTestApp } from '../../test/app.js'
+import { post, tokenIn } from '../../test/requests.js'
 import { startTestSmtp } from '../../test/smtp.js'
 import { signUpUser } from '../../test/users.js'
-
-const post = (body: unknown, headers: Record<string, string> = {}): RequestInit => ({
-  method: 'POST',
-  headers: { 'content-type': 'application/json', ...headers },
-  body: JSON.stringify(body),
-})
-const tokenIn = (text: string, path: string) => {
-  const match = new RegExp(`https://app\\.example\\.com${path}\\?token=([A-Za-z0-9_-]+)`).exec(text)
-  if (!match?.[1]) throw new Error(`no ${path} link in:\n${text}`)
-  return match[1]
-}
-const _me = async (t: TestApp, headers: Record<string, string>) => (await t.request('/v1/me', { headers })).json()
 
 describe('password reset', () => {
   it('mails a single-use token that sets a new password and ends every session', async () => {

@@ -1,15 +1,11 @@
 import { randomBytes } from 'node:crypto'
 import { describe, expect, it } from 'vitest'
 import { createTestApp, type TestApp } from '../../test/app.js'
+import { post } from '../../test/requests.js'
 import { signUpUser } from '../../test/users.js'
 
 const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379'
 
-const post = (body: unknown, headers: Record<string, string> = {}): RequestInit => ({
-  method: 'POST',
-  headers: { 'content-type': 'application/json', ...headers },
-  body: JSON.stringify(body),
-})
 const logIn = (t: TestApp, email: string, password: string) => t.request('/v1/auth/login', post({ email, password }))
 
 describe('rate limits', () => {

@@ -4,13 +4,9 @@ import { describe, expect, it } from 'vitest'
 import { createApp } from '../../app.js'
 import { createContext } from '../../context.js'
 import { createTestApp, type TestApp, testContextOverrides } from '../../test/app.js'
+import { post } from '../../test/requests.js'
 import { signUpUser } from '../../test/users.js'
 
-const post = (body: unknown, headers: Record<string, string> = {}): RequestInit => ({
-  method: 'POST',
-  headers: { 'content-type': 'application/json', ...headers },
-  body: JSON.stringify(body),
-})
 const refresh = (t: TestApp, refreshToken: string) => t.request('/v1/auth/refresh', post({ refreshToken }))
 const me = (t: TestApp, accessToken: string) =>
   t.request('/v1/me', { headers: { Authorization: `Bearer ${accessToken}` } })
