@@ -5,7 +5,6 @@ import {
   type Comment,
   createTasklane,
   type EventOf,
-  type EventStream,
   type Note,
   type NotModified,
   type Page,
@@ -19,6 +18,7 @@ import {
   type Tombstone,
   unwrap,
 } from '@tasklane/sdk'
+import { type EventStream, events } from '@tasklane/sdk/events'
 import { fixture } from '@tasklane/sdk/testing'
 import { expectTypeOf, test } from 'vitest'
 import type { components } from './fixtures/generated/api.js'
@@ -109,7 +109,7 @@ test('changes: paginate types the syncToken beside the items', async () => {
 })
 
 test('events: a union on type, narrowed by checking it', async () => {
-  const stream = tl.events({ since: '0', projectId: 'prj_1', signal: AbortSignal.timeout(1000) })
+  const stream = events(tl, { since: '0', projectId: 'prj_1', signal: AbortSignal.timeout(1000) })
   expectTypeOf(stream).toEqualTypeOf<EventStream<TasklaneEvent<FixturePaths>>>()
   expectTypeOf(stream.lastEventId).toEqualTypeOf<string | null>()
   for await (const event of stream) {
@@ -132,10 +132,10 @@ test('events: a union on type, narrowed by checking it', async () => {
     if (event.type === 'task.archived') break
   }
   // @ts-expect-error since is a seq string
-  tl.events({ since: 1 })
+  events(tl, { since: 1 })
   // The default is the real API's paths, whose Change types narrow the same way.
   expectTypeOf<TasklaneEvent>().toEqualTypeOf<TasklaneEvent<paths>>()
-  for await (const event of real.events()) {
+  for await (const event of events(real)) {
     if (event.type === 'comment.deleted') {
       expectTypeOf(event.type).toEqualTypeOf<'comment.deleted'>()
       expectTypeOf(event.resourceType).toEqualTypeOf<components_real['Change']['resourceType']>()
