@@ -80,6 +80,28 @@ test('responses and error bodies are typed', async () => {
   expectTypeOf<APIError['body']>().toEqualTypeOf<Problem | undefined>()
 })
 
+test('a 304 is in the result type only of a call that sends If-None-Match', async () => {
+  type Task = components_real['Task']
+  const path = { taskId: 'tsk_1' }
+  // A plain read cannot answer 304: unwrap gives the resource, and the result has no notModified branch.
+  expectTypeOf(await unwrap(real.GET('/v1/tasks/{taskId}', { params: { path } }))).toEqualTypeOf<Task>()
+  const plain = await real.GET('/v1/tasks/{taskId}', { params: { path } })
+  if (!plain.error) expectTypeOf(plain.data).toEqualTypeOf<Task>()
+  // With If-None-Match it can, and the types say so.
+  const header = { 'If-None-Match': '"3"' }
+  expectTypeOf(await unwrap(real.GET('/v1/tasks/{taskId}', { params: { path, header } }))).toEqualTypeOf<
+    Task | NotModified
+  >()
+  const conditional = await real.GET('/v1/tasks/{taskId}', { params: { path, header } })
+  if (conditional.notModified) expectTypeOf(conditional.data).toEqualTypeOf<undefined>()
+  else if (!conditional.error) expectTypeOf(conditional.data).toEqualTypeOf<Task>()
+  // A header that may or may not hold it (optional in its type) may get a 304 too.
+  const maybe: { 'If-None-Match'?: string } = {}
+  expectTypeOf(await unwrap(real.GET('/v1/tasks/{taskId}', { params: { path, header: maybe } }))).toEqualTypeOf<
+    Task | NotModified
+  >()
+})
+
 test('pagination is inferred from the spec and its items are typed', async () => {
   expectTypeOf(tl.paginate('/v1/projects')).toEqualTypeOf<
     Paginator<Project, { data: Project[]; nextCursor: string | null }>
