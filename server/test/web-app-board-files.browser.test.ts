@@ -91,24 +91,29 @@ it.skipIf(!hasChromium)(
     await context.route('**/*', (route) =>
       allowed.has(new URL(route.request().url()).origin) ? route.continue() : route.abort(),
     )
-    const page = await context.newPage()
-    const problems: string[] = []
-    /** Error statuses this test provokes on purpose; the browser logs each failed request as an error. */
-    const expected = new Map<number, number>()
-    page.on('console', (message) => {
-      // The provider's own login page is not the app (it asks for a web font, refused here).
-      if (message.type() !== 'error' || page.url().startsWith(op.issuer)) return
-      const status = Number(/status of (\d{3})/.exec(message.text())?.[1])
-      const left = expected.get(status) ?? 0
-      if (left > 0) return void expected.set(status, left - 1)
-      problems.push(`${message.text()} (${message.location().url})`)
-    })
-    page.on('pageerror', (error) => problems.push(`page error: ${error.message}`))
-    await page.addInitScript(() => {
+    await context.addInitScript(() => {
       document.addEventListener('securitypolicyviolation', (event) => {
         console.error(`CSP violation: ${event.violatedDirective} ${event.blockedURI}`)
       })
     })
+    const problems: string[] = []
+    /** Error statuses this test provokes on purpose; the browser logs each failed request as an error. */
+    const expected = new Map<number, number>()
+    /** A tab of the app whose console errors, page errors and CSP violations fail the test. */
+    const watched = async () => {
+      const tab = await context.newPage()
+      tab.on('console', (message) => {
+        // The provider's own login page is not the app (it asks for a web font, refused here).
+        if (message.type() !== 'error' || tab.url().startsWith(op.issuer)) return
+        const status = Number(/status of (\d{3})/.exec(message.text())?.[1])
+        const left = expected.get(status) ?? 0
+        if (left > 0) return void expected.set(status, left - 1)
+        problems.push(`${message.text()} (${message.location().url})`)
+      })
+      tab.on('pageerror', (error) => problems.push(`page error: ${error.message}`))
+      return tab
+    }
+    const page = await watched()
 
     // "Continue with Test ID" on the login page leads through the provider's own login page and back,
     // signed in to the app.
@@ -222,8 +227,18 @@ it.skipIf(!hasChromium)(
     await done.getByRole('link', { name: 'Write copy' }).click()
     await page.getByRole('heading', { name: 'Write copy' }).waitFor()
     const files = page.getByRole('list', { name: 'Attachments' })
+    // A second tab on the same task follows the files live.
+    const other = await watched()
+    await other.goto(page.url())
+    await other.getByRole('list', { name: 'Attachments' }).getByText('No files attached.').waitFor()
+    // From the keyboard: Tab from the editor's Save reaches the file picker, Space opens it.
     const png = await photo()
-    await page.getByLabel('Attach files').setInputFiles({ name: 'mockup.png', mimeType: 'image/png', buffer: png })
+    await page.bringToFront()
+    await page.getByRole('button', { name: 'Save' }).focus()
+    await page.keyboard.press('Tab')
+    await expect(page.evaluate(() => document.activeElement?.getAttribute('type'))).resolves.toBe('file')
+    const [chooser] = await Promise.all([page.waitForEvent('filechooser'), page.keyboard.press('Space')])
+    await chooser.setFiles({ name: 'mockup.png', mimeType: 'image/png', buffer: png })
     const thumbnail = files.getByRole('img', { name: 'mockup.png' })
     await thumbnail.waitFor()
     await expect
@@ -238,6 +253,11 @@ it.skipIf(!hasChromium)(
     expect(shown.src).toMatch(new RegExp(`^${apiUrl}/v1/files/[A-Za-z0-9_-]+\\.[A-Za-z0-9_-]+$`))
     expect(shown).toMatchObject({ width: 256, height: 160 })
     await page.getByText(/of 586 KB used in this project · files up to 293 KB/).waitFor()
+
+    const otherThumbnail = other.getByRole('list', { name: 'Attachments' }).getByRole('img', { name: 'mockup.png' })
+    await expect
+      .poll(() => otherThumbnail.evaluate((img: HTMLImageElement) => img.complete && img.naturalWidth))
+      .toBeGreaterThan(0)
 
     // A text file dropped on the section is attached too, and downloads with its name and bytes.
     const text = 'Headline: Tasklane launches.\nBody: short and clear.\n'
@@ -287,10 +307,12 @@ it.skipIf(!hasChromium)(
     await expect(files.getByText('data-2.bin').count()).resolves.toBe(0)
     await page.screenshot({ path: join(SHOTS, 'task-attachments.png'), fullPage: true })
 
-    // Deleting asks once more, then the file goes and the space is free again.
+    // Deleting asks once more, then the file goes (in the other tab too) and the space is free again.
+    await other.getByRole('list', { name: 'Attachments' }).getByText('data-1.bin').waitFor()
     await page.getByRole('button', { name: 'Delete data-1.bin' }).click()
     await page.getByRole('button', { name: 'Yes, delete data-1.bin' }).click()
     await files.getByText('data-1.bin', { exact: true }).waitFor({ state: 'detached' })
+    await other.getByRole('list', { name: 'Attachments' }).getByText('data-1.bin').waitFor({ state: 'detached' })
     await page.getByLabel('Attach files').setInputFiles({
       name: 'data-2.bin',
       mimeType: 'application/octet-stream',
