@@ -30,7 +30,7 @@ export interface BackupManifest {
   }
 }
 
-export const MANIFEST = 'backup.json'
+const MANIFEST = 'backup.json'
 export const DATABASE_FILE = 'tasklane.db'
 const OBJECTS = ['files', 'objects']
 
