@@ -100,7 +100,7 @@ async function main(argv: string[]): Promise<number> {
       console.log(`backup written to ${target} (${totalPages} database pages; ${what})`)
       if (files.missing.length > 0) {
         console.error(
-          `${files.missing.length} attachments had no bytes to copy; the sweep removes them after a restore`,
+          `${count(files.missing.length, 'attachment')} had no bytes to copy; the sweep removes them after a restore`,
         )
       }
     } finally {
@@ -126,7 +126,9 @@ async function main(argv: string[]): Promise<number> {
         `restored the backup of ${manifest.createdAt} into ${config.DATA_DIR} (${manifest.files.attachments} attachment files)`,
       )
       if (missing.length > 0) {
-        console.error(`${missing.length} attachments have no bytes in the backup; the sweep removes them at start`)
+        console.error(
+          `${count(missing.length, 'attachment')} without bytes in the backup; the sweep removes them at start`,
+        )
       }
     } finally {
       lock.release()
@@ -155,6 +157,8 @@ async function main(argv: string[]): Promise<number> {
   console.error(`unknown command: ${command}\n\n${USAGE}`)
   return 2
 }
+
+const count = (n: number, noun: string) => `${n} ${noun}${n === 1 ? '' : 's'}`
 
 main(process.argv.slice(2)).then(
   (code) => {

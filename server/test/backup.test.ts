@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto'
-import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import SqliteDatabase from 'better-sqlite3'
 import { describe, expect, it } from 'vitest'
@@ -223,6 +223,38 @@ describe('tasklane restore', () => {
     expect(damaged.code).toBe(1)
     expectOneLine(damaged.stderr, /tasklane\.db is not a readable Tasklane database: /)
     expect(readdirSync(damagedInto).filter((name) => !name.startsWith('tasklane.lock'))).toEqual([])
+  })
+
+  it('restores a backup that lacks a file, and the sweep then removes the row that has no bytes', async () => {
+    const dataDir = tempDataDir()
+    const env = { DATA_DIR: dataDir, LOG_LEVEL: 'warn' }
+    const server = await startCli(env)
+    const { token, projectId } = await userWithProject(server, 'gap@example.com')
+    const ids: string[] = []
+    for (let i = 0; i < 2; i++) {
+      const res = await uploadRaw(server, token, projectId, randomBytes(5000))
+      expect(res.status).toBe(201)
+      ids.push(((await res.json()) as { id: string }).id)
+    }
+    const target = join(tempDataDir(), 'backup')
+    expect((await runCli(['backup', target], env)).code).toBe(0)
+    server.child.kill('SIGTERM')
+    expect((await server.exited).code).toBe(0)
+
+    // A backup damaged after it was written: one attachment's file is gone.
+    const lost = storeContents(target).rows.find((r) => r.id === ids[0]) as { key: string }
+    rmSync(join(target, 'files', 'objects', ...lost.key.split('/')))
+    const restoredDir = tempDataDir()
+    const restore = await runCli(['restore', target], { DATA_DIR: restoredDir })
+    expect(restore.code).toBe(0)
+    expectOneLine(restore.stderr, /^1 attachment without bytes in the backup; the sweep removes them at start$/)
+
+    const sweep = await runCli(['sweep'], { DATA_DIR: restoredDir, LOG_LEVEL: 'silent' })
+    expect(sweep.code, sweep.stderr).toBe(0)
+    expect(JSON.parse(sweep.stdout)).toMatchObject({ rowsRemoved: 1, orphanObjectsRemoved: 0 })
+    const after = storeContents(restoredDir)
+    expect(after.rows.map((r) => r.id)).toEqual([ids[1]])
+    expect(after.files).toEqual(after.rows.map((r) => r.key))
   })
 
   it('refuses while a server runs on the data directory', async () => {
