@@ -20,6 +20,8 @@ export interface IdempotencyKeysTable {
   created_at: string
   locked_until: string
   expires_at: string
+  /** The instance (see db/instance-presence.ts) whose request holds a running claim; null on older rows. */
+  holder: string | null
 }
 
 export interface UsersTable {
