@@ -78,7 +78,9 @@ describe('Idempotency-Key after a crash', () => {
     // committed. The last create's insert costs a second or so of work, to kill the process inside it.
     const file = join(dataDir, 'tasklane.db')
     const db = new SqliteDatabase(file)
-    onTestFinished(() => db.close())
+    onTestFinished(() => {
+      db.close()
+    })
     db.exec(`create trigger slow_task_insert before insert on tasks when new.title = 'Task ${CREATES - 1}' begin
       select count(*) from (with recursive c(x) as (select 1 union all select x + 1 from c where x < 3000000) select x from c);
     end`)
