@@ -313,7 +313,6 @@ export async function createContext(config: Config, overrides: ContextOverrides 
         changeSignal,
         stopping: shutdown.signal,
         logger,
-        authenticate: auth.authenticate,
         isRevoked: auth.isRevoked,
       },
       projects,
