@@ -134,7 +134,7 @@ export function createApp(ctx: AppContext) {
     )
   }
   // After authentication (keys are per principal) and the body guard (the body is known to parse).
-  const idempotent = idempotency(ctx.writer)
+  const idempotent = idempotency(ctx.writer, { holder: ctx.presence.id })
   for (const route of routeList()) {
     if (declaresHeader(route, 'Idempotency-Key')) app.on(route.method.toUpperCase(), honoPath(route.path), idempotent)
   }

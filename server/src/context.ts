@@ -5,6 +5,7 @@ import pino, { type Logger } from 'pino'
 import { createProjectAccess } from './authorization/project-access.js'
 import type { Config } from './config.js'
 import { type DatabaseLimits, type DatabaseOptions, type Db, openDatabase, pingDatabase } from './db/database.js'
+import { type InstancePresence, startInstancePresence } from './db/instance-presence.js'
 import { migrateToLatest } from './db/migrate.js'
 import { createByteCleanup } from './features/attachments/attachments.reactions.js'
 import { createAttachmentsService } from './features/attachments/attachments.service.js'
@@ -66,6 +67,8 @@ export interface AppContext {
   metrics: Metrics
   document: ApiDocument
   secrets: Secrets
+  /** This instance, as other instances see whether it still runs (what its idempotency claims are tied to). */
+  presence: InstancePresence
   /** The repositories on the root connection, for reads (writes go through `writer`). */
   repositories: Repositories
   /** The one write seam: `writer.write(async (tx) => …)` (see write/writer.ts and reactions.ts). */
@@ -151,11 +154,13 @@ export async function createContext(config: Config, overrides: ContextOverrides 
     onConnectionError: (err) => logger.warn({ err }, 'database connection lost'),
   })
   let secrets: Secrets
+  let presence: InstancePresence
   try {
     await assertDatabaseAnswers(db, options, config.DATABASE_CONNECT_TIMEOUT_MS)
     const applied = await migrateToLatest(db)
     if (applied.length > 0) logger.info({ migrations: applied }, 'database migrated')
     secrets = await loadSecrets(db, config.SECRET_KEY)
+    presence = await startInstancePresence(options, logger, config.DATABASE_CONNECT_TIMEOUT_MS)
   } catch (err) {
     await db.close()
     throw err
@@ -243,6 +248,7 @@ export async function createContext(config: Config, overrides: ContextOverrides 
     await revocations.start()
   } catch (err) {
     redis?.disconnect()
+    await presence.close()
     await db.close()
     throw err
   }
@@ -336,6 +342,7 @@ export async function createContext(config: Config, overrides: ContextOverrides 
     metrics,
     document: overrides.document ?? loadApiDocument(),
     secrets,
+    presence,
     repositories,
     writer,
     auth,
@@ -365,6 +372,7 @@ export async function createContext(config: Config, overrides: ContextOverrides 
       webhookAgents.destroy()
       await rateLimiter.close()
       if (redis) await redis.quit().catch(() => redis.disconnect())
+      await presence.close()
       await db.close()
     },
   }

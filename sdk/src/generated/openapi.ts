@@ -1033,6 +1033,8 @@ export interface paths {
          *
          *     Each change is delivered as the body `{ "type", "timestamp", "data" }` with `data` the change as `listChanges` answers it, with headers `webhook-id` (the same on every retry of one delivery, to deduplicate by), `webhook-timestamp` and `webhook-signature`. An endpoint receives only what the project's owners may read. See the `webhooks` section of this document for the payloads.
          *
+         *     Endpoints are settings only owners see: creating, changing, rotating or deleting one records no change in the change log (`listChanges`, `streamEvents`), which every member of the project reads, and so sends no webhook either.
+         *
          *     Needs the `owner` role. Callers who are not members of the project get 404, as for a project that does not exist.
          */
         post: operations["createWebhookEndpoint"];
@@ -3153,17 +3155,17 @@ export interface components {
              */
             id: string;
             /**
-             * @description Why you were notified: `assigned` (a task was assigned to you), `mentioned` (an @mention of you in a task description or comment), `commented` (a comment on a task you created or are assigned), `invited` (an invitation to a project).
+             * @description Why you were notified: `assigned` (a task was assigned to you), `mentioned` (an @mention of you in a task description or comment), `commented` (a comment on a task you created or are assigned), `invited` (an invitation to a project), `webhook_disabled` (a webhook endpoint of a project you own failed every delivery for `WEBHOOK_DISABLE_AFTER_S` and was turned off; its owners are also emailed at once, and there is no preference to turn this one off).
              * @enum {string}
              */
-            reason: "assigned" | "mentioned" | "commented" | "invited";
+            reason: "assigned" | "mentioned" | "commented" | "invited" | "webhook_disabled";
             /**
              * @description The project it happened in (for `invited`, the project you were invited to).
              * @example prj_01JD8X3Z7Q2W6V5T4R3P1N0M9K
              */
             projectId: string;
             /**
-             * @description The task; `null` for `invited`.
+             * @description The task; `null` for `invited` and `webhook_disabled`.
              * @example tsk_01JD8X3Z7Q2W6V5T4R3P1N0M9K
              */
             taskId: string | null;
@@ -3178,12 +3180,17 @@ export interface components {
              */
             invitationId: string | null;
             /**
+             * @description The webhook endpoint, for `webhook_disabled`; otherwise `null`. Enable it again with `updateWebhookEndpoint`, then replay what it missed with `replayWebhookEvents`.
+             * @example null
+             */
+            webhookId: string | null;
+            /**
              * @description Who caused the latest event of the thread; `null` once their account is deleted.
              * @example usr_01JD8X3Z7Q2W6V5T4R3P1N0M9K
              */
             actorId: string | null;
             /**
-             * @description The task title (or, for `invited`, the project name) at the latest event, so the notification can be shown without another request.
+             * @description The task title (or, for `invited`, the project name; for `webhook_disabled`, the endpoint's URL) at the latest event, so the notification can be shown without another request.
              * @example Write the launch post
              */
             title: string;
@@ -8970,6 +8977,7 @@ export interface operations {
                      *           "taskId": "tsk_01JD8X3Z7Q2W6V5T4R3P1N0M9K",
                      *           "commentId": "cmt_01JD8X3Z7Q2W6V5T4R3P1N0M9K",
                      *           "invitationId": null,
+                     *           "webhookId": null,
                      *           "actorId": "usr_01JD8X3Z7Q2W6V5T4R3P1N0M9K",
                      *           "title": "Write the launch post",
                      *           "count": 2,
@@ -9059,6 +9067,7 @@ export interface operations {
                      *       "taskId": "tsk_01JD8X3Z7Q2W6V5T4R3P1N0M9K",
                      *       "commentId": null,
                      *       "invitationId": null,
+                     *       "webhookId": null,
                      *       "actorId": "usr_01JD8X3Z7Q2W6V5T4R3P1N0M9K",
                      *       "title": "Write the launch post",
                      *       "count": 1,

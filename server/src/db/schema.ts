@@ -20,6 +20,8 @@ export interface IdempotencyKeysTable {
   created_at: string
   locked_until: string
   expires_at: string
+  /** The instance (see db/instance-presence.ts) whose request holds a running claim; null on older rows. */
+  holder: string | null
 }
 
 export interface UsersTable {
@@ -166,18 +168,22 @@ export interface CommentsTable {
   version: number
 }
 
-export type NotificationReason = 'assigned' | 'mentioned' | 'commented' | 'invited'
+/** The reasons a user can turn channels on and off for. */
+export type PreferenceReason = 'assigned' | 'mentioned' | 'commented' | 'invited'
+/** Every reason, including those that always notify (a project's webhook endpoint disabled for failing). */
+export type NotificationReason = PreferenceReason | 'webhook_disabled'
 
 export interface NotificationsTable {
   id: string
   user_id: string
   reason: NotificationReason
-  /** `task:<id>` or `project:<id>`: one unread thread per recipient, reason and subject. */
+  /** `task:<id>`, `project:<id>` or `webhook:<id>`: one unread thread per recipient, reason and subject. */
   subject: string
   project_id: string
   task_id: string | null
   comment_id: string | null
   invitation_id: string | null
+  webhook_id: string | null
   actor_id: string | null
   title: string
   count: number
@@ -191,7 +197,7 @@ export interface NotificationsTable {
 
 export interface NotificationPreferencesTable {
   user_id: string
-  reason: NotificationReason
+  reason: PreferenceReason
   /** 0 or 1 (booleans on both dialects). */
   in_app: number
   email: number

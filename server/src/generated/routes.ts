@@ -2494,10 +2494,10 @@ export const NotificationSchema = z
       .max(64)
       .openapi({ description: 'The notification id.', example: 'ntf_01JD8X3Z7Q2W6V5T4R3P1N0M9K' }),
     reason: z
-      .enum(['assigned', 'mentioned', 'commented', 'invited'])
+      .enum(['assigned', 'mentioned', 'commented', 'invited', 'webhook_disabled'])
       .openapi({
         description:
-          'Why you were notified: `assigned` (a task was assigned to you), `mentioned` (an @mention of you in a task description or comment), `commented` (a comment on a task you created or are assigned), `invited` (an invitation to a project).',
+          'Why you were notified: `assigned` (a task was assigned to you), `mentioned` (an @mention of you in a task description or comment), `commented` (a comment on a task you created or are assigned), `invited` (an invitation to a project), `webhook_disabled` (a webhook endpoint of a project you own failed every delivery for `WEBHOOK_DISABLE_AFTER_S` and was turned off; its owners are also emailed at once, and there is no preference to turn this one off).',
       }),
     projectId: z
       .string()
@@ -2513,7 +2513,7 @@ export const NotificationSchema = z
       .max(64)
       .nullable()
       .openapi({
-        description: 'The task; `null` for `invited`.',
+        description: 'The task; `null` for `invited` and `webhook_disabled`.',
         example: 'tsk_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
       }),
     commentId: z
@@ -2536,6 +2536,16 @@ export const NotificationSchema = z
           'The latest invitation, for `invited`; otherwise `null`. Accept it with the token from the invitation email.',
         example: null,
       }),
+    webhookId: z
+      .string()
+      .regex(/^whk_[0-9A-Z]{26}$/)
+      .max(64)
+      .nullable()
+      .openapi({
+        description:
+          'The webhook endpoint, for `webhook_disabled`; otherwise `null`. Enable it again with `updateWebhookEndpoint`, then replay what it missed with `replayWebhookEvents`.',
+        example: null,
+      }),
     actorId: z
       .string()
       .regex(/^usr_[0-9A-Z]{26}$/)
@@ -2553,7 +2563,7 @@ export const NotificationSchema = z
       .max(500)
       .openapi({
         description:
-          'The task title (or, for `invited`, the project name) at the latest event, so the notification can be shown without another request.',
+          "The task title (or, for `invited`, the project name; for `webhook_disabled`, the endpoint's URL) at the latest event, so the notification can be shown without another request.",
         example: 'Write the launch post',
       }),
     count: z.int().refine((n) => n >= -2147483648 && n <= 2147483647, { error: 'Expected a 32-bit integer' }).openapi({ format: 'int32' })
@@ -2588,6 +2598,7 @@ export const NotificationSchema = z
       'taskId',
       'commentId',
       'invitationId',
+      'webhookId',
       'actorId',
       'title',
       'count',
@@ -9256,7 +9267,7 @@ export const postV1ProjectsProjectIdWebhooksRoute = createRoute({
   tags: ['Webhooks'],
   summary: 'Add a webhook endpoint',
   description:
-    'Registers a URL that is sent the project\'s changes whose type matches `eventTypes` (`task.*`, `comment.created`, or `*` for all), signed per the Standard Webhooks specification with the `secret` in the answer — the only time it is shown; store it now.\n\nThe URL must be `https` (plain `http` only where the server allows it for development) and must not name a loopback, private, link-local or metadata address (422 `webhook_url_not_allowed`); names that resolve to such addresses are refused at delivery, on every connection. A project has at most 20 endpoints (422 `webhook_limit_reached`). An event type that is no change type answers 422 `unknown_event_type`.\n\nEach change is delivered as the body `{ "type", "timestamp", "data" }` with `data` the change as `listChanges` answers it, with headers `webhook-id` (the same on every retry of one delivery, to deduplicate by), `webhook-timestamp` and `webhook-signature`. An endpoint receives only what the project\'s owners may read. See the `webhooks` section of this document for the payloads.\n\nNeeds the `owner` role. Callers who are not members of the project get 404, as for a project that does not exist.',
+    'Registers a URL that is sent the project\'s changes whose type matches `eventTypes` (`task.*`, `comment.created`, or `*` for all), signed per the Standard Webhooks specification with the `secret` in the answer — the only time it is shown; store it now.\n\nThe URL must be `https` (plain `http` only where the server allows it for development) and must not name a loopback, private, link-local or metadata address (422 `webhook_url_not_allowed`); names that resolve to such addresses are refused at delivery, on every connection. A project has at most 20 endpoints (422 `webhook_limit_reached`). An event type that is no change type answers 422 `unknown_event_type`.\n\nEach change is delivered as the body `{ "type", "timestamp", "data" }` with `data` the change as `listChanges` answers it, with headers `webhook-id` (the same on every retry of one delivery, to deduplicate by), `webhook-timestamp` and `webhook-signature`. An endpoint receives only what the project\'s owners may read. See the `webhooks` section of this document for the payloads.\n\nEndpoints are settings only owners see: creating, changing, rotating or deleting one records no change in the change log (`listChanges`, `streamEvents`), which every member of the project reads, and so sends no webhook either.\n\nNeeds the `owner` role. Callers who are not members of the project get 404, as for a project that does not exist.',
   operationId: 'createWebhookEndpoint',
   request: {
     params: z.object({
@@ -10222,6 +10233,7 @@ export const getV1NotificationsRoute = createRoute({
                 taskId: 'tsk_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
                 commentId: 'cmt_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
                 invitationId: null,
+                webhookId: null,
                 actorId: 'usr_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
                 title: 'Write the launch post',
                 count: 2,
@@ -10322,6 +10334,7 @@ export const postV1NotificationsNotificationIdReadRoute = createRoute({
             taskId: 'tsk_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
             commentId: null,
             invitationId: null,
+            webhookId: null,
             actorId: 'usr_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
             title: 'Write the launch post',
             count: 1,

@@ -1,10 +1,12 @@
 import type { Kysely } from 'kysely'
+import type { Dialect } from '../db/database.js'
+import { instanceAlive } from '../db/instance-presence.js'
 import type { Database, IdempotencyKeysTable } from '../db/schema.js'
 import { assertTransaction } from '../db/transaction.js'
 
 type IdempotencyRecord = Pick<
   IdempotencyKeysTable,
-  'fingerprint' | 'state' | 'status' | 'headers' | 'body' | 'created_at' | 'locked_until' | 'expires_at'
+  'fingerprint' | 'state' | 'status' | 'headers' | 'body' | 'created_at' | 'locked_until' | 'expires_at' | 'holder'
 >
 
 /** `claimedAt` identifies this claim: a later takeover of the same key has another. */
@@ -17,15 +19,18 @@ export interface ClaimInput {
   now: Date
   lockMs: number
   retainMs: number
+  /** The instance making the claim (see db/instance-presence.ts): the claim is held while it runs. */
+  holder: string
 }
 
 /** Idempotency records: claimed before a request runs, completed in its write, released when it fails. */
-export function idempotencyRepository(db: Kysely<Database>) {
+export function idempotencyRepository(db: Kysely<Database>, dialect: Dialect) {
   return {
     /**
      * Claims `key` for a request, atomically: the insert wins for exactly one of several concurrent requests
      * (on any instance); the others get the record that won. A record past its retention, or a claim whose
-     * request died without finishing (its lock ran out), is replaced.
+     * request died without finishing, is replaced: died because its instance has ended (free at once), or
+     * because its lock ran out (a request stuck that long on a live instance).
      */
     async claimKey(input: ClaimInput): Promise<Claim> {
       assertTransaction(db)
@@ -44,19 +49,33 @@ export function idempotencyRepository(db: Kysely<Database>) {
             created_at: nowIso,
             locked_until: new Date(input.now.getTime() + input.lockMs).toISOString(),
             expires_at: new Date(input.now.getTime() + input.retainMs).toISOString(),
+            holder: input.holder,
           })
           .onConflict((oc) => oc.columns(['principal_id', 'key']).doNothing())
           .executeTakeFirst()
         if (Number(inserted.numInsertedOrUpdatedRows ?? 0) === 1) return { claimed: true, claimedAt: nowIso }
         const record = await db
           .selectFrom('idempotency_keys')
-          .select(['fingerprint', 'state', 'status', 'headers', 'body', 'created_at', 'locked_until', 'expires_at'])
+          .select([
+            'fingerprint',
+            'state',
+            'status',
+            'headers',
+            'body',
+            'created_at',
+            'locked_until',
+            'expires_at',
+            'holder',
+          ])
           .where('principal_id', '=', input.principalId)
           .where('key', '=', input.key)
           .executeTakeFirst()
         if (!record) continue // released between our insert and select: try again
         const expired = record.expires_at <= nowIso
-        const abandoned = record.state === 'running' && record.locked_until <= nowIso
+        const abandoned =
+          record.state === 'running' &&
+          (record.locked_until <= nowIso ||
+            (record.holder !== null && !(await instanceAlive(db, dialect, input.holder, record.holder))))
         if (!expired && !abandoned) return { claimed: false, record }
         // Only the record we looked at is removed, so two requests replacing the same stale record cannot
         // both win; an abandoned claim only while still running, so a result its request committed

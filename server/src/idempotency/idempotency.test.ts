@@ -5,7 +5,8 @@ import type { AppEnv } from '../http/env.js'
 import { errorHandler } from '../http/errors.js'
 import { requestId } from '../http/request-id.js'
 import { createRouter } from '../http/router.js'
-import { createTestApp, testContextOverrides } from '../test/app.js'
+import { createTestApp, type TestApp, testContextOverrides } from '../test/app.js'
+import { TEST_DATABASE } from '../test/databases.js'
 import { answersWith, idempotency } from './idempotency.js'
 
 // A stand-in create operation behind the middleware, on the test database, so replay, mismatch and
@@ -181,8 +182,8 @@ describe('Idempotency-Key across instances', () => {
 })
 
 // A create that writes through the change log, as every feature's create does, on the test database.
-async function writingHarness(options: Parameters<typeof idempotency>[1] = {}) {
-  const t = await createTestApp()
+async function writingHarness(options: Parameters<typeof idempotency>[1] = {}, on?: TestApp) {
+  const t = on ?? (await createTestApp())
   let crashAfterCommit = false
   let gate: Promise<void> = Promise.resolve()
   const app = createRouter()
@@ -287,5 +288,44 @@ describe('Idempotency-Key with the write', () => {
     const replay = await h.post('a')
     expect(replay.headers.get('idempotent-replayed')).toBe('true')
     expect(await replay.json()).toEqual({ id, name: 'a' })
+  })
+})
+
+describe(`Idempotency-Key held by an instance (${TEST_DATABASE})`, () => {
+  it('keeps a claim while the instance holding it runs, and frees it the moment that instance has ended', async () => {
+    const t = await createTestApp()
+    // Two instances on one database: this app's context, and a second one whose requests retry.
+    const { createContext } = await import('../context.js')
+    const pino = (await import('pino')).default
+    const other = await createContext(t.ctx.config, {
+      ...testContextOverrides(),
+      database: t.database,
+      logger: pino({ level: 'silent' }),
+    })
+    try {
+      const first = await writingHarness({ holder: t.ctx.presence.id }, t)
+      const retrying = await writingHarness({ holder: other.presence.id }, t)
+      const release = first.hold()
+      const stuck = first.post('a')
+      await vi.waitFor(async () => expect(await first.claims()).toBe(1))
+      if (TEST_DATABASE === 'postgres') {
+        // The holder still runs: a retry elsewhere waits for it.
+        const meanwhile = await retrying.post('a')
+        expect(meanwhile.status).toBe(409)
+        expect(meanwhile.headers.get('retry-after')).toBe('1')
+        // The instance ends (its process died): its presence goes with its connection.
+        await t.ctx.presence.close()
+      }
+      // SQLite: one process serves a data directory, so another instance's claim is from one that has ended.
+      const retry = await retrying.post('a')
+      expect(retry.status).toBe(201)
+      const { id } = (await retry.json()) as { id: string }
+      release()
+      // Had the first request only been slow, it finds its claim taken over and writes nothing.
+      expect((await stuck).status).toBe(409)
+      expect(await first.committed()).toEqual([id])
+    } finally {
+      await other.close()
+    }
   })
 })

@@ -3,9 +3,15 @@ import type { Context } from 'hono'
 import { createMiddleware } from 'hono/factory'
 import { ApiError } from '../core/api-error.js'
 import type { AppEnv } from '../http/env.js'
+import { newId } from '../lib/ids.js'
 import type { IdempotencyScope, Writer } from '../write/writer.js'
 
 export interface IdempotencyOptions {
+  /**
+   * The instance this runs in (see db/instance-presence.ts); its claims are free as soon as it has ended.
+   * A fresh id when not given (an instance nobody else can see alive).
+   */
+  holder?: string
   /** How long a completed response is replayed (24 h). */
   retainMs?: number
   /** How long a claim protects a request that is still running; after that a crashed attempt is retried. */
@@ -26,6 +32,7 @@ const REPLAYED_HEADERS = ['content-type', 'location', 'etag', 'link']
 export function idempotency(writer: Writer, options: IdempotencyOptions = {}) {
   const retainMs = options.retainMs ?? 24 * 60 * 60 * 1000
   const lockMs = options.lockMs ?? 60 * 1000
+  const holder = options.holder ?? newId('ins')
   const now = options.now ?? (() => new Date())
   let sincePrune = 0
   return createMiddleware<AppEnv>(async (c, next) => {
@@ -46,7 +53,7 @@ export function idempotency(writer: Writer, options: IdempotencyOptions = {}) {
     // Claims and releases are writes of their own, outside the request's write: concurrent requests must
     // see a claim at once, and a release must outlive the request's write rolling back.
     const claim = await writer.write(
-      (tx) => tx.idempotency.claimKey({ principalId, key, fingerprint, now: now(), lockMs, retainMs }),
+      (tx) => tx.idempotency.claimKey({ principalId, key, fingerprint, now: now(), lockMs, retainMs, holder }),
       { silent: true },
     )
     if (!claim.claimed) {

@@ -31,7 +31,7 @@ const builders = {
   notifications: (db: Queryable, dialect: Dialect) => notificationsRepository(db, dialect),
   changes: (db: Queryable, dialect: Dialect) => changesRepository(db, dialect),
   events: (db: Queryable) => eventsRepository(db),
-  idempotency: (db: Queryable) => idempotencyRepository(db),
+  idempotency: (db: Queryable, dialect: Dialect) => idempotencyRepository(db, dialect),
   attachments: (db: Queryable, dialect: Dialect) => attachmentsRepository(db, dialect),
   webhooks: (db: Queryable, dialect: Dialect) => webhooksRepository(db, dialect),
 }

@@ -6,6 +6,7 @@ const REASON: Record<Notification['reason'], string> = {
   mentioned: 'mentioned you',
   commented: 'commented',
   invited: 'invited you',
+  webhook_disabled: 'webhook turned off after failing',
 }
 
 interface BellOptions {

@@ -12,6 +12,8 @@ import { attachments } from './0060-attachments.js'
 import { identities } from './0070-identities.js'
 import { reauthentications } from './0071-reauthentications.js'
 import { loginClients } from './0080-login-clients.js'
+import { idempotencyHolders } from './0090-idempotency-holders.js'
+import { notificationWebhooks } from './0091-notification-webhooks.js'
 
 /**
  * Every migration, in order. Kysely's Migrator runs them by name; a migration, once released, never
@@ -31,4 +33,6 @@ export const migrations: Record<string, Migration> = {
   '0070-identities': identities,
   '0071-reauthentications': reauthentications,
   '0080-login-clients': loginClients,
+  '0090-idempotency-holders': idempotencyHolders,
+  '0091-notification-webhooks': notificationWebhooks,
 }

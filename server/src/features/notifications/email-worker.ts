@@ -82,6 +82,8 @@ function notificationEmail({ notification: n, to, actorName, projectName }: DueE
     mentioned: `${who} mentioned you on ${title}${more}`,
     commented: n.count > 1 ? `${n.count} new comments on ${title}` : `${who} commented on ${title}`,
     invited: `${who} invited you to ${title}`,
+    // Mailed by the delivery job when it disables the endpoint; never due here (its email_due_at is null).
+    webhook_disabled: `The webhook endpoint ${title} was disabled`,
   }[n.reason]
   const where = n.reason === 'invited' ? '' : ` in the project ${quoted(projectName)}`
   const invitation = n.reason === 'invited' ? '\nThe invitation email you received has the link to accept it.\n' : ''

@@ -1,4 +1,4 @@
-import type { NotificationReason } from '../../db/schema.js'
+import type { PreferenceReason } from '../../db/schema.js'
 import type { Comment, Invitation, Task } from '../../generated/routes.js'
 import { newId } from '../../lib/ids.js'
 import { type RecordedChange, removalChange } from '../../write/change.js'
@@ -8,7 +8,7 @@ import { type TaskFacts, toNotification } from './notifications.repository.js'
 
 interface Event {
   recipient: string
-  reason: NotificationReason
+  reason: PreferenceReason
   projectId: string
   taskId: string | null
   commentId: string | null
@@ -50,6 +50,7 @@ export function createNotifier({ now, emailDelayS }: { now: () => Date; emailDel
       task_id: event.taskId,
       comment_id: event.commentId,
       invitation_id: event.invitationId,
+      webhook_id: null,
       actor_id: actorId,
       title: event.title,
       count: 1,

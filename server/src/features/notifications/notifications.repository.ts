@@ -1,11 +1,11 @@
 import type { Dialect, Queryable } from '../../db/database.js'
 import { keyset, type Page, toPage } from '../../db/keyset.js'
-import type { NotificationReason, NotificationsTable } from '../../db/schema.js'
+import type { NotificationsTable, PreferenceReason } from '../../db/schema.js'
 import { assertTransaction } from '../../db/transaction.js'
 import type { Notification, NotificationPreferences } from '../../generated/routes.js'
 import type { CursorPosition } from '../../lib/cursor.js'
 
-export const REASONS: readonly NotificationReason[] = ['assigned', 'mentioned', 'commented', 'invited']
+export const REASONS: readonly PreferenceReason[] = ['assigned', 'mentioned', 'commented', 'invited']
 
 export const toNotification = (row: NotificationsTable): Notification => ({
   id: row.id,
@@ -14,6 +14,7 @@ export const toNotification = (row: NotificationsTable): Notification => ({
   taskId: row.task_id,
   commentId: row.comment_id,
   invitationId: row.invitation_id,
+  webhookId: row.webhook_id,
   actorId: row.actor_id,
   title: row.title,
   count: row.count,
@@ -99,7 +100,7 @@ export function notificationsRepository(db: Queryable, dialect: Dialect) {
       return prefs
     },
 
-    async preferenceFor(userId: string, reason: NotificationReason): Promise<Channels> {
+    async preferenceFor(userId: string, reason: PreferenceReason): Promise<Channels> {
       const row = await db
         .selectFrom('notification_preferences')
         .select(['in_app', 'email'])
@@ -110,7 +111,7 @@ export function notificationsRepository(db: Queryable, dialect: Dialect) {
     },
 
     /** Sets the channels given for one reason, leaving the other as it is (on by default), in one statement. */
-    async savePreference(userId: string, reason: NotificationReason, change: Partial<Channels>): Promise<void> {
+    async savePreference(userId: string, reason: PreferenceReason, change: Partial<Channels>): Promise<void> {
       assertTransaction(db)
       const set = {
         ...(change.inApp === undefined ? {} : { in_app: change.inApp ? 1 : 0 }),

@@ -8,6 +8,7 @@ import type {
   NotificationPreferencesUpdate,
 } from '../../generated/routes.js'
 import { listScope } from '../../lib/cursor.js'
+import { newId } from '../../lib/ids.js'
 import { toInstant } from '../../lib/instant.js'
 import type { WriteTx } from '../../write/writer.js'
 import type { PageInput } from '../projects/projects.service.js'
@@ -15,6 +16,47 @@ import type { ServiceDeps } from '../service-deps.js'
 import { REASONS, toNotification } from './notifications.repository.js'
 
 const NO_NOTIFICATION = 'No notification with this id.'
+
+/**
+ * Tells an owner in the app that a webhook endpoint of their project was disabled for failing, inside the
+ * write that disables it (recorded as a `notification.created` change for them alone). Always made: it is
+ * no preference's reason; the mail about it is sent by the same write, so none is left due here.
+ */
+export async function notifyWebhookDisabled(
+  tx: WriteTx,
+  event: { recipient: string; projectId: string; webhookId: string; url: string; at: Date },
+): Promise<void> {
+  const at = event.at.toISOString()
+  const row = await tx.notifications.upsert({
+    id: newId('ntf'),
+    user_id: event.recipient,
+    reason: 'webhook_disabled',
+    subject: `webhook:${event.webhookId}`,
+    project_id: event.projectId,
+    task_id: null,
+    comment_id: null,
+    invitation_id: null,
+    webhook_id: event.webhookId,
+    actor_id: null,
+    title: event.url.slice(0, 500),
+    count: 1,
+    created_at: at,
+    updated_at: at,
+    read_at: null,
+    email_due_at: null,
+    emailed_at: null,
+  })
+  await tx.record({
+    type: 'notification.created',
+    projectId: row.project_id,
+    userId: row.user_id,
+    resourceType: 'notification',
+    resourceId: row.id,
+    version: null,
+    actorId: null,
+    data: toNotification(row),
+  })
+}
 
 /** The caller's own notifications and preferences. (Notifications are made by the change subscriber.) */
 export function createNotificationsService({ repositories, writer, cursors, now }: ServiceDeps) {

@@ -2,7 +2,8 @@ import type { Logger } from 'pino'
 import { Webhook } from 'standardwebhooks'
 import type { Db } from '../../db/database.js'
 import { JobError, type JobKind } from '../../queue/queue.js'
-import type { Writer } from '../../write/writer.js'
+import type { Writer, WriteTx } from '../../write/writer.js'
+import { notifyWebhookDisabled } from '../notifications/notifications.service.js'
 import { postOnce } from './webhook-http.js'
 import type { TargetAgents } from './webhook-targets.js'
 import { type EndpointRow, webhooksRepository } from './webhooks.repository.js'
@@ -23,8 +24,9 @@ export interface WebhookDeliveryJobOptions {
   /** An endpoint whose every attempt failed for this long is disabled. */
   disableAfterMs: number
   /**
-   * The write seam, for disabling a failing endpoint and mailing its owners in one transaction. A getter:
-   * the queue that runs this job is built before the writer, which enqueues on it.
+   * The write seam, for each attempt's bookkeeping (silent writes) and for disabling a failing endpoint
+   * with what goes with it in one transaction. A getter: the queue that runs this job is built before the
+   * writer, which enqueues on it.
    */
   writer: () => Writer
   publicUrl: string
@@ -39,7 +41,10 @@ export interface WebhookDeliveryJobOptions {
 export function webhookDeliveryJob(options: WebhookDeliveryJobOptions): JobKind<{ deliveryId: string }> {
   const { db, agents, logger, timeoutMs, retry, disableAfterMs } = options
   const now = options.now ?? (() => new Date())
+  // Reads on the root connection; every write goes through the seam.
   const repo = webhooksRepository(db.kysely)
+  // An attempt's bookkeeping is no change any client is told about.
+  const silently = <T>(fn: (tx: WriteTx) => Promise<T>) => options.writer().write(fn, { silent: true })
 
   return {
     retryBaseMs: retry.baseMs,
@@ -54,11 +59,13 @@ export function webhookDeliveryJob(options: WebhookDeliveryJobOptions): JobKind<
       if (!endpoint) return
       const at = now()
       if (!endpoint.enabled && delivery.event_type !== 'webhook.ping') {
-        await repo.updateDelivery(deliveryId, {
-          status: 'failed',
-          error: 'The endpoint is disabled; replay from this change once it is enabled again.',
-          next_attempt_at: null,
-        })
+        await silently((tx) =>
+          tx.webhooks.updateDelivery(deliveryId, {
+            status: 'failed',
+            error: 'The endpoint is disabled; replay from this change once it is enabled again.',
+            next_attempt_at: null,
+          }),
+        )
         return
       }
       const outcome = await postOnce(
@@ -74,21 +81,22 @@ export function webhookDeliveryJob(options: WebhookDeliveryJobOptions): JobKind<
       )
       const ok = outcome.status !== null && outcome.status >= 200 && outcome.status < 300
       const redirect = outcome.status !== null && outcome.status >= 300 && outcome.status < 400
-      await repo.updateDelivery(deliveryId, {
-        status: ok ? 'succeeded' : 'pending',
-        attempts: delivery.attempts + 1,
-        last_attempt_at: at.toISOString(),
-        duration_ms: outcome.durationMs,
-        response_status: outcome.status,
-        response_body: outcome.body,
-        error: redirect ? 'Redirects are not followed; point the endpoint at the final URL.' : outcome.error,
-        // Until the queue has settled when the next attempt is due (afterFailure), it is due now.
-        next_attempt_at: ok ? null : at.toISOString(),
+      // The attempt and, on success, the endpoint's health are noted together.
+      await silently(async (tx) => {
+        await tx.webhooks.updateDelivery(deliveryId, {
+          status: ok ? 'succeeded' : 'pending',
+          attempts: delivery.attempts + 1,
+          last_attempt_at: at.toISOString(),
+          duration_ms: outcome.durationMs,
+          response_status: outcome.status,
+          response_body: outcome.body,
+          error: redirect ? 'Redirects are not followed; point the endpoint at the final URL.' : outcome.error,
+          // Until the queue has settled when the next attempt is due (afterFailure), it is due now.
+          next_attempt_at: ok ? null : at.toISOString(),
+        })
+        if (ok) await tx.webhooks.markHealthy(endpoint.id)
       })
-      if (ok) {
-        await repo.markHealthy(endpoint.id)
-        return
-      }
+      if (ok) return
       throw new JobError(outcome.error ?? `the receiver answered ${outcome.status}`, {
         retry: retried(outcome.status),
         retryAfterMs: outcome.retryAfterMs,
@@ -96,45 +104,55 @@ export function webhookDeliveryJob(options: WebhookDeliveryJobOptions): JobKind<
     },
 
     async afterFailure({ deliveryId }, _job, { nextAttemptAt }) {
-      const delivery = await repo.findDelivery(deliveryId)
-      if (!delivery) return
-      await repo.updateDelivery(deliveryId, {
-        status: nextAttemptAt ? 'pending' : 'failed',
-        next_attempt_at: nextAttemptAt?.toISOString() ?? null,
+      const at = now()
+      const failingSince = await silently(async (tx) => {
+        const delivery = await tx.webhooks.findDelivery(deliveryId)
+        if (!delivery) return null
+        await tx.webhooks.updateDelivery(deliveryId, {
+          status: nextAttemptAt ? 'pending' : 'failed',
+          next_attempt_at: nextAttemptAt?.toISOString() ?? null,
+        })
+        const since = await tx.webhooks.markFailing(delivery.endpoint_id, at.toISOString())
+        return since === null ? null : { endpointId: delivery.endpoint_id, since }
       })
-      await noteFailure(delivery.endpoint_id)
+      if (failingSince) await disableIfFailingTooLong(failingSince.endpointId, failingSince.since, at)
     },
   }
 
-  /** Disables an endpoint that has failed every attempt for `disableAfterMs`, and tells its owners by mail. */
-  async function noteFailure(endpointId: string) {
-    const at = now()
-    const failingSince = await repo.markFailing(endpointId, at.toISOString())
-    if (!failingSince || at.getTime() - Date.parse(failingSince) < disableAfterMs) return
-    await options.writer().write(
-      async (tx) => {
-        if (!(await tx.webhooks.disableFailing(endpointId, at.toISOString()))) return
-        const endpoint = await tx.webhooks.findEndpoint(endpointId)
-        if (!endpoint) return
-        const days = Math.round((at.getTime() - Date.parse(failingSince)) / 86_400_000)
-        logger.warn({ endpointId, url: endpoint.url, failingSince }, 'webhook endpoint disabled after failing')
-        for (const owner of await tx.memberships.owners(endpoint.project_id)) {
-          await tx.enqueue({
-            kind: 'mail',
-            payload: {
-              to: owner.email,
-              subject: 'A webhook endpoint of your project was disabled',
-              text:
-                `Hello,\n\nEvery delivery to the webhook endpoint ${endpoint.url} (${endpoint.id}) has failed since ` +
-                `${failingSince}${days > 0 ? ` (${days} days)` : ''}, so Tasklane has stopped sending to it.\n\n` +
-                'Once the receiver works again, enable the endpoint (updateWebhookEndpoint with enabled: true) and ' +
-                `replay what it missed (replayWebhookEvents).\n\n${options.publicUrl}\n`,
-            },
-          })
-        }
-      },
-      { silent: true },
-    )
+  /**
+   * Disables an endpoint that has failed every attempt for `disableAfterMs`, and tells its owners in the
+   * app and by mail, all in one write (which records their notifications, so it is not silent).
+   */
+  async function disableIfFailingTooLong(endpointId: string, failingSince: string, at: Date) {
+    if (at.getTime() - Date.parse(failingSince) < disableAfterMs) return
+    await options.writer().write(async (tx) => {
+      if (!(await tx.webhooks.disableFailing(endpointId, at.toISOString()))) return
+      const endpoint = await tx.webhooks.findEndpoint(endpointId)
+      if (!endpoint) return
+      const days = Math.round((at.getTime() - Date.parse(failingSince)) / 86_400_000)
+      logger.warn({ endpointId, url: endpoint.url, failingSince }, 'webhook endpoint disabled after failing')
+      for (const owner of await tx.memberships.owners(endpoint.project_id)) {
+        await notifyWebhookDisabled(tx, {
+          recipient: owner.id,
+          projectId: endpoint.project_id,
+          webhookId: endpoint.id,
+          url: endpoint.url,
+          at,
+        })
+        await tx.enqueue({
+          kind: 'mail',
+          payload: {
+            to: owner.email,
+            subject: 'A webhook endpoint of your project was disabled',
+            text:
+              `Hello,\n\nEvery delivery to the webhook endpoint ${endpoint.url} (${endpoint.id}) has failed since ` +
+              `${failingSince}${days > 0 ? ` (${days} days)` : ''}, so Tasklane has stopped sending to it.\n\n` +
+              'Once the receiver works again, enable the endpoint (updateWebhookEndpoint with enabled: true) and ' +
+              `replay what it missed (replayWebhookEvents).\n\n${options.publicUrl}\n`,
+          },
+        })
+      }
+    })
   }
 }
 

@@ -1,6 +1,7 @@
 import type { Queryable } from '../../db/database.js'
 import { keyset, type Page, toPage } from '../../db/keyset.js'
 import type { WebhookDeliveriesTable, WebhookEndpointsTable } from '../../db/schema.js'
+import { assertTransaction } from '../../db/transaction.js'
 import type { WebhookDelivery, WebhookEndpoint } from '../../generated/routes.js'
 import type { CursorPosition } from '../../lib/cursor.js'
 
@@ -50,6 +51,7 @@ export function webhooksRepository(db: Queryable, dialect: 'sqlite' | 'postgres'
     },
 
     async insertEndpoint(row: EndpointRow): Promise<void> {
+      assertTransaction(db)
       await db.insertInto('webhook_endpoints').values(row).execute()
     },
 
@@ -79,10 +81,12 @@ export function webhooksRepository(db: Queryable, dialect: 'sqlite' | 'postgres'
     },
 
     async updateEndpoint(id: string, changes: Partial<EndpointRow>): Promise<void> {
+      assertTransaction(db)
       await db.updateTable('webhook_endpoints').set(changes).where('id', '=', id).execute()
     },
 
     async deleteEndpoint(id: string): Promise<void> {
+      assertTransaction(db)
       await db.deleteFrom('webhook_deliveries').where('endpoint_id', '=', id).execute()
       await db.deleteFrom('webhook_endpoints').where('id', '=', id).execute()
     },
@@ -98,6 +102,7 @@ export function webhooksRepository(db: Queryable, dialect: 'sqlite' | 'postgres'
     },
 
     async insertDelivery(row: DeliveryRow): Promise<void> {
+      assertTransaction(db)
       await db.insertInto('webhook_deliveries').values(row).execute()
     },
 
@@ -120,11 +125,13 @@ export function webhooksRepository(db: Queryable, dialect: 'sqlite' | 'postgres'
     },
 
     async updateDelivery(id: string, changes: Partial<DeliveryRow>): Promise<void> {
+      assertTransaction(db)
       await db.updateTable('webhook_deliveries').set(changes).where('id', '=', id).execute()
     },
 
     /** Notes a failed attempt on the endpoint; answers since when it has been failing. */
     async markFailing(id: string, now: string): Promise<string | null> {
+      assertTransaction(db)
       await db
         .updateTable('webhook_endpoints')
         .set({ failing_since: now })
@@ -140,6 +147,7 @@ export function webhooksRepository(db: Queryable, dialect: 'sqlite' | 'postgres'
     },
 
     async markHealthy(id: string): Promise<void> {
+      assertTransaction(db)
       await db
         .updateTable('webhook_endpoints')
         .set({ failing_since: null })
@@ -150,6 +158,7 @@ export function webhooksRepository(db: Queryable, dialect: 'sqlite' | 'postgres'
 
     /** Turns a failing endpoint off; false when it was off already (another attempt got there first). */
     async disableFailing(id: string, now: string): Promise<boolean> {
+      assertTransaction(db)
       const result = await db
         .updateTable('webhook_endpoints')
         .set((eb) => ({

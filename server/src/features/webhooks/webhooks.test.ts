@@ -3,6 +3,7 @@ import { Webhook } from 'standardwebhooks'
 import { describe, expect, it } from 'vitest'
 import type {
   ChangeList,
+  NotificationList,
   WebhookDelivery,
   WebhookDeliveryList,
   WebhookEndpoint,
@@ -414,6 +415,47 @@ describe(`webhook delivery (${TEST_DATABASE})`, () => {
     }
     expect(mails).toHaveLength(1)
     expect(mails[0]).toContain(`To: ${owner.user.email}`)
+
+    // And in the app: a notification about the endpoint, on the list and on the owner's change feed.
+    const list = await jsonRequest(t, 'GET', '/v1/notifications', owner.authHeaders)
+    expect(list.status).toBe(200)
+    const notifications = ((await list.json()) as NotificationList).data
+    expect(notifications).toHaveLength(1)
+    expect(notifications[0]).toMatchObject({
+      reason: 'webhook_disabled',
+      projectId: project.id,
+      webhookId: endpoint.id,
+      taskId: null,
+      title: receiver.url,
+      readAt: null,
+    })
+    const changes = await jsonRequest(t, 'GET', `/v1/changes?projectId=${project.id}&limit=100`, owner.authHeaders)
+    const feed = ((await changes.json()) as ChangeList).data
+    expect(feed.filter((c) => c.type === 'notification.created').map((c) => c.resourceId)).toEqual([
+      notifications[0]?.id,
+    ])
+  })
+
+  it('refuses a webhook repository write outside a transaction: deliveries and endpoints change only through the write seam', async () => {
+    const { t, owner, project } = await setup()
+    const receiver = await startTestReceiver()
+    const endpoint = await addEndpoint(t, owner, project.id, { url: receiver.url })
+    await createTask(t, owner.authHeaders, project.id, { title: 'one' })
+    const [delivery] = await settled(t, owner, endpoint.id, 1)
+    const repo = t.ctx.repositories.webhooks
+    const now = new Date().toISOString()
+    const refusals = [
+      repo.updateDelivery(String(delivery?.id), { status: 'failed' }),
+      repo.markFailing(endpoint.id, now),
+      repo.markHealthy(endpoint.id),
+      repo.disableFailing(endpoint.id, now),
+      repo.updateEndpoint(endpoint.id, { description: 'changed' }),
+      repo.deleteEndpoint(endpoint.id),
+    ]
+    for (const refused of refusals) await expect(refused).rejects.toThrow(/outside a transaction/)
+    const after = await jsonRequest(t, 'GET', `/v1/webhooks/${endpoint.id}`, owner.authHeaders)
+    expect(await after.json()).toMatchObject({ enabled: true, disabledReason: null, description: endpoint.description })
+    expect((await deliveries(t, owner, endpoint.id))[0]?.status).toBe('succeeded')
   })
 })
 
