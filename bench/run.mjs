@@ -160,7 +160,7 @@ const f2 = (n) => n.toFixed(2)
 const lines = [
   `# Tasklane benchmark — ${new Date().toISOString()}`,
   '',
-  `Node ${process.version}, ${CONNECTIONS} connections unless stated, ${DURATION} s per scenario after a 1 s warm-up, ${ROUNDS} interleaved rounds (req/s and req/CPU-s summed over them, p50/p99 the worst round's), SQLite, ${info.tasks} tasks in the project, rate limits off, log level ${process.env.BENCH_LOG_LEVEL ?? 'warn'}. Load average at the start: ${loadavg()
+  `Node ${process.version}, ${CONNECTIONS} connections unless stated, ${DURATION} s per scenario after a 1 s warm-up, ${ROUNDS} interleaved rounds (req/s and req/CPU-s summed over them, p50/p99 the worst round's), ${info.database === 'postgres' ? 'PostgreSQL' : 'SQLite'}, ${info.tasks} tasks in the project, rate limits off, log level ${process.env.BENCH_LOG_LEVEL ?? 'warn'}. Load average at the start: ${loadavg()
     .map((l) => l.toFixed(1))
     .join(
       ', ',
