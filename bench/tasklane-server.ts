@@ -67,8 +67,8 @@ const config = loadConfig({
   ...(pgUrl
     ? { DATABASE_URL: `${pgUrl}${pgUrl.includes('?') ? '&' : '?'}options=-c%20search_path%3D${pgSchema}` }
     : {}),
-  // One line per request at `info` would be measured as well; operators who log every request pay that.
-  LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'warn',
+  // The default level, as operators run it: one line per request at `info` is measured as well.
+  LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'info',
   // The load generator is one client: the default 600 requests/minute limit would answer it 429.
   RATE_LIMITS_ENABLED: 'false',
   ACCESS_TOKEN_TTL_S: '3600',
@@ -179,6 +179,10 @@ const searches = [
 ]
 const searchCounts = await Promise.all(searches.map((q) => total(project.id, q)))
 
+// The hand-tuned peer (peer-server.mjs) reads a consistent copy of this database; it removes the copy.
+const peerDb = ctx.db.sqlite ? join(mkdtempSync(join(tmpdir(), 'tasklane-peer-')), 'peer.db') : undefined
+if (peerDb) await ctx.db.sqlite?.backup(peerDb)
+
 const server = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' }, (info) => {
   process.send?.({
     ready: true,
@@ -193,6 +197,7 @@ const server = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' }, (info
     tasks: TASKS,
     smallTasks: SMALL_TASKS,
     database: ctx.db.dialect,
+    peerDb,
   })
 })
 process.on('message', (msg) => {

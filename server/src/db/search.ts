@@ -20,7 +20,7 @@ const MAX_COMPLETIONS = 32
  * The token that stands for a project in the index, as the migration's triggers write it
  * (`replace(project_id, '_', '')`): FTS5 would split the id at its underscore.
  */
-export const projectToken = (projectId: string) => projectId.replace('_', '')
+const projectToken = (projectId: string) => projectId.replace('_', '')
 
 /** PostgreSQL: the lexeme each row's `search_vector` holds for its project; no query word can match it. */
 export const projectLexeme = (projectId: string) => `#${projectId}`
