@@ -49,7 +49,11 @@ module.exports = {
         'server/src/core (ApiError, Principal, ETags) is what handlers, services and middleware share; it reaches none of them, nor the web framework at run time.',
       from: { path: '^server/src/core/', pathNot: TESTS },
       to: {
-        path: ['^server/src/(http|features|idempotency|authorization)/', '^server/src/app\\.ts$', 'node_modules/(hono|@hono/)'],
+        path: [
+          '^server/src/(http|features|idempotency|authorization)/',
+          '^server/src/app\\.ts$',
+          'node_modules/(hono|@hono/)',
+        ],
         dependencyTypesNot: ['type-only'],
       },
     },

@@ -64,6 +64,9 @@ export async function createAccessTokens(rawKey: Uint8Array, ttlS: number): Prom
         throw expired()
       }
       try {
+        // Base64url leaves spare bits in a segment's last character, and decoders ignore them: "…A" and
+        // "…B" can carry the same signature. Only the text the server signed vouches for the claims.
+        if (!token.split('.').every(canonicalBase64url)) throw new Error('non-canonical encoding')
         const { payload } = await jwtVerify(token, key, {
           algorithms: [ALGORITHM],
           issuer: ISSUER,
@@ -124,3 +127,5 @@ export function createSealer(key: Uint8Array) {
   }
 }
 export type Sealer = ReturnType<typeof createSealer>
+
+const canonicalBase64url = (segment: string) => Buffer.from(segment, 'base64url').toString('base64url') === segment
