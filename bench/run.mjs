@@ -19,8 +19,12 @@ const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 2)
 // BENCH_ONLY=search runs the scenarios whose name contains "search" (case-insensitive).
 const ONLY = (process.env.BENCH_ONLY ?? '').toLowerCase()
 
-function start(script, execArgv = []) {
-  const child = fork(script, [], { execArgv, stdio: ['ignore', 'inherit', 'inherit', 'ipc'], env: { ...process.env } })
+function start(script, execArgv = [], env = {}) {
+  const child = fork(script, [], {
+    execArgv,
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    env: { ...process.env, ...env },
+  })
   const ready = new Promise((resolve, reject) => {
     child.once('error', reject)
     child.once('exit', (code) => reject(new Error(`${script} exited with ${code}`)))
@@ -81,6 +85,20 @@ const bare = start(join(here, 'bare-server.mjs'))
 const tasklane = start(join(here, 'tasklane-server.ts'), ['--import', 'tsx'])
 const [bareInfo, info] = await Promise.all([bare.ready, tasklane.ready])
 console.log(`bench: ${info.tasks} tasks seeded in ${info.seedMs} ms; searches: ${JSON.stringify(info.searches)}`)
+// The hand-tuned peer (fastify + ajv + jose + raw better-sqlite3 on a copy of the seeded database) serves
+// getTask only; its scenario runs it in the same interleaved rounds.
+const peer = info.peerDb ? start(join(here, 'peer-server.mjs'), [], { PEER_DB: info.peerDb }) : undefined
+const peerInfo = await peer?.ready
+if (peerInfo) {
+  const body = async (port) =>
+    (
+      await fetch(`http://127.0.0.1:${port}/v1/tasks/${info.taskId}`, {
+        headers: { Authorization: `Bearer ${info.token}` },
+      })
+    ).text()
+  const [ours, theirs] = await Promise.all([body(info.port), body(peerInfo.port)])
+  if (ours !== theirs) throw new Error(`the peer's getTask body differs from Tasklane's:\n${theirs}\n${ours}`)
+}
 
 const auth = { Authorization: `Bearer ${info.token}` }
 const list = `/v1/projects/${info.projectId}/tasks`
@@ -92,7 +110,7 @@ const search = (q, matches, extra = {}) => ({
 })
 const [frequent, rarer, two, prefix3, prefix2] = info.searches
 const all = [
-  { name: 'getTask (authenticated)', path: `/v1/tasks/${info.taskId}`, options: { headers: auth } },
+  { name: 'getTask (authenticated)', path: `/v1/tasks/${info.taskId}`, options: { headers: auth }, peer: true },
   { name: 'listTasks, first page', path: list, options: { headers: auth } },
   { name: 'listTasks, page 500 of 100k', path: `${list}?cursor=${info.deepCursor}`, options: { headers: auth } },
   search(frequent.q, frequent.matches),
@@ -132,13 +150,14 @@ function sum(a, b) {
     non2xx: a.non2xx + b.non2xx,
   }
 }
-const totals = scenarios.map(() => ({ b: undefined, t: undefined }))
+const totals = scenarios.map(() => ({ b: undefined, t: undefined, p: undefined }))
 for (let round = 0; round < ROUNDS; round++) {
   for (const [i, s] of scenarios.entries()) {
-    const order = round % 2 === 0 ? ['b', 't'] : ['t', 'b']
+    const order = [...(round % 2 === 0 ? ['b', 't'] : ['t', 'b']), ...(s.peer && peer ? ['p'] : [])]
+    if (round % 2 === 1 && order.includes('p')) order.unshift(order.pop())
     for (const which of order) {
-      const server = which === 'b' ? bare : tasklane
-      const port = which === 'b' ? bareInfo.port : info.port
+      const server = which === 'b' ? bare : which === 'p' ? peer : tasklane
+      const port = which === 'b' ? bareInfo.port : which === 'p' ? peerInfo.port : info.port
       const m = await measure(server, `http://127.0.0.1:${port}${s.path}`, s.options)
       totals[i][which] = sum(totals[i][which], m)
     }
@@ -149,18 +168,18 @@ for (let round = 0; round < ROUNDS; round++) {
   }
 }
 const rows = scenarios.map((s, i) => {
-  const { b, t } = totals[i]
-  const finish = (m) => ({ ...m, rps: m.ok / m.duration, perCpu: m.ok / m.cpuS })
-  return { s, b: finish(b), t: finish(t) }
+  const { b, t, p } = totals[i]
+  const finish = (m) => m && { ...m, rps: m.ok / m.duration, perCpu: m.ok / m.cpuS }
+  return { s, b: finish(b), t: finish(t), p: finish(p) }
 })
-await Promise.all([bare.stop(), tasklane.stop()])
+await Promise.all([bare.stop(), tasklane.stop(), peer?.stop()])
 
 const f0 = (n) => n.toFixed(0)
 const f2 = (n) => n.toFixed(2)
 const lines = [
   `# Tasklane benchmark — ${new Date().toISOString()}`,
   '',
-  `Node ${process.version}, ${CONNECTIONS} connections unless stated, ${DURATION} s per scenario after a 1 s warm-up, ${ROUNDS} interleaved rounds (req/s and req/CPU-s summed over them, p50/p99 the worst round's), SQLite, ${info.tasks} tasks in the project, rate limits off, log level ${process.env.BENCH_LOG_LEVEL ?? 'warn'}. Load average at the start: ${loadavg()
+  `Node ${process.version}, ${CONNECTIONS} connections unless stated, ${DURATION} s per scenario after a 1 s warm-up, ${ROUNDS} interleaved rounds (req/s and req/CPU-s summed over them, p50/p99 the worst round's), ${info.database === 'postgres' ? 'PostgreSQL' : 'SQLite'}, ${info.tasks} tasks in the project, rate limits off, log level ${process.env.BENCH_LOG_LEVEL ?? 'info'}. Load average at the start: ${loadavg()
     .map((l) => l.toFixed(1))
     .join(
       ', ',
@@ -181,6 +200,22 @@ const get = row('getTask')
 if (get) {
   const ratio = get.t.perCpu / get.b.perCpu
   targets.push(`- getTask ≥ 0.25× bare req/CPU-s: ${f2(ratio)}× — ${verdict(ratio >= 0.25)}`)
+  if (get.p) {
+    const toPeer = get.t.perCpu / get.p.perCpu
+    targets.push(
+      `- getTask ≥ 1.0× the hand-tuned peer (fastify + ajv + jose + raw better-sqlite3) in req/CPU-s: ${f2(toPeer)}× (peer ${f0(get.p.perCpu)} req/CPU-s, ${f2(get.p.perCpu / get.b.perCpu)}× bare; p50 peer / Tasklane ${get.p.p50} / ${get.t.p50} ms) — ${verdict(toPeer >= 1)}`,
+    )
+  }
+}
+const list1 = row('listTasks, first page')
+if (list1) {
+  const ratio = list1.t.perCpu / list1.b.perCpu
+  targets.push(`- listTasks page 1 ≥ 0.15× bare req/CPU-s: ${f2(ratio)}× — ${verdict(ratio >= 0.15)}`)
+}
+const create = row('createTask')
+if (create) {
+  const ratio = create.t.perCpu / create.b.perCpu
+  targets.push(`- createTask ≥ 0.07× bare req/CPU-s: ${f2(ratio)}× — ${verdict(ratio >= 0.07)}`)
 }
 const [first, deep] = [row('listTasks, first page'), row('listTasks, page 500')]
 if (first && deep) {

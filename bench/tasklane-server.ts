@@ -10,8 +10,9 @@ import wordListPath from 'word-list'
 import { createApp } from '../server/src/app.js'
 import { loadConfig } from '../server/src/config.js'
 import { createContext } from '../server/src/context.js'
+import { fts5Match, fts5Words, projectLexeme, rememberWords } from '../server/src/db/search.js'
 import { newId } from '../server/src/lib/ids.js'
-import { fts5Query, searchTerms } from '../server/src/lib/search.js'
+import { foldForSearch, searchTerms } from '../server/src/lib/search.js'
 
 const TASKS = Number(process.env.BENCH_TASKS ?? 100_000)
 // A second, small project of the same user: searching it must not cost what searching the big one does.
@@ -51,10 +52,23 @@ const word = () => {
 const words = (n: number) => Array.from({ length: n }, word).join(' ')
 
 const dataDir = mkdtempSync(join(tmpdir(), 'tasklane-bench-'))
+// BENCH_DATABASE_URL runs Tasklane on PostgreSQL (a fresh schema of that database, dropped at the end).
+const pgUrl = process.env.BENCH_DATABASE_URL
+const pgSchema = `bench_${process.pid}`
+if (pgUrl) {
+  const pg = (await import('pg')).default
+  const client = new pg.Client({ connectionString: pgUrl })
+  await client.connect()
+  await client.query(`create schema ${pgSchema}`)
+  await client.end()
+}
 const config = loadConfig({
   DATA_DIR: dataDir,
-  // One line per request at `info` would be measured as well; operators who log every request pay that.
-  LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'warn',
+  ...(pgUrl
+    ? { DATABASE_URL: `${pgUrl}${pgUrl.includes('?') ? '&' : '?'}options=-c%20search_path%3D${pgSchema}` }
+    : {}),
+  // The default level, as operators run it: one line per request at `info` is measured as well.
+  LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'info',
   // The load generator is one client: the default 600 requests/minute limit would answer it 429.
   RATE_LIMITS_ENABLED: 'false',
   ACCESS_TOKEN_TTL_S: '3600',
@@ -108,7 +122,20 @@ async function seedTasks(projectId: string, count: number) {
         version: 1,
       })
     }
-    await db.transaction().execute((trx) => trx.insertInto('tasks').values(rows).execute())
+    await db.transaction().execute(async (trx) => {
+      if (ctx.db.dialect === 'postgres') {
+        // The search vector as the tasks repository writes it.
+        const vector = (r: (typeof rows)[number]) =>
+          sql`setweight(to_tsvector('simple', ${foldForSearch(r.title)}), 'A') || setweight(to_tsvector('simple', ${foldForSearch(r.description)}), 'B') || array_to_tsvector(array[${projectLexeme(r.project_id)}])`
+        await trx
+          .insertInto('tasks')
+          .values(rows.map((r) => ({ ...r, search_vector: vector(r) })))
+          .execute()
+      } else {
+        await trx.insertInto('tasks').values(rows).execute()
+        await rememberWords(trx, ...rows.flatMap((r) => [r.title, r.description]))
+      }
+    })
   }
 }
 await seedTasks(project.id, TASKS)
@@ -124,14 +151,23 @@ for (let page = 1; page < 500; page++) {
   cursor = body.nextCursor
 }
 // Searches as users type them: a frequent word, a rarer one, two words, and prefixes of a frequent word.
-// Counted in SQL (the search's own MATCH expression): paging through every match would take minutes.
+// Counted in SQL (the search's own match expression): paging through every match would take minutes.
 const total = async (projectId: string, q: string) => {
-  const match = fts5Query(searchTerms(decodeURIComponent(q)))
-  const { rows } = await sql<{ n: number }>`
-    select count(*) as n from tasks_fts join tasks on tasks.seq = tasks_fts.rowid
-    where tasks_fts match ${match} and tasks.project_id = ${projectId}`.execute(db)
+  const terms = searchTerms(decodeURIComponent(q))
+  const { rows } =
+    ctx.db.dialect === 'postgres'
+      ? await sql<{ n: number }>`
+          select count(*) as n from tasks
+          where search_vector @@ to_tsquery('simple', ${terms.map((t) => `${t}:*`).join(' & ')}) and project_id = ${projectId}`.execute(
+          db,
+        )
+      : await sql<{ n: number }>`
+          select count(*) as n from tasks_search where tasks_search match ${fts5Match(projectId, await fts5Words(db, terms), 'description', 'any')}`.execute(
+          db,
+        )
   return Number(rows[0]?.n)
 }
+if (ctx.db.dialect === 'postgres') await sql`analyze`.execute(db)
 const frequent = WORDS[3] as string
 const rarer = WORDS[300] as string
 const searches = [
@@ -142,6 +178,10 @@ const searches = [
   frequent.slice(0, 2),
 ]
 const searchCounts = await Promise.all(searches.map((q) => total(project.id, q)))
+
+// The hand-tuned peer (peer-server.mjs) reads a consistent copy of this database; it removes the copy.
+const peerDb = ctx.db.sqlite ? join(mkdtempSync(join(tmpdir(), 'tasklane-peer-')), 'peer.db') : undefined
+if (peerDb) await ctx.db.sqlite?.backup(peerDb)
 
 const server = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' }, (info) => {
   process.send?.({
@@ -156,14 +196,23 @@ const server = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' }, (info
     seedMs,
     tasks: TASKS,
     smallTasks: SMALL_TASKS,
+    database: ctx.db.dialect,
+    peerDb,
   })
 })
 process.on('message', (msg) => {
   if (msg === 'cpu') process.send?.({ cpu: process.cpuUsage() })
   if (msg === 'stop') {
     server.close()
-    ctx.close().then(() => {
+    ctx.close().then(async () => {
       rmSync(dataDir, { recursive: true, force: true })
+      if (pgUrl) {
+        const pg = (await import('pg')).default
+        const client = new pg.Client({ connectionString: pgUrl })
+        await client.connect()
+        await client.query(`drop schema ${pgSchema} cascade`)
+        await client.end()
+      }
       process.exit(0)
     })
   }

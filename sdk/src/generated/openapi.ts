@@ -7188,9 +7188,9 @@ export interface operations {
                 dueBefore?: string;
                 /** @description Only tasks due at or after this instant. An RFC 3339 date-time, e.g. `2026-12-01T00:00:00Z`. */
                 dueAfter?: string;
-                /** @description The order: a field, prefixed with `-` for descending. Defaults to `createdAt`, or to relevance (best match first) when `q` is given. Tasks without a due date come last when sorting by `dueAt`. */
+                /** @description The order: a field, prefixed with `-` for descending. Defaults to `createdAt`, or to relevance when `q` is given: first the tasks with every word of `q` in the title, then the others, the newest first within each. Tasks without a due date come last when sorting by `dueAt`. */
                 sort?: "createdAt" | "-createdAt" | "updatedAt" | "-updatedAt" | "dueAt" | "-dueAt" | "priority" | "-priority" | "position" | "-position";
-                /** @description Full-text search in title and description. Every word must match, as a prefix; case and diacritics are ignored (`creme` finds "Crème"). Title matches rank higher. E.g. `launch post`. */
+                /** @description Full-text search in title and description. Every word must match, as a prefix; case and diacritics are ignored (`creme` finds "Crème"). Title matches rank higher (see `sort`). E.g. `launch post`. */
                 q?: string;
                 /** @description How many items to return, from 1 to 100. */
                 limit?: components["parameters"]["Limit"];
@@ -7594,7 +7594,7 @@ export interface operations {
     listNotes: {
         parameters: {
             query?: {
-                /** @description The order: `createdAt` or `updatedAt`, prefixed with `-` for descending. Defaults to `createdAt`, or to relevance when `q` is given. */
+                /** @description The order: `createdAt` or `updatedAt`, prefixed with `-` for descending. Defaults to `createdAt`, or to relevance when `q` is given: first the notes with every word of `q` in the title, then the others, the newest first within each. */
                 sort?: "createdAt" | "-createdAt" | "updatedAt" | "-updatedAt";
                 /** @description Full-text search in title and body, like `q` of listTasks. E.g. `launch post`. */
                 q?: string;

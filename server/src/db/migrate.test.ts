@@ -1,7 +1,9 @@
 import { randomBytes } from 'node:crypto'
-import { sql } from 'kysely'
+import { Migrator, sql } from 'kysely'
 import pg from 'pg'
 import { describe, expect, it, onTestFinished } from 'vitest'
+import { notesRepository } from '../features/notes/notes.repository.js'
+import { tasksRepository } from '../features/tasks/tasks.repository.js'
 import { freshDatabase, TEST_DATABASE, TEST_POSTGRES_URL } from '../test/databases.js'
 import { openDatabase } from './database.js'
 import { migrateToLatest } from './migrate.js'
@@ -76,4 +78,99 @@ describe('migrateToLatest', () => {
       for (const names of migrated) expect(names).toEqual(Object.keys(migrations))
     },
   )
+
+  it('indexes the tasks and notes that existed before search by project, each in its own project only', async () => {
+    const database = await freshDatabase()
+    const db = openDatabase(database.options)
+    onTestFinished(async () => {
+      await db.close()
+      await database.drop()
+    })
+    const pg = db.dialect === 'postgres'
+    const { rows } = pg
+      ? await sql<{ schema: string }>`select current_schema() as schema`.execute(db.kysely)
+      : { rows: [] }
+    const migrator = new Migrator({
+      db: db.kysely,
+      provider: { getMigrations: async () => migrations },
+      migrationTableSchema: rows[0]?.schema,
+    })
+    const before = Object.keys(migrations).filter((name) => name < '0100-search-by-project')
+    expect((await migrator.migrateTo(before.at(-1) as string)).error).toBeUndefined()
+    // Rows as the release before wrote them (on PostgreSQL, with the search vector of that release).
+    const at = '2026-01-01T00:00:00.000Z'
+    await db.kysely
+      .insertInto('users')
+      .values({
+        id: 'usr_1',
+        email: 'a@example.com',
+        email_normalized: 'a@example.com',
+        name: 'A',
+        password_hash: 'x',
+        email_verified_at: null,
+        created_at: at,
+        updated_at: at,
+      })
+      .execute()
+    for (const id of ['prj_1', 'prj_2']) {
+      await db.kysely
+        .insertInto('projects')
+        .values({ id, name: id, description: null, created_at: at, updated_at: at, version: 1 })
+        .execute()
+    }
+    const vector = (title: string, body: string) =>
+      sql`setweight(to_tsvector('simple', ${title}), 'A') || setweight(to_tsvector('simple', ${body}), 'B')`
+    const task = (id: string, project_id: string, title: string, description: string) => ({
+      id,
+      project_id,
+      title,
+      description,
+      status: 'todo' as const,
+      priority: 0,
+      due_at: null,
+      labels: '[]',
+      assignee_id: null,
+      position: 1,
+      completed_at: null,
+      created_by: 'usr_1',
+      created_at: at,
+      updated_at: at,
+      version: 1,
+      ...(pg ? { search_vector: vector(title, description) } : {}),
+    })
+    await db.kysely
+      .insertInto('tasks')
+      .values([
+        task('tsk_1', 'prj_1', 'Quarterly report', 'draft'),
+        task('tsk_2', 'prj_2', 'Quarterly report', 'final'),
+        task('tsk_3', 'prj_1', 'Review', 'the quarterly numbers'),
+      ])
+      .execute()
+    const note = {
+      id: 'not_1',
+      project_id: 'prj_2',
+      title: 'Minutes',
+      body: 'Quarterly review',
+      created_by: 'usr_1',
+      created_at: at,
+      updated_at: at,
+      version: 1,
+    }
+    await db.kysely
+      .insertInto('notes')
+      .values(pg ? { ...note, search_vector: vector(note.title, note.body) } : note)
+      .execute()
+
+    expect(await migrateToLatest(db)).toEqual(['0100-search-by-project'])
+    const tasks = tasksRepository(db.kysely, db.dialect)
+    const found = async (projectId: string, words: string[]) =>
+      (await tasks.list({ projectId, terms: words }, { field: 'relevance' }, undefined, 10)).items.map((t) => t.id)
+    expect(await found('prj_1', ['quarterly'])).toEqual(['tsk_1', 'tsk_3'])
+    expect(await found('prj_1', ['quarte'])).toEqual(['tsk_1', 'tsk_3'])
+    expect(await found('prj_2', ['quarterly', 'fin'])).toEqual(['tsk_2'])
+    const notes = notesRepository(db.kysely, db.dialect)
+    const page = await notes.list('prj_2', ['quarterly'], { field: 'relevance' }, undefined, 10)
+    expect(page.items.map((n) => n.id)).toEqual(['not_1'])
+    expect((await notes.list('prj_1', ['quarterly'], { field: 'relevance' }, undefined, 10)).items).toEqual([])
+  })
 })

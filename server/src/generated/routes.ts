@@ -8057,7 +8057,7 @@ export const getV1ProjectsProjectIdTasksRoute = createRoute({
             in: 'query',
             required: false,
             description:
-              'The order: a field, prefixed with `-` for descending. Defaults to `createdAt`, or to relevance (best match first) when `q` is given. Tasks without a due date come last when sorting by `dueAt`.',
+              'The order: a field, prefixed with `-` for descending. Defaults to `createdAt`, or to relevance when `q` is given: first the tasks with every word of `q` in the title, then the others, the newest first within each. Tasks without a due date come last when sorting by `dueAt`.',
             schema: {
               type: 'string',
               enum: [
@@ -8087,7 +8087,7 @@ export const getV1ProjectsProjectIdTasksRoute = createRoute({
             in: 'query',
             required: false,
             description:
-              'Full-text search in title and description. Every word must match, as a prefix; case and diacritics are ignored (`creme` finds "Crème"). Title matches rank higher. E.g. `launch post`.',
+              'Full-text search in title and description. Every word must match, as a prefix; case and diacritics are ignored (`creme` finds "Crème"). Title matches rank higher (see `sort`). E.g. `launch post`.',
             schema: {
               type: 'string',
               minLength: 1,
@@ -8546,7 +8546,7 @@ export const getV1ProjectsProjectIdNotesRoute = createRoute({
             in: 'query',
             required: false,
             description:
-              'The order: `createdAt` or `updatedAt`, prefixed with `-` for descending. Defaults to `createdAt`, or to relevance when `q` is given.',
+              'The order: `createdAt` or `updatedAt`, prefixed with `-` for descending. Defaults to `createdAt`, or to relevance when `q` is given: first the notes with every word of `q` in the title, then the others, the newest first within each.',
             schema: {
               type: 'string',
               enum: ['createdAt', '-createdAt', 'updatedAt', '-updatedAt'],

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { foldForSearch, fts5Query, searchTerms, tsQuery } from './search.js'
+import { foldForSearch, indexedWords, searchTerms, tsQuery } from './search.js'
 
 describe('search text folding', () => {
   it('drops diacritics and case the same way for text and queries', () => {
@@ -10,7 +10,12 @@ describe('search text folding', () => {
   it('turns a query into words without query syntax', () => {
     expect(searchTerms('  "Crème" OR brûlée* -x:y ')).toEqual(['creme', 'or', 'brulee', 'x', 'y'])
     expect(searchTerms('!!!')).toEqual([])
-    expect(fts5Query(['creme', 'brulee'])).toBe('"creme"* "brulee"*')
     expect(tsQuery(['creme', 'brulee'])).toBe('creme:* & brulee:*')
+    expect(tsQuery(['creme', 'brulee'], 0)).toBe('creme:*A & brulee:*A')
+    expect(tsQuery(['creme', 'brulee'], 1)).toBe('(creme:* & brulee:*) & !(creme:*A & brulee:*A)')
+  })
+
+  it('lists the distinct words of indexed text as queries fold them', () => {
+    expect(indexedWords('Crème brûlée, crème!', null, 'Zoë-2')).toEqual(['creme', 'brulee', 'zoe', '2'])
   })
 })

@@ -15,21 +15,43 @@ export function foldForSearch(text: string): string {
 const MAX_TERMS = 16
 const MAX_TERM_LENGTH = 64
 
-/** The words of a query, folded; punctuation separates words and carries no query syntax. */
-export function searchTerms(q: string): string[] {
-  return foldForSearch(q)
+const words = (text: string) =>
+  foldForSearch(text)
     .split(/[^\p{L}\p{N}]+/u)
     .filter(Boolean)
+
+/** The words of a query, folded; punctuation separates words and carries no query syntax. */
+export function searchTerms(q: string): string[] {
+  return words(q)
     .slice(0, MAX_TERMS)
     .map((t) => t.slice(0, MAX_TERM_LENGTH))
 }
 
-/** An FTS5 MATCH expression: every word must occur, each as a prefix (search as you type). */
-export function fts5Query(terms: string[]): string {
-  return terms.map((t) => `"${t}"*`).join(' ')
+/** The distinct words of indexed text, folded as queries are: what a query word may be the prefix of. */
+export function indexedWords(...texts: (string | null)[]): string[] {
+  return [...new Set(texts.flatMap((text) => (text ? words(text) : [])))]
 }
 
-/** A `to_tsquery('simple', …)` expression with the same meaning as fts5Query. */
-export function tsQuery(terms: string[]): string {
-  return terms.map((t) => `${t}:*`).join(' & ')
+/**
+ * Relevance, the same on both databases: tier 0 holds the matches with every word in the title, tier 1 the
+ * rest; within a tier the newest come first. An index answers each tier in that order, so a page of results
+ * costs the same however many rows match.
+ */
+export type SearchTier = 0 | 1
+
+/**
+ * Part of the cursor scope of a list by relevance: a cursor issued under an earlier ranking (a bm25 score
+ * in place of the tier) is refused with 400 `invalid_cursor` instead of being misread.
+ */
+export const SEARCH_RANKING = 'tiers'
+
+/**
+ * A `to_tsquery('simple', …)` expression: every word as a prefix, in the title only (`A`, tier 0), in title
+ * or description (`any`), or in title or description but not all in the title (tier 1).
+ */
+export function tsQuery(terms: string[], where: SearchTier | 'any' = 'any'): string {
+  const all = (weight: string) => terms.map((t) => `${t}:*${weight}`).join(' & ')
+  if (where === 0) return all('A')
+  if (where === 1) return `(${all('')}) & !(${all('A')})`
+  return all('')
 }

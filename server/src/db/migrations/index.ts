@@ -14,6 +14,7 @@ import { reauthentications } from './0071-reauthentications.js'
 import { loginClients } from './0080-login-clients.js'
 import { idempotencyHolders } from './0090-idempotency-holders.js'
 import { notificationWebhooks } from './0091-notification-webhooks.js'
+import { searchByProject } from './0100-search-by-project.js'
 
 /**
  * Every migration, in order. Kysely's Migrator runs them by name; a migration, once released, never
@@ -35,4 +36,5 @@ export const migrations: Record<string, Migration> = {
   '0080-login-clients': loginClients,
   '0090-idempotency-holders': idempotencyHolders,
   '0091-notification-webhooks': notificationWebhooks,
+  '0100-search-by-project': searchByProject,
 }

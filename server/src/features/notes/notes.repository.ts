@@ -1,11 +1,12 @@
-import { type Kysely, type RawBuilder, sql } from 'kysely'
+import { type Kysely, type RawBuilder, type SqlBool, sql } from 'kysely'
 import type { Dialect } from '../../db/database.js'
 import { keyset, type Page, toPage } from '../../db/keyset.js'
 import type { Database, NotesTable } from '../../db/schema.js'
+import { fts5Match, fts5Words, projectLexeme, rememberWords, type Searched, searchPage } from '../../db/search.js'
 import { assertTransaction } from '../../db/transaction.js'
 import type { Note } from '../../generated/routes.js'
 import type { CursorPosition } from '../../lib/cursor.js'
-import { foldForSearch, fts5Query, tsQuery } from '../../lib/search.js'
+import { foldForSearch, tsQuery } from '../../lib/search.js'
 
 export type NoteRow = Omit<NotesTable, 'search_vector'>
 
@@ -33,30 +34,33 @@ const COLUMNS = [
   'n.version',
 ] as const
 
+const SEARCHED: Searched = { table: 'notes', alias: 'n', body: 'body', columns: COLUMNS }
+
 /** Notes: the only SQL for them, including full-text search on either database (as for tasks). */
 export function notesRepository(db: Kysely<Database>, dialect: Dialect) {
-  const searchVector = (title: string, body: string): RawBuilder<unknown> =>
-    sql`setweight(to_tsvector('simple', ${foldForSearch(title)}), 'A') || setweight(to_tsvector('simple', ${foldForSearch(body)}), 'B')`
+  const searchVector = (row: Pick<NoteRow, 'project_id' | 'title' | 'body'>): RawBuilder<unknown> =>
+    sql`setweight(to_tsvector('simple', ${foldForSearch(row.title)}), 'A') || setweight(to_tsvector('simple', ${foldForSearch(row.body)}), 'B') || array_to_tsvector(array[${projectLexeme(row.project_id)}])`
 
-  function filtered(projectId: string, terms: string[]) {
+  const conditions = (projectId: string) => sql<SqlBool>`n.project_id = ${projectId}`
+
+  /** The project's notes, searched when `terms` has words, for a sort by column. */
+  async function filtered(projectId: string, terms: string[]) {
     const base =
       terms.length === 0
-        ? db.selectFrom('notes as n').select(COLUMNS).select(sql<number>`0`.as('rank'))
+        ? db.selectFrom('notes as n').select(COLUMNS)
         : dialect === 'postgres'
           ? db
               .selectFrom('notes as n')
               .select(COLUMNS)
-              .select(
-                sql<number>`(-ts_rank(n.search_vector, to_tsquery('simple', ${tsQuery(terms)})))::float8`.as('rank'),
-              )
-              .where(sql<boolean>`n.search_vector @@ to_tsquery('simple', ${tsQuery(terms)})`)
+              .where(sql<SqlBool>`n.search_vector @@ to_tsquery('simple', ${tsQuery(terms)})`)
           : db
-              .selectFrom(sql`notes_fts`.as('notes_fts'))
-              .innerJoin('notes as n', (j) => j.on(sql`n.seq`, '=', sql`notes_fts.rowid`))
+              .selectFrom(sql`notes_search`.as('notes_search'))
+              .innerJoin('notes as n', (j) => j.on(sql`n.seq`, '=', sql`notes_search.rowid`))
               .select(COLUMNS)
-              .select(sql<number>`bm25(notes_fts, 10.0, 1.0)`.as('rank'))
-              .where(sql<boolean>`notes_fts match ${fts5Query(terms)}`)
-    return base.where('n.project_id', '=', projectId)
+              .where(
+                sql<SqlBool>`notes_search match ${fts5Match(projectId, await fts5Words(db, terms), 'body', 'any')}`,
+              )
+    return base.where(conditions(projectId))
   }
 
   return {
@@ -64,8 +68,9 @@ export function notesRepository(db: Kysely<Database>, dialect: Dialect) {
       assertTransaction(db)
       await db
         .insertInto('notes')
-        .values(dialect === 'postgres' ? { ...row, search_vector: searchVector(row.title, row.body) } : row)
+        .values(dialect === 'postgres' ? { ...row, search_vector: searchVector(row) } : row)
         .execute()
+      if (dialect === 'sqlite') await rememberWords(db, row.title, row.body)
       return toNote(row)
     },
 
@@ -86,15 +91,14 @@ export function notesRepository(db: Kysely<Database>, dialect: Dialect) {
       after: CursorPosition | undefined,
       limit: number,
     ): Promise<Page<Note>> {
-      let rows: (NoteRow & { rank: number })[]
       if (order.field === 'relevance') {
-        const ranked = db.selectFrom(filtered(projectId, terms).as('r')).selectAll()
-        rows = await keyset(ranked, { key: 'rank', id: 'id', direction: 'asc' }, after, limit).execute()
-      } else {
-        const sort = { key: `n.${order.field}`, id: 'n.id', direction: order.direction }
-        rows = await keyset(filtered(projectId, terms), sort, after, limit).execute()
+        const input = { projectId, terms, conditions: conditions(projectId), after, limit }
+        const page = await searchPage<NoteRow>(db, dialect, SEARCHED, input)
+        return { items: page.items.map(toNote), next: page.next }
       }
-      const page = toPage(rows, limit, (r) => [order.field === 'relevance' ? r.rank : r[order.field], r.id])
+      const sort = { key: `n.${order.field}`, id: 'n.id', direction: order.direction }
+      const rows = await keyset(await filtered(projectId, terms), sort, after, limit).execute()
+      const page = toPage(rows, limit, (r) => [r[order.field], r.id])
       return { items: page.items.map(toNote), next: page.next }
     },
 
@@ -103,11 +107,13 @@ export function notesRepository(db: Kysely<Database>, dialect: Dialect) {
       const { id, project_id, created_by, created_at, ...changes } = next
       const result = await db
         .updateTable('notes')
-        .set(dialect === 'postgres' ? { ...changes, search_vector: searchVector(next.title, next.body) } : changes)
+        .set(dialect === 'postgres' ? { ...changes, search_vector: searchVector(next) } : changes)
         .where('id', '=', id)
         .where('version', '=', expectedVersion)
         .executeTakeFirst()
-      return Number(result.numUpdatedRows) === 1
+      if (Number(result.numUpdatedRows) !== 1) return false
+      if (dialect === 'sqlite') await rememberWords(db, next.title, next.body)
+      return true
     },
 
     async delete(noteId: string): Promise<void> {

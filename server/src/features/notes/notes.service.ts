@@ -3,7 +3,7 @@ import type { Principal } from '../../core/principal.js'
 import type { Note, NoteCreate, NoteList, NoteUpdate } from '../../generated/routes.js'
 import { listScope } from '../../lib/cursor.js'
 import { newId } from '../../lib/ids.js'
-import { searchTerms } from '../../lib/search.js'
+import { SEARCH_RANKING, searchTerms } from '../../lib/search.js'
 import { removalChange } from '../../write/change.js'
 import { deleteVersioned, updateVersioned } from '../../write/versioned.js'
 import type { PageInput } from '../projects/projects.service.js'
@@ -41,7 +41,12 @@ export function createNotesService({ repositories, writer, cursors, access, now 
       } else if (terms.length > 0) {
         order = { field: 'relevance' }
       }
-      const scope = listScope('listNotes', { projectId, sort: input.sort, q: terms.join(' ') || undefined })
+      const scope = listScope('listNotes', {
+        projectId,
+        sort: input.sort,
+        q: terms.join(' ') || undefined,
+        ranking: order.field === 'relevance' ? SEARCH_RANKING : undefined,
+      })
       const after = input.cursor ? cursors.decode(scope, input.cursor) : undefined
       const page = await repo.list(projectId, terms, order, after, input.limit)
       return { data: page.items, nextCursor: page.next && cursors.encode(scope, page.next) }

@@ -1,12 +1,13 @@
-import { type Kysely, type RawBuilder, sql } from 'kysely'
+import { type Kysely, type RawBuilder, type SqlBool, sql } from 'kysely'
 import type { Dialect } from '../../db/database.js'
 import { type KeysetSort, keyset, type Page, toPage } from '../../db/keyset.js'
 import { prepared } from '../../db/prepared.js'
 import type { Database, TasksTable } from '../../db/schema.js'
+import { fts5Match, fts5Words, projectLexeme, rememberWords, type Searched, searchPage } from '../../db/search.js'
 import { assertTransaction } from '../../db/transaction.js'
 import type { Task } from '../../generated/routes.js'
 import type { CursorPosition } from '../../lib/cursor.js'
-import { foldForSearch, fts5Query, tsQuery } from '../../lib/search.js'
+import { foldForSearch, tsQuery } from '../../lib/search.js'
 
 export type TaskRow = Omit<TasksTable, 'search_vector'>
 
@@ -44,7 +45,7 @@ export interface TaskFilter {
   terms?: string[]
 }
 
-/** Either a column order, or relevance to `filter.terms` (best first). */
+/** Either a column order, or relevance to `filter.terms` (see SearchTier). */
 export type TaskOrder = { field: TaskSortField; direction: 'asc' | 'desc' } | { field: 'relevance' }
 
 const COLUMNS = [
@@ -65,11 +66,14 @@ const COLUMNS = [
   't.version',
 ] as const
 
+const SEARCHED: Searched = { table: 'tasks', alias: 't', body: 'description', columns: COLUMNS }
+
 /** Tasks and their labels; the only SQL for them, including full-text search on either database. */
 function queries(db: Kysely<Database>, dialect: Dialect) {
-  // PostgreSQL indexes text folded in JS (see lib/search.ts), weighting the title above the description.
-  const searchVector = (title: string, description: string | null): RawBuilder<unknown> =>
-    sql`setweight(to_tsvector('simple', ${foldForSearch(title)}), 'A') || setweight(to_tsvector('simple', ${foldForSearch(description ?? '')}), 'B')`
+  // PostgreSQL indexes text folded in JS (see lib/search.ts), weighting the title above the description,
+  // with a lexeme for the project that the fallback of a search's walk asks the index for.
+  const searchVector = (row: Pick<TaskRow, 'project_id' | 'title' | 'description'>): RawBuilder<unknown> =>
+    sql`setweight(to_tsvector('simple', ${foldForSearch(row.title)}), 'A') || setweight(to_tsvector('simple', ${foldForSearch(row.description ?? '')}), 'B') || array_to_tsvector(array[${projectLexeme(row.project_id)}])`
   // Every task operation starts with this lookup.
   const findById = prepared(db, (db, taskId: string) =>
     db.selectFrom('tasks as t').select(COLUMNS).where('t.id', '=', taskId),
@@ -85,43 +89,40 @@ function queries(db: Kysely<Database>, dialect: Dialect) {
     }
   }
 
-  /** The filtered rows, with a `rank` column when searching (lower is better on both databases). */
-  function filtered(filter: TaskFilter) {
+  /** The filters other than search, on `tasks as t`. */
+  function conditions(filter: TaskFilter): RawBuilder<SqlBool> {
+    const parts = [sql`t.project_id = ${filter.projectId}`]
+    if (filter.status) parts.push(sql`t.status = ${filter.status}`)
+    if (filter.assigneeId) parts.push(sql`t.assignee_id = ${filter.assigneeId}`)
+    if (filter.dueBefore) parts.push(sql`t.due_at < ${filter.dueBefore}`)
+    if (filter.dueAfter) parts.push(sql`t.due_at >= ${filter.dueAfter}`)
+    if (filter.label) {
+      parts.push(
+        sql`t.id in (select task_id from task_labels where project_id = ${filter.projectId} and label = ${filter.label})`,
+      )
+    }
+    return sql<SqlBool>`(${sql.join(parts, sql` and `)})`
+  }
+
+  /** The filtered rows, searched when `filter.terms` has words, for a sort by column. */
+  async function filtered(filter: TaskFilter) {
     const terms = filter.terms ?? []
     const base =
       terms.length === 0
-        ? db.selectFrom('tasks as t').select(COLUMNS).select(sql<number>`0`.as('rank'))
+        ? db.selectFrom('tasks as t').select(COLUMNS)
         : dialect === 'postgres'
           ? db
               .selectFrom('tasks as t')
               .select(COLUMNS)
-              // Negated so that, as with SQLite's bm25, a lower rank is a better match.
-              .select(
-                sql<number>`(-ts_rank(t.search_vector, to_tsquery('simple', ${tsQuery(terms)})))::float8`.as('rank'),
-              )
-              .where(sql<boolean>`t.search_vector @@ to_tsquery('simple', ${tsQuery(terms)})`)
+              .where(sql<SqlBool>`t.search_vector @@ to_tsquery('simple', ${tsQuery(terms)})`)
           : db
-              .selectFrom(sql`tasks_fts`.as('tasks_fts'))
-              .innerJoin('tasks as t', (j) => j.on(sql`t.seq`, '=', sql`tasks_fts.rowid`))
+              .selectFrom(sql`tasks_search`.as('s'))
+              .innerJoin('tasks as t', (j) => j.on(sql`t.seq`, '=', sql`s.rowid`))
               .select(COLUMNS)
-              .select(sql<number>`bm25(tasks_fts, 10.0, 1.0)`.as('rank'))
-              .where(sql<boolean>`tasks_fts match ${fts5Query(terms)}`)
-    let q = base.where('t.project_id', '=', filter.projectId)
-    if (filter.status) q = q.where('t.status', '=', filter.status)
-    if (filter.assigneeId) q = q.where('t.assignee_id', '=', filter.assigneeId)
-    if (filter.dueBefore) q = q.where('t.due_at', '<', filter.dueBefore)
-    if (filter.dueAfter) q = q.where('t.due_at', '>=', filter.dueAfter)
-    if (filter.label) {
-      const label = filter.label
-      q = q.where('t.id', 'in', (eb) =>
-        eb
-          .selectFrom('task_labels')
-          .select('task_id')
-          .where('project_id', '=', filter.projectId)
-          .where('label', '=', label),
-      )
-    }
-    return q
+              .where(
+                sql<SqlBool>`tasks_search match ${fts5Match(filter.projectId, await fts5Words(db, terms), 'description', 'any')}`,
+              )
+    return base.where(conditions(filter))
   }
 
   return {
@@ -129,8 +130,9 @@ function queries(db: Kysely<Database>, dialect: Dialect) {
       assertTransaction(db)
       await db
         .insertInto('tasks')
-        .values(dialect === 'postgres' ? { ...row, search_vector: searchVector(row.title, row.description) } : row)
+        .values(dialect === 'postgres' ? { ...row, search_vector: searchVector(row) } : row)
         .execute()
+      if (dialect === 'sqlite') await rememberWords(db, row.title, row.description)
       await replaceLabels(row.id, row.project_id, JSON.parse(row.labels) as string[])
       return toTask(row)
     },
@@ -166,18 +168,24 @@ function queries(db: Kysely<Database>, dialect: Dialect) {
       after: CursorPosition | undefined,
       limit: number,
     ): Promise<Page<Task>> {
-      const sort: KeysetSort =
-        order.field === 'relevance'
-          ? { key: 'rank', id: 'id', direction: 'asc' }
-          : { key: order.field, id: 'id', direction: order.direction, nullable: order.field === 'due_at' }
-      let rows: (TaskRow & { rank: number })[]
       if (order.field === 'relevance') {
-        // The rank is computed per row, so the seek happens on the ranked rows.
-        rows = await keyset(db.selectFrom(filtered(filter).as('r')).selectAll(), sort, after, limit).execute()
-      } else {
-        rows = await keyset(filtered(filter), { ...sort, key: `t.${order.field}`, id: 't.id' }, after, limit).execute()
+        const page = await searchPage<TaskRow>(db, dialect, SEARCHED, {
+          projectId: filter.projectId,
+          terms: filter.terms ?? [],
+          conditions: conditions(filter),
+          after,
+          limit,
+        })
+        return { items: page.items.map(toTask), next: page.next }
       }
-      const page = toPage(rows, limit, (r) => [order.field === 'relevance' ? r.rank : r[order.field], r.id])
+      const sort: KeysetSort = {
+        key: `t.${order.field}`,
+        id: 't.id',
+        direction: order.direction,
+        nullable: order.field === 'due_at',
+      }
+      const rows = await keyset(await filtered(filter), sort, after, limit).execute()
+      const page = toPage(rows, limit, (r) => [r[order.field], r.id])
       return { items: page.items.map(toTask), next: page.next }
     },
 
@@ -187,13 +195,12 @@ function queries(db: Kysely<Database>, dialect: Dialect) {
       const { id, project_id, created_by, created_at, ...changes } = next
       const result = await db
         .updateTable('tasks')
-        .set(
-          dialect === 'postgres' ? { ...changes, search_vector: searchVector(next.title, next.description) } : changes,
-        )
+        .set(dialect === 'postgres' ? { ...changes, search_vector: searchVector(next) } : changes)
         .where('id', '=', id)
         .where('version', '=', expectedVersion)
         .executeTakeFirst()
       if (Number(result.numUpdatedRows) !== 1) return false
+      if (dialect === 'sqlite') await rememberWords(db, next.title, next.description)
       if (labelsChanged) await replaceLabels(id, project_id, JSON.parse(next.labels) as string[])
       return true
     },

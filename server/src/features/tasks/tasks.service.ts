@@ -4,7 +4,7 @@ import type { Task, TaskCreate, TaskList, TaskUpdate } from '../../generated/rou
 import { listScope } from '../../lib/cursor.js'
 import { newId } from '../../lib/ids.js'
 import { toInstant } from '../../lib/instant.js'
-import { searchTerms } from '../../lib/search.js'
+import { SEARCH_RANKING, searchTerms } from '../../lib/search.js'
 import { removalChange } from '../../write/change.js'
 import { deleteVersioned, updateVersioned } from '../../write/versioned.js'
 import type { PageInput, ProjectsService } from '../projects/projects.service.js'
@@ -82,7 +82,12 @@ export function createTasksService(
         dueAfter: input.dueAfter && toInstant(input.dueAfter),
       }
       // A query with no words (only punctuation) matches everything rather than nothing.
-      const scope = listScope('listTasks', { ...filter, sort: input.sort, q: terms.join(' ') || undefined })
+      const scope = listScope('listTasks', {
+        ...filter,
+        sort: input.sort,
+        q: terms.join(' ') || undefined,
+        ranking: order.field === 'relevance' ? SEARCH_RANKING : undefined,
+      })
       const after = input.cursor ? cursors.decode(scope, input.cursor) : undefined
       const page = await repo.list({ ...filter, terms }, order, after, input.limit)
       return { data: page.items, nextCursor: page.next && cursors.encode(scope, page.next) }

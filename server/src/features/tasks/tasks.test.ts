@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import type { Task, TaskList } from '../../generated/routes.js'
+import { newId } from '../../lib/ids.js'
 import { createTestApp, type TestApp } from '../../test/app.js'
 import { present } from '../../test/present.js'
 import { addMember, createProject, createTask, jsonRequest } from '../../test/projects.js'
@@ -200,12 +201,85 @@ describe('listTasks search', () => {
     const other = await createTask(t, h, project.id, { title: 'Launch party', description: 'launch launch' })
     await createTask(t, h, project.id, { title: 'Nothing to see' })
     const ranked = await walk(t, h, `/v1/projects/${project.id}/tasks?q=launch&limit=1`)
-    expect(ids(ranked)).toHaveLength(3)
-    expect(ids(ranked).at(-1)).toBe(inDescription.id)
-    expect(ids(ranked).slice(0, 2).sort()).toEqual([inTitle.id, other.id].sort())
+    // Every word in the title first, then the rest; the newest first within each.
+    expect(ids(ranked)).toEqual([other.id, inTitle.id, inDescription.id])
     // An explicit sort replaces relevance but keeps the search as a filter.
     const byCreation = await list(t, h, `/v1/projects/${project.id}/tasks?q=launch&sort=createdAt`)
     expect(ids(byCreation.data)).toEqual([inDescription.id, inTitle.id, other.id])
+  })
+
+  it('ranks by where every word is found, newest first, and pages without repeats while tasks are added', async () => {
+    const { t, h, project } = await setup()
+    const a = await createTask(t, h, project.id, { title: 'Ship the release', description: 'notes ready' })
+    const b = await createTask(t, h, project.id, { title: 'Release notes', description: 'ship them' })
+    const c = await createTask(t, h, project.id, { title: 'Ship it', description: 'release day' })
+    const d = await createTask(t, h, project.id, { title: 'Shipping release', description: '' })
+    await createTask(t, h, project.id, { title: 'Release party', description: 'no boats' })
+    const path = `/v1/projects/${project.id}/tasks?q=${encodeURIComponent('release ship')}&limit=1`
+    // Both words in the title (d, a), then across title and description (c, b), each newest first.
+    expect(ids(await walk(t, h, path))).toEqual([d.id, a.id, c.id, b.id])
+    // A task added while a client pages is newer than the page it reached: never a repeat or a gap.
+    let added = 0
+    const seen = await walk(t, h, path, async () => {
+      added++
+      await createTask(t, h, project.id, { title: `Ship release ${added}` })
+    })
+    expect(ids(seen)).toEqual([d.id, a.id, c.id, b.id])
+  })
+
+  it('finds words by every prefix a user types, short or long, and words added by edits', async () => {
+    const { t, h, project } = await setup()
+    const launch = await createTask(t, h, project.id, { title: 'Launch' })
+    const launched = await createTask(t, h, project.id, { title: 'Notes', description: 'We launched' })
+    await createTask(t, h, project.id, { title: 'Lunch' })
+    const q = async (words: string) =>
+      ids((await list(t, h, `/v1/projects/${project.id}/tasks?q=${encodeURIComponent(words)}`)).data)
+    for (const typed of ['la', 'lau', 'laun', 'launc', 'launch', 'LAUNCH']) {
+      expect(await q(typed)).toEqual([launch.id, launched.id])
+    }
+    expect(await q('l')).toHaveLength(3)
+    expect(await q('launche')).toEqual([launched.id])
+    expect(await q('launchedly')).toEqual([])
+    await jsonRequest(t, 'PATCH', `/v1/tasks/${launch.id}`, h, { description: 'Zeppelinfahrt' })
+    expect(await q('zeppelin')).toEqual([launch.id])
+    expect(await q('zeppelinfahrten')).toEqual([])
+  })
+
+  it("finds only the searched project's tasks, and every sparse match of a long project in order", async () => {
+    const { t, alice, h, project } = await setup()
+    const other = await createProject(t, h, { name: 'Other' })
+    const mine = await createTask(t, h, project.id, { title: 'Quarterly report' })
+    await createTask(t, h, other.id, { title: 'Quarterly report' })
+    expect(ids((await list(t, h, `/v1/projects/${project.id}/tasks?q=quarterly`)).data)).toEqual([mine.id])
+    // Hundreds of newer tasks that do not match, with a match every four hundred: the matches are found however
+    // far apart they lie, in order, page by page.
+    const now = new Date().toISOString()
+    const rows = Array.from({ length: 1100 }, (_, i) => ({
+      id: newId('tsk'),
+      project_id: project.id,
+      title: i % 400 === 7 ? `Audit ${i}` : `Filler ${i}`,
+      description: null,
+      status: 'todo' as const,
+      priority: 0,
+      due_at: null,
+      labels: '[]',
+      assignee_id: null,
+      position: i + 2,
+      completed_at: null,
+      created_by: alice.user.id,
+      created_at: now,
+      updated_at: now,
+      version: 1,
+    }))
+    await t.ctx.writer.write(
+      async (tx) => {
+        for (const row of rows) await tx.tasks.insert(row)
+      },
+      { silent: true },
+    )
+    const audits = rows.filter((r) => r.title.startsWith('Audit')).reverse()
+    expect(ids(await walk(t, h, `/v1/projects/${project.id}/tasks?q=audit&limit=2`))).toEqual(ids(audits))
+    expect(ids((await list(t, h, `/v1/projects/${project.id}/tasks?q=quarterly`)).data)).toEqual([mine.id])
   })
 
   it('keeps the index in step with edits and deletes', async () => {
