@@ -12,6 +12,7 @@ import { attachments } from './0060-attachments.js'
 import { identities } from './0070-identities.js'
 import { reauthentications } from './0071-reauthentications.js'
 import { loginClients } from './0080-login-clients.js'
+import { changePositions } from './0095-change-positions.js'
 
 /**
  * Every migration, in order. Kysely's Migrator runs them by name; a migration, once released, never
@@ -31,4 +32,5 @@ export const migrations: Record<string, Migration> = {
   '0070-identities': identities,
   '0071-reauthentications': reauthentications,
   '0080-login-clients': loginClients,
+  '0095-change-positions': changePositions,
 }

@@ -41,18 +41,18 @@ export function createEventsService(
   projects: ProjectsService,
 ) {
   /** The seq to stream after: the client's position, or the newest change for a client without one. */
-  async function startingPoint(request: StreamRequest): Promise<number> {
+  async function startingPoint(request: StreamRequest): Promise<bigint> {
     const position = request.lastEventId ?? request.since
-    if (position === undefined) return changeLog.latestSeq()
+    if (position === undefined) return changeLog.readableSeq()
     assertNotAhead(
       position,
-      BigInt(await changeLog.latestSeq()),
+      await changeLog.latestSeq(),
       request.lastEventId === undefined
         ? { path: '/query/since', name: 'since' }
         : { path: '/header/Last-Event-ID', name: 'Last-Event-ID' },
     )
-    // Not past the newest seq, which the log reads as a number.
-    const since = Number(position)
+    // Not past the newest seq, so a 64-bit integer: kept as a bigint, never rounded through a number.
+    const since = BigInt(position)
     await changeLog.assertRetained(since)
     return since
   }
@@ -62,7 +62,7 @@ export function createEventsService(
      * Checks a stream request and resolves where the stream starts (the seq it sends changes after):
      * 404 for a project the caller may not see, as every project operation answers; 410 past retention.
      */
-    async start(principal: Principal, request: StreamRequest): Promise<number> {
+    async start(principal: Principal, request: StreamRequest): Promise<bigint> {
       if (request.projectId) await projects.get(principal, request.projectId)
       return startingPoint(request)
     },
@@ -72,7 +72,7 @@ export function createEventsService(
      * it is checked again while the stream is open, which ends the stream with `auth_expired` once it
      * expires or is revoked.
      */
-    stream(principal: Principal, credential: string, since: number, projectId?: string): ReadableStream<Uint8Array> {
+    stream(principal: Principal, credential: string, since: bigint, projectId?: string): ReadableStream<Uint8Array> {
       const fullCheck = () =>
         authenticate(credential).then(
           (current) => current.userId === principal.userId,

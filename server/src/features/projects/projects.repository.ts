@@ -22,7 +22,7 @@ const toProject = (row: ProjectRow): Project => ({
   version: row.version,
 })
 
-const toMember = (row: ProjectMembersTable & { email: string }): Member => ({
+const toMember = (row: Omit<ProjectMembersTable, 'joined_after'> & { email: string }): Member => ({
   projectId: row.project_id,
   userId: row.user_id,
   email: row.email,
@@ -149,7 +149,7 @@ function queries(db: Kysely<Database>, dialect: Dialect) {
       return { items: page.items.map(toMember), next: page.next }
     },
 
-    async addMember(member: ProjectMembersTable): Promise<void> {
+    async addMember(member: Omit<ProjectMembersTable, 'joined_after'>): Promise<void> {
       assertTransaction(db)
       await db.insertInto('project_members').values(member).execute()
     },
