@@ -1434,7 +1434,7 @@ export interface EventsResource {
   /**
    * List changes since a sync token
    *
-   * The change log as JSON pages, for clients that poll: every create, update and delete of a project, task, note, comment, membership or invitation the caller may see, in the order they committed, each with the resource as its get operation answers it (or a tombstone `{ "id": "…", "deleted": true }`).
+   * The change log as JSON pages, for clients that poll: every create, update and delete of a project, task, note, comment, membership or invitation the caller may see, in seq order, each with the resource as its get operation answers it (or a tombstone `{ "id": "…", "deleted": true }`).
    *
    * `listChanges`: `GET /v1/changes`
    * @throws {BadRequestError} 400 `validation_failed`, `invalid_cursor`, `since_ahead`
@@ -1457,7 +1457,8 @@ export interface EventsResource {
    * `listChanges` pages through. Each change is one event whose `id` is its `seq` and whose `event` is
    * its `type`; `data` is the `Change` as JSON. What the caller may see is checked when each event is
    * delivered, so a member who is removed from a project receives `access_revoked` for it and nothing of
-   * that project afterwards.
+   * that project afterwards; and a project's changes start where the caller joined it, as in
+   * `listChanges` (a position before that starts there).
    *
    * `streamEvents`: `GET /v1/events`
    * @throws {BadRequestError} 400 `validation_failed`, `since_ahead`
