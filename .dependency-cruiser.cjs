@@ -43,6 +43,17 @@ module.exports = {
       },
     },
     {
+      name: 'core-sits-below-http-and-services',
+      severity: 'error',
+      comment:
+        'server/src/core (ApiError, Principal, ETags) is what handlers, services and middleware share; it reaches none of them, nor the web framework at run time.',
+      from: { path: '^server/src/core/', pathNot: TESTS },
+      to: {
+        path: ['^server/src/(http|features|idempotency|authorization)/', '^server/src/app\\.ts$', 'node_modules/(hono|@hono/)'],
+        dependencyTypesNot: ['type-only'],
+      },
+    },
+    {
       name: 'sdk-stands-alone',
       severity: 'error',
       comment: 'The SDK is published on its own; it cannot reach into the server.',

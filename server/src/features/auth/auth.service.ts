@@ -1,5 +1,5 @@
-import type { Principal, Scope } from '../../http/env.js'
-import { ApiError } from '../../http/problem.js'
+import { ApiError } from '../../core/api-error.js'
+import type { Principal, Scope } from '../../core/principal.js'
 import { accountFlow } from './account.service.js'
 import { apiKeysFlow } from './api-keys.service.js'
 import { type AuthDeps, authCommon, iso, sessionRevoked } from './auth.common.js'

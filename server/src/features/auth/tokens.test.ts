@@ -1,7 +1,7 @@
 import { createHmac, randomBytes } from 'node:crypto'
 import { type JWTPayload, SignJWT } from 'jose'
 import { afterEach, describe, expect, it, vi } from 'vitest'
-import { ApiError } from '../../http/problem.js'
+import { ApiError } from '../../core/api-error.js'
 import { createAccessTokens } from './tokens.js'
 
 const key = randomBytes(32)

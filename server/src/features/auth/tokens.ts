@@ -1,7 +1,7 @@
 import { createCipheriv, createDecipheriv, createHash, randomBytes, webcrypto } from 'node:crypto'
 import { errors, jwtVerify, SignJWT } from 'jose'
-import type { Scope } from '../../http/env.js'
-import { ApiError } from '../../http/problem.js'
+import { ApiError } from '../../core/api-error.js'
+import type { Scope } from '../../core/principal.js'
 
 const ALGORITHM = 'HS256'
 const ISSUER = 'tasklane'

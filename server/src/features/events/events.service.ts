@@ -1,6 +1,6 @@
 import type { Logger } from 'pino'
-import type { Principal } from '../../http/env.js'
-import { ApiError } from '../../http/problem.js'
+import { ApiError } from '../../core/api-error.js'
+import type { Principal } from '../../core/principal.js'
 import type { ChangeLog } from '../changes/change-log.js'
 import { assertNotAhead } from '../changes/positions.js'
 import type { ProjectsService } from '../projects/projects.service.js'
