@@ -1,9 +1,10 @@
 import { setTimeout as sleep } from 'node:timers/promises'
-import { describe, expect, it } from 'vitest'
+import pg from 'pg'
+import { describe, expect, it, onTestFinished } from 'vitest'
 import type { ChangeList } from '../../generated/routes.js'
 import { newId } from '../../lib/ids.js'
 import { createTestApp } from '../../test/app.js'
-import { TEST_DATABASE } from '../../test/databases.js'
+import { TEST_DATABASE, TEST_POSTGRES_URL } from '../../test/databases.js'
 import { openStream } from '../../test/events.js'
 import { present } from '../../test/present.js'
 import { createProject, jsonRequest } from '../../test/projects.js'
@@ -224,5 +225,25 @@ describe.runIf(TEST_DATABASE === 'postgres')('change log while writes commit out
     expect(names([...between.data, ...after.data].map((c) => c.resourceId))).toEqual(['first', 'second'])
     await stream.waitFor((b) => b.event?.data?.resourceId === ids.second)
     expect(names(stream.events().map((e) => e.data?.resourceId))).toEqual(['first', 'second'])
+  })
+
+  it('delivers a change held back by a transaction from outside Tasklane once that ends, not at the next heartbeat', async () => {
+    const t = await createTestApp({ RATE_LIMITS_ENABLED: 'false', EVENTS_HEARTBEAT_S: '15' })
+    const alice = await signUpUser(t)
+    const project = await createProject(t, alice.authHeaders)
+    const stream = await openStream(t.fetch, t.baseUrl, { headers: alice.authHeaders })
+    // Another client of the cluster with a write transaction open (it holds a transaction id).
+    const outside = new pg.Client({ connectionString: TEST_POSTGRES_URL })
+    await outside.connect()
+    onTestFinished(() => outside.end())
+    await outside.query('begin')
+    await outside.query('select pg_current_xact_id()')
+    const id = newId('tsk')
+    await t.ctx.writer.write((tx) => tx.record(change(project.id, id)))
+    const page = await jsonRequest(t, 'GET', `/v1/changes?since=${stream.ready.data.since}`, alice.authHeaders)
+    expect(((await page.json()) as ChangeList).data).toEqual([])
+    await outside.query('commit')
+    // Well within the 15 s heartbeat that would otherwise be the next look at the log.
+    await stream.waitFor((b) => b.event?.data?.resourceId === id, 3_000)
   })
 })
