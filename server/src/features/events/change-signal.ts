@@ -46,8 +46,9 @@ export interface ChangeSignalOptions {
  * Writes on this instance wake streams in process (`committed`). Other instances' writes arrive through
  * PostgreSQL LISTEN/NOTIFY, whose payload is only the seq (far below NOTIFY's 8000-byte limit); NOTIFY is
  * sent inside the writing transaction (once per write), so it is delivered exactly when the changes commit;
- * streams are woken once they are also readable (no older write still open). SQLite has no notifications: while streams are open, the latest seq is polled every `pollMs`, which is what lets
- * two processes on one SQLite file fan out too.
+ * streams are woken once they are also readable (no older write still open). SQLite has no notifications:
+ * while streams are open, the latest seq is polled every `pollMs`, which is what lets two processes on one
+ * SQLite file fan out too.
  *
  * @example
  * const signal = createChangeSignal({ db, readableSeq: () => log.readableSeq(), logger, pollMs: 250 })
