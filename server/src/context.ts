@@ -307,7 +307,6 @@ export async function createContext(config: Config, overrides: ContextOverrides 
         changeSignal,
         stopping: shutdown.signal,
         logger,
-        authenticate: auth.authenticate,
         isRevoked: auth.isRevoked,
       },
       projects,

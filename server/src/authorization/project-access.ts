@@ -22,7 +22,7 @@ const NO_PROJECT = 'No project with this id.'
 export function createProjectAccess(members: MembershipReader) {
   return {
     async authorize<R extends Resource>(
-      caller: Principal,
+      caller: Pick<Principal, 'userId'>,
       projectId: string,
       resource: R,
       action: Action<R>,

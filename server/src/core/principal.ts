@@ -17,6 +17,11 @@ export interface Principal {
   /** When the credentials stop being valid (epoch milliseconds); absent for API keys that never expire. */
   expiresAt?: number
   /**
+   * Checks the credentials again (expired, revoked, account deleted?): false once they no longer hold.
+   * For whatever keeps the principal past its request, such as an open event stream.
+   */
+  recheck(): Promise<boolean>
+  /**
    * The request's `Idempotency-Key` record, when it sent one: services pass their caller to their write
    * (`ctx.writer.write(fn, { by: caller })`), which completes the record in the same transaction.
    */

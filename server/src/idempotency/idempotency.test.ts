@@ -19,7 +19,7 @@ async function harness(options: Parameters<typeof idempotency>[1] = {}) {
   app.use(
     createMiddleware<AppEnv>(async (c, next) => {
       const user = c.req.header('x-user')
-      if (user) c.set('principal', { userId: user, scopes: ['read', 'write'] })
+      if (user) c.set('principal', { userId: user, scopes: ['read', 'write'], recheck: async () => true })
       await next()
     }),
   )
@@ -189,7 +189,7 @@ async function writingHarness(options: Parameters<typeof idempotency>[1] = {}) {
   app.use(requestId)
   app.use(
     createMiddleware<AppEnv>(async (c, next) => {
-      c.set('principal', { userId: 'usr_1', scopes: ['read', 'write'] })
+      c.set('principal', { userId: 'usr_1', scopes: ['read', 'write'], recheck: async () => true })
       await next()
     }),
   )

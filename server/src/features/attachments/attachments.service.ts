@@ -364,8 +364,7 @@ export function createAttachmentsService(
       if (!claims || claims.expires <= nowS) throw gone()
       const row = await repo.find(claims.attachmentId)
       if (!row) throw gone()
-      const reader: Principal = { userId: claims.userId, scopes: ['read'] }
-      await access.authorize(reader, row.project_id, 'attachment', 'read').catch(() => {
+      await access.authorize({ userId: claims.userId }, row.project_id, 'attachment', 'read').catch(() => {
         throw gone()
       })
       return { row, claims, maxAgeS: claims.expires - nowS }
