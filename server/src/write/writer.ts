@@ -111,6 +111,8 @@ export function createWriter({ db, reactions, queue, logger, now = () => new Dat
       let enqueued = false
       const result = await db.kysely.transaction().execute(async (trx) => {
         const tx = repositoriesOn(trx, db.dialect) as WriteTx
+        // First, before the write holds a transaction id: readers of the change log wait for this write.
+        if (!options.silent) await tx.changes.markWriter()
         Object.defineProperty(tx, 'record', {
           async value(input: ChangeInput) {
             if (options.silent) throw new Error(`A silent write recorded a change (${input.type}).`)

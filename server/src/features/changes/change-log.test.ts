@@ -227,13 +227,17 @@ describe.runIf(TEST_DATABASE === 'postgres')('change log while writes commit out
     expect(names(stream.events().map((e) => e.data?.resourceId))).toEqual(['first', 'second'])
   })
 
-  it('delivers a change held back by a transaction from outside Tasklane once that ends, not at the next heartbeat', async () => {
+  it('delivers a change held back by an older write still open on another connection once it ends, not at the next heartbeat', async () => {
     const t = await createTestApp({ RATE_LIMITS_ENABLED: 'false', EVENTS_HEARTBEAT_S: '15' })
     const alice = await signUpUser(t)
     const project = await createProject(t, alice.authHeaders)
     const stream = await openStream(t.fetch, t.baseUrl, { headers: alice.authHeaders })
-    // Another client of the cluster with a write transaction open (it holds a transaction id).
-    const outside = new pg.Client({ connectionString: TEST_POSTGRES_URL })
+    // Another connection of this app (a raw one: no change signal of its own) with a write transaction open.
+    const options = t.ctx.db.options
+    const outside = new pg.Client({
+      connectionString: TEST_POSTGRES_URL,
+      application_name: `tasklane:${options.dialect === 'postgres' ? options.schema : ''}:w`,
+    })
     await outside.connect()
     onTestFinished(() => outside.end())
     await outside.query('begin')

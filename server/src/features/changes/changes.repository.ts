@@ -1,4 +1,4 @@
-import { type Expression, type Kysely, type RawBuilder, sql } from 'kysely'
+import { type Expression, type Kysely, sql } from 'kysely'
 import type { Dialect } from '../../db/database.js'
 import type { ChangesTable, Database, ProjectMembersTable } from '../../db/schema.js'
 import { assertTransaction } from '../../db/transaction.js'
@@ -29,9 +29,28 @@ export const CHANGES_PER_WRITE = 1_048_576
  */
 export function changesRepository(db: Kysely<Database>, dialect: Dialect) {
   const pg = dialect === 'postgres'
-  /** PostgreSQL: every seq below this is final (its transaction has ended); read as one value per statement. */
-  const horizon = (): RawBuilder<string> =>
-    sql<string>`(select b.base + pg_snapshot_xmin(pg_current_snapshot())::text::bigint * ${sql.lit(CHANGES_PER_WRITE)} from changes_seq_base b where b.id = 1)`
+  /**
+   * PostgreSQL: a seq below which every change is final, as a value for the next statement. The oldest
+   * transaction id still held by a write of this app on this schema that may record changes
+   * (`application_name` with `:w`, see openDatabase and `markWriter`), or failing one, the next id to be assigned: every write transaction with a smaller id
+   * has either ended before this statement returns, so the next statement's snapshot sees it, or wrote no
+   * change. Read in a statement of its own, before the rows, for that reason; transactions of other
+   * databases and apps on the cluster do not hold readers back.
+   */
+  const horizonValue = async (): Promise<string> => {
+    const { rows } = await sql<{ h: string }>`
+      select cast(b.base + least(s.xmax, coalesce(min(
+               case when w.x <= s.xmax % 4294967296 then s.xmax - s.xmax % 4294967296 + w.x
+                    else s.xmax - s.xmax % 4294967296 - 4294967296 + w.x end), s.xmax)) * ${sql.lit(CHANGES_PER_WRITE)} as text) as h
+        from (select pg_snapshot_xmax(pg_current_snapshot())::text::bigint as xmax) s
+        cross join changes_seq_base b
+        left join (select a.backend_xid::text::bigint as x from pg_stat_activity a
+                    where a.application_name = regexp_replace(current_setting('application_name'), ':w$', '') || ':w'
+                      and a.datname = current_database() and a.backend_xid is not null) w on true
+       where b.id = 1
+       group by b.base, s.xmax`.execute(db)
+    return rows[0]?.h as string
+  }
   const seqText = sql<string>`cast(c.seq as text)`
   const changeColumns = [
     seqText.as('seq'),
@@ -49,6 +68,17 @@ export function changesRepository(db: Kysely<Database>, dialect: Dialect) {
   let firstAppended: bigint | undefined
 
   return {
+    /**
+     * PostgreSQL: marks this transaction as one that may record changes (its connection's
+     * `application_name` gets `:w` until it ends), before it holds a transaction id, so that readers wait
+     * for it and not for silent writes. Nothing to do on SQLite.
+     */
+    async markWriter(): Promise<void> {
+      assertTransaction(db)
+      if (pg)
+        await sql`select set_config('application_name', current_setting('application_name') || ':w', true)`.execute(db)
+    },
+
     /**
      * Appends a change; `n` is its place among the changes of this write (0, 1, …), which on PostgreSQL
      * makes its seq after every seq its write took before.
@@ -127,7 +157,7 @@ export function changesRepository(db: Kysely<Database>, dialect: Dialect) {
             ]),
           ]),
         )
-      if (pg) q = q.where('c.seq', '<', horizon())
+      if (pg) q = q.where('c.seq', '<', await horizonValue())
       if (projectId !== undefined) q = q.where('c.project_id', '=', projectId)
       return q.orderBy('c.seq').limit(limit).execute()
     },
@@ -143,7 +173,7 @@ export function changesRepository(db: Kysely<Database>, dialect: Dialect) {
         .where('c.project_id', '=', projectId)
         .where('c.user_id', 'is', null)
         .where('c.seq', '>', String(since))
-      if (pg) q = q.where('c.seq', '<', horizon())
+      if (pg) q = q.where('c.seq', '<', await horizonValue())
       return q.orderBy('c.seq').limit(limit).execute()
     },
 
@@ -182,7 +212,7 @@ export function changesRepository(db: Kysely<Database>, dialect: Dialect) {
       const row = await db
         .selectFrom('changes as c')
         .select(sql<string | null>`cast(max(c.seq) as text)`.as('seq'))
-        .where('c.seq', '<', horizon())
+        .where('c.seq', '<', await horizonValue())
         .executeTakeFirst()
       if (row?.seq != null) return BigInt(row.seq)
       return this.prunedThrough()
@@ -205,7 +235,7 @@ export function changesRepository(db: Kysely<Database>, dialect: Dialect) {
         .select(sql<string | null>`cast(max(c.seq) as text)`.as('seq'))
         .where('c.created_at', '<', before)
       // Only what readers may already have read past: a change of a transaction still open stays.
-      if (pg) newest = newest.where('c.seq', '<', horizon())
+      if (pg) newest = newest.where('c.seq', '<', await horizonValue())
       const row = await newest.executeTakeFirst()
       if (row?.seq == null) return 0
       const through = row.seq
