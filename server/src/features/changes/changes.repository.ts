@@ -22,10 +22,10 @@ export const CHANGES_PER_WRITE = 1_048_576
  * SQLite has one writer, so seqs commit in order. PostgreSQL runs writes side by side and makes a row
  * visible when its transaction commits, so a seq taken first may commit last. There, a seq is derived from
  * the writing transaction's id (`base + xid × 2^20 + n`), and readers see only changes of transactions
- * older than their snapshot's `xmin`: every transaction below it has ended, so nothing can still appear
- * there, and every transaction that has not ended (or not begun) gets a larger id, so its seqs come later.
- * Writes take no common lock; the price is that a change becomes readable once every write transaction that
- * began before it, in any database of the cluster, has ended (Tasklane's own writes are short).
+ * older than every change-recording write of this app still open on the schema (see `horizonValue`): those
+ * below have ended, so nothing can still appear there, and every write that has not ended (or not begun)
+ * has a larger id, so its seqs come later. Writes take no common lock; the price is that a change becomes
+ * readable once every change-recording write that began before it has ended (they are short).
  */
 export function changesRepository(db: Kysely<Database>, dialect: Dialect) {
   const pg = dialect === 'postgres'
