@@ -172,7 +172,7 @@ export async function createContext(config: Config, overrides: ContextOverrides 
   const repositories = repositoriesOn(db.kysely, db.dialect)
   const changeSignal = createChangeSignal({
     db,
-    latestSeq: () => repositories.changes.latestSeq(),
+    readableSeq: () => repositories.changes.readableSeq(),
     logger,
     pollMs: config.EVENTS_POLL_MS,
     connectTimeoutMs: config.DATABASE_CONNECT_TIMEOUT_MS,

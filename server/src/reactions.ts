@@ -43,6 +43,16 @@ export function createReactions({
         run: (tx, change) => changeSignal.announce(tx, change.seq),
       },
       {
+        // A new member reads the project's log from the write that added them: nothing written, edited or
+        // deleted before they could see it.
+        name: "start a new member's view of the project's changes",
+        on: ['member.added'],
+        run: (tx, change) =>
+          change.projectId === null
+            ? Promise.resolve()
+            : tx.changes.startMemberView(change.projectId, change.resourceId),
+      },
+      {
         name: "unassign a removed member's tasks",
         on: ['member.removed'],
         run: unassignRemovedMember(now),

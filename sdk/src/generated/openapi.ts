@@ -1197,9 +1197,9 @@ export interface paths {
         };
         /**
          * List changes since a sync token
-         * @description The change log as JSON pages, for clients that poll: every create, update and delete of a project, task, note, comment, membership or invitation the caller may see, in the order they committed, each with the resource as its get operation answers it (or a tombstone `{ "id": "…", "deleted": true }`).
+         * @description The change log as JSON pages, for clients that poll: every create, update and delete of a project, task, note, comment, membership or invitation the caller may see, in seq order, each with the resource as its get operation answers it (or a tombstone `{ "id": "…", "deleted": true }`).
          *
-         *     Start with `since=0` (or the `syncToken` of a full load), then pass each answer's `syncToken` as `since`. A change is never skipped, even one whose transaction commits after a later one started. Visibility is decided when the change is delivered: changes of projects the caller is a member of now, and the caller's own (their removal from a project, a project of theirs being deleted). `projectId` narrows to one project.
+         *     Start with `since=0` (or the `syncToken` of a full load), then pass each answer's `syncToken` as `since`. A change is never skipped, even one whose transaction commits after a later one started: a change is served once every write that began before it has ended. Visibility is decided when the change is delivered: changes of projects the caller is a member of now, written since they joined, and the caller's own (notifications, their removal from a project, a project of theirs being deleted). A member reads a project's changes from the write that added them on: a `since` before that starts there, so nothing written, edited or deleted before they joined is served to them (load the current state with the get and list operations). `projectId` narrows to one project.
          *
          *     Changes are kept for `CHANGES_RETENTION_S` (7 days by default). A `since` older than that answers 410 `cursor_expired`: reload the resources and continue from the latest `syncToken`. A `since` past the newest change (which no answer ever gave: a position from another deployment, or from before a restore) answers 400 `since_ahead` rather than silently skipping what is written up to it: reload, then continue from the new `syncToken`. While a page is full, `nextCursor` (and `Link`) point at the next one.
          *
@@ -1227,7 +1227,8 @@ export interface paths {
          *     `listChanges` pages through. Each change is one event whose `id` is its `seq` and whose `event` is
          *     its `type`; `data` is the `Change` as JSON. What the caller may see is checked when each event is
          *     delivered, so a member who is removed from a project receives `access_revoked` for it and nothing of
-         *     that project afterwards.
+         *     that project afterwards; and a project's changes start where the caller joined it, as in
+         *     `listChanges` (a position before that starts there).
          *
          *     Where to start: the `Last-Event-ID` header (sent by `EventSource` when it reconnects) wins over
          *     `since`; with neither, the stream starts at the newest change and sends only what happens next.
@@ -8778,7 +8779,7 @@ export interface operations {
     listChanges: {
         parameters: {
             query?: {
-                /** @description The `syncToken` of the previous answer (e.g. `42`); changes after it are returned. `0` (the default) starts from the oldest retained change. */
+                /** @description The `syncToken` of the previous answer (e.g. `42`); changes after it are returned. `0` (the default) starts from the oldest retained change (for a project, from when the caller joined it). A 64-bit integer that may exceed 2^53; send it as received. */
                 since?: string;
                 /** @description Only changes of this project (e.g. `prj_01JD8X3Z7Q2W6V5T4R3P1N0M9K`). */
                 projectId?: string;

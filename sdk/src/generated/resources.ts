@@ -1433,7 +1433,7 @@ export interface EventsResource {
   /**
    * List changes since a sync token
    *
-   * The change log as JSON pages, for clients that poll: every create, update and delete of a project, task, note, comment, membership or invitation the caller may see, in the order they committed, each with the resource as its get operation answers it (or a tombstone `{ "id": "…", "deleted": true }`).
+   * The change log as JSON pages, for clients that poll: every create, update and delete of a project, task, note, comment, membership or invitation the caller may see, in seq order, each with the resource as its get operation answers it (or a tombstone `{ "id": "…", "deleted": true }`).
    *
    * `listChanges`: `GET /v1/changes`
    * @throws {BadRequestError} 400 `validation_failed`, `invalid_cursor`, `since_ahead`

@@ -61,6 +61,9 @@ export function openDatabase(options: DatabaseOptions, limits: DatabaseLimits = 
     connectionString: options.url,
     max: options.poolSize ?? 10,
     ...(options.schema ? { options: `-c search_path=${options.schema}` } : {}),
+    // Names this app's connections to its schema: the change log's readers wait only for write
+    // transactions of connections so named (see changesRepository).
+    application_name: `tasklane:${options.schema ?? 'public'}`.slice(0, 63),
     connectionTimeoutMillis: connectTimeoutMs,
     statement_timeout: statementTimeoutMs,
     query_timeout: statementTimeoutMs + CLIENT_GRACE_MS,

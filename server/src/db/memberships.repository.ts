@@ -8,7 +8,7 @@ import { assertTransaction } from './transaction.js'
 
 type Role = Member['role']
 
-const toMember = (row: ProjectMembersTable & { email: string }): Member => ({
+const toMember = (row: Omit<ProjectMembersTable, 'joined_after'> & { email: string }): Member => ({
   projectId: row.project_id,
   userId: row.user_id,
   email: row.email,
@@ -176,7 +176,7 @@ function queries(db: Kysely<Database>) {
     },
 
     /** Adds a member; false when they already were one (an invitation accepted twice). */
-    async addMember(member: ProjectMembersTable): Promise<boolean> {
+    async addMember(member: Omit<ProjectMembersTable, 'joined_after'>): Promise<boolean> {
       assertTransaction(db)
       const inserted = await db
         .insertInto('project_members')

@@ -102,6 +102,11 @@ export interface ProjectMembersTable {
   user_id: string
   role: 'owner' | 'editor' | 'viewer'
   joined_at: string
+  /**
+   * The seq the member's view of the project's change log starts after: the position before the write that
+   * added them. Set by a reaction to `member.added` (reactions.ts); 0 until then.
+   */
+  joined_after: Generated<number | string>
 }
 
 export interface InvitationsTable {
@@ -204,8 +209,12 @@ export interface NotificationPreferencesTable {
 }
 
 export interface ChangesTable {
-  /** Generated: the log's order (see lockForAppend in features/changes/changes.repository.ts for why it is gap-free). */
-  seq: Generated<number>
+  /**
+   * The log's order, a 64-bit integer (read it as text: it may exceed 2^53). SQLite: AUTOINCREMENT;
+   * PostgreSQL: derived from the writing transaction's id (see features/changes/changes.repository.ts for
+   * why readers never skip one).
+   */
+  seq: Generated<number | string>
   project_id: string | null
   /** Set: only this user sees the change (their notifications, their own removal from a project). */
   user_id: string | null
@@ -221,7 +230,13 @@ export interface ChangesTable {
 
 export interface ChangesRetentionTable {
   id: number
-  pruned_through: number
+  pruned_through: number | string
+}
+
+/** PostgreSQL only: what every seq is counted from (see the 0095 migration). */
+export interface ChangesSeqBaseTable {
+  id: number
+  base: number | string
 }
 
 export interface AttachmentsTable {
@@ -302,7 +317,8 @@ export interface WebhookDeliveriesTable {
   id: string
   endpoint_id: string
   event_type: string
-  change_seq: number | null
+  /** 64-bit: written and read as text (see `deliveryColumns`), as it may exceed 2^53. */
+  change_seq: string | null
   /** The JSON body, fixed when queued so every attempt sends the same bytes. */
   payload: string
   status: 'pending' | 'succeeded' | 'failed'
@@ -394,6 +410,7 @@ export interface Database {
   notification_preferences: NotificationPreferencesTable
   changes: ChangesTable
   changes_retention: ChangesRetentionTable
+  changes_seq_base: ChangesSeqBaseTable
   attachments: AttachmentsTable
   project_storage: ProjectStorageTable
   attachment_deletions: AttachmentDeletionsTable

@@ -2,6 +2,7 @@ import { sql } from 'kysely'
 import { describe, expect, it } from 'vitest'
 import { openDatabase } from '../db/database.js'
 import { migrateToLatest } from '../db/migrate.js'
+import { changesRepository } from '../features/changes/changes.repository.js'
 import { migratedDatabase } from './databases.js'
 
 /** Opens a migrated test database, runs `fn` on it and gives it back, as a test's clean-up would. */
@@ -16,22 +17,24 @@ async function use<T>(fn: (db: ReturnType<typeof openDatabase>) => Promise<T>): 
   }
 }
 
+/** Appends one change as the write seam does (PostgreSQL numbers seqs from `changes_seq_base`). */
 const appendChange = (db: ReturnType<typeof openDatabase>) =>
-  db.kysely
-    .insertInto('changes')
-    .values({
-      type: 'task.updated',
-      project_id: null,
-      user_id: null,
-      resource_type: 'task',
-      resource_id: 'tsk_1',
-      version: 1,
-      actor_id: null,
-      data: '{}',
-      created_at: new Date().toISOString(),
-    })
-    .returning('seq')
-    .executeTakeFirstOrThrow()
+  db.kysely.transaction().execute((trx) =>
+    changesRepository(trx, db.dialect).append(
+      {
+        type: 'task.updated',
+        project_id: null,
+        user_id: null,
+        resource_type: 'task',
+        resource_id: 'tsk_1',
+        version: 1,
+        actor_id: null,
+        data: '{}',
+        created_at: new Date().toISOString(),
+      },
+      0,
+    ),
+  )
 
 // The migrated databases are copies of one migrated template (see databases.ts); each must look exactly like
 // a database the migrations just ran on, whatever the test before did with its own.
@@ -45,7 +48,13 @@ describe('migratedDatabase', () => {
           { id: 1, pruned_through: 0 },
         ])
         // The change log numbers from the start again.
-        expect(Number((await appendChange(db)).seq)).toBe(1)
+        if (db.dialect === 'sqlite') {
+          expect(await appendChange(db)).toBe(1n)
+        } else {
+          expect(await db.kysely.selectFrom('changes_seq_base').selectAll().execute()).toEqual([{ id: 1, base: 1 }])
+          expect(await appendChange(db)).toBeGreaterThan(1n)
+          await db.kysely.updateTable('changes_seq_base').set({ base: 5 }).execute()
+        }
         await db.kysely.updateTable('changes_retention').set({ pruned_through: 5 }).execute()
       })
     }

@@ -16,7 +16,8 @@ export interface ChangeInput {
 
 /** A change as stored, handed to reactions. */
 export interface RecordedChange {
-  seq: number
+  /** 64-bit: may exceed 2^53. */
+  seq: bigint
   type: string
   projectId: string | null
   userId: string | null

@@ -11,9 +11,9 @@ import { type Repositories, repositoriesOn } from './repositories.js'
 export interface WriteTx extends Repositories {
   /**
    * Appends a change in this transaction, runs the in-transaction reactions to it (see reactions.ts), and
-   * returns its seq. Refused in a `silent` write.
+   * returns its seq (64-bit, so a bigint). Refused in a `silent` write.
    */
-  record(change: ChangeInput): Promise<number>
+  record(change: ChangeInput): Promise<bigint>
   /**
    * Puts outbound work (a mail, a webhook delivery) on the durable job queue in this transaction: it is
    * sent only if the write commits, and never lost once it has. The worker is woken after the commit.
@@ -50,7 +50,7 @@ export interface WriteOptions {
   by?: WriteCaller
   /**
    * The write changes nothing any client is told about (sessions, tokens, housekeeping): it records no
-   * change, so it neither takes the change log's append lock nor runs reactions.
+   * change and runs no reactions.
    */
   silent?: boolean
 }
@@ -65,7 +65,7 @@ export interface Reaction {
 /** What happens once a write that recorded changes has committed; told the write's last seq. */
 export interface AfterCommitReaction {
   name: string
-  run(lastSeq: number, writer: Writer): void
+  run(lastSeq: bigint, writer: Writer): void
 }
 
 export interface Reactions {
@@ -99,23 +99,25 @@ export interface WriterOptions {
 }
 
 /**
- * The one write seam. On PostgreSQL a write that may record changes first takes the change log's
- * transaction-scoped lock, so writes commit one at a time, in seq order (see `lockForAppend`).
+ * The one write seam. Writes run side by side on PostgreSQL: the change log's seqs are such that a reader
+ * never skips a change whatever order writes commit in (see `changesRepository`), so no write waits for
+ * another unless they touch the same rows.
  */
 export function createWriter({ db, reactions, queue, logger, now = () => new Date() }: WriterOptions): Writer {
   const writer: Writer = {
     async write(fn, options = {}) {
       const recorded: RecordedChange[] = []
+      let appended = 0
       let enqueued = false
       const result = await db.kysely.transaction().execute(async (trx) => {
         const tx = repositoriesOn(trx, db.dialect) as WriteTx
-        // Taken first, before any row lock the write takes: writes then queue on this one lock and can
-        // never deadlock with each other over it.
-        if (!options.silent) await tx.changes.lockForAppend()
+        // First, before the write holds a transaction id: readers of the change log wait for this write.
+        if (!options.silent) await tx.changes.markWriter()
         Object.defineProperty(tx, 'record', {
           async value(input: ChangeInput) {
             if (options.silent) throw new Error(`A silent write recorded a change (${input.type}).`)
-            const change = await append(tx, input)
+            // Numbered before the first await, so records made side by side still take distinct places.
+            const change = await append(tx, input, appended++)
             recorded.push(change)
             for (const reaction of reactions.inTransaction) {
               if (reaction.on === 'every change' || reaction.on.includes(change.type)) await reaction.run(tx, change)
@@ -135,8 +137,10 @@ export function createWriter({ db, reactions, queue, logger, now = () => new Dat
         return value
       })
       if (enqueued) queue?.wake()
-      // Seqs are taken in order under the write's lock, so the last recorded is the highest.
-      const lastSeq = recorded.at(-1)?.seq
+      const lastSeq = recorded.reduce<bigint | undefined>(
+        (max, c) => (max === undefined || c.seq > max ? c.seq : max),
+        undefined,
+      )
       if (lastSeq !== undefined) {
         for (const reaction of reactions.afterCommit) {
           try {
@@ -150,19 +154,23 @@ export function createWriter({ db, reactions, queue, logger, now = () => new Dat
     },
   }
 
-  async function append(tx: WriteTx, input: ChangeInput): Promise<RecordedChange> {
+  /** Appends `input` as the write's `n`th change (from 0). */
+  async function append(tx: WriteTx, input: ChangeInput, n: number): Promise<RecordedChange> {
     const occurredAt = now().toISOString()
-    const seq = await tx.changes.append({
-      project_id: input.projectId,
-      user_id: input.userId ?? null,
-      type: input.type,
-      resource_type: input.resourceType,
-      resource_id: input.resourceId,
-      version: input.version,
-      actor_id: input.actorId,
-      data: JSON.stringify(input.data),
-      created_at: occurredAt,
-    })
+    const seq = await tx.changes.append(
+      {
+        project_id: input.projectId,
+        user_id: input.userId ?? null,
+        type: input.type,
+        resource_type: input.resourceType,
+        resource_id: input.resourceId,
+        version: input.version,
+        actor_id: input.actorId,
+        data: JSON.stringify(input.data),
+        created_at: occurredAt,
+      },
+      n,
+    )
     return {
       seq,
       type: input.type,

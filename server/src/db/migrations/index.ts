@@ -14,6 +14,7 @@ import { reauthentications } from './0071-reauthentications.js'
 import { loginClients } from './0080-login-clients.js'
 import { idempotencyHolders } from './0090-idempotency-holders.js'
 import { notificationWebhooks } from './0091-notification-webhooks.js'
+import { changePositions } from './0095-change-positions.js'
 import { searchByProject } from './0100-search-by-project.js'
 
 /**
@@ -36,5 +37,6 @@ export const migrations: Record<string, Migration> = {
   '0080-login-clients': loginClients,
   '0090-idempotency-holders': idempotencyHolders,
   '0091-notification-webhooks': notificationWebhooks,
+  '0095-change-positions': changePositions,
   '0100-search-by-project': searchByProject,
 }

@@ -1,8 +1,13 @@
 import { setTimeout as sleep } from 'node:timers/promises'
-import { describe, expect, it } from 'vitest'
+import pg from 'pg'
+import { describe, expect, it, onTestFinished } from 'vitest'
+import type { ChangeList } from '../../generated/routes.js'
+import { newId } from '../../lib/ids.js'
 import { createTestApp } from '../../test/app.js'
+import { TEST_DATABASE, TEST_POSTGRES_URL } from '../../test/databases.js'
+import { openStream } from '../../test/events.js'
 import { present } from '../../test/present.js'
-import { createProject } from '../../test/projects.js'
+import { createProject, jsonRequest } from '../../test/projects.js'
 import { signUpUser } from '../../test/users.js'
 import type { ChangeInput, RecordedChange } from '../../write/change.js'
 import { createWriter, type Reactions } from '../../write/writer.js'
@@ -37,7 +42,7 @@ describe('change log', () => {
   it('commits changes with the write, runs reactions inside it and after-commit reactions after it', async () => {
     const { t, log, alice, project } = await setup()
     const seen: RecordedChange[] = []
-    const committed: number[] = []
+    const committed: bigint[] = []
     const reactions: Reactions = {
       inTransaction: [
         {
@@ -80,7 +85,7 @@ describe('change log', () => {
 
   it('rolls the changes back with a failed write and runs no after-commit reaction', async () => {
     const { t, log, alice, project } = await setup()
-    const committed: number[] = []
+    const committed: bigint[] = []
     const writer = createWriter({
       db: t.ctx.db,
       reactions: { inTransaction: [], afterCommit: [{ name: 'test', run: (seq) => committed.push(seq) }] },
@@ -123,8 +128,8 @@ describe('change log', () => {
     const firstHolds = new Promise<void>((resolve) => {
       releaseFirst = resolve
     })
-    let firstTook!: (seq: number) => void
-    const firstSeq = new Promise<number>((resolve) => {
+    let firstTook!: (seq: bigint) => void
+    const firstSeq = new Promise<bigint>((resolve) => {
       firstTook = resolve
     })
     // The first write takes its seq and then stays open; the second starts after it and would, without
@@ -145,7 +150,7 @@ describe('change log', () => {
       const page = await log.readVisible(alice, { since: cursor, limit: 10 })
       for (const c of page) delivered.push(c.resourceId)
       const last = page.at(-1)
-      if (last) cursor = Number(last.seq)
+      if (last) cursor = BigInt(last.seq)
     }
     const early = poll()
     await sleep(150)
@@ -160,18 +165,89 @@ describe('change log', () => {
   it('prunes changes past retention and moves the oldest retained seq past them', async () => {
     const { t, log, writer, alice, project } = await setup()
     const base = await writer.write((tx) => tx.record(change(project.id, 'old')))
-    expect(await log.oldestRetainedSeq()).toBe(1)
+    expect(await log.oldestRetainedSeq()).toBe(1n)
     expect(await log.prune()).toBe(0) // nothing is a week old yet
     // Backdate the first change past the retention.
     await t.ctx.db.kysely
       .updateTable('changes')
       .set({ created_at: '2000-01-01T00:00:00.000Z' })
-      .where('seq', '<=', base)
+      .where('seq', '<=', String(base))
       .execute()
     const kept = await writer.write((tx) => tx.record(change(project.id, 'new')))
     expect(await log.prune()).toBeGreaterThanOrEqual(1)
-    expect(await log.oldestRetainedSeq()).toBe(base + 1)
-    expect((await log.readVisible(alice, { since: 0, limit: 10 })).map((c) => c.seq)).toEqual([String(kept)])
+    expect(await log.oldestRetainedSeq()).toBe(base + 1n)
+    expect((await log.readVisible(alice, { since: 0n, limit: 10 })).map((c) => c.seq)).toEqual([String(kept)])
     expect(await log.latestSeq()).toBe(kept)
+  })
+})
+
+// SQLite runs one write at a time, so only PostgreSQL can commit a later seq before an earlier one.
+describe.runIf(TEST_DATABASE === 'postgres')('change log while writes commit out of seq order', () => {
+  it('lets no reader skip the write that commits last: not one polling between the commits, not one starting there', async () => {
+    const t = await createTestApp({ RATE_LIMITS_ENABLED: 'false' })
+    const alice = await signUpUser(t)
+    const project = await createProject(t, alice.authHeaders)
+    const poll = async (since: string) => {
+      const res = await jsonRequest(t, 'GET', `/v1/changes?since=${since}&limit=100`, alice.authHeaders)
+      expect(res.status).toBe(200)
+      return (await res.json()) as ChangeList
+    }
+    const { syncToken: before } = await poll('0')
+    const ids = { first: newId('tsk'), second: newId('tsk') }
+    const names = (resourceIds: unknown[]) =>
+      resourceIds.map((id) => Object.entries(ids).find(([, v]) => v === id)?.[0] ?? id)
+
+    let release!: () => void
+    const held = new Promise<void>((resolve) => {
+      release = resolve
+    })
+    let took!: (seq: bigint) => void
+    const firstTook = new Promise<bigint>((resolve) => {
+      took = resolve
+    })
+    const first = t.ctx.writer.write(async (tx) => {
+      took(await tx.record(change(project.id, ids.first)))
+      await held
+    })
+    const firstSeq = await firstTook
+    // Begun after the first took its seq, committed while the first is still open: seq order and commit
+    // order now differ.
+    const secondSeq = await t.ctx.writer.write((tx) => tx.record(change(project.id, ids.second)))
+    expect(firstSeq).toBeLessThan(secondSeq)
+
+    // Between the two commits: a client polls, and another opens a stream with no position.
+    const between = await poll(before)
+    const stream = await openStream(t.fetch, t.baseUrl, { headers: alice.authHeaders })
+    release()
+    await first
+
+    const after = await poll(between.syncToken)
+    expect(names([...between.data, ...after.data].map((c) => c.resourceId))).toEqual(['first', 'second'])
+    await stream.waitFor((b) => b.event?.data?.resourceId === ids.second)
+    expect(names(stream.events().map((e) => e.data?.resourceId))).toEqual(['first', 'second'])
+  })
+
+  it('delivers a change held back by an older write still open on another connection once it ends, not at the next heartbeat', async () => {
+    const t = await createTestApp({ RATE_LIMITS_ENABLED: 'false', EVENTS_HEARTBEAT_S: '15' })
+    const alice = await signUpUser(t)
+    const project = await createProject(t, alice.authHeaders)
+    const stream = await openStream(t.fetch, t.baseUrl, { headers: alice.authHeaders })
+    // Another connection of this app (a raw one: no change signal of its own) with a write transaction open.
+    const options = t.ctx.db.options
+    const outside = new pg.Client({
+      connectionString: TEST_POSTGRES_URL,
+      application_name: `tasklane:${options.dialect === 'postgres' ? options.schema : ''}:w`,
+    })
+    await outside.connect()
+    onTestFinished(() => outside.end())
+    await outside.query('begin')
+    await outside.query('select pg_current_xact_id()')
+    const id = newId('tsk')
+    await t.ctx.writer.write((tx) => tx.record(change(project.id, id)))
+    const page = await jsonRequest(t, 'GET', `/v1/changes?since=${stream.ready.data.since}`, alice.authHeaders)
+    expect(((await page.json()) as ChangeList).data).toEqual([])
+    await outside.query('commit')
+    // Well within the 15 s heartbeat that would otherwise be the next look at the log.
+    await stream.waitFor((b) => b.event?.data?.resourceId === id, 3_000)
   })
 })

@@ -10,21 +10,30 @@ export type ApiChange = Change
 
 /** The change log as readers see it; changes are appended by the write seam (`ctx.writer`). */
 export interface ChangeLog {
-  /** Changes after `since` that `principal` may see at this moment, in seq order. */
+  /**
+   * Changes after `since` that `principal` may see at this moment, in seq order: never one that a later
+   * read could find below a seq already returned. A project's changes count from when the reader joined it.
+   */
   readVisible(
     principal: { userId: string },
-    options: { since: number; projectId?: string; limit: number },
+    options: { since: bigint; projectId?: string; limit: number },
   ): Promise<ApiChange[]>
-  latestSeq(): Promise<number>
+  /** The newest seq committed: no answer has given a position past it (see `since_ahead`). */
+  latestSeq(): Promise<bigint>
+  /**
+   * Where a reader without a position starts: the newest seq below which nothing can still appear. Below
+   * `latestSeq()` while an older write is still open (PostgreSQL).
+   */
+  readableSeq(): Promise<bigint>
   /** The smallest seq that may still be stored; a reader with `since` below `oldestRetainedSeq() - 1` missed changes. */
-  oldestRetainedSeq(): Promise<number>
+  oldestRetainedSeq(): Promise<bigint>
   /**
    * Whether a reader at `since` may have missed pruned changes (410 `cursor_expired`). `0` means "from the
    * oldest retained change" and never expires.
    */
-  isExpired(since: number): Promise<boolean>
+  isExpired(since: bigint): Promise<boolean>
   /** Throws 410 `cursor_expired` (see `cursorExpired`) when `isExpired(since)`. */
-  assertRetained(since: number): Promise<void>
+  assertRetained(since: bigint): Promise<void>
   /** Deletes changes older than the retention (also done every so many writes, see reactions.ts). */
   prune(): Promise<number>
 }
@@ -77,12 +86,14 @@ export function createChangeLog({
 
     latestSeq: () => reader.latestSeq(),
 
+    readableSeq: () => reader.readableSeq(),
+
     async oldestRetainedSeq() {
-      return (await reader.prunedThrough()) + 1
+      return (await reader.prunedThrough()) + 1n
     },
 
     async isExpired(since) {
-      return since > 0 && since < (await reader.prunedThrough())
+      return since > 0n && since < (await reader.prunedThrough())
     },
 
     async assertRetained(since) {
@@ -103,7 +114,7 @@ function toApiChange(row: ChangeRow, roles: Map<string, string>): ApiChange {
   }
   // The types and resource types written are the spec's enums (see ChangeInput); the database keeps text.
   return {
-    seq: String(row.seq),
+    seq: row.seq,
     type: row.type as Change['type'],
     projectId: row.project_id,
     resourceType: row.resource_type as Change['resourceType'],

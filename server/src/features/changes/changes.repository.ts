@@ -1,55 +1,137 @@
-import { type Kysely, sql } from 'kysely'
+import { type Expression, type Kysely, sql } from 'kysely'
 import type { Dialect } from '../../db/database.js'
 import type { ChangesTable, Database, ProjectMembersTable } from '../../db/schema.js'
 import { assertTransaction } from '../../db/transaction.js'
 
 type Role = ProjectMembersTable['role']
 
-export type ChangeRow = Omit<ChangesTable, 'seq'> & { seq: number }
+/** A stored change with its seq as text: seqs are 64-bit and may exceed 2^53. */
+export type ChangeRow = Omit<ChangesTable, 'seq'> & { seq: string }
 export type NewChangeRow = Omit<ChangesTable, 'seq'>
 
-// Any constant: the first key of the two-key advisory lock, the second being the schema, so apps in
-// different schemas of one database (tests, tenants) do not wait on each other.
-const CHANGE_LOCK_NAMESPACE = 720_911
+/**
+ * How many changes one write may record on PostgreSQL: a seq is `base + xid × 2^20 + n` with `n` the
+ * change's place in its write. Leaves 2^43 transaction ids before a seq passes 2^63.
+ */
+export const CHANGES_PER_WRITE = 1_048_576
 
-/** The change log's SQL. */
+/**
+ * The change log's SQL.
+ *
+ * Readers must never skip a change: once one has read past a seq, no change with a smaller seq may appear.
+ * SQLite has one writer, so seqs commit in order. PostgreSQL runs writes side by side and makes a row
+ * visible when its transaction commits, so a seq taken first may commit last. There, a seq is derived from
+ * the writing transaction's id (`base + xid × 2^20 + n`), and readers see only changes of transactions
+ * older than every change-recording write of this app still open on the schema (see `horizonValue`): those
+ * below have ended, so nothing can still appear there, and every write that has not ended (or not begun)
+ * has a larger id, so its seqs come later. Writes take no common lock; the price is that a change becomes
+ * readable once every change-recording write that began before it has ended (they are short).
+ */
 export function changesRepository(db: Kysely<Database>, dialect: Dialect) {
+  const pg = dialect === 'postgres'
+  /**
+   * PostgreSQL: a seq below which every change is final, as a value for the next statement. The oldest
+   * transaction id still held by a write of this app on this schema that may record changes
+   * (`application_name` with `:w`, see openDatabase and `markWriter`), or failing one, the next id to be assigned: every write transaction with a smaller id
+   * has either ended before this statement returns, so the next statement's snapshot sees it, or wrote no
+   * change. Read in a statement of its own, before the rows, for that reason; transactions of other
+   * databases and apps on the cluster do not hold readers back.
+   */
+  const horizonValue = async (): Promise<string> => {
+    const { rows } = await sql<{ h: string }>`
+      select cast(b.base + least(s.xmax, coalesce(min(
+               case when w.x <= s.xmax % 4294967296 then s.xmax - s.xmax % 4294967296 + w.x
+                    else s.xmax - s.xmax % 4294967296 - 4294967296 + w.x end), s.xmax)) * ${sql.lit(CHANGES_PER_WRITE)} as text) as h
+        from (select pg_snapshot_xmax(pg_current_snapshot())::text::bigint as xmax) s
+        cross join changes_seq_base b
+        left join (select a.backend_xid::text::bigint as x from pg_stat_activity a
+                    where a.application_name = regexp_replace(current_setting('application_name'), ':w$', '') || ':w'
+                      and a.datname = current_database() and a.backend_xid is not null) w on true
+       where b.id = 1
+       group by b.base, s.xmax`.execute(db)
+    return rows[0]?.h as string
+  }
+  const seqText = sql<string>`cast(c.seq as text)`
+  const changeColumns = [
+    seqText.as('seq'),
+    'c.project_id',
+    'c.user_id',
+    'c.type',
+    'c.resource_type',
+    'c.resource_id',
+    'c.version',
+    'c.actor_id',
+    'c.data',
+    'c.created_at',
+  ] as const
+  /** The first seq this transaction appended (the repository is built once per write's transaction). */
+  let firstAppended: bigint | undefined
+
   return {
     /**
-     * PostgreSQL hands out identity values as they are asked for but makes rows visible as their
-     * transactions commit, so seq 41 can appear after 42 has been read past. Holding this lock from the
-     * moment a seq is taken until commit makes seq order and commit order the same. SQLite has one writer.
+     * PostgreSQL: marks this transaction as one that may record changes (its connection's
+     * `application_name` gets `:w` until it ends), before it holds a transaction id, so that readers wait
+     * for it and not for silent writes. Nothing to do on SQLite.
      */
-    async lockForAppend(): Promise<void> {
+    async markWriter(): Promise<void> {
       assertTransaction(db)
-      if (dialect === 'postgres') {
-        await sql`select pg_advisory_xact_lock(${sql.lit(CHANGE_LOCK_NAMESPACE)}, hashtext(current_schema()))`.execute(
-          db,
-        )
-      }
+      if (pg)
+        await sql`select set_config('application_name', current_setting('application_name') || ':w', true)`.execute(db)
     },
 
-    async append(row: NewChangeRow): Promise<number> {
+    /**
+     * Appends a change; `n` is its place among the changes of this write (0, 1, …), which on PostgreSQL
+     * makes its seq after every seq its write took before.
+     */
+    async append(row: NewChangeRow, n: number): Promise<bigint> {
       assertTransaction(db)
-      const { seq } = await db.insertInto('changes').values(row).returning('seq').executeTakeFirstOrThrow()
-      return Number(seq)
+      if (n >= CHANGES_PER_WRITE) throw new Error(`A write may record at most ${CHANGES_PER_WRITE} changes.`)
+      const values: NewChangeRow & { seq?: Expression<string> } = { ...row }
+      if (pg) {
+        values.seq = sql<string>`(select b.base + pg_current_xact_id()::text::bigint * ${sql.lit(CHANGES_PER_WRITE)} + ${sql.lit(n)} from changes_seq_base b where b.id = 1)`
+      }
+      const inserted = await db
+        .insertInto('changes')
+        .values(values)
+        .returning(sql<string>`cast(seq as text)`.as('seq'))
+        .executeTakeFirstOrThrow()
+      const seq = BigInt(inserted.seq)
+      firstAppended ??= seq
+      return seq
+    },
+
+    /**
+     * Starts `userId`'s view of the project's log at the write recording this (which has appended a change
+     * already): someone added to a project reads its changes from the write that added them on, not what
+     * was written, edited or deleted before.
+     */
+    async startMemberView(projectId: string, userId: string): Promise<void> {
+      assertTransaction(db)
+      if (firstAppended === undefined) throw new Error('A member view starts at a write that recorded a change.')
+      await db
+        .updateTable('project_members')
+        .set({ joined_after: String(firstAppended - 1n) })
+        .where('project_id', '=', projectId)
+        .where('user_id', '=', userId)
+        .execute()
     },
 
     /**
      * Changes after `since` that `userId` may see now: their own (`user_id`), and those of projects they
-     * are a member of at this moment whose resource type their role may read (`readable`).
+     * are a member of at this moment, written since they joined, whose resource type their role may read
+     * (`readable`).
      */
     async readVisible(
       userId: string,
-      since: number,
+      since: bigint,
       limit: number,
       readable: Record<string, readonly string[]>,
       projectId?: string,
     ): Promise<ChangeRow[]> {
       let q = db
         .selectFrom('changes as c')
-        .selectAll('c')
-        .where('c.seq', '>', since)
+        .select(changeColumns)
+        .where('c.seq', '>', String(since))
         .where((eb) =>
           eb.or([
             eb('c.user_id', '=', userId),
@@ -61,6 +143,7 @@ export function changesRepository(db: Kysely<Database>, dialect: Dialect) {
                   .select('m.user_id')
                   .whereRef('m.project_id', '=', 'c.project_id')
                   .where('m.user_id', '=', userId)
+                  .whereRef('c.seq', '>', 'm.joined_after')
                   .where((mb) =>
                     mb.or(
                       Object.entries(readable)
@@ -74,40 +157,76 @@ export function changesRepository(db: Kysely<Database>, dialect: Dialect) {
             ]),
           ]),
         )
+      if (pg) q = q.where('c.seq', '<', await horizonValue())
       if (projectId !== undefined) q = q.where('c.project_id', '=', projectId)
-      const rows = await q.orderBy('c.seq').limit(limit).execute()
-      return rows.map((r) => ({ ...r, seq: Number(r.seq) }))
+      return q.orderBy('c.seq').limit(limit).execute()
     },
 
-    async latestSeq(): Promise<number> {
+    /**
+     * A project's changes after `since` that no single user owns, in seq order, as far as they are final
+     * (for a webhook replay; see `readVisible`).
+     */
+    async projectChangesAfter(projectId: string, since: bigint, limit: number): Promise<ChangeRow[]> {
+      let q = db
+        .selectFrom('changes as c')
+        .select(changeColumns)
+        .where('c.project_id', '=', projectId)
+        .where('c.user_id', 'is', null)
+        .where('c.seq', '>', String(since))
+      if (pg) q = q.where('c.seq', '<', await horizonValue())
+      return q.orderBy('c.seq').limit(limit).execute()
+    },
+
+    /**
+     * The newest seq committed (inside a write: including the write's own). No answer has given a position
+     * past it.
+     */
+    async latestSeq(): Promise<bigint> {
       const row = await db
-        .selectFrom('changes')
-        .select((eb) => eb.fn.max('seq').as('seq'))
+        .selectFrom('changes as c')
+        .select(sql<string | null>`cast(max(c.seq) as text)`.as('seq'))
         .executeTakeFirst()
       // Kept rows are all newer than what was pruned; only an emptied log needs the pruning mark.
-      if (row?.seq != null) return Number(row.seq)
+      if (row?.seq != null) return BigInt(row.seq)
       return this.prunedThrough()
     },
 
-    async prunedThrough(): Promise<number> {
+    /**
+     * Where a reader that starts now starts: the newest seq below which no change can still appear (on
+     * SQLite the newest seq; on PostgreSQL the newest of transactions that have all ended).
+     */
+    async readableSeq(): Promise<bigint> {
+      if (!pg) return this.latestSeq()
+      const row = await db
+        .selectFrom('changes as c')
+        .select(sql<string | null>`cast(max(c.seq) as text)`.as('seq'))
+        .where('c.seq', '<', await horizonValue())
+        .executeTakeFirst()
+      if (row?.seq != null) return BigInt(row.seq)
+      return this.prunedThrough()
+    },
+
+    async prunedThrough(): Promise<bigint> {
       const row = await db
         .selectFrom('changes_retention')
-        .select('pruned_through')
+        .select(sql<string>`cast(pruned_through as text)`.as('through'))
         .where('id', '=', 1)
         .executeTakeFirst()
-      return Number(row?.pruned_through ?? 0)
+      return BigInt(row?.through ?? 0)
     },
 
     /** Deletes changes older than `before`, moving the retention mark past them; returns how many went. */
     async pruneBefore(before: string): Promise<number> {
       assertTransaction(db)
-      const row = await db
-        .selectFrom('changes')
-        .select((eb) => eb.fn.max('seq').as('seq'))
-        .where('created_at', '<', before)
-        .executeTakeFirst()
-      const through = Number(row?.seq ?? 0)
-      if (through === 0) return 0
+      let newest = db
+        .selectFrom('changes as c')
+        .select(sql<string | null>`cast(max(c.seq) as text)`.as('seq'))
+        .where('c.created_at', '<', before)
+      // Only what readers may already have read past: a change of a transaction still open stays.
+      if (pg) newest = newest.where('c.seq', '<', await horizonValue())
+      const row = await newest.executeTakeFirst()
+      if (row?.seq == null) return 0
+      const through = row.seq
       const deleted = await db.deleteFrom('changes').where('seq', '<=', through).executeTakeFirst()
       await db
         .updateTable('changes_retention')

@@ -20,9 +20,9 @@ export function createChangesService({ cursors }: ServiceDeps, log: ChangeLog) {
       // signed like every cursor so that one list's cursor cannot be replayed on another.
       const scope = listScope('listChanges', { userId: caller.userId, projectId: input.projectId })
       const from = input.cursor ? String(cursors.decode(scope, input.cursor)[0]) : (input.since ?? '0')
-      assertNotAhead(from, BigInt(await log.latestSeq()), { path: '/query/since', name: 'since' })
-      // Not past the newest seq, which the log reads as a number.
-      const since = Number(from)
+      assertNotAhead(from, await log.latestSeq(), { path: '/query/since', name: 'since' })
+      // Not past the newest seq, so a 64-bit integer: kept as a bigint, never rounded through a number.
+      const since = BigInt(from)
       await log.assertRetained(since)
       const data = await log.readVisible(caller, { since, projectId: input.projectId, limit: input.limit })
       const last = data.at(-1)?.seq

@@ -139,7 +139,7 @@ describe('listChanges', () => {
     const all = await t.ctx.db.kysely
       .selectFrom('changes')
       .selectAll()
-      .where('seq', '>', before)
+      .where('seq', '>', String(before))
       .orderBy('seq')
       .execute()
     expect(all.map((c) => `${c.type} ${c.resource_id} ${c.user_id ?? 'members'}`)).toEqual([
@@ -186,9 +186,9 @@ describe('listChanges', () => {
     expect(await expired.json()).toMatchObject({ code: 'cursor_expired', status: 410, title: 'Gone' })
     // A client that had seen everything pruned continues; one starting over gets what is kept.
     const pruned = await t.ctx.changeLog.oldestRetainedSeq()
-    expect((await jsonRequest(t, 'GET', `/v1/changes?since=${pruned - 1}`, h)).status).toBe(200)
+    expect((await jsonRequest(t, 'GET', `/v1/changes?since=${pruned - 1n}`, h)).status).toBe(200)
     expect(summary((await poll(t, h, '0')).changes)).toHaveLength(1)
-    expect(Number(first)).toBeLessThan(pruned)
+    expect(BigInt(first)).toBeLessThan(pruned)
 
     expect((await jsonRequest(t, 'GET', '/v1/changes?since=-1', h)).status).toBe(400)
     expect((await jsonRequest(t, 'GET', '/v1/changes?limit=101', h)).status).toBe(400)

@@ -14,7 +14,7 @@ export interface StreamedChange {
 export interface StreamSource {
   readVisible(
     principal: Principal,
-    options: { since: number; projectId?: string; limit: number },
+    options: { since: bigint; projectId?: string; limit: number },
   ): Promise<readonly StreamedChange[]>
 }
 
@@ -40,8 +40,8 @@ export interface EventStreamOptions {
 }
 
 export interface StreamPosition {
-  /** Send the changes after this seq. */
-  since: number
+  /** Send the changes after this seq (64-bit: may exceed 2^53). */
+  since: bigint
   projectId?: string
 }
 
@@ -60,7 +60,7 @@ const encoder = new TextEncoder()
  * memory stays flat however many changes happen meanwhile.
  *
  * @example
- * return new Response(openEventStream(options, principal, { since: 42 }), { headers: { 'content-type': 'text/event-stream' } })
+ * return new Response(openEventStream(options, principal, { since: 42n }), { headers: { 'content-type': 'text/event-stream' } })
  */
 export function openEventStream(
   options: EventStreamOptions,
@@ -164,7 +164,7 @@ export function openEventStream(
             // Visibility is decided at delivery: after a wait, what is left of the batch is read again.
             if (hasRoom === 'later') continue read
             send(frame(change.type, change, change.seq))
-            lastSent = Number(change.seq)
+            lastSent = BigInt(change.seq)
             // Added back after a removal: a later removal is news again.
             if (change.type === 'member.added' && change.resourceId === principal.userId && change.projectId) {
               revokedProjects.delete(change.projectId)

@@ -10,7 +10,7 @@ export function eventsRepository(db: Queryable) {
      * transaction, so PostgreSQL delivers it when, and only if, the change commits. The payload is the seq
      * alone: a few bytes, well under NOTIFY's 8000-byte limit whatever the change holds.
      */
-    async notifyChange(channel: string, seq: number): Promise<void> {
+    async notifyChange(channel: string, seq: bigint): Promise<void> {
       assertTransaction(db)
       await sql`select pg_notify(${channel}, ${String(seq)})`.execute(db)
     },

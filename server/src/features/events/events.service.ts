@@ -38,18 +38,18 @@ export function createEventsService(
   projects: ProjectsService,
 ) {
   /** The seq to stream after: the client's position, or the newest change for a client without one. */
-  async function startingPoint(request: StreamRequest): Promise<number> {
+  async function startingPoint(request: StreamRequest): Promise<bigint> {
     const position = request.lastEventId ?? request.since
-    if (position === undefined) return changeLog.latestSeq()
+    if (position === undefined) return changeLog.readableSeq()
     assertNotAhead(
       position,
-      BigInt(await changeLog.latestSeq()),
+      await changeLog.latestSeq(),
       request.lastEventId === undefined
         ? { path: '/query/since', name: 'since' }
         : { path: '/header/Last-Event-ID', name: 'Last-Event-ID' },
     )
-    // Not past the newest seq, which the log reads as a number.
-    const since = Number(position)
+    // Not past the newest seq, so a 64-bit integer: kept as a bigint, never rounded through a number.
+    const since = BigInt(position)
     await changeLog.assertRetained(since)
     return since
   }
@@ -59,7 +59,7 @@ export function createEventsService(
      * Checks a stream request and resolves where the stream starts (the seq it sends changes after):
      * 404 for a project the caller may not see, as every project operation answers; 410 past retention.
      */
-    async start(principal: Principal, request: StreamRequest): Promise<number> {
+    async start(principal: Principal, request: StreamRequest): Promise<bigint> {
       if (request.projectId) await projects.get(principal, request.projectId)
       return startingPoint(request)
     },
@@ -68,7 +68,7 @@ export function createEventsService(
      * The caller's event stream from `since`. The principal re-checks its credentials while the stream is
      * open, which ends the stream with `auth_expired` once they expire or are revoked.
      */
-    stream(principal: Principal, since: number, projectId?: string): ReadableStream<Uint8Array> {
+    stream(principal: Principal, since: bigint, projectId?: string): ReadableStream<Uint8Array> {
       const fullCheck = () => principal.recheck()
       // An API key is looked up in the database, so only its revocation (known in memory, from this
       // instance or the revocation log that every instance polls) is checked at every tick; the full check

@@ -109,7 +109,7 @@ describe('streamEvents', () => {
   it('resumes after Last-Event-ID or since with no gap and no duplicate; Last-Event-ID wins', async () => {
     const { t, alice, project } = await setup()
     const start = await t.ctx.changeLog.latestSeq()
-    const seqs: number[] = []
+    const seqs: bigint[] = []
     for (let i = 0; i < 5; i++) seqs.push(await record(t, project.id, `tsk_${i}`))
     const ids = (events: { id?: string }[]) => events.map((e) => e.id)
 
@@ -138,11 +138,12 @@ describe('streamEvents', () => {
     const { t, alice, project } = await setup({ CHANGES_RETENTION_S: '60' })
     const start = await t.ctx.changeLog.latestSeq()
     const old = await record(t, project.id, 'tsk_old')
-    await record(t, project.id, 'tsk_older')
+    const older = await record(t, project.id, 'tsk_older')
+    expect(older).toBeGreaterThan(old)
     await t.ctx.db.kysely
       .updateTable('changes')
       .set({ created_at: new Date(Date.now() - 120_000).toISOString() })
-      .where('seq', '<=', old + 1)
+      .where('seq', '<=', String(older))
       .execute()
     await t.ctx.changeLog.prune()
     const expired = await t.request(`/v1/events?since=${start}`, { headers: alice.authHeaders })
@@ -160,7 +161,7 @@ describe('streamEvents', () => {
     expect(fromStart.status).toBe(200)
     await fromStart.body?.cancel()
     // Up to date with the pruned log: nothing was missed.
-    const current = await openStream(t.fetch, t.baseUrl, { headers: alice.authHeaders, since: String(old + 1) })
+    const current = await openStream(t.fetch, t.baseUrl, { headers: alice.authHeaders, since: String(older) })
     const next = await record(t, project.id, 'tsk_new')
     expect((await current.next()).id).toBe(String(next))
 

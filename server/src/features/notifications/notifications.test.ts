@@ -376,7 +376,7 @@ describe('notifications', () => {
     const notification = present((await notificationsOf(t, editor))[0], 'the assignee’s notification')
 
     const ofType = async (user: SignedUpUser) =>
-      (await t.ctx.changeLog.readVisible({ userId: user.user.id }, { since: 0, limit: 100 })).filter(
+      (await t.ctx.changeLog.readVisible({ userId: user.user.id }, { since: 0n, limit: 100 })).filter(
         (c) => c.type === 'notification.created',
       )
     expect(await ofType(editor)).toMatchObject([
@@ -411,7 +411,7 @@ describe('notifications', () => {
 
     // Marking read is recorded for the recipient's other devices: once per notification that changed.
     const updates = async (user: SignedUpUser) =>
-      (await t.ctx.changeLog.readVisible({ userId: user.user.id }, { since: 0, limit: 100 })).filter(
+      (await t.ctx.changeLog.readVisible({ userId: user.user.id }, { since: 0n, limit: 100 })).filter(
         (c) => c.type === 'notification.updated',
       )
     expect((await jsonRequest(t, 'POST', `/v1/notifications/${notification.id}/read`, editor.authHeaders)).status).toBe(

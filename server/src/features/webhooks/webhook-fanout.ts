@@ -8,13 +8,13 @@ import type { DeliveryRow, EndpointRow } from './webhooks.repository.js'
 export async function queueDelivery(
   tx: WriteTx,
   endpoint: Pick<EndpointRow, 'id'>,
-  event: { eventType: string; changeSeq: number | null; payload: string; at: string },
+  event: { eventType: string; changeSeq: bigint | null; payload: string; at: string },
 ): Promise<DeliveryRow> {
   const row: DeliveryRow = {
     id: newId('msg'),
     endpoint_id: endpoint.id,
     event_type: event.eventType,
-    change_seq: event.changeSeq,
+    change_seq: event.changeSeq === null ? null : String(event.changeSeq),
     payload: event.payload,
     status: 'pending',
     attempts: 0,

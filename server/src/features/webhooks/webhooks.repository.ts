@@ -1,3 +1,4 @@
+import { sql } from 'kysely'
 import type { Queryable } from '../../db/database.js'
 import { keyset, type Page, toPage } from '../../db/keyset.js'
 import type { WebhookDeliveriesTable, WebhookEndpointsTable } from '../../db/schema.js'
@@ -7,6 +8,24 @@ import type { CursorPosition } from '../../lib/cursor.js'
 
 export type EndpointRow = WebhookEndpointsTable
 export type DeliveryRow = WebhookDeliveriesTable
+
+/** A delivery's columns, its change's seq as text (node-postgres would round a bigint past 2^53). */
+const deliveryColumns = [
+  'id',
+  'endpoint_id',
+  'event_type',
+  sql<string | null>`cast(change_seq as text)`.as('change_seq'),
+  'payload',
+  'status',
+  'attempts',
+  'last_attempt_at',
+  'duration_ms',
+  'response_status',
+  'response_body',
+  'error',
+  'next_attempt_at',
+  'created_at',
+] as const
 
 export const toEndpoint = (row: EndpointRow): WebhookEndpoint => ({
   id: row.id,
@@ -26,7 +45,7 @@ export const toDelivery = (row: DeliveryRow): WebhookDelivery => ({
   id: row.id,
   endpointId: row.endpoint_id,
   eventType: row.event_type,
-  changeSeq: row.change_seq === null ? null : String(row.change_seq),
+  changeSeq: row.change_seq,
   status: row.status,
   attempts: row.attempts,
   lastAttemptAt: row.last_attempt_at,
@@ -107,7 +126,7 @@ export function webhooksRepository(db: Queryable, dialect: 'sqlite' | 'postgres'
     },
 
     findDelivery(id: string): Promise<DeliveryRow | undefined> {
-      return db.selectFrom('webhook_deliveries').selectAll().where('id', '=', id).executeTakeFirst()
+      return db.selectFrom('webhook_deliveries').select(deliveryColumns).where('id', '=', id).executeTakeFirst()
     },
 
     async listDeliveries(
@@ -116,7 +135,7 @@ export function webhooksRepository(db: Queryable, dialect: 'sqlite' | 'postgres'
       limit: number,
     ): Promise<Page<DeliveryRow>> {
       const rows = await keyset(
-        db.selectFrom('webhook_deliveries').selectAll().where('endpoint_id', '=', endpointId),
+        db.selectFrom('webhook_deliveries').select(deliveryColumns).where('endpoint_id', '=', endpointId),
         { key: 'id', id: 'id', direction: 'desc' },
         after,
         limit,
@@ -171,19 +190,6 @@ export function webhooksRepository(db: Queryable, dialect: 'sqlite' | 'postgres'
         .where('enabled', '=', 1)
         .executeTakeFirst()
       return result.numUpdatedRows > 0n
-    },
-
-    /** A project's changes after `since` that no single user owns, in seq order (for replay). */
-    projectChangesAfter(projectId: string, since: number, limit: number) {
-      return db
-        .selectFrom('changes')
-        .selectAll()
-        .where('project_id', '=', projectId)
-        .where('user_id', 'is', null)
-        .where('seq', '>', since)
-        .orderBy('seq')
-        .limit(limit)
-        .execute()
     },
   }
 }

@@ -221,17 +221,18 @@ export function createWebhooksService(
 
     async replay(caller: Principal, webhookId: string, since: string): Promise<WebhookReplayResult> {
       const { row } = await endpointFor(caller, webhookId, 'replay')
-      const from = Number(since)
+      // The spec's pattern allows 19 digits; a position past the newest seq is nothing to replay.
+      const from = BigInt(since)
       await changeLog.assertRetained(from)
       const patterns = JSON.parse(row.event_types) as string[]
       return write(async (tx) => {
-        const changes = await tx.webhooks.projectChangesAfter(row.project_id, from, REPLAY_LIMIT)
+        const changes = await tx.changes.projectChangesAfter(row.project_id, from, REPLAY_LIMIT)
         let queued = 0
         const at = now().toISOString()
         for (const c of changes) {
           if (!patterns.some((p) => matches(p, c.type))) continue
           const payload = changeEventBody({
-            seq: c.seq,
+            seq: BigInt(c.seq),
             type: c.type,
             projectId: c.project_id,
             userId: c.user_id,
@@ -242,7 +243,7 @@ export function createWebhooksService(
             data: JSON.parse(c.data),
             occurredAt: c.created_at,
           })
-          await queueDelivery(tx, row, { eventType: c.type, changeSeq: c.seq, payload, at })
+          await queueDelivery(tx, row, { eventType: c.type, changeSeq: BigInt(c.seq), payload, at })
           queued++
         }
         return {
