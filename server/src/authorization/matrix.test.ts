@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { tinyPng } from '../features/attachments/test-files.js'
-import { upload, uploaded } from '../features/attachments/test-support.js'
-import { createTus } from '../features/attachments/uploads.test-support.js'
+import { createTus, upload, uploaded } from '../features/attachments/test-support.js'
 import type { Attachment, Comment, Invitation, Project, Task } from '../generated/routes.js'
 import { createTestApp, type TestApp } from '../test/app.js'
 import { addMember, createComment, createNote, createProject, createTask, jsonRequest } from '../test/projects.js'

@@ -127,7 +127,9 @@ export function uploadsHandlers({ uploads }: Services, config: Pick<Config, 'ATT
     if (c.req.header('upload-defer-length') !== undefined) {
       throw new ApiError(400, 'length_required', 'Send Upload-Length: uploads of unknown length are not taken.')
     }
-    if (c.req.header('upload-concat') !== undefined || c.req.raw.body !== null) {
+    const length = c.req.header('content-length')
+    const hasBody = (length !== undefined && length !== '0') || c.req.header('transfer-encoding') !== undefined
+    if (c.req.header('upload-concat') !== undefined || hasBody) {
       throw new ApiError(
         400,
         'validation_failed',

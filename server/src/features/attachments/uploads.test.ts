@@ -8,8 +8,7 @@ import { createProject, createTask } from '../../test/projects.js'
 import { startTestS3 } from '../../test/s3.js'
 import { signUpUser } from '../../test/users.js'
 import { tinyPng } from './test-files.js'
-import { rowCount, storedKeys } from './test-support.js'
-import { createTus, type Tus } from './uploads.test-support.js'
+import { createTus, rowCount, storedKeys, type Tus, upload } from './test-support.js'
 
 const sha = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex')
 
@@ -157,7 +156,6 @@ describe('resumable uploads (tus) on local disk', () => {
     for (const res of answers.filter((r) => r.status === 413)) expect((await res.json()).code).toBe('quota_exceeded')
     expect(await storage(t, alice.authHeaders, project.id)).toMatchObject({ usedBytes: 0, reservedBytes: 600_000 })
     // A simple upload meanwhile counts the hold too.
-    const { upload } = await import('./test-support.js')
     const simple = await upload(t, alice.authHeaders, project.id, { name: 'c.bin', bytes: randomBytes(500_000) })
     expect(simple.status).toBe(413)
     expect((await simple.json()).code).toBe('quota_exceeded')
