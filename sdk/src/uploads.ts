@@ -5,7 +5,12 @@ import type { components } from './generated/openapi.js'
 
 type Attachment = components['schemas']['Attachment']
 
-/** Bytes of a file: a `Blob`/`File` anywhere; in Node also a `Buffer`, a stream, or a path to a file. */
+/**
+ * Bytes of a file: a `Blob`/`File` or bytes anywhere; in Node also a stream, or a path to a file.
+ *
+ * @example
+ * const file: UploadSource = input.files[0] // or new Uint8Array(…), or './report.pdf' in Node
+ */
 export type UploadSource =
   | Blob
   | ArrayBuffer
@@ -15,23 +20,43 @@ export type UploadSource =
   /** Node only: the path of a file to send. */
   | string
 
-/** The parts of a Node `Readable` the SDK uses (so the type needs no Node typings). */
+/**
+ * The parts of a Node `Readable` the SDK uses (so the type needs no Node typings).
+ *
+ * @example
+ * const file: NodeReadable = fs.createReadStream('./report.pdf')
+ */
 export interface NodeReadable {
   pipe: unknown
   on(event: string, listener: (...args: unknown[]) => void): unknown
   [Symbol.asyncIterator](): AsyncIterator<unknown>
 }
 
-/** Where the file goes: a task, a note or a comment of the project. */
+/**
+ * Where the file goes: a task, a note or a comment of the project.
+ *
+ * @example
+ * const attachTo: AttachTo = { taskId: 'tsk_01JD8X3Z7Q2W6V5T4R3P1N0M9K' }
+ */
 export type AttachTo = { taskId: string } | { noteId: string } | { commentId: string }
 
-/** How far an upload is. `totalBytes` is null for a stream of unknown length. */
+/**
+ * How far an upload is. `totalBytes` is null for a stream of unknown length.
+ *
+ * @example
+ * const onProgress = ({ bytesSent, totalBytes }: UploadProgress) => console.log(bytesSent, totalBytes)
+ */
 export interface UploadProgress {
   bytesSent: number
   totalBytes: number | null
 }
 
-/** Options of `upload`. */
+/**
+ * Options of `upload`.
+ *
+ * @example
+ * const options: UploadOptions = { projectId, file, filename: 'notes.txt', attachTo: { noteId } }
+ */
 export interface UploadOptions {
   projectId: string
   file: UploadSource
@@ -45,8 +70,9 @@ export interface UploadOptions {
   /** The length of a stream, when known (needed to send a stream resumably). */
   size?: number
   /**
-   * Called as bytes go out: for resumable uploads after each chunk; for simple ones as a stream is read, or
-   * once at the end where the platform does not report upload progress (fetch with a `Blob`).
+   * Called as bytes go out, with counts that only grow: for resumable uploads at the start and after each
+   * chunk; for simple ones as a stream is read, or once at the end where the platform does not report
+   * upload progress (fetch with a `Blob`).
    */
   onProgress?: (progress: UploadProgress) => void
   /** Stops the upload; a resumable one is cancelled on the server too (its bytes and quota hold go). */
@@ -62,7 +88,12 @@ export interface UploadOptions {
   retryDelays?: number[]
 }
 
-/** From this size on (8 MiB), `upload` sends resumably unless told otherwise. */
+/**
+ * From this size on (8 MiB), `upload` sends resumably unless told otherwise.
+ *
+ * @example
+ * const resumable = file.size >= RESUMABLE_THRESHOLD
+ */
 export const RESUMABLE_THRESHOLD = 8 * 1024 * 1024
 
 // tus-js-client resolves the upload's Location against its endpoint; the requests themselves go through
@@ -127,7 +158,7 @@ export async function download(
 interface Source {
   /** What the simple upload sends and what tus-js-client reads. */
   body: Blob | Uint8Array | ReadableStream<Uint8Array>
-  /** For tus-js-client in Node: a Buffer, an fs.ReadStream (resumable from any offset) or a Readable. */
+  /** For tus-js-client in Node: bytes, an fs.ReadStream (resumable from any offset) or a Readable. */
   tus: unknown
   size: number | null
   filename: string
@@ -138,7 +169,7 @@ interface Source {
 // biome-ignore lint/suspicious/noExplicitAny: Node's modules, loaded only in Node, without Node's typings
 const nodeModule = (name: string): Promise<any> => import(/* @vite-ignore */ /* webpackIgnore: true */ name)
 
-/** Node's Buffer, which tus-js-client reads in Node (it takes Blobs only in browsers); undefined elsewhere. */
+/** Node's byte buffers, which tus-js-client reads in Node (it takes Blobs only in browsers); undefined elsewhere. */
 const NodeBuffer = (
   globalThis as { Buffer?: { from(bytes: ArrayBufferLike, offset?: number, length?: number): Uint8Array } }
 ).Buffer
@@ -169,7 +200,7 @@ async function normalize(options: UploadOptions): Promise<Source> {
     const name = typeof File !== 'undefined' && file instanceof File ? file.name : undefined
     return {
       body: file,
-      // tus-js-client reads Blobs in browsers, Buffers in Node.
+      // tus-js-client reads Blobs in browsers, Node's byte buffers in Node.
       tus: NodeBuffer ? NodeBuffer.from(await file.arrayBuffer()) : file,
       size: file.size,
       filename: named(name),
@@ -256,6 +287,7 @@ function uploadResumably(tl: TasklaneClient, options: UploadOptions, source: Sou
   for (const [key, value] of Object.entries(options.attachTo ?? {})) metadata[key] = value
   if (options.sha256) metadata.sha256 = options.sha256
   const stack = new ClientHttpStack(tl)
+  let reported = -1
   return new Promise<Attachment>((resolve, reject) => {
     const tus = new Upload(source.tus as Blob, {
       endpoint: `${ORIGIN}/v1/projects/${encodeURIComponent(options.projectId)}/uploads`,
@@ -271,8 +303,13 @@ function uploadResumably(tl: TasklaneClient, options: UploadOptions, source: Sou
         const status = err.originalResponse?.getStatus() ?? 0
         return status === 0 || status === 409 || status === 423 || status === 429 || status >= 500
       },
+      // tus-js-client reports a chunk's start and its end (and both again after a retry): each count once.
       onProgress: options.onProgress
-        ? (bytesSent, totalBytes) => options.onProgress?.({ bytesSent, totalBytes })
+        ? (bytesSent, totalBytes) => {
+            if (bytesSent <= reported) return
+            reported = bytesSent
+            options.onProgress?.({ bytesSent, totalBytes })
+          }
         : null,
       onSuccess: ({ lastResponse }) => resolve(JSON.parse(lastResponse.getBody()) as Attachment),
       onError: (err) => {
@@ -383,7 +420,7 @@ function byteLength(body: unknown): number | null {
   return null
 }
 
-/** A chunk as fetch sends it: tus-js-client gives Buffers or Blobs, or (Node, from a file) a ReadStream. */
+/** A chunk as fetch sends it: tus-js-client gives bytes or Blobs, or (Node, from a file) a ReadStream. */
 async function bodyOf(body: unknown): Promise<unknown> {
   if (body instanceof Uint8Array || (typeof Blob !== 'undefined' && body instanceof Blob)) return body
   const chunks: Uint8Array[] = []

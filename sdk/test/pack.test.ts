@@ -12,7 +12,9 @@ const sdkDir = join(dirname(fileURLToPath(import.meta.url)), '..')
 const rootModules = join(sdkDir, '..', 'node_modules')
 const operationCount = Object.values(
   parse(readFileSync(join(sdkDir, '..', 'openapi.yaml'), 'utf8')).paths as Record<string, Record<string, unknown>>,
-).flatMap((item) => Object.keys(item).filter((key) => ['get', 'put', 'post', 'patch', 'delete'].includes(key))).length
+).flatMap((item) =>
+  Object.keys(item).filter((key) => ['get', 'put', 'post', 'patch', 'delete', 'head', 'options'].includes(key)),
+).length
 const tsc = join(rootModules, 'typescript', 'bin', 'tsc')
 let dir: string
 
@@ -39,7 +41,8 @@ afterAll(() => {
 
 const app = `
 import { createTasklane, unwrap, NotFoundError, TasklaneError } from '@tasklane/sdk'
-import { tasklaneHandlers, fixture } from '@tasklane/sdk/testing'
+import { tasklaneHandlers, fixture, mockUploads } from '@tasklane/sdk/testing'
+import { upload, download, RESUMABLE_THRESHOLD } from '@tasklane/sdk/uploads'
 
 const fetch = async (request) =>
   request.url.endsWith('/healthz')
@@ -49,12 +52,14 @@ const tl = createTasklane({ baseUrl: 'http://tasklane.test', fetch })
 const health = await tl.GET('/healthz')
 let notFound
 try { await unwrap(tl.GET('/readyz')) } catch (e) { notFound = e instanceof NotFoundError && e instanceof TasklaneError && e.requestId }
-console.log(JSON.stringify({ status: health.data.status, requestId: health.requestId, notFound, handlers: tasklaneHandlers().length, problem: fixture('Problem').code }))
+const uploads = { upload: typeof upload, download: typeof download, threshold: RESUMABLE_THRESHOLD, mocks: mockUploads().handlers.length }
+console.log(JSON.stringify({ status: health.data.status, requestId: health.requestId, notFound, handlers: tasklaneHandlers().length, problem: fixture('Problem').code, uploads }))
 `
 
 const typed = `
 import { createTasklane, unwrap, type Problem, type TasklaneClient } from '@tasklane/sdk'
 import { fixture, tasklaneHttp } from '@tasklane/sdk/testing'
+import { upload, type UploadProgress } from '@tasklane/sdk/uploads'
 
 const tl: TasklaneClient = createTasklane({ baseUrl: 'http://x', maxRetries: 1 })
 export async function ready(): Promise<'sqlite' | 'postgres'> {
@@ -62,6 +67,12 @@ export async function ready(): Promise<'sqlite' | 'postgres'> {
 }
 export const problem: Problem = fixture('Problem')
 export const handler = tasklaneHttp().get('/healthz', ({ response }) => response(200).json({ status: 'ok' }))
+export async function attach(file: Blob): Promise<string> {
+  const attachment = await upload(tl, { projectId: 'prj_1', file, attachTo: { taskId: 'tsk_1' }, onProgress: (p: UploadProgress) => p.bytesSent })
+  return attachment.sha256
+}
+// @ts-expect-error one of a task, a note or a comment
+upload(tl, { projectId: 'prj_1', file: new Blob([]), attachTo: { projectId: 'prj_1' } })
 // @ts-expect-error the published types know the paths
 tl.GET('/nope')
 `
@@ -89,6 +100,7 @@ describe('the packed package', () => {
       // One mock handler per operation of openapi.yaml.
       handlers: operationCount,
       problem: 'validation_failed',
+      uploads: { upload: 'function', download: 'function', threshold: 8 * 1024 * 1024, mocks: 6 },
     })
   })
 
@@ -105,12 +117,16 @@ describe('the packed package', () => {
     const dist = join(dir, 'node_modules/@tasklane/sdk/dist')
     const files = readdirSync(dist, { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.js'))
     expect(files.filter((f) => /\.test\./.test(f))).toEqual([])
-    const main = files.filter((f) => !f.startsWith('testing'))
+    const main = files.filter((f) => !f.startsWith('testing') && f !== 'uploads.js')
     expect(main).toContain('index.js')
     const nodeOnly = main.filter((f) =>
       /from ['"]node:|require\(|\bprocess\.|\bBuffer\b/.test(readFileSync(join(dist, f), 'utf8')),
     )
     expect(nodeOnly).toEqual([])
+    // The uploads entry runs in browsers too: Node's modules are loaded only when a Node-only input (a path,
+    // a Node stream) is given, and Node's buffers are only looked for on globalThis.
+    const uploads = readFileSync(join(dist, 'uploads.js'), 'utf8')
+    expect(uploads).not.toMatch(/from ['"]node:|require\(|\bprocess\./)
   })
 
   // The package checks CI runs, here so that `npm test` runs them (dist was built by `npm pack` above).
@@ -122,7 +138,8 @@ describe('the packed package', () => {
     // attw exits non-zero on any problem the profile does not ignore, which fails `sh`.
     const out = sh(join(rootModules, '.bin', 'attw'), ['--pack', '--profile', 'esm-only'], sdkDir)
     expect(out).not.toMatch(/❌/)
-    expect(out.match(/node16 \(from ESM\): 🟢 \(ESM\)/g)).toHaveLength(4) // ., ./providers, ./testing and ./webhooks
+    // ., ./providers, ./testing, ./uploads and ./webhooks
+    expect(out.match(/node16 \(from ESM\): 🟢 \(ESM\)/g)).toHaveLength(5)
   }, 120_000)
 
   // 8 KB until the event stream: eventsource-parser (1.4 KB) and its reconnecting loop (0.8 KB) came in;
@@ -134,6 +151,18 @@ describe('the packed package', () => {
     const [result] = JSON.parse(sh(join(rootModules, '.bin', 'size-limit'), ['--json'], sdkDir))
     expect(result.passed).toBe(true)
     expect(result.size).toBeLessThanOrEqual(11_750)
+  })
+
+  // tus-js-client is most of it (about 17 KB): apps that upload pay for it, the main entry does not.
+  test('the uploads entry with tus-js-client is at most 20 KB minified and gzipped (size-limit)', () => {
+    const results = JSON.parse(sh(join(rootModules, '.bin', 'size-limit'), ['--json'], sdkDir)) as {
+      name: string
+      passed: boolean
+      size: number
+    }[]
+    const uploads = results.find((r) => r.name.startsWith('@tasklane/sdk/uploads'))
+    expect(uploads?.passed).toBe(true)
+    expect(uploads?.size).toBeLessThanOrEqual(20_000)
   })
 
   test('the tarball holds the build and the README, no sources or maps, and runs no script on install', () => {

@@ -90,7 +90,7 @@ describe('uploads against the live server', () => {
     const bytes = pngLike(4000)
     const fromBytes = await upload(tl, { projectId: project.id, file: bytes, filename: 'a.png' })
     expect(fromBytes).toMatchObject({ contentType: 'image/png', size: 4000, sha256: sha(bytes) })
-    const blob = new Blob([bytes], { type: 'image/png' })
+    const blob = new Blob([new Uint8Array(bytes)], { type: 'image/png' })
     const fromBlob = await upload(tl, { projectId: project.id, file: blob, filename: 'b.png' })
     expect(fromBlob).toMatchObject({ claimedContentType: 'image/png', sha256: sha(bytes) })
     const path = join(live.ctx.config.DATA_DIR, 'c.png')

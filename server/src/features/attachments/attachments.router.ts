@@ -23,10 +23,10 @@ export function createAttachmentsRouter(services: Services, config: Config) {
       .openapi(operations.getProjectStorage, h.getProjectStorage)
       // Resumable uploads (tus): a version it does not speak is 412 before the route's validators run.
       .openapi({ ...operations.createUpload, middleware: [tus.tusResumable] }, tus.createUpload)
-      // Documented as HEAD; Hono answers HEAD with its GET route, so that is where the handler is bound.
       .openapi({ ...operations.getUploadOffset, middleware: [tus.tusResumable] }, tus.getUploadOffset)
-      .get('/v1/projects/:projectId/uploads/:uploadId', tus.headOnly, tus.tusResumable, tus.getUploadOffset)
       .openapi({ ...operations.appendUploadChunk, middleware: [tus.tusResumable] }, tus.appendUploadChunk)
       .openapi({ ...operations.deleteUpload, middleware: [tus.tusResumable] }, tus.deleteUpload)
+      // getUploadOffset is documented as HEAD, but Hono answers HEAD with the path's GET route: bound there.
+      .get('/v1/projects/:projectId/uploads/:uploadId', tus.headOnly, tus.tusResumable, tus.getUploadOffset)
   )
 }

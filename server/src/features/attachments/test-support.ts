@@ -83,7 +83,7 @@ export function createTus(t: TestApp, auth: Record<string, string>, projectId: s
       return t.request(location, {
         method: 'PATCH',
         headers: headers({ 'Upload-Offset': String(offset), 'Content-Type': 'application/offset+octet-stream' }),
-        body: bytes,
+        body: bytes as Uint8Array<ArrayBuffer>,
       })
     },
     /** Sends `bytes`, then fails the body as a cut connection does, before it ends. */
