@@ -4166,7 +4166,7 @@ export const UploadLengthHeaderSchema = z
 
 export const UploadMetadataHeaderSchema = z
   .string()
-  .regex(/^[A-Za-z0-9]+( [A-Za-z0-9+\/=]*)?(,[ ]*[A-Za-z0-9]+( [A-Za-z0-9+\/=]*)?)*$/)
+  .regex(/^[A-Za-z0-9]+( [A-Za-z0-9+\x2F=]*)?(,[ ]*[A-Za-z0-9]+( [A-Za-z0-9+\x2F=]*)?)*$/)
   .max(4000)
   .optional()
   .openapi({
@@ -12030,7 +12030,7 @@ export const postV1ProjectsProjectIdUploadsRoute = createRoute({
         }),
       'Upload-Metadata': z
         .string()
-        .regex(/^[A-Za-z0-9]+( [A-Za-z0-9+\/=]*)?(,[ ]*[A-Za-z0-9]+( [A-Za-z0-9+\/=]*)?)*$/)
+        .regex(/^[A-Za-z0-9]+( [A-Za-z0-9+\x2F=]*)?(,[ ]*[A-Za-z0-9]+( [A-Za-z0-9+\x2F=]*)?)*$/)
         .max(4000)
         .optional()
         .openapi({
@@ -12043,7 +12043,8 @@ export const postV1ProjectsProjectIdUploadsRoute = createRoute({
             schema: {
               type: 'string',
               maxLength: 4000,
-              pattern: '^[A-Za-z0-9]+( [A-Za-z0-9+/=]*)?(,[ ]*[A-Za-z0-9]+( [A-Za-z0-9+/=]*)?)*$',
+              pattern:
+                '^[A-Za-z0-9]+( [A-Za-z0-9+\\x2F=]*)?(,[ ]*[A-Za-z0-9]+( [A-Za-z0-9+\\x2F=]*)?)*$',
             },
             example: 'filename c2l0ZS1zdXJ2ZXkubXA0,filetype dmlkZW8vbXA0',
           },
