@@ -43,6 +43,21 @@ module.exports = {
       },
     },
     {
+      name: 'core-sits-below-http-and-services',
+      severity: 'error',
+      comment:
+        'server/src/core (ApiError, Principal, ETags) is what handlers, services and middleware share; it reaches none of them, nor the web framework at run time.',
+      from: { path: '^server/src/core/', pathNot: TESTS },
+      to: {
+        path: [
+          '^server/src/(http|features|idempotency|authorization)/',
+          '^server/src/app\\.ts$',
+          'node_modules/(hono|@hono/)',
+        ],
+        dependencyTypesNot: ['type-only'],
+      },
+    },
+    {
       name: 'sdk-stands-alone',
       severity: 'error',
       comment: 'The SDK is published on its own; it cannot reach into the server.',
@@ -73,13 +88,13 @@ module.exports = {
       name: 'examples-use-only-the-public-sdk',
       severity: 'error',
       comment:
-        'Examples are what SDK users copy: their own files, node builtins and @tasklane/sdk (and Hono to receive webhooks), nothing else.',
+        'Examples are what SDK users copy: their own files, node builtins and the public entries of @tasklane/sdk (and Hono to receive webhooks), nothing else.',
       from: { path: '^examples/([^/]+)/', pathNot: '^examples/web/' },
       to: {
         pathNot: [
           '^examples/$1/',
-          '^sdk/src/(index|webhooks)\\.ts$',
-          '^sdk/dist/(index|webhooks)\\.(js|d\\.ts)$',
+          '^sdk/src/(index|events|webhooks)\\.ts$',
+          '^sdk/dist/(index|events|webhooks)\\.(js|d\\.ts)$',
           // A web framework, for examples that receive requests (the webhook receiver).
           'node_modules/(hono|@hono/node-server)/',
           // Prompts and colours, for the terminal app (examples/todo).
@@ -97,9 +112,9 @@ module.exports = {
       to: {
         pathNot: [
           '^examples/web/',
-          // The SDK's public entries: the main one, and provider sign-in (@tasklane/sdk/providers).
-          '^sdk/src/(index|providers)\\.ts$',
-          '^sdk/dist/(index|providers)\\.(js|d\\.ts)$',
+          // The SDK's public entries: the main one, the event stream and provider sign-in.
+          '^sdk/src/(index|events|providers)\\.ts$',
+          '^sdk/dist/(index|events|providers)\\.(js|d\\.ts)$',
           '^node_modules/(marked|dompurify|vite)/',
         ],
         dependencyTypesNot: ['core'],

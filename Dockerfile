@@ -40,6 +40,6 @@ EXPOSE 3000
 # Ready means the database answers (and Redis, when configured): what /readyz reports.
 HEALTHCHECK --interval=30s --timeout=5s --start-period=20s --retries=3 \
   CMD ["node", "-e", "fetch('http://127.0.0.1:' + (process.env.PORT || 3000) + '/readyz').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
-# `docker run … tasklane migrate` or `… backup /data/copy.db` run the CLI's other commands.
+# `docker run … tasklane migrate` or `… backup /data/backups/today` run the CLI's other commands.
 ENTRYPOINT ["node", "server/bin/tasklane.js"]
 CMD ["serve"]

@@ -5,6 +5,13 @@
 
 const METHODS = ['get', 'put', 'post', 'delete', 'patch', 'head', 'options']
 
+/**
+ * The event stream is no client method: `events(tl)` of the `@tasklane/sdk/events` entry serves it, so that
+ * the main entry does not carry the stream's parser and reconnecting loop.
+ */
+const STREAM_OPERATION = 'streamEvents'
+export const STREAM_FUNCTION = 'events (@tasklane/sdk/events)'
+
 /** Change types whose `data` is a tombstone `{ id, deleted: true }` instead of the resource. */
 const TOMBSTONE_VERBS = new Set(['deleted', 'removed', 'revoked', 'accepted'])
 
@@ -107,6 +114,13 @@ export function resourceOperations(spec) {
       })
     }
   }
+  for (const o of ops) {
+    if (o.kind === 'stream' && o.op.operationId !== STREAM_OPERATION) {
+      throw new Error(
+        `generate: ${o.op.operationId} streams Server-Sent Events, but only ${STREAM_OPERATION} has a client (\`events()\` in sdk/src/events.ts); add one there`,
+      )
+    }
+  }
   const seen = new Map()
   for (const o of ops) {
     const key = `${o.group}.${o.name}`
@@ -179,8 +193,6 @@ function exampleCall(o) {
   switch (o.kind) {
     case 'list':
       return `for await (const ${noun} of ${call}) {\n  console.log(${noun})\n}`
-    case 'stream':
-      return `for await (const event of ${call}) console.log(event.type)`
     case 'none':
       return `await ${call}`
     default:
@@ -191,7 +203,6 @@ function exampleCall(o) {
 function signature(o) {
   const id = o.op.operationId
   const args = o.pathParams.map((p) => `${camel(p)}: string`)
-  if (o.kind === 'stream') return `(options?: EventsOptions): EventStream<TasklaneEvent>`
   if (o.hasBody) {
     const body = typeOf(o.bodySchema, `JsonBody<operations['${id}']>`)
     args.push(`body${o.bodyRequired ? '' : '?'}: ${body}`)
@@ -217,14 +228,14 @@ function signature(o) {
   }
 }
 
-/** The runtime table: group → method → [METHOD, path, flags]. Flags: b body, q query, l list, t text, s stream, n none, d deprecated. */
+/** The runtime table: group → method → [METHOD, path, flags]. Flags: b body, q query, l list, t text, n none, d deprecated. */
 function table(ops) {
   const groups = {}
   for (const o of ops) {
     const flags =
       (o.hasBody ? 'b' : '') +
       (o.hasQuery ? 'q' : '') +
-      { list: 'l', text: 't', stream: 's', none: 'n', json: '' }[o.kind] +
+      { list: 'l', text: 't', none: 'n', json: '' }[o.kind] +
       (o.op.deprecated ? 'd' : '')
     const row = [o.method.toUpperCase(), o.path]
     if (flags) row.push(flags)
@@ -235,7 +246,8 @@ function table(ops) {
 }
 
 export function resourcesModule(spec, header) {
-  const ops = resourceOperations(spec)
+  const all = resourceOperations(spec)
+  const ops = all.filter((o) => o.kind !== 'stream')
   const groups = new Map()
   for (const o of ops) {
     if (!groups.has(o.group)) groups.set(o.group, { tag: o.tag, ops: [] })
@@ -268,9 +280,10 @@ export function resourcesModule(spec, header) {
   const resources = [...groups.keys()]
     .map((g) => `  ${g}: ${g.replace(/^./, (c) => c.toUpperCase())}Resource`)
     .join('\n')
-  const operationMethods = Object.fromEntries(ops.map((o) => [o.op.operationId, `${o.group}.${o.name}`]))
-  return `${header}import type { EventStream, EventsOptions, TasklaneEvent } from '../core/events.js'
-import type { Paginator } from '../core/pagination.js'
+  const operationMethods = Object.fromEntries(
+    all.map((o) => [o.op.operationId, o.kind === 'stream' ? STREAM_FUNCTION : `${o.group}.${o.name}`]),
+  )
+  return `${header}import type { Paginator } from '../core/pagination.js'
 import type { JsonBody, JsonOf, ListItemOf, NotModified, RequestOptions } from '../core/resource-types.js'
 import type { ${[...models].sort().join(', ')} } from './models.js'
 import type { operations } from './openapi.js'
@@ -294,7 +307,7 @@ ${Object.entries(table(ops))
   .join('\n')}
 }
 
-/** Which method calls each operation, by operationId: \`createTask\` → \`tasks.create\`. */
+/** Which method calls each operation, by operationId: \`createTask\` → \`tasks.create\`; the event stream is \`${STREAM_FUNCTION}\`. */
 export const operationMethods: Record<string, string> = {
 ${Object.entries(operationMethods)
   .map(([id, m]) => `  ${id}: ${quote(m)},`)

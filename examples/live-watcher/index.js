@@ -8,6 +8,7 @@
 // The SDK reconnects, resumes and refreshes the login by itself: nothing is lost while the watcher runs.
 import { parseArgs } from 'node:util'
 import { CursorExpiredError, createTasklane, TasklaneError, unwrap } from '@tasklane/sdk'
+import { events } from '@tasklane/sdk/events'
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,
@@ -50,7 +51,7 @@ function describe(data) {
 let seen = 0
 let last = values.since
 try {
-  for await (const event of tl.events({ projectId, since: values.since, signal: stop.signal })) {
+  for await (const event of events(tl, { projectId, since: values.since, signal: stop.signal })) {
     if (event.type === 'access_revoked') {
       console.log(`access to ${event.projectId} was revoked`)
       break

@@ -1,8 +1,8 @@
 import { defineConfig, loadEnv, type Plugin } from 'vite'
 
 /**
- * The Content-Security-Policy of the built app: every script, style and image from the app's own origin,
- * requests only to it and the API. It goes in a <meta> tag so that it holds wherever the files are served
+ * The Content-Security-Policy of the built app: every script and style from the app's own origin, images
+ * from it and the API (attachment thumbnails through signed links), requests only to it and the API. It goes in a <meta> tag so that it holds wherever the files are served
  * (Vite preview, nginx, a CDN); the dev server is left without it, because Vite injects inline styles there.
  */
 function contentSecurityPolicy(apiUrl: string): Plugin {
@@ -10,7 +10,7 @@ function contentSecurityPolicy(apiUrl: string): Plugin {
     "default-src 'none'",
     "script-src 'self'",
     "style-src 'self'",
-    "img-src 'self' data:",
+    `img-src 'self' data: ${new URL(apiUrl).origin}`,
     "font-src 'self'",
     `connect-src 'self' ${new URL(apiUrl).origin}`,
     "base-uri 'none'",

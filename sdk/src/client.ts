@@ -4,7 +4,6 @@ import createClient, {
   type Middleware as OpenApiFetchMiddleware,
 } from 'openapi-fetch'
 import { errorFromResponse, TasklaneError } from './core/errors.js'
-import { EventStream, type EventsOptions, type TasklaneEvent } from './core/events.js'
 import { type Page, Paginator } from './core/pagination.js'
 import { addResources, warnDeprecated } from './core/resources.js'
 import { Session, type SessionHandle, type SessionOptions } from './core/session.js'
@@ -22,7 +21,7 @@ import type {
 } from './core/types.js'
 import { idempotentOperations } from './generated/idempotent.js'
 import type { paths } from './generated/openapi.js'
-import type { EventsResource, TasklaneResources } from './generated/resources.js'
+import type { TasklaneResources } from './generated/resources.js'
 import { SDK_VERSION } from './generated/version.js'
 import { PendingRequest } from './internal/pending-request.js'
 import { refreshSessionVia } from './internal/refresh-session.js'
@@ -93,7 +92,7 @@ export type TasklaneOptions = TasklaneAuth & {
  *   return (await tl.GET('/readyz')).response.ok
  * }
  */
-export interface TasklaneClient<Paths extends AnyPaths = paths> extends Omit<TasklaneResources, 'events'> {
+export interface TasklaneClient<Paths extends AnyPaths = paths> extends TasklaneResources {
   /** @example const { data, error, requestId } = await tl.GET('/healthz') */
   GET: TasklaneMethod<Paths, 'get'>
   /** @example await tl.PUT(path, { params, body }) */
@@ -124,20 +123,6 @@ export interface TasklaneClient<Paths extends AnyPaths = paths> extends Omit<Tas
     P extends ListPaths<Paths> & PathsWith<Paths, 'get'>,
     Init extends MaybeOptionalInit<Paths[P], 'get' & keyof Paths[P]>,
   >(path: P, ...init: InitArg<Init>): Paginator<ListItem<Paths, P>, ListBody<Paths, P>>
-  /**
-   * The changes the caller may see, live, as they happen (`streamEvents`): iterate with `for await`. It
-   * reconnects, resumes and refreshes the session by itself, losing and repeating nothing; breaking out of
-   * the loop or firing `signal` closes the connection. Pass `since` (a `seq`, `listChanges`' `syncToken`,
-   * or `lastEventId`) to start after a change you have.
-   *
-   * @example
-   * const stream = tl.events({ projectId })
-   * for await (const event of stream) {
-   *   if (event.type === 'access_revoked') break
-   *   console.log(event.type, event.resourceId)
-   * }
-   */
-  events: ((options?: EventsOptions) => EventStream<TasklaneEvent<Paths>>) & EventsResource
   /** The session (for the `session` auth mode, the default when neither apiKey nor accessToken is given). */
   session: SessionHandle
   /** Adds openapi-fetch middleware (runs once per call, outside the SDK's retries). @example tl.use({ onRequest: ({ request }) => console.log(request.url) }) */
@@ -147,12 +132,6 @@ export interface TasklaneClient<Paths extends AnyPaths = paths> extends Omit<Tas
 }
 
 const METHODS = ['GET', 'PUT', 'POST', 'DELETE', 'PATCH', 'HEAD', 'OPTIONS'] as const
-
-/**
- * The path of `streamEvents`, which `tl.events()` reads; checked against the generated paths, so that moving
- * the operation in openapi.yaml fails the SDK's build here.
- */
-const EVENTS_PATH = '/v1/events' satisfies keyof paths
 
 /**
  * Creates a typed Tasklane client. Every path, parameter, body and response is typed from the API's
@@ -274,29 +253,6 @@ export function createTasklane<Paths extends AnyPaths = paths>(options: Tasklane
         }
       }
       return new Paginator(fetchPage, start, init.signal as AbortSignal | undefined)
-    },
-    events(options: EventsOptions = {}) {
-      const { projectId } = options
-      // The access token the open stream was authorised with: the one to renew when the server says it ended.
-      let used: string | null = null
-      return new EventStream(
-        async (lastEventId, signal) => {
-          const opened = await call('GET', EVENTS_PATH, {
-            params: {
-              query: { ...(lastEventId === null ? {} : { since: lastEventId }), ...(projectId ? { projectId } : {}) },
-              header: lastEventId === null ? {} : { 'Last-Event-ID': lastEventId },
-            },
-            parseAs: 'stream',
-            signal,
-            // The stream's own loop reconnects, waiting what the server asks with `retry:`.
-            maxRetries: 0,
-          })
-          used = (await session?.get())?.accessToken ?? null
-          return opened
-        },
-        options,
-        session ? async () => void (await session.renewAfter(used)) : undefined,
-      )
     },
     session: session ?? noSession(),
     use(...added: Middleware[]) {

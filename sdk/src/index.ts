@@ -25,15 +25,16 @@ export {
   TimeoutError,
   UnprocessableEntityError,
 } from './core/errors.js'
-export {
-  type AccessRevokedEvent,
-  type ChangeEvent,
-  type ChangeOf,
-  type EventOf,
-  EventStream,
-  type EventsOptions,
-  type TasklaneEvent,
-} from './core/events.js'
+// The event stream itself (`events(tl)`, `loadThenFollow`) is the `@tasklane/sdk/events` entry; its types are
+// here too, so that app code can name events without loading the stream.
+export type {
+  AccessRevokedEvent,
+  ChangeEvent,
+  ChangeOf,
+  EventOf,
+  EventsOptions,
+  TasklaneEvent,
+} from './core/event-types.js'
 export { type Page, Paginator } from './core/pagination.js'
 export { isNotModified, type NotModified, type RequestOptions } from './core/resource-types.js'
 export { type DataOf, etagOf, unwrap } from './core/results.js'
@@ -46,7 +47,6 @@ export {
   type StoredTokens,
   type TokenStorage,
 } from './core/storage.js'
-export { type Followed, loadThenFollow } from './core/sync.js'
 export type { CallOptions, RetryBackoff } from './core/transport.js'
 export type {
   ListBody,

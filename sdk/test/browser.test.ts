@@ -41,9 +41,9 @@ beforeAll(async () => {
     cwd: sdkDir,
     stdio: 'ignore',
   })
-  // platform 'browser' fails the build on any Node built-in the main entry might import.
+  // platform 'browser' fails the build on any Node built-in the main or events entry might import.
   const out = await build({
-    entryPoints: [join(outDir, 'index.js')],
+    stdin: { contents: "export * from './index.js'\nexport * from './events.js'", resolveDir: outDir },
     nodePaths: [join(sdkDir, '..', 'node_modules')],
     bundle: true,
     format: 'esm',
@@ -55,7 +55,7 @@ beforeAll(async () => {
 }, 120_000)
 
 const page = `<!doctype html><script type="module">
-import { createTasklane, unwrap, localStorageTokenStorage } from './sdk.js'
+import { createTasklane, events, unwrap, localStorageTokenStorage } from './sdk.js'
 try {
   const tl = createTasklane({ baseUrl: window.API, session: { storage: localStorageTokenStorage() } })
   await tl.session.set(await unwrap(tl.POST('/v1/auth/signup', { body: { email: 'ada@example.com', password: 'correct horse' } })))
@@ -67,7 +67,7 @@ try {
   const titles = []
   for await (const task of tl.paginate('/v1/projects/{projectId}/tasks', { params: { path: { projectId: project.id }, query: { limit: 2 } } })) titles.push(task.title)
   const changes = []
-  const stream = tl.events({ since: '0', projectId: project.id })
+  const stream = events(tl, { since: '0', projectId: project.id })
   for await (const event of stream) {
     changes.push(event.seq + ' ' + event.type)
     if (changes.length === 8) break

@@ -1,4 +1,4 @@
-// tl.events() over real sockets (the platform's fetch) against the fake's GET /v1/events, which speaks the
+// events(tl) over real sockets (the platform's fetch) against the fake's GET /v1/events, which speaks the
 // wire format of the API: `retry:`, `id:` per change, auth_expired, reconnect, heartbeats. The server side of
 // each connection is at hand (`s.streams`) to close, reset or write raw bytes to.
 import type { IncomingMessage } from 'node:http'
@@ -14,6 +14,7 @@ import {
   type TasklaneOptions,
   unwrap,
 } from '@tasklane/sdk'
+import { events } from '@tasklane/sdk/events'
 import { describe, expect, onTestFinished, test } from 'vitest'
 import { createFakeServer } from './fake-server.js'
 import { idempotentOperations } from './fixtures/generated/idempotent.js'
@@ -108,13 +109,13 @@ function consume(stream: AsyncIterable<Event>) {
 const range = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => String(from + i))
 const project = (s: Fake, n: number) => s.record('project.created', { id: `prj_${n}` }, `prj_${n}`)
 
-describe('tl.events()', () => {
+describe('events(tl)', () => {
   test('yields each change as it happens, typed, authenticated by header, never by URL', async () => {
     const s = createFakeServer()
     const net = await served(s)
     const tl = net.sdk({ apiKey })
     const controller = new AbortController()
-    const stream = tl.events({ signal: controller.signal })
+    const stream = events(tl, { signal: controller.signal })
     const seen = consume(stream)
     await until(() => s.streams.size === 1, 'the stream to open')
 
@@ -142,7 +143,7 @@ describe('tl.events()', () => {
     const net = await served(s)
     for (let i = 1; i <= 5; i++) project(s, i % 2)
     const controller = new AbortController()
-    const seen = consume(net.sdk({ apiKey }).events({ since: '1', projectId: 'prj_1', signal: controller.signal }))
+    const seen = consume(events(net.sdk({ apiKey }), { since: '1', projectId: 'prj_1', signal: controller.signal }))
     await until(() => seen.events.length === 2, 'the two older changes of prj_1')
     project(s, 1)
     await until(() => seen.events.length === 3, 'the new change')
@@ -157,7 +158,7 @@ describe('tl.events()', () => {
       fake.state.retryMs = 300
     })
     const controller = new AbortController()
-    const stream = net.sdk({ apiKey }).events({ since: '0', retryMs: 10_000, signal: controller.signal })
+    const stream = events(net.sdk({ apiKey }), { since: '0', retryMs: 10_000, signal: controller.signal })
     const seen = consume(stream)
     await until(() => s.streams.size === 1, 'the stream to open')
     project(s, 1)
@@ -185,7 +186,7 @@ describe('tl.events()', () => {
     const s = createFakeServer()
     const net = await served(s)
     const controller = new AbortController()
-    const seen = consume(net.sdk({ apiKey }).events({ since: '0', signal: controller.signal }))
+    const seen = consume(events(net.sdk({ apiKey }), { since: '0', signal: controller.signal }))
     await until(() => s.streams.size === 1, 'the stream to open')
     project(s, 1)
     await until(() => seen.events.length === 1, 'the first event')
@@ -216,7 +217,11 @@ describe('tl.events()', () => {
     const controller = new AbortController()
     const changes: boolean[] = []
     const seen = consume(
-      net.sdk({ apiKey }).events({ since: '0', signal: controller.signal, onConnectionChange: (c) => changes.push(c) }),
+      events(net.sdk({ apiKey }), {
+        since: '0',
+        signal: controller.signal,
+        onConnectionChange: (c) => changes.push(c),
+      }),
     )
     await until(() => s.streams.size === 1, 'the stream to open')
     project(s, 1)
@@ -243,7 +248,7 @@ describe('tl.events()', () => {
     net.intercept = () =>
       net.connects.length <= 2 ? new Response('{}', { status: 503, headers: { 'Retry-After': '0' } }) : undefined
     const controller = new AbortController()
-    const seen = consume(net.sdk({ apiKey }).events({ since: '0', signal: controller.signal }))
+    const seen = consume(events(net.sdk({ apiKey }), { since: '0', signal: controller.signal }))
     project(s, 1)
     await until(() => seen.events.length === 1, 'the event')
     controller.abort()
@@ -257,7 +262,7 @@ describe('tl.events()', () => {
     project(s, 2)
     const net = await served(s)
     const controller = new AbortController()
-    const stream = net.sdk({ apiKey }).events({ signal: controller.signal }) // from now: after seq 2
+    const stream = events(net.sdk({ apiKey }), { signal: controller.signal }) // from now: after seq 2
     const seen = consume(stream)
     await until(() => s.streams.size === 1, 'the stream to open')
     for (const open of s.streams) {
@@ -280,7 +285,7 @@ describe('tl.events()', () => {
       fake.state.retryMs = 200
     })
     const controller = new AbortController()
-    const stream = net.sdk({ apiKey }).events({ signal: controller.signal }) // from now: after seq 2
+    const stream = events(net.sdk({ apiKey }), { signal: controller.signal }) // from now: after seq 2
     const seen = consume(stream)
     await until(() => stream.lastEventId === '2', 'the position the server started at')
     for (const open of s.streams) open.reset()
@@ -303,7 +308,7 @@ describe('tl.events()', () => {
     await tl.session.set(await unwrap(tl.POST('/v1/auth/login', { body: credentials })))
     const before = (await tl.session.get())?.accessToken
     const controller = new AbortController()
-    const seen = consume(tl.events({ since: '0', signal: controller.signal }))
+    const seen = consume(events(tl, { since: '0', signal: controller.signal }))
     await until(() => s.streams.size === 1, 'the stream to open')
     project(s, 1)
     project(s, 2)
@@ -340,7 +345,7 @@ describe('tl.events()', () => {
     const tl = net.sdk()
     await tl.session.set(await unwrap(tl.POST('/v1/auth/login', { body: credentials })))
     const controller = new AbortController()
-    const seen = consume(tl.events({ since: '0', signal: controller.signal }))
+    const seen = consume(events(tl, { since: '0', signal: controller.signal }))
     await until(() => s.streams.size === 1, 'the stream to open')
     project(s, 1)
     await until(() => seen.events.length === 1, 'the first event')
@@ -363,7 +368,7 @@ describe('tl.events()', () => {
     const s = createFakeServer()
     const net = await served(s)
     const { accessToken } = await unwrap(net.sdk().POST('/v1/auth/login', { body: credentials }))
-    const seen = consume(net.sdk({ accessToken }).events({ since: '0' }))
+    const seen = consume(events(net.sdk({ accessToken }), { since: '0' }))
     await until(() => s.streams.size === 1, 'the stream to open')
     project(s, 1)
     await until(() => seen.events.length === 1, 'the first event')
@@ -379,7 +384,7 @@ describe('tl.events()', () => {
     const net = await served(s)
     const tl = net.sdk()
     await tl.session.set(await unwrap(tl.POST('/v1/auth/login', { body: credentials })))
-    const seen = consume(tl.events({ since: '0' }))
+    const seen = consume(events(tl, { since: '0' }))
     await until(() => s.streams.size === 1, 'the stream to open')
     s.state.refreshTokens.clear() // revoked
     s.expireAccessTokens()
@@ -391,7 +396,7 @@ describe('tl.events()', () => {
     const net = await served(s, (fake) => {
       fake.state.prunedThrough = 10
     })
-    const error = await consume(net.sdk({ apiKey }).events({ since: '3' })).done
+    const error = await consume(events(net.sdk({ apiKey }), { since: '3' })).done
     expect(error).toBeInstanceOf(CursorExpiredError)
     expect((error as CursorExpiredError).status).toBe(410)
     expect((error as CursorExpiredError).code).toBe('cursor_expired')
@@ -401,7 +406,7 @@ describe('tl.events()', () => {
     const s = createFakeServer()
     const net = await served(s)
     const controller = new AbortController()
-    const seen = consume(net.sdk({ apiKey }).events({ signal: controller.signal }))
+    const seen = consume(events(net.sdk({ apiKey }), { signal: controller.signal }))
     await until(() => s.streams.size === 1, 'the stream to open')
     controller.abort()
     expect(await seen.done).toBeUndefined()
@@ -415,7 +420,7 @@ describe('tl.events()', () => {
       fake.state.retryMs = 60_000
     })
     const controller = new AbortController()
-    const seen = consume(net.sdk({ apiKey }).events({ signal: controller.signal }))
+    const seen = consume(events(net.sdk({ apiKey }), { signal: controller.signal }))
     await until(() => s.streams.size === 1, 'the stream to open')
     for (const open of s.streams) open.close()
     await until(() => s.streams.size === 0, 'the close')
@@ -429,7 +434,7 @@ describe('tl.events()', () => {
   test('breaking out of for await closes the connection', async () => {
     const s = createFakeServer()
     const net = await served(s)
-    const stream = net.sdk({ apiKey }).events({ since: '0' })
+    const stream = events(net.sdk({ apiKey }), { since: '0' })
     project(s, 1)
     project(s, 2)
     for await (const event of stream) {
@@ -448,7 +453,7 @@ describe('tl.events()', () => {
       fake.state.heartbeatMs = 60_000
     })
     const controller = new AbortController()
-    const seen = consume(net.sdk({ apiKey }).events({ since: '0', idleTimeout: 200, signal: controller.signal }))
+    const seen = consume(events(net.sdk({ apiKey }), { since: '0', idleTimeout: 200, signal: controller.signal }))
     await until(() => net.connects.length === 2, 'the second connection')
     project(s, 1)
     await until(() => seen.events.length === 1, 'the event')
@@ -462,7 +467,7 @@ describe('tl.events()', () => {
     const s = createFakeServer()
     const net = await served(s)
     const controller = new AbortController()
-    const seen = consume(net.sdk({ apiKey }).events({ since: '0', signal: controller.signal }))
+    const seen = consume(events(net.sdk({ apiKey }), { since: '0', signal: controller.signal }))
     await until(() => s.streams.size === 1, 'the stream to open')
     for (const open of s.streams) {
       await open.write(': heartbeat\n\nevent: something_new\ndata: {}\n\n')
@@ -507,13 +512,13 @@ describe('the wire format, however it is split', () => {
 
   async function read(pieces: Uint8Array[]) {
     const { tl, connections } = clientReading(pieces)
-    const events: unknown[] = []
-    for await (const event of tl.events({ since: '6' })) {
-      events.push(event)
-      if (events.length === 3) break
+    const seen: unknown[] = []
+    for await (const event of events(tl, { since: '6' })) {
+      seen.push(event)
+      if (seen.length === 3) break
     }
     expect(connections()).toBe(1)
-    return events
+    return seen
   }
 
   const expected = [
@@ -542,7 +547,7 @@ describe('the wire format, however it is split', () => {
       apiKey,
       fetch: async () => new Response('<html>', { headers: { 'Content-Type': 'text/html' } }),
     })
-    const error = await consume(tl.events()).done
+    const error = await consume(events(tl)).done
     expect(error).toMatchObject({ code: 'not_an_event_stream' })
   })
 })

@@ -2,12 +2,13 @@
 // doing what the path-string call of the same operation does.
 import { readFileSync } from 'node:fs'
 import { createTasklane, isNotModified, type Task, type TasklaneClient } from '@tasklane/sdk'
+import * as eventsEntry from '@tasklane/sdk/events'
 import { tasklaneHandlers, tasklaneHttp } from '@tasklane/sdk/testing'
 import { setupServer } from 'msw/node'
 import { afterAll, afterEach, beforeAll, describe, expect, test, vi } from 'vitest'
 import { parse } from 'yaml'
 // @ts-expect-error a plain .mjs script without declarations
-import { resourcesModule } from '../../scripts/sdk-resources.mjs'
+import { resourcesModule, STREAM_FUNCTION } from '../../scripts/sdk-resources.mjs'
 import { operationMethods, resourceTable } from '../src/generated/resources.js'
 
 const spec = parse(readFileSync(new URL('../../openapi.yaml', import.meta.url), 'utf8'))
@@ -25,9 +26,13 @@ afterAll(() => server.close())
 describe('every operation has exactly one method', () => {
   const tl = createTasklane({ baseUrl, apiKey: 'tl_test' }) as unknown as Record<string, Record<string, unknown>>
 
-  test('each operationId maps to a method that exists on the client', () => {
+  test('each operationId maps to a method that exists on the client, or to the events entry', () => {
     expect(Object.keys(operationMethods).sort()).toEqual([...operationIds].sort())
     for (const id of operationIds) {
+      if (operationMethods[id] === STREAM_FUNCTION) {
+        expect(typeof eventsEntry.events, `${id} → events()`).toBe('function')
+        continue
+      }
       const [group = '', name = ''] = (operationMethods[id] ?? '').split('.')
       expect(typeof tl[group]?.[name], `${id} → tl.${group}.${name}`).toBe('function')
     }
@@ -37,15 +42,16 @@ describe('every operation has exactly one method', () => {
     const methods = Object.values(operationMethods)
     expect(new Set(methods).size).toBe(operationIds.length)
     const inTable = Object.entries(resourceTable).flatMap(([group, m]) => Object.keys(m).map((n) => `${group}.${n}`))
-    expect(inTable.sort()).toEqual([...methods].sort())
+    expect(inTable.sort()).toEqual(methods.filter((m) => m !== STREAM_FUNCTION).sort())
   })
 
-  test('names read as the tag and the verb: tl.tasks.create, tl.apiKeys.list, tl.events.stream', () => {
+  test('names read as the tag and the verb: tl.tasks.create, tl.apiKeys.list; the stream is events(tl)', () => {
     expect(operationMethods.createTask).toBe('tasks.create')
     expect(operationMethods.listTasks).toBe('tasks.list')
     expect(operationMethods.updateTask).toBe('tasks.update')
     expect(operationMethods.listApiKeys).toBe('apiKeys.list')
-    expect(operationMethods.streamEvents).toBe('events.stream')
+    expect(operationMethods.streamEvents).toBe('events (@tasklane/sdk/events)')
+    expect(operationMethods.listChanges).toBe('events.listChanges')
     expect(operationMethods.getUnreadNotificationCount).toBe('notifications.getUnreadCount')
   })
 })
@@ -169,5 +175,22 @@ describe('versions and deprecations', () => {
     const module: string = resourcesModule(doc, '')
     expect(module).toContain('@deprecated This operation is deprecated. It is removed after 2027-05-01.')
     expect(module).toContain("get: ['GET', '/v1/things/{thingId}', 'nd'],")
+  })
+
+  test('a second Server-Sent Events operation fails the generation, since only streamEvents has a client', () => {
+    const stream = (operationId: string) => ({
+      get: {
+        operationId,
+        tags: ['Events'],
+        responses: {
+          200: { description: 'A stream.', content: { 'text/event-stream': { schema: { type: 'string' } } } },
+        },
+      },
+    })
+    const doc = { paths: { '/v1/events': stream('streamEvents'), '/v1/other-events': stream('streamOtherEvents') } }
+    expect(() => resourcesModule(doc, '')).toThrow(/streamOtherEvents streams Server-Sent Events/)
+    const one = resourcesModule({ paths: { '/v1/events': stream('streamEvents') } }, '')
+    expect(one).toContain(`streamEvents: '${STREAM_FUNCTION}',`)
+    expect(one).not.toContain("'/v1/events'")
   })
 })

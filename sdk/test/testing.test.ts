@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs'
 import { createTasklane, unwrap } from '@tasklane/sdk'
+import { events } from '@tasklane/sdk/events'
 import {
   createFixtureFactory,
   createMockHandlers,
@@ -109,18 +110,18 @@ describe('fixtures and overrides', () => {
     expect((await unwrap(tl.GET('/healthz'))).status).toBe('ok')
   })
 
-  test('tl.events() against the mocks yields the example change of streamEvents, valid against Change', async () => {
+  test('events(tl) against the mocks yields the example change of streamEvents, valid against Change', async () => {
     server.resetHandlers(...tasklaneHandlers({ baseUrl: BASE_URL }))
     const tl = createTasklane({ baseUrl: BASE_URL, apiKey: 'tl_test' })
     const check = validatorFor(specs['openapi.yaml'])
-    const events = []
-    for await (const event of tl.events({ signal: AbortSignal.timeout(5000) })) {
-      events.push(event)
+    const received = []
+    for await (const event of events(tl, { signal: AbortSignal.timeout(5000) })) {
+      received.push(event)
       break
     }
-    expect(events).toHaveLength(1)
-    expect(events[0]).toMatchObject({ seq: '42', type: 'task.updated' })
-    expect(check('#/components/schemas/Change', events[0])).toBeNull()
+    expect(received).toHaveLength(1)
+    expect(received[0]).toMatchObject({ seq: '42', type: 'task.updated' })
+    expect(check('#/components/schemas/Change', received[0])).toBeNull()
   })
 
   test('the generic handlers serve any spec to a typed client (here the fixture API)', async () => {

@@ -5,7 +5,6 @@ import {
   type Comment,
   createTasklane,
   type EventOf,
-  type EventStream,
   type Note,
   type NotModified,
   type Page,
@@ -19,6 +18,7 @@ import {
   type Tombstone,
   unwrap,
 } from '@tasklane/sdk'
+import { type EventStream, events } from '@tasklane/sdk/events'
 import { fixture } from '@tasklane/sdk/testing'
 import { expectTypeOf, test } from 'vitest'
 import type { components } from './fixtures/generated/api.js'
@@ -80,6 +80,28 @@ test('responses and error bodies are typed', async () => {
   expectTypeOf<APIError['body']>().toEqualTypeOf<Problem | undefined>()
 })
 
+test('a 304 is in the result type only of a call that sends If-None-Match', async () => {
+  type Task = components_real['Task']
+  const path = { taskId: 'tsk_1' }
+  // A plain read cannot answer 304: unwrap gives the resource, and the result has no notModified branch.
+  expectTypeOf(await unwrap(real.GET('/v1/tasks/{taskId}', { params: { path } }))).toEqualTypeOf<Task>()
+  const plain = await real.GET('/v1/tasks/{taskId}', { params: { path } })
+  if (!plain.error) expectTypeOf(plain.data).toEqualTypeOf<Task>()
+  // With If-None-Match it can, and the types say so.
+  const header = { 'If-None-Match': '"3"' }
+  expectTypeOf(await unwrap(real.GET('/v1/tasks/{taskId}', { params: { path, header } }))).toEqualTypeOf<
+    Task | NotModified
+  >()
+  const conditional = await real.GET('/v1/tasks/{taskId}', { params: { path, header } })
+  if (conditional.notModified) expectTypeOf(conditional.data).toEqualTypeOf<undefined>()
+  else if (!conditional.error) expectTypeOf(conditional.data).toEqualTypeOf<Task>()
+  // A header that may or may not hold it (optional in its type) may get a 304 too.
+  const maybe: { 'If-None-Match'?: string } = {}
+  expectTypeOf(await unwrap(real.GET('/v1/tasks/{taskId}', { params: { path, header: maybe } }))).toEqualTypeOf<
+    Task | NotModified
+  >()
+})
+
 test('pagination is inferred from the spec and its items are typed', async () => {
   expectTypeOf(tl.paginate('/v1/projects')).toEqualTypeOf<
     Paginator<Project, { data: Project[]; nextCursor: string | null }>
@@ -109,7 +131,7 @@ test('changes: paginate types the syncToken beside the items', async () => {
 })
 
 test('events: a union on type, narrowed by checking it', async () => {
-  const stream = tl.events({ since: '0', projectId: 'prj_1', signal: AbortSignal.timeout(1000) })
+  const stream = events(tl, { since: '0', projectId: 'prj_1', signal: AbortSignal.timeout(1000) })
   expectTypeOf(stream).toEqualTypeOf<EventStream<TasklaneEvent<FixturePaths>>>()
   expectTypeOf(stream.lastEventId).toEqualTypeOf<string | null>()
   for await (const event of stream) {
@@ -132,10 +154,10 @@ test('events: a union on type, narrowed by checking it', async () => {
     if (event.type === 'task.archived') break
   }
   // @ts-expect-error since is a seq string
-  tl.events({ since: 1 })
+  events(tl, { since: 1 })
   // The default is the real API's paths, whose Change types narrow the same way.
   expectTypeOf<TasklaneEvent>().toEqualTypeOf<TasklaneEvent<paths>>()
-  for await (const event of real.events()) {
+  for await (const event of events(real)) {
     if (event.type === 'comment.deleted') {
       expectTypeOf(event.type).toEqualTypeOf<'comment.deleted'>()
       expectTypeOf(event.resourceType).toEqualTypeOf<components_real['Change']['resourceType']>()

@@ -14,7 +14,15 @@ const dist = join(server, 'dist')
 // Left to node_modules, as installed: native addons (built for the Node that runs them), a package whose
 // files are served as they are, and packages loaded only when configured or first needed (pg, ioredis,
 // the breached-password dictionary), which stay unloaded, rather than parsed at every start, until then.
-const EXTERNAL = ['better-sqlite3', '@node-rs/argon2', 'sharp', 'swagger-ui-dist', 'pg', 'ioredis', '@zxcvbn-ts/language-common']
+const EXTERNAL = [
+  'better-sqlite3',
+  '@node-rs/argon2',
+  'sharp',
+  'swagger-ui-dist',
+  'pg',
+  'ioredis',
+  '@zxcvbn-ts/language-common',
+]
 
 // Files the code reads beside itself (`new URL('./file', import.meta.url)`), copied beside the bundle.
 const ASSETS = ['src/features/auth/common-passwords.txt']

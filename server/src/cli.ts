@@ -1,10 +1,10 @@
 import { existsSync } from 'node:fs'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
+import { BackupError, backupDataDir, restoreDataDir } from './backup/backup.js'
 import { ConfigError, loadConfig } from './config.js'
-import { assertDatabaseAnswers, databaseLimits, databaseOptions } from './context.js'
-import { backupSqlite } from './db/backup.js'
-import { DataDirLockedError } from './db/data-dir-lock.js'
+import { assertDatabaseAnswers, createContext, databaseLimits, databaseOptions } from './context.js'
+import { DataDirLockedError, lockDataDir } from './db/data-dir-lock.js'
 import { openDatabase } from './db/database.js'
 import { MigrationError, migrateToLatest } from './db/migrate.js'
 import { DependencyError } from './lib/dependency-error.js'
@@ -15,7 +15,12 @@ const USAGE = `Usage: tasklane <command>
 Commands:
   serve           start the API server (the default)
   migrate         apply pending database migrations and exit
-  backup <file>   write a consistent copy of the SQLite database to <file>, safe while the server runs
+  backup <dir>    write a backup of the data directory (SQLite database and attachment files, consistent
+                  with each other) into the new or empty directory <dir>, safe while the server runs
+  restore <dir>   restore a backup made by \`backup\` into DATA_DIR, which must hold no database; no server
+                  may run on it meanwhile
+  sweep           remove what a crash left behind (attachment files without a row, rows without their
+                  bytes) once, print what was removed, and exit
 
 Configuration comes from the environment; see the README for every variable.`
 
@@ -66,11 +71,11 @@ async function main(argv: string[]): Promise<number> {
   if (command === 'backup') {
     const [target] = rest
     if (!target) {
-      console.error('backup needs a target file: tasklane backup <file>')
+      console.error('backup needs a target directory: tasklane backup <dir>')
       return 2
     }
     if (config.DATABASE_URL) {
-      console.error('backup copies the embedded SQLite database; on PostgreSQL use pg_dump')
+      console.error('backup copies the embedded SQLite database; on PostgreSQL use pg_dump (see the README)')
       return 2
     }
     const file = join(config.DATA_DIR, 'tasklane.db')
@@ -81,10 +86,70 @@ async function main(argv: string[]): Promise<number> {
     }
     const db = openDatabase({ dialect: 'sqlite', file })
     try {
-      const { totalPages } = await backupSqlite(db, target)
-      console.log(`backup written to ${target} (${totalPages} pages)`)
+      const { totalPages, manifest } = await backupDataDir({
+        db,
+        dataDir: config.DATA_DIR,
+        filesDriver: config.FILES_DRIVER,
+        target,
+      })
+      const { files } = manifest
+      const what =
+        files.driver === 'local'
+          ? `${files.attachments} attachment files, ${files.bytes} bytes`
+          : 'attachment bytes stay in the S3 bucket'
+      console.log(`backup written to ${target} (${totalPages} database pages; ${what})`)
+      if (files.missing.length > 0) {
+        console.error(
+          `${count(files.missing.length, 'attachment')} had no bytes to copy; the sweep removes them after a restore`,
+        )
+      }
     } finally {
       await db.close()
+    }
+    return 0
+  }
+
+  if (command === 'restore') {
+    const [source] = rest
+    if (!source) {
+      console.error('restore needs a backup directory: tasklane restore <dir>')
+      return 2
+    }
+    if (config.DATABASE_URL) {
+      console.error('restore writes the embedded SQLite database; on PostgreSQL use pg_restore (see the README)')
+      return 2
+    }
+    const lock = lockDataDir(config.DATA_DIR)
+    try {
+      const { manifest, missing } = await restoreDataDir({ source, dataDir: config.DATA_DIR })
+      console.log(
+        `restored the backup of ${manifest.createdAt} into ${config.DATA_DIR} (${manifest.files.attachments} attachment files)`,
+      )
+      if (missing.length > 0) {
+        console.error(
+          `${count(missing.length, 'attachment')} without bytes in the backup; the sweep removes them at start`,
+        )
+      }
+    } finally {
+      lock.release()
+    }
+    return 0
+  }
+
+  if (command === 'sweep') {
+    // On SQLite the lock keeps a server from starting meanwhile; on PostgreSQL others may run, and the
+    // grace period (ATTACHMENT_ORPHAN_GRACE_S) spares their uploads in progress.
+    const lock = config.DATABASE_URL ? undefined : lockDataDir(config.DATA_DIR)
+    try {
+      const ctx = await createContext(config)
+      try {
+        const report = await ctx.attachmentJanitor.sweep()
+        console.log(JSON.stringify(report))
+      } finally {
+        await ctx.close()
+      }
+    } finally {
+      lock?.release()
     }
     return 0
   }
@@ -92,6 +157,8 @@ async function main(argv: string[]): Promise<number> {
   console.error(`unknown command: ${command}\n\n${USAGE}`)
   return 2
 }
+
+const count = (n: number, noun: string) => `${n} ${noun}${n === 1 ? '' : 's'}`
 
 main(process.argv.slice(2)).then(
   (code) => {
@@ -103,7 +170,8 @@ main(process.argv.slice(2)).then(
       err instanceof ConfigError ||
       err instanceof MigrationError ||
       err instanceof DependencyError ||
-      err instanceof DataDirLockedError
+      err instanceof DataDirLockedError ||
+      err instanceof BackupError
     ) {
       console.error(err.message)
       process.exit(1)

@@ -2,6 +2,7 @@ import type { LookupFunction } from 'node:net'
 import { join } from 'node:path'
 import type { Redis } from 'ioredis'
 import pino, { type Logger } from 'pino'
+import { createProjectAccess } from './authorization/project-access.js'
 import type { Config } from './config.js'
 import { type DatabaseLimits, type DatabaseOptions, type Db, openDatabase, pingDatabase } from './db/database.js'
 import { migrateToLatest } from './db/migrate.js'
@@ -259,10 +260,11 @@ export async function createContext(config: Config, overrides: ContextOverrides 
 
   // The feature services, in dependency order. Features reach each other only through these (tasks ask
   // projects who may do what), never through each other's repositories.
-  const deps: ServiceDeps = { config, repositories, writer, cursors, mailer, now }
+  const access = createProjectAccess(repositories.projects)
+  const deps: ServiceDeps = { config, repositories, writer, cursors, access, mailer, now }
   const projects = createProjectsService(deps)
   const tasks = createTasksService(deps, projects)
-  const comments = createCommentsService(deps, projects, tasks)
+  const comments = createCommentsService(deps, tasks)
   const auth = createAuthService({
     config,
     repositories,
@@ -286,7 +288,7 @@ export async function createContext(config: Config, overrides: ContextOverrides 
       await comments.beforeAccountDeletion(tx, userId)
     },
   })
-  const attachments = createAttachmentsService(deps, projects, {
+  const attachments = createAttachmentsService(deps, {
     files,
     linkKey: secrets.key('attachment-links'),
     logger,
@@ -295,13 +297,13 @@ export async function createContext(config: Config, overrides: ContextOverrides 
     projects,
     invitations: createInvitationsService(deps, projects),
     tasks,
-    notes: createNotesService(deps, projects),
+    notes: createNotesService(deps),
     comments,
     notifications: createNotificationsService(deps),
-    changes: createChangesService(deps, changeLog, projects.authenticate),
+    changes: createChangesService(deps, changeLog),
     attachments,
-    uploads: createUploadsService(deps, projects, attachments, { store: uploadStore, logger }),
-    webhooks: createWebhooksService(deps, changeLog, projects),
+    uploads: createUploadsService(deps, attachments, { store: uploadStore, logger }),
+    webhooks: createWebhooksService(deps, changeLog),
     events: createEventsService(
       deps,
       {
@@ -309,7 +311,6 @@ export async function createContext(config: Config, overrides: ContextOverrides 
         changeSignal,
         stopping: shutdown.signal,
         logger,
-        authenticate: auth.authenticate,
         isRevoked: auth.isRevoked,
       },
       projects,

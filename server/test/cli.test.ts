@@ -1,9 +1,9 @@
-import { existsSync, readFileSync } from 'node:fs'
+import { existsSync } from 'node:fs'
 import { join } from 'node:path'
 import SqliteDatabase from 'better-sqlite3'
 import { describe, expect, it } from 'vitest'
 import { startTcpProxy } from '../src/test/tcp-proxy.js'
-import { runCli, sleep, startCli, tempDataDir } from './support/cli.js'
+import { runCli, startCli, tempDataDir } from './support/cli.js'
 
 /** Asserts that `stderr` is one line for the operator matching `pattern`, not a stack trace. */
 function expectOneLine(stderr: string, pattern: RegExp) {
@@ -137,74 +137,5 @@ describe('tasklane migrate', () => {
     const db = new SqliteDatabase(join(dataDir, 'tasklane.db'), { readonly: true })
     expect(db.prepare("select name from sqlite_master where name = 'kysely_migration'").get()).toBeTruthy()
     db.close()
-  })
-})
-
-describe('tasklane backup', () => {
-  it('copies the database consistently while the server is up and rows are being written', async () => {
-    const dataDir = tempDataDir()
-    const server = await startCli({ DATA_DIR: dataDir })
-
-    // A writer of its own on the server's database file: batches of rows, each batch one transaction, so a
-    // consistent copy holds whole batches 1..n and nothing else.
-    const BATCH = 20
-    const writer = new SqliteDatabase(join(dataDir, 'tasklane.db'))
-    writer.pragma('busy_timeout = 5000')
-    writer.exec('create table backup_probe (seq integer primary key, batch integer not null, payload text not null)')
-    const insert = writer.prepare('insert into backup_probe (seq, batch, payload) values (?, ?, ?)')
-    const writeBatch = writer.transaction((batch: number) => {
-      for (let i = 0; i < BATCH; i++) insert.run(batch * BATCH + i, batch, 'x'.repeat(200))
-    })
-    let batches = 0
-    let writing = true
-    const writes = (async () => {
-      while (writing) {
-        writeBatch(batches++)
-        await sleep(1)
-      }
-    })()
-
-    await sleep(100)
-    const target = join(dataDir, 'copy.db')
-    const backup = await runCli(['backup', target], { DATA_DIR: dataDir })
-    await sleep(100)
-    writing = false
-    await writes
-    writer.close()
-    expect(backup.code, backup.stderr).toBe(0)
-    expect(backup.stdout).toContain(`backup written to ${target}`)
-
-    const copy = new SqliteDatabase(target, { readonly: true, fileMustExist: true })
-    expect(copy.pragma('integrity_check', { simple: true })).toBe('ok')
-    const { count, min, max } = copy
-      .prepare('select count(*) as count, min(seq) as min, max(seq) as max from backup_probe')
-      .get() as { count: number; min: number; max: number }
-    copy.close()
-    expect(count).toBeGreaterThan(0)
-    expect(count % BATCH).toBe(0)
-    expect(min).toBe(0)
-    expect(max).toBe(count - 1)
-    // The writer went on after the copy was taken, so the copy is a strict prefix of what was written.
-    expect(count).toBeLessThan(batches * BATCH)
-    expect(readFileSync(target).subarray(0, 15).toString()).toBe('SQLite format 3')
-
-    server.child.kill('SIGTERM')
-    expect((await server.exited).code).toBe(0)
-  })
-
-  it('fails on a data directory without a database, and writes no copy', async () => {
-    const dataDir = tempDataDir()
-    const target = join(dataDir, 'copy.db')
-    const result = await runCli(['backup', target], { DATA_DIR: join(dataDir, 'empty') })
-    expect(result.code).toBe(1)
-    expectOneLine(result.stderr, /^no database to back up: .+tasklane\.db does not exist \(check DATA_DIR\)$/)
-    expect(existsSync(target)).toBe(false)
-    expect(existsSync(join(dataDir, 'empty'))).toBe(false)
-  })
-
-  it('needs a target file', async () => {
-    const result = await runCli(['backup'], { DATA_DIR: tempDataDir() })
-    expect(result.code).toBe(2)
-    expect(result.stderr).toContain('tasklane backup <file>')
   })
 })

@@ -14,7 +14,8 @@ const SPEC = join(ROOT, 'openapi.yaml')
 const dir = mkdtempSync(join(tmpdir(), 'tasklane-contract-gate-'))
 afterAll(() => rmSync(dir, { recursive: true, force: true }))
 
-type Json = Record<string, any> // biome-ignore lint/suspicious/noExplicitAny: an OpenAPI document edited by key
+// biome-ignore lint/suspicious/noExplicitAny: an OpenAPI document edited by key
+type Json = Record<string, any>
 type Result = { ok: boolean; report: string; changes: { level: string; where: string; message: string }[] }
 
 const released: { file: string; version: string } = releasedContracts().at(-1)

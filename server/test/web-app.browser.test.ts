@@ -1,49 +1,16 @@
-import { execFile } from 'node:child_process'
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs'
-import { createServer, type Server } from 'node:http'
-import type { AddressInfo } from 'node:net'
+import type { Server } from 'node:http'
 import { tmpdir } from 'node:os'
-import { extname, join, normalize } from 'node:path'
-import { promisify } from 'node:util'
+import { join } from 'node:path'
 import { createTasklane, unwrap } from '@tasklane/sdk'
-import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core'
+import type { Browser, BrowserContext, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { type Config, loadConfig } from '../src/config.js'
 import { type RunningServer, startServer } from '../src/server.js'
-import { CHROMIUM, chromiumFor } from './support/browser.js'
-import { REPO_ROOT } from './support/cli.js'
+import { chromiumFor } from './support/browser.js'
+import { buildWebApp, launchChromium, SHOTS, serveStatic } from './support/web-app.js'
 
 const hasChromium = chromiumFor('the browser test of the web app (examples/web)')
-const WEB = join(REPO_ROOT, 'examples', 'web')
-/** Screenshots of the main screens, kept as test artifacts (ignored by git). */
-const SHOTS = join(WEB, 'test-results')
-
-const TYPES: Record<string, string> = {
-  '.html': 'text/html; charset=utf-8',
-  '.js': 'text/javascript; charset=utf-8',
-  '.css': 'text/css; charset=utf-8',
-  '.svg': 'image/svg+xml',
-  '.png': 'image/png',
-}
-
-/** The built app as any static host serves it: files by path, index.html for every app route. */
-function serveStatic(dir: string): Promise<{ server: Server; origin: string }> {
-  const server = createServer((req, res) => {
-    const path = normalize(decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname)).replace(
-      /^(\.\.[/\\])+/,
-      '',
-    )
-    let file = join(dir, path)
-    if (!file.startsWith(dir) || !extname(file) || !existsSync(file)) file = join(dir, 'index.html')
-    res.writeHead(200, { 'Content-Type': TYPES[extname(file)] ?? 'application/octet-stream' })
-    res.end(readFileSync(file))
-  })
-  return new Promise((resolve) =>
-    server.listen(0, '127.0.0.1', () =>
-      resolve({ server, origin: `http://127.0.0.1:${(server.address() as AddressInfo).port}` }),
-    ),
-  )
-}
 
 /** The invitation link from the mail written under DATA_DIR/mail (no SMTP_URL), waiting for it to land. */
 async function invitationLink(dataDir: string, to: string): Promise<string> {
@@ -102,35 +69,8 @@ describe.skipIf(!hasChromium)('the web app (examples/web) in a browser', () => {
     })
     api = await startServer(config)
     // Built as a user builds it, against this server.
-    await promisify(execFile)(
-      process.execPath,
-      [
-        join(REPO_ROOT, 'node_modules/vite/bin/vite.js'),
-        'build',
-        '--outDir',
-        outDir,
-        '--emptyOutDir',
-        '--logLevel',
-        'warn',
-      ],
-      {
-        cwd: WEB,
-        env: { ...process.env, VITE_TASKLANE_URL: api.url },
-      },
-    )
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-dev-shm-usage',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-        '--no-first-run',
-      ],
-    })
+    await buildWebApp(outDir, api.url)
+    browser = await launchChromium()
   }, 120_000)
 
   afterAll(async () => {

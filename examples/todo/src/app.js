@@ -15,6 +15,7 @@ import {
   TasklaneError,
   unwrap,
 } from '@tasklane/sdk'
+import { events } from '@tasklane/sdk/events'
 import { createColors } from 'picocolors'
 import { configPath, loadConfig, saveConfig } from './config.js'
 import { describeDue, parseDue } from './dates.js'
@@ -577,7 +578,7 @@ async function watch(run) {
   io.err(io.c.dim('Watching for changes (Ctrl-C to stop)…'))
   let seen = 0
   try {
-    for await (const event of tl.events({ projectId, since, signal: stop.signal })) {
+    for await (const event of events(tl, { projectId, since, signal: stop.signal })) {
       if (event.type === 'access_revoked') {
         io.err('You no longer have access to this project.')
         break

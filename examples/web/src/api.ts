@@ -8,6 +8,7 @@ import {
   TasklaneError,
   type TasklaneEvent,
 } from '@tasklane/sdk'
+import { events } from '@tasklane/sdk/events'
 
 export type User = components['schemas']['User']
 export type Project = components['schemas']['Project']
@@ -90,7 +91,7 @@ export function startLive(): void {
   const status = (connected: boolean) => {
     for (const l of statusListeners) l(connected)
   }
-  const stream = tl.events({ signal: controller.signal, onConnectionChange: status })
+  const stream = events(tl, { signal: controller.signal, onConnectionChange: status })
   void (async () => {
     try {
       for await (const event of stream) {

@@ -6,7 +6,7 @@ import type { View } from './view.js'
 import { acceptView } from './views/accept.js'
 import { authView, finishProviderSignIn } from './views/auth.js'
 import { bell } from './views/notifications.js'
-import { projectView } from './views/project.js'
+import { projectView, type Tab } from './views/project.js'
 import { projectsView } from './views/projects.js'
 import { taskView } from './views/task.js'
 
@@ -147,12 +147,11 @@ async function render(): Promise<void> {
   const view: View = { signal: controller.signal, me, navigate, announce }
   const path = url.pathname
   const task = path.match(/^\/p\/([^/]+)\/t\/([^/]+)$/)
-  const project = path.match(/^\/p\/([^/]+)(?:\/(tasks|notes|members))?$/)
+  const project = path.match(/^\/p\/([^/]+)(?:\/(tasks|board|notes|members))?$/)
   try {
     if (path === '/accept-invitation') await acceptView(main, view, url.searchParams.get('token') ?? '')
     else if (task) await taskView(main, view, task[1] ?? '', task[2] ?? '')
-    else if (project)
-      await projectView(main, view, project[1] ?? '', (project[2] as 'tasks' | 'notes' | 'members') ?? 'tasks')
+    else if (project) await projectView(main, view, project[1] ?? '', (project[2] as Tab | undefined) ?? 'tasks')
     else await projectsView(main, view)
   } catch (err) {
     if (controller.signal.aborted) return

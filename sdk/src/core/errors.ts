@@ -114,7 +114,7 @@ export class ConflictError extends APIError {
   override readonly name: string = 'ConflictError'
 }
 /**
- * 410 `cursor_expired`: `since` is older than the changes the server keeps (`listChanges`, `tl.events()`).
+ * 410 `cursor_expired`: `since` is older than the changes the server keeps (`listChanges`, `events(tl)`).
  * What happened since cannot be told any more: read the resources afresh, then follow from the current
  * `syncToken`.
  * @example

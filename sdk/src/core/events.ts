@@ -1,107 +1,8 @@
 import { createParser, type EventSourceMessage } from 'eventsource-parser'
-import type { ChangeDataMap } from '../generated/models.js'
-import type { paths } from '../generated/openapi.js'
 import { AbortMark, sleep } from '../internal/signals.js'
 import { AbortError, ConnectionError, errorFromResponse, retryAfterMs, TasklaneError } from './errors.js'
+import type { EventsOptions } from './event-types.js'
 import { retryableStatus } from './transport.js'
-import type { ListItem } from './types.js'
-
-/**
- * Sent when the caller lost access to a project (removed from it, or the project was deleted): no further
- * changes of that project will arrive on this stream. It has no id; it is not a change.
- *
- * @example
- * if (event.type === 'access_revoked') cache.dropProject(event.projectId)
- */
-export interface AccessRevokedEvent {
-  type: 'access_revoked'
-  projectId: string
-}
-
-/**
- * The API's `Change` (the items of `listChanges`) of a client's paths.
- *
- * @example
- * type Change = ChangeOf<paths> // components['schemas']['Change']
- */
-export type ChangeOf<Paths> = '/v1/changes' extends keyof Paths ? ListItem<Paths, '/v1/changes'> : never
-
-/**
- * A `Change` as one member per value of its `type`, so that checking `type` narrows it.
- *
- * @example
- * type TaskDeleted = Extract<ChangeEvent<Change>, { type: 'task.deleted' }>
- */
-export type ChangeEvent<C, DataMap = Record<never, never>> = C extends { type: infer T }
-  ? T extends string
-    ? { [K in keyof C]: K extends 'type' ? T : K extends 'data' ? (T extends keyof DataMap ? DataMap[T] : C[K]) : C[K] }
-    : never
-  : never
-
-/**
- * What `tl.events()` yields: each change the caller may see (`type` is the change's, e.g. `task.updated`;
- * `seq` its id), or `access_revoked`. Checking `type` narrows `data`: the `Task` for `task.updated`, a
- * `Tombstone` for `task.deleted`.
- *
- * @example
- * function apply(event: TasklaneEvent) {
- *   switch (event.type) {
- *     case 'access_revoked': return forget(event.projectId)
- *     case 'task.deleted': return tasks.delete(event.resourceId)
- *     default: return save(event.resourceId, event.data)
- *   }
- * }
- */
-export type TasklaneEvent<Paths = paths> =
-  | ChangeEvent<ChangeOf<Paths>, [Paths] extends [paths] ? ChangeDataMap : Record<never, never>>
-  | AccessRevokedEvent
-
-/**
- * The event of one change type, with its `data` typed.
- *
- * @example
- * function onTaskUpdated(event: EventOf<'task.updated'>) {
- *   console.log(event.data.title)
- * }
- */
-export type EventOf<T extends TasklaneEvent['type']> = Extract<TasklaneEvent, { type: T }>
-
-/**
- * Options of `tl.events()`.
- *
- * @example
- * const stream = tl.events({ since: saved, projectId, signal: controller.signal })
- */
-export interface EventsOptions {
-  /**
-   * Start after this change: a change's `seq`, a `syncToken` from `listChanges`, or a stream's
-   * `lastEventId`. Without it the stream starts with the changes made from now on.
-   */
-  since?: string
-  /** Only the changes of this project. */
-  projectId?: string
-  /** Ends the iteration (without an error) and closes the connection. */
-  signal?: AbortSignal
-  /**
-   * Called with the position the stream starts after, once the server has said it (its `ready` event on
-   * the first connection): from then on no change is missed, so it is the moment to load what you show.
-   */
-  onReady?: (since: string) => void
-  /** Milliseconds to wait before reconnecting until the server sets its own with `retry:`. Default 3000. */
-  retryMs?: number
-  /** Repeated failures wait longer and longer, up to this many milliseconds. Default 30 000. */
-  maxRetryMs?: number
-  /**
-   * Reconnect when nothing, not even the server's heartbeat (every 15 s at most), arrived for this many
-   * milliseconds: the connection is then dead without anyone having closed it. Default 45 000.
-   */
-  idleTimeout?: number
-  /**
-   * Told `true` when a connection is open and `false` when it is lost and the stream waits to reconnect
-   * (only on a change), e.g. to show an app's "reconnecting" banner.
-   */
-  onConnectionChange?: (connected: boolean) => void
-}
 
 /** What opening one connection answered: the client's result of `streamEvents` with `parseAs: 'stream'`. */
 export interface OpenedStream {
@@ -115,7 +16,7 @@ export type OpenStream = (lastEventId: string | null, signal: AbortSignal | unde
 type Ended = 'closed' | 'reconnect' | 'auth_expired' | 'idle'
 
 /**
- * The live changes the caller may see, as `tl.events()` returns them: iterate it with `for await`. Behind
+ * The live changes the caller may see, as `events(tl)` returns them: iterate it with `for await`. Behind
  * the loop it reconnects by itself (resuming after the last event with `Last-Event-ID`, waiting what the
  * server asked with `retry:`, longer after repeated failures), refreshes the session when the server says
  * the access token expired, and closes the connection when the loop ends. No change is lost or repeated
@@ -123,15 +24,16 @@ type Ended = 'closed' | 'reconnect' | 'auth_expired' | 'idle'
  * is older than the server keeps changes, `AuthenticationError`/`SessionExpiredError`, `PermissionDeniedError`.
  *
  * @example
- * for await (const event of tl.events({ since: localStorage.getItem('seq') ?? undefined })) {
+ * const stream = events(tl, { since: localStorage.getItem('seq') ?? undefined })
+ * for await (const event of stream) {
  *   if (event.type === 'access_revoked') forget(event.projectId)
  *   else apply(event)
- *   localStorage.setItem('seq', stream.lastEventId)
+ *   localStorage.setItem('seq', stream.lastEventId ?? '')
  * }
  */
 export class EventStream<E> implements AsyncIterable<E> {
   /**
-   * Where to resume later (`tl.events({ since: stream.lastEventId })`): the id of the last change the loop
+   * Where to resume later (`events(tl, { since: stream.lastEventId })`): the id of the last change the loop
    * has finished with, i.e. asked for the next event after. A change the loop broke out of or threw in
    * is delivered again, so none is skipped. Null until the server has answered when started without
    * `since`: its first event (`ready`) says where the stream starts.

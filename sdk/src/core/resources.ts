@@ -4,10 +4,9 @@ import { unwrap } from './results.js'
 
 type Call = (method: string, path: string, init: Record<string, unknown>) => Promise<never>
 
-/** What the resource methods need of the client: its paginator and its event stream. */
+/** What the resource methods need of the client: its paginator. */
 export interface ResourceHost {
   paginate(path: string, init: Record<string, unknown>): unknown
-  events(options?: unknown): unknown
   [group: string]: unknown
 }
 
@@ -17,7 +16,6 @@ export interface ResourceHost {
  */
 export function addResources(tl: ResourceHost, call: Call): void {
   for (const [group, methods] of Object.entries(resourceTable)) {
-    // A group named like a helper (`tl.events`) gets its methods on that function.
     tl[group] ??= {}
     const target = tl[group] as Record<string, unknown>
     for (const [name, [method, path, flags = '']] of Object.entries(methods)) {
@@ -45,7 +43,6 @@ function resourceMethod(tl: ResourceHost, call: Call, method: string, path: stri
     const body = flags.includes('b') ? args[i++] : undefined
     const query = flags.includes('q') ? args[i++] : undefined
     const options = (args[i] ?? {}) as RequestOptions
-    if (flags.includes('s')) return tl.events(options)
     const { ifNoneMatch, headers, ...rest } = options
     const header = ifNoneMatch ? { 'If-None-Match': ifNoneMatch } : undefined
     const init: Record<string, unknown> = {

@@ -1,4 +1,5 @@
-import type { EventStream, EventsOptions } from './events.js'
+import type { EventsOptions } from './event-types.js'
+import type { EventStream } from './events.js'
 
 /**
  * What `loadThenFollow` resolves to: what `load` returned, and the changes since the moment before it ran.
@@ -14,21 +15,9 @@ export interface Followed<T, E> {
   stream: EventStream<E>
 }
 
-/**
- * Loads what an app shows, then follows the changes to it without a gap: the event stream is opened first
- * and `load` runs once the server has said where the stream starts, so a change committed while `load` runs
- * is delivered afterwards rather than lost. A change may arrive that `data` already reflects; compare
- * `event.version` with what you hold.
- *
- * @example
- * import { createTasklane, loadThenFollow } from '@tasklane/sdk'
- *
- * const { data: tasks, changes } = await loadThenFollow(tl, () => tl.tasks.list(projectId).toArray({ maxItems: 1000 }), { projectId })
- * render(tasks)
- * for await (const event of changes) apply(event)
- */
+/** `loadThenFollow` over any way of opening the stream (`open` is `events(tl, …)` in the public entry). */
 export async function loadThenFollow<T, E>(
-  client: { events(options?: EventsOptions): EventStream<E> },
+  open: (options: EventsOptions) => EventStream<E>,
   load: () => Promise<T>,
   options: Omit<EventsOptions, 'onReady'> = {},
 ): Promise<Followed<T, E>> {
@@ -36,7 +25,7 @@ export async function loadThenFollow<T, E>(
   const started = new Promise<void>((resolve) => {
     ready = resolve
   })
-  const stream = client.events({ ...options, onReady: () => ready() })
+  const stream = open({ ...options, onReady: () => ready() })
   const iterator = stream[Symbol.asyncIterator]()
   // The first `next` opens the connection; it settles with the first change, or fails when it cannot open.
   const first = iterator.next()

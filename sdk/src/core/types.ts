@@ -40,13 +40,13 @@ export type TasklaneMethod<Paths extends AnyPaths, Method extends HttpMethod> = 
     | (FetchResponse<Paths[Path][Method & keyof Paths[Path]] & {}, Init, `${string}/${string}`> & {
         notModified?: false
       })
-    | NotModifiedOf<Paths[Path][Method & keyof Paths[Path]]>
+    | NotModifiedOf<Paths[Path][Method & keyof Paths[Path]], Init>
   >
 >
 
 /**
  * A 304 answer, in the result pattern: neither `data` nor `error`, `notModified: true`. Only operations that
- * document 304 (reads that take `If-None-Match`) can answer it.
+ * document 304 (reads that take `If-None-Match`) can answer it, and only calls that send that header.
  *
  * @example
  * const read = await tl.GET('/v1/tasks/{taskId}', { params: { path: { taskId }, header: { 'If-None-Match': etag } } })
@@ -59,7 +59,24 @@ export interface NotModifiedResult {
   response: Response
 }
 
-type NotModifiedOf<Op> = Op extends { responses: { 304: unknown } } ? NotModifiedResult : never
+/** Whether a call's init passes `If-None-Match` in `params.header` (or may: a header typed as optional). */
+type SendsIfNoneMatch<Init> = Init extends { params?: { header?: infer H } }
+  ? [NonNullable<H>] extends [never]
+    ? false
+    : 'If-None-Match' extends keyof NonNullable<H>
+      ? true
+      : false
+  : false
+
+/**
+ * A 304 is only possible when the call sends `If-None-Match` (or may send it: a header typed as optional),
+ * so a plain read's result has no `notModified` branch to check.
+ */
+type NotModifiedOf<Op, Init> = Op extends { responses: { 304: unknown } }
+  ? SendsIfNoneMatch<Init> extends true
+    ? NotModifiedResult
+    : never
+  : never
 
 /** The 200 JSON body of an operation. */
 type Ok<Op> = Op extends { responses: { 200: { content: { 'application/json': infer B } } } } ? B : never

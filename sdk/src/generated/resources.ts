@@ -1,8 +1,7 @@
 // generated from openapi.yaml by `npm run generate` — do not edit
-import type { EventStream, EventsOptions, TasklaneEvent } from '../core/events.js'
 import type { Paginator } from '../core/pagination.js'
 import type { JsonBody, JsonOf, ListItemOf, NotModified, RequestOptions } from '../core/resource-types.js'
-import type { ApiKey, ApiKeyCreate, ApiKeyList, ApiKeyWithSecret, Attachment, AttachmentLink, AttachmentList, AttachmentUpdate, AuthProviderList, AuthResult, Change, ChangeList, ChangePasswordRequest, Comment, CommentCreate, CommentList, CommentUpdate, ConfirmEmailChangeRequest, DeleteMeRequest, Health, Identity, IdentityLinkStart, IdentityList, Invitation, InvitationAccept, InvitationCreate, InvitationList, LogInRequest, Member, MemberList, MemberUpdate, Note, NoteCreate, NoteList, NoteUpdate, Notification, NotificationList, NotificationPreferences, NotificationPreferencesUpdate, NotificationsMarkRead, NotificationsMarked, Project, ProjectCreate, ProjectList, ProjectStorage, ProjectUpdate, ProviderAuthorization, ProviderCodeExchange, ProviderSignInStart, Readiness, Reauthentication, RefreshSessionRequest, RequestPasswordResetRequest, ResetPasswordRequest, Session, SessionList, SignUpRequest, StreamEvent, Task, TaskCreate, TaskList, TaskUpdate, UnreadNotificationCount, UpdateMeRequest, User, VerifyEmailRequest, WebhookDelivery, WebhookDeliveryList, WebhookEndpoint, WebhookEndpointCreate, WebhookEndpointCreated, WebhookEndpointList, WebhookEndpointUpdate, WebhookReplay, WebhookReplayResult, WebhookSecret } from './models.js'
+import type { ApiKey, ApiKeyCreate, ApiKeyList, ApiKeyWithSecret, Attachment, AttachmentLink, AttachmentList, AttachmentUpdate, AuthProviderList, AuthResult, Change, ChangeList, ChangePasswordRequest, Comment, CommentCreate, CommentList, CommentUpdate, ConfirmEmailChangeRequest, DeleteMeRequest, Health, Identity, IdentityLinkStart, IdentityList, Invitation, InvitationAccept, InvitationCreate, InvitationList, LogInRequest, Member, MemberList, MemberUpdate, Note, NoteCreate, NoteList, NoteUpdate, Notification, NotificationList, NotificationPreferences, NotificationPreferencesUpdate, NotificationsMarkRead, NotificationsMarked, Project, ProjectCreate, ProjectList, ProjectStorage, ProjectUpdate, ProviderAuthorization, ProviderCodeExchange, ProviderSignInStart, Readiness, Reauthentication, RefreshSessionRequest, RequestPasswordResetRequest, ResetPasswordRequest, Session, SessionList, SignUpRequest, Task, TaskCreate, TaskList, TaskUpdate, UnreadNotificationCount, UpdateMeRequest, User, VerifyEmailRequest, WebhookDelivery, WebhookDeliveryList, WebhookEndpoint, WebhookEndpointCreate, WebhookEndpointCreated, WebhookEndpointList, WebhookEndpointUpdate, WebhookReplay, WebhookReplayResult, WebhookSecret } from './models.js'
 import type { operations } from './openapi.js'
 
 /** Health, readiness, metrics and the API description itself. (`tl.operations`) */
@@ -1450,28 +1449,6 @@ export interface EventsResource {
    * }
    */
   listChanges(query?: NonNullable<operations['listChanges']['parameters']['query']>, options?: RequestOptions): Paginator<Change, ChangeList>
-  /**
-   * Stream changes as Server-Sent Events
-   *
-   * A `text/event-stream` of every change the caller may see, as it happens: the same log that
-   * `listChanges` pages through. Each change is one event whose `id` is its `seq` and whose `event` is
-   * its `type`; `data` is the `Change` as JSON. What the caller may see is checked when each event is
-   * delivered, so a member who is removed from a project receives `access_revoked` for it and nothing of
-   * that project afterwards.
-   *
-   * `streamEvents`: `GET /v1/events`
-   * @throws {BadRequestError} 400 `validation_failed`, `since_ahead`
-   * @throws {AuthenticationError} 401 `unauthenticated`, `token_invalid`, `token_expired`, `session_revoked`, `api_key_revoked`
-   * @throws {NotFoundError} 404 `not_found`
-   * @throws {CursorExpiredError} 410 `cursor_expired`
-   * @throws {RateLimitError} 429 `rate_limited`
-   * @throws {APIError} 431 `request_header_fields_too_large`
-   * @throws {InternalServerError} 500 `internal_error`
-   * @throws {InternalServerError} 503 `service_unavailable`
-   * @example
-   * for await (const event of tl.events.stream()) console.log(event.type)
-   */
-  stream(options?: EventsOptions): EventStream<TasklaneEvent>
 }
 
 /** What happened to you: assignments, @mentions, comments on your tasks, invitations; read state and preferences. (`tl.notifications`) */
@@ -2063,7 +2040,6 @@ export const resourceTable: Record<string, Record<string, [string, string, strin
   },
   events: {
     listChanges: ['GET', '/v1/changes', 'ql'],
-    stream: ['GET', '/v1/events', 'qs'],
   },
   notifications: {
     list: ['GET', '/v1/notifications', 'ql'],
@@ -2091,7 +2067,7 @@ export const resourceTable: Record<string, Record<string, [string, string, strin
   },
 }
 
-/** Which method calls each operation, by operationId: `createTask` → `tasks.create`. */
+/** Which method calls each operation, by operationId: `createTask` → `tasks.create`; the event stream is `events (@tasklane/sdk/events)`. */
 export const operationMethods: Record<string, string> = {
   getHealth: 'operations.getHealth',
   getReadiness: 'operations.getReadiness',
@@ -2163,7 +2139,7 @@ export const operationMethods: Record<string, string> = {
   redeliverWebhookDelivery: 'webhooks.redeliverDelivery',
   replayWebhookEvents: 'webhooks.replayEvents',
   listChanges: 'events.listChanges',
-  streamEvents: 'events.stream',
+  streamEvents: 'events (@tasklane/sdk/events)',
   listNotifications: 'notifications.list',
   getUnreadNotificationCount: 'notifications.getUnreadCount',
   markNotificationRead: 'notifications.markRead',

@@ -1,5 +1,5 @@
-import type { Principal, Scope } from '../http/env.js'
-import { ApiError } from '../http/problem.js'
+import { ApiError } from '../core/api-error.js'
+import type { Scope } from '../core/principal.js'
 
 export type Role = 'owner' | 'editor' | 'viewer'
 
@@ -85,29 +85,10 @@ export function scopeFor(action: string): Scope {
   return action === 'read' ? 'read' : 'write'
 }
 
-/** The caller, or 401 when the request carries no valid credentials. */
-export function requirePrincipal(principal: Principal | undefined): Principal {
-  if (!principal)
-    throw new ApiError(401, 'unauthenticated', 'Send `Authorization: Bearer <token>` to use this operation.')
-  return principal
-}
-
-/** 403 when the credentials (an API key) lack the scope the action needs; says nothing about any resource. */
-export function requireScope(principal: Principal, action: string): void {
-  const needed = scopeFor(action)
-  if (!principal.scopes.includes(needed)) {
-    throw new ApiError(
-      403,
-      'insufficient_scope',
-      `These credentials lack the \`${needed}\` scope this operation needs.`,
-    )
-  }
-}
-
 /**
- * The role check for an action inside a project, once `requirePrincipal` and `requireScope` have passed, so
- * the order leaks nothing: no credentials → 401; credentials without the scope → 403 (true whatever the id);
- * then not a member → 404, exactly like a missing id; a member whose role may not → 403.
+ * The role check for an action inside a project, once the edge (`requireAuth`) has checked credentials and
+ * scope, so the order leaks nothing: no credentials → 401; credentials without the scope → 403 (true
+ * whatever the id); then not a member → 404, exactly like a missing id; a member whose role may not → 403.
  *
  * @example
  * authorize('task', 'update', membership?.role, 'No task with this id.')

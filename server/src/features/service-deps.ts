@@ -1,3 +1,4 @@
+import type { ProjectAccess } from '../authorization/project-access.js'
 import type { Config } from '../config.js'
 import type { CursorCodec } from '../lib/cursor.js'
 import type { Mailer } from '../mail/mailer.js'
@@ -12,6 +13,8 @@ export interface ServiceDeps {
   /** The one write seam (write/writer.ts). */
   writer: Writer
   cursors: CursorCodec
+  /** Whether a caller's role in a project lets them act (authorization/project-access.ts). */
+  access: ProjectAccess
   mailer: Mailer
   now: () => Date
 }

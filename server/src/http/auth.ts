@@ -1,7 +1,8 @@
 import type { Context } from 'hono'
 import { createMiddleware } from 'hono/factory'
-import type { AppEnv, Principal, Scope } from './env.js'
-import { ApiError } from './problem.js'
+import { ApiError } from '../core/api-error.js'
+import type { Principal, Scope } from '../core/principal.js'
+import type { AppEnv } from './env.js'
 
 export interface Authenticator {
   /** Resolves a bearer credential to who is calling, or throws a 401 ApiError saying why not. */

@@ -1,7 +1,7 @@
 import { bodyLimit } from 'hono/body-limit'
 import { createMiddleware } from 'hono/factory'
+import { ApiError } from '../core/api-error.js'
 import type { AppEnv } from './env.js'
-import { ApiError } from './problem.js'
 
 /**
  * How deep arrays and objects may nest in a JSON body. No operation's schema comes near it; the bound

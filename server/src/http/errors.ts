@@ -1,10 +1,11 @@
 import type { Hook } from '@hono/zod-openapi'
 import type { Context, ErrorHandler, NotFoundHandler } from 'hono'
 import { HTTPException } from 'hono/http-exception'
+import { ApiError } from '../core/api-error.js'
 import { isDatabaseUnavailable } from '../db/unavailable.js'
 import type { ValidationIssue } from '../generated/routes.js'
 import type { AppEnv } from './env.js'
-import { ApiError, problemResponse } from './problem.js'
+import { problemResponse } from './problem.js'
 
 // Where each validation target sits in the request, as the first segment of a problem's error path.
 const TARGETS: Record<string, string> = {

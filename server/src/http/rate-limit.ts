@@ -6,8 +6,8 @@ import type { Redis } from 'ioredis'
 import type { Logger } from 'pino'
 import proxyaddr from 'proxy-addr'
 import type { TrustProxy } from '../config.js'
+import { ApiError } from '../core/api-error.js'
 import type { AppEnv, RateLimitState } from './env.js'
-import { ApiError } from './problem.js'
 
 export interface RatePolicy {
   /** The policy name in the RateLimit headers ("default", "login-ip", …). */

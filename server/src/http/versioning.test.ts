@@ -121,6 +121,110 @@ describe('deprecation headers', () => {
     expect((await app.request('/v1/fine')).headers.get('deprecation')).toBeNull()
   })
 
+  it('marks a request whose JSON body sends a deprecated property, at any depth, and only such a request', async () => {
+    const at = (date: string) => `@${Date.parse(date) / 1000}`
+    const withBody = {
+      paths: {
+        '/v1/things': {
+          post: {
+            operationId: 'createThing',
+            tags: ['Things'],
+            requestBody: { $ref: '#/components/requestBodies/ThingCreate' },
+          },
+        },
+      },
+      components: {
+        requestBodies: {
+          ThingCreate: { content: { 'application/json': { schema: { $ref: '#/components/schemas/ThingCreate' } } } },
+        },
+        schemas: {
+          ThingCreate: {
+            type: 'object',
+            properties: {
+              name: { type: 'string' },
+              colour: {
+                type: 'string',
+                deprecated: true,
+                'x-deprecated-at': '2026-10-01T00:00:00Z',
+                'x-sunset': '2027-04-01T00:00:00Z',
+              },
+              // Deprecated beside a $ref (OpenAPI 3.1), and inside array items.
+              owner: {
+                $ref: '#/components/schemas/Owner',
+                deprecated: true,
+                'x-deprecated-at': '2026-09-01T00:00:00Z',
+              },
+              parts: { type: 'array', items: { $ref: '#/components/schemas/Part' } },
+            },
+          },
+          Owner: { type: 'object', properties: { id: { type: 'string' } } },
+          Part: {
+            allOf: [
+              { type: 'object', properties: { label: { type: 'string' } } },
+              {
+                type: 'object',
+                properties: { weight: { type: 'number', deprecated: true, 'x-deprecated-at': '2026-08-01T00:00:00Z' } },
+              },
+            ],
+          },
+        },
+      },
+    }
+    const app = new Hono<AppEnv>()
+    app.use(apiVersioning({ version: '1.2.0', document: withBody, registry: new Registry() }))
+    // As the route's validator does: the parsed body is kept on the request.
+    app.post('/v1/things', async (c) => c.json(await c.req.json(), 201))
+    const post = (body: unknown) =>
+      app.request('/v1/things', {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json' },
+        body: JSON.stringify(body),
+      })
+
+    const colour = await post({ name: 'Lamp', colour: 'red' })
+    expect(colour.headers.get('deprecation')).toBe(at('2026-10-01T00:00:00Z'))
+    expect(colour.headers.get('sunset')).toBe('Thu, 01 Apr 2027 00:00:00 GMT')
+    expect(colour.headers.get('link')).toBe('</docs#/Things/createThing>; rel="deprecation"; type="text/html"')
+    // Sent as null is still sent.
+    expect((await post({ name: 'Lamp', colour: null })).headers.get('deprecation')).toBe(at('2026-10-01T00:00:00Z'))
+    expect((await post({ name: 'Lamp', owner: { id: 'u1' } })).headers.get('deprecation')).toBe(
+      at('2026-09-01T00:00:00Z'),
+    )
+    const weight = await post({ name: 'Lamp', parts: [{ label: 'a' }, { label: 'b', weight: 2 }] })
+    expect(weight.headers.get('deprecation')).toBe(at('2026-08-01T00:00:00Z'))
+    expect(weight.headers.get('sunset')).toBeNull()
+
+    // The same operation without the deprecated properties is not marked.
+    for (const body of [{ name: 'Lamp' }, { name: 'Lamp', parts: [{ label: 'a' }] }, { name: 'colour' }]) {
+      const res = await post(body)
+      expect(res.status).toBe(201)
+      expect(res.headers.get('deprecation')).toBeNull()
+      expect(res.headers.get('link')).toBeNull()
+    }
+  })
+
+  it('finds deprecated body properties in the spec, refusing one without a date', () => {
+    const body = (colour: Record<string, unknown>) => ({
+      paths: {
+        '/v1/things': {
+          patch: {
+            requestBody: {
+              content: { 'application/json': { schema: { type: 'object', properties: { colour } } } },
+            },
+          },
+        },
+      },
+    })
+    const found = deprecationsOf(body({ type: 'string', deprecated: true, 'x-deprecated-at': '2026-10-01' }))
+    expect(found.get('PATCH /v1/things')?.parts).toEqual([
+      { in: 'body', path: ['colour'], deprecation: `@${Date.parse('2026-10-01') / 1000}`, sunset: undefined },
+    ])
+    expect(found.get('PATCH /v1/things')?.operation).toBeNull()
+    expect(() => deprecationsOf(body({ type: 'string', deprecated: true }))).toThrow(
+      /PATCH \/v1\/things body colour: deprecated without a date in x-deprecated-at/,
+    )
+  })
+
   it('refuses a deprecation without a date, which RFC 9745 cannot express', () => {
     const undated = { paths: { '/x': { get: { deprecated: true } } } }
     expect(() => deprecationsOf(undated)).toThrow(/x-deprecated-at/)

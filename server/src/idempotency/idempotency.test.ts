@@ -1,8 +1,8 @@
 import { createMiddleware } from 'hono/factory'
 import { describe, expect, it, vi } from 'vitest'
+import { ApiError } from '../core/api-error.js'
 import type { AppEnv } from '../http/env.js'
 import { errorHandler } from '../http/errors.js'
-import { ApiError } from '../http/problem.js'
 import { requestId } from '../http/request-id.js'
 import { createRouter } from '../http/router.js'
 import { createTestApp, testContextOverrides } from '../test/app.js'
@@ -19,7 +19,7 @@ async function harness(options: Parameters<typeof idempotency>[1] = {}) {
   app.use(
     createMiddleware<AppEnv>(async (c, next) => {
       const user = c.req.header('x-user')
-      if (user) c.set('principal', { userId: user, scopes: ['read', 'write'] })
+      if (user) c.set('principal', { userId: user, scopes: ['read', 'write'], recheck: async () => true })
       await next()
     }),
   )
@@ -189,7 +189,7 @@ async function writingHarness(options: Parameters<typeof idempotency>[1] = {}) {
   app.use(requestId)
   app.use(
     createMiddleware<AppEnv>(async (c, next) => {
-      c.set('principal', { userId: 'usr_1', scopes: ['read', 'write'] })
+      c.set('principal', { userId: 'usr_1', scopes: ['read', 'write'], recheck: async () => true })
       await next()
     }),
   )

@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto'
 import type { Context } from 'hono'
 import { createMiddleware } from 'hono/factory'
+import { ApiError } from '../core/api-error.js'
 import type { AppEnv } from '../http/env.js'
-import { ApiError } from '../http/problem.js'
 import type { IdempotencyScope, Writer } from '../write/writer.js'
 
 export interface IdempotencyOptions {

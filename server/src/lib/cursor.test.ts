@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto'
 import { describe, expect, it } from 'vitest'
-import { ApiError } from '../http/problem.js'
+import { ApiError } from '../core/api-error.js'
 import { createCursorCodec, listScope } from './cursor.js'
 
 const codec = createCursorCodec(randomBytes(32))

@@ -1,5 +1,5 @@
 import { createHmac, timingSafeEqual } from 'node:crypto'
-import { ApiError } from '../http/problem.js'
+import { ApiError } from '../core/api-error.js'
 
 const MAC_BYTES = 16
 const MAC_CHARS = Math.ceil((MAC_BYTES * 8) / 6)

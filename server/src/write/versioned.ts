@@ -1,5 +1,5 @@
-import { assertIfMatch, preconditionFailed } from '../http/conditional.js'
-import { ApiError } from '../http/problem.js'
+import { ApiError } from '../core/api-error.js'
+import { assertIfMatch, preconditionFailed } from '../core/etag.js'
 import type { ChangeInput } from './change.js'
 import type { WriteTx } from './writer.js'
 

@@ -27,6 +27,7 @@ const page = `<!doctype html>
 </script>
 <script type="module">
 import { createTasklane, unwrap, localStorageTokenStorage } from '/sdk/index.js'
+import { events } from '/sdk/events.js'
 try {
   const tl = createTasklane({ baseUrl: window.API, session: { storage: localStorageTokenStorage() } })
   await tl.session.set(await unwrap(tl.POST('/v1/auth/signup', {
@@ -41,7 +42,7 @@ try {
   const walk = tl.paginate('/v1/projects/{projectId}/tasks', { params: { path: { projectId: project.id }, query: { limit: 2 } } })
   for await (const task of walk) titles.push(task.title)
   const changes = []
-  for await (const event of tl.events({ since: '0', projectId: project.id })) {
+  for await (const event of events(tl, { since: '0', projectId: project.id })) {
     if (event.type === 'task.created') changes.push(event.data.title)
     if (changes.length === 7) break
   }

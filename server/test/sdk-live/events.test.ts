@@ -1,9 +1,10 @@
-// tl.events() against the live server's GET /v1/events, over real sockets through the network hop (which passes
+// events(tl) against the live server's GET /v1/events, over real sockets through the network hop (which passes
 // event streams on as they come and can cut them). Tasks are created through the API the whole time; the
 // stream must deliver the same changes as listChanges pages afterwards: each of them, once, in order.
 // Access tokens expire for real: 60 s lifetimes (ACCESS_TOKEN_TTL_S, its minimum) with only the clock (Date)
 // moved forward, which the server's once-a-second check of a session's stream and the SDK's session both see.
-import { CursorExpiredError, type TasklaneEvent, unwrap } from '@tasklane/sdk'
+import { CursorExpiredError, unwrap } from '@tasklane/sdk'
+import { events, type TasklaneEvent } from '@tasklane/sdk/events'
 import { afterEach, describe, expect, test, vi } from 'vitest'
 import { type LiveServer, startLiveServer } from './support/live.js'
 
@@ -64,7 +65,7 @@ function consume(stream: AsyncIterable<TasklaneEvent>) {
   return { events, changes, done }
 }
 
-describe('tl.events() against the live server', () => {
+describe('events(tl) against the live server', () => {
   test('the SDK stream survives a token expiry: one refresh, the stream resumes, no change lost or repeated', async () => {
     const start = (Math.floor(Date.now() / 1000) + 1) * 1000 + 500
     vi.useFakeTimers({ toFake: ['Date'], now: start })
@@ -74,7 +75,7 @@ describe('tl.events() against the live server', () => {
     await tl.session.set(user)
 
     const controller = new AbortController()
-    const seen = consume(tl.events({ since, projectId: project.id, signal: controller.signal }))
+    const seen = consume(events(tl, { since, projectId: project.id, signal: controller.signal }))
     await write()
     await write()
     await until(() => seen.changes().length === 2, 'the first two changes')
@@ -107,7 +108,7 @@ describe('tl.events() against the live server', () => {
     const live = await startLiveServer({ EVENTS_RETRY_MS: '50' })
     const { project, writer, write, written, since, log } = await setUp(live)
     const controller = new AbortController()
-    const seen = consume(writer.events({ since, projectId: project.id, signal: controller.signal }))
+    const seen = consume(events(writer, { since, projectId: project.id, signal: controller.signal }))
     for (let round = 0; round < 3; round++) {
       await until(() => live.openStreams() === 1, 'the stream')
       await write()
@@ -127,7 +128,7 @@ describe('tl.events() against the live server', () => {
     const live = await startLiveServer()
     const { project, writer, write, since } = await setUp(live)
     await write()
-    for await (const event of writer.events({ since, projectId: project.id })) {
+    for await (const event of events(writer, { since, projectId: project.id })) {
       expect(event.type).toBe('task.created')
       break
     }
@@ -146,7 +147,7 @@ describe('tl.events() against the live server', () => {
     await write()
     vi.setSystemTime(start + 120_000)
     await live.ctx.changeLog.prune()
-    const error = await consume(writer.events({ since })).done
+    const error = await consume(events(writer, { since })).done
     expect(error).toBeInstanceOf(CursorExpiredError)
     expect((error as CursorExpiredError).status).toBe(410)
     const listed = await writer

@@ -1,6 +1,6 @@
 // loadThenFollow against the live server: a change committed while the app loads is followed afterwards,
 // and the resource methods work over real sockets as the path-string calls do.
-import { loadThenFollow } from '@tasklane/sdk'
+import { loadThenFollow } from '@tasklane/sdk/events'
 import { describe, expect, test } from 'vitest'
 import { startLiveServer } from './support/live.js'
 

@@ -4,6 +4,7 @@ import { marked } from 'marked'
 import { describe, type Note, type Project, subscribe, tl, versionTag } from '../api.js'
 import { ago, field, h, replace } from '../dom.js'
 import type { View } from '../view.js'
+import { attachmentsSection } from './attachments.js'
 
 /** Markdown to HTML that is safe to insert: marked renders, DOMPurify strips scripts, handlers and the like. */
 function render(markdown: string): DocumentFragment {
@@ -16,6 +17,8 @@ export async function notesPanel(panel: HTMLElement, view: View, project: Projec
   const canEdit = project.role !== 'viewer'
   const notes = new Map<string, Note>()
   let open: Note | null = null
+  // What the open editor listens to (its files' live changes) ends when another note is opened.
+  let editing: AbortController | null = null
   const list = h('ul', { class: 'notes', 'aria-label': 'Notes' })
   const editorSlot = h('div', { class: 'note-editor' })
 
@@ -47,6 +50,13 @@ export async function notesPanel(panel: HTMLElement, view: View, project: Projec
 
   function edit(note: Note | null): void {
     open = note
+    editing?.abort()
+    const lifetime = new AbortController()
+    editing = lifetime
+    view.signal.addEventListener('abort', () => lifetime.abort(), { once: true })
+    const files = h('div', { class: 'note-files' })
+    const showFiles = (n: Note) =>
+      replace(files, attachmentsSection({ ...view, signal: lifetime.signal }, project, { noteId: n.id }))
     drawList()
     const title = h('input', {
       name: 'title',
@@ -86,6 +96,7 @@ export async function notesPanel(panel: HTMLElement, view: View, project: Projec
                   }),
                 )
             notes.set(saved.id, saved)
+            if (!open) showFiles(saved)
             open = saved
             drawList()
             message.textContent = 'Saved.'
@@ -110,7 +121,9 @@ export async function notesPanel(panel: HTMLElement, view: View, project: Projec
       message,
       canEdit ? h('button', { type: 'submit' }, 'Save note') : null,
     )
-    replace(editorSlot, form)
+    if (note) showFiles(note)
+    else if (canEdit) files.append(h('p', { class: 'hint' }, 'Save the note to attach files to it.'))
+    replace(editorSlot, form, files)
   }
 
   for await (const n of tl.paginate('/v1/projects/{projectId}/notes', {

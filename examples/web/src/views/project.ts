@@ -1,18 +1,20 @@
 import { subscribe, tl } from '../api.js'
 import { h, replace } from '../dom.js'
 import type { View } from '../view.js'
+import { boardPanel } from './board.js'
 import { membersPanel } from './members.js'
 import { notesPanel } from './notes.js'
 import { tasksPanel } from './tasks.js'
 
-type Tab = 'tasks' | 'notes' | 'members'
+export type Tab = 'tasks' | 'board' | 'notes' | 'members'
 const TABS: [Tab, string][] = [
   ['tasks', 'Tasks'],
+  ['board', 'Board'],
   ['notes', 'Notes'],
   ['members', 'Members'],
 ]
 
-/** A project: its name, tabs for tasks, notes and members. */
+/** A project: its name, tabs for its task list, board, notes and members. */
 export async function projectView(main: HTMLElement, view: View, projectId: string, tab: Tab): Promise<void> {
   const project = await tl.projects.get(projectId)
   const title = h('h1', {}, project.name)
@@ -47,5 +49,6 @@ export async function projectView(main: HTMLElement, view: View, projectId: stri
   }, view.signal)
   if (tab === 'notes') await notesPanel(panel, view, project)
   else if (tab === 'members') await membersPanel(panel, view, project)
+  else if (tab === 'board') await boardPanel(panel, view, project)
   else await tasksPanel(panel, view, project)
 }

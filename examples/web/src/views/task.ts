@@ -3,6 +3,7 @@ import { type Comment, describe, type Member, subscribe, type Task, tl, versionT
 import { ago, field, h, replace } from '../dom.js'
 import { draft } from '../drafts.js'
 import type { View } from '../view.js'
+import { attachmentsSection } from './attachments.js'
 import { STATUS_LABEL } from './tasks.js'
 
 const MENTION = /(^|[^\p{L}\p{N}])@(usr_[0-9A-Z]{26}|[^\s@]+@[^\s@]+\.[^\s@.,;:!?)]+)/gu
@@ -241,6 +242,7 @@ export async function taskView(main: HTMLElement, view: View, projectId: string,
     heading,
     message,
     editor,
+    attachmentsSection(view, project, { taskId }),
     h(
       'section',
       { 'aria-labelledby': 'comments-title' },

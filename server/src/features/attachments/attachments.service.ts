@@ -1,13 +1,13 @@
 import { Readable } from 'node:stream'
 import type { Logger } from 'pino'
 import { can } from '../../authorization/permissions.js'
+import { ApiError } from '../../core/api-error.js'
+import { assertIfMatch, preconditionFailed } from '../../core/etag.js'
+import type { Principal } from '../../core/principal.js'
 import type { Attachment, AttachmentList, AttachmentUpdate, ProjectStorage } from '../../generated/routes.js'
-import { assertIfMatch, preconditionFailed } from '../../http/conditional.js'
-import type { Principal } from '../../http/env.js'
-import { ApiError } from '../../http/problem.js'
 import { listScope } from '../../lib/cursor.js'
 import { newId } from '../../lib/ids.js'
-import type { PageInput, ProjectsService } from '../projects/projects.service.js'
+import type { PageInput } from '../projects/projects.service.js'
 import type { ServiceDeps } from '../service-deps.js'
 import { removeAttachments } from './attachments.reactions.js'
 import {
@@ -51,19 +51,17 @@ export type AttachmentsService = ReturnType<typeof createAttachmentsService>
  * removes. Deleted rows queue their bytes for deletion in the same transaction (see the janitor).
  */
 export function createAttachmentsService(
-  { config, repositories, writer, cursors, now }: ServiceDeps,
-  projects: ProjectsService,
+  { config, repositories, writer, cursors, access, now }: ServiceDeps,
   { files, linkKey, logger }: { files: FileStorage; linkKey: Uint8Array; logger: Logger },
 ) {
   const repo = repositories.attachments
   const links = createLinkSigner(linkKey)
   const policy = { allow: config.ATTACHMENT_TYPES_ALLOW, deny: config.ATTACHMENT_TYPES_DENY }
 
-  async function load(principal: Principal | undefined, attachmentId: string, action: 'read' | 'update' | 'delete') {
-    const caller = projects.authenticate(principal, action)
+  async function load(caller: Principal, attachmentId: string, action: 'read' | 'update' | 'delete') {
     const row = await repo.find(attachmentId)
     if (!row) throw new ApiError(404, 'not_found', NO_ATTACHMENT)
-    const { role } = await projects.authorizeIn(caller, row.project_id, 'attachment', 'read', NO_ATTACHMENT)
+    const role = await access.authorize(caller, row.project_id, 'attachment', 'read', NO_ATTACHMENT)
     if (action !== 'read') {
       const own = row.created_by === caller.userId
       const allowed =
@@ -74,7 +72,7 @@ export function createAttachmentsService(
         throw new ApiError(403, 'forbidden', `Only whoever uploaded a file or a project owner may ${action} it.`)
       }
     }
-    return { caller, row }
+    return { row }
   }
 
   /** The one task, note or comment named, or none; more than one is 400 `invalid_target`. */
@@ -251,8 +249,8 @@ export function createAttachmentsService(
       })
     },
 
-    async upload(principal: Principal | undefined, projectId: string, input: UploadInput): Promise<Attachment> {
-      const { principal: caller } = await projects.authorizeIn(principal, projectId, 'attachment', 'create')
+    async upload(caller: Principal, projectId: string, input: UploadInput): Promise<Attachment> {
+      await access.authorize(caller, projectId, 'attachment', 'create')
       const mediaType = input.contentType.split(';')[0]?.trim().toLowerCase() ?? ''
       if (mediaType === 'multipart/form-data') {
         const { fields, stored } = await parseMultipart(
@@ -294,11 +292,11 @@ export function createAttachmentsService(
     },
 
     async list(
-      principal: Principal | undefined,
+      caller: Principal,
       projectId: string,
       input: PageInput & { taskId?: string; noteId?: string; commentId?: string },
     ): Promise<AttachmentList> {
-      await projects.authorizeIn(principal, projectId, 'attachment', 'read')
+      await access.authorize(caller, projectId, 'attachment', 'read')
       const filter = { taskId: input.taskId, noteId: input.noteId, commentId: input.commentId }
       const scope = listScope('listAttachments', { projectId, ...filter })
       const after = input.cursor ? cursors.decode(scope, input.cursor) : undefined
@@ -306,17 +304,17 @@ export function createAttachmentsService(
       return { data: page.items, nextCursor: page.next && cursors.encode(scope, page.next) }
     },
 
-    async get(principal: Principal | undefined, attachmentId: string): Promise<AttachmentRow> {
-      return (await load(principal, attachmentId, 'read')).row
+    async get(caller: Principal, attachmentId: string): Promise<AttachmentRow> {
+      return (await load(caller, attachmentId, 'read')).row
     },
 
     async update(
-      principal: Principal | undefined,
+      caller: Principal,
       attachmentId: string,
       patch: AttachmentUpdate,
       ifMatch: string | undefined,
     ): Promise<Attachment> {
-      const { caller } = await load(principal, attachmentId, 'update')
+      await load(caller, attachmentId, 'update')
       const filename = patch.filename === undefined ? undefined : checkFilename(patch.filename)
       const retarget = 'taskId' in patch || 'noteId' in patch || 'commentId' in patch
       const target = retarget ? (targetOf(patch) ?? null) : undefined
@@ -352,8 +350,8 @@ export function createAttachmentsService(
       )
     },
 
-    async remove(principal: Principal | undefined, attachmentId: string, ifMatch: string | undefined): Promise<void> {
-      const { caller } = await load(principal, attachmentId, 'delete')
+    async remove(caller: Principal, attachmentId: string, ifMatch: string | undefined): Promise<void> {
+      await load(caller, attachmentId, 'delete')
       await writer.write(
         async (tx) => {
           const current = await tx.attachments.findForUpdate(attachmentId)
@@ -365,8 +363,8 @@ export function createAttachmentsService(
       )
     },
 
-    async storage(principal: Principal | undefined, projectId: string): Promise<ProjectStorage> {
-      await projects.authorizeIn(principal, projectId, 'attachment', 'read')
+    async storage(caller: Principal, projectId: string): Promise<ProjectStorage> {
+      await access.authorize(caller, projectId, 'attachment', 'read')
       const usage = await repo.usage(projectId)
       return {
         usedBytes: usage.usedBytes,
@@ -378,8 +376,8 @@ export function createAttachmentsService(
     },
 
     /** A signed link for the caller to the file or one of its thumbnails. */
-    async link(principal: Principal | undefined, attachmentId: string, thumbnail?: ThumbnailSize) {
-      const { caller, row } = await load(principal, attachmentId, 'read')
+    async link(caller: Principal, attachmentId: string, thumbnail?: ThumbnailSize) {
+      const { row } = await load(caller, attachmentId, 'read')
       const expires = Math.floor(now().getTime() / 1000) + config.ATTACHMENT_LINK_TTL_S
       const token = links.sign({
         attachmentId: row.id,
@@ -401,8 +399,7 @@ export function createAttachmentsService(
       if (!claims || claims.expires <= nowS) throw gone()
       const row = await repo.find(claims.attachmentId)
       if (!row) throw gone()
-      const reader: Principal = { userId: claims.userId, scopes: ['read'] }
-      await projects.authorizeIn(reader, row.project_id, 'attachment', 'read').catch(() => {
+      await access.authorize({ userId: claims.userId }, row.project_id, 'attachment', 'read').catch(() => {
         throw gone()
       })
       return { row, claims, maxAgeS: claims.expires - nowS }

@@ -3,7 +3,7 @@ import { Readable } from 'node:stream'
 import { buffer } from 'node:stream/consumers'
 import { pipeline } from 'node:stream/promises'
 import { describe, expect, it } from 'vitest'
-import { ApiError } from '../../http/problem.js'
+import { ApiError } from '../../core/api-error.js'
 import { checkFilename, detectType, parseMultipart, type TypePolicy, UploadInspector } from './intake.js'
 import { tinyPng } from './test-files.js'
 

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto'
 import { type Readable, Transform, type TransformCallback } from 'node:stream'
 import { Busboy } from '@fastify/busboy'
 import { fileTypeFromBuffer } from 'file-type'
-import { ApiError } from '../../http/problem.js'
+import { ApiError } from '../../core/api-error.js'
 
 /** What the bytes of an upload turned out to be, measured on the way to the store. */
 export interface Inspected {

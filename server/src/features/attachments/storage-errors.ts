@@ -1,4 +1,4 @@
-import { ApiError } from '../../http/problem.js'
+import { ApiError } from '../../core/api-error.js'
 import { StorageFullError, StorageUnavailableError } from './storage/storage.js'
 
 /** Seconds a client should wait before retrying while the file store does not answer. */

@@ -1,7 +1,7 @@
 import { Readable } from 'node:stream'
 import sharp from 'sharp'
 import { describe, expect, it } from 'vitest'
-import { ApiError } from '../../http/problem.js'
+import { ApiError } from '../../core/api-error.js'
 import { detectType } from './intake.js'
 import { pngBomb, tinyPng } from './test-files.js'
 import { makeThumbnail } from './thumbnails.js'

@@ -1,6 +1,6 @@
 import type { Readable } from 'node:stream'
 import sharp from 'sharp'
-import { ApiError } from '../../http/problem.js'
+import { ApiError } from '../../core/api-error.js'
 
 /** The thumbnail sizes served: the longest side in pixels (smaller images are not enlarged). */
 export const THUMBNAIL_SIZES = [64, 256, 1024] as const

@@ -1,9 +1,8 @@
 import type { Readable } from 'node:stream'
 import type { Logger } from 'pino'
+import { ApiError } from '../../core/api-error.js'
 import type { Attachment } from '../../generated/routes.js'
 import type { Principal } from '../../http/env.js'
-import { ApiError } from '../../http/problem.js'
-import type { ProjectsService } from '../projects/projects.service.js'
 import type { ServiceDeps } from '../service-deps.js'
 import type { UploadRow } from './attachments.repository.js'
 import { type AttachmentsService, quotaExceeded } from './attachments.service.js'
@@ -26,8 +25,7 @@ export type UploadsService = ReturnType<typeof createUploadsService>
  * finished by their expiry are swept with their bytes and their hold.
  */
 export function createUploadsService(
-  { config, repositories, writer, now }: ServiceDeps,
-  projects: ProjectsService,
+  { config, repositories, writer, access, now }: ServiceDeps,
   attachments: AttachmentsService,
   { store, logger }: { store: UploadStore; logger: Logger },
 ) {
@@ -61,12 +59,12 @@ export function createUploadsService(
      * size limit) and takes its hold on the quota. Called by @tus/server as it creates the upload.
      */
     async begin(
-      principal: Principal | undefined,
+      caller: Principal,
       projectId: string,
       uploadId: string,
       { length, metadata }: { length: number | undefined; metadata: Record<string, string | null> },
     ): Promise<UploadRow> {
-      const { principal: caller } = await projects.authorizeIn(principal, projectId, 'attachment', 'create')
+      await access.authorize(caller, projectId, 'attachment', 'create')
       if (length === undefined) {
         throw new ApiError(400, 'length_required', 'Send Upload-Length: uploads of unknown length are not taken.')
       }
@@ -121,13 +119,13 @@ export function createUploadsService(
      * another project, is 404 like a missing one; a member who may no longer upload gets 403; an upload
      * past its expiry is 410 (and goes with the next sweep).
      */
-    async own(principal: Principal | undefined, projectId: string, uploadId: string): Promise<UploadRow> {
-      const { principal: caller } = await projects.authorizeIn(principal, projectId, 'attachment', 'read')
+    async own(caller: Principal, projectId: string, uploadId: string): Promise<UploadRow> {
+      await access.authorize(caller, projectId, 'attachment', 'read')
       const upload = await repo.findUpload(uploadId)
       if (!upload || upload.project_id !== projectId || upload.created_by !== caller.userId) {
         throw new ApiError(404, 'not_found', NO_UPLOAD)
       }
-      await projects.authorizeIn(caller, projectId, 'attachment', 'create')
+      await access.authorize(caller, projectId, 'attachment', 'create')
       if (upload.expires_at <= now().toISOString()) {
         throw new ApiError(410, 'upload_expired', 'The upload expired before it finished; start a new one.')
       }

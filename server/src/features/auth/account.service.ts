@@ -1,6 +1,6 @@
+import { ApiError } from '../../core/api-error.js'
+import type { Principal } from '../../core/principal.js'
 import type { AuthResult, User } from '../../generated/routes.js'
-import type { Principal } from '../../http/env.js'
-import { ApiError } from '../../http/problem.js'
 import { newId } from '../../lib/ids.js'
 import { type AdmitMail, type AuthCommon, type AuthDeps, emailTaken, iso, toUser } from './auth.common.js'
 import { isUniqueViolation, type UserRow } from './auth.repository.js'

@@ -1,6 +1,6 @@
+import { ApiError } from '../../core/api-error.js'
+import type { Scope } from '../../core/principal.js'
 import type { ApiKey, ApiKeyList } from '../../generated/routes.js'
-import type { Scope } from '../../http/env.js'
-import { ApiError } from '../../http/problem.js'
 import { listScope } from '../../lib/cursor.js'
 import { newId } from '../../lib/ids.js'
 import { toInstant } from '../../lib/instant.js'

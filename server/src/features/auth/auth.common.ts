@@ -1,7 +1,7 @@
 import type { Logger } from 'pino'
 import type { Config } from '../../config.js'
+import { ApiError } from '../../core/api-error.js'
 import type { AuthResult, User } from '../../generated/routes.js'
-import { ApiError } from '../../http/problem.js'
 import type { CursorCodec } from '../../lib/cursor.js'
 import type { Mailer } from '../../mail/mailer.js'
 import type { Repositories } from '../../write/repositories.js'

@@ -1,5 +1,5 @@
-import type { Principal, Scope } from '../../http/env.js'
-import { ApiError } from '../../http/problem.js'
+import { ApiError } from '../../core/api-error.js'
+import type { Principal, Scope } from '../../core/principal.js'
 import { accountFlow } from './account.service.js'
 import { apiKeysFlow } from './api-keys.service.js'
 import { type AuthDeps, authCommon, iso, sessionRevoked } from './auth.common.js'
@@ -26,8 +26,25 @@ export function createAuthService(deps: AuthDeps) {
   const passwordReset = passwordResetFlow(deps)
   const apiKeys = apiKeysFlow(deps)
 
-  /** Resolves a bearer credential (access token or API key) to the principal; throws 401 problems. */
+  /**
+   * Resolves a bearer credential (access token or API key) to the principal; throws 401 problems. The
+   * principal keeps the credential to itself: `recheck()` asks again, for callers that hold on to it (an
+   * event stream), without anyone re-reading the request's header.
+   */
   async function authenticate(bearer: string): Promise<Principal> {
+    const principal = await resolve(bearer)
+    principal.recheck = () =>
+      resolve(bearer).then(
+        (current) => current.userId === principal.userId,
+        (err: unknown) => {
+          if (err instanceof ApiError && err.status === 401) return false
+          throw err
+        },
+      )
+    return principal
+  }
+
+  async function resolve(bearer: string): Promise<Principal> {
     if (bearer.startsWith('tl_')) {
       const key = await repositories.apiKeys.findApiKeyByHash(hashToken(bearer))
       if (!key) throw new ApiError(401, 'token_invalid', 'The API key is not valid.')
@@ -41,13 +58,20 @@ export function createAuthService(deps: AuthDeps) {
       return {
         userId: key.user_id,
         apiKeyId: key.id,
+        recheck: STILL_VALID,
         scopes: key.scopes.split(' ') as Scope[],
         ...(key.expires_at ? { expiresAt: Date.parse(key.expires_at) } : {}),
       }
     }
     const claims = await accessTokens.verify(bearer)
     if (revocations.isRevoked(claims.sessionId)) throw sessionRevoked()
-    return { userId: claims.userId, sessionId: claims.sessionId, scopes: claims.scopes, expiresAt: claims.expiresAt }
+    return {
+      userId: claims.userId,
+      sessionId: claims.sessionId,
+      scopes: claims.scopes,
+      expiresAt: claims.expiresAt,
+      recheck: STILL_VALID,
+    }
   }
 
   return {
@@ -84,3 +108,6 @@ export function createAuthService(deps: AuthDeps) {
 }
 
 export type AuthService = ReturnType<typeof createAuthService>
+
+// Replaced by `authenticate` once the principal is built.
+const STILL_VALID = async () => true

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { hash, verify } from '@node-rs/argon2'
 import { Counter, Gauge, type Registry } from 'prom-client'
-import { ApiError } from '../../http/problem.js'
+import { ApiError } from '../../core/api-error.js'
 
 /** argon2id's cost parameters: memory in KiB, iterations, lanes. */
 export interface PasswordHashCost {

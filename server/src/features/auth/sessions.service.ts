@@ -1,6 +1,6 @@
+import { ApiError } from '../../core/api-error.js'
+import type { Principal } from '../../core/principal.js'
 import type { AuthResult, SessionList } from '../../generated/routes.js'
-import type { Principal } from '../../http/env.js'
-import { ApiError } from '../../http/problem.js'
 import { listScope } from '../../lib/cursor.js'
 import { newId } from '../../lib/ids.js'
 import type { WriteTx } from '../../write/writer.js'

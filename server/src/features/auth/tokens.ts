@@ -1,7 +1,7 @@
 import { createCipheriv, createDecipheriv, createHash, randomBytes, webcrypto } from 'node:crypto'
 import { errors, jwtVerify, SignJWT } from 'jose'
-import type { Scope } from '../../http/env.js'
-import { ApiError } from '../../http/problem.js'
+import { ApiError } from '../../core/api-error.js'
+import type { Scope } from '../../core/principal.js'
 
 const ALGORITHM = 'HS256'
 const ISSUER = 'tasklane'
@@ -64,6 +64,9 @@ export async function createAccessTokens(rawKey: Uint8Array, ttlS: number): Prom
         throw expired()
       }
       try {
+        // Base64url leaves spare bits in a segment's last character, and decoders ignore them: "…A" and
+        // "…B" can carry the same signature. Only the text the server signed vouches for the claims.
+        if (!token.split('.').every(canonicalBase64url)) throw new Error('non-canonical encoding')
         const { payload } = await jwtVerify(token, key, {
           algorithms: [ALGORITHM],
           issuer: ISSUER,
@@ -124,3 +127,5 @@ export function createSealer(key: Uint8Array) {
   }
 }
 export type Sealer = ReturnType<typeof createSealer>
+
+const canonicalBase64url = (segment: string) => Buffer.from(segment, 'base64url').toString('base64url') === segment

@@ -1,4 +1,4 @@
-import { ApiError } from '../../http/problem.js'
+import { ApiError } from '../../core/api-error.js'
 import type { WriteTx } from '../../write/writer.js'
 import { type AdmitMail, type AuthCommon, type AuthDeps, invalidToken, iso, publicUrlOf } from './auth.common.js'
 import { hashToken, randomToken } from './tokens.js'

@@ -1,6 +1,6 @@
 import { readableResources } from '../../authorization/permissions.js'
+import { ApiError } from '../../core/api-error.js'
 import type { Change } from '../../generated/routes.js'
-import { ApiError } from '../../http/problem.js'
 import type { Repositories } from '../../write/repositories.js'
 import type { Writer } from '../../write/writer.js'
 import type { ChangeRow } from './changes.repository.js'

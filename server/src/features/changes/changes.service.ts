@@ -1,5 +1,5 @@
+import type { Principal } from '../../core/principal.js'
 import type { ChangeList } from '../../generated/routes.js'
-import type { Principal } from '../../http/env.js'
 import { listScope } from '../../lib/cursor.js'
 import type { ServiceDeps } from '../service-deps.js'
 import type { ChangeLog } from './change-log.js'
@@ -13,14 +13,9 @@ export interface ChangeListInput {
 }
 
 /** `/v1/changes`: the change log as pages, for clients that poll. */
-export function createChangesService(
-  { cursors }: ServiceDeps,
-  log: ChangeLog,
-  authenticate: (p: Principal | undefined, action: string) => Principal,
-) {
+export function createChangesService({ cursors }: ServiceDeps, log: ChangeLog) {
   return {
-    async list(principal: Principal | undefined, input: ChangeListInput): Promise<ChangeList> {
-      const caller = authenticate(principal, 'read')
+    async list(caller: Principal, input: ChangeListInput): Promise<ChangeList> {
       // The page's position is a seq, so a cursor only saves the client from reading `syncToken`; it is
       // signed like every cursor so that one list's cursor cannot be replayed on another.
       const scope = listScope('listChanges', { userId: caller.userId, projectId: input.projectId })

@@ -1,4 +1,4 @@
-import { ApiError } from '../../http/problem.js'
+import { ApiError } from '../../core/api-error.js'
 
 /**
  * Refuses a position past the newest change with 400 `since_ahead`. No answer ever gave such a position (it

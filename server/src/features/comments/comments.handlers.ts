@@ -1,6 +1,6 @@
+import { etagOf } from '../../core/etag.js'
 import type { Comment, operations } from '../../generated/routes.js'
 import { requireAuth } from '../../http/auth.js'
-import { etagOf } from '../../http/conditional.js'
 import type { AppRouteHandler } from '../../http/env.js'
 import { setNextLink } from '../../http/pagination.js'
 import { answersWith } from '../../idempotency/idempotency.js'

@@ -1,12 +1,12 @@
 import { can } from '../../authorization/permissions.js'
+import { ApiError } from '../../core/api-error.js'
+import type { Principal } from '../../core/principal.js'
 import type { Comment, CommentCreate, CommentList, CommentUpdate } from '../../generated/routes.js'
-import type { Principal } from '../../http/env.js'
-import { ApiError } from '../../http/problem.js'
 import { listScope } from '../../lib/cursor.js'
 import { newId } from '../../lib/ids.js'
 import { deleteVersioned, updateVersioned } from '../../write/versioned.js'
 import type { WriteTx } from '../../write/writer.js'
-import type { PageInput, ProjectsService } from '../projects/projects.service.js'
+import type { PageInput } from '../projects/projects.service.js'
 import type { ServiceDeps } from '../service-deps.js'
 import type { TasksService } from '../tasks/tasks.service.js'
 import { commentRemoval, recordCommentRemoval } from './comments.reactions.js'
@@ -15,8 +15,7 @@ import { toComment } from './comments.repository.js'
 const NO_COMMENT = 'No comment with this id.'
 
 export function createCommentsService(
-  { repositories, writer, cursors, now }: ServiceDeps,
-  projects: ProjectsService,
+  { repositories, writer, cursors, access, now }: ServiceDeps,
   tasks: TasksService,
 ) {
   const repo = repositories.comments
@@ -25,11 +24,10 @@ export function createCommentsService(
    * A comment the caller may see, with their role in its project. Authors act on their own comments
    * (`updateOwn`, `deleteOwn`); owners may delete anyone's (`deleteAny`).
    */
-  async function load(principal: Principal | undefined, commentId: string, action: 'update' | 'delete') {
-    const caller = projects.authenticate(principal, action)
+  async function load(caller: Principal, commentId: string, action: 'update' | 'delete') {
     const comment = await repo.find(commentId)
     if (!comment) throw new ApiError(404, 'not_found', NO_COMMENT)
-    const { role } = await projects.authorizeIn(caller, comment.project_id, 'comment', 'read', NO_COMMENT)
+    const role = await access.authorize(caller, comment.project_id, 'comment', 'read', NO_COMMENT)
     const own = comment.author_id === caller.userId
     const allowed =
       action === 'update'
@@ -44,7 +42,7 @@ export function createCommentsService(
           : 'Only the author or a project owner may delete a comment.',
       )
     }
-    return { caller, comment }
+    return { comment }
   }
 
   return {
@@ -59,18 +57,17 @@ export function createCommentsService(
       }
     },
 
-    async list(principal: Principal | undefined, taskId: string, page: PageInput): Promise<CommentList> {
-      await tasks.readable(principal, taskId)
+    async list(caller: Principal, taskId: string, page: PageInput): Promise<CommentList> {
+      await tasks.readable(caller, taskId)
       const scope = listScope('listComments', { taskId })
       const after = page.cursor ? cursors.decode(scope, page.cursor) : undefined
       const result = await repo.list(taskId, after, page.limit)
       return { data: result.items, nextCursor: result.next && cursors.encode(scope, result.next) }
     },
 
-    async create(principal: Principal | undefined, taskId: string, input: CommentCreate): Promise<Comment> {
-      const caller = projects.authenticate(principal, 'create')
+    async create(caller: Principal, taskId: string, input: CommentCreate): Promise<Comment> {
       const task = await tasks.readable(caller, taskId)
-      await projects.authorizeIn(caller, task.projectId, 'comment', 'create', 'No task with this id.')
+      await access.authorize(caller, task.projectId, 'comment', 'create', 'No task with this id.')
       const at = now().toISOString()
       return writer.write(
         async (tx) => {
@@ -92,12 +89,12 @@ export function createCommentsService(
     },
 
     async update(
-      principal: Principal | undefined,
+      caller: Principal,
       commentId: string,
       patch: CommentUpdate,
       ifMatch: string | undefined,
     ): Promise<Comment> {
-      const { caller } = await load(principal, commentId, 'update')
+      await load(caller, commentId, 'update')
       // Applied to the row as locked in the write: without If-Match the last write wins, never 412.
       return writer.write(
         async (tx) => {
@@ -118,8 +115,8 @@ export function createCommentsService(
       )
     },
 
-    async remove(principal: Principal | undefined, commentId: string, ifMatch: string | undefined): Promise<void> {
-      const { caller } = await load(principal, commentId, 'delete')
+    async remove(caller: Principal, commentId: string, ifMatch: string | undefined): Promise<void> {
+      await load(caller, commentId, 'delete')
       await writer.write(
         async (tx) => {
           await deleteVersioned(tx, {

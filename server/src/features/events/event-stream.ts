@@ -1,5 +1,5 @@
 import type { Logger } from 'pino'
-import type { Principal } from '../../http/env.js'
+import type { Principal } from '../../core/principal.js'
 import type { ChangeSignal } from './change-signal.js'
 
 /** A change as the API shows it (schema `Change`); only the fields the stream itself looks at are typed. */

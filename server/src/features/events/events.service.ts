@@ -1,6 +1,5 @@
 import type { Logger } from 'pino'
-import type { Principal } from '../../http/env.js'
-import { ApiError } from '../../http/problem.js'
+import type { Principal } from '../../core/principal.js'
 import type { ChangeLog } from '../changes/change-log.js'
 import { assertNotAhead } from '../changes/positions.js'
 import type { ProjectsService } from '../projects/projects.service.js'
@@ -29,15 +28,13 @@ export interface EventsDeps {
   /** Aborted when the server starts shutting down: open streams end themselves. */
   stopping: AbortSignal
   logger: Logger
-  /** Resolves a bearer credential again (see `AuthService.authenticate`); throws 401 problems. */
-  authenticate(credential: string): Promise<Principal>
   /** Whether a session or API key was revoked lately, in memory (see `AuthService.isRevoked`). */
   isRevoked(credentialId: string): boolean
 }
 
 export function createEventsService(
   { config }: ServiceDeps,
-  { changeLog, changeSignal, stopping, logger, authenticate, isRevoked }: EventsDeps,
+  { changeLog, changeSignal, stopping, logger, isRevoked }: EventsDeps,
   projects: ProjectsService,
 ) {
   /** The seq to stream after: the client's position, or the newest change for a client without one. */
@@ -68,19 +65,11 @@ export function createEventsService(
     },
 
     /**
-     * The caller's event stream from `since`. `credential` is the bearer token the stream was opened with:
-     * it is checked again while the stream is open, which ends the stream with `auth_expired` once it
-     * expires or is revoked.
+     * The caller's event stream from `since`. The principal re-checks its credentials while the stream is
+     * open, which ends the stream with `auth_expired` once they expire or are revoked.
      */
-    stream(principal: Principal, credential: string, since: number, projectId?: string): ReadableStream<Uint8Array> {
-      const fullCheck = () =>
-        authenticate(credential).then(
-          (current) => current.userId === principal.userId,
-          (err: unknown) => {
-            if (err instanceof ApiError && err.status === 401) return false
-            throw err
-          },
-        )
+    stream(principal: Principal, since: number, projectId?: string): ReadableStream<Uint8Array> {
+      const fullCheck = () => principal.recheck()
       // An API key is looked up in the database, so only its revocation (known in memory, from this
       // instance or the revocation log that every instance polls) is checked at every tick; the full check
       // (expiry, a deleted account) runs once per heartbeat interval. Sessions are checked in memory anyway.

@@ -1,12 +1,12 @@
+import { ApiError } from '../../core/api-error.js'
+import type { Principal } from '../../core/principal.js'
 import type { Note, NoteCreate, NoteList, NoteUpdate } from '../../generated/routes.js'
-import type { Principal } from '../../http/env.js'
-import { ApiError } from '../../http/problem.js'
 import { listScope } from '../../lib/cursor.js'
 import { newId } from '../../lib/ids.js'
 import { searchTerms } from '../../lib/search.js'
 import { removalChange } from '../../write/change.js'
 import { deleteVersioned, updateVersioned } from '../../write/versioned.js'
-import type { PageInput, ProjectsService } from '../projects/projects.service.js'
+import type { PageInput } from '../projects/projects.service.js'
 import type { ServiceDeps } from '../service-deps.js'
 import { type NoteOrder, type NoteRow, toNote } from './notes.repository.js'
 
@@ -17,20 +17,19 @@ export interface NoteListInput extends PageInput {
   q?: string
 }
 
-export function createNotesService({ repositories, writer, cursors, now }: ServiceDeps, projects: ProjectsService) {
+export function createNotesService({ repositories, writer, cursors, access, now }: ServiceDeps) {
   const repo = repositories.notes
 
-  async function load(principal: Principal | undefined, noteId: string, action: 'read' | 'update' | 'delete') {
-    const caller = projects.authenticate(principal, action)
+  async function load(caller: Principal, noteId: string, action: 'read' | 'update' | 'delete') {
     const note = await repo.find(noteId)
     if (!note) throw new ApiError(404, 'not_found', NO_NOTE)
-    await projects.authorizeIn(caller, note.project_id, 'note', action, NO_NOTE)
-    return { caller, note }
+    await access.authorize(caller, note.project_id, 'note', action, NO_NOTE)
+    return { note }
   }
 
   return {
-    async list(principal: Principal | undefined, projectId: string, input: NoteListInput): Promise<NoteList> {
-      await projects.authorizeIn(principal, projectId, 'note', 'read')
+    async list(caller: Principal, projectId: string, input: NoteListInput): Promise<NoteList> {
+      await access.authorize(caller, projectId, 'note', 'read')
       const terms = input.q ? searchTerms(input.q) : []
       let order: NoteOrder = { field: 'created_at', direction: 'asc' }
       if (input.sort) {
@@ -48,8 +47,8 @@ export function createNotesService({ repositories, writer, cursors, now }: Servi
       return { data: page.items, nextCursor: page.next && cursors.encode(scope, page.next) }
     },
 
-    async create(principal: Principal | undefined, projectId: string, input: NoteCreate): Promise<Note> {
-      const { principal: caller } = await projects.authorizeIn(principal, projectId, 'note', 'create')
+    async create(caller: Principal, projectId: string, input: NoteCreate): Promise<Note> {
+      await access.authorize(caller, projectId, 'note', 'create')
       const at = now().toISOString()
       return writer.write(
         async (tx) => {
@@ -70,17 +69,12 @@ export function createNotesService({ repositories, writer, cursors, now }: Servi
       )
     },
 
-    async get(principal: Principal | undefined, noteId: string): Promise<Note> {
-      return toNote((await load(principal, noteId, 'read')).note)
+    async get(caller: Principal, noteId: string): Promise<Note> {
+      return toNote((await load(caller, noteId, 'read')).note)
     },
 
-    async update(
-      principal: Principal | undefined,
-      noteId: string,
-      patch: NoteUpdate,
-      ifMatch: string | undefined,
-    ): Promise<Note> {
-      const { caller } = await load(principal, noteId, 'update')
+    async update(caller: Principal, noteId: string, patch: NoteUpdate, ifMatch: string | undefined): Promise<Note> {
+      await load(caller, noteId, 'update')
       // Applied to the row as locked in the write: without If-Match the last write wins, never 412.
       return writer.write(
         async (tx) => {
@@ -106,8 +100,8 @@ export function createNotesService({ repositories, writer, cursors, now }: Servi
       )
     },
 
-    async remove(principal: Principal | undefined, noteId: string, ifMatch: string | undefined): Promise<void> {
-      const { caller } = await load(principal, noteId, 'delete')
+    async remove(caller: Principal, noteId: string, ifMatch: string | undefined): Promise<void> {
+      await load(caller, noteId, 'delete')
       await writer.write(
         async (tx) => {
           await deleteVersioned(tx, {

@@ -1,3 +1,5 @@
+import { ApiError } from '../../core/api-error.js'
+import type { Principal } from '../../core/principal.js'
 import type { NotificationsTable } from '../../db/schema.js'
 import type {
   Notification,
@@ -5,8 +7,6 @@ import type {
   NotificationPreferences,
   NotificationPreferencesUpdate,
 } from '../../generated/routes.js'
-import type { Principal } from '../../http/env.js'
-import { ApiError } from '../../http/problem.js'
 import { listScope } from '../../lib/cursor.js'
 import { toInstant } from '../../lib/instant.js'
 import type { WriteTx } from '../../write/writer.js'

@@ -1,10 +1,10 @@
 import { createHash, timingSafeEqual } from 'node:crypto'
 import type { AppContext } from '../../context.js'
+import { ApiError } from '../../core/api-error.js'
 import { pingDatabase } from '../../db/database.js'
 import type { operations } from '../../generated/routes.js'
 import type { AppRouteHandler } from '../../http/env.js'
 import { databaseUnavailable } from '../../http/errors.js'
-import { ApiError } from '../../http/problem.js'
 
 type Routes = typeof operations
 

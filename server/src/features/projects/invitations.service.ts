@@ -1,7 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto'
+import { ApiError } from '../../core/api-error.js'
+import type { Principal } from '../../core/principal.js'
 import type { Invitation, InvitationCreate, InvitationList, Member } from '../../generated/routes.js'
-import type { Principal } from '../../http/env.js'
-import { ApiError } from '../../http/problem.js'
 import { listScope } from '../../lib/cursor.js'
 import { newId } from '../../lib/ids.js'
 import { removalChange } from '../../write/change.js'
@@ -13,7 +13,7 @@ const hashToken = (token: string) => createHash('sha256').update(token).digest('
 const normalizeEmail = (email: string) => email.trim().toLowerCase()
 
 export function createInvitationsService(
-  { config, repositories, writer, cursors, now }: ServiceDeps,
+  { config, repositories, writer, cursors, access, now }: ServiceDeps,
   projects: ProjectsService,
 ) {
   const repo = repositories.invitations
@@ -26,12 +26,12 @@ export function createInvitationsService(
      * invite cannot use up a project's quota.
      */
     async create(
-      principal: Principal | undefined,
+      caller: Principal,
       projectId: string,
       input: InvitationCreate,
       admit: (email: string) => Promise<void>,
     ): Promise<Invitation> {
-      const { principal: caller } = await projects.authorizeIn(principal, projectId, 'invitation', 'create')
+      await access.authorize(caller, projectId, 'invitation', 'create')
       const email = normalizeEmail(input.email)
       await admit(email)
       if (await repo.isMemberEmail(projectId, email)) {
@@ -83,16 +83,16 @@ export function createInvitationsService(
       return invitation
     },
 
-    async list(principal: Principal | undefined, projectId: string, page: PageInput): Promise<InvitationList> {
-      await projects.authorizeIn(principal, projectId, 'invitation', 'read')
+    async list(caller: Principal, projectId: string, page: PageInput): Promise<InvitationList> {
+      await access.authorize(caller, projectId, 'invitation', 'read')
       const scope = listScope('listInvitations', { projectId })
       const after = page.cursor ? cursors.decode(scope, page.cursor) : undefined
       const result = await repo.listPending(projectId, now().toISOString(), after, page.limit)
       return { data: result.items, nextCursor: result.next && cursors.encode(scope, result.next) }
     },
 
-    async revoke(principal: Principal | undefined, projectId: string, invitationId: string): Promise<void> {
-      const { principal: caller } = await projects.authorizeIn(principal, projectId, 'invitation', 'revoke')
+    async revoke(caller: Principal, projectId: string, invitationId: string): Promise<void> {
+      await access.authorize(caller, projectId, 'invitation', 'revoke')
       await writer.write(
         async (tx) => {
           if (!(await tx.invitations.revoke(projectId, invitationId, now().toISOString()))) {
@@ -104,8 +104,7 @@ export function createInvitationsService(
       )
     },
 
-    async accept(principal: Principal | undefined, token: string): Promise<Member> {
-      const caller = projects.authenticate(principal, 'create')
+    async accept(caller: Principal, token: string): Promise<Member> {
       const member = await writer.write(
         async (tx) => {
           const accepted = await tx.invitations.accept(hashToken(token), caller.userId, now().toISOString())

@@ -1,7 +1,7 @@
 import type { AppContext } from '../../context.js'
+import { etagOf, isNotModified } from '../../core/etag.js'
 import type { Invitation, Member, operations, Project } from '../../generated/routes.js'
 import { requireAuth } from '../../http/auth.js'
-import { etagOf, isNotModified } from '../../http/conditional.js'
 import type { AppRouteHandler } from '../../http/env.js'
 import { setNextLink } from '../../http/pagination.js'
 import type { RatePolicy } from '../../http/rate-limit.js'

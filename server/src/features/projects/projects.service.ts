@@ -1,17 +1,10 @@
-import {
-  type Action,
-  authorize,
-  type Resource,
-  requirePrincipal,
-  requireScope,
-} from '../../authorization/permissions.js'
 import type { Member, MemberList, Project, ProjectCreate, ProjectList, ProjectUpdate } from '../../generated/routes.js'
 
 type Role = Member['role']
 
-import { assertIfMatch, preconditionFailed } from '../../http/conditional.js'
-import type { Principal } from '../../http/env.js'
-import { ApiError } from '../../http/problem.js'
+import { ApiError } from '../../core/api-error.js'
+import { assertIfMatch, preconditionFailed } from '../../core/etag.js'
+import type { Principal } from '../../core/principal.js'
 import { listScope } from '../../lib/cursor.js'
 import { newId } from '../../lib/ids.js'
 import { removalChange } from '../../write/change.js'
@@ -27,34 +20,9 @@ const NO_PROJECT = 'No project with this id.'
 
 export type ProjectsService = ReturnType<typeof createProjectsService>
 
-/** Projects and memberships, and the project-level authorization every other feature asks. */
-export function createProjectsService({ repositories, writer, cursors, now }: ServiceDeps) {
+/** Projects and memberships. */
+export function createProjectsService({ repositories, writer, cursors, access, now }: ServiceDeps) {
   const repo = repositories.projects
-
-  /**
-   * The one authorization entry point for anything inside a project: checks credentials and scope, then
-   * the caller's role against the permission table. Missing and foreign projects both answer 404 with
-   * `notFound`.
-   */
-  async function authorizeIn<R extends Resource>(
-    principal: Principal | undefined,
-    projectId: string,
-    resource: R,
-    action: Action<R>,
-    notFound = NO_PROJECT,
-  ): Promise<{ principal: Principal; role: Role }> {
-    const caller = requirePrincipal(principal)
-    requireScope(caller, action)
-    const role = await repo.roleOf(projectId, caller.userId)
-    return { principal: caller, role: authorize(resource, action, role, notFound) }
-  }
-
-  /** The credential checks alone, for operations that first have to find which project a resource is in. */
-  function authenticate(principal: Principal | undefined, action: string): Principal {
-    const caller = requirePrincipal(principal)
-    requireScope(caller, action)
-    return caller
-  }
 
   /** Deletes a project (everything in it goes with it) and tells each of its members. */
   async function deleteProject(tx: WriteTx, projectId: string, actorId: string | null) {
@@ -131,19 +99,14 @@ export function createProjectsService({ repositories, writer, cursors, now }: Se
       }
     },
 
-    authorizeIn,
-    authenticate,
-
-    async list(principal: Principal | undefined, page: PageInput): Promise<ProjectList> {
-      const caller = authenticate(principal, 'read')
+    async list(caller: Principal, page: PageInput): Promise<ProjectList> {
       const scope = listScope('listProjects', { userId: caller.userId })
       const after = page.cursor ? cursors.decode(scope, page.cursor) : undefined
       const result = await repo.listForUser(caller.userId, after, page.limit)
       return { data: result.items, nextCursor: result.next && cursors.encode(scope, result.next) }
     },
 
-    async create(principal: Principal | undefined, input: ProjectCreate): Promise<Project> {
-      const caller = authenticate(principal, 'create')
+    async create(caller: Principal, input: ProjectCreate): Promise<Project> {
       const at = now().toISOString()
       return writer.write(
         async (tx) => {
@@ -168,20 +131,20 @@ export function createProjectsService({ repositories, writer, cursors, now }: Se
       )
     },
 
-    async get(principal: Principal | undefined, projectId: string): Promise<Project> {
-      const { principal: caller } = await authorizeIn(principal, projectId, 'project', 'read')
+    async get(caller: Principal, projectId: string): Promise<Project> {
+      await access.authorize(caller, projectId, 'project', 'read')
       const project = await repo.findForUser(projectId, caller.userId)
       if (!project) throw new ApiError(404, 'not_found', NO_PROJECT)
       return project
     },
 
     async update(
-      principal: Principal | undefined,
+      caller: Principal,
       projectId: string,
       patch: ProjectUpdate,
       ifMatch: string | undefined,
     ): Promise<Project> {
-      const { principal: caller } = await authorizeIn(principal, projectId, 'project', 'update')
+      await access.authorize(caller, projectId, 'project', 'update')
       return writer.write(
         async (tx) => {
           const r = tx.projects
@@ -204,8 +167,8 @@ export function createProjectsService({ repositories, writer, cursors, now }: Se
       )
     },
 
-    async remove(principal: Principal | undefined, projectId: string, ifMatch: string | undefined): Promise<void> {
-      const { principal: caller } = await authorizeIn(principal, projectId, 'project', 'delete')
+    async remove(caller: Principal, projectId: string, ifMatch: string | undefined): Promise<void> {
+      await access.authorize(caller, projectId, 'project', 'delete')
       await writer.write(
         async (tx) => {
           const r = tx.projects
@@ -219,21 +182,16 @@ export function createProjectsService({ repositories, writer, cursors, now }: Se
       )
     },
 
-    async listMembers(principal: Principal | undefined, projectId: string, page: PageInput): Promise<MemberList> {
-      await authorizeIn(principal, projectId, 'member', 'read')
+    async listMembers(caller: Principal, projectId: string, page: PageInput): Promise<MemberList> {
+      await access.authorize(caller, projectId, 'member', 'read')
       const scope = listScope('listMembers', { projectId })
       const after = page.cursor ? cursors.decode(scope, page.cursor) : undefined
       const result = await repo.listMembers(projectId, after, page.limit)
       return { data: result.items, nextCursor: result.next && cursors.encode(scope, result.next) }
     },
 
-    async updateMember(
-      principal: Principal | undefined,
-      projectId: string,
-      userId: string,
-      role: Role,
-    ): Promise<Member> {
-      const { principal: caller } = await authorizeIn(principal, projectId, 'member', 'update')
+    async updateMember(caller: Principal, projectId: string, userId: string, role: Role): Promise<Member> {
+      await access.authorize(caller, projectId, 'member', 'update')
       return writer.write(
         async (tx) => {
           const r = tx.projects
@@ -254,11 +212,10 @@ export function createProjectsService({ repositories, writer, cursors, now }: Se
       )
     },
 
-    async removeMember(principal: Principal | undefined, projectId: string, userId: string): Promise<void> {
-      const caller = authenticate(principal, 'remove')
+    async removeMember(caller: Principal, projectId: string, userId: string): Promise<void> {
       // Leaving is removing yourself, which every role may; removing someone else is for owners.
       const action = caller.userId === userId ? 'leave' : 'remove'
-      await authorizeIn(caller, projectId, 'member', action)
+      await access.authorize(caller, projectId, 'member', action)
       await writer.write(
         async (tx) => {
           const r = tx.projects

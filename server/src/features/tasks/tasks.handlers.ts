@@ -1,6 +1,6 @@
+import { etagOf, isNotModified } from '../../core/etag.js'
 import type { operations, Task } from '../../generated/routes.js'
 import { requireAuth } from '../../http/auth.js'
-import { etagOf, isNotModified } from '../../http/conditional.js'
 import type { AppRouteHandler } from '../../http/env.js'
 import { setNextLink } from '../../http/pagination.js'
 import { answersWith } from '../../idempotency/idempotency.js'

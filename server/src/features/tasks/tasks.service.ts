@@ -1,6 +1,6 @@
+import { ApiError } from '../../core/api-error.js'
+import type { Principal } from '../../core/principal.js'
 import type { Task, TaskCreate, TaskList, TaskUpdate } from '../../generated/routes.js'
-import type { Principal } from '../../http/env.js'
-import { ApiError } from '../../http/problem.js'
 import { listScope } from '../../lib/cursor.js'
 import { newId } from '../../lib/ids.js'
 import { toInstant } from '../../lib/instant.js'
@@ -34,7 +34,10 @@ export interface TaskListInput extends PageInput {
 
 export type TasksService = ReturnType<typeof createTasksService>
 
-export function createTasksService({ repositories, writer, cursors, now }: ServiceDeps, projects: ProjectsService) {
+export function createTasksService(
+  { repositories, writer, cursors, access, now }: ServiceDeps,
+  projects: ProjectsService,
+) {
   const repo = repositories.tasks
 
   async function assertAssignable(projectId: string, assigneeId: string | null | undefined) {
@@ -46,22 +49,21 @@ export function createTasksService({ repositories, writer, cursors, now }: Servi
   }
 
   /** Finds a task and checks the caller may `action` it; foreign and missing tasks are both 404. */
-  async function load(principal: Principal | undefined, taskId: string, action: 'read' | 'update' | 'delete') {
-    const caller = projects.authenticate(principal, action)
+  async function load(caller: Principal, taskId: string, action: 'read' | 'update' | 'delete') {
     const task = await repo.find(taskId)
     if (!task) throw new ApiError(404, 'not_found', NO_TASK)
-    await projects.authorizeIn(caller, task.project_id, 'task', action, NO_TASK)
-    return { caller, task }
+    await access.authorize(caller, task.project_id, 'task', action, NO_TASK)
+    return { task }
   }
 
   return {
     /** For comments: the task, if the caller may read it (404 otherwise). */
-    async readable(principal: Principal | undefined, taskId: string): Promise<Task> {
-      return toTask((await load(principal, taskId, 'read')).task)
+    async readable(caller: Principal, taskId: string): Promise<Task> {
+      return toTask((await load(caller, taskId, 'read')).task)
     },
 
-    async list(principal: Principal | undefined, projectId: string, input: TaskListInput): Promise<TaskList> {
-      await projects.authorizeIn(principal, projectId, 'task', 'read')
+    async list(caller: Principal, projectId: string, input: TaskListInput): Promise<TaskList> {
+      await access.authorize(caller, projectId, 'task', 'read')
       const terms = input.q ? searchTerms(input.q) : []
       let order: TaskOrder = { field: 'created_at', direction: 'asc' }
       if (input.sort) {
@@ -86,8 +88,8 @@ export function createTasksService({ repositories, writer, cursors, now }: Servi
       return { data: page.items, nextCursor: page.next && cursors.encode(scope, page.next) }
     },
 
-    async create(principal: Principal | undefined, projectId: string, input: TaskCreate): Promise<Task> {
-      const { principal: caller } = await projects.authorizeIn(principal, projectId, 'task', 'create')
+    async create(caller: Principal, projectId: string, input: TaskCreate): Promise<Task> {
+      await access.authorize(caller, projectId, 'task', 'create')
       await assertAssignable(projectId, input.assigneeId)
       const at = now().toISOString()
       const status = input.status ?? 'todo'
@@ -118,17 +120,12 @@ export function createTasksService({ repositories, writer, cursors, now }: Servi
       )
     },
 
-    async get(principal: Principal | undefined, taskId: string): Promise<Task> {
-      return toTask((await load(principal, taskId, 'read')).task)
+    async get(caller: Principal, taskId: string): Promise<Task> {
+      return toTask((await load(caller, taskId, 'read')).task)
     },
 
-    async update(
-      principal: Principal | undefined,
-      taskId: string,
-      patch: TaskUpdate,
-      ifMatch: string | undefined,
-    ): Promise<Task> {
-      const { caller, task } = await load(principal, taskId, 'update')
+    async update(caller: Principal, taskId: string, patch: TaskUpdate, ifMatch: string | undefined): Promise<Task> {
+      const { task } = await load(caller, taskId, 'update')
       if (patch.assigneeId !== undefined) await assertAssignable(task.project_id, patch.assigneeId)
       // The patch applies to the row as locked in the write, so concurrent updates without If-Match all
       // land (last write wins) and one with If-Match is refused with the version that won.
@@ -151,8 +148,8 @@ export function createTasksService({ repositories, writer, cursors, now }: Servi
       )
     },
 
-    async remove(principal: Principal | undefined, taskId: string, ifMatch: string | undefined): Promise<void> {
-      const { caller } = await load(principal, taskId, 'delete')
+    async remove(caller: Principal, taskId: string, ifMatch: string | undefined): Promise<void> {
+      await load(caller, taskId, 'delete')
       await writer.write(
         async (tx) => {
           await deleteVersioned(tx, {

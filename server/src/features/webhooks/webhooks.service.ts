@@ -1,5 +1,8 @@
 import { randomBytes } from 'node:crypto'
 import type { Action } from '../../authorization/permissions.js'
+import { ApiError } from '../../core/api-error.js'
+import { assertIfMatch } from '../../core/etag.js'
+import type { Principal } from '../../core/principal.js'
 import type {
   WebhookDelivery,
   WebhookDeliveryList,
@@ -11,13 +14,10 @@ import type {
   WebhookReplayResult,
   WebhookSecret,
 } from '../../generated/routes.js'
-import { assertIfMatch } from '../../http/conditional.js'
-import type { Principal } from '../../http/env.js'
-import { ApiError } from '../../http/problem.js'
 import { listScope } from '../../lib/cursor.js'
 import { newId } from '../../lib/ids.js'
 import type { ChangeLog } from '../changes/change-log.js'
-import type { PageInput, ProjectsService } from '../projects/projects.service.js'
+import type { PageInput } from '../projects/projects.service.js'
 import type { ServiceDeps } from '../service-deps.js'
 import { changeEventBody, matches, unknownPatterns } from './webhook-events.js'
 import { queueDelivery } from './webhook-fanout.js'
@@ -35,9 +35,8 @@ const NO_WEBHOOK = 'No webhook endpoint with this id.'
 const newSecret = () => `whsec_${randomBytes(24).toString('base64')}`
 
 export function createWebhooksService(
-  { config, repositories, writer, cursors, now }: ServiceDeps,
+  { config, repositories, writer, cursors, access, now }: ServiceDeps,
   changeLog: Pick<ChangeLog, 'assertRetained'>,
-  projects: ProjectsService,
 ) {
   const repo = repositories.webhooks
   const policy = { allowHttp: config.WEBHOOK_ALLOW_HTTP, allowed: config.WEBHOOK_ALLOWED_TARGETS }
@@ -65,32 +64,27 @@ export function createWebhooksService(
   }
 
   /** The endpoint and the caller's right to `action` on it; 404 for an id the caller may not see. */
-  async function endpointFor(principal: Principal | undefined, webhookId: string, action: Action<'webhook'>) {
-    const caller = projects.authenticate(principal, action)
+  async function endpointFor(caller: Principal, webhookId: string, action: Action<'webhook'>) {
     const row = await repo.findEndpoint(webhookId)
     if (!row) throw new ApiError(404, 'not_found', NO_WEBHOOK)
-    await projects.authorizeIn(caller, row.project_id, 'webhook', action, NO_WEBHOOK)
-    return { caller, row }
+    await access.authorize(caller, row.project_id, 'webhook', action, NO_WEBHOOK)
+    return { row }
   }
 
   // Endpoint settings and deliveries are no change any client is told about: their writes are silent.
   const write = <T>(fn: Parameters<typeof writer.write<T>>[0]) => writer.write(fn, { silent: true })
 
   return {
-    async list(principal: Principal | undefined, projectId: string, page: PageInput): Promise<WebhookEndpointList> {
-      await projects.authorizeIn(principal, projectId, 'webhook', 'read')
+    async list(caller: Principal, projectId: string, page: PageInput): Promise<WebhookEndpointList> {
+      await access.authorize(caller, projectId, 'webhook', 'read')
       const scope = listScope('listWebhookEndpoints', { projectId })
       const after = page.cursor ? cursors.decode(scope, page.cursor) : undefined
       const result = await repo.listEndpoints(projectId, after, page.limit)
       return { data: result.items.map(toEndpoint), nextCursor: result.next && cursors.encode(scope, result.next) }
     },
 
-    async create(
-      principal: Principal | undefined,
-      projectId: string,
-      input: WebhookEndpointCreate,
-    ): Promise<WebhookEndpointCreated> {
-      const { principal: caller } = await projects.authorizeIn(principal, projectId, 'webhook', 'create')
+    async create(caller: Principal, projectId: string, input: WebhookEndpointCreate): Promise<WebhookEndpointCreated> {
+      await access.authorize(caller, projectId, 'webhook', 'create')
       checkUrl(input.url)
       checkEventTypes(input.eventTypes)
       const at = now().toISOString()
@@ -125,17 +119,17 @@ export function createWebhooksService(
       return { ...toEndpoint(row), secret: row.secret }
     },
 
-    async get(principal: Principal | undefined, webhookId: string): Promise<WebhookEndpoint> {
-      return toEndpoint((await endpointFor(principal, webhookId, 'read')).row)
+    async get(caller: Principal, webhookId: string): Promise<WebhookEndpoint> {
+      return toEndpoint((await endpointFor(caller, webhookId, 'read')).row)
     },
 
     async update(
-      principal: Principal | undefined,
+      caller: Principal,
       webhookId: string,
       input: WebhookEndpointUpdate,
       ifMatch: string | undefined,
     ): Promise<WebhookEndpoint> {
-      await endpointFor(principal, webhookId, 'update')
+      await endpointFor(caller, webhookId, 'update')
       if (input.url !== undefined) checkUrl(input.url)
       if (input.eventTypes !== undefined) checkEventTypes(input.eventTypes)
       return write(async (tx) => {
@@ -160,13 +154,13 @@ export function createWebhooksService(
       })
     },
 
-    async remove(principal: Principal | undefined, webhookId: string): Promise<void> {
-      await endpointFor(principal, webhookId, 'delete')
+    async remove(caller: Principal, webhookId: string): Promise<void> {
+      await endpointFor(caller, webhookId, 'delete')
       await write((tx) => tx.webhooks.deleteEndpoint(webhookId))
     },
 
-    async rotate(principal: Principal | undefined, webhookId: string): Promise<WebhookSecret> {
-      await endpointFor(principal, webhookId, 'rotate')
+    async rotate(caller: Principal, webhookId: string): Promise<WebhookSecret> {
+      await endpointFor(caller, webhookId, 'rotate')
       const at = now()
       return write(async (tx) => {
         const r = tx.webhooks
@@ -185,8 +179,8 @@ export function createWebhooksService(
       })
     },
 
-    async ping(principal: Principal | undefined, webhookId: string): Promise<WebhookDelivery> {
-      const { row } = await endpointFor(principal, webhookId, 'ping')
+    async ping(caller: Principal, webhookId: string): Promise<WebhookDelivery> {
+      const { row } = await endpointFor(caller, webhookId, 'ping')
       const at = now().toISOString()
       const payload = JSON.stringify({
         type: 'webhook.ping',
@@ -199,20 +193,16 @@ export function createWebhooksService(
       return toDelivery(delivery)
     },
 
-    async listDeliveries(
-      principal: Principal | undefined,
-      webhookId: string,
-      page: PageInput,
-    ): Promise<WebhookDeliveryList> {
-      await endpointFor(principal, webhookId, 'read')
+    async listDeliveries(caller: Principal, webhookId: string, page: PageInput): Promise<WebhookDeliveryList> {
+      await endpointFor(caller, webhookId, 'read')
       const scope = listScope('listWebhookDeliveries', { webhookId })
       const after = page.cursor ? cursors.decode(scope, page.cursor) : undefined
       const result = await repo.listDeliveries(webhookId, after, page.limit)
       return { data: result.items.map(toDelivery), nextCursor: result.next && cursors.encode(scope, result.next) }
     },
 
-    async redeliver(principal: Principal | undefined, webhookId: string, deliveryId: string): Promise<WebhookDelivery> {
-      await endpointFor(principal, webhookId, 'redeliver')
+    async redeliver(caller: Principal, webhookId: string, deliveryId: string): Promise<WebhookDelivery> {
+      await endpointFor(caller, webhookId, 'redeliver')
       const at = now().toISOString()
       return write(async (tx) => {
         const r = tx.webhooks
@@ -229,8 +219,8 @@ export function createWebhooksService(
       })
     },
 
-    async replay(principal: Principal | undefined, webhookId: string, since: string): Promise<WebhookReplayResult> {
-      const { row } = await endpointFor(principal, webhookId, 'replay')
+    async replay(caller: Principal, webhookId: string, since: string): Promise<WebhookReplayResult> {
+      const { row } = await endpointFor(caller, webhookId, 'replay')
       const from = Number(since)
       await changeLog.assertRetained(from)
       const patterns = JSON.parse(row.event_types) as string[]

@@ -1,7 +1,7 @@
 import * as oidc from 'openid-client'
 import type { Logger } from 'pino'
 import type { AuthProviderSettings } from '../../../config.js'
-import { ApiError } from '../../../http/problem.js'
+import { ApiError } from '../../../core/api-error.js'
 
 /** What a provider tells us about the person who signed in, after every check of its answer passed. */
 export interface ProviderProfile {

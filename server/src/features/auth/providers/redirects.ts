@@ -1,4 +1,4 @@
-import { ApiError } from '../../../http/problem.js'
+import { ApiError } from '../../../core/api-error.js'
 
 /** Loopback IP literals a native app (a CLI) may listen on, on any port (RFC 8252, section 7.3). */
 const LOOPBACK_HOSTS = new Set(['127.0.0.1', '[::1]'])

@@ -1,4 +1,4 @@
-import { ApiError } from './problem.js'
+import { ApiError } from './api-error.js'
 
 /** The strong entity tag of a resource at `version`. */
 export const etagOf = (version: number): string => `"${version}"`

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import { assertIfMatch, etagOf, isNotModified } from './conditional.js'
-import { ApiError } from './problem.js'
+import { ApiError } from './api-error.js'
+import { assertIfMatch, etagOf, isNotModified } from './etag.js'
 
 describe('conditional requests', () => {
   it('makes a strong ETag of the version', () => {
