@@ -12,7 +12,9 @@ const sdkDir = join(dirname(fileURLToPath(import.meta.url)), '..')
 const rootModules = join(sdkDir, '..', 'node_modules')
 const operationCount = Object.values(
   parse(readFileSync(join(sdkDir, '..', 'openapi.yaml'), 'utf8')).paths as Record<string, Record<string, unknown>>,
-).flatMap((item) => Object.keys(item).filter((key) => ['get', 'put', 'post', 'patch', 'delete'].includes(key))).length
+).flatMap((item) =>
+  Object.keys(item).filter((key) => ['get', 'put', 'post', 'patch', 'delete', 'head', 'options'].includes(key)),
+).length
 const tsc = join(rootModules, 'typescript', 'bin', 'tsc')
 let dir: string
 
@@ -39,8 +41,9 @@ afterAll(() => {
 
 const app = `
 import { createTasklane, unwrap, NotFoundError, TasklaneError } from '@tasklane/sdk'
-import { tasklaneHandlers, fixture } from '@tasklane/sdk/testing'
+import { tasklaneHandlers, fixture, mockUploads } from '@tasklane/sdk/testing'
 import { events, loadThenFollow, EventStream } from '@tasklane/sdk/events'
+import { upload, download, RESUMABLE_THRESHOLD } from '@tasklane/sdk/uploads'
 
 const fetch = async (request) =>
   request.url.endsWith('/healthz')
@@ -51,13 +54,15 @@ const health = await tl.GET('/healthz')
 let notFound
 try { await unwrap(tl.GET('/readyz')) } catch (e) { notFound = e instanceof NotFoundError && e instanceof TasklaneError && e.requestId }
 const stream = events(tl, { since: '0' })
-console.log(JSON.stringify({ status: health.data.status, requestId: health.requestId, notFound, handlers: tasklaneHandlers().length, problem: fixture('Problem').code, stream: stream instanceof EventStream && stream.lastEventId, follow: typeof loadThenFollow }))
+const uploads = { upload: typeof upload, download: typeof download, threshold: RESUMABLE_THRESHOLD, mocks: mockUploads().handlers.length }
+console.log(JSON.stringify({ status: health.data.status, requestId: health.requestId, notFound, handlers: tasklaneHandlers().length, problem: fixture('Problem').code, stream: stream instanceof EventStream && stream.lastEventId, follow: typeof loadThenFollow, uploads }))
 `
 
 const typed = `
 import { createTasklane, unwrap, type Problem, type TasklaneClient } from '@tasklane/sdk'
 import { fixture, tasklaneHttp } from '@tasklane/sdk/testing'
 import { events } from '@tasklane/sdk/events'
+import { upload, type UploadProgress } from '@tasklane/sdk/uploads'
 
 const tl: TasklaneClient = createTasklane({ baseUrl: 'http://x', maxRetries: 1 })
 export async function ready(): Promise<'sqlite' | 'postgres'> {
@@ -65,6 +70,12 @@ export async function ready(): Promise<'sqlite' | 'postgres'> {
 }
 export const problem: Problem = fixture('Problem')
 export const handler = tasklaneHttp().get('/healthz', ({ response }) => response(200).json({ status: 'ok' }))
+export async function attach(file: Blob): Promise<string> {
+  const attachment = await upload(tl, { projectId: 'prj_1', file, attachTo: { taskId: 'tsk_1' }, onProgress: (p: UploadProgress) => p.bytesSent })
+  return attachment.sha256
+}
+// @ts-expect-error one of a task, a note or a comment
+upload(tl, { projectId: 'prj_1', file: new Blob([]), attachTo: { projectId: 'prj_1' } })
 // @ts-expect-error the published types know the paths
 tl.GET('/nope')
 export async function titles(projectId: string): Promise<string[]> {
@@ -100,6 +111,7 @@ describe('the packed package', () => {
       // The event stream's entry: a stream that has not connected yet knows where it starts.
       stream: '0',
       follow: 'function',
+      uploads: { upload: 'function', download: 'function', threshold: 8 * 1024 * 1024, mocks: 6 },
     })
   })
 
@@ -116,12 +128,16 @@ describe('the packed package', () => {
     const dist = join(dir, 'node_modules/@tasklane/sdk/dist')
     const files = readdirSync(dist, { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.js'))
     expect(files.filter((f) => /\.test\./.test(f))).toEqual([])
-    const main = files.filter((f) => !f.startsWith('testing'))
+    const main = files.filter((f) => !f.startsWith('testing') && f !== 'uploads.js')
     expect(main).toContain('index.js')
     const nodeOnly = main.filter((f) =>
       /from ['"]node:|require\(|\bprocess\.|\bBuffer\b/.test(readFileSync(join(dist, f), 'utf8')),
     )
     expect(nodeOnly).toEqual([])
+    // The uploads entry runs in browsers too: Node's modules are loaded only when a Node-only input (a path,
+    // a Node stream) is given, and Node's buffers are only looked for on globalThis.
+    const uploads = readFileSync(join(dist, 'uploads.js'), 'utf8')
+    expect(uploads).not.toMatch(/from ['"]node:|require\(|\bprocess\./)
   })
 
   // The package checks CI runs, here so that `npm test` runs them (dist was built by `npm pack` above).
@@ -133,8 +149,8 @@ describe('the packed package', () => {
     // attw exits non-zero on any problem the profile does not ignore, which fails `sh`.
     const out = sh(join(rootModules, '.bin', 'attw'), ['--pack', '--profile', 'esm-only'], sdkDir)
     expect(out).not.toMatch(/❌/)
-    // ., ./events, ./providers, ./testing and ./webhooks
-    expect(out.match(/node16 \(from ESM\): 🟢 \(ESM\)/g)).toHaveLength(5)
+    // ., ./events, ./providers, ./testing, ./uploads and ./webhooks
+    expect(out.match(/node16 \(from ESM\): 🟢 \(ESM\)/g)).toHaveLength(6)
   }, 120_000)
 
   // The event stream (eventsource-parser and its reconnecting loop, about 1.9 KB) is the entry
@@ -148,6 +164,18 @@ describe('the packed package', () => {
     // An app that follows changes pays for the stream on top; its own budget keeps that honest too.
     expect(withEvents.name).toMatch(/@tasklane\/sdk\/events/)
     expect(withEvents.passed).toBe(true)
+  })
+
+  // tus-js-client is most of it (about 17 KB): apps that upload pay for it, the main entry does not.
+  test('the uploads entry with tus-js-client is at most 20 KB minified and gzipped (size-limit)', () => {
+    const results = JSON.parse(sh(join(rootModules, '.bin', 'size-limit'), ['--json'], sdkDir)) as {
+      name: string
+      passed: boolean
+      size: number
+    }[]
+    const uploads = results.find((r) => r.name.startsWith('@tasklane/sdk/uploads'))
+    expect(uploads?.passed).toBe(true)
+    expect(uploads?.size).toBeLessThanOrEqual(20_000)
   })
 
   test('the tarball holds the build and the README, no sources or maps, and runs no script on install', () => {

@@ -43,12 +43,21 @@ const EXPOSED_HEADERS = [
   'Content-Range',
   'Content-Length',
   'Accept-Ranges',
+  // tus (resumable uploads)
+  'Tus-Resumable',
+  'Tus-Version',
+  'Upload-Offset',
+  'Upload-Length',
+  'Upload-Metadata',
+  'Upload-Expires',
 ]
 
 // Uploads stream their body to the file store under their own limits (ATTACHMENT_MAX_BYTES, the quota),
 // so BODY_LIMIT and the JSON body guard, which read the body first, are not for them.
 const streamsItsBody = (route: RouteConfig) =>
-  Object.keys(route.request?.body?.content ?? {}).some((type) => type === 'multipart/form-data' || type === '*/*')
+  Object.keys(route.request?.body?.content ?? {}).some((type) =>
+    ['multipart/form-data', '*/*', 'application/offset+octet-stream'].includes(type),
+  )
 
 /**
  * Room for whitespace above the longest compact body a schema allows. That length already counts every
@@ -101,6 +110,10 @@ export function createApp(ctx: AppContext) {
       CLIENT_HEADER,
       'Range',
       'If-Range',
+      'Tus-Resumable',
+      'Upload-Length',
+      'Upload-Metadata',
+      'Upload-Offset',
     ],
     allowMethods: ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE'],
     exposeHeaders: EXPOSED_HEADERS,
@@ -151,7 +164,7 @@ export function createApp(ctx: AppContext) {
   app.route('/', createWebhooksRouter(services))
   app.route('/', createChangesRouter(services))
   app.route('/', createEventsRouter(services))
-  app.route('/', createAttachmentsRouter(services))
+  app.route('/', createAttachmentsRouter(services, ctx.config))
   app.route('/', createDocsRouter())
 
   for (const [name, scheme] of Object.entries(securitySchemes)) {

@@ -180,6 +180,9 @@ const schema = z.object({
   // Media types (read from the bytes) accepted and refused; `image/*` names a family. Empty allow: any.
   ATTACHMENT_TYPES_ALLOW: list.default([]),
   ATTACHMENT_TYPES_DENY: list.default(['application/x-msdownload', 'application/x-elf', 'application/x-mach-binary']),
+  // A resumable (tus) upload not finished this long after it was created is removed with its bytes and its
+  // reservation against the quota, by the attachment sweep (ATTACHMENT_SWEEP_INTERVAL_MS).
+  UPLOAD_EXPIRY_S: seconds(60, 30 * 86_400).default(86_400),
   // An upload whose client sends nothing for this long is answered 408 and its bytes removed.
   UPLOAD_IDLE_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(30_000),
   // Lifetime of signed download links.

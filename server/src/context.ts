@@ -9,9 +9,10 @@ import { type InstancePresence, startInstancePresence } from './db/instance-pres
 import { migrateToLatest } from './db/migrate.js'
 import { createByteCleanup } from './features/attachments/attachments.reactions.js'
 import { createAttachmentsService } from './features/attachments/attachments.service.js'
-import { createFileStorage } from './features/attachments/files.js'
+import { createFileStorage, createUploadStore } from './features/attachments/files.js'
 import { type AttachmentJanitor, startAttachmentJanitor } from './features/attachments/janitor.js'
 import type { FileStorage } from './features/attachments/storage/storage.js'
+import { createUploadsService } from './features/attachments/uploads.service.js'
 import { type AuthService, createAuthService } from './features/auth/auth.service.js'
 import { createPasswordHasher, type PasswordHashCost } from './features/auth/passwords.js'
 import { createIdentitiesService, type IdentitiesService } from './features/auth/providers/identities.service.js'
@@ -178,6 +179,7 @@ export async function createContext(config: Config, overrides: ContextOverrides 
     connectTimeoutMs: config.DATABASE_CONNECT_TIMEOUT_MS,
   })
   const files = createFileStorage(config)
+  const uploadStore = createUploadStore(config)
   const attachmentBytes = createByteCleanup({ files, logger })
   const reactions = createReactions({
     config,
@@ -292,6 +294,11 @@ export async function createContext(config: Config, overrides: ContextOverrides 
       await comments.beforeAccountDeletion(tx, userId)
     },
   })
+  const attachments = createAttachmentsService(deps, {
+    files,
+    linkKey: secrets.key('attachment-links'),
+    logger,
+  })
   const services: Services = {
     projects,
     invitations: createInvitationsService(deps, projects),
@@ -300,11 +307,8 @@ export async function createContext(config: Config, overrides: ContextOverrides 
     comments,
     notifications: createNotificationsService(deps),
     changes: createChangesService(deps, changeLog),
-    attachments: createAttachmentsService(deps, {
-      files,
-      linkKey: secrets.key('attachment-links'),
-      logger,
-    }),
+    attachments,
+    uploads: createUploadsService(deps, attachments, { store: uploadStore, logger }),
     webhooks: createWebhooksService(deps, changeLog),
     events: createEventsService(
       deps,
@@ -329,6 +333,7 @@ export async function createContext(config: Config, overrides: ContextOverrides 
     writer,
     files,
     cleanup: attachmentBytes,
+    uploads: services.uploads,
     logger,
     intervalMs: config.ATTACHMENT_SWEEP_INTERVAL_MS,
     graceS: config.ATTACHMENT_ORPHAN_GRACE_S,

@@ -1605,6 +1605,69 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/projects/{projectId}/uploads": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Start a resumable upload
+         * @description Starts a resumable upload with the [tus 1.0.0 protocol](https://tus.io/protocols/resumable-upload) (core and `creation`, `termination`, `expiration`), as Supabase Storage does: for large files and flaky networks. Any tus client works (the SDK's `upload` in `@tasklane/sdk/uploads` uses tus-js-client); the body of this request is empty.
+         *
+         *     - `Upload-Length` (required: a deferred length is refused) is checked against `ATTACHMENT_MAX_BYTES` (413 `file_too_large`) and reserved against the project's quota at once (413 `quota_exceeded`), so uploads running side by side cannot together pass it; `getProjectStorage` shows the reservation as `reservedBytes` until the upload finishes or expires.
+         *     - `Upload-Metadata` (tus's comma-separated `key base64value` pairs) carries `filename` (required, checked like `createAttachment`'s), `filetype` (kept as `claimedContentType`), one of `taskId`, `noteId`, `commentId`, and `sha256`.
+         *
+         *     Send the bytes to `Location` with `appendUploadChunk`; after a cut connection, ask `getUploadOffset` where to go on. An upload not finished within `UPLOAD_EXPIRY_S` (`Upload-Expires`) is removed and its reservation released by the attachment sweep.
+         *
+         *     Needs the `owner` or `editor` role and, for API keys, the `write` scope; rate-limited like every `/v1` operation. Callers who are not members of the project get 404.
+         */
+        post: operations["createUpload"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/projects/{projectId}/uploads/{uploadId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Cancel a resumable upload
+         * @description Stops an unfinished upload (tus `termination`): its bytes are removed and its reservation against the quota released.
+         *
+         *     Only the user who created an upload may continue, inspect or cancel it, while they may still upload to the project (else 403); anyone else, and callers who are not members, get 404.
+         */
+        delete: operations["deleteUpload"];
+        options?: never;
+        /**
+         * Ask where a resumable upload stands
+         * @description How many bytes of the upload the server has (`Upload-Offset`): after a cut connection, resume with `appendUploadChunk` from there. No body.
+         *
+         *     Only the user who created an upload may continue, inspect or cancel it, while they may still upload to the project (else 403); anyone else, and callers who are not members, get 404. Needs, for API keys, the `write` scope, as the rest of the upload does.
+         */
+        head: operations["getUploadOffset"];
+        /**
+         * Send bytes of a resumable upload
+         * @description Appends the body to the upload at `Upload-Offset`, which must be the number of bytes the server has (else 409 `offset_mismatch`: ask `getUploadOffset`). Bytes that arrive before a connection is cut are kept, so a client resumes from the last byte that arrived. Answers 204 with the new `Upload-Offset` while bytes are missing.
+         *
+         *     The request that completes the upload makes the attachment exactly as `createAttachment` does (type read from the bytes and checked against `ATTACHMENT_TYPES_ALLOW` / `ATTACHMENT_TYPES_DENY`, SHA-256 computed and checked against the `sha256` metadata, attached to the task, note or comment named in the metadata, recorded in the change log) and answers 200 with it; the upload is gone afterwards. If that fails, the answer says why and the upload is removed with its reservation.
+         *
+         *     Only the user who created an upload may continue, inspect or cancel it, while they may still upload to the project (else 403); anyone else, and callers who are not members, get 404.
+         */
+        patch: operations["appendUploadChunk"];
+        trace?: never;
+    };
 }
 export interface webhooks {
     changeEvent: {
@@ -3526,6 +3589,12 @@ export interface components {
              */
             usedBytes: number;
             /**
+             * Format: int64
+             * @description Bytes held for resumable uploads still under way (their `Upload-Length`), counted against the quota with `usedBytes` until each finishes, is cancelled or expires.
+             * @example 0
+             */
+            reservedBytes: number;
+            /**
              * Format: int32
              * @description How many files the project has.
              * @example 1
@@ -4334,6 +4403,41 @@ export interface components {
          * @example private, max-age=300
          */
         "Cache-Control-Private": string;
+        /**
+         * @description The tus protocol version of the answer: `1.0.0`.
+         * @example 1.0.0
+         */
+        "Tus-Resumable": "1.0.0";
+        /**
+         * @description The tus protocol versions the server speaks.
+         * @example 1.0.0
+         */
+        "Tus-Version": "1.0.0";
+        /**
+         * @description The URL of the upload, to send its bytes to (`appendUploadChunk`).
+         * @example /v1/projects/prj_01JD8X3Z7Q2W6V5T4R3P1N0M9K/uploads/upl_01JD8X3Z7Q2W6V5T4R3P1N0M9K
+         */
+        "Upload-Location": string;
+        /**
+         * @description When the unfinished upload is removed (RFC 9110 HTTP-date).
+         * @example Sat, 21 Nov 2026 09:30:00 GMT
+         */
+        "Upload-Expires": string;
+        /**
+         * @description How many bytes of the upload the server has.
+         * @example 5242880
+         */
+        "Upload-Offset": string;
+        /**
+         * @description The size of the whole file in bytes.
+         * @example 734003200
+         */
+        "Upload-Length": string;
+        /**
+         * @description The metadata the upload was created with.
+         * @example filename c2l0ZS1zdXJ2ZXkubXA0
+         */
+        "Upload-Metadata": string;
     };
     pathItems: never;
 }
@@ -10332,6 +10436,7 @@ export interface operations {
                     /**
                      * @example {
                      *       "usedBytes": 48213,
+                     *       "reservedBytes": 0,
                      *       "fileCount": 1,
                      *       "quotaBytes": 1073741824,
                      *       "maxFileBytes": 104857600
@@ -10346,6 +10451,867 @@ export interface operations {
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    createUpload: {
+        parameters: {
+            query?: never;
+            header: {
+                /**
+                 * @description The version of the tus protocol the client speaks; the server speaks `1.0.0`.
+                 * @example 1.0.0
+                 */
+                "Tus-Resumable": "1.0.0";
+                /**
+                 * @description The size of the whole file in bytes.
+                 * @example 734003200
+                 */
+                "Upload-Length": string;
+                /**
+                 * @description Comma-separated `key base64value` pairs: `filename` (required), `filetype`, `taskId`, `noteId`, `commentId`, `sha256`.
+                 * @example filename c2l0ZS1zdXJ2ZXkubXA0,filetype dmlkZW8vbXA0
+                 */
+                "Upload-Metadata"?: string;
+            };
+            path: {
+                /**
+                 * @description The id of the project.
+                 * @example prj_01JD8X3Z7Q2W6V5T4R3P1N0M9K
+                 */
+                projectId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The upload exists; send its bytes to `Location`. */
+            201: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "Tus-Resumable": components["headers"]["Tus-Resumable"];
+                    Location: components["headers"]["Upload-Location"];
+                    "Upload-Expires": components["headers"]["Upload-Expires"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The request is not acceptable: `validation_failed` (a header), `invalid_metadata` (`Upload-Metadata` is malformed, or lacks `filename`), `invalid_filename`, `invalid_target` (more than one of `taskId`, `noteId`, `commentId`), `length_required` (no `Upload-Length`, or `Upload-Defer-Length`), `empty_file` (`Upload-Length: 0`). */
+            400: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "Tus-Resumable": components["headers"]["Tus-Resumable"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://tasklane.dev/problems/invalid_metadata",
+                     *       "title": "Bad request",
+                     *       "status": 400,
+                     *       "detail": "Upload-Metadata has no filename.",
+                     *       "instance": "/v1/projects/prj_01JD8X3Z7Q2W6V5T4R3P1N0M9K/uploads",
+                     *       "code": "invalid_metadata",
+                     *       "requestId": "req_01JD8X3Z7Q2W6V5T4R3P1N0M9K"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "validation_failed" | "invalid_metadata" | "invalid_filename" | "invalid_target" | "length_required" | "empty_file";
+                    };
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            /** @description No such project, task, note or comment in it, or one the caller may not see (`not_found`). */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "Tus-Resumable": components["headers"]["Tus-Resumable"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://tasklane.dev/problems/not_found",
+                     *       "title": "Not found",
+                     *       "status": 404,
+                     *       "detail": "No task with this id in the project.",
+                     *       "instance": "/v1/projects/prj_01JD8X3Z7Q2W6V5T4R3P1N0M9K/uploads",
+                     *       "code": "not_found",
+                     *       "requestId": "req_01JD8X3Z7Q2W6V5T4R3P1N0M9K"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "not_found";
+                    };
+                };
+            };
+            /** @description `Tus-Resumable` is missing or names a version other than `1.0.0` (`tus_version_unsupported`). */
+            412: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "Tus-Resumable": components["headers"]["Tus-Resumable"];
+                    "Tus-Version": components["headers"]["Tus-Version"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://tasklane.dev/problems/tus_version_unsupported",
+                     *       "title": "Precondition failed",
+                     *       "status": 412,
+                     *       "detail": "This server speaks tus 1.0.0; send Tus-Resumable: 1.0.0.",
+                     *       "instance": "/v1/projects/prj_01JD8X3Z7Q2W6V5T4R3P1N0M9K/uploads",
+                     *       "code": "tus_version_unsupported",
+                     *       "requestId": "req_01JD8X3Z7Q2W6V5T4R3P1N0M9K"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "tus_version_unsupported";
+                    };
+                };
+            };
+            /** @description `Upload-Length` is larger than `ATTACHMENT_MAX_BYTES` (`file_too_large`) or than what is left of the project's storage quota (`quota_exceeded`); nothing is kept. */
+            413: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "Tus-Resumable": components["headers"]["Tus-Resumable"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://tasklane.dev/problems/quota_exceeded",
+                     *       "title": "Content too large",
+                     *       "status": 413,
+                     *       "detail": "The project has 1200 bytes of its storage quota left; the file is larger.",
+                     *       "instance": "/v1/projects/prj_01JD8X3Z7Q2W6V5T4R3P1N0M9K/uploads",
+                     *       "code": "quota_exceeded",
+                     *       "requestId": "req_01JD8X3Z7Q2W6V5T4R3P1N0M9K"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "file_too_large" | "quota_exceeded";
+                    };
+                };
+            };
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            /** @description The database or the file store does not answer now (`service_unavailable`, `storage_unavailable`); retry after `Retry-After` seconds. The bytes received so far are kept. */
+            503: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "Tus-Resumable": components["headers"]["Tus-Resumable"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://tasklane.dev/problems/storage_unavailable",
+                     *       "title": "Service unavailable",
+                     *       "status": 503,
+                     *       "detail": "The file store did not answer.",
+                     *       "instance": "/v1/projects/prj_01JD8X3Z7Q2W6V5T4R3P1N0M9K/uploads",
+                     *       "code": "storage_unavailable",
+                     *       "requestId": "req_01JD8X3Z7Q2W6V5T4R3P1N0M9K"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "service_unavailable" | "storage_unavailable";
+                    };
+                };
+            };
+        };
+    };
+    deleteUpload: {
+        parameters: {
+            query?: never;
+            header: {
+                /**
+                 * @description The version of the tus protocol the client speaks; the server speaks `1.0.0`.
+                 * @example 1.0.0
+                 */
+                "Tus-Resumable": "1.0.0";
+            };
+            path: {
+                /**
+                 * @description The id of the project.
+                 * @example prj_01JD8X3Z7Q2W6V5T4R3P1N0M9K
+                 */
+                projectId: string;
+                /**
+                 * @description The id of the upload, the last segment of the `Location` that `createUpload` answered.
+                 * @example upl_01JD8X3Z7Q2W6V5T4R3P1N0M9K
+                 */
+                uploadId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Cancelled. */
+            204: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "Tus-Resumable": components["headers"]["Tus-Resumable"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            /** @description No such project or upload, one the caller may not see, or an upload that is finished, cancelled or swept (`not_found`). */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "Tus-Resumable": components["headers"]["Tus-Resumable"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://tasklane.dev/problems/not_found",
+                     *       "title": "Not found",
+                     *       "status": 404,
+                     *       "detail": "No upload with this id.",
+                     *       "instance": "/v1/projects/prj_01JD8X3Z7Q2W6V5T4R3P1N0M9K/uploads/upl_01JD8X3Z7Q2W6V5T4R3P1N0M9K",
+                     *       "code": "not_found",
+                     *       "requestId": "req_01JD8X3Z7Q2W6V5T4R3P1N0M9K"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "not_found";
+                    };
+                };
+            };
+            /** @description The upload expired (`UPLOAD_EXPIRY_S` after it was created) before it finished; its bytes are removed. Start a new one (`upload_expired`). */
+            410: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "Tus-Resumable": components["headers"]["Tus-Resumable"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://tasklane.dev/problems/upload_expired",
+                     *       "title": "Gone",
+                     *       "status": 410,
+                     *       "detail": "The upload expired before it finished.",
+                     *       "instance": "/v1/projects/prj_01JD8X3Z7Q2W6V5T4R3P1N0M9K/uploads/upl_01JD8X3Z7Q2W6V5T4R3P1N0M9K",
+                     *       "code": "upload_expired",
+                     *       "requestId": "req_01JD8X3Z7Q2W6V5T4R3P1N0M9K"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "upload_expired";
+                    };
+                };
+            };
+            /** @description `Tus-Resumable` is missing or names a version other than `1.0.0` (`tus_version_unsupported`). */
+            412: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "Tus-Resumable": components["headers"]["Tus-Resumable"];
+                    "Tus-Version": components["headers"]["Tus-Version"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://tasklane.dev/problems/tus_version_unsupported",
+                     *       "title": "Precondition failed",
+                     *       "status": 412,
+                     *       "detail": "This server speaks tus 1.0.0; send Tus-Resumable: 1.0.0.",
+                     *       "instance": "/v1/projects/prj_01JD8X3Z7Q2W6V5T4R3P1N0M9K/uploads/upl_01JD8X3Z7Q2W6V5T4R3P1N0M9K",
+                     *       "code": "tus_version_unsupported",
+                     *       "requestId": "req_01JD8X3Z7Q2W6V5T4R3P1N0M9K"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "tus_version_unsupported";
+                    };
+                };
+            };
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            /** @description The database or the file store does not answer now (`service_unavailable`, `storage_unavailable`); retry after `Retry-After` seconds. The bytes received so far are kept. */
+            503: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "Tus-Resumable": components["headers"]["Tus-Resumable"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://tasklane.dev/problems/storage_unavailable",
+                     *       "title": "Service unavailable",
+                     *       "status": 503,
+                     *       "detail": "The file store did not answer.",
+                     *       "instance": "/v1/projects/prj_01JD8X3Z7Q2W6V5T4R3P1N0M9K/uploads/upl_01JD8X3Z7Q2W6V5T4R3P1N0M9K",
+                     *       "code": "storage_unavailable",
+                     *       "requestId": "req_01JD8X3Z7Q2W6V5T4R3P1N0M9K"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "service_unavailable" | "storage_unavailable";
+                    };
+                };
+            };
+        };
+    };
+    getUploadOffset: {
+        parameters: {
+            query?: never;
+            header: {
+                /**
+                 * @description The version of the tus protocol the client speaks; the server speaks `1.0.0`.
+                 * @example 1.0.0
+                 */
+                "Tus-Resumable": "1.0.0";
+            };
+            path: {
+                /**
+                 * @description The id of the project.
+                 * @example prj_01JD8X3Z7Q2W6V5T4R3P1N0M9K
+                 */
+                projectId: string;
+                /**
+                 * @description The id of the upload, the last segment of the `Location` that `createUpload` answered.
+                 * @example upl_01JD8X3Z7Q2W6V5T4R3P1N0M9K
+                 */
+                uploadId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Where the upload stands. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "Tus-Resumable": components["headers"]["Tus-Resumable"];
+                    "Upload-Offset": components["headers"]["Upload-Offset"];
+                    "Upload-Length": components["headers"]["Upload-Length"];
+                    "Upload-Metadata": components["headers"]["Upload-Metadata"];
+                    "Cache-Control": components["headers"]["Cache-Control"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            /** @description No such project or upload, one the caller may not see, or an upload that is finished, cancelled or swept (`not_found`). */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "Tus-Resumable": components["headers"]["Tus-Resumable"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://tasklane.dev/problems/not_found",
+                     *       "title": "Not found",
+                     *       "status": 404,
+                     *       "detail": "No upload with this id.",
+                     *       "instance": "/v1/projects/prj_01JD8X3Z7Q2W6V5T4R3P1N0M9K/uploads/upl_01JD8X3Z7Q2W6V5T4R3P1N0M9K",
+                     *       "code": "not_found",
+                     *       "requestId": "req_01JD8X3Z7Q2W6V5T4R3P1N0M9K"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "not_found";
+                    };
+                };
+            };
+            /** @description The upload expired (`UPLOAD_EXPIRY_S` after it was created) before it finished; its bytes are removed. Start a new one (`upload_expired`). */
+            410: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "Tus-Resumable": components["headers"]["Tus-Resumable"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://tasklane.dev/problems/upload_expired",
+                     *       "title": "Gone",
+                     *       "status": 410,
+                     *       "detail": "The upload expired before it finished.",
+                     *       "instance": "/v1/projects/prj_01JD8X3Z7Q2W6V5T4R3P1N0M9K/uploads/upl_01JD8X3Z7Q2W6V5T4R3P1N0M9K",
+                     *       "code": "upload_expired",
+                     *       "requestId": "req_01JD8X3Z7Q2W6V5T4R3P1N0M9K"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "upload_expired";
+                    };
+                };
+            };
+            /** @description `Tus-Resumable` is missing or names a version other than `1.0.0` (`tus_version_unsupported`). */
+            412: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "Tus-Resumable": components["headers"]["Tus-Resumable"];
+                    "Tus-Version": components["headers"]["Tus-Version"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://tasklane.dev/problems/tus_version_unsupported",
+                     *       "title": "Precondition failed",
+                     *       "status": 412,
+                     *       "detail": "This server speaks tus 1.0.0; send Tus-Resumable: 1.0.0.",
+                     *       "instance": "/v1/projects/prj_01JD8X3Z7Q2W6V5T4R3P1N0M9K/uploads/upl_01JD8X3Z7Q2W6V5T4R3P1N0M9K",
+                     *       "code": "tus_version_unsupported",
+                     *       "requestId": "req_01JD8X3Z7Q2W6V5T4R3P1N0M9K"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "tus_version_unsupported";
+                    };
+                };
+            };
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            /** @description The database or the file store does not answer now (`service_unavailable`, `storage_unavailable`); retry after `Retry-After` seconds. The bytes received so far are kept. */
+            503: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "Tus-Resumable": components["headers"]["Tus-Resumable"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://tasklane.dev/problems/storage_unavailable",
+                     *       "title": "Service unavailable",
+                     *       "status": 503,
+                     *       "detail": "The file store did not answer.",
+                     *       "instance": "/v1/projects/prj_01JD8X3Z7Q2W6V5T4R3P1N0M9K/uploads/upl_01JD8X3Z7Q2W6V5T4R3P1N0M9K",
+                     *       "code": "storage_unavailable",
+                     *       "requestId": "req_01JD8X3Z7Q2W6V5T4R3P1N0M9K"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "service_unavailable" | "storage_unavailable";
+                    };
+                };
+            };
+        };
+    };
+    appendUploadChunk: {
+        parameters: {
+            query?: never;
+            header: {
+                /**
+                 * @description The version of the tus protocol the client speaks; the server speaks `1.0.0`.
+                 * @example 1.0.0
+                 */
+                "Tus-Resumable": "1.0.0";
+                /**
+                 * @description Where these bytes go: the offset the server has.
+                 * @example 5242880
+                 */
+                "Upload-Offset": string;
+            };
+            path: {
+                /**
+                 * @description The id of the project.
+                 * @example prj_01JD8X3Z7Q2W6V5T4R3P1N0M9K
+                 */
+                projectId: string;
+                /**
+                 * @description The id of the upload, the last segment of the `Location` that `createUpload` answered.
+                 * @example upl_01JD8X3Z7Q2W6V5T4R3P1N0M9K
+                 */
+                uploadId: string;
+            };
+            cookie?: never;
+        };
+        /** @description The next bytes of the file. */
+        requestBody: {
+            content: {
+                "application/offset+octet-stream": string;
+            };
+        };
+        responses: {
+            /** @description The last bytes arrived: the attachment, as `createAttachment` answers it. `Location` is its URL. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "Tus-Resumable": components["headers"]["Tus-Resumable"];
+                    "Upload-Offset": components["headers"]["Upload-Offset"];
+                    Location: components["headers"]["Location"];
+                    ETag: components["headers"]["ETag"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "att_01JD8X3Z7Q2W6V5T4R3P1N0M9K",
+                     *       "projectId": "prj_01JD8X3Z7Q2W6V5T4R3P1N0M9K",
+                     *       "taskId": "tsk_01JD8X3Z7Q2W6V5T4R3P1N0M9K",
+                     *       "noteId": null,
+                     *       "commentId": null,
+                     *       "filename": "site-survey.mp4",
+                     *       "contentType": "video/mp4",
+                     *       "claimedContentType": "video/mp4",
+                     *       "size": 734003200,
+                     *       "sha256": "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08",
+                     *       "thumbnails": false,
+                     *       "createdBy": "usr_01JD8X3Z7Q2W6V5T4R3P1N0M9K",
+                     *       "createdAt": "2026-11-20T09:30:00.000Z",
+                     *       "updatedAt": "2026-11-20T09:30:00.000Z",
+                     *       "version": 1
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Attachment"];
+                };
+            };
+            /** @description The bytes are stored; more are expected from `Upload-Offset` on. */
+            204: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "Tus-Resumable": components["headers"]["Tus-Resumable"];
+                    "Upload-Offset": components["headers"]["Upload-Offset"];
+                    "Upload-Expires": components["headers"]["Upload-Expires"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description A header fails validation (`validation_failed`), the body ended before it was whole, as when the connection is cut (`incomplete_body`: the bytes that arrived are kept, resume from `getUploadOffset`), or the completed file does not hash to its `sha256` metadata (`checksum_mismatch`). */
+            400: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "Tus-Resumable": components["headers"]["Tus-Resumable"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://tasklane.dev/problems/checksum_mismatch",
+                     *       "title": "Bad request",
+                     *       "status": 400,
+                     *       "detail": "The file's SHA-256 is 2c26b4…, not the one sent.",
+                     *       "instance": "/v1/projects/prj_01JD8X3Z7Q2W6V5T4R3P1N0M9K/uploads/upl_01JD8X3Z7Q2W6V5T4R3P1N0M9K",
+                     *       "code": "checksum_mismatch",
+                     *       "requestId": "req_01JD8X3Z7Q2W6V5T4R3P1N0M9K"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "validation_failed" | "empty_file" | "checksum_mismatch" | "incomplete_body";
+                    };
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            /** @description No such project or upload, one the caller may not see, or one that is finished or cancelled (`not_found`); or, as the upload completes, the task, note or comment it names is gone. */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "Tus-Resumable": components["headers"]["Tus-Resumable"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://tasklane.dev/problems/not_found",
+                     *       "title": "Not found",
+                     *       "status": 404,
+                     *       "detail": "No upload with this id.",
+                     *       "instance": "/v1/projects/prj_01JD8X3Z7Q2W6V5T4R3P1N0M9K/uploads/upl_01JD8X3Z7Q2W6V5T4R3P1N0M9K",
+                     *       "code": "not_found",
+                     *       "requestId": "req_01JD8X3Z7Q2W6V5T4R3P1N0M9K"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "not_found";
+                    };
+                };
+            };
+            /** @description `Upload-Offset` is not where the upload stands (`offset_mismatch`); ask `getUploadOffset` and resume from there. */
+            409: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "Tus-Resumable": components["headers"]["Tus-Resumable"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://tasklane.dev/problems/offset_mismatch",
+                     *       "title": "Conflict",
+                     *       "status": 409,
+                     *       "detail": "The upload has 5242880 bytes; send from there.",
+                     *       "instance": "/v1/projects/prj_01JD8X3Z7Q2W6V5T4R3P1N0M9K/uploads/upl_01JD8X3Z7Q2W6V5T4R3P1N0M9K",
+                     *       "code": "offset_mismatch",
+                     *       "requestId": "req_01JD8X3Z7Q2W6V5T4R3P1N0M9K"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "offset_mismatch";
+                    };
+                };
+            };
+            /** @description The upload expired (`UPLOAD_EXPIRY_S` after it was created) before it finished; its bytes are removed. Start a new one (`upload_expired`). */
+            410: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "Tus-Resumable": components["headers"]["Tus-Resumable"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://tasklane.dev/problems/upload_expired",
+                     *       "title": "Gone",
+                     *       "status": 410,
+                     *       "detail": "The upload expired before it finished.",
+                     *       "instance": "/v1/projects/prj_01JD8X3Z7Q2W6V5T4R3P1N0M9K/uploads/upl_01JD8X3Z7Q2W6V5T4R3P1N0M9K",
+                     *       "code": "upload_expired",
+                     *       "requestId": "req_01JD8X3Z7Q2W6V5T4R3P1N0M9K"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "upload_expired";
+                    };
+                };
+            };
+            /** @description `Tus-Resumable` is missing or names a version other than `1.0.0` (`tus_version_unsupported`). */
+            412: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "Tus-Resumable": components["headers"]["Tus-Resumable"];
+                    "Tus-Version": components["headers"]["Tus-Version"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://tasklane.dev/problems/tus_version_unsupported",
+                     *       "title": "Precondition failed",
+                     *       "status": 412,
+                     *       "detail": "This server speaks tus 1.0.0; send Tus-Resumable: 1.0.0.",
+                     *       "instance": "/v1/projects/prj_01JD8X3Z7Q2W6V5T4R3P1N0M9K/uploads/upl_01JD8X3Z7Q2W6V5T4R3P1N0M9K",
+                     *       "code": "tus_version_unsupported",
+                     *       "requestId": "req_01JD8X3Z7Q2W6V5T4R3P1N0M9K"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "tus_version_unsupported";
+                    };
+                };
+            };
+            /** @description The body runs past `Upload-Length` (`file_too_large`), or, as the upload completes, the quota no longer has room (`quota_exceeded`); the bytes past the length are not kept. */
+            413: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "Tus-Resumable": components["headers"]["Tus-Resumable"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://tasklane.dev/problems/file_too_large",
+                     *       "title": "Content too large",
+                     *       "status": 413,
+                     *       "detail": "The body runs past Upload-Length.",
+                     *       "instance": "/v1/projects/prj_01JD8X3Z7Q2W6V5T4R3P1N0M9K/uploads/upl_01JD8X3Z7Q2W6V5T4R3P1N0M9K",
+                     *       "code": "file_too_large",
+                     *       "requestId": "req_01JD8X3Z7Q2W6V5T4R3P1N0M9K"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "file_too_large" | "quota_exceeded";
+                    };
+                };
+            };
+            /** @description The body is not `application/offset+octet-stream` (`unsupported_media_type`), or the completed file is of a type the server does not accept (`file_type_not_allowed`). */
+            415: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "Tus-Resumable": components["headers"]["Tus-Resumable"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://tasklane.dev/problems/file_type_not_allowed",
+                     *       "title": "Unsupported media type",
+                     *       "status": 415,
+                     *       "detail": "Files of type application/x-msdownload are not accepted here.",
+                     *       "instance": "/v1/projects/prj_01JD8X3Z7Q2W6V5T4R3P1N0M9K/uploads/upl_01JD8X3Z7Q2W6V5T4R3P1N0M9K",
+                     *       "code": "file_type_not_allowed",
+                     *       "requestId": "req_01JD8X3Z7Q2W6V5T4R3P1N0M9K"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "unsupported_media_type" | "file_type_not_allowed";
+                    };
+                };
+            };
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            /** @description The database or the file store does not answer now (`service_unavailable`, `storage_unavailable`); retry after `Retry-After` seconds. The bytes received so far are kept. */
+            503: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "Tus-Resumable": components["headers"]["Tus-Resumable"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://tasklane.dev/problems/storage_unavailable",
+                     *       "title": "Service unavailable",
+                     *       "status": 503,
+                     *       "detail": "The file store did not answer.",
+                     *       "instance": "/v1/projects/prj_01JD8X3Z7Q2W6V5T4R3P1N0M9K/uploads/upl_01JD8X3Z7Q2W6V5T4R3P1N0M9K",
+                     *       "code": "storage_unavailable",
+                     *       "requestId": "req_01JD8X3Z7Q2W6V5T4R3P1N0M9K"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "service_unavailable" | "storage_unavailable";
+                    };
+                };
+            };
+            /** @description The server's disk is full (`insufficient_storage`). */
+            507: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "Tus-Resumable": components["headers"]["Tus-Resumable"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://tasklane.dev/problems/insufficient_storage",
+                     *       "title": "Insufficient storage",
+                     *       "status": 507,
+                     *       "detail": "The file store has no room left.",
+                     *       "instance": "/v1/projects/prj_01JD8X3Z7Q2W6V5T4R3P1N0M9K/uploads/upl_01JD8X3Z7Q2W6V5T4R3P1N0M9K",
+                     *       "code": "insufficient_storage",
+                     *       "requestId": "req_01JD8X3Z7Q2W6V5T4R3P1N0M9K"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "insufficient_storage";
+                    };
+                };
+            };
         };
     };
     changeEvent: {

@@ -9,6 +9,7 @@ export { signWebhook } from '../webhooks.js'
 export { createFixtureFactory, type FixtureFactory } from './fixtures.js'
 export { createMockHandlers, type MockHandlerOptions } from './handlers.js'
 export type { OpenApiDocument } from './spec-types.js'
+export { type MockUploads, type MockUploadsOptions, mockUploads } from './uploads.js'
 
 /**
  * msw handlers for every operation of the Tasklane API, answering with the examples of its OpenAPI

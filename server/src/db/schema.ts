@@ -265,6 +265,26 @@ export interface ProjectStorageTable {
   project_id: string
   used_bytes: number
   file_count: number
+  /** The lengths of resumable uploads under way (migration 0061), counted against the quota with used_bytes. */
+  reserved_bytes: number
+}
+
+/** A resumable (tus) upload under way (migration 0061). */
+export interface UploadsTable {
+  /** `upl_…`, also the upload's id in the tus store. */
+  id: string
+  project_id: string
+  created_by: string
+  /** Upload-Length, reserved against the project's quota until the upload finishes or goes. */
+  length: number
+  filename: string
+  claimed_type: string | null
+  task_id: string | null
+  note_id: string | null
+  comment_id: string | null
+  sha256: string | null
+  created_at: string
+  expires_at: string
 }
 
 /** Bytes whose row is gone, to be deleted from storage (see migration 0060). */
@@ -414,6 +434,7 @@ export interface Database {
   attachments: AttachmentsTable
   project_storage: ProjectStorageTable
   attachment_deletions: AttachmentDeletionsTable
+  uploads: UploadsTable
   jobs: JobsTable
   webhook_endpoints: WebhookEndpointsTable
   webhook_deliveries: WebhookDeliveriesTable

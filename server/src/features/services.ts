@@ -1,4 +1,5 @@
 import type { AttachmentsService } from './attachments/attachments.service.js'
+import type { UploadsService } from './attachments/uploads.service.js'
 import type { ChangesService } from './changes/changes.service.js'
 import type { CommentsService } from './comments/comments.service.js'
 import type { EventsService } from './events/events.service.js'
@@ -23,5 +24,6 @@ export interface Services {
   changes: ChangesService
   events: EventsService
   attachments: AttachmentsService
+  uploads: UploadsService
   webhooks: WebhooksService
 }

@@ -3165,6 +3165,14 @@ export const ProjectStorageSchema = z
       .min(0)
       .max(9007199254740991)
       .openapi({ description: "Bytes the project's files take.", example: 48213 }),
+    reservedBytes: z.int().openapi({ format: 'int64' })
+      .min(0)
+      .max(9007199254740991)
+      .openapi({
+        description:
+          'Bytes held for resumable uploads still under way (their `Upload-Length`), counted against the quota with `usedBytes` until each finishes, is cancelled or expires.',
+        example: 0,
+      }),
     fileCount: z.int().refine((n) => n >= -2147483648 && n <= 2147483647, { error: 'Expected a 32-bit integer' }).openapi({ format: 'int32' })
       .min(0)
       .max(2147483647)
@@ -3182,7 +3190,7 @@ export const ProjectStorageSchema = z
       .openapi({ description: 'The largest file accepted.', example: 104857600 }),
   })
   .openapi({
-    required: ['usedBytes', 'fileCount', 'quotaBytes', 'maxFileBytes'],
+    required: ['usedBytes', 'reservedBytes', 'fileCount', 'quotaBytes', 'maxFileBytes'],
     description: "A project's storage use and limits.",
   })
   .openapi('ProjectStorage')
@@ -4122,6 +4130,59 @@ export const CacheControlPrivateHeaderSchema = z
   .openapi({
     description: 'Signed links may be cached by the browser alone, until they expire.',
     example: 'private, max-age=300',
+  })
+
+export const TusResumableHeaderSchema = z
+  .literal('1.0.0')
+  .optional()
+  .openapi({ description: 'The tus protocol version of the answer: `1.0.0`.', example: '1.0.0' })
+
+export const TusVersionHeaderSchema = z
+  .literal('1.0.0')
+  .optional()
+  .openapi({ description: 'The tus protocol versions the server speaks.', example: '1.0.0' })
+
+export const UploadLocationHeaderSchema = z
+  .string()
+  .max(2000)
+  .optional()
+  .openapi({
+    description: 'The URL of the upload, to send its bytes to (`appendUploadChunk`).',
+    example: '/v1/projects/prj_01JD8X3Z7Q2W6V5T4R3P1N0M9K/uploads/upl_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
+  }).openapi({ format: 'uri-reference' })
+
+export const UploadExpiresHeaderSchema = z
+  .string()
+  .regex(/^[A-Z][a-z]{2}, \d{2} [A-Z][a-z]{2} \d{4} \d{2}:\d{2}:\d{2} GMT$/)
+  .max(64)
+  .optional()
+  .openapi({
+    description: 'When the unfinished upload is removed (RFC 9110 HTTP-date).',
+    example: 'Sat, 21 Nov 2026 09:30:00 GMT',
+  })
+
+export const UploadOffsetHeaderSchema = z
+  .string()
+  .regex(/^[0-9]+$/)
+  .max(16)
+  .optional()
+  .openapi({ description: 'How many bytes of the upload the server has.', example: '5242880' })
+
+export const UploadLengthHeaderSchema = z
+  .string()
+  .regex(/^[0-9]+$/)
+  .max(16)
+  .optional()
+  .openapi({ description: 'The size of the whole file in bytes.', example: '734003200' })
+
+export const UploadMetadataHeaderSchema = z
+  .string()
+  .regex(/^[A-Za-z0-9]+( [A-Za-z0-9+\x2F=]*)?(,[ ]*[A-Za-z0-9]+( [A-Za-z0-9+\x2F=]*)?)*$/)
+  .max(4000)
+  .optional()
+  .openapi({
+    description: 'The metadata the upload was created with.',
+    example: 'filename c2l0ZS1zdXJ2ZXkubXA0',
   })
 
 export const MetricsTokenSecurityScheme = {
@@ -11908,6 +11969,7 @@ export const getV1ProjectsProjectIdStorageRoute = createRoute({
           schema: ProjectStorageSchema,
           example: {
             usedBytes: 48213,
+            reservedBytes: 0,
             fileCount: 1,
             quotaBytes: 1073741824,
             maxFileBytes: 104857600,
@@ -11921,6 +11983,1033 @@ export const getV1ProjectsProjectIdStorageRoute = createRoute({
     429: TooManyRequestsResponse,
     500: InternalErrorResponse,
     503: ServiceUnavailableResponse,
+  },
+  security: [{ bearerAuth: [] }],
+})
+
+export const postV1ProjectsProjectIdUploadsRoute = createRoute({
+  method: 'post',
+  path: '/v1/projects/{projectId}/uploads',
+  tags: ['Attachments'],
+  summary: 'Start a resumable upload',
+  description:
+    "Starts a resumable upload with the [tus 1.0.0 protocol](https://tus.io/protocols/resumable-upload) (core and `creation`, `termination`, `expiration`), as Supabase Storage does: for large files and flaky networks. Any tus client works (the SDK's `upload` in `@tasklane/sdk/uploads` uses tus-js-client); the body of this request is empty.\n\n- `Upload-Length` (required: a deferred length is refused) is checked against `ATTACHMENT_MAX_BYTES` (413 `file_too_large`) and reserved against the project's quota at once (413 `quota_exceeded`), so uploads running side by side cannot together pass it; `getProjectStorage` shows the reservation as `reservedBytes` until the upload finishes or expires.\n- `Upload-Metadata` (tus's comma-separated `key base64value` pairs) carries `filename` (required, checked like `createAttachment`'s), `filetype` (kept as `claimedContentType`), one of `taskId`, `noteId`, `commentId`, and `sha256`.\n\nSend the bytes to `Location` with `appendUploadChunk`; after a cut connection, ask `getUploadOffset` where to go on. An upload not finished within `UPLOAD_EXPIRY_S` (`Upload-Expires`) is removed and its reservation released by the attachment sweep.\n\nNeeds the `owner` or `editor` role and, for API keys, the `write` scope; rate-limited like every `/v1` operation. Callers who are not members of the project get 404.",
+  operationId: 'createUpload',
+  request: {
+    params: z.object({
+      projectId: z
+        .string()
+        .regex(/^prj_[0-9A-Z]{26}$/)
+        .min(1)
+        .max(64)
+        .openapi({
+          param: {
+            name: 'projectId',
+            in: 'path',
+            required: true,
+            description: 'The id of the project.',
+            schema: { type: 'string', minLength: 1, maxLength: 64, pattern: '^prj_[0-9A-Z]{26}$' },
+            example: 'prj_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
+          },
+        }),
+    }),
+    headers: z.object({
+      'Tus-Resumable': z
+        .literal('1.0.0')
+        .openapi({
+          param: {
+            name: 'Tus-Resumable',
+            in: 'header',
+            required: true,
+            description:
+              'The version of the tus protocol the client speaks; the server speaks `1.0.0`.',
+            schema: { type: 'string', enum: ['1.0.0'] },
+            example: '1.0.0',
+          },
+        }),
+      'Upload-Length': z
+        .string()
+        .regex(/^[0-9]+$/)
+        .max(16)
+        .openapi({
+          param: {
+            name: 'Upload-Length',
+            in: 'header',
+            required: true,
+            description: 'The size of the whole file in bytes.',
+            schema: { type: 'string', maxLength: 16, pattern: '^[0-9]+$' },
+            example: '734003200',
+          },
+        }),
+      'Upload-Metadata': z
+        .string()
+        .regex(/^[A-Za-z0-9]+( [A-Za-z0-9+\x2F=]*)?(,[ ]*[A-Za-z0-9]+( [A-Za-z0-9+\x2F=]*)?)*$/)
+        .max(4000)
+        .optional()
+        .openapi({
+          param: {
+            name: 'Upload-Metadata',
+            in: 'header',
+            required: false,
+            description:
+              'Comma-separated `key base64value` pairs: `filename` (required), `filetype`, `taskId`, `noteId`, `commentId`, `sha256`.',
+            schema: {
+              type: 'string',
+              maxLength: 4000,
+              pattern:
+                '^[A-Za-z0-9]+( [A-Za-z0-9+\\x2F=]*)?(,[ ]*[A-Za-z0-9]+( [A-Za-z0-9+\\x2F=]*)?)*$',
+            },
+            example: 'filename c2l0ZS1zdXJ2ZXkubXA0,filetype dmlkZW8vbXA0',
+          },
+        }),
+    }),
+  },
+  responses: {
+    201: {
+      description: 'The upload exists; send its bytes to `Location`.',
+      headers: z.object({
+        'X-Request-Id': XRequestIdHeaderSchema,
+        RateLimit: RateLimitHeaderSchema,
+        'RateLimit-Policy': RateLimitPolicyHeaderSchema,
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
+        'Tus-Resumable': TusResumableHeaderSchema,
+        Location: UploadLocationHeaderSchema,
+        'Upload-Expires': UploadExpiresHeaderSchema,
+      }),
+    },
+    400: {
+      description:
+        'The request is not acceptable: `validation_failed` (a header), `invalid_metadata` (`Upload-Metadata` is malformed, or lacks `filename`), `invalid_filename`, `invalid_target` (more than one of `taskId`, `noteId`, `commentId`), `length_required` (no `Upload-Length`, or `Upload-Defer-Length`), `empty_file` (`Upload-Length: 0`).',
+      headers: z.object({
+        'X-Request-Id': XRequestIdHeaderSchema,
+        RateLimit: RateLimitHeaderSchema,
+        'RateLimit-Policy': RateLimitPolicyHeaderSchema,
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
+        'Tus-Resumable': TusResumableHeaderSchema,
+      }),
+      content: {
+        'application/problem+json': {
+          schema: ProblemSchema.and(
+            z.object({
+              code: z
+                .enum([
+                  'validation_failed',
+                  'invalid_metadata',
+                  'invalid_filename',
+                  'invalid_target',
+                  'length_required',
+                  'empty_file',
+                ])
+                .optional(),
+            }),
+          ),
+          example: {
+            type: 'https://tasklane.dev/problems/invalid_metadata',
+            title: 'Bad request',
+            status: 400,
+            detail: 'Upload-Metadata has no filename.',
+            instance: '/v1/projects/prj_01JD8X3Z7Q2W6V5T4R3P1N0M9K/uploads',
+            code: 'invalid_metadata',
+            requestId: 'req_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
+          },
+        },
+      },
+    },
+    401: UnauthorizedResponse,
+    403: ForbiddenResponse,
+    404: {
+      description:
+        'No such project, task, note or comment in it, or one the caller may not see (`not_found`).',
+      headers: z.object({
+        'X-Request-Id': XRequestIdHeaderSchema,
+        RateLimit: RateLimitHeaderSchema,
+        'RateLimit-Policy': RateLimitPolicyHeaderSchema,
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
+        'Tus-Resumable': TusResumableHeaderSchema,
+      }),
+      content: {
+        'application/problem+json': {
+          schema: ProblemSchema.and(z.object({ code: z.literal('not_found').optional() })),
+          example: {
+            type: 'https://tasklane.dev/problems/not_found',
+            title: 'Not found',
+            status: 404,
+            detail: 'No task with this id in the project.',
+            instance: '/v1/projects/prj_01JD8X3Z7Q2W6V5T4R3P1N0M9K/uploads',
+            code: 'not_found',
+            requestId: 'req_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
+          },
+        },
+      },
+    },
+    412: {
+      description:
+        '`Tus-Resumable` is missing or names a version other than `1.0.0` (`tus_version_unsupported`).',
+      headers: z.object({
+        'X-Request-Id': XRequestIdHeaderSchema,
+        RateLimit: RateLimitHeaderSchema,
+        'RateLimit-Policy': RateLimitPolicyHeaderSchema,
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
+        'Tus-Resumable': TusResumableHeaderSchema,
+        'Tus-Version': TusVersionHeaderSchema,
+      }),
+      content: {
+        'application/problem+json': {
+          schema: ProblemSchema.and(
+            z.object({ code: z.literal('tus_version_unsupported').optional() }),
+          ),
+          example: {
+            type: 'https://tasklane.dev/problems/tus_version_unsupported',
+            title: 'Precondition failed',
+            status: 412,
+            detail: 'This server speaks tus 1.0.0; send Tus-Resumable: 1.0.0.',
+            instance: '/v1/projects/prj_01JD8X3Z7Q2W6V5T4R3P1N0M9K/uploads',
+            code: 'tus_version_unsupported',
+            requestId: 'req_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
+          },
+        },
+      },
+    },
+    413: {
+      description:
+        "`Upload-Length` is larger than `ATTACHMENT_MAX_BYTES` (`file_too_large`) or than what is left of the project's storage quota (`quota_exceeded`); nothing is kept.",
+      headers: z.object({
+        'X-Request-Id': XRequestIdHeaderSchema,
+        RateLimit: RateLimitHeaderSchema,
+        'RateLimit-Policy': RateLimitPolicyHeaderSchema,
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
+        'Tus-Resumable': TusResumableHeaderSchema,
+      }),
+      content: {
+        'application/problem+json': {
+          schema: ProblemSchema.and(
+            z.object({ code: z.enum(['file_too_large', 'quota_exceeded']).optional() }),
+          ),
+          example: {
+            type: 'https://tasklane.dev/problems/quota_exceeded',
+            title: 'Content too large',
+            status: 413,
+            detail: 'The project has 1200 bytes of its storage quota left; the file is larger.',
+            instance: '/v1/projects/prj_01JD8X3Z7Q2W6V5T4R3P1N0M9K/uploads',
+            code: 'quota_exceeded',
+            requestId: 'req_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
+          },
+        },
+      },
+    },
+    429: TooManyRequestsResponse,
+    500: InternalErrorResponse,
+    503: {
+      description:
+        'The database or the file store does not answer now (`service_unavailable`, `storage_unavailable`); retry after `Retry-After` seconds. The bytes received so far are kept.',
+      headers: z.object({
+        'X-Request-Id': XRequestIdHeaderSchema,
+        RateLimit: RateLimitHeaderSchema,
+        'RateLimit-Policy': RateLimitPolicyHeaderSchema,
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
+        'Tus-Resumable': TusResumableHeaderSchema,
+        'Retry-After': RetryAfterHeaderSchema,
+      }),
+      content: {
+        'application/problem+json': {
+          schema: ProblemSchema.and(
+            z.object({
+              code: z.enum(['service_unavailable', 'storage_unavailable']).optional(),
+            }),
+          ),
+          example: {
+            type: 'https://tasklane.dev/problems/storage_unavailable',
+            title: 'Service unavailable',
+            status: 503,
+            detail: 'The file store did not answer.',
+            instance: '/v1/projects/prj_01JD8X3Z7Q2W6V5T4R3P1N0M9K/uploads',
+            code: 'storage_unavailable',
+            requestId: 'req_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
+          },
+        },
+      },
+    },
+  },
+  security: [{ bearerAuth: [] }],
+})
+
+export const deleteV1ProjectsProjectIdUploadsUploadIdRoute = createRoute({
+  method: 'delete',
+  path: '/v1/projects/{projectId}/uploads/{uploadId}',
+  tags: ['Attachments'],
+  summary: 'Cancel a resumable upload',
+  description:
+    'Stops an unfinished upload (tus `termination`): its bytes are removed and its reservation against the quota released.\n\nOnly the user who created an upload may continue, inspect or cancel it, while they may still upload to the project (else 403); anyone else, and callers who are not members, get 404.',
+  operationId: 'deleteUpload',
+  request: {
+    params: z.object({
+      projectId: z
+        .string()
+        .regex(/^prj_[0-9A-Z]{26}$/)
+        .min(1)
+        .max(64)
+        .openapi({
+          param: {
+            name: 'projectId',
+            in: 'path',
+            required: true,
+            description: 'The id of the project.',
+            schema: { type: 'string', minLength: 1, maxLength: 64, pattern: '^prj_[0-9A-Z]{26}$' },
+            example: 'prj_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
+          },
+        }),
+      uploadId: z
+        .string()
+        .regex(/^upl_[0-9A-Z]{26}$/)
+        .min(1)
+        .max(64)
+        .openapi({
+          param: {
+            name: 'uploadId',
+            in: 'path',
+            required: true,
+            description:
+              'The id of the upload, the last segment of the `Location` that `createUpload` answered.',
+            schema: { type: 'string', minLength: 1, maxLength: 64, pattern: '^upl_[0-9A-Z]{26}$' },
+            example: 'upl_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
+          },
+        }),
+    }),
+    headers: z.object({
+      'Tus-Resumable': z
+        .literal('1.0.0')
+        .openapi({
+          param: {
+            name: 'Tus-Resumable',
+            in: 'header',
+            required: true,
+            description:
+              'The version of the tus protocol the client speaks; the server speaks `1.0.0`.',
+            schema: { type: 'string', enum: ['1.0.0'] },
+            example: '1.0.0',
+          },
+        }),
+    }),
+  },
+  responses: {
+    204: {
+      description: 'Cancelled.',
+      headers: z.object({
+        'X-Request-Id': XRequestIdHeaderSchema,
+        RateLimit: RateLimitHeaderSchema,
+        'RateLimit-Policy': RateLimitPolicyHeaderSchema,
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
+        'Tus-Resumable': TusResumableHeaderSchema,
+      }),
+    },
+    400: BadRequestResponse,
+    401: UnauthorizedResponse,
+    403: ForbiddenResponse,
+    404: {
+      description:
+        'No such project or upload, one the caller may not see, or an upload that is finished, cancelled or swept (`not_found`).',
+      headers: z.object({
+        'X-Request-Id': XRequestIdHeaderSchema,
+        RateLimit: RateLimitHeaderSchema,
+        'RateLimit-Policy': RateLimitPolicyHeaderSchema,
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
+        'Tus-Resumable': TusResumableHeaderSchema,
+      }),
+      content: {
+        'application/problem+json': {
+          schema: ProblemSchema.and(z.object({ code: z.literal('not_found').optional() })),
+          example: {
+            type: 'https://tasklane.dev/problems/not_found',
+            title: 'Not found',
+            status: 404,
+            detail: 'No upload with this id.',
+            instance:
+              '/v1/projects/prj_01JD8X3Z7Q2W6V5T4R3P1N0M9K/uploads/upl_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
+            code: 'not_found',
+            requestId: 'req_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
+          },
+        },
+      },
+    },
+    410: {
+      description:
+        'The upload expired (`UPLOAD_EXPIRY_S` after it was created) before it finished; its bytes are removed. Start a new one (`upload_expired`).',
+      headers: z.object({
+        'X-Request-Id': XRequestIdHeaderSchema,
+        RateLimit: RateLimitHeaderSchema,
+        'RateLimit-Policy': RateLimitPolicyHeaderSchema,
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
+        'Tus-Resumable': TusResumableHeaderSchema,
+      }),
+      content: {
+        'application/problem+json': {
+          schema: ProblemSchema.and(
+            z.object({ code: z.literal('upload_expired').optional() }),
+          ),
+          example: {
+            type: 'https://tasklane.dev/problems/upload_expired',
+            title: 'Gone',
+            status: 410,
+            detail: 'The upload expired before it finished.',
+            instance:
+              '/v1/projects/prj_01JD8X3Z7Q2W6V5T4R3P1N0M9K/uploads/upl_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
+            code: 'upload_expired',
+            requestId: 'req_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
+          },
+        },
+      },
+    },
+    412: {
+      description:
+        '`Tus-Resumable` is missing or names a version other than `1.0.0` (`tus_version_unsupported`).',
+      headers: z.object({
+        'X-Request-Id': XRequestIdHeaderSchema,
+        RateLimit: RateLimitHeaderSchema,
+        'RateLimit-Policy': RateLimitPolicyHeaderSchema,
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
+        'Tus-Resumable': TusResumableHeaderSchema,
+        'Tus-Version': TusVersionHeaderSchema,
+      }),
+      content: {
+        'application/problem+json': {
+          schema: ProblemSchema.and(
+            z.object({ code: z.literal('tus_version_unsupported').optional() }),
+          ),
+          example: {
+            type: 'https://tasklane.dev/problems/tus_version_unsupported',
+            title: 'Precondition failed',
+            status: 412,
+            detail: 'This server speaks tus 1.0.0; send Tus-Resumable: 1.0.0.',
+            instance:
+              '/v1/projects/prj_01JD8X3Z7Q2W6V5T4R3P1N0M9K/uploads/upl_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
+            code: 'tus_version_unsupported',
+            requestId: 'req_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
+          },
+        },
+      },
+    },
+    429: TooManyRequestsResponse,
+    500: InternalErrorResponse,
+    503: {
+      description:
+        'The database or the file store does not answer now (`service_unavailable`, `storage_unavailable`); retry after `Retry-After` seconds. The bytes received so far are kept.',
+      headers: z.object({
+        'X-Request-Id': XRequestIdHeaderSchema,
+        RateLimit: RateLimitHeaderSchema,
+        'RateLimit-Policy': RateLimitPolicyHeaderSchema,
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
+        'Tus-Resumable': TusResumableHeaderSchema,
+        'Retry-After': RetryAfterHeaderSchema,
+      }),
+      content: {
+        'application/problem+json': {
+          schema: ProblemSchema.and(
+            z.object({
+              code: z.enum(['service_unavailable', 'storage_unavailable']).optional(),
+            }),
+          ),
+          example: {
+            type: 'https://tasklane.dev/problems/storage_unavailable',
+            title: 'Service unavailable',
+            status: 503,
+            detail: 'The file store did not answer.',
+            instance:
+              '/v1/projects/prj_01JD8X3Z7Q2W6V5T4R3P1N0M9K/uploads/upl_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
+            code: 'storage_unavailable',
+            requestId: 'req_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
+          },
+        },
+      },
+    },
+  },
+  security: [{ bearerAuth: [] }],
+})
+
+export const patchV1ProjectsProjectIdUploadsUploadIdRoute = createRoute({
+  method: 'patch',
+  path: '/v1/projects/{projectId}/uploads/{uploadId}',
+  tags: ['Attachments'],
+  summary: 'Send bytes of a resumable upload',
+  description:
+    'Appends the body to the upload at `Upload-Offset`, which must be the number of bytes the server has (else 409 `offset_mismatch`: ask `getUploadOffset`). Bytes that arrive before a connection is cut are kept, so a client resumes from the last byte that arrived. Answers 204 with the new `Upload-Offset` while bytes are missing.\n\nThe request that completes the upload makes the attachment exactly as `createAttachment` does (type read from the bytes and checked against `ATTACHMENT_TYPES_ALLOW` / `ATTACHMENT_TYPES_DENY`, SHA-256 computed and checked against the `sha256` metadata, attached to the task, note or comment named in the metadata, recorded in the change log) and answers 200 with it; the upload is gone afterwards. If that fails, the answer says why and the upload is removed with its reservation.\n\nOnly the user who created an upload may continue, inspect or cancel it, while they may still upload to the project (else 403); anyone else, and callers who are not members, get 404.',
+  operationId: 'appendUploadChunk',
+  request: {
+    params: z.object({
+      projectId: z
+        .string()
+        .regex(/^prj_[0-9A-Z]{26}$/)
+        .min(1)
+        .max(64)
+        .openapi({
+          param: {
+            name: 'projectId',
+            in: 'path',
+            required: true,
+            description: 'The id of the project.',
+            schema: { type: 'string', minLength: 1, maxLength: 64, pattern: '^prj_[0-9A-Z]{26}$' },
+            example: 'prj_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
+          },
+        }),
+      uploadId: z
+        .string()
+        .regex(/^upl_[0-9A-Z]{26}$/)
+        .min(1)
+        .max(64)
+        .openapi({
+          param: {
+            name: 'uploadId',
+            in: 'path',
+            required: true,
+            description:
+              'The id of the upload, the last segment of the `Location` that `createUpload` answered.',
+            schema: { type: 'string', minLength: 1, maxLength: 64, pattern: '^upl_[0-9A-Z]{26}$' },
+            example: 'upl_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
+          },
+        }),
+    }),
+    headers: z.object({
+      'Tus-Resumable': z
+        .literal('1.0.0')
+        .openapi({
+          param: {
+            name: 'Tus-Resumable',
+            in: 'header',
+            required: true,
+            description:
+              'The version of the tus protocol the client speaks; the server speaks `1.0.0`.',
+            schema: { type: 'string', enum: ['1.0.0'] },
+            example: '1.0.0',
+          },
+        }),
+      'Upload-Offset': z
+        .string()
+        .regex(/^[0-9]+$/)
+        .max(16)
+        .openapi({
+          param: {
+            name: 'Upload-Offset',
+            in: 'header',
+            required: true,
+            description: 'Where these bytes go: the offset the server has.',
+            schema: { type: 'string', maxLength: 16, pattern: '^[0-9]+$' },
+            example: '5242880',
+          },
+        }),
+    }),
+    body: {
+      description: 'The next bytes of the file.',
+      content: { 'application/offset+octet-stream': { schema: z.file().max(5368709120).openapi({ type: 'string', format: 'binary', maxLength: 5368709120 }) } },
+      required: true,
+    },
+  },
+  responses: {
+    200: {
+      description:
+        'The last bytes arrived: the attachment, as `createAttachment` answers it. `Location` is its URL.',
+      headers: z.object({
+        'X-Request-Id': XRequestIdHeaderSchema,
+        RateLimit: RateLimitHeaderSchema,
+        'RateLimit-Policy': RateLimitPolicyHeaderSchema,
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
+        'Tus-Resumable': TusResumableHeaderSchema,
+        'Upload-Offset': UploadOffsetHeaderSchema,
+        Location: LocationHeaderSchema,
+        ETag: ETagHeaderSchema,
+      }),
+      content: {
+        'application/json': {
+          schema: AttachmentSchema,
+          example: {
+            id: 'att_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
+            projectId: 'prj_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
+            taskId: 'tsk_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
+            noteId: null,
+            commentId: null,
+            filename: 'site-survey.mp4',
+            contentType: 'video/mp4',
+            claimedContentType: 'video/mp4',
+            size: 734003200,
+            sha256: '9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08',
+            thumbnails: false,
+            createdBy: 'usr_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
+            createdAt: '2026-11-20T09:30:00.000Z',
+            updatedAt: '2026-11-20T09:30:00.000Z',
+            version: 1,
+          },
+        },
+      },
+    },
+    204: {
+      description: 'The bytes are stored; more are expected from `Upload-Offset` on.',
+      headers: z.object({
+        'X-Request-Id': XRequestIdHeaderSchema,
+        RateLimit: RateLimitHeaderSchema,
+        'RateLimit-Policy': RateLimitPolicyHeaderSchema,
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
+        'Tus-Resumable': TusResumableHeaderSchema,
+        'Upload-Offset': UploadOffsetHeaderSchema,
+        'Upload-Expires': UploadExpiresHeaderSchema,
+      }),
+    },
+    400: {
+      description:
+        'A header fails validation (`validation_failed`), the body ended before it was whole, as when the connection is cut (`incomplete_body`: the bytes that arrived are kept, resume from `getUploadOffset`), or the completed file does not hash to its `sha256` metadata (`checksum_mismatch`).',
+      headers: z.object({
+        'X-Request-Id': XRequestIdHeaderSchema,
+        RateLimit: RateLimitHeaderSchema,
+        'RateLimit-Policy': RateLimitPolicyHeaderSchema,
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
+        'Tus-Resumable': TusResumableHeaderSchema,
+      }),
+      content: {
+        'application/problem+json': {
+          schema: ProblemSchema.and(
+            z.object({
+              code: z
+                .enum(['validation_failed', 'empty_file', 'checksum_mismatch', 'incomplete_body'])
+                .optional(),
+            }),
+          ),
+          example: {
+            type: 'https://tasklane.dev/problems/checksum_mismatch',
+            title: 'Bad request',
+            status: 400,
+            detail: "The file's SHA-256 is 2c26b4…, not the one sent.",
+            instance:
+              '/v1/projects/prj_01JD8X3Z7Q2W6V5T4R3P1N0M9K/uploads/upl_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
+            code: 'checksum_mismatch',
+            requestId: 'req_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
+          },
+        },
+      },
+    },
+    401: UnauthorizedResponse,
+    403: ForbiddenResponse,
+    404: {
+      description:
+        'No such project or upload, one the caller may not see, or one that is finished or cancelled (`not_found`); or, as the upload completes, the task, note or comment it names is gone.',
+      headers: z.object({
+        'X-Request-Id': XRequestIdHeaderSchema,
+        RateLimit: RateLimitHeaderSchema,
+        'RateLimit-Policy': RateLimitPolicyHeaderSchema,
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
+        'Tus-Resumable': TusResumableHeaderSchema,
+      }),
+      content: {
+        'application/problem+json': {
+          schema: ProblemSchema.and(z.object({ code: z.literal('not_found').optional() })),
+          example: {
+            type: 'https://tasklane.dev/problems/not_found',
+            title: 'Not found',
+            status: 404,
+            detail: 'No upload with this id.',
+            instance:
+              '/v1/projects/prj_01JD8X3Z7Q2W6V5T4R3P1N0M9K/uploads/upl_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
+            code: 'not_found',
+            requestId: 'req_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
+          },
+        },
+      },
+    },
+    409: {
+      description:
+        '`Upload-Offset` is not where the upload stands (`offset_mismatch`); ask `getUploadOffset` and resume from there.',
+      headers: z.object({
+        'X-Request-Id': XRequestIdHeaderSchema,
+        RateLimit: RateLimitHeaderSchema,
+        'RateLimit-Policy': RateLimitPolicyHeaderSchema,
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
+        'Tus-Resumable': TusResumableHeaderSchema,
+      }),
+      content: {
+        'application/problem+json': {
+          schema: ProblemSchema.and(
+            z.object({ code: z.literal('offset_mismatch').optional() }),
+          ),
+          example: {
+            type: 'https://tasklane.dev/problems/offset_mismatch',
+            title: 'Conflict',
+            status: 409,
+            detail: 'The upload has 5242880 bytes; send from there.',
+            instance:
+              '/v1/projects/prj_01JD8X3Z7Q2W6V5T4R3P1N0M9K/uploads/upl_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
+            code: 'offset_mismatch',
+            requestId: 'req_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
+          },
+        },
+      },
+    },
+    410: {
+      description:
+        'The upload expired (`UPLOAD_EXPIRY_S` after it was created) before it finished; its bytes are removed. Start a new one (`upload_expired`).',
+      headers: z.object({
+        'X-Request-Id': XRequestIdHeaderSchema,
+        RateLimit: RateLimitHeaderSchema,
+        'RateLimit-Policy': RateLimitPolicyHeaderSchema,
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
+        'Tus-Resumable': TusResumableHeaderSchema,
+      }),
+      content: {
+        'application/problem+json': {
+          schema: ProblemSchema.and(
+            z.object({ code: z.literal('upload_expired').optional() }),
+          ),
+          example: {
+            type: 'https://tasklane.dev/problems/upload_expired',
+            title: 'Gone',
+            status: 410,
+            detail: 'The upload expired before it finished.',
+            instance:
+              '/v1/projects/prj_01JD8X3Z7Q2W6V5T4R3P1N0M9K/uploads/upl_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
+            code: 'upload_expired',
+            requestId: 'req_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
+          },
+        },
+      },
+    },
+    412: {
+      description:
+        '`Tus-Resumable` is missing or names a version other than `1.0.0` (`tus_version_unsupported`).',
+      headers: z.object({
+        'X-Request-Id': XRequestIdHeaderSchema,
+        RateLimit: RateLimitHeaderSchema,
+        'RateLimit-Policy': RateLimitPolicyHeaderSchema,
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
+        'Tus-Resumable': TusResumableHeaderSchema,
+        'Tus-Version': TusVersionHeaderSchema,
+      }),
+      content: {
+        'application/problem+json': {
+          schema: ProblemSchema.and(
+            z.object({ code: z.literal('tus_version_unsupported').optional() }),
+          ),
+          example: {
+            type: 'https://tasklane.dev/problems/tus_version_unsupported',
+            title: 'Precondition failed',
+            status: 412,
+            detail: 'This server speaks tus 1.0.0; send Tus-Resumable: 1.0.0.',
+            instance:
+              '/v1/projects/prj_01JD8X3Z7Q2W6V5T4R3P1N0M9K/uploads/upl_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
+            code: 'tus_version_unsupported',
+            requestId: 'req_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
+          },
+        },
+      },
+    },
+    413: {
+      description:
+        'The body runs past `Upload-Length` (`file_too_large`), or, as the upload completes, the quota no longer has room (`quota_exceeded`); the bytes past the length are not kept.',
+      headers: z.object({
+        'X-Request-Id': XRequestIdHeaderSchema,
+        RateLimit: RateLimitHeaderSchema,
+        'RateLimit-Policy': RateLimitPolicyHeaderSchema,
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
+        'Tus-Resumable': TusResumableHeaderSchema,
+      }),
+      content: {
+        'application/problem+json': {
+          schema: ProblemSchema.and(
+            z.object({ code: z.enum(['file_too_large', 'quota_exceeded']).optional() }),
+          ),
+          example: {
+            type: 'https://tasklane.dev/problems/file_too_large',
+            title: 'Content too large',
+            status: 413,
+            detail: 'The body runs past Upload-Length.',
+            instance:
+              '/v1/projects/prj_01JD8X3Z7Q2W6V5T4R3P1N0M9K/uploads/upl_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
+            code: 'file_too_large',
+            requestId: 'req_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
+          },
+        },
+      },
+    },
+    415: {
+      description:
+        'The body is not `application/offset+octet-stream` (`unsupported_media_type`), or the completed file is of a type the server does not accept (`file_type_not_allowed`).',
+      headers: z.object({
+        'X-Request-Id': XRequestIdHeaderSchema,
+        RateLimit: RateLimitHeaderSchema,
+        'RateLimit-Policy': RateLimitPolicyHeaderSchema,
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
+        'Tus-Resumable': TusResumableHeaderSchema,
+      }),
+      content: {
+        'application/problem+json': {
+          schema: ProblemSchema.and(
+            z.object({
+              code: z.enum(['unsupported_media_type', 'file_type_not_allowed']).optional(),
+            }),
+          ),
+          example: {
+            type: 'https://tasklane.dev/problems/file_type_not_allowed',
+            title: 'Unsupported media type',
+            status: 415,
+            detail: 'Files of type application/x-msdownload are not accepted here.',
+            instance:
+              '/v1/projects/prj_01JD8X3Z7Q2W6V5T4R3P1N0M9K/uploads/upl_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
+            code: 'file_type_not_allowed',
+            requestId: 'req_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
+          },
+        },
+      },
+    },
+    429: TooManyRequestsResponse,
+    500: InternalErrorResponse,
+    503: {
+      description:
+        'The database or the file store does not answer now (`service_unavailable`, `storage_unavailable`); retry after `Retry-After` seconds. The bytes received so far are kept.',
+      headers: z.object({
+        'X-Request-Id': XRequestIdHeaderSchema,
+        RateLimit: RateLimitHeaderSchema,
+        'RateLimit-Policy': RateLimitPolicyHeaderSchema,
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
+        'Tus-Resumable': TusResumableHeaderSchema,
+        'Retry-After': RetryAfterHeaderSchema,
+      }),
+      content: {
+        'application/problem+json': {
+          schema: ProblemSchema.and(
+            z.object({
+              code: z.enum(['service_unavailable', 'storage_unavailable']).optional(),
+            }),
+          ),
+          example: {
+            type: 'https://tasklane.dev/problems/storage_unavailable',
+            title: 'Service unavailable',
+            status: 503,
+            detail: 'The file store did not answer.',
+            instance:
+              '/v1/projects/prj_01JD8X3Z7Q2W6V5T4R3P1N0M9K/uploads/upl_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
+            code: 'storage_unavailable',
+            requestId: 'req_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
+          },
+        },
+      },
+    },
+    507: {
+      description: "The server's disk is full (`insufficient_storage`).",
+      headers: z.object({
+        'X-Request-Id': XRequestIdHeaderSchema,
+        RateLimit: RateLimitHeaderSchema,
+        'RateLimit-Policy': RateLimitPolicyHeaderSchema,
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
+        'Tus-Resumable': TusResumableHeaderSchema,
+      }),
+      content: {
+        'application/problem+json': {
+          schema: ProblemSchema.and(
+            z.object({ code: z.literal('insufficient_storage').optional() }),
+          ),
+          example: {
+            type: 'https://tasklane.dev/problems/insufficient_storage',
+            title: 'Insufficient storage',
+            status: 507,
+            detail: 'The file store has no room left.',
+            instance:
+              '/v1/projects/prj_01JD8X3Z7Q2W6V5T4R3P1N0M9K/uploads/upl_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
+            code: 'insufficient_storage',
+            requestId: 'req_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
+          },
+        },
+      },
+    },
+  },
+  security: [{ bearerAuth: [] }],
+})
+
+export const headV1ProjectsProjectIdUploadsUploadIdRoute = createRoute({
+  method: 'head',
+  path: '/v1/projects/{projectId}/uploads/{uploadId}',
+  tags: ['Attachments'],
+  summary: 'Ask where a resumable upload stands',
+  description:
+    'How many bytes of the upload the server has (`Upload-Offset`): after a cut connection, resume with `appendUploadChunk` from there. No body.\n\nOnly the user who created an upload may continue, inspect or cancel it, while they may still upload to the project (else 403); anyone else, and callers who are not members, get 404. Needs, for API keys, the `write` scope, as the rest of the upload does.',
+  operationId: 'getUploadOffset',
+  request: {
+    params: z.object({
+      projectId: z
+        .string()
+        .regex(/^prj_[0-9A-Z]{26}$/)
+        .min(1)
+        .max(64)
+        .openapi({
+          param: {
+            name: 'projectId',
+            in: 'path',
+            required: true,
+            description: 'The id of the project.',
+            schema: { type: 'string', minLength: 1, maxLength: 64, pattern: '^prj_[0-9A-Z]{26}$' },
+            example: 'prj_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
+          },
+        }),
+      uploadId: z
+        .string()
+        .regex(/^upl_[0-9A-Z]{26}$/)
+        .min(1)
+        .max(64)
+        .openapi({
+          param: {
+            name: 'uploadId',
+            in: 'path',
+            required: true,
+            description:
+              'The id of the upload, the last segment of the `Location` that `createUpload` answered.',
+            schema: { type: 'string', minLength: 1, maxLength: 64, pattern: '^upl_[0-9A-Z]{26}$' },
+            example: 'upl_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
+          },
+        }),
+    }),
+    headers: z.object({
+      'Tus-Resumable': z
+        .literal('1.0.0')
+        .openapi({
+          param: {
+            name: 'Tus-Resumable',
+            in: 'header',
+            required: true,
+            description:
+              'The version of the tus protocol the client speaks; the server speaks `1.0.0`.',
+            schema: { type: 'string', enum: ['1.0.0'] },
+            example: '1.0.0',
+          },
+        }),
+    }),
+  },
+  responses: {
+    200: {
+      description: 'Where the upload stands.',
+      headers: z.object({
+        'X-Request-Id': XRequestIdHeaderSchema,
+        RateLimit: RateLimitHeaderSchema,
+        'RateLimit-Policy': RateLimitPolicyHeaderSchema,
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
+        'Tus-Resumable': TusResumableHeaderSchema,
+        'Upload-Offset': UploadOffsetHeaderSchema,
+        'Upload-Length': UploadLengthHeaderSchema,
+        'Upload-Metadata': UploadMetadataHeaderSchema,
+        'Cache-Control': CacheControlHeaderSchema,
+      }),
+    },
+    400: BadRequestResponse,
+    401: UnauthorizedResponse,
+    403: ForbiddenResponse,
+    404: {
+      description:
+        'No such project or upload, one the caller may not see, or an upload that is finished, cancelled or swept (`not_found`).',
+      headers: z.object({
+        'X-Request-Id': XRequestIdHeaderSchema,
+        RateLimit: RateLimitHeaderSchema,
+        'RateLimit-Policy': RateLimitPolicyHeaderSchema,
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
+        'Tus-Resumable': TusResumableHeaderSchema,
+      }),
+      content: {
+        'application/problem+json': {
+          schema: ProblemSchema.and(z.object({ code: z.literal('not_found').optional() })),
+          example: {
+            type: 'https://tasklane.dev/problems/not_found',
+            title: 'Not found',
+            status: 404,
+            detail: 'No upload with this id.',
+            instance:
+              '/v1/projects/prj_01JD8X3Z7Q2W6V5T4R3P1N0M9K/uploads/upl_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
+            code: 'not_found',
+            requestId: 'req_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
+          },
+        },
+      },
+    },
+    410: {
+      description:
+        'The upload expired (`UPLOAD_EXPIRY_S` after it was created) before it finished; its bytes are removed. Start a new one (`upload_expired`).',
+      headers: z.object({
+        'X-Request-Id': XRequestIdHeaderSchema,
+        RateLimit: RateLimitHeaderSchema,
+        'RateLimit-Policy': RateLimitPolicyHeaderSchema,
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
+        'Tus-Resumable': TusResumableHeaderSchema,
+      }),
+      content: {
+        'application/problem+json': {
+          schema: ProblemSchema.and(
+            z.object({ code: z.literal('upload_expired').optional() }),
+          ),
+          example: {
+            type: 'https://tasklane.dev/problems/upload_expired',
+            title: 'Gone',
+            status: 410,
+            detail: 'The upload expired before it finished.',
+            instance:
+              '/v1/projects/prj_01JD8X3Z7Q2W6V5T4R3P1N0M9K/uploads/upl_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
+            code: 'upload_expired',
+            requestId: 'req_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
+          },
+        },
+      },
+    },
+    412: {
+      description:
+        '`Tus-Resumable` is missing or names a version other than `1.0.0` (`tus_version_unsupported`).',
+      headers: z.object({
+        'X-Request-Id': XRequestIdHeaderSchema,
+        RateLimit: RateLimitHeaderSchema,
+        'RateLimit-Policy': RateLimitPolicyHeaderSchema,
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
+        'Tus-Resumable': TusResumableHeaderSchema,
+        'Tus-Version': TusVersionHeaderSchema,
+      }),
+      content: {
+        'application/problem+json': {
+          schema: ProblemSchema.and(
+            z.object({ code: z.literal('tus_version_unsupported').optional() }),
+          ),
+          example: {
+            type: 'https://tasklane.dev/problems/tus_version_unsupported',
+            title: 'Precondition failed',
+            status: 412,
+            detail: 'This server speaks tus 1.0.0; send Tus-Resumable: 1.0.0.',
+            instance:
+              '/v1/projects/prj_01JD8X3Z7Q2W6V5T4R3P1N0M9K/uploads/upl_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
+            code: 'tus_version_unsupported',
+            requestId: 'req_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
+          },
+        },
+      },
+    },
+    429: TooManyRequestsResponse,
+    500: InternalErrorResponse,
+    503: {
+      description:
+        'The database or the file store does not answer now (`service_unavailable`, `storage_unavailable`); retry after `Retry-After` seconds. The bytes received so far are kept.',
+      headers: z.object({
+        'X-Request-Id': XRequestIdHeaderSchema,
+        RateLimit: RateLimitHeaderSchema,
+        'RateLimit-Policy': RateLimitPolicyHeaderSchema,
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
+        'Tus-Resumable': TusResumableHeaderSchema,
+        'Retry-After': RetryAfterHeaderSchema,
+      }),
+      content: {
+        'application/problem+json': {
+          schema: ProblemSchema.and(
+            z.object({
+              code: z.enum(['service_unavailable', 'storage_unavailable']).optional(),
+            }),
+          ),
+          example: {
+            type: 'https://tasklane.dev/problems/storage_unavailable',
+            title: 'Service unavailable',
+            status: 503,
+            detail: 'The file store did not answer.',
+            instance:
+              '/v1/projects/prj_01JD8X3Z7Q2W6V5T4R3P1N0M9K/uploads/upl_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
+            code: 'storage_unavailable',
+            requestId: 'req_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
+          },
+        },
+      },
+    },
   },
   security: [{ bearerAuth: [] }],
 })
@@ -12104,6 +13193,7 @@ export const pingEventPostWebhook = {
 /** Every operation of openapi.yaml by operationId. */
 export const operations = {
   acceptInvitation: postV1InvitationsAcceptRoute,
+  appendUploadChunk: patchV1ProjectsProjectIdUploadsUploadIdRoute,
   changePassword: postV1MePasswordRoute,
   confirmEmailChange: postV1AuthEmailChangeConfirmRoute,
   createApiKey: postV1MeApiKeysRoute,
@@ -12114,6 +13204,7 @@ export const operations = {
   createNote: postV1ProjectsProjectIdNotesRoute,
   createProject: postV1ProjectsRoute,
   createTask: postV1ProjectsProjectIdTasksRoute,
+  createUpload: postV1ProjectsProjectIdUploadsRoute,
   createWebhookEndpoint: postV1ProjectsProjectIdWebhooksRoute,
   deleteAttachment: deleteV1AttachmentsAttachmentIdRoute,
   deleteComment: deleteV1CommentsCommentIdRoute,
@@ -12121,6 +13212,7 @@ export const operations = {
   deleteNote: deleteV1NotesNoteIdRoute,
   deleteProject: deleteV1ProjectsProjectIdRoute,
   deleteTask: deleteV1TasksTaskIdRoute,
+  deleteUpload: deleteV1ProjectsProjectIdUploadsUploadIdRoute,
   deleteWebhookEndpoint: deleteV1WebhooksWebhookIdRoute,
   downloadAttachment: getV1AttachmentsAttachmentIdContentRoute,
   downloadSignedFile: getV1FilesLinkRoute,
@@ -12139,6 +13231,7 @@ export const operations = {
   getReadiness: getReadyzRoute,
   getTask: getV1TasksTaskIdRoute,
   getUnreadNotificationCount: getV1NotificationsUnreadCountRoute,
+  getUploadOffset: headV1ProjectsProjectIdUploadsUploadIdRoute,
   getWebhookEndpoint: getV1WebhooksWebhookIdRoute,
   linkIdentity: postV1MeIdentitiesRoute,
   listApiKeys: getV1MeApiKeysRoute,

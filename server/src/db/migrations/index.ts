@@ -9,6 +9,7 @@ import { emailChange } from './0040-email-change.js'
 import { jobs } from './0050-jobs.js'
 import { webhooks } from './0051-webhooks.js'
 import { attachments } from './0060-attachments.js'
+import { uploads } from './0061-uploads.js'
 import { identities } from './0070-identities.js'
 import { reauthentications } from './0071-reauthentications.js'
 import { loginClients } from './0080-login-clients.js'
@@ -32,6 +33,7 @@ export const migrations: Record<string, Migration> = {
   '0050-jobs': jobs,
   '0051-webhooks': webhooks,
   '0060-attachments': attachments,
+  '0061-uploads': uploads,
   '0070-identities': identities,
   '0071-reauthentications': reauthentications,
   '0080-login-clients': loginClients,

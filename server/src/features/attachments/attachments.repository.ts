@@ -1,13 +1,14 @@
 import { type Kysely, sql } from 'kysely'
 import type { Dialect } from '../../db/database.js'
 import { keyset, type Page, toPage } from '../../db/keyset.js'
-import type { AttachmentsTable, Database } from '../../db/schema.js'
+import type { AttachmentsTable, Database, UploadsTable } from '../../db/schema.js'
 import { assertTransaction } from '../../db/transaction.js'
 import type { Attachment } from '../../generated/routes.js'
 import type { CursorPosition } from '../../lib/cursor.js'
 import { THUMBNAIL_SOURCE_TYPES } from './thumbnails.js'
 
 export type AttachmentRow = AttachmentsTable
+export type UploadRow = UploadsTable
 
 export const toAttachment = (row: AttachmentRow): Attachment => ({
   id: row.id,
@@ -31,6 +32,13 @@ export type AttachmentParent = { column: 'task_id' | 'note_id' | 'comment_id' | 
 
 /** Attachments, the projects' storage usage and the deletions queued for storage: the only SQL for them. */
 export function attachmentsRepository(db: Kysely<Database>, dialect: Dialect) {
+  const ensureStorageRow = (projectId: string) =>
+    db
+      .insertInto('project_storage')
+      .values({ project_id: projectId, used_bytes: 0, file_count: 0, reserved_bytes: 0 })
+      .onConflict((oc) => oc.column('project_id').doNothing())
+      .execute()
+
   return {
     async insert(row: AttachmentRow): Promise<void> {
       assertTransaction(db)
@@ -112,27 +120,80 @@ export function attachmentsRepository(db: Kysely<Database>, dialect: Dialect) {
      */
     async reserve(projectId: string, bytes: number, quotaBytes: number): Promise<boolean> {
       assertTransaction(db)
-      await db
-        .insertInto('project_storage')
-        .values({ project_id: projectId, used_bytes: 0, file_count: 0 })
-        .onConflict((oc) => oc.column('project_id').doNothing())
-        .execute()
+      await ensureStorageRow(projectId)
       const result = await db
         .updateTable('project_storage')
         .set({ used_bytes: sql`used_bytes + ${bytes}`, file_count: sql`file_count + 1` })
         .where('project_id', '=', projectId)
-        .where(sql<boolean>`used_bytes + ${bytes} <= ${quotaBytes}`)
+        .where(sql<boolean>`used_bytes + reserved_bytes + ${bytes} <= ${quotaBytes}`)
         .executeTakeFirst()
       return Number(result.numUpdatedRows) === 1
     },
 
-    async usage(projectId: string): Promise<{ usedBytes: number; fileCount: number }> {
+    /**
+     * Holds `bytes` of the quota for a resumable upload under way, or answers false (changing nothing) when
+     * that would pass `quotaBytes`: the same single conditional update as `reserve`.
+     */
+    async holdForUpload(projectId: string, bytes: number, quotaBytes: number): Promise<boolean> {
+      assertTransaction(db)
+      await ensureStorageRow(projectId)
+      const result = await db
+        .updateTable('project_storage')
+        .set({ reserved_bytes: sql`reserved_bytes + ${bytes}` })
+        .where('project_id', '=', projectId)
+        .where(sql<boolean>`used_bytes + reserved_bytes + ${bytes} <= ${quotaBytes}`)
+        .executeTakeFirst()
+      return Number(result.numUpdatedRows) === 1
+    },
+
+    /** Gives back what `holdForUpload` held. */
+    async releaseUploadHold(projectId: string, bytes: number): Promise<void> {
+      assertTransaction(db)
+      await db
+        .updateTable('project_storage')
+        .set({ reserved_bytes: sql`reserved_bytes - ${bytes}` })
+        .where('project_id', '=', projectId)
+        .execute()
+    },
+
+    async usage(projectId: string): Promise<{ usedBytes: number; reservedBytes: number; fileCount: number }> {
       const row = await db
         .selectFrom('project_storage')
-        .select(['used_bytes', 'file_count'])
+        .select(['used_bytes', 'reserved_bytes', 'file_count'])
         .where('project_id', '=', projectId)
         .executeTakeFirst()
-      return { usedBytes: Number(row?.used_bytes ?? 0), fileCount: Number(row?.file_count ?? 0) }
+      return {
+        usedBytes: Number(row?.used_bytes ?? 0),
+        reservedBytes: Number(row?.reserved_bytes ?? 0),
+        fileCount: Number(row?.file_count ?? 0),
+      }
+    },
+
+    async insertUpload(row: UploadRow): Promise<void> {
+      assertTransaction(db)
+      await db.insertInto('uploads').values(row).execute()
+    },
+
+    async findUpload(id: string): Promise<UploadRow | undefined> {
+      return db.selectFrom('uploads').selectAll().where('id', '=', id).executeTakeFirst()
+    },
+
+    /** Deletes the upload's row; false when another request already did (finished, cancelled or swept it). */
+    async deleteUpload(id: string): Promise<boolean> {
+      assertTransaction(db)
+      const result = await db.deleteFrom('uploads').where('id', '=', id).executeTakeFirst()
+      return Number(result.numDeletedRows) === 1
+    },
+
+    /** Uploads not finished by `at`, oldest first, for the sweep. */
+    async expiredUploads(at: string, limit: number): Promise<UploadRow[]> {
+      return db
+        .selectFrom('uploads')
+        .selectAll()
+        .where('expires_at', '<=', at)
+        .orderBy('expires_at')
+        .limit(limit)
+        .execute()
     },
 
     async pendingDeletions(limit: number) {

@@ -15,6 +15,7 @@ import {
   type AttachmentRow,
   type attachmentsRepository,
   toAttachment,
+  type UploadRow,
 } from './attachments.repository.js'
 import { createLinkSigner, type LinkClaims } from './download.js'
 import { originalKey, thumbnailKey } from './files.js'
@@ -102,9 +103,10 @@ export function createAttachmentsService(
   }
 
   /** Streams one file into the store under a new key, measuring it; nothing is left behind on failure. */
-  async function store(projectId: string, stream: Readable, claimedType: string | undefined) {
-    const { usedBytes } = await repo.usage(projectId)
-    const left = Math.max(0, config.PROJECT_STORAGE_QUOTA_BYTES - usedBytes)
+  async function store(projectId: string, stream: Readable, claimedType: string | undefined, heldBytes = 0) {
+    const { usedBytes, reservedBytes } = await repo.usage(projectId)
+    // A resumable upload's own reservation is given back as it commits, so it counts as room here.
+    const left = Math.max(0, config.PROJECT_STORAGE_QUOTA_BYTES - usedBytes - reservedBytes + heldBytes)
     const maxFile = config.ATTACHMENT_MAX_BYTES
     const inspector = new UploadInspector(Math.min(maxFile, left), policy, () =>
       left < maxFile ? quotaExceeded(left) : fileTooLarge(maxFile),
@@ -165,7 +167,9 @@ export function createAttachmentsService(
       filename: string
       claimedType: string | undefined
       target: AttachmentParent | null | undefined
-      sha256?: string
+      sha256?: string | null
+      /** The resumable upload this file completes: its row goes and its hold on the quota is given back. */
+      upload?: { id: string; length: number }
     },
   ): Promise<Attachment> {
     try {
@@ -181,9 +185,14 @@ export function createAttachmentsService(
         async (tx) => {
           const r = tx.attachments
           await assertTarget(r, projectId, meta.target)
+          if (meta.upload) {
+            // Finished, cancelled or swept meanwhile by another request: this one makes nothing.
+            if (!(await r.deleteUpload(meta.upload.id))) throw new ApiError(404, 'not_found', 'No upload with this id.')
+            await r.releaseUploadHold(projectId, meta.upload.length)
+          }
           if (!(await r.reserve(projectId, stored.inspected.size, config.PROJECT_STORAGE_QUOTA_BYTES))) {
-            const { usedBytes } = await r.usage(projectId)
-            throw quotaExceeded(Math.max(0, config.PROJECT_STORAGE_QUOTA_BYTES - usedBytes))
+            const { usedBytes, reservedBytes } = await r.usage(projectId)
+            throw quotaExceeded(Math.max(0, config.PROJECT_STORAGE_QUOTA_BYTES - usedBytes - reservedBytes))
           }
           const row: AttachmentRow = {
             id: stored.id,
@@ -216,6 +225,30 @@ export function createAttachmentsService(
   }
 
   return {
+    /** What resumable uploads share with the simple one (uploads.service.ts): the target rules and the intake. */
+    targetOf,
+    assertTarget,
+    /**
+     * Streams the completed bytes of resumable upload `upload` through the same intake as a simple upload
+     * (size, type, checksum) and commits the attachment, ending the upload in the same transaction.
+     */
+    async ingest(caller: Principal, upload: UploadRow, body: Readable): Promise<Attachment> {
+      const length = Number(upload.length)
+      const stored = await store(upload.project_id, body, upload.claimed_type ?? undefined, length)
+      if (stored.inspected.size !== length) {
+        await removeBytes(stored.key)
+        throw new Error(`the upload store held ${stored.inspected.size} bytes of ${length}`)
+      }
+      const target = targetOf({ taskId: upload.task_id, noteId: upload.note_id, commentId: upload.comment_id })
+      return commit(caller, upload.project_id, stored, {
+        filename: upload.filename,
+        claimedType: upload.claimed_type ?? undefined,
+        target,
+        sha256: upload.sha256,
+        upload: { id: upload.id, length },
+      })
+    },
+
     async upload(caller: Principal, projectId: string, input: UploadInput): Promise<Attachment> {
       await access.authorize(caller, projectId, 'attachment', 'create')
       const mediaType = input.contentType.split(';')[0]?.trim().toLowerCase() ?? ''
@@ -334,7 +367,9 @@ export function createAttachmentsService(
       await access.authorize(caller, projectId, 'attachment', 'read')
       const usage = await repo.usage(projectId)
       return {
-        ...usage,
+        usedBytes: usage.usedBytes,
+        reservedBytes: usage.reservedBytes,
+        fileCount: usage.fileCount,
         quotaBytes: config.PROJECT_STORAGE_QUOTA_BYTES,
         maxFileBytes: config.ATTACHMENT_MAX_BYTES,
       }
@@ -401,7 +436,7 @@ export function createAttachmentsService(
   }
 }
 
-function quotaExceeded(leftBytes: number) {
+export function quotaExceeded(leftBytes: number) {
   return new ApiError(
     413,
     'quota_exceeded',

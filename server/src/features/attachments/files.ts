@@ -1,7 +1,12 @@
 import { join } from 'node:path'
+import type { Readable } from 'node:stream'
+import { DeleteObjectCommand, S3Client } from '@aws-sdk/client-s3'
+import { FileStore } from '@tus/file-store'
+import { S3Store } from '@tus/s3-store'
+import type { DataStore } from '@tus/utils'
 import type { Config } from '../../config.js'
 import { createLocalStorage } from './storage/local-storage.js'
-import { createS3Storage } from './storage/s3-storage.js'
+import { createS3Storage, s3ClientConfig } from './storage/s3-storage.js'
 import type { FileStorage } from './storage/storage.js'
 
 /** The file store the settings choose: local disk under `DATA_DIR/files` (default) or an S3 bucket. */
@@ -19,6 +24,71 @@ export function createFileStorage(config: Config): FileStorage {
     })
   }
   return createLocalStorage(join(config.DATA_DIR, 'files'))
+}
+
+/** The store of resumable uploads under way, and how an upload's id names it there. */
+export interface UploadStore {
+  /** @tus/file-store or @tus/s3-store; both can read a finished upload back. */
+  datastore: DataStore & { read(id: string): Readable | Promise<Readable> }
+  /** The upload's id in the store (`upl_…`, under the S3 prefix in a bucket). */
+  keyOf(uploadId: string): string
+  /** Removes every byte the upload left in the store; one already gone is no error. */
+  remove(uploadId: string): Promise<void>
+}
+
+const isGone = (err: unknown) => (err as { status_code?: number }).status_code === 404
+
+/**
+ * Where resumable (tus) uploads gather their bytes until they finish, beside the file store the settings
+ * choose: @tus/file-store under `DATA_DIR/uploads` (outside `DATA_DIR/files`, so neither the orphan
+ * sweep nor a backup sees half-sent files), or @tus/s3-store in the same bucket under `<S3_PREFIX>uploads/`,
+ * as S3 multipart uploads. Either reports `Upload-Expires` from UPLOAD_EXPIRY_S.
+ */
+export function createUploadStore(config: Config): UploadStore {
+  const expirationPeriodInMilliseconds = config.UPLOAD_EXPIRY_S * 1000
+  if (config.FILES_DRIVER === 's3') {
+    const prefix = `${config.S3_PREFIX ?? ''}uploads/`
+    const Bucket = config.S3_BUCKET as string
+    const clientConfig = s3ClientConfig({
+      bucket: Bucket,
+      region: config.S3_REGION,
+      endpoint: config.S3_ENDPOINT,
+      forcePathStyle: config.S3_FORCE_PATH_STYLE,
+      accessKeyId: config.S3_ACCESS_KEY_ID,
+      secretAccessKey: config.S3_SECRET_ACCESS_KEY,
+      timeoutMs: config.S3_TIMEOUT_MS,
+    })
+    const datastore = new S3Store({
+      partSize: 8 * 1024 * 1024,
+      expirationPeriodInMilliseconds,
+      // Expiry is the sweep's (uploads.service.ts), from the database; tags would need a lifecycle rule.
+      useTags: false,
+      s3ClientConfig: { ...clientConfig, bucket: Bucket },
+    })
+    const client = new S3Client(clientConfig)
+    const keyOf = (uploadId: string) => prefix + uploadId
+    return {
+      datastore,
+      keyOf,
+      async remove(uploadId) {
+        await datastore.remove(keyOf(uploadId)).catch((err: unknown) => {
+          if (!isGone(err)) throw err
+        })
+        // The store's removal leaves the trailing part smaller than an S3 part (`<id>.part`) behind.
+        await client.send(new DeleteObjectCommand({ Bucket, Key: `${keyOf(uploadId)}.part` }))
+      },
+    }
+  }
+  const datastore = new FileStore({ directory: join(config.DATA_DIR, 'uploads'), expirationPeriodInMilliseconds })
+  return {
+    datastore,
+    keyOf: (uploadId) => uploadId,
+    async remove(uploadId) {
+      await datastore.remove(uploadId).catch((err: unknown) => {
+        if (!isGone(err)) throw err
+      })
+    },
+  }
 }
 
 /** Where an attachment's bytes and its thumbnails live: made from its id, never from anything sent. */

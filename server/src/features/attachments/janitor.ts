@@ -4,12 +4,15 @@ import type { Writer } from '../../write/writer.js'
 import { type ByteCleanup, removeAttachments } from './attachments.reactions.js'
 import { removeStaleTemporaryFiles } from './storage/local-storage.js'
 import type { FileStorage } from './storage/storage.js'
+import type { UploadsService } from './uploads.service.js'
 
 export interface JanitorOptions {
   repositories: Repositories
   writer: Writer
   files: FileStorage
   cleanup: ByteCleanup
+  /** Resumable uploads, whose expired ones the sweep removes. */
+  uploads: Pick<UploadsService, 'sweepExpired'>
   logger: Logger
   intervalMs: number
   /** Stored bytes without a row must be this old before they go (an upload between store and commit). */
@@ -22,6 +25,8 @@ export interface SweepReport {
   temporaryFilesRemoved: number
   orphanObjectsRemoved: number
   rowsRemoved: number
+  /** Resumable uploads past UPLOAD_EXPIRY_S, removed with their bytes and their hold on the quota. */
+  uploadsExpired: number
 }
 
 export type AttachmentJanitor = ReturnType<typeof startAttachmentJanitor>
@@ -31,7 +36,7 @@ export type AttachmentJanitor = ReturnType<typeof startAttachmentJanitor>
  * - `drain` deletes the bytes (and thumbnails) of rows whose deletion has committed (see createByteCleanup);
  * - `sweep` also removes what a crash leaves: temporary files of interrupted uploads, stored objects
  *   whose row never committed (older than the grace period), and rows whose bytes or parent are gone
- *   (recorded as `attachment.deleted` like any deletion).
+ *   (recorded as `attachment.deleted` like any deletion); and resumable uploads past their expiry.
  * It runs at start-up and every `intervalMs`.
  */
 export function startAttachmentJanitor({
@@ -39,6 +44,7 @@ export function startAttachmentJanitor({
   writer,
   files,
   cleanup,
+  uploads,
   logger,
   intervalMs,
   graceS,
@@ -49,8 +55,15 @@ export function startAttachmentJanitor({
   const drain = () => cleanup.drain(writer, repositories)
 
   async function sweepOnce(): Promise<SweepReport> {
-    const report: SweepReport = { bytesDeleted: 0, temporaryFilesRemoved: 0, orphanObjectsRemoved: 0, rowsRemoved: 0 }
+    const report: SweepReport = {
+      bytesDeleted: 0,
+      temporaryFilesRemoved: 0,
+      orphanObjectsRemoved: 0,
+      rowsRemoved: 0,
+      uploadsExpired: 0,
+    }
     report.bytesDeleted = await drain()
+    report.uploadsExpired = await uploads.sweepExpired()
     const before = new Date(now().getTime() - graceS * 1000)
     if ('tmpDir' in files && typeof files.tmpDir === 'string') {
       report.temporaryFilesRemoved = await removeStaleTemporaryFiles(files.tmpDir, before)

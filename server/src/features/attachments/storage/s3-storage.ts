@@ -90,7 +90,7 @@ export function createS3Storage(
         await Promise.race([upload.done(), failed])
       } catch (err) {
         if (bodyError) throw bodyError
-        throw translate(err)
+        throw asStorageError(err)
       } finally {
         signal?.removeEventListener('abort', onAbort)
       }
@@ -108,7 +108,7 @@ export function createS3Storage(
         return out.Body as Readable
       } catch (err) {
         if (isNotFound(err)) throw new NotStoredError(key)
-        throw translate(err)
+        throw asStorageError(err)
       }
     },
 
@@ -118,7 +118,7 @@ export function createS3Storage(
         return out.ContentLength
       } catch (err) {
         if (isNotFound(err)) return undefined
-        throw translate(err)
+        throw asStorageError(err)
       }
     },
 
@@ -126,7 +126,7 @@ export function createS3Storage(
       try {
         await client.send(new DeleteObjectCommand({ Bucket, Key: fullKey(key) }))
       } catch (err) {
-        throw translate(err)
+        throw asStorageError(err)
       }
     },
 
@@ -136,7 +136,7 @@ export function createS3Storage(
         const page = await client
           .send(new ListObjectsV2Command({ Bucket, Prefix: prefix, ContinuationToken }))
           .catch((err: unknown) => {
-            throw translate(err)
+            throw asStorageError(err)
           })
         for (const item of page.Contents ?? []) {
           if (!item.Key) continue
@@ -157,9 +157,12 @@ function isNotFound(err: unknown): boolean {
   return e?.name === 'NoSuchKey' || e?.name === 'NotFound' || e?.$metadata?.httpStatusCode === 404
 }
 
-// A store that does not answer, or answers 5xx, is down for now; anything else (403 wrong credentials,
-// missing bucket) is a misconfiguration, left to surface as a logged 500.
-function translate(err: unknown): unknown {
+/**
+ * A store that does not answer, or answers 5xx, is down for now (StorageUnavailableError); anything else
+ * (403 wrong credentials, missing bucket) is a misconfiguration, left to surface as a logged 500. Also for
+ * the S3 errors of the resumable upload store.
+ */
+export function asStorageError(err: unknown): unknown {
   const e = err as { code?: string; name?: string; $metadata?: { httpStatusCode?: number } }
   const status = e?.$metadata?.httpStatusCode
   const network = ['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH', 'ENOTFOUND', 'EAI_AGAIN']
