@@ -258,7 +258,7 @@ export async function createContext(config: Config, overrides: ContextOverrides 
 
   // The feature services, in dependency order. Features reach each other only through these (tasks ask
   // projects who may do what), never through each other's repositories.
-  const access = createProjectAccess(repositories.projects)
+  const access = createProjectAccess(repositories.memberships)
   const deps: ServiceDeps = { config, repositories, writer, cursors, access, mailer, now }
   const projects = createProjectsService(deps)
   const tasks = createTasksService(deps, projects)

@@ -1,4 +1,5 @@
 import type { Dialect, Queryable } from '../db/database.js'
+import { membershipsRepository } from '../db/memberships.repository.js'
 import { attachmentsRepository } from '../features/attachments/attachments.repository.js'
 import { accountsRepository, apiKeysRepository, sessionsRepository } from '../features/auth/auth.repository.js'
 import { loginClientsRepository } from '../features/auth/login-clients.repository.js'
@@ -22,6 +23,7 @@ const builders = {
   identities: (db: Queryable) => identitiesRepository(db),
   loginClients: (db: Queryable) => loginClientsRepository(db),
   projects: (db: Queryable, dialect: Dialect) => projectsRepository(db, dialect),
+  memberships: (db: Queryable) => membershipsRepository(db),
   invitations: (db: Queryable) => invitationsRepository(db),
   tasks: (db: Queryable, dialect: Dialect) => tasksRepository(db, dialect),
   notes: (db: Queryable, dialect: Dialect) => notesRepository(db, dialect),

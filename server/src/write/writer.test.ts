@@ -8,11 +8,11 @@ describe('the write seam', () => {
     const t = await createTestApp({ RATE_LIMITS_ENABLED: 'false' })
     const alice = await signUpUser(t)
     const project = await createProject(t, alice.authHeaders)
-    await expect(t.ctx.repositories.projects.removeMember(project.id, alice.user.id)).rejects.toThrow(
+    await expect(t.ctx.repositories.memberships.removeMember(project.id, alice.user.id)).rejects.toThrow(
       /outside a transaction/,
     )
     await expect(t.ctx.repositories.accounts.deleteUser(alice.user.id)).rejects.toThrow(/outside a transaction/)
-    expect(await t.ctx.repositories.projects.roleOf(project.id, alice.user.id)).toBe('owner')
+    expect(await t.ctx.repositories.memberships.roleOf(project.id, alice.user.id)).toBe('owner')
     expect((await t.ctx.repositories.accounts.findUserById(alice.user.id))?.id).toBe(alice.user.id)
   })
 
@@ -23,7 +23,7 @@ describe('the write seam', () => {
     const before = await t.ctx.changeLog.latestSeq()
     await expect(
       t.ctx.writer.write(async (tx) => {
-        await tx.projects.removeMember(project.id, alice.user.id)
+        await tx.memberships.removeMember(project.id, alice.user.id)
         await tx.record({
           type: 'member.removed',
           projectId: project.id,
@@ -36,7 +36,7 @@ describe('the write seam', () => {
         throw new Error('the write failed')
       }),
     ).rejects.toThrow('the write failed')
-    expect(await t.ctx.repositories.projects.roleOf(project.id, alice.user.id)).toBe('owner')
+    expect(await t.ctx.repositories.memberships.roleOf(project.id, alice.user.id)).toBe('owner')
     expect(await t.ctx.changeLog.latestSeq()).toBe(before)
   })
 

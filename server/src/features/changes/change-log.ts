@@ -71,7 +71,7 @@ export function createChangeLog({
       const rows = await reader.readVisible(principal.userId, since, limit, readable, projectId)
       // A project's `role` is the reader's, not the writer's: filled in as of now.
       const projectIds = [...new Set(rows.filter(isProjectState).map((r) => r.resource_id))]
-      const roles = await reader.rolesOf(principal.userId, projectIds)
+      const roles = await repositories.memberships.rolesOf(principal.userId, projectIds)
       return rows.map((row) => toApiChange(row, roles))
     },
 

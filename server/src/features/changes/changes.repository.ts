@@ -79,18 +79,6 @@ export function changesRepository(db: Kysely<Database>, dialect: Dialect) {
       return rows.map((r) => ({ ...r, seq: Number(r.seq) }))
     },
 
-    /** The caller's role in each of `projectIds` now (absent: not a member). */
-    async rolesOf(userId: string, projectIds: string[]): Promise<Map<string, string>> {
-      if (projectIds.length === 0) return new Map()
-      const rows = await db
-        .selectFrom('project_members')
-        .select(['project_id', 'role'])
-        .where('user_id', '=', userId)
-        .where('project_id', 'in', projectIds)
-        .execute()
-      return new Map(rows.map((r) => [r.project_id, r.role]))
-    },
-
     async latestSeq(): Promise<number> {
       const row = await db
         .selectFrom('changes')

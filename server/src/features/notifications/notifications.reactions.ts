@@ -39,7 +39,7 @@ export function createNotifier({ now, emailDelayS }: { now: () => Date; emailDel
     const repo = tx.notifications
     const prefs = await repo.preferenceFor(event.recipient, event.reason)
     if (!prefs.inApp) return
-    if (event.reason !== 'invited' && !(await repo.isMember(event.projectId, event.recipient))) return
+    if (event.reason !== 'invited' && !(await tx.memberships.isMember(event.projectId, event.recipient))) return
     const at = now()
     const row = await repo.upsert({
       id: newId('ntf'),
@@ -78,7 +78,7 @@ export function createNotifier({ now, emailDelayS }: { now: () => Date; emailDel
     names: { userIds: string[]; emails: string[] },
     commentId: string | null,
   ): Promise<string[]> {
-    const members = await tx.notifications.membersNamed(task.projectId, names.userIds, names.emails)
+    const members = await tx.memberships.membersNamed(task.projectId, names.userIds, names.emails)
     for (const recipient of members) {
       await notify(tx, actorId, {
         recipient,

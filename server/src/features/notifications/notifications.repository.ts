@@ -123,34 +123,6 @@ export function notificationsRepository(db: Queryable, dialect: Dialect) {
         .execute()
     },
 
-    async isMember(projectId: string, userId: string): Promise<boolean> {
-      const row = await db
-        .selectFrom('project_members')
-        .select('user_id')
-        .where('project_id', '=', projectId)
-        .where('user_id', '=', userId)
-        .executeTakeFirst()
-      return row !== undefined
-    },
-
-    /** The members of `projectId` named by these user ids or (normalized) emails. */
-    async membersNamed(projectId: string, userIds: string[], emails: string[]): Promise<string[]> {
-      if (userIds.length === 0 && emails.length === 0) return []
-      const rows = await db
-        .selectFrom('project_members as m')
-        .innerJoin('users as u', 'u.id', 'm.user_id')
-        .select('m.user_id')
-        .where('m.project_id', '=', projectId)
-        .where((eb) =>
-          eb.or([
-            ...(userIds.length ? [eb('m.user_id', 'in', userIds)] : []),
-            ...(emails.length ? [eb('u.email_normalized', 'in', emails)] : []),
-          ]),
-        )
-        .execute()
-      return rows.map((r) => r.user_id)
-    },
-
     async userIdByEmail(emailNormalized: string): Promise<string | undefined> {
       const row = await db
         .selectFrom('users')

@@ -2,10 +2,7 @@ import type { Kysely } from 'kysely'
 import { keyset, type Page, toPage } from '../../db/keyset.js'
 import type { Database, InvitationsTable } from '../../db/schema.js'
 import { assertTransaction } from '../../db/transaction.js'
-import type { Invitation, Member } from '../../generated/routes.js'
-
-type Role = Member['role']
-
+import type { Invitation } from '../../generated/routes.js'
 import type { CursorPosition } from '../../lib/cursor.js'
 
 const toInvitation = (row: InvitationsTable): Invitation => ({
@@ -29,17 +26,6 @@ export function invitationsRepository(db: Kysely<Database>) {
       .where('expires_at', '>', now)
 
   return {
-    async isMemberEmail(projectId: string, emailNormalized: string): Promise<boolean> {
-      const row = await db
-        .selectFrom('project_members as m')
-        .innerJoin('users as u', 'u.id', 'm.user_id')
-        .select('m.user_id')
-        .where('m.project_id', '=', projectId)
-        .where('u.email_normalized', '=', emailNormalized)
-        .executeTakeFirst()
-      return row !== undefined
-    },
-
     /** Stores a new invitation, revoking any pending one for the same address; answers the revoked ids. */
     async replacePending(row: InvitationsTable): Promise<{ invitation: Invitation; revoked: string[] }> {
       assertTransaction(db)
@@ -89,14 +75,10 @@ export function invitationsRepository(db: Kysely<Database>) {
     },
 
     /**
-     * Uses up a pending invitation and makes `userId` a member with its role (an existing member keeps
-     * theirs). The conditional update makes the token single-use even under concurrent accepts.
+     * Uses up a pending invitation, answering it (its project and role) or undefined when there is none to
+     * use. The conditional update makes the token single-use even under concurrent accepts.
      */
-    async accept(
-      tokenHash: string,
-      userId: string,
-      now: string,
-    ): Promise<{ invitationId: string; member: Member; added: boolean } | undefined> {
+    async consume(tokenHash: string, now: string): Promise<InvitationsTable | undefined> {
       assertTransaction(db)
       const invitation = await db
         .selectFrom('invitations')
@@ -113,30 +95,7 @@ export function invitationsRepository(db: Kysely<Database>) {
         .where('id', '=', invitation.id)
         .where('accepted_at', 'is', null)
         .executeTakeFirst()
-      if (Number(used.numUpdatedRows) !== 1) return undefined
-      const inserted = await db
-        .insertInto('project_members')
-        .values({ project_id: invitation.project_id, user_id: userId, role: invitation.role as Role, joined_at: now })
-        .onConflict((oc) => oc.columns(['project_id', 'user_id']).doNothing())
-        .executeTakeFirst()
-      const member = await db
-        .selectFrom('project_members as m')
-        .innerJoin('users as u', 'u.id', 'm.user_id')
-        .select(['m.project_id', 'm.user_id', 'm.role', 'm.joined_at', 'u.email'])
-        .where('m.project_id', '=', invitation.project_id)
-        .where('m.user_id', '=', userId)
-        .executeTakeFirstOrThrow()
-      return {
-        invitationId: invitation.id,
-        added: Number(inserted.numInsertedOrUpdatedRows ?? 0) === 1,
-        member: {
-          projectId: member.project_id,
-          userId: member.user_id,
-          email: member.email,
-          role: member.role,
-          joinedAt: member.joined_at,
-        },
-      }
+      return Number(used.numUpdatedRows) === 1 ? invitation : undefined
     },
   }
 }

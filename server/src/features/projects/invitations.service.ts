@@ -34,7 +34,7 @@ export function createInvitationsService(
       await access.authorize(caller, projectId, 'invitation', 'create')
       const email = normalizeEmail(input.email)
       await admit(email)
-      if (await repo.isMemberEmail(projectId, email)) {
+      if (await repositories.memberships.isMemberEmail(projectId, email)) {
         throw new ApiError(409, 'already_member', 'This address belongs to a member of the project already.')
       }
       const project = await projects.get(caller, projectId)
@@ -107,13 +107,20 @@ export function createInvitationsService(
     async accept(caller: Principal, token: string): Promise<Member> {
       const member = await writer.write(
         async (tx) => {
-          const accepted = await tx.invitations.accept(hashToken(token), caller.userId, now().toISOString())
-          if (!accepted) return undefined
-          const { member } = accepted
-          await tx.record(
-            invitationEnded('invitation.accepted', member.projectId, accepted.invitationId, caller.userId),
-          )
-          if (accepted.added) {
+          const at = now().toISOString()
+          const invitation = await tx.invitations.consume(hashToken(token), at)
+          if (!invitation) return undefined
+          // An existing member keeps their role.
+          const added = await tx.memberships.addMember({
+            project_id: invitation.project_id,
+            user_id: caller.userId,
+            role: invitation.role,
+            joined_at: at,
+          })
+          const member = await tx.memberships.findMember(invitation.project_id, caller.userId)
+          if (!member) throw new Error('the member just added is missing')
+          await tx.record(invitationEnded('invitation.accepted', member.projectId, invitation.id, caller.userId))
+          if (added) {
             await tx.record({
               type: 'member.added',
               projectId: member.projectId,

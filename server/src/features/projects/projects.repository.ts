@@ -1,8 +1,7 @@
 import { type Kysely, sql } from 'kysely'
 import type { Dialect } from '../../db/database.js'
 import { keyset, type Page, toPage } from '../../db/keyset.js'
-import { prepared } from '../../db/prepared.js'
-import type { Database, ProjectMembersTable, ProjectsTable } from '../../db/schema.js'
+import type { Database, ProjectsTable } from '../../db/schema.js'
 import { assertTransaction } from '../../db/transaction.js'
 import type { Member, Project } from '../../generated/routes.js'
 
@@ -22,15 +21,7 @@ const toProject = (row: ProjectRow): Project => ({
   version: row.version,
 })
 
-const toMember = (row: ProjectMembersTable & { email: string }): Member => ({
-  projectId: row.project_id,
-  userId: row.user_id,
-  email: row.email,
-  role: row.role,
-  joinedAt: row.joined_at,
-})
-
-/** Projects and their members: the only SQL for these two tables. */
+/** Projects: the only SQL for the projects table (members: db/memberships.repository.ts). */
 function queries(db: Kysely<Database>, dialect: Dialect) {
   const projectColumns = [
     'p.id',
@@ -41,10 +32,6 @@ function queries(db: Kysely<Database>, dialect: Dialect) {
     'p.version',
     'm.role',
   ] as const
-  // Every project-scoped request authorizes through this lookup.
-  const roleQuery = prepared(db, (db, projectId: string, userId: string) =>
-    db.selectFrom('project_members').select('role').where('project_id', '=', projectId).where('user_id', '=', userId),
-  )
   return {
     /**
      * Serialises changes to one project's membership (PostgreSQL row lock; SQLite runs one writer at a
@@ -57,13 +44,10 @@ function queries(db: Kysely<Database>, dialect: Dialect) {
       }
     },
 
-    async insertProject(project: ProjectsTable, ownerId: string): Promise<Project> {
+    /** Inserts a project; its creator is made its owner through the memberships repository. */
+    async insertProject(project: ProjectsTable): Promise<Project> {
       assertTransaction(db)
       await db.insertInto('projects').values(project).execute()
-      await db
-        .insertInto('project_members')
-        .values({ project_id: project.id, user_id: ownerId, role: 'owner', joined_at: project.created_at })
-        .execute()
       return toProject({ ...project, role: 'owner' })
     },
 
@@ -118,42 +102,6 @@ function queries(db: Kysely<Database>, dialect: Dialect) {
       return Number(result.numDeletedRows) === 1
     },
 
-    async roleOf(projectId: string, userId: string): Promise<Role | undefined> {
-      return (await roleQuery(projectId, userId))[0]?.role
-    },
-
-    async findMember(projectId: string, userId: string): Promise<Member | undefined> {
-      const row = await db
-        .selectFrom('project_members as m')
-        .innerJoin('users as u', 'u.id', 'm.user_id')
-        .select(['m.project_id', 'm.user_id', 'm.role', 'm.joined_at', 'u.email'])
-        .where('m.project_id', '=', projectId)
-        .where('m.user_id', '=', userId)
-        .executeTakeFirst()
-      return row && toMember(row)
-    },
-
-    async listMembers(projectId: string, after: CursorPosition | undefined, limit: number): Promise<Page<Member>> {
-      const query = db
-        .selectFrom('project_members as m')
-        .innerJoin('users as u', 'u.id', 'm.user_id')
-        .select(['m.project_id', 'm.user_id', 'm.role', 'm.joined_at', 'u.email'])
-        .where('m.project_id', '=', projectId)
-      const rows = await keyset(
-        query,
-        { key: 'm.joined_at', id: 'm.user_id', direction: 'asc' },
-        after,
-        limit,
-      ).execute()
-      const page = toPage(rows, limit, (r) => [r.joined_at, r.user_id])
-      return { items: page.items.map(toMember), next: page.next }
-    },
-
-    async addMember(member: ProjectMembersTable): Promise<void> {
-      assertTransaction(db)
-      await db.insertInto('project_members').values(member).execute()
-    },
-
     /**
      * Revokes the pending invitations `userId` sent in the project: someone who is no longer an owner
      * must not keep a way back in (an owner invitation to another address of theirs). Answers the revoked ids.
@@ -171,77 +119,6 @@ function queries(db: Kysely<Database>, dialect: Dialect) {
       const ids = pending.map((row) => row.id)
       if (ids.length > 0) await db.updateTable('invitations').set({ revoked_at: now }).where('id', 'in', ids).execute()
       return ids
-    },
-
-    async setRole(projectId: string, userId: string, role: Role): Promise<void> {
-      assertTransaction(db)
-      await db
-        .updateTable('project_members')
-        .set({ role })
-        .where('project_id', '=', projectId)
-        .where('user_id', '=', userId)
-        .execute()
-    },
-
-    async removeMember(projectId: string, userId: string): Promise<void> {
-      assertTransaction(db)
-      await db.deleteFrom('project_members').where('project_id', '=', projectId).where('user_id', '=', userId).execute()
-    },
-
-    /** Everyone in the project, for telling each of them it is gone. */
-    async memberIds(projectId: string): Promise<string[]> {
-      const rows = await db
-        .selectFrom('project_members')
-        .select('user_id')
-        .where('project_id', '=', projectId)
-        .execute()
-      return rows.map((r) => r.user_id)
-    },
-
-    /** The projects `userId` belongs to. */
-    async projectIdsOf(userId: string): Promise<string[]> {
-      const rows = await db.selectFrom('project_members').select('project_id').where('user_id', '=', userId).execute()
-      return rows.map((r) => r.project_id)
-    },
-
-    /** Projects whose only owner is `userId`, with how many other members each has. */
-    async soleOwnedProjects(userId: string): Promise<{ projectId: string; otherMembers: number }[]> {
-      const rows = await db
-        .selectFrom('project_members as pm')
-        .where('pm.user_id', '=', userId)
-        .where('pm.role', '=', 'owner')
-        .where(({ not, exists, selectFrom }) =>
-          not(
-            exists(
-              selectFrom('project_members as o')
-                .select('o.user_id')
-                .whereRef('o.project_id', '=', 'pm.project_id')
-                .where('o.role', '=', 'owner')
-                .where('o.user_id', '<>', userId),
-            ),
-          ),
-        )
-        .select((eb) => [
-          'pm.project_id as projectId',
-          eb
-            .selectFrom('project_members as m')
-            .select((inner) => inner.fn.countAll<number>().as('n'))
-            .whereRef('m.project_id', '=', 'pm.project_id')
-            .where('m.user_id', '<>', userId)
-            .as('otherMembers'),
-        ])
-        .execute()
-      return rows.map((r) => ({ projectId: r.projectId, otherMembers: Number(r.otherMembers ?? 0) }))
-    },
-
-    async countOwners(projectId: string): Promise<number> {
-      const row = await db
-        .selectFrom('project_members')
-        .select((eb) => eb.fn.countAll<number>().as('n'))
-        .where('project_id', '=', projectId)
-        .where('role', '=', 'owner')
-        .executeTakeFirstOrThrow()
-      return Number(row.n)
     },
   }
 }

@@ -27,7 +27,7 @@ export function createProjectsService({ repositories, writer, cursors, access, n
   /** Deletes a project (everything in it goes with it) and tells each of its members. */
   async function deleteProject(tx: WriteTx, projectId: string, actorId: string | null) {
     const r = tx.projects
-    const members = await r.memberIds(projectId)
+    const members = await tx.memberships.memberIds(projectId)
     await r.deleteProject(projectId)
     // One row per former member: once the project is gone nobody is a member, so the rows are addressed.
     for (const userId of members) {
@@ -78,8 +78,7 @@ export function createProjectsService({ repositories, writer, cursors, access, n
      * themselves are their data and go with the account.
      */
     async beforeAccountDeletion(tx: WriteTx, userId: string): Promise<void> {
-      const r = tx.projects
-      const owned = await r.soleOwnedProjects(userId)
+      const owned = await tx.memberships.soleOwnedProjects(userId)
       const shared = owned.filter((p) => p.otherMembers > 0).map((p) => p.projectId)
       if (shared.length > 0) {
         throw new ApiError(
@@ -91,10 +90,10 @@ export function createProjectsService({ repositories, writer, cursors, access, n
       const deleted = new Set(owned.map((p) => p.projectId))
       for (const projectId of deleted) await deleteProject(tx, projectId, null)
       // Memberships elsewhere go with the account; the remaining members see the user leave.
-      for (const projectId of await r.projectIdsOf(userId)) {
+      for (const projectId of await tx.memberships.projectIdsOf(userId)) {
         if (deleted.has(projectId)) continue
-        const member = await r.findMember(projectId, userId)
-        await r.removeMember(projectId, userId)
+        const member = await tx.memberships.findMember(projectId, userId)
+        await tx.memberships.removeMember(projectId, userId)
         if (member) await recordRemoval(tx, member, null)
       }
     },
@@ -111,19 +110,22 @@ export function createProjectsService({ repositories, writer, cursors, access, n
       return writer.write(
         async (tx) => {
           const r = tx.projects
-          const project = await r.insertProject(
-            {
-              id: newId('prj'),
-              name: input.name,
-              description: input.description ?? null,
-              created_at: at,
-              updated_at: at,
-              version: 1,
-            },
-            caller.userId,
-          )
+          const project = await r.insertProject({
+            id: newId('prj'),
+            name: input.name,
+            description: input.description ?? null,
+            created_at: at,
+            updated_at: at,
+            version: 1,
+          })
+          await tx.memberships.addMember({
+            project_id: project.id,
+            user_id: caller.userId,
+            role: 'owner',
+            joined_at: at,
+          })
           await tx.record(projectChange('project.created', project, caller.userId))
-          const owner = await r.findMember(project.id, caller.userId)
+          const owner = await tx.memberships.findMember(project.id, caller.userId)
           if (owner) await tx.record(memberChange('member.added', owner, caller.userId))
           return project
         },
@@ -186,7 +188,7 @@ export function createProjectsService({ repositories, writer, cursors, access, n
       await access.authorize(caller, projectId, 'member', 'read')
       const scope = listScope('listMembers', { projectId })
       const after = page.cursor ? cursors.decode(scope, page.cursor) : undefined
-      const result = await repo.listMembers(projectId, after, page.limit)
+      const result = await repositories.memberships.listMembers(projectId, after, page.limit)
       return { data: result.items, nextCursor: result.next && cursors.encode(scope, result.next) }
     },
 
@@ -196,12 +198,12 @@ export function createProjectsService({ repositories, writer, cursors, access, n
         async (tx) => {
           const r = tx.projects
           await r.lockProject(projectId)
-          const member = await r.findMember(projectId, userId)
+          const member = await tx.memberships.findMember(projectId, userId)
           if (!member) throw new ApiError(404, 'not_found', 'No member with this id in the project.')
-          if (member.role === 'owner' && role !== 'owner' && (await r.countOwners(projectId)) <= 1) {
+          if (member.role === 'owner' && role !== 'owner' && (await tx.memberships.countOwners(projectId)) <= 1) {
             throw lastOwner()
           }
-          await r.setRole(projectId, userId, role)
+          await tx.memberships.setRole(projectId, userId, role)
           if (member.role === 'owner' && role !== 'owner')
             await revokeInvitationsFrom(tx, projectId, userId, caller.userId)
           const updated = { ...member, role }
@@ -220,10 +222,10 @@ export function createProjectsService({ repositories, writer, cursors, access, n
         async (tx) => {
           const r = tx.projects
           await r.lockProject(projectId)
-          const member = await r.findMember(projectId, userId)
+          const member = await tx.memberships.findMember(projectId, userId)
           if (!member) throw new ApiError(404, 'not_found', 'No member with this id in the project.')
-          if (member.role === 'owner' && (await r.countOwners(projectId)) <= 1) throw lastOwner()
-          await r.removeMember(projectId, userId)
+          if (member.role === 'owner' && (await tx.memberships.countOwners(projectId)) <= 1) throw lastOwner()
+          await tx.memberships.removeMember(projectId, userId)
           await recordRemoval(tx, member, caller.userId)
           await revokeInvitationsFrom(tx, projectId, userId, caller.userId)
         },
@@ -233,7 +235,7 @@ export function createProjectsService({ repositories, writer, cursors, access, n
 
     /** Whether `userId` belongs to the project (tasks can only be assigned to members). */
     async isMember(projectId: string, userId: string): Promise<boolean> {
-      return (await repo.roleOf(projectId, userId)) !== undefined
+      return (await repositories.memberships.roleOf(projectId, userId)) !== undefined
     },
   }
 }

@@ -118,7 +118,7 @@ export function webhookDeliveryJob(options: WebhookDeliveryJobOptions): JobKind<
         if (!endpoint) return
         const days = Math.round((at.getTime() - Date.parse(failingSince)) / 86_400_000)
         logger.warn({ endpointId, url: endpoint.url, failingSince }, 'webhook endpoint disabled after failing')
-        for (const owner of await tx.webhooks.owners(endpoint.project_id)) {
+        for (const owner of await tx.memberships.owners(endpoint.project_id)) {
           await tx.enqueue({
             kind: 'mail',
             payload: {

@@ -164,17 +164,6 @@ export function webhooksRepository(db: Queryable, dialect: 'sqlite' | 'postgres'
       return result.numUpdatedRows > 0n
     },
 
-    /** Email addresses and ids of a project's owners. */
-    owners(projectId: string): Promise<{ id: string; email: string }[]> {
-      return db
-        .selectFrom('project_members as m')
-        .innerJoin('users as u', 'u.id', 'm.user_id')
-        .select(['u.id', 'u.email'])
-        .where('m.project_id', '=', projectId)
-        .where('m.role', '=', 'owner')
-        .execute()
-    },
-
     /** A project's changes after `since` that no single user owns, in seq order (for replay). */
     projectChangesAfter(projectId: string, since: number, limit: number) {
       return db
