@@ -47,6 +47,19 @@ function makeResolver(spec) {
 
 const schemaName = (node) => /^#\/components\/schemas\/([^/]+)$/.exec(node?.$ref ?? '')?.[1]
 
+/**
+ * Whether a media type carries a file's bytes rather than text: read as text they would be decoded as UTF-8
+ * and come out corrupted, so such methods answer the `Response` itself (bytes, stream and headers).
+ */
+const isBinary = (contentType, schema) =>
+  /^(application\/octet-stream|image\/|audio\/|video\/|\*\/\*)/.test(contentType) || schema?.format === 'binary'
+
+/** The properties of an object schema that are files (`format: binary`), sent as file parts of a form. */
+const fileFields = (schema) =>
+  Object.entries(schema?.properties ?? {})
+    .filter(([, p]) => p?.format === 'binary')
+    .map(([name]) => name)
+
 /** Every operation, as the SDK's methods see it. */
 export function resourceOperations(spec) {
   const resolve = makeResolver(spec)
@@ -66,6 +79,13 @@ export function resourceOperations(spec) {
       const [contentType, media] = Object.entries(ok.content ?? {})[0] ?? []
       const body = resolve(op.requestBody)
       const bodyMedia = body?.content?.['application/json']
+      // A file body: a multipart form whose file fields are Blobs, or the raw bytes of one Blob.
+      const formMedia = body?.content?.['multipart/form-data']
+      const formSchema = resolve(formMedia?.schema)
+      const formFiles = fileFields(formSchema)
+      const rawBody = Object.entries(body?.content ?? {}).some(
+        ([type, m]) => !/json|multipart/.test(type) && isBinary(type, resolve(m.schema)),
+      )
       const okSchema = resolve(media?.schema)
       const isList =
         method === 'get' &&
@@ -84,8 +104,12 @@ export function resourceOperations(spec) {
         pathParamDocs: Object.fromEntries(params.filter((p) => p.in === 'path').map((p) => [p.name, p.description])),
         hasQuery: query.length > 0,
         queryRequired: query.some((p) => p.required),
-        hasBody: Boolean(bodyMedia),
-        bodyRequired: Boolean(body?.required),
+        hasBody: Boolean(bodyMedia) || formFiles.length > 0 || rawBody,
+        // The spec may mark a file body optional because its forms are validated apart; a form that requires
+        // a file part cannot be sent without one.
+        bodyRequired: Boolean(body?.required) || formFiles.some((f) => formSchema.required?.includes(f)),
+        fileBody:
+          !bodyMedia && (formFiles.length > 0 || rawBody) ? { form: formMedia?.schema, formFiles, rawBody } : null,
         bodySchema: bodyMedia?.schema,
         bodyExample: bodyMedia?.example ?? Object.values(bodyMedia?.examples ?? {})[0]?.value,
         ifNoneMatch: headers.includes('if-none-match') && '304' in (op.responses ?? {}),
@@ -95,11 +119,13 @@ export function resourceOperations(spec) {
           ? 'none'
           : /^text\/event-stream/.test(contentType)
             ? 'stream'
-            : /json/.test(contentType)
-              ? isList
-                ? 'list'
-                : 'json'
-              : 'text',
+            : isBinary(contentType, okSchema)
+              ? 'binary'
+              : /json/.test(contentType)
+                ? isList
+                  ? 'list'
+                  : 'json'
+                : 'text',
         itemSchema: isList ? okSchema.properties.data.items : undefined,
         errors: Object.entries(op.responses ?? {})
           .filter(([s]) => /^[45]\d\d$/.test(s))
@@ -185,7 +211,9 @@ function docComment(o, call, indent) {
 
 function exampleCall(o) {
   const args = o.pathParams.map(camel)
-  if (o.hasBody) args.push(o.bodyExample === undefined ? '{}' : literal(o.bodyExample))
+  if (o.fileBody?.formFiles.length) args.push(`{ ${o.fileBody.formFiles.map(camel).join(', ')} }`)
+  else if (o.fileBody) args.push('file')
+  else if (o.hasBody) args.push(o.bodyExample === undefined ? '{}' : literal(o.bodyExample))
   const call = `tl.${o.group}.${o.name}(${args.join(', ')})`
   const noun = (typeOf(o.kind === 'list' ? o.itemSchema : o.okSchema, '') || 'result').replace(/^./, (c) =>
     c.toLowerCase(),
@@ -195,6 +223,8 @@ function exampleCall(o) {
       return `for await (const ${noun} of ${call}) {\n  console.log(${noun})\n}`
     case 'none':
       return `await ${call}`
+    case 'binary':
+      return `const response = await ${call}\nconst bytes = new Uint8Array(await response.arrayBuffer())`
     default:
       return `const ${noun} = await ${call}`
   }
@@ -203,7 +233,16 @@ function exampleCall(o) {
 function signature(o) {
   const id = o.op.operationId
   const args = o.pathParams.map((p) => `${camel(p)}: string`)
-  if (o.hasBody) {
+  if (o.fileBody) {
+    const { form, formFiles, rawBody } = o.fileBody
+    const forms = []
+    if (formFiles.length) {
+      const fields = typeOf(form, `FormOf<operations['${id}']>`)
+      forms.push(`FormBody<${fields}, ${formFiles.map(quote).join(' | ')}>`)
+    }
+    if (rawBody) forms.push('Blob')
+    args.push(`body${o.bodyRequired ? '' : '?'}: ${forms.join(' | ')}`)
+  } else if (o.hasBody) {
     const body = typeOf(o.bodySchema, `JsonBody<operations['${id}']>`)
     args.push(`body${o.bodyRequired ? '' : '?'}: ${body}`)
   }
@@ -221,6 +260,8 @@ function signature(o) {
       return `(${[...args, 'options?: RequestOptions'].join(', ')}): Promise<void>`
     case 'text':
       return `(${[...args, 'options?: RequestOptions'].join(', ')}): Promise<string>`
+    case 'binary':
+      return `(${[...args, 'options?: RequestOptions'].join(', ')}): Promise<Response>`
     default: {
       const data = typeOf(o.okSchema, `JsonOf<${ok}>`)
       return `(${[...args, 'options?: RequestOptions'].join(', ')}): Promise<${data}>`
@@ -228,14 +269,18 @@ function signature(o) {
   }
 }
 
-/** The runtime table: group → method → [METHOD, path, flags]. Flags: b body, q query, l list, t text, n none, d deprecated. */
+/**
+ * The runtime table: group → method → [METHOD, path, flags]. Flags: b body, f file body (form or raw), q query,
+ * l list, t text, r raw response (binary), n none, d deprecated.
+ */
 function table(ops) {
   const groups = {}
   for (const o of ops) {
     const flags =
       (o.hasBody ? 'b' : '') +
+      (o.fileBody ? 'f' : '') +
       (o.hasQuery ? 'q' : '') +
-      { list: 'l', text: 't', none: 'n', json: '' }[o.kind] +
+      { list: 'l', text: 't', binary: 'r', none: 'n', json: '' }[o.kind] +
       (o.op.deprecated ? 'd' : '')
     const row = [o.method.toUpperCase(), o.path]
     if (flags) row.push(flags)
@@ -260,7 +305,8 @@ export function resourcesModule(spec, header) {
     const name = `${group.replace(/^./, (c) => c.toUpperCase())}Resource`
     const body = members
       .map((o) => {
-        for (const node of [o.bodySchema, o.okSchema, o.itemSchema]) if (schemaName(node)) models.add(schemaName(node))
+        for (const node of [o.bodySchema, o.okSchema, o.itemSchema, o.fileBody?.form])
+          if (schemaName(node)) models.add(schemaName(node))
         const doc = docComment(o, exampleCall(o), '  ')
         const lines = []
         if (o.ifNoneMatch) {
@@ -283,8 +329,11 @@ export function resourcesModule(spec, header) {
   const operationMethods = Object.fromEntries(
     all.map((o) => [o.op.operationId, o.kind === 'stream' ? STREAM_FUNCTION : `${o.group}.${o.name}`]),
   )
+  const helpers = ['FormBody', 'FormOf', 'JsonBody', 'JsonOf', 'ListItemOf', 'NotModified', 'RequestOptions'].filter(
+    (h) => interfaces.some((text) => new RegExp(`\\b${h}<|\\b${h}\\b`).test(text)),
+  )
   return `${header}import type { Paginator } from '../core/pagination.js'
-import type { JsonBody, JsonOf, ListItemOf, NotModified, RequestOptions } from '../core/resource-types.js'
+import type { ${helpers.join(', ')} } from '../core/resource-types.js'
 import type { ${[...models].sort().join(', ')} } from './models.js'
 import type { operations } from './openapi.js'
 

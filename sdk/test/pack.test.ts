@@ -178,13 +178,31 @@ describe('the packed package', () => {
     expect(uploads?.size).toBeLessThanOrEqual(20_000)
   })
 
-  test('the tarball holds the build and the README, no sources or maps, and runs no script on install', () => {
+  test('the tarball holds the build, the README and the changelog, no sources or maps, and runs no script on install', () => {
     const installed = join(dir, 'node_modules/@tasklane/sdk')
     const top = readdirSync(installed).sort()
-    expect(top).toEqual(['README.md', 'dist', 'package.json'])
+    expect(top).toEqual(['CHANGELOG.md', 'README.md', 'dist', 'package.json'])
     const files = readdirSync(join(installed, 'dist'), { recursive: true, encoding: 'utf8' })
     expect(files.filter((f) => f.endsWith('.map'))).toEqual([])
     const scripts = JSON.parse(readFileSync(join(installed, 'package.json'), 'utf8')).scripts ?? {}
     for (const hook of ['preinstall', 'install', 'postinstall', 'prepare']) expect(scripts[hook]).toBeUndefined()
+  })
+
+  test('the installed version is the one the client announces and the changelog describes', async () => {
+    const installed = join(dir, 'node_modules/@tasklane/sdk')
+    const { version } = JSON.parse(readFileSync(join(installed, 'package.json'), 'utf8'))
+    const { createTasklane } = await import(join(installed, 'dist/index.js'))
+    let sent: string | null = null
+    const tl = createTasklane({
+      baseUrl: 'http://tasklane.test',
+      apiKey: 'tl_test',
+      fetch: async (request: Request) => {
+        sent = request.headers.get('Tasklane-Client')
+        return Response.json({ status: 'ok' })
+      },
+    })
+    await tl.GET('/healthz')
+    expect(sent).toBe(`tasklane-sdk-js/${version}`)
+    expect(readFileSync(join(installed, 'CHANGELOG.md'), 'utf8')).toContain(`## ${version}\n`)
   })
 })

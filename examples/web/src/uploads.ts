@@ -1,4 +1,4 @@
-import { type Attachment, unwrap } from '@tasklane/sdk'
+import type { Attachment } from '@tasklane/sdk'
 import { tl } from './api.js'
 
 /** What a file is attached to when it is uploaded. */
@@ -17,9 +17,9 @@ export interface UploadOptions {
 export const reportsProgress = false
 
 /**
- * The one place the app sends a file. It uses the simple upload (`createAttachment`, a multipart form),
- * which the SDK's generated `tl.attachments.create` has no body argument for yet, hence `tl.POST` and the
- * cast of the form. Switching to a resumable upload with progress is a change of this function only.
+ * The one place the app sends a file: the simple upload (`createAttachment`), which the SDK sends as a
+ * multipart form, fields before the file part. Switching to a resumable upload with progress is a change of
+ * this function only.
  */
 export function uploadFile(
   projectId: string,
@@ -27,19 +27,15 @@ export function uploadFile(
   target: AttachTarget,
   options: UploadOptions = {},
 ): Promise<Attachment> {
-  const form = new FormData()
-  // The fields go before the file part: the server reads them as they arrive.
-  if ('taskId' in target) form.set('taskId', target.taskId)
-  else form.set('noteId', target.noteId)
-  form.set('file', file, file.name)
-  return unwrap(
-    tl.POST('/v1/projects/{projectId}/attachments', {
-      params: { path: { projectId } },
-      body: form as never,
+  return tl.attachments.create(
+    projectId,
+    { file, ...target },
+    {},
+    {
       signal: options.signal,
       // A file can take a while on a slow link; the SDK's 60 s per-request timeout is for small calls.
       timeout: 10 * 60_000,
-    }),
+    },
   )
 }
 

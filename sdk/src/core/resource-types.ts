@@ -50,3 +50,21 @@ export type JsonBody<Op> = Op extends { requestBody?: { content: { 'application/
 export type JsonOf<R> = R extends { content: { 'application/json': infer B } } ? B : never
 /** The item of a list response. */
 export type ListItemOf<R> = JsonOf<R> extends { data: (infer T)[] } ? T : never
+/** The multipart form request body of an operation, as its schema types it. */
+export type FormOf<Op> = Op extends { requestBody?: { content: { 'multipart/form-data': infer B } } } ? B : never
+
+/**
+ * A multipart upload's body: the form's fields as the spec types them, each file field a `Blob` (a `File`
+ * keeps its name), and `filename` to name a file part that is a bare `Blob`. The SDK builds the form,
+ * fields before files (the server reads fields as they arrive).
+ *
+ * @example
+ * await tl.attachments.create(projectId, { file: input.files[0], taskId })
+ * await tl.attachments.create(projectId, { file: new Blob([bytes], { type: 'image/png' }), filename: 'chart.png' })
+ */
+export type FormBody<T, Files extends keyof T> = Omit<T, Files> & {
+  [K in Files]: Blob
+} & {
+  /** The name of the file part, when it is a `Blob` without one (default: the `File`'s name). */
+  filename?: string
+}

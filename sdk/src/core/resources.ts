@@ -1,5 +1,5 @@
 import { resourceTable } from '../generated/resources.js'
-import type { NotModified, RequestOptions } from './resource-types.js'
+import { isNotModified, type NotModified, type RequestOptions } from './resource-types.js'
 import { unwrap } from './results.js'
 
 type Call = (method: string, path: string, init: Record<string, unknown>) => Promise<never>
@@ -40,20 +40,54 @@ function resourceMethod(tl: ResourceHost, call: Call, method: string, path: stri
     const pathParams: Record<string, unknown> = {}
     let i = 0
     for (const n of names) pathParams[n] = args[i++]
-    const body = flags.includes('b') ? args[i++] : undefined
-    const query = flags.includes('q') ? args[i++] : undefined
+    let body = flags.includes('b') ? args[i++] : undefined
+    let query = (flags.includes('q') ? args[i++] : undefined) as Record<string, unknown> | undefined
     const options = (args[i] ?? {}) as RequestOptions
     const { ifNoneMatch, headers, ...rest } = options
     const header = ifNoneMatch ? { 'If-None-Match': ifNoneMatch } : undefined
+    let sendHeaders = headers
+    let raw = false
+    if (flags.includes('f') && body instanceof Blob) {
+      // The raw form: the bytes as they are, named by `filename` in the query (a File's own name by default).
+      raw = true
+      const name = (body as Blob & { name?: string }).name
+      if (name && query?.filename === undefined) query = { ...query, filename: name }
+      sendHeaders = { 'Content-Type': body.type || 'application/octet-stream', ...headers }
+    } else if (flags.includes('f') && body !== undefined) {
+      body = formData(body as Record<string, unknown>)
+    }
     const init: Record<string, unknown> = {
       ...rest,
       params: { path: pathParams, query, header },
       ...(body === undefined ? {} : { body }),
-      ...(headers ? { headers } : {}),
-      ...(flags.includes('t') ? { parseAs: 'text' } : {}),
+      ...(sendHeaders ? { headers: sendHeaders } : {}),
+      ...(raw ? { bodySerializer: (bytes: Blob) => bytes } : {}),
+      // Bytes stay bytes: the caller gets the Response, to read as a stream, Blob or ArrayBuffer with its headers.
+      ...(flags.includes('r') ? { parseAs: 'stream' } : flags.includes('t') ? { parseAs: 'text' } : {}),
     }
     if (flags.includes('l')) return tl.paginate(path, init)
-    const result = unwrap(call(method, path, init) as Promise<{ response: Response }>)
+    const pending = call(method, path, init) as Promise<{ response: Response }>
+    if (flags.includes('r')) {
+      return pending.then(async (result) => {
+        const value = await unwrap(result as { response: Response; data?: unknown; error?: unknown })
+        return isNotModified(value) ? value : result.response
+      })
+    }
+    const result = unwrap(pending)
     return flags.includes('n') ? result.then(() => undefined) : (result as Promise<unknown | NotModified>)
   }
+}
+
+/** A multipart form of `body`: its fields first, as the server reads them as they arrive, then its files. */
+function formData(body: Record<string, unknown>): FormData {
+  const form = new FormData()
+  const { filename, ...fields } = body
+  const entries = Object.entries(fields).filter(([, v]) => v !== undefined && v !== null)
+  for (const [key, value] of entries) if (!(value instanceof Blob)) form.append(key, String(value))
+  for (const [key, value] of entries) {
+    if (!(value instanceof Blob)) continue
+    const name = (filename as string | undefined) ?? (value as Blob & { name?: string }).name ?? key
+    form.append(key, value, name)
+  }
+  return form
 }

@@ -1,7 +1,7 @@
 // generated from openapi.yaml by `npm run generate` — do not edit
 import type { Paginator } from '../core/pagination.js'
-import type { JsonBody, JsonOf, ListItemOf, NotModified, RequestOptions } from '../core/resource-types.js'
-import type { ApiKey, ApiKeyCreate, ApiKeyList, ApiKeyWithSecret, Attachment, AttachmentLink, AttachmentList, AttachmentUpdate, AuthProviderList, AuthResult, Change, ChangeList, ChangePasswordRequest, Comment, CommentCreate, CommentList, CommentUpdate, ConfirmEmailChangeRequest, DeleteMeRequest, Health, Identity, IdentityLinkStart, IdentityList, Invitation, InvitationAccept, InvitationCreate, InvitationList, LogInRequest, Member, MemberList, MemberUpdate, Note, NoteCreate, NoteList, NoteUpdate, Notification, NotificationList, NotificationPreferences, NotificationPreferencesUpdate, NotificationsMarkRead, NotificationsMarked, Project, ProjectCreate, ProjectList, ProjectStorage, ProjectUpdate, ProviderAuthorization, ProviderCodeExchange, ProviderSignInStart, Readiness, Reauthentication, RefreshSessionRequest, RequestPasswordResetRequest, ResetPasswordRequest, Session, SessionList, SignUpRequest, Task, TaskCreate, TaskList, TaskUpdate, UnreadNotificationCount, UpdateMeRequest, User, VerifyEmailRequest, WebhookDelivery, WebhookDeliveryList, WebhookEndpoint, WebhookEndpointCreate, WebhookEndpointCreated, WebhookEndpointList, WebhookEndpointUpdate, WebhookReplay, WebhookReplayResult, WebhookSecret } from './models.js'
+import type { FormBody, JsonOf, NotModified, RequestOptions } from '../core/resource-types.js'
+import type { ApiKey, ApiKeyCreate, ApiKeyList, ApiKeyWithSecret, Attachment, AttachmentLink, AttachmentList, AttachmentUpdate, AttachmentUpload, AuthProviderList, AuthResult, Change, ChangeList, ChangePasswordRequest, Comment, CommentCreate, CommentList, CommentUpdate, ConfirmEmailChangeRequest, DeleteMeRequest, Health, Identity, IdentityLinkStart, IdentityList, Invitation, InvitationAccept, InvitationCreate, InvitationList, LogInRequest, Member, MemberList, MemberUpdate, Note, NoteCreate, NoteList, NoteUpdate, Notification, NotificationList, NotificationPreferences, NotificationPreferencesUpdate, NotificationsMarkRead, NotificationsMarked, Project, ProjectCreate, ProjectList, ProjectStorage, ProjectUpdate, ProviderAuthorization, ProviderCodeExchange, ProviderSignInStart, Readiness, Reauthentication, RefreshSessionRequest, RequestPasswordResetRequest, ResetPasswordRequest, Session, SessionList, SignUpRequest, Task, TaskCreate, TaskList, TaskUpdate, UnreadNotificationCount, UpdateMeRequest, User, VerifyEmailRequest, WebhookDelivery, WebhookDeliveryList, WebhookEndpoint, WebhookEndpointCreate, WebhookEndpointCreated, WebhookEndpointList, WebhookEndpointUpdate, WebhookReplay, WebhookReplayResult, WebhookSecret } from './models.js'
 import type { operations } from './openapi.js'
 
 /** Health, readiness, metrics and the API description itself. (`tl.operations`) */
@@ -1601,9 +1601,9 @@ export interface AttachmentsResource {
    * @throws {InternalServerError} 503 `service_unavailable`, `storage_unavailable`
    * @throws {InternalServerError} 507 `insufficient_storage`
    * @example
-   * const attachment = await tl.attachments.create(projectId)
+   * const attachment = await tl.attachments.create(projectId, { file })
    */
-  create(projectId: string, query?: NonNullable<operations['createAttachment']['parameters']['query']>, options?: RequestOptions): Promise<Attachment>
+  create(projectId: string, body: FormBody<AttachmentUpload, 'file'> | Blob, query?: NonNullable<operations['createAttachment']['parameters']['query']>, options?: RequestOptions): Promise<Attachment>
   /**
    * Get an attachment
    *
@@ -1696,9 +1696,10 @@ export interface AttachmentsResource {
    * @throws {InternalServerError} 500 `internal_error`
    * @throws {InternalServerError} 503 `service_unavailable`, `storage_unavailable`
    * @example
-   * const result = await tl.attachments.download(attachmentId)
+   * const response = await tl.attachments.download(attachmentId)
+   * const bytes = new Uint8Array(await response.arrayBuffer())
    */
-  download(attachmentId: string, options: RequestOptions & { ifNoneMatch: string | null }): Promise<string | NotModified>
+  download(attachmentId: string, options: RequestOptions & { ifNoneMatch: string | null }): Promise<Response | NotModified>
   /**
    * Download a file
    *
@@ -1715,9 +1716,10 @@ export interface AttachmentsResource {
    * @throws {InternalServerError} 500 `internal_error`
    * @throws {InternalServerError} 503 `service_unavailable`, `storage_unavailable`
    * @example
-   * const result = await tl.attachments.download(attachmentId)
+   * const response = await tl.attachments.download(attachmentId)
+   * const bytes = new Uint8Array(await response.arrayBuffer())
    */
-  download(attachmentId: string, options?: RequestOptions): Promise<string>
+  download(attachmentId: string, options?: RequestOptions): Promise<Response>
   /**
    * Get a thumbnail
    *
@@ -1737,9 +1739,10 @@ export interface AttachmentsResource {
    * @throws {InternalServerError} 500 `internal_error`
    * @throws {InternalServerError} 503 `service_unavailable`, `storage_unavailable`
    * @example
-   * const result = await tl.attachments.getThumbnail(attachmentId, size)
+   * const response = await tl.attachments.getThumbnail(attachmentId, size)
+   * const bytes = new Uint8Array(await response.arrayBuffer())
    */
-  getThumbnail(attachmentId: string, size: string, options: RequestOptions & { ifNoneMatch: string | null }): Promise<string | NotModified>
+  getThumbnail(attachmentId: string, size: string, options: RequestOptions & { ifNoneMatch: string | null }): Promise<Response | NotModified>
   /**
    * Get a thumbnail
    *
@@ -1759,9 +1762,10 @@ export interface AttachmentsResource {
    * @throws {InternalServerError} 500 `internal_error`
    * @throws {InternalServerError} 503 `service_unavailable`, `storage_unavailable`
    * @example
-   * const result = await tl.attachments.getThumbnail(attachmentId, size)
+   * const response = await tl.attachments.getThumbnail(attachmentId, size)
+   * const bytes = new Uint8Array(await response.arrayBuffer())
    */
-  getThumbnail(attachmentId: string, size: string, options?: RequestOptions): Promise<string>
+  getThumbnail(attachmentId: string, size: string, options?: RequestOptions): Promise<Response>
   /**
    * Get a signed download link
    *
@@ -1798,9 +1802,10 @@ export interface AttachmentsResource {
    * @throws {InternalServerError} 500 `internal_error`
    * @throws {InternalServerError} 503 `service_unavailable`, `storage_unavailable`
    * @example
-   * const result = await tl.attachments.downloadSignedFile(link)
+   * const response = await tl.attachments.downloadSignedFile(link)
+   * const bytes = new Uint8Array(await response.arrayBuffer())
    */
-  downloadSignedFile(link: string, options: RequestOptions & { ifNoneMatch: string | null }): Promise<string | NotModified>
+  downloadSignedFile(link: string, options: RequestOptions & { ifNoneMatch: string | null }): Promise<Response | NotModified>
   /**
    * Download through a signed link
    *
@@ -1817,9 +1822,10 @@ export interface AttachmentsResource {
    * @throws {InternalServerError} 500 `internal_error`
    * @throws {InternalServerError} 503 `service_unavailable`, `storage_unavailable`
    * @example
-   * const result = await tl.attachments.downloadSignedFile(link)
+   * const response = await tl.attachments.downloadSignedFile(link)
+   * const bytes = new Uint8Array(await response.arrayBuffer())
    */
-  downloadSignedFile(link: string, options?: RequestOptions): Promise<string>
+  downloadSignedFile(link: string, options?: RequestOptions): Promise<Response>
   /**
    * Get a project's storage use
    *
@@ -1901,9 +1907,9 @@ export interface AttachmentsResource {
    * @throws {InternalServerError} 503 `service_unavailable`, `storage_unavailable`
    * @throws {InternalServerError} 507 `insufficient_storage`
    * @example
-   * const attachment = await tl.attachments.appendUploadChunk(projectId, uploadId)
+   * const attachment = await tl.attachments.appendUploadChunk(projectId, uploadId, file)
    */
-  appendUploadChunk(projectId: string, uploadId: string, options?: RequestOptions): Promise<Attachment>
+  appendUploadChunk(projectId: string, uploadId: string, body: Blob, options?: RequestOptions): Promise<Attachment>
   /**
    * Ask where a resumable upload stands
    *
@@ -2051,18 +2057,18 @@ export const resourceTable: Record<string, Record<string, [string, string, strin
   },
   attachments: {
     list: ['GET', '/v1/projects/{projectId}/attachments', 'ql'],
-    create: ['POST', '/v1/projects/{projectId}/attachments', 'q'],
+    create: ['POST', '/v1/projects/{projectId}/attachments', 'bfq'],
     get: ['GET', '/v1/attachments/{attachmentId}'],
     delete: ['DELETE', '/v1/attachments/{attachmentId}', 'n'],
     update: ['PATCH', '/v1/attachments/{attachmentId}', 'b'],
-    download: ['GET', '/v1/attachments/{attachmentId}/content', 't'],
-    getThumbnail: ['GET', '/v1/attachments/{attachmentId}/thumbnails/{size}', 't'],
+    download: ['GET', '/v1/attachments/{attachmentId}/content', 'r'],
+    getThumbnail: ['GET', '/v1/attachments/{attachmentId}/thumbnails/{size}', 'r'],
     createLink: ['GET', '/v1/attachments/{attachmentId}/link', 'q'],
-    downloadSignedFile: ['GET', '/v1/files/{link}', 't'],
+    downloadSignedFile: ['GET', '/v1/files/{link}', 'r'],
     getProjectStorage: ['GET', '/v1/projects/{projectId}/storage'],
     createUpload: ['POST', '/v1/projects/{projectId}/uploads', 'n'],
     deleteUpload: ['DELETE', '/v1/projects/{projectId}/uploads/{uploadId}', 'n'],
-    appendUploadChunk: ['PATCH', '/v1/projects/{projectId}/uploads/{uploadId}'],
+    appendUploadChunk: ['PATCH', '/v1/projects/{projectId}/uploads/{uploadId}', 'bf'],
     getUploadOffset: ['HEAD', '/v1/projects/{projectId}/uploads/{uploadId}', 'n'],
   },
 }

@@ -84,7 +84,30 @@ function mockResponse(
     const frames = serverSentEvents(body)
     return () => new HttpResponse(openStream(frames), { ...init, headers: { 'Content-Type': contentType, ...headers } })
   }
+  if (isBinary(contentType, resolveRef(doc, media.schema))) {
+    const { type, bytes } = mockFile(contentType)
+    // The examples' Content-Length describes some other file; a wrong one would cut or stall the body.
+    const fileHeaders = { ...headers, 'Content-Type': type, 'Content-Length': String(bytes.byteLength) }
+    return () => new HttpResponse(bytes.slice(), { ...init, headers: fileHeaders })
+  }
   return () => HttpResponse.text(String(body), { ...init, headers: { 'Content-Type': contentType, ...headers } })
+}
+
+/** Whether a response carries a file's bytes (as the SDK's generator decides it too). */
+function isBinary(contentType: string, schema: SchemaObject | undefined) {
+  return /^(application\/octet-stream|image\/|audio\/|video\/|\*\/\*)/.test(contentType) || schema?.format === 'binary'
+}
+
+// One-pixel images: real files (an app may decode or display them), and not valid UTF-8, so a client that
+// reads them as text fails its tests as it would fail its users.
+const PNG = 'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg=='
+const WEBP = 'UklGRhoAAABXRUJQVlA4TA0AAAAvAAAAEAcQERGIiP4HAA=='
+
+/** The file a binary mock answers: a WebP for `image/webp`, else a PNG (as `image/png` when any type may come). */
+function mockFile(contentType: string): { type: string; bytes: Uint8Array } {
+  const webp = contentType === 'image/webp'
+  const bytes = Uint8Array.from(atob(webp ? WEBP : PNG), (c) => c.charCodeAt(0))
+  return { type: webp || !contentType.includes('*') ? contentType : 'image/png', bytes }
 }
 
 type ListBody = { data: unknown[]; nextCursor: string | null; [key: string]: unknown }
