@@ -1,12 +1,15 @@
 import { join } from 'node:path'
 import type { Config } from '../../config.js'
 import { createLocalStorage } from './storage/local-storage.js'
-import { createS3Storage } from './storage/s3-storage.js'
 import type { FileStorage } from './storage/storage.js'
 
-/** The file store the settings choose: local disk under `DATA_DIR/files` (default) or an S3 bucket. */
-export function createFileStorage(config: Config): FileStorage {
+/**
+ * The file store the settings choose: local disk under `DATA_DIR/files` (default) or an S3 bucket. The S3
+ * client (a large part of the built server) is loaded only when it is the one chosen.
+ */
+export async function createFileStorage(config: Config): Promise<FileStorage> {
   if (config.FILES_DRIVER === 's3') {
+    const { createS3Storage } = await import('./storage/s3-storage.js')
     return createS3Storage({
       bucket: config.S3_BUCKET as string,
       region: config.S3_REGION,
