@@ -178,8 +178,8 @@ export async function createContext(config: Config, overrides: ContextOverrides 
     pollMs: config.EVENTS_POLL_MS,
     connectTimeoutMs: config.DATABASE_CONNECT_TIMEOUT_MS,
   })
-  const files = createFileStorage(config)
-  const uploadStore = createUploadStore(config)
+  const files = await createFileStorage(config)
+  const uploadStore = await createUploadStore(config)
   const attachmentBytes = createByteCleanup({ files, logger })
   const reactions = createReactions({
     config,
@@ -192,7 +192,7 @@ export async function createContext(config: Config, overrides: ContextOverrides 
     },
   })
   const metrics = createMetrics()
-  const mailTransport = createMailTransport(config, logger)
+  const mailTransport = await createMailTransport(config, logger)
   const retry = { baseMs: config.QUEUE_RETRY_BASE_MS, maxMs: config.QUEUE_RETRY_MAX_MS }
   const publicUrl = (config.PUBLIC_URL ?? `http://localhost:${config.PORT}`).replace(/\/$/, '')
   const webhookAgents = createTargetAgents({

@@ -1,6 +1,6 @@
 import { mkdir, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import nodemailer from 'nodemailer'
+import type { Transporter } from 'nodemailer'
 import type { Logger } from 'pino'
 import type { Config } from '../config.js'
 import { JobError, type JobKind } from '../queue/queue.js'
@@ -27,13 +27,21 @@ const SMTP_TIMEOUTS = { connectionTimeout: 10_000, greetingTimeout: 10_000, sock
 /**
  * Mail through nodemailer: SMTP when `SMTP_URL` is set; otherwise each message is written as an `.eml`
  * file under `DATA_DIR/mail` and logged, so the embedded default needs no mail server. Sending is done by
- * the job queue (see mailJob): a write enqueues its mail in its own transaction.
+ * the job queue (see mailJob): a write enqueues its mail in its own transaction. nodemailer is loaded at
+ * start only for SMTP (so that a bad SMTP_URL still stops the start); the `.eml` files load it with the
+ * first message.
  */
-export function createMailTransport(config: Config, logger: Logger): MailTransport {
+export async function createMailTransport(config: Config, logger: Logger): Promise<MailTransport> {
   const from = config.MAIL_FROM
-  const smtp = config.SMTP_URL ? nodemailer.createTransport(config.SMTP_URL, SMTP_TIMEOUTS) : undefined
-  // A stream transport opens nothing, so it can exist unused beside SMTP.
-  const files = nodemailer.createTransport({ streamTransport: true, buffer: true, newline: 'unix' })
+  const smtp = config.SMTP_URL ? (await loadNodemailer()).createTransport(config.SMTP_URL, SMTP_TIMEOUTS) : undefined
+  // For the `.eml` files; made with the first of them (a stream transport opens nothing).
+  let fileTransport: Promise<Transporter> | undefined
+  const files = () => {
+    fileTransport ??= loadNodemailer().then((nodemailer) =>
+      nodemailer.createTransport({ streamTransport: true, buffer: true, newline: 'unix' }),
+    )
+    return fileTransport
+  }
   const dir = join(config.DATA_DIR, 'mail')
   const host = new URL(config.PUBLIC_URL ?? 'http://localhost').hostname
 
@@ -45,7 +53,7 @@ export function createMailTransport(config: Config, logger: Logger): MailTranspo
         logger.info({ to: message.to, subject: message.subject, messageId: info.messageId }, 'mail sent')
         return
       }
-      const info = await files.sendMail(mail)
+      const info = await (await files()).sendMail(mail)
       await mkdir(dir, { recursive: true })
       const file = join(dir, `${messageId.replace(/[^\w.-]/g, '')}.eml`)
       await writeFile(file, info.message as Buffer, { mode: 0o600 })
@@ -56,6 +64,8 @@ export function createMailTransport(config: Config, logger: Logger): MailTranspo
     },
   }
 }
+
+const loadNodemailer = () => import('nodemailer').then((module) => module.default)
 
 /** Hands mail to the job queue. */
 export interface Mailer {

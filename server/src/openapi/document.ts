@@ -12,12 +12,15 @@ export interface ApiDocument {
 /**
  * The reviewed openapi.yaml as served by /openapi.yaml and /openapi.json, from the copy `npm run generate`
  * keeps beside the routes (parsing the YAML itself at start-up cost more CPU than the rest of it). The JSON
- * is parsed when first asked for, and each app gets its own copy, so no app can change another's.
+ * is parsed when first asked for, and each app gets its own copy, so no app can change another's. Both are
+ * read when first asked for: the built server keeps them in files beside the bundle (scripts/build.mjs).
  */
 export function loadApiDocument(): ApiDocument {
   let json: Record<string, unknown> | undefined
   return {
-    yaml: specYaml,
+    get yaml() {
+      return specYaml
+    },
     get json() {
       json ??= JSON.parse(specJson) as Record<string, unknown>
       return json

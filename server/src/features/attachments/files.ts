@@ -1,17 +1,18 @@
 import { join } from 'node:path'
 import type { Readable } from 'node:stream'
-import { DeleteObjectCommand, S3Client } from '@aws-sdk/client-s3'
 import { FileStore } from '@tus/file-store'
-import { S3Store } from '@tus/s3-store'
 import type { DataStore } from '@tus/utils'
 import type { Config } from '../../config.js'
 import { createLocalStorage } from './storage/local-storage.js'
-import { createS3Storage, s3ClientConfig } from './storage/s3-storage.js'
 import type { FileStorage } from './storage/storage.js'
 
-/** The file store the settings choose: local disk under `DATA_DIR/files` (default) or an S3 bucket. */
-export function createFileStorage(config: Config): FileStorage {
+/**
+ * The file store the settings choose: local disk under `DATA_DIR/files` (default) or an S3 bucket. The S3
+ * client (a large part of the built server) is loaded only when it is the one chosen.
+ */
+export async function createFileStorage(config: Config): Promise<FileStorage> {
   if (config.FILES_DRIVER === 's3') {
+    const { createS3Storage } = await import('./storage/s3-storage.js')
     return createS3Storage({
       bucket: config.S3_BUCKET as string,
       region: config.S3_REGION,
@@ -44,9 +45,15 @@ const isGone = (err: unknown) => (err as { status_code?: number }).status_code =
  * sweep nor a backup sees half-sent files), or @tus/s3-store in the same bucket under `<S3_PREFIX>uploads/`,
  * as S3 multipart uploads. Either reports `Upload-Expires` from UPLOAD_EXPIRY_S.
  */
-export function createUploadStore(config: Config): UploadStore {
+export async function createUploadStore(config: Config): Promise<UploadStore> {
   const expirationPeriodInMilliseconds = config.UPLOAD_EXPIRY_S * 1000
   if (config.FILES_DRIVER === 's3') {
+    // Loaded only for the S3 driver, as the file store's client is.
+    const [{ DeleteObjectCommand, S3Client }, { S3Store }, { s3ClientConfig }] = await Promise.all([
+      import('@aws-sdk/client-s3'),
+      import('@tus/s3-store'),
+      import('./storage/s3-storage.js'),
+    ])
     const prefix = `${config.S3_PREFIX ?? ''}uploads/`
     const Bucket = config.S3_BUCKET as string
     const clientConfig = s3ClientConfig({

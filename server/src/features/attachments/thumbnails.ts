@@ -1,5 +1,5 @@
 import type { Readable } from 'node:stream'
-import sharp from 'sharp'
+import type { Sharp, SharpOptions } from 'sharp'
 import { ApiError } from '../../core/api-error.js'
 
 /** The thumbnail sizes served: the longest side in pixels (smaller images are not enlarged). */
@@ -20,9 +20,17 @@ export const THUMBNAIL_SOURCE_TYPES: ReadonlySet<string> = new Set([
 // pixels (a 40-megapixel photo passes), before allocating anything for them.
 const MAX_INPUT_PIXELS = 50_000_000
 
-// Images are decoded on libuv's thread pool; one at a time leaves the rest of the pool to the server.
-sharp.concurrency(1)
-sharp.cache(false)
+let loading: Promise<(options: SharpOptions) => Sharp> | undefined
+/** sharp, loaded with the first thumbnail: its native image library costs every start memory and CPU. */
+function loadSharp() {
+  loading ??= import('sharp').then(({ default: sharp }) => {
+    // Images are decoded on libuv's thread pool; one at a time leaves the rest of the pool to the server.
+    sharp.concurrency(1)
+    sharp.cache(false)
+    return sharp
+  })
+  return loading
+}
 
 /**
  * A WebP thumbnail of the image streamed in `source`, its longest side at most `size` pixels, turned
@@ -30,10 +38,22 @@ sharp.cache(false)
  * (a decompression bomb) or a truncated one fails with 422 `thumbnail_unavailable`.
  */
 export async function makeThumbnail(source: Readable, size: ThumbnailSize): Promise<Buffer> {
-  const image = sharp({ limitInputPixels: MAX_INPUT_PIXELS, failOn: 'error', sequentialRead: true, animated: false })
-  source.on('error', (err) => image.destroy(err))
-  source.pipe(image)
+  // The source's errors are heard from the start: one while sharp is still loading is passed on once it is.
+  let image: Sharp | undefined
+  let failed: Error | undefined
+  source.on('error', (err) => {
+    if (image) image.destroy(err)
+    else failed = err
+  })
+  // A sharp that cannot load is the installation's fault, not the image's: not a 422.
+  const sharp = await loadSharp().catch((err: unknown) => {
+    source.destroy()
+    throw err
+  })
   try {
+    image = sharp({ limitInputPixels: MAX_INPUT_PIXELS, failOn: 'error', sequentialRead: true, animated: false })
+    if (failed) image.destroy(failed)
+    source.pipe(image)
     return await image
       .rotate()
       .resize(size, size, { fit: 'inside', withoutEnlargement: true })

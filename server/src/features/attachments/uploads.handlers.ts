@@ -12,7 +12,7 @@ import { validationHook } from '../../http/errors.js'
 import { newId } from '../../lib/ids.js'
 import type { Services } from '../services.js'
 import type { UploadRow } from './attachments.repository.js'
-import { asStorageError } from './storage/s3-storage.js'
+import { asStorageError } from './storage/storage.js'
 import { asApiError } from './storage-errors.js'
 
 type Routes = typeof operations

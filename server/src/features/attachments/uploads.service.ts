@@ -8,7 +8,7 @@ import type { UploadRow } from './attachments.repository.js'
 import { type AttachmentsService, quotaExceeded } from './attachments.service.js'
 import type { UploadStore } from './files.js'
 import { checkFilename, fileTooLarge } from './intake.js'
-import { asStorageError } from './storage/s3-storage.js'
+import { asStorageError } from './storage/storage.js'
 import { asApiError } from './storage-errors.js'
 
 const NO_UPLOAD = 'No upload with this id.'

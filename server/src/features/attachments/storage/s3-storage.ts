@@ -8,7 +8,7 @@ import {
   type S3ClientConfig,
 } from '@aws-sdk/client-s3'
 import { Upload } from '@aws-sdk/lib-storage'
-import { assertKey, type FileStorage, NotStoredError, StorageUnavailableError, type StoredObject } from './storage.js'
+import { asStorageError, assertKey, type FileStorage, NotStoredError, type StoredObject } from './storage.js'
 
 export interface S3StorageOptions {
   bucket: string
@@ -155,24 +155,4 @@ export function createS3Storage(
 function isNotFound(err: unknown): boolean {
   const e = err as { name?: string; $metadata?: { httpStatusCode?: number } }
   return e?.name === 'NoSuchKey' || e?.name === 'NotFound' || e?.$metadata?.httpStatusCode === 404
-}
-
-/**
- * A store that does not answer, or answers 5xx, is down for now (StorageUnavailableError); anything else
- * (403 wrong credentials, missing bucket) is a misconfiguration, left to surface as a logged 500. Also for
- * the S3 errors of the resumable upload store.
- */
-export function asStorageError(err: unknown): unknown {
-  const e = err as { code?: string; name?: string; $metadata?: { httpStatusCode?: number } }
-  const status = e?.$metadata?.httpStatusCode
-  const network = ['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH', 'ENOTFOUND', 'EAI_AGAIN']
-  if (
-    (status !== undefined && status >= 500) ||
-    (e?.code && network.includes(e.code)) ||
-    e?.name === 'TimeoutError' ||
-    e?.name === 'RequestTimeout'
-  ) {
-    return new StorageUnavailableError('The file store did not answer.', { cause: err })
-  }
-  return err
 }

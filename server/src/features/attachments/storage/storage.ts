@@ -57,3 +57,23 @@ const KEY = /^[a-z]+(?:\/[A-Za-z0-9_-]+)+(?:\.[a-z0-9]+)?$/
 export function assertKey(key: string): void {
   if (!KEY.test(key) || key.length > 200) throw new Error(`not a storage key: ${JSON.stringify(key)}`)
 }
+
+/**
+ * A store that does not answer, or answers 5xx, is down for now (StorageUnavailableError); anything else
+ * (403 wrong credentials, missing bucket) is a misconfiguration, left to surface as a logged 500. Also for
+ * the S3 errors of the resumable upload store; here, beside the drivers, so that using it loads no S3 client.
+ */
+export function asStorageError(err: unknown): unknown {
+  const e = err as { code?: string; name?: string; $metadata?: { httpStatusCode?: number } }
+  const status = e?.$metadata?.httpStatusCode
+  const network = ['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH', 'ENOTFOUND', 'EAI_AGAIN']
+  if (
+    (status !== undefined && status >= 500) ||
+    (e?.code && network.includes(e.code)) ||
+    e?.name === 'TimeoutError' ||
+    e?.name === 'RequestTimeout'
+  ) {
+    return new StorageUnavailableError('The file store did not answer.', { cause: err })
+  }
+  return err
+}
