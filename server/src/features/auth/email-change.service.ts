@@ -9,7 +9,7 @@ const CHANGE_EMAIL_TTL_MS = 24 * 3600_000
  * to it is followed; the current address is told at both steps.
  */
 export function emailChangeFlow(deps: AuthDeps) {
-  const { writer, mailer } = deps
+  const { writer } = deps
   const publicUrl = publicUrlOf(deps.config)
 
   /**
@@ -21,7 +21,7 @@ export function emailChangeFlow(deps: AuthDeps) {
   async function requestEmailChange(user: UserRow, email: string) {
     const now = Date.now()
     const token = randomToken('ec')
-    const { taken } = await writer.write(
+    await writer.write(
       async (tx) => {
         const taken = await tx.accounts.findUserByEmail(email)
         await tx.accounts.updateUser(user.id, {
@@ -40,22 +40,28 @@ export function emailChangeFlow(deps: AuthDeps) {
             expires_at: iso(now + CHANGE_EMAIL_TTL_MS),
             used_at: null,
           })
-        return { taken }
+        // Queued with the request, so a crash after the commit loses neither mail.
+        await tx.enqueue({
+          kind: 'mail',
+          payload: {
+            to: taken?.email ?? email,
+            subject: 'Confirm your new email address for Tasklane',
+            text: taken
+              ? `Hello,\n\nSomeone asked to use this address for a Tasklane account, but another account already uses it, so nothing was changed. If you have forgotten the password of that account, you can reset it from the sign-in page.\n\nIf you did not ask for this, ignore this email.\n`
+              : `Hello ${user.name},\n\nTo make this the email address of your Tasklane account, open this link within 24 hours:\n\n${publicUrl}/confirm-email-change?token=${token}\n\nUntil then, your account keeps its current address. If you did not ask for this, ignore this email.\n`,
+          },
+        })
+        await tx.enqueue({
+          kind: 'mail',
+          payload: {
+            to: user.email,
+            subject: 'Your Tasklane email address is about to change',
+            text: `Hello ${user.name},\n\nSomeone signed in to your Tasklane account asked to change its email address to ${email}. The change takes effect only when the link sent to that address is followed.\n\nIf this was not you, change your password now: it ends every other session. Your address stays as it is.\n`,
+          },
+        })
       },
       { silent: true },
     )
-    mailer.send({
-      to: taken?.email ?? email,
-      subject: 'Confirm your new email address for Tasklane',
-      text: taken
-        ? `Hello,\n\nSomeone asked to use this address for a Tasklane account, but another account already uses it, so nothing was changed. If you have forgotten the password of that account, you can reset it from the sign-in page.\n\nIf you did not ask for this, ignore this email.\n`
-        : `Hello ${user.name},\n\nTo make this the email address of your Tasklane account, open this link within 24 hours:\n\n${publicUrl}/confirm-email-change?token=${token}\n\nUntil then, your account keeps its current address. If you did not ask for this, ignore this email.\n`,
-    })
-    mailer.send({
-      to: user.email,
-      subject: 'Your Tasklane email address is about to change',
-      text: `Hello ${user.name},\n\nSomeone signed in to your Tasklane account asked to change its email address to ${email}. The change takes effect only when the link sent to that address is followed.\n\nIf this was not you, change your password now: it ends every other session. Your address stays as it is.\n`,
-    })
   }
 
   return {
@@ -65,7 +71,7 @@ export function emailChangeFlow(deps: AuthDeps) {
     async confirmEmailChange(token: string): Promise<void> {
       const now = iso()
       try {
-        const { user, email } = await writer.write(
+        await writer.write(
           async (tx) => {
             const row = await tx.accounts.consumeEmailToken(hashToken(token), 'change_email', now)
             const user = row && (await tx.accounts.findUserById(row.user_id))
@@ -81,15 +87,17 @@ export function emailChangeFlow(deps: AuthDeps) {
               pending_email_expires_at: null,
               updated_at: now,
             })
-            return { user, email: row.email }
+            await tx.enqueue({
+              kind: 'mail',
+              payload: {
+                to: user.email,
+                subject: 'Your Tasklane email address was changed',
+                text: `Hello ${user.name},\n\nThe email address of your Tasklane account is now ${row.email}; mail about it no longer comes to this address.\n\nIf this was not you, reset your password from the sign-in page using the new address, or contact the operator of this server.\n`,
+              },
+            })
           },
           { silent: true },
         )
-        mailer.send({
-          to: user.email,
-          subject: 'Your Tasklane email address was changed',
-          text: `Hello ${user.name},\n\nThe email address of your Tasklane account is now ${email}; mail about it no longer comes to this address.\n\nIf this was not you, reset your password from the sign-in page using the new address, or contact the operator of this server.\n`,
-        })
       } catch (err) {
         if (isUniqueViolation(err)) throw emailTaken()
         throw err

@@ -29,8 +29,8 @@ export function passwordResetFlow(deps: AuthDeps) {
         const token = randomToken('pr')
         const now = Date.now()
         await writer.write(
-          (tx) =>
-            tx.accounts.replaceEmailToken({
+          async (tx) => {
+            await tx.accounts.replaceEmailToken({
               token_hash: hashToken(token),
               user_id: user.id,
               purpose: 'reset_password',
@@ -38,14 +38,19 @@ export function passwordResetFlow(deps: AuthDeps) {
               created_at: iso(now),
               expires_at: iso(now + RESET_PASSWORD_TTL_MS),
               used_at: null,
-            }),
+            })
+            // Queued with the token: the mail goes out if and only if the token exists.
+            await tx.enqueue({
+              kind: 'mail',
+              payload: {
+                to: user.email,
+                subject: 'Reset your Tasklane password',
+                text: `Hello ${user.name},\n\nSomeone asked to reset the password of your Tasklane account. To choose a new password, open this link within 30 minutes:\n\n${publicUrl}/reset-password?token=${token}\n\nIf it was not you, ignore this email; your password stays as it is.\n`,
+              },
+            })
+          },
           { silent: true },
         )
-        mailer.send({
-          to: user.email,
-          subject: 'Reset your Tasklane password',
-          text: `Hello ${user.name},\n\nSomeone asked to reset the password of your Tasklane account. To choose a new password, open this link within 30 minutes:\n\n${publicUrl}/reset-password?token=${token}\n\nIf it was not you, ignore this email; your password stays as it is.\n`,
-        })
       })
     },
 

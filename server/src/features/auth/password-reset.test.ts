@@ -1,3 +1,4 @@
+import { sql } from 'kysely'
 import { describe, expect, it } from 'vitest'
 import { createTestApp } from '../../test/app.js'
 import { post, tokenIn } from '../../test/requests.js'
@@ -5,6 +6,28 @@ import { startTestSmtp } from '../../test/smtp.js'
 import { signUpUser } from '../../test/users.js'
 
 describe('password reset', () => {
+  it('leaves no reset link behind when its mail cannot be queued: the token and the mail commit together', async () => {
+    const t = await createTestApp({ PUBLIC_URL: 'https://app.example.com' })
+    const alice = await signUpUser(t, { email: 'alice@example.com' })
+    const db = t.ctx.db.kysely
+    // The queue's table is out of reach for the moment, so putting the mail on it fails.
+    await sql`alter table jobs rename to jobs_away`.execute(db)
+    try {
+      const res = await t.request('/v1/auth/password-reset', post({ email: 'alice@example.com' }))
+      expect(res.status).toBe(202)
+      await t.ctx.auth.idle()
+    } finally {
+      await sql`alter table jobs_away rename to jobs`.execute(db)
+    }
+    const tokens = await db
+      .selectFrom('email_tokens')
+      .select('token_hash')
+      .where('user_id', '=', alice.user.id)
+      .where('purpose', '=', 'reset_password')
+      .execute()
+    expect(tokens).toEqual([])
+  })
+
   it('mails a single-use token that sets a new password and ends every session', async () => {
     const smtp = await startTestSmtp()
     const t = await createTestApp({ SMTP_URL: smtp.url, PUBLIC_URL: 'https://app.example.com' })
