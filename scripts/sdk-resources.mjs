@@ -11,6 +11,9 @@ const METHODS = ['get', 'put', 'post', 'delete', 'patch', 'head', 'options']
  */
 const STREAM_OPERATION = 'streamEvents'
 export const STREAM_FUNCTION = 'events (@tasklane/sdk/events)'
+// The tus protocol's operations (they declare `Tus-Resumable`) are driven by `upload()` through tus-js-client,
+// not called one by one: their client is the uploads entry, which keeps them out of the main one.
+export const UPLOAD_FUNCTION = 'upload (@tasklane/sdk/uploads)'
 
 /** Change types whose `data` is a tombstone `{ id, deleted: true }` instead of the resource. */
 const TOMBSTONE_VERBS = new Set(['deleted', 'removed', 'revoked', 'accepted'])
@@ -115,17 +118,19 @@ export function resourceOperations(spec) {
         ifNoneMatch: headers.includes('if-none-match') && '304' in (op.responses ?? {}),
         okStatus,
         okSchema: media?.schema,
-        kind: !contentType
-          ? 'none'
-          : /^text\/event-stream/.test(contentType)
-            ? 'stream'
-            : isBinary(contentType, okSchema)
-              ? 'binary'
-              : /json/.test(contentType)
-                ? isList
-                  ? 'list'
-                  : 'json'
-                : 'text',
+        kind: headers.includes('tus-resumable')
+          ? 'tus'
+          : !contentType
+            ? 'none'
+            : /^text\/event-stream/.test(contentType)
+              ? 'stream'
+              : isBinary(contentType, okSchema)
+                ? 'binary'
+                : /json/.test(contentType)
+                  ? isList
+                    ? 'list'
+                    : 'json'
+                  : 'text',
         itemSchema: isList ? okSchema.properties.data.items : undefined,
         errors: Object.entries(op.responses ?? {})
           .filter(([s]) => /^[45]\d\d$/.test(s))
@@ -292,7 +297,7 @@ function table(ops) {
 
 export function resourcesModule(spec, header) {
   const all = resourceOperations(spec)
-  const ops = all.filter((o) => o.kind !== 'stream')
+  const ops = all.filter((o) => o.kind !== 'stream' && o.kind !== 'tus')
   const groups = new Map()
   for (const o of ops) {
     if (!groups.has(o.group)) groups.set(o.group, { tag: o.tag, ops: [] })
@@ -327,7 +332,10 @@ export function resourcesModule(spec, header) {
     .map((g) => `  ${g}: ${g.replace(/^./, (c) => c.toUpperCase())}Resource`)
     .join('\n')
   const operationMethods = Object.fromEntries(
-    all.map((o) => [o.op.operationId, o.kind === 'stream' ? STREAM_FUNCTION : `${o.group}.${o.name}`]),
+    all.map((o) => [
+      o.op.operationId,
+      o.kind === 'stream' ? STREAM_FUNCTION : o.kind === 'tus' ? UPLOAD_FUNCTION : `${o.group}.${o.name}`,
+    ]),
   )
   const helpers = ['FormBody', 'FormOf', 'JsonBody', 'JsonOf', 'ListItemOf', 'NotModified', 'RequestOptions'].filter(
     (h) => interfaces.some((text) => new RegExp(`\\b${h}<|\\b${h}\\b`).test(text)),
@@ -356,7 +364,7 @@ ${Object.entries(table(ops))
   .join('\n')}
 }
 
-/** Which method calls each operation, by operationId: \`createTask\` → \`tasks.create\`; the event stream is \`${STREAM_FUNCTION}\`. */
+/** Which method calls each operation, by operationId: \`createTask\` → \`tasks.create\`; the event stream is \`${STREAM_FUNCTION}\`, resumable uploads \`${UPLOAD_FUNCTION}\`. */
 export const operationMethods: Record<string, string> = {
 ${Object.entries(operationMethods)
   .map(([id, m]) => `  ${id}: ${quote(m)},`)

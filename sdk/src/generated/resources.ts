@@ -1844,93 +1844,6 @@ export interface AttachmentsResource {
    * const projectStorage = await tl.attachments.getProjectStorage(projectId)
    */
   getProjectStorage(projectId: string, options?: RequestOptions): Promise<ProjectStorage>
-  /**
-   * Start a resumable upload
-   *
-   * Starts a resumable upload with the [tus 1.0.0 protocol](https://tus.io/protocols/resumable-upload) (core and `creation`, `termination`, `expiration`), as Supabase Storage does: for large files and flaky networks. Any tus client works (the SDK's `upload` in `@tasklane/sdk/uploads` uses tus-js-client); the body of this request is empty.
-   *
-   * `createUpload`: `POST /v1/projects/{projectId}/uploads`
-   * @param projectId The id of the project.
-   * @throws {BadRequestError} 400 `validation_failed`, `invalid_metadata`, `invalid_filename`, `invalid_target`, `length_required`, `empty_file`
-   * @throws {AuthenticationError} 401 `unauthenticated`, `token_invalid`, `token_expired`, `session_revoked`, `api_key_revoked`
-   * @throws {PermissionDeniedError} 403 `insufficient_scope`, `forbidden`
-   * @throws {NotFoundError} 404 `not_found`
-   * @throws {PreconditionFailedError} 412 `tus_version_unsupported`
-   * @throws {APIError} 413 `file_too_large`, `quota_exceeded`
-   * @throws {RateLimitError} 429 `rate_limited`
-   * @throws {InternalServerError} 500 `internal_error`
-   * @throws {InternalServerError} 503 `service_unavailable`, `storage_unavailable`
-   * @example
-   * await tl.attachments.createUpload(projectId)
-   */
-  createUpload(projectId: string, options?: RequestOptions): Promise<void>
-  /**
-   * Cancel a resumable upload
-   *
-   * Stops an unfinished upload (tus `termination`): its bytes are removed and its reservation against the quota released.
-   *
-   * `deleteUpload`: `DELETE /v1/projects/{projectId}/uploads/{uploadId}`
-   * @param projectId The id of the project.
-   * @param uploadId The id of the upload, the last segment of the `Location` that `createUpload` answered.
-   * @throws {BadRequestError} 400 `validation_failed`
-   * @throws {AuthenticationError} 401 `unauthenticated`, `token_invalid`, `token_expired`, `session_revoked`, `api_key_revoked`
-   * @throws {PermissionDeniedError} 403 `insufficient_scope`, `forbidden`
-   * @throws {NotFoundError} 404 `not_found`
-   * @throws {CursorExpiredError} 410 `upload_expired`
-   * @throws {PreconditionFailedError} 412 `tus_version_unsupported`
-   * @throws {RateLimitError} 429 `rate_limited`
-   * @throws {InternalServerError} 500 `internal_error`
-   * @throws {InternalServerError} 503 `service_unavailable`, `storage_unavailable`
-   * @example
-   * await tl.attachments.deleteUpload(projectId, uploadId)
-   */
-  deleteUpload(projectId: string, uploadId: string, options?: RequestOptions): Promise<void>
-  /**
-   * Send bytes of a resumable upload
-   *
-   * Appends the body to the upload at `Upload-Offset`, which must be the number of bytes the server has (else 409 `offset_mismatch`: ask `getUploadOffset`). Bytes that arrive before a connection is cut are kept, so a client resumes from the last byte that arrived. Answers 204 with the new `Upload-Offset` while bytes are missing.
-   *
-   * `appendUploadChunk`: `PATCH /v1/projects/{projectId}/uploads/{uploadId}`
-   * @param projectId The id of the project.
-   * @param uploadId The id of the upload, the last segment of the `Location` that `createUpload` answered.
-   * @throws {BadRequestError} 400 `validation_failed`, `empty_file`, `checksum_mismatch`, `incomplete_body`
-   * @throws {AuthenticationError} 401 `unauthenticated`, `token_invalid`, `token_expired`, `session_revoked`, `api_key_revoked`
-   * @throws {PermissionDeniedError} 403 `insufficient_scope`, `forbidden`
-   * @throws {NotFoundError} 404 `not_found`
-   * @throws {ConflictError} 409 `offset_mismatch`
-   * @throws {CursorExpiredError} 410 `upload_expired`
-   * @throws {PreconditionFailedError} 412 `tus_version_unsupported`
-   * @throws {APIError} 413 `file_too_large`, `quota_exceeded`
-   * @throws {APIError} 415 `unsupported_media_type`, `file_type_not_allowed`
-   * @throws {RateLimitError} 429 `rate_limited`
-   * @throws {InternalServerError} 500 `internal_error`
-   * @throws {InternalServerError} 503 `service_unavailable`, `storage_unavailable`
-   * @throws {InternalServerError} 507 `insufficient_storage`
-   * @example
-   * const attachment = await tl.attachments.appendUploadChunk(projectId, uploadId, file)
-   */
-  appendUploadChunk(projectId: string, uploadId: string, body: Blob, options?: RequestOptions): Promise<Attachment>
-  /**
-   * Ask where a resumable upload stands
-   *
-   * How many bytes of the upload the server has (`Upload-Offset`): after a cut connection, resume with `appendUploadChunk` from there. No body.
-   *
-   * `getUploadOffset`: `HEAD /v1/projects/{projectId}/uploads/{uploadId}`
-   * @param projectId The id of the project.
-   * @param uploadId The id of the upload, the last segment of the `Location` that `createUpload` answered.
-   * @throws {BadRequestError} 400 `validation_failed`
-   * @throws {AuthenticationError} 401 `unauthenticated`, `token_invalid`, `token_expired`, `session_revoked`, `api_key_revoked`
-   * @throws {PermissionDeniedError} 403 `insufficient_scope`, `forbidden`
-   * @throws {NotFoundError} 404 `not_found`
-   * @throws {CursorExpiredError} 410 `upload_expired`
-   * @throws {PreconditionFailedError} 412 `tus_version_unsupported`
-   * @throws {RateLimitError} 429 `rate_limited`
-   * @throws {InternalServerError} 500 `internal_error`
-   * @throws {InternalServerError} 503 `service_unavailable`, `storage_unavailable`
-   * @example
-   * await tl.attachments.getUploadOffset(projectId, uploadId)
-   */
-  getUploadOffset(projectId: string, uploadId: string, options?: RequestOptions): Promise<void>
 }
 
 /** Every group of resource methods, by tag: `tl.tasks`, `tl.notes`, … */
@@ -2066,14 +1979,10 @@ export const resourceTable: Record<string, Record<string, [string, string, strin
     createLink: ['GET', '/v1/attachments/{attachmentId}/link', 'q'],
     downloadSignedFile: ['GET', '/v1/files/{link}', 'r'],
     getProjectStorage: ['GET', '/v1/projects/{projectId}/storage'],
-    createUpload: ['POST', '/v1/projects/{projectId}/uploads', 'n'],
-    deleteUpload: ['DELETE', '/v1/projects/{projectId}/uploads/{uploadId}', 'n'],
-    appendUploadChunk: ['PATCH', '/v1/projects/{projectId}/uploads/{uploadId}', 'bf'],
-    getUploadOffset: ['HEAD', '/v1/projects/{projectId}/uploads/{uploadId}', 'n'],
   },
 }
 
-/** Which method calls each operation, by operationId: `createTask` → `tasks.create`; the event stream is `events (@tasklane/sdk/events)`. */
+/** Which method calls each operation, by operationId: `createTask` → `tasks.create`; the event stream is `events (@tasklane/sdk/events)`, resumable uploads `upload (@tasklane/sdk/uploads)`. */
 export const operationMethods: Record<string, string> = {
   getHealth: 'operations.getHealth',
   getReadiness: 'operations.getReadiness',
@@ -2162,8 +2071,8 @@ export const operationMethods: Record<string, string> = {
   createAttachmentLink: 'attachments.createLink',
   downloadSignedFile: 'attachments.downloadSignedFile',
   getProjectStorage: 'attachments.getProjectStorage',
-  createUpload: 'attachments.createUpload',
-  deleteUpload: 'attachments.deleteUpload',
-  appendUploadChunk: 'attachments.appendUploadChunk',
-  getUploadOffset: 'attachments.getUploadOffset',
+  createUpload: 'upload (@tasklane/sdk/uploads)',
+  deleteUpload: 'upload (@tasklane/sdk/uploads)',
+  appendUploadChunk: 'upload (@tasklane/sdk/uploads)',
+  getUploadOffset: 'upload (@tasklane/sdk/uploads)',
 }
