@@ -12,7 +12,6 @@ const postgresUp = await postgresWanted()
 const CREATES = 16
 const SERVER_ENV = { LOG_LEVEL: 'silent', RATE_LIMITS_ENABLED: 'false' }
 // The change log's append lock (features/changes/changes.repository.ts): every create waits for it.
-const CHANGE_LOCK_NAMESPACE = 720_911
 
 async function json(server: RunningCli, path: string, body: unknown, token?: string) {
   const res = await fetch(`${server.url}${path}`, {
@@ -120,12 +119,13 @@ describe('Idempotency-Key after a crash', () => {
       const survivor = await startCli({ ...env, DATA_DIR: tempDataDir() })
       const { token, projectId } = await owner(doomed)
 
-      // Holding the change log's append lock keeps the creates waiting after they claimed their keys.
+      // A share lock on the tasks table keeps the creates waiting at their insert, after they claimed their keys.
       const pgModule = (await import('pg')).default
       const admin: pg.Client = new pgModule.Client({ connectionString: TEST_POSTGRES_URL })
       await admin.connect()
       onTestFinished(() => admin.end())
-      await admin.query('select pg_advisory_lock($1, hashtext($2))', [CHANGE_LOCK_NAMESPACE, schema])
+      await admin.query('begin')
+      await admin.query(`lock table ${schema}.tasks in share mode`)
       sendCreates(doomed, token, projectId)
       const count = async () =>
         Number(
@@ -140,7 +140,7 @@ describe('Idempotency-Key after a crash', () => {
       expect(await count()).toBe(CREATES)
       doomed.child.kill('SIGKILL')
       await doomed.exited
-      await admin.query('select pg_advisory_unlock($1, hashtext($2))', [CHANGE_LOCK_NAMESPACE, schema])
+      await admin.query('rollback')
 
       const { failed, titles, elapsedMs } = await retryAndCount(survivor, token, projectId)
       console.log(`PostgreSQL: ${CREATES} claims held by the killed instance; SDK retries done in ${elapsedMs} ms`)
