@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises'
 import { sql } from 'kysely'
 import pg from 'pg'
 import pino from 'pino'
@@ -207,10 +208,19 @@ describe.runIf(TEST_DATABASE === 'postgres')('event stream when LISTEN is interr
     // Cut B's LISTEN connection (only this test's: the application name carries this test's schema), then
     // write while it is down.
     const schema = t.database.dialect === 'postgres' ? t.database.schema : undefined
+    const listenName = `tasklane-listen tasklane_changes_${schema}`.slice(0, 63)
+    // Instances LISTEN from their first stream on: only B does. A stream can see its first change before that
+    // connection is up (readers also poll while a write is held back), so wait for it to be there.
+    const listening = async () =>
+      (
+        await sql<{ pid: number }>`select pid from pg_stat_activity where application_name = ${listenName}`.execute(
+          t.ctx.db.kysely,
+        )
+      ).rows.length
+    for (const until = Date.now() + 5_000; (await listening()) === 0 && Date.now() < until; ) await sleep(20)
     const { rows } = await sql<{ pid: number }>`
       select pg_terminate_backend(pid) as pid from pg_stat_activity
-      where application_name = ${`tasklane-listen tasklane_changes_${schema}`.slice(0, 63)}`.execute(t.ctx.db.kysely)
-    // Instances LISTEN from their first stream on: only B does.
+      where application_name = ${listenName}`.execute(t.ctx.db.kysely)
     expect(rows.length).toBe(1)
     const during = await record(t.ctx, project.id, 'while B was not listening')
     const event = await stream.next(3_000)
