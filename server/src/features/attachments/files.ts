@@ -1,7 +1,9 @@
+import { createWriteStream } from 'node:fs'
 import { join } from 'node:path'
-import type { Readable } from 'node:stream'
+import { type Readable, Transform } from 'node:stream'
+import { pipeline } from 'node:stream/promises'
 import { FileStore } from '@tus/file-store'
-import type { DataStore } from '@tus/utils'
+import { type DataStore, ERRORS, isPathInsideDirectory } from '@tus/utils'
 import type { Config } from '../../config.js'
 import { createLocalStorage } from './storage/local-storage.js'
 import type { FileStorage } from './storage/storage.js'
@@ -86,7 +88,7 @@ export async function createUploadStore(config: Config): Promise<UploadStore> {
       },
     }
   }
-  const datastore = new FileStore({ directory: join(config.DATA_DIR, 'uploads'), expirationPeriodInMilliseconds })
+  const datastore = new UploadFileStore({ directory: join(config.DATA_DIR, 'uploads'), expirationPeriodInMilliseconds })
   return {
     datastore,
     keyOf: (uploadId) => uploadId,
@@ -95,6 +97,28 @@ export async function createUploadStore(config: Config): Promise<UploadStore> {
         if (!isGone(err)) throw err
       })
     },
+  }
+}
+
+/**
+ * @tus/file-store, whose write says why it failed: the store's own answers every failure with one generic
+ * FILE_WRITE_ERROR, which would turn a full disk (507) into a 500. What was written before the failure stays
+ * (the upload's offset is its file's size), so the client resumes from there once there is room.
+ */
+class UploadFileStore extends FileStore {
+  override async write(readable: Readable, id: string, offset: number): Promise<number> {
+    const path = join(this.directory, id)
+    if (!isPathInsideDirectory(this.directory, path)) throw ERRORS.FILE_NOT_FOUND
+    let received = 0
+    const counted = new Transform({
+      transform(chunk: Buffer, _encoding, done) {
+        received += chunk.length
+        done(null, chunk)
+      },
+    })
+    // Node's file stream writes a chunk whole (retrying a short write), so a full disk fails with ENOSPC.
+    await pipeline(readable, counted, createWriteStream(path, { flags: 'r+', start: offset }))
+    return offset + received
   }
 }
 

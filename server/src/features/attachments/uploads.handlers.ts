@@ -26,6 +26,8 @@ interface Pending {
   projectId: string
   /** HEAD, PATCH and DELETE: the caller's upload, already authorized. */
   upload?: UploadRow
+  /** POST: the upload begun (its row and hold) before the store was asked to create it. */
+  begun?: UploadRow
 }
 
 /**
@@ -57,7 +59,7 @@ export function uploadsHandlers({ uploads }: Services, config: Pick<Config, 'ATT
     disableTerminationForFinishedUploads: true,
     async onUploadCreate(req, upload) {
       const state = stateOf(req)
-      await uploads.begin(state.principal, state.projectId, uploadIdOf(upload.id), {
+      state.begun = await uploads.begin(state.principal, state.projectId, uploadIdOf(upload.id), {
         length: upload.size,
         metadata: upload.metadata ?? {},
       })
@@ -91,6 +93,8 @@ export function uploadsHandlers({ uploads }: Services, config: Pick<Config, 'ATT
     pending.set(req, state)
     const res = await tus.handleWeb(req)
     if (res.status >= 400) {
+      // A creation the store could not make (a full disk, S3 down) leaves no upload and no hold behind.
+      if (state.begun) await uploads.abandon(state.begun)
       const failure = failures.get(req)
       if (failure instanceof ApiError) throw failure
       throw await tusProblem(res, failure)
@@ -238,10 +242,14 @@ async function tusProblem(res: Response, failure: unknown): Promise<unknown> {
       return new ApiError(413, 'file_too_large', 'The upload runs past its Upload-Length or the size limit.', {
         headers: { ...headers, Connection: 'close' },
       })
-    default:
-      // A failure of the store or a bug: the error handler logs it (500) or answers the outage (503).
-      return failure === undefined
-        ? new Error(`@tus/server answered ${res.status}: ${text}`)
-        : asApiError(asStorageError(failure))
+    default: {
+      // A failure of the store or a bug: the error handler logs it (500), or answers the outage (503) or
+      // the full disk (507), after which the client resumes from the bytes that were kept.
+      if (failure === undefined) return new Error(`@tus/server answered ${res.status}: ${text}`)
+      const problem = asApiError(asStorageError(failure))
+      // The rest of the body is not read: the connection closes rather than wait for it.
+      if (problem instanceof ApiError) Object.assign(problem.headers, headers, { Connection: 'close' })
+      return problem
+    }
   }
 }

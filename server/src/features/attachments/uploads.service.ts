@@ -154,6 +154,16 @@ export function createUploadsService(
       }
     },
 
+    /**
+     * Undoes `begin` for an upload whose creation failed after it (the store could not make it): its row,
+     * hold and any bytes go. A failure here is logged; the sweep removes the upload at its expiry.
+     */
+    async abandon(upload: UploadRow): Promise<void> {
+      await discard(upload).catch((err: unknown) => {
+        logger.warn({ err, uploadId: upload.id }, 'undoing a failed upload creation failed')
+      })
+    },
+
     /** Cancels an upload (tus termination): its row, hold and bytes go. */
     async cancel(upload: UploadRow): Promise<void> {
       if (!(await discard(upload))) throw new ApiError(404, 'not_found', NO_UPLOAD)

@@ -1,7 +1,8 @@
+import { execFileSync } from 'node:child_process'
 import { createHash, randomBytes } from 'node:crypto'
-import { readdir } from 'node:fs/promises'
+import { appendFile, mkdir, readdir, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import { describe, expect, it } from 'vitest'
+import { describe, expect, it, onTestFinished, type TestContext } from 'vitest'
 import type { Attachment, ProjectStorage } from '../../generated/routes.js'
 import { createTestApp, type TestApp } from '../../test/app.js'
 import { createProject, createTask } from '../../test/projects.js'
@@ -264,6 +265,84 @@ describe('resumable uploads (tus) on local disk', () => {
   })
 })
 
+describe('resumable uploads (tus) on a full disk', () => {
+  /** DATA_DIR/uploads on a real filesystem of `size` (a tmpfs, which needs root as CI runs), grown by `grow`. */
+  async function fullDisk(ctx: TestContext, t: TestApp, size: string) {
+    const dir = join(t.ctx.config.DATA_DIR, 'uploads')
+    await mkdir(dir, { recursive: true })
+    try {
+      execFileSync('mount', ['-t', 'tmpfs', '-o', `size=${size}`, 'tasklane-test', dir], { stdio: 'ignore' })
+    } catch {
+      ctx.skip('mounting a tmpfs needs root: the full-disk test did not run')
+    }
+    onTestFinished(() => {
+      execFileSync('umount', [dir])
+    })
+    return {
+      dir,
+      /** Gives the filesystem more room, as an operator freeing space does. */
+      grow: (to: string) => execFileSync('mount', ['-o', `remount,size=${to}`, dir]),
+    }
+  }
+
+  it('answers a PATCH that fills the disk with 507, keeps what fit, and resumes from there once there is room', async (ctx) => {
+    const { t, alice, project, tus } = await setup()
+    const disk = await fullDisk(ctx, t, '1m')
+    const file = await pngOf(1_500_000)
+    const location = (await tus.create(file.length, { filename: 'big.png' })).headers.get('location') as string
+
+    const full = await tus.patch(location, 0, file)
+    expect(full.status).toBe(507)
+    expect(full.headers.get('content-type')).toBe('application/problem+json')
+    expect(full.headers.get('tus-resumable')).toBe('1.0.0')
+    expect((await full.json()).code).toBe('insufficient_storage')
+    const offset = Number((await tus.head(location)).headers.get('upload-offset'))
+    expect(offset).toBeGreaterThan(0)
+    expect(offset).toBeLessThan(file.length)
+    // The upload goes on: its hold on the quota stays, and no attachment was made.
+    expect(await storage(t, alice.authHeaders, project.id)).toMatchObject({ usedBytes: 0, reservedBytes: file.length })
+    expect(await rowCount(t)).toBe(0)
+
+    disk.grow('4m')
+    const rest = await tus.patch(location, offset, file.subarray(offset))
+    expect(rest.status).toBe(200)
+    const attachment = (await rest.json()) as Attachment
+    expect(attachment.sha256).toBe(sha(file))
+    const content = await t.request(`/v1/attachments/${attachment.id}/content`, { headers: alice.authHeaders })
+    expect(Buffer.from(await content.arrayBuffer()).equals(file)).toBe(true)
+    expect(await storage(t, alice.authHeaders, project.id)).toMatchObject({
+      usedBytes: file.length,
+      reservedBytes: 0,
+      fileCount: 1,
+    })
+  })
+
+  it('cancels an upload cut short by a full disk, leaving nothing', async (ctx) => {
+    const { t, alice, project, tus } = await setup()
+    await fullDisk(ctx, t, '1m')
+    const file = await pngOf(1_500_000)
+    const location = (await tus.create(file.length, { filename: 'big.png' })).headers.get('location') as string
+    expect((await tus.patch(location, 0, file)).status).toBe(507)
+    expect((await tus.delete(location)).status).toBe(204)
+    expect(await uploadDirEntries(t)).toEqual([])
+    expect(await storage(t, alice.authHeaders, project.id)).toMatchObject({ usedBytes: 0, reservedBytes: 0 })
+  })
+
+  it('answers a creation on a full disk with 507, leaving no upload and no hold', async (ctx) => {
+    const { t, alice, project, tus } = await setup()
+    const disk = await fullDisk(ctx, t, '64k')
+    // Fills the filesystem to the last byte.
+    await writeFile(join(disk.dir, 'filler'), Buffer.alloc(64 * 1024)).catch(() => {})
+    await appendFile(join(disk.dir, 'filler'), Buffer.alloc(4096)).catch(() => {})
+    const res = await tus.create(10_000, { filename: 'a.png' })
+    expect(res.status).toBe(507)
+    expect((await res.json()).code).toBe('insufficient_storage')
+    expect(await storage(t, alice.authHeaders, project.id)).toMatchObject({ usedBytes: 0, reservedBytes: 0 })
+    expect(await t.ctx.db.kysely.selectFrom('uploads').select('id').execute()).toEqual([])
+    expect((await uploadDirEntries(t)).filter((name) => name !== 'filler')).toEqual([])
+  })
+})
+
 describe('resumable uploads (tus) on S3 (s3rver)', () => {
   flowTests(async () => {
     const s3 = await startTestS3()
@@ -277,6 +356,36 @@ describe('resumable uploads (tus) on S3 (s3rver)', () => {
         S3_SECRET_ACCESS_KEY: 'S3RVER',
       },
     }
+  })
+
+  it('answers 503 with Retry-After while the bucket is down, keeping no upload it could not create', async () => {
+    const s3 = await startTestS3()
+    const { t, alice, project, tus } = await setup({
+      FILES_DRIVER: 's3',
+      S3_BUCKET: s3.bucket,
+      S3_ENDPOINT: s3.endpoint,
+      S3_FORCE_PATH_STYLE: 'true',
+      S3_ACCESS_KEY_ID: 'S3RVER',
+      S3_SECRET_ACCESS_KEY: 'S3RVER',
+      S3_TIMEOUT_MS: '1000',
+    })
+    const file = await pngOf(10_000)
+    const location = (await tus.create(file.length, { filename: 'a.png' })).headers.get('location') as string
+    await s3.stop()
+
+    const patch = await tus.patch(location, 0, file)
+    expect(patch.status).toBe(503)
+    expect(patch.headers.get('retry-after')).toBe('5')
+    expect(patch.headers.get('tus-resumable')).toBe('1.0.0')
+    expect((await patch.json()).code).toBe('storage_unavailable')
+    const created = await tus.create(file.length, { filename: 'b.png' })
+    expect(created.status).toBe(503)
+    expect(created.headers.get('retry-after')).toBe('5')
+    expect((await created.json()).code).toBe('storage_unavailable')
+    // The first upload is still there to resume; the second left nothing behind.
+    expect(await t.ctx.db.kysely.selectFrom('uploads').select('id').execute()).toHaveLength(1)
+    expect(await storage(t, alice.authHeaders, project.id)).toMatchObject({ usedBytes: 0, reservedBytes: file.length })
+    expect(await rowCount(t)).toBe(0)
   })
 
   it('sweeps an expired upload from the bucket', async () => {
