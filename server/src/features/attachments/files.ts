@@ -3,7 +3,7 @@ import { join } from 'node:path'
 import { type Readable, Transform } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
 import { FileStore } from '@tus/file-store'
-import { type DataStore, ERRORS, isPathInsideDirectory } from '@tus/utils'
+import { type DataStore, ERRORS, isPathInsideDirectory, type Locker } from '@tus/utils'
 import type { Config } from '../../config.js'
 import { createLocalStorage } from './storage/local-storage.js'
 import type { FileStorage } from './storage/storage.js'
@@ -37,6 +37,8 @@ export interface UploadStore {
   keyOf(uploadId: string): string
   /** Removes every byte the upload left in the store; one already gone is no error. */
   remove(uploadId: string): Promise<void>
+  /** The lock that lets one request at a time write or finish an upload. */
+  locker: Locker
 }
 
 const isGone = (err: unknown) => (err as { status_code?: number }).status_code === 404
@@ -47,7 +49,7 @@ const isGone = (err: unknown) => (err as { status_code?: number }).status_code =
  * sweep nor a backup sees half-sent files), or @tus/s3-store in the same bucket under `<S3_PREFIX>uploads/`,
  * as S3 multipart uploads. Either reports `Upload-Expires` from UPLOAD_EXPIRY_S.
  */
-export async function createUploadStore(config: Config): Promise<UploadStore> {
+export async function createUploadStore(config: Config, locker: Locker): Promise<UploadStore> {
   const expirationPeriodInMilliseconds = config.UPLOAD_EXPIRY_S * 1000
   if (config.FILES_DRIVER === 's3') {
     // Loaded only for the S3 driver, as the file store's client is.
@@ -79,6 +81,7 @@ export async function createUploadStore(config: Config): Promise<UploadStore> {
     return {
       datastore,
       keyOf,
+      locker,
       async remove(uploadId) {
         await datastore.remove(keyOf(uploadId)).catch((err: unknown) => {
           if (!isGone(err)) throw err
@@ -92,6 +95,7 @@ export async function createUploadStore(config: Config): Promise<UploadStore> {
   return {
     datastore,
     keyOf: (uploadId) => uploadId,
+    locker,
     async remove(uploadId) {
       await datastore.remove(uploadId).catch((err: unknown) => {
         if (!isGone(err)) throw err

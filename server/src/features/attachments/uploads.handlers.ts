@@ -1,11 +1,12 @@
 import { Server } from '@tus/server'
+import { ERRORS } from '@tus/utils'
 import type { Context } from 'hono'
 import { createMiddleware } from 'hono/factory'
 import type { Config } from '../../config.js'
 import { ApiError } from '../../core/api-error.js'
 import { etagOf } from '../../core/etag.js'
 import type { Principal } from '../../core/principal.js'
-import { operations } from '../../generated/routes.js'
+import { type Attachment, operations } from '../../generated/routes.js'
 import { requireAuth } from '../../http/auth.js'
 import type { AppEnv, AppRouteHandler } from '../../http/env.js'
 import { validationHook } from '../../http/errors.js'
@@ -39,7 +40,7 @@ interface Pending {
 export function uploadsHandlers({ uploads }: Services, config: Pick<Config, 'ATTACHMENT_MAX_BYTES'>) {
   const pending = new WeakMap<Request, Pending>()
   const failures = new WeakMap<Request, unknown>()
-  const { datastore, keyOf } = uploads.store
+  const { datastore, keyOf, locker } = uploads.store
   const uploadIdOf = (key: string) => key.slice(key.lastIndexOf('/') + 1)
   const stateOf = (req: Request) => {
     const state = pending.get(req)
@@ -51,6 +52,8 @@ export function uploadsHandlers({ uploads }: Services, config: Pick<Config, 'ATT
     // Not matched against: the routes below find the upload (getFileIdFromRequest) and name it (generateUrl).
     path: '/v1/projects/uploads',
     datastore,
+    // Shared by the instances on one PostgreSQL database (db/upload-locks.ts); else in memory.
+    locker,
     maxSize: config.ATTACHMENT_MAX_BYTES,
     // Deferred lengths and concatenation are refused before @tus/server is asked (createUpload).
     namingFunction: () => keyOf(newId('upl')),
@@ -65,11 +68,21 @@ export function uploadsHandlers({ uploads }: Services, config: Pick<Config, 'ATT
       })
       return {}
     },
-    async onUploadFinish(req) {
+    async onUploadFinish(req, upload) {
       const state = stateOf(req)
       // A creation that carries the whole file (creation-with-upload) is refused before it gets here.
       if (!state.upload) throw new Error('an upload finished without its row')
-      const attachment = await uploads.finish(state.principal, state.upload)
+      // @tus/server calls this after it let go of the upload's lock: taken again, so that two requests
+      // that both found the upload complete do not both make its attachment. A request that asks for
+      // the lock meanwhile waits for the attachment rather than stopping it.
+      const lock = locker.newLock(upload.id)
+      await lock.lock(new AbortController().signal, () => {})
+      let attachment: Attachment
+      try {
+        attachment = await uploads.finish(state.principal, state.upload)
+      } finally {
+        await lock.unlock()
+      }
       return {
         status_code: 200,
         headers: {
@@ -224,7 +237,7 @@ async function tusProblem(res: Response, failure: unknown): Promise<unknown> {
       if (/Upload-Metadata/i.test(text)) return new ApiError(400, 'invalid_metadata', text, { headers })
       if (/Upload-Length/i.test(text)) return new ApiError(400, 'length_required', text, { headers })
       // Another request for the same upload took its lock: this one stops where it was.
-      if (/lock/i.test(text)) {
+      if (failure === ERRORS.ABORTED || /lock/i.test(text)) {
         return new ApiError(409, 'offset_mismatch', 'Another request for this upload took over; ask where it stands.', {
           headers,
         })
@@ -243,6 +256,12 @@ async function tusProblem(res: Response, failure: unknown): Promise<unknown> {
         headers: { ...headers, Connection: 'close' },
       })
     default: {
+      // Another request held the upload for the whole wait.
+      if (failure === ERRORS.ERR_LOCK_TIMEOUT) {
+        return new ApiError(409, 'offset_mismatch', 'Another request for this upload holds it; ask where it stands.', {
+          headers,
+        })
+      }
       // A failure of the store or a bug: the error handler logs it (500), or answers the outage (503) or
       // the full disk (507), after which the client resumes from the bytes that were kept.
       if (failure === undefined) return new Error(`@tus/server answered ${res.status}: ${text}`)

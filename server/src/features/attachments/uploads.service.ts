@@ -133,10 +133,12 @@ export function createUploadsService(
     },
 
     /**
-     * Makes the attachment of a completed upload. If that fails (type refused, checksum, target gone), the
+     * Makes the attachment of a completed upload; the caller holds the upload's lock. If that fails (type refused, checksum, target gone), the
      * upload cannot finish any other way: it is discarded, and the error answers the request.
      */
     async finish(caller: Principal, upload: UploadRow): Promise<Attachment> {
+      // Another request (an empty PATCH at the last byte, a retry) may have finished it first.
+      if (!(await repo.findUpload(upload.id))) throw new ApiError(404, 'not_found', NO_UPLOAD)
       let body: Readable
       try {
         body = await datastore.read(keyOf(upload.id))
