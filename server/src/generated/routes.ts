@@ -12753,7 +12753,7 @@ export const patchV1ProjectsProjectIdUploadsUploadIdRoute = createRoute({
     },
     415: {
       description:
-        'The body is not `application/offset+octet-stream` (`unsupported_media_type`), or the completed file is of a type the server does not accept (`file_type_not_allowed`).',
+        'The body is not `application/offset+octet-stream` (`unsupported_media_type`), or the file is of a type the server does not accept (`file_type_not_allowed`), read from its first 4100 bytes as soon as they are in (or from the whole of a shorter file); the rest of the body is not taken, and the upload ends with its bytes and its hold on the quota.',
       headers: z.object({
         'X-Request-Id': XRequestIdHeaderSchema,
         RateLimit: RateLimitHeaderSchema,

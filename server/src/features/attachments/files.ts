@@ -1,4 +1,5 @@
 import { createWriteStream } from 'node:fs'
+import { open } from 'node:fs/promises'
 import { join } from 'node:path'
 import { type Readable, Transform } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
@@ -39,6 +40,8 @@ export interface UploadStore {
   remove(uploadId: string): Promise<void>
   /** The lock that lets one request at a time write or finish an upload. */
   locker: Locker
+  /** The first `length` bytes stored for an unfinished upload, where the store can read them back. */
+  readPrefix?(uploadId: string, length: number): Promise<Buffer>
 }
 
 const isGone = (err: unknown) => (err as { status_code?: number }).status_code === 404
@@ -96,6 +99,7 @@ export async function createUploadStore(config: Config, locker: Locker): Promise
     datastore,
     keyOf: (uploadId) => uploadId,
     locker,
+    readPrefix: (uploadId, length) => datastore.readPrefix(uploadId, length),
     async remove(uploadId) {
       await datastore.remove(uploadId).catch((err: unknown) => {
         if (!isGone(err)) throw err
@@ -123,6 +127,20 @@ class UploadFileStore extends FileStore {
     // Node's file stream writes a chunk whole (retrying a short write), so a full disk fails with ENOSPC.
     await pipeline(readable, counted, createWriteStream(path, { flags: 'r+', start: offset }))
     return offset + received
+  }
+
+  /** Up to `length` bytes from the start of the upload's file (fewer when it holds fewer). */
+  async readPrefix(id: string, length: number): Promise<Buffer> {
+    const path = join(this.directory, id)
+    if (!isPathInsideDirectory(this.directory, path)) throw ERRORS.FILE_NOT_FOUND
+    const handle = await open(path, 'r')
+    try {
+      const buffer = Buffer.alloc(length)
+      const { bytesRead } = await handle.read(buffer, 0, length, 0)
+      return buffer.subarray(0, bytesRead)
+    } finally {
+      await handle.close()
+    }
   }
 }
 

@@ -100,16 +100,29 @@ export function uploadsHandlers({ uploads }: Services, config: Pick<Config, 'ATT
   })
 
   /** Hands the request to @tus/server and its answer back, errors as problem+json. */
-  async function viaTus(c: Context<AppEnv>, state: Pending): Promise<Response> {
-    const watched = watchBody(c.req.raw)
+  async function viaTus(c: Context<AppEnv>, state: Pending, sample?: TypeSample): Promise<Response> {
+    const watched = watchBody(c.req.raw, sample)
     const req = watched.request
     pending.set(req, state)
     const res = await tus.handleWeb(req)
+    const refused = watched.refused()
+    if (refused !== undefined && state.upload) {
+      // The first bytes are of a type the settings refuse: the rest of the body was not taken, and the
+      // upload ends here with what it stored.
+      await res.body?.cancel()
+      await uploads.abandon(state.upload)
+      if (refused instanceof ApiError)
+        Object.assign(refused.headers, { 'Tus-Resumable': TUS_VERSION, Connection: 'close' })
+      throw refused
+    }
     if (res.status >= 400) {
       // A creation the store could not make (a full disk, S3 down) leaves no upload and no hold behind.
       if (state.begun) await uploads.abandon(state.begun)
       const failure = failures.get(req)
-      if (failure instanceof ApiError) throw failure
+      if (failure instanceof ApiError) {
+        Object.assign(failure.headers, { 'Tus-Resumable': TUS_VERSION })
+        throw failure
+      }
       throw await tusProblem(res, failure)
     }
     if (watched.failed() && res.status === 204) {
@@ -161,7 +174,14 @@ export function uploadsHandlers({ uploads }: Services, config: Pick<Config, 'ATT
   async function onOwnUpload(c: Context<AppEnv>, params: { projectId: string; uploadId: string }) {
     const principal = requireAuth(c, 'write')
     const upload = await uploads.own(principal, params.projectId, params.uploadId)
-    return viaTus(c, { principal, projectId: params.projectId, upload })
+    // A PATCH that brings the upload's first bytes has its type checked as soon as they are in.
+    const sample =
+      c.req.method === 'PATCH' ? await uploads.typeSample(upload, Number(c.req.header('upload-offset'))) : undefined
+    return viaTus(
+      c,
+      { principal, projectId: params.projectId, upload },
+      sample && { ...sample, check: (bytes) => uploads.checkType(bytes) },
+    )
   }
 
   /** A GET of an upload is not an operation: it answers as any method the path does not have. */
@@ -199,33 +219,75 @@ export function uploadsHandlers({ uploads }: Services, config: Pick<Config, 'ATT
   return { tusResumable, headOnly, createUpload, getUploadOffset, appendUploadChunk, deleteUpload }
 }
 
+/** The first bytes of an upload to check its type on, as a PATCH brings them. */
+interface TypeSample {
+  /** The bytes stored before this PATCH's offset. */
+  prefix: Buffer
+  /** Where the sample ends: the check runs once the bytes up to here are in. */
+  end: number
+  check(sample: Buffer): Promise<void>
+}
+
 /**
  * The request with its body passed through a watch that notes whether reading it failed (the connection
  * was cut) and then ends it there, so that @tus/server stores what arrived rather than failing the write.
+ * With a `sample`, the body's first bytes are checked as they arrive: if the check fails, the body ends
+ * before the chunk that completed the sample, and `refused` answers why.
  */
-function watchBody(request: Request): { request: Request; failed: () => boolean } {
+function watchBody(
+  request: Request,
+  sample?: TypeSample,
+): { request: Request; failed: () => boolean; refused: () => unknown } {
   const source = request.body
-  if (!source) return { request, failed: () => false }
+  if (!source) return { request, failed: () => false, refused: () => undefined }
   let failed = false
+  let refused: unknown
+  let sampling = sample !== undefined
+  const head: Buffer[] = sample ? [sample.prefix] : []
+  let headBytes = sample?.prefix.length ?? 0
   const reader = source.getReader()
   const body = new ReadableStream<Uint8Array>({
     async pull(controller) {
+      let chunk: ReadableStreamReadResult<Uint8Array>
       try {
-        const { done, value } = await reader.read()
-        if (done) controller.close()
-        else controller.enqueue(value)
+        chunk = await reader.read()
       } catch {
         // What arrived is written whole (as @tus/server does with a request aborted on Node's own server),
         // so the upload resumes from the last byte that arrived, not from the last flushed one.
         failed = true
         controller.close()
+        return
       }
+      if (chunk.done) {
+        controller.close()
+        return
+      }
+      if (sampling && sample) {
+        head.push(Buffer.from(chunk.value))
+        headBytes += chunk.value.length
+        if (headBytes >= sample.end) {
+          sampling = false
+          try {
+            await sample.check(Buffer.concat(head).subarray(0, sample.end))
+          } catch (err) {
+            refused = err
+            controller.close()
+            reader.cancel().catch(() => {})
+            return
+          }
+        }
+      }
+      controller.enqueue(chunk.value)
     },
     cancel(reason) {
       return reader.cancel(reason)
     },
   })
-  return { request: new Request(request, { body, duplex: 'half' } as RequestInit), failed: () => failed }
+  return {
+    request: new Request(request, { body, duplex: 'half' } as RequestInit),
+    failed: () => failed,
+    refused: () => refused,
+  }
 }
 
 /** What @tus/server answered with an error, as the problem the operation documents. */

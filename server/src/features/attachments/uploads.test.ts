@@ -105,6 +105,41 @@ function flowTests(driver: () => Promise<{ env: Record<string, string> }>) {
     expect(attachment.size).toBe(file.length)
     expect(await storage(t, alice.authHeaders, project.id)).toMatchObject({ usedBytes: file.length, reservedBytes: 0 })
   })
+
+  it('refuses a type the settings do not take as soon as the first bytes show it, not at the end', async () => {
+    const { t, alice, project, tus } = await setup({ ...(await driver()).env, ATTACHMENT_TYPES_ALLOW: 'text/plain' })
+    const file = await pngOf(4 * 1024 * 1024)
+    const location = (await tus.create(file.length, { filename: 'a.png' })).headers.get('location') as string
+    // The body is handed over 64 KiB at a time, as the server asks for it.
+    let pulled = 0
+    const body = new ReadableStream<Uint8Array>({
+      pull(controller) {
+        if (pulled >= file.length) return controller.close()
+        controller.enqueue(file.subarray(pulled, pulled + 65_536))
+        pulled += 65_536
+      },
+    })
+    const res = await t.request(location, {
+      method: 'PATCH',
+      headers: {
+        ...alice.authHeaders,
+        'Tus-Resumable': '1.0.0',
+        'Upload-Offset': '0',
+        'Content-Type': 'application/offset+octet-stream',
+      },
+      body,
+      duplex: 'half',
+    } as RequestInit)
+    expect(res.status).toBe(415)
+    expect(res.headers.get('tus-resumable')).toBe('1.0.0')
+    expect((await res.json()).code).toBe('file_type_not_allowed')
+    expect(pulled).toBeLessThan(file.length / 4)
+    expect(await rowCount(t)).toBe(0)
+    expect(await storedKeys(t)).toEqual([])
+    expect(await storage(t, alice.authHeaders, project.id)).toMatchObject({ usedBytes: 0, reservedBytes: 0 })
+    expect((await tus.head(location)).status).toBe(404)
+    expect(await t.ctx.db.kysely.selectFrom('uploads').select('id').execute()).toEqual([])
+  })
 }
 
 describe('resumable uploads (tus) on local disk', () => {
@@ -206,6 +241,19 @@ describe('resumable uploads (tus) on local disk', () => {
     expect((await res.json()).code).toBe('file_type_not_allowed')
     expect(await rowCount(t)).toBe(0)
     expect(await storedKeys(t)).toEqual([])
+    expect(await storage(t, alice.authHeaders, project.id)).toMatchObject({ usedBytes: 0, reservedBytes: 0 })
+    expect((await tus.head(location)).status).toBe(404)
+  })
+
+  it('reads the type from first bytes that came in two PATCHes, and keeps nothing of a refused one', async () => {
+    const { t, alice, project, tus } = await setup({ ATTACHMENT_TYPES_DENY: 'image/*' })
+    const file = await pngOf(1_000_000)
+    const location = (await tus.create(file.length, { filename: 'a.png' })).headers.get('location') as string
+    expect((await tus.patch(location, 0, file.subarray(0, 1000))).status).toBe(204)
+    const res = await tus.patch(location, 1000, file.subarray(1000, 200_000))
+    expect(res.status).toBe(415)
+    expect((await res.json()).code).toBe('file_type_not_allowed')
+    expect(await uploadDirEntries(t)).toEqual([])
     expect(await storage(t, alice.authHeaders, project.id)).toMatchObject({ usedBytes: 0, reservedBytes: 0 })
     expect((await tus.head(location)).status).toBe(404)
   })
