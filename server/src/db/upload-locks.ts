@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto'
 import type { Lock, Locker, RequestRelease } from '@tus/utils'
 import { ERRORS } from '@tus/utils'
 import type { Client, Notification } from 'pg'
@@ -51,6 +52,8 @@ export async function startUploadLocker(
   { connectTimeoutMs = 5_000, acquireTimeoutMs = 30_000 } = {},
 ): Promise<UploadLocker> {
   const channel = locksChannel(options)
+  // Tells this instance's lock connection apart from other instances' in pg_stat_activity.
+  const instance = randomBytes(4).toString('hex')
   const held = new Map<string, Held>()
   const wakers = new Map<string, Set<() => void>>()
   let client: Client | undefined
@@ -79,7 +82,7 @@ export async function startUploadLocker(
     const pg = loadPg()
     const next = new pg.Client({
       connectionString: options.url,
-      application_name: `tasklane-locks ${options.schema ?? 'public'}`.slice(0, 63),
+      application_name: `tasklane-locks ${options.schema ?? 'public'} ${instance}`.slice(0, 63),
       connectionTimeoutMillis: connectTimeoutMs,
       query_timeout: connectTimeoutMs,
       keepAlive: true,

@@ -2,6 +2,7 @@ import { createHash, randomBytes } from 'node:crypto'
 import { stat } from 'node:fs/promises'
 import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
+import { sql } from 'kysely'
 import pino from 'pino'
 import { describe, expect, it, onTestFinished } from 'vitest'
 import { createApp } from '../../app.js'
@@ -71,6 +72,40 @@ function watchWrites(...contexts: AppContext[]) {
   return { most: () => most }
 }
 
+/** A PATCH from offset 0 that sends `first`, then stalls (a slow client) until the test ends. */
+function stalledPatch(app: TestApp, auth: Record<string, string>, location: string, first: Uint8Array) {
+  let resume = () => {}
+  const stalled = new Promise<void>((resolve) => {
+    resume = resolve
+  })
+  onTestFinished(() => resume())
+  let sent = false
+  const body = new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      if (sent) return stalled
+      sent = true
+      controller.enqueue(first)
+    },
+  })
+  return app.request(location, {
+    method: 'PATCH',
+    headers: {
+      ...auth,
+      'Tus-Resumable': '1.0.0',
+      'Upload-Offset': '0',
+      'Content-Type': 'application/offset+octet-stream',
+    },
+    body,
+    duplex: 'half',
+  } as RequestInit)
+}
+
+/** Waits until the upload's file at `path` holds `size` bytes. */
+async function grownTo(path: string, size: number) {
+  for (let i = 0; i < 200 && ((await stat(path).catch(() => undefined))?.size ?? 0) < size; i++) await sleep(10)
+  expect((await stat(path)).size).toBe(size)
+}
+
 describe.runIf(TEST_DATABASE === 'postgres')('resumable uploads across instances on one PostgreSQL database', () => {
   it("holds a PATCH on one instance while another instance's PATCH of the upload runs, and asks that one to let go", async () => {
     const { a, alice, project, file, onA, onB } = await setup()
@@ -78,38 +113,12 @@ describe.runIf(TEST_DATABASE === 'postgres')('resumable uploads across instances
     const path = join(a.ctx.config.DATA_DIR, 'uploads', location.slice(location.lastIndexOf('/') + 1))
 
     // A's PATCH sends its first 100 000 bytes, then stalls (a slow client), holding the upload.
-    let resume = () => {}
-    const stalled = new Promise<void>((resolve) => {
-      resume = resolve
-    })
-    onTestFinished(() => resume())
-    let sent = false
-    const slowBody = new ReadableStream<Uint8Array>({
-      async pull(controller) {
-        if (sent) return stalled
-        sent = true
-        controller.enqueue(file.subarray(0, 100_000))
-      },
-    })
     const answered: string[] = []
-    const onAPatch = a
-      .request(location, {
-        method: 'PATCH',
-        headers: {
-          ...alice.authHeaders,
-          'Tus-Resumable': '1.0.0',
-          'Upload-Offset': '0',
-          'Content-Type': 'application/offset+octet-stream',
-        },
-        body: slowBody,
-        duplex: 'half',
-      } as RequestInit)
-      .then((res) => {
-        answered.push('A')
-        return res
-      })
-    for (let i = 0; i < 200 && ((await stat(path).catch(() => undefined))?.size ?? 0) < 100_000; i++) await sleep(10)
-    expect((await stat(path)).size).toBe(100_000)
+    const onAPatch = stalledPatch(a, alice.authHeaders, location, file.subarray(0, 100_000)).then((res) => {
+      answered.push('A')
+      return res
+    })
+    await grownTo(path, 100_000)
 
     // B's PATCH sends the rest from where the file stands: it waits for A's lock.
     const onBPatch = onB.patch(location, 100_000, file.subarray(100_000)).then((res) => {
@@ -164,5 +173,28 @@ describe.runIf(TEST_DATABASE === 'postgres')('resumable uploads across instances
     expect(Buffer.from(await content.arrayBuffer()).equals(file)).toBe(true)
     const usage = await a.request(`/v1/projects/${project.id}/storage`, { headers: alice.authHeaders })
     expect(await usage.json()).toMatchObject({ usedBytes: file.length, reservedBytes: 0, fileCount: 1 })
+  })
+  it('stops a request whose lock went with its lost connection, and takes locks again once reconnected', async () => {
+    const { a, alice, file, onA, onB } = await setup()
+    const location = (await onA.create(file.length, { filename: 'lost.png' })).headers.get('location') as string
+    const path = join(a.ctx.config.DATA_DIR, 'uploads', location.slice(location.lastIndexOf('/') + 1))
+    const onAPatch = stalledPatch(a, alice.authHeaders, location, file.subarray(0, 100_000))
+    await grownTo(path, 100_000)
+
+    // Both instances' lock connections are cut (a failover, an operator's pg_terminate_backend).
+    const schema = (a.database as { schema?: string }).schema ?? 'public'
+    const { rows } = await sql<{ cut: boolean }>`
+      select pg_terminate_backend(pid) as cut from pg_stat_activity
+      where application_name like ${`tasklane-locks ${schema} %`}`.execute(a.ctx.db.kysely)
+    expect(rows.length).toBe(2)
+
+    // A no longer holds the upload: it stops where it was, as when asked to let go.
+    const stopped = await onAPatch
+    expect(stopped.status).toBe(204)
+    expect(stopped.headers.get('upload-offset')).toBe('100000')
+    // The instances reconnect and lock again: B goes on from there.
+    const rest = await onB.patch(location, 100_000, file.subarray(100_000))
+    expect(rest.status).toBe(200)
+    expect(((await rest.json()) as Attachment).sha256).toBe(sha(file))
   })
 })
