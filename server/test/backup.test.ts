@@ -25,7 +25,7 @@ const postgresUp = await postgresWanted()
  * A database of its own (made here, dropped when the test ends) with an empty schema, the DATABASE_URL that
  * puts a server on that schema, and its attachment rows.
  */
-async function freshPostgres(schema: string) {
+async function freshPostgres(schema: string, { makeSchema = true } = {}) {
   const database = `backup_${randomBytes(5).toString('hex')}`
   await withAdmin((c) => c.query(`create database ${database}`))
   onTestFinished(async () => {
@@ -42,11 +42,11 @@ async function freshPostgres(schema: string) {
       await client.end()
     }
   }
-  await query(`create schema ${schema}`)
+  if (makeSchema) await query(`create schema ${schema}`)
   const rows = async (): Promise<StoredRow[]> =>
     toStoredRows(await query(`select id, storage_key, size, sha256 from ${schema}.attachments order by id`))
   url.searchParams.set('options', `-c search_path=${schema}`)
-  return { url: url.toString(), rows }
+  return { url: url.toString(), rows, query }
 }
 
 /** Asserts that `stderr` is one line for the operator matching `pattern`, not a stack trace. */
@@ -298,6 +298,37 @@ describe('tasklane backup', () => {
       expect((await restored.exited).code).toBe(0)
     },
     90_000,
+  )
+
+  it.skipIf(!postgresUp)(
+    'PostgreSQL: restores into a database without the schema, and refuses a backup of the other database',
+    async () => {
+      const schema = `files_${randomBytes(4).toString('hex')}`
+      const source = await freshPostgres(schema)
+      const env = { DATA_DIR: tempDataDir(), DATABASE_URL: source.url }
+      expect((await runCli(['migrate'], env)).code).toBe(0)
+      const target = join(tempDataDir(), 'backup')
+      const backup = await runCli(['backup', target], env)
+      expect(backup.code, backup.stderr).toBe(0)
+
+      const bare = await freshPostgres(schema, { makeSchema: false })
+      const restore = await runCli(['restore', target], { DATA_DIR: tempDataDir(), DATABASE_URL: bare.url })
+      expect(restore.code, restore.stderr).toBe(0)
+      expect(await bare.query(`select count(*)::int as n from ${schema}.attachments`)).toEqual([{ n: 0 }])
+      expect(await bare.rows()).toEqual([])
+
+      const sqliteDir = tempDataDir()
+      expect((await runCli(['migrate'], { DATA_DIR: sqliteDir })).code).toBe(0)
+      const sqliteBackup = join(tempDataDir(), 'backup')
+      expect((await runCli(['backup', sqliteBackup], { DATA_DIR: sqliteDir })).code).toBe(0)
+      const crossed = await runCli(['restore', sqliteBackup], { DATA_DIR: tempDataDir(), DATABASE_URL: bare.url })
+      expect(crossed.code).toBe(1)
+      expectOneLine(crossed.stderr, /is a backup of a SQLite database: restore it with DATABASE_URL unset$/)
+      const other = await runCli(['restore', target], { DATA_DIR: tempDataDir() })
+      expect(other.code).toBe(1)
+      expectOneLine(other.stderr, /is a backup of a PostgreSQL database: set DATABASE_URL to the database to restore/)
+    },
+    60_000,
   )
 
   it('fails on a data directory without a database, and writes no copy', async () => {
