@@ -6,7 +6,8 @@
 // on all alike. Prints creates per second (wall clock), p50/p99, server CPU per create, and the ratios the
 // change log's design is judged by (16 writers vs 1; 2 instances vs 1), with the machine's load average.
 import { randomBytes } from 'node:crypto'
-import { loadavg } from 'node:os'
+import { readdirSync, readFileSync } from 'node:fs'
+import { availableParallelism, loadavg } from 'node:os'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import pg from 'pg'
@@ -17,6 +18,42 @@ const DURATION = Number(process.env.BENCH_DURATION ?? 10)
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 2)
 const URL = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test'
 const schema = `bench_writes_${randomBytes(4).toString('hex')}`
+// BENCH_SCENARIOS=1,4 runs only those scenarios (numbered as printed); BENCH_CPU_PROF=dir writes each
+// instance's V8 CPU profile there (--cpu-prof); BENCH_WAITS=1 samples pg_stat_activity's wait events.
+const ONLY = process.env.BENCH_SCENARIOS?.split(',').map(Number)
+const CPU_PROF = process.env.BENCH_CPU_PROF
+const WAITS = process.env.BENCH_WAITS === '1'
+const cores = availableParallelism()
+const TICK = 100 // USER_HZ: /proc/<pid>/stat counts CPU time in 1/100 s on Linux
+
+/**
+ * CPU seconds used so far by PostgreSQL on this machine (Linux only, else undefined): every `postgres`
+ * process, plus what the postmaster's ended children (backends of closed connections) used. Other users of
+ * the same cluster count too.
+ */
+const pgCpu = () => {
+  try {
+    let ticks = 0
+    for (const pid of readdirSync('/proc')) {
+      if (!/^[0-9]+$/.test(pid)) continue
+      let stat
+      try {
+        stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
+      } catch {
+        continue
+      }
+      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+      const comm = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'))
+      if (!comm.startsWith('postgres') && !comm.startsWith('postmaster')) continue
+      // utime, stime (fields 14, 15), and for the postmaster cutime, cstime (16, 17): ended backends.
+      ticks += Number(f[11]) + Number(f[12])
+      if (comm === 'postgres' && f[1] === '1') ticks += Number(f[13]) + Number(f[14])
+    }
+    return ticks > 0 ? ticks / TICK : undefined
+  } catch {
+    return undefined
+  }
+}
 
 const admin = async (text) => {
   const client = new pg.Client({ connectionString: URL })
@@ -29,11 +66,15 @@ const admin = async (text) => {
 }
 
 const start = (seed) =>
-  startServer(join(here, 'pg-write-server.ts'), ['--import', 'tsx'], {
-    BENCH_SCHEMA: schema,
-    BENCH_SEED: seed ? '1' : '0',
-    BENCH_DATABASE_URL: URL,
-  })
+  startServer(
+    join(here, 'pg-write-server.ts'),
+    ['--import', 'tsx', ...(CPU_PROF ? ['--cpu-prof', '--cpu-prof-dir', CPU_PROF] : [])],
+    {
+      BENCH_SCHEMA: schema,
+      BENCH_SEED: seed ? '1' : '0',
+      BENCH_DATABASE_URL: URL,
+    },
+  )
 const autocannon = (url, connections, headers, body, duration) =>
   run(url, { method: 'POST', connections, headers, body }, duration)
 
@@ -63,11 +104,37 @@ try {
   const run = async (s, duration) => {
     const used = targets.slice(0, s.over)
     const before = await Promise.all(used.map((t) => t.server.cpu()))
+    const pgBefore = pgCpu()
+    const waits = new Map()
+    let sampling = WAITS
+    const sampler = (async () => {
+      if (!sampling) return
+      const client = new pg.Client({ connectionString: URL })
+      await client.connect()
+      try {
+        while (sampling) {
+          const { rows } = await client.query(
+            `select coalesce(wait_event_type || ':' || wait_event, state) as w, count(*)::int as n from pg_stat_activity
+              where application_name like 'tasklane%' and pid <> pg_backend_pid() group by 1`,
+          )
+          for (const r of rows) waits.set(r.w, (waits.get(r.w) ?? 0) + r.n)
+          waits.set('(samples)', (waits.get('(samples)') ?? 0) + 1)
+          await new Promise((r) => setTimeout(r, 50))
+        }
+      } finally {
+        await client.end()
+      }
+    })()
     const results = await Promise.all(
       used.map((t) => autocannon(`http://127.0.0.1:${t.port}${path}`, s.writers / s.over, headers, body, duration)),
     )
     const after = await Promise.all(used.map((t) => t.server.cpu()))
+    const pgAfter = pgCpu()
+    sampling = false
+    await sampler
     return {
+      pgCpuS: pgBefore === undefined || pgAfter === undefined ? Number.NaN : pgAfter - pgBefore,
+      waits,
       ok: results.reduce((n, r) => n + (r['2xx'] ?? 0), 0),
       failed: results.reduce((n, r) => n + r.non2xx + r.errors + r.timeouts, 0),
       duration: Math.max(...results.map((r) => r.duration)),
@@ -81,6 +148,7 @@ try {
   for (let round = 0; round < ROUNDS; round++) {
     const order = round % 2 === 0 ? scenarios.keys() : [...scenarios.keys()].reverse()
     for (const i of order) {
+      if (ONLY && !ONLY.includes(i + 1)) continue
       const s = scenarios[i]
       await run(s, 1) // warm-up
       const m = await run(s, DURATION)
@@ -91,34 +159,57 @@ try {
             failed: t.failed + m.failed,
             duration: t.duration + m.duration,
             cpuS: t.cpuS + m.cpuS,
+            pgCpuS: t.pgCpuS + m.pgCpuS,
+            waits: new Map(
+              [...m.waits]
+                .map(([k, v]) => [k, v + (t.waits.get(k) ?? 0)])
+                .concat([...t.waits].filter(([k]) => !m.waits.has(k))),
+            ),
             p50: Math.max(t.p50, m.p50),
             p99: Math.max(t.p99, m.p99),
           }
         : m
       console.log(
-        `bench: round ${round + 1}/${ROUNDS} ${s.name}: ${(m.ok / m.duration).toFixed(0)} creates/s, p50 ${m.p50} ms, p99 ${m.p99} ms (${m.failed} failed)`,
+        `bench: round ${round + 1}/${ROUNDS} ${s.name}: ${(m.ok / m.duration).toFixed(0)} creates/s, p50 ${m.p50} ms, p99 ${m.p99} ms, server ${(m.cpuS / m.duration).toFixed(2)} + postgres ${(m.pgCpuS / m.duration).toFixed(2)} CPU-s/s (${m.failed} failed)`,
       )
+      if (WAITS) {
+        const n = m.waits.get('(samples)') || 1
+        const top = [...m.waits]
+          .filter(([k]) => k !== '(samples)')
+          .sort((x, y) => y[1] - x[1])
+          .slice(0, 8)
+        console.log(
+          `bench:   backends by wait (mean of ${n} samples): ${top.map(([k, v]) => `${k} ${(v / n).toFixed(1)}`).join(', ')}`,
+        )
+      }
     }
   }
-  const rate = (i) => totals[i].ok / totals[i].duration
+  const rate = (i) => (totals[i] ? totals[i].ok / totals[i].duration : Number.NaN)
   const f2 = (n) => n.toFixed(2)
   const lines = [
     `# createTask on PostgreSQL — ${new Date().toISOString()}`,
     '',
     `Node ${process.version}, ${DURATION} s per scenario after a 1 s warm-up, ${ROUNDS} interleaved rounds; pool of 10 connections per instance; load average at the start ${load.map((l) => l.toFixed(1)).join(', ')}, at the end ${loadavg()
       .map((l) => l.toFixed(1))
-      .join(', ')}.`,
+      .join(', ')}; ${cores} cores.`,
     '',
-    '| scenario | creates/s | p50 (ms) | p99 (ms) | server CPU ms per create | failed |',
-    '|---|---:|---:|---:|---:|---:|',
-    ...scenarios.map((s, i) => {
+    '| scenario | creates/s | p50 (ms) | p99 (ms) | server CPU ms per create | postgres CPU ms per create | server + postgres CPU-s/s | failed |',
+    '|---|---:|---:|---:|---:|---:|---:|---:|',
+    ...scenarios.flatMap((s, i) => {
       const t = totals[i]
-      return `| ${s.name} | ${rate(i).toFixed(0)} | ${t.p50} | ${t.p99} | ${f2((t.cpuS * 1000) / Math.max(t.ok, 1))} | ${t.failed} |`
+      if (!t) return []
+      const per = (cpu) => f2((cpu * 1000) / Math.max(t.ok, 1))
+      return [
+        `| ${s.name} | ${rate(i).toFixed(0)} | ${t.p50} | ${t.p99} | ${per(t.cpuS)} | ${per(t.pgCpuS)} | ${f2(t.cpuS / t.duration)} + ${f2(t.pgCpuS / t.duration)} = ${f2((t.cpuS + t.pgCpuS) / t.duration)} of ${cores} | ${t.failed} |`,
+      ]
     }),
     '',
     `- 16 writers vs 1 writer (one instance): ${f2(rate(2) / rate(0))}× (target ≥ 4×)`,
     `- 10 writers vs 1 writer (one instance): ${f2(rate(1) / rate(0))}×`,
     `- 2 instances vs 1 (16 writers): ${f2(rate(3) / rate(2))}× (target ≥ 1.6×)`,
+    `- Ceiling from CPU alone: with ${cores} cores and the CPU one create costs (server + postgres, 16 writers on one instance), at most ${
+      totals[2] ? ((cores * totals[2].ok) / (totals[2].cpuS + totals[2].pgCpuS)).toFixed(0) : '?'
+    } creates/s could be made on this machine by any number of instances, if nothing else ran on it (load average above says how much else did).`,
     '',
   ]
   console.log(`\n${lines.join('\n')}`)
