@@ -3,10 +3,12 @@
 // Tasklane instances (pg-write-server.ts) on one new schema of the local PostgreSQL, then drives createTask
 // with autocannon from separate processes: 1, 10 and 16 concurrent writers against one instance, and 16
 // writers split over both. Scenarios are interleaved over rounds so load from elsewhere on the machine falls
-// on all alike. Prints creates per second (wall clock), p50/p99, server CPU per create, and the ratios the
-// change log's design is judged by (16 writers vs 1; 2 instances vs 1), with the machine's load average.
+// on all alike. Prints creates per second (wall clock), p50/p99, server and PostgreSQL CPU per create, the
+// CPU-seconds per second both used (against the machine's cores: when one instance and PostgreSQL already
+// use them all, a second instance has nothing to add), and the ratios the change log's design is judged by
+// (16 writers vs 1; 2 instances vs 1), with the machine's load average.
 import { randomBytes } from 'node:crypto'
-import { readdirSync, readFileSync } from 'node:fs'
+import { readFileSync } from 'node:fs'
 import { availableParallelism, loadavg } from 'node:os'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -26,43 +28,44 @@ const WAITS = process.env.BENCH_WAITS === '1'
 const cores = availableParallelism()
 const TICK = 100 // USER_HZ: /proc/<pid>/stat counts CPU time in 1/100 s on Linux
 
-/**
- * CPU seconds used so far by PostgreSQL on this machine (Linux only, else undefined): every `postgres`
- * process, plus what the postmaster's ended children (backends of closed connections) used. Other users of
- * the same cluster count too.
- */
-const pgCpu = () => {
+const ticksOf = (pid) => {
   try {
-    let ticks = 0
-    for (const pid of readdirSync('/proc')) {
-      if (!/^[0-9]+$/.test(pid)) continue
-      let stat
-      try {
-        stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
-      } catch {
-        continue
-      }
-      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
-      const comm = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'))
-      if (!comm.startsWith('postgres') && !comm.startsWith('postmaster')) continue
-      // utime, stime (fields 14, 15), and for the postmaster cutime, cstime (16, 17): ended backends.
-      ticks += Number(f[11]) + Number(f[12])
-      if (comm === 'postgres' && f[1] === '1') ticks += Number(f[13]) + Number(f[14])
-    }
-    return ticks > 0 ? ticks / TICK : undefined
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+    return Number(f[11]) + Number(f[12]) // utime, stime (fields 14 and 15)
   } catch {
     return undefined
   }
 }
 
-const admin = async (text) => {
-  const client = new pg.Client({ connectionString: URL })
-  await client.connect()
+/**
+ * CPU ticks used so far by each PostgreSQL process working for this benchmark (Linux, with PostgreSQL on
+ * this machine; else undefined): the backends of its two instances (their application names carry its
+ * schema) and the cluster's background processes (WAL writer, checkpointer, …). Other clients of the same
+ * cluster (other test runs) are left out.
+ */
+const pgTicks = async (client) => {
   try {
-    await client.query(text)
-  } finally {
-    await client.end()
+    const { rows } = await client.query(
+      `select pid from pg_stat_activity where application_name like $1 or backend_type <> 'client backend'`,
+      [`%${schema}%`],
+    )
+    const ticks = new Map()
+    for (const { pid } of rows) {
+      const t = ticksOf(pid)
+      if (t !== undefined) ticks.set(pid, t)
+    }
+    return ticks.size > 0 ? ticks : undefined
+  } catch {
+    return undefined
   }
+}
+/** CPU seconds between two `pgTicks`; a process that began in between counts from 0. */
+const pgCpuS = (before, after) => {
+  if (!before || !after) return Number.NaN
+  let ticks = 0
+  for (const [pid, t] of after) ticks += t - (before.get(pid) ?? 0)
+  return ticks / TICK
 }
 
 const start = (seed) =>
@@ -80,6 +83,9 @@ const autocannon = (url, connections, headers, body, duration) =>
 
 await admin(`create schema ${schema}`)
 const instances = []
+// Reads which PostgreSQL processes serve the benchmark, for their CPU time.
+const watcher = new pg.Client({ connectionString: URL })
+await watcher.connect()
 try {
   console.log(`bench: createTask on PostgreSQL (schema ${schema}), ${DURATION}s per scenario, ${ROUNDS} rounds`)
   const a = start(true)
@@ -104,7 +110,7 @@ try {
   const run = async (s, duration) => {
     const used = targets.slice(0, s.over)
     const before = await Promise.all(used.map((t) => t.server.cpu()))
-    const pgBefore = pgCpu()
+    const pgBefore = await pgTicks(watcher)
     const waits = new Map()
     let sampling = WAITS
     const sampler = (async () => {
@@ -115,7 +121,8 @@ try {
         while (sampling) {
           const { rows } = await client.query(
             `select coalesce(wait_event_type || ':' || wait_event, state) as w, count(*)::int as n from pg_stat_activity
-              where application_name like 'tasklane%' and pid <> pg_backend_pid() group by 1`,
+              where application_name like $1 group by 1`,
+            [`%${schema}%`],
           )
           for (const r of rows) waits.set(r.w, (waits.get(r.w) ?? 0) + r.n)
           waits.set('(samples)', (waits.get('(samples)') ?? 0) + 1)
@@ -129,11 +136,11 @@ try {
       used.map((t) => autocannon(`http://127.0.0.1:${t.port}${path}`, s.writers / s.over, headers, body, duration)),
     )
     const after = await Promise.all(used.map((t) => t.server.cpu()))
-    const pgAfter = pgCpu()
+    const pgAfter = await pgTicks(watcher)
     sampling = false
     await sampler
     return {
-      pgCpuS: pgBefore === undefined || pgAfter === undefined ? Number.NaN : pgAfter - pgBefore,
+      pgCpuS: pgCpuS(pgBefore, pgAfter),
       waits,
       ok: results.reduce((n, r) => n + (r['2xx'] ?? 0), 0),
       failed: results.reduce((n, r) => n + r.non2xx + r.errors + r.timeouts, 0),
@@ -207,6 +214,7 @@ try {
     `- 16 writers vs 1 writer (one instance): ${f2(rate(2) / rate(0))}× (target ≥ 4×)`,
     `- 10 writers vs 1 writer (one instance): ${f2(rate(1) / rate(0))}×`,
     `- 2 instances vs 1 (16 writers): ${f2(rate(3) / rate(2))}× (target ≥ 1.6×)`,
+    `- PostgreSQL CPU counts this benchmark's backends and the cluster's background processes only.`,
     `- Ceiling from CPU alone: with ${cores} cores and the CPU one create costs (server + postgres, 16 writers on one instance), at most ${
       totals[2] ? ((cores * totals[2].ok) / (totals[2].cpuS + totals[2].pgCpuS)).toFixed(0) : '?'
     } creates/s could be made on this machine by any number of instances, if nothing else ran on it (load average above says how much else did).`,
@@ -215,5 +223,6 @@ try {
   console.log(`\n${lines.join('\n')}`)
 } finally {
   await Promise.all(instances.map((i) => i.stop()))
+  await watcher.end()
   await admin(`drop schema ${schema} cascade`)
 }
