@@ -28,6 +28,16 @@ const WAITS = process.env.BENCH_WAITS === '1'
 const cores = availableParallelism()
 const TICK = 100 // USER_HZ: /proc/<pid>/stat counts CPU time in 1/100 s on Linux
 
+const admin = async (text) => {
+  const client = new pg.Client({ connectionString: URL })
+  await client.connect()
+  try {
+    await client.query(text)
+  } finally {
+    await client.end()
+  }
+}
+
 const ticksOf = (pid) => {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
