@@ -154,7 +154,7 @@ export interface paths {
         put?: never;
         /**
          * Start signing up by email
-         * @description The first step of signing up: send the email address, and the answer is 202 with no body, the same for every address, whether or not it has an account. Then:
+         * @description The first step of signing up: send the email address; the answer is 202 with no body, the same for every address whether or not it has an account, and a mail goes to the address:
          *
          *     - an address without an account gets a mail with a link (to `PUBLIC_URL/complete-signup?token=…`) whose single-use token expires after 24 hours; pass it to `completeSignUp` with a password to create the account, its address verified. Asking again sends a new link and ends the earlier ones.
          *     - an address that has an account gets a mail telling its owner that someone tried to sign up with it, with where to sign in or reset the password. Nothing is changed.

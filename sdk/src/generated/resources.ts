@@ -99,7 +99,7 @@ export interface AuthResource {
   /**
    * Start signing up by email
    *
-   * The first step of signing up: send the email address, and the answer is 202 with no body, the same for every address, whether or not it has an account. Then:
+   * The first step of signing up: send the email address; the answer is 202 with no body, the same for every address whether or not it has an account, and a mail goes to the address:
    *
    * `startSignUp`: `POST /v1/auth/signup-request`
    * @throws {BadRequestError} 400 `validation_failed`, `malformed_json`, `json_too_deep`, `json_too_wide`
@@ -1912,7 +1912,7 @@ export const resourceTable: Record<string, Record<string, [string, string, strin
     getOpenApiYaml: ['GET', '/openapi.yaml', 't'],
   },
   auth: {
-    signUp: ['POST', '/v1/auth/signup', 'bd'],
+    signUp: ['POST', '/v1/auth/signup', 'b'],
     startSignUp: ['POST', '/v1/auth/signup-request', 'bn'],
     completeSignUp: ['POST', '/v1/auth/signup-request/confirm', 'b'],
     logIn: ['POST', '/v1/auth/login', 'b'],
