@@ -123,7 +123,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get?: never;
+        /**
+         * How this server signs people up
+         * @description Says which sign-up flow this server uses (`SIGNUP_FLOW`), so that an app can show the right form: `verify-first` signs up only through `startSignUp` and the mailed link (`completeSignUp`); `immediate` also lets the deprecated `signUp` make an account at once. `startSignUp` works under both.
+         */
+        get: operations["getSignUpOptions"];
         put?: never;
         /**
          * Create an account at once (deprecated)
@@ -1913,6 +1917,15 @@ export interface components {
              * @example Ada Lovelace
              */
             name: string;
+        };
+        /** @description How this server signs people up with a password. */
+        SignUpOptions: {
+            /**
+             * @description `verify-first`: `startSignUp`, then `completeSignUp` with the mailed token; `signUp` answers 403. `immediate`: `signUp` also works (and tells whether an address has an account).
+             * @example verify-first
+             * @enum {string}
+             */
+            flow: "verify-first" | "immediate";
         };
         StartSignUpRequest: {
             /**
@@ -4695,6 +4708,38 @@ export interface operations {
                     "application/yaml": string;
                 };
             };
+            431: components["responses"]["RequestHeaderFieldsTooLarge"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    getSignUpOptions: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The server's sign-up flow. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "flow": "verify-first"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["SignUpOptions"];
+                };
+            };
+            429: components["responses"]["TooManyRequests"];
             431: components["responses"]["RequestHeaderFieldsTooLarge"];
             500: components["responses"]["InternalError"];
         };

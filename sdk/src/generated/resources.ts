@@ -1,7 +1,7 @@
 // generated from openapi.yaml by `npm run generate` — do not edit
 import type { Paginator } from '../core/pagination.js'
 import type { FormBody, JsonOf, NotModified, RequestOptions } from '../core/resource-types.js'
-import type { ApiKey, ApiKeyCreate, ApiKeyList, ApiKeyWithSecret, Attachment, AttachmentLink, AttachmentList, AttachmentUpdate, AttachmentUpload, AuthProviderList, AuthResult, Change, ChangeList, ChangePasswordRequest, Comment, CommentCreate, CommentList, CommentUpdate, CompleteSignUpRequest, ConfirmEmailChangeRequest, DeleteMeRequest, Health, Identity, IdentityLinkStart, IdentityList, Invitation, InvitationAccept, InvitationCreate, InvitationList, LogInRequest, Member, MemberList, MemberUpdate, Note, NoteCreate, NoteList, NoteUpdate, Notification, NotificationList, NotificationPreferences, NotificationPreferencesUpdate, NotificationsMarkRead, NotificationsMarked, Project, ProjectCreate, ProjectList, ProjectStorage, ProjectUpdate, ProviderAuthorization, ProviderCodeExchange, ProviderSignInStart, Readiness, Reauthentication, RefreshSessionRequest, RequestPasswordResetRequest, ResetPasswordRequest, Session, SessionList, SignUpRequest, StartSignUpRequest, Task, TaskCreate, TaskList, TaskUpdate, UnreadNotificationCount, UpdateMeRequest, User, VerifyEmailRequest, WebhookDelivery, WebhookDeliveryList, WebhookEndpoint, WebhookEndpointCreate, WebhookEndpointCreated, WebhookEndpointList, WebhookEndpointUpdate, WebhookReplay, WebhookReplayResult, WebhookSecret } from './models.js'
+import type { ApiKey, ApiKeyCreate, ApiKeyList, ApiKeyWithSecret, Attachment, AttachmentLink, AttachmentList, AttachmentUpdate, AttachmentUpload, AuthProviderList, AuthResult, Change, ChangeList, ChangePasswordRequest, Comment, CommentCreate, CommentList, CommentUpdate, CompleteSignUpRequest, ConfirmEmailChangeRequest, DeleteMeRequest, Health, Identity, IdentityLinkStart, IdentityList, Invitation, InvitationAccept, InvitationCreate, InvitationList, LogInRequest, Member, MemberList, MemberUpdate, Note, NoteCreate, NoteList, NoteUpdate, Notification, NotificationList, NotificationPreferences, NotificationPreferencesUpdate, NotificationsMarkRead, NotificationsMarked, Project, ProjectCreate, ProjectList, ProjectStorage, ProjectUpdate, ProviderAuthorization, ProviderCodeExchange, ProviderSignInStart, Readiness, Reauthentication, RefreshSessionRequest, RequestPasswordResetRequest, ResetPasswordRequest, Session, SessionList, SignUpOptions, SignUpRequest, StartSignUpRequest, Task, TaskCreate, TaskList, TaskUpdate, UnreadNotificationCount, UpdateMeRequest, User, VerifyEmailRequest, WebhookDelivery, WebhookDeliveryList, WebhookEndpoint, WebhookEndpointCreate, WebhookEndpointCreated, WebhookEndpointList, WebhookEndpointUpdate, WebhookReplay, WebhookReplayResult, WebhookSecret } from './models.js'
 import type { operations } from './openapi.js'
 
 /** Health, readiness, metrics and the API description itself. (`tl.operations`) */
@@ -75,6 +75,19 @@ export interface OperationsResource {
 
 /** Sign up, sign in, tokens, email verification and password reset. (`tl.auth`) */
 export interface AuthResource {
+  /**
+   * How this server signs people up
+   *
+   * Says which sign-up flow this server uses (`SIGNUP_FLOW`), so that an app can show the right form: `verify-first` signs up only through `startSignUp` and the mailed link (`completeSignUp`); `immediate` also lets the deprecated `signUp` make an account at once. `startSignUp` works under both.
+   *
+   * `getSignUpOptions`: `GET /v1/auth/signup`
+   * @throws {RateLimitError} 429 `rate_limited`
+   * @throws {APIError} 431 `request_header_fields_too_large`
+   * @throws {InternalServerError} 500 `internal_error`
+   * @example
+   * const signUpOptions = await tl.auth.getSignUpOptions()
+   */
+  getSignUpOptions(options?: RequestOptions): Promise<SignUpOptions>
   /**
    * Create an account at once (deprecated)
    *
@@ -1912,6 +1925,7 @@ export const resourceTable: Record<string, Record<string, [string, string, strin
     getOpenApiYaml: ['GET', '/openapi.yaml', 't'],
   },
   auth: {
+    getSignUpOptions: ['GET', '/v1/auth/signup'],
     signUp: ['POST', '/v1/auth/signup', 'b'],
     startSignUp: ['POST', '/v1/auth/signup-request', 'bn'],
     completeSignUp: ['POST', '/v1/auth/signup-request/confirm', 'b'],
@@ -2029,6 +2043,7 @@ export const operationMethods: Record<string, string> = {
   getMetrics: 'operations.getMetrics',
   getOpenApiJson: 'operations.getOpenApiJson',
   getOpenApiYaml: 'operations.getOpenApiYaml',
+  getSignUpOptions: 'auth.getSignUpOptions',
   signUp: 'auth.signUp',
   startSignUp: 'auth.startSignUp',
   completeSignUp: 'auth.completeSignUp',

@@ -261,6 +261,21 @@ export const SignUpRequestSchema = z
 
 export type SignUpRequest = z.infer<typeof SignUpRequestSchema>
 
+export const SignUpOptionsSchema = z
+  .strictObject({
+    flow: z
+      .enum(['verify-first', 'immediate'])
+      .openapi({
+        description:
+          '`verify-first`: `startSignUp`, then `completeSignUp` with the mailed token; `signUp` answers 403. `immediate`: `signUp` also works (and tells whether an address has an account).',
+        example: 'verify-first',
+      }),
+  })
+  .openapi({ description: 'How this server signs people up with a password.', required: ['flow'] })
+  .openapi('SignUpOptions')
+
+export type SignUpOptions = z.infer<typeof SignUpOptionsSchema>
+
 export const StartSignUpRequestSchema = z
   .strictObject({
     email: z.email({ pattern: EMAIL })
@@ -4415,6 +4430,34 @@ export const getOpenapiYamlRoute = createRoute({
         'application/yaml': { schema: z.string().max(10000000), example: 'openapi: 3.1.0\n' },
       },
     },
+    431: RequestHeaderFieldsTooLargeResponse,
+    500: InternalErrorResponse,
+  },
+  security: [{}],
+})
+
+export const getV1AuthSignupRoute = createRoute({
+  method: 'get',
+  path: '/v1/auth/signup',
+  tags: ['Auth'],
+  summary: 'How this server signs people up',
+  description:
+    'Says which sign-up flow this server uses (`SIGNUP_FLOW`), so that an app can show the right form: `verify-first` signs up only through `startSignUp` and the mailed link (`completeSignUp`); `immediate` also lets the deprecated `signUp` make an account at once. `startSignUp` works under both.',
+  operationId: 'getSignUpOptions',
+  responses: {
+    200: {
+      description: "The server's sign-up flow.",
+      headers: z.object({
+        'X-Request-Id': XRequestIdHeaderSchema,
+        RateLimit: RateLimitHeaderSchema,
+        'RateLimit-Policy': RateLimitPolicyHeaderSchema,
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
+      }),
+      content: {
+        'application/json': { schema: SignUpOptionsSchema, example: { flow: 'verify-first' } },
+      },
+    },
+    429: TooManyRequestsResponse,
     431: RequestHeaderFieldsTooLargeResponse,
     500: InternalErrorResponse,
   },
@@ -13487,6 +13530,7 @@ export const operations = {
   getProject: getV1ProjectsProjectIdRoute,
   getProjectStorage: getV1ProjectsProjectIdStorageRoute,
   getReadiness: getReadyzRoute,
+  getSignUpOptions: getV1AuthSignupRoute,
   getTask: getV1TasksTaskIdRoute,
   getUnreadNotificationCount: getV1NotificationsUnreadCountRoute,
   getUploadOffset: headV1ProjectsProjectIdUploadsUploadIdRoute,

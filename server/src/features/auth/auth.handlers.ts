@@ -43,6 +43,9 @@ export function authHandlers(ctx: AppContext) {
     return c.json(result, 201, { Location: '/v1/me', ...NO_STORE })
   }
 
+  const getSignUpOptions: AppRouteHandler<Routes['getSignUpOptions']> = async (c) =>
+    c.json({ flow: config.SIGNUP_FLOW }, 200)
+
   const startSignUp: AppRouteHandler<Routes['startSignUp']> = async (c) => {
     const { email } = c.req.valid('json')
     await rateLimiter.consume(c, signupIp, ip(c))
@@ -169,6 +172,7 @@ export function authHandlers(ctx: AppContext) {
   }
 
   return {
+    getSignUpOptions,
     signUp,
     startSignUp,
     completeSignUp,

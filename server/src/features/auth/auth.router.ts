@@ -6,6 +6,7 @@ import { authHandlers } from './auth.handlers.js'
 export function createAuthRouter(ctx: AppContext) {
   const h = authHandlers(ctx)
   return createRouter()
+    .openapi(operations.getSignUpOptions, h.getSignUpOptions)
     .openapi(operations.signUp, h.signUp)
     .openapi(operations.startSignUp, h.startSignUp)
     .openapi(operations.completeSignUp, h.completeSignUp)

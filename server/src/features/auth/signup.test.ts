@@ -73,6 +73,13 @@ describe(`signing up by email (${TEST_DATABASE})`, () => {
     expect(login.status).toBe(401)
   })
 
+  it('says which flow it uses, so that an app shows the right form', async () => {
+    const { t } = await mailedApp()
+    expect(await (await t.request('/v1/auth/signup')).json()).toEqual({ flow: 'verify-first' })
+    const plain = await createTestApp({ SIGNUP_FLOW: '' })
+    expect(await (await plain.request('/v1/auth/signup')).json()).toEqual({ flow: 'immediate' })
+  })
+
   it('tells the owner of an existing address that someone tried, with no link, and changes nothing', async () => {
     const { smtp, t } = await mailedApp()
     const { body: owner } = await signUpByMail(t, smtp, 'owner@example.com')
