@@ -33,8 +33,8 @@ export function signUpFlow(
 
   return {
     /**
-     * One write either way, with one mail queued in it: a new token and the link for an address without an
-     * account, the notice for one with an account. The caller answers 202 in both cases.
+     * One write either way, with one mail queued in it: a live token and the link for an address without an
+     * account, a dead one and the notice for one with an account. The caller answers 202 in both cases.
      */
     async startSignUp(email: string): Promise<void> {
       const now = Date.now()
@@ -42,15 +42,15 @@ export function signUpFlow(
       await writer.write(
         async (tx) => {
           const owner = await tx.accounts.findUserByEmail(email)
-          if (!owner) {
-            await tx.signupRequests.replace({
-              token_hash: hashToken(token),
-              email,
-              created_at: iso(now),
-              expires_at: iso(now + SIGNUP_TTL_MS),
-              used_at: null,
-            })
-          }
+          // The same statements either way, so that the time the answer takes does not tell either: a taken
+          // address gets a request that is used up as it is made (and ends any link sent before its account).
+          await tx.signupRequests.replace({
+            token_hash: hashToken(token),
+            email,
+            created_at: iso(now),
+            expires_at: iso(now + SIGNUP_TTL_MS),
+            used_at: owner ? iso(now) : null,
+          })
           // Queued with the token (or instead of it): the mail goes out if and only if the request committed.
           await tx.enqueue({
             kind: 'mail',
