@@ -38,4 +38,34 @@ describe('prepared queries', () => {
     const ignoresArg = prepared(t.ctx.db.kysely, (db, _id: string) => db.selectFrom('users').select('id'))
     await expect(ignoresArg('usr_a')).rejects.toThrow(/bound parameter/)
   })
+
+  it('never reads a write that is not committed: a read made while a transaction is open waits for its end', async () => {
+    const t = await createTestApp()
+    const db = t.ctx.db.kysely
+    const nameOf = prepared(db, (db, id: string) => db.selectFrom('users').select('name').where('id', '=', id))
+    const at = new Date().toISOString()
+    let readDuringTransaction: Promise<{ name: string }[]> | undefined
+    await expect(
+      db.transaction().execute(async (trx) => {
+        await trx
+          .insertInto('users')
+          .values({
+            id: 'usr_rolled_back',
+            email: 'gone@example.com',
+            email_normalized: 'gone@example.com',
+            name: 'Gone',
+            password_hash: 'x',
+            email_verified_at: null,
+            created_at: at,
+            updated_at: at,
+          })
+          .execute()
+        readDuringTransaction = nameOf('usr_rolled_back')
+        await new Promise((resolve) => setImmediate(resolve))
+        throw new Error('roll back')
+      }),
+    ).rejects.toThrow('roll back')
+    expect(await readDuringTransaction).toEqual([])
+    expect(await nameOf('usr_rolled_back')).toEqual([])
+  })
 })

@@ -1,4 +1,6 @@
+import type { Statement } from 'better-sqlite3'
 import type { Compilable, CompiledQuery, Kysely } from 'kysely'
+import { sqliteHandleOf } from './database.js'
 
 /** Stands in for argument `i` while the query is compiled; no real id or value contains a NUL. */
 const marker = (i: number) => `\u0000arg${i}\u0000`
@@ -12,6 +14,12 @@ const marker = (i: number) => `\u0000arg${i}\u0000`
  * where the markers landed in the compiled parameters. Arguments must therefore be strings that end up
  * as bound parameters, which is checked when the query is first compiled.
  *
+ * On SQLite's root connection a read runs straight on its better-sqlite3 statement, without Kysely's
+ * driver (connection mutex, promises, result copy), unless a transaction is open on the connection: then
+ * it queues behind it through Kysely as before, so it never sees a write that is not committed yet. Only
+ * this one connection writes, and a synchronous read cannot interleave with anything, so it reads exactly
+ * what Kysely's path would.
+ *
  * @example
  * const findTask = prepared(db, (db, id: string) => db.selectFrom('tasks').selectAll().where('id', '=', id))
  * const task = (await findTask(taskId))[0]
@@ -20,7 +28,8 @@ export function prepared<DB, Args extends string[], Row>(
   db: Kysely<DB>,
   build: (db: Kysely<DB>, ...args: Args) => Compilable<Row>,
 ): (...args: Args) => Promise<Row[]> {
-  let compiled: { query: CompiledQuery<Row>; slots: number[] } | undefined
+  const sqlite = sqliteHandleOf(db)
+  let compiled: { query: CompiledQuery<Row>; slots: number[]; statement: Statement | undefined } | undefined
   const compile = (arity: number) => {
     const markers = Array.from({ length: arity }, (_, i) => marker(i)) as Args
     const query = build(db, ...markers).compile()
@@ -28,12 +37,14 @@ export function prepared<DB, Args extends string[], Row>(
     if (markers.some((m, i) => query.sql.includes(m) || !slots.includes(i))) {
       throw new Error('prepared(): every argument must be a bound parameter of the query')
     }
-    return { query, slots }
+    const statement = sqlite?.prepare(query.sql)
+    return { query, slots, statement: statement?.reader ? statement : undefined }
   }
   return async (...args) => {
     compiled ??= compile(args.length)
-    const { query, slots } = compiled
+    const { query, slots, statement } = compiled
     const parameters = query.parameters.map((p, i) => (slots[i] === -1 ? p : args[slots[i] as number]))
+    if (statement && sqlite?.inTransaction === false) return statement.all(parameters) as Row[]
     return (await db.executeQuery<Row>({ ...query, parameters })).rows
   }
 }
