@@ -11,8 +11,9 @@ const marker = (i: number) => `\u0000arg${i}\u0000`
  * run a primary-key lookup. For the hottest lookups only (every authenticated request makes them).
  *
  * `build` is compiled with marker strings in place of the arguments; each call puts the real arguments
- * where the markers landed in the compiled parameters. Arguments must therefore be strings that end up
- * as bound parameters, which is checked when the query is first compiled.
+ * where the markers landed in the compiled parameters. Arguments must therefore end up as bound
+ * parameters, untouched by `build` (a marker is a string whatever the argument's type), which is checked
+ * when the query is first compiled.
  *
  * On SQLite's root connection a read runs straight on its better-sqlite3 statement, without Kysely's
  * driver (connection mutex, promises, result copy), unless a transaction is open on the connection: then
@@ -24,15 +25,15 @@ const marker = (i: number) => `\u0000arg${i}\u0000`
  * const findTask = prepared(db, (db, id: string) => db.selectFrom('tasks').selectAll().where('id', '=', id))
  * const task = (await findTask(taskId))[0]
  */
-export function prepared<DB, Args extends string[], Row>(
+export function prepared<DB, Args extends (string | number)[], Row>(
   db: Kysely<DB>,
   build: (db: Kysely<DB>, ...args: Args) => Compilable<Row>,
 ): (...args: Args) => Promise<Row[]> {
   const sqlite = sqliteHandleOf(db)
   let compiled: { query: CompiledQuery<Row>; slots: number[]; statement: Statement | undefined } | undefined
   const compile = (arity: number) => {
-    const markers = Array.from({ length: arity }, (_, i) => marker(i)) as Args
-    const query = build(db, ...markers).compile()
+    const markers = Array.from({ length: arity }, (_, i) => marker(i))
+    const query = build(db, ...(markers as Args)).compile()
     const slots = query.parameters.map((p) => markers.indexOf(p as string))
     if (markers.some((m, i) => query.sql.includes(m) || !slots.includes(i))) {
       throw new Error('prepared(): every argument must be a bound parameter of the query')

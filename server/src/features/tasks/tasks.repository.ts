@@ -1,6 +1,6 @@
 import { type Kysely, type RawBuilder, type SqlBool, sql } from 'kysely'
 import type { Dialect } from '../../db/database.js'
-import { type KeysetSort, keyset, type Page, toPage } from '../../db/keyset.js'
+import { type KeysetSort, keyset, keysetTaking, type Page, toPage } from '../../db/keyset.js'
 import { prepared } from '../../db/prepared.js'
 import type { Database, TasksTable } from '../../db/schema.js'
 import { fts5Match, fts5Words, projectLexeme, rememberWords, type Searched, searchPage } from '../../db/search.js'
@@ -104,6 +104,37 @@ function queries(db: Kysely<Database>, dialect: Dialect) {
     return sql<SqlBool>`(${sql.join(parts, sql` and `)})`
   }
 
+  /**
+   * A list without search words, by column: one prepared query per shape (the filters given, the order,
+   * where the cursor is), since building and compiling it costs more than SQLite takes to run it.
+   */
+  const listByShape = new Map<string, (...args: (string | number)[]) => Promise<TaskRow[]>>()
+  function listPrepared(filter: TaskFilter, sort: KeysetSort, after: CursorPosition | undefined, limit: number) {
+    const given = (['status', 'assigneeId', 'dueBefore', 'dueAfter', 'label'] as const).filter((f) => filter[f])
+    const afterKind = after === undefined ? 'none' : after[0] === null ? 'null' : 'value'
+    const shape = `${sort.key} ${sort.direction} ${afterKind} ${given.join(',')}`
+    let run = listByShape.get(shape)
+    if (!run) {
+      run = prepared(db, (db, projectId, ...rest) => {
+        const values = [...rest]
+        const shaped: TaskFilter = { projectId: projectId as string }
+        for (const f of given) shaped[f] = values.shift() as never
+        const position: CursorPosition | undefined =
+          afterKind === 'none'
+            ? undefined
+            : afterKind === 'null'
+              ? [null, values.shift() as string]
+              : [values.shift() as string | number, values.shift() as string]
+        const query = db.selectFrom('tasks as t').select(COLUMNS).where(conditions(shaped))
+        return keysetTaking(query, sort, position, values.shift() as number)
+      }) as (...args: (string | number)[]) => Promise<TaskRow[]>
+      listByShape.set(shape, run)
+    }
+    const args: (string | number)[] = [filter.projectId, ...given.map((f) => filter[f] as string)]
+    if (after) args.push(...(after[0] === null ? [after[1]] : [after[0], after[1]]))
+    return run(...args, limit + 1)
+  }
+
   /** The filtered rows, searched when `filter.terms` has words, for a sort by column. */
   async function filtered(filter: TaskFilter) {
     const terms = filter.terms ?? []
@@ -184,7 +215,10 @@ function queries(db: Kysely<Database>, dialect: Dialect) {
         direction: order.direction,
         nullable: order.field === 'due_at',
       }
-      const rows = await keyset(await filtered(filter), sort, after, limit).execute()
+      const rows =
+        (filter.terms ?? []).length === 0
+          ? await listPrepared(filter, sort, after, limit)
+          : await keyset(await filtered(filter), sort, after, limit).execute()
       const page = toPage(rows, limit, (r) => [r[order.field], r.id])
       return { items: page.items.map(toTask), next: page.next }
     },
