@@ -3,14 +3,14 @@
 // process (autocannon) on 127.0.0.1, each scenario for a fixed time. Reports requests per second of server
 // CPU (the server process's own user+system time, read over IPC before and after each run) and p50/p99
 // latency, each as a ratio to the bare server, as a markdown table in bench/results/.
-import { execFile, fork } from 'node:child_process'
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { loadavg } from 'node:os'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { root, autocannon as run, startServer } from './lib.mjs'
 
 const here = dirname(fileURLToPath(import.meta.url))
-const root = join(here, '..')
+
 const DURATION = Number(process.env.BENCH_DURATION ?? 10)
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 10)
 // Rounds alternate which server goes first, and each scenario's numbers are summed over the rounds, so a
@@ -20,59 +20,9 @@ const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 2)
 // several (BENCH_ONLY=getTask,createTask).
 const ONLY = (process.env.BENCH_ONLY ?? '').toLowerCase().split(',').filter(Boolean)
 
-function start(script, execArgv = [], env = {}) {
-  const child = fork(script, [], {
-    execArgv,
-    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-    env: { ...process.env, ...env },
-  })
-  const ready = new Promise((resolve, reject) => {
-    child.once('error', reject)
-    child.once('exit', (code) => reject(new Error(`${script} exited with ${code}`)))
-    child.on('message', (m) => m.ready && resolve(m))
-  })
-  const cpu = () =>
-    new Promise((resolve) => {
-      const onMessage = (m) => {
-        if (!m.cpu) return
-        child.off('message', onMessage)
-        resolve((m.cpu.user + m.cpu.system) / 1e6)
-      }
-      child.on('message', onMessage)
-      child.send('cpu')
-    })
-  const stop = () =>
-    new Promise((resolve) => {
-      child.removeAllListeners('exit')
-      child.once('exit', resolve)
-      child.send('stop')
-    })
-  // Starts (file null) or stops and writes (file a path) a CPU profile; only tasklane-server.ts answers it.
-  const profile = (file) =>
-    new Promise((resolve) => {
-      const onMessage = (m) => {
-        if (!m.profiled) return
-        child.off('message', onMessage)
-        resolve()
-      }
-      child.on('message', onMessage)
-      child.send({ profile: file })
-    })
-  return { ready, cpu, stop, profile }
-}
-
-function autocannon(url, { method = 'GET', headers = {}, body, connections = CONNECTIONS } = {}, duration = DURATION) {
-  const args = ['-c', String(connections), '-d', String(duration), '-j', '-m', method]
-  for (const [k, v] of Object.entries(headers)) args.push('-H', `${k}=${v}`)
-  if (body) args.push('-b', body)
-  args.push(url)
-  return new Promise((resolve, reject) => {
-    execFile(join(root, 'node_modules/.bin/autocannon'), args, { maxBuffer: 64 * 1024 * 1024 }, (err, stdout) => {
-      if (err) return reject(err)
-      resolve(JSON.parse(stdout))
-    })
-  })
-}
+const start = startServer
+const autocannon = (url, { connections = CONNECTIONS, ...options } = {}, duration = DURATION) =>
+  run(url, { connections, ...options }, duration)
 
 // BENCH_PROFILE=<dir> writes a CPU profile of Tasklane's measured run of each scenario there (the
 // profiler's own cost lands in the numbers, so use it to find where time goes, not for the table).
