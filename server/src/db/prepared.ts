@@ -29,6 +29,28 @@ export function prepared<DB, Args extends (string | number)[], Row>(
   db: Kysely<DB>,
   build: (db: Kysely<DB>, ...args: Args) => Compilable<Row>,
 ): (...args: Args) => Promise<Row[]> {
+  return preparedQuery(db, build, false) as (...args: Args) => Promise<Row[]>
+}
+
+/**
+ * `prepared()` answering each row as the array of its selected columns, in the order selected: cheaper
+ * than an object per row for a page of rows that is mapped to another shape anyway.
+ *
+ * @example
+ * const ids = (await firstTwenty(projectId)).map(([id]) => id)
+ */
+export function preparedArrays<DB, Args extends (string | number)[], Row>(
+  db: Kysely<DB>,
+  build: (db: Kysely<DB>, ...args: Args) => Compilable<Row>,
+): (...args: Args) => Promise<unknown[][]> {
+  return preparedQuery(db, build, true) as (...args: Args) => Promise<unknown[][]>
+}
+
+function preparedQuery<DB, Args extends (string | number)[], Row>(
+  db: Kysely<DB>,
+  build: (db: Kysely<DB>, ...args: Args) => Compilable<Row>,
+  arrays: boolean,
+): (...args: Args) => Promise<Row[] | unknown[][]> {
   const sqlite = sqliteHandleOf(db)
   let compiled: { query: CompiledQuery<Row>; slots: number[]; statement: Statement | undefined } | undefined
   const compile = (arity: number) => {
@@ -39,13 +61,15 @@ export function prepared<DB, Args extends (string | number)[], Row>(
       throw new Error('prepared(): every argument must be a bound parameter of the query')
     }
     const statement = sqlite?.prepare(query.sql)
-    return { query, slots, statement: statement?.reader ? statement : undefined }
+    return { query, slots, statement: statement?.reader ? statement.raw(arrays) : undefined }
   }
   return async (...args) => {
     compiled ??= compile(args.length)
     const { query, slots, statement } = compiled
     const parameters = query.parameters.map((p, i) => (slots[i] === -1 ? p : args[slots[i] as number]))
-    if (statement && sqlite?.inTransaction === false) return statement.all(parameters) as Row[]
-    return (await db.executeQuery<Row>({ ...query, parameters })).rows
+    if (statement && sqlite?.inTransaction === false) return statement.all(parameters) as Row[] | unknown[][]
+    const { rows } = await db.executeQuery<Row>({ ...query, parameters })
+    // Both drivers make each row's properties in the order of the selected columns.
+    return arrays ? rows.map((row) => Object.values(row as object)) : rows
   }
 }
