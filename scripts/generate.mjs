@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // Generates every artefact that derives from openapi.yaml:
-//   server/src/generated/routes.ts   @hono/zod-openapi routes and zod schemas (hono-takibi + post-processing)
+//   server/src/generated/routes.ts   @hono/zod-openapi routes and zod schemas (hono-takibi + post-processing),
+//                                    each built on first use (scripts/lazy-routes.mjs)
 //   server/src/generated/document.ts the spec as the server serves it (/openapi.yaml as is, /openapi.json
 //                                    parsed here once rather than at every start)
 //   sdk/src/generated/openapi.ts     the SDK's types (openapi-typescript)
@@ -24,6 +25,7 @@ import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
 import { parse, stringify } from 'yaml'
 import { changelog } from './contract-diff.mjs'
+import { deferRoutes } from './lazy-routes.mjs'
 import { modelsModule, resourcesModule } from './sdk-resources.mjs'
 import { fixTakibiOutput } from './takibi-postprocess.mjs'
 
@@ -124,7 +126,8 @@ function run(cmd, args, cwd = root) {
  * so it runs in a temporary one whose config extends ours with the given input.
  *
  * @param {string} specPath
- * @returns {{ raw: string, fixed: string }}
+ * @returns {{ raw: string, fixed: string, routes: string }} hono-takibi's output, that output with its gaps
+ *   fixed, and the module written: the fixed one with its schemas and routes built on first use
  */
 export function generateRoutes(specPath) {
   const dir = mkdtempSync(join(tmpdir(), 'tasklane-takibi-'))
@@ -140,7 +143,9 @@ export default { ...base, input: ${JSON.stringify(resolve(specPath))}, 'zod-open
     )
     run(bin('hono-takibi'), [], dir)
     const raw = readFileSync(output, 'utf8')
-    return { raw, fixed: HEADER + fixTakibiOutput(raw, resolve(specPath)) }
+    const fixed = fixTakibiOutput(raw, resolve(specPath))
+    const spec = parse(readFileSync(resolve(specPath), 'utf8'))
+    return { raw, fixed: HEADER + fixed, routes: HEADER + deferRoutes(fixed, spec) }
   } finally {
     rmSync(dir, { recursive: true, force: true })
   }
@@ -184,7 +189,7 @@ async function generate() {
     const fixture = 'sdk/test/fixtures/api.yaml'
     const fixtureHeader = HEADER.replace('openapi.yaml', fixture)
     return {
-      [targets.routes]: generateRoutes(join(root, 'openapi.yaml')).fixed,
+      [targets.routes]: generateRoutes(join(root, 'openapi.yaml')).routes,
       [targets.document]: documentModule(specText, spec),
       [targets.types]: types('openapi.yaml', HEADER, contractLintDir(dir)),
       [targets.spec]: `${HEADER}import type { OpenApiDocument } from '../testing/spec-types.js'

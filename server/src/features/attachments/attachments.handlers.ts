@@ -15,7 +15,10 @@ import type { ThumbnailSize } from './thumbnails.js'
 
 type Routes = typeof operations
 
-const FIELDS = AttachmentUploadSchema.omit({ file: true })
+// Built on first use, as the generated schemas are.
+let uploadFields: ReturnType<typeof fieldsSchema> | undefined
+const fieldsSchema = () => AttachmentUploadSchema().omit({ file: true })
+const FIELDS = () => (uploadFields ??= fieldsSchema())
 
 /** The request body as a Node stream, read as it arrives. */
 function bodyStream(c: Context<AppEnv>): Readable {
@@ -52,7 +55,7 @@ export function attachmentsHandlers({ attachments }: Services) {
     const query = operations.createAttachment.request.query.safeParse(c.req.query())
     if (!query.success) validationHook({ success: false, error: query.error, target: 'query' } as never, c as never)
     const checkFields = (fields: Record<string, string>) => {
-      const result = FIELDS.safeParse(fields)
+      const result = FIELDS().safeParse(fields)
       if (!result.success) validationHook({ success: false, error: result.error, target: 'form' } as never, c as never)
     }
     const attachment = await attachments.upload(principal, c.req.param('projectId') as string, {

@@ -5,13 +5,13 @@ import type { RecordedChange } from '../../write/change.js'
  * The change types an endpoint may subscribe to: every type of the change log except notifications, which
  * belong to one user and are never sent to a project's endpoints.
  */
-const EVENT_TYPES: readonly string[] = ChangeSchema.shape.type.options.filter(
-  (type) => !type.startsWith('notification.'),
-)
+let eventTypes: readonly string[] | undefined
+const EVENT_TYPES = () =>
+  (eventTypes ??= ChangeSchema().shape.type.options.filter((type) => !type.startsWith('notification.')))
 
 /** The patterns in `patterns` that match no event type (`task.*` matches, `tsk.*` does not). */
 export function unknownPatterns(patterns: readonly string[]): string[] {
-  return patterns.filter((p) => !EVENT_TYPES.some((type) => matches(p, type)))
+  return patterns.filter((p) => !EVENT_TYPES().some((type) => matches(p, type)))
 }
 
 /** Whether an endpoint subscribed to `pattern` wants events of `type`. */
