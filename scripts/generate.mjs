@@ -2,6 +2,8 @@
 // Generates every artefact that derives from openapi.yaml:
 //   server/src/generated/routes.ts   @hono/zod-openapi routes and zod schemas (hono-takibi + post-processing),
 //                                    each built on first use (scripts/lazy-routes.mjs)
+//   server/src/generated/operation-info.ts  every operation's method, path, body types and headers, which
+//                                    the app reads at start without loading the routes
 //   server/src/generated/document.ts the spec as the server serves it (/openapi.yaml as is, /openapi.json
 //                                    parsed here once rather than at every start)
 //   sdk/src/generated/openapi.ts     the SDK's types (openapi-typescript)
@@ -35,6 +37,7 @@ const HEADER = '// generated from openapi.yaml by `npm run generate` — do not 
 
 const targets = {
   routes: join(root, 'server/src/generated/routes.ts'),
+  operationInfo: join(root, 'server/src/generated/operation-info.ts'),
   document: join(root, 'server/src/generated/document.ts'),
   types: join(root, 'sdk/src/generated/openapi.ts'),
   spec: join(root, 'sdk/src/generated/spec.ts'),
@@ -126,8 +129,9 @@ function run(cmd, args, cwd = root) {
  * so it runs in a temporary one whose config extends ours with the given input.
  *
  * @param {string} specPath
- * @returns {{ raw: string, fixed: string, routes: string }} hono-takibi's output, that output with its gaps
- *   fixed, and the module written: the fixed one with its schemas and routes built on first use
+ * @returns {{ raw: string, fixed: string, routes: string, operationInfo: string }} hono-takibi's output,
+ *   that output with its gaps fixed, and the modules written: the fixed one with its schemas and routes
+ *   built on first use, and what the app reads of every operation at start
  */
 export function generateRoutes(specPath) {
   const dir = mkdtempSync(join(tmpdir(), 'tasklane-takibi-'))
@@ -145,7 +149,13 @@ export default { ...base, input: ${JSON.stringify(resolve(specPath))}, 'zod-open
     const raw = readFileSync(output, 'utf8')
     const fixed = fixTakibiOutput(raw, resolve(specPath))
     const spec = parse(readFileSync(resolve(specPath), 'utf8'))
-    return { raw, fixed: HEADER + fixed, routes: HEADER + deferRoutes(fixed, spec) }
+    const deferred = deferRoutes(fixed, spec)
+    return {
+      raw,
+      fixed: HEADER + fixed,
+      routes: HEADER + deferred.routes,
+      operationInfo: HEADER + deferred.operationInfo,
+    }
   } finally {
     rmSync(dir, { recursive: true, force: true })
   }
@@ -188,8 +198,10 @@ async function generate() {
     const spec = parse(specText)
     const fixture = 'sdk/test/fixtures/api.yaml'
     const fixtureHeader = HEADER.replace('openapi.yaml', fixture)
+    const routes = generateRoutes(join(root, 'openapi.yaml'))
     return {
-      [targets.routes]: generateRoutes(join(root, 'openapi.yaml')).routes,
+      [targets.routes]: routes.routes,
+      [targets.operationInfo]: routes.operationInfo,
       [targets.document]: documentModule(specText, spec),
       [targets.types]: types('openapi.yaml', HEADER, contractLintDir(dir)),
       [targets.spec]: `${HEADER}import type { OpenApiDocument } from '../testing/spec-types.js'

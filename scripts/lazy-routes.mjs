@@ -7,9 +7,10 @@
 // memoised function (so every schema is still built once, and shared), and each use of NAME, in the
 // module or outside it, calls it: `NAME()`; `typeof NAME` in types becomes `ReturnType<typeof NAME>`.
 // `operations` stays an object of routes by operationId, but each one is a getter that builds its route on
-// first read; `operationInfo` says what the app needs of every operation at start (method, path, request
-// body media types, request headers) without building anything. The router (server/src/http/router.ts)
-// binds operations by id and builds each route's validators on its first request.
+// first read. The module itself is loaded on the first request that needs a route: what the app needs of
+// every operation at start (method, path, request body media types, request headers) is a module of its
+// own, server/src/generated/operation-info.ts, taken from the spec. The router (server/src/http/router.ts)
+// binds operations by id and loads the routes and builds each route's validators on its first request.
 import ts from 'typescript'
 
 const METHODS = ['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace']
@@ -42,6 +43,7 @@ function lazyOperations<T extends Record<string, () => unknown>>(routes: T): { r
 /**
  * @param {string} source the post-processed routes module (scripts/takibi-postprocess.mjs)
  * @param {any} spec the parsed openapi.yaml it was generated from
+ * @returns {{ routes: string, operationInfo: string }} the routes module, and the operation-info module
  */
 export function deferRoutes(source, spec) {
   const file = ts.createSourceFile('routes.ts', source, ts.ScriptTarget.Latest, true, ts.ScriptKind.TS)
@@ -108,7 +110,7 @@ export function deferRoutes(source, spec) {
 
   const out = applyEdits(source, edits)
   const at = lastImportEnd(file)
-  return `${out.slice(0, at)}\n${HELPERS}${out.slice(at)}${operationInfoModule(spec)}`
+  return { routes: `${out.slice(0, at)}\n${HELPERS}${out.slice(at)}`, operationInfo: operationInfoModule(spec) }
 }
 
 /** Whether an identifier names the value (not a property, a declaration's own name, or a key). */
@@ -170,8 +172,9 @@ function operationInfoModule(spec) {
     }
   }
   rows.sort(([a], [b]) => a.localeCompare(b))
-  return `
-/** What the app needs of an operation at start, without building its route. */
+  return `import type { OperationId } from './routes.js'
+
+/** What the app needs of an operation at start, without loading the routes. */
 export interface OperationInfo {
   readonly method: string
   /** The OpenAPI path template (\`/v1/tasks/{taskId}\`). */

@@ -13,7 +13,7 @@ import { createOperationsRouter } from './features/operations/operations.router.
 import { createProjectsRouter } from './features/projects/projects.router.js'
 import { createTasksRouter } from './features/tasks/tasks.router.js'
 import { createWebhooksRouter } from './features/webhooks/webhooks.router.js'
-import { type OperationInfo, operationInfo, securitySchemes } from './generated/routes.js'
+import { type OperationInfo, operationInfo } from './generated/operation-info.js'
 import { authentication } from './http/auth.js'
 import { bodyGuard, bodySizeLimit, jsonLimits } from './http/body.js'
 import { jsonBounds, requestBodySchema } from './http/body-bounds.js'
@@ -162,9 +162,6 @@ export function createApp(ctx: AppContext) {
   app.route('/', createAttachmentsRouter(services, ctx.config))
   app.route('/', createDocsRouter())
 
-  for (const [name, scheme] of Object.entries(securitySchemes)) {
-    app.openAPIRegistry.registerComponent('securitySchemes', name, scheme as never)
-  }
   app.notFound(notFoundHandler(operationList().map((r) => ({ method: r.method, pattern: pathPattern(r.path) }))))
   app.onError(errorHandler)
   return app

@@ -1,6 +1,7 @@
 import type { RouteConfig } from '@hono/zod-openapi'
 import { describe, expect, it, vi } from 'vitest'
-import { operationInfo } from '../src/generated/routes.js'
+import { operationInfo } from '../src/generated/operation-info.js'
+import { loadRoutes } from '../src/http/router.js'
 import { createTestApp } from '../src/test/app.js'
 
 // Every start of the server would otherwise build the zod schemas of every operation, most of what a
@@ -48,13 +49,13 @@ describe('the routes of the app', () => {
 
   it('are all built, once each, for the OpenAPI document, and agree with what the app read at start', async () => {
     const t = await createTestApp()
+    const { operations } = await loadRoutes()
     const document = t.app.getOpenAPI31Document({ openapi: '3.1.0', info: { title: 'routes', version: '0' } })
     const ids = Object.keys(operationInfo)
     expect([...built.routes].sort()).toEqual(ids.sort())
     expect(Object.values(document.paths ?? {}).flatMap((item) => Object.keys(item ?? {}))).toHaveLength(ids.length)
 
     // operationInfo (from the spec) says what the app sets up before building a route; the built routes agree.
-    const { operations } = await import('../src/generated/routes.js')
     for (const [id, info] of Object.entries(operationInfo)) {
       const route: RouteConfig = operations[id as keyof typeof operations]
       const headers = (route.request?.headers as { shape?: object } | undefined)?.shape ?? {}

@@ -1,10 +1,25 @@
 import { OpenAPIHono, type RouteConfig } from '@hono/zod-openapi'
 import type { Context, Handler, MiddlewareHandler, Next } from 'hono'
-import { type OperationId, operationInfo, operations } from '../generated/routes.js'
+import { operationInfo } from '../generated/operation-info.js'
+import type { OperationId, operations } from '../generated/routes.js'
 import type { AppEnv, AppRouteHandler } from './env.js'
 import { validationHook } from './errors.js'
 
 type Operations = typeof operations
+type Routes = typeof import('../generated/routes.js')
+
+// The generated routes (zod schemas, each built on first use) are loaded with the first request that needs
+// one: a start neither parses nor builds them (the bundle puts them in a chunk of their own).
+let routes: Routes | undefined
+let loading: Promise<Routes> | undefined
+/** The generated routes module, loaded once. */
+export function loadRoutes(): Promise<Routes> {
+  loading ??= import('../generated/routes.js').then((loaded) => {
+    routes = loaded
+    return loaded
+  })
+  return loading
+}
 
 /** Marks the handler `operation()` binds, so that the app (into which routers are mounted) finds it. */
 const OPERATION = Symbol('tasklane.operation')
@@ -20,9 +35,9 @@ const openapiPath = (honoPattern: string) => honoPattern.replace(/:([^/]+)/g, '{
  * A router of generated operations, with the shared validation hook. `operation(id, handler)` binds an
  * operation of openapi.yaml to its handler as `openapi(route, handler)` of @hono/zod-openapi would, except
  * that the route's schemas and validators are built on the operation's first request rather than when the
- * app is built: a start builds none of them (scripts/lazy-routes.mjs makes every generated schema lazy),
- * and a process builds only those of the operations it serves. The OpenAPI document of the routes
- * (`getOpenAPIDocument`, `getOpenAPI31Document`) builds them all first.
+ * app is built: a start loads and builds none of them (scripts/lazy-routes.mjs makes every generated schema
+ * lazy), and a process builds only those of the operations it serves. The OpenAPI document of the routes
+ * (`getOpenAPIDocument`, `getOpenAPI31Document`) builds them all first, once `loadRoutes()` has loaded them.
  */
 export class Router extends OpenAPIHono<AppEnv> {
   constructor() {
@@ -51,18 +66,31 @@ export class Router extends OpenAPIHono<AppEnv> {
     middleware: MiddlewareHandler<AppEnv>[] = [],
   ): this {
     const { method, path } = operationInfo[id]
-    let validated: ((c: Context<AppEnv>, next: Next) => Promise<void>) | undefined
-    const bound: MiddlewareHandler<AppEnv> = (c, next) => {
-      validated ??= validatedChain(operations[id], handler as Handler<AppEnv>)
-      return validated(c, next)
+    let validated: Promise<(c: Context<AppEnv>, next: Next) => Promise<void>> | undefined
+    const bound: MiddlewareHandler<AppEnv> = async (c, next) => {
+      validated ??= loadRoutes().then((loaded) => validatedChain(loaded.operations[id], handler as Handler<AppEnv>))
+      return (await validated)(c, next)
     }
     this.on([method], [honoPath(path)], ...middleware, Object.assign(bound, { [OPERATION]: id }))
     return this
   }
 
-  /** Puts every bound operation (here or in a router mounted here) not yet in the OpenAPI registry there. */
+  /**
+   * Puts every bound operation (here or in a router mounted here) not yet in the OpenAPI registry there,
+   * and the contract's security schemes.
+   */
   #registered = new Set<OperationId>()
+  #schemesRegistered = false
   #registerOperations() {
+    if (!routes)
+      throw new Error('the generated routes are not loaded: await loadRoutes() before asking for the document')
+    const { operations, securitySchemes } = routes
+    if (!this.#schemesRegistered) {
+      for (const [name, scheme] of Object.entries(securitySchemes)) {
+        this.openAPIRegistry.registerComponent('securitySchemes', name, scheme as never)
+      }
+      this.#schemesRegistered = true
+    }
     for (const { path, handler } of this.routes) {
       const fn = handler as Handler & { [OPERATION]?: OperationId; [COMPOSED_HANDLER]?: typeof fn }
       const id = fn[OPERATION] ?? fn[COMPOSED_HANDLER]?.[OPERATION]
