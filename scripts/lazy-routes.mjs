@@ -168,7 +168,7 @@ function operationInfoModule(spec) {
       const params = [...(item.parameters ?? []), ...(op.parameters ?? [])].map(resolve)
       const headers = params.filter((p) => p?.in === 'header').map((p) => p.name)
       const body = Object.keys(resolve(op.requestBody)?.content ?? {})
-      rows.push([op.operationId, { method, path, body, headers }])
+      rows.push([op.operationId, { method, path, body, headers, validates: params.length > 0 || body.length > 0 }])
     }
   }
   rows.sort(([a], [b]) => a.localeCompare(b))
@@ -183,9 +183,11 @@ export interface OperationInfo {
   readonly body: readonly string[]
   /** The request headers it declares. */
   readonly headers: readonly string[]
+  /** Whether its route validates anything of the request (it has parameters or a body). */
+  readonly validates: boolean
 }
 
-/** Every operation's method, path, request body media types and request headers, by operationId. */
+/** Every operation's method, path, request body media types and headers, and whether it validates, by operationId. */
 export const operationInfo: { readonly [K in OperationId]: OperationInfo } = {
 ${rows.map(([id, info]) => `  ${id}: ${JSON.stringify(info)},`).join('\n')}
 }

@@ -65,12 +65,16 @@ export class Router extends OpenAPIHono<AppEnv> {
     handler: AppRouteHandler<Operations[K]>,
     middleware: MiddlewareHandler<AppEnv>[] = [],
   ): this {
-    const { method, path } = operationInfo[id]
+    const { method, path, validates } = operationInfo[id]
     let validated: Promise<(c: Context<AppEnv>, next: Next) => Promise<void>> | undefined
-    const bound: MiddlewareHandler<AppEnv> = async (c, next) => {
-      validated ??= loadRoutes().then((loaded) => validatedChain(loaded.operations[id], handler as Handler<AppEnv>))
-      return (await validated)(c, next)
-    }
+    // A route that validates nothing of the request (health, readiness, metrics, the contract) adds no
+    // middleware to its handler, so serving it needs neither the routes nor their schemas.
+    const bound: MiddlewareHandler<AppEnv> = validates
+      ? async (c, next) => {
+          validated ??= loadRoutes().then((loaded) => validatedChain(loaded.operations[id], handler as Handler<AppEnv>))
+          return (await validated)(c, next)
+        }
+      : (c, next) => (handler as Handler<AppEnv>)(c, next)
     this.on([method], [honoPath(path)], ...middleware, Object.assign(bound, { [OPERATION]: id }))
     return this
   }
