@@ -14,7 +14,14 @@ const LOADED_WHEN_USED = [
   // The routes' zod schemas: loaded (and each built) with the first request that needs them.
   /src\/generated\/routes\.ts$/,
 ]
-const EXTERNAL_WHEN_USED = ['sharp', 'pg', 'ioredis', 'swagger-ui-dist', '@zxcvbn-ts/language-common']
+const EXTERNAL_WHEN_USED = [
+  'sharp',
+  'pg',
+  'ioredis',
+  'swagger-ui-dist',
+  '@zxcvbn-ts/language-common',
+  '@node-rs/argon2',
+]
 
 describe('the built server', () => {
   it('loads at start neither the S3 client, nor mail, image or database drivers it is not using, nor the contract text or the routes', async () => {

@@ -1,6 +1,5 @@
 import { readFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
-import { hash, verify } from '@node-rs/argon2'
 import { Counter, Gauge, type Registry } from 'prom-client'
 import { ApiError } from '../../core/api-error.js'
 
@@ -14,14 +13,20 @@ export interface PasswordHashCost {
 /** OWASP Password Storage Cheat Sheet: argon2id, 19 MiB, 2 iterations, 1 lane. What the server hashes with. */
 export const PASSWORD_HASH_COST: PasswordHashCost = { memoryCost: 19_456, timeCost: 2, parallelism: 1 }
 
+// The native addon is loaded with the first hash or verification, not at start.
+let argon2: Promise<typeof import('@node-rs/argon2')> | undefined
+const loadArgon2 = () => (argon2 ??= import('@node-rs/argon2'))
+
 /** Hashes a password with argon2id; the PHC string carries its parameters and salt. */
-function hashPassword(password: string, cost: PasswordHashCost): Promise<string> {
+async function hashPassword(password: string, cost: PasswordHashCost): Promise<string> {
+  const { hash } = await loadArgon2()
   // `algorithm: 2` is Argon2id (the library's Algorithm is a const enum, which isolated modules cannot import).
   return hash(password, { algorithm: 2, ...cost })
 }
 
 /** Whether `password` matches the stored hash; a malformed hash is simply no match. */
 async function verifyPassword(passwordHash: string, password: string): Promise<boolean> {
+  const { verify } = await loadArgon2()
   try {
     return await verify(passwordHash, password)
   } catch {
