@@ -270,7 +270,11 @@ export function createPasswordHasher(options: PasswordHasherOptions) {
   }
 
   const cost = options.cost ?? PASSWORD_HASH_COST
-  const dummy = hashPassword('tasklane-no-such-user-password', cost)
+  // The hash an unknown email is checked against is made with the first check, not at start (it costs as
+  // much CPU as a start's others together, and most starts see no login for a while). Every check waits
+  // for it, known email or not, so that the first login of a process cannot tell them apart either.
+  let dummy: Promise<string> | undefined
+  const dummyHash = () => (dummy ??= hashPassword('tasklane-no-such-user-password', cost))
   return {
     /** Hashes a password with argon2id; the PHC string carries its parameters and salt. */
     hash: (password: string, who?: HashClient) => run('hash', who, () => hashPassword(password, cost)),
@@ -279,6 +283,7 @@ export function createPasswordHasher(options: PasswordHasherOptions) {
      * remembered for `who`, which decides the place of its later checks in the queue.
      */
     async verify(passwordHash: string, password: string, who?: HashClient): Promise<boolean> {
+      await dummyHash()
       const matched = await run('verify', who, () => verifyPassword(passwordHash, password))
       record(who, matched)
       return matched
@@ -289,7 +294,7 @@ export function createPasswordHasher(options: PasswordHasherOptions) {
      * its timing. It counts as a failed check for `who`.
      */
     async dummyVerify(who?: HashClient): Promise<void> {
-      const passwordHash = await dummy
+      const passwordHash = await dummyHash()
       await run('verify', who, () => verifyPassword(passwordHash, 'tasklane-not-the-password'))
       record(who, false)
     },
