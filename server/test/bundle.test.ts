@@ -9,6 +9,7 @@ const LOADED_WHEN_USED = [
   /node_modules\/@aws-sdk\//,
   /node_modules\/@smithy\//,
   /node_modules\/nodemailer\//,
+  /node_modules\/file-type\//,
   /node_modules\/zod\/v4\/locales\/(?!en\.js)/,
   /src\/generated\/document\.ts$/,
   // The routes' zod schemas: loaded (and each built) with the first request that needs them.
