@@ -38,6 +38,9 @@ const openapiPath = (honoPattern: string) => honoPattern.replace(/:([^/]+)/g, '{
  * app is built: a start loads and builds none of them (scripts/lazy-routes.mjs makes every generated schema
  * lazy), and a process builds only those of the operations it serves. The OpenAPI document of the routes
  * (`getOpenAPIDocument`, `getOpenAPI31Document`) builds them all first, once `loadRoutes()` has loaded them.
+ *
+ * Exported because the app's type (`createApp`'s, which tests name) is one; made by `createRouter`.
+ * @public
  */
 export class Router extends OpenAPIHono<AppEnv> {
   constructor() {
