@@ -10644,6 +10644,34 @@ export interface operations {
                     };
                 };
             };
+            /** @description The server's disk is full (`insufficient_storage`); no upload was created and nothing is held against the quota. */
+            507: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "Tus-Resumable": components["headers"]["Tus-Resumable"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://tasklane.dev/problems/insufficient_storage",
+                     *       "title": "Insufficient storage",
+                     *       "status": 507,
+                     *       "detail": "The file store has no room left.",
+                     *       "instance": "/v1/projects/prj_01JD8X3Z7Q2W6V5T4R3P1N0M9K/uploads",
+                     *       "code": "insufficient_storage",
+                     *       "requestId": "req_01JD8X3Z7Q2W6V5T4R3P1N0M9K"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "insufficient_storage";
+                    };
+                };
+            };
         };
     };
     deleteUpload: {
@@ -11225,7 +11253,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description The body is not `application/offset+octet-stream` (`unsupported_media_type`), or the completed file is of a type the server does not accept (`file_type_not_allowed`). */
+            /** @description The body is not `application/offset+octet-stream` (`unsupported_media_type`), or the file is of a type the server does not accept (`file_type_not_allowed`), read from its first 4100 bytes as soon as they are in (or from the whole of a shorter file); the rest of the body is not taken, and the upload ends with its bytes and its hold on the quota. */
             415: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
@@ -11284,7 +11312,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description The server's disk is full (`insufficient_storage`). */
+            /** @description The server's disk is full (`insufficient_storage`). The bytes that fit are kept; ask where the upload stands (`getUploadOffset`) and send the rest once there is room. */
             507: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];

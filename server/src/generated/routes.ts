@@ -12250,6 +12250,33 @@ export const postV1ProjectsProjectIdUploadsRoute = lazy(() => createRoute({
         },
       },
     },
+    507: {
+      description:
+        "The server's disk is full (`insufficient_storage`); no upload was created and nothing is held against the quota.",
+      headers: z.object({
+        'X-Request-Id': XRequestIdHeaderSchema(),
+        RateLimit: RateLimitHeaderSchema(),
+        'RateLimit-Policy': RateLimitPolicyHeaderSchema(),
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema(),
+        'Tus-Resumable': TusResumableHeaderSchema(),
+      }),
+      content: {
+        'application/problem+json': {
+          schema: ProblemSchema().and(
+            z.object({ code: z.literal('insufficient_storage').optional() }),
+          ),
+          example: {
+            type: 'https://tasklane.dev/problems/insufficient_storage',
+            title: 'Insufficient storage',
+            status: 507,
+            detail: 'The file store has no room left.',
+            instance: '/v1/projects/prj_01JD8X3Z7Q2W6V5T4R3P1N0M9K/uploads',
+            code: 'insufficient_storage',
+            requestId: 'req_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
+          },
+        },
+      },
+    },
   },
   security: [{ bearerAuth: [] }],
 }))
@@ -12747,7 +12774,7 @@ export const patchV1ProjectsProjectIdUploadsUploadIdRoute = lazy(() => createRou
     },
     415: {
       description:
-        'The body is not `application/offset+octet-stream` (`unsupported_media_type`), or the completed file is of a type the server does not accept (`file_type_not_allowed`).',
+        'The body is not `application/offset+octet-stream` (`unsupported_media_type`), or the file is of a type the server does not accept (`file_type_not_allowed`), read from its first 4100 bytes as soon as they are in (or from the whole of a shorter file); the rest of the body is not taken, and the upload ends with its bytes and its hold on the quota.',
       headers: z.object({
         'X-Request-Id': XRequestIdHeaderSchema(),
         RateLimit: RateLimitHeaderSchema(),
@@ -12809,7 +12836,8 @@ export const patchV1ProjectsProjectIdUploadsUploadIdRoute = lazy(() => createRou
       },
     },
     507: {
-      description: "The server's disk is full (`insufficient_storage`).",
+      description:
+        "The server's disk is full (`insufficient_storage`). The bytes that fit are kept; ask where the upload stands (`getUploadOffset`) and send the rest once there is room.",
       headers: z.object({
         'X-Request-Id': XRequestIdHeaderSchema(),
         RateLimit: RateLimitHeaderSchema(),
