@@ -29,7 +29,7 @@ export async function freshDatabase(dialect = TEST_DATABASE): Promise<FreshDatab
   // @tus/file-store creates its directory (DATA_DIR/uploads) from its constructor without waiting for it: a
   // test that ends soon after building its app can remove the data directory while that mkdir is still on
   // libuv's thread pool, which then makes the directory not empty mid-removal (ENOTEMPTY). Retrying removes it.
-  const removeDir = () => rmSync(dataDir, { recursive: true, force: true, maxRetries: 5, retryDelay: 20 })
+  const removeDir = () => rmSync(dataDir, { recursive: true, force: true, maxRetries: 10, retryDelay: 50 })
   if (dialect === 'sqlite') {
     return {
       options: { dialect: 'sqlite', file: join(dataDir, 'tasklane.db') },
@@ -62,7 +62,7 @@ export async function migratedDatabase(dialect = TEST_DATABASE): Promise<FreshDa
   // @tus/file-store creates its directory (DATA_DIR/uploads) from its constructor without waiting for it: a
   // test that ends soon after building its app can remove the data directory while that mkdir is still on
   // libuv's thread pool, which then makes the directory not empty mid-removal (ENOTEMPTY). Retrying removes it.
-  const removeDir = () => rmSync(dataDir, { recursive: true, force: true, maxRetries: 5, retryDelay: 20 })
+  const removeDir = () => rmSync(dataDir, { recursive: true, force: true, maxRetries: 10, retryDelay: 50 })
   if (dialect === 'sqlite') {
     const template = await sqliteTemplate()
     const file = join(dataDir, 'tasklane.db')
