@@ -5,7 +5,10 @@ import { authHandlers } from './auth.handlers.js'
 export function createAuthRouter(ctx: AppContext) {
   const h = authHandlers(ctx)
   return createRouter()
+    .operation('getSignUpOptions', h.getSignUpOptions)
     .operation('signUp', h.signUp)
+    .operation('startSignUp', h.startSignUp)
+    .operation('completeSignUp', h.completeSignUp)
     .operation('logIn', h.logIn)
     .operation('refreshSession', h.refreshSession)
     .operation('logOut', h.logOut)
