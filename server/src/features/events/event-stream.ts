@@ -37,6 +37,8 @@ export interface EventStreamOptions {
   stillAuthorized(): Promise<boolean>
   /** How often `stillAuthorized` is asked. */
   authCheckMs: number
+  /** Called once when the stream ends, however it ends (to give back its slot, see `StreamSlots`). */
+  onEnd?: () => void
 }
 
 export interface StreamPosition {
@@ -81,6 +83,7 @@ export function openEventStream(
   let unsubscribe: (() => void) | undefined
 
   const cleanUp = () => {
+    if (!ended) options.onEnd?.()
     ended = true
     for (const timer of timers) clearInterval(timer)
     unsubscribe?.()

@@ -6,6 +6,7 @@ import type { ProjectsService } from '../projects/projects.service.js'
 import type { ServiceDeps } from '../service-deps.js'
 import type { ChangeSignal } from './change-signal.js'
 import { openEventStream } from './event-stream.js'
+import { createStreamSlots } from './stream-slots.js'
 
 export interface StreamRequest {
   /** `Last-Event-ID`: wins over `since`. */
@@ -37,6 +38,12 @@ export function createEventsService(
   { changeLog, changeSignal, stopping, logger, isRevoked }: EventsDeps,
   projects: ProjectsService,
 ) {
+  const slots = createStreamSlots({
+    perUser: config.EVENTS_MAX_STREAMS_PER_USER,
+    perKey: config.EVENTS_MAX_STREAMS_PER_KEY,
+    perInstance: config.EVENTS_MAX_STREAMS,
+  })
+
   /** The seq to stream after: the client's position, or the newest change for a client without one. */
   async function startingPoint(request: StreamRequest): Promise<bigint> {
     const position = request.lastEventId ?? request.since
@@ -55,6 +62,11 @@ export function createEventsService(
   }
 
   return {
+    /** Event streams open on this instance now. */
+    get openStreams() {
+      return slots.open
+    },
+
     /**
      * Checks a stream request and resolves where the stream starts (the seq it sends changes after):
      * 404 for a project the caller may not see, as every project operation answers; 410 past retention.
@@ -66,9 +78,12 @@ export function createEventsService(
 
     /**
      * The caller's event stream from `since`. The principal re-checks its credentials while the stream is
-     * open, which ends the stream with `auth_expired` once they expire or are revoked.
+     * open, which ends the stream with `auth_expired` once they expire or are revoked. Throws 429
+     * `too_many_streams` past the caller's limit of open streams, 503 `streams_unavailable` past the
+     * instance's (see `StreamSlots`).
      */
     stream(principal: Principal, since: bigint, projectId?: string): ReadableStream<Uint8Array> {
+      const release = slots.take(principal)
       const fullCheck = () => principal.recheck()
       // An API key is looked up in the database, so only its revocation (known in memory, from this
       // instance or the revocation log that every instance polls) is checked at every tick; the full check
@@ -95,6 +110,7 @@ export function createEventsService(
           stillAuthorized,
           // API keys are looked up in the database; sessions only in memory, so they are checked often.
           authCheckMs: AUTH_CHECK_MS,
+          onEnd: release,
         },
         principal,
         { since, ...(projectId ? { projectId } : {}) },
