@@ -6,6 +6,7 @@ import type { ProjectsService } from '../projects/projects.service.js'
 import type { ServiceDeps } from '../service-deps.js'
 import type { ChangeSignal } from './change-signal.js'
 import { openEventStream } from './event-stream.js'
+import { createStreamHub } from './stream-hub.js'
 import { createStreamSlots } from './stream-slots.js'
 
 export interface StreamRequest {
@@ -34,7 +35,7 @@ export interface EventsDeps {
 }
 
 export function createEventsService(
-  { config }: ServiceDeps,
+  { config, repositories }: ServiceDeps,
   { changeLog, changeSignal, stopping, logger, isRevoked }: EventsDeps,
   projects: ProjectsService,
 ) {
@@ -42,6 +43,17 @@ export function createEventsService(
     perUser: config.EVENTS_MAX_STREAMS_PER_USER,
     perKey: config.EVENTS_MAX_STREAMS_PER_KEY,
     perInstance: config.EVENTS_MAX_STREAMS,
+  })
+  // One reader of the log for every stream of this instance (see StreamHub).
+  const hub = createStreamHub({
+    source: {
+      readAfter: (since, limit) => repositories.changes.readAfter(since, limit),
+      readableSeq: () => repositories.changes.readableSeq(),
+      views: (where) => repositories.memberships.views(where),
+    },
+    signal: changeSignal,
+    logger,
+    safetyMs: config.EVENTS_HEARTBEAT_S * 1000,
   })
 
   /** The seq to stream after: the client's position, or the newest change for a client without one. */
@@ -100,7 +112,7 @@ export function createEventsService(
       return openEventStream(
         {
           source: changeLog,
-          signal: changeSignal,
+          feed: hub,
           stopping,
           logger,
           heartbeatMs: config.EVENTS_HEARTBEAT_S * 1000,
