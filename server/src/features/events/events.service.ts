@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events'
 import type { Logger } from 'pino'
 import type { Principal } from '../../core/principal.js'
 import type { ChangeLog } from '../changes/change-log.js'
@@ -44,6 +45,8 @@ export function createEventsService(
     perKey: config.EVENTS_MAX_STREAMS_PER_KEY,
     perInstance: config.EVENTS_MAX_STREAMS,
   })
+  // Every open stream listens for the shutdown: as many listeners as streams are expected, not a leak.
+  setMaxListeners(config.EVENTS_MAX_STREAMS + 10, stopping)
   // One reader of the log for every stream of this instance (see StreamHub).
   const hub = createStreamHub({
     source: {
@@ -97,14 +100,15 @@ export function createEventsService(
     stream(principal: Principal, since: bigint, projectId?: string): ReadableStream<Uint8Array> {
       const release = slots.take(principal)
       const fullCheck = () => principal.recheck()
-      // An API key is looked up in the database, so only its revocation (known in memory, from this
-      // instance or the revocation log that every instance polls) is checked at every tick; the full check
-      // (expiry, a deleted account) runs once per heartbeat interval. Sessions are checked in memory anyway.
+      // Only the credential's revocation (known in memory, from this instance or the revocation log that
+      // every instance polls) is checked at every tick; the full check (an API key's expiry or a deleted
+      // account; for an access token, verifying it again) runs once per heartbeat interval. An access
+      // token's expiry has a timer of its own (see openEventStream). With thousands of streams open, a
+      // signature check per stream four times a second would cost more than everything else they do.
       let lastFullCheck = Date.now()
+      const credentialId = principal.apiKeyId ?? principal.sessionId
       const stillAuthorized = async () => {
-        const keyId = principal.apiKeyId
-        if (keyId === undefined) return fullCheck()
-        if (isRevoked(keyId)) return false
+        if (credentialId !== undefined && isRevoked(credentialId)) return false
         if (Date.now() - lastFullCheck < config.EVENTS_HEARTBEAT_S * 1000) return true
         lastFullCheck = Date.now()
         return fullCheck()
