@@ -171,7 +171,6 @@ for (const streams of [0, IDLE]) {
 // 2. Latency with many streams.
 const sent = new Map()
 const latencies = []
-const perProject = new Map()
 const streamsOf = new Map()
 let opened = 0
 let refused = 0

@@ -1,6 +1,7 @@
 import type { Logger } from 'pino'
 import type { Principal } from '../../core/principal.js'
 import type { HubChange, HubJoin, HubMember } from './stream-hub.js'
+import type { Ticker } from './ticker.js'
 
 /** A change as the API shows it (schema `Change`); only the fields the stream itself looks at are typed. */
 export interface StreamedChange {
@@ -29,7 +30,8 @@ export interface EventStreamOptions {
   /** Aborted when the server begins shutting down. */
   stopping: AbortSignal
   logger: Logger
-  heartbeatMs: number
+  /** Ticks every heartbeat interval (shared by the instance's streams). */
+  heartbeats: Ticker
   retryMs: number
   /** Bytes queued for the client before it counts as too slow. */
   bufferBytes: number
@@ -37,11 +39,11 @@ export interface EventStreamOptions {
   slowGraceMs?: number
   /**
    * Checks that the caller's credentials still hold (not expired, session not revoked, key not revoked);
-   * resolves false when they do not.
+   * false (or a promise of false) when they do not.
    */
-  stillAuthorized(): Promise<boolean>
-  /** How often `stillAuthorized` is asked. */
-  authCheckMs: number
+  stillAuthorized(): boolean | Promise<boolean>
+  /** Ticks whenever `stillAuthorized` is to be asked (shared by the instance's streams). */
+  authChecks: Ticker
   /** Called once when the stream ends, however it ends (to give back its slot, see `StreamSlots`). */
   onEnd?: () => void
 }
@@ -87,12 +89,14 @@ export function openEventStream(
   let roomWaiter: (() => void) | undefined
   const revokedProjects = new Set<string>()
   const timers: NodeJS.Timeout[] = []
+  const stopTicks: (() => void)[] = []
   let leaveFeed: (() => void) | undefined
 
   const cleanUp = () => {
     if (!ended) options.onEnd?.()
     ended = true
-    for (const timer of timers) clearInterval(timer)
+    for (const timer of timers) clearTimeout(timer)
+    for (const stop of stopTicks) stop()
     leaveFeed?.()
     options.stopping.removeEventListener('abort', onStopping)
     roomWaiter?.()
@@ -315,16 +319,19 @@ export function openEventStream(
     )
   }
 
-  const checkAuth = async () => {
+  const authFailed = (err: unknown) => logger.warn({ err }, 'checking event stream credentials failed')
+  const checkAuth = () => {
     if (ended) return
-    let ok: boolean
+    let ok: boolean | Promise<boolean>
     try {
-      ok = await options.stillAuthorized()
+      ok = options.stillAuthorized()
     } catch (err) {
-      logger.warn({ err }, 'checking event stream credentials failed')
+      authFailed(err)
       return
     }
-    if (!ok) finish('auth_expired', {})
+    // Mostly answered in memory at once: no promise for each of thousands of streams at every tick.
+    if (ok === false) finish('auth_expired', {})
+    else if (ok !== true) ok.then((still) => still || finish('auth_expired', {}), authFailed)
   }
 
   function onStopping() {
@@ -347,14 +354,14 @@ export function openEventStream(
         }
         options.stopping.addEventListener('abort', onStopping)
         joinFeed()
-        timers.push(
-          setInterval(() => {
+        stopTicks.push(
+          options.heartbeats.every(() => {
             if ((controller.desiredSize ?? 0) > 0) send(': heartbeat\n\n')
             // Also a safety net: a failed read or join is tried again after one interval.
             joinFeed()
             void pump()
-          }, options.heartbeatMs),
-          setInterval(() => void checkAuth(), options.authCheckMs),
+          }),
+          options.authChecks.every(checkAuth),
         )
         if (principal.expiresAt !== undefined) {
           // setTimeout fires at once for delays beyond 2^31 ms (~24.8 days); the periodic check covers those.

@@ -9,6 +9,7 @@ import type { ChangeSignal } from './change-signal.js'
 import { openEventStream } from './event-stream.js'
 import { createStreamHub } from './stream-hub.js'
 import { createStreamSlots } from './stream-slots.js'
+import { createTicker } from './ticker.js'
 
 export interface StreamRequest {
   /** `Last-Event-ID`: wins over `since`. */
@@ -47,6 +48,9 @@ export function createEventsService(
   })
   // Every open stream listens for the shutdown: as many listeners as streams are expected, not a leak.
   setMaxListeners(config.EVENTS_MAX_STREAMS + 10, stopping)
+  // The streams' timers: one for heartbeats, one for credential checks, however many streams are open.
+  const heartbeats = createTicker(config.EVENTS_HEARTBEAT_S * 1000)
+  const authChecks = createTicker(AUTH_CHECK_MS)
   // One reader of the log for every stream of this instance (see StreamHub).
   const hub = createStreamHub({
     source: {
@@ -107,7 +111,7 @@ export function createEventsService(
       // signature check per stream four times a second would cost more than everything else they do.
       let lastFullCheck = Date.now()
       const credentialId = principal.apiKeyId ?? principal.sessionId
-      const stillAuthorized = async () => {
+      const stillAuthorized = () => {
         if (credentialId !== undefined && isRevoked(credentialId)) return false
         if (Date.now() - lastFullCheck < config.EVENTS_HEARTBEAT_S * 1000) return true
         lastFullCheck = Date.now()
@@ -119,13 +123,13 @@ export function createEventsService(
           feed: hub,
           stopping,
           logger,
-          heartbeatMs: config.EVENTS_HEARTBEAT_S * 1000,
+          heartbeats,
           retryMs: config.EVENTS_RETRY_MS,
           bufferBytes: config.EVENTS_BUFFER_BYTES,
           slowGraceMs: config.EVENTS_SLOW_CONSUMER_GRACE_MS,
           stillAuthorized,
-          // API keys are looked up in the database; sessions only in memory, so they are checked often.
-          authCheckMs: AUTH_CHECK_MS,
+          // Revocations are known in memory, so they are checked often.
+          authChecks,
           onEnd: release,
         },
         principal,
