@@ -5,6 +5,7 @@
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
+import { monitorEventLoopDelay } from 'node:perf_hooks'
 import { pathToFileURL } from 'node:url'
 import { serve } from '@hono/node-server'
 
@@ -91,8 +92,15 @@ const server = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' }, (info
   })
 })
 
+// How late the event loop runs: what every request and event waits for on top of its own work.
+const loopDelay = monitorEventLoopDelay({ resolution: 10 })
+loopDelay.enable()
 process.on('message', async (message) => {
   if (message === 'cpu') process.send?.({ cpu: process.cpuUsage() })
+  if (message === 'loop') {
+    process.send?.({ loop: { p50: loopDelay.percentile(50) / 1e6, p99: loopDelay.percentile(99) / 1e6 } })
+    loopDelay.reset()
+  }
   if (message === 'stop') {
     server.close()
     server.closeAllConnections?.()

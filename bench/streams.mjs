@@ -51,8 +51,21 @@ const serverCpu = () =>
     child.send('cpu')
   })
 
+const serverLoop = () =>
+  new Promise((resolve) => {
+    const onMessage = (m) => {
+      if (!m.loop) return
+      child.off('message', onMessage)
+      resolve(m.loop)
+    }
+    child.on('message', onMessage)
+    child.send('loop')
+  })
+
 const agent = new http.Agent({ keepAlive: true, maxSockets: 64 })
-const request = (method, path, token, body) =>
+// /healthz on connections of its own, so that it measures the server and not the queue of writes.
+const healthAgent = new http.Agent({ keepAlive: true, maxSockets: 4 })
+const request = (method, path, token, body, via = agent) =>
   new Promise((resolve, reject) => {
     const payload = body ? JSON.stringify(body) : undefined
     const req = http.request(
@@ -61,7 +74,7 @@ const request = (method, path, token, body) =>
         port: ready.port,
         method,
         path,
-        agent,
+        agent: via,
         headers: {
           ...(token ? { authorization: `Bearer ${token}` } : {}),
           ...(payload ? { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) } : {}),
@@ -206,16 +219,28 @@ console.log(
   `opened ${opened} of ${wanted.length} streams over ${ready.users.length} users in ${fmt(openS, 1)} s (${refused} refused), load ${load()}`,
 )
 
+// What the open streams cost while nothing is written (heartbeats, credential checks).
+{
+  const before = await serverCpu()
+  await new Promise((r) => setTimeout(r, 3000))
+  console.log(
+    `${opened} open streams, nothing written: server CPU ${fmt(((await serverCpu()) - before) / 30, 1)}% of a core`,
+  )
+}
+
 const health = []
 const healthTimer = setInterval(async () => {
   const t = performance.now()
-  const res = await request('GET', '/healthz').catch(() => undefined)
+  const res = await request('GET', '/healthz', undefined, undefined, healthAgent).catch(() => undefined)
   if (res?.status === 200) health.push(performance.now() - t)
 }, 100)
 const cpuBefore = await serverCpu()
+const clientCpuBefore = process.cpuUsage()
+await serverLoop()
 const writeStarted = performance.now()
 let expected = 0
 let writeErrors = 0
+const writeLatencies = []
 const total = RATE * SECONDS
 const inFlight = []
 for (let n = 0; n < total; n++) {
@@ -224,10 +249,14 @@ for (let n = 0; n < total; n++) {
   if (wait > 0) await new Promise((r) => setTimeout(r, wait))
   const projectId = ready.projects[n % ready.projects.length]
   expected += streamsOf.get(projectId) ?? 0
-  sent.set(n, performance.now())
+  const at = performance.now()
+  sent.set(n, at)
   inFlight.push(
     request('POST', `/v1/projects/${projectId}/tasks`, ready.writerToken, { title: `w${n}` }).then(
-      (res) => res.status !== 201 && writeErrors++,
+      (res) => {
+        if (res.status !== 201) writeErrors++
+        else writeLatencies.push(performance.now() - at)
+      },
       () => writeErrors++,
     ),
   )
@@ -239,19 +268,27 @@ for (const until = performance.now() + 5000; latencies.length < expected && perf
   await new Promise((r) => setTimeout(r, 50))
 }
 const cpuMs = (await serverCpu()) - cpuBefore
+const loop = await serverLoop()
+const clientCpu = process.cpuUsage(clientCpuBefore)
+const clientMs = (clientCpu.user + clientCpu.system) / 1000
 clearInterval(healthTimer)
 latencies.sort((a, b) => a - b)
 health.sort((a, b) => a - b)
+writeLatencies.sort((a, b) => a - b)
 console.log(
   `${total} writes in ${fmt(writeS, 1)} s (${fmt(total / writeS, 0)}/s, ${writeErrors} failed) to ${opened} streams: ` +
     `${latencies.length} of ${expected} deliveries, latency p50 ${fmt(percentile(latencies, 50), 1)} ms, ` +
-    `p99 ${fmt(percentile(latencies, 99), 1)} ms, max ${fmt(latencies.at(-1), 1)} ms; ` +
+    `p99 ${fmt(percentile(latencies, 99), 1)} ms, max ${fmt(latencies.at(-1), 1)} ms (from the create being sent; ` +
+    `the create's own answer took p50 ${fmt(percentile(writeLatencies, 50), 1)} ms, p99 ${fmt(percentile(writeLatencies, 99), 1)} ms); ` +
     `server CPU ${fmt((cpuMs / 1000 / writeS) * 100, 0)}% of a core (${fmt(cpuMs / total)} ms per write); ` +
-    `/healthz p50 ${fmt(percentile(health, 50), 1)} ms, p99 ${fmt(percentile(health, 99), 1)} ms; load ${load()}`,
+    `server event-loop delay p50 ${fmt(loop.p50, 1)} ms, p99 ${fmt(loop.p99, 1)} ms; ` +
+    `/healthz p50 ${fmt(percentile(health, 50), 1)} ms, p99 ${fmt(percentile(health, 99), 1)} ms; ` +
+    `this client used ${fmt((clientMs / 1000 / writeS) * 100, 0)}% of a core; load ${load()}`,
 )
 
 for (const h of handles) h.close()
 agent.destroy()
+healthAgent.destroy()
 child.removeAllListeners('exit')
 await new Promise((resolve) => {
   child.once('exit', resolve)

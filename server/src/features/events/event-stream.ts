@@ -355,13 +355,13 @@ export function openEventStream(
         options.stopping.addEventListener('abort', onStopping)
         joinFeed()
         stopTicks.push(
-          options.heartbeats.every(() => {
+          options.heartbeats.add(() => {
             if ((controller.desiredSize ?? 0) > 0) send(': heartbeat\n\n')
             // Also a safety net: a failed read or join is tried again after one interval.
             joinFeed()
             void pump()
           }),
-          options.authChecks.every(checkAuth),
+          options.authChecks.add(checkAuth),
         )
         if (principal.expiresAt !== undefined) {
           // setTimeout fires at once for delays beyond 2^31 ms (~24.8 days); the periodic check covers those.

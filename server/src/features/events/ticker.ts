@@ -1,7 +1,7 @@
 /** Runs every callback added, every `ms`, from one timer (that runs only while callbacks are added). */
 export interface Ticker {
   /** Adds `callback`; returns the function that removes it. */
-  every(callback: () => void): () => void
+  add(callback: () => void): () => void
 }
 
 /**
@@ -9,13 +9,13 @@ export interface Ticker {
  * credential checks), so thousands of streams cost one timer each, not thousands.
  *
  * @example
- * const stop = createTicker(250).every(() => checkCredentials())
+ * const stop = createTicker(250).add(() => checkCredentials())
  */
 export function createTicker(ms: number): Ticker {
   const callbacks = new Set<() => void>()
   let timer: NodeJS.Timeout | undefined
   return {
-    every(callback) {
+    add(callback) {
       // A wrapper of its own, so that one callback added twice is two entries.
       const entry = () => callback()
       callbacks.add(entry)
