@@ -184,6 +184,9 @@ for (const streams of [0, IDLE]) {
 // 2. Latency with many streams.
 const sent = new Map()
 const latencies = []
+/** Pairs (write, time received), to set against when the write was answered. */
+const arrivals = []
+const answered = new Map()
 const streamsOf = new Map()
 let opened = 0
 let refused = 0
@@ -199,7 +202,10 @@ for (let i = 0; i < wanted.length; i += 200) {
     batch.map((user) =>
       openStream(user.token, (title) => {
         const at = sent.get(title)
-        if (at !== undefined) latencies.push(performance.now() - at)
+        if (at === undefined) return
+        const now = performance.now()
+        latencies.push(now - at)
+        arrivals.push(title, now)
       }),
     ),
   )
@@ -255,7 +261,10 @@ for (let n = 0; n < total; n++) {
     request('POST', `/v1/projects/${projectId}/tasks`, ready.writerToken, { title: `w${n}` }).then(
       (res) => {
         if (res.status !== 201) writeErrors++
-        else writeLatencies.push(performance.now() - at)
+        else {
+          answered.set(n, performance.now())
+          writeLatencies.push(performance.now() - at)
+        }
       },
       () => writeErrors++,
     ),
@@ -275,11 +284,19 @@ clearInterval(healthTimer)
 latencies.sort((a, b) => a - b)
 health.sort((a, b) => a - b)
 writeLatencies.sort((a, b) => a - b)
+// After the create was answered (0 when the event came first): what the stream adds to the write.
+const afterCommit = []
+for (let i = 0; i < arrivals.length; i += 2) {
+  const done = answered.get(arrivals[i])
+  if (done !== undefined) afterCommit.push(Math.max(0, arrivals[i + 1] - done))
+}
+afterCommit.sort((a, b) => a - b)
 console.log(
   `${total} writes in ${fmt(writeS, 1)} s (${fmt(total / writeS, 0)}/s, ${writeErrors} failed) to ${opened} streams: ` +
     `${latencies.length} of ${expected} deliveries, latency p50 ${fmt(percentile(latencies, 50), 1)} ms, ` +
     `p99 ${fmt(percentile(latencies, 99), 1)} ms, max ${fmt(latencies.at(-1), 1)} ms (from the create being sent; ` +
-    `the create's own answer took p50 ${fmt(percentile(writeLatencies, 50), 1)} ms, p99 ${fmt(percentile(writeLatencies, 99), 1)} ms); ` +
+    `the create's own answer took p50 ${fmt(percentile(writeLatencies, 50), 1)} ms, p99 ${fmt(percentile(writeLatencies, 99), 1)} ms; ` +
+    `after that answer p50 ${fmt(percentile(afterCommit, 50), 1)} ms, p99 ${fmt(percentile(afterCommit, 99), 1)} ms); ` +
     `server CPU ${fmt((cpuMs / 1000 / writeS) * 100, 0)}% of a core (${fmt(cpuMs / total)} ms per write); ` +
     `server event-loop delay p50 ${fmt(loop.p50, 1)} ms, p99 ${fmt(loop.p99, 1)} ms; ` +
     `/healthz p50 ${fmt(percentile(health, 50), 1)} ms, p99 ${fmt(percentile(health, 99), 1)} ms; ` +
