@@ -5,15 +5,14 @@
 // writers split over both. Scenarios are interleaved over rounds so load from elsewhere on the machine falls
 // on all alike. Prints creates per second (wall clock), p50/p99, server CPU per create, and the ratios the
 // change log's design is judged by (16 writers vs 1; 2 instances vs 1), with the machine's load average.
-import { execFile, fork } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
 import { loadavg } from 'node:os'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import pg from 'pg'
+import { autocannon as run, startServer } from './lib.mjs'
 
 const here = dirname(fileURLToPath(import.meta.url))
-const root = join(here, '..')
 const DURATION = Number(process.env.BENCH_DURATION ?? 10)
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 2)
 const URL = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test'
@@ -29,46 +28,14 @@ const admin = async (text) => {
   }
 }
 
-function start(seed) {
-  const child = fork(join(here, 'pg-write-server.ts'), [], {
-    execArgv: ['--import', 'tsx'],
-    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-    env: { ...process.env, BENCH_SCHEMA: schema, BENCH_SEED: seed ? '1' : '0', BENCH_DATABASE_URL: URL },
+const start = (seed) =>
+  startServer(join(here, 'pg-write-server.ts'), ['--import', 'tsx'], {
+    BENCH_SCHEMA: schema,
+    BENCH_SEED: seed ? '1' : '0',
+    BENCH_DATABASE_URL: URL,
   })
-  const ready = new Promise((resolve, reject) => {
-    child.once('error', reject)
-    child.once('exit', (code) => reject(new Error(`pg-write-server exited with ${code}`)))
-    child.on('message', (m) => m.ready && resolve(m))
-  })
-  const cpu = () =>
-    new Promise((resolve) => {
-      const onMessage = (m) => {
-        if (!m.cpu) return
-        child.off('message', onMessage)
-        resolve((m.cpu.user + m.cpu.system) / 1e6)
-      }
-      child.on('message', onMessage)
-      child.send('cpu')
-    })
-  const stop = () =>
-    new Promise((resolve) => {
-      child.removeAllListeners('exit')
-      child.once('exit', resolve)
-      child.send('stop')
-    })
-  return { ready, cpu, stop }
-}
-
-function autocannon(url, connections, headers, body, duration) {
-  const args = ['-c', String(connections), '-d', String(duration), '-j', '-m', 'POST', '-b', body]
-  for (const [k, v] of Object.entries(headers)) args.push('-H', `${k}=${v}`)
-  args.push(url)
-  return new Promise((resolve, reject) => {
-    execFile(join(root, 'node_modules/.bin/autocannon'), args, { maxBuffer: 64 * 1024 * 1024 }, (err, stdout) =>
-      err ? reject(err) : resolve(JSON.parse(stdout)),
-    )
-  })
-}
+const autocannon = (url, connections, headers, body, duration) =>
+  run(url, { method: 'POST', connections, headers, body }, duration)
 
 await admin(`create schema ${schema}`)
 const instances = []

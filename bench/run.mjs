@@ -3,14 +3,14 @@
 // process (autocannon) on 127.0.0.1, each scenario for a fixed time. Reports requests per second of server
 // CPU (the server process's own user+system time, read over IPC before and after each run) and p50/p99
 // latency, each as a ratio to the bare server, as a markdown table in bench/results/.
-import { execFile, fork } from 'node:child_process'
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { loadavg } from 'node:os'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { root, autocannon as run, startServer } from './lib.mjs'
 
 const here = dirname(fileURLToPath(import.meta.url))
-const root = join(here, '..')
+
 const DURATION = Number(process.env.BENCH_DURATION ?? 10)
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 10)
 // Rounds alternate which server goes first, and each scenario's numbers are summed over the rounds, so a
@@ -19,48 +19,9 @@ const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 2)
 // BENCH_ONLY=search runs the scenarios whose name contains "search" (case-insensitive).
 const ONLY = (process.env.BENCH_ONLY ?? '').toLowerCase()
 
-function start(script, execArgv = [], env = {}) {
-  const child = fork(script, [], {
-    execArgv,
-    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-    env: { ...process.env, ...env },
-  })
-  const ready = new Promise((resolve, reject) => {
-    child.once('error', reject)
-    child.once('exit', (code) => reject(new Error(`${script} exited with ${code}`)))
-    child.on('message', (m) => m.ready && resolve(m))
-  })
-  const cpu = () =>
-    new Promise((resolve) => {
-      const onMessage = (m) => {
-        if (!m.cpu) return
-        child.off('message', onMessage)
-        resolve((m.cpu.user + m.cpu.system) / 1e6)
-      }
-      child.on('message', onMessage)
-      child.send('cpu')
-    })
-  const stop = () =>
-    new Promise((resolve) => {
-      child.removeAllListeners('exit')
-      child.once('exit', resolve)
-      child.send('stop')
-    })
-  return { ready, cpu, stop }
-}
-
-function autocannon(url, { method = 'GET', headers = {}, body, connections = CONNECTIONS } = {}, duration = DURATION) {
-  const args = ['-c', String(connections), '-d', String(duration), '-j', '-m', method]
-  for (const [k, v] of Object.entries(headers)) args.push('-H', `${k}=${v}`)
-  if (body) args.push('-b', body)
-  args.push(url)
-  return new Promise((resolve, reject) => {
-    execFile(join(root, 'node_modules/.bin/autocannon'), args, { maxBuffer: 64 * 1024 * 1024 }, (err, stdout) => {
-      if (err) return reject(err)
-      resolve(JSON.parse(stdout))
-    })
-  })
-}
+const start = startServer
+const autocannon = (url, { connections = CONNECTIONS, ...options } = {}, duration = DURATION) =>
+  run(url, { connections, ...options }, duration)
 
 async function measure(server, url, options) {
   // A short warm-up so JIT and caches are in the same state for both servers.

@@ -6,11 +6,11 @@
 // CPU-second of the server while the load runs; and, with endpoints, the time until every delivery has
 // arrived, deliveries/s over the whole run, and req per CPU-second counting the server's CPU until the last
 // delivery (the whole cost of a write: its transaction, its 3 queued jobs, their signing and sending).
-import { execFile } from 'node:child_process'
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { createServer } from 'node:http'
 import { join } from 'node:path'
 import { buildServer, call, cpuSeconds, load, root, sleep, startTasklane, userAndProject } from './cli-server.mjs'
+import { autocannon as run } from './lib.mjs'
 
 const DURATION = Number(process.env.BENCH_DURATION ?? 5)
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 10)
@@ -18,16 +18,17 @@ const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3)
 const ENDPOINTS = 3
 const DRAIN_LIMIT_MS = 180_000
 
-function autocannon(url, token, duration) {
-  const args = ['-c', String(CONNECTIONS), '-d', String(duration), '-j', '-m', 'POST']
-  args.push('-H', 'content-type=application/json', '-H', `authorization=Bearer ${token}`)
-  args.push('-b', JSON.stringify({ title: 'Benchmark task' }), url)
-  return new Promise((resolve, reject) => {
-    execFile(join(root, 'node_modules/.bin/autocannon'), args, { maxBuffer: 64 * 1024 * 1024 }, (err, stdout) =>
-      err ? reject(err) : resolve(JSON.parse(stdout)),
-    )
-  })
-}
+const autocannon = (url, token, duration) =>
+  run(
+    url,
+    {
+      method: 'POST',
+      connections: CONNECTIONS,
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+      body: JSON.stringify({ title: 'Benchmark task' }),
+    },
+    duration,
+  )
 
 // The receiver counts deliveries by webhook-id (a repeat is an attempt whose answer the server did not
 // record in time, e.g. past WEBHOOK_TIMEOUT_MS); it does not verify signatures (the receiver's CPU, not the

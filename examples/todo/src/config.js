@@ -12,7 +12,7 @@ import { dirname, join } from 'node:path'
  * @property {import('@tasklane/sdk').StoredTokens | null} [tokens] The session, kept fresh by the SDK.
  */
 
-export const DEFAULT_URL = 'http://localhost:3000'
+const DEFAULT_URL = 'http://localhost:3000'
 
 /** `TASKLANE_TODO_CONFIG`, else `$XDG_CONFIG_HOME/tasklane-todo/config.json`, else under ~/.config. */
 export function configPath(env = process.env) {

@@ -44,13 +44,23 @@ export function isNotModified(value: unknown): value is NotModified {
   return typeof value === 'object' && value !== null && (value as NotModified).notModified === true
 }
 
-/** The JSON request body of an operation. */
+/**
+ * The JSON request body of an operation.
+ * @public scripts/sdk-resources.mjs writes this (and `ListItemOf`, `FormOf`) into the generated resources
+ * only where a schema's type cannot be spelled out, so today's contract may not need it.
+ */
 export type JsonBody<Op> = Op extends { requestBody?: { content: { 'application/json': infer B } } } ? B : never
 /** The JSON body of a response. */
 export type JsonOf<R> = R extends { content: { 'application/json': infer B } } ? B : never
-/** The item of a list response. */
+/**
+ * The item of a list response.
+ * @public see `JsonBody`
+ */
 export type ListItemOf<R> = JsonOf<R> extends { data: (infer T)[] } ? T : never
-/** The multipart form request body of an operation, as its schema types it. */
+/**
+ * The multipart form request body of an operation, as its schema types it.
+ * @public see `JsonBody`
+ */
 export type FormOf<Op> = Op extends { requestBody?: { content: { 'multipart/form-data': infer B } } } ? B : never
 
 /**

@@ -13,7 +13,7 @@ export type NewChangeRow = Omit<ChangesTable, 'seq'>
  * How many changes one write may record on PostgreSQL: a seq is `base + xid × 2^20 + n` with `n` the
  * change's place in its write. Leaves 2^43 transaction ids before a seq passes 2^63.
  */
-export const CHANGES_PER_WRITE = 1_048_576
+const CHANGES_PER_WRITE = 1_048_576
 
 /**
  * The change log's SQL.
