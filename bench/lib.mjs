@@ -8,7 +8,8 @@ export const root = join(dirname(fileURLToPath(import.meta.url)), '..')
 
 /**
  * Forks `script`, which sends `{ ready: true, ... }` once it listens, answers the message 'cpu' with
- * `{ cpu: process.cpuUsage() }` and exits on 'stop'. `cpu()` resolves to its user+system seconds so far.
+ * `{ cpu: process.cpuUsage() }` and exits on 'stop'. `cpu()` resolves to its user+system seconds so far;
+ * `child` is the process, for messages of a benchmark's own.
  */
 export function startServer(script, execArgv = [], env = {}) {
   const child = fork(script, [], {
@@ -37,7 +38,7 @@ export function startServer(script, execArgv = [], env = {}) {
       child.once('exit', resolve)
       child.send('stop')
     })
-  return { ready, cpu, stop }
+  return { ready, cpu, stop, child }
 }
 
 /** Runs autocannon against `url` for `duration` seconds and resolves to its JSON result. */

@@ -13,11 +13,11 @@
 // Traffic goes to 127.0.0.1 only; every phase is bounded in connections and time. Prints numbers; nothing
 // is asserted. Each stream is a socket in this process and in the server: both need `ulimit -n` above
 // STREAMS (plus a few hundred).
-import { fork } from 'node:child_process'
 import http from 'node:http'
 import { loadavg } from 'node:os'
 import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { startServer } from './lib.mjs'
 
 const here = dirname(fileURLToPath(import.meta.url))
 const ROOT = resolve(process.env.BENCH_ROOT ?? join(here, '..'))
@@ -30,26 +30,14 @@ const RATE = Number(process.env.BENCH_RATE ?? 100)
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10)
 const OPEN_TIMEOUT_S = Number(process.env.BENCH_OPEN_TIMEOUT_S ?? 180)
 
-const child = fork(join(here, 'streams-server.ts'), [], {
-  execArgv: ['--import', 'tsx'],
-  stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-  env: { ...process.env, BENCH_ROOT: ROOT, BENCH_USERS: String(USERS) },
+const server = startServer(join(here, 'streams-server.ts'), ['--import', 'tsx'], {
+  BENCH_ROOT: ROOT,
+  BENCH_USERS: String(USERS),
 })
-const ready = await new Promise((resolve, reject) => {
-  child.once('error', reject)
-  child.once('exit', (code) => reject(new Error(`streams-server exited with ${code}`)))
-  child.on('message', (m) => m.ready && resolve(m))
-})
-const serverCpu = () =>
-  new Promise((resolve) => {
-    const onMessage = (m) => {
-      if (!m.cpu) return
-      child.off('message', onMessage)
-      resolve((m.cpu.user + m.cpu.system) / 1000) // ms
-    }
-    child.on('message', onMessage)
-    child.send('cpu')
-  })
+const ready = await server.ready
+const serverCpu = async () => (await server.cpu()) * 1000 // ms
+// The server's process, for the message that startServer does not know ('loop').
+const child = server.child
 
 const serverLoop = () =>
   new Promise((resolve) => {
@@ -306,8 +294,4 @@ console.log(
 for (const h of handles) h.close()
 agent.destroy()
 healthAgent.destroy()
-child.removeAllListeners('exit')
-await new Promise((resolve) => {
-  child.once('exit', resolve)
-  child.send('stop')
-})
+await server.stop()

@@ -5,6 +5,9 @@ import type { Repositories } from '../../write/repositories.js'
 import type { Writer } from '../../write/writer.js'
 import type { ChangeRow } from './changes.repository.js'
 
+/** A change as stored, for readers of the whole log (the event streams' hub). */
+export type { ChangeRow }
+
 /** A change as the API answers it (`Change` in openapi.yaml). */
 export type ApiChange = Change
 

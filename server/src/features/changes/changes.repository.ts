@@ -173,7 +173,7 @@ export function changesRepository(db: Kysely<Database>, dialect: Dialect) {
 
     /**
      * Every change after `since`, in seq order, as far as they are final (see `readVisible`), whoever may see
-     * them: what an instance's event streams share (see `StreamHub`), filtered in memory.
+     * them: what an instance's event streams share (see `createStreamHub`), filtered in memory.
      */
     async readAfter(since: bigint, limit: number): Promise<ChangeRow[]> {
       let q = db.selectFrom('changes as c').select(changeColumns).where('c.seq', '>', String(since))

@@ -19,7 +19,7 @@ export interface StreamSource {
   ): Promise<readonly StreamedChange[]>
 }
 
-/** The instance's stream hub (see `StreamHub`): hands a joined stream each new change it may see. */
+/** The instance's stream hub (see `createStreamHub`): hands a joined stream each new change it may see. */
 export interface StreamFeed {
   join(member: HubMember): Promise<HubJoin>
 }
@@ -44,7 +44,7 @@ export interface EventStreamOptions {
   stillAuthorized(): boolean | Promise<boolean>
   /** Ticks whenever `stillAuthorized` is to be asked (shared by the instance's streams). */
   authChecks: Ticker
-  /** Called once when the stream ends, however it ends (to give back its slot, see `StreamSlots`). */
+  /** Called once when the stream ends, however it ends (to give back its slot, see `createStreamSlots`). */
   onEnd?: () => void
 }
 

@@ -51,7 +51,7 @@ export function createEventsService(
   // The streams' timers: one for heartbeats, one for credential checks, however many streams are open.
   const heartbeats = createTicker(config.EVENTS_HEARTBEAT_S * 1000)
   const authChecks = createTicker(AUTH_CHECK_MS)
-  // One reader of the log for every stream of this instance (see StreamHub).
+  // One reader of the log for every stream of this instance (see createStreamHub).
   const hub = createStreamHub({
     source: {
       readAfter: (since, limit) => repositories.changes.readAfter(since, limit),
@@ -99,7 +99,7 @@ export function createEventsService(
      * The caller's event stream from `since`. The principal re-checks its credentials while the stream is
      * open, which ends the stream with `auth_expired` once they expire or are revoked. Throws 429
      * `too_many_streams` past the caller's limit of open streams, 503 `streams_unavailable` past the
-     * instance's (see `StreamSlots`).
+     * instance's (see `createStreamSlots`).
      */
     stream(principal: Principal, since: bigint, projectId?: string): ReadableStream<Uint8Array> {
       const release = slots.take(principal)

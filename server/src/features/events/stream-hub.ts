@@ -1,8 +1,7 @@
 import type { Logger } from 'pino'
 import { readableResources } from '../../authorization/permissions.js'
 import type { MemberView } from '../../db/memberships.repository.js'
-import { type ApiChange, isProjectState, toApiChange } from '../changes/change-log.js'
-import type { ChangeRow } from '../changes/changes.repository.js'
+import { type ApiChange, type ChangeRow, isProjectState, toApiChange } from '../changes/change-log.js'
 import type { ChangeSignal } from './change-signal.js'
 
 /** A change as the hub hands it to a stream: read and encoded once, shared by every stream that sees it. */
@@ -334,5 +333,3 @@ function present<T>(value: T | undefined): T {
   if (value === undefined) throw new Error('a joined stream has no user state')
   return value
 }
-
-export type StreamHub = ReturnType<typeof createStreamHub>

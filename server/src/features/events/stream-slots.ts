@@ -84,5 +84,3 @@ export function createStreamSlots(limits: StreamLimits) {
     },
   }
 }
-
-export type StreamSlots = ReturnType<typeof createStreamSlots>
