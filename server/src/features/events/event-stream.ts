@@ -159,7 +159,7 @@ export function openEventStream(
    * (no horizon to look up), then sends the hub's changes, skipping any it already sent. A stream whose
    * pending changes overflow (it is not reading), or that had to wait for room, drops them and reads the log
    * again up to the last change handed over: that keeps its memory bounded and decides what it may see at
-   * delivery.
+   * delivery. So does a stream whose user was just added to a project (`resync`).
    */
   let fromLog = true
   let pending: HubChange[] = []
@@ -186,6 +186,12 @@ export function openEventStream(
       pending.push(change)
       pendingBytes += change.bytes.byteLength
       if (pending.length > PENDING || pendingBytes > options.bufferBytes) dropPending()
+      void pump()
+    },
+    resync(through) {
+      if (ended) return
+      if (through > lastHanded) lastHanded = through
+      dropPending()
       void pump()
     },
   }

@@ -19,6 +19,12 @@ export interface HubMember {
   projectId?: string
   /** Called, synchronously and in seq order, with each change after joining that the stream may see now. */
   deliver(change: HubChange): void
+  /**
+   * Called when the user was just added to a project: what the hub handed before may lack that project's
+   * changes from where the user's view of it starts, so the stream reads the log again through `through`
+   * (final) and takes the hub's changes after it.
+   */
+  resync(through: bigint): void
 }
 
 /** A stream's place in the hub (see `StreamHub.join`). */
@@ -205,15 +211,19 @@ export function createStreamHub({ source, signal, logger, safetyMs }: StreamHubO
         // Removals count from their place in the log: the member sees what came before, not the removal
         // addressed to the remaining members, nor anything after (they get their own copy of it).
         if (projectId && isMemberChange(row, 'member.removed')) removeView(row.resource_id, projectId, seq)
-        // Added back after a removal in the same batch: the view starts at this write (as now, if it is).
-        if (projectId && isMemberChange(row, 'member.added') && users.has(row.resource_id)) {
-          const current = now.get(projectId)?.get(row.resource_id)
-          if (!users.get(row.resource_id)?.views.has(projectId)) {
+        if (projectId && isMemberChange(row, 'member.added')) {
+          const state = users.get(row.resource_id)
+          // Added back after a removal in the same batch: the view starts at this write (as now, if it is).
+          if (state && !state.views.has(projectId)) {
+            const current = now.get(projectId)?.get(row.resource_id)
             const role = (JSON.parse(row.data) as { role?: View['role'] }).role
             const view =
               current && current.joinedAfter < seq ? current : role ? { role, joinedAfter: seq - 1n } : undefined
             if (view) setView(row.resource_id, projectId, view)
           }
+          // The view may start before this change (the write that added them recorded others first, maybe
+          // read in an earlier batch): the user's streams read the log through here again.
+          for (const member of state?.members ?? []) member.resync(seq - 1n)
         }
         dispatch(row)
         if (projectId && row.user_id && row.type === 'project.deleted') removeView(row.user_id, projectId, seq)
