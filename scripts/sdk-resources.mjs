@@ -276,7 +276,8 @@ function signature(o) {
 
 /**
  * The runtime table: group → method → [METHOD, path, flags]. Flags: b body, f file body (form or raw), q query,
- * l list, t text, r raw response (binary), n none, d deprecated.
+ * l list, t text, r raw response (binary), n none. Deprecation is not in it: the client warns when the server
+ * it talks to answers `Deprecation`, which is what that server's contract says (the types say `@deprecated`).
  */
 function table(ops) {
   const groups = {}
@@ -285,8 +286,7 @@ function table(ops) {
       (o.hasBody ? 'b' : '') +
       (o.fileBody ? 'f' : '') +
       (o.hasQuery ? 'q' : '') +
-      { list: 'l', text: 't', binary: 'r', none: 'n', json: '' }[o.kind] +
-      (o.op.deprecated ? 'd' : '')
+      { list: 'l', text: 't', binary: 'r', none: 'n', json: '' }[o.kind]
     const row = [o.method.toUpperCase(), o.path]
     if (flags) row.push(flags)
     groups[o.group] ??= {}

@@ -161,7 +161,7 @@ describe('versions and deprecations', () => {
     warn.mockRestore()
   })
 
-  test('an operation deprecated in the spec is @deprecated in the generated types and warns when called', () => {
+  test('an operation deprecated in the spec is @deprecated in the generated types; its Deprecation header warns when called', () => {
     const doc = {
       tags: [{ name: 'Things', description: 'Things.' }],
       paths: {
@@ -181,7 +181,7 @@ describe('versions and deprecations', () => {
     }
     const module: string = resourcesModule(doc, '')
     expect(module).toContain('@deprecated This operation is deprecated. It is removed after 2027-05-01.')
-    expect(module).toContain("get: ['GET', '/v1/things/{thingId}', 'nd'],")
+    expect(module).toContain("get: ['GET', '/v1/things/{thingId}', 'n'],")
   })
 
   test('a second Server-Sent Events operation fails the generation, since only streamEvents has a client', () => {

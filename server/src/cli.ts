@@ -1,5 +1,4 @@
 import { existsSync } from 'node:fs'
-import { join } from 'node:path'
 import { parseArgs } from 'node:util'
 import { BackupError, backupDataDir, restoreDataDir } from './backup/backup.js'
 import { ConfigError, loadConfig } from './config.js'
@@ -15,10 +14,11 @@ const USAGE = `Usage: tasklane <command>
 Commands:
   serve           start the API server (the default)
   migrate         apply pending database migrations and exit
-  backup <dir>    write a backup of the data directory (SQLite database and attachment files, consistent
-                  with each other) into the new or empty directory <dir>, safe while the server runs
-  restore <dir>   restore a backup made by \`backup\` into DATA_DIR, which must hold no database; no server
-                  may run on it meanwhile
+  backup <dir>    write a backup (the database — SQLite, or PostgreSQL through pg_dump — and the attachment
+                  files, consistent with each other) into the new or empty directory <dir>, safe while
+                  servers run
+  restore <dir>   restore a backup made by \`backup\` into DATA_DIR (and on PostgreSQL into DATABASE_URL),
+                  which must hold no database; no server may run on it meanwhile
   sweep           remove what a crash left behind (attachment files without a row, rows without their
                   bytes) once, print what was removed, and exit
 
@@ -74,19 +74,16 @@ async function main(argv: string[]): Promise<number> {
       console.error('backup needs a target directory: tasklane backup <dir>')
       return 2
     }
-    if (config.DATABASE_URL) {
-      console.error('backup copies the embedded SQLite database; on PostgreSQL use pg_dump (see the README)')
-      return 2
-    }
-    const file = join(config.DATA_DIR, 'tasklane.db')
-    // Opening a missing file would create an empty database, and the copy of it would look like a backup.
-    if (!existsSync(file)) {
-      console.error(`no database to back up: ${file} does not exist (check DATA_DIR)`)
+    const options = databaseOptions(config)
+    if (options.dialect === 'sqlite' && !existsSync(options.file)) {
+      // Opening a missing file would create an empty database, and the copy of it would look like a backup.
+      console.error(`no database to back up: ${options.file} does not exist (check DATA_DIR)`)
       return 1
     }
-    const db = openDatabase({ dialect: 'sqlite', file })
+    const db = openDatabase(options, databaseLimits(config))
     try {
-      const { totalPages, manifest } = await backupDataDir({
+      await assertDatabaseAnswers(db, options, config.DATABASE_CONNECT_TIMEOUT_MS)
+      const { totalPages, dumpBytes, manifest } = await backupDataDir({
         db,
         dataDir: config.DATA_DIR,
         filesDriver: config.FILES_DRIVER,
@@ -97,7 +94,11 @@ async function main(argv: string[]): Promise<number> {
         files.driver === 'local'
           ? `${files.attachments} attachment files, ${files.bytes} bytes`
           : 'attachment bytes stay in the S3 bucket'
-      console.log(`backup written to ${target} (${totalPages} database pages; ${what})`)
+      const database =
+        totalPages !== undefined
+          ? `${totalPages} database pages`
+          : `schema ${manifest.postgres?.schema} dumped, ${dumpBytes} bytes`
+      console.log(`backup written to ${target} (${database}; ${what})`)
       if (files.missing.length > 0) {
         console.error(
           `${count(files.missing.length, 'attachment')} had no bytes to copy; the sweep removes them after a restore`,
@@ -115,15 +116,18 @@ async function main(argv: string[]): Promise<number> {
       console.error('restore needs a backup directory: tasklane restore <dir>')
       return 2
     }
-    if (config.DATABASE_URL) {
-      console.error('restore writes the embedded SQLite database; on PostgreSQL use pg_restore (see the README)')
-      return 2
-    }
-    const lock = lockDataDir(config.DATA_DIR)
+    const options = databaseOptions(config)
+    // On PostgreSQL servers do not lock the data directory; a running one has tables, which restore refuses.
+    const lock = options.dialect === 'sqlite' ? lockDataDir(config.DATA_DIR) : undefined
     try {
-      const { manifest, missing } = await restoreDataDir({ source, dataDir: config.DATA_DIR })
+      const { manifest, missing } = await restoreDataDir({
+        source,
+        dataDir: config.DATA_DIR,
+        postgres: options.dialect === 'postgres' ? options : undefined,
+      })
+      const into = manifest.postgres ? `schema ${manifest.postgres.schema} and ${config.DATA_DIR}` : config.DATA_DIR
       console.log(
-        `restored the backup of ${manifest.createdAt} into ${config.DATA_DIR} (${manifest.files.attachments} attachment files)`,
+        `restored the backup of ${manifest.createdAt} into ${into} (${manifest.files.attachments} attachment files)`,
       )
       if (missing.length > 0) {
         console.error(
@@ -131,7 +135,7 @@ async function main(argv: string[]): Promise<number> {
         )
       }
     } finally {
-      lock.release()
+      lock?.release()
     }
     return 0
   }

@@ -14,6 +14,8 @@ describe('loadConfig', () => {
       BODY_LIMIT: 1024 * 1024,
       SHUTDOWN_TIMEOUT_MS: 10_000,
       MAIL_FROM: 'Tasklane <no-reply@localhost>',
+      SIGNUP_FLOW: 'immediate',
+      signUpFlowDefaulted: true,
       REDIS_TIMEOUT_MS: 1000,
       TRUST_PROXY: { hops: 0 },
       ACCESS_TOKEN_TTL_S: 900,
@@ -95,6 +97,7 @@ describe('loadConfig', () => {
       PUBLIC_URL: 'https://tasks.example',
       SMTP_URL: 'smtp://mailer:secret@mail.example:587',
       MAIL_FROM: 'Tasks <tasks@example.com>',
+      SIGNUP_FLOW: 'immediate',
       REDIS_URL: 'redis://127.0.0.1:6379',
       REDIS_TIMEOUT_MS: '250',
       TRUST_PROXY: 'true',
@@ -175,6 +178,8 @@ describe('loadConfig', () => {
       PUBLIC_URL: 'https://tasks.example',
       SMTP_URL: 'smtp://mailer:secret@mail.example:587',
       MAIL_FROM: 'Tasks <tasks@example.com>',
+      SIGNUP_FLOW: 'immediate',
+      signUpFlowDefaulted: false,
       REDIS_URL: 'redis://127.0.0.1:6379',
       REDIS_TIMEOUT_MS: 250,
       TRUST_PROXY: { hops: 1 },
@@ -265,6 +270,7 @@ describe('loadConfig', () => {
     ['SECRET_KEY', 'too-short'],
     ['PUBLIC_URL', 'ftp://tasks.example'],
     ['SMTP_URL', 'http://mail.example'],
+    ['SIGNUP_FLOW', 'later'],
     ['REDIS_URL', 'localhost:6379'],
     ['DATABASE_CONNECT_TIMEOUT_MS', '0'],
     ['DATABASE_STATEMENT_TIMEOUT_MS', 'forever'],
@@ -282,6 +288,22 @@ describe('loadConfig', () => {
   ])('rejects %s=%s, naming the variable', (name, value) => {
     expect(() => loadConfig({ [name]: value })).toThrow(ConfigError)
     expect(() => loadConfig({ [name]: value })).toThrow(new RegExp(`^Invalid configuration:\\n  ${name}: `))
+  })
+
+  it('signs people up by email by default only where mail reaches them (SMTP_URL)', () => {
+    expect(loadConfig({ SMTP_URL: 'smtp://mail.example:587' })).toMatchObject({
+      SIGNUP_FLOW: 'verify-first',
+      signUpFlowDefaulted: true,
+    })
+    expect(loadConfig({})).toMatchObject({ SIGNUP_FLOW: 'immediate', signUpFlowDefaulted: true })
+    expect(loadConfig({ SIGNUP_FLOW: 'verify-first' })).toMatchObject({
+      SIGNUP_FLOW: 'verify-first',
+      signUpFlowDefaulted: false,
+    })
+    expect(loadConfig({ SMTP_URL: 'smtp://mail.example:587', SIGNUP_FLOW: 'immediate' })).toMatchObject({
+      SIGNUP_FLOW: 'immediate',
+      signUpFlowDefaulted: false,
+    })
   })
 
   it('requires S3_BUCKET when the S3 driver is chosen', () => {

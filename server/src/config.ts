@@ -79,6 +79,8 @@ const schema = z.object({
     .regex(/^smtps?:\/\//, 'must be an smtp:// or smtps:// URL')
     .optional(),
   MAIL_FROM: z.string().min(3).max(320).default('Tasklane <no-reply@localhost>'),
+  // How people sign up with a password (see SignUpFlow); when unset, verify-first if SMTP_URL is set, else immediate.
+  SIGNUP_FLOW: z.enum(['verify-first', 'immediate']).optional(),
   // When set, rate-limit counters live in Redis so every instance shares them.
   REDIS_URL: z
     .string()
@@ -287,7 +289,19 @@ const GITHUB = {
 const definedOnly = <T extends Record<string, string | undefined>>(o: T) =>
   Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<Record<keyof T, string>>
 
-export type Config = z.output<typeof schema> & {
+/**
+ * How people sign up with a password. `verify-first`: `startSignUp` mails the address (a link for a new
+ * one, a notice to the owner of an existing one) and `completeSignUp` makes the account; the deprecated
+ * `signUp` answers 403 to everyone, so no answer tells which addresses have accounts. `immediate`: `signUp`
+ * also makes the account at once, as in 1.0, and answers 409 for an address that has one (revealing it).
+ */
+export type SignUpFlow = 'verify-first' | 'immediate'
+
+export type Config = Omit<z.output<typeof schema>, 'SIGNUP_FLOW'> & {
+  /** SIGNUP_FLOW as set, or its default: verify-first when mail reaches people (SMTP_URL), else immediate. */
+  SIGNUP_FLOW: SignUpFlow
+  /** Whether SIGNUP_FLOW was left to its default (said at start, since the default follows SMTP_URL). */
+  signUpFlowDefaulted: boolean
   /** Every provider named in AUTH_PROVIDERS, in that order; a disabled one signs nobody in. */
   authProviders: AuthProviderSettings[]
 }
@@ -352,5 +366,12 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     })
   }
   if (issues.length > 0 || !parsed.success) throw new ConfigError(`Invalid configuration:\n${issues.join('\n')}`)
-  return { ...parsed.data, authProviders }
+  const { SIGNUP_FLOW, ...rest } = parsed.data
+  return {
+    ...rest,
+    // Without SMTP_URL mail only lands in files under DATA_DIR: a link sent there reaches nobody who signs up.
+    SIGNUP_FLOW: SIGNUP_FLOW ?? (rest.SMTP_URL ? 'verify-first' : 'immediate'),
+    signUpFlowDefaulted: SIGNUP_FLOW === undefined,
+    authProviders,
+  }
 }

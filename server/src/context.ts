@@ -1,5 +1,6 @@
 import type { LookupFunction } from 'node:net'
 import { join } from 'node:path'
+import { MemoryLocker } from '@tus/server'
 import type { Redis } from 'ioredis'
 import pino, { type Logger } from 'pino'
 import { createProjectAccess } from './authorization/project-access.js'
@@ -7,6 +8,7 @@ import type { Config } from './config.js'
 import { type DatabaseLimits, type DatabaseOptions, type Db, openDatabase, pingDatabase } from './db/database.js'
 import { type InstancePresence, startInstancePresence } from './db/instance-presence.js'
 import { migrateToLatest } from './db/migrate.js'
+import { startUploadLocker, type UploadLocker } from './db/upload-locks.js'
 import { createByteCleanup } from './features/attachments/attachments.reactions.js'
 import { createAttachmentsService } from './features/attachments/attachments.service.js'
 import { createFileStorage, createUploadStore } from './features/attachments/files.js'
@@ -166,6 +168,18 @@ export async function createContext(config: Config, overrides: ContextOverrides 
     await db.close()
     throw err
   }
+  // The tus upload lock: instances on one PostgreSQL database share it; on SQLite one process serves the
+  // data directory, and @tus/server's memory locker is the whole lock.
+  let uploadLocker: UploadLocker | undefined
+  if (options.dialect === 'postgres') {
+    try {
+      uploadLocker = await startUploadLocker(options, logger, { connectTimeoutMs: config.DATABASE_CONNECT_TIMEOUT_MS })
+    } catch (err) {
+      await presence.close()
+      await db.close()
+      throw err
+    }
+  }
   const now = () => new Date()
   const accessTokens = await createAccessTokens(secrets.key('jwt'), config.ACCESS_TOKEN_TTL_S)
   // The write seam and what it sets off: repositories for reads, the signal that wakes event streams,
@@ -179,7 +193,7 @@ export async function createContext(config: Config, overrides: ContextOverrides 
     connectTimeoutMs: config.DATABASE_CONNECT_TIMEOUT_MS,
   })
   const files = await createFileStorage(config)
-  const uploadStore = await createUploadStore(config)
+  const uploadStore = await createUploadStore(config, uploadLocker ?? new MemoryLocker())
   const attachmentBytes = createByteCleanup({ files, logger })
   const reactions = createReactions({
     config,
@@ -377,6 +391,7 @@ export async function createContext(config: Config, overrides: ContextOverrides 
       webhookAgents.destroy()
       await rateLimiter.close()
       if (redis) await redis.quit().catch(() => redis.disconnect())
+      await uploadLocker?.close()
       await presence.close()
       await db.close()
     },

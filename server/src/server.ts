@@ -132,5 +132,17 @@ export async function listen(ctx: AppContext, app: App): Promise<RunningServer> 
     return stopping
   }
   ctx.logger.info({ url, docs: `${url}/docs`, database: ctx.db.dialect }, 'Tasklane is listening')
+  const { SIGNUP_FLOW: signUpFlow, signUpFlowDefaulted } = ctx.config
+  if (signUpFlow === 'immediate') {
+    // signUp then answers 409 for an address that has an account: say so where the operator looks.
+    ctx.logger.warn(
+      { signUpFlow, defaulted: signUpFlowDefaulted },
+      signUpFlowDefaulted
+        ? 'sign-up is immediate because SMTP_URL is not set: signUp tells whether an address has an account; set SMTP_URL (or SIGNUP_FLOW=verify-first) to sign people up by email'
+        : 'sign-up is immediate (SIGNUP_FLOW=immediate): signUp tells whether an address has an account',
+    )
+  } else {
+    ctx.logger.info({ signUpFlow, defaulted: signUpFlowDefaulted }, 'sign-up is by email (verify-first)')
+  }
   return { url, stop }
 }

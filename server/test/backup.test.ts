@@ -2,17 +2,52 @@ import { randomBytes } from 'node:crypto'
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import SqliteDatabase from 'better-sqlite3'
-import { describe, expect, it } from 'vitest'
+import pg from 'pg'
+import { describe, expect, it, onTestFinished } from 'vitest'
+import { postgresWanted, TEST_POSTGRES_URL, withAdmin } from '../src/test/databases.js'
 import {
   api,
+  filesIn,
   PASSWORD,
   rowsWithoutTheirBytes,
+  type StoredRow,
   sha256,
   storeContents,
+  toStoredRows,
   uploadRaw,
   userWithProject,
 } from './support/attachments.js'
 import { runCli, sleep, startCli, tempDataDir } from './support/cli.js'
+
+const postgresUp = await postgresWanted()
+
+/**
+ * A database of its own (made here, dropped when the test ends) with an empty schema, the DATABASE_URL that
+ * puts a server on that schema, and its attachment rows.
+ */
+async function freshPostgres(schema: string, { makeSchema = true } = {}) {
+  const database = `backup_${randomBytes(5).toString('hex')}`
+  await withAdmin((c) => c.query(`create database ${database}`))
+  onTestFinished(async () => {
+    await withAdmin((c) => c.query(`drop database if exists ${database} with (force)`))
+  })
+  const url = new URL(TEST_POSTGRES_URL)
+  url.pathname = `/${database}`
+  const query = async (text: string) => {
+    const client = new pg.Client({ connectionString: url.toString() })
+    await client.connect()
+    try {
+      return (await client.query(text)).rows
+    } finally {
+      await client.end()
+    }
+  }
+  if (makeSchema) await query(`create schema ${schema}`)
+  const rows = async (): Promise<StoredRow[]> =>
+    toStoredRows(await query(`select id, storage_key, size, sha256 from ${schema}.attachments order by id`))
+  url.searchParams.set('options', `-c search_path=${schema}`)
+  return { url: url.toString(), rows, query }
+}
 
 /** Asserts that `stderr` is one line for the operator matching `pattern`, not a stack trace. */
 function expectOneLine(stderr: string, pattern: RegExp) {
@@ -171,6 +206,130 @@ describe('tasklane backup', () => {
     restored.child.kill('SIGTERM')
     expect((await restored.exited).code).toBe(0)
   }, 60_000)
+
+  it.skipIf(!postgresUp)(
+    'PostgreSQL: dumps one snapshot with exactly its files while uploads and deletions go on, and restores it',
+    async () => {
+      const schema = `files_${randomBytes(4).toString('hex')}`
+      const source = await freshPostgres(schema)
+      const dataDir = tempDataDir()
+      const env = { DATA_DIR: dataDir, DATABASE_URL: source.url, RATE_LIMITS_ENABLED: 'false', LOG_LEVEL: 'warn' }
+      const server = await startCli(env)
+      const { token, projectId } = await userWithProject(server, 'pg-backup@example.com')
+
+      const uploaded = new Map<string, string>()
+      const deleted = new Set<string>()
+      let writing = true
+      const lane = async (n: number) => {
+        for (let i = 0; writing; i++) {
+          const bytes = randomBytes(1024 + Math.floor(Math.random() * 200_000))
+          const res = await uploadRaw(server, token, projectId, bytes)
+          expect(res.status).toBe(201)
+          const { id } = (await res.json()) as { id: string }
+          uploaded.set(id, sha256(bytes))
+          if (i % 3 === 2) {
+            const victim = [...uploaded.keys()].filter((k) => !deleted.has(k))[n]
+            if (victim) {
+              deleted.add(victim)
+              expect((await api(server, 'DELETE', `/v1/attachments/${victim}`, token)).status).toBe(204)
+            }
+          }
+        }
+      }
+      const lanes = Promise.all([0, 1, 2].map(lane))
+      await sleep(300)
+      const before = new Set([...uploaded.keys()].filter((id) => !deleted.has(id)))
+      const target = join(tempDataDir(), 'backup')
+      const backup = await runCli(['backup', target], env)
+      await sleep(300)
+      writing = false
+      await lanes
+      expect(backup.code, backup.stderr).toBe(0)
+      expect(backup.stderr).toBe('')
+      expect(backup.stdout).toContain(`schema ${schema} dumped`)
+      server.child.kill('SIGTERM')
+      expect((await server.exited).code).toBe(0)
+      const manifest = JSON.parse(readFileSync(join(target, 'backup.json'), 'utf8'))
+      expect(manifest).toMatchObject({ database: 'tasklane.pgdump', postgres: { schema } })
+
+      // Restored into another database (whose schema of that name is made, empty, as the operator would
+      // make it for DATABASE_URL's search_path): the dump's rows are the rows whose files the backup holds, each
+      // with its bytes, and no file is without its row.
+      const restoredDb = await freshPostgres(schema)
+      const restoredDir = tempDataDir()
+      const restoredEnv = { ...env, DATA_DIR: restoredDir, DATABASE_URL: restoredDb.url }
+      const restore = await runCli(['restore', target], restoredEnv)
+      expect(restore.code, restore.stderr).toBe(0)
+      const rows = await restoredDb.rows()
+      expect(rows.length).toBeGreaterThan(0)
+      expect(rowsWithoutTheirBytes(restoredDir, rows)).toEqual([])
+      expect(filesIn(restoredDir)).toEqual(rows.map((r) => r.key).sort())
+      expect(filesIn(target)).toEqual(rows.map((r) => r.key).sort())
+      expect(manifest.files).toEqual({
+        driver: 'local',
+        attachments: rows.length,
+        bytes: rows.reduce((n, r) => n + r.size, 0),
+        missing: [],
+      })
+      const inCopy = new Set(rows.map((r) => r.id))
+      for (const id of before) if (!deleted.has(id)) expect(inCopy.has(id), id).toBe(true)
+      expect(uploaded.size - deleted.size).toBeGreaterThan(inCopy.size)
+
+      // A second restore over it is refused, and changes nothing.
+      const again = await runCli(['restore', target], restoredEnv)
+      expect(again.code).toBe(1)
+      expectOneLine(again.stderr, new RegExp(`schema ${schema} of the database at DATABASE_URL already holds tables`))
+
+      // A server on the restored database serves every file with the bytes that were uploaded.
+      const restored = await startCli(restoredEnv)
+      const login = await api(restored, 'POST', '/v1/auth/login', undefined, {
+        email: 'pg-backup@example.com',
+        password: PASSWORD,
+      })
+      expect(login.status).toBe(200)
+      for (const id of inCopy) {
+        const res = await fetch(`${restored.url}/v1/attachments/${id}/content`, {
+          headers: { authorization: `Bearer ${login.body.accessToken}` },
+        })
+        expect(res.status).toBe(200)
+        expect(sha256(new Uint8Array(await res.arrayBuffer())), id).toBe(uploaded.get(id))
+      }
+      restored.child.kill('SIGTERM')
+      expect((await restored.exited).code).toBe(0)
+    },
+    90_000,
+  )
+
+  it.skipIf(!postgresUp)(
+    'PostgreSQL: restores into a database without the schema, and refuses a backup of the other database',
+    async () => {
+      const schema = `files_${randomBytes(4).toString('hex')}`
+      const source = await freshPostgres(schema)
+      const env = { DATA_DIR: tempDataDir(), DATABASE_URL: source.url }
+      expect((await runCli(['migrate'], env)).code).toBe(0)
+      const target = join(tempDataDir(), 'backup')
+      const backup = await runCli(['backup', target], env)
+      expect(backup.code, backup.stderr).toBe(0)
+
+      const bare = await freshPostgres(schema, { makeSchema: false })
+      const restore = await runCli(['restore', target], { DATA_DIR: tempDataDir(), DATABASE_URL: bare.url })
+      expect(restore.code, restore.stderr).toBe(0)
+      expect(await bare.query(`select count(*)::int as n from ${schema}.attachments`)).toEqual([{ n: 0 }])
+      expect(await bare.rows()).toEqual([])
+
+      const sqliteDir = tempDataDir()
+      expect((await runCli(['migrate'], { DATA_DIR: sqliteDir })).code).toBe(0)
+      const sqliteBackup = join(tempDataDir(), 'backup')
+      expect((await runCli(['backup', sqliteBackup], { DATA_DIR: sqliteDir })).code).toBe(0)
+      const crossed = await runCli(['restore', sqliteBackup], { DATA_DIR: tempDataDir(), DATABASE_URL: bare.url })
+      expect(crossed.code).toBe(1)
+      expectOneLine(crossed.stderr, /is a backup of a SQLite database: restore it with DATABASE_URL unset$/)
+      const other = await runCli(['restore', target], { DATA_DIR: tempDataDir() })
+      expect(other.code).toBe(1)
+      expectOneLine(other.stderr, /is a backup of a PostgreSQL database: set DATABASE_URL to the database to restore/)
+    },
+    60_000,
+  )
 
   it('fails on a data directory without a database, and writes no copy', async () => {
     const dataDir = tempDataDir()

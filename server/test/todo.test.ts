@@ -1,5 +1,5 @@
 import { execFileSync, spawn } from 'node:child_process'
-import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs'
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest'
@@ -102,8 +102,15 @@ describe('tasklane-todo against a live server', () => {
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'tasklane-todo-'))
+    // Signing up by email, with the mail written under DATA_DIR/mail (no SMTP_URL) where the test reads it.
     server = await startServer(
-      loadConfig({ PORT: '0', HOST: '127.0.0.1', DATA_DIR: join(dir, 'data'), LOG_LEVEL: 'silent' }),
+      loadConfig({
+        PORT: '0',
+        HOST: '127.0.0.1',
+        DATA_DIR: join(dir, 'data'),
+        LOG_LEVEL: 'silent',
+        SIGNUP_FLOW: 'verify-first',
+      }),
     )
   })
 
@@ -112,16 +119,40 @@ describe('tasklane-todo against a live server', () => {
     rmSync(dir, { recursive: true, force: true })
   })
 
-  /** A config file of its own, signed up as a new account. */
+  /** A config file of its own, signed up as a new account: the address first, then the mailed link's token. */
   async function signedUp(): Promise<{ config: string; email: string }> {
     const config = join(mkdtempSync(join(dir, 'cfg-')), 'config.json')
     const address = nextEmail()
-    const res = await todo(config, ['login', '--url', server.url, '--email', address, '--signup', '--name', 'Ada'], {
+    const mailed = await todo(config, ['login', '--url', server.url, '--email', address, '--signup'])
+    expect(mailed.stderr).toBe('')
+    expect(mailed.code).toBe(0)
+    expect(mailed.stdout).toContain(`Sent a link to ${address}`)
+    const link = await signUpLink(address)
+    const res = await todo(config, ['login', '--url', server.url, '--signup', '--token', link, '--name', 'Ada'], {
       input: `${PASSWORD}\n`,
     })
     expect(res.stderr).toBe('')
     expect(res.code).toBe(0)
+    expect(res.stdout).toContain(`as ${address}`)
     return { config, email: address }
+  }
+
+  /** The sign-up link mailed to `to`, from the files the server writes the mail to. */
+  async function signUpLink(to: string): Promise<string> {
+    const mailDir = join(dir, 'data', 'mail')
+    let link: string | undefined
+    await until(() => {
+      const files = existsSync(mailDir) ? readdirSync(mailDir).filter((f) => f.endsWith('.eml')) : []
+      for (const file of files) {
+        const mail = readFileSync(join(mailDir, file), 'utf8')
+          .replace(/=\r?\n/g, '')
+          .replaceAll('=3D', '=')
+        if (!new RegExp(`^To: ${to}$`, 'mi').test(mail)) continue
+        link = /(http:\/\/\S+\/complete-signup\?token=[\w-]+)/.exec(mail)?.[1]
+      }
+      return link !== undefined
+    }, `the sign-up mail to ${to}`)
+    return link as string
   }
 
   it('signs up, adds, lists, completes, edits and removes tasks, and logs out', async () => {

@@ -72,14 +72,17 @@ const GLOBAL_OPTIONS = {
 const COMMANDS = {
   login: {
     summary: 'log in (or sign up) and choose the project your tasks go to',
-    usage: 'login [--url URL] [--email EMAIL] [--signup --name NAME] [--project ID]',
+    usage: 'login [--url URL] [--email EMAIL] [--signup [--token TOKEN] --name NAME] [--project ID]',
     details:
       'The password is asked for at the terminal; a script can pipe it on stdin or set TASKLANE_PASSWORD.\n' +
+      'Where the server signs people up by email, --signup mails a link to EMAIL; finish with\n' +
+      '--signup --token TOKEN (the token, or the whole link) --name NAME.\n' +
       'Without --project, tasks go to your project named "To-do", which is made if you have none.',
     options: {
       url: { type: 'string' },
       email: { type: 'string' },
       signup: { type: 'boolean' },
+      token: { type: 'string' },
       name: { type: 'string' },
       project: { type: 'string' },
     },
@@ -332,23 +335,43 @@ function requireProject(run) {
 async function login(run) {
   const { values, io } = run
   const url = typeof values.url === 'string' ? values.url.replace(/\/+$/, '') : run.config.url
-  let email = typeof values.email === 'string' ? values.email : undefined
-  if (!email && io.interactive)
-    email = await ask(prompts.text({ message: 'Email', initialValue: run.config.email ?? '' }))
-  email ??= run.config.email
-  if (!email) throw new UsageError('login needs --email (or run it at a terminal)')
-  const password = await readPassword(io, values.signup === true)
   io.serverUrl = url
   const tl = createTasklane({ baseUrl: url, maxRetries: 1 })
-  let result
-  if (values.signup) {
+  /** The name a sign-up needs, from --name or asked for at a terminal. */
+  const nameFor = async () => {
     let name = typeof values.name === 'string' ? values.name : undefined
     if (!name && io.interactive) name = await ask(prompts.text({ message: 'Your name' }))
     if (!name) throw new UsageError('signing up needs --name')
-    result = await unwrap(tl.POST('/v1/auth/signup', { body: { email, password, name } }))
-  } else {
-    result = await unwrap(tl.POST('/v1/auth/login', { body: { email, password } }))
+    return name
   }
+  let result
+  if (values.signup && typeof values.token === 'string') {
+    // The second step of signing up by email: the mailed link's token (or the link itself).
+    const token = /[?&]token=([\w-]+)/.exec(values.token)?.[1] ?? values.token
+    const password = await readPassword(io, true)
+    result = await tl.auth.completeSignUp({ token, password, name: await nameFor() })
+  } else {
+    let email = typeof values.email === 'string' ? values.email : undefined
+    if (!email && io.interactive)
+      email = await ask(prompts.text({ message: 'Email', initialValue: run.config.email ?? '' }))
+    email ??= run.config.email
+    if (!email) throw new UsageError('login needs --email (or run it at a terminal)')
+    if (values.signup && (await tl.auth.getSignUpOptions()).flow === 'verify-first') {
+      // This server signs people up by email: the answer is the same whether or not the address has an account.
+      await tl.auth.startSignUp({ email })
+      if (io.json) io.out(JSON.stringify({ signUp: 'mailed', email }))
+      else
+        io.out(
+          `${io.c.green('✓')} Sent a link to ${email}. Finish with: tasklane-todo login --url ${url} --signup --token TOKEN --name NAME`,
+        )
+      return
+    }
+    const password = await readPassword(io, values.signup === true)
+    result = values.signup
+      ? await unwrap(tl.POST('/v1/auth/signup', { body: { email, password, name: await nameFor() } }))
+      : await unwrap(tl.POST('/v1/auth/login', { body: { email, password } }))
+  }
+  const email = result.user.email
   const previousProject = run.config.projectId
   // What was last saved: the session's storage writes the tokens through this as it receives them.
   /** @type {TodoConfig} */

@@ -19,7 +19,7 @@ export function addResources(tl: ResourceHost, call: Call): void {
     tl[group] ??= {}
     const target = tl[group] as Record<string, unknown>
     for (const [name, [method, path, flags = '']] of Object.entries(methods)) {
-      target[name] = resourceMethod(tl, call, method, path, flags, `${group}.${name}`)
+      target[name] = resourceMethod(tl, call, method, path, flags)
     }
   }
 }
@@ -33,10 +33,9 @@ export function warnDeprecated(what: string, detail: string) {
   console.warn(`[tasklane] ${what} is deprecated${detail ? `: ${detail}` : ''}`)
 }
 
-function resourceMethod(tl: ResourceHost, call: Call, method: string, path: string, flags: string, name: string) {
+function resourceMethod(tl: ResourceHost, call: Call, method: string, path: string, flags: string) {
   const names = (path.match(/\{[^}]+\}/g) ?? []).map((p) => p.slice(1, -1))
   return (...args: unknown[]) => {
-    if (flags.includes('d')) warnDeprecated(`tl.${name}()`, `${method} ${path} will be removed; see the API changelog`)
     const pathParams: Record<string, unknown> = {}
     let i = 0
     for (const n of names) pathParams[n] = args[i++]

@@ -32,8 +32,8 @@ export interface SessionOptions {
 }
 
 /**
- * The session half of a client: `tl.session`. Start it with what `signUp` or `logIn` answered; it then
- * keeps its access token fresh on its own.
+ * The session half of a client: `tl.session`. Start it with what `completeSignUp` or `logIn` answered; it
+ * then keeps its access token fresh on its own.
  *
  * @example
  * const { data } = await tl.POST('/v1/auth/login', { body: { email, password } })

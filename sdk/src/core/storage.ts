@@ -1,5 +1,5 @@
 /**
- * What `signUp`, `logIn` and `refreshSession` answer with (the `user` field, if any, is ignored).
+ * What `completeSignUp`, `logIn` and `refreshSession` (and the deprecated `signUp`) answer with (the `user` field, if any, is ignored).
  *
  * @example
  * const tokens: SessionTokens = { accessToken: 'eyJ…', refreshToken: 'rt_…', expiresIn: 900 }

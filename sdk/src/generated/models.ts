@@ -14,6 +14,10 @@ export interface User extends Schema<'User'> {}
 /** A signed-in session: the user and its tokens. */
 export interface AuthResult extends Schema<'AuthResult'> {}
 export interface SignUpRequest extends Schema<'SignUpRequest'> {}
+/** How this server signs people up with a password. */
+export interface SignUpOptions extends Schema<'SignUpOptions'> {}
+export interface StartSignUpRequest extends Schema<'StartSignUpRequest'> {}
+export interface CompleteSignUpRequest extends Schema<'CompleteSignUpRequest'> {}
 export interface LogInRequest extends Schema<'LogInRequest'> {}
 export interface RefreshSessionRequest extends Schema<'RefreshSessionRequest'> {}
 export interface UpdateMeRequest extends Schema<'UpdateMeRequest'> {}

@@ -123,17 +123,75 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get?: never;
+        /**
+         * How this server signs people up
+         * @description Says which sign-up flow this server uses (`SIGNUP_FLOW`), so that an app can show the right form: `verify-first` signs up only through `startSignUp` and the mailed link (`completeSignUp`); `immediate` also lets the deprecated `signUp` make an account at once. `startSignUp` works under both.
+         */
+        get: operations["getSignUpOptions"];
         put?: never;
         /**
-         * Create an account
-         * @description Creates an account and signs it in: the answer carries the new user, an access token (valid `expiresIn` seconds) and a refresh token for `refreshSession`.
+         * Create an account at once (deprecated)
+         * @deprecated
+         * @description Deprecated: use `startSignUp` and `completeSignUp`, which answer the same for every address. This operation tells whether an address has an account (409 `email_taken`), so it only works where the operator chose the immediate sign-up flow (`SIGNUP_FLOW=immediate`, the default only when the server sends no real mail); a server that signs people up by email answers 403 `signup_requires_verification` to every call, whatever the address.
+         *
+         *     Creates an account and signs it in: the answer carries the new user, an access token (valid `expiresIn` seconds) and a refresh token for `refreshSession`.
          *
          *     Emails are unique regardless of case. Passwords must be 10 to 256 characters and not on the list of commonly used passwords; there are no other composition rules. A verification email is sent to the address.
          *
          *     Rate limited per client IP (policy `signup`).
          */
         post: operations["signUp"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/auth/signup-request": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Start signing up by email
+         * @description The first step of signing up: send the email address; the answer is 202 with no body, the same for every address whether or not it has an account, and a mail goes to the address:
+         *
+         *     - an address without an account gets a mail with a link (to `PUBLIC_URL/complete-signup?token=…`) whose single-use token expires after 24 hours; pass it to `completeSignUp` with a password to create the account, its address verified. Asking again sends a new link and ends the earlier ones.
+         *     - an address that has an account gets a mail telling its owner that someone tried to sign up with it, with where to sign in or reset the password. Nothing is changed.
+         *
+         *     So the answer cannot be used to learn which addresses have accounts, and only who reads the mailbox can finish. The mail is queued with the request (never lost, sent once). Works whatever `SIGNUP_FLOW` says; it is the only way to sign up with a password where `SIGNUP_FLOW=verify-first`.
+         *
+         *     Rate limited per client IP (policy `signup`) and per recipient address from every IP together (policy `email-recipient`, shared with every other mail the API sends on request), counted whether or not an account has the address.
+         */
+        post: operations["startSignUp"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/auth/signup-request/confirm": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Finish signing up with the mailed token
+         * @description The second step of signing up: the token from the mail `startSignUp` sent, the password and the name. Creates the account with its email address verified (the token proves its owner reads it) and signs it in: the answer is the same as `signUp`'s, the new user, an access token (valid `expiresIn` seconds) and a refresh token for `refreshSession`.
+         *
+         *     A token works once, and only until it expires (24 hours); otherwise 422 `invalid_token`. If the address got an account after the mail was sent (the link was followed twice, or the account was made another way meanwhile), the answer is 409 `email_taken`, which tells only the mailbox's reader what the mail could have. Passwords must be 10 to 256 characters and not on the list of commonly used passwords.
+         *
+         *     Rate limited per client IP (policy `password-ip`, as every request that hashes a new password).
+         */
+        post: operations["completeSignUp"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1855,6 +1913,40 @@ export interface components {
              * @example ada@example.com
              */
             email: string;
+            /**
+             * @description 10 to 256 characters, not a commonly used password.
+             * @example correct horse battery staple
+             */
+            password: string;
+            /**
+             * @description The name shown to other users.
+             * @example Ada Lovelace
+             */
+            name: string;
+        };
+        /** @description How this server signs people up with a password. */
+        SignUpOptions: {
+            /**
+             * @description `verify-first`: `startSignUp`, then `completeSignUp` with the mailed token; `signUp` answers 403. `immediate`: `signUp` also works (and tells whether an address has an account).
+             * @example verify-first
+             * @enum {string}
+             */
+            flow: "verify-first" | "immediate";
+        };
+        StartSignUpRequest: {
+            /**
+             * Format: email
+             * @description The address to sign up with; compared without regard to case.
+             * @example ada@example.com
+             */
+            email: string;
+        };
+        CompleteSignUpRequest: {
+            /**
+             * @description The token from the sign-up mail.
+             * @example su_Qw2e3Rt4Yu5Io6Pa7Sd8Fg9Hj0Kl1Zx2Cv3Bn4Mq5Wd
+             */
+            token: string;
             /**
              * @description 10 to 256 characters, not a commonly used password.
              * @example correct horse battery staple
@@ -4691,6 +4783,38 @@ export interface operations {
             500: components["responses"]["InternalError"];
         };
     };
+    getSignUpOptions: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The server's sign-up flow. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "flow": "verify-first"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["SignUpOptions"];
+                };
+            };
+            429: components["responses"]["TooManyRequests"];
+            431: components["responses"]["RequestHeaderFieldsTooLarge"];
+            500: components["responses"]["InternalError"];
+        };
+    };
     signUp: {
         parameters: {
             query?: never;
@@ -4742,7 +4866,23 @@ export interface operations {
                 };
             };
             400: components["responses"]["BadRequestBody"];
-            /** @description An account with this email already exists (`email_taken`). */
+            /** @description This server signs people up by email (`signup_requires_verification`), answered to every call whatever the address; use `startSignUp`. */
+            403: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "signup_requires_verification";
+                    };
+                };
+            };
+            /** @description An account with this email already exists (`email_taken`; only with `SIGNUP_FLOW=immediate`). */
             409: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
@@ -4773,6 +4913,135 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
                         code?: "password_too_common";
+                    };
+                };
+            };
+            429: components["responses"]["TooManyRequests"];
+            431: components["responses"]["RequestHeaderFieldsTooLarge"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServerBusy"];
+        };
+    };
+    startSignUp: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "email": "ada@example.com"
+                 *     }
+                 */
+                "application/json": components["schemas"]["StartSignUpRequest"];
+            };
+        };
+        responses: {
+            /** @description A mail is on its way to the address; the answer is the same whether or not it has an account. */
+            202: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequestBody"];
+            413: components["responses"]["ContentTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["TooManyRequests"];
+            431: components["responses"]["RequestHeaderFieldsTooLarge"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    completeSignUp: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "token": "su_Qw2e3Rt4Yu5Io6Pa7Sd8Fg9Hj0Kl1Zx2Cv3Bn4Mq5Wd",
+                 *       "password": "correct horse battery staple",
+                 *       "name": "Ada Lovelace"
+                 *     }
+                 */
+                "application/json": components["schemas"]["CompleteSignUpRequest"];
+            };
+        };
+        responses: {
+            /** @description The account was created, its address verified, and signed in. `Location` is `/v1/me`. */
+            201: {
+                headers: {
+                    "Cache-Control": components["headers"]["Cache-Control"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    Location: components["headers"]["Location"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "user": {
+                     *         "id": "usr_01JD8X3Z7Q2W6V5T4R3P1N0M9K",
+                     *         "email": "ada@example.com",
+                     *         "name": "Ada Lovelace",
+                     *         "emailVerified": true,
+                     *         "createdAt": "2026-01-05T10:00:00Z",
+                     *         "updatedAt": "2026-01-05T10:00:00Z"
+                     *       },
+                     *       "accessToken": "eyJhbGciOiJIUzI1NiIsInR5cCI6ImF0K2p3dCJ9.eyJzdWIiOiJ1c3JfMDFKRDhYM1o3UTJXNlY1VDRSM1AxTjBNOUsifQ.c2lnbmF0dXJl",
+                     *       "refreshToken": "rt_yLd2m2mS0n3QhJYm1ZyS8y3C2a8kQ8zj1x8p0rUu6Vw",
+                     *       "expiresIn": 900
+                     *     }
+                     */
+                    "application/json": components["schemas"]["AuthResult"];
+                };
+            };
+            400: components["responses"]["BadRequestBody"];
+            /** @description The address got an account after the mail was sent (`email_taken`); sign in or reset the password instead. */
+            409: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "email_taken";
+                    };
+                };
+            };
+            413: components["responses"]["ContentTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            /** @description The token is unknown, used or expired (`invalid_token`), or the password is too common (`password_too_common`). */
+            422: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "invalid_token" | "password_too_common";
                     };
                 };
             };
@@ -10715,6 +10984,34 @@ export interface operations {
                     };
                 };
             };
+            /** @description The server's disk is full (`insufficient_storage`); no upload was created and nothing is held against the quota. */
+            507: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "Tus-Resumable": components["headers"]["Tus-Resumable"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://tasklane.dev/problems/insufficient_storage",
+                     *       "title": "Insufficient storage",
+                     *       "status": 507,
+                     *       "detail": "The file store has no room left.",
+                     *       "instance": "/v1/projects/prj_01JD8X3Z7Q2W6V5T4R3P1N0M9K/uploads",
+                     *       "code": "insufficient_storage",
+                     *       "requestId": "req_01JD8X3Z7Q2W6V5T4R3P1N0M9K"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "insufficient_storage";
+                    };
+                };
+            };
         };
     };
     deleteUpload: {
@@ -11296,7 +11593,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description The body is not `application/offset+octet-stream` (`unsupported_media_type`), or the completed file is of a type the server does not accept (`file_type_not_allowed`). */
+            /** @description The body is not `application/offset+octet-stream` (`unsupported_media_type`), or the file is of a type the server does not accept (`file_type_not_allowed`), read from its first 4100 bytes as soon as they are in (or from the whole of a shorter file); the rest of the body is not taken, and the upload ends with its bytes and its hold on the quota. */
             415: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
@@ -11355,7 +11652,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description The server's disk is full (`insufficient_storage`). */
+            /** @description The server's disk is full (`insufficient_storage`). The bytes that fit are kept; ask where the upload stands (`getUploadOffset`) and send the rest once there is room. */
             507: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];

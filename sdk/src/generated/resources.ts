@@ -1,7 +1,7 @@
 // generated from openapi.yaml by `npm run generate` — do not edit
 import type { Paginator } from '../core/pagination.js'
 import type { FormBody, JsonOf, NotModified, RequestOptions } from '../core/resource-types.js'
-import type { ApiKey, ApiKeyCreate, ApiKeyList, ApiKeyWithSecret, Attachment, AttachmentLink, AttachmentList, AttachmentUpdate, AttachmentUpload, AuthProviderList, AuthResult, Change, ChangeList, ChangePasswordRequest, Comment, CommentCreate, CommentList, CommentUpdate, ConfirmEmailChangeRequest, DeleteMeRequest, Health, Identity, IdentityLinkStart, IdentityList, Invitation, InvitationAccept, InvitationCreate, InvitationList, LogInRequest, Member, MemberList, MemberUpdate, Note, NoteCreate, NoteList, NoteUpdate, Notification, NotificationList, NotificationPreferences, NotificationPreferencesUpdate, NotificationsMarkRead, NotificationsMarked, Project, ProjectCreate, ProjectList, ProjectStorage, ProjectUpdate, ProviderAuthorization, ProviderCodeExchange, ProviderSignInStart, Readiness, Reauthentication, RefreshSessionRequest, RequestPasswordResetRequest, ResetPasswordRequest, Session, SessionList, SignUpRequest, Task, TaskCreate, TaskList, TaskUpdate, UnreadNotificationCount, UpdateMeRequest, User, VerifyEmailRequest, WebhookDelivery, WebhookDeliveryList, WebhookEndpoint, WebhookEndpointCreate, WebhookEndpointCreated, WebhookEndpointList, WebhookEndpointUpdate, WebhookReplay, WebhookReplayResult, WebhookSecret } from './models.js'
+import type { ApiKey, ApiKeyCreate, ApiKeyList, ApiKeyWithSecret, Attachment, AttachmentLink, AttachmentList, AttachmentUpdate, AttachmentUpload, AuthProviderList, AuthResult, Change, ChangeList, ChangePasswordRequest, Comment, CommentCreate, CommentList, CommentUpdate, CompleteSignUpRequest, ConfirmEmailChangeRequest, DeleteMeRequest, Health, Identity, IdentityLinkStart, IdentityList, Invitation, InvitationAccept, InvitationCreate, InvitationList, LogInRequest, Member, MemberList, MemberUpdate, Note, NoteCreate, NoteList, NoteUpdate, Notification, NotificationList, NotificationPreferences, NotificationPreferencesUpdate, NotificationsMarkRead, NotificationsMarked, Project, ProjectCreate, ProjectList, ProjectStorage, ProjectUpdate, ProviderAuthorization, ProviderCodeExchange, ProviderSignInStart, Readiness, Reauthentication, RefreshSessionRequest, RequestPasswordResetRequest, ResetPasswordRequest, Session, SessionList, SignUpOptions, SignUpRequest, StartSignUpRequest, Task, TaskCreate, TaskList, TaskUpdate, UnreadNotificationCount, UpdateMeRequest, User, VerifyEmailRequest, WebhookDelivery, WebhookDeliveryList, WebhookEndpoint, WebhookEndpointCreate, WebhookEndpointCreated, WebhookEndpointList, WebhookEndpointUpdate, WebhookReplay, WebhookReplayResult, WebhookSecret } from './models.js'
 import type { operations } from './openapi.js'
 
 /** Health, readiness, metrics and the API description itself. (`tl.operations`) */
@@ -76,12 +76,26 @@ export interface OperationsResource {
 /** Sign up, sign in, tokens, email verification and password reset. (`tl.auth`) */
 export interface AuthResource {
   /**
-   * Create an account
+   * How this server signs people up
    *
-   * Creates an account and signs it in: the answer carries the new user, an access token (valid `expiresIn` seconds) and a refresh token for `refreshSession`.
+   * Says which sign-up flow this server uses (`SIGNUP_FLOW`), so that an app can show the right form: `verify-first` signs up only through `startSignUp` and the mailed link (`completeSignUp`); `immediate` also lets the deprecated `signUp` make an account at once. `startSignUp` works under both.
+   *
+   * `getSignUpOptions`: `GET /v1/auth/signup`
+   * @throws {RateLimitError} 429 `rate_limited`
+   * @throws {APIError} 431 `request_header_fields_too_large`
+   * @throws {InternalServerError} 500 `internal_error`
+   * @example
+   * const signUpOptions = await tl.auth.getSignUpOptions()
+   */
+  getSignUpOptions(options?: RequestOptions): Promise<SignUpOptions>
+  /**
+   * Create an account at once (deprecated)
+   *
+   * Deprecated: use `startSignUp` and `completeSignUp`, which answer the same for every address. This operation tells whether an address has an account (409 `email_taken`), so it only works where the operator chose the immediate sign-up flow (`SIGNUP_FLOW=immediate`, the default only when the server sends no real mail); a server that signs people up by email answers 403 `signup_requires_verification` to every call, whatever the address.
    *
    * `signUp`: `POST /v1/auth/signup`
    * @throws {BadRequestError} 400 `validation_failed`, `malformed_json`, `json_too_deep`, `json_too_wide`
+   * @throws {PermissionDeniedError} 403 `signup_requires_verification`
    * @throws {ConflictError} 409 `email_taken`
    * @throws {APIError} 413 `content_too_large`
    * @throws {APIError} 415 `unsupported_media_type`
@@ -90,10 +104,47 @@ export interface AuthResource {
    * @throws {APIError} 431 `request_header_fields_too_large`
    * @throws {InternalServerError} 500 `internal_error`
    * @throws {InternalServerError} 503 `server_busy`, `service_unavailable`
+   * @deprecated This operation is deprecated. It is removed after 2027-12-31T00:00:00Z.
    * @example
    * const authResult = await tl.auth.signUp({ email: 'ada@example.com', password: 'correct horse battery staple', name: 'Ada Lovelace' })
    */
   signUp(body: SignUpRequest, options?: RequestOptions): Promise<AuthResult>
+  /**
+   * Start signing up by email
+   *
+   * The first step of signing up: send the email address; the answer is 202 with no body, the same for every address whether or not it has an account, and a mail goes to the address:
+   *
+   * `startSignUp`: `POST /v1/auth/signup-request`
+   * @throws {BadRequestError} 400 `validation_failed`, `malformed_json`, `json_too_deep`, `json_too_wide`
+   * @throws {APIError} 413 `content_too_large`
+   * @throws {APIError} 415 `unsupported_media_type`
+   * @throws {RateLimitError} 429 `rate_limited`
+   * @throws {APIError} 431 `request_header_fields_too_large`
+   * @throws {InternalServerError} 500 `internal_error`
+   * @throws {InternalServerError} 503 `service_unavailable`
+   * @example
+   * await tl.auth.startSignUp({ email: 'ada@example.com' })
+   */
+  startSignUp(body: StartSignUpRequest, options?: RequestOptions): Promise<void>
+  /**
+   * Finish signing up with the mailed token
+   *
+   * The second step of signing up: the token from the mail `startSignUp` sent, the password and the name. Creates the account with its email address verified (the token proves its owner reads it) and signs it in: the answer is the same as `signUp`'s, the new user, an access token (valid `expiresIn` seconds) and a refresh token for `refreshSession`.
+   *
+   * `completeSignUp`: `POST /v1/auth/signup-request/confirm`
+   * @throws {BadRequestError} 400 `validation_failed`, `malformed_json`, `json_too_deep`, `json_too_wide`
+   * @throws {ConflictError} 409 `email_taken`
+   * @throws {APIError} 413 `content_too_large`
+   * @throws {APIError} 415 `unsupported_media_type`
+   * @throws {UnprocessableEntityError} 422 `invalid_token`, `password_too_common`
+   * @throws {RateLimitError} 429 `rate_limited`
+   * @throws {APIError} 431 `request_header_fields_too_large`
+   * @throws {InternalServerError} 500 `internal_error`
+   * @throws {InternalServerError} 503 `server_busy`, `service_unavailable`
+   * @example
+   * const authResult = await tl.auth.completeSignUp({ token: 'su_Qw2e3Rt4Yu5Io6Pa7Sd8Fg9Hj0Kl1Zx2Cv3Bn4Mq5Wd', password: 'correct horse battery staple', name: 'Ada Lovelace' })
+   */
+  completeSignUp(body: CompleteSignUpRequest, options?: RequestOptions): Promise<AuthResult>
   /**
    * Sign in with email and password
    *
@@ -1874,7 +1925,10 @@ export const resourceTable: Record<string, Record<string, [string, string, strin
     getOpenApiYaml: ['GET', '/openapi.yaml', 't'],
   },
   auth: {
+    getSignUpOptions: ['GET', '/v1/auth/signup'],
     signUp: ['POST', '/v1/auth/signup', 'b'],
+    startSignUp: ['POST', '/v1/auth/signup-request', 'bn'],
+    completeSignUp: ['POST', '/v1/auth/signup-request/confirm', 'b'],
     logIn: ['POST', '/v1/auth/login', 'b'],
     refreshSession: ['POST', '/v1/auth/refresh', 'b'],
     logOut: ['POST', '/v1/auth/logout', 'n'],
@@ -1989,7 +2043,10 @@ export const operationMethods: Record<string, string> = {
   getMetrics: 'operations.getMetrics',
   getOpenApiJson: 'operations.getOpenApiJson',
   getOpenApiYaml: 'operations.getOpenApiYaml',
+  getSignUpOptions: 'auth.getSignUpOptions',
   signUp: 'auth.signUp',
+  startSignUp: 'auth.startSignUp',
+  completeSignUp: 'auth.completeSignUp',
   logIn: 'auth.logIn',
   refreshSession: 'auth.refreshSession',
   logOut: 'auth.logOut',

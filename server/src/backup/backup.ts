@@ -3,14 +3,17 @@ import { constants } from 'node:fs'
 import { copyFile, link, mkdir, open, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises'
 import { dirname, join } from 'node:path'
 import { attachmentsIn, backupSqlite, type StoredAttachment, sqliteIntact } from '../db/backup.js'
-import type { Db } from '../db/database.js'
+import type { DatabaseOptions, Db } from '../db/database.js'
+import { dumpPostgres, PgToolError, restorePostgres, schemaState } from '../db/pg-backup.js'
 import { assertKey } from '../features/attachments/storage/storage.js'
 
 /**
  * A backup is a directory laid out like a data directory, so that restoring it is copying it back:
  *
  *   backup.json              this manifest, written last (a directory without it is an unfinished backup)
- *   tasklane.db              a consistent copy of the SQLite database (SQLite's online backup API)
+ *   tasklane.db              SQLite: a consistent copy of the database (SQLite's online backup API)
+ *   tasklane.pgdump          PostgreSQL: pg_dump of the app's schema (custom format), one snapshot
+ *   attachments.json         PostgreSQL: the attachment rows of that snapshot, which restore copies the files of
  *   files/objects/att/<id>   the bytes of every attachment the copy records, and nothing else
  *
  * Thumbnails are left out: they are made again from the original on first request.
@@ -19,7 +22,9 @@ export interface BackupManifest {
   format: 'tasklane-backup'
   version: 1
   createdAt: string
-  database: typeof DATABASE_FILE
+  database: typeof DATABASE_FILE | typeof PG_DUMP_FILE
+  /** PostgreSQL: the schema dumped (restored under the same name) and the server's version. */
+  postgres?: { schema: string; serverVersion: string }
   files: {
     /** Where the server kept attachment bytes; with `s3` they stay in the bucket and are not in the backup. */
     driver: 'local' | 's3'
@@ -32,6 +37,8 @@ export interface BackupManifest {
 
 const MANIFEST = 'backup.json'
 export const DATABASE_FILE = 'tasklane.db'
+export const PG_DUMP_FILE = 'tasklane.pgdump'
+const PG_ROWS_FILE = 'attachments.json'
 const OBJECTS = ['files', 'objects']
 
 /** A backup or restore the operator asked for cannot be made as asked; the message says why, in one line. */
@@ -40,7 +47,7 @@ export class BackupError extends Error {
 }
 
 export interface BackupOptions {
-  /** The server's database (opened by the caller on `DATA_DIR/tasklane.db`). */
+  /** The server's database: SQLite opened by the caller on `DATA_DIR/tasklane.db`, or PostgreSQL. */
   db: Db
   dataDir: string
   filesDriver: 'local' | 's3'
@@ -51,7 +58,10 @@ export interface BackupOptions {
 }
 
 export interface BackupReport {
-  totalPages: number
+  /** SQLite: the pages of the database copy. */
+  totalPages?: number
+  /** PostgreSQL: the size of the dump. */
+  dumpBytes?: number
   manifest: BackupManifest
   attempts: number
 }
@@ -83,13 +93,10 @@ export async function backupDataDir({
   for (let attempt = 1; ; attempt++) {
     const pins = filesDriver === 'local' ? await pinObjects(store, join(dataDir, 'files', 'backup-pins')) : undefined
     try {
-      const database = join(target, DATABASE_FILE)
-      const { totalPages } = await backupSqlite(db, database)
-      await syncFile(database)
+      const copy = await copyDatabase(db, target)
       let copied = { attachments: 0, bytes: 0, missing: [] as string[] }
       if (pins) {
-        const rows = attachmentsIn(database)
-        copied = await copyAttachments(rows, [pins.dir, store], join(target, ...OBJECTS))
+        copied = await copyAttachments(copy.rows, [pins.dir, store], join(target, ...OBJECTS))
         if (copied.missing.length > 0 && attempt < attempts) {
           await emptyDirectory(target)
           continue
@@ -99,14 +106,48 @@ export async function backupDataDir({
         format: 'tasklane-backup',
         version: 1,
         createdAt: new Date().toISOString(),
-        database: DATABASE_FILE,
+        database: copy.file,
+        ...(copy.postgres ? { postgres: copy.postgres } : {}),
         files: { driver: filesDriver, ...copied },
       }
       await writeDurably(join(target, MANIFEST), `${JSON.stringify(manifest, null, 2)}\n`)
-      return { totalPages, manifest, attempts: attempt }
+      return { totalPages: copy.totalPages, dumpBytes: copy.dumpBytes, manifest, attempts: attempt }
     } finally {
       await pins?.release()
     }
+  }
+}
+
+/** Step 2: the database at one point in time into `target`, and the attachment rows of that copy. */
+async function copyDatabase(db: Db, target: string) {
+  if (db.options.dialect === 'postgres') {
+    const file = join(target, PG_DUMP_FILE)
+    let dump: Awaited<ReturnType<typeof dumpPostgres>>
+    try {
+      dump = await dumpPostgres(db.options, file)
+    } catch (err) {
+      if (err instanceof PgToolError) throw new BackupError(err.message)
+      throw err
+    }
+    await syncFile(file)
+    await writeDurably(join(target, PG_ROWS_FILE), `${JSON.stringify(dump.rows)}\n`)
+    return {
+      file: PG_DUMP_FILE as BackupManifest['database'],
+      rows: dump.rows,
+      dumpBytes: (await stat(file)).size,
+      totalPages: undefined,
+      postgres: { schema: dump.schema, serverVersion: dump.serverVersion },
+    }
+  }
+  const file = join(target, DATABASE_FILE)
+  const { totalPages } = await backupSqlite(db, file)
+  await syncFile(file)
+  return {
+    file: DATABASE_FILE as BackupManifest['database'],
+    rows: attachmentsIn(file),
+    totalPages,
+    dumpBytes: undefined,
+    postgres: undefined,
   }
 }
 
@@ -120,9 +161,31 @@ export interface RestoreReport {
  * Restores a backup into `dataDir`, which must hold no database: the attachment files first, then the
  * database (under a temporary name, renamed into place last), so an interrupted restore leaves no database
  * and can simply be run again. The caller holds the data directory's lock, so no server runs on it.
+ *
+ * A PostgreSQL backup is restored into `postgres` (DATABASE_URL), whose schema of the dumped name must hold
+ * no tables: the files first, then the dump in one transaction, so an interrupted restore leaves no tables.
  */
-export async function restoreDataDir({ source, dataDir }: { source: string; dataDir: string }): Promise<RestoreReport> {
+export async function restoreDataDir({
+  source,
+  dataDir,
+  postgres,
+}: {
+  source: string
+  dataDir: string
+  postgres?: Extract<DatabaseOptions, { dialect: 'postgres' }>
+}): Promise<RestoreReport> {
   const manifest = await readManifest(source)
+  if (manifest.database === PG_DUMP_FILE) {
+    if (!postgres) {
+      throw new BackupError(
+        `${source} is a backup of a PostgreSQL database: set DATABASE_URL to the database to restore it into`,
+      )
+    }
+    return restorePostgresBackup(source, dataDir, manifest, postgres)
+  }
+  if (postgres) {
+    throw new BackupError(`${source} is a backup of a SQLite database: restore it with DATABASE_URL unset`)
+  }
   const database = join(dataDir, DATABASE_FILE)
   for (const existing of [database, `${database}-wal`]) {
     if (await exists(existing)) {
@@ -142,6 +205,39 @@ export async function restoreDataDir({ source, dataDir }: { source: string; data
   await rename(partial, database)
   await syncFile(dataDir)
   return { manifest, missing }
+}
+
+async function restorePostgresBackup(
+  source: string,
+  dataDir: string,
+  manifest: BackupManifest,
+  postgres: Extract<DatabaseOptions, { dialect: 'postgres' }>,
+): Promise<RestoreReport> {
+  const schema = manifest.postgres?.schema
+  if (!schema) throw new BackupError(`${join(source, MANIFEST)} names no PostgreSQL schema`)
+  try {
+    const state = await schemaState(postgres, schema)
+    if (state === 'used') {
+      throw new BackupError(
+        `schema ${schema} of the database at DATABASE_URL already holds tables: restore into a database without them (drop or rename the schema first)`,
+      )
+    }
+    let rows: StoredAttachment[]
+    try {
+      rows = JSON.parse(await readFile(join(source, PG_ROWS_FILE), 'utf8')) as StoredAttachment[]
+    } catch {
+      throw new BackupError(`${join(source, PG_ROWS_FILE)} is missing or not valid JSON: the backup is damaged`)
+    }
+    let missing: string[] = []
+    if (manifest.files.driver === 'local') {
+      ;({ missing } = await copyAttachments(rows, [join(source, ...OBJECTS)], join(dataDir, ...OBJECTS)))
+    }
+    await restorePostgres(postgres, join(source, PG_DUMP_FILE), state === 'empty')
+    return { manifest, missing }
+  } catch (err) {
+    if (err instanceof PgToolError) throw new BackupError(err.message)
+    throw err
+  }
 }
 
 /** The attachments a backup's database records, once it has passed SQLite's integrity check. */

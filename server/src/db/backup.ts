@@ -11,7 +11,8 @@ const ALL_PAGES = 0x7fffffff
  * between two steps, so under steady writes it would never finish.
  */
 export async function backupSqlite(db: Db, file: string): Promise<{ totalPages: number }> {
-  if (!db.sqlite) throw new Error('backup copies the embedded SQLite database; on PostgreSQL use pg_dump')
+  if (!db.sqlite)
+    throw new Error('backupSqlite copies the embedded SQLite database; PostgreSQL is dumped by pg-backup.ts')
   const { totalPages } = await db.sqlite.backup(file, { progress: () => ALL_PAGES })
   return { totalPages }
 }

@@ -161,7 +161,7 @@ describe('migrateToLatest', () => {
       .values(pg ? { ...note, search_vector: vector(note.title, note.body) } : note)
       .execute()
 
-    expect(await migrateToLatest(db)).toEqual(['0100-search-by-project'])
+    expect(await migrateToLatest(db)).toEqual(['0100-search-by-project', '0110-signup-requests'])
     const tasks = tasksRepository(db.kysely, db.dialect)
     const found = async (projectId: string, words: string[]) =>
       (await tasks.list({ projectId, terms: words }, { field: 'relevance' }, undefined, 10)).items.map((t) => t.id)

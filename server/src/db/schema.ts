@@ -88,6 +88,16 @@ export interface EmailTokensTable {
   used_at: string | null
 }
 
+/** A sign-up by email waiting for its mailed token (migration 0110): the address has no account yet. */
+export interface SignupRequestsTable {
+  token_hash: string
+  email: string
+  email_normalized: string
+  created_at: string
+  expires_at: string
+  used_at: string | null
+}
+
 export interface ProjectsTable {
   id: string
   name: string
@@ -421,6 +431,7 @@ export interface Database {
   session_revocations: SessionRevocationsTable
   api_keys: ApiKeysTable
   email_tokens: EmailTokensTable
+  signup_requests: SignupRequestsTable
   auth_identities: AuthIdentitiesTable
   login_clients: LoginClientsTable
   auth_flows: AuthFlowsTable

@@ -261,6 +261,67 @@ export const SignUpRequestSchema = z
 
 export type SignUpRequest = z.infer<typeof SignUpRequestSchema>
 
+export const SignUpOptionsSchema = z
+  .strictObject({
+    flow: z
+      .enum(['verify-first', 'immediate'])
+      .openapi({
+        description:
+          '`verify-first`: `startSignUp`, then `completeSignUp` with the mailed token; `signUp` answers 403. `immediate`: `signUp` also works (and tells whether an address has an account).',
+        example: 'verify-first',
+      }),
+  })
+  .openapi({ description: 'How this server signs people up with a password.', required: ['flow'] })
+  .openapi('SignUpOptions')
+
+export type SignUpOptions = z.infer<typeof SignUpOptionsSchema>
+
+export const StartSignUpRequestSchema = z
+  .strictObject({
+    email: z.email({ pattern: EMAIL })
+      .max(254)
+      .openapi({
+        description: 'The address to sign up with; compared without regard to case.',
+        example: 'ada@example.com',
+      }),
+  })
+  .openapi({ required: ['email'] })
+  .openapi('StartSignUpRequest')
+
+export type StartSignUpRequest = z.infer<typeof StartSignUpRequestSchema>
+
+export const CompleteSignUpRequestSchema = z
+  .strictObject({
+    token: z
+      .string()
+      .regex(/^[A-Za-z0-9_-]+$/)
+      .min(1)
+      .max(200)
+      .openapi({
+        description: 'The token from the sign-up mail.',
+        example: 'su_Qw2e3Rt4Yu5Io6Pa7Sd8Fg9Hj0Kl1Zx2Cv3Bn4Mq5Wd',
+      }),
+    password: z
+      .string()
+      .regex(/^[^\u0000-\u001F\u007F]*$/)
+      .min(10)
+      .max(256)
+      .openapi({
+        description: '10 to 256 characters, not a commonly used password.',
+        example: 'correct horse battery staple',
+      }),
+    name: z
+      .string()
+      .regex(/^[^\u0000-\u001F\u007F]*$/)
+      .min(1)
+      .max(100)
+      .openapi({ description: 'The name shown to other users.', example: 'Ada Lovelace' }),
+  })
+  .openapi({ required: ['token', 'password', 'name'] })
+  .openapi('CompleteSignUpRequest')
+
+export type CompleteSignUpRequest = z.infer<typeof CompleteSignUpRequestSchema>
+
 export const LogInRequestSchema = z
   .strictObject({
     email: z.email({ pattern: EMAIL })
@@ -4433,13 +4494,41 @@ export const getOpenapiYamlRoute = createRoute({
   security: [{}],
 })
 
+export const getV1AuthSignupRoute = createRoute({
+  method: 'get',
+  path: '/v1/auth/signup',
+  tags: ['Auth'],
+  summary: 'How this server signs people up',
+  description:
+    'Says which sign-up flow this server uses (`SIGNUP_FLOW`), so that an app can show the right form: `verify-first` signs up only through `startSignUp` and the mailed link (`completeSignUp`); `immediate` also lets the deprecated `signUp` make an account at once. `startSignUp` works under both.',
+  operationId: 'getSignUpOptions',
+  responses: {
+    200: {
+      description: "The server's sign-up flow.",
+      headers: z.object({
+        'X-Request-Id': XRequestIdHeaderSchema,
+        RateLimit: RateLimitHeaderSchema,
+        'RateLimit-Policy': RateLimitPolicyHeaderSchema,
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
+      }),
+      content: {
+        'application/json': { schema: SignUpOptionsSchema, example: { flow: 'verify-first' } },
+      },
+    },
+    429: TooManyRequestsResponse,
+    431: RequestHeaderFieldsTooLargeResponse,
+    500: InternalErrorResponse,
+  },
+  security: [{}],
+})
+
 export const postV1AuthSignupRoute = createRoute({
   method: 'post',
   path: '/v1/auth/signup',
   tags: ['Auth'],
-  summary: 'Create an account',
+  summary: 'Create an account at once (deprecated)',
   description:
-    'Creates an account and signs it in: the answer carries the new user, an access token (valid `expiresIn` seconds) and a refresh token for `refreshSession`.\n\nEmails are unique regardless of case. Passwords must be 10 to 256 characters and not on the list of commonly used passwords; there are no other composition rules. A verification email is sent to the address.\n\nRate limited per client IP (policy `signup`).',
+    'Deprecated: use `startSignUp` and `completeSignUp`, which answer the same for every address. This operation tells whether an address has an account (409 `email_taken`), so it only works where the operator chose the immediate sign-up flow (`SIGNUP_FLOW=immediate`, the default only when the server sends no real mail); a server that signs people up by email answers 403 `signup_requires_verification` to every call, whatever the address.\n\nCreates an account and signs it in: the answer carries the new user, an access token (valid `expiresIn` seconds) and a refresh token for `refreshSession`.\n\nEmails are unique regardless of case. Passwords must be 10 to 256 characters and not on the list of commonly used passwords; there are no other composition rules. A verification email is sent to the address.\n\nRate limited per client IP (policy `signup`).',
   operationId: 'signUp',
   request: {
     body: {
@@ -4488,8 +4577,40 @@ export const postV1AuthSignupRoute = createRoute({
       },
     },
     400: BadRequestBodyResponse,
+    403: {
+      description:
+        'This server signs people up by email (`signup_requires_verification`), answered to every call whatever the address; use `startSignUp`.',
+      headers: z.object({
+        'X-Request-Id': XRequestIdHeaderSchema,
+        RateLimit: RateLimitHeaderSchema,
+        'RateLimit-Policy': RateLimitPolicyHeaderSchema,
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
+      }),
+      content: {
+        'application/problem+json': {
+          schema: ProblemSchema.and(
+            z.object({ code: z.literal('signup_requires_verification').optional() }),
+          ),
+          examples: {
+            signupRequiresVerification: {
+              value: {
+                type: 'https://tasklane.dev/problems/signup_requires_verification',
+                title: 'Forbidden',
+                status: 403,
+                detail:
+                  'This server signs people up by email: send the address to startSignUp (POST /v1/auth/signup-request), then finish with completeSignUp and the token from the mail.',
+                instance: '/v1/auth/signup',
+                code: 'signup_requires_verification',
+                requestId: 'req_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
+              },
+            },
+          },
+        },
+      },
+    },
     409: {
-      description: 'An account with this email already exists (`email_taken`).',
+      description:
+        'An account with this email already exists (`email_taken`; only with `SIGNUP_FLOW=immediate`).',
       headers: z.object({
         'X-Request-Id': XRequestIdHeaderSchema,
         RateLimit: RateLimitHeaderSchema,
@@ -4540,6 +4661,185 @@ export const postV1AuthSignupRoute = createRoute({
                 status: 422,
                 detail: 'This password is on the list of commonly used passwords; choose another.',
                 instance: '/v1/auth/signup',
+                code: 'password_too_common',
+                requestId: 'req_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
+              },
+            },
+          },
+        },
+      },
+    },
+    429: TooManyRequestsResponse,
+    431: RequestHeaderFieldsTooLargeResponse,
+    500: InternalErrorResponse,
+    503: ServerBusyResponse,
+  },
+  deprecated: true,
+  security: [{}],
+})
+
+export const postV1AuthSignupRequestRoute = createRoute({
+  method: 'post',
+  path: '/v1/auth/signup-request',
+  tags: ['Auth'],
+  summary: 'Start signing up by email',
+  description:
+    'The first step of signing up: send the email address; the answer is 202 with no body, the same for every address whether or not it has an account, and a mail goes to the address:\n\n- an address without an account gets a mail with a link (to `PUBLIC_URL/complete-signup?token=…`) whose single-use token expires after 24 hours; pass it to `completeSignUp` with a password to create the account, its address verified. Asking again sends a new link and ends the earlier ones.\n- an address that has an account gets a mail telling its owner that someone tried to sign up with it, with where to sign in or reset the password. Nothing is changed.\n\nSo the answer cannot be used to learn which addresses have accounts, and only who reads the mailbox can finish. The mail is queued with the request (never lost, sent once). Works whatever `SIGNUP_FLOW` says; it is the only way to sign up with a password where `SIGNUP_FLOW=verify-first`.\n\nRate limited per client IP (policy `signup`) and per recipient address from every IP together (policy `email-recipient`, shared with every other mail the API sends on request), counted whether or not an account has the address.',
+  operationId: 'startSignUp',
+  request: {
+    body: {
+      content: {
+        'application/json': {
+          schema: StartSignUpRequestSchema,
+          example: { email: 'ada@example.com' },
+        },
+      },
+      required: true,
+    },
+  },
+  responses: {
+    202: {
+      description:
+        'A mail is on its way to the address; the answer is the same whether or not it has an account.',
+      headers: z.object({
+        'X-Request-Id': XRequestIdHeaderSchema,
+        RateLimit: RateLimitHeaderSchema,
+        'RateLimit-Policy': RateLimitPolicyHeaderSchema,
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
+      }),
+    },
+    400: BadRequestBodyResponse,
+    413: ContentTooLargeResponse,
+    415: UnsupportedMediaTypeResponse,
+    429: TooManyRequestsResponse,
+    431: RequestHeaderFieldsTooLargeResponse,
+    500: InternalErrorResponse,
+    503: ServiceUnavailableResponse,
+  },
+  security: [{}],
+})
+
+export const postV1AuthSignupRequestConfirmRoute = createRoute({
+  method: 'post',
+  path: '/v1/auth/signup-request/confirm',
+  tags: ['Auth'],
+  summary: 'Finish signing up with the mailed token',
+  description:
+    "The second step of signing up: the token from the mail `startSignUp` sent, the password and the name. Creates the account with its email address verified (the token proves its owner reads it) and signs it in: the answer is the same as `signUp`'s, the new user, an access token (valid `expiresIn` seconds) and a refresh token for `refreshSession`.\n\nA token works once, and only until it expires (24 hours); otherwise 422 `invalid_token`. If the address got an account after the mail was sent (the link was followed twice, or the account was made another way meanwhile), the answer is 409 `email_taken`, which tells only the mailbox's reader what the mail could have. Passwords must be 10 to 256 characters and not on the list of commonly used passwords.\n\nRate limited per client IP (policy `password-ip`, as every request that hashes a new password).",
+  operationId: 'completeSignUp',
+  request: {
+    body: {
+      content: {
+        'application/json': {
+          schema: CompleteSignUpRequestSchema,
+          example: {
+            token: 'su_Qw2e3Rt4Yu5Io6Pa7Sd8Fg9Hj0Kl1Zx2Cv3Bn4Mq5Wd',
+            password: 'correct horse battery staple',
+            name: 'Ada Lovelace',
+          },
+        },
+      },
+      required: true,
+    },
+  },
+  responses: {
+    201: {
+      description:
+        'The account was created, its address verified, and signed in. `Location` is `/v1/me`.',
+      headers: z.object({
+        'Cache-Control': CacheControlHeaderSchema,
+        'X-Request-Id': XRequestIdHeaderSchema,
+        RateLimit: RateLimitHeaderSchema,
+        'RateLimit-Policy': RateLimitPolicyHeaderSchema,
+        Location: LocationHeaderSchema,
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
+      }),
+      content: {
+        'application/json': {
+          schema: AuthResultSchema,
+          example: {
+            user: {
+              id: 'usr_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
+              email: 'ada@example.com',
+              name: 'Ada Lovelace',
+              emailVerified: true,
+              createdAt: '2026-01-05T10:00:00Z',
+              updatedAt: '2026-01-05T10:00:00Z',
+            },
+            accessToken:
+              'eyJhbGciOiJIUzI1NiIsInR5cCI6ImF0K2p3dCJ9.eyJzdWIiOiJ1c3JfMDFKRDhYM1o3UTJXNlY1VDRSM1AxTjBNOUsifQ.c2lnbmF0dXJl',
+            refreshToken: 'rt_yLd2m2mS0n3QhJYm1ZyS8y3C2a8kQ8zj1x8p0rUu6Vw',
+            expiresIn: 900,
+          },
+        },
+      },
+    },
+    400: BadRequestBodyResponse,
+    409: {
+      description:
+        'The address got an account after the mail was sent (`email_taken`); sign in or reset the password instead.',
+      headers: z.object({
+        'X-Request-Id': XRequestIdHeaderSchema,
+        RateLimit: RateLimitHeaderSchema,
+        'RateLimit-Policy': RateLimitPolicyHeaderSchema,
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
+      }),
+      content: {
+        'application/problem+json': {
+          schema: ProblemSchema.and(z.object({ code: z.literal('email_taken').optional() })),
+          examples: {
+            emailTaken: {
+              value: {
+                type: 'https://tasklane.dev/problems/email_taken',
+                title: 'Conflict',
+                status: 409,
+                detail:
+                  'An account with this email address was made since the link was sent; sign in, or reset the password.',
+                instance: '/v1/auth/signup-request/confirm',
+                code: 'email_taken',
+                requestId: 'req_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
+              },
+            },
+          },
+        },
+      },
+    },
+    413: ContentTooLargeResponse,
+    415: UnsupportedMediaTypeResponse,
+    422: {
+      description:
+        'The token is unknown, used or expired (`invalid_token`), or the password is too common (`password_too_common`).',
+      headers: z.object({
+        'X-Request-Id': XRequestIdHeaderSchema,
+        RateLimit: RateLimitHeaderSchema,
+        'RateLimit-Policy': RateLimitPolicyHeaderSchema,
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
+      }),
+      content: {
+        'application/problem+json': {
+          schema: ProblemSchema.and(
+            z.object({ code: z.enum(['invalid_token', 'password_too_common']).optional() }),
+          ),
+          examples: {
+            invalidToken: {
+              value: {
+                type: 'https://tasklane.dev/problems/invalid_token',
+                title: 'Unprocessable content',
+                status: 422,
+                detail: 'This link is invalid or has expired; request a new one.',
+                instance: '/v1/auth/signup-request/confirm',
+                code: 'invalid_token',
+                requestId: 'req_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
+              },
+            },
+            passwordTooCommon: {
+              summary: 'A common password',
+              value: {
+                type: 'https://tasklane.dev/problems/password_too_common',
+                title: 'Unprocessable content',
+                status: 422,
+                detail: 'This password is on the list of commonly used passwords; choose another.',
+                instance: '/v1/auth/signup-request/confirm',
                 code: 'password_too_common',
                 requestId: 'req_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
               },
@@ -12287,6 +12587,33 @@ export const postV1ProjectsProjectIdUploadsRoute = createRoute({
         },
       },
     },
+    507: {
+      description:
+        "The server's disk is full (`insufficient_storage`); no upload was created and nothing is held against the quota.",
+      headers: z.object({
+        'X-Request-Id': XRequestIdHeaderSchema,
+        RateLimit: RateLimitHeaderSchema,
+        'RateLimit-Policy': RateLimitPolicyHeaderSchema,
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
+        'Tus-Resumable': TusResumableHeaderSchema,
+      }),
+      content: {
+        'application/problem+json': {
+          schema: ProblemSchema.and(
+            z.object({ code: z.literal('insufficient_storage').optional() }),
+          ),
+          example: {
+            type: 'https://tasklane.dev/problems/insufficient_storage',
+            title: 'Insufficient storage',
+            status: 507,
+            detail: 'The file store has no room left.',
+            instance: '/v1/projects/prj_01JD8X3Z7Q2W6V5T4R3P1N0M9K/uploads',
+            code: 'insufficient_storage',
+            requestId: 'req_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
+          },
+        },
+      },
+    },
   },
   security: [{ bearerAuth: [] }],
 })
@@ -12784,7 +13111,7 @@ export const patchV1ProjectsProjectIdUploadsUploadIdRoute = createRoute({
     },
     415: {
       description:
-        'The body is not `application/offset+octet-stream` (`unsupported_media_type`), or the completed file is of a type the server does not accept (`file_type_not_allowed`).',
+        'The body is not `application/offset+octet-stream` (`unsupported_media_type`), or the file is of a type the server does not accept (`file_type_not_allowed`), read from its first 4100 bytes as soon as they are in (or from the whole of a shorter file); the rest of the body is not taken, and the upload ends with its bytes and its hold on the quota.',
       headers: z.object({
         'X-Request-Id': XRequestIdHeaderSchema,
         RateLimit: RateLimitHeaderSchema,
@@ -12846,7 +13173,8 @@ export const patchV1ProjectsProjectIdUploadsUploadIdRoute = createRoute({
       },
     },
     507: {
-      description: "The server's disk is full (`insufficient_storage`).",
+      description:
+        "The server's disk is full (`insufficient_storage`). The bytes that fit are kept; ask where the upload stands (`getUploadOffset`) and send the rest once there is room.",
       headers: z.object({
         'X-Request-Id': XRequestIdHeaderSchema,
         RateLimit: RateLimitHeaderSchema,
@@ -13253,6 +13581,7 @@ export const operations = {
   acceptInvitation: postV1InvitationsAcceptRoute,
   appendUploadChunk: patchV1ProjectsProjectIdUploadsUploadIdRoute,
   changePassword: postV1MePasswordRoute,
+  completeSignUp: postV1AuthSignupRequestConfirmRoute,
   confirmEmailChange: postV1AuthEmailChangeConfirmRoute,
   createApiKey: postV1MeApiKeysRoute,
   createAttachment: postV1ProjectsProjectIdAttachmentsRoute,
@@ -13287,6 +13616,7 @@ export const operations = {
   getProject: getV1ProjectsProjectIdRoute,
   getProjectStorage: getV1ProjectsProjectIdStorageRoute,
   getReadiness: getReadyzRoute,
+  getSignUpOptions: getV1AuthSignupRoute,
   getTask: getV1TasksTaskIdRoute,
   getUnreadNotificationCount: getV1NotificationsUnreadCountRoute,
   getUploadOffset: headV1ProjectsProjectIdUploadsUploadIdRoute,
@@ -13329,6 +13659,7 @@ export const operations = {
   startIdentityLink: postV1MeIdentitiesAuthorizationsRoute,
   startProviderSignIn: postV1AuthProvidersProviderIdAuthorizationsRoute,
   startReauthentication: postV1MeReauthenticationAuthorizationsRoute,
+  startSignUp: postV1AuthSignupRequestRoute,
   streamEvents: getV1EventsRoute,
   unlinkIdentity: deleteV1MeIdentitiesIdentityIdRoute,
   updateAttachment: patchV1AttachmentsAttachmentIdRoute,

@@ -60,7 +60,15 @@ export interface TestAppOptions {
  */
 export async function createTestApp(env: Record<string, string> = {}, options: TestAppOptions = {}): Promise<TestApp> {
   const database = await migratedDatabase()
-  const config: Config = loadConfig({ DATA_DIR: database.dataDir, LOG_LEVEL: 'silent', ...env })
+  // Tests sign their users up with the one-step signUp (signUpUser), also where they configure SMTP_URL,
+  // which would otherwise choose the verify-first flow; tests of that flow say SIGNUP_FLOW (or '' for the
+  // default that follows SMTP_URL).
+  const config: Config = loadConfig({
+    DATA_DIR: database.dataDir,
+    LOG_LEVEL: 'silent',
+    SIGNUP_FLOW: 'immediate',
+    ...env,
+  })
   let ctx: AppContext
   try {
     ctx = await createContext(config, {

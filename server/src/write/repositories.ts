@@ -1,7 +1,12 @@
 import type { Dialect, Queryable } from '../db/database.js'
 import { membershipsRepository } from '../db/memberships.repository.js'
 import { attachmentsRepository } from '../features/attachments/attachments.repository.js'
-import { accountsRepository, apiKeysRepository, sessionsRepository } from '../features/auth/auth.repository.js'
+import {
+  accountsRepository,
+  apiKeysRepository,
+  sessionsRepository,
+  signupRequestsRepository,
+} from '../features/auth/auth.repository.js'
 import { loginClientsRepository } from '../features/auth/login-clients.repository.js'
 import { identitiesRepository } from '../features/auth/providers/identities.repository.js'
 import { changesRepository } from '../features/changes/changes.repository.js'
@@ -18,6 +23,7 @@ import { idempotencyRepository } from '../idempotency/idempotency.repository.js'
 /** How each repository is built on a connection or a transaction; a new repository is one more line. */
 const builders = {
   accounts: (db: Queryable) => accountsRepository(db),
+  signupRequests: (db: Queryable) => signupRequestsRepository(db),
   sessions: (db: Queryable) => sessionsRepository(db),
   apiKeys: (db: Queryable) => apiKeysRepository(db),
   identities: (db: Queryable) => identitiesRepository(db),

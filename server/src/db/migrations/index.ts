@@ -17,6 +17,7 @@ import { idempotencyHolders } from './0090-idempotency-holders.js'
 import { notificationWebhooks } from './0091-notification-webhooks.js'
 import { changePositions } from './0095-change-positions.js'
 import { searchByProject } from './0100-search-by-project.js'
+import { signupRequests } from './0110-signup-requests.js'
 
 /**
  * Every migration, in order. Kysely's Migrator runs them by name; a migration, once released, never
@@ -41,4 +42,5 @@ export const migrations: Record<string, Migration> = {
   '0091-notification-webhooks': notificationWebhooks,
   '0095-change-positions': changePositions,
   '0100-search-by-project': searchByProject,
+  '0110-signup-requests': signupRequests,
 }

@@ -1,7 +1,10 @@
+import { createWriteStream } from 'node:fs'
+import { open } from 'node:fs/promises'
 import { join } from 'node:path'
-import type { Readable } from 'node:stream'
+import { type Readable, Transform } from 'node:stream'
+import { pipeline } from 'node:stream/promises'
 import { FileStore } from '@tus/file-store'
-import type { DataStore } from '@tus/utils'
+import { type DataStore, ERRORS, isPathInsideDirectory, type Locker } from '@tus/utils'
 import type { Config } from '../../config.js'
 import { createLocalStorage } from './storage/local-storage.js'
 import type { FileStorage } from './storage/storage.js'
@@ -35,6 +38,10 @@ export interface UploadStore {
   keyOf(uploadId: string): string
   /** Removes every byte the upload left in the store; one already gone is no error. */
   remove(uploadId: string): Promise<void>
+  /** The lock that lets one request at a time write or finish an upload. */
+  locker: Locker
+  /** The first `length` bytes stored for an unfinished upload, where the store can read them back. */
+  readPrefix?(uploadId: string, length: number): Promise<Buffer>
 }
 
 const isGone = (err: unknown) => (err as { status_code?: number }).status_code === 404
@@ -45,7 +52,7 @@ const isGone = (err: unknown) => (err as { status_code?: number }).status_code =
  * sweep nor a backup sees half-sent files), or @tus/s3-store in the same bucket under `<S3_PREFIX>uploads/`,
  * as S3 multipart uploads. Either reports `Upload-Expires` from UPLOAD_EXPIRY_S.
  */
-export async function createUploadStore(config: Config): Promise<UploadStore> {
+export async function createUploadStore(config: Config, locker: Locker): Promise<UploadStore> {
   const expirationPeriodInMilliseconds = config.UPLOAD_EXPIRY_S * 1000
   if (config.FILES_DRIVER === 's3') {
     // Loaded only for the S3 driver, as the file store's client is.
@@ -77,6 +84,7 @@ export async function createUploadStore(config: Config): Promise<UploadStore> {
     return {
       datastore,
       keyOf,
+      locker,
       async remove(uploadId) {
         await datastore.remove(keyOf(uploadId)).catch((err: unknown) => {
           if (!isGone(err)) throw err
@@ -86,15 +94,53 @@ export async function createUploadStore(config: Config): Promise<UploadStore> {
       },
     }
   }
-  const datastore = new FileStore({ directory: join(config.DATA_DIR, 'uploads'), expirationPeriodInMilliseconds })
+  const datastore = new UploadFileStore({ directory: join(config.DATA_DIR, 'uploads'), expirationPeriodInMilliseconds })
   return {
     datastore,
     keyOf: (uploadId) => uploadId,
+    locker,
+    readPrefix: (uploadId, length) => datastore.readPrefix(uploadId, length),
     async remove(uploadId) {
       await datastore.remove(uploadId).catch((err: unknown) => {
         if (!isGone(err)) throw err
       })
     },
+  }
+}
+
+/**
+ * @tus/file-store, whose write says why it failed: the store's own answers every failure with one generic
+ * FILE_WRITE_ERROR, which would turn a full disk (507) into a 500. What was written before the failure stays
+ * (the upload's offset is its file's size), so the client resumes from there once there is room.
+ */
+class UploadFileStore extends FileStore {
+  override async write(readable: Readable, id: string, offset: number): Promise<number> {
+    const path = join(this.directory, id)
+    if (!isPathInsideDirectory(this.directory, path)) throw ERRORS.FILE_NOT_FOUND
+    let received = 0
+    const counted = new Transform({
+      transform(chunk: Buffer, _encoding, done) {
+        received += chunk.length
+        done(null, chunk)
+      },
+    })
+    // Node's file stream writes a chunk whole (retrying a short write), so a full disk fails with ENOSPC.
+    await pipeline(readable, counted, createWriteStream(path, { flags: 'r+', start: offset }))
+    return offset + received
+  }
+
+  /** Up to `length` bytes from the start of the upload's file (fewer when it holds fewer). */
+  async readPrefix(id: string, length: number): Promise<Buffer> {
+    const path = join(this.directory, id)
+    if (!isPathInsideDirectory(this.directory, path)) throw ERRORS.FILE_NOT_FOUND
+    const handle = await open(path, 'r')
+    try {
+      const buffer = Buffer.alloc(length)
+      const { bytesRead } = await handle.read(buffer, 0, length, 0)
+      return buffer.subarray(0, bytesRead)
+    } finally {
+      await handle.close()
+    }
   }
 }
 

@@ -21,7 +21,7 @@ export interface TypePolicy {
 }
 
 // file-type reads at most this many bytes from the start of a file to recognise it.
-const SAMPLE_BYTES = 4100
+export const SAMPLE_BYTES = 4100
 
 /**
  * A pass-through that counts, hashes and recognises the bytes of one upload as they stream to the store:
@@ -88,9 +88,7 @@ export class UploadInspector extends Transform {
   private async recognise() {
     const sample = Buffer.concat(this.sample).subarray(0, SAMPLE_BYTES)
     this.sample = []
-    const type = await detectType(sample)
-    assertAllowed(type, this.policy)
-    this.contentType = type
+    this.contentType = await allowedType(sample, this.policy)
   }
 }
 
@@ -98,6 +96,16 @@ export function fileTooLarge(maxBytes: number) {
   return new ApiError(413, 'file_too_large', `The file is larger than the limit of ${maxBytes} bytes.`, {
     headers: { Connection: 'close' },
   })
+}
+
+/**
+ * The media type of a file from its first `SAMPLE_BYTES` (or all of a shorter file); 415
+ * `file_type_not_allowed` when the policy refuses it.
+ */
+export async function allowedType(sample: Uint8Array, policy: TypePolicy): Promise<string> {
+  const type = await detectType(sample)
+  assertAllowed(type, policy)
+  return type
 }
 
 /**

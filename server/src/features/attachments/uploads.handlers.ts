@@ -1,11 +1,12 @@
 import { Server } from '@tus/server'
+import { ERRORS } from '@tus/utils'
 import type { Context } from 'hono'
 import { createMiddleware } from 'hono/factory'
 import type { Config } from '../../config.js'
 import { ApiError } from '../../core/api-error.js'
 import { etagOf } from '../../core/etag.js'
 import type { Principal } from '../../core/principal.js'
-import { operations } from '../../generated/routes.js'
+import { type Attachment, operations } from '../../generated/routes.js'
 import { requireAuth } from '../../http/auth.js'
 import type { AppEnv, AppRouteHandler } from '../../http/env.js'
 import { validationHook } from '../../http/errors.js'
@@ -26,6 +27,8 @@ interface Pending {
   projectId: string
   /** HEAD, PATCH and DELETE: the caller's upload, already authorized. */
   upload?: UploadRow
+  /** POST: the upload begun (its row and hold) before the store was asked to create it. */
+  begun?: UploadRow
 }
 
 /**
@@ -37,7 +40,7 @@ interface Pending {
 export function uploadsHandlers({ uploads }: Services, config: Pick<Config, 'ATTACHMENT_MAX_BYTES'>) {
   const pending = new WeakMap<Request, Pending>()
   const failures = new WeakMap<Request, unknown>()
-  const { datastore, keyOf } = uploads.store
+  const { datastore, keyOf, locker } = uploads.store
   const uploadIdOf = (key: string) => key.slice(key.lastIndexOf('/') + 1)
   const stateOf = (req: Request) => {
     const state = pending.get(req)
@@ -49,6 +52,8 @@ export function uploadsHandlers({ uploads }: Services, config: Pick<Config, 'ATT
     // Not matched against: the routes below find the upload (getFileIdFromRequest) and name it (generateUrl).
     path: '/v1/projects/uploads',
     datastore,
+    // Shared by the instances on one PostgreSQL database (db/upload-locks.ts); else in memory.
+    locker,
     maxSize: config.ATTACHMENT_MAX_BYTES,
     // Deferred lengths and concatenation are refused before @tus/server is asked (createUpload).
     namingFunction: () => keyOf(newId('upl')),
@@ -57,17 +62,27 @@ export function uploadsHandlers({ uploads }: Services, config: Pick<Config, 'ATT
     disableTerminationForFinishedUploads: true,
     async onUploadCreate(req, upload) {
       const state = stateOf(req)
-      await uploads.begin(state.principal, state.projectId, uploadIdOf(upload.id), {
+      state.begun = await uploads.begin(state.principal, state.projectId, uploadIdOf(upload.id), {
         length: upload.size,
         metadata: upload.metadata ?? {},
       })
       return {}
     },
-    async onUploadFinish(req) {
+    async onUploadFinish(req, upload) {
       const state = stateOf(req)
       // A creation that carries the whole file (creation-with-upload) is refused before it gets here.
       if (!state.upload) throw new Error('an upload finished without its row')
-      const attachment = await uploads.finish(state.principal, state.upload)
+      // @tus/server calls this after it let go of the upload's lock: taken again, so that two requests
+      // that both found the upload complete do not both make its attachment. A request that asks for
+      // the lock meanwhile waits for the attachment rather than stopping it.
+      const lock = locker.newLock(upload.id)
+      await lock.lock(new AbortController().signal, () => {})
+      let attachment: Attachment
+      try {
+        attachment = await uploads.finish(state.principal, state.upload)
+      } finally {
+        await lock.unlock()
+      }
       return {
         status_code: 200,
         headers: {
@@ -85,14 +100,29 @@ export function uploadsHandlers({ uploads }: Services, config: Pick<Config, 'ATT
   })
 
   /** Hands the request to @tus/server and its answer back, errors as problem+json. */
-  async function viaTus(c: Context<AppEnv>, state: Pending): Promise<Response> {
-    const watched = watchBody(c.req.raw)
+  async function viaTus(c: Context<AppEnv>, state: Pending, sample?: TypeSample): Promise<Response> {
+    const watched = watchBody(c.req.raw, sample)
     const req = watched.request
     pending.set(req, state)
     const res = await tus.handleWeb(req)
+    const refused = watched.refused()
+    if (refused !== undefined && state.upload) {
+      // The first bytes are of a type the settings refuse: the rest of the body was not taken, and the
+      // upload ends here with what it stored.
+      await res.body?.cancel()
+      await uploads.abandon(state.upload)
+      if (refused instanceof ApiError)
+        Object.assign(refused.headers, { 'Tus-Resumable': TUS_VERSION, Connection: 'close' })
+      throw refused
+    }
     if (res.status >= 400) {
+      // A creation the store could not make (a full disk, S3 down) leaves no upload and no hold behind.
+      if (state.begun) await uploads.abandon(state.begun)
       const failure = failures.get(req)
-      if (failure instanceof ApiError) throw failure
+      if (failure instanceof ApiError) {
+        Object.assign(failure.headers, { 'Tus-Resumable': TUS_VERSION })
+        throw failure
+      }
       throw await tusProblem(res, failure)
     }
     if (watched.failed() && res.status === 204) {
@@ -144,7 +174,14 @@ export function uploadsHandlers({ uploads }: Services, config: Pick<Config, 'ATT
   async function onOwnUpload(c: Context<AppEnv>, params: { projectId: string; uploadId: string }) {
     const principal = requireAuth(c, 'write')
     const upload = await uploads.own(principal, params.projectId, params.uploadId)
-    return viaTus(c, { principal, projectId: params.projectId, upload })
+    // A PATCH that brings the upload's first bytes has its type checked as soon as they are in.
+    const sample =
+      c.req.method === 'PATCH' ? await uploads.typeSample(upload, Number(c.req.header('upload-offset'))) : undefined
+    return viaTus(
+      c,
+      { principal, projectId: params.projectId, upload },
+      sample && { ...sample, check: (bytes) => uploads.checkType(bytes) },
+    )
   }
 
   /** A GET of an upload is not an operation: it answers as any method the path does not have. */
@@ -182,33 +219,75 @@ export function uploadsHandlers({ uploads }: Services, config: Pick<Config, 'ATT
   return { tusResumable, headOnly, createUpload, getUploadOffset, appendUploadChunk, deleteUpload }
 }
 
+/** The first bytes of an upload to check its type on, as a PATCH brings them. */
+interface TypeSample {
+  /** The bytes stored before this PATCH's offset. */
+  prefix: Buffer
+  /** Where the sample ends: the check runs once the bytes up to here are in. */
+  end: number
+  check(sample: Buffer): Promise<void>
+}
+
 /**
  * The request with its body passed through a watch that notes whether reading it failed (the connection
  * was cut) and then ends it there, so that @tus/server stores what arrived rather than failing the write.
+ * With a `sample`, the body's first bytes are checked as they arrive: if the check fails, the body ends
+ * before the chunk that completed the sample, and `refused` answers why.
  */
-function watchBody(request: Request): { request: Request; failed: () => boolean } {
+function watchBody(
+  request: Request,
+  sample?: TypeSample,
+): { request: Request; failed: () => boolean; refused: () => unknown } {
   const source = request.body
-  if (!source) return { request, failed: () => false }
+  if (!source) return { request, failed: () => false, refused: () => undefined }
   let failed = false
+  let refused: unknown
+  let sampling = sample !== undefined
+  const head: Buffer[] = sample ? [sample.prefix] : []
+  let headBytes = sample?.prefix.length ?? 0
   const reader = source.getReader()
   const body = new ReadableStream<Uint8Array>({
     async pull(controller) {
+      let chunk: ReadableStreamReadResult<Uint8Array>
       try {
-        const { done, value } = await reader.read()
-        if (done) controller.close()
-        else controller.enqueue(value)
+        chunk = await reader.read()
       } catch {
         // What arrived is written whole (as @tus/server does with a request aborted on Node's own server),
         // so the upload resumes from the last byte that arrived, not from the last flushed one.
         failed = true
         controller.close()
+        return
       }
+      if (chunk.done) {
+        controller.close()
+        return
+      }
+      if (sampling && sample) {
+        head.push(Buffer.from(chunk.value))
+        headBytes += chunk.value.length
+        if (headBytes >= sample.end) {
+          sampling = false
+          try {
+            await sample.check(Buffer.concat(head).subarray(0, sample.end))
+          } catch (err) {
+            refused = err
+            controller.close()
+            reader.cancel().catch(() => {})
+            return
+          }
+        }
+      }
+      controller.enqueue(chunk.value)
     },
     cancel(reason) {
       return reader.cancel(reason)
     },
   })
-  return { request: new Request(request, { body, duplex: 'half' } as RequestInit), failed: () => failed }
+  return {
+    request: new Request(request, { body, duplex: 'half' } as RequestInit),
+    failed: () => failed,
+    refused: () => refused,
+  }
 }
 
 /** What @tus/server answered with an error, as the problem the operation documents. */
@@ -220,7 +299,7 @@ async function tusProblem(res: Response, failure: unknown): Promise<unknown> {
       if (/Upload-Metadata/i.test(text)) return new ApiError(400, 'invalid_metadata', text, { headers })
       if (/Upload-Length/i.test(text)) return new ApiError(400, 'length_required', text, { headers })
       // Another request for the same upload took its lock: this one stops where it was.
-      if (/lock/i.test(text)) {
+      if (failure === ERRORS.ABORTED || /lock/i.test(text)) {
         return new ApiError(409, 'offset_mismatch', 'Another request for this upload took over; ask where it stands.', {
           headers,
         })
@@ -238,10 +317,20 @@ async function tusProblem(res: Response, failure: unknown): Promise<unknown> {
       return new ApiError(413, 'file_too_large', 'The upload runs past its Upload-Length or the size limit.', {
         headers: { ...headers, Connection: 'close' },
       })
-    default:
-      // A failure of the store or a bug: the error handler logs it (500) or answers the outage (503).
-      return failure === undefined
-        ? new Error(`@tus/server answered ${res.status}: ${text}`)
-        : asApiError(asStorageError(failure))
+    default: {
+      // Another request held the upload for the whole wait.
+      if (failure === ERRORS.ERR_LOCK_TIMEOUT) {
+        return new ApiError(409, 'offset_mismatch', 'Another request for this upload holds it; ask where it stands.', {
+          headers,
+        })
+      }
+      // A failure of the store or a bug: the error handler logs it (500), or answers the outage (503) or
+      // the full disk (507), after which the client resumes from the bytes that were kept.
+      if (failure === undefined) return new Error(`@tus/server answered ${res.status}: ${text}`)
+      const problem = asApiError(asStorageError(failure))
+      // The rest of the body is not read: the connection closes rather than wait for it.
+      if (problem instanceof ApiError) Object.assign(problem.headers, headers, { Connection: 'close' })
+      return problem
+    }
   }
 }

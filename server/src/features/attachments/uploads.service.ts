@@ -7,7 +7,7 @@ import type { ServiceDeps } from '../service-deps.js'
 import type { UploadRow } from './attachments.repository.js'
 import { type AttachmentsService, quotaExceeded } from './attachments.service.js'
 import type { UploadStore } from './files.js'
-import { checkFilename, fileTooLarge } from './intake.js'
+import { allowedType, checkFilename, fileTooLarge, SAMPLE_BYTES } from './intake.js'
 import { asStorageError } from './storage/storage.js'
 import { asApiError } from './storage-errors.js'
 
@@ -133,10 +133,12 @@ export function createUploadsService(
     },
 
     /**
-     * Makes the attachment of a completed upload. If that fails (type refused, checksum, target gone), the
+     * Makes the attachment of a completed upload; the caller holds the upload's lock. If that fails (type refused, checksum, target gone), the
      * upload cannot finish any other way: it is discarded, and the error answers the request.
      */
     async finish(caller: Principal, upload: UploadRow): Promise<Attachment> {
+      // Another request (an empty PATCH at the last byte, a retry) may have finished it first.
+      if (!(await repo.findUpload(upload.id))) throw new ApiError(404, 'not_found', NO_UPLOAD)
       let body: Readable
       try {
         body = await datastore.read(keyOf(upload.id))
@@ -152,6 +154,40 @@ export function createUploadsService(
         if (!(problem instanceof ApiError && problem.status === 503)) await discard(upload)
         throw problem
       }
+    },
+
+    /**
+     * Ends an upload that cannot go on: one whose creation failed after `begin` (the store could not make
+     * it), or whose first bytes are of a refused type. Its row, hold and bytes go. A failure here is logged;
+     * the sweep removes the upload at its expiry.
+     */
+    async abandon(upload: UploadRow): Promise<void> {
+      await discard(upload).catch((err: unknown) => {
+        logger.warn({ err, uploadId: upload.id }, 'undoing a failed upload creation failed')
+      })
+    },
+
+    /**
+     * What a PATCH from `offset` needs to read the upload's type from its first bytes (file-type's sample):
+     * the bytes before `offset` and where the sample ends; undefined when the sample lies before `offset`
+     * (already checked) or the bytes before it cannot be read back (an unfinished S3 upload: the type is
+     * then checked as the upload completes).
+     */
+    async typeSample(upload: UploadRow, offset: number): Promise<{ prefix: Buffer; end: number } | undefined> {
+      const end = Math.min(SAMPLE_BYTES, Number(upload.length))
+      if (!Number.isSafeInteger(offset) || offset < 0 || offset >= end) return undefined
+      if (offset === 0) return { prefix: Buffer.alloc(0), end }
+      const prefix = await store.readPrefix?.(upload.id, offset).catch(() => undefined)
+      // Fewer bytes than the offset: the PATCH is at the wrong offset, and is refused with 409.
+      return prefix && prefix.length === offset ? { prefix, end } : undefined
+    },
+
+    /**
+     * Reads the type from the upload's first bytes (`typeSample`): 415 `file_type_not_allowed` when the
+     * settings refuse it, so that the upload ends (`abandon`) before the rest of the file is sent.
+     */
+    async checkType(sample: Buffer): Promise<void> {
+      await allowedType(sample, { allow: config.ATTACHMENT_TYPES_ALLOW, deny: config.ATTACHMENT_TYPES_DENY })
     },
 
     /** Cancels an upload (tus termination): its row, hold and bytes go. */

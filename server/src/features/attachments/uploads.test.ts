@@ -1,7 +1,8 @@
+import { execFileSync } from 'node:child_process'
 import { createHash, randomBytes } from 'node:crypto'
-import { readdir } from 'node:fs/promises'
+import { appendFile, mkdir, readdir, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import { describe, expect, it } from 'vitest'
+import { describe, expect, it, onTestFinished, type TestContext } from 'vitest'
 import type { Attachment, ProjectStorage } from '../../generated/routes.js'
 import { createTestApp, type TestApp } from '../../test/app.js'
 import { createProject, createTask } from '../../test/projects.js'
@@ -103,6 +104,41 @@ function flowTests(driver: () => Promise<{ env: Record<string, string> }>) {
     expect(attachment.sha256).toBe(sha(file))
     expect(attachment.size).toBe(file.length)
     expect(await storage(t, alice.authHeaders, project.id)).toMatchObject({ usedBytes: file.length, reservedBytes: 0 })
+  })
+
+  it('refuses a type the settings do not take as soon as the first bytes show it, not at the end', async () => {
+    const { t, alice, project, tus } = await setup({ ...(await driver()).env, ATTACHMENT_TYPES_ALLOW: 'text/plain' })
+    const file = await pngOf(4 * 1024 * 1024)
+    const location = (await tus.create(file.length, { filename: 'a.png' })).headers.get('location') as string
+    // The body is handed over 64 KiB at a time, as the server asks for it.
+    let pulled = 0
+    const body = new ReadableStream<Uint8Array>({
+      pull(controller) {
+        if (pulled >= file.length) return controller.close()
+        controller.enqueue(file.subarray(pulled, pulled + 65_536))
+        pulled += 65_536
+      },
+    })
+    const res = await t.request(location, {
+      method: 'PATCH',
+      headers: {
+        ...alice.authHeaders,
+        'Tus-Resumable': '1.0.0',
+        'Upload-Offset': '0',
+        'Content-Type': 'application/offset+octet-stream',
+      },
+      body,
+      duplex: 'half',
+    } as RequestInit)
+    expect(res.status).toBe(415)
+    expect(res.headers.get('tus-resumable')).toBe('1.0.0')
+    expect((await res.json()).code).toBe('file_type_not_allowed')
+    expect(pulled).toBeLessThan(file.length / 4)
+    expect(await rowCount(t)).toBe(0)
+    expect(await storedKeys(t)).toEqual([])
+    expect(await storage(t, alice.authHeaders, project.id)).toMatchObject({ usedBytes: 0, reservedBytes: 0 })
+    expect((await tus.head(location)).status).toBe(404)
+    expect(await t.ctx.db.kysely.selectFrom('uploads').select('id').execute()).toEqual([])
   })
 }
 
@@ -209,6 +245,19 @@ describe('resumable uploads (tus) on local disk', () => {
     expect((await tus.head(location)).status).toBe(404)
   })
 
+  it('reads the type from first bytes that came in two PATCHes, and keeps nothing of a refused one', async () => {
+    const { t, alice, project, tus } = await setup({ ATTACHMENT_TYPES_DENY: 'image/*' })
+    const file = await pngOf(1_000_000)
+    const location = (await tus.create(file.length, { filename: 'a.png' })).headers.get('location') as string
+    expect((await tus.patch(location, 0, file.subarray(0, 1000))).status).toBe(204)
+    const res = await tus.patch(location, 1000, file.subarray(1000, 200_000))
+    expect(res.status).toBe(415)
+    expect((await res.json()).code).toBe('file_type_not_allowed')
+    expect(await uploadDirEntries(t)).toEqual([])
+    expect(await storage(t, alice.authHeaders, project.id)).toMatchObject({ usedBytes: 0, reservedBytes: 0 })
+    expect((await tus.head(location)).status).toBe(404)
+  })
+
   it('checks the sha256 of the metadata against the bytes', async () => {
     const { t, tus } = await setup()
     const file = await pngOf(2000)
@@ -264,6 +313,84 @@ describe('resumable uploads (tus) on local disk', () => {
   })
 })
 
+describe('resumable uploads (tus) on a full disk', () => {
+  /** DATA_DIR/uploads on a real filesystem of `size` (a tmpfs, which needs root as CI runs), grown by `grow`. */
+  async function fullDisk(ctx: TestContext, t: TestApp, size: string) {
+    const dir = join(t.ctx.config.DATA_DIR, 'uploads')
+    await mkdir(dir, { recursive: true })
+    try {
+      execFileSync('mount', ['-t', 'tmpfs', '-o', `size=${size}`, 'tasklane-test', dir], { stdio: 'ignore' })
+    } catch {
+      ctx.skip('mounting a tmpfs needs root: the full-disk test did not run')
+    }
+    onTestFinished(() => {
+      execFileSync('umount', [dir])
+    })
+    return {
+      dir,
+      /** Gives the filesystem more room, as an operator freeing space does. */
+      grow: (to: string) => execFileSync('mount', ['-o', `remount,size=${to}`, dir]),
+    }
+  }
+
+  it('answers a PATCH that fills the disk with 507, keeps what fit, and resumes from there once there is room', async (ctx) => {
+    const { t, alice, project, tus } = await setup()
+    const disk = await fullDisk(ctx, t, '1m')
+    const file = await pngOf(1_500_000)
+    const location = (await tus.create(file.length, { filename: 'big.png' })).headers.get('location') as string
+
+    const full = await tus.patch(location, 0, file)
+    expect(full.status).toBe(507)
+    expect(full.headers.get('content-type')).toBe('application/problem+json')
+    expect(full.headers.get('tus-resumable')).toBe('1.0.0')
+    expect((await full.json()).code).toBe('insufficient_storage')
+    const offset = Number((await tus.head(location)).headers.get('upload-offset'))
+    expect(offset).toBeGreaterThan(0)
+    expect(offset).toBeLessThan(file.length)
+    // The upload goes on: its hold on the quota stays, and no attachment was made.
+    expect(await storage(t, alice.authHeaders, project.id)).toMatchObject({ usedBytes: 0, reservedBytes: file.length })
+    expect(await rowCount(t)).toBe(0)
+
+    disk.grow('4m')
+    const rest = await tus.patch(location, offset, file.subarray(offset))
+    expect(rest.status).toBe(200)
+    const attachment = (await rest.json()) as Attachment
+    expect(attachment.sha256).toBe(sha(file))
+    const content = await t.request(`/v1/attachments/${attachment.id}/content`, { headers: alice.authHeaders })
+    expect(Buffer.from(await content.arrayBuffer()).equals(file)).toBe(true)
+    expect(await storage(t, alice.authHeaders, project.id)).toMatchObject({
+      usedBytes: file.length,
+      reservedBytes: 0,
+      fileCount: 1,
+    })
+  })
+
+  it('cancels an upload cut short by a full disk, leaving nothing', async (ctx) => {
+    const { t, alice, project, tus } = await setup()
+    await fullDisk(ctx, t, '1m')
+    const file = await pngOf(1_500_000)
+    const location = (await tus.create(file.length, { filename: 'big.png' })).headers.get('location') as string
+    expect((await tus.patch(location, 0, file)).status).toBe(507)
+    expect((await tus.delete(location)).status).toBe(204)
+    expect(await uploadDirEntries(t)).toEqual([])
+    expect(await storage(t, alice.authHeaders, project.id)).toMatchObject({ usedBytes: 0, reservedBytes: 0 })
+  })
+
+  it('answers a creation on a full disk with 507, leaving no upload and no hold', async (ctx) => {
+    const { t, alice, project, tus } = await setup()
+    const disk = await fullDisk(ctx, t, '64k')
+    // Fills the filesystem to the last byte.
+    await writeFile(join(disk.dir, 'filler'), Buffer.alloc(64 * 1024)).catch(() => {})
+    await appendFile(join(disk.dir, 'filler'), Buffer.alloc(4096)).catch(() => {})
+    const res = await tus.create(10_000, { filename: 'a.png' })
+    expect(res.status).toBe(507)
+    expect((await res.json()).code).toBe('insufficient_storage')
+    expect(await storage(t, alice.authHeaders, project.id)).toMatchObject({ usedBytes: 0, reservedBytes: 0 })
+    expect(await t.ctx.db.kysely.selectFrom('uploads').select('id').execute()).toEqual([])
+    expect((await uploadDirEntries(t)).filter((name) => name !== 'filler')).toEqual([])
+  })
+})
+
 describe('resumable uploads (tus) on S3 (s3rver)', () => {
   flowTests(async () => {
     const s3 = await startTestS3()
@@ -277,6 +404,36 @@ describe('resumable uploads (tus) on S3 (s3rver)', () => {
         S3_SECRET_ACCESS_KEY: 'S3RVER',
       },
     }
+  })
+
+  it('answers 503 with Retry-After while the bucket is down, keeping no upload it could not create', async () => {
+    const s3 = await startTestS3()
+    const { t, alice, project, tus } = await setup({
+      FILES_DRIVER: 's3',
+      S3_BUCKET: s3.bucket,
+      S3_ENDPOINT: s3.endpoint,
+      S3_FORCE_PATH_STYLE: 'true',
+      S3_ACCESS_KEY_ID: 'S3RVER',
+      S3_SECRET_ACCESS_KEY: 'S3RVER',
+      S3_TIMEOUT_MS: '1000',
+    })
+    const file = await pngOf(10_000)
+    const location = (await tus.create(file.length, { filename: 'a.png' })).headers.get('location') as string
+    await s3.stop()
+
+    const patch = await tus.patch(location, 0, file)
+    expect(patch.status).toBe(503)
+    expect(patch.headers.get('retry-after')).toBe('5')
+    expect(patch.headers.get('tus-resumable')).toBe('1.0.0')
+    expect((await patch.json()).code).toBe('storage_unavailable')
+    const created = await tus.create(file.length, { filename: 'b.png' })
+    expect(created.status).toBe(503)
+    expect(created.headers.get('retry-after')).toBe('5')
+    expect((await created.json()).code).toBe('storage_unavailable')
+    // The first upload is still there to resume; the second left nothing behind.
+    expect(await t.ctx.db.kysely.selectFrom('uploads').select('id').execute()).toHaveLength(1)
+    expect(await storage(t, alice.authHeaders, project.id)).toMatchObject({ usedBytes: 0, reservedBytes: file.length })
+    expect(await rowCount(t)).toBe(0)
   })
 
   it('sweeps an expired upload from the bucket', async () => {

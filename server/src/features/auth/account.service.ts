@@ -23,6 +23,13 @@ export interface Proof {
   reauthenticationToken?: string
 }
 
+const signUpRequiresVerification = () =>
+  new ApiError(
+    403,
+    'signup_requires_verification',
+    'This server signs people up by email: send the address to startSignUp (POST /v1/auth/signup-request), then finish with completeSignUp and the token from the mail.',
+  )
+
 /** The account itself: signing up, the profile, the password, and deleting it with what goes with it. */
 export function accountFlow(
   deps: AuthDeps,
@@ -66,11 +73,15 @@ export function accountFlow(
   }
 
   return {
+    /** The deprecated one-step sign-up, only where SIGNUP_FLOW is `immediate` (see SignUpFlow). */
     async signUp(
       input: { email: string; password: string; name: string },
       device: string,
       from?: { client: string },
     ): Promise<AuthResult> {
+      // Signing up by email (startSignUp) is the only way in then: the same answer for every address, so
+      // this one can no longer tell which addresses have accounts.
+      if (deps.config.SIGNUP_FLOW === 'verify-first') throw signUpRequiresVerification()
       assertPasswordAllowed(input.password)
       const passwordHash = await hasher.hash(input.password, from)
       const now = iso()

@@ -43,6 +43,25 @@ export function authHandlers(ctx: AppContext) {
     return c.json(result, 201, { Location: '/v1/me', ...NO_STORE })
   }
 
+  const getSignUpOptions: AppRouteHandler<Routes['getSignUpOptions']> = async (c) =>
+    c.json({ flow: config.SIGNUP_FLOW }, 200)
+
+  const startSignUp: AppRouteHandler<Routes['startSignUp']> = async (c) => {
+    const { email } = c.req.valid('json')
+    await rateLimiter.consume(c, signupIp, ip(c))
+    // Per recipient too, as every other mail, and counted whether or not an account has the address, so
+    // the answer (its RateLimit headers included) is the same either way.
+    await rateLimiter.consume(c, emailRecipient, `email:${email.toLowerCase()}`)
+    await auth.startSignUp(email)
+    return c.body(null, 202)
+  }
+
+  const completeSignUp: AppRouteHandler<Routes['completeSignUp']> = async (c) => {
+    await rateLimiter.consume(c, passwordIp, ip(c))
+    const result = await auth.completeSignUp(c.req.valid('json'), device(c), { client: ip(c) })
+    return c.json(result, 201, { Location: '/v1/me', ...NO_STORE })
+  }
+
   const logIn: AppRouteHandler<Routes['logIn']> = async (c) => {
     const body = c.req.valid('json')
     const account = `email:${body.email.toLowerCase()}`
@@ -153,7 +172,10 @@ export function authHandlers(ctx: AppContext) {
   }
 
   return {
+    getSignUpOptions,
     signUp,
+    startSignUp,
+    completeSignUp,
     logIn,
     refreshSession,
     logOut,

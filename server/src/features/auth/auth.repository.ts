@@ -1,6 +1,13 @@
 import type { Kysely, Selectable } from 'kysely'
 import { type KeysetSort, keyset, toPage } from '../../db/keyset.js'
-import type { ApiKeysTable, Database, EmailTokensTable, SessionsTable, UsersTable } from '../../db/schema.js'
+import type {
+  ApiKeysTable,
+  Database,
+  EmailTokensTable,
+  SessionsTable,
+  SignupRequestsTable,
+  UsersTable,
+} from '../../db/schema.js'
 import { assertTransaction } from '../../db/transaction.js'
 import type { CursorPosition } from '../../lib/cursor.js'
 
@@ -12,6 +19,7 @@ export type UserRow = Selectable<UsersTable>
 export type SessionRow = Selectable<SessionsTable>
 export type ApiKeyRow = Selectable<ApiKeysTable>
 export type EmailTokenRow = Selectable<EmailTokensTable>
+export type SignupRequestRow = Selectable<SignupRequestsTable>
 
 /** Whether an error is a unique-constraint violation, on SQLite or PostgreSQL. */
 export function isUniqueViolation(err: unknown): boolean {
@@ -112,6 +120,55 @@ export function accountsRepository(db: Db) {
       if (!row || row.used_at !== null || row.expires_at <= now) return undefined
       const result = await db
         .updateTable('email_tokens')
+        .set({ used_at: now })
+        .where('token_hash', '=', tokenHash)
+        .where('used_at', 'is', null)
+        .executeTakeFirst()
+      return Number(result.numUpdatedRows) === 1 ? row : undefined
+    },
+  }
+}
+
+/** Sign-ups by email waiting for their mailed token: there is no user yet, so they are kept by address. */
+export function signupRequestsRepository(db: Db) {
+  return {
+    /** Stores a new sign-up token for an address and ends the live ones sent to it before. */
+    async replace(request: Omit<SignupRequestRow, 'email_normalized'>): Promise<void> {
+      assertTransaction(db)
+      const email_normalized = request.email.toLowerCase()
+      await db
+        .updateTable('signup_requests')
+        .set({ used_at: request.created_at })
+        .where('email_normalized', '=', email_normalized)
+        .where('used_at', 'is', null)
+        .execute()
+      await db
+        .insertInto('signup_requests')
+        .values({ ...request, email_normalized })
+        .execute()
+    },
+
+    /** A live (unused, unexpired) sign-up token, without using it up. */
+    findLive: (tokenHash: string, now: string) =>
+      db
+        .selectFrom('signup_requests')
+        .selectAll()
+        .where('token_hash', '=', tokenHash)
+        .where('used_at', 'is', null)
+        .where('expires_at', '>', now)
+        .executeTakeFirst(),
+
+    /** Uses up a live sign-up token; returns it, or undefined when unknown, used or expired. */
+    async consume(tokenHash: string, now: string): Promise<SignupRequestRow | undefined> {
+      assertTransaction(db)
+      const row = await db
+        .selectFrom('signup_requests')
+        .selectAll()
+        .where('token_hash', '=', tokenHash)
+        .executeTakeFirst()
+      if (!row || row.used_at !== null || row.expires_at <= now) return undefined
+      const result = await db
+        .updateTable('signup_requests')
         .set({ used_at: now })
         .where('token_hash', '=', tokenHash)
         .where('used_at', 'is', null)

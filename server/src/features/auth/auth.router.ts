@@ -6,7 +6,10 @@ import { authHandlers } from './auth.handlers.js'
 export function createAuthRouter(ctx: AppContext) {
   const h = authHandlers(ctx)
   return createRouter()
+    .openapi(operations.getSignUpOptions, h.getSignUpOptions)
     .openapi(operations.signUp, h.signUp)
+    .openapi(operations.startSignUp, h.startSignUp)
+    .openapi(operations.completeSignUp, h.completeSignUp)
     .openapi(operations.logIn, h.logIn)
     .openapi(operations.refreshSession, h.refreshSession)
     .openapi(operations.logOut, h.logOut)

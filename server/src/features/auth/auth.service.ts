@@ -6,6 +6,7 @@ import { type AuthDeps, authCommon, iso, sessionRevoked } from './auth.common.js
 import { emailChangeFlow } from './email-change.service.js'
 import { passwordResetFlow } from './password-reset.service.js'
 import { sessionsFlow } from './sessions.service.js'
+import { signUpFlow } from './signup.service.js'
 import { hashToken } from './tokens.js'
 import { verificationFlow } from './verification.service.js'
 
@@ -24,6 +25,7 @@ export function createAuthService(deps: AuthDeps) {
   const emailChange = emailChangeFlow(deps)
   const account = accountFlow(deps, common, { sessions, verification, emailChange })
   const passwordReset = passwordResetFlow(deps)
+  const signUpByEmail = signUpFlow(deps, common, { sessions })
   const apiKeys = apiKeysFlow(deps)
 
   /**
@@ -85,6 +87,8 @@ export function createAuthService(deps: AuthDeps) {
     isKnownLoginClient: (email: string, client: string): Promise<boolean> =>
       repositories.loginClients.isKnown(email, client),
     signUp: account.signUp,
+    startSignUp: signUpByEmail.startSignUp,
+    completeSignUp: signUpByEmail.completeSignUp,
     getMe: account.getMe,
     updateMe: account.updateMe,
     deleteMe: account.deleteMe,

@@ -2,15 +2,13 @@ import { randomBytes } from 'node:crypto'
 import { mkdir, open, readdir, rename, rm, stat, unlink } from 'node:fs/promises'
 import { dirname, join, relative, sep } from 'node:path'
 import {
+  asFullDiskError,
   assertKey,
   type ByteRange,
   type FileStorage,
   NotStoredError,
-  StorageFullError,
   type StoredObject,
 } from './storage.js'
-
-const FULL = new Set(['ENOSPC', 'EDQUOT', 'EFBIG'])
 
 /**
  * Files under `root` (DATA_DIR/files): objects in `objects/<key>`, uploads in progress in `tmp/`. A put
@@ -57,7 +55,7 @@ export function createLocalStorage(root: string): FileStorage & { readonly root:
       } catch (err) {
         await handle.close().catch(() => {})
         if (!moved) await unlink(tmp).catch(() => {})
-        throw translate(err)
+        throw asFullDiskError(err)
       }
     },
 
@@ -126,10 +124,4 @@ async function syncDirectory(dir: string) {
   } finally {
     await handle.close()
   }
-}
-
-function translate(err: unknown): unknown {
-  const code = (err as NodeJS.ErrnoException | undefined)?.code
-  if (code && FULL.has(code)) return new StorageFullError('The file store has no room left.', { cause: err })
-  return err
 }

@@ -58,13 +58,24 @@ export function assertKey(key: string): void {
   if (!KEY.test(key) || key.length > 200) throw new Error(`not a storage key: ${JSON.stringify(key)}`)
 }
 
+const FULL = new Set(['ENOSPC', 'EDQUOT', 'EFBIG'])
+
+/** A disk's "no room" (ENOSPC, EDQUOT, EFBIG) as StorageFullError; any other error as it is. */
+export function asFullDiskError(err: unknown): unknown {
+  const code = (err as NodeJS.ErrnoException | undefined)?.code
+  return code && FULL.has(code) ? new StorageFullError('The file store has no room left.', { cause: err }) : err
+}
+
 /**
- * A store that does not answer, or answers 5xx, is down for now (StorageUnavailableError); anything else
- * (403 wrong credentials, missing bucket) is a misconfiguration, left to surface as a logged 500. Also for
- * the S3 errors of the resumable upload store; here, beside the drivers, so that using it loads no S3 client.
+ * A disk with no room is StorageFullError; a store that does not answer, or answers 5xx, is down for now
+ * (StorageUnavailableError); anything else (403 wrong credentials, missing bucket) is a misconfiguration,
+ * left to surface as a logged 500. Also for the errors of the resumable upload stores; here, beside the
+ * drivers, so that using it loads no S3 client.
  */
 export function asStorageError(err: unknown): unknown {
   const e = err as { code?: string; name?: string; $metadata?: { httpStatusCode?: number } }
+  const full = asFullDiskError(err)
+  if (full !== err) return full
   const status = e?.$metadata?.httpStatusCode
   const network = ['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH', 'ENOTFOUND', 'EAI_AGAIN']
   if (
