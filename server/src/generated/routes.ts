@@ -3594,6 +3594,64 @@ export const TooManyRequestsResponse = lazy(() => ({
   },
 }))
 
+export const TooManyRequestsStreamsResponse = lazy(() => ({
+  description:
+    'A rate limit was exceeded (`rate_limited`), or the caller already holds as many open event streams on\nthis instance as it may (`too_many_streams`: `EVENTS_MAX_STREAMS_PER_USER` per user,\n`EVENTS_MAX_STREAMS_PER_KEY` per API key); close one, or wait `Retry-After` seconds.\n',
+  headers: z.object({
+    'X-Request-Id': XRequestIdHeaderSchema(),
+    RateLimit: RateLimitHeaderSchema(),
+    'RateLimit-Policy': RateLimitPolicyHeaderSchema(),
+    'Retry-After': RetryAfterHeaderSchema(),
+    'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema(),
+  }),
+  content: {
+    'application/problem+json': {
+      schema: ProblemSchema().and(
+        z.object({ code: z.enum(['rate_limited', 'too_many_streams']).optional() }),
+      ),
+      example: {
+        type: 'https://tasklane.dev/problems/too_many_streams',
+        title: 'Too many requests',
+        status: 429,
+        detail:
+          'This account has 20 event streams open on this server, the most it may; close one before opening another.',
+        instance: '/v1/events',
+        code: 'too_many_streams',
+        requestId: 'req_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
+      },
+    },
+  },
+}))
+
+export const StreamsUnavailableResponse = lazy(() => ({
+  description:
+    'The server cannot open the stream now; `code` says why, and `Retry-After` when to try again.\n`streams_unavailable`: this instance already serves `EVENTS_MAX_STREAMS` open event streams (another\ninstance may have room). `service_unavailable`: the database does not answer (down, restarting,\nfailing over, or slower than the configured time limits).\n',
+  headers: z.object({
+    'X-Request-Id': XRequestIdHeaderSchema(),
+    'Retry-After': RetryAfterHeaderSchema(),
+    RateLimit: RateLimitHeaderSchema(),
+    'RateLimit-Policy': RateLimitPolicyHeaderSchema(),
+    'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema(),
+  }),
+  content: {
+    'application/problem+json': {
+      schema: ProblemSchema().and(
+        z.object({ code: z.enum(['streams_unavailable', 'service_unavailable']).optional() }),
+      ),
+      example: {
+        type: 'https://tasklane.dev/problems/streams_unavailable',
+        title: 'Service unavailable',
+        status: 503,
+        detail:
+          'This server holds as many event streams as it may; retry shortly (another server may have room).',
+        instance: '/v1/events',
+        code: 'streams_unavailable',
+        requestId: 'req_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
+      },
+    },
+  },
+}))
+
 export const InternalErrorResponse = lazy(() => ({
   description:
     'An unexpected error. It is logged in full with the request id; the body never carries internals.',
@@ -10454,7 +10512,7 @@ export const getV1EventsRoute = lazy(() => createRoute({
   tags: ['Events'],
   summary: 'Stream changes as Server-Sent Events',
   description:
-    'A `text/event-stream` of every change the caller may see, as it happens: the same log that\n`listChanges` pages through. Each change is one event whose `id` is its `seq` and whose `event` is\nits `type`; `data` is the `Change` as JSON. What the caller may see is checked when each event is\ndelivered, so a member who is removed from a project receives `access_revoked` for it and nothing of\nthat project afterwards; and a project\'s changes start where the caller joined it, as in\n`listChanges` (a position before that starts there).\n\nWhere to start: the `Last-Event-ID` header (sent by `EventSource` when it reconnects) wins over\n`since`; with neither, the stream starts at the newest change and sends only what happens next.\nResuming from the last `id` received delivers every later change once, with no gap. A position older\nthan the log keeps (see `CHANGES_RETENTION_S`) answers 410 `cursor_expired` before the stream starts:\nread the current state again, then stream from `syncToken` of `listChanges`. A position past the\nnewest change answers 400 `since_ahead` (a stream from it would silently skip every change up to it).\nSeqs are 64-bit: a position may exceed 2^53, so keep it as the string it is sent as.\n\nThe first event of every stream (after `retry:`) is `ready` `{ "since" }`, with `id` set to the same\n`since`: the position the stream starts after (the `Last-Event-ID` or `since` sent, or the newest\nchange). A client that started without a position thereby has one before any change arrives, so a\nreconnect (which sends it as `Last-Event-ID`) misses nothing committed while it was away.\n\nBesides changes and `ready`, the stream carries (none of these has an `id`, so a reconnect resumes after the last change):\n- `access_revoked` `{ "projectId": … }` when the caller loses access to a project (removed, or the project deleted);\n- `auth_expired` `{}` when the credentials expire or are revoked; the server then closes the stream,\n  and the client reconnects with fresh credentials;\n- `reconnect` `{ "reason", "since" }` before the server closes the stream because it is shutting down\n  (`shutdown`) or the client reads too slowly (`slow_consumer`); reconnect with `Last-Event-ID` (or\n  `since`) set to `since`;\n- a `: heartbeat` comment at least every 15 seconds, so proxies and clients can tell a quiet stream\n  from a dead one; and `retry:` (milliseconds to wait before reconnecting) first thing.\n\nOn the wire:\n\n```\nretry: 3000\n\nid: 41\nevent: ready\ndata: {"since":"41"}\n\nid: 42\nevent: task.updated\ndata: {"seq":"42","type":"task.updated","projectId":"prj_…",…}\n\n: heartbeat\n\nevent: reconnect\ndata: {"reason":"shutdown","since":"42"}\n```\n\nThe response is never compressed or cached (`Cache-Control: no-cache, no-transform`), and\n`X-Accel-Buffering: no` asks nginx-style proxies not to buffer it.\n\nNeeds the `read` scope. With `projectId`, only that project\'s changes; callers who are not members of\nit get 404, as for a project that does not exist.',
+    'A `text/event-stream` of every change the caller may see, as it happens: the same log that\n`listChanges` pages through. Each change is one event whose `id` is its `seq` and whose `event` is\nits `type`; `data` is the `Change` as JSON. What the caller may see is checked when each event is\ndelivered, so a member who is removed from a project receives `access_revoked` for it and nothing of\nthat project afterwards; and a project\'s changes start where the caller joined it, as in\n`listChanges` (a position before that starts there).\n\nWhere to start: the `Last-Event-ID` header (sent by `EventSource` when it reconnects) wins over\n`since`; with neither, the stream starts at the newest change and sends only what happens next.\nResuming from the last `id` received delivers every later change once, with no gap. A position older\nthan the log keeps (see `CHANGES_RETENTION_S`) answers 410 `cursor_expired` before the stream starts:\nread the current state again, then stream from `syncToken` of `listChanges`. A position past the\nnewest change answers 400 `since_ahead` (a stream from it would silently skip every change up to it).\nSeqs are 64-bit: a position may exceed 2^53, so keep it as the string it is sent as.\n\nThe first event of every stream (after `retry:`) is `ready` `{ "since" }`, with `id` set to the same\n`since`: the position the stream starts after (the `Last-Event-ID` or `since` sent, or the newest\nchange). A client that started without a position thereby has one before any change arrives, so a\nreconnect (which sends it as `Last-Event-ID`) misses nothing committed while it was away.\n\nBesides changes and `ready`, the stream carries (none of these has an `id`, so a reconnect resumes after the last change):\n- `access_revoked` `{ "projectId": … }` when the caller loses access to a project (removed, or the project deleted);\n- `auth_expired` `{}` when the credentials expire or are revoked; the server then closes the stream,\n  and the client reconnects with fresh credentials;\n- `reconnect` `{ "reason", "since" }` before the server closes the stream because it is shutting down\n  (`shutdown`) or the client reads too slowly (`slow_consumer`); reconnect with `Last-Event-ID` (or\n  `since`) set to `since`;\n- a `: heartbeat` comment at least every 15 seconds, so proxies and clients can tell a quiet stream\n  from a dead one; and `retry:` (milliseconds to wait before reconnecting) first thing.\n\nOn the wire:\n\n```\nretry: 3000\n\nid: 41\nevent: ready\ndata: {"since":"41"}\n\nid: 42\nevent: task.updated\ndata: {"seq":"42","type":"task.updated","projectId":"prj_…",…}\n\n: heartbeat\n\nevent: reconnect\ndata: {"reason":"shutdown","since":"42"}\n```\n\nThe response is never compressed or cached (`Cache-Control: no-cache, no-transform`), and\n`X-Accel-Buffering: no` asks nginx-style proxies not to buffer it.\n\nNeeds the `read` scope. With `projectId`, only that project\'s changes; callers who are not members of\nit get 404, as for a project that does not exist.\n\nOpen streams are limited per server instance: at most `EVENTS_MAX_STREAMS_PER_USER` (20 by default)\nper user, over all their sessions and API keys, and `EVENTS_MAX_STREAMS_PER_KEY` (10) per API key;\none more answers 429 `too_many_streams` with `Retry-After` (close a stream you no longer read). Past\n`EVENTS_MAX_STREAMS` (10,000) on the instance, 503 `streams_unavailable` with `Retry-After` (another\ninstance may have room).',
   operationId: 'streamEvents',
   request: {
     query: z.object({
@@ -10558,10 +10616,10 @@ export const getV1EventsRoute = lazy(() => createRoute({
     401: UnauthorizedResponse(),
     404: NotFoundResponse(),
     410: CursorExpiredResponse(),
-    429: TooManyRequestsResponse(),
+    429: TooManyRequestsStreamsResponse(),
     431: RequestHeaderFieldsTooLargeResponse(),
     500: InternalErrorResponse(),
-    503: ServiceUnavailableResponse(),
+    503: StreamsUnavailableResponse(),
   },
   security: [{ bearerAuth: [] }],
 }))
