@@ -11,7 +11,6 @@ import { loginClientsRepository } from '../features/auth/login-clients.repositor
 import { identitiesRepository } from '../features/auth/providers/identities.repository.js'
 import { changesRepository } from '../features/changes/changes.repository.js'
 import { commentsRepository } from '../features/comments/comments.repository.js'
-import { eventsRepository } from '../features/events/events.repository.js'
 import { notesRepository } from '../features/notes/notes.repository.js'
 import { notificationsRepository } from '../features/notifications/notifications.repository.js'
 import { invitationsRepository } from '../features/projects/invitations.repository.js'
@@ -36,7 +35,6 @@ const builders = {
   comments: (db: Queryable, dialect: Dialect) => commentsRepository(db, dialect),
   notifications: (db: Queryable, dialect: Dialect) => notificationsRepository(db, dialect),
   changes: (db: Queryable, dialect: Dialect) => changesRepository(db, dialect),
-  events: (db: Queryable) => eventsRepository(db),
   idempotency: (db: Queryable, dialect: Dialect) => idempotencyRepository(db, dialect),
   attachments: (db: Queryable, dialect: Dialect) => attachmentsRepository(db, dialect),
   webhooks: (db: Queryable, dialect: Dialect) => webhooksRepository(db, dialect),

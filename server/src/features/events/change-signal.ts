@@ -2,7 +2,6 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import type { Logger } from 'pino'
 import type { Db } from '../../db/database.js'
 import { changesChannel, listenForNotifications, type NotificationListener } from '../../db/listener.js'
-import type { WriteTx } from '../../write/writer.js'
 
 /**
  * Tells open event streams that changes may have been committed, by this instance or by any other sharing
@@ -12,11 +11,6 @@ import type { WriteTx } from '../../write/writer.js'
 export interface ChangeSignal {
   /** Calls `wake` whenever new changes may exist; returns the function that stops it. */
   subscribe(wake: () => void): () => void
-  /**
-   * Inside a write, once per write: tells other instances (PostgreSQL NOTIFY, delivered on commit) that
-   * changes from `seq` on are coming. Nothing to do on SQLite, where other processes poll.
-   */
-  announce(tx: WriteTx, seq: bigint): Promise<void>
   /** After a write of this instance committed: wakes the streams here once its changes are readable. */
   committed(lastSeq: bigint): void
   close(): Promise<void>
@@ -44,9 +38,9 @@ export interface ChangeSignalOptions {
 
 /**
  * Writes on this instance wake streams in process (`committed`). Other instances' writes arrive through
- * PostgreSQL LISTEN/NOTIFY, whose payload is only the seq (far below NOTIFY's 8000-byte limit); NOTIFY is
- * sent inside the writing transaction (once per write), so it is delivered exactly when the changes commit;
- * streams are woken once they are also readable (no older write still open). SQLite has no notifications:
+ * PostgreSQL LISTEN/NOTIFY, whose payload is only a seq (far below NOTIFY's 8000-byte limit); the NOTIFY is
+ * sent after the writes commit (`db/change-announcer.ts`), and streams are woken once the announced changes
+ * are also readable (no older write still open). SQLite has no notifications:
  * while streams are open, the latest seq is polled every `pollMs`, which is what lets two processes on one
  * SQLite file fan out too.
  *
@@ -109,8 +103,6 @@ export function createChangeSignal({
   let poller: NodeJS.Timeout | undefined
   let polling = false
   const channel = changesChannel(db.options)
-  // One NOTIFY per write, with its first seq: its changes commit together, and a woken stream reads them all.
-  const announced = new WeakSet<WriteTx>()
 
   const poll = async () => {
     if (polling) return
@@ -169,11 +161,6 @@ export function createChangeSignal({
         wakers.delete(wake)
         if (wakers.size === 0) stopPolling()
       }
-    },
-    async announce(tx, seq) {
-      if (db.options.dialect !== 'postgres' || announced.has(tx)) return
-      announced.add(tx)
-      await tx.events.notifyChange(channel, seq)
     },
     committed(lastSeq) {
       saw(lastSeq)
