@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto'
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import SqliteDatabase from 'better-sqlite3'
 import pg from 'pg'
@@ -414,6 +414,44 @@ describe('tasklane restore', () => {
     const after = storeContents(restoredDir)
     expect(after.rows.map((r) => r.id)).toEqual([ids[1]])
     expect(after.files).toEqual(after.rows.map((r) => r.key))
+  })
+
+  it('refuses a tampered backup whose file is a link out of it, or whose row names a path, without copying either', async () => {
+    const dataDir = tempDataDir()
+    const env = { DATA_DIR: dataDir, LOG_LEVEL: 'warn' }
+    const server = await startCli(env)
+    const { token, projectId } = await userWithProject(server, 'tampered@example.com')
+    const res = await uploadRaw(server, token, projectId, randomBytes(64))
+    expect(res.status).toBe(201)
+    const target = join(tempDataDir(), 'backup')
+    expect((await runCli(['backup', target], env)).code).toBe(0)
+    server.child.kill('SIGTERM')
+    expect((await server.exited).code).toBe(0)
+
+    // A file of the host that the restoring user can read, as long as the attachment its row records.
+    const secret = join(tempDataDir(), 'secret')
+    writeFileSync(secret, 'S'.repeat(64))
+    const [row] = storeContents(target).rows
+    const file = join(target, 'files', 'objects', ...(row?.key ?? '').split('/'))
+    rmSync(file)
+    symlinkSync(secret, file)
+    const linkedInto = tempDataDir()
+    const linked = await runCli(['restore', target], { DATA_DIR: linkedInto })
+    expect(linked.code).toBe(1)
+    expectOneLine(linked.stderr, /is a link or not a regular file: the backup is damaged$/)
+    expect(existsSync(join(linkedInto, 'tasklane.db'))).toBe(false)
+    expect(filesIn(linkedInto)).toEqual([])
+
+    // A row whose storage key climbs out of the store.
+    rmSync(file)
+    const db = new SqliteDatabase(join(target, 'tasklane.db'))
+    db.prepare('update attachments set storage_key = ?').run(`att/../../../..${secret}`)
+    db.close()
+    const climbedInto = tempDataDir()
+    const climbed = await runCli(['restore', target], { DATA_DIR: climbedInto })
+    expect(climbed.code).toBe(1)
+    expectOneLine(climbed.stderr, /which is not a storage key: the backup is damaged$/)
+    expect(existsSync(join(climbedInto, 'tasklane.db'))).toBe(false)
   })
 
   it('refuses while a server runs on the data directory', async () => {
