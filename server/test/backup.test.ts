@@ -384,6 +384,28 @@ describe('tasklane restore', () => {
     expect(readdirSync(damagedInto).filter((name) => !name.startsWith('tasklane.lock'))).toEqual([])
   })
 
+  it('refuses a manifest that is damaged or edited, in one line, and restores nothing', async () => {
+    const dataDir = tempDataDir()
+    expect((await runCli(['migrate'], { DATA_DIR: dataDir })).code).toBe(0)
+    const target = join(tempDataDir(), 'backup')
+    expect((await runCli(['backup', target], { DATA_DIR: dataDir })).code).toBe(0)
+    const manifest = JSON.parse(readFileSync(join(target, 'backup.json'), 'utf8'))
+    for (const edited of [
+      { ...manifest, files: undefined },
+      { ...manifest, files: { ...manifest.files, driver: 'ftp' } },
+      { ...manifest, database: '../tasklane.db' },
+      { ...manifest, postgres: 'public' },
+      null,
+    ]) {
+      writeFileSync(join(target, 'backup.json'), JSON.stringify(edited))
+      const into = tempDataDir()
+      const result = await runCli(['restore', target], { DATA_DIR: into })
+      expect(result.code, JSON.stringify(edited)).toBe(1)
+      expectOneLine(result.stderr, /backup\.json (is damaged: it does not say which database|is not a version 1)/)
+      expect(readdirSync(into).filter((name) => !name.startsWith('tasklane.lock'))).toEqual([])
+    }
+  })
+
   it('restores a backup that lacks a file, and the sweep then removes the row that has no bytes', async () => {
     const dataDir = tempDataDir()
     const env = { DATA_DIR: dataDir, LOG_LEVEL: 'warn' }

@@ -270,8 +270,22 @@ async function readManifest(source: string): Promise<BackupManifest> {
   } catch {
     throw new BackupError(`${join(source, MANIFEST)} is not valid JSON`)
   }
-  if (manifest.format !== 'tasklane-backup' || manifest.version !== 1) {
+  if (manifest?.format !== 'tasklane-backup' || manifest.version !== 1) {
     throw new BackupError(`${join(source, MANIFEST)} is not a version 1 Tasklane backup manifest`)
+  }
+  // What restore goes by: a manifest edited or cut short is refused here, in one line, not as a crash later.
+  const { database, files, postgres } = manifest
+  if (
+    (database !== DATABASE_FILE && database !== PG_DUMP_FILE) ||
+    typeof files !== 'object' ||
+    files === null ||
+    (files.driver !== 'local' && files.driver !== 's3') ||
+    (postgres !== undefined &&
+      (typeof postgres !== 'object' || postgres === null || typeof postgres.schema !== 'string'))
+  ) {
+    throw new BackupError(
+      `${join(source, MANIFEST)} is damaged: it does not say which database and files the backup holds`,
+    )
   }
   return manifest
 }
