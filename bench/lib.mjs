@@ -37,7 +37,18 @@ export function startServer(script, execArgv = [], env = {}) {
       child.once('exit', resolve)
       child.send('stop')
     })
-  return { ready, cpu, stop }
+  // Starts (file null) or stops and writes (file a path) a CPU profile; only tasklane-server.ts answers it.
+  const profile = (file) =>
+    new Promise((resolve) => {
+      const onMessage = (m) => {
+        if (!m.profiled) return
+        child.off('message', onMessage)
+        resolve()
+      }
+      child.on('message', onMessage)
+      child.send({ profile: file })
+    })
+  return { ready, cpu, stop, profile }
 }
 
 /** Runs autocannon against `url` for `duration` seconds and resolves to its JSON result. */

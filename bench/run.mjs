@@ -16,19 +16,29 @@ const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 10)
 // Rounds alternate which server goes first, and each scenario's numbers are summed over the rounds, so a
 // burst of load from elsewhere on the machine falls on both servers alike.
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 2)
-// BENCH_ONLY=search runs the scenarios whose name contains "search" (case-insensitive).
-const ONLY = (process.env.BENCH_ONLY ?? '').toLowerCase()
+// BENCH_ONLY=search runs the scenarios whose name contains "search" (case-insensitive); a comma separates
+// several (BENCH_ONLY=getTask,createTask).
+const ONLY = (process.env.BENCH_ONLY ?? '').toLowerCase().split(',').filter(Boolean)
 
 const start = startServer
 const autocannon = (url, { connections = CONNECTIONS, ...options } = {}, duration = DURATION) =>
   run(url, { connections, ...options }, duration)
 
-async function measure(server, url, options) {
+// BENCH_PROFILE=<dir> writes a CPU profile of Tasklane's measured run of each scenario there (the
+// profiler's own cost lands in the numbers, so use it to find where time goes, not for the table).
+const PROFILE = process.env.BENCH_PROFILE
+
+async function measure(server, url, options, profileAs) {
   // A short warm-up so JIT and caches are in the same state for both servers.
   await autocannon(url, options, 1)
+  if (PROFILE && profileAs) await server.profile(null)
   const before = await server.cpu()
   const result = await autocannon(url, options)
   const cpuS = (await server.cpu()) - before
+  if (PROFILE && profileAs) {
+    mkdirSync(PROFILE, { recursive: true })
+    await server.profile(join(PROFILE, `${profileAs}.cpuprofile`))
+  }
   const ok = result['2xx'] ?? 0
   return {
     ok,
@@ -98,7 +108,7 @@ const all = [
     },
   },
 ]
-const scenarios = all.filter((s) => !ONLY || s.name.toLowerCase().includes(ONLY))
+const scenarios = all.filter((s) => ONLY.length === 0 || ONLY.some((o) => s.name.toLowerCase().includes(o)))
 
 function sum(a, b) {
   if (!a) return b
@@ -119,7 +129,8 @@ for (let round = 0; round < ROUNDS; round++) {
     for (const which of order) {
       const server = which === 'b' ? bare : which === 'p' ? peer : tasklane
       const port = which === 'b' ? bareInfo.port : which === 'p' ? peerInfo.port : info.port
-      const m = await measure(server, `http://127.0.0.1:${port}${s.path}`, s.options)
+      const profileAs = which === 't' && `${s.name.replace(/[^A-Za-z0-9=]+/g, '-')}-round${round + 1}`
+      const m = await measure(server, `http://127.0.0.1:${port}${s.path}`, s.options, profileAs)
       totals[i][which] = sum(totals[i][which], m)
     }
     const { b, t } = totals[i]

@@ -1,7 +1,8 @@
 // Tasklane as `npm start` runs it (SQLite, default middleware: auth, rate-limit middleware, metrics,
 // request ids, validation), on a fresh data directory seeded for the benchmark. Started by run.mjs with an
 // IPC channel; answers `cpu` with process.cpuUsage().
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { Session } from 'node:inspector/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { serve } from '@hono/node-server'
@@ -200,8 +201,24 @@ const server = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' }, (info
     peerDb,
   })
 })
-process.on('message', (msg) => {
+// BENCH_PROFILE (run.mjs): a CPU profile of each measured run, without the seeding, for where the time goes.
+const profiler = new Session()
+process.on('message', async (msg: unknown) => {
   if (msg === 'cpu') process.send?.({ cpu: process.cpuUsage() })
+  if (typeof msg === 'object' && msg !== null && 'profile' in msg) {
+    const { profile } = msg as { profile: string | null }
+    if (profile === null) {
+      profiler.connect()
+      await profiler.post('Profiler.enable')
+      await profiler.post('Profiler.setSamplingInterval', { interval: 100 })
+      await profiler.post('Profiler.start')
+    } else {
+      const { profile: taken } = await profiler.post('Profiler.stop')
+      profiler.disconnect()
+      writeFileSync(profile, JSON.stringify(taken))
+    }
+    process.send?.({ profiled: true })
+  }
   if (msg === 'stop') {
     server.close()
     ctx.close().then(async () => {

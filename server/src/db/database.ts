@@ -39,6 +39,15 @@ export interface Db {
   close(): Promise<void>
 }
 
+/** The better-sqlite3 handle behind each root SQLite Kysely (never a transaction's), for `prepared()`. */
+const sqliteHandles = new WeakMap<object, SqliteDatabase.Database>()
+
+/**
+ * The better-sqlite3 connection `db` runs on, when `db` is the root Kysely of a SQLite database; undefined
+ * for PostgreSQL and for a transaction's Kysely.
+ */
+export const sqliteHandleOf = (db: object): SqliteDatabase.Database | undefined => sqliteHandles.get(db)
+
 /**
  * Opens the database: SQLite (WAL, foreign keys on) for the embedded default, PostgreSQL when a URL is set.
  *
@@ -54,6 +63,7 @@ export function openDatabase(options: DatabaseOptions, limits: DatabaseLimits = 
     sqlite.pragma('foreign_keys = ON')
     sqlite.pragma('busy_timeout = 5000')
     const kysely = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) })
+    sqliteHandles.set(kysely, sqlite)
     return { kysely, dialect: 'sqlite', options, sqlite, close: () => kysely.destroy() }
   }
   const { connectTimeoutMs = 5000, statementTimeoutMs = 15_000 } = limits

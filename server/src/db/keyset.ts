@@ -33,6 +33,19 @@ export function keyset<DB, TB extends keyof DB, O>(
   after: CursorPosition | undefined,
   limit: number,
 ): SelectQueryBuilder<DB, TB, O> {
+  return keysetTaking(qb, sort, after, limit + 1)
+}
+
+/**
+ * `keyset` that reads `take` rows (`limit + 1`), with every value a bound parameter placed as given: what
+ * a `prepared()` query builds with stand-ins for the values.
+ */
+export function keysetTaking<DB, TB extends keyof DB, O>(
+  qb: SelectQueryBuilder<DB, TB, O>,
+  sort: KeysetSort,
+  after: CursorPosition | undefined,
+  take: number,
+): SelectQueryBuilder<DB, TB, O> {
   const key = ref(sort.key)
   const id = sql.ref(sort.id)
   const cmp = sql.raw(sort.direction === 'asc' ? '>' : '<')
@@ -49,10 +62,7 @@ export function keyset<DB, TB extends keyof DB, O>(
     }
   }
   const nulls = sort.nullable ? sql.raw(' nulls last') : sql.raw('')
-  return q
-    .orderBy(sql`${key} ${dir}${nulls}`)
-    .orderBy(sql`${id} ${dir}`)
-    .limit(limit + 1)
+  return q.orderBy(sql`${key} ${dir}${nulls}`).orderBy(sql`${id} ${dir}`).limit(take)
 }
 
 /** Splits the `limit + 1` rows of a keyset query into a page and the position the next one starts at. */

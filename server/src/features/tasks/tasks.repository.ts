@@ -1,7 +1,7 @@
 import { type Kysely, type RawBuilder, type SqlBool, sql } from 'kysely'
 import type { Dialect } from '../../db/database.js'
-import { type KeysetSort, keyset, type Page, toPage } from '../../db/keyset.js'
-import { prepared } from '../../db/prepared.js'
+import { type KeysetSort, keyset, keysetTaking, type Page, toPage } from '../../db/keyset.js'
+import { prepared, preparedArrays } from '../../db/prepared.js'
 import type { Database, TasksTable } from '../../db/schema.js'
 import { fts5Match, fts5Words, projectLexeme, rememberWords, type Searched, searchPage } from '../../db/search.js'
 import { assertTransaction } from '../../db/transaction.js'
@@ -34,6 +34,15 @@ export const toTask = (row: TaskRow): Task => ({
 
 export type TaskSortField = 'created_at' | 'updated_at' | 'due_at' | 'priority' | 'position'
 
+/** The Task property each sort column is answered as (the same value). */
+const SORTED_AS: Record<TaskSortField, 'createdAt' | 'updatedAt' | 'dueAt' | 'priority' | 'position'> = {
+  created_at: 'createdAt',
+  updated_at: 'updatedAt',
+  due_at: 'dueAt',
+  priority: 'priority',
+  position: 'position',
+}
+
 export interface TaskFilter {
   projectId: string
   status?: TasksTable['status']
@@ -65,6 +74,26 @@ const COLUMNS = [
   't.updated_at',
   't.version',
 ] as const
+
+/** `toTask` for a row read as the array of COLUMNS, in their order. */
+const taskOfColumns = (r: unknown[]): Task =>
+  toTask({
+    id: r[0],
+    project_id: r[1],
+    title: r[2],
+    description: r[3],
+    status: r[4],
+    priority: r[5],
+    due_at: r[6],
+    labels: r[7],
+    assignee_id: r[8],
+    position: r[9],
+    completed_at: r[10],
+    created_by: r[11],
+    created_at: r[12],
+    updated_at: r[13],
+    version: r[14],
+  } as TaskRow)
 
 const SEARCHED: Searched = { table: 'tasks', alias: 't', body: 'description', columns: COLUMNS }
 
@@ -102,6 +131,37 @@ function queries(db: Kysely<Database>, dialect: Dialect) {
       )
     }
     return sql<SqlBool>`(${sql.join(parts, sql` and `)})`
+  }
+
+  /**
+   * A list without search words, by column: one prepared query per shape (the filters given, the order,
+   * where the cursor is), since building and compiling it costs more than SQLite takes to run it.
+   */
+  const listByShape = new Map<string, (...args: (string | number)[]) => Promise<unknown[][]>>()
+  async function listPrepared(filter: TaskFilter, sort: KeysetSort, after: CursorPosition | undefined, limit: number) {
+    const given = (['status', 'assigneeId', 'dueBefore', 'dueAfter', 'label'] as const).filter((f) => filter[f])
+    const afterKind = after === undefined ? 'none' : after[0] === null ? 'null' : 'value'
+    const shape = `${sort.key} ${sort.direction} ${afterKind} ${given.join(',')}`
+    let run = listByShape.get(shape)
+    if (!run) {
+      run = preparedArrays(db, (db, projectId: string | number, ...rest: (string | number)[]) => {
+        const values = [...rest]
+        const shaped: TaskFilter = { projectId: projectId as string }
+        for (const f of given) shaped[f] = values.shift() as never
+        const position: CursorPosition | undefined =
+          afterKind === 'none'
+            ? undefined
+            : afterKind === 'null'
+              ? [null, values.shift() as string]
+              : [values.shift() as string | number, values.shift() as string]
+        const query = db.selectFrom('tasks as t').select(COLUMNS).where(conditions(shaped))
+        return keysetTaking(query, sort, position, values.shift() as number)
+      })
+      listByShape.set(shape, run)
+    }
+    const args: (string | number)[] = [filter.projectId, ...given.map((f) => filter[f] as string)]
+    if (after) args.push(...(after[0] === null ? [after[1]] : [after[0], after[1]]))
+    return (await run(...args, limit + 1)).map(taskOfColumns)
   }
 
   /** The filtered rows, searched when `filter.terms` has words, for a sort by column. */
@@ -184,9 +244,12 @@ function queries(db: Kysely<Database>, dialect: Dialect) {
         direction: order.direction,
         nullable: order.field === 'due_at',
       }
-      const rows = await keyset(await filtered(filter), sort, after, limit).execute()
-      const page = toPage(rows, limit, (r) => [r[order.field], r.id])
-      return { items: page.items.map(toTask), next: page.next }
+      const tasks =
+        (filter.terms ?? []).length === 0
+          ? await listPrepared(filter, sort, after, limit)
+          : (await keyset(await filtered(filter), sort, after, limit).execute()).map(toTask)
+      const sortedAs = SORTED_AS[order.field]
+      return toPage(tasks, limit, (t) => [t[sortedAs], t.id])
     },
 
     /** Writes the new state if the task is still at `expectedVersion`; false when it changed meanwhile. */
