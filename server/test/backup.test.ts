@@ -312,6 +312,16 @@ describe('tasklane backup', () => {
       expect(backup.code, backup.stderr).toBe(0)
 
       const bare = await freshPostgres(schema, { makeSchema: false })
+      // A damaged or edited list of the dump's attachment rows is refused in one line, before anything is loaded.
+      const rowsFile = join(target, 'attachments.json')
+      const rows = readFileSync(rowsFile, 'utf8')
+      for (const edited of ['{"rows":[]}', '[{"id":"att_1"}]', '[null]']) {
+        writeFileSync(rowsFile, edited)
+        const damaged = await runCli(['restore', target], { DATA_DIR: tempDataDir(), DATABASE_URL: bare.url })
+        expect(damaged.code, edited).toBe(1)
+        expectOneLine(damaged.stderr, /attachments\.json is not a list of attachment rows: the backup is damaged$/)
+      }
+      writeFileSync(rowsFile, rows)
       const restore = await runCli(['restore', target], { DATA_DIR: tempDataDir(), DATABASE_URL: bare.url })
       expect(restore.code, restore.stderr).toBe(0)
       expect(await bare.query(`select count(*)::int as n from ${schema}.attachments`)).toEqual([{ n: 0 }])

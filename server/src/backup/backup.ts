@@ -224,11 +224,14 @@ async function restorePostgresBackup(
         `schema ${schema} of the database at DATABASE_URL already holds tables: restore into a database without them (drop or rename the schema first)`,
       )
     }
-    let rows: StoredAttachment[]
+    let rows: unknown
     try {
-      rows = JSON.parse(await readFile(join(source, PG_ROWS_FILE), 'utf8')) as StoredAttachment[]
+      rows = JSON.parse(await readFile(join(source, PG_ROWS_FILE), 'utf8'))
     } catch {
       throw new BackupError(`${join(source, PG_ROWS_FILE)} is missing or not valid JSON: the backup is damaged`)
+    }
+    if (!isAttachmentList(rows)) {
+      throw new BackupError(`${join(source, PG_ROWS_FILE)} is not a list of attachment rows: the backup is damaged`)
     }
     let missing: string[] = []
     if (manifest.files.driver === 'local') {
@@ -242,6 +245,21 @@ async function restorePostgresBackup(
     if (err instanceof PgToolError) throw new BackupError(err.message)
     throw err
   }
+}
+
+/** Whether `value` is what attachments.json holds: the rows, each with its id, storage key and size. */
+function isAttachmentList(value: unknown): value is StoredAttachment[] {
+  return (
+    Array.isArray(value) &&
+    value.every(
+      (row: Partial<StoredAttachment> | null) =>
+        typeof row === 'object' &&
+        row !== null &&
+        typeof row.id === 'string' &&
+        typeof row.storageKey === 'string' &&
+        typeof row.size === 'number',
+    )
+  )
 }
 
 /** The attachments a backup's database records, once it has passed SQLite's integrity check. */
