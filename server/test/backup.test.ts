@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto'
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import SqliteDatabase from 'better-sqlite3'
 import pg from 'pg'
@@ -312,6 +312,16 @@ describe('tasklane backup', () => {
       expect(backup.code, backup.stderr).toBe(0)
 
       const bare = await freshPostgres(schema, { makeSchema: false })
+      // A damaged or edited list of the dump's attachment rows is refused in one line, before anything is loaded.
+      const rowsFile = join(target, 'attachments.json')
+      const rows = readFileSync(rowsFile, 'utf8')
+      for (const edited of ['{"rows":[]}', '[{"id":"att_1"}]', '[null]']) {
+        writeFileSync(rowsFile, edited)
+        const damaged = await runCli(['restore', target], { DATA_DIR: tempDataDir(), DATABASE_URL: bare.url })
+        expect(damaged.code, edited).toBe(1)
+        expectOneLine(damaged.stderr, /attachments\.json is not a list of attachment rows: the backup is damaged$/)
+      }
+      writeFileSync(rowsFile, rows)
       const restore = await runCli(['restore', target], { DATA_DIR: tempDataDir(), DATABASE_URL: bare.url })
       expect(restore.code, restore.stderr).toBe(0)
       expect(await bare.query(`select count(*)::int as n from ${schema}.attachments`)).toEqual([{ n: 0 }])
@@ -384,6 +394,28 @@ describe('tasklane restore', () => {
     expect(readdirSync(damagedInto).filter((name) => !name.startsWith('tasklane.lock'))).toEqual([])
   })
 
+  it('refuses a manifest that is damaged or edited, in one line, and restores nothing', async () => {
+    const dataDir = tempDataDir()
+    expect((await runCli(['migrate'], { DATA_DIR: dataDir })).code).toBe(0)
+    const target = join(tempDataDir(), 'backup')
+    expect((await runCli(['backup', target], { DATA_DIR: dataDir })).code).toBe(0)
+    const manifest = JSON.parse(readFileSync(join(target, 'backup.json'), 'utf8'))
+    for (const edited of [
+      { ...manifest, files: undefined },
+      { ...manifest, files: { ...manifest.files, driver: 'ftp' } },
+      { ...manifest, database: '../tasklane.db' },
+      { ...manifest, postgres: 'public' },
+      null,
+    ]) {
+      writeFileSync(join(target, 'backup.json'), JSON.stringify(edited))
+      const into = tempDataDir()
+      const result = await runCli(['restore', target], { DATA_DIR: into })
+      expect(result.code, JSON.stringify(edited)).toBe(1)
+      expectOneLine(result.stderr, /backup\.json (is damaged: it does not say which database|is not a version 1)/)
+      expect(readdirSync(into).filter((name) => !name.startsWith('tasklane.lock'))).toEqual([])
+    }
+  })
+
   it('restores a backup that lacks a file, and the sweep then removes the row that has no bytes', async () => {
     const dataDir = tempDataDir()
     const env = { DATA_DIR: dataDir, LOG_LEVEL: 'warn' }
@@ -414,6 +446,44 @@ describe('tasklane restore', () => {
     const after = storeContents(restoredDir)
     expect(after.rows.map((r) => r.id)).toEqual([ids[1]])
     expect(after.files).toEqual(after.rows.map((r) => r.key))
+  })
+
+  it('refuses a tampered backup whose file is a link out of it, or whose row names a path, without copying either', async () => {
+    const dataDir = tempDataDir()
+    const env = { DATA_DIR: dataDir, LOG_LEVEL: 'warn' }
+    const server = await startCli(env)
+    const { token, projectId } = await userWithProject(server, 'tampered@example.com')
+    const res = await uploadRaw(server, token, projectId, randomBytes(64))
+    expect(res.status).toBe(201)
+    const target = join(tempDataDir(), 'backup')
+    expect((await runCli(['backup', target], env)).code).toBe(0)
+    server.child.kill('SIGTERM')
+    expect((await server.exited).code).toBe(0)
+
+    // A file of the host that the restoring user can read, as long as the attachment its row records.
+    const secret = join(tempDataDir(), 'secret')
+    writeFileSync(secret, 'S'.repeat(64))
+    const [row] = storeContents(target).rows
+    const file = join(target, 'files', 'objects', ...(row?.key ?? '').split('/'))
+    rmSync(file)
+    symlinkSync(secret, file)
+    const linkedInto = tempDataDir()
+    const linked = await runCli(['restore', target], { DATA_DIR: linkedInto })
+    expect(linked.code).toBe(1)
+    expectOneLine(linked.stderr, /is a link or not a regular file: the backup is damaged$/)
+    expect(existsSync(join(linkedInto, 'tasklane.db'))).toBe(false)
+    expect(filesIn(linkedInto)).toEqual([])
+
+    // A row whose storage key climbs out of the store.
+    rmSync(file)
+    const db = new SqliteDatabase(join(target, 'tasklane.db'))
+    db.prepare('update attachments set storage_key = ?').run(`att/../../../..${secret}`)
+    db.close()
+    const climbedInto = tempDataDir()
+    const climbed = await runCli(['restore', target], { DATA_DIR: climbedInto })
+    expect(climbed.code).toBe(1)
+    expectOneLine(climbed.stderr, /which is not a storage key: the backup is damaged$/)
+    expect(existsSync(join(climbedInto, 'tasklane.db'))).toBe(false)
   })
 
   it('refuses while a server runs on the data directory', async () => {

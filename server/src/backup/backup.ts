@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto'
 import { constants } from 'node:fs'
-import { copyFile, link, mkdir, open, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises'
+import { copyFile, link, mkdir, open, readdir, readFile, realpath, rename, rm, stat, writeFile } from 'node:fs/promises'
 import { dirname, join } from 'node:path'
 import { attachmentsIn, backupSqlite, type StoredAttachment, sqliteIntact } from '../db/backup.js'
 import type { DatabaseOptions, Db } from '../db/database.js'
@@ -197,7 +197,9 @@ export async function restoreDataDir({
   const rows = readBackupDatabase(join(source, DATABASE_FILE))
   let missing: string[] = []
   if (manifest.files.driver === 'local') {
-    ;({ missing } = await copyAttachments(rows, [join(source, ...OBJECTS)], join(dataDir, ...OBJECTS)))
+    ;({ missing } = await copyAttachments(rows, [join(source, ...OBJECTS)], join(dataDir, ...OBJECTS), {
+      confined: true,
+    }))
   }
   const partial = `${database}.restoring`
   await copyFile(join(source, DATABASE_FILE), partial)
@@ -222,15 +224,20 @@ async function restorePostgresBackup(
         `schema ${schema} of the database at DATABASE_URL already holds tables: restore into a database without them (drop or rename the schema first)`,
       )
     }
-    let rows: StoredAttachment[]
+    let rows: unknown
     try {
-      rows = JSON.parse(await readFile(join(source, PG_ROWS_FILE), 'utf8')) as StoredAttachment[]
+      rows = JSON.parse(await readFile(join(source, PG_ROWS_FILE), 'utf8'))
     } catch {
       throw new BackupError(`${join(source, PG_ROWS_FILE)} is missing or not valid JSON: the backup is damaged`)
     }
+    if (!isAttachmentList(rows)) {
+      throw new BackupError(`${join(source, PG_ROWS_FILE)} is not a list of attachment rows: the backup is damaged`)
+    }
     let missing: string[] = []
     if (manifest.files.driver === 'local') {
-      ;({ missing } = await copyAttachments(rows, [join(source, ...OBJECTS)], join(dataDir, ...OBJECTS)))
+      ;({ missing } = await copyAttachments(rows, [join(source, ...OBJECTS)], join(dataDir, ...OBJECTS), {
+        confined: true,
+      }))
     }
     await restorePostgres(postgres, join(source, PG_DUMP_FILE), state === 'empty')
     return { manifest, missing }
@@ -238,6 +245,21 @@ async function restorePostgresBackup(
     if (err instanceof PgToolError) throw new BackupError(err.message)
     throw err
   }
+}
+
+/** Whether `value` is what attachments.json holds: the rows, each with its id, storage key and size. */
+function isAttachmentList(value: unknown): value is StoredAttachment[] {
+  return (
+    Array.isArray(value) &&
+    value.every(
+      (row: Partial<StoredAttachment> | null) =>
+        typeof row === 'object' &&
+        row !== null &&
+        typeof row.id === 'string' &&
+        typeof row.storageKey === 'string' &&
+        typeof row.size === 'number',
+    )
+  )
 }
 
 /** The attachments a backup's database records, once it has passed SQLite's integrity check. */
@@ -266,8 +288,22 @@ async function readManifest(source: string): Promise<BackupManifest> {
   } catch {
     throw new BackupError(`${join(source, MANIFEST)} is not valid JSON`)
   }
-  if (manifest.format !== 'tasklane-backup' || manifest.version !== 1) {
+  if (manifest?.format !== 'tasklane-backup' || manifest.version !== 1) {
     throw new BackupError(`${join(source, MANIFEST)} is not a version 1 Tasklane backup manifest`)
+  }
+  // What restore goes by: a manifest edited or cut short is refused here, in one line, not as a crash later.
+  const { database, files, postgres } = manifest
+  if (
+    (database !== DATABASE_FILE && database !== PG_DUMP_FILE) ||
+    typeof files !== 'object' ||
+    files === null ||
+    (files.driver !== 'local' && files.driver !== 's3') ||
+    (postgres !== undefined &&
+      (typeof postgres !== 'object' || postgres === null || typeof postgres.schema !== 'string'))
+  ) {
+    throw new BackupError(
+      `${join(source, MANIFEST)} is damaged: it does not say which database and files the backup holds`,
+    )
   }
   return manifest
 }
@@ -283,16 +319,33 @@ async function emptyDirectory(dir: string) {
   for (const name of await readdir(dir)) await rm(join(dir, name), { recursive: true, force: true })
 }
 
-/** Copies each row's bytes from the first of `sources` that has them; rows with no bytes anywhere are missing. */
-async function copyAttachments(rows: StoredAttachment[], sources: string[], to: string) {
+/**
+ * Copies each row's bytes from the first of `sources` that has them; rows with no bytes anywhere are missing.
+ * `confined` (restore): a backup may come from anywhere, so only regular files inside it count as its bytes;
+ * a symbolic link (to a file of the host, say) would otherwise be copied into the store and served as the
+ * attachment.
+ */
+async function copyAttachments(
+  rows: StoredAttachment[],
+  sources: string[],
+  to: string,
+  { confined = false }: { confined?: boolean } = {},
+) {
   const result = { attachments: 0, bytes: 0, missing: [] as string[] }
   for (const row of rows) {
     // The key comes from a database file; a tampered one must not name a path outside the store.
-    assertKey(row.storageKey)
+    try {
+      assertKey(row.storageKey)
+    } catch {
+      throw new BackupError(
+        `attachment ${row.id} names ${JSON.stringify(row.storageKey)} as its file, which is not a storage key: the backup is damaged`,
+      )
+    }
     const parts = row.storageKey.split('/')
     const target = join(to, ...parts)
     let size: number | undefined
     for (const source of sources) {
+      if (confined) await assertInside(source, parts)
       size = await copyIfPresent(join(source, ...parts), target)
       if (size !== undefined) break
     }
@@ -305,6 +358,21 @@ async function copyAttachments(rows: StoredAttachment[], sources: string[], to: 
     }
   }
   return result
+}
+
+/** Refuses a file under `root` that is not a regular file reached without links (if it exists at all). */
+async function assertInside(root: string, parts: string[]) {
+  const file = join(root, ...parts)
+  let real: string
+  try {
+    real = await realpath(file)
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return
+    throw err
+  }
+  if (real !== join(await realpath(root), ...parts) || !(await stat(real)).isFile()) {
+    throw new BackupError(`${file} is a link or not a regular file: the backup is damaged`)
+  }
 }
 
 async function copyIfPresent(from: string, to: string): Promise<number | undefined> {

@@ -1,4 +1,5 @@
-import type { Kysely, Selectable } from 'kysely'
+import { type Kysely, type Selectable, sql } from 'kysely'
+import type { Dialect } from '../../db/database.js'
 import { type KeysetSort, keyset, toPage } from '../../db/keyset.js'
 import type {
   ApiKeysTable,
@@ -129,13 +130,23 @@ export function accountsRepository(db: Db) {
   }
 }
 
+/** PostgreSQL advisory lock namespace for sign-up requests, one lock per address (see `replace`). */
+const SIGNUP_LOCK_NAMESPACE = 0x7a5c0e0
+
 /** Sign-ups by email waiting for their mailed token: there is no user yet, so they are kept by address. */
-export function signupRequestsRepository(db: Db) {
+export function signupRequestsRepository(db: Db, dialect: Dialect) {
   return {
     /** Stores a new sign-up token for an address and ends the live ones sent to it before. */
     async replace(request: Omit<SignupRequestRow, 'email_normalized'>): Promise<void> {
       assertTransaction(db)
       const email_normalized = request.email.toLowerCase()
+      // There is no row to lock before the first request: on PostgreSQL, requests for one address that run
+      // side by side would each find no live link and each add one. SQLite's one writer already orders them.
+      if (dialect === 'postgres') {
+        await sql`select pg_advisory_xact_lock(${sql.lit(SIGNUP_LOCK_NAMESPACE)}, hashtext(${email_normalized}))`.execute(
+          db,
+        )
+      }
       await db
         .updateTable('signup_requests')
         .set({ used_at: request.created_at })

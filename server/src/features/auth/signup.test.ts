@@ -146,6 +146,25 @@ describe(`signing up by email (${TEST_DATABASE})`, () => {
     )
   })
 
+  it('leaves one live link per address when requests for it arrive together', async () => {
+    const { smtp, t } = await mailedApp({ RATE_LIMITS_ENABLED: 'false' })
+    const addresses = ['together1@example.com', 'together2@example.com', 'together3@example.com']
+    const answers = await Promise.all(
+      addresses.flatMap((email) => [email, email.toUpperCase(), email, email].map((e) => start(t, e))),
+    )
+    expect(answers.map((res) => res.status)).toEqual(answers.map(() => 202))
+    const live = await t.ctx.db.kysely
+      .selectFrom('signup_requests')
+      .select(['email_normalized', (eb) => eb.fn.countAll<number>().as('n')])
+      .where('used_at', 'is', null)
+      .groupBy('email_normalized')
+      .orderBy('email_normalized')
+      .execute()
+    expect(live.map((row) => [row.email_normalized, Number(row.n)])).toEqual(addresses.map((a) => [a, 1]))
+    await waitForQueueEmpty(t.ctx)
+    expect(smtp.messages.filter((m) => /finish signing up/i.test(m.subject)).length).toBe(answers.length)
+  })
+
   it('answers 409 to a token whose address got an account meanwhile, and makes nothing', async () => {
     // The immediate flow keeps signUp, so the address can get its account between the mail and the link.
     const { smtp, t } = await mailedApp({ SIGNUP_FLOW: 'immediate' })
