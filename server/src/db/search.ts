@@ -16,11 +16,12 @@ const PREFIX_INDEX = 3
 /** A longer word beginning more words than this is left to FTS5's own prefix search. */
 const MAX_COMPLETIONS = 32
 /**
- * SQLite: a tier is first looked up in every project's rows, up to this many; when there are no more, those
- * are all the tier's matches and the project's are picked from them by their rows. FTS5 reads a doclist
- * newest first one entry at a time (its doclist index only helps reading oldest first), so matching the
- * project's token reads the whole project wherever a tier has few or no matches in it, as when query words
- * are each frequent but rarely in the same title; the words' own doclists are much shorter.
+ * SQLite: a tier of a search for several words is first looked up in every project's rows, up to this many;
+ * when there are no more, those are all the tier's matches and the project's are picked from them by their
+ * rows. FTS5 reads a doclist newest first one entry at a time (its doclist index only helps reading oldest
+ * first), so matching the project's token reads the whole project wherever a tier has few or no matches in
+ * it, as when words are each frequent but rarely in the same title; the words' own doclists are shorter.
+ * A single word is left to the project's query: the extra lookup costs a frequent word more than it saves.
  */
 const UNSCOPED = 256
 
@@ -103,10 +104,13 @@ async function tier<Row extends { id: string }>(
     const index = sql.table(`${table}_search`)
     const rowid = sql.ref(`${table}_search.rowid`)
     const below = key === undefined ? sql`` : sql`and ${rowid} < ${Number(key)}`
-    const { rows: unscoped } = await sql<{ seq: number }>`
-      select ${rowid} as seq from ${index} where ${index} match ${fts5Match(null, input.words, body, level)} ${below}
-      order by ${rowid} desc limit ${UNSCOPED + 1}`.execute(db)
-    if (unscoped.length <= UNSCOPED) {
+    const { rows: unscoped } =
+      input.words.length > 1
+        ? await sql<{ seq: number }>`
+            select ${rowid} as seq from ${index} where ${index} match ${fts5Match(null, input.words, body, level)} ${below}
+            order by ${rowid} desc limit ${UNSCOPED + 1}`.execute(db)
+        : { rows: undefined }
+    if (unscoped && unscoped.length <= UNSCOPED) {
       if (unscoped.length === 0) return []
       // CROSS JOIN keeps the few matches first: the project's conditions must not lead to reading its rows.
       const seq = sql.ref(`${alias}.seq`)
