@@ -8,7 +8,8 @@ export const root = join(dirname(fileURLToPath(import.meta.url)), '..')
 
 /**
  * Forks `script`, which sends `{ ready: true, ... }` once it listens, answers the message 'cpu' with
- * `{ cpu: process.cpuUsage() }` and exits on 'stop'. `cpu()` resolves to its user+system seconds so far.
+ * `{ cpu: process.cpuUsage() }` and exits on 'stop'. `cpu()` resolves to its user+system seconds so far;
+ * `child` is the process, for messages of a benchmark's own.
  */
 export function startServer(script, execArgv = [], env = {}) {
   const child = fork(script, [], {
@@ -48,7 +49,7 @@ export function startServer(script, execArgv = [], env = {}) {
       child.on('message', onMessage)
       child.send({ profile: file })
     })
-  return { ready, cpu, stop, profile }
+  return { ready, cpu, stop, profile, child }
 }
 
 /** Runs autocannon against `url` for `duration` seconds and resolves to its JSON result. */

@@ -1,6 +1,9 @@
 #!/usr/bin/env node
 // Generates every artefact that derives from openapi.yaml:
-//   server/src/generated/routes.ts   @hono/zod-openapi routes and zod schemas (hono-takibi + post-processing)
+//   server/src/generated/routes.ts   @hono/zod-openapi routes and zod schemas (hono-takibi + post-processing),
+//                                    each built on first use (scripts/lazy-routes.mjs)
+//   server/src/generated/operation-info.ts  every operation's method, path, body types and headers, which
+//                                    the app reads at start without loading the routes
 //   server/src/generated/document.ts the spec as the server serves it (/openapi.yaml as is, /openapi.json
 //                                    parsed here once rather than at every start)
 //   sdk/src/generated/openapi.ts     the SDK's types (openapi-typescript)
@@ -24,6 +27,7 @@ import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
 import { parse, stringify } from 'yaml'
 import { changelog } from './contract-diff.mjs'
+import { deferRoutes } from './lazy-routes.mjs'
 import { modelsModule, resourcesModule } from './sdk-resources.mjs'
 import { fixTakibiOutput } from './takibi-postprocess.mjs'
 
@@ -33,6 +37,7 @@ const HEADER = '// generated from openapi.yaml by `npm run generate` — do not 
 
 const targets = {
   routes: join(root, 'server/src/generated/routes.ts'),
+  operationInfo: join(root, 'server/src/generated/operation-info.ts'),
   document: join(root, 'server/src/generated/document.ts'),
   types: join(root, 'sdk/src/generated/openapi.ts'),
   spec: join(root, 'sdk/src/generated/spec.ts'),
@@ -124,7 +129,9 @@ function run(cmd, args, cwd = root) {
  * so it runs in a temporary one whose config extends ours with the given input.
  *
  * @param {string} specPath
- * @returns {{ raw: string, fixed: string }}
+ * @returns {{ raw: string, fixed: string, routes: string, operationInfo: string }} hono-takibi's output,
+ *   that output with its gaps fixed, and the modules written: the fixed one with its schemas and routes
+ *   built on first use, and what the app reads of every operation at start
  */
 export function generateRoutes(specPath) {
   const dir = mkdtempSync(join(tmpdir(), 'tasklane-takibi-'))
@@ -140,7 +147,15 @@ export default { ...base, input: ${JSON.stringify(resolve(specPath))}, 'zod-open
     )
     run(bin('hono-takibi'), [], dir)
     const raw = readFileSync(output, 'utf8')
-    return { raw, fixed: HEADER + fixTakibiOutput(raw, resolve(specPath)) }
+    const fixed = fixTakibiOutput(raw, resolve(specPath))
+    const spec = parse(readFileSync(resolve(specPath), 'utf8'))
+    const deferred = deferRoutes(fixed, spec)
+    return {
+      raw,
+      fixed: HEADER + fixed,
+      routes: HEADER + deferred.routes,
+      operationInfo: HEADER + deferred.operationInfo,
+    }
   } finally {
     rmSync(dir, { recursive: true, force: true })
   }
@@ -183,8 +198,10 @@ async function generate() {
     const spec = parse(specText)
     const fixture = 'sdk/test/fixtures/api.yaml'
     const fixtureHeader = HEADER.replace('openapi.yaml', fixture)
+    const routes = generateRoutes(join(root, 'openapi.yaml'))
     return {
-      [targets.routes]: generateRoutes(join(root, 'openapi.yaml')).fixed,
+      [targets.routes]: routes.routes,
+      [targets.operationInfo]: routes.operationInfo,
       [targets.document]: documentModule(specText, spec),
       [targets.types]: types('openapi.yaml', HEADER, contractLintDir(dir)),
       [targets.spec]: `${HEADER}import type { OpenApiDocument } from '../testing/spec-types.js'

@@ -1,4 +1,3 @@
-import type { RouteConfig } from '@hono/zod-openapi'
 import { cors } from 'hono/cors'
 import { secureHeaders } from 'hono/secure-headers'
 import type { AppContext } from './context.js'
@@ -14,7 +13,7 @@ import { createOperationsRouter } from './features/operations/operations.router.
 import { createProjectsRouter } from './features/projects/projects.router.js'
 import { createTasksRouter } from './features/tasks/tasks.router.js'
 import { createWebhooksRouter } from './features/webhooks/webhooks.router.js'
-import { operations, securitySchemes } from './generated/routes.js'
+import { type OperationInfo, operationInfo } from './generated/operation-info.js'
 import { authentication } from './http/auth.js'
 import { bodyGuard, bodySizeLimit, jsonLimits } from './http/body.js'
 import { jsonBounds, requestBodySchema } from './http/body-bounds.js'
@@ -54,10 +53,8 @@ const EXPOSED_HEADERS = [
 
 // Uploads stream their body to the file store under their own limits (ATTACHMENT_MAX_BYTES, the quota),
 // so BODY_LIMIT and the JSON body guard, which read the body first, are not for them.
-const streamsItsBody = (route: RouteConfig) =>
-  Object.keys(route.request?.body?.content ?? {}).some((type) =>
-    ['multipart/form-data', '*/*', 'application/offset+octet-stream'].includes(type),
-  )
+const streamsItsBody = (operation: OperationInfo) =>
+  operation.body.some((type) => ['multipart/form-data', '*/*', 'application/offset+octet-stream'].includes(type))
 
 /**
  * Room for whitespace above the longest compact body a schema allows. That length already counts every
@@ -65,12 +62,11 @@ const streamsItsBody = (route: RouteConfig) =>
  */
 const WHITESPACE_ALLOWANCE = 1024
 
-const routeList = (): RouteConfig[] => Object.values(operations)
+// What every operation is, read from the spec without building its route (routes are built on first use).
+const operationList = (): OperationInfo[] => Object.values(operationInfo)
 /** Whether the operation documents request header `name` (header names are case-insensitive). */
-const declaresHeader = (route: RouteConfig, name: string): boolean => {
-  const headers = route.request?.headers as { shape?: Record<string, unknown> } | undefined
-  return Object.keys(headers?.shape ?? {}).some((key) => key.toLowerCase() === name.toLowerCase())
-}
+const declaresHeader = (operation: OperationInfo, name: string): boolean =>
+  operation.headers.some((header) => header.toLowerCase() === name.toLowerCase())
 const honoPath = (openapiPath: string) => openapiPath.replace(/\{([^}]+)\}/g, ':$1')
 
 /**
@@ -134,21 +130,20 @@ export function createApp(ctx: AppContext) {
   app.use('/v1/*', ctx.rateLimiter.middleware)
   // Each operation reads at most what its schema can take (and never over BODY_LIMIT), so that a large or
   // wide body costs no more than a valid one would.
-  for (const route of routeList()) {
-    const content = route.request?.body?.content
-    if (!content || streamsItsBody(route)) continue
+  for (const route of operationList()) {
+    if (route.body.length === 0 || streamsItsBody(route)) continue
     const bounds = jsonBounds(requestBodySchema(ctx.document.json, route.method, route.path), ctx.document.json)
     const maxBytes = Math.min(ctx.config.BODY_LIMIT, bounds.bytes + WHITESPACE_ALLOWANCE)
     app.on(
       route.method.toUpperCase(),
       honoPath(route.path),
       bodySizeLimit(maxBytes),
-      bodyGuard(Object.keys(content), jsonLimits(bounds)),
+      bodyGuard(route.body, jsonLimits(bounds)),
     )
   }
   // After authentication (keys are per principal) and the body guard (the body is known to parse).
   const idempotent = idempotency(ctx.writer, { holder: ctx.presence.id })
-  for (const route of routeList()) {
+  for (const route of operationList()) {
     if (declaresHeader(route, 'Idempotency-Key')) app.on(route.method.toUpperCase(), honoPath(route.path), idempotent)
   }
 
@@ -167,10 +162,7 @@ export function createApp(ctx: AppContext) {
   app.route('/', createAttachmentsRouter(services, ctx.config))
   app.route('/', createDocsRouter())
 
-  for (const [name, scheme] of Object.entries(securitySchemes)) {
-    app.openAPIRegistry.registerComponent('securitySchemes', name, scheme as never)
-  }
-  app.notFound(notFoundHandler(routeList().map((r) => ({ method: r.method, pattern: pathPattern(r.path) }))))
+  app.notFound(notFoundHandler(operationList().map((r) => ({ method: r.method, pattern: pathPattern(r.path) }))))
   app.onError(errorHandler)
   return app
 }

@@ -113,6 +113,12 @@ const schema = z.object({
     .default(256 * 1024),
   // Milliseconds a stream's queue may stay full before its reader counts as too slow.
   EVENTS_SLOW_CONSUMER_GRACE_MS: z.coerce.number().int().min(100).max(60_000).default(2000),
+  // Open event streams one user (over all sessions and keys) and one API key may hold on an instance (429
+  // beyond), and that an instance serves in all (503 beyond). Each stream is a socket: see README on file
+  // descriptors.
+  EVENTS_MAX_STREAMS_PER_USER: z.coerce.number().int().min(1).max(100_000).default(20),
+  EVENTS_MAX_STREAMS_PER_KEY: z.coerce.number().int().min(1).max(100_000).default(10),
+  EVENTS_MAX_STREAMS: z.coerce.number().int().min(1).max(1_000_000).default(10_000),
   // On SQLite, how often an instance with open streams looks for changes written by other processes.
   EVENTS_POLL_MS: z.coerce.number().int().min(50).max(10_000).default(250),
 

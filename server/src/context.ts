@@ -5,6 +5,7 @@ import type { Redis } from 'ioredis'
 import pino, { type Logger } from 'pino'
 import { createProjectAccess } from './authorization/project-access.js'
 import type { Config } from './config.js'
+import { createChangeAnnouncer } from './db/change-announcer.js'
 import { type DatabaseLimits, type DatabaseOptions, type Db, openDatabase, pingDatabase } from './db/database.js'
 import { type InstancePresence, startInstancePresence } from './db/instance-presence.js'
 import { migrateToLatest } from './db/migrate.js'
@@ -195,9 +196,11 @@ export async function createContext(config: Config, overrides: ContextOverrides 
   const files = await createFileStorage(config)
   const uploadStore = await createUploadStore(config, uploadLocker ?? new MemoryLocker())
   const attachmentBytes = createByteCleanup({ files, logger })
+  const announcer = createChangeAnnouncer(db, logger)
   const reactions = createReactions({
     config,
     changeSignal,
+    announcer,
     logger,
     now,
     attachmentBytes: {
@@ -384,6 +387,7 @@ export async function createContext(config: Config, overrides: ContextOverrides 
       await attachmentJanitor.stop()
       await notificationEmails.stop()
       await changeSignal.close()
+      await announcer.idle()
       await auth.idle()
       await mailer.idle()
       await queue.stop(config.SHUTDOWN_TIMEOUT_MS)

@@ -1,5 +1,6 @@
 import type { Logger } from 'pino'
 import type { Config } from './config.js'
+import type { ChangeAnnouncer } from './db/change-announcer.js'
 import { PARENT_DELETIONS, removeFilesOfDeleted } from './features/attachments/attachments.reactions.js'
 import { pruneChanges } from './features/changes/change-log.js'
 import { tombstoneTaskComments } from './features/comments/comments.reactions.js'
@@ -12,6 +13,8 @@ import type { Reactions, Writer } from './write/writer.js'
 export interface ReactionDeps {
   config: Config
   changeSignal: ChangeSignal
+  /** Tells other instances on the database that a write committed (PostgreSQL NOTIFY, after the commit). */
+  announcer: ChangeAnnouncer
   logger: Logger
   now: () => Date
   /** Prune the change log after this many committed writes (one indexed delete; no timer to stop). */
@@ -28,6 +31,7 @@ export interface ReactionDeps {
 export function createReactions({
   config,
   changeSignal,
+  announcer,
   logger,
   now,
   pruneEvery = 1000,
@@ -36,12 +40,6 @@ export function createReactions({
   let sincePrune = 0
   return {
     inTransaction: [
-      {
-        // First, so the announcement carries the write's first seq.
-        name: 'announce the write to other instances',
-        on: 'every change',
-        run: (tx, change) => changeSignal.announce(tx, change.seq),
-      },
       {
         // A new member reads the project's log from the write that added them: nothing written, edited or
         // deleted before they could see it.
@@ -89,6 +87,11 @@ export function createReactions({
       {
         name: "wake this instance's event streams",
         run: (lastSeq) => changeSignal.committed(lastSeq),
+      },
+      {
+        // After the commit, not inside it: PostgreSQL serialises notifying commits (see change-announcer.ts).
+        name: 'announce the write to other instances',
+        run: (_lastSeq, _writer, firstSeq) => announcer.committed(firstSeq),
       },
       {
         name: 'delete the bytes of attachments whose deletion committed',

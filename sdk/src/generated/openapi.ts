@@ -1335,6 +1335,12 @@ export interface paths {
          *
          *     Needs the `read` scope. With `projectId`, only that project's changes; callers who are not members of
          *     it get 404, as for a project that does not exist.
+         *
+         *     Open streams are limited per server instance: at most `EVENTS_MAX_STREAMS_PER_USER` (20 by default)
+         *     per user, over all their sessions and API keys, and `EVENTS_MAX_STREAMS_PER_KEY` (10) per API key;
+         *     one more answers 429 `too_many_streams` with `Retry-After` (close a stream you no longer read). Past
+         *     `EVENTS_MAX_STREAMS` (10,000) on the instance, 503 `streams_unavailable` with `Retry-After` (another
+         *     instance may have room).
          */
         get: operations["streamEvents"];
         put?: never;
@@ -3956,6 +3962,71 @@ export interface components {
                 "application/problem+json": components["schemas"]["Problem"] & {
                     /** @enum {string} */
                     code?: "rate_limited";
+                };
+            };
+        };
+        /**
+         * @description A rate limit was exceeded (`rate_limited`), or the caller already holds as many open event streams on
+         *     this instance as it may (`too_many_streams`: `EVENTS_MAX_STREAMS_PER_USER` per user,
+         *     `EVENTS_MAX_STREAMS_PER_KEY` per API key); close one, or wait `Retry-After` seconds.
+         */
+        TooManyRequestsStreams: {
+            headers: {
+                "X-Request-Id": components["headers"]["X-Request-Id"];
+                RateLimit: components["headers"]["RateLimit"];
+                "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                "Retry-After": components["headers"]["Retry-After"];
+                "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                [name: string]: unknown;
+            };
+            content: {
+                /**
+                 * @example {
+                 *       "type": "https://tasklane.dev/problems/too_many_streams",
+                 *       "title": "Too many requests",
+                 *       "status": 429,
+                 *       "detail": "This account has 20 event streams open on this server, the most it may; close one before opening another.",
+                 *       "instance": "/v1/events",
+                 *       "code": "too_many_streams",
+                 *       "requestId": "req_01JD8X3Z7Q2W6V5T4R3P1N0M9K"
+                 *     }
+                 */
+                "application/problem+json": components["schemas"]["Problem"] & {
+                    /** @enum {string} */
+                    code?: "rate_limited" | "too_many_streams";
+                };
+            };
+        };
+        /**
+         * @description The server cannot open the stream now; `code` says why, and `Retry-After` when to try again.
+         *     `streams_unavailable`: this instance already serves `EVENTS_MAX_STREAMS` open event streams (another
+         *     instance may have room). `service_unavailable`: the database does not answer (down, restarting,
+         *     failing over, or slower than the configured time limits).
+         */
+        StreamsUnavailable: {
+            headers: {
+                "X-Request-Id": components["headers"]["X-Request-Id"];
+                "Retry-After": components["headers"]["Retry-After"];
+                RateLimit: components["headers"]["RateLimit"];
+                "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                [name: string]: unknown;
+            };
+            content: {
+                /**
+                 * @example {
+                 *       "type": "https://tasklane.dev/problems/streams_unavailable",
+                 *       "title": "Service unavailable",
+                 *       "status": 503,
+                 *       "detail": "This server holds as many event streams as it may; retry shortly (another server may have room).",
+                 *       "instance": "/v1/events",
+                 *       "code": "streams_unavailable",
+                 *       "requestId": "req_01JD8X3Z7Q2W6V5T4R3P1N0M9K"
+                 *     }
+                 */
+                "application/problem+json": components["schemas"]["Problem"] & {
+                    /** @enum {string} */
+                    code?: "streams_unavailable" | "service_unavailable";
                 };
             };
         };
@@ -9308,10 +9379,10 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             404: components["responses"]["NotFound"];
             410: components["responses"]["CursorExpired"];
-            429: components["responses"]["TooManyRequests"];
+            429: components["responses"]["TooManyRequestsStreams"];
             431: components["responses"]["RequestHeaderFieldsTooLarge"];
             500: components["responses"]["InternalError"];
-            503: components["responses"]["ServiceUnavailable"];
+            503: components["responses"]["StreamsUnavailable"];
         };
     };
     listNotifications: {

@@ -1,4 +1,4 @@
-import type { Kysely } from 'kysely'
+import { type Kysely, sql } from 'kysely'
 import type { Member } from '../generated/routes.js'
 import type { CursorPosition } from '../lib/cursor.js'
 import { keyset, type Page, toPage } from './keyset.js'
@@ -7,6 +7,14 @@ import type { Database, ProjectMembersTable } from './schema.js'
 import { assertTransaction } from './transaction.js'
 
 type Role = Member['role']
+
+/** A member's view of a project's change log: their role, and the seq it starts after (64-bit, as text). */
+export interface MemberView {
+  project_id: string
+  user_id: string
+  role: Role
+  joined_after: string
+}
 
 const toMember = (row: Omit<ProjectMembersTable, 'joined_after'> & { email: string }): Member => ({
   projectId: row.project_id,
@@ -127,6 +135,20 @@ function queries(db: Kysely<Database>) {
         .where('project_id', '=', projectId)
         .execute()
       return rows.map((r) => r.user_id)
+    },
+
+    /**
+     * Where each of `userIds` reads the change log from in each project they belong to: their role and the
+     * seq their view starts after (`joined_after`, as text: 64-bit). For the event streams' in-memory view.
+     */
+    views(where: { userIds: string[] } | { projectId: string }): Promise<MemberView[]> {
+      let q = db
+        .selectFrom('project_members')
+        .select(['project_id', 'user_id', 'role', sql<string>`cast(joined_after as text)`.as('joined_after')])
+      if ('projectId' in where) q = q.where('project_id', '=', where.projectId)
+      else if (where.userIds.length === 0) return Promise.resolve([])
+      else q = q.where('user_id', 'in', where.userIds)
+      return q.execute()
     },
 
     /** The projects `userId` belongs to. */

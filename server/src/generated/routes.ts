@@ -1,6 +1,27 @@
 // generated from openapi.yaml by `npm run generate` — do not edit
 import { createRoute, z } from '@hono/zod-openapi'
 
+/** A memoised builder: `build` runs on the first call, and every call returns what it built. */
+function lazy<T>(build: () => T): () => T {
+  let built = false
+  let value: T
+  return () => {
+    if (!built) {
+      value = build()
+      built = true
+    }
+    return value
+  }
+}
+
+/** The routes by operationId, each built when first read. */
+function lazyOperations<T extends Record<string, () => unknown>>(routes: T): { readonly [K in keyof T]: ReturnType<T[K]> } {
+  const operations = {}
+  for (const [id, route] of Object.entries(routes)) Object.defineProperty(operations, id, { get: route, enumerable: true })
+  return operations as { readonly [K in keyof T]: ReturnType<T[K]> }
+}
+
+
 // RFC 5321 Mailbox in dot-atom form (the form JSON Schema's `format: email` is checked by), any case.
 const EMAIL =
   /^[a-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[a-z0-9!#$%&'*+/=?^_`{|}~-]+)*@(?:[a-z0-9](?:[a-z0-9-]*[a-z0-9])?\.)+[a-z0-9](?:[a-z0-9-]*[a-z0-9])?$/i
@@ -32,7 +53,7 @@ const dateTime = () =>
   z.string().refine(isRfc3339DateTime, { error: 'Invalid RFC 3339 date-time (years 0000–9999 in UTC)' }).openapi({ format: 'date-time' })
 
 
-export const ValidationIssueSchema = z
+export const ValidationIssueSchema = lazy(() => z
   .strictObject({
     path: z
       .string()
@@ -58,9 +79,9 @@ export const ValidationIssueSchema = z
       }),
   })
   .openapi({ required: ['path', 'message', 'code'] })
-  .openapi('ValidationIssue')
+  .openapi('ValidationIssue'))
 
-export const ProblemSchema = z
+export const ProblemSchema = lazy(() => z
   .object({
     type: z
       .string()
@@ -114,7 +135,7 @@ export const ProblemSchema = z
         example: 'req_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
       }),
     errors: z
-      .array(ValidationIssueSchema)
+      .array(ValidationIssueSchema())
       .max(100)
       .optional()
       .openapi({ description: 'For validation failures, one entry per invalid input.' }),
@@ -123,20 +144,20 @@ export const ProblemSchema = z
     description: 'An RFC 9457 problem details object.',
     required: ['type', 'title', 'status', 'code', 'requestId'],
   })
-  .openapi('Problem')
+  .openapi('Problem'))
 
-export type Problem = z.infer<typeof ProblemSchema>
+export type Problem = z.infer<ReturnType<typeof ProblemSchema>>
 
-export type ValidationIssue = z.infer<typeof ValidationIssueSchema>
+export type ValidationIssue = z.infer<ReturnType<typeof ValidationIssueSchema>>
 
-export const HealthSchema = z
+export const HealthSchema = lazy(() => z
   .strictObject({ status: z.literal('ok') })
   .openapi({ required: ['status'] })
-  .openapi('Health')
+  .openapi('Health'))
 
-export type Health = z.infer<typeof HealthSchema>
+export type Health = z.infer<ReturnType<typeof HealthSchema>>
 
-export const ReadinessSchema = z
+export const ReadinessSchema = lazy(() => z
   .strictObject({
     status: z
       .enum(['ok', 'degraded'])
@@ -153,11 +174,11 @@ export const ReadinessSchema = z
       .openapi({ description: 'Whether Redis answers; present only when `REDIS_URL` is set.' }),
   })
   .openapi({ required: ['status', 'database'] })
-  .openapi('Readiness')
+  .openapi('Readiness'))
 
-export type Readiness = z.infer<typeof ReadinessSchema>
+export type Readiness = z.infer<ReturnType<typeof ReadinessSchema>>
 
-export const UserSchema = z
+export const UserSchema = lazy(() => z
   .strictObject({
     id: z
       .string()
@@ -195,13 +216,13 @@ export const UserSchema = z
     description: 'An account.',
     required: ['id', 'email', 'name', 'emailVerified', 'createdAt', 'updatedAt'],
   })
-  .openapi('User')
+  .openapi('User'))
 
-export type User = z.infer<typeof UserSchema>
+export type User = z.infer<ReturnType<typeof UserSchema>>
 
-export const AuthResultSchema = z
+export const AuthResultSchema = lazy(() => z
   .strictObject({
-    user: UserSchema,
+    user: UserSchema(),
     accessToken: z
       .string()
       .regex(/^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/)
@@ -228,11 +249,11 @@ export const AuthResultSchema = z
     description: 'A signed-in session: the user and its tokens.',
     required: ['user', 'accessToken', 'refreshToken', 'expiresIn'],
   })
-  .openapi('AuthResult')
+  .openapi('AuthResult'))
 
-export type AuthResult = z.infer<typeof AuthResultSchema>
+export type AuthResult = z.infer<ReturnType<typeof AuthResultSchema>>
 
-export const SignUpRequestSchema = z
+export const SignUpRequestSchema = lazy(() => z
   .strictObject({
     email: z.email({ pattern: EMAIL })
       .max(254)
@@ -257,11 +278,11 @@ export const SignUpRequestSchema = z
       .openapi({ description: 'The name shown to other users.', example: 'Ada Lovelace' }),
   })
   .openapi({ required: ['email', 'password', 'name'] })
-  .openapi('SignUpRequest')
+  .openapi('SignUpRequest'))
 
-export type SignUpRequest = z.infer<typeof SignUpRequestSchema>
+export type SignUpRequest = z.infer<ReturnType<typeof SignUpRequestSchema>>
 
-export const SignUpOptionsSchema = z
+export const SignUpOptionsSchema = lazy(() => z
   .strictObject({
     flow: z
       .enum(['verify-first', 'immediate'])
@@ -272,11 +293,11 @@ export const SignUpOptionsSchema = z
       }),
   })
   .openapi({ description: 'How this server signs people up with a password.', required: ['flow'] })
-  .openapi('SignUpOptions')
+  .openapi('SignUpOptions'))
 
-export type SignUpOptions = z.infer<typeof SignUpOptionsSchema>
+export type SignUpOptions = z.infer<ReturnType<typeof SignUpOptionsSchema>>
 
-export const StartSignUpRequestSchema = z
+export const StartSignUpRequestSchema = lazy(() => z
   .strictObject({
     email: z.email({ pattern: EMAIL })
       .max(254)
@@ -286,11 +307,11 @@ export const StartSignUpRequestSchema = z
       }),
   })
   .openapi({ required: ['email'] })
-  .openapi('StartSignUpRequest')
+  .openapi('StartSignUpRequest'))
 
-export type StartSignUpRequest = z.infer<typeof StartSignUpRequestSchema>
+export type StartSignUpRequest = z.infer<ReturnType<typeof StartSignUpRequestSchema>>
 
-export const CompleteSignUpRequestSchema = z
+export const CompleteSignUpRequestSchema = lazy(() => z
   .strictObject({
     token: z
       .string()
@@ -318,11 +339,11 @@ export const CompleteSignUpRequestSchema = z
       .openapi({ description: 'The name shown to other users.', example: 'Ada Lovelace' }),
   })
   .openapi({ required: ['token', 'password', 'name'] })
-  .openapi('CompleteSignUpRequest')
+  .openapi('CompleteSignUpRequest'))
 
-export type CompleteSignUpRequest = z.infer<typeof CompleteSignUpRequestSchema>
+export type CompleteSignUpRequest = z.infer<ReturnType<typeof CompleteSignUpRequestSchema>>
 
-export const LogInRequestSchema = z
+export const LogInRequestSchema = lazy(() => z
   .strictObject({
     email: z.email({ pattern: EMAIL })
       .max(254)
@@ -338,11 +359,11 @@ export const LogInRequestSchema = z
       .openapi({ description: 'The password.', example: 'correct horse battery staple' }),
   })
   .openapi({ required: ['email', 'password'] })
-  .openapi('LogInRequest')
+  .openapi('LogInRequest'))
 
-export type LogInRequest = z.infer<typeof LogInRequestSchema>
+export type LogInRequest = z.infer<ReturnType<typeof LogInRequestSchema>>
 
-export const RefreshSessionRequestSchema = z
+export const RefreshSessionRequestSchema = lazy(() => z
   .strictObject({
     refreshToken: z
       .string()
@@ -352,11 +373,11 @@ export const RefreshSessionRequestSchema = z
       .openapi({ description: 'The latest refresh token of the session.' }),
   })
   .openapi({ required: ['refreshToken'] })
-  .openapi('RefreshSessionRequest')
+  .openapi('RefreshSessionRequest'))
 
-export type RefreshSessionRequest = z.infer<typeof RefreshSessionRequestSchema>
+export type RefreshSessionRequest = z.infer<ReturnType<typeof RefreshSessionRequestSchema>>
 
-export const UpdateMeRequestSchema = z
+export const UpdateMeRequestSchema = lazy(() => z
   .strictObject({
     name: z
       .string()
@@ -396,11 +417,11 @@ export const UpdateMeRequestSchema = z
   })
   .refine((o) => Object.keys(o).length >= 1, { error: 'Give at least 1 field' }).openapi({ minProperties: 1 })
   .openapi({ required: [] })
-  .openapi('UpdateMeRequest')
+  .openapi('UpdateMeRequest'))
 
-export type UpdateMeRequest = z.infer<typeof UpdateMeRequestSchema>
+export type UpdateMeRequest = z.infer<ReturnType<typeof UpdateMeRequestSchema>>
 
-export const ConfirmEmailChangeRequestSchema = z
+export const ConfirmEmailChangeRequestSchema = lazy(() => z
   .strictObject({
     token: z
       .string()
@@ -410,11 +431,11 @@ export const ConfirmEmailChangeRequestSchema = z
       .openapi({ description: 'The token from the mail sent to the new address.' }),
   })
   .openapi({ required: ['token'] })
-  .openapi('ConfirmEmailChangeRequest')
+  .openapi('ConfirmEmailChangeRequest'))
 
-export type ConfirmEmailChangeRequest = z.infer<typeof ConfirmEmailChangeRequestSchema>
+export type ConfirmEmailChangeRequest = z.infer<ReturnType<typeof ConfirmEmailChangeRequestSchema>>
 
-export const DeleteMeRequestSchema = z
+export const DeleteMeRequestSchema = lazy(() => z
   .strictObject({
     password: z
       .string()
@@ -438,11 +459,11 @@ export const DeleteMeRequestSchema = z
     description:
       'The current password, or for an account without one a `reauthenticationToken`; exactly one.',
   })
-  .openapi('DeleteMeRequest')
+  .openapi('DeleteMeRequest'))
 
-export type DeleteMeRequest = z.infer<typeof DeleteMeRequestSchema>
+export type DeleteMeRequest = z.infer<ReturnType<typeof DeleteMeRequestSchema>>
 
-export const ChangePasswordRequestSchema = z
+export const ChangePasswordRequestSchema = lazy(() => z
   .strictObject({
     currentPassword: z
       .string()
@@ -469,11 +490,11 @@ export const ChangePasswordRequestSchema = z
       }),
   })
   .openapi({ required: ['currentPassword', 'newPassword'] })
-  .openapi('ChangePasswordRequest')
+  .openapi('ChangePasswordRequest'))
 
-export type ChangePasswordRequest = z.infer<typeof ChangePasswordRequestSchema>
+export type ChangePasswordRequest = z.infer<ReturnType<typeof ChangePasswordRequestSchema>>
 
-export const VerifyEmailRequestSchema = z
+export const VerifyEmailRequestSchema = lazy(() => z
   .strictObject({
     token: z
       .string()
@@ -483,11 +504,11 @@ export const VerifyEmailRequestSchema = z
       .openapi({ description: 'The token from the verification email.' }),
   })
   .openapi({ required: ['token'] })
-  .openapi('VerifyEmailRequest')
+  .openapi('VerifyEmailRequest'))
 
-export type VerifyEmailRequest = z.infer<typeof VerifyEmailRequestSchema>
+export type VerifyEmailRequest = z.infer<ReturnType<typeof VerifyEmailRequestSchema>>
 
-export const RequestPasswordResetRequestSchema = z
+export const RequestPasswordResetRequestSchema = lazy(() => z
   .strictObject({
     email: z.email({ pattern: EMAIL })
       .max(254)
@@ -497,11 +518,11 @@ export const RequestPasswordResetRequestSchema = z
       }),
   })
   .openapi({ required: ['email'] })
-  .openapi('RequestPasswordResetRequest')
+  .openapi('RequestPasswordResetRequest'))
 
-export type RequestPasswordResetRequest = z.infer<typeof RequestPasswordResetRequestSchema>
+export type RequestPasswordResetRequest = z.infer<ReturnType<typeof RequestPasswordResetRequestSchema>>
 
-export const ResetPasswordRequestSchema = z
+export const ResetPasswordRequestSchema = lazy(() => z
   .strictObject({
     token: z
       .string()
@@ -520,11 +541,11 @@ export const ResetPasswordRequestSchema = z
       }),
   })
   .openapi({ required: ['token', 'newPassword'] })
-  .openapi('ResetPasswordRequest')
+  .openapi('ResetPasswordRequest'))
 
-export type ResetPasswordRequest = z.infer<typeof ResetPasswordRequestSchema>
+export type ResetPasswordRequest = z.infer<ReturnType<typeof ResetPasswordRequestSchema>>
 
-export const AuthProviderSchema = z
+export const AuthProviderSchema = lazy(() => z
   .strictObject({
     id: z
       .string()
@@ -550,18 +571,18 @@ export const AuthProviderSchema = z
     description: 'An outside identity provider people can sign in with.',
     required: ['id', 'name', 'type'],
   })
-  .openapi('AuthProvider')
+  .openapi('AuthProvider'))
 
-export type AuthProvider = z.infer<typeof AuthProviderSchema>
+export type AuthProvider = z.infer<ReturnType<typeof AuthProviderSchema>>
 
-export const AuthProviderListSchema = z
-  .strictObject({ data: z.array(AuthProviderSchema).max(100) })
+export const AuthProviderListSchema = lazy(() => z
+  .strictObject({ data: z.array(AuthProviderSchema()).max(100) })
   .openapi({ description: 'The enabled sign-in providers.', required: ['data'] })
-  .openapi('AuthProviderList')
+  .openapi('AuthProviderList'))
 
-export type AuthProviderList = z.infer<typeof AuthProviderListSchema>
+export type AuthProviderList = z.infer<ReturnType<typeof AuthProviderListSchema>>
 
-export const ProviderSignInStartSchema = z
+export const ProviderSignInStartSchema = lazy(() => z
   .strictObject({
     redirectUri: z
       .url()
@@ -596,11 +617,11 @@ export const ProviderSignInStartSchema = z
       "Where to send the browser back, and the PKCE challenge of the app's secret verifier.",
     required: ['redirectUri', 'codeChallenge', 'codeChallengeMethod'],
   })
-  .openapi('ProviderSignInStart')
+  .openapi('ProviderSignInStart'))
 
-export type ProviderSignInStart = z.infer<typeof ProviderSignInStartSchema>
+export type ProviderSignInStart = z.infer<ReturnType<typeof ProviderSignInStartSchema>>
 
-export const IdentityLinkStartSchema = z
+export const IdentityLinkStartSchema = lazy(() => z
   .strictObject({
     provider: z
       .string()
@@ -639,11 +660,11 @@ export const IdentityLinkStartSchema = z
       "Which provider to link, where to send the browser back, and the PKCE challenge of the app's secret verifier.",
     required: ['provider', 'redirectUri', 'codeChallenge', 'codeChallengeMethod'],
   })
-  .openapi('IdentityLinkStart')
+  .openapi('IdentityLinkStart'))
 
-export type IdentityLinkStart = z.infer<typeof IdentityLinkStartSchema>
+export type IdentityLinkStart = z.infer<ReturnType<typeof IdentityLinkStartSchema>>
 
-export const ProviderAuthorizationSchema = z
+export const ProviderAuthorizationSchema = lazy(() => z
   .strictObject({
     authorizationUrl: z
       .url()
@@ -657,11 +678,11 @@ export const ProviderAuthorizationSchema = z
     description: 'The provider URL to send the browser to.',
     required: ['authorizationUrl', 'expiresAt'],
   })
-  .openapi('ProviderAuthorization')
+  .openapi('ProviderAuthorization'))
 
-export type ProviderAuthorization = z.infer<typeof ProviderAuthorizationSchema>
+export type ProviderAuthorization = z.infer<ReturnType<typeof ProviderAuthorizationSchema>>
 
-export const ProviderCodeExchangeSchema = z
+export const ProviderCodeExchangeSchema = lazy(() => z
   .strictObject({
     code: z
       .string()
@@ -680,11 +701,11 @@ export const ProviderCodeExchangeSchema = z
       'The one-time code from the redirect back to the app, and the PKCE verifier whose challenge started the sign-in.',
     required: ['code', 'codeVerifier'],
   })
-  .openapi('ProviderCodeExchange')
+  .openapi('ProviderCodeExchange'))
 
-export type ProviderCodeExchange = z.infer<typeof ProviderCodeExchangeSchema>
+export type ProviderCodeExchange = z.infer<ReturnType<typeof ProviderCodeExchangeSchema>>
 
-export const IdentitySchema = z
+export const IdentitySchema = lazy(() => z
   .strictObject({
     id: z
       .string()
@@ -719,13 +740,13 @@ export const IdentitySchema = z
     description: 'A provider account that signs in to this account.',
     required: ['id', 'provider', 'providerName', 'email', 'createdAt', 'lastUsedAt'],
   })
-  .openapi('Identity')
+  .openapi('Identity'))
 
-export type Identity = z.infer<typeof IdentitySchema>
+export type Identity = z.infer<ReturnType<typeof IdentitySchema>>
 
-export const IdentityListSchema = z
+export const IdentityListSchema = lazy(() => z
   .strictObject({
-    data: z.array(IdentitySchema).max(100),
+    data: z.array(IdentitySchema()).max(100),
     nextCursor: z
       .string()
       .regex(/^[A-Za-z0-9_-]+$/)
@@ -733,11 +754,11 @@ export const IdentityListSchema = z
       .nullable(),
   })
   .openapi({ description: 'A page of identities.', required: ['data', 'nextCursor'] })
-  .openapi('IdentityList')
+  .openapi('IdentityList'))
 
-export type IdentityList = z.infer<typeof IdentityListSchema>
+export type IdentityList = z.infer<ReturnType<typeof IdentityListSchema>>
 
-export const ReauthenticationSchema = z
+export const ReauthenticationSchema = lazy(() => z
   .strictObject({
     reauthenticationToken: z
       .string()
@@ -757,11 +778,11 @@ export const ReauthenticationSchema = z
       'Proof, for a few minutes, that the signed-in person just signed in again at a linked provider.',
     required: ['reauthenticationToken', 'expiresAt'],
   })
-  .openapi('Reauthentication')
+  .openapi('Reauthentication'))
 
-export type Reauthentication = z.infer<typeof ReauthenticationSchema>
+export type Reauthentication = z.infer<ReturnType<typeof ReauthenticationSchema>>
 
-export const SessionSchema = z
+export const SessionSchema = lazy(() => z
   .strictObject({
     id: z
       .string()
@@ -799,13 +820,13 @@ export const SessionSchema = z
     description: 'A signed-in device.',
     required: ['id', 'deviceLabel', 'provider', 'createdAt', 'lastUsedAt', 'expiresAt', 'current'],
   })
-  .openapi('Session')
+  .openapi('Session'))
 
-export type Session = z.infer<typeof SessionSchema>
+export type Session = z.infer<ReturnType<typeof SessionSchema>>
 
-export const SessionListSchema = z
+export const SessionListSchema = lazy(() => z
   .strictObject({
-    data: z.array(SessionSchema).max(100),
+    data: z.array(SessionSchema()).max(100),
     nextCursor: z
       .string()
       .regex(/^[A-Za-z0-9_-]+$/)
@@ -814,11 +835,11 @@ export const SessionListSchema = z
       .openapi({ description: 'Pass as `cursor` to get the next page; `null` on the last page.' }),
   })
   .openapi({ required: ['data', 'nextCursor'] })
-  .openapi('SessionList')
+  .openapi('SessionList'))
 
-export type SessionList = z.infer<typeof SessionListSchema>
+export type SessionList = z.infer<ReturnType<typeof SessionListSchema>>
 
-export const ApiKeyCreateSchema = z
+export const ApiKeyCreateSchema = lazy(() => z
   .strictObject({
     name: z
       .string()
@@ -844,11 +865,11 @@ export const ApiKeyCreateSchema = z
       }),
   })
   .openapi({ required: ['name', 'scopes'] })
-  .openapi('ApiKeyCreate')
+  .openapi('ApiKeyCreate'))
 
-export type ApiKeyCreate = z.infer<typeof ApiKeyCreateSchema>
+export type ApiKeyCreate = z.infer<ReturnType<typeof ApiKeyCreateSchema>>
 
-export const ApiKeySchema = z
+export const ApiKeySchema = lazy(() => z
   .strictObject({
     id: z
       .string()
@@ -894,11 +915,11 @@ export const ApiKeySchema = z
     description: 'An API key, without its secret.',
     required: ['id', 'name', 'prefix', 'scopes', 'createdAt', 'expiresAt', 'lastUsedAt'],
   })
-  .openapi('ApiKey')
+  .openapi('ApiKey'))
 
-export type ApiKey = z.infer<typeof ApiKeySchema>
+export type ApiKey = z.infer<ReturnType<typeof ApiKeySchema>>
 
-export const ApiKeyWithSecretSchema = z
+export const ApiKeyWithSecretSchema = lazy(() => z
   .strictObject({
     id: z
       .string()
@@ -952,13 +973,13 @@ export const ApiKeyWithSecretSchema = z
     description: 'A new API key with its secret, shown this once.',
     required: ['id', 'name', 'prefix', 'scopes', 'createdAt', 'expiresAt', 'lastUsedAt', 'key'],
   })
-  .openapi('ApiKeyWithSecret')
+  .openapi('ApiKeyWithSecret'))
 
-export type ApiKeyWithSecret = z.infer<typeof ApiKeyWithSecretSchema>
+export type ApiKeyWithSecret = z.infer<ReturnType<typeof ApiKeyWithSecretSchema>>
 
-export const ApiKeyListSchema = z
+export const ApiKeyListSchema = lazy(() => z
   .strictObject({
-    data: z.array(ApiKeySchema).max(100),
+    data: z.array(ApiKeySchema()).max(100),
     nextCursor: z
       .string()
       .regex(/^[A-Za-z0-9_-]+$/)
@@ -967,11 +988,11 @@ export const ApiKeyListSchema = z
       .openapi({ description: 'Pass as `cursor` to get the next page; `null` on the last page.' }),
   })
   .openapi({ required: ['data', 'nextCursor'] })
-  .openapi('ApiKeyList')
+  .openapi('ApiKeyList'))
 
-export type ApiKeyList = z.infer<typeof ApiKeyListSchema>
+export type ApiKeyList = z.infer<ReturnType<typeof ApiKeyListSchema>>
 
-export const ProjectSchema = z
+export const ProjectSchema = lazy(() => z
   .strictObject({
     id: z
       .string()
@@ -1021,11 +1042,11 @@ export const ProjectSchema = z
     description: 'A project: a shared space for tasks and notes.',
     required: ['id', 'name', 'description', 'role', 'createdAt', 'updatedAt', 'version'],
   })
-  .openapi('Project')
+  .openapi('Project'))
 
-export type Project = z.infer<typeof ProjectSchema>
+export type Project = z.infer<ReturnType<typeof ProjectSchema>>
 
-export const ProjectCreateSchema = z
+export const ProjectCreateSchema = lazy(() => z
   .strictObject({
     name: z
       .string()
@@ -1044,11 +1065,11 @@ export const ProjectCreateSchema = z
       }),
   })
   .openapi({ required: ['name'], description: 'A new project; the caller becomes its owner.' })
-  .openapi('ProjectCreate')
+  .openapi('ProjectCreate'))
 
-export type ProjectCreate = z.infer<typeof ProjectCreateSchema>
+export type ProjectCreate = z.infer<ReturnType<typeof ProjectCreateSchema>>
 
-export const ProjectUpdateSchema = z
+export const ProjectUpdateSchema = lazy(() => z
   .strictObject({
     name: z
       .string()
@@ -1070,13 +1091,13 @@ export const ProjectUpdateSchema = z
   })
   .refine((o) => Object.keys(o).length >= 1, { error: 'Give at least 1 field' }).openapi({ minProperties: 1 })
   .openapi({ description: 'The fields to change; `description: null` removes it.' })
-  .openapi('ProjectUpdate')
+  .openapi('ProjectUpdate'))
 
-export type ProjectUpdate = z.infer<typeof ProjectUpdateSchema>
+export type ProjectUpdate = z.infer<ReturnType<typeof ProjectUpdateSchema>>
 
-export const ProjectListSchema = z
+export const ProjectListSchema = lazy(() => z
   .strictObject({
-    data: z.array(ProjectSchema).max(100),
+    data: z.array(ProjectSchema()).max(100),
     nextCursor: z
       .string()
       .regex(/^[A-Za-z0-9_-]+$/)
@@ -1088,11 +1109,11 @@ export const ProjectListSchema = z
       }),
   })
   .openapi({ required: ['data', 'nextCursor'], description: 'A page of projects.' })
-  .openapi('ProjectList')
+  .openapi('ProjectList'))
 
-export type ProjectList = z.infer<typeof ProjectListSchema>
+export type ProjectList = z.infer<ReturnType<typeof ProjectListSchema>>
 
-export const MemberSchema = z
+export const MemberSchema = lazy(() => z
   .strictObject({
     projectId: z
       .string()
@@ -1124,11 +1145,11 @@ export const MemberSchema = z
     description: 'A user’s membership of a project.',
     required: ['projectId', 'userId', 'email', 'role', 'joinedAt'],
   })
-  .openapi('Member')
+  .openapi('Member'))
 
-export type Member = z.infer<typeof MemberSchema>
+export type Member = z.infer<ReturnType<typeof MemberSchema>>
 
-export const MemberUpdateSchema = z
+export const MemberUpdateSchema = lazy(() => z
   .strictObject({
     role: z
       .enum(['owner', 'editor', 'viewer'])
@@ -1138,13 +1159,13 @@ export const MemberUpdateSchema = z
       }),
   })
   .openapi({ required: ['role'], description: 'The member’s new role.' })
-  .openapi('MemberUpdate')
+  .openapi('MemberUpdate'))
 
-export type MemberUpdate = z.infer<typeof MemberUpdateSchema>
+export type MemberUpdate = z.infer<ReturnType<typeof MemberUpdateSchema>>
 
-export const MemberListSchema = z
+export const MemberListSchema = lazy(() => z
   .strictObject({
-    data: z.array(MemberSchema).max(100),
+    data: z.array(MemberSchema()).max(100),
     nextCursor: z
       .string()
       .regex(/^[A-Za-z0-9_-]+$/)
@@ -1159,11 +1180,11 @@ export const MemberListSchema = z
     required: ['data', 'nextCursor'],
     description: 'A page of members, in the order they joined.',
   })
-  .openapi('MemberList')
+  .openapi('MemberList'))
 
-export type MemberList = z.infer<typeof MemberListSchema>
+export type MemberList = z.infer<ReturnType<typeof MemberListSchema>>
 
-export const InvitationSchema = z
+export const InvitationSchema = lazy(() => z
   .strictObject({
     id: z
       .string()
@@ -1200,11 +1221,11 @@ export const InvitationSchema = z
     description: 'A pending invitation. Its token is only ever sent to the invited address.',
     required: ['id', 'projectId', 'email', 'role', 'invitedBy', 'createdAt', 'expiresAt'],
   })
-  .openapi('Invitation')
+  .openapi('Invitation'))
 
-export type Invitation = z.infer<typeof InvitationSchema>
+export type Invitation = z.infer<ReturnType<typeof InvitationSchema>>
 
-export const InvitationCreateSchema = z
+export const InvitationCreateSchema = lazy(() => z
   .strictObject({
     email: z.email({ pattern: EMAIL })
       .max(254)
@@ -1217,11 +1238,11 @@ export const InvitationCreateSchema = z
       .openapi({ description: 'The role the invited user gets on accepting.' }),
   })
   .openapi({ required: ['email', 'role'], description: 'Who to invite, and with which role.' })
-  .openapi('InvitationCreate')
+  .openapi('InvitationCreate'))
 
-export type InvitationCreate = z.infer<typeof InvitationCreateSchema>
+export type InvitationCreate = z.infer<ReturnType<typeof InvitationCreateSchema>>
 
-export const InvitationAcceptSchema = z
+export const InvitationAcceptSchema = lazy(() => z
   .strictObject({
     token: z
       .string()
@@ -1234,13 +1255,13 @@ export const InvitationAcceptSchema = z
       }),
   })
   .openapi({ required: ['token'], description: 'The token from the invitation email.' })
-  .openapi('InvitationAccept')
+  .openapi('InvitationAccept'))
 
-export type InvitationAccept = z.infer<typeof InvitationAcceptSchema>
+export type InvitationAccept = z.infer<ReturnType<typeof InvitationAcceptSchema>>
 
-export const InvitationListSchema = z
+export const InvitationListSchema = lazy(() => z
   .strictObject({
-    data: z.array(InvitationSchema).max(100),
+    data: z.array(InvitationSchema()).max(100),
     nextCursor: z
       .string()
       .regex(/^[A-Za-z0-9_-]+$/)
@@ -1255,11 +1276,11 @@ export const InvitationListSchema = z
     required: ['data', 'nextCursor'],
     description: 'A page of pending invitations, oldest first.',
   })
-  .openapi('InvitationList')
+  .openapi('InvitationList'))
 
-export type InvitationList = z.infer<typeof InvitationListSchema>
+export type InvitationList = z.infer<ReturnType<typeof InvitationListSchema>>
 
-export const TaskSchema = z
+export const TaskSchema = lazy(() => z
   .strictObject({
     id: z
       .string()
@@ -1389,11 +1410,11 @@ export const TaskSchema = z
       'version',
     ],
   })
-  .openapi('Task')
+  .openapi('Task'))
 
-export type Task = z.infer<typeof TaskSchema>
+export type Task = z.infer<ReturnType<typeof TaskSchema>>
 
-export const TaskCreateSchema = z
+export const TaskCreateSchema = lazy(() => z
   .strictObject({
     title: z
       .string()
@@ -1468,11 +1489,11 @@ export const TaskCreateSchema = z
       }),
   })
   .openapi({ required: ['title'], description: 'A new task. Only `title` is required.' })
-  .openapi('TaskCreate')
+  .openapi('TaskCreate'))
 
-export type TaskCreate = z.infer<typeof TaskCreateSchema>
+export type TaskCreate = z.infer<ReturnType<typeof TaskCreateSchema>>
 
-export const TaskUpdateSchema = z
+export const TaskUpdateSchema = lazy(() => z
   .strictObject({
     title: z
       .string()
@@ -1550,13 +1571,13 @@ export const TaskUpdateSchema = z
   })
   .refine((o) => Object.keys(o).length >= 1, { error: 'Give at least 1 field' }).openapi({ minProperties: 1 })
   .openapi({ description: 'The fields to change; `null` clears an optional field.' })
-  .openapi('TaskUpdate')
+  .openapi('TaskUpdate'))
 
-export type TaskUpdate = z.infer<typeof TaskUpdateSchema>
+export type TaskUpdate = z.infer<ReturnType<typeof TaskUpdateSchema>>
 
-export const TaskListSchema = z
+export const TaskListSchema = lazy(() => z
   .strictObject({
-    data: z.array(TaskSchema).max(100),
+    data: z.array(TaskSchema()).max(100),
     nextCursor: z
       .string()
       .regex(/^[A-Za-z0-9_-]+$/)
@@ -1568,11 +1589,11 @@ export const TaskListSchema = z
       }),
   })
   .openapi({ required: ['data', 'nextCursor'], description: 'A page of tasks.' })
-  .openapi('TaskList')
+  .openapi('TaskList'))
 
-export type TaskList = z.infer<typeof TaskListSchema>
+export type TaskList = z.infer<ReturnType<typeof TaskListSchema>>
 
-export const NoteSchema = z
+export const NoteSchema = lazy(() => z
   .strictObject({
     id: z
       .string()
@@ -1637,11 +1658,11 @@ export const NoteSchema = z
       'version',
     ],
   })
-  .openapi('Note')
+  .openapi('Note'))
 
-export type Note = z.infer<typeof NoteSchema>
+export type Note = z.infer<ReturnType<typeof NoteSchema>>
 
-export const NoteCreateSchema = z
+export const NoteCreateSchema = lazy(() => z
   .strictObject({
     title: z
       .string()
@@ -1660,11 +1681,11 @@ export const NoteCreateSchema = z
       }),
   })
   .openapi({ required: ['title'], description: 'A new note.' })
-  .openapi('NoteCreate')
+  .openapi('NoteCreate'))
 
-export type NoteCreate = z.infer<typeof NoteCreateSchema>
+export type NoteCreate = z.infer<ReturnType<typeof NoteCreateSchema>>
 
-export const NoteUpdateSchema = z
+export const NoteUpdateSchema = lazy(() => z
   .strictObject({
     title: z
       .string()
@@ -1685,13 +1706,13 @@ export const NoteUpdateSchema = z
   })
   .refine((o) => Object.keys(o).length >= 1, { error: 'Give at least 1 field' }).openapi({ minProperties: 1 })
   .openapi({ description: 'The fields to change.' })
-  .openapi('NoteUpdate')
+  .openapi('NoteUpdate'))
 
-export type NoteUpdate = z.infer<typeof NoteUpdateSchema>
+export type NoteUpdate = z.infer<ReturnType<typeof NoteUpdateSchema>>
 
-export const NoteListSchema = z
+export const NoteListSchema = lazy(() => z
   .strictObject({
-    data: z.array(NoteSchema).max(100),
+    data: z.array(NoteSchema()).max(100),
     nextCursor: z
       .string()
       .regex(/^[A-Za-z0-9_-]+$/)
@@ -1703,11 +1724,11 @@ export const NoteListSchema = z
       }),
   })
   .openapi({ required: ['data', 'nextCursor'], description: 'A page of notes.' })
-  .openapi('NoteList')
+  .openapi('NoteList'))
 
-export type NoteList = z.infer<typeof NoteListSchema>
+export type NoteList = z.infer<ReturnType<typeof NoteListSchema>>
 
-export const CommentSchema = z
+export const CommentSchema = lazy(() => z
   .strictObject({
     id: z
       .string()
@@ -1755,11 +1776,11 @@ export const CommentSchema = z
     description: 'A comment on a task.',
     required: ['id', 'taskId', 'authorId', 'body', 'createdAt', 'updatedAt', 'version'],
   })
-  .openapi('Comment')
+  .openapi('Comment'))
 
-export type Comment = z.infer<typeof CommentSchema>
+export type Comment = z.infer<ReturnType<typeof CommentSchema>>
 
-export const CommentCreateSchema = z
+export const CommentCreateSchema = lazy(() => z
   .strictObject({
     body: z
       .string()
@@ -1772,11 +1793,11 @@ export const CommentCreateSchema = z
       }),
   })
   .openapi({ required: ['body'], description: 'A new comment.' })
-  .openapi('CommentCreate')
+  .openapi('CommentCreate'))
 
-export type CommentCreate = z.infer<typeof CommentCreateSchema>
+export type CommentCreate = z.infer<ReturnType<typeof CommentCreateSchema>>
 
-export const CommentUpdateSchema = z
+export const CommentUpdateSchema = lazy(() => z
   .strictObject({
     body: z
       .string()
@@ -1789,13 +1810,13 @@ export const CommentUpdateSchema = z
       }),
   })
   .openapi({ required: ['body'], description: 'The new text of the comment.' })
-  .openapi('CommentUpdate')
+  .openapi('CommentUpdate'))
 
-export type CommentUpdate = z.infer<typeof CommentUpdateSchema>
+export type CommentUpdate = z.infer<ReturnType<typeof CommentUpdateSchema>>
 
-export const CommentListSchema = z
+export const CommentListSchema = lazy(() => z
   .strictObject({
-    data: z.array(CommentSchema).max(100),
+    data: z.array(CommentSchema()).max(100),
     nextCursor: z
       .string()
       .regex(/^[A-Za-z0-9_-]+$/)
@@ -1807,11 +1828,11 @@ export const CommentListSchema = z
       }),
   })
   .openapi({ required: ['data', 'nextCursor'], description: 'A page of comments, oldest first.' })
-  .openapi('CommentList')
+  .openapi('CommentList'))
 
-export type CommentList = z.infer<typeof CommentListSchema>
+export type CommentList = z.infer<ReturnType<typeof CommentListSchema>>
 
-export const WebhookEndpointSchema = z
+export const WebhookEndpointSchema = lazy(() => z
   .strictObject({
     id: z
       .string()
@@ -1911,11 +1932,11 @@ export const WebhookEndpointSchema = z
       'version',
     ],
   })
-  .openapi('WebhookEndpoint')
+  .openapi('WebhookEndpoint'))
 
-export type WebhookEndpoint = z.infer<typeof WebhookEndpointSchema>
+export type WebhookEndpoint = z.infer<ReturnType<typeof WebhookEndpointSchema>>
 
-export const WebhookEndpointCreatedSchema = z
+export const WebhookEndpointCreatedSchema = lazy(() => z
   .strictObject({
     id: z
       .string()
@@ -2024,11 +2045,11 @@ export const WebhookEndpointCreatedSchema = z
       'secret',
     ],
   })
-  .openapi('WebhookEndpointCreated')
+  .openapi('WebhookEndpointCreated'))
 
-export type WebhookEndpointCreated = z.infer<typeof WebhookEndpointCreatedSchema>
+export type WebhookEndpointCreated = z.infer<ReturnType<typeof WebhookEndpointCreatedSchema>>
 
-export const WebhookEndpointCreateSchema = z
+export const WebhookEndpointCreateSchema = lazy(() => z
   .strictObject({
     url: z
       .url()
@@ -2073,11 +2094,11 @@ export const WebhookEndpointCreateSchema = z
       }),
   })
   .openapi({ required: ['url', 'eventTypes'], description: 'A new webhook endpoint.' })
-  .openapi('WebhookEndpointCreate')
+  .openapi('WebhookEndpointCreate'))
 
-export type WebhookEndpointCreate = z.infer<typeof WebhookEndpointCreateSchema>
+export type WebhookEndpointCreate = z.infer<ReturnType<typeof WebhookEndpointCreateSchema>>
 
-export const WebhookEndpointUpdateSchema = z
+export const WebhookEndpointUpdateSchema = lazy(() => z
   .strictObject({
     url: z
       .url()
@@ -2126,13 +2147,13 @@ export const WebhookEndpointUpdateSchema = z
   })
   .refine((o) => Object.keys(o).length >= 1, { error: 'Give at least 1 field' }).openapi({ minProperties: 1 })
   .openapi({ description: 'The fields to change.' })
-  .openapi('WebhookEndpointUpdate')
+  .openapi('WebhookEndpointUpdate'))
 
-export type WebhookEndpointUpdate = z.infer<typeof WebhookEndpointUpdateSchema>
+export type WebhookEndpointUpdate = z.infer<ReturnType<typeof WebhookEndpointUpdateSchema>>
 
-export const WebhookEndpointListSchema = z
+export const WebhookEndpointListSchema = lazy(() => z
   .strictObject({
-    data: z.array(WebhookEndpointSchema).max(100),
+    data: z.array(WebhookEndpointSchema()).max(100),
     nextCursor: z
       .string()
       .regex(/^[A-Za-z0-9_-]+$/)
@@ -2147,11 +2168,11 @@ export const WebhookEndpointListSchema = z
     required: ['data', 'nextCursor'],
     description: 'A page of webhook endpoints, oldest first.',
   })
-  .openapi('WebhookEndpointList')
+  .openapi('WebhookEndpointList'))
 
-export type WebhookEndpointList = z.infer<typeof WebhookEndpointListSchema>
+export type WebhookEndpointList = z.infer<ReturnType<typeof WebhookEndpointListSchema>>
 
-export const WebhookSecretSchema = z
+export const WebhookSecretSchema = lazy(() => z
   .strictObject({
     secret: z
       .string()
@@ -2173,11 +2194,11 @@ export const WebhookSecretSchema = z
     required: ['secret', 'previousSecretExpiresAt'],
     description: 'A new signing secret, shown only this once.',
   })
-  .openapi('WebhookSecret')
+  .openapi('WebhookSecret'))
 
-export type WebhookSecret = z.infer<typeof WebhookSecretSchema>
+export type WebhookSecret = z.infer<ReturnType<typeof WebhookSecretSchema>>
 
-export const WebhookDeliverySchema = z
+export const WebhookDeliverySchema = lazy(() => z
   .strictObject({
     id: z
       .string()
@@ -2286,13 +2307,13 @@ export const WebhookDeliverySchema = z
       'createdAt',
     ],
   })
-  .openapi('WebhookDelivery')
+  .openapi('WebhookDelivery'))
 
-export type WebhookDelivery = z.infer<typeof WebhookDeliverySchema>
+export type WebhookDelivery = z.infer<ReturnType<typeof WebhookDeliverySchema>>
 
-export const WebhookDeliveryListSchema = z
+export const WebhookDeliveryListSchema = lazy(() => z
   .strictObject({
-    data: z.array(WebhookDeliverySchema).max(100),
+    data: z.array(WebhookDeliverySchema()).max(100),
     nextCursor: z
       .string()
       .regex(/^[A-Za-z0-9_-]+$/)
@@ -2304,11 +2325,11 @@ export const WebhookDeliveryListSchema = z
       }),
   })
   .openapi({ required: ['data', 'nextCursor'], description: 'A page of deliveries, newest first.' })
-  .openapi('WebhookDeliveryList')
+  .openapi('WebhookDeliveryList'))
 
-export type WebhookDeliveryList = z.infer<typeof WebhookDeliveryListSchema>
+export type WebhookDeliveryList = z.infer<ReturnType<typeof WebhookDeliveryListSchema>>
 
-export const WebhookReplaySchema = z
+export const WebhookReplaySchema = lazy(() => z
   .strictObject({
     since: z
       .string()
@@ -2317,11 +2338,11 @@ export const WebhookReplaySchema = z
       .openapi({ description: 'Replay the changes after this seq.', example: '42' }),
   })
   .openapi({ required: ['since'], description: 'Where to replay from.' })
-  .openapi('WebhookReplay')
+  .openapi('WebhookReplay'))
 
-export type WebhookReplay = z.infer<typeof WebhookReplaySchema>
+export type WebhookReplay = z.infer<ReturnType<typeof WebhookReplaySchema>>
 
-export const WebhookReplayResultSchema = z
+export const WebhookReplayResultSchema = lazy(() => z
   .strictObject({
     queued: z.int().refine((n) => n >= -2147483648 && n <= 2147483647, { error: 'Expected a 32-bit integer' }).openapi({ format: 'int32' }).min(0).max(10000).openapi({ description: 'Deliveries queued.', example: 37 }),
     throughSeq: z
@@ -2337,11 +2358,11 @@ export const WebhookReplayResultSchema = z
       .openapi({ description: 'Whether later changes are left to replay.', example: false }),
   })
   .openapi({ required: ['queued', 'throughSeq', 'hasMore'], description: 'What a replay queued.' })
-  .openapi('WebhookReplayResult')
+  .openapi('WebhookReplayResult'))
 
-export type WebhookReplayResult = z.infer<typeof WebhookReplayResultSchema>
+export type WebhookReplayResult = z.infer<ReturnType<typeof WebhookReplayResultSchema>>
 
-export const ChangeSchema = z
+export const ChangeSchema = lazy(() => z
   .strictObject({
     seq: z
       .string()
@@ -2458,9 +2479,9 @@ export const ChangeSchema = z
       'data',
     ],
   })
-  .openapi('Change')
+  .openapi('Change'))
 
-export const WebhookChangeEventSchema = z
+export const WebhookChangeEventSchema = lazy(() => z
   .strictObject({
     type: z
       .string()
@@ -2470,17 +2491,17 @@ export const WebhookChangeEventSchema = z
     timestamp: dateTime()
       .max(40)
       .openapi({ description: 'When the change happened.', example: '2026-11-20T09:30:00.000Z' }),
-    data: ChangeSchema,
+    data: ChangeSchema(),
   })
   .openapi({
     description: 'The body of a webhook delivery for a change (Standard Webhooks envelope).',
     required: ['type', 'timestamp', 'data'],
   })
-  .openapi('WebhookChangeEvent')
+  .openapi('WebhookChangeEvent'))
 
-export type WebhookChangeEvent = z.infer<typeof WebhookChangeEventSchema>
+export type WebhookChangeEvent = z.infer<ReturnType<typeof WebhookChangeEventSchema>>
 
-export const WebhookPingEventSchema = z
+export const WebhookPingEventSchema = lazy(() => z
   .strictObject({
     type: z
       .literal('webhook.ping')
@@ -2513,15 +2534,15 @@ export const WebhookPingEventSchema = z
     description: 'The body of a test event sent by `pingWebhookEndpoint`.',
     required: ['type', 'timestamp', 'data'],
   })
-  .openapi('WebhookPingEvent')
+  .openapi('WebhookPingEvent'))
 
-export type WebhookPingEvent = z.infer<typeof WebhookPingEventSchema>
+export type WebhookPingEvent = z.infer<ReturnType<typeof WebhookPingEventSchema>>
 
-export type Change = z.infer<typeof ChangeSchema>
+export type Change = z.infer<ReturnType<typeof ChangeSchema>>
 
-export const ChangeListSchema = z
+export const ChangeListSchema = lazy(() => z
   .strictObject({
-    data: z.array(ChangeSchema).max(100),
+    data: z.array(ChangeSchema()).max(100),
     nextCursor: z
       .string()
       .regex(/^[A-Za-z0-9_-]+$/)
@@ -2543,11 +2564,11 @@ export const ChangeListSchema = z
       }),
   })
   .openapi({ required: ['data', 'nextCursor', 'syncToken'], description: 'A page of changes.' })
-  .openapi('ChangeList')
+  .openapi('ChangeList'))
 
-export type ChangeList = z.infer<typeof ChangeListSchema>
+export type ChangeList = z.infer<ReturnType<typeof ChangeListSchema>>
 
-export const NotificationSchema = z
+export const NotificationSchema = lazy(() => z
   .strictObject({
     id: z
       .string()
@@ -2668,13 +2689,13 @@ export const NotificationSchema = z
       'updatedAt',
     ],
   })
-  .openapi('Notification')
+  .openapi('Notification'))
 
-export type Notification = z.infer<typeof NotificationSchema>
+export type Notification = z.infer<ReturnType<typeof NotificationSchema>>
 
-export const NotificationListSchema = z
+export const NotificationListSchema = lazy(() => z
   .strictObject({
-    data: z.array(NotificationSchema).max(100),
+    data: z.array(NotificationSchema()).max(100),
     nextCursor: z
       .string()
       .regex(/^[A-Za-z0-9_-]+$/)
@@ -2689,11 +2710,11 @@ export const NotificationListSchema = z
     required: ['data', 'nextCursor'],
     description: 'A page of notifications, most recently updated first.',
   })
-  .openapi('NotificationList')
+  .openapi('NotificationList'))
 
-export type NotificationList = z.infer<typeof NotificationListSchema>
+export type NotificationList = z.infer<ReturnType<typeof NotificationListSchema>>
 
-export const UnreadNotificationCountSchema = z
+export const UnreadNotificationCountSchema = lazy(() => z
   .strictObject({
     count: z.int().refine((n) => n >= -2147483648 && n <= 2147483647, { error: 'Expected a 32-bit integer' }).openapi({ format: 'int32' })
       .min(0)
@@ -2701,11 +2722,11 @@ export const UnreadNotificationCountSchema = z
       .openapi({ description: 'The number of unread notifications.', example: 3 }),
   })
   .openapi({ required: ['count'], description: 'How many notifications are unread.' })
-  .openapi('UnreadNotificationCount')
+  .openapi('UnreadNotificationCount'))
 
-export type UnreadNotificationCount = z.infer<typeof UnreadNotificationCountSchema>
+export type UnreadNotificationCount = z.infer<ReturnType<typeof UnreadNotificationCountSchema>>
 
-export const NotificationsMarkReadSchema = z
+export const NotificationsMarkReadSchema = lazy(() => z
   .strictObject({
     before: dateTime()
       .max(40)
@@ -2716,11 +2737,11 @@ export const NotificationsMarkReadSchema = z
       }),
   })
   .openapi({ required: ['before'], description: 'Which notifications to mark read.' })
-  .openapi('NotificationsMarkRead')
+  .openapi('NotificationsMarkRead'))
 
-export type NotificationsMarkRead = z.infer<typeof NotificationsMarkReadSchema>
+export type NotificationsMarkRead = z.infer<ReturnType<typeof NotificationsMarkReadSchema>>
 
-export const NotificationsMarkedSchema = z
+export const NotificationsMarkedSchema = lazy(() => z
   .strictObject({
     marked: z.int().refine((n) => n >= -2147483648 && n <= 2147483647, { error: 'Expected a 32-bit integer' }).openapi({ format: 'int32' })
       .min(0)
@@ -2728,11 +2749,11 @@ export const NotificationsMarkedSchema = z
       .openapi({ description: 'How many notifications were unread and are now read.', example: 3 }),
   })
   .openapi({ required: ['marked'], description: 'The outcome of marking notifications read.' })
-  .openapi('NotificationsMarked')
+  .openapi('NotificationsMarked'))
 
-export type NotificationsMarked = z.infer<typeof NotificationsMarkedSchema>
+export type NotificationsMarked = z.infer<ReturnType<typeof NotificationsMarkedSchema>>
 
-export const NotificationChannelsSchema = z
+export const NotificationChannelsSchema = lazy(() => z
   .strictObject({
     inApp: z
       .boolean()
@@ -2750,11 +2771,11 @@ export const NotificationChannelsSchema = z
       }),
   })
   .openapi({ required: ['inApp', 'email'], description: 'Where notifications of one reason go.' })
-  .openapi('NotificationChannels')
+  .openapi('NotificationChannels'))
 
-export type NotificationChannels = z.infer<typeof NotificationChannelsSchema>
+export type NotificationChannels = z.infer<ReturnType<typeof NotificationChannelsSchema>>
 
-export const NotificationChannelsUpdateSchema = z
+export const NotificationChannelsUpdateSchema = lazy(() => z
   .strictObject({
     inApp: z
       .boolean()
@@ -2775,38 +2796,38 @@ export const NotificationChannelsUpdateSchema = z
   .openapi({
     description: 'The channels to change for one reason; those left out stay as they are.',
   })
-  .openapi('NotificationChannelsUpdate')
+  .openapi('NotificationChannelsUpdate'))
 
-export type NotificationChannelsUpdate = z.infer<typeof NotificationChannelsUpdateSchema>
+export type NotificationChannelsUpdate = z.infer<ReturnType<typeof NotificationChannelsUpdateSchema>>
 
-export const NotificationPreferencesSchema = z
+export const NotificationPreferencesSchema = lazy(() => z
   .strictObject({
-    assigned: NotificationChannelsSchema,
-    mentioned: NotificationChannelsSchema,
-    commented: NotificationChannelsSchema,
-    invited: NotificationChannelsSchema,
+    assigned: NotificationChannelsSchema(),
+    mentioned: NotificationChannelsSchema(),
+    commented: NotificationChannelsSchema(),
+    invited: NotificationChannelsSchema(),
   })
   .openapi({
     required: ['assigned', 'mentioned', 'commented', 'invited'],
     description: 'For each reason, which channels notify you.',
   })
-  .openapi('NotificationPreferences')
+  .openapi('NotificationPreferences'))
 
-export type NotificationPreferences = z.infer<typeof NotificationPreferencesSchema>
+export type NotificationPreferences = z.infer<ReturnType<typeof NotificationPreferencesSchema>>
 
-export const NotificationPreferencesUpdateSchema = z
+export const NotificationPreferencesUpdateSchema = lazy(() => z
   .strictObject({
-    assigned: NotificationChannelsUpdateSchema.optional(),
-    mentioned: NotificationChannelsUpdateSchema.optional(),
-    commented: NotificationChannelsUpdateSchema.optional(),
-    invited: NotificationChannelsUpdateSchema.optional(),
+    assigned: NotificationChannelsUpdateSchema().optional(),
+    mentioned: NotificationChannelsUpdateSchema().optional(),
+    commented: NotificationChannelsUpdateSchema().optional(),
+    invited: NotificationChannelsUpdateSchema().optional(),
   })
   .openapi({ description: 'The reasons and channels to change; anything left out stays as it is.' })
-  .openapi('NotificationPreferencesUpdate')
+  .openapi('NotificationPreferencesUpdate'))
 
-export type NotificationPreferencesUpdate = z.infer<typeof NotificationPreferencesUpdateSchema>
+export type NotificationPreferencesUpdate = z.infer<ReturnType<typeof NotificationPreferencesUpdateSchema>>
 
-export const ReadyEventSchema = z
+export const ReadyEventSchema = lazy(() => z
   .strictObject({
     id: z
       .string()
@@ -2832,9 +2853,9 @@ export const ReadyEventSchema = z
     description:
       'The first event of every stream: where it starts. Its `id` (the same as `data.since`) is the\nposition to resume from until the first change arrives.',
   })
-  .openapi('ReadyEvent')
+  .openapi('ReadyEvent'))
 
-export const ChangeEventSchema = z
+export const ChangeEventSchema = lazy(() => z
   .strictObject({
     id: z
       .string()
@@ -2849,15 +2870,15 @@ export const ChangeEventSchema = z
         description: "The change's `type` (as in `data.type`).",
         example: 'task.updated',
       }),
-    data: ChangeSchema,
+    data: ChangeSchema(),
   })
   .openapi({
     required: ['id', 'event', 'data'],
     description: "A change the caller may see. Its `id` is the change's `seq`, to resume from.",
   })
-  .openapi('ChangeEvent')
+  .openapi('ChangeEvent'))
 
-export const AccessRevokedEventSchema = z
+export const AccessRevokedEventSchema = lazy(() => z
   .strictObject({
     event: z.literal('access_revoked'),
     data: z
@@ -2875,18 +2896,18 @@ export const AccessRevokedEventSchema = z
     description:
       'The caller lost access to a project (removed from it, or it was deleted); nothing more of it follows.',
   })
-  .openapi('AccessRevokedEvent')
+  .openapi('AccessRevokedEvent'))
 
-export const AuthExpiredEventSchema = z
+export const AuthExpiredEventSchema = lazy(() => z
   .strictObject({ event: z.literal('auth_expired'), data: z.strictObject({}) })
   .openapi({
     required: ['event', 'data'],
     description:
       'The credentials expired or were revoked; the server closes the stream. Reconnect with fresh credentials.',
   })
-  .openapi('AuthExpiredEvent')
+  .openapi('AuthExpiredEvent'))
 
-export const ReconnectEventSchema = z
+export const ReconnectEventSchema = lazy(() => z
   .strictObject({
     event: z.literal('reconnect'),
     data: z
@@ -2908,35 +2929,35 @@ export const ReconnectEventSchema = z
     description:
       'The server closes the stream: it is shutting down (`shutdown`) or the client reads too slowly\n(`slow_consumer`). Reconnect (to any instance) from `since`.',
   })
-  .openapi('ReconnectEvent')
+  .openapi('ReconnectEvent'))
 
-export const StreamEventSchema = z
+export const StreamEventSchema = lazy(() => z
   .union([
-    ReadyEventSchema,
-    ChangeEventSchema,
-    AccessRevokedEventSchema,
-    AuthExpiredEventSchema,
-    ReconnectEventSchema,
+    ReadyEventSchema(),
+    ChangeEventSchema(),
+    AccessRevokedEventSchema(),
+    AuthExpiredEventSchema(),
+    ReconnectEventSchema(),
   ])
   .openapi({
     description:
       'One event of `streamEvents` as an `EventSource` parses it: `id` (changes and `ready` only), `event`\nand `data` (parsed from JSON). Exactly one of these matches, told apart by `event`.',
   })
-  .openapi('StreamEvent')
+  .openapi('StreamEvent'))
 
-export type StreamEvent = z.infer<typeof StreamEventSchema>
+export type StreamEvent = z.infer<ReturnType<typeof StreamEventSchema>>
 
-export type ReadyEvent = z.infer<typeof ReadyEventSchema>
+export type ReadyEvent = z.infer<ReturnType<typeof ReadyEventSchema>>
 
-export type ChangeEvent = z.infer<typeof ChangeEventSchema>
+export type ChangeEvent = z.infer<ReturnType<typeof ChangeEventSchema>>
 
-export type AccessRevokedEvent = z.infer<typeof AccessRevokedEventSchema>
+export type AccessRevokedEvent = z.infer<ReturnType<typeof AccessRevokedEventSchema>>
 
-export type AuthExpiredEvent = z.infer<typeof AuthExpiredEventSchema>
+export type AuthExpiredEvent = z.infer<ReturnType<typeof AuthExpiredEventSchema>>
 
-export type ReconnectEvent = z.infer<typeof ReconnectEventSchema>
+export type ReconnectEvent = z.infer<ReturnType<typeof ReconnectEventSchema>>
 
-export const AttachmentSchema = z
+export const AttachmentSchema = lazy(() => z
   .strictObject({
     id: z
       .string()
@@ -3073,11 +3094,11 @@ export const AttachmentSchema = z
       'version',
     ],
   })
-  .openapi('Attachment')
+  .openapi('Attachment'))
 
-export type Attachment = z.infer<typeof AttachmentSchema>
+export type Attachment = z.infer<ReturnType<typeof AttachmentSchema>>
 
-export const AttachmentUploadSchema = z
+export const AttachmentUploadSchema = lazy(() => z
   .strictObject({
     file: z
       .file()
@@ -3125,11 +3146,11 @@ export const AttachmentUploadSchema = z
     description:
       'A multipart upload. Send the fields before the file part when you can; they are read as they arrive.',
   })
-  .openapi('AttachmentUpload')
+  .openapi('AttachmentUpload'))
 
-export type AttachmentUpload = z.infer<typeof AttachmentUploadSchema>
+export type AttachmentUpload = z.infer<ReturnType<typeof AttachmentUploadSchema>>
 
-export const AttachmentUpdateSchema = z
+export const AttachmentUpdateSchema = lazy(() => z
   .strictObject({
     filename: z
       .string()
@@ -3176,13 +3197,13 @@ export const AttachmentUpdateSchema = z
   .openapi({
     description: 'The fields to change. `null` detaches the file from a task, note or comment.',
   })
-  .openapi('AttachmentUpdate')
+  .openapi('AttachmentUpdate'))
 
-export type AttachmentUpdate = z.infer<typeof AttachmentUpdateSchema>
+export type AttachmentUpdate = z.infer<ReturnType<typeof AttachmentUpdateSchema>>
 
-export const AttachmentListSchema = z
+export const AttachmentListSchema = lazy(() => z
   .strictObject({
-    data: z.array(AttachmentSchema).max(100),
+    data: z.array(AttachmentSchema()).max(100),
     nextCursor: z
       .string()
       .regex(/^[A-Za-z0-9_-]+$/)
@@ -3194,11 +3215,11 @@ export const AttachmentListSchema = z
       }),
   })
   .openapi({ required: ['data', 'nextCursor'], description: 'A page of attachments.' })
-  .openapi('AttachmentList')
+  .openapi('AttachmentList'))
 
-export type AttachmentList = z.infer<typeof AttachmentListSchema>
+export type AttachmentList = z.infer<ReturnType<typeof AttachmentListSchema>>
 
-export const AttachmentLinkSchema = z
+export const AttachmentLinkSchema = lazy(() => z
   .strictObject({
     url: z
       .string()
@@ -3216,11 +3237,11 @@ export const AttachmentLinkSchema = z
       }),
   })
   .openapi({ required: ['url', 'expiresAt'], description: 'A signed download link.' })
-  .openapi('AttachmentLink')
+  .openapi('AttachmentLink'))
 
-export type AttachmentLink = z.infer<typeof AttachmentLinkSchema>
+export type AttachmentLink = z.infer<ReturnType<typeof AttachmentLinkSchema>>
 
-export const ProjectStorageSchema = z
+export const ProjectStorageSchema = lazy(() => z
   .strictObject({
     usedBytes: z.int().openapi({ format: 'int64' })
       .min(0)
@@ -3254,11 +3275,11 @@ export const ProjectStorageSchema = z
     required: ['usedBytes', 'reservedBytes', 'fileCount', 'quotaBytes', 'maxFileBytes'],
     description: "A project's storage use and limits.",
   })
-  .openapi('ProjectStorage')
+  .openapi('ProjectStorage'))
 
-export type ProjectStorage = z.infer<typeof ProjectStorageSchema>
+export type ProjectStorage = z.infer<ReturnType<typeof ProjectStorageSchema>>
 
-export const XRequestIdHeaderSchema = z
+export const XRequestIdHeaderSchema = lazy(() => z
   .string()
   .regex(/^[A-Za-z0-9._:-]+$/)
   .max(200)
@@ -3267,9 +3288,9 @@ export const XRequestIdHeaderSchema = z
     description:
       'The id of this request, as sent by the client or generated by the server. Also in every problem body.',
     example: 'req_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
-  })
+  }))
 
-export const RateLimitHeaderSchema = z
+export const RateLimitHeaderSchema = lazy(() => z
   .string()
   .regex(/^"[a-z0-9-]+";r=[0-9]+;t=[0-9]+$/)
   .max(200)
@@ -3278,9 +3299,9 @@ export const RateLimitHeaderSchema = z
     description:
       'The caller\'s remaining quota under the policy that is closest to running out (IETF\ndraft-ietf-httpapi-ratelimit-headers): `"<policy>";r=<remaining>;t=<seconds until reset>`.\n',
     example: '"default";r=97;t=42',
-  })
+  }))
 
-export const RateLimitPolicyHeaderSchema = z
+export const RateLimitPolicyHeaderSchema = lazy(() => z
   .string()
   .regex(/^"[a-z0-9-]+";q=[0-9]+;w=[0-9]+(, "[a-z0-9-]+";q=[0-9]+;w=[0-9]+)*$/)
   .max(500)
@@ -3289,9 +3310,9 @@ export const RateLimitPolicyHeaderSchema = z
     description:
       'The quota policies that apply to this request, e.g. `"default";q=100;w=60` (100 requests a minute).',
     example: '"default";q=100;w=60',
-  })
+  }))
 
-export const AccessControlAllowOriginHeaderSchema = z
+export const AccessControlAllowOriginHeaderSchema = lazy(() => z
   .string()
   .regex(/^(\*|[A-Za-z][A-Za-z0-9+.-]*:\S+)$/)
   .max(2000)
@@ -3300,20 +3321,20 @@ export const AccessControlAllowOriginHeaderSchema = z
     description:
       "Sent only to a browser's cross-origin request whose `Origin` is allowed by the operator (`CORS_ORIGINS`): that origin, or `*` when any origin is allowed.",
     example: 'https://app.example.com',
-  })
+  }))
 
-export const BadRequestResponse = {
+export const BadRequestResponse = lazy(() => ({
   description:
     'A parameter or header fails validation (`code` `validation_failed`; `errors` lists each invalid input).',
   headers: z.object({
-    'X-Request-Id': XRequestIdHeaderSchema,
-    RateLimit: RateLimitHeaderSchema,
-    'RateLimit-Policy': RateLimitPolicyHeaderSchema,
-    'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
+    'X-Request-Id': XRequestIdHeaderSchema(),
+    RateLimit: RateLimitHeaderSchema(),
+    'RateLimit-Policy': RateLimitPolicyHeaderSchema(),
+    'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema(),
   }),
   content: {
     'application/problem+json': {
-      schema: ProblemSchema.and(z.object({ code: z.literal('validation_failed').optional() })),
+      schema: ProblemSchema().and(z.object({ code: z.literal('validation_failed').optional() })),
       example: {
         type: 'https://tasklane.dev/problems/validation_failed',
         title: 'Validation failed',
@@ -3332,20 +3353,20 @@ export const BadRequestResponse = {
       },
     },
   },
-}
+}))
 
-export const UnauthorizedResponse = {
+export const UnauthorizedResponse = lazy(() => ({
   description:
     'The request has no valid credentials. `code` says why: `unauthenticated`, `token_expired`, `token_invalid`, `session_revoked`, `api_key_revoked`.',
   headers: z.object({
-    'X-Request-Id': XRequestIdHeaderSchema,
-    RateLimit: RateLimitHeaderSchema,
-    'RateLimit-Policy': RateLimitPolicyHeaderSchema,
-    'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
+    'X-Request-Id': XRequestIdHeaderSchema(),
+    RateLimit: RateLimitHeaderSchema(),
+    'RateLimit-Policy': RateLimitPolicyHeaderSchema(),
+    'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema(),
   }),
   content: {
     'application/problem+json': {
-      schema: ProblemSchema.and(
+      schema: ProblemSchema().and(
         z.object({
           code: z
             .enum([
@@ -3369,20 +3390,20 @@ export const UnauthorizedResponse = {
       },
     },
   },
-}
+}))
 
-export const ForbiddenResponse = {
+export const ForbiddenResponse = lazy(() => ({
   description:
     'The credentials may not do this: an API key without the `write` scope (`insufficient_scope`), or a project role that may not (`forbidden`).',
   headers: z.object({
-    'X-Request-Id': XRequestIdHeaderSchema,
-    RateLimit: RateLimitHeaderSchema,
-    'RateLimit-Policy': RateLimitPolicyHeaderSchema,
-    'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
+    'X-Request-Id': XRequestIdHeaderSchema(),
+    RateLimit: RateLimitHeaderSchema(),
+    'RateLimit-Policy': RateLimitPolicyHeaderSchema(),
+    'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema(),
   }),
   content: {
     'application/problem+json': {
-      schema: ProblemSchema.and(
+      schema: ProblemSchema().and(
         z.object({ code: z.enum(['insufficient_scope', 'forbidden']).optional() }),
       ),
       example: {
@@ -3396,19 +3417,19 @@ export const ForbiddenResponse = {
       },
     },
   },
-}
+}))
 
-export const NotFoundResponse = {
+export const NotFoundResponse = lazy(() => ({
   description: 'No such resource, or one the caller may not see (the two are indistinguishable).',
   headers: z.object({
-    'X-Request-Id': XRequestIdHeaderSchema,
-    RateLimit: RateLimitHeaderSchema,
-    'RateLimit-Policy': RateLimitPolicyHeaderSchema,
-    'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
+    'X-Request-Id': XRequestIdHeaderSchema(),
+    RateLimit: RateLimitHeaderSchema(),
+    'RateLimit-Policy': RateLimitPolicyHeaderSchema(),
+    'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema(),
   }),
   content: {
     'application/problem+json': {
-      schema: ProblemSchema.and(z.object({ code: z.literal('not_found').optional() })),
+      schema: ProblemSchema().and(z.object({ code: z.literal('not_found').optional() })),
       example: {
         type: 'https://tasklane.dev/problems/not_found',
         title: 'Not found',
@@ -3420,20 +3441,20 @@ export const NotFoundResponse = {
       },
     },
   },
-}
+}))
 
-export const ConflictResponse = {
+export const ConflictResponse = lazy(() => ({
   description:
     'A request with the same `Idempotency-Key` is still being processed (`idempotency_key_in_use`); retry it later.',
   headers: z.object({
-    'X-Request-Id': XRequestIdHeaderSchema,
-    RateLimit: RateLimitHeaderSchema,
-    'RateLimit-Policy': RateLimitPolicyHeaderSchema,
-    'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
+    'X-Request-Id': XRequestIdHeaderSchema(),
+    RateLimit: RateLimitHeaderSchema(),
+    'RateLimit-Policy': RateLimitPolicyHeaderSchema(),
+    'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema(),
   }),
   content: {
     'application/problem+json': {
-      schema: ProblemSchema.and(
+      schema: ProblemSchema().and(
         z.object({ code: z.literal('idempotency_key_in_use').optional() }),
       ),
       example: {
@@ -3447,9 +3468,9 @@ export const ConflictResponse = {
       },
     },
   },
-}
+}))
 
-export const ETagHeaderSchema = z
+export const ETagHeaderSchema = lazy(() => z
   .string()
   .regex(/^"[0-9]+"$/)
   .max(100)
@@ -3458,21 +3479,21 @@ export const ETagHeaderSchema = z
     description:
       'The version of the resource; send it in `If-Match` to update only that version, or `If-None-Match` to skip an unchanged read.',
     example: '"3"',
-  })
+  }))
 
-export const PreconditionFailedResponse = {
+export const PreconditionFailedResponse = lazy(() => ({
   description:
     "`If-Match` does not match the resource's current version; the current `ETag` is in the response.",
   headers: z.object({
-    'X-Request-Id': XRequestIdHeaderSchema,
-    RateLimit: RateLimitHeaderSchema,
-    'RateLimit-Policy': RateLimitPolicyHeaderSchema,
-    ETag: ETagHeaderSchema,
-    'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
+    'X-Request-Id': XRequestIdHeaderSchema(),
+    RateLimit: RateLimitHeaderSchema(),
+    'RateLimit-Policy': RateLimitPolicyHeaderSchema(),
+    ETag: ETagHeaderSchema(),
+    'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema(),
   }),
   content: {
     'application/problem+json': {
-      schema: ProblemSchema.and(
+      schema: ProblemSchema().and(
         z.object({ code: z.literal('precondition_failed').optional() }),
       ),
       example: {
@@ -3486,20 +3507,20 @@ export const PreconditionFailedResponse = {
       },
     },
   },
-}
+}))
 
-export const UnprocessableContentResponse = {
+export const UnprocessableContentResponse = lazy(() => ({
   description:
     'This `Idempotency-Key` was used with a different request (`idempotency_key_reused`).',
   headers: z.object({
-    'X-Request-Id': XRequestIdHeaderSchema,
-    RateLimit: RateLimitHeaderSchema,
-    'RateLimit-Policy': RateLimitPolicyHeaderSchema,
-    'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
+    'X-Request-Id': XRequestIdHeaderSchema(),
+    RateLimit: RateLimitHeaderSchema(),
+    'RateLimit-Policy': RateLimitPolicyHeaderSchema(),
+    'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema(),
   }),
   content: {
     'application/problem+json': {
-      schema: ProblemSchema.and(
+      schema: ProblemSchema().and(
         z.object({ code: z.literal('idempotency_key_reused').optional() }),
       ),
       example: {
@@ -3514,20 +3535,20 @@ export const UnprocessableContentResponse = {
       },
     },
   },
-}
+}))
 
-export const CursorExpiredResponse = {
+export const CursorExpiredResponse = lazy(() => ({
   description:
     '`since` (or `Last-Event-ID`) is older than the change log keeps (`code` is `cursor_expired`): reload the resources, then continue from the latest `syncToken`.',
   headers: z.object({
-    'X-Request-Id': XRequestIdHeaderSchema,
-    RateLimit: RateLimitHeaderSchema,
-    'RateLimit-Policy': RateLimitPolicyHeaderSchema,
-    'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
+    'X-Request-Id': XRequestIdHeaderSchema(),
+    RateLimit: RateLimitHeaderSchema(),
+    'RateLimit-Policy': RateLimitPolicyHeaderSchema(),
+    'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema(),
   }),
   content: {
     'application/problem+json': {
-      schema: ProblemSchema.and(z.object({ code: z.literal('cursor_expired').optional() })),
+      schema: ProblemSchema().and(z.object({ code: z.literal('cursor_expired').optional() })),
       example: {
         type: 'https://tasklane.dev/problems/cursor_expired',
         title: 'Gone',
@@ -3540,26 +3561,26 @@ export const CursorExpiredResponse = {
       },
     },
   },
-}
+}))
 
-export const RetryAfterHeaderSchema = z.int().refine((n) => n >= -2147483648 && n <= 2147483647, { error: 'Expected a 32-bit integer' }).openapi({ format: 'int32' })
+export const RetryAfterHeaderSchema = lazy(() => z.int().refine((n) => n >= -2147483648 && n <= 2147483647, { error: 'Expected a 32-bit integer' }).openapi({ format: 'int32' })
   .min(0)
   .max(86400)
   .optional()
-  .openapi({ description: 'Seconds to wait before sending the request again.', example: 30 })
+  .openapi({ description: 'Seconds to wait before sending the request again.', example: 30 }))
 
-export const TooManyRequestsResponse = {
+export const TooManyRequestsResponse = lazy(() => ({
   description: 'A rate limit was exceeded; wait `Retry-After` seconds.',
   headers: z.object({
-    'X-Request-Id': XRequestIdHeaderSchema,
-    RateLimit: RateLimitHeaderSchema,
-    'RateLimit-Policy': RateLimitPolicyHeaderSchema,
-    'Retry-After': RetryAfterHeaderSchema,
-    'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
+    'X-Request-Id': XRequestIdHeaderSchema(),
+    RateLimit: RateLimitHeaderSchema(),
+    'RateLimit-Policy': RateLimitPolicyHeaderSchema(),
+    'Retry-After': RetryAfterHeaderSchema(),
+    'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema(),
   }),
   content: {
     'application/problem+json': {
-      schema: ProblemSchema.and(z.object({ code: z.literal('rate_limited').optional() })),
+      schema: ProblemSchema().and(z.object({ code: z.literal('rate_limited').optional() })),
       example: {
         type: 'https://tasklane.dev/problems/rate_limited',
         title: 'Too many requests',
@@ -3571,18 +3592,76 @@ export const TooManyRequestsResponse = {
       },
     },
   },
-}
+}))
 
-export const InternalErrorResponse = {
+export const TooManyRequestsStreamsResponse = lazy(() => ({
   description:
-    'An unexpected error. It is logged in full with the request id; the body never carries internals.',
+    'A rate limit was exceeded (`rate_limited`), or the caller already holds as many open event streams on\nthis instance as it may (`too_many_streams`: `EVENTS_MAX_STREAMS_PER_USER` per user,\n`EVENTS_MAX_STREAMS_PER_KEY` per API key); close one, or wait `Retry-After` seconds.\n',
   headers: z.object({
-    'X-Request-Id': XRequestIdHeaderSchema,
-    'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
+    'X-Request-Id': XRequestIdHeaderSchema(),
+    RateLimit: RateLimitHeaderSchema(),
+    'RateLimit-Policy': RateLimitPolicyHeaderSchema(),
+    'Retry-After': RetryAfterHeaderSchema(),
+    'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema(),
   }),
   content: {
     'application/problem+json': {
-      schema: ProblemSchema.and(z.object({ code: z.literal('internal_error').optional() })),
+      schema: ProblemSchema().and(
+        z.object({ code: z.enum(['rate_limited', 'too_many_streams']).optional() }),
+      ),
+      example: {
+        type: 'https://tasklane.dev/problems/too_many_streams',
+        title: 'Too many requests',
+        status: 429,
+        detail:
+          'This account has 20 event streams open on this server, the most it may; close one before opening another.',
+        instance: '/v1/events',
+        code: 'too_many_streams',
+        requestId: 'req_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
+      },
+    },
+  },
+}))
+
+export const StreamsUnavailableResponse = lazy(() => ({
+  description:
+    'The server cannot open the stream now; `code` says why, and `Retry-After` when to try again.\n`streams_unavailable`: this instance already serves `EVENTS_MAX_STREAMS` open event streams (another\ninstance may have room). `service_unavailable`: the database does not answer (down, restarting,\nfailing over, or slower than the configured time limits).\n',
+  headers: z.object({
+    'X-Request-Id': XRequestIdHeaderSchema(),
+    'Retry-After': RetryAfterHeaderSchema(),
+    RateLimit: RateLimitHeaderSchema(),
+    'RateLimit-Policy': RateLimitPolicyHeaderSchema(),
+    'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema(),
+  }),
+  content: {
+    'application/problem+json': {
+      schema: ProblemSchema().and(
+        z.object({ code: z.enum(['streams_unavailable', 'service_unavailable']).optional() }),
+      ),
+      example: {
+        type: 'https://tasklane.dev/problems/streams_unavailable',
+        title: 'Service unavailable',
+        status: 503,
+        detail:
+          'This server holds as many event streams as it may; retry shortly (another server may have room).',
+        instance: '/v1/events',
+        code: 'streams_unavailable',
+        requestId: 'req_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
+      },
+    },
+  },
+}))
+
+export const InternalErrorResponse = lazy(() => ({
+  description:
+    'An unexpected error. It is logged in full with the request id; the body never carries internals.',
+  headers: z.object({
+    'X-Request-Id': XRequestIdHeaderSchema(),
+    'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema(),
+  }),
+  content: {
+    'application/problem+json': {
+      schema: ProblemSchema().and(z.object({ code: z.literal('internal_error').optional() })),
       example: {
         type: 'https://tasklane.dev/problems/internal_error',
         title: 'Internal server error',
@@ -3594,21 +3673,21 @@ export const InternalErrorResponse = {
       },
     },
   },
-}
+}))
 
-export const ServiceUnavailableResponse = {
+export const ServiceUnavailableResponse = lazy(() => ({
   description:
     'The database does not answer now (down, restarting, failing over, or slower than the configured time\nlimits); `code` is `service_unavailable`. Retry after `Retry-After` seconds. A write whose connection was\nlost while committing may have been carried out: retry creates with the same `Idempotency-Key`.\n',
   headers: z.object({
-    'X-Request-Id': XRequestIdHeaderSchema,
-    'Retry-After': RetryAfterHeaderSchema,
-    RateLimit: RateLimitHeaderSchema,
-    'RateLimit-Policy': RateLimitPolicyHeaderSchema,
-    'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
+    'X-Request-Id': XRequestIdHeaderSchema(),
+    'Retry-After': RetryAfterHeaderSchema(),
+    RateLimit: RateLimitHeaderSchema(),
+    'RateLimit-Policy': RateLimitPolicyHeaderSchema(),
+    'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema(),
   }),
   content: {
     'application/problem+json': {
-      schema: ProblemSchema.and(
+      schema: ProblemSchema().and(
         z.object({ code: z.literal('service_unavailable').optional() }),
       ),
       example: {
@@ -3622,21 +3701,21 @@ export const ServiceUnavailableResponse = {
       },
     },
   },
-}
+}))
 
-export const ServerBusyResponse = {
+export const ServerBusyResponse = lazy(() => ({
   description:
     'The server cannot take this request now; `code` says why, and `Retry-After` when to try again.\n`server_busy`: too many passwords are being checked at once (the hashing queue is full), refused\nbefore any work. `service_unavailable`: the database does not answer (down, restarting, failing over,\nor slower than the configured time limits). Nothing was changed, except that a write whose connection\nwas lost while committing may have been carried out.\n',
   headers: z.object({
-    'X-Request-Id': XRequestIdHeaderSchema,
-    'Retry-After': RetryAfterHeaderSchema,
-    RateLimit: RateLimitHeaderSchema,
-    'RateLimit-Policy': RateLimitPolicyHeaderSchema,
-    'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
+    'X-Request-Id': XRequestIdHeaderSchema(),
+    'Retry-After': RetryAfterHeaderSchema(),
+    RateLimit: RateLimitHeaderSchema(),
+    'RateLimit-Policy': RateLimitPolicyHeaderSchema(),
+    'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema(),
   }),
   content: {
     'application/problem+json': {
-      schema: ProblemSchema.and(
+      schema: ProblemSchema().and(
         z.object({ code: z.enum(['server_busy', 'service_unavailable']).optional() }),
       ),
       examples: {
@@ -3667,27 +3746,27 @@ export const ServerBusyResponse = {
       },
     },
   },
-}
+}))
 
-export const ConnectionCloseHeaderSchema = z
+export const ConnectionCloseHeaderSchema = lazy(() => z
   .literal('close')
   .optional()
   .openapi({
     description:
       '`close`: the server closes the connection after this answer; send the next request on a new one.',
     example: 'close',
-  })
+  }))
 
-export const RequestHeaderFieldsTooLargeResponse = {
+export const RequestHeaderFieldsTooLargeResponse = lazy(() => ({
   description:
     'The request line and header fields together are longer than 16 KiB (`code`\n`request_header_fields_too_large`), e.g. a URL over 16 KiB. The request is refused as it is read,\nbefore any other check (so this answer carries no rate-limit or CORS headers and `instance` is `/`),\nand the connection closes after it.\n',
   headers: z.object({
-    'X-Request-Id': XRequestIdHeaderSchema,
-    Connection: ConnectionCloseHeaderSchema,
+    'X-Request-Id': XRequestIdHeaderSchema(),
+    Connection: ConnectionCloseHeaderSchema(),
   }),
   content: {
     'application/problem+json': {
-      schema: ProblemSchema.and(
+      schema: ProblemSchema().and(
         z.object({ code: z.literal('request_header_fields_too_large').optional() }),
       ),
       example: {
@@ -3701,21 +3780,21 @@ export const RequestHeaderFieldsTooLargeResponse = {
       },
     },
   },
-}
+}))
 
-export const ContentTooLargeResponse = {
+export const ContentTooLargeResponse = lazy(() => ({
   description:
     'The request body is larger than this operation takes (`code` `content_too_large`): the longest body its\nschema allows (compact JSON with every string character written as a `\\u` escape, plus 1 KiB for\nwhitespace; a few kilobytes for signing in), and never more than `BODY_LIMIT` (1 MiB by default). The\nrest of the body is not read, so the connection closes after this answer (`Connection: close`).\n',
   headers: z.object({
-    'X-Request-Id': XRequestIdHeaderSchema,
-    Connection: ConnectionCloseHeaderSchema,
-    RateLimit: RateLimitHeaderSchema,
-    'RateLimit-Policy': RateLimitPolicyHeaderSchema,
-    'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
+    'X-Request-Id': XRequestIdHeaderSchema(),
+    Connection: ConnectionCloseHeaderSchema(),
+    RateLimit: RateLimitHeaderSchema(),
+    'RateLimit-Policy': RateLimitPolicyHeaderSchema(),
+    'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema(),
   }),
   content: {
     'application/problem+json': {
-      schema: ProblemSchema.and(z.object({ code: z.literal('content_too_large').optional() })),
+      schema: ProblemSchema().and(z.object({ code: z.literal('content_too_large').optional() })),
       example: {
         type: 'https://tasklane.dev/problems/content_too_large',
         title: 'Content too large',
@@ -3727,20 +3806,20 @@ export const ContentTooLargeResponse = {
       },
     },
   },
-}
+}))
 
-export const UnsupportedMediaTypeResponse = {
+export const UnsupportedMediaTypeResponse = lazy(() => ({
   description:
     'The request body is not in a media type this operation takes (`code` `unsupported_media_type`); `Accept-Post` or `Accept-Patch` lists the ones it does. JSON bodies are UTF-8, so a `charset` other than `utf-8` is refused too.',
   headers: z.object({
-    'X-Request-Id': XRequestIdHeaderSchema,
-    RateLimit: RateLimitHeaderSchema,
-    'RateLimit-Policy': RateLimitPolicyHeaderSchema,
-    'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
+    'X-Request-Id': XRequestIdHeaderSchema(),
+    RateLimit: RateLimitHeaderSchema(),
+    'RateLimit-Policy': RateLimitPolicyHeaderSchema(),
+    'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema(),
   }),
   content: {
     'application/problem+json': {
-      schema: ProblemSchema.and(
+      schema: ProblemSchema().and(
         z.object({ code: z.literal('unsupported_media_type').optional() }),
       ),
       example: {
@@ -3754,20 +3833,20 @@ export const UnsupportedMediaTypeResponse = {
       },
     },
   },
-}
+}))
 
-export const SessionRequiredResponse = {
+export const SessionRequiredResponse = lazy(() => ({
   description:
     'Only a signed-in user may do this: an API key answers 403 with `code` `session_required`.',
   headers: z.object({
-    'X-Request-Id': XRequestIdHeaderSchema,
-    RateLimit: RateLimitHeaderSchema,
-    'RateLimit-Policy': RateLimitPolicyHeaderSchema,
-    'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
+    'X-Request-Id': XRequestIdHeaderSchema(),
+    RateLimit: RateLimitHeaderSchema(),
+    'RateLimit-Policy': RateLimitPolicyHeaderSchema(),
+    'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema(),
   }),
   content: {
     'application/problem+json': {
-      schema: ProblemSchema.and(z.object({ code: z.literal('session_required').optional() })),
+      schema: ProblemSchema().and(z.object({ code: z.literal('session_required').optional() })),
       example: {
         type: 'https://tasklane.dev/problems/session_required',
         title: 'Forbidden',
@@ -3779,20 +3858,20 @@ export const SessionRequiredResponse = {
       },
     },
   },
-}
+}))
 
-export const BadRequestBodyResponse = {
+export const BadRequestBodyResponse = lazy(() => ({
   description:
     "The request fails validation (`validation_failed`, with `errors` listing each invalid input), its JSON does not parse (`malformed_json`), it nests arrays and objects more than 64 deep (`json_too_deep`), or an object in it has more keys or an array more items than any in the operation's schema and more than 64 (`json_too_wide`); the last two are found before the body is parsed.",
   headers: z.object({
-    'X-Request-Id': XRequestIdHeaderSchema,
-    RateLimit: RateLimitHeaderSchema,
-    'RateLimit-Policy': RateLimitPolicyHeaderSchema,
-    'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
+    'X-Request-Id': XRequestIdHeaderSchema(),
+    RateLimit: RateLimitHeaderSchema(),
+    'RateLimit-Policy': RateLimitPolicyHeaderSchema(),
+    'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema(),
   }),
   content: {
     'application/problem+json': {
-      schema: ProblemSchema.and(
+      schema: ProblemSchema().and(
         z.object({
           code: z
             .enum(['validation_failed', 'malformed_json', 'json_too_deep', 'json_too_wide'])
@@ -3817,20 +3896,20 @@ export const BadRequestBodyResponse = {
       },
     },
   },
-}
+}))
 
-export const BadRequestChangesResponse = {
+export const BadRequestChangesResponse = lazy(() => ({
   description:
     'A parameter fails validation (`validation_failed`, with `errors`), `cursor` is not one this list issued\nfor these filters (`invalid_cursor`), or `since` is past the newest change (`since_ahead`; reload and\ncontinue from the new `syncToken`).\n',
   headers: z.object({
-    'X-Request-Id': XRequestIdHeaderSchema,
-    RateLimit: RateLimitHeaderSchema,
-    'RateLimit-Policy': RateLimitPolicyHeaderSchema,
-    'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
+    'X-Request-Id': XRequestIdHeaderSchema(),
+    RateLimit: RateLimitHeaderSchema(),
+    'RateLimit-Policy': RateLimitPolicyHeaderSchema(),
+    'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema(),
   }),
   content: {
     'application/problem+json': {
-      schema: ProblemSchema.and(
+      schema: ProblemSchema().and(
         z.object({
           code: z.enum(['validation_failed', 'invalid_cursor', 'since_ahead']).optional(),
         }),
@@ -3848,20 +3927,20 @@ export const BadRequestChangesResponse = {
       },
     },
   },
-}
+}))
 
-export const BadRequestEventsResponse = {
+export const BadRequestEventsResponse = lazy(() => ({
   description:
     'A parameter or header fails validation (`validation_failed`, with `errors`), or the position to start\nafter (`Last-Event-ID` or `since`) is past the newest change (`since_ahead`; reload and continue from\nthe new position).\n',
   headers: z.object({
-    'X-Request-Id': XRequestIdHeaderSchema,
-    RateLimit: RateLimitHeaderSchema,
-    'RateLimit-Policy': RateLimitPolicyHeaderSchema,
-    'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
+    'X-Request-Id': XRequestIdHeaderSchema(),
+    RateLimit: RateLimitHeaderSchema(),
+    'RateLimit-Policy': RateLimitPolicyHeaderSchema(),
+    'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema(),
   }),
   content: {
     'application/problem+json': {
-      schema: ProblemSchema.and(
+      schema: ProblemSchema().and(
         z.object({ code: z.enum(['validation_failed', 'since_ahead']).optional() }),
       ),
       example: {
@@ -3883,20 +3962,20 @@ export const BadRequestEventsResponse = {
       },
     },
   },
-}
+}))
 
-export const BadRequestListResponse = {
+export const BadRequestListResponse = lazy(() => ({
   description:
     'A parameter fails validation (`validation_failed`, with `errors`), or `cursor` is not one this list issued for these filters (`invalid_cursor`).',
   headers: z.object({
-    'X-Request-Id': XRequestIdHeaderSchema,
-    RateLimit: RateLimitHeaderSchema,
-    'RateLimit-Policy': RateLimitPolicyHeaderSchema,
-    'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
+    'X-Request-Id': XRequestIdHeaderSchema(),
+    RateLimit: RateLimitHeaderSchema(),
+    'RateLimit-Policy': RateLimitPolicyHeaderSchema(),
+    'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema(),
   }),
   content: {
     'application/problem+json': {
-      schema: ProblemSchema.and(
+      schema: ProblemSchema().and(
         z.object({ code: z.enum(['validation_failed', 'invalid_cursor']).optional() }),
       ),
       example: {
@@ -3917,19 +3996,19 @@ export const BadRequestListResponse = {
       },
     },
   },
-}
+}))
 
-export const ForbiddenScopeResponse = {
+export const ForbiddenScopeResponse = lazy(() => ({
   description: 'An API key without the `write` scope may not do this (`insufficient_scope`).',
   headers: z.object({
-    'X-Request-Id': XRequestIdHeaderSchema,
-    RateLimit: RateLimitHeaderSchema,
-    'RateLimit-Policy': RateLimitPolicyHeaderSchema,
-    'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
+    'X-Request-Id': XRequestIdHeaderSchema(),
+    RateLimit: RateLimitHeaderSchema(),
+    'RateLimit-Policy': RateLimitPolicyHeaderSchema(),
+    'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema(),
   }),
   content: {
     'application/problem+json': {
-      schema: ProblemSchema.and(
+      schema: ProblemSchema().and(
         z.object({ code: z.literal('insufficient_scope').optional() }),
       ),
       example: {
@@ -3943,19 +4022,19 @@ export const ForbiddenScopeResponse = {
       },
     },
   },
-}
+}))
 
-export const ForbiddenRoleResponse = {
+export const ForbiddenRoleResponse = lazy(() => ({
   description: "The caller's role in the project may not do this (`forbidden`).",
   headers: z.object({
-    'X-Request-Id': XRequestIdHeaderSchema,
-    RateLimit: RateLimitHeaderSchema,
-    'RateLimit-Policy': RateLimitPolicyHeaderSchema,
-    'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
+    'X-Request-Id': XRequestIdHeaderSchema(),
+    RateLimit: RateLimitHeaderSchema(),
+    'RateLimit-Policy': RateLimitPolicyHeaderSchema(),
+    'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema(),
   }),
   content: {
     'application/problem+json': {
-      schema: ProblemSchema.and(z.object({ code: z.literal('forbidden').optional() })),
+      schema: ProblemSchema().and(z.object({ code: z.literal('forbidden').optional() })),
       example: {
         type: 'https://tasklane.dev/problems/forbidden',
         title: 'Forbidden',
@@ -3967,20 +4046,20 @@ export const ForbiddenRoleResponse = {
       },
     },
   },
-}
+}))
 
-export const SessionRequiredForWriteResponse = {
+export const SessionRequiredForWriteResponse = lazy(() => ({
   description:
     'Only a signed-in user may do this: an API key answers 403 with `code` `session_required` (or `insufficient_scope` when it lacks the `write` scope).',
   headers: z.object({
-    'X-Request-Id': XRequestIdHeaderSchema,
-    RateLimit: RateLimitHeaderSchema,
-    'RateLimit-Policy': RateLimitPolicyHeaderSchema,
-    'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
+    'X-Request-Id': XRequestIdHeaderSchema(),
+    RateLimit: RateLimitHeaderSchema(),
+    'RateLimit-Policy': RateLimitPolicyHeaderSchema(),
+    'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema(),
   }),
   content: {
     'application/problem+json': {
-      schema: ProblemSchema.and(
+      schema: ProblemSchema().and(
         z.object({ code: z.enum(['insufficient_scope', 'session_required']).optional() }),
       ),
       example: {
@@ -3994,9 +4073,9 @@ export const SessionRequiredForWriteResponse = {
       },
     },
   },
-}
+}))
 
-const LimitParamsSchema = z.coerce
+const LimitParamsSchema = lazy(() => z.coerce
   .number()
   .pipe(z.int().refine((n) => n >= -2147483648 && n <= 2147483647, { error: 'Expected a 32-bit integer' }).openapi({ format: 'int32' }).min(1).max(100))
   .default(20)
@@ -4009,9 +4088,9 @@ const LimitParamsSchema = z.coerce
       description: 'How many items to return, from 1 to 100.',
       schema: { type: 'integer', format: 'int32', minimum: 1, maximum: 100, default: 20 },
     },
-  })
+  }))
 
-const CursorParamsSchema = z
+const CursorParamsSchema = lazy(() => z
   .string()
   .regex(/^[A-Za-z0-9_-]+$/)
   .max(1000)
@@ -4025,9 +4104,9 @@ const CursorParamsSchema = z
         'The `nextCursor` of the previous page. Opaque and tamper-proof; a cursor of another list is rejected with 400.',
       schema: { type: 'string', maxLength: 1000, pattern: '^[A-Za-z0-9_-]+$' },
     },
-  })
+  }))
 
-const IfMatchParamsSchema = z
+const IfMatchParamsSchema = lazy(() => z
   .string()
   .regex(/^(\*|(W\x2F)?"[^"]*"( *, *(W\x2F)?"[^"]*")*)$/)
   .max(100)
@@ -4045,9 +4124,9 @@ const IfMatchParamsSchema = z
         pattern: '^(\\*|(W\\x2F)?"[^"]*"( *, *(W\\x2F)?"[^"]*")*)$',
       },
     },
-  })
+  }))
 
-const IfNoneMatchParamsSchema = z
+const IfNoneMatchParamsSchema = lazy(() => z
   .string()
   .regex(/^(\*|(W\x2F)?"[^"]*"( *, *(W\x2F)?"[^"]*")*)$/)
   .max(100)
@@ -4064,9 +4143,9 @@ const IfNoneMatchParamsSchema = z
         pattern: '^(\\*|(W\\x2F)?"[^"]*"( *, *(W\\x2F)?"[^"]*")*)$',
       },
     },
-  })
+  }))
 
-const IdempotencyKeyParamsSchema = z
+const IdempotencyKeyParamsSchema = lazy(() => z
   .string()
   .regex(/^[\x21-\x7E]+$/)
   .min(1)
@@ -4081,18 +4160,18 @@ const IdempotencyKeyParamsSchema = z
         'A unique key (e.g. a UUID) that makes retrying this request safe: a repeat with the same key and body\nwithin 24 hours replays the first response (with `Idempotent-Replayed: true`) instead of acting again.\n',
       schema: { type: 'string', minLength: 1, maxLength: 255, pattern: '^[\\x21-\\x7E]+$' },
     },
-  })
+  }))
 
-export const CacheControlHeaderSchema = z
+export const CacheControlHeaderSchema = lazy(() => z
   .literal('no-store')
   .optional()
   .openapi({
     description:
       '`no-store`: the answer carries a secret (a token or an API key) that no cache may keep.',
     example: 'no-store',
-  })
+  }))
 
-export const LinkHeaderSchema = z
+export const LinkHeaderSchema = lazy(() => z
   .string()
   .regex(/^<[^>]*>; rel="next"$/)
   .max(4000)
@@ -4100,27 +4179,27 @@ export const LinkHeaderSchema = z
   .openapi({
     description: 'RFC 8288 links; `rel="next"` points at the next page of a list.',
     example: '</v1/projects?limit=20&cursor=eyJ2IjoxfQ>; rel="next"',
-  })
+  }))
 
-export const LocationHeaderSchema = z
+export const LocationHeaderSchema = lazy(() => z
   .string()
   .max(2000)
   .optional()
   .openapi({
     description: 'The URL of the resource that was created.',
     example: '/v1/projects/prj_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
-  }).openapi({ format: 'uri-reference' })
+  }).openapi({ format: 'uri-reference' }))
 
-export const IdempotentReplayedHeaderSchema = z
+export const IdempotentReplayedHeaderSchema = lazy(() => z
   .literal('true')
   .optional()
   .openapi({
     description:
       '`true` when this response is the stored response of an earlier request with the same `Idempotency-Key`.',
     example: 'true',
-  })
+  }))
 
-export const ContentDispositionHeaderSchema = z
+export const ContentDispositionHeaderSchema = lazy(() => z
   .string()
   .regex(/^(inline|attachment); filename="[\x20-\x7E]*"; filename\*=UTF-8''[A-Za-z0-9%._~-]*$/)
   .max(2000)
@@ -4129,26 +4208,26 @@ export const ContentDispositionHeaderSchema = z
     description:
       '`inline` for PNG, JPEG, GIF, WebP and AVIF images, `attachment` otherwise, with the file name as RFC 6266 `filename` (ASCII) and RFC 8187 `filename*` (UTF-8).',
     example: 'attachment; filename="report.pdf"; filename*=UTF-8\'\'report.pdf',
-  })
+  }))
 
-export const XContentTypeOptionsHeaderSchema = z
+export const XContentTypeOptionsHeaderSchema = lazy(() => z
   .literal('nosniff')
   .optional()
   .openapi({
     description: 'Always `nosniff`, so browsers keep to the stored type.',
     example: 'nosniff',
-  })
+  }))
 
-export const ContentSecurityPolicyHeaderSchema = z
+export const ContentSecurityPolicyHeaderSchema = lazy(() => z
   .literal("sandbox; default-src 'none'")
   .optional()
   .openapi({
     description:
       'A sandbox that runs no script and loads nothing, should a file be opened in the browser.',
     example: "sandbox; default-src 'none'",
-  })
+  }))
 
-export const ContentETagHeaderSchema = z
+export const ContentETagHeaderSchema = lazy(() => z
   .string()
   .regex(/^"[0-9a-f]{64}(-[0-9]+)?"$/)
   .max(100)
@@ -4156,23 +4235,23 @@ export const ContentETagHeaderSchema = z
   .openapi({
     description: 'The SHA-256 of the bytes in quotes; send it in `If-None-Match` or `If-Range`.',
     example: '"9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"',
-  })
+  }))
 
-export const AcceptRangesHeaderSchema = z
+export const AcceptRangesHeaderSchema = lazy(() => z
   .literal('bytes')
   .optional()
-  .openapi({ description: 'Always `bytes`.', example: 'bytes' })
+  .openapi({ description: 'Always `bytes`.', example: 'bytes' }))
 
-export const ContentLengthHeaderSchema = z.int().openapi({ format: 'int64' })
+export const ContentLengthHeaderSchema = lazy(() => z.int().openapi({ format: 'int64' })
   .min(0)
   .max(9007199254740991)
   .optional()
   .openapi({
     description: 'The number of bytes in the body (for HEAD, that a GET would send).',
     example: 48213,
-  })
+  }))
 
-export const ContentRangeHeaderSchema = z
+export const ContentRangeHeaderSchema = lazy(() => z
   .string()
   .regex(/^bytes (\d+-\d+|\*)\u002F\d+$/)
   .max(100)
@@ -4181,9 +4260,9 @@ export const ContentRangeHeaderSchema = z
     description:
       'Which bytes a 206 carries (`bytes 0-1023/48213`), or the size after a 416 (`bytes */48213`).',
     example: 'bytes 0-1023/48213',
-  })
+  }))
 
-export const CacheControlPrivateHeaderSchema = z
+export const CacheControlPrivateHeaderSchema = lazy(() => z
   .string()
   .regex(/^private, max-age=\d+$/)
   .max(100)
@@ -4191,28 +4270,28 @@ export const CacheControlPrivateHeaderSchema = z
   .openapi({
     description: 'Signed links may be cached by the browser alone, until they expire.',
     example: 'private, max-age=300',
-  })
+  }))
 
-export const TusResumableHeaderSchema = z
+export const TusResumableHeaderSchema = lazy(() => z
   .literal('1.0.0')
   .optional()
-  .openapi({ description: 'The tus protocol version of the answer: `1.0.0`.', example: '1.0.0' })
+  .openapi({ description: 'The tus protocol version of the answer: `1.0.0`.', example: '1.0.0' }))
 
-export const TusVersionHeaderSchema = z
+export const TusVersionHeaderSchema = lazy(() => z
   .literal('1.0.0')
   .optional()
-  .openapi({ description: 'The tus protocol versions the server speaks.', example: '1.0.0' })
+  .openapi({ description: 'The tus protocol versions the server speaks.', example: '1.0.0' }))
 
-export const UploadLocationHeaderSchema = z
+export const UploadLocationHeaderSchema = lazy(() => z
   .string()
   .max(2000)
   .optional()
   .openapi({
     description: 'The URL of the upload, to send its bytes to (`appendUploadChunk`).',
     example: '/v1/projects/prj_01JD8X3Z7Q2W6V5T4R3P1N0M9K/uploads/upl_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
-  }).openapi({ format: 'uri-reference' })
+  }).openapi({ format: 'uri-reference' }))
 
-export const UploadExpiresHeaderSchema = z
+export const UploadExpiresHeaderSchema = lazy(() => z
   .string()
   .regex(/^[A-Z][a-z]{2}, \d{2} [A-Z][a-z]{2} \d{4} \d{2}:\d{2}:\d{2} GMT$/)
   .max(64)
@@ -4220,23 +4299,23 @@ export const UploadExpiresHeaderSchema = z
   .openapi({
     description: 'When the unfinished upload is removed (RFC 9110 HTTP-date).',
     example: 'Sat, 21 Nov 2026 09:30:00 GMT',
-  })
+  }))
 
-export const UploadOffsetHeaderSchema = z
+export const UploadOffsetHeaderSchema = lazy(() => z
   .string()
   .regex(/^[0-9]+$/)
   .max(16)
   .optional()
-  .openapi({ description: 'How many bytes of the upload the server has.', example: '5242880' })
+  .openapi({ description: 'How many bytes of the upload the server has.', example: '5242880' }))
 
-export const UploadLengthHeaderSchema = z
+export const UploadLengthHeaderSchema = lazy(() => z
   .string()
   .regex(/^[0-9]+$/)
   .max(16)
   .optional()
-  .openapi({ description: 'The size of the whole file in bytes.', example: '734003200' })
+  .openapi({ description: 'The size of the whole file in bytes.', example: '734003200' }))
 
-export const UploadMetadataHeaderSchema = z
+export const UploadMetadataHeaderSchema = lazy(() => z
   .string()
   .regex(/^[A-Za-z0-9]+( [A-Za-z0-9+\x2F=]*)?(,[ ]*[A-Za-z0-9]+( [A-Za-z0-9+\x2F=]*)?)*$/)
   .max(4000)
@@ -4244,7 +4323,7 @@ export const UploadMetadataHeaderSchema = z
   .openapi({
     description: 'The metadata the upload was created with.',
     example: 'filename c2l0ZS1zdXJ2ZXkubXA0',
-  })
+  }))
 
 export const MetricsTokenSecurityScheme = {
   type: 'http',
@@ -4260,7 +4339,7 @@ export const BearerAuthSecurityScheme = {
     '`Authorization: Bearer <token>` where the token is a short-lived access token (a JWT from `logIn`,\n`signUp` or `refreshSession`) or an API key (`tl_…`).\n',
 }
 
-export const getHealthzRoute = createRoute({
+export const getHealthzRoute = lazy(() => createRoute({
   method: 'get',
   path: '/healthz',
   tags: ['Operations'],
@@ -4272,18 +4351,18 @@ export const getHealthzRoute = createRoute({
     200: {
       description: 'The process is alive.',
       headers: z.object({
-        'X-Request-Id': XRequestIdHeaderSchema,
-        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
+        'X-Request-Id': XRequestIdHeaderSchema(),
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema(),
       }),
-      content: { 'application/json': { schema: HealthSchema, example: { status: 'ok' } } },
+      content: { 'application/json': { schema: HealthSchema(), example: { status: 'ok' } } },
     },
-    431: RequestHeaderFieldsTooLargeResponse,
-    500: InternalErrorResponse,
+    431: RequestHeaderFieldsTooLargeResponse(),
+    500: InternalErrorResponse(),
   },
   security: [{}],
-})
+}))
 
-export const getReadyzRoute = createRoute({
+export const getReadyzRoute = lazy(() => createRoute({
   method: 'get',
   path: '/readyz',
   tags: ['Operations'],
@@ -4295,12 +4374,12 @@ export const getReadyzRoute = createRoute({
     200: {
       description: 'The server is ready.',
       headers: z.object({
-        'X-Request-Id': XRequestIdHeaderSchema,
-        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
+        'X-Request-Id': XRequestIdHeaderSchema(),
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema(),
       }),
       content: {
         'application/json': {
-          schema: ReadinessSchema,
+          schema: ReadinessSchema(),
           examples: {
             embedded: { summary: 'SQLite, no Redis', value: { status: 'ok', database: 'sqlite' } },
             degraded: {
@@ -4311,14 +4390,14 @@ export const getReadyzRoute = createRoute({
         },
       },
     },
-    431: RequestHeaderFieldsTooLargeResponse,
-    500: InternalErrorResponse,
-    503: ServiceUnavailableResponse,
+    431: RequestHeaderFieldsTooLargeResponse(),
+    500: InternalErrorResponse(),
+    503: ServiceUnavailableResponse(),
   },
   security: [{}],
-})
+}))
 
-export const getMetricsRoute = createRoute({
+export const getMetricsRoute = lazy(() => createRoute({
   method: 'get',
   path: '/metrics',
   tags: ['Operations'],
@@ -4330,8 +4409,8 @@ export const getMetricsRoute = createRoute({
     200: {
       description: 'Metrics in the Prometheus text format.',
       headers: z.object({
-        'X-Request-Id': XRequestIdHeaderSchema,
-        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
+        'X-Request-Id': XRequestIdHeaderSchema(),
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema(),
       }),
       content: {
         'text/plain': {
@@ -4345,12 +4424,12 @@ export const getMetricsRoute = createRoute({
       description:
         '`METRICS_TOKEN` is set and the request does not carry it (`code` `metrics_token_required`).',
       headers: z.object({
-        'X-Request-Id': XRequestIdHeaderSchema,
-        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
+        'X-Request-Id': XRequestIdHeaderSchema(),
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema(),
       }),
       content: {
         'application/problem+json': {
-          schema: ProblemSchema.and(
+          schema: ProblemSchema().and(
             z.object({ code: z.literal('metrics_token_required').optional() }),
           ),
           example: {
@@ -4366,13 +4445,13 @@ export const getMetricsRoute = createRoute({
         },
       },
     },
-    431: RequestHeaderFieldsTooLargeResponse,
-    500: InternalErrorResponse,
+    431: RequestHeaderFieldsTooLargeResponse(),
+    500: InternalErrorResponse(),
   },
   security: [{}, { metricsToken: [] }],
-})
+}))
 
-export const getOpenapiJsonRoute = createRoute({
+export const getOpenapiJsonRoute = lazy(() => createRoute({
   method: 'get',
   path: '/openapi.json',
   tags: ['Operations'],
@@ -4383,8 +4462,8 @@ export const getOpenapiJsonRoute = createRoute({
     200: {
       description: 'The OpenAPI document.',
       headers: z.object({
-        'X-Request-Id': XRequestIdHeaderSchema,
-        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
+        'X-Request-Id': XRequestIdHeaderSchema(),
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema(),
       }),
       content: {
         'application/json': {
@@ -4406,13 +4485,13 @@ export const getOpenapiJsonRoute = createRoute({
         },
       },
     },
-    431: RequestHeaderFieldsTooLargeResponse,
-    500: InternalErrorResponse,
+    431: RequestHeaderFieldsTooLargeResponse(),
+    500: InternalErrorResponse(),
   },
   security: [{}],
-})
+}))
 
-export const getOpenapiYamlRoute = createRoute({
+export const getOpenapiYamlRoute = lazy(() => createRoute({
   method: 'get',
   path: '/openapi.yaml',
   tags: ['Operations'],
@@ -4423,20 +4502,20 @@ export const getOpenapiYamlRoute = createRoute({
     200: {
       description: 'The OpenAPI document.',
       headers: z.object({
-        'X-Request-Id': XRequestIdHeaderSchema,
-        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
+        'X-Request-Id': XRequestIdHeaderSchema(),
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema(),
       }),
       content: {
         'application/yaml': { schema: z.string().max(10000000), example: 'openapi: 3.1.0\n' },
       },
     },
-    431: RequestHeaderFieldsTooLargeResponse,
-    500: InternalErrorResponse,
+    431: RequestHeaderFieldsTooLargeResponse(),
+    500: InternalErrorResponse(),
   },
   security: [{}],
-})
+}))
 
-export const getV1AuthSignupRoute = createRoute({
+export const getV1AuthSignupRoute = lazy(() => createRoute({
   method: 'get',
   path: '/v1/auth/signup',
   tags: ['Auth'],
@@ -4448,23 +4527,23 @@ export const getV1AuthSignupRoute = createRoute({
     200: {
       description: "The server's sign-up flow.",
       headers: z.object({
-        'X-Request-Id': XRequestIdHeaderSchema,
-        RateLimit: RateLimitHeaderSchema,
-        'RateLimit-Policy': RateLimitPolicyHeaderSchema,
-        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
+        'X-Request-Id': XRequestIdHeaderSchema(),
+        RateLimit: RateLimitHeaderSchema(),
+        'RateLimit-Policy': RateLimitPolicyHeaderSchema(),
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema(),
       }),
       content: {
-        'application/json': { schema: SignUpOptionsSchema, example: { flow: 'verify-first' } },
+        'application/json': { schema: SignUpOptionsSchema(), example: { flow: 'verify-first' } },
       },
     },
-    429: TooManyRequestsResponse,
-    431: RequestHeaderFieldsTooLargeResponse,
-    500: InternalErrorResponse,
+    429: TooManyRequestsResponse(),
+    431: RequestHeaderFieldsTooLargeResponse(),
+    500: InternalErrorResponse(),
   },
   security: [{}],
-})
+}))
 
-export const postV1AuthSignupRoute = createRoute({
+export const postV1AuthSignupRoute = lazy(() => createRoute({
   method: 'post',
   path: '/v1/auth/signup',
   tags: ['Auth'],
@@ -4476,7 +4555,7 @@ export const postV1AuthSignupRoute = createRoute({
     body: {
       content: {
         'application/json': {
-          schema: SignUpRequestSchema,
+          schema: SignUpRequestSchema(),
           example: {
             email: 'ada@example.com',
             password: 'correct horse battery staple',
@@ -4491,16 +4570,16 @@ export const postV1AuthSignupRoute = createRoute({
     201: {
       description: 'The account was created and signed in. `Location` is `/v1/me`.',
       headers: z.object({
-        'Cache-Control': CacheControlHeaderSchema,
-        'X-Request-Id': XRequestIdHeaderSchema,
-        RateLimit: RateLimitHeaderSchema,
-        'RateLimit-Policy': RateLimitPolicyHeaderSchema,
-        Location: LocationHeaderSchema,
-        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
+        'Cache-Control': CacheControlHeaderSchema(),
+        'X-Request-Id': XRequestIdHeaderSchema(),
+        RateLimit: RateLimitHeaderSchema(),
+        'RateLimit-Policy': RateLimitPolicyHeaderSchema(),
+        Location: LocationHeaderSchema(),
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema(),
       }),
       content: {
         'application/json': {
-          schema: AuthResultSchema,
+          schema: AuthResultSchema(),
           example: {
             user: {
               id: 'usr_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
@@ -4518,19 +4597,19 @@ export const postV1AuthSignupRoute = createRoute({
         },
       },
     },
-    400: BadRequestBodyResponse,
+    400: BadRequestBodyResponse(),
     403: {
       description:
         'This server signs people up by email (`signup_requires_verification`), answered to every call whatever the address; use `startSignUp`.',
       headers: z.object({
-        'X-Request-Id': XRequestIdHeaderSchema,
-        RateLimit: RateLimitHeaderSchema,
-        'RateLimit-Policy': RateLimitPolicyHeaderSchema,
-        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
+        'X-Request-Id': XRequestIdHeaderSchema(),
+        RateLimit: RateLimitHeaderSchema(),
+        'RateLimit-Policy': RateLimitPolicyHeaderSchema(),
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema(),
       }),
       content: {
         'application/problem+json': {
-          schema: ProblemSchema.and(
+          schema: ProblemSchema().and(
             z.object({ code: z.literal('signup_requires_verification').optional() }),
           ),
           examples: {
@@ -4554,14 +4633,14 @@ export const postV1AuthSignupRoute = createRoute({
       description:
         'An account with this email already exists (`email_taken`; only with `SIGNUP_FLOW=immediate`).',
       headers: z.object({
-        'X-Request-Id': XRequestIdHeaderSchema,
-        RateLimit: RateLimitHeaderSchema,
-        'RateLimit-Policy': RateLimitPolicyHeaderSchema,
-        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
+        'X-Request-Id': XRequestIdHeaderSchema(),
+        RateLimit: RateLimitHeaderSchema(),
+        'RateLimit-Policy': RateLimitPolicyHeaderSchema(),
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema(),
       }),
       content: {
         'application/problem+json': {
-          schema: ProblemSchema.and(z.object({ code: z.literal('email_taken').optional() })),
+          schema: ProblemSchema().and(z.object({ code: z.literal('email_taken').optional() })),
           examples: {
             emailTaken: {
               value: {
@@ -4578,20 +4657,20 @@ export const postV1AuthSignupRoute = createRoute({
         },
       },
     },
-    413: ContentTooLargeResponse,
-    415: UnsupportedMediaTypeResponse,
+    413: ContentTooLargeResponse(),
+    415: UnsupportedMediaTypeResponse(),
     422: {
       description:
         'The password is on the list of commonly used passwords (`password_too_common`).',
       headers: z.object({
-        'X-Request-Id': XRequestIdHeaderSchema,
-        RateLimit: RateLimitHeaderSchema,
-        'RateLimit-Policy': RateLimitPolicyHeaderSchema,
-        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
+        'X-Request-Id': XRequestIdHeaderSchema(),
+        RateLimit: RateLimitHeaderSchema(),
+        'RateLimit-Policy': RateLimitPolicyHeaderSchema(),
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema(),
       }),
       content: {
         'application/problem+json': {
-          schema: ProblemSchema.and(
+          schema: ProblemSchema().and(
             z.object({ code: z.literal('password_too_common').optional() }),
           ),
           examples: {
@@ -4611,16 +4690,16 @@ export const postV1AuthSignupRoute = createRoute({
         },
       },
     },
-    429: TooManyRequestsResponse,
-    431: RequestHeaderFieldsTooLargeResponse,
-    500: InternalErrorResponse,
-    503: ServerBusyResponse,
+    429: TooManyRequestsResponse(),
+    431: RequestHeaderFieldsTooLargeResponse(),
+    500: InternalErrorResponse(),
+    503: ServerBusyResponse(),
   },
   deprecated: true,
   security: [{}],
-})
+}))
 
-export const postV1AuthSignupRequestRoute = createRoute({
+export const postV1AuthSignupRequestRoute = lazy(() => createRoute({
   method: 'post',
   path: '/v1/auth/signup-request',
   tags: ['Auth'],
@@ -4632,7 +4711,7 @@ export const postV1AuthSignupRequestRoute = createRoute({
     body: {
       content: {
         'application/json': {
-          schema: StartSignUpRequestSchema,
+          schema: StartSignUpRequestSchema(),
           example: { email: 'ada@example.com' },
         },
       },
@@ -4644,24 +4723,24 @@ export const postV1AuthSignupRequestRoute = createRoute({
       description:
         'A mail is on its way to the address; the answer is the same whether or not it has an account.',
       headers: z.object({
-        'X-Request-Id': XRequestIdHeaderSchema,
-        RateLimit: RateLimitHeaderSchema,
-        'RateLimit-Policy': RateLimitPolicyHeaderSchema,
-        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
+        'X-Request-Id': XRequestIdHeaderSchema(),
+        RateLimit: RateLimitHeaderSchema(),
+        'RateLimit-Policy': RateLimitPolicyHeaderSchema(),
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema(),
       }),
     },
-    400: BadRequestBodyResponse,
-    413: ContentTooLargeResponse,
-    415: UnsupportedMediaTypeResponse,
-    429: TooManyRequestsResponse,
-    431: RequestHeaderFieldsTooLargeResponse,
-    500: InternalErrorResponse,
-    503: ServiceUnavailableResponse,
+    400: BadRequestBodyResponse(),
+    413: ContentTooLargeResponse(),
+    415: UnsupportedMediaTypeResponse(),
+    429: TooManyRequestsResponse(),
+    431: RequestHeaderFieldsTooLargeResponse(),
+    500: InternalErrorResponse(),
+    503: ServiceUnavailableResponse(),
   },
   security: [{}],
-})
+}))
 
-export const postV1AuthSignupRequestConfirmRoute = createRoute({
+export const postV1AuthSignupRequestConfirmRoute = lazy(() => createRoute({
   method: 'post',
   path: '/v1/auth/signup-request/confirm',
   tags: ['Auth'],
@@ -4673,7 +4752,7 @@ export const postV1AuthSignupRequestConfirmRoute = createRoute({
     body: {
       content: {
         'application/json': {
-          schema: CompleteSignUpRequestSchema,
+          schema: CompleteSignUpRequestSchema(),
           example: {
             token: 'su_Qw2e3Rt4Yu5Io6Pa7Sd8Fg9Hj0Kl1Zx2Cv3Bn4Mq5Wd',
             password: 'correct horse battery staple',
@@ -4689,16 +4768,16 @@ export const postV1AuthSignupRequestConfirmRoute = createRoute({
       description:
         'The account was created, its address verified, and signed in. `Location` is `/v1/me`.',
       headers: z.object({
-        'Cache-Control': CacheControlHeaderSchema,
-        'X-Request-Id': XRequestIdHeaderSchema,
-        RateLimit: RateLimitHeaderSchema,
-        'RateLimit-Policy': RateLimitPolicyHeaderSchema,
-        Location: LocationHeaderSchema,
-        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
+        'Cache-Control': CacheControlHeaderSchema(),
+        'X-Request-Id': XRequestIdHeaderSchema(),
+        RateLimit: RateLimitHeaderSchema(),
+        'RateLimit-Policy': RateLimitPolicyHeaderSchema(),
+        Location: LocationHeaderSchema(),
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema(),
       }),
       content: {
         'application/json': {
-          schema: AuthResultSchema,
+          schema: AuthResultSchema(),
           example: {
             user: {
               id: 'usr_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
@@ -4716,19 +4795,19 @@ export const postV1AuthSignupRequestConfirmRoute = createRoute({
         },
       },
     },
-    400: BadRequestBodyResponse,
+    400: BadRequestBodyResponse(),
     409: {
       description:
         'The address got an account after the mail was sent (`email_taken`); sign in or reset the password instead.',
       headers: z.object({
-        'X-Request-Id': XRequestIdHeaderSchema,
-        RateLimit: RateLimitHeaderSchema,
-        'RateLimit-Policy': RateLimitPolicyHeaderSchema,
-        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
+        'X-Request-Id': XRequestIdHeaderSchema(),
+        RateLimit: RateLimitHeaderSchema(),
+        'RateLimit-Policy': RateLimitPolicyHeaderSchema(),
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema(),
       }),
       content: {
         'application/problem+json': {
-          schema: ProblemSchema.and(z.object({ code: z.literal('email_taken').optional() })),
+          schema: ProblemSchema().and(z.object({ code: z.literal('email_taken').optional() })),
           examples: {
             emailTaken: {
               value: {
@@ -4746,20 +4825,20 @@ export const postV1AuthSignupRequestConfirmRoute = createRoute({
         },
       },
     },
-    413: ContentTooLargeResponse,
-    415: UnsupportedMediaTypeResponse,
+    413: ContentTooLargeResponse(),
+    415: UnsupportedMediaTypeResponse(),
     422: {
       description:
         'The token is unknown, used or expired (`invalid_token`), or the password is too common (`password_too_common`).',
       headers: z.object({
-        'X-Request-Id': XRequestIdHeaderSchema,
-        RateLimit: RateLimitHeaderSchema,
-        'RateLimit-Policy': RateLimitPolicyHeaderSchema,
-        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
+        'X-Request-Id': XRequestIdHeaderSchema(),
+        RateLimit: RateLimitHeaderSchema(),
+        'RateLimit-Policy': RateLimitPolicyHeaderSchema(),
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema(),
       }),
       content: {
         'application/problem+json': {
-          schema: ProblemSchema.and(
+          schema: ProblemSchema().and(
             z.object({ code: z.enum(['invalid_token', 'password_too_common']).optional() }),
           ),
           examples: {
@@ -4790,15 +4869,15 @@ export const postV1AuthSignupRequestConfirmRoute = createRoute({
         },
       },
     },
-    429: TooManyRequestsResponse,
-    431: RequestHeaderFieldsTooLargeResponse,
-    500: InternalErrorResponse,
-    503: ServerBusyResponse,
+    429: TooManyRequestsResponse(),
+    431: RequestHeaderFieldsTooLargeResponse(),
+    500: InternalErrorResponse(),
+    503: ServerBusyResponse(),
   },
   security: [{}],
-})
+}))
 
-export const postV1AuthLoginRoute = createRoute({
+export const postV1AuthLoginRoute = lazy(() => createRoute({
   method: 'post',
   path: '/v1/auth/login',
   tags: ['Auth'],
@@ -4810,7 +4889,7 @@ export const postV1AuthLoginRoute = createRoute({
     body: {
       content: {
         'application/json': {
-          schema: LogInRequestSchema,
+          schema: LogInRequestSchema(),
           example: { email: 'ada@example.com', password: 'correct horse battery staple' },
         },
       },
@@ -4821,15 +4900,15 @@ export const postV1AuthLoginRoute = createRoute({
     200: {
       description: 'Signed in.',
       headers: z.object({
-        'Cache-Control': CacheControlHeaderSchema,
-        'X-Request-Id': XRequestIdHeaderSchema,
-        RateLimit: RateLimitHeaderSchema,
-        'RateLimit-Policy': RateLimitPolicyHeaderSchema,
-        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
+        'Cache-Control': CacheControlHeaderSchema(),
+        'X-Request-Id': XRequestIdHeaderSchema(),
+        RateLimit: RateLimitHeaderSchema(),
+        'RateLimit-Policy': RateLimitPolicyHeaderSchema(),
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema(),
       }),
       content: {
         'application/json': {
-          schema: AuthResultSchema,
+          schema: AuthResultSchema(),
           example: {
             user: {
               id: 'usr_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
@@ -4847,18 +4926,18 @@ export const postV1AuthLoginRoute = createRoute({
         },
       },
     },
-    400: BadRequestBodyResponse,
+    400: BadRequestBodyResponse(),
     401: {
       description: 'The email and password do not match an account (`code` `invalid_credentials`).',
       headers: z.object({
-        'X-Request-Id': XRequestIdHeaderSchema,
-        RateLimit: RateLimitHeaderSchema,
-        'RateLimit-Policy': RateLimitPolicyHeaderSchema,
-        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
+        'X-Request-Id': XRequestIdHeaderSchema(),
+        RateLimit: RateLimitHeaderSchema(),
+        'RateLimit-Policy': RateLimitPolicyHeaderSchema(),
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema(),
       }),
       content: {
         'application/problem+json': {
-          schema: ProblemSchema.and(
+          schema: ProblemSchema().and(
             z.object({ code: z.literal('invalid_credentials').optional() }),
           ),
           examples: {
@@ -4877,17 +4956,17 @@ export const postV1AuthLoginRoute = createRoute({
         },
       },
     },
-    413: ContentTooLargeResponse,
-    415: UnsupportedMediaTypeResponse,
-    429: TooManyRequestsResponse,
-    431: RequestHeaderFieldsTooLargeResponse,
-    500: InternalErrorResponse,
-    503: ServerBusyResponse,
+    413: ContentTooLargeResponse(),
+    415: UnsupportedMediaTypeResponse(),
+    429: TooManyRequestsResponse(),
+    431: RequestHeaderFieldsTooLargeResponse(),
+    500: InternalErrorResponse(),
+    503: ServerBusyResponse(),
   },
   security: [{}],
-})
+}))
 
-export const postV1AuthRefreshRoute = createRoute({
+export const postV1AuthRefreshRoute = lazy(() => createRoute({
   method: 'post',
   path: '/v1/auth/refresh',
   tags: ['Auth'],
@@ -4899,7 +4978,7 @@ export const postV1AuthRefreshRoute = createRoute({
     body: {
       content: {
         'application/json': {
-          schema: RefreshSessionRequestSchema,
+          schema: RefreshSessionRequestSchema(),
           example: { refreshToken: 'rt_yLd2m2mS0n3QhJYm1ZyS8y3C2a8kQ8zj1x8p0rUu6Vw' },
         },
       },
@@ -4910,15 +4989,15 @@ export const postV1AuthRefreshRoute = createRoute({
     200: {
       description: 'The session was rotated.',
       headers: z.object({
-        'Cache-Control': CacheControlHeaderSchema,
-        'X-Request-Id': XRequestIdHeaderSchema,
-        RateLimit: RateLimitHeaderSchema,
-        'RateLimit-Policy': RateLimitPolicyHeaderSchema,
-        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
+        'Cache-Control': CacheControlHeaderSchema(),
+        'X-Request-Id': XRequestIdHeaderSchema(),
+        RateLimit: RateLimitHeaderSchema(),
+        'RateLimit-Policy': RateLimitPolicyHeaderSchema(),
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema(),
       }),
       content: {
         'application/json': {
-          schema: AuthResultSchema,
+          schema: AuthResultSchema(),
           example: {
             user: {
               id: 'usr_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
@@ -4936,19 +5015,19 @@ export const postV1AuthRefreshRoute = createRoute({
         },
       },
     },
-    400: BadRequestBodyResponse,
+    400: BadRequestBodyResponse(),
     401: {
       description:
         'The refresh token is unknown (`token_invalid`), expired (`token_expired`), or its session has ended (`session_revoked`).',
       headers: z.object({
-        'X-Request-Id': XRequestIdHeaderSchema,
-        RateLimit: RateLimitHeaderSchema,
-        'RateLimit-Policy': RateLimitPolicyHeaderSchema,
-        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
+        'X-Request-Id': XRequestIdHeaderSchema(),
+        RateLimit: RateLimitHeaderSchema(),
+        'RateLimit-Policy': RateLimitPolicyHeaderSchema(),
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema(),
       }),
       content: {
         'application/problem+json': {
-          schema: ProblemSchema.and(
+          schema: ProblemSchema().and(
             z.object({
               code: z.enum(['token_invalid', 'token_expired', 'session_revoked']).optional(),
             }),
@@ -4969,17 +5048,17 @@ export const postV1AuthRefreshRoute = createRoute({
         },
       },
     },
-    413: ContentTooLargeResponse,
-    415: UnsupportedMediaTypeResponse,
-    429: TooManyRequestsResponse,
-    431: RequestHeaderFieldsTooLargeResponse,
-    500: InternalErrorResponse,
-    503: ServiceUnavailableResponse,
+    413: ContentTooLargeResponse(),
+    415: UnsupportedMediaTypeResponse(),
+    429: TooManyRequestsResponse(),
+    431: RequestHeaderFieldsTooLargeResponse(),
+    500: InternalErrorResponse(),
+    503: ServiceUnavailableResponse(),
   },
   security: [{}],
-})
+}))
 
-export const postV1AuthLogoutRoute = createRoute({
+export const postV1AuthLogoutRoute = lazy(() => createRoute({
   method: 'post',
   path: '/v1/auth/logout',
   tags: ['Auth'],
@@ -4991,23 +5070,23 @@ export const postV1AuthLogoutRoute = createRoute({
     204: {
       description: 'The session has ended.',
       headers: z.object({
-        'X-Request-Id': XRequestIdHeaderSchema,
-        RateLimit: RateLimitHeaderSchema,
-        'RateLimit-Policy': RateLimitPolicyHeaderSchema,
-        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
+        'X-Request-Id': XRequestIdHeaderSchema(),
+        RateLimit: RateLimitHeaderSchema(),
+        'RateLimit-Policy': RateLimitPolicyHeaderSchema(),
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema(),
       }),
     },
-    401: UnauthorizedResponse,
-    403: SessionRequiredResponse,
-    429: TooManyRequestsResponse,
-    431: RequestHeaderFieldsTooLargeResponse,
-    500: InternalErrorResponse,
-    503: ServiceUnavailableResponse,
+    401: UnauthorizedResponse(),
+    403: SessionRequiredResponse(),
+    429: TooManyRequestsResponse(),
+    431: RequestHeaderFieldsTooLargeResponse(),
+    500: InternalErrorResponse(),
+    503: ServiceUnavailableResponse(),
   },
   security: [{ bearerAuth: [] }],
-})
+}))
 
-export const postV1AuthEmailVerificationRoute = createRoute({
+export const postV1AuthEmailVerificationRoute = lazy(() => createRoute({
   method: 'post',
   path: '/v1/auth/email-verification',
   tags: ['Auth'],
@@ -5019,25 +5098,25 @@ export const postV1AuthEmailVerificationRoute = createRoute({
     202: {
       description: 'A verification email is on its way.',
       headers: z.object({
-        'X-Request-Id': XRequestIdHeaderSchema,
-        RateLimit: RateLimitHeaderSchema,
-        'RateLimit-Policy': RateLimitPolicyHeaderSchema,
-        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
+        'X-Request-Id': XRequestIdHeaderSchema(),
+        RateLimit: RateLimitHeaderSchema(),
+        'RateLimit-Policy': RateLimitPolicyHeaderSchema(),
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema(),
       }),
     },
-    401: UnauthorizedResponse,
-    403: SessionRequiredForWriteResponse,
+    401: UnauthorizedResponse(),
+    403: SessionRequiredForWriteResponse(),
     409: {
       description: 'The email address is already verified (`code` `email_already_verified`).',
       headers: z.object({
-        'X-Request-Id': XRequestIdHeaderSchema,
-        RateLimit: RateLimitHeaderSchema,
-        'RateLimit-Policy': RateLimitPolicyHeaderSchema,
-        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
+        'X-Request-Id': XRequestIdHeaderSchema(),
+        RateLimit: RateLimitHeaderSchema(),
+        'RateLimit-Policy': RateLimitPolicyHeaderSchema(),
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema(),
       }),
       content: {
         'application/problem+json': {
-          schema: ProblemSchema.and(
+          schema: ProblemSchema().and(
             z.object({ code: z.literal('email_already_verified').optional() }),
           ),
           examples: {
@@ -5056,15 +5135,15 @@ export const postV1AuthEmailVerificationRoute = createRoute({
         },
       },
     },
-    429: TooManyRequestsResponse,
-    431: RequestHeaderFieldsTooLargeResponse,
-    500: InternalErrorResponse,
-    503: ServiceUnavailableResponse,
+    429: TooManyRequestsResponse(),
+    431: RequestHeaderFieldsTooLargeResponse(),
+    500: InternalErrorResponse(),
+    503: ServiceUnavailableResponse(),
   },
   security: [{ bearerAuth: [] }],
-})
+}))
 
-export const postV1AuthEmailVerificationConfirmRoute = createRoute({
+export const postV1AuthEmailVerificationConfirmRoute = lazy(() => createRoute({
   method: 'post',
   path: '/v1/auth/email-verification/confirm',
   tags: ['Auth'],
@@ -5076,7 +5155,7 @@ export const postV1AuthEmailVerificationConfirmRoute = createRoute({
     body: {
       content: {
         'application/json': {
-          schema: VerifyEmailRequestSchema,
+          schema: VerifyEmailRequestSchema(),
           example: { token: 'vt_Zy1c9hH2mD0sQe8Pk3Lw7Nf4Ra6Tb5Ux2Vg1Oj0Ik9' },
         },
       },
@@ -5087,26 +5166,26 @@ export const postV1AuthEmailVerificationConfirmRoute = createRoute({
     204: {
       description: 'The email address is verified.',
       headers: z.object({
-        'X-Request-Id': XRequestIdHeaderSchema,
-        RateLimit: RateLimitHeaderSchema,
-        'RateLimit-Policy': RateLimitPolicyHeaderSchema,
-        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
+        'X-Request-Id': XRequestIdHeaderSchema(),
+        RateLimit: RateLimitHeaderSchema(),
+        'RateLimit-Policy': RateLimitPolicyHeaderSchema(),
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema(),
       }),
     },
-    400: BadRequestBodyResponse,
-    413: ContentTooLargeResponse,
-    415: UnsupportedMediaTypeResponse,
+    400: BadRequestBodyResponse(),
+    413: ContentTooLargeResponse(),
+    415: UnsupportedMediaTypeResponse(),
     422: {
       description: 'The token is unknown, used or expired (`code` `invalid_token`).',
       headers: z.object({
-        'X-Request-Id': XRequestIdHeaderSchema,
-        RateLimit: RateLimitHeaderSchema,
-        'RateLimit-Policy': RateLimitPolicyHeaderSchema,
-        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
+        'X-Request-Id': XRequestIdHeaderSchema(),
+        RateLimit: RateLimitHeaderSchema(),
+        'RateLimit-Policy': RateLimitPolicyHeaderSchema(),
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema(),
       }),
       content: {
         'application/problem+json': {
-          schema: ProblemSchema.and(z.object({ code: z.literal('invalid_token').optional() })),
+          schema: ProblemSchema().and(z.object({ code: z.literal('invalid_token').optional() })),
           examples: {
             invalidToken: {
               value: {
@@ -5123,15 +5202,15 @@ export const postV1AuthEmailVerificationConfirmRoute = createRoute({
         },
       },
     },
-    429: TooManyRequestsResponse,
-    431: RequestHeaderFieldsTooLargeResponse,
-    500: InternalErrorResponse,
-    503: ServiceUnavailableResponse,
+    429: TooManyRequestsResponse(),
+    431: RequestHeaderFieldsTooLargeResponse(),
+    500: InternalErrorResponse(),
+    503: ServiceUnavailableResponse(),
   },
   security: [{}],
-})
+}))
 
-export const postV1AuthEmailChangeConfirmRoute = createRoute({
+export const postV1AuthEmailChangeConfirmRoute = lazy(() => createRoute({
   method: 'post',
   path: '/v1/auth/email-change/confirm',
   tags: ['Account'],
@@ -5143,7 +5222,7 @@ export const postV1AuthEmailChangeConfirmRoute = createRoute({
     body: {
       content: {
         'application/json': {
-          schema: ConfirmEmailChangeRequestSchema,
+          schema: ConfirmEmailChangeRequestSchema(),
           example: { token: 'ec_Lm4n5Bv6Cx7Za8Sd9Fg0Hj1Kl2Qw3Er4Ty5Ui6Op7As' },
         },
       },
@@ -5154,25 +5233,25 @@ export const postV1AuthEmailChangeConfirmRoute = createRoute({
     204: {
       description: "The account's email address is now the new one.",
       headers: z.object({
-        'X-Request-Id': XRequestIdHeaderSchema,
-        RateLimit: RateLimitHeaderSchema,
-        'RateLimit-Policy': RateLimitPolicyHeaderSchema,
-        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
+        'X-Request-Id': XRequestIdHeaderSchema(),
+        RateLimit: RateLimitHeaderSchema(),
+        'RateLimit-Policy': RateLimitPolicyHeaderSchema(),
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema(),
       }),
     },
-    400: BadRequestBodyResponse,
+    400: BadRequestBodyResponse(),
     409: {
       description:
         'Another account took this address since the change was requested (`code` `email_taken`). Nothing was changed.',
       headers: z.object({
-        'X-Request-Id': XRequestIdHeaderSchema,
-        RateLimit: RateLimitHeaderSchema,
-        'RateLimit-Policy': RateLimitPolicyHeaderSchema,
-        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
+        'X-Request-Id': XRequestIdHeaderSchema(),
+        RateLimit: RateLimitHeaderSchema(),
+        'RateLimit-Policy': RateLimitPolicyHeaderSchema(),
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema(),
       }),
       content: {
         'application/problem+json': {
-          schema: ProblemSchema.and(z.object({ code: z.literal('email_taken').optional() })),
+          schema: ProblemSchema().and(z.object({ code: z.literal('email_taken').optional() })),
           examples: {
             emailTaken: {
               value: {
@@ -5189,20 +5268,20 @@ export const postV1AuthEmailChangeConfirmRoute = createRoute({
         },
       },
     },
-    413: ContentTooLargeResponse,
-    415: UnsupportedMediaTypeResponse,
+    413: ContentTooLargeResponse(),
+    415: UnsupportedMediaTypeResponse(),
     422: {
       description:
         'The token is unknown, used, expired, or for a change that was since replaced or cancelled (`code` `invalid_token`).',
       headers: z.object({
-        'X-Request-Id': XRequestIdHeaderSchema,
-        RateLimit: RateLimitHeaderSchema,
-        'RateLimit-Policy': RateLimitPolicyHeaderSchema,
-        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
+        'X-Request-Id': XRequestIdHeaderSchema(),
+        RateLimit: RateLimitHeaderSchema(),
+        'RateLimit-Policy': RateLimitPolicyHeaderSchema(),
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema(),
       }),
       content: {
         'application/problem+json': {
-          schema: ProblemSchema.and(z.object({ code: z.literal('invalid_token').optional() })),
+          schema: ProblemSchema().and(z.object({ code: z.literal('invalid_token').optional() })),
           examples: {
             invalidToken: {
               value: {
@@ -5219,15 +5298,15 @@ export const postV1AuthEmailChangeConfirmRoute = createRoute({
         },
       },
     },
-    429: TooManyRequestsResponse,
-    431: RequestHeaderFieldsTooLargeResponse,
-    500: InternalErrorResponse,
-    503: ServiceUnavailableResponse,
+    429: TooManyRequestsResponse(),
+    431: RequestHeaderFieldsTooLargeResponse(),
+    500: InternalErrorResponse(),
+    503: ServiceUnavailableResponse(),
   },
   security: [{}],
-})
+}))
 
-export const postV1AuthPasswordResetRoute = createRoute({
+export const postV1AuthPasswordResetRoute = lazy(() => createRoute({
   method: 'post',
   path: '/v1/auth/password-reset',
   tags: ['Auth'],
@@ -5239,7 +5318,7 @@ export const postV1AuthPasswordResetRoute = createRoute({
     body: {
       content: {
         'application/json': {
-          schema: RequestPasswordResetRequestSchema,
+          schema: RequestPasswordResetRequestSchema(),
           example: { email: 'ada@example.com' },
         },
       },
@@ -5250,24 +5329,24 @@ export const postV1AuthPasswordResetRoute = createRoute({
     202: {
       description: 'If the account exists, a reset email is on its way.',
       headers: z.object({
-        'X-Request-Id': XRequestIdHeaderSchema,
-        RateLimit: RateLimitHeaderSchema,
-        'RateLimit-Policy': RateLimitPolicyHeaderSchema,
-        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
+        'X-Request-Id': XRequestIdHeaderSchema(),
+        RateLimit: RateLimitHeaderSchema(),
+        'RateLimit-Policy': RateLimitPolicyHeaderSchema(),
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema(),
       }),
     },
-    400: BadRequestBodyResponse,
-    413: ContentTooLargeResponse,
-    415: UnsupportedMediaTypeResponse,
-    429: TooManyRequestsResponse,
-    431: RequestHeaderFieldsTooLargeResponse,
-    500: InternalErrorResponse,
-    503: ServiceUnavailableResponse,
+    400: BadRequestBodyResponse(),
+    413: ContentTooLargeResponse(),
+    415: UnsupportedMediaTypeResponse(),
+    429: TooManyRequestsResponse(),
+    431: RequestHeaderFieldsTooLargeResponse(),
+    500: InternalErrorResponse(),
+    503: ServiceUnavailableResponse(),
   },
   security: [{}],
-})
+}))
 
-export const postV1AuthPasswordResetConfirmRoute = createRoute({
+export const postV1AuthPasswordResetConfirmRoute = lazy(() => createRoute({
   method: 'post',
   path: '/v1/auth/password-reset/confirm',
   tags: ['Auth'],
@@ -5279,7 +5358,7 @@ export const postV1AuthPasswordResetConfirmRoute = createRoute({
     body: {
       content: {
         'application/json': {
-          schema: ResetPasswordRequestSchema,
+          schema: ResetPasswordRequestSchema(),
           example: {
             token: 'pr_Qw2e3Rt4Yu5Io6Pa7Sd8Fg9Hj0Kl1Zx2Cv3Bn4Mq5Wd',
             newPassword: 'a new and long passphrase',
@@ -5293,27 +5372,27 @@ export const postV1AuthPasswordResetConfirmRoute = createRoute({
     204: {
       description: 'The password was changed and every session ended.',
       headers: z.object({
-        'X-Request-Id': XRequestIdHeaderSchema,
-        RateLimit: RateLimitHeaderSchema,
-        'RateLimit-Policy': RateLimitPolicyHeaderSchema,
-        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
+        'X-Request-Id': XRequestIdHeaderSchema(),
+        RateLimit: RateLimitHeaderSchema(),
+        'RateLimit-Policy': RateLimitPolicyHeaderSchema(),
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema(),
       }),
     },
-    400: BadRequestBodyResponse,
-    413: ContentTooLargeResponse,
-    415: UnsupportedMediaTypeResponse,
+    400: BadRequestBodyResponse(),
+    413: ContentTooLargeResponse(),
+    415: UnsupportedMediaTypeResponse(),
     422: {
       description:
         'The token is unknown, used or expired (`invalid_token`), or the new password is too common (`password_too_common`).',
       headers: z.object({
-        'X-Request-Id': XRequestIdHeaderSchema,
-        RateLimit: RateLimitHeaderSchema,
-        'RateLimit-Policy': RateLimitPolicyHeaderSchema,
-        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
+        'X-Request-Id': XRequestIdHeaderSchema(),
+        RateLimit: RateLimitHeaderSchema(),
+        'RateLimit-Policy': RateLimitPolicyHeaderSchema(),
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema(),
       }),
       content: {
         'application/problem+json': {
-          schema: ProblemSchema.and(
+          schema: ProblemSchema().and(
             z.object({ code: z.enum(['invalid_token', 'password_too_common']).optional() }),
           ),
           examples: {
@@ -5344,15 +5423,15 @@ export const postV1AuthPasswordResetConfirmRoute = createRoute({
         },
       },
     },
-    429: TooManyRequestsResponse,
-    431: RequestHeaderFieldsTooLargeResponse,
-    500: InternalErrorResponse,
-    503: ServerBusyResponse,
+    429: TooManyRequestsResponse(),
+    431: RequestHeaderFieldsTooLargeResponse(),
+    500: InternalErrorResponse(),
+    503: ServerBusyResponse(),
   },
   security: [{}],
-})
+}))
 
-export const getV1MeRoute = createRoute({
+export const getV1MeRoute = lazy(() => createRoute({
   method: 'get',
   path: '/v1/me',
   tags: ['Account'],
@@ -5363,14 +5442,14 @@ export const getV1MeRoute = createRoute({
     200: {
       description: 'The user.',
       headers: z.object({
-        'X-Request-Id': XRequestIdHeaderSchema,
-        RateLimit: RateLimitHeaderSchema,
-        'RateLimit-Policy': RateLimitPolicyHeaderSchema,
-        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
+        'X-Request-Id': XRequestIdHeaderSchema(),
+        RateLimit: RateLimitHeaderSchema(),
+        'RateLimit-Policy': RateLimitPolicyHeaderSchema(),
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema(),
       }),
       content: {
         'application/json': {
-          schema: UserSchema,
+          schema: UserSchema(),
           example: {
             id: 'usr_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
             email: 'ada@example.com',
@@ -5382,16 +5461,16 @@ export const getV1MeRoute = createRoute({
         },
       },
     },
-    401: UnauthorizedResponse,
-    429: TooManyRequestsResponse,
-    431: RequestHeaderFieldsTooLargeResponse,
-    500: InternalErrorResponse,
-    503: ServiceUnavailableResponse,
+    401: UnauthorizedResponse(),
+    429: TooManyRequestsResponse(),
+    431: RequestHeaderFieldsTooLargeResponse(),
+    500: InternalErrorResponse(),
+    503: ServiceUnavailableResponse(),
   },
   security: [{ bearerAuth: [] }],
-})
+}))
 
-export const deleteV1MeRoute = createRoute({
+export const deleteV1MeRoute = lazy(() => createRoute({
   method: 'delete',
   path: '/v1/me',
   tags: ['Account'],
@@ -5403,7 +5482,7 @@ export const deleteV1MeRoute = createRoute({
     body: {
       content: {
         'application/json': {
-          schema: DeleteMeRequestSchema,
+          schema: DeleteMeRequestSchema(),
           example: { password: 'correct horse battery staple' },
         },
       },
@@ -5414,27 +5493,27 @@ export const deleteV1MeRoute = createRoute({
     204: {
       description: 'The account was deleted.',
       headers: z.object({
-        'X-Request-Id': XRequestIdHeaderSchema,
-        RateLimit: RateLimitHeaderSchema,
-        'RateLimit-Policy': RateLimitPolicyHeaderSchema,
-        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
+        'X-Request-Id': XRequestIdHeaderSchema(),
+        RateLimit: RateLimitHeaderSchema(),
+        'RateLimit-Policy': RateLimitPolicyHeaderSchema(),
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema(),
       }),
     },
-    400: BadRequestBodyResponse,
-    401: UnauthorizedResponse,
-    403: SessionRequiredForWriteResponse,
+    400: BadRequestBodyResponse(),
+    401: UnauthorizedResponse(),
+    403: SessionRequiredForWriteResponse(),
     409: {
       description:
         'You are the only owner of a project that others belong to (`code` `last_owner`): make another member an owner or delete the project first. Nothing was deleted.',
       headers: z.object({
-        'X-Request-Id': XRequestIdHeaderSchema,
-        RateLimit: RateLimitHeaderSchema,
-        'RateLimit-Policy': RateLimitPolicyHeaderSchema,
-        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
+        'X-Request-Id': XRequestIdHeaderSchema(),
+        RateLimit: RateLimitHeaderSchema(),
+        'RateLimit-Policy': RateLimitPolicyHeaderSchema(),
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema(),
       }),
       content: {
         'application/problem+json': {
-          schema: ProblemSchema.and(z.object({ code: z.literal('last_owner').optional() })),
+          schema: ProblemSchema().and(z.object({ code: z.literal('last_owner').optional() })),
           example: {
             type: 'https://tasklane.dev/problems/last_owner',
             title: 'Conflict',
@@ -5448,20 +5527,20 @@ export const deleteV1MeRoute = createRoute({
         },
       },
     },
-    413: ContentTooLargeResponse,
-    415: UnsupportedMediaTypeResponse,
+    413: ContentTooLargeResponse(),
+    415: UnsupportedMediaTypeResponse(),
     422: {
       description:
         "The password is wrong (`invalid_password`), or the `reauthenticationToken` is unknown, used, expired or another account's (`reauthentication_invalid`).",
       headers: z.object({
-        'X-Request-Id': XRequestIdHeaderSchema,
-        RateLimit: RateLimitHeaderSchema,
-        'RateLimit-Policy': RateLimitPolicyHeaderSchema,
-        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
+        'X-Request-Id': XRequestIdHeaderSchema(),
+        RateLimit: RateLimitHeaderSchema(),
+        'RateLimit-Policy': RateLimitPolicyHeaderSchema(),
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema(),
       }),
       content: {
         'application/problem+json': {
-          schema: ProblemSchema.and(
+          schema: ProblemSchema().and(
             z.object({
               code: z.enum(['invalid_password', 'reauthentication_invalid']).optional(),
             }),
@@ -5482,15 +5561,15 @@ export const deleteV1MeRoute = createRoute({
         },
       },
     },
-    429: TooManyRequestsResponse,
-    431: RequestHeaderFieldsTooLargeResponse,
-    500: InternalErrorResponse,
-    503: ServerBusyResponse,
+    429: TooManyRequestsResponse(),
+    431: RequestHeaderFieldsTooLargeResponse(),
+    500: InternalErrorResponse(),
+    503: ServerBusyResponse(),
   },
   security: [{ bearerAuth: [] }],
-})
+}))
 
-export const patchV1MeRoute = createRoute({
+export const patchV1MeRoute = lazy(() => createRoute({
   method: 'patch',
   path: '/v1/me',
   tags: ['Account'],
@@ -5502,7 +5581,7 @@ export const patchV1MeRoute = createRoute({
     body: {
       content: {
         'application/json': {
-          schema: UpdateMeRequestSchema,
+          schema: UpdateMeRequestSchema(),
           examples: {
             rename: { summary: 'A new name', value: { name: 'Ada King' } },
             changeEmail: {
@@ -5522,14 +5601,14 @@ export const patchV1MeRoute = createRoute({
     200: {
       description: 'The updated user; a requested email change shows as `pendingEmail`.',
       headers: z.object({
-        'X-Request-Id': XRequestIdHeaderSchema,
-        RateLimit: RateLimitHeaderSchema,
-        'RateLimit-Policy': RateLimitPolicyHeaderSchema,
-        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
+        'X-Request-Id': XRequestIdHeaderSchema(),
+        RateLimit: RateLimitHeaderSchema(),
+        'RateLimit-Policy': RateLimitPolicyHeaderSchema(),
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema(),
       }),
       content: {
         'application/json': {
-          schema: UserSchema,
+          schema: UserSchema(),
           example: {
             id: 'usr_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
             email: 'ada@example.com',
@@ -5542,23 +5621,23 @@ export const patchV1MeRoute = createRoute({
         },
       },
     },
-    400: BadRequestBodyResponse,
-    401: UnauthorizedResponse,
-    403: SessionRequiredForWriteResponse,
-    413: ContentTooLargeResponse,
-    415: UnsupportedMediaTypeResponse,
+    400: BadRequestBodyResponse(),
+    401: UnauthorizedResponse(),
+    403: SessionRequiredForWriteResponse(),
+    413: ContentTooLargeResponse(),
+    415: UnsupportedMediaTypeResponse(),
     422: {
       description:
         "The current password is wrong (`invalid_password`), or the `reauthenticationToken` is unknown, used, expired or another account's (`reauthentication_invalid`).",
       headers: z.object({
-        'X-Request-Id': XRequestIdHeaderSchema,
-        RateLimit: RateLimitHeaderSchema,
-        'RateLimit-Policy': RateLimitPolicyHeaderSchema,
-        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
+        'X-Request-Id': XRequestIdHeaderSchema(),
+        RateLimit: RateLimitHeaderSchema(),
+        'RateLimit-Policy': RateLimitPolicyHeaderSchema(),
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema(),
       }),
       content: {
         'application/problem+json': {
-          schema: ProblemSchema.and(
+          schema: ProblemSchema().and(
             z.object({
               code: z.enum(['invalid_password', 'reauthentication_invalid']).optional(),
             }),
@@ -5579,15 +5658,15 @@ export const patchV1MeRoute = createRoute({
         },
       },
     },
-    429: TooManyRequestsResponse,
-    431: RequestHeaderFieldsTooLargeResponse,
-    500: InternalErrorResponse,
-    503: ServerBusyResponse,
+    429: TooManyRequestsResponse(),
+    431: RequestHeaderFieldsTooLargeResponse(),
+    500: InternalErrorResponse(),
+    503: ServerBusyResponse(),
   },
   security: [{ bearerAuth: [] }],
-})
+}))
 
-export const postV1MePasswordRoute = createRoute({
+export const postV1MePasswordRoute = lazy(() => createRoute({
   method: 'post',
   path: '/v1/me/password',
   tags: ['Account'],
@@ -5599,7 +5678,7 @@ export const postV1MePasswordRoute = createRoute({
     body: {
       content: {
         'application/json': {
-          schema: ChangePasswordRequestSchema,
+          schema: ChangePasswordRequestSchema(),
           example: {
             currentPassword: 'correct horse battery staple',
             newPassword: 'a new and long passphrase',
@@ -5615,29 +5694,29 @@ export const postV1MePasswordRoute = createRoute({
       description:
         'The password was changed, the other sessions ended and (unless `keepApiKeys`) every API key revoked.',
       headers: z.object({
-        'X-Request-Id': XRequestIdHeaderSchema,
-        RateLimit: RateLimitHeaderSchema,
-        'RateLimit-Policy': RateLimitPolicyHeaderSchema,
-        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
+        'X-Request-Id': XRequestIdHeaderSchema(),
+        RateLimit: RateLimitHeaderSchema(),
+        'RateLimit-Policy': RateLimitPolicyHeaderSchema(),
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema(),
       }),
     },
-    400: BadRequestBodyResponse,
-    401: UnauthorizedResponse,
-    403: SessionRequiredForWriteResponse,
-    413: ContentTooLargeResponse,
-    415: UnsupportedMediaTypeResponse,
+    400: BadRequestBodyResponse(),
+    401: UnauthorizedResponse(),
+    403: SessionRequiredForWriteResponse(),
+    413: ContentTooLargeResponse(),
+    415: UnsupportedMediaTypeResponse(),
     422: {
       description:
         'The current password is wrong (`invalid_password`) or the new one is too common (`password_too_common`).',
       headers: z.object({
-        'X-Request-Id': XRequestIdHeaderSchema,
-        RateLimit: RateLimitHeaderSchema,
-        'RateLimit-Policy': RateLimitPolicyHeaderSchema,
-        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
+        'X-Request-Id': XRequestIdHeaderSchema(),
+        RateLimit: RateLimitHeaderSchema(),
+        'RateLimit-Policy': RateLimitPolicyHeaderSchema(),
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema(),
       }),
       content: {
         'application/problem+json': {
-          schema: ProblemSchema.and(
+          schema: ProblemSchema().and(
             z.object({ code: z.enum(['invalid_password', 'password_too_common']).optional() }),
           ),
           examples: {
@@ -5668,15 +5747,15 @@ export const postV1MePasswordRoute = createRoute({
         },
       },
     },
-    429: TooManyRequestsResponse,
-    431: RequestHeaderFieldsTooLargeResponse,
-    500: InternalErrorResponse,
-    503: ServerBusyResponse,
+    429: TooManyRequestsResponse(),
+    431: RequestHeaderFieldsTooLargeResponse(),
+    500: InternalErrorResponse(),
+    503: ServerBusyResponse(),
   },
   security: [{ bearerAuth: [] }],
-})
+}))
 
-export const getV1AuthProvidersRoute = createRoute({
+export const getV1AuthProvidersRoute = lazy(() => createRoute({
   method: 'get',
   path: '/v1/auth/providers',
   tags: ['Auth'],
@@ -5688,14 +5767,14 @@ export const getV1AuthProvidersRoute = createRoute({
     200: {
       description: 'The enabled providers.',
       headers: z.object({
-        'X-Request-Id': XRequestIdHeaderSchema,
-        RateLimit: RateLimitHeaderSchema,
-        'RateLimit-Policy': RateLimitPolicyHeaderSchema,
-        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
+        'X-Request-Id': XRequestIdHeaderSchema(),
+        RateLimit: RateLimitHeaderSchema(),
+        'RateLimit-Policy': RateLimitPolicyHeaderSchema(),
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema(),
       }),
       content: {
         'application/json': {
-          schema: AuthProviderListSchema,
+          schema: AuthProviderListSchema(),
           example: {
             data: [
               { id: 'google', name: 'Google', type: 'oidc' },
@@ -5705,13 +5784,13 @@ export const getV1AuthProvidersRoute = createRoute({
         },
       },
     },
-    429: TooManyRequestsResponse,
-    500: InternalErrorResponse,
+    429: TooManyRequestsResponse(),
+    500: InternalErrorResponse(),
   },
   security: [{}],
-})
+}))
 
-export const postV1AuthProvidersProviderIdAuthorizationsRoute = createRoute({
+export const postV1AuthProvidersProviderIdAuthorizationsRoute = lazy(() => createRoute({
   method: 'post',
   path: '/v1/auth/providers/{providerId}/authorizations',
   tags: ['Auth'],
@@ -5739,7 +5818,7 @@ export const postV1AuthProvidersProviderIdAuthorizationsRoute = createRoute({
     body: {
       content: {
         'application/json': {
-          schema: ProviderSignInStartSchema,
+          schema: ProviderSignInStartSchema(),
           example: {
             redirectUri: 'https://app.example.com/auth/callback',
             codeChallenge: 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM',
@@ -5755,14 +5834,14 @@ export const postV1AuthProvidersProviderIdAuthorizationsRoute = createRoute({
     200: {
       description: 'Where to send the browser.',
       headers: z.object({
-        'X-Request-Id': XRequestIdHeaderSchema,
-        RateLimit: RateLimitHeaderSchema,
-        'RateLimit-Policy': RateLimitPolicyHeaderSchema,
-        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
+        'X-Request-Id': XRequestIdHeaderSchema(),
+        RateLimit: RateLimitHeaderSchema(),
+        'RateLimit-Policy': RateLimitPolicyHeaderSchema(),
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema(),
       }),
       content: {
         'application/json': {
-          schema: ProviderAuthorizationSchema,
+          schema: ProviderAuthorizationSchema(),
           example: {
             authorizationUrl:
               'https://accounts.example.com/authorize?client_id=tasklane&response_type=code&redirect_uri=https%3A%2F%2Fapi.example.com%2Fv1%2Fauth%2Fproviders%2Fexample%2Fcallback&scope=openid+email+profile&state=Wm9vbXpvb20&nonce=bm9uY2U&code_challenge=E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM&code_challenge_method=S256',
@@ -5771,18 +5850,18 @@ export const postV1AuthProvidersProviderIdAuthorizationsRoute = createRoute({
         },
       },
     },
-    400: BadRequestBodyResponse,
+    400: BadRequestBodyResponse(),
     404: {
       description: 'No enabled provider has this id (`provider_not_found`).',
       headers: z.object({
-        'X-Request-Id': XRequestIdHeaderSchema,
-        RateLimit: RateLimitHeaderSchema,
-        'RateLimit-Policy': RateLimitPolicyHeaderSchema,
-        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
+        'X-Request-Id': XRequestIdHeaderSchema(),
+        RateLimit: RateLimitHeaderSchema(),
+        'RateLimit-Policy': RateLimitPolicyHeaderSchema(),
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema(),
       }),
       content: {
         'application/problem+json': {
-          schema: ProblemSchema.and(
+          schema: ProblemSchema().and(
             z.object({ code: z.literal('provider_not_found').optional() }),
           ),
           examples: {
@@ -5801,19 +5880,19 @@ export const postV1AuthProvidersProviderIdAuthorizationsRoute = createRoute({
         },
       },
     },
-    413: ContentTooLargeResponse,
-    415: UnsupportedMediaTypeResponse,
+    413: ContentTooLargeResponse(),
+    415: UnsupportedMediaTypeResponse(),
     422: {
       description: '`redirectUri` is not an allowed app URL (`redirect_uri_not_allowed`).',
       headers: z.object({
-        'X-Request-Id': XRequestIdHeaderSchema,
-        RateLimit: RateLimitHeaderSchema,
-        'RateLimit-Policy': RateLimitPolicyHeaderSchema,
-        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
+        'X-Request-Id': XRequestIdHeaderSchema(),
+        RateLimit: RateLimitHeaderSchema(),
+        'RateLimit-Policy': RateLimitPolicyHeaderSchema(),
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema(),
       }),
       content: {
         'application/problem+json': {
-          schema: ProblemSchema.and(
+          schema: ProblemSchema().and(
             z.object({ code: z.literal('redirect_uri_not_allowed').optional() }),
           ),
           examples: {
@@ -5833,20 +5912,20 @@ export const postV1AuthProvidersProviderIdAuthorizationsRoute = createRoute({
         },
       },
     },
-    429: TooManyRequestsResponse,
-    500: InternalErrorResponse,
+    429: TooManyRequestsResponse(),
+    500: InternalErrorResponse(),
     502: {
       description:
         'The provider could not be reached in time or failed (`provider_unavailable`), or answered something that failed verification (`provider_response_invalid`: wrong issuer, audience, nonce or signature, an expired or not yet valid ID Token, an unexpected algorithm). Nothing was created; start the sign-in again.',
       headers: z.object({
-        'X-Request-Id': XRequestIdHeaderSchema,
-        RateLimit: RateLimitHeaderSchema,
-        'RateLimit-Policy': RateLimitPolicyHeaderSchema,
-        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
+        'X-Request-Id': XRequestIdHeaderSchema(),
+        RateLimit: RateLimitHeaderSchema(),
+        'RateLimit-Policy': RateLimitPolicyHeaderSchema(),
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema(),
       }),
       content: {
         'application/problem+json': {
-          schema: ProblemSchema.and(
+          schema: ProblemSchema().and(
             z.object({
               code: z.enum(['provider_unavailable', 'provider_response_invalid']).optional(),
             }),
@@ -5879,12 +5958,12 @@ export const postV1AuthProvidersProviderIdAuthorizationsRoute = createRoute({
         },
       },
     },
-    503: ServiceUnavailableResponse,
+    503: ServiceUnavailableResponse(),
   },
   security: [{}],
-})
+}))
 
-export const getV1AuthProvidersProviderIdCallbackRoute = createRoute({
+export const getV1AuthProvidersProviderIdCallbackRoute = lazy(() => createRoute({
   method: 'get',
   path: '/v1/auth/providers/{providerId}/callback',
   tags: ['Auth'],
@@ -5998,24 +6077,24 @@ export const getV1AuthProvidersProviderIdCallbackRoute = createRoute({
               example:
                 'https://app.example.com/auth/callback?code=pc_yLd2m2mS0n3QhJYm1ZyS8y3C2a8kQ8zj1x8p0rUu6Vw&state=c3RhdGU',
             }),
-        'X-Request-Id': XRequestIdHeaderSchema,
-        RateLimit: RateLimitHeaderSchema,
-        'RateLimit-Policy': RateLimitPolicyHeaderSchema,
-        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
+        'X-Request-Id': XRequestIdHeaderSchema(),
+        RateLimit: RateLimitHeaderSchema(),
+        'RateLimit-Policy': RateLimitPolicyHeaderSchema(),
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema(),
       }),
     },
     400: {
       description:
         'A parameter fails validation (`validation_failed`), or `state` is missing, unknown, expired or already answered (`invalid_state`).',
       headers: z.object({
-        'X-Request-Id': XRequestIdHeaderSchema,
-        RateLimit: RateLimitHeaderSchema,
-        'RateLimit-Policy': RateLimitPolicyHeaderSchema,
-        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
+        'X-Request-Id': XRequestIdHeaderSchema(),
+        RateLimit: RateLimitHeaderSchema(),
+        'RateLimit-Policy': RateLimitPolicyHeaderSchema(),
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema(),
       }),
       content: {
         'application/problem+json': {
-          schema: ProblemSchema.and(
+          schema: ProblemSchema().and(
             z.object({ code: z.enum(['validation_failed', 'invalid_state']).optional() }),
           ),
           examples: {
@@ -6045,14 +6124,14 @@ export const getV1AuthProvidersProviderIdCallbackRoute = createRoute({
         },
       },
     },
-    429: TooManyRequestsResponse,
-    500: InternalErrorResponse,
-    503: ServiceUnavailableResponse,
+    429: TooManyRequestsResponse(),
+    500: InternalErrorResponse(),
+    503: ServiceUnavailableResponse(),
   },
   security: [{}],
-})
+}))
 
-export const postV1AuthProvidersExchangeRoute = createRoute({
+export const postV1AuthProvidersExchangeRoute = lazy(() => createRoute({
   method: 'post',
   path: '/v1/auth/providers/exchange',
   tags: ['Auth'],
@@ -6064,7 +6143,7 @@ export const postV1AuthProvidersExchangeRoute = createRoute({
     body: {
       content: {
         'application/json': {
-          schema: ProviderCodeExchangeSchema,
+          schema: ProviderCodeExchangeSchema(),
           example: {
             code: 'pc_yLd2m2mS0n3QhJYm1ZyS8y3C2a8kQ8zj1x8p0rUu6Vw',
             codeVerifier: 'dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk',
@@ -6078,15 +6157,15 @@ export const postV1AuthProvidersExchangeRoute = createRoute({
     200: {
       description: 'Signed in.',
       headers: z.object({
-        'Cache-Control': CacheControlHeaderSchema,
-        'X-Request-Id': XRequestIdHeaderSchema,
-        RateLimit: RateLimitHeaderSchema,
-        'RateLimit-Policy': RateLimitPolicyHeaderSchema,
-        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
+        'Cache-Control': CacheControlHeaderSchema(),
+        'X-Request-Id': XRequestIdHeaderSchema(),
+        RateLimit: RateLimitHeaderSchema(),
+        'RateLimit-Policy': RateLimitPolicyHeaderSchema(),
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema(),
       }),
       content: {
         'application/json': {
-          schema: AuthResultSchema,
+          schema: AuthResultSchema(),
           example: {
             user: {
               id: 'usr_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
@@ -6105,18 +6184,18 @@ export const postV1AuthProvidersExchangeRoute = createRoute({
         },
       },
     },
-    400: BadRequestBodyResponse,
+    400: BadRequestBodyResponse(),
     404: {
       description: 'No enabled provider has this id (`provider_not_found`).',
       headers: z.object({
-        'X-Request-Id': XRequestIdHeaderSchema,
-        RateLimit: RateLimitHeaderSchema,
-        'RateLimit-Policy': RateLimitPolicyHeaderSchema,
-        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
+        'X-Request-Id': XRequestIdHeaderSchema(),
+        RateLimit: RateLimitHeaderSchema(),
+        'RateLimit-Policy': RateLimitPolicyHeaderSchema(),
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema(),
       }),
       content: {
         'application/problem+json': {
-          schema: ProblemSchema.and(
+          schema: ProblemSchema().and(
             z.object({ code: z.literal('provider_not_found').optional() }),
           ),
           examples: {
@@ -6139,14 +6218,14 @@ export const postV1AuthProvidersExchangeRoute = createRoute({
       description:
         "An account already has the provider's email address (`account_exists`); its owner links the provider while signed in.",
       headers: z.object({
-        'X-Request-Id': XRequestIdHeaderSchema,
-        RateLimit: RateLimitHeaderSchema,
-        'RateLimit-Policy': RateLimitPolicyHeaderSchema,
-        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
+        'X-Request-Id': XRequestIdHeaderSchema(),
+        RateLimit: RateLimitHeaderSchema(),
+        'RateLimit-Policy': RateLimitPolicyHeaderSchema(),
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema(),
       }),
       content: {
         'application/problem+json': {
-          schema: ProblemSchema.and(
+          schema: ProblemSchema().and(
             z.object({ code: z.literal('account_exists').optional() }),
           ),
           examples: {
@@ -6166,20 +6245,20 @@ export const postV1AuthProvidersExchangeRoute = createRoute({
         },
       },
     },
-    413: ContentTooLargeResponse,
-    415: UnsupportedMediaTypeResponse,
+    413: ContentTooLargeResponse(),
+    415: UnsupportedMediaTypeResponse(),
     422: {
       description:
         'The code is unknown, expired, used or does not match `codeVerifier` (`invalid_code`); the provider refused its code (`provider_rejected`); or it did not confirm a verified email address for a new account (`email_not_verified`).',
       headers: z.object({
-        'X-Request-Id': XRequestIdHeaderSchema,
-        RateLimit: RateLimitHeaderSchema,
-        'RateLimit-Policy': RateLimitPolicyHeaderSchema,
-        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
+        'X-Request-Id': XRequestIdHeaderSchema(),
+        RateLimit: RateLimitHeaderSchema(),
+        'RateLimit-Policy': RateLimitPolicyHeaderSchema(),
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema(),
       }),
       content: {
         'application/problem+json': {
-          schema: ProblemSchema.and(
+          schema: ProblemSchema().and(
             z.object({
               code: z
                 .enum(['invalid_code', 'provider_rejected', 'email_not_verified'])
@@ -6226,20 +6305,20 @@ export const postV1AuthProvidersExchangeRoute = createRoute({
         },
       },
     },
-    429: TooManyRequestsResponse,
-    500: InternalErrorResponse,
+    429: TooManyRequestsResponse(),
+    500: InternalErrorResponse(),
     502: {
       description:
         'The provider could not be reached in time or failed (`provider_unavailable`), or answered something that failed verification (`provider_response_invalid`: wrong issuer, audience, nonce or signature, an expired or not yet valid ID Token, an unexpected algorithm). Nothing was created; start the sign-in again.',
       headers: z.object({
-        'X-Request-Id': XRequestIdHeaderSchema,
-        RateLimit: RateLimitHeaderSchema,
-        'RateLimit-Policy': RateLimitPolicyHeaderSchema,
-        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
+        'X-Request-Id': XRequestIdHeaderSchema(),
+        RateLimit: RateLimitHeaderSchema(),
+        'RateLimit-Policy': RateLimitPolicyHeaderSchema(),
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema(),
       }),
       content: {
         'application/problem+json': {
-          schema: ProblemSchema.and(
+          schema: ProblemSchema().and(
             z.object({
               code: z.enum(['provider_unavailable', 'provider_response_invalid']).optional(),
             }),
@@ -6272,12 +6351,12 @@ export const postV1AuthProvidersExchangeRoute = createRoute({
         },
       },
     },
-    503: ServiceUnavailableResponse,
+    503: ServiceUnavailableResponse(),
   },
   security: [{}],
-})
+}))
 
-export const getV1MeIdentitiesRoute = createRoute({
+export const getV1MeIdentitiesRoute = lazy(() => createRoute({
   method: 'get',
   path: '/v1/me/identities',
   tags: ['Account'],
@@ -6285,20 +6364,20 @@ export const getV1MeIdentitiesRoute = createRoute({
   description:
     'The provider accounts that sign in to this account, newest first. Needs a session (not an API key).',
   operationId: 'listIdentities',
-  request: { query: z.object({ limit: LimitParamsSchema, cursor: CursorParamsSchema }) },
+  request: { query: z.object({ limit: LimitParamsSchema(), cursor: CursorParamsSchema() }) },
   responses: {
     200: {
       description: 'A page of identities.',
       headers: z.object({
-        'X-Request-Id': XRequestIdHeaderSchema,
-        RateLimit: RateLimitHeaderSchema,
-        'RateLimit-Policy': RateLimitPolicyHeaderSchema,
-        Link: LinkHeaderSchema,
-        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
+        'X-Request-Id': XRequestIdHeaderSchema(),
+        RateLimit: RateLimitHeaderSchema(),
+        'RateLimit-Policy': RateLimitPolicyHeaderSchema(),
+        Link: LinkHeaderSchema(),
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema(),
       }),
       content: {
         'application/json': {
-          schema: IdentityListSchema,
+          schema: IdentityListSchema(),
           example: {
             data: [
               {
@@ -6315,17 +6394,17 @@ export const getV1MeIdentitiesRoute = createRoute({
         },
       },
     },
-    400: BadRequestListResponse,
-    401: UnauthorizedResponse,
-    403: SessionRequiredResponse,
-    429: TooManyRequestsResponse,
-    500: InternalErrorResponse,
-    503: ServiceUnavailableResponse,
+    400: BadRequestListResponse(),
+    401: UnauthorizedResponse(),
+    403: SessionRequiredResponse(),
+    429: TooManyRequestsResponse(),
+    500: InternalErrorResponse(),
+    503: ServiceUnavailableResponse(),
   },
   security: [{ bearerAuth: [] }],
-})
+}))
 
-export const postV1MeIdentitiesRoute = createRoute({
+export const postV1MeIdentitiesRoute = lazy(() => createRoute({
   method: 'post',
   path: '/v1/me/identities',
   tags: ['Account'],
@@ -6337,7 +6416,7 @@ export const postV1MeIdentitiesRoute = createRoute({
     body: {
       content: {
         'application/json': {
-          schema: ProviderCodeExchangeSchema,
+          schema: ProviderCodeExchangeSchema(),
           example: {
             code: 'pc_yLd2m2mS0n3QhJYm1ZyS8y3C2a8kQ8zj1x8p0rUu6Vw',
             codeVerifier: 'dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk',
@@ -6351,14 +6430,14 @@ export const postV1MeIdentitiesRoute = createRoute({
     200: {
       description: 'The provider account was linked to this account already.',
       headers: z.object({
-        'X-Request-Id': XRequestIdHeaderSchema,
-        RateLimit: RateLimitHeaderSchema,
-        'RateLimit-Policy': RateLimitPolicyHeaderSchema,
-        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
+        'X-Request-Id': XRequestIdHeaderSchema(),
+        RateLimit: RateLimitHeaderSchema(),
+        'RateLimit-Policy': RateLimitPolicyHeaderSchema(),
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema(),
       }),
       content: {
         'application/json': {
-          schema: IdentitySchema,
+          schema: IdentitySchema(),
           example: {
             id: 'idt_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
             provider: 'google',
@@ -6373,15 +6452,15 @@ export const postV1MeIdentitiesRoute = createRoute({
     201: {
       description: 'Linked.',
       headers: z.object({
-        Location: LocationHeaderSchema,
-        'X-Request-Id': XRequestIdHeaderSchema,
-        RateLimit: RateLimitHeaderSchema,
-        'RateLimit-Policy': RateLimitPolicyHeaderSchema,
-        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
+        Location: LocationHeaderSchema(),
+        'X-Request-Id': XRequestIdHeaderSchema(),
+        RateLimit: RateLimitHeaderSchema(),
+        'RateLimit-Policy': RateLimitPolicyHeaderSchema(),
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema(),
       }),
       content: {
         'application/json': {
-          schema: IdentitySchema,
+          schema: IdentitySchema(),
           example: {
             id: 'idt_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
             provider: 'google',
@@ -6393,20 +6472,20 @@ export const postV1MeIdentitiesRoute = createRoute({
         },
       },
     },
-    400: BadRequestBodyResponse,
-    401: UnauthorizedResponse,
-    403: SessionRequiredForWriteResponse,
+    400: BadRequestBodyResponse(),
+    401: UnauthorizedResponse(),
+    403: SessionRequiredForWriteResponse(),
     404: {
       description: 'No enabled provider has this id (`provider_not_found`).',
       headers: z.object({
-        'X-Request-Id': XRequestIdHeaderSchema,
-        RateLimit: RateLimitHeaderSchema,
-        'RateLimit-Policy': RateLimitPolicyHeaderSchema,
-        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
+        'X-Request-Id': XRequestIdHeaderSchema(),
+        RateLimit: RateLimitHeaderSchema(),
+        'RateLimit-Policy': RateLimitPolicyHeaderSchema(),
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema(),
       }),
       content: {
         'application/problem+json': {
-          schema: ProblemSchema.and(
+          schema: ProblemSchema().and(
             z.object({ code: z.literal('provider_not_found').optional() }),
           ),
           examples: {
@@ -6428,14 +6507,14 @@ export const postV1MeIdentitiesRoute = createRoute({
     409: {
       description: 'The provider account is linked to another Tasklane account (`identity_taken`).',
       headers: z.object({
-        'X-Request-Id': XRequestIdHeaderSchema,
-        RateLimit: RateLimitHeaderSchema,
-        'RateLimit-Policy': RateLimitPolicyHeaderSchema,
-        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
+        'X-Request-Id': XRequestIdHeaderSchema(),
+        RateLimit: RateLimitHeaderSchema(),
+        'RateLimit-Policy': RateLimitPolicyHeaderSchema(),
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema(),
       }),
       content: {
         'application/problem+json': {
-          schema: ProblemSchema.and(
+          schema: ProblemSchema().and(
             z.object({ code: z.literal('identity_taken').optional() }),
           ),
           examples: {
@@ -6454,20 +6533,20 @@ export const postV1MeIdentitiesRoute = createRoute({
         },
       },
     },
-    413: ContentTooLargeResponse,
-    415: UnsupportedMediaTypeResponse,
+    413: ContentTooLargeResponse(),
+    415: UnsupportedMediaTypeResponse(),
     422: {
       description:
         "The code is unknown, expired, used, started by another session's user or does not match `codeVerifier` (`invalid_code`), or the provider refused its code (`provider_rejected`).",
       headers: z.object({
-        'X-Request-Id': XRequestIdHeaderSchema,
-        RateLimit: RateLimitHeaderSchema,
-        'RateLimit-Policy': RateLimitPolicyHeaderSchema,
-        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
+        'X-Request-Id': XRequestIdHeaderSchema(),
+        RateLimit: RateLimitHeaderSchema(),
+        'RateLimit-Policy': RateLimitPolicyHeaderSchema(),
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema(),
       }),
       content: {
         'application/problem+json': {
-          schema: ProblemSchema.and(
+          schema: ProblemSchema().and(
             z.object({ code: z.enum(['invalid_code', 'provider_rejected']).optional() }),
           ),
           examples: {
@@ -6498,20 +6577,20 @@ export const postV1MeIdentitiesRoute = createRoute({
         },
       },
     },
-    429: TooManyRequestsResponse,
-    500: InternalErrorResponse,
+    429: TooManyRequestsResponse(),
+    500: InternalErrorResponse(),
     502: {
       description:
         'The provider could not be reached in time or failed (`provider_unavailable`), or answered something that failed verification (`provider_response_invalid`: wrong issuer, audience, nonce or signature, an expired or not yet valid ID Token, an unexpected algorithm). Nothing was created; start the sign-in again.',
       headers: z.object({
-        'X-Request-Id': XRequestIdHeaderSchema,
-        RateLimit: RateLimitHeaderSchema,
-        'RateLimit-Policy': RateLimitPolicyHeaderSchema,
-        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
+        'X-Request-Id': XRequestIdHeaderSchema(),
+        RateLimit: RateLimitHeaderSchema(),
+        'RateLimit-Policy': RateLimitPolicyHeaderSchema(),
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema(),
       }),
       content: {
         'application/problem+json': {
-          schema: ProblemSchema.and(
+          schema: ProblemSchema().and(
             z.object({
               code: z.enum(['provider_unavailable', 'provider_response_invalid']).optional(),
             }),
@@ -6544,12 +6623,12 @@ export const postV1MeIdentitiesRoute = createRoute({
         },
       },
     },
-    503: ServiceUnavailableResponse,
+    503: ServiceUnavailableResponse(),
   },
   security: [{ bearerAuth: [] }],
-})
+}))
 
-export const postV1MeIdentitiesAuthorizationsRoute = createRoute({
+export const postV1MeIdentitiesAuthorizationsRoute = lazy(() => createRoute({
   method: 'post',
   path: '/v1/me/identities/authorizations',
   tags: ['Account'],
@@ -6561,7 +6640,7 @@ export const postV1MeIdentitiesAuthorizationsRoute = createRoute({
     body: {
       content: {
         'application/json': {
-          schema: IdentityLinkStartSchema,
+          schema: IdentityLinkStartSchema(),
           example: {
             provider: 'github',
             redirectUri: 'https://app.example.com/settings/identities',
@@ -6577,14 +6656,14 @@ export const postV1MeIdentitiesAuthorizationsRoute = createRoute({
     200: {
       description: 'Where to send the browser.',
       headers: z.object({
-        'X-Request-Id': XRequestIdHeaderSchema,
-        RateLimit: RateLimitHeaderSchema,
-        'RateLimit-Policy': RateLimitPolicyHeaderSchema,
-        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
+        'X-Request-Id': XRequestIdHeaderSchema(),
+        RateLimit: RateLimitHeaderSchema(),
+        'RateLimit-Policy': RateLimitPolicyHeaderSchema(),
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema(),
       }),
       content: {
         'application/json': {
-          schema: ProviderAuthorizationSchema,
+          schema: ProviderAuthorizationSchema(),
           example: {
             authorizationUrl:
               'https://accounts.example.com/authorize?client_id=tasklane&response_type=code&redirect_uri=https%3A%2F%2Fapi.example.com%2Fv1%2Fauth%2Fproviders%2Fexample%2Fcallback&scope=openid+email+profile&state=Wm9vbXpvb20&nonce=bm9uY2U&code_challenge=E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM&code_challenge_method=S256',
@@ -6593,20 +6672,20 @@ export const postV1MeIdentitiesAuthorizationsRoute = createRoute({
         },
       },
     },
-    400: BadRequestBodyResponse,
-    401: UnauthorizedResponse,
-    403: SessionRequiredForWriteResponse,
+    400: BadRequestBodyResponse(),
+    401: UnauthorizedResponse(),
+    403: SessionRequiredForWriteResponse(),
     404: {
       description: 'No enabled provider has this id (`provider_not_found`).',
       headers: z.object({
-        'X-Request-Id': XRequestIdHeaderSchema,
-        RateLimit: RateLimitHeaderSchema,
-        'RateLimit-Policy': RateLimitPolicyHeaderSchema,
-        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
+        'X-Request-Id': XRequestIdHeaderSchema(),
+        RateLimit: RateLimitHeaderSchema(),
+        'RateLimit-Policy': RateLimitPolicyHeaderSchema(),
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema(),
       }),
       content: {
         'application/problem+json': {
-          schema: ProblemSchema.and(
+          schema: ProblemSchema().and(
             z.object({ code: z.literal('provider_not_found').optional() }),
           ),
           examples: {
@@ -6625,19 +6704,19 @@ export const postV1MeIdentitiesAuthorizationsRoute = createRoute({
         },
       },
     },
-    413: ContentTooLargeResponse,
-    415: UnsupportedMediaTypeResponse,
+    413: ContentTooLargeResponse(),
+    415: UnsupportedMediaTypeResponse(),
     422: {
       description: '`redirectUri` is not an allowed app URL (`redirect_uri_not_allowed`).',
       headers: z.object({
-        'X-Request-Id': XRequestIdHeaderSchema,
-        RateLimit: RateLimitHeaderSchema,
-        'RateLimit-Policy': RateLimitPolicyHeaderSchema,
-        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
+        'X-Request-Id': XRequestIdHeaderSchema(),
+        RateLimit: RateLimitHeaderSchema(),
+        'RateLimit-Policy': RateLimitPolicyHeaderSchema(),
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema(),
       }),
       content: {
         'application/problem+json': {
-          schema: ProblemSchema.and(
+          schema: ProblemSchema().and(
             z.object({ code: z.literal('redirect_uri_not_allowed').optional() }),
           ),
           examples: {
@@ -6657,20 +6736,20 @@ export const postV1MeIdentitiesAuthorizationsRoute = createRoute({
         },
       },
     },
-    429: TooManyRequestsResponse,
-    500: InternalErrorResponse,
+    429: TooManyRequestsResponse(),
+    500: InternalErrorResponse(),
     502: {
       description:
         'The provider could not be reached in time or failed (`provider_unavailable`), or answered something that failed verification (`provider_response_invalid`: wrong issuer, audience, nonce or signature, an expired or not yet valid ID Token, an unexpected algorithm). Nothing was created; start the sign-in again.',
       headers: z.object({
-        'X-Request-Id': XRequestIdHeaderSchema,
-        RateLimit: RateLimitHeaderSchema,
-        'RateLimit-Policy': RateLimitPolicyHeaderSchema,
-        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
+        'X-Request-Id': XRequestIdHeaderSchema(),
+        RateLimit: RateLimitHeaderSchema(),
+        'RateLimit-Policy': RateLimitPolicyHeaderSchema(),
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema(),
       }),
       content: {
         'application/problem+json': {
-          schema: ProblemSchema.and(
+          schema: ProblemSchema().and(
             z.object({
               code: z.enum(['provider_unavailable', 'provider_response_invalid']).optional(),
             }),
@@ -6703,12 +6782,12 @@ export const postV1MeIdentitiesAuthorizationsRoute = createRoute({
         },
       },
     },
-    503: ServiceUnavailableResponse,
+    503: ServiceUnavailableResponse(),
   },
   security: [{ bearerAuth: [] }],
-})
+}))
 
-export const deleteV1MeIdentitiesIdentityIdRoute = createRoute({
+export const deleteV1MeIdentitiesIdentityIdRoute = lazy(() => createRoute({
   method: 'delete',
   path: '/v1/me/identities/{identityId}',
   tags: ['Account'],
@@ -6738,27 +6817,27 @@ export const deleteV1MeIdentitiesIdentityIdRoute = createRoute({
     204: {
       description: 'Unlinked.',
       headers: z.object({
-        'X-Request-Id': XRequestIdHeaderSchema,
-        RateLimit: RateLimitHeaderSchema,
-        'RateLimit-Policy': RateLimitPolicyHeaderSchema,
-        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
+        'X-Request-Id': XRequestIdHeaderSchema(),
+        RateLimit: RateLimitHeaderSchema(),
+        'RateLimit-Policy': RateLimitPolicyHeaderSchema(),
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema(),
       }),
     },
-    400: BadRequestResponse,
-    401: UnauthorizedResponse,
-    403: SessionRequiredForWriteResponse,
-    404: NotFoundResponse,
+    400: BadRequestResponse(),
+    401: UnauthorizedResponse(),
+    403: SessionRequiredForWriteResponse(),
+    404: NotFoundResponse(),
     409: {
       description: "This is the account's last way to sign in (`last_sign_in_method`).",
       headers: z.object({
-        'X-Request-Id': XRequestIdHeaderSchema,
-        RateLimit: RateLimitHeaderSchema,
-        'RateLimit-Policy': RateLimitPolicyHeaderSchema,
-        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
+        'X-Request-Id': XRequestIdHeaderSchema(),
+        RateLimit: RateLimitHeaderSchema(),
+        'RateLimit-Policy': RateLimitPolicyHeaderSchema(),
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema(),
       }),
       content: {
         'application/problem+json': {
-          schema: ProblemSchema.and(
+          schema: ProblemSchema().and(
             z.object({ code: z.literal('last_sign_in_method').optional() }),
           ),
           examples: {
@@ -6778,14 +6857,14 @@ export const deleteV1MeIdentitiesIdentityIdRoute = createRoute({
         },
       },
     },
-    429: TooManyRequestsResponse,
-    500: InternalErrorResponse,
-    503: ServiceUnavailableResponse,
+    429: TooManyRequestsResponse(),
+    500: InternalErrorResponse(),
+    503: ServiceUnavailableResponse(),
   },
   security: [{ bearerAuth: [] }],
-})
+}))
 
-export const postV1MeReauthenticationRoute = createRoute({
+export const postV1MeReauthenticationRoute = lazy(() => createRoute({
   method: 'post',
   path: '/v1/me/reauthentication',
   tags: ['Account'],
@@ -6797,7 +6876,7 @@ export const postV1MeReauthenticationRoute = createRoute({
     body: {
       content: {
         'application/json': {
-          schema: ProviderCodeExchangeSchema,
+          schema: ProviderCodeExchangeSchema(),
           example: {
             code: 'pc_yLd2m2mS0n3QhJYm1ZyS8y3C2a8kQ8zj1x8p0rUu6Vw',
             codeVerifier: 'dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk',
@@ -6811,15 +6890,15 @@ export const postV1MeReauthenticationRoute = createRoute({
     201: {
       description: 'Re-authenticated.',
       headers: z.object({
-        'Cache-Control': CacheControlHeaderSchema,
-        'X-Request-Id': XRequestIdHeaderSchema,
-        RateLimit: RateLimitHeaderSchema,
-        'RateLimit-Policy': RateLimitPolicyHeaderSchema,
-        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
+        'Cache-Control': CacheControlHeaderSchema(),
+        'X-Request-Id': XRequestIdHeaderSchema(),
+        RateLimit: RateLimitHeaderSchema(),
+        'RateLimit-Policy': RateLimitPolicyHeaderSchema(),
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema(),
       }),
       content: {
         'application/json': {
-          schema: ReauthenticationSchema,
+          schema: ReauthenticationSchema(),
           example: {
             reauthenticationToken: 'ra_yLd2m2mS0n3QhJYm1ZyS8y3C2a8kQ8zj1x8p0rUu6Vw',
             expiresAt: '2026-01-05T10:05:00Z',
@@ -6827,20 +6906,20 @@ export const postV1MeReauthenticationRoute = createRoute({
         },
       },
     },
-    400: BadRequestBodyResponse,
-    401: UnauthorizedResponse,
-    403: SessionRequiredForWriteResponse,
+    400: BadRequestBodyResponse(),
+    401: UnauthorizedResponse(),
+    403: SessionRequiredForWriteResponse(),
     404: {
       description: 'No enabled provider has this id (`provider_not_found`).',
       headers: z.object({
-        'X-Request-Id': XRequestIdHeaderSchema,
-        RateLimit: RateLimitHeaderSchema,
-        'RateLimit-Policy': RateLimitPolicyHeaderSchema,
-        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
+        'X-Request-Id': XRequestIdHeaderSchema(),
+        RateLimit: RateLimitHeaderSchema(),
+        'RateLimit-Policy': RateLimitPolicyHeaderSchema(),
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema(),
       }),
       content: {
         'application/problem+json': {
-          schema: ProblemSchema.and(
+          schema: ProblemSchema().and(
             z.object({ code: z.literal('provider_not_found').optional() }),
           ),
           examples: {
@@ -6859,20 +6938,20 @@ export const postV1MeReauthenticationRoute = createRoute({
         },
       },
     },
-    413: ContentTooLargeResponse,
-    415: UnsupportedMediaTypeResponse,
+    413: ContentTooLargeResponse(),
+    415: UnsupportedMediaTypeResponse(),
     422: {
       description:
         'The code is unknown, expired, used, started by another user or does not match `codeVerifier` (`invalid_code`), the provider refused its code (`provider_rejected`), or the provider account is not linked to this account (`identity_not_linked`).',
       headers: z.object({
-        'X-Request-Id': XRequestIdHeaderSchema,
-        RateLimit: RateLimitHeaderSchema,
-        'RateLimit-Policy': RateLimitPolicyHeaderSchema,
-        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
+        'X-Request-Id': XRequestIdHeaderSchema(),
+        RateLimit: RateLimitHeaderSchema(),
+        'RateLimit-Policy': RateLimitPolicyHeaderSchema(),
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema(),
       }),
       content: {
         'application/problem+json': {
-          schema: ProblemSchema.and(
+          schema: ProblemSchema().and(
             z.object({
               code: z
                 .enum(['invalid_code', 'provider_rejected', 'identity_not_linked'])
@@ -6918,20 +6997,20 @@ export const postV1MeReauthenticationRoute = createRoute({
         },
       },
     },
-    429: TooManyRequestsResponse,
-    500: InternalErrorResponse,
+    429: TooManyRequestsResponse(),
+    500: InternalErrorResponse(),
     502: {
       description:
         'The provider could not be reached in time or failed (`provider_unavailable`), or answered something that failed verification (`provider_response_invalid`: wrong issuer, audience, nonce or signature, an expired or not yet valid ID Token, an unexpected algorithm). Nothing was created; start the sign-in again.',
       headers: z.object({
-        'X-Request-Id': XRequestIdHeaderSchema,
-        RateLimit: RateLimitHeaderSchema,
-        'RateLimit-Policy': RateLimitPolicyHeaderSchema,
-        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
+        'X-Request-Id': XRequestIdHeaderSchema(),
+        RateLimit: RateLimitHeaderSchema(),
+        'RateLimit-Policy': RateLimitPolicyHeaderSchema(),
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema(),
       }),
       content: {
         'application/problem+json': {
-          schema: ProblemSchema.and(
+          schema: ProblemSchema().and(
             z.object({
               code: z.enum(['provider_unavailable', 'provider_response_invalid']).optional(),
             }),
@@ -6964,12 +7043,12 @@ export const postV1MeReauthenticationRoute = createRoute({
         },
       },
     },
-    503: ServiceUnavailableResponse,
+    503: ServiceUnavailableResponse(),
   },
   security: [{ bearerAuth: [] }],
-})
+}))
 
-export const postV1MeReauthenticationAuthorizationsRoute = createRoute({
+export const postV1MeReauthenticationAuthorizationsRoute = lazy(() => createRoute({
   method: 'post',
   path: '/v1/me/reauthentication/authorizations',
   tags: ['Account'],
@@ -6981,7 +7060,7 @@ export const postV1MeReauthenticationAuthorizationsRoute = createRoute({
     body: {
       content: {
         'application/json': {
-          schema: IdentityLinkStartSchema,
+          schema: IdentityLinkStartSchema(),
           example: {
             provider: 'github',
             redirectUri: 'https://app.example.com/settings/delete-account',
@@ -6997,14 +7076,14 @@ export const postV1MeReauthenticationAuthorizationsRoute = createRoute({
     200: {
       description: 'Where to send the browser.',
       headers: z.object({
-        'X-Request-Id': XRequestIdHeaderSchema,
-        RateLimit: RateLimitHeaderSchema,
-        'RateLimit-Policy': RateLimitPolicyHeaderSchema,
-        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
+        'X-Request-Id': XRequestIdHeaderSchema(),
+        RateLimit: RateLimitHeaderSchema(),
+        'RateLimit-Policy': RateLimitPolicyHeaderSchema(),
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema(),
       }),
       content: {
         'application/json': {
-          schema: ProviderAuthorizationSchema,
+          schema: ProviderAuthorizationSchema(),
           example: {
             authorizationUrl:
               'https://accounts.example.com/authorize?client_id=tasklane&response_type=code&redirect_uri=https%3A%2F%2Fapi.example.com%2Fv1%2Fauth%2Fproviders%2Fexample%2Fcallback&scope=openid+email+profile&state=Wm9vbXpvb20&nonce=bm9uY2U&code_challenge=E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM&code_challenge_method=S256',
@@ -7013,20 +7092,20 @@ export const postV1MeReauthenticationAuthorizationsRoute = createRoute({
         },
       },
     },
-    400: BadRequestBodyResponse,
-    401: UnauthorizedResponse,
-    403: SessionRequiredForWriteResponse,
+    400: BadRequestBodyResponse(),
+    401: UnauthorizedResponse(),
+    403: SessionRequiredForWriteResponse(),
     404: {
       description: 'No enabled provider has this id (`provider_not_found`).',
       headers: z.object({
-        'X-Request-Id': XRequestIdHeaderSchema,
-        RateLimit: RateLimitHeaderSchema,
-        'RateLimit-Policy': RateLimitPolicyHeaderSchema,
-        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
+        'X-Request-Id': XRequestIdHeaderSchema(),
+        RateLimit: RateLimitHeaderSchema(),
+        'RateLimit-Policy': RateLimitPolicyHeaderSchema(),
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema(),
       }),
       content: {
         'application/problem+json': {
-          schema: ProblemSchema.and(
+          schema: ProblemSchema().and(
             z.object({ code: z.literal('provider_not_found').optional() }),
           ),
           examples: {
@@ -7045,19 +7124,19 @@ export const postV1MeReauthenticationAuthorizationsRoute = createRoute({
         },
       },
     },
-    413: ContentTooLargeResponse,
-    415: UnsupportedMediaTypeResponse,
+    413: ContentTooLargeResponse(),
+    415: UnsupportedMediaTypeResponse(),
     422: {
       description: '`redirectUri` is not an allowed app URL (`redirect_uri_not_allowed`).',
       headers: z.object({
-        'X-Request-Id': XRequestIdHeaderSchema,
-        RateLimit: RateLimitHeaderSchema,
-        'RateLimit-Policy': RateLimitPolicyHeaderSchema,
-        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
+        'X-Request-Id': XRequestIdHeaderSchema(),
+        RateLimit: RateLimitHeaderSchema(),
+        'RateLimit-Policy': RateLimitPolicyHeaderSchema(),
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema(),
       }),
       content: {
         'application/problem+json': {
-          schema: ProblemSchema.and(
+          schema: ProblemSchema().and(
             z.object({ code: z.literal('redirect_uri_not_allowed').optional() }),
           ),
           examples: {
@@ -7077,20 +7156,20 @@ export const postV1MeReauthenticationAuthorizationsRoute = createRoute({
         },
       },
     },
-    429: TooManyRequestsResponse,
-    500: InternalErrorResponse,
+    429: TooManyRequestsResponse(),
+    500: InternalErrorResponse(),
     502: {
       description:
         'The provider could not be reached in time or failed (`provider_unavailable`), or answered something that failed verification (`provider_response_invalid`: wrong issuer, audience, nonce or signature, an expired or not yet valid ID Token, an unexpected algorithm). Nothing was created; start the sign-in again.',
       headers: z.object({
-        'X-Request-Id': XRequestIdHeaderSchema,
-        RateLimit: RateLimitHeaderSchema,
-        'RateLimit-Policy': RateLimitPolicyHeaderSchema,
-        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
+        'X-Request-Id': XRequestIdHeaderSchema(),
+        RateLimit: RateLimitHeaderSchema(),
+        'RateLimit-Policy': RateLimitPolicyHeaderSchema(),
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema(),
       }),
       content: {
         'application/problem+json': {
-          schema: ProblemSchema.and(
+          schema: ProblemSchema().and(
             z.object({
               code: z.enum(['provider_unavailable', 'provider_response_invalid']).optional(),
             }),
@@ -7123,12 +7202,12 @@ export const postV1MeReauthenticationAuthorizationsRoute = createRoute({
         },
       },
     },
-    503: ServiceUnavailableResponse,
+    503: ServiceUnavailableResponse(),
   },
   security: [{ bearerAuth: [] }],
-})
+}))
 
-export const getV1MeSessionsRoute = createRoute({
+export const getV1MeSessionsRoute = lazy(() => createRoute({
   method: 'get',
   path: '/v1/me/sessions',
   tags: ['Account'],
@@ -7136,20 +7215,20 @@ export const getV1MeSessionsRoute = createRoute({
   description:
     "The user's signed-in sessions, newest first: the device they were started from, when, and when they were last refreshed. `current` marks the session of this request. Needs a session (not an API key).",
   operationId: 'listSessions',
-  request: { query: z.object({ limit: LimitParamsSchema, cursor: CursorParamsSchema }) },
+  request: { query: z.object({ limit: LimitParamsSchema(), cursor: CursorParamsSchema() }) },
   responses: {
     200: {
       description: 'A page of sessions.',
       headers: z.object({
-        'X-Request-Id': XRequestIdHeaderSchema,
-        RateLimit: RateLimitHeaderSchema,
-        'RateLimit-Policy': RateLimitPolicyHeaderSchema,
-        Link: LinkHeaderSchema,
-        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
+        'X-Request-Id': XRequestIdHeaderSchema(),
+        RateLimit: RateLimitHeaderSchema(),
+        'RateLimit-Policy': RateLimitPolicyHeaderSchema(),
+        Link: LinkHeaderSchema(),
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema(),
       }),
       content: {
         'application/json': {
-          schema: SessionListSchema,
+          schema: SessionListSchema(),
           example: {
             data: [
               {
@@ -7167,18 +7246,18 @@ export const getV1MeSessionsRoute = createRoute({
         },
       },
     },
-    400: BadRequestListResponse,
-    401: UnauthorizedResponse,
-    403: SessionRequiredResponse,
-    429: TooManyRequestsResponse,
-    431: RequestHeaderFieldsTooLargeResponse,
-    500: InternalErrorResponse,
-    503: ServiceUnavailableResponse,
+    400: BadRequestListResponse(),
+    401: UnauthorizedResponse(),
+    403: SessionRequiredResponse(),
+    429: TooManyRequestsResponse(),
+    431: RequestHeaderFieldsTooLargeResponse(),
+    500: InternalErrorResponse(),
+    503: ServiceUnavailableResponse(),
   },
   security: [{ bearerAuth: [] }],
-})
+}))
 
-export const deleteV1MeSessionsSessionIdRoute = createRoute({
+export const deleteV1MeSessionsSessionIdRoute = lazy(() => createRoute({
   method: 'delete',
   path: '/v1/me/sessions/{sessionId}',
   tags: ['Account'],
@@ -7208,25 +7287,25 @@ export const deleteV1MeSessionsSessionIdRoute = createRoute({
     204: {
       description: 'The session has ended.',
       headers: z.object({
-        'X-Request-Id': XRequestIdHeaderSchema,
-        RateLimit: RateLimitHeaderSchema,
-        'RateLimit-Policy': RateLimitPolicyHeaderSchema,
-        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
+        'X-Request-Id': XRequestIdHeaderSchema(),
+        RateLimit: RateLimitHeaderSchema(),
+        'RateLimit-Policy': RateLimitPolicyHeaderSchema(),
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema(),
       }),
     },
-    400: BadRequestResponse,
-    401: UnauthorizedResponse,
-    403: SessionRequiredForWriteResponse,
-    404: NotFoundResponse,
-    429: TooManyRequestsResponse,
-    431: RequestHeaderFieldsTooLargeResponse,
-    500: InternalErrorResponse,
-    503: ServiceUnavailableResponse,
+    400: BadRequestResponse(),
+    401: UnauthorizedResponse(),
+    403: SessionRequiredForWriteResponse(),
+    404: NotFoundResponse(),
+    429: TooManyRequestsResponse(),
+    431: RequestHeaderFieldsTooLargeResponse(),
+    500: InternalErrorResponse(),
+    503: ServiceUnavailableResponse(),
   },
   security: [{ bearerAuth: [] }],
-})
+}))
 
-export const getV1MeApiKeysRoute = createRoute({
+export const getV1MeApiKeysRoute = lazy(() => createRoute({
   method: 'get',
   path: '/v1/me/api-keys',
   tags: ['API keys'],
@@ -7234,20 +7313,20 @@ export const getV1MeApiKeysRoute = createRoute({
   description:
     "The user's API keys that are not revoked, newest first. Secrets are never shown; `prefix` tells keys apart. Needs a session (not an API key).",
   operationId: 'listApiKeys',
-  request: { query: z.object({ limit: LimitParamsSchema, cursor: CursorParamsSchema }) },
+  request: { query: z.object({ limit: LimitParamsSchema(), cursor: CursorParamsSchema() }) },
   responses: {
     200: {
       description: 'A page of API keys.',
       headers: z.object({
-        'X-Request-Id': XRequestIdHeaderSchema,
-        RateLimit: RateLimitHeaderSchema,
-        'RateLimit-Policy': RateLimitPolicyHeaderSchema,
-        Link: LinkHeaderSchema,
-        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
+        'X-Request-Id': XRequestIdHeaderSchema(),
+        RateLimit: RateLimitHeaderSchema(),
+        'RateLimit-Policy': RateLimitPolicyHeaderSchema(),
+        Link: LinkHeaderSchema(),
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema(),
       }),
       content: {
         'application/json': {
-          schema: ApiKeyListSchema,
+          schema: ApiKeyListSchema(),
           example: {
             data: [
               {
@@ -7265,18 +7344,18 @@ export const getV1MeApiKeysRoute = createRoute({
         },
       },
     },
-    400: BadRequestListResponse,
-    401: UnauthorizedResponse,
-    403: SessionRequiredResponse,
-    429: TooManyRequestsResponse,
-    431: RequestHeaderFieldsTooLargeResponse,
-    500: InternalErrorResponse,
-    503: ServiceUnavailableResponse,
+    400: BadRequestListResponse(),
+    401: UnauthorizedResponse(),
+    403: SessionRequiredResponse(),
+    429: TooManyRequestsResponse(),
+    431: RequestHeaderFieldsTooLargeResponse(),
+    500: InternalErrorResponse(),
+    503: ServiceUnavailableResponse(),
   },
   security: [{ bearerAuth: [] }],
-})
+}))
 
-export const postV1MeApiKeysRoute = createRoute({
+export const postV1MeApiKeysRoute = lazy(() => createRoute({
   method: 'post',
   path: '/v1/me/api-keys',
   tags: ['API keys'],
@@ -7288,7 +7367,7 @@ export const postV1MeApiKeysRoute = createRoute({
     body: {
       content: {
         'application/json': {
-          schema: ApiKeyCreateSchema,
+          schema: ApiKeyCreateSchema(),
           example: { name: 'Nightly export', scopes: ['read'] },
         },
       },
@@ -7299,16 +7378,16 @@ export const postV1MeApiKeysRoute = createRoute({
     201: {
       description: 'The key was created; `Location` is its URL.',
       headers: z.object({
-        'Cache-Control': CacheControlHeaderSchema,
-        'X-Request-Id': XRequestIdHeaderSchema,
-        RateLimit: RateLimitHeaderSchema,
-        'RateLimit-Policy': RateLimitPolicyHeaderSchema,
-        Location: LocationHeaderSchema,
-        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
+        'Cache-Control': CacheControlHeaderSchema(),
+        'X-Request-Id': XRequestIdHeaderSchema(),
+        RateLimit: RateLimitHeaderSchema(),
+        'RateLimit-Policy': RateLimitPolicyHeaderSchema(),
+        Location: LocationHeaderSchema(),
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema(),
       }),
       content: {
         'application/json': {
-          schema: ApiKeyWithSecretSchema,
+          schema: ApiKeyWithSecretSchema(),
           example: {
             id: 'key_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
             name: 'Nightly export',
@@ -7322,20 +7401,20 @@ export const postV1MeApiKeysRoute = createRoute({
         },
       },
     },
-    400: BadRequestBodyResponse,
-    401: UnauthorizedResponse,
-    403: SessionRequiredForWriteResponse,
-    413: ContentTooLargeResponse,
-    415: UnsupportedMediaTypeResponse,
-    429: TooManyRequestsResponse,
-    431: RequestHeaderFieldsTooLargeResponse,
-    500: InternalErrorResponse,
-    503: ServiceUnavailableResponse,
+    400: BadRequestBodyResponse(),
+    401: UnauthorizedResponse(),
+    403: SessionRequiredForWriteResponse(),
+    413: ContentTooLargeResponse(),
+    415: UnsupportedMediaTypeResponse(),
+    429: TooManyRequestsResponse(),
+    431: RequestHeaderFieldsTooLargeResponse(),
+    500: InternalErrorResponse(),
+    503: ServiceUnavailableResponse(),
   },
   security: [{ bearerAuth: [] }],
-})
+}))
 
-export const deleteV1MeApiKeysKeyIdRoute = createRoute({
+export const deleteV1MeApiKeysKeyIdRoute = lazy(() => createRoute({
   method: 'delete',
   path: '/v1/me/api-keys/{keyId}',
   tags: ['API keys'],
@@ -7365,25 +7444,25 @@ export const deleteV1MeApiKeysKeyIdRoute = createRoute({
     204: {
       description: 'The key was revoked.',
       headers: z.object({
-        'X-Request-Id': XRequestIdHeaderSchema,
-        RateLimit: RateLimitHeaderSchema,
-        'RateLimit-Policy': RateLimitPolicyHeaderSchema,
-        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
+        'X-Request-Id': XRequestIdHeaderSchema(),
+        RateLimit: RateLimitHeaderSchema(),
+        'RateLimit-Policy': RateLimitPolicyHeaderSchema(),
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema(),
       }),
     },
-    400: BadRequestResponse,
-    401: UnauthorizedResponse,
-    403: SessionRequiredForWriteResponse,
-    404: NotFoundResponse,
-    429: TooManyRequestsResponse,
-    431: RequestHeaderFieldsTooLargeResponse,
-    500: InternalErrorResponse,
-    503: ServiceUnavailableResponse,
+    400: BadRequestResponse(),
+    401: UnauthorizedResponse(),
+    403: SessionRequiredForWriteResponse(),
+    404: NotFoundResponse(),
+    429: TooManyRequestsResponse(),
+    431: RequestHeaderFieldsTooLargeResponse(),
+    500: InternalErrorResponse(),
+    503: ServiceUnavailableResponse(),
   },
   security: [{ bearerAuth: [] }],
-})
+}))
 
-export const getV1ProjectsRoute = createRoute({
+export const getV1ProjectsRoute = lazy(() => createRoute({
   method: 'get',
   path: '/v1/projects',
   tags: ['Projects'],
@@ -7391,20 +7470,20 @@ export const getV1ProjectsRoute = createRoute({
   description:
     'The projects the caller is a member of, oldest first, with the caller’s role in each.\n\nNeeds the `read` scope.',
   operationId: 'listProjects',
-  request: { query: z.object({ limit: LimitParamsSchema, cursor: CursorParamsSchema }) },
+  request: { query: z.object({ limit: LimitParamsSchema(), cursor: CursorParamsSchema() }) },
   responses: {
     200: {
       description: 'A page of results. `Link` points at the next page when there is one.',
       headers: z.object({
-        'X-Request-Id': XRequestIdHeaderSchema,
-        RateLimit: RateLimitHeaderSchema,
-        'RateLimit-Policy': RateLimitPolicyHeaderSchema,
-        Link: LinkHeaderSchema,
-        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
+        'X-Request-Id': XRequestIdHeaderSchema(),
+        RateLimit: RateLimitHeaderSchema(),
+        'RateLimit-Policy': RateLimitPolicyHeaderSchema(),
+        Link: LinkHeaderSchema(),
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema(),
       }),
       content: {
         'application/json': {
-          schema: ProjectListSchema,
+          schema: ProjectListSchema(),
           example: {
             data: [
               {
@@ -7423,17 +7502,17 @@ export const getV1ProjectsRoute = createRoute({
         },
       },
     },
-    400: BadRequestListResponse,
-    401: UnauthorizedResponse,
-    429: TooManyRequestsResponse,
-    431: RequestHeaderFieldsTooLargeResponse,
-    500: InternalErrorResponse,
-    503: ServiceUnavailableResponse,
+    400: BadRequestListResponse(),
+    401: UnauthorizedResponse(),
+    429: TooManyRequestsResponse(),
+    431: RequestHeaderFieldsTooLargeResponse(),
+    500: InternalErrorResponse(),
+    503: ServiceUnavailableResponse(),
   },
   security: [{ bearerAuth: [] }],
-})
+}))
 
-export const postV1ProjectsRoute = createRoute({
+export const postV1ProjectsRoute = lazy(() => createRoute({
   method: 'post',
   path: '/v1/projects',
   tags: ['Projects'],
@@ -7441,11 +7520,11 @@ export const postV1ProjectsRoute = createRoute({
   description: 'Creates a project with the caller as its owner.\n\nNeeds the `write` scope.',
   operationId: 'createProject',
   request: {
-    headers: z.object({ 'Idempotency-Key': IdempotencyKeyParamsSchema }),
+    headers: z.object({ 'Idempotency-Key': IdempotencyKeyParamsSchema() }),
     body: {
       content: {
         'application/json': {
-          schema: ProjectCreateSchema,
+          schema: ProjectCreateSchema(),
           example: {
             name: 'Website relaunch',
             description: 'Everything for the new marketing site.',
@@ -7459,17 +7538,17 @@ export const postV1ProjectsRoute = createRoute({
     201: {
       description: 'Created. `Location` is its URL and `ETag` its version.',
       headers: z.object({
-        'X-Request-Id': XRequestIdHeaderSchema,
-        RateLimit: RateLimitHeaderSchema,
-        'RateLimit-Policy': RateLimitPolicyHeaderSchema,
-        Location: LocationHeaderSchema,
-        ETag: ETagHeaderSchema,
-        'Idempotent-Replayed': IdempotentReplayedHeaderSchema,
-        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
+        'X-Request-Id': XRequestIdHeaderSchema(),
+        RateLimit: RateLimitHeaderSchema(),
+        'RateLimit-Policy': RateLimitPolicyHeaderSchema(),
+        Location: LocationHeaderSchema(),
+        ETag: ETagHeaderSchema(),
+        'Idempotent-Replayed': IdempotentReplayedHeaderSchema(),
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema(),
       }),
       content: {
         'application/json': {
-          schema: ProjectSchema,
+          schema: ProjectSchema(),
           example: {
             id: 'prj_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
             name: 'Website relaunch',
@@ -7482,22 +7561,22 @@ export const postV1ProjectsRoute = createRoute({
         },
       },
     },
-    400: BadRequestBodyResponse,
-    401: UnauthorizedResponse,
-    403: ForbiddenScopeResponse,
-    409: ConflictResponse,
-    413: ContentTooLargeResponse,
-    415: UnsupportedMediaTypeResponse,
-    422: UnprocessableContentResponse,
-    429: TooManyRequestsResponse,
-    431: RequestHeaderFieldsTooLargeResponse,
-    500: InternalErrorResponse,
-    503: ServiceUnavailableResponse,
+    400: BadRequestBodyResponse(),
+    401: UnauthorizedResponse(),
+    403: ForbiddenScopeResponse(),
+    409: ConflictResponse(),
+    413: ContentTooLargeResponse(),
+    415: UnsupportedMediaTypeResponse(),
+    422: UnprocessableContentResponse(),
+    429: TooManyRequestsResponse(),
+    431: RequestHeaderFieldsTooLargeResponse(),
+    500: InternalErrorResponse(),
+    503: ServiceUnavailableResponse(),
   },
   security: [{ bearerAuth: [] }],
-})
+}))
 
-export const getV1ProjectsProjectIdRoute = createRoute({
+export const getV1ProjectsProjectIdRoute = lazy(() => createRoute({
   method: 'get',
   path: '/v1/projects/{projectId}',
   tags: ['Projects'],
@@ -7523,21 +7602,21 @@ export const getV1ProjectsProjectIdRoute = createRoute({
           },
         }),
     }),
-    headers: z.object({ 'If-None-Match': IfNoneMatchParamsSchema }),
+    headers: z.object({ 'If-None-Match': IfNoneMatchParamsSchema() }),
   },
   responses: {
     200: {
       description: 'The resource, with its version in `ETag`.',
       headers: z.object({
-        'X-Request-Id': XRequestIdHeaderSchema,
-        RateLimit: RateLimitHeaderSchema,
-        'RateLimit-Policy': RateLimitPolicyHeaderSchema,
-        ETag: ETagHeaderSchema,
-        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
+        'X-Request-Id': XRequestIdHeaderSchema(),
+        RateLimit: RateLimitHeaderSchema(),
+        'RateLimit-Policy': RateLimitPolicyHeaderSchema(),
+        ETag: ETagHeaderSchema(),
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema(),
       }),
       content: {
         'application/json': {
-          schema: ProjectSchema,
+          schema: ProjectSchema(),
           example: {
             id: 'prj_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
             name: 'Website relaunch',
@@ -7554,25 +7633,25 @@ export const getV1ProjectsProjectIdRoute = createRoute({
       description:
         '`If-None-Match` named the current version: the copy the client has is up to date.',
       headers: z.object({
-        'X-Request-Id': XRequestIdHeaderSchema,
-        RateLimit: RateLimitHeaderSchema,
-        'RateLimit-Policy': RateLimitPolicyHeaderSchema,
-        ETag: ETagHeaderSchema,
-        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
+        'X-Request-Id': XRequestIdHeaderSchema(),
+        RateLimit: RateLimitHeaderSchema(),
+        'RateLimit-Policy': RateLimitPolicyHeaderSchema(),
+        ETag: ETagHeaderSchema(),
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema(),
       }),
     },
-    400: BadRequestResponse,
-    401: UnauthorizedResponse,
-    404: NotFoundResponse,
-    429: TooManyRequestsResponse,
-    431: RequestHeaderFieldsTooLargeResponse,
-    500: InternalErrorResponse,
-    503: ServiceUnavailableResponse,
+    400: BadRequestResponse(),
+    401: UnauthorizedResponse(),
+    404: NotFoundResponse(),
+    429: TooManyRequestsResponse(),
+    431: RequestHeaderFieldsTooLargeResponse(),
+    500: InternalErrorResponse(),
+    503: ServiceUnavailableResponse(),
   },
   security: [{ bearerAuth: [] }],
-})
+}))
 
-export const deleteV1ProjectsProjectIdRoute = createRoute({
+export const deleteV1ProjectsProjectIdRoute = lazy(() => createRoute({
   method: 'delete',
   path: '/v1/projects/{projectId}',
   tags: ['Projects'],
@@ -7598,32 +7677,32 @@ export const deleteV1ProjectsProjectIdRoute = createRoute({
           },
         }),
     }),
-    headers: z.object({ 'If-Match': IfMatchParamsSchema }),
+    headers: z.object({ 'If-Match': IfMatchParamsSchema() }),
   },
   responses: {
     204: {
       description: 'Deleted.',
       headers: z.object({
-        'X-Request-Id': XRequestIdHeaderSchema,
-        RateLimit: RateLimitHeaderSchema,
-        'RateLimit-Policy': RateLimitPolicyHeaderSchema,
-        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
+        'X-Request-Id': XRequestIdHeaderSchema(),
+        RateLimit: RateLimitHeaderSchema(),
+        'RateLimit-Policy': RateLimitPolicyHeaderSchema(),
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema(),
       }),
     },
-    400: BadRequestResponse,
-    401: UnauthorizedResponse,
-    403: ForbiddenResponse,
-    404: NotFoundResponse,
-    412: PreconditionFailedResponse,
-    429: TooManyRequestsResponse,
-    431: RequestHeaderFieldsTooLargeResponse,
-    500: InternalErrorResponse,
-    503: ServiceUnavailableResponse,
+    400: BadRequestResponse(),
+    401: UnauthorizedResponse(),
+    403: ForbiddenResponse(),
+    404: NotFoundResponse(),
+    412: PreconditionFailedResponse(),
+    429: TooManyRequestsResponse(),
+    431: RequestHeaderFieldsTooLargeResponse(),
+    500: InternalErrorResponse(),
+    503: ServiceUnavailableResponse(),
   },
   security: [{ bearerAuth: [] }],
-})
+}))
 
-export const patchV1ProjectsProjectIdRoute = createRoute({
+export const patchV1ProjectsProjectIdRoute = lazy(() => createRoute({
   method: 'patch',
   path: '/v1/projects/{projectId}',
   tags: ['Projects'],
@@ -7649,11 +7728,11 @@ export const patchV1ProjectsProjectIdRoute = createRoute({
           },
         }),
     }),
-    headers: z.object({ 'If-Match': IfMatchParamsSchema }),
+    headers: z.object({ 'If-Match': IfMatchParamsSchema() }),
     body: {
       content: {
         'application/json': {
-          schema: ProjectUpdateSchema,
+          schema: ProjectUpdateSchema(),
           example: { name: 'Website relaunch 2027' },
         },
       },
@@ -7664,15 +7743,15 @@ export const patchV1ProjectsProjectIdRoute = createRoute({
     200: {
       description: 'The changed resource, with its new version in `ETag`.',
       headers: z.object({
-        'X-Request-Id': XRequestIdHeaderSchema,
-        RateLimit: RateLimitHeaderSchema,
-        'RateLimit-Policy': RateLimitPolicyHeaderSchema,
-        ETag: ETagHeaderSchema,
-        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
+        'X-Request-Id': XRequestIdHeaderSchema(),
+        RateLimit: RateLimitHeaderSchema(),
+        'RateLimit-Policy': RateLimitPolicyHeaderSchema(),
+        ETag: ETagHeaderSchema(),
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema(),
       }),
       content: {
         'application/json': {
-          schema: ProjectSchema,
+          schema: ProjectSchema(),
           example: {
             id: 'prj_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
             name: 'Website relaunch',
@@ -7685,22 +7764,22 @@ export const patchV1ProjectsProjectIdRoute = createRoute({
         },
       },
     },
-    400: BadRequestBodyResponse,
-    401: UnauthorizedResponse,
-    403: ForbiddenResponse,
-    404: NotFoundResponse,
-    412: PreconditionFailedResponse,
-    413: ContentTooLargeResponse,
-    415: UnsupportedMediaTypeResponse,
-    429: TooManyRequestsResponse,
-    431: RequestHeaderFieldsTooLargeResponse,
-    500: InternalErrorResponse,
-    503: ServiceUnavailableResponse,
+    400: BadRequestBodyResponse(),
+    401: UnauthorizedResponse(),
+    403: ForbiddenResponse(),
+    404: NotFoundResponse(),
+    412: PreconditionFailedResponse(),
+    413: ContentTooLargeResponse(),
+    415: UnsupportedMediaTypeResponse(),
+    429: TooManyRequestsResponse(),
+    431: RequestHeaderFieldsTooLargeResponse(),
+    500: InternalErrorResponse(),
+    503: ServiceUnavailableResponse(),
   },
   security: [{ bearerAuth: [] }],
-})
+}))
 
-export const getV1ProjectsProjectIdMembersRoute = createRoute({
+export const getV1ProjectsProjectIdMembersRoute = lazy(() => createRoute({
   method: 'get',
   path: '/v1/projects/{projectId}/members',
   tags: ['Members'],
@@ -7726,21 +7805,21 @@ export const getV1ProjectsProjectIdMembersRoute = createRoute({
           },
         }),
     }),
-    query: z.object({ limit: LimitParamsSchema, cursor: CursorParamsSchema }),
+    query: z.object({ limit: LimitParamsSchema(), cursor: CursorParamsSchema() }),
   },
   responses: {
     200: {
       description: 'A page of results. `Link` points at the next page when there is one.',
       headers: z.object({
-        'X-Request-Id': XRequestIdHeaderSchema,
-        RateLimit: RateLimitHeaderSchema,
-        'RateLimit-Policy': RateLimitPolicyHeaderSchema,
-        Link: LinkHeaderSchema,
-        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
+        'X-Request-Id': XRequestIdHeaderSchema(),
+        RateLimit: RateLimitHeaderSchema(),
+        'RateLimit-Policy': RateLimitPolicyHeaderSchema(),
+        Link: LinkHeaderSchema(),
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema(),
       }),
       content: {
         'application/json': {
-          schema: MemberListSchema,
+          schema: MemberListSchema(),
           example: {
             data: [
               {
@@ -7757,18 +7836,18 @@ export const getV1ProjectsProjectIdMembersRoute = createRoute({
         },
       },
     },
-    400: BadRequestListResponse,
-    401: UnauthorizedResponse,
-    404: NotFoundResponse,
-    429: TooManyRequestsResponse,
-    431: RequestHeaderFieldsTooLargeResponse,
-    500: InternalErrorResponse,
-    503: ServiceUnavailableResponse,
+    400: BadRequestListResponse(),
+    401: UnauthorizedResponse(),
+    404: NotFoundResponse(),
+    429: TooManyRequestsResponse(),
+    431: RequestHeaderFieldsTooLargeResponse(),
+    500: InternalErrorResponse(),
+    503: ServiceUnavailableResponse(),
   },
   security: [{ bearerAuth: [] }],
-})
+}))
 
-export const deleteV1ProjectsProjectIdMembersUserIdRoute = createRoute({
+export const deleteV1ProjectsProjectIdMembersUserIdRoute = lazy(() => createRoute({
   method: 'delete',
   path: '/v1/projects/{projectId}/members/{userId}',
   tags: ['Members'],
@@ -7814,27 +7893,27 @@ export const deleteV1ProjectsProjectIdMembersUserIdRoute = createRoute({
     204: {
       description: 'Deleted.',
       headers: z.object({
-        'X-Request-Id': XRequestIdHeaderSchema,
-        RateLimit: RateLimitHeaderSchema,
-        'RateLimit-Policy': RateLimitPolicyHeaderSchema,
-        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
+        'X-Request-Id': XRequestIdHeaderSchema(),
+        RateLimit: RateLimitHeaderSchema(),
+        'RateLimit-Policy': RateLimitPolicyHeaderSchema(),
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema(),
       }),
     },
-    400: BadRequestResponse,
-    401: UnauthorizedResponse,
-    403: ForbiddenResponse,
-    404: NotFoundResponse,
+    400: BadRequestResponse(),
+    401: UnauthorizedResponse(),
+    403: ForbiddenResponse(),
+    404: NotFoundResponse(),
     409: {
       description: 'A project must keep an owner (`last_owner`).',
       headers: z.object({
-        'X-Request-Id': XRequestIdHeaderSchema,
-        RateLimit: RateLimitHeaderSchema,
-        'RateLimit-Policy': RateLimitPolicyHeaderSchema,
-        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
+        'X-Request-Id': XRequestIdHeaderSchema(),
+        RateLimit: RateLimitHeaderSchema(),
+        'RateLimit-Policy': RateLimitPolicyHeaderSchema(),
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema(),
       }),
       content: {
         'application/problem+json': {
-          schema: ProblemSchema.and(z.object({ code: z.literal('last_owner').optional() })),
+          schema: ProblemSchema().and(z.object({ code: z.literal('last_owner').optional() })),
           example: {
             type: 'https://tasklane.dev/problems/last_owner',
             title: 'Conflict',
@@ -7848,15 +7927,15 @@ export const deleteV1ProjectsProjectIdMembersUserIdRoute = createRoute({
         },
       },
     },
-    429: TooManyRequestsResponse,
-    431: RequestHeaderFieldsTooLargeResponse,
-    500: InternalErrorResponse,
-    503: ServiceUnavailableResponse,
+    429: TooManyRequestsResponse(),
+    431: RequestHeaderFieldsTooLargeResponse(),
+    500: InternalErrorResponse(),
+    503: ServiceUnavailableResponse(),
   },
   security: [{ bearerAuth: [] }],
-})
+}))
 
-export const patchV1ProjectsProjectIdMembersUserIdRoute = createRoute({
+export const patchV1ProjectsProjectIdMembersUserIdRoute = lazy(() => createRoute({
   method: 'patch',
   path: '/v1/projects/{projectId}/members/{userId}',
   tags: ['Members'],
@@ -7898,7 +7977,7 @@ export const patchV1ProjectsProjectIdMembersUserIdRoute = createRoute({
         }),
     }),
     body: {
-      content: { 'application/json': { schema: MemberUpdateSchema, example: { role: 'editor' } } },
+      content: { 'application/json': { schema: MemberUpdateSchema(), example: { role: 'editor' } } },
       required: true,
     },
   },
@@ -7906,14 +7985,14 @@ export const patchV1ProjectsProjectIdMembersUserIdRoute = createRoute({
     200: {
       description: 'The changed resource.',
       headers: z.object({
-        'X-Request-Id': XRequestIdHeaderSchema,
-        RateLimit: RateLimitHeaderSchema,
-        'RateLimit-Policy': RateLimitPolicyHeaderSchema,
-        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
+        'X-Request-Id': XRequestIdHeaderSchema(),
+        RateLimit: RateLimitHeaderSchema(),
+        'RateLimit-Policy': RateLimitPolicyHeaderSchema(),
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema(),
       }),
       content: {
         'application/json': {
-          schema: MemberSchema,
+          schema: MemberSchema(),
           example: {
             projectId: 'prj_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
             userId: 'usr_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
@@ -7924,21 +8003,21 @@ export const patchV1ProjectsProjectIdMembersUserIdRoute = createRoute({
         },
       },
     },
-    400: BadRequestBodyResponse,
-    401: UnauthorizedResponse,
-    403: ForbiddenResponse,
-    404: NotFoundResponse,
+    400: BadRequestBodyResponse(),
+    401: UnauthorizedResponse(),
+    403: ForbiddenResponse(),
+    404: NotFoundResponse(),
     409: {
       description: 'A project must keep an owner (`last_owner`).',
       headers: z.object({
-        'X-Request-Id': XRequestIdHeaderSchema,
-        RateLimit: RateLimitHeaderSchema,
-        'RateLimit-Policy': RateLimitPolicyHeaderSchema,
-        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
+        'X-Request-Id': XRequestIdHeaderSchema(),
+        RateLimit: RateLimitHeaderSchema(),
+        'RateLimit-Policy': RateLimitPolicyHeaderSchema(),
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema(),
       }),
       content: {
         'application/problem+json': {
-          schema: ProblemSchema.and(z.object({ code: z.literal('last_owner').optional() })),
+          schema: ProblemSchema().and(z.object({ code: z.literal('last_owner').optional() })),
           example: {
             type: 'https://tasklane.dev/problems/last_owner',
             title: 'Conflict',
@@ -7952,17 +8031,17 @@ export const patchV1ProjectsProjectIdMembersUserIdRoute = createRoute({
         },
       },
     },
-    413: ContentTooLargeResponse,
-    415: UnsupportedMediaTypeResponse,
-    429: TooManyRequestsResponse,
-    431: RequestHeaderFieldsTooLargeResponse,
-    500: InternalErrorResponse,
-    503: ServiceUnavailableResponse,
+    413: ContentTooLargeResponse(),
+    415: UnsupportedMediaTypeResponse(),
+    429: TooManyRequestsResponse(),
+    431: RequestHeaderFieldsTooLargeResponse(),
+    500: InternalErrorResponse(),
+    503: ServiceUnavailableResponse(),
   },
   security: [{ bearerAuth: [] }],
-})
+}))
 
-export const getV1ProjectsProjectIdInvitationsRoute = createRoute({
+export const getV1ProjectsProjectIdInvitationsRoute = lazy(() => createRoute({
   method: 'get',
   path: '/v1/projects/{projectId}/invitations',
   tags: ['Invitations'],
@@ -7988,21 +8067,21 @@ export const getV1ProjectsProjectIdInvitationsRoute = createRoute({
           },
         }),
     }),
-    query: z.object({ limit: LimitParamsSchema, cursor: CursorParamsSchema }),
+    query: z.object({ limit: LimitParamsSchema(), cursor: CursorParamsSchema() }),
   },
   responses: {
     200: {
       description: 'A page of results. `Link` points at the next page when there is one.',
       headers: z.object({
-        'X-Request-Id': XRequestIdHeaderSchema,
-        RateLimit: RateLimitHeaderSchema,
-        'RateLimit-Policy': RateLimitPolicyHeaderSchema,
-        Link: LinkHeaderSchema,
-        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
+        'X-Request-Id': XRequestIdHeaderSchema(),
+        RateLimit: RateLimitHeaderSchema(),
+        'RateLimit-Policy': RateLimitPolicyHeaderSchema(),
+        Link: LinkHeaderSchema(),
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema(),
       }),
       content: {
         'application/json': {
-          schema: InvitationListSchema,
+          schema: InvitationListSchema(),
           example: {
             data: [
               {
@@ -8021,19 +8100,19 @@ export const getV1ProjectsProjectIdInvitationsRoute = createRoute({
         },
       },
     },
-    400: BadRequestListResponse,
-    401: UnauthorizedResponse,
-    403: ForbiddenRoleResponse,
-    404: NotFoundResponse,
-    429: TooManyRequestsResponse,
-    431: RequestHeaderFieldsTooLargeResponse,
-    500: InternalErrorResponse,
-    503: ServiceUnavailableResponse,
+    400: BadRequestListResponse(),
+    401: UnauthorizedResponse(),
+    403: ForbiddenRoleResponse(),
+    404: NotFoundResponse(),
+    429: TooManyRequestsResponse(),
+    431: RequestHeaderFieldsTooLargeResponse(),
+    500: InternalErrorResponse(),
+    503: ServiceUnavailableResponse(),
   },
   security: [{ bearerAuth: [] }],
-})
+}))
 
-export const postV1ProjectsProjectIdInvitationsRoute = createRoute({
+export const postV1ProjectsProjectIdInvitationsRoute = lazy(() => createRoute({
   method: 'post',
   path: '/v1/projects/{projectId}/invitations',
   tags: ['Invitations'],
@@ -8059,11 +8138,11 @@ export const postV1ProjectsProjectIdInvitationsRoute = createRoute({
           },
         }),
     }),
-    headers: z.object({ 'Idempotency-Key': IdempotencyKeyParamsSchema }),
+    headers: z.object({ 'Idempotency-Key': IdempotencyKeyParamsSchema() }),
     body: {
       content: {
         'application/json': {
-          schema: InvitationCreateSchema,
+          schema: InvitationCreateSchema(),
           example: { email: 'grace@example.com', role: 'viewer' },
         },
       },
@@ -8074,17 +8153,17 @@ export const postV1ProjectsProjectIdInvitationsRoute = createRoute({
     201: {
       description: 'Created. `Location` is its URL and `ETag` its version.',
       headers: z.object({
-        'X-Request-Id': XRequestIdHeaderSchema,
-        RateLimit: RateLimitHeaderSchema,
-        'RateLimit-Policy': RateLimitPolicyHeaderSchema,
-        Location: LocationHeaderSchema,
-        ETag: ETagHeaderSchema,
-        'Idempotent-Replayed': IdempotentReplayedHeaderSchema,
-        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
+        'X-Request-Id': XRequestIdHeaderSchema(),
+        RateLimit: RateLimitHeaderSchema(),
+        'RateLimit-Policy': RateLimitPolicyHeaderSchema(),
+        Location: LocationHeaderSchema(),
+        ETag: ETagHeaderSchema(),
+        'Idempotent-Replayed': IdempotentReplayedHeaderSchema(),
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema(),
       }),
       content: {
         'application/json': {
-          schema: InvitationSchema,
+          schema: InvitationSchema(),
           example: {
             id: 'inv_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
             projectId: 'prj_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
@@ -8097,22 +8176,22 @@ export const postV1ProjectsProjectIdInvitationsRoute = createRoute({
         },
       },
     },
-    400: BadRequestBodyResponse,
-    401: UnauthorizedResponse,
-    403: ForbiddenResponse,
-    404: NotFoundResponse,
+    400: BadRequestBodyResponse(),
+    401: UnauthorizedResponse(),
+    403: ForbiddenResponse(),
+    404: NotFoundResponse(),
     409: {
       description:
         'The address belongs to a member already (`already_member`), or a request with the same `Idempotency-Key` is still being processed (`idempotency_key_in_use`).',
       headers: z.object({
-        'X-Request-Id': XRequestIdHeaderSchema,
-        RateLimit: RateLimitHeaderSchema,
-        'RateLimit-Policy': RateLimitPolicyHeaderSchema,
-        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
+        'X-Request-Id': XRequestIdHeaderSchema(),
+        RateLimit: RateLimitHeaderSchema(),
+        'RateLimit-Policy': RateLimitPolicyHeaderSchema(),
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema(),
       }),
       content: {
         'application/problem+json': {
-          schema: ProblemSchema.and(
+          schema: ProblemSchema().and(
             z.object({
               code: z.enum(['idempotency_key_in_use', 'already_member']).optional(),
             }),
@@ -8129,18 +8208,18 @@ export const postV1ProjectsProjectIdInvitationsRoute = createRoute({
         },
       },
     },
-    413: ContentTooLargeResponse,
-    415: UnsupportedMediaTypeResponse,
-    422: UnprocessableContentResponse,
-    429: TooManyRequestsResponse,
-    431: RequestHeaderFieldsTooLargeResponse,
-    500: InternalErrorResponse,
-    503: ServiceUnavailableResponse,
+    413: ContentTooLargeResponse(),
+    415: UnsupportedMediaTypeResponse(),
+    422: UnprocessableContentResponse(),
+    429: TooManyRequestsResponse(),
+    431: RequestHeaderFieldsTooLargeResponse(),
+    500: InternalErrorResponse(),
+    503: ServiceUnavailableResponse(),
   },
   security: [{ bearerAuth: [] }],
-})
+}))
 
-export const deleteV1ProjectsProjectIdInvitationsInvitationIdRoute = createRoute({
+export const deleteV1ProjectsProjectIdInvitationsInvitationIdRoute = lazy(() => createRoute({
   method: 'delete',
   path: '/v1/projects/{projectId}/invitations/{invitationId}',
   tags: ['Invitations'],
@@ -8186,25 +8265,25 @@ export const deleteV1ProjectsProjectIdInvitationsInvitationIdRoute = createRoute
     204: {
       description: 'Deleted.',
       headers: z.object({
-        'X-Request-Id': XRequestIdHeaderSchema,
-        RateLimit: RateLimitHeaderSchema,
-        'RateLimit-Policy': RateLimitPolicyHeaderSchema,
-        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
+        'X-Request-Id': XRequestIdHeaderSchema(),
+        RateLimit: RateLimitHeaderSchema(),
+        'RateLimit-Policy': RateLimitPolicyHeaderSchema(),
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema(),
       }),
     },
-    400: BadRequestResponse,
-    401: UnauthorizedResponse,
-    403: ForbiddenResponse,
-    404: NotFoundResponse,
-    429: TooManyRequestsResponse,
-    431: RequestHeaderFieldsTooLargeResponse,
-    500: InternalErrorResponse,
-    503: ServiceUnavailableResponse,
+    400: BadRequestResponse(),
+    401: UnauthorizedResponse(),
+    403: ForbiddenResponse(),
+    404: NotFoundResponse(),
+    429: TooManyRequestsResponse(),
+    431: RequestHeaderFieldsTooLargeResponse(),
+    500: InternalErrorResponse(),
+    503: ServiceUnavailableResponse(),
   },
   security: [{ bearerAuth: [] }],
-})
+}))
 
-export const postV1InvitationsAcceptRoute = createRoute({
+export const postV1InvitationsAcceptRoute = lazy(() => createRoute({
   method: 'post',
   path: '/v1/invitations/accept',
   tags: ['Invitations'],
@@ -8213,11 +8292,11 @@ export const postV1InvitationsAcceptRoute = createRoute({
     'Joins the project of an invitation as the signed-in caller, with the invitation’s role, and uses up the token. A token that is unknown, expired, revoked or already used answers 404. A caller who is already a member keeps their role; the token is used up all the same.\n\nNeeds the `write` scope.',
   operationId: 'acceptInvitation',
   request: {
-    headers: z.object({ 'Idempotency-Key': IdempotencyKeyParamsSchema }),
+    headers: z.object({ 'Idempotency-Key': IdempotencyKeyParamsSchema() }),
     body: {
       content: {
         'application/json': {
-          schema: InvitationAcceptSchema,
+          schema: InvitationAcceptSchema(),
           example: { token: 'inv_tok_3q2l0Jx8m9QfKc1b5sT7vWzYhN4pR6dE' },
         },
       },
@@ -8228,15 +8307,15 @@ export const postV1InvitationsAcceptRoute = createRoute({
     200: {
       description: 'The caller’s membership of the project.',
       headers: z.object({
-        'X-Request-Id': XRequestIdHeaderSchema,
-        RateLimit: RateLimitHeaderSchema,
-        'RateLimit-Policy': RateLimitPolicyHeaderSchema,
-        'Idempotent-Replayed': IdempotentReplayedHeaderSchema,
-        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
+        'X-Request-Id': XRequestIdHeaderSchema(),
+        RateLimit: RateLimitHeaderSchema(),
+        'RateLimit-Policy': RateLimitPolicyHeaderSchema(),
+        'Idempotent-Replayed': IdempotentReplayedHeaderSchema(),
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema(),
       }),
       content: {
         'application/json': {
-          schema: MemberSchema,
+          schema: MemberSchema(),
           example: {
             projectId: 'prj_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
             userId: 'usr_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
@@ -8247,21 +8326,21 @@ export const postV1InvitationsAcceptRoute = createRoute({
         },
       },
     },
-    400: BadRequestBodyResponse,
-    401: UnauthorizedResponse,
-    403: ForbiddenScopeResponse,
+    400: BadRequestBodyResponse(),
+    401: UnauthorizedResponse(),
+    403: ForbiddenScopeResponse(),
     404: {
       description:
         'The invitation does not exist, has expired, or was already used (`invitation_not_found`).',
       headers: z.object({
-        'X-Request-Id': XRequestIdHeaderSchema,
-        RateLimit: RateLimitHeaderSchema,
-        'RateLimit-Policy': RateLimitPolicyHeaderSchema,
-        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
+        'X-Request-Id': XRequestIdHeaderSchema(),
+        RateLimit: RateLimitHeaderSchema(),
+        'RateLimit-Policy': RateLimitPolicyHeaderSchema(),
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema(),
       }),
       content: {
         'application/problem+json': {
-          schema: ProblemSchema.and(
+          schema: ProblemSchema().and(
             z.object({ code: z.literal('invitation_not_found').optional() }),
           ),
           example: {
@@ -8276,19 +8355,19 @@ export const postV1InvitationsAcceptRoute = createRoute({
         },
       },
     },
-    409: ConflictResponse,
-    413: ContentTooLargeResponse,
-    415: UnsupportedMediaTypeResponse,
-    422: UnprocessableContentResponse,
-    429: TooManyRequestsResponse,
-    431: RequestHeaderFieldsTooLargeResponse,
-    500: InternalErrorResponse,
-    503: ServiceUnavailableResponse,
+    409: ConflictResponse(),
+    413: ContentTooLargeResponse(),
+    415: UnsupportedMediaTypeResponse(),
+    422: UnprocessableContentResponse(),
+    429: TooManyRequestsResponse(),
+    431: RequestHeaderFieldsTooLargeResponse(),
+    500: InternalErrorResponse(),
+    503: ServiceUnavailableResponse(),
   },
   security: [{ bearerAuth: [] }],
-})
+}))
 
-export const getV1ProjectsProjectIdTasksRoute = createRoute({
+export const getV1ProjectsProjectIdTasksRoute = lazy(() => createRoute({
   method: 'get',
   path: '/v1/projects/{projectId}/tasks',
   tags: ['Tasks'],
@@ -8457,23 +8536,23 @@ export const getV1ProjectsProjectIdTasksRoute = createRoute({
             },
           },
         }),
-      limit: LimitParamsSchema,
-      cursor: CursorParamsSchema,
+      limit: LimitParamsSchema(),
+      cursor: CursorParamsSchema(),
     }),
   },
   responses: {
     200: {
       description: 'A page of results. `Link` points at the next page when there is one.',
       headers: z.object({
-        'X-Request-Id': XRequestIdHeaderSchema,
-        RateLimit: RateLimitHeaderSchema,
-        'RateLimit-Policy': RateLimitPolicyHeaderSchema,
-        Link: LinkHeaderSchema,
-        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
+        'X-Request-Id': XRequestIdHeaderSchema(),
+        RateLimit: RateLimitHeaderSchema(),
+        'RateLimit-Policy': RateLimitPolicyHeaderSchema(),
+        Link: LinkHeaderSchema(),
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema(),
       }),
       content: {
         'application/json': {
-          schema: TaskListSchema,
+          schema: TaskListSchema(),
           example: {
             data: [
               {
@@ -8500,18 +8579,18 @@ export const getV1ProjectsProjectIdTasksRoute = createRoute({
         },
       },
     },
-    400: BadRequestListResponse,
-    401: UnauthorizedResponse,
-    404: NotFoundResponse,
-    429: TooManyRequestsResponse,
-    431: RequestHeaderFieldsTooLargeResponse,
-    500: InternalErrorResponse,
-    503: ServiceUnavailableResponse,
+    400: BadRequestListResponse(),
+    401: UnauthorizedResponse(),
+    404: NotFoundResponse(),
+    429: TooManyRequestsResponse(),
+    431: RequestHeaderFieldsTooLargeResponse(),
+    500: InternalErrorResponse(),
+    503: ServiceUnavailableResponse(),
   },
   security: [{ bearerAuth: [] }],
-})
+}))
 
-export const postV1ProjectsProjectIdTasksRoute = createRoute({
+export const postV1ProjectsProjectIdTasksRoute = lazy(() => createRoute({
   method: 'post',
   path: '/v1/projects/{projectId}/tasks',
   tags: ['Tasks'],
@@ -8537,11 +8616,11 @@ export const postV1ProjectsProjectIdTasksRoute = createRoute({
           },
         }),
     }),
-    headers: z.object({ 'Idempotency-Key': IdempotencyKeyParamsSchema }),
+    headers: z.object({ 'Idempotency-Key': IdempotencyKeyParamsSchema() }),
     body: {
       content: {
         'application/json': {
-          schema: TaskCreateSchema,
+          schema: TaskCreateSchema(),
           example: {
             title: 'Write the launch post',
             priority: 2,
@@ -8557,17 +8636,17 @@ export const postV1ProjectsProjectIdTasksRoute = createRoute({
     201: {
       description: 'Created. `Location` is its URL and `ETag` its version.',
       headers: z.object({
-        'X-Request-Id': XRequestIdHeaderSchema,
-        RateLimit: RateLimitHeaderSchema,
-        'RateLimit-Policy': RateLimitPolicyHeaderSchema,
-        Location: LocationHeaderSchema,
-        ETag: ETagHeaderSchema,
-        'Idempotent-Replayed': IdempotentReplayedHeaderSchema,
-        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
+        'X-Request-Id': XRequestIdHeaderSchema(),
+        RateLimit: RateLimitHeaderSchema(),
+        'RateLimit-Policy': RateLimitPolicyHeaderSchema(),
+        Location: LocationHeaderSchema(),
+        ETag: ETagHeaderSchema(),
+        'Idempotent-Replayed': IdempotentReplayedHeaderSchema(),
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema(),
       }),
       content: {
         'application/json': {
-          schema: TaskSchema,
+          schema: TaskSchema(),
           example: {
             id: 'tsk_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
             projectId: 'prj_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
@@ -8588,25 +8667,25 @@ export const postV1ProjectsProjectIdTasksRoute = createRoute({
         },
       },
     },
-    400: BadRequestBodyResponse,
-    401: UnauthorizedResponse,
-    403: ForbiddenResponse,
-    404: NotFoundResponse,
-    409: ConflictResponse,
-    413: ContentTooLargeResponse,
-    415: UnsupportedMediaTypeResponse,
+    400: BadRequestBodyResponse(),
+    401: UnauthorizedResponse(),
+    403: ForbiddenResponse(),
+    404: NotFoundResponse(),
+    409: ConflictResponse(),
+    413: ContentTooLargeResponse(),
+    415: UnsupportedMediaTypeResponse(),
     422: {
       description:
         'The assignee is not a member of the project (`invalid_assignee`), or the `Idempotency-Key` was used with a different request (`idempotency_key_reused`).',
       headers: z.object({
-        'X-Request-Id': XRequestIdHeaderSchema,
-        RateLimit: RateLimitHeaderSchema,
-        'RateLimit-Policy': RateLimitPolicyHeaderSchema,
-        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
+        'X-Request-Id': XRequestIdHeaderSchema(),
+        RateLimit: RateLimitHeaderSchema(),
+        'RateLimit-Policy': RateLimitPolicyHeaderSchema(),
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema(),
       }),
       content: {
         'application/problem+json': {
-          schema: ProblemSchema.and(
+          schema: ProblemSchema().and(
             z.object({
               code: z.enum(['idempotency_key_reused', 'invalid_assignee']).optional(),
             }),
@@ -8624,15 +8703,15 @@ export const postV1ProjectsProjectIdTasksRoute = createRoute({
         },
       },
     },
-    429: TooManyRequestsResponse,
-    431: RequestHeaderFieldsTooLargeResponse,
-    500: InternalErrorResponse,
-    503: ServiceUnavailableResponse,
+    429: TooManyRequestsResponse(),
+    431: RequestHeaderFieldsTooLargeResponse(),
+    500: InternalErrorResponse(),
+    503: ServiceUnavailableResponse(),
   },
   security: [{ bearerAuth: [] }],
-})
+}))
 
-export const getV1TasksTaskIdRoute = createRoute({
+export const getV1TasksTaskIdRoute = lazy(() => createRoute({
   method: 'get',
   path: '/v1/tasks/{taskId}',
   tags: ['Tasks'],
@@ -8658,21 +8737,21 @@ export const getV1TasksTaskIdRoute = createRoute({
           },
         }),
     }),
-    headers: z.object({ 'If-None-Match': IfNoneMatchParamsSchema }),
+    headers: z.object({ 'If-None-Match': IfNoneMatchParamsSchema() }),
   },
   responses: {
     200: {
       description: 'The resource, with its version in `ETag`.',
       headers: z.object({
-        'X-Request-Id': XRequestIdHeaderSchema,
-        RateLimit: RateLimitHeaderSchema,
-        'RateLimit-Policy': RateLimitPolicyHeaderSchema,
-        ETag: ETagHeaderSchema,
-        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
+        'X-Request-Id': XRequestIdHeaderSchema(),
+        RateLimit: RateLimitHeaderSchema(),
+        'RateLimit-Policy': RateLimitPolicyHeaderSchema(),
+        ETag: ETagHeaderSchema(),
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema(),
       }),
       content: {
         'application/json': {
-          schema: TaskSchema,
+          schema: TaskSchema(),
           example: {
             id: 'tsk_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
             projectId: 'prj_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
@@ -8697,25 +8776,25 @@ export const getV1TasksTaskIdRoute = createRoute({
       description:
         '`If-None-Match` named the current version: the copy the client has is up to date.',
       headers: z.object({
-        'X-Request-Id': XRequestIdHeaderSchema,
-        RateLimit: RateLimitHeaderSchema,
-        'RateLimit-Policy': RateLimitPolicyHeaderSchema,
-        ETag: ETagHeaderSchema,
-        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
+        'X-Request-Id': XRequestIdHeaderSchema(),
+        RateLimit: RateLimitHeaderSchema(),
+        'RateLimit-Policy': RateLimitPolicyHeaderSchema(),
+        ETag: ETagHeaderSchema(),
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema(),
       }),
     },
-    400: BadRequestResponse,
-    401: UnauthorizedResponse,
-    404: NotFoundResponse,
-    429: TooManyRequestsResponse,
-    431: RequestHeaderFieldsTooLargeResponse,
-    500: InternalErrorResponse,
-    503: ServiceUnavailableResponse,
+    400: BadRequestResponse(),
+    401: UnauthorizedResponse(),
+    404: NotFoundResponse(),
+    429: TooManyRequestsResponse(),
+    431: RequestHeaderFieldsTooLargeResponse(),
+    500: InternalErrorResponse(),
+    503: ServiceUnavailableResponse(),
   },
   security: [{ bearerAuth: [] }],
-})
+}))
 
-export const deleteV1TasksTaskIdRoute = createRoute({
+export const deleteV1TasksTaskIdRoute = lazy(() => createRoute({
   method: 'delete',
   path: '/v1/tasks/{taskId}',
   tags: ['Tasks'],
@@ -8741,32 +8820,32 @@ export const deleteV1TasksTaskIdRoute = createRoute({
           },
         }),
     }),
-    headers: z.object({ 'If-Match': IfMatchParamsSchema }),
+    headers: z.object({ 'If-Match': IfMatchParamsSchema() }),
   },
   responses: {
     204: {
       description: 'Deleted.',
       headers: z.object({
-        'X-Request-Id': XRequestIdHeaderSchema,
-        RateLimit: RateLimitHeaderSchema,
-        'RateLimit-Policy': RateLimitPolicyHeaderSchema,
-        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
+        'X-Request-Id': XRequestIdHeaderSchema(),
+        RateLimit: RateLimitHeaderSchema(),
+        'RateLimit-Policy': RateLimitPolicyHeaderSchema(),
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema(),
       }),
     },
-    400: BadRequestResponse,
-    401: UnauthorizedResponse,
-    403: ForbiddenResponse,
-    404: NotFoundResponse,
-    412: PreconditionFailedResponse,
-    429: TooManyRequestsResponse,
-    431: RequestHeaderFieldsTooLargeResponse,
-    500: InternalErrorResponse,
-    503: ServiceUnavailableResponse,
+    400: BadRequestResponse(),
+    401: UnauthorizedResponse(),
+    403: ForbiddenResponse(),
+    404: NotFoundResponse(),
+    412: PreconditionFailedResponse(),
+    429: TooManyRequestsResponse(),
+    431: RequestHeaderFieldsTooLargeResponse(),
+    500: InternalErrorResponse(),
+    503: ServiceUnavailableResponse(),
   },
   security: [{ bearerAuth: [] }],
-})
+}))
 
-export const patchV1TasksTaskIdRoute = createRoute({
+export const patchV1TasksTaskIdRoute = lazy(() => createRoute({
   method: 'patch',
   path: '/v1/tasks/{taskId}',
   tags: ['Tasks'],
@@ -8792,9 +8871,9 @@ export const patchV1TasksTaskIdRoute = createRoute({
           },
         }),
     }),
-    headers: z.object({ 'If-Match': IfMatchParamsSchema }),
+    headers: z.object({ 'If-Match': IfMatchParamsSchema() }),
     body: {
-      content: { 'application/json': { schema: TaskUpdateSchema, example: { status: 'done' } } },
+      content: { 'application/json': { schema: TaskUpdateSchema(), example: { status: 'done' } } },
       required: true,
     },
   },
@@ -8802,15 +8881,15 @@ export const patchV1TasksTaskIdRoute = createRoute({
     200: {
       description: 'The changed resource, with its new version in `ETag`.',
       headers: z.object({
-        'X-Request-Id': XRequestIdHeaderSchema,
-        RateLimit: RateLimitHeaderSchema,
-        'RateLimit-Policy': RateLimitPolicyHeaderSchema,
-        ETag: ETagHeaderSchema,
-        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
+        'X-Request-Id': XRequestIdHeaderSchema(),
+        RateLimit: RateLimitHeaderSchema(),
+        'RateLimit-Policy': RateLimitPolicyHeaderSchema(),
+        ETag: ETagHeaderSchema(),
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema(),
       }),
       content: {
         'application/json': {
-          schema: TaskSchema,
+          schema: TaskSchema(),
           example: {
             id: 'tsk_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
             projectId: 'prj_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
@@ -8831,24 +8910,24 @@ export const patchV1TasksTaskIdRoute = createRoute({
         },
       },
     },
-    400: BadRequestBodyResponse,
-    401: UnauthorizedResponse,
-    403: ForbiddenResponse,
-    404: NotFoundResponse,
-    412: PreconditionFailedResponse,
-    413: ContentTooLargeResponse,
-    415: UnsupportedMediaTypeResponse,
+    400: BadRequestBodyResponse(),
+    401: UnauthorizedResponse(),
+    403: ForbiddenResponse(),
+    404: NotFoundResponse(),
+    412: PreconditionFailedResponse(),
+    413: ContentTooLargeResponse(),
+    415: UnsupportedMediaTypeResponse(),
     422: {
       description: 'The assignee is not a member of the project (`invalid_assignee`).',
       headers: z.object({
-        'X-Request-Id': XRequestIdHeaderSchema,
-        RateLimit: RateLimitHeaderSchema,
-        'RateLimit-Policy': RateLimitPolicyHeaderSchema,
-        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
+        'X-Request-Id': XRequestIdHeaderSchema(),
+        RateLimit: RateLimitHeaderSchema(),
+        'RateLimit-Policy': RateLimitPolicyHeaderSchema(),
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema(),
       }),
       content: {
         'application/problem+json': {
-          schema: ProblemSchema.and(
+          schema: ProblemSchema().and(
             z.object({ code: z.literal('invalid_assignee').optional() }),
           ),
           example: {
@@ -8863,15 +8942,15 @@ export const patchV1TasksTaskIdRoute = createRoute({
         },
       },
     },
-    429: TooManyRequestsResponse,
-    431: RequestHeaderFieldsTooLargeResponse,
-    500: InternalErrorResponse,
-    503: ServiceUnavailableResponse,
+    429: TooManyRequestsResponse(),
+    431: RequestHeaderFieldsTooLargeResponse(),
+    500: InternalErrorResponse(),
+    503: ServiceUnavailableResponse(),
   },
   security: [{ bearerAuth: [] }],
-})
+}))
 
-export const getV1ProjectsProjectIdNotesRoute = createRoute({
+export const getV1ProjectsProjectIdNotesRoute = lazy(() => createRoute({
   method: 'get',
   path: '/v1/projects/{projectId}/notes',
   tags: ['Notes'],
@@ -8935,23 +9014,23 @@ export const getV1ProjectsProjectIdNotesRoute = createRoute({
             },
           },
         }),
-      limit: LimitParamsSchema,
-      cursor: CursorParamsSchema,
+      limit: LimitParamsSchema(),
+      cursor: CursorParamsSchema(),
     }),
   },
   responses: {
     200: {
       description: 'A page of results. `Link` points at the next page when there is one.',
       headers: z.object({
-        'X-Request-Id': XRequestIdHeaderSchema,
-        RateLimit: RateLimitHeaderSchema,
-        'RateLimit-Policy': RateLimitPolicyHeaderSchema,
-        Link: LinkHeaderSchema,
-        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
+        'X-Request-Id': XRequestIdHeaderSchema(),
+        RateLimit: RateLimitHeaderSchema(),
+        'RateLimit-Policy': RateLimitPolicyHeaderSchema(),
+        Link: LinkHeaderSchema(),
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema(),
       }),
       content: {
         'application/json': {
-          schema: NoteListSchema,
+          schema: NoteListSchema(),
           example: {
             data: [
               {
@@ -8971,18 +9050,18 @@ export const getV1ProjectsProjectIdNotesRoute = createRoute({
         },
       },
     },
-    400: BadRequestListResponse,
-    401: UnauthorizedResponse,
-    404: NotFoundResponse,
-    429: TooManyRequestsResponse,
-    431: RequestHeaderFieldsTooLargeResponse,
-    500: InternalErrorResponse,
-    503: ServiceUnavailableResponse,
+    400: BadRequestListResponse(),
+    401: UnauthorizedResponse(),
+    404: NotFoundResponse(),
+    429: TooManyRequestsResponse(),
+    431: RequestHeaderFieldsTooLargeResponse(),
+    500: InternalErrorResponse(),
+    503: ServiceUnavailableResponse(),
   },
   security: [{ bearerAuth: [] }],
-})
+}))
 
-export const postV1ProjectsProjectIdNotesRoute = createRoute({
+export const postV1ProjectsProjectIdNotesRoute = lazy(() => createRoute({
   method: 'post',
   path: '/v1/projects/{projectId}/notes',
   tags: ['Notes'],
@@ -9008,11 +9087,11 @@ export const postV1ProjectsProjectIdNotesRoute = createRoute({
           },
         }),
     }),
-    headers: z.object({ 'Idempotency-Key': IdempotencyKeyParamsSchema }),
+    headers: z.object({ 'Idempotency-Key': IdempotencyKeyParamsSchema() }),
     body: {
       content: {
         'application/json': {
-          schema: NoteCreateSchema,
+          schema: NoteCreateSchema(),
           example: {
             title: 'Meeting notes 2026-11-20',
             body: '## Decisions\n\n- Launch on December 1st',
@@ -9026,17 +9105,17 @@ export const postV1ProjectsProjectIdNotesRoute = createRoute({
     201: {
       description: 'Created. `Location` is its URL and `ETag` its version.',
       headers: z.object({
-        'X-Request-Id': XRequestIdHeaderSchema,
-        RateLimit: RateLimitHeaderSchema,
-        'RateLimit-Policy': RateLimitPolicyHeaderSchema,
-        Location: LocationHeaderSchema,
-        ETag: ETagHeaderSchema,
-        'Idempotent-Replayed': IdempotentReplayedHeaderSchema,
-        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
+        'X-Request-Id': XRequestIdHeaderSchema(),
+        RateLimit: RateLimitHeaderSchema(),
+        'RateLimit-Policy': RateLimitPolicyHeaderSchema(),
+        Location: LocationHeaderSchema(),
+        ETag: ETagHeaderSchema(),
+        'Idempotent-Replayed': IdempotentReplayedHeaderSchema(),
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema(),
       }),
       content: {
         'application/json': {
-          schema: NoteSchema,
+          schema: NoteSchema(),
           example: {
             id: 'not_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
             projectId: 'prj_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
@@ -9050,23 +9129,23 @@ export const postV1ProjectsProjectIdNotesRoute = createRoute({
         },
       },
     },
-    400: BadRequestBodyResponse,
-    401: UnauthorizedResponse,
-    403: ForbiddenResponse,
-    404: NotFoundResponse,
-    409: ConflictResponse,
-    413: ContentTooLargeResponse,
-    415: UnsupportedMediaTypeResponse,
-    422: UnprocessableContentResponse,
-    429: TooManyRequestsResponse,
-    431: RequestHeaderFieldsTooLargeResponse,
-    500: InternalErrorResponse,
-    503: ServiceUnavailableResponse,
+    400: BadRequestBodyResponse(),
+    401: UnauthorizedResponse(),
+    403: ForbiddenResponse(),
+    404: NotFoundResponse(),
+    409: ConflictResponse(),
+    413: ContentTooLargeResponse(),
+    415: UnsupportedMediaTypeResponse(),
+    422: UnprocessableContentResponse(),
+    429: TooManyRequestsResponse(),
+    431: RequestHeaderFieldsTooLargeResponse(),
+    500: InternalErrorResponse(),
+    503: ServiceUnavailableResponse(),
   },
   security: [{ bearerAuth: [] }],
-})
+}))
 
-export const getV1NotesNoteIdRoute = createRoute({
+export const getV1NotesNoteIdRoute = lazy(() => createRoute({
   method: 'get',
   path: '/v1/notes/{noteId}',
   tags: ['Notes'],
@@ -9092,21 +9171,21 @@ export const getV1NotesNoteIdRoute = createRoute({
           },
         }),
     }),
-    headers: z.object({ 'If-None-Match': IfNoneMatchParamsSchema }),
+    headers: z.object({ 'If-None-Match': IfNoneMatchParamsSchema() }),
   },
   responses: {
     200: {
       description: 'The resource, with its version in `ETag`.',
       headers: z.object({
-        'X-Request-Id': XRequestIdHeaderSchema,
-        RateLimit: RateLimitHeaderSchema,
-        'RateLimit-Policy': RateLimitPolicyHeaderSchema,
-        ETag: ETagHeaderSchema,
-        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
+        'X-Request-Id': XRequestIdHeaderSchema(),
+        RateLimit: RateLimitHeaderSchema(),
+        'RateLimit-Policy': RateLimitPolicyHeaderSchema(),
+        ETag: ETagHeaderSchema(),
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema(),
       }),
       content: {
         'application/json': {
-          schema: NoteSchema,
+          schema: NoteSchema(),
           example: {
             id: 'not_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
             projectId: 'prj_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
@@ -9124,25 +9203,25 @@ export const getV1NotesNoteIdRoute = createRoute({
       description:
         '`If-None-Match` named the current version: the copy the client has is up to date.',
       headers: z.object({
-        'X-Request-Id': XRequestIdHeaderSchema,
-        RateLimit: RateLimitHeaderSchema,
-        'RateLimit-Policy': RateLimitPolicyHeaderSchema,
-        ETag: ETagHeaderSchema,
-        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
+        'X-Request-Id': XRequestIdHeaderSchema(),
+        RateLimit: RateLimitHeaderSchema(),
+        'RateLimit-Policy': RateLimitPolicyHeaderSchema(),
+        ETag: ETagHeaderSchema(),
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema(),
       }),
     },
-    400: BadRequestResponse,
-    401: UnauthorizedResponse,
-    404: NotFoundResponse,
-    429: TooManyRequestsResponse,
-    431: RequestHeaderFieldsTooLargeResponse,
-    500: InternalErrorResponse,
-    503: ServiceUnavailableResponse,
+    400: BadRequestResponse(),
+    401: UnauthorizedResponse(),
+    404: NotFoundResponse(),
+    429: TooManyRequestsResponse(),
+    431: RequestHeaderFieldsTooLargeResponse(),
+    500: InternalErrorResponse(),
+    503: ServiceUnavailableResponse(),
   },
   security: [{ bearerAuth: [] }],
-})
+}))
 
-export const deleteV1NotesNoteIdRoute = createRoute({
+export const deleteV1NotesNoteIdRoute = lazy(() => createRoute({
   method: 'delete',
   path: '/v1/notes/{noteId}',
   tags: ['Notes'],
@@ -9168,32 +9247,32 @@ export const deleteV1NotesNoteIdRoute = createRoute({
           },
         }),
     }),
-    headers: z.object({ 'If-Match': IfMatchParamsSchema }),
+    headers: z.object({ 'If-Match': IfMatchParamsSchema() }),
   },
   responses: {
     204: {
       description: 'Deleted.',
       headers: z.object({
-        'X-Request-Id': XRequestIdHeaderSchema,
-        RateLimit: RateLimitHeaderSchema,
-        'RateLimit-Policy': RateLimitPolicyHeaderSchema,
-        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
+        'X-Request-Id': XRequestIdHeaderSchema(),
+        RateLimit: RateLimitHeaderSchema(),
+        'RateLimit-Policy': RateLimitPolicyHeaderSchema(),
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema(),
       }),
     },
-    400: BadRequestResponse,
-    401: UnauthorizedResponse,
-    403: ForbiddenResponse,
-    404: NotFoundResponse,
-    412: PreconditionFailedResponse,
-    429: TooManyRequestsResponse,
-    431: RequestHeaderFieldsTooLargeResponse,
-    500: InternalErrorResponse,
-    503: ServiceUnavailableResponse,
+    400: BadRequestResponse(),
+    401: UnauthorizedResponse(),
+    403: ForbiddenResponse(),
+    404: NotFoundResponse(),
+    412: PreconditionFailedResponse(),
+    429: TooManyRequestsResponse(),
+    431: RequestHeaderFieldsTooLargeResponse(),
+    500: InternalErrorResponse(),
+    503: ServiceUnavailableResponse(),
   },
   security: [{ bearerAuth: [] }],
-})
+}))
 
-export const patchV1NotesNoteIdRoute = createRoute({
+export const patchV1NotesNoteIdRoute = lazy(() => createRoute({
   method: 'patch',
   path: '/v1/notes/{noteId}',
   tags: ['Notes'],
@@ -9219,11 +9298,11 @@ export const patchV1NotesNoteIdRoute = createRoute({
           },
         }),
     }),
-    headers: z.object({ 'If-Match': IfMatchParamsSchema }),
+    headers: z.object({ 'If-Match': IfMatchParamsSchema() }),
     body: {
       content: {
         'application/json': {
-          schema: NoteUpdateSchema,
+          schema: NoteUpdateSchema(),
           example: { body: '## Decisions\n\n- Launch on December 2nd' },
         },
       },
@@ -9234,15 +9313,15 @@ export const patchV1NotesNoteIdRoute = createRoute({
     200: {
       description: 'The changed resource, with its new version in `ETag`.',
       headers: z.object({
-        'X-Request-Id': XRequestIdHeaderSchema,
-        RateLimit: RateLimitHeaderSchema,
-        'RateLimit-Policy': RateLimitPolicyHeaderSchema,
-        ETag: ETagHeaderSchema,
-        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
+        'X-Request-Id': XRequestIdHeaderSchema(),
+        RateLimit: RateLimitHeaderSchema(),
+        'RateLimit-Policy': RateLimitPolicyHeaderSchema(),
+        ETag: ETagHeaderSchema(),
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema(),
       }),
       content: {
         'application/json': {
-          schema: NoteSchema,
+          schema: NoteSchema(),
           example: {
             id: 'not_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
             projectId: 'prj_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
@@ -9256,22 +9335,22 @@ export const patchV1NotesNoteIdRoute = createRoute({
         },
       },
     },
-    400: BadRequestBodyResponse,
-    401: UnauthorizedResponse,
-    403: ForbiddenResponse,
-    404: NotFoundResponse,
-    412: PreconditionFailedResponse,
-    413: ContentTooLargeResponse,
-    415: UnsupportedMediaTypeResponse,
-    429: TooManyRequestsResponse,
-    431: RequestHeaderFieldsTooLargeResponse,
-    500: InternalErrorResponse,
-    503: ServiceUnavailableResponse,
+    400: BadRequestBodyResponse(),
+    401: UnauthorizedResponse(),
+    403: ForbiddenResponse(),
+    404: NotFoundResponse(),
+    412: PreconditionFailedResponse(),
+    413: ContentTooLargeResponse(),
+    415: UnsupportedMediaTypeResponse(),
+    429: TooManyRequestsResponse(),
+    431: RequestHeaderFieldsTooLargeResponse(),
+    500: InternalErrorResponse(),
+    503: ServiceUnavailableResponse(),
   },
   security: [{ bearerAuth: [] }],
-})
+}))
 
-export const getV1TasksTaskIdCommentsRoute = createRoute({
+export const getV1TasksTaskIdCommentsRoute = lazy(() => createRoute({
   method: 'get',
   path: '/v1/tasks/{taskId}/comments',
   tags: ['Comments'],
@@ -9297,21 +9376,21 @@ export const getV1TasksTaskIdCommentsRoute = createRoute({
           },
         }),
     }),
-    query: z.object({ limit: LimitParamsSchema, cursor: CursorParamsSchema }),
+    query: z.object({ limit: LimitParamsSchema(), cursor: CursorParamsSchema() }),
   },
   responses: {
     200: {
       description: 'A page of results. `Link` points at the next page when there is one.',
       headers: z.object({
-        'X-Request-Id': XRequestIdHeaderSchema,
-        RateLimit: RateLimitHeaderSchema,
-        'RateLimit-Policy': RateLimitPolicyHeaderSchema,
-        Link: LinkHeaderSchema,
-        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
+        'X-Request-Id': XRequestIdHeaderSchema(),
+        RateLimit: RateLimitHeaderSchema(),
+        'RateLimit-Policy': RateLimitPolicyHeaderSchema(),
+        Link: LinkHeaderSchema(),
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema(),
       }),
       content: {
         'application/json': {
-          schema: CommentListSchema,
+          schema: CommentListSchema(),
           example: {
             data: [
               {
@@ -9330,18 +9409,18 @@ export const getV1TasksTaskIdCommentsRoute = createRoute({
         },
       },
     },
-    400: BadRequestListResponse,
-    401: UnauthorizedResponse,
-    404: NotFoundResponse,
-    429: TooManyRequestsResponse,
-    431: RequestHeaderFieldsTooLargeResponse,
-    500: InternalErrorResponse,
-    503: ServiceUnavailableResponse,
+    400: BadRequestListResponse(),
+    401: UnauthorizedResponse(),
+    404: NotFoundResponse(),
+    429: TooManyRequestsResponse(),
+    431: RequestHeaderFieldsTooLargeResponse(),
+    500: InternalErrorResponse(),
+    503: ServiceUnavailableResponse(),
   },
   security: [{ bearerAuth: [] }],
-})
+}))
 
-export const postV1TasksTaskIdCommentsRoute = createRoute({
+export const postV1TasksTaskIdCommentsRoute = lazy(() => createRoute({
   method: 'post',
   path: '/v1/tasks/{taskId}/comments',
   tags: ['Comments'],
@@ -9367,11 +9446,11 @@ export const postV1TasksTaskIdCommentsRoute = createRoute({
           },
         }),
     }),
-    headers: z.object({ 'Idempotency-Key': IdempotencyKeyParamsSchema }),
+    headers: z.object({ 'Idempotency-Key': IdempotencyKeyParamsSchema() }),
     body: {
       content: {
         'application/json': {
-          schema: CommentCreateSchema,
+          schema: CommentCreateSchema(),
           example: { body: 'First draft is in the shared folder.' },
         },
       },
@@ -9382,17 +9461,17 @@ export const postV1TasksTaskIdCommentsRoute = createRoute({
     201: {
       description: 'Created. `Location` is its URL and `ETag` its version.',
       headers: z.object({
-        'X-Request-Id': XRequestIdHeaderSchema,
-        RateLimit: RateLimitHeaderSchema,
-        'RateLimit-Policy': RateLimitPolicyHeaderSchema,
-        Location: LocationHeaderSchema,
-        ETag: ETagHeaderSchema,
-        'Idempotent-Replayed': IdempotentReplayedHeaderSchema,
-        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
+        'X-Request-Id': XRequestIdHeaderSchema(),
+        RateLimit: RateLimitHeaderSchema(),
+        'RateLimit-Policy': RateLimitPolicyHeaderSchema(),
+        Location: LocationHeaderSchema(),
+        ETag: ETagHeaderSchema(),
+        'Idempotent-Replayed': IdempotentReplayedHeaderSchema(),
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema(),
       }),
       content: {
         'application/json': {
-          schema: CommentSchema,
+          schema: CommentSchema(),
           example: {
             id: 'cmt_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
             taskId: 'tsk_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
@@ -9405,23 +9484,23 @@ export const postV1TasksTaskIdCommentsRoute = createRoute({
         },
       },
     },
-    400: BadRequestBodyResponse,
-    401: UnauthorizedResponse,
-    403: ForbiddenResponse,
-    404: NotFoundResponse,
-    409: ConflictResponse,
-    413: ContentTooLargeResponse,
-    415: UnsupportedMediaTypeResponse,
-    422: UnprocessableContentResponse,
-    429: TooManyRequestsResponse,
-    431: RequestHeaderFieldsTooLargeResponse,
-    500: InternalErrorResponse,
-    503: ServiceUnavailableResponse,
+    400: BadRequestBodyResponse(),
+    401: UnauthorizedResponse(),
+    403: ForbiddenResponse(),
+    404: NotFoundResponse(),
+    409: ConflictResponse(),
+    413: ContentTooLargeResponse(),
+    415: UnsupportedMediaTypeResponse(),
+    422: UnprocessableContentResponse(),
+    429: TooManyRequestsResponse(),
+    431: RequestHeaderFieldsTooLargeResponse(),
+    500: InternalErrorResponse(),
+    503: ServiceUnavailableResponse(),
   },
   security: [{ bearerAuth: [] }],
-})
+}))
 
-export const deleteV1CommentsCommentIdRoute = createRoute({
+export const deleteV1CommentsCommentIdRoute = lazy(() => createRoute({
   method: 'delete',
   path: '/v1/comments/{commentId}',
   tags: ['Comments'],
@@ -9447,32 +9526,32 @@ export const deleteV1CommentsCommentIdRoute = createRoute({
           },
         }),
     }),
-    headers: z.object({ 'If-Match': IfMatchParamsSchema }),
+    headers: z.object({ 'If-Match': IfMatchParamsSchema() }),
   },
   responses: {
     204: {
       description: 'Deleted.',
       headers: z.object({
-        'X-Request-Id': XRequestIdHeaderSchema,
-        RateLimit: RateLimitHeaderSchema,
-        'RateLimit-Policy': RateLimitPolicyHeaderSchema,
-        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
+        'X-Request-Id': XRequestIdHeaderSchema(),
+        RateLimit: RateLimitHeaderSchema(),
+        'RateLimit-Policy': RateLimitPolicyHeaderSchema(),
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema(),
       }),
     },
-    400: BadRequestResponse,
-    401: UnauthorizedResponse,
-    403: ForbiddenResponse,
-    404: NotFoundResponse,
-    412: PreconditionFailedResponse,
-    429: TooManyRequestsResponse,
-    431: RequestHeaderFieldsTooLargeResponse,
-    500: InternalErrorResponse,
-    503: ServiceUnavailableResponse,
+    400: BadRequestResponse(),
+    401: UnauthorizedResponse(),
+    403: ForbiddenResponse(),
+    404: NotFoundResponse(),
+    412: PreconditionFailedResponse(),
+    429: TooManyRequestsResponse(),
+    431: RequestHeaderFieldsTooLargeResponse(),
+    500: InternalErrorResponse(),
+    503: ServiceUnavailableResponse(),
   },
   security: [{ bearerAuth: [] }],
-})
+}))
 
-export const patchV1CommentsCommentIdRoute = createRoute({
+export const patchV1CommentsCommentIdRoute = lazy(() => createRoute({
   method: 'patch',
   path: '/v1/comments/{commentId}',
   tags: ['Comments'],
@@ -9498,11 +9577,11 @@ export const patchV1CommentsCommentIdRoute = createRoute({
           },
         }),
     }),
-    headers: z.object({ 'If-Match': IfMatchParamsSchema }),
+    headers: z.object({ 'If-Match': IfMatchParamsSchema() }),
     body: {
       content: {
         'application/json': {
-          schema: CommentUpdateSchema,
+          schema: CommentUpdateSchema(),
           example: { body: 'Second draft is in the shared folder.' },
         },
       },
@@ -9513,15 +9592,15 @@ export const patchV1CommentsCommentIdRoute = createRoute({
     200: {
       description: 'The changed resource, with its new version in `ETag`.',
       headers: z.object({
-        'X-Request-Id': XRequestIdHeaderSchema,
-        RateLimit: RateLimitHeaderSchema,
-        'RateLimit-Policy': RateLimitPolicyHeaderSchema,
-        ETag: ETagHeaderSchema,
-        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
+        'X-Request-Id': XRequestIdHeaderSchema(),
+        RateLimit: RateLimitHeaderSchema(),
+        'RateLimit-Policy': RateLimitPolicyHeaderSchema(),
+        ETag: ETagHeaderSchema(),
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema(),
       }),
       content: {
         'application/json': {
-          schema: CommentSchema,
+          schema: CommentSchema(),
           example: {
             id: 'cmt_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
             taskId: 'tsk_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
@@ -9534,22 +9613,22 @@ export const patchV1CommentsCommentIdRoute = createRoute({
         },
       },
     },
-    400: BadRequestBodyResponse,
-    401: UnauthorizedResponse,
-    403: ForbiddenResponse,
-    404: NotFoundResponse,
-    412: PreconditionFailedResponse,
-    413: ContentTooLargeResponse,
-    415: UnsupportedMediaTypeResponse,
-    429: TooManyRequestsResponse,
-    431: RequestHeaderFieldsTooLargeResponse,
-    500: InternalErrorResponse,
-    503: ServiceUnavailableResponse,
+    400: BadRequestBodyResponse(),
+    401: UnauthorizedResponse(),
+    403: ForbiddenResponse(),
+    404: NotFoundResponse(),
+    412: PreconditionFailedResponse(),
+    413: ContentTooLargeResponse(),
+    415: UnsupportedMediaTypeResponse(),
+    429: TooManyRequestsResponse(),
+    431: RequestHeaderFieldsTooLargeResponse(),
+    500: InternalErrorResponse(),
+    503: ServiceUnavailableResponse(),
   },
   security: [{ bearerAuth: [] }],
-})
+}))
 
-export const getV1ProjectsProjectIdWebhooksRoute = createRoute({
+export const getV1ProjectsProjectIdWebhooksRoute = lazy(() => createRoute({
   method: 'get',
   path: '/v1/projects/{projectId}/webhooks',
   tags: ['Webhooks'],
@@ -9575,21 +9654,21 @@ export const getV1ProjectsProjectIdWebhooksRoute = createRoute({
           },
         }),
     }),
-    query: z.object({ limit: LimitParamsSchema, cursor: CursorParamsSchema }),
+    query: z.object({ limit: LimitParamsSchema(), cursor: CursorParamsSchema() }),
   },
   responses: {
     200: {
       description: 'A page of results. `Link` points at the next page when there is one.',
       headers: z.object({
-        'X-Request-Id': XRequestIdHeaderSchema,
-        RateLimit: RateLimitHeaderSchema,
-        'RateLimit-Policy': RateLimitPolicyHeaderSchema,
-        Link: LinkHeaderSchema,
-        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
+        'X-Request-Id': XRequestIdHeaderSchema(),
+        RateLimit: RateLimitHeaderSchema(),
+        'RateLimit-Policy': RateLimitPolicyHeaderSchema(),
+        Link: LinkHeaderSchema(),
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema(),
       }),
       content: {
         'application/json': {
-          schema: WebhookEndpointListSchema,
+          schema: WebhookEndpointListSchema(),
           example: {
             data: [
               {
@@ -9611,18 +9690,18 @@ export const getV1ProjectsProjectIdWebhooksRoute = createRoute({
         },
       },
     },
-    400: BadRequestListResponse,
-    401: UnauthorizedResponse,
-    403: ForbiddenRoleResponse,
-    404: NotFoundResponse,
-    429: TooManyRequestsResponse,
-    500: InternalErrorResponse,
-    503: ServiceUnavailableResponse,
+    400: BadRequestListResponse(),
+    401: UnauthorizedResponse(),
+    403: ForbiddenRoleResponse(),
+    404: NotFoundResponse(),
+    429: TooManyRequestsResponse(),
+    500: InternalErrorResponse(),
+    503: ServiceUnavailableResponse(),
   },
   security: [{ bearerAuth: [] }],
-})
+}))
 
-export const postV1ProjectsProjectIdWebhooksRoute = createRoute({
+export const postV1ProjectsProjectIdWebhooksRoute = lazy(() => createRoute({
   method: 'post',
   path: '/v1/projects/{projectId}/webhooks',
   tags: ['Webhooks'],
@@ -9648,11 +9727,11 @@ export const postV1ProjectsProjectIdWebhooksRoute = createRoute({
           },
         }),
     }),
-    headers: z.object({ 'Idempotency-Key': IdempotencyKeyParamsSchema }),
+    headers: z.object({ 'Idempotency-Key': IdempotencyKeyParamsSchema() }),
     body: {
       content: {
         'application/json': {
-          schema: WebhookEndpointCreateSchema,
+          schema: WebhookEndpointCreateSchema(),
           example: {
             url: 'https://hooks.example.com/tasklane',
             description: 'Post finished tasks to the team chat',
@@ -9668,17 +9747,17 @@ export const postV1ProjectsProjectIdWebhooksRoute = createRoute({
       description:
         'Created. `Location` is its URL and `ETag` its version. `secret` is shown only here.',
       headers: z.object({
-        'X-Request-Id': XRequestIdHeaderSchema,
-        RateLimit: RateLimitHeaderSchema,
-        'RateLimit-Policy': RateLimitPolicyHeaderSchema,
-        Location: LocationHeaderSchema,
-        ETag: ETagHeaderSchema,
-        'Idempotent-Replayed': IdempotentReplayedHeaderSchema,
-        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
+        'X-Request-Id': XRequestIdHeaderSchema(),
+        RateLimit: RateLimitHeaderSchema(),
+        'RateLimit-Policy': RateLimitPolicyHeaderSchema(),
+        Location: LocationHeaderSchema(),
+        ETag: ETagHeaderSchema(),
+        'Idempotent-Replayed': IdempotentReplayedHeaderSchema(),
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema(),
       }),
       content: {
         'application/json': {
-          schema: WebhookEndpointCreatedSchema,
+          schema: WebhookEndpointCreatedSchema(),
           example: {
             id: 'whk_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
             projectId: 'prj_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
@@ -9696,25 +9775,25 @@ export const postV1ProjectsProjectIdWebhooksRoute = createRoute({
         },
       },
     },
-    400: BadRequestBodyResponse,
-    401: UnauthorizedResponse,
-    403: ForbiddenResponse,
-    404: NotFoundResponse,
-    409: ConflictResponse,
-    413: ContentTooLargeResponse,
-    415: UnsupportedMediaTypeResponse,
+    400: BadRequestBodyResponse(),
+    401: UnauthorizedResponse(),
+    403: ForbiddenResponse(),
+    404: NotFoundResponse(),
+    409: ConflictResponse(),
+    413: ContentTooLargeResponse(),
+    415: UnsupportedMediaTypeResponse(),
     422: {
       description:
         'The URL may not be used (`webhook_url_not_allowed`), an event type is unknown (`unknown_event_type`), the project has its 20 endpoints already (`webhook_limit_reached`), or this `Idempotency-Key` was used with a different request (`idempotency_key_reused`).',
       headers: z.object({
-        'X-Request-Id': XRequestIdHeaderSchema,
-        RateLimit: RateLimitHeaderSchema,
-        'RateLimit-Policy': RateLimitPolicyHeaderSchema,
-        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
+        'X-Request-Id': XRequestIdHeaderSchema(),
+        RateLimit: RateLimitHeaderSchema(),
+        'RateLimit-Policy': RateLimitPolicyHeaderSchema(),
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema(),
       }),
       content: {
         'application/problem+json': {
-          schema: ProblemSchema.and(
+          schema: ProblemSchema().and(
             z.object({
               code: z
                 .enum([
@@ -9739,14 +9818,14 @@ export const postV1ProjectsProjectIdWebhooksRoute = createRoute({
         },
       },
     },
-    429: TooManyRequestsResponse,
-    500: InternalErrorResponse,
-    503: ServiceUnavailableResponse,
+    429: TooManyRequestsResponse(),
+    500: InternalErrorResponse(),
+    503: ServiceUnavailableResponse(),
   },
   security: [{ bearerAuth: [] }],
-})
+}))
 
-export const getV1WebhooksWebhookIdRoute = createRoute({
+export const getV1WebhooksWebhookIdRoute = lazy(() => createRoute({
   method: 'get',
   path: '/v1/webhooks/{webhookId}',
   tags: ['Webhooks'],
@@ -9777,15 +9856,15 @@ export const getV1WebhooksWebhookIdRoute = createRoute({
     200: {
       description: 'The webhook endpoint, with its version in `ETag`.',
       headers: z.object({
-        'X-Request-Id': XRequestIdHeaderSchema,
-        RateLimit: RateLimitHeaderSchema,
-        'RateLimit-Policy': RateLimitPolicyHeaderSchema,
-        ETag: ETagHeaderSchema,
-        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
+        'X-Request-Id': XRequestIdHeaderSchema(),
+        RateLimit: RateLimitHeaderSchema(),
+        'RateLimit-Policy': RateLimitPolicyHeaderSchema(),
+        ETag: ETagHeaderSchema(),
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema(),
       }),
       content: {
         'application/json': {
-          schema: WebhookEndpointSchema,
+          schema: WebhookEndpointSchema(),
           example: {
             id: 'whk_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
             projectId: 'prj_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
@@ -9802,18 +9881,18 @@ export const getV1WebhooksWebhookIdRoute = createRoute({
         },
       },
     },
-    400: BadRequestResponse,
-    401: UnauthorizedResponse,
-    403: ForbiddenRoleResponse,
-    404: NotFoundResponse,
-    429: TooManyRequestsResponse,
-    500: InternalErrorResponse,
-    503: ServiceUnavailableResponse,
+    400: BadRequestResponse(),
+    401: UnauthorizedResponse(),
+    403: ForbiddenRoleResponse(),
+    404: NotFoundResponse(),
+    429: TooManyRequestsResponse(),
+    500: InternalErrorResponse(),
+    503: ServiceUnavailableResponse(),
   },
   security: [{ bearerAuth: [] }],
-})
+}))
 
-export const deleteV1WebhooksWebhookIdRoute = createRoute({
+export const deleteV1WebhooksWebhookIdRoute = lazy(() => createRoute({
   method: 'delete',
   path: '/v1/webhooks/{webhookId}',
   tags: ['Webhooks'],
@@ -9844,24 +9923,24 @@ export const deleteV1WebhooksWebhookIdRoute = createRoute({
     204: {
       description: 'Deleted.',
       headers: z.object({
-        'X-Request-Id': XRequestIdHeaderSchema,
-        RateLimit: RateLimitHeaderSchema,
-        'RateLimit-Policy': RateLimitPolicyHeaderSchema,
-        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
+        'X-Request-Id': XRequestIdHeaderSchema(),
+        RateLimit: RateLimitHeaderSchema(),
+        'RateLimit-Policy': RateLimitPolicyHeaderSchema(),
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema(),
       }),
     },
-    400: BadRequestResponse,
-    401: UnauthorizedResponse,
-    403: ForbiddenResponse,
-    404: NotFoundResponse,
-    429: TooManyRequestsResponse,
-    500: InternalErrorResponse,
-    503: ServiceUnavailableResponse,
+    400: BadRequestResponse(),
+    401: UnauthorizedResponse(),
+    403: ForbiddenResponse(),
+    404: NotFoundResponse(),
+    429: TooManyRequestsResponse(),
+    500: InternalErrorResponse(),
+    503: ServiceUnavailableResponse(),
   },
   security: [{ bearerAuth: [] }],
-})
+}))
 
-export const patchV1WebhooksWebhookIdRoute = createRoute({
+export const patchV1WebhooksWebhookIdRoute = lazy(() => createRoute({
   method: 'patch',
   path: '/v1/webhooks/{webhookId}',
   tags: ['Webhooks'],
@@ -9887,10 +9966,10 @@ export const patchV1WebhooksWebhookIdRoute = createRoute({
           },
         }),
     }),
-    headers: z.object({ 'If-Match': IfMatchParamsSchema }),
+    headers: z.object({ 'If-Match': IfMatchParamsSchema() }),
     body: {
       content: {
-        'application/json': { schema: WebhookEndpointUpdateSchema, example: { enabled: false } },
+        'application/json': { schema: WebhookEndpointUpdateSchema(), example: { enabled: false } },
       },
       required: true,
     },
@@ -9899,15 +9978,15 @@ export const patchV1WebhooksWebhookIdRoute = createRoute({
     200: {
       description: 'The changed resource, with its new version in `ETag`.',
       headers: z.object({
-        'X-Request-Id': XRequestIdHeaderSchema,
-        RateLimit: RateLimitHeaderSchema,
-        'RateLimit-Policy': RateLimitPolicyHeaderSchema,
-        ETag: ETagHeaderSchema,
-        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
+        'X-Request-Id': XRequestIdHeaderSchema(),
+        RateLimit: RateLimitHeaderSchema(),
+        'RateLimit-Policy': RateLimitPolicyHeaderSchema(),
+        ETag: ETagHeaderSchema(),
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema(),
       }),
       content: {
         'application/json': {
-          schema: WebhookEndpointSchema,
+          schema: WebhookEndpointSchema(),
           example: {
             id: 'whk_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
             projectId: 'prj_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
@@ -9924,25 +10003,25 @@ export const patchV1WebhooksWebhookIdRoute = createRoute({
         },
       },
     },
-    400: BadRequestBodyResponse,
-    401: UnauthorizedResponse,
-    403: ForbiddenResponse,
-    404: NotFoundResponse,
-    412: PreconditionFailedResponse,
-    413: ContentTooLargeResponse,
-    415: UnsupportedMediaTypeResponse,
+    400: BadRequestBodyResponse(),
+    401: UnauthorizedResponse(),
+    403: ForbiddenResponse(),
+    404: NotFoundResponse(),
+    412: PreconditionFailedResponse(),
+    413: ContentTooLargeResponse(),
+    415: UnsupportedMediaTypeResponse(),
     422: {
       description:
         'The URL may not be used (`webhook_url_not_allowed`) or an event type is unknown (`unknown_event_type`).',
       headers: z.object({
-        'X-Request-Id': XRequestIdHeaderSchema,
-        RateLimit: RateLimitHeaderSchema,
-        'RateLimit-Policy': RateLimitPolicyHeaderSchema,
-        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
+        'X-Request-Id': XRequestIdHeaderSchema(),
+        RateLimit: RateLimitHeaderSchema(),
+        'RateLimit-Policy': RateLimitPolicyHeaderSchema(),
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema(),
       }),
       content: {
         'application/problem+json': {
-          schema: ProblemSchema.and(
+          schema: ProblemSchema().and(
             z.object({
               code: z.enum(['webhook_url_not_allowed', 'unknown_event_type']).optional(),
             }),
@@ -9959,14 +10038,14 @@ export const patchV1WebhooksWebhookIdRoute = createRoute({
         },
       },
     },
-    429: TooManyRequestsResponse,
-    500: InternalErrorResponse,
-    503: ServiceUnavailableResponse,
+    429: TooManyRequestsResponse(),
+    500: InternalErrorResponse(),
+    503: ServiceUnavailableResponse(),
   },
   security: [{ bearerAuth: [] }],
-})
+}))
 
-export const postV1WebhooksWebhookIdSecretRotateRoute = createRoute({
+export const postV1WebhooksWebhookIdSecretRotateRoute = lazy(() => createRoute({
   method: 'post',
   path: '/v1/webhooks/{webhookId}/secret/rotate',
   tags: ['Webhooks'],
@@ -9997,14 +10076,14 @@ export const postV1WebhooksWebhookIdSecretRotateRoute = createRoute({
     200: {
       description: 'The new secret.',
       headers: z.object({
-        'X-Request-Id': XRequestIdHeaderSchema,
-        RateLimit: RateLimitHeaderSchema,
-        'RateLimit-Policy': RateLimitPolicyHeaderSchema,
-        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
+        'X-Request-Id': XRequestIdHeaderSchema(),
+        RateLimit: RateLimitHeaderSchema(),
+        'RateLimit-Policy': RateLimitPolicyHeaderSchema(),
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema(),
       }),
       content: {
         'application/json': {
-          schema: WebhookSecretSchema,
+          schema: WebhookSecretSchema(),
           example: {
             secret: 'whsec_C2FVsBQIhrscChlQIMV+b5sSYspob7oD',
             previousSecretExpiresAt: '2026-11-21T09:30:00.000Z',
@@ -10012,18 +10091,18 @@ export const postV1WebhooksWebhookIdSecretRotateRoute = createRoute({
         },
       },
     },
-    400: BadRequestResponse,
-    401: UnauthorizedResponse,
-    403: ForbiddenResponse,
-    404: NotFoundResponse,
-    429: TooManyRequestsResponse,
-    500: InternalErrorResponse,
-    503: ServiceUnavailableResponse,
+    400: BadRequestResponse(),
+    401: UnauthorizedResponse(),
+    403: ForbiddenResponse(),
+    404: NotFoundResponse(),
+    429: TooManyRequestsResponse(),
+    500: InternalErrorResponse(),
+    503: ServiceUnavailableResponse(),
   },
   security: [{ bearerAuth: [] }],
-})
+}))
 
-export const postV1WebhooksWebhookIdPingRoute = createRoute({
+export const postV1WebhooksWebhookIdPingRoute = lazy(() => createRoute({
   method: 'post',
   path: '/v1/webhooks/{webhookId}/ping',
   tags: ['Webhooks'],
@@ -10054,14 +10133,14 @@ export const postV1WebhooksWebhookIdPingRoute = createRoute({
     202: {
       description: 'Queued.',
       headers: z.object({
-        'X-Request-Id': XRequestIdHeaderSchema,
-        RateLimit: RateLimitHeaderSchema,
-        'RateLimit-Policy': RateLimitPolicyHeaderSchema,
-        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
+        'X-Request-Id': XRequestIdHeaderSchema(),
+        RateLimit: RateLimitHeaderSchema(),
+        'RateLimit-Policy': RateLimitPolicyHeaderSchema(),
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema(),
       }),
       content: {
         'application/json': {
-          schema: WebhookDeliverySchema,
+          schema: WebhookDeliverySchema(),
           example: {
             id: 'msg_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
             endpointId: 'whk_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
@@ -10080,18 +10159,18 @@ export const postV1WebhooksWebhookIdPingRoute = createRoute({
         },
       },
     },
-    400: BadRequestResponse,
-    401: UnauthorizedResponse,
-    403: ForbiddenResponse,
-    404: NotFoundResponse,
-    429: TooManyRequestsResponse,
-    500: InternalErrorResponse,
-    503: ServiceUnavailableResponse,
+    400: BadRequestResponse(),
+    401: UnauthorizedResponse(),
+    403: ForbiddenResponse(),
+    404: NotFoundResponse(),
+    429: TooManyRequestsResponse(),
+    500: InternalErrorResponse(),
+    503: ServiceUnavailableResponse(),
   },
   security: [{ bearerAuth: [] }],
-})
+}))
 
-export const getV1WebhooksWebhookIdDeliveriesRoute = createRoute({
+export const getV1WebhooksWebhookIdDeliveriesRoute = lazy(() => createRoute({
   method: 'get',
   path: '/v1/webhooks/{webhookId}/deliveries',
   tags: ['Webhooks'],
@@ -10117,21 +10196,21 @@ export const getV1WebhooksWebhookIdDeliveriesRoute = createRoute({
           },
         }),
     }),
-    query: z.object({ limit: LimitParamsSchema, cursor: CursorParamsSchema }),
+    query: z.object({ limit: LimitParamsSchema(), cursor: CursorParamsSchema() }),
   },
   responses: {
     200: {
       description: 'A page of results. `Link` points at the next page when there is one.',
       headers: z.object({
-        'X-Request-Id': XRequestIdHeaderSchema,
-        RateLimit: RateLimitHeaderSchema,
-        'RateLimit-Policy': RateLimitPolicyHeaderSchema,
-        Link: LinkHeaderSchema,
-        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
+        'X-Request-Id': XRequestIdHeaderSchema(),
+        RateLimit: RateLimitHeaderSchema(),
+        'RateLimit-Policy': RateLimitPolicyHeaderSchema(),
+        Link: LinkHeaderSchema(),
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema(),
       }),
       content: {
         'application/json': {
-          schema: WebhookDeliveryListSchema,
+          schema: WebhookDeliveryListSchema(),
           example: {
             data: [
               {
@@ -10155,18 +10234,18 @@ export const getV1WebhooksWebhookIdDeliveriesRoute = createRoute({
         },
       },
     },
-    400: BadRequestListResponse,
-    401: UnauthorizedResponse,
-    403: ForbiddenRoleResponse,
-    404: NotFoundResponse,
-    429: TooManyRequestsResponse,
-    500: InternalErrorResponse,
-    503: ServiceUnavailableResponse,
+    400: BadRequestListResponse(),
+    401: UnauthorizedResponse(),
+    403: ForbiddenRoleResponse(),
+    404: NotFoundResponse(),
+    429: TooManyRequestsResponse(),
+    500: InternalErrorResponse(),
+    503: ServiceUnavailableResponse(),
   },
   security: [{ bearerAuth: [] }],
-})
+}))
 
-export const postV1WebhooksWebhookIdDeliveriesDeliveryIdRedeliverRoute = createRoute({
+export const postV1WebhooksWebhookIdDeliveriesDeliveryIdRedeliverRoute = lazy(() => createRoute({
   method: 'post',
   path: '/v1/webhooks/{webhookId}/deliveries/{deliveryId}/redeliver',
   tags: ['Webhooks'],
@@ -10212,14 +10291,14 @@ export const postV1WebhooksWebhookIdDeliveriesDeliveryIdRedeliverRoute = createR
     202: {
       description: 'Queued.',
       headers: z.object({
-        'X-Request-Id': XRequestIdHeaderSchema,
-        RateLimit: RateLimitHeaderSchema,
-        'RateLimit-Policy': RateLimitPolicyHeaderSchema,
-        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
+        'X-Request-Id': XRequestIdHeaderSchema(),
+        RateLimit: RateLimitHeaderSchema(),
+        'RateLimit-Policy': RateLimitPolicyHeaderSchema(),
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema(),
       }),
       content: {
         'application/json': {
-          schema: WebhookDeliverySchema,
+          schema: WebhookDeliverySchema(),
           example: {
             id: 'msg_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
             endpointId: 'whk_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
@@ -10238,18 +10317,18 @@ export const postV1WebhooksWebhookIdDeliveriesDeliveryIdRedeliverRoute = createR
         },
       },
     },
-    400: BadRequestResponse,
-    401: UnauthorizedResponse,
-    403: ForbiddenResponse,
-    404: NotFoundResponse,
-    429: TooManyRequestsResponse,
-    500: InternalErrorResponse,
-    503: ServiceUnavailableResponse,
+    400: BadRequestResponse(),
+    401: UnauthorizedResponse(),
+    403: ForbiddenResponse(),
+    404: NotFoundResponse(),
+    429: TooManyRequestsResponse(),
+    500: InternalErrorResponse(),
+    503: ServiceUnavailableResponse(),
   },
   security: [{ bearerAuth: [] }],
-})
+}))
 
-export const postV1WebhooksWebhookIdReplayRoute = createRoute({
+export const postV1WebhooksWebhookIdReplayRoute = lazy(() => createRoute({
   method: 'post',
   path: '/v1/webhooks/{webhookId}/replay',
   tags: ['Webhooks'],
@@ -10276,7 +10355,7 @@ export const postV1WebhooksWebhookIdReplayRoute = createRoute({
         }),
     }),
     body: {
-      content: { 'application/json': { schema: WebhookReplaySchema, example: { since: '1200' } } },
+      content: { 'application/json': { schema: WebhookReplaySchema(), example: { since: '1200' } } },
       required: true,
     },
   },
@@ -10284,33 +10363,33 @@ export const postV1WebhooksWebhookIdReplayRoute = createRoute({
     202: {
       description: 'Queued.',
       headers: z.object({
-        'X-Request-Id': XRequestIdHeaderSchema,
-        RateLimit: RateLimitHeaderSchema,
-        'RateLimit-Policy': RateLimitPolicyHeaderSchema,
-        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
+        'X-Request-Id': XRequestIdHeaderSchema(),
+        RateLimit: RateLimitHeaderSchema(),
+        'RateLimit-Policy': RateLimitPolicyHeaderSchema(),
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema(),
       }),
       content: {
         'application/json': {
-          schema: WebhookReplayResultSchema,
+          schema: WebhookReplayResultSchema(),
           example: { queued: 37, throughSeq: '1337', hasMore: false },
         },
       },
     },
-    400: BadRequestBodyResponse,
-    401: UnauthorizedResponse,
-    403: ForbiddenResponse,
-    404: NotFoundResponse,
-    410: CursorExpiredResponse,
-    413: ContentTooLargeResponse,
-    415: UnsupportedMediaTypeResponse,
-    429: TooManyRequestsResponse,
-    500: InternalErrorResponse,
-    503: ServiceUnavailableResponse,
+    400: BadRequestBodyResponse(),
+    401: UnauthorizedResponse(),
+    403: ForbiddenResponse(),
+    404: NotFoundResponse(),
+    410: CursorExpiredResponse(),
+    413: ContentTooLargeResponse(),
+    415: UnsupportedMediaTypeResponse(),
+    429: TooManyRequestsResponse(),
+    500: InternalErrorResponse(),
+    503: ServiceUnavailableResponse(),
   },
   security: [{ bearerAuth: [] }],
-})
+}))
 
-export const getV1ChangesRoute = createRoute({
+export const getV1ChangesRoute = lazy(() => createRoute({
   method: 'get',
   path: '/v1/changes',
   tags: ['Events'],
@@ -10351,8 +10430,8 @@ export const getV1ChangesRoute = createRoute({
             schema: { type: 'string', minLength: 1, maxLength: 64, pattern: '^prj_[0-9A-Z]{26}$' },
           },
         }),
-      limit: LimitParamsSchema,
-      cursor: CursorParamsSchema,
+      limit: LimitParamsSchema(),
+      cursor: CursorParamsSchema(),
     }),
   },
   responses: {
@@ -10360,15 +10439,15 @@ export const getV1ChangesRoute = createRoute({
       description:
         'A page of changes, oldest first. `Link` points at the next page when this one is full.',
       headers: z.object({
-        'X-Request-Id': XRequestIdHeaderSchema,
-        RateLimit: RateLimitHeaderSchema,
-        'RateLimit-Policy': RateLimitPolicyHeaderSchema,
-        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
-        Link: LinkHeaderSchema,
+        'X-Request-Id': XRequestIdHeaderSchema(),
+        RateLimit: RateLimitHeaderSchema(),
+        'RateLimit-Policy': RateLimitPolicyHeaderSchema(),
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema(),
+        Link: LinkHeaderSchema(),
       }),
       content: {
         'application/json': {
-          schema: ChangeListSchema,
+          schema: ChangeListSchema(),
           example: {
             data: [
               {
@@ -10416,24 +10495,24 @@ export const getV1ChangesRoute = createRoute({
         },
       },
     },
-    400: BadRequestChangesResponse,
-    401: UnauthorizedResponse,
-    410: CursorExpiredResponse,
-    429: TooManyRequestsResponse,
-    431: RequestHeaderFieldsTooLargeResponse,
-    500: InternalErrorResponse,
-    503: ServiceUnavailableResponse,
+    400: BadRequestChangesResponse(),
+    401: UnauthorizedResponse(),
+    410: CursorExpiredResponse(),
+    429: TooManyRequestsResponse(),
+    431: RequestHeaderFieldsTooLargeResponse(),
+    500: InternalErrorResponse(),
+    503: ServiceUnavailableResponse(),
   },
   security: [{ bearerAuth: [] }],
-})
+}))
 
-export const getV1EventsRoute = createRoute({
+export const getV1EventsRoute = lazy(() => createRoute({
   method: 'get',
   path: '/v1/events',
   tags: ['Events'],
   summary: 'Stream changes as Server-Sent Events',
   description:
-    'A `text/event-stream` of every change the caller may see, as it happens: the same log that\n`listChanges` pages through. Each change is one event whose `id` is its `seq` and whose `event` is\nits `type`; `data` is the `Change` as JSON. What the caller may see is checked when each event is\ndelivered, so a member who is removed from a project receives `access_revoked` for it and nothing of\nthat project afterwards; and a project\'s changes start where the caller joined it, as in\n`listChanges` (a position before that starts there).\n\nWhere to start: the `Last-Event-ID` header (sent by `EventSource` when it reconnects) wins over\n`since`; with neither, the stream starts at the newest change and sends only what happens next.\nResuming from the last `id` received delivers every later change once, with no gap. A position older\nthan the log keeps (see `CHANGES_RETENTION_S`) answers 410 `cursor_expired` before the stream starts:\nread the current state again, then stream from `syncToken` of `listChanges`. A position past the\nnewest change answers 400 `since_ahead` (a stream from it would silently skip every change up to it).\nSeqs are 64-bit: a position may exceed 2^53, so keep it as the string it is sent as.\n\nThe first event of every stream (after `retry:`) is `ready` `{ "since" }`, with `id` set to the same\n`since`: the position the stream starts after (the `Last-Event-ID` or `since` sent, or the newest\nchange). A client that started without a position thereby has one before any change arrives, so a\nreconnect (which sends it as `Last-Event-ID`) misses nothing committed while it was away.\n\nBesides changes and `ready`, the stream carries (none of these has an `id`, so a reconnect resumes after the last change):\n- `access_revoked` `{ "projectId": … }` when the caller loses access to a project (removed, or the project deleted);\n- `auth_expired` `{}` when the credentials expire or are revoked; the server then closes the stream,\n  and the client reconnects with fresh credentials;\n- `reconnect` `{ "reason", "since" }` before the server closes the stream because it is shutting down\n  (`shutdown`) or the client reads too slowly (`slow_consumer`); reconnect with `Last-Event-ID` (or\n  `since`) set to `since`;\n- a `: heartbeat` comment at least every 15 seconds, so proxies and clients can tell a quiet stream\n  from a dead one; and `retry:` (milliseconds to wait before reconnecting) first thing.\n\nOn the wire:\n\n```\nretry: 3000\n\nid: 41\nevent: ready\ndata: {"since":"41"}\n\nid: 42\nevent: task.updated\ndata: {"seq":"42","type":"task.updated","projectId":"prj_…",…}\n\n: heartbeat\n\nevent: reconnect\ndata: {"reason":"shutdown","since":"42"}\n```\n\nThe response is never compressed or cached (`Cache-Control: no-cache, no-transform`), and\n`X-Accel-Buffering: no` asks nginx-style proxies not to buffer it.\n\nNeeds the `read` scope. With `projectId`, only that project\'s changes; callers who are not members of\nit get 404, as for a project that does not exist.',
+    'A `text/event-stream` of every change the caller may see, as it happens: the same log that\n`listChanges` pages through. Each change is one event whose `id` is its `seq` and whose `event` is\nits `type`; `data` is the `Change` as JSON. What the caller may see is checked when each event is\ndelivered, so a member who is removed from a project receives `access_revoked` for it and nothing of\nthat project afterwards; and a project\'s changes start where the caller joined it, as in\n`listChanges` (a position before that starts there).\n\nWhere to start: the `Last-Event-ID` header (sent by `EventSource` when it reconnects) wins over\n`since`; with neither, the stream starts at the newest change and sends only what happens next.\nResuming from the last `id` received delivers every later change once, with no gap. A position older\nthan the log keeps (see `CHANGES_RETENTION_S`) answers 410 `cursor_expired` before the stream starts:\nread the current state again, then stream from `syncToken` of `listChanges`. A position past the\nnewest change answers 400 `since_ahead` (a stream from it would silently skip every change up to it).\nSeqs are 64-bit: a position may exceed 2^53, so keep it as the string it is sent as.\n\nThe first event of every stream (after `retry:`) is `ready` `{ "since" }`, with `id` set to the same\n`since`: the position the stream starts after (the `Last-Event-ID` or `since` sent, or the newest\nchange). A client that started without a position thereby has one before any change arrives, so a\nreconnect (which sends it as `Last-Event-ID`) misses nothing committed while it was away.\n\nBesides changes and `ready`, the stream carries (none of these has an `id`, so a reconnect resumes after the last change):\n- `access_revoked` `{ "projectId": … }` when the caller loses access to a project (removed, or the project deleted);\n- `auth_expired` `{}` when the credentials expire or are revoked; the server then closes the stream,\n  and the client reconnects with fresh credentials;\n- `reconnect` `{ "reason", "since" }` before the server closes the stream because it is shutting down\n  (`shutdown`) or the client reads too slowly (`slow_consumer`); reconnect with `Last-Event-ID` (or\n  `since`) set to `since`;\n- a `: heartbeat` comment at least every 15 seconds, so proxies and clients can tell a quiet stream\n  from a dead one; and `retry:` (milliseconds to wait before reconnecting) first thing.\n\nOn the wire:\n\n```\nretry: 3000\n\nid: 41\nevent: ready\ndata: {"since":"41"}\n\nid: 42\nevent: task.updated\ndata: {"seq":"42","type":"task.updated","projectId":"prj_…",…}\n\n: heartbeat\n\nevent: reconnect\ndata: {"reason":"shutdown","since":"42"}\n```\n\nThe response is never compressed or cached (`Cache-Control: no-cache, no-transform`), and\n`X-Accel-Buffering: no` asks nginx-style proxies not to buffer it.\n\nNeeds the `read` scope. With `projectId`, only that project\'s changes; callers who are not members of\nit get 404, as for a project that does not exist.\n\nOpen streams are limited per server instance: at most `EVENTS_MAX_STREAMS_PER_USER` (20 by default)\nper user, over all their sessions and API keys, and `EVENTS_MAX_STREAMS_PER_KEY` (10) per API key;\none more answers 429 `too_many_streams` with `Retry-After` (close a stream you no longer read). Past\n`EVENTS_MAX_STREAMS` (10,000) on the instance, 503 `streams_unavailable` with `Retry-After` (another\ninstance may have room).',
   operationId: 'streamEvents',
   request: {
     query: z.object({
@@ -10492,10 +10571,10 @@ export const getV1EventsRoute = createRoute({
       description:
         'The event stream. Each event, as an `EventSource` parses it (`id`, `event`, and `data` parsed\nas JSON), matches `StreamEvent`.',
       headers: z.object({
-        'X-Request-Id': XRequestIdHeaderSchema,
-        RateLimit: RateLimitHeaderSchema,
-        'RateLimit-Policy': RateLimitPolicyHeaderSchema,
-        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
+        'X-Request-Id': XRequestIdHeaderSchema(),
+        RateLimit: RateLimitHeaderSchema(),
+        'RateLimit-Policy': RateLimitPolicyHeaderSchema(),
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema(),
         'Cache-Control': z
             .literal('no-cache, no-transform')
             .optional()
@@ -10514,7 +10593,7 @@ export const getV1EventsRoute = createRoute({
       }),
       content: {
         'text/event-stream': {
-          schema: StreamEventSchema,
+          schema: StreamEventSchema(),
           example: {
             id: '42',
             event: 'task.updated',
@@ -10533,19 +10612,19 @@ export const getV1EventsRoute = createRoute({
         },
       },
     },
-    400: BadRequestEventsResponse,
-    401: UnauthorizedResponse,
-    404: NotFoundResponse,
-    410: CursorExpiredResponse,
-    429: TooManyRequestsResponse,
-    431: RequestHeaderFieldsTooLargeResponse,
-    500: InternalErrorResponse,
-    503: ServiceUnavailableResponse,
+    400: BadRequestEventsResponse(),
+    401: UnauthorizedResponse(),
+    404: NotFoundResponse(),
+    410: CursorExpiredResponse(),
+    429: TooManyRequestsStreamsResponse(),
+    431: RequestHeaderFieldsTooLargeResponse(),
+    500: InternalErrorResponse(),
+    503: StreamsUnavailableResponse(),
   },
   security: [{ bearerAuth: [] }],
-})
+}))
 
-export const getV1NotificationsRoute = createRoute({
+export const getV1NotificationsRoute = lazy(() => createRoute({
   method: 'get',
   path: '/v1/notifications',
   tags: ['Notifications'],
@@ -10568,23 +10647,23 @@ export const getV1NotificationsRoute = createRoute({
             schema: { type: 'string', enum: ['true', 'false'] },
           },
         }),
-      limit: LimitParamsSchema,
-      cursor: CursorParamsSchema,
+      limit: LimitParamsSchema(),
+      cursor: CursorParamsSchema(),
     }),
   },
   responses: {
     200: {
       description: 'A page of results. `Link` points at the next page when there is one.',
       headers: z.object({
-        'X-Request-Id': XRequestIdHeaderSchema,
-        RateLimit: RateLimitHeaderSchema,
-        'RateLimit-Policy': RateLimitPolicyHeaderSchema,
-        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
-        Link: LinkHeaderSchema,
+        'X-Request-Id': XRequestIdHeaderSchema(),
+        RateLimit: RateLimitHeaderSchema(),
+        'RateLimit-Policy': RateLimitPolicyHeaderSchema(),
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema(),
+        Link: LinkHeaderSchema(),
       }),
       content: {
         'application/json': {
-          schema: NotificationListSchema,
+          schema: NotificationListSchema(),
           example: {
             data: [
               {
@@ -10609,17 +10688,17 @@ export const getV1NotificationsRoute = createRoute({
         },
       },
     },
-    400: BadRequestListResponse,
-    401: UnauthorizedResponse,
-    429: TooManyRequestsResponse,
-    431: RequestHeaderFieldsTooLargeResponse,
-    500: InternalErrorResponse,
-    503: ServiceUnavailableResponse,
+    400: BadRequestListResponse(),
+    401: UnauthorizedResponse(),
+    429: TooManyRequestsResponse(),
+    431: RequestHeaderFieldsTooLargeResponse(),
+    500: InternalErrorResponse(),
+    503: ServiceUnavailableResponse(),
   },
   security: [{ bearerAuth: [] }],
-})
+}))
 
-export const getV1NotificationsUnreadCountRoute = createRoute({
+export const getV1NotificationsUnreadCountRoute = lazy(() => createRoute({
   method: 'get',
   path: '/v1/notifications/unread-count',
   tags: ['Notifications'],
@@ -10631,25 +10710,25 @@ export const getV1NotificationsUnreadCountRoute = createRoute({
     200: {
       description: 'The number of unread notifications.',
       headers: z.object({
-        'X-Request-Id': XRequestIdHeaderSchema,
-        RateLimit: RateLimitHeaderSchema,
-        'RateLimit-Policy': RateLimitPolicyHeaderSchema,
-        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
+        'X-Request-Id': XRequestIdHeaderSchema(),
+        RateLimit: RateLimitHeaderSchema(),
+        'RateLimit-Policy': RateLimitPolicyHeaderSchema(),
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema(),
       }),
       content: {
-        'application/json': { schema: UnreadNotificationCountSchema, example: { count: 3 } },
+        'application/json': { schema: UnreadNotificationCountSchema(), example: { count: 3 } },
       },
     },
-    401: UnauthorizedResponse,
-    429: TooManyRequestsResponse,
-    431: RequestHeaderFieldsTooLargeResponse,
-    500: InternalErrorResponse,
-    503: ServiceUnavailableResponse,
+    401: UnauthorizedResponse(),
+    429: TooManyRequestsResponse(),
+    431: RequestHeaderFieldsTooLargeResponse(),
+    500: InternalErrorResponse(),
+    503: ServiceUnavailableResponse(),
   },
   security: [{ bearerAuth: [] }],
-})
+}))
 
-export const postV1NotificationsNotificationIdReadRoute = createRoute({
+export const postV1NotificationsNotificationIdReadRoute = lazy(() => createRoute({
   method: 'post',
   path: '/v1/notifications/{notificationId}/read',
   tags: ['Notifications'],
@@ -10680,14 +10759,14 @@ export const postV1NotificationsNotificationIdReadRoute = createRoute({
     200: {
       description: 'The notification, now read.',
       headers: z.object({
-        'X-Request-Id': XRequestIdHeaderSchema,
-        RateLimit: RateLimitHeaderSchema,
-        'RateLimit-Policy': RateLimitPolicyHeaderSchema,
-        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
+        'X-Request-Id': XRequestIdHeaderSchema(),
+        RateLimit: RateLimitHeaderSchema(),
+        'RateLimit-Policy': RateLimitPolicyHeaderSchema(),
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema(),
       }),
       content: {
         'application/json': {
-          schema: NotificationSchema,
+          schema: NotificationSchema(),
           example: {
             id: 'ntf_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
             reason: 'assigned',
@@ -10706,19 +10785,19 @@ export const postV1NotificationsNotificationIdReadRoute = createRoute({
         },
       },
     },
-    400: BadRequestResponse,
-    401: UnauthorizedResponse,
-    403: ForbiddenScopeResponse,
-    404: NotFoundResponse,
-    429: TooManyRequestsResponse,
-    431: RequestHeaderFieldsTooLargeResponse,
-    500: InternalErrorResponse,
-    503: ServiceUnavailableResponse,
+    400: BadRequestResponse(),
+    401: UnauthorizedResponse(),
+    403: ForbiddenScopeResponse(),
+    404: NotFoundResponse(),
+    429: TooManyRequestsResponse(),
+    431: RequestHeaderFieldsTooLargeResponse(),
+    500: InternalErrorResponse(),
+    503: ServiceUnavailableResponse(),
   },
   security: [{ bearerAuth: [] }],
-})
+}))
 
-export const postV1NotificationsReadRoute = createRoute({
+export const postV1NotificationsReadRoute = lazy(() => createRoute({
   method: 'post',
   path: '/v1/notifications/read',
   tags: ['Notifications'],
@@ -10730,7 +10809,7 @@ export const postV1NotificationsReadRoute = createRoute({
     body: {
       content: {
         'application/json': {
-          schema: NotificationsMarkReadSchema,
+          schema: NotificationsMarkReadSchema(),
           example: { before: '2026-11-20T10:12:40.000Z' },
         },
       },
@@ -10741,29 +10820,29 @@ export const postV1NotificationsReadRoute = createRoute({
     200: {
       description: 'How many notifications were marked read.',
       headers: z.object({
-        'X-Request-Id': XRequestIdHeaderSchema,
-        RateLimit: RateLimitHeaderSchema,
-        'RateLimit-Policy': RateLimitPolicyHeaderSchema,
-        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
+        'X-Request-Id': XRequestIdHeaderSchema(),
+        RateLimit: RateLimitHeaderSchema(),
+        'RateLimit-Policy': RateLimitPolicyHeaderSchema(),
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema(),
       }),
       content: {
-        'application/json': { schema: NotificationsMarkedSchema, example: { marked: 3 } },
+        'application/json': { schema: NotificationsMarkedSchema(), example: { marked: 3 } },
       },
     },
-    400: BadRequestBodyResponse,
-    401: UnauthorizedResponse,
-    403: ForbiddenScopeResponse,
-    413: ContentTooLargeResponse,
-    415: UnsupportedMediaTypeResponse,
-    429: TooManyRequestsResponse,
-    431: RequestHeaderFieldsTooLargeResponse,
-    500: InternalErrorResponse,
-    503: ServiceUnavailableResponse,
+    400: BadRequestBodyResponse(),
+    401: UnauthorizedResponse(),
+    403: ForbiddenScopeResponse(),
+    413: ContentTooLargeResponse(),
+    415: UnsupportedMediaTypeResponse(),
+    429: TooManyRequestsResponse(),
+    431: RequestHeaderFieldsTooLargeResponse(),
+    500: InternalErrorResponse(),
+    503: ServiceUnavailableResponse(),
   },
   security: [{ bearerAuth: [] }],
-})
+}))
 
-export const getV1NotificationsPreferencesRoute = createRoute({
+export const getV1NotificationsPreferencesRoute = lazy(() => createRoute({
   method: 'get',
   path: '/v1/notifications/preferences',
   tags: ['Notifications'],
@@ -10775,14 +10854,14 @@ export const getV1NotificationsPreferencesRoute = createRoute({
     200: {
       description: "The caller's preferences.",
       headers: z.object({
-        'X-Request-Id': XRequestIdHeaderSchema,
-        RateLimit: RateLimitHeaderSchema,
-        'RateLimit-Policy': RateLimitPolicyHeaderSchema,
-        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
+        'X-Request-Id': XRequestIdHeaderSchema(),
+        RateLimit: RateLimitHeaderSchema(),
+        'RateLimit-Policy': RateLimitPolicyHeaderSchema(),
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema(),
       }),
       content: {
         'application/json': {
-          schema: NotificationPreferencesSchema,
+          schema: NotificationPreferencesSchema(),
           example: {
             assigned: { inApp: true, email: true },
             mentioned: { inApp: true, email: true },
@@ -10792,16 +10871,16 @@ export const getV1NotificationsPreferencesRoute = createRoute({
         },
       },
     },
-    401: UnauthorizedResponse,
-    429: TooManyRequestsResponse,
-    431: RequestHeaderFieldsTooLargeResponse,
-    500: InternalErrorResponse,
-    503: ServiceUnavailableResponse,
+    401: UnauthorizedResponse(),
+    429: TooManyRequestsResponse(),
+    431: RequestHeaderFieldsTooLargeResponse(),
+    500: InternalErrorResponse(),
+    503: ServiceUnavailableResponse(),
   },
   security: [{ bearerAuth: [] }],
-})
+}))
 
-export const patchV1NotificationsPreferencesRoute = createRoute({
+export const patchV1NotificationsPreferencesRoute = lazy(() => createRoute({
   method: 'patch',
   path: '/v1/notifications/preferences',
   tags: ['Notifications'],
@@ -10813,7 +10892,7 @@ export const patchV1NotificationsPreferencesRoute = createRoute({
     body: {
       content: {
         'application/json': {
-          schema: NotificationPreferencesUpdateSchema,
+          schema: NotificationPreferencesUpdateSchema(),
           example: { commented: { email: false } },
         },
       },
@@ -10824,14 +10903,14 @@ export const patchV1NotificationsPreferencesRoute = createRoute({
     200: {
       description: "The caller's preferences after the change.",
       headers: z.object({
-        'X-Request-Id': XRequestIdHeaderSchema,
-        RateLimit: RateLimitHeaderSchema,
-        'RateLimit-Policy': RateLimitPolicyHeaderSchema,
-        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
+        'X-Request-Id': XRequestIdHeaderSchema(),
+        RateLimit: RateLimitHeaderSchema(),
+        'RateLimit-Policy': RateLimitPolicyHeaderSchema(),
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema(),
       }),
       content: {
         'application/json': {
-          schema: NotificationPreferencesSchema,
+          schema: NotificationPreferencesSchema(),
           example: {
             assigned: { inApp: true, email: true },
             mentioned: { inApp: true, email: true },
@@ -10841,20 +10920,20 @@ export const patchV1NotificationsPreferencesRoute = createRoute({
         },
       },
     },
-    400: BadRequestBodyResponse,
-    401: UnauthorizedResponse,
-    403: ForbiddenScopeResponse,
-    413: ContentTooLargeResponse,
-    415: UnsupportedMediaTypeResponse,
-    429: TooManyRequestsResponse,
-    431: RequestHeaderFieldsTooLargeResponse,
-    500: InternalErrorResponse,
-    503: ServiceUnavailableResponse,
+    400: BadRequestBodyResponse(),
+    401: UnauthorizedResponse(),
+    403: ForbiddenScopeResponse(),
+    413: ContentTooLargeResponse(),
+    415: UnsupportedMediaTypeResponse(),
+    429: TooManyRequestsResponse(),
+    431: RequestHeaderFieldsTooLargeResponse(),
+    500: InternalErrorResponse(),
+    503: ServiceUnavailableResponse(),
   },
   security: [{ bearerAuth: [] }],
-})
+}))
 
-export const getV1ProjectsProjectIdAttachmentsRoute = createRoute({
+export const getV1ProjectsProjectIdAttachmentsRoute = lazy(() => createRoute({
   method: 'get',
   path: '/v1/projects/{projectId}/attachments',
   tags: ['Attachments'],
@@ -10926,23 +11005,23 @@ export const getV1ProjectsProjectIdAttachmentsRoute = createRoute({
             schema: { type: 'string', minLength: 1, maxLength: 64, pattern: '^cmt_[0-9A-Z]{26}$' },
           },
         }),
-      limit: LimitParamsSchema,
-      cursor: CursorParamsSchema,
+      limit: LimitParamsSchema(),
+      cursor: CursorParamsSchema(),
     }),
   },
   responses: {
     200: {
       description: 'A page of attachments.',
       headers: z.object({
-        'X-Request-Id': XRequestIdHeaderSchema,
-        RateLimit: RateLimitHeaderSchema,
-        'RateLimit-Policy': RateLimitPolicyHeaderSchema,
-        Link: LinkHeaderSchema,
-        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
+        'X-Request-Id': XRequestIdHeaderSchema(),
+        RateLimit: RateLimitHeaderSchema(),
+        'RateLimit-Policy': RateLimitPolicyHeaderSchema(),
+        Link: LinkHeaderSchema(),
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema(),
       }),
       content: {
         'application/json': {
-          schema: AttachmentListSchema,
+          schema: AttachmentListSchema(),
           example: {
             data: [
               {
@@ -10968,17 +11047,17 @@ export const getV1ProjectsProjectIdAttachmentsRoute = createRoute({
         },
       },
     },
-    400: BadRequestListResponse,
-    401: UnauthorizedResponse,
-    404: NotFoundResponse,
-    429: TooManyRequestsResponse,
-    500: InternalErrorResponse,
-    503: ServiceUnavailableResponse,
+    400: BadRequestListResponse(),
+    401: UnauthorizedResponse(),
+    404: NotFoundResponse(),
+    429: TooManyRequestsResponse(),
+    500: InternalErrorResponse(),
+    503: ServiceUnavailableResponse(),
   },
   security: [{ bearerAuth: [] }],
-})
+}))
 
-export const postV1ProjectsProjectIdAttachmentsRoute = createRoute({
+export const postV1ProjectsProjectIdAttachmentsRoute = lazy(() => createRoute({
   method: 'post',
   path: '/v1/projects/{projectId}/attachments',
   tags: ['Attachments'],
@@ -11091,7 +11170,7 @@ export const postV1ProjectsProjectIdAttachmentsRoute = createRoute({
         'The file, as a form or raw. Marked optional only because its two forms are validated apart; a request without a file is refused (415 without `Content-Type`, 400 `missing_file` or `empty_file`).',
       content: {
         'multipart/form-data': {
-          schema: AttachmentUploadSchema,
+          schema: AttachmentUploadSchema(),
           encoding: { file: { contentType: '*/*' } },
         },
         '*/*': {
@@ -11104,16 +11183,16 @@ export const postV1ProjectsProjectIdAttachmentsRoute = createRoute({
     201: {
       description: "Stored. `Location` is the attachment's URL and `ETag` its version.",
       headers: z.object({
-        'X-Request-Id': XRequestIdHeaderSchema,
-        RateLimit: RateLimitHeaderSchema,
-        'RateLimit-Policy': RateLimitPolicyHeaderSchema,
-        Location: LocationHeaderSchema,
-        ETag: ETagHeaderSchema,
-        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
+        'X-Request-Id': XRequestIdHeaderSchema(),
+        RateLimit: RateLimitHeaderSchema(),
+        'RateLimit-Policy': RateLimitPolicyHeaderSchema(),
+        Location: LocationHeaderSchema(),
+        ETag: ETagHeaderSchema(),
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema(),
       }),
       content: {
         'application/json': {
-          schema: AttachmentSchema,
+          schema: AttachmentSchema(),
           example: {
             id: 'att_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
             projectId: 'prj_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
@@ -11138,14 +11217,14 @@ export const postV1ProjectsProjectIdAttachmentsRoute = createRoute({
       description:
         'The upload is not acceptable: `validation_failed` (a parameter or field), `invalid_filename`, `empty_file`, `missing_file` (no part named `file`), `duplicate_file` (two file parts), `duplicate_field`, `unexpected_file` (a file part with another name), `malformed_multipart`, `checksum_mismatch` (the bytes do not hash to `sha256`), `invalid_target` (more than one of `taskId`, `noteId`, `commentId`).',
       headers: z.object({
-        'X-Request-Id': XRequestIdHeaderSchema,
-        RateLimit: RateLimitHeaderSchema,
-        'RateLimit-Policy': RateLimitPolicyHeaderSchema,
-        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
+        'X-Request-Id': XRequestIdHeaderSchema(),
+        RateLimit: RateLimitHeaderSchema(),
+        'RateLimit-Policy': RateLimitPolicyHeaderSchema(),
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema(),
       }),
       content: {
         'application/problem+json': {
-          schema: ProblemSchema.and(
+          schema: ProblemSchema().and(
             z.object({
               code: z
                 .enum([
@@ -11175,20 +11254,20 @@ export const postV1ProjectsProjectIdAttachmentsRoute = createRoute({
         },
       },
     },
-    401: UnauthorizedResponse,
-    403: ForbiddenResponse,
+    401: UnauthorizedResponse(),
+    403: ForbiddenResponse(),
     404: {
       description:
         'No such project, task, note or comment in it, or one the caller may not see (`not_found`).',
       headers: z.object({
-        'X-Request-Id': XRequestIdHeaderSchema,
-        RateLimit: RateLimitHeaderSchema,
-        'RateLimit-Policy': RateLimitPolicyHeaderSchema,
-        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
+        'X-Request-Id': XRequestIdHeaderSchema(),
+        RateLimit: RateLimitHeaderSchema(),
+        'RateLimit-Policy': RateLimitPolicyHeaderSchema(),
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema(),
       }),
       content: {
         'application/problem+json': {
-          schema: ProblemSchema.and(z.object({ code: z.literal('not_found').optional() })),
+          schema: ProblemSchema().and(z.object({ code: z.literal('not_found').optional() })),
           example: {
             type: 'https://tasklane.dev/problems/not_found',
             title: 'Not found',
@@ -11205,14 +11284,14 @@ export const postV1ProjectsProjectIdAttachmentsRoute = createRoute({
       description:
         'The client stopped sending the body for longer than `UPLOAD_IDLE_TIMEOUT_MS` (`request_timeout`); nothing was kept.',
       headers: z.object({
-        'X-Request-Id': XRequestIdHeaderSchema,
-        RateLimit: RateLimitHeaderSchema,
-        'RateLimit-Policy': RateLimitPolicyHeaderSchema,
-        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
+        'X-Request-Id': XRequestIdHeaderSchema(),
+        RateLimit: RateLimitHeaderSchema(),
+        'RateLimit-Policy': RateLimitPolicyHeaderSchema(),
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema(),
       }),
       content: {
         'application/problem+json': {
-          schema: ProblemSchema.and(
+          schema: ProblemSchema().and(
             z.object({ code: z.literal('request_timeout').optional() }),
           ),
           example: {
@@ -11231,14 +11310,14 @@ export const postV1ProjectsProjectIdAttachmentsRoute = createRoute({
       description:
         "The file is larger than `ATTACHMENT_MAX_BYTES` (`file_too_large`) or than what is left of the project's storage quota (`quota_exceeded`). Refused while streaming, at the limit; nothing was kept.",
       headers: z.object({
-        'X-Request-Id': XRequestIdHeaderSchema,
-        RateLimit: RateLimitHeaderSchema,
-        'RateLimit-Policy': RateLimitPolicyHeaderSchema,
-        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
+        'X-Request-Id': XRequestIdHeaderSchema(),
+        RateLimit: RateLimitHeaderSchema(),
+        'RateLimit-Policy': RateLimitPolicyHeaderSchema(),
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema(),
       }),
       content: {
         'application/problem+json': {
-          schema: ProblemSchema.and(
+          schema: ProblemSchema().and(
             z.object({ code: z.enum(['file_too_large', 'quota_exceeded']).optional() }),
           ),
           example: {
@@ -11257,14 +11336,14 @@ export const postV1ProjectsProjectIdAttachmentsRoute = createRoute({
       description:
         'The bytes are of a type the server does not accept (`file_type_not_allowed`, per `ATTACHMENT_TYPES_ALLOW` and `ATTACHMENT_TYPES_DENY`), or the body has no `Content-Type` (`unsupported_media_type`).',
       headers: z.object({
-        'X-Request-Id': XRequestIdHeaderSchema,
-        RateLimit: RateLimitHeaderSchema,
-        'RateLimit-Policy': RateLimitPolicyHeaderSchema,
-        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
+        'X-Request-Id': XRequestIdHeaderSchema(),
+        RateLimit: RateLimitHeaderSchema(),
+        'RateLimit-Policy': RateLimitPolicyHeaderSchema(),
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema(),
       }),
       content: {
         'application/problem+json': {
-          schema: ProblemSchema.and(
+          schema: ProblemSchema().and(
             z.object({
               code: z.enum(['file_type_not_allowed', 'unsupported_media_type']).optional(),
             }),
@@ -11281,21 +11360,21 @@ export const postV1ProjectsProjectIdAttachmentsRoute = createRoute({
         },
       },
     },
-    429: TooManyRequestsResponse,
-    500: InternalErrorResponse,
+    429: TooManyRequestsResponse(),
+    500: InternalErrorResponse(),
     503: {
       description:
         'The database or the file store does not answer now (`service_unavailable`, `storage_unavailable`); nothing was kept. Retry after `Retry-After` seconds.',
       headers: z.object({
-        'X-Request-Id': XRequestIdHeaderSchema,
-        RateLimit: RateLimitHeaderSchema,
-        'RateLimit-Policy': RateLimitPolicyHeaderSchema,
-        'Retry-After': RetryAfterHeaderSchema,
-        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
+        'X-Request-Id': XRequestIdHeaderSchema(),
+        RateLimit: RateLimitHeaderSchema(),
+        'RateLimit-Policy': RateLimitPolicyHeaderSchema(),
+        'Retry-After': RetryAfterHeaderSchema(),
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema(),
       }),
       content: {
         'application/problem+json': {
-          schema: ProblemSchema.and(
+          schema: ProblemSchema().and(
             z.object({
               code: z.enum(['service_unavailable', 'storage_unavailable']).optional(),
             }),
@@ -11315,14 +11394,14 @@ export const postV1ProjectsProjectIdAttachmentsRoute = createRoute({
     507: {
       description: "The server's disk is full (`insufficient_storage`); nothing was kept.",
       headers: z.object({
-        'X-Request-Id': XRequestIdHeaderSchema,
-        RateLimit: RateLimitHeaderSchema,
-        'RateLimit-Policy': RateLimitPolicyHeaderSchema,
-        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
+        'X-Request-Id': XRequestIdHeaderSchema(),
+        RateLimit: RateLimitHeaderSchema(),
+        'RateLimit-Policy': RateLimitPolicyHeaderSchema(),
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema(),
       }),
       content: {
         'application/problem+json': {
-          schema: ProblemSchema.and(
+          schema: ProblemSchema().and(
             z.object({ code: z.literal('insufficient_storage').optional() }),
           ),
           example: {
@@ -11339,9 +11418,9 @@ export const postV1ProjectsProjectIdAttachmentsRoute = createRoute({
     },
   },
   security: [{ bearerAuth: [] }],
-})
+}))
 
-export const getV1AttachmentsAttachmentIdRoute = createRoute({
+export const getV1AttachmentsAttachmentIdRoute = lazy(() => createRoute({
   method: 'get',
   path: '/v1/attachments/{attachmentId}',
   tags: ['Attachments'],
@@ -11367,21 +11446,21 @@ export const getV1AttachmentsAttachmentIdRoute = createRoute({
           },
         }),
     }),
-    headers: z.object({ 'If-None-Match': IfNoneMatchParamsSchema }),
+    headers: z.object({ 'If-None-Match': IfNoneMatchParamsSchema() }),
   },
   responses: {
     200: {
       description: 'The attachment, with its version in `ETag`.',
       headers: z.object({
-        'X-Request-Id': XRequestIdHeaderSchema,
-        RateLimit: RateLimitHeaderSchema,
-        'RateLimit-Policy': RateLimitPolicyHeaderSchema,
-        ETag: ETagHeaderSchema,
-        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
+        'X-Request-Id': XRequestIdHeaderSchema(),
+        RateLimit: RateLimitHeaderSchema(),
+        'RateLimit-Policy': RateLimitPolicyHeaderSchema(),
+        ETag: ETagHeaderSchema(),
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema(),
       }),
       content: {
         'application/json': {
-          schema: AttachmentSchema,
+          schema: AttachmentSchema(),
           example: {
             id: 'att_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
             projectId: 'prj_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
@@ -11406,24 +11485,24 @@ export const getV1AttachmentsAttachmentIdRoute = createRoute({
       description:
         '`If-None-Match` named the current version: the copy the client has is up to date.',
       headers: z.object({
-        'X-Request-Id': XRequestIdHeaderSchema,
-        RateLimit: RateLimitHeaderSchema,
-        'RateLimit-Policy': RateLimitPolicyHeaderSchema,
-        ETag: ETagHeaderSchema,
-        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
+        'X-Request-Id': XRequestIdHeaderSchema(),
+        RateLimit: RateLimitHeaderSchema(),
+        'RateLimit-Policy': RateLimitPolicyHeaderSchema(),
+        ETag: ETagHeaderSchema(),
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema(),
       }),
     },
-    400: BadRequestResponse,
-    401: UnauthorizedResponse,
-    404: NotFoundResponse,
-    429: TooManyRequestsResponse,
-    500: InternalErrorResponse,
-    503: ServiceUnavailableResponse,
+    400: BadRequestResponse(),
+    401: UnauthorizedResponse(),
+    404: NotFoundResponse(),
+    429: TooManyRequestsResponse(),
+    500: InternalErrorResponse(),
+    503: ServiceUnavailableResponse(),
   },
   security: [{ bearerAuth: [] }],
-})
+}))
 
-export const deleteV1AttachmentsAttachmentIdRoute = createRoute({
+export const deleteV1AttachmentsAttachmentIdRoute = lazy(() => createRoute({
   method: 'delete',
   path: '/v1/attachments/{attachmentId}',
   tags: ['Attachments'],
@@ -11449,31 +11528,31 @@ export const deleteV1AttachmentsAttachmentIdRoute = createRoute({
           },
         }),
     }),
-    headers: z.object({ 'If-Match': IfMatchParamsSchema }),
+    headers: z.object({ 'If-Match': IfMatchParamsSchema() }),
   },
   responses: {
     204: {
       description: 'Deleted.',
       headers: z.object({
-        'X-Request-Id': XRequestIdHeaderSchema,
-        RateLimit: RateLimitHeaderSchema,
-        'RateLimit-Policy': RateLimitPolicyHeaderSchema,
-        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
+        'X-Request-Id': XRequestIdHeaderSchema(),
+        RateLimit: RateLimitHeaderSchema(),
+        'RateLimit-Policy': RateLimitPolicyHeaderSchema(),
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema(),
       }),
     },
-    400: BadRequestResponse,
-    401: UnauthorizedResponse,
-    403: ForbiddenResponse,
-    404: NotFoundResponse,
-    412: PreconditionFailedResponse,
-    429: TooManyRequestsResponse,
-    500: InternalErrorResponse,
-    503: ServiceUnavailableResponse,
+    400: BadRequestResponse(),
+    401: UnauthorizedResponse(),
+    403: ForbiddenResponse(),
+    404: NotFoundResponse(),
+    412: PreconditionFailedResponse(),
+    429: TooManyRequestsResponse(),
+    500: InternalErrorResponse(),
+    503: ServiceUnavailableResponse(),
   },
   security: [{ bearerAuth: [] }],
-})
+}))
 
-export const patchV1AttachmentsAttachmentIdRoute = createRoute({
+export const patchV1AttachmentsAttachmentIdRoute = lazy(() => createRoute({
   method: 'patch',
   path: '/v1/attachments/{attachmentId}',
   tags: ['Attachments'],
@@ -11499,11 +11578,11 @@ export const patchV1AttachmentsAttachmentIdRoute = createRoute({
           },
         }),
     }),
-    headers: z.object({ 'If-Match': IfMatchParamsSchema }),
+    headers: z.object({ 'If-Match': IfMatchParamsSchema() }),
     body: {
       content: {
         'application/json': {
-          schema: AttachmentUpdateSchema,
+          schema: AttachmentUpdateSchema(),
           example: { noteId: 'not_01JD8X3Z7Q2W6V5T4R3P1N0M9K' },
         },
       },
@@ -11514,15 +11593,15 @@ export const patchV1AttachmentsAttachmentIdRoute = createRoute({
     200: {
       description: 'The attachment as changed, with its new version in `ETag`.',
       headers: z.object({
-        'X-Request-Id': XRequestIdHeaderSchema,
-        RateLimit: RateLimitHeaderSchema,
-        'RateLimit-Policy': RateLimitPolicyHeaderSchema,
-        ETag: ETagHeaderSchema,
-        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
+        'X-Request-Id': XRequestIdHeaderSchema(),
+        RateLimit: RateLimitHeaderSchema(),
+        'RateLimit-Policy': RateLimitPolicyHeaderSchema(),
+        ETag: ETagHeaderSchema(),
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema(),
       }),
       content: {
         'application/json': {
-          schema: AttachmentSchema,
+          schema: AttachmentSchema(),
           example: {
             id: 'att_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
             projectId: 'prj_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
@@ -11547,14 +11626,14 @@ export const patchV1AttachmentsAttachmentIdRoute = createRoute({
       description:
         'The body is not acceptable: `validation_failed`, `malformed_json`, `json_too_deep`, `invalid_filename`, or `invalid_target` (more than one of `taskId`, `noteId`, `commentId`).',
       headers: z.object({
-        'X-Request-Id': XRequestIdHeaderSchema,
-        RateLimit: RateLimitHeaderSchema,
-        'RateLimit-Policy': RateLimitPolicyHeaderSchema,
-        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
+        'X-Request-Id': XRequestIdHeaderSchema(),
+        RateLimit: RateLimitHeaderSchema(),
+        'RateLimit-Policy': RateLimitPolicyHeaderSchema(),
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema(),
       }),
       content: {
         'application/problem+json': {
-          schema: ProblemSchema.and(
+          schema: ProblemSchema().and(
             z.object({
               code: z
                 .enum([
@@ -11579,20 +11658,20 @@ export const patchV1AttachmentsAttachmentIdRoute = createRoute({
         },
       },
     },
-    401: UnauthorizedResponse,
-    403: ForbiddenResponse,
+    401: UnauthorizedResponse(),
+    403: ForbiddenResponse(),
     404: {
       description:
         'No such attachment, or no such task, note or comment in its project, or one the caller may not see (`not_found`).',
       headers: z.object({
-        'X-Request-Id': XRequestIdHeaderSchema,
-        RateLimit: RateLimitHeaderSchema,
-        'RateLimit-Policy': RateLimitPolicyHeaderSchema,
-        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
+        'X-Request-Id': XRequestIdHeaderSchema(),
+        RateLimit: RateLimitHeaderSchema(),
+        'RateLimit-Policy': RateLimitPolicyHeaderSchema(),
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema(),
       }),
       content: {
         'application/problem+json': {
-          schema: ProblemSchema.and(z.object({ code: z.literal('not_found').optional() })),
+          schema: ProblemSchema().and(z.object({ code: z.literal('not_found').optional() })),
           example: {
             type: 'https://tasklane.dev/problems/not_found',
             title: 'Not found',
@@ -11605,17 +11684,17 @@ export const patchV1AttachmentsAttachmentIdRoute = createRoute({
         },
       },
     },
-    412: PreconditionFailedResponse,
-    413: ContentTooLargeResponse,
-    415: UnsupportedMediaTypeResponse,
-    429: TooManyRequestsResponse,
-    500: InternalErrorResponse,
-    503: ServiceUnavailableResponse,
+    412: PreconditionFailedResponse(),
+    413: ContentTooLargeResponse(),
+    415: UnsupportedMediaTypeResponse(),
+    429: TooManyRequestsResponse(),
+    500: InternalErrorResponse(),
+    503: ServiceUnavailableResponse(),
   },
   security: [{ bearerAuth: [] }],
-})
+}))
 
-export const getV1AttachmentsAttachmentIdContentRoute = createRoute({
+export const getV1AttachmentsAttachmentIdContentRoute = lazy(() => createRoute({
   method: 'get',
   path: '/v1/attachments/{attachmentId}/content',
   tags: ['Attachments'],
@@ -11642,7 +11721,7 @@ export const getV1AttachmentsAttachmentIdContentRoute = createRoute({
         }),
     }),
     headers: z.object({
-      'If-None-Match': IfNoneMatchParamsSchema,
+      'If-None-Match': IfNoneMatchParamsSchema(),
       Range: z
         .string()
         .regex(/^[\x20-\x7E]*$/)
@@ -11680,16 +11759,16 @@ export const getV1AttachmentsAttachmentIdContentRoute = createRoute({
       description:
         'The whole file, with the type read from its bytes. Served `inline` only for PNG, JPEG, GIF, WebP and AVIF images, as an attachment otherwise; always with `nosniff` and a sandboxing CSP, so an HTML or SVG file cannot run script.',
       headers: z.object({
-        'X-Request-Id': XRequestIdHeaderSchema,
-        RateLimit: RateLimitHeaderSchema,
-        'RateLimit-Policy': RateLimitPolicyHeaderSchema,
-        'Content-Disposition': ContentDispositionHeaderSchema,
-        'X-Content-Type-Options': XContentTypeOptionsHeaderSchema,
-        'Content-Security-Policy': ContentSecurityPolicyHeaderSchema,
-        ETag: ContentETagHeaderSchema,
-        'Accept-Ranges': AcceptRangesHeaderSchema,
-        'Content-Length': ContentLengthHeaderSchema,
-        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
+        'X-Request-Id': XRequestIdHeaderSchema(),
+        RateLimit: RateLimitHeaderSchema(),
+        'RateLimit-Policy': RateLimitPolicyHeaderSchema(),
+        'Content-Disposition': ContentDispositionHeaderSchema(),
+        'X-Content-Type-Options': XContentTypeOptionsHeaderSchema(),
+        'Content-Security-Policy': ContentSecurityPolicyHeaderSchema(),
+        ETag: ContentETagHeaderSchema(),
+        'Accept-Ranges': AcceptRangesHeaderSchema(),
+        'Content-Length': ContentLengthHeaderSchema(),
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema(),
       }),
       content: {
         '*/*': {
@@ -11700,17 +11779,17 @@ export const getV1AttachmentsAttachmentIdContentRoute = createRoute({
     206: {
       description: 'The byte range asked for in `Range`; `Content-Range` says which.',
       headers: z.object({
-        'X-Request-Id': XRequestIdHeaderSchema,
-        RateLimit: RateLimitHeaderSchema,
-        'RateLimit-Policy': RateLimitPolicyHeaderSchema,
-        'Content-Disposition': ContentDispositionHeaderSchema,
-        'X-Content-Type-Options': XContentTypeOptionsHeaderSchema,
-        'Content-Security-Policy': ContentSecurityPolicyHeaderSchema,
-        ETag: ContentETagHeaderSchema,
-        'Accept-Ranges': AcceptRangesHeaderSchema,
-        'Content-Length': ContentLengthHeaderSchema,
-        'Content-Range': ContentRangeHeaderSchema,
-        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
+        'X-Request-Id': XRequestIdHeaderSchema(),
+        RateLimit: RateLimitHeaderSchema(),
+        'RateLimit-Policy': RateLimitPolicyHeaderSchema(),
+        'Content-Disposition': ContentDispositionHeaderSchema(),
+        'X-Content-Type-Options': XContentTypeOptionsHeaderSchema(),
+        'Content-Security-Policy': ContentSecurityPolicyHeaderSchema(),
+        ETag: ContentETagHeaderSchema(),
+        'Accept-Ranges': AcceptRangesHeaderSchema(),
+        'Content-Length': ContentLengthHeaderSchema(),
+        'Content-Range': ContentRangeHeaderSchema(),
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema(),
       }),
       content: {
         '*/*': {
@@ -11721,26 +11800,26 @@ export const getV1AttachmentsAttachmentIdContentRoute = createRoute({
     304: {
       description: "`If-None-Match` named the file's `ETag`: the copy the client has is current.",
       headers: z.object({
-        'X-Request-Id': XRequestIdHeaderSchema,
-        RateLimit: RateLimitHeaderSchema,
-        'RateLimit-Policy': RateLimitPolicyHeaderSchema,
-        ETag: ContentETagHeaderSchema,
-        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
+        'X-Request-Id': XRequestIdHeaderSchema(),
+        RateLimit: RateLimitHeaderSchema(),
+        'RateLimit-Policy': RateLimitPolicyHeaderSchema(),
+        ETag: ContentETagHeaderSchema(),
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema(),
       }),
     },
-    400: BadRequestResponse,
-    401: UnauthorizedResponse,
+    400: BadRequestResponse(),
+    401: UnauthorizedResponse(),
     404: {
       description: 'No such attachment, or one the caller may not see (`not_found`).',
       headers: z.object({
-        'X-Request-Id': XRequestIdHeaderSchema,
-        RateLimit: RateLimitHeaderSchema,
-        'RateLimit-Policy': RateLimitPolicyHeaderSchema,
-        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
+        'X-Request-Id': XRequestIdHeaderSchema(),
+        RateLimit: RateLimitHeaderSchema(),
+        'RateLimit-Policy': RateLimitPolicyHeaderSchema(),
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema(),
       }),
       content: {
         'application/problem+json': {
-          schema: ProblemSchema.and(z.object({ code: z.literal('not_found').optional() })),
+          schema: ProblemSchema().and(z.object({ code: z.literal('not_found').optional() })),
           example: {
             type: 'https://tasklane.dev/problems/not_found',
             title: 'Not found',
@@ -11757,15 +11836,15 @@ export const getV1AttachmentsAttachmentIdContentRoute = createRoute({
       description:
         '`Range` starts past the end of the file (`code` `range_not_satisfiable`); `Content-Range: bytes */<size>` gives the size.',
       headers: z.object({
-        'X-Request-Id': XRequestIdHeaderSchema,
-        RateLimit: RateLimitHeaderSchema,
-        'RateLimit-Policy': RateLimitPolicyHeaderSchema,
-        'Content-Range': ContentRangeHeaderSchema,
-        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
+        'X-Request-Id': XRequestIdHeaderSchema(),
+        RateLimit: RateLimitHeaderSchema(),
+        'RateLimit-Policy': RateLimitPolicyHeaderSchema(),
+        'Content-Range': ContentRangeHeaderSchema(),
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema(),
       }),
       content: {
         'application/problem+json': {
-          schema: ProblemSchema.and(
+          schema: ProblemSchema().and(
             z.object({ code: z.literal('range_not_satisfiable').optional() }),
           ),
           example: {
@@ -11780,21 +11859,21 @@ export const getV1AttachmentsAttachmentIdContentRoute = createRoute({
         },
       },
     },
-    429: TooManyRequestsResponse,
-    500: InternalErrorResponse,
+    429: TooManyRequestsResponse(),
+    500: InternalErrorResponse(),
     503: {
       description:
         'The database or the file store does not answer now (`service_unavailable`, `storage_unavailable`); retry after `Retry-After` seconds.',
       headers: z.object({
-        'X-Request-Id': XRequestIdHeaderSchema,
-        RateLimit: RateLimitHeaderSchema,
-        'RateLimit-Policy': RateLimitPolicyHeaderSchema,
-        'Retry-After': RetryAfterHeaderSchema,
-        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
+        'X-Request-Id': XRequestIdHeaderSchema(),
+        RateLimit: RateLimitHeaderSchema(),
+        'RateLimit-Policy': RateLimitPolicyHeaderSchema(),
+        'Retry-After': RetryAfterHeaderSchema(),
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema(),
       }),
       content: {
         'application/problem+json': {
-          schema: ProblemSchema.and(
+          schema: ProblemSchema().and(
             z.object({
               code: z.enum(['service_unavailable', 'storage_unavailable']).optional(),
             }),
@@ -11813,9 +11892,9 @@ export const getV1AttachmentsAttachmentIdContentRoute = createRoute({
     },
   },
   security: [{ bearerAuth: [] }],
-})
+}))
 
-export const getV1AttachmentsAttachmentIdThumbnailsSizeRoute = createRoute({
+export const getV1AttachmentsAttachmentIdThumbnailsSizeRoute = lazy(() => createRoute({
   method: 'get',
   path: '/v1/attachments/{attachmentId}/thumbnails/{size}',
   tags: ['Attachments'],
@@ -11853,20 +11932,20 @@ export const getV1AttachmentsAttachmentIdThumbnailsSizeRoute = createRoute({
           },
         }),
     }),
-    headers: z.object({ 'If-None-Match': IfNoneMatchParamsSchema }),
+    headers: z.object({ 'If-None-Match': IfNoneMatchParamsSchema() }),
   },
   responses: {
     200: {
       description: 'The thumbnail, served inline with `nosniff` and a sandboxing CSP.',
       headers: z.object({
-        'X-Request-Id': XRequestIdHeaderSchema,
-        RateLimit: RateLimitHeaderSchema,
-        'RateLimit-Policy': RateLimitPolicyHeaderSchema,
-        'Content-Disposition': ContentDispositionHeaderSchema,
-        'X-Content-Type-Options': XContentTypeOptionsHeaderSchema,
-        'Content-Security-Policy': ContentSecurityPolicyHeaderSchema,
-        ETag: ContentETagHeaderSchema,
-        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
+        'X-Request-Id': XRequestIdHeaderSchema(),
+        RateLimit: RateLimitHeaderSchema(),
+        'RateLimit-Policy': RateLimitPolicyHeaderSchema(),
+        'Content-Disposition': ContentDispositionHeaderSchema(),
+        'X-Content-Type-Options': XContentTypeOptionsHeaderSchema(),
+        'Content-Security-Policy': ContentSecurityPolicyHeaderSchema(),
+        ETag: ContentETagHeaderSchema(),
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema(),
       }),
       content: {
         'image/webp': { schema: z.file().max(10485760).openapi({ type: 'string', format: 'binary', maxLength: 10485760 }).openapi({ description: 'A WebP image.' }) },
@@ -11876,28 +11955,28 @@ export const getV1AttachmentsAttachmentIdThumbnailsSizeRoute = createRoute({
       description:
         "`If-None-Match` named the thumbnail's `ETag`: the copy the client has is current.",
       headers: z.object({
-        'X-Request-Id': XRequestIdHeaderSchema,
-        RateLimit: RateLimitHeaderSchema,
-        'RateLimit-Policy': RateLimitPolicyHeaderSchema,
-        ETag: ContentETagHeaderSchema,
-        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
+        'X-Request-Id': XRequestIdHeaderSchema(),
+        RateLimit: RateLimitHeaderSchema(),
+        'RateLimit-Policy': RateLimitPolicyHeaderSchema(),
+        ETag: ContentETagHeaderSchema(),
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema(),
       }),
     },
-    400: BadRequestResponse,
-    401: UnauthorizedResponse,
-    404: NotFoundResponse,
+    400: BadRequestResponse(),
+    401: UnauthorizedResponse(),
+    404: NotFoundResponse(),
     422: {
       description:
         'No thumbnail can be made of this file: it is not an image type thumbnails are made of (`not_an_image`), or the image is malformed or too large to decode (`thumbnail_unavailable`).',
       headers: z.object({
-        'X-Request-Id': XRequestIdHeaderSchema,
-        RateLimit: RateLimitHeaderSchema,
-        'RateLimit-Policy': RateLimitPolicyHeaderSchema,
-        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
+        'X-Request-Id': XRequestIdHeaderSchema(),
+        RateLimit: RateLimitHeaderSchema(),
+        'RateLimit-Policy': RateLimitPolicyHeaderSchema(),
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema(),
       }),
       content: {
         'application/problem+json': {
-          schema: ProblemSchema.and(
+          schema: ProblemSchema().and(
             z.object({ code: z.enum(['not_an_image', 'thumbnail_unavailable']).optional() }),
           ),
           example: {
@@ -11913,21 +11992,21 @@ export const getV1AttachmentsAttachmentIdThumbnailsSizeRoute = createRoute({
         },
       },
     },
-    429: TooManyRequestsResponse,
-    500: InternalErrorResponse,
+    429: TooManyRequestsResponse(),
+    500: InternalErrorResponse(),
     503: {
       description:
         'The database or the file store does not answer now (`service_unavailable`, `storage_unavailable`); retry after `Retry-After` seconds.',
       headers: z.object({
-        'X-Request-Id': XRequestIdHeaderSchema,
-        RateLimit: RateLimitHeaderSchema,
-        'RateLimit-Policy': RateLimitPolicyHeaderSchema,
-        'Retry-After': RetryAfterHeaderSchema,
-        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
+        'X-Request-Id': XRequestIdHeaderSchema(),
+        RateLimit: RateLimitHeaderSchema(),
+        'RateLimit-Policy': RateLimitPolicyHeaderSchema(),
+        'Retry-After': RetryAfterHeaderSchema(),
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema(),
       }),
       content: {
         'application/problem+json': {
-          schema: ProblemSchema.and(
+          schema: ProblemSchema().and(
             z.object({
               code: z.enum(['service_unavailable', 'storage_unavailable']).optional(),
             }),
@@ -11946,9 +12025,9 @@ export const getV1AttachmentsAttachmentIdThumbnailsSizeRoute = createRoute({
     },
   },
   security: [{ bearerAuth: [] }],
-})
+}))
 
-export const getV1AttachmentsAttachmentIdLinkRoute = createRoute({
+export const getV1AttachmentsAttachmentIdLinkRoute = lazy(() => createRoute({
   method: 'get',
   path: '/v1/attachments/{attachmentId}/link',
   tags: ['Attachments'],
@@ -11993,15 +12072,15 @@ export const getV1AttachmentsAttachmentIdLinkRoute = createRoute({
     200: {
       description: 'The link and when it expires.',
       headers: z.object({
-        'X-Request-Id': XRequestIdHeaderSchema,
-        RateLimit: RateLimitHeaderSchema,
-        'RateLimit-Policy': RateLimitPolicyHeaderSchema,
-        'Cache-Control': CacheControlHeaderSchema,
-        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
+        'X-Request-Id': XRequestIdHeaderSchema(),
+        RateLimit: RateLimitHeaderSchema(),
+        'RateLimit-Policy': RateLimitPolicyHeaderSchema(),
+        'Cache-Control': CacheControlHeaderSchema(),
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema(),
       }),
       content: {
         'application/json': {
-          schema: AttachmentLinkSchema,
+          schema: AttachmentLinkSchema(),
           example: {
             url: '/v1/files/YXR0XzAxSkQ4WDNaN1EyVzZWNVQ0UjNQMU4wTTlLLnVzcl8wMUpEOFgzWjdRMlc2VjVUNFIzUDFOME05Sy5vcmlnaW5hbC4xNzk1NjAwMDAw.pH1wJ3rN0Qz8b1m2X4c5v6B7n8M9a0s1D2f3G4h5J6k',
             expiresAt: '2026-11-20T09:35:00.000Z',
@@ -12009,17 +12088,17 @@ export const getV1AttachmentsAttachmentIdLinkRoute = createRoute({
         },
       },
     },
-    400: BadRequestResponse,
-    401: UnauthorizedResponse,
-    404: NotFoundResponse,
-    429: TooManyRequestsResponse,
-    500: InternalErrorResponse,
-    503: ServiceUnavailableResponse,
+    400: BadRequestResponse(),
+    401: UnauthorizedResponse(),
+    404: NotFoundResponse(),
+    429: TooManyRequestsResponse(),
+    500: InternalErrorResponse(),
+    503: ServiceUnavailableResponse(),
   },
   security: [{ bearerAuth: [] }],
-})
+}))
 
-export const getV1FilesLinkRoute = createRoute({
+export const getV1FilesLinkRoute = lazy(() => createRoute({
   method: 'get',
   path: '/v1/files/{link}',
   tags: ['Attachments'],
@@ -12052,7 +12131,7 @@ export const getV1FilesLinkRoute = createRoute({
         }),
     }),
     headers: z.object({
-      'If-None-Match': IfNoneMatchParamsSchema,
+      'If-None-Match': IfNoneMatchParamsSchema(),
       Range: z
         .string()
         .regex(/^[\x20-\x7E]*$/)
@@ -12090,17 +12169,17 @@ export const getV1FilesLinkRoute = createRoute({
       description:
         'The whole file, with the type read from its bytes. Served `inline` only for PNG, JPEG, GIF, WebP and AVIF images, as an attachment otherwise; always with `nosniff` and a sandboxing CSP, so an HTML or SVG file cannot run script.',
       headers: z.object({
-        'X-Request-Id': XRequestIdHeaderSchema,
-        RateLimit: RateLimitHeaderSchema,
-        'RateLimit-Policy': RateLimitPolicyHeaderSchema,
-        'Content-Disposition': ContentDispositionHeaderSchema,
-        'X-Content-Type-Options': XContentTypeOptionsHeaderSchema,
-        'Content-Security-Policy': ContentSecurityPolicyHeaderSchema,
-        ETag: ContentETagHeaderSchema,
-        'Accept-Ranges': AcceptRangesHeaderSchema,
-        'Content-Length': ContentLengthHeaderSchema,
-        'Cache-Control': CacheControlPrivateHeaderSchema,
-        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
+        'X-Request-Id': XRequestIdHeaderSchema(),
+        RateLimit: RateLimitHeaderSchema(),
+        'RateLimit-Policy': RateLimitPolicyHeaderSchema(),
+        'Content-Disposition': ContentDispositionHeaderSchema(),
+        'X-Content-Type-Options': XContentTypeOptionsHeaderSchema(),
+        'Content-Security-Policy': ContentSecurityPolicyHeaderSchema(),
+        ETag: ContentETagHeaderSchema(),
+        'Accept-Ranges': AcceptRangesHeaderSchema(),
+        'Content-Length': ContentLengthHeaderSchema(),
+        'Cache-Control': CacheControlPrivateHeaderSchema(),
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema(),
       }),
       content: {
         '*/*': {
@@ -12111,18 +12190,18 @@ export const getV1FilesLinkRoute = createRoute({
     206: {
       description: 'The byte range asked for in `Range`; `Content-Range` says which.',
       headers: z.object({
-        'X-Request-Id': XRequestIdHeaderSchema,
-        RateLimit: RateLimitHeaderSchema,
-        'RateLimit-Policy': RateLimitPolicyHeaderSchema,
-        'Content-Disposition': ContentDispositionHeaderSchema,
-        'X-Content-Type-Options': XContentTypeOptionsHeaderSchema,
-        'Content-Security-Policy': ContentSecurityPolicyHeaderSchema,
-        ETag: ContentETagHeaderSchema,
-        'Accept-Ranges': AcceptRangesHeaderSchema,
-        'Content-Length': ContentLengthHeaderSchema,
-        'Cache-Control': CacheControlPrivateHeaderSchema,
-        'Content-Range': ContentRangeHeaderSchema,
-        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
+        'X-Request-Id': XRequestIdHeaderSchema(),
+        RateLimit: RateLimitHeaderSchema(),
+        'RateLimit-Policy': RateLimitPolicyHeaderSchema(),
+        'Content-Disposition': ContentDispositionHeaderSchema(),
+        'X-Content-Type-Options': XContentTypeOptionsHeaderSchema(),
+        'Content-Security-Policy': ContentSecurityPolicyHeaderSchema(),
+        ETag: ContentETagHeaderSchema(),
+        'Accept-Ranges': AcceptRangesHeaderSchema(),
+        'Content-Length': ContentLengthHeaderSchema(),
+        'Cache-Control': CacheControlPrivateHeaderSchema(),
+        'Content-Range': ContentRangeHeaderSchema(),
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema(),
       }),
       content: {
         '*/*': {
@@ -12133,27 +12212,27 @@ export const getV1FilesLinkRoute = createRoute({
     304: {
       description: "`If-None-Match` named the file's `ETag`: the copy the client has is current.",
       headers: z.object({
-        'X-Request-Id': XRequestIdHeaderSchema,
-        RateLimit: RateLimitHeaderSchema,
-        'RateLimit-Policy': RateLimitPolicyHeaderSchema,
-        ETag: ContentETagHeaderSchema,
-        'Cache-Control': CacheControlPrivateHeaderSchema,
-        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
+        'X-Request-Id': XRequestIdHeaderSchema(),
+        RateLimit: RateLimitHeaderSchema(),
+        'RateLimit-Policy': RateLimitPolicyHeaderSchema(),
+        ETag: ContentETagHeaderSchema(),
+        'Cache-Control': CacheControlPrivateHeaderSchema(),
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema(),
       }),
     },
-    400: BadRequestResponse,
+    400: BadRequestResponse(),
     404: {
       description:
         'The link is forged, expired, or its user may no longer read the file; or the file is gone (`not_found`).',
       headers: z.object({
-        'X-Request-Id': XRequestIdHeaderSchema,
-        RateLimit: RateLimitHeaderSchema,
-        'RateLimit-Policy': RateLimitPolicyHeaderSchema,
-        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
+        'X-Request-Id': XRequestIdHeaderSchema(),
+        RateLimit: RateLimitHeaderSchema(),
+        'RateLimit-Policy': RateLimitPolicyHeaderSchema(),
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema(),
       }),
       content: {
         'application/problem+json': {
-          schema: ProblemSchema.and(z.object({ code: z.literal('not_found').optional() })),
+          schema: ProblemSchema().and(z.object({ code: z.literal('not_found').optional() })),
           example: {
             type: 'https://tasklane.dev/problems/not_found',
             title: 'Not found',
@@ -12170,15 +12249,15 @@ export const getV1FilesLinkRoute = createRoute({
       description:
         '`Range` starts past the end of the file (`code` `range_not_satisfiable`); `Content-Range: bytes */<size>` gives the size.',
       headers: z.object({
-        'X-Request-Id': XRequestIdHeaderSchema,
-        RateLimit: RateLimitHeaderSchema,
-        'RateLimit-Policy': RateLimitPolicyHeaderSchema,
-        'Content-Range': ContentRangeHeaderSchema,
-        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
+        'X-Request-Id': XRequestIdHeaderSchema(),
+        RateLimit: RateLimitHeaderSchema(),
+        'RateLimit-Policy': RateLimitPolicyHeaderSchema(),
+        'Content-Range': ContentRangeHeaderSchema(),
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema(),
       }),
       content: {
         'application/problem+json': {
-          schema: ProblemSchema.and(
+          schema: ProblemSchema().and(
             z.object({ code: z.literal('range_not_satisfiable').optional() }),
           ),
           example: {
@@ -12193,21 +12272,21 @@ export const getV1FilesLinkRoute = createRoute({
         },
       },
     },
-    429: TooManyRequestsResponse,
-    500: InternalErrorResponse,
+    429: TooManyRequestsResponse(),
+    500: InternalErrorResponse(),
     503: {
       description:
         'The database or the file store does not answer now (`service_unavailable`, `storage_unavailable`); retry after `Retry-After` seconds.',
       headers: z.object({
-        'X-Request-Id': XRequestIdHeaderSchema,
-        RateLimit: RateLimitHeaderSchema,
-        'RateLimit-Policy': RateLimitPolicyHeaderSchema,
-        'Retry-After': RetryAfterHeaderSchema,
-        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
+        'X-Request-Id': XRequestIdHeaderSchema(),
+        RateLimit: RateLimitHeaderSchema(),
+        'RateLimit-Policy': RateLimitPolicyHeaderSchema(),
+        'Retry-After': RetryAfterHeaderSchema(),
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema(),
       }),
       content: {
         'application/problem+json': {
-          schema: ProblemSchema.and(
+          schema: ProblemSchema().and(
             z.object({
               code: z.enum(['service_unavailable', 'storage_unavailable']).optional(),
             }),
@@ -12226,9 +12305,9 @@ export const getV1FilesLinkRoute = createRoute({
     },
   },
   security: [{}],
-})
+}))
 
-export const getV1ProjectsProjectIdStorageRoute = createRoute({
+export const getV1ProjectsProjectIdStorageRoute = lazy(() => createRoute({
   method: 'get',
   path: '/v1/projects/{projectId}/storage',
   tags: ['Attachments'],
@@ -12259,14 +12338,14 @@ export const getV1ProjectsProjectIdStorageRoute = createRoute({
     200: {
       description: "The project's storage use.",
       headers: z.object({
-        'X-Request-Id': XRequestIdHeaderSchema,
-        RateLimit: RateLimitHeaderSchema,
-        'RateLimit-Policy': RateLimitPolicyHeaderSchema,
-        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
+        'X-Request-Id': XRequestIdHeaderSchema(),
+        RateLimit: RateLimitHeaderSchema(),
+        'RateLimit-Policy': RateLimitPolicyHeaderSchema(),
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema(),
       }),
       content: {
         'application/json': {
-          schema: ProjectStorageSchema,
+          schema: ProjectStorageSchema(),
           example: {
             usedBytes: 48213,
             reservedBytes: 0,
@@ -12277,17 +12356,17 @@ export const getV1ProjectsProjectIdStorageRoute = createRoute({
         },
       },
     },
-    400: BadRequestResponse,
-    401: UnauthorizedResponse,
-    404: NotFoundResponse,
-    429: TooManyRequestsResponse,
-    500: InternalErrorResponse,
-    503: ServiceUnavailableResponse,
+    400: BadRequestResponse(),
+    401: UnauthorizedResponse(),
+    404: NotFoundResponse(),
+    429: TooManyRequestsResponse(),
+    500: InternalErrorResponse(),
+    503: ServiceUnavailableResponse(),
   },
   security: [{ bearerAuth: [] }],
-})
+}))
 
-export const postV1ProjectsProjectIdUploadsRoute = createRoute({
+export const postV1ProjectsProjectIdUploadsRoute = lazy(() => createRoute({
   method: 'post',
   path: '/v1/projects/{projectId}/uploads',
   tags: ['Attachments'],
@@ -12368,28 +12447,28 @@ export const postV1ProjectsProjectIdUploadsRoute = createRoute({
     201: {
       description: 'The upload exists; send its bytes to `Location`.',
       headers: z.object({
-        'X-Request-Id': XRequestIdHeaderSchema,
-        RateLimit: RateLimitHeaderSchema,
-        'RateLimit-Policy': RateLimitPolicyHeaderSchema,
-        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
-        'Tus-Resumable': TusResumableHeaderSchema,
-        Location: UploadLocationHeaderSchema,
-        'Upload-Expires': UploadExpiresHeaderSchema,
+        'X-Request-Id': XRequestIdHeaderSchema(),
+        RateLimit: RateLimitHeaderSchema(),
+        'RateLimit-Policy': RateLimitPolicyHeaderSchema(),
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema(),
+        'Tus-Resumable': TusResumableHeaderSchema(),
+        Location: UploadLocationHeaderSchema(),
+        'Upload-Expires': UploadExpiresHeaderSchema(),
       }),
     },
     400: {
       description:
         'The request is not acceptable: `validation_failed` (a header), `invalid_metadata` (`Upload-Metadata` is malformed, or lacks `filename`), `invalid_filename`, `invalid_target` (more than one of `taskId`, `noteId`, `commentId`), `length_required` (no `Upload-Length`, or `Upload-Defer-Length`), `empty_file` (`Upload-Length: 0`).',
       headers: z.object({
-        'X-Request-Id': XRequestIdHeaderSchema,
-        RateLimit: RateLimitHeaderSchema,
-        'RateLimit-Policy': RateLimitPolicyHeaderSchema,
-        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
-        'Tus-Resumable': TusResumableHeaderSchema,
+        'X-Request-Id': XRequestIdHeaderSchema(),
+        RateLimit: RateLimitHeaderSchema(),
+        'RateLimit-Policy': RateLimitPolicyHeaderSchema(),
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema(),
+        'Tus-Resumable': TusResumableHeaderSchema(),
       }),
       content: {
         'application/problem+json': {
-          schema: ProblemSchema.and(
+          schema: ProblemSchema().and(
             z.object({
               code: z
                 .enum([
@@ -12415,21 +12494,21 @@ export const postV1ProjectsProjectIdUploadsRoute = createRoute({
         },
       },
     },
-    401: UnauthorizedResponse,
-    403: ForbiddenResponse,
+    401: UnauthorizedResponse(),
+    403: ForbiddenResponse(),
     404: {
       description:
         'No such project, task, note or comment in it, or one the caller may not see (`not_found`).',
       headers: z.object({
-        'X-Request-Id': XRequestIdHeaderSchema,
-        RateLimit: RateLimitHeaderSchema,
-        'RateLimit-Policy': RateLimitPolicyHeaderSchema,
-        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
-        'Tus-Resumable': TusResumableHeaderSchema,
+        'X-Request-Id': XRequestIdHeaderSchema(),
+        RateLimit: RateLimitHeaderSchema(),
+        'RateLimit-Policy': RateLimitPolicyHeaderSchema(),
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema(),
+        'Tus-Resumable': TusResumableHeaderSchema(),
       }),
       content: {
         'application/problem+json': {
-          schema: ProblemSchema.and(z.object({ code: z.literal('not_found').optional() })),
+          schema: ProblemSchema().and(z.object({ code: z.literal('not_found').optional() })),
           example: {
             type: 'https://tasklane.dev/problems/not_found',
             title: 'Not found',
@@ -12446,16 +12525,16 @@ export const postV1ProjectsProjectIdUploadsRoute = createRoute({
       description:
         '`Tus-Resumable` is missing or names a version other than `1.0.0` (`tus_version_unsupported`).',
       headers: z.object({
-        'X-Request-Id': XRequestIdHeaderSchema,
-        RateLimit: RateLimitHeaderSchema,
-        'RateLimit-Policy': RateLimitPolicyHeaderSchema,
-        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
-        'Tus-Resumable': TusResumableHeaderSchema,
-        'Tus-Version': TusVersionHeaderSchema,
+        'X-Request-Id': XRequestIdHeaderSchema(),
+        RateLimit: RateLimitHeaderSchema(),
+        'RateLimit-Policy': RateLimitPolicyHeaderSchema(),
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema(),
+        'Tus-Resumable': TusResumableHeaderSchema(),
+        'Tus-Version': TusVersionHeaderSchema(),
       }),
       content: {
         'application/problem+json': {
-          schema: ProblemSchema.and(
+          schema: ProblemSchema().and(
             z.object({ code: z.literal('tus_version_unsupported').optional() }),
           ),
           example: {
@@ -12474,15 +12553,15 @@ export const postV1ProjectsProjectIdUploadsRoute = createRoute({
       description:
         "`Upload-Length` is larger than `ATTACHMENT_MAX_BYTES` (`file_too_large`) or than what is left of the project's storage quota (`quota_exceeded`); nothing is kept.",
       headers: z.object({
-        'X-Request-Id': XRequestIdHeaderSchema,
-        RateLimit: RateLimitHeaderSchema,
-        'RateLimit-Policy': RateLimitPolicyHeaderSchema,
-        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
-        'Tus-Resumable': TusResumableHeaderSchema,
+        'X-Request-Id': XRequestIdHeaderSchema(),
+        RateLimit: RateLimitHeaderSchema(),
+        'RateLimit-Policy': RateLimitPolicyHeaderSchema(),
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema(),
+        'Tus-Resumable': TusResumableHeaderSchema(),
       }),
       content: {
         'application/problem+json': {
-          schema: ProblemSchema.and(
+          schema: ProblemSchema().and(
             z.object({ code: z.enum(['file_too_large', 'quota_exceeded']).optional() }),
           ),
           example: {
@@ -12497,22 +12576,22 @@ export const postV1ProjectsProjectIdUploadsRoute = createRoute({
         },
       },
     },
-    429: TooManyRequestsResponse,
-    500: InternalErrorResponse,
+    429: TooManyRequestsResponse(),
+    500: InternalErrorResponse(),
     503: {
       description:
         'The database or the file store does not answer now (`service_unavailable`, `storage_unavailable`); retry after `Retry-After` seconds. The bytes received so far are kept.',
       headers: z.object({
-        'X-Request-Id': XRequestIdHeaderSchema,
-        RateLimit: RateLimitHeaderSchema,
-        'RateLimit-Policy': RateLimitPolicyHeaderSchema,
-        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
-        'Tus-Resumable': TusResumableHeaderSchema,
-        'Retry-After': RetryAfterHeaderSchema,
+        'X-Request-Id': XRequestIdHeaderSchema(),
+        RateLimit: RateLimitHeaderSchema(),
+        'RateLimit-Policy': RateLimitPolicyHeaderSchema(),
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema(),
+        'Tus-Resumable': TusResumableHeaderSchema(),
+        'Retry-After': RetryAfterHeaderSchema(),
       }),
       content: {
         'application/problem+json': {
-          schema: ProblemSchema.and(
+          schema: ProblemSchema().and(
             z.object({
               code: z.enum(['service_unavailable', 'storage_unavailable']).optional(),
             }),
@@ -12533,15 +12612,15 @@ export const postV1ProjectsProjectIdUploadsRoute = createRoute({
       description:
         "The server's disk is full (`insufficient_storage`); no upload was created and nothing is held against the quota.",
       headers: z.object({
-        'X-Request-Id': XRequestIdHeaderSchema,
-        RateLimit: RateLimitHeaderSchema,
-        'RateLimit-Policy': RateLimitPolicyHeaderSchema,
-        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
-        'Tus-Resumable': TusResumableHeaderSchema,
+        'X-Request-Id': XRequestIdHeaderSchema(),
+        RateLimit: RateLimitHeaderSchema(),
+        'RateLimit-Policy': RateLimitPolicyHeaderSchema(),
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema(),
+        'Tus-Resumable': TusResumableHeaderSchema(),
       }),
       content: {
         'application/problem+json': {
-          schema: ProblemSchema.and(
+          schema: ProblemSchema().and(
             z.object({ code: z.literal('insufficient_storage').optional() }),
           ),
           example: {
@@ -12558,9 +12637,9 @@ export const postV1ProjectsProjectIdUploadsRoute = createRoute({
     },
   },
   security: [{ bearerAuth: [] }],
-})
+}))
 
-export const deleteV1ProjectsProjectIdUploadsUploadIdRoute = createRoute({
+export const deleteV1ProjectsProjectIdUploadsUploadIdRoute = lazy(() => createRoute({
   method: 'delete',
   path: '/v1/projects/{projectId}/uploads/{uploadId}',
   tags: ['Attachments'],
@@ -12622,29 +12701,29 @@ export const deleteV1ProjectsProjectIdUploadsUploadIdRoute = createRoute({
     204: {
       description: 'Cancelled.',
       headers: z.object({
-        'X-Request-Id': XRequestIdHeaderSchema,
-        RateLimit: RateLimitHeaderSchema,
-        'RateLimit-Policy': RateLimitPolicyHeaderSchema,
-        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
-        'Tus-Resumable': TusResumableHeaderSchema,
+        'X-Request-Id': XRequestIdHeaderSchema(),
+        RateLimit: RateLimitHeaderSchema(),
+        'RateLimit-Policy': RateLimitPolicyHeaderSchema(),
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema(),
+        'Tus-Resumable': TusResumableHeaderSchema(),
       }),
     },
-    400: BadRequestResponse,
-    401: UnauthorizedResponse,
-    403: ForbiddenResponse,
+    400: BadRequestResponse(),
+    401: UnauthorizedResponse(),
+    403: ForbiddenResponse(),
     404: {
       description:
         'No such project or upload, one the caller may not see, or an upload that is finished, cancelled or swept (`not_found`).',
       headers: z.object({
-        'X-Request-Id': XRequestIdHeaderSchema,
-        RateLimit: RateLimitHeaderSchema,
-        'RateLimit-Policy': RateLimitPolicyHeaderSchema,
-        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
-        'Tus-Resumable': TusResumableHeaderSchema,
+        'X-Request-Id': XRequestIdHeaderSchema(),
+        RateLimit: RateLimitHeaderSchema(),
+        'RateLimit-Policy': RateLimitPolicyHeaderSchema(),
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema(),
+        'Tus-Resumable': TusResumableHeaderSchema(),
       }),
       content: {
         'application/problem+json': {
-          schema: ProblemSchema.and(z.object({ code: z.literal('not_found').optional() })),
+          schema: ProblemSchema().and(z.object({ code: z.literal('not_found').optional() })),
           example: {
             type: 'https://tasklane.dev/problems/not_found',
             title: 'Not found',
@@ -12662,15 +12741,15 @@ export const deleteV1ProjectsProjectIdUploadsUploadIdRoute = createRoute({
       description:
         'The upload expired (`UPLOAD_EXPIRY_S` after it was created) before it finished; its bytes are removed. Start a new one (`upload_expired`).',
       headers: z.object({
-        'X-Request-Id': XRequestIdHeaderSchema,
-        RateLimit: RateLimitHeaderSchema,
-        'RateLimit-Policy': RateLimitPolicyHeaderSchema,
-        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
-        'Tus-Resumable': TusResumableHeaderSchema,
+        'X-Request-Id': XRequestIdHeaderSchema(),
+        RateLimit: RateLimitHeaderSchema(),
+        'RateLimit-Policy': RateLimitPolicyHeaderSchema(),
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema(),
+        'Tus-Resumable': TusResumableHeaderSchema(),
       }),
       content: {
         'application/problem+json': {
-          schema: ProblemSchema.and(
+          schema: ProblemSchema().and(
             z.object({ code: z.literal('upload_expired').optional() }),
           ),
           example: {
@@ -12690,16 +12769,16 @@ export const deleteV1ProjectsProjectIdUploadsUploadIdRoute = createRoute({
       description:
         '`Tus-Resumable` is missing or names a version other than `1.0.0` (`tus_version_unsupported`).',
       headers: z.object({
-        'X-Request-Id': XRequestIdHeaderSchema,
-        RateLimit: RateLimitHeaderSchema,
-        'RateLimit-Policy': RateLimitPolicyHeaderSchema,
-        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
-        'Tus-Resumable': TusResumableHeaderSchema,
-        'Tus-Version': TusVersionHeaderSchema,
+        'X-Request-Id': XRequestIdHeaderSchema(),
+        RateLimit: RateLimitHeaderSchema(),
+        'RateLimit-Policy': RateLimitPolicyHeaderSchema(),
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema(),
+        'Tus-Resumable': TusResumableHeaderSchema(),
+        'Tus-Version': TusVersionHeaderSchema(),
       }),
       content: {
         'application/problem+json': {
-          schema: ProblemSchema.and(
+          schema: ProblemSchema().and(
             z.object({ code: z.literal('tus_version_unsupported').optional() }),
           ),
           example: {
@@ -12715,22 +12794,22 @@ export const deleteV1ProjectsProjectIdUploadsUploadIdRoute = createRoute({
         },
       },
     },
-    429: TooManyRequestsResponse,
-    500: InternalErrorResponse,
+    429: TooManyRequestsResponse(),
+    500: InternalErrorResponse(),
     503: {
       description:
         'The database or the file store does not answer now (`service_unavailable`, `storage_unavailable`); retry after `Retry-After` seconds. The bytes received so far are kept.',
       headers: z.object({
-        'X-Request-Id': XRequestIdHeaderSchema,
-        RateLimit: RateLimitHeaderSchema,
-        'RateLimit-Policy': RateLimitPolicyHeaderSchema,
-        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
-        'Tus-Resumable': TusResumableHeaderSchema,
-        'Retry-After': RetryAfterHeaderSchema,
+        'X-Request-Id': XRequestIdHeaderSchema(),
+        RateLimit: RateLimitHeaderSchema(),
+        'RateLimit-Policy': RateLimitPolicyHeaderSchema(),
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema(),
+        'Tus-Resumable': TusResumableHeaderSchema(),
+        'Retry-After': RetryAfterHeaderSchema(),
       }),
       content: {
         'application/problem+json': {
-          schema: ProblemSchema.and(
+          schema: ProblemSchema().and(
             z.object({
               code: z.enum(['service_unavailable', 'storage_unavailable']).optional(),
             }),
@@ -12750,9 +12829,9 @@ export const deleteV1ProjectsProjectIdUploadsUploadIdRoute = createRoute({
     },
   },
   security: [{ bearerAuth: [] }],
-})
+}))
 
-export const patchV1ProjectsProjectIdUploadsUploadIdRoute = createRoute({
+export const patchV1ProjectsProjectIdUploadsUploadIdRoute = lazy(() => createRoute({
   method: 'patch',
   path: '/v1/projects/{projectId}/uploads/{uploadId}',
   tags: ['Attachments'],
@@ -12834,18 +12913,18 @@ export const patchV1ProjectsProjectIdUploadsUploadIdRoute = createRoute({
       description:
         'The last bytes arrived: the attachment, as `createAttachment` answers it. `Location` is its URL.',
       headers: z.object({
-        'X-Request-Id': XRequestIdHeaderSchema,
-        RateLimit: RateLimitHeaderSchema,
-        'RateLimit-Policy': RateLimitPolicyHeaderSchema,
-        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
-        'Tus-Resumable': TusResumableHeaderSchema,
-        'Upload-Offset': UploadOffsetHeaderSchema,
-        Location: LocationHeaderSchema,
-        ETag: ETagHeaderSchema,
+        'X-Request-Id': XRequestIdHeaderSchema(),
+        RateLimit: RateLimitHeaderSchema(),
+        'RateLimit-Policy': RateLimitPolicyHeaderSchema(),
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema(),
+        'Tus-Resumable': TusResumableHeaderSchema(),
+        'Upload-Offset': UploadOffsetHeaderSchema(),
+        Location: LocationHeaderSchema(),
+        ETag: ETagHeaderSchema(),
       }),
       content: {
         'application/json': {
-          schema: AttachmentSchema,
+          schema: AttachmentSchema(),
           example: {
             id: 'att_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
             projectId: 'prj_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
@@ -12869,28 +12948,28 @@ export const patchV1ProjectsProjectIdUploadsUploadIdRoute = createRoute({
     204: {
       description: 'The bytes are stored; more are expected from `Upload-Offset` on.',
       headers: z.object({
-        'X-Request-Id': XRequestIdHeaderSchema,
-        RateLimit: RateLimitHeaderSchema,
-        'RateLimit-Policy': RateLimitPolicyHeaderSchema,
-        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
-        'Tus-Resumable': TusResumableHeaderSchema,
-        'Upload-Offset': UploadOffsetHeaderSchema,
-        'Upload-Expires': UploadExpiresHeaderSchema,
+        'X-Request-Id': XRequestIdHeaderSchema(),
+        RateLimit: RateLimitHeaderSchema(),
+        'RateLimit-Policy': RateLimitPolicyHeaderSchema(),
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema(),
+        'Tus-Resumable': TusResumableHeaderSchema(),
+        'Upload-Offset': UploadOffsetHeaderSchema(),
+        'Upload-Expires': UploadExpiresHeaderSchema(),
       }),
     },
     400: {
       description:
         'A header fails validation (`validation_failed`), the body ended before it was whole, as when the connection is cut (`incomplete_body`: the bytes that arrived are kept, resume from `getUploadOffset`), or the completed file does not hash to its `sha256` metadata (`checksum_mismatch`).',
       headers: z.object({
-        'X-Request-Id': XRequestIdHeaderSchema,
-        RateLimit: RateLimitHeaderSchema,
-        'RateLimit-Policy': RateLimitPolicyHeaderSchema,
-        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
-        'Tus-Resumable': TusResumableHeaderSchema,
+        'X-Request-Id': XRequestIdHeaderSchema(),
+        RateLimit: RateLimitHeaderSchema(),
+        'RateLimit-Policy': RateLimitPolicyHeaderSchema(),
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema(),
+        'Tus-Resumable': TusResumableHeaderSchema(),
       }),
       content: {
         'application/problem+json': {
-          schema: ProblemSchema.and(
+          schema: ProblemSchema().and(
             z.object({
               code: z
                 .enum(['validation_failed', 'empty_file', 'checksum_mismatch', 'incomplete_body'])
@@ -12910,21 +12989,21 @@ export const patchV1ProjectsProjectIdUploadsUploadIdRoute = createRoute({
         },
       },
     },
-    401: UnauthorizedResponse,
-    403: ForbiddenResponse,
+    401: UnauthorizedResponse(),
+    403: ForbiddenResponse(),
     404: {
       description:
         'No such project or upload, one the caller may not see, or one that is finished or cancelled (`not_found`); or, as the upload completes, the task, note or comment it names is gone.',
       headers: z.object({
-        'X-Request-Id': XRequestIdHeaderSchema,
-        RateLimit: RateLimitHeaderSchema,
-        'RateLimit-Policy': RateLimitPolicyHeaderSchema,
-        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
-        'Tus-Resumable': TusResumableHeaderSchema,
+        'X-Request-Id': XRequestIdHeaderSchema(),
+        RateLimit: RateLimitHeaderSchema(),
+        'RateLimit-Policy': RateLimitPolicyHeaderSchema(),
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema(),
+        'Tus-Resumable': TusResumableHeaderSchema(),
       }),
       content: {
         'application/problem+json': {
-          schema: ProblemSchema.and(z.object({ code: z.literal('not_found').optional() })),
+          schema: ProblemSchema().and(z.object({ code: z.literal('not_found').optional() })),
           example: {
             type: 'https://tasklane.dev/problems/not_found',
             title: 'Not found',
@@ -12942,15 +13021,15 @@ export const patchV1ProjectsProjectIdUploadsUploadIdRoute = createRoute({
       description:
         '`Upload-Offset` is not where the upload stands (`offset_mismatch`); ask `getUploadOffset` and resume from there.',
       headers: z.object({
-        'X-Request-Id': XRequestIdHeaderSchema,
-        RateLimit: RateLimitHeaderSchema,
-        'RateLimit-Policy': RateLimitPolicyHeaderSchema,
-        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
-        'Tus-Resumable': TusResumableHeaderSchema,
+        'X-Request-Id': XRequestIdHeaderSchema(),
+        RateLimit: RateLimitHeaderSchema(),
+        'RateLimit-Policy': RateLimitPolicyHeaderSchema(),
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema(),
+        'Tus-Resumable': TusResumableHeaderSchema(),
       }),
       content: {
         'application/problem+json': {
-          schema: ProblemSchema.and(
+          schema: ProblemSchema().and(
             z.object({ code: z.literal('offset_mismatch').optional() }),
           ),
           example: {
@@ -12970,15 +13049,15 @@ export const patchV1ProjectsProjectIdUploadsUploadIdRoute = createRoute({
       description:
         'The upload expired (`UPLOAD_EXPIRY_S` after it was created) before it finished; its bytes are removed. Start a new one (`upload_expired`).',
       headers: z.object({
-        'X-Request-Id': XRequestIdHeaderSchema,
-        RateLimit: RateLimitHeaderSchema,
-        'RateLimit-Policy': RateLimitPolicyHeaderSchema,
-        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
-        'Tus-Resumable': TusResumableHeaderSchema,
+        'X-Request-Id': XRequestIdHeaderSchema(),
+        RateLimit: RateLimitHeaderSchema(),
+        'RateLimit-Policy': RateLimitPolicyHeaderSchema(),
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema(),
+        'Tus-Resumable': TusResumableHeaderSchema(),
       }),
       content: {
         'application/problem+json': {
-          schema: ProblemSchema.and(
+          schema: ProblemSchema().and(
             z.object({ code: z.literal('upload_expired').optional() }),
           ),
           example: {
@@ -12998,16 +13077,16 @@ export const patchV1ProjectsProjectIdUploadsUploadIdRoute = createRoute({
       description:
         '`Tus-Resumable` is missing or names a version other than `1.0.0` (`tus_version_unsupported`).',
       headers: z.object({
-        'X-Request-Id': XRequestIdHeaderSchema,
-        RateLimit: RateLimitHeaderSchema,
-        'RateLimit-Policy': RateLimitPolicyHeaderSchema,
-        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
-        'Tus-Resumable': TusResumableHeaderSchema,
-        'Tus-Version': TusVersionHeaderSchema,
+        'X-Request-Id': XRequestIdHeaderSchema(),
+        RateLimit: RateLimitHeaderSchema(),
+        'RateLimit-Policy': RateLimitPolicyHeaderSchema(),
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema(),
+        'Tus-Resumable': TusResumableHeaderSchema(),
+        'Tus-Version': TusVersionHeaderSchema(),
       }),
       content: {
         'application/problem+json': {
-          schema: ProblemSchema.and(
+          schema: ProblemSchema().and(
             z.object({ code: z.literal('tus_version_unsupported').optional() }),
           ),
           example: {
@@ -13027,15 +13106,15 @@ export const patchV1ProjectsProjectIdUploadsUploadIdRoute = createRoute({
       description:
         'The body runs past `Upload-Length` (`file_too_large`), or, as the upload completes, the quota no longer has room (`quota_exceeded`); the bytes past the length are not kept.',
       headers: z.object({
-        'X-Request-Id': XRequestIdHeaderSchema,
-        RateLimit: RateLimitHeaderSchema,
-        'RateLimit-Policy': RateLimitPolicyHeaderSchema,
-        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
-        'Tus-Resumable': TusResumableHeaderSchema,
+        'X-Request-Id': XRequestIdHeaderSchema(),
+        RateLimit: RateLimitHeaderSchema(),
+        'RateLimit-Policy': RateLimitPolicyHeaderSchema(),
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema(),
+        'Tus-Resumable': TusResumableHeaderSchema(),
       }),
       content: {
         'application/problem+json': {
-          schema: ProblemSchema.and(
+          schema: ProblemSchema().and(
             z.object({ code: z.enum(['file_too_large', 'quota_exceeded']).optional() }),
           ),
           example: {
@@ -13055,15 +13134,15 @@ export const patchV1ProjectsProjectIdUploadsUploadIdRoute = createRoute({
       description:
         'The body is not `application/offset+octet-stream` (`unsupported_media_type`), or the file is of a type the server does not accept (`file_type_not_allowed`), read from its first 4100 bytes as soon as they are in (or from the whole of a shorter file); the rest of the body is not taken, and the upload ends with its bytes and its hold on the quota.',
       headers: z.object({
-        'X-Request-Id': XRequestIdHeaderSchema,
-        RateLimit: RateLimitHeaderSchema,
-        'RateLimit-Policy': RateLimitPolicyHeaderSchema,
-        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
-        'Tus-Resumable': TusResumableHeaderSchema,
+        'X-Request-Id': XRequestIdHeaderSchema(),
+        RateLimit: RateLimitHeaderSchema(),
+        'RateLimit-Policy': RateLimitPolicyHeaderSchema(),
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema(),
+        'Tus-Resumable': TusResumableHeaderSchema(),
       }),
       content: {
         'application/problem+json': {
-          schema: ProblemSchema.and(
+          schema: ProblemSchema().and(
             z.object({
               code: z.enum(['unsupported_media_type', 'file_type_not_allowed']).optional(),
             }),
@@ -13081,22 +13160,22 @@ export const patchV1ProjectsProjectIdUploadsUploadIdRoute = createRoute({
         },
       },
     },
-    429: TooManyRequestsResponse,
-    500: InternalErrorResponse,
+    429: TooManyRequestsResponse(),
+    500: InternalErrorResponse(),
     503: {
       description:
         'The database or the file store does not answer now (`service_unavailable`, `storage_unavailable`); retry after `Retry-After` seconds. The bytes received so far are kept.',
       headers: z.object({
-        'X-Request-Id': XRequestIdHeaderSchema,
-        RateLimit: RateLimitHeaderSchema,
-        'RateLimit-Policy': RateLimitPolicyHeaderSchema,
-        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
-        'Tus-Resumable': TusResumableHeaderSchema,
-        'Retry-After': RetryAfterHeaderSchema,
+        'X-Request-Id': XRequestIdHeaderSchema(),
+        RateLimit: RateLimitHeaderSchema(),
+        'RateLimit-Policy': RateLimitPolicyHeaderSchema(),
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema(),
+        'Tus-Resumable': TusResumableHeaderSchema(),
+        'Retry-After': RetryAfterHeaderSchema(),
       }),
       content: {
         'application/problem+json': {
-          schema: ProblemSchema.and(
+          schema: ProblemSchema().and(
             z.object({
               code: z.enum(['service_unavailable', 'storage_unavailable']).optional(),
             }),
@@ -13118,15 +13197,15 @@ export const patchV1ProjectsProjectIdUploadsUploadIdRoute = createRoute({
       description:
         "The server's disk is full (`insufficient_storage`). The bytes that fit are kept; ask where the upload stands (`getUploadOffset`) and send the rest once there is room.",
       headers: z.object({
-        'X-Request-Id': XRequestIdHeaderSchema,
-        RateLimit: RateLimitHeaderSchema,
-        'RateLimit-Policy': RateLimitPolicyHeaderSchema,
-        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
-        'Tus-Resumable': TusResumableHeaderSchema,
+        'X-Request-Id': XRequestIdHeaderSchema(),
+        RateLimit: RateLimitHeaderSchema(),
+        'RateLimit-Policy': RateLimitPolicyHeaderSchema(),
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema(),
+        'Tus-Resumable': TusResumableHeaderSchema(),
       }),
       content: {
         'application/problem+json': {
-          schema: ProblemSchema.and(
+          schema: ProblemSchema().and(
             z.object({ code: z.literal('insufficient_storage').optional() }),
           ),
           example: {
@@ -13144,9 +13223,9 @@ export const patchV1ProjectsProjectIdUploadsUploadIdRoute = createRoute({
     },
   },
   security: [{ bearerAuth: [] }],
-})
+}))
 
-export const headV1ProjectsProjectIdUploadsUploadIdRoute = createRoute({
+export const headV1ProjectsProjectIdUploadsUploadIdRoute = lazy(() => createRoute({
   method: 'head',
   path: '/v1/projects/{projectId}/uploads/{uploadId}',
   tags: ['Attachments'],
@@ -13208,33 +13287,33 @@ export const headV1ProjectsProjectIdUploadsUploadIdRoute = createRoute({
     200: {
       description: 'Where the upload stands.',
       headers: z.object({
-        'X-Request-Id': XRequestIdHeaderSchema,
-        RateLimit: RateLimitHeaderSchema,
-        'RateLimit-Policy': RateLimitPolicyHeaderSchema,
-        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
-        'Tus-Resumable': TusResumableHeaderSchema,
-        'Upload-Offset': UploadOffsetHeaderSchema,
-        'Upload-Length': UploadLengthHeaderSchema,
-        'Upload-Metadata': UploadMetadataHeaderSchema,
-        'Cache-Control': CacheControlHeaderSchema,
+        'X-Request-Id': XRequestIdHeaderSchema(),
+        RateLimit: RateLimitHeaderSchema(),
+        'RateLimit-Policy': RateLimitPolicyHeaderSchema(),
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema(),
+        'Tus-Resumable': TusResumableHeaderSchema(),
+        'Upload-Offset': UploadOffsetHeaderSchema(),
+        'Upload-Length': UploadLengthHeaderSchema(),
+        'Upload-Metadata': UploadMetadataHeaderSchema(),
+        'Cache-Control': CacheControlHeaderSchema(),
       }),
     },
-    400: BadRequestResponse,
-    401: UnauthorizedResponse,
-    403: ForbiddenResponse,
+    400: BadRequestResponse(),
+    401: UnauthorizedResponse(),
+    403: ForbiddenResponse(),
     404: {
       description:
         'No such project or upload, one the caller may not see, or an upload that is finished, cancelled or swept (`not_found`).',
       headers: z.object({
-        'X-Request-Id': XRequestIdHeaderSchema,
-        RateLimit: RateLimitHeaderSchema,
-        'RateLimit-Policy': RateLimitPolicyHeaderSchema,
-        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
-        'Tus-Resumable': TusResumableHeaderSchema,
+        'X-Request-Id': XRequestIdHeaderSchema(),
+        RateLimit: RateLimitHeaderSchema(),
+        'RateLimit-Policy': RateLimitPolicyHeaderSchema(),
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema(),
+        'Tus-Resumable': TusResumableHeaderSchema(),
       }),
       content: {
         'application/problem+json': {
-          schema: ProblemSchema.and(z.object({ code: z.literal('not_found').optional() })),
+          schema: ProblemSchema().and(z.object({ code: z.literal('not_found').optional() })),
           example: {
             type: 'https://tasklane.dev/problems/not_found',
             title: 'Not found',
@@ -13252,15 +13331,15 @@ export const headV1ProjectsProjectIdUploadsUploadIdRoute = createRoute({
       description:
         'The upload expired (`UPLOAD_EXPIRY_S` after it was created) before it finished; its bytes are removed. Start a new one (`upload_expired`).',
       headers: z.object({
-        'X-Request-Id': XRequestIdHeaderSchema,
-        RateLimit: RateLimitHeaderSchema,
-        'RateLimit-Policy': RateLimitPolicyHeaderSchema,
-        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
-        'Tus-Resumable': TusResumableHeaderSchema,
+        'X-Request-Id': XRequestIdHeaderSchema(),
+        RateLimit: RateLimitHeaderSchema(),
+        'RateLimit-Policy': RateLimitPolicyHeaderSchema(),
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema(),
+        'Tus-Resumable': TusResumableHeaderSchema(),
       }),
       content: {
         'application/problem+json': {
-          schema: ProblemSchema.and(
+          schema: ProblemSchema().and(
             z.object({ code: z.literal('upload_expired').optional() }),
           ),
           example: {
@@ -13280,16 +13359,16 @@ export const headV1ProjectsProjectIdUploadsUploadIdRoute = createRoute({
       description:
         '`Tus-Resumable` is missing or names a version other than `1.0.0` (`tus_version_unsupported`).',
       headers: z.object({
-        'X-Request-Id': XRequestIdHeaderSchema,
-        RateLimit: RateLimitHeaderSchema,
-        'RateLimit-Policy': RateLimitPolicyHeaderSchema,
-        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
-        'Tus-Resumable': TusResumableHeaderSchema,
-        'Tus-Version': TusVersionHeaderSchema,
+        'X-Request-Id': XRequestIdHeaderSchema(),
+        RateLimit: RateLimitHeaderSchema(),
+        'RateLimit-Policy': RateLimitPolicyHeaderSchema(),
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema(),
+        'Tus-Resumable': TusResumableHeaderSchema(),
+        'Tus-Version': TusVersionHeaderSchema(),
       }),
       content: {
         'application/problem+json': {
-          schema: ProblemSchema.and(
+          schema: ProblemSchema().and(
             z.object({ code: z.literal('tus_version_unsupported').optional() }),
           ),
           example: {
@@ -13305,22 +13384,22 @@ export const headV1ProjectsProjectIdUploadsUploadIdRoute = createRoute({
         },
       },
     },
-    429: TooManyRequestsResponse,
-    500: InternalErrorResponse,
+    429: TooManyRequestsResponse(),
+    500: InternalErrorResponse(),
     503: {
       description:
         'The database or the file store does not answer now (`service_unavailable`, `storage_unavailable`); retry after `Retry-After` seconds. The bytes received so far are kept.',
       headers: z.object({
-        'X-Request-Id': XRequestIdHeaderSchema,
-        RateLimit: RateLimitHeaderSchema,
-        'RateLimit-Policy': RateLimitPolicyHeaderSchema,
-        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema,
-        'Tus-Resumable': TusResumableHeaderSchema,
-        'Retry-After': RetryAfterHeaderSchema,
+        'X-Request-Id': XRequestIdHeaderSchema(),
+        RateLimit: RateLimitHeaderSchema(),
+        'RateLimit-Policy': RateLimitPolicyHeaderSchema(),
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema(),
+        'Tus-Resumable': TusResumableHeaderSchema(),
+        'Retry-After': RetryAfterHeaderSchema(),
       }),
       content: {
         'application/problem+json': {
-          schema: ProblemSchema.and(
+          schema: ProblemSchema().and(
             z.object({
               code: z.enum(['service_unavailable', 'storage_unavailable']).optional(),
             }),
@@ -13340,9 +13419,9 @@ export const headV1ProjectsProjectIdUploadsUploadIdRoute = createRoute({
     },
   },
   security: [{ bearerAuth: [] }],
-})
+}))
 
-export const changeEventPostWebhook = {
+export const changeEventPostWebhook = lazy(() => ({
   method: 'post',
   path: '/changeEvent',
   tags: ['Webhooks'],
@@ -13404,7 +13483,7 @@ export const changeEventPostWebhook = {
     body: {
       content: {
         'application/json': {
-          schema: WebhookChangeEventSchema,
+          schema: WebhookChangeEventSchema(),
           example: {
             type: 'task.updated',
             timestamp: '2026-11-20T09:30:00.000Z',
@@ -13432,9 +13511,9 @@ export const changeEventPostWebhook = {
     },
   },
   security: [{}],
-}
+}))
 
-export const pingEventPostWebhook = {
+export const pingEventPostWebhook = lazy(() => ({
   method: 'post',
   path: '/pingEvent',
   tags: ['Webhooks'],
@@ -13495,7 +13574,7 @@ export const pingEventPostWebhook = {
     body: {
       content: {
         'application/json': {
-          schema: WebhookPingEventSchema,
+          schema: WebhookPingEventSchema(),
           example: {
             type: 'webhook.ping',
             timestamp: '2026-11-20T09:30:00.000Z',
@@ -13516,10 +13595,10 @@ export const pingEventPostWebhook = {
     },
   },
   security: [{}],
-}
+}))
 
 /** Every operation of openapi.yaml by operationId. */
-export const operations = {
+export const operations = lazyOperations({
   acceptInvitation: postV1InvitationsAcceptRoute,
   appendUploadChunk: patchV1ProjectsProjectIdUploadsUploadIdRoute,
   changePassword: postV1MePasswordRoute,
@@ -13614,7 +13693,7 @@ export const operations = {
   updateTask: patchV1TasksTaskIdRoute,
   updateWebhookEndpoint: patchV1WebhooksWebhookIdRoute,
   verifyEmail: postV1AuthEmailVerificationConfirmRoute,
-} as const
+})
 
 export type OperationId = keyof typeof operations
 

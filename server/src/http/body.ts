@@ -39,7 +39,7 @@ const NO_WIDTH_LIMITS: JsonLimits = { keys: Number.POSITIVE_INFINITY, items: Num
  * which with validation costs far more per key), and JSON that does not parse is a 400 `malformed_json`
  * (the body text is cached for the validator, so it is read once).
  */
-export function bodyGuard(mediaTypes: string[], limits: JsonLimits = NO_WIDTH_LIMITS) {
+export function bodyGuard(mediaTypes: readonly string[], limits: JsonLimits = NO_WIDTH_LIMITS) {
   const accepted = mediaTypes.map((t) => t.toLowerCase())
   return createMiddleware<AppEnv>(async (c, next) => {
     const contentType = c.req.header('content-type')

@@ -26,7 +26,10 @@ export interface FreshDatabase {
  */
 export async function freshDatabase(dialect = TEST_DATABASE): Promise<FreshDatabase> {
   const dataDir = mkdtempSync(join(tmpdir(), 'tasklane-test-'))
-  const removeDir = () => rmSync(dataDir, { recursive: true, force: true })
+  // @tus/file-store creates its directory (DATA_DIR/uploads) from its constructor without waiting for it: a
+  // test that ends soon after building its app can remove the data directory while that mkdir is still on
+  // libuv's thread pool, which then makes the directory not empty mid-removal (ENOTEMPTY). Retrying removes it.
+  const removeDir = () => rmSync(dataDir, { recursive: true, force: true, maxRetries: 10, retryDelay: 50 })
   if (dialect === 'sqlite') {
     return {
       options: { dialect: 'sqlite', file: join(dataDir, 'tasklane.db') },
@@ -56,7 +59,10 @@ export async function freshDatabase(dialect = TEST_DATABASE): Promise<FreshDatab
  */
 export async function migratedDatabase(dialect = TEST_DATABASE): Promise<FreshDatabase> {
   const dataDir = mkdtempSync(join(tmpdir(), 'tasklane-test-'))
-  const removeDir = () => rmSync(dataDir, { recursive: true, force: true })
+  // @tus/file-store creates its directory (DATA_DIR/uploads) from its constructor without waiting for it: a
+  // test that ends soon after building its app can remove the data directory while that mkdir is still on
+  // libuv's thread pool, which then makes the directory not empty mid-removal (ENOTEMPTY). Retrying removes it.
+  const removeDir = () => rmSync(dataDir, { recursive: true, force: true, maxRetries: 10, retryDelay: 50 })
   if (dialect === 'sqlite') {
     const template = await sqliteTemplate()
     const file = join(dataDir, 'tasklane.db')

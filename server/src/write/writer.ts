@@ -62,10 +62,10 @@ export interface Reaction {
   run(tx: WriteTx, change: RecordedChange): Promise<void>
 }
 
-/** What happens once a write that recorded changes has committed; told the write's last seq. */
+/** What happens once a write that recorded changes has committed; told the write's last and first seq. */
 export interface AfterCommitReaction {
   name: string
-  run(lastSeq: bigint, writer: Writer): void
+  run(lastSeq: bigint, writer: Writer, firstSeq: bigint): void
 }
 
 export interface Reactions {
@@ -141,10 +141,14 @@ export function createWriter({ db, reactions, queue, logger, now = () => new Dat
         (max, c) => (max === undefined || c.seq > max ? c.seq : max),
         undefined,
       )
-      if (lastSeq !== undefined) {
+      const firstSeq = recorded.reduce<bigint | undefined>(
+        (min, c) => (min === undefined || c.seq < min ? c.seq : min),
+        undefined,
+      )
+      if (lastSeq !== undefined && firstSeq !== undefined) {
         for (const reaction of reactions.afterCommit) {
           try {
-            reaction.run(lastSeq, writer)
+            reaction.run(lastSeq, writer, firstSeq)
           } catch (err) {
             logger.error({ err, reaction: reaction.name }, 'after-commit reaction failed')
           }

@@ -3,11 +3,12 @@ import type { Context } from 'hono'
 import { createMiddleware } from 'hono/factory'
 import { ApiError } from '../../core/api-error.js'
 import { etagOf, isNotModified } from '../../core/etag.js'
-import { type Attachment, AttachmentUploadSchema, operations } from '../../generated/routes.js'
+import type { Attachment, operations } from '../../generated/routes.js'
 import { requireAuth } from '../../http/auth.js'
 import type { AppEnv, AppRouteHandler } from '../../http/env.js'
 import { validationHook } from '../../http/errors.js'
 import { setNextLink } from '../../http/pagination.js'
+import { loadRoutes } from '../../http/router.js'
 import type { Services } from '../services.js'
 import { type AttachmentRow, toAttachment } from './attachments.repository.js'
 import { contentDisposition, contentEtag, decideRange, downloadHeaders } from './download.js'
@@ -15,7 +16,11 @@ import type { ThumbnailSize } from './thumbnails.js'
 
 type Routes = typeof operations
 
-const FIELDS = AttachmentUploadSchema.omit({ file: true })
+type GeneratedRoutes = Awaited<ReturnType<typeof loadRoutes>>
+// Built on first use, as the generated schemas are.
+let uploadFields: ReturnType<typeof fieldsSchema> | undefined
+const fieldsSchema = (routes: GeneratedRoutes) => routes.AttachmentUploadSchema().omit({ file: true })
+const FIELDS = (routes: GeneratedRoutes) => (uploadFields ??= fieldsSchema(routes))
 
 /** The request body as a Node stream, read as it arrives. */
 function bodyStream(c: Context<AppEnv>): Readable {
@@ -49,10 +54,11 @@ export function attachmentsHandlers({ attachments }: Services) {
         },
       )
     }
-    const query = operations.createAttachment.request.query.safeParse(c.req.query())
+    const routes = await loadRoutes()
+    const query = routes.operations.createAttachment.request.query.safeParse(c.req.query())
     if (!query.success) validationHook({ success: false, error: query.error, target: 'query' } as never, c as never)
     const checkFields = (fields: Record<string, string>) => {
-      const result = FIELDS.safeParse(fields)
+      const result = FIELDS(routes).safeParse(fields)
       if (!result.success) validationHook({ success: false, error: result.error, target: 'form' } as never, c as never)
     }
     const attachment = await attachments.upload(principal, c.req.param('projectId') as string, {

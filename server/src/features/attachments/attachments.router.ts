@@ -1,5 +1,4 @@
 import type { Config } from '../../config.js'
-import { operations } from '../../generated/routes.js'
 import { createRouter } from '../../http/router.js'
 import type { Services } from '../services.js'
 import { attachmentsHandlers } from './attachments.handlers.js'
@@ -11,21 +10,21 @@ export function createAttachmentsRouter(services: Services, config: Config) {
   return (
     createRouter()
       // The upload streams its body before the route's validators run (see streamUpload).
-      .openapi({ ...operations.createAttachment, middleware: [h.streamUpload] }, h.createAttachment)
-      .openapi(operations.listAttachments, h.listAttachments)
-      .openapi(operations.getAttachment, h.getAttachment)
-      .openapi(operations.updateAttachment, h.updateAttachment)
-      .openapi(operations.deleteAttachment, h.deleteAttachment)
-      .openapi(operations.downloadAttachment, h.downloadAttachment)
-      .openapi(operations.getAttachmentThumbnail, h.getAttachmentThumbnail)
-      .openapi(operations.createAttachmentLink, h.createAttachmentLink)
-      .openapi(operations.downloadSignedFile, h.downloadSignedFile)
-      .openapi(operations.getProjectStorage, h.getProjectStorage)
+      .operation('createAttachment', h.createAttachment, [h.streamUpload])
+      .operation('listAttachments', h.listAttachments)
+      .operation('getAttachment', h.getAttachment)
+      .operation('updateAttachment', h.updateAttachment)
+      .operation('deleteAttachment', h.deleteAttachment)
+      .operation('downloadAttachment', h.downloadAttachment)
+      .operation('getAttachmentThumbnail', h.getAttachmentThumbnail)
+      .operation('createAttachmentLink', h.createAttachmentLink)
+      .operation('downloadSignedFile', h.downloadSignedFile)
+      .operation('getProjectStorage', h.getProjectStorage)
       // Resumable uploads (tus): a version it does not speak is 412 before the route's validators run.
-      .openapi({ ...operations.createUpload, middleware: [tus.tusResumable] }, tus.createUpload)
-      .openapi({ ...operations.getUploadOffset, middleware: [tus.tusResumable] }, tus.getUploadOffset)
-      .openapi({ ...operations.appendUploadChunk, middleware: [tus.tusResumable] }, tus.appendUploadChunk)
-      .openapi({ ...operations.deleteUpload, middleware: [tus.tusResumable] }, tus.deleteUpload)
+      .operation('createUpload', tus.createUpload, [tus.tusResumable])
+      .operation('getUploadOffset', tus.getUploadOffset, [tus.tusResumable])
+      .operation('appendUploadChunk', tus.appendUploadChunk, [tus.tusResumable])
+      .operation('deleteUpload', tus.deleteUpload, [tus.tusResumable])
       // getUploadOffset is documented as HEAD, but Hono answers HEAD with the path's GET route: bound there.
       .get('/v1/projects/:projectId/uploads/:uploadId', tus.headOnly, tus.tusResumable, tus.getUploadOffset)
   )

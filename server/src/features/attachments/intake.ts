@@ -1,7 +1,6 @@
 import { createHash } from 'node:crypto'
 import { type Readable, Transform, type TransformCallback } from 'node:stream'
 import { Busboy } from '@fastify/busboy'
-import { fileTypeFromBuffer } from 'file-type'
 import { ApiError } from '../../core/api-error.js'
 
 /** What the bytes of an upload turned out to be, measured on the way to the store. */
@@ -113,6 +112,8 @@ export async function allowedType(sample: Uint8Array, policy: TypePolicy): Promi
  * whether it is markup a browser would run (HTML, SVG, XML) or plain text; else application/octet-stream.
  */
 export async function detectType(sample: Uint8Array): Promise<string> {
+  // file-type (and the tokenizers it brings) is loaded with the first file, not at start.
+  const { fileTypeFromBuffer } = await import('file-type')
   const found = await fileTypeFromBuffer(sample)
   // XML is read below: an SVG is XML a browser runs script in, and is told apart by its root.
   if (found && found.mime !== 'application/xml') return found.mime

@@ -6,10 +6,11 @@ import type { Config } from '../../config.js'
 import { ApiError } from '../../core/api-error.js'
 import { etagOf } from '../../core/etag.js'
 import type { Principal } from '../../core/principal.js'
-import { type Attachment, operations } from '../../generated/routes.js'
+import type { Attachment, operations } from '../../generated/routes.js'
 import { requireAuth } from '../../http/auth.js'
 import type { AppEnv, AppRouteHandler } from '../../http/env.js'
 import { validationHook } from '../../http/errors.js'
+import { loadRoutes } from '../../http/router.js'
 import { newId } from '../../lib/ids.js'
 import type { Services } from '../services.js'
 import type { UploadRow } from './attachments.repository.js'
@@ -191,6 +192,7 @@ export function uploadsHandlers({ uploads }: Services, config: Pick<Config, 'ATT
   })
 
   const getUploadOffset = async (c: Context<AppEnv>) => {
+    const { operations } = await loadRoutes()
     const params = operations.getUploadOffset.request.params.safeParse(c.req.param())
     if (!params.success) {
       validationHook({ success: false, error: params.error, target: 'param' } as never, c as never)

@@ -1,6 +1,5 @@
 import { readFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
-import { hash, verify } from '@node-rs/argon2'
 import { Counter, Gauge, type Registry } from 'prom-client'
 import { ApiError } from '../../core/api-error.js'
 
@@ -14,14 +13,20 @@ export interface PasswordHashCost {
 /** OWASP Password Storage Cheat Sheet: argon2id, 19 MiB, 2 iterations, 1 lane. What the server hashes with. */
 export const PASSWORD_HASH_COST: PasswordHashCost = { memoryCost: 19_456, timeCost: 2, parallelism: 1 }
 
+// The native addon is loaded with the first hash or verification, not at start.
+let argon2: Promise<typeof import('@node-rs/argon2')> | undefined
+const loadArgon2 = () => (argon2 ??= import('@node-rs/argon2'))
+
 /** Hashes a password with argon2id; the PHC string carries its parameters and salt. */
-function hashPassword(password: string, cost: PasswordHashCost): Promise<string> {
+async function hashPassword(password: string, cost: PasswordHashCost): Promise<string> {
+  const { hash } = await loadArgon2()
   // `algorithm: 2` is Argon2id (the library's Algorithm is a const enum, which isolated modules cannot import).
   return hash(password, { algorithm: 2, ...cost })
 }
 
 /** Whether `password` matches the stored hash; a malformed hash is simply no match. */
 async function verifyPassword(passwordHash: string, password: string): Promise<boolean> {
+  const { verify } = await loadArgon2()
   try {
     return await verify(passwordHash, password)
   } catch {
@@ -265,7 +270,11 @@ export function createPasswordHasher(options: PasswordHasherOptions) {
   }
 
   const cost = options.cost ?? PASSWORD_HASH_COST
-  const dummy = hashPassword('tasklane-no-such-user-password', cost)
+  // The hash an unknown email is checked against is made with the first check, not at start (it costs as
+  // much CPU as a start's others together, and most starts see no login for a while). Every check waits
+  // for it, known email or not, so that the first login of a process cannot tell them apart either.
+  let dummy: Promise<string> | undefined
+  const dummyHash = () => (dummy ??= hashPassword('tasklane-no-such-user-password', cost))
   return {
     /** Hashes a password with argon2id; the PHC string carries its parameters and salt. */
     hash: (password: string, who?: HashClient) => run('hash', who, () => hashPassword(password, cost)),
@@ -274,6 +283,7 @@ export function createPasswordHasher(options: PasswordHasherOptions) {
      * remembered for `who`, which decides the place of its later checks in the queue.
      */
     async verify(passwordHash: string, password: string, who?: HashClient): Promise<boolean> {
+      await dummyHash()
       const matched = await run('verify', who, () => verifyPassword(passwordHash, password))
       record(who, matched)
       return matched
@@ -284,7 +294,7 @@ export function createPasswordHasher(options: PasswordHasherOptions) {
      * its timing. It counts as a failed check for `who`.
      */
     async dummyVerify(who?: HashClient): Promise<void> {
-      const passwordHash = await dummy
+      const passwordHash = await dummyHash()
       await run('verify', who, () => verifyPassword(passwordHash, 'tasklane-not-the-password'))
       record(who, false)
     },

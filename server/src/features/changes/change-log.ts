@@ -5,6 +5,9 @@ import type { Repositories } from '../../write/repositories.js'
 import type { Writer } from '../../write/writer.js'
 import type { ChangeRow } from './changes.repository.js'
 
+/** A change as stored, for readers of the whole log (the event streams' hub). */
+export type { ChangeRow }
+
 /** A change as the API answers it (`Change` in openapi.yaml). */
 export type ApiChange = Change
 
@@ -13,10 +16,12 @@ export interface ChangeLog {
   /**
    * Changes after `since` that `principal` may see at this moment, in seq order: never one that a later
    * read could find below a seq already returned. A project's changes count from when the reader joined it.
+   * `through`: only up to this seq, one a read of the log already reached (so final: nothing can still
+   * appear at or below it), which spares PostgreSQL's horizon lookup.
    */
   readVisible(
     principal: { userId: string },
-    options: { since: bigint; projectId?: string; limit: number },
+    options: { since: bigint; projectId?: string; limit: number; through?: bigint },
   ): Promise<ApiChange[]>
   /** The newest seq committed: no answer has given a position past it (see `since_ahead`). */
   latestSeq(): Promise<bigint>
@@ -76,8 +81,8 @@ export function createChangeLog({
   const reader = repositories.changes
   const readable = readableResources()
   return {
-    async readVisible(principal, { since, projectId, limit }) {
-      const rows = await reader.readVisible(principal.userId, since, limit, readable, projectId)
+    async readVisible(principal, { since, projectId, limit, through }) {
+      const rows = await reader.readVisible(principal.userId, since, limit, readable, projectId, through)
       // A project's `role` is the reader's, not the writer's: filled in as of now.
       const projectIds = [...new Set(rows.filter(isProjectState).map((r) => r.resource_id))]
       const roles = await repositories.memberships.rolesOf(principal.userId, projectIds)
@@ -104,9 +109,11 @@ export function createChangeLog({
   }
 }
 
-const isProjectState = (row: ChangeRow) => row.resource_type === 'project' && row.type !== 'project.deleted'
+/** A change carrying a project's state, which readers see with their own `role` in it. */
+export const isProjectState = (row: ChangeRow) => row.resource_type === 'project' && row.type !== 'project.deleted'
 
-function toApiChange(row: ChangeRow, roles: Map<string, string>): ApiChange {
+/** A stored change as the API answers it to a reader with `roles` (project id → the reader's role). */
+export function toApiChange(row: ChangeRow, roles: Map<string, string>): ApiChange {
   let data = JSON.parse(row.data) as Record<string, unknown>
   if (isProjectState(row)) {
     const role = roles.get(row.resource_id)

@@ -35,13 +35,18 @@ export function changesRepository(db: Kysely<Database>, dialect: Dialect) {
    * (`application_name` with `:w`, see openDatabase and `markWriter`), or failing one, the next id to be assigned: every write transaction with a smaller id
    * has either ended before this statement returns, so the next statement's snapshot sees it, or wrote no
    * change. Read in a statement of its own, before the rows, for that reason; transactions of other
-   * databases and apps on the cluster do not hold readers back.
+   * databases and apps on the cluster do not hold readers back. `backend_xid` is 32 bits: it is placed in
+   * the epoch nearest the snapshot's `xmax`. pg_stat_activity is read after the snapshot is taken, so it can
+   * show a write that took its id since, just above `xmax`: that one counts as at or above `xmax` (and so
+   * does not lower the horizon), never as an id of the previous epoch, which put the horizon 2^32 ids back
+   * and made a read find nothing at all while other reads had already seen past it.
    */
   const horizonValue = async (): Promise<string> => {
     const { rows } = await sql<{ h: string }>`
       select cast(b.base + least(s.xmax, coalesce(min(
-               case when w.x <= s.xmax % 4294967296 then s.xmax - s.xmax % 4294967296 + w.x
-                    else s.xmax - s.xmax % 4294967296 - 4294967296 + w.x end), s.xmax)) * ${sql.lit(CHANGES_PER_WRITE)} as text) as h
+               case when w.x - s.xmax % 4294967296 > 2147483648 then s.xmax - s.xmax % 4294967296 - 4294967296 + w.x
+                    when s.xmax % 4294967296 - w.x > 2147483648 then s.xmax - s.xmax % 4294967296 + 4294967296 + w.x
+                    else s.xmax - s.xmax % 4294967296 + w.x end), s.xmax)) * ${sql.lit(CHANGES_PER_WRITE)} as text) as h
         from (select pg_snapshot_xmax(pg_current_snapshot())::text::bigint as xmax) s
         cross join changes_seq_base b
         left join (select a.backend_xid::text::bigint as x from pg_stat_activity a
@@ -119,7 +124,8 @@ export function changesRepository(db: Kysely<Database>, dialect: Dialect) {
     /**
      * Changes after `since` that `userId` may see now: their own (`user_id`), and those of projects they
      * are a member of at this moment, written since they joined, whose resource type their role may read
-     * (`readable`).
+     * (`readable`). With `through`, only up to that seq, which the caller vouches is final (no change at or
+     * below it can still appear).
      */
     async readVisible(
       userId: string,
@@ -127,6 +133,7 @@ export function changesRepository(db: Kysely<Database>, dialect: Dialect) {
       limit: number,
       readable: Record<string, readonly string[]>,
       projectId?: string,
+      through?: bigint,
     ): Promise<ChangeRow[]> {
       let q = db
         .selectFrom('changes as c')
@@ -157,8 +164,20 @@ export function changesRepository(db: Kysely<Database>, dialect: Dialect) {
             ]),
           ]),
         )
-      if (pg) q = q.where('c.seq', '<', await horizonValue())
+      // Through a seq the caller knows is final (an earlier read reached it), no horizon is needed.
+      if (through !== undefined) q = q.where('c.seq', '<=', String(through))
+      else if (pg) q = q.where('c.seq', '<', await horizonValue())
       if (projectId !== undefined) q = q.where('c.project_id', '=', projectId)
+      return q.orderBy('c.seq').limit(limit).execute()
+    },
+
+    /**
+     * Every change after `since`, in seq order, as far as they are final (see `readVisible`), whoever may see
+     * them: what an instance's event streams share (see `createStreamHub`), filtered in memory.
+     */
+    async readAfter(since: bigint, limit: number): Promise<ChangeRow[]> {
+      let q = db.selectFrom('changes as c').select(changeColumns).where('c.seq', '>', String(since))
+      if (pg) q = q.where('c.seq', '<', await horizonValue())
       return q.orderBy('c.seq').limit(limit).execute()
     },
 

@@ -1,4 +1,3 @@
-import { operations } from '../../generated/routes.js'
 import { createRouter } from '../../http/router.js'
 import type { Services } from '../services.js'
 import { commentsHandlers } from './comments.handlers.js'
@@ -6,8 +5,8 @@ import { commentsHandlers } from './comments.handlers.js'
 export function createCommentsRouter(services: Services) {
   const h = commentsHandlers(services)
   return createRouter()
-    .openapi(operations.listComments, h.listComments)
-    .openapi(operations.createComment, h.createComment)
-    .openapi(operations.updateComment, h.updateComment)
-    .openapi(operations.deleteComment, h.deleteComment)
+    .operation('listComments', h.listComments)
+    .operation('createComment', h.createComment)
+    .operation('updateComment', h.updateComment)
+    .operation('deleteComment', h.deleteComment)
 }

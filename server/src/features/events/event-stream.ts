@@ -1,6 +1,7 @@
 import type { Logger } from 'pino'
 import type { Principal } from '../../core/principal.js'
-import type { ChangeSignal } from './change-signal.js'
+import type { HubChange, HubJoin, HubMember } from './stream-hub.js'
+import type { Ticker } from './ticker.js'
 
 /** A change as the API shows it (schema `Change`); only the fields the stream itself looks at are typed. */
 export interface StreamedChange {
@@ -14,17 +15,23 @@ export interface StreamedChange {
 export interface StreamSource {
   readVisible(
     principal: Principal,
-    options: { since: bigint; projectId?: string; limit: number },
+    options: { since: bigint; projectId?: string; limit: number; through?: bigint },
   ): Promise<readonly StreamedChange[]>
+}
+
+/** The instance's stream hub (see `createStreamHub`): hands a joined stream each new change it may see. */
+export interface StreamFeed {
+  join(member: HubMember): Promise<HubJoin>
 }
 
 export interface EventStreamOptions {
   source: StreamSource
-  signal: ChangeSignal
+  feed: StreamFeed
   /** Aborted when the server begins shutting down. */
   stopping: AbortSignal
   logger: Logger
-  heartbeatMs: number
+  /** Ticks every heartbeat interval (shared by the instance's streams). */
+  heartbeats: Ticker
   retryMs: number
   /** Bytes queued for the client before it counts as too slow. */
   bufferBytes: number
@@ -32,11 +39,13 @@ export interface EventStreamOptions {
   slowGraceMs?: number
   /**
    * Checks that the caller's credentials still hold (not expired, session not revoked, key not revoked);
-   * resolves false when they do not.
+   * false (or a promise of false) when they do not.
    */
-  stillAuthorized(): Promise<boolean>
-  /** How often `stillAuthorized` is asked. */
-  authCheckMs: number
+  stillAuthorized(): boolean | Promise<boolean>
+  /** Ticks whenever `stillAuthorized` is to be asked (shared by the instance's streams). */
+  authChecks: Ticker
+  /** Called once when the stream ends, however it ends (to give back its slot, see `createStreamSlots`). */
+  onEnd?: () => void
 }
 
 export interface StreamPosition {
@@ -47,6 +56,8 @@ export interface StreamPosition {
 
 /** Changes read from the log at a time: the most a stream holds in memory besides its queue. */
 const BATCH = 100
+/** Changes handed over by the hub and not yet sent, at most; past it the stream catches up from the log. */
+const PENDING = 1_000
 const SLOW_GRACE_MS = 2_000
 /** How long a client told to reconnect has to read what is queued before the connection is cut. */
 const CLOSE_GRACE_MS = 5_000
@@ -78,12 +89,15 @@ export function openEventStream(
   let roomWaiter: (() => void) | undefined
   const revokedProjects = new Set<string>()
   const timers: NodeJS.Timeout[] = []
-  let unsubscribe: (() => void) | undefined
+  const stopTicks: (() => void)[] = []
+  let leaveFeed: (() => void) | undefined
 
   const cleanUp = () => {
+    if (!ended) options.onEnd?.()
     ended = true
-    for (const timer of timers) clearInterval(timer)
-    unsubscribe?.()
+    for (const timer of timers) clearTimeout(timer)
+    for (const stop of stopTicks) stop()
+    leaveFeed?.()
     options.stopping.removeEventListener('abort', onStopping)
     roomWaiter?.()
   }
@@ -138,8 +152,135 @@ export function openEventStream(
     return undefined
   }
 
+  /**
+   * Where the stream's changes come from: the log while it catches up (`fromLog`), then what the hub hands
+   * over (`pending`). The hub hands a joined stream every change after its position at joining (`finalThrough`)
+   * that the stream may see; the log is final through that position, so the stream reads the log up to it
+   * (no horizon to look up), then sends the hub's changes, skipping any it already sent. A stream whose
+   * pending changes overflow (it is not reading), or that had to wait for room, drops them and reads the log
+   * again up to the last change handed over: that keeps its memory bounded and decides what it may see at
+   * delivery. So does a stream whose user was just added to a project (`resync`).
+   */
+  let fromLog = true
+  let pending: HubChange[] = []
+  let pendingBytes = 0
+  /** The log is final through this seq, and every change after it that the stream may see is pending or will be. */
+  let finalThrough = 0n
+  /** The seq of the last change the hub handed over (or the join position). */
+  let lastHanded = 0n
+  let joined = false
+
+  const dropPending = () => {
+    pending = []
+    pendingBytes = 0
+    finalThrough = lastHanded
+    fromLog = true
+  }
+
+  const member: HubMember = {
+    userId: principal.userId,
+    ...(position.projectId ? { projectId: position.projectId } : {}),
+    deliver(change) {
+      if (ended) return
+      lastHanded = change.seq
+      pending.push(change)
+      pendingBytes += change.bytes.byteLength
+      if (pending.length > PENDING || pendingBytes > options.bufferBytes) dropPending()
+      void pump()
+    },
+    resync(through) {
+      if (ended) return
+      if (through > lastHanded) lastHanded = through
+      dropPending()
+      void pump()
+    },
+  }
+
+  /** Sends a change and what it says about the caller's access. */
+  const deliver = (change: StreamedChange, bytes?: Uint8Array) => {
+    if (bytes) controller.enqueue(bytes)
+    else send(frame(change.type, change, change.seq))
+    lastSent = BigInt(change.seq)
+    // Added back after a removal: a later removal is news again.
+    if (change.type === 'member.added' && change.resourceId === principal.userId && change.projectId) {
+      revokedProjects.delete(change.projectId)
+    }
+    const lost = lostAccess(change)
+    if (lost && !revokedProjects.has(lost)) {
+      revokedProjects.add(lost)
+      send(frame('access_revoked', { projectId: lost }))
+    }
+  }
+
+  /**
+   * Sends what the log holds after `lastSent` through `finalThrough`, then switches to the hub's changes;
+   * false when the stream ended instead.
+   */
+  const catchUp = async (): Promise<boolean> => {
+    for (;;) {
+      const through = finalThrough
+      const batch =
+        lastSent >= through
+          ? []
+          : await source.readVisible(principal, {
+              since: lastSent,
+              limit: BATCH,
+              through,
+              ...(position.projectId ? { projectId: position.projectId } : {}),
+            })
+      let waited = false
+      for (const change of batch) {
+        if (ended) return false
+        const hasRoom = await room()
+        if (hasRoom === 'never') {
+          if (!ended) finish('reconnect', { reason: 'slow_consumer', since: String(lastSent) })
+          return false
+        }
+        // Visibility is decided at delivery: after a wait, what is left of the batch is read again.
+        if (hasRoom === 'later') {
+          waited = true
+          break
+        }
+        deliver(change)
+      }
+      if (ended) return false
+      // Switched over in the same synchronous step as the check: a drop (which moves `finalThrough`) can
+      // only come after it.
+      if (!waited && batch.length < BATCH && finalThrough === through) {
+        fromLog = false
+        return true
+      }
+    }
+  }
+
+  /** Sends the changes the hub handed over. */
+  const sendPending = async () => {
+    while (pending.length > 0 && !fromLog && !ended) {
+      const change = pending[0] as HubChange
+      if (change.seq <= lastSent) {
+        pending.shift()
+        pendingBytes -= change.bytes.byteLength
+        continue
+      }
+      const hasRoom = await room()
+      if (hasRoom === 'never') {
+        if (!ended) finish('reconnect', { reason: 'slow_consumer', since: String(lastSent) })
+        return
+      }
+      // Waited: what it may see is decided now, so read the log from where it is.
+      if (hasRoom === 'later') {
+        dropPending()
+        return
+      }
+      if (fromLog || pending[0] !== change) return
+      pending.shift()
+      pendingBytes -= change.bytes.byteLength
+      deliver(change.change, change.bytes)
+    }
+  }
+
   const pump = async () => {
-    if (ended) return
+    if (ended || !joined) return
     if (pumping) {
       again = true
       return
@@ -148,54 +289,55 @@ export function openEventStream(
     try {
       do {
         again = false
-        read: for (;;) {
-          const batch = await source.readVisible(principal, {
-            since: lastSent,
-            limit: BATCH,
-            ...(position.projectId ? { projectId: position.projectId } : {}),
-          })
-          for (const change of batch) {
-            if (ended) return
-            const hasRoom = await room()
-            if (hasRoom === 'never') {
-              if (!ended) finish('reconnect', { reason: 'slow_consumer', since: String(lastSent) })
-              return
-            }
-            // Visibility is decided at delivery: after a wait, what is left of the batch is read again.
-            if (hasRoom === 'later') continue read
-            send(frame(change.type, change, change.seq))
-            lastSent = BigInt(change.seq)
-            // Added back after a removal: a later removal is news again.
-            if (change.type === 'member.added' && change.resourceId === principal.userId && change.projectId) {
-              revokedProjects.delete(change.projectId)
-            }
-            const lost = lostAccess(change)
-            if (lost && !revokedProjects.has(lost)) {
-              revokedProjects.add(lost)
-              send(frame('access_revoked', { projectId: lost }))
-            }
-          }
-          if (batch.length < BATCH || ended) break
-        }
-      } while (again && !ended)
+        if (fromLog && !(await catchUp())) return
+        await sendPending()
+      } while ((again || fromLog) && !ended)
     } catch (err) {
-      // The next wake-up or heartbeat reads again from the same position, so nothing is skipped.
+      // The next hand-over or heartbeat reads again from the same position, so nothing is skipped.
       logger.warn({ err }, 'reading changes for an event stream failed')
     } finally {
       pumping = false
     }
   }
 
-  const checkAuth = async () => {
+  let joining = false
+  /** Joins the hub, then catches up from the log; tried again at the next heartbeat if it fails. */
+  const joinFeed = () => {
+    if (joined || joining || ended) return
+    joining = true
+    options.feed.join(member).then(
+      ({ position: at, leave }) => {
+        joining = false
+        if (ended) {
+          leave()
+          return
+        }
+        leaveFeed = leave
+        finalThrough = at
+        lastHanded = at
+        joined = true
+        void pump()
+      },
+      (err: unknown) => {
+        joining = false
+        logger.warn({ err }, 'joining the event stream hub failed')
+      },
+    )
+  }
+
+  const authFailed = (err: unknown) => logger.warn({ err }, 'checking event stream credentials failed')
+  const checkAuth = () => {
     if (ended) return
-    let ok: boolean
+    let ok: boolean | Promise<boolean>
     try {
-      ok = await options.stillAuthorized()
+      ok = options.stillAuthorized()
     } catch (err) {
-      logger.warn({ err }, 'checking event stream credentials failed')
+      authFailed(err)
       return
     }
-    if (!ok) finish('auth_expired', {})
+    // Mostly answered in memory at once: no promise for each of thousands of streams at every tick.
+    if (ok === false) finish('auth_expired', {})
+    else if (ok !== true) ok.then((still) => still || finish('auth_expired', {}), authFailed)
   }
 
   function onStopping() {
@@ -217,14 +359,15 @@ export function openEventStream(
           return
         }
         options.stopping.addEventListener('abort', onStopping)
-        unsubscribe = options.signal.subscribe(() => void pump())
-        timers.push(
-          setInterval(() => {
+        joinFeed()
+        stopTicks.push(
+          options.heartbeats.add(() => {
             if ((controller.desiredSize ?? 0) > 0) send(': heartbeat\n\n')
-            // Also a safety net: a wake-up lost on the way (a dropped LISTEN connection) costs one interval.
+            // Also a safety net: a failed read or join is tried again after one interval.
+            joinFeed()
             void pump()
-          }, options.heartbeatMs),
-          setInterval(() => void checkAuth(), options.authCheckMs),
+          }),
+          options.authChecks.add(checkAuth),
         )
         if (principal.expiresAt !== undefined) {
           // setTimeout fires at once for delays beyond 2^31 ms (~24.8 days); the periodic check covers those.

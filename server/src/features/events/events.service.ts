@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events'
 import type { Logger } from 'pino'
 import type { Principal } from '../../core/principal.js'
 import type { ChangeLog } from '../changes/change-log.js'
@@ -6,6 +7,9 @@ import type { ProjectsService } from '../projects/projects.service.js'
 import type { ServiceDeps } from '../service-deps.js'
 import type { ChangeSignal } from './change-signal.js'
 import { openEventStream } from './event-stream.js'
+import { createStreamHub } from './stream-hub.js'
+import { createStreamSlots } from './stream-slots.js'
+import { createTicker } from './ticker.js'
 
 export interface StreamRequest {
   /** `Last-Event-ID`: wins over `since`. */
@@ -33,10 +37,32 @@ export interface EventsDeps {
 }
 
 export function createEventsService(
-  { config }: ServiceDeps,
+  { config, repositories }: ServiceDeps,
   { changeLog, changeSignal, stopping, logger, isRevoked }: EventsDeps,
   projects: ProjectsService,
 ) {
+  const slots = createStreamSlots({
+    perUser: config.EVENTS_MAX_STREAMS_PER_USER,
+    perKey: config.EVENTS_MAX_STREAMS_PER_KEY,
+    perInstance: config.EVENTS_MAX_STREAMS,
+  })
+  // Every open stream listens for the shutdown: as many listeners as streams are expected, not a leak.
+  setMaxListeners(config.EVENTS_MAX_STREAMS + 10, stopping)
+  // The streams' timers: one for heartbeats, one for credential checks, however many streams are open.
+  const heartbeats = createTicker(config.EVENTS_HEARTBEAT_S * 1000)
+  const authChecks = createTicker(AUTH_CHECK_MS)
+  // One reader of the log for every stream of this instance (see createStreamHub).
+  const hub = createStreamHub({
+    source: {
+      readAfter: (since, limit) => repositories.changes.readAfter(since, limit),
+      readableSeq: () => repositories.changes.readableSeq(),
+      views: (where) => repositories.memberships.views(where),
+    },
+    signal: changeSignal,
+    logger,
+    safetyMs: config.EVENTS_HEARTBEAT_S * 1000,
+  })
+
   /** The seq to stream after: the client's position, or the newest change for a client without one. */
   async function startingPoint(request: StreamRequest): Promise<bigint> {
     const position = request.lastEventId ?? request.since
@@ -55,6 +81,11 @@ export function createEventsService(
   }
 
   return {
+    /** Event streams open on this instance now. */
+    get openStreams() {
+      return slots.open
+    },
+
     /**
      * Checks a stream request and resolves where the stream starts (the seq it sends changes after):
      * 404 for a project the caller may not see, as every project operation answers; 410 past retention.
@@ -66,18 +97,22 @@ export function createEventsService(
 
     /**
      * The caller's event stream from `since`. The principal re-checks its credentials while the stream is
-     * open, which ends the stream with `auth_expired` once they expire or are revoked.
+     * open, which ends the stream with `auth_expired` once they expire or are revoked. Throws 429
+     * `too_many_streams` past the caller's limit of open streams, 503 `streams_unavailable` past the
+     * instance's (see `createStreamSlots`).
      */
     stream(principal: Principal, since: bigint, projectId?: string): ReadableStream<Uint8Array> {
+      const release = slots.take(principal)
       const fullCheck = () => principal.recheck()
-      // An API key is looked up in the database, so only its revocation (known in memory, from this
-      // instance or the revocation log that every instance polls) is checked at every tick; the full check
-      // (expiry, a deleted account) runs once per heartbeat interval. Sessions are checked in memory anyway.
+      // Only the credential's revocation (known in memory, from this instance or the revocation log that
+      // every instance polls) is checked at every tick; the full check (an API key's expiry or a deleted
+      // account; for an access token, verifying it again) runs once per heartbeat interval. An access
+      // token's expiry has a timer of its own (see openEventStream). With thousands of streams open, a
+      // signature check per stream four times a second would cost more than everything else they do.
       let lastFullCheck = Date.now()
-      const stillAuthorized = async () => {
-        const keyId = principal.apiKeyId
-        if (keyId === undefined) return fullCheck()
-        if (isRevoked(keyId)) return false
+      const credentialId = principal.apiKeyId ?? principal.sessionId
+      const stillAuthorized = () => {
+        if (credentialId !== undefined && isRevoked(credentialId)) return false
         if (Date.now() - lastFullCheck < config.EVENTS_HEARTBEAT_S * 1000) return true
         lastFullCheck = Date.now()
         return fullCheck()
@@ -85,16 +120,17 @@ export function createEventsService(
       return openEventStream(
         {
           source: changeLog,
-          signal: changeSignal,
+          feed: hub,
           stopping,
           logger,
-          heartbeatMs: config.EVENTS_HEARTBEAT_S * 1000,
+          heartbeats,
           retryMs: config.EVENTS_RETRY_MS,
           bufferBytes: config.EVENTS_BUFFER_BYTES,
           slowGraceMs: config.EVENTS_SLOW_CONSUMER_GRACE_MS,
           stillAuthorized,
-          // API keys are looked up in the database; sessions only in memory, so they are checked often.
-          authCheckMs: AUTH_CHECK_MS,
+          // Revocations are known in memory, so they are checked often.
+          authChecks,
+          onEnd: release,
         },
         principal,
         { since, ...(projectId ? { projectId } : {}) },

@@ -108,8 +108,9 @@ function queries(db: Kysely<Database>, dialect: Dialect) {
     db.selectFrom('tasks as t').select(COLUMNS).where('t.id', '=', taskId),
   )
 
-  async function replaceLabels(taskId: string, projectId: string, labels: string[]) {
-    await db.deleteFrom('task_labels').where('task_id', '=', taskId).execute()
+  /** `fresh`: the task was just inserted with a new id, so it has no label rows to delete. */
+  async function replaceLabels(taskId: string, projectId: string, labels: string[], fresh = false) {
+    if (!fresh) await db.deleteFrom('task_labels').where('task_id', '=', taskId).execute()
     if (labels.length > 0) {
       await db
         .insertInto('task_labels')
@@ -193,7 +194,7 @@ function queries(db: Kysely<Database>, dialect: Dialect) {
         .values(dialect === 'postgres' ? { ...row, search_vector: searchVector(row) } : row)
         .execute()
       if (dialect === 'sqlite') await rememberWords(db, row.title, row.description)
-      await replaceLabels(row.id, row.project_id, JSON.parse(row.labels) as string[])
+      await replaceLabels(row.id, row.project_id, JSON.parse(row.labels) as string[], true)
       return toTask(row)
     },
 

@@ -1,4 +1,3 @@
-import { operations } from '../../generated/routes.js'
 import { createRouter } from '../../http/router.js'
 import type { Services } from '../services.js'
 import { tasksHandlers } from './tasks.handlers.js'
@@ -6,9 +5,9 @@ import { tasksHandlers } from './tasks.handlers.js'
 export function createTasksRouter(services: Services) {
   const h = tasksHandlers(services)
   return createRouter()
-    .openapi(operations.listTasks, h.listTasks)
-    .openapi(operations.createTask, h.createTask)
-    .openapi(operations.getTask, h.getTask)
-    .openapi(operations.updateTask, h.updateTask)
-    .openapi(operations.deleteTask, h.deleteTask)
+    .operation('listTasks', h.listTasks)
+    .operation('createTask', h.createTask)
+    .operation('getTask', h.getTask)
+    .operation('updateTask', h.updateTask)
+    .operation('deleteTask', h.deleteTask)
 }

@@ -1,17 +1,21 @@
-import { ChangeSchema } from '../../generated/routes.js'
 import type { RecordedChange } from '../../write/change.js'
 
 /**
  * The change types an endpoint may subscribe to: every type of the change log except notifications, which
  * belong to one user and are never sent to a project's endpoints.
  */
-const EVENT_TYPES: readonly string[] = ChangeSchema.shape.type.options.filter(
-  (type) => !type.startsWith('notification.'),
-)
+let eventTypes: readonly string[] | undefined
+// From the generated routes, loaded when first needed.
+const EVENT_TYPES = async () => {
+  const { ChangeSchema } = await import('../../generated/routes.js')
+  eventTypes ??= ChangeSchema().shape.type.options.filter((type) => !type.startsWith('notification.'))
+  return eventTypes
+}
 
 /** The patterns in `patterns` that match no event type (`task.*` matches, `tsk.*` does not). */
-export function unknownPatterns(patterns: readonly string[]): string[] {
-  return patterns.filter((p) => !EVENT_TYPES.some((type) => matches(p, type)))
+export async function unknownPatterns(patterns: readonly string[]): Promise<string[]> {
+  const types = await EVENT_TYPES()
+  return patterns.filter((p) => !types.some((type) => matches(p, type)))
 }
 
 /** Whether an endpoint subscribed to `pattern` wants events of `type`. */

@@ -50,8 +50,8 @@ export function createWebhooksService(
     }
   }
 
-  function checkEventTypes(patterns: string[]) {
-    const unknown = unknownPatterns(patterns)
+  async function checkEventTypes(patterns: string[]) {
+    const unknown = await unknownPatterns(patterns)
     if (unknown.length > 0) {
       throw new ApiError(422, 'unknown_event_type', `No change type matches ${unknown.join(', ')}.`, {
         errors: unknown.map((p) => ({
@@ -86,7 +86,7 @@ export function createWebhooksService(
     async create(caller: Principal, projectId: string, input: WebhookEndpointCreate): Promise<WebhookEndpointCreated> {
       await access.authorize(caller, projectId, 'webhook', 'create')
       checkUrl(input.url)
-      checkEventTypes(input.eventTypes)
+      await checkEventTypes(input.eventTypes)
       const at = now().toISOString()
       const row: EndpointRow = {
         id: newId('whk'),
@@ -131,7 +131,7 @@ export function createWebhooksService(
     ): Promise<WebhookEndpoint> {
       await endpointFor(caller, webhookId, 'update')
       if (input.url !== undefined) checkUrl(input.url)
-      if (input.eventTypes !== undefined) checkEventTypes(input.eventTypes)
+      if (input.eventTypes !== undefined) await checkEventTypes(input.eventTypes)
       return write(async (tx) => {
         const r = tx.webhooks
         const row = await r.findEndpointForUpdate(webhookId)
