@@ -15,6 +15,15 @@ import type { Database } from './schema.js'
 const PREFIX_INDEX = 3
 /** A longer word beginning more words than this is left to FTS5's own prefix search. */
 const MAX_COMPLETIONS = 32
+/**
+ * SQLite: a tier of a search for several words is first looked up in every project's rows, up to this many;
+ * when there are no more, those are all the tier's matches and the project's are picked from them by their
+ * rows. FTS5 reads a doclist newest first one entry at a time (its doclist index only helps reading oldest
+ * first), so matching the project's token reads the whole project wherever a tier has few or no matches in
+ * it, as when words are each frequent but rarely in the same title; the words' own doclists are shorter.
+ * A single word is left to the project's query: the extra lookup costs a frequent word more than it saves.
+ */
+const UNSCOPED = 256
 
 /**
  * The token that stands for a project in the index, as the migration's triggers write it
@@ -47,15 +56,15 @@ export async function fts5Words(db: Kysely<Database>, terms: string[]): Promise<
 }
 
 /**
- * The FTS5 MATCH expression for every one of `words` (from fts5Words) in a project: in the title (`tier`
- * 0), in title or body but not all in the title (tier 1), or anywhere (`any`).
+ * The FTS5 MATCH expression for every one of `words` (from fts5Words) in a project (or, `null`, in every
+ * project): in the title (`tier` 0), in title or body but not all in the title (tier 1), or anywhere (`any`).
  */
-export function fts5Match(projectId: string, words: string[], body: string, where: SearchTier | 'any'): string {
+export function fts5Match(projectId: string | null, words: string[], body: string, where: SearchTier | 'any'): string {
   const all = `(${words.join(' AND ')})`
-  const project = `project : "${projectToken(projectId)}"`
-  if (where === 0) return `${project} AND title : ${all}`
-  if (where === 1) return `${project} AND ({title ${body}} : ${all} NOT title : ${all})`
-  return `${project} AND {title ${body}} : ${all}`
+  const project = projectId === null ? '' : `project : "${projectToken(projectId)}" AND `
+  if (where === 0) return `${project}title : ${all}`
+  if (where === 1) return `${project}({title ${body}} : ${all} NOT title : ${all})`
+  return `${project}{title ${body}} : ${all}`
 }
 
 /** A searchable table as searchPage queries it. */
@@ -93,11 +102,28 @@ async function tier<Row extends { id: string }>(
   const from = sql`${sql.table(table)} as ${sql.table(alias)}`
   if (dialect === 'sqlite') {
     const index = sql.table(`${table}_search`)
-    const match = fts5Match(input.projectId, input.words, body, level)
     const rowid = sql.ref(`${table}_search.rowid`)
+    const below = key === undefined ? sql`` : sql`and ${rowid} < ${Number(key)}`
+    const { rows: unscoped } =
+      input.words.length > 1
+        ? await sql<{ seq: number }>`
+            select ${rowid} as seq from ${index} where ${index} match ${fts5Match(null, input.words, body, level)} ${below}
+            order by ${rowid} desc limit ${UNSCOPED + 1}`.execute(db)
+        : { rows: undefined }
+    if (unscoped && unscoped.length <= UNSCOPED) {
+      if (unscoped.length === 0) return []
+      // CROSS JOIN keeps the few matches first: the project's conditions must not lead to reading its rows.
+      const seq = sql.ref(`${alias}.seq`)
+      const { rows } = await sql<Keyed<Row>>`
+        select ${columns}, cast(${seq} as text) as key
+        from json_each(${JSON.stringify(unscoped.map((r) => r.seq))}) as m cross join ${from} on ${seq} = m.value
+        where ${input.conditions} order by ${seq} desc limit ${limit}`.execute(db)
+      return rows
+    }
+    const match = fts5Match(input.projectId, input.words, body, level)
     const { rows } = await sql<Keyed<Row>>`
       select ${columns}, cast(${rowid} as text) as key from ${index} join ${from} on ${sql.ref(`${alias}.seq`)} = ${rowid}
-      where ${index} match ${match} and ${input.conditions} ${key === undefined ? sql`` : sql`and ${rowid} < ${Number(key)}`}
+      where ${index} match ${match} and ${input.conditions} ${below}
       order by ${rowid} desc limit ${limit}`.execute(db)
     return rows
   }

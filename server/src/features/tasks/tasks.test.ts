@@ -282,6 +282,79 @@ describe('listTasks search', () => {
     expect(ids((await list(t, h, `/v1/projects/${project.id}/tasks?q=quarterly`)).data)).toEqual([mine.id])
   })
 
+  it('ranks the same whether the words are often together, rarely together, or frequent in another project', async () => {
+    const { t, alice, h, project } = await setup()
+    const other = await createProject(t, h, { name: 'Other' })
+    const now = new Date().toISOString()
+    const row = (projectId: string, i: number, title: string, description: string | null) => ({
+      id: newId('tsk'),
+      project_id: projectId,
+      title,
+      description,
+      status: i % 4 === 1 ? ('done' as const) : ('todo' as const),
+      priority: 0,
+      due_at: null,
+      labels: '[]',
+      assignee_id: null,
+      position: i + 1,
+      completed_at: null,
+      created_by: alice.user.id,
+      created_at: now,
+      updated_at: now,
+      version: 1,
+    })
+    // Hundreds of matches with both words in the title in another project; in this one, both words in a
+    // title now and then, each word often, and one word in a title with the other only in a description.
+    const others: ReturnType<typeof row>[] = []
+    const rows = Array.from({ length: 600 }, (_, i) => {
+      if (i % 2 === 1) others.push(row(other.id, i, `Kettle lantern ${i}`, i % 10 === 1 ? 'filler' : null))
+      if (i % 50 === 3) return row(project.id, i, `Kettle lantern ${i}`, null)
+      if (i % 2 === 0) return row(project.id, i, `Kettle ${i}`, 'a lantern')
+      if (i % 3 === 0) return row(project.id, i, `Lantern ${i}`, 'kettle')
+      return row(project.id, i, `Filler ${i}`, 'kettle')
+    })
+    await t.ctx.writer.write(
+      async (tx) => {
+        // Interleaved, so that the other project's matches lie between this one's at every page.
+        for (const r of [...rows, ...others].sort((a, b) => (a.id < b.id ? -1 : 1))) await tx.tasks.insert(r)
+      },
+      { silent: true },
+    )
+    // The ranking as openapi.yaml states it, computed from the rows: every word (as a prefix) in the title
+    // first, then every word in title or description; newest first within each.
+    const has = (text: string | null, word: string) =>
+      (text ?? '')
+        .toLowerCase()
+        .split(/\W+/)
+        .some((w) => w.startsWith(word))
+    const expected = (words: string[], status?: string) => {
+      const found = rows.filter(
+        (r) => (!status || r.status === status) && words.every((w) => has(r.title, w) || has(r.description, w)),
+      )
+      const inTitle = found.filter((r) => words.every((w) => has(r.title, w)))
+      return ids([...inTitle.reverse(), ...found.filter((r) => !inTitle.includes(r)).reverse()])
+    }
+    const search = async (q: string, status?: string) =>
+      ids(
+        await walk(
+          t,
+          h,
+          `/v1/projects/${project.id}/tasks?q=${encodeURIComponent(q)}&limit=25${status ? `&status=${status}` : ''}`,
+        ),
+      )
+    for (const [q, words] of [
+      ['kettle lantern', ['kettle', 'lantern']],
+      ['lant kett', ['lant', 'kett']],
+      ['filler kettle', ['filler', 'kettle']],
+      ['kettle', ['kettle']],
+    ] as const) {
+      expect(await search(q)).toEqual(expected([...words]))
+      expect(await search(q, 'done')).toEqual(expected([...words], 'done'))
+    }
+    expect(expected(['kettle', 'lantern']).length).toBeGreaterThan(300)
+    expect(expected(['filler', 'kettle']).length).toBeGreaterThan(100)
+  })
+
   it('keeps the index in step with edits and deletes', async () => {
     const { t, h, project } = await setup()
     const task = await createTask(t, h, project.id, { title: 'Alpha' })
