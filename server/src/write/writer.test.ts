@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { createTestApp } from '../test/app.js'
+import { TEST_DATABASE } from '../test/databases.js'
 import { createProject } from '../test/projects.js'
 import { signUpUser } from '../test/users.js'
 
@@ -62,5 +63,49 @@ describe('the write seam', () => {
       ),
     ).rejects.toThrow(/silent write recorded a change/)
     expect(await t.ctx.changeLog.latestSeq()).toBe(before)
+  })
+})
+
+describe.runIf(TEST_DATABASE === 'postgres')('the write seam when PostgreSQL ends a write for a deadlock', () => {
+  it('runs the losing write again, so both writes succeed and each change is recorded once', async () => {
+    const t = await createTestApp({ RATE_LIMITS_ENABLED: 'false' })
+    const alice = await signUpUser(t)
+    const bob = await signUpUser(t)
+    const before = await t.ctx.changeLog.latestSeq()
+    // Each write takes one user's row, waits until the other holds the other row, then asks for it: the
+    // two wait for each other and PostgreSQL ends one of them (40P01).
+    let held = 0
+    let bothHeld: () => void = () => {}
+    const barrier = new Promise<void>((resolve) => {
+      bothHeld = resolve
+    })
+    const attempts = { alice: 0, bob: 0 }
+    const crossWrite = (first: typeof alice, second: typeof alice, who: 'alice' | 'bob') =>
+      t.ctx.writer.write(async (tx) => {
+        attempts[who]++
+        await tx.accounts.updateUser(first.user.id, { name: `${who} first` })
+        if (++held === 2) bothHeld()
+        await barrier
+        await tx.accounts.updateUser(second.user.id, { name: `${who} second` })
+        await tx.record({
+          type: 'task.updated',
+          projectId: null,
+          userId: first.user.id,
+          resourceType: 'task',
+          resourceId: `tsk_${who}`,
+          version: 1,
+          actorId: first.user.id,
+          data: { who },
+        })
+      })
+    await Promise.all([crossWrite(alice, bob, 'alice'), crossWrite(bob, alice, 'bob')])
+    // One of them lost the race and ran again.
+    expect(attempts.alice + attempts.bob).toBe(3)
+    const changes = await t.ctx.db.kysely
+      .selectFrom('changes')
+      .select('resource_id')
+      .where('seq', '>', String(before) as never)
+      .execute()
+    expect(changes.map((c) => c.resource_id).sort()).toEqual(['tsk_alice', 'tsk_bob'])
   })
 })

@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises'
 import type { Logger } from 'pino'
 import type { Db, Queryable } from '../db/database.js'
 import type { MailMessage } from '../mail/mailer.js'
@@ -99,6 +100,29 @@ export interface WriterOptions {
 }
 
 /**
+ * PostgreSQL's answers for a transaction that lost a race with another and was rolled back whole: a
+ * deadlock (two writes taking the same rows in opposite orders, e.g. a project's deletion cascading through
+ * webhook deliveries while a delivery's bookkeeping updates them) or a serialization failure. Nothing of it
+ * was written, so the same write run again is the answer the caller should have had.
+ */
+const LOST_RACE = new Set(['40P01', '40001'])
+const ATTEMPTS = 4
+
+async function runAgainAfterLostRace<T>(attempt: () => Promise<T>, logger: Logger): Promise<T> {
+  for (let n = 1; ; n++) {
+    try {
+      return await attempt()
+    } catch (err) {
+      const code = (err as { code?: unknown }).code
+      if (n >= ATTEMPTS || typeof code !== 'string' || !LOST_RACE.has(code)) throw err
+      logger.warn({ err, attempt: n }, 'a write lost a race with another and runs again')
+      // A short random pause, so the two do not meet again in step.
+      await sleep(5 + Math.random() * 20 * n)
+    }
+  }
+}
+
+/**
  * The one write seam. Writes run side by side on PostgreSQL: the change log's seqs are such that a reader
  * never skips a change whatever order writes commit in (see `changesRepository`), so no write waits for
  * another unless they touch the same rows.
@@ -106,36 +130,42 @@ export interface WriterOptions {
 export function createWriter({ db, reactions, queue, logger, now = () => new Date() }: WriterOptions): Writer {
   const writer: Writer = {
     async write(fn, options = {}) {
-      const recorded: RecordedChange[] = []
+      let recorded: RecordedChange[] = []
       let appended = 0
       let enqueued = false
-      const result = await db.kysely.transaction().execute(async (trx) => {
-        const tx = repositoriesOn(trx, db.dialect) as WriteTx
-        // First, before the write holds a transaction id: readers of the change log wait for this write.
-        if (!options.silent) await tx.changes.markWriter()
-        Object.defineProperty(tx, 'record', {
-          async value(input: ChangeInput) {
-            if (options.silent) throw new Error(`A silent write recorded a change (${input.type}).`)
-            // Numbered before the first await, so records made side by side still take distinct places.
-            const change = await append(tx, input, appended++)
-            recorded.push(change)
-            for (const reaction of reactions.inTransaction) {
-              if (reaction.on === 'every change' || reaction.on.includes(change.type)) await reaction.run(tx, change)
-            }
-            return change.seq
-          },
+      const attempt = () => {
+        recorded = []
+        appended = 0
+        enqueued = false
+        return db.kysely.transaction().execute(async (trx) => {
+          const tx = repositoriesOn(trx, db.dialect) as WriteTx
+          // First, before the write holds a transaction id: readers of the change log wait for this write.
+          if (!options.silent) await tx.changes.markWriter()
+          Object.defineProperty(tx, 'record', {
+            async value(input: ChangeInput) {
+              if (options.silent) throw new Error(`A silent write recorded a change (${input.type}).`)
+              // Numbered before the first await, so records made side by side still take distinct places.
+              const change = await append(tx, input, appended++)
+              recorded.push(change)
+              for (const reaction of reactions.inTransaction) {
+                if (reaction.on === 'every change' || reaction.on.includes(change.type)) await reaction.run(tx, change)
+              }
+              return change.seq
+            },
+          })
+          Object.defineProperty(tx, 'enqueue', {
+            async value(job: OutboundJob) {
+              if (!queue) throw new Error(`This writer has no job queue to put a ${job.kind} job on.`)
+              enqueued = true
+              return queue.enqueue(trx, job)
+            },
+          })
+          const value = await fn(tx)
+          await options.by?.idempotency?.beforeCommit(tx, value, recorded)
+          return value
         })
-        Object.defineProperty(tx, 'enqueue', {
-          async value(job: OutboundJob) {
-            if (!queue) throw new Error(`This writer has no job queue to put a ${job.kind} job on.`)
-            enqueued = true
-            return queue.enqueue(trx, job)
-          },
-        })
-        const value = await fn(tx)
-        await options.by?.idempotency?.beforeCommit(tx, value, recorded)
-        return value
-      })
+      }
+      const result = await runAgainAfterLostRace(attempt, logger)
       if (enqueued) queue?.wake()
       const lastSeq = recorded.reduce<bigint | undefined>(
         (max, c) => (max === undefined || c.seq > max ? c.seq : max),
