@@ -74,7 +74,7 @@ export async function createTestApp(env: Record<string, string> = {}, options: T
     ctx = await createContext(config, {
       ...testContextOverrides(options.passwordHashCost),
       database: options.database?.(database.options) ?? database.options,
-      logger: options.logger ?? pino({ level: 'silent' }),
+      logger: options.logger ?? pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }),
       webhookLookup: options.webhookLookup,
     })
   } catch (err) {
