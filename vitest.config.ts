@@ -34,7 +34,14 @@ export default defineConfig(async () => {
   // checker) and build everything they use per test (createTestApp), keeping nothing in modules: one module
   // registry per worker instead of one per file saves most of their import time. Helpers that are costly to
   // make (the parsed contract, a migrated template database) are then made once per worker too.
-  const shared = { isolate: false, setupFiles: ['server/src/test/setup-file.ts'] }
+  const shared = { isolate: false, setupFiles: ['server/src/test/setup-file.ts'], exclude: ['**/*.memory.test.ts'] }
+  // Tests that measure the process's own memory (RSS) run isolated, in a process of their own: in a worker
+  // shared with other files, what those left behind moves RSS as much as what is measured.
+  const measured = {
+    include: ['server/src/**/*.memory.test.ts'],
+    isolate: true,
+    setupFiles: ['server/src/test/setup-file.ts'],
+  }
   return {
     // Workspaces resolve each other's TypeScript sources, so tests never run against a stale build.
     resolve: { conditions: ['@tasklane/source'] },
@@ -47,6 +54,7 @@ export default defineConfig(async () => {
           extends: true,
           test: { name: 'server:sqlite', include: serverTests, ...shared, env: { TEST_DATABASE: 'sqlite' } },
         },
+        { extends: true, test: { name: 'server:sqlite:measured', ...measured, env: { TEST_DATABASE: 'sqlite' } } },
         ...(withPostgres
           ? [
               {
@@ -56,6 +64,15 @@ export default defineConfig(async () => {
                   include: serverTests,
                   ...shared,
                   // Names (and at the end drops) the migrated schemas the test processes pool.
+                  globalSetup: ['server/src/test/global-setup.ts'],
+                  env: { TEST_DATABASE: 'postgres', TEST_POSTGRES_URL: POSTGRES_URL },
+                },
+              },
+              {
+                extends: true,
+                test: {
+                  name: 'server:postgres:measured',
+                  ...measured,
                   globalSetup: ['server/src/test/global-setup.ts'],
                   env: { TEST_DATABASE: 'postgres', TEST_POSTGRES_URL: POSTGRES_URL },
                 },
