@@ -126,8 +126,9 @@ async function seedTasks(projectId: string, count: number) {
           .execute()
       } else {
         await trx.insertInto('tasks').values(rows).execute()
-        await rememberWords(trx, ...rows.flatMap((r) => [r.title, r.description]))
       }
+      // The vocabulary long search words are completed from, as the tasks repository keeps it.
+      await rememberWords(trx, ctx.db.dialect, ...rows.flatMap((r) => [r.title, r.description]))
     })
   }
 }
