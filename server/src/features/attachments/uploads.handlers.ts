@@ -135,6 +135,12 @@ export function uploadsHandlers({ uploads }: Services, config: Pick<Config, 'ATT
     // CORS is the app's (CORS_ORIGINS), not @tus/server's allow-any default.
     const headers = new Headers(res.headers)
     for (const name of [...headers.keys()]) if (name.startsWith('access-control-')) headers.delete(name)
+    // @tus/server answers a creation with an empty text rather than no body; only the attachment that ends
+    // an upload is a body, and it says its type.
+    if (!headers.has('content-type')) {
+      await res.body?.cancel()
+      return new Response(null, { status: res.status, headers })
+    }
     return new Response(res.body, { status: res.status, headers })
   }
 
