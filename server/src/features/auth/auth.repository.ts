@@ -105,6 +105,18 @@ export function accountsRepository(db: Db) {
         .execute()
     },
 
+    /**
+     * Deletes email tokens that can no longer be used (used, or expired by `now`): a link to one answers
+     * `invalid_token` whether its row is there or not.
+     */
+    async pruneEmailTokens(now: string): Promise<void> {
+      assertTransaction(db)
+      await db
+        .deleteFrom('email_tokens')
+        .where((eb) => eb.or([eb('used_at', 'is not', null), eb('expires_at', '<=', now)]))
+        .execute()
+    },
+
     /** Uses up a live email token; returns it, or undefined when unknown, used, expired or of another purpose. */
     async consumeEmailToken(
       tokenHash: string,
@@ -168,6 +180,19 @@ export function signupRequestsRepository(db: Db, dialect: Dialect) {
         .where('used_at', 'is', null)
         .where('expires_at', '>', now)
         .executeTakeFirst(),
+
+    /**
+     * Deletes sign-up requests that can no longer be used (used, or expired by `now`): the link of one
+     * answers `invalid_token` whether its row is there or not, and a newer request for the address needs
+     * only the live ones.
+     */
+    async prune(now: string): Promise<void> {
+      assertTransaction(db)
+      await db
+        .deleteFrom('signup_requests')
+        .where((eb) => eb.or([eb('used_at', 'is not', null), eb('expires_at', '<=', now)]))
+        .execute()
+    },
 
     /** Uses up a live sign-up token; returns it, or undefined when unknown, used or expired. */
     async consume(tokenHash: string, now: string): Promise<SignupRequestRow | undefined> {
