@@ -62,18 +62,36 @@ export async function rememberWords(
   await sql`insert or ignore into search_words (word) select value from json_each(${JSON.stringify(words)})`.execute(db)
 }
 
-async function completions(db: Kysely<Database>, term: string): Promise<string | undefined> {
+/** The vocabulary's words that `term` begins, when there are 1 to MAX_COMPLETIONS of them. */
+async function completionList(db: Kysely<Database>, term: string): Promise<string[] | undefined> {
   const { rows } = await sql<{ word: string }>`
     select word from search_words where word >= ${term} and word < ${`${term}\u{10FFFF}`} limit ${MAX_COMPLETIONS + 1}`.execute(
     db,
   )
   if (rows.length === 0 || rows.length > MAX_COMPLETIONS) return undefined
-  return `(${rows.map((r) => `"${r.word}"`).join(' OR ')})`
+  return rows.map((r) => r.word)
 }
+
+/** A query word as FTS5 is asked it: a prefix (`words` undefined) or the words it begins. */
+interface Expanded {
+  term: string
+  words: string[] | undefined
+}
+
+async function expand(db: Kysely<Database>, terms: string[]): Promise<Expanded[]> {
+  return Promise.all(
+    terms.map(async (term) => ({
+      term,
+      words: [...term].length > PREFIX_INDEX ? await completionList(db, term) : undefined,
+    })),
+  )
+}
+
+const fts5Word = ({ term, words }: Expanded) => (words ? `(${words.map((w) => `"${w}"`).join(' OR ')})` : `"${term}"*`)
 
 /** The FTS5 query for each of `terms` (folded query words): the word as a prefix, or the words it begins. */
 export async function fts5Words(db: Kysely<Database>, terms: string[]): Promise<string[]> {
-  return Promise.all(terms.map(async (t) => ([...t].length > PREFIX_INDEX && (await completions(db, t))) || `"${t}"*`))
+  return (await expand(db, terms)).map(fts5Word)
 }
 
 /**
@@ -140,6 +158,92 @@ async function tier<Row extends { id: string }>(
     where ${index} match ${match} and ${input.conditions} ${below}
     order by ${rowid} desc limit ${limit}`.execute(db)
   return rows
+}
+
+/**
+ * SQLite: a search for several words first looks up every project's matches of all the words anywhere, up
+ * to this many, and splits them into tiers itself (see splitPage); with more, each tier asks the index.
+ */
+const SPLIT = 1024
+
+const ASCII = /^\p{ASCII}*$/u
+
+/**
+ * Whether every query word is in the title, as FTS5's `title : (…)` decides it: the title's tokens (for
+ * ASCII text, unicode61's tokens are the runs of letters and digits, lower-cased) begin with the word, or
+ * are one of the words it begins. Only for an ASCII title and ASCII query words, where that is exact.
+ */
+function inTitle(title: string, query: Expanded[]): boolean {
+  const tokens = title.toLowerCase().split(/[^a-z0-9]+/)
+  return query.every(({ term, words }) =>
+    words ? tokens.some((t) => words.includes(t)) : tokens.some((t) => t.startsWith(term)),
+  )
+}
+
+/**
+ * SQLite: a page of a search for several words from one index lookup: every match of all the words anywhere
+ * (in every project; the project's token would make FTS5 read the whole project's doclist), then the
+ * project's rows among them with their titles, each given its tier by its title's words (inTitle, or FTS5
+ * itself for a title that is not ASCII), so the words' doclists are read once rather than once per tier.
+ * Undefined where the query is not ASCII or has more than SPLIT matches: the tiers' own lookups answer then.
+ */
+async function splitPage<Row extends { id: string }>(
+  db: Kysely<Database>,
+  searched: Searched,
+  input: SearchInput,
+  query: Expanded[],
+): Promise<(Keyed<Row> & { tier: SearchTier })[] | undefined> {
+  if (!query.every(({ term, words }) => ASCII.test(term) && (words ?? []).every((w) => ASCII.test(w)))) return undefined
+  const { table, alias, body } = searched
+  const index = sql.table(`${table}_search`)
+  const rowid = sql.ref(`${table}_search.rowid`)
+  const from = sql`${sql.table(table)} as ${sql.table(alias)}`
+  const seq = sql.ref(`${alias}.seq`)
+  const words = query.map(fts5Word)
+  const [start, key] = input.after ? [input.after[0], Number(input.after[1])] : [0, undefined]
+  // After a tier 1 row only tier 1 rows below it are left; after a tier 0 row tier 1 starts from the top.
+  const below = start === 1 && key !== undefined ? sql`and ${rowid} < ${key}` : sql``
+  const { rows: found } = await sql<{ seq: number }>`
+    select ${rowid} as seq from ${index} where ${index} match ${fts5Match(null, words, body, 'any')} ${below}
+    order by ${rowid} desc limit ${SPLIT + 1}`.execute(db)
+  if (found.length > SPLIT) return undefined
+  if (found.length === 0) return []
+  const { rows: candidates } = await sql<{ seq: number; title: string }>`
+    select ${seq} as seq, ${sql.ref(`${alias}.title`)} as title
+    from json_each(${JSON.stringify(found.map((r) => r.seq))}) as m cross join ${from} on ${seq} = m.value
+    where ${input.conditions} order by ${seq} desc`.execute(db)
+  const titleMatch = fts5Match(null, words, body, 0)
+  const tiers: SearchTier[] = []
+  for (const c of candidates) {
+    if (ASCII.test(c.title)) tiers.push(inTitle(c.title, query) ? 0 : 1)
+    else {
+      // A range: SQLite 3.53's FTS5 answers `rowid = ?` beside MATCH with every match, ignoring the rowid.
+      const { rows } = await sql`
+        select ${rowid} from ${index} where ${index} match ${titleMatch} and ${rowid} >= ${c.seq} and ${rowid} <= ${c.seq}`.execute(
+        db,
+      )
+      tiers.push(rows.length > 0 ? 0 : 1)
+    }
+  }
+  const wanted = input.limit + 1
+  const picked: { seq: number; tier: SearchTier }[] = []
+  for (const level of start === 0 ? ([0, 1] as const) : ([1] as const)) {
+    candidates.forEach((c, i) => {
+      if (tiers[i] !== level || picked.length === wanted) return
+      if (level === start && key !== undefined && c.seq >= key) return
+      picked.push({ seq: c.seq, tier: level })
+    })
+  }
+  if (picked.length === 0) return []
+  const columns = sql.join(searched.columns.map((c) => sql.ref(c)))
+  const { rows } = await sql<Keyed<Row>>`
+    select ${columns}, cast(${seq} as text) as key
+    from json_each(${JSON.stringify(picked.map((p) => p.seq))}) as m cross join ${from} on ${seq} = m.value`.execute(db)
+  const bySeq = new Map(rows.map((r) => [r.key, r]))
+  return picked.flatMap((p) => {
+    const row = bySeq.get(String(p.seq))
+    return row ? [{ ...row, tier: p.tier }] : []
+  })
 }
 
 /** PostgreSQL: how many of a project's rows a search reads newest first before it asks the index instead. */
@@ -319,7 +423,15 @@ export async function searchPage<Row extends { id: string }>(
     const page = toPage(await pgSearchPage<Row>(db, searched, input), limit, position)
     return { items: page.items, next: page.next }
   }
-  const words = await fts5Words(db, input.terms)
+  const query = await expand(db, input.terms)
+  if (query.length > 1) {
+    const split = await splitPage<Row>(db, searched, input, query)
+    if (split) {
+      const page = toPage(split, limit, position)
+      return { items: page.items, next: page.next }
+    }
+  }
+  const words = query.map(fts5Word)
   const rows: (Keyed<Row> & { tier: SearchTier })[] = []
   const start: SearchTier = after?.[0] === 1 ? 1 : 0
   for (const level of start === 0 ? ([0, 1] as const) : ([1] as const)) {

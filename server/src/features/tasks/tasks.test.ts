@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import type { Task, TaskList } from '../../generated/routes.js'
 import { newId } from '../../lib/ids.js'
+import { foldForSearch } from '../../lib/search.js'
 import { createTestApp, type TestApp } from '../../test/app.js'
 import { present } from '../../test/present.js'
 import { addMember, createProject, createTask, jsonRequest } from '../../test/projects.js'
@@ -60,8 +61,7 @@ const taskRow = (projectId: string, createdBy: string, i: number, title: string,
 
 /** Whether `word` begins a word of `text`, as a search word matches. */
 const begins = (text: string | null, word: string) =>
-  (text ?? '')
-    .toLowerCase()
+  foldForSearch(text ?? '')
     .split(/\W+/)
     .some((w) => w.startsWith(word))
 
@@ -438,6 +438,50 @@ describe('listTasks search', () => {
       expect(await search(q, 10, 'done')).toEqual(ranked(rows, [...words], 'done'))
     }
     expect(ranked(rows, ['kettle', 'lantern'])).toHaveLength(97)
+  })
+
+  it('ranks several words the same in titles with accents, and with more matches than one lookup splits', async () => {
+    const { t, alice, h, project } = await setup()
+    const other = await createProject(t, h, { name: 'Other' })
+    const row = (projectId: string, i: number, title: string, description: string | null) =>
+      taskRow(projectId, alice.user.id, i, title, description)
+    // Titles with accented letters in and beside the words, in both tiers; and, later, enough matches in
+    // another project that a search for the same words has more matches than it splits itself.
+    const rows = Array.from({ length: 300 }, (_, i) => {
+      if (i % 7 === 0) return row(project.id, i, `Kéttle lantérn ${i}`, null)
+      if (i % 7 === 1) return row(project.id, i, `Crème kettle ${i}`, 'lantern')
+      if (i % 7 === 2) return row(project.id, i, `Kettle ${i} façade`, 'Lantérne')
+      if (i % 7 === 3) return row(project.id, i, `Kettle lanterns ${i}`, 'crème')
+      if (i % 7 === 4) return row(project.id, i, `Lantern ${i}`, 'kettlé')
+      return row(project.id, i, `Filler ${i}`, i % 2 === 0 ? 'kettle' : null)
+    })
+    const search = async (q: string, limit: number) =>
+      ids(await walk(t, h, `/v1/projects/${project.id}/tasks?q=${encodeURIComponent(q)}&limit=${limit}`))
+    const check = async () => {
+      for (const [q, words] of [
+        ['kettle lantern', ['kettle', 'lantern']],
+        ['KETTLE Lanterne', ['kettle', 'lanterne']],
+        ['lant kett creme', ['lant', 'kett', 'creme']],
+        ['faca kettle', ['faca', 'kettle']],
+      ] as const) {
+        for (const limit of [4, 50]) expect(await search(q, limit)).toEqual(ranked(rows, [...words]))
+      }
+    }
+    await t.ctx.writer.write(
+      async (tx) => {
+        for (const r of rows) await tx.tasks.insert(r)
+      },
+      { silent: true },
+    )
+    await check()
+    expect(ranked(rows, ['kettle', 'lantern'])).toHaveLength(215)
+    await t.ctx.writer.write(
+      async (tx) => {
+        for (let i = 0; i < 1100; i++) await tx.tasks.insert(row(other.id, i, `Kettle lantern crème façade ${i}`, null))
+      },
+      { silent: true },
+    )
+    await check()
   })
 
   it('keeps the index in step with edits and deletes', async () => {
