@@ -1,4 +1,4 @@
-import { type Kysely, type RawBuilder, type SqlBool, sql } from 'kysely'
+import { CompiledQuery, type Kysely, type RawBuilder, type SqlBool, sql } from 'kysely'
 import type { CursorPosition } from '../lib/cursor.js'
 import { indexedWords, type SearchTier, tsQuery } from '../lib/search.js'
 import type { Dialect } from './database.js'
@@ -34,11 +34,13 @@ const projectToken = (projectId: string) => projectId.replace('_', '')
 /** PostgreSQL: the lexeme each row's `search_vector` holds for its project; no query word can match it. */
 export const projectLexeme = (projectId: string) => `#${projectId}`
 
+const REMEMBER_WORDS = 'insert or ignore into search_words (word) select value from json_each(?)'
+
 /** Adds the words of new or edited text to the vocabulary that long query words are completed from. */
 export async function rememberWords(db: Kysely<Database>, ...texts: (string | null)[]): Promise<void> {
   const words = indexedWords(...texts)
   if (words.length === 0) return
-  await sql`insert or ignore into search_words (word) select value from json_each(${JSON.stringify(words)})`.execute(db)
+  await db.executeQuery(CompiledQuery.raw(REMEMBER_WORDS, [JSON.stringify(words)]))
 }
 
 async function completions(db: Kysely<Database>, term: string): Promise<string | undefined> {

@@ -1,7 +1,7 @@
 import { type Kysely, type RawBuilder, type SqlBool, sql } from 'kysely'
 import type { Dialect } from '../../db/database.js'
 import { type KeysetSort, keyset, keysetTaking, type Page, toPage } from '../../db/keyset.js'
-import { prepared, preparedArrays } from '../../db/prepared.js'
+import { compiledOnce, prepared, preparedArrays } from '../../db/prepared.js'
 import type { Database, TasksTable } from '../../db/schema.js'
 import { fts5Match, fts5Words, projectLexeme, rememberWords, type Searched, searchPage } from '../../db/search.js'
 import { assertTransaction } from '../../db/transaction.js'
@@ -94,6 +94,37 @@ const taskOfColumns = (r: unknown[]): Task =>
     updated_at: r[13],
     version: r[14],
   } as TaskRow)
+
+/** A task's columns as stored on SQLite, in the order `insertRow` takes them. */
+const STORED = [
+  'id',
+  'project_id',
+  'title',
+  'description',
+  'status',
+  'priority',
+  'due_at',
+  'labels',
+  'assignee_id',
+  'position',
+  'completed_at',
+  'created_by',
+  'created_at',
+  'updated_at',
+  'version',
+] as const satisfies readonly (keyof TaskRow)[]
+
+// The statements of a create, compiled once rather than on each write's transaction (a create is small
+// enough that building and compiling them cost as much as SQLite takes to run them).
+const insertRow = compiledOnce((db: Kysely<Database>, ...values: (string | number | null)[]) =>
+  db.insertInto('tasks').values(Object.fromEntries(STORED.map((column, i) => [column, values[i]])) as TaskRow),
+)
+const maxPosition = compiledOnce((db: Kysely<Database>, projectId: string) =>
+  db
+    .selectFrom('tasks')
+    .select((eb) => eb.fn.max('position').as('max'))
+    .where('project_id', '=', projectId),
+)
 
 const SEARCHED: Searched = { table: 'tasks', alias: 't', body: 'description', columns: COLUMNS }
 
@@ -189,11 +220,15 @@ function queries(db: Kysely<Database>, dialect: Dialect) {
   return {
     async insert(row: TaskRow): Promise<Task> {
       assertTransaction(db)
-      await db
-        .insertInto('tasks')
-        .values(dialect === 'postgres' ? { ...row, search_vector: searchVector(row) } : row)
-        .execute()
-      if (dialect === 'sqlite') await rememberWords(db, row.title, row.description)
+      if (dialect === 'postgres') {
+        await db
+          .insertInto('tasks')
+          .values({ ...row, search_vector: searchVector(row) })
+          .execute()
+      } else {
+        await insertRow(db, ...STORED.map((column) => row[column]))
+        await rememberWords(db, row.title, row.description)
+      }
       await replaceLabels(row.id, row.project_id, JSON.parse(row.labels) as string[], true)
       return toTask(row)
     },
@@ -212,11 +247,7 @@ function queries(db: Kysely<Database>, dialect: Dialect) {
     },
 
     async nextPosition(projectId: string): Promise<number> {
-      const row = await db
-        .selectFrom('tasks')
-        .select((eb) => eb.fn.max('position').as('max'))
-        .where('project_id', '=', projectId)
-        .executeTakeFirst()
+      const row = (await maxPosition(db, projectId)).rows[0]
       if (row?.max == null) return 1
       // Never past the documented maximum: there, new tasks share it and keep their creation order (ties
       // are ordered by id, which grows with time).
