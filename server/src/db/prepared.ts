@@ -63,7 +63,7 @@ export function compiledOnce<DB, Args extends (string | number | null)[], Row>(
   // By the database's adapter, which a Kysely instance and its transactions share: one compiled query per
   // database (and so per dialect).
   const byDatabase = new WeakMap<object, Compiled<Row>>()
-  return (db, ...args) => {
+  return async (db, ...args) => {
     const adapter = db.getExecutor().adapter
     let compiled = byDatabase.get(adapter)
     if (!compiled) {
