@@ -126,7 +126,7 @@ for (let offset = 0; offset < TASKS; offset += 500) {
   }
   await ctx.db.kysely.transaction().execute(async (trx) => {
     await trx.insertInto('tasks').values(rows).execute()
-    await rememberWords(trx, ...rows.flatMap((r) => [r.title, r.description]))
+    await rememberWords(trx, 'sqlite', ...rows.flatMap((r) => [r.title, r.description]))
   })
 }
 

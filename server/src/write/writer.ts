@@ -208,7 +208,7 @@ export function createWriter({ db, reactions, queue, logger, now = () => new Dat
   }
 
   const fresh = (): Outcome => ({ recorded: [], appended: 0, enqueued: false })
-  const grouped = db.dialect === 'sqlite' ? groupCommits(db, run, fresh, committed) : undefined
+  const grouped = db.dialect === 'sqlite' ? groupCommits(db, logger, run, fresh, committed) : undefined
   const writer: Writer = {
     async write(fn, options = {}) {
       if (grouped) return grouped(fn, options)
@@ -275,6 +275,7 @@ const RELEASE_SAVEPOINT = sql`release write`
  */
 function groupCommits<O>(
   db: Db,
+  logger: Logger,
   run: <T>(trx: Queryable, fn: (tx: WriteTx) => Promise<T>, options: WriteOptions, outcome: O) => Promise<T>,
   fresh: () => O,
   committed: (outcome: O) => void,
@@ -294,22 +295,28 @@ function groupCommits<O>(
     const group = waiting.splice(0, GROUP_MAX)
     try {
       await db.kysely.transaction().execute(async (trx) => {
-        // A write alone needs no savepoint: if it fails, the transaction rolls back with it.
-        if (group.length === 1) {
-          const [write] = group as [Pending]
-          write.result = { value: await run(trx, write.fn, write.options, write.outcome) }
-          return
-        }
         for (const write of group) {
-          await SAVEPOINT.execute(trx)
           try {
-            write.result = { value: await run(trx, write.fn, write.options, write.outcome) }
+            // Run again, in a savepoint of its own again, after a lost race, as on PostgreSQL.
+            const value = await runAgainAfterLostRace(async () => {
+              write.outcome = fresh()
+              await SAVEPOINT.execute(trx)
+              try {
+                return await run(trx, write.fn, write.options, write.outcome)
+              } catch (error) {
+                // Behind anything the write left running on the connection, which goes through the same queue.
+                await ROLLBACK_TO_SAVEPOINT.execute(trx)
+                throw error
+              } finally {
+                await RELEASE_SAVEPOINT.execute(trx)
+              }
+            }, logger)
+            write.result = { value }
           } catch (error) {
             write.result = { error }
-            // Behind anything the write left running on the connection, which goes through the same queue.
-            await ROLLBACK_TO_SAVEPOINT.execute(trx)
+            // SQLite ended the transaction itself: the group's earlier writes went with it.
+            if (db.sqlite && !db.sqlite.inTransaction) throw error
           }
-          await RELEASE_SAVEPOINT.execute(trx)
         }
       })
     } catch (error) {
