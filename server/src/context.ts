@@ -152,7 +152,7 @@ export async function assertDatabaseAnswers(db: Db, options: DatabaseOptions, ti
 
 /** The composition root: opens the database, brings its schema up to date and builds everything the app needs. */
 export async function createContext(config: Config, overrides: ContextOverrides = {}): Promise<AppContext> {
-  // Lines go out in batches (a write per request was the largest cost of a simple read); every one is
+  // Lines go out in batches (each at once was a write(2) per request); every one is
   // written by close(), at exit, and at once from level error up.
   const logOutput = overrides.logger ? undefined : bufferedLogOutput({ flushMs: config.LOG_FLUSH_MS })
   const logger = overrides.logger ?? pino({ level: config.LOG_LEVEL }, logOutput)
