@@ -12,7 +12,11 @@ describe('createTicker', () => {
   it('runs each callback once per interval, and no more after it is removed', () => {
     const ticker = createTicker(1_000)
     const runs = [0, 0, 0]
-    const removers = runs.map((_, i) => ticker.add(() => runs[i]++))
+    const removers = runs.map((_, i) =>
+      ticker.add(() => {
+        runs[i] = (runs[i] ?? 0) + 1
+      }),
+    )
     vi.advanceTimersByTime(3_000)
     expect(runs).toEqual([3, 3, 3])
     removers[1]?.()
@@ -40,9 +44,9 @@ describe('createTicker', () => {
     for (let i = 0; i < 10_000; i++) {
       ticker.add(() => {
         const now = Date.now()
-        if (now !== last) firings.push(0)
+        if (now !== last) firings.push(1)
+        else firings[firings.length - 1] = (firings.at(-1) ?? 0) + 1
         last = now
-        firings[firings.length - 1]++
       })
     }
     vi.advanceTimersByTime(15_000)
