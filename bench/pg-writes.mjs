@@ -14,6 +14,7 @@ import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import pg from 'pg'
 import { autocannon as run, startServer } from './lib.mjs'
+import { freshSchema } from './pg-schema.mjs'
 
 const here = dirname(fileURLToPath(import.meta.url))
 const DURATION = Number(process.env.BENCH_DURATION ?? 10)
@@ -27,16 +28,6 @@ const CPU_PROF = process.env.BENCH_CPU_PROF
 const WAITS = process.env.BENCH_WAITS === '1'
 const cores = availableParallelism()
 const TICK = 100 // USER_HZ: /proc/<pid>/stat counts CPU time in 1/100 s on Linux
-
-const admin = async (text) => {
-  const client = new pg.Client({ connectionString: URL })
-  await client.connect()
-  try {
-    await client.query(text)
-  } finally {
-    await client.end()
-  }
-}
 
 const ticksOf = (pid) => {
   try {
@@ -91,7 +82,7 @@ const start = (seed) =>
 const autocannon = (url, connections, headers, body, duration) =>
   run(url, { method: 'POST', connections, headers, body }, duration)
 
-await admin(`create schema ${schema}`)
+const fresh = await freshSchema(URL, schema)
 const instances = []
 // Reads which PostgreSQL processes serve the benchmark, for their CPU time.
 const watcher = new pg.Client({ connectionString: URL })
@@ -234,5 +225,5 @@ try {
 } finally {
   await Promise.all(instances.map((i) => i.stop()))
   await watcher.end()
-  await admin(`drop schema ${schema} cascade`)
+  await fresh.drop()
 }

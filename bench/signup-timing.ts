@@ -1,12 +1,14 @@
 // `node --import tsx bench/signup-timing.ts`: whether startSignUp's answer time tells a taken address from a
-// free one. Serves Tasklane over real HTTP on 127.0.0.1 (SQLite, or PostgreSQL with DATABASE_URL), signs one
-// account up, then asks startSignUp for that address and for fresh ones in turn, and prints each one's
-// p50/p90 and the ratio of the p50s (1.00 means the time says nothing).
+// free one. Serves Tasklane over real HTTP on 127.0.0.1 (SQLite, or with DATABASE_URL PostgreSQL, in a fresh
+// schema of that database dropped at the end), signs one account up, then asks startSignUp for that address
+// and for fresh ones in turn, and prints each one's p50/p90 and the ratio of the p50s (1.00 means the time
+// says nothing).
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { loadConfig } from '../server/src/config.js'
 import { startServer } from '../server/src/server.js'
+import { freshSchema } from './pg-schema.mjs'
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 300)
 const percentile = (values: number[], p: number) => {
@@ -15,6 +17,8 @@ const percentile = (values: number[], p: number) => {
 }
 
 const dataDir = mkdtempSync(join(tmpdir(), 'tasklane-signup-bench-'))
+const pgUrl = process.env.DATABASE_URL
+const schema = pgUrl ? await freshSchema(pgUrl, `bench_signup_${process.pid}`) : undefined
 const server = await startServer(
   loadConfig({
     PORT: '0',
@@ -24,9 +28,12 @@ const server = await startServer(
     RATE_LIMITS_ENABLED: 'false',
     // Immediate, so that the bench can make the taken account in one call; startSignUp is the same under both.
     SIGNUP_FLOW: 'immediate',
-    ...(process.env.DATABASE_URL ? { DATABASE_URL: process.env.DATABASE_URL } : {}),
+    ...(schema ? { DATABASE_URL: schema.databaseUrl } : {}),
   }),
-)
+).catch(async (err) => {
+  await schema?.drop()
+  throw err
+})
 try {
   const post = async (path: string, body: unknown) => {
     const started = performance.now()
@@ -54,9 +61,10 @@ try {
     `${kind}: p50 ${percentile(times[kind], 50).toFixed(2)} ms, p90 ${percentile(times[kind], 90).toFixed(2)} ms`
   const ratio = percentile(times.free, 50) / percentile(times.taken, 50)
   console.log(
-    `startSignUp on ${process.env.DATABASE_URL ? 'PostgreSQL' : 'SQLite'}, ${ROUNDS} each: ${row('taken')}; ${row('free')}; free/taken p50 ${ratio.toFixed(2)}`,
+    `startSignUp on ${schema ? 'PostgreSQL' : 'SQLite'}, ${ROUNDS} each: ${row('taken')}; ${row('free')}; free/taken p50 ${ratio.toFixed(2)}`,
   )
 } finally {
   await server.stop()
   rmSync(dataDir, { recursive: true, force: true })
+  await schema?.drop()
 }

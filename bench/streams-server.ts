@@ -8,6 +8,7 @@ import { join, resolve } from 'node:path'
 import { monitorEventLoopDelay } from 'node:perf_hooks'
 import { pathToFileURL } from 'node:url'
 import { serve } from '@hono/node-server'
+import { freshSchema } from './pg-schema.mjs'
 
 const root = resolve(process.env.BENCH_ROOT ?? join(import.meta.dirname, '..'))
 const load = (path: string) => import(pathToFileURL(join(root, 'server/src', path)).href)
@@ -20,20 +21,10 @@ const MEMBERS = Number(process.env.BENCH_MEMBERS ?? 5)
 
 const dataDir = mkdtempSync(join(tmpdir(), 'tasklane-streams-'))
 const pgUrl = process.env.BENCH_DATABASE_URL
-const pgSchema = `bench_streams_${process.pid}`
-const admin = async (text: string) => {
-  const pg = (await import('pg')).default
-  const client = new pg.Client({ connectionString: pgUrl })
-  await client.connect()
-  await client.query(text)
-  await client.end()
-}
-if (pgUrl) await admin(`create schema ${pgSchema}`)
+const schema = pgUrl ? await freshSchema(pgUrl, `bench_streams_${process.pid}`) : undefined
 const config = loadConfig({
   DATA_DIR: dataDir,
-  ...(pgUrl
-    ? { DATABASE_URL: `${pgUrl}${pgUrl.includes('?') ? '&' : '?'}options=-c%20search_path%3D${pgSchema}` }
-    : {}),
+  ...(schema ? { DATABASE_URL: schema.databaseUrl } : {}),
   LOG_LEVEL: 'warn',
   RATE_LIMITS_ENABLED: 'false',
   ACCESS_TOKEN_TTL_S: '3600',
@@ -106,7 +97,7 @@ process.on('message', async (message) => {
     server.closeAllConnections?.()
     await ctx.close()
     rmSync(dataDir, { recursive: true, force: true })
-    if (pgUrl) await admin(`drop schema ${pgSchema} cascade`)
+    await schema?.drop()
     process.exit(0)
   }
 })

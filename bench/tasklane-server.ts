@@ -14,6 +14,7 @@ import { createContext } from '../server/src/context.js'
 import { fts5Match, fts5Words, projectLexeme, rememberWords } from '../server/src/db/search.js'
 import { newId } from '../server/src/lib/ids.js'
 import { foldForSearch, searchTerms } from '../server/src/lib/search.js'
+import { freshSchema } from './pg-schema.mjs'
 
 const TASKS = Number(process.env.BENCH_TASKS ?? 100_000)
 // A second, small project of the same user: searching it must not cost what searching the big one does.
@@ -55,19 +56,10 @@ const words = (n: number) => Array.from({ length: n }, word).join(' ')
 const dataDir = mkdtempSync(join(tmpdir(), 'tasklane-bench-'))
 // BENCH_DATABASE_URL runs Tasklane on PostgreSQL (a fresh schema of that database, dropped at the end).
 const pgUrl = process.env.BENCH_DATABASE_URL
-const pgSchema = `bench_${process.pid}`
-if (pgUrl) {
-  const pg = (await import('pg')).default
-  const client = new pg.Client({ connectionString: pgUrl })
-  await client.connect()
-  await client.query(`create schema ${pgSchema}`)
-  await client.end()
-}
+const schema = pgUrl ? await freshSchema(pgUrl, `bench_${process.pid}`) : undefined
 const config = loadConfig({
   DATA_DIR: dataDir,
-  ...(pgUrl
-    ? { DATABASE_URL: `${pgUrl}${pgUrl.includes('?') ? '&' : '?'}options=-c%20search_path%3D${pgSchema}` }
-    : {}),
+  ...(schema ? { DATABASE_URL: schema.databaseUrl } : {}),
   // The default level, as operators run it: one line per request at `info` is measured as well.
   LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'info',
   // The load generator is one client: the default 600 requests/minute limit would answer it 429.
@@ -134,8 +126,9 @@ async function seedTasks(projectId: string, count: number) {
           .execute()
       } else {
         await trx.insertInto('tasks').values(rows).execute()
-        await rememberWords(trx, ...rows.flatMap((r) => [r.title, r.description]))
       }
+      // The vocabulary long search words are completed from, as the tasks repository keeps it.
+      await rememberWords(trx, ctx.db.dialect, ...rows.flatMap((r) => [r.title, r.description]))
     })
   }
 }
@@ -223,13 +216,7 @@ process.on('message', async (msg: unknown) => {
     server.close()
     ctx.close().then(async () => {
       rmSync(dataDir, { recursive: true, force: true })
-      if (pgUrl) {
-        const pg = (await import('pg')).default
-        const client = new pg.Client({ connectionString: pgUrl })
-        await client.connect()
-        await client.query(`drop schema ${pgSchema} cascade`)
-        await client.end()
-      }
+      await schema?.drop()
       process.exit(0)
     })
   }

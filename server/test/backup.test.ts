@@ -17,7 +17,7 @@ import {
   uploadRaw,
   userWithProject,
 } from './support/attachments.js'
-import { runCli, sleep, startCli, tempDataDir } from './support/cli.js'
+import { type RunningCli, runCli, sleep, startCli, tempDataDir } from './support/cli.js'
 
 const postgresUp = await postgresWanted()
 
@@ -47,6 +47,66 @@ async function freshPostgres(schema: string, { makeSchema = true } = {}) {
     toStoredRows(await query(`select id, storage_key, size, sha256 from ${schema}.attachments order by id`))
   url.searchParams.set('options', `-c search_path=${schema}`)
   return { url: url.toString(), rows, query }
+}
+
+/**
+ * Runs `tasklane backup <target>` (with `env`) while three clients upload files of random sizes to `server`
+ * and every third upload deletes an earlier file, so bytes come and go in the store while the backup copies
+ * it; the uploads start before it and go on after it.
+ */
+async function backupWhileUploading(
+  server: RunningCli,
+  { token, projectId }: { token: string; projectId: string },
+  target: string,
+  env: Record<string, string>,
+) {
+  const uploaded = new Map<string, string>()
+  const deleted = new Set<string>()
+  let writing = true
+  const lane = async (n: number) => {
+    for (let i = 0; writing; i++) {
+      const bytes = randomBytes(1024 + Math.floor(Math.random() * 200_000))
+      const res = await uploadRaw(server, token, projectId, bytes)
+      expect(res.status).toBe(201)
+      const { id } = (await res.json()) as { id: string }
+      uploaded.set(id, sha256(bytes))
+      if (i % 3 === 2) {
+        const victim = [...uploaded.keys()].filter((k) => !deleted.has(k))[n]
+        if (victim) {
+          deleted.add(victim)
+          expect((await api(server, 'DELETE', `/v1/attachments/${victim}`, token)).status).toBe(204)
+        }
+      }
+    }
+  }
+  const lanes = Promise.all([0, 1, 2].map(lane))
+  await sleep(300)
+  const before = new Set([...uploaded.keys()].filter((id) => !deleted.has(id)))
+  const backup = await runCli(['backup', target], env)
+  await sleep(300)
+  writing = false
+  await lanes
+  return {
+    backup,
+    /**
+     * Checks the attachment ids a copy holds: what was there when the backup started (bar files deleted while
+     * it ran), and not what was uploaded after it.
+     */
+    expectCopyHolds(inCopy: Set<string>) {
+      for (const id of before) if (!deleted.has(id)) expect(inCopy.has(id), id).toBe(true)
+      expect(uploaded.size - deleted.size).toBeGreaterThan(inCopy.size)
+    },
+    /** Checks that `restored` serves each of `ids` with the bytes that were uploaded. */
+    async expectServes(restored: RunningCli, accessToken: string, ids: Iterable<string>) {
+      for (const id of ids) {
+        const res = await fetch(`${restored.url}/v1/attachments/${id}/content`, {
+          headers: { authorization: `Bearer ${accessToken}` },
+        })
+        expect(res.status).toBe(200)
+        expect(sha256(new Uint8Array(await res.arrayBuffer())), id).toBe(uploaded.get(id))
+      }
+    },
+  }
 }
 
 /** Asserts that `stderr` is one line for the operator matching `pattern`, not a stack trace. */
@@ -118,37 +178,12 @@ describe('tasklane backup', () => {
     const dataDir = tempDataDir()
     const env = { DATA_DIR: dataDir, RATE_LIMITS_ENABLED: 'false', LOG_LEVEL: 'warn' }
     const server = await startCli(env)
-    const { token, projectId } = await userWithProject(server, 'backup@example.com')
-
-    // Three clients upload files of random sizes; every third upload deletes an earlier file, so bytes
-    // come and go in the store while the backup copies it.
-    const uploaded = new Map<string, string>()
-    const deleted = new Set<string>()
-    let writing = true
-    const lane = async (n: number) => {
-      for (let i = 0; writing; i++) {
-        const bytes = randomBytes(1024 + Math.floor(Math.random() * 200_000))
-        const res = await uploadRaw(server, token, projectId, bytes)
-        expect(res.status).toBe(201)
-        const { id } = (await res.json()) as { id: string }
-        uploaded.set(id, sha256(bytes))
-        if (i % 3 === 2) {
-          const victim = [...uploaded.keys()].filter((k) => !deleted.has(k))[n]
-          if (victim) {
-            deleted.add(victim)
-            expect((await api(server, 'DELETE', `/v1/attachments/${victim}`, token)).status).toBe(204)
-          }
-        }
-      }
-    }
-    const lanes = Promise.all([0, 1, 2].map(lane))
-    await sleep(300)
-    const before = new Set([...uploaded.keys()].filter((id) => !deleted.has(id)))
+    const owner = await userWithProject(server, 'backup@example.com')
+    const { projectId } = owner
     const target = join(tempDataDir(), 'backup')
-    const backup = await runCli(['backup', target], { DATA_DIR: dataDir })
-    await sleep(300)
-    writing = false
-    await lanes
+    const { backup, expectCopyHolds, expectServes } = await backupWhileUploading(server, owner, target, {
+      DATA_DIR: dataDir,
+    })
     expect(backup.code, backup.stderr).toBe(0)
     expect(backup.stderr).toBe('')
 
@@ -164,10 +199,8 @@ describe('tasklane backup', () => {
       bytes: copy.rows.reduce((n, r) => n + r.size, 0),
       missing: [],
     })
-    // It holds what was there when it started (bar files deleted while it ran), and the uploads went on after it.
     const inCopy = new Set(copy.rows.map((r) => r.id))
-    for (const id of before) if (!deleted.has(id)) expect(inCopy.has(id), id).toBe(true)
-    expect(uploaded.size - deleted.size).toBeGreaterThan(inCopy.size)
+    expectCopyHolds(inCopy)
     server.child.kill('SIGTERM')
     expect((await server.exited).code).toBe(0)
 
@@ -196,13 +229,7 @@ describe('tasklane backup', () => {
       cursor = String(page.body.nextCursor)
     }
     expect(listed.sort()).toEqual([...inCopy].sort())
-    for (const id of listed) {
-      const res = await fetch(`${restored.url}/v1/attachments/${id}/content`, {
-        headers: { authorization: `Bearer ${login.body.accessToken}` },
-      })
-      expect(res.status).toBe(200)
-      expect(sha256(new Uint8Array(await res.arrayBuffer())), id).toBe(uploaded.get(id))
-    }
+    await expectServes(restored, String(login.body.accessToken), listed)
     restored.child.kill('SIGTERM')
     expect((await restored.exited).code).toBe(0)
   }, 60_000)
@@ -215,35 +242,9 @@ describe('tasklane backup', () => {
       const dataDir = tempDataDir()
       const env = { DATA_DIR: dataDir, DATABASE_URL: source.url, RATE_LIMITS_ENABLED: 'false', LOG_LEVEL: 'warn' }
       const server = await startCli(env)
-      const { token, projectId } = await userWithProject(server, 'pg-backup@example.com')
-
-      const uploaded = new Map<string, string>()
-      const deleted = new Set<string>()
-      let writing = true
-      const lane = async (n: number) => {
-        for (let i = 0; writing; i++) {
-          const bytes = randomBytes(1024 + Math.floor(Math.random() * 200_000))
-          const res = await uploadRaw(server, token, projectId, bytes)
-          expect(res.status).toBe(201)
-          const { id } = (await res.json()) as { id: string }
-          uploaded.set(id, sha256(bytes))
-          if (i % 3 === 2) {
-            const victim = [...uploaded.keys()].filter((k) => !deleted.has(k))[n]
-            if (victim) {
-              deleted.add(victim)
-              expect((await api(server, 'DELETE', `/v1/attachments/${victim}`, token)).status).toBe(204)
-            }
-          }
-        }
-      }
-      const lanes = Promise.all([0, 1, 2].map(lane))
-      await sleep(300)
-      const before = new Set([...uploaded.keys()].filter((id) => !deleted.has(id)))
+      const owner = await userWithProject(server, 'pg-backup@example.com')
       const target = join(tempDataDir(), 'backup')
-      const backup = await runCli(['backup', target], env)
-      await sleep(300)
-      writing = false
-      await lanes
+      const { backup, expectCopyHolds, expectServes } = await backupWhileUploading(server, owner, target, env)
       expect(backup.code, backup.stderr).toBe(0)
       expect(backup.stderr).toBe('')
       expect(backup.stdout).toContain(`schema ${schema} dumped`)
@@ -271,9 +272,7 @@ describe('tasklane backup', () => {
         bytes: rows.reduce((n, r) => n + r.size, 0),
         missing: [],
       })
-      const inCopy = new Set(rows.map((r) => r.id))
-      for (const id of before) if (!deleted.has(id)) expect(inCopy.has(id), id).toBe(true)
-      expect(uploaded.size - deleted.size).toBeGreaterThan(inCopy.size)
+      expectCopyHolds(new Set(rows.map((r) => r.id)))
 
       // A second restore over it is refused, and changes nothing.
       const again = await runCli(['restore', target], restoredEnv)
@@ -287,13 +286,11 @@ describe('tasklane backup', () => {
         password: PASSWORD,
       })
       expect(login.status).toBe(200)
-      for (const id of inCopy) {
-        const res = await fetch(`${restored.url}/v1/attachments/${id}/content`, {
-          headers: { authorization: `Bearer ${login.body.accessToken}` },
-        })
-        expect(res.status).toBe(200)
-        expect(sha256(new Uint8Array(await res.arrayBuffer())), id).toBe(uploaded.get(id))
-      }
+      await expectServes(
+        restored,
+        String(login.body.accessToken),
+        rows.map((r) => r.id),
+      )
       restored.child.kill('SIGTERM')
       expect((await restored.exited).code).toBe(0)
     },

@@ -1,14 +1,12 @@
 import { sql } from 'kysely'
-import type { Client } from 'pg'
 import type { Logger } from 'pino'
 import { newId } from '../lib/ids.js'
 import type { DatabaseOptions, Dialect, Queryable } from './database.js'
+import { keepConnected } from './keep-connected.js'
 import { loadPg } from './pg.js'
 
 // The first key of PostgreSQL's two-key advisory locks, naming presence locks apart from the change log's.
 const PRESENCE_LOCK_NAMESPACE = 0x7a5c0de
-const RETRY_MIN_MS = 100
-const RETRY_MAX_MS = 5_000
 
 /**
  * This server instance, as other instances (and this one after a restart) can tell whether it still runs:
@@ -60,66 +58,29 @@ export async function startInstancePresence(
   const id = newId('ins')
   if (options.dialect !== 'postgres') return { id, close: async () => {} }
 
-  let client: Client | undefined
-  let closed = false
-  let retryMs = RETRY_MIN_MS
-  let timer: NodeJS.Timeout | undefined
-
-  /** Connects and takes the lock; on failure, tries again later and answers the error. */
-  const connect = async (): Promise<Error | undefined> => {
-    timer = undefined
-    const pg = loadPg()
-    const next = new pg.Client({
-      connectionString: options.url,
-      application_name: `tasklane-presence ${id}`.slice(0, 63),
-      connectionTimeoutMillis: connectTimeoutMs,
-      // A connection that silently died would otherwise keep this instance looking alive to nobody.
-      keepAlive: true,
-      keepAliveInitialDelayMillis: 10_000,
-    })
-    client = next
-    let failed = false
-    const fail = (err?: Error) => {
-      if (failed) return
-      failed = true
-      next.end().catch(() => {})
-      if (closed) return
-      logger.warn({ err, retryMs }, 'instance presence lost; reconnecting')
-      timer = setTimeout(connect, retryMs)
-      timer.unref()
-      retryMs = Math.min(retryMs * 2, RETRY_MAX_MS)
-    }
-    next.on('error', fail)
-    next.on('end', () => fail())
-    try {
-      await next.connect()
-      await next.query('select pg_advisory_lock($1, hashtext($2))', [PRESENCE_LOCK_NAMESPACE, id])
-    } catch (err) {
-      fail(err as Error)
-      return err as Error
-    }
-    retryMs = RETRY_MIN_MS
-    return undefined
-  }
-  const failure = await connect()
+  const pg = loadPg()
+  const kept = keepConnected({
+    open: () =>
+      new pg.Client({
+        connectionString: options.url,
+        application_name: `tasklane-presence ${id}`.slice(0, 63),
+        connectionTimeoutMillis: connectTimeoutMs,
+        // A connection that silently died would otherwise keep this instance looking alive to nobody.
+        keepAlive: true,
+        keepAliveInitialDelayMillis: 10_000,
+      }),
+    setUp: async (client) => {
+      await client.query('select pg_advisory_lock($1, hashtext($2))', [PRESENCE_LOCK_NAMESPACE, id])
+    },
+    logger,
+    lostMessage: 'instance presence lost; reconnecting',
+  })
+  const failure = await kept.first
   if (failure) {
     // Start-up fails with it; nothing is left trying in the background.
-    closed = true
-    clearTimeout(timer)
+    await kept.close()
     throw failure
   }
 
-  return {
-    id,
-    async close() {
-      closed = true
-      clearTimeout(timer)
-      const last = client
-      client = undefined
-      if (last) {
-        last.removeAllListeners('end')
-        await last.end().catch(() => {})
-      }
-    },
-  }
+  return { id, close: () => kept.close() }
 }

@@ -1,6 +1,6 @@
-import type { Client } from 'pg'
 import type { Logger } from 'pino'
 import type { DatabaseOptions } from './database.js'
+import { keepConnected } from './keep-connected.js'
 import { loadPg } from './pg.js'
 
 type PostgresOptions = Extract<DatabaseOptions, { dialect: 'postgres' }>
@@ -27,9 +27,6 @@ export interface NotificationListener {
   close(): Promise<void>
 }
 
-const RETRY_MIN_MS = 100
-const RETRY_MAX_MS = 5_000
-
 /**
  * LISTENs on `channel` over a dedicated connection (a pooled one would be handed to other queries, and its
  * LISTEN with it). When the connection fails it reconnects with exponential backoff and calls
@@ -45,68 +42,31 @@ export function listenForNotifications(
   logger: Logger,
   connectTimeoutMs = 5_000,
 ): NotificationListener {
-  let client: Client | undefined
-  let closed = false
-  let retryMs = RETRY_MIN_MS
-  let timer: NodeJS.Timeout | undefined
-
-  const connect = async () => {
-    timer = undefined
-    const pg = loadPg()
-    const next = new pg.Client({
-      connectionString: options.url,
-      // Names the channel so an operator (or a test) can tell this connection apart in pg_stat_activity.
-      application_name: `tasklane-listen ${channel}`.slice(0, 63),
-      connectionTimeoutMillis: connectTimeoutMs,
-      // A connection that silently died (a partition) would otherwise never report it, and never reconnect.
-      keepAlive: true,
-      keepAliveInitialDelayMillis: 10_000,
-      ...(options.schema ? { options: `-c search_path=${options.schema}` } : {}),
-    })
-    client = next
-    let failed = false
-    const fail = (err?: Error) => {
-      if (failed) return
-      failed = true
-      next.removeAllListeners('notification')
-      next.end().catch(() => {})
-      if (closed) return
-      logger.warn({ err, retryMs }, 'change notifications lost; reconnecting')
-      timer = setTimeout(connect, retryMs)
-      timer.unref()
-      retryMs = Math.min(retryMs * 2, RETRY_MAX_MS)
-    }
-    next.on('error', fail)
-    next.on('end', () => fail())
-    next.on('notification', (message) => {
-      if (message.channel === channel) handlers.notify(message.payload ?? '')
-    })
-    try {
-      await next.connect()
-      await next.query(`LISTEN ${pg.escapeIdentifier(channel)}`)
-    } catch (err) {
-      fail(err as Error)
-      return
-    }
-    if (closed) {
-      await next.end().catch(() => {})
-      return
-    }
-    retryMs = RETRY_MIN_MS
-    handlers.connected()
-  }
-  void connect()
-
-  return {
-    async close() {
-      closed = true
-      clearTimeout(timer)
-      const last = client
-      client = undefined
-      if (last) {
-        last.removeAllListeners('end')
-        await last.end().catch(() => {})
-      }
+  const pg = loadPg()
+  const kept = keepConnected({
+    open: () => {
+      const client = new pg.Client({
+        connectionString: options.url,
+        // Names the channel so an operator (or a test) can tell this connection apart in pg_stat_activity.
+        application_name: `tasklane-listen ${channel}`.slice(0, 63),
+        connectionTimeoutMillis: connectTimeoutMs,
+        // A connection that silently died (a partition) would otherwise never report it, and never reconnect.
+        keepAlive: true,
+        keepAliveInitialDelayMillis: 10_000,
+        ...(options.schema ? { options: `-c search_path=${options.schema}` } : {}),
+      })
+      client.on('notification', (message) => {
+        if (message.channel === channel) handlers.notify(message.payload ?? '')
+      })
+      return client
     },
-  }
+    setUp: async (client) => {
+      await client.query(`LISTEN ${pg.escapeIdentifier(channel)}`)
+    },
+    onConnected: () => handlers.connected(),
+    onLost: (client) => client.removeAllListeners('notification'),
+    logger,
+    lostMessage: 'change notifications lost; reconnecting',
+  })
+  return { close: () => kept.close() }
 }

@@ -4,6 +4,7 @@ import pg from 'pg'
 import { describe, expect, it, onTestFinished } from 'vitest'
 import { notesRepository } from '../features/notes/notes.repository.js'
 import { tasksRepository } from '../features/tasks/tasks.repository.js'
+import { foldForSearch } from '../lib/search.js'
 import { freshDatabase, TEST_DATABASE, TEST_POSTGRES_URL } from '../test/databases.js'
 import { openDatabase } from './database.js'
 import { migrateToLatest } from './migrate.js'
@@ -161,7 +162,11 @@ describe('migrateToLatest', () => {
       .values(pg ? { ...note, search_vector: vector(note.title, note.body) } : note)
       .execute()
 
-    expect(await migrateToLatest(db)).toEqual(['0100-search-by-project', '0110-signup-requests'])
+    expect(await migrateToLatest(db)).toEqual([
+      '0100-search-by-project',
+      '0110-signup-requests',
+      '0120-postgres-search-words',
+    ])
     const tasks = tasksRepository(db.kysely, db.dialect)
     const found = async (projectId: string, words: string[]) =>
       (await tasks.list({ projectId, terms: words }, { field: 'relevance' }, undefined, 10)).items.map((t) => t.id)
@@ -173,4 +178,119 @@ describe('migrateToLatest', () => {
     expect(page.items.map((n) => n.id)).toEqual(['not_1'])
     expect((await notes.list('prj_1', ['quarterly'], { field: 'relevance' }, undefined, 10)).items).toEqual([])
   })
+  it.skipIf(TEST_DATABASE !== 'postgres')(
+    'fills the search vocabulary on PostgreSQL from the tasks and notes that existed before it, in batches',
+    async () => {
+      const database = await freshDatabase()
+      const db = openDatabase(database.options)
+      onTestFinished(async () => {
+        await db.close()
+        await database.drop()
+      })
+      const { rows: schema } = await sql<{ schema: string }>`select current_schema() as schema`.execute(db.kysely)
+      const migrator = new Migrator({
+        db: db.kysely,
+        provider: { getMigrations: async () => migrations },
+        migrationTableSchema: schema[0]?.schema,
+      })
+      expect((await migrator.migrateTo('0110-signup-requests')).error).toBeUndefined()
+      const at = '2026-01-01T00:00:00.000Z'
+      await db.kysely
+        .insertInto('users')
+        .values({
+          id: 'usr_1',
+          email: 'a@example.com',
+          email_normalized: 'a@example.com',
+          name: 'A',
+          password_hash: 'x',
+          email_verified_at: null,
+          created_at: at,
+          updated_at: at,
+        })
+        .execute()
+      await db.kysely
+        .insertInto('projects')
+        .values({ id: 'prj_1', name: 'One', description: null, created_at: at, updated_at: at, version: 1 })
+        .execute()
+      // Rows as the release before wrote them, with its search vector; more than one batch of them, the
+      // oldest two matching the words searched below and the newer ones not.
+      const vector = (title: string, body: string) =>
+        sql`setweight(to_tsvector('simple', ${foldForSearch(title)}), 'A') || setweight(to_tsvector('simple', ${foldForSearch(body)}), 'B') || array_to_tsvector(array['#prj_1'])`
+      const task = (i: number) => {
+        const title = i < 2 ? `Quarterly report ${i}` : `Entry ${i}`
+        const description = i % 2 === 0 ? 'Draft' : 'Final'
+        return {
+          id: `tsk_${String(i).padStart(5, '0')}`,
+          project_id: 'prj_1',
+          title,
+          description,
+          status: 'todo' as const,
+          priority: 0,
+          due_at: null,
+          labels: '[]',
+          assignee_id: null,
+          position: i + 1,
+          completed_at: null,
+          created_by: 'usr_1',
+          created_at: at,
+          updated_at: at,
+          version: 1,
+        }
+      }
+      const count = 2500
+      for (let i = 0; i < count; i += 500) {
+        await db.kysely
+          .insertInto('tasks')
+          .values(
+            Array.from({ length: Math.min(500, count - i) }, (_, j) => {
+              const row = task(i + j)
+              return { ...row, search_vector: vector(row.title, row.description) }
+            }),
+          )
+          .execute()
+      }
+      const note = { title: 'Minutes', body: 'Zoë reviewed it' }
+      await db.kysely
+        .insertInto('notes')
+        .values({
+          id: 'not_1',
+          project_id: 'prj_1',
+          ...note,
+          created_by: 'usr_1',
+          created_at: at,
+          updated_at: at,
+          version: 1,
+          search_vector: vector(note.title, note.body),
+        })
+        .execute()
+
+      expect(await migrateToLatest(db)).toEqual(['0120-postgres-search-words'])
+      const { rows } = await sql<{ word: string }>`select word from search_words order by word`.execute(db.kysely)
+      const numbers = Array.from({ length: count }, (_, i) => String(i))
+      const words = ['quarterly', 'report', 'entry', 'draft', 'final', 'minutes', 'zoe', 'reviewed', 'it', ...numbers]
+      expect(rows.map((r) => r.word)).toEqual([...words].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0)))
+      // Searches never read a pending list of unmerged index entries.
+      const { rows: options } = await sql<{ name: string; options: string[] | null }>`
+        select relname as name, reloptions as options from pg_class
+        where relnamespace = current_schema()::regnamespace and relname in ('tasks_search', 'notes_search')
+        order by relname`.execute(db.kysely)
+      expect(options).toEqual([
+        { name: 'notes_search', options: ['fastupdate=off'] },
+        { name: 'tasks_search', options: ['fastupdate=off'] },
+      ])
+
+      // A new task adds another word with the same beginning; a search that asks the index for it (the
+      // newest tasks hold too few matches) finds the old tasks' word beside it.
+      const tasks = tasksRepository(db.kysely, db.dialect)
+      await db.kysely.transaction().execute(async (trx) => {
+        await tasksRepository(trx, db.dialect).insert({ ...task(count), id: 'tsk_99999', title: 'Quarterback' })
+      })
+      const found = async (words: string[]) =>
+        (await tasks.list({ projectId: 'prj_1', terms: words }, { field: 'relevance' }, undefined, 10)).items.map(
+          (t) => t.id,
+        )
+      expect(await found(['quarter'])).toEqual(['tsk_99999', 'tsk_00001', 'tsk_00000'])
+      expect(await found(['quarter', 'fin'])).toEqual(['tsk_00001'])
+    },
+  )
 })

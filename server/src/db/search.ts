@@ -1,6 +1,6 @@
 import { type Kysely, type RawBuilder, type SqlBool, sql } from 'kysely'
 import type { CursorPosition } from '../lib/cursor.js'
-import { indexedWords, type SearchTier, tsQuery } from '../lib/search.js'
+import { foldForSearch, indexedWords, type SearchTier, tsQuery } from '../lib/search.js'
 import type { Dialect } from './database.js'
 import { type Page, toPage } from './keyset.js'
 import type { Database } from './schema.js'
@@ -10,10 +10,12 @@ import type { Database } from './schema.js'
  * as a token of their own, so a search reads only its project's matches, in rowid order, newest first.
  * Words of up to PREFIX_INDEX characters are looked up as prefixes in FTS5's prefix indexes (`prefix='1 2 3'`); a longer word
  * is looked up as the words it begins, from the vocabulary table `search_words`, so that no query merges
- * the whole index's entries for a prefix before it can return the first row.
+ * the whole index's entries for a prefix before it can return the first row. PostgreSQL keeps the same
+ * vocabulary (migration 0120) for its GIN index, which reads a prefix as the whole postings of every word
+ * it begins (see expandedQueries).
  */
 const PREFIX_INDEX = 3
-/** A longer word beginning more words than this is left to FTS5's own prefix search. */
+/** A longer word beginning more words than this is left to the index's own prefix search. */
 const MAX_COMPLETIONS = 32
 /**
  * SQLite: a tier of a search for several words is first looked up in every project's rows, up to this many;
@@ -34,8 +36,27 @@ const projectToken = (projectId: string) => projectId.replace('_', '')
 /** PostgreSQL: the lexeme each row's `search_vector` holds for its project; no query word can match it. */
 export const projectLexeme = (projectId: string) => `#${projectId}`
 
-/** Adds the words of new or edited text to the vocabulary that long query words are completed from. */
-export async function rememberWords(db: Kysely<Database>, ...texts: (string | null)[]): Promise<void> {
+/**
+ * Adds the words of new or edited text to the vocabulary that long query words are completed from, in the
+ * write that indexes the text, so a word is found by its prefix as soon as the write commits. PostgreSQL's
+ * are the lexemes its search vectors get from the same folded text, so they agree with the index whatever
+ * its parser makes of the text; in order, so that writes adding the same new words wait for each other
+ * rather than deadlock.
+ */
+export async function rememberWords(
+  db: Kysely<Database>,
+  dialect: Dialect,
+  ...texts: (string | null)[]
+): Promise<void> {
+  if (dialect === 'postgres') {
+    const folded = texts.filter((t): t is string => Boolean(t)).map(foldForSearch)
+    if (folded.length === 0) return
+    await sql`
+      insert into search_words (word)
+      select distinct w.word from unnest(${folded}::text[]) as u(text), unnest(tsvector_to_array(to_tsvector('simple', u.text))) as w(word)
+      order by w.word on conflict do nothing`.execute(db)
+    return
+  }
   const words = indexedWords(...texts)
   if (words.length === 0) return
   await sql`insert or ignore into search_words (word) select value from json_each(${JSON.stringify(words)})`.execute(db)
@@ -77,20 +98,14 @@ export interface Searched {
   columns: readonly string[]
 }
 
-/** PostgreSQL: how many of a project's rows a search reads newest first before it asks the index instead. */
-const WALK = 500
-
 type Keyed<Row> = Row & { key: string }
 
 /**
- * Up to `limit` matches of one relevance tier, newest first, after `key` (SQLite: the index's rowid;
- * PostgreSQL: the row's id). SQLite's index yields a project's matches in that order and stops at the
- * limit. PostgreSQL's GIN index yields matches unordered, so the project's rows are read newest first
- * while matches are dense; where they are sparse (fewer than `limit` in WALK rows) the index is asked.
+ * SQLite: up to `limit` matches of one relevance tier, newest first, after the index rowid `key`. The
+ * project's index yields its matches in that order and stops at the limit.
  */
 async function tier<Row extends { id: string }>(
   db: Kysely<Database>,
-  dialect: Dialect,
   searched: Searched,
   input: SearchInput & { words: string[] },
   level: SearchTier,
@@ -100,53 +115,184 @@ async function tier<Row extends { id: string }>(
   const { table, alias, body } = searched
   const columns = sql.join(searched.columns.map((c) => sql.ref(c)))
   const from = sql`${sql.table(table)} as ${sql.table(alias)}`
-  if (dialect === 'sqlite') {
-    const index = sql.table(`${table}_search`)
-    const rowid = sql.ref(`${table}_search.rowid`)
-    const below = key === undefined ? sql`` : sql`and ${rowid} < ${Number(key)}`
-    const { rows: unscoped } =
-      input.words.length > 1
-        ? await sql<{ seq: number }>`
-            select ${rowid} as seq from ${index} where ${index} match ${fts5Match(null, input.words, body, level)} ${below}
-            order by ${rowid} desc limit ${UNSCOPED + 1}`.execute(db)
-        : { rows: undefined }
-    if (unscoped && unscoped.length <= UNSCOPED) {
-      if (unscoped.length === 0) return []
-      // CROSS JOIN keeps the few matches first: the project's conditions must not lead to reading its rows.
-      const seq = sql.ref(`${alias}.seq`)
-      const { rows } = await sql<Keyed<Row>>`
-        select ${columns}, cast(${seq} as text) as key
-        from json_each(${JSON.stringify(unscoped.map((r) => r.seq))}) as m cross join ${from} on ${seq} = m.value
-        where ${input.conditions} order by ${seq} desc limit ${limit}`.execute(db)
-      return rows
-    }
-    const match = fts5Match(input.projectId, input.words, body, level)
+  const index = sql.table(`${table}_search`)
+  const rowid = sql.ref(`${table}_search.rowid`)
+  const below = key === undefined ? sql`` : sql`and ${rowid} < ${Number(key)}`
+  const { rows: unscoped } =
+    input.words.length > 1
+      ? await sql<{ seq: number }>`
+          select ${rowid} as seq from ${index} where ${index} match ${fts5Match(null, input.words, body, level)} ${below}
+          order by ${rowid} desc limit ${UNSCOPED + 1}`.execute(db)
+      : { rows: undefined }
+  if (unscoped && unscoped.length <= UNSCOPED) {
+    if (unscoped.length === 0) return []
+    // CROSS JOIN keeps the few matches first: the project's conditions must not lead to reading its rows.
+    const seq = sql.ref(`${alias}.seq`)
     const { rows } = await sql<Keyed<Row>>`
-      select ${columns}, cast(${rowid} as text) as key from ${index} join ${from} on ${sql.ref(`${alias}.seq`)} = ${rowid}
-      where ${index} match ${match} and ${input.conditions} ${below}
-      order by ${rowid} desc limit ${limit}`.execute(db)
+      select ${columns}, cast(${seq} as text) as key
+      from json_each(${JSON.stringify(unscoped.map((r) => r.seq))}) as m cross join ${from} on ${seq} = m.value
+      where ${input.conditions} order by ${seq} desc limit ${limit}`.execute(db)
     return rows
   }
+  const match = fts5Match(input.projectId, input.words, body, level)
+  const { rows } = await sql<Keyed<Row>>`
+    select ${columns}, cast(${rowid} as text) as key from ${index} join ${from} on ${sql.ref(`${alias}.seq`)} = ${rowid}
+    where ${index} match ${match} and ${input.conditions} ${below}
+    order by ${rowid} desc limit ${limit}`.execute(db)
+  return rows
+}
+
+/** PostgreSQL: how many of a project's rows a search reads newest first before it asks the index instead. */
+const WALK = 500
+
+/** PostgreSQL: a search as two tsquery expressions, every word anywhere and every word in the title. */
+interface TsQueries {
+  any: RawBuilder<unknown>
+  title: RawBuilder<unknown>
+}
+
+/** Every word as a prefix: cheap to test on a row, but costly for the index (see expandedQueries). */
+const prefixQueries = (terms: string[]): TsQueries => ({
+  any: sql`to_tsquery('simple', ${tsQuery(terms)})`,
+  title: sql`to_tsquery('simple', ${tsQuery(terms, 0)})`,
+})
+
+/** A lexeme in tsquery's input syntax: quoted, its quotes and backslashes doubled. */
+const quotedLexeme = (lexeme: string) => `'${lexeme.replace(/['\\]/g, (c) => c + c)}'`
+
+/**
+ * The same queries for the GIN index: a word longer than PREFIX_INDEX characters becomes the OR of the
+ * words it begins, from `search_words` (which holds every lexeme the index has held), when there are at
+ * most MAX_COMPLETIONS. GIN reads a prefix by collecting every posting of every word it begins into a
+ * bitmap, and cannot skip through it; exact words it intersects, skipping through the frequent ones.
+ * The words begun are exactly the lexemes that `word:*` matches, so the rows found are the same.
+ */
+async function expandedQueries(db: Kysely<Database>, terms: string[]): Promise<TsQueries> {
+  const long = [...new Set(terms.filter((t) => [...t].length > PREFIX_INDEX))]
+  const completions = new Map<string, string[]>()
+  if (long.length > 0) {
+    const { rows } = await sql<{ term: string; words: string[] }>`
+      select u.term, array(
+        select word from search_words where word >= u.term and word < u.term || ${'\u{10FFFF}'}
+        order by word limit ${MAX_COMPLETIONS + 1}) as words
+      from unnest(${long}::text[]) as u(term)`.execute(db)
+    for (const r of rows) completions.set(r.term, r.words)
+  }
+  const all = (weight: '' | 'A') =>
+    sql.join(
+      terms.map((t) => {
+        const words = completions.get(t)
+        if (!words || words.length === 0 || words.length > MAX_COMPLETIONS) {
+          return sql`to_tsquery('simple', ${`${t}:*${weight}`})`
+        }
+        const alternatives = words.map((w) => `${quotedLexeme(w)}${weight && `:${weight}`}`)
+        return sql`${`(${alternatives.join(' | ')})`}::tsquery`
+      }),
+      sql` && `,
+    )
+  return { any: sql`(${all('')})`, title: sql`(${all('A')})` }
+}
+
+/** A row as the PostgreSQL queries answer it: `intitle` true for tier 0, false for tier 1. */
+type Flagged<Row> = Row & { intitle: boolean }
+
+const keyed = <Row extends { id: string }>(rows: Flagged<Row>[]): (Keyed<Row> & { tier: SearchTier })[] =>
+  rows.map(({ intitle, ...row }) => ({ ...(row as unknown as Row), key: row.id, tier: intitle ? 0 : 1 }))
+
+/**
+ * PostgreSQL: a page of matches by relevance. GIN yields matches unordered, and cannot tell a title's words
+ * from a description's without reading each row. So the project's rows are read newest first, up to WALK
+ * of them, marking each match's tier; while matches are dense that fills the page. Where they are sparse
+ * (the page's tier has fewer than it needs among those rows, and the project has more), the index is asked
+ * once for every match of all the words anywhere, below the cursor in its tier, each marked with its tier,
+ * and the page is taken from them, tier 0 first, newest first within each: each word's postings are read
+ * once per page rather than once per tier.
+ */
+async function pgSearchPage<Row extends { id: string }>(
+  db: Kysely<Database>,
+  searched: Searched,
+  input: SearchInput,
+): Promise<(Keyed<Row> & { tier: SearchTier })[]> {
+  const { table, alias } = searched
+  const columns = sql.join(searched.columns.map((c) => sql.ref(c)))
+  const from = sql`${sql.table(table)} as ${sql.table(alias)}`
   const id = sql.ref(`${alias}.id`)
   const vector = sql.ref(`${alias}.search_vector`)
-  const query = sql`to_tsquery('simple', ${tsQuery(input.terms, level)})`
-  const before = key === undefined ? sql`` : sql`and ${id} < ${key}`
-  const { rows } = await sql<Row & { scanned: number }>`
-    with w as materialized (
-      select ${columns}, ${vector} @@ ${query} as hit from ${from}
-      where ${input.conditions} ${before} order by ${id} desc limit ${WALK})
-    select s.scanned, r.* from (select count(*)::int as scanned from w) s
-    left join lateral (select * from w where hit order by id desc limit ${limit}) r on true`.execute(db)
-  const found = rows.filter((r) => r.id !== null)
-  if (found.length === limit || (rows[0]?.scanned ?? 0) < WALK) return found.map((r) => ({ ...r, key: r.id }))
-  const { rows: sparse } = await sql<Row>`
-    select * from (
-      select ${columns} from ${from}
-      where ${input.conditions} ${before}
-        and ${vector} @@ (${query} && ${`'${projectLexeme(input.projectId)}'`}::tsquery)
-      offset 0) m
-    order by id desc limit ${limit}`.execute(db)
-  return sparse.map((r) => ({ ...r, key: r.id }))
+  const wanted = input.limit + 1
+
+  /** Up to `take` matches of each of `tiers` among the WALK newest rows below `key`; `ended`: no rows beyond them. */
+  async function walk(q: TsQueries, key: string | undefined, tiers: SearchTier[], take: number) {
+    const before = key === undefined ? sql`` : sql`and ${id} < ${key}`
+    // Tier 1 after tier 0 is needed only where the walk reached the end of the project's rows (see below).
+    const parts = tiers.map((t) =>
+      t === 0
+        ? sql`(select * from w where intitle order by id desc limit ${take})`
+        : tiers.includes(0)
+          ? sql`(select * from w where not intitle and (select count(*) from w) < ${WALK} order by id desc limit ${take})`
+          : sql`(select * from w where not intitle order by id desc limit ${take})`,
+    )
+    // Whether a row is in tier 0, tier 1 (false) or neither (null); tier 0 alone takes one test a row.
+    const tier = tiers.includes(1)
+      ? sql`case when ${vector} @@ ${q.any} then ${vector} @@ ${q.title} end`
+      : sql`${vector} @@ ${q.title}`
+    // The walk keeps only ids and tiers; the columns are read for the rows answered, by their id.
+    const { rows } = await sql<Flagged<Row> & { scanned: number }>`
+      with w as materialized (
+        select ${id} as id, ${tier} as intitle
+        from ${from} where ${input.conditions} ${before} order by ${id} desc limit ${WALK})
+      select s.scanned, r.* from (select count(*)::int as scanned from w) s
+      left join lateral (
+        select ${columns}, m.intitle from (${sql.join(parts, sql` union all `)}) m join ${from} on ${id} = m.id
+        order by m.intitle desc, ${id} desc) r on true`.execute(db)
+    const found = rows.filter((r) => r.id !== null).map(({ scanned, ...r }) => r as unknown as Flagged<Row>)
+    return { found: keyed(found), ended: (rows[0]?.scanned ?? 0) < WALK }
+  }
+
+  /**
+   * Up to `take` matches from the index: from tier 0 below `key` and then tier 1 (`start` 0), or from tier 1
+   * below `key` (`start` 1).
+   */
+  async function lookUp(q: TsQueries, start: SearchTier, key: string | undefined, take: number) {
+    const within = start === 1 && key !== undefined ? sql`and ${id} < ${key}` : sql``
+    const after =
+      start === 1
+        ? sql`where not intitle`
+        : key === undefined
+          ? sql``
+          : sql`where (intitle and id < ${key}) or not intitle`
+    const project = `'${projectLexeme(input.projectId)}'`
+    // OFFSET 0 keeps the index's matches apart from the order: reading the project newest first by the
+    // (project_id, id) index and testing each row is what the walk already did.
+    // As in the walk, the matches are ranked by id and tier alone, and the columns read for those answered.
+    const { rows } = await sql<Flagged<Row>>`
+      select ${columns}, p.intitle from (
+        select * from (
+          select ${id} as id, ${vector} @@ ${q.title} as intitle from ${from}
+          where ${input.conditions} ${within} and ${vector} @@ (${q.any} && ${project}::tsquery)
+          offset 0) m
+        ${after} order by intitle desc, id desc limit ${take}) p
+      join ${from} on ${id} = p.id order by p.intitle desc, p.id desc`.execute(db)
+    return keyed(rows)
+  }
+
+  const prefixes = prefixQueries(input.terms)
+  const expanded = () => expandedQueries(db, input.terms)
+  const key = input.after?.[1]
+  if (input.after?.[0] === 1) {
+    const walked = await walk(prefixes, key, [1], wanted)
+    if (walked.found.length === wanted || walked.ended) return walked.found
+    return lookUp(await expanded(), 1, key, wanted)
+  }
+  // From the top, the walk's tier 1 matches are the first of that tier too.
+  const walked = await walk(prefixes, key, key === undefined ? [0, 1] : [0], wanted)
+  const first = walked.found.filter((r) => r.tier === 0)
+  if (first.length === wanted) return first
+  if (!walked.ended) return lookUp(await expanded(), 0, key, wanted)
+  // Tier 0 ends on this page: tier 1 follows from the top.
+  if (key === undefined) return [...first, ...walked.found.filter((r) => r.tier === 1)].slice(0, wanted)
+  const rest = await walk(prefixes, undefined, [1], wanted - first.length)
+  if (rest.found.length === wanted - first.length || rest.ended) return [...first, ...rest.found]
+  return [...first, ...(await lookUp(await expanded(), 1, undefined, wanted - first.length))]
 }
 
 export interface SearchInput {
@@ -168,15 +314,20 @@ export async function searchPage<Row extends { id: string }>(
   input: SearchInput,
 ): Promise<Page<Row>> {
   const { after, limit } = input
-  const words = dialect === 'sqlite' ? await fts5Words(db, input.terms) : []
+  const position = (r: Keyed<Row> & { tier: SearchTier }): CursorPosition => [r.tier, r.key]
+  if (dialect === 'postgres') {
+    const page = toPage(await pgSearchPage<Row>(db, searched, input), limit, position)
+    return { items: page.items, next: page.next }
+  }
+  const words = await fts5Words(db, input.terms)
   const rows: (Keyed<Row> & { tier: SearchTier })[] = []
   const start: SearchTier = after?.[0] === 1 ? 1 : 0
   for (const level of start === 0 ? ([0, 1] as const) : ([1] as const)) {
     const key = level === start && after ? after[1] : undefined
-    const found = await tier<Row>(db, dialect, searched, { ...input, words }, level, key, limit + 1 - rows.length)
+    const found = await tier<Row>(db, searched, { ...input, words }, level, key, limit + 1 - rows.length)
     rows.push(...found.map((r) => ({ ...r, tier: level })))
     if (rows.length > limit) break
   }
-  const page = toPage(rows, limit, (r) => [r.tier, r.key])
+  const page = toPage(rows, limit, position)
   return { items: page.items, next: page.next }
 }

@@ -4,14 +4,13 @@ import { ERRORS } from '@tus/utils'
 import type { Client, Notification } from 'pg'
 import type { Logger } from 'pino'
 import type { DatabaseOptions } from './database.js'
+import { keepConnected } from './keep-connected.js'
 import { loadPg } from './pg.js'
 
 type PostgresOptions = Extract<DatabaseOptions, { dialect: 'postgres' }>
 
 // The first key of PostgreSQL's two-key advisory locks, naming upload locks apart from presence locks.
 const UPLOAD_LOCK_NAMESPACE = 0x7a5c0df
-const RETRY_MIN_MS = 100
-const RETRY_MAX_MS = 5_000
 // How long a waiter sleeps between tries when no notification wakes it sooner.
 const POLL_MIN_MS = 20
 const POLL_MAX_MS = 250
@@ -56,11 +55,8 @@ export async function startUploadLocker(
   const instance = randomBytes(4).toString('hex')
   const held = new Map<string, Held>()
   const wakers = new Map<string, Set<() => void>>()
-  let client: Client | undefined
   let lastError: Error | undefined
   let closed = false
-  let retryMs = RETRY_MIN_MS
-  let timer: NodeJS.Timeout | undefined
 
   const wake = (id: string) => {
     for (const w of wakers.get(id) ?? []) w()
@@ -77,66 +73,52 @@ export async function startUploadLocker(
     }
   }
 
-  const connect = async (): Promise<Error | undefined> => {
-    timer = undefined
-    const pg = loadPg()
-    const next = new pg.Client({
-      connectionString: options.url,
-      application_name: `tasklane-locks ${options.schema ?? 'public'} ${instance}`.slice(0, 63),
-      connectionTimeoutMillis: connectTimeoutMs,
-      query_timeout: connectTimeoutMs,
-      keepAlive: true,
-      keepAliveInitialDelayMillis: 10_000,
-    })
-    let failed = false
-    const fail = (err?: Error) => {
-      if (failed) return
-      failed = true
+  const pg = loadPg()
+  const kept = keepConnected({
+    open: () => {
+      const client = new pg.Client({
+        connectionString: options.url,
+        application_name: `tasklane-locks ${options.schema ?? 'public'} ${instance}`.slice(0, 63),
+        connectionTimeoutMillis: connectTimeoutMs,
+        query_timeout: connectTimeoutMs,
+        keepAlive: true,
+        keepAliveInitialDelayMillis: 10_000,
+      })
+      client.on('notification', onNotification)
+      return client
+    },
+    setUp: async (client) => {
+      await client.query(`LISTEN ${pg.escapeIdentifier(channel)}`)
+      // Requests still running when the last connection was lost hold their uploads again.
+      for (const [id, entry] of held) {
+        if (entry.client) continue
+        if (await tryLock(client, id)) entry.client = client
+        else logger.warn({ uploadId: id }, 'an upload lock lost with its connection was taken by another instance')
+      }
+    },
+    onConnected: () => {
+      lastError = undefined
+      for (const id of wakers.keys()) wake(id)
+    },
+    onLost: (client, err) => {
       lastError = err ?? new Error('Connection terminated: the upload lock connection ended')
-      next.removeAllListeners('notification')
-      next.end().catch(() => {})
-      if (client === next) client = undefined
+      client.removeAllListeners('notification')
       // Its locks went with it: whoever holds one stops, as a release request makes it stop.
       for (const [id, entry] of held) {
-        if (entry.client === next) {
+        if (entry.client === client) {
           entry.client = undefined
           void entry.requestRelease()
           wake(id)
         }
       }
-      if (closed) return
-      logger.warn({ err, retryMs }, 'upload lock connection lost; reconnecting')
-      timer = setTimeout(connect, retryMs)
-      timer.unref()
-      retryMs = Math.min(retryMs * 2, RETRY_MAX_MS)
-    }
-    next.on('error', fail)
-    next.on('end', () => fail())
-    next.on('notification', onNotification)
-    try {
-      await next.connect()
-      await next.query(`LISTEN ${quoteIdent(channel)}`)
-      // Requests still running when the last connection was lost hold their uploads again.
-      for (const [id, entry] of held) {
-        if (entry.client) continue
-        if (await tryLock(next, id)) entry.client = next
-        else logger.warn({ uploadId: id }, 'an upload lock lost with its connection was taken by another instance')
-      }
-    } catch (err) {
-      fail(err as Error)
-      return err as Error
-    }
-    retryMs = RETRY_MIN_MS
-    lastError = undefined
-    client = next
-    for (const id of wakers.keys()) wake(id)
-    return undefined
-  }
-
-  const failure = await connect()
+    },
+    logger,
+    lostMessage: 'upload lock connection lost; reconnecting',
+  })
+  const failure = await kept.first
   if (failure) {
     closed = true
-    clearTimeout(timer)
+    await kept.close()
     throw failure
   }
 
@@ -172,7 +154,7 @@ export async function startUploadLocker(
           throw ERRORS.ERR_LOCK_TIMEOUT
         }
         const local = held.get(id)
-        const connection = client
+        const connection = kept.current
         if (local) {
           // A request on this instance holds it: ask it to let go, as @tus/server's memory locker does.
           await local.requestRelease()
@@ -186,14 +168,14 @@ export async function startUploadLocker(
           } catch (err) {
             lastError = err as Error
           }
-          if (taken && client === connection) {
+          if (taken && kept.current === connection) {
             entry.client = connection
             return
           }
           held.delete(id)
           if (taken) await unlockOn(connection, channel, id).catch(() => {})
           // Held on another instance: ask it to let go.
-          else if (client === connection)
+          else if (kept.current === connection)
             await connection.query('select pg_notify($1, $2)', [channel, `release ${id}`]).catch(() => {})
         }
         await pause(id, Math.min(pollMs, Math.max(0, deadline - Date.now())), stopSignal)
@@ -208,7 +190,7 @@ export async function startUploadLocker(
       wake(this.id)
       const connection = entry.client
       // A lock whose connection was lost is already free.
-      if (connection && connection === client) {
+      if (connection && connection === kept.current) {
         await unlockOn(connection, channel, this.id).catch((err: unknown) => {
           logger.warn({ err, uploadId: this.id }, 'releasing an upload lock failed; it goes with its connection')
         })
@@ -220,13 +202,7 @@ export async function startUploadLocker(
     newLock: (id: string) => new UploadLock(id),
     async close() {
       closed = true
-      clearTimeout(timer)
-      const last = client
-      client = undefined
-      if (last) {
-        last.removeAllListeners('end')
-        await last.end().catch(() => {})
-      }
+      await kept.close()
     },
   }
 }
@@ -248,5 +224,3 @@ async function unlockOn(client: Client, channel: string, id: string): Promise<vo
     `released ${id}`,
   ])
 }
-
-const quoteIdent = (name: string) => `"${name.replace(/"/g, '""')}"`

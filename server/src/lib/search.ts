@@ -46,12 +46,9 @@ export type SearchTier = 0 | 1
 export const SEARCH_RANKING = 'tiers'
 
 /**
- * A `to_tsquery('simple', …)` expression: every word as a prefix, in the title only (`A`, tier 0), in title
- * or description (`any`), or in title or description but not all in the title (tier 1).
+ * A `to_tsquery('simple', …)` expression: every word as a prefix, in title or description (`any`) or in
+ * the title only (`A`, tier 0).
  */
-export function tsQuery(terms: string[], where: SearchTier | 'any' = 'any'): string {
-  const all = (weight: string) => terms.map((t) => `${t}:*${weight}`).join(' & ')
-  if (where === 0) return all('A')
-  if (where === 1) return `(${all('')}) & !(${all('A')})`
-  return all('')
+export function tsQuery(terms: string[], where: 0 | 'any' = 'any'): string {
+  return terms.map((t) => `${t}:*${where === 0 ? 'A' : ''}`).join(' & ')
 }

@@ -1,5 +1,10 @@
 import { onTestFinished } from 'vitest'
+import { newId } from '../lib/ids.js'
+import { createTestApp, type TestApp } from './app.js'
+import { present } from './present.js'
+import { createProject } from './projects.js'
 import { type ParsedEvent, type SseBlock, sseParser } from './sse.js'
+import { signUpUser } from './users.js'
 
 export interface StreamClient {
   response: Response
@@ -132,4 +137,75 @@ export async function openStream(
   }
   onTestFinished(() => client.close())
   return client
+}
+
+/**
+ * An app with rate limits off (tests of streams write and open many), its user alice and her project.
+ *
+ * @example
+ * const { t, alice, project } = await appWithProject({ EVENTS_HEARTBEAT_S: '1' })
+ */
+export async function appWithProject(env: Record<string, string> = {}) {
+  const t = await createTestApp({ RATE_LIMITS_ENABLED: 'false', ...env })
+  const alice = await signUpUser(t)
+  const project = await createProject(t, alice.authHeaders)
+  return { t, alice, project }
+}
+
+/**
+ * Appends a change to the log through `t`'s write seam, the way every service write does; `title` tells the
+ * changes apart. Answers its seq.
+ *
+ * @example
+ * const seq = await recordChange(t, project.id, 'tsk_1')
+ */
+export const recordChange = (t: Pick<TestApp, 'ctx'>, projectId: string, title: string, type = 'task.updated') => {
+  const id = newId('tsk')
+  return t.ctx.writer.write((tx) =>
+    tx.record({
+      type,
+      projectId,
+      resourceType: 'task',
+      resourceId: id,
+      version: 1,
+      actorId: null,
+      data: { id, title },
+    }),
+  )
+}
+
+/**
+ * Opens a stream and reads it up to its `ready` event, leaving the rest unread until the answered `readRest`
+ * reads it to its end (its events, and the error it ended with, if any). Cancelled when the test ends.
+ *
+ * @example
+ * const readRest = await stalledStream(t, alice.authHeaders)
+ * // … writes while nothing reads
+ * const { events, error } = await readRest()
+ */
+export async function stalledStream(t: TestApp, headers: Record<string, string>) {
+  const res = await t.fetch(`${t.baseUrl}/v1/events`, { headers })
+  const reader = present(res.body, 'the stream body').getReader()
+  const parser = sseParser()
+  for (let ready = false; !ready; ) {
+    const { done, value } = await reader.read()
+    if (done) throw new Error('the stream ended before ready')
+    ready = parser.push(value).some((block) => block.event?.event === 'ready')
+  }
+  const readRest = async () => {
+    const events: ParsedEvent[] = []
+    let error: unknown
+    try {
+      for (;;) {
+        const { done, value } = await reader.read()
+        if (done) break
+        for (const block of parser.push(value)) if (block.event) events.push(block.event)
+      }
+    } catch (err) {
+      error = err
+    }
+    return { events, error }
+  }
+  onTestFinished(() => reader.cancel().catch(() => {}))
+  return readRest
 }

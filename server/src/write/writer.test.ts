@@ -1,8 +1,30 @@
-import { describe, expect, it } from 'vitest'
-import { createTestApp } from '../test/app.js'
+import { readdirSync, readFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { describe, expect, it, vi } from 'vitest'
+import { createTestApp, type TestApp } from '../test/app.js'
 import { TEST_DATABASE } from '../test/databases.js'
 import { createProject } from '../test/projects.js'
+import { waitForQueueEmpty } from '../test/queue.js'
 import { signUpUser } from '../test/users.js'
+
+/** The mail the queue sent (written as .eml files, no SMTP server being configured) to `to`. */
+function mailTo(t: TestApp, to: string): string[] {
+  const dir = join(t.ctx.config.DATA_DIR, 'mail')
+  return readdirSync(dir)
+    .map((file) => readFileSync(join(dir, file), 'utf8'))
+    .filter((mail) => mail.includes(`To: ${to}`))
+}
+
+/** The changes recorded after `seq`, oldest first: their resource ids and data. */
+async function changesAfter(t: TestApp, seq: bigint) {
+  const rows = await t.ctx.db.kysely
+    .selectFrom('changes')
+    .select(['resource_id', 'data'])
+    .where('seq', '>', String(seq) as never)
+    .orderBy('seq')
+    .execute()
+  return rows.map((c) => ({ resourceId: c.resource_id, data: JSON.parse(c.data) }))
+}
 
 describe('the write seam', () => {
   it('refuses a repository write outside a transaction, and serves reads there', async () => {
@@ -64,14 +86,49 @@ describe('the write seam', () => {
     ).rejects.toThrow(/silent write recorded a change/)
     expect(await t.ctx.changeLog.latestSeq()).toBe(before)
   })
+
+  it('sets off what a write ran again after a lost race once: its change, its job, its after-commit reactions', async () => {
+    const t = await createTestApp({ RATE_LIMITS_ENABLED: 'false' })
+    const alice = await signUpUser(t)
+    const project = await createProject(t, alice.authHeaders)
+    const before = await t.ctx.changeLog.latestSeq()
+    const committed = vi.spyOn(t.ctx.changeSignal, 'committed')
+    const wake = vi.spyOn(t.ctx.queue, 'wake')
+    let attempts = 0
+    const seq = await t.ctx.writer.write(async (tx) => {
+      attempts++
+      const seq = await tx.record({
+        type: 'task.updated',
+        projectId: project.id,
+        resourceType: 'task',
+        resourceId: 'tsk_retried',
+        version: 1,
+        actorId: alice.user.id,
+        data: { attempt: attempts },
+      })
+      await tx.enqueue({ kind: 'mail', payload: { to: 'retried@example.com', subject: 'Retried', text: 'Once.' } })
+      // The first attempt ends as PostgreSQL ends a deadlock's loser: after it recorded and enqueued, before
+      // its commit.
+      if (attempts === 1) throw Object.assign(new Error('deadlock detected'), { code: '40P01' })
+      return seq
+    })
+    expect(attempts).toBe(2)
+    expect(committed.mock.calls).toEqual([[seq]])
+    expect(wake).toHaveBeenCalledTimes(1)
+    // Recorded once, by the attempt that committed.
+    expect(await changesAfter(t, before)).toEqual([{ resourceId: 'tsk_retried', data: { attempt: 2 } }])
+    await waitForQueueEmpty(t.ctx)
+    expect(mailTo(t, 'retried@example.com')).toHaveLength(1)
+  })
 })
 
 describe.runIf(TEST_DATABASE === 'postgres')('the write seam when PostgreSQL ends a write for a deadlock', () => {
-  it('runs the losing write again, so both writes succeed and each change is recorded once', async () => {
+  it('runs the losing write again: both succeed, and the change, job and after-commit reactions of each happen once', async () => {
     const t = await createTestApp({ RATE_LIMITS_ENABLED: 'false' })
     const alice = await signUpUser(t)
     const bob = await signUpUser(t)
     const before = await t.ctx.changeLog.latestSeq()
+    const committed = vi.spyOn(t.ctx.changeSignal, 'committed')
     // Each write takes one user's row, waits until the other holds the other row, then asks for it: the
     // two wait for each other and PostgreSQL ends one of them (40P01).
     let held = 0
@@ -84,10 +141,8 @@ describe.runIf(TEST_DATABASE === 'postgres')('the write seam when PostgreSQL end
       t.ctx.writer.write(async (tx) => {
         attempts[who]++
         await tx.accounts.updateUser(first.user.id, { name: `${who} first` })
-        if (++held === 2) bothHeld()
-        await barrier
-        await tx.accounts.updateUser(second.user.id, { name: `${who} second` })
-        await tx.record({
+        // Recorded and queued before the two meet, so the write that is ended had done both.
+        const seq = await tx.record({
           type: 'task.updated',
           projectId: null,
           userId: first.user.id,
@@ -97,15 +152,23 @@ describe.runIf(TEST_DATABASE === 'postgres')('the write seam when PostgreSQL end
           actorId: first.user.id,
           data: { who },
         })
+        await tx.enqueue({
+          kind: 'mail',
+          payload: { to: `${who}@deadlock.example`, subject: 'Deadlock', text: 'Once.' },
+        })
+        if (++held === 2) bothHeld()
+        await barrier
+        await tx.accounts.updateUser(second.user.id, { name: `${who} second` })
+        return seq
       })
-    await Promise.all([crossWrite(alice, bob, 'alice'), crossWrite(bob, alice, 'bob')])
+    const seqs = await Promise.all([crossWrite(alice, bob, 'alice'), crossWrite(bob, alice, 'bob')])
     // One of them lost the race and ran again.
     expect(attempts.alice + attempts.bob).toBe(3)
-    const changes = await t.ctx.db.kysely
-      .selectFrom('changes')
-      .select('resource_id')
-      .where('seq', '>', String(before) as never)
-      .execute()
-    expect(changes.map((c) => c.resource_id).sort()).toEqual(['tsk_alice', 'tsk_bob'])
+    const changes = await changesAfter(t, before)
+    expect(changes.map((c) => c.resourceId).sort()).toEqual(['tsk_alice', 'tsk_bob'])
+    expect(committed.mock.calls.map(([seq]) => seq).sort()).toEqual([...seqs].sort())
+    await waitForQueueEmpty(t.ctx)
+    expect(mailTo(t, 'alice@deadlock.example')).toHaveLength(1)
+    expect(mailTo(t, 'bob@deadlock.example')).toHaveLength(1)
   })
 })

@@ -18,6 +18,7 @@ import { notificationWebhooks } from './0091-notification-webhooks.js'
 import { changePositions } from './0095-change-positions.js'
 import { searchByProject } from './0100-search-by-project.js'
 import { signupRequests } from './0110-signup-requests.js'
+import { postgresSearchWords } from './0120-postgres-search-words.js'
 
 /**
  * Every migration, in order. Kysely's Migrator runs them by name; a migration, once released, never
@@ -43,4 +44,5 @@ export const migrations: Record<string, Migration> = {
   '0095-change-positions': changePositions,
   '0100-search-by-project': searchByProject,
   '0110-signup-requests': signupRequests,
+  '0120-postgres-search-words': postgresSearchWords,
 }

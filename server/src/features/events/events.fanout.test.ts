@@ -4,11 +4,11 @@ import pg from 'pg'
 import pino from 'pino'
 import { describe, expect, it, onTestFinished } from 'vitest'
 import { createApp } from '../../app.js'
-import { type AppContext, createContext } from '../../context.js'
+import { createContext } from '../../context.js'
 import { newId } from '../../lib/ids.js'
 import { checkedFetch, createTestApp, type TestApp, testContextOverrides } from '../../test/app.js'
 import { TEST_DATABASE, TEST_POSTGRES_URL } from '../../test/databases.js'
-import { openStream } from '../../test/events.js'
+import { openStream, recordChange } from '../../test/events.js'
 import { present } from '../../test/present.js'
 import { addMember, createProject } from '../../test/projects.js'
 import { createApiKeyFor, signUpUser } from '../../test/users.js'
@@ -25,22 +25,6 @@ async function secondInstance(t: TestApp) {
   return { ctx, fetch, request: (path: string, init?: RequestInit) => fetch(`${t.baseUrl}${path}`, init) }
 }
 
-/** Appends a change through an instance's change log, the way every service write does. */
-const record = (ctx: AppContext, projectId: string, title: string) => {
-  const id = newId('tsk')
-  return ctx.writer.write((tx) =>
-    tx.record({
-      type: 'task.updated',
-      projectId,
-      resourceType: 'task',
-      resourceId: id,
-      version: 1,
-      actorId: null,
-      data: { id, title },
-    }),
-  )
-}
-
 const fanOut = TEST_DATABASE === 'postgres' ? 'LISTEN/NOTIFY' : 'polling the shared SQLite file'
 
 describe(`event stream across instances (${fanOut})`, () => {
@@ -53,7 +37,7 @@ describe(`event stream across instances (${fanOut})`, () => {
     await stream.waitFor((block) => block.retry !== undefined)
     for (let i = 0; i < 3; i++) {
       const written = Date.now()
-      const seq = await record(t.ctx, project.id, `write ${i}`)
+      const seq = await recordChange(t, project.id, `write ${i}`)
       const event = await stream.next(1_000)
       expect(event.id).toBe(String(seq))
       expect(Date.now() - written).toBeLessThan(1_000)
@@ -202,7 +186,7 @@ describe.runIf(TEST_DATABASE === 'postgres')('event stream when LISTEN is interr
     const alice = await signUpUser(t)
     const project = await createProject(t, alice.authHeaders)
     const stream = await openStream(b.fetch, t.baseUrl, { headers: alice.authHeaders })
-    const first = await record(t.ctx, project.id, 'before')
+    const first = await recordChange(t, project.id, 'before')
     expect((await stream.next(1_000)).id).toBe(String(first))
 
     // Cut B's LISTEN connection (only this test's: the application name carries this test's schema), then
@@ -222,7 +206,7 @@ describe.runIf(TEST_DATABASE === 'postgres')('event stream when LISTEN is interr
       select pg_terminate_backend(pid) as pid from pg_stat_activity
       where application_name = ${listenName}`.execute(t.ctx.db.kysely)
     expect(rows.length).toBe(1)
-    const during = await record(t.ctx, project.id, 'while B was not listening')
+    const during = await recordChange(t, project.id, 'while B was not listening')
     const event = await stream.next(3_000)
     expect(event.id).toBe(String(during))
   })
@@ -255,7 +239,7 @@ describe.runIf(TEST_DATABASE === 'postgres')('change notifications', () => {
       })
       return [await tx.record(change('one')), await tx.record(change('two')), await tx.record(change('three'))]
     })
-    const second = await record(t.ctx, project.id, 'a second write')
+    const second = await recordChange(t, project.id, 'a second write')
     // Notifications arrive in commit order: once the second write's is in, the first's are all there.
     await expect.poll(() => payloads.at(-1)).toBe(String(second))
     expect(payloads).toEqual([String(seqs[0]), String(second)])

@@ -1,32 +1,13 @@
 import { setTimeout as sleep } from 'node:timers/promises'
 import { describe, expect, it, vi } from 'vitest'
-import { newId } from '../../lib/ids.js'
-import { createTestApp, type TestApp } from '../../test/app.js'
-import { openStream } from '../../test/events.js'
+import { appWithProject, openStream, recordChange } from '../../test/events.js'
 import { addMember, createProject } from '../../test/projects.js'
 import { signUpUser } from '../../test/users.js'
 
-const record = (t: TestApp, projectId: string, title: string, type = 'task.updated') => {
-  const id = newId('tsk')
-  return t.ctx.writer.write((tx) =>
-    tx.record({
-      type,
-      projectId,
-      resourceType: 'task',
-      resourceId: id,
-      version: 1,
-      actorId: null,
-      data: { id, title },
-    }),
-  )
-}
-
 describe('event streams of one instance share one reader of the log', () => {
   it('reads each batch of changes once for every stream: streams that see none of the writes do not read the log', async () => {
-    const t = await createTestApp({ RATE_LIMITS_ENABLED: 'false' })
-    const alice = await signUpUser(t)
+    const { t, alice, project } = await appWithProject()
     const bob = await signUpUser(t)
-    const project = await createProject(t, alice.authHeaders)
     const mine = await openStream(t.fetch, t.baseUrl, { headers: alice.authHeaders })
     const idle = []
     for (let i = 0; i < 5; i++) idle.push(await openStream(t.fetch, t.baseUrl, { headers: bob.authHeaders }))
@@ -38,7 +19,7 @@ describe('event streams of one instance share one reader of the log', () => {
     const WRITES = 20
     const seqs: string[] = []
     for (let i = 0; i < WRITES; i++) {
-      seqs.push(String(await record(t, project.id, `write ${i}`)))
+      seqs.push(String(await recordChange(t, project.id, `write ${i}`)))
       expect((await mine.next()).id).toBe(seqs.at(-1))
     }
     await sleep(300)
@@ -52,16 +33,14 @@ describe('event streams of one instance share one reader of the log', () => {
   })
 
   it('hands a member added while streaming the project from the write that added them, and nothing before', async () => {
-    const t = await createTestApp({ RATE_LIMITS_ENABLED: 'false' })
-    const alice = await signUpUser(t)
+    const { t, alice, project } = await appWithProject()
     const bob = await signUpUser(t)
-    const project = await createProject(t, alice.authHeaders)
     const stream = await openStream(t.fetch, t.baseUrl, { headers: bob.authHeaders })
     // Bob's own project's changes arrive once his stream is live; only then is he added to Alice's.
     const own = await createProject(t, bob.authHeaders)
     await stream.waitFor((b) => b.event?.event === 'member.added' && b.event.data.projectId === own.id)
     const start = stream.events().at(-1)?.id ?? ''
-    await record(t, project.id, 'before bob joined')
+    await recordChange(t, project.id, 'before bob joined')
     await addMember(t, project.id, bob.user.id, 'viewer')
     const added = await t.ctx.writer.write((tx) =>
       tx.record({
@@ -74,7 +53,7 @@ describe('event streams of one instance share one reader of the log', () => {
         data: { userId: bob.user.id, projectId: project.id, role: 'viewer' },
       }),
     )
-    const after = await record(t, project.id, 'after bob joined')
+    const after = await recordChange(t, project.id, 'after bob joined')
     await stream.waitFor((b) => b.event?.id === String(after))
     const since = stream.events().findIndex((e) => e.id === start)
     expect(

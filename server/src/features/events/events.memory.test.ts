@@ -1,38 +1,11 @@
 import v8 from 'node:v8'
 import { runInNewContext } from 'node:vm'
-import { describe, expect, it, onTestFinished } from 'vitest'
-import { newId } from '../../lib/ids.js'
-import { createTestApp, type TestApp } from '../../test/app.js'
+import { describe, expect, it } from 'vitest'
+import { appWithProject, recordChange, stalledStream } from '../../test/events.js'
 import { present } from '../../test/present.js'
-import { createProject } from '../../test/projects.js'
-import { type ParsedEvent, sseParser } from '../../test/sse.js'
-import { signUpUser } from '../../test/users.js'
 
 // This file measures the process's memory, so it runs in a process of its own (vitest.config.ts runs
 // *.memory.test.ts isolated): in a worker shared with other files, what they left behind moves RSS too.
-
-async function setup(env: Record<string, string> = {}) {
-  const t = await createTestApp({ RATE_LIMITS_ENABLED: 'false', ...env })
-  const alice = await signUpUser(t)
-  const project = await createProject(t, alice.authHeaders)
-  return { t, alice, project }
-}
-
-/** Appends a change to the log the way every service write does; `title` tells the changes apart. */
-const record = (t: TestApp, projectId: string, title: string, type = 'task.updated') => {
-  const id = newId('tsk')
-  return t.ctx.writer.write((tx) =>
-    tx.record({
-      type,
-      projectId,
-      resourceType: 'task',
-      resourceId: id,
-      version: 1,
-      actorId: null,
-      data: { id, title },
-    }),
-  )
-}
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 
@@ -51,45 +24,17 @@ describe('streamEvents with a reader that stops reading, measured', () => {
   const SHORT_GRACE = { EVENTS_SLOW_CONSUMER_GRACE_MS: '300' }
   const GRACE_PASSED_MS = 800
 
-  /** Opens a stream and reads it up to its `ready` event, leaving the rest unread until `readRest`. */
-  async function stalledStream(t: TestApp, headers: Record<string, string>) {
-    const res = await t.fetch(`${t.baseUrl}/v1/events`, { headers })
-    const reader = present(res.body, 'the stream body').getReader()
-    const parser = sseParser()
-    for (let ready = false; !ready; ) {
-      const { done, value } = await reader.read()
-      if (done) throw new Error('the stream ended before ready')
-      ready = parser.push(value).some((block) => block.event?.event === 'ready')
-    }
-    const readRest = async () => {
-      const events: ParsedEvent[] = []
-      let error: unknown
-      try {
-        for (;;) {
-          const { done, value } = await reader.read()
-          if (done) break
-          for (const block of parser.push(value)) if (block.event) events.push(block.event)
-        }
-      } catch (err) {
-        error = err
-      }
-      return { events, error }
-    }
-    onTestFinished(() => reader.cancel().catch(() => {}))
-    return readRest
-  }
-
   it('keeps memory flat however much is written while it does not read', async () => {
-    const { t, alice, project } = await setup({ EVENTS_BUFFER_BYTES: String(64 * 1024), ...SHORT_GRACE })
+    const { t, alice, project } = await appWithProject({ EVENTS_BUFFER_BYTES: String(64 * 1024), ...SHORT_GRACE })
     const readRest = await stalledStream(t, alice.authHeaders)
     const payload = 'x'.repeat(32 * 1024)
     const WRITES = 500
     // Warm-up, as many writes as are measured: writing grows V8's young generation to its working size
     // (megabytes of transient strings), which RSS counts; measured from before that, the growth depended on
     // what the process happened to do earlier. After the warm-up, what RSS still gains is what writes keep.
-    for (let i = 0; i < WRITES; i++) await record(t, project.id, payload)
+    for (let i = 0; i < WRITES; i++) await recordChange(t, project.id, payload)
     const before = settledMemory()
-    for (let i = 0; i < WRITES; i++) await record(t, project.id, payload)
+    for (let i = 0; i < WRITES; i++) await recordChange(t, project.id, payload)
     const after = settledMemory()
     const rssMb = (after.rss - before.rss) / 1024 / 1024
     // What JavaScript holds: the heap and the bytes of ArrayBuffers (the stream's queue is Uint8Arrays).

@@ -1,41 +1,15 @@
-import { describe, expect, it, onTestFinished, vi } from 'vitest'
-import { newId } from '../../lib/ids.js'
-import { createTestApp, type TestApp } from '../../test/app.js'
-import { openStream } from '../../test/events.js'
+import { describe, expect, it, vi } from 'vitest'
+import { appWithProject, openStream, recordChange, stalledStream } from '../../test/events.js'
 import { present } from '../../test/present.js'
 import { addMember, createProject, jsonRequest } from '../../test/projects.js'
-import { type ParsedEvent, sseParser } from '../../test/sse.js'
 import { createApiKeyFor, signUpUser } from '../../test/users.js'
 import { createAccessTokens } from '../auth/tokens.js'
-
-async function setup(env: Record<string, string> = {}) {
-  const t = await createTestApp({ RATE_LIMITS_ENABLED: 'false', ...env })
-  const alice = await signUpUser(t)
-  const project = await createProject(t, alice.authHeaders)
-  return { t, alice, project }
-}
-
-/** Appends a change to the log the way every service write does; `title` tells the changes apart. */
-const record = (t: TestApp, projectId: string, title: string, type = 'task.updated') => {
-  const id = newId('tsk')
-  return t.ctx.writer.write((tx) =>
-    tx.record({
-      type,
-      projectId,
-      resourceType: 'task',
-      resourceId: id,
-      version: 1,
-      actorId: null,
-      data: { id, title },
-    }),
-  )
-}
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 
 describe('streamEvents', () => {
   it('sends retry first, then each visible change with its seq as id, with headers for proxies', async () => {
-    const { t, alice, project } = await setup()
+    const { t, alice, project } = await appWithProject()
     const stream = await openStream(t.fetch, t.baseUrl, {
       headers: { ...alice.authHeaders, 'Accept-Encoding': 'gzip' },
     })
@@ -48,7 +22,7 @@ describe('streamEvents', () => {
     const latest = String(await t.ctx.changeLog.latestSeq())
     expect(stream.blocks[1]).toEqual({ event: { id: latest, event: 'ready', data: { since: latest } }, comments: [] })
 
-    const seq = await record(t, project.id, 'tsk_1')
+    const seq = await recordChange(t, project.id, 'tsk_1')
     const event = await stream.next()
     expect(event).toEqual({
       id: String(seq),
@@ -63,22 +37,22 @@ describe('streamEvents', () => {
   })
 
   it('starts after the newest change without a position, and never sends what the caller may not see', async () => {
-    const { t, alice, project } = await setup()
+    const { t, alice, project } = await appWithProject()
     const bob = await signUpUser(t)
     const bobs = await createProject(t, bob.authHeaders)
-    await record(t, project.id, 'tsk_before')
+    await recordChange(t, project.id, 'tsk_before')
     const stream = await openStream(t.fetch, t.baseUrl, { headers: alice.authHeaders })
-    await record(t, bobs.id, 'tsk_bobs')
-    const mine = await record(t, project.id, 'tsk_after')
+    await recordChange(t, bobs.id, 'tsk_bobs')
+    const mine = await recordChange(t, project.id, 'tsk_after')
     expect((await stream.next()).id).toBe(String(mine))
     await sleep(100)
     expect(stream.events().map((e) => e.data.data.title)).toEqual(['tsk_after'])
   })
 
   it('starts with ready carrying the position it streams after: the newest change, since, or Last-Event-ID', async () => {
-    const { t, alice, project } = await setup()
+    const { t, alice, project } = await appWithProject()
     const start = await t.ctx.changeLog.latestSeq()
-    const later = await record(t, project.id, 'tsk_later')
+    const later = await recordChange(t, project.id, 'tsk_later')
     const ready = { event: 'ready', id: String(later), data: { since: String(later) } }
     const fresh = await openStream(t.fetch, t.baseUrl, { headers: alice.authHeaders })
     expect(fresh.ready).toEqual(ready)
@@ -95,10 +69,10 @@ describe('streamEvents', () => {
   })
 
   it('resumes after Last-Event-ID or since with no gap and no duplicate; Last-Event-ID wins', async () => {
-    const { t, alice, project } = await setup()
+    const { t, alice, project } = await appWithProject()
     const start = await t.ctx.changeLog.latestSeq()
     const seqs: bigint[] = []
-    for (let i = 0; i < 5; i++) seqs.push(await record(t, project.id, `tsk_${i}`))
+    for (let i = 0; i < 5; i++) seqs.push(await recordChange(t, project.id, `tsk_${i}`))
     const ids = (events: { id?: string }[]) => events.map((e) => e.id)
 
     const first = await openStream(t.fetch, t.baseUrl, { headers: alice.authHeaders, since: String(start) })
@@ -123,10 +97,10 @@ describe('streamEvents', () => {
   })
 
   it('answers 410 cursor_expired for a position older than the log keeps, 400 for a malformed one', async () => {
-    const { t, alice, project } = await setup({ CHANGES_RETENTION_S: '60' })
+    const { t, alice, project } = await appWithProject({ CHANGES_RETENTION_S: '60' })
     const start = await t.ctx.changeLog.latestSeq()
-    const old = await record(t, project.id, 'tsk_old')
-    const older = await record(t, project.id, 'tsk_older')
+    const old = await recordChange(t, project.id, 'tsk_old')
+    const older = await recordChange(t, project.id, 'tsk_older')
     expect(older).toBeGreaterThan(old)
     await t.ctx.db.kysely
       .updateTable('changes')
@@ -150,7 +124,7 @@ describe('streamEvents', () => {
     await fromStart.body?.cancel()
     // Up to date with the pruned log: nothing was missed.
     const current = await openStream(t.fetch, t.baseUrl, { headers: alice.authHeaders, since: String(older) })
-    const next = await record(t, project.id, 'tsk_new')
+    const next = await recordChange(t, project.id, 'tsk_new')
     expect((await current.next()).id).toBe(String(next))
 
     const malformed = await t.request('/v1/events?since=abc', { headers: alice.authHeaders })
@@ -161,21 +135,21 @@ describe('streamEvents', () => {
   })
 
   it('needs credentials, and a project the caller belongs to when filtering by project', async () => {
-    const { t, alice, project } = await setup()
+    const { t, alice, project } = await appWithProject()
     const bob = await signUpUser(t)
     expect((await t.request('/v1/events')).status).toBe(401)
     const foreign = await t.request(`/v1/events?projectId=${project.id}`, { headers: bob.authHeaders })
     expect(foreign.status).toBe(404)
     const other = await createProject(t, alice.authHeaders)
     const stream = await openStream(t.fetch, t.baseUrl, { headers: alice.authHeaders, projectId: project.id })
-    await record(t, other.id, 'tsk_other')
-    const mine = await record(t, project.id, 'tsk_mine')
+    await recordChange(t, other.id, 'tsk_other')
+    const mine = await recordChange(t, project.id, 'tsk_mine')
     expect((await stream.next()).id).toBe(String(mine))
     expect(stream.events()).toHaveLength(1)
   })
 
   it('answers HEAD with the stream headers and opens no stream', async () => {
-    const { t, alice } = await setup()
+    const { t, alice } = await appWithProject()
     const subscribe = vi.spyOn(t.ctx.changeSignal, 'subscribe')
     const res = await t.request('/v1/events', { method: 'HEAD', headers: alice.authHeaders })
     expect(res.status).toBe(200)
@@ -186,7 +160,7 @@ describe('streamEvents', () => {
   })
 
   it('sends a heartbeat comment every EVENTS_HEARTBEAT_S', async () => {
-    const { t, alice } = await setup({ EVENTS_HEARTBEAT_S: '1' })
+    const { t, alice } = await appWithProject({ EVENTS_HEARTBEAT_S: '1' })
     const stream = await openStream(t.fetch, t.baseUrl, { headers: alice.authHeaders })
     const started = Date.now()
     await stream.waitFor((b) => b.comments.includes('heartbeat'), 3_000)
@@ -197,9 +171,9 @@ describe('streamEvents', () => {
   })
 
   it('ends with a reconnect event carrying the position when the server shuts down', async () => {
-    const { t, alice, project } = await setup()
+    const { t, alice, project } = await appWithProject()
     const stream = await openStream(t.fetch, t.baseUrl, { headers: alice.authHeaders })
-    const seq = await record(t, project.id, 'tsk_1')
+    const seq = await recordChange(t, project.id, 'tsk_1')
     await stream.next()
     t.ctx.beginShutdown()
     expect(await stream.next()).toEqual({ event: 'reconnect', data: { reason: 'shutdown', since: String(seq) } })
@@ -207,7 +181,7 @@ describe('streamEvents', () => {
   })
 
   it('ends with auth_expired when the access token expires', async () => {
-    const { t, alice, project } = await setup()
+    const { t, alice, project } = await appWithProject()
     const claims = JSON.parse(Buffer.from(present(alice.accessToken.split('.')[1]), 'base64url').toString())
     const tokens = await createAccessTokens(t.ctx.secrets.key('jwt'), 60)
     // Issued 58.5 s ago with a 60 s lifetime: valid for another ~1.5 s.
@@ -216,14 +190,14 @@ describe('streamEvents', () => {
       Math.floor(Date.now() / 1000) - 58,
     )
     const stream = await openStream(t.fetch, t.baseUrl, { headers: { Authorization: `Bearer ${token}` } })
-    await record(t, project.id, 'tsk_1')
+    await recordChange(t, project.id, 'tsk_1')
     await stream.next()
     expect(await stream.next(4_000)).toEqual({ event: 'auth_expired', data: {} })
     await stream.ended
   })
 
   it('ends with auth_expired when an API key expires or the session logs out', async () => {
-    const { t, alice } = await setup()
+    const { t, alice } = await appWithProject()
     const { authHeaders } = await createApiKeyFor(t, alice.accessToken, ['read'], {
       expiresAt: new Date(Date.now() + 1_500).toISOString(),
     })
@@ -239,12 +213,12 @@ describe('streamEvents', () => {
   })
 
   it('tells a removed member access_revoked within a second and sends nothing more of that project', async () => {
-    const { t, alice, project } = await setup()
+    const { t, alice, project } = await appWithProject()
     const bob = await signUpUser(t)
     await addMember(t, project.id, bob.user.id, 'editor')
     const bobsOwn = await createProject(t, bob.authHeaders)
     const stream = await openStream(t.fetch, t.baseUrl, { headers: bob.authHeaders })
-    const before = await record(t, project.id, 'tsk_1')
+    const before = await recordChange(t, project.id, 'tsk_1')
     expect((await stream.next()).id).toBe(String(before))
 
     const removed = Date.now()
@@ -254,8 +228,8 @@ describe('streamEvents', () => {
     expect(Date.now() - removed).toBeLessThan(1_000)
     expect(revoked.event?.data).toEqual({ projectId: project.id })
 
-    await record(t, project.id, 'tsk_after_removal')
-    const marker = await record(t, bobsOwn.id, 'tsk_marker')
+    await recordChange(t, project.id, 'tsk_after_removal')
+    const marker = await recordChange(t, bobsOwn.id, 'tsk_marker')
     await stream.waitFor((b) => b.event?.id === String(marker))
     const after = stream.events().slice(stream.events().indexOf(present(revoked.event)) + 1)
     expect(after.map((e) => e.data.projectId)).toEqual([bobsOwn.id])
@@ -284,39 +258,11 @@ describe('streamEvents with a reader that stops reading', () => {
   const SHORT_GRACE = { EVENTS_SLOW_CONSUMER_GRACE_MS: '300' }
   const GRACE_PASSED_MS = 800
 
-  /** Opens a stream and reads it up to its `ready` event, leaving the rest unread until `readRest`. */
-  async function stalledStream(t: TestApp, headers: Record<string, string>) {
-    const res = await t.fetch(`${t.baseUrl}/v1/events`, { headers })
-    const reader = present(res.body, 'the stream body').getReader()
-    const parser = sseParser()
-    for (let ready = false; !ready; ) {
-      const { done, value } = await reader.read()
-      if (done) throw new Error('the stream ended before ready')
-      ready = parser.push(value).some((block) => block.event?.event === 'ready')
-    }
-    const readRest = async () => {
-      const events: ParsedEvent[] = []
-      let error: unknown
-      try {
-        for (;;) {
-          const { done, value } = await reader.read()
-          if (done) break
-          for (const block of parser.push(value)) if (block.event) events.push(block.event)
-        }
-      } catch (err) {
-        error = err
-      }
-      return { events, error }
-    }
-    onTestFinished(() => reader.cancel().catch(() => {}))
-    return readRest
-  }
-
   it('is sent reconnect (slow_consumer) with its position once its queue stays full, then closed', async () => {
-    const { t, alice, project } = await setup({ EVENTS_BUFFER_BYTES: String(16 * 1024), ...SHORT_GRACE })
+    const { t, alice, project } = await appWithProject({ EVENTS_BUFFER_BYTES: String(16 * 1024), ...SHORT_GRACE })
     const readRest = await stalledStream(t, alice.authHeaders)
     const big = 'x'.repeat(4 * 1024)
-    for (let i = 0; i < 20; i++) await record(t, project.id, big)
+    for (let i = 0; i < 20; i++) await recordChange(t, project.id, big)
     // The queue holds ~16 KiB: full after a few changes; after the grace period the reader counts as slow.
     await sleep(GRACE_PASSED_MS)
     const { events, error } = await readRest()

@@ -70,7 +70,7 @@ export function notesRepository(db: Kysely<Database>, dialect: Dialect) {
         .insertInto('notes')
         .values(dialect === 'postgres' ? { ...row, search_vector: searchVector(row) } : row)
         .execute()
-      if (dialect === 'sqlite') await rememberWords(db, row.title, row.body)
+      await rememberWords(db, dialect, row.title, row.body)
       return toNote(row)
     },
 
@@ -112,7 +112,7 @@ export function notesRepository(db: Kysely<Database>, dialect: Dialect) {
         .where('version', '=', expectedVersion)
         .executeTakeFirst()
       if (Number(result.numUpdatedRows) !== 1) return false
-      if (dialect === 'sqlite') await rememberWords(db, next.title, next.body)
+      await rememberWords(db, dialect, next.title, next.body)
       return true
     },
 

@@ -196,7 +196,7 @@ function queries(db: Kysely<Database>, dialect: Dialect) {
         .insertInto('tasks')
         .values(dialect === 'postgres' ? { ...row, search_vector: searchVector(row) } : row)
         .execute()
-      if (dialect === 'sqlite') await rememberWords(db, row.title, row.description)
+      await rememberWords(db, dialect, row.title, row.description)
       await replaceLabels(row.id, row.project_id, JSON.parse(row.labels) as string[], true)
       return toTask(row)
     },
@@ -267,7 +267,7 @@ function queries(db: Kysely<Database>, dialect: Dialect) {
         .where('version', '=', expectedVersion)
         .executeTakeFirst()
       if (Number(result.numUpdatedRows) !== 1) return false
-      if (dialect === 'sqlite') await rememberWords(db, next.title, next.description)
+      await rememberWords(db, dialect, next.title, next.description)
       if (labelsChanged) await replaceLabels(id, project_id, JSON.parse(next.labels) as string[])
       return true
     },

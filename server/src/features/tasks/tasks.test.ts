@@ -36,6 +36,47 @@ async function walk(t: TestApp, headers: Record<string, string>, path: string, b
 
 const ids = (tasks: { id: string }[]) => tasks.map((x) => x.id)
 
+/** A task row as the tasks repository inserts it, for tests that need hundreds of tasks quickly. */
+const taskRow = (projectId: string, createdBy: string, i: number, title: string, description: string | null) => {
+  const now = new Date().toISOString()
+  return {
+    id: newId('tsk'),
+    project_id: projectId,
+    title,
+    description,
+    status: i % 4 === 1 ? ('done' as const) : ('todo' as const),
+    priority: 0,
+    due_at: null,
+    labels: '[]',
+    assignee_id: null,
+    position: i + 1,
+    completed_at: null,
+    created_by: createdBy,
+    created_at: now,
+    updated_at: now,
+    version: 1,
+  }
+}
+
+/** Whether `word` begins a word of `text`, as a search word matches. */
+const begins = (text: string | null, word: string) =>
+  (text ?? '')
+    .toLowerCase()
+    .split(/\W+/)
+    .some((w) => w.startsWith(word))
+
+/**
+ * The ranking as openapi.yaml states it, computed from rows listed oldest first: every word (as a prefix)
+ * in the title first, then every word in title or description; newest first within each.
+ */
+const ranked = (rows: ReturnType<typeof taskRow>[], words: string[], status?: string) => {
+  const found = rows.filter(
+    (r) => (!status || r.status === status) && words.every((w) => begins(r.title, w) || begins(r.description, w)),
+  )
+  const inTitle = found.filter((r) => words.every((w) => begins(r.title, w)))
+  return ids([...inTitle.reverse(), ...found.filter((r) => !inTitle.includes(r)).reverse()])
+}
+
 describe('listTasks pagination', () => {
   it('pages with limit, nextCursor and a Link header, and defaults to 20', async () => {
     const { t, h, project } = await setup()
@@ -339,24 +380,8 @@ describe('listTasks search', () => {
   it('ranks the same whether the words are often together, rarely together, or frequent in another project', async () => {
     const { t, alice, h, project } = await setup()
     const other = await createProject(t, h, { name: 'Other' })
-    const now = new Date().toISOString()
-    const row = (projectId: string, i: number, title: string, description: string | null) => ({
-      id: newId('tsk'),
-      project_id: projectId,
-      title,
-      description,
-      status: i % 4 === 1 ? ('done' as const) : ('todo' as const),
-      priority: 0,
-      due_at: null,
-      labels: '[]',
-      assignee_id: null,
-      position: i + 1,
-      completed_at: null,
-      created_by: alice.user.id,
-      created_at: now,
-      updated_at: now,
-      version: 1,
-    })
+    const row = (projectId: string, i: number, title: string, description: string | null) =>
+      taskRow(projectId, alice.user.id, i, title, description)
     // Hundreds of matches with both words in the title in another project; in this one, both words in a
     // title now and then, each word often, and one word in a title with the other only in a description.
     const others: ReturnType<typeof row>[] = []
@@ -374,20 +399,7 @@ describe('listTasks search', () => {
       },
       { silent: true },
     )
-    // The ranking as openapi.yaml states it, computed from the rows: every word (as a prefix) in the title
-    // first, then every word in title or description; newest first within each.
-    const has = (text: string | null, word: string) =>
-      (text ?? '')
-        .toLowerCase()
-        .split(/\W+/)
-        .some((w) => w.startsWith(word))
-    const expected = (words: string[], status?: string) => {
-      const found = rows.filter(
-        (r) => (!status || r.status === status) && words.every((w) => has(r.title, w) || has(r.description, w)),
-      )
-      const inTitle = found.filter((r) => words.every((w) => has(r.title, w)))
-      return ids([...inTitle.reverse(), ...found.filter((r) => !inTitle.includes(r)).reverse()])
-    }
+    const expected = (words: string[], status?: string) => ranked(rows, words, status)
     const search = async (q: string, status?: string) =>
       ids(
         await walk(
@@ -407,6 +419,79 @@ describe('listTasks search', () => {
     }
     expect(expected(['kettle', 'lantern']).length).toBeGreaterThan(300)
     expect(expected(['filler', 'kettle']).length).toBeGreaterThan(100)
+  })
+
+  it('finds a word added by a create or an edit by its prefix at once, among more tasks than a search reads in order', async () => {
+    const { t, alice, h, project } = await setup()
+    const first = await createTask(t, h, project.id, { title: 'Airship' })
+    const second = await createTask(t, h, project.id, { title: 'Balloon' })
+    // Hundreds of newer tasks, none matching the words below but all beginning with the same letters, so
+    // a search cannot find its matches among the newest and asks the index.
+    const rows = Array.from({ length: 700 }, (_, i) => taskRow(project.id, alice.user.id, i, `Zep${i}`, `Batch${i}`))
+    await t.ctx.writer.write(
+      async (tx) => {
+        for (const row of rows) await tx.tasks.insert(row)
+      },
+      { silent: true },
+    )
+    const q = async (words: string) =>
+      ids(await walk(t, h, `/v1/projects/${project.id}/tasks?q=${encodeURIComponent(words)}&limit=5`))
+    expect(await q('zeppelin')).toEqual([])
+    await jsonRequest(t, 'PATCH', `/v1/tasks/${first.id}`, h, { description: 'Zeppelinfahrt' })
+    expect(await q('zeppelin')).toEqual([first.id])
+    // A second word with the same beginning, in an edit and in a new task's title, is found beside the first.
+    await jsonRequest(t, 'PATCH', `/v1/tasks/${second.id}`, h, { description: 'Zeppelins over the bay' })
+    const hangar = await createTask(t, h, project.id, { title: 'Zeppelinhangar' })
+    expect(await q('zeppelin')).toEqual([hangar.id, second.id, first.id])
+    expect(await q('zeppelins')).toEqual([second.id])
+    expect(await q('zeppelinfahrten')).toEqual([])
+    expect(await q('zeppelin bay')).toEqual([second.id])
+    // Beginnings of a few words, and of more words than are looked up one by one.
+    for (const words of ['batch12', 'batch1', 'zep69 batch']) {
+      expect(await q(words)).toEqual(ranked(rows, words.split(' ')))
+    }
+    expect(ranked(rows, ['zep69', 'batch'])).toHaveLength(11)
+  })
+
+  it('pages several words the same whether a page comes from the newest tasks or from the index', async () => {
+    const { t, alice, h, project } = await setup()
+    const other = await createProject(t, h, { name: 'Other' })
+    // Oldest first: both words in the title in the oldest tasks and now and then after them; one word in
+    // the title and the other in the description in a run of newer tasks and now and then elsewhere; the
+    // newest hundred tasks match neither. A page of these finds its rows among the newest it reads, or asks
+    // the index, depending on where its tier's matches lie and how many it needs.
+    const rows = Array.from({ length: 1200 }, (_, i) => {
+      if (i < 40 || i % 53 === 5) return taskRow(project.id, alice.user.id, i, `Kettle lantern ${i}`, null)
+      if (i >= 1000 && i < 1040 && i % 2 === 0) return taskRow(project.id, alice.user.id, i, `Kettle ${i}`, 'a lantern')
+      if (i < 1000 && i % 60 === 0) return taskRow(project.id, alice.user.id, i, `Lantern ${i}`, 'kettle')
+      return taskRow(project.id, alice.user.id, i, `Filler ${i}`, i % 3 === 0 ? 'kettle' : null)
+    })
+    const others = Array.from({ length: 300 }, (_, i) =>
+      taskRow(other.id, alice.user.id, i, `Kettle lantern ${i}`, null),
+    )
+    await t.ctx.writer.write(
+      async (tx) => {
+        // Interleaved, so that the other project's matches lie between this one's at every page.
+        for (const r of [...rows, ...others].sort((a, b) => (a.id < b.id ? -1 : 1))) await tx.tasks.insert(r)
+      },
+      { silent: true },
+    )
+    const search = async (q: string, limit: number, status?: string) =>
+      ids(
+        await walk(
+          t,
+          h,
+          `/v1/projects/${project.id}/tasks?q=${encodeURIComponent(q)}&limit=${limit}${status ? `&status=${status}` : ''}`,
+        ),
+      )
+    for (const [q, words] of [
+      ['kettle lantern', ['kettle', 'lantern']],
+      ['lant kett', ['lant', 'kett']],
+    ] as const) {
+      for (const limit of [3, 10, 60]) expect(await search(q, limit)).toEqual(ranked(rows, [...words]))
+      expect(await search(q, 10, 'done')).toEqual(ranked(rows, [...words], 'done'))
+    }
+    expect(ranked(rows, ['kettle', 'lantern'])).toHaveLength(97)
   })
 
   it('keeps the index in step with edits and deletes', async () => {
