@@ -186,6 +186,7 @@ export function createTasklane<Paths extends AnyPaths = paths>(options: Tasklane
   ): Promise<{ response: Response; requestId: string | null }> {
     const { signal, timeout, deadline, maxRetries, ifMatch, auth, bodySerializer, ...rest } = init as CallOptions &
       Record<string, unknown> & { auth?: boolean; bodySerializer?: (body: unknown, headers?: Headers) => unknown }
+    const operation = `${method} ${path}`
     const ctx: CallContext = {
       signal,
       timeout,
@@ -193,7 +194,7 @@ export function createTasklane<Paths extends AnyPaths = paths>(options: Tasklane
       maxRetries,
       ifMatch,
       auth: auth !== false,
-      keyed: keyed.has(`${method} ${path}`),
+      keyed: keyed.has(operation),
     }
     const serialize = bodySerializer ?? defaultBodySerializer
     const signals = transport.begin(ctx)
@@ -201,6 +202,8 @@ export function createTasklane<Paths extends AnyPaths = paths>(options: Tasklane
       (middleware ? client : fast).request as (m: string, p: string, i: unknown) => Promise<{ response: Response }>
     )(method.toLowerCase(), path, {
       ...rest,
+      // How an answer of bytes or text is read when the call does not say (see addResources).
+      parseAs: rest.parseAs ?? parsing[operation],
       // Kept so that a retry can send the same bytes; a stream cannot be, so it is sent once.
       bodySerializer: (body: unknown, headers?: Headers) => {
         ctx.body = serialize(body, headers)
@@ -214,7 +217,7 @@ export function createTasklane<Paths extends AnyPaths = paths>(options: Tasklane
         const deprecation = response.headers.get('Deprecation')
         if (deprecation) {
           const sunset = response.headers.get('Sunset')
-          warnDeprecated(`${method} ${path}`, sunset ? `it is removed after ${sunset}` : '')
+          warnDeprecated(operation, sunset ? `it is removed after ${sunset}` : '')
         }
         const requestId = response.headers.get('X-Request-Id')
         // openapi-fetch reads a 304 as an error with an empty body; it is the copy the caller has being current.
@@ -265,7 +268,7 @@ export function createTasklane<Paths extends AnyPaths = paths>(options: Tasklane
     },
   } as Record<string, unknown>
   for (const method of METHODS) tl[method] = (path: string, init?: Record<string, unknown>) => call(method, path, init)
-  addResources(tl as never, call as never)
+  const parsing = addResources(tl as never, call as never)
   return tl as unknown as TasklaneClient<Paths>
 }
 

@@ -109,6 +109,42 @@ describe('downloads answer the bytes', () => {
   })
 })
 
+describe('the path methods read bytes as bytes', () => {
+  test('tl.GET of a download without parseAs answers the bytes as a Blob, typed so', async () => {
+    server.use(
+      http.get(`${baseUrl}/v1/attachments/:attachmentId/content`, () =>
+        HttpResponse.arrayBuffer(png.slice().buffer, { headers: { 'Content-Type': 'image/png' } }),
+      ),
+    )
+    const tl = createTasklane({ baseUrl, apiKey: 'tl_test' })
+    const params = { path: { attachmentId } }
+    const { data, error, response } = await tl.GET('/v1/attachments/{attachmentId}/content', { params })
+    expectTypeOf(data).toEqualTypeOf<Blob | undefined>()
+    expect(error).toBeUndefined()
+    expect(response.headers.get('Content-Type')).toBe('image/png')
+    expect(data).toBeInstanceOf(Blob)
+    expect(new Uint8Array(await (data as Blob).arrayBuffer())).toEqual(png)
+
+    // The caller's parseAs still decides.
+    const buffer = await tl.GET('/v1/attachments/{attachmentId}/content', { params, parseAs: 'arrayBuffer' })
+    expectTypeOf(buffer.data).toEqualTypeOf<ArrayBuffer | undefined>()
+    expect(new Uint8Array(buffer.data as ArrayBuffer)).toEqual(png)
+  })
+
+  test('tl.GET of a text answer without parseAs answers the text', async () => {
+    const yaml = 'openapi: 3.1.0\ninfo:\n  title: Tasklane\n'
+    server.use(
+      http.get(`${baseUrl}/openapi.yaml`, () =>
+        HttpResponse.text(yaml, { headers: { 'Content-Type': 'application/yaml' } }),
+      ),
+    )
+    const tl = createTasklane({ baseUrl })
+    const { data } = await tl.GET('/openapi.yaml')
+    expectTypeOf(data).toEqualTypeOf<string | undefined>()
+    expect(data).toBe(yaml)
+  })
+})
+
 describe('uploads take a file', () => {
   const stored = (filename: string): Attachment => fixture('Attachment', { projectId, filename })
 

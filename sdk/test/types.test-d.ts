@@ -102,6 +102,20 @@ test('a 304 is in the result type only of a call that sends If-None-Match', asyn
   >()
 })
 
+test('an answer of bytes is a Blob unless parseAs says otherwise; a text answer is a string', async () => {
+  const params = { path: { attachmentId: 'att_1' } }
+  const download = await real.GET('/v1/attachments/{attachmentId}/content', { params })
+  if (!download.error) expectTypeOf(download.data).toEqualTypeOf<Blob>()
+  const thumbnail = await real.GET('/v1/attachments/{attachmentId}/thumbnails/{size}', {
+    params: { path: { attachmentId: 'att_1', size: '256' } },
+  })
+  if (!thumbnail.error) expectTypeOf(thumbnail.data).toEqualTypeOf<Blob>()
+  const stream = await real.GET('/v1/attachments/{attachmentId}/content', { params, parseAs: 'stream' })
+  if (!stream.error) expectTypeOf(stream.data).toEqualTypeOf<Response['body']>()
+  const yaml = await real.GET('/openapi.yaml')
+  if (!yaml.error) expectTypeOf(yaml.data).toEqualTypeOf<string>()
+})
+
 test('pagination is inferred from the spec and its items are typed', async () => {
   expectTypeOf(tl.paginate('/v1/projects')).toEqualTypeOf<
     Paginator<Project, { data: Project[]; nextCursor: string | null }>

@@ -191,6 +191,9 @@ const schema = z.object({
   // A resumable (tus) upload not finished this long after it was created is removed with its bytes and its
   // reservation against the quota, by the attachment sweep (ATTACHMENT_SWEEP_INTERVAL_MS).
   UPLOAD_EXPIRY_S: seconds(60, 30 * 86_400).default(86_400),
+  // How long a tus request waits for an upload that another request holds (and does not let go of when
+  // asked, as the request making its attachment does) before it answers 423 `upload_locked`.
+  UPLOAD_LOCK_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(30_000),
   // An upload whose client sends nothing for this long is answered 408 and its bytes removed.
   UPLOAD_IDLE_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(30_000),
   // Lifetime of signed download links.

@@ -174,7 +174,10 @@ export async function createContext(config: Config, overrides: ContextOverrides 
   let uploadLocker: UploadLocker | undefined
   if (options.dialect === 'postgres') {
     try {
-      uploadLocker = await startUploadLocker(options, logger, { connectTimeoutMs: config.DATABASE_CONNECT_TIMEOUT_MS })
+      uploadLocker = await startUploadLocker(options, logger, {
+        connectTimeoutMs: config.DATABASE_CONNECT_TIMEOUT_MS,
+        acquireTimeoutMs: config.UPLOAD_LOCK_TIMEOUT_MS,
+      })
     } catch (err) {
       await presence.close()
       await db.close()
@@ -194,7 +197,10 @@ export async function createContext(config: Config, overrides: ContextOverrides 
     connectTimeoutMs: config.DATABASE_CONNECT_TIMEOUT_MS,
   })
   const files = await createFileStorage(config)
-  const uploadStore = await createUploadStore(config, uploadLocker ?? new MemoryLocker())
+  const uploadStore = await createUploadStore(
+    config,
+    uploadLocker ?? new MemoryLocker({ acquireLockTimeout: config.UPLOAD_LOCK_TIMEOUT_MS }),
+  )
   const attachmentBytes = createByteCleanup({ files, logger })
   const announcer = createChangeAnnouncer(db, logger)
   const reactions = createReactions({

@@ -1,6 +1,8 @@
 import type { Server as HttpServer, IncomingMessage, ServerResponse } from 'node:http'
+import type { Http2ServerResponse } from 'node:http2'
 import { type AddressInfo, Server as NetServer, type Socket } from 'node:net'
 import { type Http2Bindings, type HttpBindings, serve } from '@hono/node-server'
+import { RESPONSE_ALREADY_SENT } from '@hono/node-server/utils/response'
 import { type App, createApp } from './app.js'
 import type { Config } from './config.js'
 import { type AppContext, createContext } from './context.js'
@@ -43,13 +45,15 @@ export async function listen(ctx: AppContext, app: App): Promise<RunningServer> 
   // out, and have its answer dropped (the client sees a reset). Such a request is not run at all: the
   // connection is reset before the app sees it, and the client may safely send it again elsewhere.
   const closing = new WeakSet<Socket>()
-  const fetch = (request: Request, env: HttpBindings | Http2Bindings) => {
+  const fetch = async (request: Request, env: HttpBindings | Http2Bindings) => {
     const socket = env.incoming.socket as Socket
     if (closing.has(socket)) {
       socket.destroy()
       return new Response(null, { status: 503 })
     }
-    return app.fetch(request, env)
+    const answer = await app.fetch(request, env)
+    // The type first: reading `body` of one of the adapter's light answers (a JSON one) would build it whole.
+    return !answer.headers.has('content-type') && answer.body === null ? sendEmpty(answer, env.outgoing) : answer
   }
   const server = serve({
     fetch,
@@ -145,4 +149,21 @@ export async function listen(ctx: AppContext, app: App): Promise<RunningServer> 
     ctx.logger.info({ signUpFlow, defaulted: signUpFlowDefaulted }, 'sign-up is by email (verify-first)')
   }
   return { url, stop }
+}
+
+/**
+ * Sends an answer that has no body (a 204, a 202, a 304, a redirect) as it is. @hono/node-server gives every
+ * answer without a Content-Type a `text/plain` one, which would name the type of a body there is not; so
+ * these are written here, and the adapter is told that the answer is already sent.
+ */
+function sendEmpty(answer: Response, outgoing: ServerResponse | Http2ServerResponse): Response {
+  const headers: Record<string, string | string[]> = {}
+  answer.headers.forEach((value, name) => {
+    if (name !== 'set-cookie') headers[name] = value
+  })
+  const cookies = answer.headers.getSetCookie()
+  if (cookies.length > 0) headers['set-cookie'] = cookies
+  outgoing.writeHead(answer.status, headers)
+  outgoing.end()
+  return RESPONSE_ALREADY_SENT
 }

@@ -13,15 +13,22 @@ export interface ResourceHost {
 /**
  * Adds `tl.tasks.create(…)` and every other generated method to a client. Arguments follow the table's
  * flags: the path's parameters in order, then the body (`b`), then the query (`q`), then the options.
+ *
+ * Answers how the path methods (`tl.GET(…)`) read an answer when the call names no `parseAs`, by
+ * "METHOD /path": bytes (`r`) as a Blob and text (`t`) as a string, as their types say; any other as JSON,
+ * openapi-fetch's default, which would fail on the bytes of a download.
  */
-export function addResources(tl: ResourceHost, call: Call): void {
+export function addResources(tl: ResourceHost, call: Call): Record<string, 'blob' | 'text' | undefined> {
+  const parsing: Record<string, 'blob' | 'text' | undefined> = {}
   for (const [group, methods] of Object.entries(resourceTable)) {
     tl[group] ??= {}
     const target = tl[group] as Record<string, unknown>
     for (const [name, [method, path, flags = '']] of Object.entries(methods)) {
       target[name] = resourceMethod(tl, call, method, path, flags)
+      parsing[`${method} ${path}`] = flags.includes('r') ? 'blob' : flags.includes('t') ? 'text' : undefined
     }
   }
+  return parsing
 }
 
 const warned = new Set<string>()
@@ -62,7 +69,8 @@ function resourceMethod(tl: ResourceHost, call: Call, method: string, path: stri
       ...(sendHeaders ? { headers: sendHeaders } : {}),
       ...(raw ? { bodySerializer: (bytes: Blob) => bytes } : {}),
       // Bytes stay bytes: the caller gets the Response, to read as a stream, Blob or ArrayBuffer with its headers.
-      ...(flags.includes('r') ? { parseAs: 'stream' } : flags.includes('t') ? { parseAs: 'text' } : {}),
+      // (Text is read as text by the client, as for the path methods.)
+      ...(flags.includes('r') ? { parseAs: 'stream' } : {}),
     }
     if (flags.includes('l')) return tl.paginate(path, init)
     const pending = call(method, path, init) as Promise<{ response: Response }>

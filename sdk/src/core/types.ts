@@ -23,6 +23,21 @@ export type WithRequestId<R> = R & { requestId: string | null }
 
 export type InitArg<Init> = RequiredKeysOf<Init> extends never ? [(Init & CallOptions)?] : [Init & CallOptions]
 
+/** Media types of bytes (a download, a thumbnail), as the SDK's generator tells them apart from text. */
+type BinaryMedia = 'application/octet-stream' | '*/*' | `image/${string}` | `audio/${string}` | `video/${string}`
+
+/**
+ * The init as the call is read: one that names no `parseAs`, of an operation that answers bytes, reads them as
+ * a Blob (as the client reads it: see `addResources`), and its `data` is typed so.
+ */
+type ParsedInit<Op, Init> = Init extends { parseAs: unknown }
+  ? Init
+  : Op extends { responses: { 200: { content: infer C } } }
+    ? [keyof C] extends [BinaryMedia]
+      ? Init & { parseAs: 'blob' }
+      : Init
+    : Init
+
 /**
  * One HTTP method of the client: a path of the spec, its typed init, and the typed result.
  *
@@ -37,7 +52,11 @@ export type TasklaneMethod<Paths extends AnyPaths, Method extends HttpMethod> = 
   ...init: InitArg<Init>
 ) => Promise<
   WithRequestId<
-    | (FetchResponse<Paths[Path][Method & keyof Paths[Path]] & {}, Init, `${string}/${string}`> & {
+    | (FetchResponse<
+        Paths[Path][Method & keyof Paths[Path]] & {},
+        ParsedInit<Paths[Path][Method & keyof Paths[Path]], Init>,
+        `${string}/${string}`
+      > & {
         notModified?: false
       })
     | NotModifiedOf<Paths[Path][Method & keyof Paths[Path]], Init>

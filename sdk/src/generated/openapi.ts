@@ -4572,6 +4572,11 @@ export interface components {
          */
         "Tus-Resumable": "1.0.0";
         /**
+         * @description The largest upload the server takes, in bytes (`ATTACHMENT_MAX_BYTES`).
+         * @example 104857600
+         */
+        "Tus-Max-Size": number;
+        /**
          * @description The tus protocol versions the server speaks.
          * @example 1.0.0
          */
@@ -10803,7 +10808,7 @@ export interface operations {
                  */
                 "Tus-Resumable": "1.0.0";
                 /**
-                 * @description The size of the whole file in bytes.
+                 * @description The size of the whole file in bytes. A length over `ATTACHMENT_MAX_BYTES` is 413 `file_too_large`, whatever its size.
                  * @example 734003200
                  */
                 "Upload-Length": string;
@@ -10925,7 +10930,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `Upload-Length` is larger than `ATTACHMENT_MAX_BYTES` (`file_too_large`) or than what is left of the project's storage quota (`quota_exceeded`); nothing is kept. */
+            /** @description `Upload-Length` is larger than `ATTACHMENT_MAX_BYTES` (`file_too_large`, with the limit in `Tus-Max-Size`, as tus answers a length over the server's maximum) or than what is left of the project's storage quota (`quota_exceeded`); nothing is kept. */
             413: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
@@ -10933,6 +10938,7 @@ export interface operations {
                     "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
                     "Tus-Resumable": components["headers"]["Tus-Resumable"];
+                    "Tus-Max-Size": components["headers"]["Tus-Max-Size"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -11303,6 +11309,35 @@ export interface operations {
                     };
                 };
             };
+            /** @description Another request for this upload held it for the whole wait (`UPLOAD_LOCK_TIMEOUT_MS`), as the request that completes an upload holds it while it makes the attachment (`upload_locked`); nothing was changed. Ask again after `Retry-After` seconds; tus clients retry a 423. */
+            423: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "Tus-Resumable": components["headers"]["Tus-Resumable"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://tasklane.dev/problems/upload_locked",
+                     *       "title": "Locked",
+                     *       "status": 423,
+                     *       "detail": "Another request for this upload holds it; try again shortly.",
+                     *       "instance": "/v1/projects/prj_01JD8X3Z7Q2W6V5T4R3P1N0M9K/uploads/upl_01JD8X3Z7Q2W6V5T4R3P1N0M9K",
+                     *       "code": "upload_locked",
+                     *       "requestId": "req_01JD8X3Z7Q2W6V5T4R3P1N0M9K"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "upload_locked";
+                    };
+                };
+            };
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
             /** @description The database or the file store does not answer now (`service_unavailable`, `storage_unavailable`); retry after `Retry-After` seconds. The bytes received so far are kept. */
@@ -11618,6 +11653,35 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
                         code?: "unsupported_media_type" | "file_type_not_allowed";
+                    };
+                };
+            };
+            /** @description Another request for this upload held it for the whole wait (`UPLOAD_LOCK_TIMEOUT_MS`), as the request that completes an upload holds it while it makes the attachment (`upload_locked`); nothing was changed. Ask again after `Retry-After` seconds; tus clients retry a 423. */
+            423: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "Tus-Resumable": components["headers"]["Tus-Resumable"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://tasklane.dev/problems/upload_locked",
+                     *       "title": "Locked",
+                     *       "status": 423,
+                     *       "detail": "Another request for this upload holds it; try again shortly.",
+                     *       "instance": "/v1/projects/prj_01JD8X3Z7Q2W6V5T4R3P1N0M9K/uploads/upl_01JD8X3Z7Q2W6V5T4R3P1N0M9K",
+                     *       "code": "upload_locked",
+                     *       "requestId": "req_01JD8X3Z7Q2W6V5T4R3P1N0M9K"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "upload_locked";
                     };
                 };
             };

@@ -13,6 +13,7 @@ const TITLES: Record<number, string> = {
   413: 'Content too large',
   415: 'Unsupported media type',
   422: 'Unprocessable content',
+  423: 'Locked',
   429: 'Too many requests',
   431: 'Request header fields too large',
   500: 'Internal server error',

@@ -4277,6 +4277,15 @@ export const TusResumableHeaderSchema = lazy(() => z
   .optional()
   .openapi({ description: 'The tus protocol version of the answer: `1.0.0`.', example: '1.0.0' }))
 
+export const TusMaxSizeHeaderSchema = lazy(() => z.int().openapi({ format: 'int64' })
+  .min(1)
+  .max(5368709120)
+  .optional()
+  .openapi({
+    description: 'The largest upload the server takes, in bytes (`ATTACHMENT_MAX_BYTES`).',
+    example: 104857600,
+  }))
+
 export const TusVersionHeaderSchema = lazy(() => z
   .literal('1.0.0')
   .optional()
@@ -12409,14 +12418,15 @@ export const postV1ProjectsProjectIdUploadsRoute = lazy(() => createRoute({
       'Upload-Length': z
         .string()
         .regex(/^[0-9]+$/)
-        .max(16)
+        .max(20)
         .openapi({
           param: {
             name: 'Upload-Length',
             in: 'header',
             required: true,
-            description: 'The size of the whole file in bytes.',
-            schema: { type: 'string', maxLength: 16, pattern: '^[0-9]+$' },
+            description:
+              'The size of the whole file in bytes. A length over `ATTACHMENT_MAX_BYTES` is 413 `file_too_large`, whatever its size.',
+            schema: { type: 'string', maxLength: 20, pattern: '^[0-9]+$' },
             example: '734003200',
           },
         }),
@@ -12551,13 +12561,14 @@ export const postV1ProjectsProjectIdUploadsRoute = lazy(() => createRoute({
     },
     413: {
       description:
-        "`Upload-Length` is larger than `ATTACHMENT_MAX_BYTES` (`file_too_large`) or than what is left of the project's storage quota (`quota_exceeded`); nothing is kept.",
+        "`Upload-Length` is larger than `ATTACHMENT_MAX_BYTES` (`file_too_large`, with the limit in `Tus-Max-Size`, as tus answers a length over the server's maximum) or than what is left of the project's storage quota (`quota_exceeded`); nothing is kept.",
       headers: z.object({
         'X-Request-Id': XRequestIdHeaderSchema(),
         RateLimit: RateLimitHeaderSchema(),
         'RateLimit-Policy': RateLimitPolicyHeaderSchema(),
         'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema(),
         'Tus-Resumable': TusResumableHeaderSchema(),
+        'Tus-Max-Size': TusMaxSizeHeaderSchema(),
       }),
       content: {
         'application/problem+json': {
@@ -13160,6 +13171,33 @@ export const patchV1ProjectsProjectIdUploadsUploadIdRoute = lazy(() => createRou
         },
       },
     },
+    423: {
+      description:
+        'Another request for this upload held it for the whole wait (`UPLOAD_LOCK_TIMEOUT_MS`), as the request that completes an upload holds it while it makes the attachment (`upload_locked`); nothing was changed. Ask again after `Retry-After` seconds; tus clients retry a 423.',
+      headers: z.object({
+        'X-Request-Id': XRequestIdHeaderSchema(),
+        RateLimit: RateLimitHeaderSchema(),
+        'RateLimit-Policy': RateLimitPolicyHeaderSchema(),
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema(),
+        'Tus-Resumable': TusResumableHeaderSchema(),
+        'Retry-After': RetryAfterHeaderSchema(),
+      }),
+      content: {
+        'application/problem+json': {
+          schema: ProblemSchema().and(z.object({ code: z.literal('upload_locked').optional() })),
+          example: {
+            type: 'https://tasklane.dev/problems/upload_locked',
+            title: 'Locked',
+            status: 423,
+            detail: 'Another request for this upload holds it; try again shortly.',
+            instance:
+              '/v1/projects/prj_01JD8X3Z7Q2W6V5T4R3P1N0M9K/uploads/upl_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
+            code: 'upload_locked',
+            requestId: 'req_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
+          },
+        },
+      },
+    },
     429: TooManyRequestsResponse(),
     500: InternalErrorResponse(),
     503: {
@@ -13379,6 +13417,33 @@ export const headV1ProjectsProjectIdUploadsUploadIdRoute = lazy(() => createRout
             instance:
               '/v1/projects/prj_01JD8X3Z7Q2W6V5T4R3P1N0M9K/uploads/upl_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
             code: 'tus_version_unsupported',
+            requestId: 'req_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
+          },
+        },
+      },
+    },
+    423: {
+      description:
+        'Another request for this upload held it for the whole wait (`UPLOAD_LOCK_TIMEOUT_MS`), as the request that completes an upload holds it while it makes the attachment (`upload_locked`); nothing was changed. Ask again after `Retry-After` seconds; tus clients retry a 423.',
+      headers: z.object({
+        'X-Request-Id': XRequestIdHeaderSchema(),
+        RateLimit: RateLimitHeaderSchema(),
+        'RateLimit-Policy': RateLimitPolicyHeaderSchema(),
+        'Access-Control-Allow-Origin': AccessControlAllowOriginHeaderSchema(),
+        'Tus-Resumable': TusResumableHeaderSchema(),
+        'Retry-After': RetryAfterHeaderSchema(),
+      }),
+      content: {
+        'application/problem+json': {
+          schema: ProblemSchema().and(z.object({ code: z.literal('upload_locked').optional() })),
+          example: {
+            type: 'https://tasklane.dev/problems/upload_locked',
+            title: 'Locked',
+            status: 423,
+            detail: 'Another request for this upload holds it; try again shortly.',
+            instance:
+              '/v1/projects/prj_01JD8X3Z7Q2W6V5T4R3P1N0M9K/uploads/upl_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
+            code: 'upload_locked',
             requestId: 'req_01JD8X3Z7Q2W6V5T4R3P1N0M9K',
           },
         },

@@ -21,7 +21,7 @@ import { idempotencyRepository } from '../idempotency/idempotency.repository.js'
 
 /** How each repository is built on a connection or a transaction; a new repository is one more line. */
 const builders = {
-  accounts: (db: Queryable) => accountsRepository(db),
+  accounts: (db: Queryable, dialect: Dialect) => accountsRepository(db, dialect),
   signupRequests: (db: Queryable, dialect: Dialect) => signupRequestsRepository(db, dialect),
   sessions: (db: Queryable) => sessionsRepository(db),
   apiKeys: (db: Queryable) => apiKeysRepository(db),

@@ -21,6 +21,8 @@ type Routes = typeof operations
 
 const TUS_VERSION = '1.0.0'
 const UPLOAD_ID = /^upl_[0-9A-Z]{26}$/
+/** How long a client waits before asking again for an upload another request held through the whole wait. */
+const LOCKED_RETRY_AFTER_S = 5
 
 /** What a request brought to @tus/server's hooks, which see only the Request. */
 interface Pending {
@@ -135,6 +137,12 @@ export function uploadsHandlers({ uploads }: Services, config: Pick<Config, 'ATT
     // CORS is the app's (CORS_ORIGINS), not @tus/server's allow-any default.
     const headers = new Headers(res.headers)
     for (const name of [...headers.keys()]) if (name.startsWith('access-control-')) headers.delete(name)
+    // @tus/server answers a creation with an empty text rather than no body; only the attachment that ends
+    // an upload is a body, and it says its type.
+    if (!headers.has('content-type')) {
+      await res.body?.cancel()
+      return new Response(null, { status: res.status, headers })
+    }
     return new Response(res.body, { status: res.status, headers })
   }
 
@@ -158,6 +166,17 @@ export function uploadsHandlers({ uploads }: Services, config: Pick<Config, 'ATT
     const principal = requireAuth(c, 'write')
     if (c.req.header('upload-defer-length') !== undefined) {
       throw new ApiError(400, 'length_required', 'Send Upload-Length: uploads of unknown length are not taken.')
+    }
+    // Checked here, whatever its size: @tus/server would call a length past 2^53 invalid (400) rather than
+    // too large, and tus answers 413 for a length over the server's maximum, which Tus-Max-Size tells.
+    const declared = c.req.header('upload-length')
+    if (declared !== undefined && /^[0-9]+$/.test(declared) && BigInt(declared) > BigInt(config.ATTACHMENT_MAX_BYTES)) {
+      throw new ApiError(
+        413,
+        'file_too_large',
+        `The file is larger than the limit of ${config.ATTACHMENT_MAX_BYTES} bytes.`,
+        { headers: { 'Tus-Resumable': TUS_VERSION, 'Tus-Max-Size': String(config.ATTACHMENT_MAX_BYTES) } },
+      )
     }
     const length = c.req.header('content-length')
     const hasBody = (length !== undefined && length !== '0') || c.req.header('transfer-encoding') !== undefined
@@ -320,10 +339,12 @@ async function tusProblem(res: Response, failure: unknown): Promise<unknown> {
         headers: { ...headers, Connection: 'close' },
       })
     default: {
-      // Another request held the upload for the whole wait.
+      // Another request held the upload for the whole wait (one making its attachment does not let go):
+      // 423, which tus clients take as "locked for now" and retry, where any other 4xx to their HEAD would
+      // make them drop the upload and start over.
       if (failure === ERRORS.ERR_LOCK_TIMEOUT) {
-        return new ApiError(409, 'offset_mismatch', 'Another request for this upload holds it; ask where it stands.', {
-          headers,
+        return new ApiError(423, 'upload_locked', 'Another request for this upload holds it; try again shortly.', {
+          headers: { ...headers, 'Retry-After': String(LOCKED_RETRY_AFTER_S) },
         })
       }
       // A failure of the store or a bug: the error handler logs it (500), or answers the outage (503) or

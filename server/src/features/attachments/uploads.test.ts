@@ -166,9 +166,24 @@ describe('resumable uploads (tus) on local disk', () => {
 
   it('refuses a length over the size limit at creation, and bytes past the length, with 413', async () => {
     const { t, alice, project, tus } = await setup({ ATTACHMENT_MAX_BYTES: '100000' })
-    const tooBig = await tus.create(100_001, { filename: 'big.bin' })
-    expect(tooBig.status).toBe(413)
-    expect((await tooBig.json()).code).toBe('file_too_large')
+    // Lengths past what a double holds exactly, and past 64 bits, are over the limit too: tus answers 413
+    // for an Upload-Length over the server's maximum, and says the maximum in Tus-Max-Size.
+    for (const length of ['100001', '9999999999999999', '99999999999999999999']) {
+      const tooBig = await t.request(tus.base, {
+        method: 'POST',
+        headers: {
+          ...alice.authHeaders,
+          'Tus-Resumable': '1.0.0',
+          'Upload-Length': length,
+          'Upload-Metadata': `filename ${Buffer.from('big.bin').toString('base64')}`,
+        },
+      })
+      expect(tooBig.status).toBe(413)
+      expect(tooBig.headers.get('tus-max-size')).toBe('100000')
+      const problem = await tooBig.json()
+      expect(problem.code).toBe('file_too_large')
+      expect(problem.detail).toContain('100000 bytes')
+    }
     expect(await uploadDirEntries(t)).toEqual([])
 
     const file = await pngOf(1000)
@@ -195,6 +210,31 @@ describe('resumable uploads (tus) on local disk', () => {
     const simple = await upload(t, alice.authHeaders, project.id, { name: 'c.bin', bytes: randomBytes(500_000) })
     expect(simple.status).toBe(413)
     expect((await simple.json()).code).toBe('quota_exceeded')
+  })
+
+  it('answers 423 with Retry-After when another request holds the upload for the whole wait', async () => {
+    const { t, tus } = await setup({ UPLOAD_LOCK_TIMEOUT_MS: '300' })
+    const file = await pngOf(1000)
+    const location = (await tus.create(file.length, { filename: 'held.png' })).headers.get('location') as string
+    const { locker, keyOf } = t.ctx.services.uploads.store
+    // Held as the request that makes an upload's attachment holds it: it does not let go when asked.
+    const held = locker.newLock(keyOf(location.slice(location.lastIndexOf('/') + 1)))
+    await held.lock(new AbortController().signal, () => Promise.resolve())
+    try {
+      const head = await tus.head(location)
+      expect(head.status).toBe(423)
+      expect(Number(head.headers.get('retry-after'))).toBeGreaterThan(0)
+      expect(head.headers.get('tus-resumable')).toBe('1.0.0')
+      const patch = await tus.patch(location, 0, file)
+      expect(patch.status).toBe(423)
+      expect(Number(patch.headers.get('retry-after'))).toBeGreaterThan(0)
+      expect((await patch.json()).code).toBe('upload_locked')
+    } finally {
+      await held.unlock()
+    }
+    // Nothing was written meanwhile: once the holder lets go, the upload goes on from where it stood.
+    expect((await tus.head(location)).headers.get('upload-offset')).toBe('0')
+    expect((await tus.patch(location, 0, file)).status).toBe(200)
   })
 
   it('cancels an upload: its bytes and its hold on the quota go', async () => {

@@ -28,8 +28,11 @@ export function isUniqueViolation(err: unknown): boolean {
   return code === '23505' || code === 'SQLITE_CONSTRAINT_UNIQUE' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY'
 }
 
+/** PostgreSQL advisory lock namespace for email tokens, one lock per user and purpose (see `replaceEmailToken`). */
+const EMAIL_TOKEN_LOCK_NAMESPACE = 0x7a5c0e1
+
 /** Accounts: users and the single-use email tokens of their flows (verification, reset, email change). */
-export function accountsRepository(db: Db) {
+export function accountsRepository(db: Db, dialect: Dialect) {
   return {
     findUserById: (id: string) => db.selectFrom('users').selectAll().where('id', '=', id).executeTakeFirst(),
 
@@ -72,6 +75,13 @@ export function accountsRepository(db: Db) {
     /** Stores a new email token and invalidates the user's earlier ones of the same purpose. */
     async replaceEmailToken(token: EmailTokenRow): Promise<void> {
       assertTransaction(db)
+      // Requests of one user that run side by side on PostgreSQL would each end only the tokens committed
+      // before they began, not each other's, and each add one: several live links. They take their turn, as
+      // sign-up requests for one address do. SQLite's one writer already orders them.
+      if (dialect === 'postgres') {
+        const key = `${token.user_id}:${token.purpose}`
+        await sql`select pg_advisory_xact_lock(${sql.lit(EMAIL_TOKEN_LOCK_NAMESPACE)}, hashtext(${key}))`.execute(db)
+      }
       await db
         .updateTable('email_tokens')
         .set({ used_at: token.created_at })
@@ -102,6 +112,18 @@ export function accountsRepository(db: Db) {
         .where('user_id', '=', userId)
         .where('purpose', '=', purpose)
         .where('used_at', 'is', null)
+        .execute()
+    },
+
+    /**
+     * Deletes email tokens that can no longer be used (used, or expired by `now`): a link to one answers
+     * `invalid_token` whether its row is there or not.
+     */
+    async pruneEmailTokens(now: string): Promise<void> {
+      assertTransaction(db)
+      await db
+        .deleteFrom('email_tokens')
+        .where((eb) => eb.or([eb('used_at', 'is not', null), eb('expires_at', '<=', now)]))
         .execute()
     },
 
@@ -168,6 +190,19 @@ export function signupRequestsRepository(db: Db, dialect: Dialect) {
         .where('used_at', 'is', null)
         .where('expires_at', '>', now)
         .executeTakeFirst(),
+
+    /**
+     * Deletes sign-up requests that can no longer be used (used, or expired by `now`): the link of one
+     * answers `invalid_token` whether its row is there or not, and a newer request for the address needs
+     * only the live ones.
+     */
+    async prune(now: string): Promise<void> {
+      assertTransaction(db)
+      await db
+        .deleteFrom('signup_requests')
+        .where((eb) => eb.or([eb('used_at', 'is not', null), eb('expires_at', '<=', now)]))
+        .execute()
+    },
 
     /** Uses up a live sign-up token; returns it, or undefined when unknown, used or expired. */
     async consume(tokenHash: string, now: string): Promise<SignupRequestRow | undefined> {

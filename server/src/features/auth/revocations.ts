@@ -11,6 +11,9 @@ const CLOCK_SKEW_MS = 30_000
  * round trip. Revocations made here are known at once; those made by other instances sharing the database
  * arrive with the next poll (every `pollMs`). An entry is needed only while access tokens of the session
  * can still be unexpired, so entries and rows older than the access-token lifetime are dropped.
+ *
+ * Its poll is also the accounts' housekeeping, at start and now and then after: the same write drops the
+ * emailed tokens and sign-up requests that can no longer be used (used or expired).
  */
 export class RevocationCache {
   private readonly revoked = new Map<string, number>()
@@ -27,6 +30,7 @@ export class RevocationCache {
 
   async start(): Promise<void> {
     await this.poll()
+    await this.prune(Date.now()).catch((err) => this.logger.warn({ err }, 'pruning spent auth rows failed'))
     this.timer = setInterval(() => {
       this.poll().catch((err) => this.logger.warn({ err }, 'reading session revocations failed'))
     }, this.pollMs)
@@ -57,9 +61,20 @@ export class RevocationCache {
     const expired = started - this.accessTtlMs - 2 * CLOCK_SKEW_MS
     for (const [id, at] of this.revoked) if (at < expired) this.revoked.delete(id)
     // Any instance may prune; deleting rows no instance still needs is idempotent.
-    if (Math.random() < 0.05) {
-      const before = new Date(expired).toISOString()
-      await this.writer.write((tx) => tx.sessions.pruneRevocations(before), { silent: true })
-    }
+    if (Math.random() < 0.05) await this.prune(started)
+  }
+
+  /** Deletes revocations older than any access token still unexpired, and spent emailed tokens. */
+  private async prune(now: number): Promise<void> {
+    const before = new Date(now - this.accessTtlMs - 2 * CLOCK_SKEW_MS).toISOString()
+    const at = new Date(now).toISOString()
+    await this.writer.write(
+      async (tx) => {
+        await tx.sessions.pruneRevocations(before)
+        await tx.accounts.pruneEmailTokens(at)
+        await tx.signupRequests.prune(at)
+      },
+      { silent: true },
+    )
   }
 }
