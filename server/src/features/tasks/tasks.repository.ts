@@ -1,4 +1,5 @@
 import { type Kysely, type RawBuilder, type SqlBool, sql } from 'kysely'
+import { dataStamp } from '../../db/data-stamp.js'
 import type { Dialect } from '../../db/database.js'
 import { type KeysetSort, keyset, keysetTaking, type Page, toPage } from '../../db/keyset.js'
 import { compiledOnce, prepared, preparedArrays } from '../../db/prepared.js'
@@ -75,25 +76,24 @@ const COLUMNS = [
   't.version',
 ] as const
 
-/** `toTask` for a row read as the array of COLUMNS, in their order. */
-const taskOfColumns = (r: unknown[]): Task =>
-  toTask({
-    id: r[0],
-    project_id: r[1],
-    title: r[2],
-    description: r[3],
-    status: r[4],
-    priority: r[5],
-    due_at: r[6],
-    labels: r[7],
-    assignee_id: r[8],
-    position: r[9],
-    completed_at: r[10],
-    created_by: r[11],
-    created_at: r[12],
-    updated_at: r[13],
-    version: r[14],
-  } as TaskRow)
+/** `toTask` for a row read as the array of COLUMNS, in their order (without a row object in between). */
+const taskOfColumns = (r: unknown[]): Task => ({
+  id: r[0] as Task['id'],
+  projectId: r[1] as Task['projectId'],
+  title: r[2] as Task['title'],
+  description: r[3] as Task['description'],
+  status: r[4] as Task['status'],
+  priority: r[5] as Task['priority'],
+  dueAt: r[6] as Task['dueAt'],
+  labels: JSON.parse(r[7] as string) as string[],
+  assigneeId: r[8] as Task['assigneeId'],
+  position: r[9] as Task['position'],
+  completedAt: r[10] as Task['completedAt'],
+  createdBy: r[11] as Task['createdBy'],
+  createdAt: r[12] as Task['createdAt'],
+  updatedAt: r[13] as Task['updatedAt'],
+  version: r[14] as Task['version'],
+})
 
 /** A task's columns as stored on SQLite, in the order `insertRow` takes them. */
 const STORED = [
@@ -218,6 +218,9 @@ function queries(db: Kysely<Database>, dialect: Dialect) {
   }
 
   return {
+    /** Moves whenever a task may have changed (see db/data-stamp.ts); undefined when lists may not be kept. */
+    stamp: dataStamp(db),
+
     async insert(row: TaskRow): Promise<Task> {
       assertTransaction(db)
       if (dialect === 'postgres') {
