@@ -39,9 +39,22 @@ async function main(argv: string[]): Promise<number> {
 
   if (command === 'serve') {
     const server = await startServer(config)
-    console.log(`Tasklane is running at ${server.url}\nAPI docs: ${server.url}/docs`)
+    // Log lines wait to be written in batches: what this process prints itself comes after them.
+    const say = (text: string) => {
+      server.logger.flush()
+      console.log(text)
+    }
+    // Logged (after every line before it) where the operator reads the server's logs, then the process
+    // ends as Node would have ended it, with the stack on stderr. Unhandled rejections arrive here too.
+    process.on('uncaughtException', (err, origin) => {
+      server.logger.fatal({ err, origin }, 'uncaught exception: exiting')
+      server.logger.flush()
+      console.error(err)
+      process.exit(1)
+    })
+    say(`Tasklane is running at ${server.url}\nAPI docs: ${server.url}/docs`)
     const shutdown = (signal: string) => {
-      console.log(`${signal} received: finishing in-flight requests`)
+      say(`${signal} received: finishing in-flight requests`)
       server.stop().then(
         () => process.exit(0),
         (err) => {
@@ -148,6 +161,8 @@ async function main(argv: string[]): Promise<number> {
       const ctx = await createContext(config)
       try {
         const report = await ctx.attachmentJanitor.sweep()
+        // The report is the last line: the log lines of the sweep, which wait to be written, go first.
+        ctx.logger.flush()
         console.log(JSON.stringify(report))
       } finally {
         await ctx.close()

@@ -60,6 +60,8 @@ const schema = z.object({
   DATABASE_CONNECT_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(5000),
   DATABASE_STATEMENT_TIMEOUT_MS: z.coerce.number().int().min(100).max(3_600_000).default(15_000),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  // The longest a log line waits to be written with others (see lib/log-output.ts); 0 writes each at once.
+  LOG_FLUSH_MS: z.coerce.number().int().min(0).max(60_000).default(100),
   CORS_ORIGINS: list.default([]),
   BODY_LIMIT: z.coerce
     .number()

@@ -43,6 +43,7 @@ import { createMetrics, type Metrics } from './http/metrics.js'
 import { createRateLimiter, type RateLimiter } from './http/rate-limit.js'
 import { type CursorCodec, createCursorCodec } from './lib/cursor.js'
 import { DependencyError, describeUrl } from './lib/dependency-error.js'
+import { bufferedLogOutput } from './lib/log-output.js'
 import { createMailTransport, type Mailer, type MailMessage, mailJob } from './mail/mailer.js'
 import { type ApiDocument, loadApiDocument } from './openapi/document.js'
 import { createQueue, type JobKind, type Queue } from './queue/queue.js'
@@ -151,7 +152,10 @@ export async function assertDatabaseAnswers(db: Db, options: DatabaseOptions, ti
 
 /** The composition root: opens the database, brings its schema up to date and builds everything the app needs. */
 export async function createContext(config: Config, overrides: ContextOverrides = {}): Promise<AppContext> {
-  const logger = overrides.logger ?? pino({ level: config.LOG_LEVEL })
+  // Lines go out in batches (each at once was a write(2) per request); every one is
+  // written by close(), at exit, and at once from level error up.
+  const logOutput = overrides.logger ? undefined : bufferedLogOutput({ flushMs: config.LOG_FLUSH_MS })
+  const logger = overrides.logger ?? pino({ level: config.LOG_LEVEL }, logOutput)
   const options = overrides.database ?? databaseOptions(config)
   const db = openDatabase(options, {
     ...databaseLimits(config),
@@ -167,6 +171,7 @@ export async function createContext(config: Config, overrides: ContextOverrides 
     presence = await startInstancePresence(options, logger, config.DATABASE_CONNECT_TIMEOUT_MS)
   } catch (err) {
     await db.close()
+    logOutput?.end()
     throw err
   }
   // The tus upload lock: instances on one PostgreSQL database share it; on SQLite one process serves the
@@ -181,6 +186,7 @@ export async function createContext(config: Config, overrides: ContextOverrides 
     } catch (err) {
       await presence.close()
       await db.close()
+      logOutput?.end()
       throw err
     }
   }
@@ -275,6 +281,7 @@ export async function createContext(config: Config, overrides: ContextOverrides 
     redis?.disconnect()
     await presence.close()
     await db.close()
+    logOutput?.end()
     throw err
   }
   const mailer = queuedMailer(db, queue, logger)
@@ -404,6 +411,7 @@ export async function createContext(config: Config, overrides: ContextOverrides 
       await uploadLocker?.close()
       await presence.close()
       await db.close()
+      logOutput?.end()
     },
   }
 }

@@ -3,6 +3,7 @@ import type { Http2ServerResponse } from 'node:http2'
 import { type AddressInfo, Server as NetServer, type Socket } from 'node:net'
 import { type Http2Bindings, type HttpBindings, serve } from '@hono/node-server'
 import { RESPONSE_ALREADY_SENT } from '@hono/node-server/utils/response'
+import type { Logger } from 'pino'
 import { type App, createApp } from './app.js'
 import type { Config } from './config.js'
 import { type AppContext, createContext } from './context.js'
@@ -11,6 +12,11 @@ import { answerClientError, MAX_HEADER_BYTES } from './http/client-error.js'
 
 export interface RunningServer {
   url: string
+  /**
+   * The server's logger, for the process that runs it: its lines are written in batches, so the process
+   * flushes it (`logger.flush()`) before writing to stdout itself, and logs a fatal error through it.
+   */
+  logger: Logger
   /** Stops taking connections, lets in-flight requests finish (up to the shutdown timeout), closes the database. */
   stop(): Promise<void>
 }
@@ -26,6 +32,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
     const server = await listen(ctx, createApp(ctx))
     return {
       url: server.url,
+      logger: server.logger,
       stop: () => server.stop().finally(() => lock?.release()),
     }
   } catch (err) {
@@ -148,7 +155,7 @@ export async function listen(ctx: AppContext, app: App): Promise<RunningServer> 
   } else {
     ctx.logger.info({ signUpFlow, defaulted: signUpFlowDefaulted }, 'sign-up is by email (verify-first)')
   }
-  return { url, stop }
+  return { url, logger: ctx.logger, stop }
 }
 
 /**

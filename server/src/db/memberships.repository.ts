@@ -1,6 +1,8 @@
 import { type Kysely, sql } from 'kysely'
 import type { Member } from '../generated/routes.js'
 import type { CursorPosition } from '../lib/cursor.js'
+import { stampedCache } from '../lib/stamped-cache.js'
+import { dataStamp } from './data-stamp.js'
 import { keyset, type Page, toPage } from './keyset.js'
 import { prepared } from './prepared.js'
 import type { Database, ProjectMembersTable } from './schema.js'
@@ -38,13 +40,18 @@ function queries(db: Kysely<Database>) {
   const roleQuery = prepared(db, (db, projectId: string, userId: string) =>
     db.selectFrom('project_members').select('role').where('project_id', '=', projectId).where('user_id', '=', userId),
   )
+  // The answers of that lookup while nothing in the database changed (a removed member or a changed role
+  // moves the stamp, so it counts at once): on SQLite it costs a read of the file each time otherwise.
+  const roles = stampedCache<Role | undefined>(dataStamp(db), { maxWeight: 10_000, weigh: () => 1 })
+  const role = (projectId: string, userId: string) =>
+    roles.get(`${projectId} ${userId}`, async () => (await roleQuery(projectId, userId))[0]?.role)
   return {
     async roleOf(projectId: string, userId: string): Promise<Role | undefined> {
-      return (await roleQuery(projectId, userId))[0]?.role
+      return role(projectId, userId)
     },
 
     async isMember(projectId: string, userId: string): Promise<boolean> {
-      return (await roleQuery(projectId, userId)).length > 0
+      return (await role(projectId, userId)) !== undefined
     },
 
     /** The caller's role in each of `projectIds` they belong to. */

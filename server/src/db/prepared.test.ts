@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { createTestApp } from '../test/app.js'
-import { prepared, preparedArrays } from './prepared.js'
+import { compiledOnce, prepared, preparedArrays } from './prepared.js'
 
 describe('prepared queries', () => {
   it('runs the compiled query with each call’s own arguments, also repeated and in any position', async () => {
@@ -97,5 +97,45 @@ describe('prepared queries', () => {
       await new Promise((resolve) => setImmediate(resolve))
     })
     expect(await duringTransaction).toEqual(expected)
+  })
+
+  it('compiles a statement once and runs it with new arguments on the root connection and in transactions', async () => {
+    const t = await createTestApp()
+    const db = t.ctx.db.kysely
+    const at = new Date().toISOString()
+    let built = 0
+    const insertUser = compiledOnce((db: typeof t.ctx.db.kysely, id: string, name: string | null) => {
+      built++
+      return db.insertInto('users').values({
+        id,
+        email: id,
+        email_normalized: id,
+        name: name as string,
+        password_hash: 'x',
+        email_verified_at: null,
+        created_at: at,
+        updated_at: at,
+      })
+    })
+    const nameOf = compiledOnce((db: typeof t.ctx.db.kysely, id: string) =>
+      db.selectFrom('users').select('name').where('id', '=', id),
+    )
+    await insertUser(db, 'usr_once_a', 'A')
+    await db.transaction().execute(async (trx) => {
+      await insertUser(trx, 'usr_once_b', 'B')
+      expect((await nameOf(trx, 'usr_once_b')).rows).toEqual([{ name: 'B' }])
+    })
+    await expect(
+      db.transaction().execute(async (trx) => {
+        await insertUser(trx, 'usr_once_c', 'C')
+        throw new Error('roll back')
+      }),
+    ).rejects.toThrow('roll back')
+    expect(built).toBe(1)
+    expect((await nameOf(db, 'usr_once_a')).rows).toEqual([{ name: 'A' }])
+    expect((await nameOf(db, 'usr_once_b')).rows).toEqual([{ name: 'B' }])
+    expect((await nameOf(db, 'usr_once_c')).rows).toEqual([])
+    const ignoresArg = compiledOnce((db: typeof t.ctx.db.kysely, _id: string) => db.selectFrom('users').select('id'))
+    await expect(ignoresArg(db, 'usr_once_a')).rejects.toThrow(/bound parameter/)
   })
 })

@@ -1,4 +1,4 @@
-import { type Kysely, type RawBuilder, type SqlBool, sql } from 'kysely'
+import { CompiledQuery, type Kysely, type RawBuilder, type SqlBool, sql } from 'kysely'
 import type { CursorPosition } from '../lib/cursor.js'
 import { foldForSearch, indexedWords, type SearchTier, tsQuery } from '../lib/search.js'
 import type { Dialect } from './database.js'
@@ -36,6 +36,8 @@ const projectToken = (projectId: string) => projectId.replace('_', '')
 /** PostgreSQL: the lexeme each row's `search_vector` holds for its project; no query word can match it. */
 export const projectLexeme = (projectId: string) => `#${projectId}`
 
+const REMEMBER_WORDS = 'insert or ignore into search_words (word) select value from json_each(?)'
+
 /**
  * Adds the words of new or edited text to the vocabulary that long query words are completed from, in the
  * write that indexes the text, so a word is found by its prefix as soon as the write commits. PostgreSQL's
@@ -59,7 +61,7 @@ export async function rememberWords(
   }
   const words = indexedWords(...texts)
   if (words.length === 0) return
-  await sql`insert or ignore into search_words (word) select value from json_each(${JSON.stringify(words)})`.execute(db)
+  await db.executeQuery(CompiledQuery.raw(REMEMBER_WORDS, [JSON.stringify(words)]))
 }
 
 /** The vocabulary's words that `term` begins, when there are 1 to MAX_COMPLETIONS of them. */

@@ -122,6 +122,82 @@ describe('the write seam', () => {
   })
 })
 
+describe('writes that arrive together', () => {
+  const change = (resourceId: string, userId: string) => ({
+    type: 'task.updated',
+    projectId: null,
+    userId,
+    resourceType: 'task',
+    resourceId,
+    version: 1,
+    actorId: userId,
+    data: { resourceId },
+  })
+
+  it('commit or roll back each on its own: one that fails leaves nothing, the others all commit', async () => {
+    const t = await createTestApp({ RATE_LIMITS_ENABLED: 'false' })
+    const alice = await signUpUser(t)
+    const bob = await signUpUser(t)
+    const before = await t.ctx.changeLog.latestSeq()
+    // Started in the same turn of the event loop, so on SQLite they share one transaction.
+    const results = await Promise.allSettled([
+      t.ctx.writer.write(async (tx) => {
+        await tx.accounts.updateUser(alice.user.id, { name: 'First' })
+        return tx.record(change('tsk_first', alice.user.id))
+      }),
+      t.ctx.writer.write(async (tx) => {
+        await tx.accounts.updateUser(bob.user.id, { name: 'Failed' })
+        await tx.record(change('tsk_failed', bob.user.id))
+        throw new Error('the second write failed')
+      }),
+      t.ctx.writer.write(async (tx) => {
+        // Reads its own group's earlier writes like any write reads committed ones.
+        expect((await tx.accounts.findUserById(bob.user.id))?.name).not.toBe('Failed')
+        return tx.record(change('tsk_third', bob.user.id))
+      }),
+    ])
+    expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled'])
+    expect((results[1] as PromiseRejectedResult).reason).toEqual(new Error('the second write failed'))
+    const [first, , third] = results as PromiseFulfilledResult<bigint>[]
+    expect(third?.value).toBeGreaterThan(first?.value as bigint)
+    expect((await t.ctx.repositories.accounts.findUserById(alice.user.id))?.name).toBe('First')
+    expect((await t.ctx.repositories.accounts.findUserById(bob.user.id))?.name).toBe(bob.user.name)
+    const changes = await t.ctx.db.kysely
+      .selectFrom('changes')
+      .select('resource_id')
+      .where('seq', '>', String(before) as never)
+      .orderBy('seq')
+      .execute()
+    expect(changes.map((c) => c.resource_id)).toEqual(['tsk_first', 'tsk_third'])
+  })
+
+  it('refuse a statement a failed write left running once it has ended, so it lands in no other write', async () => {
+    const t = await createTestApp({ RATE_LIMITS_ENABLED: 'false' })
+    const alice = await signUpUser(t)
+    let straggler: Promise<unknown> | undefined
+    const results = await Promise.allSettled([
+      t.ctx.writer.write(async (tx) => {
+        straggler = (async () => {
+          // Runs on after its write has failed and the writes after it have begun.
+          await new Promise((resolve) => setImmediate(resolve))
+          await tx.accounts.updateUser(alice.user.id, { name: 'Straggler' })
+        })()
+        // Looked at below, once both writes have ended.
+        straggler.catch(() => {})
+        throw new Error('failed, leaving a statement behind')
+      }),
+      t.ctx.writer.write(async (tx) => {
+        await new Promise((resolve) => setImmediate(resolve))
+        await new Promise((resolve) => setImmediate(resolve))
+        return tx.record(change('tsk_after', alice.user.id))
+      }),
+    ])
+    expect(results.map((r) => r.status)).toEqual(['rejected', 'fulfilled'])
+    await expect(straggler).rejects.toThrow(/ended|rolled back|committed/)
+    expect((await t.ctx.repositories.accounts.findUserById(alice.user.id))?.name).toBe(alice.user.name)
+  })
+})
+
 describe.runIf(TEST_DATABASE === 'postgres')('the write seam when PostgreSQL ends a write for a deadlock', () => {
   it('runs the losing write again: both succeed, and the change, job and after-commit reactions of each happen once', async () => {
     const t = await createTestApp({ RATE_LIMITS_ENABLED: 'false' })

@@ -1,4 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises'
+import { sql } from 'kysely'
 import type { Logger } from 'pino'
 import type { Db, Queryable } from '../db/database.js'
 import type { MailMessage } from '../mail/mailer.js'
@@ -125,65 +126,98 @@ async function runAgainAfterLostRace<T>(attempt: () => Promise<T>, logger: Logge
 /**
  * The one write seam. Writes run side by side on PostgreSQL: the change log's seqs are such that a reader
  * never skips a change whatever order writes commit in (see `changesRepository`), so no write waits for
- * another unless they touch the same rows.
+ * another unless they touch the same rows. SQLite has one writer, and its writes commit in groups (see
+ * `groupCommits`).
  */
 export function createWriter({ db, reactions, queue, logger, now = () => new Date() }: WriterOptions): Writer {
+  /** What one write recorded and queued, for what runs after its commit. */
+  interface Outcome {
+    recorded: RecordedChange[]
+    appended: number
+    enqueued: boolean
+  }
+
+  /**
+   * Runs the write `fn` on `transaction` (on SQLite, in the write's savepoint in its group's). Once the write
+   * has ended, its repositories refuse to run anything: a statement it left running must not land outside
+   * its transaction (PostgreSQL: on the connection after the rollback, in autocommit) or in a later write of
+   * the same group (SQLite).
+   */
+  async function run<T>(
+    transaction: Queryable,
+    fn: (tx: WriteTx) => Promise<T>,
+    options: WriteOptions,
+    outcome: Outcome,
+  ): Promise<T> {
+    const guard = { ended: false }
+    try {
+      return await runOn(endsWith(transaction, guard), fn, options, outcome)
+    } finally {
+      guard.ended = true
+    }
+  }
+
+  async function runOn<T>(trx: Queryable, fn: (tx: WriteTx) => Promise<T>, options: WriteOptions, outcome: Outcome) {
+    const tx = repositoriesOn(trx, db.dialect) as WriteTx
+    // First, before the write holds a transaction id: readers of the change log wait for this write.
+    if (!options.silent) await tx.changes.markWriter()
+    Object.defineProperty(tx, 'record', {
+      async value(input: ChangeInput) {
+        if (options.silent) throw new Error(`A silent write recorded a change (${input.type}).`)
+        // Numbered before the first await, so records made side by side still take distinct places.
+        const change = await append(tx, input, outcome.appended++)
+        outcome.recorded.push(change)
+        for (const reaction of reactions.inTransaction) {
+          if (reaction.on === 'every change' || reaction.on.includes(change.type)) await reaction.run(tx, change)
+        }
+        return change.seq
+      },
+    })
+    Object.defineProperty(tx, 'enqueue', {
+      async value(job: OutboundJob) {
+        if (!queue) throw new Error(`This writer has no job queue to put a ${job.kind} job on.`)
+        outcome.enqueued = true
+        return queue.enqueue(trx, job)
+      },
+    })
+    const value = await fn(tx)
+    await options.by?.idempotency?.beforeCommit(tx, value, outcome.recorded)
+    return value
+  }
+
+  /** What follows a write's commit: the queue's worker woken, the after-commit reactions run. */
+  function committed(outcome: Outcome) {
+    if (outcome.enqueued) queue?.wake()
+    const { recorded } = outcome
+    const lastSeq = recorded.reduce<bigint | undefined>(
+      (max, c) => (max === undefined || c.seq > max ? c.seq : max),
+      undefined,
+    )
+    const firstSeq = recorded.reduce<bigint | undefined>(
+      (min, c) => (min === undefined || c.seq < min ? c.seq : min),
+      undefined,
+    )
+    if (lastSeq === undefined || firstSeq === undefined) return
+    for (const reaction of reactions.afterCommit) {
+      try {
+        reaction.run(lastSeq, writer, firstSeq)
+      } catch (err) {
+        logger.error({ err, reaction: reaction.name }, 'after-commit reaction failed')
+      }
+    }
+  }
+
+  const fresh = (): Outcome => ({ recorded: [], appended: 0, enqueued: false })
+  const grouped = db.dialect === 'sqlite' ? groupCommits(db, logger, run, fresh, committed) : undefined
   const writer: Writer = {
     async write(fn, options = {}) {
-      let recorded: RecordedChange[] = []
-      let appended = 0
-      let enqueued = false
-      const attempt = () => {
-        recorded = []
-        appended = 0
-        enqueued = false
-        return db.kysely.transaction().execute(async (trx) => {
-          const tx = repositoriesOn(trx, db.dialect) as WriteTx
-          // First, before the write holds a transaction id: readers of the change log wait for this write.
-          if (!options.silent) await tx.changes.markWriter()
-          Object.defineProperty(tx, 'record', {
-            async value(input: ChangeInput) {
-              if (options.silent) throw new Error(`A silent write recorded a change (${input.type}).`)
-              // Numbered before the first await, so records made side by side still take distinct places.
-              const change = await append(tx, input, appended++)
-              recorded.push(change)
-              for (const reaction of reactions.inTransaction) {
-                if (reaction.on === 'every change' || reaction.on.includes(change.type)) await reaction.run(tx, change)
-              }
-              return change.seq
-            },
-          })
-          Object.defineProperty(tx, 'enqueue', {
-            async value(job: OutboundJob) {
-              if (!queue) throw new Error(`This writer has no job queue to put a ${job.kind} job on.`)
-              enqueued = true
-              return queue.enqueue(trx, job)
-            },
-          })
-          const value = await fn(tx)
-          await options.by?.idempotency?.beforeCommit(tx, value, recorded)
-          return value
-        })
-      }
-      const result = await runAgainAfterLostRace(attempt, logger)
-      if (enqueued) queue?.wake()
-      const lastSeq = recorded.reduce<bigint | undefined>(
-        (max, c) => (max === undefined || c.seq > max ? c.seq : max),
-        undefined,
-      )
-      const firstSeq = recorded.reduce<bigint | undefined>(
-        (min, c) => (min === undefined || c.seq < min ? c.seq : min),
-        undefined,
-      )
-      if (lastSeq !== undefined && firstSeq !== undefined) {
-        for (const reaction of reactions.afterCommit) {
-          try {
-            reaction.run(lastSeq, writer, firstSeq)
-          } catch (err) {
-            logger.error({ err, reaction: reaction.name }, 'after-commit reaction failed')
-          }
-        }
-      }
+      if (grouped) return grouped(fn, options)
+      let outcome = fresh()
+      const result = await runAgainAfterLostRace(() => {
+        outcome = fresh()
+        return db.kysely.transaction().execute((trx) => run(trx, fn, options, outcome))
+      }, logger)
+      committed(outcome)
       return result
     },
   }
@@ -221,4 +255,109 @@ export function createWriter({ db, reactions, queue, logger, now = () => new Dat
   }
 
   return writer
+}
+
+/** The most writes one SQLite transaction commits together. */
+const GROUP_MAX = 64
+const SAVEPOINT = sql`savepoint write`
+const ROLLBACK_TO_SAVEPOINT = sql`rollback to write`
+const RELEASE_SAVEPOINT = sql`release write`
+
+/**
+ * SQLite: the writes that arrive while the connection is busy or in the same turn of the event loop commit
+ * together, in one transaction, each in a savepoint of its own. Most of a small write's cost on SQLite is
+ * its commit (the full-text index writes a segment, every page the write touched goes to the WAL), which a
+ * group pays once. Each write still commits or rolls back whole: one that fails is rolled back to its
+ * savepoint and rejected, and the others commit; each is answered only after the group's commit, so no
+ * caller hears of a write that is not durable. Should the group's
+ * transaction itself fail (SQLite ends a transaction on I/O errors, a full disk, or a busy lock held by
+ * another process), every write in the group fails with that error, as each would have alone.
+ */
+function groupCommits<O>(
+  db: Db,
+  logger: Logger,
+  run: <T>(trx: Queryable, fn: (tx: WriteTx) => Promise<T>, options: WriteOptions, outcome: O) => Promise<T>,
+  fresh: () => O,
+  committed: (outcome: O) => void,
+) {
+  interface Pending {
+    fn: (tx: WriteTx) => Promise<unknown>
+    options: WriteOptions
+    outcome: O
+    resolve: (value: unknown) => void
+    reject: (err: unknown) => void
+    result?: { value: unknown } | { error: unknown }
+  }
+  const waiting: Pending[] = []
+  let busy = false
+
+  async function commitGroup() {
+    const group = waiting.splice(0, GROUP_MAX)
+    try {
+      await db.kysely.transaction().execute(async (trx) => {
+        for (const write of group) {
+          try {
+            // Run again, in a savepoint of its own again, after a lost race, as on PostgreSQL.
+            const value = await runAgainAfterLostRace(async () => {
+              write.outcome = fresh()
+              await SAVEPOINT.execute(trx)
+              try {
+                return await run(trx, write.fn, write.options, write.outcome)
+              } catch (error) {
+                // Behind anything the write left running on the connection, which goes through the same queue.
+                await ROLLBACK_TO_SAVEPOINT.execute(trx)
+                throw error
+              } finally {
+                await RELEASE_SAVEPOINT.execute(trx)
+              }
+            }, logger)
+            write.result = { value }
+          } catch (error) {
+            write.result = { error }
+            // SQLite ended the transaction itself: the group's earlier writes went with it.
+            if (db.sqlite && !db.sqlite.inTransaction) throw error
+          }
+        }
+      })
+    } catch (error) {
+      for (const write of group) write.result = { error }
+    }
+    for (const write of group) {
+      const result = write.result as NonNullable<Pending['result']>
+      if ('error' in result) {
+        write.reject(result.error)
+      } else {
+        committed(write.outcome)
+        write.resolve(result.value)
+      }
+    }
+  }
+
+  async function drain() {
+    try {
+      while (waiting.length > 0) await commitGroup()
+    } finally {
+      busy = false
+    }
+  }
+
+  return <T>(fn: (tx: WriteTx) => Promise<T>, options: WriteOptions): Promise<T> =>
+    new Promise<T>((resolve, reject) => {
+      waiting.push({ fn, options, outcome: fresh(), resolve: resolve as (value: unknown) => void, reject })
+      if (busy) return
+      busy = true
+      // After the I/O callbacks of this turn of the event loop, whose writes join the group.
+      setImmediate(() => void drain())
+    })
+}
+
+/** `trx` for one write: once `guard.ended`, every use of it is refused. */
+function endsWith(trx: Queryable, guard: { ended: boolean }): Queryable {
+  return new Proxy(trx, {
+    get(target, property) {
+      if (guard.ended) throw new Error('This write has ended; its transaction is closed to it.')
+      const value = Reflect.get(target, property, target)
+      return typeof value === 'function' ? value.bind(target) : value
+    },
+  })
 }

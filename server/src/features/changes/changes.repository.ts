@@ -1,5 +1,6 @@
 import { type Expression, type Kysely, sql } from 'kysely'
 import type { Dialect } from '../../db/database.js'
+import { compiledOnce } from '../../db/prepared.js'
 import type { ChangesTable, Database, ProjectMembersTable } from '../../db/schema.js'
 import { assertTransaction } from '../../db/transaction.js'
 
@@ -14,6 +15,27 @@ export type NewChangeRow = Omit<ChangesTable, 'seq'>
  * change's place in its write. Leaves 2^43 transaction ids before a seq passes 2^63.
  */
 const CHANGES_PER_WRITE = 1_048_576
+
+/** A change's columns as `appendRow` takes them. */
+const APPENDED = [
+  'project_id',
+  'user_id',
+  'type',
+  'resource_type',
+  'resource_id',
+  'version',
+  'actor_id',
+  'data',
+  'created_at',
+] as const satisfies readonly (keyof NewChangeRow)[]
+
+/** SQLite: every write appends, so the statement is compiled once rather than on each write's transaction. */
+const appendRow = compiledOnce((db: Kysely<Database>, ...values: (string | number | null)[]) =>
+  db
+    .insertInto('changes')
+    .values(Object.fromEntries(APPENDED.map((column, i) => [column, values[i]])) as NewChangeRow)
+    .returning(sql<string>`cast(seq as text)`.as('seq')),
+)
 
 /**
  * The change log's SQL.
@@ -91,16 +113,22 @@ export function changesRepository(db: Kysely<Database>, dialect: Dialect) {
     async append(row: NewChangeRow, n: number): Promise<bigint> {
       assertTransaction(db)
       if (n >= CHANGES_PER_WRITE) throw new Error(`A write may record at most ${CHANGES_PER_WRITE} changes.`)
-      const values: NewChangeRow & { seq?: Expression<string> } = { ...row }
+      let seq: bigint
       if (pg) {
-        values.seq = sql<string>`(select b.base + pg_current_xact_id()::text::bigint * ${sql.lit(CHANGES_PER_WRITE)} + ${sql.lit(n)} from changes_seq_base b where b.id = 1)`
+        const values: NewChangeRow & { seq: Expression<string> } = {
+          ...row,
+          seq: sql<string>`(select b.base + pg_current_xact_id()::text::bigint * ${sql.lit(CHANGES_PER_WRITE)} + ${sql.lit(n)} from changes_seq_base b where b.id = 1)`,
+        }
+        const inserted = await db
+          .insertInto('changes')
+          .values(values)
+          .returning(sql<string>`cast(seq as text)`.as('seq'))
+          .executeTakeFirstOrThrow()
+        seq = BigInt(inserted.seq)
+      } else {
+        const { rows } = await appendRow(db, ...APPENDED.map((column) => row[column]))
+        seq = BigInt((rows[0] as { seq: string }).seq)
       }
-      const inserted = await db
-        .insertInto('changes')
-        .values(values)
-        .returning(sql<string>`cast(seq as text)`.as('seq'))
-        .executeTakeFirstOrThrow()
-      const seq = BigInt(inserted.seq)
       firstAppended ??= seq
       return seq
     },

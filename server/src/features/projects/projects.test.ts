@@ -169,6 +169,24 @@ describe('members', () => {
     expect((await jsonRequest(t, 'DELETE', `${members}/${bob.user.id}`, bob.authHeaders)).status).toBe(204)
     expect((await jsonRequest(t, 'GET', `/v1/projects/${project.id}`, bob.authHeaders)).status).toBe(404)
   })
+  it('counts a role change, a removal and a return at once, right after the role was looked up', async () => {
+    const { t, alice, bob } = await setup()
+    const project = await createProject(t, alice.authHeaders)
+    await addMember(t, project.id, bob.user.id, 'editor')
+    const members = `/v1/projects/${project.id}/members`
+    const tasks = `/v1/projects/${project.id}/tasks`
+    const create = async () => (await jsonRequest(t, 'POST', tasks, bob.authHeaders, { title: 'x' })).status
+    const read = async () => (await jsonRequest(t, 'GET', tasks, bob.authHeaders)).status
+    expect([await create(), await create(), await read()]).toEqual([201, 201, 200])
+    await jsonRequest(t, 'PATCH', `${members}/${bob.user.id}`, alice.authHeaders, { role: 'viewer' })
+    expect([await create(), await read()]).toEqual([403, 200])
+    await jsonRequest(t, 'PATCH', `${members}/${bob.user.id}`, alice.authHeaders, { role: 'editor' })
+    expect(await create()).toBe(201)
+    expect((await jsonRequest(t, 'DELETE', `${members}/${bob.user.id}`, alice.authHeaders)).status).toBe(204)
+    expect([await read(), await create()]).toEqual([404, 404])
+    await addMember(t, project.id, bob.user.id, 'viewer')
+    expect([await read(), await create()]).toEqual([200, 403])
+  })
 })
 
 describe('deleting an account and project ownership', () => {

@@ -2,6 +2,7 @@ import { etagOf, isNotModified } from '../../core/etag.js'
 import type { operations, Task } from '../../generated/routes.js'
 import { requireAuth } from '../../http/auth.js'
 import type { AppRouteHandler } from '../../http/env.js'
+import { jsonOnce } from '../../http/json-once.js'
 import { setNextLink } from '../../http/pagination.js'
 import { answersWith } from '../../idempotency/idempotency.js'
 import type { Services } from '../services.js'
@@ -9,11 +10,13 @@ import type { Services } from '../services.js'
 type Routes = typeof operations
 
 export function tasksHandlers({ tasks }: Services) {
+  // Pages the service kept come back frozen and are serialised once.
+  const json = jsonOnce()
   const listTasks: AppRouteHandler<Routes['listTasks']> = async (c) => {
     const { limit = 20, ...query } = c.req.valid('query')
     const page = await tasks.list(requireAuth(c, 'read'), c.req.valid('param').projectId, { limit, ...query })
     setNextLink(c, page.nextCursor)
-    return c.json(page, 200)
+    return json(c, page, 200)
   }
 
   const createTask: AppRouteHandler<Routes['createTask']> = async (c) => {

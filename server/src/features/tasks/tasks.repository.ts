@@ -1,7 +1,8 @@
 import { type Kysely, type RawBuilder, type SqlBool, sql } from 'kysely'
+import { dataStamp } from '../../db/data-stamp.js'
 import type { Dialect } from '../../db/database.js'
 import { type KeysetSort, keyset, keysetTaking, type Page, toPage } from '../../db/keyset.js'
-import { prepared, preparedArrays } from '../../db/prepared.js'
+import { compiledOnce, prepared, preparedArrays } from '../../db/prepared.js'
 import type { Database, TasksTable } from '../../db/schema.js'
 import { fts5Match, fts5Words, projectLexeme, rememberWords, type Searched, searchPage } from '../../db/search.js'
 import { assertTransaction } from '../../db/transaction.js'
@@ -75,25 +76,55 @@ const COLUMNS = [
   't.version',
 ] as const
 
-/** `toTask` for a row read as the array of COLUMNS, in their order. */
-const taskOfColumns = (r: unknown[]): Task =>
-  toTask({
-    id: r[0],
-    project_id: r[1],
-    title: r[2],
-    description: r[3],
-    status: r[4],
-    priority: r[5],
-    due_at: r[6],
-    labels: r[7],
-    assignee_id: r[8],
-    position: r[9],
-    completed_at: r[10],
-    created_by: r[11],
-    created_at: r[12],
-    updated_at: r[13],
-    version: r[14],
-  } as TaskRow)
+/** `toTask` for a row read as the array of COLUMNS, in their order (without a row object in between). */
+const taskOfColumns = (r: unknown[]): Task => ({
+  id: r[0] as Task['id'],
+  projectId: r[1] as Task['projectId'],
+  title: r[2] as Task['title'],
+  description: r[3] as Task['description'],
+  status: r[4] as Task['status'],
+  priority: r[5] as Task['priority'],
+  dueAt: r[6] as Task['dueAt'],
+  labels: JSON.parse(r[7] as string) as string[],
+  assigneeId: r[8] as Task['assigneeId'],
+  position: r[9] as Task['position'],
+  completedAt: r[10] as Task['completedAt'],
+  createdBy: r[11] as Task['createdBy'],
+  createdAt: r[12] as Task['createdAt'],
+  updatedAt: r[13] as Task['updatedAt'],
+  version: r[14] as Task['version'],
+})
+
+/** A task's columns as stored on SQLite, in the order `insertRow` takes them. */
+const STORED = [
+  'id',
+  'project_id',
+  'title',
+  'description',
+  'status',
+  'priority',
+  'due_at',
+  'labels',
+  'assignee_id',
+  'position',
+  'completed_at',
+  'created_by',
+  'created_at',
+  'updated_at',
+  'version',
+] as const satisfies readonly (keyof TaskRow)[]
+
+// The statements of a create, compiled once rather than on each write's transaction (a create is small
+// enough that building and compiling them cost as much as SQLite takes to run them).
+const insertRow = compiledOnce((db: Kysely<Database>, ...values: (string | number | null)[]) =>
+  db.insertInto('tasks').values(Object.fromEntries(STORED.map((column, i) => [column, values[i]])) as TaskRow),
+)
+const maxPosition = compiledOnce((db: Kysely<Database>, projectId: string) =>
+  db
+    .selectFrom('tasks')
+    .select((eb) => eb.fn.max('position').as('max'))
+    .where('project_id', '=', projectId),
+)
 
 const SEARCHED: Searched = { table: 'tasks', alias: 't', body: 'description', columns: COLUMNS }
 
@@ -187,12 +218,19 @@ function queries(db: Kysely<Database>, dialect: Dialect) {
   }
 
   return {
+    /** Moves whenever a task may have changed (see db/data-stamp.ts); undefined when lists may not be kept. */
+    stamp: dataStamp(db),
+
     async insert(row: TaskRow): Promise<Task> {
       assertTransaction(db)
-      await db
-        .insertInto('tasks')
-        .values(dialect === 'postgres' ? { ...row, search_vector: searchVector(row) } : row)
-        .execute()
+      if (dialect === 'postgres') {
+        await db
+          .insertInto('tasks')
+          .values({ ...row, search_vector: searchVector(row) })
+          .execute()
+      } else {
+        await insertRow(db, ...STORED.map((column) => row[column]))
+      }
       await rememberWords(db, dialect, row.title, row.description)
       await replaceLabels(row.id, row.project_id, JSON.parse(row.labels) as string[], true)
       return toTask(row)
@@ -212,11 +250,7 @@ function queries(db: Kysely<Database>, dialect: Dialect) {
     },
 
     async nextPosition(projectId: string): Promise<number> {
-      const row = await db
-        .selectFrom('tasks')
-        .select((eb) => eb.fn.max('position').as('max'))
-        .where('project_id', '=', projectId)
-        .executeTakeFirst()
+      const row = (await maxPosition(db, projectId)).rows[0]
       if (row?.max == null) return 1
       // Never past the documented maximum: there, new tasks share it and keep their creation order (ties
       // are ordered by id, which grows with time).

@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest'
+import { describe, expect, it, vi } from 'vitest'
 import type { Task, TaskList } from '../../generated/routes.js'
 import { newId } from '../../lib/ids.js'
 import { foldForSearch } from '../../lib/search.js'
@@ -138,6 +138,60 @@ describe('listTasks pagination', () => {
     expect(
       (await jsonRequest(t, 'GET', `/v1/projects/${project.id}/tasks?limit=2&status=todo&cursor=${cursor}`, h)).status,
     ).toBe(200)
+  })
+})
+
+describe('listTasks pages kept between changes', () => {
+  it('answers a page again byte for byte, and shows every change at once on every page', async () => {
+    const { t, h, project } = await setup()
+    const bob = await signUpUser(t)
+    await addMember(t, project.id, bob.user.id, 'editor')
+    const made: Task[] = []
+    for (let i = 0; i < 5; i++) made.push(await createTask(t, h, project.id, { title: `T${i}`, labels: ['x'] }))
+    const reads = vi.spyOn(t.ctx.repositories.tasks, 'list')
+    const answer = async (path: string, headers = h) => {
+      const res = await jsonRequest(t, 'GET', path, headers)
+      if (res.status !== 200) expect.fail(`GET ${path} answered ${res.status}: ${await res.text()}`)
+      return { body: await res.text(), link: res.headers.get('link') }
+    }
+    const oldest = `/v1/projects/${project.id}/tasks?limit=2`
+    const newest = `/v1/projects/${project.id}/tasks?sort=-createdAt&limit=2`
+    const first = await answer(oldest)
+    expect(await answer(oldest)).toEqual(first)
+    // Another member gets the same page; someone outside the project still gets 404.
+    expect(await answer(oldest, bob.authHeaders)).toEqual(first)
+    const stranger = await signUpUser(t)
+    expect((await jsonRequest(t, 'GET', oldest, stranger.authHeaders)).status).toBe(404)
+    // SQLite keeps the page while nothing changes; PostgreSQL reads it every time.
+    expect(reads).toHaveBeenCalledTimes(t.ctx.db.dialect === 'sqlite' ? 1 : 3)
+    const second = `${oldest}&cursor=${present((JSON.parse(first.body) as TaskList).nextCursor, 'the next page cursor')}`
+    const titles = async (path: string) => ((await list(t, h, path)).data as Task[]).map((x) => x.title)
+    const assignees = async (path: string) => (await list(t, h, path)).data.map((x) => x.assigneeId)
+    expect(await titles(oldest)).toEqual(['T0', 'T1'])
+    expect(await titles(second)).toEqual(['T2', 'T3'])
+    expect(await titles(newest)).toEqual(['T4', 'T3'])
+
+    await createTask(t, h, project.id, { title: 'T5', assigneeId: bob.user.id })
+    expect(await titles(newest)).toEqual(['T5', 'T4'])
+    expect(await assignees(newest)).toEqual([bob.user.id, null])
+    const [t0, , t2] = made as [Task, Task, Task]
+    await jsonRequest(t, 'PATCH', `/v1/tasks/${t2.id}`, h, { title: 'T2 renamed', labels: ['y'] })
+    expect(await titles(second)).toEqual(['T2 renamed', 'T3'])
+    expect((await list(t, h, second)).data[0]).toMatchObject({ labels: ['y'], version: 2 })
+    await jsonRequest(t, 'DELETE', `/v1/tasks/${t0.id}`, h)
+    expect(await titles(oldest)).toEqual(['T1', 'T2 renamed'])
+    // Bob leaves: his tasks are unassigned in the same write.
+    expect(
+      (await jsonRequest(t, 'DELETE', `/v1/projects/${project.id}/members/${bob.user.id}`, bob.authHeaders)).status,
+    ).toBe(204)
+    expect(await assignees(newest)).toEqual([null, null])
+    // A write outside the services (an operator's SQL on the same connection) shows too.
+    await t.ctx.db.kysely.updateTable('tasks').set({ title: 'T1 by hand' }).where('title', '=', 'T1').execute()
+    expect(await titles(oldest)).toEqual(['T1 by hand', 'T2 renamed'])
+    // A cursor that was answered before is still checked, and a forged one is refused.
+    const cursor = present((JSON.parse(first.body) as TaskList).nextCursor, 'the next page cursor')
+    const forged = `${oldest}&cursor=${cursor.slice(0, -1)}${cursor.endsWith('A') ? 'B' : 'A'}`
+    expect((await jsonRequest(t, 'GET', forged, h)).status).toBe(400)
   })
 })
 

@@ -1,6 +1,7 @@
 import { sql } from 'kysely'
 import type { Queryable } from '../../db/database.js'
 import { keyset, type Page, toPage } from '../../db/keyset.js'
+import { compiledOnce } from '../../db/prepared.js'
 import type { WebhookDeliveriesTable, WebhookEndpointsTable } from '../../db/schema.js'
 import { assertTransaction } from '../../db/transaction.js'
 import type { WebhookDelivery, WebhookEndpoint } from '../../generated/routes.js'
@@ -26,6 +27,11 @@ const deliveryColumns = [
   'next_attempt_at',
   'created_at',
 ] as const
+
+/** Asked on every change a write records, so compiled once rather than on each write's transaction. */
+const enabledEndpoints = compiledOnce((db: Queryable, projectId: string) =>
+  db.selectFrom('webhook_endpoints').selectAll().where('project_id', '=', projectId).where('enabled', '=', 1),
+)
 
 export const toEndpoint = (row: EndpointRow): WebhookEndpoint => ({
   id: row.id,
@@ -111,13 +117,8 @@ export function webhooksRepository(db: Queryable, dialect: 'sqlite' | 'postgres'
     },
 
     /** The enabled endpoints of a project: the candidates for each of its changes. */
-    enabledEndpoints(projectId: string): Promise<EndpointRow[]> {
-      return db
-        .selectFrom('webhook_endpoints')
-        .selectAll()
-        .where('project_id', '=', projectId)
-        .where('enabled', '=', 1)
-        .execute()
+    async enabledEndpoints(projectId: string): Promise<EndpointRow[]> {
+      return (await enabledEndpoints(db, projectId)).rows
     },
 
     async insertDelivery(row: DeliveryRow): Promise<void> {
