@@ -171,21 +171,23 @@ const SPLIT = 1024
 const ASCII = /^\p{ASCII}*$/u
 
 /**
- * Whether every query word is in the title, as FTS5's `title : (…)` decides it: the title's tokens (for
- * ASCII text, unicode61's tokens are the runs of letters and digits, lower-cased) begin with the word, or
- * are one of the words it begins. Only for an ASCII title and ASCII query words, where that is exact.
+ * Whether every query word is in the title, as FTS5's `title : (…)` decides it: one of the title's tokens
+ * (for ASCII text, unicode61's tokens are the runs of letters and digits, case folded) begins with the
+ * word, or is one of the words it begins. Only for an ASCII title and ASCII query words, where that is
+ * exact; one pattern a word, so that no title is copied or split.
  */
-function inTitle(title: string, query: Expanded[]): boolean {
-  const tokens = title.toLowerCase().split(/[^a-z0-9]+/)
-  return query.every(({ term, words }) =>
-    words ? tokens.some((t) => words.includes(t)) : tokens.some((t) => t.startsWith(term)),
+function titleTest(query: Expanded[]): (title: string) => boolean {
+  const patterns = query.map(
+    ({ term, words }) =>
+      new RegExp(words ? `(?:^|[^a-z0-9])(?:${words.join('|')})(?![a-z0-9])` : `(?:^|[^a-z0-9])${term}`, 'i'),
   )
+  return (title) => patterns.every((p) => p.test(title))
 }
 
 /**
  * SQLite: a page of a search for several words from one index lookup: every match of all the words anywhere
  * (in every project; the project's token would make FTS5 read the whole project's doclist), then the
- * project's rows among them with their titles, each given its tier by its title's words (inTitle, or FTS5
+ * project's rows among them with their titles, each given its tier by its title's words (titleTest, or FTS5
  * itself for a title that is not ASCII), so the words' doclists are read once rather than once per tier.
  * Undefined where the query is not ASCII or has more than SPLIT matches: the tiers' own lookups answer then.
  */
@@ -215,9 +217,10 @@ async function splitPage<Row extends { id: string }>(
     from json_each(${JSON.stringify(found.map((r) => r.seq))}) as m cross join ${from} on ${seq} = m.value
     where ${input.conditions} order by ${seq} desc`.execute(db)
   const titleMatch = fts5Match(null, words, body, 0)
+  const inTitle = titleTest(query)
   const tiers: SearchTier[] = []
   for (const c of candidates) {
-    if (ASCII.test(c.title)) tiers.push(inTitle(c.title, query) ? 0 : 1)
+    if (ASCII.test(c.title)) tiers.push(inTitle(c.title) ? 0 : 1)
     else {
       // A range: SQLite 3.53's FTS5 answers `rowid = ?` beside MATCH with every match, ignoring the rowid.
       const { rows } = await sql`
