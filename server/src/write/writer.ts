@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises'
-import { sql } from 'kysely'
 import type { Logger } from 'pino'
 import type { Db, Queryable } from '../db/database.js'
+import { writeSavepoint } from '../db/transaction.js'
 import type { MailMessage } from '../mail/mailer.js'
 import type { ChangeInput, RecordedChange } from './change.js'
 import { type Repositories, repositoriesOn } from './repositories.js'
@@ -259,9 +259,6 @@ export function createWriter({ db, reactions, queue, logger, now = () => new Dat
 
 /** The most writes one SQLite transaction commits together. */
 const GROUP_MAX = 64
-const SAVEPOINT = sql`savepoint write`
-const ROLLBACK_TO_SAVEPOINT = sql`rollback to write`
-const RELEASE_SAVEPOINT = sql`release write`
 
 /**
  * SQLite: the writes that arrive while the connection is busy or in the same turn of the event loop commit
@@ -300,15 +297,15 @@ function groupCommits<O>(
             // Run again, in a savepoint of its own again, after a lost race, as on PostgreSQL.
             const value = await runAgainAfterLostRace(async () => {
               write.outcome = fresh()
-              await SAVEPOINT.execute(trx)
+              await writeSavepoint.begin(trx)
               try {
                 return await run(trx, write.fn, write.options, write.outcome)
               } catch (error) {
                 // Behind anything the write left running on the connection, which goes through the same queue.
-                await ROLLBACK_TO_SAVEPOINT.execute(trx)
+                await writeSavepoint.undo(trx)
                 throw error
               } finally {
-                await RELEASE_SAVEPOINT.execute(trx)
+                await writeSavepoint.end(trx)
               }
             }, logger)
             write.result = { value }
