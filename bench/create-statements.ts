@@ -5,51 +5,19 @@
 // SQLite statement's CPU (process.cpuUsage, which itself costs ~1 µs a call) at better-sqlite3's own `run`/`all`/`get`: the rest of a create's time is JavaScript
 // (Kysely, the seam, the service). Prints per create: the service's CPU, SQLite's share by statement, and
 // how many statements each create prepared afresh.
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import SqliteDatabase, { type Statement } from 'better-sqlite3'
-import wordListPath from 'word-list'
 import { createApp } from '../server/src/app.js'
 import { loadConfig } from '../server/src/config.js'
 import { createContext } from '../server/src/context.js'
 import { rememberWords } from '../server/src/db/search.js'
 import { newId } from '../server/src/lib/ids.js'
+import { random, words } from './seed-words.js'
 
 const TASKS = Number(process.env.BENCH_TASKS ?? 100_000)
 const CREATES = Number(process.env.BENCH_CREATES ?? 3000)
-
-let seed = 42
-const random = () => {
-  seed = (seed * 1103515245 + 12345) & 0x7fffffff
-  return seed / 0x7fffffff
-}
-// The benchmark's vocabulary (bench/tasklane-server.ts): 20,000 shuffled words, drawn by Zipf's law.
-const dictionary = readFileSync(wordListPath, 'utf8')
-  .split('\n')
-  .filter((w) => /^[a-z]{3,10}$/.test(w))
-for (let i = dictionary.length - 1; i > 0; i--) {
-  const j = Math.floor(random() * (i + 1))
-  ;[dictionary[i], dictionary[j]] = [dictionary[j] as string, dictionary[i] as string]
-}
-const WORDS = dictionary.slice(0, 20_000)
-const weights: number[] = []
-WORDS.reduce((sum, _, r) => {
-  weights.push(sum + 1 / (r + 1))
-  return sum + 1 / (r + 1)
-}, 0)
-const word = () => {
-  const x = random() * (weights.at(-1) as number)
-  let lo = 0
-  let hi = weights.length - 1
-  while (lo < hi) {
-    const mid = (lo + hi) >> 1
-    if ((weights[mid] as number) < x) lo = mid + 1
-    else hi = mid
-  }
-  return WORDS[lo] as string
-}
-const words = (n: number) => Array.from({ length: n }, word).join(' ')
 
 // Every statement the app prepares is timed where better-sqlite3 runs it (counted once `timing` is on).
 const bySql = new Map<string, { n: number; us: number }>()

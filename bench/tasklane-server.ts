@@ -1,13 +1,12 @@
 // Tasklane as `npm start` runs it (SQLite, default middleware: auth, rate-limit middleware, metrics,
 // request ids, validation), on a fresh data directory seeded for the benchmark. Started by run.mjs with an
 // IPC channel; answers `cpu` with process.cpuUsage().
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { Session } from 'node:inspector/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { serve } from '@hono/node-server'
 import { sql } from 'kysely'
-import wordListPath from 'word-list'
 import { createApp } from '../server/src/app.js'
 import { loadConfig } from '../server/src/config.js'
 import { createContext } from '../server/src/context.js'
@@ -15,43 +14,11 @@ import { fts5Match, fts5Words, projectLexeme, rememberWords } from '../server/sr
 import { newId } from '../server/src/lib/ids.js'
 import { foldForSearch, searchTerms } from '../server/src/lib/search.js'
 import { freshSchema } from './pg-schema.mjs'
+import { random, WORDS, words } from './seed-words.js'
 
 const TASKS = Number(process.env.BENCH_TASKS ?? 100_000)
 // A second, small project of the same user: searching it must not cost what searching the big one does.
 const SMALL_TASKS = Number(process.env.BENCH_SMALL_TASKS ?? 1_000)
-let seed = 42
-const random = () => {
-  seed = (seed * 1103515245 + 12345) & 0x7fffffff
-  return seed / 0x7fffffff
-}
-// Real English words (the `word-list` package), a fixed pseudo-random 20,000 of them, drawn with Zipf's law
-// (the word of rank r is drawn with weight 1/r) the way words occur in real titles: a few words are in
-// many tasks, most in few.
-const dictionary = readFileSync(wordListPath, 'utf8')
-  .split('\n')
-  .filter((w) => /^[a-z]{3,10}$/.test(w))
-for (let i = dictionary.length - 1; i > 0; i--) {
-  const j = Math.floor(random() * (i + 1))
-  ;[dictionary[i], dictionary[j]] = [dictionary[j] as string, dictionary[i] as string]
-}
-const WORDS = dictionary.slice(0, 20_000)
-const cumulative: number[] = []
-WORDS.reduce((sum, _, r) => {
-  cumulative.push(sum + 1 / (r + 1))
-  return sum + 1 / (r + 1)
-}, 0)
-const word = () => {
-  const x = random() * (cumulative.at(-1) as number)
-  let lo = 0
-  let hi = cumulative.length - 1
-  while (lo < hi) {
-    const mid = (lo + hi) >> 1
-    if ((cumulative[mid] as number) < x) lo = mid + 1
-    else hi = mid
-  }
-  return WORDS[lo] as string
-}
-const words = (n: number) => Array.from({ length: n }, word).join(' ')
 
 const dataDir = mkdtempSync(join(tmpdir(), 'tasklane-bench-'))
 // BENCH_DATABASE_URL runs Tasklane on PostgreSQL (a fresh schema of that database, dropped at the end).
