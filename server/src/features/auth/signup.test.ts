@@ -35,8 +35,9 @@ async function signUpByMail(t: TestApp, smtp: TestSmtp, email: string, nth = 1) 
  */
 function seenRaw(res: AddressedResponse) {
   const { 'x-request-id': _id, date: _date, ...headers } = res.headers
-  const resetS = Number(/;t=(\d+)/.exec(headers.ratelimit ?? '')?.[1])
-  if (headers.ratelimit) headers.ratelimit = headers.ratelimit.replace(/;t=\d+/, ';t=…')
+  const rateLimit = String(headers.ratelimit ?? '')
+  const resetS = Number(/;t=(\d+)/.exec(rateLimit)?.[1])
+  if (rateLimit) headers.ratelimit = rateLimit.replace(/;t=\d+/, ';t=…')
   const body = res.body ? JSON.parse(res.body) : null
   if (body) delete body.requestId
   return { seen: { status: res.status, headers, body }, resetS }
