@@ -12,9 +12,8 @@ import SqliteDatabase, { type Statement } from 'better-sqlite3'
 import { createApp } from '../server/src/app.js'
 import { loadConfig } from '../server/src/config.js'
 import { createContext } from '../server/src/context.js'
-import { rememberWords } from '../server/src/db/search.js'
 import { newId } from '../server/src/lib/ids.js'
-import { random, words } from './seed-words.js'
+import { seedTasks, signUpWithProject } from './seed-app.js'
 
 const TASKS = Number(process.env.BENCH_TASKS ?? 100_000)
 const CREATES = Number(process.env.BENCH_CREATES ?? 3000)
@@ -53,50 +52,8 @@ const ctx = await createContext(
 if (!ctx.db.sqlite) throw new Error('SQLite only')
 
 const app = createApp(ctx)
-const call = async (path: string, headers: Record<string, string>, body: unknown) => {
-  const res = await app.request(path, {
-    method: 'POST',
-    headers: { ...headers, 'content-type': 'application/json' },
-    body: JSON.stringify(body),
-  })
-  if (res.status >= 300) throw new Error(`POST ${path} → ${res.status}: ${await res.text()}`)
-  return res.json()
-}
-const signup = await call(
-  '/v1/auth/signup',
-  {},
-  { email: 'bench@example.com', password: 'bench passphrase long enough', name: 'Bench' },
-)
-const project = await call('/v1/projects', { Authorization: `Bearer ${signup.accessToken}` }, { name: 'Benchmark' })
-
-const base = Date.parse('2026-01-01T00:00:00.000Z')
-for (let offset = 0; offset < TASKS; offset += 500) {
-  const rows = []
-  for (let i = offset; i < Math.min(TASKS, offset + 500); i++) {
-    const at = new Date(base + i * 1000).toISOString()
-    rows.push({
-      id: newId('tsk'),
-      project_id: project.id,
-      title: words(3 + Math.floor(random() * 5)),
-      description: `${words(8 + Math.floor(random() * 17))}.`,
-      status: 'todo' as const,
-      priority: i % 4,
-      due_at: null,
-      labels: '[]',
-      assignee_id: null,
-      position: i + 1,
-      completed_at: null,
-      created_by: signup.user.id,
-      created_at: at,
-      updated_at: at,
-      version: 1,
-    })
-  }
-  await ctx.db.kysely.transaction().execute(async (trx) => {
-    await trx.insertInto('tasks').values(rows).execute()
-    await rememberWords(trx, 'sqlite', ...rows.flatMap((r) => [r.title, r.description]))
-  })
-}
+const { signup, project } = await signUpWithProject(app, 'Benchmark')
+await seedTasks(ctx, project.id, signup.user.id, TASKS)
 
 const principal = { userId: signup.user.id as string, scopes: ['read', 'write'] as const, recheck: async () => true }
 const create = () => ctx.services.tasks.create(principal, project.id, { title: 'Bench task', priority: 1 })

@@ -6,6 +6,7 @@ import { serve } from '@hono/node-server'
 import { createApp } from '../server/src/app.js'
 import { loadConfig } from '../server/src/config.js'
 import { createContext } from '../server/src/context.js'
+import { signUpWithProject } from './seed-app.js'
 
 const url = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test'
 const schema = process.env.BENCH_SCHEMA as string
@@ -21,21 +22,7 @@ const app = createApp(ctx)
 
 let seeded: { token: string; projectId: string } | undefined
 if (process.env.BENCH_SEED === '1') {
-  const post = async (path: string, headers: Record<string, string>, body: unknown) => {
-    const res = await app.request(path, {
-      method: 'POST',
-      headers: { ...headers, 'content-type': 'application/json' },
-      body: JSON.stringify(body),
-    })
-    if (res.status >= 300) throw new Error(`POST ${path} → ${res.status}: ${await res.text()}`)
-    return res.json()
-  }
-  const signup = await post(
-    '/v1/auth/signup',
-    {},
-    { email: 'bench@example.com', password: 'bench passphrase long enough', name: 'Bench' },
-  )
-  const project = await post('/v1/projects', { Authorization: `Bearer ${signup.accessToken}` }, { name: 'Writes' })
+  const { signup, project } = await signUpWithProject(app, 'Writes')
   seeded = { token: signup.accessToken, projectId: project.id }
 }
 

@@ -10,11 +10,11 @@ import { sql } from 'kysely'
 import { createApp } from '../server/src/app.js'
 import { loadConfig } from '../server/src/config.js'
 import { createContext } from '../server/src/context.js'
-import { fts5Match, fts5Words, projectLexeme, rememberWords } from '../server/src/db/search.js'
-import { newId } from '../server/src/lib/ids.js'
-import { foldForSearch, searchTerms } from '../server/src/lib/search.js'
+import { fts5Match, fts5Words } from '../server/src/db/search.js'
+import { searchTerms } from '../server/src/lib/search.js'
 import { freshSchema } from './pg-schema.mjs'
-import { random, WORDS, words } from './seed-words.js'
+import { callJson, seedTasks, signUpWithProject } from './seed-app.js'
+import { WORDS } from './seed-words.js'
 
 const TASKS = Number(process.env.BENCH_TASKS ?? 100_000)
 // A second, small project of the same user: searching it must not cost what searching the big one does.
@@ -36,72 +36,16 @@ const config = loadConfig({
 const ctx = await createContext(config)
 const app = createApp(ctx)
 
-const call = async (method: string, path: string, headers: Record<string, string>, body?: unknown) => {
-  const res = await app.request(path, {
-    method,
-    headers: { ...headers, ...(body ? { 'content-type': 'application/json' } : {}) },
-    ...(body ? { body: JSON.stringify(body) } : {}),
-  })
-  if (res.status >= 300) throw new Error(`${method} ${path} → ${res.status}: ${await res.text()}`)
-  return res.json()
-}
+const call = (method: string, path: string, headers: Record<string, string>, body?: unknown) =>
+  callJson(app, method, path, headers, body)
 
-const signup = await call(
-  'POST',
-  '/v1/auth/signup',
-  {},
-  { email: 'bench@example.com', password: 'bench passphrase long enough', name: 'Bench' },
-)
-const auth = { Authorization: `Bearer ${signup.accessToken}` }
-const project = await call('POST', '/v1/projects', auth, { name: 'Benchmark' })
+const { signup, auth, project } = await signUpWithProject(app, 'Benchmark')
 
-// Seeded straight through SQL in large transactions: the API path is what is measured, not the seeding.
 const started = Date.now()
-const base = Date.parse('2026-01-01T00:00:00.000Z')
 const db = ctx.db.kysely
-async function seedTasks(projectId: string, count: number) {
-  for (let offset = 0; offset < count; offset += 500) {
-    const rows = []
-    for (let i = offset; i < Math.min(count, offset + 500); i++) {
-      const at = new Date(base + i * 1000).toISOString()
-      rows.push({
-        id: newId('tsk'),
-        project_id: projectId,
-        title: words(3 + Math.floor(random() * 5)),
-        description: `${words(8 + Math.floor(random() * 17))}.`,
-        status: i % 3 === 0 ? 'todo' : i % 3 === 1 ? 'in_progress' : 'done',
-        priority: i % 4,
-        due_at: i % 5 === 0 ? null : new Date(base + (i % 365) * 86_400_000).toISOString(),
-        labels: '[]',
-        assignee_id: null,
-        position: i + 1,
-        completed_at: null,
-        created_by: signup.user.id,
-        created_at: at,
-        updated_at: at,
-        version: 1,
-      })
-    }
-    await db.transaction().execute(async (trx) => {
-      if (ctx.db.dialect === 'postgres') {
-        // The search vector as the tasks repository writes it.
-        const vector = (r: (typeof rows)[number]) =>
-          sql`setweight(to_tsvector('simple', ${foldForSearch(r.title)}), 'A') || setweight(to_tsvector('simple', ${foldForSearch(r.description)}), 'B') || array_to_tsvector(array[${projectLexeme(r.project_id)}])`
-        await trx
-          .insertInto('tasks')
-          .values(rows.map((r) => ({ ...r, search_vector: vector(r) })))
-          .execute()
-      } else {
-        await trx.insertInto('tasks').values(rows).execute()
-      }
-      // The vocabulary long search words are completed from, as the tasks repository keeps it.
-      await rememberWords(trx, ctx.db.dialect, ...rows.flatMap((r) => [r.title, r.description]))
-    })
-  }
-}
-await seedTasks(project.id, TASKS)
+await seedTasks(ctx, project.id, signup.user.id, TASKS)
 const small = await call('POST', '/v1/projects', auth, { name: 'Small' })
-await seedTasks(small.id, SMALL_TASKS)
+await seedTasks(ctx, small.id, signup.user.id, SMALL_TASKS)
 const seedMs = Date.now() - started
 
 const task = (await call('GET', `/v1/projects/${project.id}/tasks?limit=1`, auth)).data[0]

@@ -1,18 +1,13 @@
-import pino from 'pino'
-import { describe, expect, it, onTestFinished } from 'vitest'
-import { createApp } from './app.js'
-import { loadConfig } from './config.js'
-import { type AppContext, createContext } from './context.js'
+import { describe, expect, it } from 'vitest'
 import { tinyPng } from './features/attachments/test-files.js'
 import { createTus, upload, uploaded } from './features/attachments/test-support.js'
 import type { AttachmentLink, Identity, Invitation, SessionList } from './generated/routes.js'
-import { listen } from './server.js'
-import { type TestApp, testContextOverrides } from './test/app.js'
-import { migratedDatabase } from './test/databases.js'
+import type { TestApp } from './test/app.js'
 import { APP_REDIRECT, signInWith } from './test/identities.js'
 import { startOAuth2Stub } from './test/oauth2-stub.js'
 import { addMember, createComment, createNote, createProject, createTask, jsonRequest } from './test/projects.js'
 import { post, tokenIn } from './test/requests.js'
+import { serveMigratedApp } from './test/serve.js'
 import { startTestSmtp } from './test/smtp.js'
 import { assertMatchesSpec, findOperation, specOperations } from './test/spec.js'
 import { createApiKeyFor, signUpUser } from './test/users.js'
@@ -42,36 +37,11 @@ const bodylessOperations = specOperations
  * documents without a body are noted with their Content-Type.
  */
 async function servedApp(env: Record<string, string>) {
-  const database = await migratedDatabase()
-  const config = loadConfig({
-    DATA_DIR: database.dataDir,
-    PORT: '0',
-    HOST: '127.0.0.1',
-    LOG_LEVEL: 'silent',
-    SIGNUP_FLOW: 'immediate',
-    ...env,
-  })
-  let server: Awaited<ReturnType<typeof listen>>
-  let ctx: AppContext
-  try {
-    ctx = await createContext(config, {
-      ...testContextOverrides(),
-      database: database.options,
-      logger: pino({ level: 'silent' }),
-    })
-    server = await listen(ctx, createApp(ctx))
-  } catch (err) {
-    await database.drop()
-    throw err
-  }
-  onTestFinished(async () => {
-    await server.stop()
-    await database.drop()
-  })
+  const { url: served, ctx, database } = await serveMigratedApp({ SIGNUP_FLOW: 'immediate', ...env })
   const empty: EmptyAnswer[] = []
   const fetchOver = async (input: Request | string | URL, init?: RequestInit): Promise<Response> => {
     const target = new URL(input instanceof Request ? input.url : String(input), 'http://tasklane.test')
-    const url = `${server.url}${target.pathname}${target.search}`
+    const url = `${served}${target.pathname}${target.search}`
     const response = await fetch(url, { redirect: 'manual', ...init })
     const method = (init?.method ?? 'GET').toUpperCase()
     await assertMatchesSpec(method, url, response)
@@ -92,7 +62,7 @@ async function servedApp(env: Record<string, string>) {
     fetch: fetchOver,
     request: (path: string, init?: RequestInit) => fetchOver(path, init),
     baseUrl: 'http://tasklane.test',
-    database: database.options,
+    database,
   } as unknown as TestApp
   return { t, empty }
 }

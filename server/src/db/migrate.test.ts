@@ -10,14 +10,61 @@ import { openDatabase } from './database.js'
 import { migrateToLatest } from './migrate.js'
 import { migrations } from './migrations/index.js'
 
-async function migratedDatabase() {
+/** A fresh database, opened; closed and dropped when the test ends. */
+async function openedDatabase() {
   const database = await freshDatabase()
   const db = openDatabase(database.options)
   onTestFinished(async () => {
     await db.close()
     await database.drop()
   })
+  return db
+}
+
+async function migratedDatabase() {
+  const db = await openedDatabase()
   await migrateToLatest(db)
+  return db
+}
+
+const at = '2026-01-01T00:00:00.000Z'
+
+/**
+ * A database migrated up to the migration before `migration`, holding what the rows of a migration's test
+ * belong to: the user `usr_1` and the projects `projectIds` (each named by its id).
+ */
+async function migratedUpTo(migration: string, projectIds: string[]) {
+  const db = await openedDatabase()
+  const { rows } =
+    db.dialect === 'postgres'
+      ? await sql<{ schema: string }>`select current_schema() as schema`.execute(db.kysely)
+      : { rows: [] }
+  const migrator = new Migrator({
+    db: db.kysely,
+    provider: { getMigrations: async () => migrations },
+    migrationTableSchema: rows[0]?.schema,
+  })
+  const before = Object.keys(migrations).filter((name) => name < migration)
+  expect((await migrator.migrateTo(before.at(-1) as string)).error).toBeUndefined()
+  await db.kysely
+    .insertInto('users')
+    .values({
+      id: 'usr_1',
+      email: 'a@example.com',
+      email_normalized: 'a@example.com',
+      name: 'A',
+      password_hash: 'x',
+      email_verified_at: null,
+      created_at: at,
+      updated_at: at,
+    })
+    .execute()
+  for (const id of projectIds) {
+    await db.kysely
+      .insertInto('projects')
+      .values({ id, name: id, description: null, created_at: at, updated_at: at, version: 1 })
+      .execute()
+  }
   return db
 }
 
@@ -81,44 +128,9 @@ describe('migrateToLatest', () => {
   )
 
   it('indexes the tasks and notes that existed before search by project, each in its own project only', async () => {
-    const database = await freshDatabase()
-    const db = openDatabase(database.options)
-    onTestFinished(async () => {
-      await db.close()
-      await database.drop()
-    })
+    const db = await migratedUpTo('0100-search-by-project', ['prj_1', 'prj_2'])
     const pg = db.dialect === 'postgres'
-    const { rows } = pg
-      ? await sql<{ schema: string }>`select current_schema() as schema`.execute(db.kysely)
-      : { rows: [] }
-    const migrator = new Migrator({
-      db: db.kysely,
-      provider: { getMigrations: async () => migrations },
-      migrationTableSchema: rows[0]?.schema,
-    })
-    const before = Object.keys(migrations).filter((name) => name < '0100-search-by-project')
-    expect((await migrator.migrateTo(before.at(-1) as string)).error).toBeUndefined()
     // Rows as the release before wrote them (on PostgreSQL, with the search vector of that release).
-    const at = '2026-01-01T00:00:00.000Z'
-    await db.kysely
-      .insertInto('users')
-      .values({
-        id: 'usr_1',
-        email: 'a@example.com',
-        email_normalized: 'a@example.com',
-        name: 'A',
-        password_hash: 'x',
-        email_verified_at: null,
-        created_at: at,
-        updated_at: at,
-      })
-      .execute()
-    for (const id of ['prj_1', 'prj_2']) {
-      await db.kysely
-        .insertInto('projects')
-        .values({ id, name: id, description: null, created_at: at, updated_at: at, version: 1 })
-        .execute()
-    }
     const vector = (title: string, body: string) =>
       sql`setweight(to_tsvector('simple', ${title}), 'A') || setweight(to_tsvector('simple', ${body}), 'B')`
     const task = (id: string, project_id: string, title: string, description: string) => ({
@@ -181,37 +193,7 @@ describe('migrateToLatest', () => {
   it.skipIf(TEST_DATABASE !== 'postgres')(
     'fills the search vocabulary on PostgreSQL from the tasks and notes that existed before it, in batches',
     async () => {
-      const database = await freshDatabase()
-      const db = openDatabase(database.options)
-      onTestFinished(async () => {
-        await db.close()
-        await database.drop()
-      })
-      const { rows: schema } = await sql<{ schema: string }>`select current_schema() as schema`.execute(db.kysely)
-      const migrator = new Migrator({
-        db: db.kysely,
-        provider: { getMigrations: async () => migrations },
-        migrationTableSchema: schema[0]?.schema,
-      })
-      expect((await migrator.migrateTo('0110-signup-requests')).error).toBeUndefined()
-      const at = '2026-01-01T00:00:00.000Z'
-      await db.kysely
-        .insertInto('users')
-        .values({
-          id: 'usr_1',
-          email: 'a@example.com',
-          email_normalized: 'a@example.com',
-          name: 'A',
-          password_hash: 'x',
-          email_verified_at: null,
-          created_at: at,
-          updated_at: at,
-        })
-        .execute()
-      await db.kysely
-        .insertInto('projects')
-        .values({ id: 'prj_1', name: 'One', description: null, created_at: at, updated_at: at, version: 1 })
-        .execute()
+      const db = await migratedUpTo('0120-postgres-search-words', ['prj_1'])
       // Rows as the release before wrote them, with its search vector; more than one batch of them, the
       // oldest two matching the words searched below and the newer ones not.
       const vector = (title: string, body: string) =>

@@ -4,8 +4,10 @@ import { onTestFinished } from 'vitest'
 import { createApp } from '../app.js'
 import { loadConfig } from '../config.js'
 import { type AppContext, createContext } from '../context.js'
+import type { DatabaseOptions } from '../db/database.js'
 import { listen } from '../server.js'
-import { freshDatabase } from './databases.js'
+import { testContextOverrides } from './app.js'
+import { freshDatabase, migratedDatabase } from './databases.js'
 
 /**
  * A real server on 127.0.0.1 over a fresh database, stopped when the test ends; for tests that need real
@@ -22,6 +24,46 @@ export async function serveTestApp(env: Record<string, string> = {}): Promise<{ 
   const server = await listen(ctx, createApp(ctx))
   onTestFinished(() => server.stop())
   return { url: server.url, ctx }
+}
+
+/**
+ * The app as `tasklane serve` runs it (`listen`, on a free port of 127.0.0.1) over a fresh migrated
+ * database, with what every test's app shares (`testContextOverrides`) and a silent logger; stopped and its
+ * database dropped when the test ends. For tests whose clients reach it over real sockets.
+ *
+ * @example
+ * const served = await serveMigratedApp({ SHUTDOWN_TIMEOUT_MS: '2000' })
+ * const res = await fetch(`${served.url}/healthz`)
+ */
+export async function serveMigratedApp(
+  env: Record<string, string> = {},
+): Promise<{ url: string; ctx: AppContext; database: DatabaseOptions }> {
+  const database = await migratedDatabase()
+  const config = loadConfig({
+    DATA_DIR: database.dataDir,
+    PORT: '0',
+    HOST: '127.0.0.1',
+    LOG_LEVEL: 'silent',
+    ...env,
+  })
+  let server: Awaited<ReturnType<typeof listen>>
+  let ctx: AppContext
+  try {
+    ctx = await createContext(config, {
+      ...testContextOverrides(),
+      database: database.options,
+      logger: pino({ level: 'silent' }),
+    })
+    server = await listen(ctx, createApp(ctx))
+  } catch (err) {
+    await database.drop()
+    throw err
+  }
+  onTestFinished(async () => {
+    await server.stop()
+    await database.drop()
+  })
+  return { url: server.url, ctx, database: database.options }
 }
 
 export interface AddressedResponse {

@@ -6,6 +6,7 @@ import { TEST_DATABASE } from '../test/databases.js'
 import { createProject } from '../test/projects.js'
 import { waitForQueueEmpty } from '../test/queue.js'
 import { signUpUser } from '../test/users.js'
+import type { WriteTx } from './writer.js'
 
 /** The mail the queue sent (written as .eml files, no SMTP server being configured) to `to`. */
 function mailTo(t: TestApp, to: string): string[] {
@@ -196,6 +197,52 @@ describe('writes that arrive together', () => {
     await expect(straggler).rejects.toThrow(/ended|rolled back|committed/)
     expect((await t.ctx.repositories.accounts.findUserById(alice.user.id))?.name).toBe(alice.user.name)
   })
+
+  // SQLite's writes share their group's transaction, which is still open when a later write of the group
+  // runs: there only the write seam refuses what an earlier write's tx runs.
+  it.runIf(TEST_DATABASE === 'sqlite')(
+    'refuse what a committed write runs in a later write of its group, built or compiled once alike',
+    async () => {
+      const t = await createTestApp({ RATE_LIMITS_ENABLED: 'false' })
+      const alice = await signUpUser(t)
+      const project = await createProject(t, alice.authHeaders)
+      let leaked: WriteTx | undefined
+      const at = new Date().toISOString()
+      // A task's insert runs a statement compiled once (on SQLite), a user's update one built on the spot.
+      const row = {
+        id: 'tsk_leaked',
+        project_id: project.id,
+        title: 'Leaked',
+        description: null,
+        status: 'todo' as const,
+        priority: 0,
+        due_at: null,
+        labels: '[]',
+        assignee_id: null,
+        position: 1,
+        completed_at: null,
+        created_by: alice.user.id,
+        created_at: at,
+        updated_at: at,
+        version: 1,
+      }
+      const [, refused] = await Promise.all([
+        t.ctx.writer.write(async (tx) => {
+          leaked = tx
+        }),
+        t.ctx.writer.write(async () => {
+          const tx = leaked as WriteTx
+          return Promise.allSettled([tx.tasks.insert(row), tx.accounts.updateUser(alice.user.id, { name: 'Leaked' })])
+        }),
+      ])
+      expect(refused.map((r) => (r.status === 'rejected' ? String(r.reason) : r.status))).toEqual([
+        'Error: This write has ended; its transaction is closed to it.',
+        'Error: This write has ended; its transaction is closed to it.',
+      ])
+      expect(await t.ctx.repositories.tasks.find('tsk_leaked')).toBeUndefined()
+      expect((await t.ctx.repositories.accounts.findUserById(alice.user.id))?.name).toBe(alice.user.name)
+    },
+  )
 })
 
 describe.runIf(TEST_DATABASE === 'postgres')('the write seam when PostgreSQL ends a write for a deadlock', () => {

@@ -15,23 +15,50 @@ export type TaskRow = Omit<TasksTable, 'search_vector'>
 /** The largest `position` openapi.yaml allows (`Task.position.maximum`). */
 const POSITION_MAX = 1e15
 
-export const toTask = (row: TaskRow): Task => ({
-  id: row.id,
-  projectId: row.project_id,
-  title: row.title,
-  description: row.description,
-  status: row.status,
-  priority: row.priority,
-  dueAt: row.due_at,
-  labels: JSON.parse(row.labels) as string[],
-  assigneeId: row.assignee_id,
-  position: row.position,
-  completedAt: row.completed_at,
-  createdBy: row.created_by,
-  createdAt: row.created_at,
-  updatedAt: row.updated_at,
-  version: row.version,
-})
+/**
+ * Each column of a task as stored and the Task property it is answered as, in the order the columns are
+ * selected and inserted (`labels` is stored as JSON text).
+ */
+const FIELDS = [
+  ['id', 'id'],
+  ['project_id', 'projectId'],
+  ['title', 'title'],
+  ['description', 'description'],
+  ['status', 'status'],
+  ['priority', 'priority'],
+  ['due_at', 'dueAt'],
+  ['labels', 'labels'],
+  ['assignee_id', 'assigneeId'],
+  ['position', 'position'],
+  ['completed_at', 'completedAt'],
+  ['created_by', 'createdBy'],
+  ['created_at', 'createdAt'],
+  ['updated_at', 'updatedAt'],
+  ['version', 'version'],
+] as const satisfies readonly (readonly [keyof TaskRow, keyof Task])[]
+
+type Column = (typeof FIELDS)[number][0]
+type Field = (typeof FIELDS)[number][1]
+// The literal that `taskMaker` compiles is not type-checked; this is: FIELDS must name every column of a row
+// and every property of a Task, or the type below is `never` (and `true` is not one).
+const fieldsComplete: [Exclude<keyof TaskRow, Column>, Exclude<keyof Task, Field>] extends [never, never]
+  ? true
+  : never = true
+void fieldsComplete
+
+/**
+ * A function making the Task of a row in one object literal, compiled from FIELDS, with `read(column, i)`
+ * the expression for a column's value in `r`. Compiled rather than a loop over FIELDS: every task read and
+ * list makes Tasks, and an object built property by property costs several times what a literal does.
+ */
+function taskMaker<R>(read: (column: Column, i: number) => string): (r: R) => Task {
+  const properties = FIELDS.map(([column, field], i) =>
+    field === 'labels' ? `${field}: JSON.parse(${read(column, i)})` : `${field}: ${read(column, i)}`,
+  )
+  return new Function('r', `return { ${properties.join(', ')} }`) as (r: R) => Task
+}
+
+export const toTask: (row: TaskRow) => Task = taskMaker((column) => `r.${column}`)
 
 export type TaskSortField = 'created_at' | 'updated_at' | 'due_at' | 'priority' | 'position'
 
@@ -58,61 +85,13 @@ export interface TaskFilter {
 /** Either a column order, or relevance to `filter.terms` (see SearchTier). */
 export type TaskOrder = { field: TaskSortField; direction: 'asc' | 'desc' } | { field: 'relevance' }
 
-const COLUMNS = [
-  't.id',
-  't.project_id',
-  't.title',
-  't.description',
-  't.status',
-  't.priority',
-  't.due_at',
-  't.labels',
-  't.assignee_id',
-  't.position',
-  't.completed_at',
-  't.created_by',
-  't.created_at',
-  't.updated_at',
-  't.version',
-] as const
+const COLUMNS = FIELDS.map(([column]) => `t.${column}` as const)
 
 /** `toTask` for a row read as the array of COLUMNS, in their order (without a row object in between). */
-const taskOfColumns = (r: unknown[]): Task => ({
-  id: r[0] as Task['id'],
-  projectId: r[1] as Task['projectId'],
-  title: r[2] as Task['title'],
-  description: r[3] as Task['description'],
-  status: r[4] as Task['status'],
-  priority: r[5] as Task['priority'],
-  dueAt: r[6] as Task['dueAt'],
-  labels: JSON.parse(r[7] as string) as string[],
-  assigneeId: r[8] as Task['assigneeId'],
-  position: r[9] as Task['position'],
-  completedAt: r[10] as Task['completedAt'],
-  createdBy: r[11] as Task['createdBy'],
-  createdAt: r[12] as Task['createdAt'],
-  updatedAt: r[13] as Task['updatedAt'],
-  version: r[14] as Task['version'],
-})
+const taskOfColumns: (r: unknown[]) => Task = taskMaker((_, i) => `r[${i}]`)
 
 /** A task's columns as stored on SQLite, in the order `insertRow` takes them. */
-const STORED = [
-  'id',
-  'project_id',
-  'title',
-  'description',
-  'status',
-  'priority',
-  'due_at',
-  'labels',
-  'assignee_id',
-  'position',
-  'completed_at',
-  'created_by',
-  'created_at',
-  'updated_at',
-  'version',
-] as const satisfies readonly (keyof TaskRow)[]
+const STORED: readonly Column[] = FIELDS.map(([column]) => column)
 
 // The statements of a create, compiled once rather than on each write's transaction (a create is small
 // enough that building and compiling them cost as much as SQLite takes to run them).

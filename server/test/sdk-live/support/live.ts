@@ -8,14 +8,9 @@ import {
   type TasklaneOptions,
   unwrap,
 } from '@tasklane/sdk'
-import pino from 'pino'
 import { onTestFinished } from 'vitest'
-import { createApp } from '../../../src/app.js'
-import { loadConfig } from '../../../src/config.js'
-import { type AppContext, createContext } from '../../../src/context.js'
-import { listen } from '../../../src/server.js'
-import { testContextOverrides } from '../../../src/test/app.js'
-import { migratedDatabase } from '../../../src/test/databases.js'
+import type { AppContext } from '../../../src/context.js'
+import { serveMigratedApp } from '../../../src/test/serve.js'
 import { assertMatchesSpec } from '../../../src/test/spec.js'
 
 /** What the network does to the next request on its way to the server or back. */
@@ -90,28 +85,7 @@ let warmedUp = false
  * live.fault({ drop: 'after' })
  */
 export async function startLiveServer(env: Record<string, string> = {}): Promise<LiveServer> {
-  const database = await migratedDatabase()
-  const config = loadConfig({
-    DATA_DIR: database.dataDir,
-    PORT: '0',
-    HOST: '127.0.0.1',
-    LOG_LEVEL: 'silent',
-    SHUTDOWN_TIMEOUT_MS: '2000',
-    ...env,
-  })
-  let ctx: AppContext
-  try {
-    ctx = await createContext(config, {
-      ...testContextOverrides(),
-      database: database.options,
-      logger: pino({ level: 'silent' }),
-    })
-  } catch (err) {
-    await database.drop()
-    throw err
-  }
-  const server = await listen(ctx, createApp(ctx))
-  const upstream = server.url
+  const { ctx, url: upstream } = await serveMigratedApp({ SHUTDOWN_TIMEOUT_MS: '2000', ...env })
   if (!warmedUp) {
     // A process's first call pays once for loading the platform's HTTP client (undici, and compiling its
     // WebAssembly HTTP parser on the first connection) and for the first run of the SDK's code: 100–300 ms
@@ -196,10 +170,9 @@ export async function startLiveServer(env: Record<string, string> = {}): Promise
   const url = `http://127.0.0.1:${(network.address() as AddressInfo).port}`
 
   onTestFinished(async () => {
+    // Before the server stops (serveMigratedApp's own teardown, which runs after this one).
     network.closeAllConnections()
     await new Promise((resolve) => network.close(resolve))
-    await server.stop()
-    await database.drop()
     if (violations.length > 0) throw violations[0]
   })
 
