@@ -348,62 +348,13 @@ function groupCommits<O>(
     })
 }
 
-/**
- * `trx` for one write: once `guard.ended`, every use of it is refused. An object whose methods and getters
- * are the transaction's own, each called after a look at the flag; their class is made once per kind of
- * transaction. (A Proxy did the same with a trap and a `bind` on every property read: about 40 ns each, a
- * dozen reads a create.)
- */
+/** `trx` for one write: once `guard.ended`, every use of it is refused. */
 function endsWith(trx: Queryable, guard: { ended: boolean }): Queryable {
-  const Guarded = guardedClassOf(Object.getPrototypeOf(trx) as object)
-  return new Guarded(trx, guard) as unknown as Queryable
-}
-
-type GuardedClass = new (trx: Queryable, guard: { ended: boolean }) => object
-const guardedClasses = new WeakMap<object, GuardedClass>()
-
-/** The class of `endsWith`'s objects for transactions whose prototype is `proto`. */
-function guardedClassOf(proto: object): GuardedClass {
-  const known = guardedClasses.get(proto)
-  if (known) return known
-  class Guarded {
-    readonly #trx: Queryable
-    readonly #guard: { ended: boolean }
-    constructor(trx: Queryable, guard: { ended: boolean }) {
-      this.#trx = trx
-      this.#guard = guard
-    }
-    static open(guarded: Guarded): Record<PropertyKey, unknown> {
-      if (guarded.#guard.ended) throw new Error('This write has ended; its transaction is closed to it.')
-      return guarded.#trx as unknown as Record<PropertyKey, unknown>
-    }
-  }
-  const { open } = Guarded
-  // Every method and getter of the prototype chain, the nearest of each name (as a property read finds it).
-  const seen = new Set<PropertyKey>(['constructor'])
-  for (let p: object | null = proto; p !== null && p !== Object.prototype; p = Object.getPrototypeOf(p)) {
-    for (const key of Reflect.ownKeys(p)) {
-      if (seen.has(key)) continue
-      seen.add(key)
-      const { value, get } = Object.getOwnPropertyDescriptor(p, key) as PropertyDescriptor
-      if (typeof value === 'function') {
-        Object.defineProperty(Guarded.prototype, key, {
-          value(this: Guarded, ...args: unknown[]) {
-            const target = open(this)
-            return (target[key] as (...args: unknown[]) => unknown).apply(target, args)
-          },
-        })
-      } else if (get) {
-        Object.defineProperty(Guarded.prototype, key, {
-          get(this: Guarded) {
-            return open(this)[key]
-          },
-        })
-      }
-    }
-  }
-  // So that it is still a transaction to `instanceof`, as the Proxy was.
-  Object.setPrototypeOf(Guarded.prototype, proto)
-  guardedClasses.set(proto, Guarded)
-  return Guarded
+  return new Proxy(trx, {
+    get(target, property) {
+      if (guard.ended) throw new Error('This write has ended; its transaction is closed to it.')
+      const value = Reflect.get(target, property, target)
+      return typeof value === 'function' ? value.bind(target) : value
+    },
+  })
 }
