@@ -4,6 +4,7 @@ import { newId } from '../../lib/ids.js'
 import { foldForSearch } from '../../lib/search.js'
 import { createTestApp, type TestApp } from '../../test/app.js'
 import { present } from '../../test/present.js'
+import { waitForQueueEmpty } from '../../test/queue.js'
 import { addMember, createProject, createTask, jsonRequest } from '../../test/projects.js'
 import { rawSpec } from '../../test/spec.js'
 import { signUpUser } from '../../test/users.js'
@@ -148,6 +149,8 @@ describe('listTasks pages kept between changes', () => {
     await addMember(t, project.id, bob.user.id, 'editor')
     const made: Task[] = []
     for (let i = 0; i < 5; i++) made.push(await createTask(t, h, project.id, { title: `T${i}`, labels: ['x'] }))
+    // The sign-ups' mails are jobs in the same database: sending one is a change, which rightly drops kept pages.
+    await waitForQueueEmpty(t.ctx)
     const reads = vi.spyOn(t.ctx.repositories.tasks, 'list')
     const answer = async (path: string, headers = h) => {
       const res = await jsonRequest(t, 'GET', path, headers)
