@@ -259,6 +259,8 @@ export async function createContext(config: Config, overrides: ContextOverrides 
     logger,
     config.ACCESS_TOKEN_TTL_S * 1000,
     config.REVOCATION_POLL_MS,
+    // An ended session is kept as long as a live one lasts without a refresh.
+    config.SESSION_TTL_S * 1000,
   )
   const cursors = createCursorCodec(secrets.key('cursor'))
   const identities = createIdentitiesService({

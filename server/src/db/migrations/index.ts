@@ -19,6 +19,7 @@ import { changePositions } from './0095-change-positions.js'
 import { searchByProject } from './0100-search-by-project.js'
 import { signupRequests } from './0110-signup-requests.js'
 import { postgresSearchWords } from './0120-postgres-search-words.js'
+import { endedSessions } from './0130-ended-sessions.js'
 
 /**
  * Every migration, in order. Kysely's Migrator runs them by name; a migration, once released, never
@@ -45,4 +46,5 @@ export const migrations: Record<string, Migration> = {
   '0100-search-by-project': searchByProject,
   '0110-signup-requests': signupRequests,
   '0120-postgres-search-words': postgresSearchWords,
+  '0130-ended-sessions': endedSessions,
 }

@@ -329,6 +329,16 @@ export function sessionsRepository(db: Db) {
       assertTransaction(db)
       await db.deleteFrom('session_revocations').where('revoked_at', '<', before).execute()
     },
+
+    /**
+     * Deletes the sessions that ended (were revoked, or expired) before `before`, and with them (by their
+     * foreign keys) their refresh tokens and sign-in provider.
+     */
+    async pruneEndedSessions(before: string): Promise<void> {
+      assertTransaction(db)
+      await db.deleteFrom('sessions').where('revoked_at', '<', before).execute()
+      await db.deleteFrom('sessions').where('expires_at', '<', before).execute()
+    },
   }
 }
 

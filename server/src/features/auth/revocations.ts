@@ -13,7 +13,9 @@ const CLOCK_SKEW_MS = 30_000
  * can still be unexpired, so entries and rows older than the access-token lifetime are dropped.
  *
  * Its poll is also the accounts' housekeeping, at start and now and then after: the same write drops the
- * emailed tokens and sign-up requests that can no longer be used (used or expired).
+ * emailed tokens and sign-up requests that can no longer be used (used or expired), and the sessions that
+ * ended more than `endedSessionsKeptMs` ago with their refresh tokens. Until then, a refresh token of an ended
+ * session is answered for what it is (revoked, expired, reused); after, as unknown (`token_invalid`).
  */
 export class RevocationCache {
   private readonly revoked = new Map<string, number>()
@@ -26,6 +28,7 @@ export class RevocationCache {
     private readonly logger: Logger,
     private readonly accessTtlMs: number,
     private readonly pollMs: number,
+    private readonly endedSessionsKeptMs: number,
   ) {}
 
   async start(): Promise<void> {
@@ -64,13 +67,16 @@ export class RevocationCache {
     if (Math.random() < 0.05) await this.prune(started)
   }
 
-  /** Deletes revocations older than any access token still unexpired, and spent emailed tokens. */
+  /** Deletes revocations older than any access token still unexpired, spent emailed tokens and old ended sessions. */
   private async prune(now: number): Promise<void> {
     const before = new Date(now - this.accessTtlMs - 2 * CLOCK_SKEW_MS).toISOString()
+    // Never before every access token of the session has expired, whatever the setting.
+    const endedBefore = new Date(Math.min(Date.parse(before), now - this.endedSessionsKeptMs)).toISOString()
     const at = new Date(now).toISOString()
     await this.writer.write(
       async (tx) => {
         await tx.sessions.pruneRevocations(before)
+        await tx.sessions.pruneEndedSessions(endedBefore)
         await tx.accounts.pruneEmailTokens(at)
         await tx.signupRequests.prune(at)
       },

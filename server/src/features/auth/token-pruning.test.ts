@@ -55,3 +55,78 @@ describe('spent emailed tokens', () => {
     expect(signupRequests.map((r) => r.token_hash)).toEqual(['su-live'])
   })
 })
+
+describe('ended sessions', () => {
+  it('are removed with their refresh tokens a session lifetime after they ended; live and recent ones stay', async () => {
+    const t = await createTestApp()
+    const alice = await signUpUser(t, { email: 'alice@example.com' })
+    const db = t.ctx.db.kysely
+    const now = Date.now()
+    const day = 86_400_000
+    const keptMs = t.ctx.config.SESSION_TTL_S * 1000
+    const states = {
+      live: { expires_at: iso(now + day), revoked_at: null },
+      revokedLongAgo: { expires_at: iso(now + day), revoked_at: iso(now - keptMs - day) },
+      revokedLately: { expires_at: iso(now + day), revoked_at: iso(now - day) },
+      expiredLongAgo: { expires_at: iso(now - keptMs - day), revoked_at: null },
+      expiredLately: { expires_at: iso(now - day), revoked_at: null },
+    }
+    for (const [state, times] of Object.entries(states)) {
+      await db
+        .insertInto('sessions')
+        .values({
+          id: `ses_${state}`,
+          user_id: alice.user.id,
+          device_label: state,
+          created_at: iso(now - keptMs - 10 * day),
+          last_used_at: iso(now - keptMs - 10 * day),
+          revoked_reason: times.revoked_at ? 'logout' : null,
+          grace_parent_hash: null,
+          grace_token: null,
+          rotated_at: null,
+          ...times,
+        })
+        .execute()
+      await db
+        .insertInto('refresh_tokens')
+        .values({ token_hash: `rt-${state}`, session_id: `ses_${state}`, created_at: iso(now - day), used_at: null })
+        .execute()
+    }
+
+    const second = await createContext(t.ctx.config, {
+      ...testContextOverrides(),
+      database: t.database,
+      logger: t.ctx.logger,
+    })
+    await second.close()
+
+    const ids = Object.keys(states)
+    const sessions = await db
+      .selectFrom('sessions')
+      .select('id')
+      .where(
+        'id',
+        'in',
+        ids.map((state) => `ses_${state}`),
+      )
+      .execute()
+    const tokens = await db
+      .selectFrom('refresh_tokens')
+      .select('token_hash')
+      .where(
+        'token_hash',
+        'in',
+        ids.map((state) => `rt-${state}`),
+      )
+      .execute()
+    expect(sessions.map((r) => r.id).sort()).toEqual(['ses_expiredLately', 'ses_live', 'ses_revokedLately'])
+    expect(tokens.map((r) => r.token_hash).sort()).toEqual(['rt-expiredLately', 'rt-live', 'rt-revokedLately'])
+    // The session signing up started is live, and still refreshes.
+    const refreshed = await t.request('/v1/auth/refresh', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ refreshToken: alice.refreshToken }),
+    })
+    expect(refreshed.status).toBe(200)
+  })
+})
