@@ -25,21 +25,28 @@ async function serve(env: Record<string, string> = {}) {
   return server
 }
 
+/** The answer's body as text, once it has all arrived. */
+function readAnswer(res: IncomingMessage): Promise<{ res: IncomingMessage; text: string }> {
+  return new Promise((resolve, reject) => {
+    let text = ''
+    res.setEncoding('utf8')
+    res.on('data', (chunk) => {
+      text += chunk
+    })
+    res.on('end', () => resolve({ res, text }))
+    res.on('error', reject)
+  })
+}
+
 function send(
   url: string,
   agent: Agent,
   options: { method?: string; headers?: Record<string, string>; body?: string } = {},
 ): Promise<{ res: IncomingMessage; text: string }> {
   return new Promise((resolve, reject) => {
-    const req = request(url, { agent, method: options.method ?? 'GET', headers: options.headers }, (res) => {
-      let text = ''
-      res.setEncoding('utf8')
-      res.on('data', (chunk) => {
-        text += chunk
-      })
-      res.on('end', () => resolve({ res, text }))
-      res.on('error', reject)
-    })
+    const req = request(url, { agent, method: options.method ?? 'GET', headers: options.headers }, (res) =>
+      readAnswer(res).then(resolve, reject),
+    )
     req.on('error', reject)
     req.end(options.body)
   })
@@ -104,15 +111,7 @@ function sendInPieces(
   pieces: Buffer[],
 ): Promise<{ res: IncomingMessage; text: string }> {
   return new Promise((resolve, reject) => {
-    const req = request(url, { method: 'POST', headers }, (res) => {
-      let text = ''
-      res.setEncoding('utf8')
-      res.on('data', (chunk) => {
-        text += chunk
-      })
-      res.on('end', () => resolve({ res, text }))
-      res.on('error', reject)
-    })
+    const req = request(url, { method: 'POST', headers }, (res) => readAnswer(res).then(resolve, reject))
     req.on('error', reject)
     void (async () => {
       for (const piece of pieces) {
@@ -135,7 +134,11 @@ describe('JSON bodies over a real connection', () => {
         headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
         body: JSON.stringify(body),
       })
-    const signedUp = await json('/v1/auth/signup', { email: 'ada@example.com', password: 'a long enough passphrase', name: 'Ada' })
+    const signedUp = await json('/v1/auth/signup', {
+      email: 'ada@example.com',
+      password: 'a long enough passphrase',
+      name: 'Ada',
+    })
     expect(signedUp.res.statusCode).toBe(201)
     const token = JSON.parse(signedUp.text).accessToken as string
     const project = await json('/v1/projects', { name: 'Pieces' }, token)

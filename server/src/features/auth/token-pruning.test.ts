@@ -1,9 +1,19 @@
 import { describe, expect, it } from 'vitest'
 import { createContext } from '../../context.js'
-import { createTestApp, testContextOverrides } from '../../test/app.js'
+import { createTestApp, type TestApp, testContextOverrides } from '../../test/app.js'
 import { signUpUser } from '../../test/users.js'
 
 const iso = (ms: number) => new Date(ms).toISOString()
+
+/** Another instance starting on the database runs the housekeeping at once (and then now and then). */
+async function housekeepingRuns(t: TestApp) {
+  const second = await createContext(t.ctx.config, {
+    ...testContextOverrides(),
+    database: t.database,
+    logger: t.ctx.logger,
+  })
+  await second.close()
+}
 
 describe('spent emailed tokens', () => {
   it('are removed by the periodic housekeeping once used or expired; live ones stay', async () => {
@@ -41,13 +51,7 @@ describe('spent emailed tokens', () => {
         .execute()
     }
 
-    // Another instance starting on the database runs the housekeeping at once (and then now and then).
-    const second = await createContext(t.ctx.config, {
-      ...testContextOverrides(),
-      database: t.database,
-      logger: t.ctx.logger,
-    })
-    await second.close()
+    await housekeepingRuns(t)
 
     const emailTokens = await db.selectFrom('email_tokens').select('token_hash').execute()
     const signupRequests = await db.selectFrom('signup_requests').select('token_hash').execute()
@@ -93,12 +97,7 @@ describe('ended sessions', () => {
         .execute()
     }
 
-    const second = await createContext(t.ctx.config, {
-      ...testContextOverrides(),
-      database: t.database,
-      logger: t.ctx.logger,
-    })
-    await second.close()
+    await housekeepingRuns(t)
 
     const ids = Object.keys(states)
     const sessions = await db
