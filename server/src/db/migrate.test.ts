@@ -6,6 +6,7 @@ import { notesRepository } from '../features/notes/notes.repository.js'
 import { tasksRepository } from '../features/tasks/tasks.repository.js'
 import { foldForSearch } from '../lib/search.js'
 import { freshDatabase, TEST_DATABASE, TEST_POSTGRES_URL } from '../test/databases.js'
+import { taskRow } from '../test/projects.js'
 import { openDatabase } from './database.js'
 import { migrateToLatest } from './migrate.js'
 import { migrations } from './migrations/index.js'
@@ -134,21 +135,7 @@ describe('migrateToLatest', () => {
     const vector = (title: string, body: string) =>
       sql`setweight(to_tsvector('simple', ${title}), 'A') || setweight(to_tsvector('simple', ${body}), 'B')`
     const task = (id: string, project_id: string, title: string, description: string) => ({
-      id,
-      project_id,
-      title,
-      description,
-      status: 'todo' as const,
-      priority: 0,
-      due_at: null,
-      labels: '[]',
-      assignee_id: null,
-      position: 1,
-      completed_at: null,
-      created_by: 'usr_1',
-      created_at: at,
-      updated_at: at,
-      version: 1,
+      ...taskRow({ id, project_id, title, description, created_by: 'usr_1', created_at: at, updated_at: at }),
       ...(pg ? { search_vector: vector(title, description) } : {}),
     })
     await db.kysely
@@ -199,27 +186,17 @@ describe('migrateToLatest', () => {
       // oldest two matching the words searched below and the newer ones not.
       const vector = (title: string, body: string) =>
         sql`setweight(to_tsvector('simple', ${foldForSearch(title)}), 'A') || setweight(to_tsvector('simple', ${foldForSearch(body)}), 'B') || array_to_tsvector(array['#prj_1'])`
-      const task = (i: number) => {
-        const title = i < 2 ? `Quarterly report ${i}` : `Entry ${i}`
-        const description = i % 2 === 0 ? 'Draft' : 'Final'
-        return {
+      const task = (i: number) =>
+        taskRow({
           id: `tsk_${String(i).padStart(5, '0')}`,
           project_id: 'prj_1',
-          title,
-          description,
-          status: 'todo' as const,
-          priority: 0,
-          due_at: null,
-          labels: '[]',
-          assignee_id: null,
+          title: i < 2 ? `Quarterly report ${i}` : `Entry ${i}`,
+          description: i % 2 === 0 ? 'Draft' : 'Final',
           position: i + 1,
-          completed_at: null,
           created_by: 'usr_1',
           created_at: at,
           updated_at: at,
-          version: 1,
-        }
-      }
+        })
       const count = 2500
       for (let i = 0; i < count; i += 500) {
         await db.kysely
@@ -227,7 +204,7 @@ describe('migrateToLatest', () => {
           .values(
             Array.from({ length: Math.min(500, count - i) }, (_, j) => {
               const row = task(i + j)
-              return { ...row, search_vector: vector(row.title, row.description) }
+              return { ...row, search_vector: vector(row.title, row.description ?? '') }
             }),
           )
           .execute()

@@ -1,5 +1,7 @@
 import { expect } from 'vitest'
+import type { TaskRow } from '../features/tasks/tasks.repository.js'
 import type { Comment, Note, Project, Task } from '../generated/routes.js'
+import { newId } from '../lib/ids.js'
 import type { TestApp } from './app.js'
 
 /** `t.request` with a JSON body and the caller's headers; answers the raw response. */
@@ -56,4 +58,27 @@ export async function addMember(t: TestApp, projectId: string, userId: string, r
     .insertInto('project_members')
     .values({ project_id: projectId, user_id: userId, role, joined_at: new Date().toISOString() })
     .execute()
+}
+
+/**
+ * A task row as the tasks repository stores it, for tests that insert many rows at once or rows as an older
+ * release wrote them: a to-do assigned to no one, made now, with `fields` over it.
+ */
+export function taskRow(fields: Pick<TaskRow, 'project_id' | 'title' | 'created_by'> & Partial<TaskRow>): TaskRow {
+  const now = new Date().toISOString()
+  return {
+    id: newId('tsk'),
+    description: null,
+    status: 'todo',
+    priority: 0,
+    due_at: null,
+    labels: '[]',
+    assignee_id: null,
+    position: 1,
+    completed_at: null,
+    created_at: now,
+    updated_at: now,
+    version: 1,
+    ...fields,
+  }
 }

@@ -3,7 +3,7 @@ import { join } from 'node:path'
 import { describe, expect, it, vi } from 'vitest'
 import { createTestApp, type TestApp } from '../test/app.js'
 import { TEST_DATABASE } from '../test/databases.js'
-import { createProject } from '../test/projects.js'
+import { createProject, taskRow } from '../test/projects.js'
 import { waitForQueueEmpty } from '../test/queue.js'
 import { signUpUser } from '../test/users.js'
 import type { WriteTx } from './writer.js'
@@ -211,25 +211,8 @@ describe('writes that arrive together', () => {
       const alice = await signUpUser(t)
       const project = await createProject(t, alice.authHeaders)
       let leaked: WriteTx | undefined
-      const at = new Date().toISOString()
       // A task's insert runs a statement compiled once (on SQLite), a user's update one built on the spot.
-      const row = {
-        id: 'tsk_leaked',
-        project_id: project.id,
-        title: 'Leaked',
-        description: null,
-        status: 'todo' as const,
-        priority: 0,
-        due_at: null,
-        labels: '[]',
-        assignee_id: null,
-        position: 1,
-        completed_at: null,
-        created_by: alice.user.id,
-        created_at: at,
-        updated_at: at,
-        version: 1,
-      }
+      const row = taskRow({ id: 'tsk_leaked', project_id: project.id, title: 'Leaked', created_by: alice.user.id })
       const [, refused] = await Promise.all([
         t.ctx.writer.write(async (tx) => {
           leaked = tx

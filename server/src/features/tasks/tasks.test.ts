@@ -1,10 +1,9 @@
 import { describe, expect, it, vi } from 'vitest'
 import type { Task, TaskList } from '../../generated/routes.js'
-import { newId } from '../../lib/ids.js'
 import { foldForSearch } from '../../lib/search.js'
 import { createTestApp, type TestApp } from '../../test/app.js'
 import { present } from '../../test/present.js'
-import { addMember, createProject, createTask, jsonRequest } from '../../test/projects.js'
+import { addMember, createProject, createTask, jsonRequest, taskRow as storedTask } from '../../test/projects.js'
 import { waitForQueueEmpty } from '../../test/queue.js'
 import { rawSpec } from '../../test/spec.js'
 import { signUpUser } from '../../test/users.js'
@@ -38,27 +37,16 @@ async function walk(t: TestApp, headers: Record<string, string>, path: string, b
 
 const ids = (tasks: { id: string }[]) => tasks.map((x) => x.id)
 
-/** A task row as the tasks repository inserts it, for tests that need hundreds of tasks quickly. */
-const taskRow = (projectId: string, createdBy: string, i: number, title: string, description: string | null) => {
-  const now = new Date().toISOString()
-  return {
-    id: newId('tsk'),
+/** The `i`th of hundreds of task rows inserted at once: every fourth done. */
+const taskRow = (projectId: string, createdBy: string, i: number, title: string, description: string | null) =>
+  storedTask({
     project_id: projectId,
+    created_by: createdBy,
     title,
     description,
-    status: i % 4 === 1 ? ('done' as const) : ('todo' as const),
-    priority: 0,
-    due_at: null,
-    labels: '[]',
-    assignee_id: null,
+    status: i % 4 === 1 ? 'done' : 'todo',
     position: i + 1,
-    completed_at: null,
-    created_by: createdBy,
-    created_at: now,
-    updated_at: now,
-    version: 1,
-  }
-}
+  })
 
 /** Whether `word` begins a word of `text`, as a search word matches. */
 const begins = (text: string | null, word: string) =>
@@ -351,24 +339,14 @@ describe('listTasks search', () => {
     expect(ids((await list(t, h, `/v1/projects/${project.id}/tasks?q=quarterly`)).data)).toEqual([mine.id])
     // Hundreds of newer tasks that do not match, with a match every four hundred: the matches are found however
     // far apart they lie, in order, page by page.
-    const now = new Date().toISOString()
-    const rows = Array.from({ length: 1100 }, (_, i) => ({
-      id: newId('tsk'),
-      project_id: project.id,
-      title: i % 400 === 7 ? `Audit ${i}` : `Filler ${i}`,
-      description: null,
-      status: 'todo' as const,
-      priority: 0,
-      due_at: null,
-      labels: '[]',
-      assignee_id: null,
-      position: i + 2,
-      completed_at: null,
-      created_by: alice.user.id,
-      created_at: now,
-      updated_at: now,
-      version: 1,
-    }))
+    const rows = Array.from({ length: 1100 }, (_, i) =>
+      storedTask({
+        project_id: project.id,
+        created_by: alice.user.id,
+        title: i % 400 === 7 ? `Audit ${i}` : `Filler ${i}`,
+        position: i + 2,
+      }),
+    )
     await t.ctx.writer.write(
       async (tx) => {
         for (const row of rows) await tx.tasks.insert(row)
