@@ -266,19 +266,30 @@ function queries(db: Kysely<Database>, dialect: Dialect) {
       return toPage(tasks, limit, (t) => [t[sortedAs], t.id])
     },
 
-    /** Writes the new state if the task is still at `expectedVersion`; false when it changed meanwhile. */
-    async update(next: TaskRow, expectedVersion: number, labelsChanged: boolean): Promise<boolean> {
+    /**
+     * Writes the new state if the task is still at `expectedVersion`; false when it changed meanwhile.
+     * `changed` says whether the labels and the searched text (title, description) are among what changed:
+     * most updates (status, position, assignee) leave both, and so the label rows, the search vector and the
+     * vocabulary as they are.
+     */
+    async update(
+      next: TaskRow,
+      expectedVersion: number,
+      changed: { labels: boolean; text: boolean },
+    ): Promise<boolean> {
       assertTransaction(db)
-      const { id, project_id, created_by, created_at, ...changes } = next
+      const { id, project_id, created_by, created_at, title, description, ...others } = next
+      // Left out of the SET when unchanged, SQLite's trigger on them does not reindex the row.
+      const changes = changed.text ? { ...others, title, description } : others
       const result = await db
         .updateTable('tasks')
-        .set(dialect === 'postgres' ? { ...changes, search_vector: searchVector(next) } : changes)
+        .set(dialect === 'postgres' && changed.text ? { ...changes, search_vector: searchVector(next) } : changes)
         .where('id', '=', id)
         .where('version', '=', expectedVersion)
         .executeTakeFirst()
       if (Number(result.numUpdatedRows) !== 1) return false
-      await rememberWords(db, dialect, next.title, next.description)
-      if (labelsChanged) await replaceLabels(id, project_id, JSON.parse(next.labels) as string[])
+      if (changed.text) await rememberWords(db, dialect, next.title, next.description)
+      if (changed.labels) await replaceLabels(id, project_id, JSON.parse(next.labels) as string[])
       return true
     },
 

@@ -152,7 +152,11 @@ export function createTasksService(
             notFound: NO_TASK,
             ifMatch,
             apply: (current) => applyPatch(current, patch, now().toISOString()),
-            save: (next, version) => tx.tasks.update(next, version, patch.labels !== undefined),
+            save: (next, version) =>
+              tx.tasks.update(next, version, {
+                labels: patch.labels !== undefined,
+                text: patch.title !== undefined || patch.description !== undefined,
+              }),
             change: (next, current) => ({
               ...taskChange('task.updated', toTask(next), caller.userId),
               previous: toTask(current),

@@ -277,6 +277,29 @@ describe('listTasks search', () => {
     expect(await search('"creme" OR -x*')).toEqual([]) // no query syntax: 'or' and 'x' are plain words
   })
 
+  it('keeps a task found as it was through edits of other fields, and finds it by its new words after a text edit', async () => {
+    const { t, h, project } = await setup()
+    const bob = await signUpUser(t)
+    await addMember(t, project.id, bob.user.id, 'editor')
+    const task = await createTask(t, h, project.id, { title: 'Harbour survey', description: 'check the moorings' })
+    const later = await createTask(t, h, project.id, { title: 'Moorings', description: 'harbour' })
+    const search = async (q: string) => ids((await list(t, h, `/v1/projects/${project.id}/tasks?q=${q}`)).data)
+    const patch = async (body: unknown) =>
+      expect((await jsonRequest(t, 'PATCH', `/v1/tasks/${task.id}`, h, body)).status).toBe(200)
+    await patch({ status: 'done' })
+    await patch({ assigneeId: bob.user.id, priority: 3, labels: ['port'] })
+    await patch({ position: 5, dueAt: '2030-01-01T00:00:00.000Z' })
+    // Still in the title tier for "harbour", above the newer task that has it in its description only.
+    expect(await search('harbour')).toEqual([task.id, later.id])
+    expect(await search('moorings')).toEqual([later.id, task.id])
+    await patch({ title: 'Lighthouse survey' })
+    expect(await search('harbour')).toEqual([later.id])
+    expect(await search('lighth')).toEqual([task.id])
+    await patch({ description: 'paint the beacon' })
+    expect(await search('moorings')).toEqual([later.id])
+    expect(await search('beacon')).toEqual([task.id])
+  })
+
   it('ranks title matches above description matches, and pages through ranked results', async () => {
     const { t, h, project } = await setup()
     const inDescription = await createTask(t, h, project.id, {
