@@ -425,15 +425,13 @@ export async function searchPage<Row extends { id: string }>(
   const { after, limit } = input
   const position = (r: Keyed<Row> & { tier: SearchTier }): CursorPosition => [r.tier, r.key]
   if (dialect === 'postgres') {
-    const page = toPage(await pgSearchPage<Row>(db, searched, input), limit, position)
-    return { items: page.items, next: page.next }
+    return toPage(await pgSearchPage<Row>(db, searched, input), limit, position)
   }
   const query = await expand(db, input.terms)
   if (query.length > 1) {
     const split = await splitPage<Row>(db, searched, input, query)
     if (split) {
-      const page = toPage(split, limit, position)
-      return { items: page.items, next: page.next }
+      return toPage(split, limit, position)
     }
   }
   const words = query.map(fts5Word)
@@ -445,6 +443,5 @@ export async function searchPage<Row extends { id: string }>(
     rows.push(...found.map((r) => ({ ...r, tier: level })))
     if (rows.length > limit) break
   }
-  const page = toPage(rows, limit, position)
-  return { items: page.items, next: page.next }
+  return toPage(rows, limit, position)
 }
