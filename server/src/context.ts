@@ -281,6 +281,7 @@ export async function createContext(config: Config, overrides: ContextOverrides 
     await revocations.start()
   } catch (err) {
     redis?.disconnect()
+    await uploadLocker?.close()
     await presence.close()
     await db.close()
     logOutput?.end()

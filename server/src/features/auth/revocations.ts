@@ -36,6 +36,10 @@ export class RevocationCache {
     await this.prune(Date.now()).catch((err) => this.logger.warn({ err }, 'pruning spent auth rows failed'))
     this.timer = setInterval(() => {
       this.poll().catch((err) => this.logger.warn({ err }, 'reading session revocations failed'))
+      // Any instance may prune, now and then; deleting rows no instance still needs is idempotent.
+      if (Math.random() < 0.05) {
+        this.prune(Date.now()).catch((err) => this.logger.warn({ err }, 'pruning spent auth rows failed'))
+      }
     }, this.pollMs)
     this.timer.unref()
   }
@@ -63,8 +67,6 @@ export class RevocationCache {
     this.lastPoll = started
     const expired = started - this.accessTtlMs - 2 * CLOCK_SKEW_MS
     for (const [id, at] of this.revoked) if (at < expired) this.revoked.delete(id)
-    // Any instance may prune; deleting rows no instance still needs is idempotent.
-    if (Math.random() < 0.05) await this.prune(started)
   }
 
   /** Deletes revocations older than any access token still unexpired, spent emailed tokens and old ended sessions. */
