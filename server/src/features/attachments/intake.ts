@@ -91,10 +91,12 @@ export class UploadInspector extends Transform {
   }
 }
 
-export function fileTooLarge(maxBytes: number) {
-  return new ApiError(413, 'file_too_large', `The file is larger than the limit of ${maxBytes} bytes.`, {
-    headers: { Connection: 'close' },
-  })
+/**
+ * 413 `file_too_large`. By default the connection closes (the rest of the body is not read); a refusal made
+ * before any body (a tus upload's declared length) passes its own headers.
+ */
+export function fileTooLarge(maxBytes: number, headers: Record<string, string> = { Connection: 'close' }) {
+  return new ApiError(413, 'file_too_large', `The file is larger than the limit of ${maxBytes} bytes.`, { headers })
 }
 
 /**

@@ -14,6 +14,7 @@ import { loadRoutes } from '../../http/router.js'
 import { newId } from '../../lib/ids.js'
 import type { Services } from '../services.js'
 import type { UploadRow } from './attachments.repository.js'
+import { fileTooLarge } from './intake.js'
 import { asStorageError } from './storage/storage.js'
 import { asApiError } from './storage-errors.js'
 
@@ -171,12 +172,10 @@ export function uploadsHandlers({ uploads }: Services, config: Pick<Config, 'ATT
     // too large, and tus answers 413 for a length over the server's maximum, which Tus-Max-Size tells.
     const declared = c.req.header('upload-length')
     if (declared !== undefined && /^[0-9]+$/.test(declared) && BigInt(declared) > BigInt(config.ATTACHMENT_MAX_BYTES)) {
-      throw new ApiError(
-        413,
-        'file_too_large',
-        `The file is larger than the limit of ${config.ATTACHMENT_MAX_BYTES} bytes.`,
-        { headers: { 'Tus-Resumable': TUS_VERSION, 'Tus-Max-Size': String(config.ATTACHMENT_MAX_BYTES) } },
-      )
+      throw fileTooLarge(config.ATTACHMENT_MAX_BYTES, {
+        'Tus-Resumable': TUS_VERSION,
+        'Tus-Max-Size': String(config.ATTACHMENT_MAX_BYTES),
+      })
     }
     const length = c.req.header('content-length')
     const hasBody = (length !== undefined && length !== '0') || c.req.header('transfer-encoding') !== undefined
