@@ -1,29 +1,8 @@
 import { Agent, type IncomingMessage, request } from 'node:http'
 import { connect } from 'node:net'
-import pino from 'pino'
 import { describe, expect, it, onTestFinished } from 'vitest'
-import { createApp } from '../app.js'
-import { loadConfig } from '../config.js'
-import { createContext } from '../context.js'
-import { listen } from '../server.js'
-import { testContextOverrides } from '../test/app.js'
-import { migratedDatabase } from '../test/databases.js'
+import { serveMigratedApp } from '../test/serve.js'
 import { assertProblem } from '../test/spec.js'
-
-/** A real server on a free port over a fresh database. */
-async function serve(env: Record<string, string> = {}) {
-  const database = await migratedDatabase()
-  onTestFinished(() => database.drop())
-  const config = loadConfig({ DATA_DIR: database.dataDir, PORT: '0', HOST: '127.0.0.1', ...env })
-  const ctx = await createContext(config, {
-    ...testContextOverrides(),
-    database: database.options,
-    logger: pino({ level: 'silent' }),
-  })
-  const server = await listen(ctx, createApp(ctx))
-  onTestFinished(() => server.stop())
-  return server
-}
 
 /** The answer's body as text, once it has all arrived. */
 function readAnswer(res: IncomingMessage): Promise<{ res: IncomingMessage; text: string }> {
@@ -54,7 +33,7 @@ function send(
 
 describe('connections after a refused request', () => {
   it('closes the connection after a 413 and says so, so a keep-alive client’s next request succeeds', async () => {
-    const server = await serve({ RATE_LIMITS_ENABLED: 'false' })
+    const server = await serveMigratedApp({ RATE_LIMITS_ENABLED: 'false' })
     const agent = new Agent({ keepAlive: true, maxSockets: 1 })
     onTestFinished(() => agent.destroy())
     const body = JSON.stringify({ email: 'ada@example.com', password: 'x'.repeat(200_000) })
@@ -79,7 +58,7 @@ describe('connections after a refused request', () => {
   })
 
   it('answers a URL over 16 KiB with the documented 431 problem and a request id', async () => {
-    const server = await serve()
+    const server = await serveMigratedApp()
     const { port } = new URL(server.url)
     const raw = await new Promise<string>((resolve, reject) => {
       const socket = connect(Number(port), '127.0.0.1', () => {
@@ -125,7 +104,7 @@ function sendInPieces(
 
 describe('JSON bodies over a real connection', () => {
   async function signedUpWithProject() {
-    const server = await serve({ RATE_LIMITS_ENABLED: 'false' })
+    const server = await serveMigratedApp({ RATE_LIMITS_ENABLED: 'false' })
     const agent = new Agent({ keepAlive: false })
     onTestFinished(() => agent.destroy())
     const json = (path: string, body: unknown, token?: string) =>

@@ -7,7 +7,7 @@ import { type AppContext, createContext } from '../context.js'
 import type { DatabaseOptions } from '../db/database.js'
 import { listen } from '../server.js'
 import { testContextOverrides } from './app.js'
-import { freshDatabase, migratedDatabase } from './databases.js'
+import { migratedDatabase } from './databases.js'
 
 /**
  * A real server on 127.0.0.1 over a fresh database, stopped when the test ends; for tests that need real
@@ -17,13 +17,8 @@ import { freshDatabase, migratedDatabase } from './databases.js'
  * const { url } = await serveTestApp({ RATE_LIMIT_DEFAULT: '2/60' })
  */
 export async function serveTestApp(env: Record<string, string> = {}): Promise<{ url: string; ctx: AppContext }> {
-  const database = await freshDatabase()
-  onTestFinished(() => database.drop())
-  const config = loadConfig({ DATA_DIR: database.dataDir, PORT: '0', HOST: '127.0.0.1', ...env })
-  const ctx = await createContext(config, { database: database.options, logger: pino({ level: 'silent' }) })
-  const server = await listen(ctx, createApp(ctx))
-  onTestFinished(() => server.stop())
-  return { url: server.url, ctx }
+  const { url, ctx } = await serveMigratedApp(env)
+  return { url, ctx }
 }
 
 /**
@@ -43,7 +38,6 @@ export async function serveMigratedApp(
     DATA_DIR: database.dataDir,
     PORT: '0',
     HOST: '127.0.0.1',
-    LOG_LEVEL: 'silent',
     ...env,
   })
   let server: Awaited<ReturnType<typeof listen>>
