@@ -208,7 +208,7 @@ export function createWriter({ db, reactions, queue, logger, now = () => new Dat
   }
 
   const fresh = (): Outcome => ({ recorded: [], appended: 0, enqueued: false })
-  const grouped = db.dialect === 'sqlite' ? groupCommits(db, logger, run, fresh, committed) : undefined
+  const grouped = db.dialect === 'sqlite' ? groupCommits(db, run, fresh, committed) : undefined
   const writer: Writer = {
     async write(fn, options = {}) {
       if (grouped) return grouped(fn, options)
@@ -272,7 +272,6 @@ const GROUP_MAX = 64
  */
 function groupCommits<O>(
   db: Db,
-  logger: Logger,
   run: <T>(trx: Queryable, fn: (tx: WriteTx) => Promise<T>, options: WriteOptions, outcome: O) => Promise<T>,
   fresh: () => O,
   committed: (outcome: O) => void,
@@ -294,20 +293,18 @@ function groupCommits<O>(
       await db.kysely.transaction().execute(async (trx) => {
         for (const write of group) {
           try {
-            // Run again, in a savepoint of its own again, after a lost race, as on PostgreSQL.
-            const value = await runAgainAfterLostRace(async () => {
-              write.outcome = fresh()
-              await writeSavepoint.begin(trx)
-              try {
-                return await run(trx, write.fn, write.options, write.outcome)
-              } catch (error) {
-                // Behind anything the write left running on the connection, which goes through the same queue.
-                await writeSavepoint.undo(trx)
-                throw error
-              } finally {
-                await writeSavepoint.end(trx)
-              }
-            }, logger)
+            // No lost races to run again after, as on PostgreSQL: SQLite's one writer meets no other.
+            await writeSavepoint.begin(trx)
+            let value: unknown
+            try {
+              value = await run(trx, write.fn, write.options, write.outcome)
+            } catch (error) {
+              // Behind anything the write left running on the connection, which goes through the same queue.
+              await writeSavepoint.undo(trx)
+              throw error
+            } finally {
+              await writeSavepoint.end(trx)
+            }
             write.result = { value }
           } catch (error) {
             write.result = { error }
