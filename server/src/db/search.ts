@@ -64,14 +64,20 @@ export async function rememberWords(
   await db.executeQuery(CompiledQuery.raw(REMEMBER_WORDS, [JSON.stringify(words)]))
 }
 
+/** The words a query word begins, as looked up (up to one more than MAX_COMPLETIONS), when they are few enough to ask for. */
+const completions = (words: string[]): string[] | undefined =>
+  words.length === 0 || words.length > MAX_COMPLETIONS ? undefined : words
+
+/** Whether a query word is completed from the vocabulary rather than looked up as a prefix. */
+const completed = (term: string) => [...term].length > PREFIX_INDEX
+
 /** The vocabulary's words that `term` begins, when there are 1 to MAX_COMPLETIONS of them. */
 async function completionList(db: Kysely<Database>, term: string): Promise<string[] | undefined> {
   const { rows } = await sql<{ word: string }>`
     select word from search_words where word >= ${term} and word < ${`${term}\u{10FFFF}`} limit ${MAX_COMPLETIONS + 1}`.execute(
     db,
   )
-  if (rows.length === 0 || rows.length > MAX_COMPLETIONS) return undefined
-  return rows.map((r) => r.word)
+  return completions(rows.map((r) => r.word))
 }
 
 /** A query word as FTS5 is asked it: a prefix (`words` undefined) or the words it begins. */
@@ -84,7 +90,7 @@ async function expand(db: Kysely<Database>, terms: string[]): Promise<Expanded[]
   return Promise.all(
     terms.map(async (term) => ({
       term,
-      words: [...term].length > PREFIX_INDEX ? await completionList(db, term) : undefined,
+      words: completed(term) ? await completionList(db, term) : undefined,
     })),
   )
 }
@@ -269,6 +275,12 @@ const prefixQueries = (terms: string[]): TsQueries => ({
 /** A lexeme in tsquery's input syntax: quoted, its quotes and backslashes doubled. */
 const quotedLexeme = (lexeme: string) => `'${lexeme.replace(/['\\]/g, (c) => c + c)}'`
 
+/** A query word as a tsquery, in the title alone (`weight` A) or anywhere: `fts5Word`'s twin. */
+const tsWord = ({ term, words }: Expanded, weight: '' | 'A') =>
+  words
+    ? sql`${`(${words.map((w) => `${quotedLexeme(w)}${weight && `:${weight}`}`).join(' | ')})`}::tsquery`
+    : sql`to_tsquery('simple', ${`${term}:*${weight}`})`
+
 /**
  * The same queries for the GIN index: a word longer than PREFIX_INDEX characters becomes the OR of the
  * words it begins, from `search_words` (which holds every lexeme the index has held), when there are at
@@ -277,26 +289,21 @@ const quotedLexeme = (lexeme: string) => `'${lexeme.replace(/['\\]/g, (c) => c +
  * The words begun are exactly the lexemes that `word:*` matches, so the rows found are the same.
  */
 async function expandedQueries(db: Kysely<Database>, terms: string[]): Promise<TsQueries> {
-  const long = [...new Set(terms.filter((t) => [...t].length > PREFIX_INDEX))]
-  const completions = new Map<string, string[]>()
+  // The long words' completions in one statement, rather than one each as `expand` asks SQLite.
+  const long = [...new Set(terms.filter(completed))]
+  const found = new Map<string, string[]>()
   if (long.length > 0) {
     const { rows } = await sql<{ term: string; words: string[] }>`
       select u.term, array(
         select word from search_words where word >= u.term and word < u.term || ${'\u{10FFFF}'}
         order by word limit ${MAX_COMPLETIONS + 1}) as words
       from unnest(${long}::text[]) as u(term)`.execute(db)
-    for (const r of rows) completions.set(r.term, r.words)
+    for (const r of rows) found.set(r.term, r.words)
   }
+  const query: Expanded[] = terms.map((term) => ({ term, words: completions(found.get(term) ?? []) }))
   const all = (weight: '' | 'A') =>
     sql.join(
-      terms.map((t) => {
-        const words = completions.get(t)
-        if (!words || words.length === 0 || words.length > MAX_COMPLETIONS) {
-          return sql`to_tsquery('simple', ${`${t}:*${weight}`})`
-        }
-        const alternatives = words.map((w) => `${quotedLexeme(w)}${weight && `:${weight}`}`)
-        return sql`${`(${alternatives.join(' | ')})`}::tsquery`
-      }),
+      query.map((e) => tsWord(e, weight)),
       sql` && `,
     )
   return { any: sql`(${all('')})`, title: sql`(${all('A')})` }
