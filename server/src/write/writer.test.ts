@@ -236,6 +236,51 @@ describe('writes that arrive together', () => {
   )
 })
 
+// A SQLite group runs first as one plain transaction; when one of its writes fails, that transaction is
+// rolled back and the group runs again with each write in a savepoint, so the writes that succeed run twice.
+describe.runIf(TEST_DATABASE === 'sqlite')('a group of writes of which one fails', () => {
+  it('commits each other write once: its change, job and after-commit reaction happen once, from the run that committed', async () => {
+    const t = await createTestApp({ RATE_LIMITS_ENABLED: 'false' })
+    const alice = await signUpUser(t)
+    await waitForQueueEmpty(t.ctx)
+    const before = await t.ctx.changeLog.latestSeq()
+    const committed = vi.spyOn(t.ctx.changeSignal, 'committed')
+    const runs = { first: 0, failed: 0, third: 0 }
+    const write = (who: keyof typeof runs) =>
+      t.ctx.writer.write(async (tx) => {
+        runs[who]++
+        const seq = await tx.record({
+          type: 'task.updated',
+          projectId: null,
+          userId: alice.user.id,
+          resourceType: 'task',
+          resourceId: `tsk_${who}`,
+          version: 1,
+          actorId: alice.user.id,
+          data: { run: runs[who] },
+        })
+        await tx.enqueue({ kind: 'mail', payload: { to: `${who}@group.example`, subject: 'Group', text: 'Once.' } })
+        if (who === 'failed') throw new Error('this write fails')
+        return seq
+      })
+    // Started in the same turn of the event loop: one group.
+    const results = await Promise.allSettled([write('first'), write('failed'), write('third')])
+    expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled'])
+    expect(runs).toEqual({ first: 2, failed: 2, third: 1 })
+    const seqs = results.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []))
+    // The committed changes are the second runs' (the first run of `first` was rolled back with the group).
+    expect(await changesAfter(t, before)).toEqual([
+      { resourceId: 'tsk_first', data: { run: 2 } },
+      { resourceId: 'tsk_third', data: { run: 1 } },
+    ])
+    expect(committed.mock.calls.map(([seq]) => seq)).toEqual(seqs)
+    await waitForQueueEmpty(t.ctx)
+    expect(mailTo(t, 'first@group.example')).toHaveLength(1)
+    expect(mailTo(t, 'failed@group.example')).toHaveLength(0)
+    expect(mailTo(t, 'third@group.example')).toHaveLength(1)
+  })
+})
+
 describe.runIf(TEST_DATABASE === 'postgres')('the write seam when PostgreSQL ends a write for a deadlock', () => {
   it('runs the losing write again: both succeed, and the change, job and after-commit reactions of each happen once', async () => {
     const t = await createTestApp({ RATE_LIMITS_ENABLED: 'false' })

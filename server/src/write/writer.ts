@@ -262,13 +262,19 @@ const GROUP_MAX = 64
 
 /**
  * SQLite: the writes that arrive while the connection is busy or in the same turn of the event loop commit
- * together, in one transaction, each in a savepoint of its own. Most of a small write's cost on SQLite is
- * its commit (the full-text index writes a segment, every page the write touched goes to the WAL), which a
- * group pays once. Each write still commits or rolls back whole: one that fails is rolled back to its
- * savepoint and rejected, and the others commit; each is answered only after the group's commit, so no
- * caller hears of a write that is not durable. Should the group's
- * transaction itself fail (SQLite ends a transaction on I/O errors, a full disk, or a busy lock held by
- * another process), every write in the group fails with that error, as each would have alone.
+ * together, in one transaction. Most of a small write's cost on SQLite is its commit (the full-text index
+ * writes a segment, every page the write touched goes to the WAL), which a group pays once.
+ *
+ * Each write still commits or rolls back whole. A group runs first as one plain transaction: a savepoint per
+ * write would make the full-text index write a segment of its own at every release (FTS5 flushes its pending
+ * terms there), about a tenth of a create's CPU. Should one of its writes fail, that transaction is rolled
+ * back before any later write runs, and the group runs again with each write in a savepoint of its own: the
+ * failed one is rolled back to its savepoint and rejected, the others commit (a write's function may run
+ * twice, as on PostgreSQL after a lost race; only the run that commits counts). A write alone needs no second
+ * run: its transaction is its own. Each is answered only after the group's commit, so no caller hears of a
+ * write that is not durable. Should the group's transaction itself fail (SQLite ends a transaction on I/O
+ * errors, a full disk, or a busy lock held by another process), every write in the group fails with that
+ * error, as each would have alone.
  */
 function groupCommits<O>(
   db: Db,
@@ -287,8 +293,40 @@ function groupCommits<O>(
   const waiting: Pending[] = []
   let busy = false
 
-  async function commitGroup() {
-    const group = waiting.splice(0, GROUP_MAX)
+  /** The group as one plain transaction; false when one of several writes failed and nothing was kept. */
+  async function together(group: Pending[]): Promise<boolean> {
+    let failed = false
+    try {
+      await db.kysely.transaction().execute(async (trx) => {
+        for (const write of group) {
+          try {
+            write.result = { value: await run(trx, write.fn, write.options, write.outcome) }
+          } catch (error) {
+            write.result = { error }
+            failed = true
+            throw error
+          }
+        }
+      })
+      return true
+    } catch (error) {
+      if (!failed) {
+        // The commit itself failed.
+        for (const write of group) write.result = { error }
+        return true
+      }
+      // A write alone keeps its own error (not a failed rollback's, should SQLite have ended the transaction).
+      if (group.length === 1) return true
+      for (const write of group) {
+        write.outcome = fresh()
+        write.result = undefined
+      }
+      return false
+    }
+  }
+
+  /** The group with each write in a savepoint of its own: a write that fails is undone alone. */
+  async function apart(group: Pending[]) {
     try {
       await db.kysely.transaction().execute(async (trx) => {
         for (const write of group) {
@@ -316,6 +354,11 @@ function groupCommits<O>(
     } catch (error) {
       for (const write of group) write.result = { error }
     }
+  }
+
+  async function commitGroup() {
+    const group = waiting.splice(0, GROUP_MAX)
+    if (!(await together(group))) await apart(group)
     for (const write of group) {
       const result = write.result as NonNullable<Pending['result']>
       if ('error' in result) {
