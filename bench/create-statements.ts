@@ -99,6 +99,7 @@ const rawStatements = {
   insert: raw.prepare(
     'insert into tasks (id, project_id, title, description, status, priority, due_at, labels, assignee_id, position, completed_at, created_by, created_at, updated_at, version) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
   ),
+  index: raw.prepare('insert into tasks_search (rowid, project, title, description) values (?, ?, ?, ?)'),
   words: raw.prepare('insert or ignore into search_words (word) select value from json_each(?)'),
   change: raw.prepare(
     'insert into changes (project_id, user_id, type, resource_type, resource_id, version, actor_id, data, created_at) values (?, ?, ?, ?, ?, ?, ?, ?, ?) returning cast(seq as text) as seq',
@@ -125,7 +126,8 @@ const rawCreate = () => {
     updated_at: at,
     version: 1,
   }
-  rawStatements.insert.run(Object.values(task))
+  const { lastInsertRowid } = rawStatements.insert.run(Object.values(task))
+  rawStatements.index.run(lastInsertRowid, project.id.replace('_', ''), task.title, '')
   rawStatements.words.run(JSON.stringify(['bench', 'task']))
   rawStatements.change.get(
     project.id,

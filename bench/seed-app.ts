@@ -4,7 +4,7 @@
 import { sql } from 'kysely'
 import type { App } from '../server/src/app.js'
 import type { AppContext } from '../server/src/context.js'
-import { projectLexeme, rememberWords } from '../server/src/db/search.js'
+import { indexForSearch, projectLexeme, rememberWords } from '../server/src/db/search.js'
 import { newId } from '../server/src/lib/ids.js'
 import { foldForSearch } from '../server/src/lib/search.js'
 import { random, words } from './seed-words.js'
@@ -79,7 +79,15 @@ export async function seedTasks(ctx: AppContext, projectId: string, userId: stri
           .values(rows.map((r) => ({ ...r, search_vector: vector(r) })))
           .execute()
       } else {
-        await trx.insertInto('tasks').values(rows).execute()
+        // Each row's words into the full-text index, under its seq, as the tasks repository puts them.
+        for (const r of rows) {
+          const { insertId } = await trx.insertInto('tasks').values(r).executeTakeFirst()
+          await indexForSearch(trx, 'tasks', insertId as bigint, {
+            projectId: r.project_id,
+            title: r.title,
+            body: r.description,
+          })
+        }
       }
       // The vocabulary long search words are completed from, as the tasks repository keeps it.
       await rememberWords(trx, ctx.db.dialect, ...rows.flatMap((r) => [r.title, r.description]))

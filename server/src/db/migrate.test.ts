@@ -166,6 +166,7 @@ describe('migrateToLatest', () => {
       '0110-signup-requests',
       '0120-postgres-search-words',
       '0130-ended-sessions',
+      '0140-search-index-writes',
     ])
     const tasks = tasksRepository(db.kysely, db.dialect)
     const found = async (projectId: string, words: string[]) =>
@@ -224,7 +225,11 @@ describe('migrateToLatest', () => {
         })
         .execute()
 
-      expect(await migrateToLatest(db)).toEqual(['0120-postgres-search-words', '0130-ended-sessions'])
+      expect(await migrateToLatest(db)).toEqual([
+        '0120-postgres-search-words',
+        '0130-ended-sessions',
+        '0140-search-index-writes',
+      ])
       const { rows } = await sql<{ word: string }>`select word from search_words order by word`.execute(db.kysely)
       const numbers = Array.from({ length: count }, (_, i) => String(i))
       const words = ['quarterly', 'report', 'entry', 'draft', 'final', 'minutes', 'zoe', 'reviewed', 'it', ...numbers]

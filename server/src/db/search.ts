@@ -36,6 +36,60 @@ const projectToken = (projectId: string) => projectId.replace('_', '')
 /** PostgreSQL: the lexeme each row's `search_vector` holds for its project; no query word can match it. */
 export const projectLexeme = (projectId: string) => `#${projectId}`
 
+/** SQLite: each searchable table's statements for its full-text index (see indexForSearch). */
+const INDEXING = Object.fromEntries(
+  (
+    [
+      ['tasks', 'description'],
+      ['notes', 'body'],
+    ] as const
+  ).map(([table, body]) => [
+    table,
+    {
+      insert: `insert into ${table}_search(rowid, project, title, ${body}) values (?, ?, ?, ?)`,
+      remove: `delete from ${table}_search where rowid = ?`,
+      seq: `select seq from ${table} where id = ?`,
+    },
+  ]),
+) as Record<'tasks' | 'notes', { insert: string; remove: string; seq: string }>
+
+/** A searchable row's text as its full-text index holds it. */
+export interface IndexedText {
+  projectId: string
+  title: string
+  body: string | null
+}
+
+/**
+ * SQLite: puts a row's words into its table's full-text index, under the row's seq, in the write that inserts
+ * it; `seq` is the seq the insert was given. By a statement of its own rather than a trigger (migration 0140
+ * says why), so every insert of a task or note goes through its repository. Deletes are a trigger's.
+ */
+export async function indexForSearch(
+  db: Kysely<Database>,
+  table: 'tasks' | 'notes',
+  seq: bigint | number,
+  text: IndexedText,
+): Promise<void> {
+  const parameters = [seq, projectToken(text.projectId), text.title, text.body ?? '']
+  await db.executeQuery(CompiledQuery.raw(INDEXING[table].insert, parameters))
+}
+
+/** SQLite: indexForSearch for a row whose title or body was edited: its old entry out, its new one in. */
+export async function reindexForSearch(
+  db: Kysely<Database>,
+  table: 'tasks' | 'notes',
+  id: string,
+  text: IndexedText,
+): Promise<void> {
+  const statements = INDEXING[table]
+  const { rows } = await db.executeQuery<{ seq: number }>(CompiledQuery.raw(statements.seq, [id]))
+  const seq = rows[0]?.seq
+  if (seq === undefined) return
+  await db.executeQuery(CompiledQuery.raw(statements.remove, [seq]))
+  await indexForSearch(db, table, seq, text)
+}
+
 const REMEMBER_WORDS = 'insert or ignore into search_words (word) select value from json_each(?)'
 
 /**

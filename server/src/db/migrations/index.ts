@@ -20,6 +20,7 @@ import { searchByProject } from './0100-search-by-project.js'
 import { signupRequests } from './0110-signup-requests.js'
 import { postgresSearchWords } from './0120-postgres-search-words.js'
 import { endedSessions } from './0130-ended-sessions.js'
+import { searchIndexWrites } from './0140-search-index-writes.js'
 
 /**
  * Every migration, in order. Kysely's Migrator runs them by name; a migration, once released, never
@@ -47,4 +48,5 @@ export const migrations: Record<string, Migration> = {
   '0110-signup-requests': signupRequests,
   '0120-postgres-search-words': postgresSearchWords,
   '0130-ended-sessions': endedSessions,
+  '0140-search-index-writes': searchIndexWrites,
 }

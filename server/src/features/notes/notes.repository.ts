@@ -2,7 +2,16 @@ import { type Kysely, type RawBuilder, type SqlBool, sql } from 'kysely'
 import type { Dialect } from '../../db/database.js'
 import { keyset, type Page, toPage } from '../../db/keyset.js'
 import type { Database, NotesTable } from '../../db/schema.js'
-import { fts5Match, fts5Words, projectLexeme, rememberWords, type Searched, searchPage } from '../../db/search.js'
+import {
+  fts5Match,
+  fts5Words,
+  indexForSearch,
+  projectLexeme,
+  reindexForSearch,
+  rememberWords,
+  type Searched,
+  searchPage,
+} from '../../db/search.js'
 import { assertTransaction } from '../../db/transaction.js'
 import type { Note } from '../../generated/routes.js'
 import type { CursorPosition } from '../../lib/cursor.js'
@@ -33,6 +42,13 @@ const COLUMNS = [
   'n.updated_at',
   'n.version',
 ] as const
+
+/** A note's text as SQLite's full-text index holds it. */
+const searchedText = (row: Pick<NoteRow, 'project_id' | 'title' | 'body'>) => ({
+  projectId: row.project_id,
+  title: row.title,
+  body: row.body,
+})
 
 const SEARCHED: Searched = { table: 'notes', alias: 'n', body: 'body', columns: COLUMNS }
 
@@ -66,10 +82,11 @@ export function notesRepository(db: Kysely<Database>, dialect: Dialect) {
   return {
     async insert(row: NoteRow): Promise<Note> {
       assertTransaction(db)
-      await db
+      const { insertId } = await db
         .insertInto('notes')
         .values(dialect === 'postgres' ? { ...row, search_vector: searchVector(row) } : row)
-        .execute()
+        .executeTakeFirst()
+      if (dialect === 'sqlite') await indexForSearch(db, 'notes', insertId as bigint, searchedText(row))
       await rememberWords(db, dialect, row.title, row.body)
       return toNote(row)
     },
@@ -112,6 +129,7 @@ export function notesRepository(db: Kysely<Database>, dialect: Dialect) {
         .where('version', '=', expectedVersion)
         .executeTakeFirst()
       if (Number(result.numUpdatedRows) !== 1) return false
+      if (dialect === 'sqlite') await reindexForSearch(db, 'notes', id, searchedText(next))
       await rememberWords(db, dialect, next.title, next.body)
       return true
     },

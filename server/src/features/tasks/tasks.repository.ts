@@ -4,7 +4,16 @@ import type { Dialect } from '../../db/database.js'
 import { type KeysetSort, keyset, keysetTaking, type Page, toPage } from '../../db/keyset.js'
 import { compiledOnce, prepared, preparedArrays } from '../../db/prepared.js'
 import type { Database, TasksTable } from '../../db/schema.js'
-import { fts5Match, fts5Words, projectLexeme, rememberWords, type Searched, searchPage } from '../../db/search.js'
+import {
+  fts5Match,
+  fts5Words,
+  indexForSearch,
+  projectLexeme,
+  reindexForSearch,
+  rememberWords,
+  type Searched,
+  searchPage,
+} from '../../db/search.js'
 import { assertTransaction } from '../../db/transaction.js'
 import type { Task } from '../../generated/routes.js'
 import type { CursorPosition } from '../../lib/cursor.js'
@@ -104,6 +113,13 @@ const maxPosition = compiledOnce((db: Kysely<Database>, projectId: string) =>
     .select((eb) => eb.fn.max('position').as('max'))
     .where('project_id', '=', projectId),
 )
+
+/** A task's text as SQLite's full-text index holds it. */
+const searchedText = (row: Pick<TaskRow, 'project_id' | 'title' | 'description'>) => ({
+  projectId: row.project_id,
+  title: row.title,
+  body: row.description,
+})
 
 const SEARCHED: Searched = { table: 'tasks', alias: 't', body: 'description', columns: COLUMNS }
 
@@ -208,7 +224,8 @@ function queries(db: Kysely<Database>, dialect: Dialect) {
           .values({ ...row, search_vector: searchVector(row) })
           .execute()
       } else {
-        await insertRow(db, ...STORED.map((column) => row[column]))
+        const { insertId } = await insertRow(db, ...STORED.map((column) => row[column]))
+        await indexForSearch(db, 'tasks', insertId as bigint, searchedText(row))
       }
       await rememberWords(db, dialect, row.title, row.description)
       await replaceLabels(row.id, row.project_id, JSON.parse(row.labels) as string[], true)
@@ -279,7 +296,7 @@ function queries(db: Kysely<Database>, dialect: Dialect) {
     ): Promise<boolean> {
       assertTransaction(db)
       const { id, project_id, created_by, created_at, title, description, ...others } = next
-      // Left out of the SET when unchanged, SQLite's trigger on them does not reindex the row.
+      // Left out of the SET when unchanged: nothing to reindex.
       const changes = changed.text ? { ...others, title, description } : others
       const result = await db
         .updateTable('tasks')
@@ -288,7 +305,10 @@ function queries(db: Kysely<Database>, dialect: Dialect) {
         .where('version', '=', expectedVersion)
         .executeTakeFirst()
       if (Number(result.numUpdatedRows) !== 1) return false
-      if (changed.text) await rememberWords(db, dialect, next.title, next.description)
+      if (changed.text) {
+        if (dialect === 'sqlite') await reindexForSearch(db, 'tasks', id, searchedText(next))
+        await rememberWords(db, dialect, next.title, next.description)
+      }
       if (changed.labels) await replaceLabels(id, project_id, JSON.parse(next.labels) as string[])
       return true
     },

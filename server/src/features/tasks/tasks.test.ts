@@ -300,6 +300,26 @@ describe('listTasks search', () => {
     expect(await search('beacon')).toEqual([task.id])
   })
 
+  it('finds tasks created and edited side by side, whose writes commit together, each by its own words', async () => {
+    const { t, h, project } = await setup()
+    const first = await createTask(t, h, project.id, { title: 'Harbour survey', description: 'moorings' })
+    // Sent together, so they commit in one group of writes; the failed create's words are in no index.
+    const [edited, created, refused, another] = await Promise.all([
+      jsonRequest(t, 'PATCH', `/v1/tasks/${first.id}`, h, { title: 'Lighthouse survey' }),
+      jsonRequest(t, 'POST', `/v1/projects/${project.id}/tasks`, h, { title: 'Beacon paint', description: 'harbour' }),
+      jsonRequest(t, 'PATCH', `/v1/tasks/${first.id}`, { ...h, 'If-Match': '"999"' }, { title: 'Foghorn' }),
+      jsonRequest(t, 'POST', `/v1/projects/${project.id}/tasks`, h, { title: 'Harbour wall', description: 'stones' }),
+    ])
+    expect([edited.status, created.status, refused.status, another.status]).toEqual([200, 201, 412, 201])
+    const [beacon, wall] = [(await created.json()) as { id: string }, (await another.json()) as { id: string }]
+    const search = async (q: string) => ids((await list(t, h, `/v1/projects/${project.id}/tasks?q=${q}`)).data)
+    expect(await search('harbour')).toEqual([wall.id, beacon.id])
+    expect(await search('lighthouse')).toEqual([first.id])
+    expect(await search('moorings')).toEqual([first.id])
+    expect(await search('foghorn')).toEqual([])
+    expect(await search('stones')).toEqual([wall.id])
+  })
+
   it('ranks title matches above description matches, and pages through ranked results', async () => {
     const { t, h, project } = await setup()
     const inDescription = await createTask(t, h, project.id, {
