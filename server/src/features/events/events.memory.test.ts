@@ -25,9 +25,9 @@ describe('streamEvents with a reader that stops reading, measured', () => {
   const GRACE_PASSED_MS = 800
 
   it('keeps memory flat however much is written while it does not read', async () => {
-    const { t, alice, project } = await appWithProject({ EVENTS_BUFFER_BYTES: String(64 * 1024), ...SHORT_GRACE })
+    const { t, alice, project } = await appWithProject({ EVENTS_BUFFER_BYTES: String(128 * 1024), ...SHORT_GRACE })
     const readRest = await stalledStream(t, alice.authHeaders)
-    const payload = 'x'.repeat(32 * 1024)
+    const payload = 'x'.repeat(64 * 1024)
     const WRITES = 500
     // Warm-up, as many writes as are measured: writing grows V8's young generation to its working size
     // (megabytes of transient strings), which RSS counts; measured from before that, the growth depended on
