@@ -185,6 +185,7 @@ describe('Idempotency-Key across instances', () => {
 async function writingHarness(options: Parameters<typeof idempotency>[1] = {}, on?: TestApp) {
   const t = on ?? (await createTestApp())
   let crashAfterCommit = false
+  let beside: (() => void) | undefined
   let gate: Promise<void> = Promise.resolve()
   const app = createRouter()
   app.use(requestId)
@@ -203,7 +204,7 @@ async function writingHarness(options: Parameters<typeof idempotency>[1] = {}, o
     const held = gate
     gate = Promise.resolve()
     await held
-    const thing = await t.ctx.writer.write(
+    const writing = t.ctx.writer.write(
       async (tx) => {
         const id = `thing_${Math.random().toString(36).slice(2)}`
         await tx.record({
@@ -219,6 +220,10 @@ async function writingHarness(options: Parameters<typeof idempotency>[1] = {}, o
       },
       { by: c.get('principal') },
     )
+    // Another write started right after this one, in the same turn of the event loop.
+    beside?.()
+    beside = undefined
+    const thing = await writing
     // The process dies here: committed, but never answers and never runs another line.
     if (crashAfterCommit) await new Promise(() => {})
     return respond(thing)
@@ -242,6 +247,10 @@ async function writingHarness(options: Parameters<typeof idempotency>[1] = {}, o
     crashAfterCommit: () => {
       crashAfterCommit = true
     },
+    /** Starts `write` right after the next request's own write (on SQLite: in its group, after it). */
+    writeBeside(write: () => void) {
+      beside = write
+    },
     hold() {
       let release = () => {}
       gate = new Promise<void>((r) => {
@@ -263,6 +272,26 @@ describe('Idempotency-Key with the write', () => {
     expect(retry.status).toBe(201)
     expect(retry.headers.get('idempotent-replayed')).toBe('true')
     expect(retry.headers.get('location')).toBe(`/things/${id}`)
+    expect(await retry.json()).toEqual({ id, name: 'a' })
+    expect(await h.committed()).toEqual([id])
+  })
+
+  it('stores the answer with the write that commits when that write runs again, its group having a failed one', async () => {
+    const t = await createTestApp()
+    const h = await writingHarness({}, t)
+    let failed: Promise<unknown> = Promise.resolve()
+    h.writeBeside(() => {
+      failed = t.ctx.writer.write(async () => {
+        throw new Error('the other write fails')
+      })
+    })
+    const first = await h.post('a')
+    await expect(failed).rejects.toThrow('the other write fails')
+    expect(first.status).toBe(201)
+    const { id } = (await first.json()) as { id: string }
+    const retry = await h.post('a')
+    expect(retry.status).toBe(201)
+    expect(retry.headers.get('idempotent-replayed')).toBe('true')
     expect(await retry.json()).toEqual({ id, name: 'a' })
     expect(await h.committed()).toEqual([id])
   })

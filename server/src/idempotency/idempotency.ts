@@ -80,13 +80,18 @@ export function idempotency(writer: Writer, options: IdempotencyOptions = {}) {
     // The response is stored in the same transaction as the write it answers: once the write commits,
     // a retry replays it, even if this process dies before answering. If the claim was taken over
     // meanwhile (this request outlived its lock), the write is refused instead, so it happens once.
+    // Stored once the write that stored it has committed: a run of the write that is rolled back and run
+    // again (see the write seam) must store it again.
     const scope: IdempotencyScope = {
       async beforeCommit(tx, result, changes) {
         const answer = c.get('answer')
-        if (stored || !answer || changes.length === 0) return
+        if (stored || !answer || changes.length === 0) return false
         const snapshot = await snapshotOf(answer(result))
-        if (!snapshot) return
+        if (!snapshot) return false
         if (!(await tx.idempotency.completeKey(principalId, key, claimedAt, snapshot))) throw takenOver()
+        return true
+      },
+      committed() {
         stored = true
       },
     }

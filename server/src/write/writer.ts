@@ -38,7 +38,14 @@ export interface OutboundQueue {
  * create, completed with the response it answers (see idempotency.ts).
  */
 export interface IdempotencyScope {
-  beforeCommit(tx: WriteTx, result: unknown, changes: readonly RecordedChange[]): Promise<void>
+  /** Answers whether it stored the response in `tx`; it counts as stored once `committed` is called. */
+  beforeCommit(tx: WriteTx, result: unknown, changes: readonly RecordedChange[]): Promise<boolean>
+  /**
+   * The write run whose `beforeCommit` stored the response has committed. A run that stored it and was
+   * rolled back (a lost race on PostgreSQL, a failed write in the same SQLite group) is never told, and the
+   * write's next run stores it again.
+   */
+  committed(): void
 }
 
 /** Who a write is made for, as services pass their caller to it. */
@@ -135,6 +142,8 @@ export function createWriter({ db, reactions, queue, logger, now = () => new Dat
     recorded: RecordedChange[]
     appended: number
     enqueued: boolean
+    /** The caller's idempotency record, when this run stored its response. */
+    stored?: IdempotencyScope
   }
 
   /**
@@ -181,12 +190,14 @@ export function createWriter({ db, reactions, queue, logger, now = () => new Dat
       },
     })
     const value = await fn(tx)
-    await options.by?.idempotency?.beforeCommit(tx, value, outcome.recorded)
+    const idempotency = options.by?.idempotency
+    if (idempotency && (await idempotency.beforeCommit(tx, value, outcome.recorded))) outcome.stored = idempotency
     return value
   }
 
   /** What follows a write's commit: the queue's worker woken, the after-commit reactions run. */
   function committed(outcome: Outcome) {
+    outcome.stored?.committed()
     if (outcome.enqueued) queue?.wake()
     const { recorded } = outcome
     const lastSeq = recorded.reduce<bigint | undefined>(
@@ -301,6 +312,10 @@ function groupCommits<O>(
         for (const write of group) {
           try {
             write.result = { value: await run(trx, write.fn, write.options, write.outcome) }
+            // A write that caught an error with which SQLite ended the transaction: what follows would run
+            // outside it, statement by statement.
+            if (db.sqlite && !db.sqlite.inTransaction)
+              throw new Error('SQLite ended the transaction of a group of writes.')
           } catch (error) {
             write.result = { error }
             failed = true
