@@ -130,12 +130,15 @@ export function sessionsFlow(deps: AuthDeps, common: AuthCommon) {
             'refresh_token_reused',
             iso(now),
           )
-          logger.warn({ sessionId: session.id, userId: session.user_id }, 'refresh token reused; session revoked')
-          return { kind: 'reused' as const, ids }
+          return { kind: 'reused' as const, ids, sessionId: session.id, userId: session.user_id }
         },
         { silent: true },
       )
-      if (outcome.kind === 'reused') revocations.add(outcome.ids)
+      if (outcome.kind === 'reused') {
+        // Logged once the revocation has committed: a run of the write that is rolled back logs nothing.
+        logger.warn({ sessionId: outcome.sessionId, userId: outcome.userId }, 'refresh token reused; session revoked')
+        revocations.add(outcome.ids)
+      }
       if (outcome.kind !== 'rotated') throw sessionRevoked()
       const user = await common.userOrRevoked(outcome.userId)
       return common.issue(user, outcome.sessionId, outcome.refreshToken, outcome.issuedAt)

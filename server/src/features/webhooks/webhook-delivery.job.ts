@@ -125,12 +125,11 @@ export function webhookDeliveryJob(options: WebhookDeliveryJobOptions): JobKind<
    */
   async function disableIfFailingTooLong(endpointId: string, failingSince: string, at: Date) {
     if (at.getTime() - Date.parse(failingSince) < disableAfterMs) return
-    await options.writer().write(async (tx) => {
-      if (!(await tx.webhooks.disableFailing(endpointId, at.toISOString()))) return
+    const disabled = await options.writer().write(async (tx) => {
+      if (!(await tx.webhooks.disableFailing(endpointId, at.toISOString()))) return undefined
       const endpoint = await tx.webhooks.findEndpoint(endpointId)
-      if (!endpoint) return
+      if (!endpoint) return undefined
       const days = Math.round((at.getTime() - Date.parse(failingSince)) / 86_400_000)
-      logger.warn({ endpointId, url: endpoint.url, failingSince }, 'webhook endpoint disabled after failing')
       for (const owner of await tx.memberships.owners(endpoint.project_id)) {
         await notifyWebhookDisabled(tx, {
           recipient: owner.id,
@@ -152,7 +151,12 @@ export function webhookDeliveryJob(options: WebhookDeliveryJobOptions): JobKind<
           },
         })
       }
+      return endpoint.url
     })
+    // Logged once it has committed: a run of the write that is rolled back logs nothing.
+    if (disabled !== undefined) {
+      logger.warn({ endpointId, url: disabled, failingSince }, 'webhook endpoint disabled after failing')
+    }
   }
 }
 
