@@ -82,7 +82,7 @@ export async function seedTasks(ctx: AppContext, projectId: string, userId: stri
         // Each row's words into the full-text index, under its seq, as the tasks repository puts them.
         for (const r of rows) {
           const { insertId } = await trx.insertInto('tasks').values(r).executeTakeFirst()
-          await indexForSearch(trx, 'tasks', insertId as bigint, {
+          await indexForSearch(trx, 'tasks', insertId, {
             projectId: r.project_id,
             title: r.title,
             body: r.description,

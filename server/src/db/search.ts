@@ -68,9 +68,11 @@ export interface IndexedText {
 export async function indexForSearch(
   db: Kysely<Database>,
   table: 'tasks' | 'notes',
-  seq: bigint | number,
+  seq: bigint | number | undefined,
   text: IndexedText,
 ): Promise<void> {
+  // FTS5 would give an entry without a rowid one of its own, which matches no row.
+  if (seq === undefined) throw new Error(`A ${table} row was indexed for search without its seq.`)
   const parameters = [seq, projectToken(text.projectId), text.title, text.body ?? '']
   await db.executeQuery(CompiledQuery.raw(INDEXING[table].insert, parameters))
 }

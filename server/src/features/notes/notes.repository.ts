@@ -86,7 +86,7 @@ export function notesRepository(db: Kysely<Database>, dialect: Dialect) {
         .insertInto('notes')
         .values(dialect === 'postgres' ? { ...row, search_vector: searchVector(row) } : row)
         .executeTakeFirst()
-      if (dialect === 'sqlite') await indexForSearch(db, 'notes', insertId as bigint, searchedText(row))
+      if (dialect === 'sqlite') await indexForSearch(db, 'notes', insertId, searchedText(row))
       await rememberWords(db, dialect, row.title, row.body)
       return toNote(row)
     },

@@ -225,7 +225,7 @@ function queries(db: Kysely<Database>, dialect: Dialect) {
           .execute()
       } else {
         const { insertId } = await insertRow(db, ...STORED.map((column) => row[column]))
-        await indexForSearch(db, 'tasks', insertId as bigint, searchedText(row))
+        await indexForSearch(db, 'tasks', insertId, searchedText(row))
       }
       await rememberWords(db, dialect, row.title, row.description)
       await replaceLabels(row.id, row.project_id, JSON.parse(row.labels) as string[], true)
