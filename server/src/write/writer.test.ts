@@ -281,6 +281,45 @@ describe.runIf(TEST_DATABASE === 'sqlite')('a group of writes of which one fails
   })
 })
 
+describe.runIf(TEST_DATABASE === 'sqlite')(
+  'a group of writes of which one is refused before it changes anything',
+  () => {
+    it('commits the others without running them again', async () => {
+      const t = await createTestApp({ RATE_LIMITS_ENABLED: 'false' })
+      const alice = await signUpUser(t)
+      await waitForQueueEmpty(t.ctx)
+      const before = await t.ctx.changeLog.latestSeq()
+      const runs = { first: 0, refused: 0, third: 0 }
+      const write = (who: keyof typeof runs) =>
+        t.ctx.writer.write(async (tx) => {
+          runs[who]++
+          // Reads, then refuses: nothing of it is in the transaction.
+          if (who === 'refused') {
+            await tx.accounts.findUserById(alice.user.id)
+            throw new Error('refused')
+          }
+          return tx.record({
+            type: 'task.updated',
+            projectId: null,
+            userId: alice.user.id,
+            resourceType: 'task',
+            resourceId: `tsk_${who}`,
+            version: 1,
+            actorId: alice.user.id,
+            data: { run: runs[who] },
+          })
+        })
+      const results = await Promise.allSettled([write('first'), write('refused'), write('third')])
+      expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled'])
+      expect(runs).toEqual({ first: 1, refused: 1, third: 1 })
+      expect(await changesAfter(t, before)).toEqual([
+        { resourceId: 'tsk_first', data: { run: 1 } },
+        { resourceId: 'tsk_third', data: { run: 1 } },
+      ])
+    })
+  },
+)
+
 describe.runIf(TEST_DATABASE === 'postgres')('the write seam when PostgreSQL ends a write for a deadlock', () => {
   it('runs the losing write again: both succeed, and the change, job and after-commit reactions of each happen once', async () => {
     const t = await createTestApp({ RATE_LIMITS_ENABLED: 'false' })

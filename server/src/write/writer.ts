@@ -1,4 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises'
+import { sql } from 'kysely'
 import type { Logger } from 'pino'
 import type { Db, Queryable } from '../db/database.js'
 import { writeSavepoint } from '../db/transaction.js'
@@ -278,11 +279,12 @@ const GROUP_MAX = 64
  *
  * Each write still commits or rolls back whole. A group runs first as one plain transaction: a savepoint per
  * write would make the full-text index write a segment of its own at every release (FTS5 flushes its pending
- * terms there), about a tenth of a create's CPU. Should one of its writes fail, that transaction is rolled
- * back before any later write runs, and the group runs again with each write in a savepoint of its own: the
- * failed one is rolled back to its savepoint and rejected, the others commit (a write's function may run
- * twice, as on PostgreSQL after a lost race; only the run that commits counts). A write alone needs no second
- * run: its transaction is its own. Each is answered only after the group's commit, so no caller hears of a
+ * terms there), about a tenth of a create's CPU. A write that fails before it has changed anything (most
+ * refusals: a precondition, a row not found) leaves nothing to undo, and the group goes on without it. Should
+ * one fail after changing something, that transaction is rolled back before any later write runs, and the
+ * group runs again with each write in a savepoint of its own: the failed one is rolled back to its savepoint
+ * and rejected, the others commit (a write's function may run twice, as on PostgreSQL after a lost race; only
+ * the run that commits counts). A write alone needs no second run: its transaction is its own. Each is answered only after the group's commit, so no caller hears of a
  * write that is not durable. Should the group's transaction itself fail (SQLite ends a transaction on I/O
  * errors, a full disk, or a busy lock held by another process), every write in the group fails with that
  * error, as each would have alone.
@@ -304,12 +306,22 @@ function groupCommits<O>(
   const waiting: Pending[] = []
   let busy = false
 
+  // The rows the connection has inserted, updated or deleted so far (`total_changes()`, triggers included).
+  // A statement that fails adds nothing to it, so a write that failed without moving it left nothing in the
+  // transaction.
+  const totalChanges = db.sqlite?.prepare('select total_changes()').pluck()
+  /** Through the connection's queue, so behind any statement a failed write left running. */
+  const changesNow = async (trx: Queryable) =>
+    (await sql<{ n: number }>`select total_changes() as n`.execute(trx)).rows[0]?.n
+
   /** The group as one plain transaction; false when one of several writes failed and nothing was kept. */
   async function together(group: Pending[]): Promise<boolean> {
     let failed = false
     try {
       await db.kysely.transaction().execute(async (trx) => {
         for (const write of group) {
+          // Read at once: a statement of an earlier write still queued would only count against this one.
+          const before = totalChanges?.get() as number | undefined
           try {
             write.result = { value: await run(trx, write.fn, write.options, write.outcome) }
             // A write that caught an error with which SQLite ended the transaction: what follows would run
@@ -318,6 +330,9 @@ function groupCommits<O>(
               throw new Error('SQLite ended the transaction of a group of writes.')
           } catch (error) {
             write.result = { error }
+            // Refused before it changed anything (a precondition, a row not found, a token not valid): it
+            // left nothing to undo, and the group goes on without it rather than running again.
+            if (db.sqlite?.inTransaction && before !== undefined && (await changesNow(trx)) === before) continue
             failed = true
             throw error
           }
