@@ -284,10 +284,10 @@ const GROUP_MAX = 64
  * one fail after changing something, that transaction is rolled back before any later write runs, and the
  * group runs again with each write in a savepoint of its own: the failed one is rolled back to its savepoint
  * and rejected, the others commit (a write's function may run twice, as on PostgreSQL after a lost race; only
- * the run that commits counts). A write alone needs no second run: its transaction is its own. Each is answered only after the group's commit, so no caller hears of a
- * write that is not durable. Should the group's transaction itself fail (SQLite ends a transaction on I/O
- * errors, a full disk, or a busy lock held by another process), every write in the group fails with that
- * error, as each would have alone.
+ * the run that commits counts). A write alone needs no second run: its transaction is its own. Each is
+ * answered only after the group's commit, so no caller hears of a write that is not durable. Should the
+ * group's transaction itself fail (SQLite ends a transaction on I/O errors, a full disk, or a busy lock held
+ * by another process), every write in the group fails with that error, as each would have alone.
  */
 function groupCommits<O>(
   db: Db,
