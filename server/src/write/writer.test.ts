@@ -127,18 +127,19 @@ describe('the write seam', () => {
   )
 })
 
-describe('writes that arrive together', () => {
-  const change = (resourceId: string, userId: string) => ({
-    type: 'task.updated',
-    projectId: null,
-    userId,
-    resourceType: 'task',
-    resourceId,
-    version: 1,
-    actorId: userId,
-    data: { resourceId },
-  })
+/** A change to record in a test's write: a task of `resourceId` updated by `userId`, with `data`. */
+const change = (resourceId: string, userId: string, data: unknown = { resourceId }) => ({
+  type: 'task.updated',
+  projectId: null,
+  userId,
+  resourceType: 'task',
+  resourceId,
+  version: 1,
+  actorId: userId,
+  data,
+})
 
+describe('writes that arrive together', () => {
   it('commit or roll back each on its own: one that fails leaves nothing, the others all commit', async () => {
     const t = await createTestApp({ RATE_LIMITS_ENABLED: 'false' })
     const alice = await signUpUser(t)
@@ -249,16 +250,7 @@ describe.runIf(TEST_DATABASE === 'sqlite')('a group of writes of which one fails
     const write = (who: keyof typeof runs) =>
       t.ctx.writer.write(async (tx) => {
         runs[who]++
-        const seq = await tx.record({
-          type: 'task.updated',
-          projectId: null,
-          userId: alice.user.id,
-          resourceType: 'task',
-          resourceId: `tsk_${who}`,
-          version: 1,
-          actorId: alice.user.id,
-          data: { run: runs[who] },
-        })
+        const seq = await tx.record(change(`tsk_${who}`, alice.user.id, { run: runs[who] }))
         await tx.enqueue({ kind: 'mail', payload: { to: `${who}@group.example`, subject: 'Group', text: 'Once.' } })
         if (who === 'failed') throw new Error('this write fails')
         return seq
@@ -298,16 +290,7 @@ describe.runIf(TEST_DATABASE === 'sqlite')(
             await tx.accounts.findUserById(alice.user.id)
             throw new Error('refused')
           }
-          return tx.record({
-            type: 'task.updated',
-            projectId: null,
-            userId: alice.user.id,
-            resourceType: 'task',
-            resourceId: `tsk_${who}`,
-            version: 1,
-            actorId: alice.user.id,
-            data: { run: runs[who] },
-          })
+          return tx.record(change(`tsk_${who}`, alice.user.id, { run: runs[who] }))
         })
       const results = await Promise.allSettled([write('first'), write('refused'), write('third')])
       expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled'])
