@@ -133,6 +133,7 @@ export function databaseLimits(config: Config): DatabaseLimits {
   return {
     connectTimeoutMs: config.DATABASE_CONNECT_TIMEOUT_MS,
     statementTimeoutMs: config.DATABASE_STATEMENT_TIMEOUT_MS,
+    sqliteCacheMb: config.SQLITE_CACHE_MB,
   }
 }
 
