@@ -46,21 +46,32 @@ const builders = {
  */
 export type Repositories = { readonly [K in keyof typeof builders]: ReturnType<(typeof builders)[K]> }
 
+const ON = Symbol('connection')
+type Holder = { [ON]: { db: Queryable; dialect: Dialect } }
+
+/**
+ * Every repository as a getter that builds it on the holder's connection and keeps it as the holder's own
+ * property: defined once, so that a write (which gets repositories on its own transaction) pays for one
+ * object rather than a property definition per repository.
+ */
+const lazily = Object.create(null) as object
+for (const [name, build] of Object.entries(builders)) {
+  Object.defineProperty(lazily, name, {
+    enumerable: true,
+    get(this: Holder) {
+      const repository = build(this[ON].db, this[ON].dialect)
+      Object.defineProperty(this, name, { value: repository, enumerable: true })
+      return repository
+    },
+  })
+}
+
 /**
  * The repositories on `db`: the root connection for reads (`ctx.repositories`), a write's transaction for
  * writes (the `tx` of `ctx.writer.write`, whose writing methods refuse to run anywhere else).
  */
 export function repositoriesOn(db: Queryable, dialect: Dialect): Repositories {
-  const built = new Map<string, unknown>()
-  const repositories = {}
-  for (const [name, build] of Object.entries(builders)) {
-    Object.defineProperty(repositories, name, {
-      enumerable: true,
-      get() {
-        if (!built.has(name)) built.set(name, build(db, dialect))
-        return built.get(name)
-      },
-    })
-  }
-  return repositories as Repositories
+  const holder = Object.create(lazily) as Holder
+  holder[ON] = { db, dialect }
+  return holder as unknown as Repositories
 }
