@@ -20,16 +20,32 @@ export interface FreshDatabase {
 }
 
 /**
+ * Removes a test's data directory. @tus/file-store creates its directory (DATA_DIR/uploads) from its
+ * constructor without waiting for it: a test that ends soon after building its app can remove the data
+ * directory while that mkdir is still on libuv's thread pool (which other tests' password hashing can keep
+ * busy for seconds), and the directory is then not empty when it is removed (ENOTEMPTY). So the whole removal
+ * is tried again: rmSync's own retries list the children only once and then wait on the directory alone.
+ */
+async function removeDataDir(dataDir: string): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      rmSync(dataDir, { recursive: true, force: true })
+      return
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOTEMPTY' || attempt === 20) throw err
+      await new Promise((resolve) => setTimeout(resolve, 25 * attempt))
+    }
+  }
+}
+
+/**
  * A database no other test touches: a new SQLite file in a temporary folder, or a new schema in the test
  * PostgreSQL database (dropped with everything in it afterwards). It is empty; `migratedDatabase` gives one
  * with the schema already in place.
  */
 export async function freshDatabase(dialect = TEST_DATABASE): Promise<FreshDatabase> {
   const dataDir = mkdtempSync(join(tmpdir(), 'tasklane-test-'))
-  // @tus/file-store creates its directory (DATA_DIR/uploads) from its constructor without waiting for it: a
-  // test that ends soon after building its app can remove the data directory while that mkdir is still on
-  // libuv's thread pool, which then makes the directory not empty mid-removal (ENOTEMPTY). Retrying removes it.
-  const removeDir = () => rmSync(dataDir, { recursive: true, force: true, maxRetries: 10, retryDelay: 50 })
+  const removeDir = () => removeDataDir(dataDir)
   if (dialect === 'sqlite') {
     return {
       options: { dialect: 'sqlite', file: join(dataDir, 'tasklane.db') },
@@ -44,7 +60,7 @@ export async function freshDatabase(dialect = TEST_DATABASE): Promise<FreshDatab
     dataDir,
     drop: async () => {
       await withAdmin((client) => client.query(`drop schema ${schema} cascade`))
-      removeDir()
+      await removeDir()
     },
   }
 }
@@ -59,10 +75,7 @@ export async function freshDatabase(dialect = TEST_DATABASE): Promise<FreshDatab
  */
 export async function migratedDatabase(dialect = TEST_DATABASE): Promise<FreshDatabase> {
   const dataDir = mkdtempSync(join(tmpdir(), 'tasklane-test-'))
-  // @tus/file-store creates its directory (DATA_DIR/uploads) from its constructor without waiting for it: a
-  // test that ends soon after building its app can remove the data directory while that mkdir is still on
-  // libuv's thread pool, which then makes the directory not empty mid-removal (ENOTEMPTY). Retrying removes it.
-  const removeDir = () => rmSync(dataDir, { recursive: true, force: true, maxRetries: 10, retryDelay: 50 })
+  const removeDir = () => removeDataDir(dataDir)
   if (dialect === 'sqlite') {
     const template = await sqliteTemplate()
     const file = join(dataDir, 'tasklane.db')
@@ -72,7 +85,7 @@ export async function migratedDatabase(dialect = TEST_DATABASE): Promise<FreshDa
   const pool = schemaPool()
   if (!pool) {
     const fresh = await freshDatabase('postgres')
-    removeDir()
+    await removeDir()
     const db = openDatabase(fresh.options)
     await migrateToLatest(db).finally(() => db.close())
     return fresh
@@ -83,7 +96,7 @@ export async function migratedDatabase(dialect = TEST_DATABASE): Promise<FreshDa
     dataDir,
     drop: async () => {
       await pool.give(schema)
-      removeDir()
+      await removeDir()
     },
   }
 }
