@@ -97,12 +97,15 @@ it.skipIf(!hasChromium)(
       })
     })
     const problems: string[] = []
+    /** The browser's warnings, kept to explain a failure (Chromium says there why it refused a file chooser). */
+    const warnings: string[] = []
     /** Error statuses this test provokes on purpose; the browser logs each failed request as an error. */
     const expected = new Map<number, number>()
     /** A tab of the app whose console errors, page errors and CSP violations fail the test. */
     const watched = async () => {
       const tab = await context.newPage()
       tab.on('console', (message) => {
+        if (message.type() === 'warning') warnings.push(message.text())
         // The provider's own login page is not the app (it asks for a web font, refused here).
         if (message.type() !== 'error' || tab.url().startsWith(op.issuer)) return
         const status = Number(/status of (\d{3})/.exec(message.text())?.[1])
@@ -237,7 +240,18 @@ it.skipIf(!hasChromium)(
     await page.getByRole('button', { name: 'Save' }).focus()
     await page.keyboard.press('Tab')
     await expect(page.evaluate(() => document.activeElement?.getAttribute('type'))).resolves.toBe('file')
-    const [chooser] = await Promise.all([page.waitForEvent('filechooser'), page.keyboard.press('Space')])
+    const [chooser] = await Promise.all([page.waitForEvent('filechooser'), page.keyboard.press('Space')]).catch(
+      async (error: Error) => {
+        // This step timed out in a few CI runs and never here; the page's state at that moment is the clue.
+        const state = await page.evaluate(() => ({
+          visibility: document.visibilityState,
+          focus: document.hasFocus(),
+          active: document.activeElement?.outerHTML.slice(0, 200),
+          userActivation: navigator.userActivation.isActive,
+        }))
+        throw new Error(`${error.message}\npage: ${JSON.stringify(state)}\nwarnings: ${JSON.stringify(warnings)}`)
+      },
+    )
     await chooser.setFiles({ name: 'mockup.png', mimeType: 'image/png', buffer: png })
     const thumbnail = files.getByRole('img', { name: 'mockup.png' })
     await thumbnail.waitFor()
