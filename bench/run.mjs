@@ -210,7 +210,7 @@ lines.push(
   '',
   ...targets,
   '',
-  'Latency is measured under load (all connections busy), so p50 includes queueing; autocannon reports whole milliseconds (the page-500 target's mean latency is connections ÷ req/s instead). On a shared machine numbers move by ±10–20% between runs.',
+  'Latency is measured under load (all connections busy), so p50 includes queueing; autocannon reports whole milliseconds (the page-500 target uses the mean latency instead: connections ÷ req/s). On a shared machine numbers move by ±10–20% between runs.',
   '',
 )
 const text = lines.join('\n')
