@@ -347,7 +347,7 @@ const tsWord = ({ term, words }: Expanded, weight: '' | 'A') =>
  * bitmap, and cannot skip through it; exact words it intersects, skipping through the frequent ones.
  * The words begun are exactly the lexemes that `word:*` matches, so the rows found are the same.
  */
-async function expandedQueries(db: Kysely<Database>, terms: string[]): Promise<TsQueries> {
+async function expandedQueries(db: Kysely<Database>, terms: string[]): Promise<TsQueries & { query: Expanded[] }> {
   // The long words' completions in one statement, rather than one each as `expand` asks SQLite.
   const long = [...new Set(terms.filter(completed))]
   const found = new Map<string, string[]>()
@@ -365,7 +365,83 @@ async function expandedQueries(db: Kysely<Database>, terms: string[]): Promise<T
       query.map((e) => tsWord(e, weight)),
       sql` && `,
     )
-  return { any: sql`(${all('')})`, title: sql`(${all('A')})` }
+  return { any: sql`(${all('')})`, title: sql`(${all('A')})`, query }
+}
+
+/**
+ * PostgreSQL: the share of rows whose search vector holds each of the most common lexemes, and a share no
+ * other lexeme reaches, from the planner's statistics (ANALYZE, which autovacuum runs as rows change).
+ */
+interface LexemeShares {
+  shares: Map<string, number>
+  /** The least share among `shares`: other lexemes were seen in fewer rows than this. */
+  below: number
+  rows: number
+}
+
+/** How long an instance keeps a table's lexeme shares before it reads them again. */
+const SHARES_TTL_MS = 5 * 60_000
+const sharesRead = new WeakMap<object, Map<string, { at: number; shares: Promise<LexemeShares | undefined> }>>()
+
+async function readShares(db: Kysely<Database>, table: string): Promise<LexemeShares | undefined> {
+  // Each lexeme's share, then (as PostgreSQL stores them for tsvector) the least and the greatest share.
+  const { rows } = await sql<{ lexemes: string[] | null; freqs: number[] | null; rows: number }>`
+    select s.most_common_elems::text::text[] as lexemes, s.most_common_elem_freqs as freqs, c.reltuples as rows
+    from pg_class c left join pg_stats s
+      on s.schemaname = current_schema() and s.tablename = c.relname and s.attname = 'search_vector'
+    where c.oid = to_regclass(${table})`.execute(db)
+  const { lexemes, freqs, rows: count } = rows[0] ?? { lexemes: null, freqs: null, rows: 0 }
+  if (!lexemes || !freqs || freqs.length < lexemes.length + 2 || !(count > 0)) return undefined
+  return {
+    shares: new Map(lexemes.map((l, i) => [l, freqs[i] ?? 0])),
+    below: freqs[lexemes.length] ?? 0,
+    rows: count,
+  }
+}
+
+/** A table's lexeme shares, read at most once per SHARES_TTL_MS (the stale ones answer while they are read again). */
+function lexemeShares(db: Kysely<Database>, table: string): Promise<LexemeShares | undefined> {
+  const tables = sharesRead.get(db) ?? new Map()
+  sharesRead.set(db, tables)
+  const known = tables.get(table)
+  const now = Date.now()
+  if (known && now - known.at < SHARES_TTL_MS) return known.shares
+  const shares = readShares(db, table).catch(() => undefined)
+  tables.set(table, { at: now, shares: known ? shares.then((s) => s ?? known.shares) : shares })
+  return known ? known.shares : shares
+}
+
+/** Drops what an instance knows of the lexeme shares, as after an ANALYZE it ran itself (tests do). */
+export function forgetLexemeShares(db: Kysely<Database>): void {
+  sharesRead.delete(db)
+}
+
+/** PostgreSQL: the index is asked at once for a search expected to match at most this many rows of the table. */
+const LOOKUP_AT_ONCE = 5_000
+
+/**
+ * Whether a search's words are too rare for the walk to fill a page of `wanted` rows from the WALK newest,
+ * judged by the table's lexeme shares: a word's share is at most the sum of the shares of the words it
+ * begins (a share below `below` for each one not among the common), and all the words at most the least of
+ * theirs. The shares are the table's, not the project's, so a project denser in a word than the table is
+ * misjudged; that costs time (the index then reads up to about LOOKUP_AT_ONCE rows) but finds the same rows.
+ */
+function tooRareToWalk(shares: LexemeShares, query: Expanded[], wanted: number): boolean {
+  const bound = Math.min(
+    ...query.map(({ words }) =>
+      words ? words.reduce((sum, w) => sum + (shares.shares.get(w) ?? shares.below), 0) : Number.POSITIVE_INFINITY,
+    ),
+  )
+  return WALK * bound < wanted && bound * shares.rows <= LOOKUP_AT_ONCE
+}
+
+/** Whether some word is common enough in the table (by the shares of the common words it begins) that the walk is likely to fill the page. */
+function commonEnoughToWalk(shares: LexemeShares, terms: string[], wanted: number): boolean {
+  return terms.every((term) => {
+    let share = 0
+    for (const [lexeme, s] of shares.shares) if (lexeme.startsWith(term)) share += s
+    return WALK * share >= wanted
+  })
 }
 
 /** A row as the PostgreSQL queries answer it: `intitle` true for tier 0, false for tier 1. */
@@ -451,8 +527,16 @@ async function pgSearchPage<Row extends { id: string }>(
   }
 
   const prefixes = prefixQueries(input.terms)
-  const expanded = () => expandedQueries(db, input.terms)
+  let expansion: ReturnType<typeof expandedQueries> | undefined
+  const expanded = () => (expansion ??= expandedQueries(db, input.terms))
   const key = input.after?.[1]
+  // Words too rare for the walk to fill the page go to the index at once. Common words, judged without the
+  // vocabulary's lookup, walk as before; the others are expanded, which the index needs anyway.
+  const shares = await lexemeShares(db, table)
+  if (shares && !commonEnoughToWalk(shares, input.terms, wanted)) {
+    const q = await expanded()
+    if (tooRareToWalk(shares, q.query, wanted)) return lookUp(q, input.after?.[0] === 1 ? 1 : 0, key, wanted)
+  }
   if (input.after?.[0] === 1) {
     const walked = await walk(prefixes, key, [1], wanted)
     if (walked.found.length === wanted || walked.ended) return walked.found

@@ -1,4 +1,6 @@
+import { sql } from 'kysely'
 import { describe, expect, it, vi } from 'vitest'
+import { forgetLexemeShares } from '../../db/search.js'
 import type { Task, TaskList } from '../../generated/routes.js'
 import { foldForSearch } from '../../lib/search.js'
 import { createTestApp, type TestApp } from '../../test/app.js'
@@ -516,6 +518,58 @@ describe('listTasks search', () => {
       expect(await search(q, 10, 'done')).toEqual(ranked(rows, [...words], 'done'))
     }
     expect(ranked(rows, ['kettle', 'lantern'])).toHaveLength(97)
+  })
+
+  it('pages rare words the same when the planner statistics send a search to the index at once', async () => {
+    const { t, alice, h, project } = await setup()
+    const other = await createProject(t, h, { name: 'Other' })
+    // A rare word (about 1.5% of all tasks, none among the newest 600 of the project) beside a common one.
+    // Once PostgreSQL has statistics, a page of more than seven of the rare word skips the newest tasks
+    // (they could not fill it) and asks the index at once; the pages must not change.
+    const rows = Array.from({ length: 1500 }, (_, i) => {
+      if (i < 900 && i % 75 === 7) return taskRow(project.id, alice.user.id, i, `Quokka wombat ${i}`, null)
+      if (i < 900 && i % 75 === 40) return taskRow(project.id, alice.user.id, i, `Quokkas ${i}`, 'a wombat')
+      if (i < 900 && i % 150 === 20) return taskRow(project.id, alice.user.id, i, `Wombat ${i}`, 'quokka')
+      return taskRow(project.id, alice.user.id, i, `Filler ${i}`, i % 2 === 0 ? 'wombat' : null)
+    })
+    const others = Array.from({ length: 4 }, (_, i) => taskRow(other.id, alice.user.id, i, `Quokka wombat ${i}`, null))
+    await t.ctx.writer.write(
+      async (tx) => {
+        for (const r of [...rows, ...others].sort((a, b) => (a.id < b.id ? -1 : 1))) await tx.tasks.insert(r)
+      },
+      { silent: true },
+    )
+    const search = async (q: string, limit: number, status?: string) =>
+      ids(
+        await walk(
+          t,
+          h,
+          `/v1/projects/${project.id}/tasks?q=${encodeURIComponent(q)}&limit=${limit}${status ? `&status=${status}` : ''}`,
+        ),
+      )
+    const check = async () => {
+      for (const [q, words] of [
+        ['quokka', ['quokka']],
+        ['quok', ['quok']],
+        ['quokka wombat', ['quokka', 'wombat']],
+        ['wombat quokkas', ['wombat', 'quokkas']],
+      ] as const) {
+        for (const limit of [7, 10, 25]) expect(await search(q, limit)).toEqual(ranked(rows, [...words]))
+        expect(await search(q, 10, 'done')).toEqual(ranked(rows, [...words], 'done'))
+      }
+    }
+    await check()
+    expect(ranked(rows, ['quokka'])).toHaveLength(30)
+    if (t.ctx.db.dialect === 'postgres') {
+      const db = t.ctx.db.kysely
+      await sql`analyze tasks`.execute(db)
+      const { rows: stats } = await sql<{ known: boolean }>`
+        select most_common_elems is not null as known from pg_stats
+        where schemaname = current_schema() and tablename = 'tasks' and attname = 'search_vector'`.execute(db)
+      expect(stats).toEqual([{ known: true }])
+      forgetLexemeShares(db)
+      await check()
+    }
   })
 
   it('ranks several words the same in titles with accents, and with more matches than one lookup splits', async () => {
