@@ -100,7 +100,7 @@ const all = [
   },
   {
     name: 'createTask',
-    path: list,
+    path: `/v1/projects/${info.writeProjectId}/tasks`,
     options: {
       method: 'POST',
       headers: { ...auth, 'content-type': 'application/json' },

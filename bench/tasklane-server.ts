@@ -46,6 +46,9 @@ const db = ctx.db.kysely
 await seedTasks(ctx, project.id, signup.user.id, TASKS)
 const small = await call('POST', '/v1/projects', auth, { name: 'Small' })
 await seedTasks(ctx, small.id, signup.user.id, SMALL_TASKS)
+// createTask writes into a project of its own: in the 100k project its thousands of new tasks, none with
+// the searched words, would be the newest rows every later round's searches read first.
+const writes = await call('POST', '/v1/projects', auth, { name: 'Writes' })
 const seedMs = Date.now() - started
 
 const task = (await call('GET', `/v1/projects/${project.id}/tasks?limit=1`, auth)).data[0]
@@ -99,6 +102,7 @@ const server = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' }, (info
     taskId: task.id,
     deepCursor: cursor,
     smallProjectId: small.id,
+    writeProjectId: writes.id,
     searches: searches.map((q, i) => ({ q, matches: searchCounts[i] })),
     seedMs,
     tasks: TASKS,
