@@ -374,7 +374,7 @@ async function expandedQueries(db: Kysely<Database>, terms: string[]): Promise<T
  */
 interface LexemeShares {
   shares: Map<string, number>
-  /** The least share among `shares`: other lexemes were seen in fewer rows than this. */
+  /** The least share among `shares`: other lexemes were seen in fewer rows of ANALYZE's sample. */
   below: number
   rows: number
 }
@@ -435,7 +435,10 @@ function tooRareToWalk(shares: LexemeShares, query: Expanded[], wanted: number):
   return WALK * bound < wanted && bound * shares.rows <= LOOKUP_AT_ONCE
 }
 
-/** Whether some word is common enough in the table (by the shares of the common words it begins) that the walk is likely to fill the page. */
+/**
+ * Whether every word is common enough in the table, by the shares of the common lexemes it begins, that the
+ * walk may fill the page: then the walk runs without the vocabulary's lookup first, as it always did.
+ */
 function commonEnoughToWalk(shares: LexemeShares, terms: string[], wanted: number): boolean {
   return terms.every((term) => {
     let share = 0
