@@ -50,6 +50,8 @@ const taskRow = (projectId: string, createdBy: string, i: number, title: string,
     position: i + 1,
   })
 
+type StoredTask = ReturnType<typeof taskRow>
+
 /** Whether `word` begins a word of `text`, as a search word matches. */
 const begins = (text: string | null, word: string) =>
   foldForSearch(text ?? '')
@@ -60,13 +62,40 @@ const begins = (text: string | null, word: string) =>
  * The ranking as openapi.yaml states it, computed from rows listed oldest first: every word (as a prefix)
  * in the title first, then every word in title or description; newest first within each.
  */
-const ranked = (rows: ReturnType<typeof taskRow>[], words: string[], status?: string) => {
+const ranked = (rows: StoredTask[], words: string[], status?: string) => {
   const found = rows.filter(
     (r) => (!status || r.status === status) && words.every((w) => begins(r.title, w) || begins(r.description, w)),
   )
   const inTitle = found.filter((r) => words.every((w) => begins(r.title, w)))
   return ids([...inTitle.reverse(), ...found.filter((r) => !inTitle.includes(r)).reverse()])
 }
+
+/** Stores `rows` in one write in the order of their ids, so that several projects' rows interleave. */
+async function storeInOrder(t: TestApp, rows: StoredTask[]) {
+  await t.ctx.writer.write(
+    async (tx) => {
+      for (const r of [...rows].sort((a, b) => (a.id < b.id ? -1 : 1))) await tx.tasks.insert(r)
+    },
+    { silent: true },
+  )
+}
+
+/** Every page of a search of a project, as the ids of its tasks in order. */
+const searchIds = async (
+  t: TestApp,
+  h: Record<string, string>,
+  projectId: string,
+  q: string,
+  limit: number,
+  status?: string,
+) =>
+  ids(
+    await walk(
+      t,
+      h,
+      `/v1/projects/${projectId}/tasks?q=${encodeURIComponent(q)}&limit=${limit}${status ? `&status=${status}` : ''}`,
+    ),
+  )
 
 describe('listTasks pagination', () => {
   it('pages with limit, nextCursor and a Link header, and defaults to 20', async () => {
@@ -418,22 +447,10 @@ describe('listTasks search', () => {
       if (i % 3 === 0) return row(project.id, i, `Lantern ${i}`, 'kettle')
       return row(project.id, i, `Filler ${i}`, 'kettle')
     })
-    await t.ctx.writer.write(
-      async (tx) => {
-        // Interleaved, so that the other project's matches lie between this one's at every page.
-        for (const r of [...rows, ...others].sort((a, b) => (a.id < b.id ? -1 : 1))) await tx.tasks.insert(r)
-      },
-      { silent: true },
-    )
+    // Interleaved, so that the other project's matches lie between this one's at every page.
+    await storeInOrder(t, [...rows, ...others])
     const expected = (words: string[], status?: string) => ranked(rows, words, status)
-    const search = async (q: string, status?: string) =>
-      ids(
-        await walk(
-          t,
-          h,
-          `/v1/projects/${project.id}/tasks?q=${encodeURIComponent(q)}&limit=25${status ? `&status=${status}` : ''}`,
-        ),
-      )
+    const search = (q: string, status?: string) => searchIds(t, h, project.id, q, 25, status)
     for (const [q, words] of [
       ['kettle lantern', ['kettle', 'lantern']],
       ['lant kett', ['lant', 'kett']],
@@ -495,21 +512,9 @@ describe('listTasks search', () => {
     const others = Array.from({ length: 300 }, (_, i) =>
       taskRow(other.id, alice.user.id, i, `Kettle lantern ${i}`, null),
     )
-    await t.ctx.writer.write(
-      async (tx) => {
-        // Interleaved, so that the other project's matches lie between this one's at every page.
-        for (const r of [...rows, ...others].sort((a, b) => (a.id < b.id ? -1 : 1))) await tx.tasks.insert(r)
-      },
-      { silent: true },
-    )
-    const search = async (q: string, limit: number, status?: string) =>
-      ids(
-        await walk(
-          t,
-          h,
-          `/v1/projects/${project.id}/tasks?q=${encodeURIComponent(q)}&limit=${limit}${status ? `&status=${status}` : ''}`,
-        ),
-      )
+    // Interleaved, so that the other project's matches lie between this one's at every page.
+    await storeInOrder(t, [...rows, ...others])
+    const search = (q: string, limit: number, status?: string) => searchIds(t, h, project.id, q, limit, status)
     for (const [q, words] of [
       ['kettle lantern', ['kettle', 'lantern']],
       ['lant kett', ['lant', 'kett']],
@@ -533,20 +538,8 @@ describe('listTasks search', () => {
       return taskRow(project.id, alice.user.id, i, `Filler ${i}`, i % 2 === 0 ? 'wombat' : null)
     })
     const others = Array.from({ length: 4 }, (_, i) => taskRow(other.id, alice.user.id, i, `Quokka wombat ${i}`, null))
-    await t.ctx.writer.write(
-      async (tx) => {
-        for (const r of [...rows, ...others].sort((a, b) => (a.id < b.id ? -1 : 1))) await tx.tasks.insert(r)
-      },
-      { silent: true },
-    )
-    const search = async (q: string, limit: number, status?: string) =>
-      ids(
-        await walk(
-          t,
-          h,
-          `/v1/projects/${project.id}/tasks?q=${encodeURIComponent(q)}&limit=${limit}${status ? `&status=${status}` : ''}`,
-        ),
-      )
+    await storeInOrder(t, [...rows, ...others])
+    const search = (q: string, limit: number, status?: string) => searchIds(t, h, project.id, q, limit, status)
     const check = async () => {
       for (const [q, words] of [
         ['quokka', ['quokka']],
