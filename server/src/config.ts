@@ -1,5 +1,6 @@
 import proxyaddr from 'proxy-addr'
 import { z } from 'zod'
+import { DATABASE_LIMIT_DEFAULTS } from './db/limits.js'
 
 const port = z.coerce.number().int().min(0).max(65535)
 const list = z.string().transform((s) =>
@@ -57,10 +58,20 @@ const schema = z.object({
     .optional(),
   // PostgreSQL: opening a connection (or waiting for a free one) and running one statement are bounded, so
   // a database that stops answering turns into 503s within these times instead of requests that hang.
-  DATABASE_CONNECT_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(5000),
-  DATABASE_STATEMENT_TIMEOUT_MS: z.coerce.number().int().min(100).max(3_600_000).default(15_000),
+  DATABASE_CONNECT_TIMEOUT_MS: z.coerce
+    .number()
+    .int()
+    .min(100)
+    .max(120_000)
+    .default(DATABASE_LIMIT_DEFAULTS.connectTimeoutMs),
+  DATABASE_STATEMENT_TIMEOUT_MS: z.coerce
+    .number()
+    .int()
+    .min(100)
+    .max(3_600_000)
+    .default(DATABASE_LIMIT_DEFAULTS.statementTimeoutMs),
   // SQLite: the page cache's bound (see openDatabase); memory is taken only as pages are read.
-  SQLITE_CACHE_MB: z.coerce.number().int().min(1).max(65_536).default(64),
+  SQLITE_CACHE_MB: z.coerce.number().int().min(1).max(65_536).default(DATABASE_LIMIT_DEFAULTS.sqliteCacheMb),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   // The longest a log line waits to be written with others (see lib/log-output.ts); 0 writes each at once.
   LOG_FLUSH_MS: z.coerce.number().int().min(0).max(60_000).default(100),

@@ -3,6 +3,7 @@ import { dirname } from 'node:path'
 import SqliteDatabase from 'better-sqlite3'
 import { Kysely, SqliteDialect, sql } from 'kysely'
 import type { PoolClient } from 'pg'
+import { DATABASE_LIMIT_DEFAULTS } from './limits.js'
 import { loadPg } from './pg.js'
 import { OwnSchemaPostgresDialect } from './postgres-dialect.js'
 import type { Database } from './schema.js'
@@ -67,12 +68,15 @@ export function openDatabase(options: DatabaseOptions, limits: DatabaseLimits = 
     // Negative: a size in KiB. SQLite's default (2 MiB) is smaller than what one search of a large project
     // reads (its index's doclists, then each match's row), and every page it must read again is a read
     // from the file: at 100k tasks, a two-word search took twice the CPU.
-    sqlite.pragma(`cache_size = -${(limits.sqliteCacheMb ?? 64) * 1024}`)
+    sqlite.pragma(`cache_size = -${(limits.sqliteCacheMb ?? DATABASE_LIMIT_DEFAULTS.sqliteCacheMb) * 1024}`)
     const kysely = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) })
     sqliteHandles.set(kysely, sqlite)
     return { kysely, dialect: 'sqlite', options, sqlite, close: () => kysely.destroy() }
   }
-  const { connectTimeoutMs = 5000, statementTimeoutMs = 15_000 } = limits
+  const {
+    connectTimeoutMs = DATABASE_LIMIT_DEFAULTS.connectTimeoutMs,
+    statementTimeoutMs = DATABASE_LIMIT_DEFAULTS.statementTimeoutMs,
+  } = limits
   const pool = new (loadPg().Pool)({
     connectionString: options.url,
     max: options.poolSize ?? 10,
