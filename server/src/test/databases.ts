@@ -45,12 +45,11 @@ async function removeDataDir(dataDir: string): Promise<void> {
  */
 export async function freshDatabase(dialect = TEST_DATABASE): Promise<FreshDatabase> {
   const dataDir = mkdtempSync(join(tmpdir(), 'tasklane-test-'))
-  const removeDir = () => removeDataDir(dataDir)
   if (dialect === 'sqlite') {
     return {
       options: { dialect: 'sqlite', file: join(dataDir, 'tasklane.db') },
       dataDir,
-      drop: async () => removeDir(),
+      drop: () => removeDataDir(dataDir),
     }
   }
   const schema = `test_${randomBytes(6).toString('hex')}`
@@ -60,7 +59,7 @@ export async function freshDatabase(dialect = TEST_DATABASE): Promise<FreshDatab
     dataDir,
     drop: async () => {
       await withAdmin((client) => client.query(`drop schema ${schema} cascade`))
-      await removeDir()
+      await removeDataDir(dataDir)
     },
   }
 }
@@ -75,17 +74,16 @@ export async function freshDatabase(dialect = TEST_DATABASE): Promise<FreshDatab
  */
 export async function migratedDatabase(dialect = TEST_DATABASE): Promise<FreshDatabase> {
   const dataDir = mkdtempSync(join(tmpdir(), 'tasklane-test-'))
-  const removeDir = () => removeDataDir(dataDir)
   if (dialect === 'sqlite') {
     const template = await sqliteTemplate()
     const file = join(dataDir, 'tasklane.db')
     copyFileSync(template, file)
-    return { options: { dialect: 'sqlite', file }, dataDir, drop: async () => removeDir() }
+    return { options: { dialect: 'sqlite', file }, dataDir, drop: () => removeDataDir(dataDir) }
   }
   const pool = schemaPool()
   if (!pool) {
     const fresh = await freshDatabase('postgres')
-    await removeDir()
+    await removeDataDir(dataDir)
     const db = openDatabase(fresh.options)
     await migrateToLatest(db).finally(() => db.close())
     return fresh
@@ -96,7 +94,7 @@ export async function migratedDatabase(dialect = TEST_DATABASE): Promise<FreshDa
     dataDir,
     drop: async () => {
       await pool.give(schema)
-      await removeDir()
+      await removeDataDir(dataDir)
     },
   }
 }
